@@ -1,0 +1,36 @@
+# The front door. `make help` lists the targets.
+BUILD ?= build
+DEBUG_BUILD ?= build-debug
+JOBS ?= $(shell nproc)
+
+.PHONY: help deps build debug test test-debug demo check-policy clean bench bench-peers
+
+help:  ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+deps:  ## install Debian packages this project needs (root)
+	scripts/install-deps.sh
+
+build:  ## release build; the CLI lands at build/bursar
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBURSAR_WERROR=$${BURSAR_WERROR:-OFF} >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+debug:  ## debug build with AddressSanitizer and UBSan in build-debug/
+	cmake -S . -B $(DEBUG_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBURSAR_WERROR=$${BURSAR_WERROR:-OFF} >/dev/null
+	cmake --build $(DEBUG_BUILD) -j $(JOBS)
+
+test: build  ## every test, on the release build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-debug: debug  ## every test, under the sanitizers
+	ctest --test-dir $(DEBUG_BUILD) --output-on-failure -j $(JOBS)
+
+demo: build  ## evaluate the example case of CASES.md with an explanation
+	$(BUILD)/bursar eval --explain examples/cases-md-example.json
+
+check-policy: build  ## check the shipped policy and run its own tests
+	$(BUILD)/bursar check policies/chaoyang-data-element
+	$(BUILD)/bursar test policies/chaoyang-data-element
+
+clean:  ## remove build folders
+	rm -rf $(BUILD) $(DEBUG_BUILD)
