@@ -1,0 +1,51 @@
+// A case (one applicant in one programme year, CASES.md) read and validated
+// against a checked policy: every field resolved to the policy's declarations,
+// every amount exact. Produced by ReadCase; consumed by the evaluator.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "lang/checked_policy.h"
+#include "money/exact.h"
+
+namespace bursar {
+
+struct Claim {
+  int index = 0;  // position in the case's claims array
+  int measure = -1, item = -1;
+  std::vector<Value> fields;  // by CheckedPolicy::claim_field_index
+  std::string project;        // "" when none
+  Exact external_support;     // zero when none
+};
+
+struct HistoryEntry {
+  int year = 0;
+  int measure = -1, item = -1;
+  Exact amount;
+  std::string project;
+};
+
+struct Case {
+  int year = 0;
+  std::string applicant_id;
+  std::vector<bool> applicant;  // by applicant_index
+  std::vector<bool> tags;       // by tag_index
+  std::vector<Value> facts;     // by fact_index; missing facts are zero / false / none
+  std::vector<Claim> claims;
+  std::vector<HistoryEntry> history;
+};
+
+// Validates `input` against the case format and the policy's declarations.
+// The first violation found is returned as InvalidArgument with its field
+// path ("claims[1].assessed"); the message says what was expected.
+Result<Case> ReadCase(const CheckedPolicy& policy, const nlohmann::json& input);
+
+// Parses a value written in the policy language's literal syntax for `type`
+// ("4%", "RMB 2,000,000", "2000000", "true", "per_year", "none"); used by --set.
+Result<Value> ParseLiteralValue(const CheckedPolicy& policy, const Type& type, const std::string& text);
+
+}  // namespace bursar

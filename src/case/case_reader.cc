@@ -1,0 +1,337 @@
+#include <algorithm>
+#include <set>
+
+#include "case/case.h"
+#include "case/uscc.h"
+
+namespace bursar {
+namespace {
+
+using Json = nlohmann::json;
+
+Status Bad(const std::string& field, const std::string& message) { return InvalidArgument(message, field); }
+
+std::string JsonKind(const Json& j) {
+  if (j.is_null()) return "null";
+  if (j.is_boolean()) return "true/false";
+  if (j.is_number()) return "a number";
+  if (j.is_string()) return "a string";
+  if (j.is_array()) return "a list";
+  return "an object";
+}
+
+Status CheckKeys(const Json& obj, const std::string& path, const std::set<std::string>& allowed) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (allowed.count(it.key())) continue;
+    std::vector<std::string> known(allowed.begin(), allowed.end());
+    std::string hint = ClosestName(it.key(), known);
+    return Bad(path + (path.empty() ? "" : ".") + it.key(),
+               "unknown field" + (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
+  }
+  return OkStatus();
+}
+
+Result<Exact> ReadMoney(const Json& j, const std::string& path) {
+  if (j.is_number()) {
+    return Bad(path, "expected a money string such as \"1250.50\", got a JSON number (numbers lose precision; write the amount in quotes)");
+  }
+  if (!j.is_string()) return Bad(path, "expected a money string such as \"1250.50\", got " + JsonKind(j));
+  std::string why;
+  auto v = ParseMoneyString(j.get<std::string>(), &why);
+  if (!v) return Bad(path, why);
+  return *v;
+}
+
+Result<Value> ReadTyped(const CheckedPolicy& p, const Type& type, const Json& j, const std::string& path) {
+  Value v;
+  v.kind = type.kind;
+  v.enum_id = type.enum_id;
+  if (j.is_null()) {
+    if (type.optional) {
+      v.none = true;
+      return v;
+    }
+    return Bad(path, "cannot be null");
+  }
+  switch (type.kind) {
+    case TypeKind::kMoney: {
+      BURSAR_ASSIGN_OR_RETURN(v.number, ReadMoney(j, path));
+      return v;
+    }
+    case TypeKind::kCount:
+    case TypeKind::kYear: {
+      if (!j.is_number_integer()) return Bad(path, "expected a whole number, got " + JsonKind(j));
+      if (j.is_number_unsigned() ? j.get<uint64_t>() > 1000000000000ULL : j.get<int64_t>() < 0) {
+        return Bad(path, j.is_number_unsigned() ? "too large" : "cannot be negative");
+      }
+      v.number = Exact::Integer(j.get<int64_t>());
+      return v;
+    }
+    case TypeKind::kFlag:
+      if (!j.is_boolean()) return Bad(path, "expected true or false, got " + JsonKind(j));
+      v.flag = j.get<bool>();
+      return v;
+    case TypeKind::kEnum: {
+      const auto& values = p.policy.enums[static_cast<size_t>(type.enum_id)].values;
+      std::string all;
+      for (const auto& s : values) all += (all.empty() ? "" : ", ") + s;
+      if (!j.is_string()) return Bad(path, "expected one of " + all + (type.optional ? " or null" : ""));
+      auto it = std::find(values.begin(), values.end(), j.get<std::string>());
+      if (it == values.end()) {
+        return Bad(path, "'" + j.get<std::string>() + "' is not one of " + all + (type.optional ? " or null" : ""));
+      }
+      v.choice = static_cast<int>(it - values.begin());
+      return v;
+    }
+    case TypeKind::kText:
+    case TypeKind::kDate:
+      if (!j.is_string()) return Bad(path, "expected a string, got " + JsonKind(j));
+      v.text = j.get<std::string>();
+      if (v.text.size() > 200) return Bad(path, "longer than 200 characters");
+      return v;
+    default:
+      return Bad(path, "has a type the engine cannot read");
+  }
+}
+
+Value ZeroOf(const Type& type) {
+  Value v;
+  v.kind = type.kind;
+  v.enum_id = type.enum_id;
+  v.none = type.optional && (type.kind == TypeKind::kEnum || type.kind == TypeKind::kText);
+  return v;
+}
+
+std::string Index(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
+
+// Resolves "measure" and "item" of a claim or history entry.
+Status ResolveItem(const CheckedPolicy& p, const Json& obj, const std::string& path, int* measure, int* item) {
+  if (!obj.contains("measure")) return Bad(path + ".measure", "required");
+  const Json& m = obj["measure"];
+  if (!m.is_string()) return Bad(path + ".measure", "expected the measure's number as a string such as \"03\"");
+  auto it = p.measure_index.find(m.get<std::string>());
+  if (it == p.measure_index.end()) {
+    std::string all;
+    for (const auto& [id, _] : p.measure_index) all += (all.empty() ? "" : ", ") + id;
+    return Bad(path + ".measure", "unknown measure \"" + m.get<std::string>() + "\"; the measures are " + all);
+  }
+  *measure = it->second;
+  const MeasureDecl& md = p.policy.measures[static_cast<size_t>(*measure)];
+  std::string items;
+  for (const auto& i : md.items) items += (items.empty() ? "" : ", ") + i.name;
+  if (!obj.contains("item") || obj["item"].is_null()) {
+    if (md.items.size() != 1) {
+      return Bad(path + ".item", "required: measure " + md.id + " has several items (" + items + ")");
+    }
+    *item = 0;
+    return OkStatus();
+  }
+  if (!obj["item"].is_string()) return Bad(path + ".item", "expected an item name such as \"" + md.items[0].name + "\"");
+  *item = p.FindItem(md, obj["item"].get<std::string>());
+  if (*item < 0) {
+    return Bad(path + ".item",
+               "unknown item \"" + obj["item"].get<std::string>() + "\" of measure " + md.id + "; its items are " + items);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
+  if (!in.is_object()) return Bad("", "a case is a JSON object with year, applicant, facts, claims and history");
+  BURSAR_RETURN_IF_ERROR(CheckKeys(in, "", {"year", "applicant", "facts", "claims", "history"}));
+  Case c;
+  if (!in.contains("year")) return Bad("year", "required: the programme year, such as 2025");
+  if (!in["year"].is_number_integer()) return Bad("year", "expected a year such as 2025, got " + JsonKind(in["year"]));
+  int64_t year = in["year"].get<int64_t>();
+  if (year < 1900 || year > 9999) return Bad("year", "expected a year such as 2025");
+  c.year = static_cast<int>(year);
+
+  // applicant
+  if (!in.contains("applicant") || !in["applicant"].is_object()) {
+    return Bad("applicant", "required: an object with id, name, the eligibility flags and tags");
+  }
+  const Json& a = in["applicant"];
+  std::set<std::string> applicant_keys = {"id", "name", "tags"};
+  for (const auto& f : p.policy.applicant_fields) applicant_keys.insert(f.name);
+  BURSAR_RETURN_IF_ERROR(CheckKeys(a, "applicant", applicant_keys));
+  if (!a.contains("id") || !a["id"].is_string()) {
+    return Bad("applicant.id", "required: the unified social credit code (18 characters)");
+  }
+  c.applicant_id = a["id"].get<std::string>();
+  std::string why;
+  if (!IsValidUscc(c.applicant_id, &why)) return Bad("applicant.id", "invalid unified social credit code: " + why);
+  if (a.contains("name") && !a["name"].is_string()) return Bad("applicant.name", "expected a string");
+  c.applicant.assign(p.policy.applicant_fields.size(), false);
+  for (size_t i = 0; i < p.policy.applicant_fields.size(); ++i) {
+    const auto& f = p.policy.applicant_fields[i];
+    if (!a.contains(f.name)) continue;
+    if (!a[f.name].is_boolean()) return Bad("applicant." + f.name, "expected true or false, got " + JsonKind(a[f.name]));
+    c.applicant[i] = a[f.name].get<bool>();
+  }
+  c.tags.assign(p.policy.tags.size(), false);
+  if (a.contains("tags")) {
+    if (!a["tags"].is_array()) return Bad("applicant.tags", "expected a list of tags");
+    for (size_t i = 0; i < a["tags"].size(); ++i) {
+      const Json& t = a["tags"][i];
+      std::string path = Index("applicant.tags", i);
+      if (!t.is_string()) return Bad(path, "expected a tag name");
+      auto it = p.tag_index.find(t.get<std::string>());
+      if (it == p.tag_index.end()) {
+        std::vector<std::string> known;
+        for (const auto& tag : p.policy.tags) known.push_back(tag.name);
+        std::string hint = ClosestName(t.get<std::string>(), known);
+        return Bad(path, "unknown tag \"" + t.get<std::string>() + "\"" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      }
+      c.tags[static_cast<size_t>(it->second)] = true;
+    }
+  }
+
+  // facts
+  c.facts.reserve(p.policy.facts.size());
+  for (const auto& f : p.policy.facts) c.facts.push_back(ZeroOf(f.type));
+  if (in.contains("facts")) {
+    const Json& facts = in["facts"];
+    if (!facts.is_object()) return Bad("facts", "expected an object of the year's figures");
+    for (auto it = facts.begin(); it != facts.end(); ++it) {
+      auto idx = p.fact_index.find(it.key());
+      if (idx == p.fact_index.end()) {
+        std::vector<std::string> known;
+        for (const auto& f : p.policy.facts) known.push_back(f.name);
+        std::string hint = ClosestName(it.key(), known);
+        return Bad("facts." + it.key(), "unknown fact" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      }
+      const FieldDecl& decl = p.policy.facts[static_cast<size_t>(idx->second)];
+      Type t = decl.type;
+      if (t.kind == TypeKind::kMoney || t.kind == TypeKind::kCount || t.kind == TypeKind::kFlag) t.optional = false;
+      BURSAR_ASSIGN_OR_RETURN(c.facts[static_cast<size_t>(idx->second)], ReadTyped(p, t, it.value(), "facts." + it.key()));
+    }
+  }
+
+  // claims
+  if (in.contains("claims")) {
+    if (!in["claims"].is_array()) return Bad("claims", "expected a list of claims");
+    std::set<std::string> claim_keys = {"measure", "item"};
+    for (const auto& f : p.policy.claim_fields) claim_keys.insert(f.name);
+    for (size_t i = 0; i < in["claims"].size(); ++i) {
+      const Json& j = in["claims"][i];
+      std::string path = Index("claims", i);
+      if (!j.is_object()) return Bad(path, "expected a claim object with measure, item and amounts");
+      Claim claim;
+      claim.index = static_cast<int>(i);
+      BURSAR_RETURN_IF_ERROR(ResolveItem(p, j, path, &claim.measure, &claim.item));
+      BURSAR_RETURN_IF_ERROR(CheckKeys(j, path, claim_keys));
+      const MeasureDecl& md = p.policy.measures[static_cast<size_t>(claim.measure)];
+      const ItemDecl& item = md.items[static_cast<size_t>(claim.item)];
+      if (!item.by_claim) {
+        return Bad(path + ".measure", "measure " + md.id + " (" + item.name +
+                                          ") is decided from the year's facts (apply-free) and takes no claim");
+      }
+      for (const auto& f : p.policy.claim_fields) claim.fields.push_back(ZeroOf(f.type));
+      for (size_t fi = 0; fi < p.policy.claim_fields.size(); ++fi) {
+        const FieldDecl& f = p.policy.claim_fields[fi];
+        if (!j.contains(f.name)) {
+          if (std::find(item.required_claim_fields.begin(), item.required_claim_fields.end(), f.name) !=
+              item.required_claim_fields.end()) {
+            return Bad(path + "." + f.name, "required for measure " + md.id + " item " + item.name);
+          }
+          continue;
+        }
+        Type t = f.type;
+        if (t.kind == TypeKind::kMoney) t.optional = false;
+        BURSAR_ASSIGN_OR_RETURN(claim.fields[fi], ReadTyped(p, t, j[f.name], path + "." + f.name));
+      }
+      const Value& project = claim.fields[static_cast<size_t>(p.project_field)];
+      if (!project.none) claim.project = project.text;
+      claim.external_support = claim.fields[static_cast<size_t>(p.external_support_field)].number;
+      c.claims.push_back(std::move(claim));
+    }
+  }
+
+  // history
+  if (in.contains("history")) {
+    if (!in["history"].is_array()) return Bad("history", "expected a list of earlier awards");
+    for (size_t i = 0; i < in["history"].size(); ++i) {
+      const Json& j = in["history"][i];
+      std::string path = Index("history", i);
+      if (!j.is_object()) return Bad(path, "expected an earlier award with year, measure, item and amount");
+      BURSAR_RETURN_IF_ERROR(CheckKeys(j, path, {"year", "measure", "item", "amount", "project"}));
+      HistoryEntry h;
+      if (!j.contains("year") || !j["year"].is_number_integer()) return Bad(path + ".year", "required: a year such as 2024");
+      int64_t hy = j["year"].get<int64_t>();
+      if (hy >= c.year || hy < 1900) {
+        return Bad(path + ".year", "an earlier award must be from a year before the case year " + std::to_string(c.year));
+      }
+      h.year = static_cast<int>(hy);
+      BURSAR_RETURN_IF_ERROR(ResolveItem(p, j, path, &h.measure, &h.item));
+      if (!j.contains("amount")) return Bad(path + ".amount", "required");
+      BURSAR_ASSIGN_OR_RETURN(h.amount, ReadMoney(j["amount"], path + ".amount"));
+      if (j.contains("project") && !j["project"].is_null()) {
+        if (!j["project"].is_string()) return Bad(path + ".project", "expected a project id string");
+        h.project = j["project"].get<std::string>();
+      }
+      c.history.push_back(std::move(h));
+    }
+  }
+  return c;
+}
+
+Result<Value> ParseLiteralValue(const CheckedPolicy& p, const Type& type, const std::string& raw) {
+  std::string text = raw;
+  Value v;
+  v.kind = type.kind;
+  v.enum_id = type.enum_id;
+  if (text == "none") {
+    if (!type.optional) return InvalidArgument("cannot be none");
+    v.none = true;
+    return v;
+  }
+  switch (type.kind) {
+    case TypeKind::kMoney: {
+      if (text.rfind("RMB", 0) == 0) text = text.substr(3);
+      std::string digits;
+      for (char ch : text) {
+        if (ch != ',' && ch != ' ') digits.push_back(ch);
+      }
+      std::string why;
+      auto m = ParseMoneyString(digits, &why);
+      if (!m) return InvalidArgument("expected an amount such as 2000000 or \"RMB 2,000,000\": " + why);
+      v.number = *m;
+      return v;
+    }
+    case TypeKind::kRate: {
+      bool pct = !text.empty() && text.back() == '%';
+      auto d = ParseDecimal(pct ? text.substr(0, text.size() - 1) : text);
+      if (!d || !pct) return InvalidArgument("expected a rate such as 5% or 0.5%");
+      v.number = *d->Div(Exact::Integer(100));
+      return v;
+    }
+    case TypeKind::kCount:
+    case TypeKind::kYear: {
+      auto d = ParseDecimal(text);
+      if (!d || !d->is_integer()) return InvalidArgument("expected a whole number");
+      v.number = *d;
+      return v;
+    }
+    case TypeKind::kFlag:
+      if (text != "true" && text != "false") return InvalidArgument("expected true or false");
+      v.flag = text == "true";
+      return v;
+    case TypeKind::kEnum: {
+      const auto& values = p.policy.enums[static_cast<size_t>(type.enum_id)].values;
+      auto it = std::find(values.begin(), values.end(), text);
+      if (it == values.end()) {
+        std::string all;
+        for (const auto& s : values) all += (all.empty() ? "" : ", ") + s;
+        return InvalidArgument("expected one of " + all);
+      }
+      v.choice = static_cast<int>(it - values.begin());
+      return v;
+    }
+    default:
+      v.text = text;
+      return v;
+  }
+}
+
+}  // namespace bursar

@@ -1,0 +1,825 @@
+// Decides one case: eligibility, every item of every measure, caps, support
+// periods, D-G4, D-G3 and the budget, with a reason for every line and, on
+// request, a trace of every intermediate value.
+//
+// Order of the pipeline (docs/policy-language.md, "How a case is decided"):
+//   eligibility → per line: conditions, once, consecutive limit, support period,
+//   amount (rounded), caps per claim/project/period → caps per year of an item
+//   → caps on a measure's total → D-G4 → D-G3 → budget (D-G6).
+#include <algorithm>
+#include <map>
+
+#include "case/case.h"
+#include "eval/engine.h"
+#include "lang/checked_policy.h"
+#include "lang/loader.h"
+
+namespace bursar {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+// Arithmetic that left the exact range: the case cannot be decided.
+struct Overflow {
+  std::string where;
+};
+
+Exact Checked(std::optional<Exact> v, const std::string& where) {
+  if (!v) throw Overflow{where};
+  return *v;
+}
+
+const char* OpSymbol(Op op) {
+  switch (op) {
+    case Op::kAdd: return "+";
+    case Op::kSub: return "-";
+    case Op::kMul: return "*";
+    case Op::kDiv: return "/";
+    case Op::kLt: return "<";
+    case Op::kLe: return "<=";
+    case Op::kGt: return ">";
+    case Op::kGe: return ">=";
+    case Op::kEq: return "=";
+    case Op::kNe: return "!=";
+    case Op::kAnd: return "and";
+    case Op::kOr: return "or";
+    case Op::kNot: return "not";
+    case Op::kNeg: return "-";
+  }
+  return "?";
+}
+
+Op Negated(Op op) {
+  switch (op) {
+    case Op::kLt: return Op::kGe;
+    case Op::kLe: return Op::kGt;
+    case Op::kGt: return Op::kLe;
+    case Op::kGe: return Op::kLt;
+    case Op::kEq: return Op::kNe;
+    case Op::kNe: return Op::kEq;
+    default: return op;
+  }
+}
+
+bool Compare(Op op, int c) {
+  switch (op) {
+    case Op::kLt: return c < 0;
+    case Op::kLe: return c <= 0;
+    case Op::kGt: return c > 0;
+    case Op::kGe: return c >= 0;
+    case Op::kEq: return c == 0;
+    case Op::kNe: return c != 0;
+    default: return false;
+  }
+}
+
+struct Reduction {
+  std::string rule;  // the labels of the rule that reduced the line
+  Exact by;          // amount removed
+  std::string why;
+};
+
+struct Line {
+  int measure = -1, item = -1;
+  const Claim* claim = nullptr;
+  std::string project;
+  Exact computed, amount;
+  bool refused = false;  // refused before an amount was computed
+  std::string why;       // reason for the award, or why it was refused
+  std::vector<Reduction> reductions;
+  Exact period_prior;    // history paid within the support period (cap per period)
+};
+
+class Evaluation {
+ public:
+  Evaluation(const CheckedPolicy& cp, const std::vector<Value>& params, const Case& c, bool explain)
+      : cp_(cp), p_(cp.policy), params_(params), case_(c), explain_(explain) {}
+
+  OJson Run();
+
+ private:
+  // ---- values ----
+  std::string Show(const Value& v) const {
+    if (v.none) return "none";
+    switch (v.kind) {
+      case TypeKind::kMoney: return v.number.ToFen() ? v.number.ToMoneyString() : v.number.ToString();
+      case TypeKind::kRate: return v.number.ToPercentString();
+      case TypeKind::kCount:
+      case TypeKind::kYear: return v.number.ToString();
+      case TypeKind::kFlag: return v.flag ? "true" : "false";
+      case TypeKind::kEnum:
+        return v.enum_id >= 0 && v.choice >= 0 ? p_.enums[static_cast<size_t>(v.enum_id)].values[static_cast<size_t>(v.choice)]
+                                               : "none";
+      default: return v.text;
+    }
+  }
+
+  Value EvalName(const Expr& e) const {
+    switch (e.ref_kind) {
+      case RefKind::kParam: return params_[static_cast<size_t>(e.ref_index)];
+      case RefKind::kFact: return case_.facts[static_cast<size_t>(e.ref_index)];
+      case RefKind::kApplicant: {
+        Value v;
+        v.kind = TypeKind::kFlag;
+        v.flag = case_.applicant[static_cast<size_t>(e.ref_index)];
+        return v;
+      }
+      case RefKind::kClaimField: return claim_->fields[static_cast<size_t>(e.ref_index)];
+      case RefKind::kYear: {
+        Value v;
+        v.kind = TypeKind::kYear;
+        v.number = Exact::Integer(case_.year);
+        return v;
+      }
+      case RefKind::kEnumValue: {
+        Value v;
+        v.kind = TypeKind::kEnum;
+        v.enum_id = e.type.enum_id;
+        v.choice = e.ref_index;
+        return v;
+      }
+      default: return {};
+    }
+  }
+
+  Value Eval(const Expr& e) const {
+    Value v;
+    v.kind = e.type.kind;
+    switch (e.kind) {
+      case ExprKind::kLiteral:
+        v.number = e.literal.number;
+        v.flag = e.literal.flag;
+        v.text = e.literal.symbol;
+        return v;
+      case ExprKind::kName: return EvalName(e);
+      case ExprKind::kTagged: {
+        auto it = cp_.tag_index.find(e.name);
+        v.flag = it != cp_.tag_index.end() && case_.tags[static_cast<size_t>(it->second)];
+        return v;
+      }
+      case ExprKind::kUnary: {
+        Value a = Eval(*e.args[0]);
+        if (e.op == Op::kNot) {
+          v.flag = !a.flag;
+        } else {
+          v.number = Checked(Exact().Sub(a.number), Source(e));
+        }
+        return v;
+      }
+      case ExprKind::kIsNone: v.flag = Eval(*e.args[0]).none; return v;
+      case ExprKind::kIn: {
+        Value a = Eval(*e.args[0]);
+        v.flag = !a.none && std::find(e.choice_indices.begin(), e.choice_indices.end(), a.choice) != e.choice_indices.end();
+        return v;
+      }
+      case ExprKind::kIf: return Eval(*e.args[Eval(*e.args[0]).flag ? 1 : 2]);
+      case ExprKind::kCall: {
+        Value best = Eval(*e.args[0]);
+        for (size_t i = 1; i < e.args.size(); ++i) {
+          Value x = Eval(*e.args[i]);
+          int c = x.number.Compare(best.number);
+          if ((e.name == "min" && c < 0) || (e.name == "max" && c > 0)) best = x;
+        }
+        best.kind = e.type.kind;
+        return best;
+      }
+      case ExprKind::kBinary: {
+        if (e.op == Op::kAnd) {
+          v.flag = Eval(*e.args[0]).flag && Eval(*e.args[1]).flag;
+          return v;
+        }
+        if (e.op == Op::kOr) {
+          v.flag = Eval(*e.args[0]).flag || Eval(*e.args[1]).flag;
+          return v;
+        }
+        Value a = Eval(*e.args[0]), b = Eval(*e.args[1]);
+        switch (e.op) {
+          case Op::kAdd: v.number = Checked(a.number.Add(b.number), Source(e)); return v;
+          case Op::kSub: v.number = Checked(a.number.Sub(b.number), Source(e)); return v;
+          case Op::kMul: v.number = Checked(a.number.Mul(b.number), Source(e)); return v;
+          case Op::kDiv:
+            if (b.number.is_zero()) throw Overflow{Source(e) + " (division by zero)"};
+            v.number = Checked(a.number.Div(b.number), Source(e));
+            return v;
+          default: break;
+        }
+        int c;
+        if (a.kind == TypeKind::kFlag) c = (a.flag == b.flag) ? 0 : 1;
+        else if (a.kind == TypeKind::kEnum) c = (a.none == b.none && a.choice == b.choice) ? 0 : 1;
+        else if (a.kind == TypeKind::kText || a.kind == TypeKind::kDate) c = a.text.compare(b.text);
+        else c = a.number.Compare(b.number);
+        v.flag = Compare(e.op, c);
+        return v;
+      }
+    }
+    return v;
+  }
+
+  bool Truth(const Expr& e) const { return Eval(e).flag; }
+  std::string Source(const Expr& e) const { return Write(e, false); }
+  std::string Render(const Expr& e) const { return Write(e, true); }
+
+  // The expression as written (values=false) or with each name's value (true).
+  std::string Write(const Expr& e, bool values) const {
+    switch (e.kind) {
+      case ExprKind::kLiteral: {
+        Value v = Eval(e);
+        if (e.type.kind == TypeKind::kMoney) return "RMB " + Show(v);
+        return e.type.kind == TypeKind::kText ? "\"" + e.literal.symbol + "\"" : Show(v);
+      }
+      case ExprKind::kName: return values && e.ref_kind != RefKind::kEnumValue ? Show(Eval(e)) : e.name;
+      case ExprKind::kTagged: return values ? (Eval(e).flag ? "true" : "false") : "tagged " + e.name;
+      case ExprKind::kUnary:
+        return std::string(e.op == Op::kNot ? "not " : "-") + Wrap(*e.args[0], values);
+      case ExprKind::kIsNone: return Wrap(*e.args[0], values) + " is none";
+      case ExprKind::kIn: {
+        std::string s = Wrap(*e.args[0], values) + " in (";
+        for (size_t i = 0; i < e.choices.size(); ++i) s += (i ? ", " : "") + e.choices[i];
+        return s + ")";
+      }
+      case ExprKind::kIf:
+        return "if " + Write(*e.args[0], values) + " then " + Write(*e.args[1], values) + " else " +
+               Write(*e.args[2], values);
+      case ExprKind::kCall: {
+        std::string s = e.name + "(";
+        for (size_t i = 0; i < e.args.size(); ++i) s += (i ? ", " : "") + Write(*e.args[i], values);
+        return s + ")";
+      }
+      case ExprKind::kBinary:
+        return Wrap(*e.args[0], values) + " " + OpSymbol(e.op) + " " + Wrap(*e.args[1], values);
+    }
+    return "";
+  }
+  std::string Wrap(const Expr& e, bool values) const {
+    std::string s = Write(e, values);
+    return e.kind == ExprKind::kBinary || e.kind == ExprKind::kIf ? "(" + s + ")" : s;
+  }
+
+  // How a value reads in a reason: "51 listed data products", "trading volume 8000000.00".
+  std::string Noun(const Expr& e) const {
+    Value v = Eval(e);
+    if (e.kind == ExprKind::kName) {
+      const FieldDecl* f = nullptr;
+      if (e.ref_kind == RefKind::kFact) f = &p_.facts[static_cast<size_t>(e.ref_index)];
+      if (e.ref_kind == RefKind::kClaimField) f = &p_.claim_fields[static_cast<size_t>(e.ref_index)];
+      if (f && !f->noun.empty()) {
+        if (v.kind == TypeKind::kCount) return Show(v) + " " + f->noun;
+        return f->noun + " " + Show(v);
+      }
+      if (e.ref_kind == RefKind::kYear) return "year " + Show(v);
+    }
+    return Render(e);
+  }
+
+  // A reason a person reads, for a condition that came out `truth`.
+  std::string Describe(const Expr& e, bool truth) const {
+    switch (e.kind) {
+      case ExprKind::kBinary: {
+        if (e.op == Op::kAnd || e.op == Op::kOr) {
+          bool all = (e.op == Op::kAnd) == truth;  // describe both sides
+          std::vector<std::string> parts;
+          for (const auto& side : e.args) {
+            bool t = Eval(*side).flag;
+            if (all || t == truth) parts.push_back(Describe(*side, t));
+            if (!all && !parts.empty()) break;
+          }
+          std::string out;
+          for (const auto& part : parts) out += (out.empty() ? "" : (truth ? " and " : "; ")) + part;
+          return out;
+        }
+        if (e.op >= Op::kLt && e.op <= Op::kNe) {
+          Op op = truth ? e.op : Negated(e.op);
+          return Noun(*e.args[0]) + " " + OpSymbol(op) + " " + Noun(*e.args[1]);
+        }
+        return Render(e);
+      }
+      case ExprKind::kUnary:
+        if (e.op == Op::kNot) return Describe(*e.args[0], !truth);
+        return Render(e);
+      case ExprKind::kTagged: return (truth ? "tagged " : "not tagged ") + e.name;
+      case ExprKind::kName:
+        if (e.type.kind == TypeKind::kFlag) {
+          const FieldDecl* f = nullptr;
+          if (e.ref_kind == RefKind::kFact) f = &p_.facts[static_cast<size_t>(e.ref_index)];
+          if (e.ref_kind == RefKind::kApplicant) f = &p_.applicant_fields[static_cast<size_t>(e.ref_index)];
+          std::string noun = f && !f->noun.empty() ? f->noun : e.name;
+          return truth ? noun : "not " + noun;
+        }
+        return Noun(e);
+      case ExprKind::kIn: {
+        std::string s = Noun(*e.args[0]) + (truth ? " is one of (" : " is not one of (");
+        for (size_t i = 0; i < e.choices.size(); ++i) s += (i ? ", " : "") + e.choices[i];
+        return s + ")";
+      }
+      default: return Render(e) + (truth ? "" : " is false");
+    }
+  }
+
+  std::string Template(const std::string& t) const {
+    std::string out;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (t[i] != '{') {
+        out.push_back(t[i]);
+        continue;
+      }
+      size_t close = t.find('}', i);
+      Expr name;
+      name.kind = ExprKind::kName;
+      name.name = t.substr(i + 1, close - i - 1);
+      auto resolve = [&](const std::map<std::string, int>& index, RefKind kind) {
+        auto it = index.find(name.name);
+        if (it == index.end()) return false;
+        name.ref_kind = kind;
+        name.ref_index = it->second;
+        return true;
+      };
+      if (!resolve(cp_.param_index, RefKind::kParam) && !resolve(cp_.fact_index, RefKind::kFact) &&
+          !resolve(cp_.applicant_index, RefKind::kApplicant) && !resolve(cp_.claim_field_index, RefKind::kClaimField)) {
+        name.ref_kind = RefKind::kYear;
+      }
+      out += Show(EvalName(name));
+      i = close;
+    }
+    return out;
+  }
+
+  void Trace(const std::string& step, const std::string& expression, const std::string& values,
+             const std::string& result, const std::string& clause) {
+    if (!explain_) return;
+    OJson t;
+    t["step"] = step;
+    if (!expression.empty()) t["expression"] = expression;
+    if (!values.empty() && values != expression) t["values"] = values;
+    t["result"] = result;
+    if (!clause.empty()) t["clause"] = clause;
+    trace_.push_back(std::move(t));
+  }
+
+  std::string Labels(const std::vector<Citation>& cites, bool decisions) const {
+    std::string out;
+    for (const auto& c : cites) {
+      if ((c.label.rfind("D-", 0) == 0) == decisions) out += (out.empty() ? "" : " ") + c.label;
+    }
+    return out;
+  }
+  std::string AllLabels(const std::vector<Citation>& cites) const {
+    std::string out;
+    for (const auto& c : cites) out += (out.empty() ? "" : " ") + c.label;
+    return out;
+  }
+  const Value* GeneralParam(const GeneralRule& r) const {
+    if (!r.present) return nullptr;
+    return &params_[static_cast<size_t>(cp_.param_index.at(r.param))];
+  }
+  std::string Choice(const GeneralRule& r, const char* fallback) const {
+    const Value* v = GeneralParam(r);
+    return v ? Show(*v) : fallback;
+  }
+  const ItemDecl& ItemOf(const Line& l) const {
+    return p_.measures[static_cast<size_t>(l.measure)].items[static_cast<size_t>(l.item)];
+  }
+  std::string MeasureId(const Line& l) const { return p_.measures[static_cast<size_t>(l.measure)].id; }
+  std::string StepName(const Line& l) const {
+    std::string s = MeasureId(l) + "." + ItemOf(l).name;
+    if (l.claim) s += "[claim " + std::to_string(l.claim->index) + "]";
+    return s;
+  }
+
+  Exact Round(const Exact& v) const {
+    std::string mode = Choice(p_.rounding_mode, "down");
+    std::string unit = Choice(p_.rounding_unit, "fen");
+    Exact u = unit == "yuan" ? Exact::Integer(1) : Exact::Fen(1);
+    return Checked(v.RoundTo(u, mode == "half_up" ? RoundingMode::kHalfUp : RoundingMode::kDown), "rounding");
+  }
+
+  // Lowers a line's amount to `to` (if lower), recording why.
+  void Reduce(Line& l, const Exact& to, const std::string& rule, const std::string& why) {
+    Exact target = to.is_negative() ? Exact() : to;
+    if (target.Compare(l.amount) >= 0) return;
+    Exact by = Checked(l.amount.Sub(target), "reduction");
+    l.reductions.push_back({rule, by, why});
+    Trace(StepName(l) + ".reduced", "", "", l.amount.ToMoneyString() + " -> " + target.ToMoneyString() + ": " + why, rule);
+    l.amount = target;
+  }
+
+  void DecideLine(Line& l, const std::string& ineligible);
+  void ApplyItemYearCaps(std::vector<Line*>& lines, const ItemDecl& item);
+
+  const CheckedPolicy& cp_;
+  const Policy& p_;
+  const std::vector<Value>& params_;
+  const Case& case_;
+  bool explain_;
+  const Claim* claim_ = nullptr;  // the claim being decided, if any
+  OJson trace_ = OJson::array();
+};
+
+void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
+  const ItemDecl& item = ItemOf(l);
+  claim_ = l.claim;
+  std::string clause = AllLabels(item.cites);
+  if (!ineligible.empty()) {
+    l.refused = true;
+    l.why = "ineligible applicant: " + ineligible;
+    return;
+  }
+  // Conditions: every failure is listed.
+  std::vector<std::string> failed, award_reasons;
+  for (const auto& c : item.conditions) {
+    bool ok = Truth(*c.expr);
+    Trace(StepName(l) + (c.describes_award ? ".when" : ".require"), Source(*c.expr), Render(*c.expr),
+          ok ? "true" : "false", clause);
+    if (!ok) failed.push_back(c.otherwise.empty() ? Describe(*c.expr, false) : c.otherwise);
+    else if (c.describes_award) award_reasons.push_back(Describe(*c.expr, true));
+  }
+  if (!failed.empty()) {
+    l.refused = true;
+    for (const auto& f : failed) l.why += (l.why.empty() ? "" : "; ") + f;
+    return;
+  }
+  // History of this item.
+  std::vector<const HistoryEntry*> past;
+  for (const auto& h : case_.history) {
+    if (h.measure == l.measure && h.item == l.item) past.push_back(&h);
+  }
+  if (!item.once.empty()) {
+    std::string scope = item.once;
+    if (scope != "enterprise" && scope != "year" && scope != "project") {
+      scope = Show(params_[static_cast<size_t>(cp_.param_index.at(item.once))]);
+    }
+    for (const HistoryEntry* h : past) {
+      bool same = scope == "enterprise" || (scope == "project" && !l.project.empty() && h->project == l.project);
+      if (same) {
+        l.refused = true;
+        l.why = "already awarded in " + std::to_string(h->year) + "; paid once per " + scope +
+                (scope == "project" ? " (" + l.project + ")" : "");
+        Trace(StepName(l) + ".once", "once per " + scope, "", "refused: " + l.why, clause);
+        return;
+      }
+    }
+  }
+  if (item.consecutive_limit) {
+    Value n = Eval(*item.consecutive_limit);
+    int64_t years = static_cast<int64_t>(n.number.num());
+    bool all = years > 0;
+    for (int64_t y = case_.year - years; all && y < case_.year; ++y) {
+      all = std::any_of(past.begin(), past.end(), [&](const HistoryEntry* h) { return h->year == y; });
+    }
+    Trace(StepName(l) + ".limit", Source(*item.consecutive_limit) + " consecutive years", Render(*item.consecutive_limit),
+          all ? "reached" : "not reached", clause);
+    if (all) {
+      l.refused = true;
+      l.why = "awarded in each of the " + std::to_string(years) + " preceding years (" +
+              std::to_string(case_.year - years) + "-" + std::to_string(case_.year - 1) + "); at most " +
+              std::to_string(years) + " consecutive years";
+      return;
+    }
+  }
+  if (item.period_years) {
+    Value n = Eval(*item.period_years);
+    int64_t years = static_cast<int64_t>(n.number.num());
+    int first = case_.year;
+    for (const HistoryEntry* h : past) first = std::min(first, h->year);
+    int64_t last = first + years - 1;
+    Trace(StepName(l) + ".period", Source(*item.period_years) + " years from first award", Render(*item.period_years),
+          std::to_string(first) + "-" + std::to_string(last), clause);
+    if (case_.year > last) {
+      l.refused = true;
+      l.why = "support period over: " + std::to_string(years) + " years from the first award in " +
+              std::to_string(first) + " ended in " + std::to_string(last);
+      return;
+    }
+    for (const HistoryEntry* h : past) {
+      if (h->year >= first) l.period_prior = Checked(l.period_prior.Add(h->amount), "period total");
+    }
+  }
+  // The amount.
+  Value raw = Eval(*item.amount);
+  Exact exact = raw.none ? Exact() : raw.number;
+  l.computed = Round(exact);
+  if (l.computed.is_negative()) l.computed = Exact();
+  l.amount = l.computed;
+  Trace(StepName(l) + ".amount", Source(*item.amount), Render(*item.amount),
+        exact.ToString() + (exact == l.computed ? "" : " rounded to " + l.computed.ToMoneyString()), clause);
+  if (!item.why.empty()) {
+    l.why = Template(item.why);
+  } else if (!award_reasons.empty()) {
+    for (const auto& r : award_reasons) l.why += (l.why.empty() ? "" : "; ") + r;
+  } else {
+    l.why = Render(*item.amount);
+  }
+  if (l.computed.is_zero()) {
+    l.refused = true;
+    l.why = "the computed amount is 0.00 (" + Render(*item.amount) + ")";
+    return;
+  }
+  for (const auto& cap : item.caps) {
+    if (cap.scope == CapScope::kYear) continue;
+    Value limit = Eval(*cap.limit);
+    std::string rule = AllLabels(cap.cites);
+    if (cap.scope == CapScope::kPeriod) {
+      Exact room = Checked(limit.number.Sub(l.period_prior), "period cap");
+      Trace(StepName(l) + ".cap", Source(*cap.limit) + " per period", Render(*cap.limit),
+            "room left " + (room.is_negative() ? std::string("0.00") : room.ToMoneyString()) + " after " +
+                l.period_prior.ToMoneyString() + " in earlier years",
+            rule);
+      Reduce(l, room, rule,
+             "total over the support period capped at " + limit.number.ToMoneyString() + ", of which " +
+                 l.period_prior.ToMoneyString() + " was paid in earlier years");
+    } else {
+      Trace(StepName(l) + ".cap", Source(*cap.limit) + (cap.scope == CapScope::kClaim ? " per claim" : " per project"),
+            Render(*cap.limit), limit.number.ToMoneyString(), rule);
+      Reduce(l, limit.number, rule,
+             std::string("capped at ") + limit.number.ToMoneyString() +
+                 (cap.scope == CapScope::kClaim ? " per claim" : " per project"));
+    }
+  }
+}
+
+void Evaluation::ApplyItemYearCaps(std::vector<Line*>& lines, const ItemDecl& item) {
+  for (const auto& cap : item.caps) {
+    if (cap.scope != CapScope::kYear) continue;
+    claim_ = nullptr;
+    Value limit = Eval(*cap.limit);
+    std::string rule = AllLabels(cap.cites);
+    Exact room = limit.number;
+    for (Line* l : lines) {
+      if (l->refused) continue;
+      claim_ = l->claim;
+      Trace(StepName(*l) + ".cap", Source(*cap.limit) + " per year", Render(*cap.limit),
+            "room left " + room.ToMoneyString(), rule);
+      Reduce(*l, room, rule, "capped at " + limit.number.ToMoneyString() + " per year");
+      room = Checked(room.Sub(l->amount), "annual cap");
+    }
+  }
+}
+
+OJson Evaluation::Run() {
+  // Eligibility: every failed condition is listed.
+  std::string ineligible;
+  std::string elig_clause = AllLabels(p_.eligibility_cites);
+  for (const auto& c : p_.eligibility) {
+    bool ok = Truth(*c.expr);
+    Trace("eligibility", Source(*c.expr), Render(*c.expr), ok ? "true" : "false", elig_clause);
+    if (!ok) ineligible += (ineligible.empty() ? "" : "; ") + (c.otherwise.empty() ? Describe(*c.expr, false) : c.otherwise);
+  }
+
+  std::vector<Line> lines;
+  for (size_t mi = 0; mi < p_.measures.size(); ++mi) {
+    const MeasureDecl& m = p_.measures[mi];
+    for (size_t ii = 0; ii < m.items.size(); ++ii) {
+      const ItemDecl& item = m.items[ii];
+      if (!item.by_claim) {
+        Line l;
+        l.measure = static_cast<int>(mi);
+        l.item = static_cast<int>(ii);
+        lines.push_back(std::move(l));
+        continue;
+      }
+      for (const Claim& c : case_.claims) {
+        if (c.measure != static_cast<int>(mi) || c.item != static_cast<int>(ii)) continue;
+        Line l;
+        l.measure = static_cast<int>(mi);
+        l.item = static_cast<int>(ii);
+        l.claim = &c;
+        l.project = c.project;
+        lines.push_back(std::move(l));
+      }
+    }
+  }
+  for (Line& l : lines) DecideLine(l, ineligible);
+
+  // Caps per year of an item, then caps on a measure's total, in listed order.
+  for (size_t mi = 0; mi < p_.measures.size(); ++mi) {
+    const MeasureDecl& m = p_.measures[mi];
+    for (size_t ii = 0; ii < m.items.size(); ++ii) {
+      std::vector<Line*> of_item;
+      for (Line& l : lines) {
+        if (l.measure == static_cast<int>(mi) && l.item == static_cast<int>(ii)) of_item.push_back(&l);
+      }
+      ApplyItemYearCaps(of_item, m.items[ii]);
+    }
+    for (const GroupCap& g : m.group_caps) {
+      claim_ = nullptr;
+      Value limit = Eval(*g.limit);
+      std::string rule = AllLabels(g.cites);
+      Exact room = limit.number, before;
+      for (int idx : g.item_indices) {
+        for (Line& l : lines) {
+          if (l.measure != static_cast<int>(mi) || l.item != idx || l.refused) continue;
+          before = Checked(before.Add(l.amount), "total");
+          std::string items;
+          for (const auto& n : g.items) items += (items.empty() ? "" : " + ") + n;
+          Reduce(l, room, rule,
+                 "total of " + items + " capped at " + limit.number.ToMoneyString() + " per year");
+          room = Checked(room.Sub(l.amount), "total cap");
+        }
+      }
+      Trace(m.id + ".cap", "total of measure " + m.id + " at most " + Source(*g.limit) + " per year", Render(*g.limit),
+            "before the cap " + before.ToMoneyString() + ", after " +
+                Checked(limit.number.Sub(room), "total").ToMoneyString(),
+            rule);
+    }
+  }
+
+  // D-G4: support already given by national or municipal policy.
+  if (p_.external_support.present) {
+    std::string rule = AllLabels(p_.external_support.cites);
+    std::string mode = Choice(p_.external_support, "difference");
+    for (Line& l : lines) {
+      if (l.refused || !l.claim || l.claim->external_support.is_zero()) continue;
+      std::string ext = l.claim->external_support.ToMoneyString();
+      if (mode == "exclude") {
+        Reduce(l, Exact(), rule, "excluded: the project already has national or municipal support of " + ext);
+      } else {
+        Reduce(l, Checked(l.amount.Sub(l.claim->external_support), "external support"), rule,
+               "national or municipal support of " + ext + " prevails; the district pays the difference");
+      }
+    }
+  }
+
+  // D-G3: one project, one measure: the highest award stands.
+  const Value* exclusive = GeneralParam(p_.exclusivity);
+  if (exclusive && exclusive->flag) {
+    std::string rule = AllLabels(p_.exclusivity.cites);
+    for (Line& l : lines) {
+      if (l.refused || l.project.empty() || l.amount.is_zero()) continue;
+      for (const Line& other : lines) {
+        if (&other == &l || other.refused || other.project != l.project || other.measure == l.measure ||
+            other.amount.is_zero()) {
+          continue;
+        }
+        int c = other.amount.Compare(l.amount);
+        if (c > 0 || (c == 0 && other.measure < l.measure)) {
+          Reduce(l, Exact(), rule,
+                 "excluded: project " + l.project + " is supported under measure " +
+                     p_.measures[static_cast<size_t>(other.measure)].id + " with a higher award (" +
+                     other.amount.ToMoneyString() + "); one project, one measure");
+          break;
+        }
+      }
+    }
+  }
+
+  // D-G6: the budget.
+  Exact total;
+  for (const Line& l : lines) {
+    if (!l.refused) total = Checked(total.Add(l.amount), "total");
+  }
+  const Value* budget = GeneralParam(p_.budget);
+  if (budget && !budget->none && total.Compare(budget->number) > 0) {
+    std::string rule = AllLabels(p_.budget_rule.cites);
+    std::string mode = Choice(p_.budget_rule, "pro_rata");
+    Exact room = budget->number;
+    Exact factor = Checked(budget->number.Div(total), "budget");
+    Trace("budget", "awards " + total.ToMoneyString() + " exceed the budget " + budget->number.ToMoneyString(), "",
+          mode == "pro_rata" ? "scaled by " + factor.ToString() : mode, rule);
+    for (Line& l : lines) {
+      if (l.refused || l.amount.is_zero()) continue;
+      if (mode == "pro_rata") {
+        Exact scaled = Checked(Checked(l.amount.Mul(factor), "budget").RoundTo(Exact::Fen(1), RoundingMode::kDown), "budget");
+        Reduce(l, scaled, rule,
+               "scaled pro rata to the budget of " + budget->number.ToMoneyString() + " (awards " + total.ToMoneyString() + ")");
+      } else if (mode == "priority") {
+        Reduce(l, room, rule, "the budget of " + budget->number.ToMoneyString() + " is spent in priority order");
+        room = Checked(room.Sub(l.amount), "budget");
+      }
+    }
+  }
+
+  // The decision.
+  OJson out;
+  OJson awards = OJson::array(), not_awarded = OJson::array();
+  Exact sum;
+  for (const Line& l : lines) {
+    const ItemDecl& item = ItemOf(l);
+    bool paid = !l.refused && !l.amount.is_zero();
+    OJson j;
+    j["measure"] = MeasureId(l);
+    j["item"] = item.name;
+    if (!l.project.empty()) j["project"] = l.project;
+    if (paid) {
+      j["amount"] = l.amount.ToMoneyString();
+      j["computed"] = l.computed.ToMoneyString();
+    }
+    j["clause"] = Labels(item.cites, false);
+    j["decision"] = Labels(item.cites, true);
+    std::string why = l.why;
+    if (!paid && !l.refused && !l.reductions.empty()) why = l.reductions.back().why;
+    j["why"] = why;
+    if (!l.reductions.empty()) {
+      OJson reductions = OJson::array();
+      for (const auto& r : l.reductions) {
+        reductions.push_back(OJson{{"rule", r.rule}, {"amount", "-" + r.by.ToMoneyString()}, {"why", r.why}});
+      }
+      j["reductions"] = std::move(reductions);
+    }
+    if (paid) {
+      sum = Checked(sum.Add(l.amount), "total");
+      awards.push_back(std::move(j));
+    } else {
+      not_awarded.push_back(std::move(j));
+    }
+  }
+  out["applicant"] = case_.applicant_id;
+  out["year"] = case_.year;
+  out["eligible"] = ineligible.empty();
+  out["awards"] = std::move(awards);
+  out["total"] = sum.ToMoneyString();
+  out["not_awarded"] = std::move(not_awarded);
+  if (explain_) out["trace"] = std::move(trace_);
+  return out;
+}
+
+// The value of every parameter in force in `year` (1 January), with overrides.
+Result<std::vector<Value>> ParamsForYear(const CheckedPolicy& cp, const std::vector<std::pair<int, Value>>& overrides,
+                                         int year) {
+  std::vector<Value> values;
+  values.reserve(cp.policy.params.size());
+  std::string day = std::to_string(year) + "-01-01";
+  for (const ParamDecl& prm : cp.policy.params) {
+    const EffectiveValue* in_force = nullptr;
+    for (const auto& v : prm.values) {
+      if (!v.from || *v.from <= day) in_force = &v;
+    }
+    if (!in_force) {
+      return InvalidArgument("the parameter '" + prm.name + "' has no value in force in " + std::to_string(year), "year");
+    }
+    Value v;
+    const Expr& e = *in_force->value;
+    v.kind = prm.type.kind;
+    v.enum_id = prm.type.enum_id;
+    v.none = e.literal.is_none;
+    v.number = e.literal.number;
+    v.flag = e.literal.flag;
+    v.text = e.literal.symbol;
+    if (prm.type.kind == TypeKind::kEnum && !v.none) {
+      const auto& names = cp.policy.enums[static_cast<size_t>(prm.type.enum_id)].values;
+      v.choice = static_cast<int>(std::find(names.begin(), names.end(), e.literal.symbol) - names.begin());
+    }
+    values.push_back(std::move(v));
+  }
+  for (const auto& [index, value] : overrides) values[static_cast<size_t>(index)] = value;
+  return values;
+}
+
+}  // namespace
+
+namespace {
+const std::vector<std::pair<int, Value>>& OverridesOf(const CheckedPolicy& cp) { return cp.overrides; }
+}  // namespace
+
+Result<std::shared_ptr<const Engine>> Engine::Load(const std::string& policy_dir,
+                                                   const std::vector<ParameterOverride>& overrides) {
+  BURSAR_ASSIGN_OR_RETURN(LoadResult loaded, LoadPolicy(policy_dir));
+  if (!loaded.policy) {
+    return Status(StatusCode::kInvalidArgument, "the policy has errors:\n" + loaded.formatted);
+  }
+  for (const auto& o : overrides) {
+    auto it = loaded.policy->param_index.find(o.name);
+    if (it == loaded.policy->param_index.end()) {
+      std::vector<std::string> known;
+      for (const auto& prm : loaded.policy->policy.params) known.push_back(prm.name);
+      std::string hint = ClosestName(o.name, known);
+      return InvalidArgument("no parameter named '" + o.name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"),
+                             "--set " + o.name);
+    }
+    const ParamDecl& prm = loaded.policy->policy.params[static_cast<size_t>(it->second)];
+    auto value = ParseLiteralValue(*loaded.policy, prm.type, o.value);
+    if (!value.ok()) return InvalidArgument(value.status().message(), "--set " + o.name);
+    loaded.policy->overrides.emplace_back(it->second, *value);
+  }
+  return std::shared_ptr<const Engine>(std::make_shared<Engine>(std::move(loaded.policy)));
+}
+
+Result<nlohmann::ordered_json> Engine::Evaluate(const nlohmann::json& case_json, const EvaluateOptions& options) const {
+  BURSAR_ASSIGN_OR_RETURN(Case c, ReadCase(*policy_, case_json));
+  BURSAR_ASSIGN_OR_RETURN(std::vector<Value> params, ParamsForYear(*policy_, OverridesOf(*policy_), c.year));
+  try {
+    Evaluation e(*policy_, params, c, options.explain);
+    OJson decision = e.Run();
+    OJson out;
+    out["applicant"] = decision["applicant"];
+    out["year"] = decision["year"];
+    out["policy"] = OJson{{"id", policy_->policy.id}, {"version", policy_->policy.version}, {"digest", policy_->digest}};
+    for (auto it = decision.begin(); it != decision.end(); ++it) {
+      if (it.key() != "applicant" && it.key() != "year") out[it.key()] = it.value();
+    }
+    return out;
+  } catch (const Overflow& o) {
+    return Status(StatusCode::kOutOfRange, "an amount left the exact range while computing " + o.where, "");
+  }
+}
+
+Result<std::string> Engine::EvaluateText(const std::string& case_text, const EvaluateOptions& options) const {
+  nlohmann::json parsed = nlohmann::json::parse(case_text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return InvalidArgument("the case is not valid JSON");
+  BURSAR_ASSIGN_OR_RETURN(nlohmann::ordered_json decision, Evaluate(parsed, options));
+  return decision.dump(2) + "\n";
+}
+
+const std::string& Engine::policy_id() const { return policy_->policy.id; }
+const std::string& Engine::policy_version() const { return policy_->policy.version; }
+const std::string& Engine::digest() const { return policy_->digest; }
+
+}  // namespace bursar

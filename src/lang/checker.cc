@@ -1,0 +1,736 @@
+// The checker: names, types, citations and the shape of every rule.
+#include <algorithm>
+#include <set>
+
+#include "lang/checked_policy.h"
+#include "lang/parser.h"
+
+namespace bursar {
+
+const ParamDecl* CheckedPolicy::FindParam(const std::string& name) const {
+  auto it = param_index.find(name);
+  return it == param_index.end() ? nullptr : &policy.params[static_cast<size_t>(it->second)];
+}
+
+const MeasureDecl* CheckedPolicy::FindMeasure(const std::string& id) const {
+  auto it = measure_index.find(id);
+  return it == measure_index.end() ? nullptr : &policy.measures[static_cast<size_t>(it->second)];
+}
+
+int CheckedPolicy::FindItem(const MeasureDecl& m, const std::string& name) const {
+  for (size_t i = 0; i < m.items.size(); ++i) {
+    if (m.items[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+namespace {
+
+std::string TypeName(const Type& t, const Policy& p) {
+  if (t.kind == TypeKind::kEnum && t.enum_id >= 0) {
+    std::string s = "one of (";
+    const auto& values = p.enums[static_cast<size_t>(t.enum_id)].values;
+    for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + values[i];
+    return s + ")";
+  }
+  return TypeKindName(t.kind);
+}
+
+const char* OpText(Op op) {
+  switch (op) {
+    case Op::kAdd: return "+";
+    case Op::kSub: return "-";
+    case Op::kMul: return "*";
+    case Op::kDiv: return "/";
+    case Op::kLt: return "<";
+    case Op::kLe: return "<=";
+    case Op::kGt: return ">";
+    case Op::kGe: return ">=";
+    case Op::kEq: return "=";
+    case Op::kNe: return "!=";
+    case Op::kAnd: return "and";
+    case Op::kOr: return "or";
+    case Op::kNot: return "not";
+    case Op::kNeg: return "-";
+  }
+  return "?";
+}
+
+// What may appear in an expression at a given place.
+struct Scope {
+  bool claim_fields = false;  // inside a `by claim` item
+  const char* place = "";     // for messages: "an eligibility condition"
+  std::vector<std::string>* claim_fields_used = nullptr;
+};
+
+class Checker {
+ public:
+  Checker(CheckedPolicy* c, Diagnostics* d) : c_(*c), p_(c->policy), d_(*d) {}
+
+  void Run() {
+    if (p_.id.empty()) {
+      d_.Error("no-policy", Location{0, 1, 1, 1},
+               "the policy has no 'policy \"id\" version \"...\"' statement in a bursar code block");
+    }
+    DeclareBuiltins();
+    CheckDeclarations();
+    CheckLabels();
+    CheckParams();
+    CheckEligibility();
+    CheckMeasures();
+    CheckGeneralRules();
+  }
+
+ private:
+  // ---- types ----
+  Type ResolveType(const TypeSyntax& ts) {
+    Type t;
+    t.optional = ts.optional;
+    static const std::pair<const char*, TypeKind> kNames[] = {
+        {"money", TypeKind::kMoney}, {"rate", TypeKind::kRate}, {"count", TypeKind::kCount},
+        {"flag", TypeKind::kFlag},   {"year", TypeKind::kYear}, {"date", TypeKind::kDate},
+        {"text", TypeKind::kText}};
+    if (ts.name == "one of") {
+      t.kind = TypeKind::kEnum;
+      std::set<std::string> seen;
+      for (const auto& v : ts.values) {
+        if (!seen.insert(v).second) d_.Error("duplicate", ts.where, "the choice '" + v + "' is listed twice");
+      }
+      for (size_t i = 0; i < p_.enums.size(); ++i) {
+        if (p_.enums[i].values == ts.values) t.enum_id = static_cast<int>(i);
+      }
+      if (t.enum_id < 0) {
+        p_.enums.push_back({ts.values});
+        t.enum_id = static_cast<int>(p_.enums.size() - 1);
+      }
+      return t;
+    }
+    for (const auto& [name, kind] : kNames) {
+      if (ts.name == name) {
+        t.kind = kind;
+        return t;
+      }
+    }
+    Location w = ts.where;
+    w.length = static_cast<int>(ts.name.size());
+    d_.Error("unknown-type", w,
+             "unknown type '" + ts.name + "'; a value is money, rate, count, flag, year, date, text or one of (a, b)");
+    return t;
+  }
+
+  void DeclareBuiltins() {
+    auto ensure = [&](const char* name, const char* type, const char* noun, bool optional, int* index) {
+      for (size_t i = 0; i < p_.claim_fields.size(); ++i) {
+        if (p_.claim_fields[i].name == name) {
+          *index = static_cast<int>(i);
+          return;
+        }
+      }
+      FieldDecl f;
+      f.name = name;
+      f.type_syntax.name = type;
+      f.type_syntax.optional = optional;
+      f.noun = noun;
+      p_.claim_fields.push_back(f);
+      *index = static_cast<int>(p_.claim_fields.size() - 1);
+    };
+    // An item that uses `assessed` requires it of every claim; the other two may be left out.
+    ensure("assessed", "money", "assessed amount", false, &c_.assessed_field);
+    ensure("external_support", "money", "external support", true, &c_.external_support_field);
+    ensure("project", "text", "project", true, &c_.project_field);
+  }
+
+  void Declare(const std::string& name, Location where, const char* what) {
+    if (IsReservedWord(name)) {
+      d_.Error("reserved-name", where, "'" + name + "' is a word of the policy language and cannot name a " + what);
+    }
+    auto [it, inserted] = names_.emplace(name, where);
+    if (!inserted && it->second.line != 0) {
+      d_.Error("duplicate", where,
+               "'" + name + "' is declared twice (first at line " + std::to_string(it->second.line) + ")");
+    }
+  }
+
+  void CheckDeclarations() {
+    for (size_t i = 0; i < p_.params.size(); ++i) {
+      auto& prm = p_.params[i];
+      Declare(prm.name, prm.where, "parameter");
+      prm.type = ResolveType(prm.type_syntax);
+      c_.param_index[prm.name] = static_cast<int>(i);
+    }
+    auto fields = [&](std::vector<FieldDecl>& list, std::map<std::string, int>& index, const char* what) {
+      for (size_t i = 0; i < list.size(); ++i) {
+        auto& f = list[i];
+        if (f.where.line != 0) Declare(f.name, f.where, what);
+        f.type = ResolveType(f.type_syntax);
+        index[f.name] = static_cast<int>(i);
+      }
+    };
+    fields(p_.facts, c_.fact_index, "fact");
+    fields(p_.applicant_fields, c_.applicant_index, "applicant field");
+    fields(p_.claim_fields, c_.claim_field_index, "claim field");
+    for (auto& f : p_.applicant_fields) {
+      if (f.type.kind != TypeKind::kFlag) {
+        d_.Error("type-mismatch", f.type_syntax.where, "applicant fields are flags (true or false)");
+      }
+    }
+    for (size_t i = 0; i < p_.tags.size(); ++i) {
+      auto [it, inserted] = c_.tag_index.emplace(p_.tags[i].name, static_cast<int>(i));
+      if (!inserted) d_.Error("duplicate", p_.tags[i].where, "the tag '" + p_.tags[i].name + "' is declared twice");
+    }
+  }
+
+  // ---- citations ----
+  bool LabelExists(const std::string& label) const {
+    const auto& list = label.rfind("D-", 0) == 0 ? p_.decision_labels : p_.clause_labels;
+    return std::any_of(list.begin(), list.end(), [&](const auto& l) { return l.first == label; });
+  }
+  void CheckCites(const std::vector<Citation>& cites) {
+    for (const auto& cite : cites) {
+      if (LabelExists(cite.label)) continue;
+      bool decision = cite.label.rfind("D-", 0) == 0;
+      std::vector<std::string> known;
+      for (const auto& l : decision ? p_.decision_labels : p_.clause_labels) known.push_back(l.first);
+      std::string hint = ClosestName(cite.label, known);
+      d_.Error("unknown-label", cite.where,
+               std::string(decision ? "the decision " : "the clause ") + cite.label +
+                   " does not appear in the text of this policy" +
+                   (hint.empty() ? "" : "; did you mean " + hint + "?"));
+    }
+  }
+  void CheckLabels() {
+    CheckCites(p_.eligibility_cites);
+    for (auto& prm : p_.params) CheckCites(prm.cites);
+    for (auto& m : p_.measures) {
+      for (auto& item : m.items) {
+        CheckCites(item.cites);
+        for (auto& cap : item.caps) CheckCites(cap.cites);
+      }
+      for (auto& g : m.group_caps) CheckCites(g.cites);
+    }
+    for (GeneralRule* r : {&p_.rounding_mode, &p_.exclusivity, &p_.external_support, &p_.budget_rule}) {
+      CheckCites(r->cites);
+    }
+  }
+
+  // ---- parameters ----
+  void CheckLiteral(Expr& e, const Type& want, const std::string& what) {
+    Literal& lit = e.literal;
+    if (lit.is_none) {
+      if (!want.optional) {
+        d_.Error("type-mismatch", e.where, what + " cannot be none; declare its type with '?' to allow none");
+      }
+      e.type = want;
+      return;
+    }
+    if (want.kind == TypeKind::kEnum && (lit.kind == TypeKind::kEnum)) {
+      const auto& values = p_.enums[static_cast<size_t>(want.enum_id)].values;
+      auto it = std::find(values.begin(), values.end(), lit.symbol);
+      if (it == values.end()) {
+        std::string hint = ClosestName(lit.symbol, values);
+        d_.Error("unknown-choice", e.where,
+                 "'" + lit.symbol + "' is not one of the choices of " + what + ": " + TypeName(want, p_) +
+                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      }
+      e.type = want;
+      return;
+    }
+    TypeKind have = lit.kind;
+    if (have == TypeKind::kCount && want.kind == TypeKind::kYear) have = TypeKind::kYear;
+    if (have != want.kind) {
+      d_.Error("type-mismatch", e.where,
+               what + " is " + TypeName(want, p_) + ", but this value is " + TypeKindName(lit.kind) +
+                   (want.kind == TypeKind::kMoney && lit.kind == TypeKind::kCount ? " (write RMB before an amount)"
+                                                                                   : ""));
+    }
+    if (have == TypeKind::kCount && !lit.number.is_integer()) {
+      d_.Error("type-mismatch", e.where, what + " is a count: a whole number");
+    }
+    e.type = want;
+  }
+
+  void CheckParams() {
+    for (auto& prm : p_.params) {
+      if (prm.values.empty()) {
+        d_.Error("no-value", prm.where, "the parameter '" + prm.name + "' has no value; add '= VALUE'");
+      }
+      std::optional<std::string> last;
+      for (size_t i = 0; i < prm.values.size(); ++i) {
+        auto& v = prm.values[i];
+        CheckLiteral(*v.value, prm.type, "the parameter '" + prm.name + "'");
+        if (!v.from) {
+          if (i != 0) {
+            d_.Error("effective-date", v.value->where,
+                     "only the first value of '" + prm.name + "' may be undated; give this one 'from YYYY-MM-DD'");
+          }
+          continue;
+        }
+        if (!ValidDate(*v.from)) {
+          d_.Error("bad-date", v.from_where, "'" + *v.from + "' is not a date of the calendar");
+        }
+        if (last && *v.from <= *last) {
+          d_.Error("effective-date", v.from_where,
+                   "effective dates of '" + prm.name + "' must increase: " + *v.from + " is not after " + *last);
+        }
+        last = v.from;
+      }
+    }
+  }
+
+  static bool ValidDate(const std::string& d) {
+    int y = std::stoi(d.substr(0, 4)), m = std::stoi(d.substr(5, 2)), day = std::stoi(d.substr(8, 2));
+    static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || day < 1) return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int max = kDays[m - 1] - (m == 2 && !leap ? 1 : 0);
+    return day <= max;
+  }
+
+  // ---- expressions ----
+  bool Compatible(const Type& a, const Type& b) const {
+    if (a.kind == TypeKind::kEnum || b.kind == TypeKind::kEnum) return a == b;
+    if ((a.kind == TypeKind::kYear && b.kind == TypeKind::kCount) ||
+        (a.kind == TypeKind::kCount && b.kind == TypeKind::kYear)) {
+      return true;
+    }
+    return a.kind == b.kind;
+  }
+
+  void TypeError(const Expr& e, const std::string& message) { d_.Error("type-mismatch", e.where, message); }
+
+  // Resolves a bare name that could be a choice of `want` (export_route = standard_contract).
+  bool TryEnumValue(Expr& e, const Type& want) {
+    if (e.kind != ExprKind::kName || want.kind != TypeKind::kEnum || Lookup(e.name) != RefKind::kNone) return false;
+    const auto& values = p_.enums[static_cast<size_t>(want.enum_id)].values;
+    auto it = std::find(values.begin(), values.end(), e.name);
+    if (it == values.end()) {
+      std::string hint = ClosestName(e.name, values);
+      d_.Error("unknown-choice", e.where,
+               "'" + e.name + "' is not one of " + TypeName(want, p_) + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    }
+    e.ref_kind = RefKind::kEnumValue;
+    e.ref_index = it == values.end() ? -1 : static_cast<int>(it - values.begin());
+    e.type = want;
+    return true;
+  }
+
+  RefKind Lookup(const std::string& name) const {
+    if (c_.param_index.count(name)) return RefKind::kParam;
+    if (c_.fact_index.count(name)) return RefKind::kFact;
+    if (c_.applicant_index.count(name)) return RefKind::kApplicant;
+    if (c_.claim_field_index.count(name)) return RefKind::kClaimField;
+    if (name == "year") return RefKind::kYear;
+    return RefKind::kNone;
+  }
+
+  Type CheckName(Expr& e, Scope& s) {
+    RefKind kind = Lookup(e.name);
+    e.ref_kind = kind;
+    switch (kind) {
+      case RefKind::kParam:
+        e.ref_index = c_.param_index[e.name];
+        return p_.params[static_cast<size_t>(e.ref_index)].type;
+      case RefKind::kFact:
+        e.ref_index = c_.fact_index[e.name];
+        return p_.facts[static_cast<size_t>(e.ref_index)].type;
+      case RefKind::kApplicant:
+        e.ref_index = c_.applicant_index[e.name];
+        return p_.applicant_fields[static_cast<size_t>(e.ref_index)].type;
+      case RefKind::kClaimField:
+        e.ref_index = c_.claim_field_index[e.name];
+        if (!s.claim_fields) {
+          d_.Error("claim-field", e.where,
+                   "'" + e.name + "' is a field of a claim, but " + s.place +
+                       " is not decided by claim (write 'by claim' in the item)");
+        } else if (s.claim_fields_used && e.ref_index != c_.external_support_field &&
+                   e.ref_index != c_.project_field) {
+          s.claim_fields_used->push_back(e.name);
+        }
+        return p_.claim_fields[static_cast<size_t>(e.ref_index)].type;
+      case RefKind::kYear: {
+        Type t;
+        t.kind = TypeKind::kYear;
+        return t;
+      }
+      default: break;
+    }
+    std::vector<std::string> known;
+    for (const auto& [n, _] : c_.param_index) known.push_back(n);
+    for (const auto& [n, _] : c_.fact_index) known.push_back(n);
+    for (const auto& [n, _] : c_.applicant_index) known.push_back(n);
+    for (const auto& [n, _] : c_.claim_field_index) known.push_back(n);
+    std::string hint = ClosestName(e.name, known);
+    d_.Error("unknown-name", e.where,
+             "unknown name '" + e.name + "': no parameter, fact or field has this name" +
+                 (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    return {};
+  }
+
+  Type Check(Expr& e, Scope& s) {
+    e.type = CheckInner(e, s);
+    return e.type;
+  }
+
+  Type CheckInner(Expr& e, Scope& s) {
+    Type flag{TypeKind::kFlag};
+    switch (e.kind) {
+      case ExprKind::kLiteral:
+        if (e.literal.is_none) {
+          TypeError(e, "'none' can only be compared with 'is none'");
+          return {};
+        }
+        if (e.literal.kind == TypeKind::kEnum) {
+          Expr& mutable_e = e;
+          mutable_e.kind = ExprKind::kName;
+          mutable_e.name = e.literal.symbol;
+          return CheckName(mutable_e, s);
+        }
+        return Type{e.literal.kind};
+      case ExprKind::kName:
+        return CheckName(e, s);
+      case ExprKind::kTagged:
+        if (!c_.tag_index.count(e.name)) {
+          std::vector<std::string> known;
+          for (const auto& t : p_.tags) known.push_back(t.name);
+          std::string hint = ClosestName(e.name, known);
+          d_.Error("unknown-tag", e.where,
+                   "unknown tag '" + e.name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        }
+        return flag;
+      case ExprKind::kUnary: {
+        Type t = Check(*e.args[0], s);
+        if (e.op == Op::kNot) {
+          if (t.kind != TypeKind::kUnknown && t.kind != TypeKind::kFlag) {
+            TypeError(e, std::string("'not' needs a flag (true or false), but this is ") + TypeName(t, p_));
+          }
+          return flag;
+        }
+        if (t.kind != TypeKind::kUnknown && t.kind != TypeKind::kMoney && t.kind != TypeKind::kRate &&
+            t.kind != TypeKind::kCount) {
+          TypeError(e, "a minus sign needs a number, but this is " + TypeName(t, p_));
+        }
+        return t;
+      }
+      case ExprKind::kIsNone: {
+        Type t = Check(*e.args[0], s);
+        if (t.kind != TypeKind::kUnknown && !t.optional) {
+          TypeError(e, "'is none' needs a value that may be missing (declared with '?')");
+        }
+        return flag;
+      }
+      case ExprKind::kIn: {
+        Type t = Check(*e.args[0], s);
+        if (t.kind == TypeKind::kUnknown) return flag;
+        if (t.kind != TypeKind::kEnum) {
+          TypeError(e, "'in (...)' needs a choice value, but this is " + TypeName(t, p_));
+          return flag;
+        }
+        const auto& values = p_.enums[static_cast<size_t>(t.enum_id)].values;
+        for (size_t i = 0; i < e.choices.size(); ++i) {
+          auto it = std::find(values.begin(), values.end(), e.choices[i]);
+          if (it == values.end()) {
+            std::string hint = ClosestName(e.choices[i], values);
+            d_.Error("unknown-choice", e.choice_where[i],
+                     "'" + e.choices[i] + "' is not one of " + TypeName(t, p_) +
+                         (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+            e.choice_indices.push_back(-1);
+          } else {
+            e.choice_indices.push_back(static_cast<int>(it - values.begin()));
+          }
+        }
+        return flag;
+      }
+      case ExprKind::kIf: {
+        Type c = Check(*e.args[0], s);
+        if (c.kind != TypeKind::kUnknown && c.kind != TypeKind::kFlag) {
+          TypeError(*e.args[0], "the condition of 'if' must be a flag, but this is " + TypeName(c, p_));
+        }
+        Type a = Check(*e.args[1], s);
+        Type b = Check(*e.args[2], s);
+        if (a.kind != TypeKind::kUnknown && b.kind != TypeKind::kUnknown && !Compatible(a, b)) {
+          TypeError(e, "both branches of 'if' must have one type, but one is " + TypeName(a, p_) +
+                           " and the other " + TypeName(b, p_));
+        }
+        return a;
+      }
+      case ExprKind::kCall: {
+        if (e.name != "min" && e.name != "max") {
+          d_.Error("unknown-function", e.where, "unknown function '" + e.name + "'; the functions are min and max");
+          for (auto& a : e.args) Check(*a, s);
+          return {};
+        }
+        if (e.args.size() < 2) {
+          d_.Error("arity", e.where, e.name + " needs at least two values");
+        }
+        Type t;
+        for (auto& a : e.args) {
+          Type at = Check(*a, s);
+          if (at.kind == TypeKind::kUnknown) continue;
+          if (at.kind != TypeKind::kMoney && at.kind != TypeKind::kRate && at.kind != TypeKind::kCount &&
+              at.kind != TypeKind::kYear) {
+            TypeError(*a, e.name + " compares numbers, but this is " + TypeName(at, p_));
+          } else if (t.kind == TypeKind::kUnknown) {
+            t = at;
+          } else if (!Compatible(t, at)) {
+            TypeError(*a, e.name + " needs values of one type, but this is " + TypeName(at, p_) + " and an earlier one " +
+                              TypeName(t, p_));
+          }
+        }
+        t.optional = false;
+        return t;
+      }
+      case ExprKind::kBinary:
+        return CheckBinary(e, s);
+    }
+    return {};
+  }
+
+  Type CheckBinary(Expr& e, Scope& s) {
+    Expr& l = *e.args[0];
+    Expr& r = *e.args[1];
+    Type flag{TypeKind::kFlag};
+    if (e.op == Op::kAnd || e.op == Op::kOr) {
+      for (Expr* side : {&l, &r}) {
+        Type t = Check(*side, s);
+        if (t.kind != TypeKind::kUnknown && t.kind != TypeKind::kFlag) {
+          TypeError(*side, std::string("'") + OpText(e.op) + "' joins flags (true or false), but this is " +
+                               TypeName(t, p_));
+        }
+      }
+      return flag;
+    }
+    Type lt, rt;
+    if (e.op == Op::kEq || e.op == Op::kNe) {
+      // A bare choice name on either side takes the other side's type.
+      if (l.kind == ExprKind::kName && Lookup(l.name) == RefKind::kNone) {
+        rt = Check(r, s);
+        if (!TryEnumValue(l, rt)) lt = Check(l, s);
+        else lt = l.type;
+      } else {
+        lt = Check(l, s);
+        if (!TryEnumValue(r, lt)) rt = Check(r, s);
+        else rt = r.type;
+      }
+    } else {
+      lt = Check(l, s);
+      rt = Check(r, s);
+    }
+    if (lt.kind == TypeKind::kUnknown || rt.kind == TypeKind::kUnknown) return {};
+    std::string ln = TypeName(lt, p_), rn = TypeName(rt, p_);
+    switch (e.op) {
+      case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: case Op::kEq: case Op::kNe: {
+        bool ordered = e.op != Op::kEq && e.op != Op::kNe;
+        if (!Compatible(lt, rt)) {
+          TypeError(e, "cannot compare " + ln + " with " + rn);
+        } else if (ordered && (lt.kind == TypeKind::kFlag || lt.kind == TypeKind::kEnum || lt.kind == TypeKind::kText)) {
+          TypeError(e, std::string("'") + OpText(e.op) + "' needs numbers or dates, but these are " + ln);
+        }
+        return flag;
+      }
+      case Op::kAdd: case Op::kSub: {
+        TypeKind a = lt.kind, b = rt.kind;
+        if (a == b && (a == TypeKind::kMoney || a == TypeKind::kRate || a == TypeKind::kCount)) return Type{a};
+        if (a == TypeKind::kYear && b == TypeKind::kCount) return Type{TypeKind::kYear};
+        if (a == TypeKind::kCount && b == TypeKind::kYear && e.op == Op::kAdd) return Type{TypeKind::kYear};
+        if (a == TypeKind::kYear && b == TypeKind::kYear && e.op == Op::kSub) return Type{TypeKind::kCount};
+        std::string verb = e.op == Op::kAdd ? "add" : "subtract";
+        std::string hint;
+        if ((a == TypeKind::kMoney && b == TypeKind::kRate) || (a == TypeKind::kRate && b == TypeKind::kMoney)) {
+          hint = "; did you mean money * rate?";
+        }
+        TypeError(e, "cannot " + verb + " " + ln + (e.op == Op::kAdd ? " and " : " from ") + rn + hint);
+        return {};
+      }
+      case Op::kMul: {
+        TypeKind a = lt.kind, b = rt.kind;
+        auto is = [&](TypeKind x, TypeKind y) { return (a == x && b == y) || (a == y && b == x); };
+        if (is(TypeKind::kMoney, TypeKind::kRate) || is(TypeKind::kMoney, TypeKind::kCount)) return Type{TypeKind::kMoney};
+        if (is(TypeKind::kRate, TypeKind::kRate) || is(TypeKind::kRate, TypeKind::kCount)) return Type{TypeKind::kRate};
+        if (is(TypeKind::kCount, TypeKind::kCount)) return Type{TypeKind::kCount};
+        TypeError(e, "cannot multiply " + ln + " by " + rn +
+                         (is(TypeKind::kMoney, TypeKind::kMoney) ? ": money times money has no meaning" : ""));
+        return {};
+      }
+      case Op::kDiv: {
+        TypeKind a = lt.kind, b = rt.kind;
+        if (a == TypeKind::kMoney && b == TypeKind::kMoney) return Type{TypeKind::kRate};
+        if (a == TypeKind::kMoney && (b == TypeKind::kCount || b == TypeKind::kRate)) return Type{TypeKind::kMoney};
+        if (a == TypeKind::kRate && (b == TypeKind::kCount || b == TypeKind::kRate)) return Type{TypeKind::kRate};
+        if (a == TypeKind::kCount && b == TypeKind::kCount) return Type{TypeKind::kRate};
+        TypeError(e, "cannot divide " + ln + " by " + rn);
+        return {};
+      }
+      default:
+        return {};
+    }
+  }
+
+  void Expect(Expr& e, Scope& s, TypeKind want, const std::string& what) {
+    Type t = Check(e, s);
+    if (t.kind == TypeKind::kUnknown) return;
+    if (t.kind != want && !(want == TypeKind::kCount && t.kind == TypeKind::kYear)) {
+      TypeError(e, what + " must be " + TypeKindName(want) + ", but this is " + TypeName(t, p_));
+    }
+  }
+
+  // ---- rules ----
+  void CheckEligibility() {
+    Scope s{false, "eligibility", nullptr};
+    for (auto& c : p_.eligibility) Expect(*c.expr, s, TypeKind::kFlag, "an eligibility condition");
+  }
+
+  void CheckWhy(ItemDecl& item, Scope& s) {
+    const std::string& t = item.why;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (t[i] != '{') continue;
+      size_t close = t.find('}', i);
+      Location w = item.why_where;
+      w.column += static_cast<int>(i) + 1;
+      if (close == std::string::npos) {
+        d_.Error("bad-template", w, "a '{' in the reason has no closing '}'");
+        return;
+      }
+      Expr name;
+      name.kind = ExprKind::kName;
+      name.name = t.substr(i + 1, close - i - 1);
+      name.where = w;
+      name.where.length = static_cast<int>(close - i + 1);
+      CheckName(name, s);
+      i = close;
+    }
+  }
+
+  void CheckMeasures() {
+    std::set<std::string> ids;
+    for (size_t mi = 0; mi < p_.measures.size(); ++mi) {
+      MeasureDecl& m = p_.measures[mi];
+      if (!ids.insert(m.id).second) d_.Error("duplicate", m.where, "measure " + m.id + " is declared twice");
+      c_.measure_index[m.id] = static_cast<int>(mi);
+      if (m.items.empty()) d_.Error("no-items", m.where, "measure " + m.id + " has no items");
+      std::set<std::string> item_names;
+      for (auto& item : m.items) {
+        item.measure_index = static_cast<int>(mi);
+        if (!item_names.insert(item.name).second) {
+          d_.Error("duplicate", item.where, "measure " + m.id + " has two items named '" + item.name + "'");
+        }
+        CheckItem(m, item);
+      }
+      for (auto& g : m.group_caps) {
+        Scope s{false, "a cap of a measure", nullptr};
+        if (g.limit) Expect(*g.limit, s, TypeKind::kMoney, "a cap");
+        for (size_t i = 0; i < g.items.size(); ++i) {
+          int idx = c_.FindItem(m, g.items[i]);
+          if (idx < 0) {
+            std::vector<std::string> known;
+            for (const auto& it : m.items) known.push_back(it.name);
+            std::string hint = ClosestName(g.items[i], known);
+            d_.Error("cap-on-nothing", g.item_where[i],
+                     "this cap names '" + g.items[i] + "', which is not an item of measure " + m.id +
+                         (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+          }
+          g.item_indices.push_back(idx);
+        }
+      }
+    }
+  }
+
+  void CheckItem(MeasureDecl& m, ItemDecl& item) {
+    std::string place = "item '" + item.name + "' of measure " + m.id;
+    if (item.mode_where.line == 0) {
+      d_.Error("no-mode", item.where,
+               place + " must say how it is decided: 'from facts' (apply-free) or 'by claim' (an application)");
+    }
+    std::vector<std::string> used;
+    Scope s{item.by_claim, place.c_str(), &used};
+    for (auto& c : item.conditions) Expect(*c.expr, s, TypeKind::kFlag, "a condition");
+    if (!item.amount) {
+      d_.Error("no-amount", item.where, place + " has no 'amount'");
+    } else {
+      Expect(*item.amount, s, TypeKind::kMoney, "an amount");
+    }
+    if (!item.why.empty()) CheckWhy(item, s);
+    for (auto& cap : item.caps) {
+      if (cap.limit) Expect(*cap.limit, s, TypeKind::kMoney, "a cap");
+      if (!item.amount) d_.Error("cap-on-nothing", cap.where, "this cap limits nothing: " + place + " has no amount");
+      if ((cap.scope == CapScope::kClaim || cap.scope == CapScope::kProject) && !item.by_claim) {
+        d_.Error("cap-scope", cap.where, "a cap per claim or per project needs an item decided 'by claim'");
+      }
+      if (cap.scope == CapScope::kPeriod && !item.period_years) {
+        d_.Error("cap-scope", cap.where, "a cap per period needs a 'period N years from first award' on this item");
+      }
+    }
+    if (item.period_years) Expect(*item.period_years, s, TypeKind::kCount, "a support period");
+    if (item.consecutive_limit) Expect(*item.consecutive_limit, s, TypeKind::kCount, "a limit of years");
+    if (!item.once.empty()) {
+      static const std::set<std::string> kScopes = {"enterprise", "year", "project"};
+      if (!kScopes.count(item.once)) {
+        const ParamDecl* prm = c_.FindParam(item.once);
+        bool ok = prm && prm->type.kind == TypeKind::kEnum;
+        if (ok) {
+          for (const auto& v : p_.enums[static_cast<size_t>(prm->type.enum_id)].values) {
+            if (!kScopes.count(v)) {
+              ok = false;
+              d_.Error("once-scope", item.once_where,
+                       "the choices of '" + item.once + "' must be enterprise, year or project; '" + v + "' is not");
+            }
+          }
+        } else {
+          d_.Error("once-scope", item.once_where,
+                   "'once per' takes enterprise, year, project, or a parameter whose choices are those; '" +
+                       item.once + "' is neither");
+        }
+      }
+      if (item.once == "project" && !item.by_claim) {
+        d_.Error("once-scope", item.once_where, "'once per project' needs an item decided 'by claim'");
+      }
+    }
+    std::sort(used.begin(), used.end());
+    used.erase(std::unique(used.begin(), used.end()), used.end());
+    item.required_claim_fields = used;
+  }
+
+  void CheckGeneralRules() {
+    auto check = [&](GeneralRule& r, TypeKind kind, std::vector<std::string> choices, const char* what) {
+      if (!r.present) return;
+      const ParamDecl* prm = c_.FindParam(r.param);
+      Location w = r.where;
+      w.length = static_cast<int>(r.param.size());
+      if (!prm) {
+        d_.Error("unknown-name", w, "unknown parameter '" + r.param + "' for " + what);
+        return;
+      }
+      if (prm->type.kind != kind) {
+        d_.Error("type-mismatch", w,
+                 std::string(what) + " needs a " + TypeKindName(kind) + " parameter, but '" + r.param + "' is " +
+                     TypeName(prm->type, p_));
+        return;
+      }
+      if (kind == TypeKind::kEnum) {
+        for (const auto& v : p_.enums[static_cast<size_t>(prm->type.enum_id)].values) {
+          if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
+            std::string all;
+            for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+            d_.Error("unknown-choice", w, std::string(what) + " knows the choices " + all + "; '" + v + "' is not one");
+          }
+        }
+      }
+    };
+    check(p_.rounding_mode, TypeKind::kEnum, {"down", "half_up"}, "rounding");
+    check(p_.rounding_unit, TypeKind::kEnum, {"fen", "yuan"}, "the rounding unit");
+    check(p_.exclusivity, TypeKind::kFlag, {}, "one project one measure");
+    check(p_.external_support, TypeKind::kEnum, {"difference", "exclude"}, "external support");
+    check(p_.budget, TypeKind::kMoney, {}, "the budget");
+    check(p_.budget_rule, TypeKind::kEnum, {"pro_rata", "priority", "none"}, "budget scaling");
+  }
+
+  CheckedPolicy& c_;
+  Policy& p_;
+  Diagnostics& d_;
+  std::map<std::string, Location> names_;
+};
+
+}  // namespace
+
+void CheckPolicy(CheckedPolicy* checked, Diagnostics* diags) { Checker(checked, diags).Run(); }
+
+}  // namespace bursar

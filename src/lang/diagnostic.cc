@@ -1,0 +1,99 @@
+#include "lang/diagnostic.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace bursar {
+
+int SourceSet::Add(std::string path, std::string text) {
+  SourceFile f;
+  f.path = std::move(path);
+  f.text = std::move(text);
+  f.line_starts.push_back(0);
+  for (size_t i = 0; i < f.text.size(); ++i) {
+    if (f.text[i] == '\n') f.line_starts.push_back(i + 1);
+  }
+  files.push_back(std::move(f));
+  return static_cast<int>(files.size() - 1);
+}
+
+std::string_view SourceFile::Line(int line) const {
+  if (line < 1 || static_cast<size_t>(line) > line_starts.size()) return {};
+  size_t start = line_starts[static_cast<size_t>(line - 1)];
+  size_t end = text.find('\n', start);
+  if (end == std::string::npos) end = text.size();
+  return std::string_view(text).substr(start, end - start);
+}
+
+void Diagnostics::Error(std::string code, Location where, std::string message) {
+  items_.push_back({Severity::kError, std::move(code), std::move(message), where});
+}
+
+void Diagnostics::Warning(std::string code, Location where, std::string message) {
+  items_.push_back({Severity::kWarning, std::move(code), std::move(message), where});
+}
+
+bool Diagnostics::has_errors() const {
+  return std::any_of(items_.begin(), items_.end(),
+                     [](const Diagnostic& d) { return d.severity == Severity::kError; });
+}
+
+std::string Diagnostics::Format(const SourceSet& sources) const {
+  std::vector<Diagnostic> sorted = items_;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.where.file, a.where.line, a.where.column) <
+           std::tie(b.where.file, b.where.line, b.where.column);
+  });
+  std::string out;
+  for (const Diagnostic& d : sorted) {
+    const SourceFile* file =
+        d.where.file >= 0 && static_cast<size_t>(d.where.file) < sources.files.size()
+            ? &sources.files[static_cast<size_t>(d.where.file)]
+            : nullptr;
+    out += file ? file->path : std::string("<policy>");
+    if (d.where.line > 0) out += ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column);
+    out += d.severity == Severity::kError ? ": error: " : ": warning: ";
+    out += d.message + " [" + d.code + "]\n";
+    if (file && d.where.line > 0) {
+      std::string_view line = file->Line(d.where.line);
+      out += "  " + std::string(line) + "\n  ";
+      // Keep tabs so the caret lines up under tab-indented text.
+      for (int i = 1; i < d.where.column && static_cast<size_t>(i - 1) < line.size(); ++i) {
+        out += line[static_cast<size_t>(i - 1)] == '\t' ? '\t' : ' ';
+      }
+      out += "^";
+      for (int i = 1; i < d.where.length; ++i) out += "~";
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+int EditDistance(const std::string& a, const std::string& b) {
+  std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      int sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string ClosestName(const std::string& name, const std::vector<std::string>& candidates) {
+  std::string best;
+  int best_d = std::max<int>(2, static_cast<int>(name.size()) / 3) + 1;
+  for (const std::string& c : candidates) {
+    int d = EditDistance(name, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace bursar

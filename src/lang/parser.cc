@@ -1,0 +1,725 @@
+#include "lang/parser.h"
+
+#include <set>
+
+namespace bursar {
+namespace {
+
+const std::set<std::string>& StatementWords() {
+  static const std::set<std::string> words = {
+      "policy", "param", "fact", "applicant", "claim", "tag", "eligibility", "require", "when",
+      "measure", "item", "by", "from", "amount", "why", "cap", "once", "period", "limit",
+      "round", "exclusive", "external", "scale"};
+  return words;
+}
+
+const std::set<std::string>& StopWords() {
+  static const std::set<std::string> words = {"per", "otherwise", "cites", "years", "consecutive", "at",
+                                              "then", "else", "of", "to", "within", "version", "title"};
+  return words;
+}
+
+class Parser {
+ public:
+  Parser(const std::vector<Token>& tokens, Policy* policy, Diagnostics* diags)
+      : tokens_(tokens), policy_(policy), diags_(diags) {}
+
+  void Run() {
+    while (!AtEnd()) {
+      size_t before = pos_;
+      if (!ParseStatement()) Recover(before);
+    }
+  }
+
+ private:
+  enum class Context { kTop, kEligibility, kMeasure, kItem };
+
+  // ---- token helpers ----
+  const Token& Peek(size_t ahead = 0) const {
+    static const Token kEnd;
+    return pos_ + ahead < tokens_.size() ? tokens_[pos_ + ahead] : kEnd;
+  }
+  bool AtEnd() const { return pos_ >= tokens_.size(); }
+  const Token& Next() { return tokens_[pos_++]; }
+  bool IsWord(const char* w, size_t ahead = 0) const {
+    return Peek(ahead).kind == TokenKind::kIdent && Peek(ahead).text == w;
+  }
+  bool IsPunct(const char* p) const { return Peek().kind == TokenKind::kPunct && Peek().text == p; }
+  Location Here() const {
+    if (!AtEnd()) return Peek().where;
+    return tokens_.empty() ? Location{} : tokens_.back().where;
+  }
+  std::string Describe(const Token& t) const {
+    if (pos_ >= tokens_.size()) return "the end of the rules";
+    switch (t.kind) {
+      case TokenKind::kString: return "the text \"" + t.text + "\"";
+      case TokenKind::kEnd: return "the end of the rules";
+      default: return "'" + t.text + "'";
+    }
+  }
+  bool Fail(const std::string& expected) {
+    diags_->Error("syntax", Here(), "expected " + expected + ", found " + Describe(Peek()));
+    return false;
+  }
+  bool ExpectWord(const char* w) {
+    if (IsWord(w)) {
+      ++pos_;
+      return true;
+    }
+    return Fail(std::string("'") + w + "'");
+  }
+  bool ExpectPunct(const char* p) {
+    if (IsPunct(p)) {
+      ++pos_;
+      return true;
+    }
+    return Fail(std::string("'") + p + "'");
+  }
+  bool ExpectIdent(std::string* out, Location* where, const char* what) {
+    if (Peek().kind == TokenKind::kIdent && !StatementWords().count(Peek().text)) {
+      *where = Peek().where;
+      *out = Next().text;
+      return true;
+    }
+    return Fail(what);
+  }
+  // Skips to the next statement keyword after a syntax error.
+  void Recover(size_t before) {
+    if (pos_ == before) ++pos_;
+    while (!AtEnd() && !(Peek().kind == TokenKind::kIdent && StatementWords().count(Peek().text))) ++pos_;
+  }
+
+  bool ParseCites(std::vector<Citation>* cites) {
+    if (!IsWord("cites")) return true;
+    ++pos_;
+    if (Peek().kind != TokenKind::kClauseLabel && Peek().kind != TokenKind::kDecisionLabel) {
+      return Fail("a clause label such as [04.2] or a decision label such as D-04a after 'cites'");
+    }
+    while (Peek().kind == TokenKind::kClauseLabel || Peek().kind == TokenKind::kDecisionLabel) {
+      cites->push_back({Peek().text, Peek().where});
+      ++pos_;
+      if (IsPunct(",")) ++pos_;
+    }
+    return true;
+  }
+
+  std::string OptionalString() {
+    if (Peek().kind == TokenKind::kString) return Next().text;
+    return "";
+  }
+
+  bool ParseType(TypeSyntax* t) {
+    t->where = Here();
+    if (IsWord("one") && IsWord("of", 1)) {
+      pos_ += 2;
+      t->name = "one of";
+      if (!ExpectPunct("(")) return false;
+      while (true) {
+        std::string v;
+        Location w;
+        if (!ExpectIdent(&v, &w, "a value name")) return false;
+        t->values.push_back(v);
+        if (IsPunct(",")) {
+          ++pos_;
+          continue;
+        }
+        break;
+      }
+      if (!ExpectPunct(")")) return false;
+    } else if (Peek().kind == TokenKind::kIdent) {
+      t->name = Next().text;
+    } else {
+      return Fail("a type (money, rate, count, flag, year, date, text or one of (...))");
+    }
+    if (IsPunct("?")) {
+      ++pos_;
+      t->optional = true;
+    }
+    return true;
+  }
+
+  // ---- expressions ----
+  ExprPtr MakeExpr(ExprKind kind, Location where) {
+    auto e = std::make_unique<Expr>();
+    e->kind = kind;
+    e->where = where;
+    return e;
+  }
+  static Location Span(const Location& a, const Location& b) {
+    Location s = a;
+    if (a.file == b.file && a.line == b.line && b.column + b.length > a.column) {
+      s.length = b.column + b.length - a.column;
+    }
+    return s;
+  }
+
+  ExprPtr ParseExpr() {
+    if (IsWord("if")) {
+      Location w = Next().where;
+      auto e = MakeExpr(ExprKind::kIf, w);
+      auto cond = ParseExpr();
+      if (!cond || !ExpectWord("then")) return nullptr;
+      auto a = ParseExpr();
+      if (!a || !ExpectWord("else")) return nullptr;
+      auto b = ParseExpr();
+      if (!b) return nullptr;
+      e->args.push_back(std::move(cond));
+      e->args.push_back(std::move(a));
+      e->args.push_back(std::move(b));
+      return e;
+    }
+    return ParseOr();
+  }
+
+  ExprPtr Binary(Op op, ExprPtr l, ExprPtr r, Location op_where) {
+    auto e = MakeExpr(ExprKind::kBinary, op_where);
+    e->op = op;
+    e->where = Span(l->where, r->where);
+    if (e->where.line != l->where.line || e->where.file != l->where.file) e->where = op_where;
+    e->args.push_back(std::move(l));
+    e->args.push_back(std::move(r));
+    return e;
+  }
+
+  ExprPtr ParseOr() {
+    auto l = ParseAnd();
+    while (l && IsWord("or")) {
+      Location w = Next().where;
+      auto r = ParseAnd();
+      if (!r) return nullptr;
+      l = Binary(Op::kOr, std::move(l), std::move(r), w);
+    }
+    return l;
+  }
+  ExprPtr ParseAnd() {
+    auto l = ParseNot();
+    while (l && IsWord("and")) {
+      Location w = Next().where;
+      auto r = ParseNot();
+      if (!r) return nullptr;
+      l = Binary(Op::kAnd, std::move(l), std::move(r), w);
+    }
+    return l;
+  }
+  ExprPtr ParseNot() {
+    if (IsWord("not")) {
+      Location w = Next().where;
+      auto inner = ParseNot();
+      if (!inner) return nullptr;
+      auto e = MakeExpr(ExprKind::kUnary, Span(w, inner->where));
+      e->op = Op::kNot;
+      e->args.push_back(std::move(inner));
+      return e;
+    }
+    return ParseComparison();
+  }
+  ExprPtr ParseComparison() {
+    auto l = ParseAdditive();
+    if (!l) return nullptr;
+    static const std::pair<const char*, Op> kOps[] = {{"<=", Op::kLe}, {">=", Op::kGe}, {"<", Op::kLt},
+                                                      {">", Op::kGt},  {"=", Op::kEq},  {"==", Op::kEq},
+                                                      {"!=", Op::kNe}};
+    for (const auto& [text, op] : kOps) {
+      if (IsPunct(text)) {
+        Location w = Next().where;
+        auto r = ParseAdditive();
+        if (!r) return nullptr;
+        return Binary(op, std::move(l), std::move(r), w);
+      }
+    }
+    if (IsWord("in")) {
+      Location w = Next().where;
+      auto e = MakeExpr(ExprKind::kIn, w);
+      if (!ExpectPunct("(")) return nullptr;
+      while (true) {
+        std::string v;
+        Location vw;
+        if (!ExpectIdent(&v, &vw, "a value name")) return nullptr;
+        e->choices.push_back(v);
+        e->choice_where.push_back(vw);
+        if (IsPunct(",")) {
+          ++pos_;
+          continue;
+        }
+        break;
+      }
+      if (!ExpectPunct(")")) return nullptr;
+      e->where = Span(l->where, w);
+      e->args.push_back(std::move(l));
+      return e;
+    }
+    if (IsWord("is")) {
+      Location w = Next().where;
+      bool negate = false;
+      if (IsWord("not")) {
+        ++pos_;
+        negate = true;
+      }
+      if (!ExpectWord("none")) return nullptr;
+      auto e = MakeExpr(ExprKind::kIsNone, Span(l->where, w));
+      e->args.push_back(std::move(l));
+      if (!negate) return e;
+      auto n = MakeExpr(ExprKind::kUnary, e->where);
+      n->op = Op::kNot;
+      n->args.push_back(std::move(e));
+      return n;
+    }
+    return l;
+  }
+  ExprPtr ParseAdditive() {
+    auto l = ParseMultiplicative();
+    while (l && (IsPunct("+") || IsPunct("-"))) {
+      Op op = Peek().text == "+" ? Op::kAdd : Op::kSub;
+      Location w = Next().where;
+      auto r = ParseMultiplicative();
+      if (!r) return nullptr;
+      l = Binary(op, std::move(l), std::move(r), w);
+    }
+    return l;
+  }
+  ExprPtr ParseMultiplicative() {
+    auto l = ParseUnary();
+    while (l && (IsPunct("*") || IsPunct("/"))) {
+      Op op = Peek().text == "*" ? Op::kMul : Op::kDiv;
+      Location w = Next().where;
+      auto r = ParseUnary();
+      if (!r) return nullptr;
+      l = Binary(op, std::move(l), std::move(r), w);
+    }
+    return l;
+  }
+  ExprPtr ParseUnary() {
+    if (IsPunct("-")) {
+      Location w = Next().where;
+      auto inner = ParseUnary();
+      if (!inner) return nullptr;
+      auto e = MakeExpr(ExprKind::kUnary, Span(w, inner->where));
+      e->op = Op::kNeg;
+      e->args.push_back(std::move(inner));
+      return e;
+    }
+    return ParsePrimary();
+  }
+  ExprPtr ParsePrimary() {
+    const Token& t = Peek();
+    switch (t.kind) {
+      case TokenKind::kMoney:
+      case TokenKind::kPercent:
+      case TokenKind::kNumber:
+      case TokenKind::kDate:
+      case TokenKind::kString:
+        return ParseLiteral();
+      case TokenKind::kPunct:
+        if (t.text == "(") {
+          ++pos_;
+          auto inner = ParseExpr();
+          if (!inner || !ExpectPunct(")")) return nullptr;
+          return inner;
+        }
+        break;
+      case TokenKind::kIdent: {
+        if (t.text == "true" || t.text == "false" || t.text == "none") return ParseLiteral();
+        if (t.text == "tagged") {
+          Location w = Next().where;
+          auto e = MakeExpr(ExprKind::kTagged, w);
+          Location tw;
+          if (!ExpectIdent(&e->name, &tw, "a tag name after 'tagged'")) return nullptr;
+          e->where = Span(w, tw);
+          return e;
+        }
+        if (StatementWords().count(t.text) || StopWords().count(t.text) || t.text == "and" ||
+            t.text == "or" || t.text == "if" || t.text == "in" || t.text == "is") {
+          break;
+        }
+        Location w = Next().where;
+        if (IsPunct("(")) {
+          ++pos_;
+          auto e = MakeExpr(ExprKind::kCall, w);
+          e->name = t.text;
+          if (!IsPunct(")")) {
+            while (true) {
+              auto arg = ParseExpr();
+              if (!arg) return nullptr;
+              e->args.push_back(std::move(arg));
+              if (IsPunct(",")) {
+                ++pos_;
+                continue;
+              }
+              break;
+            }
+          }
+          if (!ExpectPunct(")")) return nullptr;
+          return e;
+        }
+        auto e = MakeExpr(ExprKind::kName, w);
+        e->name = tokens_[pos_ - 1].text;
+        return e;
+      }
+      default:
+        break;
+    }
+    Fail("a value: a name, a number, an amount such as RMB 500,000, a rate such as 5%, or '('");
+    return nullptr;
+  }
+
+  ExprPtr ParseLiteral() {
+    const Token& t = Next();
+    auto e = MakeExpr(ExprKind::kLiteral, t.where);
+    Literal& lit = e->literal;
+    switch (t.kind) {
+      case TokenKind::kMoney: lit.kind = TypeKind::kMoney; lit.number = t.number; break;
+      case TokenKind::kPercent: lit.kind = TypeKind::kRate; lit.number = t.number; break;
+      case TokenKind::kNumber: lit.kind = TypeKind::kCount; lit.number = t.number; break;
+      case TokenKind::kDate: lit.kind = TypeKind::kDate; lit.symbol = t.text; break;
+      case TokenKind::kString: lit.kind = TypeKind::kText; lit.symbol = t.text; break;
+      case TokenKind::kIdent:
+        if (t.text == "none") {
+          lit.is_none = true;
+        } else if (t.text == "true" || t.text == "false") {
+          lit.kind = TypeKind::kFlag;
+          lit.flag = t.text == "true";
+        } else {
+          lit.kind = TypeKind::kEnum;
+          lit.symbol = t.text;
+        }
+        break;
+      default: break;
+    }
+    return e;
+  }
+
+  // A parameter's value: a literal, or an enumeration value's name.
+  ExprPtr ParseValue() {
+    if (Peek().kind == TokenKind::kIdent && !StatementWords().count(Peek().text) &&
+        !StopWords().count(Peek().text)) {
+      return ParseLiteral();
+    }
+    if (IsPunct("-")) {
+      diags_->Error("negative-value", Here(), "parameter values cannot be negative");
+      ++pos_;
+    }
+    switch (Peek().kind) {
+      case TokenKind::kMoney: case TokenKind::kPercent: case TokenKind::kNumber:
+      case TokenKind::kDate: case TokenKind::kString:
+        return ParseLiteral();
+      default:
+        Fail("a value such as RMB 500,000, 5%, 50, true or a choice name");
+        return nullptr;
+    }
+  }
+
+  // ---- statements ----
+  bool RequireContext(Context want, const char* what, const char* where_text) {
+    if (context_ == want) return true;
+    diags_->Error("misplaced", Here(), std::string("'") + what + "' belongs " + where_text);
+    return false;
+  }
+
+  ItemDecl* CurrentItem() {
+    return &policy_->measures.back().items.back();
+  }
+
+  bool ParseStatement() {
+    const Token& t = Peek();
+    if (t.kind != TokenKind::kIdent || !StatementWords().count(t.text)) {
+      return Fail("a statement (policy, param, fact, measure, item, require, amount, cap, ...)");
+    }
+    std::string word = t.text;
+    Location where = Next().where;
+
+    if (word == "policy") {
+      if (Peek().kind != TokenKind::kString) return Fail("the policy's id in quotes");
+      policy_->id = Next().text;
+      policy_->where = where;
+      while (IsWord("version") || IsWord("title")) {
+        bool version = Next().text == "version";
+        if (Peek().kind != TokenKind::kString) return Fail("text in quotes");
+        (version ? policy_->version : policy_->title) = Next().text;
+      }
+      context_ = Context::kTop;
+      return true;
+    }
+    if (word == "param") {
+      // A parameter may sit between the items of a measure, beside the clause it implements.
+      context_ = context_ == Context::kItem || context_ == Context::kMeasure ? Context::kMeasure : Context::kTop;
+      ParamDecl p;
+      if (!ExpectIdent(&p.name, &p.where, "the parameter's name") || !ExpectPunct(":") ||
+          !ParseType(&p.type_syntax)) {
+        return false;
+      }
+      while (true) {
+        if (IsPunct("=")) {
+          ++pos_;
+          EffectiveValue v;
+          v.value = ParseValue();
+          if (!v.value) return false;
+          p.values.push_back(std::move(v));
+        } else if (IsWord("from")) {
+          ++pos_;
+          EffectiveValue v;
+          if (Peek().kind != TokenKind::kDate) return Fail("a date such as 2025-01-01 after 'from'");
+          v.from = Peek().text;
+          v.from_where = Next().where;
+          if (!ExpectPunct("=")) return false;
+          v.value = ParseValue();
+          if (!v.value) return false;
+          p.values.push_back(std::move(v));
+        } else if (IsWord("cites")) {
+          if (!ParseCites(&p.cites)) return false;
+        } else if (Peek().kind == TokenKind::kString) {
+          p.description = Next().text;
+        } else {
+          break;
+        }
+      }
+      policy_->params.push_back(std::move(p));
+      return true;
+    }
+    if (word == "fact" || word == "applicant" || word == "claim") {
+      context_ = Context::kTop;
+      FieldDecl f;
+      if (!ExpectIdent(&f.name, &f.where, "the field's name") || !ExpectPunct(":") ||
+          !ParseType(&f.type_syntax)) {
+        return false;
+      }
+      f.noun = OptionalString();
+      (word == "fact" ? policy_->facts : word == "applicant" ? policy_->applicant_fields : policy_->claim_fields)
+          .push_back(std::move(f));
+      return true;
+    }
+    if (word == "tag") {
+      context_ = Context::kTop;
+      TagDecl tag;
+      if (!ExpectIdent(&tag.name, &tag.where, "the tag's name")) return false;
+      tag.description = OptionalString();
+      policy_->tags.push_back(std::move(tag));
+      return true;
+    }
+    if (word == "eligibility") {
+      context_ = Context::kEligibility;
+      return ParseCites(&policy_->eligibility_cites);
+    }
+    if (word == "require" || word == "when") {
+      if (context_ != Context::kEligibility && context_ != Context::kItem) {
+        diags_->Error("misplaced", where, "'" + word + "' belongs under 'eligibility' or an 'item'");
+        return false;
+      }
+      Condition c;
+      c.where = where;
+      c.describes_award = word == "when";
+      c.expr = ParseExpr();
+      if (!c.expr) return false;
+      if (IsWord("otherwise")) {
+        ++pos_;
+        if (Peek().kind != TokenKind::kString) return Fail("the reason in quotes after 'otherwise'");
+        c.otherwise = Next().text;
+      }
+      if (context_ == Context::kEligibility) {
+        if (c.describes_award) {
+          diags_->Error("misplaced", where, "eligibility conditions are written with 'require'");
+        }
+        policy_->eligibility.push_back(std::move(c));
+      } else {
+        CurrentItem()->conditions.push_back(std::move(c));
+      }
+      return true;
+    }
+    if (word == "measure") {
+      MeasureDecl m;
+      m.where = where;
+      if (Peek().kind != TokenKind::kNumber) return Fail("the measure's number, such as 04");
+      m.id = Next().text;
+      m.title = OptionalString();
+      policy_->measures.push_back(std::move(m));
+      context_ = Context::kMeasure;
+      return true;
+    }
+    if (word == "item") {
+      if (context_ != Context::kMeasure && context_ != Context::kItem) {
+        diags_->Error("misplaced", where, "an 'item' belongs to a 'measure': write 'measure NN \"title\"' first");
+        return false;
+      }
+      ItemDecl item;
+      if (!ExpectIdent(&item.name, &item.where, "the item's name")) return false;
+      item.title = OptionalString();
+      if (!ParseCites(&item.cites)) return false;
+      policy_->measures.back().items.push_back(std::move(item));
+      context_ = Context::kItem;
+      return true;
+    }
+    if (word == "from" || word == "by") {
+      if (!RequireContext(Context::kItem, word.c_str(), "to an item")) return false;
+      bool claim = word == "by";
+      if (!ExpectWord(claim ? "claim" : "facts")) return false;
+      CurrentItem()->by_claim = claim;
+      CurrentItem()->mode_where = where;
+      return true;
+    }
+    if (word == "amount") {
+      if (!RequireContext(Context::kItem, "amount", "to an item")) return false;
+      if (CurrentItem()->amount) diags_->Error("duplicate", where, "this item already has an amount");
+      auto e = ParseExpr();
+      if (!e) return false;
+      CurrentItem()->amount = std::move(e);
+      return true;
+    }
+    if (word == "why") {
+      if (!RequireContext(Context::kItem, "why", "to an item")) return false;
+      if (Peek().kind != TokenKind::kString) return Fail("the reason template in quotes");
+      CurrentItem()->why_where = Peek().where;
+      CurrentItem()->why = Next().text;
+      return true;
+    }
+    if (word == "cap") return ParseCap(where);
+    if (word == "once") {
+      if (!RequireContext(Context::kItem, "once", "to an item")) return false;
+      if (!ExpectWord("per")) return false;
+      Location w;
+      if (!ExpectIdent(&CurrentItem()->once, &w, "enterprise, year, project or a parameter's name")) return false;
+      CurrentItem()->once_where = w;
+      return true;
+    }
+    if (word == "period") {
+      if (!RequireContext(Context::kItem, "period", "to an item")) return false;
+      auto e = ParseExpr();
+      if (!e || !ExpectWord("years") || !ExpectWord("from") || !ExpectWord("first") || !ExpectWord("award")) {
+        return false;
+      }
+      CurrentItem()->period_years = std::move(e);
+      return true;
+    }
+    if (word == "limit") {
+      if (!RequireContext(Context::kItem, "limit", "to an item")) return false;
+      auto e = ParseExpr();
+      if (!e || !ExpectWord("consecutive") || !ExpectWord("years")) return false;
+      CurrentItem()->consecutive_limit = std::move(e);
+      return true;
+    }
+    if (word == "round") {
+      context_ = Context::kTop;
+      if (!ExpectWord("lines") || !ExpectWord("by")) return false;
+      if (!GeneralParam(&policy_->rounding_mode, where) || !ExpectWord("to") ||
+          !GeneralParam(&policy_->rounding_unit, where)) {
+        return false;
+      }
+      policy_->rounding_unit.cites = policy_->rounding_mode.cites;
+      return true;
+    }
+    if (word == "exclusive") {
+      context_ = Context::kTop;
+      if (!ExpectWord("projects") || !ExpectWord("when")) return false;
+      return GeneralParam(&policy_->exclusivity, where);
+    }
+    if (word == "external") {
+      context_ = Context::kTop;
+      if (!ExpectWord("support") || !ExpectWord("by")) return false;
+      return GeneralParam(&policy_->external_support, where);
+    }
+    if (word == "scale") {
+      context_ = Context::kTop;
+      if (!ExpectWord("awards") || !ExpectWord("within")) return false;
+      if (!GeneralParam(&policy_->budget, where) || !ExpectWord("by")) return false;
+      if (!GeneralParam(&policy_->budget_rule, where)) return false;
+      policy_->budget.cites = policy_->budget_rule.cites;
+      return true;
+    }
+    diags_->Error("misplaced", where, "'" + word + "' cannot start a statement here");
+    return false;
+  }
+
+  bool GeneralParam(GeneralRule* rule, Location where) {
+    Location w;
+    if (!ExpectIdent(&rule->param, &w, "a parameter's name")) return false;
+    rule->where = w;
+    rule->present = true;
+    (void)where;
+    return ParseCites(&rule->cites);
+  }
+
+  bool ParseCap(Location where) {
+    if (IsWord("total")) {
+      if (context_ != Context::kMeasure && context_ != Context::kItem) {
+        diags_->Error("misplaced", where, "'cap total of ...' belongs to a measure");
+        return false;
+      }
+      ++pos_;
+      if (!ExpectWord("of")) return false;
+      GroupCap g;
+      g.where = where;
+      while (true) {
+        std::string name;
+        Location w;
+        if (!ExpectIdent(&name, &w, "an item's name")) return false;
+        g.items.push_back(name);
+        g.item_where.push_back(w);
+        if (IsPunct(",")) {
+          ++pos_;
+          continue;
+        }
+        break;
+      }
+      if (!ExpectWord("at")) return false;
+      g.limit = ParseExpr();
+      if (!g.limit || !ExpectWord("per") || !ExpectWord("year")) return false;
+      if (!ParseCites(&g.cites)) return false;
+      policy_->measures.back().group_caps.push_back(std::move(g));
+      return true;
+    }
+    if (!RequireContext(Context::kItem, "cap", "to an item (or write 'cap total of a, b at ... per year' for a measure)")) {
+      return false;
+    }
+    CapRule cap;
+    cap.where = where;
+    cap.limit = ParseExpr();
+    if (!cap.limit || !ExpectWord("per")) return false;
+    if (Peek().kind != TokenKind::kIdent) return Fail("year, claim, project or period after 'per'");
+    Location w = Peek().where;
+    std::string scope = Next().text;
+    if (scope == "year") cap.scope = CapScope::kYear;
+    else if (scope == "claim") cap.scope = CapScope::kClaim;
+    else if (scope == "project") cap.scope = CapScope::kProject;
+    else if (scope == "period") cap.scope = CapScope::kPeriod;
+    else {
+      diags_->Error("bad-scope", w, "a cap applies per year, per claim, per project or per period, not per '" + scope + "'");
+      return false;
+    }
+    if (!ParseCites(&cap.cites)) return false;
+    CurrentItem()->caps.push_back(std::move(cap));
+    return true;
+  }
+
+  const std::vector<Token>& tokens_;
+  Policy* policy_;
+  Diagnostics* diags_;
+  size_t pos_ = 0;
+  Context context_ = Context::kTop;
+};
+
+}  // namespace
+
+bool IsReservedWord(const std::string& word) {
+  return StatementWords().count(word) || StopWords().count(word) || word == "and" || word == "or" ||
+         word == "not" || word == "if" || word == "in" || word == "is" || word == "tagged" ||
+         word == "true" || word == "false" || word == "none";
+}
+
+void ParseTokens(const std::vector<Token>& tokens, Policy* policy, Diagnostics* diags) {
+  Parser(tokens, policy, diags).Run();
+}
+
+const char* TypeKindName(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kUnknown: return "unknown";
+    case TypeKind::kMoney: return "money";
+    case TypeKind::kRate: return "rate";
+    case TypeKind::kCount: return "count";
+    case TypeKind::kFlag: return "flag";
+    case TypeKind::kYear: return "year";
+    case TypeKind::kDate: return "date";
+    case TypeKind::kEnum: return "choice";
+    case TypeKind::kText: return "text";
+  }
+  return "unknown";
+}
+
+}  // namespace bursar
