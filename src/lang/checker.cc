@@ -229,7 +229,7 @@ class Checker {
       if (it == values.end()) {
         std::string hint = ClosestName(lit.symbol, values);
         d_.Error("unknown-choice", e.where,
-                 "'" + lit.symbol + "' is not one of the choices of " + what + ": " + TypeName(want, p_) +
+                 "'" + lit.symbol + "' is not among the choices of " + what + ": " + TypeName(want, p_).substr(7) +
                      (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }
       e.type = want;
@@ -306,7 +306,7 @@ class Checker {
     if (it == values.end()) {
       std::string hint = ClosestName(e.name, values);
       d_.Error("unknown-choice", e.where,
-               "'" + e.name + "' is not one of " + TypeName(want, p_) + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+               "'" + e.name + "' is not among the choices " + TypeName(want, p_).substr(7) + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
     }
     e.ref_kind = RefKind::kEnumValue;
     e.ref_index = it == values.end() ? -1 : static_cast<int>(it - values.begin());
@@ -431,7 +431,7 @@ class Checker {
           if (it == values.end()) {
             std::string hint = ClosestName(e.choices[i], values);
             d_.Error("unknown-choice", e.choice_where[i],
-                     "'" + e.choices[i] + "' is not one of " + TypeName(t, p_) +
+                     "'" + e.choices[i] + "' is not among the choices " + TypeName(t, p_).substr(7) +
                          (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
             e.choice_indices.push_back(-1);
           } else {

@@ -81,6 +81,11 @@ class Parser {
       *out = Next().text;
       return true;
     }
+    if (Peek().kind == TokenKind::kIdent) {
+      diags_->Error("reserved-name", Here(),
+                    "'" + Peek().text + "' is a word of the policy language and cannot be used as " + what);
+      return false;
+    }
     return Fail(what);
   }
   // Skips to the next statement keyword after a syntax error.
