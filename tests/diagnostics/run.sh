@@ -4,7 +4,7 @@
 #   run.sh BURSAR DIR            compare
 #   run.sh BURSAR DIR --update   rewrite the baselines after a deliberate change
 set -u
-bursar=$1 dir=$2 update=${3:-}
+bursar=$(realpath "$1") dir=$2 update=${3:-}
 pass=0 fail=0
 for case in "$dir"/*/; do
   name=$(basename "$case")

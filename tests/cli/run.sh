@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The CLI contract of CASES.md, from the outside: exit codes, refusals naming
+# the field, byte-identical output, --set, standard input and --help.
+#   run.sh BURSAR REPO_ROOT
+set -u
+bursar=$1 root=$2
+example=$root/examples/cases-md-example.json
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+field() { python3 -c "import json,sys; d=json.load(open('$1')); print(eval('d' + sys.argv[1]))" "$2"; }
+
+# The example decides with the right total and exit 0.
+"$bursar" eval "$example" > "$tmp/a.json"; [[ $? -eq 0 ]] && ok || bad "eval example exit"
+[[ $(field "$tmp/a.json" "['total']") == 8300000.00 ]] && ok || bad "example total"
+[[ $(field "$tmp/a.json" "['policy']['id']") == chaoyang-data-element ]] && ok || bad "policy id"
+
+# Same input, byte-identical output (with and without --explain), and from stdin.
+"$bursar" eval "$example" > "$tmp/b.json"; cmp -s "$tmp/a.json" "$tmp/b.json" && ok || bad "byte-identical"
+"$bursar" eval --explain "$example" > "$tmp/e1.json"; "$bursar" eval --explain "$example" > "$tmp/e2.json"
+cmp -s "$tmp/e1.json" "$tmp/e2.json" && ok || bad "byte-identical --explain"
+[[ $(field "$tmp/e1.json" "['trace'].__len__() > 10") == True ]] && ok || bad "explain has a trace"
+"$bursar" eval - < "$example" > "$tmp/c.json"; cmp -s "$tmp/a.json" "$tmp/c.json" && ok || bad "stdin"
+
+# --set changes a rate without editing the policy.
+"$bursar" eval --set trading_rate=4% "$example" > "$tmp/s.json"
+[[ $(field "$tmp/s.json" "['total']") == 8220000.00 ]] && ok || bad "--set trading_rate=4%"
+"$bursar" eval --set tradng_rate=4% "$example" > "$tmp/out" 2> "$tmp/err"
+[[ $? -eq 2 && ! -s "$tmp/out" ]] && grep -q "did you mean 'trading_rate'" "$tmp/err" && ok || bad "--set unknown name"
+"$bursar" eval --set trading_rate=five "$example" > "$tmp/out" 2> "$tmp/err"
+[[ $? -eq 2 ]] && grep -q "rate such as 5%" "$tmp/err" && ok || bad "--set bad value"
+
+# Every refusal rule: exit 2, no decision, the field path on stderr.
+refuse() {  # name, python expression editing `c`, expected text
+  python3 - "$example" "$tmp/r.json" "$2" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(c, open(sys.argv[2], "w"))
+PY
+  "$bursar" eval "$tmp/r.json" > "$tmp/out" 2> "$tmp/err"
+  local status=$?
+  if [[ $status -eq 2 && ! -s "$tmp/out" ]] && grep -qF -- "$3" "$tmp/err"; then ok; else
+    bad "$1 (exit $status): $(cat "$tmp/err")"; fi
+}
+refuse "money as a JSON number" "c['facts']['exchange_trading_volume'] = 8000000" "facts.exchange_trading_volume: expected a money string"
+refuse "negative money" "c['facts']['exchange_trading_volume'] = '-5'" "facts.exchange_trading_volume: money cannot be negative"
+refuse "three decimals" "c['facts']['fs_inclusion_amount'] = '1.234'" "facts.fs_inclusion_amount: money has at most two decimals"
+refuse "exponent" "c['claims'][0]['assessed'] = '4.2e6'" "claims[0].assessed"
+refuse "thousands separator" "c['claims'][0]['assessed'] = '4,200,000'" "claims[0].assessed"
+refuse "invalid credit code" "c['applicant']['id'] = '91110105MA01C9XY28'" "applicant.id: invalid unified social credit code"
+refuse "unknown measure" "c['claims'][0]['measure'] = '12'" "claims[0].measure: unknown measure"
+refuse "unknown item" "c['claims'][1]['item'] = 'scenery'" "claims[1].item: unknown item"
+refuse "claim for apply-free 04" "c['claims'].append({'measure': '04', 'item': 'trading'})" "claims[2].measure: measure 04"
+refuse "missing assessed" "del c['claims'][0]['assessed']" "claims[0].assessed: required"
+refuse "unknown fact" "c['facts']['listed_products'] = 3" "facts.listed_products: unknown fact; did you mean 'listed_data_products'?"
+refuse "unknown tag" "c['applicant']['tags'] = ['vendor']" "applicant.tags[0]: unknown tag"
+refuse "history year not before" "c['history'][0]['year'] = 2025" "history[0].year"
+refuse "count as a string" "c['facts']['listed_data_products'] = '51'" "facts.listed_data_products: expected a whole number"
+"$bursar" eval "$root/Makefile" > "$tmp/out" 2> "$tmp/err"; [[ $? -eq 2 ]] && grep -q "not valid JSON" "$tmp/err" && ok || bad "not JSON"
+"$bursar" eval /nonexistent.json 2> "$tmp/err"; [[ $? -eq 2 ]] && grep -q "cannot read" "$tmp/err" && ok || bad "missing file"
+
+# Usage: --help everywhere (exit 0), unknown command or option (exit 2).
+for cmd in "" check test eval; do
+  "$bursar" $cmd --help > "$tmp/out"; [[ $? -eq 0 ]] && grep -q "usage" "$tmp/out" && ok || bad "--help $cmd"
+done
+"$bursar" frobnicate 2> /dev/null; [[ $? -eq 2 ]] && ok || bad "unknown command"
+"$bursar" eval --frob "$example" 2> /dev/null; [[ $? -eq 2 ]] && ok || bad "unknown option"
+"$bursar" check "$root/policies/chaoyang-data-element" > /dev/null; [[ $? -eq 0 ]] && ok || bad "check shipped policy"
+"$bursar" check "$root/tests/diagnostics/types/policy" 2> /dev/null; [[ $? -eq 1 ]] && ok || bad "check broken policy exits 1"
+
+echo "$pass passed, $fail failed"
+[[ $fail -eq 0 ]]
