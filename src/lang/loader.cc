@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <regex>
+#include <cctype>
 #include <sstream>
 
 #include "lang/lexer.h"
@@ -29,12 +29,44 @@ std::string Sha256Hex(const std::string& data) {
 
 namespace {
 
+struct Match {
+  size_t position, length;
+};
+
+bool IsLabelChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// "[04.2]", "[R.1]": letters or digits, a dot, digits, in brackets.
+std::vector<Match> FindClauseLabels(const std::string& text) {
+  std::vector<Match> out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '[') continue;
+    size_t j = i + 1;
+    while (j < text.size() && IsLabelChar(text[j])) ++j;
+    if (j == i + 1 || j >= text.size() || text[j] != '.') continue;
+    size_t k = ++j;
+    while (k < text.size() && std::isdigit(static_cast<unsigned char>(text[k]))) ++k;
+    if (k == j || k >= text.size() || text[k] != ']') continue;
+    out.push_back({i, k + 1 - i});
+    i = k;
+  }
+  return out;
+}
+
+// "**D-04a**": the label, without the asterisks.
+std::vector<Match> FindDecisionLabels(const std::string& text) {
+  std::vector<Match> out;
+  for (size_t i = text.find("**D-"); i != std::string::npos; i = text.find("**D-", i + 1)) {
+    size_t j = i + 4;
+    while (j < text.size() && IsLabelChar(text[j])) ++j;
+    if (j > i + 4 && text.compare(j, 2, "**") == 0) out.push_back({i + 2, j - i - 2});
+  }
+  return out;
+}
+
 // Scans one Markdown file: lexes its ```bursar blocks and records the labels
 // its prose defines ("[04.2]" anywhere in prose, "**D-04a**" in prose).
 void ScanFile(int file_index, const SourceFile& file, Policy* policy, std::vector<Token>* tokens,
               Diagnostics* diags) {
-  static const std::regex kClause(R"(\[([A-Za-z0-9]+\.[0-9]+)\])");
-  static const std::regex kDecision(R"(\*\*(D-[A-Za-z0-9]+)\*\*)");
   bool in_code = false, in_other_fence = false;
   size_t code_begin = 0;
   int code_line = 0;
@@ -74,38 +106,33 @@ void ScanFile(int file_index, const SourceFile& file, Policy* policy, std::vecto
     }
     std::string body = text;
     if (body.rfind("> ", 0) == 0) body = body.substr(2);
-    for (std::sregex_iterator it(text.begin(), text.end(), kClause), end; it != end; ++it) {
-      std::string label = "[" + (*it)[1].str() + "]";
+    std::vector<Match> clauses = FindClauseLabels(text);
+    for (const Match& it : clauses) {
+      std::string label = text.substr(it.position, it.length);
       bool known = std::any_of(policy->clause_labels.begin(), policy->clause_labels.end(),
                                [&](const auto& l) { return l.first == label; });
-      if (!known) {
-        Location w{file_index, static_cast<int>(ln), static_cast<int>(it->position()) + 1,
-                   static_cast<int>(it->length())};
-        policy->clause_labels.emplace_back(label, w);
-        // A paragraph that opens with its label is that clause's text.
-        if (it->position() == static_cast<long>(text.size() - body.size())) {
-          policy->clause_texts.emplace_back(label, body.substr(static_cast<size_t>(it->length())));
-          current_label = label;
-          while (!policy->clause_texts.back().second.empty() && policy->clause_texts.back().second.front() == ' ') {
-            policy->clause_texts.back().second.erase(0, 1);
-          }
-          continue;
-        }
+      if (known) continue;
+      Location w{file_index, static_cast<int>(ln), static_cast<int>(it.position) + 1, static_cast<int>(it.length)};
+      policy->clause_labels.emplace_back(label, w);
+      // A paragraph that opens with its label is that clause's text.
+      if (it.position == text.size() - body.size()) {
+        std::string clause_text = body.substr(it.length);
+        while (!clause_text.empty() && clause_text.front() == ' ') clause_text.erase(0, 1);
+        policy->clause_texts.emplace_back(label, clause_text);
+        current_label = label;
       }
     }
-    if (!current_label.empty() && !policy->clause_texts.empty() && policy->clause_texts.back().first == current_label &&
-        !std::regex_search(text, kClause)) {
+    if (!current_label.empty() && clauses.empty() && !policy->clause_texts.empty() &&
+        policy->clause_texts.back().first == current_label) {
       policy->clause_texts.back().second += " " + body;
     }
-    for (std::sregex_iterator it(text.begin(), text.end(), kDecision), end; it != end; ++it) {
-      std::string label = (*it)[1].str();
+    for (const Match& it : FindDecisionLabels(text)) {
+      std::string label = text.substr(it.position, it.length);
       bool known = std::any_of(policy->decision_labels.begin(), policy->decision_labels.end(),
                                [&](const auto& l) { return l.first == label; });
-      if (!known) {
-        Location w{file_index, static_cast<int>(ln), static_cast<int>(it->position()) + 3,
-                   static_cast<int>(label.size())};
-        policy->decision_labels.emplace_back(label, w);
-      }
+      if (known) continue;
+      Location w{file_index, static_cast<int>(ln), static_cast<int>(it.position) + 1, static_cast<int>(it.length)};
+      policy->decision_labels.emplace_back(label, w);
     }
   }
   if (in_code) {
