@@ -1,0 +1,396 @@
+#include "population/reader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "money/exact.h"
+
+namespace bursar::population {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kColumnCount = static_cast<int>(std::size(kCsvColumns));
+
+int ColumnIndex(std::string_view name) {
+  for (int i = 0; i < kColumnCount; ++i) {
+    if (kCsvColumns[i] == name) return i;
+  }
+  return -1;
+}
+
+// Where a column's value goes in the case, also the field path in messages.
+enum class Place { kTop, kApplicant, kFacts, kPosition };
+
+Place PlaceOf(std::string_view column) {
+  static constexpr std::string_view kApplicant[] = {"id",
+                                                    "name",
+                                                    "registered_in_chaoyang",
+                                                    "taxed_in_chaoyang",
+                                                    "independent_legal_person",
+                                                    "serious_dishonesty_record",
+                                                    "tags"};
+  if (column == "year_index" || column == "enterprise") return Place::kPosition;
+  if (column == "year" || column == "claims" || column == "history") return Place::kTop;
+  for (std::string_view a : kApplicant) {
+    if (a == column) return Place::kApplicant;
+  }
+  return Place::kFacts;
+}
+
+std::string FieldPath(std::string_view column) {
+  switch (PlaceOf(column)) {
+    case Place::kApplicant: return "applicant." + std::string(column);
+    case Place::kFacts: return "facts." + std::string(column);
+    case Place::kTop:
+    case Place::kPosition: break;
+  }
+  return std::string(column);
+}
+
+enum class CellType { kInteger, kString, kBool, kMoney, kTags, kRoute, kJsonArray };
+
+CellType TypeOf(std::string_view column) {
+  if (column == "year_index" || column == "enterprise" || column == "year" || column == "listed_data_products" ||
+      column == "registration_certificates") {
+    return CellType::kInteger;
+  }
+  if (column == "id" || column == "name") return CellType::kString;
+  if (column == "tags") return CellType::kTags;
+  if (column == "export_route") return CellType::kRoute;
+  if (column == "claims" || column == "history") return CellType::kJsonArray;
+  if (column == "fs_inclusion_amount" || column == "exchange_trading_volume" || column == "filed_trading_volume") {
+    return CellType::kMoney;
+  }
+  return CellType::kBool;
+}
+
+std::string Quoted(std::string_view s) {
+  constexpr size_t kShown = 40;
+  std::string q = "\"";
+  q += s.substr(0, kShown);
+  if (s.size() > kShown) q += "...";
+  q += '"';
+  return q;
+}
+
+// A non-negative decimal integer of at most 18 digits (no sign, no spaces).
+std::optional<int64_t> ParseCount(std::string_view s) {
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  int64_t v = 0;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + (ch - '0');
+  }
+  return v;
+}
+
+// nlohmann's messages start with "[json.exception.parse_error.101] "; the rest reads well.
+std::string JsonErrorText(const std::exception& e) {
+  const char* what = e.what();
+  const char* close = std::strstr(what, "] ");
+  return close != nullptr ? close + 2 : what;
+}
+
+}  // namespace
+
+PopulationReader::PopulationReader(std::istream* in, PopulationFormat format, std::string name)
+    : in_(in), format_(format), name_(std::move(name)) {}
+
+PopulationReader::~PopulationReader() = default;
+
+Result<std::unique_ptr<PopulationReader>> PopulationReader::Open(const std::string& path) {
+  BURSAR_ASSIGN_OR_RETURN(PopulationFormat format, FormatForPath(path));
+  auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*file) {
+    return Status(StatusCode::kNotFound, "cannot open '" + path + "': " + std::strerror(errno));
+  }
+  std::istream* in = file.get();
+  std::unique_ptr<PopulationReader> reader(new PopulationReader(in, format, path));
+  reader->owned_ = std::move(file);
+  BURSAR_RETURN_IF_ERROR(reader->ReadHeader());
+  return reader;
+}
+
+Result<std::unique_ptr<PopulationReader>> PopulationReader::FromStream(std::istream* in, PopulationFormat format,
+                                                                       std::string name) {
+  std::unique_ptr<PopulationReader> reader(new PopulationReader(in, format, std::move(name)));
+  BURSAR_RETURN_IF_ERROR(reader->ReadHeader());
+  return reader;
+}
+
+Status PopulationReader::Error(int64_t line, const std::string& field, const std::string& message) const {
+  // The whole location goes into the message, which reads in order as the CLI
+  // prints it; Status::field stays empty so ToString does not repeat it.
+  return InvalidArgument(name_ + ":" + std::to_string(line) + ": " + (field.empty() ? "" : field + ": ") + message);
+}
+
+bool PopulationReader::ReadLine() {
+  while (std::getline(*in_, line_)) {
+    ++line_number_;
+    if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+    if (line_.find_first_not_of(" \t") != std::string::npos) return true;
+  }
+  return false;
+}
+
+Status PopulationReader::ReadHeader() {
+  if (format_ == PopulationFormat::kCsv) {
+    if (!ReadLine()) return Error(1, "", "empty file: expected a header row naming the columns");
+    BURSAR_RETURN_IF_ERROR(SplitCsvRecord());
+    column_of_.assign(kColumnCount, -1);
+    for (size_t f = 0; f < fields_.size(); ++f) {
+      int c = ColumnIndex(fields_[f]);
+      if (c < 0) return Error(line_number_, "", "unknown column " + Quoted(fields_[f]));
+      if (column_of_[c] >= 0) return Error(line_number_, "", "column " + Quoted(fields_[f]) + " appears twice");
+      column_of_[c] = static_cast<int>(f);
+    }
+    for (std::string_view required : {"year", "id"}) {
+      if (column_of_[ColumnIndex(required)] < 0) {
+        return Error(line_number_, "", "the header row has no column " + Quoted(required));
+      }
+    }
+    return OkStatus();
+  }
+  // JSON Lines: the first record may be the header; otherwise it is a case.
+  if (!ReadLine()) return OkStatus();
+  pending_ = true;
+  json first;
+  try {
+    first = json::parse(line_);
+  } catch (const json::exception&) {
+    return OkStatus();  // reported with its line when Next parses it as a case
+  }
+  if (!first.is_object() || !first.contains(kHeaderKey)) return OkStatus();
+  pending_ = false;
+  const json& h = first[std::string(kHeaderKey)];
+  auto bad = [&](const char* key, const char* expected) {
+    return Error(line_number_, std::string(kHeaderKey) + "." + key, std::string("expected ") + expected);
+  };
+  if (!h.is_object()) return Error(line_number_, std::string(kHeaderKey), "expected an object");
+  PopulationHeader header;
+  if (!h.contains("version") || !h["version"].is_number_integer()) return bad("version", "an integer");
+  header.version = h["version"].get<int>();
+  if (header.version != kFormatVersion) {
+    return Error(line_number_, std::string(kHeaderKey) + ".version",
+                 "format version " + std::to_string(header.version) + " is not supported (this bursar reads " +
+                     std::to_string(kFormatVersion) + ")");
+  }
+  if (h.contains("seed")) {
+    if (!h["seed"].is_string()) return bad("seed", "a decimal string");
+    header.seed = h["seed"].get<std::string>();
+  }
+  for (const char* key : {"enterprises", "years", "first_year"}) {
+    if (!h.contains(key) || !h[key].is_number_integer() || h[key].get<int64_t>() < 0) {
+      return bad(key, "a non-negative integer");
+    }
+  }
+  header.enterprises = h["enterprises"].get<int64_t>();
+  header.years = h["years"].get<int>();
+  header.first_year = h["first_year"].get<int>();
+  header_ = header;
+  return OkStatus();
+}
+
+Status PopulationReader::SplitCsvRecord() {
+  const int64_t start = line_number_;
+  size_t n = 0;  // fields filled so far; fields_ keeps its strings to reuse their buffers
+  size_t i = 0;
+  while (true) {
+    if (n == fields_.size()) fields_.emplace_back();
+    std::string& field = fields_[n++];
+    field.clear();
+    if (i < line_.size() && line_[i] == '"') {
+      ++i;
+      while (true) {
+        if (i >= line_.size()) {
+          // A quoted field may hold a line break: continue on the next line.
+          std::string next;
+          if (!std::getline(*in_, next)) {
+            return Error(start, "", "a quoted field opened on this line is never closed");
+          }
+          ++line_number_;
+          if (!next.empty() && next.back() == '\r') next.pop_back();
+          line_ += '\n';
+          line_ += next;
+          continue;
+        }
+        char ch = line_[i];
+        if (ch == '"') {
+          if (i + 1 < line_.size() && line_[i + 1] == '"') {
+            field.push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field.push_back(ch);
+        ++i;
+      }
+      if (i < line_.size() && line_[i] != ',') {
+        return Error(start, "", "field " + std::to_string(n) + ": unexpected text after a closing quote");
+      }
+    } else {
+      size_t end = line_.find(',', i);
+      if (end == std::string::npos) end = line_.size();
+      field.assign(line_, i, end - i);
+      if (field.find('"') != std::string::npos) {
+        return Error(start, "", "field " + std::to_string(n) + ": a quote inside an unquoted field");
+      }
+      i = end;
+    }
+    if (i < line_.size() && line_[i] == ',') {
+      ++i;
+      continue;
+    }
+    break;
+  }
+  fields_.resize(n);
+  return OkStatus();
+}
+
+Status PopulationReader::CheckOrder(const json& case_json, int64_t line) {
+  const json* year = case_json.is_object() && case_json.contains("year") ? &case_json["year"] : nullptr;
+  if (year == nullptr || !year->is_number_integer()) {
+    return Error(line, "year", "expected an integer year (a population is read year by year)");
+  }
+  int64_t y = year->get<int64_t>();
+  if (last_year_ && y < *last_year_) {
+    return Error(line, "year",
+                 "year " + std::to_string(y) + " after year " + std::to_string(*last_year_) +
+                     ": a population must be sorted by year");
+  }
+  last_year_ = y;
+  return OkStatus();
+}
+
+Status PopulationReader::ParseJsonLine(PopulationRecord* out) {
+  try {
+    out->case_json = json::parse(line_);
+  } catch (const json::exception& e) {
+    return Error(line_number_, "", "invalid JSON: " + JsonErrorText(e));
+  }
+  if (!out->case_json.is_object()) return Error(line_number_, "", "expected a JSON object (one case per line)");
+  if (out->case_json.contains(kHeaderKey)) {
+    return Error(line_number_, "", "a header record may only be the first line");
+  }
+  out->line = line_number_;
+  return CheckOrder(out->case_json, line_number_);
+}
+
+Status PopulationReader::ParseCsvRecord(PopulationRecord* out) {
+  const int64_t line = out->line = line_number_ - static_cast<int64_t>(std::count(line_.begin(), line_.end(), '\n'));
+  size_t expected = 0;
+  for (int c : column_of_) expected += c >= 0 ? 1 : 0;
+  if (fields_.size() != expected) {
+    return Error(line, "", "expected " + std::to_string(expected) + " fields as in the header row, found " +
+                               std::to_string(fields_.size()));
+  }
+  json c = json::object();
+  json applicant = json::object();
+  json facts = json::object();
+  c["claims"] = json::array();
+  c["history"] = json::array();
+  for (int col = 0; col < kColumnCount; ++col) {
+    if (column_of_[col] < 0) continue;
+    const std::string_view column = kCsvColumns[col];
+    const std::string& cell = fields_[static_cast<size_t>(column_of_[col])];
+    const std::string path = FieldPath(column);
+    json value;
+    switch (TypeOf(column)) {
+      case CellType::kInteger: {
+        std::optional<int64_t> v = ParseCount(cell);
+        if (!v) return Error(line, path, "expected a non-negative whole number (got " + Quoted(cell) + ")");
+        value = *v;
+        break;
+      }
+      case CellType::kString:
+        value = cell;
+        break;
+      case CellType::kBool:
+        if (cell == "true") {
+          value = true;
+        } else if (cell == "false") {
+          value = false;
+        } else if (cell.empty()) {
+          continue;  // a missing fact: the case format reads it as false
+        } else {
+          return Error(line, path, "expected true or false (got " + Quoted(cell) + ")");
+        }
+        break;
+      case CellType::kMoney: {
+        if (cell.empty()) continue;  // a missing fact: zero
+        std::string why;
+        if (!ParseMoneyString(cell, &why)) {
+          return Error(line, path, "expected a money string such as \"1250.50\" (got " + Quoted(cell) + "): " + why);
+        }
+        value = cell;
+        break;
+      }
+      case CellType::kTags: {
+        value = json::array();
+        size_t start = 0;
+        while (start < cell.size()) {
+          size_t end = cell.find(';', start);
+          if (end == std::string::npos) end = cell.size();
+          if (end == start) return Error(line, path, "an empty tag in " + Quoted(cell) + " (tags are separated by ';')");
+          value.push_back(cell.substr(start, end - start));
+          start = end + 1;
+          if (end + 1 == cell.size()) return Error(line, path, "a trailing ';' in " + Quoted(cell));
+        }
+        break;
+      }
+      case CellType::kRoute:
+        value = cell.empty() ? json(nullptr) : json(cell);
+        break;
+      case CellType::kJsonArray:
+        if (cell.empty()) continue;  // already an empty array
+        try {
+          value = json::parse(cell);
+        } catch (const json::exception& e) {
+          return Error(line, path, "invalid JSON: " + JsonErrorText(e));
+        }
+        if (!value.is_array()) return Error(line, path, "expected a JSON array");
+        break;
+    }
+    switch (PlaceOf(column)) {
+      case Place::kTop: c[std::string(column)] = std::move(value); break;
+      case Place::kApplicant: applicant[std::string(column)] = std::move(value); break;
+      case Place::kFacts: facts[std::string(column)] = std::move(value); break;
+      case Place::kPosition: break;  // order only: the case itself does not carry it
+    }
+  }
+  c["applicant"] = std::move(applicant);
+  c["facts"] = std::move(facts);
+  out->case_json = std::move(c);
+  return CheckOrder(out->case_json, line);
+}
+
+bool PopulationReader::Next(PopulationRecord* out) {
+  if (!status_.ok()) return false;
+  if (!pending_ && !ReadLine()) {
+    if (in_->bad()) {
+      status_ = Status(StatusCode::kUnavailable, name_ + ": read error");
+    } else if (header_ && records_ != header_->enterprises * header_->years) {
+      status_ = Error(line_number_, "", "the file ends after " + std::to_string(records_) +
+                                            " cases but its header promises " +
+                                            std::to_string(header_->enterprises * header_->years));
+    }
+    return false;
+  }
+  pending_ = false;
+  if (format_ == PopulationFormat::kJsonLines) {
+    status_ = ParseJsonLine(out);
+  } else {
+    status_ = SplitCsvRecord();
+    if (status_.ok()) status_ = ParseCsvRecord(out);
+  }
+  if (!status_.ok()) return false;
+  ++records_;
+  return true;
+}
+
+}  // namespace bursar::population
