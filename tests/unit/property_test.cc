@@ -8,6 +8,7 @@
 
 #include "case/uscc.h"
 #include "eval/engine.h"
+#include "population/generator.h"
 
 namespace bursar {
 namespace {
@@ -153,6 +154,39 @@ TEST(PolicyProperties, AwardsRespectCapsAndTotalsAdd) {
   }
   EXPECT_EQ(decided, 5000);
   EXPECT_GT(with_awards, 2000);  // the generator exercises the rules, not only refusals
+}
+
+}  // namespace
+}  // namespace bursar
+
+namespace bursar {
+namespace {
+
+// Every case the population generator writes is a valid case for the shipped
+// policy, and its decision adds up.
+TEST(PolicyProperties, GeneratedPopulationsAreDecided) {
+  auto engine = Engine::Load(std::string(BURSAR_SOURCE_DIR) + "/policies/chaoyang-data-element");
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  population::PopulationSpec spec;
+  spec.seed = 11;
+  spec.enterprises = 1500;
+  spec.years = 2;
+  population::PopulationGenerator gen(spec);
+  int awarded = 0;
+  for (int y = 0; y < spec.years; ++y) {
+    for (int64_t e = 0; e < spec.enterprises; ++e) {
+      population::Case c;
+      gen.Generate(e, y, &c);
+      nlohmann::json j = nlohmann::json::parse(population::ToJson(c).dump());
+      auto d = (*engine)->Evaluate(j);
+      ASSERT_TRUE(d.ok()) << d.status().ToString() << "\n" << j.dump();
+      int64_t sum = 0;
+      for (const auto& a : (*d)["awards"]) sum += Fen(a["amount"]);
+      EXPECT_EQ(sum, Fen((*d)["total"]));
+      awarded += (*d)["awards"].empty() ? 0 : 1;
+    }
+  }
+  EXPECT_GT(awarded, 1000);
 }
 
 }  // namespace
