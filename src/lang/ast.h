@@ -197,5 +197,7 @@ struct Policy {
 };
 
 const char* TypeKindName(TypeKind kind);
+// How an operator is written: "+", "<=", "and".
+const char* OpSymbol(Op op);
 
 }  // namespace bursar

@@ -36,25 +36,6 @@ std::string TypeName(const Type& t, const Policy& p) {
   return TypeKindName(t.kind);
 }
 
-const char* OpText(Op op) {
-  switch (op) {
-    case Op::kAdd: return "+";
-    case Op::kSub: return "-";
-    case Op::kMul: return "*";
-    case Op::kDiv: return "/";
-    case Op::kLt: return "<";
-    case Op::kLe: return "<=";
-    case Op::kGt: return ">";
-    case Op::kGe: return ">=";
-    case Op::kEq: return "=";
-    case Op::kNe: return "!=";
-    case Op::kAnd: return "and";
-    case Op::kOr: return "or";
-    case Op::kNot: return "not";
-    case Op::kNeg: return "-";
-  }
-  return "?";
-}
 
 // What may appear in an expression at a given place.
 struct Scope {
@@ -493,7 +474,7 @@ class Checker {
       for (Expr* side : {&l, &r}) {
         Type t = Check(*side, s);
         if (t.kind != TypeKind::kUnknown && t.kind != TypeKind::kFlag) {
-          TypeError(*side, std::string("'") + OpText(e.op) + "' joins flags (true or false), but this is " +
+          TypeError(*side, std::string("'") + OpSymbol(e.op) + "' joins flags (true or false), but this is " +
                                TypeName(t, p_));
         }
       }
@@ -523,7 +504,7 @@ class Checker {
         if (!Compatible(lt, rt)) {
           TypeError(e, "cannot compare " + ln + " with " + rn);
         } else if (ordered && (lt.kind == TypeKind::kFlag || lt.kind == TypeKind::kEnum || lt.kind == TypeKind::kText)) {
-          TypeError(e, std::string("'") + OpText(e.op) + "' needs numbers or dates, but these are " + ln);
+          TypeError(e, std::string("'") + OpSymbol(e.op) + "' needs numbers or dates, but these are " + ln);
         }
         return flag;
       }

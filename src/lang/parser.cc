@@ -712,6 +712,26 @@ void ParseTokens(const std::vector<Token>& tokens, Policy* policy, Diagnostics* 
   Parser(tokens, policy, diags).Run();
 }
 
+const char* OpSymbol(Op op) {
+  switch (op) {
+    case Op::kAdd: return "+";
+    case Op::kSub: return "-";
+    case Op::kMul: return "*";
+    case Op::kDiv: return "/";
+    case Op::kLt: return "<";
+    case Op::kLe: return "<=";
+    case Op::kGt: return ">";
+    case Op::kGe: return ">=";
+    case Op::kEq: return "=";
+    case Op::kNe: return "!=";
+    case Op::kAnd: return "and";
+    case Op::kOr: return "or";
+    case Op::kNot: return "not";
+    case Op::kNeg: return "-";
+  }
+  return "?";
+}
+
 const char* TypeKindName(TypeKind kind) {
   switch (kind) {
     case TypeKind::kUnknown: return "unknown";
