@@ -52,6 +52,7 @@ class Engine {
   const std::string& policy_version() const;
   const std::string& digest() const;  // "sha256:<hex>" over the policy's files
   const CheckedPolicy& policy() const { return *policy_; }
+  std::shared_ptr<const CheckedPolicy> shared_policy() const { return policy_; }
 
   explicit Engine(std::shared_ptr<const CheckedPolicy> policy) : policy_(std::move(policy)) {}
 

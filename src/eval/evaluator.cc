@@ -10,6 +10,7 @@
 #include <map>
 
 #include "case/case.h"
+#include "eval/batch.h"
 #include "eval/engine.h"
 #include "lang/checked_policy.h"
 #include "lang/loader.h"
@@ -712,9 +713,10 @@ OJson Evaluation::Run() {
   return out;
 }
 
-// The value of every parameter in force in `year` (1 January), with overrides.
-Result<std::vector<Value>> ParamsForYear(const CheckedPolicy& cp, const std::vector<std::pair<int, Value>>& overrides,
-                                         int year) {
+}  // namespace
+
+Result<std::vector<Value>> ParameterValues(const CheckedPolicy& cp, int year) {
+  const auto& overrides = cp.overrides;
   std::vector<Value> values;
   values.reserve(cp.policy.params.size());
   std::string day = std::to_string(year) + "-01-01";
@@ -744,12 +746,6 @@ Result<std::vector<Value>> ParamsForYear(const CheckedPolicy& cp, const std::vec
   return values;
 }
 
-}  // namespace
-
-namespace {
-const std::vector<std::pair<int, Value>>& OverridesOf(const CheckedPolicy& cp) { return cp.overrides; }
-}  // namespace
-
 Result<std::shared_ptr<const Engine>> Engine::Load(const std::string& policy_dir,
                                                    const std::vector<ParameterOverride>& overrides) {
   BURSAR_ASSIGN_OR_RETURN(LoadResult loaded, LoadPolicy(policy_dir));
@@ -775,7 +771,7 @@ Result<std::shared_ptr<const Engine>> Engine::Load(const std::string& policy_dir
 
 Result<nlohmann::ordered_json> Engine::Evaluate(const nlohmann::json& case_json, const EvaluateOptions& options) const {
   BURSAR_ASSIGN_OR_RETURN(Case c, ReadCase(*policy_, case_json));
-  BURSAR_ASSIGN_OR_RETURN(std::vector<Value> params, ParamsForYear(*policy_, OverridesOf(*policy_), c.year));
+  BURSAR_ASSIGN_OR_RETURN(std::vector<Value> params, ParameterValues(*policy_, c.year));
   try {
     Evaluation e(*policy_, params, c, options.explain);
     OJson decision = e.Run();
