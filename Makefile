@@ -32,5 +32,8 @@ check-policy: build  ## check the shipped policy and run its own tests
 	$(BUILD)/bursar check policies/chaoyang-data-element
 	$(BUILD)/bursar test policies/chaoyang-data-element
 
+bench-peers: build  ## bursar against the peer rules engines on the reference rule (BENCH_N, default 100000)
+	bench/peers.sh $${BENCH_N:-100000}
+
 clean:  ## remove build folders
 	rm -rf $(BUILD) $(DEBUG_BUILD)

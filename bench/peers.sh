@@ -2,14 +2,19 @@
 # Compares bursar with the peer rules engines on the reference rule (bench/reference.md),
 # in one run on one machine, so the figures can be read as ratios.
 #
-# usage: bench/peers.sh [N]            (default N=1000000; also BENCH_N)
+# usage: bench/peers.sh [N]            (default N=100000; also BENCH_N)
 #
 # Environment:
 #   BURSAR_PEERS_DIR  the read-only peer folder to copy
 #                     (default: <repo>/../shared/bench/peers)
 #   BURSAR_BUILD      bursar's build folder (default: <repo>/build)
 #   BENCH_RUNS        timed runs per engine (default 3)
-#   BENCH_ENGINES     engines for bench.mjs (default: all of them)
+#   BENCH_ENGINES     fast engines, run on N records
+#                     (default ref,zen,zen-par,zen-loop,jre,feelin-for)
+#   BENCH_SLOW        engines that evaluate a few hundred to a few thousand records
+#                     a second, run on BENCH_SLOW_N records so the whole comparison
+#                     takes minutes, not hours (default feelin,dmn; empty: skip)
+#   BENCH_SLOW_N      records for BENCH_SLOW (default: the smaller of N and 10000)
 #
 # Writes, in $BURSAR_BUILD/peers/: population.csv (the records with case-format fact
 # names and expected_total), data_N.bin/.checksum (for ref.cpp), results_N.json
@@ -23,8 +28,10 @@ top=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 peers_src=${BURSAR_PEERS_DIR:-$top/../shared/bench/peers}
 build=${BURSAR_BUILD:-$top/build}
 work=$build/peers
-n=${1:-${BENCH_N:-1000000}}
+n=${1:-${BENCH_N:-100000}}
 runs=${BENCH_RUNS:-3}
+fast_engines=${BENCH_ENGINES:-ref,zen,zen-par,zen-loop,jre,feelin-for}
+slow_engines=${BENCH_SLOW-feelin,dmn}
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
   sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -32,6 +39,11 @@ if [[ ${1:-} == -h || ${1:-} == --help ]]; then
 fi
 if ! [[ $n =~ ^[1-9][0-9]*$ ]]; then
   echo "peers.sh: N must be a positive integer, got '$n'" >&2
+  exit 2
+fi
+slow_n=${BENCH_SLOW_N:-$((n < 10000 ? n : 10000))}
+if ! [[ $slow_n =~ ^[1-9][0-9]*$ ]]; then
+  echo "peers.sh: BENCH_SLOW_N must be a positive integer, got '$slow_n'" >&2
   exit 2
 fi
 if [[ ! -f $peers_src/bench.mjs ]]; then
@@ -45,9 +57,10 @@ done
 log() { echo "peers.sh: $*" >&2; }
 
 # ---------------------------------------------------------------- set up
-# Copy only the sources, so a re-run keeps node_modules and skips a reinstall.
+# Copy only the sources (keeping their times), so a re-run keeps node_modules and
+# skips a reinstall.
 mkdir -p "$work"
-cp "$peers_src"/*.mjs "$peers_src"/*.cpp "$peers_src"/*.dmn "$peers_src"/package.json "$work"/
+cp -p "$peers_src"/*.mjs "$peers_src"/*.cpp "$peers_src"/*.dmn "$peers_src"/package.json "$work"/
 cd "$work"
 if [[ ! -d node_modules || package.json -nt node_modules ]]; then
   log "npm install in $work"
@@ -55,22 +68,32 @@ if [[ ! -d node_modules || package.json -nt node_modules ]]; then
   touch node_modules
 fi
 
-# Figures gathered for the summary: engine -> records/s, engine -> match (y/n).
-declare -A rate=() match=()
+# Figures gathered for the summary: engine -> records/s, match (y/n), records.
+declare -A rate=() match=() records=()
 
 # ---------------------------------------------------------------- the JS engines
+# run_node N ENGINES [bench.mjs options...]
 run_node() {
-  local out=node_$n.log engines=()
-  [[ -n ${BENCH_ENGINES:-} ]] && engines=(--engines "$BENCH_ENGINES")
-  log "node bench.mjs --n $n --runs $runs --write-data --write-csv population.csv ${engines[*]}"
-  node bench.mjs --n "$n" --runs "$runs" --write-data --write-csv population.csv "${engines[@]}" | tee "$out"
+  local count=$1 engines=$2
+  shift 2
+  local out=node_${count}_${engines//,/-}.log
+  log "node bench.mjs --n $count --runs $runs --engines $engines $*"
+  node bench.mjs --n "$count" --runs "$runs" --engines "$engines" "$@" | tee "$out"
   # Engine lines look like (bench.mjs, main):
   #   "zen-par     v0.54.0         66000 rec/s  runs=[...]  setup=.. ms  checksum=.. match=y"
-  # and a failed setup prints "<key>: setup FAILED: <message>".
+  # and a failed setup prints "<key>: setup FAILED: <message>" (no rate: the
+  # engine is then reported as not matching).
   local key ver rps rest
   while read -r key ver rps rest; do
+    if [[ $ver == setup && $rps == FAILED:* ]]; then
+      key=${key%:}
+      match[$key]=n
+      records[$key]=$count
+      continue
+    fi
     [[ $rest == rec/s* ]] || continue
     rate[$key]=$rps
+    records[$key]=$count
     if [[ $rest == *match=y* ]]; then match[$key]=y; else match[$key]=n; fi
   done <"$out"
 }
@@ -86,6 +109,7 @@ run_ref() {
   # "c++ -O2  N=100000 passes/run=2000 runs=3  median 412345678 rec/s  runs=[...]  checksum=.. expected=.. match=y"
   if [[ $line =~ median\ ([0-9]+)\ rec/s ]]; then
     rate[cpp-loop]=${BASH_REMATCH[1]}
+    records[cpp-loop]=$n
     if [[ $line == *match=y* && $status -eq 0 ]]; then match[cpp-loop]=y; else match[cpp-loop]=n; fi
   else
     log "could not read ref's output (exit $status)"
@@ -111,6 +135,7 @@ run_bursar() {
   echo "$line"
   if [[ $line =~ median\ ([0-9]+)\ rec/s ]]; then
     rate[bursar]=${BASH_REMATCH[1]}
+    records[bursar]=$n
     if [[ $line == *match=y* && $status -eq 0 ]]; then match[bursar]=y; else match[bursar]=n; fi
   else
     log "could not read bursar's output (exit $status)"
@@ -127,15 +152,16 @@ ratio() {
   printf '%d.%02d' $((hundredths / 100)) $((hundredths % 100))
 }
 
-run_node
+run_node "$n" "$fast_engines" --write-data --write-csv population.csv
+[[ -n $slow_engines ]] && run_node "$slow_n" "$slow_engines"
 run_ref
 run_bursar
 
 {
   echo "N=$n runs=$runs cores=$(nproc) $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   for key in bursar cpp-loop ref zen zen-par zen-loop jre feelin feelin-for dmn; do
-    [[ -n ${rate[$key]:-} ]] || continue
-    printf '%-11s %12s rec/s  match=%s\n' "$key" "${rate[$key]}" "${match[$key]}"
+    [[ -n ${match[$key]:-} ]] || continue
+    printf '%-11s %12s rec/s  N=%-8s match=%s\n' "$key" "${rate[$key]:-failed}" "${records[$key]}" "${match[$key]}"
   done
   # zen: the best of the three ZEN modes, the fairest comparison to ZEN.
   best_zen=""

@@ -14,6 +14,9 @@ namespace {
 enum Purpose : uint64_t { kProfile = 1, kFacts = 2, kClaims = 3, kRdProject = 4 };
 
 constexpr int kNever = INT_MAX / 2;
+// Events that start once (a first inclusion, a first export, a major project, a
+// support period) start within this many years; later years carry them on.
+constexpr int kHorizon = 5;
 constexpr int64_t kYuan = 100;  // fen per yuan
 
 enum Tag : uint32_t {
@@ -141,7 +144,9 @@ ExportRoute RouteFrom(uint64_t pick) { return static_cast<ExportRoute>(1 + pick 
 
 Profile MakeProfile(const PopulationSpec& spec, int64_t enterprise) {
   Prng rng = Prng::For({spec.seed, static_cast<uint64_t>(enterprise), kProfile});
-  const int years = spec.years;
+  // Start years are drawn over a fixed horizon, not over spec.years, so that a
+  // population's first years do not depend on how many years it has.
+  const int years = kHorizon;
   Profile p;
   if (enterprise == 0) {
     // The designated exchange (D-01) is one enterprise: the first.

@@ -2,9 +2,12 @@
 //
 // A population is N enterprises over Y consecutive programme years, one case
 // (policy/CASES.md) per enterprise and year. The generator is a pure function
-// of its spec: the case of enterprise e in year k depends only on (seed, e, k),
-// so a file is byte-identical for the same spec on every machine, any slice of
-// it can be regenerated alone, and nothing is held per enterprise while writing.
+// of its spec: the case of enterprise e in year k depends only on (seed,
+// first_year, e, k), not on N or Y, so a file is byte-identical for the same
+// spec on every machine, a smaller population is a prefix of a larger one
+// (per year), any slice can be regenerated alone, and nothing is held per
+// enterprise while writing. One-off events (a first export, a major project,
+// the start of a support period) start within the first five years.
 //
 // What it draws (docs/population-format.md lists every field):
 //   - most enterprises small, a few very large: volumes are heavy-tailed, from

@@ -21,51 +21,50 @@ int ColumnIndex(std::string_view name) {
   return -1;
 }
 
-// Where a column's value goes in the case, also the field path in messages.
+// Where a column's value goes in the case.
 enum class Place { kTop, kApplicant, kFacts, kPosition };
-
-Place PlaceOf(std::string_view column) {
-  static constexpr std::string_view kApplicant[] = {"id",
-                                                    "name",
-                                                    "registered_in_chaoyang",
-                                                    "taxed_in_chaoyang",
-                                                    "independent_legal_person",
-                                                    "serious_dishonesty_record",
-                                                    "tags"};
-  if (column == "year_index" || column == "enterprise") return Place::kPosition;
-  if (column == "year" || column == "claims" || column == "history") return Place::kTop;
-  for (std::string_view a : kApplicant) {
-    if (a == column) return Place::kApplicant;
-  }
-  return Place::kFacts;
-}
-
-std::string FieldPath(std::string_view column) {
-  switch (PlaceOf(column)) {
-    case Place::kApplicant: return "applicant." + std::string(column);
-    case Place::kFacts: return "facts." + std::string(column);
-    case Place::kTop:
-    case Place::kPosition: break;
-  }
-  return std::string(column);
-}
-
 enum class CellType { kInteger, kString, kBool, kMoney, kTags, kRoute, kJsonArray };
 
-CellType TypeOf(std::string_view column) {
-  if (column == "year_index" || column == "enterprise" || column == "year" || column == "listed_data_products" ||
-      column == "registration_certificates") {
-    return CellType::kInteger;
+struct Column {
+  std::string_view name;
+  Place place;
+  CellType type;
+  std::string_view path;  // the case field, as messages name it
+};
+
+// One entry per kCsvColumns entry, in the same order (checked below).
+constexpr Column kColumns[] = {
+    {"year_index", Place::kPosition, CellType::kInteger, "year_index"},
+    {"enterprise", Place::kPosition, CellType::kInteger, "enterprise"},
+    {"year", Place::kTop, CellType::kInteger, "year"},
+    {"id", Place::kApplicant, CellType::kString, "applicant.id"},
+    {"name", Place::kApplicant, CellType::kString, "applicant.name"},
+    {"registered_in_chaoyang", Place::kApplicant, CellType::kBool, "applicant.registered_in_chaoyang"},
+    {"taxed_in_chaoyang", Place::kApplicant, CellType::kBool, "applicant.taxed_in_chaoyang"},
+    {"independent_legal_person", Place::kApplicant, CellType::kBool, "applicant.independent_legal_person"},
+    {"serious_dishonesty_record", Place::kApplicant, CellType::kBool, "applicant.serious_dishonesty_record"},
+    {"tags", Place::kApplicant, CellType::kTags, "applicant.tags"},
+    {"listed_data_products", Place::kFacts, CellType::kInteger, "facts.listed_data_products"},
+    {"registration_certificates", Place::kFacts, CellType::kInteger, "facts.registration_certificates"},
+    {"fs_inclusion_first_time", Place::kFacts, CellType::kBool, "facts.fs_inclusion_first_time"},
+    {"fs_inclusion_amount", Place::kFacts, CellType::kMoney, "facts.fs_inclusion_amount"},
+    {"exchange_trading_volume", Place::kFacts, CellType::kMoney, "facts.exchange_trading_volume"},
+    {"filed_trading_volume", Place::kFacts, CellType::kMoney, "facts.filed_trading_volume"},
+    {"compliant_export_first_time", Place::kFacts, CellType::kBool, "facts.compliant_export_first_time"},
+    {"export_route", Place::kFacts, CellType::kRoute, "facts.export_route"},
+    {"platform_in_operation", Place::kFacts, CellType::kBool, "facts.platform_in_operation"},
+    {"claims", Place::kTop, CellType::kJsonArray, "claims"},
+    {"history", Place::kTop, CellType::kJsonArray, "history"},
+};
+
+constexpr bool ColumnsMatchTheLayout() {
+  if (std::size(kColumns) != std::size(kCsvColumns)) return false;
+  for (size_t i = 0; i < std::size(kColumns); ++i) {
+    if (kColumns[i].name != kCsvColumns[i]) return false;
   }
-  if (column == "id" || column == "name") return CellType::kString;
-  if (column == "tags") return CellType::kTags;
-  if (column == "export_route") return CellType::kRoute;
-  if (column == "claims" || column == "history") return CellType::kJsonArray;
-  if (column == "fs_inclusion_amount" || column == "exchange_trading_volume" || column == "filed_trading_volume") {
-    return CellType::kMoney;
-  }
-  return CellType::kBool;
+  return true;
 }
+static_assert(ColumnsMatchTheLayout(), "kColumns must follow kCsvColumns");
 
 std::string Quoted(std::string_view s) {
   constexpr size_t kShown = 40;
@@ -296,11 +295,11 @@ Status PopulationReader::ParseCsvRecord(PopulationRecord* out) {
   c["history"] = json::array();
   for (int col = 0; col < kColumnCount; ++col) {
     if (column_of_[col] < 0) continue;
-    const std::string_view column = kCsvColumns[col];
+    const Column& column = kColumns[col];
     const std::string& cell = fields_[static_cast<size_t>(column_of_[col])];
-    const std::string path = FieldPath(column);
+    const std::string path(column.path);
     json value;
-    switch (TypeOf(column)) {
+    switch (column.type) {
       case CellType::kInteger: {
         std::optional<int64_t> v = ParseCount(cell);
         if (!v) return Error(line, path, "expected a non-negative whole number (got " + Quoted(cell) + ")");
@@ -356,10 +355,10 @@ Status PopulationReader::ParseCsvRecord(PopulationRecord* out) {
         if (!value.is_array()) return Error(line, path, "expected a JSON array");
         break;
     }
-    switch (PlaceOf(column)) {
-      case Place::kTop: c[std::string(column)] = std::move(value); break;
-      case Place::kApplicant: applicant[std::string(column)] = std::move(value); break;
-      case Place::kFacts: facts[std::string(column)] = std::move(value); break;
+    switch (column.place) {
+      case Place::kTop: c[std::string(column.name)] = std::move(value); break;
+      case Place::kApplicant: applicant[std::string(column.name)] = std::move(value); break;
+      case Place::kFacts: facts[std::string(column.name)] = std::move(value); break;
       case Place::kPosition: break;  // order only: the case itself does not carry it
     }
   }

@@ -66,6 +66,8 @@ class PopulationReader {
 
   const std::optional<PopulationHeader>& header() const { return header_; }
   PopulationFormat format() const { return format_; }
+  // The file's path, or the name given to FromStream; messages start with it.
+  const std::string& name() const { return name_; }
 
   ~PopulationReader();
   PopulationReader(const PopulationReader&) = delete;

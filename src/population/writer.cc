@@ -77,6 +77,20 @@ void AppendClaims(const Case& c, std::string* out) {
   out->push_back(']');
 }
 
+// The tag names of a tag set in CASES.md order, joined by `separator`, each in
+// double quotes when `quoted` (tag names need no escaping).
+void AppendTags(uint32_t tags, char separator, bool quoted, std::string* out) {
+  bool first = true;
+  for (int i = 0; i < kTagCount; ++i) {
+    if (!(tags & (1u << i))) continue;
+    if (!first) out->push_back(separator);
+    first = false;
+    if (quoted) out->push_back('"');
+    out->append(kTagNames[i]);
+    if (quoted) out->push_back('"');
+  }
+}
+
 // A CSV field, quoted only when it must be (RFC 4180).
 void AppendCsvField(std::string_view s, std::string* out) {
   if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
@@ -146,13 +160,7 @@ void AppendJsonLine(const Case& c, std::string* out) {
   out->append(",\"serious_dishonesty_record\":");
   AppendBool(c.serious_dishonesty_record, out);
   out->append(",\"tags\":[");
-  bool first = true;
-  for (int i = 0; i < kTagCount; ++i) {
-    if (!(c.tags & (1u << i))) continue;
-    if (!first) out->push_back(',');
-    first = false;
-    AppendJsonString(kTagNames[i], out);
-  }
+  AppendTags(c.tags, ',', /*quoted=*/true, out);
   out->append("]},\"facts\":{\"listed_data_products\":");
   AppendInt(c.listed_data_products, out);
   out->append(",\"registration_certificates\":");
@@ -206,13 +214,7 @@ void AppendCsvRow(const Case& c, std::string* out) {
     AppendBool(v, out);
   }
   out->push_back(',');
-  bool first = true;
-  for (int i = 0; i < kTagCount; ++i) {
-    if (!(c.tags & (1u << i))) continue;
-    if (!first) out->push_back(';');
-    first = false;
-    out->append(kTagNames[i]);
-  }
+  AppendTags(c.tags, ';', /*quoted=*/false, out);
   out->push_back(',');
   AppendInt(c.listed_data_products, out);
   out->push_back(',');
@@ -230,7 +232,10 @@ void AppendCsvRow(const Case& c, std::string* out) {
   out->push_back(',');
   AppendBool(c.platform_in_operation, out);
   out->push_back(',');
-  std::string claims;
+  // The claims JSON is formatted aside to be quoted; the scratch buffer keeps
+  // its capacity so a row costs no allocation.
+  thread_local std::string claims;
+  claims.clear();
   AppendClaims(c, &claims);
   AppendCsvField(claims, out);
   // History is always empty in a generated population; "[]" keeps the column explicit.
