@@ -643,8 +643,9 @@ std::vector<uint32_t> Offsets(const std::vector<uint32_t>& owner, size_t cases) 
 
 }  // namespace
 
-Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out) const {
+Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, size_t batch_size) const {
   const Impl& im = *impl_;
+  const size_t bs = std::clamp<size_t>(batch_size, 1, kBatchSize);
   const size_t n = cases.size();
   out->Clear();
   out->eligible.assign(n, 1);
@@ -657,8 +658,8 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out) const {
   // Eligibility, per case.
   Lines case_lines{&cases, all_rows.data(), nullptr, n};
   for (const Formula& f : im.eligibility) {
-    for (size_t b = 0; b < n; b += kBatchSize) {
-      size_t m = std::min(kBatchSize, n - b);
+    for (size_t b = 0; b < n; b += bs) {
+      size_t m = std::min(bs, n - b);
       RunFormula(f, case_lines, b, m, &scratch);
       const uint8_t* ok = scratch.flag[static_cast<size_t>(f.root)].data();
       for (size_t i = 0; i < m; ++i) out->eligible[b + i] &= ok[i];
@@ -685,8 +686,8 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out) const {
     }
     size_t count = line_case.size();
     Lines l{&cases, line_case.data(), ci.by_claim ? line_claim.data() : nullptr, count};
-    for (size_t b = 0; b < count; b += kBatchSize) {
-      size_t m = std::min(kBatchSize, count - b);
+    for (size_t b = 0; b < count; b += bs) {
+      size_t m = std::min(bs, count - b);
       size_t base = lines.size();
       for (size_t i = 0; i < m; ++i) {
         uint32_t row = line_case[b + i];
@@ -805,8 +806,8 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out) const {
   std::vector<std::vector<int64_t>> group_limit(im.group_caps.size(), std::vector<int64_t>(n));
   for (size_t g = 0; g < im.group_caps.size(); ++g) {
     const Formula& f = im.group_caps[g].limit;
-    for (size_t b = 0; b < n; b += kBatchSize) {
-      size_t m = std::min(kBatchSize, n - b);
+    for (size_t b = 0; b < n; b += bs) {
+      size_t m = std::min(bs, n - b);
       RunFormula(f, case_lines, b, m, &scratch);
       i128 den = f.nodes[static_cast<size_t>(f.root)].den;
       const i128* v = scratch.num[static_cast<size_t>(f.root)].data();

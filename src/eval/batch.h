@@ -89,7 +89,9 @@ class BatchProgram {
 
   // Decides every case of `cases` into *out (cleared first). An amount that
   // leaves the exact range is an OutOfRange status naming the case row.
-  Status Run(const CaseColumns& cases, BatchResult* out) const;
+  // `batch_size` (1..kBatchSize) is how many lines each step handles at once;
+  // the result does not depend on it.
+  Status Run(const CaseColumns& cases, BatchResult* out, size_t batch_size = kBatchSize) const;
 
   struct Impl;
 
