@@ -59,12 +59,26 @@ struct Node {
   std::vector<int> args;
   std::vector<i128> scale;  // per arg: multiplier to this node's den (or the comparison's common den)
   std::vector<int64_t> choices;
+  i128 bound = 0;  // |numerator| never exceeds this (numeric nodes)
 };
 
 struct Formula {
   std::vector<Node> nodes;  // post-order; the last is the result
   int root = -1;
+  bool wide = false;  // some value may leave int64: run in int128
 };
+
+// Inputs are bounded by the case reader: money below 10^15 yuan (10^17 fen),
+// counts at most 10^12.
+constexpr i128 kMoneyBound = static_cast<i128>(100000000000000000LL);
+constexpr i128 kCountBound = static_cast<i128>(1000000000000LL);
+constexpr i128 kNarrowLimit = static_cast<i128>(1) << 62;
+
+i128 SatMul(i128 a, i128 b) {
+  i128 r;
+  if (__builtin_mul_overflow(a, b, &r) || r > (static_cast<i128>(1) << 120)) return static_cast<i128>(1) << 120;
+  return r;
+}
 
 class Compiler {
  public:
@@ -75,6 +89,7 @@ class Compiler {
     error_.clear();
     f.root = Emit(e, &f);
     if (!error_.empty()) return InvalidArgument("the batch evaluator cannot run " + error_);
+    Bound(&f);
     return f;
   }
 
@@ -220,6 +235,36 @@ class Compiler {
     }
     error_ = "an unknown construct";
     return Push(f, std::move(n));
+  }
+
+  // Bounds every numeric node; a formula any of whose values (scaled for
+  // comparison) may reach 2^62 runs in int128.
+  static void Bound(Formula* f) {
+    for (Node& n : f->nodes) {
+      auto b = [&](size_t i) { return f->nodes[static_cast<size_t>(n.args[i])].bound; };
+      auto scaled = [&](size_t i) { return SatMul(b(i), n.scale.empty() ? 1 : n.scale[i]); };
+      switch (n.step) {
+        case Step::kConst: n.bound = n.value < 0 ? -n.value : n.value; break;
+        case Step::kFact:
+        case Step::kClaim: n.bound = n.den == 100 ? kMoneyBound : kCountBound; break;
+        case Step::kAdd:
+        case Step::kSub: n.bound = scaled(0) + scaled(1); break;
+        case Step::kMul: n.bound = SatMul(b(0), b(1)); break;
+        case Step::kNeg: n.bound = b(0); break;
+        case Step::kMin:
+        case Step::kMax:
+          for (size_t i = 0; i < n.args.size(); ++i) n.bound = std::max(n.bound, scaled(i));
+          break;
+        case Step::kSelect: n.bound = n.flag ? 0 : std::max(scaled(1), scaled(2)); break;
+        case Step::kCompare:
+          if (!n.scale.empty() && !f->nodes[static_cast<size_t>(n.args[0])].flag) {
+            if (std::max(scaled(0), scaled(1)) >= kNarrowLimit) f->wide = true;
+          }
+          break;
+        default: break;
+      }
+      if (n.bound >= kNarrowLimit) f->wide = true;
+    }
   }
 
   // Brings args [from..] to one denominator: n->den and n->scale.
@@ -424,6 +469,242 @@ void RunFormula(const Formula& f, const Lines& lines, size_t begin, size_t n, Sc
   }
 }
 
+// The int64 path: the same steps as RunFormula for a formula whose bounds fit.
+// Constants are not spread into vectors, apply-free lines read fact columns in
+// place, and loops over plain arrays let the compiler vectorise them.
+struct Narrow {
+  std::vector<std::vector<int64_t>> num;
+  std::vector<std::vector<uint8_t>> flag;
+  std::vector<const int64_t*> view;  // per node: where its values are
+  std::vector<const uint8_t*> fview;
+};
+
+void RunNarrow(const Formula& f, const Lines& lines, size_t begin, size_t n, Narrow* s) {
+  if (s->num.size() < f.nodes.size()) {
+    s->num.resize(f.nodes.size(), std::vector<int64_t>(kBatchSize));
+    s->flag.resize(f.nodes.size(), std::vector<uint8_t>(kBatchSize));
+    s->view.resize(f.nodes.size());
+    s->fview.resize(f.nodes.size());
+  }
+  const CaseColumns& c = *lines.cases;
+  const bool identity = lines.claim_row == nullptr && lines.case_row == nullptr;
+  for (size_t k = 0; k < f.nodes.size(); ++k) {
+    const Node& node = f.nodes[k];
+    int64_t* __restrict out = s->num[k].data();
+    uint8_t* __restrict fout = s->flag[k].data();
+    s->view[k] = out;
+    s->fview[k] = fout;
+    auto is_const = [&](size_t i) { return f.nodes[static_cast<size_t>(node.args[i])].step == Step::kConst; };
+    auto cval = [&](size_t i) { return static_cast<int64_t>(f.nodes[static_cast<size_t>(node.args[i])].value); };
+    auto arg = [&](size_t i) { return s->view[static_cast<size_t>(node.args[i])]; };
+    auto farg = [&](size_t i) { return s->fview[static_cast<size_t>(node.args[i])]; };
+    auto sc = [&](size_t i) { return node.scale.empty() ? int64_t{1} : static_cast<int64_t>(node.scale[i]); };
+    switch (node.step) {
+      case Step::kConst:
+        std::fill(out, out + n, static_cast<int64_t>(node.value));  // read only where a vector is needed
+        break;
+      case Step::kFlagConst:
+        std::fill(fout, fout + n, static_cast<uint8_t>(node.value));
+        break;
+      case Step::kFact: {
+        const int64_t* __restrict col = c.facts[static_cast<size_t>(node.column)].data();
+        if (identity) {
+          if (node.flag) {
+            for (size_t i = 0; i < n; ++i) fout[i] = static_cast<uint8_t>(col[begin + i]);
+          } else {
+            s->view[k] = col + begin;
+          }
+        } else if (node.flag) {
+          for (size_t i = 0; i < n; ++i) fout[i] = static_cast<uint8_t>(col[lines.case_row[begin + i]]);
+        } else {
+          for (size_t i = 0; i < n; ++i) out[i] = col[lines.case_row[begin + i]];
+        }
+        break;
+      }
+      case Step::kClaim: {
+        const int64_t* __restrict col = c.claim_fields[static_cast<size_t>(node.column)].data();
+        if (node.flag) {
+          for (size_t i = 0; i < n; ++i) fout[i] = static_cast<uint8_t>(col[lines.claim_row[begin + i]]);
+        } else {
+          for (size_t i = 0; i < n; ++i) out[i] = col[lines.claim_row[begin + i]];
+        }
+        break;
+      }
+      case Step::kApplicant: {
+        const uint8_t* __restrict col = c.applicant[static_cast<size_t>(node.column)].data();
+        if (identity) {
+          s->fview[k] = col + begin;
+        } else {
+          for (size_t i = 0; i < n; ++i) fout[i] = col[lines.case_row[begin + i]];
+        }
+        break;
+      }
+      case Step::kTag: {
+        if (node.column < 0) {
+          std::fill(fout, fout + n, 0);
+          break;
+        }
+        const uint64_t* tags = c.tags.data();
+        if (identity) {
+          for (size_t i = 0; i < n; ++i) fout[i] = (tags[begin + i] >> node.column) & 1;
+        } else {
+          for (size_t i = 0; i < n; ++i) fout[i] = (tags[lines.case_row[begin + i]] >> node.column) & 1;
+        }
+        break;
+      }
+      case Step::kAdd:
+      case Step::kSub: {
+        int64_t sa = sc(0), sb = node.step == Step::kSub ? -sc(1) : sc(1);
+        const int64_t* __restrict a = arg(0);
+        if (is_const(1)) {
+          int64_t kb = cval(1) * sb;
+          for (size_t i = 0; i < n; ++i) out[i] = a[i] * sa + kb;
+        } else if (is_const(0)) {
+          int64_t ka = cval(0) * sa;
+          const int64_t* __restrict b = arg(1);
+          for (size_t i = 0; i < n; ++i) out[i] = ka + b[i] * sb;
+        } else {
+          const int64_t* __restrict b = arg(1);
+          for (size_t i = 0; i < n; ++i) out[i] = a[i] * sa + b[i] * sb;
+        }
+        break;
+      }
+      case Step::kMul: {
+        if (is_const(1) || is_const(0)) {
+          size_t v = is_const(1) ? 0 : 1;
+          int64_t kc = cval(1 - v);
+          const int64_t* __restrict a = arg(v);
+          for (size_t i = 0; i < n; ++i) out[i] = a[i] * kc;
+        } else {
+          const int64_t* __restrict a = arg(0);
+          const int64_t* __restrict b = arg(1);
+          for (size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
+        }
+        break;
+      }
+      case Step::kNeg: {
+        const int64_t* __restrict a = arg(0);
+        for (size_t i = 0; i < n; ++i) out[i] = -a[i];
+        break;
+      }
+      case Step::kMin:
+      case Step::kMax: {
+        bool is_min = node.step == Step::kMin;
+        const int64_t* __restrict a = arg(0);
+        int64_t s0 = sc(0);
+        for (size_t i = 0; i < n; ++i) out[i] = a[i] * s0;
+        for (size_t j = 1; j < node.args.size(); ++j) {
+          const int64_t* __restrict b = arg(j);
+          int64_t sj = sc(j);
+          if (is_min) {
+            for (size_t i = 0; i < n; ++i) out[i] = std::min(out[i], b[i] * sj);
+          } else {
+            for (size_t i = 0; i < n; ++i) out[i] = std::max(out[i], b[i] * sj);
+          }
+        }
+        break;
+      }
+      case Step::kSelect: {
+        const uint8_t* __restrict cond = farg(0);
+        if (node.flag) {
+          const uint8_t* __restrict a = farg(1);
+          const uint8_t* __restrict b = farg(2);
+          for (size_t i = 0; i < n; ++i) fout[i] = cond[i] ? a[i] : b[i];
+        } else {
+          const int64_t* __restrict a = arg(1);
+          const int64_t* __restrict b = arg(2);
+          int64_t sa = sc(1), sb = sc(2);
+          for (size_t i = 0; i < n; ++i) out[i] = cond[i] ? a[i] * sa : b[i] * sb;
+        }
+        break;
+      }
+      case Step::kCompare: {
+        if (f.nodes[static_cast<size_t>(node.args[0])].flag) {
+          const uint8_t* __restrict a = farg(0);
+        const uint8_t* __restrict b = farg(1);
+          bool eq = node.cmp == Op::kEq;
+          for (size_t i = 0; i < n; ++i) fout[i] = (a[i] == b[i]) == eq;
+          break;
+        }
+        const int64_t* __restrict a = arg(0);
+        int64_t sa = sc(0), sb = sc(1);
+        auto run = [&](auto cmp) {
+          if (is_const(1)) {
+            int64_t kb = cval(1) * sb;
+            for (size_t i = 0; i < n; ++i) fout[i] = cmp(a[i] * sa, kb);
+          } else {
+            const int64_t* __restrict b = arg(1);
+            for (size_t i = 0; i < n; ++i) fout[i] = cmp(a[i] * sa, b[i] * sb);
+          }
+        };
+        switch (node.cmp) {
+          case Op::kLt: run([](int64_t x, int64_t y) -> uint8_t { return x < y; }); break;
+          case Op::kLe: run([](int64_t x, int64_t y) -> uint8_t { return x <= y; }); break;
+          case Op::kGt: run([](int64_t x, int64_t y) -> uint8_t { return x > y; }); break;
+          case Op::kGe: run([](int64_t x, int64_t y) -> uint8_t { return x >= y; }); break;
+          case Op::kEq: run([](int64_t x, int64_t y) -> uint8_t { return x == y; }); break;
+          default: run([](int64_t x, int64_t y) -> uint8_t { return x != y; }); break;
+        }
+        break;
+      }
+      case Step::kAnd: {
+        const uint8_t* __restrict a = farg(0);
+        const uint8_t* __restrict b = farg(1);
+        for (size_t i = 0; i < n; ++i) fout[i] = a[i] & b[i];
+        break;
+      }
+      case Step::kOr: {
+        const uint8_t* __restrict a = farg(0);
+        const uint8_t* __restrict b = farg(1);
+        for (size_t i = 0; i < n; ++i) fout[i] = a[i] | b[i];
+        break;
+      }
+      case Step::kNot: {
+        const uint8_t* __restrict a = farg(0);
+        for (size_t i = 0; i < n; ++i) fout[i] = !a[i];
+        break;
+      }
+      case Step::kIn: {
+        const int64_t* __restrict a = arg(0);
+        for (size_t i = 0; i < n; ++i) {
+          uint8_t hit = 0;
+          for (int64_t ch : node.choices) hit |= a[i] == ch;
+          fout[i] = a[i] >= 0 && hit;
+        }
+        break;
+      }
+      case Step::kIsNone: {
+        const int64_t* __restrict a = arg(0);
+        for (size_t i = 0; i < n; ++i) fout[i] = a[i] < 0;
+        break;
+      }
+    }
+  }
+}
+
+// floor(n / d) for 0 <= n < 2^63 and a divisor fixed in advance, without a
+// hardware division: n * M / 2^128 with M = floor(2^128 / d) + 1 is exact for
+// every such n when d < 2^63 (the error n*(M - 2^128/d)/2^128 < 2^-65 < 1/d).
+struct Divisor {
+  uint64_t d = 1;
+  int shift = -1;       // d a power of two: n >> shift
+  unsigned __int128 m = 0;
+  explicit Divisor(uint64_t divisor) : d(divisor) {
+    if ((d & (d - 1)) == 0) {
+      shift = __builtin_ctzll(d);
+    } else {
+      m = ~static_cast<unsigned __int128>(0) / d + 1;
+    }
+  }
+  uint64_t Of(uint64_t n) const {
+    if (shift >= 0) return n >> shift;
+    uint64_t lo = static_cast<uint64_t>(m), hi = static_cast<uint64_t>(m >> 64);
+    unsigned __int128 a = static_cast<unsigned __int128>(n) * lo;
+    unsigned __int128 b = static_cast<unsigned __int128>(n) * hi;
+    return static_cast<uint64_t>((b + (a >> 64)) >> 64);
+  }
+};
+
 // Floor (or half up) of num/den to a multiple of `unit_fen` fen, in fen.
 inline int64_t RoundToFen(i128 num, i128 den, bool half_up, int64_t unit_fen, bool* overflow) {
   i128 scaled_den = den * unit_fen;
@@ -507,6 +788,8 @@ void BatchResult::Clear() {
 struct CompiledCap {
   CapScope scope;
   Formula limit;
+  bool constant = false;  // a limit known at compile time, in fen
+  int64_t constant_fen = 0;
 };
 
 struct CompiledItem {
@@ -519,13 +802,27 @@ struct CompiledItem {
   std::string once;  // "", enterprise, year, project (parameter resolved)
   bool has_period = false, has_limit = false;
   Formula period, limit;
+  // Rounding of the amount on the int64 path: floor(num * round_mult / d).
+  bool fast_round = false;
+  int64_t round_mult = 1;
+  Divisor round_div{1};
 };
 
 struct CompiledGroupCap {
   int measure;
   std::vector<int> items;  // global item indices, in the cap's order
   Formula limit;
+  bool constant = false;
+  int64_t constant_fen = 0;
 };
+
+// A formula that is one constant: its value floored to the fen.
+bool ConstantFen(const Formula& f, int64_t* fen) {
+  if (f.nodes.size() != 1 || f.nodes[0].step != Step::kConst) return false;
+  bool overflow = false;
+  *fen = CapToFen(f.nodes[0].value, f.nodes[0].den, &overflow);
+  return !overflow;
+}
 
 struct BatchProgram::Impl {
   std::shared_ptr<const CheckedPolicy> policy;
@@ -590,9 +887,23 @@ Result<std::unique_ptr<BatchProgram>> BatchProgram::Compile(std::shared_ptr<cons
         ci.conditions.push_back(std::move(f));
       }
       BURSAR_ASSIGN_OR_RETURN(ci.amount, compiler.Compile(*item.amount));
+      {
+        // floor(num * 100 / (den * unit)) = floor(num * (100/g) / (den*unit/g)).
+        const Node& root = ci.amount.nodes[static_cast<size_t>(ci.amount.root)];
+        i128 d = root.den * impl->unit_fen;
+        i128 g = Gcd(100, d);
+        i128 mult = 100 / g;
+        if (!ci.amount.wide && !impl->half_up && SatMul(root.bound, mult) < kNarrowLimit && d / g < kNarrowLimit) {
+          ci.fast_round = true;
+          ci.round_mult = static_cast<int64_t>(mult);
+          ci.round_div = Divisor(static_cast<uint64_t>(d / g));
+        }
+      }
       for (const auto& cap : item.caps) {
         BURSAR_ASSIGN_OR_RETURN(Formula f, compiler.Compile(*cap.limit));
-        ci.caps.push_back({cap.scope, std::move(f)});
+        CompiledCap cc{cap.scope, std::move(f)};
+        cc.constant = ConstantFen(cc.limit, &cc.constant_fen);
+        ci.caps.push_back(std::move(cc));
         ci.has_year_cap |= cap.scope == CapScope::kYear;
       }
       ci.once = item.once;
@@ -615,6 +926,7 @@ Result<std::unique_ptr<BatchProgram>> BatchProgram::Compile(std::shared_ptr<cons
       cg.measure = static_cast<int>(mi);
       for (int idx : g.item_indices) cg.items.push_back(first_item_of_measure.back() + idx);
       BURSAR_ASSIGN_OR_RETURN(cg.limit, compiler.Compile(*g.limit));
+      cg.constant = ConstantFen(cg.limit, &cg.constant_fen);
       impl->group_caps.push_back(std::move(cg));
     }
   }
@@ -622,16 +934,6 @@ Result<std::unique_ptr<BatchProgram>> BatchProgram::Compile(std::shared_ptr<cons
 }
 
 namespace {
-
-// One line's state through the pipeline.
-struct LineState {
-  uint32_t case_row;
-  int32_t claim_row;  // -1 for apply-free
-  int32_t item;       // index into Impl::items
-  bool refused;
-  int64_t computed, amount;
-  int64_t year_cap;   // the item's per-year cap for this line's case (INT64_MAX: none)
-};
 
 // [begin, end) offsets of each case's rows in a table grouped by case.
 std::vector<uint32_t> Offsets(const std::vector<uint32_t>& owner, size_t cases) {
@@ -641,96 +943,163 @@ std::vector<uint32_t> Offsets(const std::vector<uint32_t>& owner, size_t cases) 
   return off;
 }
 
+// Evaluates `f` and gives its values as int128 numerators (`wide`), int64
+// numerators or flags, whichever the formula produced.
+struct Values {
+  const i128* wide = nullptr;
+  const int64_t* narrow = nullptr;
+  const uint8_t* flags = nullptr;
+  i128 den = 1;
+  i128 At(size_t i) const { return wide ? wide[i] : narrow[i]; }
+};
+
+Values Evaluate(const Formula& f, const Lines& lines, size_t begin, size_t n, Scratch* wide, Narrow* narrow) {
+  Values v;
+  const Node& root = f.nodes[static_cast<size_t>(f.root)];
+  v.den = root.den;
+  if (f.wide) {
+    if (lines.case_row) {
+      RunFormula(f, lines, begin, n, wide);
+    } else {  // the int128 path reads cases through row indices
+      std::vector<uint32_t> rows(n);
+      std::iota(rows.begin(), rows.end(), static_cast<uint32_t>(begin));
+      Lines by_row = lines;
+      by_row.case_row = rows.data();
+      RunFormula(f, by_row, 0, n, wide);
+    }
+    v.wide = wide->num[static_cast<size_t>(f.root)].data();
+    v.flags = wide->flag[static_cast<size_t>(f.root)].data();
+  } else {
+    RunNarrow(f, lines, begin, n, narrow);
+    v.narrow = narrow->view[static_cast<size_t>(f.root)];
+    v.flags = narrow->fview[static_cast<size_t>(f.root)];
+  }
+  return v;
+}
+
+// One item's lines and their state, column by column.
+struct ItemLines {
+  bool apply_free = true;         // one line per case, line i is case i
+  std::vector<uint32_t> case_row;  // claim lines: their case
+  std::vector<int32_t> claim_row;  // claim lines: their claim
+  std::vector<uint8_t> refused;
+  std::vector<int64_t> computed, amount;
+  std::vector<int64_t> year_cap;   // per line; INT64_MAX when none
+  size_t size() const { return refused.size(); }
+  uint32_t Case(size_t i) const { return apply_free ? static_cast<uint32_t>(i) : case_row[i]; }
+};
+
 }  // namespace
 
-Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, size_t batch_size) const {
+struct BatchWorkspace {
+  Scratch scratch;
+  Narrow narrow;
+  std::vector<ItemLines> items;
+  std::vector<int64_t> left;
+};
+
+BatchResult::BatchResult() = default;
+BatchResult::~BatchResult() = default;
+BatchResult::BatchResult(BatchResult&&) noexcept = default;
+BatchResult& BatchResult::operator=(BatchResult&&) noexcept = default;
+
+Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOptions& options) const {
   const Impl& im = *impl_;
-  const size_t bs = std::clamp<size_t>(batch_size, 1, kBatchSize);
+  const size_t bs = std::clamp<size_t>(options.batch_size, 1, kBatchSize);
   const size_t n = cases.size();
-  out->Clear();
+  if (!out->workspace) out->workspace = std::make_unique<BatchWorkspace>();
+  BatchWorkspace& ws = *out->workspace;
+  out->awards.clear();
   out->eligible.assign(n, 1);
   out->total_fen.assign(n, 0);
-  Scratch scratch;
-  std::vector<uint32_t> all_rows(n);
-  std::iota(all_rows.begin(), all_rows.end(), 0u);
+  Scratch& scratch = ws.scratch;
+  scratch.overflow = false;
+  Narrow& narrow = ws.narrow;
   std::vector<uint32_t> history_off = Offsets(cases.history_case, n);
+  const bool any_history = !cases.history_case.empty();
 
   // Eligibility, per case.
-  Lines case_lines{&cases, all_rows.data(), nullptr, n};
+  Lines case_lines{&cases, nullptr, nullptr, n};
   for (const Formula& f : im.eligibility) {
     for (size_t b = 0; b < n; b += bs) {
       size_t m = std::min(bs, n - b);
-      RunFormula(f, case_lines, b, m, &scratch);
-      const uint8_t* ok = scratch.flag[static_cast<size_t>(f.root)].data();
-      for (size_t i = 0; i < m; ++i) out->eligible[b + i] &= ok[i];
+      Values v = Evaluate(f, case_lines, b, m, &scratch, &narrow);
+      for (size_t i = 0; i < m; ++i) out->eligible[b + i] &= v.flags[i];
     }
   }
 
-  // Lines of every item, decided up to the caps that look only at the line.
-  std::vector<LineState> lines;
-  std::vector<uint32_t> line_case;
-  std::vector<int32_t> line_claim;
+  // Every item's lines, decided up to the caps that look only at the line.
+  std::vector<ItemLines>& items = ws.items;
+  items.resize(im.items.size());
+  for (ItemLines& L : items) {
+    L.case_row.clear();
+    L.claim_row.clear();
+  }
   for (size_t it = 0; it < im.items.size(); ++it) {
     const CompiledItem& ci = im.items[it];
-    line_case.clear();
-    line_claim.clear();
-    if (!ci.by_claim) {
-      line_case = all_rows;
-    } else {
+    ItemLines& L = items[it];
+    L.apply_free = !ci.by_claim;
+    if (ci.by_claim) {
       for (size_t k = 0; k < cases.claim_case.size(); ++k) {
         if (cases.claim_measure[k] == ci.measure && cases.claim_item[k] == ci.item) {
-          line_case.push_back(cases.claim_case[k]);
-          line_claim.push_back(static_cast<int32_t>(k));
+          L.case_row.push_back(cases.claim_case[k]);
+          L.claim_row.push_back(static_cast<int32_t>(k));
         }
       }
     }
-    size_t count = line_case.size();
-    Lines l{&cases, line_case.data(), ci.by_claim ? line_claim.data() : nullptr, count};
-    for (size_t b = 0; b < count; b += bs) {
-      size_t m = std::min(bs, count - b);
-      size_t base = lines.size();
-      for (size_t i = 0; i < m; ++i) {
-        uint32_t row = line_case[b + i];
-        lines.push_back({row, ci.by_claim ? line_claim[b + i] : -1, static_cast<int32_t>(it), !out->eligible[row], 0, 0,
-                         INT64_MAX});
-      }
-      for (const Formula& f : ci.conditions) {
-        RunFormula(f, l, b, m, &scratch);
-        const uint8_t* ok = scratch.flag[static_cast<size_t>(f.root)].data();
-        for (size_t i = 0; i < m; ++i) lines[base + i].refused |= !ok[i];
-      }
-      // History: once, consecutive limit, support period.
-      std::vector<int64_t> period_prior(m, 0);
-      const i128* period = nullptr;
-      const i128* limit = nullptr;
+    const size_t count = ci.by_claim ? L.case_row.size() : n;
+    L.refused.resize(count);
+    L.computed.resize(count);
+    L.amount.resize(count);
+    L.year_cap.resize(count);
+    if (L.apply_free) {
+      for (size_t i = 0; i < count; ++i) L.refused[i] = !out->eligible[i];
+    } else {
+      for (size_t i = 0; i < count; ++i) L.refused[i] = !out->eligible[L.case_row[i]];
+    }
+  }
+  std::vector<int64_t> period_prior;
+  // Decides lines [b, b+m) of item `it`.
+  auto decide = [&](size_t it, size_t b, size_t m) -> Status {
+    const CompiledItem& ci = im.items[it];
+    ItemLines& L = items[it];
+    Lines l{&cases, ci.by_claim ? L.case_row.data() : nullptr, ci.by_claim ? L.claim_row.data() : nullptr,
+            L.size()};
+    std::fill(L.year_cap.begin() + static_cast<ptrdiff_t>(b), L.year_cap.begin() + static_cast<ptrdiff_t>(b + m),
+              INT64_MAX);
+    uint8_t* refused = L.refused.data() + b;
+    for (const Formula& f : ci.conditions) {
+      Values v = Evaluate(f, l, b, m, &scratch, &narrow);
+      for (size_t i = 0; i < m; ++i) refused[i] |= !v.flags[i];
+    }
+    // History: once, consecutive limit, support period.
+    period_prior.assign(m, 0);
+    if (any_history && (!ci.once.empty() || ci.has_limit || ci.has_period)) {
+      std::vector<i128> period_years, limit_years;
       if (ci.has_period) {
-        RunFormula(ci.period, l, b, m, &scratch);
-        period = scratch.num[static_cast<size_t>(ci.period.root)].data();
-        // Copy: later formulas reuse the scratch.
+        Values v = Evaluate(ci.period, l, b, m, &scratch, &narrow);
+        for (size_t i = 0; i < m; ++i) period_years.push_back(v.At(i));
       }
-      std::vector<i128> period_years(period ? period : nullptr, period ? period + m : nullptr);
       if (ci.has_limit) {
-        RunFormula(ci.limit, l, b, m, &scratch);
-        limit = scratch.num[static_cast<size_t>(ci.limit.root)].data();
+        Values v = Evaluate(ci.limit, l, b, m, &scratch, &narrow);
+        for (size_t i = 0; i < m; ++i) limit_years.push_back(v.At(i));
       }
-      std::vector<i128> limit_years(limit ? limit : nullptr, limit ? limit + m : nullptr);
       for (size_t i = 0; i < m; ++i) {
-        LineState& s = lines[base + i];
-        if (s.refused) continue;
-        uint32_t hb = history_off[s.case_row], he = history_off[s.case_row + 1];
+        if (refused[i]) continue;
+        uint32_t row = L.Case(b + i);
+        uint32_t hb = history_off[row], he = history_off[row + 1];
         if (hb == he) continue;
-        int32_t project = s.claim_row >= 0 ? cases.claim_project[static_cast<size_t>(s.claim_row)] : -1;
+        int32_t project = ci.by_claim ? cases.claim_project[static_cast<size_t>(L.claim_row[b + i])] : -1;
         int first = cases.year;
         bool once_hit = false;
         for (uint32_t h = hb; h < he; ++h) {
           if (cases.history_measure[h] != ci.measure || cases.history_item[h] != ci.item) continue;
           first = std::min<int>(first, cases.history_year[h]);
-          if (ci.once == "enterprise" || (ci.once == "project" && project >= 0 && cases.history_project[h] == project)) {
-            once_hit = true;
-          }
+          once_hit |= ci.once == "enterprise" ||
+                      (ci.once == "project" && project >= 0 && cases.history_project[h] == project);
         }
         if (once_hit) {
-          s.refused = true;
+          refused[i] = 1;
           continue;
         }
         if (ci.has_limit) {
@@ -745,14 +1114,14 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, size_t batc
             all = found;
           }
           if (all) {
-            s.refused = true;
+            refused[i] = 1;
             continue;
           }
         }
         if (ci.has_period) {
           int64_t last = first + static_cast<int64_t>(period_years[i]) - 1;
           if (cases.year > last) {
-            s.refused = true;
+            refused[i] = 1;
             continue;
           }
           for (uint32_t h = hb; h < he; ++h) {
@@ -763,155 +1132,263 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, size_t batc
           }
         }
       }
-      // The amount, rounded.
-      RunFormula(ci.amount, l, b, m, &scratch);
-      const i128* amount = scratch.num[static_cast<size_t>(ci.amount.root)].data();
-      i128 den = ci.amount.nodes[static_cast<size_t>(ci.amount.root)].den;
+    }
+    // The amount, rounded to the fen (or yuan).
+    Values v = Evaluate(ci.amount, l, b, m, &scratch, &narrow);
+    int64_t* computed = L.computed.data() + b;
+    int64_t* amount = L.amount.data() + b;
+    if (v.narrow && ci.fast_round) {
+      const int64_t* num = v.narrow;
       for (size_t i = 0; i < m; ++i) {
-        LineState& s = lines[base + i];
-        if (s.refused) continue;
-        int64_t fen = RoundToFen(amount[i], den, im.half_up, im.unit_fen, &scratch.overflow);
-        if (fen <= 0) {
-          s.refused = true;
-          continue;
-        }
-        s.computed = s.amount = fen;
+        int64_t x = num[i] * ci.round_mult;
+        int64_t q = x >= 0 ? static_cast<int64_t>(ci.round_div.Of(static_cast<uint64_t>(x)))
+                           : -static_cast<int64_t>(ci.round_div.Of(static_cast<uint64_t>(-(x + 1)))) - 1;
+        int64_t fen = q * im.unit_fen;
+        bool pay = !refused[i] && fen > 0;
+        refused[i] = !pay;
+        computed[i] = amount[i] = pay ? fen : 0;
       }
-      // Caps on the line; a per-year cap is remembered for the per-case pass.
-      for (const CompiledCap& cap : ci.caps) {
-        RunFormula(cap.limit, l, b, m, &scratch);
-        const i128* v = scratch.num[static_cast<size_t>(cap.limit.root)].data();
-        i128 cden = cap.limit.nodes[static_cast<size_t>(cap.limit.root)].den;
-        for (size_t i = 0; i < m; ++i) {
-          LineState& s = lines[base + i];
-          if (s.refused) continue;
-          int64_t limit_fen = CapToFen(v[i], cden, &scratch.overflow);
-          if (cap.scope == CapScope::kYear) {
-            s.year_cap = std::min(s.year_cap, limit_fen);
-          } else if (cap.scope == CapScope::kPeriod) {
-            s.amount = std::min(s.amount, std::max<int64_t>(0, limit_fen - period_prior[i]));
-          } else {
-            s.amount = std::min(s.amount, std::max<int64_t>(0, limit_fen));
-          }
-        }
-      }
-      if (scratch.overflow) {
-        return Status(StatusCode::kOutOfRange, "an amount left the exact range in measure " +
-                                                   im.policy->policy.measures[static_cast<size_t>(ci.measure)].id);
+    } else {
+      for (size_t i = 0; i < m; ++i) {
+        int64_t fen = refused[i] ? 0 : RoundToFen(v.At(i), v.den, im.half_up, im.unit_fen, &scratch.overflow);
+        bool pay = !refused[i] && fen > 0;
+        refused[i] = !pay;
+        computed[i] = amount[i] = pay ? fen : 0;
       }
     }
-  }
-
-  // Group cap limits, per case.
-  std::vector<std::vector<int64_t>> group_limit(im.group_caps.size(), std::vector<int64_t>(n));
+    // Caps on the line; a per-year cap is kept for the per-case pass.
+    for (const CompiledCap& cap : ci.caps) {
+      int64_t* year_cap = L.year_cap.data() + b;
+      if (cap.constant) {
+        int64_t limit = cap.constant_fen;
+        if (cap.scope == CapScope::kYear) {
+          for (size_t i = 0; i < m; ++i) year_cap[i] = std::min(year_cap[i], limit);
+        } else if (cap.scope == CapScope::kPeriod) {
+          for (size_t i = 0; i < m; ++i) amount[i] = std::min(amount[i], std::max<int64_t>(0, limit - period_prior[i]));
+        } else {
+          for (size_t i = 0; i < m; ++i) amount[i] = std::min(amount[i], std::max<int64_t>(0, limit));
+        }
+        continue;
+      }
+      Values cv = Evaluate(cap.limit, l, b, m, &scratch, &narrow);
+      for (size_t i = 0; i < m; ++i) {
+        if (refused[i]) continue;
+        int64_t limit = CapToFen(cv.At(i), cv.den, &scratch.overflow);
+        if (cap.scope == CapScope::kYear) {
+          year_cap[i] = std::min(year_cap[i], limit);
+        } else if (cap.scope == CapScope::kPeriod) {
+          amount[i] = std::min(amount[i], std::max<int64_t>(0, limit - period_prior[i]));
+        } else {
+          amount[i] = std::min(amount[i], std::max<int64_t>(0, limit));
+        }
+      }
+    }
+    if (scratch.overflow) {
+      return Status(StatusCode::kOutOfRange, "an amount left the exact range in measure " +
+                                                 im.policy->policy.measures[static_cast<size_t>(ci.measure)].id);
+    }
+    return OkStatus();
+  };
+  // Apply-free lines are one per case and alone in their case: per-year caps
+  // are a plain minimum, and a measure's total cap over apply-free items only
+  // can be filled chunk by chunk. Deciding every such item chunk by chunk keeps
+  // a chunk's columns in cache.
+  std::vector<uint8_t> group_in_chunks(im.group_caps.size(), 0);
   for (size_t g = 0; g < im.group_caps.size(); ++g) {
-    const Formula& f = im.group_caps[g].limit;
-    for (size_t b = 0; b < n; b += bs) {
-      size_t m = std::min(bs, n - b);
-      RunFormula(f, case_lines, b, m, &scratch);
-      i128 den = f.nodes[static_cast<size_t>(f.root)].den;
-      const i128* v = scratch.num[static_cast<size_t>(f.root)].data();
-      for (size_t i = 0; i < m; ++i) group_limit[g][b + i] = CapToFen(v[i], den, &scratch.overflow);
-    }
+    group_in_chunks[g] = std::all_of(im.group_caps[g].items.begin(), im.group_caps[g].items.end(),
+                                     [&](int item) { return items[static_cast<size_t>(item)].apply_free; });
   }
-
-  // Per case, in decision order: lines were made item by item in case order,
-  // so a stable sort by case keeps (item, claim) order within a case.
-  std::vector<uint32_t> order(lines.size());
-  {
-    std::vector<uint32_t> start(n + 1, 0);
-    for (const LineState& s : lines) ++start[s.case_row + 1];
-    for (size_t i = 0; i < n; ++i) start[i + 1] += start[i];
-    for (uint32_t k = 0; k < lines.size(); ++k) order[start[lines[k].case_row]++] = k;
-  }
-  const Policy& p = im.policy->policy;
-  size_t pos = 0;
-  std::vector<LineState*> mine;
-  for (uint32_t row = 0; row < n; ++row) {
-    mine.clear();
-    while (pos < order.size() && lines[order[pos]].case_row == row) mine.push_back(&lines[order[pos++]]);
-    // Caps per year of an item (claim order), then each measure's total caps.
-    int64_t room = 0;
-    int32_t room_item = -1;
-    for (LineState* s : mine) {
-      if (s->refused || s->year_cap == INT64_MAX) continue;
-      if (s->item != room_item) {
-        room_item = s->item;
-        room = s->year_cap;
+  std::vector<int64_t>& left = ws.left;
+  left.resize(n);
+  auto fill_group = [&](size_t g, size_t b, size_t m) {
+    const CompiledGroupCap& cap = im.group_caps[g];
+    if (cap.constant) {
+      std::fill(left.begin() + static_cast<ptrdiff_t>(b), left.begin() + static_cast<ptrdiff_t>(b + m),
+                cap.constant_fen);
+    } else {
+      for (size_t c = b; c < b + m; c += bs) {
+        size_t k = std::min(bs, b + m - c);
+        Values v = Evaluate(cap.limit, case_lines, c, k, &scratch, &narrow);
+        for (size_t i = 0; i < k; ++i) left[c + i] = CapToFen(v.At(i), v.den, &scratch.overflow);
       }
-      s->amount = std::min(s->amount, std::max<int64_t>(room, 0));
-      room -= s->amount;
+    }
+  };
+  for (size_t b = 0; b < n; b += bs) {
+    const size_t m = std::min(bs, n - b);
+    for (size_t it = 0; it < im.items.size(); ++it) {
+      if (!items[it].apply_free) continue;
+      BURSAR_RETURN_IF_ERROR(decide(it, b, m));
+      if (!im.items[it].has_year_cap) continue;
+      int64_t* amount = items[it].amount.data() + b;
+      const int64_t* cap = items[it].year_cap.data() + b;
+      for (size_t i = 0; i < m; ++i) amount[i] = std::min(amount[i], std::max<int64_t>(cap[i], 0));
     }
     for (size_t g = 0; g < im.group_caps.size(); ++g) {
-      int64_t left = group_limit[g][row];
+      if (!group_in_chunks[g]) continue;
+      fill_group(g, b, m);
       for (int item : im.group_caps[g].items) {
-        for (LineState* s : mine) {
-          if (s->item != item || s->refused) continue;
-          s->amount = std::min(s->amount, std::max<int64_t>(left, 0));
-          left -= s->amount;
+        int64_t* amount = items[static_cast<size_t>(item)].amount.data() + b;
+        int64_t* room = left.data() + b;
+        for (size_t i = 0; i < m; ++i) {
+          int64_t a = std::min(amount[i], std::max<int64_t>(room[i], 0));
+          amount[i] = a;
+          room[i] -= a;
         }
       }
     }
-    // D-G4.
-    if (im.external_present) {
-      const auto& ext = cases.claim_fields[static_cast<size_t>(im.policy->external_support_field)];
-      for (LineState* s : mine) {
-        if (s->refused || s->claim_row < 0) continue;
-        int64_t e = ext[static_cast<size_t>(s->claim_row)];
-        if (e <= 0) continue;
-        s->amount = im.external_exclude ? 0 : std::max<int64_t>(0, s->amount - e);
+  }
+  // Claim lines item by item; a case's claims are consecutive, so a per-year
+  // cap is filled in claim order by one scan.
+  for (size_t it = 0; it < im.items.size(); ++it) {
+    ItemLines& L = items[it];
+    if (L.apply_free) continue;
+    const size_t count = L.size();
+    for (size_t b = 0; b < count; b += bs) BURSAR_RETURN_IF_ERROR(decide(it, b, std::min(bs, count - b)));
+    if (!im.items[it].has_year_cap) continue;
+    int64_t room = 0;
+    uint32_t room_case = UINT32_MAX;
+    for (size_t i = 0; i < count; ++i) {
+      if (L.refused[i]) continue;
+      if (L.case_row[i] != room_case) {
+        room_case = L.case_row[i];
+        room = L.year_cap[i];
+      }
+      L.amount[i] = std::min(L.amount[i], std::max<int64_t>(room, 0));
+      room -= L.amount[i];
+    }
+  }
+
+  // Caps on a measure's total that involve claim lines, filled in the order
+  // the cap lists its items.
+  for (size_t g = 0; g < im.group_caps.size(); ++g) {
+    if (group_in_chunks[g]) continue;
+    fill_group(g, 0, n);
+    for (int item : im.group_caps[g].items) {
+      ItemLines& L = items[static_cast<size_t>(item)];
+      for (size_t i = 0; i < L.size(); ++i) {
+        if (L.refused[i]) continue;
+        int64_t& room = left[L.Case(i)];
+        L.amount[i] = std::min(L.amount[i], std::max<int64_t>(room, 0));
+        room -= L.amount[i];
       }
     }
-    // D-G3: the highest award of a project stands; others of other measures go.
-    if (im.exclusive) {
-      for (LineState* s : mine) {
-        if (s->refused || s->claim_row < 0 || s->amount == 0) continue;
-        int32_t project = cases.claim_project[static_cast<size_t>(s->claim_row)];
-        if (project < 0) continue;
-        int measure = im.items[static_cast<size_t>(s->item)].measure;
-        for (LineState* o : mine) {
-          if (o == s || o->refused || o->claim_row < 0 || o->amount == 0) continue;
-          int other_measure = im.items[static_cast<size_t>(o->item)].measure;
-          if (cases.claim_project[static_cast<size_t>(o->claim_row)] != project || other_measure == measure) continue;
-          if (o->amount > s->amount || (o->amount == s->amount && other_measure < measure)) {
-            s->amount = 0;
-            break;
+  }
+
+  // D-G4, then D-G3, on claim lines.
+  const std::vector<int64_t>* external =
+      im.external_present ? &cases.claim_fields[static_cast<size_t>(im.policy->external_support_field)] : nullptr;
+  struct ProjectLine {
+    uint32_t case_row;
+    int32_t project;
+    int16_t measure;
+    uint32_t item;
+    uint32_t line;
+  };
+  std::vector<ProjectLine> project_lines;
+  for (size_t it = 0; it < items.size(); ++it) {
+    ItemLines& L = items[it];
+    if (L.apply_free) continue;
+    for (size_t i = 0; i < L.size(); ++i) {
+      if (L.refused[i]) continue;
+      size_t claim = static_cast<size_t>(L.claim_row[i]);
+      if (external) {
+        int64_t e = (*external)[claim];
+        if (e > 0) L.amount[i] = im.external_exclude ? 0 : std::max<int64_t>(0, L.amount[i] - e);
+      }
+      if (im.exclusive && cases.claim_project[claim] >= 0 && L.amount[i] > 0) {
+        project_lines.push_back({L.case_row[i], cases.claim_project[claim],
+                                 static_cast<int16_t>(im.items[it].measure), static_cast<uint32_t>(it),
+                                 static_cast<uint32_t>(i)});
+      }
+    }
+  }
+  if (!project_lines.empty()) {
+    std::stable_sort(project_lines.begin(), project_lines.end(), [](const ProjectLine& a, const ProjectLine& b) {
+      return a.case_row != b.case_row ? a.case_row < b.case_row : a.project < b.project;
+    });
+    for (size_t g = 0; g < project_lines.size();) {
+      size_t e = g;
+      const ProjectLine* winner = nullptr;
+      int64_t best = 0;
+      while (e < project_lines.size() && project_lines[e].case_row == project_lines[g].case_row &&
+             project_lines[e].project == project_lines[g].project) {
+        const ProjectLine& pl = project_lines[e];
+        int64_t a = items[pl.item].amount[pl.line];
+        if (!winner || a > best || (a == best && pl.measure < winner->measure)) {
+          winner = &pl;
+          best = a;
+        }
+        ++e;
+      }
+      for (size_t k = g; k < e; ++k) {
+        const ProjectLine& pl = project_lines[k];
+        if (pl.measure != winner->measure) items[pl.item].amount[pl.line] = 0;
+      }
+      g = e;
+    }
+  }
+
+  // Totals, then D-G6 within a case that exceeds the budget.
+  int64_t* total = out->total_fen.data();
+  for (ItemLines& L : items) {
+    if (L.apply_free) {
+      const int64_t* amount = L.amount.data();
+      for (size_t i = 0; i < n; ++i) total[i] += amount[i];
+    } else {
+      for (size_t i = 0; i < L.size(); ++i) total[L.case_row[i]] += L.amount[i];
+    }
+  }
+  if (im.budget_set && im.budget_rule != "none") {
+    std::vector<uint32_t> over;
+    for (uint32_t row = 0; row < n; ++row) {
+      if (total[row] > im.budget_fen) over.push_back(row);
+    }
+    if (!over.empty()) {
+      std::vector<int64_t> budget_left(n, im.budget_fen);
+      std::vector<uint8_t> is_over(n, 0);
+      for (uint32_t row : over) is_over[row] = 1;
+      // Lines in decision order within each case: items in order, claims in order.
+      for (ItemLines& L : items) {
+        for (size_t i = 0; i < L.size(); ++i) {
+          uint32_t row = L.Case(i);
+          if (!is_over[row] || L.amount[i] == 0) continue;
+          if (im.budget_rule == "pro_rata") {
+            L.amount[i] = static_cast<int64_t>(static_cast<i128>(L.amount[i]) * im.budget_fen / total[row]);
+          } else {
+            L.amount[i] = std::min(L.amount[i], std::max<int64_t>(budget_left[row], 0));
+            budget_left[row] -= L.amount[i];
           }
         }
       }
-    }
-    // D-G6 within the case.
-    int64_t total = 0;
-    for (LineState* s : mine) {
-      if (!s->refused) total += s->amount;
-    }
-    if (im.budget_set && total > im.budget_fen && im.budget_rule != "none") {
-      int64_t left = im.budget_fen;
-      for (LineState* s : mine) {
-        if (s->refused || s->amount == 0) continue;
-        if (im.budget_rule == "pro_rata") {
-          i128 scaled = static_cast<i128>(s->amount) * im.budget_fen / total;  // floor: all positive
-          s->amount = std::min<int64_t>(s->amount, static_cast<int64_t>(scaled));
-        } else {
-          s->amount = std::min(s->amount, std::max<int64_t>(left, 0));
-          left -= s->amount;
+      for (uint32_t row : over) total[row] = 0;
+      for (ItemLines& L : items) {
+        for (size_t i = 0; i < L.size(); ++i) {
+          if (is_over[L.Case(i)]) total[L.Case(i)] += L.amount[i];
         }
       }
-      total = 0;
-      for (LineState* s : mine) {
-        if (!s->refused) total += s->amount;
-      }
-    }
-    out->total_fen[row] = total;
-    for (LineState* s : mine) {
-      if (s->refused || s->amount == 0) continue;
-      const CompiledItem& ci = im.items[static_cast<size_t>(s->item)];
-      out->awards.push_back({row, static_cast<int16_t>(ci.measure), static_cast<int16_t>(ci.item),
-                             s->claim_row >= 0 ? cases.claim_index[static_cast<size_t>(s->claim_row)] : -1,
-                             s->computed, s->amount});
     }
   }
-  (void)p;
+
+  if (!options.awards) return scratch.overflow ? Status(StatusCode::kOutOfRange, "an amount left the exact range")
+                                               : OkStatus();
+  // Paid lines, by case, in decision order.
+  std::vector<uint32_t> slot(n + 1, 0);
+  for (const ItemLines& L : items) {
+    for (size_t i = 0; i < L.size(); ++i) slot[L.Case(i) + 1] += L.amount[i] > 0;
+  }
+  for (size_t i = 0; i < n; ++i) slot[i + 1] += slot[i];
+  out->awards.resize(slot[n]);
+  for (size_t it = 0; it < items.size(); ++it) {
+    const ItemLines& L = items[it];
+    const CompiledItem& ci = im.items[it];
+    for (size_t i = 0; i < L.size(); ++i) {
+      if (L.amount[i] <= 0) continue;
+      uint32_t row = L.Case(i);
+      int32_t claim = L.apply_free ? -1 : cases.claim_index[static_cast<size_t>(L.claim_row[i])];
+      out->awards[slot[row]++] = {row, static_cast<int16_t>(ci.measure), static_cast<int16_t>(ci.item), claim,
+                                  L.computed[i], L.amount[i]};
+    }
+  }
   if (scratch.overflow) return Status(StatusCode::kOutOfRange, "an amount left the exact range");
   return OkStatus();
 }

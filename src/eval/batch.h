@@ -71,11 +71,25 @@ struct BatchAward {
   int64_t computed_fen, amount_fen;
 };
 
+struct BatchWorkspace;  // buffers a run reuses; opaque
+
 struct BatchResult {
   std::vector<uint8_t> eligible;   // per case
   std::vector<int64_t> total_fen;  // per case
   std::vector<BatchAward> awards;  // paid lines, by case, then in decision order
   void Clear();
+
+  BatchResult();
+  ~BatchResult();
+  BatchResult(BatchResult&&) noexcept;
+  BatchResult& operator=(BatchResult&&) noexcept;
+  // Reusing one BatchResult for many runs reuses its buffers too.
+  std::unique_ptr<BatchWorkspace> workspace;
+};
+
+struct RunOptions {
+  size_t batch_size = kBatchSize;  // 1..kBatchSize lines per step; the result does not depend on it
+  bool awards = true;              // false: totals only, no award lines
 };
 
 class BatchProgram {
@@ -89,9 +103,7 @@ class BatchProgram {
 
   // Decides every case of `cases` into *out (cleared first). An amount that
   // leaves the exact range is an OutOfRange status naming the case row.
-  // `batch_size` (1..kBatchSize) is how many lines each step handles at once;
-  // the result does not depend on it.
-  Status Run(const CaseColumns& cases, BatchResult* out, size_t batch_size = kBatchSize) const;
+  Status Run(const CaseColumns& cases, BatchResult* out, const RunOptions& options = {}) const;
 
   struct Impl;
 

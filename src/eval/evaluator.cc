@@ -620,26 +620,30 @@ OJson Evaluation::Run() {
     }
   }
 
-  // D-G3: one project, one measure: the highest award stands.
+  // D-G3: one project, one measure. For each project, the measure of its
+  // highest line (on a tie, the lower measure) wins; the project's lines under
+  // every other measure are excluded. Lines of the winning measure all stand.
   const Value* exclusive = GeneralParam(p_.exclusivity);
   if (exclusive && exclusive->flag) {
     std::string rule = AllLabels(p_.exclusivity.cites);
+    std::map<std::string, const Line*> winner;
+    for (const Line& l : lines) {
+      if (l.refused || l.project.empty() || l.amount.is_zero()) continue;
+      const Line*& w = winner[l.project];
+      int c = w ? l.amount.Compare(w->amount) : 1;
+      if (!w || c > 0 || (c == 0 && l.measure < w->measure)) w = &l;
+    }
+    std::vector<std::pair<Line*, const Line*>> excluded;
     for (Line& l : lines) {
       if (l.refused || l.project.empty() || l.amount.is_zero()) continue;
-      for (const Line& other : lines) {
-        if (&other == &l || other.refused || other.project != l.project || other.measure == l.measure ||
-            other.amount.is_zero()) {
-          continue;
-        }
-        int c = other.amount.Compare(l.amount);
-        if (c > 0 || (c == 0 && other.measure < l.measure)) {
-          Reduce(l, Exact(), rule,
-                 "excluded: project " + l.project + " is supported under measure " +
-                     p_.measures[static_cast<size_t>(other.measure)].id + " with a higher award (" +
-                     other.amount.ToMoneyString() + "); one project, one measure");
-          break;
-        }
-      }
+      const Line* w = winner[l.project];
+      if (w->measure != l.measure) excluded.emplace_back(&l, w);
+    }
+    for (auto [l, w] : excluded) {
+      Reduce(*l, Exact(), rule,
+             "excluded: project " + l->project + " is supported under measure " +
+                 p_.measures[static_cast<size_t>(w->measure)].id + " with a higher award (" +
+                 w->amount.ToMoneyString() + "); one project, one measure");
     }
   }
 

@@ -53,7 +53,9 @@ void ExpectAgreement(const Engine& engine, const std::vector<Json>& cases, const
     ASSERT_TRUE(program.ok()) << program.status().ToString();
     for (size_t batch_size : {size_t{1}, size_t{7}, size_t{2048}}) {
       BatchResult result;
-      Status st = (*program)->Run(columns, &result, batch_size);
+      RunOptions options;
+      options.batch_size = batch_size;
+      Status st = (*program)->Run(columns, &result, options);
       ASSERT_TRUE(st.ok()) << st.ToString();
       size_t a = 0;
       for (size_t r = 0; r < rows.size(); ++r) {
