@@ -35,5 +35,9 @@ check-policy: build  ## check the shipped policy and run its own tests
 bench-peers: build  ## bursar against the peer rules engines on the reference rule (BENCH_N, default 100000)
 	bench/peers.sh $${BENCH_N:-100000}
 
+bench: build  ## Google Benchmark micro-benchmarks of the evaluators (build/bench_batch)
+	cmake --build $(BUILD) --target bench_batch
+	$(BUILD)/bench_batch --benchmark_counters_tabular=true
+
 clean:  ## remove build folders
 	rm -rf $(BUILD) $(DEBUG_BUILD)
