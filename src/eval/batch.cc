@@ -60,6 +60,7 @@ struct Node {
   std::vector<i128> scale;  // per arg: multiplier to this node's den (or the comparison's common den)
   std::vector<int64_t> choices;
   i128 bound = 0;  // |numerator| never exceeds this (numeric nodes)
+  bool spread = true;  // kConst: some consumer reads it as a vector
 };
 
 struct Formula {
@@ -264,6 +265,22 @@ class Compiler {
         default: break;
       }
       if (n.bound >= kNarrowLimit) f->wide = true;
+    }
+    // Constants read as scalars by their consumers need not fill a vector.
+    for (Node& n : f->nodes) {
+      if (n.step == Step::kConst) n.spread = false;
+    }
+    f->nodes[static_cast<size_t>(f->root)].spread = true;
+    for (Node& n : f->nodes) {
+      bool scalar_ok = n.step == Step::kAdd || n.step == Step::kSub || n.step == Step::kMul ||
+                       (n.step == Step::kCompare && n.args.size() == 2);
+      for (size_t i = 0; i < n.args.size(); ++i) {
+        bool both_const = n.args.size() == 2 && f->nodes[static_cast<size_t>(n.args[0])].step == Step::kConst &&
+                          f->nodes[static_cast<size_t>(n.args[1])].step == Step::kConst;
+        // Kernels take one scalar operand: the second for a comparison, either otherwise.
+        bool scalar_here = scalar_ok && (n.step != Step::kCompare || i == 1) && !(both_const && i == 0);
+        if (!scalar_here) f->nodes[static_cast<size_t>(n.args[i])].spread = true;
+      }
     }
   }
 
@@ -501,7 +518,7 @@ void RunNarrow(const Formula& f, const Lines& lines, size_t begin, size_t n, Nar
     auto sc = [&](size_t i) { return node.scale.empty() ? int64_t{1} : static_cast<int64_t>(node.scale[i]); };
     switch (node.step) {
       case Step::kConst:
-        std::fill(out, out + n, static_cast<int64_t>(node.value));  // read only where a vector is needed
+        if (node.spread) std::fill(out, out + n, static_cast<int64_t>(node.value));
         break;
       case Step::kFlagConst:
         std::fill(fout, fout + n, static_cast<uint8_t>(node.value));
