@@ -482,7 +482,9 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
   if (l.computed.is_negative()) l.computed = Exact();
   l.amount = l.computed;
   if (explain_) Trace(StepName(l) + ".amount", Source(*item.amount), Render(*item.amount),
-        exact.ToString() + (exact == l.computed ? "" : " rounded to " + l.computed.ToMoneyString()), clause);
+        (exact.ToFen() ? exact.ToMoneyString() : exact.ToString()) +
+            (exact == l.computed ? "" : ", rounded to " + l.computed.ToMoneyString()),
+        clause);
   if (!item.why.empty()) {
     l.why = Template(item.why);
   } else if (!award_reasons.empty()) {
