@@ -87,16 +87,16 @@ class SqliteDatabase final : public Database {
  private:
   Result<sqlite3_stmt*> Prepare(const std::string& sql, std::span<const Param> params) {
     sqlite3_stmt* stmt;
-    auto it = statements_.find(sql);
+    auto it = last_ != statements_.end() && last_->first == sql ? last_ : statements_.find(sql);
     if (it != statements_.end()) {
       stmt = it->second;
-      sqlite3_clear_bindings(stmt);
+      last_ = it;  // a bulk import runs one statement over and over: skip hashing it
     } else {
       if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
                              nullptr) != SQLITE_OK) {
         return Status(StatusCode::kInternal, std::string("SQLite cannot prepare: ") + sqlite3_errmsg(db_) + ": " + sql);
       }
-      statements_.emplace(sql, stmt);
+      last_ = statements_.emplace(sql, stmt).first;
     }
     if (static_cast<size_t>(sqlite3_bind_parameter_count(stmt)) != params.size()) {
       return Status(StatusCode::kInternal, "parameter count mismatch: " + sql);
@@ -132,6 +132,7 @@ class SqliteDatabase final : public Database {
   sqlite3* db_;
   std::string path_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unordered_map<std::string, sqlite3_stmt*>::iterator last_ = statements_.end();
 };
 
 }  // namespace
@@ -143,7 +144,9 @@ Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, bool creat
                   "--db");
   }
   sqlite3* handle = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+  // NOMUTEX: a Database is used by one thread at a time (database.h), so
+  // SQLite's per-call locking is pure cost.
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   if (sqlite3_open_v2(path.c_str(), &handle, flags, nullptr) != SQLITE_OK) {
     std::string message = handle ? sqlite3_errmsg(handle) : "out of memory";
     sqlite3_close_v2(handle);
