@@ -160,6 +160,12 @@ TEST_P(StoreTest, ImportsTradesOnceAndReimportChangesNothing) {
   ASSERT_TRUE(sum.ok());
   EXPECT_EQ((*sum)->Int(0), 300 * 10050 + 100 * (299 * 300 / 2));
 
+  if (store_->db().dialect() == Dialect::kSqlite) {
+    // The import relaxes SQLite's per-row foreign-key probe; it must be back on.
+    auto fk = store_->db().QueryOne("PRAGMA foreign_keys");
+    ASSERT_TRUE(fk.ok() && *fk);
+    EXPECT_EQ((*fk)->Int(0), 1);
+  }
   auto again = Import(EvidenceKind::kTrades, "trades.csv", csv);
   EXPECT_EQ(again.inserted, 0);
   EXPECT_EQ(again.unchanged, 300);
