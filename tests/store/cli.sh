@@ -4,7 +4,7 @@
 # of the audit table that verify must name.
 # usage: cli.sh BURSAR_BINARY
 set -uo pipefail
-bursar=$1
+bursar=$(realpath "$1")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -52,8 +52,37 @@ assert [t["trade_id"] for t in r["explanation"]["exchange_trading_volume"]["rows
 PY
 expect_exit 0 "$bursar" facts 91110105MA01C9XY29 2025 --case
 
+# An application through its lifecycle; decisions are data (case, output, digest).
+expect_exit 0 "$bursar" facts 91110105MA01C9XY29 2025 --case
+cp out case.json
+cat >output.json <<'JSON'
+{"applicant": "91110105MA01C9XY29", "year": 2025, "awards": [{"measure": "03", "item": "services", "amount": "4200000.00"}], "total": "4200000.00", "not_awarded": []}
+JSON
+expect_exit 0 "$bursar" app create 91110105MA01C9XY29 2025 --claim '{"measure":"03","assessed":"4200000"}'
+id=$(cat out)
+expect_exit 1 "$bursar" app decide "$id" --case case.json --output output.json --digest sha256:x
+grep -q "is draft" err || fail "illegal step: $(cat err)"
+expect_exit 0 "$bursar" app submit "$id"
+expect_exit 0 "$bursar" app review "$id" --reviewers rev-a,rev-b
+expect_exit 0 "$bursar" app conflict "$id" --reason "former employee" --actor rev-b
+expect_exit 1 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 1 --actor rev-b
+expect_exit 0 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 4200000 --actor rev-a
+expect_exit 0 "$bursar" app decide "$id" --case case.json --output output.json --digest sha256:0123
+until=$(date -u -d tomorrow +%F); after=$(date -u -d "+2 days" +%F)
+expect_exit 0 "$bursar" app notice "$id" --until "$until"
+expect_exit 1 "$bursar" app finalise "$id"
+expect_exit 0 "$bursar" app finalise "$id" --today "$after"
+expect_exit 0 "$bursar" app pay "$id" --amount 2000000 --on "$after" --reference V-1
+expect_exit 0 "$bursar" app pay "$id" --amount 2200000 --on "$after" --reference V-2
+expect_exit 0 "$bursar" app show "$id"
+python3 -c 'import json; a=json.load(open("out")); assert a["state"] == "paid", a; assert len(a["payments"]) == 2' ||
+  fail "show: $(cat out)"
+expect_exit 0 "$bursar" budget set 2025 50000000
+expect_exit 0 "$bursar" budget show 2025
+grep -q '"paid": "4200000.00"' out || fail "budget: $(cat out)"
+
 expect_exit 0 "$bursar" audit verify
-grep -q "audit log verified: 4 entries" out || fail "verify: $(cat out)"
+grep -q "audit log verified: 15 entries" out || fail "verify: $(cat out)"
 sqlite3 bursar.db "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 3" ||
   fail "hand edit"
 expect_exit 1 "$bursar" audit verify
