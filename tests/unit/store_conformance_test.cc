@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "store/migrations.h"
 #include "store/store.h"
 #include "store_test_support.h"
@@ -544,6 +546,38 @@ TEST_P(StoreTest, AnUpheldObjectionWithdrawsTheDecision) {
   EXPECT_FALSE(store_->DecisionInForce(*id)->has_value());
   ASSERT_TRUE(store_->Decide("o", *id, {"sha256:x", CaseFor(c, 2025), OutputFor(c, 2025, "0.00", "10")}).ok());
   EXPECT_EQ((*store_->DecisionInForce(*id))->total_fen, 0);
+}
+
+// --- Concurrency ----------------------------------------------------------------
+
+TEST_P(StoreTest, ConcurrentWritersKeepOneUnbrokenChain) {
+  // Two connections (as two processes would) write at once; the lock on the
+  // audit head serialises them, so no seq is taken twice and the chain holds.
+  const int64_t before = AuditEntries();
+  constexpr int kWrites = 40;
+  auto writer = [&](int64_t first_year, Status* result) {
+    auto s = Store::Open(database_->url());
+    if (!s.ok()) {
+      *result = s.status();
+      return;
+    }
+    for (int i = 0; i < kWrites; ++i) {
+      Status st = (*s)->SetBudget("officer", first_year + i, "100");
+      if (!st.ok()) {
+        *result = st;
+        return;
+      }
+    }
+  };
+  Status a, b;
+  std::thread t1(writer, 2100, &a), t2(writer, 2200, &b);
+  t1.join();
+  t2.join();
+  ASSERT_TRUE(a.ok()) << a.ToString();
+  ASSERT_TRUE(b.ok()) << b.ToString();
+  EXPECT_EQ(AuditEntries(), before + 2 * kWrites);
+  EXPECT_EQ(Count("budget"), 2 * kWrites);
+  ExpectChainOk();
 }
 
 // --- No data lost -------------------------------------------------------------
