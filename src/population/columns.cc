@@ -1,0 +1,785 @@
+// Population file → CaseColumns. See columns.h for the two paths.
+//
+// Invariants of the fast path:
+//   - it accepts a row only if PopulationReader and ReadCase would both accept
+//     it, and then appends exactly what CaseColumns::Append would (the same
+//     cells, the same project interning order: claims first, then history);
+//   - whenever it is unsure it returns false and LoadColumns starts again on
+//     the reference path; it never reports an error itself.
+#include "population/columns.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "case/case.h"
+#include "case/uscc.h"
+#include "population/format.h"
+#include "population/reader.h"
+
+namespace bursar::population {
+namespace {
+
+// ---- the reference path ----
+
+Result<LoadedPopulation> ReferenceLoad(const CheckedPolicy& policy, const std::string& path,
+                                       const ColumnsOptions& options) {
+  BURSAR_ASSIGN_OR_RETURN(auto reader, PopulationReader::Open(path));
+  LoadedPopulation out;
+  PopulationRecord record;
+  while (reader->Next(&record)) {
+    // The reader has checked that "year" is an integer and that years do not go back.
+    int64_t year = record.case_json["year"].get<int64_t>();
+    if (options.last_year > 0 && year > options.last_year) return out;
+    auto c = ReadCase(policy, record.case_json);
+    if (!c.ok()) {
+      return InvalidArgument(reader->name() + ":" + std::to_string(record.line) + ": " + c.status().ToString());
+    }
+    if (out.years.empty() || out.years.back().columns.year != c->year) {
+      out.years.emplace_back();
+      out.years.back().columns.Reset(policy, c->year);
+    }
+    out.years.back().columns.Append(policy, *c);
+    out.years.back().line.push_back(record.line);
+  }
+  BURSAR_RETURN_IF_ERROR(reader->status());
+  return out;
+}
+
+// ---- small parsers shared by cells and JSON ----
+
+// A non-negative decimal integer of 1 to 18 digits, as PopulationReader reads counts.
+bool ParseCount(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 18) return false;
+  int64_t v = 0;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return false;
+    v = v * 10 + (ch - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// Money as ParseMoneyString accepts it ("1250", "1250.5", "1250.50"; at most
+// 15 digits of yuan), straight to fen.
+bool ParseFen(std::string_view s, int64_t* out) {
+  size_t dot = s.find('.');
+  std::string_view whole = s.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+  if (whole.empty() || whole.size() > 15) return false;
+  if (dot != std::string_view::npos && (frac.empty() || frac.size() > 2)) return false;
+  int64_t yuan = 0;
+  for (char ch : whole) {
+    if (ch < '0' || ch > '9') return false;
+    yuan = yuan * 10 + (ch - '0');
+  }
+  int64_t fen = 0;
+  for (size_t i = 0; i < 2; ++i) {
+    fen *= 10;
+    if (i < frac.size()) {
+      char ch = frac[i];
+      if (ch < '0' || ch > '9') return false;
+      fen += ch - '0';
+    }
+  }
+  *out = yuan * 100 + fen;
+  return true;
+}
+
+int Find(const std::vector<std::string>& names, std::string_view name) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// ---- a scanner for the claims and history cells ----
+//
+// The subset of JSON a generated cell uses: an array of flat objects whose
+// values are strings without escapes or non-ASCII bytes, whole numbers, true,
+// false and null. Anything else (an escape, a fraction, a nested value, a
+// duplicate key) is "not recognised", not "wrong": the caller falls back.
+
+struct JValue {
+  enum Kind : uint8_t { kNull, kTrue, kFalse, kInt, kString } kind = kNull;
+  std::string_view text;
+  int64_t number = 0;
+};
+struct JMember {
+  std::string_view key;
+  JValue value;
+};
+struct JObject {
+  uint32_t begin = 0, end = 0;  // members [begin, end)
+};
+
+class JsonScanner {
+ public:
+  bool ParseArray(std::string_view s, std::vector<JMember>* members, std::vector<JObject>* objects) {
+    s_ = s;
+    i_ = 0;
+    members->clear();
+    objects->clear();
+    if (s.empty()) return true;  // an empty cell is []
+    Ws();
+    if (!Eat('[')) return false;
+    Ws();
+    if (Eat(']')) return End();
+    while (true) {
+      if (!Eat('{')) return false;
+      JObject object;
+      object.begin = static_cast<uint32_t>(members->size());
+      Ws();
+      if (!Eat('}')) {
+        while (true) {
+          JMember m;
+          if (!String(&m.key)) return false;
+          Ws();
+          if (!Eat(':')) return false;
+          Ws();
+          if (!Value(&m.value)) return false;
+          for (uint32_t k = object.begin; k < members->size(); ++k) {
+            if ((*members)[k].key == m.key) return false;  // a duplicate key
+          }
+          members->push_back(m);
+          Ws();
+          if (Eat(',')) {
+            Ws();
+            continue;
+          }
+          if (Eat('}')) break;
+          return false;
+        }
+      }
+      object.end = static_cast<uint32_t>(members->size());
+      objects->push_back(object);
+      Ws();
+      if (Eat(',')) {
+        Ws();
+        continue;
+      }
+      if (Eat(']')) return End();
+      return false;
+    }
+  }
+
+ private:
+  void Ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  }
+  bool Eat(char ch) {
+    if (i_ < s_.size() && s_[i_] == ch) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  bool End() {
+    Ws();
+    return i_ == s_.size();
+  }
+  bool String(std::string_view* out) {
+    if (!Eat('"')) return false;
+    size_t start = i_;
+    while (i_ < s_.size()) {
+      unsigned char ch = static_cast<unsigned char>(s_[i_]);
+      if (ch == '"') {
+        *out = s_.substr(start, i_ - start);
+        ++i_;
+        return true;
+      }
+      if (ch == '\\' || ch < 0x20 || ch >= 0x80) return false;
+      ++i_;
+    }
+    return false;
+  }
+  bool Word(std::string_view w) {
+    if (s_.substr(i_, w.size()) != w) return false;
+    i_ += w.size();
+    return true;
+  }
+  bool Value(JValue* v) {
+    if (i_ >= s_.size()) return false;
+    char ch = s_[i_];
+    if (ch == '"') {
+      v->kind = JValue::kString;
+      return String(&v->text);
+    }
+    if (ch == 't') {
+      v->kind = JValue::kTrue;
+      return Word("true");
+    }
+    if (ch == 'f') {
+      v->kind = JValue::kFalse;
+      return Word("false");
+    }
+    if (ch == 'n') {
+      v->kind = JValue::kNull;
+      return Word("null");
+    }
+    bool negative = Eat('-');
+    size_t start = i_;
+    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+    size_t digits = i_ - start;
+    if (digits == 0 || digits > 18 || (digits > 1 && s_[start] == '0')) return false;
+    if (i_ < s_.size() && (s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E')) return false;
+    int64_t n = 0;
+    for (size_t k = start; k < i_; ++k) n = n * 10 + (s_[k] - '0');
+    v->kind = JValue::kInt;
+    v->number = negative ? -n : n;
+    return true;
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+const JValue* Member(const std::vector<JMember>& members, const JObject& o, std::string_view key) {
+  for (uint32_t k = o.begin; k < o.end; ++k) {
+    if (members[k].key == key) return &members[k].value;
+  }
+  return nullptr;
+}
+
+// ---- the fast CSV path ----
+
+// How a CSV column's cell reads (as PopulationReader reads it) and where it goes.
+enum class Cell : uint8_t { kPosition, kYear, kId, kName, kApplicant, kTags, kCount, kFlag, kMoney, kRoute, kClaims, kHistory };
+
+Cell CellOf(std::string_view column) {
+  if (column == "year_index" || column == "enterprise") return Cell::kPosition;
+  if (column == "year") return Cell::kYear;
+  if (column == "id") return Cell::kId;
+  if (column == "name") return Cell::kName;
+  if (column == "registered_in_chaoyang" || column == "taxed_in_chaoyang" || column == "independent_legal_person" ||
+      column == "serious_dishonesty_record") {
+    return Cell::kApplicant;
+  }
+  if (column == "tags") return Cell::kTags;
+  if (column == "listed_data_products" || column == "registration_certificates") return Cell::kCount;
+  if (column == "fs_inclusion_first_time" || column == "compliant_export_first_time" ||
+      column == "platform_in_operation") {
+    return Cell::kFlag;
+  }
+  if (column == "fs_inclusion_amount" || column == "exchange_trading_volume" || column == "filed_trading_volume") {
+    return Cell::kMoney;
+  }
+  if (column == "export_route") return Cell::kRoute;
+  if (column == "claims") return Cell::kClaims;
+  return Cell::kHistory;
+}
+
+// The cell Append stores for a value of `type` that the case leaves out
+// (ReadCase's zero of the type, through batch.cc's ToCell).
+int64_t ZeroCell(const Type& type) {
+  if (type.kind == TypeKind::kEnum) return -1;  // none, or no choice
+  if (type.kind == TypeKind::kText && type.optional) return -1;
+  return 0;
+}
+
+class FastCsvLoader {
+ public:
+  FastCsvLoader(const CheckedPolicy& policy, const ColumnsOptions& options) : p_(policy), options_(options) {
+    for (const auto& m : p_.policy.measures) measure_ids_.push_back(m.id);
+    for (const auto& t : p_.policy.tags) tag_names_.push_back(t.name);
+    for (const auto& f : p_.policy.claim_fields) {
+      claim_field_names_.push_back(f.name);
+      claim_field_zero_.push_back(ZeroCell(f.type));
+    }
+    for (const auto& f : p_.policy.facts) fact_zero_.push_back(ZeroCell(f.type));
+  }
+
+  // True when the whole of `data` was read into *out; false to fall back.
+  bool Load(std::string_view data, LoadedPopulation* out) {
+    data_ = data;
+    pos_ = 0;
+    line_ = 0;
+    if (!NextRecord() || !Header()) return false;
+    const size_t width = columns_.size();
+    int last_year = -1;
+    while (NextRecord()) {
+      if (fields_.size() != width) return false;
+      if (!ParseRow()) return false;
+      if (row_year_ < last_year) return false;
+      last_year = row_year_;
+      if (options_.last_year > 0 && row_year_ > options_.last_year) return true;
+      if (out->years.empty() || out->years.back().columns.year != row_year_) {
+        out->years.emplace_back();
+        out->years.back().columns.Reset(p_, row_year_);
+        // A year of a generated file has as many rows as the first.
+        if (out->years.size() > 1) Reserve(out->years.front(), &out->years.back());
+      }
+      Commit(&out->years.back());
+    }
+    return ok_;
+  }
+
+ private:
+  // The next record's fields into fields_ (record_line_ its line); false at
+  // the end of the data or on something the fast path does not read.
+  bool NextRecord() {
+    while (pos_ < data_.size()) {
+      size_t end = data_.find('\n', pos_);
+      if (end == std::string_view::npos) end = data_.size();
+      std::string_view line = data_.substr(pos_, end - pos_);
+      pos_ = end + 1;
+      ++line_;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank, as the reader skips it
+      record_line_ = line_;
+      return Split(line);
+    }
+    return false;
+  }
+
+  // RFC 4180 on one physical line; a quoted field holding a line break is left
+  // to the reference path.
+  bool Split(std::string_view line) {
+    fields_.clear();
+    unquoted_.clear();
+    unquoted_.reserve(line.size());  // views into it stay valid for the whole record
+    size_t i = 0;
+    while (true) {
+      if (i < line.size() && line[i] == '"') {
+        size_t start = ++i;
+        bool doubled = false;
+        while (true) {
+          size_t q = line.find('"', i);
+          if (q == std::string_view::npos) {
+            ok_ = false;
+            return false;  // not closed on this line
+          }
+          if (q + 1 < line.size() && line[q + 1] == '"') {
+            doubled = true;
+            i = q + 2;
+            continue;
+          }
+          i = q + 1;
+          break;
+        }
+        std::string_view raw = line.substr(start, i - 1 - start);
+        if (doubled) {
+          size_t begin = unquoted_.size();
+          for (size_t k = 0; k < raw.size(); ++k) {
+            unquoted_.push_back(raw[k]);
+            if (raw[k] == '"') ++k;
+          }
+          fields_.push_back(std::string_view(unquoted_).substr(begin));
+        } else {
+          fields_.push_back(raw);
+        }
+        if (i < line.size() && line[i] != ',') {
+          ok_ = false;
+          return false;
+        }
+      } else {
+        size_t end = line.find(',', i);
+        if (end == std::string_view::npos) end = line.size();
+        std::string_view field = line.substr(i, end - i);
+        if (field.find('"') != std::string_view::npos) {
+          ok_ = false;
+          return false;
+        }
+        fields_.push_back(field);
+        i = end;
+      }
+      if (i < line.size() && line[i] == ',') {
+        ++i;
+        continue;
+      }
+      return true;
+    }
+  }
+
+  bool Header() {
+    bool seen[std::size(kCsvColumns)] = {};
+    bool have_year = false, have_id = false;
+    for (std::string_view name : fields_) {
+      size_t c = 0;
+      while (c < std::size(kCsvColumns) && kCsvColumns[c] != name) ++c;
+      if (c == std::size(kCsvColumns) || seen[c]) return false;
+      seen[c] = true;
+      Column col;
+      col.cell = CellOf(name);
+      have_year |= col.cell == Cell::kYear;
+      have_id |= col.cell == Cell::kId;
+      std::string key(name);
+      if (col.cell == Cell::kApplicant) {
+        auto it = p_.applicant_index.find(key);
+        col.index = it == p_.applicant_index.end() ? -1 : it->second;
+      } else if (col.cell == Cell::kCount || col.cell == Cell::kFlag || col.cell == Cell::kMoney ||
+                 col.cell == Cell::kRoute) {
+        auto it = p_.fact_index.find(key);
+        col.index = it == p_.fact_index.end() ? -1 : it->second;
+        if (col.index >= 0) col.type = p_.policy.facts[static_cast<size_t>(col.index)].type;
+      }
+      columns_.push_back(col);
+    }
+    // The reference path's header errors; and each column's cells must fit the policy's field.
+    if (!have_year || !have_id) return false;
+    for (const Column& col : columns_) {
+      if (col.index < 0) continue;
+      TypeKind k = col.type.kind;
+      if (col.cell == Cell::kCount && k != TypeKind::kCount && k != TypeKind::kYear) return false;
+      if (col.cell == Cell::kFlag && k != TypeKind::kFlag) return false;
+      if (col.cell == Cell::kMoney && k != TypeKind::kMoney) return false;
+      if (col.cell == Cell::kRoute && k != TypeKind::kEnum) return false;
+    }
+    return true;
+  }
+
+  bool ParseRow() {
+    applicant_.assign(p_.policy.applicant_fields.size(), 0);
+    facts_ = fact_zero_;
+    tags_ = 0;
+    claims_cell_ = history_cell_ = {};
+    // The year first: the history's years are checked against it.
+    for (size_t f = 0; f < columns_.size(); ++f) {
+      if (columns_[f].cell != Cell::kYear) continue;
+      int64_t y = 0;
+      if (!ParseCount(fields_[f], &y) || y < 1900 || y > 9999) return false;
+      row_year_ = static_cast<int>(y);
+    }
+    for (size_t f = 0; f < columns_.size(); ++f) {
+      const Column& col = columns_[f];
+      std::string_view cell = fields_[f];
+      switch (col.cell) {
+        case Cell::kPosition: {
+          int64_t v = 0;
+          if (!ParseCount(cell, &v)) return false;
+          break;
+        }
+        case Cell::kYear:
+        case Cell::kName:
+          break;
+        case Cell::kId:
+          if (!IsValidUscc(cell)) return false;
+          id_ = cell;
+          break;
+        case Cell::kApplicant:
+        case Cell::kFlag: {
+          if (cell.empty()) break;  // absent: false
+          if (col.index < 0) return false;
+          uint8_t v = 0;
+          if (cell == "true") {
+            v = 1;
+          } else if (cell != "false") {
+            return false;
+          }
+          if (col.cell == Cell::kApplicant) {
+            applicant_[static_cast<size_t>(col.index)] = v;
+          } else {
+            facts_[static_cast<size_t>(col.index)] = v;
+          }
+          break;
+        }
+        case Cell::kTags: {
+          size_t start = 0;
+          while (start < cell.size()) {
+            size_t end = cell.find(';', start);
+            if (end == std::string_view::npos) end = cell.size();
+            if (end == start || end + 1 == cell.size()) return false;  // an empty or trailing tag
+            int t = Find(tag_names_, cell.substr(start, end - start));
+            if (t < 0) return false;
+            if (t < 64) tags_ |= uint64_t{1} << t;
+            start = end + 1;
+          }
+          break;
+        }
+        case Cell::kCount: {
+          int64_t v = 0;
+          if (!ParseCount(cell, &v) || col.index < 0) return false;
+          facts_[static_cast<size_t>(col.index)] = v;
+          break;
+        }
+        case Cell::kMoney: {
+          if (cell.empty()) break;  // absent: zero
+          int64_t fen = 0;
+          if (!ParseFen(cell, &fen) || col.index < 0) return false;
+          facts_[static_cast<size_t>(col.index)] = fen;
+          break;
+        }
+        case Cell::kRoute: {
+          if (col.index < 0) return false;  // even an empty cell is a key (null)
+          if (cell.empty()) {
+            if (!col.type.optional) return false;
+            facts_[static_cast<size_t>(col.index)] = -1;
+            break;
+          }
+          int choice = Find(p_.policy.enums[static_cast<size_t>(col.type.enum_id)].values, cell);
+          if (choice < 0) return false;
+          facts_[static_cast<size_t>(col.index)] = choice;
+          break;
+        }
+        case Cell::kClaims:
+          claims_cell_ = cell;
+          break;
+        case Cell::kHistory:
+          history_cell_ = cell;
+          break;
+      }
+    }
+    return ParseClaims() && ParseHistory();
+  }
+
+  // measure and item of a claim or history entry, as ReadCase resolves them.
+  bool ResolveItem(const std::vector<JMember>& members, const JObject& o, int* measure, int* item) {
+    const JValue* m = Member(members, o, "measure");
+    if (!m || m->kind != JValue::kString) return false;
+    *measure = Find(measure_ids_, m->text);
+    if (*measure < 0) return false;
+    const MeasureDecl& md = p_.policy.measures[static_cast<size_t>(*measure)];
+    const JValue* it = Member(members, o, "item");
+    if (!it || it->kind == JValue::kNull) {
+      *item = 0;
+      return md.items.size() == 1;
+    }
+    if (it->kind != JValue::kString) return false;
+    *item = -1;
+    for (size_t i = 0; i < md.items.size(); ++i) {
+      if (md.items[i].name == it->text) *item = static_cast<int>(i);
+    }
+    return *item >= 0;
+  }
+
+  bool ParseClaims() {
+    if (!scanner_.ParseArray(claims_cell_, &claim_members_, &claim_objects_)) return false;
+    const size_t width = claim_field_names_.size();
+    claims_.resize(claim_objects_.size());
+    claim_cells_.resize(claim_objects_.size() * width);
+    for (size_t c = 0; c < claim_objects_.size(); ++c) {
+      const JObject& o = claim_objects_[c];
+      ClaimRow& claim = claims_[c];
+      if (!ResolveItem(claim_members_, o, &claim.measure, &claim.item)) return false;
+      for (uint32_t k = o.begin; k < o.end; ++k) {
+        std::string_view key = claim_members_[k].key;
+        if (key != "measure" && key != "item" && Find(claim_field_names_, key) < 0) return false;
+      }
+      const ItemDecl& item =
+          p_.policy.measures[static_cast<size_t>(claim.measure)].items[static_cast<size_t>(claim.item)];
+      if (!item.by_claim) return false;
+      claim.project = {};
+      int64_t* cells = &claim_cells_[c * width];
+      for (size_t fi = 0; fi < width; ++fi) {
+        const FieldDecl& f = p_.policy.claim_fields[fi];
+        const JValue* v = Member(claim_members_, o, claim_field_names_[fi]);
+        if (!v) {
+          if (std::find(item.required_claim_fields.begin(), item.required_claim_fields.end(), f.name) !=
+              item.required_claim_fields.end()) {
+            return false;
+          }
+          cells[fi] = claim_field_zero_[fi];
+          continue;
+        }
+        if (!TypedCell(f.type, *v, /*money_optional=*/false, &cells[fi])) return false;
+        if (static_cast<int>(fi) == p_.project_field && v->kind == JValue::kString) claim.project = v->text;
+      }
+    }
+    return true;
+  }
+
+  // ReadTyped, to the cell ToCell would give.
+  bool TypedCell(const Type& type, const JValue& v, bool money_optional, int64_t* cell) const {
+    if (v.kind == JValue::kNull) {
+      bool optional = type.optional && (type.kind != TypeKind::kMoney || money_optional);
+      if (!optional) return false;
+      *cell = -1;
+      return true;
+    }
+    switch (type.kind) {
+      case TypeKind::kMoney:
+        return v.kind == JValue::kString && ParseFen(v.text, cell);
+      case TypeKind::kCount:
+      case TypeKind::kYear:
+        if (v.kind != JValue::kInt || v.number < 0 || v.number > 1000000000000LL) return false;
+        *cell = v.number;
+        return true;
+      case TypeKind::kFlag:
+        if (v.kind != JValue::kTrue && v.kind != JValue::kFalse) return false;
+        *cell = v.kind == JValue::kTrue ? 1 : 0;
+        return true;
+      case TypeKind::kEnum: {
+        if (v.kind != JValue::kString) return false;
+        int choice = Find(p_.policy.enums[static_cast<size_t>(type.enum_id)].values, v.text);
+        *cell = choice;
+        return choice >= 0;
+      }
+      case TypeKind::kText:
+      case TypeKind::kDate:
+        *cell = 0;
+        return v.kind == JValue::kString && v.text.size() <= 200;
+      default:
+        return false;
+    }
+  }
+
+  bool ParseHistory() {
+    if (!scanner_.ParseArray(history_cell_, &history_members_, &history_objects_)) return false;
+    history_.resize(history_objects_.size());
+    for (size_t h = 0; h < history_objects_.size(); ++h) {
+      const JObject& o = history_objects_[h];
+      HistoryRow& entry = history_[h];
+      for (uint32_t k = o.begin; k < o.end; ++k) {
+        std::string_view key = history_members_[k].key;
+        if (key != "year" && key != "measure" && key != "item" && key != "amount" && key != "project") return false;
+      }
+      const JValue* year = Member(history_members_, o, "year");
+      if (!year || year->kind != JValue::kInt || year->number < 1900 || year->number >= row_year_) return false;
+      entry.year = static_cast<int>(year->number);
+      if (!ResolveItem(history_members_, o, &entry.measure, &entry.item)) return false;
+      const JValue* amount = Member(history_members_, o, "amount");
+      if (!amount || amount->kind != JValue::kString || !ParseFen(amount->text, &entry.amount_fen)) return false;
+      const JValue* project = Member(history_members_, o, "project");
+      entry.project = {};
+      if (project && project->kind != JValue::kNull) {
+        if (project->kind != JValue::kString) return false;
+        entry.project = project->text;
+      }
+    }
+    return true;
+  }
+
+  int32_t Intern(CaseColumns* cols, std::string_view project) {
+    if (project.empty()) return -1;
+    project_key_.assign(project);
+    return cols->InternProject(project_key_);
+  }
+
+  // CaseColumns::Append, from the parsed row.
+  void Commit(LoadedYear* year) {
+    CaseColumns& cols = year->columns;
+    const uint32_t row = static_cast<uint32_t>(cols.applicant_id.size());
+    cols.applicant_id.emplace_back(id_);
+    for (size_t i = 0; i < applicant_.size(); ++i) cols.applicant[i].push_back(applicant_[i]);
+    cols.tags.push_back(tags_);
+    for (size_t i = 0; i < facts_.size(); ++i) cols.facts[i].push_back(facts_[i]);
+    const size_t width = claim_field_names_.size();
+    for (size_t c = 0; c < claims_.size(); ++c) {
+      const ClaimRow& claim = claims_[c];
+      cols.claim_case.push_back(row);
+      cols.claim_measure.push_back(static_cast<int16_t>(claim.measure));
+      cols.claim_item.push_back(static_cast<int16_t>(claim.item));
+      cols.claim_index.push_back(static_cast<int32_t>(c));
+      for (size_t fi = 0; fi < width; ++fi) {
+        cols.claim_fields[fi].push_back(static_cast<int>(fi) == p_.project_field ? Intern(&cols, claim.project)
+                                                                                : claim_cells_[c * width + fi]);
+      }
+      cols.claim_project.push_back(Intern(&cols, claim.project));
+    }
+    for (const HistoryRow& h : history_) {
+      cols.history_case.push_back(row);
+      cols.history_year.push_back(static_cast<int16_t>(h.year));
+      cols.history_measure.push_back(static_cast<int16_t>(h.measure));
+      cols.history_item.push_back(static_cast<int16_t>(h.item));
+      cols.history_amount.push_back(h.amount_fen);
+      cols.history_project.push_back(Intern(&cols, h.project));
+    }
+    year->line.push_back(record_line_);
+  }
+
+  static void Reserve(const LoadedYear& like, LoadedYear* year) {
+    CaseColumns& c = year->columns;
+    const size_t n = like.columns.size(), claims = like.columns.claim_case.size();
+    c.applicant_id.reserve(n);
+    for (auto& col : c.applicant) col.reserve(n);
+    c.tags.reserve(n);
+    for (auto& col : c.facts) col.reserve(n);
+    c.claim_case.reserve(claims);
+    c.claim_measure.reserve(claims);
+    c.claim_item.reserve(claims);
+    c.claim_index.reserve(claims);
+    for (auto& col : c.claim_fields) col.reserve(claims);
+    c.claim_project.reserve(claims);
+    year->line.reserve(n);
+  }
+
+  struct Column {
+    Cell cell = Cell::kName;
+    int index = -1;  // applicant or fact index; -1 when the policy has no such field
+    Type type;
+  };
+  struct ClaimRow {
+    int measure = -1, item = -1;
+    std::string_view project;
+  };
+  struct HistoryRow {
+    int year = 0, measure = -1, item = -1;
+    int64_t amount_fen = 0;
+    std::string_view project;
+  };
+
+  const CheckedPolicy& p_;
+  const ColumnsOptions& options_;
+  std::vector<std::string> measure_ids_, tag_names_, claim_field_names_;
+  std::vector<int64_t> claim_field_zero_, fact_zero_;
+
+  std::string_view data_;
+  size_t pos_ = 0;
+  int64_t line_ = 0, record_line_ = 0;
+  bool ok_ = true;
+  std::vector<Column> columns_;
+  std::vector<std::string_view> fields_;
+  std::string unquoted_;
+
+  // The row being read.
+  int row_year_ = 0;
+  std::string_view id_;
+  std::vector<uint8_t> applicant_;
+  uint64_t tags_ = 0;
+  std::vector<int64_t> facts_;
+  std::string_view claims_cell_, history_cell_;
+  JsonScanner scanner_;
+  std::vector<JMember> claim_members_, history_members_;
+  std::vector<JObject> claim_objects_, history_objects_;
+  std::vector<ClaimRow> claims_;
+  std::vector<int64_t> claim_cells_;  // [claim * width + field]
+  std::vector<HistoryRow> history_;
+  std::string project_key_;
+};
+
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  out->clear();
+  if (std::fseek(f, 0, SEEK_END) == 0) {
+    long size = std::ftell(f);
+    if (size > 0) out->reserve(static_cast<size_t>(size));
+    std::fseek(f, 0, SEEK_SET);
+  }
+  char buffer[1 << 16];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out->append(buffer, n);
+  bool ok = !std::ferror(f);
+  std::fclose(f);
+  return ok;
+}
+
+}  // namespace
+
+Result<LoadedPopulation> LoadColumnsByReader(const CheckedPolicy& policy, const std::string& path,
+                                             const ColumnsOptions& options) {
+  return ReferenceLoad(policy, path, options);
+}
+
+Result<LoadedPopulation> LoadColumns(const CheckedPolicy& policy, const std::string& path,
+                                     const ColumnsOptions& options) {
+  BURSAR_ASSIGN_OR_RETURN(PopulationFormat format, FormatForPath(path));
+  if (format == PopulationFormat::kCsv && options.allow_fast_path) {
+    std::string data;
+    if (ReadWholeFile(path, &data)) {
+      LoadedPopulation out;
+      FastCsvLoader loader(policy, options);
+      if (loader.Load(data, &out)) {
+        out.fast_path = true;
+        return out;
+      }
+    }
+    // Unreadable, or something the fast path does not recognise: the
+    // reference path reads it again and names the error, if there is one.
+  }
+  return ReferenceLoad(policy, path, options);
+}
+
+}  // namespace bursar::population
