@@ -47,6 +47,8 @@ struct ColumnsOptions {
   int last_year = 0;
   // When false, always take the reference path (tests compare the two).
   bool allow_fast_path = true;
+  // The fast path reads a file larger than this in two halves on two threads.
+  size_t split_above_bytes = size_t{4} << 20;
 };
 
 // Reads `path` (.csv or .jsonl) into columns for `policy`.

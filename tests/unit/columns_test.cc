@@ -80,6 +80,27 @@ TEST(Columns, FastPathEqualsReferenceOnGeneratedCsvAndJsonLines) {
   ASSERT_TRUE(WritePopulation(spec, csv).ok());
   ASSERT_TRUE(WritePopulation(spec, jsonl).ok());
   ExpectBothPathsAgree(csv, /*fast=*/true);
+  // Read in two halves on two threads, the halves meeting inside a year (and
+  // just after the first case of one): still the same columns.
+  ExpectBothPathsAgree(csv, true, {.split_above_bytes = 1000});
+  std::string text;
+  {
+    std::ifstream in(csv, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    text = s.str();
+  }
+  size_t year2 = text.find("\n1,0,2026,");
+  ASSERT_NE(year2, std::string::npos);
+  // Pad the first year so that the middle of the body falls just before 2026.
+  std::string padded = text.substr(0, year2 + 1);
+  size_t body = text.find('\n') + 1;
+  size_t rest = text.size() - (year2 + 1);
+  std::string blanks(rest > (year2 + 1 - body) ? rest - (year2 + 1 - body) : 0, '\n');
+  std::string split_csv = TempPath("split.csv");
+  WriteAll(split_csv, text.substr(0, body) + blanks + text.substr(body));
+  ExpectBothPathsAgree(split_csv, true, {.split_above_bytes = 1000});
+  std::filesystem::remove(split_csv);
   // The JSON Lines file holds the same cases: the same columns, line for line.
   auto engine = LoadEngine();
   auto from_csv = LoadColumns(engine->policy(), csv);
