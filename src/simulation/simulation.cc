@@ -475,6 +475,20 @@ Result<std::vector<std::pair<int, Value>>> ResolveOverrides(const CheckedPolicy&
                              "--set " + o.name);
     }
     const ParamDecl& prm = cp.policy.params[static_cast<size_t>(it->second)];
+    // An enumeration's own value comes first: ParseLiteralValue reads "none"
+    // as the absent value, which would make budget_rule=none unreachable.
+    if (prm.type.kind == TypeKind::kEnum) {
+      const auto& names = cp.policy.enums[static_cast<size_t>(prm.type.enum_id)].values;
+      auto named = std::find(names.begin(), names.end(), o.value);
+      if (named != names.end()) {
+        Value v;
+        v.kind = TypeKind::kEnum;
+        v.enum_id = prm.type.enum_id;
+        v.choice = static_cast<int>(named - names.begin());
+        out.emplace_back(it->second, v);
+        continue;
+      }
+    }
     auto value = ParseLiteralValue(cp, prm.type, o.value);
     if (!value.ok()) return InvalidArgument(value.status().message(), "--set " + o.name);
     out.emplace_back(it->second, *value);
