@@ -8,10 +8,12 @@
 //     the reference path; it never reports an error itself.
 #include "population/columns.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <string_view>
 #include <thread>
 
@@ -66,24 +68,25 @@ bool ParseCount(std::string_view s, int64_t* out) {
 // Money as ParseMoneyString accepts it ("1250", "1250.5", "1250.50"; at most
 // 15 digits of yuan), straight to fen.
 bool ParseFen(std::string_view s, int64_t* out) {
-  size_t dot = s.find('.');
-  std::string_view whole = s.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
-  if (whole.empty() || whole.size() > 15) return false;
-  if (dot != std::string_view::npos && (frac.empty() || frac.size() > 2)) return false;
+  const char* p = s.data();
+  const char* const end = p + s.size();
   int64_t yuan = 0;
-  for (char ch : whole) {
-    if (ch < '0' || ch > '9') return false;
-    yuan = yuan * 10 + (ch - '0');
+  size_t whole = 0;
+  for (; p < end && *p != '.'; ++p, ++whole) {
+    if (*p < '0' || *p > '9') return false;
+    yuan = yuan * 10 + (*p - '0');
   }
+  if (whole == 0 || whole > 15) return false;
   int64_t fen = 0;
-  for (size_t i = 0; i < 2; ++i) {
-    fen *= 10;
-    if (i < frac.size()) {
-      char ch = frac[i];
-      if (ch < '0' || ch > '9') return false;
-      fen += ch - '0';
+  if (p < end) {  // at the point: one or two digits follow
+    ++p;
+    size_t digits = static_cast<size_t>(end - p);
+    if (digits == 0 || digits > 2) return false;
+    for (; p < end; ++p) {
+      if (*p < '0' || *p > '9') return false;
+      fen = fen * 10 + (*p - '0');
     }
+    if (digits == 1) fen *= 10;
   }
   *out = yuan * 100 + fen;
   return true;
@@ -307,7 +310,7 @@ class FastCsvLoader {
   // the file, after a header read by this loader or the one copied. True when
   // every row was read (or reading stopped at options.last_year); false to
   // fall back.
-  bool ReadBody(std::string_view body, int64_t first_line, LoadedPopulation* out) {
+  bool ReadBody(std::string_view body, int64_t first_line, size_t reserve_bytes, LoadedPopulation* out) {
     data_ = body;
     pos_ = 0;
     line_ = first_line;
@@ -328,8 +331,9 @@ class FastCsvLoader {
         if (out->years.size() == 1) {
           // Rows of a generated file take 150 to 250 bytes; room reserved and
           // not used costs address space, not memory.
-          const size_t rows = data_.size() / 128 + 16;
+          const size_t rows = reserve_bytes / 128 + 16;
           Reserve(rows, rows, &out->years.back());
+          out->years.back().columns.project_ids.reserve(rows / 2);
         } else {  // a year of a generated file has as many rows as the first
           Reserve(out->years.front().columns.size(), out->years.front().columns.claim_case.size(),
                   &out->years.back());
@@ -386,17 +390,17 @@ class FastCsvLoader {
         std::string_view raw(start, static_cast<size_t>(p - start));
         ++p;  // the closing quote
         if (doubled) {
-          size_t begin = unquoted_.size();
-          while (!raw.empty()) {
-            size_t q = raw.find('"');
-            if (q == std::string_view::npos) {
-              unquoted_.append(raw);
-              break;
-            }
-            unquoted_.append(raw.data(), q + 1);
-            raw.remove_prefix(q + 2);  // the doubled quote counts once
+          // unquoted_ has room for the whole line: write through a pointer.
+          const size_t begin = unquoted_.size();
+          unquoted_.resize(begin + raw.size());
+          char* to = unquoted_.data() + begin;
+          for (size_t k = 0; k < raw.size(); ++k) {
+            *to++ = raw[k];
+            if (raw[k] == '"') ++k;  // the doubled quote counts once
           }
-          fields_.push_back(std::string_view(unquoted_).substr(begin));
+          const size_t length = static_cast<size_t>(to - (unquoted_.data() + begin));
+          fields_.push_back(std::string_view(unquoted_.data() + begin, length));
+          unquoted_.resize(begin + length);
         } else {
           fields_.push_back(raw);
         }
@@ -763,22 +767,34 @@ class FastCsvLoader {
   std::string project_key_;
 };
 
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  out->clear();
-  if (std::fseek(f, 0, SEEK_END) == 0) {
-    long size = std::ftell(f);
-    if (size > 0) out->reserve(static_cast<size_t>(size));
-    std::fseek(f, 0, SEEK_SET);
+// The file's bytes, mapped read-only: no copy, and pages come straight from
+// the page cache.
+class MappedFile {
+ public:
+  bool Open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) return false;
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+      size_ = static_cast<size_t>(st.st_size);
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (p != MAP_FAILED) data_ = static_cast<const char*>(p);
+    } else if (::fstat(fd, &st) == 0) {
+      empty_ = true;
+    }
+    ::close(fd);
+    return data_ != nullptr || empty_;
   }
-  char buffer[1 << 16];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out->append(buffer, n);
-  bool ok = !std::ferror(f);
-  std::fclose(f);
-  return ok;
-}
+  std::string_view view() const { return data_ ? std::string_view(data_, size_) : std::string_view(); }
+  ~MappedFile() {
+    if (data_) ::munmap(const_cast<char*>(data_), size_);
+  }
+
+ private:
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+  bool empty_ = false;
+};
 
 
 // Appends the rows of `src` to `dst` (the same year), as if they had been
@@ -831,14 +847,15 @@ bool FastLoad(const CheckedPolicy& policy, const ColumnsOptions& options, std::s
     mid = data.find('\n', body + (data.size() - body) / 2);
     mid = mid == std::string_view::npos ? data.size() : mid + 1;
   }
-  if (mid == data.size()) return first.ReadBody(data.substr(body), header_lines, out);
+  if (mid == data.size()) return first.ReadBody(data.substr(body), header_lines, data.size(), out);
   // A split inside a quoted cell that spans lines makes the first half end in
   // an open quote, which the fast path refuses: then the reference path reads it.
   FastCsvLoader second = first;
   LoadedPopulation tail;
   bool tail_ok = false;
-  std::thread worker([&] { tail_ok = second.ReadBody(data.substr(mid), 0, &tail); });
-  bool head_ok = first.ReadBody(data.substr(body, mid - body), header_lines, out);
+  std::thread worker([&] { tail_ok = second.ReadBody(data.substr(mid), 0, data.size() - mid, &tail); });
+  // The first half reserves for the whole file: the second is appended to it.
+  bool head_ok = first.ReadBody(data.substr(body, mid - body), header_lines, data.size(), out);
   worker.join();
   if (!head_ok || !tail_ok) return false;
   if (first.stopped() || tail.years.empty()) return true;
@@ -867,10 +884,10 @@ Result<LoadedPopulation> LoadColumns(const CheckedPolicy& policy, const std::str
                                      const ColumnsOptions& options) {
   BURSAR_ASSIGN_OR_RETURN(PopulationFormat format, FormatForPath(path));
   if (format == PopulationFormat::kCsv && options.allow_fast_path) {
-    std::string data;
-    if (ReadWholeFile(path, &data)) {
+    MappedFile file;
+    if (file.Open(path)) {
       LoadedPopulation out;
-      if (FastLoad(policy, options, data, &out)) {
+      if (FastLoad(policy, options, file.view(), &out)) {
         out.fast_path = true;
         return out;
       }

@@ -288,20 +288,7 @@ const int64_t kBandEdgesFen[] = {1, 1000000, 10000000, 50000000, 100000000, 2000
 
 Distribution Distribute(std::vector<int64_t> totals) {  // totals > 0 only
   Distribution d;
-  std::sort(totals.begin(), totals.end());
   d.recipients = static_cast<int64_t>(totals.size());
-  int128 sum = 0;
-  for (int64_t t : totals) sum += t;
-  d.mean_fen = totals.empty() ? 0 : static_cast<int64_t>(sum / static_cast<int128>(totals.size()));
-  d.max_fen = totals.empty() ? 0 : totals.back();
-  for (int p : kPercentiles) {
-    int64_t v = 0;
-    if (!totals.empty()) {
-      size_t rank = (static_cast<size_t>(p) * totals.size() + 99) / 100;  // nearest rank, 1-based
-      v = totals[std::max<size_t>(rank, 1) - 1];
-    }
-    d.percentiles.emplace_back(p, v);
-  }
   const size_t edges = std::size(kBandEdgesFen);
   for (size_t i = 0; i < edges; ++i) {
     Band b;
@@ -309,11 +296,28 @@ Distribution Distribute(std::vector<int64_t> totals) {  // totals > 0 only
     b.to_fen = i + 1 < edges ? kBandEdgesFen[i + 1] : -1;
     d.bands.push_back(b);
   }
-  size_t band = 0;
-  for (int64_t t : totals) {  // ascending
-    while (band + 1 < edges && t >= kBandEdgesFen[band + 1]) ++band;
+  int128 sum = 0;
+  for (int64_t t : totals) {
+    sum += t;
+    d.max_fen = std::max(d.max_fen, t);
+    size_t band = edges - 1;
+    while (band > 0 && t < kBandEdgesFen[band]) --band;
     ++d.bands[band].recipients;
     d.bands[band].paid_fen += t;
+  }
+  d.mean_fen = totals.empty() ? 0 : static_cast<int64_t>(sum / static_cast<int128>(totals.size()));
+  // Nearest-rank percentiles, ascending: each selection narrows the next.
+  auto from = totals.begin();
+  for (int p : kPercentiles) {
+    int64_t v = 0;
+    if (!totals.empty()) {
+      size_t rank = (static_cast<size_t>(p) * totals.size() + 99) / 100;  // 1-based
+      auto nth = totals.begin() + static_cast<std::ptrdiff_t>(std::max<size_t>(rank, 1) - 1);
+      std::nth_element(from, nth, totals.end());
+      v = *nth;
+      from = nth;
+    }
+    d.percentiles.emplace_back(p, v);
   }
   return d;
 }
