@@ -1,5 +1,7 @@
 // bursar simulate: a population under the policy and under a changed policy,
 // year after year (simulation/simulation.h; docs/simulation.md).
+#include <malloc.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -68,6 +70,11 @@ int RunSimulate(const std::vector<std::string>& args) {
     std::fputs(kSimulateHelp, stdout);
     return kExitOk;
   }
+  // Large vectors come and go (columns, two scenarios' results): keep freed
+  // memory in the heap for reuse instead of unmapping it and faulting fresh
+  // pages in again; about a third of the system time of a 100,000-case run.
+  mallopt(M_MMAP_THRESHOLD, 512 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   std::string policy_dir = DefaultPolicyDir(), population_path, out_path, budget;
   simulation::SimulationOptions options;
   bool json = false, csv = false, have_budget = false, timing = false;
@@ -160,6 +167,7 @@ int RunSimulate(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   phase("load");
+  options.case_rows = csv;
   auto report = simulation::Simulate((*engine)->shared_policy(), *population, options);
   if (!report.ok()) {
     std::fprintf(stderr, "bursar simulate: %s\n", report.status().ToString().c_str());

@@ -553,7 +553,7 @@ Result<Report> Simulate(std::shared_ptr<const CheckedPolicy> policy, const Loade
       for (const auto& id : pop.years[k].columns.applicant_id) ids.push_back(&id);
       y.comparison = Compare(bt, changed.runs[k].result.total_fen, ids, y.baseline, *y.changed, options.top_movers, &sum);
     }
-    for (uint32_t r = 0; r < bt.size(); ++r) {
+    for (uint32_t r = 0; options.case_rows && r < bt.size(); ++r) {
       CaseRow row;
       row.year = y.year;
       row.row = r;

@@ -36,6 +36,7 @@ struct SimulationOptions {
   // Earlier years of the file still run, to build the history.
   int first_year = 0, last_year = 0;
   size_t top_movers = 10;  // gainers and losers listed per comparison
+  bool case_rows = true;   // fill Report::cases (for --csv)
   int threads = 2;         // 1: the scenarios run one after the other
 };
 
