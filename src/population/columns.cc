@@ -18,7 +18,6 @@
 #include <thread>
 
 #include "case/case.h"
-#include "case/uscc.h"
 #include "population/format.h"
 #include "population/reader.h"
 
@@ -92,6 +91,32 @@ bool ParseFen(std::string_view s, int64_t* out) {
   return true;
 }
 
+// IsValidUscc (case/uscc.h) by table: the same codes pass. It runs once per
+// case, and IsValidUscc's alphabet lookups were a tenth of the loading time.
+class UsccChecker {
+ public:
+  UsccChecker() {
+    for (int& v : value_) v = -1;
+    for (size_t i = 0; i < kAlphabet.size(); ++i) value_[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int>(i);
+  }
+  bool Valid(std::string_view code) const {
+    if (code.size() != 18) return false;
+    int sum = 0;
+    for (size_t i = 0; i < 17; ++i) {
+      int v = value_[static_cast<unsigned char>(code[i])];
+      if (v < 0) return false;
+      sum += v * kWeights[i];
+    }
+    if (value_[static_cast<unsigned char>(code[17])] < 0) return false;
+    return code[17] == kAlphabet[static_cast<size_t>((31 - sum % 31) % 31)];
+  }
+
+ private:
+  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  static constexpr int kWeights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+  int value_[256];
+};
+
 int Find(const std::vector<std::string>& names, std::string_view name) {
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == name) return static_cast<int>(i);
@@ -105,6 +130,8 @@ int Find(const std::vector<std::string>& names, std::string_view name) {
 // values are strings without escapes or non-ASCII bytes, whole numbers, true,
 // false and null. Anything else (an escape, a fraction, a nested value, a
 // duplicate key) is "not recognised", not "wrong": the caller falls back.
+// `escaped`: the cell is read as the CSV file holds it, every quote doubled;
+// no string of the subset holds a quote, so a doubled quote is a delimiter.
 
 struct JValue {
   enum Kind : uint8_t { kNull, kTrue, kFalse, kInt, kString } kind = kNull;
@@ -121,9 +148,10 @@ struct JObject {
 
 class JsonScanner {
  public:
-  bool ParseArray(std::string_view s, std::vector<JMember>* members, std::vector<JObject>* objects) {
+  bool ParseArray(std::string_view s, bool escaped, std::vector<JMember>* members, std::vector<JObject>* objects) {
     s_ = s;
     i_ = 0;
+    escaped_ = escaped;
     members->clear();
     objects->clear();
     if (s.empty()) return true;  // an empty cell is []
@@ -184,15 +212,20 @@ class JsonScanner {
     Ws();
     return i_ == s_.size();
   }
+  bool Quote() {
+    if (i_ >= s_.size() || s_[i_] != '"') return false;
+    if (escaped_ && (i_ + 1 >= s_.size() || s_[i_ + 1] != '"')) return false;
+    i_ += escaped_ ? 2 : 1;
+    return true;
+  }
   bool String(std::string_view* out) {
-    if (!Eat('"')) return false;
+    if (!Quote()) return false;
     size_t start = i_;
     while (i_ < s_.size()) {
       unsigned char ch = static_cast<unsigned char>(s_[i_]);
       if (ch == '"') {
         *out = s_.substr(start, i_ - start);
-        ++i_;
-        return true;
+        return Quote();
       }
       if (ch == '\\' || ch < 0x20 || ch >= 0x80) return false;
       ++i_;
@@ -238,6 +271,7 @@ class JsonScanner {
 
   std::string_view s_;
   size_t i_ = 0;
+  bool escaped_ = false;
 };
 
 const JValue* Member(const std::vector<JMember>& members, const JObject& o, std::string_view key) {
@@ -369,8 +403,7 @@ class FastCsvLoader {
   // to the reference path. Fields are short: a byte loop beats memchr calls.
   bool Split(std::string_view line) {
     fields_.clear();
-    unquoted_.clear();
-    unquoted_.reserve(line.size());  // views into it stay valid for the whole record
+    escaped_.clear();
     const char* p = line.data();
     const char* const end = p + line.size();
     while (true) {
@@ -387,23 +420,12 @@ class FastCsvLoader {
           }
           break;
         }
-        std::string_view raw(start, static_cast<size_t>(p - start));
+        // A cell with doubled quotes stays as written: the JSON scanner reads
+        // the claims and history cells in that form, and other cells never
+        // need them (see ParseRow).
+        fields_.push_back(std::string_view(start, static_cast<size_t>(p - start)));
+        escaped_.push_back(doubled ? 1 : 0);
         ++p;  // the closing quote
-        if (doubled) {
-          // unquoted_ has room for the whole line: write through a pointer.
-          const size_t begin = unquoted_.size();
-          unquoted_.resize(begin + raw.size());
-          char* to = unquoted_.data() + begin;
-          for (size_t k = 0; k < raw.size(); ++k) {
-            *to++ = raw[k];
-            if (raw[k] == '"') ++k;  // the doubled quote counts once
-          }
-          const size_t length = static_cast<size_t>(to - (unquoted_.data() + begin));
-          fields_.push_back(std::string_view(unquoted_.data() + begin, length));
-          unquoted_.resize(begin + length);
-        } else {
-          fields_.push_back(raw);
-        }
         if (p < end && *p != ',') return ok_ = false;
       } else {
         const char* start = p;
@@ -412,6 +434,7 @@ class FastCsvLoader {
           ++p;
         }
         fields_.push_back(std::string_view(start, static_cast<size_t>(p - start)));
+        escaped_.push_back(0);
       }
       if (p < end) {  // at a comma
         ++p;
@@ -463,6 +486,7 @@ class FastCsvLoader {
     facts_ = fact_zero_;
     tags_ = 0;
     claims_cell_ = history_cell_ = {};
+    claims_escaped_ = history_escaped_ = false;
     // The year first: the history's years are checked against it.
     for (size_t f = 0; f < columns_.size(); ++f) {
       if (columns_[f].cell != Cell::kYear) continue;
@@ -473,6 +497,9 @@ class FastCsvLoader {
     for (size_t f = 0; f < columns_.size(); ++f) {
       const Column& col = columns_[f];
       std::string_view cell = fields_[f];
+      if (escaped_[f] && col.cell != Cell::kName && col.cell != Cell::kClaims && col.cell != Cell::kHistory) {
+        return false;  // a quote in a code, flag or amount: the reference path names the error
+      }
       switch (col.cell) {
         case Cell::kPosition: {
           int64_t v = 0;
@@ -483,7 +510,7 @@ class FastCsvLoader {
         case Cell::kName:
           break;
         case Cell::kId:
-          if (!IsValidUscc(cell)) return false;
+          if (!uscc_.Valid(cell)) return false;
           id_ = cell;
           break;
         case Cell::kApplicant:
@@ -543,9 +570,11 @@ class FastCsvLoader {
         }
         case Cell::kClaims:
           claims_cell_ = cell;
+          claims_escaped_ = escaped_[f] != 0;
           break;
         case Cell::kHistory:
           history_cell_ = cell;
+          history_escaped_ = escaped_[f] != 0;
           break;
       }
     }
@@ -573,7 +602,7 @@ class FastCsvLoader {
   }
 
   bool ParseClaims() {
-    if (!scanner_.ParseArray(claims_cell_, &claim_members_, &claim_objects_)) return false;
+    if (!scanner_.ParseArray(claims_cell_, claims_escaped_, &claim_members_, &claim_objects_)) return false;
     const size_t width = claim_field_names_.size();
     claims_.resize(claim_objects_.size());
     claim_cells_.resize(claim_objects_.size() * width);
@@ -644,7 +673,7 @@ class FastCsvLoader {
   }
 
   bool ParseHistory() {
-    if (!scanner_.ParseArray(history_cell_, &history_members_, &history_objects_)) return false;
+    if (!scanner_.ParseArray(history_cell_, history_escaped_, &history_members_, &history_objects_)) return false;
     history_.resize(history_objects_.size());
     for (size_t h = 0; h < history_objects_.size(); ++h) {
       const JObject& o = history_objects_[h];
@@ -742,6 +771,7 @@ class FastCsvLoader {
   const ColumnsOptions& options_;
   std::vector<std::string> measure_ids_, tag_names_, claim_field_names_;
   std::vector<int64_t> claim_field_zero_, fact_zero_;
+  UsccChecker uscc_;
 
   std::string_view data_;
   size_t pos_ = 0;
@@ -749,7 +779,7 @@ class FastCsvLoader {
   bool ok_ = true, stopped_ = false;
   std::vector<Column> columns_;
   std::vector<std::string_view> fields_;
-  std::string unquoted_;
+  std::vector<uint8_t> escaped_;  // by field: it holds doubled quotes, as written
 
   // The row being read.
   int row_year_ = 0;
@@ -758,6 +788,7 @@ class FastCsvLoader {
   uint64_t tags_ = 0;
   std::vector<int64_t> facts_;
   std::string_view claims_cell_, history_cell_;
+  bool claims_escaped_ = false, history_escaped_ = false;
   JsonScanner scanner_;
   std::vector<JMember> claim_members_, history_members_;
   std::vector<JObject> claim_objects_, history_objects_;

@@ -566,6 +566,15 @@ Result<Report> Simulate(std::shared_ptr<const CheckedPolicy> policy, const Loade
     }
     report.years.push_back(std::move(y));
   }
+  if (report.years.size() == 1 && years == 1) {
+    // One year and one case per unit: the overall figures are the year's.
+    report.overall = report.years.front();
+    report.overall.year = 0;
+    report.overall.baseline.budget = BudgetOutcome();
+    if (report.overall.changed) report.overall.changed->budget = BudgetOutcome();
+    if (sum.overflow) return Status(StatusCode::kOutOfRange, "a total of the simulation left the int64 range");
+    return report;
+  }
   std::vector<int64_t> base_totals, changed_totals;
   report.overall.baseline = SummarizeOverall(cp, base.runs, k0, years, links, item_order, &base_totals, &sum);
   if (compare) {

@@ -172,6 +172,12 @@ TEST(Columns, ErrorsAreTheReferencePathsWithFileAndLine) {
   } bad[] = {
       {"2025,91110105MADGFK2B49,data_vendor,10.555,[]\n", ":3: facts.exchange_trading_volume: expected a money string"},
       {"2025,91110105MADGFK2B40,,0,[]\n", ":3: applicant.id: invalid unified social credit code"},
+      {"2025,91110105madgfk2b49,,0,[]\n", ":3: applicant.id: invalid unified social credit code"},
+      {"2025,91110105MADGFK2B4,,0,[]\n", ":3: applicant.id: invalid unified social credit code"},
+      {"2025,91110105MADGFKOB49,,0,[]\n", ":3: applicant.id: invalid unified social credit code"},
+      {"2025,\"91110105MADGFK2B49\"\"\",,0,[]\n", ":3: applicant.id: invalid unified social credit code"},
+      {"2025,91110105MADGFK2B49,,0,\"[{\"\"measure\"\":\"\"03\"\",\"\"assessed\"\":\"\"5\"\",\"\"x\"\":1}]\"\n",
+       ":3: claims[0].x: unknown field"},
       {"2025,91110105MADGFK2B49,vendor,0,[]\n", ":3: applicant.tags[0]: unknown tag \"vendor\""},
       {"2025,91110105MADGFK2B49,,0,\"[{\"\"measure\"\":\"\"03\"\",\"\"assessed\"\":5}]\"\n",
        ":3: claims[0].assessed: expected a money string"},
