@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
+  libcpp-httplib-dev libsodium-dev wrk
 )
 
 SUDO=""
