@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  nlohmann-json3-dev libssl-dev
+  nlohmann-json3-dev libssl-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
   libcpp-httplib-dev libsodium-dev wrk

@@ -1070,7 +1070,9 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     L.amount.resize(count);
     L.year_cap.resize(count);
     if (L.apply_free) {
-      for (size_t i = 0; i < count; ++i) L.refused[i] = !out->eligible[i];
+      uint8_t* __restrict refused = L.refused.data();
+      const uint8_t* __restrict eligible = out->eligible.data();
+      for (size_t i = 0; i < count; ++i) refused[i] = !eligible[i];
     } else {
       for (size_t i = 0; i < count; ++i) L.refused[i] = !out->eligible[L.case_row[i]];
     }
@@ -1155,15 +1157,22 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     int64_t* computed = L.computed.data() + b;
     int64_t* amount = L.amount.data() + b;
     if (v.narrow && ci.fast_round) {
-      const int64_t* num = v.narrow;
-      for (size_t i = 0; i < m; ++i) {
-        int64_t x = num[i] * ci.round_mult;
-        int64_t q = x >= 0 ? static_cast<int64_t>(ci.round_div.Of(static_cast<uint64_t>(x)))
-                           : -static_cast<int64_t>(ci.round_div.Of(static_cast<uint64_t>(-(x + 1)))) - 1;
-        int64_t fen = q * im.unit_fen;
+      const int64_t* __restrict num = v.narrow;
+      const int64_t mult = ci.round_mult, unit = im.unit_fen;
+      const Divisor div = ci.round_div;
+      auto finish = [&](size_t i, int64_t q) {
+        int64_t fen = q * unit;
         bool pay = !refused[i] && fen > 0;
         refused[i] = !pay;
         computed[i] = amount[i] = pay ? fen : 0;
+      };
+      // An amount below zero pays nothing, so flooring it toward zero is harmless.
+      if (div.shift >= 0) {
+        for (size_t i = 0; i < m; ++i) finish(i, std::max<int64_t>(num[i] * mult, 0) >> div.shift);
+      } else {
+        for (size_t i = 0; i < m; ++i) {
+          finish(i, static_cast<int64_t>(div.Of(static_cast<uint64_t>(std::max<int64_t>(num[i] * mult, 0)))));
+        }
       }
     } else {
       for (size_t i = 0; i < m; ++i) {

@@ -380,7 +380,7 @@ class Evaluation {
     if (target.Compare(l.amount) >= 0) return;
     Exact by = Checked(l.amount.Sub(target), "reduction");
     l.reductions.push_back({rule, by, why});
-    Trace(StepName(l) + ".reduced", "", "", l.amount.ToMoneyString() + " -> " + target.ToMoneyString() + ": " + why, rule);
+    if (explain_) Trace(StepName(l) + ".reduced", "", "", l.amount.ToMoneyString() + " -> " + target.ToMoneyString() + ": " + why, rule);
     l.amount = target;
   }
 
@@ -409,7 +409,7 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
   std::vector<std::string> failed, award_reasons;
   for (const auto& c : item.conditions) {
     bool ok = Truth(*c.expr);
-    Trace(StepName(l) + (c.describes_award ? ".when" : ".require"), Source(*c.expr), Render(*c.expr),
+    if (explain_) Trace(StepName(l) + (c.describes_award ? ".when" : ".require"), Source(*c.expr), Render(*c.expr),
           ok ? "true" : "false", clause);
     if (!ok) failed.push_back(c.otherwise.empty() ? Describe(*c.expr, false) : c.otherwise);
     else if (c.describes_award) award_reasons.push_back(Describe(*c.expr, true));
@@ -435,7 +435,7 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
         l.refused = true;
         l.why = "already awarded in " + std::to_string(h->year) + "; paid once per " + scope +
                 (scope == "project" ? " (" + l.project + ")" : "");
-        Trace(StepName(l) + ".once", "once per " + scope, "", "refused: " + l.why, clause);
+        if (explain_) Trace(StepName(l) + ".once", "once per " + scope, "", "refused: " + l.why, clause);
         return;
       }
     }
@@ -447,7 +447,7 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
     for (int64_t y = case_.year - years; all && y < case_.year; ++y) {
       all = std::any_of(past.begin(), past.end(), [&](const HistoryEntry* h) { return h->year == y; });
     }
-    Trace(StepName(l) + ".limit", Source(*item.consecutive_limit) + " consecutive years", Render(*item.consecutive_limit),
+    if (explain_) Trace(StepName(l) + ".limit", Source(*item.consecutive_limit) + " consecutive years", Render(*item.consecutive_limit),
           all ? "reached" : "not reached", clause);
     if (all) {
       l.refused = true;
@@ -463,7 +463,7 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
     int first = case_.year;
     for (const HistoryEntry* h : past) first = std::min(first, h->year);
     int64_t last = first + years - 1;
-    Trace(StepName(l) + ".period", Source(*item.period_years) + " years from first award", Render(*item.period_years),
+    if (explain_) Trace(StepName(l) + ".period", Source(*item.period_years) + " years from first award", Render(*item.period_years),
           std::to_string(first) + "-" + std::to_string(last), clause);
     if (case_.year > last) {
       l.refused = true;
@@ -481,8 +481,10 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
   l.computed = Round(exact);
   if (l.computed.is_negative()) l.computed = Exact();
   l.amount = l.computed;
-  Trace(StepName(l) + ".amount", Source(*item.amount), Render(*item.amount),
-        exact.ToString() + (exact == l.computed ? "" : " rounded to " + l.computed.ToMoneyString()), clause);
+  if (explain_) Trace(StepName(l) + ".amount", Source(*item.amount), Render(*item.amount),
+        (exact.ToFen() ? exact.ToMoneyString() : exact.ToString()) +
+            (exact == l.computed ? "" : ", rounded to " + l.computed.ToMoneyString()),
+        clause);
   if (!item.why.empty()) {
     l.why = Template(item.why);
   } else if (!award_reasons.empty()) {
@@ -501,7 +503,7 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
     std::string rule = AllLabels(cap.cites);
     if (cap.scope == CapScope::kPeriod) {
       Exact room = Checked(limit.number.Sub(l.period_prior), "period cap");
-      Trace(StepName(l) + ".cap", Source(*cap.limit) + " per period", Render(*cap.limit),
+      if (explain_) Trace(StepName(l) + ".cap", Source(*cap.limit) + " per period", Render(*cap.limit),
             "room left " + (room.is_negative() ? std::string("0.00") : room.ToMoneyString()) + " after " +
                 l.period_prior.ToMoneyString() + " in earlier years",
             rule);
@@ -509,7 +511,7 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
              "total over the support period capped at " + limit.number.ToMoneyString() + ", of which " +
                  l.period_prior.ToMoneyString() + " was paid in earlier years");
     } else {
-      Trace(StepName(l) + ".cap", Source(*cap.limit) + (cap.scope == CapScope::kClaim ? " per claim" : " per project"),
+      if (explain_) Trace(StepName(l) + ".cap", Source(*cap.limit) + (cap.scope == CapScope::kClaim ? " per claim" : " per project"),
             Render(*cap.limit), limit.number.ToMoneyString(), rule);
       Reduce(l, limit.number, rule,
              std::string("capped at ") + limit.number.ToMoneyString() +
@@ -528,7 +530,7 @@ void Evaluation::ApplyItemYearCaps(std::vector<Line*>& lines, const ItemDecl& it
     for (Line* l : lines) {
       if (l->refused) continue;
       claim_ = l->claim;
-      Trace(StepName(*l) + ".cap", Source(*cap.limit) + " per year", Render(*cap.limit),
+      if (explain_) Trace(StepName(*l) + ".cap", Source(*cap.limit) + " per year", Render(*cap.limit),
             "room left " + room.ToMoneyString(), rule);
       Reduce(*l, room, rule, "capped at " + limit.number.ToMoneyString() + " per year");
       room = Checked(room.Sub(l->amount), "annual cap");
@@ -542,7 +544,7 @@ OJson Evaluation::Run() {
   std::string elig_clause = AllLabels(p_.eligibility_cites);
   for (const auto& c : p_.eligibility) {
     bool ok = Truth(*c.expr);
-    Trace("eligibility", Source(*c.expr), Render(*c.expr), ok ? "true" : "false", elig_clause);
+    if (explain_) Trace("eligibility", Source(*c.expr), Render(*c.expr), ok ? "true" : "false", elig_clause);
     if (!ok) ineligible += (ineligible.empty() ? "" : "; ") + (c.otherwise.empty() ? Describe(*c.expr, false) : c.otherwise);
   }
 
@@ -597,7 +599,7 @@ OJson Evaluation::Run() {
           room = Checked(room.Sub(l.amount), "total cap");
         }
       }
-      Trace(m.id + ".cap", "total of measure " + m.id + " at most " + Source(*g.limit) + " per year", Render(*g.limit),
+      if (explain_) Trace(m.id + ".cap", "total of measure " + m.id + " at most " + Source(*g.limit) + " per year", Render(*g.limit),
             "before the cap " + before.ToMoneyString() + ", after " +
                 Checked(limit.number.Sub(room), "total").ToMoneyString(),
             rule);
@@ -658,7 +660,7 @@ OJson Evaluation::Run() {
     std::string mode = Choice(p_.budget_rule, "pro_rata");
     Exact room = budget->number;
     Exact factor = Checked(budget->number.Div(total), "budget");
-    Trace("budget", "awards " + total.ToMoneyString() + " exceed the budget " + budget->number.ToMoneyString(), "",
+    if (explain_) Trace("budget", "awards " + total.ToMoneyString() + " exceed the budget " + budget->number.ToMoneyString(), "",
           mode == "pro_rata" ? "scaled by " + factor.ToString() : mode, rule);
     for (Line& l : lines) {
       if (l.refused || l.amount.is_zero()) continue;
