@@ -8,7 +8,7 @@ packages=(
   nlohmann-json3-dev libssl-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
-  libcpp-httplib-dev libsodium-dev wrk
+  libcpp-httplib-dev wrk
 )
 
 SUDO=""
