@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libssl-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
+  libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client
   libcpp-httplib-dev wrk
 )
 

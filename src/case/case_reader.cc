@@ -281,7 +281,12 @@ Result<Value> ParseLiteralValue(const CheckedPolicy& p, const Type& type, const 
   Value v;
   v.kind = type.kind;
   v.enum_id = type.enum_id;
-  if (text == "none") {
+  bool none_is_a_choice =
+      type.kind == TypeKind::kEnum &&
+      std::find(p.policy.enums[static_cast<size_t>(type.enum_id)].values.begin(),
+                p.policy.enums[static_cast<size_t>(type.enum_id)].values.end(),
+                "none") != p.policy.enums[static_cast<size_t>(type.enum_id)].values.end();
+  if (text == "none" && !none_is_a_choice) {
     if (!type.optional) return InvalidArgument("cannot be none");
     v.none = true;
     return v;

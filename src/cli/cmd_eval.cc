@@ -1,7 +1,9 @@
 // bursar eval: decide one case (CASES.md) and print the decision.
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/eval_batch.h"
 #include "cli/options.h"
 #include "eval/engine.h"
 
@@ -9,7 +11,8 @@ namespace bursar::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "usage: bursar eval [--policy DIR] [--explain] [--set NAME=VALUE ...] CASE.json\n\n"
+    "usage: bursar eval [--policy DIR] [--explain] [--set NAME=VALUE ...] CASE.json\n"
+    "       bursar eval --batch POPULATION [--out FILE] ...   (see bursar eval --batch --help)\n\n"
     "Decides one case (one applicant in one programme year, in the format of\n"
     "docs/case-format.md) and prints the decision as JSON on standard output.\n"
     "CASE.json may be - for standard input.\n\n"
@@ -21,6 +24,7 @@ constexpr const char* kHelp =
     "error and exit status 2; no decision is printed.\n";
 
 int RunEval(const std::vector<std::string>& args) {
+  if (std::find(args.begin(), args.end(), "--batch") != args.end()) return RunEvalBatch(args);
   if (HasHelp(args)) {
     std::fputs(kHelp, stdout);
     return kExitOk;

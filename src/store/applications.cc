@@ -1,0 +1,584 @@
+#include "store/applications.h"
+
+#include <array>
+
+#include "store/store.h"
+
+namespace bursar::store {
+
+namespace {
+constexpr std::array<const char*, 8> kStateNames = {"draft", "submitted", "in_review", "decided",
+                                                    "notice", "final", "paid", "recovered"};
+}  // namespace
+
+const char* ApplicationStateName(ApplicationState state) { return kStateNames[static_cast<size_t>(state)]; }
+
+std::optional<ApplicationState> ParseApplicationState(std::string_view name) {
+  for (size_t i = 0; i < kStateNames.size(); ++i) {
+    if (name == kStateNames[i]) return static_cast<ApplicationState>(i);
+  }
+  return std::nullopt;
+}
+
+bool IsAllowedTransition(ApplicationState from, ApplicationState to) {
+  using S = ApplicationState;
+  switch (from) {
+    case S::kDraft: return to == S::kSubmitted;
+    case S::kSubmitted: return to == S::kInReview;
+    case S::kInReview: return to == S::kDecided;
+    case S::kDecided: return to == S::kNotice;
+    case S::kNotice: return to == S::kFinal || to == S::kInReview;  // in_review: an objection was upheld
+    case S::kFinal: return to == S::kPaid;
+    case S::kPaid: return to == S::kRecovered;
+    case S::kRecovered: return false;
+  }
+  return false;
+}
+
+}  // namespace bursar::store
+
+// ---------------------------------------------------------------------------
+// Store methods for applications. Each public step is one Write: it loads the
+// application, checks the state, changes rows, moves the state and records
+// the audit entry, all in one transaction.
+
+#include "money/exact.h"
+#include "store/digest.h"
+
+namespace bursar::store {
+
+namespace {
+
+using json = nlohmann::json;
+
+Result<int64_t> MoneyToFen(const std::string& text, const char* field) {
+  std::string why;
+  auto value = ParseMoneyString(text, &why);
+  if (!value) return InvalidArgument(why, field);
+  auto fen = value->ToFen();
+  if (!fen) return Status(StatusCode::kOutOfRange, "amount too large", field);
+  return *fen;
+}
+
+std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
+
+constexpr const char* kApplicationColumns =
+    "id, credit_code, year, measure, item, project, claim, state, notice_until, created_at, updated_at";
+
+Application ApplicationFromRow(const Row& r) {
+  Application a;
+  a.id = r.Int(0);
+  a.credit_code = r.Text(1);
+  a.year = r.Int(2);
+  a.measure = r.Text(3);
+  a.item = r.Text(4);
+  a.project = r.Text(5);
+  a.claim = r.Text(6);
+  a.state = ParseApplicationState(r.Text(7)).value_or(ApplicationState::kDraft);
+  a.notice_until = r.Text(8);
+  a.created_at = r.Text(9);
+  a.updated_at = r.Text(10);
+  return a;
+}
+
+Status WrongState(const Application& app, const char* action, const char* needs) {
+  return Status(StatusCode::kFailedPrecondition, std::string("application ") + std::to_string(app.id) + " is " +
+                                                     ApplicationStateName(app.state) + ": cannot " + action + " (needs " +
+                                                     needs + ")");
+}
+
+json StepChange(const char* op, const Application& app, ApplicationState to) {
+  return {{"op", op},
+          {"application", app.id},
+          {"from", ApplicationStateName(app.state)},
+          {"to", ApplicationStateName(to)}};
+}
+
+}  // namespace
+
+Result<Application> Store::LoadApplication(Database& db, int64_t id, bool for_update) {
+  std::string sql = std::string("SELECT ") + kApplicationColumns + " FROM application WHERE id = ?";
+  if (for_update && db.dialect() == Dialect::kPostgres) sql += " FOR UPDATE";
+  BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne(sql, {id}));
+  if (!row) return Status(StatusCode::kNotFound, "no application " + std::to_string(id), "application");
+  return ApplicationFromRow(*row);
+}
+
+Status Store::Transition(Database& db, const Application& app, ApplicationState to) {
+  if (!IsAllowedTransition(app.state, to)) {
+    return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(app.id) + " is " +
+                                                       ApplicationStateName(app.state) + ": it cannot become " +
+                                                       ApplicationStateName(to));
+  }
+  const std::string now = Now();
+  BURSAR_ASSIGN_OR_RETURN(int64_t changed,
+                          db.Execute("UPDATE application SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+                                     {ApplicationStateName(to), now, app.id, ApplicationStateName(app.state)}));
+  if (changed != 1) {
+    return Status(StatusCode::kConflict, "application " + std::to_string(app.id) + " changed concurrently");
+  }
+  return OkStatus();
+}
+
+Result<int64_t> Store::CreateApplication(const std::string& actor, const std::string& code, int64_t year,
+                                         const json& claim) {
+  if (!claim.is_object() || !claim.contains("measure") || !claim["measure"].is_string()) {
+    return InvalidArgument("a claim is an object with a \"measure\" such as \"03\"", "claim");
+  }
+  const std::string measure = claim["measure"].get<std::string>();
+  if (measure.size() != 2 || measure < "01" || measure > "11") {
+    return InvalidArgument("expected a measure \"01\" to \"11\", got \"" + measure + "\"", "claim.measure");
+  }
+  auto text_of = [&](const char* key) -> std::string {
+    return claim.contains(key) && claim[key].is_string() ? claim[key].get<std::string>() : "";
+  };
+  if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year");
+  int64_t id = 0;
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(auto e, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {code}));
+    if (!e) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
+    const std::string now = Now();
+    const std::string claim_text = CanonicalJson(claim);
+    BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO application (credit_code, year, measure, item, project, "
+                                                  "claim, state, created_at, updated_at) "
+                                                  "VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING id",
+                                                  {code, year, measure, text_of("item"), text_of("project"),
+                                                   claim_text, now, now}));
+    if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+    id = row->Int(0);
+    return std::optional<json>(json{{"op", "application.create"},
+                                    {"application", id},
+                                    {"credit_code", code},
+                                    {"year", year},
+                                    {"claim", claim}});
+  });
+  if (!result.ok()) {
+    if (result.status().code() == StatusCode::kAlreadyExists) {
+      return Status(StatusCode::kAlreadyExists, "enterprise " + code + " already has an application for measure " +
+                                                    measure + " (this item and project) in " + std::to_string(year));
+    }
+    return result.status();
+  }
+  return id;
+}
+
+Result<Application> Store::GetApplication(int64_t id) { return LoadApplication(*db_, id, false); }
+
+Status Store::Submit(const std::string& actor, int64_t id) {
+  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+           if (app.state != ApplicationState::kDraft) return WrongState(app, "submit it", "draft");
+           BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kSubmitted));
+           return std::optional<json>(StepChange("application.submit", app, ApplicationState::kSubmitted));
+         })
+      .status();
+}
+
+Status Store::StartReview(const std::string& actor, int64_t id, const std::vector<std::string>& reviewers) {
+  if (reviewers.empty()) return InvalidArgument("a review needs at least one reviewer", "reviewers");
+  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+           if (app.state != ApplicationState::kSubmitted) return WrongState(app, "start its review", "submitted");
+           const std::string now = Now();
+           for (const std::string& r : reviewers) {
+             if (r.empty()) return InvalidArgument("empty reviewer name", "reviewers");
+             auto inserted = db.Execute("INSERT INTO review (application_id, reviewer, state, updated_at) "
+                                        "VALUES (?, ?, 'assigned', ?)",
+                                        {id, r, now});
+             if (!inserted.ok()) {
+               if (inserted.status().code() == StatusCode::kAlreadyExists) {
+                 return InvalidArgument("reviewer " + r + " is named twice", "reviewers");
+               }
+               return inserted.status();
+             }
+           }
+           BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kInReview));
+           json change = StepChange("application.start_review", app, ApplicationState::kInReview);
+           change["reviewers"] = reviewers;
+           return std::optional<json>(std::move(change));
+         })
+      .status();
+}
+
+Status Store::DeclareConflict(const std::string& reviewer, int64_t id, const std::string& reason) {
+  if (reason.empty()) return InvalidArgument("say what the conflict of interest is", "reason");
+  return Write(reviewer, [&](Database& db) -> Result<std::optional<json>> {
+           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+           if (app.state != ApplicationState::kInReview) return WrongState(app, "declare a conflict", "in_review");
+           BURSAR_ASSIGN_OR_RETURN(int64_t changed,
+                                   db.Execute("UPDATE review SET state = 'excluded', conflict = ?, scores = NULL, "
+                                              "proposed_fen = NULL, updated_at = ? "
+                                              "WHERE application_id = ? AND reviewer = ? AND state <> 'excluded'",
+                                              {reason, Now(), id, reviewer}));
+           if (changed != 1) {
+             return Status(StatusCode::kPermissionDenied, reviewer + " is not an active reviewer of application " +
+                                                              std::to_string(id));
+           }
+           return std::optional<json>(json{{"op", "review.conflict"},
+                                           {"application", id},
+                                           {"reviewer", reviewer},
+                                           {"reason", reason}});
+         })
+      .status();
+}
+
+Status Store::SubmitReview(const std::string& reviewer, int64_t id, const json& scores, const std::string& proposed) {
+  if (!scores.is_object() || scores.empty()) {
+    return InvalidArgument("scores are an object of rubric item → integer 0..100", "scores");
+  }
+  for (const auto& [item, score] : scores.items()) {
+    if (!score.is_number_integer() || score.get<int64_t>() < 0 || score.get<int64_t>() > 100) {
+      return InvalidArgument("expected an integer 0..100", "scores." + item);
+    }
+  }
+  BURSAR_ASSIGN_OR_RETURN(int64_t proposed_fen, MoneyToFen(proposed, "proposed"));
+  return Write(reviewer, [&](Database& db) -> Result<std::optional<json>> {
+           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+           if (app.state != ApplicationState::kInReview) return WrongState(app, "take a review", "in_review");
+           BURSAR_ASSIGN_OR_RETURN(auto review, db.QueryOne("SELECT state FROM review WHERE application_id = ? "
+                                                            "AND reviewer = ?",
+                                                            {id, reviewer}));
+           if (!review) {
+             return Status(StatusCode::kPermissionDenied,
+                           reviewer + " is not assigned to review application " + std::to_string(id));
+           }
+           if (review->Text(0) == "excluded") {
+             return Status(StatusCode::kPermissionDenied, reviewer + " declared a conflict of interest and is excluded "
+                                                                     "from reviewing application " +
+                                                              std::to_string(id));
+           }
+           const std::string scores_text = CanonicalJson(scores);
+           BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE review SET state = 'submitted', scores = ?, proposed_fen = ?, "
+                                             "updated_at = ? WHERE application_id = ? AND reviewer = ?",
+                                             {scores_text, proposed_fen, Now(), id, reviewer})
+                                      .status());
+           return std::optional<json>(json{{"op", "review.submit"},
+                                           {"application", id},
+                                           {"reviewer", reviewer},
+                                           {"scores", scores},
+                                           {"proposed", Money(proposed_fen)}});
+         })
+      .status();
+}
+
+Result<std::vector<Review>> Store::Reviews(int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT reviewer, state, scores, proposed_fen, conflict FROM review "
+                                                "WHERE application_id = ? ORDER BY reviewer",
+                                                {id}));
+  std::vector<Review> out;
+  for (const Row& r : rows) {
+    Review v{r.Text(0), r.Text(1), r.Text(2), std::nullopt, r.Text(4)};
+    if (!r.IsNull(3)) v.proposed_fen = r.Int(3);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<int64_t> Store::Decide(const std::string& actor, int64_t id, const DecisionInput& decision) {
+  if (!decision.policy_digest.starts_with("sha256:")) {
+    return InvalidArgument("expected the engine's digest \"sha256:...\"", "policy_digest");
+  }
+  const json case_json = json::parse(decision.case_json, nullptr, false);
+  if (case_json.is_discarded() || !case_json.is_object()) return InvalidArgument("not a JSON object", "case");
+  const json output = json::parse(decision.output_json, nullptr, false);
+  if (output.is_discarded() || !output.is_object()) return InvalidArgument("not a JSON object", "output");
+  if (!output.contains("total") || !output["total"].is_string()) {
+    return InvalidArgument("a decision has a money string \"total\"", "output.total");
+  }
+  BURSAR_ASSIGN_OR_RETURN(int64_t total_fen, MoneyToFen(output["total"].get<std::string>(), "output.total"));
+  int64_t decision_id = 0;
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+    if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
+    // The decision must be about this application's enterprise and year.
+    const json applicant = case_json.value("applicant", json::object());
+    if (!applicant.is_object() || applicant.value("id", "") != app.credit_code) {
+      return InvalidArgument("the case is not about " + app.credit_code, "case.applicant.id");
+    }
+    if (!case_json.contains("year") || case_json["year"] != app.year) {
+      return InvalidArgument("the case is not for " + std::to_string(app.year), "case.year");
+    }
+    if (output.value("applicant", "") != app.credit_code || !output.contains("year") || output["year"] != app.year) {
+      return InvalidArgument("the output is not about this application's enterprise and year", "output");
+    }
+    BURSAR_ASSIGN_OR_RETURN(auto reviews, db.Query("SELECT reviewer, state FROM review WHERE application_id = ? "
+                                                   "ORDER BY reviewer",
+                                                   {id}));
+    int64_t submitted = 0;
+    for (const Row& r : reviews) {
+      if (r.Text(1) == "assigned") {
+        return Status(StatusCode::kFailedPrecondition, "reviewer " + r.Text(0) + " has not submitted a review of "
+                                                                                 "application " +
+                                                           std::to_string(id));
+      }
+      submitted += r.Text(1) == "submitted" ? 1 : 0;
+    }
+    if (!reviews.empty() && submitted == 0) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "every reviewer of application " + std::to_string(id) + " is excluded: no review to decide on");
+    }
+    BURSAR_RETURN_IF_ERROR(
+        db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {id}).status());
+    BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO decision (application_id, policy_digest, case_json, "
+                                                  "output_json, total_fen, decided_at, decided_by, in_force) "
+                                                  "VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
+                                                  {id, decision.policy_digest, decision.case_json,
+                                                   decision.output_json, total_fen, Now(), actor}));
+    if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+    decision_id = row->Int(0);
+    BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kDecided));
+    json change = StepChange("application.decide", app, ApplicationState::kDecided);
+    change["decision"] = decision_id;
+    change["policy_digest"] = decision.policy_digest;
+    change["case_sha256"] = Sha256Hex(decision.case_json);
+    change["output_sha256"] = Sha256Hex(decision.output_json);
+    change["total"] = Money(total_fen);
+    return std::optional<json>(std::move(change));
+  });
+  if (!result.ok()) return result.status();
+  return decision_id;
+}
+
+namespace {
+constexpr const char* kDecisionColumns =
+    "id, application_id, policy_digest, case_json, output_json, total_fen, decided_at, decided_by, in_force";
+Decision DecisionFromRow(const Row& r) {
+  return Decision{r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5), r.Text(6), r.Text(7), r.Int(8) == 1};
+}
+}  // namespace
+
+Result<std::optional<Decision>> Store::DecisionInForce(int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne(std::string("SELECT ") + kDecisionColumns +
+                                                      " FROM decision WHERE application_id = ? AND in_force = 1",
+                                                  {id}));
+  if (!row) return std::optional<Decision>();
+  return std::optional<Decision>(DecisionFromRow(*row));
+}
+
+Result<Decision> Store::GetDecision(int64_t decision_id) {
+  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne(std::string("SELECT ") + kDecisionColumns +
+                                                      " FROM decision WHERE id = ?",
+                                                  {decision_id}));
+  if (!row) return Status(StatusCode::kNotFound, "no decision " + std::to_string(decision_id), "decision");
+  return DecisionFromRow(*row);
+}
+
+Status Store::PublishNotice(const std::string& actor, int64_t id, const std::string& notice_until) {
+  if (!IsValidDate(notice_until)) return InvalidArgument("expected a date YYYY-MM-DD", "notice_until");
+  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+           if (app.state != ApplicationState::kDecided) return WrongState(app, "publish its notice", "decided");
+           if (notice_until < Now().substr(0, 10)) {
+             return InvalidArgument("the notice would have ended already", "notice_until");
+           }
+           BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kNotice));
+           BURSAR_RETURN_IF_ERROR(
+               db.Execute("UPDATE application SET notice_until = ? WHERE id = ?", {notice_until, id}).status());
+           json change = StepChange("application.notice", app, ApplicationState::kNotice);
+           change["notice_until"] = notice_until;
+           return std::optional<json>(std::move(change));
+         })
+      .status();
+}
+
+Result<int64_t> Store::FileObjection(const std::string& actor, int64_t id, const std::string& reason) {
+  if (reason.empty()) return InvalidArgument("an objection states its reason", "reason");
+  int64_t objection = 0;
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+    if (app.state != ApplicationState::kNotice) return WrongState(app, "take an objection", "notice");
+    BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO objection (application_id, filed_by, reason, filed_at, "
+                                                  "state) VALUES (?, ?, ?, ?, 'open') RETURNING id",
+                                                  {id, actor, reason, Now()}));
+    if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+    objection = row->Int(0);
+    return std::optional<json>(
+        json{{"op", "objection.file"}, {"application", id}, {"objection", objection}, {"reason", reason}});
+  });
+  if (!result.ok()) return result.status();
+  return objection;
+}
+
+Status Store::ResolveObjection(const std::string& actor, int64_t objection_id, bool upheld,
+                               const std::string& resolution) {
+  if (resolution.empty()) return InvalidArgument("say how the objection was resolved", "resolution");
+  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+           BURSAR_ASSIGN_OR_RETURN(auto o, db.QueryOne("SELECT application_id, state FROM objection WHERE id = ?",
+                                                       {objection_id}));
+           if (!o) return Status(StatusCode::kNotFound, "no objection " + std::to_string(objection_id), "objection");
+           if (o->Text(1) != "open") {
+             return Status(StatusCode::kFailedPrecondition,
+                           "objection " + std::to_string(objection_id) + " is already " + o->Text(1));
+           }
+           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, o->Int(0), true));
+           if (app.state != ApplicationState::kNotice) return WrongState(app, "resolve an objection", "notice");
+           const std::string now = Now();
+           BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE objection SET state = ?, resolution = ?, resolved_at = ? "
+                                             "WHERE id = ?",
+                                             {upheld ? "upheld" : "dismissed", resolution, now, objection_id})
+                                      .status());
+           json change = {{"op", "objection.resolve"},
+                          {"application", app.id},
+                          {"objection", objection_id},
+                          {"upheld", upheld},
+                          {"resolution", resolution}};
+           if (upheld) {
+             // The decision is withdrawn; the application is reviewed and decided again.
+             BURSAR_RETURN_IF_ERROR(
+                 db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {app.id})
+                     .status());
+             BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE objection SET state = 'upheld', resolution = ?, resolved_at = ? "
+                                               "WHERE application_id = ? AND state = 'open'",
+                                               {"decision withdrawn on objection " + std::to_string(objection_id), now,
+                                                app.id})
+                                        .status());
+             BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kInReview));
+             BURSAR_RETURN_IF_ERROR(
+                 db.Execute("UPDATE application SET notice_until = NULL WHERE id = ?", {app.id}).status());
+             change["from"] = "notice";
+             change["to"] = "in_review";
+           }
+           return std::optional<json>(std::move(change));
+         })
+      .status();
+}
+
+Status Store::Finalise(const std::string& actor, int64_t id, const std::string& today) {
+  if (!IsValidDate(today)) return InvalidArgument("expected a date YYYY-MM-DD", "today");
+  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+           if (app.state != ApplicationState::kNotice) return WrongState(app, "finalise it", "notice");
+           if (today <= app.notice_until) {
+             return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) +
+                                                                ": the public notice runs until " + app.notice_until);
+           }
+           BURSAR_ASSIGN_OR_RETURN(auto open, db.QueryOne("SELECT MIN(id) FROM objection WHERE application_id = ? "
+                                                          "AND state = 'open'",
+                                                          {id}));
+           if (open && !open->IsNull(0)) {
+             return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + ": objection " +
+                                                                open->Text(0) + " is open");
+           }
+           BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kFinal));
+           return std::optional<json>(StepChange("application.finalise", app, ApplicationState::kFinal));
+         })
+      .status();
+}
+
+Result<int64_t> Store::RecordPayment(const std::string& actor, int64_t id, const std::string& amount,
+                                     const std::string& paid_on, const std::string& reference) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
+  if (fen <= 0) return InvalidArgument("a payment is more than zero", "amount");
+  if (!IsValidDate(paid_on)) return InvalidArgument("expected a date YYYY-MM-DD", "paid_on");
+  if (reference.empty()) return InvalidArgument("a payment names its reference (voucher number)", "reference");
+  int64_t instalment = 0;
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+    if (app.state != ApplicationState::kFinal) return WrongState(app, "record a payment", "final");
+    BURSAR_ASSIGN_OR_RETURN(auto d, db.QueryOne("SELECT total_fen FROM decision WHERE application_id = ? "
+                                                "AND in_force = 1",
+                                                {id}));
+    if (!d) return Status(StatusCode::kInternal, "a final application without a decision in force");
+    BURSAR_ASSIGN_OR_RETURN(auto p, db.QueryOne("SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM payment "
+                                                "WHERE application_id = ?",
+                                                {id}));
+    const int64_t total = d->Int(0), paid = p->Int(1);
+    if (paid + fen > total) {
+      return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + ": paying " + Money(fen) +
+                                                         " would exceed the decided " + Money(total) + " (" +
+                                                         Money(paid) + " already paid)");
+    }
+    instalment = p->Int(0) + 1;
+    BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO payment (application_id, instalment, amount_fen, paid_on, reference) "
+                                      "VALUES (?, ?, ?, ?, ?)",
+                                      {id, instalment, fen, paid_on, reference})
+                               .status());
+    json change = {{"op", "payment.record"}, {"application", id}, {"instalment", instalment},
+                   {"amount", Money(fen)},   {"paid_on", paid_on}, {"reference", reference}};
+    if (paid + fen == total) {
+      BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kPaid));
+      change["from"] = "final";
+      change["to"] = "paid";
+    }
+    return std::optional<json>(std::move(change));
+  });
+  if (!result.ok()) return result.status();
+  return instalment;
+}
+
+Result<std::vector<Payment>> Store::Payments(int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT instalment, amount_fen, paid_on, reference FROM payment "
+                                                "WHERE application_id = ? ORDER BY instalment",
+                                                {id}));
+  std::vector<Payment> out;
+  for (const Row& r : rows) out.push_back({r.Int(0), r.Int(1), r.Text(2), r.Text(3)});
+  return out;
+}
+
+Status Store::Recover(const std::string& actor, int64_t id, const std::string& amount, const std::string& reason) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
+  if (fen <= 0) return InvalidArgument("a recovery is more than zero", "amount");
+  if (reason.empty()) return InvalidArgument("a recovery states its reason", "reason");
+  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+           if (app.state != ApplicationState::kPaid) return WrongState(app, "recover money", "paid");
+           BURSAR_ASSIGN_OR_RETURN(auto p, db.QueryOne("SELECT COALESCE(SUM(amount_fen), 0) FROM payment "
+                                                       "WHERE application_id = ?",
+                                                       {id}));
+           if (fen > p->Int(0)) {
+             return Status(StatusCode::kFailedPrecondition, "cannot recover " + Money(fen) + ": only " +
+                                                                Money(p->Int(0)) + " was paid");
+           }
+           BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO recovery (application_id, amount_fen, reason, recovered_at) "
+                                             "VALUES (?, ?, ?, ?)",
+                                             {id, fen, reason, Now()})
+                                      .status());
+           BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kRecovered));
+           json change = StepChange("application.recover", app, ApplicationState::kRecovered);
+           change["amount"] = Money(fen);
+           change["reason"] = reason;
+           return std::optional<json>(std::move(change));
+         })
+      .status();
+}
+
+Status Store::SetBudget(const std::string& actor, int64_t year, const std::string& amount) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
+  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+           BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO budget (year, amount_fen) VALUES (?, ?) "
+                                             "ON CONFLICT (year) DO UPDATE SET amount_fen = excluded.amount_fen",
+                                             {year, fen})
+                                      .status());
+           return std::optional<json>(json{{"op", "budget.set"}, {"year", year}, {"amount", Money(fen)}});
+         })
+      .status();
+}
+
+Result<BudgetSummary> Store::Budget(int64_t year) {
+  BudgetSummary s;
+  s.year = year;
+  BURSAR_ASSIGN_OR_RETURN(auto b, db_->QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
+  if (b) s.budget_fen = b->Int(0);
+  // Committed: decisions in force of applications decided and later, not
+  // recovered. Paid: payments less recoveries.
+  BURSAR_ASSIGN_OR_RETURN(auto rows,
+                          db_->Query("SELECT a.measure, a.state, COALESCE(d.total_fen, 0), "
+                                     "(SELECT COALESCE(SUM(p.amount_fen), 0) FROM payment p WHERE p.application_id = a.id), "
+                                     "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM recovery r WHERE r.application_id = a.id) "
+                                     "FROM application a LEFT JOIN decision d ON d.application_id = a.id AND d.in_force = 1 "
+                                     "WHERE a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') "
+                                     "ORDER BY a.measure",
+                                     {year}));
+  for (const Row& r : rows) {
+    BudgetLine& line = s.by_measure[r.Text(0)];
+    const int64_t committed = r.Text(1) == "recovered" ? 0 : r.Int(2);
+    const int64_t paid = r.Int(3) - r.Int(4);
+    line.committed_fen += committed;
+    line.paid_fen += paid;
+    s.total.committed_fen += committed;
+    s.total.paid_fen += paid;
+  }
+  return s;
+}
+
+}  // namespace bursar::store

@@ -1,0 +1,97 @@
+// Applications through review, decision, public notice, payment and recovery.
+//
+// The lifecycle (docs/store-schema.md draws it):
+//
+//   draft → submitted → in_review → decided → notice → final → paid → recovered
+//                           ▲                    │
+//                           └── objection upheld ┘
+//
+// Reviews happen in in_review: each assigned reviewer either declares a
+// conflict of interest (and is excluded from the review) or submits rubric
+// scores and a proposed assessed amount. Objections are filed only during the
+// notice. An application becomes final after the notice ends with no open
+// objection; payments are recorded in instalments while final, and the
+// application is paid when they add up to the decided total. Every other
+// transition is refused with FailedPrecondition naming the current state.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace bursar::store {
+
+enum class ApplicationState { kDraft, kSubmitted, kInReview, kDecided, kNotice, kFinal, kPaid, kRecovered };
+
+const char* ApplicationStateName(ApplicationState state);
+std::optional<ApplicationState> ParseApplicationState(std::string_view name);
+// The lifecycle's edges, and nothing else.
+bool IsAllowedTransition(ApplicationState from, ApplicationState to);
+
+struct Application {
+  int64_t id = 0;
+  std::string credit_code;
+  int64_t year = 0;
+  std::string measure;
+  std::string item;     // "" when the claim names none
+  std::string project;  // "" when the claim names none
+  std::string claim;    // canonical JSON of the CASES.md claim
+  ApplicationState state = ApplicationState::kDraft;
+  std::string notice_until;  // last day of the public notice, "" before it
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct Review {
+  std::string reviewer;
+  std::string state;  // assigned, submitted, excluded
+  std::string scores;  // canonical JSON object of rubric item → integer score
+  std::optional<int64_t> proposed_fen;
+  std::string conflict;  // the declared conflict of interest, when excluded
+};
+
+// A decision as the engine produced it. The texts are stored byte for byte,
+// so `bursar replay` can recompute the output and compare.
+struct DecisionInput {
+  std::string policy_digest;  // Engine::digest(), "sha256:..."
+  std::string case_json;      // the exact case text given to the engine
+  std::string output_json;    // the exact output text
+};
+
+struct Decision {
+  int64_t id = 0;
+  int64_t application_id = 0;
+  std::string policy_digest;
+  std::string case_json;
+  std::string output_json;
+  int64_t total_fen = 0;
+  std::string decided_at;
+  std::string decided_by;
+  bool in_force = false;
+};
+
+struct Payment {
+  int64_t instalment = 0;
+  int64_t amount_fen = 0;
+  std::string paid_on;
+  std::string reference;
+};
+
+struct BudgetLine {
+  int64_t committed_fen = 0;  // decided totals of applications decided and later (not recovered)
+  int64_t paid_fen = 0;       // payments recorded, less recoveries
+};
+
+struct BudgetSummary {
+  int64_t year = 0;
+  std::optional<int64_t> budget_fen;  // none set
+  BudgetLine total;
+  std::map<std::string, BudgetLine> by_measure;  // "04" → ...
+};
+
+}  // namespace bursar::store

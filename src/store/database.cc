@@ -1,0 +1,59 @@
+#include "store/database.h"
+
+#include <charconv>
+
+namespace bursar::store {
+
+namespace {
+const std::string kEmpty;
+}
+
+const std::string& Row::Text(size_t i) const { return cells_[i] ? *cells_[i] : kEmpty; }
+
+int64_t Row::Int(size_t i) const {
+  if (!cells_[i]) return 0;
+  const std::string& s = *cells_[i];
+  int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+Result<std::vector<Row>> Database::Query(const std::string& sql, std::initializer_list<Param> params) {
+  std::vector<Row> rows;
+  BURSAR_RETURN_IF_ERROR(QuerySpan(sql, std::span<const Param>(params.begin(), params.size()), &rows));
+  return rows;
+}
+
+Result<std::optional<Row>> Database::QueryOne(const std::string& sql, std::initializer_list<Param> params) {
+  std::vector<Row> rows;
+  BURSAR_RETURN_IF_ERROR(QuerySpan(sql, std::span<const Param>(params.begin(), params.size()), &rows));
+  if (rows.empty()) return std::optional<Row>();
+  if (rows.size() > 1) return Status(StatusCode::kInternal, "query expected one row, got several: " + sql);
+  return std::optional<Row>(std::move(rows.front()));
+}
+
+bool IsPostgresUrl(std::string_view url) {
+  return url.starts_with("postgresql://") || url.starts_with("postgres://");
+}
+
+Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, bool create) {
+  if (url.empty()) return InvalidArgument("empty database location", "--db");
+  if (IsPostgresUrl(url)) return OpenPostgres(url);
+  return OpenSqlite(url, create);
+}
+
+Result<std::unique_ptr<Transaction>> Transaction::Begin(Database* db) {
+  BURSAR_RETURN_IF_ERROR(db->Begin());
+  return std::unique_ptr<Transaction>(new Transaction(db));
+}
+
+Transaction::~Transaction() {
+  if (open_) (void)db_->Rollback();  // nothing more to do if even rollback fails
+}
+
+Status Transaction::Commit() {
+  open_ = false;
+  return db_->Commit();
+}
+
+}  // namespace bursar::store

@@ -1,0 +1,110 @@
+// Database: the one seam between the store and a SQL engine.
+//
+// The store's logic (schema, evidence, facts, applications, audit) is written
+// once against this interface; two real backends implement it: SQLite (a file,
+// the default) and PostgreSQL (libpq). Nothing else in bursar talks to a
+// database library, and no exception or library error code crosses this line:
+// every failure comes back as a Status.
+//
+// SQL given to Execute/Query uses `?` placeholders; the PostgreSQL backend
+// rewrites them to $1, $2, ... Statements are prepared once per connection and
+// cached by their text, so hot loops pay for binding and stepping only.
+// Result cells come back as text (NULL as nullopt), the form both engines can
+// give without loss for the types the schema uses (BIGINT, INTEGER, TEXT, DATE).
+//
+// Thread-safety: a Database is one connection; use it from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/status.h"
+
+namespace bursar::store {
+
+enum class Dialect { kSqlite, kPostgres };
+
+// A bound parameter. Text is borrowed and must outlive the call.
+using Param = std::variant<std::nullptr_t, int64_t, std::string_view>;
+
+// One result row, cells as text.
+class Row {
+ public:
+  explicit Row(std::vector<std::optional<std::string>> cells) : cells_(std::move(cells)) {}
+  size_t size() const { return cells_.size(); }
+  bool IsNull(size_t i) const { return !cells_[i].has_value(); }
+  // "" for NULL.
+  const std::string& Text(size_t i) const;
+  // 0 for NULL. REQUIRES: the cell holds an integer (checked by the schema).
+  int64_t Int(size_t i) const;
+
+ private:
+  std::vector<std::optional<std::string>> cells_;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  virtual Dialect dialect() const = 0;
+  // Where this connection points, without any password, for messages.
+  virtual const std::string& display_name() const = 0;
+
+  // Runs a script of statements without parameters or results (DDL).
+  virtual Status ExecScript(const std::string& sql) = 0;
+  // Runs one statement; returns the number of rows it changed.
+  virtual Result<int64_t> ExecuteSpan(const std::string& sql, std::span<const Param> params) = 0;
+  // Runs one statement and appends its rows to *rows.
+  virtual Status QuerySpan(const std::string& sql, std::span<const Param> params, std::vector<Row>* rows) = 0;
+
+  // Transactions. Begin starts a write transaction that takes the write lock
+  // at once (SQLite: BEGIN IMMEDIATE), so two writers never deadlock on upgrade.
+  // REQUIRES: no transaction open for Begin; one open for Commit/Rollback.
+  virtual Status Begin() = 0;
+  virtual Status Commit() = 0;
+  virtual Status Rollback() = 0;
+
+  Result<int64_t> Execute(const std::string& sql, std::initializer_list<Param> params = {}) {
+    return ExecuteSpan(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+  Result<std::vector<Row>> Query(const std::string& sql, std::initializer_list<Param> params = {});
+  // The single row of a query that must return at most one; nullopt when none.
+  Result<std::optional<Row>> QueryOne(const std::string& sql, std::initializer_list<Param> params = {});
+};
+
+// Opens `url`: "postgresql://..." or "postgres://..." for PostgreSQL, anything
+// else is a SQLite file path. A SQLite file is created only when `create` is
+// true, so a mistyped --db path is an error rather than a new empty database.
+Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, bool create);
+
+bool IsPostgresUrl(std::string_view url);
+
+// Backends; OpenDatabase chooses between them.
+Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, bool create);
+Result<std::unique_ptr<Database>> OpenPostgres(const std::string& url);
+
+// Rolls back on scope exit unless Commit() was called: a failed step can
+// return early without leaving a transaction open.
+class Transaction {
+ public:
+  static Result<std::unique_ptr<Transaction>> Begin(Database* db);
+  ~Transaction();
+  Status Commit();
+
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_;
+  bool open_ = true;
+};
+
+}  // namespace bursar::store

@@ -1,0 +1,876 @@
+// Import of evidence files. The hot loop (CSV of trades) is: split a line into
+// fields without copying, validate each field by its spec, check the
+// enterprise against a cache, and run one prepared INSERT ... ON CONFLICT DO
+// NOTHING. Only when a row's key is already stored does it read the stored
+// row back to tell "unchanged" from "conflicting".
+#include "store/evidence.h"
+
+#include <algorithm>
+#include <charconv>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "case/uscc.h"
+#include "money/exact.h"
+#include "store/digest.h"
+#include "store/store.h"
+
+namespace bursar::store {
+
+namespace {
+
+enum class FieldType { kText, kCreditCode, kDate, kOptionalDate, kMoney, kYear, kBool, kEnum, kTags };
+
+struct FieldSpec {
+  const char* name;    // in the file
+  const char* column;  // in the table
+  FieldType type;
+  std::vector<std::string_view> allowed = {};  // kEnum
+};
+
+struct KindSpec {
+  EvidenceKind kind;
+  const char* name;
+  const char* table;
+  std::vector<FieldSpec> fields;
+  size_t key_count;  // the first key_count fields form the natural key
+  bool updatable;    // a changed row updates (enterprises) instead of being rejected
+  // Derived SQL.
+  std::string insert_sql, select_sql, update_sql;
+};
+
+const std::vector<std::string_view> kTags = {
+    "designated_exchange_operator", "platform_operator", "data_vendor", "professional_service_agency",
+    "innovation_platform", "industry_organization", "key_enterprise", "park_enterprise", "park_operator",
+    "scenario_builder", "dataset_provider"};
+
+std::vector<KindSpec> BuildSpecs() {
+  std::vector<KindSpec> specs = {
+      {EvidenceKind::kEnterprises, "enterprises", "enterprise",
+       {{"credit_code", "credit_code", FieldType::kCreditCode},
+        {"name", "name", FieldType::kText},
+        {"registered_in_chaoyang", "registered_in_chaoyang", FieldType::kBool},
+        {"taxed_in_chaoyang", "taxed_in_chaoyang", FieldType::kBool},
+        {"independent_legal_person", "independent_legal_person", FieldType::kBool},
+        {"serious_dishonesty_record", "serious_dishonesty_record", FieldType::kBool},
+        {"tags", "tags", FieldType::kTags}},
+       1, true, {}, {}, {}},
+      {EvidenceKind::kListings, "listings", "listing",
+       {{"exchange", "exchange", FieldType::kText},
+        {"listing_id", "listing_id", FieldType::kText},
+        {"credit_code", "credit_code", FieldType::kCreditCode},
+        {"product", "product", FieldType::kText},
+        {"type", "type", FieldType::kEnum, {"dataset", "api", "report", "service", "tool"}},
+        {"listing_date", "listing_date", FieldType::kDate},
+        {"status", "status", FieldType::kEnum, {"listed", "delisted", "revoked"}}},
+       2, false, {}, {}, {}},
+      {EvidenceKind::kCertificates, "certificates", "certificate",
+       {{"platform", "platform", FieldType::kText},
+        {"number", "number", FieldType::kText},
+        {"credit_code", "credit_code", FieldType::kCreditCode},
+        {"resource", "resource", FieldType::kText},
+        {"right", "registered_right", FieldType::kEnum, {"holding", "processing_and_use", "operating"}},
+        {"issue_date", "issue_date", FieldType::kDate},
+        {"valid_until", "valid_until", FieldType::kOptionalDate},
+        {"status", "status", FieldType::kEnum, {"valid", "expired", "revoked"}}},
+       2, false, {}, {}, {}},
+      {EvidenceKind::kFsInclusions, "fs_inclusions", "fs_inclusion",
+       {{"credit_code", "credit_code", FieldType::kCreditCode},
+        {"year", "year", FieldType::kYear},
+        {"amount", "amount_fen", FieldType::kMoney},
+        {"first_time", "first_time", FieldType::kBool}},
+       2, false, {}, {}, {}},
+      {EvidenceKind::kTrades, "trades", "trade",
+       {{"credit_code", "credit_code", FieldType::kCreditCode},
+        {"exchange", "exchange", FieldType::kText},
+        {"trade_id", "trade_id", FieldType::kText},
+        {"date", "trade_date", FieldType::kDate},
+        {"side", "side", FieldType::kEnum, {"seller", "buyer"}},
+        {"amount", "amount_fen", FieldType::kMoney},
+        {"legally_established", "legally_established", FieldType::kBool}},
+       3, false, {}, {}, {}},
+      {EvidenceKind::kFilings, "filings", "filing",
+       {{"credit_code", "credit_code", FieldType::kCreditCode},
+        {"filing_id", "filing_id", FieldType::kText},
+        {"date", "filing_date", FieldType::kDate},
+        {"amount", "amount_fen", FieldType::kMoney}},
+       2, false, {}, {}, {}},
+      {EvidenceKind::kExports, "exports", "export_clearance",
+       {{"route", "route", FieldType::kEnum, {"security_assessment", "standard_contract", "pi_certification"}},
+        {"number", "number", FieldType::kText},
+        {"credit_code", "credit_code", FieldType::kCreditCode},
+        {"authority", "authority", FieldType::kText},
+        {"date", "clearance_date", FieldType::kDate}},
+       2, false, {}, {}, {}},
+      {EvidenceKind::kProjects, "projects", "scenario_project",
+       {{"credit_code", "credit_code", FieldType::kCreditCode},
+        {"project_id", "project_id", FieldType::kText},
+        {"year", "year", FieldType::kYear},
+        {"investment", "investment_fen", FieldType::kMoney},
+        {"civil_construction", "civil_construction_fen", FieldType::kMoney}},
+       2, false, {}, {}, {}},
+  };
+  for (KindSpec& k : specs) {
+    std::string cols, marks, where, set;
+    for (size_t i = 0; i < k.fields.size(); ++i) {
+      cols += (i ? ", " : "") + std::string(k.fields[i].column);
+      marks += i ? ", ?" : "?";
+      if (i < k.key_count) {
+        where += (i ? " AND " : "") + std::string(k.fields[i].column) + " = ?";
+      } else {
+        set += (set.empty() ? "" : ", ") + std::string(k.fields[i].column) + " = ?";
+      }
+    }
+    k.insert_sql = "INSERT INTO " + std::string(k.table) + " (" + cols + ") VALUES (" + marks + ") ON CONFLICT DO NOTHING";
+    k.select_sql = "SELECT " + cols + " FROM " + k.table + " WHERE " + where;
+    k.update_sql = "UPDATE " + std::string(k.table) + " SET " + set + " WHERE " + where;
+  }
+  return specs;
+}
+
+const std::vector<KindSpec>& Specs() {
+  static const std::vector<KindSpec> specs = BuildSpecs();
+  return specs;
+}
+
+const KindSpec& SpecOf(EvidenceKind kind) { return Specs()[static_cast<size_t>(kind)]; }
+
+bool ParseInt(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 18) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return std::from_chars(s.data(), s.data() + s.size(), *out).ec == std::errc();
+}
+
+// ParseMoneyString's language (digits, at most 15 of yuan, optionally '.' and
+// one or two decimals) straight to fen, without building a fraction. Anything
+// it refuses goes to ParseMoneyString, which gives the reason.
+std::optional<int64_t> ParseFen(std::string_view text) {
+  const size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view frac = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  if (whole.empty() || whole.size() > 15) return std::nullopt;
+  if (dot != std::string_view::npos && (frac.empty() || frac.size() > 2)) return std::nullopt;
+  int64_t fen = 0;
+  for (char c : whole) {
+    if (c < '0' || c > '9') return std::nullopt;
+    fen = fen * 10 + (c - '0');
+  }
+  for (size_t k = 0; k < 2; ++k) {
+    const char c = k < frac.size() ? frac[k] : '0';
+    if (c < '0' || c > '9') return std::nullopt;
+    fen = fen * 10 + (c - '0');
+  }
+  return fen;
+}
+
+// One row, validated and normalised: a parameter per field, plus the text that
+// the database gives back for it (for comparisons and the row digest).
+struct NormalRow {
+  std::vector<Param> params;
+  std::vector<int64_t> ints;            // storage for integer fields
+  std::vector<std::string> owned;       // storage for texts made here (tags)
+  std::vector<std::string> int_texts;   // decimal text of integer fields
+};
+
+class RowValidator {
+ public:
+  explicit RowValidator(const KindSpec& spec) : spec_(spec) {
+    row_.params.resize(spec.fields.size());
+    row_.ints.resize(spec.fields.size());
+    row_.owned.resize(spec.fields.size());
+    row_.int_texts.resize(spec.fields.size());
+  }
+
+  // Validates field `i` given as text (from CSV, or JSON converted to text).
+  // `present` is false when the field is missing altogether.
+  bool Field(size_t i, std::string_view text, bool present, RejectedRow* reject) {
+    const FieldSpec& f = spec_.fields[i];
+    auto bad = [&](std::string reason) {
+      reject->field = f.name;
+      reject->reason = std::move(reason);
+      return false;
+    };
+    if (!present || (text.empty() && f.type != FieldType::kOptionalDate && f.type != FieldType::kTags)) {
+      return bad("missing");
+    }
+    switch (f.type) {
+      case FieldType::kText:
+        if (text.size() > 1000) return bad("longer than 1000 bytes");
+        if (text.find_first_of("\r\n") != std::string_view::npos) return bad("contains a line break");
+        row_.params[i] = text;
+        return true;
+      case FieldType::kCreditCode: {
+        std::string why;
+        if (!IsValidUscc(text, &why)) return bad("not a valid unified social credit code: " + why);
+        row_.params[i] = text;
+        return true;
+      }
+      case FieldType::kDate:
+        if (!IsValidDate(text)) return bad("expected a date YYYY-MM-DD, got \"" + std::string(text) + "\"");
+        row_.params[i] = text;
+        return true;
+      case FieldType::kOptionalDate:
+        if (text.empty()) {
+          row_.params[i] = nullptr;
+          return true;
+        }
+        if (!IsValidDate(text)) return bad("expected a date YYYY-MM-DD or nothing, got \"" + std::string(text) + "\"");
+        row_.params[i] = text;
+        return true;
+      case FieldType::kMoney: {
+        if (auto fen = ParseFen(text)) return SetInt(i, *fen);
+        std::string why;
+        auto value = ParseMoneyString(text, &why);
+        if (!value) return bad("expected a money string such as \"1250.50\": " + why);
+        auto fen = value->ToFen();
+        if (!fen) return bad("amount too large");
+        return SetInt(i, *fen);
+      }
+      case FieldType::kYear: {
+        int64_t year = 0;
+        if (!ParseInt(text, &year) || year < 1900 || year > 2999) {
+          return bad("expected a year such as 2025, got \"" + std::string(text) + "\"");
+        }
+        return SetInt(i, year);
+      }
+      case FieldType::kBool:
+        if (text == "true") return SetInt(i, 1);
+        if (text == "false") return SetInt(i, 0);
+        return bad("expected true or false, got \"" + std::string(text) + "\"");
+      case FieldType::kEnum:
+        if (std::find(f.allowed.begin(), f.allowed.end(), text) == f.allowed.end()) {
+          std::string list;
+          for (auto a : f.allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+          return bad("expected one of " + list + ", got \"" + std::string(text) + "\"");
+        }
+        row_.params[i] = text;
+        return true;
+      case FieldType::kTags: {
+        // CSV: tags separated by ';'. Stored as a sorted JSON array.
+        std::vector<std::string> tags;
+        size_t start = 0;
+        while (start <= text.size() && !text.empty()) {
+          size_t end = text.find(';', start);
+          if (end == std::string_view::npos) end = text.size();
+          std::string_view tag = text.substr(start, end - start);
+          if (std::find(kTags.begin(), kTags.end(), tag) == kTags.end()) {
+            return bad("unknown tag \"" + std::string(tag) + "\"");
+          }
+          tags.emplace_back(tag);
+          start = end + 1;
+        }
+        std::sort(tags.begin(), tags.end());
+        tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+        row_.owned[i] = nlohmann::json(tags).dump();
+        row_.params[i] = std::string_view(row_.owned[i]);
+        return true;
+      }
+    }
+    return bad("unknown field type");
+  }
+
+  // Checks that involve several fields of the row.
+  bool CrossCheck(RejectedRow* reject) {
+    if (spec_.kind == EvidenceKind::kProjects && row_.ints[4] > row_.ints[3]) {
+      reject->field = "civil_construction";
+      reject->reason = "civil construction exceeds the investment";
+      return false;
+    }
+    if (spec_.kind == EvidenceKind::kCertificates) {
+      const auto* until = std::get_if<std::string_view>(&row_.params[6]);
+      if (until && *until < std::get<std::string_view>(row_.params[5])) {
+        reject->field = "valid_until";
+        reject->reason = "validity ends before the issue date";
+        return false;
+      }
+    }
+    return true;
+  }
+
+  NormalRow& row() { return row_; }
+
+  // The text the database returns for field i.
+  std::string_view Text(size_t i) const {
+    if (const auto* s = std::get_if<std::string_view>(&row_.params[i])) return *s;
+    if (std::holds_alternative<int64_t>(row_.params[i])) return row_.int_texts[i];
+    return {};
+  }
+  bool IsNull(size_t i) const { return std::holds_alternative<std::nullptr_t>(row_.params[i]); }
+
+ private:
+  bool SetInt(size_t i, int64_t v) {
+    row_.ints[i] = v;
+    row_.params[i] = v;
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    row_.int_texts[i].assign(buf, r.ptr);
+    return true;
+  }
+
+  const KindSpec& spec_;
+  NormalRow row_;
+};
+
+// A record of a CSV file: its fields and the line it starts on.
+class CsvReader {
+ public:
+  explicit CsvReader(std::string_view data) : data_(data) {
+    if (data_.starts_with("\xEF\xBB\xBF")) data_.remove_prefix(3);  // UTF-8 byte order mark
+  }
+
+  // Reads the next non-blank record. Returns false at the end. On a malformed
+  // record (unterminated quote) sets *error and returns true.
+  bool Next(std::vector<std::string_view>* fields, int64_t* line, std::string* error) {
+    fields->clear();
+    error->clear();
+    scratch_.clear();
+    // Skip blank lines (looking at their first bytes only, not scanning the line).
+    while (pos_ < data_.size()) {
+      if (data_[pos_] == '\n') {
+        ++pos_;
+      } else if (data_[pos_] == '\r' && (pos_ + 1 == data_.size() || data_[pos_ + 1] == '\n')) {
+        pos_ += 2;
+      } else {
+        break;
+      }
+      ++line_;
+    }
+    if (pos_ >= data_.size()) return false;
+    *line = line_;
+    while (true) {
+      if (pos_ < data_.size() && data_[pos_] == '"') {
+        // Quoted field: copy it, undoubling quotes; it may span lines.
+        std::string value;
+        size_t i = pos_ + 1;
+        bool closed = false;
+        while (i < data_.size()) {
+          char c = data_[i];
+          if (c == '"') {
+            if (i + 1 < data_.size() && data_[i + 1] == '"') {
+              value += '"';
+              i += 2;
+              continue;
+            }
+            closed = true;
+            ++i;
+            break;
+          }
+          if (c == '\n') ++line_;
+          value += c;
+          ++i;
+        }
+        if (!closed) {
+          *error = "unterminated quoted field";
+          pos_ = data_.size();
+          return true;
+        }
+        scratch_.push_back(std::move(value));
+        fields->push_back(scratch_.back());
+        pos_ = i;
+      } else {
+        // A hand loop: find_first_of calls memchr once per byte of input.
+        size_t end = pos_;
+        while (end < data_.size() && data_[end] != ',' && data_[end] != '\n') ++end;
+        std::string_view value = data_.substr(pos_, end - pos_);
+        if (end == data_.size() || data_[end] == '\n') {
+          if (value.ends_with('\r')) value.remove_suffix(1);
+        }
+        if (value.find('"') != std::string_view::npos) {
+          *error = "a quote inside an unquoted field";
+        }
+        fields->push_back(value);
+        pos_ = end;
+      }
+      if (pos_ >= data_.size()) break;
+      if (data_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (data_[pos_] == '\r') ++pos_;
+      if (pos_ < data_.size() && data_[pos_] == '\n') {
+        ++pos_;
+        break;
+      }
+      if (pos_ < data_.size()) {
+        *error = "unexpected character after a quoted field";
+        size_t eol = data_.find('\n', pos_);
+        pos_ = eol == std::string_view::npos ? data_.size() : eol + 1;
+        break;
+      }
+    }
+    ++line_;
+    return true;
+  }
+
+ private:
+  std::string_view data_;
+  size_t pos_ = 0;
+  int64_t line_ = 1;
+  std::deque<std::string> scratch_;  // deque: views into it stay valid as it grows
+};
+
+// Lets the enterprise cache be probed with a string_view.
+struct CodeHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return Status(StatusCode::kNotFound, "cannot read " + path, "FILE");
+  const std::streamoff size = in.tellg();
+  if (size < 0) return Status(StatusCode::kUnavailable, "cannot size " + path, "FILE");
+  std::string data(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(data.data(), size)) return Status(StatusCode::kUnavailable, "error reading " + path, "FILE");
+  return data;
+}
+
+// Rows waiting to be stored, with the text their parameters point at.
+// Texts inside the file's buffer are kept as views; others (quoted CSV
+// fields, JSON strings, tags) are copied into blocks that never move.
+class Chunk {
+ public:
+  Chunk(size_t width, std::string_view file) : width_(width), file_(file) {}
+
+  void Add(int64_t line, const std::vector<Param>& row) {
+    lines.push_back(line);
+    for (const Param& p : row) {
+      if (const auto* s = std::get_if<std::string_view>(&p); s && !InFile(*s)) {
+        params_.emplace_back(Copy(*s));
+      } else {
+        params_.push_back(p);
+      }
+    }
+  }
+  std::span<const Param> Row(size_t k) const { return std::span<const Param>(params_.data() + k * width_, width_); }
+  void Clear() {
+    lines.clear();
+    params_.clear();
+    blocks_.clear();
+    used_ = kBlock;
+  }
+
+  std::vector<int64_t> lines;
+
+ private:
+  static constexpr size_t kBlock = 1 << 16;
+  bool InFile(std::string_view s) const {
+    return s.data() >= file_.data() && s.data() + s.size() <= file_.data() + file_.size();
+  }
+  std::string_view Copy(std::string_view s) {
+    if (s.size() > kBlock) {
+      blocks_.push_back(std::make_unique<char[]>(s.size()));
+      std::copy(s.begin(), s.end(), blocks_.back().get());
+      return std::string_view(blocks_.back().get(), s.size());
+    }
+    if (used_ + s.size() > kBlock) {
+      blocks_.push_back(std::make_unique<char[]>(kBlock));
+      current_ = blocks_.back().get();  // large copies above get blocks of their own
+      used_ = 0;
+    }
+    char* at = current_ + used_;
+    std::copy(s.begin(), s.end(), at);
+    used_ += s.size();
+    return std::string_view(at, s.size());
+  }
+
+  size_t width_;
+  std::string_view file_;
+  std::vector<Param> params_;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* current_ = nullptr;
+  size_t used_ = kBlock;
+};
+
+constexpr size_t kChunkRows = 1 << 16;
+
+bool ParamsLess(std::span<const Param> a, std::span<const Param> b, size_t key_count) {
+  for (size_t i = 0; i < key_count; ++i) {
+    // Keys are text or integers (never null), the same alternative per field.
+    if (const auto* x = std::get_if<std::string_view>(&a[i])) {
+      const auto y = std::get<std::string_view>(b[i]);
+      if (*x != y) return *x < y;
+    } else {
+      const int64_t x2 = std::get<int64_t>(a[i]), y2 = std::get<int64_t>(b[i]);
+      if (x2 != y2) return x2 < y2;
+    }
+  }
+  return false;
+}
+
+// The text the database gives back for a parameter.
+std::string_view ParamText(const Param& p, std::string* scratch) {
+  if (const auto* s = std::get_if<std::string_view>(&p)) return *s;
+  if (const auto* v = std::get_if<int64_t>(&p)) {
+    *scratch = std::to_string(*v);
+    return *scratch;
+  }
+  return {};
+}
+
+// Converts one JSON value to the text form a CSV cell would have, checking
+// that its JSON type fits the field (money must be a string, not a number).
+bool JsonFieldText(const FieldSpec& f, const nlohmann::json& v, std::string* text, RejectedRow* reject) {
+  auto bad = [&](const char* expected) {
+    reject->field = f.name;
+    reject->reason = std::string("expected ") + expected + ", got " + v.dump();
+    return false;
+  };
+  switch (f.type) {
+    case FieldType::kBool:
+      if (!v.is_boolean()) return bad("true or false");
+      *text = v.get<bool>() ? "true" : "false";
+      return true;
+    case FieldType::kYear:
+      if (!v.is_number_integer()) return bad("a year as an integer");
+      *text = v.dump();
+      return true;
+    case FieldType::kMoney:
+      if (!v.is_string()) return bad("a money string such as \"1250.50\" (numbers lose precision)");
+      *text = v.get<std::string>();
+      return true;
+    case FieldType::kOptionalDate:
+      if (v.is_null()) {
+        text->clear();
+        return true;
+      }
+      if (!v.is_string()) return bad("a date string or null");
+      *text = v.get<std::string>();
+      return true;
+    case FieldType::kTags:
+      if (!v.is_array()) return bad("an array of tags");
+      text->clear();
+      for (const auto& t : v) {
+        if (!t.is_string()) return bad("an array of tag strings");
+        if (!text->empty()) *text += ';';
+        *text += t.get<std::string>();
+      }
+      return true;
+    default:
+      if (!v.is_string()) return bad("a string");
+      *text = v.get<std::string>();
+      return true;
+  }
+}
+
+}  // namespace
+
+const char* EvidenceKindName(EvidenceKind kind) { return SpecOf(kind).name; }
+
+std::optional<EvidenceKind> ParseEvidenceKind(std::string_view name) {
+  for (const KindSpec& k : Specs()) {
+    if (name == k.name) return k.kind;
+  }
+  return std::nullopt;
+}
+
+const std::vector<EvidenceKind>& AllEvidenceKinds() {
+  static const std::vector<EvidenceKind> kinds = [] {
+    std::vector<EvidenceKind> v;
+    for (const KindSpec& k : Specs()) v.push_back(k.kind);
+    return v;
+  }();
+  return kinds;
+}
+
+std::vector<std::string> EvidenceFieldNames(EvidenceKind kind) {
+  std::vector<std::string> names;
+  for (const FieldSpec& f : SpecOf(kind).fields) names.emplace_back(f.name);
+  return names;
+}
+
+bool IsValidDate(std::string_view t) {
+  if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
+  int64_t y = 0, m = 0, d = 0;
+  if (!ParseInt(t.substr(0, 4), &y) || !ParseInt(t.substr(5, 2), &m) || !ParseInt(t.substr(8, 2), &d)) return false;
+  if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  const int64_t days = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  return d <= days;
+}
+
+Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, const ImportOptions& options) {
+  const KindSpec& spec = SpecOf(kind);
+  const std::string ext = std::filesystem::path(path).extension().string();
+  const bool csv = ext == ".csv";
+  if (!csv && ext != ".jsonl" && ext != ".ndjson") {
+    return InvalidArgument("cannot tell the format of " + path + ": expected a .csv or .jsonl file", "FILE");
+  }
+  BURSAR_ASSIGN_OR_RETURN(std::string data, ReadFile(path));
+
+  ImportReport report;
+  report.kind = spec.name;
+  report.file = std::filesystem::path(path).filename().string();
+  report.file_sha256 = Sha256Hex(data);
+
+  // CSV header → column of each field (or none). Checked before any write.
+  CsvReader reader(data);
+  std::vector<std::string_view> fields;
+  std::vector<int> column_of(spec.fields.size(), -1);
+  int64_t line = 0;
+  std::string error;
+  size_t header_size = 0;
+  if (csv) {
+    if (!reader.Next(&fields, &line, &error)) return InvalidArgument(path + ": the file is empty (no header)", "FILE");
+    if (!error.empty()) return InvalidArgument(path + ":" + std::to_string(line) + ": header: " + error, "FILE");
+    header_size = fields.size();
+    std::unordered_set<std::string_view> seen;
+    for (size_t c = 0; c < fields.size(); ++c) {
+      auto it = std::find_if(spec.fields.begin(), spec.fields.end(),
+                             [&](const FieldSpec& f) { return fields[c] == f.name; });
+      if (it == spec.fields.end()) {
+        return InvalidArgument(path + ":" + std::to_string(line) + ": unknown field \"" + std::string(fields[c]) +
+                                   "\" for " + spec.name + " (expected: " + [&] {
+                                     std::string all;
+                                     for (const auto& f : spec.fields) all += (all.empty() ? "" : ", ") + std::string(f.name);
+                                     return all;
+                                   }() + ")",
+                               "FILE");
+      }
+      if (!seen.insert(fields[c]).second) {
+        return InvalidArgument(path + ":" + std::to_string(line) + ": field \"" + std::string(fields[c]) +
+                                   "\" appears twice in the header", "FILE");
+      }
+      column_of[static_cast<size_t>(it - spec.fields.begin())] = static_cast<int>(c);
+    }
+    for (size_t i = 0; i < spec.fields.size(); ++i) {
+      if (column_of[i] < 0 && spec.fields[i].type != FieldType::kOptionalDate) {
+        return InvalidArgument(path + ":" + std::to_string(line) + ": the header lacks the field \"" +
+                                   spec.fields[i].name + "\"", "FILE");
+      }
+    }
+  }
+
+  const std::string kEnterpriseExists = "SELECT 1 FROM enterprise WHERE credit_code = ?";
+  const bool check_enterprise = kind != EvidenceKind::kEnterprises;
+  const size_t code_field = [&] {
+    for (size_t i = 0; i < spec.fields.size(); ++i) {
+      if (spec.fields[i].type == FieldType::kCreditCode) return i;
+    }
+    return size_t{0};
+  }();
+
+  auto work = [&](Database& db) -> Result<std::optional<nlohmann::json>> {
+    RowValidator validator(spec);
+    std::unordered_set<std::string, CodeHash, std::equal_to<>> known, unknown;
+    Sha256 rows_digest;
+    std::string digest_line, int_text;
+    std::vector<std::string> json_texts(spec.fields.size());
+    size_t json_pos = 0;
+    int64_t json_line_no = 0;
+    const size_t width = spec.fields.size();
+    Chunk chunk(width, data);
+
+    // Stores the chunk's rows in key order: sorted inserts touch each B-tree
+    // page once per chunk instead of once per row (about 30% faster for a
+    // file in trade-id order; measured in docs/performance.md).
+    auto flush = [&]() -> Status {
+      // Keys often share a long prefix (credit codes of one district start
+      // alike), so the first key field is ranked once per distinct value and
+      // rows are ordered by (rank, rest of the key).
+      const size_t n = chunk.lines.size();
+      std::vector<uint32_t> rank(n, 0);
+      if (std::holds_alternative<std::string_view>(chunk.Row(0).empty() ? Param() : chunk.Row(0)[0]) && n > 0) {
+        std::unordered_map<std::string_view, uint32_t> ids;
+        std::vector<std::string_view> distinct;
+        for (size_t k = 0; k < n; ++k) {
+          auto [it, added] = ids.emplace(std::get<std::string_view>(chunk.Row(k)[0]), 0);
+          if (added) distinct.push_back(it->first);
+        }
+        std::sort(distinct.begin(), distinct.end());
+        for (uint32_t r = 0; r < distinct.size(); ++r) ids[distinct[r]] = r;
+        for (size_t k = 0; k < n; ++k) rank[k] = ids[std::get<std::string_view>(chunk.Row(k)[0])];
+      }
+      // Counting sort by rank (stable), then sort each rank's run by the rest
+      // of the key unless, as usual for a file in id order, it already is.
+      std::vector<uint32_t> start(n + 1, 0), order(n);
+      for (size_t k = 0; k < n; ++k) ++start[rank[k] + 1];
+      for (size_t r = 1; r <= n; ++r) start[r] += start[r - 1];
+      std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+      for (uint32_t k = 0; k < n; ++k) order[fill[rank[k]]++] = k;
+      auto less = [&](uint32_t x, uint32_t y) { return ParamsLess(chunk.Row(x), chunk.Row(y), spec.key_count); };
+      for (size_t r = 0; r < n && start[r] < n; ++r) {
+        auto first = order.begin() + start[r], last = order.begin() + start[r + 1];
+        if (!std::is_sorted(first, last, less)) std::sort(first, last, less);
+      }
+      for (uint32_t k : order) {
+        std::span<const Param> params = chunk.Row(k);
+        BURSAR_ASSIGN_OR_RETURN(int64_t changed, db.ExecuteSpan(spec.insert_sql, params));
+        if (changed == 1) {
+          ++report.inserted;
+        } else {
+          // The key is stored: same values, or a conflict.
+          std::vector<Row> stored;
+          BURSAR_RETURN_IF_ERROR(db.QuerySpan(spec.select_sql, params.subspan(0, spec.key_count), &stored));
+          if (stored.size() != 1) return Status(StatusCode::kInternal, "key lookup failed: " + spec.select_sql);
+          std::string differs;
+          for (size_t i = spec.key_count; i < width && differs.empty(); ++i) {
+            const bool is_null = std::holds_alternative<std::nullptr_t>(params[i]);
+            const bool same = is_null ? stored[0].IsNull(i)
+                                      : !stored[0].IsNull(i) && stored[0].Text(i) == ParamText(params[i], &int_text);
+            if (!same) differs = spec.fields[i].name;
+          }
+          if (differs.empty()) {
+            ++report.unchanged;
+            continue;
+          }
+          if (!spec.updatable) {
+            report.rejected.push_back({chunk.lines[k], differs,
+                                       "already stored with a different " + differs +
+                                           " (an import does not rewrite evidence; the stored row stays)"});
+            continue;
+          }
+          std::vector<Param> update(params.begin() + static_cast<std::ptrdiff_t>(spec.key_count), params.end());
+          update.insert(update.end(), params.begin(), params.begin() + static_cast<std::ptrdiff_t>(spec.key_count));
+          BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(spec.update_sql, update).status());
+          ++report.updated;
+        }
+        // The digest of what this import changed, row by row as stored.
+        digest_line.clear();
+        for (size_t i = 0; i < width; ++i) {
+          if (i) digest_line += '\x1f';
+          digest_line += ParamText(params[i], &int_text);
+        }
+        digest_line += '\n';
+        rows_digest.Update(digest_line);
+      }
+      chunk.Clear();
+      return OkStatus();
+    };
+
+    int64_t next_progress = options.progress_every > 0 ? options.progress_every : INT64_MAX;
+    while (true) {
+      RejectedRow reject;
+      bool ok = true;
+      if (csv) {
+        if (!reader.Next(&fields, &line, &error)) break;
+        reject.line = line;
+        ++report.rows;
+        if (!error.empty()) {
+          reject.reason = error;
+          ok = false;
+        } else if (fields.size() != header_size) {
+          reject.reason = "expected " + std::to_string(header_size) + " fields, got " + std::to_string(fields.size());
+          ok = false;
+        } else {
+          for (size_t i = 0; ok && i < width; ++i) {
+            const int c = column_of[i];
+            ok = validator.Field(i, c >= 0 ? fields[static_cast<size_t>(c)] : std::string_view(),
+                                 c >= 0 || spec.fields[i].type == FieldType::kOptionalDate, &reject);
+          }
+        }
+      } else {
+        if (json_pos >= data.size()) break;
+        size_t eol = data.find('\n', json_pos);
+        if (eol == std::string::npos) eol = data.size();
+        std::string_view text(data.data() + json_pos, eol - json_pos);
+        json_pos = eol + 1;
+        ++json_line_no;
+        if (text.ends_with('\r')) text.remove_suffix(1);
+        if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
+        reject.line = json_line_no;
+        ++report.rows;
+        // The non-throwing parse: no exception leaves the JSON library.
+        nlohmann::json object = nlohmann::json::parse(text, nullptr, false);
+        if (object.is_discarded() || !object.is_object()) {
+          reject.reason = "not a JSON object";
+          ok = false;
+        }
+        if (ok) {
+          for (const auto& [key, value] : object.items()) {
+            if (std::none_of(spec.fields.begin(), spec.fields.end(), [&](const FieldSpec& f) { return key == f.name; })) {
+              reject.field = key;
+              reject.reason = std::string("unknown field for ") + spec.name;
+              ok = false;
+              break;
+            }
+          }
+        }
+        for (size_t i = 0; ok && i < width; ++i) {
+          auto it = object.find(spec.fields[i].name);
+          const bool present = it != object.end();
+          if (present) ok = JsonFieldText(spec.fields[i], *it, &json_texts[i], &reject);
+          if (ok) {
+            ok = validator.Field(i, present ? std::string_view(json_texts[i]) : std::string_view(),
+                                 present || spec.fields[i].type == FieldType::kOptionalDate, &reject);
+          }
+        }
+      }
+      if (ok) ok = validator.CrossCheck(&reject);
+      if (ok && check_enterprise) {
+        const std::string_view code = std::get<std::string_view>(validator.row().params[code_field]);
+        if (known.find(code) == known.end()) {
+          if (unknown.find(code) != unknown.end()) {
+            ok = false;
+          } else {
+            BURSAR_ASSIGN_OR_RETURN(auto found, db.QueryOne(kEnterpriseExists, {code}));
+            (found ? known : unknown).emplace(code);
+            ok = found.has_value();
+          }
+          if (!ok) {
+            reject.field = "credit_code";
+            reject.reason = "no enterprise " + std::string(code) + " (import it with `bursar import enterprises` first)";
+          }
+        }
+      }
+      if (ok) {
+        chunk.Add(reject.line, validator.row().params);
+        if (chunk.lines.size() >= kChunkRows) BURSAR_RETURN_IF_ERROR(flush());
+      } else {
+        report.rejected.push_back(std::move(reject));
+      }
+      if (options.progress && report.rows >= next_progress) {
+        options.progress(report.rows);
+        next_progress += options.progress_every;
+      }
+    }
+    BURSAR_RETURN_IF_ERROR(flush());
+    std::stable_sort(report.rejected.begin(), report.rejected.end(),
+                     [](const RejectedRow& x, const RejectedRow& y) { return x.line < y.line; });
+    if (report.inserted + report.updated == 0) return std::optional<nlohmann::json>();
+    if (options.strict && !report.rejected.empty()) return std::optional<nlohmann::json>();
+    nlohmann::json change = {{"op", "import"},
+                             {"kind", spec.name},
+                             {"file", report.file},
+                             {"file_sha256", report.file_sha256},
+                             {"rows", report.rows},
+                             {"inserted", report.inserted},
+                             {"updated", report.updated},
+                             {"unchanged", report.unchanged},
+                             {"rejected", static_cast<int64_t>(report.rejected.size())},
+                             {"changed_rows_sha256", rows_digest.FinishHex()}};
+    return std::optional<nlohmann::json>(std::move(change));
+  };
+
+  // SQLite checks each row's foreign key with a probe of its own (~9% of an
+  // import). The import has already checked every credit code against the
+  // enterprise table in this same transaction, and enterprises are never
+  // deleted, so the probe adds nothing; it is switched off for the import
+  // (PRAGMA foreign_keys only takes effect outside a transaction) and back on.
+  const bool relax = db_->dialect() == Dialect::kSqlite && check_enterprise;
+  if (relax) BURSAR_RETURN_IF_ERROR(db_->ExecScript("PRAGMA foreign_keys=OFF"));
+  auto written = Write(options.actor, work);
+  if (relax) BURSAR_RETURN_IF_ERROR(db_->ExecScript("PRAGMA foreign_keys=ON"));
+  if (!written.ok()) return written.status();
+  const std::optional<AuditEntry>& entry = *written;
+  if (entry) {
+    report.committed = true;
+    report.audit_seq = entry->seq;
+  } else if (options.strict && !report.rejected.empty()) {
+    // Nothing was stored; the counts describe what would have been.
+    report.committed = false;
+  }
+  return report;
+}
+
+}  // namespace bursar::store

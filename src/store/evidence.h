@@ -1,0 +1,73 @@
+// Evidence: enterprises and the records that prove their facts, and the
+// import of CSV and JSON Lines files into the store.
+//
+// Every kind has a natural key (docs/store-schema.md). Importing a row whose
+// key is already stored with the same values changes nothing; with different
+// values the row is rejected (evidence is not silently rewritten), except for
+// enterprises, whose profile is updated. So re-importing a file changes
+// nothing and appends no audit entry, and one trade is counted once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bursar::store {
+
+enum class EvidenceKind {
+  kEnterprises,
+  kListings,
+  kCertificates,
+  kFsInclusions,
+  kTrades,
+  kFilings,
+  kExports,
+  kProjects,
+};
+
+// "enterprises", "listings", "certificates", "fs_inclusions", "trades",
+// "filings", "exports", "projects".
+const char* EvidenceKindName(EvidenceKind kind);
+std::optional<EvidenceKind> ParseEvidenceKind(std::string_view name);
+const std::vector<EvidenceKind>& AllEvidenceKinds();
+// The field names a file of this kind has, in order; the first ones form the
+// natural key. For `bursar import --help` and the schema document.
+std::vector<std::string> EvidenceFieldNames(EvidenceKind kind);
+
+struct RejectedRow {
+  int64_t line = 0;    // 1-based line in the file where the row starts
+  std::string field;   // the offending field, empty for the whole row
+  std::string reason;
+};
+
+struct ImportReport {
+  std::string kind;
+  std::string file;
+  std::string file_sha256;
+  int64_t rows = 0;       // data rows read (header and blank lines excluded)
+  int64_t inserted = 0;   // new rows stored
+  int64_t updated = 0;    // enterprises whose profile changed
+  int64_t unchanged = 0;  // rows already stored with the same values
+  std::vector<RejectedRow> rejected;
+  bool committed = false;  // false when nothing changed, or --strict refused
+  int64_t audit_seq = 0;   // the audit entry of this import, 0 if none
+};
+
+struct ImportOptions {
+  std::string actor = "import";
+  // Commit nothing when any row is rejected.
+  bool strict = false;
+  // Called inside the transaction every `progress_every` rows with the number
+  // of rows read so far; for progress reports (and for tests that need to
+  // know the import is half way through).
+  std::function<void(int64_t rows_read)> progress;
+  int64_t progress_every = 10000;
+};
+
+// Validates a date "YYYY-MM-DD" (a real calendar day, years 1900-2999).
+bool IsValidDate(std::string_view text);
+
+}  // namespace bursar::store

@@ -1,0 +1,237 @@
+// Facts of CASES.md from stored evidence, with the rows behind each figure.
+//
+// Readings (docs/store-schema.md, "Facts from evidence"):
+//  - listed_data_products: listings dated on or before 31 December of the
+//    year, whatever their later status, except revoked ones (a revoked listing
+//    never counted). Cumulative, as CASES.md says.
+//  - registration_certificates: likewise, by issue date, except revoked ones.
+//  - fs_inclusion_*: the year's inclusion; "first time" only when the row says
+//    so and no earlier year has an inclusion.
+//  - exchange_trading_volume: the year's trades at legally established
+//    institutions, each on the enterprise's own side (one row per enterprise and
+//    trade, so a trade counts once per enterprise).
+//  - filed_trading_volume: the year's filings for market entry.
+//  - compliant_export_first_time: the enterprise's earliest clearance falls in
+//    the year; export_route is the route of the year's first clearance.
+#include <utility>
+
+#include "money/exact.h"
+#include "store/store.h"
+
+namespace bursar::store {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
+
+Status AddFen(int64_t* sum, int64_t v) {
+  if (__builtin_add_overflow(*sum, v, sum)) return Status(StatusCode::kOutOfRange, "money sum overflows");
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
+  Database& db = *db_;
+  BURSAR_ASSIGN_OR_RETURN(auto enterprise, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {code}));
+  if (!enterprise) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
+  const std::string first = std::to_string(year) + "-01-01";
+  const std::string last = std::to_string(year) + "-12-31";
+  DerivedFacts out;
+  ojson& facts = out.facts;
+  ojson& why = out.explanation;
+
+  {
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT exchange, listing_id, product, listing_date, status FROM listing "
+                                                "WHERE credit_code = ? AND listing_date <= ? "
+                                                "ORDER BY listing_date, exchange, listing_id",
+                                                {code, last}));
+    int64_t count = 0;
+    ojson used = ojson::array(), excluded = ojson::array();
+    for (const Row& r : rows) {
+      ojson ref = {{"exchange", r.Text(0)}, {"listing_id", r.Text(1)}, {"product", r.Text(2)},
+                   {"listing_date", r.Text(3)}, {"status", r.Text(4)}};
+      if (r.Text(4) == "revoked") {
+        excluded.push_back(std::move(ref));
+      } else {
+        ++count;
+        used.push_back(std::move(ref));
+      }
+    }
+    facts["listed_data_products"] = count;
+    why["listed_data_products"] = {{"value", count},
+                                   {"rule", "listings dated on or before " + last + ", except revoked ones"},
+                                   {"rows", std::move(used)},
+                                   {"excluded", std::move(excluded)}};
+  }
+  {
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT platform, number, registered_right, issue_date, status "
+                                                "FROM certificate WHERE credit_code = ? AND issue_date <= ? "
+                                                "ORDER BY issue_date, platform, number",
+                                                {code, last}));
+    int64_t count = 0;
+    ojson used = ojson::array(), excluded = ojson::array();
+    for (const Row& r : rows) {
+      ojson ref = {{"platform", r.Text(0)}, {"number", r.Text(1)}, {"right", r.Text(2)},
+                   {"issue_date", r.Text(3)}, {"status", r.Text(4)}};
+      if (r.Text(4) == "revoked") {
+        excluded.push_back(std::move(ref));
+      } else {
+        ++count;
+        used.push_back(std::move(ref));
+      }
+    }
+    facts["registration_certificates"] = count;
+    why["registration_certificates"] = {{"value", count},
+                                        {"rule", "certificates issued on or before " + last + ", except revoked ones"},
+                                        {"rows", std::move(used)},
+                                        {"excluded", std::move(excluded)}};
+  }
+  {
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT year, amount_fen, first_time FROM fs_inclusion "
+                                                "WHERE credit_code = ? AND year <= ? ORDER BY year",
+                                                {code, year}));
+    bool first_time = false;
+    int64_t amount = 0;
+    ojson used = ojson::array();
+    std::string note = "no inclusion recorded for " + std::to_string(year);
+    for (const Row& r : rows) {
+      if (r.Int(0) != year) continue;
+      amount = r.Int(1);
+      first_time = r.Int(2) == 1 && rows.size() == 1;
+      used.push_back({{"year", r.Int(0)}, {"amount", Money(r.Int(1))}, {"first_time", r.Int(2) == 1}});
+      note = first_time ? "the year's inclusion, the first recorded"
+             : r.Int(2) == 1 ? "the row says first time, but an earlier year has an inclusion"
+                             : "the year's inclusion, not the first";
+    }
+    facts["fs_inclusion_first_time"] = first_time;
+    facts["fs_inclusion_amount"] = Money(amount);
+    why["fs_inclusion"] = {{"first_time", first_time}, {"amount", Money(amount)}, {"rule", note},
+                           {"rows", std::move(used)}};
+  }
+  {
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT exchange, trade_id, trade_date, side, amount_fen, "
+                                                "legally_established FROM trade WHERE credit_code = ? AND "
+                                                "trade_date >= ? AND trade_date <= ? "
+                                                "ORDER BY trade_date, exchange, trade_id",
+                                                {code, first, last}));
+    int64_t sum = 0;
+    ojson used = ojson::array(), excluded = ojson::array();
+    for (const Row& r : rows) {
+      ojson ref = {{"exchange", r.Text(0)}, {"trade_id", r.Text(1)}, {"date", r.Text(2)},
+                   {"side", r.Text(3)}, {"amount", Money(r.Int(4))}};
+      if (r.Int(5) == 1) {
+        BURSAR_RETURN_IF_ERROR(AddFen(&sum, r.Int(4)));
+        used.push_back(std::move(ref));
+      } else {
+        ref["why_excluded"] = "not at a legally established trading institution";
+        excluded.push_back(std::move(ref));
+      }
+    }
+    facts["exchange_trading_volume"] = Money(sum);
+    why["exchange_trading_volume"] = {
+        {"value", Money(sum)},
+        {"rule", "sum of the enterprise's own side of trades dated " + first + " to " + last +
+                     " at legally established trading institutions; each trade once"},
+        {"rows", std::move(used)},
+        {"excluded", std::move(excluded)}};
+  }
+  {
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT filing_id, filing_date, amount_fen FROM filing "
+                                                "WHERE credit_code = ? AND filing_date >= ? AND filing_date <= ? "
+                                                "ORDER BY filing_date, filing_id",
+                                                {code, first, last}));
+    int64_t sum = 0;
+    ojson used = ojson::array();
+    for (const Row& r : rows) {
+      BURSAR_RETURN_IF_ERROR(AddFen(&sum, r.Int(2)));
+      used.push_back({{"filing_id", r.Text(0)}, {"date", r.Text(1)}, {"amount", Money(r.Int(2))}});
+    }
+    facts["filed_trading_volume"] = Money(sum);
+    why["filed_trading_volume"] = {{"value", Money(sum)},
+                                   {"rule", "sum of filings for market entry dated " + first + " to " + last},
+                                   {"rows", std::move(used)}};
+  }
+  {
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT route, number, authority, clearance_date FROM export_clearance "
+                                                "WHERE credit_code = ? AND clearance_date <= ? "
+                                                "ORDER BY clearance_date, route, number",
+                                                {code, last}));
+    bool first_time = !rows.empty() && rows.front().Text(3) >= first;
+    ojson route = nullptr;
+    ojson used = ojson::array();
+    std::string note = "no clearance on or before " + last;
+    for (const Row& r : rows) {
+      used.push_back({{"route", r.Text(0)}, {"number", r.Text(1)}, {"authority", r.Text(2)}, {"date", r.Text(3)}});
+      if (route.is_null() && r.Text(3) >= first) route = r.Text(0);
+    }
+    if (!rows.empty()) {
+      note = first_time ? "the enterprise's first clearance is in " + std::to_string(year)
+                        : "the enterprise's first clearance was on " + rows.front().Text(3) + ", before " +
+                              std::to_string(year);
+    }
+    facts["compliant_export_first_time"] = first_time;
+    facts["export_route"] = route;
+    why["compliant_export"] = {{"first_time", first_time}, {"route", route}, {"rule", note}, {"rows", std::move(used)}};
+  }
+  facts["platform_in_operation"] = false;
+  why["platform_in_operation"] = {{"value", false},
+                                  {"rule", "no evidence kind records platform operation yet; a claim for measure 02 "
+                                           "carries it"}};
+  return out;
+}
+
+Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t year) {
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT a.year, a.project, d.output_json FROM decision d "
+                                                "JOIN application a ON a.id = d.application_id "
+                                                "WHERE a.credit_code = ? AND a.year < ? AND d.in_force = 1 "
+                                                "AND a.state IN ('final', 'paid') ORDER BY a.year, d.id",
+                                                {code, year}));
+  ojson history = ojson::array();
+  for (const Row& r : rows) {
+    // Stored outputs were validated at Decide; a broken one is our bug.
+    ojson output = ojson::parse(r.Text(2), nullptr, false);
+    if (output.is_discarded() || !output.contains("awards") || !output["awards"].is_array()) {
+      return Status(StatusCode::kInternal, "a stored decision output is not a CASES.md decision");
+    }
+    for (const auto& award : output["awards"]) {
+      ojson line = {{"year", r.Int(0)},
+                    {"measure", award.value("measure", "")},
+                    {"item", award.value("item", "")},
+                    {"amount", award.value("amount", "0.00")}};
+      std::string project = award.value("project", r.Text(1));
+      if (!project.empty()) line["project"] = project;
+      history.push_back(std::move(line));
+    }
+  }
+  return history;
+}
+
+Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t year, const nlohmann::json& claims) {
+  BURSAR_ASSIGN_OR_RETURN(auto e, db_->QueryOne("SELECT name, registered_in_chaoyang, taxed_in_chaoyang, "
+                                                "independent_legal_person, serious_dishonesty_record, tags "
+                                                "FROM enterprise WHERE credit_code = ?",
+                                                {code}));
+  if (!e) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
+  BURSAR_ASSIGN_OR_RETURN(DerivedFacts derived, DeriveFacts(code, year));
+  BURSAR_ASSIGN_OR_RETURN(ojson history, History(code, year));
+  ojson tags = ojson::parse(e->Text(5), nullptr, false);
+  if (tags.is_discarded()) tags = ojson::array();
+  ojson c;
+  c["year"] = year;
+  c["applicant"] = {{"id", code},
+                    {"name", e->Text(0)},
+                    {"registered_in_chaoyang", e->Int(1) == 1},
+                    {"taxed_in_chaoyang", e->Int(2) == 1},
+                    {"independent_legal_person", e->Int(3) == 1},
+                    {"serious_dishonesty_record", e->Int(4) == 1},
+                    {"tags", std::move(tags)}};
+  c["facts"] = std::move(derived.facts);
+  c["claims"] = claims.is_array() ? ojson(claims) : ojson::array();
+  c["history"] = std::move(history);
+  return c;
+}
+
+}  // namespace bursar::store

@@ -1,0 +1,220 @@
+#include "store/migrations.h"
+
+#include "store/digest.h"
+
+namespace bursar::store {
+
+namespace {
+
+// Dates are DATE on PostgreSQL and ISO-8601 TEXT on SQLite (which has no date
+// type); both compare correctly as 'YYYY-MM-DD'. JSON documents are TEXT on
+// both, never jsonb: a decision's case and output must come back byte for byte.
+// Booleans are INTEGER 0/1 on both so that rows read back identically.
+constexpr const char* kEvidence = R"SQL(
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY,
+  prev_digest TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at TEXT NOT NULL,
+  change TEXT NOT NULL,
+  digest TEXT NOT NULL
+);
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq BIGINT NOT NULL,
+  digest TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, digest)
+  VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE TABLE enterprise (
+  credit_code TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  registered_in_chaoyang INTEGER NOT NULL CHECK (registered_in_chaoyang IN (0, 1)),
+  taxed_in_chaoyang INTEGER NOT NULL CHECK (taxed_in_chaoyang IN (0, 1)),
+  independent_legal_person INTEGER NOT NULL CHECK (independent_legal_person IN (0, 1)),
+  serious_dishonesty_record INTEGER NOT NULL CHECK (serious_dishonesty_record IN (0, 1)),
+  tags TEXT NOT NULL
+);
+CREATE TABLE listing (
+  exchange TEXT NOT NULL,
+  listing_id TEXT NOT NULL,
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  product TEXT NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('dataset', 'api', 'report', 'service', 'tool')),
+  listing_date {{DATE}} NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('listed', 'delisted', 'revoked')),
+  PRIMARY KEY (exchange, listing_id)
+);
+CREATE INDEX listing_by_enterprise ON listing (credit_code, listing_date);
+CREATE TABLE certificate (
+  platform TEXT NOT NULL,
+  number TEXT NOT NULL,
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  resource TEXT NOT NULL,
+  registered_right TEXT NOT NULL CHECK (registered_right IN ('holding', 'processing_and_use', 'operating')),
+  issue_date {{DATE}} NOT NULL,
+  valid_until {{DATE}},
+  status TEXT NOT NULL CHECK (status IN ('valid', 'expired', 'revoked')),
+  PRIMARY KEY (platform, number)
+);
+CREATE INDEX certificate_by_enterprise ON certificate (credit_code, issue_date);
+CREATE TABLE fs_inclusion (
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  year INTEGER NOT NULL,
+  amount_fen BIGINT NOT NULL CHECK (amount_fen >= 0),
+  first_time INTEGER NOT NULL CHECK (first_time IN (0, 1)),
+  PRIMARY KEY (credit_code, year)
+);
+CREATE TABLE trade (
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  exchange TEXT NOT NULL,
+  trade_id TEXT NOT NULL,
+  trade_date {{DATE}} NOT NULL,
+  side TEXT NOT NULL CHECK (side IN ('seller', 'buyer')),
+  amount_fen BIGINT NOT NULL CHECK (amount_fen >= 0),
+  legally_established INTEGER NOT NULL CHECK (legally_established IN (0, 1)),
+  PRIMARY KEY (credit_code, exchange, trade_id)
+){{WITHOUT_ROWID}};
+CREATE TABLE filing (
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  filing_id TEXT NOT NULL,
+  filing_date {{DATE}} NOT NULL,
+  amount_fen BIGINT NOT NULL CHECK (amount_fen >= 0),
+  PRIMARY KEY (credit_code, filing_id)
+);
+CREATE TABLE export_clearance (
+  route TEXT NOT NULL CHECK (route IN ('security_assessment', 'standard_contract', 'pi_certification')),
+  number TEXT NOT NULL,
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  authority TEXT NOT NULL,
+  clearance_date {{DATE}} NOT NULL,
+  PRIMARY KEY (route, number)
+);
+CREATE INDEX export_by_enterprise ON export_clearance (credit_code, clearance_date);
+CREATE TABLE scenario_project (
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  project_id TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  investment_fen BIGINT NOT NULL CHECK (investment_fen >= 0),
+  civil_construction_fen BIGINT NOT NULL CHECK (civil_construction_fen >= 0),
+  PRIMARY KEY (credit_code, project_id)
+);
+)SQL";
+
+// The audit log refuses UPDATE and DELETE inside the database too, so that a
+// bug in bursar cannot rewrite history; the hash chain catches anyone who
+// drops these triggers first.
+constexpr const char* kEvidenceSqlite = R"SQL(
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)SQL";
+
+constexpr const char* kEvidencePostgres = R"SQL(
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+)SQL";
+
+constexpr const char* kApplications = R"SQL(
+CREATE TABLE application (
+  id {{ID}},
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  year INTEGER NOT NULL,
+  measure TEXT NOT NULL,
+  item TEXT NOT NULL,
+  project TEXT NOT NULL,
+  claim TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'in_review', 'decided', 'notice',
+                                       'final', 'paid', 'recovered')),
+  notice_until {{DATE}},
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (credit_code, year, measure, item, project)
+);
+CREATE INDEX application_by_year ON application (year, state);
+CREATE TABLE review (
+  application_id BIGINT NOT NULL REFERENCES application (id),
+  reviewer TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('assigned', 'submitted', 'excluded')),
+  scores TEXT,
+  proposed_fen BIGINT CHECK (proposed_fen >= 0),
+  conflict TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (application_id, reviewer)
+);
+CREATE TABLE decision (
+  id {{ID}},
+  application_id BIGINT NOT NULL REFERENCES application (id),
+  policy_digest TEXT NOT NULL,
+  case_json TEXT NOT NULL,
+  output_json TEXT NOT NULL,
+  total_fen BIGINT NOT NULL CHECK (total_fen >= 0),
+  decided_at TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  in_force INTEGER NOT NULL CHECK (in_force IN (0, 1))
+);
+CREATE INDEX decision_by_application ON decision (application_id);
+CREATE TABLE objection (
+  id {{ID}},
+  application_id BIGINT NOT NULL REFERENCES application (id),
+  filed_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  filed_at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'upheld', 'dismissed')),
+  resolution TEXT,
+  resolved_at TEXT
+);
+CREATE TABLE payment (
+  application_id BIGINT NOT NULL REFERENCES application (id),
+  instalment INTEGER NOT NULL CHECK (instalment >= 1),
+  amount_fen BIGINT NOT NULL CHECK (amount_fen > 0),
+  paid_on {{DATE}} NOT NULL,
+  reference TEXT NOT NULL,
+  PRIMARY KEY (application_id, instalment)
+);
+CREATE TABLE recovery (
+  id {{ID}},
+  application_id BIGINT NOT NULL REFERENCES application (id),
+  amount_fen BIGINT NOT NULL CHECK (amount_fen > 0),
+  reason TEXT NOT NULL,
+  recovered_at TEXT NOT NULL
+);
+CREATE TABLE budget (
+  year INTEGER PRIMARY KEY,
+  amount_fen BIGINT NOT NULL CHECK (amount_fen >= 0)
+);
+)SQL";
+
+void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
+  for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size()) s->replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "audit log, enterprises and evidence", kEvidence, kEvidenceSqlite, kEvidencePostgres},
+      {2, "applications, reviews, decisions, objections, payments, budget", kApplications, "", ""},
+  };
+  return migrations;
+}
+
+std::string MigrationSql(const Migration& migration, Dialect dialect) {
+  std::string sql = migration.sql;
+  const bool pg = dialect == Dialect::kPostgres;
+  ReplaceAll(&sql, "{{ID}}", pg ? "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY");
+  ReplaceAll(&sql, "{{DATE}}", pg ? "DATE" : "TEXT");
+  ReplaceAll(&sql, "{{WITHOUT_ROWID}}", pg ? "" : " WITHOUT ROWID");
+  sql += pg ? migration.postgres_sql : migration.sqlite_sql;
+  return sql;
+}
+
+std::string MigrationChecksum(const Migration& migration) {
+  return Sha256Hex(std::string(migration.name) + "\n" + migration.sql + "\n" + migration.sqlite_sql + "\n" +
+                   migration.postgres_sql);
+}
+
+}  // namespace bursar::store

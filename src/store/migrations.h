@@ -1,0 +1,36 @@
+// The schema, as an ordered list of forward-only migrations held in the code.
+//
+// A migration is never edited once released: its checksum (SHA-256 of its
+// name and SQL) is recorded in schema_migrations when applied, and opening a
+// database whose recorded checksums differ from this binary's is an error.
+// Changes to the schema are new migrations appended to the list.
+//
+// The SQL is written once for both engines; a few tokens stand for the
+// places where they differ ({{ID}}, {{DATE}}, {{WITHOUT_ROWID}}), and each
+// migration may add statements for one engine only (triggers).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "store/database.h"
+
+namespace bursar::store {
+
+struct Migration {
+  int version;           // 1, 2, 3, ... without gaps
+  const char* name;      // what it adds, for `bursar db status`
+  const char* sql;       // common SQL with tokens
+  const char* sqlite_sql;    // SQLite-only statements, may be ""
+  const char* postgres_sql;  // PostgreSQL-only statements, may be ""
+};
+
+const std::vector<Migration>& Migrations();
+
+// The migration's SQL for `dialect`, tokens replaced.
+std::string MigrationSql(const Migration& migration, Dialect dialect);
+
+// "sha256hex" of the migration's name and SQL as written (before tokens).
+std::string MigrationChecksum(const Migration& migration);
+
+}  // namespace bursar::store

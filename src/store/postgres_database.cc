@@ -1,0 +1,192 @@
+// The PostgreSQL backend, on libpq.
+//
+// Parameters travel as text with their types left for the server to infer
+// from the statement, which is exactly what the schema's typed columns need.
+// Statements are prepared once per connection (named s1, s2, ...).
+// Server notices (e.g. "relation already exists, skipping") are dropped: the
+// store reports what matters itself.
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <string>
+#include <unordered_map>
+
+#include "store/database.h"
+
+namespace bursar::store {
+
+namespace {
+
+// Rewrites `?` placeholders to $1, $2, ... outside quoted literals.
+std::string NumberPlaceholders(const std::string& sql, int* count) {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  bool in_single = false, in_double = false;
+  int n = 0;
+  for (char c : sql) {
+    if (c == '\'' && !in_double) in_single = !in_single;
+    if (c == '"' && !in_single) in_double = !in_double;
+    if (c == '?' && !in_single && !in_double) {
+      out += '$';
+      out += std::to_string(++n);
+    } else {
+      out += c;
+    }
+  }
+  *count = n;
+  return out;
+}
+
+// Removes the password from a URL for messages.
+std::string Redact(const std::string& url) {
+  auto scheme = url.find("://");
+  auto at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon) + ":***" + url.substr(at);
+}
+
+void IgnoreNotice(void*, const char*) {}
+
+class PostgresDatabase final : public Database {
+ public:
+  PostgresDatabase(PGconn* conn, std::string name) : conn_(conn), name_(std::move(name)) {}
+  ~PostgresDatabase() override { PQfinish(conn_); }
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+  const std::string& display_name() const override { return name_; }
+
+  Status ExecScript(const std::string& sql) override {
+    PGresult* res = PQexec(conn_, sql.c_str());
+    Status status = Check(res);
+    PQclear(res);
+    return status;
+  }
+
+  Result<int64_t> ExecuteSpan(const std::string& sql, std::span<const Param> params) override {
+    BURSAR_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
+    int64_t changed = 0;
+    const char* tuples = PQcmdTuples(res);
+    if (tuples && *tuples) std::from_chars(tuples, tuples + std::char_traits<char>::length(tuples), changed);
+    PQclear(res);
+    return changed;
+  }
+
+  Status QuerySpan(const std::string& sql, std::span<const Param> params, std::vector<Row>* rows) override {
+    BURSAR_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
+    const int nrows = PQntuples(res), ncols = PQnfields(res);
+    for (int r = 0; r < nrows; ++r) {
+      std::vector<std::optional<std::string>> cells;
+      cells.reserve(static_cast<size_t>(ncols));
+      for (int c = 0; c < ncols; ++c) {
+        if (PQgetisnull(res, r, c)) {
+          cells.emplace_back();
+        } else {
+          cells.emplace_back(std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c))));
+        }
+      }
+      rows->emplace_back(std::move(cells));
+    }
+    PQclear(res);
+    return OkStatus();
+  }
+
+  // READ COMMITTED is enough: every write transaction of the store first locks
+  // the audit head row (audit.h), which serialises writers.
+  Status Begin() override { return ExecScript("BEGIN ISOLATION LEVEL READ COMMITTED"); }
+  Status Commit() override { return ExecScript("COMMIT"); }
+  Status Rollback() override {
+    if (PQtransactionStatus(conn_) == PQTRANS_IDLE) return OkStatus();
+    return ExecScript("ROLLBACK");
+  }
+
+ private:
+  Result<PGresult*> Run(const std::string& sql, std::span<const Param> params) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+      int count = 0;
+      std::string text = NumberPlaceholders(sql, &count);
+      std::string name = "s" + std::to_string(statements_.size() + 1);
+      PGresult* res = PQprepare(conn_, name.c_str(), text.c_str(), count, nullptr);
+      Status status = Check(res);
+      PQclear(res);
+      if (!status.ok()) return status;
+      it = statements_.emplace(sql, Prepared{name, count}).first;
+    }
+    if (static_cast<size_t>(it->second.params) != params.size()) {
+      return Status(StatusCode::kInternal, "parameter count mismatch: " + sql);
+    }
+    // Integers become text here; the vectors are reused to avoid allocating per row.
+    numbers_.resize(params.size());
+    values_.resize(params.size());
+    lengths_.resize(params.size());
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (const auto* v = std::get_if<int64_t>(&params[i])) {
+        numbers_[i] = std::to_string(*v);
+        values_[i] = numbers_[i].c_str();
+        lengths_[i] = static_cast<int>(numbers_[i].size());
+      } else if (const auto* s = std::get_if<std::string_view>(&params[i])) {
+        // Text parameters must be NUL-terminated for libpq's text format.
+        numbers_[i].assign(s->data(), s->size());
+        values_[i] = numbers_[i].c_str();
+        lengths_[i] = static_cast<int>(s->size());
+      } else {
+        values_[i] = nullptr;
+        lengths_[i] = 0;
+      }
+    }
+    PGresult* res = PQexecPrepared(conn_, it->second.name.c_str(), static_cast<int>(params.size()), values_.data(),
+                                   lengths_.data(), nullptr, 0);
+    Status status = Check(res);
+    if (!status.ok()) {
+      PQclear(res);
+      return status;
+    }
+    return res;
+  }
+
+  Status Check(PGresult* res) const {
+    if (res == nullptr) return Status(StatusCode::kUnavailable, "PostgreSQL: " + std::string(PQerrorMessage(conn_)));
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return OkStatus();
+    const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    std::string code = state ? state : "";
+    std::string message = "PostgreSQL: " + std::string(PQresultErrorMessage(res));
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    if (code == "23505") return Status(StatusCode::kAlreadyExists, message);
+    if (code.starts_with("23")) return Status(StatusCode::kFailedPrecondition, message);
+    if (code == "40001" || code == "40P01") return Status(StatusCode::kConflict, message);
+    if (code.starts_with("08") || PQstatus(conn_) != CONNECTION_OK) return Status(StatusCode::kUnavailable, message);
+    return Status(StatusCode::kInternal, message);
+  }
+
+  struct Prepared {
+    std::string name;
+    int params;
+  };
+  PGconn* conn_;
+  std::string name_;
+  std::unordered_map<std::string, Prepared> statements_;
+  std::vector<std::string> numbers_;
+  std::vector<const char*> values_;
+  std::vector<int> lengths_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> OpenPostgres(const std::string& url) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    std::string message = conn ? PQerrorMessage(conn) : "out of memory";
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    PQfinish(conn);
+    return Status(StatusCode::kUnavailable, "cannot connect to PostgreSQL at " + Redact(url) + ": " + message, "--db");
+  }
+  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
+  auto db = std::make_unique<PostgresDatabase>(conn, Redact(url));
+  BURSAR_RETURN_IF_ERROR(db->ExecScript("SET client_min_messages = warning; SET DateStyle = ISO; SET TimeZone = 'UTC'"));
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace bursar::store

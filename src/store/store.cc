@@ -1,0 +1,156 @@
+#include "store/store.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+#include "store/migrations.h"
+
+namespace bursar::store {
+
+std::string UtcNow() {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  const std::time_t t = system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+Store::Store(std::unique_ptr<Database> db, std::function<std::string()> clock)
+    : db_(std::move(db)), clock_(clock ? std::move(clock) : std::function<std::string()>(UtcNow)) {}
+
+Store::~Store() = default;
+
+std::string Store::Now() const { return clock_(); }
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOptions& options) {
+  BURSAR_ASSIGN_OR_RETURN(auto db, OpenDatabase(url, options.create));
+  std::unique_ptr<Store> store(new Store(std::move(db), options.clock));
+  BURSAR_RETURN_IF_ERROR(store->CheckSchema(options.allow_pending));
+  return store;
+}
+
+namespace {
+
+Result<bool> HasMigrationTable(Database& db) {
+  const std::string sql = db.dialect() == Dialect::kPostgres
+                              ? "SELECT 1 WHERE to_regclass('schema_migrations') IS NOT NULL"
+                              : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+  BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne(sql));
+  return row.has_value();
+}
+
+struct Applied {
+  std::string name, checksum, applied_at;
+};
+
+Result<std::map<int, Applied>> ReadApplied(Database& db) {
+  std::map<int, Applied> applied;
+  BURSAR_ASSIGN_OR_RETURN(bool exists, HasMigrationTable(db));
+  if (!exists) return applied;
+  BURSAR_ASSIGN_OR_RETURN(auto rows,
+                          db.Query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"));
+  for (const Row& r : rows) applied[static_cast<int>(r.Int(0))] = {r.Text(1), r.Text(2), r.Text(3)};
+  return applied;
+}
+
+}  // namespace
+
+Status Store::CheckSchema(bool allow_pending) {
+  BURSAR_ASSIGN_OR_RETURN(auto applied, ReadApplied(*db_));
+  const auto& known = Migrations();
+  const int latest = known.back().version;
+  for (const auto& [version, entry] : applied) {
+    if (version > latest) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "the database " + db_->display_name() + " has schema version " + std::to_string(version) +
+                        ", newer than this bursar knows (" + std::to_string(latest) + "): upgrade bursar");
+    }
+    const Migration& m = known[static_cast<size_t>(version - 1)];
+    if (entry.checksum != MigrationChecksum(m)) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "migration " + std::to_string(version) + " recorded in " + db_->display_name() +
+                        " differs from this bursar's (checksum " + entry.checksum + "): the schema was changed by hand "
+                        "or by another build");
+    }
+  }
+  const int current = applied.empty() ? 0 : applied.rbegin()->first;
+  if (static_cast<size_t>(current) != applied.size()) {
+    return Status(StatusCode::kFailedPrecondition, "schema_migrations in " + db_->display_name() + " has gaps");
+  }
+  if (!allow_pending && current < latest) {
+    if (current == 0) {
+      return Status(StatusCode::kFailedPrecondition,
+                    db_->display_name() + " is not a bursar database: run `bursar db init --db " + db_->display_name() +
+                        "`");
+    }
+    return Status(StatusCode::kFailedPrecondition, "the database " + db_->display_name() + " is at schema version " +
+                                                       std::to_string(current) + ", this bursar needs " +
+                                                       std::to_string(latest) + ": run `bursar db migrate`");
+  }
+  return OkStatus();
+}
+
+Result<SchemaStatus> Store::Schema() {
+  BURSAR_ASSIGN_OR_RETURN(auto applied, ReadApplied(*db_));
+  SchemaStatus status;
+  status.latest = Migrations().back().version;
+  for (const Migration& m : Migrations()) {
+    auto it = applied.find(m.version);
+    if (it != applied.end()) status.current = m.version;
+    status.migrations.push_back({m.version, m.name, it != applied.end() ? it->second.applied_at : ""});
+  }
+  return status;
+}
+
+Result<int> Store::Migrate(const std::string& actor, int target) {
+  const auto& known = Migrations();
+  if (target <= 0 || target > known.back().version) target = known.back().version;
+  int done = 0;
+  for (const Migration& m : known) {
+    if (m.version > target) break;
+    BURSAR_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(db_.get()));
+    if (db_->dialect() == Dialect::kPostgres) {
+      // Two processes migrating at once: the second waits here, then sees the
+      // migration applied and skips it.
+      BURSAR_RETURN_IF_ERROR(db_->ExecScript("SELECT pg_advisory_xact_lock(7262411)"));
+    }
+    BURSAR_RETURN_IF_ERROR(db_->ExecScript(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"));
+    BURSAR_ASSIGN_OR_RETURN(auto exists,
+                            db_->QueryOne("SELECT 1 FROM schema_migrations WHERE version = ?", {int64_t{m.version}}));
+    if (exists) continue;  // the transaction rolls back: nothing to do
+    BURSAR_RETURN_IF_ERROR(db_->ExecScript(MigrationSql(m, db_->dialect())));
+    const std::string checksum = MigrationChecksum(m);
+    const std::string at = Now();
+    BURSAR_RETURN_IF_ERROR(db_->Execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                                        "VALUES (?, ?, ?, ?)",
+                                        {int64_t{m.version}, m.name, checksum, at})
+                               .status());
+    BURSAR_RETURN_IF_ERROR(LockAuditHead(*db_));
+    nlohmann::json change = {{"op", "migrate"}, {"version", m.version}, {"name", m.name}, {"checksum", checksum}};
+    BURSAR_RETURN_IF_ERROR(AppendAudit(*db_, actor, at, change).status());
+    BURSAR_RETURN_IF_ERROR(tx->Commit());
+    ++done;
+  }
+  return done;
+}
+
+Result<std::optional<AuditEntry>> Store::Write(const std::string& actor, const ChangeFn& change) {
+  BURSAR_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(db_.get()));
+  BURSAR_RETURN_IF_ERROR(LockAuditHead(*db_));
+  BURSAR_ASSIGN_OR_RETURN(std::optional<nlohmann::json> recorded, change(*db_));
+  if (!recorded) return std::optional<AuditEntry>();  // ~Transaction rolls back
+  BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, AppendAudit(*db_, actor, Now(), *recorded));
+  BURSAR_RETURN_IF_ERROR(tx->Commit());
+  return std::optional<AuditEntry>(std::move(entry));
+}
+
+}  // namespace bursar::store

@@ -1,0 +1,156 @@
+// Store: bursar's record of a programme — enterprises, evidence, applications,
+// decisions, payments, budgets and the audit log — on SQLite or PostgreSQL.
+//
+// What goes in: evidence files, application steps, engine decisions (as data:
+// case JSON, output JSON, policy digest). What comes out: CASES.md facts and
+// history for (enterprise, year), budget figures, and a verifiable audit log.
+//
+// Contract:
+//  - Open() checks the schema: a database newer than this binary, or one whose
+//    applied migrations differ from the binary's, is refused; one with pending
+//    migrations is refused unless OpenOptions::allow_pending (db migrate).
+//  - Every change runs in ONE transaction together with its audit entry
+//    (Write()); on any error nothing of it is stored.
+//  - Money is integer fen (BIGINT); no floating point anywhere.
+//
+// Thread-safety: a Store owns one connection; use it from one thread at a
+// time. Several processes may share a database: writers are serialised by the
+// database (SQLite's write lock, PostgreSQL's lock on the audit head).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "store/applications.h"
+#include "store/audit.h"
+#include "store/database.h"
+#include "store/evidence.h"
+
+namespace bursar::store {
+
+// The current UTC time as "2025-06-01T08:00:00.123Z".
+std::string UtcNow();
+
+struct OpenOptions {
+  // SQLite: create the file when it does not exist (`bursar db init`).
+  bool create = false;
+  // Accept a database with pending migrations (`bursar db migrate|status`).
+  bool allow_pending = false;
+  // The clock for audit entries and timestamps; UtcNow by default. Tests fix it.
+  std::function<std::string()> clock;
+};
+
+struct SchemaStatus {
+  int current = 0;  // highest applied migration, 0 for an empty database
+  int latest = 0;   // highest migration this binary knows
+  struct Entry {
+    int version;
+    std::string name;
+    std::string applied_at;  // "" when pending
+  };
+  std::vector<Entry> migrations;
+};
+
+// The facts of CASES.md derived from stored evidence, with how.
+struct DerivedFacts {
+  nlohmann::ordered_json facts;        // exactly the CASES.md `facts` object
+  nlohmann::ordered_json explanation;  // per fact: the rule and the rows that contributed
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const std::string& url, const OpenOptions& options = {});
+  ~Store();
+
+  Database& db() { return *db_; }
+  std::string Now() const;
+
+  // --- Schema -----------------------------------------------------------------
+  Result<SchemaStatus> Schema();
+  // Applies pending migrations up to `target` (default: all), each in its own
+  // transaction with an audit entry. Returns how many were applied.
+  Result<int> Migrate(const std::string& actor, int target = 0);
+
+  // --- Writes -----------------------------------------------------------------
+  // The change to record, or nullopt when nothing changed (the transaction is
+  // then rolled back and no audit entry is written).
+  using ChangeFn = std::function<Result<std::optional<nlohmann::json>>(Database&)>;
+  // Runs `change` in one write transaction and appends its audit entry in the
+  // same transaction. Returns the entry, or nullopt when nothing changed.
+  Result<std::optional<AuditEntry>> Write(const std::string& actor, const ChangeFn& change);
+
+  Result<AuditVerdict> VerifyAudit() { return store::VerifyAudit(*db_); }
+
+  // --- Evidence (evidence.cc) -------------------------------------------------
+  // Imports a .csv or .jsonl/.ndjson file. A file that cannot be read, or
+  // whose CSV header names unknown or lacks required fields, is an error
+  // status and nothing is stored; bad rows are reported in the result.
+  Result<ImportReport> Import(EvidenceKind kind, const std::string& path, const ImportOptions& options);
+
+  // --- Facts (facts.cc) -------------------------------------------------------
+  // REQUIRES: the enterprise exists (NotFound otherwise).
+  Result<DerivedFacts> DeriveFacts(const std::string& credit_code, int64_t year);
+  // CASES.md `history`: award lines of decisions in force, for applications
+  // that are final, paid or recovered... (see facts.cc), years before `year`.
+  Result<nlohmann::ordered_json> History(const std::string& credit_code, int64_t year);
+  // A whole CASES.md case: year, applicant (from the enterprise record),
+  // facts, the given claims and history.
+  Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year,
+                                           const nlohmann::json& claims);
+
+  // --- Applications (applications.cc) -----------------------------------------
+  // `claim` is a CASES.md claim object with at least "measure".
+  Result<int64_t> CreateApplication(const std::string& actor, const std::string& credit_code, int64_t year,
+                                    const nlohmann::json& claim);
+  Result<Application> GetApplication(int64_t id);
+  Status Submit(const std::string& actor, int64_t id);
+  // Assigns the reviewers (at least one) and opens the review.
+  Status StartReview(const std::string& actor, int64_t id, const std::vector<std::string>& reviewers);
+  // The reviewer is excluded from this application's review.
+  Status DeclareConflict(const std::string& reviewer, int64_t id, const std::string& reason);
+  // `scores`: object of rubric item → integer 0..100; `proposed`: money string.
+  Status SubmitReview(const std::string& reviewer, int64_t id, const nlohmann::json& scores,
+                      const std::string& proposed);
+  Result<std::vector<Review>> Reviews(int64_t id);
+  // Records the engine's decision. REQUIRES state in_review and every
+  // non-excluded reviewer's review submitted; the case must be this
+  // application's enterprise and year.
+  Result<int64_t> Decide(const std::string& actor, int64_t id, const DecisionInput& decision);
+  Result<std::optional<Decision>> DecisionInForce(int64_t id);
+  Result<Decision> GetDecision(int64_t decision_id);
+  // Opens the public notice, which runs through `notice_until` (a date).
+  Status PublishNotice(const std::string& actor, int64_t id, const std::string& notice_until);
+  Result<int64_t> FileObjection(const std::string& actor, int64_t id, const std::string& reason);
+  // Upheld: the decision is withdrawn and the application returns to review.
+  Status ResolveObjection(const std::string& actor, int64_t objection_id, bool upheld, const std::string& resolution);
+  // REQUIRES state notice, `today` after notice_until, no open objection.
+  Status Finalise(const std::string& actor, int64_t id, const std::string& today);
+  // Records the next instalment; the application is paid when they reach the total.
+  Result<int64_t> RecordPayment(const std::string& actor, int64_t id, const std::string& amount,
+                                const std::string& paid_on, const std::string& reference);
+  Result<std::vector<Payment>> Payments(int64_t id);
+  // Clawback of money paid. REQUIRES state paid; amount at most what was paid.
+  Status Recover(const std::string& actor, int64_t id, const std::string& amount, const std::string& reason);
+
+  Status SetBudget(const std::string& actor, int64_t year, const std::string& amount);
+  Result<BudgetSummary> Budget(int64_t year);
+
+ private:
+  Store(std::unique_ptr<Database> db, std::function<std::string()> clock);
+  Status CheckSchema(bool allow_pending);
+  // Moves application `id` from one of `from` to `to` inside a Write.
+  Status Transition(Database& db, const Application& app, ApplicationState to);
+  Result<Application> LoadApplication(Database& db, int64_t id, bool for_update);
+
+  std::unique_ptr<Database> db_;
+  std::function<std::string()> clock_;
+};
+
+}  // namespace bursar::store

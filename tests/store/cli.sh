@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The store's commands end to end on SQLite: db init/status, import (with a
+# rejected row, a re-import and --json), facts, audit verify, and a hand edit
+# of the audit table that verify must name.
+# usage: cli.sh BURSAR_BINARY
+set -uo pipefail
+bursar=$(realpath "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_exit() {  # CODE COMMAND...
+  local want=$1; shift
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  [[ $got == "$want" ]] || { cat "$work/out" "$work/err" >&2; fail "exit $got, wanted $want: $*"; }
+}
+
+expect_exit 2 "$bursar" import trades missing.csv              # no database yet
+grep -q "bursar db init" err || fail "no hint to run db init"
+expect_exit 0 "$bursar" db init
+expect_exit 0 "$bursar" db init                                 # idempotent
+expect_exit 0 "$bursar" db status
+grep -q "schema version 2 of 2" out || fail "status: $(cat out)"
+expect_exit 0 "$bursar" db --help
+
+cat >enterprises.csv <<'CSV'
+credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,tags
+91110105MA01C9XY29,Example Data Co. Ltd.,true,true,true,false,data_vendor
+CSV
+cat >trades.csv <<'CSV'
+credit_code,exchange,trade_id,date,side,amount,legally_established
+91110105MA01C9XY29,BJIDE,T1,2025-03-01,seller,5000000.00,true
+91110105MA01C9XY29,BJIDE,T2,2025-09-01,buyer,3000000,true
+91110105MA01C9XY29,OTC,T3,2025-09-01,buyer,10.00,false
+91110105MA01C9XY28,BJIDE,T4,2025-09-01,buyer,10.00,true
+CSV
+expect_exit 0 "$bursar" import enterprises enterprises.csv
+expect_exit 2 "$bursar" import trades trades.csv
+grep -q "trades.csv:5: credit_code: not a valid unified social credit code" err || fail "rejection: $(cat err)"
+expect_exit 2 "$bursar" import trades trades.csv --json
+[[ $(python3 -c 'import json,sys; r=json.load(open("out")); print(r["inserted"], r["unchanged"], r["rejected"][0]["line"])') == "0 3 5" ]] ||
+  fail "re-import: $(cat out)"
+expect_exit 2 "$bursar" import nonsense trades.csv
+
+expect_exit 0 "$bursar" facts 91110105MA01C9XY29 2025
+python3 - <<'PY' || fail "facts: $(cat out)"
+import json
+r = json.load(open("out"))
+assert r["facts"]["exchange_trading_volume"] == "8000000.00", r["facts"]
+assert [t["trade_id"] for t in r["explanation"]["exchange_trading_volume"]["rows"]] == ["T1", "T2"]
+PY
+expect_exit 0 "$bursar" facts 91110105MA01C9XY29 2025 --case
+
+# An application through its lifecycle; decisions are data (case, output, digest).
+expect_exit 0 "$bursar" facts 91110105MA01C9XY29 2025 --case
+cp out case.json
+cat >output.json <<'JSON'
+{"applicant": "91110105MA01C9XY29", "year": 2025, "awards": [{"measure": "03", "item": "services", "amount": "4200000.00"}], "total": "4200000.00", "not_awarded": []}
+JSON
+expect_exit 0 "$bursar" app create 91110105MA01C9XY29 2025 --claim '{"measure":"03","assessed":"4200000"}'
+id=$(cat out)
+expect_exit 1 "$bursar" app decide "$id" --case case.json --output output.json --digest sha256:x
+grep -q "is draft" err || fail "illegal step: $(cat err)"
+expect_exit 0 "$bursar" app submit "$id"
+expect_exit 0 "$bursar" app review "$id" --reviewers rev-a,rev-b
+expect_exit 0 "$bursar" app conflict "$id" --reason "former employee" --actor rev-b
+expect_exit 1 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 1 --actor rev-b
+expect_exit 0 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 4200000 --actor rev-a
+expect_exit 0 "$bursar" app decide "$id" --case case.json --output output.json --digest sha256:0123
+until=$(date -u -d tomorrow +%F); after=$(date -u -d "+2 days" +%F)
+expect_exit 0 "$bursar" app notice "$id" --until "$until"
+expect_exit 1 "$bursar" app finalise "$id"
+expect_exit 0 "$bursar" app finalise "$id" --today "$after"
+expect_exit 0 "$bursar" app pay "$id" --amount 2000000 --on "$after" --reference V-1
+expect_exit 0 "$bursar" app pay "$id" --amount 2200000 --on "$after" --reference V-2
+expect_exit 0 "$bursar" app show "$id"
+python3 -c 'import json; a=json.load(open("out")); assert a["state"] == "paid", a; assert len(a["payments"]) == 2' ||
+  fail "show: $(cat out)"
+expect_exit 0 "$bursar" budget set 2025 50000000
+expect_exit 0 "$bursar" budget show 2025
+grep -q '"paid": "4200000.00"' out || fail "budget: $(cat out)"
+
+expect_exit 0 "$bursar" audit verify
+grep -q "audit log verified: 15 entries" out || fail "verify: $(cat out)"
+sqlite3 bursar.db "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 3" ||
+  fail "hand edit"
+expect_exit 1 "$bursar" audit verify
+grep -q "entry 3 was altered" err || fail "verify after edit: $(cat err)"
+echo "store cli: ok"

@@ -1,0 +1,647 @@
+// The store conformance suite: every test runs against SQLite and against a
+// real PostgreSQL server, through the same Store interface.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "store/migrations.h"
+#include "store/store.h"
+#include "store_test_support.h"
+
+namespace bursar::store {
+namespace {
+
+using testing::Code;
+using testing::TestDatabase;
+using json = nlohmann::json;
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<TestDatabase>(GetParam());
+    ASSERT_TRUE(database_->Create());
+    OpenOptions options;
+    options.create = true;
+    options.allow_pending = true;
+    options.clock = testing::FixedClock;
+    auto s = Store::Open(database_->url(), options);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    auto n = store_->Migrate("test");
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+  }
+  void TearDown() override {
+    store_.reset();
+    database_.reset();
+  }
+
+  int64_t Count(const std::string& table) {
+    auto row = store_->db().QueryOne("SELECT COUNT(*) FROM " + table);
+    EXPECT_TRUE(row.ok()) << row.status().ToString();
+    return row.ok() && *row ? (*row)->Int(0) : -1;
+  }
+  int64_t AuditEntries() { return Count("audit_log"); }
+
+  ImportReport Import(EvidenceKind kind, const std::string& name, const std::string& text, bool strict = false) {
+    ImportOptions options;
+    options.actor = "tester";
+    options.strict = strict;
+    auto r = store_->Import(kind, database_->WriteFile(name, text), options);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : ImportReport{};
+  }
+
+  void ImportEnterprises(int n) {
+    std::string csv =
+        "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+        "serious_dishonesty_record,tags\n";
+    for (int i = 1; i <= n; ++i) {
+      csv += Code(i) + ",Enterprise " + std::to_string(i) + ",true,true,true,false,data_vendor\n";
+    }
+    auto r = Import(EvidenceKind::kEnterprises, "enterprises.csv", csv);
+    ASSERT_EQ(r.inserted, n);
+  }
+
+  // Drops the append-only triggers, as someone editing the database by hand would.
+  void DropAuditTriggers() {
+    if (store_->db().dialect() == Dialect::kPostgres) {
+      ASSERT_TRUE(store_->db().ExecScript("DROP TRIGGER audit_log_no_update ON audit_log").ok());
+    } else {
+      ASSERT_TRUE(store_->db().ExecScript("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete").ok());
+    }
+  }
+
+  void ExpectChainOk() {
+    auto v = store_->VerifyAudit();
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_TRUE(v->ok) << v->problem;
+  }
+
+  std::unique_ptr<TestDatabase> database_;
+  std::unique_ptr<Store> store_;
+};
+
+// --- Schema -------------------------------------------------------------------
+
+TEST_P(StoreTest, FreshDatabaseIsAtTheLatestVersionAndAuditsEachMigration) {
+  auto schema = store_->Schema();
+  ASSERT_TRUE(schema.ok());
+  EXPECT_EQ(schema->current, schema->latest);
+  EXPECT_EQ(schema->latest, Migrations().back().version);
+  EXPECT_EQ(AuditEntries(), schema->latest);
+  // Migrating again changes nothing.
+  auto n = store_->Migrate("test");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
+  EXPECT_EQ(AuditEntries(), schema->latest);
+  ExpectChainOk();
+}
+
+TEST_P(StoreTest, OpeningRefusesPendingNewerOrAlteredSchemas) {
+  // Reopening a current database works without allow_pending.
+  ASSERT_TRUE(Store::Open(database_->url()).ok());
+
+  ASSERT_TRUE(store_->db().Execute("UPDATE schema_migrations SET checksum = 'x' WHERE version = 1").ok());
+  auto altered = Store::Open(database_->url());
+  ASSERT_FALSE(altered.ok());
+  EXPECT_NE(altered.status().message().find("differs"), std::string::npos) << altered.status().message();
+  ASSERT_TRUE(store_->db()
+                  .Execute("UPDATE schema_migrations SET checksum = ? WHERE version = 1",
+                           {MigrationChecksum(Migrations()[0])})
+                  .ok());
+
+  ASSERT_TRUE(store_->db()
+                  .Execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                           "VALUES (99, 'future', 'x', 'now')")
+                  .ok());
+  auto newer = Store::Open(database_->url());
+  ASSERT_FALSE(newer.ok());
+  EXPECT_NE(newer.status().message().find("newer"), std::string::npos) << newer.status().message();
+}
+
+TEST_P(StoreTest, MigratesForwardFromAnOlderVersion) {
+  TestDatabase older(GetParam());
+  ASSERT_TRUE(older.Create());
+  OpenOptions options;
+  options.create = true;
+  options.allow_pending = true;
+  auto s = Store::Open(older.url(), options);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Migrate("test", 1).ok());
+  auto refused = Store::Open(older.url());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("db migrate"), std::string::npos) << refused.status().message();
+  auto n = (*s)->Migrate("test");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, Migrations().back().version - 1);
+  EXPECT_TRUE(Store::Open(older.url()).ok());
+}
+
+// --- Import -------------------------------------------------------------------
+
+TEST_P(StoreTest, ImportsTradesOnceAndReimportChangesNothing) {
+  ImportEnterprises(3);
+  std::string csv = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
+  for (int i = 0; i < 300; ++i) {
+    csv += Code(1 + i % 3) + ",BJIDE,T" + std::to_string(i) + ",2025-03-0" + std::to_string(1 + i % 9) +
+           (i % 2 ? ",seller," : ",buyer,") + std::to_string(100 + i) + ".50,true\n";
+  }
+  const int64_t entries = AuditEntries();
+  auto first = Import(EvidenceKind::kTrades, "trades.csv", csv);
+  EXPECT_EQ(first.rows, 300);
+  EXPECT_EQ(first.inserted, 300);
+  EXPECT_TRUE(first.committed);
+  EXPECT_EQ(first.audit_seq, entries + 1);
+  EXPECT_EQ(Count("trade"), 300);
+  auto sum = store_->db().QueryOne("SELECT SUM(amount_fen) FROM trade");
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ((*sum)->Int(0), 300 * 10050 + 100 * (299 * 300 / 2));
+
+  if (store_->db().dialect() == Dialect::kSqlite) {
+    // The import relaxes SQLite's per-row foreign-key probe; it must be back on.
+    auto fk = store_->db().QueryOne("PRAGMA foreign_keys");
+    ASSERT_TRUE(fk.ok() && *fk);
+    EXPECT_EQ((*fk)->Int(0), 1);
+  }
+  auto again = Import(EvidenceKind::kTrades, "trades.csv", csv);
+  EXPECT_EQ(again.inserted, 0);
+  EXPECT_EQ(again.unchanged, 300);
+  EXPECT_FALSE(again.committed);
+  EXPECT_EQ(Count("trade"), 300);
+  EXPECT_EQ(AuditEntries(), entries + 1) << "a re-import that changes nothing writes no audit entry";
+  ExpectChainOk();
+}
+
+TEST_P(StoreTest, RejectsBadRowsWithLineAndReasonAndCommitsTheRest) {
+  ImportEnterprises(2);
+  const std::string csv =
+      "credit_code,exchange,trade_id,date,side,amount,legally_established\n"  // line 1
+      + Code(1) + ",BJIDE,T1,2025-01-05,seller,1000.00,true\n"                 // 2 ok
+      + "91110105MA01C9XY28,BJIDE,T2,2025-01-05,seller,1000.00,true\n"         // 3 bad check character
+      + Code(1) + ",BJIDE,T3,2025-02-30,seller,1000.00,true\n"                 // 4 no such day
+      + Code(1) + ",BJIDE,T4,2025-01-05,lender,1000.00,true\n"                 // 5 side
+      + Code(1) + ",BJIDE,T5,2025-01-05,seller,1000.005,true\n"                // 6 three decimals
+      + Code(1) + ",BJIDE,T6,2025-01-05,seller,\"1,000\",true\n"               // 7 separator
+      + Code(9) + ",BJIDE,T7,2025-01-05,seller,1000.00,true\n"                 // 8 unknown enterprise
+      + Code(2) + ",BJIDE,T8,2025-01-05,buyer,1000.00,yes\n"                   // 9 flag
+      + Code(2) + ",BJIDE,T9,2025-01-05,buyer\n"                               // 10 short row
+      + "\n"                                                                   // 11 blank, skipped
+      + Code(2) + ",BJIDE,T10,2025-12-31,buyer,0.5,false\n";                   // 12 ok
+  auto r = Import(EvidenceKind::kTrades, "mixed.csv", csv);
+  EXPECT_EQ(r.rows, 10);
+  EXPECT_EQ(r.inserted, 2);
+  ASSERT_EQ(r.rejected.size(), 8u);
+  const std::vector<std::pair<int64_t, std::string>> expected = {
+      {3, "credit_code"}, {4, "date"}, {5, "side"}, {6, "amount"}, {7, "amount"},
+      {8, "credit_code"}, {9, "legally_established"}, {10, ""}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(r.rejected[i].line, expected[i].first) << i;
+    EXPECT_EQ(r.rejected[i].field, expected[i].second) << "line " << r.rejected[i].line << ": " << r.rejected[i].reason;
+  }
+  EXPECT_NE(r.rejected[0].reason.find("check character"), std::string::npos) << r.rejected[0].reason;
+  EXPECT_EQ(Count("trade"), 2);
+  EXPECT_TRUE(r.committed);
+}
+
+TEST_P(StoreTest, StrictImportStoresNothingWhenARowIsRejected) {
+  ImportEnterprises(1);
+  const std::string csv = "credit_code,exchange,trade_id,date,side,amount,legally_established\n" + Code(1) +
+                          ",BJIDE,T1,2025-01-05,seller,1000.00,true\n" + Code(1) +
+                          ",BJIDE,T2,2025-01-05,seller,-5,true\n";
+  const int64_t entries = AuditEntries();
+  auto r = Import(EvidenceKind::kTrades, "strict.csv", csv, /*strict=*/true);
+  EXPECT_FALSE(r.committed);
+  EXPECT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(Count("trade"), 0);
+  EXPECT_EQ(AuditEntries(), entries);
+}
+
+TEST_P(StoreTest, JsonLinesAreCheckedForTypesAndUnknownFields) {
+  ImportEnterprises(1);
+  const std::string c = Code(1);
+  const std::string jsonl =
+      R"({"credit_code":")" + c + R"(","filing_id":"F1","date":"2025-04-01","amount":"2500.10"})" "\n" +
+      R"({"credit_code":")" + c + R"(","filing_id":"F2","date":"2025-04-01","amount":2500.10})" "\n" +
+      R"({"credit_code":")" + c + R"(","filing_id":"F3","date":"2025-04-01","amount":"1","memo":"x"})" "\n" +
+      "not json\n" +
+      R"({"credit_code":")" + c + R"(","filing_id":"F4","date":"2025-04-01"})" "\n";
+  auto r = Import(EvidenceKind::kFilings, "filings.jsonl", jsonl);
+  EXPECT_EQ(r.inserted, 1);
+  ASSERT_EQ(r.rejected.size(), 4u);
+  EXPECT_EQ(r.rejected[0].line, 2);
+  EXPECT_EQ(r.rejected[0].field, "amount");
+  EXPECT_NE(r.rejected[0].reason.find("money string"), std::string::npos);
+  EXPECT_EQ(r.rejected[1].field, "memo");
+  EXPECT_EQ(r.rejected[2].line, 4);
+  EXPECT_EQ(r.rejected[3].field, "amount");
+  EXPECT_EQ(r.rejected[3].reason, "missing");
+}
+
+TEST_P(StoreTest, ConflictingEvidenceIsRejectedButEnterprisesUpdate) {
+  ImportEnterprises(1);
+  const std::string head = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
+  Import(EvidenceKind::kTrades, "a.csv", head + Code(1) + ",BJIDE,T1,2025-01-05,seller,1000.00,true\n");
+  auto r = Import(EvidenceKind::kTrades, "b.csv", head + Code(1) + ",BJIDE,T1,2025-01-05,seller,2000.00,true\n");
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].field, "amount");
+  EXPECT_NE(r.rejected[0].reason.find("already stored"), std::string::npos);
+  auto stored = store_->db().QueryOne("SELECT amount_fen FROM trade");
+  EXPECT_EQ((*stored)->Int(0), 100000);
+
+  auto e = Import(EvidenceKind::kEnterprises, "e2.jsonl",
+                  R"({"credit_code":")" + Code(1) +
+                      R"(","name":"Renamed","registered_in_chaoyang":true,"taxed_in_chaoyang":true,)"
+                      R"("independent_legal_person":true,"serious_dishonesty_record":true,"tags":["key_enterprise","data_vendor"]})"
+                      "\n");
+  EXPECT_EQ(e.updated, 1);
+  auto row = store_->db().QueryOne("SELECT name, serious_dishonesty_record, tags FROM enterprise");
+  EXPECT_EQ((*row)->Text(0), "Renamed");
+  EXPECT_EQ((*row)->Int(1), 1);
+  EXPECT_EQ((*row)->Text(2), R"(["data_vendor","key_enterprise"])");
+}
+
+TEST_P(StoreTest, ABadHeaderStopsTheWholeFile) {
+  ImportEnterprises(1);
+  ImportOptions options;
+  auto r = store_->Import(EvidenceKind::kTrades,
+                          database_->WriteFile("h.csv", "credit_code,exchange,trade_id,when,side,amount,legally_established\n"),
+                          options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("unknown field \"when\""), std::string::npos) << r.status().message();
+  auto missing = store_->Import(EvidenceKind::kTrades, database_->WriteFile("m.csv", "credit_code,exchange\n"), options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("lacks"), std::string::npos);
+  auto ext = store_->Import(EvidenceKind::kTrades, database_->WriteFile("t.txt", ""), options);
+  ASSERT_FALSE(ext.ok());
+}
+
+// --- Facts --------------------------------------------------------------------
+
+TEST_P(StoreTest, DerivesCasesMdFactsFromTheYearsEvidence) {
+  ImportEnterprises(2);
+  const std::string a = Code(1), b = Code(2);
+  std::string listings = "exchange,listing_id,credit_code,product,type,listing_date,status\n";
+  for (int i = 0; i < 52; ++i) {
+    listings += "BJIDE,L" + std::to_string(i) + "," + a + ",P" + std::to_string(i) + ",dataset," +
+                (i < 40 ? "2024-05-01" : "2025-05-01") + "," + (i == 0 ? "revoked" : i == 1 ? "delisted" : "listed") +
+                "\n";
+  }
+  listings += "BJIDE,L99," + a + ",Later,api,2026-01-01,listed\n";
+  Import(EvidenceKind::kListings, "listings.csv", listings);
+  Import(EvidenceKind::kCertificates, "c.csv",
+         "platform,number,credit_code,resource,right,issue_date,valid_until,status\n"
+         "BJ-DRP,C1," + a + ",R1,holding,2024-01-01,,valid\n"
+         "BJ-DRP,C2," + a + ",R2,operating,2025-02-01,2026-01-31,expired\n"
+         "BJ-DRP,C3," + a + ",R3,operating,2025-02-01,,revoked\n");
+  Import(EvidenceKind::kTrades, "t.csv",
+         "credit_code,exchange,trade_id,date,side,amount,legally_established\n" + a +
+             ",BJIDE,T1,2025-01-01,seller,5000000.00,true\n" + a + ",BJIDE,T2,2025-12-31,buyer,3000000.00,true\n" + a +
+             ",OTC,T3,2025-06-01,seller,9999.99,false\n" + a + ",BJIDE,T4,2024-12-31,seller,7.00,true\n" + b +
+             ",BJIDE,T1,2025-01-01,buyer,5000000.00,true\n");
+  Import(EvidenceKind::kFilings, "f.csv",
+         "credit_code,filing_id,date,amount\n" + a + ",F1,2025-03-01,100.10\n" + a + ",F2,2025-04-01,0.90\n");
+  Import(EvidenceKind::kFsInclusions, "fs.csv",
+         "credit_code,year,amount,first_time\n" + a + ",2025,600000,true\n" + b + ",2024,1,true\n" + b +
+             ",2025,900000,true\n");
+  Import(EvidenceKind::kExports, "x.csv",
+         "route,number,credit_code,authority,date\nstandard_contract,SC-1," + a +
+             ",Beijing CAC,2025-07-01\nsecurity_assessment,SA-1," + b + ",CAC,2024-03-01\n");
+
+  auto f = store_->DeriveFacts(a, 2025);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->facts.dump(),
+            R"({"listed_data_products":51,"registration_certificates":2,"fs_inclusion_first_time":true,)"
+            R"("fs_inclusion_amount":"600000.00","exchange_trading_volume":"8000000.00",)"
+            R"("filed_trading_volume":"101.00","compliant_export_first_time":true,)"
+            R"("export_route":"standard_contract","platform_in_operation":false})");
+  EXPECT_EQ(f->explanation["exchange_trading_volume"]["rows"].size(), 2u);
+  EXPECT_EQ(f->explanation["exchange_trading_volume"]["excluded"][0]["trade_id"], "T3");
+  EXPECT_EQ(f->explanation["listed_data_products"]["excluded"][0]["listing_id"], "L0");
+
+  auto g = store_->DeriveFacts(b, 2025);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->facts["exchange_trading_volume"], "5000000.00") << "the same trade counts for each side once";
+  EXPECT_EQ(g->facts["fs_inclusion_first_time"], false) << "2024 already had an inclusion";
+  EXPECT_EQ(g->facts["compliant_export_first_time"], false);
+  EXPECT_TRUE(g->facts["export_route"].is_null());
+
+  auto earlier = store_->DeriveFacts(a, 2024);
+  ASSERT_TRUE(earlier.ok());
+  EXPECT_EQ(earlier->facts["listed_data_products"], 39);
+  EXPECT_EQ(earlier->facts["exchange_trading_volume"], "7.00");
+
+  auto missing = store_->DeriveFacts(Code(77), 2025);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+// --- Audit --------------------------------------------------------------------
+
+TEST_P(StoreTest, TheAuditLogRefusesUpdatesAndDeletes) {
+  ImportEnterprises(1);
+  EXPECT_FALSE(store_->db().Execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1").ok());
+  EXPECT_FALSE(store_->db().Execute("DELETE FROM audit_log WHERE seq = 1").ok());
+  ExpectChainOk();
+}
+
+TEST_P(StoreTest, VerifyNamesTheAlteredEntry) {
+  ImportEnterprises(3);
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "1000000").ok());
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "2000000").ok());
+  ExpectChainOk();
+  DropAuditTriggers();
+  // Entry 4 is the first SetBudget (2 migrations, 1 import, then budgets).
+  ASSERT_TRUE(store_->db()
+                  .Execute("UPDATE audit_log SET change = REPLACE(change, '1000000.00', '9000000.00') WHERE seq = 4")
+                  .ok());
+  auto v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 4);
+  EXPECT_NE(v->problem.find("altered"), std::string::npos) << v->problem;
+}
+
+TEST_P(StoreTest, VerifyNamesARehashedAlteration) {
+  ImportEnterprises(1);
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "1000000").ok());
+  ASSERT_TRUE(store_->SetBudget("officer", 2026, "1000000").ok());
+  DropAuditTriggers();
+  // A forger who also recomputes entry 4's digest is caught by entry 5.
+  auto e = ReadAudit(store_->db(), 4, 1);
+  ASSERT_TRUE(e.ok());
+  std::string change = (*e)[0].change;
+  change.replace(change.find("1000000.00"), 10, "9000000.00");
+  const std::string digest = AuditDigest(4, (*e)[0].prev_digest, (*e)[0].actor, (*e)[0].at, change);
+  ASSERT_TRUE(
+      store_->db().Execute("UPDATE audit_log SET change = ?, digest = ? WHERE seq = 4", {change, digest}).ok());
+  auto v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 4) << v->problem;
+  EXPECT_NE(v->problem.find("altered"), std::string::npos) << v->problem;
+}
+
+TEST_P(StoreTest, VerifyNamesADeletedEntry) {
+  ImportEnterprises(1);
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "1").ok());
+  ASSERT_TRUE(store_->SetBudget("officer", 2026, "1").ok());
+  DropAuditTriggers();
+  ASSERT_TRUE(store_->db().Execute("DELETE FROM audit_log WHERE seq = 4").ok());
+  auto v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 4);
+  EXPECT_NE(v->problem.find("deleted"), std::string::npos) << v->problem;
+
+  // Deleting the last entry is caught by the head.
+  ASSERT_TRUE(store_->db().Execute("DELETE FROM audit_log WHERE seq >= 4").ok());
+  v = store_->VerifyAudit();
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 4) << v->problem;
+}
+
+TEST_P(StoreTest, VerifyNamesAnInsertedEntry) {
+  ImportEnterprises(1);
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "1").ok());
+  ASSERT_TRUE(store_->SetBudget("officer", 2026, "1").ok());
+  DropAuditTriggers();
+  // Slip a well-formed entry in at 4, renumbering the rest.
+  ASSERT_TRUE(store_->db().Execute("UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 4").ok());
+  ASSERT_TRUE(store_->db().Execute("UPDATE audit_log SET seq = seq - 999 WHERE seq >= 1000").ok());
+  auto prev = ReadAudit(store_->db(), 3, 1);
+  const std::string change = R"({"op":"budget.set","year":2024,"amount":"99999999.00"})";
+  const std::string digest = AuditDigest(4, (*prev)[0].digest, "mallory", "2025-06-01T08:00:00.000Z", change);
+  ASSERT_TRUE(store_->db()
+                  .Execute("INSERT INTO audit_log (seq, prev_digest, actor, at, change, digest) VALUES (4, ?, ?, ?, ?, ?)",
+                           {(*prev)[0].digest, "mallory", "2025-06-01T08:00:00.000Z", change, digest})
+                  .ok());
+  auto v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 4) << v->problem;
+  EXPECT_NE(v->problem.find("inserted"), std::string::npos) << v->problem;
+}
+
+// --- Applications -------------------------------------------------------------
+
+std::string CaseFor(const std::string& code, int year) {
+  return json{{"year", year}, {"applicant", {{"id", code}}}, {"facts", json::object()}}.dump();
+}
+std::string OutputFor(const std::string& code, int year, const std::string& total, const std::string& measure) {
+  return json{{"applicant", code},
+              {"year", year},
+              {"awards", {{{"measure", measure}, {"item", "services"}, {"amount", total}}}},
+              {"total", total},
+              {"not_awarded", json::array()}}
+      .dump(2);
+}
+
+TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
+  ImportEnterprises(1);
+  const std::string c = Code(1);
+  auto id = store_->CreateApplication("enterprise", c, 2024, json{{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_TRUE(store_->Submit("enterprise", *id).ok());
+  ASSERT_TRUE(store_->StartReview("officer", *id, {"rev-a", "rev-b", "rev-c"}).ok());
+  ASSERT_TRUE(store_->DeclareConflict("rev-c", *id, "former employee of the applicant").ok());
+  auto excluded = store_->SubmitReview("rev-c", *id, json{{"quality", 80}}, "1000000");
+  EXPECT_EQ(excluded.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(excluded.message().find("conflict of interest"), std::string::npos);
+  EXPECT_EQ(store_->SubmitReview("stranger", *id, json{{"quality", 80}}, "1").code(), StatusCode::kPermissionDenied);
+  ASSERT_TRUE(store_->SubmitReview("rev-a", *id, json{{"quality", 80}, {"impact", 70}}, "4200000").ok());
+  const DecisionInput decision{"sha256:abc", CaseFor(c, 2024), OutputFor(c, 2024, "4200000.00", "03")};
+  auto early = store_->Decide("officer", *id, decision);
+  ASSERT_FALSE(early.ok());
+  EXPECT_NE(early.status().message().find("rev-b has not submitted"), std::string::npos);
+  ASSERT_TRUE(store_->SubmitReview("rev-b", *id, json{{"quality", 90}}, "4000000").ok());
+  auto wrong = store_->Decide("officer", *id, {"sha256:abc", CaseFor(Code(2), 2024), decision.output_json});
+  EXPECT_EQ(wrong.status().code(), StatusCode::kInvalidArgument);
+  auto d = store_->Decide("officer", *id, decision);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  auto stored = store_->GetDecision(*d);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->case_json, decision.case_json) << "stored byte for byte";
+  EXPECT_EQ(stored->output_json, decision.output_json);
+  EXPECT_EQ(stored->total_fen, 420000000);
+
+  ASSERT_TRUE(store_->PublishNotice("officer", *id, "2025-06-08").ok());
+  EXPECT_EQ(store_->Finalise("officer", *id, "2025-06-08").code(), StatusCode::kFailedPrecondition);
+  auto objection = store_->FileObjection("public", *id, "the applicant is not in Chaoyang");
+  ASSERT_TRUE(objection.ok());
+  auto blocked = store_->Finalise("officer", *id, "2025-06-09");
+  EXPECT_NE(blocked.message().find("is open"), std::string::npos) << blocked.message();
+  ASSERT_TRUE(store_->ResolveObjection("officer", *objection, false, "registration verified").ok());
+  ASSERT_TRUE(store_->Finalise("officer", *id, "2025-06-09").ok());
+
+  auto i1 = store_->RecordPayment("treasury", *id, "2000000", "2025-07-01", "V-1");
+  ASSERT_TRUE(i1.ok());
+  EXPECT_EQ(*i1, 1);
+  auto over = store_->RecordPayment("treasury", *id, "2200000.01", "2025-08-01", "V-2");
+  EXPECT_EQ(over.status().code(), StatusCode::kFailedPrecondition);
+  auto i2 = store_->RecordPayment("treasury", *id, "2200000", "2025-08-01", "V-2");
+  ASSERT_TRUE(i2.ok());
+  EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kPaid);
+
+  auto history = store_->History(c, 2025);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->dump(), R"([{"year":2024,"measure":"03","item":"services","amount":"4200000.00"}])");
+
+  auto budget = store_->Budget(2024);
+  ASSERT_TRUE(budget.ok());
+  EXPECT_EQ(budget->total.committed_fen, 420000000);
+  EXPECT_EQ(budget->total.paid_fen, 420000000);
+  EXPECT_EQ(budget->by_measure["03"].paid_fen, 420000000);
+
+  ASSERT_TRUE(store_->Recover("officer", *id, "100000", "false statement found in audit").ok());
+  EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kRecovered);
+  EXPECT_EQ(store_->Budget(2024)->total.paid_fen, 410000000);
+  ExpectChainOk();
+}
+
+TEST_P(StoreTest, IllegalTransitionsAreRefusedNamingTheState) {
+  ImportEnterprises(1);
+  auto id = store_->CreateApplication("enterprise", Code(1), 2025, json{{"measure", "03"}});
+  ASSERT_TRUE(id.ok());
+  auto decide = store_->Decide("officer", *id, {"sha256:x", CaseFor(Code(1), 2025), OutputFor(Code(1), 2025, "1", "03")});
+  ASSERT_FALSE(decide.ok());
+  EXPECT_EQ(decide.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(decide.status().message().find("is draft"), std::string::npos) << decide.status().message();
+  EXPECT_EQ(store_->PublishNotice("officer", *id, "2025-07-01").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->RecordPayment("t", *id, "1", "2025-07-01", "V").status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store_->Submit("enterprise", *id).ok());
+  EXPECT_EQ(store_->Submit("enterprise", *id).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kSubmitted);
+  auto dup = store_->CreateApplication("enterprise", Code(1), 2025, json{{"measure", "03"}});
+  EXPECT_EQ(dup.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->CreateApplication("e", Code(1), 2025, json{{"measure", "12"}}).status().code(),
+            StatusCode::kInvalidArgument);
+
+  // The state machine itself: exactly the lifecycle's edges.
+  int edges = 0;
+  for (int f = 0; f < 8; ++f) {
+    for (int t = 0; t < 8; ++t) {
+      edges += IsAllowedTransition(static_cast<ApplicationState>(f), static_cast<ApplicationState>(t)) ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(edges, 8);
+}
+
+TEST_P(StoreTest, AnUpheldObjectionWithdrawsTheDecision) {
+  ImportEnterprises(1);
+  const std::string c = Code(1);
+  auto id = store_->CreateApplication("enterprise", c, 2025, json{{"measure", "10"}});
+  ASSERT_TRUE(store_->Submit("e", *id).ok());
+  ASSERT_TRUE(store_->StartReview("o", *id, {"r"}).ok());
+  ASSERT_TRUE(store_->SubmitReview("r", *id, json{{"q", 1}}, "100").ok());
+  ASSERT_TRUE(store_->Decide("o", *id, {"sha256:x", CaseFor(c, 2025), OutputFor(c, 2025, "100.00", "10")}).ok());
+  ASSERT_TRUE(store_->PublishNotice("o", *id, "2025-06-10").ok());
+  auto objection = store_->FileObjection("public", *id, "dataset is not original");
+  ASSERT_TRUE(store_->ResolveObjection("o", *objection, true, "confirmed").ok());
+  EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kInReview);
+  EXPECT_FALSE(store_->DecisionInForce(*id)->has_value());
+  ASSERT_TRUE(store_->Decide("o", *id, {"sha256:x", CaseFor(c, 2025), OutputFor(c, 2025, "0.00", "10")}).ok());
+  EXPECT_EQ((*store_->DecisionInForce(*id))->total_fen, 0);
+}
+
+// --- Concurrency ----------------------------------------------------------------
+
+TEST_P(StoreTest, ConcurrentWritersKeepOneUnbrokenChain) {
+  // Two connections (as two processes would) write at once; the lock on the
+  // audit head serialises them, so no seq is taken twice and the chain holds.
+  const int64_t before = AuditEntries();
+  constexpr int kWrites = 40;
+  auto writer = [&](int64_t first_year, Status* result) {
+    auto s = Store::Open(database_->url());
+    if (!s.ok()) {
+      *result = s.status();
+      return;
+    }
+    for (int i = 0; i < kWrites; ++i) {
+      Status st = (*s)->SetBudget("officer", first_year + i, "100");
+      if (!st.ok()) {
+        *result = st;
+        return;
+      }
+    }
+  };
+  Status a, b;
+  std::thread t1(writer, 2100, &a), t2(writer, 2200, &b);
+  t1.join();
+  t2.join();
+  ASSERT_TRUE(a.ok()) << a.ToString();
+  ASSERT_TRUE(b.ok()) << b.ToString();
+  EXPECT_EQ(AuditEntries(), before + 2 * kWrites);
+  EXPECT_EQ(Count("budget"), 2 * kWrites);
+  ExpectChainOk();
+}
+
+// --- No data lost -------------------------------------------------------------
+
+TEST_P(StoreTest, SigkillDuringAnImportLeavesAllOrNothing) {
+  ImportEnterprises(10);
+  std::string csv = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
+  constexpr int kRows = 50000;
+  for (int i = 0; i < kRows; ++i) {
+    csv += Code(1 + i % 10) + ",BJIDE,T" + std::to_string(i) + ",2025-05-05,seller,1.00,true\n";
+  }
+  const std::string path = database_->WriteFile("big.csv", csv);
+  const int64_t entries_before = AuditEntries();
+
+  // The child imports; half way through the file it tells the parent and
+  // waits; the parent kills it there, mid-transaction, with rows written.
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const std::string url = database_->url();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(ready[0]);
+    auto s = Store::Open(url);
+    if (!s.ok()) _exit(3);
+    ImportOptions options;
+    options.progress_every = kRows / 2;
+    options.progress = [&](int64_t) {
+      const char byte = 'x';
+      if (write(ready[1], &byte, 1) != 1) _exit(4);
+      pause();  // until SIGKILL
+    };
+    (void)(*s)->Import(EvidenceKind::kTrades, path, options);
+    _exit(5);
+  }
+  close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1) << "the child died before reaching the middle of the import";
+  close(ready[0]);
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  // Reopen as a new process would: none of it, and the chain verifies.
+  store_.reset();
+  auto reopened = Store::Open(url);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(*reopened);
+  EXPECT_EQ(Count("trade"), 0);
+  EXPECT_EQ(AuditEntries(), entries_before);
+  ExpectChainOk();
+
+  // The same import, uninterrupted: all of it.
+  ImportOptions options;
+  auto r = store_->Import(EvidenceKind::kTrades, path, options);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Count("trade"), kRows);
+  EXPECT_EQ(AuditEntries(), entries_before + 1);
+  ExpectChainOk();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+}  // namespace
+}  // namespace bursar::store

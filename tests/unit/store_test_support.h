@@ -1,0 +1,136 @@
+// Test support for the store: a fresh database per test on either backend.
+//
+// SQLite: a file in a new temporary directory. PostgreSQL: a new schema in
+// the server named by $BURSAR_TEST_PG_URL, or else the one
+// scripts/start-postgres.sh starts; if neither works the test FAILS (it is
+// never skipped: the suite must run against a real PostgreSQL).
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "case/uscc.h"
+#include "store/store.h"
+
+namespace bursar::store::testing {
+
+// A valid unified social credit code, distinct for each n.
+inline std::string Code(int n) {
+  static const char* kAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  std::string body = "91110105";
+  for (int i = 0; i < 9; ++i) {
+    body += kAlphabet[n % 31];
+    n /= 31;
+  }
+  return body + UsccCheckCharacter(body);
+}
+
+// The PostgreSQL server for tests, found once per process; "" with a
+// message in *why when there is none.
+inline std::string PostgresUrl(std::string* why) {
+  static std::string url, error;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    if (const char* env = std::getenv("BURSAR_TEST_PG_URL"); env && *env) {
+      url = env;
+    } else {
+      const std::string script = std::string(BURSAR_SOURCE_DIR) + "/scripts/start-postgres.sh";
+      if (FILE* p = popen((script + " 2>&1").c_str(), "r")) {
+        char buf[4096];
+        std::string out;
+        while (fgets(buf, sizeof buf, p)) out += buf;
+        const int rc = pclose(p);
+        while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+        if (rc == 0 && out.starts_with("postgresql://") && out.find('\n') == std::string::npos) {
+          url = out;
+        } else {
+          error = "scripts/start-postgres.sh failed: " + out;
+        }
+      } else {
+        error = "cannot run " + script;
+      }
+    }
+  }
+  if (url.empty() && why) *why = error.empty() ? "no PostgreSQL" : error;
+  return url;
+}
+
+inline std::string FixedClock() { return "2025-06-01T08:00:00.000Z"; }
+
+// One database per test; `url()` opens further connections to it.
+class TestDatabase {
+ public:
+  explicit TestDatabase(const std::string& backend) : backend_(backend) {}
+  ~TestDatabase() {
+    if (!schema_.empty()) {
+      std::string why;
+      if (auto admin = OpenPostgres(PostgresUrl(&why)); admin.ok()) {
+        (void)(*admin)->ExecScript("DROP SCHEMA " + schema_ + " CASCADE");
+      }
+    }
+    if (!dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
+
+  // Creates the database; returns false (after a gtest failure) if it cannot.
+  bool Create() {
+    std::random_device rd;
+    const std::string suffix = std::to_string(getpid()) + "_" + std::to_string(rd() % 1000000000u);
+    dir_ = std::filesystem::temp_directory_path() / ("bursar_store_" + suffix);
+    std::filesystem::create_directories(dir_);
+    if (backend_ == "sqlite") {
+      url_ = (dir_ / "test.db").string();
+      return true;
+    }
+    std::string why;
+    const std::string base = PostgresUrl(&why);
+    if (base.empty()) {
+      ADD_FAILURE() << "the PostgreSQL half of the store suite cannot run: " << why
+                    << " (set BURSAR_TEST_PG_URL or install postgresql)";
+      return false;
+    }
+    auto admin = OpenPostgres(base);
+    if (!admin.ok()) {
+      ADD_FAILURE() << admin.status().ToString();
+      return false;
+    }
+    schema_ = "t_" + suffix;
+    if (auto st = (*admin)->ExecScript("CREATE SCHEMA " + schema_); !st.ok()) {
+      ADD_FAILURE() << st.ToString();
+      schema_.clear();
+      return false;
+    }
+    url_ = base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_;
+    return true;
+  }
+
+  const std::string& url() const { return url_; }
+  const std::filesystem::path& dir() const { return dir_; }
+
+  // Writes a file in the test's directory and returns its path.
+  std::string WriteFile(const std::string& name, const std::string& text) const {
+    const auto path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+  }
+
+ private:
+  std::string backend_;
+  std::filesystem::path dir_;
+  std::string url_;
+  std::string schema_;
+};
+
+}  // namespace bursar::store::testing
