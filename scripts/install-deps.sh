@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
   libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client
+  libcpp-httplib-dev wrk
 )
 
 SUDO=""
