@@ -463,7 +463,10 @@ function renderDecision(d: api.Decision, texts: api.Clauses | null): HTMLElement
     const sum = sumMoney(amounts);
     return { label: `${m} ${MEASURES[m] ? pick(MEASURES[m]) : ""}`, amount: sum, display: lang() === "zh" ? formatWan(sum) : formatYuan(sum) };
   });
-  const chartEl = h("div", { class: "chart", style: `height:${Math.max(1, bars.length) * 44 + 24}px` });
+  const chartEl = h("div", { class: "chart" });
+  // Through the CSSOM: the server's Content-Security-Policy (style-src 'self')
+  // refuses style attributes in markup.
+  chartEl.style.height = `${Math.max(1, bars.length) * 44 + 24}px`;
   const section = h(
     "section",
     { class: "result", "aria-labelledby": "result-title", id: "result" },
