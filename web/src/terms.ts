@@ -144,3 +144,9 @@ export const ENUM_ZH: Record<string, string> = {
   priority: "按优先顺序",
   none: "不处理",
 };
+
+/**
+ * Measure ids in order. (Object.keys would put "10" and "11" first: keys that
+ * look like array indices come before the others in JavaScript objects.)
+ */
+export const MEASURE_IDS: string[] = Object.keys(MEASURES).sort();

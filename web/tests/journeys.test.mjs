@@ -183,8 +183,9 @@ describe("policy calculator", () => {
     assert.match(await page.getByTestId("total").innerText(), /¥8,300,000\.00/);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
-    await page.locator("#result").scrollIntoViewIfNeeded();
-    await shot(page, "calculator-phone-375");
+    await shot(page, "calculator-phone-375-form", false);
+    await page.locator("#result-title").evaluate((el) => el.scrollIntoView());
+    await shot(page, "calculator-phone-375-result", false);
     assertClean();
   });
 });
@@ -196,6 +197,9 @@ describe("language", () => {
     const h1 = page.getByRole("heading", { level: 1 });
     assert.equal(await h1.innerText(), "朝阳区支持数据要素产业发展若干措施");
     assert.equal(await page.evaluate(() => document.documentElement.lang), "zh-CN");
+    const ids = await page.locator(".measure-list .measure-id").allInnerTexts();
+    assert.deepEqual(ids, ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11"]);
+    assert.match(await page.locator(".measure-list").innerText(), /04\s*支持数据要素流通交易\s*免申即享/);
     await shot(page, "home-zh");
 
     await page.getByRole("button", { name: "切换到英文" }).click();

@@ -10,7 +10,7 @@ import { h, uid } from "../dom";
 import { lang, pick, t } from "../i18n";
 import { differenceMoney, formatMillion, formatWan, formatYuan, sumMoney } from "../money";
 import { reasonZh } from "../reasons";
-import { EXPORT_ROUTES, FACTS, ITEMS, MEASURES, TAGS } from "../terms";
+import { EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { errorBox } from "./common";
 
 const FLAGS = ["registered_in_chaoyang", "taxed_in_chaoyang", "independent_legal_person", "serious_dishonesty_record"] as const;
@@ -38,7 +38,7 @@ interface State {
   error: unknown;
 }
 
-const CLAIMABLE = Object.keys(MEASURES).filter((id) => !MEASURES[id].applyFree);
+const CLAIMABLE = MEASURE_IDS.filter((id) => !MEASURES[id].applyFree);
 
 function emptyState(): State {
   return {

@@ -2,7 +2,7 @@
 // the 11 measures, and the way into the calculator and the policy view.
 import { h } from "../dom";
 import { lang, pick, t } from "../i18n";
-import { MEASURES } from "../terms";
+import { MEASURE_IDS, MEASURES } from "../terms";
 
 export function renderHome(): HTMLElement {
   return h(
@@ -34,7 +34,7 @@ export function renderHome(): HTMLElement {
     h(
       "ol",
       { class: "measure-list" },
-      Object.entries(MEASURES).map(([id, m]) =>
+      MEASURE_IDS.map((id) => [id, MEASURES[id]] as const).map(([id, m]) =>
         h(
           "li",
           {},
