@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libssl-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
+  libcpp-httplib-dev wrk
   chromium fonts-noto-cjk   # web/ browser tests: Debian's Chromium, and CJK fonts for the Chinese pages
 )
 

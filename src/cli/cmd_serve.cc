@@ -1,0 +1,181 @@
+// bursar serve: the HTTP API (server/server.h) until SIGTERM or SIGINT.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "cli/command.h"
+#include "cli/options.h"
+#include "server/server.h"
+
+namespace bursar::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "usage: bursar serve [--policy DIR] [--db URL] [--port N | --listen ADDR:PORT]\n"
+    "                    [--web DIR] [--threads N] [--max-body BYTES] [--quiet]\n\n"
+    "Serves the HTTP JSON API (docs/http-api.md; the OpenAPI document is at\n"
+    "/api/openapi.json) and, with --web, the web application's built files, from\n"
+    "one port. Stops on SIGTERM or SIGINT after answering the requests in flight,\n"
+    "with exit status 0.\n\n"
+    "  --policy DIR       the policy folder (default: the shipped Chaoyang policy)\n"
+    "  --db URL           the store: a SQLite file or postgresql://... (default bursar.db;\n"
+    "                     used by the routes that need the store, once it lands)\n"
+    "  --port N           listen on 127.0.0.1:N; 0 picks a free port (default 8080)\n"
+    "  --listen ADDR:PORT listen on this address (default 127.0.0.1:8080)\n"
+    "  --web DIR          serve the files of DIR outside /api/ (default: none)\n"
+    "  --threads N        worker threads; a kept-alive connection holds one (default 16)\n"
+    "  --max-body BYTES   largest request body accepted (default 1048576)\n"
+    "  --quiet            no request log\n\n"
+    "Logs one JSON line per request on standard error (time, method, path,\n"
+    "status, duration_us, request_id), and first a line with the address:\n"
+    "  {\"event\":\"listening\",\"address\":\"127.0.0.1\",\"port\":8080,...}\n";
+
+bool ParseCount(const std::string& text, size_t min, size_t max, size_t* out) {
+  if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  size_t v = std::stoull(text);
+  if (v < min || v > max) return false;
+  *out = v;
+  return true;
+}
+
+int RunServe(const std::vector<std::string>& args) {
+  if (HasHelp(args)) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  server::ServeOptions options;
+  options.policy_dir = DefaultPolicyDir();
+  options.db_url = "bursar.db";
+  bool have_port = false, have_listen = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string* {
+      if (i + 1 >= args.size()) {
+        std::fprintf(stderr, "bursar serve: %s needs a value\n", a.c_str());
+        return nullptr;
+      }
+      return &args[++i];
+    };
+    const std::string* v = nullptr;
+    size_t n = 0;
+    if (a == "--quiet") {
+      options.request_log = false;
+      continue;
+    }
+    if (a != "--policy" && a != "--db" && a != "--port" && a != "--listen" && a != "--web" && a != "--threads" &&
+        a != "--max-body") {
+      std::fprintf(stderr, "bursar serve: unknown argument '%s'\n\n%s", a.c_str(), kHelp);
+      return kExitUsage;
+    }
+    if (!(v = value())) return kExitUsage;
+    if (a == "--policy") {
+      options.policy_dir = *v;
+    } else if (a == "--db") {
+      options.db_url = *v;
+    } else if (a == "--web") {
+      options.web_dir = *v;
+    } else if (a == "--port") {
+      if (!ParseCount(*v, 0, 65535, &n)) {
+        std::fprintf(stderr, "bursar serve: --port takes 0..65535, got '%s'\n", v->c_str());
+        return kExitUsage;
+      }
+      options.port = static_cast<int>(n);
+      have_port = true;
+    } else if (a == "--listen") {
+      size_t colon = v->rfind(':');
+      std::string host = colon == std::string::npos ? "" : v->substr(0, colon);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      if (host.empty() || !ParseCount(v->substr(colon + 1), 0, 65535, &n)) {
+        std::fprintf(stderr, "bursar serve: --listen takes ADDR:PORT, e.g. 0.0.0.0:8080; got '%s'\n", v->c_str());
+        return kExitUsage;
+      }
+      options.host = host;
+      options.port = static_cast<int>(n);
+      have_listen = true;
+    } else if (a == "--threads") {
+      if (!ParseCount(*v, 1, 1024, &options.threads)) {
+        std::fprintf(stderr, "bursar serve: --threads takes 1..1024, got '%s'\n", v->c_str());
+        return kExitUsage;
+      }
+    } else if (a == "--max-body") {
+      if (!ParseCount(*v, 1024, size_t{1} << 30, &options.max_body_bytes)) {
+        std::fprintf(stderr, "bursar serve: --max-body takes 1024..1073741824 bytes, got '%s'\n", v->c_str());
+        return kExitUsage;
+      }
+    }
+  }
+  if (have_port && have_listen) {
+    std::fprintf(stderr, "bursar serve: give --port or --listen, not both\n");
+    return kExitUsage;
+  }
+
+  // Signals are taken by a thread of our own with sigwait, so the shutdown
+  // runs as ordinary code; every other thread (the workers inherit this mask)
+  // has them blocked.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto created = server::Server::Create(options);
+  if (!created.ok()) {
+    std::fprintf(stderr, "bursar serve: %s\n", created.status().ToString().c_str());
+    return kExitUsage;
+  }
+  server::Server& srv = **created;
+  auto port = srv.Bind();
+  if (!port.ok()) {
+    std::fprintf(stderr, "bursar serve: %s\n", port.status().message().c_str());
+    return kExitFailed;
+  }
+  std::fprintf(stderr,
+               "{\"event\":\"listening\",\"address\":\"%s\",\"port\":%d,\"threads\":%zu,\"max_body\":%zu}\n",
+               options.host.c_str(), *port, options.threads, options.max_body_bytes);
+
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;  // Run() has returned; guarded by mu
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::unique_lock<std::mutex> lock(mu);
+    if (done) return;  // woken by us below: the server ended on its own
+    srv.Stop();  // the listening socket is closed when this returns
+    std::fprintf(stderr, "{\"event\":\"stopping\",\"signal\":\"%s\"}\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    // A stop that lands before the library marks itself running is lost, so
+    // repeat until Run() has returned.
+    while (!done) {
+      srv.Stop();
+      done_cv.wait_for(lock, std::chrono::milliseconds(50));
+    }
+  });
+
+  Status status = srv.Run();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  done_cv.notify_all();
+  pthread_kill(waiter.native_handle(), SIGTERM);  // no-op for the waiter once it has its signal
+  waiter.join();
+  if (!status.ok()) {
+    std::fprintf(stderr, "bursar serve: %s\n", status.message().c_str());
+    return kExitFailed;
+  }
+  std::fprintf(stderr, "{\"event\":\"stopped\"}\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+BURSAR_COMMAND("serve", "serve the HTTP API (and the web app) until SIGTERM", RunServe);
+
+}  // namespace bursar::cli
+

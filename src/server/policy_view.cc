@@ -1,0 +1,213 @@
+#include "server/policy_view.h"
+
+#include <filesystem>
+
+#include "money/exact.h"
+
+namespace bursar::server {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+// A source path as the reader should see it: relative to the policy folder.
+std::string RelativePath(const std::string& path, const std::string& policy_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path rel = fs::relative(fs::path(path), fs::path(policy_dir), ec);
+  if (ec || rel.empty() || rel.native().rfind("..", 0) == 0) return fs::path(path).filename().string();
+  return rel.generic_string();
+}
+
+std::string TypeText(const Type& type, const TypeSyntax& syntax, const Policy& p) {
+  std::string text;
+  if (type.kind == TypeKind::kEnum && type.enum_id >= 0) {
+    text = "one of (";
+    const auto& values = p.enums[static_cast<size_t>(type.enum_id)].values;
+    for (size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + values[i];
+    text += ")";
+  } else {
+    text = TypeKindName(type.kind);
+  }
+  if (syntax.optional || type.optional) text += "?";
+  return text;
+}
+
+// A literal value in the case format's conventions: money as a two-decimal
+// string, rates as a percentage string, counts and years as JSON integers.
+OJson LiteralJson(const Literal& lit, TypeKind kind) {
+  if (lit.is_none) return nullptr;
+  switch (kind) {
+    case TypeKind::kMoney: return lit.number.ToFen() ? lit.number.ToMoneyString() : lit.number.ToString();
+    case TypeKind::kRate: return lit.number.ToPercentString();
+    case TypeKind::kCount:
+    case TypeKind::kYear:
+      if (lit.number.is_integer() && lit.number.num() >= INT64_MIN && lit.number.num() <= INT64_MAX) {
+        return static_cast<int64_t>(lit.number.num());
+      }
+      return lit.number.ToString();
+    case TypeKind::kFlag: return lit.flag;
+    default: return lit.symbol;
+  }
+}
+
+OJson ValueJson(const Value& v, const Policy& p) {
+  if (v.none) return nullptr;
+  switch (v.kind) {
+    case TypeKind::kEnum:
+      if (v.enum_id >= 0 && v.choice >= 0) {
+        return p.enums[static_cast<size_t>(v.enum_id)].values[static_cast<size_t>(v.choice)];
+      }
+      return nullptr;
+    case TypeKind::kFlag: return v.flag;
+    case TypeKind::kText:
+    case TypeKind::kDate: return v.text;
+    default: {
+      Literal lit;
+      lit.number = v.number;
+      return LiteralJson(lit, v.kind);
+    }
+  }
+}
+
+OJson Cites(const std::vector<Citation>& cites) {
+  OJson out = OJson::array();
+  for (const auto& c : cites) out.push_back(c.label);
+  return out;
+}
+
+OJson Where(const Location& where, const CheckedPolicy& cp, const std::string& policy_dir) {
+  OJson out;
+  out["file"] = where.file >= 0 && static_cast<size_t>(where.file) < cp.sources.files.size()
+                    ? RelativePath(cp.sources.files[static_cast<size_t>(where.file)].path, policy_dir)
+                    : "";
+  out["line"] = where.line;
+  return out;
+}
+
+// The paragraph of prose that opens at `where` (a decision label's line),
+// without Markdown emphasis around the label.
+std::string ParagraphAt(const Location& where, const SourceSet& sources) {
+  if (where.file < 0 || static_cast<size_t>(where.file) >= sources.files.size()) return {};
+  const SourceFile& f = sources.files[static_cast<size_t>(where.file)];
+  std::string text;
+  for (int line = where.line; line >= 1 && static_cast<size_t>(line) <= f.line_starts.size(); ++line) {
+    std::string_view l = f.Line(line);
+    if (l.find_first_not_of(" \t\r") == std::string_view::npos || l.rfind("```", 0) == 0) break;
+    if (!text.empty()) text += ' ';
+    text += l;
+  }
+  // "**D-04a** The milestone: ..." → "The milestone: ..."
+  if (text.rfind("**", 0) == 0) {
+    size_t close = text.find("**", 2);
+    if (close != std::string::npos) {
+      text.erase(0, close + 2);
+      while (!text.empty() && text.front() == ' ') text.erase(0, 1);
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+OJson PolicySummary(const CheckedPolicy& cp, const std::string& policy_dir) {
+  const Policy& p = cp.policy;
+  OJson out;
+  out["id"] = p.id;
+  out["version"] = p.version;
+  out["title"] = p.title;
+  out["digest"] = cp.digest;
+  OJson measures = OJson::array();
+  for (const MeasureDecl& m : p.measures) {
+    OJson jm;
+    jm["id"] = m.id;
+    jm["title"] = m.title;
+    jm["where"] = Where(m.where, cp, policy_dir);
+    OJson items = OJson::array();
+    for (const ItemDecl& item : m.items) {
+      OJson ji;
+      ji["name"] = item.name;
+      ji["title"] = item.title;
+      ji["by"] = item.by_claim ? "claim" : "facts";
+      ji["cites"] = Cites(item.cites);
+      if (!item.required_claim_fields.empty()) ji["claim_fields"] = item.required_claim_fields;
+      items.push_back(std::move(ji));
+    }
+    jm["items"] = std::move(items);
+    measures.push_back(std::move(jm));
+  }
+  out["measures"] = std::move(measures);
+  OJson params = OJson::array();
+  for (size_t i = 0; i < p.params.size(); ++i) {
+    const ParamDecl& prm = p.params[i];
+    OJson jp;
+    jp["name"] = prm.name;
+    jp["type"] = TypeText(prm.type, prm.type_syntax, p);
+    jp["description"] = prm.description;
+    OJson values = OJson::array();
+    for (const EffectiveValue& ev : prm.values) {
+      OJson jv;
+      jv["from"] = ev.from ? OJson(*ev.from) : OJson(nullptr);
+      jv["value"] = ev.value ? LiteralJson(ev.value->literal, prm.type.kind) : OJson(nullptr);
+      values.push_back(std::move(jv));
+    }
+    jp["values"] = std::move(values);
+    for (const auto& [index, value] : cp.overrides) {
+      if (static_cast<size_t>(index) == i) jp["override"] = ValueJson(value, p);
+    }
+    jp["cites"] = Cites(prm.cites);
+    jp["where"] = Where(prm.where, cp, policy_dir);
+    params.push_back(std::move(jp));
+  }
+  out["parameters"] = std::move(params);
+  return out;
+}
+
+OJson PolicyClauses(const CheckedPolicy& cp) {
+  OJson clauses = OJson::array();
+  for (const auto& [label, text] : cp.policy.clause_texts) {
+    clauses.push_back(OJson{{"label", label}, {"text", text}});
+  }
+  OJson decisions = OJson::array();
+  for (const auto& [label, where] : cp.policy.decision_labels) {
+    decisions.push_back(OJson{{"label", label}, {"text", ParagraphAt(where, cp.sources)}});
+  }
+  OJson out;
+  out["clauses"] = std::move(clauses);
+  out["decisions"] = std::move(decisions);
+  return out;
+}
+
+std::map<std::string, OJson> MeasureDocuments(const CheckedPolicy& cp, const std::string& policy_dir) {
+  std::map<std::string, OJson> out;
+  for (const MeasureDecl& m : cp.policy.measures) {
+    OJson doc;
+    doc["id"] = m.id;
+    doc["title"] = m.title;
+    std::string prefix = "[" + m.id + ".";
+    OJson clauses = OJson::array();
+    for (const auto& [label, text] : cp.policy.clause_texts) {
+      if (label.rfind(prefix, 0) == 0) clauses.push_back(OJson{{"label", label}, {"text", text}});
+    }
+    doc["clauses"] = std::move(clauses);
+    OJson decisions = OJson::array();
+    std::string dprefix = "D-" + m.id;
+    for (const auto& [label, where] : cp.policy.decision_labels) {
+      if (label.rfind(dprefix, 0) == 0) {
+        decisions.push_back(OJson{{"label", label}, {"text", ParagraphAt(where, cp.sources)}});
+      }
+    }
+    doc["decisions"] = std::move(decisions);
+    OJson source;
+    if (m.where.file >= 0 && static_cast<size_t>(m.where.file) < cp.sources.files.size()) {
+      const SourceFile& f = cp.sources.files[static_cast<size_t>(m.where.file)];
+      source["file"] = RelativePath(f.path, policy_dir);
+      source["line"] = m.where.line;
+      source["markdown"] = f.text;
+    }
+    doc["source"] = std::move(source);
+    out[m.id] = std::move(doc);
+  }
+  return out;
+}
+
+}  // namespace bursar::server

@@ -1,0 +1,82 @@
+// `bursar serve`: the HTTP JSON API over the engine, and the web application's
+// built files, from one port. Built on cpp-httplib (Debian's libcpp-httplib).
+//
+// Model: one listening socket; accepted connections go to a fixed pool of
+// worker threads, one connection per worker for as long as it is kept alive.
+// The engine is immutable and shared, so workers never lock on the hot path
+// (only the what-if engine cache takes a short lock).
+//
+// Shutdown: Stop() closes the listening socket; each worker finishes the
+// request it is serving, answers it, and closes its connection; Run() returns
+// when all have. Stop() is safe from any thread (not from a signal handler:
+// the CLI waits for signals on a thread of its own).
+//
+// Every request is logged as one JSON line on stderr:
+//   {"time":"2025-01-02T03:04:05.678Z","method":"POST","path":"/api/evaluations",
+//    "status":200,"duration_us":84,"request_id":"5f0c2a91-17"}
+// The request id is the client's X-Request-Id when it is a plain token of at
+// most 64 characters, else generated; it is echoed in X-Request-Id.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace bursar::server {
+
+struct ServeOptions {
+  std::string policy_dir;          // REQUIRED: the policy folder
+  std::string db_url;              // the store (used once the store lands); may be empty
+  std::string host = "127.0.0.1";  // address to listen on
+  int port = 8080;                 // 0: any free port (Bind() says which)
+  std::string web_dir;             // folder of built web files; "" serves none
+  // Worker threads. Default 16: a connection holds a worker while kept alive,
+  // so the pool is wider than the 2 cores; CPU work is still bounded by cores.
+  size_t threads = 16;
+  size_t max_body_bytes = 1 << 20;  // larger bodies get 413
+  size_t engine_cache_size = 32;    // what-if override sets kept (LRU)
+  bool request_log = true;          // one JSON line per request on stderr
+};
+
+// One route of the API, as the OpenAPI document names it.
+struct RouteSpec {
+  std::string method;  // "get", "post" (lower case, as in OpenAPI)
+  std::string path;    // "/api/policy/measures/{id}"
+};
+
+// Every route the server answers (static files aside), in registration order.
+std::vector<RouteSpec> RouteTable();
+
+// The OpenAPI 3 document (src/server/openapi.json, embedded at build time).
+std::string_view OpenApiDocument();
+
+class Server {
+ public:
+  // Loads the policy (and the web folder, if any). Policy errors and an
+  // unreadable web folder are InvalidArgument.
+  static Result<std::unique_ptr<Server>> Create(const ServeOptions& options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket; returns the port (useful with port 0).
+  Result<int> Bind();
+  // Serves until Stop(). REQUIRES: Bind() succeeded.
+  Status Run();
+  // Stops accepting; in-flight requests finish. Thread-safe, idempotent. A
+  // Stop() that races with the start of Run() may be missed by the library:
+  // call it again until Run() has returned (the CLI does).
+  void Stop();
+
+ private:
+  struct Impl;
+  friend std::vector<RouteSpec> RouteTable();
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bursar::server

@@ -1,0 +1,675 @@
+// Tests of `bursar serve` against a real running server: the test starts the
+// built binary on a free port (--port 0; the port is read from its first log
+// line) and talks HTTP to it with cpp-httplib's client, or with raw bytes where
+// the client would tidy a request (traversal attempts, a body sent in halves).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <httplib.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "server/server.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+const std::string kSource = BURSAR_SOURCE_DIR;
+const std::string kExe = BURSAR_EXE;
+const std::string kPolicy = kSource + "/policies/chaoyang-data-element";
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// Runs a command to completion; returns its exit status, stdout and stderr.
+struct Ran {
+  int exit = -1;
+  std::string out, err;
+};
+Ran RunCommand(const std::vector<std::string>& args) {
+  static int counter = 0;
+  fs::path dir = fs::temp_directory_path() / ("bursar-server-test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::string out = (dir / ("out" + std::to_string(++counter))).string();
+  std::string err = out + ".err";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  Ran ran;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ran.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  ran.out = ReadFile(out);
+  ran.err = ReadFile(err);
+  return ran;
+}
+
+// A `bursar serve` process. Its stderr (the request log) is read line by line
+// on a thread of its own; tests wait for lines with a deadline, never sleep.
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::vector<std::string> extra) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    std::vector<std::string> args = {kExe, "serve", "--port", "0", "--policy", kPolicy, "--threads", "8"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, kExe.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    read_fd_ = fds[0];
+    reader_ = std::thread([this] { ReadLines(); });
+    std::string listening = WaitForLine("\"event\":\"listening\"", 30s);
+    if (!listening.empty()) port_ = json::parse(listening)["port"].get<int>();
+  }
+  ~ServerProcess() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (reader_.joinable()) reader_.join();
+    if (read_fd_ >= 0) close(read_fd_);
+  }
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+
+  // The first line containing `needle` (waiting up to `timeout`), or "".
+  std::string WaitForLine(const std::string& needle, std::chrono::seconds timeout = 10s) {
+    std::unique_lock<std::mutex> lock(mu_);
+    std::string found;
+    cv_.wait_for(lock, timeout, [&] {
+      for (const auto& l : lines_) {
+        if (l.find(needle) != std::string::npos) {
+          found = l;
+          return true;
+        }
+      }
+      return eof_;
+    });
+    return found;
+  }
+
+  // Exit status after a signal, or -1 when it does not exit within the timeout.
+  int WaitExit(std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    // EOF on stderr comes when the process (and everything it spawned) is gone.
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!cv_.wait_until(lock, deadline, [&] { return eof_; })) return -1;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, 0) != pid_) return -1;
+    exited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  void ReadLines() {
+    std::string pending;
+    char buf[4096];
+    while (true) {
+      ssize_t n = read(read_fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      pending.append(buf, static_cast<size_t>(n));
+      size_t nl;
+      std::lock_guard<std::mutex> lock(mu_);
+      while ((nl = pending.find('\n')) != std::string::npos) {
+        lines_.push_back(pending.substr(0, nl));
+        pending.erase(0, nl + 1);
+      }
+      cv_.notify_all();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    eof_ = true;
+    cv_.notify_all();
+  }
+
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int read_fd_ = -1;
+  bool exited_ = false;
+  std::thread reader_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> lines_;
+  bool eof_ = false;
+};
+
+int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void SendAll(int fd, const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<size_t>(n);
+  }
+}
+
+std::string ReadUntil(int fd, const std::function<bool(const std::string&)>& enough) {
+  std::string got;
+  char buf[4096];
+  while (!enough(got)) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+// Sends raw request bytes (the request should say Connection: close) and
+// returns everything the server answers.
+std::string RawExchange(int port, const std::string& request) {
+  int fd = Connect(port);
+  if (fd < 0) return "";
+  SendAll(fd, request);
+  std::string got = ReadUntil(fd, [](const std::string&) { return false; });
+  close(fd);
+  return got;
+}
+
+json ErrorOf(const httplib::Result& r) {
+  EXPECT_TRUE(r);
+  if (!r) return json();
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  json body = json::parse(r->body, nullptr, false);
+  EXPECT_TRUE(body.is_object() && body.contains("error")) << r->body;
+  if (!body.is_object() || !body.contains("error")) return json();
+  const json& e = body["error"];
+  EXPECT_TRUE(e["code"].is_string());
+  EXPECT_TRUE(e["message"].is_string());
+  for (auto it = e.begin(); it != e.end(); ++it) {
+    EXPECT_TRUE(it.key() == "code" || it.key() == "message" || it.key() == "field") << it.key();
+  }
+  return e;
+}
+
+// ---------------------------------------------------------------------------
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // A web folder with a file outside it, reachable only by traversal or a symlink.
+    web_root_ = fs::temp_directory_path() / ("bursar-web-" + std::to_string(getpid()));
+    fs::remove_all(web_root_);
+    WriteFile(web_root_ / "www" / "index.html", "<!doctype html><title>bursar</title>\n");
+    WriteFile(web_root_ / "www" / "assets" / "app.js", "console.log('bursar');\n");
+    WriteFile(web_root_ / "www" / "assets" / "style.css", "body{}\n");
+    WriteFile(web_root_ / "www" / ".env", "SECRET=dotfile\n");
+    WriteFile(web_root_ / "secret.txt", "TOPSECRET outside the web folder\n");
+    fs::create_directory_symlink(web_root_, web_root_ / "www" / "link-out");
+    server_ = new ServerProcess({"--web", (web_root_ / "www").string()});
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    fs::remove_all(web_root_);
+  }
+  void SetUp() override { ASSERT_GT(server_->port(), 0) << "the server did not start"; }
+
+  httplib::Client Client() {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+  httplib::Result PostCase(const std::string& path, const std::string& body,
+                           const std::string& type = "application/json") {
+    return Client().Post(path.c_str(), body, type.c_str());
+  }
+
+  static ServerProcess* server_;
+  static fs::path web_root_;
+};
+ServerProcess* ServerTest::server_ = nullptr;
+fs::path ServerTest::web_root_;
+
+TEST_F(ServerTest, HealthAnswersWithSecurityHeadersAndARequestId) {
+  auto r = Client().Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  json body = json::parse(r->body);
+  EXPECT_EQ(body["status"], "ok");
+  EXPECT_EQ(body["policy"]["id"], "chaoyang-data-element");
+  EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(r->get_header_value("X-Frame-Options"), "DENY");
+  EXPECT_EQ(r->get_header_value("Referrer-Policy"), "no-referrer");
+  EXPECT_NE(r->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
+  EXPECT_FALSE(r->get_header_value("X-Request-Id").empty());
+}
+
+// Every golden case of the shipped policy: the server's answer is byte for
+// byte what `bursar eval` prints; a refusal is a 422 naming the same field.
+TEST_F(ServerTest, EvaluationEqualsTheCliForEveryGoldenCase) {
+  fs::path tmp = fs::temp_directory_path() / ("bursar-golden-" + std::to_string(getpid()));
+  fs::create_directories(tmp);
+  int decided = 0, refused = 0;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(kPolicy + "/tests")) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_GT(files.size(), 50u);
+  for (const fs::path& file : files) {
+    SCOPED_TRACE(file.string());
+    json test = json::parse(ReadFile(file));
+    std::string case_text = test["case"].dump(2);
+    fs::path case_file = tmp / "case.json";
+    WriteFile(case_file, case_text);
+    for (bool explain : {false, true}) {
+      std::vector<std::string> args = {kExe, "eval", "--policy", kPolicy};
+      if (explain) args.push_back("--explain");
+      args.push_back(case_file.string());
+      Ran cli = RunCommand(args);
+      auto r = PostCase(explain ? "/api/evaluations?explain=true" : "/api/evaluations", case_text);
+      ASSERT_TRUE(r);
+      if (cli.exit == 0) {
+        EXPECT_EQ(r->status, 200) << r->body;
+        EXPECT_EQ(r->body, cli.out);
+        decided += !explain;
+      } else {
+        EXPECT_EQ(cli.exit, 2);
+        EXPECT_EQ(r->status, 422) << r->body;
+        json e = ErrorOf(r);
+        EXPECT_EQ(e["code"], "invalid_argument");
+        ASSERT_TRUE(e.contains("field")) << r->body;
+        if (test.contains("expect_error")) {
+          EXPECT_EQ(e["field"], test["expect_error"]);
+        }
+        EXPECT_NE(cli.err.find(e["field"].get<std::string>() + ": "), std::string::npos) << cli.err;
+        refused += !explain;
+      }
+    }
+  }
+  EXPECT_GT(decided, 40);
+  EXPECT_GT(refused, 10);
+  fs::remove_all(tmp);
+}
+
+TEST_F(ServerTest, WhatIfOverridesMatchTheCliSet) {
+  std::string example = kSource + "/examples/cases-md-example.json";
+  Ran cli = RunCommand({kExe, "eval", "--policy", kPolicy, "--set", "trading_rate=4%", "--set", "annual_cap_04=1500000",
+                 example});
+  ASSERT_EQ(cli.exit, 0) << cli.err;
+  std::string body = ReadFile(example);
+  for (int round = 0; round < 2; ++round) {  // the second is served from the engine cache
+    auto r = PostCase("/api/evaluations?set=trading_rate%3D4%25&set=annual_cap_04%3D1500000", body);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->body, cli.out);
+  }
+  auto plain = PostCase("/api/evaluations", body);
+  ASSERT_TRUE(plain);
+  EXPECT_NE(plain->body, cli.out);  // the override changed the decision, and did not leak
+
+  auto unknown = PostCase("/api/evaluations?set=no_such_rate%3D4%25", body);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 422);
+  EXPECT_EQ(ErrorOf(unknown)["field"], "set.no_such_rate");
+  auto wrong_type = PostCase("/api/evaluations?set=trading_rate%3Dplenty", body);
+  ASSERT_TRUE(wrong_type);
+  EXPECT_EQ(wrong_type->status, 422);
+  EXPECT_EQ(ErrorOf(wrong_type)["field"], "set.trading_rate");
+  auto malformed = PostCase("/api/evaluations?set=trading_rate", body);
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400);
+  EXPECT_EQ(ErrorOf(malformed)["field"], "query.set");
+}
+
+TEST_F(ServerTest, BadInputGetsTheOneErrorShapeAndNever500) {
+  std::string example = ReadFile(kSource + "/examples/cases-md-example.json");
+
+  auto not_json = PostCase("/api/evaluations", "{\"year\": 2025,");
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 400);
+  json e = ErrorOf(not_json);
+  EXPECT_EQ(e["code"], "invalid_argument");
+  EXPECT_FALSE(e.contains("field"));
+
+  auto wrong_type = PostCase("/api/evaluations", example, "text/plain");
+  ASSERT_TRUE(wrong_type);
+  EXPECT_EQ(wrong_type->status, 415);
+  EXPECT_EQ(ErrorOf(wrong_type)["code"], "unsupported_media_type");
+
+  auto with_charset = PostCase("/api/evaluations", example, "application/json; charset=utf-8");
+  ASSERT_TRUE(with_charset);
+  EXPECT_EQ(with_charset->status, 200);
+
+  auto bad_explain = PostCase("/api/evaluations?explain=maybe", example);
+  ASSERT_TRUE(bad_explain);
+  EXPECT_EQ(bad_explain->status, 400);
+  EXPECT_EQ(ErrorOf(bad_explain)["field"], "query.explain");
+
+  auto unknown_param = PostCase("/api/evaluations?verbose=1", example);
+  ASSERT_TRUE(unknown_param);
+  EXPECT_EQ(unknown_param->status, 400);
+  EXPECT_EQ(ErrorOf(unknown_param)["field"], "query.verbose");
+
+  auto money_number = PostCase("/api/evaluations", R"({"year": 2025, "applicant": {"id": "91110105MA01C9XY29"},
+      "facts": {"exchange_trading_volume": 8000000}})");
+  ASSERT_TRUE(money_number);
+  EXPECT_EQ(money_number->status, 422);
+  EXPECT_EQ(ErrorOf(money_number)["field"], "facts.exchange_trading_volume");
+
+  for (const char* body : {"[]", "null", "\"case\"", "{}", "\xff\xfe"}) {
+    auto r = PostCase("/api/evaluations", body);
+    ASSERT_TRUE(r);
+    EXPECT_GE(r->status, 400) << body;
+    EXPECT_LT(r->status, 500) << body;
+    ErrorOf(r);
+  }
+
+  // Oversized: 2 MiB of JSON whitespace and a case.
+  std::string huge = std::string(2 << 20, ' ') + example;
+  auto too_big = PostCase("/api/evaluations", huge);
+  ASSERT_TRUE(too_big);
+  EXPECT_EQ(too_big->status, 413);
+  EXPECT_EQ(ErrorOf(too_big)["code"], "payload_too_large");
+
+  // Garbage on the wire is a 400, not a crash.
+  int fd = Connect(server_->port());
+  ASSERT_GE(fd, 0);
+  SendAll(fd, "NONSENSE\r\n\r\n");
+  std::string garbage = ReadUntil(fd, [](const std::string& got) { return got.find("\r\n\r\n") != std::string::npos; });
+  close(fd);
+  EXPECT_EQ(garbage.rfind("HTTP/1.1 400", 0), 0u) << garbage;
+}
+
+TEST_F(ServerTest, UnknownRoutesAre404AndWrongMethods405) {
+  auto missing = Client().Get("/api/no-such-thing");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(ErrorOf(missing)["code"], "not_found");
+
+  auto get_eval = Client().Get("/api/evaluations");
+  ASSERT_TRUE(get_eval);
+  EXPECT_EQ(get_eval->status, 405);
+  EXPECT_EQ(ErrorOf(get_eval)["code"], "method_not_allowed");
+  EXPECT_EQ(get_eval->get_header_value("Allow"), "POST");
+
+  auto delete_policy = Client().Delete("/api/policy");
+  ASSERT_TRUE(delete_policy);
+  EXPECT_EQ(delete_policy->status, 405);
+  EXPECT_EQ(delete_policy->get_header_value("Allow"), "GET, HEAD");
+
+  auto post_measure = Client().Post("/api/policy/measures/04", "{}", "application/json");
+  ASSERT_TRUE(post_measure);
+  EXPECT_EQ(post_measure->status, 405);
+
+  auto no_measure = Client().Get("/api/policy/measures/99");
+  ASSERT_TRUE(no_measure);
+  EXPECT_EQ(no_measure->status, 404);
+  json e = ErrorOf(no_measure);
+  EXPECT_EQ(e["code"], "not_found");
+  EXPECT_EQ(e["field"], "id");
+}
+
+TEST_F(ServerTest, PolicyEndpointsShowParametersClausesAndSources) {
+  auto decision = PostCase("/api/evaluations", ReadFile(kSource + "/examples/cases-md-example.json"));
+  ASSERT_TRUE(decision);
+  std::string digest = json::parse(decision->body)["policy"]["digest"];
+
+  auto r = Client().Get("/api/policy");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  json policy = json::parse(r->body);
+  EXPECT_EQ(policy["id"], "chaoyang-data-element");
+  EXPECT_EQ(policy["version"], "2025.1");
+  EXPECT_EQ(policy["digest"], digest);
+  EXPECT_EQ(policy["measures"].size(), 11u);
+  bool saw_rate = false, saw_award = false;
+  for (const auto& p : policy["parameters"]) {
+    if (p["name"] == "trading_rate") {
+      saw_rate = true;
+      EXPECT_EQ(p["type"], "rate");
+      EXPECT_EQ(p["values"][0]["value"], "5%");
+      EXPECT_NE(std::find(p["cites"].begin(), p["cites"].end(), "[04.2]"), p["cites"].end());
+      EXPECT_EQ(p["where"]["file"], "measures/04-trading.md");
+    }
+    if (p["name"] == "milestone_award") {
+      saw_award = true;
+      EXPECT_EQ(p["type"], "money");
+      EXPECT_EQ(p["values"][0]["value"], "500000.00");
+    }
+  }
+  EXPECT_TRUE(saw_rate);
+  EXPECT_TRUE(saw_award);
+
+  auto c = Client().Get("/api/policy/clauses");
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->status, 200);
+  json clauses = json::parse(c->body);
+  bool saw_042 = false, saw_d04a = false;
+  for (const auto& cl : clauses["clauses"]) {
+    if (cl["label"] == "[04.2]") {
+      saw_042 = true;
+      EXPECT_EQ(cl["text"].get<std::string>().rfind("Financial support of RMB 500,000", 0), 0u) << cl["text"];
+    }
+  }
+  for (const auto& d : clauses["decisions"]) {
+    if (d["label"] == "D-04a") {
+      saw_d04a = true;
+      EXPECT_EQ(d["text"].get<std::string>().rfind("The milestone", 0), 0u) << d["text"];
+    }
+  }
+  EXPECT_TRUE(saw_042);
+  EXPECT_TRUE(saw_d04a);
+
+  auto m = Client().Get("/api/policy/measures/04");
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->status, 200);
+  json measure = json::parse(m->body);
+  EXPECT_EQ(measure["id"], "04");
+  EXPECT_EQ(measure["source"]["file"], "measures/04-trading.md");
+  EXPECT_EQ(measure["source"]["markdown"], ReadFile(kPolicy + "/measures/04-trading.md"));
+  ASSERT_FALSE(measure["clauses"].empty());
+  for (const auto& cl : measure["clauses"]) EXPECT_EQ(cl["label"].get<std::string>().rfind("[04.", 0), 0u);
+}
+
+TEST_F(ServerTest, StaticFilesAreServedWithTheirTypesAndNeverOutsideTheFolder) {
+  auto index = Client().Get("/");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->status, 200);
+  EXPECT_EQ(index->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(index->body.find("<title>bursar</title>"), std::string::npos);
+  auto js = Client().Get("/assets/app.js");
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->status, 200);
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  auto css = Client().Get("/assets/style.css");
+  ASSERT_TRUE(css);
+  EXPECT_EQ(css->get_header_value("Content-Type"), "text/css; charset=utf-8");
+  auto route = Client().Get("/applications/17");  // a client-side route of the web app
+  ASSERT_TRUE(route);
+  EXPECT_EQ(route->status, 200);
+  EXPECT_NE(route->body.find("<title>bursar</title>"), std::string::npos);
+  auto missing = Client().Get("/assets/missing.js");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+
+  for (const char* target :
+       {"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt", "/assets/../../secret.txt",
+        "/assets/%2e%2e/%2e%2e/secret.txt", "/link-out/secret.txt", "/.env",
+        "/%2eenv", "/..\\secret.txt", "/%5c..%5csecret.txt", "//etc/passwd", "/%00/secret.txt"}) {
+    std::string answer =
+        RawExchange(server_->port(), std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    SCOPED_TRACE(target);
+    EXPECT_EQ(answer.find("TOPSECRET"), std::string::npos) << answer;
+    EXPECT_EQ(answer.find("SECRET=dotfile"), std::string::npos) << answer;
+    EXPECT_EQ(answer.find("root:"), std::string::npos) << answer;
+    EXPECT_TRUE(answer.rfind("HTTP/1.1 404", 0) == 0 || answer.rfind("HTTP/1.1 400", 0) == 0) << answer;
+  }
+}
+
+TEST_F(ServerTest, RequestsAreLoggedAsJsonLines) {
+  httplib::Headers headers = {{"X-Request-Id", "log-test-7f3a"}};
+  auto r = Client().Get("/api/policy", headers);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_header_value("X-Request-Id"), "log-test-7f3a");
+  std::string line = server_->WaitForLine("log-test-7f3a");
+  ASSERT_FALSE(line.empty());
+  json log = json::parse(line);
+  EXPECT_EQ(log["method"], "GET");
+  EXPECT_EQ(log["path"], "/api/policy");
+  EXPECT_EQ(log["status"], 200);
+  EXPECT_GE(log["duration_us"].get<long long>(), 0);
+  EXPECT_TRUE(log["time"].is_string());
+  EXPECT_EQ(log["request_id"], "log-test-7f3a");
+
+  httplib::Headers hostile = {{"X-Request-Id", "bad id\" with quotes"}};
+  auto h = Client().Get("/healthz", hostile);
+  ASSERT_TRUE(h);
+  EXPECT_NE(h->get_header_value("X-Request-Id"), "bad id\" with quotes");  // replaced by a generated id
+}
+
+// The OpenAPI document and the server's route table name the same routes, and
+// every route answers on the live server.
+TEST_F(ServerTest, OpenApiDocumentCoversExactlyTheRouteTable) {
+  auto r = Client().Get("/api/openapi.json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  json doc = json::parse(r->body);
+  EXPECT_EQ(doc["openapi"].get<std::string>().rfind("3.", 0), 0u);
+  std::set<std::pair<std::string, std::string>> documented, served;
+  for (auto p = doc["paths"].begin(); p != doc["paths"].end(); ++p) {
+    for (auto m = p.value().begin(); m != p.value().end(); ++m) {
+      if (m.key() == "parameters" || m.key() == "summary" || m.key() == "description") continue;
+      documented.insert({m.key(), p.key()});
+    }
+  }
+  for (const auto& route : bursar::server::RouteTable()) served.insert({route.method, route.path});
+  EXPECT_EQ(documented, served);
+
+  for (const auto& [method, path] : served) {
+    std::string concrete = path;
+    size_t brace = concrete.find("{id}");
+    if (brace != std::string::npos) concrete.replace(brace, 4, "04");
+    httplib::Result res = method == "get"
+                              ? Client().Get(concrete.c_str())
+                              : Client().Post(concrete.c_str(), ReadFile(kSource + "/examples/cases-md-example.json"),
+                                              "application/json");
+    ASSERT_TRUE(res) << method << " " << path;
+    EXPECT_EQ(res->status, 200) << method << " " << path << ": " << res->body;
+  }
+}
+
+// SIGTERM: the server stops accepting at once, answers the request in flight,
+// and exits 0.
+TEST(ServerShutdown, SigtermFinishesTheRequestInFlightAndExitsZero) {
+  ServerProcess server({});
+  ASSERT_GT(server.port(), 0);
+  std::string body = ReadFile(kSource + "/examples/cases-md-example.json");
+  Ran cli = RunCommand({kExe, "eval", "--policy", kPolicy, kSource + "/examples/cases-md-example.json"});
+  ASSERT_EQ(cli.exit, 0);
+
+  int fd = Connect(server.port());
+  ASSERT_GE(fd, 0);
+  // Headers and half the body; Expect: 100-continue tells us when the server
+  // has read the headers and is committed to this request.
+  SendAll(fd, "POST /api/evaluations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "Expect: 100-continue\r\nConnection: close\r\nContent-Length: " +
+                  std::to_string(body.size()) + "\r\n\r\n");
+  std::string cont = ReadUntil(fd, [](const std::string& got) { return got.find("\r\n\r\n") != std::string::npos; });
+  ASSERT_EQ(cont.rfind("HTTP/1.1 100", 0), 0u) << cont;
+  SendAll(fd, body.substr(0, body.size() / 2));
+
+  ASSERT_EQ(kill(server.pid(), SIGTERM), 0);
+  ASSERT_FALSE(server.WaitForLine("\"event\":\"stopping\"").empty());
+  int late = Connect(server.port());  // no longer accepting
+  EXPECT_LT(late, 0);
+  if (late >= 0) close(late);
+
+  SendAll(fd, body.substr(body.size() / 2));
+  std::string answer = ReadUntil(fd, [](const std::string&) { return false; });
+  close(fd);
+  ASSERT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  size_t split = answer.find("\r\n\r\n");
+  ASSERT_NE(split, std::string::npos);
+  EXPECT_EQ(answer.substr(split + 4), cli.out);
+
+  EXPECT_EQ(server.WaitExit(30s), 0);
+  EXPECT_FALSE(server.WaitForLine("\"event\":\"stopped\"").empty());
+}
+
+TEST(ServerShutdown, SigintAlsoExitsZero) {
+  ServerProcess server({"--quiet"});
+  ASSERT_GT(server.port(), 0);
+  httplib::Client c("127.0.0.1", server.port());
+  auto r = c.Get("/healthz");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(kill(server.pid(), SIGINT), 0);
+  EXPECT_EQ(server.WaitExit(30s), 0);
+}
+
+TEST(ServeCommand, BadUsageExitsTwo) {
+  EXPECT_EQ(RunCommand({kExe, "serve", "--port", "99999"}).exit, 2);
+  EXPECT_EQ(RunCommand({kExe, "serve", "--listen", "nonsense"}).exit, 2);
+  EXPECT_EQ(RunCommand({kExe, "serve", "--port", "1", "--listen", "127.0.0.1:2"}).exit, 2);
+  EXPECT_EQ(RunCommand({kExe, "serve", "--bogus"}).exit, 2);
+  EXPECT_EQ(RunCommand({kExe, "serve", "--policy", "/no/such/policy", "--port", "0"}).exit, 2);
+  Ran help = RunCommand({kExe, "serve", "--help"});
+  EXPECT_EQ(help.exit, 0);
+  EXPECT_NE(help.out.find("usage: bursar serve"), std::string::npos);
+}
+
+}  // namespace
