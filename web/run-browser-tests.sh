@@ -18,7 +18,7 @@ die() { echo "run-browser-tests: $*" >&2; exit 1; }
 
 cd "$here"
 if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
-npm run --silent test:unit
+BURSAR="$bursar" npm run --silent test:unit   # with BURSAR: every engine reason has a Chinese form
 npm run --silent build
 
 log="$(mktemp)"

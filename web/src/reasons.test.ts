@@ -23,6 +23,13 @@ describe("reasons in Chinese", () => {
     );
     expect(reasonZh("already awarded in 2024; paid once per enterprise")).toBe("已于 2024 年获得，每家企业限一次");
   });
+  it("renders caps and reductions", () => {
+    expect(reasonZh("capped at 5000000.00 per year")).toBe("每年不超过 ¥5,000,000.00");
+    expect(reasonZh("the computed amount is 0.00 (0.19 * 5%)")).toBe("计算金额为 ¥0.00（¥0.19 × 5%）");
+    expect(reasonZh("scaled pro rata to the budget of 1000000.00 (awards 2000000.00)")).toBe(
+      "按年度预算 ¥1,000,000.00 按比例核减（核定总额 ¥2,000,000.00）",
+    );
+  });
   it("gives up on a form it does not know rather than guess", () => {
     expect(reasonZh("something new the engine says")).toBeNull();
     expect(reasonZh("no filed trading volume; something new")).toBeNull();

@@ -71,6 +71,14 @@ const RULES: Rule[] = [
     re(`awarded in each of the ${N} preceding years \\(${N}-${N}\\); at most ${N} consecutive years`),
     (n, a, b, m) => `前 ${n} 年（${a}—${b} 年）均已获支持，最多连续支持 ${m} 年`,
   ],
+  [re(`capped at ${M} per year`), (c) => `每年不超过 ${y(c)}`],
+  [re(`capped at ${M} per project`), (c) => `每个项目不超过 ${y(c)}`],
+  [re(`capped at ${M} per claim`), (c) => `每项申报不超过 ${y(c)}`],
+  [
+    re(`excluded: the project already has national or municipal support of ${M}`),
+    (a) => `不予支持：该项目已获国家或市级支持 ${y(a)}`,
+  ],
+  [re(`the computed amount is ${M} \\(${M} \\* ${R}\\)`), (a, b, r) => `计算金额为 ${y(a)}（${y(b)} × ${r}）`],
   [re("the platform is not completed and in operation"), () => "平台尚未建成并投入运营"],
   [
     re("only the designated exchange \\(Beijing International Data Exchange\\) qualifies"),
