@@ -48,5 +48,6 @@ base="http://127.0.0.1:$port"
 curl -fsS "$base/healthz" >/dev/null || die "$base/healthz did not answer"
 echo "run-browser-tests: bursar serve at $base" >&2
 
+rm -rf tests/artifacts   # only this run's screenshots
 BASE_URL="$base" CHROMIUM="$chromium_bin" node --test --test-reporter=spec tests/
 echo "run-browser-tests: passed; screenshots in web/tests/artifacts/" >&2
