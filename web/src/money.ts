@@ -1,0 +1,77 @@
+// Money as the decision JSON writes it: a string of yuan with at most two
+// decimals ("1250000.00"). Amounts are never turned into JS floats for display
+// or arithmetic: they become integer fen (BigInt) and back to strings.
+
+const MONEY = /^(\d+)(?:\.(\d{1,2}))?$/;
+
+/** Integer fen of a money string, or null when the string is not money. */
+export function toFen(s: string): bigint | null {
+  const m = MONEY.exec(s);
+  if (!m) return null;
+  const frac = (m[2] ?? "").padEnd(2, "0");
+  return BigInt(m[1]) * 100n + BigInt(frac);
+}
+
+/** "1250000" → "1,250,000" (digits only). */
+function group(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** fen → "1250000.00" (the decision's own format). */
+export function fenToMoney(fen: bigint): string {
+  const neg = fen < 0n;
+  const a = neg ? -fen : fen;
+  return `${neg ? "-" : ""}${a / 100n}.${(a % 100n).toString().padStart(2, "0")}`;
+}
+
+/** "1250000.00" → "¥1,250,000.00". A string that is not money is returned unchanged. */
+export function formatYuan(s: string): string {
+  if (s.startsWith("-")) {
+    const rest = formatYuan(s.slice(1));
+    return rest === s.slice(1) ? s : `-${rest}`;
+  }
+  const fen = toFen(s);
+  if (fen === null) return s;
+  return `¥${group((fen / 100n).toString())}.${(fen % 100n).toString().padStart(2, "0")}`;
+}
+
+/** fen divided by 10^scaleDigits, written exactly with trailing zeros trimmed. */
+function scaled(fen: bigint, scaleDigits: number): string {
+  const unit = 10n ** BigInt(scaleDigits);
+  const whole = group((fen / unit).toString());
+  const frac = (fen % unit).toString().padStart(scaleDigits, "0").replace(/0+$/, "");
+  return frac ? `${whole}.${frac}` : whole;
+}
+
+/** "1250000.00" → "125 万元" (1 万元 = 10,000 yuan = 10^6 fen). */
+export function formatWan(s: string): string {
+  const fen = toFen(s);
+  if (fen === null) return s;
+  return `${scaled(fen, 6)} 万元`;
+}
+
+/** "1250000.00" → "RMB 1.25 million" (10^6 yuan = 10^8 fen). */
+export function formatMillion(s: string): string {
+  const fen = toFen(s);
+  if (fen === null) return s;
+  return `RMB ${scaled(fen, 8)} million`;
+}
+
+/** The exact sum of money strings, as a money string. REQUIRES: each is money. */
+export function sumMoney(amounts: string[]): string {
+  let fen = 0n;
+  for (const a of amounts) {
+    const f = toFen(a);
+    if (f === null) throw new Error(`not a money string: ${a}`);
+    fen += f;
+  }
+  return fenToMoney(fen);
+}
+
+/** fen − fen as a money string: the reduction between computed and final amounts. */
+export function differenceMoney(a: string, b: string): string {
+  const fa = toFen(a);
+  const fb = toFen(b);
+  if (fa === null || fb === null) throw new Error(`not money: ${a}, ${b}`);
+  return fenToMoney(fa - fb);
+}

@@ -1,0 +1,152 @@
+// The policy's own vocabulary in both languages: measure and item titles, the
+// applicant tags, the facts of a year, parameters. Keys are the names the
+// policy and the case format use (CASES.md). The English titles are the
+// published ones; the Chinese are faithful translations using the terms of
+// INTERPRETATION.md.
+
+export interface Pair {
+  zh: string;
+  en: string;
+}
+
+export const MEASURES: Record<string, Pair & { applyFree: boolean }> = {
+  "01": { zh: "支持国家级大数据交易所建设", en: "Support for the establishment of a National Big Data Exchange", applyFree: false },
+  "02": { zh: "支持数据要素基础设施建设", en: "Support for the construction of data element infrastructure", applyFree: false },
+  "03": { zh: "支持数据要素综合服务", en: "Support for comprehensive data element services", applyFree: false },
+  "04": { zh: "支持数据要素流通交易", en: "Support for data element circulation and trading", applyFree: true },
+  "05": { zh: "支持数据跨境流动", en: "Support for cross-border data flow", applyFree: true },
+  "06": {
+    zh: "支持重大创新平台和行业组织建设",
+    en: "Support for the establishment of major innovation platforms and industry organizations",
+    applyFree: false,
+  },
+  "07": {
+    zh: "支持数据要素产业重大项目加快发展",
+    en: "Support for the accelerated development of major projects in the data element industry",
+    applyFree: false,
+  },
+  "08": {
+    zh: "支持数据产业集聚园区和孵化平台建设",
+    en: "Support for the construction of data industry cluster parks and incubation platforms",
+    applyFree: false,
+  },
+  "09": { zh: "支持数据要素关键共性技术研发", en: "Support for key common technology R&D in data elements", applyFree: false },
+  "10": { zh: "支持高质量数据集供给", en: "Support for high-quality dataset supply", applyFree: false },
+  "11": { zh: "支持数据应用场景开放", en: "Support for the opening of data application scenarios", applyFree: false },
+};
+
+/** Items by measure, in the policy's order. */
+export const ITEMS: Record<string, Record<string, Pair>> = {
+  "01": { exchange: { zh: "国家级数据交易所建设支持", en: "support for the designated exchange" } },
+  "02": { operation: { zh: "平台运营服务支持", en: "platform operation and service" } },
+  "03": { services: { zh: "数据要素服务支持", en: "data element services" } },
+  "04": {
+    milestone: { zh: "挂牌、登记或入表奖励", en: "listing, registration or financial-statement milestone" },
+    trading: { zh: "依法设立的数据交易机构交易支持", en: "data trading at legally established institutions" },
+    filing: { zh: "场外交易登记备案支持", en: "registered and filed data trading" },
+  },
+  "05": { export: { zh: "首次合规数据出境", en: "first compliant data export" } },
+  "06": { platform: { zh: "重大创新平台或行业组织", en: "innovation platform or industry organisation" } },
+  "07": { major_project: { zh: "重大项目", en: "major project" } },
+  "08": {
+    park_enterprise: { zh: "共建园区内企业", en: "enterprise in a jointly built park" },
+    park_operator: { zh: "园区运营服务机构", en: "operational service agency of a park" },
+  },
+  "09": { rd_project: { zh: "关键技术研发项目", en: "key R&D project" } },
+  "10": { dataset: { zh: "高质量数据集", en: "high-quality dataset" } },
+  "11": {
+    scenario: { zh: "应用场景建设项目", en: "application scenario project" },
+    benchmark: { zh: "标杆解决方案", en: "benchmark solution" },
+  },
+};
+
+export const TAGS: Record<string, Pair> = {
+  designated_exchange_operator: { zh: "指定数据交易所运营机构（北京国际大数据交易所）", en: "operator of the designated exchange (Beijing International Data Exchange)" },
+  platform_operator: { zh: "数据基础设施平台运营方", en: "operator of a data infrastructure platform" },
+  data_vendor: { zh: "数商", en: "data vendor" },
+  professional_service_agency: { zh: "专业服务机构", en: "professional service agency" },
+  innovation_platform: { zh: "重大创新平台", en: "major innovation platform" },
+  industry_organization: { zh: "行业协会或组织", en: "industry association or organisation" },
+  key_enterprise: { zh: "重点企业或重大项目", en: "key enterprise or major project of the industry" },
+  park_enterprise: { zh: "与区政府部门共建园区内的企业", en: "enterprise in a park built jointly with district departments" },
+  park_operator: { zh: "园区运营服务机构", en: "operational service agency of a park" },
+  scenario_builder: { zh: "应用场景建设单位", en: "builder of application scenarios" },
+  dataset_provider: { zh: "高质量数据集提供方", en: "provider of high-quality datasets" },
+};
+
+export type FactKind = "count" | "money" | "flag" | "route";
+
+export const FACTS: Array<{ name: string; kind: FactKind } & Pair> = [
+  { name: "listed_data_products", kind: "count", zh: "数据产品挂牌数量（累计）", en: "Listed data products (cumulative)" },
+  { name: "registration_certificates", kind: "count", zh: "数据要素登记证书数量（累计）", en: "Data element registration certificates (cumulative)" },
+  { name: "fs_inclusion_first_time", kind: "flag", zh: "本年度首次实现数据资产入表", en: "First inclusion of data assets in financial statements this year" },
+  { name: "fs_inclusion_amount", kind: "money", zh: "数据资产入表金额（元）", en: "Data assets included in financial statements (yuan)" },
+  { name: "exchange_trading_volume", kind: "money", zh: "在依法设立的数据交易机构的年度交易额（元）", en: "Trading volume at legally established data trading institutions (yuan)" },
+  { name: "filed_trading_volume", kind: "money", zh: "场外交易登记备案年度交易额（元）", en: "Registered and filed trading volume (yuan)" },
+  { name: "compliant_export_first_time", kind: "flag", zh: "本年度首次实现数据合规出境", en: "First compliant data export this year" },
+  { name: "export_route", kind: "route", zh: "数据出境方式", en: "Data export route" },
+  { name: "platform_in_operation", kind: "flag", zh: "平台已建成并投入运营", en: "Platform completed and in operation" },
+];
+
+export const EXPORT_ROUTES: Record<string, Pair> = {
+  security_assessment: { zh: "数据出境安全评估", en: "security assessment for data export" },
+  standard_contract: { zh: "个人信息出境标准合同备案", en: "standard contract filing" },
+  pi_certification: { zh: "个人信息保护认证", en: "personal information protection certification" },
+};
+
+/** Parameters of the shipped policy, in Chinese; others show their English description. */
+export const PARAMS_ZH: Record<string, string> = {
+  rounding: "每笔支持金额的取整方式",
+  rounding_unit: "取整单位",
+  one_project_one_measure: "同一项目只享受一项措施支持（就高不重复）",
+  external_support_rule: "国家和市级已支持同一项目时的处理",
+  budget: "年度预算",
+  budget_rule: "超出预算时的处理",
+  cap_02: "平台运营服务年度支持上限",
+  consecutive_limit_02: "最多连续支持年数",
+  cap_03: "数据要素服务年度支持上限",
+  milestone_award: "挂牌、登记或入表奖励金额",
+  milestone_products: "数据产品挂牌数量须超过",
+  milestone_certificates: "登记证书数量须超过",
+  milestone_fs_amount: "首次入表金额须超过",
+  milestone_once: "奖励次数口径",
+  trading_rate: "年度交易额的支持比例",
+  filing_rate: "年度登记备案交易额的支持比例",
+  annual_cap_04: "第 04 项同一企业年度支持总额上限",
+  export_award: "首次合规数据出境支持金额",
+  cap_06: "创新平台年度支持上限",
+  period_06: "支持期（年）",
+  period_07: "重大项目支持期（年）",
+  total_cap_07: "支持期内支持总额上限",
+  period_07_key: "重点企业支持期（年）",
+  total_cap_07_key: "重点企业支持期内支持总额上限",
+  cap_08_enterprise: "园区企业年度支持上限",
+  period_08_enterprise: "园区企业支持期（年）",
+  cap_08_operator: "园区运营服务机构年度支持上限",
+  cap_09: "单个研发项目支持上限",
+  cap_10: "高质量数据集年度支持上限",
+  scenario_rate: "扣除土建后投资额的支持比例",
+  cap_11_scenario: "单个场景项目支持上限",
+  cap_11_benchmark: "单个标杆解决方案支持上限",
+};
+
+/** Enumeration values of parameters, in Chinese. */
+export const ENUM_ZH: Record<string, string> = {
+  down: "向下取整",
+  half_up: "四舍五入",
+  fen: "分",
+  yuan: "元",
+  enterprise: "每家企业一次",
+  year: "每年一次",
+  difference: "区级只补差额",
+  exclude: "不再支持",
+  pro_rata: "按比例核减",
+  priority: "按优先顺序",
+  none: "不处理",
+};
+
+/**
+ * Measure ids in order. (Object.keys would put "10" and "11" first: keys that
+ * look like array indices come before the others in JavaScript objects.)
+ */
+export const MEASURE_IDS: string[] = Object.keys(MEASURES).sort();
