@@ -3,7 +3,7 @@ BUILD ?= build
 DEBUG_BUILD ?= build-debug
 JOBS ?= $(shell nproc)
 
-.PHONY: help deps build debug test test-debug demo check-policy clean bench bench-peers
+.PHONY: help deps build debug test test-debug demo example check-policy clean bench bench-peers
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -25,7 +25,10 @@ test: build  ## every test, on the release build
 test-debug: debug  ## every test, under the sanitizers
 	ctest --test-dir $(DEBUG_BUILD) --output-on-failure -j $(JOBS)
 
-demo: build  ## evaluate the example case of CASES.md with an explanation
+demo:  ## build everything and serve the Chaoyang policy, API and web app with a demo database
+	scripts/demo.sh
+
+example: build  ## decide the example case of CASES.md with its explanation
 	$(BUILD)/bursar eval --explain examples/cases-md-example.json
 
 check-policy: build  ## check the shipped policy and run its own tests
