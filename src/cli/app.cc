@@ -4,9 +4,8 @@
 // depend on the engine.
 #include <cstdio>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/command.h"
 #include "cli/store_options.h"
@@ -78,14 +77,19 @@ json ShowJson(store::Store& st, const store::Application& a) {
     }
   }
   if (auto d = st.DecisionInForce(a.id); d.ok() && d->has_value()) {
-    out["decision"] = {{"id", (*d)->id}, {"policy_digest", (*d)->policy_digest}, {"total", Money((*d)->total_fen)},
-                       {"decided_at", (*d)->decided_at}, {"decided_by", (*d)->decided_by}};
+    out["decision"] = {{"id", (*d)->id},
+                       {"policy_digest", (*d)->policy_digest},
+                       {"total", Money((*d)->total_fen)},
+                       {"decided_at", (*d)->decided_at},
+                       {"decided_by", (*d)->decided_by}};
   }
   out["payments"] = json::array();
   if (auto p = st.Payments(a.id); p.ok()) {
     for (const auto& x : *p) {
-      out["payments"].push_back(
-          {{"instalment", x.instalment}, {"amount", Money(x.amount_fen)}, {"paid_on", x.paid_on}, {"reference", x.reference}});
+      out["payments"].push_back({{"instalment", x.instalment},
+                                 {"amount", Money(x.amount_fen)},
+                                 {"paid_on", x.paid_on},
+                                 {"reference", x.reference}});
     }
   }
   return out;
@@ -93,8 +97,9 @@ json ShowJson(store::Store& st, const store::Application& a) {
 
 int RunApp(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--case", "--output",
-                                "--digest", "--until", "--resolution", "--today", "--amount", "--on", "--reference"},
+  if (!ParseStoreOptions(args,
+                         {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--case", "--output",
+                          "--digest", "--until", "--resolution", "--today", "--amount", "--on", "--reference"},
                          &o)) {
     return kExitUsage;
   }
@@ -169,8 +174,8 @@ int RunApp(const std::vector<std::string>& args) {
   } else if (verb == "finalise") {
     status = st.Finalise(o.actor, id, FlagValue(o, "--today", st.Now().substr(0, 10)));
   } else if (verb == "pay") {
-    auto instalment = st.RecordPayment(o.actor, id, FlagValue(o, "--amount"), FlagValue(o, "--on"),
-                                       FlagValue(o, "--reference"));
+    auto instalment =
+        st.RecordPayment(o.actor, id, FlagValue(o, "--amount"), FlagValue(o, "--on"), FlagValue(o, "--reference"));
     if (!instalment.ok()) return ReportStatus(instalment.status());
     std::printf("instalment %lld\n", static_cast<long long>(*instalment));
     return kExitOk;

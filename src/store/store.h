@@ -21,11 +21,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "store/applications.h"
@@ -102,8 +101,7 @@ class Store {
   Result<nlohmann::ordered_json> History(const std::string& credit_code, int64_t year);
   // A whole CASES.md case: year, applicant (from the enterprise record),
   // facts, the given claims and history.
-  Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year,
-                                           const nlohmann::json& claims);
+  Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year, const nlohmann::json& claims);
 
   // --- Applications (applications.cc) -----------------------------------------
   // `claim` is a CASES.md claim object with at least "measure".
