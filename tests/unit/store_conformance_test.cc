@@ -206,6 +206,26 @@ TEST_P(StoreTest, RejectsBadRowsWithLineAndReasonAndCommitsTheRest) {
   EXPECT_TRUE(r.committed);
 }
 
+TEST_P(StoreTest, CsvQuotingLineEndingsAndByteOrderMark) {
+  ImportEnterprises(1);
+  const std::string c = Code(1);
+  const std::string csv = "\xEF\xBB\xBF" "exchange,listing_id,credit_code,product,type,listing_date,status\r\n"
+                          "BJIDE,L1," + c + ",\"Traffic, hourly\",dataset,2025-01-02,listed\r\n"
+                          "BJIDE,L2," + c + ",\"The \"\"best\"\" API\",api,2025-01-02,listed\r\n"
+                          "\r\n"
+                          "BJIDE,L3," + c + ",\"unterminated,api,2025-01-02,listed\n";
+  auto r = Import(EvidenceKind::kListings, "quoted.csv", csv);
+  EXPECT_EQ(r.inserted, 2);
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].line, 5);
+  EXPECT_NE(r.rejected[0].reason.find("unterminated"), std::string::npos) << r.rejected[0].reason;
+  auto rows = store_->db().Query("SELECT product FROM listing ORDER BY listing_id");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].Text(0), "Traffic, hourly");
+  EXPECT_EQ((*rows)[1].Text(0), "The \"best\" API");
+}
+
 TEST_P(StoreTest, StrictImportStoresNothingWhenARowIsRejected) {
   ImportEnterprises(1);
   const std::string csv = "credit_code,exchange,trade_id,date,side,amount,legally_established\n" + Code(1) +
