@@ -33,7 +33,10 @@ constexpr const char* kAppUsage =
     "  finalise ID [--today DATE]        after the notice, with no open objection\n"
     "  pay ID --amount MONEY --on DATE --reference REF   record the next instalment\n"
     "  recover ID --amount MONEY --reason TEXT\n"
-    "  show ID                           the application, reviews, decision and payments\n\n"
+    "  show ID                           the application, reviews, decision and payments\n"
+    "  decision DECISION_ID --part case|output|digest\n"
+    "                                    the stored bytes, for replay: bursar eval on the case\n"
+    "                                    must reproduce the output byte for byte\n\n"
     "Illegal steps are refused naming the application's state (exit 1).\n";
 
 constexpr const char* kBudgetUsage =
@@ -99,7 +102,7 @@ int RunApp(const std::vector<std::string>& args) {
   StoreOptions o;
   if (!ParseStoreOptions(args,
                          {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--case", "--output",
-                          "--digest", "--until", "--resolution", "--today", "--amount", "--on", "--reference"},
+                          "--digest", "--until", "--resolution", "--today", "--amount", "--on", "--reference", "--part"},
                          &o)) {
     return kExitUsage;
   }
@@ -181,6 +184,17 @@ int RunApp(const std::vector<std::string>& args) {
     return kExitOk;
   } else if (verb == "recover") {
     status = st.Recover(o.actor, id, FlagValue(o, "--amount"), FlagValue(o, "--reason"));
+  } else if (verb == "decision") {
+    auto d = st.GetDecision(id);
+    if (!d.ok()) return ReportStatus(d.status());
+    const std::string part = FlagValue(o, "--part");
+    const std::string& bytes = part == "case"     ? d->case_json
+                               : part == "output" ? d->output_json
+                                                  : d->policy_digest;
+    if (part != "case" && part != "output" && part != "digest") return usage("--part: case, output or digest");
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    if (part == "digest") std::fputc('\n', stdout);
+    return kExitOk;
   } else if (verb == "show") {
     auto a = st.GetApplication(id);
     if (!a.ok()) return ReportStatus(a.status());
