@@ -21,6 +21,10 @@ constexpr const char* kAppUsage =
     "usage: bursar app ACTION ... [--db URL] [--actor NAME] [--json]\n\n"
     "  create CODE YEAR --claim JSON     a draft application; JSON is a CASES.md claim\n"
     "                                    ('{\"measure\":\"03\",\"assessed\":\"4200000\"}'); prints its id\n"
+    "  propose YEAR --measure 04|05 --codes FILE\n"
+    "                                    apply-free: a draft for each credit code in FILE (one a\n"
+    "                                    line, the enterprises the engine found qualifying);\n"
+    "                                    the enterprise confirms by `submit`\n"
     "  submit ID\n"
     "  review ID --reviewers A,B,...     open the review and assign reviewers\n"
     "  conflict ID --reason TEXT         (as --actor REVIEWER) declare a conflict of interest\n"
@@ -100,10 +104,11 @@ json ShowJson(store::Store& st, const store::Application& a) {
 
 int RunApp(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args,
-                         {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--case", "--output",
-                          "--digest", "--until", "--resolution", "--today", "--amount", "--on", "--reference", "--part"},
-                         &o)) {
+  if (!ParseStoreOptions(
+          args,
+          {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--case", "--output", "--digest", "--until",
+           "--resolution", "--today", "--amount", "--on", "--reference", "--part", "--measure", "--codes"},
+          &o)) {
     return kExitUsage;
   }
   if (o.help) {
@@ -132,6 +137,24 @@ int RunApp(const std::vector<std::string>& args) {
     auto id = st.CreateApplication(o.actor, o.positional[1], year, claim);
     if (!id.ok()) return ReportStatus(id.status());
     std::printf("%lld\n", static_cast<long long>(*id));
+    return kExitOk;
+  }
+
+  if (verb == "propose") {
+    int64_t year = 0;
+    if (o.positional.size() != 2 || !ParseId(o.positional[1], &year)) return usage("expected YEAR");
+    auto text = ReadText(FlagValue(o, "--codes"));
+    if (!text.ok()) return ReportStatus(text.status());
+    std::vector<std::string> codes;
+    std::stringstream lines(*text);
+    for (std::string line; std::getline(lines, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty()) codes.push_back(line);
+    }
+    auto ids = st.ProposeApplyFree(o.actor, year, FlagValue(o, "--measure"), codes);
+    if (!ids.ok()) return ReportStatus(ids.status());
+    for (int64_t i : *ids) std::printf("%lld\n", static_cast<long long>(i));
+    std::fprintf(stderr, "%zu proposed, %zu already had one\n", ids->size(), codes.size() - ids->size());
     return kExitOk;
   }
 
@@ -188,9 +211,7 @@ int RunApp(const std::vector<std::string>& args) {
     auto d = st.GetDecision(id);
     if (!d.ok()) return ReportStatus(d.status());
     const std::string part = FlagValue(o, "--part");
-    const std::string& bytes = part == "case"     ? d->case_json
-                               : part == "output" ? d->output_json
-                                                  : d->policy_digest;
+    const std::string& bytes = part == "case" ? d->case_json : part == "output" ? d->output_json : d->policy_digest;
     if (part != "case" && part != "output" && part != "digest") return usage("--part: case, output or digest");
     std::fwrite(bytes.data(), 1, bytes.size(), stdout);
     if (part == "digest") std::fputc('\n', stdout);

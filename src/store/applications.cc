@@ -165,6 +165,36 @@ Result<int64_t> Store::CreateApplication(const std::string& actor, const std::st
   return id;
 }
 
+Result<std::vector<int64_t>> Store::ProposeApplyFree(const std::string& actor, int64_t year, const std::string& measure,
+                                                     const std::vector<std::string>& credit_codes) {
+  if (measure != "04" && measure != "05") {
+    return InvalidArgument("only measures 04 and 05 are apply-free, not \"" + measure + "\"", "measure");
+  }
+  if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year");
+  std::vector<int64_t> ids;
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    const std::string now = Now();
+    const json claim = {{"measure", measure}, {"apply_free", true}};
+    const std::string claim_text = CanonicalJson(claim);
+    for (const std::string& code : credit_codes) {
+      BURSAR_ASSIGN_OR_RETURN(auto e, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {code}));
+      if (!e) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
+      BURSAR_ASSIGN_OR_RETURN(auto row,
+                              db.QueryOne("INSERT INTO application (credit_code, year, measure, item, project, "
+                                          "claim, state, created_at, updated_at) "
+                                          "VALUES (?, ?, ?, '', '', ?, 'draft', ?, ?) "
+                                          "ON CONFLICT DO NOTHING RETURNING id",
+                                          {code, year, measure, claim_text, now, now}));
+      if (row) ids.push_back(row->Int(0));
+    }
+    if (ids.empty()) return std::optional<json>();
+    return std::optional<json>(
+        json{{"op", "apply_free.propose"}, {"measure", measure}, {"year", year}, {"applications", ids}});
+  });
+  if (!result.ok()) return result.status();
+  return ids;
+}
+
 Result<Application> Store::GetApplication(int64_t id) { return LoadApplication(*db_, id, false); }
 
 Status Store::Submit(const std::string& actor, int64_t id) {

@@ -209,11 +209,18 @@ TEST_P(StoreTest, RejectsBadRowsWithLineAndReasonAndCommitsTheRest) {
 TEST_P(StoreTest, CsvQuotingLineEndingsAndByteOrderMark) {
   ImportEnterprises(1);
   const std::string c = Code(1);
-  const std::string csv = "\xEF\xBB\xBF" "exchange,listing_id,credit_code,product,type,listing_date,status\r\n"
-                          "BJIDE,L1," + c + ",\"Traffic, hourly\",dataset,2025-01-02,listed\r\n"
-                          "BJIDE,L2," + c + ",\"The \"\"best\"\" API\",api,2025-01-02,listed\r\n"
-                          "\r\n"
-                          "BJIDE,L3," + c + ",\"unterminated,api,2025-01-02,listed\n";
+  const std::string csv =
+      "\xEF\xBB\xBF"
+      "exchange,listing_id,credit_code,product,type,listing_date,status\r\n"
+      "BJIDE,L1," +
+      c +
+      ",\"Traffic, hourly\",dataset,2025-01-02,listed\r\n"
+      "BJIDE,L2," +
+      c +
+      ",\"The \"\"best\"\" API\",api,2025-01-02,listed\r\n"
+      "\r\n"
+      "BJIDE,L3," +
+      c + ",\"unterminated,api,2025-01-02,listed\n";
   auto r = Import(EvidenceKind::kListings, "quoted.csv", csv);
   EXPECT_EQ(r.inserted, 2);
   ASSERT_EQ(r.rejected.size(), 1u);
@@ -564,6 +571,25 @@ TEST_P(StoreTest, IllegalTransitionsAreRefusedNamingTheState) {
     }
   }
   EXPECT_EQ(edges, 8);
+}
+
+TEST_P(StoreTest, ApplyFreeProposalsAreConfirmedBySubmitting) {
+  ImportEnterprises(3);
+  auto ids = store_->ProposeApplyFree("officer", 2025, "04", {Code(1), Code(2)});
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_EQ(ids->size(), 2u);
+  const int64_t entries = AuditEntries();
+  auto again = store_->ProposeApplyFree("officer", 2025, "04", {Code(1), Code(2), Code(3)});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->size(), 1u) << "only the enterprise without a proposal gets one";
+  EXPECT_EQ(AuditEntries(), entries + 1);
+  auto app = store_->GetApplication((*ids)[0]);
+  EXPECT_EQ(app->state, ApplicationState::kDraft);
+  EXPECT_EQ(app->claim, R"({"apply_free":true,"measure":"04"})");
+  ASSERT_TRUE(store_->Submit("enterprise", (*ids)[0]).ok());
+  EXPECT_EQ(store_->ProposeApplyFree("officer", 2025, "03", {Code(1)}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->ProposeApplyFree("officer", 2025, "05", {Code(42)}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(Count("application"), 3) << "a failed batch stores nothing";
 }
 
 TEST_P(StoreTest, AnUpheldObjectionWithdrawsTheDecision) {
