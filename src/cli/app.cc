@@ -4,9 +4,8 @@
 // depend on the engine.
 #include <cstdio>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/command.h"
 #include "cli/store_options.h"
@@ -22,6 +21,10 @@ constexpr const char* kAppUsage =
     "usage: bursar app ACTION ... [--db URL] [--actor NAME] [--json]\n\n"
     "  create CODE YEAR --claim JSON     a draft application; JSON is a CASES.md claim\n"
     "                                    ('{\"measure\":\"03\",\"assessed\":\"4200000\"}'); prints its id\n"
+    "  propose YEAR --measure 04|05 --codes FILE\n"
+    "                                    apply-free: a draft for each credit code in FILE (one a\n"
+    "                                    line, the enterprises the engine found qualifying);\n"
+    "                                    the enterprise confirms by `submit`\n"
     "  submit ID\n"
     "  review ID --reviewers A,B,...     open the review and assign reviewers\n"
     "  conflict ID --reason TEXT         (as --actor REVIEWER) declare a conflict of interest\n"
@@ -34,7 +37,10 @@ constexpr const char* kAppUsage =
     "  finalise ID [--today DATE]        after the notice, with no open objection\n"
     "  pay ID --amount MONEY --on DATE --reference REF   record the next instalment\n"
     "  recover ID --amount MONEY --reason TEXT\n"
-    "  show ID                           the application, reviews, decision and payments\n\n"
+    "  show ID                           the application, reviews, decision and payments\n"
+    "  decision DECISION_ID --part case|output|digest\n"
+    "                                    the stored bytes, for replay: bursar eval on the case\n"
+    "                                    must reproduce the output byte for byte\n\n"
     "Illegal steps are refused naming the application's state (exit 1).\n";
 
 constexpr const char* kBudgetUsage =
@@ -78,14 +84,19 @@ json ShowJson(store::Store& st, const store::Application& a) {
     }
   }
   if (auto d = st.DecisionInForce(a.id); d.ok() && d->has_value()) {
-    out["decision"] = {{"id", (*d)->id}, {"policy_digest", (*d)->policy_digest}, {"total", Money((*d)->total_fen)},
-                       {"decided_at", (*d)->decided_at}, {"decided_by", (*d)->decided_by}};
+    out["decision"] = {{"id", (*d)->id},
+                       {"policy_digest", (*d)->policy_digest},
+                       {"total", Money((*d)->total_fen)},
+                       {"decided_at", (*d)->decided_at},
+                       {"decided_by", (*d)->decided_by}};
   }
   out["payments"] = json::array();
   if (auto p = st.Payments(a.id); p.ok()) {
     for (const auto& x : *p) {
-      out["payments"].push_back(
-          {{"instalment", x.instalment}, {"amount", Money(x.amount_fen)}, {"paid_on", x.paid_on}, {"reference", x.reference}});
+      out["payments"].push_back({{"instalment", x.instalment},
+                                 {"amount", Money(x.amount_fen)},
+                                 {"paid_on", x.paid_on},
+                                 {"reference", x.reference}});
     }
   }
   return out;
@@ -93,9 +104,11 @@ json ShowJson(store::Store& st, const store::Application& a) {
 
 int RunApp(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--case", "--output",
-                                "--digest", "--until", "--resolution", "--today", "--amount", "--on", "--reference"},
-                         &o)) {
+  if (!ParseStoreOptions(
+          args,
+          {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--case", "--output", "--digest", "--until",
+           "--resolution", "--today", "--amount", "--on", "--reference", "--part", "--measure", "--codes"},
+          &o)) {
     return kExitUsage;
   }
   if (o.help) {
@@ -124,6 +137,24 @@ int RunApp(const std::vector<std::string>& args) {
     auto id = st.CreateApplication(o.actor, o.positional[1], year, claim);
     if (!id.ok()) return ReportStatus(id.status());
     std::printf("%lld\n", static_cast<long long>(*id));
+    return kExitOk;
+  }
+
+  if (verb == "propose") {
+    int64_t year = 0;
+    if (o.positional.size() != 2 || !ParseId(o.positional[1], &year)) return usage("expected YEAR");
+    auto text = ReadText(FlagValue(o, "--codes"));
+    if (!text.ok()) return ReportStatus(text.status());
+    std::vector<std::string> codes;
+    std::stringstream lines(*text);
+    for (std::string line; std::getline(lines, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty()) codes.push_back(line);
+    }
+    auto ids = st.ProposeApplyFree(o.actor, year, FlagValue(o, "--measure"), codes);
+    if (!ids.ok()) return ReportStatus(ids.status());
+    for (int64_t i : *ids) std::printf("%lld\n", static_cast<long long>(i));
+    std::fprintf(stderr, "%zu proposed, %zu already had one\n", ids->size(), codes.size() - ids->size());
     return kExitOk;
   }
 
@@ -169,13 +200,22 @@ int RunApp(const std::vector<std::string>& args) {
   } else if (verb == "finalise") {
     status = st.Finalise(o.actor, id, FlagValue(o, "--today", st.Now().substr(0, 10)));
   } else if (verb == "pay") {
-    auto instalment = st.RecordPayment(o.actor, id, FlagValue(o, "--amount"), FlagValue(o, "--on"),
-                                       FlagValue(o, "--reference"));
+    auto instalment =
+        st.RecordPayment(o.actor, id, FlagValue(o, "--amount"), FlagValue(o, "--on"), FlagValue(o, "--reference"));
     if (!instalment.ok()) return ReportStatus(instalment.status());
     std::printf("instalment %lld\n", static_cast<long long>(*instalment));
     return kExitOk;
   } else if (verb == "recover") {
     status = st.Recover(o.actor, id, FlagValue(o, "--amount"), FlagValue(o, "--reason"));
+  } else if (verb == "decision") {
+    auto d = st.GetDecision(id);
+    if (!d.ok()) return ReportStatus(d.status());
+    const std::string part = FlagValue(o, "--part");
+    const std::string& bytes = part == "case" ? d->case_json : part == "output" ? d->output_json : d->policy_digest;
+    if (part != "case" && part != "output" && part != "digest") return usage("--part: case, output or digest");
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    if (part == "digest") std::fputc('\n', stdout);
+    return kExitOk;
   } else if (verb == "show") {
     auto a = st.GetApplication(id);
     if (!a.ok()) return ReportStatus(a.status());

@@ -1,6 +1,5 @@
 // bursar audit verify|log: check the hash chain, or list entries.
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -36,8 +35,11 @@ int RunAudit(const std::vector<std::string>& args) {
     auto entries = store::ReadAudit((*s)->db(), from, limit);
     if (!entries.ok()) return ReportStatus(entries.status());
     for (const auto& e : *entries) {
-      nlohmann::ordered_json line = {{"seq", e.seq},   {"prev_digest", e.prev_digest}, {"actor", e.actor},
-                                     {"at", e.at},     {"change", nlohmann::ordered_json::parse(e.change, nullptr, false)},
+      nlohmann::ordered_json line = {{"seq", e.seq},
+                                     {"prev_digest", e.prev_digest},
+                                     {"actor", e.actor},
+                                     {"at", e.at},
+                                     {"change", nlohmann::ordered_json::parse(e.change, nullptr, false)},
                                      {"digest", e.digest}};
       std::printf("%s\n", line.dump().c_str());
     }

@@ -1,6 +1,5 @@
 // bursar db init|migrate|status: create a database and keep its schema current.
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"

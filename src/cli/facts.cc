@@ -1,6 +1,5 @@
 // bursar facts CODE YEAR: the CASES.md facts derived from stored evidence.
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -63,8 +62,8 @@ int RunFacts(const std::vector<std::string>& args) {
   }
   auto derived = (*s)->DeriveFacts(code, year);
   if (!derived.ok()) return ReportStatus(derived.status());
-  nlohmann::ordered_json out = {{"applicant", code}, {"year", year}, {"facts", derived->facts},
-                                {"explanation", derived->explanation}};
+  nlohmann::ordered_json out = {
+      {"applicant", code}, {"year", year}, {"facts", derived->facts}, {"explanation", derived->explanation}};
   std::printf("%s\n", out.dump(2).c_str());
   return kExitOk;
 }

@@ -1,8 +1,7 @@
 // bursar import KIND FILE: evidence from CSV or JSON Lines into the store.
 #include <cstdio>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/command.h"
 #include "cli/store_options.h"
@@ -80,12 +79,13 @@ int RunImport(const std::vector<std::string>& args) {
     }
     std::printf("%s\n", out.dump(2).c_str());
   } else {
-    std::fprintf(stderr, "%s: %lld rows: %lld new, %lld updated, %lld unchanged, %zu rejected%s\n", report->kind.c_str(),
-                 static_cast<long long>(report->rows), static_cast<long long>(report->inserted),
-                 static_cast<long long>(report->updated), static_cast<long long>(report->unchanged),
-                 report->rejected.size(),
-                 report->committed ? "" : (options.strict && !report->rejected.empty() ? " (nothing stored: --strict)"
-                                                                                       : " (nothing to store)"));
+    std::fprintf(
+        stderr, "%s: %lld rows: %lld new, %lld updated, %lld unchanged, %zu rejected%s\n", report->kind.c_str(),
+        static_cast<long long>(report->rows), static_cast<long long>(report->inserted),
+        static_cast<long long>(report->updated), static_cast<long long>(report->unchanged), report->rejected.size(),
+        report->committed
+            ? ""
+            : (options.strict && !report->rejected.empty() ? " (nothing stored: --strict)" : " (nothing to store)"));
   }
   return report->rejected.empty() ? kExitOk : kExitUsage;
 }

@@ -7,8 +7,8 @@
 namespace bursar::store {
 
 namespace {
-constexpr std::array<const char*, 8> kStateNames = {"draft", "submitted", "in_review", "decided",
-                                                    "notice", "final", "paid", "recovered"};
+constexpr std::array<const char*, 8> kStateNames = {"draft",  "submitted", "in_review", "decided",
+                                                    "notice", "final",     "paid",      "recovered"};
 }  // namespace
 
 const char* ApplicationStateName(ApplicationState state) { return kStateNames[static_cast<size_t>(state)]; }
@@ -23,14 +23,22 @@ std::optional<ApplicationState> ParseApplicationState(std::string_view name) {
 bool IsAllowedTransition(ApplicationState from, ApplicationState to) {
   using S = ApplicationState;
   switch (from) {
-    case S::kDraft: return to == S::kSubmitted;
-    case S::kSubmitted: return to == S::kInReview;
-    case S::kInReview: return to == S::kDecided;
-    case S::kDecided: return to == S::kNotice;
-    case S::kNotice: return to == S::kFinal || to == S::kInReview;  // in_review: an objection was upheld
-    case S::kFinal: return to == S::kPaid;
-    case S::kPaid: return to == S::kRecovered;
-    case S::kRecovered: return false;
+    case S::kDraft:
+      return to == S::kSubmitted;
+    case S::kSubmitted:
+      return to == S::kInReview;
+    case S::kInReview:
+      return to == S::kDecided;
+    case S::kDecided:
+      return to == S::kNotice;
+    case S::kNotice:
+      return to == S::kFinal || to == S::kInReview;  // in_review: an objection was upheld
+    case S::kFinal:
+      return to == S::kPaid;
+    case S::kPaid:
+      return to == S::kRecovered;
+    case S::kRecovered:
+      return false;
   }
   return false;
 }
@@ -83,15 +91,13 @@ Application ApplicationFromRow(const Row& r) {
 
 Status WrongState(const Application& app, const char* action, const char* needs) {
   return Status(StatusCode::kFailedPrecondition, std::string("application ") + std::to_string(app.id) + " is " +
-                                                     ApplicationStateName(app.state) + ": cannot " + action + " (needs " +
-                                                     needs + ")");
+                                                     ApplicationStateName(app.state) + ": cannot " + action +
+                                                     " (needs " + needs + ")");
 }
 
 json StepChange(const char* op, const Application& app, ApplicationState to) {
-  return {{"op", op},
-          {"application", app.id},
-          {"from", ApplicationStateName(app.state)},
-          {"to", ApplicationStateName(to)}};
+  return {
+      {"op", op}, {"application", app.id}, {"from", ApplicationStateName(app.state)}, {"to", ApplicationStateName(to)}};
 }
 
 }  // namespace
@@ -139,18 +145,15 @@ Result<int64_t> Store::CreateApplication(const std::string& actor, const std::st
     if (!e) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
     const std::string now = Now();
     const std::string claim_text = CanonicalJson(claim);
-    BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO application (credit_code, year, measure, item, project, "
-                                                  "claim, state, created_at, updated_at) "
-                                                  "VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING id",
-                                                  {code, year, measure, text_of("item"), text_of("project"),
-                                                   claim_text, now, now}));
+    BURSAR_ASSIGN_OR_RETURN(
+        auto row, db.QueryOne("INSERT INTO application (credit_code, year, measure, item, project, "
+                              "claim, state, created_at, updated_at) "
+                              "VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING id",
+                              {code, year, measure, text_of("item"), text_of("project"), claim_text, now, now}));
     if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
     id = row->Int(0);
-    return std::optional<json>(json{{"op", "application.create"},
-                                    {"application", id},
-                                    {"credit_code", code},
-                                    {"year", year},
-                                    {"claim", claim}});
+    return std::optional<json>(json{
+        {"op", "application.create"}, {"application", id}, {"credit_code", code}, {"year", year}, {"claim", claim}});
   });
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kAlreadyExists) {
@@ -162,63 +165,96 @@ Result<int64_t> Store::CreateApplication(const std::string& actor, const std::st
   return id;
 }
 
+Result<std::vector<int64_t>> Store::ProposeApplyFree(const std::string& actor, int64_t year, const std::string& measure,
+                                                     const std::vector<std::string>& credit_codes) {
+  if (measure != "04" && measure != "05") {
+    return InvalidArgument("only measures 04 and 05 are apply-free, not \"" + measure + "\"", "measure");
+  }
+  if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year");
+  std::vector<int64_t> ids;
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    const std::string now = Now();
+    const json claim = {{"measure", measure}, {"apply_free", true}};
+    const std::string claim_text = CanonicalJson(claim);
+    for (const std::string& code : credit_codes) {
+      BURSAR_ASSIGN_OR_RETURN(auto e, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {code}));
+      if (!e) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
+      BURSAR_ASSIGN_OR_RETURN(auto row,
+                              db.QueryOne("INSERT INTO application (credit_code, year, measure, item, project, "
+                                          "claim, state, created_at, updated_at) "
+                                          "VALUES (?, ?, ?, '', '', ?, 'draft', ?, ?) "
+                                          "ON CONFLICT DO NOTHING RETURNING id",
+                                          {code, year, measure, claim_text, now, now}));
+      if (row) ids.push_back(row->Int(0));
+    }
+    if (ids.empty()) return std::optional<json>();
+    return std::optional<json>(
+        json{{"op", "apply_free.propose"}, {"measure", measure}, {"year", year}, {"applications", ids}});
+  });
+  if (!result.ok()) return result.status();
+  return ids;
+}
+
 Result<Application> Store::GetApplication(int64_t id) { return LoadApplication(*db_, id, false); }
 
 Status Store::Submit(const std::string& actor, int64_t id) {
-  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-           if (app.state != ApplicationState::kDraft) return WrongState(app, "submit it", "draft");
-           BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kSubmitted));
-           return std::optional<json>(StepChange("application.submit", app, ApplicationState::kSubmitted));
-         })
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+                 if (app.state != ApplicationState::kDraft) return WrongState(app, "submit it", "draft");
+                 BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kSubmitted));
+                 return std::optional<json>(StepChange("application.submit", app, ApplicationState::kSubmitted));
+               })
       .status();
 }
 
 Status Store::StartReview(const std::string& actor, int64_t id, const std::vector<std::string>& reviewers) {
   if (reviewers.empty()) return InvalidArgument("a review needs at least one reviewer", "reviewers");
-  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-           if (app.state != ApplicationState::kSubmitted) return WrongState(app, "start its review", "submitted");
-           const std::string now = Now();
-           for (const std::string& r : reviewers) {
-             if (r.empty()) return InvalidArgument("empty reviewer name", "reviewers");
-             auto inserted = db.Execute("INSERT INTO review (application_id, reviewer, state, updated_at) "
-                                        "VALUES (?, ?, 'assigned', ?)",
-                                        {id, r, now});
-             if (!inserted.ok()) {
-               if (inserted.status().code() == StatusCode::kAlreadyExists) {
-                 return InvalidArgument("reviewer " + r + " is named twice", "reviewers");
-               }
-               return inserted.status();
-             }
-           }
-           BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kInReview));
-           json change = StepChange("application.start_review", app, ApplicationState::kInReview);
-           change["reviewers"] = reviewers;
-           return std::optional<json>(std::move(change));
-         })
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+                 if (app.state != ApplicationState::kSubmitted) return WrongState(app, "start its review", "submitted");
+                 const std::string now = Now();
+                 for (const std::string& r : reviewers) {
+                   if (r.empty()) return InvalidArgument("empty reviewer name", "reviewers");
+                   auto inserted = db.Execute(
+                       "INSERT INTO review (application_id, reviewer, state, updated_at) "
+                       "VALUES (?, ?, 'assigned', ?)",
+                       {id, r, now});
+                   if (!inserted.ok()) {
+                     if (inserted.status().code() == StatusCode::kAlreadyExists) {
+                       return InvalidArgument("reviewer " + r + " is named twice", "reviewers");
+                     }
+                     return inserted.status();
+                   }
+                 }
+                 BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kInReview));
+                 json change = StepChange("application.start_review", app, ApplicationState::kInReview);
+                 change["reviewers"] = reviewers;
+                 return std::optional<json>(std::move(change));
+               })
       .status();
 }
 
 Status Store::DeclareConflict(const std::string& reviewer, int64_t id, const std::string& reason) {
   if (reason.empty()) return InvalidArgument("say what the conflict of interest is", "reason");
-  return Write(reviewer, [&](Database& db) -> Result<std::optional<json>> {
-           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-           if (app.state != ApplicationState::kInReview) return WrongState(app, "declare a conflict", "in_review");
-           BURSAR_ASSIGN_OR_RETURN(int64_t changed,
-                                   db.Execute("UPDATE review SET state = 'excluded', conflict = ?, scores = NULL, "
-                                              "proposed_fen = NULL, updated_at = ? "
-                                              "WHERE application_id = ? AND reviewer = ? AND state <> 'excluded'",
-                                              {reason, Now(), id, reviewer}));
-           if (changed != 1) {
-             return Status(StatusCode::kPermissionDenied, reviewer + " is not an active reviewer of application " +
-                                                              std::to_string(id));
-           }
-           return std::optional<json>(json{{"op", "review.conflict"},
-                                           {"application", id},
-                                           {"reviewer", reviewer},
-                                           {"reason", reason}});
-         })
+  return Write(reviewer,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+                 if (app.state != ApplicationState::kInReview)
+                   return WrongState(app, "declare a conflict", "in_review");
+                 BURSAR_ASSIGN_OR_RETURN(
+                     int64_t changed, db.Execute("UPDATE review SET state = 'excluded', conflict = ?, scores = NULL, "
+                                                 "proposed_fen = NULL, updated_at = ? "
+                                                 "WHERE application_id = ? AND reviewer = ? AND state <> 'excluded'",
+                                                 {reason, Now(), id, reviewer}));
+                 if (changed != 1) {
+                   return Status(StatusCode::kPermissionDenied,
+                                 reviewer + " is not an active reviewer of application " + std::to_string(id));
+                 }
+                 return std::optional<json>(
+                     json{{"op", "review.conflict"}, {"application", id}, {"reviewer", reviewer}, {"reason", reason}});
+               })
       .status();
 }
 
@@ -232,32 +268,35 @@ Status Store::SubmitReview(const std::string& reviewer, int64_t id, const json& 
     }
   }
   BURSAR_ASSIGN_OR_RETURN(int64_t proposed_fen, MoneyToFen(proposed, "proposed"));
-  return Write(reviewer, [&](Database& db) -> Result<std::optional<json>> {
-           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-           if (app.state != ApplicationState::kInReview) return WrongState(app, "take a review", "in_review");
-           BURSAR_ASSIGN_OR_RETURN(auto review, db.QueryOne("SELECT state FROM review WHERE application_id = ? "
-                                                            "AND reviewer = ?",
-                                                            {id, reviewer}));
-           if (!review) {
-             return Status(StatusCode::kPermissionDenied,
-                           reviewer + " is not assigned to review application " + std::to_string(id));
-           }
-           if (review->Text(0) == "excluded") {
-             return Status(StatusCode::kPermissionDenied, reviewer + " declared a conflict of interest and is excluded "
-                                                                     "from reviewing application " +
-                                                              std::to_string(id));
-           }
-           const std::string scores_text = CanonicalJson(scores);
-           BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE review SET state = 'submitted', scores = ?, proposed_fen = ?, "
-                                             "updated_at = ? WHERE application_id = ? AND reviewer = ?",
-                                             {scores_text, proposed_fen, Now(), id, reviewer})
-                                      .status());
-           return std::optional<json>(json{{"op", "review.submit"},
-                                           {"application", id},
-                                           {"reviewer", reviewer},
-                                           {"scores", scores},
-                                           {"proposed", Money(proposed_fen)}});
-         })
+  return Write(
+             reviewer,
+             [&](Database& db) -> Result<std::optional<json>> {
+               BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+               if (app.state != ApplicationState::kInReview) return WrongState(app, "take a review", "in_review");
+               BURSAR_ASSIGN_OR_RETURN(auto review, db.QueryOne("SELECT state FROM review WHERE application_id = ? "
+                                                                "AND reviewer = ?",
+                                                                {id, reviewer}));
+               if (!review) {
+                 return Status(StatusCode::kPermissionDenied,
+                               reviewer + " is not assigned to review application " + std::to_string(id));
+               }
+               if (review->Text(0) == "excluded") {
+                 return Status(StatusCode::kPermissionDenied, reviewer +
+                                                                  " declared a conflict of interest and is excluded "
+                                                                  "from reviewing application " +
+                                                                  std::to_string(id));
+               }
+               const std::string scores_text = CanonicalJson(scores);
+               BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE review SET state = 'submitted', scores = ?, proposed_fen = ?, "
+                                                 "updated_at = ? WHERE application_id = ? AND reviewer = ?",
+                                                 {scores_text, proposed_fen, Now(), id, reviewer})
+                                          .status());
+               return std::optional<json>(json{{"op", "review.submit"},
+                                               {"application", id},
+                                               {"reviewer", reviewer},
+                                               {"scores", scores},
+                                               {"proposed", Money(proposed_fen)}});
+             })
       .status();
 }
 
@@ -307,8 +346,9 @@ Result<int64_t> Store::Decide(const std::string& actor, int64_t id, const Decisi
     int64_t submitted = 0;
     for (const Row& r : reviews) {
       if (r.Text(1) == "assigned") {
-        return Status(StatusCode::kFailedPrecondition, "reviewer " + r.Text(0) + " has not submitted a review of "
-                                                                                 "application " +
+        return Status(StatusCode::kFailedPrecondition, "reviewer " + r.Text(0) +
+                                                           " has not submitted a review of "
+                                                           "application " +
                                                            std::to_string(id));
       }
       submitted += r.Text(1) == "submitted" ? 1 : 0;
@@ -322,8 +362,8 @@ Result<int64_t> Store::Decide(const std::string& actor, int64_t id, const Decisi
     BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO decision (application_id, policy_digest, case_json, "
                                                   "output_json, total_fen, decided_at, decided_by, in_force) "
                                                   "VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
-                                                  {id, decision.policy_digest, decision.case_json,
-                                                   decision.output_json, total_fen, Now(), actor}));
+                                                  {id, decision.policy_digest, decision.case_json, decision.output_json,
+                                                   total_fen, Now(), actor}));
     if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
     decision_id = row->Int(0);
     BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kDecided));
@@ -356,28 +396,29 @@ Result<std::optional<Decision>> Store::DecisionInForce(int64_t id) {
 }
 
 Result<Decision> Store::GetDecision(int64_t decision_id) {
-  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne(std::string("SELECT ") + kDecisionColumns +
-                                                      " FROM decision WHERE id = ?",
-                                                  {decision_id}));
+  BURSAR_ASSIGN_OR_RETURN(
+      auto row,
+      db_->QueryOne(std::string("SELECT ") + kDecisionColumns + " FROM decision WHERE id = ?", {decision_id}));
   if (!row) return Status(StatusCode::kNotFound, "no decision " + std::to_string(decision_id), "decision");
   return DecisionFromRow(*row);
 }
 
 Status Store::PublishNotice(const std::string& actor, int64_t id, const std::string& notice_until) {
   if (!IsValidDate(notice_until)) return InvalidArgument("expected a date YYYY-MM-DD", "notice_until");
-  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-           if (app.state != ApplicationState::kDecided) return WrongState(app, "publish its notice", "decided");
-           if (notice_until < Now().substr(0, 10)) {
-             return InvalidArgument("the notice would have ended already", "notice_until");
-           }
-           BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kNotice));
-           BURSAR_RETURN_IF_ERROR(
-               db.Execute("UPDATE application SET notice_until = ? WHERE id = ?", {notice_until, id}).status());
-           json change = StepChange("application.notice", app, ApplicationState::kNotice);
-           change["notice_until"] = notice_until;
-           return std::optional<json>(std::move(change));
-         })
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+                 if (app.state != ApplicationState::kDecided) return WrongState(app, "publish its notice", "decided");
+                 if (notice_until < Now().substr(0, 10)) {
+                   return InvalidArgument("the notice would have ended already", "notice_until");
+                 }
+                 BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kNotice));
+                 BURSAR_RETURN_IF_ERROR(
+                     db.Execute("UPDATE application SET notice_until = ? WHERE id = ?", {notice_until, id}).status());
+                 json change = StepChange("application.notice", app, ApplicationState::kNotice);
+                 change["notice_until"] = notice_until;
+                 return std::optional<json>(std::move(change));
+               })
       .status();
 }
 
@@ -402,66 +443,72 @@ Result<int64_t> Store::FileObjection(const std::string& actor, int64_t id, const
 Status Store::ResolveObjection(const std::string& actor, int64_t objection_id, bool upheld,
                                const std::string& resolution) {
   if (resolution.empty()) return InvalidArgument("say how the objection was resolved", "resolution");
-  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-           BURSAR_ASSIGN_OR_RETURN(auto o, db.QueryOne("SELECT application_id, state FROM objection WHERE id = ?",
-                                                       {objection_id}));
-           if (!o) return Status(StatusCode::kNotFound, "no objection " + std::to_string(objection_id), "objection");
-           if (o->Text(1) != "open") {
-             return Status(StatusCode::kFailedPrecondition,
-                           "objection " + std::to_string(objection_id) + " is already " + o->Text(1));
-           }
-           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, o->Int(0), true));
-           if (app.state != ApplicationState::kNotice) return WrongState(app, "resolve an objection", "notice");
-           const std::string now = Now();
-           BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE objection SET state = ?, resolution = ?, resolved_at = ? "
-                                             "WHERE id = ?",
-                                             {upheld ? "upheld" : "dismissed", resolution, now, objection_id})
-                                      .status());
-           json change = {{"op", "objection.resolve"},
-                          {"application", app.id},
-                          {"objection", objection_id},
-                          {"upheld", upheld},
-                          {"resolution", resolution}};
-           if (upheld) {
-             // The decision is withdrawn; the application is reviewed and decided again.
-             BURSAR_RETURN_IF_ERROR(
-                 db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {app.id})
-                     .status());
-             BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE objection SET state = 'upheld', resolution = ?, resolved_at = ? "
-                                               "WHERE application_id = ? AND state = 'open'",
-                                               {"decision withdrawn on objection " + std::to_string(objection_id), now,
-                                                app.id})
-                                        .status());
-             BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kInReview));
-             BURSAR_RETURN_IF_ERROR(
-                 db.Execute("UPDATE application SET notice_until = NULL WHERE id = ?", {app.id}).status());
-             change["from"] = "notice";
-             change["to"] = "in_review";
-           }
-           return std::optional<json>(std::move(change));
-         })
+  return Write(
+             actor,
+             [&](Database& db) -> Result<std::optional<json>> {
+               BURSAR_ASSIGN_OR_RETURN(
+                   auto o, db.QueryOne("SELECT application_id, state FROM objection WHERE id = ?", {objection_id}));
+               if (!o)
+                 return Status(StatusCode::kNotFound, "no objection " + std::to_string(objection_id), "objection");
+               if (o->Text(1) != "open") {
+                 return Status(StatusCode::kFailedPrecondition,
+                               "objection " + std::to_string(objection_id) + " is already " + o->Text(1));
+               }
+               BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, o->Int(0), true));
+               if (app.state != ApplicationState::kNotice) return WrongState(app, "resolve an objection", "notice");
+               const std::string now = Now();
+               BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE objection SET state = ?, resolution = ?, resolved_at = ? "
+                                                 "WHERE id = ?",
+                                                 {upheld ? "upheld" : "dismissed", resolution, now, objection_id})
+                                          .status());
+               json change = {{"op", "objection.resolve"},
+                              {"application", app.id},
+                              {"objection", objection_id},
+                              {"upheld", upheld},
+                              {"resolution", resolution}};
+               if (upheld) {
+                 // The decision is withdrawn; the application is reviewed and decided again.
+                 BURSAR_RETURN_IF_ERROR(
+                     db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {app.id})
+                         .status());
+                 BURSAR_RETURN_IF_ERROR(
+                     db.Execute("UPDATE objection SET state = 'upheld', resolution = ?, resolved_at = ? "
+                                "WHERE application_id = ? AND state = 'open'",
+                                {"decision withdrawn on objection " + std::to_string(objection_id), now, app.id})
+                         .status());
+                 BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kInReview));
+                 BURSAR_RETURN_IF_ERROR(
+                     db.Execute("UPDATE application SET notice_until = NULL WHERE id = ?", {app.id}).status());
+                 change["from"] = "notice";
+                 change["to"] = "in_review";
+               }
+               return std::optional<json>(std::move(change));
+             })
       .status();
 }
 
 Status Store::Finalise(const std::string& actor, int64_t id, const std::string& today) {
   if (!IsValidDate(today)) return InvalidArgument("expected a date YYYY-MM-DD", "today");
-  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-           if (app.state != ApplicationState::kNotice) return WrongState(app, "finalise it", "notice");
-           if (today <= app.notice_until) {
-             return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) +
-                                                                ": the public notice runs until " + app.notice_until);
-           }
-           BURSAR_ASSIGN_OR_RETURN(auto open, db.QueryOne("SELECT MIN(id) FROM objection WHERE application_id = ? "
-                                                          "AND state = 'open'",
-                                                          {id}));
-           if (open && !open->IsNull(0)) {
-             return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + ": objection " +
-                                                                open->Text(0) + " is open");
-           }
-           BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kFinal));
-           return std::optional<json>(StepChange("application.finalise", app, ApplicationState::kFinal));
-         })
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+                 if (app.state != ApplicationState::kNotice) return WrongState(app, "finalise it", "notice");
+                 if (today <= app.notice_until) {
+                   return Status(
+                       StatusCode::kFailedPrecondition,
+                       "application " + std::to_string(id) + ": the public notice runs until " + app.notice_until);
+                 }
+                 BURSAR_ASSIGN_OR_RETURN(auto open,
+                                         db.QueryOne("SELECT MIN(id) FROM objection WHERE application_id = ? "
+                                                     "AND state = 'open'",
+                                                     {id}));
+                 if (open && !open->IsNull(0)) {
+                   return Status(StatusCode::kFailedPrecondition,
+                                 "application " + std::to_string(id) + ": objection " + open->Text(0) + " is open");
+                 }
+                 BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kFinal));
+                 return std::optional<json>(StepChange("application.finalise", app, ApplicationState::kFinal));
+               })
       .status();
 }
 
@@ -489,11 +536,12 @@ Result<int64_t> Store::RecordPayment(const std::string& actor, int64_t id, const
                                                          Money(paid) + " already paid)");
     }
     instalment = p->Int(0) + 1;
-    BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO payment (application_id, instalment, amount_fen, paid_on, reference) "
-                                      "VALUES (?, ?, ?, ?, ?)",
-                                      {id, instalment, fen, paid_on, reference})
-                               .status());
-    json change = {{"op", "payment.record"}, {"application", id}, {"instalment", instalment},
+    BURSAR_RETURN_IF_ERROR(
+        db.Execute("INSERT INTO payment (application_id, instalment, amount_fen, paid_on, reference) "
+                   "VALUES (?, ?, ?, ?, ?)",
+                   {id, instalment, fen, paid_on, reference})
+            .status());
+    json change = {{"op", "payment.record"}, {"application", id},  {"instalment", instalment},
                    {"amount", Money(fen)},   {"paid_on", paid_on}, {"reference", reference}};
     if (paid + fen == total) {
       BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kPaid));
@@ -519,38 +567,41 @@ Status Store::Recover(const std::string& actor, int64_t id, const std::string& a
   BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
   if (fen <= 0) return InvalidArgument("a recovery is more than zero", "amount");
   if (reason.empty()) return InvalidArgument("a recovery states its reason", "reason");
-  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-           BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-           if (app.state != ApplicationState::kPaid) return WrongState(app, "recover money", "paid");
-           BURSAR_ASSIGN_OR_RETURN(auto p, db.QueryOne("SELECT COALESCE(SUM(amount_fen), 0) FROM payment "
-                                                       "WHERE application_id = ?",
-                                                       {id}));
-           if (fen > p->Int(0)) {
-             return Status(StatusCode::kFailedPrecondition, "cannot recover " + Money(fen) + ": only " +
-                                                                Money(p->Int(0)) + " was paid");
-           }
-           BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO recovery (application_id, amount_fen, reason, recovered_at) "
-                                             "VALUES (?, ?, ?, ?)",
-                                             {id, fen, reason, Now()})
-                                      .status());
-           BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kRecovered));
-           json change = StepChange("application.recover", app, ApplicationState::kRecovered);
-           change["amount"] = Money(fen);
-           change["reason"] = reason;
-           return std::optional<json>(std::move(change));
-         })
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+                 if (app.state != ApplicationState::kPaid) return WrongState(app, "recover money", "paid");
+                 BURSAR_ASSIGN_OR_RETURN(auto p, db.QueryOne("SELECT COALESCE(SUM(amount_fen), 0) FROM payment "
+                                                             "WHERE application_id = ?",
+                                                             {id}));
+                 if (fen > p->Int(0)) {
+                   return Status(StatusCode::kFailedPrecondition,
+                                 "cannot recover " + Money(fen) + ": only " + Money(p->Int(0)) + " was paid");
+                 }
+                 BURSAR_RETURN_IF_ERROR(
+                     db.Execute("INSERT INTO recovery (application_id, amount_fen, reason, recovered_at) "
+                                "VALUES (?, ?, ?, ?)",
+                                {id, fen, reason, Now()})
+                         .status());
+                 BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kRecovered));
+                 json change = StepChange("application.recover", app, ApplicationState::kRecovered);
+                 change["amount"] = Money(fen);
+                 change["reason"] = reason;
+                 return std::optional<json>(std::move(change));
+               })
       .status();
 }
 
 Status Store::SetBudget(const std::string& actor, int64_t year, const std::string& amount) {
   BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
-  return Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-           BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO budget (year, amount_fen) VALUES (?, ?) "
-                                             "ON CONFLICT (year) DO UPDATE SET amount_fen = excluded.amount_fen",
-                                             {year, fen})
-                                      .status());
-           return std::optional<json>(json{{"op", "budget.set"}, {"year", year}, {"amount", Money(fen)}});
-         })
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO budget (year, amount_fen) VALUES (?, ?) "
+                                                   "ON CONFLICT (year) DO UPDATE SET amount_fen = excluded.amount_fen",
+                                                   {year, fen})
+                                            .status());
+                 return std::optional<json>(json{{"op", "budget.set"}, {"year", year}, {"amount", Money(fen)}});
+               })
       .status();
 }
 
@@ -561,14 +612,14 @@ Result<BudgetSummary> Store::Budget(int64_t year) {
   if (b) s.budget_fen = b->Int(0);
   // Committed: decisions in force of applications decided and later, not
   // recovered. Paid: payments less recoveries.
-  BURSAR_ASSIGN_OR_RETURN(auto rows,
-                          db_->Query("SELECT a.measure, a.state, COALESCE(d.total_fen, 0), "
-                                     "(SELECT COALESCE(SUM(p.amount_fen), 0) FROM payment p WHERE p.application_id = a.id), "
-                                     "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM recovery r WHERE r.application_id = a.id) "
-                                     "FROM application a LEFT JOIN decision d ON d.application_id = a.id AND d.in_force = 1 "
-                                     "WHERE a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') "
-                                     "ORDER BY a.measure",
-                                     {year}));
+  BURSAR_ASSIGN_OR_RETURN(
+      auto rows, db_->Query("SELECT a.measure, a.state, COALESCE(d.total_fen, 0), "
+                            "(SELECT COALESCE(SUM(p.amount_fen), 0) FROM payment p WHERE p.application_id = a.id), "
+                            "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM recovery r WHERE r.application_id = a.id) "
+                            "FROM application a LEFT JOIN decision d ON d.application_id = a.id AND d.in_force = 1 "
+                            "WHERE a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') "
+                            "ORDER BY a.measure",
+                            {year}));
   for (const Row& r : rows) {
     BudgetLine& line = s.by_measure[r.Text(0)];
     const int64_t committed = r.Text(1) == "recovered" ? 0 : r.Int(2);

@@ -17,12 +17,11 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace bursar::store {
 
@@ -49,7 +48,7 @@ struct Application {
 
 struct Review {
   std::string reviewer;
-  std::string state;  // assigned, submitted, excluded
+  std::string state;   // assigned, submitted, excluded
   std::string scores;  // canonical JSON object of rubric item → integer score
   std::optional<int64_t> proposed_fen;
   std::string conflict;  // the declared conflict of interest, when excluded

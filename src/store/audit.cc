@@ -48,10 +48,10 @@ Result<AuditEntry> AppendAudit(Database& db, const std::string& actor, const std
   entry.at = at;
   entry.change = CanonicalJson(change);
   entry.digest = AuditDigest(entry.seq, entry.prev_digest, entry.actor, entry.at, entry.change);
-  BURSAR_RETURN_IF_ERROR(db.Execute(
-                               "INSERT INTO audit_log (seq, prev_digest, actor, at, change, digest) VALUES (?, ?, ?, ?, ?, ?)",
-                               {entry.seq, entry.prev_digest, entry.actor, entry.at, entry.change, entry.digest})
-                             .status());
+  BURSAR_RETURN_IF_ERROR(
+      db.Execute("INSERT INTO audit_log (seq, prev_digest, actor, at, change, digest) VALUES (?, ?, ?, ?, ?, ?)",
+                 {entry.seq, entry.prev_digest, entry.actor, entry.at, entry.change, entry.digest})
+          .status());
   BURSAR_RETURN_IF_ERROR(
       db.Execute("UPDATE audit_head SET seq = ?, digest = ? WHERE id = 1", {entry.seq, entry.digest}).status());
   return entry;
@@ -112,8 +112,8 @@ Result<AuditVerdict> VerifyAudit(Database& db) {
                                         " chains past it to entry " + std::to_string(entry->seq - 2) + ")");
       }
       // The next entry chains to the one before this: this one was slipped in.
-      BURSAR_ASSIGN_OR_RETURN(auto after, db.QueryOne("SELECT prev_digest FROM audit_log WHERE seq = ?",
-                                                      {entry->seq + 1}));
+      BURSAR_ASSIGN_OR_RETURN(auto after,
+                              db.QueryOne("SELECT prev_digest FROM audit_log WHERE seq = ?", {entry->seq + 1}));
       if (after && after->Text(0) == expected_prev) {
         return fail(entry->seq, "entry " + k + " was inserted (entry " + std::to_string(entry->seq + 1) +
                                     " chains past it to entry " + std::to_string(entry->seq - 1) + ")");

@@ -16,9 +16,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "base/status.h"
 #include "store/database.h"
@@ -56,7 +55,7 @@ Result<AuditEntry> AppendAudit(Database& db, const std::string& actor, const std
 struct AuditVerdict {
   bool ok = true;
   int64_t entries = 0;
-  std::string head_digest;  // the digest to anchor outside the database
+  std::string head_digest;    // the digest to anchor outside the database
   int64_t first_bad_seq = 0;  // 0 when ok
   std::string problem;        // "entry 17 was altered: ...", empty when ok
 };

@@ -32,9 +32,17 @@ Result<std::optional<Row>> Database::QueryOne(const std::string& sql, std::initi
   return std::optional<Row>(std::move(rows.front()));
 }
 
-bool IsPostgresUrl(std::string_view url) {
-  return url.starts_with("postgresql://") || url.starts_with("postgres://");
+Status Database::ExecuteBatch(const std::string& sql, std::span<const Param> params, size_t width,
+                              std::vector<int64_t>* changed) {
+  changed->clear();
+  for (size_t at = 0; at + width <= params.size(); at += width) {
+    BURSAR_ASSIGN_OR_RETURN(int64_t n, ExecuteSpan(sql, params.subspan(at, width)));
+    changed->push_back(n);
+  }
+  return OkStatus();
 }
+
+bool IsPostgresUrl(std::string_view url) { return url.starts_with("postgresql://") || url.starts_with("postgres://"); }
 
 Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, bool create) {
   if (url.empty()) return InvalidArgument("empty database location", "--db");

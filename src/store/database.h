@@ -61,6 +61,12 @@ class Database {
   virtual Status ExecScript(const std::string& sql) = 0;
   // Runs one statement; returns the number of rows it changed.
   virtual Result<int64_t> ExecuteSpan(const std::string& sql, std::span<const Param> params) = 0;
+  // Runs one statement once per row of `params` (rows of `width` parameters,
+  // laid end to end) and sets (*changed)[i] to the rows run i changed.
+  // PostgreSQL pipelines the runs (one round trip for the batch); the default
+  // loops over ExecuteSpan. On error the transaction is unusable.
+  virtual Status ExecuteBatch(const std::string& sql, std::span<const Param> params, size_t width,
+                              std::vector<int64_t>* changed);
   // Runs one statement and appends its rows to *rows.
   virtual Status QuerySpan(const std::string& sql, std::span<const Param> params, std::vector<Row>* rows) = 0;
 

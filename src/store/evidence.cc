@@ -9,9 +9,9 @@
 #include <charconv>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <span>
-#include <fstream>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -45,14 +45,23 @@ struct KindSpec {
   std::string insert_sql, select_sql, update_sql;
 };
 
-const std::vector<std::string_view> kTags = {
-    "designated_exchange_operator", "platform_operator", "data_vendor", "professional_service_agency",
-    "innovation_platform", "industry_organization", "key_enterprise", "park_enterprise", "park_operator",
-    "scenario_builder", "dataset_provider"};
+const std::vector<std::string_view> kTags = {"designated_exchange_operator",
+                                             "platform_operator",
+                                             "data_vendor",
+                                             "professional_service_agency",
+                                             "innovation_platform",
+                                             "industry_organization",
+                                             "key_enterprise",
+                                             "park_enterprise",
+                                             "park_operator",
+                                             "scenario_builder",
+                                             "dataset_provider"};
 
 std::vector<KindSpec> BuildSpecs() {
   std::vector<KindSpec> specs = {
-      {EvidenceKind::kEnterprises, "enterprises", "enterprise",
+      {EvidenceKind::kEnterprises,
+       "enterprises",
+       "enterprise",
        {{"credit_code", "credit_code", FieldType::kCreditCode},
         {"name", "name", FieldType::kText},
         {"registered_in_chaoyang", "registered_in_chaoyang", FieldType::kBool},
@@ -60,8 +69,14 @@ std::vector<KindSpec> BuildSpecs() {
         {"independent_legal_person", "independent_legal_person", FieldType::kBool},
         {"serious_dishonesty_record", "serious_dishonesty_record", FieldType::kBool},
         {"tags", "tags", FieldType::kTags}},
-       1, true, {}, {}, {}},
-      {EvidenceKind::kListings, "listings", "listing",
+       1,
+       true,
+       {},
+       {},
+       {}},
+      {EvidenceKind::kListings,
+       "listings",
+       "listing",
        {{"exchange", "exchange", FieldType::kText},
         {"listing_id", "listing_id", FieldType::kText},
         {"credit_code", "credit_code", FieldType::kCreditCode},
@@ -69,8 +84,14 @@ std::vector<KindSpec> BuildSpecs() {
         {"type", "type", FieldType::kEnum, {"dataset", "api", "report", "service", "tool"}},
         {"listing_date", "listing_date", FieldType::kDate},
         {"status", "status", FieldType::kEnum, {"listed", "delisted", "revoked"}}},
-       2, false, {}, {}, {}},
-      {EvidenceKind::kCertificates, "certificates", "certificate",
+       2,
+       false,
+       {},
+       {},
+       {}},
+      {EvidenceKind::kCertificates,
+       "certificates",
+       "certificate",
        {{"platform", "platform", FieldType::kText},
         {"number", "number", FieldType::kText},
         {"credit_code", "credit_code", FieldType::kCreditCode},
@@ -79,14 +100,26 @@ std::vector<KindSpec> BuildSpecs() {
         {"issue_date", "issue_date", FieldType::kDate},
         {"valid_until", "valid_until", FieldType::kOptionalDate},
         {"status", "status", FieldType::kEnum, {"valid", "expired", "revoked"}}},
-       2, false, {}, {}, {}},
-      {EvidenceKind::kFsInclusions, "fs_inclusions", "fs_inclusion",
+       2,
+       false,
+       {},
+       {},
+       {}},
+      {EvidenceKind::kFsInclusions,
+       "fs_inclusions",
+       "fs_inclusion",
        {{"credit_code", "credit_code", FieldType::kCreditCode},
         {"year", "year", FieldType::kYear},
         {"amount", "amount_fen", FieldType::kMoney},
         {"first_time", "first_time", FieldType::kBool}},
-       2, false, {}, {}, {}},
-      {EvidenceKind::kTrades, "trades", "trade",
+       2,
+       false,
+       {},
+       {},
+       {}},
+      {EvidenceKind::kTrades,
+       "trades",
+       "trade",
        {{"credit_code", "credit_code", FieldType::kCreditCode},
         {"exchange", "exchange", FieldType::kText},
         {"trade_id", "trade_id", FieldType::kText},
@@ -94,27 +127,49 @@ std::vector<KindSpec> BuildSpecs() {
         {"side", "side", FieldType::kEnum, {"seller", "buyer"}},
         {"amount", "amount_fen", FieldType::kMoney},
         {"legally_established", "legally_established", FieldType::kBool}},
-       3, false, {}, {}, {}},
-      {EvidenceKind::kFilings, "filings", "filing",
+       3,
+       false,
+       {},
+       {},
+       {}},
+      {EvidenceKind::kFilings,
+       "filings",
+       "filing",
        {{"credit_code", "credit_code", FieldType::kCreditCode},
         {"filing_id", "filing_id", FieldType::kText},
         {"date", "filing_date", FieldType::kDate},
         {"amount", "amount_fen", FieldType::kMoney}},
-       2, false, {}, {}, {}},
-      {EvidenceKind::kExports, "exports", "export_clearance",
+       2,
+       false,
+       {},
+       {},
+       {}},
+      {EvidenceKind::kExports,
+       "exports",
+       "export_clearance",
        {{"route", "route", FieldType::kEnum, {"security_assessment", "standard_contract", "pi_certification"}},
         {"number", "number", FieldType::kText},
         {"credit_code", "credit_code", FieldType::kCreditCode},
         {"authority", "authority", FieldType::kText},
         {"date", "clearance_date", FieldType::kDate}},
-       2, false, {}, {}, {}},
-      {EvidenceKind::kProjects, "projects", "scenario_project",
+       2,
+       false,
+       {},
+       {},
+       {}},
+      {EvidenceKind::kProjects,
+       "projects",
+       "scenario_project",
        {{"credit_code", "credit_code", FieldType::kCreditCode},
         {"project_id", "project_id", FieldType::kText},
         {"year", "year", FieldType::kYear},
         {"investment", "investment_fen", FieldType::kMoney},
         {"civil_construction", "civil_construction_fen", FieldType::kMoney}},
-       2, false, {}, {}, {}},
+       2,
+       false,
+       {},
+       {},
+       {}},
   };
   for (KindSpec& k : specs) {
     std::string cols, marks, where, set;
@@ -127,7 +182,8 @@ std::vector<KindSpec> BuildSpecs() {
         set += (set.empty() ? "" : ", ") + std::string(k.fields[i].column) + " = ?";
       }
     }
-    k.insert_sql = "INSERT INTO " + std::string(k.table) + " (" + cols + ") VALUES (" + marks + ") ON CONFLICT DO NOTHING";
+    k.insert_sql =
+        "INSERT INTO " + std::string(k.table) + " (" + cols + ") VALUES (" + marks + ") ON CONFLICT DO NOTHING";
     k.select_sql = "SELECT " + cols + " FROM " + k.table + " WHERE " + where;
     k.update_sql = "UPDATE " + std::string(k.table) + " SET " + set + " WHERE " + where;
   }
@@ -175,9 +231,9 @@ std::optional<int64_t> ParseFen(std::string_view text) {
 // the database gives back for it (for comparisons and the row digest).
 struct NormalRow {
   std::vector<Param> params;
-  std::vector<int64_t> ints;            // storage for integer fields
-  std::vector<std::string> owned;       // storage for texts made here (tags)
-  std::vector<std::string> int_texts;   // decimal text of integer fields
+  std::vector<int64_t> ints;           // storage for integer fields
+  std::vector<std::string> owned;      // storage for texts made here (tags)
+  std::vector<std::string> int_texts;  // decimal text of integer fields
 };
 
 class RowValidator {
@@ -626,27 +682,31 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
     header_size = fields.size();
     std::unordered_set<std::string_view> seen;
     for (size_t c = 0; c < fields.size(); ++c) {
-      auto it = std::find_if(spec.fields.begin(), spec.fields.end(),
-                             [&](const FieldSpec& f) { return fields[c] == f.name; });
+      auto it =
+          std::find_if(spec.fields.begin(), spec.fields.end(), [&](const FieldSpec& f) { return fields[c] == f.name; });
       if (it == spec.fields.end()) {
-        return InvalidArgument(path + ":" + std::to_string(line) + ": unknown field \"" + std::string(fields[c]) +
-                                   "\" for " + spec.name + " (expected: " + [&] {
-                                     std::string all;
-                                     for (const auto& f : spec.fields) all += (all.empty() ? "" : ", ") + std::string(f.name);
-                                     return all;
-                                   }() + ")",
-                               "FILE");
+        return InvalidArgument(
+            path + ":" + std::to_string(line) + ": unknown field \"" + std::string(fields[c]) + "\" for " + spec.name +
+                " (expected: " +
+                [&] {
+                  std::string all;
+                  for (const auto& f : spec.fields) all += (all.empty() ? "" : ", ") + std::string(f.name);
+                  return all;
+                }() +
+                ")",
+            "FILE");
       }
       if (!seen.insert(fields[c]).second) {
         return InvalidArgument(path + ":" + std::to_string(line) + ": field \"" + std::string(fields[c]) +
-                                   "\" appears twice in the header", "FILE");
+                                   "\" appears twice in the header",
+                               "FILE");
       }
       column_of[static_cast<size_t>(it - spec.fields.begin())] = static_cast<int>(c);
     }
     for (size_t i = 0; i < spec.fields.size(); ++i) {
       if (column_of[i] < 0 && spec.fields[i].type != FieldType::kOptionalDate) {
-        return InvalidArgument(path + ":" + std::to_string(line) + ": the header lacks the field \"" +
-                                   spec.fields[i].name + "\"", "FILE");
+        return InvalidArgument(
+            path + ":" + std::to_string(line) + ": the header lacks the field \"" + spec.fields[i].name + "\"", "FILE");
       }
     }
   }
@@ -703,46 +763,61 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         auto first = order.begin() + start[r], last = order.begin() + start[r + 1];
         if (!std::is_sorted(first, last, less)) std::sort(first, last, less);
       }
-      for (uint32_t k : order) {
-        std::span<const Param> params = chunk.Row(k);
-        BURSAR_ASSIGN_OR_RETURN(int64_t changed, db.ExecuteSpan(spec.insert_sql, params));
-        if (changed == 1) {
-          ++report.inserted;
-        } else {
-          // The key is stored: same values, or a conflict.
-          std::vector<Row> stored;
-          BURSAR_RETURN_IF_ERROR(db.QuerySpan(spec.select_sql, params.subspan(0, spec.key_count), &stored));
-          if (stored.size() != 1) return Status(StatusCode::kInternal, "key lookup failed: " + spec.select_sql);
-          std::string differs;
-          for (size_t i = spec.key_count; i < width && differs.empty(); ++i) {
-            const bool is_null = std::holds_alternative<std::nullptr_t>(params[i]);
-            const bool same = is_null ? stored[0].IsNull(i)
-                                      : !stored[0].IsNull(i) && stored[0].Text(i) == ParamText(params[i], &int_text);
-            if (!same) differs = spec.fields[i].name;
-          }
-          if (differs.empty()) {
-            ++report.unchanged;
-            continue;
-          }
-          if (!spec.updatable) {
-            report.rejected.push_back({chunk.lines[k], differs,
-                                       "already stored with a different " + differs +
-                                           " (an import does not rewrite evidence; the stored row stays)"});
-            continue;
-          }
-          std::vector<Param> update(params.begin() + static_cast<std::ptrdiff_t>(spec.key_count), params.end());
-          update.insert(update.end(), params.begin(), params.begin() + static_cast<std::ptrdiff_t>(spec.key_count));
-          BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(spec.update_sql, update).status());
-          ++report.updated;
+      // Inserts go in batches (pipelined on PostgreSQL); rows whose key was
+      // already stored are then examined one by one, in the same order.
+      constexpr size_t kBatch = 1024;
+      std::vector<Param> batch;
+      std::vector<int64_t> changed;
+      for (size_t from = 0; from < n; from += kBatch) {
+        const size_t to = std::min(n, from + kBatch);
+        batch.clear();
+        for (size_t j = from; j < to; ++j) {
+          std::span<const Param> row = chunk.Row(order[j]);
+          batch.insert(batch.end(), row.begin(), row.end());
         }
-        // The digest of what this import changed, row by row as stored.
-        digest_line.clear();
-        for (size_t i = 0; i < width; ++i) {
-          if (i) digest_line += '\x1f';
-          digest_line += ParamText(params[i], &int_text);
+        BURSAR_RETURN_IF_ERROR(db.ExecuteBatch(spec.insert_sql, batch, width, &changed));
+        if (changed.size() != to - from) return Status(StatusCode::kInternal, "batch insert lost results");
+        for (size_t j = from; j < to; ++j) {
+          const uint32_t k = order[j];
+          std::span<const Param> params = chunk.Row(k);
+          if (changed[j - from] == 1) {
+            ++report.inserted;
+          } else {
+            // The key is stored: same values, or a conflict.
+            std::vector<Row> stored;
+            BURSAR_RETURN_IF_ERROR(db.QuerySpan(spec.select_sql, params.subspan(0, spec.key_count), &stored));
+            if (stored.size() != 1) return Status(StatusCode::kInternal, "key lookup failed: " + spec.select_sql);
+            std::string differs;
+            for (size_t i = spec.key_count; i < width && differs.empty(); ++i) {
+              const bool is_null = std::holds_alternative<std::nullptr_t>(params[i]);
+              const bool same = is_null ? stored[0].IsNull(i)
+                                        : !stored[0].IsNull(i) && stored[0].Text(i) == ParamText(params[i], &int_text);
+              if (!same) differs = spec.fields[i].name;
+            }
+            if (differs.empty()) {
+              ++report.unchanged;
+              continue;
+            }
+            if (!spec.updatable) {
+              report.rejected.push_back({chunk.lines[k], differs,
+                                         "already stored with a different " + differs +
+                                             " (an import does not rewrite evidence; the stored row stays)"});
+              continue;
+            }
+            std::vector<Param> update(params.begin() + static_cast<std::ptrdiff_t>(spec.key_count), params.end());
+            update.insert(update.end(), params.begin(), params.begin() + static_cast<std::ptrdiff_t>(spec.key_count));
+            BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(spec.update_sql, update).status());
+            ++report.updated;
+          }
+          // The digest of what this import changed, row by row as stored.
+          digest_line.clear();
+          for (size_t i = 0; i < width; ++i) {
+            if (i) digest_line += '\x1f';
+            digest_line += ParamText(params[i], &int_text);
+          }
+          digest_line += '\n';
+          rows_digest.Update(digest_line);
         }
-        digest_line += '\n';
-        rows_digest.Update(digest_line);
       }
       chunk.Clear();
       return OkStatus();
@@ -788,7 +863,8 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         }
         if (ok) {
           for (const auto& [key, value] : object.items()) {
-            if (std::none_of(spec.fields.begin(), spec.fields.end(), [&](const FieldSpec& f) { return key == f.name; })) {
+            if (std::none_of(spec.fields.begin(), spec.fields.end(),
+                             [&](const FieldSpec& f) { return key == f.name; })) {
               reject.field = key;
               reject.reason = std::string("unknown field for ") + spec.name;
               ok = false;
@@ -819,7 +895,8 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
           }
           if (!ok) {
             reject.field = "credit_code";
-            reject.reason = "no enterprise " + std::string(code) + " (import it with `bursar import enterprises` first)";
+            reject.reason =
+                "no enterprise " + std::string(code) + " (import it with `bursar import enterprises` first)";
           }
         }
       }

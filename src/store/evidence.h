@@ -38,8 +38,8 @@ const std::vector<EvidenceKind>& AllEvidenceKinds();
 std::vector<std::string> EvidenceFieldNames(EvidenceKind kind);
 
 struct RejectedRow {
-  int64_t line = 0;    // 1-based line in the file where the row starts
-  std::string field;   // the offending field, empty for the whole row
+  int64_t line = 0;   // 1-based line in the file where the row starts
+  std::string field;  // the offending field, empty for the whole row
   std::string reason;
 };
 

@@ -44,15 +44,19 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
   ojson& why = out.explanation;
 
   {
-    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT exchange, listing_id, product, listing_date, status FROM listing "
-                                                "WHERE credit_code = ? AND listing_date <= ? "
-                                                "ORDER BY listing_date, exchange, listing_id",
-                                                {code, last}));
+    BURSAR_ASSIGN_OR_RETURN(auto rows,
+                            db.Query("SELECT exchange, listing_id, product, listing_date, status FROM listing "
+                                     "WHERE credit_code = ? AND listing_date <= ? "
+                                     "ORDER BY listing_date, exchange, listing_id",
+                                     {code, last}));
     int64_t count = 0;
     ojson used = ojson::array(), excluded = ojson::array();
     for (const Row& r : rows) {
-      ojson ref = {{"exchange", r.Text(0)}, {"listing_id", r.Text(1)}, {"product", r.Text(2)},
-                   {"listing_date", r.Text(3)}, {"status", r.Text(4)}};
+      ojson ref = {{"exchange", r.Text(0)},
+                   {"listing_id", r.Text(1)},
+                   {"product", r.Text(2)},
+                   {"listing_date", r.Text(3)},
+                   {"status", r.Text(4)}};
       if (r.Text(4) == "revoked") {
         excluded.push_back(std::move(ref));
       } else {
@@ -74,8 +78,11 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
     int64_t count = 0;
     ojson used = ojson::array(), excluded = ojson::array();
     for (const Row& r : rows) {
-      ojson ref = {{"platform", r.Text(0)}, {"number", r.Text(1)}, {"right", r.Text(2)},
-                   {"issue_date", r.Text(3)}, {"status", r.Text(4)}};
+      ojson ref = {{"platform", r.Text(0)},
+                   {"number", r.Text(1)},
+                   {"right", r.Text(2)},
+                   {"issue_date", r.Text(3)},
+                   {"status", r.Text(4)}};
       if (r.Text(4) == "revoked") {
         excluded.push_back(std::move(ref));
       } else {
@@ -102,14 +109,14 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
       amount = r.Int(1);
       first_time = r.Int(2) == 1 && rows.size() == 1;
       used.push_back({{"year", r.Int(0)}, {"amount", Money(r.Int(1))}, {"first_time", r.Int(2) == 1}});
-      note = first_time ? "the year's inclusion, the first recorded"
+      note = first_time      ? "the year's inclusion, the first recorded"
              : r.Int(2) == 1 ? "the row says first time, but an earlier year has an inclusion"
                              : "the year's inclusion, not the first";
     }
     facts["fs_inclusion_first_time"] = first_time;
     facts["fs_inclusion_amount"] = Money(amount);
-    why["fs_inclusion"] = {{"first_time", first_time}, {"amount", Money(amount)}, {"rule", note},
-                           {"rows", std::move(used)}};
+    why["fs_inclusion"] = {
+        {"first_time", first_time}, {"amount", Money(amount)}, {"rule", note}, {"rows", std::move(used)}};
   }
   {
     BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT exchange, trade_id, trade_date, side, amount_fen, "
@@ -120,8 +127,11 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
     int64_t sum = 0;
     ojson used = ojson::array(), excluded = ojson::array();
     for (const Row& r : rows) {
-      ojson ref = {{"exchange", r.Text(0)}, {"trade_id", r.Text(1)}, {"date", r.Text(2)},
-                   {"side", r.Text(3)}, {"amount", Money(r.Int(4))}};
+      ojson ref = {{"exchange", r.Text(0)},
+                   {"trade_id", r.Text(1)},
+                   {"date", r.Text(2)},
+                   {"side", r.Text(3)},
+                   {"amount", Money(r.Int(4))}};
       if (r.Int(5) == 1) {
         BURSAR_RETURN_IF_ERROR(AddFen(&sum, r.Int(4)));
         used.push_back(std::move(ref));
@@ -178,8 +188,9 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
   }
   facts["platform_in_operation"] = false;
   why["platform_in_operation"] = {{"value", false},
-                                  {"rule", "no evidence kind records platform operation yet; a claim for measure 02 "
-                                           "carries it"}};
+                                  {"rule",
+                                   "no evidence kind records platform operation yet; a claim for measure 02 "
+                                   "carries it"}};
   return out;
 }
 

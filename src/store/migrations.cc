@@ -189,7 +189,8 @@ CREATE TABLE budget (
 )SQL";
 
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
-  for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size()) s->replace(pos, from.size(), to);
+  for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
+    s->replace(pos, from.size(), to);
 }
 
 }  // namespace

@@ -18,9 +18,9 @@
 namespace bursar::store {
 
 struct Migration {
-  int version;           // 1, 2, 3, ... without gaps
-  const char* name;      // what it adds, for `bursar db status`
-  const char* sql;       // common SQL with tokens
+  int version;               // 1, 2, 3, ... without gaps
+  const char* name;          // what it adds, for `bursar db status`
+  const char* sql;           // common SQL with tokens
   const char* sqlite_sql;    // SQLite-only statements, may be ""
   const char* postgres_sql;  // PostgreSQL-only statements, may be ""
 };

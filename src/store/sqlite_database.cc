@@ -140,8 +140,8 @@ class SqliteDatabase final : public Database {
 Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, bool create) {
   std::error_code ec;
   if (!create && !std::filesystem::exists(path, ec)) {
-    return Status(StatusCode::kNotFound, "no database at " + path + " (create it with `bursar db init --db " + path + "`)",
-                  "--db");
+    return Status(StatusCode::kNotFound,
+                  "no database at " + path + " (create it with `bursar db init --db " + path + "`)", "--db");
   }
   sqlite3* handle = nullptr;
   // NOMUTEX: a Database is used by one thread at a time (database.h), so
@@ -154,13 +154,13 @@ Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, bool creat
   }
   sqlite3_extended_result_codes(handle, 1);
   auto db = std::make_unique<SqliteDatabase>(handle, path);
-  BURSAR_RETURN_IF_ERROR(db->ExecScript(
-      "PRAGMA busy_timeout=10000;"
-      "PRAGMA journal_mode=WAL;"
-      "PRAGMA synchronous=FULL;"
-      "PRAGMA foreign_keys=ON;"
-      "PRAGMA cache_size=-65536;"
-      "PRAGMA temp_store=MEMORY;"));
+  BURSAR_RETURN_IF_ERROR(
+      db->ExecScript("PRAGMA busy_timeout=10000;"
+                     "PRAGMA journal_mode=WAL;"
+                     "PRAGMA synchronous=FULL;"
+                     "PRAGMA foreign_keys=ON;"
+                     "PRAGMA cache_size=-65536;"
+                     "PRAGMA temp_store=MEMORY;"));
   return std::unique_ptr<Database>(std::move(db));
 }
 

@@ -54,8 +54,8 @@ Result<std::map<int, Applied>> ReadApplied(Database& db) {
   std::map<int, Applied> applied;
   BURSAR_ASSIGN_OR_RETURN(bool exists, HasMigrationTable(db));
   if (!exists) return applied;
-  BURSAR_ASSIGN_OR_RETURN(auto rows,
-                          db.Query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"));
+  BURSAR_ASSIGN_OR_RETURN(
+      auto rows, db.Query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"));
   for (const Row& r : rows) applied[static_cast<int>(r.Int(0))] = {r.Text(1), r.Text(2), r.Text(3)};
   return applied;
 }
@@ -68,16 +68,17 @@ Status Store::CheckSchema(bool allow_pending) {
   const int latest = known.back().version;
   for (const auto& [version, entry] : applied) {
     if (version > latest) {
-      return Status(StatusCode::kFailedPrecondition,
-                    "the database " + db_->display_name() + " has schema version " + std::to_string(version) +
-                        ", newer than this bursar knows (" + std::to_string(latest) + "): upgrade bursar");
+      return Status(StatusCode::kFailedPrecondition, "the database " + db_->display_name() + " has schema version " +
+                                                         std::to_string(version) + ", newer than this bursar knows (" +
+                                                         std::to_string(latest) + "): upgrade bursar");
     }
     const Migration& m = known[static_cast<size_t>(version - 1)];
     if (entry.checksum != MigrationChecksum(m)) {
-      return Status(StatusCode::kFailedPrecondition,
-                    "migration " + std::to_string(version) + " recorded in " + db_->display_name() +
-                        " differs from this bursar's (checksum " + entry.checksum + "): the schema was changed by hand "
-                        "or by another build");
+      return Status(StatusCode::kFailedPrecondition, "migration " + std::to_string(version) + " recorded in " +
+                                                         db_->display_name() +
+                                                         " differs from this bursar's (checksum " + entry.checksum +
+                                                         "): the schema was changed by hand "
+                                                         "or by another build");
     }
   }
   const int current = applied.empty() ? 0 : applied.rbegin()->first;
@@ -86,9 +87,9 @@ Status Store::CheckSchema(bool allow_pending) {
   }
   if (!allow_pending && current < latest) {
     if (current == 0) {
-      return Status(StatusCode::kFailedPrecondition,
-                    db_->display_name() + " is not a bursar database: run `bursar db init --db " + db_->display_name() +
-                        "`");
+      return Status(
+          StatusCode::kFailedPrecondition,
+          db_->display_name() + " is not a bursar database: run `bursar db init --db " + db_->display_name() + "`");
     }
     return Status(StatusCode::kFailedPrecondition, "the database " + db_->display_name() + " is at schema version " +
                                                        std::to_string(current) + ", this bursar needs " +

@@ -21,11 +21,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "store/applications.h"
@@ -102,13 +101,19 @@ class Store {
   Result<nlohmann::ordered_json> History(const std::string& credit_code, int64_t year);
   // A whole CASES.md case: year, applicant (from the enterprise record),
   // facts, the given claims and history.
-  Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year,
-                                           const nlohmann::json& claims);
+  Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year, const nlohmann::json& claims);
 
   // --- Applications (applications.cc) -----------------------------------------
   // `claim` is a CASES.md claim object with at least "measure".
   Result<int64_t> CreateApplication(const std::string& actor, const std::string& credit_code, int64_t year,
                                     const nlohmann::json& claim);
+  // Apply-free measures (04, 05: decided from evidence alone): the programme
+  // proposes an application to each enterprise the engine found qualifying;
+  // the enterprise confirms it by submitting it (draft → submitted). Existing
+  // applications for the same measure and year are left alone. One
+  // transaction and one audit entry for the whole batch; returns the new ids.
+  Result<std::vector<int64_t>> ProposeApplyFree(const std::string& actor, int64_t year, const std::string& measure,
+                                                const std::vector<std::string>& credit_codes);
   Result<Application> GetApplication(int64_t id);
   Status Submit(const std::string& actor, int64_t id);
   // Assigns the reviewers (at least one) and opens the review.

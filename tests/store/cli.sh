@@ -68,6 +68,11 @@ expect_exit 0 "$bursar" app conflict "$id" --reason "former employee" --actor re
 expect_exit 1 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 1 --actor rev-b
 expect_exit 0 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 4200000 --actor rev-a
 expect_exit 0 "$bursar" app decide "$id" --case case.json --output output.json --digest sha256:0123
+decision=$(awk '{print $2}' out)
+expect_exit 0 "$bursar" app decision "$decision" --part output
+cmp -s out output.json || fail "the stored output is not byte-identical"
+expect_exit 0 "$bursar" app decision "$decision" --part case
+cmp -s out case.json || fail "the stored case is not byte-identical"
 until=$(date -u -d tomorrow +%F); after=$(date -u -d "+2 days" +%F)
 expect_exit 0 "$bursar" app notice "$id" --until "$until"
 expect_exit 1 "$bursar" app finalise "$id"

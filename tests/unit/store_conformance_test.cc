@@ -1,10 +1,9 @@
 // The store conformance suite: every test runs against SQLite and against a
 // real PostgreSQL server, through the same Store interface.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <thread>
 
@@ -109,10 +108,10 @@ TEST_P(StoreTest, OpeningRefusesPendingNewerOrAlteredSchemas) {
   auto altered = Store::Open(database_->url());
   ASSERT_FALSE(altered.ok());
   EXPECT_NE(altered.status().message().find("differs"), std::string::npos) << altered.status().message();
-  ASSERT_TRUE(store_->db()
-                  .Execute("UPDATE schema_migrations SET checksum = ? WHERE version = 1",
-                           {MigrationChecksum(Migrations()[0])})
-                  .ok());
+  ASSERT_TRUE(
+      store_->db()
+          .Execute("UPDATE schema_migrations SET checksum = ? WHERE version = 1", {MigrationChecksum(Migrations()[0])})
+          .ok());
 
   ASSERT_TRUE(store_->db()
                   .Execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) "
@@ -179,26 +178,25 @@ TEST_P(StoreTest, ImportsTradesOnceAndReimportChangesNothing) {
 
 TEST_P(StoreTest, RejectsBadRowsWithLineAndReasonAndCommitsTheRest) {
   ImportEnterprises(2);
-  const std::string csv =
-      "credit_code,exchange,trade_id,date,side,amount,legally_established\n"  // line 1
-      + Code(1) + ",BJIDE,T1,2025-01-05,seller,1000.00,true\n"                 // 2 ok
-      + "91110105MA01C9XY28,BJIDE,T2,2025-01-05,seller,1000.00,true\n"         // 3 bad check character
-      + Code(1) + ",BJIDE,T3,2025-02-30,seller,1000.00,true\n"                 // 4 no such day
-      + Code(1) + ",BJIDE,T4,2025-01-05,lender,1000.00,true\n"                 // 5 side
-      + Code(1) + ",BJIDE,T5,2025-01-05,seller,1000.005,true\n"                // 6 three decimals
-      + Code(1) + ",BJIDE,T6,2025-01-05,seller,\"1,000\",true\n"               // 7 separator
-      + Code(9) + ",BJIDE,T7,2025-01-05,seller,1000.00,true\n"                 // 8 unknown enterprise
-      + Code(2) + ",BJIDE,T8,2025-01-05,buyer,1000.00,yes\n"                   // 9 flag
-      + Code(2) + ",BJIDE,T9,2025-01-05,buyer\n"                               // 10 short row
-      + "\n"                                                                   // 11 blank, skipped
-      + Code(2) + ",BJIDE,T10,2025-12-31,buyer,0.5,false\n";                   // 12 ok
+  const std::string csv = "credit_code,exchange,trade_id,date,side,amount,legally_established\n"  // line 1
+                          + Code(1) + ",BJIDE,T1,2025-01-05,seller,1000.00,true\n"                // 2 ok
+                          + "91110105MA01C9XY28,BJIDE,T2,2025-01-05,seller,1000.00,true\n"  // 3 bad check character
+                          + Code(1) + ",BJIDE,T3,2025-02-30,seller,1000.00,true\n"          // 4 no such day
+                          + Code(1) + ",BJIDE,T4,2025-01-05,lender,1000.00,true\n"          // 5 side
+                          + Code(1) + ",BJIDE,T5,2025-01-05,seller,1000.005,true\n"         // 6 three decimals
+                          + Code(1) + ",BJIDE,T6,2025-01-05,seller,\"1,000\",true\n"        // 7 separator
+                          + Code(9) + ",BJIDE,T7,2025-01-05,seller,1000.00,true\n"          // 8 unknown enterprise
+                          + Code(2) + ",BJIDE,T8,2025-01-05,buyer,1000.00,yes\n"            // 9 flag
+                          + Code(2) + ",BJIDE,T9,2025-01-05,buyer\n"                        // 10 short row
+                          + "\n"                                                            // 11 blank, skipped
+                          + Code(2) + ",BJIDE,T10,2025-12-31,buyer,0.5,false\n";            // 12 ok
   auto r = Import(EvidenceKind::kTrades, "mixed.csv", csv);
   EXPECT_EQ(r.rows, 10);
   EXPECT_EQ(r.inserted, 2);
   ASSERT_EQ(r.rejected.size(), 8u);
   const std::vector<std::pair<int64_t, std::string>> expected = {
-      {3, "credit_code"}, {4, "date"}, {5, "side"}, {6, "amount"}, {7, "amount"},
-      {8, "credit_code"}, {9, "legally_established"}, {10, ""}};
+      {3, "credit_code"},         {4, "date"}, {5, "side"}, {6, "amount"}, {7, "amount"}, {8, "credit_code"},
+      {9, "legally_established"}, {10, ""}};
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(r.rejected[i].line, expected[i].first) << i;
     EXPECT_EQ(r.rejected[i].field, expected[i].second) << "line " << r.rejected[i].line << ": " << r.rejected[i].reason;
@@ -206,6 +204,33 @@ TEST_P(StoreTest, RejectsBadRowsWithLineAndReasonAndCommitsTheRest) {
   EXPECT_NE(r.rejected[0].reason.find("check character"), std::string::npos) << r.rejected[0].reason;
   EXPECT_EQ(Count("trade"), 2);
   EXPECT_TRUE(r.committed);
+}
+
+TEST_P(StoreTest, CsvQuotingLineEndingsAndByteOrderMark) {
+  ImportEnterprises(1);
+  const std::string c = Code(1);
+  const std::string csv =
+      "\xEF\xBB\xBF"
+      "exchange,listing_id,credit_code,product,type,listing_date,status\r\n"
+      "BJIDE,L1," +
+      c +
+      ",\"Traffic, hourly\",dataset,2025-01-02,listed\r\n"
+      "BJIDE,L2," +
+      c +
+      ",\"The \"\"best\"\" API\",api,2025-01-02,listed\r\n"
+      "\r\n"
+      "BJIDE,L3," +
+      c + ",\"unterminated,api,2025-01-02,listed\n";
+  auto r = Import(EvidenceKind::kListings, "quoted.csv", csv);
+  EXPECT_EQ(r.inserted, 2);
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].line, 5);
+  EXPECT_NE(r.rejected[0].reason.find("unterminated"), std::string::npos) << r.rejected[0].reason;
+  auto rows = store_->db().Query("SELECT product FROM listing ORDER BY listing_id");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].Text(0), "Traffic, hourly");
+  EXPECT_EQ((*rows)[1].Text(0), "The \"best\" API");
 }
 
 TEST_P(StoreTest, StrictImportStoresNothingWhenARowIsRejected) {
@@ -224,12 +249,18 @@ TEST_P(StoreTest, StrictImportStoresNothingWhenARowIsRejected) {
 TEST_P(StoreTest, JsonLinesAreCheckedForTypesAndUnknownFields) {
   ImportEnterprises(1);
   const std::string c = Code(1);
-  const std::string jsonl =
-      R"({"credit_code":")" + c + R"(","filing_id":"F1","date":"2025-04-01","amount":"2500.10"})" "\n" +
-      R"({"credit_code":")" + c + R"(","filing_id":"F2","date":"2025-04-01","amount":2500.10})" "\n" +
-      R"({"credit_code":")" + c + R"(","filing_id":"F3","date":"2025-04-01","amount":"1","memo":"x"})" "\n" +
-      "not json\n" +
-      R"({"credit_code":")" + c + R"(","filing_id":"F4","date":"2025-04-01"})" "\n";
+  const std::string jsonl = R"({"credit_code":")" + c +
+                            R"(","filing_id":"F1","date":"2025-04-01","amount":"2500.10"})"
+                            "\n" +
+                            R"({"credit_code":")" + c +
+                            R"(","filing_id":"F2","date":"2025-04-01","amount":2500.10})"
+                            "\n" +
+                            R"({"credit_code":")" + c +
+                            R"(","filing_id":"F3","date":"2025-04-01","amount":"1","memo":"x"})"
+                            "\n" +
+                            "not json\n" + R"({"credit_code":")" + c +
+                            R"(","filing_id":"F4","date":"2025-04-01"})"
+                            "\n";
   auto r = Import(EvidenceKind::kFilings, "filings.jsonl", jsonl);
   EXPECT_EQ(r.inserted, 1);
   ASSERT_EQ(r.rejected.size(), 4u);
@@ -253,11 +284,12 @@ TEST_P(StoreTest, ConflictingEvidenceIsRejectedButEnterprisesUpdate) {
   auto stored = store_->db().QueryOne("SELECT amount_fen FROM trade");
   EXPECT_EQ((*stored)->Int(0), 100000);
 
-  auto e = Import(EvidenceKind::kEnterprises, "e2.jsonl",
-                  R"({"credit_code":")" + Code(1) +
-                      R"(","name":"Renamed","registered_in_chaoyang":true,"taxed_in_chaoyang":true,)"
-                      R"("independent_legal_person":true,"serious_dishonesty_record":true,"tags":["key_enterprise","data_vendor"]})"
-                      "\n");
+  auto e = Import(
+      EvidenceKind::kEnterprises, "e2.jsonl",
+      R"({"credit_code":")" + Code(1) +
+          R"(","name":"Renamed","registered_in_chaoyang":true,"taxed_in_chaoyang":true,)"
+          R"("independent_legal_person":true,"serious_dishonesty_record":true,"tags":["key_enterprise","data_vendor"]})"
+          "\n");
   EXPECT_EQ(e.updated, 1);
   auto row = store_->db().QueryOne("SELECT name, serious_dishonesty_record, tags FROM enterprise");
   EXPECT_EQ((*row)->Text(0), "Renamed");
@@ -268,13 +300,14 @@ TEST_P(StoreTest, ConflictingEvidenceIsRejectedButEnterprisesUpdate) {
 TEST_P(StoreTest, ABadHeaderStopsTheWholeFile) {
   ImportEnterprises(1);
   ImportOptions options;
-  auto r = store_->Import(EvidenceKind::kTrades,
-                          database_->WriteFile("h.csv", "credit_code,exchange,trade_id,when,side,amount,legally_established\n"),
-                          options);
+  auto r = store_->Import(
+      EvidenceKind::kTrades,
+      database_->WriteFile("h.csv", "credit_code,exchange,trade_id,when,side,amount,legally_established\n"), options);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("unknown field \"when\""), std::string::npos) << r.status().message();
-  auto missing = store_->Import(EvidenceKind::kTrades, database_->WriteFile("m.csv", "credit_code,exchange\n"), options);
+  auto missing =
+      store_->Import(EvidenceKind::kTrades, database_->WriteFile("m.csv", "credit_code,exchange\n"), options);
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("lacks"), std::string::npos);
   auto ext = store_->Import(EvidenceKind::kTrades, database_->WriteFile("t.txt", ""), options);
@@ -289,16 +322,24 @@ TEST_P(StoreTest, DerivesCasesMdFactsFromTheYearsEvidence) {
   std::string listings = "exchange,listing_id,credit_code,product,type,listing_date,status\n";
   for (int i = 0; i < 52; ++i) {
     listings += "BJIDE,L" + std::to_string(i) + "," + a + ",P" + std::to_string(i) + ",dataset," +
-                (i < 40 ? "2024-05-01" : "2025-05-01") + "," + (i == 0 ? "revoked" : i == 1 ? "delisted" : "listed") +
+                (i < 40 ? "2024-05-01" : "2025-05-01") + "," +
+                (i == 0   ? "revoked"
+                 : i == 1 ? "delisted"
+                          : "listed") +
                 "\n";
   }
   listings += "BJIDE,L99," + a + ",Later,api,2026-01-01,listed\n";
   Import(EvidenceKind::kListings, "listings.csv", listings);
   Import(EvidenceKind::kCertificates, "c.csv",
          "platform,number,credit_code,resource,right,issue_date,valid_until,status\n"
-         "BJ-DRP,C1," + a + ",R1,holding,2024-01-01,,valid\n"
-         "BJ-DRP,C2," + a + ",R2,operating,2025-02-01,2026-01-31,expired\n"
-         "BJ-DRP,C3," + a + ",R3,operating,2025-02-01,,revoked\n");
+         "BJ-DRP,C1," +
+             a +
+             ",R1,holding,2024-01-01,,valid\n"
+             "BJ-DRP,C2," +
+             a +
+             ",R2,operating,2025-02-01,2026-01-31,expired\n"
+             "BJ-DRP,C3," +
+             a + ",R3,operating,2025-02-01,,revoked\n");
   Import(EvidenceKind::kTrades, "t.csv",
          "credit_code,exchange,trade_id,date,side,amount,legally_established\n" + a +
              ",BJIDE,T1,2025-01-01,seller,5000000.00,true\n" + a + ",BJIDE,T2,2025-12-31,buyer,3000000.00,true\n" + a +
@@ -377,8 +418,7 @@ TEST_P(StoreTest, VerifyNamesARehashedAlteration) {
   std::string change = (*e)[0].change;
   change.replace(change.find("1000000.00"), 10, "9000000.00");
   const std::string digest = AuditDigest(4, (*e)[0].prev_digest, (*e)[0].actor, (*e)[0].at, change);
-  ASSERT_TRUE(
-      store_->db().Execute("UPDATE audit_log SET change = ?, digest = ? WHERE seq = 4", {change, digest}).ok());
+  ASSERT_TRUE(store_->db().Execute("UPDATE audit_log SET change = ?, digest = ? WHERE seq = 4", {change, digest}).ok());
   auto v = store_->VerifyAudit();
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->ok);
@@ -416,10 +456,11 @@ TEST_P(StoreTest, VerifyNamesAnInsertedEntry) {
   auto prev = ReadAudit(store_->db(), 3, 1);
   const std::string change = R"({"op":"budget.set","year":2024,"amount":"99999999.00"})";
   const std::string digest = AuditDigest(4, (*prev)[0].digest, "mallory", "2025-06-01T08:00:00.000Z", change);
-  ASSERT_TRUE(store_->db()
-                  .Execute("INSERT INTO audit_log (seq, prev_digest, actor, at, change, digest) VALUES (4, ?, ?, ?, ?, ?)",
-                           {(*prev)[0].digest, "mallory", "2025-06-01T08:00:00.000Z", change, digest})
-                  .ok());
+  ASSERT_TRUE(
+      store_->db()
+          .Execute("INSERT INTO audit_log (seq, prev_digest, actor, at, change, digest) VALUES (4, ?, ?, ?, ?, ?)",
+                   {(*prev)[0].digest, "mallory", "2025-06-01T08:00:00.000Z", change, digest})
+          .ok());
   auto v = store_->VerifyAudit();
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->ok);
@@ -507,7 +548,8 @@ TEST_P(StoreTest, IllegalTransitionsAreRefusedNamingTheState) {
   ImportEnterprises(1);
   auto id = store_->CreateApplication("enterprise", Code(1), 2025, json{{"measure", "03"}});
   ASSERT_TRUE(id.ok());
-  auto decide = store_->Decide("officer", *id, {"sha256:x", CaseFor(Code(1), 2025), OutputFor(Code(1), 2025, "1", "03")});
+  auto decide =
+      store_->Decide("officer", *id, {"sha256:x", CaseFor(Code(1), 2025), OutputFor(Code(1), 2025, "1", "03")});
   ASSERT_FALSE(decide.ok());
   EXPECT_EQ(decide.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(decide.status().message().find("is draft"), std::string::npos) << decide.status().message();
@@ -529,6 +571,25 @@ TEST_P(StoreTest, IllegalTransitionsAreRefusedNamingTheState) {
     }
   }
   EXPECT_EQ(edges, 8);
+}
+
+TEST_P(StoreTest, ApplyFreeProposalsAreConfirmedBySubmitting) {
+  ImportEnterprises(3);
+  auto ids = store_->ProposeApplyFree("officer", 2025, "04", {Code(1), Code(2)});
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_EQ(ids->size(), 2u);
+  const int64_t entries = AuditEntries();
+  auto again = store_->ProposeApplyFree("officer", 2025, "04", {Code(1), Code(2), Code(3)});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->size(), 1u) << "only the enterprise without a proposal gets one";
+  EXPECT_EQ(AuditEntries(), entries + 1);
+  auto app = store_->GetApplication((*ids)[0]);
+  EXPECT_EQ(app->state, ApplicationState::kDraft);
+  EXPECT_EQ(app->claim, R"({"apply_free":true,"measure":"04"})");
+  ASSERT_TRUE(store_->Submit("enterprise", (*ids)[0]).ok());
+  EXPECT_EQ(store_->ProposeApplyFree("officer", 2025, "03", {Code(1)}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->ProposeApplyFree("officer", 2025, "05", {Code(42)}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(Count("application"), 3) << "a failed batch stores nothing";
 }
 
 TEST_P(StoreTest, AnUpheldObjectionWithdrawsTheDecision) {

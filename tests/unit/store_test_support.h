@@ -6,6 +6,7 @@
 // never skipped: the suite must run against a real PostgreSQL).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,8 +16,6 @@
 #include <fstream>
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "case/uscc.h"
 #include "store/store.h"
