@@ -950,15 +950,14 @@ Result<std::unique_ptr<BatchProgram>> BatchProgram::Compile(std::shared_ptr<cons
   return std::unique_ptr<BatchProgram>(new BatchProgram(std::move(impl)));
 }
 
-namespace {
-
-// [begin, end) offsets of each case's rows in a table grouped by case.
-std::vector<uint32_t> Offsets(const std::vector<uint32_t>& owner, size_t cases) {
+std::vector<uint32_t> CaseOffsets(const std::vector<uint32_t>& owner, size_t cases) {
   std::vector<uint32_t> off(cases + 1, 0);
   for (uint32_t o : owner) ++off[o + 1];
   for (size_t i = 0; i < cases; ++i) off[i + 1] += off[i];
   return off;
 }
+
+namespace {
 
 // Evaluates `f` and gives its values as int128 numerators (`wide`), int64
 // numerators or flags, whichever the formula produced.
@@ -1032,7 +1031,7 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
   Scratch& scratch = ws.scratch;
   scratch.overflow = false;
   Narrow& narrow = ws.narrow;
-  std::vector<uint32_t> history_off = Offsets(cases.history_case, n);
+  std::vector<uint32_t> history_off = CaseOffsets(cases.history_case, n);
   const bool any_history = !cases.history_case.empty();
 
   // Eligibility, per case.

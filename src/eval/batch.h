@@ -112,6 +112,10 @@ class BatchProgram {
   std::unique_ptr<Impl> impl_;
 };
 
+// Offsets of a table grouped by case (claims, history): the rows of case r are
+// [result[r], result[r+1]). REQUIRES: `owner` is sorted.
+std::vector<uint32_t> CaseOffsets(const std::vector<uint32_t>& owner, size_t cases);
+
 // The value of every parameter in force on 1 January of `year`, with the
 // policy's --set overrides applied.
 Result<std::vector<Value>> ParameterValues(const CheckedPolicy& policy, int year);

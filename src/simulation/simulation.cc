@@ -31,14 +31,6 @@ struct Sum {
   void Add(int64_t* acc, int64_t v) { overflow |= __builtin_add_overflow(*acc, v, acc); }
 };
 
-// Row offsets of a table grouped by case: rows of case r are [begin[r], begin[r+1]).
-std::vector<uint32_t> Offsets(const std::vector<uint32_t>& case_of, size_t rows) {
-  std::vector<uint32_t> begin(rows + 1, 0);
-  for (uint32_t c : case_of) ++begin[c + 1];
-  for (size_t r = 0; r < rows; ++r) begin[r + 1] += begin[r];
-  return begin;
-}
-
 // Which case an enterprise had before: for year k, row r, the (year, row) of
 // the same applicant's latest earlier case, or -1; and a population-wide
 // enterprise number for each case.
@@ -164,7 +156,7 @@ std::unique_ptr<CaseColumns> CarryHistory(const LoadedPopulation& pop, const Lin
                                           const std::vector<YearRun>& runs) {
   const CaseColumns& file = pop.years[k].columns;
   auto out = std::make_unique<CaseColumns>(file);
-  const std::vector<uint32_t> own = Offsets(file.history_case, file.size());
+  const std::vector<uint32_t> own = CaseOffsets(file.history_case, file.size());
   out->history_case.clear();
   out->history_year.clear();
   out->history_measure.clear();
@@ -274,8 +266,8 @@ void RunScenario(const std::shared_ptr<const CheckedPolicy>& policy, const Loade
     for (const BatchAward& a : run.result.awards) ++run.award_begin[a.case_row + 1];
     for (size_t r = 0; r < n; ++r) run.award_begin[r + 1] += run.award_begin[r];
     if (k + 1 < years) {
-      run.claim_begin = Offsets(run.cols->claim_case, n);
-      run.history_begin = Offsets(run.cols->history_case, n);
+      run.claim_begin = CaseOffsets(run.cols->claim_case, n);
+      run.history_begin = CaseOffsets(run.cols->history_case, n);
     }
   }
   if (sum.overflow) out->status = Status(StatusCode::kOutOfRange, "the year's total of awards left the int64 range");
