@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bursar replay against a real SQLite store: a decision recorded with the
+# bursar replay and bursar propose against a real SQLite store: a decision recorded with the
 # engine's own output replays byte-identical; a tampered output, or a changed
 # policy, does not.
 #   replay.sh BURSAR REPO_ROOT
@@ -40,6 +40,13 @@ forged=$("$bursar" app decide "$id2" --case case.json --output forged.json --dig
 "$bursar" replay "$forged" --db "$db" 2> err; [[ $? -eq 1 ]] && grep -q "differs" err && ok || bad "forged output: $(cat err)"
 "$bursar" replay 999 --db "$db" 2> /dev/null; [[ $? -ne 0 ]] && ok || bad "unknown decision"
 "$bursar" replay --help > /dev/null && ok || bad "--help"
+
+# Apply-free: the engine finds who qualifies for 04 from the stored trades.
+printf 'credit_code,exchange,trade_id,date,side,amount,legally_established\n91110105MA01C9XY29,BJIDEX,T1,2025-03-01,seller,8000000.00,true\n' > trades.csv
+"$bursar" import trades trades.csv --db "$db" >/dev/null 2>&1 || bad "import trades"
+"$bursar" propose 2025 --db "$db" --dry-run > out; grep -q "measure 04: 1 qualifying" out && ok || bad "propose --dry-run: $(cat out)"
+"$bursar" propose 2025 --db "$db" > out; grep -q "measure 04: 1 qualifying, 1 proposed" out && ok || bad "propose: $(cat out)"
+"$bursar" propose 2025 --db "$db" > out; grep -q "measure 04: 1 qualifying, 0 proposed" out && ok || bad "propose twice: $(cat out)"
 
 "$bursar" audit verify --db "$db" > /dev/null && ok || bad "audit verify after replays"
 echo "$pass passed, $fail failed"

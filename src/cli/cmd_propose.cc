@@ -1,0 +1,97 @@
+// bursar propose YEAR: apply-free (免申即享). For every enterprise in the
+// store, the case is built from its evidence and history, the engine decides
+// it, and each apply-free measure it qualifies for becomes a proposed
+// application the enterprise confirms.
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "cli/command.h"
+#include "cli/store_options.h"
+#include "eval/engine.h"
+#include "lang/checked_policy.h"
+#include "store/store.h"
+
+namespace bursar::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "usage: bursar propose YEAR [--db URL] [--policy DIR] [--actor NAME] [--dry-run] [--json]\n\n"
+    "Apply-free awards (免申即享): derives every stored enterprise's case for YEAR\n"
+    "from its evidence and history, decides it, and proposes an application for\n"
+    "each measure decided from facts alone (04, 05 in the Chaoyang policy) that\n"
+    "awards it something. The enterprise confirms with `bursar app submit ID`.\n"
+    "Applications already made for the same measure and year are left alone.\n\n"
+    "  --dry-run   list who qualifies, propose nothing\n";
+
+int RunPropose(const std::vector<std::string>& args) {
+  StoreOptions o;
+  if (!ParseStoreOptions(args, {"--policy"}, &o)) return kExitUsage;
+  if (o.help) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  if (o.positional.size() != 1 || std::atoll(o.positional[0].c_str()) < 1900) {
+    std::fprintf(stderr, "bursar propose: one programme year\n\n%s", kHelp);
+    return kExitUsage;
+  }
+  int64_t year = std::atoll(o.positional[0].c_str());
+  bool dry_run = false;
+  for (const auto& f : o.flags) dry_run = dry_run || f == "--dry-run";
+  auto engine = Engine::Load(FlagValue(o, "--policy", DefaultPolicyDir()));
+  if (!engine.ok()) {
+    std::fprintf(stderr, "bursar propose: %s\n", engine.status().ToString().c_str());
+    return kExitUsage;
+  }
+  // The measures whose items are all decided from facts.
+  std::map<std::string, std::vector<std::string>> qualifying;
+  for (const auto& m : (*engine)->policy().policy.measures) {
+    bool apply_free = !m.items.empty();
+    for (const auto& item : m.items) apply_free = apply_free && !item.by_claim;
+    if (apply_free) qualifying[m.id];
+  }
+  auto store = store::Store::Open(o.db);
+  if (!store.ok()) return ReportStatus(store.status());
+  auto rows = (*store)->db().Query("SELECT credit_code FROM enterprise ORDER BY credit_code");
+  if (!rows.ok()) return ReportStatus(rows.status());
+  size_t decided = 0, refused = 0;
+  for (const auto& row : *rows) {
+    const std::string& code = row.Text(0);
+    auto c = (*store)->BuildCase(code, year, nlohmann::json::array());
+    if (!c.ok()) return ReportStatus(c.status());
+    auto d = (*engine)->Evaluate(nlohmann::json::parse(c->dump()));
+    if (!d.ok()) {
+      ++refused;
+      std::fprintf(stderr, "bursar propose: %s: %s\n", code.c_str(), d.status().ToString().c_str());
+      continue;
+    }
+    ++decided;
+    for (const auto& award : (*d)["awards"]) {
+      auto it = qualifying.find(award["measure"].get<std::string>());
+      if (it != qualifying.end() && (it->second.empty() || it->second.back() != code)) it->second.push_back(code);
+    }
+  }
+  nlohmann::ordered_json report = {{"year", year}, {"enterprises", decided}, {"refused", refused}};
+  for (const auto& [measure, codes] : qualifying) {
+    nlohmann::ordered_json m = {{"qualifying", codes.size()}};
+    if (!dry_run && !codes.empty()) {
+      auto ids = (*store)->ProposeApplyFree(o.actor, year, measure, codes);
+      if (!ids.ok()) return ReportStatus(ids.status());
+      m["proposed"] = ids->size();
+    }
+    report["measures"][measure] = m;
+    if (!o.json) {
+      std::printf("measure %s: %zu qualifying%s\n", measure.c_str(), codes.size(),
+                  m.contains("proposed") ? (", " + std::to_string(m["proposed"].get<size_t>()) + " proposed").c_str()
+                                         : "");
+    }
+  }
+  if (o.json) std::printf("%s\n", report.dump().c_str());
+  return refused == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+BURSAR_COMMAND("propose", "apply-free: propose awards to every enterprise the engine finds qualifying", RunPropose);
+
+}  // namespace bursar::cli
