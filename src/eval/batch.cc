@@ -575,7 +575,18 @@ void RunNarrow(const Formula& f, const Lines& lines, size_t begin, size_t n, Nar
         const int64_t* __restrict a = arg(0);
         if (is_const(1)) {
           int64_t kb = cval(1) * sb;
-          for (size_t i = 0; i < n; ++i) out[i] = a[i] * sa + kb;
+          if (sa == 1) {
+            for (size_t i = 0; i < n; ++i) out[i] = a[i] + kb;
+          } else {
+            for (size_t i = 0; i < n; ++i) out[i] = a[i] * sa + kb;
+          }
+        } else if (!is_const(0) && sa == 1 && (sb == 1 || sb == -1)) {
+          const int64_t* __restrict b = arg(1);
+          if (sb == 1) {
+            for (size_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
+          } else {
+            for (size_t i = 0; i < n; ++i) out[i] = a[i] - b[i];
+          }
         } else if (is_const(0)) {
           int64_t ka = cval(0) * sa;
           const int64_t* __restrict b = arg(1);
@@ -648,7 +659,14 @@ void RunNarrow(const Formula& f, const Lines& lines, size_t begin, size_t n, Nar
         auto run = [&](auto cmp) {
           if (is_const(1)) {
             int64_t kb = cval(1) * sb;
-            for (size_t i = 0; i < n; ++i) fout[i] = cmp(a[i] * sa, kb);
+            if (sa == 1) {  // the common case; without the multiply the loop vectorises
+              for (size_t i = 0; i < n; ++i) fout[i] = cmp(a[i], kb);
+            } else {
+              for (size_t i = 0; i < n; ++i) fout[i] = cmp(a[i] * sa, kb);
+            }
+          } else if (sa == 1 && sb == 1) {
+            const int64_t* __restrict b = arg(1);
+            for (size_t i = 0; i < n; ++i) fout[i] = cmp(a[i], b[i]);
           } else {
             const int64_t* __restrict b = arg(1);
             for (size_t i = 0; i < n; ++i) fout[i] = cmp(a[i] * sa, b[i] * sb);
@@ -1225,6 +1243,14 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
   }
   std::vector<int64_t>& left = ws.left;
   left.resize(n);
+  // Apply-free items whose every total cap is filled chunk by chunk can be
+  // totalled there too (D-G4 and D-G3 touch claim lines only).
+  std::vector<uint8_t> totalled(im.items.size(), 0);
+  for (size_t it = 0; it < im.items.size(); ++it) totalled[it] = items[it].apply_free;
+  for (size_t g = 0; g < im.group_caps.size(); ++g) {
+    if (group_in_chunks[g]) continue;
+    for (int item : im.group_caps[g].items) totalled[static_cast<size_t>(item)] = 0;
+  }
   auto fill_group = [&](size_t g, size_t b, size_t m) {
     const CompiledGroupCap& cap = im.group_caps[g];
     if (cap.constant) {
@@ -1260,6 +1286,13 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
           room[i] -= a;
         }
       }
+    }
+    // Totals of the apply-free lines that nothing later touches but the budget.
+    for (size_t it = 0; it < im.items.size(); ++it) {
+      if (!totalled[it]) continue;
+      const int64_t* __restrict amount = items[it].amount.data() + b;
+      int64_t* __restrict total = out->total_fen.data() + b;
+      for (size_t i = 0; i < m; ++i) total[i] += amount[i];
     }
   }
   // Claim lines item by item; a case's claims are consecutive, so a per-year
@@ -1355,7 +1388,9 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
 
   // Totals, then D-G6 within a case that exceeds the budget.
   int64_t* total = out->total_fen.data();
-  for (ItemLines& L : items) {
+  for (size_t it = 0; it < items.size(); ++it) {
+    ItemLines& L = items[it];
+    if (totalled[it]) continue;
     if (L.apply_free) {
       const int64_t* amount = L.amount.data();
       for (size_t i = 0; i < n; ++i) total[i] += amount[i];
