@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -18,20 +19,23 @@ namespace {
 
 constexpr const char* kHelp =
     "usage: bursar serve [--policy DIR] [--db URL] [--port N | --listen ADDR:PORT]\n"
-    "                    [--web DIR] [--threads N] [--max-body BYTES] [--quiet]\n\n"
+    "                    [--web DIR] [--threads N] [--max-body BYTES] [--quiet]\n"
+    "                    [--insecure-dev-cookies]\n\n"
     "Serves the HTTP JSON API (docs/http-api.md; the OpenAPI document is at\n"
     "/api/openapi.json) and, with --web, the web application's built files, from\n"
     "one port. Stops on SIGTERM or SIGINT after answering the requests in flight,\n"
     "with exit status 0.\n\n"
     "  --policy DIR       the policy folder (default: the shipped Chaoyang policy)\n"
-    "  --db URL           the store: a SQLite file or postgresql://... (default bursar.db;\n"
-    "                     used by the routes that need the store, once it lands)\n"
+    "  --db URL           the store: a SQLite file or postgresql://...; accounts, sessions\n"
+    "                     and tokens live there (default: bursar.db when it exists; without\n"
+    "                     a store, the routes that need a login answer 503)\n"
     "  --port N           listen on 127.0.0.1:N; 0 picks a free port (default 8080)\n"
     "  --listen ADDR:PORT listen on this address (default 127.0.0.1:8080)\n"
     "  --web DIR          serve the files of DIR outside /api/ (default: none)\n"
     "  --threads N        worker threads; a kept-alive connection holds one (default 16)\n"
     "  --max-body BYTES   largest request body accepted (default 1048576)\n"
-    "  --quiet            no request log\n\n"
+    "  --quiet            no request log\n"
+    "  --insecure-dev-cookies  session cookies without Secure, for http://127.0.0.1 only\n\n"
     "Logs one JSON line per request on standard error (time, method, path,\n"
     "status, duration_us, request_id), and first a line with the address:\n"
     "  {\"event\":\"listening\",\"address\":\"127.0.0.1\",\"port\":8080,...}\n";
@@ -51,7 +55,7 @@ int RunServe(const std::vector<std::string>& args) {
   }
   server::ServeOptions options;
   options.policy_dir = DefaultPolicyDir();
-  options.db_url = "bursar.db";
+  bool have_db = false;
   bool have_port = false, have_listen = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -68,6 +72,10 @@ int RunServe(const std::vector<std::string>& args) {
       options.request_log = false;
       continue;
     }
+    if (a == "--insecure-dev-cookies") {
+      options.insecure_dev_cookies = true;
+      continue;
+    }
     if (a != "--policy" && a != "--db" && a != "--port" && a != "--listen" && a != "--web" && a != "--threads" &&
         a != "--max-body") {
       std::fprintf(stderr, "bursar serve: unknown argument '%s'\n\n%s", a.c_str(), kHelp);
@@ -78,6 +86,7 @@ int RunServe(const std::vector<std::string>& args) {
       options.policy_dir = *v;
     } else if (a == "--db") {
       options.db_url = *v;
+      have_db = true;
     } else if (a == "--web") {
       options.web_dir = *v;
     } else if (a == "--port") {
@@ -114,6 +123,7 @@ int RunServe(const std::vector<std::string>& args) {
     std::fprintf(stderr, "bursar serve: give --port or --listen, not both\n");
     return kExitUsage;
   }
+  if (!have_db && std::filesystem::exists("bursar.db")) options.db_url = "bursar.db";
 
   // Signals are taken by a thread of our own with sigwait, so the shutdown
   // runs as ordinary code; every other thread (the workers inherit this mask)
@@ -136,8 +146,10 @@ int RunServe(const std::vector<std::string>& args) {
     return kExitFailed;
   }
   std::fprintf(stderr,
-               "{\"event\":\"listening\",\"address\":\"%s\",\"port\":%d,\"threads\":%zu,\"max_body\":%zu}\n",
-               options.host.c_str(), *port, options.threads, options.max_body_bytes);
+               "{\"event\":\"listening\",\"address\":\"%s\",\"port\":%d,\"threads\":%zu,\"max_body\":%zu,"
+               "\"store\":%s,\"secure_cookies\":%s}\n",
+               options.host.c_str(), *port, options.threads, options.max_body_bytes,
+               options.db_url.empty() ? "null" : "true", options.insecure_dev_cookies ? "false" : "true");
 
   std::mutex mu;
   std::condition_variable done_cv;

@@ -38,6 +38,10 @@ ApiError UnsupportedMediaType(std::string message) {
   return ApiError{415, "unsupported_media_type", std::move(message), {}};
 }
 
+ApiError TooManyRequests(std::string message) {
+  return ApiError{429, "too_many_requests", std::move(message), {}};
+}
+
 std::string ErrorBody(const ApiError& error) {
   nlohmann::ordered_json inner;
   inner["code"] = error.code;

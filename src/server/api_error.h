@@ -42,6 +42,7 @@ ApiError NotFound(std::string message);                                // 404 no
 ApiError MethodNotAllowed(std::string message);                        // 405 method_not_allowed
 ApiError PayloadTooLarge(std::string message);                         // 413 payload_too_large
 ApiError UnsupportedMediaType(std::string message);                    // 415 unsupported_media_type
+ApiError TooManyRequests(std::string message);                         // 429 too_many_requests
 
 // The body of an error response: the JSON shape above, with a final newline.
 std::string ErrorBody(const ApiError& error);

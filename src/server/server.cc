@@ -10,15 +10,19 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <mutex>
+#include <semaphore>
 #include <set>
 
 #include <nlohmann/json.hpp>
+#include <sodium.h>
 
 #include "eval/engine.h"
 #include "server/api_error.h"
 #include "server/engine_cache.h"
 #include "server/policy_view.h"
 #include "server/static_files.h"
+#include "store/store.h"
 
 namespace bursar::server {
 namespace {
@@ -124,6 +128,34 @@ void SetBody(httplib::Response& res, std::string&& body, const char* content_typ
   res.set_header("Content-Type", content_type);
 }
 
+// The value of cookie `name` in a Cookie header, or "".
+std::string CookieValue(const std::string& header, std::string_view name) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string_view pair(header.data() + pos, end - pos);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1));
+    }
+    pos = end + 1;
+  }
+  return "";
+}
+
+bool ConstantTimeEqual(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+OJson AccountJson(const store::Account& a) {
+  OJson j = {{"username", a.username}, {"role", store::RoleName(a.role)}};
+  if (!a.credit_code.empty()) j["credit_code"] = a.credit_code;
+  return j;
+}
+
+constexpr const char* kSessionCookie = "bursar_session";
+
 void LogLine(const std::string& line) {
   // One write per line: lines from different workers never interleave.
   std::fwrite(line.data(), 1, line.size(), stderr);
@@ -134,11 +166,27 @@ void LogLine(const std::string& line) {
 // ---------------------------------------------------------------------------
 
 struct Server::Impl {
-  using Handler = Status (Impl::*)(const httplib::Request&, httplib::Response&);
+  // Who is calling: nobody (public routes never read credentials), or an
+  // account recognised by its session cookie or bearer token.
+  struct Caller {
+    std::optional<store::Authenticated> who;
+    bool by_cookie = false;
+    std::string session_id;  // the cookie's value, when by_cookie
+  };
+  using Handler = Status (Impl::*)(const httplib::Request&, httplib::Response&, const Caller&);
+  // Who may call a route: everyone, or a set of roles (a bit per store::Role).
+  static constexpr unsigned kPublic = 1u << 31;
+  static constexpr unsigned kAnyRole = (1u << store::kRoleCount) - 1;
+  static constexpr unsigned Only(std::initializer_list<store::Role> roles) {
+    unsigned bits = 0;
+    for (store::Role r : roles) bits |= 1u << static_cast<unsigned>(r);
+    return bits;
+  }
   struct Route {
     const char* method;  // lower case
     const char* path;
     Handler handler;
+    unsigned access;  // kPublic or role bits
   };
 
   ServeOptions options;
@@ -153,33 +201,49 @@ struct Server::Impl {
   bool bound = false;
   std::atomic<bool> stop_requested{false};
 
+  // The store: one connection, used by one request at a time. Password
+  // hashing (0.1 s, 64 MiB) runs outside its lock, at most two at once.
+  std::unique_ptr<store::Store> store;
+  std::mutex store_mu;
+  std::counting_semaphore<2> hashing{2};
+  std::string dummy_hash;  // verified against for unknown usernames: same time, same answer
+
+  template <typename F>
+  auto WithStore(F&& f) -> decltype(f(*store)) {
+    if (!store) {
+      return Status(StatusCode::kUnavailable, "this server runs without a store (bursar serve --db URL)");
+    }
+    std::lock_guard<std::mutex> lock(store_mu);
+    return f(*store);
+  }
+
   static const std::vector<Route>& Routes();
 
   // ---- handlers: each returns a Status, which becomes the one error shape ----
-  Status Health(const httplib::Request&, httplib::Response& res) {
+  Status Health(const httplib::Request&, httplib::Response& res, const Caller&) {
     OJson body{{"status", "ok"}, {"policy", {{"id", engine->policy_id()}, {"version", engine->policy_version()},
                                             {"digest", engine->digest()}}}};
     res.set_content(body.dump() + "\n", kJson);
     return OkStatus();
   }
 
-  Status OpenApi(const httplib::Request&, httplib::Response& res) {
+  Status OpenApi(const httplib::Request&, httplib::Response& res, const Caller&) {
     std::string_view doc = OpenApiDocument();
     res.set_content(doc.data(), doc.size(), kJson);
     return OkStatus();
   }
 
-  Status Policy(const httplib::Request&, httplib::Response& res) {
+  Status Policy(const httplib::Request&, httplib::Response& res, const Caller&) {
     res.set_content(policy_json, kJson);
     return OkStatus();
   }
 
-  Status Clauses(const httplib::Request&, httplib::Response& res) {
+  Status Clauses(const httplib::Request&, httplib::Response& res, const Caller&) {
     res.set_content(clauses_json, kJson);
     return OkStatus();
   }
 
-  Status Measure(const httplib::Request& req, httplib::Response& res) {
+  Status Measure(const httplib::Request& req, httplib::Response& res, const Caller&) {
     std::string id = req.matches.size() > 1 ? req.matches[1].str() : "";
     auto it = measure_json.find(id);
     if (it == measure_json.end()) {
@@ -189,7 +253,7 @@ struct Server::Impl {
     return OkStatus();
   }
 
-  Status Evaluate(const httplib::Request& req, httplib::Response& res) {
+  Status Evaluate(const httplib::Request& req, httplib::Response& res, const Caller&) {
     std::string type = MediaType(req.get_header_value("Content-Type"));
     if (type != "application/json") {
       WriteError(UnsupportedMediaType("a case is sent as application/json, not '" +
@@ -236,7 +300,7 @@ struct Server::Impl {
     return OkStatus();
   }
 
-  Status Static(const httplib::Request& req, httplib::Response& res) {
+  Status Static(const httplib::Request& req, httplib::Response& res, const Caller&) {
     auto file = web->Serve(req.path);
     if (!file.ok()) return file.status();
     res.set_header("Cache-Control", file->immutable_asset ? "public, max-age=31536000, immutable" : "no-cache");
@@ -244,11 +308,208 @@ struct Server::Impl {
     return OkStatus();
   }
 
+  // ---- accounts: sessions (login, logout, who am I), accounts, audit ----
+  std::string SessionCookie(const std::string& value, int64_t max_age) const {
+    return std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly" +
+           (options.insecure_dev_cookies ? "" : "; Secure") + "; SameSite=Strict; Max-Age=" +
+           std::to_string(max_age);
+  }
+
+  Status Login(const httplib::Request& req, httplib::Response& res, const Caller&) {
+    std::string type = MediaType(req.get_header_value("Content-Type"));
+    if (type != "application/json") {
+      WriteError(UnsupportedMediaType("credentials are sent as application/json"), &res);
+      return OkStatus();
+    }
+    nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return InvalidArgument("the body is not a JSON object");
+    for (const char* key : {"username", "password"}) {
+      if (!body.contains(key) || !body[key].is_string()) {
+        return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
+      }
+    }
+    const std::string username = body["username"].get<std::string>();
+    const std::string password = body["password"].get<std::string>();
+    const std::string user_key = "u:" + username + "|" + req.remote_addr;
+    const std::string addr_key = "a:" + req.remote_addr;
+
+    // Throttling first: a throttled attempt is not even checked.
+    int64_t retry_after = 0;
+    BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(auto user, st.RecentLoginFailures(user_key, options.login_window_seconds));
+      BURSAR_ASSIGN_OR_RETURN(auto addr, st.RecentLoginFailures(addr_key, options.login_window_seconds));
+      if (user.failures >= options.login_failures_per_user) retry_after = user.retry_after_seconds;
+      if (addr.failures >= options.login_failures_per_address) {
+        retry_after = std::max(retry_after, addr.retry_after_seconds);
+      }
+      return OkStatus();
+    }));
+    if (retry_after > 0) {
+      res.set_header("Retry-After", std::to_string(retry_after));
+      WriteError(TooManyRequests("too many failed logins; try again in " + std::to_string(retry_after) + " s"), &res);
+      return OkStatus();
+    }
+
+    std::optional<std::pair<store::Account, std::string>> record;
+    BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(record, st.LoginRecord(username));
+      return OkStatus();
+    }));
+    bool verified = false;
+    {
+      hashing.acquire();
+      verified = store::VerifyPassword(record ? record->second : dummy_hash, password);
+      hashing.release();
+    }
+    if (!record || !verified || record->first.disabled) {
+      Status recorded = WithStore([&](store::Store& st) -> Status {
+        BURSAR_RETURN_IF_ERROR(st.RecordLoginFailure(user_key, options.login_window_seconds));
+        return st.RecordLoginFailure(addr_key, options.login_window_seconds);
+      });
+      if (!recorded.ok()) return recorded;
+      return Status(StatusCode::kUnauthenticated, "wrong username or password");
+    }
+    store::NewSession session;
+    Status opened = WithStore([&](store::Store& st) -> Status {
+      BURSAR_RETURN_IF_ERROR(st.ClearLoginFailures(user_key));
+      BURSAR_ASSIGN_OR_RETURN(session, st.OpenSession(username, record->first.id, options.sessions));
+      return OkStatus();
+    });
+    if (!opened.ok()) return opened;
+    res.status = 201;
+    res.set_header("Set-Cookie", SessionCookie(session.id, options.sessions.absolute_seconds));
+    OJson out = {{"csrf_token", session.csrf_token},
+                 {"expires_at", session.expires_at},
+                 {"account", AccountJson(record->first)}};
+    res.set_content(out.dump(2) + "\n", kJson);
+    return OkStatus();
+  }
+
+  Status CurrentSession(const httplib::Request&, httplib::Response& res, const Caller& caller) {
+    OJson out = {{"account", AccountJson(caller.who->account)},
+                 {"authenticated_by", caller.by_cookie ? "session" : "token"}};
+    if (caller.by_cookie) out["csrf_token"] = caller.who->csrf_token;
+    if (!caller.who->expires_at.empty()) out["expires_at"] = caller.who->expires_at;
+    res.set_content(out.dump(2) + "\n", kJson);
+    return OkStatus();
+  }
+
+  Status Logout(const httplib::Request&, httplib::Response& res, const Caller& caller) {
+    if (!caller.by_cookie) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "a bearer token is not a session: it ends when it expires or is revoked");
+    }
+    BURSAR_RETURN_IF_ERROR(
+        WithStore([&](store::Store& st) { return st.EndSession(caller.who->account.username, caller.session_id); }));
+    res.status = 204;
+    res.set_header("Set-Cookie", SessionCookie("", 0));
+    return OkStatus();
+  }
+
+  Status Accounts(const httplib::Request&, httplib::Response& res, const Caller&) {
+    std::vector<store::Account> accounts;
+    BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(accounts, st.ListAccounts());
+      return OkStatus();
+    }));
+    OJson items = OJson::array();
+    for (const auto& a : accounts) {
+      OJson j = AccountJson(a);
+      j["disabled"] = a.disabled;
+      j["created_at"] = a.created_at;
+      items.push_back(std::move(j));
+    }
+    res.set_content(OJson{{"items", std::move(items)}}.dump(2) + "\n", kJson);
+    return OkStatus();
+  }
+
+  Status AuditVerification(const httplib::Request&, httplib::Response& res, const Caller&) {
+    store::AuditVerdict verdict;
+    BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(verdict, st.VerifyAudit());
+      return OkStatus();
+    }));
+    OJson out = {{"ok", verdict.ok}, {"entries", verdict.entries}};
+    if (verdict.ok) {
+      out["head_digest"] = verdict.head_digest;
+    } else {
+      out["first_bad_seq"] = verdict.first_bad_seq;
+      out["problem"] = verdict.problem;
+    }
+    res.set_content(out.dump(2) + "\n", kJson);
+    return OkStatus();
+  }
+
+  // ---- authentication and authorisation, before every handler ----
+  Status Authenticate(const httplib::Request& req, Caller* caller) {
+    const std::string authorization = req.get_header_value("Authorization");
+    if (!authorization.empty()) {
+      if (authorization.rfind("Bearer ", 0) != 0) {
+        return Status(StatusCode::kUnauthenticated, "Authorization takes a bearer token: \"Bearer bst_...\"");
+      }
+      const std::string token = authorization.substr(7);
+      BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+        BURSAR_ASSIGN_OR_RETURN(caller->who, st.FindToken(token));
+        return OkStatus();
+      }));
+      if (!caller->who) return Status(StatusCode::kUnauthenticated, "the bearer token is unknown, expired or revoked");
+      return OkStatus();
+    }
+    const std::string session_id = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
+    if (session_id.empty()) {
+      return Status(StatusCode::kUnauthenticated, "log in (POST /api/sessions) or send Authorization: Bearer");
+    }
+    BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(caller->who, st.FindSession(session_id, options.sessions));
+      return OkStatus();
+    }));
+    if (!caller->who) return Status(StatusCode::kUnauthenticated, "the session has expired or ended: log in again");
+    caller->by_cookie = true;
+    caller->session_id = session_id;
+    return OkStatus();
+  }
+
+  // A state-changing request that authenticates by cookie carries the
+  // session's CSRF token, and comes from our own origin when it says.
+  static Status CheckCsrf(const httplib::Request& req, const Caller& caller) {
+    if (!caller.by_cookie || req.method == "GET" || req.method == "HEAD") return OkStatus();
+    if (!ConstantTimeEqual(req.get_header_value("X-CSRF-Token"), caller.who->csrf_token)) {
+      return Status(StatusCode::kPermissionDenied, "missing or wrong X-CSRF-Token", "header.X-CSRF-Token");
+    }
+    const std::string origin = req.get_header_value("Origin");
+    if (!origin.empty()) {
+      size_t scheme = origin.find("://");
+      std::string host = scheme == std::string::npos ? "" : origin.substr(scheme + 3);
+      if (host != req.get_header_value("Host")) {
+        return Status(StatusCode::kPermissionDenied, "a request from another origin", "header.Origin");
+      }
+    }
+    return OkStatus();
+  }
+
+  Status Authorize(const Route& route, const httplib::Request& req, Caller* caller) {
+    if (route.access & kPublic) return OkStatus();
+    BURSAR_RETURN_IF_ERROR(Authenticate(req, caller));
+    BURSAR_RETURN_IF_ERROR(CheckCsrf(req, *caller));
+    const store::Role role = caller->who->account.role;
+    if (!(route.access & (1u << static_cast<unsigned>(role)))) {
+      return Status(StatusCode::kPermissionDenied,
+                    std::string("the role ") + store::RoleName(role) + " may not " + Upper(route.method) + " " +
+                        route.path);
+    }
+    return OkStatus();
+  }
+
   // ---- wiring ----
-  httplib::Server::Handler Wrap(Handler handler) {
-    return [this, handler](const httplib::Request& req, httplib::Response& res) {
-      Status status = (this->*handler)(req, res);
-      if (!status.ok()) WriteError(FromStatus(status), &res);
+  httplib::Server::Handler Wrap(const Route& route) {
+    return [this, &route](const httplib::Request& req, httplib::Response& res) {
+      Caller caller;
+      Status status = Authorize(route, req, &caller);
+      if (status.ok()) status = (this->*route.handler)(req, res, caller);
+      if (!status.ok()) {
+        if (status.code() == StatusCode::kUnauthenticated) res.set_header("WWW-Authenticate", "Bearer realm=\"bursar\"");
+        WriteError(FromStatus(status), &res);
+      }
     };
   }
 
@@ -337,11 +598,11 @@ struct Server::Impl {
       std::string pattern = PathRegex(r.path);
       std::string method = r.method;
       allowed[r.path].insert(method);
-      if (method == "get") http.Get(pattern, Wrap(r.handler));
-      else if (method == "post") http.Post(pattern, Wrap(r.handler));
-      else if (method == "put") http.Put(pattern, Wrap(r.handler));
-      else if (method == "patch") http.Patch(pattern, Wrap(r.handler));
-      else if (method == "delete") http.Delete(pattern, Wrap(r.handler));
+      if (method == "get") http.Get(pattern, Wrap(r));
+      else if (method == "post") http.Post(pattern, Wrap(r));
+      else if (method == "put") http.Put(pattern, Wrap(r));
+      else if (method == "patch") http.Patch(pattern, Wrap(r));
+      else if (method == "delete") http.Delete(pattern, Wrap(r));
     }
     for (const auto& [path, methods] : allowed) {
       std::string allow;
@@ -359,25 +620,39 @@ struct Server::Impl {
       http.Options(pattern, refuse);
     }
     // Everything outside /api/ and /healthz may be a file of the web app.
-    if (web) http.Get(R"(/(?!api/|api$|healthz$).*)", Wrap(&Impl::Static));
+    static const Route kStatic = {"get", "/*", &Impl::Static, kPublic};
+    if (web) http.Get(R"(/(?!api/|api$|healthz$).*)", Wrap(kStatic));
   }
 };
 
 const std::vector<Server::Impl::Route>& Server::Impl::Routes() {
+  // THE authorisation table: every route says who may call it.
+  using R = store::Role;
   static const std::vector<Route> kRoutes = {
-      {"get", "/healthz", &Impl::Health},
-      {"get", "/api/openapi.json", &Impl::OpenApi},
-      {"get", "/api/policy", &Impl::Policy},
-      {"get", "/api/policy/clauses", &Impl::Clauses},
-      {"get", "/api/policy/measures/{id}", &Impl::Measure},
-      {"post", "/api/evaluations", &Impl::Evaluate},
+      {"get", "/healthz", &Impl::Health, kPublic},
+      {"get", "/api/openapi.json", &Impl::OpenApi, kPublic},
+      {"get", "/api/policy", &Impl::Policy, kPublic},
+      {"get", "/api/policy/clauses", &Impl::Clauses, kPublic},
+      {"get", "/api/policy/measures/{id}", &Impl::Measure, kPublic},
+      {"post", "/api/evaluations", &Impl::Evaluate, kPublic},
+      {"post", "/api/sessions", &Impl::Login, kPublic},
+      {"get", "/api/sessions/current", &Impl::CurrentSession, kAnyRole},
+      {"delete", "/api/sessions/current", &Impl::Logout, kAnyRole},
+      {"get", "/api/accounts", &Impl::Accounts, Only({R::kAdmin})},
+      {"get", "/api/audit/verification", &Impl::AuditVerification, Only({R::kOfficer, R::kAuditor})},
   };
   return kRoutes;
 }
 
 std::vector<RouteSpec> RouteTable() {
   std::vector<RouteSpec> out;
-  for (const auto& r : Server::Impl::Routes()) out.push_back({r.method, r.path});
+  for (const auto& r : Server::Impl::Routes()) {
+    RouteSpec spec{r.method, r.path, (r.access & Server::Impl::kPublic) != 0, {}};
+    for (int i = 0; i < store::kRoleCount; ++i) {
+      if (!spec.public_route && (r.access & (1u << i))) spec.roles.push_back(static_cast<store::Role>(i));
+    }
+    out.push_back(std::move(spec));
+  }
   return out;
 }
 
@@ -393,6 +668,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
   if (!options.web_dir.empty()) {
     BURSAR_ASSIGN_OR_RETURN(StaticFiles files, StaticFiles::Open(options.web_dir));
     impl->web.emplace(std::move(files));
+  }
+  if (!options.db_url.empty()) {
+    BURSAR_ASSIGN_OR_RETURN(impl->store, store::Store::Open(options.db_url));
+    BURSAR_ASSIGN_OR_RETURN(impl->dummy_hash, store::HashPassword("not a password of anyone's"));
   }
   const CheckedPolicy& cp = impl->engine->policy();
   impl->policy_json = PolicySummary(cp, options.policy_dir).dump(2) + "\n";

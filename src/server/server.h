@@ -25,12 +25,15 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/accounts.h"
 
 namespace bursar::server {
 
 struct ServeOptions {
   std::string policy_dir;          // REQUIRED: the policy folder
-  std::string db_url;              // the store (used once the store lands); may be empty
+  // The store: accounts, sessions and tokens. Empty: none; every route that
+  // needs a login then answers 503.
+  std::string db_url;
   std::string host = "127.0.0.1";  // address to listen on
   int port = 8080;                 // 0: any free port (Bind() says which)
   std::string web_dir;             // folder of built web files; "" serves none
@@ -40,12 +43,23 @@ struct ServeOptions {
   size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   size_t engine_cache_size = 32;    // what-if override sets kept (LRU)
   bool request_log = true;          // one JSON line per request on stderr
+  // Session cookies without `Secure`, for local development over plain HTTP
+  // (browsers drop Secure cookies there). Default false.
+  bool insecure_dev_cookies = false;
+  store::SessionPolicy sessions;  // 8 h absolute, 30 min idle
+  // Login throttling: failures counted in a window that opens with the first.
+  int64_t login_window_seconds = 15 * 60;
+  int64_t login_failures_per_user = 5;       // per username and client address
+  int64_t login_failures_per_address = 50;   // per client address, any username
 };
 
-// One route of the API, as the OpenAPI document names it.
+// One route of the API, as the OpenAPI document names it, with who may call
+// it: `public_route` (anyone, no credentials read) or the roles named.
 struct RouteSpec {
   std::string method;  // "get", "post" (lower case, as in OpenAPI)
   std::string path;    // "/api/policy/measures/{id}"
+  bool public_route = false;
+  std::vector<store::Role> roles;  // empty when public
 };
 
 // Every route the server answers (static files aside), in registration order.

@@ -188,6 +188,45 @@ CREATE TABLE budget (
 );
 )SQL";
 
+// Accounts and credentials. Only hashes of secrets are stored (store/accounts.h).
+// An applicant is bound to exactly one enterprise; no other role is.
+constexpr const char* kAccounts = R"SQL(
+CREATE TABLE account (
+  id {{ID}},
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('applicant', 'reviewer', 'officer', 'auditor', 'admin')),
+  credit_code TEXT REFERENCES enterprise (credit_code),
+  disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+  created_at TEXT NOT NULL,
+  password_changed_at TEXT NOT NULL,
+  CHECK ((role = 'applicant') = (credit_code IS NOT NULL))
+);
+CREATE TABLE session (
+  id_hash TEXT PRIMARY KEY,
+  account_id BIGINT NOT NULL REFERENCES account (id),
+  csrf_token TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL
+);
+CREATE INDEX session_by_account ON session (account_id);
+CREATE TABLE api_token (
+  id {{ID}},
+  id_hash TEXT NOT NULL UNIQUE,
+  account_id BIGINT NOT NULL REFERENCES account (id),
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT,
+  revoked_at TEXT
+);
+CREATE TABLE login_attempt (
+  key TEXT PRIMARY KEY,
+  window_start TEXT NOT NULL,
+  failures INTEGER NOT NULL CHECK (failures >= 0)
+);
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -199,6 +238,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "audit log, enterprises and evidence", kEvidence, kEvidenceSqlite, kEvidencePostgres},
       {2, "applications, reviews, decisions, objections, payments, budget", kApplications, "", ""},
+      {3, "accounts, sessions, API tokens, login attempts", kAccounts, "", ""},
   };
   return migrations;
 }

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/accounts.h"
 #include "store/applications.h"
 #include "store/audit.h"
 #include "store/database.h"
@@ -143,6 +144,45 @@ class Store {
   Result<std::vector<Payment>> Payments(int64_t id);
   // Clawback of money paid. REQUIRES state paid; amount at most what was paid.
   Status Recover(const std::string& actor, int64_t id, const std::string& amount, const std::string& reason);
+
+  // --- Accounts, sessions, tokens (accounts.cc) --------------------------------
+  // Hashing is slow (0.1 s), so callers hash with HashPassword() before the
+  // write transaction. An applicant needs the credit code of a stored
+  // enterprise (NotFound otherwise); the other roles take none.
+  Result<Account> AddAccount(const std::string& actor, const std::string& username, Role role,
+                             const std::string& credit_code, const std::string& password_hash);
+  Result<Account> GetAccount(const std::string& username);  // NotFound
+  Result<std::vector<Account>> ListAccounts();
+  // The account and its password hash, for login; nullopt for an unknown name.
+  Result<std::optional<std::pair<Account, std::string>>> LoginRecord(const std::string& username);
+  // Replaces the password hash and ends every session of the account.
+  Status SetPasswordHash(const std::string& actor, const std::string& username, const std::string& password_hash);
+  // Disables the account, ends its sessions and revokes its tokens.
+  Status DisableAccount(const std::string& actor, const std::string& username);
+
+  Result<NewSession> OpenSession(const std::string& actor, int64_t account_id, const SessionPolicy& policy);
+  // The session's account when the id is known, within both lifetimes and the
+  // account enabled; nullopt otherwise. Records last_seen_at (not audited; at
+  // most once a minute).
+  Result<std::optional<Authenticated>> FindSession(const std::string& session_id, const SessionPolicy& policy);
+  // Ends the session (logout). An unknown id is NotFound.
+  Status EndSession(const std::string& actor, const std::string& session_id);
+
+  // `days` 0: no expiry. The token is in the result only.
+  Result<IssuedToken> IssueToken(const std::string& actor, const std::string& username, const std::string& name,
+                                 int64_t days);
+  // The token's account when known, unexpired, unrevoked and enabled.
+  Result<std::optional<Authenticated>> FindToken(const std::string& token);
+
+  // Login throttling: failures under `key` in the window that began with the
+  // first of them (`window_seconds` long). Not audited.
+  struct LoginFailures {
+    int64_t failures = 0;
+    int64_t retry_after_seconds = 0;  // until the window closes
+  };
+  Result<LoginFailures> RecentLoginFailures(const std::string& key, int64_t window_seconds);
+  Status RecordLoginFailure(const std::string& key, int64_t window_seconds);
+  Status ClearLoginFailures(const std::string& key);
 
   Status SetBudget(const std::string& actor, int64_t year, const std::string& amount);
   Result<BudgetSummary> Budget(int64_t year);

@@ -1,0 +1,378 @@
+#include "store/accounts.h"
+
+#include <sodium.h>
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+
+#include "store/digest.h"
+#include "store/store.h"
+
+namespace bursar::store {
+
+namespace {
+
+constexpr std::array<const char*, kRoleCount> kRoleNames = {"applicant", "reviewer", "officer", "auditor", "admin"};
+
+bool SodiumReady() {
+  static const bool ready = sodium_init() >= 0;
+  return ready;
+}
+
+}  // namespace
+
+const char* RoleName(Role role) { return kRoleNames[static_cast<size_t>(role)]; }
+
+std::optional<Role> ParseRole(std::string_view name) {
+  for (size_t i = 0; i < kRoleNames.size(); ++i) {
+    if (name == kRoleNames[i]) return static_cast<Role>(i);
+  }
+  return std::nullopt;
+}
+
+Result<std::string> HashPassword(std::string_view password) {
+  if (password.size() < kMinPasswordLength) {
+    return InvalidArgument("a password has at least " + std::to_string(kMinPasswordLength) + " characters",
+                           "password");
+  }
+  if (password.size() > 1024) return InvalidArgument("a password has at most 1024 bytes", "password");
+  if (!SodiumReady()) return Status(StatusCode::kInternal, "libsodium did not initialise");
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return Status(StatusCode::kUnavailable, "out of memory while hashing a password");
+  }
+  return std::string(out);
+}
+
+bool VerifyPassword(const std::string& hash, std::string_view password) {
+  if (!SodiumReady()) return false;
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+bool PasswordNeedsRehash(const std::string& hash) {
+  return crypto_pwhash_str_needs_rehash(hash.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
+}
+
+std::string RandomToken(size_t bytes) {
+  (void)SodiumReady();
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  std::string out(sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_memzero(raw.data(), raw.size());
+  out.resize(out.find('\0'));
+  return out;
+}
+
+std::optional<int64_t> ParseStoreTime(std::string_view text) {
+  // "2025-06-01T08:00:00.000Z" (milliseconds optional).
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text.back() != 'Z') {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  const std::string head(text.substr(0, 19));
+  if (std::sscanf(head.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day, &hour, &minute, &second) != 6) {
+    return std::nullopt;
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+std::string FormatStoreTime(int64_t epoch_seconds) {
+  const std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+// ---------------------------------------------------------------------------
+// Store methods.
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* kAccountColumns =
+    "account.id, account.username, account.role, account.credit_code, account.disabled, account.created_at, "
+    "account.password_changed_at";
+
+// Reads the seven kAccountColumns starting at `at`.
+Account AccountFromRow(const Row& r, size_t at = 0) {
+  Account a;
+  a.id = r.Int(at);
+  a.username = r.Text(at + 1);
+  a.role = ParseRole(r.Text(at + 2)).value_or(Role::kApplicant);
+  a.credit_code = r.Text(at + 3);
+  a.disabled = r.Int(at + 4) != 0;
+  a.created_at = r.Text(at + 5);
+  a.password_changed_at = r.Text(at + 6);
+  return a;
+}
+
+Status CheckUsername(const std::string& username) {
+  if (username.empty() || username.size() > 64) {
+    return InvalidArgument("a username has 1 to 64 characters", "username");
+  }
+  for (unsigned char c : username) {
+    if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '@')) {
+      return InvalidArgument("a username is letters, digits and . _ - @", "username");
+    }
+  }
+  return OkStatus();
+}
+
+Result<Account> LoadAccount(Database& db, const std::string& username) {
+  BURSAR_ASSIGN_OR_RETURN(
+      auto row, db.QueryOne(std::string("SELECT ") + kAccountColumns + " FROM account WHERE username = ?", {username}));
+  if (!row) return Status(StatusCode::kNotFound, "no account '" + username + "'", "username");
+  return AccountFromRow(*row);
+}
+
+// Seconds → a store time after `now`.
+std::string Later(const std::string& now, int64_t seconds) {
+  return FormatStoreTime(ParseStoreTime(now).value_or(0) + seconds);
+}
+
+}  // namespace
+
+Result<Account> Store::AddAccount(const std::string& actor, const std::string& username, Role role,
+                                  const std::string& credit_code, const std::string& password_hash) {
+  BURSAR_RETURN_IF_ERROR(CheckUsername(username));
+  if ((role == Role::kApplicant) != !credit_code.empty()) {
+    return InvalidArgument(role == Role::kApplicant ? "an applicant is bound to one enterprise: give its credit code"
+                                                    : "only an applicant is bound to an enterprise",
+                           "enterprise");
+  }
+  Account account;
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    if (!credit_code.empty()) {
+      BURSAR_ASSIGN_OR_RETURN(auto e, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {credit_code}));
+      if (!e) return Status(StatusCode::kNotFound, "no enterprise " + credit_code, "enterprise");
+    }
+    const std::string now = Now();
+    Param code = credit_code.empty() ? Param(nullptr) : Param(std::string_view(credit_code));
+    BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO account (username, password_hash, role, credit_code, "
+                                                  "disabled, created_at, password_changed_at) "
+                                                  "VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING id",
+                                                  {username, password_hash, RoleName(role), code, now, now}));
+    if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+    account = {row->Int(0), username, role, credit_code, false, now, now};
+    json change = {{"op", "account.add"}, {"account", account.id}, {"username", username}, {"role", RoleName(role)}};
+    if (!credit_code.empty()) change["credit_code"] = credit_code;
+    return std::optional<json>(change);
+  });
+  if (!result.ok()) {
+    if (result.status().code() == StatusCode::kAlreadyExists) {
+      return Status(StatusCode::kAlreadyExists, "the username '" + username + "' is taken", "username");
+    }
+    return result.status();
+  }
+  return account;
+}
+
+Result<Account> Store::GetAccount(const std::string& username) { return LoadAccount(*db_, username); }
+
+Result<std::vector<Account>> Store::ListAccounts() {
+  BURSAR_ASSIGN_OR_RETURN(auto rows,
+                          db_->Query(std::string("SELECT ") + kAccountColumns + " FROM account ORDER BY username"));
+  std::vector<Account> out;
+  for (const Row& r : rows) out.push_back(AccountFromRow(r));
+  return out;
+}
+
+Result<std::optional<std::pair<Account, std::string>>> Store::LoginRecord(const std::string& username) {
+  using Record = std::optional<std::pair<Account, std::string>>;
+  BURSAR_ASSIGN_OR_RETURN(auto row,
+                          db_->QueryOne(std::string("SELECT ") + kAccountColumns +
+                                            ", account.password_hash FROM account WHERE username = ?",
+                                        {username}));
+  if (!row) return Record();
+  return Record(std::make_pair(AccountFromRow(*row), row->Text(7)));
+}
+
+Status Store::SetPasswordHash(const std::string& actor, const std::string& username,
+                              const std::string& password_hash) {
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(Account account, LoadAccount(db, username));
+                 BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE account SET password_hash = ?, password_changed_at = ? "
+                                                   "WHERE id = ?",
+                                                   {password_hash, Now(), account.id})
+                                            .status());
+                 BURSAR_ASSIGN_OR_RETURN(int64_t ended,
+                                         db.Execute("DELETE FROM session WHERE account_id = ?", {account.id}));
+                 return std::optional<json>(json{{"op", "account.password"},
+                                                 {"account", account.id},
+                                                 {"username", username},
+                                                 {"sessions_ended", ended}});
+               })
+      .status();
+}
+
+Status Store::DisableAccount(const std::string& actor, const std::string& username) {
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(Account account, LoadAccount(db, username));
+                 if (account.disabled) return std::optional<json>();  // nothing changes
+                 const std::string now = Now();
+                 BURSAR_RETURN_IF_ERROR(
+                     db.Execute("UPDATE account SET disabled = 1 WHERE id = ?", {account.id}).status());
+                 BURSAR_ASSIGN_OR_RETURN(int64_t ended,
+                                         db.Execute("DELETE FROM session WHERE account_id = ?", {account.id}));
+                 BURSAR_ASSIGN_OR_RETURN(int64_t revoked,
+                                         db.Execute("UPDATE api_token SET revoked_at = ? "
+                                                    "WHERE account_id = ? AND revoked_at IS NULL",
+                                                    {now, account.id}));
+                 return std::optional<json>(json{{"op", "account.disable"},
+                                                 {"account", account.id},
+                                                 {"username", username},
+                                                 {"sessions_ended", ended},
+                                                 {"tokens_revoked", revoked}});
+               })
+      .status();
+}
+
+Result<NewSession> Store::OpenSession(const std::string& actor, int64_t account_id, const SessionPolicy& policy) {
+  NewSession session;
+  session.id = RandomToken(32);
+  session.csrf_token = RandomToken(32);
+  auto written = Write(actor,
+            [&](Database& db) -> Result<std::optional<json>> {
+              const std::string now = Now();
+              session.expires_at = Later(now, policy.absolute_seconds);
+              BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO session (id_hash, account_id, csrf_token, created_at, "
+                                                "expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                                {Sha256Hex(session.id), account_id, session.csrf_token, now,
+                                                 session.expires_at, now})
+                                         .status());
+              return std::optional<json>(json{{"op", "session.open"},
+                                              {"account", account_id},
+                                              {"expires_at", session.expires_at}});
+            });
+  if (!written.ok()) return written.status();
+  return session;
+}
+
+Result<std::optional<Authenticated>> Store::FindSession(const std::string& session_id, const SessionPolicy& policy) {
+  using Found = std::optional<Authenticated>;
+  const std::string id_hash = Sha256Hex(session_id);
+  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne(std::string("SELECT ") + kAccountColumns +
+                                                      ", session.csrf_token, session.expires_at, session.last_seen_at "
+                                                      "FROM session JOIN account ON account.id = session.account_id "
+                                                      "WHERE session.id_hash = ?",
+                                                  {id_hash}));
+  if (!row) return Found();
+  Authenticated who{AccountFromRow(*row), row->Text(7), row->Text(8)};
+  const std::string now = Now();
+  const std::string& last_seen = row->Text(9);
+  if (who.account.disabled || now >= who.expires_at || now >= Later(last_seen, policy.idle_seconds)) return Found();
+  if (now >= Later(last_seen, 60)) {
+    BURSAR_RETURN_IF_ERROR(
+        db_->Execute("UPDATE session SET last_seen_at = ? WHERE id_hash = ?", {now, id_hash}).status());
+  }
+  return Found(std::move(who));
+}
+
+Status Store::EndSession(const std::string& actor, const std::string& session_id) {
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 const std::string id_hash = Sha256Hex(session_id);
+                 BURSAR_ASSIGN_OR_RETURN(auto row,
+                                         db.QueryOne("SELECT account_id FROM session WHERE id_hash = ?", {id_hash}));
+                 if (!row) return Status(StatusCode::kNotFound, "no such session");
+                 BURSAR_RETURN_IF_ERROR(db.Execute("DELETE FROM session WHERE id_hash = ?", {id_hash}).status());
+                 return std::optional<json>(json{{"op", "session.end"}, {"account", row->Int(0)}});
+               })
+      .status();
+}
+
+Result<IssuedToken> Store::IssueToken(const std::string& actor, const std::string& username, const std::string& name,
+                                      int64_t days) {
+  if (name.empty() || name.size() > 100) return InvalidArgument("a token has a name of 1 to 100 characters", "name");
+  if (days < 0 || days > 3660) return InvalidArgument("a token lives 1 to 3660 days (0: no expiry)", "days");
+  IssuedToken issued;
+  issued.token = "bst_" + RandomToken(32);
+  auto written = Write(actor,
+            [&](Database& db) -> Result<std::optional<json>> {
+              BURSAR_ASSIGN_OR_RETURN(Account account, LoadAccount(db, username));
+              if (account.disabled) {
+                return Status(StatusCode::kFailedPrecondition, "the account '" + username + "' is disabled");
+              }
+              const std::string now = Now();
+              issued.expires_at = days == 0 ? "" : Later(now, days * 86400);
+              Param expires = days == 0 ? Param(nullptr) : Param(std::string_view(issued.expires_at));
+              BURSAR_ASSIGN_OR_RETURN(auto row,
+                                      db.QueryOne("INSERT INTO api_token (id_hash, account_id, name, created_at, "
+                                                  "expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                                                  {Sha256Hex(issued.token), account.id, name, now, expires}));
+              if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+              issued.id = row->Int(0);
+              json change = {{"op", "token.issue"}, {"token", issued.id}, {"account", account.id},
+                             {"username", username}, {"name", name}};
+              if (days) change["expires_at"] = issued.expires_at;
+              return std::optional<json>(change);
+            });
+  if (!written.ok()) return written.status();
+  return issued;
+}
+
+Result<std::optional<Authenticated>> Store::FindToken(const std::string& token) {
+  using Found = std::optional<Authenticated>;
+  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne(std::string("SELECT ") + kAccountColumns +
+                                                      ", api_token.expires_at, api_token.revoked_at "
+                                                      "FROM api_token JOIN account ON account.id = api_token.account_id "
+                                                      "WHERE api_token.id_hash = ?",
+                                                  {Sha256Hex(token)}));
+  if (!row) return Found();
+  Authenticated who{AccountFromRow(*row), "", row->Text(7)};
+  if (who.account.disabled || !row->IsNull(8)) return Found();
+  if (!who.expires_at.empty() && Now() >= who.expires_at) return Found();
+  return Found(std::move(who));
+}
+
+Result<Store::LoginFailures> Store::RecentLoginFailures(const std::string& key, int64_t window_seconds) {
+  BURSAR_ASSIGN_OR_RETURN(auto row,
+                          db_->QueryOne("SELECT window_start, failures FROM login_attempt WHERE key = ?", {key}));
+  LoginFailures out;
+  if (!row) return out;
+  const int64_t now = ParseStoreTime(Now()).value_or(0);
+  const int64_t closes = ParseStoreTime(row->Text(0)).value_or(0) + window_seconds;
+  if (now >= closes) return out;
+  out.failures = row->Int(1);
+  out.retry_after_seconds = closes - now;
+  return out;
+}
+
+Status Store::RecordLoginFailure(const std::string& key, int64_t window_seconds) {
+  const std::string now = Now();
+  const std::string cutoff = FormatStoreTime(ParseStoreTime(now).value_or(0) - window_seconds);
+  // One statement, so that concurrent failures are all counted.
+  return db_
+      ->Execute("INSERT INTO login_attempt (key, window_start, failures) VALUES (?, ?, 1) "
+                "ON CONFLICT (key) DO UPDATE SET "
+                "failures = CASE WHEN login_attempt.window_start <= ? THEN 1 ELSE login_attempt.failures + 1 END, "
+                "window_start = CASE WHEN login_attempt.window_start <= ? THEN excluded.window_start "
+                "ELSE login_attempt.window_start END",
+                {key, now, cutoff, cutoff})
+      .status();
+}
+
+Status Store::ClearLoginFailures(const std::string& key) {
+  return db_->Execute("DELETE FROM login_attempt WHERE key = ?", {key}).status();
+}
+
+}  // namespace bursar::store

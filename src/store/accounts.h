@@ -1,0 +1,89 @@
+// Accounts, sessions, API tokens and login throttling (docs/http-api.md,
+// "Accounts and roles"), kept in the store beside the programme's data.
+//
+// Secrets: a password is kept only as its argon2id hash (libsodium's
+// crypto_pwhash_str); a session id and an API token only as their SHA-256, so a
+// copy of the database holds no live credential. No secret and no hash is ever
+// written to the audit log: entries name the account, the role and what changed.
+//
+// Audited: every change to an account, every session opened or ended, every
+// token issued or revoked. Not audited (bookkeeping an anonymous client could
+// otherwise use to write to the permanent log at will): a session's
+// last_seen_at and the login_attempt counters.
+//
+// Times are the store's clock (UTC "2025-06-01T08:00:00.000Z" strings, which
+// order as text); a store opened with a fixed clock sees fixed times.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace bursar::store {
+
+enum class Role { kApplicant, kReviewer, kOfficer, kAuditor, kAdmin };
+inline constexpr int kRoleCount = 5;
+
+const char* RoleName(Role role);
+std::optional<Role> ParseRole(std::string_view name);
+
+struct Account {
+  int64_t id = 0;
+  std::string username;
+  Role role = Role::kApplicant;
+  std::string credit_code;  // the applicant's enterprise; "" for the other roles
+  bool disabled = false;
+  std::string created_at;
+  std::string password_changed_at;
+};
+
+// The lifetimes of a session (docs/http-api.md, "Sessions").
+struct SessionPolicy {
+  int64_t absolute_seconds = 8 * 3600;  // from login
+  int64_t idle_seconds = 30 * 60;       // since the last request
+};
+
+// What login hands the browser once: the session id goes into the cookie, the
+// CSRF token into the page. Only the id's SHA-256 is stored.
+struct NewSession {
+  std::string id;
+  std::string csrf_token;
+  std::string expires_at;
+};
+
+// A caller recognised by its session or token.
+struct Authenticated {
+  Account account;
+  std::string csrf_token;  // "" for a bearer token
+  std::string expires_at;  // of the session or token; "" for a token without expiry
+};
+
+struct IssuedToken {
+  int64_t id = 0;
+  std::string token;  // "bst_..." shown once, never stored
+  std::string expires_at;
+};
+
+// --- Secrets (libsodium) -------------------------------------------------------
+
+inline constexpr size_t kMinPasswordLength = 12;
+
+// argon2id (OPSLIMIT/MEMLIMIT_INTERACTIVE: about 0.1 s and 64 MiB). A password
+// shorter than kMinPasswordLength, or longer than 1024 bytes, is InvalidArgument.
+Result<std::string> HashPassword(std::string_view password);
+// Constant-time check of `password` against a crypto_pwhash_str hash.
+bool VerifyPassword(const std::string& hash, std::string_view password);
+// The hash was made with weaker parameters than today's.
+bool PasswordNeedsRehash(const std::string& hash);
+// `bytes` random bytes as unpadded base64url.
+std::string RandomToken(size_t bytes);
+
+// Whole seconds since the epoch of a store time, and back (UTC, ".000Z").
+// ParseStoreTime gives nullopt for anything else.
+std::optional<int64_t> ParseStoreTime(std::string_view text);
+std::string FormatStoreTime(int64_t epoch_seconds);
+
+}  // namespace bursar::store

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `bursar user` end to end on SQLite: add (each role, an applicant bound to a
+# stored enterprise), refusals, passwd, token (printed once, stored hashed),
+# disable; and no secret or hash in the audit log.
+# usage: users.sh BURSAR_BINARY
+set -uo pipefail
+bursar=$(realpath "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_exit() {  # CODE COMMAND...
+  local want=$1; shift
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  [[ $got == "$want" ]] || { cat "$work/out" "$work/err" >&2; fail "exit $got, wanted $want: $*"; }
+}
+
+expect_exit 0 "$bursar" db init
+cat >enterprises.csv <<'CSV'
+credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,tags
+91110105MA01C9XY29,Example Data Co. Ltd.,true,true,true,false,data_vendor
+CSV
+expect_exit 0 "$bursar" import enterprises enterprises.csv
+
+pw='a long enough password'
+expect_exit 0 "$bursar" user add olga --role officer --password-stdin <<<"$pw"
+grep -q "account olga added (officer)" out || fail "add: $(cat out)"
+expect_exit 0 "$bursar" user add acme --role applicant --enterprise 91110105MA01C9XY29 <<<"$pw"
+expect_exit 1 "$bursar" user add olga --role admin --password-stdin <<<"$pw"      # taken
+expect_exit 2 "$bursar" user add x --role applicant --password-stdin <<<"$pw"     # no enterprise
+expect_exit 2 "$bursar" user add x --role applicant --enterprise 91110105MA01C9XY28 <<<"$pw"
+expect_exit 2 "$bursar" user add x --role officer --enterprise 91110105MA01C9XY29 <<<"$pw"
+expect_exit 2 "$bursar" user add x --role king --password-stdin <<<"$pw"
+expect_exit 2 "$bursar" user add x --role officer --password-stdin <<<"too short"
+expect_exit 2 "$bursar" user add x --role officer --password-stdin </dev/null
+expect_exit 2 "$bursar" user passwd nobody --password-stdin <<<"$pw"
+expect_exit 2 "$bursar" user token olga --bogus 1
+expect_exit 0 "$bursar" user --help
+
+expect_exit 0 "$bursar" user passwd olga --password-stdin <<<"another long password"
+expect_exit 0 "$bursar" user token olga --name "finance system" --days 30
+token=$(cat out)
+[[ $token =~ ^bst_[A-Za-z0-9_-]{43}$ ]] || fail "token: $token"
+expect_exit 2 "$bursar" user token olga
+expect_exit 0 "$bursar" user list --json
+python3 - <<'PY' || fail "list: $(cat out)"
+import json
+r = {a["username"]: a for a in json.load(open("out"))}
+assert r["olga"]["role"] == "officer" and not r["olga"]["disabled"], r
+assert r["acme"]["credit_code"] == "91110105MA01C9XY29", r
+PY
+expect_exit 0 "$bursar" user disable olga
+expect_exit 0 "$bursar" user list
+grep -q "olga.*disabled" out || fail "list after disable: $(cat out)"
+
+expect_exit 0 "$bursar" audit verify
+expect_exit 0 "$bursar" audit log
+grep -q '"op":"account.add"' out || fail "no account.add in the audit log"
+grep -q '"op":"token.issue"' out || fail "no token.issue in the audit log"
+grep -q '"op":"account.disable"' out || fail "no account.disable in the audit log"
+if grep -q -e argon2 -e "$token" -e "$pw" out; then fail "a secret reached the audit log"; fi
+echo "users: ok"

@@ -1,0 +1,307 @@
+// Accounts against a real running `bursar serve`, on SQLite and on a real
+// PostgreSQL: login, logout, expiry, CSRF, throttling, bearer tokens, and the
+// role-by-route walk of the whole route table for every role and for nobody.
+#include <map>
+
+#include "server_test_support.h"
+#include "../unit/store_test_support.h"
+#include "store/digest.h"
+
+namespace {
+
+using namespace bursar_server_test;
+using bursar::store::Role;
+using nlohmann::json;
+
+const char* kPassword = "correct horse battery staple";
+const std::vector<std::string> kRoles = {"applicant", "reviewer", "officer", "auditor", "admin"};
+
+class AuthTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<bursar::store::testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(database_->Create());
+    Ran init = RunCommand({kExe, "db", "init", "--db", database_->url()});
+    ASSERT_EQ(init.exit, 0) << init.err;
+    const std::string csv = database_->WriteFile(
+        "enterprises.csv",
+        "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+        "serious_dishonesty_record,tags\n" +
+            bursar::store::testing::Code(1) + ",Enterprise 1,true,true,true,false,data_vendor\n");
+    Ran import = RunCommand({kExe, "import", "enterprises", csv, "--db", database_->url()});
+    ASSERT_EQ(import.exit, 0) << import.err;
+
+    auto opened = bursar::store::Store::Open(database_->url());
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(*opened);
+    static const std::string hash = bursar::store::HashPassword(kPassword).value();
+    for (const std::string& name : kRoles) {
+      Role role = *bursar::store::ParseRole(name);
+      auto a = store_->AddAccount("test", name, role, role == Role::kApplicant ? bursar::store::testing::Code(1) : "",
+                                  hash);
+      ASSERT_TRUE(a.ok()) << a.status().ToString();
+      auto t = store_->IssueToken("test", name, "walk", 1);
+      ASSERT_TRUE(t.ok()) << t.status().ToString();
+      tokens_[name] = t->token;
+    }
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--db", database_->url()});
+    ASSERT_GT(server_->port(), 0) << "the server did not start";
+  }
+  void TearDown() override {
+    server_.reset();
+    store_.reset();
+    database_.reset();
+  }
+
+  httplib::Client Client() {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+  httplib::Result Login(const std::string& username, const std::string& password) {
+    return Client().Post("/api/sessions", json{{"username", username}, {"password", password}}.dump(),
+                         "application/json");
+  }
+
+  struct Session {
+    std::string cookie;  // "bursar_session=..."
+    std::string csrf;
+  };
+  Session LogIn(const std::string& username) {
+    auto r = Login(username, kPassword);
+    EXPECT_TRUE(r);
+    if (!r) return {};
+    EXPECT_EQ(r->status, 201) << r->body;
+    std::string set_cookie = r->get_header_value("Set-Cookie");
+    return {set_cookie.substr(0, set_cookie.find(';')), json::parse(r->body)["csrf_token"].get<std::string>()};
+  }
+  httplib::Result WhoAmI(const Session& s) { return Client().Get("/api/sessions/current", {{"Cookie", s.cookie}}); }
+
+  std::unique_ptr<bursar::store::testing::TestDatabase> database_;
+  std::unique_ptr<bursar::store::Store> store_;
+  std::map<std::string, std::string> tokens_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_P(AuthTest, LoginSetsAStrictSecureHttpOnlyCookieAndWhoAmIAnswers) {
+  auto r = Login("officer", kPassword);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  const std::string cookie = r->get_header_value("Set-Cookie");
+  EXPECT_EQ(cookie.rfind("bursar_session=", 0), 0u) << cookie;
+  for (const char* attribute : {"; HttpOnly", "; Secure", "; SameSite=Strict", "; Path=/", "; Max-Age=28800"}) {
+    EXPECT_NE(cookie.find(attribute), std::string::npos) << attribute << " in " << cookie;
+  }
+  json body = json::parse(r->body);
+  EXPECT_EQ(body["account"]["username"], "officer");
+  EXPECT_EQ(body["account"]["role"], "officer");
+  EXPECT_GE(body["csrf_token"].get<std::string>().size(), 43u);
+
+  Session s{cookie.substr(0, cookie.find(';')), body["csrf_token"]};
+  auto me = WhoAmI(s);
+  ASSERT_TRUE(me);
+  ASSERT_EQ(me->status, 200) << me->body;
+  json who = json::parse(me->body);
+  EXPECT_EQ(who["account"]["username"], "officer");
+  EXPECT_EQ(who["authenticated_by"], "session");
+  EXPECT_EQ(who["csrf_token"], s.csrf);
+
+  auto applicant = Login("applicant", kPassword);
+  ASSERT_TRUE(applicant);
+  EXPECT_EQ(json::parse(applicant->body)["account"]["credit_code"], bursar::store::testing::Code(1));
+
+  auto nobody = Client().Get("/api/sessions/current");
+  ASSERT_TRUE(nobody);
+  EXPECT_EQ(nobody->status, 401);
+  EXPECT_EQ(ErrorOf(nobody)["code"], "unauthenticated");
+  EXPECT_EQ(nobody->get_header_value("WWW-Authenticate"), "Bearer realm=\"bursar\"");
+  auto forged = WhoAmI({"bursar_session=forged", ""});
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401);
+
+  // Bad requests are the client's mistakes, not failed logins.
+  auto not_json = Client().Post("/api/sessions", "username=officer", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 415);
+  auto no_password = Client().Post("/api/sessions", R"({"username":"officer"})", "application/json");
+  ASSERT_TRUE(no_password);
+  EXPECT_EQ(no_password->status, 422);
+  EXPECT_EQ(ErrorOf(no_password)["field"], "password");
+}
+
+TEST_P(AuthTest, LogoutNeedsTheCsrfTokenFromOurOwnOriginAndEndsTheSession) {
+  Session s = LogIn("reviewer");
+  const std::string host = "127.0.0.1:" + std::to_string(server_->port());
+  auto no_token = Client().Delete("/api/sessions/current", {{"Cookie", s.cookie}});
+  ASSERT_TRUE(no_token);
+  EXPECT_EQ(no_token->status, 403);
+  EXPECT_EQ(ErrorOf(no_token)["field"], "header.X-CSRF-Token");
+  auto wrong = Client().Delete("/api/sessions/current", {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf + "x"}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 403);
+  auto elsewhere = Client().Delete("/api/sessions/current", {{"Cookie", s.cookie},
+                                                             {"X-CSRF-Token", s.csrf},
+                                                             {"Origin", "https://evil.example"}});
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->status, 403);
+  EXPECT_EQ(ErrorOf(elsewhere)["field"], "header.Origin");
+  ASSERT_EQ(WhoAmI(s)->status, 200);  // none of those ended it
+
+  auto out = Client().Delete("/api/sessions/current",
+                             {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}, {"Origin", "http://" + host}});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 204) << out->body;
+  EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(WhoAmI(s)->status, 401);
+}
+
+TEST_P(AuthTest, ExpiredAndIdleSessionsAre401) {
+  Session absolute = LogIn("auditor");
+  Session idle = LogIn("auditor");
+  ASSERT_EQ(WhoAmI(absolute)->status, 200);
+  ASSERT_EQ(WhoAmI(idle)->status, 200);
+  // The clock cannot be moved in a running server; the rows can.
+  ASSERT_TRUE(store_->db()
+                  .Execute("UPDATE session SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id_hash = ?",
+                           {bursar::store::Sha256Hex(absolute.cookie.substr(absolute.cookie.find('=') + 1))})
+                  .ok());
+  ASSERT_TRUE(store_->db()
+                  .Execute("UPDATE session SET last_seen_at = '2000-01-01T00:00:00.000Z' WHERE id_hash = ?",
+                           {bursar::store::Sha256Hex(idle.cookie.substr(idle.cookie.find('=') + 1))})
+                  .ok());
+  EXPECT_EQ(WhoAmI(absolute)->status, 401);
+  EXPECT_EQ(WhoAmI(idle)->status, 401);
+
+  // A password change ends every session of the account.
+  Session third = LogIn("auditor");
+  ASSERT_EQ(WhoAmI(third)->status, 200);
+  ASSERT_TRUE(store_->SetPasswordHash("test", "auditor", bursar::store::HashPassword("a new long password").value())
+                  .ok());
+  EXPECT_EQ(WhoAmI(third)->status, 401);
+}
+
+TEST_P(AuthTest, FailedLoginsAreThrottledPerUsernameAndAddress) {
+  auto unknown = Login("nobody", kPassword);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 401);
+  for (int i = 0; i < 5; ++i) {
+    auto r = Login("admin", "not the password at all");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401) << i;
+    // A wrong password and an unknown name get the same answer.
+    EXPECT_EQ(ErrorOf(r)["message"], ErrorOf(unknown)["message"]);
+  }
+  auto throttled = Login("admin", kPassword);  // even the right password
+  ASSERT_TRUE(throttled);
+  EXPECT_EQ(throttled->status, 429);
+  EXPECT_EQ(ErrorOf(throttled)["code"], "too_many_requests");
+  const int retry = std::stoi(throttled->get_header_value("Retry-After"));
+  EXPECT_GT(retry, 0);
+  EXPECT_LE(retry, 900);
+  // Another username from the same address is not locked out by them.
+  auto other = Login("officer", kPassword);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 201);
+}
+
+TEST_P(AuthTest, BearerTokensActAsTheirAccountWithoutCsrf) {
+  auto me = Client().Get("/api/sessions/current", {{"Authorization", "Bearer " + tokens_["officer"]}});
+  ASSERT_TRUE(me);
+  ASSERT_EQ(me->status, 200) << me->body;
+  EXPECT_EQ(json::parse(me->body)["authenticated_by"], "token");
+  EXPECT_EQ(json::parse(me->body)["account"]["role"], "officer");
+
+  for (const std::string& bad :
+       std::vector<std::string>{"Bearer bst_unknown", "Bearer ", "Basic b2ZmaWNlcjpwdw==", tokens_["officer"]}) {
+    auto r = Client().Get("/api/sessions/current", {{"Authorization", bad}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401) << bad;
+  }
+  // No ambient credential, so no CSRF check: a DELETE reaches the handler,
+  // which says a token is not a session.
+  auto logout = Client().Delete("/api/sessions/current", {{"Authorization", "Bearer " + tokens_["officer"]}});
+  ASSERT_TRUE(logout);
+  EXPECT_EQ(logout->status, 409) << logout->body;
+
+  ASSERT_TRUE(store_->DisableAccount("test", "officer").ok());
+  auto disabled = Client().Get("/api/sessions/current", {{"Authorization", "Bearer " + tokens_["officer"]}});
+  ASSERT_TRUE(disabled);
+  EXPECT_EQ(disabled->status, 401);
+  auto login = Login("officer", kPassword);
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 401);
+}
+
+// Every route of the route table, for every role and for nobody, by bearer
+// token and by session cookie (with its CSRF token): allowed ⇔ the answer is
+// 2xx or a 4xx other than 401/403; forbidden ⇔ 401 (nobody) or 403 (a role).
+TEST_P(AuthTest, EveryRouteForEveryRole) {
+  // The rules themselves, written out here so that loosening one fails a test.
+  const std::map<std::string, std::set<std::string>> expected_rules = {
+      {"get /api/sessions/current", {"applicant", "reviewer", "officer", "auditor", "admin"}},
+      {"delete /api/sessions/current", {"applicant", "reviewer", "officer", "auditor", "admin"}},
+      {"get /api/accounts", {"admin"}},
+      {"get /api/audit/verification", {"officer", "auditor"}},
+  };
+  std::map<std::string, std::set<std::string>> rules;
+  for (const auto& route : bursar::server::RouteTable()) {
+    if (route.public_route) continue;
+    auto& roles = rules[route.method + " " + route.path];
+    for (Role r : route.roles) roles.insert(bursar::store::RoleName(r));
+  }
+  EXPECT_EQ(rules, expected_rules);
+
+  const std::string example = ReadFile(kSource + "/examples/cases-md-example.json");
+  std::vector<std::string> callers = {""};  // nobody
+  callers.insert(callers.end(), kRoles.begin(), kRoles.end());
+  for (const char* mode : {"bearer", "cookie"}) {
+    for (const std::string& role : callers) {
+      for (const auto& route : bursar::server::RouteTable()) {
+        httplib::Headers headers;
+        Session s;
+        if (!role.empty() && std::string(mode) == "bearer") headers.insert({"Authorization", "Bearer " + tokens_[role]});
+        if (!role.empty() && std::string(mode) == "cookie") {
+          s = LogIn(role);  // a fresh session each time: the walk includes logout
+          headers.insert({"Cookie", s.cookie});
+          headers.insert({"X-CSRF-Token", s.csrf});
+        }
+        std::string path = route.path;
+        if (size_t brace = path.find("{id}"); brace != std::string::npos) path.replace(brace, 4, "04");
+        httplib::Result r = [&] {
+          if (route.method == "get") return Client().Get(path, headers);
+          if (route.method == "delete") return Client().Delete(path, headers);
+          const std::string body = route.path == "/api/sessions" ? "{}" : example;
+          return Client().Post(path, headers, body, "application/json");
+        }();
+        const std::string what = std::string(mode) + " " + (role.empty() ? "nobody" : role) + " " + route.method +
+                                 " " + route.path;
+        ASSERT_TRUE(r) << what;
+        bool allowed = route.public_route;
+        for (Role allowed_role : route.roles) allowed = allowed || role == bursar::store::RoleName(allowed_role);
+        if (allowed) {
+          EXPECT_TRUE(r->status / 100 == 2 || (r->status / 100 == 4 && r->status != 401 && r->status != 403))
+              << what << ": " << r->status << " " << r->body;
+        } else {
+          EXPECT_EQ(r->status, role.empty() ? 401 : 403) << what << ": " << r->body;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AuthTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+TEST(AuthWithoutStore, RoutesBehindALoginAre503) {
+  ServerProcess server({});
+  ASSERT_GT(server.port(), 0);
+  httplib::Client c("127.0.0.1", server.port());
+  auto r = c.Get("/api/sessions/current", {{"Authorization", "Bearer bst_x"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  auto health = c.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+}  // namespace

@@ -1,0 +1,205 @@
+// Accounts, sessions, tokens and login throttling in the store, on SQLite and
+// on a real PostgreSQL (the same conformance set-up as the rest of the store).
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "store/accounts.h"
+#include "store/store.h"
+#include "store_test_support.h"
+
+namespace bursar::store {
+namespace {
+
+using testing::Code;
+using testing::TestDatabase;
+
+class AccountsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<TestDatabase>(GetParam());
+    ASSERT_TRUE(database_->Create());
+    OpenOptions options;
+    options.create = true;
+    options.allow_pending = true;
+    auto now = now_;
+    options.clock = [now] { return *now; };
+    auto s = Store::Open(database_->url(), options);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    ASSERT_TRUE(store_->Migrate("test").ok());
+    const std::string csv =
+        "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+        "serious_dishonesty_record,tags\n" +
+        Code(1) + ",Enterprise 1,true,true,true,false,data_vendor\n";
+    ImportOptions import;
+    import.actor = "test";
+    ASSERT_TRUE(store_->Import(EvidenceKind::kEnterprises, database_->WriteFile("e.csv", csv), import).ok());
+  }
+
+  // One hash for the whole suite: argon2id takes 0.1 s a time.
+  static const std::string& Hash() {
+    static const std::string hash = HashPassword("correct horse battery").value();
+    return hash;
+  }
+
+  std::string LastAuditChange() {
+    auto row = store_->db().QueryOne("SELECT change FROM audit_log ORDER BY seq DESC LIMIT 1");
+    EXPECT_TRUE(row.ok() && *row);
+    return row.ok() && *row ? (*row)->Text(0) : "";
+  }
+  int64_t Count(const std::string& sql) {
+    auto row = store_->db().QueryOne(sql);
+    EXPECT_TRUE(row.ok() && *row);
+    return row.ok() && *row ? (*row)->Int(0) : -1;
+  }
+  void Advance(int64_t seconds) { *now_ = FormatStoreTime(ParseStoreTime(*now_).value() + seconds); }
+
+  std::shared_ptr<std::string> now_ = std::make_shared<std::string>("2025-06-01T08:00:00.000Z");
+  std::unique_ptr<TestDatabase> database_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(AccountsTest, PasswordsAreArgon2idAndAtLeastTwelveCharacters) {
+  EXPECT_EQ(Hash().rfind("$argon2id$", 0), 0u) << Hash();
+  EXPECT_TRUE(VerifyPassword(Hash(), "correct horse battery"));
+  EXPECT_FALSE(VerifyPassword(Hash(), "correct horse batterY"));
+  EXPECT_FALSE(PasswordNeedsRehash(Hash()));
+  auto short_one = HashPassword("elevenchars");
+  ASSERT_FALSE(short_one.ok());
+  EXPECT_EQ(short_one.status().field(), "password");
+}
+
+TEST_P(AccountsTest, AddingAnAccountIsAuditedWithoutItsHash) {
+  auto a = store_->AddAccount("admin1", "alice", Role::kApplicant, Code(1), Hash());
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->credit_code, Code(1));
+  const std::string change = LastAuditChange();
+  EXPECT_NE(change.find("account.add"), std::string::npos);
+  EXPECT_NE(change.find("alice"), std::string::npos);
+  EXPECT_EQ(change.find("argon2"), std::string::npos) << change;
+
+  auto again = store_->AddAccount("admin1", "alice", Role::kOfficer, "", Hash());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+
+  // An applicant needs a stored enterprise; the other roles take none.
+  EXPECT_EQ(store_->AddAccount("a", "bob", Role::kApplicant, "", Hash()).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->AddAccount("a", "bob", Role::kApplicant, Code(2), Hash()).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->AddAccount("a", "bob", Role::kOfficer, Code(1), Hash()).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->AddAccount("a", "bad name", Role::kOfficer, "", Hash()).status().code(),
+            StatusCode::kInvalidArgument);
+
+  auto login = store_->LoginRecord("alice");
+  ASSERT_TRUE(login.ok() && *login);
+  EXPECT_EQ((*login)->second, Hash());
+  EXPECT_FALSE(store_->LoginRecord("nobody")->has_value());
+  auto v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+}
+
+TEST_P(AccountsTest, SessionsStoreOnlyTheHashAndExpireIdleAndAbsolute) {
+  auto a = store_->AddAccount("admin1", "olga", Role::kOfficer, "", Hash());
+  ASSERT_TRUE(a.ok());
+  SessionPolicy policy;
+  auto s = store_->OpenSession("olga", a->id, policy);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->expires_at, "2025-06-01T16:00:00.000Z");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM session WHERE id_hash = '" + s->id + "'"), 0);  // never the id itself
+  EXPECT_EQ(LastAuditChange().find(s->id), std::string::npos);
+  EXPECT_EQ(LastAuditChange().find(s->csrf_token), std::string::npos);
+
+  auto found = store_->FindSession(s->id, policy);
+  ASSERT_TRUE(found.ok() && *found);
+  EXPECT_EQ((*found)->account.username, "olga");
+  EXPECT_EQ((*found)->csrf_token, s->csrf_token);
+  EXPECT_FALSE(store_->FindSession(s->id + "x", policy)->has_value());
+
+  // Idle: each use within 30 minutes keeps it alive, 30 minutes without ends it.
+  for (int i = 0; i < 20; ++i) {
+    Advance(25 * 60);
+    ASSERT_EQ(store_->FindSession(s->id, policy)->has_value(), i < 19) << i;  // 20 × 25 min > 8 h
+  }
+  auto s2 = store_->OpenSession("olga", a->id, policy);
+  ASSERT_TRUE(s2.ok());
+  Advance(30 * 60);
+  EXPECT_FALSE(store_->FindSession(s2->id, policy)->has_value());
+
+  auto s3 = store_->OpenSession("olga", a->id, policy);
+  ASSERT_TRUE(s3.ok());
+  ASSERT_TRUE(store_->EndSession("olga", s3->id).ok());
+  EXPECT_FALSE(store_->FindSession(s3->id, policy)->has_value());
+  EXPECT_EQ(store_->EndSession("olga", s3->id).code(), StatusCode::kNotFound);
+}
+
+TEST_P(AccountsTest, PasswordChangeAndDisableEndSessionsAndTokens) {
+  auto a = store_->AddAccount("admin1", "ivan", Role::kAuditor, "", Hash());
+  ASSERT_TRUE(a.ok());
+  auto s = store_->OpenSession("ivan", a->id, {});
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(store_->SetPasswordHash("admin1", "ivan", HashPassword("another long password").value()).ok());
+  EXPECT_FALSE(store_->FindSession(s->id, {})->has_value());
+  EXPECT_EQ(LastAuditChange().find("argon2"), std::string::npos);
+
+  auto t = store_->IssueToken("admin1", "ivan", "finance system", 30);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->token.rfind("bst_", 0), 0u);
+  EXPECT_EQ(LastAuditChange().find(t->token), std::string::npos);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM api_token WHERE id_hash = '" + t->token + "'"), 0);
+  auto who = store_->FindToken(t->token);
+  ASSERT_TRUE(who.ok() && *who);
+  EXPECT_EQ((*who)->account.role, Role::kAuditor);
+  EXPECT_FALSE(store_->FindToken(t->token + "x")->has_value());
+
+  auto s2 = store_->OpenSession("ivan", a->id, {});
+  ASSERT_TRUE(s2.ok());
+  ASSERT_TRUE(store_->DisableAccount("admin1", "ivan").ok());
+  EXPECT_NE(LastAuditChange().find("\"tokens_revoked\":1"), std::string::npos) << LastAuditChange();
+  EXPECT_FALSE(store_->FindToken(t->token)->has_value());
+  EXPECT_FALSE(store_->FindSession(s2->id, {})->has_value());
+  EXPECT_TRUE(store_->GetAccount("ivan")->disabled);
+  EXPECT_EQ(store_->IssueToken("admin1", "ivan", "x", 1).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->DisableAccount("admin1", "nobody").code(), StatusCode::kNotFound);
+}
+
+TEST_P(AccountsTest, TokensExpire) {
+  ASSERT_TRUE(store_->AddAccount("admin1", "feed", Role::kOfficer, "", Hash()).ok());
+  auto t = store_->IssueToken("admin1", "feed", "exchange feed", 1);
+  ASSERT_TRUE(t.ok());
+  auto forever = store_->IssueToken("admin1", "feed", "no expiry", 0);
+  ASSERT_TRUE(forever.ok());
+  Advance(86400 - 1);
+  EXPECT_TRUE(store_->FindToken(t->token)->has_value());
+  Advance(1);
+  EXPECT_FALSE(store_->FindToken(t->token)->has_value());
+  EXPECT_TRUE(store_->FindToken(forever->token)->has_value());
+}
+
+TEST_P(AccountsTest, LoginFailuresAreCountedPerKeyInAWindow) {
+  constexpr int64_t kWindow = 900;
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->RecordLoginFailure("u:olga|127.0.0.1", kWindow).ok());
+  ASSERT_TRUE(store_->RecordLoginFailure("u:other|127.0.0.1", kWindow).ok());
+  auto f = store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->failures, 5);
+  EXPECT_EQ(f->retry_after_seconds, kWindow);
+  Advance(600);
+  EXPECT_EQ(store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow)->retry_after_seconds, 300);
+  Advance(300);  // the window closed: the count starts again
+  EXPECT_EQ(store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow)->failures, 0);
+  ASSERT_TRUE(store_->RecordLoginFailure("u:olga|127.0.0.1", kWindow).ok());
+  EXPECT_EQ(store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow)->failures, 1);
+  ASSERT_TRUE(store_->ClearLoginFailures("u:olga|127.0.0.1").ok());
+  EXPECT_EQ(store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow)->failures, 0);
+  // Bookkeeping only: none of this reached the audit log.
+  EXPECT_EQ(LastAuditChange().find("login"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AccountsTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+}  // namespace
+}  // namespace bursar::store
