@@ -14,7 +14,6 @@ std::vector<Command>& Table() {
   static std::vector<Command> table;
   return table;
 }
-std::string g_exe_path;
 }  // namespace
 
 bool RegisterCommand(Command command) {
@@ -30,7 +29,7 @@ std::string DefaultPolicyDir() {
   namespace fs = std::filesystem;
   if (const char* env = std::getenv("BURSAR_POLICY"); env && *env) return env;
   std::error_code ec;
-  fs::path exe = fs::canonical(g_exe_path.empty() ? "/proc/self/exe" : g_exe_path, ec);
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
   if (!ec) {
     fs::path candidate = exe.parent_path().parent_path() / "policies" / "chaoyang-data-element";
     if (fs::is_directory(candidate, ec)) return candidate.string();

@@ -603,8 +603,8 @@ class Parser {
     if (word == "round") {
       context_ = Context::kTop;
       if (!ExpectWord("lines") || !ExpectWord("by")) return false;
-      if (!GeneralParam(&policy_->rounding_mode, where) || !ExpectWord("to") ||
-          !GeneralParam(&policy_->rounding_unit, where)) {
+      if (!GeneralParam(&policy_->rounding_mode) || !ExpectWord("to") ||
+          !GeneralParam(&policy_->rounding_unit)) {
         return false;
       }
       policy_->rounding_unit.cites = policy_->rounding_mode.cites;
@@ -613,18 +613,18 @@ class Parser {
     if (word == "exclusive") {
       context_ = Context::kTop;
       if (!ExpectWord("projects") || !ExpectWord("when")) return false;
-      return GeneralParam(&policy_->exclusivity, where);
+      return GeneralParam(&policy_->exclusivity);
     }
     if (word == "external") {
       context_ = Context::kTop;
       if (!ExpectWord("support") || !ExpectWord("by")) return false;
-      return GeneralParam(&policy_->external_support, where);
+      return GeneralParam(&policy_->external_support);
     }
     if (word == "scale") {
       context_ = Context::kTop;
       if (!ExpectWord("awards") || !ExpectWord("within")) return false;
-      if (!GeneralParam(&policy_->budget, where) || !ExpectWord("by")) return false;
-      if (!GeneralParam(&policy_->budget_rule, where)) return false;
+      if (!GeneralParam(&policy_->budget) || !ExpectWord("by")) return false;
+      if (!GeneralParam(&policy_->budget_rule)) return false;
       policy_->budget.cites = policy_->budget_rule.cites;
       return true;
     }
@@ -632,12 +632,11 @@ class Parser {
     return false;
   }
 
-  bool GeneralParam(GeneralRule* rule, Location where) {
+  bool GeneralParam(GeneralRule* rule) {
     Location w;
     if (!ExpectIdent(&rule->param, &w, "a parameter's name")) return false;
     rule->where = w;
     rule->present = true;
-    (void)where;
     return ParseCites(&rule->cites);
   }
 
