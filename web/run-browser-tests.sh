@@ -32,8 +32,11 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# --port 0 picks a free port; the server prints it in its first log line.
-"$bursar" serve --web "$here/dist" --port 0 --db "$(mktemp -d)/browser-tests.db" \
+# A fresh store for the server; --port 0 picks a free port, which the server
+# prints in its first log line.
+db="$(mktemp -d)/browser-tests.db"
+"$bursar" db init --db "$db" >/dev/null
+"$bursar" serve --web "$here/dist" --port 0 --db "$db" \
   --policy "$root/policies/chaoyang-data-element" 2>"$log" &
 server_pid=$!
 port=""
