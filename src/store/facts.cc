@@ -31,6 +31,31 @@ Status AddFen(int64_t* sum, int64_t v) {
   return OkStatus();
 }
 
+// A cumulative count of registry rows (listings, certificates) up to the end
+// of the year: every row not revoked counts; the explanation lists both kinds.
+// `columns` name the selected fields in order; the last one is the status.
+Status CountRegistryRows(Database& db, const std::string& sql, const std::string& code, const std::string& last,
+                         const std::vector<std::string>& columns, const std::string& fact, const std::string& rule,
+                         DerivedFacts* out) {
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query(sql, {code, last}));
+  int64_t count = 0;
+  ojson used = ojson::array(), excluded = ojson::array();
+  for (const Row& r : rows) {
+    ojson ref = ojson::object();
+    for (size_t i = 0; i < columns.size(); ++i) ref[columns[i]] = r.Text(i);
+    if (r.Text(columns.size() - 1) == "revoked") {
+      excluded.push_back(std::move(ref));
+    } else {
+      ++count;
+      used.push_back(std::move(ref));
+    }
+  }
+  out->facts[fact] = count;
+  out->explanation[fact] = {
+      {"value", count}, {"rule", rule}, {"rows", std::move(used)}, {"excluded", std::move(excluded)}};
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
@@ -43,59 +68,18 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
   ojson& facts = out.facts;
   ojson& why = out.explanation;
 
-  {
-    BURSAR_ASSIGN_OR_RETURN(auto rows,
-                            db.Query("SELECT exchange, listing_id, product, listing_date, status FROM listing "
-                                     "WHERE credit_code = ? AND listing_date <= ? "
-                                     "ORDER BY listing_date, exchange, listing_id",
-                                     {code, last}));
-    int64_t count = 0;
-    ojson used = ojson::array(), excluded = ojson::array();
-    for (const Row& r : rows) {
-      ojson ref = {{"exchange", r.Text(0)},
-                   {"listing_id", r.Text(1)},
-                   {"product", r.Text(2)},
-                   {"listing_date", r.Text(3)},
-                   {"status", r.Text(4)}};
-      if (r.Text(4) == "revoked") {
-        excluded.push_back(std::move(ref));
-      } else {
-        ++count;
-        used.push_back(std::move(ref));
-      }
-    }
-    facts["listed_data_products"] = count;
-    why["listed_data_products"] = {{"value", count},
-                                   {"rule", "listings dated on or before " + last + ", except revoked ones"},
-                                   {"rows", std::move(used)},
-                                   {"excluded", std::move(excluded)}};
-  }
-  {
-    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT platform, number, registered_right, issue_date, status "
-                                                "FROM certificate WHERE credit_code = ? AND issue_date <= ? "
-                                                "ORDER BY issue_date, platform, number",
-                                                {code, last}));
-    int64_t count = 0;
-    ojson used = ojson::array(), excluded = ojson::array();
-    for (const Row& r : rows) {
-      ojson ref = {{"platform", r.Text(0)},
-                   {"number", r.Text(1)},
-                   {"right", r.Text(2)},
-                   {"issue_date", r.Text(3)},
-                   {"status", r.Text(4)}};
-      if (r.Text(4) == "revoked") {
-        excluded.push_back(std::move(ref));
-      } else {
-        ++count;
-        used.push_back(std::move(ref));
-      }
-    }
-    facts["registration_certificates"] = count;
-    why["registration_certificates"] = {{"value", count},
-                                        {"rule", "certificates issued on or before " + last + ", except revoked ones"},
-                                        {"rows", std::move(used)},
-                                        {"excluded", std::move(excluded)}};
-  }
+  BURSAR_RETURN_IF_ERROR(CountRegistryRows(
+      db,
+      "SELECT exchange, listing_id, product, listing_date, status FROM listing "
+      "WHERE credit_code = ? AND listing_date <= ? ORDER BY listing_date, exchange, listing_id",
+      code, last, {"exchange", "listing_id", "product", "listing_date", "status"}, "listed_data_products",
+      "listings dated on or before " + last + ", except revoked ones", &out));
+  BURSAR_RETURN_IF_ERROR(CountRegistryRows(
+      db,
+      "SELECT platform, number, registered_right, issue_date, status FROM certificate "
+      "WHERE credit_code = ? AND issue_date <= ? ORDER BY issue_date, platform, number",
+      code, last, {"platform", "number", "right", "issue_date", "status"}, "registration_certificates",
+      "certificates issued on or before " + last + ", except revoked ones", &out));
   {
     BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT year, amount_fen, first_time FROM fs_inclusion "
                                                 "WHERE credit_code = ? AND year <= ? ORDER BY year",
