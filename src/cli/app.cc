@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/json_text.h"
 #include "cli/command.h"
 #include "cli/store_options.h"
 #include "money/exact.h"
@@ -57,11 +58,7 @@ Result<std::string> ReadText(const std::string& path) {
 
 std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
 
-bool ParseId(const std::string& text, int64_t* id) {
-  char* end = nullptr;
-  *id = std::strtoll(text.c_str(), &end, 10);
-  return !text.empty() && *end == '\0' && *id > 0;
-}
+bool ParseId(const std::string& text, int64_t* id) { return ParseWholeNumber(text, 1, INT64_MAX, id); }
 
 json ShowJson(store::Store& st, const store::Application& a) {
   json out = {{"id", a.id},
@@ -120,8 +117,8 @@ int RunApp(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   const std::string verb = o.positional[0];
-  auto usage = [&](const char* why) {
-    std::fprintf(stderr, "bursar app %s: %s\n\n%s", verb.c_str(), why, kAppUsage);
+  auto usage = [&](const std::string& why) {
+    std::fprintf(stderr, "bursar app %s: %s\n\n%s", verb.c_str(), why.c_str(), kAppUsage);
     return kExitUsage;
   };
   auto s = store::Store::Open(o.db);
@@ -132,8 +129,9 @@ int RunApp(const std::vector<std::string>& args) {
     if (o.positional.size() != 3) return usage("expected CODE YEAR");
     int64_t year = 0;
     if (!ParseId(o.positional[2], &year)) return usage("YEAR: expected a year such as 2025");
-    json claim = json::parse(FlagValue(o, "--claim"), nullptr, false);
-    if (claim.is_discarded()) return usage("--claim: expected a JSON object");
+    auto parsed = ParseJsonText(FlagValue(o, "--claim"));
+    if (!parsed.ok()) return usage("--claim: expected a JSON object: " + parsed.status().message());
+    json claim = std::move(*parsed);
     auto id = st.CreateApplication(o.actor, o.positional[1], year, claim);
     if (!id.ok()) return ReportStatus(id.status());
     std::printf("%lld\n", static_cast<long long>(*id));
@@ -174,8 +172,9 @@ int RunApp(const std::vector<std::string>& args) {
   } else if (verb == "conflict") {
     status = st.DeclareConflict(o.actor, id, FlagValue(o, "--reason"));
   } else if (verb == "score") {
-    json scores = json::parse(FlagValue(o, "--scores"), nullptr, false);
-    if (scores.is_discarded()) return usage("--scores: expected a JSON object");
+    auto parsed = ParseJsonText(FlagValue(o, "--scores"));
+    if (!parsed.ok()) return usage("--scores: expected a JSON object: " + parsed.status().message());
+    json scores = std::move(*parsed);
     status = st.SubmitReview(o.actor, id, scores, FlagValue(o, "--proposed"));
   } else if (verb == "decide") {
     auto case_text = ReadText(FlagValue(o, "--case"));

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "cli/command.h"
 #include "cli/store_options.h"
 #include "store/store.h"
@@ -49,11 +50,13 @@ int RunFacts(const std::vector<std::string>& args) {
       size_t n;
       while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
       std::fclose(f);
-      claims = nlohmann::json::parse(text, nullptr, false);
-      if (claims.is_discarded() || !claims.is_array()) {
-        std::fprintf(stderr, "bursar facts: %s: expected a JSON array of claims\n", path.c_str());
+      auto parsed = ParseJsonText(text);
+      if (!parsed.ok() || !parsed->is_array()) {
+        std::fprintf(stderr, "bursar facts: %s: expected a JSON array of claims%s%s\n", path.c_str(),
+                     parsed.ok() ? "" : ": ", parsed.ok() ? "" : parsed.status().message().c_str());
         return kExitUsage;
       }
+      claims = std::move(*parsed);
     }
     auto c = (*s)->BuildCase(code, year, claims);
     if (!c.ok()) return ReportStatus(c.status());

@@ -3,6 +3,8 @@
 // command file stays self-contained.
 #pragma once
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -69,6 +71,18 @@ inline bool ParseStoreOptions(const std::vector<std::string>& args, const std::v
 }
 
 // The value following `flag` in flags, or `fallback`.
+// A whole decimal number in [min, max], nothing before or after it: "12",
+// not "12x", "1e3" or a number past the range (which strtoll would clamp).
+inline bool ParseWholeNumber(const std::string& text, int64_t min, int64_t max, int64_t* out) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("-0123456789") != std::string::npos) return false;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (errno != 0 || end == nullptr || *end != '\0' || v < min || v > max) return false;
+  *out = v;
+  return true;
+}
+
 inline std::string FlagValue(const StoreOptions& o, const std::string& flag, const std::string& fallback = "") {
   for (size_t i = 0; i + 1 < o.flags.size(); ++i) {
     if (o.flags[i] == flag) return o.flags[i + 1];

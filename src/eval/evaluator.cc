@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/json_text.h"
 #include "case/case.h"
 #include "eval/batch.h"
 #include "eval/engine.h"
@@ -795,9 +796,9 @@ Result<nlohmann::ordered_json> Engine::Evaluate(const nlohmann::json& case_json,
 }
 
 Result<std::string> Engine::EvaluateText(const std::string& case_text, const EvaluateOptions& options) const {
-  nlohmann::json parsed = nlohmann::json::parse(case_text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return InvalidArgument("the case is not valid JSON");
-  BURSAR_ASSIGN_OR_RETURN(nlohmann::ordered_json decision, Evaluate(parsed, options));
+  auto parsed = ParseJsonText(case_text);
+  if (!parsed.ok()) return InvalidArgument("the case is not valid JSON: " + parsed.status().message(), parsed.status().field());
+  BURSAR_ASSIGN_OR_RETURN(nlohmann::ordered_json decision, Evaluate(*parsed, options));
   return decision.dump(2) + "\n";
 }
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include "base/json_text.h"
 #include "eval/engine.h"
 #include "server/api_error.h"
 #include "server/engine_cache.h"
@@ -321,8 +322,17 @@ struct Server::Impl {
       WriteError(UnsupportedMediaType("credentials are sent as application/json"), &res);
       return OkStatus();
     }
-    nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+    auto parsed = ParseJsonText(req.body);
+    if (!parsed.ok()) {
+      return InvalidArgument("the body is not a JSON object: " + parsed.status().message(), parsed.status().field());
+    }
+    nlohmann::json body = std::move(*parsed);
     if (!body.is_object()) return InvalidArgument("the body is not a JSON object");
+    for (const auto& item : body.items()) {
+      if (item.key() != "username" && item.key() != "password") {
+        return InvalidArgument("unknown field \"" + item.key() + "\" (known: username, password)", item.key());
+      }
+    }
     for (const char* key : {"username", "password"}) {
       if (!body.contains(key) || !body[key].is_string()) {
         return InvalidArgument(std::string("expected a string \"") + key + "\"", key);

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/json_text.h"
 #include "case/uscc.h"
 #include "money/exact.h"
 #include "store/digest.h"
@@ -256,6 +257,9 @@ class RowValidator {
     };
     if (!present || (text.empty() && f.type != FieldType::kOptionalDate && f.type != FieldType::kTags)) {
       return bad("missing");
+    }
+    if (FirstInvalidUtf8(text) != std::string_view::npos) {
+      return bad("not UTF-8 (is the file saved as GBK or another encoding? save it as UTF-8)");
     }
     switch (f.type) {
       case FieldType::kText:
@@ -723,6 +727,11 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
   auto work = [&](Database& db) -> Result<std::optional<nlohmann::json>> {
     RowValidator validator(spec);
     std::unordered_set<std::string, CodeHash, std::equal_to<>> known, unknown;
+    // Updatable kinds (enterprises): the key → (line, other values) of each
+    // row of this file, so that two rows of one file that disagree about one
+    // key are refused instead of applied one after the other (which a
+    // re-import would apply again). Enterprise files are small.
+    std::unordered_map<std::string, std::pair<int64_t, std::string>> file_rows;
     Sha256 rows_digest;
     std::string digest_line, int_text;
     std::vector<std::string> json_texts(spec.fields.size());
@@ -739,6 +748,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
       // alike), so the first key field is ranked once per distinct value and
       // rows are ordered by (rank, rest of the key).
       const size_t n = chunk.lines.size();
+      if (n == 0) return OkStatus();  // every row rejected: Row(0) would read past the end
       std::vector<uint32_t> rank(n, 0);
       if (std::holds_alternative<std::string_view>(chunk.Row(0).empty() ? Param() : chunk.Row(0)[0]) && n > 0) {
         std::unordered_map<std::string_view, uint32_t> ids;
@@ -855,14 +865,22 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
         reject.line = json_line_no;
         ++report.rows;
-        // The non-throwing parse: no exception leaves the JSON library.
-        nlohmann::json object = nlohmann::json::parse(text, nullptr, false);
-        if (object.is_discarded() || !object.is_object()) {
+        // Strict: a syntax error says where, non-UTF-8 bytes and a key named
+        // twice are refused (the JSON library would keep the last value).
+        auto parsed = ParseJsonText(text);
+        nlohmann::json object = parsed.ok() ? std::move(*parsed) : nlohmann::json();
+        if (!parsed.ok()) {
+          reject.field = parsed.status().field();
+          reject.reason = "not a JSON object: " + parsed.status().message();
+          ok = false;
+        } else if (!object.is_object()) {
           reject.reason = "not a JSON object";
           ok = false;
         }
         if (ok) {
-          for (const auto& [key, value] : object.items()) {
+          for (const auto& item : object.items()) {
+            // Not a structured binding: clang (the fuzz build) cannot capture one in a lambda.
+            const std::string& key = item.key();
             if (std::none_of(spec.fields.begin(), spec.fields.end(),
                              [&](const FieldSpec& f) { return key == f.name; })) {
               reject.field = key;
@@ -898,6 +916,22 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             reject.reason =
                 "no enterprise " + std::string(code) + " (import it with `bursar import enterprises` first)";
           }
+        }
+      }
+      if (ok && spec.updatable) {
+        const auto& params = validator.row().params;
+        std::string key, rest;
+        for (size_t i = 0; i < width; ++i) {
+          std::string& into = i < spec.key_count ? key : rest;
+          into += ParamText(params[i], &int_text);
+          into += '\x1f';
+        }
+        auto [it, added] = file_rows.try_emplace(std::move(key), reject.line, rest);
+        if (!added && it->second.second != rest) {
+          reject.field = spec.fields[0].name;
+          reject.reason = "line " + std::to_string(it->second.first) +
+                          " of this file has the same key with other values; one file says one thing";
+          ok = false;
         }
       }
       if (ok) {
