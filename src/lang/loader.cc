@@ -163,18 +163,25 @@ Result<LoadResult> LoadPolicy(const std::string& dir) {
   std::sort(files.begin(), files.end());
   if (files.empty()) return Status(StatusCode::kNotFound, "the folder '" + dir + "' holds no policy files (*.md)");
 
+  std::vector<PolicyFileText> texts;
+  for (const fs::path& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return Status(StatusCode::kUnavailable, "cannot read '" + file.string() + "'");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    texts.push_back({fs::relative(file, dir).generic_string(), file.lexically_normal().string(), buffer.str()});
+  }
+  return LoadPolicyText(texts);
+}
+
+LoadResult LoadPolicyText(const std::vector<PolicyFileText>& files) {
   auto checked = std::make_shared<CheckedPolicy>();
   LoadResult result;
   std::string digest_input;
   std::vector<std::vector<Token>> tokens(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
-    std::ifstream in(files[i], std::ios::binary);
-    if (!in) return Status(StatusCode::kUnavailable, "cannot read '" + files[i].string() + "'");
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string rel = fs::relative(files[i], dir).generic_string();
-    digest_input += rel + '\0' + buffer.str() + '\0';
-    int index = checked->sources.Add(files[i].lexically_normal().string(), buffer.str());
+    digest_input += files[i].path + '\0' + files[i].text + '\0';
+    int index = checked->sources.Add(files[i].display, files[i].text);
     ScanFile(index, checked->sources.files[static_cast<size_t>(index)], &checked->policy, &tokens[i],
              &result.diagnostics);
   }

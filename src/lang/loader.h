@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "lang/checked_policy.h"
@@ -21,6 +22,16 @@ struct LoadResult {
 // I/O failures (no such folder, unreadable file) are a Status; mistakes in the
 // policy are diagnostics in the result.
 Result<LoadResult> LoadPolicy(const std::string& dir);
+
+// The same from text already in memory: (path relative to the folder, file
+// text) pairs, in the order they are read. Never an I/O error. The digest is
+// over these pairs exactly as LoadPolicy computes it. Used by the fuzzers.
+struct PolicyFileText {
+  std::string path;      // relative, as in the digest ("policy.md")
+  std::string display;   // as shown in diagnostics
+  std::string text;
+};
+LoadResult LoadPolicyText(const std::vector<PolicyFileText>& files);
 
 // Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(const std::string& data);

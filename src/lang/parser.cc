@@ -158,7 +158,37 @@ class Parser {
     return s;
   }
 
+  // Formulas are small; these bounds keep absurd ones (a policy file with
+  // 100,000 nested parentheses, or one formula of a million terms) from
+  // exhausting the stack here or in the checker and evaluator, which walk
+  // the tree recursively. Past them: one diagnostic, and the statement is
+  // skipped.
+  static constexpr int kMaxNesting = 64;             // parentheses, not, -, if, call arguments
+  static constexpr size_t kMaxFormulaTokens = 2000;  // also bounds the tree's height
+
+  // Counts one level of nesting for as long as it lives.
+  struct Nested {
+    explicit Nested(Parser* p) : parser(p) { ++parser->depth_; }
+    ~Nested() { --parser->depth_; }
+    Parser* parser;
+  };
+  bool TooDeep() {
+    if (depth_ > kMaxNesting) {
+      diags_->Error("too-deep", Here(), "this formula nests deeper than " + std::to_string(kMaxNesting) + " levels");
+      return true;
+    }
+    if (pos_ - formula_start_ > kMaxFormulaTokens) {
+      diags_->Error("too-long", Here(),
+                    "this formula is longer than " + std::to_string(kMaxFormulaTokens) + " tokens");
+      return true;
+    }
+    return false;
+  }
+
   ExprPtr ParseExpr() {
+    if (depth_ == 0) formula_start_ = pos_;
+    Nested nested(this);
+    if (TooDeep()) return nullptr;
     if (IsWord("if")) {
       Location w = Next().where;
       auto e = MakeExpr(ExprKind::kIf, w);
@@ -208,6 +238,8 @@ class Parser {
   }
   ExprPtr ParseNot() {
     if (IsWord("not")) {
+      Nested nested(this);
+      if (TooDeep()) return nullptr;
       Location w = Next().where;
       auto inner = ParseNot();
       if (!inner) return nullptr;
@@ -295,6 +327,8 @@ class Parser {
   }
   ExprPtr ParseUnary() {
     if (IsPunct("-")) {
+      Nested nested(this);
+      if (TooDeep()) return nullptr;
       Location w = Next().where;
       auto inner = ParseUnary();
       if (!inner) return nullptr;
@@ -306,6 +340,7 @@ class Parser {
     return ParsePrimary();
   }
   ExprPtr ParsePrimary() {
+    if (TooDeep()) return nullptr;
     const Token& t = Peek();
     switch (t.kind) {
       case TokenKind::kMoney:
@@ -696,6 +731,8 @@ class Parser {
   Policy* policy_;
   Diagnostics* diags_;
   size_t pos_ = 0;
+  int depth_ = 0;             // nesting of the formula being parsed
+  size_t formula_start_ = 0;  // its first token
   Context context_ = Context::kTop;
 };
 
