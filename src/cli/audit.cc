@@ -10,15 +10,18 @@ namespace bursar::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: bursar audit verify [--db URL] [--json]\n"
+    "usage: bursar audit verify [--anchor SEQ:DIGEST] [--db URL] [--json]\n"
     "       bursar audit log [--from SEQ] [--limit N] [--db URL]\n\n"
     "  verify  walk the hash chain; exit 1 naming the first entry that was\n"
     "          altered, inserted or deleted; print the head digest to anchor\n"
+    "          --anchor SEQ:DIGEST  also require entry SEQ to have DIGEST (a head\n"
+    "          printed earlier and kept outside the database): a chain rewritten\n"
+    "          or cut back consistently by someone with the database's keys fails\n"
     "  log     print entries as JSON Lines (seq, prev_digest, actor, at, change, digest)\n";
 
 int RunAudit(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {"--from", "--limit"}, &o)) return kExitUsage;
+  if (!ParseStoreOptions(args, {"--from", "--limit", "--anchor"}, &o)) return kExitUsage;
   if (o.help) {
     std::fputs(kUsage, stdout);
     return kExitOk;
@@ -30,8 +33,17 @@ int RunAudit(const std::vector<std::string>& args) {
   auto s = store::Store::Open(o.db);
   if (!s.ok()) return ReportStatus(s.status());
   if (o.positional[0] == "log") {
-    int64_t from = std::atoll(FlagValue(o, "--from", "1").c_str());
-    int64_t limit = std::atoll(FlagValue(o, "--limit", "1000000").c_str());
+    int64_t from = 0, limit = 0;
+    if (!ParseWholeNumber(FlagValue(o, "--from", "1"), 1, INT64_MAX, &from)) {
+      std::fprintf(stderr, "bursar audit log: --from takes an entry number (1 or more), got '%s'\n",
+                   FlagValue(o, "--from").c_str());
+      return kExitUsage;
+    }
+    if (!ParseWholeNumber(FlagValue(o, "--limit", "1000000"), 1, INT64_MAX, &limit)) {
+      std::fprintf(stderr, "bursar audit log: --limit takes a count (1 or more), got '%s'\n",
+                   FlagValue(o, "--limit").c_str());
+      return kExitUsage;
+    }
     auto entries = store::ReadAudit((*s)->db(), from, limit);
     if (!entries.ok()) return ReportStatus(entries.status());
     for (const auto& e : *entries) {
@@ -47,6 +59,32 @@ int RunAudit(const std::vector<std::string>& args) {
   }
   auto verdict = (*s)->VerifyAudit();
   if (!verdict.ok()) return ReportStatus(verdict.status());
+  if (HasFlag(o, "--anchor") && verdict->ok) {
+    // The anchor: an entry's digest recorded elsewhere. The chain up to it
+    // must still end in that digest, whoever rewrote the rows after.
+    const std::string anchor = FlagValue(o, "--anchor");
+    const size_t colon = anchor.find(':');
+    int64_t seq = 0;
+    if (colon == std::string::npos || !ParseWholeNumber(anchor.substr(0, colon), 1, INT64_MAX, &seq) ||
+        anchor.size() - colon - 1 != 64) {
+      std::fprintf(stderr, "bursar audit verify: --anchor takes SEQ:DIGEST (64 hex digits), got '%s'\n",
+                   anchor.c_str());
+      return kExitUsage;
+    }
+    const std::string digest = anchor.substr(colon + 1);
+    auto entries = store::ReadAudit((*s)->db(), seq, 1);
+    if (!entries.ok()) return ReportStatus(entries.status());
+    if (entries->empty() || entries->front().seq != seq) {
+      verdict->ok = false;
+      verdict->first_bad_seq = seq;
+      verdict->problem = "entry " + std::to_string(seq) + " of the anchor is missing: the log was cut back";
+    } else if (entries->front().digest != digest) {
+      verdict->ok = false;
+      verdict->first_bad_seq = seq;
+      verdict->problem =
+          "entry " + std::to_string(seq) + " does not have the anchored digest: the chain up to it was rewritten";
+    }
+  }
   if (o.json) {
     nlohmann::ordered_json out = {{"ok", verdict->ok}, {"entries", verdict->entries}};
     if (verdict->ok) {

@@ -31,11 +31,11 @@ int RunPropose(const std::vector<std::string>& args) {
     std::fputs(kHelp, stdout);
     return kExitOk;
   }
-  if (o.positional.size() != 1 || std::atoll(o.positional[0].c_str()) < 1900) {
-    std::fprintf(stderr, "bursar propose: one programme year\n\n%s", kHelp);
+  int64_t year = 0;
+  if (o.positional.size() != 1 || !ParseWholeNumber(o.positional[0], 1900, 2999, &year)) {
+    std::fprintf(stderr, "bursar propose: one programme year (1900 to 2999)\n\n%s", kHelp);
     return kExitUsage;
   }
-  int64_t year = std::atoll(o.positional[0].c_str());
   bool dry_run = false;
   for (const auto& f : o.flags) dry_run = dry_run || f == "--dry-run";
   auto engine = Engine::Load(FlagValue(o, "--policy", DefaultPolicyDir()));

@@ -41,8 +41,8 @@ int RunReplay(const std::vector<std::string>& args) {
     std::fprintf(stderr, "bursar replay: one decision id\n\n%s", kHelp);
     return kExitUsage;
   }
-  int64_t id = std::atoll(o.positional[0].c_str());
-  if (id <= 0) {
+  int64_t id = 0;
+  if (!ParseWholeNumber(o.positional[0], 1, INT64_MAX, &id)) {
     std::fprintf(stderr, "bursar replay: '%s' is not a decision id\n", o.positional[0].c_str());
     return kExitUsage;
   }

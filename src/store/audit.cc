@@ -144,6 +144,14 @@ Result<AuditVerdict> VerifyAudit(Database& db) {
                                            " was deleted (the log ends at " + std::to_string(verdict.entries) +
                                            " but its head records " + std::to_string(head->Int(0)) + ")");
     }
+    if (head->Int(0) == verdict.entries) {
+      // The count agrees, the digest does not: the last entry is not the one
+      // the head recorded (it was replaced, or entries after it were cut off
+      // and the head's count moved back).
+      return fail(verdict.entries + 1, "the audit head's digest is not entry " + std::to_string(verdict.entries) +
+                                           "'s: entry " + std::to_string(verdict.entries + 1) +
+                                           " or later was deleted, or the head was altered");
+    }
     return fail(head->Int(0) + 1, "the audit head records entry " + std::to_string(head->Int(0)) +
                                       " but the log holds " + std::to_string(verdict.entries) +
                                       " entries: the head or the last entries were altered or inserted");
