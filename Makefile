@@ -1,9 +1,11 @@
 # The front door. `make help` lists the targets.
 BUILD ?= build
 DEBUG_BUILD ?= build-debug
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 600
 JOBS ?= $(shell nproc)
 
-.PHONY: help deps build debug test test-debug demo example check-policy clean bench bench-peers
+.PHONY: help deps build debug test test-debug demo example check-policy clean bench bench-peers fuzz-build fuzz-short fuzz fuzz-merge
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -42,5 +44,18 @@ bench: build  ## Google Benchmark micro-benchmarks of the evaluators (build/benc
 	cmake --build $(BUILD) --target bench_batch
 	$(BUILD)/bench_batch --benchmark_counters_tabular=true
 
+fuzz-build:  ## libFuzzer targets with ASan + UBSan (clang) in build-fuzz/
+	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DBURSAR_FUZZ=ON -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="-O1 -g" >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+fuzz-short: fuzz-build  ## every fuzz target for 25 s (CI)
+	fuzz/run.sh $(FUZZ_BUILD) 25
+
+fuzz: fuzz-build  ## every fuzz target for FUZZ_SECONDS each (default 600); FUZZ_TARGETS to pick
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-merge:  ## fold new coverage-adding inputs of the last fuzz run into fuzz/corpus/
+	fuzz/run.sh --merge $(FUZZ_BUILD) 0 $(FUZZ_TARGETS)
+
 clean:  ## remove build folders
-	rm -rf $(BUILD) $(DEBUG_BUILD)
+	rm -rf $(BUILD) $(DEBUG_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the libFuzzer targets for a while each: `make fuzz-short` (CI: 25 s a
+# target) and `make fuzz FUZZ_SECONDS=...` (longer, by hand).
+#
+# usage: fuzz/run.sh BUILD_DIR SECONDS_PER_TARGET [TARGET...]
+#
+# The kept corpus fuzz/corpus/<target>/ is read, never written: new inputs go
+# to BUILD_DIR/fuzz-corpus/<target>/ and crashes to BUILD_DIR/fuzz-findings/
+# <target>/. Run `fuzz/run.sh --merge BUILD_DIR` afterwards to fold the new
+# inputs that add coverage into the kept corpus (commit them). Exit status 1
+# when any target found a crash, leak, timeout or broken invariant; the
+# input is named on the last lines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+merge=0
+if [[ ${1:-} == --merge ]]; then merge=1; shift; fi
+build=${1:?usage: fuzz/run.sh [--merge] BUILD_DIR [SECONDS] [TARGET...]}
+shift
+seconds=${1:-25}
+[[ $# -gt 0 ]] && shift
+targets=("$@")
+if ((${#targets[@]} == 0)); then targets=(policy case population evidence http); fi
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+failed=()
+for t in "${targets[@]}"; do
+  exe="$build/fuzz_$t"
+  [[ -x $exe ]] || { echo "fuzz/run.sh: no $exe (make fuzz-build)" >&2; exit 2; }
+  work="$build/fuzz-corpus/$t"
+  findings="$build/fuzz-findings/$t"
+  mkdir -p "$work" "$findings" "fuzz/corpus/$t"
+  if ((merge)); then
+    "$exe" -merge=1 "fuzz/corpus/$t" "$work" 2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files' || true
+    continue
+  fi
+  echo "== fuzz_$t: ${seconds}s" >&2
+  log="$build/fuzz-$t.log"
+  # -timeout: one input over 10 s is a hang; -rss_limit_mb: the machine is shared.
+  if "$exe" "$work" "fuzz/corpus/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 \
+      -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/" >"$log" 2>&1; then
+    runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+    cov=$(grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$log" | tail -1 | grep -oE 'cov: [0-9]+' || true)
+    echo "   ok: ${runs:-?} inputs, ${cov:-cov: ?}" >&2
+  else
+    failed+=("$t")
+    echo "   FAILED (log: $log):" >&2
+    tail -40 "$log" >&2
+    ls "$findings" >&2
+  fi
+done
+if ((${#failed[@]})); then
+  echo "fuzz: crashes in ${failed[*]}; add each input under fuzz/corpus/<target>/ and fix" >&2
+  exit 1
+fi
