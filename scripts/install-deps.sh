@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client
   libcpp-httplib-dev wrk
   clang libclang-rt-dev llvm   # fuzz/: libFuzzer and the sanitizers' runtimes (clang), llvm-symbolizer
+  libxlsxwriter-dev          # the server's .xlsx exports
   chromium fonts-noto-cjk   # web/ browser tests: Debian's Chromium, and CJK fonts for the Chinese pages
 )
 
