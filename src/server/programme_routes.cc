@@ -64,7 +64,8 @@ Result<Server::Impl::ListParams> Server::Impl::ParseList(const httplib::Request&
     } else if (name == "sort") {
       if (value.empty() || value == "-") return InvalidArgument("sort names a field, e.g. sort=-id", "query.sort");
       out.page.sort = value;
-    } else if (std::any_of(filters.begin(), filters.end(), [&](const char* f) { return name == f; })) {
+    } else if (std::any_of(filters.begin(), filters.end(),
+                           [&param = name](const char* f) { return param == f; })) {  // clang 14: no binding capture
       out.filters[name] = value;
     } else {
       std::string known = "limit, offset, sort";
