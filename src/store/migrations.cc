@@ -227,6 +227,22 @@ CREATE TABLE login_attempt (
 );
 )SQL";
 
+// Measure 02 supports "a platform that has been completed and put into
+// operation": the evidence of that fact.
+constexpr const char* kPlatforms = R"SQL(
+CREATE TABLE platform_operation (
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  platform_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  completed_date {{DATE}} NOT NULL,
+  operation_start {{DATE}} NOT NULL,
+  operation_end {{DATE}},
+  PRIMARY KEY (credit_code, platform_id),
+  CHECK (operation_start >= completed_date),
+  CHECK (operation_end IS NULL OR operation_end >= operation_start)
+);
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -239,6 +255,7 @@ const std::vector<Migration>& Migrations() {
       {1, "audit log, enterprises and evidence", kEvidence, kEvidenceSqlite, kEvidencePostgres},
       {2, "applications, reviews, decisions, objections, payments, budget", kApplications, "", ""},
       {3, "accounts, sessions, API tokens, login attempts", kAccounts, "", ""},
+      {4, "platform operation evidence (measure 02)", kPlatforms, "", ""},
   };
   return migrations;
 }
