@@ -29,7 +29,7 @@ export function startRouter(table: Route[], fallback: Route, el: HTMLElement, on
 }
 
 export function navigate(path: string): void {
-  if (path !== location.pathname) history.pushState(null, "", path);
+  if (path !== location.pathname + location.search) history.pushState(null, "", path);
   void render(true);
 }
 

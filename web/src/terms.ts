@@ -150,3 +150,26 @@ export const ENUM_ZH: Record<string, string> = {
  * look like array indices come before the others in JavaScript objects.)
  */
 export const MEASURE_IDS: string[] = Object.keys(MEASURES).sort();
+
+/**
+ * The rubric of 综合评价 (comprehensive evaluation): each reviewer scores an
+ * application 0–100 on each item. The store takes any item names; these are
+ * the ones the web app asks for.
+ */
+export const RUBRIC: Record<string, Pair> = {
+  effectiveness: { zh: "实施成效", en: "effectiveness" },
+  compliance: { zh: "合规性", en: "compliance" },
+  innovation: { zh: "创新性", en: "innovation" },
+};
+
+/** Evidence kinds of `POST /api/evidence/{kind}` (docs/store-schema.md). */
+export const EVIDENCE: Record<string, Pair & { header: string }> = {
+  enterprises: { zh: "企业基本信息", en: "enterprise profile", header: "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,tags" },
+  listings: { zh: "数据产品挂牌", en: "data product listings", header: "exchange,listing_id,credit_code,product,type,listing_date,status" },
+  certificates: { zh: "数据要素登记证书", en: "data element registration certificates", header: "platform,number,credit_code,resource,right,issue_date,valid_until,status" },
+  fs_inclusions: { zh: "数据资产入表", en: "inclusion of data assets in financial statements", header: "credit_code,year,amount,first_time" },
+  trades: { zh: "数据交易（依法设立的数据交易机构）", en: "data trades (legally established institutions)", header: "credit_code,exchange,trade_id,date,side,amount,legally_established" },
+  filings: { zh: "场外交易登记备案", en: "registered and filed trading", header: "credit_code,filing_id,date,amount" },
+  exports: { zh: "数据出境（合规路径）", en: "data export clearances", header: "route,number,credit_code,authority,date" },
+  projects: { zh: "项目（投资额、土建投资）", en: "projects (investment, civil construction)", header: "credit_code,project_id,year,investment,civil_construction" },
+};
