@@ -201,6 +201,7 @@ function newApplicationSection(code: string, year: number): HTMLElement {
     const items = Object.entries(ITEMS[measure.input.value] ?? {});
     item = items.length > 1 ? selectField(t("calc.claim.item"), "item", items.map(([k, p]) => [k, pick(p)])) : null;
     itemSlot.replaceChildren(item ? item.el : "");
+    itemSlot.hidden = !item;
   };
   measure.input.addEventListener("change", showItems);
   showItems();

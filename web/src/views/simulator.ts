@@ -79,7 +79,9 @@ function controlRow(c: Control, label: string): HTMLElement {
 
 function asSetValue(c: Control): string {
   if (c.kind === "rate") return `${Number(c.value.toFixed(4))}%`;
-  return (Math.round(c.value * 100) / 100).toFixed(2);
+  // The policy language's literals: "2000000", or "RMB 2000000.50" with fen.
+  const fen = Math.round(c.value * 100);
+  return fen % 100 === 0 ? String(fen / 100) : `RMB ${(fen / 100).toFixed(2)}`;
 }
 
 function delta(before: string, after: string): HTMLElement {
