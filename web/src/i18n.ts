@@ -126,6 +126,11 @@ const zh = {
   "policy.by.facts": "按数据计算（免申即享）",
   "policy.by.claim": "需申报，综合评价",
 
+  "p.colon": "：",
+  "p.semi": "；",
+  "p.list": "、",
+  "p.open": "（",
+  "p.close": "）",
   "nav.notices": "公示",
   "nav.portal": "企业门户",
   "nav.review": "评审任务",
@@ -498,6 +503,11 @@ const en: Record<Key, string> = {
   "policy.by.facts": "from the figures (apply-free)",
   "policy.by.claim": "by application, comprehensive evaluation",
 
+  "p.colon": ": ",
+  "p.semi": "; ",
+  "p.list": ", ",
+  "p.open": " (",
+  "p.close": ")",
   "nav.notices": "Public notice",
   "nav.portal": "Enterprise portal",
   "nav.review": "Review queue",
@@ -786,4 +796,9 @@ export function t(key: Key, params: Record<string, string | number> = {}): strin
 /** A pair of strings chosen by the current language. */
 export function pick(pair: { zh: string; en: string }): string {
   return pair[current];
+}
+
+/** text in the language's parentheses: 名称（说明） / name (note). */
+export function paren(text: string): string {
+  return `${t("p.open")}${text}${t("p.close")}`;
 }

@@ -1,7 +1,7 @@
 import "./style.css";
 import { setUnauthenticatedHandler } from "./api";
 import { h } from "./dom";
-import { lang, onLangChange, setLang, t, type Key } from "./i18n";
+import { lang, onLangChange, paren, setLang, t, type Key } from "./i18n";
 import { navigate, rerender, startRouter } from "./router";
 import * as session from "./session";
 import { renderApplication } from "./views/application";
@@ -76,7 +76,7 @@ function renderShell(): void {
         { class: "account" },
         me
           ? [
-              h("span", { class: "whoami", "data-testid": "whoami" }, `${me.username}（${t(`role.${me.role}`)}）`),
+              h("span", { class: "whoami", "data-testid": "whoami" }, `${me.username}${paren(t(`role.${me.role}`))}`),
               h(
                 "button",
                 {

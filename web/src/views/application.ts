@@ -3,7 +3,7 @@
 // payments; then what the reader's role may do next in this state.
 import * as api from "../api";
 import { add, h, type Child } from "../dom";
-import { lang, t, type Key } from "../i18n";
+import { lang, paren, t, type Key } from "../i18n";
 import { formatYuan, sumMoney, toFen } from "../money";
 import { rerender } from "../router";
 import * as session from "../session";
@@ -106,7 +106,7 @@ function decisionSection(d: api.StoredDecision, texts: api.Clauses | null, mayRe
             "ul",
             { class: "not-awarded" },
             out.not_awarded.map((n) =>
-              h("li", { "data-measure": n.measure }, h("span", { class: "measure-id" }, n.measure), " ", h("strong", {}, n.item ? itemName(n.measure, n.item) : measureLabel(n.measure)), "：", reason(n.why), n.clause ? [" ", h("span", { class: "clause-label" }, n.clause)] : null),
+              h("li", { "data-measure": n.measure }, h("span", { class: "measure-id" }, n.measure), " ", h("strong", {}, n.item ? itemName(n.measure, n.item) : measureLabel(n.measure)), t("p.colon"), reason(n.why), n.clause ? [" ", h("span", { class: "clause-label" }, n.clause)] : null),
             ),
           ),
         ]
@@ -125,9 +125,9 @@ function reviewsSection(a: api.ApplicationDetail): HTMLElement | null {
       [t("review.reviewer"), t("review.scores"), t("review.proposed"), t("review.status")],
       a.reviews.map((r) => [
         r.reviewer,
-        r.scores ? Object.entries(r.scores).map(([k, v]) => `${RUBRIC[k] ? RUBRIC[k][lang()] : k} ${v}`).join("；") : "",
+        r.scores ? Object.entries(r.scores).map(([k, v]) => `${RUBRIC[k] ? RUBRIC[k][lang()] : k} ${v}`).join(t("p.semi")) : "",
         r.proposed ? formatYuan(r.proposed) : "",
-        r.state === "excluded" ? `${t("review.excluded")}${r.conflict ? `：${r.conflict}` : ""}` : r.state === "submitted" ? t("review.done") : t("review.pending"),
+        r.state === "excluded" ? `${t("review.excluded")}${r.conflict ? `${t("p.colon")}${r.conflict}` : ""}` : r.state === "submitted" ? t("review.done") : t("review.pending"),
       ]),
       { numeric: [2] },
     ),
@@ -172,7 +172,7 @@ export function objectionBody(o: api.Objection): HTMLElement {
     { class: "objection" },
     h("p", {}, h("strong", {}, t("obj.n", { id: o.id })), " ", h("span", { class: open ? "badge open" : "badge" }, open ? t("obj.open") : o.state === "upheld" ? t("obj.upheld") : t("obj.dismissed")), o.filed_at ? ` · ${when(o.filed_at)}` : ""),
     h("p", {}, o.reason),
-    o.resolution ? h("p", { class: "hint" }, `${t("obj.resolution")}：${o.resolution}`) : null,
+    o.resolution ? h("p", { class: "hint" }, `${t("obj.resolution")}${t("p.colon")}${o.resolution}`) : null,
   );
 }
 
@@ -213,7 +213,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
     if (mine && mine.state !== "excluded") {
       const scoreInputs = Object.entries(RUBRIC).map(([k, pair]) => ({
         k,
-        ...input(`${pair[lang()]}（0–100）`, `scores.${k}`, { inputmode: "numeric", value: mine.scores?.[k] !== undefined ? String(mine.scores[k]) : "" }),
+        ...input(`${pair[lang()]}${paren("0–100")}`, `scores.${k}`, { inputmode: "numeric", value: mine.scores?.[k] !== undefined ? String(mine.scores[k]) : "" }),
       }));
       const proposed = input(t("review.proposed.label"), "proposed", { inputmode: "decimal", value: mine.proposed ?? a.claim.assessed ?? "", hint: t("review.proposed.hint") });
       out.push(

@@ -54,7 +54,7 @@ function profileSection(e: api.Enterprise): HTMLElement {
       h("dt", {}, t("calc.id")),
       h("dd", {}, h("code", {}, e.credit_code)),
       h("dt", {}, t("calc.tags")),
-      h("dd", {}, (e.tags ?? []).length ? (e.tags ?? []).map((x) => (TAGS[x] ? pick(TAGS[x]) : x)).join("、") : "—"),
+      h("dd", {}, (e.tags ?? []).length ? (e.tags ?? []).map((x) => (TAGS[x] ? pick(TAGS[x]) : x)).join(t("p.list")) : "—"),
       flags.filter(([, v]) => v !== undefined).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v ? t("calc.yes") : t("calc.no"))]),
     ),
   );

@@ -3,7 +3,7 @@
 import * as api from "../api";
 import { ApiError } from "../api";
 import { h, uid, type Child } from "../dom";
-import { lang, pick, t, type Key } from "../i18n";
+import { lang, paren, pick, t, type Key } from "../i18n";
 import { navigate } from "../router";
 import * as session from "../session";
 import { ITEMS, MEASURES } from "../terms";
@@ -33,7 +33,7 @@ export function errorText(e: unknown): string {
     const known: Partial<Record<number, Key>> = { 401: "error.401", 403: "error.403", 404: "error.404", 409: "error.409", 429: "error.429", 503: "error.503" };
     const key = e.code === "conflict" ? "error.conflict" : known[e.status];
     const zhField = lang() === "zh" ? fieldMessageZh(e.message) : null;
-    const detail = zhField ? `${zhField}（${e.message}）` : e.message;
+    const detail = zhField ? `${zhField}${paren(e.message)}` : e.message;
     const field = e.field ? ` [${e.field}]` : "";
     return key ? `${t(key)} ${detail}${field}` : `${detail}${field}`;
   }

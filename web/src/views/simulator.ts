@@ -6,7 +6,7 @@
 import * as api from "../api";
 import { drawGroupedBars } from "../chart";
 import { add, h, uid } from "../dom";
-import { lang, pick, t } from "../i18n";
+import { lang, paren, pick, t } from "../i18n";
 import { differenceMoney, formatWan, formatYuan, toFen } from "../money";
 import { MEASURE_IDS, MEASURES, PARAMS_ZH } from "../terms";
 import { money } from "./calculator";
@@ -72,7 +72,7 @@ function controlRow(c: Control, label: string): HTMLElement {
     "div",
     { class: "sim-control", "data-param": c.name },
     h("label", { for: c.range.id }, label, " ", h("code", { class: "param-name" }, c.name)),
-    h("div", { class: "sim-inputs" }, c.range, h("label", { for: c.field.id, class: "visually-hidden" }, `${label}（${c.kind === "rate" ? "%" : t("sim.yuan")}）`), c.field, h("span", { class: "unit" }, c.kind === "rate" ? "%" : t("sim.yuan"))),
+    h("div", { class: "sim-inputs" }, c.range, h("label", { for: c.field.id, class: "visually-hidden" }, `${label}${paren(c.kind === "rate" ? "%" : t("sim.yuan"))}`), c.field, h("span", { class: "unit" }, c.kind === "rate" ? "%" : t("sim.yuan"))),
     h("p", { class: "hint" }, t("sim.policy.value", { v: fmtValue(c, c.base) })),
   );
 }
