@@ -524,6 +524,16 @@ describe("programme year", () => {
     await page.locator(".sim-output .chart[role=img] canvas").waitFor();
     assert.match(await page.locator(".sim-output .chart[role=img]").getAttribute("aria-label"), /04 支持数据要素流通交易 [\d.,]+ 万元 → [\d.,]+ 万元/);
     await shot(page, "simulator-trading-rate-7");
+
+    // In English no Chinese is left on the screen's own strings.
+    await page.getByRole("button", { name: "切换到英文" }).click();
+    await page.getByRole("heading", { level: 1, name: "Budget simulator" }).waitFor();
+    await page.getByTestId("sim-changed").waitFor();
+    const cjk = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
+    for (const sel of [".site-header nav", ".site-header nav + nav", "[data-testid=whoami]", ".sim-form", "[data-testid=sim-baseline]", "[data-testid=sim-changed]", ".sim-output h2"]) {
+      const text = await page.locator(sel).first().innerText();
+      assert.doesNotMatch(text, cjk, `${sel} is all English: ${text}`);
+    }
     assertClean();
   });
 

@@ -11,6 +11,7 @@ import { lang, pick, t, type Key } from "../i18n";
 import { differenceMoney, formatWan, formatYuan, toFen } from "../money";
 import { rerender } from "../router";
 import { MEASURE_IDS, MEASURES } from "../terms";
+import { percentOf } from "../params";
 import { money } from "./calculator";
 import { objectionBody, resolveForm } from "./application";
 import {
@@ -32,14 +33,6 @@ const COLORS = { committed: "#b91c1c", paid: "#166534", budget: "#6b7280" };
 
 function short(amount: string): string {
   return lang() === "zh" ? formatWan(amount) : formatYuan(amount);
-}
-
-function percent(part: string, whole: string | null): string {
-  const p = toFen(part);
-  const w = whole ? toFen(whole) : null;
-  if (p === null || !w) return "—";
-  const tenths = (p * 1000n) / w;
-  return `${tenths / 10n}.${tenths % 10n}%`;
 }
 
 function statusCards(year: number, counts: Array<[api.AppState, number]>): HTMLElement {
@@ -73,8 +66,8 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
       "div",
       { class: "stat-row" },
       h("div", { class: "stat" }, h("div", { class: "stat-label" }, t("officer.budget.amount")), h("div", { class: "stat-value" }, b.budget ? money(b.budget) : t("officer.budget.none"))),
-      h("div", { class: "stat", "data-testid": "committed" }, h("div", { class: "stat-label" }, t("officer.committed")), h("div", { class: "stat-value" }, money(b.committed)), h("div", { class: "hint" }, t("officer.ofbudget", { p: percent(b.committed, b.budget) }))),
-      h("div", { class: "stat", "data-testid": "paid" }, h("div", { class: "stat-label" }, t("officer.paid")), h("div", { class: "stat-value" }, money(b.paid)), h("div", { class: "hint" }, t("officer.ofbudget", { p: percent(b.paid, b.budget) }))),
+      h("div", { class: "stat", "data-testid": "committed" }, h("div", { class: "stat-label" }, t("officer.committed")), h("div", { class: "stat-value" }, money(b.committed)), h("div", { class: "hint" }, t("officer.ofbudget", { p: percentOf(b.committed, b.budget) }))),
+      h("div", { class: "stat", "data-testid": "paid" }, h("div", { class: "stat-label" }, t("officer.paid")), h("div", { class: "stat-value" }, money(b.paid)), h("div", { class: "hint" }, t("officer.ofbudget", { p: percentOf(b.paid, b.budget) }))),
       remaining ? h("div", { class: "stat" }, h("div", { class: "stat-label" }, t("officer.remaining")), h("div", { class: "stat-value" }, money(remaining))) : null,
     ),
     b.budget

@@ -9,17 +9,11 @@ import { add, h, uid } from "../dom";
 import { lang, paren, pick, t } from "../i18n";
 import { differenceMoney, formatWan, formatYuan, toFen } from "../money";
 import { MEASURE_IDS, MEASURES, PARAMS_ZH } from "../terms";
+import { setValue, valueInYear } from "../params";
 import { money } from "./calculator";
 import { dataTable, errorAlert, gate, programmeYear, selectField, setProgrammeYear, yearOptions } from "./shared";
 
 const DEBOUNCE_MS = 300;
-
-/** The parameter's value in force in the year, as the policy document gives it. */
-function valueInYear(p: api.PolicyParameter, year: number): string | number | boolean | null {
-  let v: string | number | boolean | null = null;
-  for (const e of p.values) if (e.from === null || e.from <= `${year}-12-31`) v = e.value;
-  return v;
-}
 
 interface Control {
   name: string;
@@ -78,10 +72,7 @@ function controlRow(c: Control, label: string): HTMLElement {
 }
 
 function asSetValue(c: Control): string {
-  if (c.kind === "rate") return `${Number(c.value.toFixed(4))}%`;
-  // The policy language's literals: "2000000", or "RMB 2000000.50" with fen.
-  const fen = Math.round(c.value * 100);
-  return fen % 100 === 0 ? String(fen / 100) : `RMB ${(fen / 100).toFixed(2)}`;
+  return setValue(c.kind, c.value);
 }
 
 function delta(before: string, after: string): HTMLElement {
