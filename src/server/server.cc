@@ -1,4 +1,5 @@
 #include "server/server.h"
+#include "server/server_impl.h"
 
 #include <httplib.h>
 
@@ -28,9 +29,7 @@ namespace bursar::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using OJson = nlohmann::ordered_json;
 
-constexpr const char* kJson = "application/json";
 constexpr size_t kMaxOverrides = 64;
 
 // Per worker thread: when the request now being served started. A worker
@@ -56,47 +55,9 @@ std::string PathRegex(const std::string& path) {
   return out;
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
-std::string Upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
 
-// The media type of a Content-Type header, without parameters, lower case.
-std::string MediaType(const std::string& content_type) {
-  std::string type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
-  size_t start = type.find_first_not_of(" \t");
-  return Lower(start == std::string::npos ? std::string() : type.substr(start));
-}
 
-// The query of a request target, as ordered (name, value) pairs. The HTTP
-// library's own parameter map splits "set=a=1" at every '=' and drops
-// repeats, so the raw target is split here: at '&', then at the first '='.
-std::vector<std::pair<std::string, std::string>> QueryPairs(const std::string& target) {
-  std::vector<std::pair<std::string, std::string>> out;
-  size_t q = target.find('?');
-  if (q == std::string::npos) return out;
-  std::string query = target.substr(q + 1);
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t end = query.find('&', start);
-    if (end == std::string::npos) end = query.size();
-    std::string pair = query.substr(start, end - start);
-    if (!pair.empty()) {
-      size_t eq = pair.find('=');
-      std::string name = httplib::detail::decode_url(pair.substr(0, eq), true);
-      std::string value = eq == std::string::npos ? "" : httplib::detail::decode_url(pair.substr(eq + 1), true);
-      out.emplace_back(std::move(name), std::move(value));
-    }
-    start = end + 1;
-  }
-  return out;
-}
 
 bool IsToken(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
@@ -122,11 +83,6 @@ std::string UtcNow() {
   return buf;
 }
 
-// Sets the body without copying it (Response::set_content copies).
-void SetBody(httplib::Response& res, std::string&& body, const char* content_type) {
-  res.body = std::move(body);
-  res.set_header("Content-Type", content_type);
-}
 
 // The value of cookie `name` in a Cookie header, or "".
 std::string CookieValue(const std::string& header, std::string_view name) {
@@ -165,470 +121,424 @@ void LogLine(const std::string& line) {
 
 // ---------------------------------------------------------------------------
 
-struct Server::Impl {
-  // Who is calling: nobody (public routes never read credentials), or an
-  // account recognised by its session cookie or bearer token.
-  struct Caller {
-    std::optional<store::Authenticated> who;
-    bool by_cookie = false;
-    std::string session_id;  // the cookie's value, when by_cookie
-  };
-  using Handler = Status (Impl::*)(const httplib::Request&, httplib::Response&, const Caller&);
-  // Who may call a route: everyone, or a set of roles (a bit per store::Role).
-  static constexpr unsigned kPublic = 1u << 31;
-  static constexpr unsigned kAnyRole = (1u << store::kRoleCount) - 1;
-  static constexpr unsigned Only(std::initializer_list<store::Role> roles) {
-    unsigned bits = 0;
-    for (store::Role r : roles) bits |= 1u << static_cast<unsigned>(r);
-    return bits;
+// ---------------------------------------------------------------------------
+
+// ---- handlers: each returns a Status, which becomes the one error shape ----
+Status Server::Impl::Health(const httplib::Request&, httplib::Response& res, const Caller&) {
+  OJson body{{"status", "ok"}, {"policy", {{"id", engine->policy_id()}, {"version", engine->policy_version()},
+                                          {"digest", engine->digest()}}}};
+  res.set_content(body.dump() + "\n", kJson);
+  return OkStatus();
+}
+
+Status Server::Impl::OpenApi(const httplib::Request&, httplib::Response& res, const Caller&) {
+  std::string_view doc = OpenApiDocument();
+  res.set_content(doc.data(), doc.size(), kJson);
+  return OkStatus();
+}
+
+Status Server::Impl::Policy(const httplib::Request&, httplib::Response& res, const Caller&) {
+  res.set_content(policy_json, kJson);
+  return OkStatus();
+}
+
+Status Server::Impl::Clauses(const httplib::Request&, httplib::Response& res, const Caller&) {
+  res.set_content(clauses_json, kJson);
+  return OkStatus();
+}
+
+Status Server::Impl::Measure(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  std::string id = req.matches.size() > 1 ? req.matches[1].str() : "";
+  auto it = measure_json.find(id);
+  if (it == measure_json.end()) {
+    return Status(StatusCode::kNotFound, "no measure '" + id + "' in policy " + engine->policy_id(), "id");
   }
-  struct Route {
-    const char* method;  // lower case
-    const char* path;
-    Handler handler;
-    unsigned access;  // kPublic or role bits
-  };
+  res.set_content(it->second, kJson);
+  return OkStatus();
+}
 
-  ServeOptions options;
-  std::shared_ptr<const Engine> engine;
-  std::unique_ptr<EngineCache> engines;
-  std::optional<StaticFiles> web;
-  std::string policy_json, clauses_json;
-  std::map<std::string, std::string> measure_json;
-  httplib::Server http;
-  std::string request_id_prefix;
-  std::atomic<uint64_t> request_counter{0};
-  bool bound = false;
-  std::atomic<bool> stop_requested{false};
-
-  // The store: one connection, used by one request at a time. Password
-  // hashing (0.1 s, 64 MiB) runs outside its lock, at most two at once.
-  std::unique_ptr<store::Store> store;
-  std::mutex store_mu;
-  std::counting_semaphore<2> hashing{2};
-  std::string dummy_hash;  // verified against for unknown usernames: same time, same answer
-
-  template <typename F>
-  auto WithStore(F&& f) -> decltype(f(*store)) {
-    if (!store) {
-      return Status(StatusCode::kUnavailable, "this server runs without a store (bursar serve --db URL)");
-    }
-    std::lock_guard<std::mutex> lock(store_mu);
-    return f(*store);
-  }
-
-  static const std::vector<Route>& Routes();
-
-  // ---- handlers: each returns a Status, which becomes the one error shape ----
-  Status Health(const httplib::Request&, httplib::Response& res, const Caller&) {
-    OJson body{{"status", "ok"}, {"policy", {{"id", engine->policy_id()}, {"version", engine->policy_version()},
-                                            {"digest", engine->digest()}}}};
-    res.set_content(body.dump() + "\n", kJson);
+Status Server::Impl::Evaluate(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  std::string type = MediaType(req.get_header_value("Content-Type"));
+  if (type != "application/json") {
+    WriteError(UnsupportedMediaType("a case is sent as application/json, not '" +
+                                    (type.empty() ? std::string("(none)") : type) + "'"),
+               &res);
     return OkStatus();
   }
-
-  Status OpenApi(const httplib::Request&, httplib::Response& res, const Caller&) {
-    std::string_view doc = OpenApiDocument();
-    res.set_content(doc.data(), doc.size(), kJson);
-    return OkStatus();
-  }
-
-  Status Policy(const httplib::Request&, httplib::Response& res, const Caller&) {
-    res.set_content(policy_json, kJson);
-    return OkStatus();
-  }
-
-  Status Clauses(const httplib::Request&, httplib::Response& res, const Caller&) {
-    res.set_content(clauses_json, kJson);
-    return OkStatus();
-  }
-
-  Status Measure(const httplib::Request& req, httplib::Response& res, const Caller&) {
-    std::string id = req.matches.size() > 1 ? req.matches[1].str() : "";
-    auto it = measure_json.find(id);
-    if (it == measure_json.end()) {
-      return Status(StatusCode::kNotFound, "no measure '" + id + "' in policy " + engine->policy_id(), "id");
-    }
-    res.set_content(it->second, kJson);
-    return OkStatus();
-  }
-
-  Status Evaluate(const httplib::Request& req, httplib::Response& res, const Caller&) {
-    std::string type = MediaType(req.get_header_value("Content-Type"));
-    if (type != "application/json") {
-      WriteError(UnsupportedMediaType("a case is sent as application/json, not '" +
-                                      (type.empty() ? std::string("(none)") : type) + "'"),
-                 &res);
-      return OkStatus();
-    }
-    EvaluateOptions eval_options;
-    std::vector<ParameterOverride> overrides;
-    for (const auto& [name, value] : QueryPairs(req.target)) {
-      if (name == "explain") {
-        if (value == "true" || value == "1" || value.empty()) {
-          eval_options.explain = true;
-        } else if (value == "false" || value == "0") {
-          eval_options.explain = false;
-        } else {
-          WriteError(BadRequest("explain is true or false, not '" + value + "'", "query.explain"), &res);
-          return OkStatus();
-        }
-      } else if (name == "set") {
-        size_t eq = value.find('=');
-        if (eq == std::string::npos || eq == 0 || value.find('\n') != std::string::npos) {
-          WriteError(BadRequest("set takes NAME=VALUE, e.g. set=trading_rate%3D4%25; got '" + value + "'",
-                                "query.set"),
-                     &res);
-          return OkStatus();
-        }
-        if (overrides.size() == kMaxOverrides) {
-          WriteError(BadRequest("at most " + std::to_string(kMaxOverrides) + " overrides", "query.set"), &res);
-          return OkStatus();
-        }
-        overrides.push_back({value.substr(0, eq), value.substr(eq + 1)});
+  EvaluateOptions eval_options;
+  std::vector<ParameterOverride> overrides;
+  for (const auto& [name, value] : QueryPairs(req.target)) {
+    if (name == "explain") {
+      if (value == "true" || value == "1" || value.empty()) {
+        eval_options.explain = true;
+      } else if (value == "false" || value == "0") {
+        eval_options.explain = false;
       } else {
-        WriteError(BadRequest("unknown query parameter '" + name + "' (known: explain, set)", "query." + name),
+        WriteError(BadRequest("explain is true or false, not '" + value + "'", "query.explain"), &res);
+        return OkStatus();
+      }
+    } else if (name == "set") {
+      size_t eq = value.find('=');
+      if (eq == std::string::npos || eq == 0 || value.find('\n') != std::string::npos) {
+        WriteError(BadRequest("set takes NAME=VALUE, e.g. set=trading_rate%3D4%25; got '" + value + "'",
+                              "query.set"),
                    &res);
         return OkStatus();
       }
-    }
-    auto chosen = engines->Get(overrides);
-    if (!chosen.ok()) return chosen.status();
-    auto decision = (*chosen)->EvaluateText(req.body, eval_options);
-    if (!decision.ok()) return decision.status();
-    SetBody(res, std::move(decision).value(), kJson);
-    return OkStatus();
-  }
-
-  Status Static(const httplib::Request& req, httplib::Response& res, const Caller&) {
-    auto file = web->Serve(req.path);
-    if (!file.ok()) return file.status();
-    res.set_header("Cache-Control", file->immutable_asset ? "public, max-age=31536000, immutable" : "no-cache");
-    SetBody(res, std::move(file->body), file->content_type.c_str());
-    return OkStatus();
-  }
-
-  // ---- accounts: sessions (login, logout, who am I), accounts, audit ----
-  std::string SessionCookie(const std::string& value, int64_t max_age) const {
-    return std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly" +
-           (options.insecure_dev_cookies ? "" : "; Secure") + "; SameSite=Strict; Max-Age=" +
-           std::to_string(max_age);
-  }
-
-  Status Login(const httplib::Request& req, httplib::Response& res, const Caller&) {
-    std::string type = MediaType(req.get_header_value("Content-Type"));
-    if (type != "application/json") {
-      WriteError(UnsupportedMediaType("credentials are sent as application/json"), &res);
-      return OkStatus();
-    }
-    nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return InvalidArgument("the body is not a JSON object");
-    for (const char* key : {"username", "password"}) {
-      if (!body.contains(key) || !body[key].is_string()) {
-        return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
-      }
-    }
-    const std::string username = body["username"].get<std::string>();
-    const std::string password = body["password"].get<std::string>();
-    const std::string user_key = "u:" + username + "|" + req.remote_addr;
-    const std::string addr_key = "a:" + req.remote_addr;
-
-    // Throttling first: a throttled attempt is not even checked.
-    int64_t retry_after = 0;
-    BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
-      BURSAR_ASSIGN_OR_RETURN(auto user, st.RecentLoginFailures(user_key, options.login_window_seconds));
-      BURSAR_ASSIGN_OR_RETURN(auto addr, st.RecentLoginFailures(addr_key, options.login_window_seconds));
-      if (user.failures >= options.login_failures_per_user) retry_after = user.retry_after_seconds;
-      if (addr.failures >= options.login_failures_per_address) {
-        retry_after = std::max(retry_after, addr.retry_after_seconds);
-      }
-      return OkStatus();
-    }));
-    if (retry_after > 0) {
-      res.set_header("Retry-After", std::to_string(retry_after));
-      WriteError(TooManyRequests("too many failed logins; try again in " + std::to_string(retry_after) + " s"), &res);
-      return OkStatus();
-    }
-
-    std::optional<std::pair<store::Account, std::string>> record;
-    BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
-      BURSAR_ASSIGN_OR_RETURN(record, st.LoginRecord(username));
-      return OkStatus();
-    }));
-    bool verified = false;
-    {
-      hashing.acquire();
-      verified = store::VerifyPassword(record ? record->second : dummy_hash, password);
-      hashing.release();
-    }
-    if (!record || !verified || record->first.disabled) {
-      Status recorded = WithStore([&](store::Store& st) -> Status {
-        BURSAR_RETURN_IF_ERROR(st.RecordLoginFailure(user_key, options.login_window_seconds));
-        return st.RecordLoginFailure(addr_key, options.login_window_seconds);
-      });
-      if (!recorded.ok()) return recorded;
-      return Status(StatusCode::kUnauthenticated, "wrong username or password");
-    }
-    store::NewSession session;
-    Status opened = WithStore([&](store::Store& st) -> Status {
-      BURSAR_RETURN_IF_ERROR(st.ClearLoginFailures(user_key));
-      BURSAR_ASSIGN_OR_RETURN(session, st.OpenSession(username, record->first.id, options.sessions));
-      return OkStatus();
-    });
-    if (!opened.ok()) return opened;
-    res.status = 201;
-    res.set_header("Set-Cookie", SessionCookie(session.id, options.sessions.absolute_seconds));
-    OJson out = {{"csrf_token", session.csrf_token},
-                 {"expires_at", session.expires_at},
-                 {"account", AccountJson(record->first)}};
-    res.set_content(out.dump(2) + "\n", kJson);
-    return OkStatus();
-  }
-
-  Status CurrentSession(const httplib::Request&, httplib::Response& res, const Caller& caller) {
-    OJson out = {{"account", AccountJson(caller.who->account)},
-                 {"authenticated_by", caller.by_cookie ? "session" : "token"}};
-    if (caller.by_cookie) out["csrf_token"] = caller.who->csrf_token;
-    if (!caller.who->expires_at.empty()) out["expires_at"] = caller.who->expires_at;
-    res.set_content(out.dump(2) + "\n", kJson);
-    return OkStatus();
-  }
-
-  Status Logout(const httplib::Request&, httplib::Response& res, const Caller& caller) {
-    if (!caller.by_cookie) {
-      return Status(StatusCode::kFailedPrecondition,
-                    "a bearer token is not a session: it ends when it expires or is revoked");
-    }
-    BURSAR_RETURN_IF_ERROR(
-        WithStore([&](store::Store& st) { return st.EndSession(caller.who->account.username, caller.session_id); }));
-    res.status = 204;
-    res.set_header("Set-Cookie", SessionCookie("", 0));
-    return OkStatus();
-  }
-
-  Status Accounts(const httplib::Request&, httplib::Response& res, const Caller&) {
-    std::vector<store::Account> accounts;
-    BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
-      BURSAR_ASSIGN_OR_RETURN(accounts, st.ListAccounts());
-      return OkStatus();
-    }));
-    OJson items = OJson::array();
-    for (const auto& a : accounts) {
-      OJson j = AccountJson(a);
-      j["disabled"] = a.disabled;
-      j["created_at"] = a.created_at;
-      items.push_back(std::move(j));
-    }
-    res.set_content(OJson{{"items", std::move(items)}}.dump(2) + "\n", kJson);
-    return OkStatus();
-  }
-
-  Status AuditVerification(const httplib::Request&, httplib::Response& res, const Caller&) {
-    store::AuditVerdict verdict;
-    BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
-      BURSAR_ASSIGN_OR_RETURN(verdict, st.VerifyAudit());
-      return OkStatus();
-    }));
-    OJson out = {{"ok", verdict.ok}, {"entries", verdict.entries}};
-    if (verdict.ok) {
-      out["head_digest"] = verdict.head_digest;
-    } else {
-      out["first_bad_seq"] = verdict.first_bad_seq;
-      out["problem"] = verdict.problem;
-    }
-    res.set_content(out.dump(2) + "\n", kJson);
-    return OkStatus();
-  }
-
-  // ---- authentication and authorisation, before every handler ----
-  Status Authenticate(const httplib::Request& req, Caller* caller) {
-    const std::string authorization = req.get_header_value("Authorization");
-    if (!authorization.empty()) {
-      if (authorization.rfind("Bearer ", 0) != 0) {
-        return Status(StatusCode::kUnauthenticated, "Authorization takes a bearer token: \"Bearer bst_...\"");
-      }
-      const std::string token = authorization.substr(7);
-      BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
-        BURSAR_ASSIGN_OR_RETURN(caller->who, st.FindToken(token));
+      if (overrides.size() == kMaxOverrides) {
+        WriteError(BadRequest("at most " + std::to_string(kMaxOverrides) + " overrides", "query.set"), &res);
         return OkStatus();
-      }));
-      if (!caller->who) return Status(StatusCode::kUnauthenticated, "the bearer token is unknown, expired or revoked");
+      }
+      overrides.push_back({value.substr(0, eq), value.substr(eq + 1)});
+    } else {
+      WriteError(BadRequest("unknown query parameter '" + name + "' (known: explain, set)", "query." + name),
+                 &res);
       return OkStatus();
     }
-    const std::string session_id = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
-    if (session_id.empty()) {
-      return Status(StatusCode::kUnauthenticated, "log in (POST /api/sessions) or send Authorization: Bearer");
+  }
+  auto chosen = engines->Get(overrides);
+  if (!chosen.ok()) return chosen.status();
+  auto decision = (*chosen)->EvaluateText(req.body, eval_options);
+  if (!decision.ok()) return decision.status();
+  SetBody(res, std::move(decision).value(), kJson);
+  return OkStatus();
+}
+
+Status Server::Impl::Static(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  auto file = web->Serve(req.path);
+  if (!file.ok()) return file.status();
+  res.set_header("Cache-Control", file->immutable_asset ? "public, max-age=31536000, immutable" : "no-cache");
+  SetBody(res, std::move(file->body), file->content_type.c_str());
+  return OkStatus();
+}
+
+// ---- accounts: sessions (login, logout, who am I), accounts, audit ----
+std::string Server::Impl::SessionCookie(const std::string& value, int64_t max_age) const {
+  return std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly" +
+         (options.insecure_dev_cookies ? "" : "; Secure") + "; SameSite=Strict; Max-Age=" +
+         std::to_string(max_age);
+}
+
+Status Server::Impl::Login(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  std::string type = MediaType(req.get_header_value("Content-Type"));
+  if (type != "application/json") {
+    WriteError(UnsupportedMediaType("credentials are sent as application/json"), &res);
+    return OkStatus();
+  }
+  nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+  if (!body.is_object()) return InvalidArgument("the body is not a JSON object");
+  for (const char* key : {"username", "password"}) {
+    if (!body.contains(key) || !body[key].is_string()) {
+      return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
     }
+  }
+  const std::string username = body["username"].get<std::string>();
+  const std::string password = body["password"].get<std::string>();
+  const std::string user_key = "u:" + username + "|" + req.remote_addr;
+  const std::string addr_key = "a:" + req.remote_addr;
+
+  // Throttling first: a throttled attempt is not even checked.
+  int64_t retry_after = 0;
+  BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(auto user, st.RecentLoginFailures(user_key, options.login_window_seconds));
+    BURSAR_ASSIGN_OR_RETURN(auto addr, st.RecentLoginFailures(addr_key, options.login_window_seconds));
+    if (user.failures >= options.login_failures_per_user) retry_after = user.retry_after_seconds;
+    if (addr.failures >= options.login_failures_per_address) {
+      retry_after = std::max(retry_after, addr.retry_after_seconds);
+    }
+    return OkStatus();
+  }));
+  if (retry_after > 0) {
+    res.set_header("Retry-After", std::to_string(retry_after));
+    WriteError(TooManyRequests("too many failed logins; try again in " + std::to_string(retry_after) + " s"), &res);
+    return OkStatus();
+  }
+
+  std::optional<std::pair<store::Account, std::string>> record;
+  BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(record, st.LoginRecord(username));
+    return OkStatus();
+  }));
+  bool verified = false;
+  {
+    hashing.acquire();
+    verified = store::VerifyPassword(record ? record->second : dummy_hash, password);
+    hashing.release();
+  }
+  if (!record || !verified || record->first.disabled) {
+    Status recorded = WithStore([&](store::Store& st) -> Status {
+      BURSAR_RETURN_IF_ERROR(st.RecordLoginFailure(user_key, options.login_window_seconds));
+      return st.RecordLoginFailure(addr_key, options.login_window_seconds);
+    });
+    if (!recorded.ok()) return recorded;
+    return Status(StatusCode::kUnauthenticated, "wrong username or password");
+  }
+  store::NewSession session;
+  Status opened = WithStore([&](store::Store& st) -> Status {
+    BURSAR_RETURN_IF_ERROR(st.ClearLoginFailures(user_key));
+    BURSAR_ASSIGN_OR_RETURN(session, st.OpenSession(username, record->first.id, options.sessions));
+    return OkStatus();
+  });
+  if (!opened.ok()) return opened;
+  res.status = 201;
+  res.set_header("Set-Cookie", SessionCookie(session.id, options.sessions.absolute_seconds));
+  OJson out = {{"csrf_token", session.csrf_token},
+               {"expires_at", session.expires_at},
+               {"account", AccountJson(record->first)}};
+  res.set_content(out.dump(2) + "\n", kJson);
+  return OkStatus();
+}
+
+Status Server::Impl::CurrentSession(const httplib::Request&, httplib::Response& res, const Caller& caller) {
+  OJson out = {{"account", AccountJson(caller.who->account)},
+               {"authenticated_by", caller.by_cookie ? "session" : "token"}};
+  if (caller.by_cookie) out["csrf_token"] = caller.who->csrf_token;
+  if (!caller.who->expires_at.empty()) out["expires_at"] = caller.who->expires_at;
+  res.set_content(out.dump(2) + "\n", kJson);
+  return OkStatus();
+}
+
+Status Server::Impl::Logout(const httplib::Request&, httplib::Response& res, const Caller& caller) {
+  if (!caller.by_cookie) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "a bearer token is not a session: it ends when it expires or is revoked");
+  }
+  BURSAR_RETURN_IF_ERROR(
+      WithStore([&](store::Store& st) { return st.EndSession(caller.who->account.username, caller.session_id); }));
+  res.status = 204;
+  res.set_header("Set-Cookie", SessionCookie("", 0));
+  return OkStatus();
+}
+
+Status Server::Impl::Accounts(const httplib::Request&, httplib::Response& res, const Caller&) {
+  std::vector<store::Account> accounts;
+  BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(accounts, st.ListAccounts());
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& a : accounts) {
+    OJson j = AccountJson(a);
+    j["disabled"] = a.disabled;
+    j["created_at"] = a.created_at;
+    items.push_back(std::move(j));
+  }
+  res.set_content(OJson{{"items", std::move(items)}}.dump(2) + "\n", kJson);
+  return OkStatus();
+}
+
+Status Server::Impl::AuditVerification(const httplib::Request&, httplib::Response& res, const Caller&) {
+  store::AuditVerdict verdict;
+  BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(verdict, st.VerifyAudit());
+    return OkStatus();
+  }));
+  OJson out = {{"ok", verdict.ok}, {"entries", verdict.entries}};
+  if (verdict.ok) {
+    out["head_digest"] = verdict.head_digest;
+  } else {
+    out["first_bad_seq"] = verdict.first_bad_seq;
+    out["problem"] = verdict.problem;
+  }
+  res.set_content(out.dump(2) + "\n", kJson);
+  return OkStatus();
+}
+
+// ---- authentication and authorisation, before every handler ----
+Status Server::Impl::Authenticate(const httplib::Request& req, Caller* caller) {
+  const std::string authorization = req.get_header_value("Authorization");
+  if (!authorization.empty()) {
+    if (authorization.rfind("Bearer ", 0) != 0) {
+      return Status(StatusCode::kUnauthenticated, "Authorization takes a bearer token: \"Bearer bst_...\"");
+    }
+    const std::string token = authorization.substr(7);
     BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
-      BURSAR_ASSIGN_OR_RETURN(caller->who, st.FindSession(session_id, options.sessions));
+      BURSAR_ASSIGN_OR_RETURN(caller->who, st.FindToken(token));
       return OkStatus();
     }));
-    if (!caller->who) return Status(StatusCode::kUnauthenticated, "the session has expired or ended: log in again");
-    caller->by_cookie = true;
-    caller->session_id = session_id;
+    if (!caller->who) return Status(StatusCode::kUnauthenticated, "the bearer token is unknown, expired or revoked");
     return OkStatus();
   }
+  const std::string session_id = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
+  if (session_id.empty()) {
+    return Status(StatusCode::kUnauthenticated, "log in (POST /api/sessions) or send Authorization: Bearer");
+  }
+  BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(caller->who, st.FindSession(session_id, options.sessions));
+    return OkStatus();
+  }));
+  if (!caller->who) return Status(StatusCode::kUnauthenticated, "the session has expired or ended: log in again");
+  caller->by_cookie = true;
+  caller->session_id = session_id;
+  return OkStatus();
+}
 
-  // A state-changing request that authenticates by cookie carries the
-  // session's CSRF token, and comes from our own origin when it says.
-  static Status CheckCsrf(const httplib::Request& req, const Caller& caller) {
-    if (!caller.by_cookie || req.method == "GET" || req.method == "HEAD") return OkStatus();
-    if (!ConstantTimeEqual(req.get_header_value("X-CSRF-Token"), caller.who->csrf_token)) {
-      return Status(StatusCode::kPermissionDenied, "missing or wrong X-CSRF-Token", "header.X-CSRF-Token");
+// A state-changing request that authenticates by cookie carries the
+// session's CSRF token, and comes from our own origin when it says.
+Status Server::Impl::CheckCsrf(const httplib::Request& req, const Caller& caller) {
+  if (!caller.by_cookie || req.method == "GET" || req.method == "HEAD") return OkStatus();
+  if (!ConstantTimeEqual(req.get_header_value("X-CSRF-Token"), caller.who->csrf_token)) {
+    return Status(StatusCode::kPermissionDenied, "missing or wrong X-CSRF-Token", "header.X-CSRF-Token");
+  }
+  const std::string origin = req.get_header_value("Origin");
+  if (!origin.empty()) {
+    size_t scheme = origin.find("://");
+    std::string host = scheme == std::string::npos ? "" : origin.substr(scheme + 3);
+    if (host != req.get_header_value("Host")) {
+      return Status(StatusCode::kPermissionDenied, "a request from another origin", "header.Origin");
     }
-    const std::string origin = req.get_header_value("Origin");
-    if (!origin.empty()) {
-      size_t scheme = origin.find("://");
-      std::string host = scheme == std::string::npos ? "" : origin.substr(scheme + 3);
-      if (host != req.get_header_value("Host")) {
-        return Status(StatusCode::kPermissionDenied, "a request from another origin", "header.Origin");
+  }
+  return OkStatus();
+}
+
+Status Server::Impl::Authorize(const Route& route, const httplib::Request& req, Caller* caller) {
+  if (route.access & kPublic) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(Authenticate(req, caller));
+  BURSAR_RETURN_IF_ERROR(CheckCsrf(req, *caller));
+  const store::Role role = caller->who->account.role;
+  if (!(route.access & (1u << static_cast<unsigned>(role)))) {
+    return Status(StatusCode::kPermissionDenied,
+                  std::string("the role ") + store::RoleName(role) + " may not " + Upper(route.method) + " " +
+                      route.path);
+  }
+  return OkStatus();
+}
+
+// ---- wiring ----
+httplib::Server::Handler Server::Impl::Wrap(const Route& route) {
+  return [this, &route](const httplib::Request& req, httplib::Response& res) {
+    Caller caller;
+    Status status = Authorize(route, req, &caller);
+    if (status.ok()) status = (this->*route.handler)(req, res, caller);
+    if (!status.ok()) {
+      if (status.code() == StatusCode::kUnauthenticated) res.set_header("WWW-Authenticate", "Bearer realm=\"bursar\"");
+      ApiError error = FromStatus(status);
+      // A malformed query parameter or header is a request that could not
+      // be read (400), even though its field is known.
+      if (status.code() == StatusCode::kInvalidArgument &&
+          (status.field().rfind("query.", 0) == 0 || status.field().rfind("header.", 0) == 0)) {
+        error.http_status = 400;
       }
+      WriteError(error, &res);
     }
-    return OkStatus();
-  }
+  };
+}
 
-  Status Authorize(const Route& route, const httplib::Request& req, Caller* caller) {
-    if (route.access & kPublic) return OkStatus();
-    BURSAR_RETURN_IF_ERROR(Authenticate(req, caller));
-    BURSAR_RETURN_IF_ERROR(CheckCsrf(req, *caller));
-    const store::Role role = caller->who->account.role;
-    if (!(route.access & (1u << static_cast<unsigned>(role)))) {
-      return Status(StatusCode::kPermissionDenied,
-                    std::string("the role ") + store::RoleName(role) + " may not " + Upper(route.method) + " " +
-                        route.path);
+std::string Server::Impl::NextRequestId() {
+  return request_id_prefix + std::to_string(request_counter.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+void Server::Impl::Install() {
+  http.new_task_queue = [n = options.threads] { return new httplib::ThreadPool(n); };
+  http.set_payload_max_length(options.max_body_bytes);
+  http.set_tcp_nodelay(true);
+  // A kept-alive connection is reused for many requests (wrk, browsers, the
+  // web app); it still holds a worker, so idle ones are dropped after 5 s.
+  http.set_keep_alive_max_count(10000);
+  http.set_keep_alive_timeout(5);
+  http.set_read_timeout(10);
+  http.set_write_timeout(10);
+  http.set_default_headers({
+      {"Content-Security-Policy",
+       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cross-Origin-Opener-Policy", "same-origin"},
+  });
+
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    t_request_start = Clock::now();
+    t_request_started = true;
+    std::string id = req.get_header_value("X-Request-Id");
+    res.set_header("X-Request-Id", IsToken(id) ? id : NextRequestId());
+    if (req.path.rfind("/api/", 0) == 0) res.set_header("Cache-Control", "no-store");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  // Errors the library answers itself (no route, body too large, an
+  // unreadable request) get the one error shape too; bodies our handlers
+  // wrote are kept.
+  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
+                                                                  httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    switch (res.status) {
+      case 404: WriteError(NotFound("no route for " + req.method + " " + req.path), &res); break;
+      case 413: WriteError(PayloadTooLarge("the request body is larger than the server accepts"), &res); break;
+      case 414: WriteError(ApiError{414, "invalid_argument", "the request target is too long", {}}, &res); break;
+      default:
+        WriteError(ApiError{res.status, res.status >= 500 ? "internal" : "invalid_argument",
+                            res.status >= 500 ? "internal error" : "the request could not be read",
+                            {}},
+                   &res);
     }
-    return OkStatus();
-  }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
 
-  // ---- wiring ----
-  httplib::Server::Handler Wrap(const Route& route) {
-    return [this, &route](const httplib::Request& req, httplib::Response& res) {
-      Caller caller;
-      Status status = Authorize(route, req, &caller);
-      if (status.ok()) status = (this->*route.handler)(req, res, caller);
-      if (!status.ok()) {
-        if (status.code() == StatusCode::kUnauthenticated) res.set_header("WWW-Authenticate", "Bearer realm=\"bursar\"");
-        WriteError(FromStatus(status), &res);
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    LogLine("{\"event\":\"exception\",\"what\":" + JsonEscape(what) + "}\n");
+    WriteError(FromStatus(Status(StatusCode::kInternal, "internal error")), &res);
+  });
+
+  if (options.request_log) {
+    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      long long us = -1;
+      if (t_request_started) {
+        us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t_request_start).count();
+        t_request_started = false;
       }
+      std::string line = "{\"time\":\"" + UtcNow() + "\",\"method\":" + JsonEscape(req.method) +
+                         ",\"path\":" + JsonEscape(req.path) + ",\"status\":" + std::to_string(res.status) +
+                         ",\"duration_us\":" + std::to_string(us) +
+                         ",\"request_id\":" + JsonEscape(res.get_header_value("X-Request-Id")) + "}\n";
+      LogLine(line);
+    });
+  }
+
+  // The routes, then 405 for the other methods on the same paths.
+  std::map<std::string, std::set<std::string>> allowed;  // path → methods
+  for (const Route& r : Routes()) {
+    std::string pattern = PathRegex(r.path);
+    std::string method = r.method;
+    allowed[r.path].insert(method);
+    if (method == "get") http.Get(pattern, Wrap(r));
+    else if (method == "post") http.Post(pattern, Wrap(r));
+    else if (method == "put") http.Put(pattern, Wrap(r));
+    else if (method == "patch") http.Patch(pattern, Wrap(r));
+    else if (method == "delete") http.Delete(pattern, Wrap(r));
+  }
+  for (const auto& [path, methods] : allowed) {
+    std::string allow;
+    for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + Upper(m) + (m == "get" ? ", HEAD" : "");
+    auto refuse = [allow](const httplib::Request& req, httplib::Response& res) {
+      res.set_header("Allow", allow);
+      WriteError(MethodNotAllowed(req.method + " is not allowed here; allowed: " + allow), &res);
     };
+    std::string pattern = PathRegex(path);
+    if (!methods.count("get")) http.Get(pattern, refuse);
+    if (!methods.count("post")) http.Post(pattern, refuse);
+    if (!methods.count("put")) http.Put(pattern, refuse);
+    if (!methods.count("patch")) http.Patch(pattern, refuse);
+    if (!methods.count("delete")) http.Delete(pattern, refuse);
+    http.Options(pattern, refuse);
   }
+  // Everything outside /api/ and /healthz may be a file of the web app.
+  static const Route kStatic = {"get", "/*", &Impl::Static, kPublic};
+  if (web) http.Get(R"(/(?!api/|api$|healthz$).*)", Wrap(kStatic));
+}
 
-  std::string NextRequestId() {
-    return request_id_prefix + std::to_string(request_counter.fetch_add(1, std::memory_order_relaxed) + 1);
-  }
 
-  void Install() {
-    http.new_task_queue = [n = options.threads] { return new httplib::ThreadPool(n); };
-    http.set_payload_max_length(options.max_body_bytes);
-    http.set_tcp_nodelay(true);
-    // A kept-alive connection is reused for many requests (wrk, browsers, the
-    // web app); it still holds a worker, so idle ones are dropped after 5 s.
-    http.set_keep_alive_max_count(10000);
-    http.set_keep_alive_timeout(5);
-    http.set_read_timeout(10);
-    http.set_write_timeout(10);
-    http.set_default_headers({
-        {"Content-Security-Policy",
-         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-         "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
-        {"X-Content-Type-Options", "nosniff"},
-        {"X-Frame-Options", "DENY"},
-        {"Referrer-Policy", "no-referrer"},
-        {"Cross-Origin-Opener-Policy", "same-origin"},
-    });
-
-    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      t_request_start = Clock::now();
-      t_request_started = true;
-      std::string id = req.get_header_value("X-Request-Id");
-      res.set_header("X-Request-Id", IsToken(id) ? id : NextRequestId());
-      if (req.path.rfind("/api/", 0) == 0) res.set_header("Cache-Control", "no-store");
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-
-    // Errors the library answers itself (no route, body too large, an
-    // unreadable request) get the one error shape too; bodies our handlers
-    // wrote are kept.
-    http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
-                                                                    httplib::Response& res) {
-      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      switch (res.status) {
-        case 404: WriteError(NotFound("no route for " + req.method + " " + req.path), &res); break;
-        case 413: WriteError(PayloadTooLarge("the request body is larger than the server accepts"), &res); break;
-        case 414: WriteError(ApiError{414, "invalid_argument", "the request target is too long", {}}, &res); break;
-        default:
-          WriteError(ApiError{res.status, res.status >= 500 ? "internal" : "invalid_argument",
-                              res.status >= 500 ? "internal error" : "the request could not be read",
-                              {}},
-                     &res);
-      }
-      return httplib::Server::HandlerResponse::Handled;
-    }));
-
-    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "unknown exception";
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      LogLine("{\"event\":\"exception\",\"what\":" + JsonEscape(what) + "}\n");
-      WriteError(FromStatus(Status(StatusCode::kInternal, "internal error")), &res);
-    });
-
-    if (options.request_log) {
-      http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-        long long us = -1;
-        if (t_request_started) {
-          us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t_request_start).count();
-          t_request_started = false;
-        }
-        std::string line = "{\"time\":\"" + UtcNow() + "\",\"method\":" + JsonEscape(req.method) +
-                           ",\"path\":" + JsonEscape(req.path) + ",\"status\":" + std::to_string(res.status) +
-                           ",\"duration_us\":" + std::to_string(us) +
-                           ",\"request_id\":" + JsonEscape(res.get_header_value("X-Request-Id")) + "}\n";
-        LogLine(line);
-      });
-    }
-
-    // The routes, then 405 for the other methods on the same paths.
-    std::map<std::string, std::set<std::string>> allowed;  // path → methods
-    for (const Route& r : Routes()) {
-      std::string pattern = PathRegex(r.path);
-      std::string method = r.method;
-      allowed[r.path].insert(method);
-      if (method == "get") http.Get(pattern, Wrap(r));
-      else if (method == "post") http.Post(pattern, Wrap(r));
-      else if (method == "put") http.Put(pattern, Wrap(r));
-      else if (method == "patch") http.Patch(pattern, Wrap(r));
-      else if (method == "delete") http.Delete(pattern, Wrap(r));
-    }
-    for (const auto& [path, methods] : allowed) {
-      std::string allow;
-      for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + Upper(m) + (m == "get" ? ", HEAD" : "");
-      auto refuse = [allow](const httplib::Request& req, httplib::Response& res) {
-        res.set_header("Allow", allow);
-        WriteError(MethodNotAllowed(req.method + " is not allowed here; allowed: " + allow), &res);
-      };
-      std::string pattern = PathRegex(path);
-      if (!methods.count("get")) http.Get(pattern, refuse);
-      if (!methods.count("post")) http.Post(pattern, refuse);
-      if (!methods.count("put")) http.Put(pattern, refuse);
-      if (!methods.count("patch")) http.Patch(pattern, refuse);
-      if (!methods.count("delete")) http.Delete(pattern, refuse);
-      http.Options(pattern, refuse);
-    }
-    // Everything outside /api/ and /healthz may be a file of the web app.
-    static const Route kStatic = {"get", "/*", &Impl::Static, kPublic};
-    if (web) http.Get(R"(/(?!api/|api$|healthz$).*)", Wrap(kStatic));
-  }
-};
-
-const std::vector<Server::Impl::Route>& Server::Impl::Routes() {
-  // THE authorisation table: every route says who may call it.
+std::vector<Server::Impl::Route> Server::Impl::CoreRoutes() {
   using R = store::Role;
-  static const std::vector<Route> kRoutes = {
+  return {
       {"get", "/healthz", &Impl::Health, kPublic},
       {"get", "/api/openapi.json", &Impl::OpenApi, kPublic},
       {"get", "/api/policy", &Impl::Policy, kPublic},
@@ -641,6 +551,16 @@ const std::vector<Server::Impl::Route>& Server::Impl::Routes() {
       {"get", "/api/accounts", &Impl::Accounts, Only({R::kAdmin})},
       {"get", "/api/audit/verification", &Impl::AuditVerification, Only({R::kOfficer, R::kAuditor})},
   };
+}
+
+const std::vector<Server::Impl::Route>& Server::Impl::Routes() {
+  // THE authorisation table: every route says who may call it. The core's
+  // routes are above; the programme's are in programme_routes.cc.
+  static const std::vector<Route> kRoutes = [] {
+    std::vector<Route> all = CoreRoutes();
+    for (const Route& r : ProgrammeRoutes()) all.push_back(r);
+    return all;
+  }();
   return kRoutes;
 }
 
@@ -665,6 +585,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
   if (impl->options.threads == 0) impl->options.threads = 1;
   BURSAR_ASSIGN_OR_RETURN(impl->engine, Engine::Load(options.policy_dir));
   impl->engines = std::make_unique<EngineCache>(options.policy_dir, impl->engine, options.engine_cache_size);
+  impl->simulations = NewSimulationCache();
   if (!options.web_dir.empty()) {
     BURSAR_ASSIGN_OR_RETURN(StaticFiles files, StaticFiles::Open(options.web_dir));
     impl->web.emplace(std::move(files));

@@ -883,6 +883,12 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         }
       }
       if (ok) ok = validator.CrossCheck(&reject);
+      if (ok && !options.only_credit_code.empty() &&
+          std::get<std::string_view>(validator.row().params[code_field]) != options.only_credit_code) {
+        ok = false;
+        reject.field = "credit_code";
+        reject.reason = "not your enterprise: only rows of " + options.only_credit_code + " are accepted";
+      }
       if (ok && check_enterprise) {
         const std::string_view code = std::get<std::string_view>(validator.row().params[code_field]);
         if (known.find(code) == known.end()) {

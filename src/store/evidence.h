@@ -60,6 +60,9 @@ struct ImportOptions {
   std::string actor = "import";
   // Commit nothing when any row is rejected.
   bool strict = false;
+  // When set, rows of any other enterprise are rejected (field credit_code):
+  // an applicant uploads its own enterprise's evidence only.
+  std::string only_credit_code;
   // Called inside the transaction every `progress_every` rows with the number
   // of rows read so far; for progress reports (and for tests that need to
   // know the import is half way through).

@@ -227,6 +227,55 @@ CREATE TABLE login_attempt (
 );
 )SQL";
 
+
+// Every application carries a version for optimistic concurrency (HTTP
+// If-Match): any change of the application row, or a row added to or changed
+// in its reviews, decisions, objections, payments or recoveries, bumps it.
+// Triggers do it, so no write path can forget.
+constexpr const char* kVersions = R"SQL(
+ALTER TABLE application ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+)SQL";
+
+constexpr const char* kVersionsSqlite = R"SQL(
+CREATE TRIGGER application_version AFTER UPDATE ON application WHEN NEW.version = OLD.version
+  BEGIN UPDATE application SET version = OLD.version + 1 WHERE id = NEW.id; END;
+CREATE TRIGGER review_insert_version AFTER INSERT ON review
+  BEGIN UPDATE application SET version = version + 1 WHERE id = NEW.application_id; END;
+CREATE TRIGGER review_update_version AFTER UPDATE ON review
+  BEGIN UPDATE application SET version = version + 1 WHERE id = NEW.application_id; END;
+CREATE TRIGGER decision_insert_version AFTER INSERT ON decision
+  BEGIN UPDATE application SET version = version + 1 WHERE id = NEW.application_id; END;
+CREATE TRIGGER decision_update_version AFTER UPDATE ON decision
+  BEGIN UPDATE application SET version = version + 1 WHERE id = NEW.application_id; END;
+CREATE TRIGGER objection_insert_version AFTER INSERT ON objection
+  BEGIN UPDATE application SET version = version + 1 WHERE id = NEW.application_id; END;
+CREATE TRIGGER objection_update_version AFTER UPDATE ON objection
+  BEGIN UPDATE application SET version = version + 1 WHERE id = NEW.application_id; END;
+CREATE TRIGGER payment_insert_version AFTER INSERT ON payment
+  BEGIN UPDATE application SET version = version + 1 WHERE id = NEW.application_id; END;
+CREATE TRIGGER recovery_insert_version AFTER INSERT ON recovery
+  BEGIN UPDATE application SET version = version + 1 WHERE id = NEW.application_id; END;
+)SQL";
+
+constexpr const char* kVersionsPostgres = R"SQL(
+CREATE FUNCTION application_version() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN IF NEW.version = OLD.version THEN NEW.version := OLD.version + 1; END IF; RETURN NEW; END $$;
+CREATE TRIGGER application_version BEFORE UPDATE ON application
+  FOR EACH ROW EXECUTE FUNCTION application_version();
+CREATE FUNCTION application_child_version() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN UPDATE application SET version = version + 1 WHERE id = NEW.application_id; RETURN NULL; END $$;
+CREATE TRIGGER review_version AFTER INSERT OR UPDATE ON review
+  FOR EACH ROW EXECUTE FUNCTION application_child_version();
+CREATE TRIGGER decision_version AFTER INSERT OR UPDATE ON decision
+  FOR EACH ROW EXECUTE FUNCTION application_child_version();
+CREATE TRIGGER objection_version AFTER INSERT OR UPDATE ON objection
+  FOR EACH ROW EXECUTE FUNCTION application_child_version();
+CREATE TRIGGER payment_version AFTER INSERT ON payment
+  FOR EACH ROW EXECUTE FUNCTION application_child_version();
+CREATE TRIGGER recovery_version AFTER INSERT ON recovery
+  FOR EACH ROW EXECUTE FUNCTION application_child_version();
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -239,6 +288,7 @@ const std::vector<Migration>& Migrations() {
       {1, "audit log, enterprises and evidence", kEvidence, kEvidenceSqlite, kEvidencePostgres},
       {2, "applications, reviews, decisions, objections, payments, budget", kApplications, "", ""},
       {3, "accounts, sessions, API tokens, login attempts", kAccounts, "", ""},
+      {4, "application versions for If-Match", kVersions, kVersionsSqlite, kVersionsPostgres},
   };
   return migrations;
 }

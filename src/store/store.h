@@ -32,6 +32,7 @@
 #include "store/audit.h"
 #include "store/database.h"
 #include "store/evidence.h"
+#include "store/queries.h"
 
 namespace bursar::store {
 
@@ -186,6 +187,34 @@ class Store {
 
   Status SetBudget(const std::string& actor, int64_t year, const std::string& amount);
   Result<BudgetSummary> Budget(int64_t year);
+
+  // ===== Queries for the HTTP API (queries.cc) ===============================
+  // Read-only lists and rows; types in store/queries.h. Kept in one block so
+  // that the write side above can change without touching these.
+  Result<Page<ApplicationRow>> ListApplications(const ApplicationQuery& query);
+  Result<ApplicationRow> GetApplicationRow(int64_t id);  // NotFound
+  // True when `reviewer` has a review row (assigned, submitted or excluded).
+  Result<bool> IsReviewerOf(int64_t application_id, const std::string& reviewer);
+  Result<Page<EnterpriseRecord>> ListEnterprises(const EnterpriseQuery& query);
+  Result<std::optional<EnterpriseRecord>> FindEnterprise(const std::string& credit_code);
+  // The evidence rows of an enterprise, by kind ("" all kinds but enterprises),
+  // in the field names of the import files; `year` 0 for every year, else
+  // rows dated in (or, for yearly kinds, of) that year.
+  Result<nlohmann::ordered_json> ListEvidence(const std::string& credit_code, const std::string& kind, int64_t year);
+  Result<Page<ObjectionRecord>> ListObjections(const ObjectionQuery& query);
+  Result<std::optional<ObjectionRecord>> FindObjection(int64_t id);
+  Result<Page<PaymentRecord>> ListPayments(const PaymentQuery& query);
+  // Applications in public notice (state notice).
+  Result<Page<NoticeRecord>> ListNotices(const NoticeQuery& query);
+  // Audit entries, newest first.
+  Result<Page<AuditEntry>> ListAuditNewestFirst(int64_t limit, int64_t offset);
+  Result<int64_t> AuditHeadSeq();
+  // Every enterprise's credit code, in order.
+  Result<std::vector<std::string>> EnterpriseCodes();
+  // The claims of every application of `year`, by enterprise (apply-free
+  // proposals excluded: they carry no claim).
+  Result<std::vector<std::pair<std::string, nlohmann::json>>> ClaimsOfYear(int64_t year);
+  // ===== end of the queries block ===========================================
 
  private:
   Store(std::unique_ptr<Database> db, std::function<std::string()> clock);

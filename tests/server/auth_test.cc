@@ -2,6 +2,7 @@
 // PostgreSQL: login, logout, expiry, CSRF, throttling, bearer tokens, and the
 // role-by-route walk of the whole route table for every role and for nobody.
 #include <map>
+#include <set>
 
 #include "server_test_support.h"
 #include "../unit/store_test_support.h"
@@ -44,6 +45,10 @@ class AuthTest : public ::testing::TestWithParam<std::string> {
       ASSERT_TRUE(t.ok()) << t.status().ToString();
       tokens_[name] = t->token;
     }
+    auto app = store_->CreateApplication("test", bursar::store::testing::Code(1), 2025,
+                                         json{{"measure", "03"}, {"assessed", "1000"}});
+    ASSERT_TRUE(app.ok()) << app.status().ToString();
+    application_ = *app;
     server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--db", database_->url()});
     ASSERT_GT(server_->port(), 0) << "the server did not start";
   }
@@ -81,6 +86,7 @@ class AuthTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<bursar::store::Store> store_;
   std::map<std::string, std::string> tokens_;
   std::unique_ptr<ServerProcess> server_;
+  int64_t application_ = 0;
 };
 
 TEST_P(AuthTest, LoginSetsAStrictSecureHttpOnlyCookieAndWhoAmIAnswers) {
@@ -242,7 +248,49 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"delete /api/sessions/current", {"applicant", "reviewer", "officer", "auditor", "admin"}},
       {"get /api/accounts", {"admin"}},
       {"get /api/audit/verification", {"officer", "auditor"}},
+      // The programme (docs/http-api.md): readers are applicants (own
+      // enterprise), reviewers (assigned), officers and auditors.
+      {"get /api/applications", {"applicant", "reviewer", "officer", "auditor"}},
+      {"post /api/applications", {"applicant", "officer"}},
+      {"get /api/applications/{id}", {"applicant", "reviewer", "officer", "auditor"}},
+      {"post /api/applications/{id}/submission", {"applicant", "officer"}},
+      {"post /api/applications/{id}/review", {"officer"}},
+      {"put /api/applications/{id}/reviews/{reviewer}", {"reviewer"}},
+      {"post /api/applications/{id}/conflicts", {"reviewer"}},
+      {"post /api/applications/{id}/decisions", {"officer"}},
+      {"get /api/decisions/{id}", {"applicant", "reviewer", "officer", "auditor"}},
+      {"post /api/decisions/{id}/replays", {"officer", "auditor"}},
+      {"get /api/decisions/{id}/letter", {"applicant", "officer", "auditor"}},
+      {"post /api/applications/{id}/notice", {"officer"}},
+      {"post /api/applications/{id}/objections", {"applicant", "reviewer", "officer"}},
+      {"get /api/objections", {"officer", "auditor"}},
+      {"post /api/objections/{id}/resolution", {"officer"}},
+      {"post /api/applications/{id}/finalisation", {"officer"}},
+      {"post /api/applications/{id}/payments", {"officer"}},
+      {"get /api/payments", {"applicant", "officer", "auditor"}},
+      {"get /api/payments.csv", {"officer", "auditor"}},
+      {"get /api/payments.xlsx", {"officer", "auditor"}},
+      {"post /api/applications/{id}/recovery", {"officer"}},
+      {"get /api/enterprises", {"applicant", "reviewer", "officer", "auditor"}},
+      {"get /api/enterprises/{code}", {"applicant", "reviewer", "officer", "auditor"}},
+      {"get /api/enterprises/{code}/facts", {"applicant", "reviewer", "officer", "auditor"}},
+      {"get /api/enterprises/{code}/evidence", {"applicant", "reviewer", "officer", "auditor"}},
+      {"post /api/evidence/{kind}", {"applicant", "officer"}},
+      {"post /api/proposals", {"officer"}},
+      {"get /api/budgets/{year}", {"officer", "auditor"}},
+      {"put /api/budgets/{year}", {"officer"}},
+      {"post /api/simulations", {"officer", "auditor"}},
+      {"get /api/audit", {"officer", "auditor"}},
   };
+  // Public: the notice (公示) and its exports, besides the engine's routes.
+  std::set<std::string> public_routes;
+  for (const auto& route : bursar::server::RouteTable()) {
+    if (route.public_route) public_routes.insert(route.method + " " + route.path);
+  }
+  EXPECT_EQ(public_routes, (std::set<std::string>{"get /healthz", "get /api/openapi.json", "get /api/policy",
+                                                  "get /api/policy/clauses", "get /api/policy/measures/{id}",
+                                                  "post /api/evaluations", "post /api/sessions", "get /api/notices",
+                                                  "get /api/notices.csv", "get /api/notices.xlsx"}));
   std::map<std::string, std::set<std::string>> rules;
   for (const auto& route : bursar::server::RouteTable()) {
     if (route.public_route) continue;
@@ -265,12 +313,23 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
           headers.insert({"Cookie", s.cookie});
           headers.insert({"X-CSRF-Token", s.csrf});
         }
+        // Path parameters name real things: the applicant's own application
+        // and enterprise (ownership is walked in programme_test.cc).
         std::string path = route.path;
-        if (size_t brace = path.find("{id}"); brace != std::string::npos) path.replace(brace, 4, "04");
+        const std::string id = path.rfind("/api/applications/", 0) == 0 ? std::to_string(application_) : "04";
+        for (const auto& [param, value] : std::vector<std::pair<std::string, std::string>>{
+                 {"{id}", id},
+                 {"{code}", bursar::store::testing::Code(1)},
+                 {"{kind}", "trades"},
+                 {"{reviewer}", "reviewer"},
+                 {"{year}", "2025"}}) {
+          if (size_t brace = path.find(param); brace != std::string::npos) path.replace(brace, param.size(), value);
+        }
         httplib::Result r = [&] {
           if (route.method == "get") return Client().Get(path, headers);
           if (route.method == "delete") return Client().Delete(path, headers);
           const std::string body = route.path == "/api/sessions" ? "{}" : example;
+          if (route.method == "put") return Client().Put(path, headers, body, "application/json");
           return Client().Post(path, headers, body, "application/json");
         }();
         const std::string what = std::string(mode) + " " + (role.empty() ? "nobody" : role) + " " + route.method +

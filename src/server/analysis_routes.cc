@@ -1,0 +1,356 @@
+// Apply-free proposals, budgets, the audit log as a list, and simulations
+// of a programme year from the store's own cases.
+//
+// Simulations: every stored enterprise's case for the year (facts from its
+// evidence, claims from its applications, history from earlier decisions) is
+// read into batch columns once per year and state of the store (the audit
+// head's seq names the state: any change appends an entry), then the batch
+// engine (eval/batch.h) decides all of them for the policy as it stands and
+// for the changed parameters. The columns are cached, so a slider moving
+// over parameters costs two batch runs, not a rebuild.
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "case/case.h"
+#include "eval/batch.h"
+#include "lang/checked_policy.h"
+#include "money/exact.h"
+#include "server/server_impl.h"
+#include "simulation/simulation.h"
+
+namespace bursar::server {
+
+namespace {
+
+std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
+
+Result<int64_t> PathYear(const httplib::Request& req) {
+  const std::string text = req.matches.size() > 1 ? req.matches[1].str() : "";
+  int64_t year = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || year > 10000) return Status(StatusCode::kNotFound, "no year '" + text + "'", "year");
+    year = year * 10 + (c - '0');
+  }
+  if (year < 1900 || year > 2999) return Status(StatusCode::kNotFound, "no year '" + text + "'", "year");
+  return year;
+}
+
+Result<int64_t> BodyYear(const nlohmann::json& body) {
+  if (!body.contains("year") || !body["year"].is_number_integer()) {
+    return InvalidArgument("expected an integer \"year\" such as 2025", "year");
+  }
+  const int64_t year = body["year"].get<int64_t>();
+  if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year");
+  return year;
+}
+
+OJson BudgetJson(const store::BudgetSummary& s) {
+  OJson by = OJson::object();
+  for (const auto& [measure, line] : s.by_measure) {
+    by[measure] = {{"committed", Money(line.committed_fen)}, {"paid", Money(line.paid_fen)}};
+  }
+  return OJson{{"year", s.year},
+               {"budget", s.budget_fen ? OJson(Money(*s.budget_fen)) : OJson()},
+               {"committed", Money(s.total.committed_fen)},
+               {"paid", Money(s.total.paid_fen)},
+               {"remaining", s.budget_fen ? OJson(Money(*s.budget_fen - s.total.committed_fen)) : OJson()},
+               {"by_measure", std::move(by)}};
+}
+
+}  // namespace
+
+// The columns of one year's stored cases, as of one audit head.
+struct SimulationCache {
+  std::mutex mu;
+  struct Entry {
+    int64_t audit_seq = -1;
+    std::shared_ptr<const CaseColumns> columns;
+    std::vector<std::string> names;  // enterprise names, by row
+    int64_t refused = 0;             // cases the policy refused (bad stored claims)
+  };
+  std::map<int64_t, Entry> by_year;
+};
+
+std::shared_ptr<SimulationCache> NewSimulationCache() { return std::make_shared<SimulationCache>(); }
+
+Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, BodyYear(*body));
+  if (!body->contains("measure") || !(*body)["measure"].is_string()) {
+    return InvalidArgument("expected \"measure\": \"04\" or \"05\"", "measure");
+  }
+  const std::string measure = (*body)["measure"].get<std::string>();
+  // Only measures whose every item is decided from facts are apply-free.
+  const MeasureDecl* decl = engine->policy().FindMeasure(measure);
+  bool apply_free = decl != nullptr && !decl->items.empty();
+  if (decl) {
+    for (const auto& item : decl->items) apply_free = apply_free && !item.by_claim;
+  }
+  if (!apply_free) {
+    return InvalidArgument("measure \"" + measure + "\" is not apply-free (decided from facts alone)", "measure");
+  }
+  std::vector<int64_t> created;
+  int64_t qualifying = 0, refused = 0, enterprises = 0;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(auto codes, st.EnterpriseCodes());
+    std::vector<std::string> chosen;
+    for (const std::string& code : codes) {
+      ++enterprises;
+      BURSAR_ASSIGN_OR_RETURN(OJson c, st.BuildCase(code, year, nlohmann::json::array()));
+      auto d = engine->Evaluate(nlohmann::json(c));
+      if (!d.ok()) {
+        ++refused;
+        continue;
+      }
+      for (const auto& award : (*d)["awards"]) {
+        if (award.value("measure", "") == measure) {
+          chosen.push_back(code);
+          break;
+        }
+      }
+    }
+    qualifying = static_cast<int64_t>(chosen.size());
+    if (!chosen.empty()) {
+      BURSAR_ASSIGN_OR_RETURN(created, st.ProposeApplyFree(Actor(caller), year, measure, chosen));
+    }
+    return OkStatus();
+  }));
+  AnswerJson(res,
+             OJson{{"year", year},
+                   {"measure", measure},
+                   {"enterprises", enterprises},
+                   {"qualifying", qualifying},
+                   {"refused", refused},
+                   {"created", created}},
+             201);
+  return OkStatus();
+}
+
+Status Server::Impl::GetBudget(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, PathYear(req));
+  store::BudgetSummary s;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(s, st.Budget(year));
+    return OkStatus();
+  }));
+  AnswerJson(res, BudgetJson(s));
+  return OkStatus();
+}
+
+Status Server::Impl::PutBudget(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, PathYear(req));
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  if (!body->contains("amount") || !(*body)["amount"].is_string()) {
+    return InvalidArgument("expected a money string \"amount\" such as \"300000000.00\"", "amount");
+  }
+  store::BudgetSummary s;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_RETURN_IF_ERROR(st.SetBudget(Actor(caller), year, (*body)["amount"].get<std::string>()));
+    BURSAR_ASSIGN_OR_RETURN(s, st.Budget(year));
+    return OkStatus();
+  }));
+  AnswerJson(res, BudgetJson(s));
+  return OkStatus();
+}
+
+Status Server::Impl::ListAudit(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {}));
+  if (!list.page.sort.empty()) return InvalidArgument("the audit log is listed newest first only", "query.sort");
+  store::Page<store::AuditEntry> page;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(page, st.ListAuditNewestFirst(list.page.limit, list.page.offset));
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& e : page.items) {
+    OJson change = OJson::parse(e.change, nullptr, false);
+    items.push_back({{"seq", e.seq},
+                     {"at", e.at},
+                     {"actor", e.actor},
+                     {"change", change.is_discarded() ? OJson(e.change) : change},
+                     {"digest", e.digest},
+                     {"prev_digest", e.prev_digest}});
+  }
+  AnswerJson(res, ListJson(std::move(items), page.total, list.page));
+  return OkStatus();
+}
+
+Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, BodyYear(*body));
+  std::vector<ParameterOverride> overrides;
+  if (body->contains("set")) {
+    if (!(*body)["set"].is_object()) return InvalidArgument("expected \"set\": {parameter: value}", "set");
+    for (const auto& [name, value] : (*body)["set"].items()) {
+      std::string text;
+      if (value.is_string()) {
+        text = value.get<std::string>();
+      } else if (value.is_number_integer() || value.is_boolean()) {
+        text = value.dump();
+      } else {
+        return InvalidArgument("a value as the policy writes it, e.g. \"4%\" or \"RMB 2,000,000\"", "set." + name);
+      }
+      overrides.push_back({name, text});
+    }
+  }
+  std::optional<int64_t> budget_fen;
+  if (body->contains("budget") && !(*body)["budget"].is_null()) {
+    std::string why;
+    auto amount = (*body)["budget"].is_string() ? ParseMoneyString((*body)["budget"].get<std::string>(), &why)
+                                                 : std::optional<Exact>();
+    auto fen = amount ? amount->ToFen() : std::optional<int64_t>();
+    if (!fen || *fen < 0) return InvalidArgument("expected a money string such as \"300000000.00\"", "budget");
+    budget_fen = *fen;
+  }
+  const CheckedPolicy& cp = engine->policy();
+  auto resolved = simulation::ResolveOverrides(cp, overrides);
+  if (!resolved.ok()) {
+    std::string field = resolved.status().field();
+    if (field.rfind("--set ", 0) == 0) field = "set." + field.substr(6);
+    return InvalidArgument(resolved.status().message(), field);
+  }
+
+  // The year's cases, from the cache when the store has not changed.
+  std::shared_ptr<const CaseColumns> columns;
+  std::vector<std::string> names;
+  int64_t refused = 0;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(int64_t seq, st.AuditHeadSeq());
+    {
+      std::lock_guard<std::mutex> lock(simulations->mu);
+      auto it = simulations->by_year.find(year);
+      if (it != simulations->by_year.end() && it->second.audit_seq == seq) {
+        columns = it->second.columns;
+        names = it->second.names;
+        refused = it->second.refused;
+        return OkStatus();
+      }
+    }
+    BURSAR_ASSIGN_OR_RETURN(auto codes, st.EnterpriseCodes());
+    BURSAR_ASSIGN_OR_RETURN(auto claims, st.ClaimsOfYear(year));
+    std::unordered_map<std::string, nlohmann::json> claims_of;
+    for (auto& [code, claim] : claims) {
+      auto& list = claims_of[code];
+      if (!list.is_array()) list = nlohmann::json::array();
+      list.push_back(std::move(claim));
+    }
+    auto built = std::make_shared<CaseColumns>();
+    built->Reset(cp, static_cast<int>(year));
+    for (const std::string& code : codes) {
+      auto it = claims_of.find(code);
+      BURSAR_ASSIGN_OR_RETURN(OJson c, st.BuildCase(code, year, it == claims_of.end() ? nlohmann::json::array()
+                                                                                        : it->second));
+      auto read = ReadCase(cp, nlohmann::json(c));
+      if (!read.ok()) {
+        ++refused;
+        continue;
+      }
+      built->Append(cp, *read);
+      names.push_back(c["applicant"].value("name", ""));
+    }
+    columns = built;
+    std::lock_guard<std::mutex> lock(simulations->mu);
+    simulations->by_year[year] = {seq, columns, names, refused};
+    return OkStatus();
+  }));
+
+  // Two scenarios through the batch engine; D-G6 (the budget) is applied
+  // across the population below, not per case, as bursar simulate does.
+  struct Outcome {
+    BatchResult result;
+    int64_t total = 0, recipients = 0;
+    std::map<std::string, int64_t> by_measure;
+  };
+  auto run = [&](const std::vector<std::pair<int, Value>>& changes, Outcome* out) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(auto params, ParameterValues(cp, static_cast<int>(year)));
+    for (const auto& [index, value] : changes) params[static_cast<size_t>(index)] = value;
+    if (cp.policy.budget.present) params[static_cast<size_t>(cp.param_index.at(cp.policy.budget.param))].none = true;
+    BURSAR_ASSIGN_OR_RETURN(auto program, BatchProgram::Compile(engine->shared_policy(), std::move(params)));
+    BURSAR_RETURN_IF_ERROR(program->Run(*columns, &out->result));
+    for (int64_t fen : out->result.total_fen) {
+      out->total += fen;
+      out->recipients += fen > 0 ? 1 : 0;
+    }
+    for (const auto& a : out->result.awards) {
+      out->by_measure[cp.policy.measures[static_cast<size_t>(a.measure)].id] += a.amount_fen;
+    }
+    return OkStatus();
+  };
+  Outcome baseline, changed;
+  BURSAR_RETURN_IF_ERROR(run({}, &baseline));
+  BURSAR_RETURN_IF_ERROR(run(*resolved, &changed));
+
+  auto summary = [](const Outcome& o) {
+    OJson by = OJson::object();
+    for (const auto& [m, fen] : o.by_measure) by[m] = Money(fen);
+    return OJson{{"total", Money(o.total)}, {"recipients", o.recipients}, {"by_measure", std::move(by)}};
+  };
+  struct Move {
+    size_t row;
+    int64_t before, after;
+  };
+  std::vector<Move> winners, losers;
+  for (size_t i = 0; i < columns->size(); ++i) {
+    const int64_t before = baseline.result.total_fen[i], after = changed.result.total_fen[i];
+    if (after > before) winners.push_back({i, before, after});
+    if (after < before) losers.push_back({i, before, after});
+  }
+  auto order = [&](std::vector<Move>& moves) {
+    std::sort(moves.begin(), moves.end(), [&](const Move& a, const Move& b) {
+      const int64_t da = a.after > a.before ? a.after - a.before : a.before - a.after;
+      const int64_t db = b.after > b.before ? b.after - b.before : b.before - b.after;
+      if (da != db) return da > db;
+      return columns->applicant_id[a.row] < columns->applicant_id[b.row];
+    });
+  };
+  order(winners);
+  order(losers);
+  constexpr size_t kListed = 20;
+  auto list = [&](const std::vector<Move>& moves) {
+    OJson out = OJson::array();
+    for (size_t i = 0; i < moves.size() && i < kListed; ++i) {
+      out.push_back({{"credit_code", columns->applicant_id[moves[i].row]},
+                     {"name", names[moves[i].row]},
+                     {"before", Money(moves[i].before)},
+                     {"after", Money(moves[i].after)}});
+    }
+    return out;
+  };
+  OJson out = {{"year", year},
+               {"enterprises", static_cast<int64_t>(columns->size())},
+               {"refused", refused},
+               {"baseline", summary(baseline)},
+               {"changed", summary(changed)},
+               {"winners", list(winners)},
+               {"losers", list(losers)},
+               {"winners_total", static_cast<int64_t>(winners.size())},
+               {"losers_total", static_cast<int64_t>(losers.size())}};
+  if (budget_fen) {
+    // Pro rata (D-G6's default rule): what the changed scenario would pay
+    // within the budget, and the factor every award is scaled by.
+    const bool over = changed.total > *budget_fen;
+    OJson scaling = {{"budget", Money(*budget_fen)},
+                     {"approved", Money(changed.total)},
+                     {"exceeded", over},
+                     {"paid", Money(over ? *budget_fen : changed.total)}};
+    if (over && changed.total > 0) {
+      // Six decimals, rounded down, for display; the exact factor is budget/approved.
+      const __int128 micro = static_cast<__int128>(*budget_fen) * 1000000 / changed.total;
+      const int64_t m = static_cast<int64_t>(micro);
+      std::string frac = std::to_string(m % 1000000);
+      frac.insert(0, 6 - frac.size(), '0');
+      scaling["factor"] = std::to_string(m / 1000000) + "." + frac;
+    } else {
+      scaling["factor"] = "1.000000";
+    }
+    out["scaling"] = std::move(scaling);
+  }
+  AnswerJson(res, out);
+  return OkStatus();
+}
+
+}  // namespace bursar::server

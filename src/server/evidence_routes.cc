@@ -1,0 +1,219 @@
+// Enterprises, their derived facts and their evidence, and evidence uploads
+// (the same import as `bursar import`, from the request body).
+//
+// Who sees an enterprise: officers and auditors all; a reviewer those of the
+// applications assigned to it; an applicant its own. Anything else is 404.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "server/server_impl.h"
+
+namespace bursar::server {
+
+namespace {
+
+OJson EnterpriseJson(const store::EnterpriseRecord& e) {
+  OJson tags = OJson::parse(e.tags, nullptr, false);
+  if (tags.is_discarded() || !tags.is_array()) tags = OJson::array();
+  return OJson{{"credit_code", e.credit_code},
+               {"name", e.name},
+               {"registered_in_chaoyang", e.registered_in_chaoyang},
+               {"taxed_in_chaoyang", e.taxed_in_chaoyang},
+               {"independent_legal_person", e.independent_legal_person},
+               {"serious_dishonesty_record", e.serious_dishonesty_record},
+               {"tags", std::move(tags)}};
+}
+
+std::string PathText(const httplib::Request& req, size_t index) {
+  return req.matches.size() > index ? req.matches[index].str() : "";
+}
+
+void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
+  if (from.empty()) return;
+  for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size()) s->replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+Status Server::Impl::CheckEnterpriseVisible(store::Store& st, const Caller& caller, const std::string& code) {
+  bool visible = true;
+  if (RoleOf(caller) == store::Role::kApplicant) {
+    visible = code == caller.who->account.credit_code;
+  } else if (RoleOf(caller) == store::Role::kReviewer) {
+    store::EnterpriseQuery q;
+    q.credit_code = code;
+    q.reviewer = Actor(caller);
+    q.page.limit = 1;
+    BURSAR_ASSIGN_OR_RETURN(auto page, st.ListEnterprises(q));
+    visible = page.total > 0;
+  }
+  BURSAR_ASSIGN_OR_RETURN(auto found, st.FindEnterprise(code));
+  if (!visible || !found) return Status(StatusCode::kNotFound, "no enterprise " + code, "code");
+  return OkStatus();
+}
+
+Status Server::Impl::ListEnterprises(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"q"}));
+  store::EnterpriseQuery q;
+  q.page = list.page;
+  q.q = list.filters["q"];
+  if (RoleOf(caller) == store::Role::kApplicant) q.credit_code = caller.who->account.credit_code;
+  if (RoleOf(caller) == store::Role::kReviewer) q.reviewer = Actor(caller);
+  store::Page<store::EnterpriseRecord> page;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(page, st.ListEnterprises(q));
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& e : page.items) items.push_back(EnterpriseJson(e));
+  AnswerJson(res, ListJson(std::move(items), page.total, q.page));
+  return OkStatus();
+}
+
+Status Server::Impl::GetEnterprise(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  const std::string code = PathText(req, 1);
+  OJson out;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_RETURN_IF_ERROR(CheckEnterpriseVisible(st, caller, code));
+    BURSAR_ASSIGN_OR_RETURN(auto e, st.FindEnterprise(code));
+    out = EnterpriseJson(*e);
+    return OkStatus();
+  }));
+  AnswerJson(res, out);
+  return OkStatus();
+}
+
+Status Server::Impl::EnterpriseFacts(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
+  if (year == 0) return InvalidArgument("name the programme year: ?year=2025", "query.year");
+  const std::string code = PathText(req, 1);
+  store::DerivedFacts derived;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_RETURN_IF_ERROR(CheckEnterpriseVisible(st, caller, code));
+    BURSAR_ASSIGN_OR_RETURN(derived, st.DeriveFacts(code, year));
+    return OkStatus();
+  }));
+  AnswerJson(res, OJson{{"credit_code", code},
+                        {"year", year},
+                        {"facts", std::move(derived.facts)},
+                        {"explanation", std::move(derived.explanation)}});
+  return OkStatus();
+}
+
+Status Server::Impl::EnterpriseEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"kind", "year"}));
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
+  const std::string kind = list.filters["kind"];
+  const std::string code = PathText(req, 1);
+  OJson by_kind;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_RETURN_IF_ERROR(CheckEnterpriseVisible(st, caller, code));
+    BURSAR_ASSIGN_OR_RETURN(by_kind, st.ListEvidence(code, kind, year));
+    return OkStatus();
+  }));
+  // One list: every row tagged with its kind, paged like every list.
+  OJson all = OJson::array();
+  for (auto& [k, rows] : by_kind.items()) {
+    for (auto& row : rows) {
+      OJson item = {{"kind", k}};
+      for (auto& [field, value] : row.items()) item[field] = value;
+      all.push_back(std::move(item));
+    }
+  }
+  if (!list.page.sort.empty()) {
+    return InvalidArgument("evidence is listed in date order; sort is not supported here", "query.sort");
+  }
+  const int64_t total = static_cast<int64_t>(all.size());
+  OJson items = OJson::array();
+  for (int64_t i = list.page.offset; i < total && i < list.page.offset + list.page.limit; ++i) {
+    items.push_back(std::move(all[static_cast<size_t>(i)]));
+  }
+  AnswerJson(res, ListJson(std::move(items), total, list.page));
+  return OkStatus();
+}
+
+Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  const std::string kind_name = PathText(req, 1);
+  auto kind = store::ParseEvidenceKind(kind_name);
+  if (!kind) {
+    return Status(StatusCode::kNotFound,
+                  "no evidence kind '" + kind_name +
+                      "' (enterprises, listings, certificates, fs_inclusions, trades, filings, exports, projects)",
+                  "kind");
+  }
+  const bool applicant = RoleOf(caller) == store::Role::kApplicant;
+  if (applicant && *kind == store::EvidenceKind::kEnterprises) {
+    return Status(StatusCode::kPermissionDenied,
+                  "the enterprise record (registration, tax, dishonesty record, tags) is imported by the programme "
+                  "office, not by the enterprise itself");
+  }
+  const std::string type = MediaType(req.get_header_value("Content-Type"));
+  std::string ext;
+  if (type == "text/csv") {
+    ext = ".csv";
+  } else if (type == "application/x-ndjson" || type == "application/jsonl" || type == "application/jsonlines") {
+    ext = ".jsonl";
+  } else {
+    WriteError(UnsupportedMediaType("evidence is sent as text/csv or application/x-ndjson (JSON Lines), not '" +
+                                    (type.empty() ? std::string("(none)") : type) + "'"),
+               &res);
+    return OkStatus();
+  }
+  // The import reads a file: the body goes to a private temporary folder.
+  std::string dir_template = (std::filesystem::temp_directory_path() / "bursar-upload-XXXXXX").string();
+  if (mkdtemp(dir_template.data()) == nullptr) return Status(StatusCode::kInternal, "cannot make a temporary folder");
+  const std::filesystem::path dir = dir_template;
+  const std::string file_name = kind_name + "-upload" + ext;
+  const std::filesystem::path path = dir / file_name;
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(req.body.data(), static_cast<std::streamsize>(req.body.size()));
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+      return Status(StatusCode::kInternal, "cannot write the upload to a temporary file");
+    }
+  }
+  store::ImportOptions import_options;
+  import_options.actor = Actor(caller);
+  if (applicant) import_options.only_credit_code = caller.who->account.credit_code;
+  Result<store::ImportReport> report = Status(StatusCode::kInternal, "not run");
+  Status locked = WithStore([&](store::Store& st) -> Status {
+    report = st.Import(*kind, path.string(), import_options);
+    return OkStatus();
+  });
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  BURSAR_RETURN_IF_ERROR(locked);
+  if (!report.ok()) {
+    std::string message = report.status().message();
+    ReplaceAll(&message, path.string(), file_name);
+    if (report.status().code() == StatusCode::kInvalidArgument) {
+      // The file as a whole cannot be read (empty, a bad header).
+      WriteError(BadRequest(message, "body"), &res);
+      return OkStatus();
+    }
+    return Status(report.status().code(), message, report.status().field());
+  }
+  OJson rejected = OJson::array();
+  for (const auto& r : report->rejected) {
+    rejected.push_back({{"line", r.line}, {"field", r.field.empty() ? OJson() : OJson(r.field)}, {"reason", r.reason}});
+  }
+  AnswerJson(res, OJson{{"kind", report->kind},
+                        {"file_sha256", report->file_sha256},
+                        {"rows", report->rows},
+                        {"accepted", report->inserted + report->updated},
+                        {"inserted", report->inserted},
+                        {"updated", report->updated},
+                        {"unchanged", report->unchanged},
+                        {"rejected", std::move(rejected)},
+                        {"committed", report->committed},
+                        {"audit_seq", report->audit_seq}});
+  return OkStatus();
+}
+
+}  // namespace bursar::server

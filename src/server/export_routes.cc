@@ -1,0 +1,294 @@
+// Exports: the public notice (公示) and the payments as CSV and as Excel
+// workbooks (libxlsxwriter from Debian), and a printable HTML decision letter.
+//
+// CSV is RFC 4180 with a UTF-8 byte order mark (so spreadsheet programs read
+// the Chinese names), money as exact decimal strings; a text cell that a
+// spreadsheet would run as a formula (= + - @ at its start) is prefixed with
+// an apostrophe. In the workbook, money is a number formatted #,##0.00 (a
+// spreadsheet number is binary floating point; the CSV is the exact record).
+#include <xlsxwriter.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "money/exact.h"
+#include "server/server_impl.h"
+
+namespace bursar::server {
+
+namespace {
+
+std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
+
+// One table to export: a header and rows of cells; money cells hold fen.
+struct Cell {
+  std::string text;
+  std::optional<int64_t> fen;  // a money cell
+  std::optional<int64_t> number;
+};
+struct Table {
+  std::string sheet;
+  std::vector<std::string> header;
+  std::vector<std::vector<Cell>> rows;
+};
+
+Cell Text(std::string s) { return Cell{std::move(s), std::nullopt, std::nullopt}; }
+Cell MoneyCell(int64_t fen) { return Cell{Money(fen), fen, std::nullopt}; }
+Cell Number(int64_t n) { return Cell{std::to_string(n), std::nullopt, n}; }
+
+std::string CsvField(const Cell& c) {
+  std::string s = c.text;
+  if (!c.fen && !c.number && !s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
+    s.insert(0, "'");
+  }
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string ToCsv(const Table& t) {
+  std::string out = "\xEF\xBB\xBF";
+  for (size_t i = 0; i < t.header.size(); ++i) out += (i ? "," : "") + CsvField(Text(t.header[i]));
+  out += "\r\n";
+  for (const auto& row : t.rows) {
+    for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + CsvField(row[i]);
+    out += "\r\n";
+  }
+  return out;
+}
+
+Result<std::string> ToXlsx(const Table& t) {
+  std::string dir = (std::filesystem::temp_directory_path() / "bursar-xlsx-XXXXXX").string();
+  if (mkdtemp(dir.data()) == nullptr) return Status(StatusCode::kInternal, "cannot make a temporary folder");
+  const std::string path = dir + "/export.xlsx";
+  lxw_workbook_options options = {};
+  options.constant_memory = LXW_TRUE;
+  options.tmpdir = dir.data();
+  lxw_workbook* book = workbook_new_opt(path.c_str(), &options);
+  if (book == nullptr) {
+    std::filesystem::remove_all(dir);
+    return Status(StatusCode::kInternal, "cannot start a workbook");
+  }
+  lxw_worksheet* sheet = workbook_add_worksheet(book, t.sheet.c_str());
+  lxw_format* bold = workbook_add_format(book);
+  format_set_bold(bold);
+  lxw_format* money = workbook_add_format(book);
+  format_set_num_format(money, "#,##0.00");
+  for (size_t c = 0; c < t.header.size(); ++c) {
+    worksheet_write_string(sheet, 0, static_cast<lxw_col_t>(c), t.header[c].c_str(), bold);
+  }
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    const auto row = static_cast<lxw_row_t>(r + 1);
+    for (size_t c = 0; c < t.rows[r].size(); ++c) {
+      const Cell& cell = t.rows[r][c];
+      const auto col = static_cast<lxw_col_t>(c);
+      if (cell.fen) {
+        worksheet_write_number(sheet, row, col, static_cast<double>(*cell.fen) / 100.0, money);
+      } else if (cell.number) {
+        worksheet_write_number(sheet, row, col, static_cast<double>(*cell.number), nullptr);
+      } else {
+        // Strings are never formulas in a workbook written this way.
+        worksheet_write_string(sheet, row, col, cell.text.c_str(), nullptr);
+      }
+    }
+  }
+  worksheet_set_column(sheet, 0, static_cast<lxw_col_t>(t.header.size() - 1), 18, nullptr);
+  const lxw_error closed = workbook_close(book);
+  std::string bytes;
+  if (closed == LXW_NO_ERROR) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    bytes = s.str();
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  if (closed != LXW_NO_ERROR || bytes.empty()) {
+    return Status(StatusCode::kInternal, std::string("cannot write the workbook: ") + lxw_strerror(closed));
+  }
+  return bytes;
+}
+
+std::string HtmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+void Attachment(httplib::Response& res, const std::string& name) {
+  res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+}
+
+}  // namespace
+
+namespace {
+
+Result<Table> NoticeTable(store::Store& st, int64_t year) {
+  Table t{"notice",
+          {"application_id", "credit_code", "enterprise_name", "year", "measure", "item", "total", "notice_until"},
+          {}};
+  store::NoticeQuery q;
+  q.year = year;
+  q.page.limit = 500;
+  while (true) {
+    BURSAR_ASSIGN_OR_RETURN(auto page, st.ListNotices(q));
+    for (const auto& n : page.items) {
+      t.rows.push_back({Number(n.application_id), Text(n.credit_code), Text(n.enterprise_name), Number(n.year),
+                        Text(n.measure), Text(n.item), MoneyCell(n.total_fen), Text(n.notice_until)});
+    }
+    q.page.offset += q.page.limit;
+    if (q.page.offset >= page.total || page.items.empty()) break;
+  }
+  return t;
+}
+
+Result<Table> PaymentTable(store::Store& st, int64_t year) {
+  Table t{"payments",
+          {"application_id", "credit_code", "enterprise_name", "year", "measure", "instalment", "amount", "paid_on",
+           "reference"},
+          {}};
+  store::PaymentQuery q;
+  q.year = year;
+  q.page.limit = 500;
+  while (true) {
+    BURSAR_ASSIGN_OR_RETURN(auto page, st.ListPayments(q));
+    for (const auto& p : page.items) {
+      t.rows.push_back({Number(p.application_id), Text(p.credit_code), Text(p.enterprise_name), Number(p.year),
+                        Text(p.measure), Number(p.payment.instalment), MoneyCell(p.payment.amount_fen),
+                        Text(p.payment.paid_on), Text(p.payment.reference)});
+    }
+    q.page.offset += q.page.limit;
+    if (q.page.offset >= page.total || page.items.empty()) break;
+  }
+  return t;
+}
+
+}  // namespace
+
+Status Server::Impl::NoticesCsv(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
+  Table t;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(t, NoticeTable(st, year));
+    return OkStatus();
+  }));
+  Attachment(res, "notice" + (year ? "-" + std::to_string(year) : std::string()) + ".csv");
+  SetBody(res, ToCsv(t), "text/csv; charset=utf-8");
+  return OkStatus();
+}
+
+Status Server::Impl::NoticesXlsx(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
+  Table t;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(t, NoticeTable(st, year));
+    return OkStatus();
+  }));
+  BURSAR_ASSIGN_OR_RETURN(std::string bytes, ToXlsx(t));
+  Attachment(res, "notice" + (year ? "-" + std::to_string(year) : std::string()) + ".xlsx");
+  SetBody(res, std::move(bytes), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  return OkStatus();
+}
+
+Status Server::Impl::PaymentsCsv(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
+  Table t;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(t, PaymentTable(st, year));
+    return OkStatus();
+  }));
+  Attachment(res, "payments" + (year ? "-" + std::to_string(year) : std::string()) + ".csv");
+  SetBody(res, ToCsv(t), "text/csv; charset=utf-8");
+  return OkStatus();
+}
+
+Status Server::Impl::PaymentsXlsx(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
+  Table t;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(t, PaymentTable(st, year));
+    return OkStatus();
+  }));
+  BURSAR_ASSIGN_OR_RETURN(std::string bytes, ToXlsx(t));
+  Attachment(res, "payments" + (year ? "-" + std::to_string(year) : std::string()) + ".xlsx");
+  SetBody(res, std::move(bytes), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  return OkStatus();
+}
+
+Status Server::Impl::DecisionLetter(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "decision"));
+  store::Decision d;
+  store::ApplicationRow app;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    auto found = st.GetDecision(id);
+    if (!found.ok()) return Status(found.status().code(), found.status().message(), "id");
+    d = std::move(found).value();
+    BURSAR_ASSIGN_OR_RETURN(app, st.GetApplicationRow(d.application_id));
+    if (!CheckVisible(st, caller, app).ok()) {
+      return Status(StatusCode::kNotFound, "no decision " + std::to_string(id), "id");
+    }
+    return OkStatus();
+  }));
+  const OJson output = OJson::parse(d.output_json, nullptr, false);
+  std::string awards;
+  if (output.is_object() && output.contains("awards") && output["awards"].is_array()) {
+    for (const auto& a : output["awards"]) {
+      awards += "<tr><td>" + HtmlEscape(a.value("measure", "")) + "</td><td>" + HtmlEscape(a.value("item", "")) +
+                "</td><td class=\"money\">" + HtmlEscape(a.value("amount", "")) + "</td></tr>\n";
+    }
+  }
+  if (awards.empty()) awards = "<tr><td colspan=\"3\">No award: 不予支持</td></tr>\n";
+  const std::string eligible = output.is_object() && output.value("eligible", false) ? "yes 是" : "no 否";
+  std::string html =
+      "<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<title>Decision " + std::to_string(d.id) + " 决定书</title>\n"
+      "<style>body{font-family:serif;max-width:42em;margin:2em auto;line-height:1.5}"
+      "table{border-collapse:collapse;width:100%}td,th{border:1px solid #444;padding:.3em .5em;text-align:left}"
+      ".money{text-align:right}.meta{font-size:.85em;color:#333}@media print{body{margin:0}}</style>\n"
+      "</head>\n<body>\n"
+      "<h1>Decision on application " + std::to_string(app.application.id) + " · 资金支持决定书</h1>\n"
+      "<p>To 致: <strong>" + HtmlEscape(app.enterprise_name) + "</strong> (" +
+      HtmlEscape(app.application.credit_code) + ")</p>\n"
+      "<p>Programme year 年度: " + std::to_string(app.application.year) + " · Measure 措施: " +
+      HtmlEscape(app.application.measure) + " · Eligible 符合条件: " + eligible + "</p>\n"
+      "<table>\n<thead><tr><th>Measure 措施</th><th>Item 项目</th><th>Amount 金额 (元)</th></tr></thead>\n<tbody>\n" +
+      awards + "</tbody>\n<tfoot><tr><th colspan=\"2\">Total 合计</th><th class=\"money\">" +
+      HtmlEscape(Money(d.total_fen)) + "</th></tr></tfoot>\n</table>\n" +
+      (app.application.notice_until.empty()
+           ? std::string()
+           : "<p>Public notice 公示 until: " + HtmlEscape(app.application.notice_until) + "</p>\n") +
+      "<p class=\"meta\">Decision " + std::to_string(d.id) + ", decided " + HtmlEscape(d.decided_at) + " by " +
+      HtmlEscape(d.decided_by) + (d.in_force ? "" : " (withdrawn 已撤销)") + ".<br>Policy " +
+      HtmlEscape(d.policy_digest) + ": the decision can be replayed byte for byte.</p>\n"
+      "</body>\n</html>\n";
+  // The letter's own small stylesheet is inline; everything else stays denied.
+  res.headers.erase("Content-Security-Policy");
+  res.set_header("Content-Security-Policy",
+                 "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+                 "frame-ancestors 'none'");
+  SetBody(res, std::move(html), "text/html; charset=utf-8");
+  return OkStatus();
+}
+
+}  // namespace bursar::server

@@ -1,0 +1,734 @@
+// The programme's routes: applications and their lifecycle (submission,
+// review, decision, public notice, objections, finalisation, payment,
+// recovery), and the route table of every store-backed resource.
+//
+// Ownership is checked here, before the store is asked to change anything:
+// an applicant sees only its own enterprise's applications, a reviewer only
+// those assigned to it; anything else is 404, as if it did not exist.
+// Versions: every application answer carries ETag: "<version>"; a change
+// with an If-Match naming another version is 409 conflict. The check and the
+// change run under the server's store lock, so no request of this server
+// slips in between.
+#include <charconv>
+
+#include "money/exact.h"
+#include "server/server_impl.h"
+#include "store/audit.h"
+
+namespace bursar::server {
+
+namespace {
+
+std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
+
+Result<int64_t> ParseInt(const std::string& text, const std::string& field) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return InvalidArgument("expected an integer, got '" + text + "'", field);
+  }
+  return value;
+}
+
+// A string member of the body, or InvalidArgument naming it.
+Result<std::string> StringField(const nlohmann::json& body, const char* key, bool required = true) {
+  if (!body.contains(key) || body[key].is_null()) {
+    if (required) return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
+    return std::string();
+  }
+  if (!body[key].is_string()) return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
+  return body[key].get<std::string>();
+}
+
+OJson ParsedOrText(const std::string& text) {
+  OJson j = OJson::parse(text, nullptr, false);
+  if (j.is_discarded()) return OJson(text);
+  return j;
+}
+
+}  // namespace
+
+// ---- shared helpers --------------------------------------------------------
+
+Result<Server::Impl::ListParams> Server::Impl::ParseList(const httplib::Request& req,
+                                                           std::initializer_list<const char*> filters) {
+  ListParams out;
+  for (const auto& [name, value] : QueryPairs(req.target)) {
+    if (name == "limit") {
+      BURSAR_ASSIGN_OR_RETURN(out.page.limit, ParseInt(value, "query.limit"));
+      if (out.page.limit < 1 || out.page.limit > 500) return InvalidArgument("limit is 1 to 500", "query.limit");
+    } else if (name == "offset") {
+      BURSAR_ASSIGN_OR_RETURN(out.page.offset, ParseInt(value, "query.offset"));
+      if (out.page.offset < 0) return InvalidArgument("offset is 0 or more", "query.offset");
+    } else if (name == "sort") {
+      if (value.empty() || value == "-") return InvalidArgument("sort names a field, e.g. sort=-id", "query.sort");
+      out.page.sort = value;
+    } else if (std::any_of(filters.begin(), filters.end(), [&](const char* f) { return name == f; })) {
+      out.filters[name] = value;
+    } else {
+      std::string known = "limit, offset, sort";
+      for (const char* f : filters) known += std::string(", ") + f;
+      return InvalidArgument("unknown query parameter '" + name + "' (known: " + known + ")", "query." + name);
+    }
+  }
+  return out;
+}
+
+Result<int64_t> Server::Impl::QueryYear(const ListParams& list, const char* name) {
+  auto it = list.filters.find(name);
+  if (it == list.filters.end() || it->second.empty()) return int64_t{0};
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, ParseInt(it->second, std::string("query.") + name));
+  if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", std::string("query.") + name);
+  return year;
+}
+
+Result<std::optional<nlohmann::json>> Server::Impl::JsonObjectBody(const httplib::Request& req,
+                                                                   httplib::Response& res, bool optional) {
+  if (optional && req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return std::optional<nlohmann::json>(nlohmann::json::object());
+  }
+  const std::string type = MediaType(req.get_header_value("Content-Type"));
+  if (type != "application/json") {
+    WriteError(UnsupportedMediaType("the body is sent as application/json, not '" +
+                                    (type.empty() ? std::string("(none)") : type) + "'"),
+               &res);
+    return std::optional<nlohmann::json>();
+  }
+  nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return InvalidArgument("the body is not a JSON object");
+  return std::optional<nlohmann::json>(std::move(body));
+}
+
+Result<int64_t> Server::Impl::PathId(const httplib::Request& req, size_t index, const char* what) {
+  const std::string text = req.matches.size() > index ? req.matches[index].str() : "";
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+    return Status(StatusCode::kNotFound, std::string("no ") + what + " '" + text + "'", "id");
+  }
+  return id;
+}
+
+Status Server::Impl::CheckIfMatch(const httplib::Request& req, int64_t version) {
+  std::string tag = req.get_header_value("If-Match");
+  if (tag.empty() || tag == "*") return OkStatus();
+  if (tag.rfind("W/", 0) == 0) tag = tag.substr(2);
+  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
+  int64_t wanted = 0;
+  auto [end, ec] = std::from_chars(tag.data(), tag.data() + tag.size(), wanted);
+  if (tag.empty() || ec != std::errc() || end != tag.data() + tag.size()) {
+    return InvalidArgument("If-Match takes the ETag of the application, e.g. \"3\"", "header.If-Match");
+  }
+  if (wanted != version) {
+    return Status(StatusCode::kConflict, "the application changed since you read it: it is at version " +
+                                             std::to_string(version) + ", you sent " + std::to_string(wanted) +
+                                             "; read it again");
+  }
+  return OkStatus();
+}
+
+Status Server::Impl::CheckVisible(store::Store& st, const Caller& caller, const store::ApplicationRow& row) {
+  const store::Role role = RoleOf(caller);
+  bool visible = true;
+  if (role == store::Role::kApplicant) {
+    visible = row.application.credit_code == caller.who->account.credit_code;
+  } else if (role == store::Role::kReviewer) {
+    BURSAR_ASSIGN_OR_RETURN(visible, st.IsReviewerOf(row.application.id, Actor(caller)));
+  }
+  if (!visible) return Status(StatusCode::kNotFound, "no application " + std::to_string(row.application.id), "id");
+  return OkStatus();
+}
+
+OJson Server::Impl::ApplicationJson(const store::ApplicationRow& row) {
+  const store::Application& a = row.application;
+  OJson j;
+  j["id"] = a.id;
+  j["credit_code"] = a.credit_code;
+  j["enterprise_name"] = row.enterprise_name;
+  j["year"] = a.year;
+  j["measure"] = a.measure;
+  j["item"] = a.item.empty() ? OJson() : OJson(a.item);
+  j["project"] = a.project.empty() ? OJson() : OJson(a.project);
+  j["claim"] = ParsedOrText(a.claim);
+  j["state"] = store::ApplicationStateName(a.state);
+  j["version"] = row.version;
+  j["notice_until"] = a.notice_until.empty() ? OJson() : OJson(a.notice_until);
+  j["total"] = row.total_fen ? OJson(Money(*row.total_fen)) : OJson();
+  j["created_at"] = a.created_at;
+  j["updated_at"] = a.updated_at;
+  return j;
+}
+
+OJson Server::Impl::DecisionJson(const store::Decision& d, bool explain) const {
+  OJson j;
+  j["id"] = d.id;
+  j["application_id"] = d.application_id;
+  j["total"] = Money(d.total_fen);
+  j["output"] = ParsedOrText(d.output_json);
+  // The explanation is the engine's trace of the stored case, recomputed
+  // (decisions are deterministic; a replay proves it); none when the
+  // decision was made under another policy than the one served.
+  j["explanation"] = OJson();
+  if (explain && d.policy_digest == engine->digest()) {
+    EvaluateOptions traced_options;
+    traced_options.explain = true;
+    auto c = nlohmann::json::parse(d.case_json, nullptr, false);
+    if (!c.is_discarded()) {
+      auto traced = engine->Evaluate(c, traced_options);
+      if (traced.ok() && traced->contains("trace")) j["explanation"] = (*traced)["trace"];
+    }
+  }
+  j["case"] = ParsedOrText(d.case_json);
+  j["policy_digest"] = d.policy_digest;
+  j["decided_at"] = d.decided_at;
+  j["decided_by"] = d.decided_by;
+  j["in_force"] = d.in_force;
+  return j;
+}
+
+void Server::Impl::AnswerJson(httplib::Response& res, const OJson& body, int status) {
+  res.status = status;
+  SetBody(res, body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", kJson);
+}
+
+void Server::Impl::AnswerApplication(httplib::Response& res, const OJson& body, int64_t version, int status) {
+  res.set_header("ETag", "\"" + std::to_string(version) + "\"");
+  AnswerJson(res, body, status);
+}
+
+OJson Server::Impl::ListJson(OJson items, int64_t total, const store::PageRequest& page) {
+  return OJson{{"items", std::move(items)}, {"total", total}, {"limit", page.limit}, {"offset", page.offset}};
+}
+
+Status Server::Impl::ChangeApplication(
+    const httplib::Request& req, httplib::Response& res, const Caller& caller,
+    const std::function<Status(store::Store&, const store::ApplicationRow&)>& change, int status) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "application"));
+  store::ApplicationRow after;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(id));
+    BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
+    BURSAR_RETURN_IF_ERROR(CheckIfMatch(req, row.version));
+    Status changed = change(st, row);
+    // The role was authorised already; a refusal by the store here is about
+    // the application's state (e.g. a reviewer excluded by a conflict).
+    if (changed.code() == StatusCode::kPermissionDenied) {
+      changed = Status(StatusCode::kFailedPrecondition, changed.message(), changed.field());
+    }
+    BURSAR_RETURN_IF_ERROR(changed);
+    BURSAR_ASSIGN_OR_RETURN(after, st.GetApplicationRow(id));
+    return OkStatus();
+  }));
+  AnswerApplication(res, ApplicationJson(after), after.version, status);
+  return OkStatus();
+}
+
+// ---- applications ----------------------------------------------------------
+
+Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"state", "year", "measure", "enterprise", "reviewer"}));
+  store::ApplicationQuery q;
+  q.page = list.page;
+  q.state = list.filters["state"];
+  BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
+  q.measure = list.filters["measure"];
+  q.credit_code = list.filters["enterprise"];
+  q.reviewer = list.filters["reviewer"];
+  const store::Role role = RoleOf(caller);
+  if (role == store::Role::kApplicant) {
+    // Only its own: asking for another enterprise finds nothing.
+    if (!q.credit_code.empty() && q.credit_code != caller.who->account.credit_code) q.credit_code = "\x01none";
+    else q.credit_code = caller.who->account.credit_code;
+  }
+  if (role == store::Role::kReviewer) {
+    if (!q.reviewer.empty() && q.reviewer != Actor(caller)) q.reviewer = "\x01none";
+    else q.reviewer = Actor(caller);
+  }
+  store::Page<store::ApplicationRow> page;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(page, st.ListApplications(q));
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& row : page.items) items.push_back(ApplicationJson(row));
+  AnswerJson(res, ListJson(std::move(items), page.total, q.page));
+  return OkStatus();
+}
+
+Status Server::Impl::CreateApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(std::string code, StringField(*body, "credit_code"));
+  if (!body->contains("year") || !(*body)["year"].is_number_integer()) {
+    return InvalidArgument("expected an integer \"year\" such as 2025", "year");
+  }
+  const int64_t year = (*body)["year"].get<int64_t>();
+  if (!body->contains("claim") || !(*body)["claim"].is_object()) {
+    return InvalidArgument("expected a CASES.md claim object, e.g. {\"measure\":\"03\",\"assessed\":\"4200000\"}",
+                           "claim");
+  }
+  const nlohmann::json& claim = (*body)["claim"];
+  // The claim must be one the engine accepts: checked against the policy now,
+  // not at decision time.
+  {
+    nlohmann::json probe = {{"year", year},
+                            {"applicant",
+                             {{"id", code},
+                              {"registered_in_chaoyang", true},
+                              {"taxed_in_chaoyang", true},
+                              {"independent_legal_person", true},
+                              {"serious_dishonesty_record", false},
+                              {"tags", nlohmann::json::array()}}},
+                            {"facts", nlohmann::json::object()},
+                            {"claims", nlohmann::json::array({claim})},
+                            {"history", nlohmann::json::array()}};
+    auto checked = engine->Evaluate(probe);
+    if (!checked.ok() && checked.status().field().rfind("claims[0]", 0) == 0) {
+      std::string field = "claim" + checked.status().field().substr(9);
+      return InvalidArgument(checked.status().message(), field);
+    }
+  }
+  if (RoleOf(caller) == store::Role::kApplicant && code != caller.who->account.credit_code) {
+    return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
+  }
+  store::ApplicationRow row;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(int64_t id, st.CreateApplication(Actor(caller), code, year, claim));
+    BURSAR_ASSIGN_OR_RETURN(row, st.GetApplicationRow(id));
+    return OkStatus();
+  }));
+  res.set_header("Location", "/api/applications/" + std::to_string(row.application.id));
+  AnswerApplication(res, ApplicationJson(row), row.version, 201);
+  return OkStatus();
+}
+
+Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "application"));
+  const bool applicant = RoleOf(caller) == store::Role::kApplicant;
+  OJson out;
+  int64_t version = 0;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(id));
+    BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
+    version = row.version;
+    out = ApplicationJson(row);
+    BURSAR_ASSIGN_OR_RETURN(auto reviews, st.Reviews(id));
+    OJson rs = OJson::array();
+    int n = 0;
+    for (const auto& r : reviews) {
+      ++n;
+      OJson j;
+      // Applicants see the reviews, not who wrote them.
+      j["reviewer"] = applicant ? "reviewer " + std::to_string(n) : r.reviewer;
+      j["state"] = r.state;
+      j["scores"] = r.scores.empty() ? OJson() : ParsedOrText(r.scores);
+      j["proposed"] = r.proposed_fen ? OJson(Money(*r.proposed_fen)) : OJson();
+      if (!applicant) j["conflict"] = r.conflict.empty() ? OJson() : OJson(r.conflict);
+      rs.push_back(std::move(j));
+    }
+    out["reviews"] = std::move(rs);
+    BURSAR_ASSIGN_OR_RETURN(auto decision, st.DecisionInForce(id));
+    out["decision"] = decision ? DecisionJson(*decision, false) : OJson();
+    BURSAR_ASSIGN_OR_RETURN(auto payments, st.Payments(id));
+    OJson ps = OJson::array();
+    for (const auto& p : payments) {
+      ps.push_back({{"instalment", p.instalment}, {"amount", Money(p.amount_fen)}, {"paid_on", p.paid_on},
+                    {"reference", p.reference}});
+    }
+    out["payments"] = std::move(ps);
+    store::ObjectionQuery oq;
+    oq.application_id = id;
+    oq.page.limit = 500;
+    BURSAR_ASSIGN_OR_RETURN(auto objections, st.ListObjections(oq));
+    OJson os = OJson::array();
+    for (const auto& o : objections.items) {
+      OJson j = {{"id", o.id}, {"reason", o.reason}, {"filed_at", o.filed_at}, {"state", o.state},
+                 {"resolution", o.resolution.empty() ? OJson() : OJson(o.resolution)},
+                 {"resolved_at", o.resolved_at.empty() ? OJson() : OJson(o.resolved_at)}};
+      if (!applicant) j["filed_by"] = o.filed_by;
+      os.push_back(std::move(j));
+    }
+    out["objections"] = std::move(os);
+    return OkStatus();
+  }));
+  AnswerApplication(res, out, version);
+  return OkStatus();
+}
+
+Status Server::Impl::SubmitApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) {
+    return st.Submit(Actor(caller), row.application.id);
+  });
+}
+
+Status Server::Impl::StartReview(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  if (!body->contains("reviewers") || !(*body)["reviewers"].is_array()) {
+    return InvalidArgument("expected \"reviewers\": an array of reviewer usernames", "reviewers");
+  }
+  std::vector<std::string> reviewers;
+  for (size_t i = 0; i < (*body)["reviewers"].size(); ++i) {
+    const auto& r = (*body)["reviewers"][i];
+    if (!r.is_string() || r.get<std::string>().empty()) {
+      return InvalidArgument("expected a reviewer's username", "reviewers[" + std::to_string(i) + "]");
+    }
+    reviewers.push_back(r.get<std::string>());
+  }
+  return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) -> Status {
+    for (size_t i = 0; i < reviewers.size(); ++i) {
+      auto account = st.GetAccount(reviewers[i]);
+      if (!account.ok() || account->role != store::Role::kReviewer || account->disabled) {
+        return InvalidArgument("'" + reviewers[i] + "' is not an enabled reviewer account",
+                               "reviewers[" + std::to_string(i) + "]");
+      }
+    }
+    return st.StartReview(Actor(caller), row.application.id, reviewers);
+  });
+}
+
+Status Server::Impl::PutReview(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  const std::string reviewer = req.matches.size() > 2 ? req.matches[2].str() : "";
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  if (!body->contains("scores")) return InvalidArgument("expected \"scores\": {rubric item: 0..100}", "scores");
+  BURSAR_ASSIGN_OR_RETURN(std::string proposed, StringField(*body, "proposed"));
+  return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) -> Status {
+    // A reviewer writes only its own review; another name is not there to write.
+    if (reviewer != Actor(caller)) {
+      return Status(StatusCode::kNotFound, "no review by '" + reviewer + "' of yours", "reviewer");
+    }
+    return st.SubmitReview(Actor(caller), row.application.id, (*body)["scores"], proposed);
+  });
+}
+
+Status Server::Impl::DeclareConflict(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(std::string reason, StringField(*body, "reason"));
+  return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) {
+    return st.DeclareConflict(Actor(caller), row.application.id, reason);
+  });
+}
+
+// ---- decisions -------------------------------------------------------------
+
+Status Server::Impl::Decide(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res, true));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "application"));
+  OJson out;
+  int64_t version = 0;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(id));
+    BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
+    BURSAR_RETURN_IF_ERROR(CheckIfMatch(req, row.version));
+    if (row.application.state != store::ApplicationState::kInReview) {
+      return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + " is " +
+                                                         store::ApplicationStateName(row.application.state) +
+                                                         ": cannot decide it (needs in_review)");
+    }
+    // The case from the store: the enterprise's record, facts derived from
+    // its evidence, this application's claim (none for an apply-free
+    // proposal: those measures are decided from facts) and its history.
+    nlohmann::json claim = nlohmann::json::parse(row.application.claim, nullptr, false);
+    nlohmann::json claims = nlohmann::json::array();
+    if (claim.is_object() && !claim.value("apply_free", false)) claims.push_back(claim);
+    BURSAR_ASSIGN_OR_RETURN(OJson the_case, st.BuildCase(row.application.credit_code, row.application.year, claims));
+    const std::string case_text = the_case.dump(2) + "\n";
+    auto output = engine->EvaluateText(case_text);
+    if (!output.ok()) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "the engine refuses the case built for application " + std::to_string(id) + ": " +
+                        output.status().message() +
+                        (output.status().field().empty() ? "" : " (at " + output.status().field() + ")"));
+    }
+    BURSAR_ASSIGN_OR_RETURN(int64_t decision_id,
+                            st.Decide(Actor(caller), id, store::DecisionInput{engine->digest(), case_text, *output}));
+    BURSAR_ASSIGN_OR_RETURN(store::Decision d, st.GetDecision(decision_id));
+    out = DecisionJson(d, true);
+    BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow after, st.GetApplicationRow(id));
+    version = after.version;
+    return OkStatus();
+  }));
+  res.set_header("Location", "/api/decisions/" + std::to_string(out["id"].get<int64_t>()));
+  AnswerApplication(res, out, version, 201);
+  return OkStatus();
+}
+
+Status Server::Impl::GetDecision(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "decision"));
+  store::Decision d;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    auto found = st.GetDecision(id);
+    if (!found.ok()) return Status(found.status().code(), found.status().message(), "id");
+    d = std::move(found).value();
+    BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(d.application_id));
+    Status visible = CheckVisible(st, caller, row);
+    if (!visible.ok()) return Status(StatusCode::kNotFound, "no decision " + std::to_string(id), "id");
+    return OkStatus();
+  }));
+  AnswerJson(res, DecisionJson(d, true));
+  return OkStatus();
+}
+
+Status Server::Impl::ReplayDecision(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "decision"));
+  store::Decision d;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    auto found = st.GetDecision(id);
+    if (!found.ok()) return Status(found.status().code(), found.status().message(), "id");
+    d = std::move(found).value();
+    return OkStatus();
+  }));
+  OJson out = {{"decision", id}, {"policy_digest", d.policy_digest}};
+  out["stored"] = ParsedOrText(d.output_json);
+  if (d.policy_digest != engine->digest()) {
+    out["identical"] = false;
+    out["result"] = "other_policy";
+    out["recomputed"] = OJson();
+    out["message"] = "decided under policy " + d.policy_digest + "; this server runs " + engine->digest();
+  } else {
+    auto output = engine->EvaluateText(d.case_json);
+    if (!output.ok()) {
+      out["identical"] = false;
+      out["result"] = "refused";
+      out["recomputed"] = OJson();
+      out["message"] = output.status().message();
+    } else {
+      const bool same = *output == d.output_json;
+      out["identical"] = same;
+      out["result"] = same ? "identical" : "different";
+      out["recomputed"] = ParsedOrText(*output);
+    }
+  }
+  AnswerJson(res, out);
+  return OkStatus();
+}
+
+// ---- notice, objections, finalisation --------------------------------------
+
+Status Server::Impl::PublishNotice(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(std::string until, StringField(*body, "until"));
+  return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) -> Status {
+    Status s = st.PublishNotice(Actor(caller), row.application.id, until);
+    if (!s.ok() && s.field() == "notice_until") return Status(s.code(), s.message(), "until");
+    return s;
+  });
+}
+
+Status Server::Impl::ListNotices(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
+  store::NoticeQuery q;
+  q.page = list.page;
+  BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
+  store::Page<store::NoticeRecord> page;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(page, st.ListNotices(q));
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& n : page.items) {
+    items.push_back({{"id", n.application_id},
+                     {"enterprise_name", n.enterprise_name},
+                     {"credit_code", n.credit_code},
+                     {"year", n.year},
+                     {"measure", n.measure},
+                     {"item", n.item.empty() ? OJson() : OJson(n.item)},
+                     {"total", Money(n.total_fen)},
+                     {"notice_until", n.notice_until}});
+  }
+  AnswerJson(res, ListJson(std::move(items), page.total, q.page));
+  return OkStatus();
+}
+
+Status Server::Impl::FileObjection(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(std::string reason, StringField(*body, "reason"));
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "application"));
+  OJson out;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(id));
+    // The notice is public: anyone logged in may object to what it shows,
+    // except that an applicant sees (and objects to) only its own.
+    if (RoleOf(caller) == store::Role::kApplicant) BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
+    BURSAR_RETURN_IF_ERROR(CheckIfMatch(req, row.version));
+    BURSAR_ASSIGN_OR_RETURN(int64_t objection, st.FileObjection(Actor(caller), id, reason));
+    BURSAR_ASSIGN_OR_RETURN(auto o, st.FindObjection(objection));
+    if (!o) return Status(StatusCode::kInternal, "an objection just filed is gone");
+    out = {{"id", o->id},         {"application_id", o->application_id}, {"filed_by", o->filed_by},
+           {"reason", o->reason}, {"filed_at", o->filed_at},             {"state", o->state}};
+    return OkStatus();
+  }));
+  AnswerJson(res, out, 201);
+  return OkStatus();
+}
+
+Status Server::Impl::ListObjections(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"state", "application"}));
+  store::ObjectionQuery q;
+  q.page = list.page;
+  q.state = list.filters["state"];
+  if (!list.filters["application"].empty()) {
+    BURSAR_ASSIGN_OR_RETURN(q.application_id, ParseInt(list.filters["application"], "query.application"));
+  }
+  store::Page<store::ObjectionRecord> page;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(page, st.ListObjections(q));
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& o : page.items) {
+    items.push_back({{"id", o.id},
+                     {"application_id", o.application_id},
+                     {"filed_by", o.filed_by},
+                     {"reason", o.reason},
+                     {"filed_at", o.filed_at},
+                     {"state", o.state},
+                     {"resolution", o.resolution.empty() ? OJson() : OJson(o.resolution)},
+                     {"resolved_at", o.resolved_at.empty() ? OJson() : OJson(o.resolved_at)}});
+  }
+  AnswerJson(res, ListJson(std::move(items), page.total, q.page));
+  return OkStatus();
+}
+
+Status Server::Impl::ResolveObjection(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  if (!body->contains("upheld") || !(*body)["upheld"].is_boolean()) {
+    return InvalidArgument("expected \"upheld\": true or false", "upheld");
+  }
+  const bool upheld = (*body)["upheld"].get<bool>();
+  BURSAR_ASSIGN_OR_RETURN(std::string resolution, StringField(*body, "resolution"));
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "objection"));
+  store::ApplicationRow after;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(auto o, st.FindObjection(id));
+    if (!o) return Status(StatusCode::kNotFound, "no objection " + std::to_string(id), "id");
+    BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(o->application_id));
+    BURSAR_RETURN_IF_ERROR(CheckIfMatch(req, row.version));
+    BURSAR_RETURN_IF_ERROR(st.ResolveObjection(Actor(caller), id, upheld, resolution));
+    BURSAR_ASSIGN_OR_RETURN(after, st.GetApplicationRow(o->application_id));
+    return OkStatus();
+  }));
+  AnswerApplication(res, ApplicationJson(after), after.version);
+  return OkStatus();
+}
+
+Status Server::Impl::Finalise(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res, true));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(std::string today, StringField(*body, "today", false));
+  if (today.empty()) today = store::UtcNow().substr(0, 10);
+  return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) {
+    return st.Finalise(Actor(caller), row.application.id, today);
+  });
+}
+
+// ---- payments and recovery -------------------------------------------------
+
+Status Server::Impl::RecordPayment(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(std::string amount, StringField(*body, "amount"));
+  BURSAR_ASSIGN_OR_RETURN(std::string paid_on, StringField(*body, "paid_on"));
+  BURSAR_ASSIGN_OR_RETURN(std::string reference, StringField(*body, "reference"));
+  return ChangeApplication(
+      req, res, caller,
+      [&](store::Store& st, const store::ApplicationRow& row) {
+        return st.RecordPayment(Actor(caller), row.application.id, amount, paid_on, reference).status();
+      },
+      201);
+}
+
+Status Server::Impl::ListPayments(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year", "enterprise"}));
+  store::PaymentQuery q;
+  q.page = list.page;
+  BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
+  q.credit_code = list.filters["enterprise"];
+  if (RoleOf(caller) == store::Role::kApplicant) {
+    if (!q.credit_code.empty() && q.credit_code != caller.who->account.credit_code) q.credit_code = "\x01none";
+    else q.credit_code = caller.who->account.credit_code;
+  }
+  store::Page<store::PaymentRecord> page;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(page, st.ListPayments(q));
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& p : page.items) {
+    items.push_back({{"application_id", p.application_id},
+                     {"credit_code", p.credit_code},
+                     {"enterprise_name", p.enterprise_name},
+                     {"year", p.year},
+                     {"measure", p.measure},
+                     {"instalment", p.payment.instalment},
+                     {"amount", Money(p.payment.amount_fen)},
+                     {"paid_on", p.payment.paid_on},
+                     {"reference", p.payment.reference}});
+  }
+  AnswerJson(res, ListJson(std::move(items), page.total, q.page));
+  return OkStatus();
+}
+
+Status Server::Impl::Recover(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(std::string amount, StringField(*body, "amount"));
+  BURSAR_ASSIGN_OR_RETURN(std::string reason, StringField(*body, "reason"));
+  return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) {
+    return st.Recover(Actor(caller), row.application.id, amount, reason);
+  });
+}
+
+// ---- the programme's route table -------------------------------------------
+
+std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
+  using R = store::Role;
+  const unsigned kReaders = Only({R::kApplicant, R::kReviewer, R::kOfficer, R::kAuditor});
+  const unsigned kOfficer = Only({R::kOfficer});
+  const unsigned kOversight = Only({R::kOfficer, R::kAuditor});
+  return {
+      {"get", "/api/applications", &Impl::ListApplications, kReaders},
+      {"post", "/api/applications", &Impl::CreateApplication, Only({R::kApplicant, R::kOfficer})},
+      {"get", "/api/applications/{id}", &Impl::GetApplication, kReaders},
+      {"post", "/api/applications/{id}/submission", &Impl::SubmitApplication, Only({R::kApplicant, R::kOfficer})},
+      {"post", "/api/applications/{id}/review", &Impl::StartReview, kOfficer},
+      {"put", "/api/applications/{id}/reviews/{reviewer}", &Impl::PutReview, Only({R::kReviewer})},
+      {"post", "/api/applications/{id}/conflicts", &Impl::DeclareConflict, Only({R::kReviewer})},
+      {"post", "/api/applications/{id}/decisions", &Impl::Decide, kOfficer},
+      {"get", "/api/decisions/{id}", &Impl::GetDecision, kReaders},
+      {"post", "/api/decisions/{id}/replays", &Impl::ReplayDecision, kOversight},
+      {"get", "/api/decisions/{id}/letter", &Impl::DecisionLetter, Only({R::kApplicant, R::kOfficer, R::kAuditor})},
+      {"post", "/api/applications/{id}/notice", &Impl::PublishNotice, kOfficer},
+      {"get", "/api/notices", &Impl::ListNotices, kPublic},
+      {"get", "/api/notices.csv", &Impl::NoticesCsv, kPublic},
+      {"get", "/api/notices.xlsx", &Impl::NoticesXlsx, kPublic},
+      {"post", "/api/applications/{id}/objections", &Impl::FileObjection,
+       Only({R::kApplicant, R::kReviewer, R::kOfficer})},
+      {"get", "/api/objections", &Impl::ListObjections, kOversight},
+      {"post", "/api/objections/{id}/resolution", &Impl::ResolveObjection, kOfficer},
+      {"post", "/api/applications/{id}/finalisation", &Impl::Finalise, kOfficer},
+      {"post", "/api/applications/{id}/payments", &Impl::RecordPayment, kOfficer},
+      {"get", "/api/payments", &Impl::ListPayments, Only({R::kApplicant, R::kOfficer, R::kAuditor})},
+      {"get", "/api/payments.csv", &Impl::PaymentsCsv, kOversight},
+      {"get", "/api/payments.xlsx", &Impl::PaymentsXlsx, kOversight},
+      {"post", "/api/applications/{id}/recovery", &Impl::Recover, kOfficer},
+      {"get", "/api/enterprises", &Impl::ListEnterprises, kReaders},
+      {"get", "/api/enterprises/{code}", &Impl::GetEnterprise, kReaders},
+      {"get", "/api/enterprises/{code}/facts", &Impl::EnterpriseFacts, kReaders},
+      {"get", "/api/enterprises/{code}/evidence", &Impl::EnterpriseEvidence, kReaders},
+      {"post", "/api/evidence/{kind}", &Impl::UploadEvidence, Only({R::kApplicant, R::kOfficer})},
+      {"post", "/api/proposals", &Impl::Propose, kOfficer},
+      {"get", "/api/budgets/{year}", &Impl::GetBudget, kOversight},
+      {"put", "/api/budgets/{year}", &Impl::PutBudget, kOfficer},
+      {"post", "/api/simulations", &Impl::Simulate, kOversight},
+      {"get", "/api/audit", &Impl::ListAudit, kOversight},
+  };
+}
+
+}  // namespace bursar::server

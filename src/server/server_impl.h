@@ -1,0 +1,262 @@
+// The server's insides, shared by the files that define its routes:
+// server.cc (the core: engine, sessions, accounts, authorisation, wiring),
+// programme_routes.cc (applications through payment), evidence_routes.cc
+// (enterprises, facts, evidence), analysis_routes.cc (proposals, budgets,
+// audit, simulations) and export_routes.cc (spreadsheets, letters).
+// Internal to src/server; nothing outside includes it.
+#pragma once
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <functional>
+#include <optional>
+#include <semaphore>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "eval/engine.h"
+#include "server/api_error.h"
+#include "server/engine_cache.h"
+#include "server/server.h"
+#include "server/static_files.h"
+#include "store/store.h"
+
+// BURSAR_RETURN_IF_ERROR for a WithStore(...) call whose lambda uses
+// BURSAR_RETURN_IF_ERROR itself (the macro's variable would shadow).
+#define BURSAR_RETURN_IF_STORE_ERROR(expr)                          \
+  do {                                                              \
+    ::bursar::Status bursar_store_status_ = (expr);                 \
+    if (!bursar_store_status_.ok()) return bursar_store_status_;    \
+  } while (0)
+
+namespace bursar::server {
+
+using OJson = nlohmann::ordered_json;
+inline constexpr const char* kJson = "application/json";
+
+inline std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+inline std::string Upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+// The media type of a Content-Type header, without parameters, lower case.
+inline std::string MediaType(const std::string& content_type) {
+  std::string type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  size_t start = type.find_first_not_of(" \t");
+  return Lower(start == std::string::npos ? std::string() : type.substr(start));
+}
+
+// The query of a request target, as ordered (name, value) pairs. The HTTP
+// library's own parameter map splits "set=a=1" at every '=' and drops
+// repeats, so the raw target is split here: at '&', then at the first '='.
+inline std::vector<std::pair<std::string, std::string>> QueryPairs(const std::string& target) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t q = target.find('?');
+  if (q == std::string::npos) return out;
+  std::string query = target.substr(q + 1);
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    std::string pair = query.substr(start, end - start);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      std::string name = httplib::detail::decode_url(pair.substr(0, eq), true);
+      std::string value = eq == std::string::npos ? "" : httplib::detail::decode_url(pair.substr(eq + 1), true);
+      out.emplace_back(std::move(name), std::move(value));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+// Sets the body without copying it (Response::set_content copies).
+inline void SetBody(httplib::Response& res, std::string&& body, const char* content_type) {
+  res.body = std::move(body);
+  res.set_header("Content-Type", content_type);
+}
+
+struct SimulationCache;  // analysis_routes.cc
+std::shared_ptr<SimulationCache> NewSimulationCache();
+
+struct Server::Impl {
+  // Who is calling: nobody (public routes never read credentials), or an
+  // account recognised by its session cookie or bearer token.
+  struct Caller {
+    std::optional<store::Authenticated> who;
+    bool by_cookie = false;
+    std::string session_id;  // the cookie's value, when by_cookie
+  };
+  using Handler = Status (Impl::*)(const httplib::Request&, httplib::Response&, const Caller&);
+  // Who may call a route: everyone, or a set of roles (a bit per store::Role).
+  static constexpr unsigned kPublic = 1u << 31;
+  static constexpr unsigned kAnyRole = (1u << store::kRoleCount) - 1;
+  static constexpr unsigned Only(std::initializer_list<store::Role> roles) {
+    unsigned bits = 0;
+    for (store::Role r : roles) bits |= 1u << static_cast<unsigned>(r);
+    return bits;
+  }
+  struct Route {
+    const char* method;  // lower case
+    const char* path;
+    Handler handler;
+    unsigned access;  // kPublic or role bits
+  };
+
+  ServeOptions options;
+  std::shared_ptr<const Engine> engine;
+  std::unique_ptr<EngineCache> engines;
+  std::optional<StaticFiles> web;
+  std::string policy_json, clauses_json;
+  std::map<std::string, std::string> measure_json;
+  httplib::Server http;
+  std::string request_id_prefix;
+  std::atomic<uint64_t> request_counter{0};
+  bool bound = false;
+  std::atomic<bool> stop_requested{false};
+
+  // The store: one connection, used by one request at a time. Password
+  // hashing (0.1 s, 64 MiB) runs outside its lock, at most two at once.
+  std::unique_ptr<store::Store> store;
+  std::mutex store_mu;
+  std::counting_semaphore<2> hashing{2};
+  std::string dummy_hash;  // verified against for unknown usernames: same time, same answer
+
+  template <typename F>
+  auto WithStore(F&& f) -> decltype(f(*store)) {
+    if (!store) {
+      return Status(StatusCode::kUnavailable, "this server runs without a store (bursar serve --db URL)");
+    }
+    std::lock_guard<std::mutex> lock(store_mu);
+    return f(*store);
+  }
+
+  static const std::vector<Route>& Routes();
+
+
+  // ---- handlers: each returns a Status, which becomes the one error shape ----
+  Status Health(const httplib::Request&, httplib::Response& res, const Caller&);
+  Status OpenApi(const httplib::Request&, httplib::Response& res, const Caller&);
+  Status Policy(const httplib::Request&, httplib::Response& res, const Caller&);
+  Status Clauses(const httplib::Request&, httplib::Response& res, const Caller&);
+  Status Measure(const httplib::Request& req, httplib::Response& res, const Caller&);
+  Status Evaluate(const httplib::Request& req, httplib::Response& res, const Caller&);
+  Status Static(const httplib::Request& req, httplib::Response& res, const Caller&);
+  // ---- accounts: sessions (login, logout, who am I), accounts, audit ----
+  std::string SessionCookie(const std::string& value, int64_t max_age) const;
+  Status Login(const httplib::Request& req, httplib::Response& res, const Caller&);
+  Status CurrentSession(const httplib::Request&, httplib::Response& res, const Caller& caller);
+  Status Logout(const httplib::Request&, httplib::Response& res, const Caller& caller);
+  Status Accounts(const httplib::Request&, httplib::Response& res, const Caller&);
+  Status AuditVerification(const httplib::Request&, httplib::Response& res, const Caller&);
+  // ---- authentication and authorisation, before every handler ----
+  Status Authenticate(const httplib::Request& req, Caller* caller);
+  // A state-changing request that authenticates by cookie carries the
+  // session's CSRF token, and comes from our own origin when it says.
+  static Status CheckCsrf(const httplib::Request& req, const Caller& caller);
+  Status Authorize(const Route& route, const httplib::Request& req, Caller* caller);
+  // ---- wiring ----
+  httplib::Server::Handler Wrap(const Route& route);
+  std::string NextRequestId();
+  void Install();
+
+  // ---- shared by the programme's routes (programme_routes.cc) ----
+  // The query of a list: ?limit=&offset=&sort= and the filters named in
+  // `filters`; anything else is 400 naming the parameter.
+  struct ListParams {
+    store::PageRequest page;
+    std::map<std::string, std::string> filters;
+  };
+  static Result<ListParams> ParseList(const httplib::Request& req, std::initializer_list<const char*> filters);
+  // A query parameter as a year (1900..2999), 0 when absent.
+  static Result<int64_t> QueryYear(const ListParams& list, const char* name = "year");
+  // The body as a JSON object. nullopt: an error answer (415) was written.
+  // `optional`: an empty body reads as {}.
+  static Result<std::optional<nlohmann::json>> JsonObjectBody(const httplib::Request& req, httplib::Response& res,
+                                                              bool optional = false);
+  // Path parameter `index` as a positive id; NotFound naming `what` otherwise.
+  static Result<int64_t> PathId(const httplib::Request& req, size_t index, const char* what);
+  // If-Match against the current version: absent is fine, a different one is 409 conflict.
+  static Status CheckIfMatch(const httplib::Request& req, int64_t version);
+  static std::string Actor(const Caller& caller) { return caller.who->account.username; }
+  static store::Role RoleOf(const Caller& caller) { return caller.who->account.role; }
+  // NotFound unless the caller may see the application: an applicant its own
+  // enterprise's, a reviewer those assigned to it, the other roles all.
+  static Status CheckVisible(store::Store& st, const Caller& caller, const store::ApplicationRow& row);
+  static OJson ApplicationJson(const store::ApplicationRow& row);
+  OJson DecisionJson(const store::Decision& d, bool explain) const;
+  // Answers the application (status 200 or 201) with its ETag.
+  static void AnswerApplication(httplib::Response& res, const OJson& body, int64_t version, int status = 200);
+  // Loads, checks visibility and If-Match, runs `change`, answers the
+  // application as it is afterwards. All under the store lock.
+  Status ChangeApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller,
+                           const std::function<Status(store::Store&, const store::ApplicationRow&)>& change,
+                           int status = 200);
+  static void AnswerJson(httplib::Response& res, const OJson& body, int status = 200);
+  static OJson ListJson(OJson items, int64_t total, const store::PageRequest& page);
+
+  // ---- the programme: applications through payment (programme_routes.cc) ----
+  Status ListApplications(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status CreateApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status GetApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status SubmitApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status StartReview(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status PutReview(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status DeclareConflict(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status Decide(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status GetDecision(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status ReplayDecision(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status PublishNotice(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status ListNotices(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status FileObjection(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status ListObjections(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status ResolveObjection(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status Finalise(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status RecordPayment(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status ListPayments(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status Recover(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+
+  // ---- enterprises, facts, evidence (evidence_routes.cc) ----
+  Status ListEnterprises(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status GetEnterprise(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status EnterpriseFacts(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status EnterpriseEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status UploadEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  // NotFound unless the caller may see the enterprise.
+  static Status CheckEnterpriseVisible(store::Store& st, const Caller& caller, const std::string& code);
+
+  // ---- proposals, budgets, audit, simulations (analysis_routes.cc) ----
+  Status Propose(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status GetBudget(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status PutBudget(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status ListAudit(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status Simulate(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  std::shared_ptr<SimulationCache> simulations;
+
+  // ---- exports (export_routes.cc) ----
+  Status NoticesCsv(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status NoticesXlsx(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status PaymentsCsv(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status PaymentsXlsx(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status DecisionLetter(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+
+  // The routes of each file, in the order they are registered.
+  static std::vector<Route> CoreRoutes();
+  static std::vector<Route> ProgrammeRoutes();
+};
+
+}  // namespace bursar::server

@@ -1,0 +1,450 @@
+// Read-side queries for the HTTP API (declared in the queries block of
+// store.h, types in queries.h). Every list is one COUNT and one page query
+// with LIMIT/OFFSET over a whitelisted ORDER BY; parameters are always bound.
+#include <map>
+
+#include "money/exact.h"
+#include "store/store.h"
+
+namespace bursar::store {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// ORDER BY for `sort` ("field" / "-field") from a whitelist, with `tiebreak`
+// appended so the order is total.
+Result<std::string> OrderBy(const std::string& sort, const std::map<std::string, std::string>& columns,
+                            const std::string& default_order, const std::string& tiebreak) {
+  if (sort.empty()) return " ORDER BY " + default_order + ", " + tiebreak;
+  const bool desc = sort[0] == '-';
+  const std::string name = desc ? sort.substr(1) : sort;
+  auto it = columns.find(name);
+  if (it == columns.end()) {
+    std::string known;
+    for (const auto& [k, v] : columns) known += (known.empty() ? "" : ", ") + k;
+    return InvalidArgument("cannot sort by '" + name + "' (known: " + known + ", each with - for descending)",
+                           "query.sort");
+  }
+  return " ORDER BY " + it->second + (desc ? " DESC" : " ASC") + ", " + tiebreak;
+}
+
+Status CheckPage(const PageRequest& p) {
+  if (p.limit < 1 || p.limit > 500) return InvalidArgument("limit is 1 to 500", "query.limit");
+  if (p.offset < 0) return InvalidArgument("offset is 0 or more", "query.offset");
+  return OkStatus();
+}
+
+// A WHERE clause built from optional conditions; parameters kept as owned
+// strings or integers until the query runs.
+struct Where {
+  std::string sql;
+  std::vector<std::string> texts;  // owned; Params point into them
+  std::vector<std::variant<int64_t, size_t>> order;  // int, or index into texts
+
+  void Add(const std::string& condition) { sql += (sql.empty() ? " WHERE " : " AND ") + condition; }
+  void Text(const std::string& condition, const std::string& value) {
+    Add(condition);
+    texts.push_back(value);
+    order.emplace_back(texts.size() - 1);
+  }
+  void Int(const std::string& condition, int64_t value) {
+    Add(condition);
+    order.emplace_back(value);
+  }
+  void MoreText(const std::string& value) {  // a second placeholder in the same condition
+    texts.push_back(value);
+    order.emplace_back(texts.size() - 1);
+  }
+  std::vector<Param> Params() const {
+    std::vector<Param> out;
+    for (const auto& o : order) {
+      if (std::holds_alternative<int64_t>(o)) {
+        out.emplace_back(std::get<int64_t>(o));
+      } else {
+        out.emplace_back(std::string_view(texts[std::get<size_t>(o)]));
+      }
+    }
+    return out;
+  }
+};
+
+Result<int64_t> Count(Database& db, const std::string& from, const Where& where) {
+  std::vector<Row> rows;
+  std::vector<Param> params = where.Params();
+  BURSAR_RETURN_IF_ERROR(db.QuerySpan("SELECT COUNT(*) " + from + where.sql, params, &rows));
+  return rows.empty() ? 0 : rows[0].Int(0);
+}
+
+Result<std::vector<Row>> PageRows(Database& db, const std::string& select, const std::string& from,
+                                  const Where& where, const std::string& order, const PageRequest& page) {
+  std::vector<Row> rows;
+  std::vector<Param> params = where.Params();
+  params.emplace_back(page.limit);
+  params.emplace_back(page.offset);
+  BURSAR_RETURN_IF_ERROR(
+      db.QuerySpan(select + " " + from + where.sql + order + " LIMIT ? OFFSET ?", params, &rows));
+  return rows;
+}
+
+std::string LikePattern(const std::string& q) {
+  std::string out = "%";
+  for (char c : q) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+constexpr const char* kApplicationSelect =
+    "SELECT a.id, a.credit_code, a.year, a.measure, a.item, a.project, a.claim, a.state, a.notice_until, "
+    "a.created_at, a.updated_at, a.version, e.name, d.total_fen";
+constexpr const char* kApplicationFrom =
+    "FROM application a JOIN enterprise e ON e.credit_code = a.credit_code "
+    "LEFT JOIN decision d ON d.application_id = a.id AND d.in_force = 1";
+
+ApplicationRow ApplicationRowFrom(const Row& r) {
+  ApplicationRow out;
+  Application& a = out.application;
+  a.id = r.Int(0);
+  a.credit_code = r.Text(1);
+  a.year = r.Int(2);
+  a.measure = r.Text(3);
+  a.item = r.Text(4);
+  a.project = r.Text(5);
+  a.claim = r.Text(6);
+  a.state = ParseApplicationState(r.Text(7)).value_or(ApplicationState::kDraft);
+  a.notice_until = r.Text(8);
+  a.created_at = r.Text(9);
+  a.updated_at = r.Text(10);
+  out.version = r.Int(11);
+  out.enterprise_name = r.Text(12);
+  if (!r.IsNull(13)) out.total_fen = r.Int(13);
+  return out;
+}
+
+EnterpriseRecord EnterpriseFrom(const Row& r) {
+  return {r.Text(0), r.Text(1), r.Int(2) == 1, r.Int(3) == 1, r.Int(4) == 1, r.Int(5) == 1, r.Text(6)};
+}
+
+ObjectionRecord ObjectionFrom(const Row& r) {
+  return {r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7)};
+}
+
+}  // namespace
+
+Result<Page<ApplicationRow>> Store::ListApplications(const ApplicationQuery& q) {
+  BURSAR_RETURN_IF_ERROR(CheckPage(q.page));
+  if (!q.state.empty() && !ParseApplicationState(q.state)) {
+    return InvalidArgument("unknown state '" + q.state +
+                               "' (draft, submitted, in_review, decided, notice, final, paid, recovered)",
+                           "query.state");
+  }
+  Where w;
+  if (!q.state.empty()) w.Text("a.state = ?", q.state);
+  if (q.year != 0) w.Int("a.year = ?", q.year);
+  if (!q.measure.empty()) w.Text("a.measure = ?", q.measure);
+  if (!q.credit_code.empty()) w.Text("a.credit_code = ?", q.credit_code);
+  if (!q.reviewer.empty()) {
+    w.Text("EXISTS (SELECT 1 FROM review r WHERE r.application_id = a.id AND r.reviewer = ?)", q.reviewer);
+  }
+  static const std::map<std::string, std::string> kSort = {
+      {"id", "a.id"},           {"year", "a.year"},       {"measure", "a.measure"},
+      {"state", "a.state"},     {"credit_code", "a.credit_code"}, {"created_at", "a.created_at"},
+      {"updated_at", "a.updated_at"}, {"total", "COALESCE(d.total_fen, -1)"}, {"version", "a.version"}};
+  BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "a.id", "a.id"));
+  Page<ApplicationRow> page;
+  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, kApplicationFrom, w));
+  BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_, kApplicationSelect, kApplicationFrom, w, order, q.page));
+  for (const Row& r : rows) page.items.push_back(ApplicationRowFrom(r));
+  return page;
+}
+
+Result<ApplicationRow> Store::GetApplicationRow(int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne(std::string(kApplicationSelect) + " " + kApplicationFrom +
+                                                      " WHERE a.id = ?",
+                                                  {id}));
+  if (!row) return Status(StatusCode::kNotFound, "no application " + std::to_string(id), "id");
+  return ApplicationRowFrom(*row);
+}
+
+Result<bool> Store::IsReviewerOf(int64_t application_id, const std::string& reviewer) {
+  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne("SELECT 1 FROM review WHERE application_id = ? AND reviewer = ?",
+                                                  {application_id, reviewer}));
+  return row.has_value();
+}
+
+Result<Page<EnterpriseRecord>> Store::ListEnterprises(const EnterpriseQuery& q) {
+  BURSAR_RETURN_IF_ERROR(CheckPage(q.page));
+  Where w;
+  if (!q.q.empty()) {
+    w.Text("(LOWER(e.name) LIKE LOWER(?) ESCAPE '\\' OR e.credit_code LIKE ? ESCAPE '\\')", LikePattern(q.q));
+    w.MoreText(LikePattern(q.q));
+  }
+  if (!q.credit_code.empty()) w.Text("e.credit_code = ?", q.credit_code);
+  if (!q.reviewer.empty()) {
+    w.Text("e.credit_code IN (SELECT a.credit_code FROM application a JOIN review r ON r.application_id = a.id "
+           "WHERE r.reviewer = ?)",
+           q.reviewer);
+  }
+  static const std::map<std::string, std::string> kSort = {{"credit_code", "e.credit_code"}, {"name", "e.name"}};
+  BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "e.credit_code", "e.credit_code"));
+  const std::string from = "FROM enterprise e";
+  Page<EnterpriseRecord> page;
+  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, from, w));
+  BURSAR_ASSIGN_OR_RETURN(
+      auto rows, PageRows(*db_,
+                          "SELECT e.credit_code, e.name, e.registered_in_chaoyang, e.taxed_in_chaoyang, "
+                          "e.independent_legal_person, e.serious_dishonesty_record, e.tags",
+                          from, w, order, q.page));
+  for (const Row& r : rows) page.items.push_back(EnterpriseFrom(r));
+  return page;
+}
+
+Result<std::optional<EnterpriseRecord>> Store::FindEnterprise(const std::string& code) {
+  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne("SELECT credit_code, name, registered_in_chaoyang, taxed_in_chaoyang, "
+                                                  "independent_legal_person, serious_dishonesty_record, tags "
+                                                  "FROM enterprise WHERE credit_code = ?",
+                                                  {code}));
+  if (!row) return std::optional<EnterpriseRecord>();
+  return std::optional<EnterpriseRecord>(EnterpriseFrom(*row));
+}
+
+namespace {
+
+enum class Cell { kText, kMoney, kInt, kBool };
+struct EvidenceColumn {
+  const char* name;    // as in the import file
+  const char* column;  // in the table
+  Cell cell;
+};
+struct EvidenceTable {
+  const char* kind;
+  const char* table;
+  const char* year_condition;  // with one ? for the year as text or integer
+  bool year_is_int;
+  std::vector<EvidenceColumn> columns;
+  const char* order;
+};
+
+// The read-side view of the evidence tables (docs/store-schema.md).
+const std::vector<EvidenceTable>& EvidenceTables() {
+  static const std::vector<EvidenceTable> tables = {
+      {"listings", "listing", "SUBSTR(CAST(listing_date AS TEXT), 1, 4) = ?", false,
+       {{"exchange", "exchange", Cell::kText},
+        {"listing_id", "listing_id", Cell::kText},
+        {"product", "product", Cell::kText},
+        {"type", "type", Cell::kText},
+        {"listing_date", "listing_date", Cell::kText},
+        {"status", "status", Cell::kText}},
+       "listing_date, exchange, listing_id"},
+      {"certificates", "certificate", "SUBSTR(CAST(issue_date AS TEXT), 1, 4) = ?", false,
+       {{"platform", "platform", Cell::kText},
+        {"number", "number", Cell::kText},
+        {"resource", "resource", Cell::kText},
+        {"right", "registered_right", Cell::kText},
+        {"issue_date", "issue_date", Cell::kText},
+        {"valid_until", "valid_until", Cell::kText},
+        {"status", "status", Cell::kText}},
+       "issue_date, platform, number"},
+      {"fs_inclusions", "fs_inclusion", "year = ?", true,
+       {{"year", "year", Cell::kInt}, {"amount", "amount_fen", Cell::kMoney}, {"first_time", "first_time", Cell::kBool}},
+       "year"},
+      {"trades", "trade", "SUBSTR(CAST(trade_date AS TEXT), 1, 4) = ?", false,
+       {{"exchange", "exchange", Cell::kText},
+        {"trade_id", "trade_id", Cell::kText},
+        {"date", "trade_date", Cell::kText},
+        {"side", "side", Cell::kText},
+        {"amount", "amount_fen", Cell::kMoney},
+        {"legally_established", "legally_established", Cell::kBool}},
+       "trade_date, exchange, trade_id"},
+      {"filings", "filing", "SUBSTR(CAST(filing_date AS TEXT), 1, 4) = ?", false,
+       {{"filing_id", "filing_id", Cell::kText}, {"date", "filing_date", Cell::kText}, {"amount", "amount_fen", Cell::kMoney}},
+       "filing_date, filing_id"},
+      {"exports", "export_clearance", "SUBSTR(CAST(clearance_date AS TEXT), 1, 4) = ?", false,
+       {{"route", "route", Cell::kText},
+        {"number", "number", Cell::kText},
+        {"authority", "authority", Cell::kText},
+        {"date", "clearance_date", Cell::kText}},
+       "clearance_date, route, number"},
+      {"projects", "scenario_project", "year = ?", true,
+       {{"project_id", "project_id", Cell::kText},
+        {"year", "year", Cell::kInt},
+        {"investment", "investment_fen", Cell::kMoney},
+        {"civil_construction", "civil_construction_fen", Cell::kMoney}},
+       "year, project_id"},
+  };
+  return tables;
+}
+
+}  // namespace
+
+Result<ojson> Store::ListEvidence(const std::string& code, const std::string& kind, int64_t year) {
+  ojson out = ojson::object();
+  bool found = kind.empty();
+  for (const EvidenceTable& t : EvidenceTables()) {
+    if (!kind.empty() && kind != t.kind) continue;
+    found = true;
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      sql += (i ? ", " : "") + std::string(t.columns[i].column);
+    }
+    sql += std::string(" FROM ") + t.table + " WHERE credit_code = ?";
+    std::vector<Param> params = {std::string_view(code)};
+    const std::string year_text = std::to_string(year);
+    if (year != 0) {
+      sql += std::string(" AND ") + t.year_condition;
+      if (t.year_is_int) {
+        params.emplace_back(year);
+      } else {
+        params.emplace_back(std::string_view(year_text));
+      }
+    }
+    sql += std::string(" ORDER BY ") + t.order;
+    std::vector<Row> rows;
+    BURSAR_RETURN_IF_ERROR(db_->QuerySpan(sql, params, &rows));
+    ojson items = ojson::array();
+    for (const Row& r : rows) {
+      ojson item;
+      for (size_t i = 0; i < t.columns.size(); ++i) {
+        const EvidenceColumn& c = t.columns[i];
+        if (r.IsNull(i)) {
+          item[c.name] = nullptr;
+          continue;
+        }
+        switch (c.cell) {
+          case Cell::kText: item[c.name] = r.Text(i); break;
+          case Cell::kMoney: item[c.name] = Exact::Fen(r.Int(i)).ToMoneyString(); break;
+          case Cell::kInt: item[c.name] = r.Int(i); break;
+          case Cell::kBool: item[c.name] = r.Int(i) == 1; break;
+        }
+      }
+      items.push_back(std::move(item));
+    }
+    out[t.kind] = std::move(items);
+  }
+  if (!found) {
+    return InvalidArgument("unknown evidence kind '" + kind +
+                               "' (listings, certificates, fs_inclusions, trades, filings, exports, projects)",
+                           "query.kind");
+  }
+  return out;
+}
+
+Result<Page<ObjectionRecord>> Store::ListObjections(const ObjectionQuery& q) {
+  BURSAR_RETURN_IF_ERROR(CheckPage(q.page));
+  Where w;
+  if (q.state == "resolved") {
+    w.Add("o.state <> 'open'");
+  } else if (q.state == "open" || q.state == "upheld" || q.state == "dismissed") {
+    w.Text("o.state = ?", q.state);
+  } else if (!q.state.empty()) {
+    return InvalidArgument("unknown state '" + q.state + "' (open, resolved, upheld, dismissed)", "query.state");
+  }
+  if (q.application_id != 0) w.Int("o.application_id = ?", q.application_id);
+  static const std::map<std::string, std::string> kSort = {
+      {"id", "o.id"}, {"filed_at", "o.filed_at"}, {"state", "o.state"}, {"application_id", "o.application_id"}};
+  BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "o.id", "o.id"));
+  const std::string from = "FROM objection o";
+  Page<ObjectionRecord> page;
+  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, from, w));
+  BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_,
+                                              "SELECT o.id, o.application_id, o.filed_by, o.reason, o.filed_at, "
+                                              "o.state, o.resolution, o.resolved_at",
+                                              from, w, order, q.page));
+  for (const Row& r : rows) page.items.push_back(ObjectionFrom(r));
+  return page;
+}
+
+Result<std::optional<ObjectionRecord>> Store::FindObjection(int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne("SELECT id, application_id, filed_by, reason, filed_at, state, "
+                                                  "resolution, resolved_at FROM objection WHERE id = ?",
+                                                  {id}));
+  if (!row) return std::optional<ObjectionRecord>();
+  return std::optional<ObjectionRecord>(ObjectionFrom(*row));
+}
+
+Result<Page<PaymentRecord>> Store::ListPayments(const PaymentQuery& q) {
+  BURSAR_RETURN_IF_ERROR(CheckPage(q.page));
+  Where w;
+  if (q.year != 0) w.Int("a.year = ?", q.year);
+  if (!q.credit_code.empty()) w.Text("a.credit_code = ?", q.credit_code);
+  static const std::map<std::string, std::string> kSort = {
+      {"paid_on", "p.paid_on"}, {"amount", "p.amount_fen"}, {"application_id", "p.application_id"}};
+  BURSAR_ASSIGN_OR_RETURN(std::string order,
+                          OrderBy(q.page.sort, kSort, "p.paid_on", "p.application_id, p.instalment"));
+  const std::string from =
+      "FROM payment p JOIN application a ON a.id = p.application_id JOIN enterprise e ON e.credit_code = a.credit_code";
+  Page<PaymentRecord> page;
+  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, from, w));
+  BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_,
+                                              "SELECT p.application_id, a.credit_code, e.name, a.measure, a.year, "
+                                              "p.instalment, p.amount_fen, p.paid_on, p.reference",
+                                              from, w, order, q.page));
+  for (const Row& r : rows) {
+    page.items.push_back({r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4),
+                          Payment{r.Int(5), r.Int(6), r.Text(7), r.Text(8)}});
+  }
+  return page;
+}
+
+Result<Page<NoticeRecord>> Store::ListNotices(const NoticeQuery& q) {
+  BURSAR_RETURN_IF_ERROR(CheckPage(q.page));
+  Where w;
+  w.Add("a.state = 'notice'");
+  if (q.year != 0) w.Int("a.year = ?", q.year);
+  static const std::map<std::string, std::string> kSort = {{"id", "a.id"},
+                                                           {"notice_until", "a.notice_until"},
+                                                           {"total", "COALESCE(d.total_fen, 0)"},
+                                                           {"credit_code", "a.credit_code"}};
+  BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "a.id", "a.id"));
+  Page<NoticeRecord> page;
+  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, kApplicationFrom, w));
+  BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_,
+                                              "SELECT a.id, a.credit_code, e.name, a.measure, a.item, a.notice_until, "
+                                              "a.year, COALESCE(d.total_fen, 0)",
+                                              kApplicationFrom, w, order, q.page));
+  for (const Row& r : rows) {
+    page.items.push_back({r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Int(6), r.Int(7)});
+  }
+  return page;
+}
+
+Result<Page<AuditEntry>> Store::ListAuditNewestFirst(int64_t limit, int64_t offset) {
+  BURSAR_RETURN_IF_ERROR(CheckPage({limit, offset, ""}));
+  Page<AuditEntry> page;
+  BURSAR_ASSIGN_OR_RETURN(page.total, AuditHeadSeq());
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT seq, prev_digest, actor, at, change, digest FROM audit_log "
+                                                "ORDER BY seq DESC LIMIT ? OFFSET ?",
+                                                {limit, offset}));
+  for (const Row& r : rows) page.items.push_back({r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5)});
+  return page;
+}
+
+Result<int64_t> Store::AuditHeadSeq() {
+  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne("SELECT seq FROM audit_head WHERE id = 1"));
+  return row ? row->Int(0) : 0;
+}
+
+Result<std::vector<std::string>> Store::EnterpriseCodes() {
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT credit_code FROM enterprise ORDER BY credit_code"));
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) out.push_back(r.Text(0));
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, nlohmann::json>>> Store::ClaimsOfYear(int64_t year) {
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT credit_code, claim FROM application WHERE year = ? "
+                                                "ORDER BY credit_code, id",
+                                                {year}));
+  std::vector<std::pair<std::string, nlohmann::json>> out;
+  for (const Row& r : rows) {
+    nlohmann::json claim = nlohmann::json::parse(r.Text(1), nullptr, false);
+    if (!claim.is_object() || claim.value("apply_free", false)) continue;
+    out.emplace_back(r.Text(0), std::move(claim));
+  }
+  return out;
+}
+
+}  // namespace bursar::store

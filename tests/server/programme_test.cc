@@ -1,0 +1,560 @@
+// The programme's resources against a real running `bursar serve`, on SQLite
+// and on a real PostgreSQL: an application from draft to paid and recovered,
+// versions (ETag / If-Match → 409), ownership (an applicant sees only its
+// enterprise, a reviewer only what it is assigned), lists (paging, filters,
+// sorting, 400 for bad parameters), evidence uploads with their import
+// report, proposals, simulations, exports, and no 500 for bad input.
+#include <chrono>
+#include <map>
+
+#include "server_test_support.h"
+#include "../unit/store_test_support.h"
+
+namespace {
+
+using namespace bursar_server_test;
+using bursar::store::Role;
+using nlohmann::json;
+
+const char* kPassword = "correct horse battery staple";
+
+class ProgrammeTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<bursar::store::testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(database_->Create());
+    Ran init = RunCommand({kExe, "db", "init", "--db", database_->url()});
+    ASSERT_EQ(init.exit, 0) << init.err;
+    // The walkthrough's population: 40 enterprises, 2000 trades, seed 7.
+    const std::string evidence = (database_->dir() / "evidence").string();
+    Ran gen = RunCommand({"/usr/bin/env", "python3", kSource + "/scripts/gen-evidence.py", evidence, "--enterprises",
+                          "40", "--trades", "2000", "--seed", "7"});
+    ASSERT_EQ(gen.exit, 0) << gen.err;
+    for (const char* kind :
+         {"enterprises", "listings", "certificates", "fs_inclusions", "trades", "filings", "exports", "projects"}) {
+      Ran import = RunCommand({kExe, "import", kind, evidence + "/" + kind + ".csv", "--db", database_->url()});
+      ASSERT_EQ(import.exit, 0) << kind << ": " << import.err;
+    }
+    const std::string csv = ReadFile(evidence + "/enterprises.csv");
+    size_t line1 = csv.find('\n') + 1, line2 = csv.find('\n', line1) + 1;
+    code1_ = csv.substr(line1, csv.find(',', line1) - line1);
+    code2_ = csv.substr(line2, csv.find(',', line2) - line2);
+    name1_ = csv.substr(csv.find(',', line1) + 1, csv.find(',', csv.find(',', line1) + 1) - csv.find(',', line1) - 1);
+
+    auto opened = bursar::store::Store::Open(database_->url());
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(*opened);
+    static const std::string hash = bursar::store::HashPassword(kPassword).value();
+    const std::vector<std::tuple<std::string, Role, std::string>> accounts = {
+        {"app1", Role::kApplicant, code1_}, {"app2", Role::kApplicant, code2_}, {"alice", Role::kReviewer, ""},
+        {"bob", Role::kReviewer, ""},       {"officer", Role::kOfficer, ""},    {"auditor", Role::kAuditor, ""},
+        {"admin", Role::kAdmin, ""}};
+    for (const auto& [name, role, code] : accounts) {
+      auto a = store_->AddAccount("test", name, role, code, hash);
+      ASSERT_TRUE(a.ok()) << a.status().ToString();
+      auto t = store_->IssueToken("test", name, "test", 1);
+      ASSERT_TRUE(t.ok()) << t.status().ToString();
+      tokens_[name] = t->token;
+    }
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--db", database_->url()});
+    ASSERT_GT(server_->port(), 0) << "the server did not start";
+  }
+  void TearDown() override {
+    server_.reset();
+    store_.reset();
+    database_.reset();
+  }
+
+  httplib::Client Client() {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(60, 0);
+    return c;
+  }
+  httplib::Headers As(const std::string& who, const std::string& if_match = "") {
+    httplib::Headers h;
+    if (!who.empty()) h.insert({"Authorization", "Bearer " + tokens_[who]});
+    if (!if_match.empty()) h.insert({"If-Match", if_match});
+    return h;
+  }
+  httplib::Result Get(const std::string& who, const std::string& path) { return Client().Get(path, As(who)); }
+  httplib::Result Post(const std::string& who, const std::string& path, const json& body,
+                       const std::string& if_match = "") {
+    return Client().Post(path, As(who, if_match), body.dump(), "application/json");
+  }
+  httplib::Result Put(const std::string& who, const std::string& path, const json& body,
+                      const std::string& if_match = "") {
+    return Client().Put(path, As(who, if_match), body.dump(), "application/json");
+  }
+  static json Body(const httplib::Result& r) {
+    EXPECT_TRUE(r);
+    if (!r) return json();
+    json j = json::parse(r->body, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r->body;
+    return j;
+  }
+  // Creates an application as `who` and returns its id.
+  int64_t Create(const std::string& who, const std::string& code, const json& claim) {
+    auto r = Post(who, "/api/applications", {{"credit_code", code}, {"year", 2025}, {"claim", claim}});
+    EXPECT_TRUE(r);
+    if (!r) return 0;
+    EXPECT_EQ(r->status, 201) << r->body;
+    return Body(r).value("id", int64_t{0});
+  }
+  std::string App(int64_t id, const std::string& tail = "") {
+    return "/api/applications/" + std::to_string(id) + tail;
+  }
+
+  std::unique_ptr<bursar::store::testing::TestDatabase> database_;
+  std::unique_ptr<bursar::store::Store> store_;
+  std::map<std::string, std::string> tokens_;
+  std::unique_ptr<ServerProcess> server_;
+  std::string code1_, code2_, name1_;
+};
+
+TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
+  const json claim = {{"measure", "03"}, {"assessed", "4200000"}};
+  auto created = Post("app1", "/api/applications", {{"credit_code", code1_}, {"year", 2025}, {"claim", claim}});
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  json app = Body(created);
+  const int64_t id = app["id"];
+  EXPECT_EQ(app["state"], "draft");
+  EXPECT_EQ(app["credit_code"], code1_);
+  EXPECT_EQ(app["enterprise_name"], name1_);
+  EXPECT_EQ(app["claim"], claim);
+  EXPECT_TRUE(app["total"].is_null());
+  EXPECT_EQ(created->get_header_value("ETag"), "\"" + std::to_string(app["version"].get<int64_t>()) + "\"");
+  const std::string v1 = created->get_header_value("ETag");
+
+  // A stale If-Match is 409 and changes nothing; the right one submits.
+  auto stale = Post("app1", App(id, "/submission"), json::object(), "\"999\"");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 409) << stale->body;
+  EXPECT_EQ(ErrorOf(stale)["code"], "conflict");
+  EXPECT_EQ(Body(Get("app1", App(id)))["state"], "draft");
+  auto submitted = Post("app1", App(id, "/submission"), json::object(), v1);
+  ASSERT_TRUE(submitted);
+  ASSERT_EQ(submitted->status, 200) << submitted->body;
+  EXPECT_EQ(Body(submitted)["state"], "submitted");
+  const std::string v2 = submitted->get_header_value("ETag");
+  EXPECT_NE(v2, v1);
+  // The old version is stale now.
+  auto again = Post("officer", App(id, "/review"), {{"reviewers", {"alice", "bob"}}}, v1);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409);
+
+  auto not_a_reviewer = Post("officer", App(id, "/review"), {{"reviewers", {"alice", "officer"}}}, v2);
+  ASSERT_TRUE(not_a_reviewer);
+  EXPECT_EQ(not_a_reviewer->status, 422);
+  EXPECT_EQ(ErrorOf(not_a_reviewer)["field"], "reviewers[1]");
+  auto review = Post("officer", App(id, "/review"), {{"reviewers", {"alice", "bob"}}}, v2);
+  ASSERT_TRUE(review);
+  ASSERT_EQ(review->status, 200) << review->body;
+  EXPECT_EQ(Body(review)["state"], "in_review");
+
+  // Bob declares a conflict; Alice scores; nobody writes another's review.
+  auto conflict = Post("bob", App(id, "/conflicts"), {{"reason", "former employee"}});
+  ASSERT_TRUE(conflict);
+  EXPECT_EQ(conflict->status, 200) << conflict->body;
+  auto bob_scores = Put("bob", App(id, "/reviews/bob"), {{"scores", {{"effectiveness", 80}}}, {"proposed", "1.00"}});
+  ASSERT_TRUE(bob_scores);
+  EXPECT_EQ(bob_scores->status, 409) << "an excluded reviewer: " << bob_scores->body;
+  auto forged = Put("bob", App(id, "/reviews/alice"), {{"scores", {{"effectiveness", 1}}}, {"proposed", "1.00"}});
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 404);
+  auto bad_score = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"effectiveness", 101}}}, {"proposed", "1"}});
+  ASSERT_TRUE(bad_score);
+  EXPECT_EQ(bad_score->status, 422);
+  EXPECT_EQ(ErrorOf(bad_score)["field"], "scores.effectiveness");
+  auto scored = Put("alice", App(id, "/reviews/alice"),
+                    {{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "4200000"}});
+  ASSERT_TRUE(scored);
+  ASSERT_EQ(scored->status, 200) << scored->body;
+
+  // The officer decides: the server builds the case and runs the engine.
+  auto decided = Post("officer", App(id, "/decisions"), json::object());
+  ASSERT_TRUE(decided);
+  ASSERT_EQ(decided->status, 201) << decided->body;
+  json decision = Body(decided);
+  const int64_t decision_id = decision["id"];
+  EXPECT_EQ(decision["application_id"], id);
+  EXPECT_EQ(decision["output"]["total"], decision["total"]);
+  EXPECT_EQ(decision["case"]["claims"], json::array({claim}));
+  EXPECT_TRUE(decision["explanation"].is_array() || decision["explanation"].is_object()) << decision.dump();
+  const std::string total = decision["total"];
+  ASSERT_NE(total, "0.00") << "measure 03 awards the walkthrough's enterprise something";
+  auto seen = Get("app1", App(id));
+  json detail = Body(seen);
+  EXPECT_EQ(detail["state"], "decided");
+  EXPECT_EQ(detail["total"], total);
+  EXPECT_EQ(detail["decision"]["id"], decision_id);
+  ASSERT_EQ(detail["reviews"].size(), 2u);
+  EXPECT_EQ(detail["reviews"][0]["reviewer"], "reviewer 1") << "applicants do not see who reviewed";
+  EXPECT_EQ(Body(Get("officer", App(id)))["reviews"][0]["reviewer"], "alice");
+
+  auto replay = Post("auditor", "/api/decisions/" + std::to_string(decision_id) + "/replays", json::object());
+  ASSERT_TRUE(replay);
+  ASSERT_EQ(replay->status, 200) << replay->body;
+  EXPECT_EQ(Body(replay)["identical"], true);
+  EXPECT_EQ(Body(replay)["recomputed"], Body(replay)["stored"]);
+  auto got = Get("app1", "/api/decisions/" + std::to_string(decision_id));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(Body(got)["total"], total);
+
+  // Public notice: readable by anyone, without logging in.
+  auto notice = Post("officer", App(id, "/notice"), {{"until", "2998-12-31"}});
+  ASSERT_TRUE(notice);
+  ASSERT_EQ(notice->status, 200) << notice->body;
+  EXPECT_EQ(Body(notice)["notice_until"], "2998-12-31");
+  auto notices = Client().Get("/api/notices?year=2025");
+  ASSERT_TRUE(notices);
+  ASSERT_EQ(notices->status, 200) << notices->body;
+  json listed = Body(notices);
+  ASSERT_EQ(listed["total"], 1);
+  EXPECT_EQ(listed["items"][0]["id"], id);
+  EXPECT_EQ(listed["items"][0]["total"], total);
+  EXPECT_EQ(listed["items"][0]["enterprise_name"], name1_);
+
+  // An objection holds up finalisation until it is resolved.
+  auto objection = Post("bob", App(id, "/objections"), {{"reason", "delivered outside Chaoyang"}});
+  ASSERT_TRUE(objection);
+  ASSERT_EQ(objection->status, 201) << objection->body;
+  const int64_t objection_id = Body(objection)["id"];
+  auto open = Get("auditor", "/api/objections?state=open");
+  EXPECT_EQ(Body(open)["total"], 1);
+  auto early = Post("officer", App(id, "/finalisation"), {{"today", "2999-01-01"}});
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 409) << early->body;
+  auto resolved = Post("officer", "/api/objections/" + std::to_string(objection_id) + "/resolution",
+                       {{"upheld", false}, {"resolution", "delivery records checked"}});
+  ASSERT_TRUE(resolved);
+  ASSERT_EQ(resolved->status, 200) << resolved->body;
+  EXPECT_EQ(Body(Get("auditor", "/api/objections?state=resolved"))["total"], 1);
+  auto during = Post("officer", App(id, "/finalisation"), {{"today", "2998-12-31"}});
+  ASSERT_TRUE(during);
+  EXPECT_EQ(during->status, 409) << "the notice still runs";
+  auto final = Post("officer", App(id, "/finalisation"), {{"today", "2999-01-01"}});
+  ASSERT_TRUE(final);
+  ASSERT_EQ(final->status, 200) << final->body;
+  EXPECT_EQ(Body(final)["state"], "final");
+
+  // Payment of the whole total makes it paid; the budget sees it.
+  auto too_much = Post("officer", App(id, "/payments"),
+                       {{"amount", "999999999.00"}, {"paid_on", "2999-01-02"}, {"reference", "PAY-1"}});
+  ASSERT_TRUE(too_much);
+  EXPECT_EQ(too_much->status, 409);
+  auto paid = Post("officer", App(id, "/payments"), {{"amount", total}, {"paid_on", "2999-01-02"}, {"reference", "PAY-1"}});
+  ASSERT_TRUE(paid);
+  ASSERT_EQ(paid->status, 201) << paid->body;
+  EXPECT_EQ(Body(paid)["state"], "paid");
+  json payments = Body(Get("app1", "/api/payments?year=2025"));
+  ASSERT_EQ(payments["total"], 1);
+  EXPECT_EQ(payments["items"][0]["amount"], total);
+  EXPECT_EQ(Body(Get("app2", "/api/payments"))["total"], 0) << "another enterprise's payments are not listed";
+  json budget = Body(Get("auditor", "/api/budgets/2025"));
+  EXPECT_EQ(budget["paid"], total);
+  EXPECT_EQ(budget["by_measure"]["03"]["paid"], total);
+  EXPECT_TRUE(budget["budget"].is_null());
+  auto set = Put("officer", "/api/budgets/2025", {{"amount", "300000000.00"}});
+  ASSERT_TRUE(set);
+  ASSERT_EQ(set->status, 200) << set->body;
+  EXPECT_EQ(Body(set)["budget"], "300000000.00");
+
+  auto recovered = Post("officer", App(id, "/recovery"), {{"amount", "1.00"}, {"reason", "double funding"}});
+  ASSERT_TRUE(recovered);
+  ASSERT_EQ(recovered->status, 200) << recovered->body;
+  EXPECT_EQ(Body(recovered)["state"], "recovered");
+
+  // Every step is in the audit log, newest first.
+  json audit = Body(Get("auditor", "/api/audit?limit=3"));
+  ASSERT_EQ(audit["items"].size(), 3u);
+  EXPECT_GT(audit["items"][0]["seq"].get<int64_t>(), audit["items"][1]["seq"].get<int64_t>());
+  EXPECT_EQ(audit["items"][0]["change"]["op"], "application.recover");
+  EXPECT_EQ(audit["items"][0]["actor"], "officer");
+  EXPECT_EQ(Body(Get("auditor", "/api/audit/verification"))["ok"], true);
+}
+
+TEST_P(ProgrammeTest, ApplicantsAndReviewersSeeOnlyTheirOwn) {
+  const json claim = {{"measure", "03"}, {"assessed", "1000"}};
+  const int64_t mine = Create("app1", code1_, claim);
+  const int64_t theirs = Create("officer", code2_, claim);
+  ASSERT_GT(mine, 0);
+  ASSERT_GT(theirs, 0);
+  // An applicant cannot create for another enterprise, read, list or change its applications.
+  auto other = Post("app1", "/api/applications", {{"credit_code", code2_}, {"year", 2025}, {"claim", claim}});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 404);
+  for (const std::string& path : {App(theirs), "/api/enterprises/" + code2_,
+                                  "/api/enterprises/" + code2_ + "/facts?year=2025",
+                                  "/api/enterprises/" + code2_ + "/evidence"}) {
+    auto r = Get("app1", path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404) << path << ": " << r->body;
+  }
+  auto submit = Post("app1", App(theirs, "/submission"), json::object());
+  ASSERT_TRUE(submit);
+  EXPECT_EQ(submit->status, 404);
+  EXPECT_EQ(Body(Get("officer", App(theirs)))["state"], "draft") << "nothing changed";
+  json list = Body(Get("app1", "/api/applications"));
+  ASSERT_EQ(list["total"], 1);
+  EXPECT_EQ(list["items"][0]["id"], mine);
+  EXPECT_EQ(Body(Get("app1", "/api/applications?enterprise=" + code2_))["total"], 0);
+  json enterprises = Body(Get("app1", "/api/enterprises"));
+  ASSERT_EQ(enterprises["total"], 1);
+  EXPECT_EQ(enterprises["items"][0]["credit_code"], code1_);
+  EXPECT_EQ(Get("app1", "/api/enterprises/" + code1_ + "/facts?year=2025")->status, 200);
+
+  // A reviewer sees nothing until assigned, then only what it is assigned.
+  EXPECT_EQ(Body(Get("alice", "/api/applications"))["total"], 0);
+  EXPECT_EQ(Get("alice", App(theirs))->status, 404);
+  ASSERT_EQ(Post("officer", App(theirs, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(theirs, "/review"), {{"reviewers", {"alice"}}})->status, 200);
+  EXPECT_EQ(Get("alice", App(theirs))->status, 200);
+  EXPECT_EQ(Get("alice", App(mine))->status, 404);
+  EXPECT_EQ(Get("bob", App(theirs))->status, 404);
+  EXPECT_EQ(Body(Get("alice", "/api/applications"))["total"], 1);
+  EXPECT_EQ(Body(Get("alice", "/api/enterprises"))["total"], 1);
+  EXPECT_EQ(Get("alice", "/api/enterprises/" + code1_)->status, 404);
+  auto bob = Put("bob", App(theirs, "/reviews/bob"), {{"scores", {{"a", 1}}}, {"proposed", "1.00"}});
+  ASSERT_TRUE(bob);
+  EXPECT_EQ(bob->status, 404);
+  auto bob_conflict = Post("bob", App(theirs, "/conflicts"), {{"reason", "x"}});
+  ASSERT_TRUE(bob_conflict);
+  EXPECT_EQ(bob_conflict->status, 404);
+
+  // The auditor reads everything and changes nothing.
+  EXPECT_EQ(Body(Get("auditor", "/api/applications"))["total"], 2);
+  auto audit_write = Post("auditor", App(mine, "/submission"), json::object());
+  ASSERT_TRUE(audit_write);
+  EXPECT_EQ(audit_write->status, 403);
+}
+
+TEST_P(ProgrammeTest, ListsPageFilterAndSortAndRefuseBadParameters) {
+  std::vector<int64_t> ids;
+  for (const char* measure : {"03", "06", "09"}) {
+    ids.push_back(Create("officer", code1_, {{"measure", measure}, {"assessed", "1000"}}));
+  }
+  ids.push_back(Create("officer", code2_, {{"measure", "03"}, {"assessed", "1000"}}));
+  json page = Body(Get("officer", "/api/applications?limit=2&sort=-id"));
+  EXPECT_EQ(page["total"], 4);
+  EXPECT_EQ(page["limit"], 2);
+  EXPECT_EQ(page["offset"], 0);
+  ASSERT_EQ(page["items"].size(), 2u);
+  EXPECT_EQ(page["items"][0]["id"], ids[3]);
+  EXPECT_EQ(page["items"][1]["id"], ids[2]);
+  json second = Body(Get("officer", "/api/applications?limit=2&offset=2&sort=-id"));
+  ASSERT_EQ(second["items"].size(), 2u);
+  EXPECT_EQ(second["items"][1]["id"], ids[0]);
+  EXPECT_EQ(Body(Get("officer", "/api/applications?measure=03"))["total"], 2);
+  EXPECT_EQ(Body(Get("officer", "/api/applications?enterprise=" + code1_ + "&measure=03"))["total"], 1);
+  EXPECT_EQ(Body(Get("officer", "/api/applications?state=submitted"))["total"], 0);
+  EXPECT_EQ(Body(Get("officer", "/api/applications?year=2024"))["total"], 0);
+  json enterprises = Body(Get("officer", "/api/enterprises?q=Enterprise%2012&sort=-name"));
+  EXPECT_GE(enterprises["total"].get<int>(), 1);
+  for (const auto& e : enterprises["items"]) {
+    EXPECT_NE(e["name"].get<std::string>().find("Enterprise 12"), std::string::npos);
+  }
+
+  for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
+           {"limit=0", "query.limit"},
+           {"limit=501", "query.limit"},
+           {"limit=x", "query.limit"},
+           {"offset=-1", "query.offset"},
+           {"sort=colour", "query.sort"},
+           {"state=bogus", "query.state"},
+           {"year=20x5", "query.year"},
+           {"colour=red", "query.colour"}}) {
+    auto r = Get("officer", "/api/applications?" + query);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << query << ": " << r->body;
+    EXPECT_EQ(ErrorOf(r)["field"], field) << query;
+  }
+}
+
+TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {
+  const std::string header = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
+  const std::string body = header + code1_ + ",BJDE,UP-1,2025-03-01,seller,1000.00,true\n" + code2_ +
+                           ",BJDE,UP-2,2025-03-01,seller,1000.00,true\n" + code1_ +
+                           ",BJDE,UP-3,2025-13-01,seller,1000.00,true\n";
+  auto r = Client().Post("/api/evidence/trades", As("app1"), body, "text/csv");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json report = Body(r);
+  EXPECT_EQ(report["rows"], 3);
+  EXPECT_EQ(report["accepted"], 1);
+  ASSERT_EQ(report["rejected"].size(), 2u);
+  EXPECT_EQ(report["rejected"][0]["line"], 3);
+  EXPECT_EQ(report["rejected"][0]["field"], "credit_code") << "another enterprise's row";
+  EXPECT_EQ(report["rejected"][1]["line"], 4);
+  EXPECT_EQ(report["committed"], true);
+  json listed = Body(Get("app1", "/api/enterprises/" + code1_ + "/evidence?kind=trades&year=2025&limit=500"));
+  bool found = false;
+  for (const auto& t : listed["items"]) found = found || t["trade_id"] == "UP-1";
+  EXPECT_TRUE(found) << listed.dump();
+  // The officer may upload anyone's; the same file again changes nothing.
+  auto officer = Client().Post("/api/evidence/trades", As("officer"), body, "text/csv");
+  ASSERT_TRUE(officer);
+  ASSERT_EQ(officer->status, 200) << officer->body;
+  EXPECT_EQ(Body(officer)["accepted"], 1);
+  EXPECT_EQ(Body(officer)["unchanged"], 1);
+  // JSON Lines too.
+  auto jsonl = Client().Post("/api/evidence/filings", As("app1"),
+                             json{{"credit_code", code1_}, {"filing_id", "F-UP"}, {"date", "2025-02-02"},
+                                  {"amount", "10.00"}}
+                                     .dump() + "\n",
+                             "application/x-ndjson");
+  ASSERT_TRUE(jsonl);
+  ASSERT_EQ(jsonl->status, 200) << jsonl->body;
+  EXPECT_EQ(Body(jsonl)["accepted"], 1);
+
+  auto bad_header = Client().Post("/api/evidence/trades", As("officer"), "colour,shape\nred,round\n", "text/csv");
+  ASSERT_TRUE(bad_header);
+  EXPECT_EQ(bad_header->status, 400) << bad_header->body;
+  EXPECT_EQ(ErrorOf(bad_header)["message"].get<std::string>().find("/tmp"), std::string::npos);
+  auto not_csv = Client().Post("/api/evidence/trades", As("officer"), "{}", "application/json");
+  ASSERT_TRUE(not_csv);
+  EXPECT_EQ(not_csv->status, 415);
+  auto unknown_kind = Client().Post("/api/evidence/rumours", As("officer"), body, "text/csv");
+  ASSERT_TRUE(unknown_kind);
+  EXPECT_EQ(unknown_kind->status, 404);
+  auto own_record = Client().Post("/api/evidence/enterprises", As("app1"), "credit_code\n", "text/csv");
+  ASSERT_TRUE(own_record);
+  EXPECT_EQ(own_record->status, 403) << "an applicant does not rewrite its own enterprise record";
+}
+
+TEST_P(ProgrammeTest, ProposalsAndSimulationsUseTheStoresCases) {
+  auto proposed = Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "04"}});
+  ASSERT_TRUE(proposed);
+  ASSERT_EQ(proposed->status, 201) << proposed->body;
+  json p = Body(proposed);
+  EXPECT_EQ(p["enterprises"], 40);
+  EXPECT_GT(p["qualifying"].get<int>(), 0);
+  EXPECT_EQ(p["created"].size(), p["qualifying"].get<size_t>());
+  const int64_t first = p["created"][0];
+  json draft = Body(Get("officer", App(first)));
+  EXPECT_EQ(draft["state"], "draft");
+  EXPECT_EQ(draft["measure"], "04");
+  // Proposing again creates nothing new.
+  EXPECT_EQ(Body(Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "04"}}))["created"].size(), 0u);
+  auto not_free = Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "03"}});
+  ASSERT_TRUE(not_free);
+  EXPECT_EQ(not_free->status, 422);
+
+  const auto start = std::chrono::steady_clock::now();
+  auto sim = Post("auditor", "/api/simulations", {{"year", 2025}, {"set", {{"trading_rate", "10%"}}}});
+  ASSERT_TRUE(sim);
+  ASSERT_EQ(sim->status, 200) << sim->body;
+  json s = Body(sim);
+  EXPECT_EQ(s["enterprises"], 40);
+  const double baseline = std::stod(s["baseline"]["total"].get<std::string>());
+  const double changed = std::stod(s["changed"]["total"].get<std::string>());
+  EXPECT_GT(changed, baseline) << "a higher trading rate pays more: " << s.dump();
+  EXPECT_FALSE(s["winners"].empty());
+  EXPECT_TRUE(s["losers"].empty());
+  // Cached columns: the second call (the slider) is fast.
+  const auto again = std::chrono::steady_clock::now();
+  auto sim2 = Post("officer", "/api/simulations",
+                   {{"year", 2025}, {"set", {{"trading_rate", "2%"}}}, {"budget", "1000.00"}});
+  ASSERT_TRUE(sim2);
+  ASSERT_EQ(sim2->status, 200) << sim2->body;
+  const auto done = std::chrono::steady_clock::now();
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(done - again).count(), 1000);
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(again - start).count(), 5000);
+  json s2 = Body(sim2);
+  EXPECT_FALSE(s2["losers"].empty());
+  EXPECT_EQ(s2["scaling"]["exceeded"], true);
+  EXPECT_EQ(s2["scaling"]["paid"], "1000.00");
+
+  auto unknown = Post("officer", "/api/simulations", {{"year", 2025}, {"set", {{"trading_rat", "10%"}}}});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 422);
+  EXPECT_EQ(ErrorOf(unknown)["field"], "set.trading_rat");
+}
+
+TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
+  const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
+  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}})->status, 200);
+  auto decided = Post("officer", App(id, "/decisions"), json::object());
+  ASSERT_EQ(decided->status, 201) << decided->body;
+  const std::string decision = std::to_string(Body(decided)["id"].get<int64_t>());
+  ASSERT_EQ(Post("officer", App(id, "/notice"), {{"until", "2998-12-31"}})->status, 200);
+
+  auto csv = Client().Get("/api/notices.csv?year=2025");
+  ASSERT_TRUE(csv);
+  ASSERT_EQ(csv->status, 200) << csv->body;
+  EXPECT_EQ(csv->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_NE(csv->body.find("application_id,credit_code,enterprise_name"), std::string::npos);
+  EXPECT_NE(csv->body.find(code1_), std::string::npos);
+  EXPECT_NE(csv->body.find(Body(decided)["total"].get<std::string>()), std::string::npos);
+  auto xlsx = Client().Get("/api/notices.xlsx?year=2025");
+  ASSERT_TRUE(xlsx);
+  ASSERT_EQ(xlsx->status, 200);
+  EXPECT_EQ(xlsx->body.substr(0, 2), "PK") << "a zip container";
+  EXPECT_GT(xlsx->body.size(), 1000u);
+  EXPECT_EQ(Client().Get("/api/payments.csv")->status, 401);
+  EXPECT_EQ(Get("app1", "/api/payments.xlsx")->status, 403);
+  auto payments = Get("auditor", "/api/payments.xlsx?year=2025");
+  ASSERT_TRUE(payments);
+  EXPECT_EQ(payments->status, 200);
+
+  auto letter = Get("app1", "/api/decisions/" + decision + "/letter");
+  ASSERT_TRUE(letter);
+  ASSERT_EQ(letter->status, 200) << letter->body;
+  EXPECT_EQ(letter->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(letter->body.find(name1_), std::string::npos);
+  EXPECT_NE(letter->body.find(Body(decided)["total"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(Get("app2", "/api/decisions/" + decision + "/letter")->status, 404);
+  EXPECT_EQ(Get("app2", "/api/decisions/" + decision)->status, 404);
+}
+
+TEST_P(ProgrammeTest, BadInputIsNever500) {
+  const int64_t id = Create("officer", code1_, {{"measure", "03"}, {"assessed", "1000"}});
+  const std::vector<std::pair<std::string, std::string>> gets = {
+      {"officer", "/api/applications/abc"},
+      {"officer", "/api/applications/-1"},
+      {"officer", "/api/applications/99999999999999999999999"},
+      {"officer", "/api/applications/0"},
+      {"officer", "/api/decisions/abc"},
+      {"officer", "/api/enterprises/%00"},
+      {"officer", "/api/enterprises/x/facts"},
+      {"officer", "/api/enterprises/" + code1_ + "/facts?year=1"},
+      {"officer", "/api/enterprises/" + code1_ + "/evidence?kind=rumours"},
+      {"officer", "/api/budgets/twenty"},
+      {"officer", "/api/budgets/99999999999999999999"},
+      {"officer", "/api/audit?limit=-5"},
+      {"officer", "/api/objections?state=maybe"},
+      {"officer", "/api/payments?year=x"},
+      {"", "/api/notices?sort=%27%3B%20DROP%20TABLE%20application"},
+  };
+  for (const auto& [who, path] : gets) {
+    auto r = Get(who, path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_GE(r->status, 400) << path;
+    EXPECT_LT(r->status, 500) << path << ": " << r->body;
+  }
+  const std::vector<std::string> bodies = {"", "null", "[]", "{", "{\"year\":\"2025\"}",
+                                           "{\"credit_code\":5,\"year\":2025,\"claim\":{}}",
+                                           "{\"reviewers\":[1]}", "{\"until\":\"yesterday\"}",
+                                           "{\"amount\":1e99,\"paid_on\":\"x\",\"reference\":\"\"}",
+                                           "{\"year\":2025,\"set\":{\"trading_rate\":[1]}}",
+                                           "{\"year\":2025,\"measure\":\"04\",\"set\":7}"};
+  for (const std::string& path : {std::string("/api/applications"), App(id, "/submission"), App(id, "/review"),
+                                  App(id, "/notice"), App(id, "/payments"), App(id, "/recovery"),
+                                  App(id, "/decisions"), App(id, "/finalisation"), std::string("/api/proposals"),
+                                  std::string("/api/simulations"), std::string("/api/objections/1/resolution")}) {
+    for (const std::string& body : bodies) {
+      auto r = Client().Post(path, As("officer"), body, "application/json");
+      ASSERT_TRUE(r) << path;
+      EXPECT_LT(r->status, 500) << path << " " << body << ": " << r->body;
+    }
+  }
+  EXPECT_EQ(Client().Get("/healthz")->status, 200) << "still up";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ProgrammeTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+}  // namespace
