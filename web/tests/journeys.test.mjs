@@ -495,7 +495,10 @@ describe("programme year", () => {
     const res = await page.request.get(`${BASE_URL}${href}`);
     assert.equal(res.status(), 200);
     assert.match(res.headers()["content-type"], /text\/html/);
-    assert.match(await res.text(), /4,200,000\.00/);
+    const letterText = await res.text();
+    assert.match(letterText, /北京朝阳数据科技1号有限公司/);
+    assert.match(letterText, /<td>03<\/td><td>services<\/td><td class="money">4200000\.00<\/td>/);
+    assert.ok(letterText.includes(story.total.replace(/,/g, "")), "the letter's total is the decision's");
     await shot(page, "applicant-decision");
     assertClean();
   });

@@ -11,6 +11,8 @@ export async function renderNotices(): Promise<HTMLElement> {
   const year = programmeYear();
   const yearSel = selectField(t("portal.year"), "notice-year", yearOptions(), String(year));
   yearSel.input.addEventListener("change", () => {
+    // A change event without a change (some tools send one) must not re-render under the reader.
+    if (Number(yearSel.input.value) === year) return;
     setProgrammeYear(Number(yearSel.input.value));
     void rerender();
   });

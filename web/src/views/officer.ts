@@ -225,6 +225,8 @@ export function renderOfficer(): HTMLElement | Promise<HTMLElement> {
     const offset = Math.max(0, Number(params.get("offset")) || 0);
     const yearSel = selectField(t("portal.year"), "programme-year", yearOptions(), String(year));
     yearSel.input.addEventListener("change", () => {
+      // A change event without a change (some tools send one) must not re-render under the reader.
+      if (Number(yearSel.input.value) === year) return;
       setProgrammeYear(Number(yearSel.input.value));
       history.replaceState(null, "", `/officer?year=${yearSel.input.value}`);
       void rerender();

@@ -245,6 +245,8 @@ export function renderPortal(): HTMLElement | Promise<HTMLElement> {
     const page = h("section", { class: "page portal" });
     const yearSel = selectField(t("portal.year"), "programme-year", yearOptions(), String(year));
     yearSel.input.addEventListener("change", () => {
+      // A change event without a change (some tools send one) must not re-render under the reader.
+      if (Number(yearSel.input.value) === year) return;
       setProgrammeYear(Number(yearSel.input.value));
       void rerender();
     });

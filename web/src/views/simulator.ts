@@ -187,8 +187,11 @@ export function renderSimulator(): HTMLElement | Promise<HTMLElement> {
     const rates = controls.filter((c) => c.kind === "rate");
     const amounts = controls.filter((c) => c.kind === "money");
     const byName = new Map(pol.parameters.map((p) => [p.name, p]));
+    let shownYear = year;
     yearSel.input.addEventListener("change", () => {
-      setProgrammeYear(Number(yearSel.input.value));
+      if (Number(yearSel.input.value) === shownYear) return;
+      shownYear = Number(yearSel.input.value);
+      setProgrammeYear(shownYear);
       schedule();
     });
     budgetField.addEventListener("input", schedule);
