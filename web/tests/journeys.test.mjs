@@ -474,7 +474,7 @@ describe("programme year", () => {
     assert.match(await page.getByTestId("paid").innerText(), new RegExp(`¥${story.total.replace(/[.,]/g, "\\$&")}`));
     const charts = page.locator("[data-testid=budget] .chart[role=img]");
     await charts.nth(1).locator("canvas").waitFor();
-    assert.match(await charts.first().getAttribute("aria-label"), /03 支持数据要素综合服务 已承诺 [\d.,]+ 万元 已拨付 [\d.,]+ 万元/);
+    assert.match(await charts.first().getAttribute("aria-label"), /03 支持数据要素综合服务 已承诺 (约 )?[\d.,]+ 万元 已拨付 (约 )?[\d.,]+ 万元/);
     assert.match(await charts.nth(1).getAttribute("aria-label"), /2025 已承诺/);
     const exportsList = await page.locator(".export-links").innerText();
     assert.match(exportsList, /2025 年度公示名单（Excel）/);
@@ -525,7 +525,7 @@ describe("programme year", () => {
     assert.match(await page.getByTestId("sim-delta").innerText(), /^[\s\S]*\+¥/);
     assert.ok((await page.getByTestId("winners").locator("tbody tr").count()) > 0, "someone gains");
     await page.locator(".sim-output .chart[role=img] canvas").waitFor();
-    assert.match(await page.locator(".sim-output .chart[role=img]").getAttribute("aria-label"), /04 支持数据要素流通交易 [\d.,]+ 万元 → [\d.,]+ 万元/);
+    assert.match(await page.locator(".sim-output .chart[role=img]").getAttribute("aria-label"), /04 支持数据要素流通交易 (约 )?[\d.,]+ 万元 → (约 )?[\d.,]+ 万元/);
     await shot(page, "simulator-trading-rate-7");
 
     // In English no Chinese is left on the screen's own strings.

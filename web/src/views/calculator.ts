@@ -8,7 +8,7 @@ import { ApiError } from "../api";
 import { drawBars } from "../chart";
 import { h, uid } from "../dom";
 import { lang, pick, t } from "../i18n";
-import { differenceMoney, formatMillion, formatWan, formatYuan, sumMoney } from "../money";
+import { approxMillion, approxWan, differenceMoney, formatWan, formatYuan, sumMoney } from "../money";
 import { reasonZh } from "../reasons";
 import { EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { errorBox } from "./common";
@@ -390,7 +390,7 @@ export function money(amount: string): HTMLElement {
     "span",
     { class: "money" },
     h("span", { class: "yuan" }, formatYuan(amount)),
-    h("span", { class: "wan" }, lang() === "zh" ? `（${formatWan(amount)}）` : ` (${formatMillion(amount)})`),
+    h("span", { class: "wan" }, lang() === "zh" ? `（${approxWan(amount)}）` : ` (${approxMillion(amount)})`),
   );
 }
 

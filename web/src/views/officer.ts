@@ -8,7 +8,7 @@ import * as api from "../api";
 import { drawGroupedBars } from "../chart";
 import { add, h } from "../dom";
 import { lang, pick, t, type Key } from "../i18n";
-import { differenceMoney, formatWan, formatYuan, toFen } from "../money";
+import { differenceMoney, approxWan, formatYuan, toFen } from "../money";
 import { rerender } from "../router";
 import { MEASURE_IDS, MEASURES } from "../terms";
 import { percentOf } from "../params";
@@ -32,7 +32,7 @@ import {
 const COLORS = { committed: "#b91c1c", paid: "#166534", budget: "#6b7280" };
 
 function short(amount: string): string {
-  return lang() === "zh" ? formatWan(amount) : formatYuan(amount);
+  return lang() === "zh" ? approxWan(amount) : formatYuan(amount);
 }
 
 function statusCards(year: number, counts: Array<[api.AppState, number]>): HTMLElement {

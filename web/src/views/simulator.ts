@@ -7,7 +7,7 @@ import * as api from "../api";
 import { drawGroupedBars } from "../chart";
 import { add, h, uid } from "../dom";
 import { lang, paren, pick, t } from "../i18n";
-import { differenceMoney, formatWan, formatYuan, toFen } from "../money";
+import { differenceMoney, approxWan, formatYuan, toFen } from "../money";
 import { MEASURE_IDS, MEASURES, PARAMS_ZH } from "../terms";
 import { setValue, valueInYear } from "../params";
 import { money } from "./calculator";
@@ -82,7 +82,7 @@ function delta(before: string, after: string): HTMLElement {
 }
 
 function short(amount: string): string {
-  return lang() === "zh" ? formatWan(amount) : formatYuan(amount);
+  return lang() === "zh" ? approxWan(amount) : formatYuan(amount);
 }
 
 function resultView(s: api.Simulation, chartEl: HTMLElement): HTMLElement {
