@@ -214,6 +214,18 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
     return InvalidArgument(resolved.status().message(), field);
   }
 
+  // A budget set as the policy's parameter is the budget the changed
+  // scenario is scaled to (D-G6 runs across the population, below).
+  if (cp.policy.budget.present && !budget_fen) {
+    const int budget_index = cp.param_index.at(cp.policy.budget.param);
+    for (const auto& [index, value] : *resolved) {
+      if (index != budget_index || value.none) continue;
+      auto fen = value.number.ToFen();
+      if (!fen || *fen < 0) return InvalidArgument("the budget is not a whole number of fen", "set.budget");
+      budget_fen = *fen;
+    }
+  }
+
   // The year's cases, from the cache when the store has not changed.
   std::shared_ptr<const CaseColumns> columns;
   std::vector<std::string> names;

@@ -466,6 +466,12 @@ TEST_P(ProgrammeTest, ProposalsAndSimulationsUseTheStoresCases) {
   EXPECT_EQ(s2["scaling"]["exceeded"], true);
   EXPECT_EQ(s2["scaling"]["paid"], "1000.00");
 
+  auto as_parameter = Post("officer", "/api/simulations", {{"year", 2025}, {"set", {{"budget", "RMB 1,000"}}}});
+  ASSERT_TRUE(as_parameter);
+  ASSERT_EQ(as_parameter->status, 200) << as_parameter->body;
+  EXPECT_EQ(Body(as_parameter)["scaling"]["budget"], "1000.00");
+  EXPECT_EQ(Body(as_parameter)["scaling"]["exceeded"], true);
+
   auto unknown = Post("officer", "/api/simulations", {{"year", 2025}, {"set", {{"trading_rat", "10%"}}}});
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 422);
