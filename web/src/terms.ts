@@ -173,3 +173,29 @@ export const EVIDENCE: Record<string, Pair & { header: string }> = {
   exports: { zh: "数据出境（合规路径）", en: "data export clearances", header: "route,number,credit_code,authority,date" },
   projects: { zh: "项目（投资额、土建投资）", en: "projects (investment, civil construction)", header: "credit_code,project_id,year,investment,civil_construction" },
 };
+
+/** Operations recorded in the audit log (`change.op`), in both languages. */
+export const AUDIT_OPS: Record<string, Pair> = {
+  migrate: { zh: "数据库迁移", en: "database migration" },
+  import: { zh: "导入证明材料", en: "evidence import" },
+  "account.add": { zh: "新增账号", en: "account added" },
+  "account.disable": { zh: "停用账号", en: "account disabled" },
+  "account.password": { zh: "修改密码", en: "password changed" },
+  "session.open": { zh: "登录", en: "login" },
+  "session.end": { zh: "退出登录", en: "logout" },
+  "token.issue": { zh: "签发令牌", en: "token issued" },
+  "budget.set": { zh: "设定预算", en: "budget set" },
+  "apply_free.propose": { zh: "生成免申即享建议", en: "apply-free proposals" },
+  "application.create": { zh: "创建申请", en: "application created" },
+  "application.submit": { zh: "提交申请", en: "application submitted" },
+  "application.start_review": { zh: "分配评审", en: "review started" },
+  "review.conflict": { zh: "声明回避", en: "conflict declared" },
+  "review.submit": { zh: "提交评审意见", en: "review submitted" },
+  "application.decide": { zh: "作出决定", en: "decision taken" },
+  "application.notice": { zh: "发布公示", en: "notice published" },
+  "objection.file": { zh: "提出异议", en: "objection filed" },
+  "objection.resolve": { zh: "处理异议", en: "objection resolved" },
+  "application.finalise": { zh: "批复", en: "finalised" },
+  "payment.record": { zh: "登记拨付", en: "payment recorded" },
+  "application.recover": { zh: "追回资金", en: "funds recovered" },
+};

@@ -2,7 +2,8 @@
 // stored decision byte for byte, and read the log itself, newest first.
 import * as api from "../api";
 import { add, h } from "../dom";
-import { t } from "../i18n";
+import { pick, t } from "../i18n";
+import { AUDIT_OPS } from "../terms";
 import { rerender } from "../router";
 import { actionForm, dataTable, errorAlert, gate, input, when } from "./shared";
 
@@ -15,6 +16,11 @@ function changeText(c: api.AuditEntry["change"]): string {
 function changeOp(c: api.AuditEntry["change"]): string {
   if (typeof c === "object" && c && typeof c.op === "string") return c.op;
   return "";
+}
+
+function opCell(op: string): HTMLElement {
+  const pair = AUDIT_OPS[op];
+  return h("span", { class: "op" }, pair ? pick(pair) : op, pair ? h("code", { class: "op-name" }, op) : null);
 }
 
 export function renderAudit(): HTMLElement | Promise<HTMLElement> {
@@ -84,7 +90,7 @@ export function renderAudit(): HTMLElement | Promise<HTMLElement> {
           dataTable(
             t("audit.log", { n: log.total }),
             [t("audit.seq"), t("audit.at"), t("audit.actor"), t("audit.op"), t("audit.change"), t("audit.digest")],
-            log.items.map((e) => [String(e.seq), when(e.at), e.actor, changeOp(e.change), h("code", { class: "change" }, changeText(e.change)), h("code", { class: "digest", title: e.digest }, e.digest.slice(0, 12))]),
+            log.items.map((e) => [String(e.seq), when(e.at), e.actor, opCell(changeOp(e.change)), h("code", { class: "change" }, changeText(e.change)), h("code", { class: "digest", title: e.digest }, e.digest.slice(0, 12))]),
             { testid: "audit-log" },
           ),
           h(
