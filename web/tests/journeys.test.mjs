@@ -453,6 +453,20 @@ describe("programme year", () => {
     await shot(anon.page, "notices-public");
     anon.assertClean();
 
+    // An objection during the notice blocks finalisation until it is resolved.
+    const objector = await openPage(t);
+    await login(objector.page, "qiye-zhang", `/applications/${story.appId}`);
+    await objector.page.getByTestId("objection-form").getByLabel("异议理由").fill("项目编号填写有误，应为 SVC-2025-02");
+    await objector.page.getByTestId("objection-form").getByRole("button", { name: "提出异议" }).click();
+    await objector.page.locator(".objections li").waitFor();
+    assert.match(await objector.page.locator(".objections").innerText(), /待处理[\s\S]*应为 SVC-2025-02/);
+    objector.assertClean();
+    await page.reload();
+    const open = page.locator(".objections li", { hasText: "应为 SVC-2025-02" });
+    await open.getByLabel("处理意见").fill("经核对，项目编号无误");
+    await open.getByRole("button", { name: "处理异议" }).click();
+    await page.locator(".objections .badge", { hasText: "异议不成立" }).waitFor();
+
     await page.getByTestId("finalise-form").getByLabel("批复日期").fill(isoDays(8));
     await act(page, "finalise-form", "final");
     const payForm = page.getByTestId("payment-form");
@@ -479,6 +493,19 @@ describe("programme year", () => {
     const exportsList = await page.locator(".export-links").innerText();
     assert.match(exportsList, /2025 年度公示名单（Excel）/);
     await shot(page, "officer-dashboard");
+
+    // The dashboard and the application page fit a phone, every control labelled.
+    await page.setViewportSize({ width: 375, height: 740 });
+    for (const path of ["/officer?year=2025", `/applications/${story.appId}`]) {
+      await page.goto(`${BASE_URL}${path}`);
+      await page.locator("h1").waitFor();
+      await page.locator(".table-scroll").first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`);
+      const unlabelled = await page.$$eval("input, select, textarea", (els) => els.filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.name));
+      assert.deepEqual(unlabelled, [], path);
+    }
+    await shot(page, "officer-application-phone-375", false);
     assertClean();
   });
 
