@@ -332,7 +332,7 @@ export interface StoredDecision {
   application_id: number;
   total: string;
   output: Decision;
-  explanation?: unknown;
+  explanation?: TraceStep[] | null;
   policy_digest: string;
   decided_at: string;
   in_force?: boolean;
@@ -459,6 +459,10 @@ export function finalise(a: Pick<Application, "id" | "version">, today?: string)
 
 export function pay(a: Pick<Application, "id" | "version">, amount: string, paid_on: string, reference: string): Promise<Payment> {
   return request("POST", `/api/applications/${a.id}/payments`, { amount, paid_on, reference }, { version: a.version });
+}
+
+export function recover(a: Pick<Application, "id" | "version">, amount: string, reason: string): Promise<Application> {
+  return request("POST", `/api/applications/${a.id}/recovery`, { amount, reason }, { version: a.version });
 }
 
 export function payments(params: { year?: number; enterprise?: string; limit?: number; offset?: number } = {}): Promise<Page<Payment>> {

@@ -517,6 +517,11 @@ describe("programme year", () => {
     await decision.waitFor();
     assert.match(await page.locator("h1").innerText(), /已拨付/);
     assert.match(await decision.locator('li.award[data-measure="03"] .award-why').innerText(), /评审核定金额 ¥4,200,000\.00/);
+    // The calculation, step by step, opens under the decision.
+    await decision.locator("details.trace summary").click();
+    const trace = await page.getByTestId("trace").innerText();
+    assert.match(trace, /services/);
+    assert.match(trace, /\[03\.1\]/);
     const letter = page.getByTestId("letter");
     const href = await letter.getAttribute("href");
     const res = await page.request.get(`${BASE_URL}${href}`);

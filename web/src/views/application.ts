@@ -111,7 +111,34 @@ function decisionSection(d: api.StoredDecision, texts: api.Clauses | null, mayRe
           ),
         ]
       : null,
+    traceDetails(d),
   );
+}
+
+// The calculation trace: in the answer when the server included it, else
+// fetched from GET /api/decisions/{id} when the reader opens it.
+function traceDetails(d: api.StoredDecision): HTMLElement {
+  const body = h("div", {});
+  const table = (trace: api.TraceStep[]) =>
+    dataTable(
+      t("calc.trace"),
+      [t("calc.trace.step"), t("calc.trace.expression"), t("calc.trace.values"), t("calc.trace.result"), t("calc.col.clause")],
+      trace.map((s) => [s.step, h("code", {}, s.expression), h("code", {}, s.values), s.result, s.clause]),
+      { testid: "trace" },
+    );
+  if (d.explanation && d.explanation.length) body.append(table(d.explanation));
+  const details = h("details", { class: "trace" }, h("summary", {}, t("calc.trace")), body);
+  details.addEventListener("toggle", async () => {
+    if (!details.open || body.childNodes.length) return;
+    body.append(h("p", {}, t("loading")));
+    try {
+      const full = await api.decision(d.id);
+      body.replaceChildren(full.explanation && full.explanation.length ? table(full.explanation) : h("p", { class: "empty" }, t("app.trace.none")));
+    } catch (e) {
+      body.replaceChildren(errorAlert(e));
+    }
+  });
+  return details;
 }
 
 function reviewsSection(a: api.ApplicationDetail): HTMLElement | null {
@@ -336,6 +363,22 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
         }),
       );
     }
+  }
+  if (role === "officer" && a.state === "paid") {
+    const amount = input(t("recover.amount"), "amount", { inputmode: "decimal" });
+    const why = textarea(t("recover.reason"), "reason");
+    out.push(
+      actionForm({
+        title: t("recover.title"),
+        testid: "recovery-form",
+        fields: [h("p", { class: "hint" }, t("recover.hint")), amount.el, why.el],
+        submit: t("recover.title"),
+        run: async () => {
+          await api.recover(a, amount.input.value.trim(), why.input.value.trim());
+          done();
+        },
+      }),
+    );
   }
   if ((role === "applicant" || role === "officer" || role === "reviewer") && a.state === "notice") {
     const why = textarea(t("obj.reason"), "reason");
