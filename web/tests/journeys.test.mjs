@@ -411,6 +411,9 @@ describe("programme year", () => {
     await queue.waitFor();
     assert.match(await queue.innerText(), /北京朝阳数据科技1号有限公司/);
     await queue.locator("tr", { hasText: `#${story.appId}` }).getByRole("link", { name: "评审" }).click();
+    // The reviewer reads the facts the decision will be built from.
+    await wang.page.getByTestId("app-facts").locator("summary").click();
+    assert.match(await wang.page.getByTestId("app-facts").locator('[data-fact="exchange_trading_volume"]').innerText(), /^¥200,000\.50$/);
     const form = wang.page.getByTestId("review-form");
     await form.getByLabel("实施成效（0–100）").fill("82");
     await form.getByLabel("合规性（0–100）").fill("90");

@@ -3,12 +3,13 @@
 // payments; then what the reader's role may do next in this state.
 import * as api from "../api";
 import { add, h, type Child } from "../dom";
-import { lang, paren, t, type Key } from "../i18n";
+import { lang, paren, pick, t, type Key } from "../i18n";
 import { formatYuan, sumMoney, toFen } from "../money";
 import { rerender } from "../router";
 import * as session from "../session";
-import { RUBRIC } from "../terms";
+import { FACTS, RUBRIC } from "../terms";
 import { awardCard, itemName, money, reason } from "./calculator";
+import { factValue } from "./portal";
 import {
   actionForm,
   dataTable,
@@ -134,6 +135,25 @@ function traceDetails(d: api.StoredDecision): HTMLElement {
     try {
       const full = await api.decision(d.id);
       body.replaceChildren(full.explanation && full.explanation.length ? table(full.explanation) : h("p", { class: "empty" }, t("app.trace.none")));
+    } catch (e) {
+      body.replaceChildren(errorAlert(e));
+    }
+  });
+  return details;
+}
+
+// The enterprise's facts of the year as the store derives them from its
+// evidence: what the decision will be built from (readers other than the
+// applicant, who has them in the portal). Fetched when opened.
+function factsDetails(a: api.Application): HTMLElement {
+  const body = h("div", {});
+  const details = h("details", { class: "facts-details", "data-testid": "app-facts" }, h("summary", {}, t("portal.facts", { year: a.year })), body);
+  details.addEventListener("toggle", async () => {
+    if (!details.open || body.childNodes.length) return;
+    body.append(h("p", {}, t("loading")));
+    try {
+      const f = await api.facts(a.credit_code, a.year);
+      body.replaceChildren(h("dl", { class: "facts-list" }, FACTS.map((x) => [h("dt", {}, pick(x)), h("dd", { "data-fact": x.name }, factValue(x.name, f.facts[x.name]))])));
     } catch (e) {
       body.replaceChildren(errorAlert(e));
     }
@@ -420,6 +440,7 @@ export function renderApplication(idText: string): HTMLElement | Promise<HTMLEle
           ...(a.total ? ([[t("app.total"), money(a.total)]] as Array<[string, Child]>) : []),
           [t("app.updated"), when(a.updated_at ?? a.created_at)],
         ]),
+        me.role === "applicant" ? null : factsDetails(a),
         actions.length ? h("section", { class: "actions-panel", "aria-labelledby": "next-title" }, h("h2", { id: "next-title" }, t("app.next")), actions) : null,
         a.decision ? decisionSection(a.decision, texts, me.role === "officer" || me.role === "auditor") : null,
         me.role === "applicant" ? null : reviewsSection(a),

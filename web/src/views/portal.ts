@@ -26,7 +26,7 @@ import { formatYuan } from "../money";
 
 const APPLY_FREE = new Set(["04", "05"]);
 
-function factValue(name: string, v: unknown): string {
+export function factValue(name: string, v: unknown): string {
   if (v === null || v === undefined) return "—";
   if (typeof v === "boolean") return v ? t("calc.yes") : t("calc.no");
   const f = FACTS.find((x) => x.name === name);
