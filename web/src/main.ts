@@ -117,7 +117,13 @@ onLangChange(() => {
   void rerender().then(() => document.getElementById("lang-switch")?.focus());
 });
 session.onSessionChange(() => renderShell());
-setUnauthenticatedHandler(() => session.expired());
+// The session ended on the server (expired, password changed): forget it and
+// show the page again, which now asks for a login.
+setUnauthenticatedHandler(() => {
+  if (!session.current()) return;
+  session.expired();
+  void rerender();
+});
 
 const title = (key: Key) => () => `${t(key)} · ${t("app.short")}`;
 
