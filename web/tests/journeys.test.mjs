@@ -453,6 +453,13 @@ describe("programme year", () => {
     const notice = anon.page.getByTestId("notices").locator("tr", { hasText: `#${story.appId}` });
     await notice.waitFor();
     assert.match(await notice.innerText(), new RegExp(`北京朝阳数据科技1号有限公司[\\s\\S]*¥${story.total.replace(/[.,]/g, "\\$&")}[\\s\\S]*${until}`));
+    // The list as a file, from the page's own export link.
+    const csvHref = await anon.page.getByRole("link", { name: "2025 年度公示名单（CSV）" }).getAttribute("href");
+    const csv = await anon.page.request.get(`${BASE_URL}${csvHref}`);
+    assert.equal(csv.status(), 200);
+    const csvText = await csv.text();
+    assert.match(csvText, /北京朝阳数据科技1号有限公司/);
+    assert.ok(csvText.includes(story.total.replace(/,/g, "")), "the CSV holds the exact amount");
     await shot(anon.page, "notices-public");
     anon.assertClean();
 
