@@ -366,10 +366,10 @@ describe("programme year", () => {
     await form.getByLabel("项目编号").fill("SVC-2025-01");
     await form.getByLabel("申请金额（元）").fill("4200000");
     await form.getByRole("button", { name: "保存为草稿" }).click();
-    const created = await form.locator(".alert.ok").innerText();
-    story.appId = Number(/#(\d+)/.exec(created)[1]);
-    await page.getByTestId("applications").locator("tr", { hasText: `#${story.appId}` }).getByRole("link").click();
-    await page.getByRole("heading", { level: 1, name: new RegExp(`申请 #${story.appId}`) }).waitFor();
+    // The draft's own page opens.
+    await page.locator("h1 .badge[data-state=draft]").waitFor();
+    story.appId = Number(/申请 #(\d+)/.exec(await page.locator("h1").innerText())[1]);
+    assert.equal(new URL(page.url()).pathname, `/applications/${story.appId}`);
     assert.match(await page.locator(".subtitle").innerText(), /03 支持数据要素综合服务/);
     await act(page, "submit-form", "submitted");
     assert.match(await page.locator(".timeline [aria-current=step]").innerText(), /已提交/);

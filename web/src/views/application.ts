@@ -223,7 +223,7 @@ export function objectionBody(o: api.Objection): HTMLElement {
   );
 }
 
-export function resolveForm(o: api.Objection, after: () => void = () => void rerender()): HTMLElement {
+export function resolveForm(o: api.Objection, after: () => void = () => void rerender(true)): HTMLElement {
   const text = textarea(t("obj.resolution"), "resolution");
   const upheld = h("input", { type: "checkbox", id: `upheld-${o.id}`, name: "upheld" });
   return actionForm({
@@ -238,7 +238,7 @@ export function resolveForm(o: api.Objection, after: () => void = () => void rer
 }
 
 function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
-  const done = () => void rerender();
+  const done = () => void rerender(true);
   const out: HTMLElement[] = [];
   const role = me.role;
   if ((role === "applicant" || role === "officer") && a.state === "draft") {

@@ -5,7 +5,7 @@
 import * as api from "../api";
 import { add, h } from "../dom";
 import { pick, t } from "../i18n";
-import { rerender } from "../router";
+import { navigate, rerender } from "../router";
 import { EVIDENCE, EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { money } from "./calculator";
 import {
@@ -160,7 +160,7 @@ function applyFreeSection(drafts: api.Application[]): HTMLElement {
                 submit: t("portal.applyfree.confirm"),
                 run: async () => {
                   await api.submitApplication(a);
-                  void rerender();
+                  void rerender(true);
                 },
               }),
             ),
@@ -231,8 +231,8 @@ function newApplicationSection(code: string, year: number): HTMLElement {
       ];
       for (const [k, el] of opt) if (el.value.trim()) claim[k] = el.value.trim();
       const a = await api.createApplication(code, Number(yearF.input.value), claim);
-      void rerender();
-      return t("portal.new.created", { id: a.id });
+      // On to the draft's own page, where it is submitted.
+      navigate(`/applications/${a.id}`);
     },
   });
   return h("section", { class: "card" }, form);
