@@ -15,6 +15,9 @@
 #                     a second, run on BENCH_SLOW_N records so the whole comparison
 #                     takes minutes, not hours (default feelin,dmn; empty: skip)
 #   BENCH_SLOW_N      records for BENCH_SLOW (default: the smaller of N and 10000)
+#   BENCH_CPP_FLAGS   g++ flags for the hand-written loop (default -O3: the flags bursar's
+#                     batch evaluator, src/eval/batch.cc, is compiled with; no -march
+#                     for either, so both use the base x86-64 instruction set)
 #
 # Writes, in $BURSAR_BUILD/peers/: population.csv (the records with case-format fact
 # names and expected_total), data_N.bin/.checksum (for ref.cpp), results_N.json
@@ -34,7 +37,7 @@ fast_engines=${BENCH_ENGINES:-ref,zen,zen-par,zen-loop,jre,feelin-for}
 slow_engines=${BENCH_SLOW-feelin,dmn}
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
 fi
 if ! [[ $n =~ ^[1-9][0-9]*$ ]]; then
@@ -100,8 +103,10 @@ run_node() {
 
 # ---------------------------------------------------------------- the hand-written C++ loop
 run_ref() {
-  log "g++ -O2 -std=c++17 -o ref ref.cpp && ./ref data_$n.bin"
-  g++ -O2 -std=c++17 -o ref ref.cpp
+  local flags=${BENCH_CPP_FLAGS:--O3}
+  log "g++ $flags -std=c++17 -o ref ref.cpp && ./ref data_$n.bin"
+  # shellcheck disable=SC2086  # flags are words
+  g++ $flags -std=c++17 -o ref ref.cpp
   local line status=0
   # ref exits 3 on a checksum mismatch; keep its line either way.
   line=$(./ref "data_$n.bin") || status=$?

@@ -29,14 +29,36 @@ stop_server() {
     wait "$server_pid" || true
   fi
   rm -f "$log"
+  [[ -n "${work:-}" ]] && rm -rf "$work"
 }
 trap stop_server EXIT
 
-# A fresh store for the server; --port 0 picks a free port, which the server
-# prints in its first log line.
-db="$(mktemp -d)/browser-tests.db"
+# A fresh store for the server, filled through the CLI as an office would:
+# generated evidence for 40 enterprises (Chinese names), one account per role,
+# the 2025 budget and the apply-free proposals (免申即享). The journeys then
+# work on it through the browser only.
+work="$(mktemp -d)"
+db="$work/browser-tests.db"
 "$bursar" db init --db "$db" >/dev/null
-"$bursar" serve --web "$here/dist" --port 0 --db "$db" \
+python3 "$root/scripts/gen-evidence.py" "$work/evidence" --enterprises 40 --trades 2000 --seed 7 >/dev/null
+sed -i -E 's/,Enterprise ([0-9]+) Co\. Ltd\.,/,北京朝阳数据科技\1号有限公司,/' "$work/evidence/enterprises.csv"
+for kind in enterprises listings certificates fs_inclusions trades filings exports projects; do
+  "$bursar" import "$kind" "$work/evidence/$kind.csv" --db "$db" --actor data-bureau >/dev/null
+done
+applicant_code="$(sed -n 2p "$work/evidence/enterprises.csv" | cut -d, -f1)"
+password="browser-journeys-2025"   # every test account's password (at least 12 characters)
+add_user() { echo "$password" | "$bursar" user add "$1" --role "$2" "${@:3}" --password-stdin --db "$db" --actor admin >/dev/null; }
+add_user qiye-zhang applicant --enterprise "$applicant_code"
+add_user rev-wang reviewer
+add_user rev-li reviewer
+add_user officer-zhao officer
+add_user auditor-sun auditor
+"$bursar" budget set 2025 300000000 --db "$db" --actor officer-zhao >/dev/null
+"$bursar" propose 2025 --db "$db" --actor data-bureau >/dev/null
+
+# --port 0 picks a free port, which the server prints in its first log line.
+# Cookies without Secure: the tests speak plain HTTP to 127.0.0.1.
+"$bursar" serve --web "$here/dist" --port 0 --db "$db" --insecure-dev-cookies \
   --policy "$root/policies/chaoyang-data-element" 2>"$log" &
 server_pid=$!
 port=""
@@ -52,5 +74,5 @@ curl -fsS "$base/healthz" >/dev/null || die "$base/healthz did not answer"
 echo "run-browser-tests: bursar serve at $base" >&2
 
 rm -rf tests/artifacts   # only this run's screenshots
-BASE_URL="$base" CHROMIUM="$chromium_bin" node --test --test-reporter=spec tests/
+BASE_URL="$base" CHROMIUM="$chromium_bin" APPLICANT_CODE="$applicant_code" PASSWORD="$password" node --test --test-reporter=spec tests/
 echo "run-browser-tests: passed; screenshots in web/tests/artifacts/" >&2

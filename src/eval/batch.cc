@@ -9,6 +9,7 @@
 #include "eval/batch.h"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 
 namespace bursar {
@@ -672,13 +673,24 @@ void RunNarrow(const Formula& f, const Lines& lines, size_t begin, size_t n, Nar
             for (size_t i = 0; i < n; ++i) fout[i] = cmp(a[i] * sa, b[i] * sb);
           }
         };
+        // On this path both sides (scaled) lie within (-2^62, 2^62) (Bound),
+        // so x - y cannot overflow and its sign bit decides the comparison:
+        // written that way the loops vectorise with the base instruction set,
+        // which has no 64-bit compare.
+        auto neg = [](int64_t x, int64_t y) -> uint8_t {  // x - y < 0
+          return static_cast<uint8_t>((static_cast<uint64_t>(x) - static_cast<uint64_t>(y)) >> 63);
+        };
+        auto nonzero = [](int64_t x, int64_t y) -> uint8_t {  // x - y != 0: d | -d has the sign bit set
+          uint64_t d = static_cast<uint64_t>(x) - static_cast<uint64_t>(y);
+          return static_cast<uint8_t>((d | (0 - d)) >> 63);
+        };
         switch (node.cmp) {
-          case Op::kLt: run([](int64_t x, int64_t y) -> uint8_t { return x < y; }); break;
-          case Op::kLe: run([](int64_t x, int64_t y) -> uint8_t { return x <= y; }); break;
-          case Op::kGt: run([](int64_t x, int64_t y) -> uint8_t { return x > y; }); break;
-          case Op::kGe: run([](int64_t x, int64_t y) -> uint8_t { return x >= y; }); break;
-          case Op::kEq: run([](int64_t x, int64_t y) -> uint8_t { return x == y; }); break;
-          default: run([](int64_t x, int64_t y) -> uint8_t { return x != y; }); break;
+          case Op::kLt: run([&](int64_t x, int64_t y) -> uint8_t { return neg(x, y); }); break;
+          case Op::kLe: run([&](int64_t x, int64_t y) -> uint8_t { return neg(y, x) ^ 1; }); break;
+          case Op::kGt: run([&](int64_t x, int64_t y) -> uint8_t { return neg(y, x); }); break;
+          case Op::kGe: run([&](int64_t x, int64_t y) -> uint8_t { return neg(x, y) ^ 1; }); break;
+          case Op::kEq: run([&](int64_t x, int64_t y) -> uint8_t { return nonzero(x, y) ^ 1; }); break;
+          default: run([&](int64_t x, int64_t y) -> uint8_t { return nonzero(x, y); }); break;
         }
         break;
       }
@@ -717,28 +729,130 @@ void RunNarrow(const Formula& f, const Lines& lines, size_t begin, size_t n, Nar
   }
 }
 
-// floor(n / d) for 0 <= n < 2^63 and a divisor fixed in advance, without a
-// hardware division: n * M / 2^128 with M = floor(2^128 / d) + 1 is exact for
-// every such n when d < 2^63 (the error n*(M - 2^128/d)/2^128 < 2^-65 < 1/d).
+// floor(n / d) for 0 <= n < 2^63 and a divisor 1 <= d < 2^63 fixed in
+// advance, without a hardware division. For d a power of two, n >> log2(d).
+// Otherwise, with s = floor(log2 d) and M = ceil(2^(64+s) / d) (M < 2^64
+// because d is not 2^s): floor(n * M / 2^(64+s)) = floor(n / d). Proof: write
+// M*d = 2^(64+s) + e with 0 <= e < d < 2^(s+1), and n = q*d + r with r <= d-1;
+// then n*M / 2^(64+s) = q + (r + n*e / 2^(64+s)) / d, and n*e < 2^63 * 2^(s+1)
+// = 2^(64+s) makes the bracket below r + 1 <= d. One 64x64 multiply.
 struct Divisor {
   uint64_t d = 1;
-  int shift = -1;       // d a power of two: n >> shift
-  unsigned __int128 m = 0;
+  int shift = 0;       // power of two: n >> shift; otherwise the s above
+  bool pow2 = true;
+  uint64_t m = 0;      // M
   explicit Divisor(uint64_t divisor) : d(divisor) {
-    if ((d & (d - 1)) == 0) {
-      shift = __builtin_ctzll(d);
-    } else {
-      m = ~static_cast<unsigned __int128>(0) / d + 1;
+    shift = 63 - __builtin_clzll(d);
+    pow2 = (d & (d - 1)) == 0;
+    if (!pow2) {
+      unsigned __int128 two_l = static_cast<unsigned __int128>(1) << (64 + shift);
+      m = static_cast<uint64_t>(two_l / d + (two_l % d != 0));
     }
   }
   uint64_t Of(uint64_t n) const {
-    if (shift >= 0) return n >> shift;
-    uint64_t lo = static_cast<uint64_t>(m), hi = static_cast<uint64_t>(m >> 64);
-    unsigned __int128 a = static_cast<unsigned __int128>(n) * lo;
-    unsigned __int128 b = static_cast<unsigned __int128>(n) * hi;
-    return static_cast<uint64_t>((b + (a >> 64)) >> 64);
+    if (pow2) return n >> shift;
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(n) * m) >> 64) >> shift;
   }
 };
+
+// min(a, b) for a, b >= 0, from the sign of a - b (which cannot overflow);
+// and max(x, 0). Written with shifts and masks so that loops of them
+// vectorise on the base x86-64 instruction set, which has no 64-bit compare.
+inline int64_t MinNonNeg(int64_t a, int64_t b) {
+  uint64_t d = static_cast<uint64_t>(a) - static_cast<uint64_t>(b);
+  uint64_t a_less = 0 - (d >> 63);
+  return static_cast<int64_t>(static_cast<uint64_t>(b) + (d & a_less));
+}
+inline int64_t ClampNonNeg(int64_t x) {
+  uint64_t u = static_cast<uint64_t>(x);
+  return static_cast<int64_t>(u & ((u >> 63) - 1));
+}
+
+// Loops over one chunk, as functions of their own so that the compiler sees
+// arrays that do not alias (and vectorises them).
+
+// A line is paid when it is not refused and its amount (>= 0) is above zero.
+// `computed` may be null (not wanted).
+void FinishLines(const int64_t* __restrict fen, uint8_t* __restrict refused, int64_t* __restrict computed,
+                 int64_t* __restrict amount, size_t m) {
+  for (size_t i = 0; i < m; ++i) {
+    uint64_t f = static_cast<uint64_t>(fen[i]);
+    uint64_t pay = static_cast<uint64_t>(refused[i] == 0) & ((f | (0 - f)) >> 63);
+    refused[i] = static_cast<uint8_t>(pay ^ 1);
+    amount[i] = static_cast<int64_t>(f & (0 - pay));
+  }
+  if (computed) std::copy(amount, amount + m, computed);
+}
+
+void FinishConstant(int64_t fen, uint8_t* __restrict refused, int64_t* __restrict computed,
+                    int64_t* __restrict amount, size_t m) {
+  const uint8_t positive = fen > 0;
+  for (size_t i = 0; i < m; ++i) {
+    uint8_t pay = static_cast<uint8_t>((refused[i] == 0) & positive);
+    refused[i] = pay ^ 1;
+    amount[i] = fen & -static_cast<int64_t>(pay);
+  }
+  if (computed) std::copy(amount, amount + m, computed);
+}
+
+// amount = min(amount, room) for a room >= 0.
+void CapLines(int64_t* __restrict amount, int64_t room, size_t m) {
+  for (size_t i = 0; i < m; ++i) amount[i] = MinNonNeg(amount[i], room);
+}
+
+// A total cap's first item (room = the cap, >= 0) and the items after it.
+void FillFirst(int64_t* __restrict amount, int64_t* __restrict left, int64_t room, size_t m) {
+  for (size_t i = 0; i < m; ++i) {
+    int64_t a = MinNonNeg(amount[i], room);
+    amount[i] = a;
+    left[i] = room - a;
+  }
+}
+void FillNext(int64_t* __restrict amount, int64_t* __restrict left, size_t m) {
+  for (size_t i = 0; i < m; ++i) {
+    int64_t a = MinNonNeg(amount[i], left[i]);
+    amount[i] = a;
+    left[i] -= a;
+  }
+}
+void ClampLeft(int64_t* __restrict left, size_t m) {
+  for (size_t i = 0; i < m; ++i) left[i] = ClampNonNeg(left[i]);
+}
+
+void AddTo(int64_t* __restrict total, const int64_t* __restrict a0, const int64_t* __restrict a1,
+           const int64_t* __restrict a2, const int64_t* __restrict a3, size_t k, size_t m) {
+  switch (k) {
+    case 4: for (size_t i = 0; i < m; ++i) total[i] += a0[i] + a1[i] + a2[i] + a3[i]; break;
+    case 3: for (size_t i = 0; i < m; ++i) total[i] += a0[i] + a1[i] + a2[i]; break;
+    case 2: for (size_t i = 0; i < m; ++i) total[i] += a0[i] + a1[i]; break;
+    case 1: for (size_t i = 0; i < m; ++i) total[i] += a0[i]; break;
+    default: break;
+  }
+}
+
+void NotEligible(const uint8_t* __restrict eligible, uint8_t* __restrict refused, size_t m) {
+  for (size_t i = 0; i < m; ++i) refused[i] = eligible[i] == 0;
+}
+void RefuseUnless(const uint8_t* __restrict flags, uint8_t* __restrict refused, size_t m) {
+  for (size_t i = 0; i < m; ++i) refused[i] |= flags[i] == 0;
+}
+
+// fen[i] = floor(max(num[i] * mult, 0) / d) * unit.
+void RoundLines(const int64_t* __restrict num, int64_t mult, const Divisor& div, int64_t unit,
+                int64_t* __restrict fen, size_t m) {
+  if (div.pow2) {
+    const int shift = div.shift;
+    for (size_t i = 0; i < m; ++i) fen[i] = (ClampNonNeg(num[i] * mult) >> shift) * unit;
+    return;
+  }
+  const uint64_t magic = div.m;
+  const int shift = div.shift;
+  for (size_t i = 0; i < m; ++i) {
+    uint64_t x = static_cast<uint64_t>(ClampNonNeg(num[i] * mult));
+    uint64_t q = static_cast<uint64_t>((static_cast<unsigned __int128>(x) * magic) >> 64) >> shift;
+    fen[i] = static_cast<int64_t>(q) * unit;
+  }
+}
 
 // Floor (or half up) of num/den to a multiple of `unit_fen` fen, in fen.
 inline int64_t RoundToFen(i128 num, i128 den, bool half_up, int64_t unit_fen, bool* overflow) {
@@ -837,10 +951,18 @@ struct CompiledItem {
   std::string once;  // "", enterprise, year, project (parameter resolved)
   bool has_period = false, has_limit = false;
   Formula period, limit;
-  // Rounding of the amount on the int64 path: floor(num * round_mult / d).
+  bool has_period_cap = false;
+  // Rounding of the amount on the int64 path: floor(num * round_mult / d),
+  // num the value of amount_operand: the amount itself or, when the amount
+  // is a product with a constant, its other factor (the constant folded
+  // into round_mult).
   bool fast_round = false;
   int64_t round_mult = 1;
   Divisor round_div{1};
+  Formula amount_operand;
+  // An amount that is one constant, rounded at compile time.
+  bool const_amount = false;
+  int64_t const_fen = 0;
 };
 
 struct CompiledGroupCap {
@@ -932,6 +1054,41 @@ Result<std::unique_ptr<BatchProgram>> BatchProgram::Compile(std::shared_ptr<cons
           ci.fast_round = true;
           ci.round_mult = static_cast<int64_t>(mult);
           ci.round_div = Divisor(static_cast<uint64_t>(d / g));
+          ci.amount_operand = ci.amount;
+          // amount = x * k with k a constant: round x * (k * mult) instead,
+          // one pass fewer. The product's bound is x's bound times |k|, so
+          // x * k * mult stays below 2^62 like the amount's own bound.
+          Formula& op = ci.amount_operand;
+          if (root.step == Step::kMul && op.root == static_cast<int>(op.nodes.size()) - 1) {
+            const Node& a0 = op.nodes[static_cast<size_t>(root.args[0])];
+            const Node& a1 = op.nodes[static_cast<size_t>(root.args[1])];
+            bool c0 = a0.step == Step::kConst, c1 = a1.step == Step::kConst;
+            if (c0 != c1) {
+              i128 k = c0 ? a0.value : a1.value;
+              int x = root.args[c0 ? 1 : 0];
+              i128 folded = SatMul(k < 0 ? -k : k, mult);
+              if (folded < kNarrowLimit && SatMul(op.nodes[static_cast<size_t>(x)].bound, folded) < kNarrowLimit) {
+                // floor(x * k * mult / d) = floor(x * (k*mult/g) / (d/g)), g = gcd(k*mult, d).
+                i128 divisor = d / g, scaled = k * mult;
+                i128 common = Gcd(scaled, divisor);
+                if (common == 0) common = 1;
+                ci.round_mult = static_cast<int64_t>(scaled / common);
+                ci.round_div = Divisor(static_cast<uint64_t>(divisor / common));
+                op.nodes.pop_back();
+                op.root = x;
+                op.nodes[static_cast<size_t>(x)].spread = true;
+              }
+            }
+          }
+        }
+        // An amount that is one constant is rounded once, here.
+        if (ci.amount.nodes.size() == 1 && root.step == Step::kConst) {
+          bool overflow = false;
+          int64_t fen = RoundToFen(root.value, root.den, impl->half_up, impl->unit_fen, &overflow);
+          if (!overflow) {
+            ci.const_amount = true;
+            ci.const_fen = fen;
+          }
         }
       }
       for (const auto& cap : item.caps) {
@@ -940,6 +1097,7 @@ Result<std::unique_ptr<BatchProgram>> BatchProgram::Compile(std::shared_ptr<cons
         cc.constant = ConstantFen(cc.limit, &cc.constant_fen);
         ci.caps.push_back(std::move(cc));
         ci.has_year_cap |= cap.scope == CapScope::kYear;
+        ci.has_period_cap |= cap.scope == CapScope::kPeriod;
       }
       ci.once = item.once;
       if (!ci.once.empty() && ci.once != "enterprise" && ci.once != "year" && ci.once != "project") {
@@ -1026,6 +1184,7 @@ struct ItemLines {
 }  // namespace
 
 struct BatchWorkspace {
+  std::vector<int64_t> fen = std::vector<int64_t>(kBatchSize);  // one chunk's rounded amounts
   Scratch scratch;
   Narrow narrow;
   std::vector<ItemLines> items;
@@ -1049,8 +1208,8 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
   Scratch& scratch = ws.scratch;
   scratch.overflow = false;
   Narrow& narrow = ws.narrow;
-  std::vector<uint32_t> history_off = CaseOffsets(cases.history_case, n);
   const bool any_history = !cases.history_case.empty();
+  const std::vector<uint32_t> history_off = any_history ? CaseOffsets(cases.history_case, n) : std::vector<uint32_t>();
 
   // Eligibility, per case.
   Lines case_lines{&cases, nullptr, nullptr, n};
@@ -1085,12 +1244,8 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     L.refused.resize(count);
     L.computed.resize(count);
     L.amount.resize(count);
-    L.year_cap.resize(count);
-    if (L.apply_free) {
-      uint8_t* __restrict refused = L.refused.data();
-      const uint8_t* __restrict eligible = out->eligible.data();
-      for (size_t i = 0; i < count; ++i) refused[i] = !eligible[i];
-    } else {
+    L.year_cap.resize(ci.has_year_cap && !L.apply_free ? count : 0);
+    if (!L.apply_free) {
       for (size_t i = 0; i < count; ++i) L.refused[i] = !out->eligible[L.case_row[i]];
     }
   }
@@ -1101,15 +1256,19 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     ItemLines& L = items[it];
     Lines l{&cases, ci.by_claim ? L.case_row.data() : nullptr, ci.by_claim ? L.claim_row.data() : nullptr,
             L.size()};
-    std::fill(L.year_cap.begin() + static_cast<ptrdiff_t>(b), L.year_cap.begin() + static_cast<ptrdiff_t>(b + m),
-              INT64_MAX);
+    if (ci.has_year_cap && !L.apply_free) {
+      std::fill(L.year_cap.begin() + static_cast<ptrdiff_t>(b), L.year_cap.begin() + static_cast<ptrdiff_t>(b + m),
+                INT64_MAX);
+    }
     uint8_t* refused = L.refused.data() + b;
+    // Refused until here only by the case's eligibility.
+    if (L.apply_free) NotEligible(out->eligible.data() + b, refused, m);
     for (const Formula& f : ci.conditions) {
       Values v = Evaluate(f, l, b, m, &scratch, &narrow);
-      for (size_t i = 0; i < m; ++i) refused[i] |= !v.flags[i];
+      RefuseUnless(v.flags, refused, m);
     }
     // History: once, consecutive limit, support period.
-    period_prior.assign(m, 0);
+    if (ci.has_period || ci.has_period_cap) period_prior.assign(m, 0);
     if (any_history && (!ci.once.empty() || ci.has_limit || ci.has_period)) {
       std::vector<i128> period_years, limit_years;
       if (ci.has_period) {
@@ -1170,28 +1329,21 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
       }
     }
     // The amount, rounded to the fen (or yuan).
-    Values v = Evaluate(ci.amount, l, b, m, &scratch, &narrow);
     int64_t* computed = L.computed.data() + b;
     int64_t* amount = L.amount.data() + b;
-    if (v.narrow && ci.fast_round) {
-      const int64_t* __restrict num = v.narrow;
-      const int64_t mult = ci.round_mult, unit = im.unit_fen;
-      const Divisor div = ci.round_div;
-      auto finish = [&](size_t i, int64_t q) {
-        int64_t fen = q * unit;
-        bool pay = !refused[i] && fen > 0;
-        refused[i] = !pay;
-        computed[i] = amount[i] = pay ? fen : 0;
-      };
-      // An amount below zero pays nothing, so flooring it toward zero is harmless.
-      if (div.shift >= 0) {
-        for (size_t i = 0; i < m; ++i) finish(i, std::max<int64_t>(num[i] * mult, 0) >> div.shift);
-      } else {
-        for (size_t i = 0; i < m; ++i) {
-          finish(i, static_cast<int64_t>(div.Of(static_cast<uint64_t>(std::max<int64_t>(num[i] * mult, 0)))));
-        }
-      }
+    // Branch-free: the amounts' signs follow the data.
+    int64_t* computed_out = options.awards ? computed : nullptr;
+    if (ci.const_amount) {
+      FinishConstant(ci.const_fen, refused, computed_out, amount, m);
+    } else if (ci.fast_round) {
+      // floor(num * mult / d) * unit; an amount below zero pays nothing, so
+      // flooring it toward zero is harmless.
+      Values v = Evaluate(ci.amount_operand, l, b, m, &scratch, &narrow);
+      int64_t* fen = ws.fen.data();
+      RoundLines(v.narrow, ci.round_mult, ci.round_div, im.unit_fen, fen, m);
+      FinishLines(fen, refused, computed_out, amount, m);
     } else {
+      Values v = Evaluate(ci.amount, l, b, m, &scratch, &narrow);
       for (size_t i = 0; i < m; ++i) {
         int64_t fen = refused[i] ? 0 : RoundToFen(v.At(i), v.den, im.half_up, im.unit_fen, &scratch.overflow);
         bool pay = !refused[i] && fen > 0;
@@ -1199,17 +1351,22 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
         computed[i] = amount[i] = pay ? fen : 0;
       }
     }
-    // Caps on the line; a per-year cap is kept for the per-case pass.
+    // Caps on the line. A per-year cap of a claim line is kept for the
+    // per-case pass; an apply-free line is alone in its case, so its per-year
+    // cap is a plain minimum, taken here (minimums commute).
     for (const CompiledCap& cap : ci.caps) {
       int64_t* year_cap = L.year_cap.data() + b;
       if (cap.constant) {
         int64_t limit = cap.constant_fen;
-        if (cap.scope == CapScope::kYear) {
+        // Amounts are never below zero here, nor are the rooms.
+        if (cap.scope == CapScope::kYear && L.apply_free) {
+          CapLines(amount, std::max<int64_t>(limit, 0), m);
+        } else if (cap.scope == CapScope::kYear) {
           for (size_t i = 0; i < m; ++i) year_cap[i] = std::min(year_cap[i], limit);
         } else if (cap.scope == CapScope::kPeriod) {
           for (size_t i = 0; i < m; ++i) amount[i] = std::min(amount[i], std::max<int64_t>(0, limit - period_prior[i]));
         } else {
-          for (size_t i = 0; i < m; ++i) amount[i] = std::min(amount[i], std::max<int64_t>(0, limit));
+          CapLines(amount, std::max<int64_t>(limit, 0), m);
         }
         continue;
       }
@@ -1217,7 +1374,9 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
       for (size_t i = 0; i < m; ++i) {
         if (refused[i]) continue;
         int64_t limit = CapToFen(cv.At(i), cv.den, &scratch.overflow);
-        if (cap.scope == CapScope::kYear) {
+        if (cap.scope == CapScope::kYear && L.apply_free) {
+          amount[i] = std::min(amount[i], std::max<int64_t>(limit, 0));
+        } else if (cap.scope == CapScope::kYear) {
           year_cap[i] = std::min(year_cap[i], limit);
         } else if (cap.scope == CapScope::kPeriod) {
           amount[i] = std::min(amount[i], std::max<int64_t>(0, limit - period_prior[i]));
@@ -1269,31 +1428,42 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     for (size_t it = 0; it < im.items.size(); ++it) {
       if (!items[it].apply_free) continue;
       BURSAR_RETURN_IF_ERROR(decide(it, b, m));
-      if (!im.items[it].has_year_cap) continue;
-      int64_t* amount = items[it].amount.data() + b;
-      const int64_t* cap = items[it].year_cap.data() + b;
-      for (size_t i = 0; i < m; ++i) amount[i] = std::min(amount[i], std::max<int64_t>(cap[i], 0));
     }
+    // A total cap fills in the cap's item order. Only max(room, 0) matters,
+    // so the room starts at the cap clamped to zero and never drops below
+    // zero: every minimum is of two amounts not below zero.
     for (size_t g = 0; g < im.group_caps.size(); ++g) {
       if (!group_in_chunks[g]) continue;
-      fill_group(g, b, m);
-      for (int item : im.group_caps[g].items) {
+      const CompiledGroupCap& cap = im.group_caps[g];
+      int64_t* room = left.data() + b;
+      bool first = cap.constant;
+      if (!cap.constant) {
+        fill_group(g, b, m);
+        ClampLeft(room, m);
+      }
+      for (int item : cap.items) {
         int64_t* amount = items[static_cast<size_t>(item)].amount.data() + b;
-        int64_t* room = left.data() + b;
-        for (size_t i = 0; i < m; ++i) {
-          int64_t a = std::min(amount[i], std::max<int64_t>(room[i], 0));
-          amount[i] = a;
-          room[i] -= a;
+        if (first) {
+          FillFirst(amount, room, std::max<int64_t>(cap.constant_fen, 0), m);
+          first = false;
+        } else {
+          FillNext(amount, room, m);
         }
       }
     }
-    // Totals of the apply-free lines that nothing later touches but the budget.
+    // Totals of the apply-free lines that nothing later touches but the
+    // budget, up to four items a pass.
+    std::array<const int64_t*, 4> add{};
+    size_t pending = 0;
     for (size_t it = 0; it < im.items.size(); ++it) {
       if (!totalled[it]) continue;
-      const int64_t* __restrict amount = items[it].amount.data() + b;
-      int64_t* __restrict total = out->total_fen.data() + b;
-      for (size_t i = 0; i < m; ++i) total[i] += amount[i];
+      add[pending++] = items[it].amount.data() + b;
+      if (pending == add.size()) {
+        AddTo(out->total_fen.data() + b, add[0], add[1], add[2], add[3], pending, m);
+        pending = 0;
+      }
     }
+    AddTo(out->total_fen.data() + b, add[0], add[1], add[2], add[3], pending, m);
   }
   // Claim lines item by item; a case's claims are consecutive, so a per-year
   // cap is filled in claim order by one scan.

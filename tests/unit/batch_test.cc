@@ -11,6 +11,8 @@
 #include <map>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "case/uscc.h"
 #include "eval/engine.h"
 #include "population/generator.h"
@@ -100,6 +102,162 @@ TEST(BatchDifferential, EveryGoldenCase) {
     ++files;
   }
   EXPECT_GT(files, 100);
+}
+
+// The int64 fast paths of the batch evaluator (a division by one multiply, a
+// constant factor folded into the rounding, constant amounts, comparisons and
+// minimums by sign bits) and their fallbacks to the exact int128 path when a
+// bound may reach 2^62, held to the single-case evaluator on boundary values
+// and on random ones. Each item names the path it exercises.
+constexpr const char* kFastPathPolicy = R"POLICY(# Fast paths of the batch evaluator
+
+> [1.1] Test clause.
+
+```bursar
+policy "batch-fast-paths" version "1"
+
+fact count_a: count "a count"
+fact count_b: count "another count"
+fact money_x: money "an amount"
+fact money_y: money "another amount"
+fact flagged: flag "a flag"
+
+measure 01 "Rounding"
+
+item thirty cites [1.1]
+  from facts
+  amount money_x * 30%
+
+item third cites [1.1]
+  from facts
+  amount money_x * 33.33%
+
+item eighth cites [1.1]
+  from facts
+  amount money_y * 12.5%
+
+item difference cites [1.1]
+  from facts
+  amount (money_x - money_y) * 7%
+
+item per_unit cites [1.1]
+  from facts
+  amount count_a * RMB 1,000.01
+
+item big_rate cites [1.1]
+  from facts
+  amount money_x * 4611%
+
+item small_rate cites [1.1]
+  from facts
+  amount money_y * 0.37%
+
+item fine_rate cites [1.1]
+  from facts
+  amount money_y * 99.99%
+
+item flat cites [1.1]
+  from facts
+  when flagged
+  amount RMB 1,000.05
+
+cap total of thirty, third, eighth at RMB 3 million per year cites [1.1]
+
+measure 02 "Comparisons"
+
+item lt cites [1.1]
+  from facts
+  when money_x < money_y
+  amount RMB 1
+
+item le cites [1.1]
+  from facts
+  when money_x <= money_y
+  amount RMB 2
+
+item gt cites [1.1]
+  from facts
+  when count_a > count_b
+  amount RMB 4
+
+item ge cites [1.1]
+  from facts
+  when count_a >= count_b
+  amount RMB 8
+
+item eq cites [1.1]
+  from facts
+  when money_x == money_y
+  amount RMB 16
+
+item ne cites [1.1]
+  from facts
+  when count_a != count_b
+  amount RMB 32
+  cap RMB 20 per year cites [1.1]
+
+item wide_compare cites [1.1]
+  from facts
+  when money_x * 4611% > money_y
+  amount RMB 64
+```
+)POLICY";
+
+TEST(BatchDifferential, FastPathsAndTheirInt128Fallbacks) {
+  fs::path dir = fs::temp_directory_path() / ("bursar-batch-fast-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir / "policy.md");
+    out << kFastPathPolicy;
+  }
+  auto engine = Engine::Load(dir.string());
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  // thirty: folded 30% (x*3/10, one-multiply division); eighth: folded to a
+  // shift (y/8); difference: a negative operand clamped before the division;
+  // per_unit: count * money folded to a multiply; small_rate: divisor 10,000;
+  // third, fine_rate, big_rate: bounds above 2^62, int128; flat: a constant;
+  // the comparisons by sign bits at equality and one fen either side;
+  // wide_compare: a comparison whose scaled side may reach 2^62.
+  const std::vector<int64_t> money = {0,     1,      7,       8,         9,          99,
+                                      100,   101,    333,     334,       999999,     1000000,
+                                      1000001, 99999999999LL, 300000000, 3000000000LL,
+                                      99999999999999999LL, 99999999999999998LL, 46116860184273879LL,
+                                      50000000000000000LL};
+  const std::vector<int64_t> counts = {0, 1, 2, 3, 1000, 999999999999LL, 1000000000000LL};
+  std::vector<Json> cases;
+  auto add = [&](int64_t a, int64_t b, int64_t x, int64_t y, bool f) {
+    cases.push_back({{"year", 2025},
+                     {"applicant", {{"id", "91110105MA01C9XY29"}, {"name", "A"}}},
+                     {"facts",
+                      {{"count_a", a}, {"count_b", b}, {"money_x", FenString(x)}, {"money_y", FenString(y)},
+                       {"flagged", f}}}});
+  };
+  for (size_t i = 0; i < money.size(); ++i) {
+    for (size_t j = 0; j < money.size(); ++j) {
+      add(counts[(i + j) % counts.size()], counts[(i * 3 + j) % counts.size()], money[i], money[j], (i + j) % 2);
+    }
+  }
+  uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  auto any_money = [&] {  // log-uniform over whole fen below 10^17
+    int digits = static_cast<int>(next() % 18);
+    int64_t limit = 1;
+    for (int d = 0; d < digits; ++d) limit *= 10;
+    return static_cast<int64_t>(next() % static_cast<uint64_t>(limit));
+  };
+  for (int r = 0; r < 3000; ++r) {
+    int64_t x = any_money();
+    int64_t y = r % 5 == 0 ? x + static_cast<int64_t>(next() % 3) - 1 : any_money();
+    if (y < 0) y = 0;
+    add(static_cast<int64_t>(next() % 2000), static_cast<int64_t>(next() % 2000), x, y, next() % 2);
+  }
+  ExpectAgreement(**engine, cases, "fast paths");
+  fs::remove_all(dir);
 }
 
 // Generated populations over several years, each year's awards becoming the

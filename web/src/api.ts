@@ -109,12 +109,41 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: body === undefined ? { Accept: "application/json" } : { "Content-Type": "application/json", Accept: "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+// The session's CSRF token: every state-changing request made with the
+// session cookie carries it (docs/http-api.md, Sessions).
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called when the server answers 401 to a logged-in request (the session ended). */
+let onUnauthenticated: () => void = () => {};
+export function setUnauthenticatedHandler(f: () => void): void {
+  onUnauthenticated = f;
+}
+
+export interface RequestOptions {
+  /** The application's version for If-Match (optimistic concurrency). */
+  version?: number;
+  /** A raw body (an evidence file) with its content type, instead of JSON. */
+  raw?: { body: Blob | string; type: string };
+}
+
+async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  let payload: BodyInit | undefined;
+  if (opts.raw) {
+    headers["Content-Type"] = opts.raw.type;
+    payload = opts.raw.body;
+  } else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  if (opts.version !== undefined) headers["If-Match"] = `"${opts.version}"`;
+  const res = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+  if (res.status === 204) return undefined as T;
   const text = await res.text();
   let json: unknown;
   try {
@@ -124,6 +153,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   }
   if (!res.ok) {
     const e = (json as { error?: { code?: string; message?: string; field?: string } }).error ?? {};
+    if (res.status === 401 && path !== "/api/sessions") onUnauthenticated();
     throw new ApiError(res.status, e.code ?? "error", e.message ?? `HTTP ${res.status}`, e.field ?? null);
   }
   return json as T;
@@ -165,3 +195,351 @@ export function measure(id: string): Promise<MeasureDocument> {
   }
   return p;
 }
+
+// ---- accounts and sessions ---------------------------------------------------
+
+export type Role = "applicant" | "reviewer" | "officer" | "auditor" | "admin";
+
+export interface Account {
+  username: string;
+  role: Role;
+  credit_code?: string;
+}
+
+export interface Session {
+  csrf_token?: string;
+  expires_at: string;
+  account: Account;
+}
+
+export function login(username: string, password: string): Promise<Session> {
+  return request<Session>("POST", "/api/sessions", { username, password });
+}
+
+export function currentSession(): Promise<Session> {
+  return request<Session>("GET", "/api/sessions/current");
+}
+
+export function logout(): Promise<void> {
+  return request<void>("DELETE", "/api/sessions/current");
+}
+
+// ---- the programme's resources (docs/http-api.md) -----------------------------
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+function query(params: Record<string, string | number | boolean | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+export interface Enterprise {
+  credit_code: string;
+  name: string;
+  district?: string;
+  tags: string[];
+  registered_in_chaoyang?: boolean;
+  taxed_in_chaoyang?: boolean;
+  independent_legal_person?: boolean;
+  serious_dishonesty_record?: boolean;
+  [key: string]: unknown;
+}
+
+export function enterprises(params: { q?: string; sort?: string; limit?: number; offset?: number } = {}): Promise<Page<Enterprise>> {
+  return request("GET", `/api/enterprises${query(params)}`);
+}
+
+export function enterprise(code: string): Promise<Enterprise> {
+  return request("GET", `/api/enterprises/${encodeURIComponent(code)}`);
+}
+
+export interface Facts {
+  year: number;
+  facts: Record<string, string | number | boolean | null>;
+  explanation?: Record<string, unknown>;
+}
+
+export function facts(code: string, year: number): Promise<Facts> {
+  return request("GET", `/api/enterprises/${encodeURIComponent(code)}/facts${query({ year })}`);
+}
+
+export const EVIDENCE_KINDS = ["enterprises", "listings", "certificates", "fs_inclusions", "trades", "filings", "exports", "projects"] as const;
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+
+export interface ImportReport {
+  accepted?: number;
+  inserted?: number;
+  updated?: number;
+  unchanged?: number;
+  rows?: number;
+  rejected: Array<{ line: number; field?: string; reason: string }>;
+  [key: string]: unknown;
+}
+
+export function uploadEvidence(kind: EvidenceKind, file: Blob, type: string): Promise<ImportReport> {
+  return request("POST", `/api/evidence/${kind}`, undefined, { raw: { body: file, type } });
+}
+
+export interface Claim {
+  measure: string;
+  item?: string;
+  project?: string;
+  assessed?: string;
+  investment?: string;
+  civil_construction?: string;
+  external_support?: string;
+}
+
+export type AppState = "draft" | "submitted" | "in_review" | "decided" | "notice" | "final" | "paid" | "recovered" | "withdrawn";
+export const APP_STATES: AppState[] = ["draft", "submitted", "in_review", "decided", "notice", "final", "paid", "recovered"];
+
+export interface Application {
+  id: number;
+  credit_code: string;
+  enterprise_name?: string;
+  year: number;
+  measure: string;
+  item?: string;
+  project?: string;
+  claim: Claim;
+  state: AppState;
+  version: number;
+  notice_until?: string | null;
+  total?: string | null;
+  created_at?: string;
+  updated_at?: string;
+  apply_free?: boolean;
+}
+
+export interface Review {
+  reviewer: string;
+  state?: "assigned" | "submitted" | "excluded";
+  conflict?: string | null;
+  scores?: Record<string, number> | null;
+  proposed?: string | null;
+  submitted_at?: string | null;
+}
+
+export interface StoredDecision {
+  id: number;
+  application_id: number;
+  total: string;
+  output: Decision;
+  explanation?: TraceStep[] | null;
+  policy_digest: string;
+  decided_at: string;
+  in_force?: boolean;
+}
+
+export interface Payment {
+  id?: number;
+  application_id?: number;
+  instalment?: number;
+  amount: string;
+  paid_on: string;
+  reference: string;
+  credit_code?: string;
+  enterprise_name?: string;
+}
+
+export interface Objection {
+  id: number;
+  application_id: number;
+  reason: string;
+  state?: "open" | "upheld" | "dismissed";
+  resolution?: string | null;
+  filed_by?: string;
+  filed_at?: string;
+}
+
+export interface ApplicationDetail extends Application {
+  reviews: Review[];
+  decision: StoredDecision | null;
+  payments: Payment[];
+  objections: Objection[];
+}
+
+export interface ApplicationFilter {
+  state?: string;
+  year?: number;
+  measure?: string;
+  enterprise?: string;
+  reviewer?: string;
+  sort?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export function applications(f: ApplicationFilter = {}): Promise<Page<Application>> {
+  return request("GET", `/api/applications${query({ ...f })}`);
+}
+
+export function application(id: number): Promise<ApplicationDetail> {
+  return request("GET", `/api/applications/${id}`);
+}
+
+export function createApplication(credit_code: string, year: number, claim: Claim): Promise<Application> {
+  return request("POST", "/api/applications", { credit_code, year, claim });
+}
+
+export function submitApplication(a: Pick<Application, "id" | "version">): Promise<Application> {
+  return request("POST", `/api/applications/${a.id}/submission`, {}, { version: a.version });
+}
+
+export function startReview(a: Pick<Application, "id" | "version">, reviewers: string[]): Promise<Application> {
+  return request("POST", `/api/applications/${a.id}/review`, { reviewers }, { version: a.version });
+}
+
+export function submitReview(a: Pick<Application, "id" | "version">, reviewer: string, scores: Record<string, number>, proposed: string): Promise<unknown> {
+  return request("PUT", `/api/applications/${a.id}/reviews/${encodeURIComponent(reviewer)}`, { scores, proposed }, { version: a.version });
+}
+
+export function declareConflict(a: Pick<Application, "id" | "version">, reason: string): Promise<unknown> {
+  return request("POST", `/api/applications/${a.id}/conflicts`, { reason }, { version: a.version });
+}
+
+export function decide(a: Pick<Application, "id" | "version">): Promise<StoredDecision> {
+  return request("POST", `/api/applications/${a.id}/decisions`, {}, { version: a.version });
+}
+
+export function decision(id: number): Promise<StoredDecision> {
+  return request("GET", `/api/decisions/${id}`);
+}
+
+export interface Replay {
+  identical: boolean;
+  stored: unknown;
+  recomputed: unknown;
+}
+
+export function replay(decisionId: number): Promise<Replay> {
+  return request("POST", `/api/decisions/${decisionId}/replays`, {});
+}
+
+export function publishNotice(a: Pick<Application, "id" | "version">, until: string): Promise<Application> {
+  return request("POST", `/api/applications/${a.id}/notice`, { until }, { version: a.version });
+}
+
+export interface Notice {
+  id: number;
+  enterprise_name: string;
+  credit_code: string;
+  measure: string;
+  item?: string;
+  total: string;
+  notice_until: string;
+}
+
+export function notices(year?: number): Promise<Page<Notice>> {
+  return request("GET", `/api/notices${query({ year })}`);
+}
+
+export function fileObjection(a: Pick<Application, "id" | "version">, reason: string): Promise<Objection> {
+  return request("POST", `/api/applications/${a.id}/objections`, { reason }, { version: a.version });
+}
+
+export function objections(state?: "open" | "resolved"): Promise<Page<Objection>> {
+  return request("GET", `/api/objections${query({ state })}`);
+}
+
+export function resolveObjection(id: number, upheld: boolean, resolution: string): Promise<Objection> {
+  return request("POST", `/api/objections/${id}/resolution`, { upheld, resolution });
+}
+
+export function finalise(a: Pick<Application, "id" | "version">, today?: string): Promise<Application> {
+  return request("POST", `/api/applications/${a.id}/finalisation`, today ? { today } : {}, { version: a.version });
+}
+
+export function pay(a: Pick<Application, "id" | "version">, amount: string, paid_on: string, reference: string): Promise<Payment> {
+  return request("POST", `/api/applications/${a.id}/payments`, { amount, paid_on, reference }, { version: a.version });
+}
+
+export function recover(a: Pick<Application, "id" | "version">, amount: string, reason: string): Promise<Application> {
+  return request("POST", `/api/applications/${a.id}/recovery`, { amount, reason }, { version: a.version });
+}
+
+export function payments(params: { year?: number; enterprise?: string; limit?: number; offset?: number } = {}): Promise<Page<Payment>> {
+  return request("GET", `/api/payments${query(params)}`);
+}
+
+export function propose(year: number, measure: "04" | "05"): Promise<{ created: number[] }> {
+  return request("POST", "/api/proposals", { year, measure });
+}
+
+export interface Budget {
+  year: number;
+  budget: string | null;
+  committed: string;
+  paid: string;
+  by_measure: Record<string, { committed: string; paid: string }>;
+}
+
+export function budget(year: number): Promise<Budget> {
+  return request("GET", `/api/budgets/${year}`);
+}
+
+export function setBudget(year: number, amount: string): Promise<Budget> {
+  return request("PUT", `/api/budgets/${year}`, { amount });
+}
+
+export interface SimulationSide {
+  total: string;
+  recipients: number;
+  by_measure: Record<string, string>;
+}
+
+export interface Simulation {
+  baseline: SimulationSide;
+  changed: SimulationSide;
+  winners: Array<{ credit_code: string; name: string; before: string; after: string }>;
+  losers: Array<{ credit_code: string; name: string; before: string; after: string }>;
+  winners_total?: number;
+  losers_total?: number;
+  scaling?: { budget: string; approved: string; exceeded: boolean; paid: string; factor: string };
+  enterprises?: number;
+}
+
+export function simulate(year: number, set: Record<string, string>, budget?: string): Promise<Simulation> {
+  return request("POST", "/api/simulations", budget ? { year, set, budget } : { year, set });
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  change: Record<string, unknown> | string;
+  digest: string;
+  prev_digest?: string;
+}
+
+export function auditLog(params: { limit?: number; offset?: number } = {}): Promise<Page<AuditEntry>> {
+  return request("GET", `/api/audit${query(params)}`);
+}
+
+export interface Verification {
+  ok: boolean;
+  entries?: number;
+  head_digest?: string;
+  first_bad_seq?: number;
+  problem?: string;
+}
+
+export function verifyAudit(): Promise<Verification> {
+  return request("GET", "/api/audit/verification");
+}
+
+/** Addresses of the exports (downloads, not fetched by the app). */
+export const exportsUrl = {
+  noticesXlsx: (year: number) => `/api/notices.xlsx?year=${year}`,
+  noticesCsv: (year: number) => `/api/notices.csv?year=${year}`,
+  paymentsXlsx: (year: number) => `/api/payments.xlsx?year=${year}`,
+  paymentsCsv: (year: number) => `/api/payments.csv?year=${year}`,
+  letter: (decisionId: number) => `/api/decisions/${decisionId}/letter`,
+};

@@ -2,12 +2,12 @@
 // Bar lengths are geometry, so they may be floats; every number a person reads
 // (labels, tooltip) is formatted from the exact money strings.
 import { BarChart } from "echarts/charts";
-import { AriaComponent, GridComponent, TooltipComponent } from "echarts/components";
+import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { toFen } from "./money";
 
-echarts.use([BarChart, GridComponent, TooltipComponent, AriaComponent, CanvasRenderer]);
+echarts.use([BarChart, GridComponent, TooltipComponent, LegendComponent, AriaComponent, CanvasRenderer]);
 
 export interface Bar {
   label: string; // the category, e.g. "04 数据要素流通交易"
@@ -17,7 +17,7 @@ export interface Bar {
 
 const charts = new WeakMap<HTMLElement, echarts.ECharts>();
 
-export function drawBars(el: HTMLElement, bars: Bar[], description: string): void {
+function chartOf(el: HTMLElement): echarts.ECharts {
   let chart = charts.get(el);
   if (!chart) {
     chart = echarts.init(el, undefined, { renderer: "canvas" });
@@ -25,6 +25,11 @@ export function drawBars(el: HTMLElement, bars: Bar[], description: string): voi
     const c = chart;
     new ResizeObserver(() => c.resize()).observe(el);
   }
+  return chart;
+}
+
+export function drawBars(el: HTMLElement, bars: Bar[], description: string): void {
+  const chart = chartOf(el);
   const byIndex = bars.map((b) => b.display);
   chart.setOption(
     {
@@ -66,4 +71,53 @@ export function drawBars(el: HTMLElement, bars: Bar[], description: string): voi
 export function disposeChart(el: HTMLElement): void {
   charts.get(el)?.dispose();
   charts.delete(el);
+}
+
+export interface Series {
+  name: string;
+  amounts: string[]; // exact money strings, one per category
+  displays: string[]; // as the reader sees them
+  color: string;
+}
+
+/**
+ * Categories (measures, years) with one bar per series side by side, e.g.
+ * committed and paid, or before and after a change. Horizontal bars, so long
+ * Chinese category names stay readable on a phone.
+ */
+export function drawGroupedBars(el: HTMLElement, categories: string[], series: Series[], description: string): void {
+  const chart = chartOf(el);
+  el.setAttribute("role", "img");
+  el.setAttribute("aria-label", description);
+  chart.setOption(
+    {
+      aria: { enabled: true, label: { description } },
+      animation: false,
+      legend: { top: 0, textStyle: { color: "#1f2937" } },
+      grid: { left: 8, right: 96, top: 32, bottom: 8, containLabel: true },
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "shadow" },
+        formatter: (ps: Array<{ dataIndex: number; seriesIndex: number; name: string }>) =>
+          [ps[0]?.name ?? "", ...ps.map((p) => `${series[p.seriesIndex].name}: ${series[p.seriesIndex].displays[p.dataIndex]}`)].join("<br/>"),
+      },
+      xAxis: { type: "value", show: false },
+      yAxis: {
+        type: "category",
+        inverse: true,
+        data: categories,
+        axisLabel: { color: "#1f2937", fontSize: 12, width: 140, overflow: "truncate" },
+        axisTick: { show: false },
+      },
+      series: series.map((s) => ({
+        type: "bar",
+        name: s.name,
+        barMaxWidth: 18,
+        itemStyle: { color: s.color },
+        data: s.amounts.map((a) => Number(toFen(a) ?? 0n) / 1e6),
+        label: { show: true, position: "right", color: "#1f2937", fontSize: 11, formatter: (p: { dataIndex: number }) => s.displays[p.dataIndex] },
+      })),
+    },
+    true,
+  );
 }

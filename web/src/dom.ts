@@ -38,3 +38,8 @@ export function uid(prefix: string): string {
   idCounter += 1;
   return `${prefix}-${idCounter}`;
 }
+
+/** Appends children as h() does: strings as text, nulls and falses skipped, arrays flattened. */
+export function add(el: Node, ...children: Child[]): void {
+  append(el, children);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { differenceMoney, formatMillion, formatWan, formatYuan, sumMoney, toFen } from "./money";
+import { approxMillion, approxWan, differenceMoney, formatMillion, formatWan, formatYuan, sumMoney, toFen } from "./money";
 
 describe("money strings", () => {
   it("formats yuan with separators and two decimals", () => {
@@ -34,5 +34,18 @@ describe("money strings", () => {
     expect(toFen("1.234")).toBeNull();
     expect(toFen("-1")).toBeNull();
     expect(formatYuan("n/a")).toBe("n/a");
+  });
+});
+
+describe("approximate 万元 and millions beside the exact amount", () => {
+  it("rounds half up to two decimals and says so", () => {
+    expect(approxWan("4718362.34")).toBe("约 471.84 万元");
+    expect(approxWan("34606946.61")).toBe("约 3,460.69 万元");
+    expect(approxWan("10000.02")).toBe("约 1 万元");
+    expect(approxWan("4995.00")).toBe("约 0.5 万元");
+    expect(approxWan("4200000.00")).toBe("420 万元");
+    expect(approxWan("12300.00")).toBe("1.23 万元");
+    expect(approxMillion("4718362.34")).toBe("about RMB 4.72 million");
+    expect(approxMillion("400000.00")).toBe("RMB 0.4 million");
   });
 });

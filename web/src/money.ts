@@ -75,3 +75,27 @@ export function differenceMoney(a: string, b: string): string {
   if (fa === null || fb === null) throw new Error(`not money: ${a}, ${b}`);
   return fenToMoney(fa - fb);
 }
+
+/** fen rounded half up to a multiple of unit fen. */
+function roundHalfUp(fen: bigint, unit: bigint): bigint {
+  return ((fen + unit / 2n) / unit) * unit;
+}
+
+/**
+ * "4718362.34" → "约 471.84 万元": 万元 to two decimals, for reading beside the
+ * exact ¥ figure; exact amounts (at most two decimals of 万元) have no 约.
+ */
+export function approxWan(s: string): string {
+  const fen = toFen(s);
+  if (fen === null) return s;
+  const r = roundHalfUp(fen, 10000n); // 0.01 万元 = 100 yuan = 10,000 fen
+  return r === fen ? formatWan(s) : `约 ${scaled(r, 6)} 万元`;
+}
+
+/** "4718362.34" → "about RMB 4.72 million", exact amounts without "about". */
+export function approxMillion(s: string): string {
+  const fen = toFen(s);
+  if (fen === null) return s;
+  const r = roundHalfUp(fen, 1000000n); // 0.01 million yuan = 10,000 yuan
+  return r === fen ? formatMillion(s) : `about RMB ${scaled(r, 8)} million`;
+}

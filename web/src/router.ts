@@ -29,18 +29,22 @@ export function startRouter(table: Route[], fallback: Route, el: HTMLElement, on
 }
 
 export function navigate(path: string): void {
-  if (path !== location.pathname) history.pushState(null, "", path);
+  if (path !== location.pathname + location.search) history.pushState(null, "", path);
   void render(true);
 }
 
-/** Re-renders the current route (after a language switch). */
-export function rerender(): Promise<void> {
-  return render(false);
+/**
+ * Re-renders the current route (after a language switch, or after a change
+ * the page shows); with moveFocus the new page's heading takes the focus, so
+ * the new state is announced instead of the focus falling to the body.
+ */
+export function rerender(moveFocus = false): Promise<void> {
+  return render(moveFocus, false);
 }
 
 let generation = 0;
 
-async function render(moveFocus: boolean): Promise<void> {
+async function render(moveFocus: boolean, scroll = true): Promise<void> {
   const path = location.pathname;
   const mine = ++generation;
   let route = notFound;
@@ -65,6 +69,6 @@ async function render(moveFocus: boolean): Promise<void> {
       heading.setAttribute("tabindex", "-1");
       heading.focus();
     }
-    window.scrollTo(0, 0);
+    if (scroll) window.scrollTo(0, 0);
   }
 }

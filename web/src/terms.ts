@@ -150,3 +150,52 @@ export const ENUM_ZH: Record<string, string> = {
  * look like array indices come before the others in JavaScript objects.)
  */
 export const MEASURE_IDS: string[] = Object.keys(MEASURES).sort();
+
+/**
+ * The rubric of 综合评价 (comprehensive evaluation): each reviewer scores an
+ * application 0–100 on each item. The store takes any item names; these are
+ * the ones the web app asks for.
+ */
+export const RUBRIC: Record<string, Pair> = {
+  effectiveness: { zh: "实施成效", en: "effectiveness" },
+  compliance: { zh: "合规性", en: "compliance" },
+  innovation: { zh: "创新性", en: "innovation" },
+};
+
+/** Evidence kinds of `POST /api/evidence/{kind}` (docs/store-schema.md). */
+export const EVIDENCE: Record<string, Pair & { header: string }> = {
+  enterprises: { zh: "企业基本信息", en: "enterprise profile", header: "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,tags" },
+  listings: { zh: "数据产品挂牌", en: "data product listings", header: "exchange,listing_id,credit_code,product,type,listing_date,status" },
+  certificates: { zh: "数据要素登记证书", en: "data element registration certificates", header: "platform,number,credit_code,resource,right,issue_date,valid_until,status" },
+  fs_inclusions: { zh: "数据资产入表", en: "inclusion of data assets in financial statements", header: "credit_code,year,amount,first_time" },
+  trades: { zh: "数据交易（依法设立的数据交易机构）", en: "data trades (legally established institutions)", header: "credit_code,exchange,trade_id,date,side,amount,legally_established" },
+  filings: { zh: "场外交易登记备案", en: "registered and filed trading", header: "credit_code,filing_id,date,amount" },
+  exports: { zh: "数据出境（合规路径）", en: "data export clearances", header: "route,number,credit_code,authority,date" },
+  projects: { zh: "项目（投资额、土建投资）", en: "projects (investment, civil construction)", header: "credit_code,project_id,year,investment,civil_construction" },
+};
+
+/** Operations recorded in the audit log (`change.op`), in both languages. */
+export const AUDIT_OPS: Record<string, Pair> = {
+  migrate: { zh: "数据库迁移", en: "database migration" },
+  import: { zh: "导入证明材料", en: "evidence import" },
+  "account.add": { zh: "新增账号", en: "account added" },
+  "account.disable": { zh: "停用账号", en: "account disabled" },
+  "account.password": { zh: "修改密码", en: "password changed" },
+  "session.open": { zh: "登录", en: "login" },
+  "session.end": { zh: "退出登录", en: "logout" },
+  "token.issue": { zh: "签发令牌", en: "token issued" },
+  "budget.set": { zh: "设定预算", en: "budget set" },
+  "apply_free.propose": { zh: "生成免申即享建议", en: "apply-free proposals" },
+  "application.create": { zh: "创建申请", en: "application created" },
+  "application.submit": { zh: "提交申请", en: "application submitted" },
+  "application.start_review": { zh: "分配评审", en: "review started" },
+  "review.conflict": { zh: "声明回避", en: "conflict declared" },
+  "review.submit": { zh: "提交评审意见", en: "review submitted" },
+  "application.decide": { zh: "作出决定", en: "decision taken" },
+  "application.notice": { zh: "发布公示", en: "notice published" },
+  "objection.file": { zh: "提出异议", en: "objection filed" },
+  "objection.resolve": { zh: "处理异议", en: "objection resolved" },
+  "application.finalise": { zh: "批复", en: "finalised" },
+  "payment.record": { zh: "登记拨付", en: "payment recorded" },
+  "application.recover": { zh: "追回资金", en: "funds recovered" },
+};

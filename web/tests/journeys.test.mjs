@@ -262,3 +262,349 @@ describe("policy view", () => {
     assertClean();
   });
 });
+
+// ---- a programme year through the browser ------------------------------------
+// run-browser-tests.sh filled the store through the CLI: 40 enterprises'
+// evidence, an account per role (APPLICANT_CODE is the applicant's
+// enterprise), the 2025 budget and the apply-free proposals. These journeys
+// run in order and build on each other: the applicant applies, the officer
+// opens the review, the reviewers score, the officer decides, publishes the
+// notice, finalises and pays; the applicant reads the decision; the simulator
+// and the auditor look at the result.
+
+const PASSWORD = process.env.PASSWORD;
+const APPLICANT_CODE = process.env.APPLICANT_CODE;
+const story = {}; // ids carried from one journey to the next
+
+async function login(page, username, next = "") {
+  await page.goto(`${BASE_URL}/login${next ? `?next=${encodeURIComponent(next)}` : ""}`);
+  await field(page, "用户名").fill(username);
+  await field(page, "密码").fill(PASSWORD);
+  await field(page, "密码").press("Enter");
+  await page.getByTestId("whoami").waitFor();
+}
+
+/** Submits the action form with this test id and waits for the page to show the new state. */
+async function act(page, testid, state) {
+  await page.getByTestId(testid).getByRole("button").last().click();
+  await page.locator(`h1 .badge[data-state="${state}"]`).waitFor();
+}
+
+function isoDays(days) {
+  const d = new Date();
+  d.setDate(d.getDate() + days);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+describe("programme year", () => {
+  test("a wrong password is refused in Chinese; the portal needs a login", async (t) => {
+    const { page, assertClean } = await openPage(t);
+    await page.goto(`${BASE_URL}/portal`);
+    await page.getByRole("heading", { level: 1, name: "需要登录" }).waitFor();
+    await page.getByRole("link", { name: "登录" }).last().click();
+    await field(page, "用户名").fill("qiye-zhang");
+    await field(page, "密码").fill("not-the-password");
+    await page.getByRole("button", { name: "登录" }).click();
+    assert.match(await page.getByRole("alert").innerText(), /用户名或密码错误/);
+    await field(page, "密码").fill(PASSWORD);
+    await page.getByRole("button", { name: "登录" }).click();
+    // Back to the page that asked for the login.
+    await page.getByRole("heading", { level: 1, name: "企业门户" }).waitFor();
+    assert.equal(new URL(page.url()).pathname, "/portal");
+    assertClean([/^HTTP 401 POST \/api\/sessions$/]);
+  });
+
+  test("applicant: profile and facts, evidence upload with a row-level report, 免申即享 confirmed, an application made", async (t) => {
+    const { page, assertClean } = await openPage(t);
+    await login(page, "qiye-zhang");
+    await page.getByRole("heading", { level: 1, name: "企业门户" }).waitFor();
+    await field(page, "年度").first().selectOption("2025");
+    await page.getByTestId("profile").waitFor();
+    const profile = await page.getByTestId("profile").innerText();
+    assert.match(profile, new RegExp(APPLICANT_CODE));
+    assert.match(profile, /北京朝阳数据科技1号有限公司/);
+    assert.match(profile, /专业服务机构/);
+    const volumeBefore = await page.locator('[data-fact="exchange_trading_volume"]').innerText();
+    assert.match(volumeBefore, /^¥[\d,]+\.\d\d$/);
+
+    // Three trades, the third with an amount that is not money: two rows are
+    // taken, the third is reported by line and field.
+    const csv = [
+      "credit_code,exchange,trade_id,date,side,amount,legally_established",
+      `${APPLICANT_CODE},BJIDE,WEB-T-1,2025-11-03,seller,120000.00,true`,
+      `${APPLICANT_CODE},BJIDE,WEB-T-2,2025-11-04,buyer,80000.50,true`,
+      `${APPLICANT_CODE},BJIDE,WEB-T-3,2025-11-05,seller,12.345,true`,
+    ].join("\n");
+    await field(page, "材料类型").selectOption("trades");
+    await page.getByLabel("文件", { exact: true }).setInputFiles({ name: "trades-november.csv", mimeType: "text/csv", buffer: Buffer.from(csv + "\n") });
+    await page.getByRole("button", { name: "上传" }).click();
+    const report = page.getByTestId("import-report");
+    await report.waitFor();
+    const reportText = await report.innerText();
+    assert.match(reportText, /导入结果：trades-november\.csv/);
+    assert.match(reportText, /接收 2 行/);
+    assert.match(reportText, /拒收 1 行/);
+    const rejected = await page.getByTestId("rejected-rows").locator("tbody tr").allInnerTexts();
+    assert.equal(rejected.length, 1);
+    assert.match(rejected[0], /^4\s+amount\s+/);
+    await report.scrollIntoViewIfNeeded();
+    await shot(page, "portal-upload-report", false);
+
+    // 免申即享: the proposal the engine made is confirmed.
+    const proposals = page.getByTestId("apply-free").locator("li[data-app]");
+    assert.ok((await proposals.count()) >= 1, "the applicant has an apply-free proposal to confirm");
+    story.applyFreeId = Number(await proposals.first().getAttribute("data-app"));
+    await proposals.first().getByRole("button", { name: "确认申领" }).click();
+    await page.locator(`[data-testid="apply-free"] li[data-app="${story.applyFreeId}"]`).waitFor({ state: "detached" });
+    const row = page.getByTestId("applications").locator("tr", { hasText: `#${story.applyFreeId}` });
+    assert.match(await row.innerText(), /已提交/);
+
+    // A measure-03 application: saved as a draft, then submitted from its page.
+    const form = page.getByTestId("new-application");
+    await form.getByLabel("年度").selectOption("2025");
+    await form.getByLabel("措施").selectOption("03");
+    await form.getByLabel("项目编号").fill("SVC-2025-01");
+    await form.getByLabel("申请金额（元）").fill("4200000");
+    await form.getByRole("button", { name: "保存为草稿" }).click();
+    // The draft's own page opens.
+    await page.locator("h1 .badge[data-state=draft]").waitFor();
+    story.appId = Number(/申请 #(\d+)/.exec(await page.locator("h1").innerText())[1]);
+    assert.equal(new URL(page.url()).pathname, `/applications/${story.appId}`);
+    assert.match(await page.locator(".subtitle").innerText(), /03 支持数据要素综合服务/);
+    await act(page, "submit-form", "submitted");
+    assert.match(await page.locator(".timeline [aria-current=step]").innerText(), /已提交/);
+    await shot(page, "portal-application-submitted");
+
+    // On a phone the portal fits the screen.
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.goto(`${BASE_URL}/portal`);
+    await page.getByTestId("applications").waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `portal is ${overflow}px wider than the phone`);
+    const unlabelled = await page.$$eval("input, select, textarea", (els) => els.filter((e) => e.labels.length === 0).map((e) => e.name));
+    assert.deepEqual(unlabelled, []);
+    await shot(page, "portal-phone-375", false);
+    assertClean();
+  });
+
+  test("officer opens the review; reviewers declare a conflict and score", async (t) => {
+    assert.ok(story.appId, "the applicant's journey made an application");
+    const officer = await openPage(t);
+    await login(officer.page, "officer-zhao", `/applications/${story.appId}`);
+    await officer.page.getByRole("heading", { level: 1, name: new RegExp(`申请 #${story.appId}`) }).waitFor();
+    await officer.page.getByTestId("start-review-form").getByLabel(/评审专家/).fill("rev-wang, rev-li");
+    await act(officer.page, "start-review-form", "in_review");
+    officer.assertClean();
+
+    const li = await openPage(t);
+    await login(li.page, "rev-li");
+    await li.page.getByRole("heading", { level: 1, name: "评审任务" }).waitFor();
+    await li.page.getByTestId("queue").locator("tr", { hasText: `#${story.appId}` }).getByRole("link", { name: "评审" }).click();
+    await li.page.getByTestId("conflict-form").getByLabel("回避原因").fill("曾在该企业任职");
+    await li.page.getByTestId("conflict-form").getByRole("button", { name: "声明回避" }).click();
+    await li.page.getByText("您已声明利益冲突").waitFor();
+    li.assertClean();
+
+    const wang = await openPage(t);
+    await login(wang.page, "rev-wang");
+    const queue = wang.page.getByTestId("queue");
+    await queue.waitFor();
+    assert.match(await queue.innerText(), /北京朝阳数据科技1号有限公司/);
+    await queue.locator("tr", { hasText: `#${story.appId}` }).getByRole("link", { name: "评审" }).click();
+    // The reviewer reads the facts the decision will be built from.
+    await wang.page.getByTestId("app-facts").locator("summary").click();
+    assert.match(await wang.page.getByTestId("app-facts").locator('[data-fact="exchange_trading_volume"]').innerText(), /^¥200,000\.50$/);
+    const form = wang.page.getByTestId("review-form");
+    await form.getByLabel("实施成效（0–100）").fill("82");
+    await form.getByLabel("合规性（0–100）").fill("90");
+    await form.getByLabel("创新性（0–100）").fill("75");
+    await form.getByLabel("建议核定金额（元）").fill("4200000");
+    await form.getByRole("button", { name: "提交评审意见" }).click();
+    const reviews = wang.page.locator("#reviews-title + .table-scroll");
+    await reviews.getByText("已评审").waitFor();
+    const text = await reviews.innerText();
+    assert.match(text, /rev-wang[\s\S]*实施成效 82[\s\S]*¥4,200,000\.00/);
+    assert.match(text, /rev-li[\s\S]*已回避：曾在该企业任职/);
+    await shot(wang.page, "reviewer-scored");
+    wang.assertClean();
+  });
+
+  test("officer decides, publishes the notice (公示), finalises and pays; the dashboard shows it against the budget", async (t) => {
+    assert.ok(story.appId);
+    const { page, assertClean } = await openPage(t);
+    await login(page, "officer-zhao", `/applications/${story.appId}`);
+    await page.getByTestId("decide-form").waitFor();
+    await act(page, "decide-form", "decided");
+    const decision = page.getByTestId("decision");
+    // The claim and the reviewer agree on the assessed amount (D-G5).
+    const services = await decision.locator('li.award[data-measure="03"]').innerText();
+    assert.match(services, /¥4,200,000\.00/);
+    assert.match(services, /420 万元/);
+    assert.match(services, /\[03/);
+    story.total = /¥([\d,]+\.\d\d)/.exec(await decision.locator(".total-amount").innerText())[1];
+
+    const until = isoDays(7);
+    await page.getByTestId("notice-form").getByLabel("公示截止日期").fill(until);
+    await act(page, "notice-form", "notice");
+    // The public notice lists it, without a login.
+    const anon = await openPage(t);
+    await anon.page.goto(`${BASE_URL}/notices`);
+    await field(anon.page, "年度").selectOption("2025");
+    const notice = anon.page.getByTestId("notices").locator("tr", { hasText: `#${story.appId}` });
+    await notice.waitFor();
+    assert.match(await notice.innerText(), new RegExp(`北京朝阳数据科技1号有限公司[\\s\\S]*¥${story.total.replace(/[.,]/g, "\\$&")}[\\s\\S]*${until}`));
+    // The list as a file, from the page's own export link.
+    const csvHref = await anon.page.getByRole("link", { name: "2025 年度公示名单（CSV）" }).getAttribute("href");
+    const csv = await anon.page.request.get(`${BASE_URL}${csvHref}`);
+    assert.equal(csv.status(), 200);
+    const csvText = await csv.text();
+    assert.match(csvText, /北京朝阳数据科技1号有限公司/);
+    assert.ok(csvText.includes(story.total.replace(/,/g, "")), "the CSV holds the exact amount");
+    await shot(anon.page, "notices-public");
+    anon.assertClean();
+
+    // An objection during the notice blocks finalisation until it is resolved.
+    const objector = await openPage(t);
+    await login(objector.page, "qiye-zhang", `/applications/${story.appId}`);
+    await objector.page.getByTestId("objection-form").getByLabel("异议理由").fill("项目编号填写有误，应为 SVC-2025-02");
+    await objector.page.getByTestId("objection-form").getByRole("button", { name: "提出异议" }).click();
+    await objector.page.locator(".objections li").waitFor();
+    assert.match(await objector.page.locator(".objections").innerText(), /待处理[\s\S]*应为 SVC-2025-02/);
+    objector.assertClean();
+    await page.reload();
+    const open = page.locator(".objections li", { hasText: "应为 SVC-2025-02" });
+    await open.getByLabel("处理意见").fill("经核对，项目编号无误");
+    await open.getByRole("button", { name: "处理异议" }).click();
+    await page.locator(".objections .badge", { hasText: "异议不成立" }).waitFor();
+
+    await page.getByTestId("finalise-form").getByLabel("批复日期").fill(isoDays(8));
+    await act(page, "finalise-form", "final");
+    const payForm = page.getByTestId("payment-form");
+    assert.equal((await payForm.getByLabel("拨付金额（元）").inputValue()).replace(/\.00$/, ""), story.total.replace(/,/g, "").replace(/\.00$/, ""));
+    await payForm.getByLabel("凭证号").fill("PAY-2025-WEB-1");
+    await act(page, "payment-form", "paid");
+    assert.match(await page.getByTestId("payments").innerText(), /PAY-2025-WEB-1/);
+    await shot(page, "officer-application-paid");
+
+    // The dashboard: counts by state, committed and paid against the budget, charts.
+    await page.getByRole("link", { name: "工作台" }).click();
+    await page.getByRole("heading", { level: 1, name: "经办工作台" }).waitFor();
+    await field(page, "年度").first().selectOption("2025");
+    await page.getByTestId("budget").waitFor();
+    assert.match(await page.getByTestId("by-state").locator('[data-state="paid"]').innerText(), /^\s*[1-9]\d*\s*已拨付/);
+    const budget = await page.getByTestId("budget").innerText();
+    assert.match(budget, /¥300,000,000\.00/);
+    assert.match(budget, /30,000 万元/);
+    assert.match(await page.getByTestId("paid").innerText(), new RegExp(`¥${story.total.replace(/[.,]/g, "\\$&")}`));
+    const charts = page.locator("[data-testid=budget] .chart[role=img]");
+    await charts.nth(1).locator("canvas").waitFor();
+    assert.match(await charts.first().getAttribute("aria-label"), /03 支持数据要素综合服务 已承诺 (约 )?[\d.,]+ 万元 已拨付 (约 )?[\d.,]+ 万元/);
+    assert.match(await charts.nth(1).getAttribute("aria-label"), /2025 已承诺/);
+    const exportsList = await page.locator(".export-links").innerText();
+    assert.match(exportsList, /2025 年度公示名单（Excel）/);
+    await shot(page, "officer-dashboard");
+
+    // The dashboard and the application page fit a phone, every control labelled.
+    await page.setViewportSize({ width: 375, height: 740 });
+    for (const path of ["/officer?year=2025", `/applications/${story.appId}`]) {
+      await page.goto(`${BASE_URL}${path}`);
+      await page.locator("h1").waitFor();
+      await page.locator(".table-scroll").first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`);
+      const unlabelled = await page.$$eval("input, select, textarea", (els) => els.filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.name));
+      assert.deepEqual(unlabelled, [], path);
+    }
+    await shot(page, "officer-application-phone-375", false);
+    assertClean();
+  });
+
+  test("applicant reads the decision with its reasons and downloads the letter", async (t) => {
+    assert.ok(story.appId);
+    const { page, assertClean } = await openPage(t);
+    await login(page, "qiye-zhang", `/applications/${story.appId}`);
+    const decision = page.getByTestId("decision");
+    await decision.waitFor();
+    assert.match(await page.locator("h1").innerText(), /已拨付/);
+    assert.match(await decision.locator('li.award[data-measure="03"] .award-why').innerText(), /评审核定金额 ¥4,200,000\.00/);
+    // The calculation, step by step, opens under the decision.
+    await decision.locator("details.trace summary").click();
+    const trace = await page.getByTestId("trace").innerText();
+    assert.match(trace, /services/);
+    assert.match(trace, /\[03\.1\]/);
+    const letter = page.getByTestId("letter");
+    const href = await letter.getAttribute("href");
+    const res = await page.request.get(`${BASE_URL}${href}`);
+    assert.equal(res.status(), 200);
+    assert.match(res.headers()["content-type"], /text\/html/);
+    const letterText = await res.text();
+    assert.match(letterText, /北京朝阳数据科技1号有限公司/);
+    assert.match(letterText, /<td>03<\/td><td>services<\/td><td class="money">4200000\.00<\/td>/);
+    assert.ok(letterText.includes(story.total.replace(/,/g, "")), "the letter's total is the decision's");
+    await shot(page, "applicant-decision");
+    assertClean();
+  });
+
+  test("simulator: moving the trading-rate slider changes the total", async (t) => {
+    const { page, assertClean } = await openPage(t);
+    await login(page, "officer-zhao", "/simulator");
+    await page.getByRole("heading", { level: 1, name: "预算模拟" }).waitFor();
+    await field(page, "年度").selectOption("2025");
+    const changed = page.getByTestId("sim-changed");
+    await changed.waitFor();
+    const before = await changed.locator(".yuan").innerText();
+    assert.equal(before, await page.getByTestId("sim-baseline").locator(".yuan").innerText(), "unchanged parameters: the same total");
+
+    // The keyboard moves the slider: 5% → 7%.
+    const slider = page.locator('.sim-control[data-param="trading_rate"] input[type=range]');
+    await slider.focus();
+    for (let i = 0; i < 4; i++) await slider.press("ArrowRight");
+    assert.equal(await slider.getAttribute("aria-valuetext"), "7%");
+    await page.waitForFunction((b) => document.querySelector('[data-testid="sim-changed"] .yuan')?.textContent !== b, before);
+    const after = await changed.locator(".yuan").innerText();
+    const fen = (s) => BigInt(s.replace(/[¥,.]/g, ""));
+    assert.ok(fen(after) > fen(before), `${after} > ${before}`);
+    assert.match(await page.getByTestId("sim-delta").innerText(), /^[\s\S]*\+¥/);
+    assert.ok((await page.getByTestId("winners").locator("tbody tr").count()) > 0, "someone gains");
+    await page.locator(".sim-output .chart[role=img] canvas").waitFor();
+    assert.match(await page.locator(".sim-output .chart[role=img]").getAttribute("aria-label"), /04 支持数据要素流通交易 (约 )?[\d.,]+ 万元 → (约 )?[\d.,]+ 万元/);
+    await shot(page, "simulator-trading-rate-7");
+
+    // In English no Chinese is left on the screen's own strings.
+    await page.getByRole("button", { name: "切换到英文" }).click();
+    await page.getByRole("heading", { level: 1, name: "Budget simulator" }).waitFor();
+    await page.getByTestId("sim-changed").waitFor();
+    const cjk = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
+    for (const sel of [".site-header nav", ".site-header nav + nav", "[data-testid=whoami]", ".sim-form", "[data-testid=sim-baseline]", "[data-testid=sim-changed]", ".sim-output h2"]) {
+      const text = await page.locator(sel).first().innerText();
+      assert.doesNotMatch(text, cjk, `${sel} is all English: ${text}`);
+    }
+    assertClean();
+  });
+
+  test("auditor verifies the chain, replays the decision and reads the log", async (t) => {
+    const { page, assertClean } = await openPage(t);
+    await login(page, "auditor-sun");
+    await page.getByRole("heading", { level: 1, name: "审计" }).waitFor();
+    await page.getByRole("button", { name: "开始校验" }).click();
+    const v = page.getByTestId("verification");
+    await v.locator(".alert").waitFor();
+    assert.match(await v.innerText(), /审计链完整。\s*共 \d+ 条记录/);
+    const log = page.getByTestId("audit-log");
+    assert.match(await log.innerText(), /officer-zhao/);
+    if (story.appId) {
+      await page.goto(`${BASE_URL}/applications/${story.appId}`);
+      await page.getByTestId("decision").waitFor();
+      const meta = await page.getByTestId("decision").innerText();
+      const decisionId = /决定 #(\d+)/.exec(meta)[1];
+      await page.goto(`${BASE_URL}/audit`);
+      await page.getByTestId("replay-form").getByLabel("决定编号").fill(decisionId);
+      await page.getByTestId("replay-form").getByRole("button", { name: "重算" }).click();
+      assert.match(await page.getByTestId("replay").innerText(), /重算结果与记录完全一致/);
+    }
+    await page.getByRole("button", { name: "开始校验" }).click();
+    await v.locator(".alert.ok").waitFor();
+    await shot(page, "auditor-verified");
+    assertClean();
+  });
+});

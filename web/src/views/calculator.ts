@@ -8,7 +8,7 @@ import { ApiError } from "../api";
 import { drawBars } from "../chart";
 import { h, uid } from "../dom";
 import { lang, pick, t } from "../i18n";
-import { differenceMoney, formatMillion, formatWan, formatYuan, sumMoney } from "../money";
+import { approxMillion, approxWan, differenceMoney, formatWan, formatYuan, sumMoney } from "../money";
 import { reasonZh } from "../reasons";
 import { EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { errorBox } from "./common";
@@ -120,7 +120,7 @@ function claimFields(c: ClaimState): Array<keyof ClaimState> {
 // ---- field errors ---------------------------------------------------------
 
 /** The server's message in the reader's language where its form is known. */
-function fieldMessageZh(message: string): string | null {
+export function fieldMessageZh(message: string): string | null {
   const rules: Array<[RegExp, string]> = [
     [/expected a money string/, "请填写以元为单位的金额，如 1250.50：只含数字，最多两位小数，不带符号、逗号或空格"],
     [/money has at most two decimals/, "金额最多保留两位小数（到分）"],
@@ -385,22 +385,22 @@ function renderForm(onSubmit: (form: HTMLFormElement) => void, rerender: () => v
 
 // ---- the result -----------------------------------------------------------
 
-function money(amount: string): HTMLElement {
+export function money(amount: string): HTMLElement {
   return h(
     "span",
     { class: "money" },
     h("span", { class: "yuan" }, formatYuan(amount)),
-    h("span", { class: "wan" }, lang() === "zh" ? `（${formatWan(amount)}）` : ` (${formatMillion(amount)})`),
+    h("span", { class: "wan" }, lang() === "zh" ? `（${approxWan(amount)}）` : ` (${approxMillion(amount)})`),
   );
 }
 
-function reason(why: string): HTMLElement {
+export function reason(why: string): HTMLElement {
   if (lang() === "en") return h("span", { class: "why" }, why);
   const zh = reasonZh(why);
   return zh === null ? h("span", { class: "why", lang: "en" }, why) : h("span", { class: "why", title: `${t("calc.original")}${why}` }, zh);
 }
 
-function itemName(measure: string, item?: string): string {
+export function itemName(measure: string, item?: string): string {
   if (!item) return "";
   const p = ITEMS[measure]?.[item];
   return p ? pick(p) : item;
@@ -419,7 +419,7 @@ function clauseDetails(labels: string, decision: string | undefined, texts: api.
   );
 }
 
-function awardCard(a: api.Award, texts: api.Clauses | null): HTMLElement {
+export function awardCard(a: api.Award, texts: api.Clauses | null): HTMLElement {
   const reduced = a.computed !== a.amount;
   return h(
     "li",

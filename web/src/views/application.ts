@@ -1,0 +1,455 @@
+// One application, for everyone allowed to see it: the claim, where it stands,
+// the decision with every award's reason and clause, reviews, objections and
+// payments; then what the reader's role may do next in this state.
+import * as api from "../api";
+import { add, h, type Child } from "../dom";
+import { lang, paren, pick, t, type Key } from "../i18n";
+import { formatYuan, sumMoney, toFen } from "../money";
+import { rerender } from "../router";
+import * as session from "../session";
+import { FACTS, RUBRIC } from "../terms";
+import { awardCard, itemName, money, reason } from "./calculator";
+import { factValue } from "./portal";
+import {
+  actionForm,
+  dataTable,
+  errorAlert,
+  gate,
+  input,
+  isoDate,
+  measureLabel,
+  stateBadge,
+  textarea,
+  when,
+} from "./shared";
+
+const STEPS: api.AppState[] = ["draft", "submitted", "in_review", "decided", "notice", "final", "paid"];
+
+function timeline(state: api.AppState): HTMLElement {
+  const at = STEPS.indexOf(state);
+  return h(
+    "ol",
+    { class: "timeline", "aria-label": t("app.timeline") },
+    STEPS.map((s, i) =>
+      h(
+        "li",
+        { class: i < at ? "done" : i === at ? "current" : "todo", "aria-current": i === at ? "step" : null },
+        t(`state.${s}` as Key),
+      ),
+    ),
+  );
+}
+
+function claimRows(c: api.Claim): Array<[string, Child]> {
+  const rows: Array<[string, Child]> = [];
+  if (c.project) rows.push([t("app.project"), c.project]);
+  if (c.assessed) rows.push([t("app.claim.assessed"), formatYuan(c.assessed)]);
+  if (c.investment) rows.push([t("calc.claim.investment"), formatYuan(c.investment)]);
+  if (c.civil_construction) rows.push([t("calc.claim.civil_construction"), formatYuan(c.civil_construction)]);
+  if (c.external_support) rows.push([t("calc.claim.external_support"), formatYuan(c.external_support)]);
+  return rows;
+}
+
+function dl(rows: Array<[string, Child]>): HTMLElement {
+  return h("dl", { class: "facts-list" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+}
+
+function decisionSection(d: api.StoredDecision, texts: api.Clauses | null, mayReplay: boolean): HTMLElement {
+  const out = d.output;
+  const replayStatus = h("div", { "aria-live": "polite" });
+  return h(
+    "section",
+    { class: "decision", "aria-labelledby": "decision-title", "data-testid": "decision" },
+    h("h2", { id: "decision-title" }, t("app.decision")),
+    h(
+      "div",
+      { class: out.eligible ? "total-card" : "total-card ineligible" },
+      h("div", { class: "total-label" }, t("app.decision.total")),
+      h("div", { class: "total-amount" }, money(d.total)),
+      out.eligible ? null : h("p", {}, t("calc.ineligible")),
+      h("p", { class: "policy-id" }, t("app.decision.meta", { id: d.id, at: when(d.decided_at) })),
+      h("p", { class: "policy-id" }, `${t("policy.digest")}: `, h("code", {}, d.policy_digest)),
+    ),
+    h(
+      "p",
+      { class: "actions" },
+      h("a", { class: "button-link", href: api.exportsUrl.letter(d.id), download: `decision-${d.id}.html`, "data-testid": "letter" }, t("app.letter")),
+      h("a", { href: api.exportsUrl.letter(d.id), target: "_blank", rel: "noopener" }, t("app.letter.open")),
+      mayReplay
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              onclick: async () => {
+                replayStatus.replaceChildren(h("p", {}, t("loading")));
+                try {
+                  const r = await api.replay(d.id);
+                  replayStatus.replaceChildren(
+                    h("div", { class: r.identical ? "alert ok" : "alert error", role: "status", "data-testid": "replay" }, r.identical ? t("audit.replay.same") : t("audit.replay.differs")),
+                  );
+                } catch (e) {
+                  replayStatus.replaceChildren(errorAlert(e));
+                }
+              },
+            },
+            t("audit.replay"),
+          )
+        : null,
+    ),
+    replayStatus,
+    h("h3", {}, t("calc.awards")),
+    out.awards.length ? h("ul", { class: "awards" }, out.awards.map((a) => awardCard(a, texts))) : h("p", { class: "empty" }, t("calc.awards.none")),
+    out.not_awarded.length
+      ? [
+          h("h3", {}, t("calc.notawarded")),
+          h(
+            "ul",
+            { class: "not-awarded" },
+            out.not_awarded.map((n) =>
+              h("li", { "data-measure": n.measure }, h("span", { class: "measure-id" }, n.measure), " ", h("strong", {}, n.item ? itemName(n.measure, n.item) : measureLabel(n.measure)), t("p.colon"), reason(n.why), n.clause ? [" ", h("span", { class: "clause-label" }, n.clause)] : null),
+            ),
+          ),
+        ]
+      : null,
+    traceDetails(d),
+  );
+}
+
+// The calculation trace: in the answer when the server included it, else
+// fetched from GET /api/decisions/{id} when the reader opens it.
+function traceDetails(d: api.StoredDecision): HTMLElement {
+  const body = h("div", {});
+  const table = (trace: api.TraceStep[]) =>
+    dataTable(
+      t("calc.trace"),
+      [t("calc.trace.step"), t("calc.trace.expression"), t("calc.trace.values"), t("calc.trace.result"), t("calc.col.clause")],
+      trace.map((s) => [s.step, h("code", {}, s.expression), h("code", {}, s.values), s.result, s.clause]),
+      { testid: "trace" },
+    );
+  if (d.explanation && d.explanation.length) body.append(table(d.explanation));
+  const details = h("details", { class: "trace" }, h("summary", {}, t("calc.trace")), body);
+  details.addEventListener("toggle", async () => {
+    if (!details.open || body.childNodes.length) return;
+    body.append(h("p", {}, t("loading")));
+    try {
+      const full = await api.decision(d.id);
+      body.replaceChildren(full.explanation && full.explanation.length ? table(full.explanation) : h("p", { class: "empty" }, t("app.trace.none")));
+    } catch (e) {
+      body.replaceChildren(errorAlert(e));
+    }
+  });
+  return details;
+}
+
+// The enterprise's facts of the year as the store derives them from its
+// evidence: what the decision will be built from (readers other than the
+// applicant, who has them in the portal). Fetched when opened.
+function factsDetails(a: api.Application): HTMLElement {
+  const body = h("div", {});
+  const details = h("details", { class: "facts-details", "data-testid": "app-facts" }, h("summary", {}, t("portal.facts", { year: a.year })), body);
+  details.addEventListener("toggle", async () => {
+    if (!details.open || body.childNodes.length) return;
+    body.append(h("p", {}, t("loading")));
+    try {
+      const f = await api.facts(a.credit_code, a.year);
+      body.replaceChildren(h("dl", { class: "facts-list" }, FACTS.map((x) => [h("dt", {}, pick(x)), h("dd", { "data-fact": x.name }, factValue(x.name, f.facts[x.name]))])));
+    } catch (e) {
+      body.replaceChildren(errorAlert(e));
+    }
+  });
+  return details;
+}
+
+function reviewsSection(a: api.ApplicationDetail): HTMLElement | null {
+  if (!a.reviews.length) return null;
+  return h(
+    "section",
+    { "aria-labelledby": "reviews-title" },
+    h("h2", { id: "reviews-title" }, t("app.reviews")),
+    dataTable(
+      t("app.reviews"),
+      [t("review.reviewer"), t("review.scores"), t("review.proposed"), t("review.status")],
+      a.reviews.map((r) => [
+        r.reviewer,
+        r.scores ? Object.entries(r.scores).map(([k, v]) => `${RUBRIC[k] ? RUBRIC[k][lang()] : k} ${v}`).join(t("p.semi")) : "",
+        r.proposed ? formatYuan(r.proposed) : "",
+        r.state === "excluded" ? `${t("review.excluded")}${r.conflict ? `${t("p.colon")}${r.conflict}` : ""}` : r.state === "submitted" ? t("review.done") : t("review.pending"),
+      ]),
+      { numeric: [2] },
+    ),
+  );
+}
+
+function paymentsSection(a: api.ApplicationDetail): HTMLElement | null {
+  if (!a.payments.length) return null;
+  const paid = sumMoney(a.payments.map((p) => p.amount));
+  return h(
+    "section",
+    { "aria-labelledby": "payments-title" },
+    h("h2", { id: "payments-title" }, t("app.payments")),
+    dataTable(
+      t("app.payments"),
+      [t("pay.instalment"), t("pay.amount"), t("pay.on"), t("pay.reference")],
+      a.payments.map((p, i) => [String(p.instalment ?? i + 1), formatYuan(p.amount), p.paid_on, p.reference]),
+      { numeric: [1], testid: "payments" },
+    ),
+    h("p", {}, t("pay.sum", { paid: formatYuan(paid), total: a.total ? formatYuan(a.total) : "—" })),
+  );
+}
+
+function objectionsSection(a: api.ApplicationDetail, officer: boolean): HTMLElement | null {
+  if (!a.objections.length) return null;
+  return h(
+    "section",
+    { "aria-labelledby": "objections-title" },
+    h("h2", { id: "objections-title" }, t("app.objections")),
+    h(
+      "ul",
+      { class: "objections" },
+      a.objections.map((o) => h("li", {}, objectionBody(o), officer && o.state === "open" ? resolveForm(o) : null)),
+    ),
+  );
+}
+
+export function objectionBody(o: api.Objection): HTMLElement {
+  const open = o.state === "open";
+  return h(
+    "div",
+    { class: "objection" },
+    h("p", {}, h("strong", {}, t("obj.n", { id: o.id })), " ", h("span", { class: open ? "badge open" : "badge" }, open ? t("obj.open") : o.state === "upheld" ? t("obj.upheld") : t("obj.dismissed")), o.filed_at ? ` · ${when(o.filed_at)}` : ""),
+    h("p", {}, o.reason),
+    o.resolution ? h("p", { class: "hint" }, `${t("obj.resolution")}${t("p.colon")}${o.resolution}`) : null,
+  );
+}
+
+export function resolveForm(o: api.Objection, after: () => void = () => void rerender(true)): HTMLElement {
+  const text = textarea(t("obj.resolution"), "resolution");
+  const upheld = h("input", { type: "checkbox", id: `upheld-${o.id}`, name: "upheld" });
+  return actionForm({
+    className: "inline",
+    fields: [text.el, h("div", { class: "check" }, upheld, h("label", { for: `upheld-${o.id}` }, t("obj.uphold")))],
+    submit: t("obj.resolve"),
+    run: async () => {
+      await api.resolveObjection(o.id, upheld.checked, text.input.value.trim());
+      after();
+    },
+  });
+}
+
+function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
+  const done = () => void rerender(true);
+  const out: HTMLElement[] = [];
+  const role = me.role;
+  if ((role === "applicant" || role === "officer") && a.state === "draft") {
+    out.push(
+      actionForm({
+        title: a.measure === "04" || a.measure === "05" ? t("portal.applyfree.confirm") : t("app.submit"),
+        fields: [h("p", { class: "hint" }, a.measure === "04" || a.measure === "05" ? t("portal.applyfree.hint") : t("app.submit.hint"))],
+        submit: a.measure === "04" || a.measure === "05" ? t("portal.applyfree.confirm") : t("app.submit"),
+        testid: "submit-form",
+        run: async () => {
+          await api.submitApplication(a);
+          done();
+        },
+      }),
+    );
+  }
+  if (role === "reviewer" && a.state === "in_review") {
+    const mine = a.reviews.find((r) => r.reviewer === me.username);
+    if (mine && mine.state !== "excluded") {
+      const scoreInputs = Object.entries(RUBRIC).map(([k, pair]) => ({
+        k,
+        ...input(`${pair[lang()]}${paren("0–100")}`, `scores.${k}`, { inputmode: "numeric", value: mine.scores?.[k] !== undefined ? String(mine.scores[k]) : "" }),
+      }));
+      const proposed = input(t("review.proposed.label"), "proposed", { inputmode: "decimal", value: mine.proposed ?? a.claim.assessed ?? "", hint: t("review.proposed.hint") });
+      out.push(
+        actionForm({
+          title: t("review.form"),
+          testid: "review-form",
+          fields: [h("p", { class: "hint" }, t("review.form.hint")), h("div", { class: "grid" }, scoreInputs.map((s) => s.el)), proposed.el],
+          submit: t("review.submit"),
+          run: async () => {
+            const scores: Record<string, number> = {};
+            for (const s of scoreInputs) {
+              const v = s.input.value.trim();
+              if (!/^\d{1,3}$/.test(v) || Number(v) > 100) {
+                s.input.setAttribute("aria-invalid", "true");
+                s.input.focus();
+                throw new Error(t("review.score.bad"));
+              }
+              scores[s.k] = Number(v);
+            }
+            await api.submitReview(a, me.username, scores, proposed.input.value.trim());
+            done();
+          },
+        }),
+      );
+      const why = textarea(t("review.conflict.reason"), "reason");
+      out.push(
+        actionForm({
+          title: t("review.conflict"),
+          testid: "conflict-form",
+          fields: [h("p", { class: "hint" }, t("review.conflict.hint")), why.el],
+          submit: t("review.conflict.submit"),
+          run: async () => {
+            await api.declareConflict(a, why.input.value.trim());
+            done();
+          },
+        }),
+      );
+    } else if (mine?.state === "excluded") {
+      out.push(h("p", { class: "alert" }, t("review.excluded.you")));
+    }
+  }
+  if (role === "officer") {
+    if (a.state === "submitted") {
+      const who = input(t("officer.reviewers"), "reviewers", { hint: t("officer.reviewers.hint") });
+      out.push(
+        actionForm({
+          title: t("officer.review.start"),
+          testid: "start-review-form",
+          fields: [who.el],
+          submit: t("officer.review.start"),
+          run: async () => {
+            const names = who.input.value.split(/[,，\s]+/).filter(Boolean);
+            await api.startReview(a, names);
+            done();
+          },
+        }),
+      );
+    }
+    if (a.state === "in_review") {
+      out.push(
+        actionForm({
+          title: t("officer.decide"),
+          testid: "decide-form",
+          fields: [h("p", { class: "hint" }, t("officer.decide.hint"))],
+          submit: t("officer.decide"),
+          run: async () => {
+            await api.decide(a);
+            done();
+          },
+        }),
+      );
+    }
+    if (a.state === "decided") {
+      const until = input(t("officer.notice.until"), "until", { type: "date", value: isoDate(7) });
+      out.push(
+        actionForm({
+          title: t("officer.notice"),
+          testid: "notice-form",
+          fields: [h("p", { class: "hint" }, t("officer.notice.hint")), until.el],
+          submit: t("officer.notice"),
+          run: async () => {
+            await api.publishNotice(a, until.input.value);
+            done();
+          },
+        }),
+      );
+    }
+    if (a.state === "notice") {
+      const today = input(t("officer.finalise.on"), "today", { type: "date", value: isoDate(0), hint: t("officer.finalise.hint", { until: a.notice_until ?? "" }) });
+      out.push(
+        actionForm({
+          title: t("officer.finalise"),
+          testid: "finalise-form",
+          fields: [today.el],
+          submit: t("officer.finalise"),
+          run: async () => {
+            await api.finalise(a, today.input.value || undefined);
+            done();
+          },
+        }),
+      );
+    }
+    if (a.state === "final" && a.total) {
+      const paidFen = a.payments.reduce((s, p) => s + (toFen(p.amount) ?? 0n), 0n);
+      const leftFen = (toFen(a.total) ?? 0n) - paidFen;
+      const left = `${leftFen / 100n}.${(leftFen % 100n).toString().padStart(2, "0")}`;
+      const amount = input(t("pay.amount.label"), "amount", { inputmode: "decimal", value: left, hint: t("pay.amount.hint", { left: formatYuan(left) }) });
+      const on = input(t("pay.on"), "paid_on", { type: "date", value: isoDate(0) });
+      const ref = input(t("pay.reference"), "reference", { value: `PAY-${a.year}-${String(a.id).padStart(4, "0")}-${a.payments.length + 1}` });
+      out.push(
+        actionForm({
+          title: t("pay.record"),
+          testid: "payment-form",
+          fields: [h("div", { class: "grid" }, amount.el, on.el, ref.el)],
+          submit: t("pay.record"),
+          run: async () => {
+            await api.pay(a, amount.input.value.trim(), on.input.value, ref.input.value.trim());
+            done();
+          },
+        }),
+      );
+    }
+  }
+  if (role === "officer" && a.state === "paid") {
+    const amount = input(t("recover.amount"), "amount", { inputmode: "decimal" });
+    const why = textarea(t("recover.reason"), "reason");
+    out.push(
+      actionForm({
+        title: t("recover.title"),
+        testid: "recovery-form",
+        fields: [h("p", { class: "hint" }, t("recover.hint")), amount.el, why.el],
+        submit: t("recover.title"),
+        run: async () => {
+          await api.recover(a, amount.input.value.trim(), why.input.value.trim());
+          done();
+        },
+      }),
+    );
+  }
+  if ((role === "applicant" || role === "officer" || role === "reviewer") && a.state === "notice") {
+    const why = textarea(t("obj.reason"), "reason");
+    out.push(
+      actionForm({
+        title: t("obj.file"),
+        testid: "objection-form",
+        fields: [h("p", { class: "hint" }, t("obj.file.hint", { until: a.notice_until ?? "" })), why.el],
+        submit: t("obj.file"),
+        run: async () => {
+          await api.fileObjection(a, why.input.value.trim());
+          done();
+        },
+      }),
+    );
+  }
+  return out;
+}
+
+export function renderApplication(idText: string): HTMLElement | Promise<HTMLElement> {
+  return gate(["applicant", "reviewer", "officer", "auditor", "admin"], async (me) => {
+    const page = h("section", { class: "page application" });
+    const id = Number(idText);
+    try {
+      const [a, texts] = await Promise.all([api.application(id), api.clauses().catch(() => null)]);
+      const actions = actionsFor(a, me);
+      const claim = claimRows(a.claim);
+      add(page,
+        h("p", { class: "breadcrumb" }, h("a", { href: session.homeOf(me), "data-link": true }, t("app.back"))),
+        h("h1", {}, t("app.title", { id: a.id }), " ", stateBadge(a.state)),
+        h("p", { class: "subtitle" }, measureLabel(a.measure, a.item ?? a.claim.item)),
+        timeline(a.state),
+        dl([
+          [t("app.enterprise"), `${a.enterprise_name ?? ""} ${a.credit_code}`],
+          [t("calc.year"), String(a.year)],
+          [t("app.state"), stateBadge(a.state)],
+          ...claim,
+          ...(a.notice_until ? ([[t("app.notice_until"), a.notice_until]] as Array<[string, Child]>) : []),
+          ...(a.total ? ([[t("app.total"), money(a.total)]] as Array<[string, Child]>) : []),
+          [t("app.updated"), when(a.updated_at ?? a.created_at)],
+        ]),
+        me.role === "applicant" ? null : factsDetails(a),
+        actions.length ? h("section", { class: "actions-panel", "aria-labelledby": "next-title" }, h("h2", { id: "next-title" }, t("app.next")), actions) : null,
+        a.decision ? decisionSection(a.decision, texts, me.role === "officer" || me.role === "auditor") : null,
+        me.role === "applicant" ? null : reviewsSection(a),
+        objectionsSection(a, me.role === "officer"),
+        paymentsSection(a),
+      );
+    } catch (e) {
+      page.append(h("h1", {}, t("app.title", { id: idText })), errorAlert(e));
+    }
+    return page;
+  });
+}

@@ -1,0 +1,274 @@
+// 企业门户 (the applicant's portal): the enterprise's profile and this year's
+// facts as derived from its evidence, evidence upload with a row-by-row
+// report, apply-free proposals (免申即享) to confirm, its applications with
+// their state, and a new application.
+import * as api from "../api";
+import { add, h } from "../dom";
+import { pick, t } from "../i18n";
+import { navigate, rerender } from "../router";
+import { EVIDENCE, EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
+import { money } from "./calculator";
+import {
+  actionForm,
+  appLink,
+  dataTable,
+  errorAlert,
+  gate,
+  input,
+  measureLabel,
+  programmeYear,
+  selectField,
+  setProgrammeYear,
+  stateBadge,
+  yearOptions,
+} from "./shared";
+import { formatYuan } from "../money";
+
+const APPLY_FREE = new Set(["04", "05"]);
+
+export function factValue(name: string, v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "boolean") return v ? t("calc.yes") : t("calc.no");
+  const f = FACTS.find((x) => x.name === name);
+  if (f?.kind === "money" && typeof v === "string") return formatYuan(v);
+  if (f?.kind === "route" && typeof v === "string") return EXPORT_ROUTES[v] ? pick(EXPORT_ROUTES[v]) : v;
+  return String(v);
+}
+
+function profileSection(e: api.Enterprise): HTMLElement {
+  const flags: Array<[string, unknown]> = [
+    [t("calc.flag.registered_in_chaoyang"), e.registered_in_chaoyang],
+    [t("calc.flag.taxed_in_chaoyang"), e.taxed_in_chaoyang],
+    [t("calc.flag.independent_legal_person"), e.independent_legal_person],
+    [t("calc.flag.serious_dishonesty_record"), e.serious_dishonesty_record],
+  ];
+  return h(
+    "section",
+    { "aria-labelledby": "profile-title", class: "card" },
+    h("h2", { id: "profile-title" }, t("portal.profile")),
+    h(
+      "dl",
+      { class: "facts-list", "data-testid": "profile" },
+      h("dt", {}, t("calc.name")),
+      h("dd", {}, e.name),
+      h("dt", {}, t("calc.id")),
+      h("dd", {}, h("code", {}, e.credit_code)),
+      h("dt", {}, t("calc.tags")),
+      h("dd", {}, (e.tags ?? []).length ? (e.tags ?? []).map((x) => (TAGS[x] ? pick(TAGS[x]) : x)).join(t("p.list")) : "—"),
+      flags.filter(([, v]) => v !== undefined).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v ? t("calc.yes") : t("calc.no"))]),
+    ),
+  );
+}
+
+function factsSection(f: api.Facts | null, error: unknown): HTMLElement {
+  return h(
+    "section",
+    { "aria-labelledby": "facts-title", class: "card" },
+    h("h2", { id: "facts-title" }, t("portal.facts", { year: f?.year ?? programmeYear() })),
+    h("p", { class: "hint" }, t("portal.facts.hint")),
+    f
+      ? h(
+          "dl",
+          { class: "facts-list", "data-testid": "facts" },
+          FACTS.map((x) => [h("dt", {}, pick(x)), h("dd", { "data-fact": x.name }, factValue(x.name, f.facts[x.name]))]),
+        )
+      : errorAlert(error),
+  );
+}
+
+function uploadSection(): HTMLElement {
+  const kind = selectField(
+    t("upload.kind"),
+    "kind",
+    Object.entries(EVIDENCE).map(([k, p]) => [k, pick(p)]),
+    "trades",
+  );
+  const headerHint = h("p", { class: "hint", id: "upload-header" });
+  const showHeader = () => headerHint.replaceChildren(t("upload.header"), h("code", {}, EVIDENCE[kind.input.value].header));
+  kind.input.addEventListener("change", showHeader);
+  showHeader();
+  const fileId = "evidence-file";
+  const file = h("input", { id: fileId, name: "file", type: "file", accept: ".csv,.jsonl,.ndjson,text/csv", required: true, "aria-describedby": "upload-header" });
+  const report = h("div", { class: "import-report", "aria-live": "polite" });
+  const form = actionForm({
+    title: t("upload.title"),
+    testid: "upload-form",
+    fields: [
+      h("p", { class: "hint" }, t("upload.hint")),
+      h("div", { class: "grid" }, kind.el, h("div", { class: "field" }, h("label", { for: fileId }, t("upload.file")), file)),
+      headerHint,
+    ],
+    submit: t("upload.submit"),
+    run: async () => {
+      const f = file.files?.[0];
+      if (!f) {
+        file.focus();
+        throw new Error(t("upload.nofile"));
+      }
+      const type = /\.(jsonl|ndjson)$/i.test(f.name) ? "application/x-ndjson" : "text/csv";
+      const r = await api.uploadEvidence(kind.input.value as api.EvidenceKind, f, type);
+      report.replaceChildren(importReport(r, f.name));
+      if (r.rejected.length === 0) return t("upload.ok");
+    },
+  });
+  return h("section", { "aria-labelledby": "upload-h", class: "card" }, h("h2", { id: "upload-h" }, t("upload.section")), form, report);
+}
+
+export function importReport(r: api.ImportReport, fileName: string): HTMLElement {
+  const accepted = r.accepted ?? (r.inserted ?? 0) + (r.updated ?? 0);
+  return h(
+    "div",
+    { class: r.rejected.length ? "report has-rejected" : "report", "data-testid": "import-report" },
+    h("h3", {}, t("upload.report", { file: fileName })),
+    h(
+      "ul",
+      { class: "report-counts" },
+      h("li", {}, t("upload.accepted", { n: accepted })),
+      r.unchanged !== undefined ? h("li", {}, t("upload.unchanged", { n: r.unchanged })) : null,
+      h("li", { class: r.rejected.length ? "bad" : null }, t("upload.rejected", { n: r.rejected.length })),
+    ),
+    r.rejected.length
+      ? dataTable(
+          t("upload.rejected.table"),
+          [t("upload.line"), t("upload.field"), t("upload.reason")],
+          r.rejected.map((x) => [String(x.line), x.field ? h("code", {}, x.field) : "", x.reason]),
+          { testid: "rejected-rows" },
+        )
+      : null,
+  );
+}
+
+function applyFreeSection(drafts: api.Application[]): HTMLElement {
+  return h(
+    "section",
+    { "aria-labelledby": "applyfree-title", class: "card", "data-testid": "apply-free" },
+    h("h2", { id: "applyfree-title" }, t("portal.applyfree")),
+    h("p", { class: "hint" }, t("portal.applyfree.hint")),
+    drafts.length === 0
+      ? h("p", { class: "empty" }, t("portal.applyfree.none"))
+      : h(
+          "ul",
+          { class: "proposal-list" },
+          drafts.map((a) =>
+            h(
+              "li",
+              { "data-app": a.id },
+              h("div", {}, h("strong", {}, measureLabel(a.measure, a.item ?? a.claim.item)), " · ", String(a.year), a.total ? [" · ", money(a.total)] : null),
+              actionForm({
+                className: "inline",
+                fields: [],
+                submit: t("portal.applyfree.confirm"),
+                run: async () => {
+                  await api.submitApplication(a);
+                  void rerender(true);
+                },
+              }),
+            ),
+          ),
+        ),
+  );
+}
+
+function applicationsSection(apps: api.Application[]): HTMLElement {
+  return h(
+    "section",
+    { "aria-labelledby": "apps-title" },
+    h("h2", { id: "apps-title" }, t("portal.apps")),
+    apps.length === 0
+      ? h("p", { class: "empty" }, t("portal.apps.none"))
+      : dataTable(
+          t("portal.apps"),
+          [t("app.id"), t("calc.year"), t("calc.col.measure"), t("app.state"), t("app.total"), ""],
+          apps.map((a) => [
+            `#${a.id}`,
+            String(a.year),
+            measureLabel(a.measure, a.item ?? a.claim.item),
+            stateBadge(a.state),
+            a.total ? formatYuan(a.total) : "—",
+            appLink(a.id, t("app.view")),
+          ]),
+          { testid: "applications", numeric: [4] },
+        ),
+  );
+}
+
+function newApplicationSection(code: string, year: number): HTMLElement {
+  const claimable = MEASURE_IDS.filter((id) => !APPLY_FREE.has(id));
+  const measure = selectField(t("calc.claim.measure"), "measure", claimable.map((id) => [id, `${id} ${pick(MEASURES[id])}`]), "03");
+  const itemSlot = h("div", {});
+  let item: ReturnType<typeof selectField> | null = null;
+  const showItems = () => {
+    const items = Object.entries(ITEMS[measure.input.value] ?? {});
+    item = items.length > 1 ? selectField(t("calc.claim.item"), "item", items.map(([k, p]) => [k, pick(p)])) : null;
+    itemSlot.replaceChildren(item ? item.el : "");
+    itemSlot.hidden = !item;
+  };
+  measure.input.addEventListener("change", showItems);
+  showItems();
+  const yearF = selectField(t("calc.year"), "year", yearOptions(), String(year));
+  const project = input(t("calc.claim.project"), "project");
+  const assessed = input(t("app.claim.assessed"), "assessed", { inputmode: "decimal", hint: t("app.claim.assessed.hint") });
+  const investment = input(t("calc.claim.investment"), "investment", { inputmode: "decimal" });
+  const civil = input(t("calc.claim.civil_construction"), "civil_construction", { inputmode: "decimal" });
+  const external = input(t("calc.claim.external_support"), "external_support", { inputmode: "decimal" });
+  const form = actionForm({
+    title: t("portal.new"),
+    testid: "new-application",
+    fields: [
+      h("p", { class: "hint" }, t("portal.new.hint")),
+      h("div", { class: "grid" }, yearF.el, measure.el, itemSlot, project.el, assessed.el, investment.el, civil.el, external.el),
+    ],
+    submit: t("portal.new.submit"),
+    run: async () => {
+      const claim: api.Claim = { measure: measure.input.value };
+      if (item) claim.item = item.input.value;
+      const opt: Array<[keyof api.Claim, HTMLInputElement]> = [
+        ["project", project.input],
+        ["assessed", assessed.input],
+        ["investment", investment.input],
+        ["civil_construction", civil.input],
+        ["external_support", external.input],
+      ];
+      for (const [k, el] of opt) if (el.value.trim()) claim[k] = el.value.trim();
+      const a = await api.createApplication(code, Number(yearF.input.value), claim);
+      // On to the draft's own page, where it is submitted.
+      navigate(`/applications/${a.id}`);
+    },
+  });
+  return h("section", { class: "card" }, form);
+}
+
+export function renderPortal(): HTMLElement | Promise<HTMLElement> {
+  return gate(["applicant"], async (me) => {
+    const code = me.credit_code ?? "";
+    const year = programmeYear();
+    const page = h("section", { class: "page portal" });
+    const yearSel = selectField(t("portal.year"), "programme-year", yearOptions(), String(year));
+    yearSel.input.addEventListener("change", () => {
+      // A change event without a change (some tools send one) must not re-render under the reader.
+      if (Number(yearSel.input.value) === year) return;
+      setProgrammeYear(Number(yearSel.input.value));
+      void rerender();
+    });
+    const [ent, facts, apps] = await Promise.allSettled([api.enterprise(code), api.facts(code, year), api.applications({ enterprise: code, limit: 500, sort: "-id" })]);
+    const list = apps.status === "fulfilled" ? apps.value.items : [];
+    const drafts = list.filter((a) => a.state === "draft" && APPLY_FREE.has(a.measure));
+    add(page,
+      h("h1", {}, t("portal.title")),
+      h("p", { class: "lead" }, ent.status === "fulfilled" ? ent.value.name : code),
+      h("div", { class: "toolbar" }, yearSel.el),
+      apps.status === "rejected" ? errorAlert(apps.reason) : null,
+      applyFreeSection(drafts),
+      applicationsSection(list),
+      h(
+        "div",
+        { class: "two-col" },
+        ent.status === "fulfilled" ? profileSection(ent.value) : errorAlert(ent.reason),
+        factsSection(facts.status === "fulfilled" ? facts.value : null, facts.status === "rejected" ? facts.reason : null),
+      ),
+      uploadSection(),
+      newApplicationSection(code, year),
+    );
+    return page;
+  });
+}
