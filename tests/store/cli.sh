@@ -21,7 +21,7 @@ grep -q "bursar db init" err || fail "no hint to run db init"
 expect_exit 0 "$bursar" db init
 expect_exit 0 "$bursar" db init                                 # idempotent
 expect_exit 0 "$bursar" db status
-grep -q "schema version 4 of 4" out || fail "status: $(cat out)"
+grep -q "schema version 5 of 5" out || fail "status: $(cat out)"
 expect_exit 0 "$bursar" db --help
 
 cat >enterprises.csv <<'CSV'
