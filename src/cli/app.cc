@@ -1,14 +1,19 @@
 // bursar app ... and bursar budget ...: the application lifecycle from the
-// command line. Decisions are taken as data (the case and output files the
-// engine read and wrote, and its policy digest), so that this layer does not
-// depend on the engine.
+// command line. `app decide` takes a decision as data (the case and output
+// files the engine read and wrote, and its policy digest); `bursar decide`
+// (cmd_decide.cc) runs the engine itself. The policy is read here only for
+// its notice length (notice_days, D-P1).
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/command.h"
 #include "cli/store_options.h"
+#include "eval/batch.h"
+#include "eval/engine.h"
+#include "lang/checked_policy.h"
 #include "money/exact.h"
 #include "store/store.h"
 
@@ -25,27 +30,48 @@ constexpr const char* kAppUsage =
     "                                    apply-free: a draft for each credit code in FILE (one a\n"
     "                                    line, the enterprises the engine found qualifying);\n"
     "                                    the enterprise confirms by `submit`\n"
-    "  submit ID\n"
-    "  review ID --reviewers A,B,...     open the review and assign reviewers\n"
+    "  submit ID...                      (the enterprise) submit, or confirm an apply-free proposal\n"
+    "  review ID... [--reviewers A,B,...]\n"
+    "                                    open the review and assign reviewers (an apply-free\n"
+    "                                    proposal needs none)\n"
     "  conflict ID --reason TEXT         (as --actor REVIEWER) declare a conflict of interest\n"
     "  score ID --scores JSON --proposed MONEY   (as --actor REVIEWER) rubric scores, proposed amount\n"
     "  decide ID --case FILE --output FILE --digest sha256:...\n"
     "                                    record the engine's decision byte for byte\n"
-    "  notice ID --until DATE            publish the public notice (公示) through DATE\n"
+    "  notice ID... [--until DATE] [--policy DIR]\n"
+    "                                    publish the public notice (公示) through DATE; without\n"
+    "                                    --until for the policy's notice_days (D-P1) from today\n"
     "  object ID --reason TEXT           file an objection during the notice; prints its id\n"
     "  resolve OBJECTION (--upheld|--dismissed) --resolution TEXT\n"
-    "  finalise ID [--today DATE]        after the notice, with no open objection\n"
-    "  pay ID --amount MONEY --on DATE --reference REF   record the next instalment\n"
+    "  finalise ID... [--today DATE]     after the notice, with no open objection\n"
+    "  pay ID... --amount MONEY|rest --on DATE --reference REF\n"
+    "                                    record the next instalment (rest: what is left); at most\n"
+    "                                    the payable amount (the decided total, scaled by D-G6\n"
+    "                                    when the year's awards exceed its budget); a batch of\n"
+    "                                    several ids takes references REF-ID\n"
     "  recover ID --amount MONEY --reason TEXT\n"
     "  show ID                           the application, reviews, decision and payments\n"
+    "  list [--year Y] [--state S] [--measure M] [--enterprise CODE] [--ids]\n"
+    "                                    applications in id order: a line each (ID CODE YEAR\n"
+    "                                    MEASURE STATE), only the ids with --ids; --json adds\n"
+    "                                    the decided total and the payable amount (D-G6)\n"
     "  decision DECISION_ID --part case|output|digest\n"
     "                                    the stored bytes, for replay: bursar eval on the case\n"
     "                                    must reproduce the output byte for byte\n\n"
-    "Illegal steps are refused naming the application's state (exit 1).\n";
+    "Steps that take ID... apply to each id in turn, each in its own transaction,\n"
+    "and stop at the first refused. Illegal steps are refused naming the\n"
+    "application's state (exit 1). `bursar decide YEAR` decides every ready\n"
+    "application of a year with the engine.\n";
 
 constexpr const char* kBudgetUsage =
     "usage: bursar budget set YEAR AMOUNT [--db URL]\n"
-    "       bursar budget show YEAR [--db URL] [--json]\n";
+    "       bursar budget show YEAR [--db URL]\n\n"
+    "show prints, as JSON, the year's budget, the committed awards (decisions in\n"
+    "force), what is payable after D-G6 scaling and what was paid, in total and\n"
+    "by measure. D-G6: when the committed awards exceed the budget, every award\n"
+    "line is scaled by budget/committed, rounded down to the fen, and payments\n"
+    "stop at the scaled amount. Once the year's payments have begun the factor\n"
+    "may not fall: a decision or a lower budget that would lower it is refused.\n";
 
 Result<std::string> ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -87,8 +113,22 @@ json ShowJson(store::Store& st, const store::Application& a) {
     out["decision"] = {{"id", (*d)->id},
                        {"policy_digest", (*d)->policy_digest},
                        {"total", Money((*d)->total_fen)},
+                       {"payable", st.PayableFen(a.id).ok() ? json(Money(*st.PayableFen(a.id))) : json(nullptr)},
                        {"decided_at", (*d)->decided_at},
                        {"decided_by", (*d)->decided_by}};
+  }
+  out["objections"] = json::array();
+  if (auto rows = st.db().Query("SELECT id, filed_by, reason, state, resolution FROM objection "
+                                "WHERE application_id = ? ORDER BY id",
+                                {a.id});
+      rows.ok()) {
+    for (const auto& r : *rows) {
+      out["objections"].push_back({{"id", r.Int(0)},
+                                   {"filed_by", r.Text(1)},
+                                   {"reason", r.Text(2)},
+                                   {"state", r.Text(3)},
+                                   {"resolution", r.Text(4)}});
+    }
   }
   out["payments"] = json::array();
   if (auto p = st.Payments(a.id); p.ok()) {
@@ -102,12 +142,36 @@ json ShowJson(store::Store& st, const store::Application& a) {
   return out;
 }
 
+// What is left to pay on application `id`: payable less paid.
+Result<int64_t> Remaining(store::Store& st, int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t left, st.PayableFen(id));
+  BURSAR_ASSIGN_OR_RETURN(auto paid, st.Payments(id));
+  for (const auto& p : paid) left -= p.amount_fen;
+  return left;
+}
+
+// The policy's notice_days (D-P1) in force on 1 January of `year`.
+Result<int64_t> NoticeDays(const std::string& policy_dir, int64_t year) {
+  BURSAR_ASSIGN_OR_RETURN(auto engine, Engine::Load(policy_dir));
+  const CheckedPolicy& policy = engine->policy();
+  auto it = policy.param_index.find("notice_days");
+  if (it == policy.param_index.end()) {
+    return InvalidArgument("the policy " + policy_dir + " has no parameter notice_days: give --until DATE", "--until");
+  }
+  BURSAR_ASSIGN_OR_RETURN(auto values, ParameterValues(policy, static_cast<int>(year)));
+  const Value& v = values[static_cast<size_t>(it->second)];
+  if (v.none || !v.number.is_integer() || v.number.num() < 1 || v.number.num() > 366) {
+    return InvalidArgument("the policy's notice_days is not a number of days from 1 to 366", "notice_days");
+  }
+  return static_cast<int64_t>(v.number.num());
+}
+
 int RunApp(const std::vector<std::string>& args) {
   StoreOptions o;
   if (!ParseStoreOptions(
           args,
           {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--case", "--output", "--digest", "--until",
-           "--resolution", "--today", "--amount", "--on", "--reference", "--part", "--measure", "--codes"},
+           "--resolution", "--today", "--amount", "--on", "--reference", "--part", "--measure", "--codes", "--policy", "--year", "--state", "--enterprise"},
           &o)) {
     return kExitUsage;
   }
@@ -140,6 +204,55 @@ int RunApp(const std::vector<std::string>& args) {
     return kExitOk;
   }
 
+  if (verb == "list") {
+    std::string sql = "SELECT id, credit_code, year, measure, state FROM application WHERE 1 = 1";
+    std::vector<store::Param> params;
+    const std::string year = FlagValue(o, "--year"), state = FlagValue(o, "--state"),
+                      measure = FlagValue(o, "--measure"), code = FlagValue(o, "--enterprise");
+    int64_t year_value = 0;
+    if (!year.empty()) {
+      if (!ParseId(year, &year_value)) return usage("--year: expected a year such as 2025");
+      sql += " AND year = ?";
+      params.emplace_back(year_value);
+    }
+    if (!state.empty()) {
+      if (!store::ParseApplicationState(state)) return usage("--state: expected draft, submitted, in_review, ...");
+      sql += " AND state = ?";
+      params.emplace_back(std::string_view(state));
+    }
+    if (!measure.empty()) {
+      sql += " AND measure = ?";
+      params.emplace_back(std::string_view(measure));
+    }
+    if (!code.empty()) {
+      sql += " AND credit_code = ?";
+      params.emplace_back(std::string_view(code));
+    }
+    std::vector<store::Row> rows;
+    Status status = st.db().QuerySpan(sql + " ORDER BY id", params, &rows);
+    if (!status.ok()) return ReportStatus(status);
+    json out = json::array();
+    for (const auto& r : rows) {
+      if (o.json) {
+        json item = {{"id", r.Int(0)},       {"credit_code", r.Text(1)}, {"year", r.Int(2)},
+                     {"measure", r.Text(3)}, {"state", r.Text(4)},       {"total", nullptr},
+                     {"payable", nullptr}};
+        if (auto d = st.DecisionInForce(r.Int(0)); d.ok() && d->has_value()) {
+          item["total"] = Money((*d)->total_fen);
+          if (auto p = st.PayableFen(r.Int(0)); p.ok()) item["payable"] = Money(*p);
+        }
+        out.push_back(std::move(item));
+      } else if (HasFlag(o, "--ids")) {
+        std::printf("%s\n", r.Text(0).c_str());
+      } else {
+        std::printf("%s %s %s %s %s\n", r.Text(0).c_str(), r.Text(1).c_str(), r.Text(2).c_str(), r.Text(3).c_str(),
+                    r.Text(4).c_str());
+      }
+    }
+    if (o.json) std::printf("%s\n", out.dump().c_str());
+    return kExitOk;
+  }
+
   if (verb == "propose") {
     int64_t year = 0;
     if (o.positional.size() != 2 || !ParseId(o.positional[1], &year)) return usage("expected YEAR");
@@ -158,20 +271,77 @@ int RunApp(const std::vector<std::string>& args) {
     return kExitOk;
   }
 
-  if (o.positional.size() != 2) return usage("expected one id");
-  int64_t id = 0;
-  if (!ParseId(o.positional[1], &id)) return usage("expected a positive id");
-  Status status;
-  if (verb == "submit") {
-    status = st.Submit(o.actor, id);
-  } else if (verb == "review") {
+  // The steps that take several ids: each its own transaction, in order.
+  if (verb == "submit" || verb == "review" || verb == "notice" || verb == "finalise") {
+    if (o.positional.size() < 2) return usage("expected an application id");
+    std::vector<int64_t> ids;
+    for (size_t i = 1; i < o.positional.size(); ++i) {
+      int64_t id = 0;
+      if (!ParseId(o.positional[i], &id)) return usage("expected positive ids");
+      ids.push_back(id);
+    }
     std::vector<std::string> reviewers;
     std::stringstream list(FlagValue(o, "--reviewers"));
     for (std::string r; std::getline(list, r, ',');) {
       if (!r.empty()) reviewers.push_back(r);
     }
-    status = st.StartReview(o.actor, id, reviewers);
-  } else if (verb == "conflict") {
+    const std::string until = FlagValue(o, "--until");
+    std::optional<int64_t> notice_days;
+    for (int64_t id : ids) {
+      Status status;
+      if (verb == "submit") {
+        status = st.Submit(o.actor, id);
+      } else if (verb == "review") {
+        status = st.StartReview(o.actor, id, reviewers);
+      } else if (verb == "finalise") {
+        status = st.Finalise(o.actor, id, FlagValue(o, "--today", st.Now().substr(0, 10)));
+      } else if (!until.empty()) {
+        status = st.PublishNotice(o.actor, id, until);
+      } else {
+        if (!notice_days) {
+          auto a = st.GetApplication(id);
+          if (!a.ok()) return ReportStatus(a.status());
+          auto days = NoticeDays(FlagValue(o, "--policy", DefaultPolicyDir()), a->year);
+          if (!days.ok()) return ReportStatus(days.status());
+          notice_days = *days;
+        }
+        status = st.PublishNoticeForDays(o.actor, id, *notice_days);
+      }
+      if (!status.ok()) return ReportStatus(status);
+      auto a = st.GetApplication(id);
+      if (a.ok()) {
+        std::printf("application %lld: %s%s\n", static_cast<long long>(id), store::ApplicationStateName(a->state),
+                    verb == "notice" ? (" through " + a->notice_until).c_str() : "");
+      }
+    }
+    return kExitOk;
+  }
+
+  // A payment batch: the next instalment of each application, reference REF-ID.
+  if (verb == "pay" && o.positional.size() > 2) {
+    for (size_t i = 1; i < o.positional.size(); ++i) {
+      int64_t id = 0;
+      if (!ParseId(o.positional[i], &id)) return usage("expected positive ids");
+      std::string amount = FlagValue(o, "--amount");
+      if (amount == "rest") {
+        auto left = Remaining(st, id);
+        if (!left.ok()) return ReportStatus(left.status());
+        amount = Money(*left);
+      }
+      auto instalment =
+          st.RecordPayment(o.actor, id, amount, FlagValue(o, "--on"), FlagValue(o, "--reference") + "-" + o.positional[i]);
+      if (!instalment.ok()) return ReportStatus(instalment.status());
+      std::printf("application %lld: instalment %lld, %s\n", static_cast<long long>(id),
+                  static_cast<long long>(*instalment), amount.c_str());
+    }
+    return kExitOk;
+  }
+
+  if (o.positional.size() != 2) return usage("expected one id");
+  int64_t id = 0;
+  if (!ParseId(o.positional[1], &id)) return usage("expected a positive id");
+  Status status;
+  if (verb == "conflict") {
     status = st.DeclareConflict(o.actor, id, FlagValue(o, "--reason"));
   } else if (verb == "score") {
     json scores = json::parse(FlagValue(o, "--scores"), nullptr, false);
@@ -186,8 +356,6 @@ int RunApp(const std::vector<std::string>& args) {
     if (!decision.ok()) return ReportStatus(decision.status());
     std::printf("decision %lld\n", static_cast<long long>(*decision));
     return kExitOk;
-  } else if (verb == "notice") {
-    status = st.PublishNotice(o.actor, id, FlagValue(o, "--until"));
   } else if (verb == "object") {
     auto objection = st.FileObjection(o.actor, id, FlagValue(o, "--reason"));
     if (!objection.ok()) return ReportStatus(objection.status());
@@ -197,11 +365,14 @@ int RunApp(const std::vector<std::string>& args) {
     const bool upheld = HasFlag(o, "--upheld");
     if (upheld == HasFlag(o, "--dismissed")) return usage("say --upheld or --dismissed");
     status = st.ResolveObjection(o.actor, id, upheld, FlagValue(o, "--resolution"));
-  } else if (verb == "finalise") {
-    status = st.Finalise(o.actor, id, FlagValue(o, "--today", st.Now().substr(0, 10)));
   } else if (verb == "pay") {
-    auto instalment =
-        st.RecordPayment(o.actor, id, FlagValue(o, "--amount"), FlagValue(o, "--on"), FlagValue(o, "--reference"));
+    std::string amount = FlagValue(o, "--amount");
+    if (amount == "rest") {
+      auto left = Remaining(st, id);
+      if (!left.ok()) return ReportStatus(left.status());
+      amount = Money(*left);
+    }
+    auto instalment = st.RecordPayment(o.actor, id, amount, FlagValue(o, "--on"), FlagValue(o, "--reference"));
     if (!instalment.ok()) return ReportStatus(instalment.status());
     std::printf("instalment %lld\n", static_cast<long long>(*instalment));
     return kExitOk;
@@ -255,10 +426,17 @@ int RunBudget(const std::vector<std::string>& args) {
   nlohmann::ordered_json out = {{"year", year},
                                 {"budget", b->budget_fen ? json(Money(*b->budget_fen)) : json(nullptr)},
                                 {"committed", Money(b->total.committed_fen)},
+                                {"payable", Money(b->total.payable_fen)},
                                 {"paid", Money(b->total.paid_fen)}};
+  out["scaling"] = {{"decision", "D-G6"},
+                    {"scaled", b->scaled},
+                    {"factor", b->factor},
+                    {"excess", Money(b->scaled ? b->total.committed_fen - *b->budget_fen : 0)},
+                    {"payments_started", b->payments_started}};
   out["by_measure"] = nlohmann::ordered_json::object();
   for (const auto& [measure, line] : b->by_measure) {
-    out["by_measure"][measure] = {{"committed", Money(line.committed_fen)}, {"paid", Money(line.paid_fen)}};
+    out["by_measure"][measure] = {
+        {"committed", Money(line.committed_fen)}, {"payable", Money(line.payable_fen)}, {"paid", Money(line.paid_fen)}};
   }
   std::printf("%s\n", out.dump(2).c_str());
   return kExitOk;

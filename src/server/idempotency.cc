@@ -1,7 +1,7 @@
 // Idempotency keys: a client that may retry a write (POST, PUT, PATCH or
 // DELETE under /api/, except logging in) sends `Idempotency-Key: <key>`. The
 // first request with a key runs and its answer is stored (idempotency_key,
-// migration 5); a retry with the same key, method, target and body gets the
+// migration 6); a retry with the same key, method, target and body gets the
 // stored answer back (with `Idempotent-Replayed: true`) and changes nothing
 // again; the same key with another request is 422. Keys belong to the
 // account that sent them. A 5xx answer (e.g. 503 while the database is away)

@@ -209,11 +209,17 @@ Status Store::Submit(const std::string& actor, int64_t id) {
 }
 
 Status Store::StartReview(const std::string& actor, int64_t id, const std::vector<std::string>& reviewers) {
-  if (reviewers.empty()) return InvalidArgument("a review needs at least one reviewer", "reviewers");
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
                  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
                  if (app.state != ApplicationState::kSubmitted) return WrongState(app, "start its review", "submitted");
+                 // An apply-free proposal is decided from evidence alone: it
+                 // may be opened without reviewers.
+                 const json claim = json::parse(app.claim, nullptr, false);
+                 const bool apply_free = claim.is_object() && claim.value("apply_free", false);
+                 if (reviewers.empty() && !apply_free) {
+                   return InvalidArgument("a review needs at least one reviewer", "reviewers");
+                 }
                  const std::string now = Now();
                  for (const std::string& r : reviewers) {
                    if (r.empty()) return InvalidArgument("empty reviewer name", "reviewers");
@@ -313,7 +319,90 @@ Result<std::vector<Review>> Store::Reviews(int64_t id) {
   return out;
 }
 
+Result<int64_t> ApplicationLinesFen(const json& output, const std::string& measure, const std::string& item,
+                                    std::vector<int64_t>* lines) {
+  int64_t sum = 0;
+  if (!output.contains("awards") || !output["awards"].is_array()) {
+    return InvalidArgument("a decision has an array \"awards\"", "output.awards");
+  }
+  size_t k = 0;
+  for (const json& award : output["awards"]) {
+    const std::string field = "output.awards[" + std::to_string(k++) + "].amount";
+    if (!award.is_object() || award.value("measure", "") != measure) continue;
+    if (!item.empty() && award.value("item", "") != item) continue;
+    if (!award.contains("amount") || !award["amount"].is_string()) {
+      return InvalidArgument("expected a money string", field);
+    }
+    BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(award["amount"].get<std::string>(), field.c_str()));
+    if (__builtin_add_overflow(sum, fen, &sum)) return Status(StatusCode::kOutOfRange, "award total overflows", field);
+    if (lines) lines->push_back(fen);
+  }
+  return sum;
+}
+
 Result<int64_t> Store::Decide(const std::string& actor, int64_t id, const DecisionInput& decision) {
+  int64_t decision_id = 0;
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+    BURSAR_ASSIGN_OR_RETURN(json change, DecideIn(db, actor, app, decision, &decision_id));
+    return std::optional<json>(std::move(change));
+  });
+  if (!result.ok()) return result.status();
+  return decision_id;
+}
+
+Result<json> Store::ClaimsForDecision(Database& db, const Application& app) {
+  json claim = json::parse(app.claim, nullptr, false);
+  if (claim.is_discarded() || !claim.is_object()) return Status(StatusCode::kInternal, "a stored claim is not JSON");
+  if (claim.value("apply_free", false)) return json::array();
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT proposed_fen FROM review WHERE application_id = ? "
+                                              "AND state = 'submitted' AND proposed_fen IS NOT NULL",
+                                              {app.id}));
+  if (!rows.empty() && claim.contains("assessed")) {
+    int64_t sum = 0;
+    for (const Row& r : rows) {
+      if (__builtin_add_overflow(sum, r.Int(0), &sum)) return Status(StatusCode::kOutOfRange, "proposals overflow");
+    }
+    claim["assessed"] = Money(sum / static_cast<int64_t>(rows.size()));
+  }
+  return json::array({claim});
+}
+
+Result<int64_t> Store::DecideFromStore(const std::string& actor, int64_t id, const DecideFn& decide,
+                                       const std::function<void()>& inside) {
+  int64_t decision_id = 0;
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+    if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
+    BURSAR_ASSIGN_OR_RETURN(json claims, ClaimsForDecision(db, app));
+    BURSAR_ASSIGN_OR_RETURN(nlohmann::ordered_json c, BuildCase(app.credit_code, app.year, claims));
+    BURSAR_ASSIGN_OR_RETURN(DecisionInput input, decide(c.dump(2) + "\n"));
+    BURSAR_ASSIGN_OR_RETURN(json change, DecideIn(db, actor, app, input, &decision_id));
+    if (inside) inside();
+    return std::optional<json>(std::move(change));
+  });
+  if (!result.ok()) return result.status();
+  return decision_id;
+}
+
+Result<std::vector<int64_t>> Store::ReadyForDecision(int64_t year) {
+  BURSAR_ASSIGN_OR_RETURN(auto rows,
+                          db_->Query("SELECT a.id FROM application a WHERE a.year = ? AND a.state = 'in_review' "
+                                     "AND NOT EXISTS (SELECT 1 FROM review r WHERE r.application_id = a.id "
+                                     "AND r.state = 'assigned') "
+                                     "AND (EXISTS (SELECT 1 FROM review r WHERE r.application_id = a.id "
+                                     "AND r.state = 'submitted') "
+                                     "OR NOT EXISTS (SELECT 1 FROM review r WHERE r.application_id = a.id)) "
+                                     "ORDER BY a.id",
+                                     {year}));
+  std::vector<int64_t> ids;
+  for (const Row& r : rows) ids.push_back(r.Int(0));
+  return ids;
+}
+
+Result<json> Store::DecideIn(Database& db, const std::string& actor, const Application& app,
+                             const DecisionInput& decision, int64_t* decision_id) {
+  const int64_t id = app.id;
   if (!decision.policy_digest.starts_with("sha256:")) {
     return InvalidArgument("expected the engine's digest \"sha256:...\"", "policy_digest");
   }
@@ -324,59 +413,70 @@ Result<int64_t> Store::Decide(const std::string& actor, int64_t id, const Decisi
   if (!output.contains("total") || !output["total"].is_string()) {
     return InvalidArgument("a decision has a money string \"total\"", "output.total");
   }
-  BURSAR_ASSIGN_OR_RETURN(int64_t total_fen, MoneyToFen(output["total"].get<std::string>(), "output.total"));
-  int64_t decision_id = 0;
-  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-    BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-    if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
-    // The decision must be about this application's enterprise and year.
-    const json applicant = case_json.value("applicant", json::object());
-    if (!applicant.is_object() || applicant.value("id", "") != app.credit_code) {
-      return InvalidArgument("the case is not about " + app.credit_code, "case.applicant.id");
-    }
-    if (!case_json.contains("year") || case_json["year"] != app.year) {
-      return InvalidArgument("the case is not for " + std::to_string(app.year), "case.year");
-    }
-    if (output.value("applicant", "") != app.credit_code || !output.contains("year") || output["year"] != app.year) {
-      return InvalidArgument("the output is not about this application's enterprise and year", "output");
-    }
-    BURSAR_ASSIGN_OR_RETURN(auto reviews, db.Query("SELECT reviewer, state FROM review WHERE application_id = ? "
-                                                   "ORDER BY reviewer",
-                                                   {id}));
-    int64_t submitted = 0;
-    for (const Row& r : reviews) {
-      if (r.Text(1) == "assigned") {
-        return Status(StatusCode::kFailedPrecondition, "reviewer " + r.Text(0) +
-                                                           " has not submitted a review of "
-                                                           "application " +
-                                                           std::to_string(id));
-      }
-      submitted += r.Text(1) == "submitted" ? 1 : 0;
-    }
-    if (!reviews.empty() && submitted == 0) {
+  BURSAR_RETURN_IF_ERROR(MoneyToFen(output["total"].get<std::string>(), "output.total").status());
+  // The application's award is its own measure's lines: the case may also
+  // award other measures (04 from the same facts), which their own
+  // applications carry.
+  BURSAR_ASSIGN_OR_RETURN(int64_t total_fen, ApplicationLinesFen(output, app.measure, app.item, nullptr));
+  if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
+  // The decision must be about this application's enterprise and year.
+  const json applicant = case_json.value("applicant", json::object());
+  if (!applicant.is_object() || applicant.value("id", "") != app.credit_code) {
+    return InvalidArgument("the case is not about " + app.credit_code, "case.applicant.id");
+  }
+  if (!case_json.contains("year") || case_json["year"] != app.year) {
+    return InvalidArgument("the case is not for " + std::to_string(app.year), "case.year");
+  }
+  if (output.value("applicant", "") != app.credit_code || !output.contains("year") || output["year"] != app.year) {
+    return InvalidArgument("the output is not about this application's enterprise and year", "output");
+  }
+  BURSAR_ASSIGN_OR_RETURN(auto reviews, db.Query("SELECT reviewer, state FROM review WHERE application_id = ? "
+                                                 "ORDER BY reviewer",
+                                                 {id}));
+  int64_t submitted = 0;
+  for (const Row& r : reviews) {
+    if (r.Text(1) == "assigned") {
       return Status(StatusCode::kFailedPrecondition,
-                    "every reviewer of application " + std::to_string(id) + " is excluded: no review to decide on");
+                    "reviewer " + r.Text(0) + " has not submitted a review of application " + std::to_string(id));
     }
-    BURSAR_RETURN_IF_ERROR(
-        db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {id}).status());
-    BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO decision (application_id, policy_digest, case_json, "
-                                                  "output_json, total_fen, decided_at, decided_by, in_force) "
-                                                  "VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
-                                                  {id, decision.policy_digest, decision.case_json, decision.output_json,
-                                                   total_fen, Now(), actor}));
-    if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
-    decision_id = row->Int(0);
-    BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kDecided));
-    json change = StepChange("application.decide", app, ApplicationState::kDecided);
-    change["decision"] = decision_id;
-    change["policy_digest"] = decision.policy_digest;
-    change["case_sha256"] = Sha256Hex(decision.case_json);
-    change["output_sha256"] = Sha256Hex(decision.output_json);
-    change["total"] = Money(total_fen);
-    return std::optional<json>(std::move(change));
-  });
-  if (!result.ok()) return result.status();
-  return decision_id;
+    submitted += r.Text(1) == "submitted" ? 1 : 0;
+  }
+  if (!reviews.empty() && submitted == 0) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "every reviewer of application " + std::to_string(id) + " is excluded: no review to decide on");
+  }
+  // D-G6: once the year's payments have begun, its factor may not fall, so
+  // a decision that would take the committed total over the budget waits
+  // for a larger budget.
+  BURSAR_ASSIGN_OR_RETURN(BudgetSummary budget, BudgetIn(db, app.year));
+  if (budget.budget_fen && budget.payments_started && total_fen > 0 &&
+      budget.total.committed_fen + total_fen > *budget.budget_fen) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "application " + std::to_string(id) + ": deciding " + Money(total_fen) + " would take " +
+                      std::to_string(app.year) + "'s committed awards to " +
+                      Money(budget.total.committed_fen + total_fen) + ", over its budget of " +
+                      Money(*budget.budget_fen) +
+                      ", after payments have begun (D-G6 would scale down awards already paid): raise the budget "
+                      "first",
+                  "budget");
+  }
+  BURSAR_RETURN_IF_ERROR(
+      db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {id}).status());
+  BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO decision (application_id, policy_digest, case_json, "
+                                                "output_json, total_fen, decided_at, decided_by, in_force) "
+                                                "VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
+                                                {id, decision.policy_digest, decision.case_json, decision.output_json,
+                                                 total_fen, Now(), actor}));
+  if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+  *decision_id = row->Int(0);
+  BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kDecided));
+  json change = StepChange("application.decide", app, ApplicationState::kDecided);
+  change["decision"] = *decision_id;
+  change["policy_digest"] = decision.policy_digest;
+  change["case_sha256"] = Sha256Hex(decision.case_json);
+  change["output_sha256"] = Sha256Hex(decision.output_json);
+  change["total"] = Money(total_fen);
+  return change;
 }
 
 namespace {
@@ -420,6 +520,13 @@ Status Store::PublishNotice(const std::string& actor, int64_t id, const std::str
                  return std::optional<json>(std::move(change));
                })
       .status();
+}
+
+Status Store::PublishNoticeForDays(const std::string& actor, int64_t id, int64_t notice_days) {
+  if (notice_days < 1 || notice_days > 366) {
+    return InvalidArgument("the notice lasts 1 to 366 days, not " + std::to_string(notice_days), "notice_days");
+  }
+  return PublishNotice(actor, id, AddDays(Now().substr(0, 10), notice_days));
 }
 
 Result<int64_t> Store::FileObjection(const std::string& actor, int64_t id, const std::string& reason) {
@@ -529,11 +636,15 @@ Result<int64_t> Store::RecordPayment(const std::string& actor, int64_t id, const
     BURSAR_ASSIGN_OR_RETURN(auto p, db.QueryOne("SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM payment "
                                                 "WHERE application_id = ?",
                                                 {id}));
-    const int64_t total = d->Int(0), paid = p->Int(1);
+    // D-G6: at most the decided total scaled to the year's budget.
+    BURSAR_ASSIGN_OR_RETURN(const int64_t total, PayableIn(db, app));
+    const int64_t paid = p->Int(1);
     if (paid + fen > total) {
+      const std::string what = total == d->Int(0) ? " would exceed the decided " + Money(total)
+                                                  : " would exceed the payable " + Money(total) + " (the decided " +
+                                                        Money(d->Int(0)) + " scaled to the budget by D-G6)";
       return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + ": paying " + Money(fen) +
-                                                         " would exceed the decided " + Money(total) + " (" +
-                                                         Money(paid) + " already paid)");
+                                                         what + " (" + Money(paid) + " already paid)");
     }
     instalment = p->Int(0) + 1;
     BURSAR_RETURN_IF_ERROR(
@@ -596,6 +707,17 @@ Status Store::SetBudget(const std::string& actor, int64_t year, const std::strin
   BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(BudgetSummary now, BudgetIn(db, year));
+                 // A lower budget under the committed total would scale down
+                 // awards already (partly) paid at the old factor.
+                 if (now.payments_started && fen < now.total.committed_fen &&
+                     (!now.budget_fen || fen < *now.budget_fen)) {
+                   return Status(StatusCode::kFailedPrecondition,
+                                 "payments of " + std::to_string(year) + " have begun: a budget of " + Money(fen) +
+                                     " under the committed " + Money(now.total.committed_fen) +
+                                     " would scale down awards already paid (D-G6)",
+                                 "amount");
+                 }
                  BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO budget (year, amount_fen) VALUES (?, ?) "
                                                    "ON CONFLICT (year) DO UPDATE SET amount_fen = excluded.amount_fen",
                                                    {year, fen})
@@ -605,21 +727,40 @@ Status Store::SetBudget(const std::string& actor, int64_t year, const std::strin
       .status();
 }
 
-Result<BudgetSummary> Store::Budget(int64_t year) {
+Result<BudgetSummary> Store::Budget(int64_t year) { return BudgetIn(*db_, year); }
+
+namespace {
+int64_t Gcd(int64_t a, int64_t b) {
+  while (b != 0) {
+    const int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+// floor(fen × budget / committed); all three are non-negative.
+int64_t ScaleFen(int64_t fen, int64_t budget, int64_t committed) {
+  return static_cast<int64_t>(static_cast<__int128>(fen) * budget / committed);
+}
+}  // namespace
+
+Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year) {
   BudgetSummary s;
   s.year = year;
-  BURSAR_ASSIGN_OR_RETURN(auto b, db_->QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
+  BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
   if (b) s.budget_fen = b->Int(0);
   // Committed: decisions in force of applications decided and later, not
   // recovered. Paid: payments less recoveries.
   BURSAR_ASSIGN_OR_RETURN(
-      auto rows, db_->Query("SELECT a.measure, a.state, COALESCE(d.total_fen, 0), "
-                            "(SELECT COALESCE(SUM(p.amount_fen), 0) FROM payment p WHERE p.application_id = a.id), "
-                            "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM recovery r WHERE r.application_id = a.id) "
-                            "FROM application a LEFT JOIN decision d ON d.application_id = a.id AND d.in_force = 1 "
-                            "WHERE a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') "
-                            "ORDER BY a.measure",
-                            {year}));
+      auto rows, db.Query("SELECT a.measure, a.state, COALESCE(d.total_fen, 0), "
+                          "(SELECT COALESCE(SUM(p.amount_fen), 0) FROM payment p WHERE p.application_id = a.id), "
+                          "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM recovery r WHERE r.application_id = a.id), "
+                          "a.item, d.id, "
+                          "(SELECT COUNT(*) FROM payment p WHERE p.application_id = a.id) "
+                          "FROM application a LEFT JOIN decision d ON d.application_id = a.id AND d.in_force = 1 "
+                          "WHERE a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') "
+                          "ORDER BY a.id",
+                          {year}));
   for (const Row& r : rows) {
     BudgetLine& line = s.by_measure[r.Text(0)];
     const int64_t committed = r.Text(1) == "recovered" ? 0 : r.Int(2);
@@ -628,8 +769,61 @@ Result<BudgetSummary> Store::Budget(int64_t year) {
     line.paid_fen += paid;
     s.total.committed_fen += committed;
     s.total.paid_fen += paid;
+    s.payments_started = s.payments_started || r.Int(7) > 0;
+  }
+  s.scaled = s.budget_fen && s.total.committed_fen > *s.budget_fen;
+  s.factor = "1";
+  if (!s.scaled) {
+    for (auto& [measure, line] : s.by_measure) line.payable_fen = line.committed_fen;
+    s.total.payable_fen = s.total.committed_fen;
+    return s;
+  }
+  const int64_t budget = *s.budget_fen, committed = s.total.committed_fen;
+  const int64_t g = Gcd(budget, committed);
+  s.factor = std::to_string(budget / g) + "/" + std::to_string(committed / g);
+  for (const Row& r : rows) {
+    if (r.Text(1) == "recovered" || r.IsNull(6)) continue;
+    BURSAR_ASSIGN_OR_RETURN(auto out, db.QueryOne("SELECT output_json FROM decision WHERE id = ?", {r.Int(6)}));
+    if (!out) return Status(StatusCode::kInternal, "a decision vanished");
+    const json output = json::parse(out->Text(0), nullptr, false);
+    std::vector<int64_t> lines;
+    BURSAR_RETURN_IF_ERROR(ApplicationLinesFen(output, r.Text(0), r.Text(5), &lines).status());
+    int64_t payable = 0;
+    for (int64_t fen : lines) payable += ScaleFen(fen, budget, committed);
+    s.by_measure[r.Text(0)].payable_fen += payable;
+    s.total.payable_fen += payable;
   }
   return s;
+}
+
+Result<int64_t> Store::PayableIn(Database& db, const Application& app) {
+  BURSAR_ASSIGN_OR_RETURN(auto d, db.QueryOne("SELECT total_fen, id FROM decision WHERE application_id = ? "
+                                              "AND in_force = 1",
+                                              {app.id}));
+  if (!d) return int64_t{0};
+  // Within the budget (the usual case) the total is payable as it stands.
+  BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {app.year}));
+  if (!b || app.state == ApplicationState::kRecovered) return d->Int(0);
+  BURSAR_ASSIGN_OR_RETURN(auto committed,
+                          db.QueryOne("SELECT COALESCE(SUM(d.total_fen), 0) FROM application a JOIN decision d "
+                                      "ON d.application_id = a.id AND d.in_force = 1 WHERE a.year = ? AND a.state IN "
+                                      "('decided', 'notice', 'final', 'paid')",
+                                      {app.year}));
+  if (!committed || committed->Int(0) <= b->Int(0)) return d->Int(0);
+  BURSAR_ASSIGN_OR_RETURN(BudgetSummary budget, BudgetIn(db, app.year));
+  if (!budget.scaled) return d->Int(0);
+  BURSAR_ASSIGN_OR_RETURN(auto out, db.QueryOne("SELECT output_json FROM decision WHERE id = ?", {d->Int(1)}));
+  std::vector<int64_t> lines;
+  BURSAR_RETURN_IF_ERROR(
+      ApplicationLinesFen(json::parse(out->Text(0), nullptr, false), app.measure, app.item, &lines).status());
+  int64_t payable = 0;
+  for (int64_t fen : lines) payable += ScaleFen(fen, *budget.budget_fen, budget.total.committed_fen);
+  return payable;
+}
+
+Result<int64_t> Store::PayableFen(int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(*db_, id, false));
+  return PayableIn(*db_, app);
 }
 
 }  // namespace bursar::store

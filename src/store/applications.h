@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
+
 namespace bursar::store {
 
 enum class ApplicationState { kDraft, kSubmitted, kInReview, kDecided, kNotice, kFinal, kPaid, kRecovered };
@@ -83,14 +85,28 @@ struct Payment {
 
 struct BudgetLine {
   int64_t committed_fen = 0;  // decided totals of applications decided and later (not recovered)
+  int64_t payable_fen = 0;    // the same after D-G6 scaling (equal when within the budget)
   int64_t paid_fen = 0;       // payments recorded, less recoveries
 };
 
+// D-G6 in the store (docs/store-schema.md, "Budget"): when the committed
+// total of a year exceeds its budget, every award line of every committed
+// decision is scaled by budget/committed and rounded down to the fen; an
+// application may be paid at most the sum of its scaled lines.
 struct BudgetSummary {
   int64_t year = 0;
   std::optional<int64_t> budget_fen;  // none set
+  bool scaled = false;                // committed > budget
+  std::string factor;                 // "budget/committed" in lowest terms when scaled, else "1"
+  bool payments_started = false;      // the factor may no longer fall
   BudgetLine total;
   std::map<std::string, BudgetLine> by_measure;  // "04" → ...
 };
+
+// The award lines of a decision output that belong to the application: its
+// measure, and its item when it names one. Their sum is the decided total.
+// InvalidArgument naming the line when an amount is not a money string.
+Result<int64_t> ApplicationLinesFen(const nlohmann::json& output, const std::string& measure,
+                                    const std::string& item, std::vector<int64_t>* lines);
 
 }  // namespace bursar::store

@@ -42,6 +42,10 @@ Status Database::ExecuteBatch(const std::string& sql, std::span<const Param> par
   return OkStatus();
 }
 
+Status Database::CopyIn(const std::string& table, const std::vector<std::string>&, std::span<const Param>, size_t) {
+  return Status(StatusCode::kInternal, "COPY into " + table + " is PostgreSQL's; the SQLite path inserts");
+}
+
 bool IsPostgresUrl(std::string_view url) { return url.starts_with("postgresql://") || url.starts_with("postgres://"); }
 
 Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, bool create) {

@@ -67,6 +67,12 @@ class Database {
   // loops over ExecuteSpan. On error the transaction is unusable.
   virtual Status ExecuteBatch(const std::string& sql, std::span<const Param> params, size_t width,
                               std::vector<int64_t>* changed);
+  // Bulk load: appends the rows (of `width` parameters laid end to end) to
+  // `table`'s `columns` with PostgreSQL's COPY FROM STDIN (text format).
+  // Internal error on SQLite, whose callers use prepared INSERTs instead.
+  // On error the transaction is unusable.
+  virtual Status CopyIn(const std::string& table, const std::vector<std::string>& columns,
+                        std::span<const Param> params, size_t width);
   // Runs one statement and appends its rows to *rows.
   virtual Status QuerySpan(const std::string& sql, std::span<const Param> params, std::vector<Row>* rows) = 0;
 

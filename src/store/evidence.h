@@ -26,10 +26,11 @@ enum class EvidenceKind {
   kFilings,
   kExports,
   kProjects,
+  kPlatforms,
 };
 
 // "enterprises", "listings", "certificates", "fs_inclusions", "trades",
-// "filings", "exports", "projects".
+// "filings", "exports", "projects", "platforms".
 const char* EvidenceKindName(EvidenceKind kind);
 std::optional<EvidenceKind> ParseEvidenceKind(std::string_view name);
 const std::vector<EvidenceKind>& AllEvidenceKinds();

@@ -13,6 +13,8 @@
 //  - filed_trading_volume: the year's filings for market entry.
 //  - compliant_export_first_time: the enterprise's earliest clearance falls in
 //    the year; export_route is the route of the year's first clearance.
+//  - platform_in_operation: a platform of the enterprise (completed, with an
+//    operation period) operated on at least one day of the year.
 #include <utility>
 
 #include "money/exact.h"
@@ -170,16 +172,42 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
     facts["export_route"] = route;
     why["compliant_export"] = {{"first_time", first_time}, {"route", route}, {"rule", note}, {"rows", std::move(used)}};
   }
-  facts["platform_in_operation"] = false;
-  why["platform_in_operation"] = {{"value", false},
-                                  {"rule",
-                                   "no evidence kind records platform operation yet; a claim for measure 02 "
-                                   "carries it"}};
+  {
+    // Measure 02: "a platform that has been completed and put into
+    // operation": a platform whose operation covers some day of the year.
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT platform_id, name, completed_date, operation_start, "
+                                                "operation_end FROM platform_operation WHERE credit_code = ? "
+                                                "ORDER BY operation_start, platform_id",
+                                                {code}));
+    bool in_operation = false;
+    ojson used = ojson::array(), excluded = ojson::array();
+    for (const Row& r : rows) {
+      ojson ref = {{"platform_id", r.Text(0)},
+                   {"name", r.Text(1)},
+                   {"completed_date", r.Text(2)},
+                   {"operation_start", r.Text(3)},
+                   {"operation_end", r.IsNull(4) ? ojson(nullptr) : ojson(r.Text(4))}};
+      if (r.Text(3) <= last && (r.IsNull(4) || r.Text(4) >= first)) {
+        in_operation = true;
+        used.push_back(std::move(ref));
+      } else {
+        ref["why_excluded"] = r.Text(3) > last ? "operation started after " + last : "operation ended before " + first;
+        excluded.push_back(std::move(ref));
+      }
+    }
+    facts["platform_in_operation"] = in_operation;
+    why["platform_in_operation"] = {{"value", in_operation},
+                                    {"rule", "a completed platform of the enterprise in operation on some day from " +
+                                                 first + " to " + last},
+                                    {"rows", std::move(used)},
+                                    {"excluded", std::move(excluded)}};
+  }
   return out;
 }
 
 Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t year) {
-  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT a.year, a.project, d.output_json FROM decision d "
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT a.year, a.project, d.output_json, a.measure, a.item "
+                                                "FROM decision d "
                                                 "JOIN application a ON a.id = d.application_id "
                                                 "WHERE a.credit_code = ? AND a.year < ? AND d.in_force = 1 "
                                                 "AND a.state IN ('final', 'paid') ORDER BY a.year, d.id",
@@ -192,6 +220,10 @@ Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t y
       return Status(StatusCode::kInternal, "a stored decision output is not a CASES.md decision");
     }
     for (const auto& award : output["awards"]) {
+      // Only the application's own lines: another measure's lines in the
+      // same output belong to that measure's application.
+      if (award.value("measure", "") != r.Text(3)) continue;
+      if (!r.Text(4).empty() && award.value("item", "") != r.Text(4)) continue;
       ojson line = {{"year", r.Int(0)},
                     {"measure", award.value("measure", "")},
                     {"item", award.value("item", "")},

@@ -227,6 +227,21 @@ CREATE TABLE login_attempt (
 );
 )SQL";
 
+// Measure 02 supports "a platform that has been completed and put into
+// operation": the evidence of that fact.
+constexpr const char* kPlatforms = R"SQL(
+CREATE TABLE platform_operation (
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  platform_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  completed_date {{DATE}} NOT NULL,
+  operation_start {{DATE}} NOT NULL,
+  operation_end {{DATE}},
+  PRIMARY KEY (credit_code, platform_id),
+  CHECK (operation_start >= completed_date),
+  CHECK (operation_end IS NULL OR operation_end >= operation_start)
+);
+)SQL";
 
 // Every application carries a version for optimistic concurrency (HTTP
 // If-Match): any change of the application row, or a row added to or changed
@@ -305,7 +320,8 @@ const std::vector<Migration>& Migrations() {
       {2, "applications, reviews, decisions, objections, payments, budget", kApplications, "", ""},
       {3, "accounts, sessions, API tokens, login attempts", kAccounts, "", ""},
       {4, "application versions for If-Match", kVersions, kVersionsSqlite, kVersionsPostgres},
-      {5, "idempotency keys of HTTP writes", kIdempotency, "", ""},
+      {5, "platform operation evidence (measure 02)", kPlatforms, "", ""},
+      {6, "idempotency keys of HTTP writes", kIdempotency, "", ""},
   };
   return migrations;
 }

@@ -273,6 +273,15 @@ const std::vector<EvidenceTable>& EvidenceTables() {
         {"investment", "investment_fen", Cell::kMoney},
         {"civil_construction", "civil_construction_fen", Cell::kMoney}},
        "year, project_id"},
+      {"platforms", "platform_operation",
+       "SUBSTR(CAST(operation_start AS TEXT), 1, 4) <= ?",  // in operation by that year
+       false,
+       {{"platform_id", "platform_id", Cell::kText},
+        {"name", "name", Cell::kText},
+        {"completed_date", "completed_date", Cell::kText},
+        {"operation_start", "operation_start", Cell::kText},
+        {"operation_end", "operation_end", Cell::kText}},
+       "operation_start, platform_id"},
   };
   return tables;
 }

@@ -23,6 +23,39 @@ std::string UtcNow() {
   return buf;
 }
 
+namespace {
+// Days since 1970-01-01 of a proleptic Gregorian date, and back (the usual
+// era arithmetic: 400-year eras of 146097 days).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+}  // namespace
+
+std::string AddDays(const std::string& date, int64_t days) {
+  if (!IsValidDate(date)) return "";
+  const int64_t z0 = DaysFromCivil(std::stoll(date.substr(0, 4)), std::stoll(date.substr(5, 2)),
+                                   std::stoll(date.substr(8, 2))) +
+                     days + 719468;
+  const int64_t era = (z0 >= 0 ? z0 : z0 - 146096) / 146097;
+  const int64_t doe = z0 - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 1900 || y > 2999) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
+                static_cast<long long>(d));
+  return buf;
+}
+
 Store::Store(std::unique_ptr<Database> db, std::function<std::string()> clock)
     : db_(std::move(db)), clock_(clock ? std::move(clock) : std::function<std::string()>(UtcNow)) {}
 

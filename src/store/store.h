@@ -38,6 +38,8 @@ namespace bursar::store {
 
 // The current UTC time as "2025-06-01T08:00:00.123Z".
 std::string UtcNow();
+// The calendar date `days` after `date` ("YYYY-MM-DD"); "" for a bad date.
+std::string AddDays(const std::string& date, int64_t days);
 
 struct OpenOptions {
   // SQLite: create the file when it does not exist (`bursar db init`).
@@ -138,10 +140,33 @@ class Store {
   // non-excluded reviewer's review submitted; the case must be this
   // application's enterprise and year.
   Result<int64_t> Decide(const std::string& actor, int64_t id, const DecisionInput& decision);
+  // Decides application `id` in one transaction: builds its case from the
+  // store (facts from evidence, history, and its claim with the assessed
+  // amount the review proposed: see ClaimsForDecision), hands the case text
+  // to `decide` (the engine, which this layer does not link) and records the
+  // answer as Decide does. `inside` runs in the transaction after the
+  // decision is written, before the commit (progress reports; tests).
+  using DecideFn = std::function<Result<DecisionInput>(const std::string& case_text)>;
+  Result<int64_t> DecideFromStore(const std::string& actor, int64_t id, const DecideFn& decide,
+                                  const std::function<void()>& inside = {});
+  // Every application of `year` that is ready for a decision: in_review with
+  // no review outstanding (and at least one submitted unless it has no
+  // reviewers), in id order. One transaction per decision (DecideFromStore):
+  // a run stopped half way keeps the decisions made and is resumed by
+  // running it again.
+  Result<std::vector<int64_t>> ReadyForDecision(int64_t year);
+  // The claims a decision of the application puts in its case: none for an
+  // apply-free proposal (04 and 05 are decided from facts); otherwise its
+  // claim, whose `assessed` becomes the mean of the submitted reviews'
+  // proposed amounts (rounded down to the fen) when there are any.
+  Result<nlohmann::json> ClaimsForDecision(Database& db, const Application& app);
   Result<std::optional<Decision>> DecisionInForce(int64_t id);
   Result<Decision> GetDecision(int64_t decision_id);
   // Opens the public notice, which runs through `notice_until` (a date).
   Status PublishNotice(const std::string& actor, int64_t id, const std::string& notice_until);
+  // The same, for `notice_days` calendar days (the policy's notice_days)
+  // counted from today: the notice runs through today + notice_days.
+  Status PublishNoticeForDays(const std::string& actor, int64_t id, int64_t notice_days);
   Result<int64_t> FileObjection(const std::string& actor, int64_t id, const std::string& reason);
   // Upheld: the decision is withdrawn and the application returns to review.
   Status ResolveObjection(const std::string& actor, int64_t objection_id, bool upheld, const std::string& resolution);
@@ -193,8 +218,14 @@ class Store {
   Status RecordLoginFailure(const std::string& key, int64_t window_seconds);
   Status ClearLoginFailures(const std::string& key);
 
+  // Once the year's first payment is recorded, a budget below the approved
+  // total that would lower the D-G6 factor is refused (FailedPrecondition).
   Status SetBudget(const std::string& actor, int64_t year, const std::string& amount);
+  // Committed, payable (after D-G6) and paid, in total and by measure.
   Result<BudgetSummary> Budget(int64_t year);
+  // The most that may be paid on application `id`: its decided total, scaled
+  // by D-G6 when the year's approved awards exceed its budget.
+  Result<int64_t> PayableFen(int64_t id);
 
   // ===== Queries for the HTTP API (queries.cc) ===============================
   // Read-only lists and rows; types in store/queries.h. Kept in one block so
@@ -230,6 +261,11 @@ class Store {
   // Moves application `id` from one of `from` to `to` inside a Write.
   Status Transition(Database& db, const Application& app, ApplicationState to);
   Result<Application> LoadApplication(Database& db, int64_t id, bool for_update);
+  // Decide's checks and writes inside the caller's transaction.
+  Result<nlohmann::json> DecideIn(Database& db, const std::string& actor, const Application& app,
+                                  const DecisionInput& decision, int64_t* decision_id);
+  Result<BudgetSummary> BudgetIn(Database& db, int64_t year);
+  Result<int64_t> PayableIn(Database& db, const Application& app);
 
   std::unique_ptr<Database> db_;
   std::function<std::string()> clock_;

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "eval/engine.h"
 #include "store/migrations.h"
 #include "store/store.h"
 #include "store_test_support.h"
@@ -616,6 +617,134 @@ TEST_P(StoreTest, AnUpheldObjectionWithdrawsTheDecision) {
   EXPECT_EQ((*store_->DecisionInForce(*id))->total_fen, 0);
 }
 
+// --- D-G6 in the store, notice length, apply-free review ------------------------
+
+TEST_P(StoreTest, BudgetScalingFollowsDG6AndPaymentsRespectIt) {
+  ImportEnterprises(3);
+  // Three decided applications of 2025: 300.00, 100.00 and 0.05 (lines of
+  // their own measure; a 04 line in the same output is not theirs).
+  auto decided = [&](int n, const std::string& amount) {
+    auto id = store_->CreateApplication("e", Code(n), 2025, json{{"measure", "03"}});
+    EXPECT_TRUE(store_->Submit("e", *id).ok());
+    EXPECT_TRUE(store_->StartReview("o", *id, {"r"}).ok());
+    EXPECT_TRUE(store_->SubmitReview("r", *id, json{{"q", 1}}, amount).ok());
+    json output = json::parse(OutputFor(Code(n), 2025, amount, "03"));
+    output["awards"].push_back({{"measure", "04"}, {"item", "trading"}, {"amount", "999.00"}});
+    auto d = store_->Decide("o", *id, {"sha256:x", CaseFor(Code(n), 2025), output.dump(2)});
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    return *id;
+  };
+  const int64_t a = decided(1, "300.00"), b = decided(2, "100.00"), c = decided(3, "0.05");
+  EXPECT_EQ((*store_->DecisionInForce(a))->total_fen, 30000) << "the application's total is its own measure's lines";
+  EXPECT_EQ((*store_->DecisionInForce(c))->total_fen, 5);
+  auto within = store_->Budget(2025);
+  ASSERT_TRUE(within.ok());
+  EXPECT_FALSE(within->scaled) << "no budget set: nothing to scale";
+  EXPECT_EQ(within->total.payable_fen, 40005);
+
+  ASSERT_TRUE(store_->SetBudget("o", 2025, "200").ok());
+  auto scaled = store_->Budget(2025);
+  ASSERT_TRUE(scaled.ok());
+  EXPECT_TRUE(scaled->scaled);
+  EXPECT_EQ(scaled->factor, "4000/8001");  // 20000 / 40005
+  EXPECT_EQ(scaled->total.committed_fen, 40005);
+  // floor(30000·20000/40005) = 14998, floor(10000·20000/40005) = 4999, floor(5·20000/40005) = 2.
+  EXPECT_EQ(*store_->PayableFen(a), 14998);
+  EXPECT_EQ(*store_->PayableFen(b), 4999);
+  EXPECT_EQ(*store_->PayableFen(c), 2);
+  EXPECT_EQ(scaled->total.payable_fen, 14998 + 4999 + 2);
+  EXPECT_LE(scaled->total.payable_fen, 20000);
+
+  ASSERT_TRUE(store_->PublishNotice("o", a, "2025-06-08").ok());
+  ASSERT_TRUE(store_->Finalise("o", a, "2025-06-09").ok());
+  auto over = store_->RecordPayment("t", a, "149.99", "2025-07-01", "V-1");
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.status().message().find("payable 149.98"), std::string::npos) << over.status().message();
+  ASSERT_TRUE(store_->RecordPayment("t", a, "100", "2025-07-01", "V-1").ok());
+  ASSERT_TRUE(store_->RecordPayment("t", a, "49.98", "2025-07-02", "V-2").ok());
+  EXPECT_EQ(store_->GetApplication(a)->state, ApplicationState::kPaid) << "paid at the scaled amount";
+
+  // Payments have begun: the factor may not fall any more.
+  EXPECT_EQ(store_->SetBudget("o", 2025, "150").code(), StatusCode::kFailedPrecondition);
+  auto more = store_->CreateApplication("e", Code(3), 2025, json{{"measure", "10"}});
+  ASSERT_TRUE(store_->Submit("e", *more).ok());
+  ASSERT_TRUE(store_->StartReview("o", *more, {"r"}).ok());
+  ASSERT_TRUE(store_->SubmitReview("r", *more, json{{"q", 1}}, "1").ok());
+  auto refused = store_->Decide("o", *more, {"sha256:x", CaseFor(Code(3), 2025), OutputFor(Code(3), 2025, "1.00", "10")});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("raise the budget"), std::string::npos) << refused.status().message();
+  // A budget that covers everything lifts the scaling, and the decision goes in.
+  ASSERT_TRUE(store_->SetBudget("o", 2025, "1000").ok());
+  ASSERT_TRUE(
+      store_->Decide("o", *more, {"sha256:x", CaseFor(Code(3), 2025), OutputFor(Code(3), 2025, "1.00", "10")}).ok());
+  auto after = store_->Budget(2025);
+  EXPECT_FALSE(after->scaled);
+  EXPECT_EQ(after->factor, "1");
+  EXPECT_EQ(*store_->PayableFen(b), 10000);
+  EXPECT_EQ(after->total.paid_fen, 14998);
+  ExpectChainOk();
+}
+
+TEST_P(StoreTest, TheNoticeRunsForItsLengthAndApplyFreeNeedsNoReviewer) {
+  EXPECT_EQ(AddDays("2025-06-01", 7), "2025-06-08");
+  EXPECT_EQ(AddDays("2024-02-25", 5), "2024-03-01");  // leap year
+  EXPECT_EQ(AddDays("2025-02-25", 5), "2025-03-02");
+  EXPECT_EQ(AddDays("2025-12-29", 7), "2026-01-05");
+  EXPECT_EQ(AddDays("2025-13-01", 1), "");
+  ImportEnterprises(1);
+  auto ids = store_->ProposeApplyFree("officer", 2025, "04", {Code(1)});
+  ASSERT_TRUE(ids.ok());
+  const int64_t id = (*ids)[0];
+  ASSERT_TRUE(store_->Submit("enterprise", id).ok());
+  ASSERT_TRUE(store_->StartReview("officer", id, {}).ok()) << "apply-free: decided from evidence, no reviewer";
+  auto other = store_->CreateApplication("enterprise", Code(1), 2025, json{{"measure", "03"}});
+  ASSERT_TRUE(store_->Submit("enterprise", *other).ok());
+  EXPECT_EQ(store_->StartReview("officer", *other, {}).code(), StatusCode::kInvalidArgument);
+  auto ready = store_->ReadyForDecision(2025);
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(*ready, std::vector<int64_t>{id});
+  ASSERT_TRUE(store_->Decide("o", id, {"sha256:x", CaseFor(Code(1), 2025), OutputFor(Code(1), 2025, "5.00", "04")})
+                  .ok());
+  EXPECT_EQ(store_->PublishNoticeForDays("o", id, 0).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->PublishNoticeForDays("o", id, 7).ok());
+  EXPECT_EQ(store_->GetApplication(id)->notice_until, "2025-06-08") << "the fixed clock's 2025-06-01 + 7 days";
+  EXPECT_EQ(store_->Finalise("o", id, "2025-06-08").code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(store_->Finalise("o", id, "2025-06-09").ok());
+}
+
+// --- Evidence of platform operation (measure 02) ------------------------------
+
+TEST_P(StoreTest, PlatformEvidenceDerivesPlatformInOperation) {
+  ImportEnterprises(3);
+  const std::string csv = "credit_code,platform_id,name,completed_date,operation_start,operation_end\n" + Code(1) +
+                          ",PF-1,Trusted data space,2024-03-01,2024-05-01,\n" + Code(2) +
+                          ",PF-2,Old exchange,2020-01-01,2020-02-01,2024-12-31\n" + Code(3) +
+                          ",PF-3,Early,2025-03-01,2025-02-01,\n" + Code(3) +
+                          ",PF-4,Backwards,2025-01-01,2025-02-01,2025-01-15\n";
+  auto r = Import(EvidenceKind::kPlatforms, "platforms.csv", csv);
+  EXPECT_EQ(r.inserted, 2);
+  ASSERT_EQ(r.rejected.size(), 2u);
+  EXPECT_EQ(r.rejected[0].line, 4);
+  EXPECT_EQ(r.rejected[0].field, "operation_start");
+  EXPECT_EQ(r.rejected[1].field, "operation_end");
+  auto again = Import(EvidenceKind::kPlatforms, "platforms.csv", csv);
+  EXPECT_EQ(again.inserted, 0);
+  EXPECT_EQ(again.unchanged, 2);
+
+  auto one = store_->DeriveFacts(Code(1), 2025);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->facts["platform_in_operation"], true);
+  EXPECT_EQ(one->explanation["platform_in_operation"]["rows"][0]["platform_id"], "PF-1");
+  EXPECT_EQ(store_->DeriveFacts(Code(1), 2023)->facts["platform_in_operation"], false) << "not yet in operation";
+  EXPECT_EQ(store_->DeriveFacts(Code(2), 2024)->facts["platform_in_operation"], true);
+  auto ended = store_->DeriveFacts(Code(2), 2025);
+  EXPECT_EQ(ended->facts["platform_in_operation"], false);
+  EXPECT_EQ(ended->explanation["platform_in_operation"]["excluded"][0]["why_excluded"], "operation ended before 2025-01-01");
+  EXPECT_EQ(store_->DeriveFacts(Code(3), 2025)->facts["platform_in_operation"], false);
+  ExpectChainOk();
+}
+
 // --- Concurrency ----------------------------------------------------------------
 
 TEST_P(StoreTest, ConcurrentWritersKeepOneUnbrokenChain) {
@@ -706,6 +835,111 @@ TEST_P(StoreTest, SigkillDuringAnImportLeavesAllOrNothing) {
   EXPECT_EQ(Count("trade"), kRows);
   EXPECT_EQ(AuditEntries(), entries_before + 1);
   ExpectChainOk();
+}
+
+TEST_P(StoreTest, SigkillDuringADecisionRunKeepsWholeDecisionsOnly) {
+  // A decision run as `bursar decide` makes it: the real engine on cases the
+  // store builds, one transaction per decision.
+  auto engine = Engine::Load(std::string(BURSAR_SOURCE_DIR) + "/policies/chaoyang-data-element");
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  const Engine& e = **engine;
+  auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+    BURSAR_ASSIGN_OR_RETURN(std::string output, e.EvaluateText(case_text));
+    return DecisionInput{e.digest(), case_text, std::move(output)};
+  };
+  constexpr int kApplications = 40, kKillAt = 17;
+  ImportEnterprises(kApplications);
+  for (int n = 1; n <= kApplications; ++n) {
+    auto id = store_->CreateApplication(Code(n), Code(n), 2025, json{{"measure", "03"}, {"assessed", "1000000"}});
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    ASSERT_TRUE(store_->Submit(Code(n), *id).ok());
+    ASSERT_TRUE(store_->StartReview("officer", *id, {"rev-a", "rev-b"}).ok());
+    ASSERT_TRUE(store_->SubmitReview("rev-a", *id, json{{"quality", 80}}, "800000").ok());
+    ASSERT_TRUE(store_->SubmitReview("rev-b", *id, json{{"quality", 70}}, "700000.01").ok());
+  }
+  auto ready = store_->ReadyForDecision(2025);
+  ASSERT_TRUE(ready.ok());
+  ASSERT_EQ(ready->size(), static_cast<size_t>(kApplications));
+  const int64_t entries_before = AuditEntries();
+
+  // The child decides; inside the transaction of its kKillAt-th decision,
+  // with the decision row written and the application moved to decided, it
+  // tells the parent and waits to be killed.
+  int ready_pipe[2];
+  ASSERT_EQ(pipe(ready_pipe), 0);
+  const std::string url = database_->url();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(ready_pipe[0]);
+    auto s = Store::Open(url);
+    if (!s.ok()) _exit(3);
+    auto ids = (*s)->ReadyForDecision(2025);
+    if (!ids.ok()) _exit(4);
+    int count = 0;
+    for (int64_t id : *ids) {
+      auto d = (*s)->DecideFromStore("officer", id, decide, [&] {
+        if (++count == kKillAt) {
+          const char byte = 'x';
+          if (write(ready_pipe[1], &byte, 1) != 1) _exit(5);
+          pause();  // until SIGKILL
+        }
+      });
+      if (!d.ok()) _exit(6);
+    }
+    _exit(7);
+  }
+  close(ready_pipe[1]);
+  char byte = 0;
+  ASSERT_EQ(read(ready_pipe[0], &byte, 1), 1) << "the child died before its decision run got that far";
+  close(ready_pipe[0]);
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  // Each application holds all of its decision or none of it: decided with
+  // exactly one decision in force and one audit entry, or still in review
+  // with no decision. The killed one is among the latter.
+  store_.reset();
+  auto reopened = Store::Open(url);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(*reopened);
+  auto check_all_or_nothing = [&](int64_t expect_decided) {
+    int64_t decided = 0;
+    for (int64_t id : *ready) {
+      auto app = store_->GetApplication(id);
+      ASSERT_TRUE(app.ok());
+      auto in_force = store_->DecisionInForce(id);
+      ASSERT_TRUE(in_force.ok());
+      auto n = store_->db().QueryOne("SELECT COUNT(*) FROM decision WHERE application_id = ?", {id});
+      if (app->state == ApplicationState::kDecided) {
+        ++decided;
+        ASSERT_TRUE(in_force->has_value()) << "application " << id;
+        EXPECT_EQ((*n)->Int(0), 1) << "application " << id;
+        EXPECT_EQ((*in_force)->total_fen, 75000000) << "the mean of 800000 and 700000.01, rounded down";
+        // The stored decision replays byte for byte.
+        auto again = e.EvaluateText((*in_force)->case_json);
+        ASSERT_TRUE(again.ok());
+        EXPECT_EQ(*again, (*in_force)->output_json);
+      } else {
+        EXPECT_EQ(app->state, ApplicationState::kInReview) << "application " << id;
+        EXPECT_EQ((*n)->Int(0), 0) << "application " << id;
+      }
+    }
+    EXPECT_EQ(decided, expect_decided);
+    EXPECT_EQ(Count("decision"), expect_decided);
+    EXPECT_EQ(AuditEntries(), entries_before + expect_decided);
+    ExpectChainOk();
+  };
+  check_all_or_nothing(kKillAt - 1);
+
+  // Running again decides the rest.
+  auto rest = store_->ReadyForDecision(2025);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(rest->size(), static_cast<size_t>(kApplications - kKillAt + 1));
+  for (int64_t id : *rest) ASSERT_TRUE(store_->DecideFromStore("officer", id, decide).ok());
+  check_all_or_nothing(kApplications);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),

@@ -73,7 +73,10 @@ TEST_P(StoreQueriesTest, EveryChangeOfAnApplicationOrItsRowsBumpsItsVersion) {
   bumped("review (a review row only)");
   auto c = store_->BuildCase(Code(1), 2025, json::array({json{{"measure", "03"}, {"assessed", "1000"}}}));
   ASSERT_TRUE(c.ok());
-  json output = {{"applicant", Code(1)}, {"year", 2025}, {"total", "1000.00"}, {"awards", json::array()}};
+  json output = {{"applicant", Code(1)},
+                 {"year", 2025},
+                 {"total", "1000.00"},
+                 {"awards", json::array({json{{"measure", "03"}, {"item", "services"}, {"amount", "1000.00"}}})}};
   auto d = store_->Decide("o", *id, DecisionInput{"sha256:x", c->dump(), output.dump()});
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   bumped("decide");

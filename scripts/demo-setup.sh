@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Makes the demo database: a generated population of enterprises with two
+# years of evidence, driven through the real lifecycle with the `bursar`
+# commands, so that the web application has something in every state.
+#   scripts/demo-setup.sh DB            # DB: a SQLite path (made afresh) or postgresql://...
+#   BURSAR=build/bursar DEMO_ENTERPRISES=300 scripts/demo-setup.sh demo.db
+# Prints the demo accounts with their passwords at the end.
+#
+# What it leaves (docs/walkthrough.md explains the commands):
+#   2024: every application final or paid (the history 2025's multi-year rules read);
+#   2025: applications in every state: draft (apply-free proposals not yet
+#         confirmed, and one discretionary draft), submitted, in_review (one
+#         reviewer still to score, one who declared a conflict), decided,
+#         notice (one with an open objection), final (one part-paid), paid (in
+#         two instalments) and recovered; budgets for both years.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bursar="$(realpath "${BURSAR:-$root/build/bursar}")"
+db="${1:?usage: demo-setup.sh DB}"
+enterprises="${DEMO_ENTERPRISES:-300}"
+export BURSAR_POLICY="${BURSAR_POLICY:-$root/policies/chaoyang-data-element}"
+
+if [[ "$db" != postgres* ]]; then rm -f "$db" "$db-wal" "$db-shm"; fi
+b() { "$bursar" "$@" --db "$db"; }
+ids() { b app list --ids "$@" | tr '\n' ' '; }
+first() { awk 'NR == 1'; }
+
+b db init >/dev/null
+evidence="$(mktemp -d)"
+trap 'rm -rf "$evidence"' EXIT
+"$root/scripts/gen-evidence.py" "$evidence" --enterprises "$enterprises" --trades $((enterprises * 60)) \
+  --seed 2025 --years 2024,2025 >/dev/null
+for kind in enterprises listings certificates fs_inclusions trades filings exports projects platforms; do
+  b import "$kind" "$evidence/$kind.csv" --actor data-bureau >/dev/null
+done
+
+b budget set 2024 150000000 --actor officer-zhao
+b budget set 2025 200000000 --actor officer-zhao
+
+# Enterprises by tag, for the discretionary measures they may claim.
+tagged() { awk -F, -v tag="$1" 'NR > 1 && $7 ~ tag {print $1}' "$evidence/enterprises.csv" | head -"$2"; }
+apply() {  # YEAR MEASURE ASSESSED CODES...
+  local year=$1 measure=$2 assessed=$3; shift 3
+  for code in "$@"; do
+    b app create "$code" "$year" --claim "{\"measure\":\"$measure\",\"assessed\":\"$assessed\"}" --actor "$code" >/dev/null
+  done
+}
+score() {  # ID PROPOSED REVIEWER...
+  local id=$1 proposed=$2; shift 2
+  for r in "$@"; do
+    b app score "$id" --scores '{"effectiveness":82,"compliance":90,"impact":75}' --proposed "$proposed" --actor "$r" >/dev/null
+  done
+}
+# "ID PAYABLE" of each application of YEAR in STATE whose payable amount is above zero.
+payable() {
+  b app list --year "$1" --state "$2" --json |
+    python3 -c 'import json,sys; [print(a["id"], a["payable"]) for a in json.load(sys.stdin) if a["payable"] not in (None, "0.00")]'
+}
+after=$(date -u -d "+30 days" +%F)   # past any notice: the day things are finalised and paid
+later=$(date -u -d "+60 days" +%F)   # second instalments
+
+# --- 2024: the year before, decided and paid -----------------------------------
+b propose 2024 --actor data-bureau >/dev/null
+apply 2024 03 1800000 $(tagged data_vendor 12)
+apply 2024 02 3000000 $(tagged platform_operator 6)
+apply 2024 06 2500000 $(tagged innovation_platform 5)
+b app submit $(ids --year 2024 --state draft) --actor enterprise >/dev/null
+for m in 04 05; do
+  list=$(ids --year 2024 --state submitted --measure $m)
+  [[ -z "$list" ]] || b app review $list --actor officer-zhao >/dev/null
+done
+b app review $(ids --year 2024 --state submitted) --reviewers rev-wang,rev-li --actor officer-zhao >/dev/null
+for id in $(ids --year 2024 --state in_review); do
+  if b app show "$id" | grep -q '"reviewer"'; then score "$id" 1500000 rev-wang rev-li; fi
+done
+b decide 2024 --actor officer-zhao >/dev/null
+b app notice $(ids --year 2024 --state decided) --actor officer-zhao >/dev/null
+b app finalise $(ids --year 2024 --state notice) --today "$after" --actor officer-zhao >/dev/null
+b app pay $(payable 2024 final | cut -d' ' -f1) --amount rest --on "$after" --reference PAY-2024 \
+  --actor finance >/dev/null
+
+# --- 2025: the current year, in every state ------------------------------------
+b propose 2025 --actor data-bureau >/dev/null
+apply 2025 03 2000000 $(tagged data_vendor 16)
+apply 2025 02 4000000 $(tagged platform_operator 8)
+apply 2025 06 3000000 $(tagged innovation_platform 6)
+# Drafts that stay drafts: the last five apply-free proposals, for applicants to confirm.
+drafts=$(ids --year 2025 --state draft --measure 04)
+keep_draft=$(echo $drafts | tr ' ' '\n' | tail -5 | tr '\n' ' ')
+confirm=$(echo $drafts | tr ' ' '\n' | head -n -5 | tr '\n' ' ')
+other=$(ids --year 2025 --state draft --measure 05; ids --year 2025 --state draft --measure 03;
+        ids --year 2025 --state draft --measure 02; ids --year 2025 --state draft --measure 06)
+b app submit $confirm $(echo $other | tr ' ' '\n' | head -n -1 | tr '\n' ' ') --actor enterprise >/dev/null
+b app create "$(tagged scenario_builder 1)" 2025 \
+  --claim '{"measure":"11","item":"scenario","project":"P-DEMO","investment":"12000000","civil_construction":"3000000"}' \
+  --actor enterprise >/dev/null
+# Submitted, not yet under review: the last two discretionary applications.
+submitted=$(ids --year 2025 --state submitted --measure 03 | tr ' ' '\n' | tail -2 | tr '\n' ' ')
+for m in 04 05; do
+  list=$(ids --year 2025 --state submitted --measure $m)
+  [[ -z "$list" ]] || b app review $list --actor officer-zhao >/dev/null
+done
+review=$(for id in $(ids --year 2025 --state submitted); do [[ " $submitted " == *" $id "* ]] || echo "$id"; done)
+b app review $review --reviewers rev-wang,rev-li --actor officer-zhao >/dev/null
+# In review: one waits for rev-li; on another rev-li declared a conflict.
+set -- $review
+waiting=$1 conflict=$2
+score "$waiting" 1800000 rev-wang
+b app conflict "$conflict" --reason "served as the applicant's adviser in 2024" --actor rev-li >/dev/null
+score "$conflict" 1700000 rev-wang
+shift 2
+for id in "$@"; do score "$id" 1600000 rev-wang rev-li; done
+b decide 2025 --actor officer-zhao >/dev/null
+# The conflict one is decided too (rev-wang's review is in); rev-li's is not in on $waiting.
+# Of the decided: ten stay decided; the others go on public notice.
+set -- $(ids --year 2025 --state decided)
+shift 10
+b app notice "$@" --actor officer-zhao >/dev/null
+# Of the notices: fifteen stay on notice, the first with an open objection; a
+# dismissed objection on the next; the others become final.
+set -- $(ids --year 2025 --state notice)
+objected=$1 dismissed=$2
+b app object "$objected" --reason "the trading volume includes trades with an affiliated company" \
+  --actor public >/dev/null
+objection=$(b app object "$dismissed" --reason "the platform was not in operation in 2025" --actor public)
+b app resolve "$objection" --dismissed --resolution "operation records checked on site" --actor officer-zhao >/dev/null
+shift 15
+b app finalise "$dismissed" "$@" --actor officer-zhao --today "$after" >/dev/null
+# Of the finals (with something to pay): twenty stay final, the first of them
+# part-paid; ten are paid in two instalments; the rest in one payment batch;
+# then one paid award is partly recovered.
+mapfile -t finals < <(payable 2025 final)
+part_paid=$(printf '%s\n' "${finals[@]:0:20}" | awk '$2 + 0 >= 2000 {print $1; exit}')
+b app pay "$part_paid" --amount 1000 --on "$after" --reference PAY-2025-0001 --actor finance >/dev/null
+n=0 batch=()
+for line in "${finals[@]:20}"; do
+  read -r id amount <<<"$line"
+  n=$((n + 1))
+  fen=$(( $(tr -d . <<<"$amount" | sed 's/^0*//') + 0 ))
+  if (( n <= 10 && fen >= 2 )); then
+    b app pay "$id" --amount "$((fen / 200)).$(printf %02d $((fen / 2 % 100)))" --on "$after" \
+      --reference "PAY-2025-$n-1" --actor finance >/dev/null
+    b app pay "$id" --amount rest --on "$later" --reference "PAY-2025-$n-2" --actor finance >/dev/null
+  else
+    batch+=("$id")
+  fi
+done
+b app pay "${batch[@]}" --amount rest --on "$after" --reference PAY-2025-BATCH --actor finance >/dev/null
+recovered=$(payable 2025 paid | awk '$2 + 0 >= 1000 {print $1; exit}')
+b app recover "$recovered" --amount 1000 --reason "a listed product was found to be a duplicate" \
+  --actor officer-zhao >/dev/null
+
+# --- Accounts: one for every role ---------------------------------------------
+applicant1=$(b app list --year 2025 --state draft --measure 04 | awk 'NR == 1 {print $2}')
+applicant2=$(b app show "$objected" | python3 -c 'import json,sys; print(json.load(sys.stdin)["credit_code"])')
+accounts=(
+  "admin admin demo-admin-pass"
+  "officer-zhao officer demo-officer-pass"
+  "rev-wang reviewer demo-reviewer-pass"
+  "rev-li reviewer demo-reviewer-pass"
+  "auditor-chen auditor demo-auditor-pass"
+  "applicant1 applicant demo-applicant-pass $applicant1"
+  "applicant2 applicant demo-applicant-pass $applicant2"
+)
+for a in "${accounts[@]}"; do
+  read -r name role password code <<<"$a"
+  echo "$password" | b user add "$name" --role "$role" ${code:+--enterprise "$code"} --password-stdin --actor admin \
+    >/dev/null
+done
+b audit verify >/dev/null
+echo "demo database: $db"
+echo "  $enterprises enterprises with two years of evidence; 2024 decided and paid, 2025 in every state"
+echo "demo accounts (username, role, password, enterprise):"
+for a in "${accounts[@]}"; do
+  read -r name role password code <<<"$a"
+  printf '  %-13s %-10s %-20s %s\n' "$name" "$role" "$password" "${code:-}"
+done
