@@ -6,9 +6,10 @@
 // an applicant sees only its own enterprise's applications, a reviewer only
 // those assigned to it; anything else is 404, as if it did not exist.
 // Versions: every application answer carries ETag: "<version>"; a change
-// with an If-Match naming another version is 409 conflict. The check and the
-// change run under the server's store lock, so no request of this server
-// slips in between.
+// with an If-Match naming another version is 409 conflict. The version is
+// checked here and again by the store inside the change's write transaction
+// (Store::ExpectVersion), so a change by another server process sharing the
+// database cannot slip in between either.
 #include <charconv>
 
 #include "base/json_text.h"
@@ -116,7 +117,8 @@ Result<int64_t> Server::Impl::PathId(const httplib::Request& req, size_t index, 
   return id;
 }
 
-Status Server::Impl::CheckIfMatch(const httplib::Request& req, int64_t version) {
+Status Server::Impl::CheckIfMatch(store::Store& st, const httplib::Request& req, int64_t application_id,
+                                  int64_t version) {
   std::string tag = req.get_header_value("If-Match");
   if (tag.empty() || tag == "*") return OkStatus();
   if (tag.rfind("W/", 0) == 0) tag = tag.substr(2);
@@ -131,6 +133,7 @@ Status Server::Impl::CheckIfMatch(const httplib::Request& req, int64_t version) 
                                              std::to_string(version) + ", you sent " + std::to_string(wanted) +
                                              "; read it again");
   }
+  st.ExpectVersion(application_id, wanted);
   return OkStatus();
 }
 
@@ -215,7 +218,7 @@ Status Server::Impl::ChangeApplication(
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(id));
     BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
-    BURSAR_RETURN_IF_ERROR(CheckIfMatch(req, row.version));
+    BURSAR_RETURN_IF_ERROR(CheckIfMatch(st, req, row.application.id, row.version));
     Status changed = change(st, row);
     // The role was authorised already; a refusal by the store here is about
     // the application's state (e.g. a reviewer excluded by a conflict).
@@ -429,7 +432,7 @@ Status Server::Impl::Decide(const httplib::Request& req, httplib::Response& res,
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(id));
     BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
-    BURSAR_RETURN_IF_ERROR(CheckIfMatch(req, row.version));
+    BURSAR_RETURN_IF_ERROR(CheckIfMatch(st, req, row.application.id, row.version));
     if (row.application.state != store::ApplicationState::kInReview) {
       return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + " is " +
                                                          store::ApplicationStateName(row.application.state) +
@@ -562,7 +565,7 @@ Status Server::Impl::FileObjection(const httplib::Request& req, httplib::Respons
     // The notice is public: anyone logged in may object to what it shows,
     // except that an applicant sees (and objects to) only its own.
     if (RoleOf(caller) == store::Role::kApplicant) BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
-    BURSAR_RETURN_IF_ERROR(CheckIfMatch(req, row.version));
+    BURSAR_RETURN_IF_ERROR(CheckIfMatch(st, req, row.application.id, row.version));
     BURSAR_ASSIGN_OR_RETURN(int64_t objection, st.FileObjection(Actor(caller), id, reason));
     BURSAR_ASSIGN_OR_RETURN(auto o, st.FindObjection(objection));
     if (!o) return Status(StatusCode::kInternal, "an objection just filed is gone");
@@ -616,7 +619,7 @@ Status Server::Impl::ResolveObjection(const httplib::Request& req, httplib::Resp
     BURSAR_ASSIGN_OR_RETURN(auto o, st.FindObjection(id));
     if (!o) return Status(StatusCode::kNotFound, "no objection " + std::to_string(id), "id");
     BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(o->application_id));
-    BURSAR_RETURN_IF_ERROR(CheckIfMatch(req, row.version));
+    BURSAR_RETURN_IF_ERROR(CheckIfMatch(st, req, row.application.id, row.version));
     BURSAR_RETURN_IF_ERROR(st.ResolveObjection(Actor(caller), id, upheld, resolution));
     BURSAR_ASSIGN_OR_RETURN(after, st.GetApplicationRow(o->application_id));
     return OkStatus();

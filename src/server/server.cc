@@ -418,8 +418,11 @@ Status Server::Impl::Authorize(const Route& route, const httplib::Request& req, 
 httplib::Server::Handler Server::Impl::Wrap(const Route& route) {
   return [this, &route](const httplib::Request& req, httplib::Response& res) {
     Caller caller;
+    std::optional<IdempotencyClaim> claim;
+    bool replayed = false;
     Status status = Authorize(route, req, &caller);
-    if (status.ok()) status = (this->*route.handler)(req, res, caller);
+    if (status.ok()) status = ClaimIdempotencyKey(route, req, caller, res, &claim, &replayed);
+    if (status.ok() && !replayed) status = (this->*route.handler)(req, res, caller);
     if (!status.ok()) {
       if (status.code() == StatusCode::kUnauthenticated) res.set_header("WWW-Authenticate", "Bearer realm=\"bursar\"");
       ApiError error = FromStatus(status);
@@ -431,6 +434,7 @@ httplib::Server::Handler Server::Impl::Wrap(const Route& route) {
       }
       WriteError(error, &res);
     }
+    if (claim) SettleIdempotencyKey(*claim, res);
   };
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <functional>
 #include <optional>
 #include <semaphore>
@@ -142,6 +143,11 @@ struct Server::Impl {
       return Status(StatusCode::kUnavailable, "this server runs without a store (bursar serve --db URL)");
     }
     std::lock_guard<std::mutex> lock(store_mu);
+    // An If-Match expectation (CheckIfMatch) lives for this call only.
+    struct Clear {
+      store::Store& st;
+      ~Clear() { st.ClearExpectedVersion(); }
+    } clear{*store};
     return f(*store);
   }
 
@@ -191,7 +197,26 @@ struct Server::Impl {
   // Path parameter `index` as a positive id; NotFound naming `what` otherwise.
   static Result<int64_t> PathId(const httplib::Request& req, size_t index, const char* what);
   // If-Match against the current version: absent is fine, a different one is 409 conflict.
-  static Status CheckIfMatch(const httplib::Request& req, int64_t version);
+  // 409 when If-Match names another version than `version`; otherwise hands
+  // the version to the store, which checks it again inside the write
+  // transaction of the change (so it holds across server processes).
+  // Idempotency-Key (idempotency.cc): before the handler, either claims the
+  // key for this request, or answers with the stored answer (*replayed), or
+  // refuses (422 another request, 409 still running); after it, stores the
+  // answer of a claimed key.
+  struct IdempotencyClaim {
+    std::string owner, key, fingerprint;
+  };
+  Status ClaimIdempotencyKey(const Route& route, const httplib::Request& req, const Caller& caller,
+                             httplib::Response& res, std::optional<IdempotencyClaim>* claim, bool* replayed);
+  void SettleIdempotencyKey(const IdempotencyClaim& claim, const httplib::Response& res);
+  // Claims of this process that could not be settled (the database was
+  // away): no request runs them any more, so a retry takes them over at once.
+  std::mutex unsettled_mu;
+  std::set<std::pair<std::string, std::string>> unsettled;  // owner, key
+
+  static Status CheckIfMatch(store::Store& st, const httplib::Request& req, int64_t application_id,
+                             int64_t version);
   static std::string Actor(const Caller& caller) { return caller.who->account.username; }
   static store::Role RoleOf(const Caller& caller) { return caller.who->account.role; }
   // NotFound unless the caller may see the application: an applicant its own

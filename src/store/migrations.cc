@@ -291,6 +291,22 @@ CREATE TRIGGER recovery_version AFTER INSERT ON recovery
   FOR EACH ROW EXECUTE FUNCTION application_child_version();
 )SQL";
 
+// Idempotency keys (HTTP Idempotency-Key, docs/http-api.md): the first answer
+// to a write, replayed for a retry with the same key. `status` 0 while the
+// first request is still running. Bookkeeping, not audited.
+constexpr const char* kIdempotency = R"SQL(
+CREATE TABLE idempotency_key (
+  owner TEXT NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  headers TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (owner, key)
+);
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -305,6 +321,7 @@ const std::vector<Migration>& Migrations() {
       {3, "accounts, sessions, API tokens, login attempts", kAccounts, "", ""},
       {4, "application versions for If-Match", kVersions, kVersionsSqlite, kVersionsPostgres},
       {5, "platform operation evidence (measure 02)", kPlatforms, "", ""},
+      {6, "idempotency keys of HTTP writes", kIdempotency, "", ""},
   };
   return migrations;
 }

@@ -5,6 +5,14 @@
 // Statements are prepared once per connection (named s1, s2, ...).
 // Server notices (e.g. "relation already exists, skipping") are dropped: the
 // store reports what matters itself.
+//
+// A lost connection (the server restarted, the network dropped) is
+// Unavailable; the next statement outside a transaction reconnects (and
+// prepares its statements again). A transaction that lost its connection is
+// never resumed: PostgreSQL rolled it back, the caller gets Unavailable, and
+// nothing of it is stored. BEGIN and reads outside a transaction, which
+// change nothing, are retried once on a fresh connection, so the first
+// request after a restart succeeds.
 #include <libpq-fe.h>
 
 #include <charconv>
@@ -62,7 +70,11 @@ class PostgresDatabase final : public Database {
   Dialect dialect() const override { return Dialect::kPostgres; }
   const std::string& display_name() const override { return name_; }
 
+  // The session settings every connection starts with.
+  Status Configure() { return ExecScript("SET client_min_messages = warning; SET DateStyle = ISO; SET TimeZone = 'UTC'"); }
+
   Status ExecScript(const std::string& sql) override {
+    BURSAR_RETURN_IF_ERROR(EnsureConnected());
     PGresult* res = PQexec(conn_, sql.c_str());
     Status status = Check(res);
     PQclear(res);
@@ -85,6 +97,7 @@ class PostgresDatabase final : public Database {
                       std::vector<int64_t>* changed) override {
     changed->clear();
     if (width == 0 || params.empty()) return OkStatus();
+    BURSAR_RETURN_IF_ERROR(EnsureConnected());
     BURSAR_ASSIGN_OR_RETURN(const Prepared* prepared, Prepare(sql));
     if (static_cast<size_t>(prepared->params) != width) {
       return Status(StatusCode::kInternal, "parameter count mismatch: " + sql);
@@ -187,7 +200,9 @@ class PostgresDatabase final : public Database {
   }
 
   Status QuerySpan(const std::string& sql, std::span<const Param> params, std::vector<Row>* rows) override {
-    BURSAR_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
+    auto ran = Run(sql, params);
+    if (!ran.ok() && !in_tx_ && Lost()) ran = Run(sql, params);  // a read: safe to send again
+    BURSAR_ASSIGN_OR_RETURN(PGresult * res, std::move(ran));
     const int nrows = PQntuples(res), ncols = PQnfields(res);
     for (int r = 0; r < nrows; ++r) {
       std::vector<std::optional<std::string>> cells;
@@ -207,14 +222,50 @@ class PostgresDatabase final : public Database {
 
   // READ COMMITTED is enough: every write transaction of the store first locks
   // the audit head row (audit.h), which serialises writers.
-  Status Begin() override { return ExecScript("BEGIN ISOLATION LEVEL READ COMMITTED"); }
-  Status Commit() override { return ExecScript("COMMIT"); }
+  Status Begin() override {
+    static const std::string kBegin = "BEGIN ISOLATION LEVEL READ COMMITTED";
+    Status status = ExecScript(kBegin);
+    if (!status.ok() && Lost()) status = ExecScript(kBegin);  // BEGIN changes nothing: send it again
+    in_tx_ = status.ok();
+    return status;
+  }
+  // A COMMIT whose connection is lost may or may not have been applied (all
+  // of it or none: PostgreSQL commits atomically); the caller gets Unavailable.
+  Status Commit() override {
+    Status status = ExecScript("COMMIT");
+    in_tx_ = false;
+    return status;
+  }
   Status Rollback() override {
-    if (PQtransactionStatus(conn_) == PQTRANS_IDLE) return OkStatus();
+    in_tx_ = false;
+    // A lost connection's transaction was rolled back by the server.
+    if (Lost() || PQtransactionStatus(conn_) == PQTRANS_IDLE) return OkStatus();
     return ExecScript("ROLLBACK");
   }
 
  private:
+  // True when the connection is gone (the last statement failed for that).
+  bool Lost() const { return PQstatus(conn_) != CONNECTION_OK; }
+
+  // Reconnects a lost connection, unless a transaction was running on it:
+  // that one is over, and the caller must learn so (Unavailable) and roll back.
+  Status EnsureConnected() {
+    if (!Lost()) return OkStatus();
+    if (in_tx_) {
+      return Status(StatusCode::kUnavailable,
+                    "PostgreSQL: the connection was lost during a transaction; nothing of it was stored");
+    }
+    PQreset(conn_);
+    if (Lost()) {
+      std::string message = PQerrorMessage(conn_);
+      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+      return Status(StatusCode::kUnavailable, "PostgreSQL at " + name_ + " is unavailable: " + message);
+    }
+    PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
+    statements_.clear();  // prepared statements belonged to the old session
+    return Configure();
+  }
+
   Result<const Prepared*> Prepare(const std::string& sql) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
@@ -254,6 +305,7 @@ class PostgresDatabase final : public Database {
   }
 
   Result<PGresult*> Run(const std::string& sql, std::span<const Param> params) {
+    BURSAR_RETURN_IF_ERROR(EnsureConnected());
     BURSAR_ASSIGN_OR_RETURN(const Prepared* prepared, Prepare(sql));
     if (static_cast<size_t>(prepared->params) != params.size()) {
       return Status(StatusCode::kInternal, "parameter count mismatch: " + sql);
@@ -286,6 +338,7 @@ class PostgresDatabase final : public Database {
 
   PGconn* conn_;
   std::string name_;
+  bool in_tx_ = false;
   std::unordered_map<std::string, Prepared> statements_;
   std::vector<std::string> numbers_;
   std::vector<const char*> values_;
@@ -304,8 +357,7 @@ Result<std::unique_ptr<Database>> OpenPostgres(const std::string& url) {
   }
   PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
   auto db = std::make_unique<PostgresDatabase>(conn, Redact(url));
-  BURSAR_RETURN_IF_ERROR(
-      db->ExecScript("SET client_min_messages = warning; SET DateStyle = ISO; SET TimeZone = 'UTC'"));
+  BURSAR_RETURN_IF_ERROR(db->Configure());
   return std::unique_ptr<Database>(std::move(db));
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <utility>
 
 #include "store/migrations.h"
 
@@ -178,8 +179,20 @@ Result<int> Store::Migrate(const std::string& actor, int target) {
 }
 
 Result<std::optional<AuditEntry>> Store::Write(const std::string& actor, const ChangeFn& change) {
+  const auto expected = std::exchange(expected_, std::nullopt);
   BURSAR_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(db_.get()));
   BURSAR_RETURN_IF_ERROR(LockAuditHead(*db_));
+  if (expected) {
+    // Writers are serialised from here on, so the version read now is the one
+    // this change applies to, whichever process wrote the last one.
+    BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne("SELECT version FROM application WHERE id = ?", {expected->first}));
+    if (!row) return Status(StatusCode::kNotFound, "no application " + std::to_string(expected->first), "id");
+    if (row->Int(0) != expected->second) {
+      return Status(StatusCode::kConflict, "the application changed since you read it: it is at version " +
+                                               std::to_string(row->Int(0)) + ", you sent " +
+                                               std::to_string(expected->second) + "; read it again");
+    }
+  }
   BURSAR_ASSIGN_OR_RETURN(std::optional<nlohmann::json> recorded, change(*db_));
   if (!recorded) return std::optional<AuditEntry>();  // ~Transaction rolls back
   BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, AppendAudit(*db_, actor, Now(), *recorded));

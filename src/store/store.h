@@ -88,6 +88,14 @@ class Store {
   // Runs `change` in one write transaction and appends its audit entry in the
   // same transaction. Returns the entry, or nullopt when nothing changed.
   Result<std::optional<AuditEntry>> Write(const std::string& actor, const ChangeFn& change);
+  // Optimistic concurrency that holds across processes sharing the database:
+  // the next Write() refuses with Conflict, changing nothing, unless
+  // application `id` is still at `version` inside its transaction, after the
+  // writers' lock is taken (a compare-and-set on application.version). The
+  // expectation is consumed by that Write; ClearExpectedVersion drops an
+  // unused one.
+  void ExpectVersion(int64_t application_id, int64_t version) { expected_ = {{application_id, version}}; }
+  void ClearExpectedVersion() { expected_.reset(); }
 
   Result<AuditVerdict> VerifyAudit() { return store::VerifyAudit(*db_); }
 
@@ -261,6 +269,7 @@ class Store {
 
   std::unique_ptr<Database> db_;
   std::function<std::string()> clock_;
+  std::optional<std::pair<int64_t, int64_t>> expected_;  // application id, version
 };
 
 }  // namespace bursar::store
