@@ -150,17 +150,9 @@ Result<int64_t> Remaining(store::Store& st, int64_t id) {
 // The policy's notice_days (D-P1) in force on 1 January of `year`.
 Result<int64_t> NoticeDays(const std::string& policy_dir, int64_t year) {
   BURSAR_ASSIGN_OR_RETURN(auto engine, Engine::Load(policy_dir));
-  const CheckedPolicy& policy = engine->policy();
-  auto it = policy.param_index.find("notice_days");
-  if (it == policy.param_index.end()) {
-    return InvalidArgument("the policy " + policy_dir + " has no parameter notice_days: give --until DATE", "--until");
-  }
-  BURSAR_ASSIGN_OR_RETURN(auto values, ParameterValues(policy, static_cast<int>(year)));
-  const Value& v = values[static_cast<size_t>(it->second)];
-  if (v.none || !v.number.is_integer() || v.number.num() < 1 || v.number.num() > 366) {
-    return InvalidArgument("the policy's notice_days is not a number of days from 1 to 366", "notice_days");
-  }
-  return static_cast<int64_t>(v.number.num());
+  auto days = bursar::NoticeDays(engine->policy(), static_cast<int>(year));
+  if (!days.ok()) return InvalidArgument(days.status().message() + " (policy " + policy_dir + ")", "--until");
+  return days;
 }
 
 int RunApp(const std::vector<std::string>& args) {

@@ -120,4 +120,9 @@ std::vector<uint32_t> CaseOffsets(const std::vector<uint32_t>& owner, size_t cas
 // policy's --set overrides applied.
 Result<std::vector<Value>> ParameterValues(const CheckedPolicy& policy, int year);
 
+// The length of the public notice (公示) in days: the policy's `notice_days`
+// (D-P1) in force on 1 January of `year`. InvalidArgument when the policy has
+// no such parameter or its value is not a whole number from 1 to 366.
+Result<int64_t> NoticeDays(const CheckedPolicy& policy, int year);
+
 }  // namespace bursar

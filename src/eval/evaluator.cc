@@ -753,6 +753,19 @@ Result<std::vector<Value>> ParameterValues(const CheckedPolicy& cp, int year) {
   return values;
 }
 
+Result<int64_t> NoticeDays(const CheckedPolicy& cp, int year) {
+  auto it = cp.param_index.find("notice_days");
+  if (it == cp.param_index.end()) {
+    return InvalidArgument("the policy has no parameter notice_days: give the notice's last day", "notice_days");
+  }
+  BURSAR_ASSIGN_OR_RETURN(auto values, ParameterValues(cp, year));
+  const Value& v = values[static_cast<size_t>(it->second)];
+  if (v.none || !v.number.is_integer() || v.number.num() < 1 || v.number.num() > 366) {
+    return InvalidArgument("the policy's notice_days is not a number of days from 1 to 366", "notice_days");
+  }
+  return static_cast<int64_t>(v.number.num());
+}
+
 Result<std::shared_ptr<const Engine>> Engine::Load(const std::string& policy_dir,
                                                    const std::vector<ParameterOverride>& overrides) {
   BURSAR_ASSIGN_OR_RETURN(LoadResult loaded, LoadPolicy(policy_dir));

@@ -13,6 +13,7 @@
 #include <charconv>
 
 #include "base/json_text.h"
+#include "eval/batch.h"
 #include "money/exact.h"
 #include "server/server_impl.h"
 #include "store/audit.h"
@@ -438,23 +439,22 @@ Status Server::Impl::Decide(const httplib::Request& req, httplib::Response& res,
                                                          store::ApplicationStateName(row.application.state) +
                                                          ": cannot decide it (needs in_review)");
     }
-    // The case from the store: the enterprise's record, facts derived from
-    // its evidence, this application's claim (none for an apply-free
-    // proposal: those measures are decided from facts) and its history.
-    nlohmann::json claim = nlohmann::json::parse(row.application.claim, nullptr, false);
-    nlohmann::json claims = nlohmann::json::array();
-    if (claim.is_object() && !claim.value("apply_free", false)) claims.push_back(claim);
-    BURSAR_ASSIGN_OR_RETURN(OJson the_case, st.BuildCase(row.application.credit_code, row.application.year, claims));
-    const std::string case_text = the_case.dump(2) + "\n";
-    auto output = engine->EvaluateText(case_text);
-    if (!output.ok()) {
-      return Status(StatusCode::kFailedPrecondition,
-                    "the engine refuses the case built for application " + std::to_string(id) + ": " +
-                        output.status().message() +
-                        (output.status().field().empty() ? "" : " (at " + output.status().field() + ")"));
-    }
-    BURSAR_ASSIGN_OR_RETURN(int64_t decision_id,
-                            st.Decide(Actor(caller), id, store::DecisionInput{engine->digest(), case_text, *output}));
+    // The store builds the case (the enterprise's record, facts derived from
+    // its evidence, history, and the claim with the assessed amount the
+    // reviews proposed: Store::ClaimsForDecision) and records the engine's
+    // answer in the same transaction, so the decision is exactly what
+    // `bursar decide` would have made.
+    auto decide = [&](const std::string& case_text) -> Result<store::DecisionInput> {
+      auto output = engine->EvaluateText(case_text);
+      if (!output.ok()) {
+        return Status(StatusCode::kFailedPrecondition,
+                      "the engine refuses the case built for application " + std::to_string(id) + ": " +
+                          output.status().message() +
+                          (output.status().field().empty() ? "" : " (at " + output.status().field() + ")"));
+      }
+      return store::DecisionInput{engine->digest(), case_text, *std::move(output)};
+    };
+    BURSAR_ASSIGN_OR_RETURN(int64_t decision_id, st.DecideFromStore(Actor(caller), id, decide));
     BURSAR_ASSIGN_OR_RETURN(store::Decision d, st.GetDecision(decision_id));
     out = DecisionJson(d, true);
     BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow after, st.GetApplicationRow(id));
@@ -521,8 +521,16 @@ Status Server::Impl::ReplayDecision(const httplib::Request& req, httplib::Respon
 Status Server::Impl::PublishNotice(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
-  BURSAR_ASSIGN_OR_RETURN(std::string until, StringField(*body, "until"));
+  // Without "until" the notice runs for the policy's notice_days (D-P1).
+  std::string until;
+  if (body->contains("until")) {
+    BURSAR_ASSIGN_OR_RETURN(until, StringField(*body, "until"));
+  }
   return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) -> Status {
+    if (until.empty()) {
+      BURSAR_ASSIGN_OR_RETURN(int64_t days, NoticeDays(engine->policy(), static_cast<int>(row.application.year)));
+      return st.PublishNoticeForDays(Actor(caller), row.application.id, days);
+    }
     Status s = st.PublishNotice(Actor(caller), row.application.id, until);
     if (!s.ok() && s.field() == "notice_until") return Status(s.code(), s.message(), "until");
     return s;

@@ -167,7 +167,7 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   EXPECT_EQ(bad_score->status, 422);
   EXPECT_EQ(ErrorOf(bad_score)["field"], "scores.effectiveness");
   auto scored = Put("alice", App(id, "/reviews/alice"),
-                    {{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "4200000"}});
+                    {{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "3100000.50"}});
   ASSERT_TRUE(scored);
   ASSERT_EQ(scored->status, 200) << scored->body;
 
@@ -189,7 +189,11 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   const std::string own = std::to_string(own_fen / 100) + "." + (own_fen % 100 < 10 ? "0" : "") +
                           std::to_string(own_fen % 100);
   EXPECT_EQ(decision["total"], own);
-  EXPECT_EQ(decision["case"]["claims"], json::array({claim}));
+  // D-G5: the assessed amount is the review's (the mean of the submitted
+  // proposals; Bob is excluded), not the applicant's claimed 4,200,000.
+  json decided_claim = claim;
+  decided_claim["assessed"] = "3100000.50";
+  EXPECT_EQ(decision["case"]["claims"], json::array({decided_claim}));
   EXPECT_TRUE(decision["explanation"].is_array() || decision["explanation"].is_object()) << decision.dump();
   const std::string total = decision["total"];
   ASSERT_NE(total, "0.00") << "measure 03 awards the walkthrough's enterprise something";
@@ -496,7 +500,15 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
   auto decided = Post("officer", App(id, "/decisions"), json::object());
   ASSERT_EQ(decided->status, 201) << decided->body;
   const std::string decision = std::to_string(Body(decided)["id"].get<int64_t>());
-  ASSERT_EQ(Post("officer", App(id, "/notice"), {{"until", "2998-12-31"}})->status, 200);
+  // Without "until" the notice runs for the policy's notice_days (7, D-P1).
+  auto notice = Post("officer", App(id, "/notice"), json::object());
+  ASSERT_EQ(notice->status, 200) << notice->body;
+  const auto last_day = std::chrono::year_month_day(
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) + std::chrono::days(7));
+  char expected_until[16];
+  std::snprintf(expected_until, sizeof expected_until, "%04d-%02u-%02u", static_cast<int>(last_day.year()),
+                static_cast<unsigned>(last_day.month()), static_cast<unsigned>(last_day.day()));
+  EXPECT_EQ(Body(notice)["notice_until"], expected_until);
 
   auto csv = Client().Get("/api/notices.csv?year=2025");
   ASSERT_TRUE(csv);
