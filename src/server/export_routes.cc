@@ -180,60 +180,47 @@ Result<Table> PaymentTable(store::Store& st, int64_t year) {
   return t;
 }
 
+// One export: the year's table (`make`) as CSV or as a workbook, named
+// `name[-year].csv|.xlsx`.
+// (A template so that it need not name Server::Impl, a private type.)
+template <typename Impl>
+Status ExportTable(Impl& server, const httplib::Request& req, httplib::Response& res, const std::string& name,
+                   Result<Table> (*make)(store::Store&, int64_t), bool xlsx) {
+  BURSAR_ASSIGN_OR_RETURN(auto list, Impl::ParseList(req, {"year"}));
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, Impl::QueryYear(list));
+  Table t;
+  BURSAR_RETURN_IF_STORE_ERROR(server.WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(t, make(st, year));
+    return OkStatus();
+  }));
+  const std::string file = name + (year ? "-" + std::to_string(year) : std::string());
+  if (!xlsx) {
+    Attachment(res, file + ".csv");
+    SetBody(res, ToCsv(t), "text/csv; charset=utf-8");
+    return OkStatus();
+  }
+  BURSAR_ASSIGN_OR_RETURN(std::string bytes, ToXlsx(t));
+  Attachment(res, file + ".xlsx");
+  SetBody(res, std::move(bytes), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  return OkStatus();
+}
+
 }  // namespace
 
 Status Server::Impl::NoticesCsv(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
-  BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
-  Table t;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(t, NoticeTable(st, year));
-    return OkStatus();
-  }));
-  Attachment(res, "notice" + (year ? "-" + std::to_string(year) : std::string()) + ".csv");
-  SetBody(res, ToCsv(t), "text/csv; charset=utf-8");
-  return OkStatus();
+  return ExportTable(*this, req, res, "notice", NoticeTable, false);
 }
 
 Status Server::Impl::NoticesXlsx(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
-  BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
-  Table t;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(t, NoticeTable(st, year));
-    return OkStatus();
-  }));
-  BURSAR_ASSIGN_OR_RETURN(std::string bytes, ToXlsx(t));
-  Attachment(res, "notice" + (year ? "-" + std::to_string(year) : std::string()) + ".xlsx");
-  SetBody(res, std::move(bytes), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-  return OkStatus();
+  return ExportTable(*this, req, res, "notice", NoticeTable, true);
 }
 
 Status Server::Impl::PaymentsCsv(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
-  BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
-  Table t;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(t, PaymentTable(st, year));
-    return OkStatus();
-  }));
-  Attachment(res, "payments" + (year ? "-" + std::to_string(year) : std::string()) + ".csv");
-  SetBody(res, ToCsv(t), "text/csv; charset=utf-8");
-  return OkStatus();
+  return ExportTable(*this, req, res, "payments", PaymentTable, false);
 }
 
 Status Server::Impl::PaymentsXlsx(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
-  BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
-  Table t;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(t, PaymentTable(st, year));
-    return OkStatus();
-  }));
-  BURSAR_ASSIGN_OR_RETURN(std::string bytes, ToXlsx(t));
-  Attachment(res, "payments" + (year ? "-" + std::to_string(year) : std::string()) + ".xlsx");
-  SetBody(res, std::move(bytes), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-  return OkStatus();
+  return ExportTable(*this, req, res, "payments", PaymentTable, true);
 }
 
 Status Server::Impl::DecisionLetter(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
