@@ -73,6 +73,20 @@ std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
 constexpr const char* kApplicationColumns =
     "id, credit_code, year, measure, item, project, claim, state, notice_until, created_at, updated_at";
 
+
+Status WrongState(const Application& app, const char* action, const char* needs) {
+  return Status(StatusCode::kFailedPrecondition, std::string("application ") + std::to_string(app.id) + " is " +
+                                                     ApplicationStateName(app.state) + ": cannot " + action +
+                                                     " (needs " + needs + ")");
+}
+
+json StepChange(const char* op, const Application& app, ApplicationState to) {
+  return {
+      {"op", op}, {"application", app.id}, {"from", ApplicationStateName(app.state)}, {"to", ApplicationStateName(to)}};
+}
+
+}  // namespace
+
 Application ApplicationFromRow(const Row& r) {
   Application a;
   a.id = r.Int(0);
@@ -88,19 +102,6 @@ Application ApplicationFromRow(const Row& r) {
   a.updated_at = r.Text(10);
   return a;
 }
-
-Status WrongState(const Application& app, const char* action, const char* needs) {
-  return Status(StatusCode::kFailedPrecondition, std::string("application ") + std::to_string(app.id) + " is " +
-                                                     ApplicationStateName(app.state) + ": cannot " + action +
-                                                     " (needs " + needs + ")");
-}
-
-json StepChange(const char* op, const Application& app, ApplicationState to) {
-  return {
-      {"op", op}, {"application", app.id}, {"from", ApplicationStateName(app.state)}, {"to", ApplicationStateName(to)}};
-}
-
-}  // namespace
 
 Result<Application> Store::LoadApplication(Database& db, int64_t id, bool for_update) {
   std::string sql = std::string("SELECT ") + kApplicationColumns + " FROM application WHERE id = ?";

@@ -27,6 +27,8 @@
 
 namespace bursar::store {
 
+class Row;
+
 enum class ApplicationState { kDraft, kSubmitted, kInReview, kDecided, kNotice, kFinal, kPaid, kRecovered };
 
 const char* ApplicationStateName(ApplicationState state);
@@ -47,6 +49,11 @@ struct Application {
   std::string created_at;
   std::string updated_at;
 };
+
+// An application from a row whose first columns are, in order: id,
+// credit_code, year, measure, item, project, claim, state, notice_until,
+// created_at, updated_at (applications.cc, queries.cc).
+Application ApplicationFromRow(const Row& r);
 
 struct Review {
   std::string reviewer;

@@ -105,18 +105,7 @@ constexpr const char* kApplicationFrom =
 
 ApplicationRow ApplicationRowFrom(const Row& r) {
   ApplicationRow out;
-  Application& a = out.application;
-  a.id = r.Int(0);
-  a.credit_code = r.Text(1);
-  a.year = r.Int(2);
-  a.measure = r.Text(3);
-  a.item = r.Text(4);
-  a.project = r.Text(5);
-  a.claim = r.Text(6);
-  a.state = ParseApplicationState(r.Text(7)).value_or(ApplicationState::kDraft);
-  a.notice_until = r.Text(8);
-  a.created_at = r.Text(9);
-  a.updated_at = r.Text(10);
+  out.application = ApplicationFromRow(r);
   out.version = r.Int(11);
   out.enterprise_name = r.Text(12);
   if (!r.IsNull(13)) out.total_fen = r.Int(13);
