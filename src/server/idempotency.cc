@@ -140,7 +140,7 @@ void Server::Impl::SettleIdempotencyKey(const IdempotencyClaim& claim, const htt
         nlohmann::json{{"event", "idempotency_key_unsettled"}, {"error", settled.message()}}.dump(
             -1, ' ', false, nlohmann::json::error_handler_t::replace) +
         "\n";
-    std::fputs(line.c_str(), stderr);
+    log->Write(line);
   }
 }
 

@@ -15,7 +15,10 @@
 //   {"time":"2025-01-02T03:04:05.678Z","method":"POST","path":"/api/evaluations",
 //    "status":200,"duration_us":84,"request_id":"5f0c2a91-17"}
 // The request id is the client's X-Request-Id when it is a plain token of at
-// most 64 characters, else generated; it is echoed in X-Request-Id.
+// most 64 characters, else generated; it is echoed in X-Request-Id. The worker
+// only formats the line; a writer thread writes the lines in batches, at
+// least every 100 ms (log_writer.h), and Run() writes out every line still
+// buffered before it returns, so a stop loses none.
 #pragma once
 
 #include <cstddef>

@@ -26,6 +26,7 @@
 #include "eval/engine.h"
 #include "server/api_error.h"
 #include "server/engine_cache.h"
+#include "server/log_writer.h"
 #include "server/server.h"
 #include "server/static_files.h"
 #include "store/store.h"
@@ -119,6 +120,9 @@ struct Server::Impl {
   };
 
   ServeOptions options;
+  // The request log and the server's own events, written off the request
+  // path. Declared before `http` so that it outlives the workers.
+  std::unique_ptr<LogWriter> log;
   std::shared_ptr<const Engine> engine;
   std::unique_ptr<EngineCache> engines;
   std::optional<StaticFiles> web;
