@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,9 @@ struct ServeOptions {
   size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   size_t engine_cache_size = 32;    // what-if override sets kept (LRU)
   bool request_log = true;          // one JSON line per request on stderr
+  // Stored Idempotency-Key answers older than this are purged (by the
+  // server, at most once an hour and at its first keyed write). Default 24 h.
+  int64_t idempotency_retention_seconds = 24 * 3600;
   // Session cookies without `Secure`, for local development over plain HTTP
   // (browsers drop Secure cookies there). Default false.
   bool insecure_dev_cookies = false;

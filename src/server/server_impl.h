@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -214,10 +215,17 @@ struct Server::Impl {
   Status ClaimIdempotencyKey(const Route& route, const httplib::Request& req, const Caller& caller,
                              httplib::Response& res, std::optional<IdempotencyClaim>* claim, bool* replayed);
   void SettleIdempotencyKey(const IdempotencyClaim& claim, const httplib::Response& res);
+  // Purges keys older than options.idempotency_retention_seconds when the
+  // last purge of this process is older than that (at most hourly).
+  // REQUIRES: store_mu held (called inside WithStore).
+  void PurgeIdempotencyKeysIfDue(store::Store& st);
   // Claims of this process that could not be settled (the database was
   // away): no request runs them any more, so a retry takes them over at once.
   std::mutex unsettled_mu;
   std::set<std::pair<std::string, std::string>> unsettled;  // owner, key
+  // When this process last purged old keys (steady clock); purges
+  // run from ClaimIdempotencyKey, under the store lock.
+  std::optional<std::chrono::steady_clock::time_point> last_idempotency_purge;  // guarded by store_mu
 
   static Status CheckIfMatch(store::Store& st, const httplib::Request& req, int64_t application_id,
                              int64_t version);
