@@ -245,6 +245,27 @@ struct Server::Impl {
                            int status = 200);
   static void AnswerJson(httplib::Response& res, const OJson& body, int status = 200);
   static OJson ListJson(OJson items, int64_t total, const store::PageRequest& page);
+  // Answers one page of a list: runs `list` with `query` under the store
+  // lock, turns each row into an item with `to_json`, and answers ListJson.
+  template <typename Query, typename Row, typename ToJson>
+  Status AnswerPage(httplib::Response& res, const Query& query,
+                    Result<store::Page<Row>> (store::Store::*list)(const Query&), ToJson to_json) {
+    store::Page<Row> page;
+    BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(page, (st.*list)(query));
+      return OkStatus();
+    }));
+    OJson items = OJson::array();
+    for (const auto& row : page.items) items.push_back(to_json(row));
+    AnswerJson(res, ListJson(std::move(items), page.total, query.page));
+    return OkStatus();
+  }
+  // The filter value a caller may use for a field it may only ask about its
+  // own value of (an applicant's enterprise, a reviewer's name): `own` when
+  // `requested` is empty or `own`, else a value that matches nothing.
+  static std::string OnlyOwn(const std::string& requested, const std::string& own) {
+    return requested.empty() || requested == own ? own : "\x01none";
+  }
 
   // ---- the programme: applications through payment (programme_routes.cc) ----
   Status ListApplications(const httplib::Request& req, httplib::Response& res, const Caller& caller);
