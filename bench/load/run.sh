@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A reproducible mixed-load run (issue 7, "Load"; docs/reliability.md "Load"):
 # makes a store, starts `bursar serve` on loopback, samples its RSS, drives it
-# with bench/load/bursar-load (reads, evaluations and writes), stops it, and
-# checks the store afterwards.
+# with build/bursar-load (bench/load/load_client.cc: reads, evaluations and
+# writes), stops it, and checks the store afterwards.
 #
 #   bench/load/run.sh [--db sqlite|postgres] [--seconds N] [--connections C]
 #                     [--setup small|demo] [--enterprises N] [--seed N]
