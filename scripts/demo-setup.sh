@@ -69,10 +69,12 @@ for m in 04 05; do
   list=$(ids --year 2024 --state submitted --measure $m)
   [[ -z "$list" ]] || b app review $list --actor officer-zhao >/dev/null
 done
-b app review $(ids --year 2024 --state submitted) --reviewers rev-wang,rev-li --actor officer-zhao >/dev/null
-for id in $(ids --year 2024 --state in_review); do
-  if b app show "$id" | grep -q '"reviewer"'; then score "$id" 1500000 rev-wang rev-li; fi
-done
+# The rest (02, 03, 06) go to the reviewers, who score them all. (Listing them
+# once here, not asking `app show` of every application in review, saves some
+# 300 processes.)
+reviewed=$(ids --year 2024 --state submitted)
+b app review $reviewed --reviewers rev-wang,rev-li --actor officer-zhao >/dev/null
+for id in $reviewed; do score "$id" 1500000 rev-wang rev-li; done
 b decide 2024 --actor officer-zhao >/dev/null
 b app notice $(ids --year 2024 --state decided) --actor officer-zhao >/dev/null
 b app finalise $(ids --year 2024 --state notice) --today "$after" --actor officer-zhao >/dev/null
@@ -136,17 +138,18 @@ n=0 batch=()
 for line in "${finals[@]:20}"; do
   read -r id amount <<<"$line"
   n=$((n + 1))
-  fen=$(( $(tr -d . <<<"$amount" | sed 's/^0*//') + 0 ))
+  fen=$((10#${amount/./}))
   if (( n <= 10 && fen >= 2 )); then
     b app pay "$id" --amount "$((fen / 200)).$(printf %02d $((fen / 2 % 100)))" --on "$after" \
       --reference "PAY-2025-$n-1" --actor finance >/dev/null
     b app pay "$id" --amount rest --on "$later" --reference "PAY-2025-$n-2" --actor finance >/dev/null
   else
     batch+=("$id")
+    # The award to recover from: the batch's first of at least 1,000 yuan.
+    if [[ -z "${recovered:-}" ]] && (( fen >= 100000 )); then recovered=$id; fi
   fi
 done
 b app pay "${batch[@]}" --amount rest --on "$after" --reference PAY-2025-BATCH --actor finance >/dev/null
-recovered=$(payable 2025 paid | awk '$2 + 0 >= 1000 {print $1; exit}')
 b app recover "$recovered" --amount 1000 --reason "a listed product was found to be a duplicate" \
   --actor officer-zhao >/dev/null
 
