@@ -30,6 +30,19 @@ evidence="$(mktemp -d)"
 trap 'rm -rf "$evidence"' EXIT
 "$root/scripts/gen-evidence.py" "$evidence" --enterprises "$enterprises" --trades $((enterprises * 60)) \
   --seed 2025 --years 2024,2025 >/dev/null
+# Chinese names, as the enterprises of a Chaoyang programme have: "Enterprise 7
+# Co. Ltd." becomes 北京<brand><trade>有限公司, a different one for each number.
+awk -F, -v OFS=, '
+  BEGIN {
+    split("星海 云启 数联 智远 华数 京信 朝晖 锐思 天衡 明途 博纳 领航 青禾 恒通 万象 中科 泽众 弘毅 睿达 嘉和", brand, " ")
+    split("数据科技 信息技术 智能科技 数字科技 网络科技 云计算 数据服务 软件 大数据 科技发展 算力科技 信息服务 数码科技 智慧科技 数据交易服务", trade, " ")
+  }
+  NR > 1 && match($2, /^Enterprise [0-9]+ Co\. Ltd\.$/) {
+    n = substr($2, 12) + 0
+    $2 = "北京" brand[n % 20 + 1] trade[int(n / 20) % 15 + 1] (n >= 300 ? int(n / 300) "号" : "") "有限公司"
+  }
+  { print }' "$evidence/enterprises.csv" >"$evidence/named.csv"
+mv "$evidence/named.csv" "$evidence/enterprises.csv"
 for kind in enterprises listings certificates fs_inclusions trades filings exports projects platforms; do
   b import "$kind" "$evidence/$kind.csv" --actor data-bureau >/dev/null
 done
@@ -69,10 +82,12 @@ for m in 04 05; do
   list=$(ids --year 2024 --state submitted --measure $m)
   [[ -z "$list" ]] || b app review $list --actor officer-zhao >/dev/null
 done
-b app review $(ids --year 2024 --state submitted) --reviewers rev-wang,rev-li --actor officer-zhao >/dev/null
-for id in $(ids --year 2024 --state in_review); do
-  if b app show "$id" | grep -q '"reviewer"'; then score "$id" 1500000 rev-wang rev-li; fi
-done
+# The rest (02, 03, 06) go to the reviewers, who score them all. (Listing them
+# once here, not asking `app show` of every application in review, saves some
+# 300 processes.)
+reviewed=$(ids --year 2024 --state submitted)
+b app review $reviewed --reviewers rev-wang,rev-li --actor officer-zhao >/dev/null
+for id in $reviewed; do score "$id" 1500000 rev-wang rev-li; done
 b decide 2024 --actor officer-zhao >/dev/null
 b app notice $(ids --year 2024 --state decided) --actor officer-zhao >/dev/null
 b app finalise $(ids --year 2024 --state notice) --today "$after" --actor officer-zhao >/dev/null
@@ -106,7 +121,7 @@ b app review $review --reviewers rev-wang,rev-li --actor officer-zhao >/dev/null
 set -- $review
 waiting=$1 conflict=$2
 score "$waiting" 1800000 rev-wang
-b app conflict "$conflict" --reason "served as the applicant's adviser in 2024" --actor rev-li >/dev/null
+b app conflict "$conflict" --reason "2024 年曾任该企业顾问" --actor rev-li >/dev/null
 score "$conflict" 1700000 rev-wang
 shift 2
 for id in "$@"; do score "$id" 1600000 rev-wang rev-li; done
@@ -120,10 +135,10 @@ b app notice "$@" --actor officer-zhao >/dev/null
 # dismissed objection on the next; the others become final.
 set -- $(ids --year 2025 --state notice)
 objected=$1 dismissed=$2
-b app object "$objected" --reason "the trading volume includes trades with an affiliated company" \
+b app object "$objected" --reason "交易额中含与关联企业之间的交易，应予剔除" \
   --actor public >/dev/null
-objection=$(b app object "$dismissed" --reason "the platform was not in operation in 2025" --actor public)
-b app resolve "$objection" --dismissed --resolution "operation records checked on site" --actor officer-zhao >/dev/null
+objection=$(b app object "$dismissed" --reason "该平台 2025 年并未实际运营" --actor public)
+b app resolve "$objection" --dismissed --resolution "经现场核查运营记录，平台已正常运营，异议不成立" --actor officer-zhao >/dev/null
 shift 15
 b app finalise "$dismissed" "$@" --actor officer-zhao --today "$after" >/dev/null
 # Of the finals (with something to pay): twenty stay final, the first of them
@@ -136,18 +151,19 @@ n=0 batch=()
 for line in "${finals[@]:20}"; do
   read -r id amount <<<"$line"
   n=$((n + 1))
-  fen=$(( $(tr -d . <<<"$amount" | sed 's/^0*//') + 0 ))
+  fen=$((10#${amount/./}))
   if (( n <= 10 && fen >= 2 )); then
     b app pay "$id" --amount "$((fen / 200)).$(printf %02d $((fen / 2 % 100)))" --on "$after" \
       --reference "PAY-2025-$n-1" --actor finance >/dev/null
     b app pay "$id" --amount rest --on "$later" --reference "PAY-2025-$n-2" --actor finance >/dev/null
   else
     batch+=("$id")
+    # The award to recover from: the batch's first of at least 1,000 yuan.
+    if [[ -z "${recovered:-}" ]] && (( fen >= 100000 )); then recovered=$id; fi
   fi
 done
 b app pay "${batch[@]}" --amount rest --on "$after" --reference PAY-2025-BATCH --actor finance >/dev/null
-recovered=$(payable 2025 paid | awk '$2 + 0 >= 1000 {print $1; exit}')
-b app recover "$recovered" --amount 1000 --reason "a listed product was found to be a duplicate" \
+b app recover "$recovered" --amount 1000 --reason "一项挂牌数据产品系重复挂牌，追回相应资金" \
   --actor officer-zhao >/dev/null
 
 # --- Accounts: one for every role ---------------------------------------------
@@ -175,3 +191,4 @@ for a in "${accounts[@]}"; do
   read -r name role password code <<<"$a"
   printf '  %-13s %-10s %-20s %s\n' "$name" "$role" "$password" "${code:-}"
 done
+echo "  (admin manages accounts with 'bursar user'; the web app has no screen for it)"

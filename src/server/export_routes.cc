@@ -4,8 +4,8 @@
 // CSV is RFC 4180 with a UTF-8 byte order mark (so spreadsheet programs read
 // the Chinese names), money as exact decimal strings; a text cell that a
 // spreadsheet would run as a formula (= + - @ at its start) is prefixed with
-// an apostrophe. In the workbook, money is a number formatted #,##0.00 (a
-// spreadsheet number is binary floating point; the CSV is the exact record).
+// an apostrophe. In the workbook, money is a number formatted #,##0.00 whose
+// stored digits are the exact amount (ExactMoneyCell), as in the CSV.
 #include <xlsxwriter.h>
 
 #include <unistd.h>
@@ -65,6 +65,38 @@ std::string ToCsv(const Table& t) {
   return out;
 }
 
+// The digits libxlsxwriter stores for a number: its lxw_sprintf_dbl is
+// "%.16G" (utility.h, without USE_DTOA_LIBRARY, as Debian builds it).
+std::string StoredDigits(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.16G", v);
+  return buf;
+}
+
+// An amount as a number would print it: "4200000.50" → "4200000.5", "12.00" → "12".
+std::string PlainDecimal(std::string s) {
+  if (s.find('.') == std::string::npos) return s;
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+// A money cell whose stored text is the exact amount. The double nearest the
+// amount, printed to 16 significant digits, gives the amount back below about
+// 5.4e8 yuan (2^29); above, in some bands, it may print ...4299999 for ...43. Such
+// an amount is written as a constant formula (=927234532.43) instead: the
+// workbook holds the exact digits and the spreadsheet computes the number from
+// them (the cached value beside it is the 16-digit one).
+void ExactMoneyCell(lxw_worksheet* sheet, lxw_row_t row, lxw_col_t col, int64_t fen, lxw_format* money) {
+  const double value = static_cast<double>(fen) / 100.0;  // the double nearest the amount
+  const std::string exact = PlainDecimal(Money(fen));
+  if (StoredDigits(value) == exact) {
+    worksheet_write_number(sheet, row, col, value, money);
+  } else {
+    worksheet_write_formula_num(sheet, row, col, ("=" + exact).c_str(), money, value);
+  }
+}
+
 Result<std::string> ToXlsx(const Table& t) {
   std::string dir = (std::filesystem::temp_directory_path() / "bursar-xlsx-XXXXXX").string();
   if (mkdtemp(dir.data()) == nullptr) return Status(StatusCode::kInternal, "cannot make a temporary folder");
@@ -91,7 +123,7 @@ Result<std::string> ToXlsx(const Table& t) {
       const Cell& cell = t.rows[r][c];
       const auto col = static_cast<lxw_col_t>(c);
       if (cell.fen) {
-        worksheet_write_number(sheet, row, col, static_cast<double>(*cell.fen) / 100.0, money);
+        ExactMoneyCell(sheet, row, col, *cell.fen, money);
       } else if (cell.number) {
         worksheet_write_number(sheet, row, col, static_cast<double>(*cell.number), nullptr);
       } else {

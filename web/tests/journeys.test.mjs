@@ -3,10 +3,11 @@
 // web/run-browser-tests.sh, which builds the app and starts the server.
 // Screenshots go to tests/artifacts/.
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { inflateRawSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const BASE_URL = process.env.BASE_URL;
@@ -605,6 +606,204 @@ describe("programme year", () => {
     await page.getByRole("button", { name: "开始校验" }).click();
     await v.locator(".alert.ok").waitFor();
     await shot(page, "auditor-verified");
+    assertClean();
+  });
+});
+
+// ---- after the year: exports, an upheld objection, a recovery ------------------
+
+/** Fen of a money string as people or files write it: ¥1,234.50, 1234.5, 4200000. */
+function fenOf(text) {
+  const m = /^-?¥?([\d,]+)(?:\.(\d{1,2}))?$/.exec(text.trim());
+  assert.ok(m, `${JSON.stringify(text)} is an exact amount of money`);
+  return BigInt(m[1].replace(/,/g, "")) * 100n + BigInt((m[2] ?? "").padEnd(2, "0"));
+}
+
+/** ¥1,234,567.80 from fen. */
+function yuan(fen) {
+  const whole = (fen / 100n).toString().replace(/\B(?=(\d{3})+$)/g, ",");
+  return `¥${whole}.${(fen % 100n).toString().padStart(2, "0")}`;
+}
+
+/** The files of a zip archive (stored or deflated), by name, from its central directory. */
+function unzip(buf) {
+  let end = buf.length - 22;
+  while (end >= 0 && buf.readUInt32LE(end) !== 0x06054b50) end--;
+  assert.ok(end >= 0, "a zip archive ends with its central directory");
+  const files = new Map();
+  let p = buf.readUInt32LE(end + 16);
+  for (let i = buf.readUInt16LE(end + 10); i > 0; i--) {
+    assert.equal(buf.readUInt32LE(p), 0x02014b50, "a central directory entry");
+    const method = buf.readUInt16LE(p + 10);
+    const size = buf.readUInt32LE(p + 20);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.toString("utf8", p + 46, p + 46 + nameLen);
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const data = buf.subarray(start, start + size);
+    assert.ok(method === 0 || method === 8, `${name}: stored or deflated`);
+    files.set(name, method === 0 ? data : inflateRawSync(data));
+    p += 46 + nameLen + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
+  }
+  return files;
+}
+
+const unxml = (s) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+
+/**
+ * The first sheet of an .xlsx file as rows of cells {text, number, format}:
+ * text is what the cell holds (a string, or a number's own digits), format
+ * the number format of its style ("#,##0.00" is built-in format 4).
+ */
+function readXlsx(path) {
+  const files = unzip(readFileSync(path));
+  assert.ok(files.has("xl/worksheets/sheet1.xml"), `an xlsx workbook: ${[...files.keys()].join(" ")}`);
+  const shared = files.has("xl/sharedStrings.xml")
+    ? [...files.get("xl/sharedStrings.xml").toString("utf8").matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => unxml([...m[1].matchAll(/<t[^>]*>([^<]*)<\/t>/g)].map((t) => t[1]).join("")))
+    : [];
+  const styles = files.get("xl/styles.xml")?.toString("utf8") ?? "";
+  const codes = new Map([[4, "#,##0.00"]]);
+  for (const m of styles.matchAll(/<numFmt numFmtId="(\d+)" formatCode="([^"]*)"/g)) codes.set(Number(m[1]), unxml(m[2]));
+  const xfs = [...(/<cellXfs[^>]*>([\s\S]*?)<\/cellXfs>/.exec(styles)?.[1] ?? "").matchAll(/<xf [^>]*?numFmtId="(\d+)"/g)].map((m) => Number(m[1]));
+  const sheet = files.get("xl/worksheets/sheet1.xml").toString("utf8");
+  return [...sheet.matchAll(/<row[^>]*>([\s\S]*?)<\/row>/g)].map((row) => {
+    // An empty cell is left out of the file: each cell goes to its column (r="G2").
+    const cells = [];
+    for (const c of row[1].matchAll(/<c ([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
+      const attrs = c[1];
+      const body = c[2] ?? "";
+      const type = /\bt="(\w+)"/.exec(attrs)?.[1];
+      const style = Number(/\bs="(\d+)"/.exec(attrs)?.[1] ?? 0);
+      // A money cell whose nearest double would print inexactly is a constant
+      // formula of its exact digits (export_routes.cc): its text is the formula.
+      const f = /<f>([^<]*)<\/f>/.exec(body)?.[1];
+      const v = f !== undefined && /^-?\d+(\.\d+)?$/.test(f) ? f : /<v>([^<]*)<\/v>/.exec(body)?.[1];
+      const text = type === "s" ? shared[Number(v)] : type === "inlineStr" ? unxml([...body.matchAll(/<t[^>]*>([^<]*)<\/t>/g)].map((t) => t[1]).join("")) : unxml(v ?? "");
+      const col = [.../^[A-Z]+/.exec(/\br="([A-Z]+)\d+"/.exec(attrs)[1])[0]].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0) - 1;
+      while (cells.length < col) cells.push({ text: "", number: false, format: null });
+      cells.push({ text, number: !type || type === "n", format: codes.get(xfs[style]) ?? null });
+    }
+    return cells;
+  });
+}
+
+/** Clicks a download link and keeps the file in the artifacts; its path. */
+async function download(page, linkName) {
+  const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: linkName }).click()]);
+  const path = join(ARTIFACTS, file.suggestedFilename());
+  await file.saveAs(path);
+  return { path, name: file.suggestedFilename() };
+}
+
+/** The row of an export that holds this application, with the amount in column `amountCol` checked exact. */
+function exportRow(rows, appId, header, amountCol) {
+  assert.deepEqual(rows[0].map((c) => c.text).slice(0, header.length), header);
+  const row = rows.find((r) => r[0].text === String(appId));
+  assert.ok(row, `the export lists application ${appId}`);
+  const amount = row[amountCol];
+  assert.ok(amount.number, "money is a number cell");
+  assert.equal(amount.format, "#,##0.00", "money is shown with two decimals");
+  assert.match(amount.text, /^\d+(\.\d{1,2})?$/, "the cell holds the exact amount, to the fen, no float noise");
+  return row;
+}
+
+describe("after the year", () => {
+  test("officer puts the apply-free claim on notice and downloads the notice list and the payment batch as .xlsx", async (t) => {
+    assert.ok(story.applyFreeId && story.appId && story.total, "the year's journeys ran");
+    const { page, assertClean } = await openPage(t);
+    await login(page, "officer-zhao", `/applications/${story.applyFreeId}`);
+    // 免申即享 needs no reviewers: the review opens with the field left empty.
+    await page.getByTestId("start-review-form").waitFor();
+    assert.match(await page.getByTestId("start-review-form").innerText(), /免申即享事项可不指定评审专家/);
+    await act(page, "start-review-form", "in_review");
+    await act(page, "decide-form", "decided");
+    story.applyFreeTotal = /¥([\d,]+\.\d\d)/.exec(await page.getByTestId("decision").locator(".total-amount").innerText())[1];
+    story.applyFreeDecision = /决定 #(\d+)/.exec(await page.getByTestId("decision").innerText())[1];
+    await act(page, "notice-form", "notice");
+
+    await page.goto(`${BASE_URL}/officer?year=2025`);
+    await page.getByTestId("notices").locator("tr", { hasText: `#${story.applyFreeId}` }).waitFor();
+    const notices = await download(page, "2025 年度公示名单（Excel）");
+    assert.equal(notices.name, "notice-2025.xlsx");
+    const nrows = readXlsx(notices.path);
+    const nrow = exportRow(nrows, story.applyFreeId, ["application_id", "credit_code", "enterprise_name", "year", "measure", "item", "total", "notice_until"], 6);
+    assert.equal(nrow[1].text, APPLICANT_CODE);
+    assert.equal(nrow[2].text, "北京朝阳数据科技1号有限公司");
+    assert.equal(fenOf(nrow[6].text), fenOf(story.applyFreeTotal), "the notice's amount, exact");
+
+    const payments = await download(page, "2025 年度拨付批次（Excel）");
+    assert.equal(payments.name, "payments-2025.xlsx");
+    const prows = readXlsx(payments.path);
+    const prow = exportRow(prows, story.appId, ["application_id", "credit_code", "enterprise_name", "year", "measure", "instalment", "amount", "paid_on", "reference"], 6);
+    assert.equal(prow[2].text, "北京朝阳数据科技1号有限公司");
+    assert.equal(prow[4].text, "03");
+    assert.equal(fenOf(prow[6].text), fenOf(story.total), "the payment, exact");
+    assert.equal(prow[8].text, "PAY-2025-WEB-1");
+    assertClean();
+  });
+
+  test("an objection to the notice is upheld: the decision is withdrawn, the notice no longer lists it, a new decision is taken", async (t) => {
+    assert.ok(story.applyFreeDecision, "the apply-free claim is on notice");
+    const objector = await openPage(t);
+    await login(objector.page, "qiye-zhang", `/applications/${story.applyFreeId}`);
+    await objector.page.getByTestId("objection-form").getByLabel("异议理由").fill("11 月的两笔交易未计入交易额，请重新核定");
+    await objector.page.getByTestId("objection-form").getByRole("button", { name: "提出异议" }).click();
+    await objector.page.locator(".objections li", { hasText: "未计入交易额" }).waitFor();
+    objector.assertClean();
+
+    // The officer finds it on the dashboard and upholds it there.
+    const { page, assertClean } = await openPage(t);
+    await login(page, "officer-zhao", "/officer?year=2025");
+    const open = page.locator(".objections li", { hasText: "未计入交易额" });
+    await open.getByLabel("处理意见").fill("经核对，交易所数据已更新，撤销决定重新核定");
+    await open.getByLabel(/异议成立/).check();
+    await open.getByRole("button", { name: "处理异议" }).click();
+    await open.waitFor({ state: "detached" });
+
+    await page.goto(`${BASE_URL}/applications/${story.applyFreeId}`);
+    await page.locator('h1 .badge[data-state="in_review"]').waitFor();
+    assert.equal(await page.getByTestId("decision").count(), 0, "no decision in force");
+    assert.match(await page.locator(".objections").innerText(), /异议成立[\s\S]*未计入交易额[\s\S]*撤销决定重新核定/);
+    await shot(page, "objection-upheld");
+
+    // The public notice no longer lists it.
+    const anon = await openPage(t);
+    await anon.page.goto(`${BASE_URL}/notices`);
+    await field(anon.page, "年度").selectOption("2025");
+    await anon.page.getByRole("link", { name: "2025 年度公示名单（CSV）" }).waitFor();
+    assert.equal(await anon.page.locator(`[data-testid=notices] tr:has-text("#${story.applyFreeId}")`).count(), 0, "withdrawn from the notice");
+    anon.assertClean();
+
+    // Decided again, on the evidence as it now stands: a new decision.
+    await act(page, "decide-form", "decided");
+    const again = /决定 #(\d+)/.exec(await page.getByTestId("decision").innerText())[1];
+    assert.notEqual(again, story.applyFreeDecision, "a new decision replaces the withdrawn one");
+    assertClean();
+  });
+
+  test("officer recovers part of a paid award; the dashboard's paid figure drops by it", async (t) => {
+    assert.ok(story.appId);
+    const { page, assertClean } = await openPage(t);
+    await login(page, "officer-zhao", "/officer?year=2025");
+    const paidBefore = fenOf(/¥[\d,]+\.\d\d/.exec(await page.getByTestId("paid").innerText())[0]);
+    const recoveredBefore = Number(await page.getByTestId("by-state").locator('[data-state="recovered"] .stat-n').innerText());
+
+    await page.goto(`${BASE_URL}/applications/${story.appId}`);
+    const form = page.getByTestId("recovery-form");
+    await form.getByLabel("追回金额（元）").fill("150000.50");
+    await form.getByLabel("追回原因").fill("一项数据产品重复挂牌，相应支持资金予以追回");
+    await act(page, "recovery-form", "recovered");
+    assert.match(await page.locator(".timeline [aria-current=step]").innerText(), /已追回/);
+    assert.match(await page.getByTestId("recovered-note").innerText(), /已追回/);
+    await shot(page, "officer-recovered");
+
+    await page.getByRole("link", { name: "工作台" }).click();
+    await field(page, "年度").first().selectOption("2025");
+    await page.getByTestId("budget").waitFor();
+    const paidText = await page.getByTestId("paid").innerText();
+    assert.match(paidText, new RegExp(yuan(paidBefore - 15000050n).replace(/[.,$]/g, "\\$&")), "paid less the recovery");
+    assert.equal(Number(await page.getByTestId("by-state").locator('[data-state="recovered"] .stat-n').innerText()), recoveredBefore + 1);
+    await shot(page, "officer-dashboard-recovered");
     assertClean();
   });
 });

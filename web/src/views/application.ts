@@ -26,11 +26,13 @@ import {
 const STEPS: api.AppState[] = ["draft", "submitted", "in_review", "decided", "notice", "final", "paid"];
 
 function timeline(state: api.AppState): HTMLElement {
-  const at = STEPS.indexOf(state);
+  // A recovery comes after payment: the step is shown only when it happened.
+  const steps: api.AppState[] = state === "recovered" ? [...STEPS, "recovered"] : STEPS;
+  const at = steps.indexOf(state);
   return h(
     "ol",
     { class: "timeline", "aria-label": t("app.timeline") },
-    STEPS.map((s, i) =>
+    steps.map((s, i) =>
       h(
         "li",
         { class: i < at ? "done" : i === at ? "current" : "todo", "aria-current": i === at ? "step" : null },
@@ -195,6 +197,7 @@ function paymentsSection(a: api.ApplicationDetail): HTMLElement | null {
       { numeric: [1], testid: "payments" },
     ),
     h("p", {}, t("pay.sum", { paid: formatYuan(paid), total: a.total ? formatYuan(a.total) : "—" })),
+    a.state === "recovered" ? h("p", { class: "alert", "data-testid": "recovered-note" }, t("recover.done")) : null,
   );
 }
 
@@ -304,7 +307,8 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
   }
   if (role === "officer") {
     if (a.state === "submitted") {
-      const who = input(t("officer.reviewers"), "reviewers", { hint: t("officer.reviewers.hint") });
+      const applyFree = a.measure === "04" || a.measure === "05";
+      const who = input(t("officer.reviewers"), "reviewers", { hint: applyFree ? t("officer.reviewers.applyfree") : t("officer.reviewers.hint") });
       out.push(
         actionForm({
           title: t("officer.review.start"),
