@@ -147,6 +147,9 @@ class SqliteDatabase final : public Database {
   // or its write-ahead log failed for want of room, else 0.
   // sqlite3_system_errno is no help here: it reads errno after SQLite's own
   // clean-up calls have overwritten it; each file keeps its write's errno.
+  // That errno stays until the file's next failure, so on a connection that
+  // once ran out of room a later, unrelated I/O error also reads "disk full";
+  // asked only after an I/O error, that is the lesser harm.
   int NoRoomErrno() const {
     int e = 0;
     if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_LAST_ERRNO, &e) == SQLITE_OK && IsNoRoom(e)) return e;

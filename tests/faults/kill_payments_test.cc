@@ -7,8 +7,8 @@
 // total matches the rows, and `bursar audit verify` passes. The batch, rerun
 // on what is still due, then ends exactly where an unkilled run ends.
 //
-// BURSAR_FAULT_KILLS (default 12) kills, over BURSAR_FAULT_PAYMENTS (default
-// 30) applications; BURSAR_FAULT_SEED repeats a run's random moments.
+// BURSAR_FAULT_KILLS (default 10) kills, over BURSAR_FAULT_PAYMENTS (default
+// 20) applications; BURSAR_FAULT_SEED repeats a run's random moments.
 #include <random>
 
 #include "process_fault_support.h"
@@ -128,8 +128,8 @@ class PaymentKillTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(PaymentKillTest, KilledAtRandomMomentsPaysEachAwardOnceAndWhole) {
-  const int n = EnvInt("BURSAR_FAULT_PAYMENTS", 30);
-  const int kills = EnvInt("BURSAR_FAULT_KILLS", 12);
+  const int n = EnvInt("BURSAR_FAULT_PAYMENTS", 20);
+  const int kills = EnvInt("BURSAR_FAULT_KILLS", 10);
   const unsigned seed = static_cast<unsigned>(EnvInt("BURSAR_FAULT_SEED", static_cast<int>(std::random_device{}() >> 1)));
   SCOPED_TRACE("BURSAR_FAULT_SEED=" + std::to_string(seed));
   std::mt19937 random(seed);
