@@ -82,7 +82,6 @@ Result<std::string> ReadText(const std::string& path) {
   return out.str();
 }
 
-std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
 
 bool ParseId(const std::string& text, int64_t* id) { return ParseWholeNumber(text, 1, INT64_MAX, id); }
 
@@ -101,7 +100,7 @@ json ShowJson(store::Store& st, const store::Application& a) {
     for (const auto& r : *reviews) {
       json j = {{"reviewer", r.reviewer}, {"state", r.state}};
       if (!r.scores.empty()) j["scores"] = json::parse(r.scores, nullptr, false);
-      if (r.proposed_fen) j["proposed"] = Money(*r.proposed_fen);
+      if (r.proposed_fen) j["proposed"] = FenToMoneyString(*r.proposed_fen);
       if (!r.conflict.empty()) j["conflict"] = r.conflict;
       out["reviews"].push_back(std::move(j));
     }
@@ -109,8 +108,8 @@ json ShowJson(store::Store& st, const store::Application& a) {
   if (auto d = st.DecisionInForce(a.id); d.ok() && d->has_value()) {
     out["decision"] = {{"id", (*d)->id},
                        {"policy_digest", (*d)->policy_digest},
-                       {"total", Money((*d)->total_fen)},
-                       {"payable", st.PayableFen(a.id).ok() ? json(Money(*st.PayableFen(a.id))) : json(nullptr)},
+                       {"total", FenToMoneyString((*d)->total_fen)},
+                       {"payable", st.PayableFen(a.id).ok() ? json(FenToMoneyString(*st.PayableFen(a.id))) : json(nullptr)},
                        {"decided_at", (*d)->decided_at},
                        {"decided_by", (*d)->decided_by}};
   }
@@ -131,7 +130,7 @@ json ShowJson(store::Store& st, const store::Application& a) {
   if (auto p = st.Payments(a.id); p.ok()) {
     for (const auto& x : *p) {
       out["payments"].push_back({{"instalment", x.instalment},
-                                 {"amount", Money(x.amount_fen)},
+                                 {"amount", FenToMoneyString(x.amount_fen)},
                                  {"paid_on", x.paid_on},
                                  {"reference", x.reference}});
     }
@@ -228,8 +227,8 @@ int RunApp(const std::vector<std::string>& args) {
                      {"measure", r.Text(3)}, {"state", r.Text(4)},       {"total", nullptr},
                      {"payable", nullptr}};
         if (auto d = st.DecisionInForce(r.Int(0)); d.ok() && d->has_value()) {
-          item["total"] = Money((*d)->total_fen);
-          if (auto p = st.PayableFen(r.Int(0)); p.ok()) item["payable"] = Money(*p);
+          item["total"] = FenToMoneyString((*d)->total_fen);
+          if (auto p = st.PayableFen(r.Int(0)); p.ok()) item["payable"] = FenToMoneyString(*p);
         }
         out.push_back(std::move(item));
       } else if (HasFlag(o, "--ids")) {
@@ -316,7 +315,7 @@ int RunApp(const std::vector<std::string>& args) {
       if (amount == "rest") {
         auto left = Remaining(st, id);
         if (!left.ok()) return ReportStatus(left.status());
-        amount = Money(*left);
+        amount = FenToMoneyString(*left);
       }
       auto instalment =
           st.RecordPayment(o.actor, id, amount, FlagValue(o, "--on"), FlagValue(o, "--reference") + "-" + o.positional[i]);
@@ -361,7 +360,7 @@ int RunApp(const std::vector<std::string>& args) {
     if (amount == "rest") {
       auto left = Remaining(st, id);
       if (!left.ok()) return ReportStatus(left.status());
-      amount = Money(*left);
+      amount = FenToMoneyString(*left);
     }
     auto instalment = st.RecordPayment(o.actor, id, amount, FlagValue(o, "--on"), FlagValue(o, "--reference"));
     if (!instalment.ok()) return ReportStatus(instalment.status());
@@ -415,19 +414,19 @@ int RunBudget(const std::vector<std::string>& args) {
   auto b = (*s)->Budget(year);
   if (!b.ok()) return ReportStatus(b.status());
   nlohmann::ordered_json out = {{"year", year},
-                                {"budget", b->budget_fen ? json(Money(*b->budget_fen)) : json(nullptr)},
-                                {"committed", Money(b->total.committed_fen)},
-                                {"payable", Money(b->total.payable_fen)},
-                                {"paid", Money(b->total.paid_fen)}};
+                                {"budget", b->budget_fen ? json(FenToMoneyString(*b->budget_fen)) : json(nullptr)},
+                                {"committed", FenToMoneyString(b->total.committed_fen)},
+                                {"payable", FenToMoneyString(b->total.payable_fen)},
+                                {"paid", FenToMoneyString(b->total.paid_fen)}};
   out["scaling"] = {{"decision", "D-G6"},
                     {"scaled", b->scaled},
                     {"factor", b->factor},
-                    {"excess", Money(b->scaled ? b->total.committed_fen - *b->budget_fen : 0)},
+                    {"excess", FenToMoneyString(b->scaled ? b->total.committed_fen - *b->budget_fen : 0)},
                     {"payments_started", b->payments_started}};
   out["by_measure"] = nlohmann::ordered_json::object();
   for (const auto& [measure, line] : b->by_measure) {
     out["by_measure"][measure] = {
-        {"committed", Money(line.committed_fen)}, {"payable", Money(line.payable_fen)}, {"paid", Money(line.paid_fen)}};
+        {"committed", FenToMoneyString(line.committed_fen)}, {"payable", FenToMoneyString(line.payable_fen)}, {"paid", FenToMoneyString(line.paid_fen)}};
   }
   std::printf("%s\n", out.dump(2).c_str());
   return kExitOk;

@@ -331,6 +331,18 @@ inline i128 AddChecked(i128 a, i128 b, bool* overflow) {
 
 // Evaluates a formula over lines[begin, begin+n); the result is in
 // scratch->num[root] (numeric) or scratch->flag[root] (flag).
+// A fact or claim field for n lines, line i reading row rows[i] of the
+// column: into the flags when the node is a flag, else into the numbers.
+template <class Index, class Num>
+inline void GatherColumn(const int64_t* __restrict col, const Index* __restrict rows, size_t n, bool flag,
+                         Num* __restrict out, uint8_t* __restrict fout) {
+  if (flag) {
+    for (size_t i = 0; i < n; ++i) fout[i] = static_cast<uint8_t>(col[rows[i]]);
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] = col[rows[i]];
+  }
+}
+
 void RunFormula(const Formula& f, const Lines& lines, size_t begin, size_t n, Scratch* s) {
   if (s->num.size() < f.nodes.size()) {
     s->num.resize(f.nodes.size(), std::vector<i128>(kBatchSize));
@@ -350,24 +362,13 @@ void RunFormula(const Formula& f, const Lines& lines, size_t begin, size_t n, Sc
       case Step::kFlagConst:
         std::fill(fout, fout + n, static_cast<uint8_t>(node.value));
         break;
-      case Step::kFact: {
-        const int64_t* col = c.facts[static_cast<size_t>(node.column)].data();
-        if (node.flag) {
-          for (size_t i = 0; i < n; ++i) fout[i] = static_cast<uint8_t>(col[lines.case_row[begin + i]]);
-        } else {
-          for (size_t i = 0; i < n; ++i) out[i] = col[lines.case_row[begin + i]];
-        }
+      case Step::kFact:
+        GatherColumn(c.facts[static_cast<size_t>(node.column)].data(), lines.case_row + begin, n, node.flag, out, fout);
         break;
-      }
-      case Step::kClaim: {
-        const int64_t* col = c.claim_fields[static_cast<size_t>(node.column)].data();
-        if (node.flag) {
-          for (size_t i = 0; i < n; ++i) fout[i] = static_cast<uint8_t>(col[lines.claim_row[begin + i]]);
-        } else {
-          for (size_t i = 0; i < n; ++i) out[i] = col[lines.claim_row[begin + i]];
-        }
+      case Step::kClaim:
+        GatherColumn(c.claim_fields[static_cast<size_t>(node.column)].data(), lines.claim_row + begin, n, node.flag,
+                     out, fout);
         break;
-      }
       case Step::kApplicant: {
         const uint8_t* col = c.applicant[static_cast<size_t>(node.column)].data();
         for (size_t i = 0; i < n; ++i) fout[i] = col[lines.case_row[begin + i]];
@@ -532,22 +533,15 @@ void RunNarrow(const Formula& f, const Lines& lines, size_t begin, size_t n, Nar
           } else {
             s->view[k] = col + begin;
           }
-        } else if (node.flag) {
-          for (size_t i = 0; i < n; ++i) fout[i] = static_cast<uint8_t>(col[lines.case_row[begin + i]]);
         } else {
-          for (size_t i = 0; i < n; ++i) out[i] = col[lines.case_row[begin + i]];
+          GatherColumn(col, lines.case_row + begin, n, node.flag, out, fout);
         }
         break;
       }
-      case Step::kClaim: {
-        const int64_t* __restrict col = c.claim_fields[static_cast<size_t>(node.column)].data();
-        if (node.flag) {
-          for (size_t i = 0; i < n; ++i) fout[i] = static_cast<uint8_t>(col[lines.claim_row[begin + i]]);
-        } else {
-          for (size_t i = 0; i < n; ++i) out[i] = col[lines.claim_row[begin + i]];
-        }
+      case Step::kClaim:
+        GatherColumn(c.claim_fields[static_cast<size_t>(node.column)].data(), lines.claim_row + begin, n, node.flag,
+                     out, fout);
         break;
-      }
       case Step::kApplicant: {
         const uint8_t* __restrict col = c.applicant[static_cast<size_t>(node.column)].data();
         if (identity) {

@@ -151,6 +151,14 @@ std::optional<int64_t> Exact::ToFen() const {
   return static_cast<int64_t>(fen);
 }
 
+std::optional<int64_t> MoneyStringToFen(std::string_view text, std::string* why) {
+  auto value = ParseMoneyString(text, why);
+  if (!value) return std::nullopt;
+  auto fen = value->ToFen();
+  if (!fen) *why = "amount too large";
+  return fen;
+}
+
 std::string Exact::ToMoneyString() const {
   int128 fen = num_ * (100 / den_);
   bool neg = fen < 0;

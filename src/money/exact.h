@@ -74,6 +74,13 @@ class Exact {
 // On failure returns nullopt and sets *why to a message fit for a user.
 std::optional<Exact> ParseMoneyString(std::string_view text, std::string* why);
 
+// A whole number of fen as the case format writes it: 125000000 → "1250000.00".
+inline std::string FenToMoneyString(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
+
+// The fen of a case-format money string, or nullopt with *why set (not a money
+// string, or more than int64 fen).
+std::optional<int64_t> MoneyStringToFen(std::string_view text, std::string* why);
+
 // Parses an unsigned decimal ("12", "0.5", "1250.25") of any precision.
 std::optional<Exact> ParseDecimal(std::string_view text);
 

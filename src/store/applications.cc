@@ -68,7 +68,6 @@ Result<int64_t> MoneyToFen(const std::string& text, const char* field) {
   return *fen;
 }
 
-std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
 
 constexpr const char* kApplicationColumns =
     "id, credit_code, year, measure, item, project, claim, state, notice_until, created_at, updated_at";
@@ -302,7 +301,7 @@ Status Store::SubmitReview(const std::string& reviewer, int64_t id, const json& 
                                                {"application", id},
                                                {"reviewer", reviewer},
                                                {"scores", scores},
-                                               {"proposed", Money(proposed_fen)}});
+                                               {"proposed", FenToMoneyString(proposed_fen)}});
              })
       .status();
 }
@@ -364,7 +363,7 @@ Result<json> Store::ClaimsForDecision(Database& db, const Application& app) {
     for (const Row& r : rows) {
       if (__builtin_add_overflow(sum, r.Int(0), &sum)) return Status(StatusCode::kOutOfRange, "proposals overflow");
     }
-    claim["assessed"] = Money(sum / static_cast<int64_t>(rows.size()));
+    claim["assessed"] = FenToMoneyString(sum / static_cast<int64_t>(rows.size()));
   }
   return json::array({claim});
 }
@@ -453,10 +452,10 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   if (budget.budget_fen && budget.payments_started && total_fen > 0 &&
       budget.total.committed_fen + total_fen > *budget.budget_fen) {
     return Status(StatusCode::kFailedPrecondition,
-                  "application " + std::to_string(id) + ": deciding " + Money(total_fen) + " would take " +
+                  "application " + std::to_string(id) + ": deciding " + FenToMoneyString(total_fen) + " would take " +
                       std::to_string(app.year) + "'s committed awards to " +
-                      Money(budget.total.committed_fen + total_fen) + ", over its budget of " +
-                      Money(*budget.budget_fen) +
+                      FenToMoneyString(budget.total.committed_fen + total_fen) + ", over its budget of " +
+                      FenToMoneyString(*budget.budget_fen) +
                       ", after payments have begun (D-G6 would scale down awards already paid): raise the budget "
                       "first",
                   "budget");
@@ -476,7 +475,7 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   change["policy_digest"] = decision.policy_digest;
   change["case_sha256"] = Sha256Hex(decision.case_json);
   change["output_sha256"] = Sha256Hex(decision.output_json);
-  change["total"] = Money(total_fen);
+  change["total"] = FenToMoneyString(total_fen);
   return change;
 }
 
@@ -641,11 +640,11 @@ Result<int64_t> Store::RecordPayment(const std::string& actor, int64_t id, const
     BURSAR_ASSIGN_OR_RETURN(const int64_t total, PayableIn(db, app));
     const int64_t paid = p->Int(1);
     if (paid + fen > total) {
-      const std::string what = total == d->Int(0) ? " would exceed the decided " + Money(total)
-                                                  : " would exceed the payable " + Money(total) + " (the decided " +
-                                                        Money(d->Int(0)) + " scaled to the budget by D-G6)";
-      return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + ": paying " + Money(fen) +
-                                                         what + " (" + Money(paid) + " already paid)");
+      const std::string what = total == d->Int(0) ? " would exceed the decided " + FenToMoneyString(total)
+                                                  : " would exceed the payable " + FenToMoneyString(total) + " (the decided " +
+                                                        FenToMoneyString(d->Int(0)) + " scaled to the budget by D-G6)";
+      return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + ": paying " + FenToMoneyString(fen) +
+                                                         what + " (" + FenToMoneyString(paid) + " already paid)");
     }
     instalment = p->Int(0) + 1;
     BURSAR_RETURN_IF_ERROR(
@@ -654,7 +653,7 @@ Result<int64_t> Store::RecordPayment(const std::string& actor, int64_t id, const
                    {id, instalment, fen, paid_on, reference})
             .status());
     json change = {{"op", "payment.record"}, {"application", id},  {"instalment", instalment},
-                   {"amount", Money(fen)},   {"paid_on", paid_on}, {"reference", reference}};
+                   {"amount", FenToMoneyString(fen)},   {"paid_on", paid_on}, {"reference", reference}};
     if (paid + fen == total) {
       BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kPaid));
       change["from"] = "final";
@@ -688,7 +687,7 @@ Status Store::Recover(const std::string& actor, int64_t id, const std::string& a
                                                              {id}));
                  if (fen > p->Int(0)) {
                    return Status(StatusCode::kFailedPrecondition,
-                                 "cannot recover " + Money(fen) + ": only " + Money(p->Int(0)) + " was paid");
+                                 "cannot recover " + FenToMoneyString(fen) + ": only " + FenToMoneyString(p->Int(0)) + " was paid");
                  }
                  BURSAR_RETURN_IF_ERROR(
                      db.Execute("INSERT INTO recovery (application_id, amount_fen, reason, recovered_at) "
@@ -697,7 +696,7 @@ Status Store::Recover(const std::string& actor, int64_t id, const std::string& a
                          .status());
                  BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kRecovered));
                  json change = StepChange("application.recover", app, ApplicationState::kRecovered);
-                 change["amount"] = Money(fen);
+                 change["amount"] = FenToMoneyString(fen);
                  change["reason"] = reason;
                  return std::optional<json>(std::move(change));
                })
@@ -714,8 +713,8 @@ Status Store::SetBudget(const std::string& actor, int64_t year, const std::strin
                  if (now.payments_started && fen < now.total.committed_fen &&
                      (!now.budget_fen || fen < *now.budget_fen)) {
                    return Status(StatusCode::kFailedPrecondition,
-                                 "payments of " + std::to_string(year) + " have begun: a budget of " + Money(fen) +
-                                     " under the committed " + Money(now.total.committed_fen) +
+                                 "payments of " + std::to_string(year) + " have begun: a budget of " + FenToMoneyString(fen) +
+                                     " under the committed " + FenToMoneyString(now.total.committed_fen) +
                                      " would scale down awards already paid (D-G6)",
                                  "amount");
                  }
@@ -723,7 +722,7 @@ Status Store::SetBudget(const std::string& actor, int64_t year, const std::strin
                                                    "ON CONFLICT (year) DO UPDATE SET amount_fen = excluded.amount_fen",
                                                    {year, fen})
                                             .status());
-                 return std::optional<json>(json{{"op", "budget.set"}, {"year", year}, {"amount", Money(fen)}});
+                 return std::optional<json>(json{{"op", "budget.set"}, {"year", year}, {"amount", FenToMoneyString(fen)}});
                })
       .status();
 }
@@ -739,11 +738,24 @@ int64_t Gcd(int64_t a, int64_t b) {
   }
   return a;
 }
+}  // namespace
+
 // floor(fen × budget / committed); all three are non-negative.
 int64_t ScaleFen(int64_t fen, int64_t budget, int64_t committed) {
   return static_cast<int64_t>(static_cast<__int128>(fen) * budget / committed);
 }
-}  // namespace
+
+Result<std::optional<YearScaling>> Store::ScalingIn(Database& db, int64_t year) {
+  BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
+  if (!b) return std::optional<YearScaling>();
+  BURSAR_ASSIGN_OR_RETURN(auto committed,
+                          db.QueryOne("SELECT COALESCE(SUM(d.total_fen), 0) FROM application a JOIN decision d "
+                                      "ON d.application_id = a.id AND d.in_force = 1 WHERE a.year = ? AND a.state IN "
+                                      "('decided', 'notice', 'final', 'paid')",
+                                      {year}));
+  if (!committed || committed->Int(0) <= b->Int(0)) return std::optional<YearScaling>();
+  return std::optional<YearScaling>(YearScaling{b->Int(0), committed->Int(0)});
+}
 
 Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year) {
   BudgetSummary s;
@@ -803,22 +815,15 @@ Result<int64_t> Store::PayableIn(Database& db, const Application& app) {
                                               {app.id}));
   if (!d) return int64_t{0};
   // Within the budget (the usual case) the total is payable as it stands.
-  BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {app.year}));
-  if (!b || app.state == ApplicationState::kRecovered) return d->Int(0);
-  BURSAR_ASSIGN_OR_RETURN(auto committed,
-                          db.QueryOne("SELECT COALESCE(SUM(d.total_fen), 0) FROM application a JOIN decision d "
-                                      "ON d.application_id = a.id AND d.in_force = 1 WHERE a.year = ? AND a.state IN "
-                                      "('decided', 'notice', 'final', 'paid')",
-                                      {app.year}));
-  if (!committed || committed->Int(0) <= b->Int(0)) return d->Int(0);
-  BURSAR_ASSIGN_OR_RETURN(BudgetSummary budget, BudgetIn(db, app.year));
-  if (!budget.scaled) return d->Int(0);
+  if (app.state == ApplicationState::kRecovered) return d->Int(0);
+  BURSAR_ASSIGN_OR_RETURN(std::optional<YearScaling> scaling, ScalingIn(db, app.year));
+  if (!scaling) return d->Int(0);
   BURSAR_ASSIGN_OR_RETURN(auto out, db.QueryOne("SELECT output_json FROM decision WHERE id = ?", {d->Int(1)}));
   std::vector<int64_t> lines;
   BURSAR_RETURN_IF_ERROR(
       ApplicationLinesFen(json::parse(out->Text(0), nullptr, false), app.measure, app.item, &lines).status());
   int64_t payable = 0;
-  for (int64_t fen : lines) payable += ScaleFen(fen, *budget.budget_fen, budget.total.committed_fen);
+  for (int64_t fen : lines) payable += ScaleFen(fen, scaling->budget_fen, scaling->committed_fen);
   return payable;
 }
 

@@ -110,6 +110,16 @@ struct BudgetSummary {
   std::map<std::string, BudgetLine> by_measure;  // "04" → ...
 };
 
+// D-G6 in a year whose committed total exceeds its budget: every award line
+// is scaled by budget/committed.
+struct YearScaling {
+  int64_t budget_fen = 0;
+  int64_t committed_fen = 0;  // > budget_fen
+};
+
+// floor(fen × budget / committed): an award line after D-G6 scaling.
+int64_t ScaleFen(int64_t fen, int64_t budget, int64_t committed);
+
 // The award lines of a decision output that belong to the application: its
 // measure, and its item when it names one. Their sum is the decided total.
 // InvalidArgument naming the line when an amount is not a money string.

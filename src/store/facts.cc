@@ -15,6 +15,7 @@
 //    the year; export_route is the route of the year's first clearance.
 //  - platform_in_operation: a platform of the enterprise (completed, with an
 //    operation period) operated on at least one day of the year.
+#include <map>
 #include <utility>
 
 #include "money/exact.h"
@@ -26,7 +27,6 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
 
 Status AddFen(int64_t* sum, int64_t v) {
   if (__builtin_add_overflow(*sum, v, sum)) return Status(StatusCode::kOutOfRange, "money sum overflows");
@@ -94,15 +94,15 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
       if (r.Int(0) != year) continue;
       amount = r.Int(1);
       first_time = r.Int(2) == 1 && rows.size() == 1;
-      used.push_back({{"year", r.Int(0)}, {"amount", Money(r.Int(1))}, {"first_time", r.Int(2) == 1}});
+      used.push_back({{"year", r.Int(0)}, {"amount", FenToMoneyString(r.Int(1))}, {"first_time", r.Int(2) == 1}});
       note = first_time      ? "the year's inclusion, the first recorded"
              : r.Int(2) == 1 ? "the row says first time, but an earlier year has an inclusion"
                              : "the year's inclusion, not the first";
     }
     facts["fs_inclusion_first_time"] = first_time;
-    facts["fs_inclusion_amount"] = Money(amount);
+    facts["fs_inclusion_amount"] = FenToMoneyString(amount);
     why["fs_inclusion"] = {
-        {"first_time", first_time}, {"amount", Money(amount)}, {"rule", note}, {"rows", std::move(used)}};
+        {"first_time", first_time}, {"amount", FenToMoneyString(amount)}, {"rule", note}, {"rows", std::move(used)}};
   }
   {
     BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT exchange, trade_id, trade_date, side, amount_fen, "
@@ -117,7 +117,7 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
                    {"trade_id", r.Text(1)},
                    {"date", r.Text(2)},
                    {"side", r.Text(3)},
-                   {"amount", Money(r.Int(4))}};
+                   {"amount", FenToMoneyString(r.Int(4))}};
       if (r.Int(5) == 1) {
         BURSAR_RETURN_IF_ERROR(AddFen(&sum, r.Int(4)));
         used.push_back(std::move(ref));
@@ -126,9 +126,9 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
         excluded.push_back(std::move(ref));
       }
     }
-    facts["exchange_trading_volume"] = Money(sum);
+    facts["exchange_trading_volume"] = FenToMoneyString(sum);
     why["exchange_trading_volume"] = {
-        {"value", Money(sum)},
+        {"value", FenToMoneyString(sum)},
         {"rule", "sum of the enterprise's own side of trades dated " + first + " to " + last +
                      " at legally established trading institutions; each trade once"},
         {"rows", std::move(used)},
@@ -143,10 +143,10 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
     ojson used = ojson::array();
     for (const Row& r : rows) {
       BURSAR_RETURN_IF_ERROR(AddFen(&sum, r.Int(2)));
-      used.push_back({{"filing_id", r.Text(0)}, {"date", r.Text(1)}, {"amount", Money(r.Int(2))}});
+      used.push_back({{"filing_id", r.Text(0)}, {"date", r.Text(1)}, {"amount", FenToMoneyString(r.Int(2))}});
     }
-    facts["filed_trading_volume"] = Money(sum);
-    why["filed_trading_volume"] = {{"value", Money(sum)},
+    facts["filed_trading_volume"] = FenToMoneyString(sum);
+    why["filed_trading_volume"] = {{"value", FenToMoneyString(sum)},
                                    {"rule", "sum of filings for market entry dated " + first + " to " + last},
                                    {"rows", std::move(used)}};
   }
@@ -213,7 +213,16 @@ Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t y
                                                 "AND a.state IN ('final', 'paid') ORDER BY a.year, d.id",
                                                 {code, year}));
   ojson history = ojson::array();
+  // D-G6: in a year scaled to its budget an award counts at its scaled
+  // amount, what the enterprise was granted (and may be paid), for the
+  // multi-year limits of later years.
+  std::map<int64_t, std::optional<YearScaling>> scaling;
   for (const Row& r : rows) {
+    auto year_scaling = scaling.find(r.Int(0));
+    if (year_scaling == scaling.end()) {
+      BURSAR_ASSIGN_OR_RETURN(auto s, ScalingIn(*db_, r.Int(0)));
+      year_scaling = scaling.emplace(r.Int(0), s).first;
+    }
     // Stored outputs were validated at Decide; a broken one is our bug.
     ojson output = ojson::parse(r.Text(2), nullptr, false);
     if (output.is_discarded() || !output.contains("awards") || !output["awards"].is_array()) {
@@ -224,10 +233,17 @@ Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t y
       // same output belong to that measure's application.
       if (award.value("measure", "") != r.Text(3)) continue;
       if (!r.Text(4).empty() && award.value("item", "") != r.Text(4)) continue;
+      std::string amount = award.value("amount", "0.00");
+      if (const auto& scaled = year_scaling->second) {
+        std::string why;
+        auto fen = MoneyStringToFen(amount, &why);
+        if (!fen) return Status(StatusCode::kInternal, "a stored award amount: " + why);
+        amount = FenToMoneyString(ScaleFen(*fen, scaled->budget_fen, scaled->committed_fen));
+      }
       ojson line = {{"year", r.Int(0)},
                     {"measure", award.value("measure", "")},
                     {"item", award.value("item", "")},
-                    {"amount", award.value("amount", "0.00")}};
+                    {"amount", amount}};
       std::string project = award.value("project", r.Text(1));
       if (!project.empty()) line["project"] = project;
       history.push_back(std::move(line));

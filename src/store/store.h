@@ -266,6 +266,8 @@ class Store {
                                   const DecisionInput& decision, int64_t* decision_id);
   Result<BudgetSummary> BudgetIn(Database& db, int64_t year);
   Result<int64_t> PayableIn(Database& db, const Application& app);
+  // The year's D-G6 scaling, none when it has no budget or stays within it.
+  Result<std::optional<YearScaling>> ScalingIn(Database& db, int64_t year);
 
   std::unique_ptr<Database> db_;
   std::function<std::string()> clock_;

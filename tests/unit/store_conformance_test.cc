@@ -663,6 +663,12 @@ TEST_P(StoreTest, BudgetScalingFollowsDG6AndPaymentsRespectIt) {
   ASSERT_TRUE(store_->RecordPayment("t", a, "100", "2025-07-01", "V-1").ok());
   ASSERT_TRUE(store_->RecordPayment("t", a, "49.98", "2025-07-02", "V-2").ok());
   EXPECT_EQ(store_->GetApplication(a)->state, ApplicationState::kPaid) << "paid at the scaled amount";
+  // Later years' multi-year limits count the award as granted: scaled.
+  auto history = store_->History(Code(1), 2026);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->size(), 1u) << history->dump();
+  EXPECT_EQ((*history)[0]["measure"], "03");
+  EXPECT_EQ((*history)[0]["amount"], "149.98");
 
   // Payments have begun: the factor may not fall any more.
   EXPECT_EQ(store_->SetBudget("o", 2025, "150").code(), StatusCode::kFailedPrecondition);
@@ -683,6 +689,7 @@ TEST_P(StoreTest, BudgetScalingFollowsDG6AndPaymentsRespectIt) {
   EXPECT_EQ(after->factor, "1");
   EXPECT_EQ(*store_->PayableFen(b), 10000);
   EXPECT_EQ(after->total.paid_fen, 14998);
+  EXPECT_EQ((*store_->History(Code(1), 2026))[0]["amount"], "300.00") << "no longer scaled: the decided amount";
   ExpectChainOk();
 }
 
