@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the libFuzzer targets for a while each: `make fuzz-short` (CI: 25 s a
-# target) and `make fuzz FUZZ_SECONDS=...` (longer, by hand).
+# Runs the libFuzzer targets for a while each: `make fuzz-short` (CI: 20 s a
+# target, as many at once as there are cores) and `make fuzz FUZZ_SECONDS=...` (longer, by hand).
 #
 # usage: fuzz/run.sh BUILD_DIR SECONDS_PER_TARGET [TARGET...]
 #
@@ -17,7 +17,7 @@ merge=0
 if [[ ${1:-} == --merge ]]; then merge=1; shift; fi
 build=${1:?usage: fuzz/run.sh [--merge] BUILD_DIR [SECONDS] [TARGET...]}
 shift
-seconds=${1:-25}
+seconds=${1:-20}
 [[ $# -gt 0 ]] && shift
 targets=("$@")
 if ((${#targets[@]} == 0)); then targets=(policy case population evidence http); fi
@@ -25,33 +25,49 @@ if ((${#targets[@]} == 0)); then targets=(policy case population evidence http);
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-failed=()
-for t in "${targets[@]}"; do
-  exe="$build/fuzz_$t"
-  [[ -x $exe ]] || { echo "fuzz/run.sh: no $exe (make fuzz-build)" >&2; exit 2; }
-  work="$build/fuzz-corpus/$t"
-  findings="$build/fuzz-findings/$t"
+# One target: fuzz it, then say how it went; a failure leaves its name in
+# $build/fuzz-failed/ (targets run side by side, so no shared variables).
+run_one() {
+  local t=$1 exe="$build/fuzz_$1"
+  local work="$build/fuzz-corpus/$t" findings="$build/fuzz-findings/$t" log="$build/fuzz-$t.log"
   mkdir -p "$work" "$findings" "fuzz/corpus/$t"
-  if ((merge)); then
-    "$exe" -merge=1 "fuzz/corpus/$t" "$work" 2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files' || true
-    continue
-  fi
-  echo "== fuzz_$t: ${seconds}s" >&2
-  log="$build/fuzz-$t.log"
   # -timeout: one input over 10 s is a hang; -rss_limit_mb: the machine is shared.
   if "$exe" "$work" "fuzz/corpus/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 \
       -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/" >"$log" 2>&1; then
+    local runs cov
     runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
     cov=$(grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$log" | tail -1 | grep -oE 'cov: [0-9]+' || true)
-    echo "   ok: ${runs:-?} inputs, ${cov:-cov: ?}" >&2
+    echo "== fuzz_$t ${seconds}s ok: ${runs:-?} inputs, ${cov:-cov: ?}" >&2
   else
-    failed+=("$t")
-    echo "   FAILED (log: $log):" >&2
-    tail -40 "$log" >&2
-    ls "$findings" >&2
+    touch "$build/fuzz-failed/$t"
+    { echo "== fuzz_$t FAILED (log: $log):"; tail -40 "$log"; ls "$findings"; } >&2
   fi
+}
+
+for t in "${targets[@]}"; do
+  [[ -x $build/fuzz_$t ]] || { echo "fuzz/run.sh: no $build/fuzz_$t (make fuzz-build)" >&2; exit 2; }
 done
-if ((${#failed[@]})); then
-  echo "fuzz: crashes in ${failed[*]}; add each input under fuzz/corpus/<target>/ and fix" >&2
+if ((merge)); then
+  for t in "${targets[@]}"; do
+    mkdir -p "$build/fuzz-corpus/$t" "fuzz/corpus/$t"
+    "$build/fuzz_$t" -merge=1 "fuzz/corpus/$t" "$build/fuzz-corpus/$t" 2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files' || true
+  done
+  exit 0
+fi
+
+# As many targets at once as there are cores (FUZZ_JOBS to change).
+jobs=${FUZZ_JOBS:-$(nproc)}
+rm -rf "$build/fuzz-failed" && mkdir -p "$build/fuzz-failed"
+echo "fuzz: ${#targets[@]} targets, ${seconds}s each, $jobs at a time" >&2
+running=0
+for t in "${targets[@]}"; do
+  if ((running >= jobs)); then wait -n || true; running=$((running - 1)); fi
+  run_one "$t" &
+  running=$((running + 1))
+done
+wait
+failed=$(ls "$build/fuzz-failed")
+if [[ -n $failed ]]; then
+  echo "fuzz: crashes in" $failed "; add each input under fuzz/corpus/<target>/ and fix" >&2
   exit 1
 fi

@@ -20,7 +20,7 @@ namespace {
 constexpr const char* kHelp =
     "usage: bursar serve [--policy DIR] [--db URL] [--port N | --listen ADDR:PORT]\n"
     "                    [--web DIR] [--threads N] [--max-body BYTES] [--quiet]\n"
-    "                    [--insecure-dev-cookies]\n\n"
+    "                    [--idempotency-retention SECONDS] [--insecure-dev-cookies]\n\n"
     "Serves the HTTP JSON API (docs/http-api.md; the OpenAPI document is at\n"
     "/api/openapi.json) and, with --web, the web application's built files, from\n"
     "one port. Stops on SIGTERM or SIGINT after answering the requests in flight,\n"
@@ -35,6 +35,8 @@ constexpr const char* kHelp =
     "  --threads N        worker threads; a kept-alive connection holds one (default 16)\n"
     "  --max-body BYTES   largest request body accepted (default 1048576)\n"
     "  --quiet            no request log\n"
+    "  --idempotency-retention SECONDS  how long the answer to an Idempotency-Key is\n"
+    "                     kept for retries (default 86400, one day)\n"
     "  --insecure-dev-cookies  session cookies without Secure, for http://127.0.0.1 only\n\n"
     "Logs one JSON line per request on standard error (time, method, path,\n"
     "status, duration_us, request_id), and first a line with the address:\n"
@@ -77,7 +79,7 @@ int RunServe(const std::vector<std::string>& args) {
       continue;
     }
     if (a != "--policy" && a != "--db" && a != "--port" && a != "--listen" && a != "--web" && a != "--threads" &&
-        a != "--max-body") {
+        a != "--max-body" && a != "--idempotency-retention") {
       std::fprintf(stderr, "bursar serve: unknown argument '%s'\n\n%s", a.c_str(), kHelp);
       return kExitUsage;
     }
@@ -112,6 +114,13 @@ int RunServe(const std::vector<std::string>& args) {
         std::fprintf(stderr, "bursar serve: --threads takes 1..1024, got '%s'\n", v->c_str());
         return kExitUsage;
       }
+    } else if (a == "--idempotency-retention") {
+      if (!ParseCount(*v, 1, size_t{10} * 366 * 24 * 3600, &n)) {
+        std::fprintf(stderr, "bursar serve: --idempotency-retention takes 1..316224000 seconds, got '%s'\n",
+                     v->c_str());
+        return kExitUsage;
+      }
+      options.idempotency_retention_seconds = static_cast<int64_t>(n);
     } else if (a == "--max-body") {
       if (!ParseCount(*v, 1024, size_t{1} << 30, &options.max_body_bytes)) {
         std::fprintf(stderr, "bursar serve: --max-body takes 1024..1073741824 bytes, got '%s'\n", v->c_str());

@@ -13,6 +13,7 @@
 
 #include "server/server_impl.h"
 #include "store/digest.h"
+#include "store/idempotency.h"
 
 namespace bursar::server {
 
@@ -58,6 +59,7 @@ Status Server::Impl::ClaimIdempotencyKey(const Route& route, const httplib::Requ
                                          req.get_header_value("Content-Type") + "\n" + req.body)};
   std::optional<store::Row> existing;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    PurgeIdempotencyKeysIfDue(st);
     const std::string now = store::UtcNow();
     BURSAR_ASSIGN_OR_RETURN(
         int64_t inserted,
@@ -112,6 +114,23 @@ Status Server::Impl::ClaimIdempotencyKey(const Route& route, const httplib::Requ
   return OkStatus();
 }
 
+void Server::Impl::PurgeIdempotencyKeysIfDue(store::Store& st) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto every = std::chrono::seconds(std::clamp<int64_t>(options.idempotency_retention_seconds, 1, 3600));
+  if (last_idempotency_purge && now - *last_idempotency_purge < every) return;
+  last_idempotency_purge = now;
+  // A failed purge costs nothing but space: the request goes on, the next
+  // purge is due in `every`, and the failure is logged.
+  auto purged = store::PurgeIdempotencyKeys(st, options.idempotency_retention_seconds);
+  if (!purged.ok()) {
+    log->Write(nlohmann::json{{"event", "idempotency_purge_failed"}, {"error", purged.status().message()}}.dump(
+                   -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+               "\n");
+  } else if (*purged > 0) {
+    log->Write("{\"event\":\"idempotency_keys_purged\",\"count\":" + std::to_string(*purged) + "}\n");
+  }
+}
+
 void Server::Impl::SettleIdempotencyKey(const IdempotencyClaim& claim, const httplib::Response& res) {
   Status settled = WithStore([&](store::Store& st) -> Status {
     if (res.status >= 500) {
@@ -140,7 +159,7 @@ void Server::Impl::SettleIdempotencyKey(const IdempotencyClaim& claim, const htt
         nlohmann::json{{"event", "idempotency_key_unsettled"}, {"error", settled.message()}}.dump(
             -1, ' ', false, nlohmann::json::error_handler_t::replace) +
         "\n";
-    std::fputs(line.c_str(), stderr);
+    log->Write(line);
   }
 }
 

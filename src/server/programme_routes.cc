@@ -245,25 +245,11 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
   q.measure = list.filters["measure"];
   q.credit_code = list.filters["enterprise"];
   q.reviewer = list.filters["reviewer"];
+  // Only its own: asking for another enterprise (or reviewer) finds nothing.
   const store::Role role = RoleOf(caller);
-  if (role == store::Role::kApplicant) {
-    // Only its own: asking for another enterprise finds nothing.
-    if (!q.credit_code.empty() && q.credit_code != caller.who->account.credit_code) q.credit_code = "\x01none";
-    else q.credit_code = caller.who->account.credit_code;
-  }
-  if (role == store::Role::kReviewer) {
-    if (!q.reviewer.empty() && q.reviewer != Actor(caller)) q.reviewer = "\x01none";
-    else q.reviewer = Actor(caller);
-  }
-  store::Page<store::ApplicationRow> page;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(page, st.ListApplications(q));
-    return OkStatus();
-  }));
-  OJson items = OJson::array();
-  for (const auto& row : page.items) items.push_back(ApplicationJson(row));
-  AnswerJson(res, ListJson(std::move(items), page.total, q.page));
-  return OkStatus();
+  if (role == store::Role::kApplicant) q.credit_code = OnlyOwn(q.credit_code, caller.who->account.credit_code);
+  if (role == store::Role::kReviewer) q.reviewer = OnlyOwn(q.reviewer, Actor(caller));
+  return AnswerPage(res, q, &store::Store::ListApplications, ApplicationJson);
 }
 
 Status Server::Impl::CreateApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
@@ -542,24 +528,16 @@ Status Server::Impl::ListNotices(const httplib::Request& req, httplib::Response&
   store::NoticeQuery q;
   q.page = list.page;
   BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
-  store::Page<store::NoticeRecord> page;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(page, st.ListNotices(q));
-    return OkStatus();
-  }));
-  OJson items = OJson::array();
-  for (const auto& n : page.items) {
-    items.push_back({{"id", n.application_id},
-                     {"enterprise_name", n.enterprise_name},
-                     {"credit_code", n.credit_code},
-                     {"year", n.year},
-                     {"measure", n.measure},
-                     {"item", n.item.empty() ? OJson() : OJson(n.item)},
-                     {"total", Money(n.total_fen)},
-                     {"notice_until", n.notice_until}});
-  }
-  AnswerJson(res, ListJson(std::move(items), page.total, q.page));
-  return OkStatus();
+  return AnswerPage(res, q, &store::Store::ListNotices, [](const store::NoticeRecord& n) {
+    return OJson{{"id", n.application_id},
+                 {"enterprise_name", n.enterprise_name},
+                 {"credit_code", n.credit_code},
+                 {"year", n.year},
+                 {"measure", n.measure},
+                 {"item", n.item.empty() ? OJson() : OJson(n.item)},
+                 {"total", Money(n.total_fen)},
+                 {"notice_until", n.notice_until}};
+  });
 }
 
 Status Server::Impl::FileObjection(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
@@ -593,24 +571,16 @@ Status Server::Impl::ListObjections(const httplib::Request& req, httplib::Respon
   if (!list.filters["application"].empty()) {
     BURSAR_ASSIGN_OR_RETURN(q.application_id, ParseInt(list.filters["application"], "query.application"));
   }
-  store::Page<store::ObjectionRecord> page;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(page, st.ListObjections(q));
-    return OkStatus();
-  }));
-  OJson items = OJson::array();
-  for (const auto& o : page.items) {
-    items.push_back({{"id", o.id},
-                     {"application_id", o.application_id},
-                     {"filed_by", o.filed_by},
-                     {"reason", o.reason},
-                     {"filed_at", o.filed_at},
-                     {"state", o.state},
-                     {"resolution", o.resolution.empty() ? OJson() : OJson(o.resolution)},
-                     {"resolved_at", o.resolved_at.empty() ? OJson() : OJson(o.resolved_at)}});
-  }
-  AnswerJson(res, ListJson(std::move(items), page.total, q.page));
-  return OkStatus();
+  return AnswerPage(res, q, &store::Store::ListObjections, [](const store::ObjectionRecord& o) {
+    return OJson{{"id", o.id},
+                 {"application_id", o.application_id},
+                 {"filed_by", o.filed_by},
+                 {"reason", o.reason},
+                 {"filed_at", o.filed_at},
+                 {"state", o.state},
+                 {"resolution", o.resolution.empty() ? OJson() : OJson(o.resolution)},
+                 {"resolved_at", o.resolved_at.empty() ? OJson() : OJson(o.resolved_at)}};
+  });
 }
 
 Status Server::Impl::ResolveObjection(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
@@ -669,28 +639,19 @@ Status Server::Impl::ListPayments(const httplib::Request& req, httplib::Response
   BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
   q.credit_code = list.filters["enterprise"];
   if (RoleOf(caller) == store::Role::kApplicant) {
-    if (!q.credit_code.empty() && q.credit_code != caller.who->account.credit_code) q.credit_code = "\x01none";
-    else q.credit_code = caller.who->account.credit_code;
+    q.credit_code = OnlyOwn(q.credit_code, caller.who->account.credit_code);
   }
-  store::Page<store::PaymentRecord> page;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(page, st.ListPayments(q));
-    return OkStatus();
-  }));
-  OJson items = OJson::array();
-  for (const auto& p : page.items) {
-    items.push_back({{"application_id", p.application_id},
-                     {"credit_code", p.credit_code},
-                     {"enterprise_name", p.enterprise_name},
-                     {"year", p.year},
-                     {"measure", p.measure},
-                     {"instalment", p.payment.instalment},
-                     {"amount", Money(p.payment.amount_fen)},
-                     {"paid_on", p.payment.paid_on},
-                     {"reference", p.payment.reference}});
-  }
-  AnswerJson(res, ListJson(std::move(items), page.total, q.page));
-  return OkStatus();
+  return AnswerPage(res, q, &store::Store::ListPayments, [](const store::PaymentRecord& p) {
+    return OJson{{"application_id", p.application_id},
+                 {"credit_code", p.credit_code},
+                 {"enterprise_name", p.enterprise_name},
+                 {"year", p.year},
+                 {"measure", p.measure},
+                 {"instalment", p.payment.instalment},
+                 {"amount", Money(p.payment.amount_fen)},
+                 {"paid_on", p.payment.paid_on},
+                 {"reference", p.payment.reference}};
+  });
 }
 
 Status Server::Impl::Recover(const httplib::Request& req, httplib::Response& res, const Caller& caller) {

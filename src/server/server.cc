@@ -2,6 +2,7 @@
 #include "server/server_impl.h"
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,6 +23,7 @@
 #include "eval/engine.h"
 #include "server/api_error.h"
 #include "server/engine_cache.h"
+#include "server/log_writer.h"
 #include "server/policy_view.h"
 #include "server/static_files.h"
 #include "store/store.h"
@@ -72,18 +74,46 @@ std::string JsonEscape(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string UtcNow() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
+// Appends `s` as a JSON string literal. Printable ASCII (all a request line
+// usually holds) is copied with '"' and '\\' escaped; anything else goes
+// through nlohmann::json, which escapes control characters and replaces
+// invalid UTF-8.
+void AppendJsonString(std::string* out, std::string_view s) {
+  bool plain = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (!plain) {
+    *out += JsonEscape(std::string(s));
+    return;
+  }
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"' || c == '\\') out->push_back('\\');
+    out->push_back(c);
+  }
+  out->push_back('"');
 }
 
+// Appends the UTC time as 2025-01-02T03:04:05.678Z. The text up to the
+// second is formatted once a second per thread, not once a request.
+void AppendUtcNow(std::string* out) {
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached[64];  // "2025-01-02T03:04:05."
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  if (secs != cached_second) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_second = secs;
+  }
+  int milli = static_cast<int>(ms % 1000);
+  out->append(cached);
+  out->push_back(static_cast<char>('0' + milli / 100));
+  out->push_back(static_cast<char>('0' + milli / 10 % 10));
+  out->push_back(static_cast<char>('0' + milli % 10));
+  out->push_back('Z');
+}
 
 // The value of cookie `name` in a Cookie header, or "".
 std::string CookieValue(const std::string& header, std::string_view name) {
@@ -113,10 +143,6 @@ OJson AccountJson(const store::Account& a) {
 
 constexpr const char* kSessionCookie = "bursar_session";
 
-void LogLine(const std::string& line) {
-  // One write per line: lines from different workers never interleave.
-  std::fwrite(line.data(), 1, line.size(), stderr);
-}
 
 }  // namespace
 
@@ -490,7 +516,7 @@ void Server::Impl::Install() {
     return httplib::Server::HandlerResponse::Handled;
   }));
 
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+  http.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown exception";
     try {
       if (ep) std::rethrow_exception(ep);
@@ -498,22 +524,35 @@ void Server::Impl::Install() {
       what = e.what();
     } catch (...) {
     }
-    LogLine("{\"event\":\"exception\",\"what\":" + JsonEscape(what) + "}\n");
+    log->Write("{\"event\":\"exception\",\"what\":" + JsonEscape(what) + "}\n");
     WriteError(FromStatus(Status(StatusCode::kInternal, "internal error")), &res);
   });
 
   if (options.request_log) {
-    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    // The worker only formats the line, into a buffer it keeps; the writer
+    // thread does the writing (log_writer.h).
+    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       long long us = -1;
       if (t_request_started) {
         us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t_request_start).count();
         t_request_started = false;
       }
-      std::string line = "{\"time\":\"" + UtcNow() + "\",\"method\":" + JsonEscape(req.method) +
-                         ",\"path\":" + JsonEscape(req.path) + ",\"status\":" + std::to_string(res.status) +
-                         ",\"duration_us\":" + std::to_string(us) +
-                         ",\"request_id\":" + JsonEscape(res.get_header_value("X-Request-Id")) + "}\n";
-      LogLine(line);
+      thread_local std::string line;
+      line.clear();
+      line += "{\"time\":\"";
+      AppendUtcNow(&line);
+      line += "\",\"method\":";
+      AppendJsonString(&line, req.method);
+      line += ",\"path\":";
+      AppendJsonString(&line, req.path);
+      char numbers[64];
+      int n = std::snprintf(numbers, sizeof numbers, ",\"status\":%d,\"duration_us\":%lld,\"request_id\":",
+                            res.status, us);
+      line.append(numbers, static_cast<size_t>(n));
+      auto id = res.headers.find("X-Request-Id");
+      AppendJsonString(&line, id == res.headers.end() ? std::string_view() : std::string_view(id->second));
+      line += "}\n";
+      log->Write(line);
     });
   }
 
@@ -597,6 +636,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   if (impl->options.threads == 0) impl->options.threads = 1;
+  impl->log = std::make_unique<LogWriter>(STDERR_FILENO);
   BURSAR_ASSIGN_OR_RETURN(impl->engine, Engine::Load(options.policy_dir));
   impl->engines = std::make_unique<EngineCache>(options.policy_dir, impl->engine, options.engine_cache_size);
   impl->simulations = NewSimulationCache();
@@ -647,8 +687,15 @@ Status Server::Run() {
   if (!impl_->http.listen_after_bind()) {
     // listen_after_bind() is false also after a clean Stop(); only a failure
     // while still meant to be running is an error.
-    if (impl_->http.is_running()) return Status(StatusCode::kUnavailable, "the server stopped accepting");
+    if (impl_->http.is_running()) {
+      impl_->log->Flush();
+      return Status(StatusCode::kUnavailable, "the server stopped accepting");
+    }
   }
+  // Every worker has finished (the library joins them before returning), so
+  // every line of every request answered is in the writer: write them out
+  // before the caller says the server stopped.
+  impl_->log->Flush();
   return OkStatus();
 }
 

@@ -15,10 +15,14 @@
 //   {"time":"2025-01-02T03:04:05.678Z","method":"POST","path":"/api/evaluations",
 //    "status":200,"duration_us":84,"request_id":"5f0c2a91-17"}
 // The request id is the client's X-Request-Id when it is a plain token of at
-// most 64 characters, else generated; it is echoed in X-Request-Id.
+// most 64 characters, else generated; it is echoed in X-Request-Id. The worker
+// only formats the line; a writer thread writes the lines in batches, at
+// least every 100 ms (log_writer.h), and Run() writes out every line still
+// buffered before it returns, so a stop loses none.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +47,9 @@ struct ServeOptions {
   size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   size_t engine_cache_size = 32;    // what-if override sets kept (LRU)
   bool request_log = true;          // one JSON line per request on stderr
+  // Stored Idempotency-Key answers older than this are purged (by the
+  // server, at most once an hour and at its first keyed write). Default 24 h.
+  int64_t idempotency_retention_seconds = 24 * 3600;
   // Session cookies without `Secure`, for local development over plain HTTP
   // (browsers drop Secure cookies there). Default false.
   bool insecure_dev_cookies = false;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,7 @@
 #include "eval/engine.h"
 #include "server/api_error.h"
 #include "server/engine_cache.h"
+#include "server/log_writer.h"
 #include "server/server.h"
 #include "server/static_files.h"
 #include "store/store.h"
@@ -119,6 +121,9 @@ struct Server::Impl {
   };
 
   ServeOptions options;
+  // The request log and the server's own events, written off the request
+  // path. Declared before `http` so that it outlives the workers.
+  std::unique_ptr<LogWriter> log;
   std::shared_ptr<const Engine> engine;
   std::unique_ptr<EngineCache> engines;
   std::optional<StaticFiles> web;
@@ -210,10 +215,17 @@ struct Server::Impl {
   Status ClaimIdempotencyKey(const Route& route, const httplib::Request& req, const Caller& caller,
                              httplib::Response& res, std::optional<IdempotencyClaim>* claim, bool* replayed);
   void SettleIdempotencyKey(const IdempotencyClaim& claim, const httplib::Response& res);
+  // Purges keys older than options.idempotency_retention_seconds when the
+  // last purge of this process is older than that (at most hourly).
+  // REQUIRES: store_mu held (called inside WithStore).
+  void PurgeIdempotencyKeysIfDue(store::Store& st);
   // Claims of this process that could not be settled (the database was
   // away): no request runs them any more, so a retry takes them over at once.
   std::mutex unsettled_mu;
   std::set<std::pair<std::string, std::string>> unsettled;  // owner, key
+  // When this process last purged old keys (steady clock); purges
+  // run from ClaimIdempotencyKey, under the store lock.
+  std::optional<std::chrono::steady_clock::time_point> last_idempotency_purge;  // guarded by store_mu
 
   static Status CheckIfMatch(store::Store& st, const httplib::Request& req, int64_t application_id,
                              int64_t version);
@@ -233,6 +245,27 @@ struct Server::Impl {
                            int status = 200);
   static void AnswerJson(httplib::Response& res, const OJson& body, int status = 200);
   static OJson ListJson(OJson items, int64_t total, const store::PageRequest& page);
+  // Answers one page of a list: runs `list` with `query` under the store
+  // lock, turns each row into an item with `to_json`, and answers ListJson.
+  template <typename Query, typename Row, typename ToJson>
+  Status AnswerPage(httplib::Response& res, const Query& query,
+                    Result<store::Page<Row>> (store::Store::*list)(const Query&), ToJson to_json) {
+    store::Page<Row> page;
+    BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(page, (st.*list)(query));
+      return OkStatus();
+    }));
+    OJson items = OJson::array();
+    for (const auto& row : page.items) items.push_back(to_json(row));
+    AnswerJson(res, ListJson(std::move(items), page.total, query.page));
+    return OkStatus();
+  }
+  // The filter value a caller may use for a field it may only ask about its
+  // own value of (an applicant's enterprise, a reviewer's name): `own` when
+  // `requested` is empty or `own`, else a value that matches nothing.
+  static std::string OnlyOwn(const std::string& requested, const std::string& own) {
+    return requested.empty() || requested == own ? own : "\x01none";
+  }
 
   // ---- the programme: applications through payment (programme_routes.cc) ----
   Status ListApplications(const httplib::Request& req, httplib::Response& res, const Caller& caller);

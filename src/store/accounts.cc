@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "store/digest.h"
+#include "store/idempotency.h"
 #include "store/store.h"
 
 namespace bursar::store {
@@ -373,6 +374,15 @@ Status Store::RecordLoginFailure(const std::string& key, int64_t window_seconds)
 
 Status Store::ClearLoginFailures(const std::string& key) {
   return db_->Execute("DELETE FROM login_attempt WHERE key = ?", {key}).status();
+}
+
+Result<int64_t> PurgeIdempotencyKeys(Store& store, int64_t retention_seconds) {
+  const std::optional<int64_t> now = ParseStoreTime(store.Now());
+  if (!now) return Status(StatusCode::kInternal, "the store's clock gave an unreadable time");
+  // created_at is the fixed-width UTC text of FormatStoreTime, so text order
+  // is time order on both databases.
+  return store.db().Execute("DELETE FROM idempotency_key WHERE created_at < ?",
+                            {FormatStoreTime(*now - retention_seconds)});
 }
 
 }  // namespace bursar::store

@@ -9,6 +9,7 @@
 
 #include "server_test_support.h"
 #include "../unit/store_test_support.h"
+#include "store/idempotency.h"
 
 namespace {
 
@@ -580,6 +581,68 @@ TEST_P(ProgrammeTest, BadInputIsNever500) {
     }
   }
   EXPECT_EQ(Client().Get("/healthz")->status, 200) << "still up";
+}
+
+// Stored Idempotency-Key answers are kept for the retention and then purged
+// by the server: a retry within it is replayed, a retry after it runs again
+// (and is refused: the application it made the first time exists).
+TEST_P(ProgrammeTest, IdempotencyKeysOlderThanTheRetentionArePurged) {
+  // One application per key (an enterprise has one per measure and year).
+  auto keyed = [&](const std::string& key) {
+    const json body = {{"credit_code", code1_},
+                       {"year", key == "old-key" ? 2025 : 2026},
+                       {"claim", {{"measure", "03"}, {"assessed", "4200000"}}}};
+    httplib::Headers h = As("app1");
+    h.insert({"Idempotency-Key", key});
+    return Client().Post("/api/applications", h, body.dump(), "application/json");
+  };
+  auto first = keyed("old-key");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 201) << first->body;
+  auto replay = keyed("old-key");
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->get_header_value("Idempotent-Replayed"), "true");
+  EXPECT_EQ(replay->body, first->body);
+
+  // Nothing is old enough yet.
+  auto none = bursar::store::PurgeIdempotencyKeys(*store_, 3600);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(*none, 0);
+  // Retention runs on the store's clock: two days on, a three-day retention
+  // still keeps the key.
+  bursar::store::OpenOptions later;
+  later.clock = [] { return bursar::store::FormatStoreTime(std::time(nullptr) + 2 * 86400); };
+  {
+    auto future = bursar::store::Store::Open(database_->url(), later);
+    ASSERT_TRUE(future.ok()) << future.status().ToString();
+    auto tight = bursar::store::PurgeIdempotencyKeys(**future, 3 * 86400);
+    ASSERT_TRUE(tight.ok());
+    EXPECT_EQ(*tight, 0);  // within a three-day retention
+  }
+  // The server purges by itself: make the key two days old and start a
+  // server that keeps keys for a day; its first keyed write purges.
+  const std::string two_days_ago = bursar::store::FormatStoreTime(std::time(nullptr) - 2 * 86400);
+  auto aged = store_->db().Execute("UPDATE idempotency_key SET created_at = ? WHERE key = ?",
+                                   {two_days_ago, std::string("old-key")});
+  ASSERT_TRUE(aged.ok()) << aged.status().ToString();
+  ASSERT_EQ(*aged, 1);
+  server_ = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"--db", database_->url(), "--idempotency-retention", "86400"});
+  ASSERT_GT(server_->port(), 0);
+  auto fresh = keyed("new-key");
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh->status, 201) << fresh->body;
+  std::string purged = server_->WaitForLine("idempotency_keys_purged");
+  ASSERT_FALSE(purged.empty());
+  EXPECT_EQ(json::parse(purged)["count"], 1);
+  // The retry runs again: the application it made the first time exists.
+  auto again = keyed("old-key");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409) << again->body;
+  EXPECT_FALSE(again->has_header("Idempotent-Replayed")) << "a purged key was replayed";
+  auto kept = keyed("new-key");  // within the retention: still replayed
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->get_header_value("Idempotent-Replayed"), "true");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProgrammeTest, ::testing::Values("sqlite", "postgres"),

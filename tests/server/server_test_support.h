@@ -139,6 +139,12 @@ class ServerProcess {
     return found;
   }
 
+  // Every line read so far.
+  std::vector<std::string> Lines() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lines_;
+  }
+
   // Exit status after a signal, or -1 when it does not exit within the timeout.
   int WaitExit(std::chrono::seconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -16,6 +16,7 @@
 #include "case/uscc.h"
 #include "eval/engine.h"
 #include "population/generator.h"
+#include "test_sizes.h"
 
 namespace bursar {
 namespace {
@@ -263,7 +264,7 @@ TEST(BatchDifferential, FastPathsAndTheirInt128Fallbacks) {
 // Generated populations over several years, each year's awards becoming the
 // next year's history, as a simulation runs them.
 TEST(BatchDifferential, GeneratedPopulationsWithHistories) {
-  int enterprises = 20000;  // CI; BURSAR_DIFF_ENTERPRISES=34000 makes 100,000+ cases over 3 years
+  int enterprises = bursar::testing::Sized(20000);  // CI; BURSAR_DIFF_ENTERPRISES=34000 makes 100,000+ cases over 3 years
   if (const char* env = std::getenv("BURSAR_DIFF_ENTERPRISES")) enterprises = std::atoi(env);
   auto engine = Engine::Load(kPolicy);
   ASSERT_TRUE(engine.ok());
