@@ -17,6 +17,7 @@
 #include <string_view>
 #include <thread>
 
+#include "base/json_text.h"
 #include "case/case.h"
 #include "population/format.h"
 #include "population/reader.h"
@@ -507,7 +508,11 @@ class FastCsvLoader {
           break;
         }
         case Cell::kYear:
+          break;
         case Cell::kName:
+          // Not read by the policy, but a name that is not UTF-8 is an error
+          // of the file: the reference path names it.
+          if (FirstInvalidUtf8(cell) != std::string_view::npos) return false;
           break;
         case Cell::kId:
           if (!uscc_.Valid(cell)) return false;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "base/json_text.h"
 #include "money/exact.h"
 
 namespace bursar::population {
@@ -84,6 +85,53 @@ std::optional<int64_t> ParseCount(std::string_view s) {
     v = v * 10 + (ch - '0');
   }
   return v;
+}
+
+constexpr const char* kNotUtf8 = "not UTF-8 (is the file saved as GBK or another encoding? save it as UTF-8)";
+
+// The path ("applicant.name", "claims[0].assessed") of the first string, key or
+// value, of `value` that holds `marker`, or "" when none does.
+std::string PathHolding(const json& value, const std::string& marker, const std::string& path) {
+  if (value.is_string()) return value.get_ref<const std::string&>().find(marker) != std::string::npos ? path : "";
+  if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      std::string p = PathHolding(value[i], marker, path + "[" + std::to_string(i) + "]");
+      if (!p.empty()) return p;
+    }
+  }
+  if (value.is_object()) {
+    for (const auto& member : value.items()) {
+      const std::string& key = member.key();
+      const std::string p = path.empty() ? key : path + "." + key;
+      if (key.find(marker) != std::string::npos) return p;
+      std::string found = PathHolding(member.value(), marker, p);
+      if (!found.empty()) return found;
+    }
+  }
+  return "";
+}
+
+// Where in a JSON Lines record the bytes that are not UTF-8 are: the record
+// is parsed again with each bad byte replaced by a marker character (escaped,
+// so the copy is valid JSON only where the bytes were inside a string), and
+// the string that holds the marker names the field. "" when the bad bytes
+// are outside any string, or the line is not JSON for another reason.
+std::string FieldWithInvalidUtf8(std::string_view line) {
+  static const std::string kMarker = "\\uDBFF\\uDFFF";  // U+10FFFF as a JSON escape, a noncharacter
+  std::string copy;
+  size_t start = 0;
+  for (size_t bad; (bad = FirstInvalidUtf8(line.substr(start))) != std::string_view::npos;) {
+    copy.append(line.substr(start, bad));
+    copy += kMarker;
+    start += bad + 1;
+  }
+  copy.append(line.substr(start));
+  json parsed = json::parse(copy, nullptr, false);
+  if (parsed.is_discarded()) return "";
+  const std::string marker = "\xF4\x8F\xBF\xBF";
+  std::string path = PathHolding(parsed, marker, "");
+  for (size_t at; (at = path.find(marker)) != std::string::npos;) path.replace(at, marker.size(), "?");  // in a key
+  return path;
 }
 
 // nlohmann's messages start with "[json.exception.parse_error.101] "; the rest reads well.
@@ -267,6 +315,11 @@ Status PopulationReader::CheckOrder(const json& case_json, int64_t line) {
 }
 
 Status PopulationReader::ParseJsonLine(PopulationRecord* out) {
+  // Before the JSON library sees them, so the message names the field.
+  if (size_t bad = FirstInvalidUtf8(line_); bad != std::string::npos) {
+    const std::string field = FieldWithInvalidUtf8(line_);
+    return Error(line_number_, field, field.empty() ? "column " + std::to_string(bad + 1) + ": " + kNotUtf8 : kNotUtf8);
+  }
   try {
     out->case_json = json::parse(line_);
   } catch (const json::exception& e) {
@@ -298,6 +351,7 @@ Status PopulationReader::ParseCsvRecord(PopulationRecord* out) {
     const Column& column = kColumns[col];
     const std::string& cell = fields_[static_cast<size_t>(column_of_[col])];
     const std::string path(column.path);
+    if (FirstInvalidUtf8(cell) != std::string::npos) return Error(line, path, kNotUtf8);
     json value;
     switch (column.type) {
       case CellType::kInteger: {

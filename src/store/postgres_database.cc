@@ -332,6 +332,14 @@ class PostgresDatabase final : public Database {
     if (code == "23505") return Status(StatusCode::kAlreadyExists, message);
     if (code.starts_with("23")) return Status(StatusCode::kFailedPrecondition, message);
     if (code == "40001" || code == "40P01") return Status(StatusCode::kConflict, message);
+    // Class 53, insufficient resources: disk_full (53100), out of memory, too
+    // many connections. The transaction is rolled back; it may succeed later.
+    if (code == "53100") {
+      return Status(StatusCode::kUnavailable,
+                    "PostgreSQL: disk full on the database server: the change was not stored; free space and run it "
+                    "again (" + message.substr(std::string("PostgreSQL: ").size()) + ")");
+    }
+    if (code.starts_with("53")) return Status(StatusCode::kUnavailable, message);
     if (code.starts_with("08") || PQstatus(conn_) != CONNECTION_OK) return Status(StatusCode::kUnavailable, message);
     return Status(StatusCode::kInternal, message);
   }

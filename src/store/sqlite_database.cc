@@ -10,6 +10,8 @@
 //  - busy_timeout: a second process waits for the write lock instead of failing.
 #include <sqlite3.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <unordered_map>
@@ -126,7 +128,39 @@ class SqliteDatabase final : public Database {
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
       return Status(StatusCode::kUnavailable, "SQLite: database is locked by another process: " + path_);
     }
+    // A write that found no room: SQLITE_FULL, or an I/O error whose system
+    // error is ENOSPC (no space), EDQUOT (quota) or EFBIG (the file size
+    // limit, RLIMIT_FSIZE). SQLite has rolled the statement back and the
+    // transaction is never committed, so nothing of the change is stored.
+    const int os_error = primary == SQLITE_IOERR || primary == SQLITE_FULL ? NoRoomErrno() : 0;
+    if (primary == SQLITE_FULL || os_error != 0) {
+      std::string why = os_error != 0 ? std::string(" (") + std::strerror(os_error) + ")" : "";
+      return Status(StatusCode::kUnavailable, "SQLite (" + path_ + "): disk full" + why +
+                                                  ": the change was not stored; free space and run it again");
+    }
     return Status(StatusCode::kUnavailable, "SQLite (" + path_ + "): " + message);
+  }
+
+  static bool IsNoRoom(int e) { return e == ENOSPC || e == EDQUOT || e == EFBIG; }
+
+  // ENOSPC, EDQUOT or EFBIG when the last failed write on the database file
+  // or its write-ahead log failed for want of room, else 0.
+  // sqlite3_system_errno is no help here: it reads errno after SQLite's own
+  // clean-up calls have overwritten it; each file keeps its write's errno.
+  // That errno stays until the file's next failure, so on a connection that
+  // once ran out of room a later, unrelated I/O error also reads "disk full";
+  // asked only after an I/O error, that is the lesser harm.
+  int NoRoomErrno() const {
+    int e = 0;
+    if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_LAST_ERRNO, &e) == SQLITE_OK && IsNoRoom(e)) return e;
+    sqlite3_file* log = nullptr;
+    if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log) == SQLITE_OK && log != nullptr &&
+        log->pMethods != nullptr) {
+      e = 0;
+      if (log->pMethods->xFileControl(log, SQLITE_FCNTL_LAST_ERRNO, &e) == SQLITE_OK && IsNoRoom(e)) return e;
+    }
+    e = sqlite3_system_errno(db_);
+    return IsNoRoom(e) ? e : 0;
   }
 
   sqlite3* db_;

@@ -271,6 +271,48 @@ importcase("unknown kind", "payments", "t.csv", T, {2}, r"payments")
 importcase("file that is not .csv or .jsonl", "trades", "t.txt", T, {2}, r"expected a \.csv or \.jsonl file")
 
 
+B = "bursar eval --batch / simulate (population files)"
+GBK_NAME = "北京数据有限公司".encode("gbk")
+
+
+def population(name, edit):
+    """A generated population of 3 enterprises, with line 3 edited by `edit` (bytes -> bytes)."""
+    code, _, err = run(["gen", "--seed", "1", "--enterprises", "3", "--years", "1", "--out", name])
+    assert code == 0, err
+    with open(name, "rb") as f:
+        lines = f.read().split(b"\n")
+    lines[2] = edit(lines[2])
+    write(name, b"\n".join(lines))
+
+
+def csv_name(line):  # the name is the fifth cell; the four before it hold no comma
+    cells = line.split(b",", 5)
+    cells[4] = GBK_NAME
+    return b",".join(cells)
+
+
+def jsonl_name(line):
+    return re.sub(rb'"name":"[^"]*"', b'"name":"' + GBK_NAME + b'"', line, count=1)
+
+
+def batchcase(what, args, name, edit, pattern):
+    def fn(server):
+        population(name, edit)
+        code, out, err = run(args)
+        return code, err
+    CASES.append((B, what, fn, {2}, pattern))
+
+
+batchcase("eval --batch: CSV with an enterprise name in GBK", ["eval", "--batch", "pop.csv", "--out", "d.jsonl"], "pop.csv",
+          csv_name, r"pop\.csv:3: applicant\.name: not UTF-8")
+batchcase("simulate: CSV with an enterprise name in GBK", ["simulate", "pop.csv"], "pop.csv", csv_name,
+          r"pop\.csv:3: applicant\.name: not UTF-8")
+batchcase("eval --batch: JSON Lines with an enterprise name in GBK", ["eval", "--batch", "pop.jsonl", "--out", "d.jsonl"],
+          "pop.jsonl", jsonl_name, r"pop\.jsonl:3: applicant\.name: not UTF-8")
+batchcase("simulate: CSV with invalid UTF-8 inside the claims cell", ["simulate", "pop.csv"], "pop.csv",
+          lambda line: line.replace(b'""measure""', b'""me\xffasure""', 1), r"pop\.csv:3: claims: not UTF-8")
+
+
 P = "bursar check (policy)"
 
 

@@ -197,5 +197,19 @@ TEST(Columns, ErrorsAreTheReferencePathsWithFileAndLine) {
   std::filesystem::remove(csv);
 }
 
+TEST(Columns, ANameThatIsNotUtf8IsAnErrorOnBothPaths) {
+  auto engine = LoadEngine();
+  std::string csv = TempPath("gbk.csv");
+  WriteAll(csv, "year,id,name,claims\n2025,91110105MADGFK2B49,Fine Co.,[]\n2025,91110105MADGFK2B49,\xB1\xB1\xBE\xA9,[]\n");
+  auto quick = LoadColumns(engine->policy(), csv);
+  ASSERT_FALSE(quick.ok()) << "the fast path took a GBK name";
+  auto reference = LoadColumnsByReader(engine->policy(), csv);
+  ASSERT_FALSE(reference.ok());
+  EXPECT_EQ(quick.status().ToString(), reference.status().ToString());
+  EXPECT_NE(quick.status().ToString().find(csv + ":3: applicant.name: not UTF-8"), std::string::npos)
+      << quick.status().ToString();
+  std::filesystem::remove(csv);
+}
+
 }  // namespace
 }  // namespace bursar::population

@@ -343,6 +343,44 @@ TEST(Reader, JsonLinesErrorsNameTheLine) {
   EXPECT_EQ(ErrorOf("{\"year\":2025}\n{\"year\":2026}\n", PopulationFormat::kJsonLines), "");
 }
 
+TEST(Reader, TextThatIsNotUtf8IsRejectedByLineAndField) {
+  // "张三" saved as GBK, a lone continuation byte, and a truncated sequence.
+  for (const std::string& bad : {std::string("\xD5\xC5\xC8\xFD"), std::string("A\x80"), std::string("\xE5\xBC")}) {
+    SCOPED_TRACE(bad);
+    const std::string csv = "year,id,name,claims\n2025,X,Fine Co.,[]\n2025,Y," + bad + ",[]\n";
+    EXPECT_EQ(ErrorOf(csv, PopulationFormat::kCsv),
+              "pop:3: applicant.name: not UTF-8 (is the file saved as GBK or another encoding? save it as UTF-8)");
+    const std::string quoted = "year,id,name,claims\n2025,X,\"" + bad + ", Ltd\",[]\n";
+    EXPECT_EQ(ErrorOf(quoted, PopulationFormat::kCsv).find("pop:2: applicant.name: not UTF-8"), 0u)
+        << ErrorOf(quoted, PopulationFormat::kCsv);
+    const std::string jsonl = "{\"year\":2025,\"applicant\":{\"id\":\"X\",\"name\":\"ok\"}}\n"
+                              "{\"year\":2025,\"applicant\":{\"id\":\"Y\",\"name\":\"" + bad + "\"}}\n";
+    EXPECT_EQ(ErrorOf(jsonl, PopulationFormat::kJsonLines).find("pop:2: applicant.name: not UTF-8 (is the file saved as GBK"),
+              0u)
+        << ErrorOf(jsonl, PopulationFormat::kJsonLines);
+  }
+  // Inside a claim, in CSV and JSON Lines; in a key; and outside any string.
+  EXPECT_EQ(ErrorOf("year,id,claims\n2025,X,\"[{\"\"measure\"\":\"\"03\xFF\"\"}]\"\n", PopulationFormat::kCsv)
+                .find("pop:2: claims: not UTF-8"),
+            0u);
+  EXPECT_EQ(ErrorOf("{\"year\":2025,\"claims\":[{\"measure\":\"03\"},{\"project\":\"P\xC0\xAF\"}]}\n",
+                    PopulationFormat::kJsonLines)
+                .find("pop:1: claims[1].project: not UTF-8"),
+            0u)
+      << ErrorOf("{\"year\":2025,\"claims\":[{\"measure\":\"03\"},{\"project\":\"P\xC0\xAF\"}]}\n",
+                 PopulationFormat::kJsonLines);
+  EXPECT_EQ(ErrorOf("{\"year\":2025,\"facts\":{\"na\xD5me\":1}}\n", PopulationFormat::kJsonLines)
+                .find("pop:1: facts.na"),
+            0u);
+  EXPECT_EQ(ErrorOf("{\"year\":2025,\xD5\"x\":1}\n", PopulationFormat::kJsonLines)
+                .find("pop:1: column 14: not UTF-8"),
+            0u)
+      << ErrorOf("{\"year\":2025,\xD5\"x\":1}\n", PopulationFormat::kJsonLines);
+  // Well-formed UTF-8 (Chinese names, U+FFFD itself) is read as it is.
+  EXPECT_EQ(ErrorOf("year,id,name\n2025,X,北京数据有限公司\xEF\xBF\xBD\n", PopulationFormat::kCsv), "");
+  EXPECT_EQ(ErrorOf("{\"year\":2025,\"applicant\":{\"name\":\"北京数据\"}}\n", PopulationFormat::kJsonLines), "");
+}
+
 TEST(Reader, JsonLinesHeaderIsCheckedAndCountsTheCases) {
   std::string header;
   AppendJsonLinesHeader({.seed = 1, .enterprises = 2, .years = 1}, &header);
