@@ -1349,7 +1349,8 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     // per-case pass; an apply-free line is alone in its case, so its per-year
     // cap is a plain minimum, taken here (minimums commute).
     for (const CompiledCap& cap : ci.caps) {
-      int64_t* year_cap = L.year_cap.data() + b;
+      // Per-year rooms exist only for claim lines of an item with a per-year cap.
+      int64_t* year_cap = L.year_cap.empty() ? nullptr : L.year_cap.data() + b;
       if (cap.constant) {
         int64_t limit = cap.constant_fen;
         // Amounts are never below zero here, nor are the rooms.
