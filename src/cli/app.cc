@@ -48,8 +48,10 @@ constexpr const char* kAppUsage =
     "  pay ID... --amount MONEY|rest --on DATE --reference REF\n"
     "                                    record the next instalment (rest: what is left); at most\n"
     "                                    the payable amount (the decided total, scaled by D-G6\n"
-    "                                    when the year's awards exceed its budget); a batch of\n"
-    "                                    several ids takes references REF-ID\n"
+    "                                    when the year's awards exceed its budget); one payment\n"
+    "                                    per reference and application; a batch of several ids\n"
+    "                                    takes references REF-ID and, run again, skips the ids\n"
+    "                                    already paid under theirs (or with nothing left)\n"
     "  recover ID --amount MONEY --reason TEXT\n"
     "  show ID                           the application, reviews, decision and payments\n"
     "  list [--year Y] [--state S] [--measure M] [--enterprise CODE] [--ids]\n"
@@ -306,19 +308,29 @@ int RunApp(const std::vector<std::string>& args) {
     return kExitOk;
   }
 
-  // A payment batch: the next instalment of each application, reference REF-ID.
+  // A payment batch: the next instalment of each application, reference
+  // REF-ID. Run again (after a crash, say) it pays only what it has not paid:
+  // an id whose REF-ID is recorded, or with nothing left of `rest`, is skipped.
   if (verb == "pay" && o.positional.size() > 2) {
     for (size_t i = 1; i < o.positional.size(); ++i) {
       int64_t id = 0;
       if (!ParseId(o.positional[i], &id)) return usage("expected positive ids");
+      const std::string reference = FlagValue(o, "--reference") + "-" + o.positional[i];
       std::string amount = FlagValue(o, "--amount");
       if (amount == "rest") {
         auto left = Remaining(st, id);
         if (!left.ok()) return ReportStatus(left.status());
+        if (*left == 0) {
+          std::printf("application %lld: nothing left to pay, skipped\n", static_cast<long long>(id));
+          continue;
+        }
         amount = FenToMoneyString(*left);
       }
-      auto instalment =
-          st.RecordPayment(o.actor, id, amount, FlagValue(o, "--on"), FlagValue(o, "--reference") + "-" + o.positional[i]);
+      auto instalment = st.RecordPayment(o.actor, id, amount, FlagValue(o, "--on"), reference);
+      if (instalment.status().code() == StatusCode::kAlreadyExists) {
+        std::printf("%s, skipped\n", instalment.status().message().c_str());
+        continue;
+      }
       if (!instalment.ok()) return ReportStatus(instalment.status());
       std::printf("application %lld: instalment %lld, %s\n", static_cast<long long>(id),
                   static_cast<long long>(*instalment), amount.c_str());

@@ -628,6 +628,17 @@ Result<int64_t> Store::RecordPayment(const std::string& actor, int64_t id, const
   int64_t instalment = 0;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
     BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+    // One voucher, one payment: a batch run again after a crash (or a retry
+    // without an Idempotency-Key) cannot pay the same instalment twice.
+    BURSAR_ASSIGN_OR_RETURN(auto same, db.QueryOne("SELECT instalment, paid_on FROM payment "
+                                                   "WHERE application_id = ? AND reference = ?",
+                                                   {id, reference}));
+    if (same) {
+      return Status(StatusCode::kAlreadyExists,
+                    "application " + std::to_string(id) + ": reference " + reference + " is already recorded (instalment " +
+                        std::to_string(same->Int(0)) + ", paid on " + same->Text(1) + ")",
+                    "reference");
+    }
     if (app.state != ApplicationState::kFinal) return WrongState(app, "record a payment", "final");
     BURSAR_ASSIGN_OR_RETURN(auto d, db.QueryOne("SELECT total_fen FROM decision WHERE application_id = ? "
                                                 "AND in_force = 1",

@@ -530,6 +530,9 @@ TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
   auto i1 = store_->RecordPayment("treasury", *id, "2000000", "2025-07-01", "V-1");
   ASSERT_TRUE(i1.ok());
   EXPECT_EQ(*i1, 1);
+  auto twice = store_->RecordPayment("treasury", *id, "100", "2025-07-02", "V-1");
+  EXPECT_EQ(twice.status().code(), StatusCode::kAlreadyExists) << "one voucher, one payment";
+  EXPECT_NE(twice.status().message().find("instalment 1"), std::string::npos) << twice.status().message();
   auto over = store_->RecordPayment("treasury", *id, "2200000.01", "2025-08-01", "V-2");
   EXPECT_EQ(over.status().code(), StatusCode::kFailedPrecondition);
   auto i2 = store_->RecordPayment("treasury", *id, "2200000", "2025-08-01", "V-2");
