@@ -23,7 +23,6 @@ namespace bursar::server {
 
 namespace {
 
-std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
 
 Result<int64_t> PathYear(const httplib::Request& req) {
   const std::string text = req.matches.size() > 1 ? req.matches[1].str() : "";
@@ -48,13 +47,13 @@ Result<int64_t> BodyYear(const nlohmann::json& body) {
 OJson BudgetJson(const store::BudgetSummary& s) {
   OJson by = OJson::object();
   for (const auto& [measure, line] : s.by_measure) {
-    by[measure] = {{"committed", Money(line.committed_fen)}, {"paid", Money(line.paid_fen)}};
+    by[measure] = {{"committed", FenToMoneyString(line.committed_fen)}, {"paid", FenToMoneyString(line.paid_fen)}};
   }
   return OJson{{"year", s.year},
-               {"budget", s.budget_fen ? OJson(Money(*s.budget_fen)) : OJson()},
-               {"committed", Money(s.total.committed_fen)},
-               {"paid", Money(s.total.paid_fen)},
-               {"remaining", s.budget_fen ? OJson(Money(*s.budget_fen - s.total.committed_fen)) : OJson()},
+               {"budget", s.budget_fen ? OJson(FenToMoneyString(*s.budget_fen)) : OJson()},
+               {"committed", FenToMoneyString(s.total.committed_fen)},
+               {"paid", FenToMoneyString(s.total.paid_fen)},
+               {"remaining", s.budget_fen ? OJson(FenToMoneyString(*s.budget_fen - s.total.committed_fen)) : OJson()},
                {"by_measure", std::move(by)}};
 }
 
@@ -298,8 +297,8 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
 
   auto summary = [](const Outcome& o) {
     OJson by = OJson::object();
-    for (const auto& [m, fen] : o.by_measure) by[m] = Money(fen);
-    return OJson{{"total", Money(o.total)}, {"recipients", o.recipients}, {"by_measure", std::move(by)}};
+    for (const auto& [m, fen] : o.by_measure) by[m] = FenToMoneyString(fen);
+    return OJson{{"total", FenToMoneyString(o.total)}, {"recipients", o.recipients}, {"by_measure", std::move(by)}};
   };
   struct Move {
     size_t row;
@@ -327,8 +326,8 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
     for (size_t i = 0; i < moves.size() && i < kListed; ++i) {
       out.push_back({{"credit_code", columns->applicant_id[moves[i].row]},
                      {"name", names[moves[i].row]},
-                     {"before", Money(moves[i].before)},
-                     {"after", Money(moves[i].after)}});
+                     {"before", FenToMoneyString(moves[i].before)},
+                     {"after", FenToMoneyString(moves[i].after)}});
     }
     return out;
   };
@@ -345,10 +344,10 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
     // Pro rata (D-G6's default rule): what the changed scenario would pay
     // within the budget, and the factor every award is scaled by.
     const bool over = changed.total > *budget_fen;
-    OJson scaling = {{"budget", Money(*budget_fen)},
-                     {"approved", Money(changed.total)},
+    OJson scaling = {{"budget", FenToMoneyString(*budget_fen)},
+                     {"approved", FenToMoneyString(changed.total)},
                      {"exceeded", over},
-                     {"paid", Money(over ? *budget_fen : changed.total)}};
+                     {"paid", FenToMoneyString(over ? *budget_fen : changed.total)}};
     if (over && changed.total > 0) {
       // Six decimals, rounded down, for display; the exact factor is budget/approved.
       const __int128 micro = static_cast<__int128>(*budget_fen) * 1000000 / changed.total;

@@ -22,7 +22,6 @@ namespace bursar::server {
 
 namespace {
 
-std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
 
 // One table to export: a header and rows of cells; money cells hold fen.
 struct Cell {
@@ -37,7 +36,7 @@ struct Table {
 };
 
 Cell Text(std::string s) { return Cell{std::move(s), std::nullopt, std::nullopt}; }
-Cell MoneyCell(int64_t fen) { return Cell{Money(fen), fen, std::nullopt}; }
+Cell MoneyCell(int64_t fen) { return Cell{FenToMoneyString(fen), fen, std::nullopt}; }
 Cell Number(int64_t n) { return Cell{std::to_string(n), std::nullopt, n}; }
 
 std::string CsvField(const Cell& c) {
@@ -89,7 +88,7 @@ std::string PlainDecimal(std::string s) {
 // them (the cached value beside it is the 16-digit one).
 void ExactMoneyCell(lxw_worksheet* sheet, lxw_row_t row, lxw_col_t col, int64_t fen, lxw_format* money) {
   const double value = static_cast<double>(fen) / 100.0;  // the double nearest the amount
-  const std::string exact = PlainDecimal(Money(fen));
+  const std::string exact = PlainDecimal(FenToMoneyString(fen));
   if (StoredDigits(value) == exact) {
     worksheet_write_number(sheet, row, col, value, money);
   } else {
@@ -293,7 +292,7 @@ Status Server::Impl::DecisionLetter(const httplib::Request& req, httplib::Respon
       HtmlEscape(app.application.measure) + " · Eligible 符合条件: " + eligible + "</p>\n"
       "<table>\n<thead><tr><th>Measure 措施</th><th>Item 项目</th><th>Amount 金额 (元)</th></tr></thead>\n<tbody>\n" +
       awards + "</tbody>\n<tfoot><tr><th colspan=\"2\">Total 合计</th><th class=\"money\">" +
-      HtmlEscape(Money(d.total_fen)) + "</th></tr></tfoot>\n</table>\n" +
+      HtmlEscape(FenToMoneyString(d.total_fen)) + "</th></tr></tfoot>\n</table>\n" +
       (app.application.notice_until.empty()
            ? std::string()
            : "<p>Public notice 公示 until: " + HtmlEscape(app.application.notice_until) + "</p>\n") +

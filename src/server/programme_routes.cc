@@ -22,7 +22,6 @@ namespace bursar::server {
 
 namespace {
 
-std::string Money(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }
 
 Result<int64_t> ParseInt(const std::string& text, const std::string& field) {
   int64_t value = 0;
@@ -164,7 +163,7 @@ OJson Server::Impl::ApplicationJson(const store::ApplicationRow& row) {
   j["state"] = store::ApplicationStateName(a.state);
   j["version"] = row.version;
   j["notice_until"] = a.notice_until.empty() ? OJson() : OJson(a.notice_until);
-  j["total"] = row.total_fen ? OJson(Money(*row.total_fen)) : OJson();
+  j["total"] = row.total_fen ? OJson(FenToMoneyString(*row.total_fen)) : OJson();
   j["created_at"] = a.created_at;
   j["updated_at"] = a.updated_at;
   return j;
@@ -174,7 +173,7 @@ OJson Server::Impl::DecisionJson(const store::Decision& d, bool explain) const {
   OJson j;
   j["id"] = d.id;
   j["application_id"] = d.application_id;
-  j["total"] = Money(d.total_fen);
+  j["total"] = FenToMoneyString(d.total_fen);
   j["output"] = ParsedOrText(d.output_json);
   // The explanation is the engine's trace of the stored case, recomputed
   // (decisions are deterministic; a replay proves it); none when the
@@ -319,7 +318,7 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
       j["reviewer"] = applicant ? "reviewer " + std::to_string(n) : r.reviewer;
       j["state"] = r.state;
       j["scores"] = r.scores.empty() ? OJson() : ParsedOrText(r.scores);
-      j["proposed"] = r.proposed_fen ? OJson(Money(*r.proposed_fen)) : OJson();
+      j["proposed"] = r.proposed_fen ? OJson(FenToMoneyString(*r.proposed_fen)) : OJson();
       if (!applicant) j["conflict"] = r.conflict.empty() ? OJson() : OJson(r.conflict);
       rs.push_back(std::move(j));
     }
@@ -329,7 +328,7 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
     BURSAR_ASSIGN_OR_RETURN(auto payments, st.Payments(id));
     OJson ps = OJson::array();
     for (const auto& p : payments) {
-      ps.push_back({{"instalment", p.instalment}, {"amount", Money(p.amount_fen)}, {"paid_on", p.paid_on},
+      ps.push_back({{"instalment", p.instalment}, {"amount", FenToMoneyString(p.amount_fen)}, {"paid_on", p.paid_on},
                     {"reference", p.reference}});
     }
     out["payments"] = std::move(ps);
@@ -535,7 +534,7 @@ Status Server::Impl::ListNotices(const httplib::Request& req, httplib::Response&
                  {"year", n.year},
                  {"measure", n.measure},
                  {"item", n.item.empty() ? OJson() : OJson(n.item)},
-                 {"total", Money(n.total_fen)},
+                 {"total", FenToMoneyString(n.total_fen)},
                  {"notice_until", n.notice_until}};
   });
 }
@@ -648,7 +647,7 @@ Status Server::Impl::ListPayments(const httplib::Request& req, httplib::Response
                  {"year", p.year},
                  {"measure", p.measure},
                  {"instalment", p.payment.instalment},
-                 {"amount", Money(p.payment.amount_fen)},
+                 {"amount", FenToMoneyString(p.payment.amount_fen)},
                  {"paid_on", p.payment.paid_on},
                  {"reference", p.payment.reference}};
   });
