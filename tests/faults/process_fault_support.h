@@ -35,19 +35,7 @@ inline int EnvInt(const char* name, int fallback) {
 // `dir`; the child's pid, or -1.
 inline pid_t StartCommand(const std::vector<std::string>& args, const fs::path& dir) {
   static int counter = 0;
-  const std::string out = (dir / ("child" + std::to_string(++counter) + ".out")).string();
-  const std::string err = out + ".err";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
+  return SpawnToFiles(args, (dir / ("child" + std::to_string(++counter) + ".out")).string());
 }
 
 // How a killed (or not) child ended.

@@ -61,12 +61,10 @@ struct Ran {
   int exit = -1;
   std::string out, err;
 };
-inline Ran RunCommand(const std::vector<std::string>& args) {
-  static int counter = 0;
-  fs::path dir = fs::temp_directory_path() / ("bursar-server-test-" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  std::string out = (dir / ("out" + std::to_string(++counter))).string();
-  std::string err = out + ".err";
+// Starts `args` (args[0] the program) with stdout to the file `out` and
+// stderr to `out` + ".err"; the child's pid, or -1.
+inline pid_t SpawnToFiles(const std::vector<std::string>& args, const std::string& out) {
+  const std::string err = out + ".err";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -74,14 +72,25 @@ inline Ran RunCommand(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  pid_t pid = 0;
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+inline Ran RunCommand(const std::vector<std::string>& args) {
+  static int counter = 0;
+  fs::path dir = fs::temp_directory_path() / ("bursar-server-test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::string out = (dir / ("out" + std::to_string(++counter))).string();
+  std::string err = out + ".err";
   Ran ran;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
+  const pid_t pid = SpawnToFiles(args, out);
+  if (pid > 0) {
     int status = 0;
     waitpid(pid, &status, 0);
     ran.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
-  posix_spawn_file_actions_destroy(&actions);
   ran.out = ReadFile(out);
   ran.err = ReadFile(err);
   return ran;
