@@ -21,11 +21,19 @@ using namespace bursar_fault_test;
 class PostgresRestartTest : public ProgrammeFixture {
  protected:
   void SetUp() override {
-    const int port = 56000 + static_cast<int>(getpid() % 2000);
+    // The port lies below the kernel's ephemeral range (32768 and up on
+    // Linux), so no server on port 0 and no outgoing connection can take
+    // it, not even while the cluster is stopped mid-test. A fixed port
+    // held by something else is skipped for the next one.
     pg_dir_ = fs::temp_directory_path() / ("bursar-pg-faults-" + std::to_string(getpid()));
     setenv("BURSAR_PG_DIR", pg_dir_.c_str(), 1);
-    setenv("BURSAR_PG_PORT", std::to_string(port).c_str(), 1);
-    Ran started = PgCtl("");
+    Ran started;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      const int port = 20000 + static_cast<int>((getpid() + attempt * 997) % 10000);
+      setenv("BURSAR_PG_PORT", std::to_string(port).c_str(), 1);
+      started = PgCtl("");
+      if (started.exit == 0 || started.err.find("already in use") == std::string::npos) break;
+    }
     ASSERT_EQ(started.exit, 0) << started.err;
     std::string url = started.out;
     while (!url.empty() && (url.back() == '\n' || url.back() == ' ')) url.pop_back();
