@@ -53,18 +53,19 @@ constexpr size_t kMaxDepth = 512;
 
 }  // namespace
 
-Result<nlohmann::json> ParseJsonText(std::string_view text) {
-  if (size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
-    return InvalidArgument(Where(text, bad) + ": not UTF-8 (is the file saved as GBK or another encoding? save it as UTF-8)");
-  }
-  // Keys seen per open object, and the path of keys to the current value.
+namespace {
+
+// The dotted path of the first key that appears twice in one object
+// ("applicant.tags", "claims[].measure"), or "" if there is none. Only run
+// once a duplicate is known to exist: it keeps every key of every open object.
+std::string FirstDuplicateKey(std::string_view text) {
   struct Frame {
     bool object = false;
     std::set<std::string> keys;
     std::string key;  // the last key read in this object
   };
   std::vector<Frame> stack;
-  std::string duplicate, too_deep;
+  std::string duplicate;
   auto path = [&](const std::string& last) {
     std::string p;
     for (size_t i = 0; i + 1 < stack.size(); ++i) {
@@ -73,35 +74,70 @@ Result<nlohmann::json> ParseJsonText(std::string_view text) {
     }
     return p + (p.empty() ? "" : ".") + last;
   };
+  nlohmann::json::parser_callback_t callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (!duplicate.empty()) return false;
+    if (event == E::object_start || event == E::array_start) {
+      stack.push_back({event == E::object_start, {}, {}});
+    } else if (event == E::key && !stack.empty()) {
+      std::string key = parsed.get<std::string>();
+      if (!stack.back().keys.insert(key).second) duplicate = path(key);
+      stack.back().key = std::move(key);
+    } else if ((event == E::object_end || event == E::array_end) && !stack.empty()) {
+      stack.pop_back();
+    }
+    return true;
+  };
+  try {
+    (void)nlohmann::json::parse(text.begin(), text.end(), callback);
+  } catch (const nlohmann::json::exception&) {
+  }
+  return duplicate;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ParseJsonText(std::string_view text) {
+  if (size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
+    return InvalidArgument(Where(text, bad) + ": not UTF-8 (is the file saved as GBK or another encoding? save it as UTF-8)");
+  }
+  // The fast path keeps, per open object, only how many keys it has read: an
+  // object that ends with fewer members than keys read had a key twice (the
+  // parser keeps one value per key). Only then is the text walked again to
+  // name that key. Allocation-free bookkeeping: this runs on every request.
+  std::vector<size_t> keys_read;  // per open object or array
+  bool too_deep = false, duplicate = false;
   nlohmann::json::parser_callback_t callback = [&](int depth, nlohmann::json::parse_event_t event,
                                                    nlohmann::json& parsed) {
     using E = nlohmann::json::parse_event_t;
-    if (!duplicate.empty() || !too_deep.empty()) return false;
+    if (duplicate || too_deep) return false;
     switch (event) {
       case E::object_start:
       case E::array_start:
         if (static_cast<size_t>(depth) >= kMaxDepth) {
-          too_deep = "nested deeper than " + std::to_string(kMaxDepth) + " levels";
+          too_deep = true;
           return false;
         }
-        stack.push_back({event == E::object_start, {}, {}});
+        keys_read.push_back(0);
         break;
-      case E::key: {
-        if (stack.empty()) break;
-        std::string key = parsed.get<std::string>();
-        if (!stack.back().keys.insert(key).second) duplicate = path(key);
-        stack.back().key = std::move(key);
+      case E::key:
+        if (!keys_read.empty()) ++keys_read.back();
         break;
-      }
       case E::object_end:
+        if (!keys_read.empty()) {
+          if (parsed.size() != keys_read.back()) duplicate = true;
+          keys_read.pop_back();
+        }
+        break;
       case E::array_end:
-        if (!stack.empty()) stack.pop_back();
+        if (!keys_read.empty()) keys_read.pop_back();
         break;
       default:
         break;
     }
     return true;
   };
+  keys_read.reserve(16);
   nlohmann::json value;
   try {
     value = nlohmann::json::parse(text.begin(), text.end(), callback);
@@ -117,9 +153,10 @@ Result<nlohmann::json> ParseJsonText(std::string_view text) {
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgument(std::string("not valid JSON: ") + e.what());
   }
-  if (!too_deep.empty()) return InvalidArgument("the JSON is " + too_deep);
-  if (!duplicate.empty()) {
-    return InvalidArgument("the key \"" + duplicate + "\" appears twice in one object", duplicate);
+  if (too_deep) return InvalidArgument("the JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (duplicate) {
+    std::string key = FirstDuplicateKey(text);
+    return InvalidArgument("the key \"" + key + "\" appears twice in one object", key);
   }
   return value;
 }

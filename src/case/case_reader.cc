@@ -1,5 +1,5 @@
 #include <algorithm>
-#include <set>
+#include <string_view>
 
 #include "case/case.h"
 #include "case/uscc.h"
@@ -20,12 +20,24 @@ std::string JsonKind(const Json& j) {
   return "an object";
 }
 
-Status CheckKeys(const Json& obj, const std::string& path, const std::set<std::string>& allowed) {
+// Every key of `obj` is one of `fixed` or the name of one of `fields`. A
+// linear scan of two short lists: this runs on every case, so it allocates
+// nothing unless a key is unknown.
+Status CheckKeys(const Json& obj, const std::string& path, std::initializer_list<std::string_view> fixed,
+                 const std::vector<FieldDecl>* fields = nullptr) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
-    if (allowed.count(it.key())) continue;
-    std::vector<std::string> known(allowed.begin(), allowed.end());
-    std::string hint = ClosestName(it.key(), known);
-    return Bad(path + (path.empty() ? "" : ".") + it.key(),
+    const std::string& key = it.key();
+    if (std::find(fixed.begin(), fixed.end(), key) != fixed.end()) continue;
+    if (fields && std::any_of(fields->begin(), fields->end(), [&](const FieldDecl& f) { return f.name == key; })) {
+      continue;
+    }
+    std::vector<std::string> known(fixed.begin(), fixed.end());
+    if (fields) {
+      for (const auto& f : *fields) known.push_back(f.name);
+    }
+    std::sort(known.begin(), known.end());
+    std::string hint = ClosestName(key, known);
+    return Bad(path + (path.empty() ? "" : ".") + key,
                "unknown field" + (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
   }
   return OkStatus();
@@ -152,9 +164,7 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
     return Bad("applicant", "required: an object with id, name, the eligibility flags and tags");
   }
   const Json& a = in["applicant"];
-  std::set<std::string> applicant_keys = {"id", "name", "tags"};
-  for (const auto& f : p.policy.applicant_fields) applicant_keys.insert(f.name);
-  BURSAR_RETURN_IF_ERROR(CheckKeys(a, "applicant", applicant_keys));
+  BURSAR_RETURN_IF_ERROR(CheckKeys(a, "applicant", {"id", "name", "tags"}, &p.policy.applicant_fields));
   if (!a.contains("id") || !a["id"].is_string()) {
     return Bad("applicant.id", "required: the unified social credit code (18 characters)");
   }
@@ -211,8 +221,6 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
   // claims
   if (in.contains("claims")) {
     if (!in["claims"].is_array()) return Bad("claims", "expected a list of claims");
-    std::set<std::string> claim_keys = {"measure", "item"};
-    for (const auto& f : p.policy.claim_fields) claim_keys.insert(f.name);
     for (size_t i = 0; i < in["claims"].size(); ++i) {
       const Json& j = in["claims"][i];
       std::string path = Index("claims", i);
@@ -220,7 +228,7 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
       Claim claim;
       claim.index = static_cast<int>(i);
       BURSAR_RETURN_IF_ERROR(ResolveItem(p, j, path, &claim.measure, &claim.item));
-      BURSAR_RETURN_IF_ERROR(CheckKeys(j, path, claim_keys));
+      BURSAR_RETURN_IF_ERROR(CheckKeys(j, path, {"measure", "item"}, &p.policy.claim_fields));
       const MeasureDecl& md = p.policy.measures[static_cast<size_t>(claim.measure)];
       const ItemDecl& item = md.items[static_cast<size_t>(claim.item)];
       if (!item.by_claim) {

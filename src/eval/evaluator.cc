@@ -796,11 +796,11 @@ Result<nlohmann::ordered_json> Engine::Evaluate(const nlohmann::json& case_json,
     Evaluation e(*policy_, params, c, options.explain);
     OJson decision = e.Run();
     OJson out;
-    out["applicant"] = decision["applicant"];
-    out["year"] = decision["year"];
+    out["applicant"] = std::move(decision["applicant"]);
+    out["year"] = std::move(decision["year"]);
     out["policy"] = OJson{{"id", policy_->policy.id}, {"version", policy_->policy.version}, {"digest", policy_->digest}};
     for (auto it = decision.begin(); it != decision.end(); ++it) {
-      if (it.key() != "applicant" && it.key() != "year") out[it.key()] = it.value();
+      if (it.key() != "applicant" && it.key() != "year") out[it.key()] = std::move(it.value());
     }
     return out;
   } catch (const Overflow& o) {

@@ -34,6 +34,28 @@ TEST(ParseJsonText, RefusesAKeyNamedTwiceWithItsPath) {
   EXPECT_TRUE(ParseJsonText(R"([{"a": 1}, {"a": 2}, {"b": {"a": 3}}])").ok());
 }
 
+// A duplicate is noticed when its object ends (fewer members than keys
+// read); the key named is the first repeated one in the text, even when an
+// inner object ends first or the outer object repeats a key earlier.
+TEST(ParseJsonText, NamesTheFirstRepeatedKeyInTextOrder) {
+  auto outer_first = ParseJsonText(R"({"k": 1, "k": 2, "b": {"y": 1, "y": 2}})");
+  ASSERT_FALSE(outer_first.ok());
+  EXPECT_EQ(outer_first.status().field(), "k");
+  auto inner_first = ParseJsonText(R"({"k": 1, "b": {"y": 1, "y": 2}, "k": 2})");
+  ASSERT_FALSE(inner_first.ok());
+  EXPECT_EQ(inner_first.status().field(), "b.y");
+  auto deep = ParseJsonText(R"({"a": [{"b": {"c": [1, {"d": 1, "e": 2, "d": 3}]}}]})");
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.status().field(), "a[].b.c[].d");
+  // 20,000 keys, the last one a repeat of the first.
+  std::string wide = "{";
+  for (int i = 0; i < 20000; ++i) wide += "\"k" + std::to_string(i) + "\": " + std::to_string(i) + ",";
+  auto many = ParseJsonText(wide + "\"k0\": 0}");
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.status().field(), "k0");
+  EXPECT_TRUE(ParseJsonText(wide + "\"last\": 0}").ok());
+}
+
 TEST(ParseJsonText, NamesBytesThatAreNotUtf8) {
   // "北京" in GBK.
   auto gbk = ParseJsonText("{\"name\": \"\xB1\xB1\xBE\xA9\"}");
