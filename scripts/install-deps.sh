@@ -10,6 +10,7 @@ packages=(
   python3
   libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client
   libcpp-httplib-dev wrk
+  libgoogle-perftools-dev   # tcmalloc, the allocator of the bursar program
   clang libclang-rt-dev llvm   # fuzz/: libFuzzer and the sanitizers' runtimes (clang), llvm-symbolizer
   libxlsxwriter-dev          # the server's .xlsx exports
   chromium fonts-noto-cjk   # web/ browser tests: Debian's Chromium, and CJK fonts for the Chinese pages
