@@ -435,7 +435,8 @@ describe("programme year", () => {
     await queue.locator("tr", { hasText: `#${story.appId}` }).getByRole("link", { name: "评审" }).click();
     // The reviewer reads the facts the decision will be built from.
     await wang.page.getByTestId("app-facts").locator("summary").click();
-    assert.match(await wang.page.getByTestId("app-facts").locator('[data-fact="exchange_trading_volume"]').innerText(), /^¥200,000\.50$/);
+    // The two uploaded trades (120,000.00 + 80,000.50) and the sample's two (120,000.00 + 45,800.50).
+    assert.match(await wang.page.getByTestId("app-facts").locator('[data-fact="exchange_trading_volume"]').innerText(), /^¥365,801\.00$/);
     const form = wang.page.getByTestId("review-form");
     await form.getByLabel("实施成效（0–100）").fill("82");
     await form.getByLabel("合规性（0–100）").fill("90");
