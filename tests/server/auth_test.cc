@@ -263,7 +263,8 @@ TEST_P(AuthTest, TheAdminAddsResetsAndDisablesAccounts) {
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->status, 200);
   bool found = false;
-  for (const auto& a : json::parse(listed->body)["items"]) {
+  const json listed_body = json::parse(listed->body);
+  for (const auto& a : listed_body["items"]) {
     if (a["username"] == "rev-new") found = a["role"] == "reviewer" && a.contains("password_changed_at");
   }
   EXPECT_TRUE(found) << listed->body;
@@ -359,7 +360,8 @@ TEST_P(AuthTest, TheAdminAddsResetsAndDisablesAccounts) {
   ASSERT_TRUE(audit);
   ASSERT_EQ(audit->status, 200);
   std::map<std::string, int> by_admin;
-  for (const auto& e : json::parse(audit->body)["items"]) {
+  const json entries = json::parse(audit->body);
+  for (const auto& e : entries["items"]) {
     json change = e["change"].is_string() ? json::parse(e["change"].get<std::string>()) : e["change"];
     if (e["actor"] == "admin" && change.value("username", "") != "admin") by_admin[change["op"].get<std::string>()]++;
   }
