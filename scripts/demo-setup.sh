@@ -191,4 +191,4 @@ for a in "${accounts[@]}"; do
   read -r name role password code <<<"$a"
   printf '  %-13s %-10s %-20s %s\n' "$name" "$role" "$password" "${code:-}"
 done
-echo "  (admin manages accounts with 'bursar user'; the web app has no screen for it)"
+echo "  (admin manages accounts in the web app at /admin, or with 'bursar user')"

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
@@ -34,6 +35,122 @@ std::string PathText(const httplib::Request& req, size_t index) {
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   if (from.empty()) return;
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size()) s->replace(pos, from.size(), to);
+}
+
+// A CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break.
+std::string CsvCell(const OJson& v) {
+  std::string s;
+  if (v.is_null()) return s;
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_string()) {
+    s = v.get<std::string>();
+  } else if (v.is_array()) {  // tags
+    for (const auto& t : v) s += (s.empty() ? "" : ";") + t.get<std::string>();
+  } else {
+    s = v.dump();
+  }
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Rows of a sample file of `kind` for enterprise `code` in programme year
+// `year`, in the import's field names and JSON types (money as strings,
+// years as integers, flags as booleans, an open end as null). Identifiers
+// start with SAMPLE- and carry the year (and, where the key is not the
+// enterprise's own, the credit code), so a sample never collides with real
+// evidence and uploading it twice changes nothing the second time.
+// `stored` is the enterprise's stored rows of this kind and year, used where
+// the key is (enterprise, year) and a row may already exist.
+std::vector<OJson> SampleRows(store::EvidenceKind kind, const store::EnterpriseRecord& e, int64_t year,
+                              const OJson& stored) {
+  using K = store::EvidenceKind;
+  const std::string& code = e.credit_code;
+  const std::string y = std::to_string(year);
+  const std::string id = "SAMPLE-" + y;
+  const std::string global_id = "SAMPLE-" + code + "-" + y;
+  const char* exchange = "北京国际大数据交易所";
+  switch (kind) {
+    case K::kEnterprises: {
+      // The stored record itself: uploading it back changes nothing.
+      OJson tags = OJson::parse(e.tags, nullptr, false);
+      if (tags.is_discarded() || !tags.is_array()) tags = OJson::array();
+      return {OJson{{"credit_code", code},
+                    {"name", e.name},
+                    {"registered_in_chaoyang", e.registered_in_chaoyang},
+                    {"taxed_in_chaoyang", e.taxed_in_chaoyang},
+                    {"independent_legal_person", e.independent_legal_person},
+                    {"serious_dishonesty_record", e.serious_dishonesty_record},
+                    {"tags", std::move(tags)}}};
+    }
+    case K::kListings:
+      return {OJson{{"exchange", exchange},
+                    {"listing_id", global_id + "-L1"},
+                    {"credit_code", code},
+                    {"product", "企业经营数据集（示例）"},
+                    {"type", "dataset"},
+                    {"listing_date", y + "-03-15"},
+                    {"status", "listed"}}};
+    case K::kCertificates:
+      return {OJson{{"platform", "北京市数据知识产权登记平台"},
+                    {"number", global_id + "-C1"},
+                    {"credit_code", code},
+                    {"resource", "供应链交易数据资源（示例）"},
+                    {"right", "holding"},
+                    {"issue_date", y + "-04-20"},
+                    {"valid_until", std::to_string(year + 3) + "-04-19"},
+                    {"status", "valid"}}};
+    case K::kFsInclusions:
+      if (stored.is_array() && !stored.empty()) {
+        const OJson& row = stored[0];
+        return {OJson{{"credit_code", code},
+                      {"year", year},
+                      {"amount", row.value("amount", "0")},
+                      {"first_time", row.value("first_time", false)}}};
+      }
+      return {OJson{{"credit_code", code}, {"year", year}, {"amount", "500000.00"}, {"first_time", true}}};
+    case K::kTrades:
+      return {OJson{{"credit_code", code},
+                    {"exchange", exchange},
+                    {"trade_id", id + "-T1"},
+                    {"date", y + "-05-18"},
+                    {"side", "seller"},
+                    {"amount", "120000.00"},
+                    {"legally_established", true}},
+              OJson{{"credit_code", code},
+                    {"exchange", exchange},
+                    {"trade_id", id + "-T2"},
+                    {"date", y + "-09-02"},
+                    {"side", "buyer"},
+                    {"amount", "45800.50"},
+                    {"legally_established", true}}};
+    case K::kFilings:
+      return {OJson{{"credit_code", code}, {"filing_id", id + "-F1"}, {"date", y + "-06-30"}, {"amount", "80000.00"}}};
+    case K::kExports:
+      return {OJson{{"route", "standard_contract"},
+                    {"number", global_id + "-E1"},
+                    {"credit_code", code},
+                    {"authority", "北京市互联网信息办公室"},
+                    {"date", y + "-07-10"}}};
+    case K::kProjects:
+      return {OJson{{"credit_code", code},
+                    {"project_id", id + "-P1"},
+                    {"year", year},
+                    {"investment", "3000000.00"},
+                    {"civil_construction", "500000.00"}}};
+    case K::kPlatforms:
+      return {OJson{{"credit_code", code},
+                    {"platform_id", id + "-PF1"},
+                    {"name", "数据交易服务平台（示例）"},
+                    {"completed_date", y + "-01-20"},
+                    {"operation_start", y + "-02-01"},
+                    {"operation_end", nullptr}}};
+  }
+  return {};
 }
 
 }  // namespace
@@ -216,4 +333,77 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
   return OkStatus();
 }
 
+Status Server::Impl::EvidenceSample(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  const std::string kind_name = PathText(req, 1);
+  auto kind = store::ParseEvidenceKind(kind_name);
+  if (!kind) {
+    return Status(StatusCode::kNotFound,
+                  "no evidence kind '" + kind_name +
+                      "' (enterprises, listings, certificates, fs_inclusions, trades, filings, exports, projects, "
+                      "platforms)",
+                  "kind");
+  }
+  const bool applicant = RoleOf(caller) == store::Role::kApplicant;
+  if (applicant && *kind == store::EvidenceKind::kEnterprises) {
+    return Status(StatusCode::kPermissionDenied,
+                  "the enterprise record is imported by the programme office, not by the enterprise itself");
+  }
+  std::string format = "csv", code = applicant ? caller.who->account.credit_code : "";
+  int64_t year = 0;
+  for (const auto& [name, value] : QueryPairs(req.target)) {
+    if (name == "format") {
+      if (value != "csv" && value != "jsonl") return InvalidArgument("format is csv or jsonl, not '" + value + "'", "query.format");
+      format = value;
+    } else if (name == "enterprise") {
+      code = value;
+    } else if (name == "year") {
+      ListParams one;
+      one.filters["year"] = value;
+      BURSAR_ASSIGN_OR_RETURN(year, QueryYear(one));
+    } else {
+      return InvalidArgument("unknown query parameter '" + name + "' (known: format, year, enterprise)",
+                             "query." + name);
+    }
+  }
+  if (code.empty()) return InvalidArgument("name the enterprise: ?enterprise=CREDIT_CODE", "query.enterprise");
+  if (year == 0) {
+    // The current calendar year: the programme year an applicant is filing for.
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    year = tm.tm_year + 1900;
+  }
+  std::vector<OJson> rows;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_RETURN_IF_ERROR(CheckEnterpriseVisible(st, caller, code));
+    BURSAR_ASSIGN_OR_RETURN(auto e, st.FindEnterprise(code));
+    OJson stored = OJson::array();
+    if (*kind == store::EvidenceKind::kFsInclusions) {
+      BURSAR_ASSIGN_OR_RETURN(auto by_kind, st.ListEvidence(code, kind_name, year));
+      stored = by_kind.value(kind_name, OJson::array());
+    }
+    rows = SampleRows(*kind, *e, year, stored);
+    return OkStatus();
+  }));
+  std::string body;
+  if (format == "csv") {
+    // A byte order mark, so that a spreadsheet opens the Chinese text as UTF-8.
+    body = "\xEF\xBB\xBF";
+    const std::vector<std::string> fields = store::EvidenceFieldNames(*kind);
+    for (size_t i = 0; i < fields.size(); ++i) body += (i ? "," : "") + fields[i];
+    body += "\r\n";
+    for (const OJson& row : rows) {
+      for (size_t i = 0; i < fields.size(); ++i) body += (i ? "," : "") + CsvCell(row.value(fields[i], OJson()));
+      body += "\r\n";
+    }
+  } else {
+    for (const OJson& row : rows) body += row.dump(-1, ' ', false) + "\n";
+  }
+  const std::string file_name = kind_name + "-sample-" + code + "-" + std::to_string(year) + "." + format;
+  res.set_header("Content-Disposition", "attachment; filename=\"" + file_name + "\"");
+  SetBody(res, std::move(body), format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8");
+  return OkStatus();
+}
+
 }  // namespace bursar::server
+

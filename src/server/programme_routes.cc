@@ -701,6 +701,7 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"get", "/api/enterprises/{code}/facts", &Impl::EnterpriseFacts, kReaders},
       {"get", "/api/enterprises/{code}/evidence", &Impl::EnterpriseEvidence, kReaders},
       {"post", "/api/evidence/{kind}", &Impl::UploadEvidence, Only({R::kApplicant, R::kOfficer})},
+      {"get", "/api/evidence/{kind}/sample", &Impl::EvidenceSample, Only({R::kApplicant, R::kOfficer})},
       {"post", "/api/proposals", &Impl::Propose, kOfficer},
       {"get", "/api/budgets/{year}", &Impl::GetBudget, kOversight},
       {"put", "/api/budgets/{year}", &Impl::PutBudget, kOfficer},

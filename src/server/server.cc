@@ -141,6 +141,34 @@ OJson AccountJson(const store::Account& a) {
   return j;
 }
 
+// An account as the admin sees it: AccountJson and its bookkeeping.
+OJson AdminAccountJson(const store::Account& a) {
+  OJson j = AccountJson(a);
+  j["disabled"] = a.disabled;
+  j["created_at"] = a.created_at;
+  j["password_changed_at"] = a.password_changed_at;
+  return j;
+}
+
+// Refuses a member of `body` that is not in `known`, naming it.
+Status OnlyKnownFields(const nlohmann::json& body, std::initializer_list<const char*> known) {
+  for (const auto& item : body.items()) {
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return item.key() == k; })) {
+      std::string list;
+      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      return InvalidArgument("unknown field \"" + item.key() + "\" (known: " + list + ")", item.key());
+    }
+  }
+  return OkStatus();
+}
+
+Result<std::string> RequiredString(const nlohmann::json& body, const char* key) {
+  if (!body.contains(key) || !body[key].is_string()) {
+    return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
+  }
+  return body[key].get<std::string>();
+}
+
 constexpr const char* kSessionCookie = "bursar_session";
 
 
@@ -353,13 +381,106 @@ Status Server::Impl::Accounts(const httplib::Request&, httplib::Response& res, c
     return OkStatus();
   }));
   OJson items = OJson::array();
-  for (const auto& a : accounts) {
-    OJson j = AccountJson(a);
-    j["disabled"] = a.disabled;
-    j["created_at"] = a.created_at;
-    items.push_back(std::move(j));
-  }
+  for (const auto& a : accounts) items.push_back(AdminAccountJson(a));
   res.set_content(OJson{{"items", std::move(items)}}.dump(2) + "\n", kJson);
+  return OkStatus();
+}
+
+// The password is hashed (argon2id, as `bursar user add`) outside the store
+// lock, at most two at a time, like a login's check.
+Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"username", "role", "credit_code", "password"}));
+  BURSAR_ASSIGN_OR_RETURN(std::string username, RequiredString(*body, "username"));
+  BURSAR_ASSIGN_OR_RETURN(std::string role_name, RequiredString(*body, "role"));
+  BURSAR_ASSIGN_OR_RETURN(std::string password, RequiredString(*body, "password"));
+  std::string code;
+  if (body->contains("credit_code") && !(*body)["credit_code"].is_null()) {
+    BURSAR_ASSIGN_OR_RETURN(code, RequiredString(*body, "credit_code"));
+  }
+  auto role = store::ParseRole(role_name);
+  if (!role) return InvalidArgument("role is applicant, reviewer, officer, auditor or admin", "role");
+  if ((*role == store::Role::kApplicant) != !code.empty()) {
+    return InvalidArgument(*role == store::Role::kApplicant
+                               ? "an applicant is bound to one enterprise: give its credit code"
+                               : "only an applicant is bound to an enterprise",
+                           "credit_code");
+  }
+  // Fail on the account's other fields before spending a hash on it.
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    if (st.GetAccount(username).ok()) {
+      return Status(StatusCode::kAlreadyExists, "the username '" + username + "' is taken", "username");
+    }
+    if (!code.empty()) {
+      BURSAR_ASSIGN_OR_RETURN(auto e, st.FindEnterprise(code));
+      if (!e) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
+    }
+    return OkStatus();
+  }));
+  hashing.acquire();
+  Result<std::string> hash = store::HashPassword(password);
+  hashing.release();
+  if (!hash.ok()) return InvalidArgument(hash.status().message(), "password");
+  store::Account account;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(account, st.AddAccount(Actor(caller), username, *role, code, *hash));
+    return OkStatus();
+  }));
+  res.set_header("Location", "/api/accounts/" + account.username);
+  AnswerJson(res, AdminAccountJson(account), 201);
+  return OkStatus();
+}
+
+// PATCH {disabled: true}: the store disables (ends sessions, revokes tokens)
+// but has no way back, so {disabled: false} on a disabled account is refused.
+Status Server::Impl::ChangeAccount(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  const std::string username = req.matches.size() > 1 ? req.matches[1].str() : "";
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"disabled"}));
+  if (!body->contains("disabled") || !(*body)["disabled"].is_boolean()) {
+    return InvalidArgument("expected a boolean \"disabled\"", "disabled");
+  }
+  const bool disable = (*body)["disabled"].get<bool>();
+  if (disable && username == Actor(caller)) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "an admin does not disable its own account (another admin can)", "disabled");
+  }
+  store::Account account;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(account, st.GetAccount(username));
+    if (!disable && account.disabled) {
+      return InvalidArgument("a disabled account stays disabled: add a new account instead", "disabled");
+    }
+    if (disable) {
+      BURSAR_RETURN_IF_ERROR(st.DisableAccount(Actor(caller), username));
+      BURSAR_ASSIGN_OR_RETURN(account, st.GetAccount(username));
+    }
+    return OkStatus();
+  }));
+  AnswerJson(res, AdminAccountJson(account));
+  return OkStatus();
+}
+
+Status Server::Impl::ResetPassword(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  const std::string username = req.matches.size() > 1 ? req.matches[1].str() : "";
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"password"}));
+  BURSAR_ASSIGN_OR_RETURN(std::string password, RequiredString(*body, "password"));
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(auto account, st.GetAccount(username));
+    (void)account;
+    return OkStatus();
+  }));
+  hashing.acquire();
+  Result<std::string> hash = store::HashPassword(password);
+  hashing.release();
+  if (!hash.ok()) return InvalidArgument(hash.status().message(), "password");
+  BURSAR_RETURN_IF_ERROR(
+      WithStore([&](store::Store& st) { return st.SetPasswordHash(Actor(caller), username, *hash); }));
+  res.status = 204;
   return OkStatus();
 }
 
@@ -602,6 +723,9 @@ std::vector<Server::Impl::Route> Server::Impl::CoreRoutes() {
       {"get", "/api/sessions/current", &Impl::CurrentSession, kAnyRole},
       {"delete", "/api/sessions/current", &Impl::Logout, kAnyRole},
       {"get", "/api/accounts", &Impl::Accounts, Only({R::kAdmin})},
+      {"post", "/api/accounts", &Impl::CreateAccount, Only({R::kAdmin})},
+      {"patch", "/api/accounts/{username}", &Impl::ChangeAccount, Only({R::kAdmin})},
+      {"put", "/api/accounts/{username}/password", &Impl::ResetPassword, Only({R::kAdmin})},
       {"get", "/api/audit/verification", &Impl::AuditVerification, Only({R::kOfficer, R::kAuditor})},
   };
 }

@@ -174,6 +174,10 @@ struct Server::Impl {
   Status Logout(const httplib::Request&, httplib::Response& res, const Caller& caller);
   Status Accounts(const httplib::Request&, httplib::Response& res, const Caller&);
   Status AuditVerification(const httplib::Request&, httplib::Response& res, const Caller&);
+  // Account administration (admin): add, disable, set a password.
+  Status CreateAccount(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status ChangeAccount(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status ResetPassword(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   // ---- authentication and authorisation, before every handler ----
   Status Authenticate(const httplib::Request& req, Caller* caller);
   // A state-changing request that authenticates by cookie carries the
@@ -294,6 +298,8 @@ struct Server::Impl {
   Status EnterpriseFacts(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status EnterpriseEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status UploadEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  // A sample file of one kind for one enterprise and year, valid for upload.
+  Status EvidenceSample(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   // NotFound unless the caller may see the enterprise.
   static Status CheckEnterpriseVisible(store::Store& st, const Caller& caller, const std::string& code);
 

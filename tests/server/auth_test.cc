@@ -238,6 +238,140 @@ TEST_P(AuthTest, BearerTokensActAsTheirAccountWithoutCsrf) {
   EXPECT_EQ(login->status, 401);
 }
 
+// The admin screen's routes, from a browser session: add a reviewer who then
+// logs in, set a new password (its sessions end), disable it (login fails);
+// every change is in the audit log under the admin's name, and nobody but
+// the admin, and no request without the CSRF token, gets that far.
+TEST_P(AuthTest, TheAdminAddsResetsAndDisablesAccounts) {
+  Session admin = LogIn("admin");
+  const httplib::Headers as_admin = {{"Cookie", admin.cookie}, {"X-CSRF-Token", admin.csrf}};
+  const std::string first = "first password of rev-new";
+  auto added = Client().Post("/api/accounts", as_admin,
+                             json{{"username", "rev-new"}, {"role", "reviewer"}, {"password", first}}.dump(),
+                             "application/json");
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status, 201) << added->body;
+  EXPECT_EQ(added->get_header_value("Location"), "/api/accounts/rev-new");
+  json account = json::parse(added->body);
+  EXPECT_EQ(account["username"], "rev-new");
+  EXPECT_EQ(account["role"], "reviewer");
+  EXPECT_EQ(account["disabled"], false);
+  EXPECT_FALSE(account.contains("password"));
+  EXPECT_FALSE(account.contains("password_hash"));
+
+  auto listed = Client().Get("/api/accounts", as_admin);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200);
+  bool found = false;
+  const json listed_body = json::parse(listed->body);
+  for (const auto& a : listed_body["items"]) {
+    if (a["username"] == "rev-new") found = a["role"] == "reviewer" && a.contains("password_changed_at");
+  }
+  EXPECT_TRUE(found) << listed->body;
+  EXPECT_EQ(listed->body.find("argon2"), std::string::npos) << "no hash leaves the store";
+
+  auto rev_login = Login("rev-new", first);
+  ASSERT_TRUE(rev_login);
+  ASSERT_EQ(rev_login->status, 201) << rev_login->body;
+  const std::string rev_cookie = rev_login->get_header_value("Set-Cookie").substr(
+      0, rev_login->get_header_value("Set-Cookie").find(';'));
+  ASSERT_EQ(Client().Get("/api/sessions/current", {{"Cookie", rev_cookie}})->status, 200);
+
+  // Refusals: each names its field, none creates anything.
+  auto post = [&](const json& body) {
+    return Client().Post("/api/accounts", as_admin, body.dump(), "application/json");
+  };
+  auto taken = post({{"username", "rev-new"}, {"role", "reviewer"}, {"password", first}});
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->status, 409) << taken->body;
+  auto short_password = post({{"username", "rev-short"}, {"role", "reviewer"}, {"password", "short"}});
+  ASSERT_TRUE(short_password);
+  EXPECT_EQ(short_password->status, 422) << short_password->body;
+  EXPECT_EQ(ErrorOf(short_password)["field"], "password");
+  auto no_enterprise = post({{"username", "app-new"}, {"role", "applicant"}, {"password", first}});
+  ASSERT_TRUE(no_enterprise);
+  EXPECT_EQ(no_enterprise->status, 422);
+  EXPECT_EQ(ErrorOf(no_enterprise)["field"], "credit_code");
+  auto unknown_enterprise = post(
+      {{"username", "app-new"}, {"role", "applicant"}, {"credit_code", bursar::store::testing::Code(2)}, {"password", first}});
+  ASSERT_TRUE(unknown_enterprise);
+  EXPECT_EQ(unknown_enterprise->status, 404) << unknown_enterprise->body;
+  auto bad_role = post({{"username", "x-new"}, {"role", "king"}, {"password", first}});
+  ASSERT_TRUE(bad_role);
+  EXPECT_EQ(ErrorOf(bad_role)["field"], "role");
+  auto extra = post({{"username", "x-new"}, {"role", "officer"}, {"password", first}, {"admin", true}});
+  ASSERT_TRUE(extra);
+  EXPECT_EQ(ErrorOf(extra)["field"], "admin");
+  auto applicant = post({{"username", "app-new"},
+                         {"role", "applicant"},
+                         {"credit_code", bursar::store::testing::Code(1)},
+                         {"password", first}});
+  ASSERT_TRUE(applicant);
+  EXPECT_EQ(applicant->status, 201) << applicant->body;
+  EXPECT_EQ(json::parse(applicant->body)["credit_code"], bursar::store::testing::Code(1));
+  auto without_csrf = Client().Post("/api/accounts", {{"Cookie", admin.cookie}},
+                                    json{{"username", "x-new"}, {"role", "officer"}, {"password", first}}.dump(),
+                                    "application/json");
+  ASSERT_TRUE(without_csrf);
+  EXPECT_EQ(without_csrf->status, 403);
+  auto by_officer = Client().Post("/api/accounts", {{"Authorization", "Bearer " + tokens_["officer"]}},
+                                  json{{"username", "x-new"}, {"role", "officer"}, {"password", first}}.dump(),
+                                  "application/json");
+  ASSERT_TRUE(by_officer);
+  EXPECT_EQ(by_officer->status, 403);
+
+  // A new password: the old one stops working and the reviewer's session ends.
+  const std::string second = "second password of rev-new";
+  auto reset = Client().Put("/api/accounts/rev-new/password", as_admin, json{{"password", second}}.dump(),
+                            "application/json");
+  ASSERT_TRUE(reset);
+  EXPECT_EQ(reset->status, 204) << reset->body;
+  EXPECT_EQ(Client().Get("/api/sessions/current", {{"Cookie", rev_cookie}})->status, 401);
+  EXPECT_EQ(Login("rev-new", first)->status, 401);
+  auto again = Login("rev-new", second);
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->status, 201);
+  const std::string again_cookie =
+      again->get_header_value("Set-Cookie").substr(0, again->get_header_value("Set-Cookie").find(';'));
+  auto reset_unknown = Client().Put("/api/accounts/nobody-here/password", as_admin,
+                                    json{{"password", second}}.dump(), "application/json");
+  ASSERT_TRUE(reset_unknown);
+  EXPECT_EQ(reset_unknown->status, 404);
+
+  // Disabled: its session ends and login fails; there is no way back.
+  auto self = Client().Patch("/api/accounts/admin", as_admin, json{{"disabled", true}}.dump(), "application/json");
+  ASSERT_TRUE(self);
+  EXPECT_EQ(self->status, 409) << "an admin does not lock itself out";
+  auto disabled = Client().Patch("/api/accounts/rev-new", as_admin, json{{"disabled", true}}.dump(), "application/json");
+  ASSERT_TRUE(disabled);
+  ASSERT_EQ(disabled->status, 200) << disabled->body;
+  EXPECT_EQ(json::parse(disabled->body)["disabled"], true);
+  EXPECT_EQ(Client().Get("/api/sessions/current", {{"Cookie", again_cookie}})->status, 401);
+  EXPECT_EQ(Login("rev-new", second)->status, 401);
+  auto enable = Client().Patch("/api/accounts/rev-new", as_admin, json{{"disabled", false}}.dump(), "application/json");
+  ASSERT_TRUE(enable);
+  EXPECT_EQ(enable->status, 422);
+  auto twice = Client().Patch("/api/accounts/rev-new", as_admin, json{{"disabled", true}}.dump(), "application/json");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 200) << "disabling a disabled account changes nothing";
+
+  // The audit log names the admin for each change, and holds no secret.
+  auto audit = Client().Get("/api/audit?limit=100", {{"Authorization", "Bearer " + tokens_["auditor"]}});
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->status, 200);
+  std::map<std::string, int> by_admin;
+  const json entries = json::parse(audit->body);
+  for (const auto& e : entries["items"]) {
+    json change = e["change"].is_string() ? json::parse(e["change"].get<std::string>()) : e["change"];
+    if (e["actor"] == "admin" && change.value("username", "") != "admin") by_admin[change["op"].get<std::string>()]++;
+  }
+  EXPECT_EQ(by_admin["account.add"], 2);
+  EXPECT_EQ(by_admin["account.password"], 1);
+  EXPECT_EQ(by_admin["account.disable"], 1) << "the second disable changed nothing";
+  EXPECT_EQ(audit->body.find(first), std::string::npos);
+  EXPECT_EQ(audit->body.find(second), std::string::npos);
+}
+
 // Every route of the route table, for every role and for nobody, by bearer
 // token and by session cookie (with its CSRF token): allowed ⇔ the answer is
 // 2xx or a 4xx other than 401/403; forbidden ⇔ 401 (nobody) or 403 (a role).
@@ -247,6 +381,9 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"get /api/sessions/current", {"applicant", "reviewer", "officer", "auditor", "admin"}},
       {"delete /api/sessions/current", {"applicant", "reviewer", "officer", "auditor", "admin"}},
       {"get /api/accounts", {"admin"}},
+      {"post /api/accounts", {"admin"}},
+      {"patch /api/accounts/{username}", {"admin"}},
+      {"put /api/accounts/{username}/password", {"admin"}},
       {"get /api/audit/verification", {"officer", "auditor"}},
       // The programme (docs/http-api.md): readers are applicants (own
       // enterprise), reviewers (assigned), officers and auditors.
@@ -276,6 +413,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"get /api/enterprises/{code}/facts", {"applicant", "reviewer", "officer", "auditor"}},
       {"get /api/enterprises/{code}/evidence", {"applicant", "reviewer", "officer", "auditor"}},
       {"post /api/evidence/{kind}", {"applicant", "officer"}},
+      {"get /api/evidence/{kind}/sample", {"applicant", "officer"}},
       {"post /api/proposals", {"officer"}},
       {"get /api/budgets/{year}", {"officer", "auditor"}},
       {"put /api/budgets/{year}", {"officer"}},
@@ -322,6 +460,8 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
                  {"{code}", bursar::store::testing::Code(1)},
                  {"{kind}", "trades"},
                  {"{reviewer}", "reviewer"},
+                 // No such account: the walk must not disable or re-key its own callers.
+                 {"{username}", "nobody-here"},
                  {"{year}", "2025"}}) {
           if (size_t brace = path.find(param); brace != std::string::npos) path.replace(brace, param.size(), value);
         }
@@ -330,6 +470,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
           if (route.method == "delete") return Client().Delete(path, headers);
           const std::string body = route.path == "/api/sessions" ? "{}" : example;
           if (route.method == "put") return Client().Put(path, headers, body, "application/json");
+          if (route.method == "patch") return Client().Patch(path, headers, body, "application/json");
           return Client().Post(path, headers, body, "application/json");
         }();
         const std::string what = std::string(mode) + " " + (role.empty() ? "nobody" : role) + " " + route.method +

@@ -438,6 +438,75 @@ TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {
   EXPECT_EQ(own_record->status, 403) << "an applicant does not rewrite its own enterprise record";
 }
 
+// The sample file the portal offers for each kind an applicant uploads: it
+// names the applicant's own enterprise, its dates fall in the year asked
+// for, and uploaded back (CSV and JSON Lines) it has no row error; a second
+// upload changes nothing.
+TEST_P(ProgrammeTest, EvidenceSamplesUploadBackWithoutRowErrors) {
+  for (const char* kind :
+       {"listings", "certificates", "fs_inclusions", "trades", "filings", "exports", "projects", "platforms"}) {
+    for (const std::string format : {"csv", "jsonl"}) {
+      const std::string what = std::string(kind) + " " + format;
+      auto sample = Get("app1", std::string("/api/evidence/") + kind + "/sample?year=2025&format=" + format);
+      ASSERT_TRUE(sample) << what;
+      ASSERT_EQ(sample->status, 200) << what << ": " << sample->body;
+      EXPECT_NE(sample->get_header_value("Content-Disposition").find("attachment; filename=\"" + std::string(kind) +
+                                                                     "-sample-" + code1_ + "-2025." + format),
+                std::string::npos)
+          << what;
+      EXPECT_NE(sample->body.find(code1_), std::string::npos) << what;
+      EXPECT_NE(sample->body.find("2025"), std::string::npos) << what;
+      const std::string type = format == "csv" ? "text/csv" : "application/x-ndjson";
+      EXPECT_EQ(sample->get_header_value("Content-Type").rfind(type, 0), 0u) << what;
+      auto upload = Client().Post(std::string("/api/evidence/") + kind, As("app1"), sample->body, type);
+      ASSERT_TRUE(upload) << what;
+      ASSERT_EQ(upload->status, 200) << what << ": " << upload->body;
+      json report = Body(upload);
+      EXPECT_EQ(report["rejected"], json::array()) << what << ": " << sample->body;
+      EXPECT_GE(report["rows"].get<int64_t>(), 1) << what;
+      auto again = Client().Post(std::string("/api/evidence/") + kind, As("app1"), sample->body, type);
+      ASSERT_TRUE(again) << what;
+      json second = Body(again);
+      EXPECT_EQ(second["rejected"], json::array()) << what;
+      EXPECT_EQ(second["unchanged"], second["rows"]) << what;
+    }
+  }
+  // The rows are the enterprise's evidence now, in the year asked for.
+  json trades = Body(Get("app1", "/api/enterprises/" + code1_ + "/evidence?kind=trades&year=2025&limit=500"));
+  int samples = 0;
+  for (const auto& t : trades["items"]) samples += t["trade_id"].get<std::string>().rfind("SAMPLE-2025-", 0) == 0;
+  EXPECT_EQ(samples, 2) << trades.dump();
+
+  // The officer names the enterprise, and may have its record as a sample:
+  // uploading it back changes nothing.
+  auto record = Get("officer", "/api/evidence/enterprises/sample?enterprise=" + code1_);
+  ASSERT_TRUE(record);
+  ASSERT_EQ(record->status, 200) << record->body;
+  EXPECT_NE(record->body.find(name1_), std::string::npos) << record->body;
+  auto record_back = Client().Post("/api/evidence/enterprises", As("officer"), record->body, "text/csv");
+  ASSERT_TRUE(record_back);
+  EXPECT_EQ(Body(record_back)["rejected"], json::array()) << record_back->body;
+  EXPECT_EQ(Body(record_back)["unchanged"], 1) << record_back->body;
+
+  // Refusals.
+  auto other = Get("app1", "/api/evidence/trades/sample?enterprise=" + code2_);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 404) << "another enterprise's sample is not the applicant's to see";
+  auto own_record = Get("app1", "/api/evidence/enterprises/sample");
+  ASSERT_TRUE(own_record);
+  EXPECT_EQ(own_record->status, 403);
+  auto unnamed = Get("officer", "/api/evidence/trades/sample");
+  ASSERT_TRUE(unnamed);
+  EXPECT_EQ(unnamed->status, 400);
+  EXPECT_EQ(ErrorOf(unnamed)["field"], "query.enterprise");
+  auto bad_format = Get("app1", "/api/evidence/trades/sample?format=xlsx");
+  ASSERT_TRUE(bad_format);
+  EXPECT_EQ(bad_format->status, 400);
+  auto unknown = Get("app1", "/api/evidence/rumours/sample");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+}
+
 TEST_P(ProgrammeTest, ProposalsAndSimulationsUseTheStoresCases) {
   auto proposed = Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "04"}});
   ASSERT_TRUE(proposed);

@@ -224,6 +224,29 @@ export function logout(): Promise<void> {
   return request<void>("DELETE", "/api/sessions/current");
 }
 
+/** An account as the admin sees it (GET /api/accounts). */
+export interface AdminAccount extends Account {
+  disabled: boolean;
+  created_at: string;
+  password_changed_at?: string;
+}
+
+export function accounts(): Promise<{ items: AdminAccount[] }> {
+  return request("GET", "/api/accounts");
+}
+
+export function addAccount(a: { username: string; role: Role; credit_code?: string; password: string }): Promise<AdminAccount> {
+  return request("POST", "/api/accounts", a);
+}
+
+export function disableAccount(username: string): Promise<AdminAccount> {
+  return request("PATCH", `/api/accounts/${encodeURIComponent(username)}`, { disabled: true });
+}
+
+export function setAccountPassword(username: string, password: string): Promise<void> {
+  return request("PUT", `/api/accounts/${encodeURIComponent(username)}/password`, { password });
+}
+
 // ---- the programme's resources (docs/http-api.md) -----------------------------
 
 export interface Page<T> {
@@ -270,7 +293,7 @@ export function facts(code: string, year: number): Promise<Facts> {
   return request("GET", `/api/enterprises/${encodeURIComponent(code)}/facts${query({ year })}`);
 }
 
-export const EVIDENCE_KINDS = ["enterprises", "listings", "certificates", "fs_inclusions", "trades", "filings", "exports", "projects"] as const;
+export const EVIDENCE_KINDS = ["enterprises", "listings", "certificates", "fs_inclusions", "trades", "filings", "exports", "projects", "platforms"] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 export interface ImportReport {
@@ -542,4 +565,5 @@ export const exportsUrl = {
   paymentsXlsx: (year: number) => `/api/payments.xlsx?year=${year}`,
   paymentsCsv: (year: number) => `/api/payments.csv?year=${year}`,
   letter: (decisionId: number) => `/api/decisions/${decisionId}/letter`,
+  evidenceSample: (kind: string, format: "csv" | "jsonl", year: number) => `/api/evidence/${encodeURIComponent(kind)}/sample?format=${format}&year=${year}`,
 };

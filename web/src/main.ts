@@ -4,6 +4,7 @@ import { h } from "./dom";
 import { lang, onLangChange, paren, setLang, t, type Key } from "./i18n";
 import { navigate, rerender, startRouter } from "./router";
 import * as session from "./session";
+import { renderAdmin } from "./views/admin";
 import { renderApplication } from "./views/application";
 import { renderAudit } from "./views/auditor";
 import { renderCalculator } from "./views/calculator";
@@ -42,7 +43,7 @@ const ROLE_NAV: Record<string, NavItem[]> = {
     { path: "/audit", key: "nav.audit" },
     { path: "/simulator", key: "nav.simulator" },
   ],
-  admin: [],
+  admin: [{ path: "/admin", key: "nav.admin" }],
 };
 
 function navList(items: NavItem[], path: string, label: string): HTMLElement {
@@ -143,6 +144,7 @@ void session.restore().then(() => {
       { pattern: /^\/officer\/?$/, render: renderOfficer, title: title("officer.title") },
       { pattern: /^\/simulator\/?$/, render: renderSimulator, title: title("sim.title") },
       { pattern: /^\/audit\/?$/, render: renderAudit, title: title("audit.title") },
+      { pattern: /^\/admin\/?$/, render: renderAdmin, title: title("admin.title") },
     ],
     {
       pattern: /^$/,

@@ -81,6 +81,8 @@ export function homeOf(a: api.Account): string {
       return "/officer";
     case "auditor":
       return "/audit";
+    case "admin":
+      return "/admin";
     default:
       return "/";
   }

@@ -172,6 +172,53 @@ export const EVIDENCE: Record<string, Pair & { header: string }> = {
   filings: { zh: "场外交易登记备案", en: "registered and filed trading", header: "credit_code,filing_id,date,amount" },
   exports: { zh: "数据出境（合规路径）", en: "data export clearances", header: "route,number,credit_code,authority,date" },
   projects: { zh: "项目（投资额、土建投资）", en: "projects (investment, civil construction)", header: "credit_code,project_id,year,investment,civil_construction" },
+  platforms: { zh: "平台建成与运营", en: "platform completion and operation", header: "credit_code,platform_id,name,completed_date,operation_start,operation_end" },
+};
+
+/**
+ * What each column of an evidence file holds, for the sample file's legend.
+ * Looked up as "kind.field" first (a column whose meaning depends on the
+ * kind), then "field".
+ */
+export const EVIDENCE_COLUMNS: Record<string, Pair> = {
+  credit_code: { zh: "统一社会信用代码（18 位，须为本企业的代码）", en: "unified social credit code (18 characters; your own enterprise's)" },
+  exchange: { zh: "依法设立的数据交易机构名称，如北京国际大数据交易所", en: "the legally established data trading institution, e.g. Beijing International Data Exchange" },
+  listing_id: { zh: "挂牌编号（在该交易机构内唯一）", en: "listing number (unique at that exchange)" },
+  product: { zh: "数据产品名称", en: "name of the data product" },
+  type: { zh: "产品类型：dataset 数据集、api 数据接口、report 数据报告、service 数据服务、tool 数据工具", en: "product type: dataset, api, report, service or tool" },
+  listing_date: { zh: "挂牌日期，格式 YYYY-MM-DD", en: "listing date, YYYY-MM-DD" },
+  "listings.status": { zh: "状态：listed 挂牌中、delisted 已摘牌、revoked 已撤销", en: "status: listed, delisted or revoked" },
+  platform: { zh: "登记平台名称", en: "the registration platform" },
+  "certificates.number": { zh: "登记证书编号", en: "certificate number" },
+  resource: { zh: "登记的数据资源或数据产品名称", en: "the registered data resource or product" },
+  right: { zh: "登记的权利：holding 数据资源持有权、processing_and_use 数据加工使用权、operating 数据产品经营权", en: "the right registered: holding, processing_and_use or operating" },
+  issue_date: { zh: "发证日期，YYYY-MM-DD", en: "issue date, YYYY-MM-DD" },
+  valid_until: { zh: "有效期至，YYYY-MM-DD；长期有效则留空", en: "valid until, YYYY-MM-DD; empty when it does not expire" },
+  "certificates.status": { zh: "状态：valid 有效、expired 已过期、revoked 已撤销", en: "status: valid, expired or revoked" },
+  "fs_inclusions.year": { zh: "会计年度，如 2025", en: "financial year, e.g. 2025" },
+  "fs_inclusions.amount": { zh: "数据资产入表金额（元，最多两位小数，不加千分位逗号）", en: "amount included in the statements (yuan, at most two decimals, no thousands separators)" },
+  first_time: { zh: "是否首次入表：true 或 false", en: "first inclusion: true or false" },
+  trade_id: { zh: "交易编号（在该交易机构内唯一）", en: "trade number (unique at that exchange)" },
+  "trades.date": { zh: "交易日期，YYYY-MM-DD", en: "trade date, YYYY-MM-DD" },
+  side: { zh: "本企业是 seller 卖方还是 buyer 买方", en: "your side of the trade: seller or buyer" },
+  "trades.amount": { zh: "交易金额（元，最多两位小数，不加千分位逗号）", en: "trade amount (yuan, at most two decimals, no thousands separators)" },
+  legally_established: { zh: "交易机构是否依法设立：true 或 false", en: "whether the institution is legally established: true or false" },
+  filing_id: { zh: "场外交易登记备案编号", en: "registration and filing number of the off-exchange trade" },
+  "filings.date": { zh: "登记备案日期，YYYY-MM-DD", en: "filing date, YYYY-MM-DD" },
+  "filings.amount": { zh: "备案交易金额（元）", en: "filed trade amount (yuan)" },
+  route: { zh: "数据出境路径：security_assessment 数据出境安全评估、standard_contract 个人信息出境标准合同备案、pi_certification 个人信息保护认证", en: "data export route: security_assessment, standard_contract or pi_certification" },
+  "exports.number": { zh: "批准文号或备案编号", en: "approval or filing number" },
+  authority: { zh: "批准或备案机关", en: "the approving or filing authority" },
+  "exports.date": { zh: "批准或备案日期，YYYY-MM-DD", en: "date of approval or filing, YYYY-MM-DD" },
+  project_id: { zh: "项目编号（同一项目跨年度使用同一编号）", en: "project number (the same in every year of the project)" },
+  "projects.year": { zh: "项目所属年度", en: "the project's year" },
+  investment: { zh: "项目总投资额（元）", en: "total investment of the project (yuan)" },
+  civil_construction: { zh: "其中土建投资（元，不超过总投资额）", en: "of which civil construction (yuan, not more than the investment)" },
+  platform_id: { zh: "平台编号", en: "platform number" },
+  "platforms.name": { zh: "平台名称", en: "name of the platform" },
+  completed_date: { zh: "建成日期，YYYY-MM-DD", en: "completion date, YYYY-MM-DD" },
+  operation_start: { zh: "开始运营日期（不早于建成日期）", en: "start of operation (not before completion)" },
+  operation_end: { zh: "停止运营日期；仍在运营则留空", en: "end of operation; empty while it still operates" },
 };
 
 /** Operations recorded in the audit log (`change.op`), in both languages. */

@@ -351,6 +351,27 @@ describe("programme year", () => {
     await report.scrollIntoViewIfNeeded();
     await shot(page, "portal-upload-report", false);
 
+    // Not sure what a file looks like: the sample the portal offers carries
+    // the enterprise's own credit code and dates in the year, explains its
+    // columns, and is taken as it is.
+    const sample = page.getByTestId("evidence-sample");
+    assert.match(await sample.innerText(), new RegExp(`${APPLICANT_CODE}.*2025`));
+    assert.match(await sample.locator("dl").innerText(), /side\s+本企业是 seller 卖方还是 buyer 买方/);
+    const [download] = await Promise.all([page.waitForEvent("download"), sample.getByTestId("sample-csv").click()]);
+    const samplePath = await download.path();
+    const sampleCsv = readFileSync(samplePath, "utf8");
+    assert.match(sampleCsv, /^\uFEFF?credit_code,exchange,trade_id,date,side,amount,legally_established\r\n/);
+    assert.ok(sampleCsv.includes(`${APPLICANT_CODE},北京国际大数据交易所,SAMPLE-2025-T1,2025-`), sampleCsv);
+    await page.getByLabel("文件", { exact: true }).setInputFiles({ name: download.suggestedFilename(), mimeType: "text/csv", buffer: readFileSync(samplePath) });
+    await page.getByRole("button", { name: "上传" }).click();
+    await page.getByTestId("import-report").getByText(`导入结果：${download.suggestedFilename()}`).waitFor();
+    const sampleReport = await page.getByTestId("import-report").innerText();
+    assert.match(sampleReport, /接收 2 行/);
+    assert.match(sampleReport, /拒收 0 行/);
+    assert.equal(await page.getByTestId("rejected-rows").count(), 0);
+    await sample.scrollIntoViewIfNeeded();
+    await shot(page, "portal-evidence-sample", false);
+
     // 免申即享: the proposal the engine made is confirmed.
     const proposals = page.getByTestId("apply-free").locator("li[data-app]");
     assert.ok((await proposals.count()) >= 1, "the applicant has an apply-free proposal to confirm");
@@ -414,7 +435,8 @@ describe("programme year", () => {
     await queue.locator("tr", { hasText: `#${story.appId}` }).getByRole("link", { name: "评审" }).click();
     // The reviewer reads the facts the decision will be built from.
     await wang.page.getByTestId("app-facts").locator("summary").click();
-    assert.match(await wang.page.getByTestId("app-facts").locator('[data-fact="exchange_trading_volume"]').innerText(), /^¥200,000\.50$/);
+    // The two uploaded trades (120,000.00 + 80,000.50) and the sample's two (120,000.00 + 45,800.50).
+    assert.match(await wang.page.getByTestId("app-facts").locator('[data-fact="exchange_trading_volume"]').innerText(), /^¥365,801\.00$/);
     const form = wang.page.getByTestId("review-form");
     await form.getByLabel("实施成效（0–100）").fill("82");
     await form.getByLabel("合规性（0–100）").fill("90");
@@ -805,5 +827,64 @@ describe("after the year", () => {
     assert.equal(Number(await page.getByTestId("by-state").locator('[data-state="recovered"] .stat-n').innerText()), recoveredBefore + 1);
     await shot(page, "officer-dashboard-recovered");
     assertClean();
+  });
+});
+
+describe("accounts", () => {
+  test("admin adds a reviewer who signs in; once disabled, the reviewer's sign-in fails", async (t) => {
+    const admin = await openPage(t);
+    const page = admin.page;
+    await login(page, "admin-chen");
+    // The admin lands on the account screen, also reachable from the navigation.
+    await page.getByRole("heading", { level: 1, name: "账号管理" }).waitFor();
+    await page.getByRole("navigation", { name: "业务导航" }).getByRole("link", { name: "账号管理" }).click();
+    await page.getByTestId("accounts").waitFor();
+    assert.match(await page.getByTestId("accounts").innerText(), /qiye-zhang\s+申报企业\s+/);
+    const unlabelled = await page.$$eval("input, select", (els) => els.filter((e) => e.labels.length === 0).map((e) => e.name));
+    assert.deepEqual(unlabelled, []);
+
+    // Added from the keyboard: Enter in the last field submits.
+    const newPassword = "rev-zhou-first-2025";
+    const form = page.getByTestId("add-account");
+    await form.getByLabel("用户名", { exact: true }).fill("rev-zhou");
+    await form.getByLabel("角色", { exact: true }).selectOption("reviewer");
+    assert.equal(await form.getByLabel("所属企业（统一社会信用代码）").isVisible(), false, "only applicants name an enterprise");
+    await form.getByLabel("初始密码", { exact: true }).fill(newPassword);
+    await form.getByLabel("初始密码", { exact: true }).press("Enter");
+    await page.getByRole("status").getByText("已开设账号 rev-zhou（评审专家）。").waitFor();
+    const row = page.getByTestId("accounts").locator("tr", { has: page.locator('[data-username="rev-zhou"]') });
+    assert.match(await row.innerText(), /rev-zhou\s+评审专家\s+—\s+启用/);
+    await shot(page, "admin-accounts");
+
+    // The new reviewer signs in with the password the admin gave.
+    const reviewer = await openPage(t);
+    await reviewer.page.goto(`${BASE_URL}/login`);
+    await field(reviewer.page, "用户名").fill("rev-zhou");
+    await field(reviewer.page, "密码").fill(newPassword);
+    await field(reviewer.page, "密码").press("Enter");
+    await reviewer.page.getByRole("heading", { level: 1, name: "评审任务" }).waitFor();
+    assert.match(await reviewer.page.getByTestId("whoami").innerText(), /rev-zhou（评审专家）/);
+
+    // The admin disables the account, confirming from the keyboard.
+    await row.getByRole("button", { name: "停用 rev-zhou" }).click();
+    const confirm = page.getByTestId("disable-account").getByRole("button", { name: "确认停用 rev-zhou" });
+    assert.equal(await confirm.evaluate((b) => b === document.activeElement), true, "the confirmation has the focus");
+    await page.keyboard.press("Enter");
+    await page.getByRole("status").getByText("已停用账号 rev-zhou。").waitFor();
+    const disabledRow = page.getByTestId("accounts").locator("tr", { has: page.locator('[data-username="rev-zhou"]') });
+    assert.match(await disabledRow.innerText(), /已停用/);
+    assert.equal(await disabledRow.getByRole("button").count(), 0, "nothing more to do with a disabled account");
+
+    // The reviewer's session has ended, and signing in again fails.
+    await reviewer.page.goto(`${BASE_URL}/review`);
+    await reviewer.page.getByRole("heading", { level: 1, name: "需要登录" }).waitFor();
+    await reviewer.page.goto(`${BASE_URL}/login`);
+    await field(reviewer.page, "用户名").fill("rev-zhou");
+    await field(reviewer.page, "密码").fill(newPassword);
+    await reviewer.page.getByRole("button", { name: "登录" }).click();
+    assert.match(await reviewer.page.getByRole("alert").innerText(), /用户名或密码错误/);
+    await shot(reviewer.page, "admin-disabled-reviewer-refused");
+    admin.assertClean();
+    reviewer.assertClean([/^HTTP 401 (POST \/api\/sessions|GET \/api\/sessions\/current)$/]);
   });
 });

@@ -6,7 +6,7 @@ import * as api from "../api";
 import { add, h } from "../dom";
 import { pick, t } from "../i18n";
 import { navigate, rerender } from "../router";
-import { EVIDENCE, EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
+import { EVIDENCE, EVIDENCE_COLUMNS, EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { money } from "./calculator";
 import {
   actionForm,
@@ -76,15 +76,53 @@ function factsSection(f: api.Facts | null, error: unknown): HTMLElement {
   );
 }
 
-function uploadSection(): HTMLElement {
+/**
+ * Sample files of the chosen kind (made by the server for the applicant's own
+ * enterprise and the programme year, valid for upload as they are) and what
+ * each column holds.
+ */
+function sampleHelp(kind: string, code: string, year: number): HTMLElement {
+  const name = pick(EVIDENCE[kind]);
+  const columns = EVIDENCE[kind].header.split(",");
+  return h(
+    "div",
+    { class: "sample", "data-testid": "evidence-sample" },
+    h("h3", {}, t("upload.sample.title")),
+    h("p", { class: "hint" }, t("upload.sample.hint", { code, year })),
+    h(
+      "p",
+      { class: "sample-links" },
+      h("a", { href: api.exportsUrl.evidenceSample(kind, "csv", year), download: `${kind}-sample-${code}-${year}.csv`, "data-testid": "sample-csv" }, t("upload.sample.csv", { kind: name })),
+      h("a", { href: api.exportsUrl.evidenceSample(kind, "jsonl", year), download: `${kind}-sample-${code}-${year}.jsonl`, "data-testid": "sample-jsonl" }, t("upload.sample.jsonl", { kind: name })),
+    ),
+    h("h4", { id: "upload-columns" }, t("upload.columns")),
+    h(
+      "dl",
+      { class: "column-legend", "aria-labelledby": "upload-columns" },
+      columns.map((c) => {
+        const d = EVIDENCE_COLUMNS[`${kind}.${c}`] ?? EVIDENCE_COLUMNS[c];
+        return [h("dt", {}, c), h("dd", {}, d ? pick(d) : "")];
+      }),
+    ),
+  );
+}
+
+function uploadSection(code: string, year: number): HTMLElement {
+  // The enterprise record itself is the programme office's to import.
   const kind = selectField(
     t("upload.kind"),
     "kind",
-    Object.entries(EVIDENCE).map(([k, p]) => [k, pick(p)]),
+    Object.entries(EVIDENCE)
+      .filter(([k]) => k !== "enterprises")
+      .map(([k, p]) => [k, pick(p)]),
     "trades",
   );
   const headerHint = h("p", { class: "hint", id: "upload-header" });
-  const showHeader = () => headerHint.replaceChildren(t("upload.header"), h("code", {}, EVIDENCE[kind.input.value].header));
+  const sample = h("div", {});
+  const showHeader = () => {
+    headerHint.replaceChildren(t("upload.header"), h("code", {}, EVIDENCE[kind.input.value].header));
+    sample.replaceChildren(sampleHelp(kind.input.value, code, year));
+  };
   kind.input.addEventListener("change", showHeader);
   showHeader();
   const fileId = "evidence-file";
@@ -97,6 +135,7 @@ function uploadSection(): HTMLElement {
       h("p", { class: "hint" }, t("upload.hint")),
       h("div", { class: "grid" }, kind.el, h("div", { class: "field" }, h("label", { for: fileId }, t("upload.file")), file)),
       headerHint,
+      sample,
     ],
     submit: t("upload.submit"),
     run: async () => {
@@ -266,7 +305,7 @@ export function renderPortal(): HTMLElement | Promise<HTMLElement> {
         ent.status === "fulfilled" ? profileSection(ent.value) : errorAlert(ent.reason),
         factsSection(facts.status === "fulfilled" ? facts.value : null, facts.status === "rejected" ? facts.reason : null),
       ),
-      uploadSection(),
+      uploadSection(code, year),
       newApplicationSection(code, year),
     );
     return page;
