@@ -367,7 +367,9 @@ describe("programme year", () => {
     await proposals.first().scrollIntoViewIfNeeded();
     await shot(page, "portal-apply-free-estimate", false);
     await page.getByRole("button", { name: "切换到英文" }).click();
-    const estimateEn = await page.getByTestId("apply-free").locator(`li[data-app="${story.applyFreeId}"]`).getByTestId("estimate").innerText();
+    const estimateEnEl = page.getByTestId("apply-free").locator(`li[data-app="${story.applyFreeId}"]`).getByTestId("estimate").filter({ hasText: "Estimated amount" });
+    await estimateEnEl.waitFor();
+    const estimateEn = await estimateEnEl.innerText();
     assert.match(estimateEn, new RegExp(`^Estimated amount: ¥${story.applyFreeEstimate.replace(/[.,]/g, "\\$&")}`));
     assert.match(estimateEn, /an estimate until the decision is taken/);
     await page.getByRole("button", { name: "Switch to Chinese" }).click();
