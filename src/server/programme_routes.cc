@@ -11,6 +11,8 @@
 // (Store::ExpectVersion), so a change by another server process sharing the
 // database cannot slip in between either.
 #include <charconv>
+#include <map>
+#include <optional>
 
 #include "base/json_text.h"
 #include "eval/batch.h"
@@ -47,6 +49,45 @@ OJson ParsedOrText(const std::string& text) {
   if (j.is_discarded()) return OJson(text);
   return j;
 }
+
+// The award the engine would grant an apply-free application (04, 05: decided
+// from facts alone) that is not decided yet, on the enterprise's evidence as it
+// stands now: its case is built as its decision's will be (Store::BuildCase
+// with no claims, Store::ClaimsForDecision) and decided by the served policy;
+// the total is the output's lines under the application's measure, as a
+// decision's is. Null for any other application, once decided, or when the
+// engine refuses the case. One case per enterprise and year however many of
+// its applications a list holds.
+class Estimator {
+ public:
+  Estimator(const Engine& engine, store::Store& st) : engine_(engine), st_(st) {}
+
+  Result<OJson> operator()(const store::Application& a) {
+    using S = store::ApplicationState;
+    if (a.state != S::kDraft && a.state != S::kSubmitted && a.state != S::kInReview) return OJson();
+    const nlohmann::json claim = nlohmann::json::parse(a.claim, nullptr, false);
+    if (!claim.is_object() || !claim.value("apply_free", false)) return OJson();
+    auto key = std::make_pair(a.credit_code, a.year);
+    auto it = outputs_.find(key);
+    if (it == outputs_.end()) {
+      BURSAR_ASSIGN_OR_RETURN(OJson c, st_.BuildCase(a.credit_code, a.year, nlohmann::json::array()));
+      auto decided = engine_.Evaluate(nlohmann::json(c));
+      std::optional<nlohmann::json> output;
+      if (decided.ok()) output = nlohmann::json(*decided);
+      it = outputs_.emplace(key, std::move(output)).first;
+    }
+    if (!it->second) return OJson();
+    BURSAR_ASSIGN_OR_RETURN(int64_t fen, store::ApplicationLinesFen(*it->second, a.measure, a.item, nullptr));
+    return OJson{{"total", FenToMoneyString(fen)},
+                 {"eligible", it->second->value("eligible", false)},
+                 {"policy_digest", engine_.digest()}};
+  }
+
+ private:
+  const Engine& engine_;
+  store::Store& st_;
+  std::map<std::pair<std::string, int64_t>, std::optional<nlohmann::json>> outputs_;
+};
 
 }  // namespace
 
@@ -248,7 +289,21 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
   const store::Role role = RoleOf(caller);
   if (role == store::Role::kApplicant) q.credit_code = OnlyOwn(q.credit_code, caller.who->account.credit_code);
   if (role == store::Role::kReviewer) q.reviewer = OnlyOwn(q.reviewer, Actor(caller));
-  return AnswerPage(res, q, &store::Store::ListApplications, ApplicationJson);
+  int64_t total = 0;
+  OJson items = OJson::array();
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(store::Page<store::ApplicationRow> page, st.ListApplications(q));
+    total = page.total;
+    Estimator estimate(*engine, st);
+    for (const auto& row : page.items) {
+      OJson j = ApplicationJson(row);
+      BURSAR_ASSIGN_OR_RETURN(j["estimate"], estimate(row.application));
+      items.push_back(std::move(j));
+    }
+    return OkStatus();
+  }));
+  AnswerJson(res, ListJson(std::move(items), total, q.page));
+  return OkStatus();
 }
 
 Status Server::Impl::CreateApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
@@ -308,6 +363,8 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
     BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
     version = row.version;
     out = ApplicationJson(row);
+    Estimator estimate(*engine, st);
+    BURSAR_ASSIGN_OR_RETURN(out["estimate"], estimate(row.application));
     BURSAR_ASSIGN_OR_RETURN(auto reviews, st.Reviews(id));
     OJson rs = OJson::array();
     int n = 0;
@@ -327,11 +384,29 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
     out["decision"] = decision ? DecisionJson(*decision, false) : OJson();
     BURSAR_ASSIGN_OR_RETURN(auto payments, st.Payments(id));
     OJson ps = OJson::array();
+    int64_t paid_fen = 0;
     for (const auto& p : payments) {
+      paid_fen += p.amount_fen;
       ps.push_back({{"instalment", p.instalment}, {"amount", FenToMoneyString(p.amount_fen)}, {"paid_on", p.paid_on},
                     {"reference", p.reference}});
     }
     out["payments"] = std::move(ps);
+    BURSAR_ASSIGN_OR_RETURN(auto recoveries, st.Recoveries(id));
+    OJson rv = OJson::array();
+    int64_t recovered_fen = 0;
+    for (const auto& r : recoveries) {
+      recovered_fen += r.amount_fen;
+      rv.push_back({{"id", r.id},
+                    {"amount", FenToMoneyString(r.amount_fen)},
+                    {"reason", r.reason},
+                    {"recovered_at", r.recovered_at},
+                    {"recovered_by", r.recovered_by.empty() ? OJson() : OJson(r.recovered_by)}});
+    }
+    out["recoveries"] = std::move(rv);
+    // Never more is recovered than was paid (Store::Recover), so the net is not negative.
+    out["paid_total"] = FenToMoneyString(paid_fen);
+    out["recovered_total"] = FenToMoneyString(recovered_fen);
+    out["net_paid"] = FenToMoneyString(paid_fen - recovered_fen);
     store::ObjectionQuery oq;
     oq.application_id = id;
     oq.page.limit = 500;

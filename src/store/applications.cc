@@ -701,9 +701,9 @@ Status Store::Recover(const std::string& actor, int64_t id, const std::string& a
                                  "cannot recover " + FenToMoneyString(fen) + ": only " + FenToMoneyString(p->Int(0)) + " was paid");
                  }
                  BURSAR_RETURN_IF_ERROR(
-                     db.Execute("INSERT INTO recovery (application_id, amount_fen, reason, recovered_at) "
-                                "VALUES (?, ?, ?, ?)",
-                                {id, fen, reason, Now()})
+                     db.Execute("INSERT INTO recovery (application_id, amount_fen, reason, recovered_at, recovered_by) "
+                                "VALUES (?, ?, ?, ?, ?)",
+                                {id, fen, reason, Now(), actor})
                          .status());
                  BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kRecovered));
                  json change = StepChange("application.recover", app, ApplicationState::kRecovered);
@@ -712,6 +712,15 @@ Status Store::Recover(const std::string& actor, int64_t id, const std::string& a
                  return std::optional<json>(std::move(change));
                })
       .status();
+}
+
+Result<std::vector<Recovery>> Store::Recoveries(int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT id, amount_fen, reason, recovered_at, recovered_by FROM recovery "
+                                                "WHERE application_id = ? ORDER BY id",
+                                                {id}));
+  std::vector<Recovery> out;
+  for (const Row& r : rows) out.push_back({r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.IsNull(4) ? "" : r.Text(4)});
+  return out;
 }
 
 Status Store::SetBudget(const std::string& actor, int64_t year, const std::string& amount) {

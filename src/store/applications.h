@@ -90,6 +90,15 @@ struct Payment {
   std::string reference;
 };
 
+// A recovery of money paid (paid → recovered).
+struct Recovery {
+  int64_t id = 0;
+  int64_t amount_fen = 0;
+  std::string reason;
+  std::string recovered_at;  // UTC, RFC 3339
+  std::string recovered_by;  // the actor; empty when not recorded
+};
+
 struct BudgetLine {
   int64_t committed_fen = 0;  // decided totals of applications decided and later (not recovered)
   int64_t payable_fen = 0;    // the same after D-G6 scaling (equal when within the budget)

@@ -307,6 +307,19 @@ CREATE TABLE idempotency_key (
 );
 )SQL";
 
+// Who recovered the money, kept with the recovery as `decision.decided_by` is
+// with the decision. Recoveries made before this migration take the actor of
+// their audit entry (op application.recover; one per application, since a
+// recovery ends in the state recovered): the audit log always recorded it.
+constexpr const char* kRecoveredBy = R"SQL(
+ALTER TABLE recovery ADD COLUMN recovered_by TEXT;
+UPDATE recovery SET recovered_by = (
+  SELECT l.actor FROM audit_log l
+  WHERE l.change LIKE '%"op":"application.recover"%'
+    AND l.change LIKE ('%"application":' || recovery.application_id || ',%')
+  ORDER BY l.seq DESC LIMIT 1);
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -322,6 +335,7 @@ const std::vector<Migration>& Migrations() {
       {4, "application versions for If-Match", kVersions, kVersionsSqlite, kVersionsPostgres},
       {5, "platform operation evidence (measure 02)", kPlatforms, "", ""},
       {6, "idempotency keys of HTTP writes", kIdempotency, "", ""},
+      {7, "who recorded each recovery", kRecoveredBy, "", ""},
   };
   return migrations;
 }

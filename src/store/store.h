@@ -178,6 +178,8 @@ class Store {
   Result<std::vector<Payment>> Payments(int64_t id);
   // Clawback of money paid. REQUIRES state paid; amount at most what was paid.
   Status Recover(const std::string& actor, int64_t id, const std::string& amount, const std::string& reason);
+  // The application's recoveries, oldest first.
+  Result<std::vector<Recovery>> Recoveries(int64_t id);
 
   // --- Accounts, sessions, tokens (accounts.cc) --------------------------------
   // Hashing is slow (0.1 s), so callers hash with HashPassword() before the

@@ -19,6 +19,11 @@ using nlohmann::json;
 
 const char* kPassword = "correct horse battery staple";
 
+// "1234.05" from 123405 fen (non-negative).
+std::string Yuan(int64_t fen) {
+  return std::to_string(fen / 100) + "." + (fen % 100 < 10 ? "0" : "") + std::to_string(fen % 100);
+}
+
 class ProgrammeTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -276,10 +281,32 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   ASSERT_EQ(set->status, 200) << set->body;
   EXPECT_EQ(Body(set)["budget"], "300000000.00");
 
-  auto recovered = Post("officer", App(id, "/recovery"), {{"amount", "1.00"}, {"reason", "double funding"}});
+  json before = Body(Get("app1", App(id)));
+  EXPECT_EQ(before["recoveries"], json::array());
+  EXPECT_EQ(before["paid_total"], total);
+  EXPECT_EQ(before["recovered_total"], "0.00");
+  EXPECT_EQ(before["net_paid"], total);
+  EXPECT_TRUE(before["estimate"].is_null()) << "measure 03 is claimed, not apply-free";
+
+  auto recovered = Post("officer", App(id, "/recovery"), {{"amount", "1.05"}, {"reason", "double funding"}});
   ASSERT_TRUE(recovered);
   ASSERT_EQ(recovered->status, 200) << recovered->body;
   EXPECT_EQ(Body(recovered)["state"], "recovered");
+  // The detail shows what was recovered, why, when and by whom, and the net,
+  // to the fen, to the applicant and to the officer alike.
+  for (const char* who : {"app1", "officer", "auditor"}) {
+    json after = Body(Get(who, App(id)));
+    ASSERT_EQ(after["recoveries"].size(), 1u) << who << ": " << after.dump();
+    const json& r = after["recoveries"][0];
+    EXPECT_GT(r["id"].get<int64_t>(), 0);
+    EXPECT_EQ(r["amount"], "1.05");
+    EXPECT_EQ(r["reason"], "double funding");
+    EXPECT_EQ(r["recovered_by"], "officer");
+    EXPECT_EQ(r["recovered_at"].get<std::string>().substr(0, 2), "20") << r.dump();
+    EXPECT_EQ(after["paid_total"], total);
+    EXPECT_EQ(after["recovered_total"], "1.05");
+    EXPECT_EQ(after["net_paid"], Yuan(own_fen - 105));
+  }
 
   // Every step is in the audit log, newest first.
   json audit = Body(Get("auditor", "/api/audit?limit=3"));
@@ -519,6 +546,40 @@ TEST_P(ProgrammeTest, ProposalsAndSimulationsUseTheStoresCases) {
   json draft = Body(Get("officer", App(first)));
   EXPECT_EQ(draft["state"], "draft");
   EXPECT_EQ(draft["measure"], "04");
+  // Each proposal carries the engine's estimate of its award on the
+  // enterprise's evidence as it stands: more than nothing, since it qualified.
+  json listed = Body(Get("officer", "/api/applications?measure=04&state=draft&limit=500"));
+  ASSERT_EQ(listed["items"].size(), p["created"].size());
+  for (const json& a : listed["items"]) {
+    ASSERT_TRUE(a["estimate"].is_object()) << a.dump();
+    EXPECT_EQ(a["estimate"]["eligible"], true) << a.dump();
+    EXPECT_NE(a["estimate"]["total"], "0.00") << a.dump();
+    EXPECT_NE(a["estimate"]["total"].get<std::string>().find('.'), std::string::npos) << "an exact money string";
+    EXPECT_EQ(a["estimate"]["policy_digest"].get<std::string>().rfind("sha256:", 0), 0u);
+  }
+  const std::string estimate = draft["estimate"]["total"];
+  const std::string owner = draft["credit_code"];
+  // The applicant sees the same estimate in its own list (the portal's).
+  auto applicant = store_->AddAccount("test", "owner", Role::kApplicant, owner,
+                                      bursar::store::HashPassword(kPassword).value());
+  ASSERT_TRUE(applicant.ok()) << applicant.status().ToString();
+  tokens_["owner"] = store_->IssueToken("test", "owner", "test", 1)->token;
+  json own = Body(Get("owner", "/api/applications?measure=04"));
+  ASSERT_EQ(own["items"].size(), 1u);
+  EXPECT_EQ(own["items"][0]["id"], first);
+  EXPECT_EQ(own["items"][0]["estimate"]["total"], estimate);
+  // Confirmed, opened without reviewers and decided: the decision is the
+  // estimate (the evidence did not change in between); decided, no estimate.
+  ASSERT_EQ(Post("owner", App(first, "/submission"), json::object())->status, 200);
+  EXPECT_EQ(Body(Get("owner", App(first)))["estimate"]["total"], estimate) << "still an estimate when submitted";
+  ASSERT_EQ(Post("officer", App(first, "/review"), {{"reviewers", json::array()}})->status, 200);
+  auto decided = Post("officer", App(first, "/decisions"), json::object());
+  ASSERT_TRUE(decided);
+  ASSERT_EQ(decided->status, 201) << decided->body;
+  EXPECT_EQ(Body(decided)["total"], estimate);
+  json after = Body(Get("owner", App(first)));
+  EXPECT_EQ(after["total"], estimate);
+  EXPECT_TRUE(after["estimate"].is_null()) << after.dump();
   // Proposing again creates nothing new.
   EXPECT_EQ(Body(Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "04"}}))["created"].size(), 0u);
   auto not_free = Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "03"}});

@@ -142,6 +142,67 @@ TEST_P(StoreTest, MigratesForwardFromAnOlderVersion) {
   EXPECT_TRUE(Store::Open(older.url()).ok());
 }
 
+// Migration 7 adds recovery.recovered_by and fills it for recoveries made
+// before it from their audit entries, matching the application exactly
+// (application 1's entry is not application 10's).
+TEST_P(StoreTest, RecoveriesMadeBeforeMigration7TakeTheirActorFromTheAuditLog) {
+  TestDatabase older(GetParam());
+  ASSERT_TRUE(older.Create());
+  OpenOptions options;
+  options.create = true;
+  options.allow_pending = true;
+  auto s = Store::Open(older.url(), options);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Store& st = **s;
+  ASSERT_TRUE(st.Migrate("test", 6).ok());
+  ImportOptions import;
+  import.actor = "tester";
+  auto imported = st.Import(EvidenceKind::kEnterprises,
+                            older.WriteFile("enterprises.csv",
+                                            "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,"
+                                            "independent_legal_person,serious_dishonesty_record,tags\n" +
+                                                Code(1) + ",Enterprise 1,true,true,true,false,data_vendor\n"),
+                            import);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  std::vector<int64_t> ids;
+  for (int i = 1; i <= 10; ++i) {
+    auto id = st.CreateApplication("enterprise", Code(1), 2025,
+                                   json{{"measure", "03"}, {"project", "P" + std::to_string(i)}});
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    ids.push_back(*id);
+  }
+  ASSERT_EQ(ids[0], 1);
+  ASSERT_EQ(ids[9], 10);
+  // A recovery as the store recorded it before migration 7: the row without
+  // its actor, the actor in the audit entry.
+  auto recover = [&](int64_t id, const std::string& actor) {
+    auto w = st.Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+      BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO recovery (application_id, amount_fen, reason, recovered_at) "
+                                        "VALUES (?, ?, ?, ?)",
+                                        {id, int64_t{100}, std::string("clawback"), std::string("2025-01-02T00:00:00Z")})
+                                 .status());
+      return std::optional<json>(json{{"op", "application.recover"}, {"application", id}, {"from", "paid"},
+                                      {"to", "recovered"}, {"amount", "1.00"}, {"reason", "clawback"}});
+    });
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+  };
+  recover(10, "bob");
+  recover(1, "alice");
+  ASSERT_TRUE(st.Migrate("test").ok());
+  auto first = st.Recoveries(1);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].recovered_by, "alice");
+  EXPECT_EQ((*first)[0].amount_fen, 100);
+  auto tenth = st.Recoveries(10);
+  ASSERT_TRUE(tenth.ok());
+  ASSERT_EQ(tenth->size(), 1u);
+  EXPECT_EQ((*tenth)[0].recovered_by, "bob");
+  auto none = st.Recoveries(2);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 // --- Import -------------------------------------------------------------------
 
 TEST_P(StoreTest, ImportsTradesOnceAndReimportChangesNothing) {
@@ -552,6 +613,13 @@ TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
   ASSERT_TRUE(store_->Recover("officer", *id, "100000", "false statement found in audit").ok());
   EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kRecovered);
   EXPECT_EQ(store_->Budget(2024)->total.paid_fen, 410000000);
+  auto recoveries = store_->Recoveries(*id);
+  ASSERT_TRUE(recoveries.ok()) << recoveries.status().ToString();
+  ASSERT_EQ(recoveries->size(), 1u);
+  EXPECT_EQ((*recoveries)[0].amount_fen, 10000000);
+  EXPECT_EQ((*recoveries)[0].reason, "false statement found in audit");
+  EXPECT_EQ((*recoveries)[0].recovered_at, testing::FixedClock());
+  EXPECT_EQ((*recoveries)[0].recovered_by, "officer");
   ExpectChainOk();
 }
 

@@ -339,6 +339,23 @@ export interface Application {
   created_at?: string;
   updated_at?: string;
   apply_free?: boolean;
+  /** Lists and the detail: what the engine would grant an undecided apply-free proposal on today's evidence. */
+  estimate?: Estimate | null;
+}
+
+/** An estimate until decided (docs/http-api.md, "Applications"). */
+export interface Estimate {
+  total: string;
+  eligible: boolean;
+  policy_digest: string;
+}
+
+export interface Recovery {
+  id: number;
+  amount: string;
+  reason: string;
+  recovered_at: string;
+  recovered_by: string | null;
 }
 
 export interface Review {
@@ -387,6 +404,10 @@ export interface ApplicationDetail extends Application {
   decision: StoredDecision | null;
   payments: Payment[];
   objections: Objection[];
+  recoveries: Recovery[];
+  paid_total: string;
+  recovered_total: string;
+  net_paid: string;
 }
 
 export interface ApplicationFilter {

@@ -372,10 +372,29 @@ describe("programme year", () => {
     await sample.scrollIntoViewIfNeeded();
     await shot(page, "portal-evidence-sample", false);
 
-    // 免申即享: the proposal the engine made is confirmed.
+    // 免申即享: the proposal the engine made is confirmed. Each shows the
+    // award the engine estimates on the evidence as it now stands (the portal
+    // is read again after the upload), marked as an estimate, in both languages.
+    await page.reload();
+    await page.getByTestId("profile").waitFor();
     const proposals = page.getByTestId("apply-free").locator("li[data-app]");
     assert.ok((await proposals.count()) >= 1, "the applicant has an apply-free proposal to confirm");
     story.applyFreeId = Number(await proposals.first().getAttribute("data-app"));
+    const estimate = await proposals.first().getByTestId("estimate").innerText();
+    assert.match(estimate, /^预计金额：¥[\d,]+\.\d\d/, "an exact amount, to the fen");
+    assert.match(estimate, /由规则引擎估算[\s\S]*以审核决定为准/);
+    story.applyFreeEstimate = /¥([\d,]+\.\d\d)/.exec(estimate)[1];
+    assert.notEqual(story.applyFreeEstimate, "0.00", "the proposal was made because the engine awards something");
+    await proposals.first().scrollIntoViewIfNeeded();
+    await shot(page, "portal-apply-free-estimate", false);
+    await page.getByRole("button", { name: "切换到英文" }).click();
+    const estimateEnEl = page.getByTestId("apply-free").locator(`li[data-app="${story.applyFreeId}"]`).getByTestId("estimate").filter({ hasText: "Estimated amount" });
+    await estimateEnEl.waitFor();
+    const estimateEn = await estimateEnEl.innerText();
+    assert.match(estimateEn, new RegExp(`^Estimated amount: ¥${story.applyFreeEstimate.replace(/[.,]/g, "\\$&")}`));
+    assert.match(estimateEn, /an estimate until the decision is taken/);
+    await page.getByRole("button", { name: "Switch to Chinese" }).click();
+    await page.getByRole("heading", { level: 1, name: "企业门户" }).waitFor();
     await proposals.first().getByRole("button", { name: "确认申领" }).click();
     await page.locator(`[data-testid="apply-free"] li[data-app="${story.applyFreeId}"]`).waitFor({ state: "detached" });
     const row = page.getByTestId("applications").locator("tr", { hasText: `#${story.applyFreeId}` });
@@ -738,8 +757,13 @@ describe("after the year", () => {
     await page.getByTestId("start-review-form").waitFor();
     assert.match(await page.getByTestId("start-review-form").innerText(), /免申即享事项可不指定评审专家/);
     await act(page, "start-review-form", "in_review");
+    // Until decided the page shows the engine's estimate; the decision,
+    // taken on the same evidence, grants exactly that.
+    const estimated = /¥([\d,]+\.\d\d)/.exec(await page.getByTestId("estimate").innerText())[1];
     await act(page, "decide-form", "decided");
     story.applyFreeTotal = /¥([\d,]+\.\d\d)/.exec(await page.getByTestId("decision").locator(".total-amount").innerText())[1];
+    assert.equal(story.applyFreeTotal, estimated, "the decision is the estimate");
+    assert.equal(await page.getByTestId("estimate").count(), 0, "decided: no estimate any more");
     story.applyFreeDecision = /决定 #(\d+)/.exec(await page.getByTestId("decision").innerText())[1];
     await act(page, "notice-form", "notice");
 
@@ -817,7 +841,32 @@ describe("after the year", () => {
     await act(page, "recovery-form", "recovered");
     assert.match(await page.locator(".timeline [aria-current=step]").innerText(), /已追回/);
     assert.match(await page.getByTestId("recovered-note").innerText(), /已追回/);
+    // What was recovered, why and by whom, and what remains paid, to the fen.
+    const paidFen = fenOf(story.total);
+    const net = `已拨付 ${yuan(paidFen)}，已追回 ¥150,000.50，净拨付 ${yuan(paidFen - 15000050n)}`;
+    const recoveries = await page.getByTestId("recoveries-table").locator("tbody tr").allInnerTexts();
+    assert.equal(recoveries.length, 1);
+    assert.match(recoveries[0], /^¥150,000\.50\s+一项数据产品重复挂牌，相应支持资金予以追回\s+\S.*\s+officer-zhao$/);
+    assert.equal(await page.getByTestId("net-paid").innerText(), net);
+    await page.getByTestId("recoveries").scrollIntoViewIfNeeded();
     await shot(page, "officer-recovered");
+
+    // The enterprise reads the same on its application page, in Chinese and in English.
+    const applicant = await openPage(t);
+    await login(applicant.page, "qiye-zhang", `/applications/${story.appId}`);
+    await applicant.page.locator('h1 .badge[data-state="recovered"]').waitFor();
+    const seen = await applicant.page.getByTestId("recoveries").innerText();
+    assert.match(seen, /追回记录[\s\S]*¥150,000\.50[\s\S]*一项数据产品重复挂牌，相应支持资金予以追回/);
+    assert.equal(await applicant.page.getByTestId("net-paid").innerText(), net);
+    await applicant.page.getByRole("button", { name: "切换到英文" }).click();
+    await applicant.page.getByRole("heading", { level: 2, name: "Recoveries" }).waitFor();
+    assert.equal(
+      await applicant.page.getByTestId("net-paid").innerText(),
+      `Paid ${yuan(paidFen)}, recovered ¥150,000.50, net paid ${yuan(paidFen - 15000050n)}`,
+    );
+    await applicant.page.getByTestId("recoveries").scrollIntoViewIfNeeded();
+    await shot(applicant.page, "applicant-recovered-en");
+    applicant.assertClean();
 
     await page.getByRole("link", { name: "工作台" }).click();
     await field(page, "年度").first().selectOption("2025");

@@ -9,7 +9,7 @@ import { rerender } from "../router";
 import * as session from "../session";
 import { FACTS, RUBRIC } from "../terms";
 import { awardCard, itemName, money, reason } from "./calculator";
-import { factValue } from "./portal";
+import { estimateNote, factValue } from "./portal";
 import {
   actionForm,
   dataTable,
@@ -198,6 +198,24 @@ function paymentsSection(a: api.ApplicationDetail): HTMLElement | null {
     ),
     h("p", {}, t("pay.sum", { paid: formatYuan(paid), total: a.total ? formatYuan(a.total) : "—" })),
     a.state === "recovered" ? h("p", { class: "alert", "data-testid": "recovered-note" }, t("recover.done")) : null,
+  );
+}
+
+// What was recovered of the money paid, why, when and by whom, and what
+// remains paid (the server's exact sums).
+function recoveriesSection(a: api.ApplicationDetail): HTMLElement | null {
+  if (!a.recoveries?.length) return null;
+  return h(
+    "section",
+    { "aria-labelledby": "recoveries-title", "data-testid": "recoveries" },
+    h("h2", { id: "recoveries-title" }, t("recover.section")),
+    dataTable(
+      t("recover.section"),
+      [t("recover.col.amount"), t("recover.reason"), t("recover.col.at"), t("recover.col.by")],
+      a.recoveries.map((r) => [formatYuan(r.amount), r.reason, when(r.recovered_at), r.recovered_by ?? "—"]),
+      { numeric: [0], testid: "recoveries-table" },
+    ),
+    h("p", { "data-testid": "net-paid" }, t("recover.net", { paid: formatYuan(a.paid_total), recovered: formatYuan(a.recovered_total), net: formatYuan(a.net_paid) })),
   );
 }
 
@@ -444,12 +462,14 @@ export function renderApplication(idText: string): HTMLElement | Promise<HTMLEle
           ...(a.total ? ([[t("app.total"), money(a.total)]] as Array<[string, Child]>) : []),
           [t("app.updated"), when(a.updated_at ?? a.created_at)],
         ]),
+        a.estimate ? estimateNote(a.estimate) : null,
         me.role === "applicant" ? null : factsDetails(a),
         actions.length ? h("section", { class: "actions-panel", "aria-labelledby": "next-title" }, h("h2", { id: "next-title" }, t("app.next")), actions) : null,
         a.decision ? decisionSection(a.decision, texts, me.role === "officer" || me.role === "auditor") : null,
         me.role === "applicant" ? null : reviewsSection(a),
         objectionsSection(a, me.role === "officer"),
         paymentsSection(a),
+        recoveriesSection(a),
       );
     } catch (e) {
       page.append(h("h1", {}, t("app.title", { id: idText })), errorAlert(e));

@@ -22,7 +22,7 @@ import {
   stateBadge,
   yearOptions,
 } from "./shared";
-import { formatYuan } from "../money";
+import { formatYuan, toFen } from "../money";
 
 const APPLY_FREE = new Set(["04", "05"]);
 
@@ -177,6 +177,18 @@ export function importReport(r: api.ImportReport, fileName: string): HTMLElement
   );
 }
 
+/** What the engine would grant an undecided apply-free proposal on today's figures, marked as an estimate. */
+export function estimateNote(e: api.Estimate): HTMLElement {
+  const nothing = toFen(e.total) === 0n;
+  return h(
+    "p",
+    { class: "estimate", "data-testid": "estimate" },
+    h("span", { class: "estimate-label" }, t("estimate.label"), t("p.colon")),
+    money(e.total),
+    h("span", { class: "hint" }, " ", nothing ? t("estimate.zero") : t("estimate.note")),
+  );
+}
+
 function applyFreeSection(drafts: api.Application[]): HTMLElement {
   return h(
     "section",
@@ -192,7 +204,12 @@ function applyFreeSection(drafts: api.Application[]): HTMLElement {
             h(
               "li",
               { "data-app": a.id },
-              h("div", {}, h("strong", {}, measureLabel(a.measure, a.item ?? a.claim.item)), " · ", String(a.year), a.total ? [" · ", money(a.total)] : null),
+              h(
+                "div",
+                {},
+                h("div", {}, h("strong", {}, measureLabel(a.measure, a.item ?? a.claim.item)), " · ", String(a.year), a.total ? [" · ", money(a.total)] : null),
+                a.estimate ? estimateNote(a.estimate) : null,
+              ),
               actionForm({
                 className: "inline",
                 fields: [],
