@@ -87,7 +87,7 @@ expect_exit 0 "$bursar" budget show 2025
 grep -q '"paid": "4200000.00"' out || fail "budget: $(cat out)"
 
 expect_exit 0 "$bursar" audit verify
-grep -q "audit log verified: 19 entries" out || fail "verify: $(cat out)"
+grep -q "audit log verified: 20 entries" out || fail "verify: $(cat out)"
 sqlite3 bursar.db "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 3" ||
   fail "hand edit"
 expect_exit 1 "$bursar" audit verify
