@@ -6,7 +6,7 @@
 #
 #   bench/load/run.sh [--db sqlite|postgres] [--seconds N] [--connections C]
 #                     [--setup small|demo] [--enterprises N] [--seed N]
-#                     [--build DIR] [--keep DIR] [--rss-margin-mb M]
+#                     [--mix R,E,W] [--build DIR] [--keep DIR] [--rss-margin-mb M]
 #
 # --db          sqlite (a file, default) or postgres: a fresh schema on the server of
 #               $BURSAR_TEST_PG_URL, or else the one scripts/start-postgres.sh starts
@@ -15,6 +15,7 @@
 # --setup       small: N enterprises imported, 2025's apply-free proposals decided and half
 #               on notice (seconds; default); demo: scripts/demo-setup.sh with N enterprises
 # --enterprises N (default 40 small, 100 demo)
+# --mix         weights of reads, evaluations and writes for bursar-load (default 60,30,10)
 # --build       the build folder with bursar and bursar-load (default build)
 # --keep        keep the run's files (server log, RSS samples, summary) in DIR
 # --rss-margin-mb  largest RSS growth from the end of warm-up to the end that passes
@@ -28,7 +29,7 @@
 # the audit entries added (one per write), and the RSS growth.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-db=sqlite seconds=600 connections=8 setup=small enterprises="" seed=1 build="$root/build" keep="" margin_mb=16
+db=sqlite seconds=600 connections=8 setup=small enterprises="" seed=1 mix=60,30,10 build="$root/build" keep="" margin_mb=16
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
@@ -39,6 +40,7 @@ while (($#)); do
     --setup) setup=${2:?}; shift ;;
     --enterprises) enterprises=${2:?}; shift ;;
     --seed) seed=${2:?}; shift ;;
+    --mix) mix=${2:?}; shift ;;
     --build) build=$(realpath "${2:?}"); shift ;;
     --keep) keep=${2:?}; shift ;;
     --rss-margin-mb) margin_mb=${2:?}; shift ;;
@@ -138,7 +140,7 @@ echo "server: pid $server_pid on 127.0.0.1:$port, RSS $(rss_kb) kB before the lo
 interval=$((seconds >= 300 ? 60 : seconds >= 60 ? 10 : 0))
 set +e
 (cd "$root" && "$client" --port "$port" --token "$token" --seconds "$seconds" --connections "$connections" \
-  --seed "$seed" --interval "$interval" --json "$work/summary.json") | tee "$work/client.log"
+  --seed "$seed" --mix "$mix" --interval "$interval" --json "$work/summary.json") | tee "$work/client.log"
 client_exit=${PIPESTATUS[0]}
 set -e
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -207,11 +207,18 @@ Status Server::Impl::EnterpriseFacts(const httplib::Request& req, httplib::Respo
   BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
   BURSAR_ASSIGN_OR_RETURN(int64_t year, QueryYear(list));
   if (year == 0) return InvalidArgument("name the programme year: ?year=2025", "query.year");
+  if (!list.page.sort.empty()) {
+    return InvalidArgument("the rows behind each figure are listed in date order; sort is not supported here",
+                           "query.sort");
+  }
   const std::string code = PathText(req, 1);
+  // limit/offset page each list of rows in the explanation (default the first
+  // 50 of each); the figures come from every row.
+  const store::FactsRows window{list.page.offset, list.page.limit};
   store::DerivedFacts derived;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_RETURN_IF_ERROR(CheckEnterpriseVisible(st, caller, code));
-    BURSAR_ASSIGN_OR_RETURN(derived, st.DeriveFacts(code, year));
+    BURSAR_ASSIGN_OR_RETURN(derived, st.DeriveFacts(code, year, window));
     return OkStatus();
   }));
   AnswerJson(res, OJson{{"credit_code", code},

@@ -33,34 +33,46 @@ Status AddFen(int64_t* sum, int64_t v) {
   return OkStatus();
 }
 
+// One list of rows in an explanation: every row is counted, the ones in the
+// window are listed (FactsRows). Next() says whether the next row is listed,
+// so rows outside the window are not even built.
+struct RowList {
+  explicit RowList(const FactsRows& w) : window(w) {}
+  bool Next() {
+    const bool listed = total >= window.offset && (window.limit < 0 || total < window.offset + window.limit);
+    ++total;
+    return listed;
+  }
+  const FactsRows& window;
+  ojson items = ojson::array();
+  int64_t total = 0;
+};
+
 // A cumulative count of registry rows (listings, certificates) up to the end
 // of the year: every row not revoked counts; the explanation lists both kinds.
 // `columns` name the selected fields in order; the last one is the status.
 Status CountRegistryRows(Database& db, const std::string& sql, const std::string& code, const std::string& last,
                          const std::vector<std::string>& columns, const std::string& fact, const std::string& rule,
-                         DerivedFacts* out) {
+                         const FactsRows& window, DerivedFacts* out) {
   BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query(sql, {code, last}));
-  int64_t count = 0;
-  ojson used = ojson::array(), excluded = ojson::array();
+  RowList used(window), excluded(window);
   for (const Row& r : rows) {
+    RowList& list = r.Text(columns.size() - 1) == "revoked" ? excluded : used;
+    if (!list.Next()) continue;
     ojson ref = ojson::object();
     for (size_t i = 0; i < columns.size(); ++i) ref[columns[i]] = r.Text(i);
-    if (r.Text(columns.size() - 1) == "revoked") {
-      excluded.push_back(std::move(ref));
-    } else {
-      ++count;
-      used.push_back(std::move(ref));
-    }
+    list.items.push_back(std::move(ref));
   }
-  out->facts[fact] = count;
-  out->explanation[fact] = {
-      {"value", count}, {"rule", rule}, {"rows", std::move(used)}, {"excluded", std::move(excluded)}};
+  out->facts[fact] = used.total;
+  out->explanation[fact] = {{"value", used.total},         {"rule", rule},
+                            {"rows", std::move(used.items)}, {"excluded", std::move(excluded.items)},
+                            {"rows_total", used.total},      {"excluded_total", excluded.total}};
   return OkStatus();
 }
 
 }  // namespace
 
-Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
+Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, const FactsRows& window) {
   Database& db = *db_;
   BURSAR_ASSIGN_OR_RETURN(auto enterprise, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {code}));
   if (!enterprise) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
@@ -75,34 +87,40 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
       "SELECT exchange, listing_id, product, listing_date, status FROM listing "
       "WHERE credit_code = ? AND listing_date <= ? ORDER BY listing_date, exchange, listing_id",
       code, last, {"exchange", "listing_id", "product", "listing_date", "status"}, "listed_data_products",
-      "listings dated on or before " + last + ", except revoked ones", &out));
+      "listings dated on or before " + last + ", except revoked ones", window, &out));
   BURSAR_RETURN_IF_ERROR(CountRegistryRows(
       db,
       "SELECT platform, number, registered_right, issue_date, status FROM certificate "
       "WHERE credit_code = ? AND issue_date <= ? ORDER BY issue_date, platform, number",
       code, last, {"platform", "number", "right", "issue_date", "status"}, "registration_certificates",
-      "certificates issued on or before " + last + ", except revoked ones", &out));
+      "certificates issued on or before " + last + ", except revoked ones", window, &out));
   {
     BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT year, amount_fen, first_time FROM fs_inclusion "
                                                 "WHERE credit_code = ? AND year <= ? ORDER BY year",
                                                 {code, year}));
     bool first_time = false;
     int64_t amount = 0;
-    ojson used = ojson::array();
+    RowList used(window);
     std::string note = "no inclusion recorded for " + std::to_string(year);
     for (const Row& r : rows) {
       if (r.Int(0) != year) continue;
       amount = r.Int(1);
       first_time = r.Int(2) == 1 && rows.size() == 1;
-      used.push_back({{"year", r.Int(0)}, {"amount", FenToMoneyString(r.Int(1))}, {"first_time", r.Int(2) == 1}});
+      if (used.Next()) {
+        used.items.push_back(
+            {{"year", r.Int(0)}, {"amount", FenToMoneyString(r.Int(1))}, {"first_time", r.Int(2) == 1}});
+      }
       note = first_time      ? "the year's inclusion, the first recorded"
              : r.Int(2) == 1 ? "the row says first time, but an earlier year has an inclusion"
                              : "the year's inclusion, not the first";
     }
     facts["fs_inclusion_first_time"] = first_time;
     facts["fs_inclusion_amount"] = FenToMoneyString(amount);
-    why["fs_inclusion"] = {
-        {"first_time", first_time}, {"amount", FenToMoneyString(amount)}, {"rule", note}, {"rows", std::move(used)}};
+    why["fs_inclusion"] = {{"first_time", first_time},
+                           {"amount", FenToMoneyString(amount)},
+                           {"rule", note},
+                           {"rows", std::move(used.items)},
+                           {"rows_total", used.total}};
   }
   {
     BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT exchange, trade_id, trade_date, side, amount_fen, "
@@ -111,28 +129,29 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
                                                 "ORDER BY trade_date, exchange, trade_id",
                                                 {code, first, last}));
     int64_t sum = 0;
-    ojson used = ojson::array(), excluded = ojson::array();
+    RowList used(window), excluded(window);
     for (const Row& r : rows) {
+      const bool counts = r.Int(5) == 1;
+      if (counts) BURSAR_RETURN_IF_ERROR(AddFen(&sum, r.Int(4)));
+      RowList& list = counts ? used : excluded;
+      if (!list.Next()) continue;
       ojson ref = {{"exchange", r.Text(0)},
                    {"trade_id", r.Text(1)},
                    {"date", r.Text(2)},
                    {"side", r.Text(3)},
                    {"amount", FenToMoneyString(r.Int(4))}};
-      if (r.Int(5) == 1) {
-        BURSAR_RETURN_IF_ERROR(AddFen(&sum, r.Int(4)));
-        used.push_back(std::move(ref));
-      } else {
-        ref["why_excluded"] = "not at a legally established trading institution";
-        excluded.push_back(std::move(ref));
-      }
+      if (!counts) ref["why_excluded"] = "not at a legally established trading institution";
+      list.items.push_back(std::move(ref));
     }
     facts["exchange_trading_volume"] = FenToMoneyString(sum);
     why["exchange_trading_volume"] = {
         {"value", FenToMoneyString(sum)},
         {"rule", "sum of the enterprise's own side of trades dated " + first + " to " + last +
                      " at legally established trading institutions; each trade once"},
-        {"rows", std::move(used)},
-        {"excluded", std::move(excluded)}};
+        {"rows", std::move(used.items)},
+        {"excluded", std::move(excluded.items)},
+        {"rows_total", used.total},
+        {"excluded_total", excluded.total}};
   }
   {
     BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT filing_id, filing_date, amount_fen FROM filing "
@@ -140,15 +159,18 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
                                                 "ORDER BY filing_date, filing_id",
                                                 {code, first, last}));
     int64_t sum = 0;
-    ojson used = ojson::array();
+    RowList used(window);
     for (const Row& r : rows) {
       BURSAR_RETURN_IF_ERROR(AddFen(&sum, r.Int(2)));
-      used.push_back({{"filing_id", r.Text(0)}, {"date", r.Text(1)}, {"amount", FenToMoneyString(r.Int(2))}});
+      if (used.Next()) {
+        used.items.push_back({{"filing_id", r.Text(0)}, {"date", r.Text(1)}, {"amount", FenToMoneyString(r.Int(2))}});
+      }
     }
     facts["filed_trading_volume"] = FenToMoneyString(sum);
     why["filed_trading_volume"] = {{"value", FenToMoneyString(sum)},
                                    {"rule", "sum of filings for market entry dated " + first + " to " + last},
-                                   {"rows", std::move(used)}};
+                                   {"rows", std::move(used.items)},
+                                   {"rows_total", used.total}};
   }
   {
     BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT route, number, authority, clearance_date FROM export_clearance "
@@ -157,10 +179,13 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
                                                 {code, last}));
     bool first_time = !rows.empty() && rows.front().Text(3) >= first;
     ojson route = nullptr;
-    ojson used = ojson::array();
+    RowList used(window);
     std::string note = "no clearance on or before " + last;
     for (const Row& r : rows) {
-      used.push_back({{"route", r.Text(0)}, {"number", r.Text(1)}, {"authority", r.Text(2)}, {"date", r.Text(3)}});
+      if (used.Next()) {
+        used.items.push_back(
+            {{"route", r.Text(0)}, {"number", r.Text(1)}, {"authority", r.Text(2)}, {"date", r.Text(3)}});
+      }
       if (route.is_null() && r.Text(3) >= first) route = r.Text(0);
     }
     if (!rows.empty()) {
@@ -170,7 +195,11 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
     }
     facts["compliant_export_first_time"] = first_time;
     facts["export_route"] = route;
-    why["compliant_export"] = {{"first_time", first_time}, {"route", route}, {"rule", note}, {"rows", std::move(used)}};
+    why["compliant_export"] = {{"first_time", first_time},
+                               {"route", route},
+                               {"rule", note},
+                               {"rows", std::move(used.items)},
+                               {"rows_total", used.total}};
   }
   {
     // Measure 02: "a platform that has been completed and put into
@@ -180,27 +209,30 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year) {
                                                 "ORDER BY operation_start, platform_id",
                                                 {code}));
     bool in_operation = false;
-    ojson used = ojson::array(), excluded = ojson::array();
+    RowList used(window), excluded(window);
     for (const Row& r : rows) {
+      const bool operating = r.Text(3) <= last && (r.IsNull(4) || r.Text(4) >= first);
+      if (operating) in_operation = true;
+      RowList& list = operating ? used : excluded;
+      if (!list.Next()) continue;
       ojson ref = {{"platform_id", r.Text(0)},
                    {"name", r.Text(1)},
                    {"completed_date", r.Text(2)},
                    {"operation_start", r.Text(3)},
                    {"operation_end", r.IsNull(4) ? ojson(nullptr) : ojson(r.Text(4))}};
-      if (r.Text(3) <= last && (r.IsNull(4) || r.Text(4) >= first)) {
-        in_operation = true;
-        used.push_back(std::move(ref));
-      } else {
+      if (!operating) {
         ref["why_excluded"] = r.Text(3) > last ? "operation started after " + last : "operation ended before " + first;
-        excluded.push_back(std::move(ref));
       }
+      list.items.push_back(std::move(ref));
     }
     facts["platform_in_operation"] = in_operation;
     why["platform_in_operation"] = {{"value", in_operation},
                                     {"rule", "a completed platform of the enterprise in operation on some day from " +
                                                  first + " to " + last},
-                                    {"rows", std::move(used)},
-                                    {"excluded", std::move(excluded)}};
+                                    {"rows", std::move(used.items)},
+                                    {"excluded", std::move(excluded.items)},
+                                    {"rows_total", used.total},
+                                    {"excluded_total", excluded.total}};
   }
   return out;
 }
@@ -258,7 +290,8 @@ Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t
                                                 "FROM enterprise WHERE credit_code = ?",
                                                 {code}));
   if (!e) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
-  BURSAR_ASSIGN_OR_RETURN(DerivedFacts derived, DeriveFacts(code, year));
+  // A case needs the figures only, not the rows behind them.
+  BURSAR_ASSIGN_OR_RETURN(DerivedFacts derived, DeriveFacts(code, year, FactsRows{0, 0}));
   BURSAR_ASSIGN_OR_RETURN(ojson history, History(code, year));
   ojson tags = ojson::parse(e->Text(5), nullptr, false);
   if (tags.is_discarded()) tags = ojson::array();

@@ -320,6 +320,32 @@ UPDATE recovery SET recovered_by = (
   ORDER BY l.seq DESC LIMIT 1);
 )SQL";
 
+// The read side at scale (issue 7, "Load"): indexes that let a list page, an
+// enterprise's facts and a reviewer's filter read their rows in order instead
+// of sorting or scanning the whole table as the store grows. A decision row
+// holds its case and output (KiBs of JSON) before total_fen and in_force, so
+// reading those two from the table walks the documents' overflow pages: the
+// list reads them from covering indexes instead.
+//  - decision_in_force: at most one decision in force per application (Decide
+//    and an upheld objection withdraw the old one first); the list's LEFT JOIN
+//    therefore keeps its row count, and the list's count needs no join.
+//  - decision_by_application_in_force: the list's LEFT JOIN, covering.
+//  - decision_by_total: the `total` sort and the count of decided applications.
+//  - application_by_updated / _created: the `updated_at` and `created_at` sorts.
+//  - review_by_reviewer: the `reviewer` filter of applications and enterprises.
+//  - trade_by_date / filing_by_date: an enterprise's rows of a year, in the
+//    order the facts list them.
+constexpr const char* kReadIndexes = R"SQL(
+CREATE UNIQUE INDEX decision_in_force ON decision (application_id) WHERE in_force = 1;
+CREATE INDEX decision_by_application_in_force ON decision (application_id, in_force, total_fen);
+CREATE INDEX decision_by_total ON decision (in_force, total_fen, application_id);
+CREATE INDEX application_by_updated ON application (updated_at, id);
+CREATE INDEX application_by_created ON application (created_at, id);
+CREATE INDEX review_by_reviewer ON review (reviewer, application_id);
+CREATE INDEX trade_by_date ON trade (credit_code, trade_date, exchange, trade_id);
+CREATE INDEX filing_by_date ON filing (credit_code, filing_date, filing_id);
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -336,6 +362,7 @@ const std::vector<Migration>& Migrations() {
       {5, "platform operation evidence (measure 02)", kPlatforms, "", ""},
       {6, "idempotency keys of HTTP writes", kIdempotency, "", ""},
       {7, "who recorded each recovery", kRecoveredBy, "", ""},
+      {8, "indexes for list sorts, counts and facts at scale", kReadIndexes, "", ""},
   };
   return migrations;
 }

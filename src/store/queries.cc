@@ -1,6 +1,12 @@
 // Read-side queries for the HTTP API (declared in the queries block of
 // store.h, types in queries.h). Every list is one COUNT and one page query
 // with LIMIT/OFFSET over a whitelisted ORDER BY; parameters are always bound.
+//
+// The lists stay a page's work as the store grows (issue 7, "Load"): counts
+// read the listed table alone (its joins neither add nor drop rows), and the
+// sorts the clients use have an index that gives their order, so a page reads
+// offset + limit rows instead of sorting the whole table (docs/store-schema.md,
+// migration 7).
 #include <map>
 
 #include "money/exact.h"
@@ -12,21 +18,41 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-// ORDER BY for `sort` ("field" / "-field") from a whitelist, with `tiebreak`
-// appended so the order is total.
-Result<std::string> OrderBy(const std::string& sort, const std::map<std::string, std::string>& columns,
-                            const std::string& default_order, const std::string& tiebreak) {
-  if (sort.empty()) return " ORDER BY " + default_order + ", " + tiebreak;
-  const bool desc = sort[0] == '-';
+// The field of `sort` ("field" / "-field") from a whitelist of columns.
+Result<std::pair<std::string, bool>> SortField(const std::string& sort,
+                                               const std::map<std::string, std::string>& columns) {
+  const bool desc = !sort.empty() && sort[0] == '-';
   const std::string name = desc ? sort.substr(1) : sort;
-  auto it = columns.find(name);
-  if (it == columns.end()) {
+  if (!columns.count(name)) {
     std::string known;
     for (const auto& [k, v] : columns) known += (known.empty() ? "" : ", ") + k;
     return InvalidArgument("cannot sort by '" + name + "' (known: " + known + ", each with - for descending)",
                            "query.sort");
   }
-  return " ORDER BY " + it->second + (desc ? " DESC" : " ASC") + ", " + tiebreak;
+  return std::make_pair(name, desc);
+}
+
+// A list of plain columns "a, b" -> "a DESC, b DESC" (or ASC).
+std::string Directed(const std::string& columns, bool desc) {
+  const char* dir = desc ? " DESC" : " ASC";
+  std::string out;
+  size_t start = 0;
+  for (size_t comma; (comma = columns.find(", ", start)) != std::string::npos; start = comma + 2) {
+    out += columns.substr(start, comma - start) + dir + ", ";
+  }
+  return out + columns.substr(start) + dir;
+}
+
+// ORDER BY for `sort` from a whitelist, with `tiebreak` (the natural key)
+// appended so the order is total. The tiebreak runs in the sort's direction:
+// "-field" is exactly the reverse of "field", so one index on (field, key)
+// gives both orders.
+Result<std::string> OrderBy(const std::string& sort, const std::map<std::string, std::string>& columns,
+                            const std::string& default_order, const std::string& tiebreak) {
+  if (sort.empty()) return " ORDER BY " + default_order + ", " + tiebreak;
+  BURSAR_ASSIGN_OR_RETURN(auto field, SortField(sort, columns));
+  return " ORDER BY " + columns.at(field.first) + (field.second ? " DESC" : " ASC") + ", " +
+         Directed(tiebreak, field.second);
 }
 
 Status CheckPage(const PageRequest& p) {
@@ -120,6 +146,59 @@ ObjectionRecord ObjectionFrom(const Row& r) {
   return {r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7)};
 }
 
+// A page of applications in the order of COALESCE(d.total_fen, -1), then id,
+// without sorting them all: the decided ones (total_fen >= 0) come from the
+// index decision_by_total in (total_fen, application_id) order, the undecided
+// ones (-1) by id; ascending, the undecided come first. `total` is the count
+// of applications matching `w`.
+Result<std::vector<Row>> ApplicationsByTotal(Database& db, const Where& w, int64_t total, bool desc,
+                                             const PageRequest& page) {
+  const std::string decided_from =
+      "FROM decision d JOIN application a ON a.id = d.application_id "
+      "JOIN enterprise e ON e.credit_code = a.credit_code";
+  Where decided = w;
+  decided.Add("d.in_force = 1");
+  Where undecided = w;
+  undecided.Add("d.application_id IS NULL");
+  int64_t n_decided = 0;
+  {
+    std::vector<Row> count;
+    std::vector<Param> params = decided.Params();
+    // Without a filter on the application, the index alone answers.
+    const std::string from =
+        w.sql.empty() ? "FROM decision d" : "FROM decision d JOIN application a ON a.id = d.application_id";
+    BURSAR_RETURN_IF_ERROR(db.QuerySpan("SELECT COUNT(*) " + from + decided.sql, params, &count));
+    n_decided = count.empty() ? 0 : count[0].Int(0);
+  }
+  const char* dir = desc ? " DESC" : " ASC";
+  struct Part {
+    const Where* where;
+    std::string from;
+    std::string order;
+    int64_t size;
+  };
+  const Part decided_part = {&decided, decided_from,
+                             std::string(" ORDER BY d.total_fen") + dir + ", d.application_id" + dir, n_decided};
+  const Part undecided_part = {&undecided, kApplicationFrom, std::string(" ORDER BY a.id") + dir,
+                               total - n_decided};
+  std::vector<Row> out;
+  int64_t offset = page.offset;
+  for (const Part* part : desc ? std::vector<const Part*>{&decided_part, &undecided_part}
+                               : std::vector<const Part*>{&undecided_part, &decided_part}) {
+    const int64_t want = page.limit - static_cast<int64_t>(out.size());
+    if (want <= 0) break;
+    if (offset >= part->size) {
+      offset -= part->size;
+      continue;
+    }
+    BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(db, kApplicationSelect, part->from, *part->where, part->order,
+                                                PageRequest{want, offset, ""}));
+    offset = 0;
+    for (Row& r : rows) out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Page<ApplicationRow>> Store::ListApplications(const ApplicationQuery& q) {
@@ -135,16 +214,23 @@ Result<Page<ApplicationRow>> Store::ListApplications(const ApplicationQuery& q) 
   if (!q.measure.empty()) w.Text("a.measure = ?", q.measure);
   if (!q.credit_code.empty()) w.Text("a.credit_code = ?", q.credit_code);
   if (!q.reviewer.empty()) {
-    w.Text("EXISTS (SELECT 1 FROM review r WHERE r.application_id = a.id AND r.reviewer = ?)", q.reviewer);
+    w.Text("a.id IN (SELECT r.application_id FROM review r WHERE r.reviewer = ?)", q.reviewer);
   }
   static const std::map<std::string, std::string> kSort = {
       {"id", "a.id"},           {"year", "a.year"},       {"measure", "a.measure"},
       {"state", "a.state"},     {"credit_code", "a.credit_code"}, {"created_at", "a.created_at"},
       {"updated_at", "a.updated_at"}, {"total", "COALESCE(d.total_fen, -1)"}, {"version", "a.version"}};
-  BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "a.id", "a.id"));
   Page<ApplicationRow> page;
-  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, kApplicationFrom, w));
-  BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_, kApplicationSelect, kApplicationFrom, w, order, q.page));
+  // The joins keep the row count: every application has its enterprise (a
+  // foreign key) and at most one decision in force (a unique index).
+  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, "FROM application a", w));
+  std::vector<Row> rows;
+  if (q.page.sort == "total" || q.page.sort == "-total") {
+    BURSAR_ASSIGN_OR_RETURN(rows, ApplicationsByTotal(*db_, w, page.total, q.page.sort[0] == '-', q.page));
+  } else {
+    BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "a.id", "a.id"));
+    BURSAR_ASSIGN_OR_RETURN(rows, PageRows(*db_, kApplicationSelect, kApplicationFrom, w, order, q.page));
+  }
   for (const Row& r : rows) page.items.push_back(ApplicationRowFrom(r));
   return page;
 }
@@ -397,7 +483,7 @@ Result<Page<NoticeRecord>> Store::ListNotices(const NoticeQuery& q) {
                                                            {"credit_code", "a.credit_code"}};
   BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "a.id", "a.id"));
   Page<NoticeRecord> page;
-  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, kApplicationFrom, w));
+  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, "FROM application a", w));
   BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_,
                                               "SELECT a.id, a.credit_code, e.name, a.measure, a.item, a.notice_until, "
                                               "a.year, COALESCE(d.total_fen, 0)",

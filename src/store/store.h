@@ -67,6 +67,15 @@ struct DerivedFacts {
   nlohmann::ordered_json explanation;  // per fact: the rule and the rows that contributed
 };
 
+// Which of the rows behind each figure the explanation lists: rows
+// [offset, offset + limit) of each list (`rows`, `excluded`), in the lists'
+// order; `rows_total` and `excluded_total` count them all. The figures always
+// come from every row. limit -1: every row (the CLI); HTTP pages them.
+struct FactsRows {
+  int64_t offset = 0;
+  int64_t limit = -1;
+};
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> Open(const std::string& url, const OpenOptions& options = {});
@@ -107,7 +116,7 @@ class Store {
 
   // --- Facts (facts.cc) -------------------------------------------------------
   // REQUIRES: the enterprise exists (NotFound otherwise).
-  Result<DerivedFacts> DeriveFacts(const std::string& credit_code, int64_t year);
+  Result<DerivedFacts> DeriveFacts(const std::string& credit_code, int64_t year, const FactsRows& rows = {});
   // CASES.md `history`: award lines of decisions in force, for applications
   // that are final, paid or recovered... (see facts.cc), years before `year`.
   Result<nlohmann::ordered_json> History(const std::string& credit_code, int64_t year);

@@ -412,6 +412,38 @@ TEST_P(ProgrammeTest, ListsPageFilterAndSortAndRefuseBadParameters) {
     EXPECT_EQ(r->status, 400) << query << ": " << r->body;
     EXPECT_EQ(ErrorOf(r)["field"], field) << query;
   }
+
+  // An enterprise's facts page the rows behind each figure (limit/offset,
+  // default the first 50 of each list); the figures come from every row.
+  std::string csv = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
+  for (int i = 1; i <= 3; ++i) {
+    csv += code1_ + ",BJIDE,PAGED-" + std::to_string(i) + ",2025-0" + std::to_string(i) + "-15,seller,10.00,true\n";
+  }
+  auto uploaded = Client().Post("/api/evidence/trades", As("officer"), csv, "text/csv");
+  ASSERT_TRUE(uploaded);
+  ASSERT_EQ(uploaded->status, 200) << uploaded->body;
+  const std::string facts = "/api/enterprises/" + code1_ + "/facts?year=2025";
+  json every = Body(Get("officer", facts + "&limit=500"));
+  const json& trades = every["explanation"]["exchange_trading_volume"];
+  const int64_t n = trades["rows_total"].get<int64_t>();
+  ASSERT_GE(n, 3);
+  ASSERT_LE(n, 500);
+  EXPECT_EQ(trades["rows"].size(), static_cast<size_t>(n));
+  json window = Body(Get("officer", facts + "&limit=1&offset=1"));
+  EXPECT_EQ(window["facts"], every["facts"]);
+  ASSERT_EQ(window["explanation"]["exchange_trading_volume"]["rows"].size(), 1u);
+  EXPECT_EQ(window["explanation"]["exchange_trading_volume"]["rows"][0], trades["rows"][1]);
+  EXPECT_EQ(window["explanation"]["exchange_trading_volume"]["rows_total"], n);
+  json plain = Body(Get("officer", facts));
+  EXPECT_EQ(plain["facts"], every["facts"]);
+  EXPECT_EQ(plain["explanation"]["exchange_trading_volume"]["rows"].size(), static_cast<size_t>(std::min<int64_t>(n, 50)));
+  for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
+           {"&sort=date", "query.sort"}, {"&limit=501", "query.limit"}, {"&offset=-1", "query.offset"}}) {
+    auto r = Get("officer", facts + query);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << query << ": " << r->body;
+    EXPECT_EQ(ErrorOf(r)["field"], field) << query;
+  }
 }
 
 TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {

@@ -426,6 +426,32 @@ TEST_P(StoreTest, DerivesCasesMdFactsFromTheYearsEvidence) {
   EXPECT_EQ(f->explanation["exchange_trading_volume"]["rows"].size(), 2u);
   EXPECT_EQ(f->explanation["exchange_trading_volume"]["excluded"][0]["trade_id"], "T3");
   EXPECT_EQ(f->explanation["listed_data_products"]["excluded"][0]["listing_id"], "L0");
+  EXPECT_EQ(f->explanation["listed_data_products"]["rows"].size(), 51u) << "without a window: every row";
+  EXPECT_EQ(f->explanation["listed_data_products"]["rows_total"], 51);
+  EXPECT_EQ(f->explanation["exchange_trading_volume"]["excluded_total"], 1);
+
+  // A window on the explanation's lists (HTTP ?limit=&offset=): the same
+  // figures, the rows of the window, the totals of every list.
+  auto paged = store_->DeriveFacts(a, 2025, FactsRows{50, 2});
+  ASSERT_TRUE(paged.ok()) << paged.status().ToString();
+  EXPECT_EQ(paged->facts, f->facts);
+  const auto& listed = paged->explanation["listed_data_products"];
+  ASSERT_EQ(listed["rows"].size(), 1u) << "rows 50 and 51 of 51";
+  EXPECT_EQ(listed["rows"][0], f->explanation["listed_data_products"]["rows"][50]);
+  EXPECT_EQ(listed["rows_total"], 51);
+  EXPECT_TRUE(listed["excluded"].empty());
+  EXPECT_EQ(listed["excluded_total"], 1);
+  EXPECT_TRUE(paged->explanation["exchange_trading_volume"]["rows"].empty());
+  EXPECT_EQ(paged->explanation["exchange_trading_volume"]["rows_total"], 2);
+  auto first = store_->DeriveFacts(a, 2025, FactsRows{0, 1});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->facts, f->facts);
+  ASSERT_EQ(first->explanation["exchange_trading_volume"]["rows"].size(), 1u);
+  EXPECT_EQ(first->explanation["exchange_trading_volume"]["rows"][0],
+            f->explanation["exchange_trading_volume"]["rows"][0]);
+  EXPECT_EQ(first->explanation["exchange_trading_volume"]["excluded"][0]["trade_id"], "T3");
+  EXPECT_EQ(first->explanation["filed_trading_volume"]["rows"].size(), 1u);
+  EXPECT_EQ(first->explanation["filed_trading_volume"]["rows_total"], 2);
 
   auto g = store_->DeriveFacts(b, 2025);
   ASSERT_TRUE(g.ok());

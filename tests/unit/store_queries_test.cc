@@ -2,6 +2,9 @@
 // application versions of migration 4, on SQLite and on a real PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include "store/store.h"
 #include "store_test_support.h"
 
@@ -195,6 +198,177 @@ TEST_P(StoreQueriesTest, EnterprisesEvidenceAndAudit) {
   EXPECT_EQ(audit->total, *store_->AuditHeadSeq());
   EXPECT_EQ(audit->items[0].seq, audit->total);
   EXPECT_EQ(audit->items[1].seq, audit->total - 1);
+}
+
+// Decides application `id` (enterprise `code`, measure `measure`) with one
+// award line of `amount`.
+void DecideWith(Store& store, int64_t id, const std::string& code, const std::string& measure,
+                const std::string& amount) {
+  ASSERT_TRUE(store.Submit("a", id).ok());
+  ASSERT_TRUE(store.StartReview("o", id, {"r1"}).ok());
+  ASSERT_TRUE(store.SubmitReview("r1", id, json{{"x", 50}}, amount).ok());
+  auto c = store.BuildCase(code, 2025, json::array({json{{"measure", measure}, {"assessed", amount}}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  json output = {{"applicant", code},
+                 {"year", 2025},
+                 {"total", amount + ".00"},
+                 {"awards", json::array({json{{"measure", measure}, {"item", "x"}, {"amount", amount + ".00"}}})}};
+  auto d = store.Decide("o", id, DecisionInput{"sha256:x", c->dump(), output.dump()});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+}
+
+// The `total` sort reads the decided applications from an index and the
+// undecided ones by id (queries.cc, ApplicationsByTotal): every page of it,
+// with and without a filter, must be the slice of the one order
+// COALESCE(total, -1), id — ties (two totals of 500) by id, a withdrawn
+// decision (upheld objection) not counted — and "-total" its exact reverse.
+TEST_P(StoreQueriesTest, TheTotalSortPagesAcrossDecidedAndUndecidedApplications) {
+  std::vector<int64_t> ids;
+  for (int i = 1; i <= 3; ++i) {
+    for (const char* m : {"03", "06"}) {
+      auto id = store_->CreateApplication("a", Code(i), 2025, json{{"measure", m}, {"assessed", "1000"}});
+      ASSERT_TRUE(id.ok()) << id.status().ToString();
+      ids.push_back(*id);
+    }
+  }
+  DecideWith(*store_, ids[0], Code(1), "03", "500");
+  DecideWith(*store_, ids[1], Code(1), "06", "2000");
+  DecideWith(*store_, ids[2], Code(2), "03", "500");
+  DecideWith(*store_, ids[4], Code(3), "03", "700");
+  ASSERT_TRUE(store_->PublishNotice("o", ids[4], "2025-07-01").ok());
+  auto objection = store_->FileObjection("e", ids[4], "the amount is wrong");
+  ASSERT_TRUE(objection.ok()) << objection.status().ToString();
+  ASSERT_TRUE(store_->ResolveObjection("o", *objection, true, "upheld").ok());
+
+  // key = the in-force total, or -1.
+  const std::map<int64_t, int64_t> key = {{ids[0], 50000}, {ids[1], 200000}, {ids[2], 50000},
+                                          {ids[3], -1},    {ids[4], -1},     {ids[5], -1}};
+  for (const std::string measure : {"", "03"}) {
+    std::vector<int64_t> order;
+    for (int64_t id : ids) {
+      if (measure.empty() || (id != ids[1] && id != ids[3] && id != ids[5])) order.push_back(id);
+    }
+    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return std::make_pair(key.at(a), a) < std::make_pair(key.at(b), b);
+    });
+    for (bool desc : {false, true}) {
+      std::vector<int64_t> want = order;
+      if (desc) std::reverse(want.begin(), want.end());
+      for (int64_t limit : {1, 2, 3, 7}) {
+        for (int64_t offset = 0; offset <= static_cast<int64_t>(want.size()) + 1; ++offset) {
+          ApplicationQuery q;
+          q.measure = measure;
+          q.page = {limit, offset, desc ? "-total" : "total"};
+          auto page = store_->ListApplications(q);
+          ASSERT_TRUE(page.ok()) << page.status().ToString();
+          EXPECT_EQ(page->total, static_cast<int64_t>(want.size()));
+          std::vector<int64_t> got, expected;
+          for (const auto& row : page->items) {
+            got.push_back(row.application.id);
+            EXPECT_EQ(row.total_fen.value_or(-1), key.at(row.application.id)) << row.application.id;
+          }
+          for (int64_t i = offset; i < offset + limit && i < static_cast<int64_t>(want.size()); ++i) {
+            expected.push_back(want[static_cast<size_t>(i)]);
+          }
+          EXPECT_EQ(got, expected) << q.page.sort << " measure '" << measure << "' limit " << limit << " offset "
+                                   << offset;
+        }
+      }
+    }
+  }
+}
+
+// "-field" is the exact reverse of "field": ties (here every application
+// has the same year) are broken by id in the sort's direction, so one index
+// on (field, id) serves both; the updated_at sort follows the changes.
+TEST_P(StoreQueriesTest, ADescendingSortIsTheExactReverseOfTheAscendingOne) {
+  std::vector<int64_t> ids;
+  for (int i = 1; i <= 3; ++i) {
+    auto id = store_->CreateApplication("a", Code(i), 2025, json{{"measure", "03"}, {"assessed", "1000"}});
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    ids.push_back(*id);
+  }
+  auto list = [&](const std::string& sort) {
+    ApplicationQuery q;
+    q.page.sort = sort;
+    std::vector<int64_t> out;
+    auto page = store_->ListApplications(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (page.ok()) {
+      for (const auto& row : page->items) out.push_back(row.application.id);
+    }
+    return out;
+  };
+  for (const char* field : {"id", "year", "updated_at", "created_at", "credit_code", "version"}) {
+    std::vector<int64_t> up = list(field), down = list(std::string("-") + field);
+    EXPECT_EQ(up.size(), 3u) << field;
+    std::reverse(down.begin(), down.end());
+    EXPECT_EQ(up, down) << field;
+  }
+  EXPECT_EQ(list("year"), ids) << "one year: by id";
+  EXPECT_EQ(list("-year"), std::vector<int64_t>({ids[2], ids[1], ids[0]}));
+}
+
+// Migration 7's unique index: at most one decision in force per application
+// (the list's count relies on it), on both databases.
+TEST_P(StoreQueriesTest, TwoDecisionsInForceForOneApplicationAreRefused) {
+  auto id = store_->CreateApplication("a", Code(1), 2025, json{{"measure", "03"}, {"assessed", "1000"}});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  DecideWith(*store_, *id, Code(1), "03", "1000");
+  const std::string insert =
+      "INSERT INTO decision (application_id, policy_digest, case_json, output_json, total_fen, decided_at, "
+      "decided_by, in_force) VALUES (?, 'sha256:x', '{}', '{}', 1, '2025-01-01T00:00:00.000Z', 'o', ?)";
+  EXPECT_FALSE(store_->db().Execute(insert, {*id, int64_t{1}}).ok()) << "a second decision in force";
+  EXPECT_TRUE(store_->db().Execute(insert, {*id, int64_t{0}}).ok()) << "a withdrawn one is fine";
+}
+
+// Migration 7 adds its indexes to a store that already holds applications and
+// decisions, one of them withdrawn by an upheld objection (so not in force):
+// they build, and the lists read through them.
+TEST_P(StoreQueriesTest, MigrationSevenIndexesAStoreThatHoldsDecisions) {
+  TestDatabase older(GetParam());
+  ASSERT_TRUE(older.Create());
+  OpenOptions options;
+  options.create = true;
+  options.allow_pending = true;
+  options.clock = testing::FixedClock;
+  auto s = Store::Open(older.url(), options);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Store& st = **s;
+  ASSERT_TRUE(st.Migrate("test", 6).ok());
+  auto e = st.Import(EvidenceKind::kEnterprises,
+                     older.WriteFile("e.csv",
+                                     "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,"
+                                     "independent_legal_person,serious_dishonesty_record,tags\n" +
+                                         Code(1) + ",Enterprise 1,true,true,true,false,data_vendor\n"),
+                     ImportOptions{});
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  std::vector<int64_t> ids;
+  for (const char* m : {"03", "06"}) {
+    auto id = st.CreateApplication("a", Code(1), 2025, json{{"measure", m}, {"assessed", "1000"}});
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    ids.push_back(*id);
+  }
+  DecideWith(st, ids[0], Code(1), "03", "300");
+  DecideWith(st, ids[1], Code(1), "06", "400");
+  ASSERT_TRUE(st.PublishNotice("o", ids[1], "2025-07-01").ok());
+  auto objection = st.FileObjection("e", ids[1], "wrong");
+  ASSERT_TRUE(objection.ok()) << objection.status().ToString();
+  ASSERT_TRUE(st.ResolveObjection("o", *objection, true, "upheld").ok());
+
+  auto n = st.Migrate("test");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 1);
+  ApplicationQuery q;
+  q.page.sort = "-total";
+  auto page = st.ListApplications(q);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->total, 2);
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].application.id, ids[0]);
+  EXPECT_EQ(page->items[0].total_fen, 30000);
+  EXPECT_EQ(page->items[1].application.id, ids[1]);
+  EXPECT_FALSE(page->items[1].total_fen.has_value()) << "its decision was withdrawn";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreQueriesTest, ::testing::Values("sqlite", "postgres"),
