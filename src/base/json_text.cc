@@ -89,7 +89,10 @@ std::string FirstDuplicateKey(std::string_view text) {
     return true;
   };
   try {
-    (void)nlohmann::json::parse(text.begin(), text.end(), callback);
+    // The value is not needed, only the callback's walk (GCC does not let
+    // a void cast silence the library's [[nodiscard]]).
+    nlohmann::json walked = nlohmann::json::parse(text.begin(), text.end(), callback);
+    (void)walked;
   } catch (const nlohmann::json::exception&) {
   }
   return duplicate;
