@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The store's queries behind the mixed load's reads (bench/load/load_client.cc) on
-# a grown SQLite store, as they were before migration 7 and as they are now
+# a grown SQLite store, as they were before migration 8 and as they are now
 # (issue 7, "Load"; docs/reliability.md): the application list's count, its
 # sorts by -total, updated_at and -id at a random offset, and one enterprise's
 # trades of a year for its facts. Prints the plan of each and its time per run.
@@ -13,7 +13,7 @@
 # --runs          times each query runs; the median is printed (default 30)
 # --build         the build folder with bursar (default build): `bursar db init`
 #                 makes the schema, so "now" is the current one; "before" is the
-#                 same file with migration 7's indexes dropped
+#                 same file with migration 8's indexes dropped
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 apps=14000 trades=20000 runs=30 build="$root/build"

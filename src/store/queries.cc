@@ -6,7 +6,7 @@
 // read the listed table alone (its joins neither add nor drop rows), and the
 // sorts the clients use have an index that gives their order, so a page reads
 // offset + limit rows instead of sorting the whole table (docs/store-schema.md,
-// migration 7).
+// migration 8).
 #include <map>
 
 #include "money/exact.h"

@@ -309,7 +309,7 @@ TEST_P(StoreQueriesTest, ADescendingSortIsTheExactReverseOfTheAscendingOne) {
   EXPECT_EQ(list("-year"), std::vector<int64_t>({ids[2], ids[1], ids[0]}));
 }
 
-// Migration 7's unique index: at most one decision in force per application
+// Migration 8's unique index: at most one decision in force per application
 // (the list's count relies on it), on both databases.
 TEST_P(StoreQueriesTest, TwoDecisionsInForceForOneApplicationAreRefused) {
   auto id = store_->CreateApplication("a", Code(1), 2025, json{{"measure", "03"}, {"assessed", "1000"}});
@@ -322,10 +322,10 @@ TEST_P(StoreQueriesTest, TwoDecisionsInForceForOneApplicationAreRefused) {
   EXPECT_TRUE(store_->db().Execute(insert, {*id, int64_t{0}}).ok()) << "a withdrawn one is fine";
 }
 
-// Migration 7 adds its indexes to a store that already holds applications and
+// Migration 8 adds its indexes to a store that already holds applications and
 // decisions, one of them withdrawn by an upheld objection (so not in force):
 // they build, and the lists read through them.
-TEST_P(StoreQueriesTest, MigrationSevenIndexesAStoreThatHoldsDecisions) {
+TEST_P(StoreQueriesTest, MigrationEightIndexesAStoreThatHoldsDecisions) {
   TestDatabase older(GetParam());
   ASSERT_TRUE(older.Create());
   OpenOptions options;
@@ -335,7 +335,7 @@ TEST_P(StoreQueriesTest, MigrationSevenIndexesAStoreThatHoldsDecisions) {
   auto s = Store::Open(older.url(), options);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   Store& st = **s;
-  ASSERT_TRUE(st.Migrate("test", 6).ok());
+  ASSERT_TRUE(st.Migrate("test", 7).ok());
   auto e = st.Import(EvidenceKind::kEnterprises,
                      older.WriteFile("e.csv",
                                      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,"
