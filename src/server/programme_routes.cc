@@ -34,16 +34,6 @@ Result<int64_t> ParseInt(const std::string& text, const std::string& field) {
   return value;
 }
 
-// A string member of the body, or InvalidArgument naming it.
-Result<std::string> StringField(const nlohmann::json& body, const char* key, bool required = true) {
-  if (!body.contains(key) || body[key].is_null()) {
-    if (required) return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
-    return std::string();
-  }
-  if (!body[key].is_string()) return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
-  return body[key].get<std::string>();
-}
-
 OJson ParsedOrText(const std::string& text) {
   OJson j = OJson::parse(text, nullptr, false);
   if (j.is_discarded()) return OJson(text);

@@ -150,25 +150,6 @@ OJson AdminAccountJson(const store::Account& a) {
   return j;
 }
 
-// Refuses a member of `body` that is not in `known`, naming it.
-Status OnlyKnownFields(const nlohmann::json& body, std::initializer_list<const char*> known) {
-  for (const auto& item : body.items()) {
-    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return item.key() == k; })) {
-      std::string list;
-      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-      return InvalidArgument("unknown field \"" + item.key() + "\" (known: " + list + ")", item.key());
-    }
-  }
-  return OkStatus();
-}
-
-Result<std::string> RequiredString(const nlohmann::json& body, const char* key) {
-  if (!body.contains(key) || !body[key].is_string()) {
-    return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
-  }
-  return body[key].get<std::string>();
-}
-
 constexpr const char* kSessionCookie = "bursar_session";
 
 
@@ -286,18 +267,9 @@ Status Server::Impl::Login(const httplib::Request& req, httplib::Response& res, 
   }
   nlohmann::json body = std::move(*parsed);
   if (!body.is_object()) return InvalidArgument("the body is not a JSON object");
-  for (const auto& item : body.items()) {
-    if (item.key() != "username" && item.key() != "password") {
-      return InvalidArgument("unknown field \"" + item.key() + "\" (known: username, password)", item.key());
-    }
-  }
-  for (const char* key : {"username", "password"}) {
-    if (!body.contains(key) || !body[key].is_string()) {
-      return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
-    }
-  }
-  const std::string username = body["username"].get<std::string>();
-  const std::string password = body["password"].get<std::string>();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(body, {"username", "password"}));
+  BURSAR_ASSIGN_OR_RETURN(const std::string username, StringField(body, "username"));
+  BURSAR_ASSIGN_OR_RETURN(const std::string password, StringField(body, "password"));
   const std::string user_key = "u:" + username + "|" + req.remote_addr;
   const std::string addr_key = "a:" + req.remote_addr;
 
@@ -323,12 +295,7 @@ Status Server::Impl::Login(const httplib::Request& req, httplib::Response& res, 
     BURSAR_ASSIGN_OR_RETURN(record, st.LoginRecord(username));
     return OkStatus();
   }));
-  bool verified = false;
-  {
-    hashing.acquire();
-    verified = store::VerifyPassword(record ? record->second : dummy_hash, password);
-    hashing.release();
-  }
+  const bool verified = VerifyPassword(record ? record->second : dummy_hash, password);
   if (!record || !verified || record->first.disabled) {
     Status recorded = WithStore([&](store::Store& st) -> Status {
       BURSAR_RETURN_IF_ERROR(st.RecordLoginFailure(user_key, options.login_window_seconds));
@@ -392,13 +359,10 @@ Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Respons
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
   BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"username", "role", "credit_code", "password"}));
-  BURSAR_ASSIGN_OR_RETURN(std::string username, RequiredString(*body, "username"));
-  BURSAR_ASSIGN_OR_RETURN(std::string role_name, RequiredString(*body, "role"));
-  BURSAR_ASSIGN_OR_RETURN(std::string password, RequiredString(*body, "password"));
-  std::string code;
-  if (body->contains("credit_code") && !(*body)["credit_code"].is_null()) {
-    BURSAR_ASSIGN_OR_RETURN(code, RequiredString(*body, "credit_code"));
-  }
+  BURSAR_ASSIGN_OR_RETURN(std::string username, StringField(*body, "username"));
+  BURSAR_ASSIGN_OR_RETURN(std::string role_name, StringField(*body, "role"));
+  BURSAR_ASSIGN_OR_RETURN(std::string password, StringField(*body, "password"));
+  BURSAR_ASSIGN_OR_RETURN(std::string code, StringField(*body, "credit_code", false));
   auto role = store::ParseRole(role_name);
   if (!role) return InvalidArgument("role is applicant, reviewer, officer, auditor or admin", "role");
   if ((*role == store::Role::kApplicant) != !code.empty()) {
@@ -418,9 +382,7 @@ Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Respons
     }
     return OkStatus();
   }));
-  hashing.acquire();
-  Result<std::string> hash = store::HashPassword(password);
-  hashing.release();
+  Result<std::string> hash = HashPassword(password);
   if (!hash.ok()) return InvalidArgument(hash.status().message(), "password");
   store::Account account;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
@@ -468,15 +430,10 @@ Status Server::Impl::ResetPassword(const httplib::Request& req, httplib::Respons
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
   BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"password"}));
-  BURSAR_ASSIGN_OR_RETURN(std::string password, RequiredString(*body, "password"));
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(auto account, st.GetAccount(username));
-    (void)account;
-    return OkStatus();
-  }));
-  hashing.acquire();
-  Result<std::string> hash = store::HashPassword(password);
-  hashing.release();
+  BURSAR_ASSIGN_OR_RETURN(std::string password, StringField(*body, "password"));
+  // An unknown account is refused before a hash is spent on it.
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) { return st.GetAccount(username).status(); }));
+  Result<std::string> hash = HashPassword(password);
   if (!hash.ok()) return InvalidArgument(hash.status().message(), "password");
   BURSAR_RETURN_IF_ERROR(
       WithStore([&](store::Store& st) { return st.SetPasswordHash(Actor(caller), username, *hash); }));

@@ -93,6 +93,29 @@ inline void SetBody(httplib::Response& res, std::string&& body, const char* cont
   res.set_header("Content-Type", content_type);
 }
 
+// A string member of a JSON body, or InvalidArgument naming it; absent or
+// null gives "" when not required.
+inline Result<std::string> StringField(const nlohmann::json& body, const char* key, bool required = true) {
+  if (!body.contains(key) || body[key].is_null()) {
+    if (required) return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
+    return std::string();
+  }
+  if (!body[key].is_string()) return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
+  return body[key].get<std::string>();
+}
+
+// Refuses a member of a JSON body that is not in `known`, naming it.
+inline Status OnlyKnownFields(const nlohmann::json& body, std::initializer_list<const char*> known) {
+  for (const auto& item : body.items()) {
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return item.key() == k; })) {
+      std::string list;
+      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      return InvalidArgument("unknown field \"" + item.key() + "\" (known: " + list + ")", item.key());
+    }
+  }
+  return OkStatus();
+}
+
 struct SimulationCache;  // analysis_routes.cc
 std::shared_ptr<SimulationCache> NewSimulationCache();
 
@@ -140,6 +163,19 @@ struct Server::Impl {
   std::unique_ptr<store::Store> store;
   std::mutex store_mu;
   std::counting_semaphore<2> hashing{2};
+  // One argon2id hash or check at a time per slot of `hashing`.
+  Result<std::string> HashPassword(const std::string& password) {
+    hashing.acquire();
+    Result<std::string> hash = store::HashPassword(password);
+    hashing.release();
+    return hash;
+  }
+  bool VerifyPassword(const std::string& hash, const std::string& password) {
+    hashing.acquire();
+    const bool ok = store::VerifyPassword(hash, password);
+    hashing.release();
+    return ok;
+  }
   std::string dummy_hash;  // verified against for unknown usernames: same time, same answer
 
   template <typename F>
