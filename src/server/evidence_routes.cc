@@ -153,6 +153,18 @@ std::vector<OJson> SampleRows(store::EvidenceKind kind, const store::EnterpriseR
   return {};
 }
 
+// The evidence kind named by the path's first parameter; 404 naming the
+// kinds there are, all of them from the store's own list.
+Result<store::EvidenceKind> PathKind(const httplib::Request& req) {
+  const std::string kind_name = PathText(req, 1);
+  if (auto kind = store::ParseEvidenceKind(kind_name)) return *kind;
+  std::string known;
+  for (store::EvidenceKind k : store::AllEvidenceKinds()) {
+    known += (known.empty() ? "" : ", ") + std::string(store::EvidenceKindName(k));
+  }
+  return Status(StatusCode::kNotFound, "no evidence kind '" + kind_name + "' (" + known + ")", "kind");
+}
+
 }  // namespace
 
 Status Server::Impl::CheckEnterpriseVisible(store::Store& st, const Caller& caller, const std::string& code) {
@@ -261,16 +273,9 @@ Status Server::Impl::EnterpriseEvidence(const httplib::Request& req, httplib::Re
 }
 
 Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
-  const std::string kind_name = PathText(req, 1);
-  auto kind = store::ParseEvidenceKind(kind_name);
-  if (!kind) {
-    return Status(StatusCode::kNotFound,
-                  "no evidence kind '" + kind_name +
-                      "' (enterprises, listings, certificates, fs_inclusions, trades, filings, exports, projects)",
-                  "kind");
-  }
+  BURSAR_ASSIGN_OR_RETURN(const store::EvidenceKind kind, PathKind(req));
   const bool applicant = RoleOf(caller) == store::Role::kApplicant;
-  if (applicant && *kind == store::EvidenceKind::kEnterprises) {
+  if (applicant && kind == store::EvidenceKind::kEnterprises) {
     return Status(StatusCode::kPermissionDenied,
                   "the enterprise record (registration, tax, dishonesty record, tags) is imported by the programme "
                   "office, not by the enterprise itself");
@@ -291,7 +296,7 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
   std::string dir_template = (std::filesystem::temp_directory_path() / "bursar-upload-XXXXXX").string();
   if (mkdtemp(dir_template.data()) == nullptr) return Status(StatusCode::kInternal, "cannot make a temporary folder");
   const std::filesystem::path dir = dir_template;
-  const std::string file_name = kind_name + "-upload" + ext;
+  const std::string file_name = std::string(store::EvidenceKindName(kind)) + "-upload" + ext;
   const std::filesystem::path path = dir / file_name;
   {
     std::ofstream out(path, std::ios::binary);
@@ -307,7 +312,7 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
   if (applicant) import_options.only_credit_code = caller.who->account.credit_code;
   Result<store::ImportReport> report = Status(StatusCode::kInternal, "not run");
   Status locked = WithStore([&](store::Store& st) -> Status {
-    report = st.Import(*kind, path.string(), import_options);
+    report = st.Import(kind, path.string(), import_options);
     return OkStatus();
   });
   std::error_code ignored;
@@ -341,17 +346,10 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
 }
 
 Status Server::Impl::EvidenceSample(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
-  const std::string kind_name = PathText(req, 1);
-  auto kind = store::ParseEvidenceKind(kind_name);
-  if (!kind) {
-    return Status(StatusCode::kNotFound,
-                  "no evidence kind '" + kind_name +
-                      "' (enterprises, listings, certificates, fs_inclusions, trades, filings, exports, projects, "
-                      "platforms)",
-                  "kind");
-  }
+  BURSAR_ASSIGN_OR_RETURN(const store::EvidenceKind kind, PathKind(req));
+  const std::string kind_name = store::EvidenceKindName(kind);
   const bool applicant = RoleOf(caller) == store::Role::kApplicant;
-  if (applicant && *kind == store::EvidenceKind::kEnterprises) {
+  if (applicant && kind == store::EvidenceKind::kEnterprises) {
     return Status(StatusCode::kPermissionDenied,
                   "the enterprise record is imported by the programme office, not by the enterprise itself");
   }
@@ -385,18 +383,18 @@ Status Server::Impl::EvidenceSample(const httplib::Request& req, httplib::Respon
     BURSAR_RETURN_IF_ERROR(CheckEnterpriseVisible(st, caller, code));
     BURSAR_ASSIGN_OR_RETURN(auto e, st.FindEnterprise(code));
     OJson stored = OJson::array();
-    if (*kind == store::EvidenceKind::kFsInclusions) {
+    if (kind == store::EvidenceKind::kFsInclusions) {
       BURSAR_ASSIGN_OR_RETURN(auto by_kind, st.ListEvidence(code, kind_name, year));
       stored = by_kind.value(kind_name, OJson::array());
     }
-    rows = SampleRows(*kind, *e, year, stored);
+    rows = SampleRows(kind, *e, year, stored);
     return OkStatus();
   }));
   std::string body;
   if (format == "csv") {
     // A byte order mark, so that a spreadsheet opens the Chinese text as UTF-8.
     body = "\xEF\xBB\xBF";
-    const std::vector<std::string> fields = store::EvidenceFieldNames(*kind);
+    const std::vector<std::string> fields = store::EvidenceFieldNames(kind);
     for (size_t i = 0; i < fields.size(); ++i) body += (i ? "," : "") + fields[i];
     body += "\r\n";
     for (const OJson& row : rows) {
