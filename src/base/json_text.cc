@@ -1,7 +1,5 @@
 #include "base/json_text.h"
 
-#include <cstring>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -55,48 +53,104 @@ constexpr size_t kMaxDepth = 512;
 
 namespace {
 
-// The dotted path of the first key that appears twice in one object
-// ("applicant.tags", "claims[].measure"), or "" if there is none. Only run
-// once a duplicate is known to exist: it keeps every key of every open object.
-std::string FirstDuplicateKey(std::string_view text) {
+// Builds the value from the parser's events (nlohmann's SAX interface) and
+// keeps each open container and the key being read in it, for the check the
+// library does not make: a key that an object already has is a duplicate,
+// named by its dotted path ("applicant.tags", "claims[].measure") where it
+// first occurs in the text. No callback per value and no copy of a finished
+// value: this runs on every evaluation request.
+class StrictBuilder {
+ public:
+  using Json = nlohmann::json;
+
+  bool null() { return Put(nullptr); }
+  bool boolean(bool v) { return Put(v); }
+  bool number_integer(Json::number_integer_t v) { return Put(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return Put(v); }
+  bool number_float(Json::number_float_t v, const std::string&) { return Put(v); }
+  bool string(std::string& v) { return Put(std::move(v)); }
+  bool binary(Json::binary_t& v) { return Put(Json::binary(std::move(v))); }
+  bool start_object(std::size_t) { return Open(Json::object()); }
+  bool start_array(std::size_t) { return Open(Json::array()); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+  bool key(std::string& k) {
+    Frame& f = open_.back();
+    auto [it, inserted] = f.value->get_ref<Json::object_t&>().emplace(std::move(k), nullptr);
+    if (!inserted && duplicate_.empty()) duplicate_ = PathTo(it->first);
+    f.key = &it->first;
+    slot_ = &it->second;
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
+    error_position_ = position;
+    error_id_ = e.id;
+    error_what_ = e.what();
+    return false;
+  }
+
+  Json& root() { return root_; }
+  bool too_deep() const { return too_deep_; }
+  const std::string& duplicate() const { return duplicate_; }
+  // Set when the parser stopped on bad text: the library's exception id
+  // (1xx a syntax error, 4xx a number out of range), its message, and the
+  // count of bytes read.
+  int error_id() const { return error_id_; }
+  const std::string& error_what() const { return error_what_; }
+  size_t error_position() const { return error_position_; }
+
+ private:
   struct Frame {
-    bool object = false;
-    std::set<std::string> keys;
-    std::string key;  // the last key read in this object
+    Json* value;
+    const std::string* key;  // the key being read, in an object
   };
-  std::vector<Frame> stack;
-  std::string duplicate;
-  auto path = [&](const std::string& last) {
+
+  template <typename V>
+  Json* Place(V&& v) {
+    if (open_.empty()) {
+      root_ = Json(std::forward<V>(v));
+      return &root_;
+    }
+    Json& top = *open_.back().value;
+    if (top.is_array()) return &top.get_ref<Json::array_t&>().emplace_back(std::forward<V>(v));
+    *slot_ = Json(std::forward<V>(v));
+    return slot_;
+  }
+  template <typename V>
+  bool Put(V&& v) {
+    Place(std::forward<V>(v));
+    return true;
+  }
+  bool Open(Json container) {
+    if (open_.size() >= kMaxDepth) {
+      too_deep_ = true;
+      return false;
+    }
+    open_.push_back({Place(std::move(container)), nullptr});
+    return true;
+  }
+  bool Close() {
+    open_.pop_back();
+    return true;
+  }
+  std::string PathTo(const std::string& last) const {
     std::string p;
-    for (size_t i = 0; i + 1 < stack.size(); ++i) {
-      if (stack[i].object) p += (p.empty() ? "" : ".") + stack[i].key;
+    for (size_t i = 0; i + 1 < open_.size(); ++i) {
+      if (open_[i].value->is_object()) p += (p.empty() ? "" : ".") + *open_[i].key;
       else p += "[]";
     }
     return p + (p.empty() ? "" : ".") + last;
-  };
-  nlohmann::json::parser_callback_t callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    using E = nlohmann::json::parse_event_t;
-    if (!duplicate.empty()) return false;
-    if (event == E::object_start || event == E::array_start) {
-      stack.push_back({event == E::object_start, {}, {}});
-    } else if (event == E::key && !stack.empty()) {
-      std::string key = parsed.get<std::string>();
-      if (!stack.back().keys.insert(key).second) duplicate = path(key);
-      stack.back().key = std::move(key);
-    } else if ((event == E::object_end || event == E::array_end) && !stack.empty()) {
-      stack.pop_back();
-    }
-    return true;
-  };
-  try {
-    // The value is not needed, only the callback's walk (GCC does not let
-    // a void cast silence the library's [[nodiscard]]).
-    nlohmann::json walked = nlohmann::json::parse(text.begin(), text.end(), callback);
-    (void)walked;
-  } catch (const nlohmann::json::exception&) {
   }
-  return duplicate;
-}
+
+  Json root_;
+  std::vector<Frame> open_;
+  Json* slot_ = nullptr;  // where an object's next value goes
+  bool too_deep_ = false;
+  std::string duplicate_;
+  int error_id_ = 0;
+  std::string error_what_;
+  size_t error_position_ = 0;
+};
 
 }  // namespace
 
@@ -104,64 +158,26 @@ Result<nlohmann::json> ParseJsonText(std::string_view text) {
   if (size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
     return InvalidArgument(Where(text, bad) + ": not UTF-8 (is the file saved as GBK or another encoding? save it as UTF-8)");
   }
-  // The fast path keeps, per open object, only how many keys it has read: an
-  // object that ends with fewer members than keys read had a key twice (the
-  // parser keeps one value per key). Only then is the text walked again to
-  // name that key. Allocation-free bookkeeping: this runs on every request.
-  std::vector<size_t> keys_read;  // per open object or array
-  bool too_deep = false, duplicate = false;
-  nlohmann::json::parser_callback_t callback = [&](int depth, nlohmann::json::parse_event_t event,
-                                                   nlohmann::json& parsed) {
-    using E = nlohmann::json::parse_event_t;
-    if (duplicate || too_deep) return false;
-    switch (event) {
-      case E::object_start:
-      case E::array_start:
-        if (static_cast<size_t>(depth) >= kMaxDepth) {
-          too_deep = true;
-          return false;
-        }
-        keys_read.push_back(0);
-        break;
-      case E::key:
-        if (!keys_read.empty()) ++keys_read.back();
-        break;
-      case E::object_end:
-        if (!keys_read.empty()) {
-          if (parsed.size() != keys_read.back()) duplicate = true;
-          keys_read.pop_back();
-        }
-        break;
-      case E::array_end:
-        if (!keys_read.empty()) keys_read.pop_back();
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
-  keys_read.reserve(16);
-  nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(text.begin(), text.end(), callback);
-  } catch (const nlohmann::json::parse_error& e) {
-    const char* what = e.what();
-    const char* close = std::strstr(what, "] ");
-    std::string reason = close != nullptr ? close + 2 : what;
+  StrictBuilder builder;
+  const bool parsed = nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
+  if (builder.too_deep()) return InvalidArgument("the JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (!parsed) {
+    const std::string& what = builder.error_what();
+    if (builder.error_id() < 100 || builder.error_id() >= 200) return InvalidArgument("not valid JSON: " + what);
+    size_t close = what.find("] ");
+    std::string reason = close != std::string::npos ? what.substr(close + 2) : what;
     // "parse error at line 1, column 9: syntax error while parsing ..." → the part after the position.
     if (size_t colon = reason.find(": "); reason.rfind("parse error", 0) == 0 && colon != std::string::npos) {
       reason = reason.substr(colon + 2);
     }
-    return InvalidArgument(Where(text, e.byte > 0 ? e.byte - 1 : 0) + ": " + reason);
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgument(std::string("not valid JSON: ") + e.what());
+    const size_t at = builder.error_position();
+    return InvalidArgument(Where(text, at > 0 ? at - 1 : 0) + ": " + reason);
   }
-  if (too_deep) return InvalidArgument("the JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
-  if (duplicate) {
-    std::string key = FirstDuplicateKey(text);
+  if (!builder.duplicate().empty()) {
+    const std::string& key = builder.duplicate();
     return InvalidArgument("the key \"" + key + "\" appears twice in one object", key);
   }
-  return value;
+  return std::move(builder.root());
 }
 
 }  // namespace bursar
