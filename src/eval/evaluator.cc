@@ -10,6 +10,7 @@
 #include <map>
 
 #include "base/json_text.h"
+#include "base/json_writer.h"
 #include "case/case.h"
 #include "eval/batch.h"
 #include "eval/engine.h"
@@ -78,7 +79,11 @@ class Evaluation {
   Evaluation(const CheckedPolicy& cp, const std::vector<Value>& params, const Case& c, bool explain)
       : cp_(cp), p_(cp.policy), params_(params), case_(c), explain_(explain) {}
 
-  OJson Run();
+  // Decides the case; then either writer gives the decision (ToText without
+  // the trace, which only ToJson carries).
+  void Run();
+  OJson ToJson();
+  std::string ToText() const;
 
  private:
   // ---- values ----
@@ -395,6 +400,11 @@ class Evaluation {
   bool explain_;
   const Claim* claim_ = nullptr;  // the claim being decided, if any
   OJson trace_ = OJson::array();
+  std::vector<Line> lines_;  // after Run
+  std::string ineligible_;   // why the applicant is ineligible, "" if eligible
+
+  template <typename Writer>
+  void WriteDecision(Writer& w) const;
 };
 
 void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
@@ -539,7 +549,7 @@ void Evaluation::ApplyItemYearCaps(std::vector<Line*>& lines, const ItemDecl& it
   }
 }
 
-OJson Evaluation::Run() {
+void Evaluation::Run() {
   // Eligibility: every failed condition is listed.
   std::string ineligible;
   std::string elig_clause = AllLabels(p_.eligibility_cites);
@@ -676,48 +686,105 @@ OJson Evaluation::Run() {
     }
   }
 
-  // The decision.
-  OJson out;
-  OJson awards = OJson::array(), not_awarded = OJson::array();
+  lines_ = std::move(lines);
+  ineligible_ = std::move(ineligible);
+}
+
+// The decision in the order of CASES.md: applicant, year, policy, eligible,
+// awards, total, not_awarded (and the trace, which the caller adds).
+template <typename Writer>
+void Evaluation::WriteDecision(Writer& w) const {
+  w.Key("applicant");
+  w.String(case_.applicant_id);
+  w.Key("year");
+  w.Int(case_.year);
+  w.Key("policy");
+  w.BeginObject();
+  w.Key("id");
+  w.String(p_.id);
+  w.Key("version");
+  w.String(p_.version);
+  w.Key("digest");
+  w.String(cp_.digest);
+  w.EndObject();
+  w.Key("eligible");
+  w.Bool(ineligible_.empty());
   Exact sum;
-  for (const Line& l : lines) {
-    const ItemDecl& item = ItemOf(l);
-    bool paid = !l.refused && !l.amount.is_zero();
-    OJson j;
-    j["measure"] = MeasureId(l);
-    j["item"] = item.name;
-    if (!l.project.empty()) j["project"] = l.project;
-    if (paid) {
-      j["amount"] = l.amount.ToMoneyString();
-      j["computed"] = l.computed.ToMoneyString();
-    }
-    j["clause"] = Labels(item.cites, false);
-    j["decision"] = Labels(item.cites, true);
-    std::string why = l.why;
-    if (!paid && !l.refused && !l.reductions.empty()) why = l.reductions.back().why;
-    j["why"] = why;
-    if (!l.reductions.empty()) {
-      OJson reductions = OJson::array();
-      for (const auto& r : l.reductions) {
-        reductions.push_back(OJson{{"rule", r.rule}, {"amount", "-" + r.by.ToMoneyString()}, {"why", r.why}});
+  for (const bool paid_lines : {true, false}) {
+    w.Key(paid_lines ? "awards" : "not_awarded");
+    w.BeginArray();
+    for (const Line& l : lines_) {
+      const bool paid = !l.refused && !l.amount.is_zero();
+      if (paid != paid_lines) continue;
+      const ItemDecl& item = ItemOf(l);
+      w.BeginObject();
+      w.Key("measure");
+      w.String(MeasureId(l));
+      w.Key("item");
+      w.String(item.name);
+      if (!l.project.empty()) {
+        w.Key("project");
+        w.String(l.project);
       }
-      j["reductions"] = std::move(reductions);
+      if (paid) {
+        w.Key("amount");
+        w.String(l.amount.ToMoneyString());
+        w.Key("computed");
+        w.String(l.computed.ToMoneyString());
+      }
+      w.Key("clause");
+      w.String(Labels(item.cites, false));
+      w.Key("decision");
+      w.String(Labels(item.cites, true));
+      w.Key("why");
+      w.String(!paid && !l.refused && !l.reductions.empty() ? l.reductions.back().why : l.why);
+      if (!l.reductions.empty()) {
+        w.Key("reductions");
+        w.BeginArray();
+        for (const auto& r : l.reductions) {
+          w.BeginObject();
+          w.Key("rule");
+          w.String(r.rule);
+          w.Key("amount");
+          w.String("-" + r.by.ToMoneyString());
+          w.Key("why");
+          w.String(r.why);
+          w.EndObject();
+        }
+        w.EndArray();
+      }
+      w.EndObject();
+      if (paid) sum = Checked(sum.Add(l.amount), "total");
     }
-    if (paid) {
-      sum = Checked(sum.Add(l.amount), "total");
-      awards.push_back(std::move(j));
-    } else {
-      not_awarded.push_back(std::move(j));
+    w.EndArray();
+    if (paid_lines) {
+      w.Key("total");
+      w.String(sum.ToMoneyString());
     }
   }
-  out["applicant"] = case_.applicant_id;
-  out["year"] = case_.year;
-  out["eligible"] = ineligible.empty();
-  out["awards"] = std::move(awards);
-  out["total"] = sum.ToMoneyString();
-  out["not_awarded"] = std::move(not_awarded);
-  if (explain_) out["trace"] = std::move(trace_);
-  return out;
+}
+
+OJson Evaluation::ToJson() {
+  JsonValueWriter w;
+  w.BeginObject();
+  WriteDecision(w);
+  if (explain_) {
+    w.Key("trace");
+    w.Value(std::move(trace_));
+  }
+  w.EndObject();
+  return std::move(w.result());
+}
+
+std::string Evaluation::ToText() const {
+  std::string text;
+  text.reserve(4096);
+  JsonTextWriter w(&text);
+  w.BeginObject();
+  WriteDecision(w);
+  w.EndObject();
+  text.push_back('\n');
+  return text;
 }
 
 }  // namespace
@@ -789,30 +856,38 @@ Result<std::shared_ptr<const Engine>> Engine::Load(const std::string& policy_dir
   return std::shared_ptr<const Engine>(std::make_shared<Engine>(std::move(loaded.policy)));
 }
 
-Result<nlohmann::ordered_json> Engine::Evaluate(const nlohmann::json& case_json, const EvaluateOptions& options) const {
-  BURSAR_ASSIGN_OR_RETURN(Case c, ReadCase(*policy_, case_json));
-  BURSAR_ASSIGN_OR_RETURN(std::vector<Value> params, ParameterValues(*policy_, c.year));
+namespace {
+
+// Reads the case, decides it and hands the finished evaluation to `write`.
+template <typename Write>
+auto Decide(const CheckedPolicy& cp, const nlohmann::json& case_json, const EvaluateOptions& options, Write write)
+    -> Result<decltype(write(std::declval<Evaluation&>()))> {
+  BURSAR_ASSIGN_OR_RETURN(Case c, ReadCase(cp, case_json));
+  BURSAR_ASSIGN_OR_RETURN(std::vector<Value> params, ParameterValues(cp, c.year));
   try {
-    Evaluation e(*policy_, params, c, options.explain);
-    OJson decision = e.Run();
-    OJson out;
-    out["applicant"] = std::move(decision["applicant"]);
-    out["year"] = std::move(decision["year"]);
-    out["policy"] = OJson{{"id", policy_->policy.id}, {"version", policy_->policy.version}, {"digest", policy_->digest}};
-    for (auto it = decision.begin(); it != decision.end(); ++it) {
-      if (it.key() != "applicant" && it.key() != "year") out[it.key()] = std::move(it.value());
-    }
-    return out;
+    Evaluation e(cp, params, c, options.explain);
+    e.Run();
+    return write(e);
   } catch (const Overflow& o) {
     return Status(StatusCode::kOutOfRange, "an amount left the exact range while computing " + o.where, "");
   }
 }
 
+}  // namespace
+
+Result<nlohmann::ordered_json> Engine::Evaluate(const nlohmann::json& case_json, const EvaluateOptions& options) const {
+  return Decide(*policy_, case_json, options, [](Evaluation& e) { return e.ToJson(); });
+}
+
 Result<std::string> Engine::EvaluateText(const std::string& case_text, const EvaluateOptions& options) const {
   auto parsed = ParseJsonText(case_text);
   if (!parsed.ok()) return InvalidArgument("the case is not valid JSON: " + parsed.status().message(), parsed.status().field());
-  BURSAR_ASSIGN_OR_RETURN(nlohmann::ordered_json decision, Evaluate(*parsed, options));
-  return decision.dump(2) + "\n";
+  // The trace is an ordered_json already; only a decision without one is
+  // written straight to text.
+  if (options.explain) {
+    return Decide(*policy_, *parsed, options, [](Evaluation& e) { return e.ToJson().dump(2) + "\n"; });
+  }
+  return Decide(*policy_, *parsed, options, [](Evaluation& e) { return e.ToText(); });
 }
 
 const std::string& Engine::policy_id() const { return policy_->policy.id; }

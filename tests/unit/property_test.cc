@@ -1,5 +1,6 @@
 // Property test: over thousands of generated cases, no award exceeds its cap,
-// the total is the sum of the lines, and every line is a whole number of fen.
+// the total is the sum of the lines, every line is a whole number of fen, and
+// the decision written as text is the decision value printed.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -127,6 +128,11 @@ TEST(PolicyProperties, AwardsRespectCapsAndTotalsAdd) {
     auto d = (*engine)->Evaluate(c);
     ASSERT_TRUE(d.ok()) << d.status().ToString() << "\n" << c.dump();
     ++decided;
+    // The text the evaluation endpoint sends is written without building the
+    // value: it must be the value's canonical text, byte for byte.
+    auto text = (*engine)->EvaluateText(c.dump());
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    ASSERT_EQ(*text, d->dump(2) + "\n") << c.dump();
     int64_t sum = 0, m04 = 0;
     std::map<std::string, int64_t> per_item_year;
     for (const auto& a : (*d)["awards"]) {
