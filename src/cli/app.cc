@@ -53,7 +53,8 @@ constexpr const char* kAppUsage =
     "                                    takes references REF-ID and, run again, skips the ids\n"
     "                                    already paid under theirs (or with nothing left)\n"
     "  recover ID --amount MONEY --reason TEXT\n"
-    "  show ID                           the application, reviews, decision and payments\n"
+    "  show ID                           the application, reviews, decision, payments and\n"
+    "                                    recoveries, with paid, recovered and net totals\n"
     "  list [--year Y] [--state S] [--measure M] [--enterprise CODE] [--ids]\n"
     "                                    applications in id order: a line each (ID CODE YEAR\n"
     "                                    MEASURE STATE), only the ids with --ids; --json adds\n"
@@ -87,7 +88,9 @@ Result<std::string> ReadText(const std::string& path) {
 
 bool ParseId(const std::string& text, int64_t* id) { return ParseWholeNumber(text, 1, INT64_MAX, id); }
 
-json ShowJson(store::Store& st, const store::Application& a) {
+// The application as `app show` prints it. A store error is returned, not
+// left out of the answer: a part missing would read as "none".
+Result<json> ShowJson(store::Store& st, const store::Application& a) {
   json out = {{"id", a.id},
               {"credit_code", a.credit_code},
               {"year", a.year},
@@ -98,45 +101,56 @@ json ShowJson(store::Store& st, const store::Application& a) {
               {"created_at", a.created_at},
               {"updated_at", a.updated_at}};
   out["reviews"] = json::array();
-  if (auto reviews = st.Reviews(a.id); reviews.ok()) {
-    for (const auto& r : *reviews) {
-      json j = {{"reviewer", r.reviewer}, {"state", r.state}};
-      if (!r.scores.empty()) j["scores"] = json::parse(r.scores, nullptr, false);
-      if (r.proposed_fen) j["proposed"] = FenToMoneyString(*r.proposed_fen);
-      if (!r.conflict.empty()) j["conflict"] = r.conflict;
-      out["reviews"].push_back(std::move(j));
-    }
+  BURSAR_ASSIGN_OR_RETURN(auto reviews, st.Reviews(a.id));
+  for (const auto& r : reviews) {
+    json j = {{"reviewer", r.reviewer}, {"state", r.state}};
+    if (!r.scores.empty()) j["scores"] = json::parse(r.scores, nullptr, false);
+    if (r.proposed_fen) j["proposed"] = FenToMoneyString(*r.proposed_fen);
+    if (!r.conflict.empty()) j["conflict"] = r.conflict;
+    out["reviews"].push_back(std::move(j));
   }
-  if (auto d = st.DecisionInForce(a.id); d.ok() && d->has_value()) {
-    out["decision"] = {{"id", (*d)->id},
-                       {"policy_digest", (*d)->policy_digest},
-                       {"total", FenToMoneyString((*d)->total_fen)},
-                       {"payable", st.PayableFen(a.id).ok() ? json(FenToMoneyString(*st.PayableFen(a.id))) : json(nullptr)},
-                       {"decided_at", (*d)->decided_at},
-                       {"decided_by", (*d)->decided_by}};
+  BURSAR_ASSIGN_OR_RETURN(auto decision, st.DecisionInForce(a.id));
+  if (decision) {
+    BURSAR_ASSIGN_OR_RETURN(int64_t payable, st.PayableFen(a.id));
+    out["decision"] = {{"id", decision->id},
+                       {"policy_digest", decision->policy_digest},
+                       {"total", FenToMoneyString(decision->total_fen)},
+                       {"payable", FenToMoneyString(payable)},
+                       {"decided_at", decision->decided_at},
+                       {"decided_by", decision->decided_by}};
   }
   out["objections"] = json::array();
-  if (auto rows = st.db().Query("SELECT id, filed_by, reason, state, resolution FROM objection "
-                                "WHERE application_id = ? ORDER BY id",
-                                {a.id});
-      rows.ok()) {
-    for (const auto& r : *rows) {
-      out["objections"].push_back({{"id", r.Int(0)},
-                                   {"filed_by", r.Text(1)},
-                                   {"reason", r.Text(2)},
-                                   {"state", r.Text(3)},
-                                   {"resolution", r.Text(4)}});
-    }
+  BURSAR_ASSIGN_OR_RETURN(auto rows, st.db().Query("SELECT id, filed_by, reason, state, resolution FROM objection "
+                                                   "WHERE application_id = ? ORDER BY id",
+                                                   {a.id}));
+  for (const auto& r : rows) {
+    out["objections"].push_back(
+        {{"id", r.Int(0)}, {"filed_by", r.Text(1)}, {"reason", r.Text(2)}, {"state", r.Text(3)}, {"resolution", r.Text(4)}});
   }
   out["payments"] = json::array();
-  if (auto p = st.Payments(a.id); p.ok()) {
-    for (const auto& x : *p) {
-      out["payments"].push_back({{"instalment", x.instalment},
-                                 {"amount", FenToMoneyString(x.amount_fen)},
-                                 {"paid_on", x.paid_on},
-                                 {"reference", x.reference}});
-    }
+  int64_t paid_fen = 0, recovered_fen = 0;
+  BURSAR_ASSIGN_OR_RETURN(auto payments, st.Payments(a.id));
+  for (const auto& x : payments) {
+    paid_fen += x.amount_fen;
+    out["payments"].push_back({{"instalment", x.instalment},
+                               {"amount", FenToMoneyString(x.amount_fen)},
+                               {"paid_on", x.paid_on},
+                               {"reference", x.reference}});
   }
+  out["recoveries"] = json::array();
+  BURSAR_ASSIGN_OR_RETURN(auto recoveries, st.Recoveries(a.id));
+  for (const auto& r : recoveries) {
+    recovered_fen += r.amount_fen;
+    out["recoveries"].push_back({{"id", r.id},
+                                 {"amount", FenToMoneyString(r.amount_fen)},
+                                 {"reason", r.reason},
+                                 {"recovered_at", r.recovered_at},
+                                 {"recovered_by", r.recovered_by.empty() ? json() : json(r.recovered_by)}});
+  }
+  // As GET /api/applications/{id}: never more is recovered than was paid.
+  out["paid_total"] = FenToMoneyString(paid_fen);
+  out["recovered_total"] = FenToMoneyString(recovered_fen);
+  out["net_paid"] = FenToMoneyString(paid_fen - recovered_fen);
   return out;
 }
 
@@ -392,7 +406,9 @@ int RunApp(const std::vector<std::string>& args) {
   } else if (verb == "show") {
     auto a = st.GetApplication(id);
     if (!a.ok()) return ReportStatus(a.status());
-    std::printf("%s\n", ShowJson(st, *a).dump(2).c_str());
+    auto shown = ShowJson(st, *a);
+    if (!shown.ok()) return ReportStatus(shown.status());
+    std::printf("%s\n", shown->dump(2).c_str());
     return kExitOk;
   } else {
     return usage("unknown action");

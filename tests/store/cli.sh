@@ -85,9 +85,17 @@ python3 -c 'import json; a=json.load(open("out")); assert a["state"] == "paid", 
 expect_exit 0 "$bursar" budget set 2025 50000000
 expect_exit 0 "$bursar" budget show 2025
 grep -q '"paid": "4200000.00"' out || fail "budget: $(cat out)"
+expect_exit 0 "$bursar" app recover "$id" --amount 500000 --reason "the platform stopped operating"
+expect_exit 0 "$bursar" app show "$id"
+python3 -c '
+import json; a = json.load(open("out"))
+assert a["state"] == "recovered", a["state"]
+assert [r["amount"] for r in a["recoveries"]] == ["500000.00"], a["recoveries"]
+assert (a["paid_total"], a["recovered_total"], a["net_paid"]) == ("4200000.00", "500000.00", "3700000.00"), a' ||
+  fail "show after recovery: $(cat out)"
 
 expect_exit 0 "$bursar" audit verify
-grep -q "audit log verified: 21 entries" out || fail "verify: $(cat out)"
+grep -q "audit log verified: 22 entries" out || fail "verify: $(cat out)"
 sqlite3 bursar.db "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 3" ||
   fail "hand edit"
 expect_exit 1 "$bursar" audit verify
