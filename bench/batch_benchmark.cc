@@ -3,12 +3,15 @@
 //   make bench            (runs build/bench_batch)
 //
 // BM_SingleCase:     one case, the shipped policy, the single-case evaluator.
+// BM_EvaluateText:   the CASES.md example, text to text (the HTTP endpoint's path).
 // BM_BatchChaoyang:  the shipped policy over N enterprise-years of a generated
 //                    population whose third year carries two years of history
 //                    made by the batch evaluator itself (N = 100k, 1M).
 // BM_Compile:        compiling the checked policy into a batch program.
 #include <benchmark/benchmark.h>
 
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 
@@ -106,6 +109,21 @@ void BM_SingleCase(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_SingleCase);
+
+// The evaluation endpoint's path: the CASES.md example as text in, the
+// decision as text out (parse, read the case, decide, write).
+void BM_EvaluateText(benchmark::State& state) {
+  auto engine = LoadEngine();
+  std::ifstream in(BURSAR_SOURCE_DIR "/examples/cases-md-example.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (auto _ : state) {
+    auto d = engine->EvaluateText(text);
+    if (!d.ok()) state.SkipWithError(d.status().message().c_str());
+    benchmark::DoNotOptimize(d);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EvaluateText);
 
 void BM_Compile(benchmark::State& state) {
   auto engine = LoadEngine();
