@@ -580,7 +580,12 @@ TEST_P(ProgrammeTest, ProposalsAndSimulationsUseTheStoresCases) {
   EXPECT_EQ(draft["measure"], "04");
   // Each proposal carries the engine's estimate of its award on the
   // enterprise's evidence as it stands: more than nothing, since it qualified.
-  json listed = Body(Get("officer", "/api/applications?measure=04&state=draft&limit=500"));
+  // In the list, on request only (each one builds a case).
+  json plain = Body(Get("officer", "/api/applications?measure=04&state=draft&limit=500"));
+  ASSERT_EQ(plain["items"].size(), p["created"].size());
+  EXPECT_FALSE(plain["items"][0].contains("estimate")) << plain["items"][0].dump();
+  EXPECT_EQ(Get("officer", "/api/applications?estimates=yes")->status, 400);
+  json listed = Body(Get("officer", "/api/applications?measure=04&state=draft&limit=500&estimates=true"));
   ASSERT_EQ(listed["items"].size(), p["created"].size());
   for (const json& a : listed["items"]) {
     ASSERT_TRUE(a["estimate"].is_object()) << a.dump();
@@ -596,7 +601,7 @@ TEST_P(ProgrammeTest, ProposalsAndSimulationsUseTheStoresCases) {
                                       bursar::store::HashPassword(kPassword).value());
   ASSERT_TRUE(applicant.ok()) << applicant.status().ToString();
   tokens_["owner"] = store_->IssueToken("test", "owner", "test", 1)->token;
-  json own = Body(Get("owner", "/api/applications?measure=04"));
+  json own = Body(Get("owner", "/api/applications?measure=04&estimates=true"));
   ASSERT_EQ(own["items"].size(), 1u);
   EXPECT_EQ(own["items"][0]["id"], first);
   EXPECT_EQ(own["items"][0]["estimate"]["total"], estimate);

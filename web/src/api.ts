@@ -419,6 +419,8 @@ export interface ApplicationFilter {
   sort?: string;
   limit?: number;
   offset?: number;
+  /** Add each undecided apply-free proposal's estimate (costs a case build per row). */
+  estimates?: boolean;
 }
 
 export function applications(f: ApplicationFilter = {}): Promise<Page<Application>> {

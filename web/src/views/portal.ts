@@ -306,7 +306,7 @@ export function renderPortal(): HTMLElement | Promise<HTMLElement> {
       setProgrammeYear(Number(yearSel.input.value));
       void rerender();
     });
-    const [ent, facts, apps] = await Promise.allSettled([api.enterprise(code), api.facts(code, year), api.applications({ enterprise: code, limit: 500, sort: "-id" })]);
+    const [ent, facts, apps] = await Promise.allSettled([api.enterprise(code), api.facts(code, year), api.applications({ enterprise: code, limit: 500, sort: "-id", estimates: true })]);
     const list = apps.status === "fulfilled" ? apps.value.items : [];
     const drafts = list.filter((a) => a.state === "draft" && APPLY_FREE.has(a.measure));
     add(page,
