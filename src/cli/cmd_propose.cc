@@ -55,9 +55,10 @@ int RunPropose(const std::vector<std::string>& args) {
   auto rows = (*store)->db().Query("SELECT credit_code FROM enterprise ORDER BY credit_code");
   if (!rows.ok()) return ReportStatus(rows.status());
   size_t decided = 0, refused = 0;
+  store::Store::ScalingMemo scaling;  // the earlier years do not change during the run
   for (const auto& row : *rows) {
     const std::string& code = row.Text(0);
-    auto c = (*store)->BuildCase(code, year, nlohmann::json::array());
+    auto c = (*store)->BuildCase(code, year, nlohmann::json::array(), &scaling);
     if (!c.ok()) return ReportStatus(c.status());
     auto d = (*engine)->Evaluate(nlohmann::json::parse(c->dump()));
     if (!d.ok()) {

@@ -95,9 +95,10 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(auto codes, st.EnterpriseCodes());
     std::vector<std::string> chosen;
+    store::Store::ScalingMemo scaling;  // proposals are for `year`; the history's years stay as they are
     for (const std::string& code : codes) {
       ++enterprises;
-      BURSAR_ASSIGN_OR_RETURN(OJson c, st.BuildCase(code, year, nlohmann::json::array()));
+      BURSAR_ASSIGN_OR_RETURN(OJson c, st.BuildCase(code, year, nlohmann::json::array(), &scaling));
       auto d = engine->Evaluate(nlohmann::json(c));
       if (!d.ok()) {
         ++refused;
@@ -251,10 +252,12 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
     }
     auto built = std::make_shared<CaseColumns>();
     built->Reset(cp, static_cast<int>(year));
+    store::Store::ScalingMemo scaling;
     for (const std::string& code : codes) {
       auto it = claims_of.find(code);
-      BURSAR_ASSIGN_OR_RETURN(OJson c, st.BuildCase(code, year, it == claims_of.end() ? nlohmann::json::array()
-                                                                                        : it->second));
+      BURSAR_ASSIGN_OR_RETURN(OJson c, st.BuildCase(code, year,
+                                                    it == claims_of.end() ? nlohmann::json::array() : it->second,
+                                                    &scaling));
       auto read = ReadCase(cp, nlohmann::json(c));
       if (!read.ok()) {
         ++refused;

@@ -60,7 +60,7 @@ class Estimator {
     auto key = std::make_pair(a.credit_code, a.year);
     auto it = outputs_.find(key);
     if (it == outputs_.end()) {
-      BURSAR_ASSIGN_OR_RETURN(OJson c, st_.BuildCase(a.credit_code, a.year, nlohmann::json::array()));
+      BURSAR_ASSIGN_OR_RETURN(OJson c, st_.BuildCase(a.credit_code, a.year, nlohmann::json::array(), &scaling_));
       auto decided = engine_.Evaluate(nlohmann::json(c));
       std::optional<nlohmann::json> output;
       if (decided.ok()) output = nlohmann::json(*decided);
@@ -77,6 +77,7 @@ class Estimator {
   const Engine& engine_;
   store::Store& st_;
   std::map<std::pair<std::string, int64_t>, std::optional<nlohmann::json>> outputs_;
+  store::Store::ScalingMemo scaling_;  // for one request's page
 };
 
 }  // namespace

@@ -237,7 +237,7 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
   return out;
 }
 
-Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t year) {
+Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t year, ScalingMemo* memo) {
   BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT a.year, a.project, d.output_json, a.measure, a.item "
                                                 "FROM decision d "
                                                 "JOIN application a ON a.id = d.application_id "
@@ -248,7 +248,8 @@ Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t y
   // D-G6: in a year scaled to its budget an award counts at its scaled
   // amount, what the enterprise was granted (and may be paid), for the
   // multi-year limits of later years.
-  std::map<int64_t, std::optional<YearScaling>> scaling;
+  ScalingMemo own;
+  ScalingMemo& scaling = memo != nullptr ? *memo : own;
   for (const Row& r : rows) {
     auto year_scaling = scaling.find(r.Int(0));
     if (year_scaling == scaling.end()) {
@@ -284,7 +285,8 @@ Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t y
   return history;
 }
 
-Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t year, const nlohmann::json& claims) {
+Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t year, const nlohmann::json& claims,
+                                                ScalingMemo* memo) {
   BURSAR_ASSIGN_OR_RETURN(auto e, db_->QueryOne("SELECT name, registered_in_chaoyang, taxed_in_chaoyang, "
                                                 "independent_legal_person, serious_dishonesty_record, tags "
                                                 "FROM enterprise WHERE credit_code = ?",
@@ -292,7 +294,7 @@ Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t
   if (!e) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
   // A case needs the figures only, not the rows behind them.
   BURSAR_ASSIGN_OR_RETURN(DerivedFacts derived, DeriveFacts(code, year, FactsRows{0, 0}));
-  BURSAR_ASSIGN_OR_RETURN(ojson history, History(code, year));
+  BURSAR_ASSIGN_OR_RETURN(ojson history, History(code, year, memo));
   ojson tags = ojson::parse(e->Text(5), nullptr, false);
   if (tags.is_discarded()) tags = ojson::array();
   ojson c;

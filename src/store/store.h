@@ -117,12 +117,19 @@ class Store {
   // --- Facts (facts.cc) -------------------------------------------------------
   // REQUIRES: the enterprise exists (NotFound otherwise).
   Result<DerivedFacts> DeriveFacts(const std::string& credit_code, int64_t year, const FactsRows& rows = {});
+  // D-G6 scaling per earlier year, kept by a caller that builds many cases in
+  // one go (propose, the server's batch routes, a page of estimates): summing a
+  // year's committed awards reads every decision in force, and without the
+  // memo each case's history summed each of its years again (80% of a
+  // propose run). Valid while no decision of those years changes.
+  using ScalingMemo = std::map<int64_t, std::optional<YearScaling>>;
   // CASES.md `history`: award lines of decisions in force, for applications
   // that are final, paid or recovered... (see facts.cc), years before `year`.
-  Result<nlohmann::ordered_json> History(const std::string& credit_code, int64_t year);
+  Result<nlohmann::ordered_json> History(const std::string& credit_code, int64_t year, ScalingMemo* memo = nullptr);
   // A whole CASES.md case: year, applicant (from the enterprise record),
   // facts, the given claims and history.
-  Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year, const nlohmann::json& claims);
+  Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year, const nlohmann::json& claims,
+                                           ScalingMemo* memo = nullptr);
 
   // --- Applications (applications.cc) -----------------------------------------
   // `claim` is a CASES.md claim object with at least "measure".
