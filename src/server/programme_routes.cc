@@ -267,9 +267,11 @@ Status Server::Impl::ChangeApplication(
 // ---- applications ----------------------------------------------------------
 
 Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
-  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"state", "year", "measure", "enterprise", "reviewer"}));
+  BURSAR_ASSIGN_OR_RETURN(ListParams list,
+                          ParseList(req, {"state", "year", "measure", "enterprise", "reviewer", "after"}));
   store::ApplicationQuery q;
   q.page = list.page;
+  q.page.after = list.filters["after"];
   q.state = list.filters["state"];
   BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
   q.measure = list.filters["measure"];
@@ -280,10 +282,12 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
   if (role == store::Role::kApplicant) q.credit_code = OnlyOwn(q.credit_code, caller.who->account.credit_code);
   if (role == store::Role::kReviewer) q.reviewer = OnlyOwn(q.reviewer, Actor(caller));
   int64_t total = 0;
+  std::string next;
   OJson items = OJson::array();
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(store::Page<store::ApplicationRow> page, st.ListApplications(q));
     total = page.total;
+    next = std::move(page.next);
     Estimator estimate(*engine, st);
     for (const auto& row : page.items) {
       OJson j = ApplicationJson(row);
@@ -292,7 +296,10 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
     }
     return OkStatus();
   }));
-  AnswerJson(res, ListJson(std::move(items), total, q.page));
+  OJson body = ListJson(std::move(items), total, q.page);
+  // Keyset paging: `after=<next>` gives the following page (docs/http-api.md).
+  body["next"] = next.empty() ? OJson() : OJson(next);
+  AnswerJson(res, body);
   return OkStatus();
 }
 
