@@ -497,10 +497,10 @@ TEST_P(ProgrammeTest, WalkingTheApplicationListByNextGivesEachApplicationOnce) {
 
   // -id: additions land before the position, so the walk does not see them,
   // and repeats nothing; offset paging would have repeated an item.
+  const json everything = Body(Get("officer", "/api/applications?limit=500&sort=-id"));
   std::vector<int64_t> before;
-  for (const auto& item : Body(Get("officer", "/api/applications?limit=500&sort=-id"))["items"]) {
-    before.push_back(item["id"].get<int64_t>());
-  }
+  for (const auto& item : everything["items"]) before.push_back(item["id"].get<int64_t>());
+  ASSERT_EQ(before.size(), want.size());
   std::vector<json> down = walk("&sort=-id", 3, [&](int page) {
     if (page == 0) add(code2_);
   });
@@ -531,6 +531,7 @@ TEST_P(ProgrammeTest, WalkingTheApplicationListByNextGivesEachApplicationOnce) {
 
   // Bad tokens and combinations are 400 naming the parameter; total has no next.
   json first = Body(Get("officer", "/api/applications?limit=2"));
+  ASSERT_TRUE(first["next"].is_string()) << first.dump();
   const std::string token = first["next"].get<std::string>();
   for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
            {"after=nonsense", "query.after"},
