@@ -225,7 +225,7 @@ echo "store: $stored_apps LOAD applications (client: $apps created), $stored_tra
 [[ $stored_trades == "$trades" ]] || fail "the store holds $stored_trades load trades, the client inserted $trades"
 ((audit_after - audit_before == apps + trades)) ||
   fail "$((audit_after - audit_before)) audit entries added for $((apps + trades)) writes"
-((apps + trades > 0)) || fail "no write committed"
+[[ ${mix##*,} == 0 ]] || ((apps + trades > 0)) || fail "no write committed"  # unless the mix has no writes
 
 if ((failures)); then echo "load run: $failures check(s) FAILED"; exit 1; fi
 echo "load run: passed (zero errors, store consistent)"
