@@ -269,7 +269,7 @@ Status Server::Impl::ChangeApplication(
 
 Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(ListParams list,
-                          ParseList(req, {"state", "year", "measure", "enterprise", "reviewer", "estimates"}));
+                          ParseList(req, {"state", "year", "measure", "enterprise", "reviewer", "estimates", "after"}));
   // Each estimate builds the enterprise's case from its evidence (about 2 ms),
   // so a page of 500 proposals would take a second: asked for, not by default.
   bool with_estimates = false;
@@ -281,6 +281,7 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
   }
   store::ApplicationQuery q;
   q.page = list.page;
+  q.page.after = list.filters["after"];
   q.state = list.filters["state"];
   BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
   q.measure = list.filters["measure"];
@@ -291,10 +292,12 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
   if (role == store::Role::kApplicant) q.credit_code = OnlyOwn(q.credit_code, caller.who->account.credit_code);
   if (role == store::Role::kReviewer) q.reviewer = OnlyOwn(q.reviewer, Actor(caller));
   int64_t total = 0;
+  std::string next;
   OJson items = OJson::array();
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(store::Page<store::ApplicationRow> page, st.ListApplications(q));
     total = page.total;
+    next = std::move(page.next);
     Estimator estimate(*engine, st);
     for (const auto& row : page.items) {
       OJson j = ApplicationJson(row);
@@ -305,7 +308,10 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
     }
     return OkStatus();
   }));
-  AnswerJson(res, ListJson(std::move(items), total, q.page));
+  OJson body = ListJson(std::move(items), total, q.page);
+  // Keyset paging: `after=<next>` gives the following page (docs/http-api.md).
+  body["next"] = next.empty() ? OJson() : OJson(next);
+  AnswerJson(res, body);
   return OkStatus();
 }
 

@@ -1,12 +1,18 @@
 // Read-side queries for the HTTP API (declared in the queries block of
 // store.h, types in queries.h). Every list is one COUNT and one page query
 // with LIMIT/OFFSET over a whitelisted ORDER BY; parameters are always bound.
+// The application list also pages by key (PageRequest::after): a page starts
+// after the sort key and id of the last row of the page before, so a deep page
+// costs what the first does and rows added meanwhile neither repeat nor skip.
 //
 // The lists stay a page's work as the store grows (issue 7, "Load"): counts
 // read the listed table alone (its joins neither add nor drop rows), and the
 // sorts the clients use have an index that gives their order, so a page reads
 // offset + limit rows instead of sorting the whole table (docs/store-schema.md,
 // migration 8).
+#include <sodium.h>
+
+#include <cstring>
 #include <map>
 
 #include "money/exact.h"
@@ -192,10 +198,129 @@ Result<std::vector<Row>> ApplicationsByTotal(Database& db, const Where& w, int64
       continue;
     }
     BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(db, kApplicationSelect, part->from, *part->where, part->order,
-                                                PageRequest{want, offset, ""}));
+                                                PageRequest{want, offset, "", ""}));
     offset = 0;
     for (Row& r : rows) out.push_back(std::move(r));
   }
+  return out;
+}
+
+// ---- keyset paging of the application list ---------------------------------
+//
+// A `next` token is base64url (unpadded) of the JSON array [sort, key, id]:
+// the sort's field ("id" for the default order), the last row's value of that
+// field and its id. Opaque to clients; checked on the way back in, since a
+// client may send anything.
+
+struct SortColumn {
+  const char* sql;
+  bool is_int;
+};
+
+// The application list's sorts by a plain column (all but total), each with
+// the index that gives its order (migrations 8 and 9; id is the key).
+const std::map<std::string, SortColumn>& ApplicationSortColumns() {
+  static const std::map<std::string, SortColumn> columns = {
+      {"id", {"a.id", true}},
+      {"year", {"a.year", true}},
+      {"measure", {"a.measure", false}},
+      {"state", {"a.state", false}},
+      {"credit_code", {"a.credit_code", false}},
+      {"created_at", {"a.created_at", false}},
+      {"updated_at", {"a.updated_at", false}},
+      {"version", {"a.version", true}},
+  };
+  return columns;
+}
+
+// The value of sort field `field` in `row` (the column of ApplicationSortColumns).
+nlohmann::json SortKey(const ApplicationRow& row, const std::string& field) {
+  const Application& a = row.application;
+  if (field == "id") return a.id;
+  if (field == "year") return a.year;
+  if (field == "measure") return a.measure;
+  if (field == "state") return ApplicationStateName(a.state);
+  if (field == "credit_code") return a.credit_code;
+  if (field == "created_at") return a.created_at;
+  if (field == "updated_at") return a.updated_at;
+  return row.version;  // "version"
+}
+
+std::string EncodeCursor(const std::string& field, const nlohmann::json& key, int64_t id) {
+  const std::string raw = nlohmann::json::array({field, key, id}).dump();
+  std::string out(sodium_base64_ENCODED_LEN(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+struct Cursor {
+  nlohmann::json key;
+  int64_t id = 0;
+};
+
+// The cursor of `token` for a list sorted by `field`.
+Result<Cursor> DecodeCursor(const std::string& token, const std::string& field, bool is_int) {
+  const Status bad = InvalidArgument(
+      "after takes the `next` of a page of this list in the same sort (here " + field + ")", "query.after");
+  if (token.size() > 1024) return bad;
+  std::string raw(token.size(), '\0');
+  size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), token.data(), token.size(),
+                        nullptr, &length, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      end != token.data() + token.size()) {
+    return bad;
+  }
+  raw.resize(length);
+  const nlohmann::json j = nlohmann::json::parse(raw, nullptr, false);
+  if (!j.is_array() || j.size() != 3 || j[0] != field || !j[2].is_number_integer() ||
+      !(is_int ? j[1].is_number_integer() : j[1].is_string())) {
+    return bad;
+  }
+  return Cursor{j[1], j[2].get<int64_t>()};
+}
+
+// Up to `limit` rows of the list in the order of `column` (then id, both in
+// the direction `desc`) that come after `cursor`: first the rest of the
+// cursor's key (key = k AND id past), then the keys past it; each part is one
+// range of the index on (column, id). (A row-value comparison (column, id) >
+// (k, i) would be one query, but SQLite 3.40 seeks on its first column only,
+// and a key such as year holds thousands of rows.)
+Result<std::vector<Row>> ApplicationsAfter(Database& db, const Where& w, const std::string& field,
+                                           const SortColumn& column, bool desc, const Cursor& cursor,
+                                           int64_t limit) {
+  const char* past = desc ? " < ?" : " > ?";
+  const char* dir = desc ? " DESC" : " ASC";
+  const std::string key_text = cursor.key.is_string() ? cursor.key.get<std::string>() : "";
+  auto add_key = [&](Where* where, const std::string& op) {
+    if (column.is_int) {
+      where->Int(std::string(column.sql) + op, cursor.key.get<int64_t>());
+    } else {
+      where->Text(std::string(column.sql) + op, key_text);
+    }
+  };
+  std::vector<Row> out;
+  if (field == "id") {
+    Where rest = w;
+    rest.Int(std::string("a.id") + past, cursor.id);
+    return PageRows(db, kApplicationSelect, kApplicationFrom, rest, std::string(" ORDER BY a.id") + dir,
+                    PageRequest{limit, 0, "", ""});
+  }
+  Where same = w;
+  add_key(&same, " = ?");
+  same.Int(std::string("a.id") + past, cursor.id);
+  BURSAR_ASSIGN_OR_RETURN(out, PageRows(db, kApplicationSelect, kApplicationFrom, same,
+                                        std::string(" ORDER BY a.id") + dir, PageRequest{limit, 0, "", ""}));
+  const int64_t want = limit - static_cast<int64_t>(out.size());
+  if (want <= 0) return out;
+  Where later = w;
+  add_key(&later, past);
+  BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(db, kApplicationSelect, kApplicationFrom, later,
+                                              std::string(" ORDER BY ") + column.sql + dir + ", a.id" + dir,
+                                              PageRequest{want, 0, "", ""}));
+  for (Row& r : rows) out.push_back(std::move(r));
   return out;
 }
 
@@ -216,22 +341,47 @@ Result<Page<ApplicationRow>> Store::ListApplications(const ApplicationQuery& q) 
   if (!q.reviewer.empty()) {
     w.Text("a.id IN (SELECT r.application_id FROM review r WHERE r.reviewer = ?)", q.reviewer);
   }
-  static const std::map<std::string, std::string> kSort = {
-      {"id", "a.id"},           {"year", "a.year"},       {"measure", "a.measure"},
-      {"state", "a.state"},     {"credit_code", "a.credit_code"}, {"created_at", "a.created_at"},
-      {"updated_at", "a.updated_at"}, {"total", "COALESCE(d.total_fen, -1)"}, {"version", "a.version"}};
+  static const std::map<std::string, std::string> kSort = [] {
+    std::map<std::string, std::string> sort = {{"total", "COALESCE(d.total_fen, -1)"}};
+    for (const auto& [name, column] : ApplicationSortColumns()) sort[name] = column.sql;
+    return sort;
+  }();
+  if (!q.page.after.empty() && q.page.offset != 0) {
+    return InvalidArgument("after continues from the page it came with: send it without offset", "query.offset");
+  }
   Page<ApplicationRow> page;
   // The joins keep the row count: every application has its enterprise (a
   // foreign key) and at most one decision in force (a unique index).
   BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, "FROM application a", w));
   std::vector<Row> rows;
   if (q.page.sort == "total" || q.page.sort == "-total") {
+    if (!q.page.after.empty()) {
+      return InvalidArgument("the total sort pages by offset only (after works with every other sort)",
+                             "query.after");
+    }
     BURSAR_ASSIGN_OR_RETURN(rows, ApplicationsByTotal(*db_, w, page.total, q.page.sort[0] == '-', q.page));
-  } else {
-    BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "a.id", "a.id"));
-    BURSAR_ASSIGN_OR_RETURN(rows, PageRows(*db_, kApplicationSelect, kApplicationFrom, w, order, q.page));
+    for (const Row& r : rows) page.items.push_back(ApplicationRowFrom(r));
+    return page;
   }
+  BURSAR_ASSIGN_OR_RETURN(auto field, SortField(q.page.sort.empty() ? "id" : q.page.sort, kSort));
+  const SortColumn& column = ApplicationSortColumns().at(field.first);
+  // One row more than the page: whether a next page exists.
+  const int64_t want = q.page.limit + 1;
+  if (q.page.after.empty()) {
+    BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "a.id", "a.id"));
+    BURSAR_ASSIGN_OR_RETURN(rows, PageRows(*db_, kApplicationSelect, kApplicationFrom, w, order,
+                                           PageRequest{want, q.page.offset, "", ""}));
+  } else {
+    BURSAR_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(q.page.after, field.first, column.is_int));
+    BURSAR_ASSIGN_OR_RETURN(rows, ApplicationsAfter(*db_, w, field.first, column, field.second, cursor, want));
+  }
+  const bool more = static_cast<int64_t>(rows.size()) > q.page.limit;
+  if (more) rows.pop_back();
   for (const Row& r : rows) page.items.push_back(ApplicationRowFrom(r));
+  if (more && !page.items.empty()) {
+    const ApplicationRow& last = page.items.back();
+    page.next = EncodeCursor(field.first, SortKey(last, field.first), last.application.id);
+  }
   return page;
 }
 
@@ -495,7 +645,7 @@ Result<Page<NoticeRecord>> Store::ListNotices(const NoticeQuery& q) {
 }
 
 Result<Page<AuditEntry>> Store::ListAuditNewestFirst(int64_t limit, int64_t offset) {
-  BURSAR_RETURN_IF_ERROR(CheckPage({limit, offset, ""}));
+  BURSAR_RETURN_IF_ERROR(CheckPage({limit, offset, "", ""}));
   Page<AuditEntry> page;
   BURSAR_ASSIGN_OR_RETURN(page.total, AuditHeadSeq());
   BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT seq, prev_digest, actor, at, change, digest FROM audit_log "

@@ -22,12 +22,21 @@ struct PageRequest {
   int64_t limit = 50;  // 1..500
   int64_t offset = 0;  // >= 0
   std::string sort;    // "field" or "-field"; "" for the list's default order
+  // Keyset paging, the application list only: the `next` of an earlier page
+  // of the list in the same sort; the page starts right after that page's last
+  // row, however many rows were added or removed before it since, in the
+  // time of a page of the index instead of offset + limit rows. "" none.
+  // REQUIRES offset == 0 when set.
+  std::string after;
 };
 
 template <typename T>
 struct Page {
   std::vector<T> items;
   int64_t total = 0;  // matching rows, all pages
+  // Lists with keyset paging: the `after` of the page that follows this one
+  // (an opaque token), "" when this page is the last or the sort has none.
+  std::string next;
 };
 
 // An application as lists show it.
@@ -45,7 +54,8 @@ struct ApplicationQuery {
   std::string measure;      // "" any
   std::string credit_code;  // "" any
   std::string reviewer;     // "" any; else assigned to this reviewer (any review state)
-  PageRequest page;         // sort: id, year, measure, state, credit_code, created_at, updated_at, total
+  PageRequest page;         // sort: id, year, measure, state, credit_code, created_at, updated_at, total,
+                            // version; page.after with every sort but total
 };
 
 struct EnterpriseRecord {

@@ -4,7 +4,9 @@
 // enterprise, a reviewer only what it is assigned), lists (paging, filters,
 // sorting, 400 for bad parameters), evidence uploads with their import
 // report, proposals, simulations, exports, and no 500 for bad input.
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 
 #include "server_test_support.h"
@@ -444,6 +446,104 @@ TEST_P(ProgrammeTest, ListsPageFilterAndSortAndRefuseBadParameters) {
     EXPECT_EQ(r->status, 400) << query << ": " << r->body;
     EXPECT_EQ(ErrorOf(r)["field"], field) << query;
   }
+}
+
+// Paging by key (docs/http-api.md, "Paging by key"): walking the list by
+// `next` gives every application exactly once and in order, also when
+// applications are added between pages (after the walk's position they are
+// seen, before it they are not; with offset paging the same addition repeats
+// an item); `next` is null on the last page; bad tokens are 400.
+TEST_P(ProgrammeTest, WalkingTheApplicationListByNextGivesEachApplicationOnce) {
+  int project = 0;
+  auto add = [&](const std::string& code) {
+    return Create("officer", code,
+                  {{"measure", "11"}, {"item", "scenario"}, {"project", "WALK-" + std::to_string(++project)},
+                   {"investment", "1000000.00"}, {"civil_construction", "0"}});
+  };
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 9; ++i) ids.push_back(add(i % 2 ? code1_ : code2_));
+  ASSERT_EQ(Post("officer", App(ids[1], "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(ids[6], "/submission"), json::object())->status, 200);
+
+  // Walks the list from `query` by next, `limit` a page; `between(page)` runs
+  // after each page but the last.
+  auto walk = [&](const std::string& query, int limit, const std::function<void(int)>& between) {
+    std::vector<json> items;
+    std::string next;
+    for (int page = 0; page < 50; ++page) {
+      json body = Body(Get("officer", "/api/applications?limit=" + std::to_string(limit) + query +
+                                          (next.empty() ? "" : "&after=" + next)));
+      EXPECT_TRUE(body.contains("next")) << body.dump();
+      for (const auto& item : body["items"]) items.push_back(item);
+      if (body["next"].is_null()) break;
+      EXPECT_EQ(body["items"].size(), static_cast<size_t>(limit)) << "a page before the last is full";
+      next = body["next"].get<std::string>();
+      between(page);
+    }
+    return items;
+  };
+  auto ids_of = [](const std::vector<json>& items) {
+    std::vector<int64_t> out;
+    for (const auto& item : items) out.push_back(item["id"].get<int64_t>());
+    return out;
+  };
+
+  // The default order (id): additions come after the position, so they are seen.
+  std::vector<int64_t> want = ids;
+  std::vector<json> up = walk("", 2, [&](int page) {
+    if (page == 1) want.push_back(add(code1_));
+  });
+  EXPECT_EQ(ids_of(up), want);
+
+  // -id: additions land before the position, so the walk does not see them,
+  // and repeats nothing; offset paging would have repeated an item.
+  const json everything = Body(Get("officer", "/api/applications?limit=500&sort=-id"));
+  std::vector<int64_t> before;
+  for (const auto& item : everything["items"]) before.push_back(item["id"].get<int64_t>());
+  ASSERT_EQ(before.size(), want.size());
+  std::vector<json> down = walk("&sort=-id", 3, [&](int page) {
+    if (page == 0) add(code2_);
+  });
+  EXPECT_EQ(ids_of(down), before);
+  json at3 = Body(Get("officer", "/api/applications?limit=3&offset=3&sort=-id"));
+  EXPECT_EQ(at3["items"][0]["id"], before[2]) << "offset 3 after an addition: the third item again";
+
+  // state (ties by id), descending too: in order and every one once, the
+  // draft added after the first page (ahead of the position both ways: after
+  // the first drafts, or after the submitted ones) included.
+  for (const std::string sort : {"state", "-state"}) {
+    std::vector<json> walked = walk("&sort=" + sort, 2, [&](int page) {
+      if (page == 0) add(code1_);
+    });
+    json all = Body(Get("officer", "/api/applications?limit=500&sort=" + sort));
+    std::vector<json> expected(all["items"].begin(), all["items"].end());
+    const bool desc = sort[0] == '-';
+    for (size_t i = 1; i < walked.size(); ++i) {
+      auto key = [](const json& item) { return std::make_pair(item["state"].get<std::string>(), item["id"].get<int64_t>()); };
+      EXPECT_TRUE(desc ? key(walked[i]) < key(walked[i - 1]) : key(walked[i - 1]) < key(walked[i])) << sort << " " << i;
+    }
+    std::vector<int64_t> walked_ids = ids_of(walked), all_ids = ids_of(expected);
+    std::sort(walked_ids.begin(), walked_ids.end());
+    std::sort(all_ids.begin(), all_ids.end());
+    EXPECT_EQ(walked_ids, all_ids) << sort;
+    EXPECT_EQ(std::adjacent_find(walked_ids.begin(), walked_ids.end()), walked_ids.end()) << sort << ": a repeat";
+  }
+
+  // Bad tokens and combinations are 400 naming the parameter; total has no next.
+  json first = Body(Get("officer", "/api/applications?limit=2"));
+  ASSERT_TRUE(first["next"].is_string()) << first.dump();
+  const std::string token = first["next"].get<std::string>();
+  for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
+           {"after=nonsense", "query.after"},
+           {"after=" + token + "&sort=year", "query.after"},
+           {"after=" + token + "&offset=2", "query.offset"},
+           {"after=" + token + "&sort=-total", "query.after"}}) {
+    auto r = Get("officer", "/api/applications?" + query);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << query << ": " << r->body;
+    EXPECT_EQ(ErrorOf(r)["field"], field) << query;
+  }
+  EXPECT_TRUE(Body(Get("officer", "/api/applications?limit=1&sort=total"))["next"].is_null());
 }
 
 TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {
