@@ -38,6 +38,7 @@ struct Account {
   bool disabled = false;
   std::string created_at;
   std::string password_changed_at;
+  std::string last_login_at;  // of the latest session opened; "" before the first
 };
 
 // The lifetimes of a session (docs/http-api.md, "Sessions").

@@ -346,6 +346,14 @@ CREATE INDEX trade_by_date ON trade (credit_code, trade_date, exchange, trade_id
 CREATE INDEX filing_by_date ON filing (credit_code, filing_date, filing_id);
 )SQL";
 
+// When each account last signed in (issue 6): set with every session opened,
+// so the admin can see an account that is no longer used. NULL until the first
+// login after this migration; sessions opened before it are not looked back at
+// (a session row ends with its session, so the record would be partial).
+constexpr const char* kLastLogin = R"SQL(
+ALTER TABLE account ADD COLUMN last_login_at TEXT;
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -363,6 +371,7 @@ const std::vector<Migration>& Migrations() {
       {6, "idempotency keys of HTTP writes", kIdempotency, "", ""},
       {7, "who recorded each recovery", kRecoveredBy, "", ""},
       {8, "indexes for list sorts, counts and facts at scale", kReadIndexes, "", ""},
+      {9, "when each account last signed in", kLastLogin, "", ""},
   };
   return migrations;
 }

@@ -21,7 +21,7 @@ grep -q "bursar db init" err || fail "no hint to run db init"
 expect_exit 0 "$bursar" db init
 expect_exit 0 "$bursar" db init                                 # idempotent
 expect_exit 0 "$bursar" db status
-grep -q "schema version 8 of 8" out || fail "status: $(cat out)"
+grep -q "schema version 9 of 9" out || fail "status: $(cat out)"
 expect_exit 0 "$bursar" db --help
 
 cat >enterprises.csv <<'CSV'
