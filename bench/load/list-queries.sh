@@ -22,8 +22,8 @@
 # Three groups, a page being 20 applications (the store reads 21: is there a next):
 #  - migration 8 (counts, the -total, updated_at and -id sorts, an enterprise's trades):
 #    "before" is the store without the indexes of migrations 8 and 9;
-#  - migration 9 (the year, measure and state sorts, each both ways, at offset 300):
-#    "before" is the store without migration 9's indexes;
+#  - migration 10 (the year, measure and state sorts, each both ways, at offset 300):
+#    "before" is the store without migration 10's indexes;
 #  - a deep page: offset N ("before") against after=<the next of the page before> ("now").
 # On SQLite the time is the query's in this process (python3's sqlite3, the same
 # library as bursar's; the server's 64 MiB page cache); on PostgreSQL the server's
@@ -210,7 +210,7 @@ cases = [  # group, what, "before" variant, before [(SQL, params)...], now [...]
 for field in ("year", "measure", "state"):
     for d in ("ASC", "DESC"):
         page = (f"{SELECT}{JOINS} ORDER BY a.{field} {d}, a.id {d} LIMIT 21 OFFSET {offset}", ())
-        cases.append(("9", f"page sorted by {'-' if d == 'DESC' else ''}{field} (+ count)", "before9", [COUNT, page],
+        cases.append(("10", f"page sorted by {'-' if d == 'DESC' else ''}{field} (+ count)", "before9", [COUNT, page],
                       [COUNT, page]))
 # The deep page: the next of the page before it holds the key and id of the row at deep - 1.
 for field in ("id", "year"):
@@ -233,8 +233,8 @@ group = None
 for g, what, before_v, old, new in cases:
     if g != group:
         group = g
-        print({"8": "-- migration 8: before = without the indexes of migrations 8 and 9",
-               "9": "-- migration 9: before = without its indexes",
+        print({"8": "-- migration 8: before = without the indexes of migrations 8 and 10",
+               "10": "-- migration 10: before = without its indexes",
                "deep": "-- a deep page: before = offset, now = after"}[g])
     t_old, t_new = store.timed(before_v, old), store.timed("now", new)
     r_old = [store.rows(before_v, *q) for q in old]

@@ -1,4 +1,4 @@
-// bursar user add|passwd|disable|token|list: local accounts of the HTTP API
+// bursar user add|passwd|disable|enable|token|list: local accounts of the HTTP API
 // (docs/http-api.md, "Accounts and roles").
 #include <termios.h>
 #include <unistd.h>
@@ -18,6 +18,7 @@ constexpr const char* kUsage =
     "usage: bursar user add USERNAME --role ROLE [--enterprise CODE] [--password-stdin]\n"
     "       bursar user passwd USERNAME [--password-stdin]\n"
     "       bursar user disable USERNAME\n"
+    "       bursar user enable USERNAME\n"
     "       bursar user token USERNAME --name LABEL [--days N]\n"
     "       bursar user list [--json]\n"
     "       (each takes --db URL, --actor NAME)\n\n"
@@ -25,9 +26,11 @@ constexpr const char* kUsage =
     "           code of a stored enterprise), reviewer, officer, auditor or admin\n"
     "  passwd   set a new password; ends every session of the account\n"
     "  disable  disable the account; ends its sessions and revokes its tokens\n"
+    "  enable   enable a disabled account again; its old sessions and tokens\n"
+    "           stay ended (the user signs in anew). An enabled account: no change\n"
     "  token    issue a bearer token for integrators (Authorization: Bearer ...);\n"
     "           printed once, only its hash is kept. --days 0: no expiry (default 90)\n"
-    "  list     the accounts, without secrets\n\n"
+    "  list     the accounts, without secrets, with when each last signed in\n\n"
     "Passwords have at least 12 characters. They are prompted for without echo\n"
     "on a terminal; with --password-stdin (or when standard input is not a\n"
     "terminal) the first line of standard input is the password.\n";
@@ -61,6 +64,8 @@ nlohmann::ordered_json AccountJson(const store::Account& a) {
   j["disabled"] = a.disabled;
   j["created_at"] = a.created_at;
   j["password_changed_at"] = a.password_changed_at;
+  using OJson = nlohmann::ordered_json;
+  j["last_login_at"] = a.last_login_at.empty() ? OJson(nullptr) : OJson(a.last_login_at);
   return j;
 }
 
@@ -86,7 +91,7 @@ int RunUser(const std::vector<std::string>& args) {
   if (verb == "add") allowed = {"--role", "--enterprise", "--password-stdin"};
   else if (verb == "passwd") allowed = {"--password-stdin"};
   else if (verb == "token") allowed = {"--name", "--days"};
-  else if (verb != "disable" && verb != "list") {
+  else if (verb != "disable" && verb != "enable" && verb != "list") {
     std::fprintf(stderr, "bursar user: unknown action '%s'\n\n%s", verb.c_str(), kUsage);
     return kExitUsage;
   }
@@ -147,6 +152,17 @@ int RunUser(const std::vector<std::string>& args) {
     std::printf("account %s disabled; its sessions ended and tokens revoked\n", username.c_str());
     return kExitOk;
   }
+  if (verb == "enable") {
+    auto before = st.GetAccount(username);
+    if (!before.ok()) return ReportStatus(before.status());
+    if (!before->disabled) {
+      std::printf("account %s is not disabled; nothing changed\n", username.c_str());
+      return kExitOk;
+    }
+    if (Status s = st.EnableAccount(o.actor, username); !s.ok()) return ReportStatus(s);
+    std::printf("account %s enabled; it signs in anew (its old sessions and tokens stay ended)\n", username.c_str());
+    return kExitOk;
+  }
   if (verb == "token") {
     const std::string days_text = FlagValue(o, "--days", "90");
     if (days_text.empty() || days_text.size() > 4 || days_text.find_first_not_of("0123456789") != std::string::npos) {
@@ -177,13 +193,13 @@ int RunUser(const std::vector<std::string>& args) {
     std::printf("%s\n", out.dump(2).c_str());
   } else {
     for (const auto& a : *accounts) {
-      std::printf("%-24s %-9s %-18s %s\n", a.username.c_str(), store::RoleName(a.role), a.credit_code.c_str(),
-                  a.disabled ? "disabled" : "");
+      std::printf("%-24s %-9s %-18s %-24s %s\n", a.username.c_str(), store::RoleName(a.role), a.credit_code.c_str(),
+                  a.last_login_at.empty() ? "never signed in" : a.last_login_at.c_str(), a.disabled ? "disabled" : "");
     }
   }
   return kExitOk;
 }
 
 }  // namespace
-BURSAR_COMMAND("user", "local accounts of the HTTP API (add, passwd, disable, token, list)", RunUser);
+BURSAR_COMMAND("user", "local accounts of the HTTP API (add, passwd, disable, enable, token, list)", RunUser);
 }  // namespace bursar::cli

@@ -147,6 +147,7 @@ OJson AdminAccountJson(const store::Account& a) {
   j["disabled"] = a.disabled;
   j["created_at"] = a.created_at;
   j["password_changed_at"] = a.password_changed_at;
+  j["last_login_at"] = a.last_login_at.empty() ? OJson(nullptr) : OJson(a.last_login_at);
   return j;
 }
 
@@ -394,8 +395,10 @@ Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Respons
   return OkStatus();
 }
 
-// PATCH {disabled: true}: the store disables (ends sessions, revokes tokens)
-// but has no way back, so {disabled: false} on a disabled account is refused.
+// PATCH {disabled: true} disables (ends sessions, revokes tokens); {disabled:
+// false} enables again, without bringing those sessions or tokens back. Either
+// on an account already in that state is 200 and changes nothing, so a retry
+// of either is harmless.
 Status Server::Impl::ChangeAccount(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   const std::string username = req.matches.size() > 1 ? req.matches[1].str() : "";
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
@@ -412,13 +415,10 @@ Status Server::Impl::ChangeAccount(const httplib::Request& req, httplib::Respons
   store::Account account;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(account, st.GetAccount(username));
-    if (!disable && account.disabled) {
-      return InvalidArgument("a disabled account stays disabled: add a new account instead", "disabled");
-    }
-    if (disable) {
-      BURSAR_RETURN_IF_ERROR(st.DisableAccount(Actor(caller), username));
-      BURSAR_ASSIGN_OR_RETURN(account, st.GetAccount(username));
-    }
+    if (account.disabled == disable) return OkStatus();
+    BURSAR_RETURN_IF_ERROR(disable ? st.DisableAccount(Actor(caller), username)
+                                   : st.EnableAccount(Actor(caller), username));
+    BURSAR_ASSIGN_OR_RETURN(account, st.GetAccount(username));
     return OkStatus();
   }));
   AnswerJson(res, AdminAccountJson(account));

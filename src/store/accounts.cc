@@ -109,9 +109,10 @@ using json = nlohmann::json;
 
 constexpr const char* kAccountColumns =
     "account.id, account.username, account.role, account.credit_code, account.disabled, account.created_at, "
-    "account.password_changed_at";
+    "account.password_changed_at, account.last_login_at";
+constexpr size_t kAccountColumnCount = 8;
 
-// Reads the seven kAccountColumns starting at `at`.
+// Reads the kAccountColumnCount columns of kAccountColumns starting at `at`.
 Account AccountFromRow(const Row& r, size_t at = 0) {
   Account a;
   a.id = r.Int(at);
@@ -121,6 +122,7 @@ Account AccountFromRow(const Row& r, size_t at = 0) {
   a.disabled = r.Int(at + 4) != 0;
   a.created_at = r.Text(at + 5);
   a.password_changed_at = r.Text(at + 6);
+  if (!r.IsNull(at + 7)) a.last_login_at = r.Text(at + 7);
   return a;
 }
 
@@ -171,7 +173,7 @@ Result<Account> Store::AddAccount(const std::string& actor, const std::string& u
                                                   "VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING id",
                                                   {username, password_hash, RoleName(role), code, now, now}));
     if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
-    account = {row->Int(0), username, role, credit_code, false, now, now};
+    account = {row->Int(0), username, role, credit_code, false, now, now, ""};
     json change = {{"op", "account.add"}, {"account", account.id}, {"username", username}, {"role", RoleName(role)}};
     if (!credit_code.empty()) change["credit_code"] = credit_code;
     return std::optional<json>(change);
@@ -202,7 +204,7 @@ Result<std::optional<std::pair<Account, std::string>>> Store::LoginRecord(const 
                                             ", account.password_hash FROM account WHERE username = ?",
                                         {username}));
   if (!row) return Record();
-  return Record(std::make_pair(AccountFromRow(*row), row->Text(7)));
+  return Record(std::make_pair(AccountFromRow(*row), row->Text(kAccountColumnCount)));
 }
 
 Status Store::SetPasswordHash(const std::string& actor, const std::string& username,
@@ -247,6 +249,21 @@ Status Store::DisableAccount(const std::string& actor, const std::string& userna
       .status();
 }
 
+// Only the flag changes: the sessions and tokens DisableAccount ended stay
+// ended, so whoever held them signs in again.
+Status Store::EnableAccount(const std::string& actor, const std::string& username) {
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(Account account, LoadAccount(db, username));
+                 if (!account.disabled) return std::optional<json>();  // nothing changes
+                 BURSAR_RETURN_IF_ERROR(
+                     db.Execute("UPDATE account SET disabled = 0 WHERE id = ?", {account.id}).status());
+                 return std::optional<json>(
+                     json{{"op", "account.enable"}, {"account", account.id}, {"username", username}});
+               })
+      .status();
+}
+
 Result<NewSession> Store::OpenSession(const std::string& actor, int64_t account_id, const SessionPolicy& policy) {
   NewSession session;
   session.id = RandomToken(32);
@@ -260,6 +277,8 @@ Result<NewSession> Store::OpenSession(const std::string& actor, int64_t account_
                                                 {Sha256Hex(session.id), account_id, session.csrf_token, now,
                                                  session.expires_at, now})
                                          .status());
+              BURSAR_RETURN_IF_ERROR(
+                  db.Execute("UPDATE account SET last_login_at = ? WHERE id = ?", {now, account_id}).status());
               return std::optional<json>(json{{"op", "session.open"},
                                               {"account", account_id},
                                               {"expires_at", session.expires_at}});
@@ -277,9 +296,10 @@ Result<std::optional<Authenticated>> Store::FindSession(const std::string& sessi
                                                       "WHERE session.id_hash = ?",
                                                   {id_hash}));
   if (!row) return Found();
-  Authenticated who{AccountFromRow(*row), row->Text(7), row->Text(8)};
+  constexpr size_t kAt = kAccountColumnCount;
+  Authenticated who{AccountFromRow(*row), row->Text(kAt), row->Text(kAt + 1)};
   const std::string now = Now();
-  const std::string& last_seen = row->Text(9);
+  const std::string& last_seen = row->Text(kAt + 2);
   if (who.account.disabled || now >= who.expires_at || now >= Later(last_seen, policy.idle_seconds)) return Found();
   if (now >= Later(last_seen, 60)) {
     BURSAR_RETURN_IF_ERROR(
@@ -339,8 +359,8 @@ Result<std::optional<Authenticated>> Store::FindToken(const std::string& token) 
                                                       "WHERE api_token.id_hash = ?",
                                                   {Sha256Hex(token)}));
   if (!row) return Found();
-  Authenticated who{AccountFromRow(*row), "", row->Text(7)};
-  if (who.account.disabled || !row->IsNull(8)) return Found();
+  Authenticated who{AccountFromRow(*row), "", row->Text(kAccountColumnCount)};
+  if (who.account.disabled || !row->IsNull(kAccountColumnCount + 1)) return Found();
   if (!who.expires_at.empty() && Now() >= who.expires_at) return Found();
   return Found(std::move(who));
 }

@@ -7,9 +7,10 @@
 // written to the audit log: entries name the account, the role and what changed.
 //
 // Audited: every change to an account, every session opened or ended, every
-// token issued or revoked. Not audited (bookkeeping an anonymous client could
-// otherwise use to write to the permanent log at will): a session's
-// last_seen_at and the login_attempt counters.
+// token issued or revoked (an account's last_login_at is written in the same
+// transaction as its session.open entry). Not audited (bookkeeping an
+// anonymous client could otherwise use to write to the permanent log at will):
+// a session's last_seen_at and the login_attempt counters.
 //
 // Times are the store's clock (UTC "2025-06-01T08:00:00.000Z" strings, which
 // order as text); a store opened with a fixed clock sees fixed times.
@@ -38,6 +39,7 @@ struct Account {
   bool disabled = false;
   std::string created_at;
   std::string password_changed_at;
+  std::string last_login_at;  // of the latest session opened; "" before the first
 };
 
 // The lifetimes of a session (docs/http-api.md, "Sessions").

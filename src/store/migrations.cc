@@ -346,6 +346,14 @@ CREATE INDEX trade_by_date ON trade (credit_code, trade_date, exchange, trade_id
 CREATE INDEX filing_by_date ON filing (credit_code, filing_date, filing_id);
 )SQL";
 
+// When each account last signed in (issue 6): set with every session opened,
+// so the admin can see an account that is no longer used. NULL until the first
+// login after this migration; sessions opened before it are not looked back at
+// (a session row ends with its session, so the record would be partial).
+constexpr const char* kLastLogin = R"SQL(
+ALTER TABLE account ADD COLUMN last_login_at TEXT;
+)SQL";
+
 // The application list's sorts by year, measure and state (issue 7, "Load"):
 // each sorted every matching application before the page (the older
 // application_by_year is on (year, state), which leaves every year's rows to
@@ -376,9 +384,8 @@ const std::vector<Migration>& Migrations() {
       {6, "idempotency keys of HTTP writes", kIdempotency, "", ""},
       {7, "who recorded each recovery", kRecoveredBy, "", ""},
       {8, "indexes for list sorts, counts and facts at scale", kReadIndexes, "", ""},
-      // Written as 10 on the branch `lists` (a parallel branch adds 9); versions
-      // have no gaps, so it is 9 here until the two are merged.
-      {9, "indexes for the application list's year, measure and state sorts", kSortIndexes, "", ""},
+      {9, "when each account last signed in", kLastLogin, "", ""},
+      {10, "indexes for the application list's year, measure and state sorts", kSortIndexes, "", ""},
   };
   return migrations;
 }

@@ -209,9 +209,16 @@ class Store {
   Result<std::optional<std::pair<Account, std::string>>> LoginRecord(const std::string& username);
   // Replaces the password hash and ends every session of the account.
   Status SetPasswordHash(const std::string& actor, const std::string& username, const std::string& password_hash);
-  // Disables the account, ends its sessions and revokes its tokens.
+  // Disables the account, ends its sessions and revokes its tokens. Disabling a
+  // disabled account changes nothing (and writes no audit entry).
   Status DisableAccount(const std::string& actor, const std::string& username);
+  // The way back from DisableAccount: the account may sign in again. Its old
+  // sessions and tokens stay ended (the user signs in anew; an admin issues new
+  // tokens). Enabling an enabled account changes nothing (and writes no audit
+  // entry).
+  Status EnableAccount(const std::string& actor, const std::string& username);
 
+  // Also records the account's last_login_at (the session's start).
   Result<NewSession> OpenSession(const std::string& actor, int64_t account_id, const SessionPolicy& policy);
   // The session's account when the id is known, within both lifetimes and the
   // account enabled; nullopt otherwise. Records last_seen_at (not audited; at

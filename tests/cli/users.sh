@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `bursar user` end to end on SQLite: add (each role, an applicant bound to a
 # stored enterprise), refusals, passwd, token (printed once, stored hashed),
-# disable; and no secret or hash in the audit log.
+# disable and enable again (old tokens stay revoked); last_login_at; and no
+# secret or hash in the audit log.
 # usage: users.sh BURSAR_BINARY
 set -uo pipefail
 bursar=$(realpath "$1")
@@ -49,15 +50,41 @@ import json
 r = {a["username"]: a for a in json.load(open("out"))}
 assert r["olga"]["role"] == "officer" and not r["olga"]["disabled"], r
 assert r["acme"]["credit_code"] == "91110105MA01C9XY29", r
+assert "last_login_at" in r["olga"] and r["olga"]["last_login_at"] is None, r  # never signed in
 PY
+grep -q "enable   enable a disabled account again" <("$bursar" user --help) || fail "no enable in the help"
 expect_exit 0 "$bursar" user disable olga
 expect_exit 0 "$bursar" user list
-grep -q "olga.*disabled" out || fail "list after disable: $(cat out)"
+grep -q "olga.*never signed in.*disabled" out || fail "list after disable: $(cat out)"
+expect_exit 1 "$bursar" user token olga --name "while disabled"              # refused
+grep -q "disabled" err || fail "token for a disabled account: $(cat err)"
+
+# Enabled again: the account may sign in and be given tokens, but the token
+# revoked by disable stays revoked.
+expect_exit 0 "$bursar" user enable olga --actor admin-chen
+grep -q "account olga enabled" out || fail "enable: $(cat out)"
+expect_exit 0 "$bursar" user list --json
+python3 -c 'import json,sys; r={a["username"]: a for a in json.load(open("out"))}; sys.exit(r["olga"]["disabled"])' \
+  || fail "olga still disabled: $(cat out)"
+expect_exit 0 "$bursar" user enable olga                                     # not disabled: no change
+grep -q "account olga is not disabled; nothing changed" out || fail "enable twice: $(cat out)"
+expect_exit 2 "$bursar" user enable nobody
+expect_exit 2 "$bursar" user enable olga --role admin                         # no such option
+expect_exit 0 "$bursar" user token olga --name "after enable" --days 1
+python3 - <<'PY' || fail "tokens after enable"
+import sqlite3
+db = sqlite3.connect("bursar.db")
+rows = db.execute("SELECT t.name, t.revoked_at IS NOT NULL FROM api_token t JOIN account a ON a.id = t.account_id "
+                  "WHERE a.username = 'olga' ORDER BY t.id").fetchall()
+assert rows == [("finance system", 1), ("after enable", 0)], rows
+PY
 
 expect_exit 0 "$bursar" audit verify
 expect_exit 0 "$bursar" audit log
 grep -q '"op":"account.add"' out || fail "no account.add in the audit log"
 grep -q '"op":"token.issue"' out || fail "no token.issue in the audit log"
 grep -q '"op":"account.disable"' out || fail "no account.disable in the audit log"
+[[ $(grep -c '"op":"account.enable"' out) == 1 ]] || fail "not one account.enable in the audit log: $(cat out)"
+grep '"op":"account.enable"' out | grep -q 'admin-chen' || fail "account.enable without its actor"
 if grep -q -e argon2 -e "$token" -e "$pw" out; then fail "a secret reached the audit log"; fi
 echo "users: ok"

@@ -242,7 +242,7 @@ TEST_P(AuthTest, BearerTokensActAsTheirAccountWithoutCsrf) {
 // logs in, set a new password (its sessions end), disable it (login fails);
 // every change is in the audit log under the admin's name, and nobody but
 // the admin, and no request without the CSRF token, gets that far.
-TEST_P(AuthTest, TheAdminAddsResetsAndDisablesAccounts) {
+TEST_P(AuthTest, TheAdminAddsResetsDisablesAndEnablesAccounts) {
   Session admin = LogIn("admin");
   const httplib::Headers as_admin = {{"Cookie", admin.cookie}, {"X-CSRF-Token", admin.csrf}};
   const std::string first = "first password of rev-new";
@@ -258,6 +258,7 @@ TEST_P(AuthTest, TheAdminAddsResetsAndDisablesAccounts) {
   EXPECT_EQ(account["disabled"], false);
   EXPECT_FALSE(account.contains("password"));
   EXPECT_FALSE(account.contains("password_hash"));
+  EXPECT_TRUE(account.contains("last_login_at") && account["last_login_at"].is_null()) << added->body;
 
   auto listed = Client().Get("/api/accounts", as_admin);
   ASSERT_TRUE(listed);
@@ -276,6 +277,26 @@ TEST_P(AuthTest, TheAdminAddsResetsAndDisablesAccounts) {
   const std::string rev_cookie = rev_login->get_header_value("Set-Cookie").substr(
       0, rev_login->get_header_value("Set-Cookie").find(';'));
   ASSERT_EQ(Client().Get("/api/sessions/current", {{"Cookie", rev_cookie}})->status, 200);
+  // The admin's list: when rev-new last signed in (null before the first).
+  auto last_login = [&]() -> json {
+    auto r = Client().Get("/api/accounts", as_admin);
+    EXPECT_TRUE(r && r->status == 200);
+    if (!r) return nullptr;
+    const json body = json::parse(r->body);
+    for (const auto& a : body["items"]) {
+      if (a["username"] == "rev-new") return a.value("last_login_at", json("absent"));
+    }
+    return "not listed";
+  };
+  const json first_login = last_login();
+  ASSERT_TRUE(first_login.is_string()) << first_login;
+  EXPECT_TRUE(bursar::store::ParseStoreTime(first_login.get<std::string>())) << first_login;
+  // The list's earlier read, before any login of rev-new, had it null.
+  for (const auto& a : listed_body["items"]) {
+    if (a["username"] == "rev-new") {
+      EXPECT_TRUE(a["last_login_at"].is_null()) << a;
+    }
+  }
 
   // Refusals: each names its field, none creates anything.
   auto post = [&](const json& body) {
@@ -333,12 +354,17 @@ TEST_P(AuthTest, TheAdminAddsResetsAndDisablesAccounts) {
   ASSERT_EQ(again->status, 201);
   const std::string again_cookie =
       again->get_header_value("Set-Cookie").substr(0, again->get_header_value("Set-Cookie").find(';'));
+  const json second_login = last_login();
+  ASSERT_TRUE(second_login.is_string()) << second_login;
+  EXPECT_GT(second_login.get<std::string>(), first_login.get<std::string>()) << "a login moves last_login_at";
+  EXPECT_EQ(Login("rev-new", first)->status, 401);
+  EXPECT_EQ(last_login(), second_login) << "a failed login does not";
   auto reset_unknown = Client().Put("/api/accounts/nobody-here/password", as_admin,
                                     json{{"password", second}}.dump(), "application/json");
   ASSERT_TRUE(reset_unknown);
   EXPECT_EQ(reset_unknown->status, 404);
 
-  // Disabled: its session ends and login fails; there is no way back.
+  // Disabled: its session ends and login fails.
   auto self = Client().Patch("/api/accounts/admin", as_admin, json{{"disabled", true}}.dump(), "application/json");
   ASSERT_TRUE(self);
   EXPECT_EQ(self->status, 409) << "an admin does not lock itself out";
@@ -348,12 +374,51 @@ TEST_P(AuthTest, TheAdminAddsResetsAndDisablesAccounts) {
   EXPECT_EQ(json::parse(disabled->body)["disabled"], true);
   EXPECT_EQ(Client().Get("/api/sessions/current", {{"Cookie", again_cookie}})->status, 401);
   EXPECT_EQ(Login("rev-new", second)->status, 401);
-  auto enable = Client().Patch("/api/accounts/rev-new", as_admin, json{{"disabled", false}}.dump(), "application/json");
-  ASSERT_TRUE(enable);
-  EXPECT_EQ(enable->status, 422);
   auto twice = Client().Patch("/api/accounts/rev-new", as_admin, json{{"disabled", true}}.dump(), "application/json");
   ASSERT_TRUE(twice);
   EXPECT_EQ(twice->status, 200) << "disabling a disabled account changes nothing";
+  EXPECT_EQ(json::parse(twice->body)["disabled"], true);
+
+  // Enabled again (admin only): the old session stays ended, the password
+  // signs in anew, and that login is the new last_login_at.
+  auto by_officer_enable = Client().Patch("/api/accounts/rev-new", {{"Authorization", "Bearer " + tokens_["officer"]}},
+                                          json{{"disabled", false}}.dump(), "application/json");
+  ASSERT_TRUE(by_officer_enable);
+  EXPECT_EQ(by_officer_enable->status, 403);
+  auto enable_unknown =
+      Client().Patch("/api/accounts/nobody-here", as_admin, json{{"disabled", false}}.dump(), "application/json");
+  ASSERT_TRUE(enable_unknown);
+  EXPECT_EQ(enable_unknown->status, 404);
+  auto not_boolean =
+      Client().Patch("/api/accounts/rev-new", as_admin, json{{"disabled", "no"}}.dump(), "application/json");
+  ASSERT_TRUE(not_boolean);
+  EXPECT_EQ(not_boolean->status, 422);
+  EXPECT_EQ(ErrorOf(not_boolean)["field"], "disabled");
+  EXPECT_EQ(Login("rev-new", second)->status, 401) << "still disabled after the refusals";
+  auto enable = Client().Patch("/api/accounts/rev-new", as_admin, json{{"disabled", false}}.dump(), "application/json");
+  ASSERT_TRUE(enable);
+  ASSERT_EQ(enable->status, 200) << enable->body;
+  EXPECT_EQ(json::parse(enable->body)["disabled"], false);
+  EXPECT_EQ(json::parse(enable->body)["last_login_at"], second_login);
+  auto enable_twice =
+      Client().Patch("/api/accounts/rev-new", as_admin, json{{"disabled", false}}.dump(), "application/json");
+  ASSERT_TRUE(enable_twice);
+  EXPECT_EQ(enable_twice->status, 200) << "enabling an enabled account changes nothing";
+  EXPECT_EQ(json::parse(enable_twice->body)["disabled"], false);
+  EXPECT_EQ(Client().Get("/api/sessions/current", {{"Cookie", again_cookie}})->status, 401)
+      << "enabling does not bring the old session back";
+  auto after_enable = Login("rev-new", second);
+  ASSERT_TRUE(after_enable);
+  ASSERT_EQ(after_enable->status, 201) << after_enable->body;
+  const std::string after_enable_cookie = after_enable->get_header_value("Set-Cookie").substr(
+      0, after_enable->get_header_value("Set-Cookie").find(';'));
+  auto who = Client().Get("/api/sessions/current", {{"Cookie", after_enable_cookie}});
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->status, 200);
+  EXPECT_EQ(json::parse(who->body)["account"]["username"], "rev-new");
+  const json third_login = last_login();
+  ASSERT_TRUE(third_login.is_string()) << third_login;
+  EXPECT_GT(third_login.get<std::string>(), second_login.get<std::string>());
 
   // The audit log names the admin for each change, and holds no secret.
   auto audit = Client().Get("/api/audit?limit=100", {{"Authorization", "Bearer " + tokens_["auditor"]}});
@@ -368,6 +433,7 @@ TEST_P(AuthTest, TheAdminAddsResetsAndDisablesAccounts) {
   EXPECT_EQ(by_admin["account.add"], 2);
   EXPECT_EQ(by_admin["account.password"], 1);
   EXPECT_EQ(by_admin["account.disable"], 1) << "the second disable changed nothing";
+  EXPECT_EQ(by_admin["account.enable"], 1) << "the second enable changed nothing";
   EXPECT_EQ(audit->body.find(first), std::string::npos);
   EXPECT_EQ(audit->body.find(second), std::string::npos);
 }

@@ -198,6 +198,118 @@ TEST_P(AccountsTest, LoginFailuresAreCountedPerKeyInAWindow) {
   EXPECT_EQ(LastAuditChange().find("login"), std::string::npos);
 }
 
+// The way back from disabling: the account signs in again (a new session, a
+// new token), while what DisableAccount ended stays ended. Enabling an enabled
+// account, like disabling a disabled one, changes nothing and is not audited.
+TEST_P(AccountsTest, EnablingADisabledAccountLetsItSignInAgainButRevivesNothing) {
+  auto a = store_->AddAccount("admin1", "rita", Role::kReviewer, "", Hash());
+  ASSERT_TRUE(a.ok());
+  auto old_session = store_->OpenSession("rita", a->id, {});
+  ASSERT_TRUE(old_session.ok());
+  auto old_token = store_->IssueToken("admin1", "rita", "scoring sheet", 30);
+  ASSERT_TRUE(old_token.ok());
+  ASSERT_TRUE(store_->DisableAccount("admin1", "rita").ok());
+  const int64_t entries_after_disable = Count("SELECT COUNT(*) FROM audit_log");
+
+  ASSERT_TRUE(store_->EnableAccount("admin2", "rita").ok());
+  EXPECT_FALSE(store_->GetAccount("rita")->disabled);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log"), entries_after_disable + 1);
+  const std::string change = LastAuditChange();
+  EXPECT_NE(change.find("\"op\":\"account.enable\""), std::string::npos) << change;
+  EXPECT_NE(change.find("\"username\":\"rita\""), std::string::npos) << change;
+  auto actor = store_->db().QueryOne("SELECT actor FROM audit_log ORDER BY seq DESC LIMIT 1");
+  ASSERT_TRUE(actor.ok() && *actor);
+  EXPECT_EQ((*actor)->Text(0), "admin2");
+
+  // The old session and token stay dead.
+  EXPECT_FALSE(store_->FindSession(old_session->id, {})->has_value());
+  EXPECT_FALSE(store_->FindToken(old_token->token)->has_value());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM session WHERE account_id = " + std::to_string(a->id)), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM api_token WHERE revoked_at IS NULL AND account_id = " + std::to_string(a->id)),
+            0);
+
+  // The login route's record: enabled, same password; a new session and a new
+  // token work.
+  auto record = store_->LoginRecord("rita");
+  ASSERT_TRUE(record.ok() && *record);
+  EXPECT_FALSE((*record)->first.disabled);
+  EXPECT_TRUE(VerifyPassword((*record)->second, "correct horse battery"));
+  auto new_session = store_->OpenSession("rita", a->id, {});
+  ASSERT_TRUE(new_session.ok());
+  auto found = store_->FindSession(new_session->id, {});
+  ASSERT_TRUE(found.ok() && *found);
+  EXPECT_EQ((*found)->account.username, "rita");
+  auto new_token = store_->IssueToken("admin1", "rita", "scoring sheet", 30);
+  ASSERT_TRUE(new_token.ok()) << new_token.status().ToString();
+  EXPECT_TRUE(store_->FindToken(new_token->token)->has_value());
+
+  // Again: nothing changes, nothing is written to the audit log.
+  const int64_t entries = Count("SELECT COUNT(*) FROM audit_log");
+  ASSERT_TRUE(store_->EnableAccount("admin1", "rita").ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log"), entries);
+  EXPECT_TRUE(store_->FindSession(new_session->id, {})->has_value());
+  EXPECT_EQ(store_->EnableAccount("admin1", "nobody").code(), StatusCode::kNotFound);
+
+  // Disabled a second time, the new session and token end as the first did.
+  ASSERT_TRUE(store_->DisableAccount("admin1", "rita").ok());
+  EXPECT_FALSE(store_->FindSession(new_session->id, {})->has_value());
+  EXPECT_FALSE(store_->FindToken(new_token->token)->has_value());
+  auto v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+}
+
+// last_login_at (migration 9) is the start of the latest session opened; using
+// a session does not move it.
+TEST_P(AccountsTest, LastLoginIsWhenTheLatestSessionWasOpened) {
+  auto a = store_->AddAccount("admin1", "sam", Role::kOfficer, "", Hash());
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->last_login_at, "");
+  EXPECT_EQ(store_->GetAccount("sam")->last_login_at, "");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM account WHERE username = 'sam' AND last_login_at IS NULL"), 1);
+
+  auto s = store_->OpenSession("sam", a->id, {});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(store_->GetAccount("sam")->last_login_at, "2025-06-01T08:00:00.000Z");
+  Advance(600);
+  ASSERT_TRUE(store_->FindSession(s->id, {})->has_value());  // a request, not a login
+  EXPECT_EQ(store_->GetAccount("sam")->last_login_at, "2025-06-01T08:00:00.000Z");
+
+  Advance(3600);
+  ASSERT_TRUE(store_->OpenSession("sam", a->id, {}).ok());
+  auto listed = store_->ListAccounts();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].last_login_at, "2025-06-01T09:10:00.000Z");
+  auto record = store_->LoginRecord("sam");
+  ASSERT_TRUE(record.ok() && *record);
+  EXPECT_EQ((*record)->first.last_login_at, "2025-06-01T09:10:00.000Z");
+  EXPECT_EQ((*record)->second, Hash());  // the hash still follows the account's columns
+}
+
+// Accounts made before migration 9 gain last_login_at as NULL: never signed in
+// as far as the store knows.
+TEST_P(AccountsTest, AccountsFromBeforeMigration9HaveNoLastLogin) {
+  TestDatabase older(GetParam());
+  ASSERT_TRUE(older.Create());
+  OpenOptions options;
+  options.create = true;
+  options.allow_pending = true;
+  auto s = Store::Open(older.url(), options);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Store& st = **s;
+  ASSERT_TRUE(st.Migrate("test", 8).ok());
+  ASSERT_TRUE(st.AddAccount("admin1", "old", Role::kAuditor, "", Hash()).ok());
+  auto migrated = st.Migrate("test");
+  ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+  EXPECT_GE(*migrated, 1);
+  auto old = st.GetAccount("old");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->last_login_at, "");
+  ASSERT_TRUE(st.OpenSession("old", old->id, {}).ok());
+  EXPECT_NE(st.GetAccount("old")->last_login_at, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AccountsTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 

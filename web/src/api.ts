@@ -229,6 +229,7 @@ export interface AdminAccount extends Account {
   disabled: boolean;
   created_at: string;
   password_changed_at?: string;
+  last_login_at: string | null;  // null: never logged in
 }
 
 export function accounts(): Promise<{ items: AdminAccount[] }> {
@@ -241,6 +242,10 @@ export function addAccount(a: { username: string; role: Role; credit_code?: stri
 
 export function disableAccount(username: string): Promise<AdminAccount> {
   return request("PATCH", `/api/accounts/${encodeURIComponent(username)}`, { disabled: true });
+}
+
+export function enableAccount(username: string): Promise<AdminAccount> {
+  return request("PATCH", `/api/accounts/${encodeURIComponent(username)}`, { disabled: false });
 }
 
 export function setAccountPassword(username: string, password: string): Promise<void> {

@@ -880,7 +880,7 @@ describe("after the year", () => {
 });
 
 describe("accounts", () => {
-  test("admin adds a reviewer who signs in; once disabled, the reviewer's sign-in fails", async (t) => {
+  test("admin adds a reviewer who signs in; once disabled, the reviewer's sign-in fails; enabled again, it works", async (t) => {
     const admin = await openPage(t);
     const page = admin.page;
     await login(page, "admin-chen");
@@ -903,6 +903,10 @@ describe("accounts", () => {
     await page.getByRole("status").getByText("已开设账号 rev-zhou（评审专家）。").waitFor();
     const row = page.getByTestId("accounts").locator("tr", { has: page.locator('[data-username="rev-zhou"]') });
     assert.match(await row.innerText(), /rev-zhou\s+评审专家\s+—\s+启用/);
+    assert.equal(await row.locator("[data-last-login]").innerText(), "从未登录");
+    // The admin's own row has the login that opened this page.
+    const adminLogin = page.getByTestId("accounts").locator("tr", { has: page.locator('[data-username="admin-chen"]') }).locator("[data-last-login]");
+    assert.ok(!Number.isNaN(Date.parse(await adminLogin.getAttribute("data-last-login"))), "the admin's last login is a time");
     await shot(page, "admin-accounts");
 
     // The new reviewer signs in with the password the admin gave.
@@ -914,6 +918,12 @@ describe("accounts", () => {
     await reviewer.page.getByRole("heading", { level: 1, name: "评审任务" }).waitFor();
     assert.match(await reviewer.page.getByTestId("whoami").innerText(), /rev-zhou（评审专家）/);
 
+    // The admin's list now shows when the reviewer signed in.
+    await page.reload();
+    const firstLogin = await row.locator("[data-last-login]").getAttribute("data-last-login");
+    assert.ok(!Number.isNaN(Date.parse(firstLogin)), `a last login time, not "${firstLogin}"`);
+    assert.notEqual(await row.locator("[data-last-login]").innerText(), "从未登录");
+
     // The admin disables the account, confirming from the keyboard.
     await row.getByRole("button", { name: "停用 rev-zhou" }).click();
     const confirm = page.getByTestId("disable-account").getByRole("button", { name: "确认停用 rev-zhou" });
@@ -922,7 +932,7 @@ describe("accounts", () => {
     await page.getByRole("status").getByText("已停用账号 rev-zhou。").waitFor();
     const disabledRow = page.getByTestId("accounts").locator("tr", { has: page.locator('[data-username="rev-zhou"]') });
     assert.match(await disabledRow.innerText(), /已停用/);
-    assert.equal(await disabledRow.getByRole("button").count(), 0, "nothing more to do with a disabled account");
+    assert.deepEqual(await disabledRow.getByRole("button").allInnerTexts(), ["启用"], "a disabled account can only be enabled");
 
     // The reviewer's session has ended, and signing in again fails.
     await reviewer.page.goto(`${BASE_URL}/review`);
@@ -933,6 +943,31 @@ describe("accounts", () => {
     await reviewer.page.getByRole("button", { name: "登录" }).click();
     assert.match(await reviewer.page.getByRole("alert").innerText(), /用户名或密码错误/);
     await shot(reviewer.page, "admin-disabled-reviewer-refused");
+
+    // The admin enables the account again, confirming with a click.
+    await disabledRow.getByRole("button", { name: "启用 rev-zhou" }).click();
+    await page.getByTestId("enable-account").getByRole("button", { name: "确认启用 rev-zhou" }).click();
+    await page.getByRole("status").getByText("已重新启用账号 rev-zhou。").waitFor();
+    const enabledRow = page.getByTestId("accounts").locator("tr", { has: page.locator('[data-username="rev-zhou"]') });
+    assert.match(await enabledRow.innerText(), /rev-zhou\s+评审专家\s+—\s+启用/);
+    assert.equal(await enabledRow.getByRole("button", { name: "停用 rev-zhou" }).count(), 1, "enabled, it can be disabled again");
+    await shot(page, "admin-enabled-reviewer");
+
+    // The old session stays ended (the reviewer is still asked to sign in), and
+    // signing in again with the same password works.
+    await reviewer.page.goto(`${BASE_URL}/review`);
+    await reviewer.page.getByRole("heading", { level: 1, name: "需要登录" }).waitFor();
+    await reviewer.page.goto(`${BASE_URL}/login`);
+    await field(reviewer.page, "用户名").fill("rev-zhou");
+    await field(reviewer.page, "密码").fill(newPassword);
+    await field(reviewer.page, "密码").press("Enter");
+    await reviewer.page.getByRole("heading", { level: 1, name: "评审任务" }).waitFor();
+    assert.match(await reviewer.page.getByTestId("whoami").innerText(), /rev-zhou（评审专家）/);
+
+    // That sign-in is the new last login.
+    await page.reload();
+    const secondLogin = await enabledRow.locator("[data-last-login]").getAttribute("data-last-login");
+    assert.ok(Date.parse(secondLogin) > Date.parse(firstLogin), `${secondLogin} not after ${firstLogin}`);
     admin.assertClean();
     reviewer.assertClean([/^HTTP 401 (POST \/api\/sessions|GET \/api\/sessions\/current)$/]);
   });

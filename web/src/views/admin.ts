@@ -1,5 +1,6 @@
 // 账号管理 (the admin's screen): every account with its role, enterprise and
-// state; add an account; set a new password; disable one. Each change is one
+// state and last login; add an account; set a new password; disable one, or
+// enable a disabled one again. Each change is one
 // request (POST /api/accounts, PUT …/password, PATCH …) that the store audits
 // under the admin's name. The admin cannot disable itself (the server refuses).
 import * as api from "../api";
@@ -49,8 +50,8 @@ function addSection(): HTMLElement {
   return h("section", { class: "card", "aria-labelledby": "add-account-h" }, h("h2", { id: "add-account-h" }, t("admin.add.section")), form);
 }
 
-/** The panel for one account's change: a new password, or disabling it. */
-function changePanel(slot: HTMLElement, a: api.AdminAccount, mode: "password" | "disable"): void {
+/** The panel for one account's change: a new password, disabling it, or enabling it again. */
+function changePanel(slot: HTMLElement, a: api.AdminAccount, mode: "password" | "disable" | "enable"): void {
   if (mode === "password") {
     const pass = input(t("admin.password.new", { user: a.username }), "password", { type: "password", hint: t("admin.password.hint"), autocomplete: "new-password", required: true });
     const form = actionForm({
@@ -67,16 +68,28 @@ function changePanel(slot: HTMLElement, a: api.AdminAccount, mode: "password" | 
     pass.input.focus();
     return;
   }
-  const form = actionForm({
-    title: t("admin.disable.title", { user: a.username }),
-    testid: "disable-account",
-    fields: [h("p", {}, t("admin.disable.hint"))],
-    submit: t("admin.disable.submit", { user: a.username }),
-    run: async () => {
-      await api.disableAccount(a.username);
-      done(t("admin.disable.done", { user: a.username }));
-    },
-  });
+  const form =
+    mode === "disable"
+      ? actionForm({
+          title: t("admin.disable.title", { user: a.username }),
+          testid: "disable-account",
+          fields: [h("p", {}, t("admin.disable.hint"))],
+          submit: t("admin.disable.submit", { user: a.username }),
+          run: async () => {
+            await api.disableAccount(a.username);
+            done(t("admin.disable.done", { user: a.username }));
+          },
+        })
+      : actionForm({
+          title: t("admin.enable.title", { user: a.username }),
+          testid: "enable-account",
+          fields: [h("p", {}, t("admin.enable.hint"))],
+          submit: t("admin.enable.submit", { user: a.username }),
+          run: async () => {
+            await api.enableAccount(a.username);
+            done(t("admin.enable.done", { user: a.username }));
+          },
+        });
   slot.replaceChildren(form, cancelButton(slot));
   form.querySelector<HTMLButtonElement>("button[type=submit]")?.focus();
 }
@@ -108,6 +121,8 @@ function accountsSection(items: api.AdminAccount[], me: api.Account): HTMLElemen
           ? null
           : h("button", { type: "button", class: "secondary danger", "data-action": "disable", "aria-label": t("admin.disable.for", { user: a.username }), onclick: () => changePanel(slot, a, "disable") }, t("admin.disable")),
       );
+    } else {
+      add(actions, h("button", { type: "button", class: "secondary", "data-action": "enable", "aria-label": t("admin.enable.for", { user: a.username }), onclick: () => changePanel(slot, a, "enable") }, t("admin.enable")));
     }
     return [
       h("span", { "data-username": a.username }, a.username),
@@ -116,6 +131,7 @@ function accountsSection(items: api.AdminAccount[], me: api.Account): HTMLElemen
       h("span", { class: a.disabled ? "badge disabled" : "badge", "data-disabled": String(a.disabled) }, a.disabled ? t("admin.state.disabled") : t("admin.state.active")),
       when(a.created_at),
       when(a.password_changed_at),
+      a.last_login_at ? h("time", { datetime: a.last_login_at, "data-last-login": a.last_login_at }, when(a.last_login_at)) : h("span", { class: "hint", "data-last-login": "" }, t("admin.last_login.never")),
       actions,
     ];
   });
@@ -126,7 +142,7 @@ function accountsSection(items: api.AdminAccount[], me: api.Account): HTMLElemen
     h("p", { class: "hint" }, t("admin.accounts.hint")),
     dataTable(
       t("admin.accounts.caption"),
-      [t("admin.username"), t("admin.role"), t("admin.credit_code"), t("admin.state"), t("admin.created"), t("admin.password_changed"), t("admin.actions")],
+      [t("admin.username"), t("admin.role"), t("admin.credit_code"), t("admin.state"), t("admin.created"), t("admin.password_changed"), t("admin.last_login"), t("admin.actions")],
       rows,
       { testid: "accounts" },
     ),
