@@ -110,6 +110,15 @@ Result<Application> Store::LoadApplication(Database& db, int64_t id, bool for_up
   return ApplicationFromRow(*row);
 }
 
+Status Store::LockEnterprise(Database& db, const std::string& credit_code) {
+  // SQLite: BEGIN IMMEDIATE holds the database's only write lock already.
+  if (db.dialect() != Dialect::kPostgres) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(auto row,
+                          db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ? FOR UPDATE", {credit_code}));
+  if (!row) return Status(StatusCode::kNotFound, "no enterprise " + credit_code, "credit_code");
+  return OkStatus();
+}
+
 Status Store::Transition(Database& db, const Application& app, ApplicationState to) {
   if (!IsAllowedTransition(app.state, to)) {
     return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(app.id) + " is " +
@@ -203,6 +212,9 @@ Status Store::Submit(const std::string& actor, int64_t id) {
                  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
                  if (app.state != ApplicationState::kDraft) return WrongState(app, "submit it", "draft");
                  BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kSubmitted));
+                 // D-G7 serves an enterprise's applications in this order.
+                 BURSAR_RETURN_IF_ERROR(
+                     db.Execute("UPDATE application SET submitted_at = ? WHERE id = ?", {Now(), id}).status());
                  return std::optional<json>(StepChange("application.submit", app, ApplicationState::kSubmitted));
                })
       .status();
@@ -375,7 +387,12 @@ Result<int64_t> Store::DecideFromStore(const std::string& actor, int64_t id, con
     BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
     if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
     BURSAR_ASSIGN_OR_RETURN(json claims, ClaimsForDecision(db, app));
-    BURSAR_ASSIGN_OR_RETURN(nlohmann::ordered_json c, BuildCase(app.credit_code, app.year, claims));
+    // D-G7: the case holds the enterprise's awards in force as history, so no
+    // other decision of the enterprise may change them until this one is
+    // recorded (Write's audit-head lock serialises writers already; this lock
+    // says so where it matters, and holds whatever becomes of that one).
+    BURSAR_RETURN_IF_ERROR(LockEnterprise(db, app.credit_code));
+    BURSAR_ASSIGN_OR_RETURN(nlohmann::ordered_json c, BuildCase(app.credit_code, app.year, claims, nullptr, app.id));
     BURSAR_ASSIGN_OR_RETURN(DecisionInput input, decide(c.dump(2) + "\n"));
     BURSAR_ASSIGN_OR_RETURN(json change, DecideIn(db, actor, app, input, &decision_id));
     if (inside) inside();
@@ -393,7 +410,7 @@ Result<std::vector<int64_t>> Store::ReadyForDecision(int64_t year) {
                                      "AND (EXISTS (SELECT 1 FROM review r WHERE r.application_id = a.id "
                                      "AND r.state = 'submitted') "
                                      "OR NOT EXISTS (SELECT 1 FROM review r WHERE r.application_id = a.id)) "
-                                     "ORDER BY a.id",
+                                     "ORDER BY COALESCE(a.submitted_at, a.created_at), a.id",
                                      {year}));
   std::vector<int64_t> ids;
   for (const Row& r : rows) ids.push_back(r.Int(0));
@@ -448,17 +465,19 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   // D-G6: once the year's payments have begun, its factor may not fall, so
   // a decision that would take the committed total over the budget waits
   // for a larger budget.
-  BURSAR_ASSIGN_OR_RETURN(BudgetSummary budget, BudgetIn(db, app.year));
-  if (budget.budget_fen && budget.payments_started && total_fen > 0 &&
-      budget.total.committed_fen + total_fen > *budget.budget_fen) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "application " + std::to_string(id) + ": deciding " + FenToMoneyString(total_fen) + " would take " +
-                      std::to_string(app.year) + "'s committed awards to " +
-                      FenToMoneyString(budget.total.committed_fen + total_fen) + ", over its budget of " +
-                      FenToMoneyString(*budget.budget_fen) +
-                      ", after payments have begun (D-G6 would scale down awards already paid): raise the budget "
-                      "first",
-                  "budget");
+  BURSAR_ASSIGN_OR_RETURN(auto budget, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {app.year}));
+  if (budget && total_fen > 0) {
+    BURSAR_ASSIGN_OR_RETURN(YearCommitted year, YearCommittedIn(db, app.year));
+    if (year.payments > 0 && year.committed_fen + total_fen > budget->Int(0)) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "application " + std::to_string(id) + ": deciding " + FenToMoneyString(total_fen) +
+                        " would take " + std::to_string(app.year) + "'s committed awards to " +
+                        FenToMoneyString(year.committed_fen + total_fen) + ", over its budget of " +
+                        FenToMoneyString(budget->Int(0)) +
+                        ", after payments have begun (D-G6 would scale down awards already paid): raise the "
+                        "budget first",
+                    "budget");
+    }
   }
   BURSAR_RETURN_IF_ERROR(
       db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {id}).status());
@@ -765,25 +784,13 @@ int64_t ScaleFen(int64_t fen, int64_t budget, int64_t committed) {
   return static_cast<int64_t>(static_cast<__int128>(fen) * budget / committed);
 }
 
-Result<std::optional<YearScaling>> Store::ScalingIn(Database& db, int64_t year) {
-  BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
-  if (!b) return std::optional<YearScaling>();
-  BURSAR_ASSIGN_OR_RETURN(auto committed,
-                          db.QueryOne("SELECT COALESCE(SUM(d.total_fen), 0) FROM application a JOIN decision d "
-                                      "ON d.application_id = a.id AND d.in_force = 1 WHERE a.year = ? AND a.state IN "
-                                      "('decided', 'notice', 'final', 'paid')",
-                                      {year}));
-  if (!committed || committed->Int(0) <= b->Int(0)) return std::optional<YearScaling>();
-  return std::optional<YearScaling>(YearScaling{b->Int(0), committed->Int(0)});
-}
-
 Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year) {
   BudgetSummary s;
   s.year = year;
   BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
   if (b) s.budget_fen = b->Int(0);
-  // Committed: decisions in force of applications decided and later, not
-  // recovered. Paid: payments less recoveries.
+  // Committed: decisions in force at their net amounts (D-G8), the decided
+  // total less what was recovered. Paid: payments less recoveries.
   BURSAR_ASSIGN_OR_RETURN(
       auto rows, db.Query("SELECT a.measure, a.state, COALESCE(d.total_fen, 0), "
                           "(SELECT COALESCE(SUM(p.amount_fen), 0) FROM payment p WHERE p.application_id = a.id), "
@@ -796,7 +803,7 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year) {
                           {year}));
   for (const Row& r : rows) {
     BudgetLine& line = s.by_measure[r.Text(0)];
-    const int64_t committed = r.Text(1) == "recovered" ? 0 : r.Int(2);
+    const int64_t committed = r.Int(2) - r.Int(4);
     const int64_t paid = r.Int(3) - r.Int(4);
     line.committed_fen += committed;
     line.paid_fen += paid;
@@ -815,13 +822,14 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year) {
   const int64_t g = Gcd(budget, committed);
   s.factor = std::to_string(budget / g) + "/" + std::to_string(committed / g);
   for (const Row& r : rows) {
-    if (r.Text(1) == "recovered" || r.IsNull(6)) continue;
+    if (r.IsNull(6)) continue;
     BURSAR_ASSIGN_OR_RETURN(auto out, db.QueryOne("SELECT output_json FROM decision WHERE id = ?", {r.Int(6)}));
     if (!out) return Status(StatusCode::kInternal, "a decision vanished");
     const json output = json::parse(out->Text(0), nullptr, false);
     std::vector<int64_t> lines;
     BURSAR_RETURN_IF_ERROR(ApplicationLinesFen(output, r.Text(0), r.Text(5), &lines).status());
-    int64_t payable = 0;
+    // What may be paid on the award, less what came back of it.
+    int64_t payable = -r.Int(4);
     for (int64_t fen : lines) payable += ScaleFen(fen, budget, committed);
     s.by_measure[r.Text(0)].payable_fen += payable;
     s.total.payable_fen += payable;

@@ -100,7 +100,7 @@ struct Recovery {
 };
 
 struct BudgetLine {
-  int64_t committed_fen = 0;  // decided totals of applications decided and later (not recovered)
+  int64_t committed_fen = 0;  // net awards (D-G8): decided totals in force less recoveries
   int64_t payable_fen = 0;    // the same after D-G6 scaling (equal when within the budget)
   int64_t paid_fen = 0;       // payments recorded, less recoveries
 };
@@ -124,6 +124,13 @@ struct BudgetSummary {
 struct YearScaling {
   int64_t budget_fen = 0;
   int64_t committed_fen = 0;  // > budget_fen
+};
+
+// A year's committed total as the store keeps it (migration 11): decisions in
+// force less recoveries (D-G8), and how many payments have been recorded.
+struct YearCommitted {
+  int64_t committed_fen = 0;
+  int64_t payments = 0;
 };
 
 // floor(fen × budget / committed): an award line after D-G6 scaling.

@@ -237,56 +237,8 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
   return out;
 }
 
-Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t year, ScalingMemo* memo) {
-  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT a.year, a.project, d.output_json, a.measure, a.item "
-                                                "FROM decision d "
-                                                "JOIN application a ON a.id = d.application_id "
-                                                "WHERE a.credit_code = ? AND a.year < ? AND d.in_force = 1 "
-                                                "AND a.state IN ('final', 'paid') ORDER BY a.year, d.id",
-                                                {code, year}));
-  ojson history = ojson::array();
-  // D-G6: in a year scaled to its budget an award counts at its scaled
-  // amount, what the enterprise was granted (and may be paid), for the
-  // multi-year limits of later years.
-  ScalingMemo own;
-  ScalingMemo& scaling = memo != nullptr ? *memo : own;
-  for (const Row& r : rows) {
-    auto year_scaling = scaling.find(r.Int(0));
-    if (year_scaling == scaling.end()) {
-      BURSAR_ASSIGN_OR_RETURN(auto s, ScalingIn(*db_, r.Int(0)));
-      year_scaling = scaling.emplace(r.Int(0), s).first;
-    }
-    // Stored outputs were validated at Decide; a broken one is our bug.
-    ojson output = ojson::parse(r.Text(2), nullptr, false);
-    if (output.is_discarded() || !output.contains("awards") || !output["awards"].is_array()) {
-      return Status(StatusCode::kInternal, "a stored decision output is not a CASES.md decision");
-    }
-    for (const auto& award : output["awards"]) {
-      // Only the application's own lines: another measure's lines in the
-      // same output belong to that measure's application.
-      if (award.value("measure", "") != r.Text(3)) continue;
-      if (!r.Text(4).empty() && award.value("item", "") != r.Text(4)) continue;
-      std::string amount = award.value("amount", "0.00");
-      if (const auto& scaled = year_scaling->second) {
-        std::string why;
-        auto fen = MoneyStringToFen(amount, &why);
-        if (!fen) return Status(StatusCode::kInternal, "a stored award amount: " + why);
-        amount = FenToMoneyString(ScaleFen(*fen, scaled->budget_fen, scaled->committed_fen));
-      }
-      ojson line = {{"year", r.Int(0)},
-                    {"measure", award.value("measure", "")},
-                    {"item", award.value("item", "")},
-                    {"amount", amount}};
-      std::string project = award.value("project", r.Text(1));
-      if (!project.empty()) line["project"] = project;
-      history.push_back(std::move(line));
-    }
-  }
-  return history;
-}
-
 Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t year, const nlohmann::json& claims,
-                                                ScalingMemo* memo) {
+                                                ScalingMemo* memo, int64_t deciding) {
   BURSAR_ASSIGN_OR_RETURN(auto e, db_->QueryOne("SELECT name, registered_in_chaoyang, taxed_in_chaoyang, "
                                                 "independent_legal_person, serious_dishonesty_record, tags "
                                                 "FROM enterprise WHERE credit_code = ?",
@@ -294,7 +246,7 @@ Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t
   if (!e) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
   // A case needs the figures only, not the rows behind them.
   BURSAR_ASSIGN_OR_RETURN(DerivedFacts derived, DeriveFacts(code, year, FactsRows{0, 0}));
-  BURSAR_ASSIGN_OR_RETURN(ojson history, History(code, year, memo));
+  BURSAR_ASSIGN_OR_RETURN(ojson history, History(code, year, memo, deciding));
   ojson tags = ojson::parse(e->Text(5), nullptr, false);
   if (tags.is_discarded()) tags = ojson::array();
   ojson c;

@@ -367,6 +367,102 @@ CREATE INDEX application_by_measure ON application (measure, id);
 CREATE INDEX application_by_state ON application (state, id);
 )SQL";
 
+// Limits over an enterprise's awards (D-G7) and net amounts (D-G8), issue 13:
+//  - application.submitted_at: when the enterprise submitted (or confirmed) the
+//    application. D-G7 serves an enterprise's applications of one year in the
+//    order they were submitted, then by id. Applications submitted before this
+//    migration take the time of their `application.submit` audit entry (the log
+//    always recorded it), or their created_at if the log has none.
+//  - year_committed: per programme year, the committed total (decisions in
+//    force less recoveries: D-G8's net amounts) and the count of payments, kept
+//    by triggers on decision, recovery and payment (no write path can forget
+//    them), so that a decision checks D-G6 without summing its whole year.
+//  - recovery_by_application: an award's recoveries, read with its ledger.
+constexpr const char* kLedger = R"SQL(
+ALTER TABLE application ADD COLUMN submitted_at TEXT;
+CREATE INDEX recovery_by_application ON recovery (application_id);
+CREATE TABLE year_committed (
+  year INTEGER PRIMARY KEY,
+  committed_fen BIGINT NOT NULL,
+  payments BIGINT NOT NULL CHECK (payments >= 0)
+);
+INSERT INTO year_committed (year, committed_fen, payments)
+  SELECT year, SUM(committed_fen), SUM(payments) FROM (
+    SELECT a.year AS year, d.total_fen AS committed_fen, 0 AS payments
+      FROM decision d JOIN application a ON a.id = d.application_id WHERE d.in_force = 1
+    UNION ALL
+    SELECT a.year, -r.amount_fen, 0 FROM recovery r JOIN application a ON a.id = r.application_id
+    UNION ALL
+    SELECT a.year, 0, 1 FROM payment p JOIN application a ON a.id = p.application_id
+  ) AS t GROUP BY year;
+)SQL";
+
+constexpr const char* kLedgerSqlite = R"SQL(
+UPDATE application SET submitted_at = s.at FROM (
+  SELECT CAST(json_extract(change, '$.application') AS INTEGER) AS id, MIN(at) AS at FROM audit_log
+  WHERE change LIKE '%"op":"application.submit"%' GROUP BY 1) AS s
+WHERE s.id = application.id;
+UPDATE application SET submitted_at = created_at WHERE submitted_at IS NULL AND state <> 'draft';
+CREATE TRIGGER decision_insert_committed AFTER INSERT ON decision WHEN NEW.in_force = 1
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, NEW.total_fen, 0 FROM application WHERE id = NEW.application_id
+      ON CONFLICT (year) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+  END;
+CREATE TRIGGER decision_update_committed AFTER UPDATE ON decision
+  WHEN NEW.in_force * NEW.total_fen <> OLD.in_force * OLD.total_fen
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, NEW.in_force * NEW.total_fen - OLD.in_force * OLD.total_fen, 0 FROM application
+      WHERE id = NEW.application_id
+      ON CONFLICT (year) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+  END;
+CREATE TRIGGER recovery_insert_committed AFTER INSERT ON recovery
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, -NEW.amount_fen, 0 FROM application WHERE id = NEW.application_id
+      ON CONFLICT (year) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+  END;
+CREATE TRIGGER payment_insert_committed AFTER INSERT ON payment
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, 0, 1 FROM application WHERE id = NEW.application_id
+      ON CONFLICT (year) DO UPDATE SET payments = payments + 1;
+  END;
+)SQL";
+
+constexpr const char* kLedgerPostgres = R"SQL(
+UPDATE application a SET submitted_at = s.at FROM (
+  SELECT (change::json->>'application')::bigint AS id, MIN(at) AS at FROM audit_log
+  WHERE change LIKE '%"op":"application.submit"%' GROUP BY 1) AS s
+WHERE s.id = a.id;
+UPDATE application SET submitted_at = created_at WHERE submitted_at IS NULL AND state <> 'draft';
+CREATE FUNCTION year_committed_add(app BIGINT, committed BIGINT, paid BIGINT) RETURNS void LANGUAGE sql AS
+  $$ INSERT INTO year_committed (year, committed_fen, payments)
+       SELECT year, committed, paid FROM application WHERE id = app
+     ON CONFLICT (year) DO UPDATE SET committed_fen = year_committed.committed_fen + excluded.committed_fen,
+                                      payments = year_committed.payments + excluded.payments $$;
+CREATE FUNCTION decision_committed() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN
+       IF TG_OP = 'INSERT' THEN
+         IF NEW.in_force = 1 THEN PERFORM year_committed_add(NEW.application_id, NEW.total_fen, 0); END IF;
+       ELSIF NEW.in_force * NEW.total_fen <> OLD.in_force * OLD.total_fen THEN
+         PERFORM year_committed_add(NEW.application_id, NEW.in_force * NEW.total_fen - OLD.in_force * OLD.total_fen, 0);
+       END IF;
+       RETURN NULL;
+     END $$;
+CREATE TRIGGER decision_committed AFTER INSERT OR UPDATE ON decision
+  FOR EACH ROW EXECUTE FUNCTION decision_committed();
+CREATE FUNCTION recovery_committed() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN PERFORM year_committed_add(NEW.application_id, -NEW.amount_fen, 0); RETURN NULL; END $$;
+CREATE TRIGGER recovery_committed AFTER INSERT ON recovery
+  FOR EACH ROW EXECUTE FUNCTION recovery_committed();
+CREATE FUNCTION payment_committed() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN PERFORM year_committed_add(NEW.application_id, 0, 1); RETURN NULL; END $$;
+CREATE TRIGGER payment_committed AFTER INSERT ON payment
+  FOR EACH ROW EXECUTE FUNCTION payment_committed();
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -386,6 +482,8 @@ const std::vector<Migration>& Migrations() {
       {8, "indexes for list sorts, counts and facts at scale", kReadIndexes, "", ""},
       {9, "when each account last signed in", kLastLogin, "", ""},
       {10, "indexes for the application list's year, measure and state sorts", kSortIndexes, "", ""},
+      {11, "submission order, committed totals per year, recoveries by application", kLedger, kLedgerSqlite,
+       kLedgerPostgres},
   };
   return migrations;
 }

@@ -32,6 +32,7 @@
 #include "store/audit.h"
 #include "store/database.h"
 #include "store/evidence.h"
+#include "store/ledger.h"
 #include "store/queries.h"
 
 namespace bursar::store {
@@ -117,19 +118,32 @@ class Store {
   // --- Facts (facts.cc) -------------------------------------------------------
   // REQUIRES: the enterprise exists (NotFound otherwise).
   Result<DerivedFacts> DeriveFacts(const std::string& credit_code, int64_t year, const FactsRows& rows = {});
-  // D-G6 scaling per earlier year, kept by a caller that builds many cases in
-  // one go (propose, the server's batch routes, a page of estimates): summing a
-  // year's committed awards reads every decision in force, and without the
-  // memo each case's history summed each of its years again (80% of a
-  // propose run). Valid while no decision of those years changes.
+  // D-G6 scaling per year, kept by a caller that builds many cases in one go
+  // (propose, the server's batch routes, a page of estimates, audit limits).
+  // Valid while no decision, recovery or budget of those years changes.
   using ScalingMemo = std::map<int64_t, std::optional<YearScaling>>;
-  // CASES.md `history`: award lines of decisions in force, for applications
-  // that are final, paid or recovered... (see facts.cc), years before `year`.
-  Result<nlohmann::ordered_json> History(const std::string& credit_code, int64_t year, ScalingMemo* memo = nullptr);
+  // CASES.md `history` for a case of `year` (ledger.cc): the enterprise's
+  // ledger (ledger.h: every award in force, at its net amount, D-G8) of the
+  // years before `year` and, D-G7, of `year` itself, except the lines of
+  // application `deciding` (a decision that is replaced first gives back its
+  // own room; 0: none).
+  Result<nlohmann::ordered_json> History(const std::string& credit_code, int64_t year, ScalingMemo* memo = nullptr,
+                                         int64_t deciding = 0);
   // A whole CASES.md case: year, applicant (from the enterprise record),
-  // facts, the given claims and history.
+  // facts, the given claims and history (as History, for application
+  // `deciding`).
   Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year, const nlohmann::json& claims,
-                                           ScalingMemo* memo = nullptr);
+                                           ScalingMemo* memo = nullptr, int64_t deciding = 0);
+
+  // --- The ledger (ledger.cc, ledger.h) ----------------------------------------
+  // The enterprise's ledger of the years up to `through_year`, in D-G7's order.
+  Result<std::vector<LedgerLine>> Ledger(const std::string& credit_code, int64_t through_year,
+                                         ScalingMemo* memo = nullptr);
+  // Every enterprise with an award in force in `year`, in credit-code order,
+  // each with its record and its ledger of the years up to `year` (what the
+  // limits of the year count over: support periods reach back). One pass over
+  // the year's decisions, not a query per enterprise (`bursar audit limits`).
+  Status LedgersOfYear(int64_t year, const std::function<Status(const EnterpriseLedger&)>& each);
 
   // --- Applications (applications.cc) -----------------------------------------
   // `claim` is a CASES.md claim object with at least "measure".
@@ -167,7 +181,8 @@ class Store {
                                   const std::function<void()>& inside = {});
   // Every application of `year` that is ready for a decision: in_review with
   // no review outstanding (and at least one submitted unless it has no
-  // reviewers), in id order. One transaction per decision (DecideFromStore):
+  // reviewers), in the order they were submitted, then by id (D-G7: an
+  // enterprise's applications take the room of its limits in that order). One transaction per decision (DecideFromStore):
   // a run stopped half way keeps the decisions made and is resumed by
   // running it again.
   Result<std::vector<int64_t>> ReadyForDecision(int64_t year);
@@ -286,6 +301,9 @@ class Store {
   // Moves application `id` from one of `from` to `to` inside a Write.
   Status Transition(Database& db, const Application& app, ApplicationState to);
   Result<Application> LoadApplication(Database& db, int64_t id, bool for_update);
+  // Locks the enterprise's row for the transaction (PostgreSQL; SQLite's
+  // writer lock serialises already): its ledger stays as read until commit.
+  Status LockEnterprise(Database& db, const std::string& credit_code);
   // Decide's checks and writes inside the caller's transaction.
   Result<nlohmann::json> DecideIn(Database& db, const std::string& actor, const Application& app,
                                   const DecisionInput& decision, int64_t* decision_id);
@@ -293,6 +311,18 @@ class Store {
   Result<int64_t> PayableIn(Database& db, const Application& app);
   // The year's D-G6 scaling, none when it has no budget or stays within it.
   Result<std::optional<YearScaling>> ScalingIn(Database& db, int64_t year);
+  // The year's committed total and payments, as the triggers of migration 11
+  // keep them (no sum over the year).
+  Result<YearCommitted> YearCommittedIn(Database& db, int64_t year);
+  // The ledger rows of the applications `where` selects (a WHERE clause on
+  // application `a`), grouped by enterprise in credit-code order: `each` gets
+  // each enterprise's lines.
+  Status ReadLedgers(Database& db, const std::string& where, std::span<const Param> params, ScalingMemo* memo,
+                     const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each);
+  // The engine reads D-G7's history (lines of the case's own year, and
+  // solutions) once the limits of issue 13 land in it; until then History
+  // gives earlier years only.
+  static constexpr bool kFullHistory = false;
 
   std::unique_ptr<Database> db_;
   std::function<std::string()> clock_;

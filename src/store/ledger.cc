@@ -1,0 +1,176 @@
+// The ledger of awards in force (ledger.h), the CASES.md `history` built from
+// it, and the year's committed total that D-G6 scales by.
+#include "store/ledger.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "money/exact.h"
+#include "store/store.h"
+
+namespace bursar::store {
+
+namespace {
+
+using json = nlohmann::json;
+
+// The columns ReadLedgers selects, in order; `where` filters the
+// application `a`.
+constexpr const char* kLedgerSelect =
+    "SELECT a.credit_code, a.id, a.year, a.measure, a.item, a.project, a.claim, d.id, d.output_json, "
+    "(SELECT COUNT(*) FROM payment p WHERE p.application_id = a.id), "
+    "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM recovery r WHERE r.application_id = a.id) "
+    "FROM application a JOIN decision d ON d.application_id = a.id AND d.in_force = 1 ";
+constexpr const char* kLedgerOrder = " ORDER BY a.credit_code, a.year, COALESCE(a.submitted_at, a.created_at), a.id";
+
+// The award lines of one decision in force that belong to its application,
+// at their net amounts (ledger.h), appended to *out.
+Status AppendLines(const Row& r, const std::optional<YearScaling>& scaling, std::vector<LedgerLine>* out) {
+  const int64_t application = r.Int(1), year = r.Int(2);
+  const std::string& measure = r.Text(3);
+  const std::string& item = r.Text(4);
+  // Stored outputs were validated at Decide; a broken one is our bug.
+  const json output = json::parse(r.Text(8), nullptr, false);
+  if (output.is_discarded() || !output.contains("awards") || !output["awards"].is_array()) {
+    return Status(StatusCode::kInternal,
+                  "decision " + r.Text(7) + ": the stored output is not a CASES.md decision");
+  }
+  std::string claim_solution;
+  if (const json claim = json::parse(r.Text(6), nullptr, false); claim.is_object()) {
+    claim_solution = claim.value("solution", "");
+  }
+  const bool paying = r.Int(9) > 0;
+  const size_t first = out->size();
+  for (const json& award : output["awards"]) {
+    if (!award.is_object() || award.value("measure", "") != measure) continue;
+    if (!item.empty() && award.value("item", "") != item) continue;
+    std::string why;
+    auto fen = MoneyStringToFen(award.value("amount", ""), &why);
+    if (!fen) return Status(StatusCode::kInternal, "decision " + r.Text(7) + ": a stored award amount: " + why);
+    LedgerLine line;
+    line.year = year;
+    line.measure = measure;
+    line.item = award.value("item", "");
+    line.project = award.value("project", r.Text(5));
+    line.solution = award.value("solution", claim_solution);
+    line.decided_fen = *fen;
+    // D-G8: once a payment has started, the award is what D-G6 lets be paid.
+    line.net_fen = paying && scaling ? ScaleFen(*fen, scaling->budget_fen, scaling->committed_fen) : *fen;
+    line.application_id = application;
+    line.decision_id = r.Int(7);
+    out->push_back(std::move(line));
+  }
+  // D-G8: a recovery frees exactly what was recovered, taken from the last
+  // line back.
+  int64_t recovered = r.Int(10);
+  for (size_t i = out->size(); i > first && recovered > 0; --i) {
+    LedgerLine& line = (*out)[i - 1];
+    const int64_t take = std::min(recovered, line.net_fen);
+    line.net_fen -= take;
+    recovered -= take;
+  }
+  out->erase(std::remove_if(out->begin() + static_cast<std::ptrdiff_t>(first), out->end(),
+                            [](const LedgerLine& l) { return l.net_fen == 0; }),
+             out->end());
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<YearCommitted> Store::YearCommittedIn(Database& db, int64_t year) {
+  BURSAR_ASSIGN_OR_RETURN(auto row,
+                          db.QueryOne("SELECT committed_fen, payments FROM year_committed WHERE year = ?", {year}));
+  if (!row) return YearCommitted{};
+  return YearCommitted{row->Int(0), row->Int(1)};
+}
+
+Result<std::optional<YearScaling>> Store::ScalingIn(Database& db, int64_t year) {
+  BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
+  if (!b) return std::optional<YearScaling>();
+  BURSAR_ASSIGN_OR_RETURN(YearCommitted committed, YearCommittedIn(db, year));
+  if (committed.committed_fen <= b->Int(0)) return std::optional<YearScaling>();
+  return std::optional<YearScaling>(YearScaling{b->Int(0), committed.committed_fen});
+}
+
+Status Store::ReadLedgers(Database& db, const std::string& where, std::span<const Param> params, ScalingMemo* memo,
+                          const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each) {
+  std::vector<Row> rows;
+  BURSAR_RETURN_IF_ERROR(db.QuerySpan(kLedgerSelect + where + kLedgerOrder, params, &rows));
+  ScalingMemo own;
+  ScalingMemo& scaling = memo != nullptr ? *memo : own;
+  std::vector<LedgerLine> lines;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    auto year = scaling.find(r.Int(2));
+    if (year == scaling.end()) {
+      BURSAR_ASSIGN_OR_RETURN(auto s, ScalingIn(db, r.Int(2)));
+      year = scaling.emplace(r.Int(2), s).first;
+    }
+    BURSAR_RETURN_IF_ERROR(AppendLines(r, year->second, &lines));
+    if (i + 1 == rows.size() || rows[i + 1].Text(0) != r.Text(0)) {
+      BURSAR_RETURN_IF_ERROR(each(r.Text(0), std::move(lines)));
+      lines.clear();
+    }
+  }
+  return OkStatus();
+}
+
+Result<std::vector<LedgerLine>> Store::Ledger(const std::string& code, int64_t through_year, ScalingMemo* memo) {
+  std::vector<LedgerLine> out;
+  const Param params[] = {std::string_view(code), through_year};
+  BURSAR_RETURN_IF_ERROR(ReadLedgers(*db_, "WHERE a.credit_code = ? AND a.year <= ?", params, memo,
+                                     [&](const std::string&, std::vector<LedgerLine>&& lines) {
+                                       out = std::move(lines);
+                                       return OkStatus();
+                                     }));
+  return out;
+}
+
+Status Store::LedgersOfYear(int64_t year, const std::function<Status(const EnterpriseLedger&)>& each) {
+  // The enterprises with an award in force in the year, and their records.
+  BURSAR_ASSIGN_OR_RETURN(
+      auto enterprises,
+      db_->Query("SELECT e.credit_code, e.name, e.registered_in_chaoyang, e.taxed_in_chaoyang, "
+                 "e.independent_legal_person, e.serious_dishonesty_record, e.tags FROM enterprise e "
+                 "WHERE e.credit_code IN (SELECT a.credit_code FROM application a JOIN decision d "
+                 "ON d.application_id = a.id AND d.in_force = 1 WHERE a.year = ?) ORDER BY e.credit_code",
+                 {year}));
+  size_t next = 0;
+  ScalingMemo scaling;
+  const Param params[] = {year, year};
+  return ReadLedgers(
+      *db_,
+      "WHERE a.year <= ? AND a.credit_code IN (SELECT a2.credit_code FROM application a2 JOIN decision d2 "
+      "ON d2.application_id = a2.id AND d2.in_force = 1 WHERE a2.year = ?)",
+      params, &scaling, [&](const std::string& code, std::vector<LedgerLine>&& lines) -> Status {
+        while (next < enterprises.size() && enterprises[next].Text(0) < code) ++next;
+        if (next == enterprises.size() || enterprises[next].Text(0) != code) {
+          return Status(StatusCode::kInternal, "an award of an enterprise that is not stored: " + code);
+        }
+        const Row& e = enterprises[next];
+        EnterpriseLedger ledger;
+        ledger.enterprise = {e.Text(0),      e.Text(1),      e.Int(2) == 1, e.Int(3) == 1,
+                             e.Int(4) == 1, e.Int(5) == 1, e.Text(6)};
+        ledger.lines = std::move(lines);
+        return each(ledger);
+      });
+}
+
+Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t year, ScalingMemo* memo,
+                                              int64_t deciding) {
+  BURSAR_ASSIGN_OR_RETURN(std::vector<LedgerLine> lines, Ledger(code, year, memo));
+  nlohmann::ordered_json history = nlohmann::ordered_json::array();
+  for (const LedgerLine& l : lines) {
+    // D-G7: the same year's awards of the enterprise's other applications
+    // count too; a decision that is replaced gives back its own room.
+    if (l.application_id == deciding || (l.year == year && !kFullHistory)) continue;
+    nlohmann::ordered_json line = {
+        {"year", l.year}, {"measure", l.measure}, {"item", l.item}, {"amount", FenToMoneyString(l.net_fen)}};
+    if (!l.project.empty()) line["project"] = l.project;
+    if (!l.solution.empty() && kFullHistory) line["solution"] = l.solution;
+    history.push_back(std::move(line));
+  }
+  return history;
+}
+
+}  // namespace bursar::store

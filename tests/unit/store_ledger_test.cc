@@ -1,0 +1,365 @@
+// The ledger of awards in force (store/ledger.h): net amounts (D-G8), the
+// order D-G7 serves an enterprise's applications in, the history a decision
+// reads, and the committed totals D-G6 scales by — on SQLite and on a real
+// PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+
+#include "eval/engine.h"
+#include "money/exact.h"
+#include "store/migrations.h"
+#include "store/store.h"
+#include "store_test_support.h"
+
+namespace bursar::store {
+namespace {
+
+using testing::Code;
+using testing::TestDatabase;
+using json = nlohmann::json;
+
+const std::string kPolicy = std::string(BURSAR_SOURCE_DIR) + "/policies/chaoyang-data-element";
+
+class StoreLedgerTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<TestDatabase>(GetParam());
+    ASSERT_TRUE(database_->Create());
+    ASSERT_NO_FATAL_FAILURE(Open(0));
+  }
+  // Opens the store and migrates it to `version` (0: the latest).
+  void Open(int version, std::function<std::string()> clock = testing::FixedClock) {
+    OpenOptions options;
+    options.create = true;
+    options.allow_pending = true;
+    options.clock = std::move(clock);
+    auto s = Store::Open(database_->url(), options);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    auto n = store_->Migrate("test", version);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+  }
+  void ImportEnterprises(int n, const std::string& tags = "data_vendor") {
+    std::string csv =
+        "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+        "serious_dishonesty_record,tags\n";
+    for (int i = 1; i <= n; ++i) csv += Code(i) + ",Enterprise " + std::to_string(i) + ",true,true,true,false," + tags + "\n";
+    ImportOptions import;
+    import.actor = "tester";
+    auto r = store_->Import(EvidenceKind::kEnterprises, database_->WriteFile("enterprises.csv", csv), import);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->inserted, n);
+  }
+
+  // A submitted application in review by reviewer "r", who proposed `assessed`.
+  int64_t InReview(int enterprise, int year, const json& claim, const std::string& assessed) {
+    auto id = store_->CreateApplication("enterprise", Code(enterprise), year, claim);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    if (!id.ok()) return 0;
+    EXPECT_TRUE(store_->Submit("enterprise", *id).ok());
+    EXPECT_TRUE(store_->StartReview("officer", *id, {"r"}).ok());
+    EXPECT_TRUE(store_->SubmitReview("r", *id, json{{"q", 80}}, assessed).ok());
+    return *id;
+  }
+  // Decides application `id` the way `bursar decide` does: the case from the
+  // store, the shipped policy's engine. Returns the decided total in fen.
+  int64_t DecideWithEngine(int64_t id) {
+    static const std::shared_ptr<const Engine> engine = Engine::Load(kPolicy).value();
+    auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+      BURSAR_ASSIGN_OR_RETURN(std::string output, engine->EvaluateText(case_text));
+      return DecisionInput{engine->digest(), case_text, std::move(output)};
+    };
+    auto d = store_->DecideFromStore("officer", id, decide);
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    if (!d.ok()) return -1;
+    return store_->GetDecision(*d)->total_fen;
+  }
+  // Decides application `id` with a hand-made output awarding `lines`
+  // (measure, item, amount), as an officer recording a decision would.
+  void DecideWithLines(int64_t id, int enterprise, int year,
+                       const std::vector<std::tuple<std::string, std::string, std::string>>& lines) {
+    json awards = json::array();
+    int64_t total = 0;
+    for (const auto& [measure, item, amount] : lines) {
+      awards.push_back({{"measure", measure}, {"item", item}, {"amount", amount}});
+      total += *MoneyStringToFen(amount, nullptr);
+    }
+    const json c = {{"year", year}, {"applicant", {{"id", Code(enterprise)}}}, {"facts", json::object()}};
+    const json out = {{"applicant", Code(enterprise)}, {"year", year}, {"awards", awards},
+                      {"total", FenToMoneyString(total)}, {"not_awarded", json::array()}};
+    auto d = store_->Decide("officer", id, {"sha256:x", c.dump(), out.dump(2)});
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+  }
+  // Notice, finalisation and payment of `amount` in one instalment.
+  void FinaliseAndPay(int64_t id, const std::string& amount) {
+    ASSERT_TRUE(store_->PublishNotice("officer", id, "2025-06-08").ok());
+    ASSERT_TRUE(store_->Finalise("officer", id, "2025-06-09").ok());
+    auto paid = store_->RecordPayment("finance", id, amount, "2025-06-10", "V-" + std::to_string(id));
+    ASSERT_TRUE(paid.ok()) << paid.status().ToString();
+  }
+  // The committed total the triggers keep must be the one Budget() sums.
+  void ExpectYearCommittedAsSummed(int64_t year) {
+    auto budget = store_->Budget(year);
+    ASSERT_TRUE(budget.ok()) << budget.status().ToString();
+    auto row = store_->db().QueryOne("SELECT committed_fen FROM year_committed WHERE year = ?", {year});
+    ASSERT_TRUE(row.ok()) << row.status().ToString();
+    EXPECT_EQ(*row ? (*row)->Int(0) : 0, budget->total.committed_fen) << "year " << year;
+  }
+
+  std::unique_ptr<TestDatabase> database_;
+  std::unique_ptr<Store> store_;
+};
+
+// Issue 13: recovering RMB 0.01 of a 30,000,000 07 award took the whole award
+// out of the history and the budget, and a second 07 award of 30M was decided
+// for the same support period. D-G8: the recovery frees RMB 0.01, no more.
+TEST_P(StoreLedgerTest, ARecoveryOfOneFenFreesOneFen) {
+  ImportEnterprises(1);
+  const int64_t first = InReview(1, 2024, json{{"measure", "07"}, {"assessed", "30000000"}}, "30000000");
+  ASSERT_EQ(DecideWithEngine(first), 3000000000);
+  ASSERT_NO_FATAL_FAILURE(FinaliseAndPay(first, "30000000"));
+  ASSERT_TRUE(store_->Recover("officer", first, "0.01", "one invoice counted twice").ok());
+
+  auto history = store_->History(Code(1), 2025);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  EXPECT_EQ(history->dump(), R"([{"year":2024,"measure":"07","item":"major_project","amount":"29999999.99"}])");
+  auto budget = store_->Budget(2024);
+  ASSERT_TRUE(budget.ok());
+  EXPECT_EQ(budget->total.committed_fen, 2999999999) << "the award less the recovered fen";
+  EXPECT_EQ(budget->total.paid_fen, 2999999999);
+  ExpectYearCommittedAsSummed(2024);
+
+  // The same support period: one fen of room is left.
+  const int64_t second = InReview(1, 2025, json{{"measure", "07"}, {"assessed", "30000000"}}, "30000000");
+  EXPECT_EQ(DecideWithEngine(second), 1);
+}
+
+// The other half of the example: the year was paid 204.6M against a budget of
+// 200M, since a recovered award no longer counted as committed.
+TEST_P(StoreLedgerTest, TheBudgetCountsAnAwardLessWhatWasRecovered) {
+  ImportEnterprises(2);
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "100").ok());
+  const int64_t a = InReview(1, 2025, json{{"measure", "03"}}, "60");
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(a, 1, 2025, {{"03", "services", "60.00"}}));
+  ASSERT_NO_FATAL_FAILURE(FinaliseAndPay(a, "60"));
+  ASSERT_TRUE(store_->Recover("officer", a, "0.01", "overstated").ok());
+  auto budget = store_->Budget(2025);
+  ASSERT_TRUE(budget.ok());
+  EXPECT_EQ(budget->total.committed_fen, 5999);
+  EXPECT_EQ(budget->total.payable_fen, 5999);
+  EXPECT_EQ(budget->total.paid_fen, 5999);
+  ExpectYearCommittedAsSummed(2025);
+
+  // 59.99 + 40.02 > 100 once payments have begun: refused. (Counting the
+  // recovered award as nothing let it through.)
+  const int64_t b = InReview(2, 2025, json{{"measure", "03"}}, "40.02");
+  auto c = json{{"year", 2025}, {"applicant", {{"id", Code(2)}}}, {"facts", json::object()}};
+  auto out = json{{"applicant", Code(2)},
+                  {"year", 2025},
+                  {"awards", {{{"measure", "03"}, {"item", "services"}, {"amount", "40.02"}}}},
+                  {"total", "40.02"},
+                  {"not_awarded", json::array()}};
+  auto refused = store_->Decide("officer", b, {"sha256:x", c.dump(), out.dump()});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("raise the budget"), std::string::npos) << refused.status().message();
+  // 40.01 fits exactly.
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(b, 2, 2025, {{"03", "services", "40.01"}}));
+  EXPECT_EQ(store_->Budget(2025)->total.committed_fen, 10000);
+  ExpectYearCommittedAsSummed(2025);
+}
+
+// A recovery is taken from the application's lines from the last back; a line
+// recovered in full leaves the ledger; other measures' lines of the same output
+// are not the application's; once a payment has started in a year over its
+// budget, the award counts as D-G6 lets it be paid.
+TEST_P(StoreLedgerTest, TheLedgerHoldsNetLinesInSubmissionOrder) {
+  ImportEnterprises(2);
+  // Enterprise 1, 2024: an apply-free 04 award of three lines, partly recovered.
+  auto proposed = store_->ProposeApplyFree("officer", 2024, "04", {Code(1)});
+  ASSERT_TRUE(proposed.ok()) << proposed.status().ToString();
+  const int64_t apply_free = (*proposed)[0];
+  ASSERT_TRUE(store_->Submit("enterprise", apply_free).ok());
+  ASSERT_TRUE(store_->StartReview("officer", apply_free, {}).ok());
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(apply_free, 1, 2024,
+                                          {{"04", "milestone", "500000.00"},
+                                           {"04", "trading", "300.00"},
+                                           {"04", "filing", "200.00"},
+                                           {"05", "export", "500000.00"}}));
+  ASSERT_NO_FATAL_FAILURE(FinaliseAndPay(apply_free, "500500"));
+  ASSERT_TRUE(store_->Recover("officer", apply_free, "250.00", "a filing was withdrawn").ok());
+
+  // 2025: two 03 applications, the later-made one submitted first; a budget
+  // that scales the year, and a payment on one of them.
+  auto made_first = store_->CreateApplication("e", Code(1), 2025, json{{"measure", "03"}, {"project", "P-1"}});
+  auto made_second = store_->CreateApplication("e", Code(1), 2025, json{{"measure", "03"}, {"project", "P-2"}});
+  ASSERT_TRUE(made_first.ok() && made_second.ok());
+  for (int64_t id : {*made_second, *made_first}) {
+    ASSERT_TRUE(store_->Submit("e", id).ok());
+    ASSERT_TRUE(store_->StartReview("o", id, {"r"}).ok());
+    ASSERT_TRUE(store_->SubmitReview("r", id, json{{"q", 1}}, "300").ok());
+  }
+  // Submitted in the same millisecond (the test's clock is fixed): by id.
+  auto ready = store_->ReadyForDecision(2025);
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(*ready, (std::vector<int64_t>{*made_first, *made_second}));
+  ASSERT_TRUE(store_->db()
+                  .Execute("UPDATE application SET submitted_at = ? WHERE id = ?",
+                           {std::string("2025-05-01T00:00:00.000Z"), *made_second})
+                  .ok());
+  ready = store_->ReadyForDecision(2025);
+  EXPECT_EQ(*ready, (std::vector<int64_t>{*made_second, *made_first})) << "submitted first, served first";
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(*made_first, 1, 2025, {{"03", "services", "300.00"}}));
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(*made_second, 1, 2025, {{"03", "services", "100.00"}}));
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "200").ok());  // 400 committed: factor 1/2
+  ASSERT_NO_FATAL_FAILURE(FinaliseAndPay(*made_first, "150"));
+
+  auto ledger = store_->Ledger(Code(1), 2025);
+  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  std::vector<std::string> got;
+  for (const LedgerLine& l : *ledger) {
+    got.push_back(std::to_string(l.year) + " " + l.measure + "/" + l.item + " " + l.project + " " +
+                  FenToMoneyString(l.net_fen) + " of " + FenToMoneyString(l.decided_fen));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "2024 04/milestone  500000.00 of 500000.00",
+                     "2024 04/trading  250.00 of 300.00",  // 200 of the 250 recovered came from the filing
+                     "2025 03/services P-2 100.00 of 100.00",  // submitted first; no payment: as decided
+                     "2025 03/services P-1 150.00 of 300.00",  // paid at the year's factor
+                 }));
+  EXPECT_EQ((*ledger)[0].application_id, apply_free);
+  EXPECT_EQ(store_->Ledger(Code(2), 2025)->size(), 0u);
+  auto earlier = store_->Ledger(Code(1), 2024);
+  EXPECT_EQ(earlier->size(), 2u) << "a ledger through 2024 stops there";
+
+  // History for a 2026 case: every year before it.
+  auto history = store_->History(Code(1), 2026);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 4u) << history->dump();
+  ExpectYearCommittedAsSummed(2024);
+  ExpectYearCommittedAsSummed(2025);
+
+  // Every enterprise of a year, with its record and ledger.
+  std::vector<std::string> seen;
+  ASSERT_TRUE(store_
+                  ->LedgersOfYear(2025,
+                                  [&](const EnterpriseLedger& e) {
+                                    seen.push_back(e.enterprise.credit_code + ":" + std::to_string(e.lines.size()) +
+                                                   ":" + e.enterprise.tags);
+                                    return OkStatus();
+                                  })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{Code(1) + ":4:[\"data_vendor\"]"}));
+}
+
+// An upheld objection withdraws the decision: its room and its committed
+// amount come back.
+TEST_P(StoreLedgerTest, AWithdrawnDecisionGivesBackItsRoom) {
+  ImportEnterprises(1);
+  const int64_t id = InReview(1, 2025, json{{"measure", "10"}}, "100");
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(id, 1, 2025, {{"10", "dataset", "100.00"}}));
+  ExpectYearCommittedAsSummed(2025);
+  EXPECT_EQ(store_->Ledger(Code(1), 2025)->size(), 1u);
+  ASSERT_TRUE(store_->PublishNotice("officer", id, "2025-06-08").ok());
+  auto objection = store_->FileObjection("public", id, "not original");
+  ASSERT_TRUE(store_->ResolveObjection("officer", *objection, true, "confirmed").ok());
+  EXPECT_EQ(store_->Ledger(Code(1), 2025)->size(), 0u);
+  EXPECT_EQ(store_->Budget(2025)->total.committed_fen, 0);
+  ExpectYearCommittedAsSummed(2025);
+}
+
+// A store made before migration 11: the committed totals are summed from what
+// is stored, and each application's submission time is its submit entry's
+// (else, with no entry, its creation time).
+TEST_P(StoreLedgerTest, Migration11FillsCommittedTotalsAndSubmissionTimes) {
+  database_ = std::make_unique<TestDatabase>(GetParam());
+  ASSERT_TRUE(database_->Create());
+  static int tick = 0;
+  tick = 0;
+  ASSERT_NO_FATAL_FAILURE(Open(10, [] {
+    char at[64];
+    ++tick;
+    std::snprintf(at, sizeof at, "2025-06-01T08:%02d:%02d.000Z", tick / 60 % 60, tick % 60);
+    return std::string(at);
+  }));
+  ImportEnterprises(3);
+  // The steps as migration 10's store took them, by hand: it knew no
+  // submitted_at and no year_committed.
+  auto step = [&](int64_t id, const std::string& to, const json& change) {
+    ASSERT_TRUE(store_->Write("officer", [&](Database& db) -> Result<std::optional<json>> {
+      BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE application SET state = ? WHERE id = ?", {to, id}).status());
+      return std::optional<json>(change);
+    }).ok());
+  };
+  auto submit = [&](int64_t id) {
+    step(id, "submitted", {{"op", "application.submit"}, {"application", id}, {"from", "draft"}, {"to", "submitted"}});
+  };
+  auto decide = [&](int64_t id, int n, const std::string& amount) {
+    const json c = {{"year", 2025}, {"applicant", {{"id", Code(n)}}}, {"facts", json::object()}};
+    const json out = {{"applicant", Code(n)}, {"year", 2025},
+                      {"awards", {{{"measure", "03"}, {"item", "services"}, {"amount", amount}}}},
+                      {"total", amount}, {"not_awarded", json::array()}};
+    ASSERT_TRUE(store_->db()
+                    .Execute("INSERT INTO decision (application_id, policy_digest, case_json, output_json, total_fen, "
+                             "decided_at, decided_by, in_force) VALUES (?, 'sha256:x', ?, ?, ?, 'x', 'officer', 1)",
+                             {id, c.dump(), out.dump(), *MoneyStringToFen(amount, nullptr)})
+                    .ok());
+    step(id, "decided", {{"op", "application.decide"}, {"application", id}});
+  };
+  const int64_t a = *store_->CreateApplication("e", Code(1), 2025, json{{"measure", "03"}});
+  const int64_t b = *store_->CreateApplication("e", Code(2), 2025, json{{"measure", "03"}});
+  const int64_t no_entry = *store_->CreateApplication("e", Code(3), 2025, json{{"measure", "03"}});
+  const int64_t draft = *store_->CreateApplication("e", Code(1), 2025, json{{"measure", "10"}});
+  submit(b);
+  submit(a);
+  step(no_entry, "submitted", {{"op", "something.else"}, {"application", no_entry}});
+  decide(a, 1, "300.00");
+  decide(b, 2, "200.00");
+  ASSERT_TRUE(store_->PublishNotice("officer", a, "2025-06-08").ok());
+  ASSERT_TRUE(store_->Finalise("officer", a, "2025-06-09").ok());
+  ASSERT_TRUE(store_->RecordPayment("finance", a, "300", "2025-06-10", "V-1").ok());
+  ASSERT_TRUE(store_->Recover("officer", a, "50", "overstated").ok());
+
+  auto n = store_->Migrate("test");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, Migrations().back().version - 10);
+  auto row = store_->db().QueryOne("SELECT committed_fen, payments FROM year_committed WHERE year = 2025");
+  ASSERT_TRUE(row.ok() && *row) << (row.ok() ? "no row" : row.status().ToString());
+  EXPECT_EQ((*row)->Int(0), 30000 + 20000 - 5000);
+  EXPECT_EQ((*row)->Int(1), 1);
+  ExpectYearCommittedAsSummed(2025);
+  // Each application's submission is the time of its submit entry.
+  auto entries = ReadAudit(store_->db(), 1, 1000);
+  ASSERT_TRUE(entries.ok());
+  std::map<int64_t, std::string> submitted;
+  for (const AuditEntry& e : *entries) {
+    const json change = json::parse(e.change);
+    if (change["op"] == "application.submit") submitted[change["application"].get<int64_t>()] = e.at;
+  }
+  ASSERT_EQ(submitted.size(), 2u);
+  auto at = [&](int64_t id) {
+    auto r = store_->db().QueryOne("SELECT submitted_at, created_at FROM application WHERE id = ?", {id});
+    EXPECT_TRUE(r.ok() && *r);
+    return r.ok() && *r ? std::make_pair((*r)->Text(0), (*r)->Text(1)) : std::make_pair(std::string(), std::string());
+  };
+  EXPECT_EQ(at(a).first, submitted[a]);
+  EXPECT_EQ(at(b).first, submitted[b]);
+  EXPECT_LT(at(b).first, at(a).first);
+  EXPECT_EQ(at(no_entry).first, at(no_entry).second) << "no submit entry: its creation time";
+  auto none = store_->db().QueryOne("SELECT submitted_at FROM application WHERE id = ?", {draft});
+  ASSERT_TRUE(none.ok() && *none);
+  EXPECT_TRUE((*none)->IsNull(0)) << "a draft was never submitted";
+  // The ledger after the migration, in submission order.
+  auto ledger = store_->Ledger(Code(1), 2025);
+  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  ASSERT_EQ(ledger->size(), 1u);
+  EXPECT_EQ((*ledger)[0].net_fen, 25000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreLedgerTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+}  // namespace
+}  // namespace bursar::store
