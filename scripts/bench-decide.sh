@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Measures a programme year at district scale (issue 13): `bursar propose`,
+# `bursar decide` and `bursar audit limits` of a year of apply-free
+# applications, on a store of ENTERPRISES generated enterprises
+# (scripts/gen-evidence.py: 30 listings, 4 certificates and 50 trades an
+# enterprise, ...). The figures in docs/performance.md.
+#   scripts/bench-decide.sh ENTERPRISES [BURSAR] [PG_URL]
+# (default build/bursar, a SQLite file). With PG_URL (e.g.
+# "$(scripts/start-postgres.sh)") the store is a fresh schema of that
+# PostgreSQL database (psql creates and drops it). The proposals are confirmed
+# and opened for decision with the ordinary commands (`app submit`, `app
+# review`), which are not timed. Prints wall and CPU seconds (user+sys of
+# bursar; on PostgreSQL the server's own work is not in it) of each timed
+# command, and the time per decision.
+set -euo pipefail
+enterprises=${1:?usage: bench-decide.sh ENTERPRISES [BURSAR] [PG_URL]}
+bursar=$(realpath "${2:-build/bursar}")
+pg=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+export BURSAR_POLICY="${BURSAR_POLICY:-$here/../policies/chaoyang-data-element}"
+work=$(mktemp -d)
+schema="bench_decide_$$"
+cleanup() {
+  [[ -z "$pg" ]] || psql -X -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if [[ -n "$pg" ]]; then
+  psql -X -q "$pg" -c "CREATE SCHEMA $schema" >/dev/null
+  db="$pg$([[ "$pg" == *\?* ]] && echo '&' || echo '?')options=-csearch_path%3D$schema"
+else
+  db="$work/bench.db"
+fi
+b() { "$bursar" "$@" --db "$db"; }
+timed() {  # LABEL COMMAND...: runs it, prints its wall and CPU seconds, leaves the wall in $wall
+  local label=$1; shift
+  /usr/bin/time -f "%e %U %S" -o "$work/t" "$@" >"$work/out" 2>"$work/err" || {
+    echo "$label failed:" >&2; tail -5 "$work/err" >&2; exit 1; }
+  read -r wall user sys <"$work/t"
+  printf '%-26s %8.2f s wall %8.2f s CPU\n' "$label" "$wall" "$(echo "$user + $sys" | bc)"
+}
+
+"$here/gen-evidence.py" "$work/ev" --enterprises "$enterprises" --trades $((enterprises * 50)) --seed 13 \
+  --years 2025 >/dev/null
+b db init >/dev/null
+for kind in enterprises listings certificates fs_inclusions trades filings exports projects platforms; do
+  b import "$kind" "$work/ev/$kind.csv" >/dev/null 2>&1
+done
+echo "$enterprises enterprises, $(cat "$work"/ev/*.csv | wc -l) evidence rows; load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+
+timed "propose 2025" b propose 2025
+# Confirm every proposal and open it for decision, in batches of command lines.
+b app list --year 2025 --state draft --ids | xargs -n 5000 "$bursar" app submit --db "$db" >/dev/null
+b app list --year 2025 --state submitted --ids | xargs -n 5000 "$bursar" app review --db "$db" >/dev/null
+ready=$(b app list --year 2025 --state in_review --ids | wc -l)
+timed "decide 2025 ($ready)" b decide 2025
+decided=$(grep -c '^application ' "$work/out" || true)
+python3 -c "print(f'  {$decided} decisions, {$wall * 1e3 / max($decided, 1):.3f} ms a decision (wall)')"
+timed "audit limits 2025" b audit limits 2025
+timed "propose 2025 (again)" b propose 2025 --dry-run
