@@ -5,10 +5,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/options.h"
@@ -38,6 +41,9 @@ constexpr const char* kHelp =
     "  --idempotency-retention SECONDS  how long the answer to an Idempotency-Key is\n"
     "                     kept for retries (default 86400, one day)\n"
     "  --insecure-dev-cookies  session cookies without Secure, for http://127.0.0.1 only\n\n"
+    "Environment (tests only): BURSAR_FAULTS arms fault points in the store's\n"
+    "database connection (docs/faults.md); the server then logs a\n"
+    "{\"event\":\"faults_armed\"} line first.\n\n"
     "Logs one JSON line per request on standard error (time, method, path,\n"
     "status, duration_us, request_id), and first a line with the address:\n"
     "  {\"event\":\"listening\",\"address\":\"127.0.0.1\",\"port\":8080,...}\n";
@@ -133,6 +139,10 @@ int RunServe(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (!have_db && std::filesystem::exists("bursar.db")) options.db_url = "bursar.db";
+  if (const char* faults = std::getenv("BURSAR_FAULTS"); faults && *faults) {
+    options.store_faults = faults;
+    std::fprintf(stderr, "%s\n", nlohmann::json{{"event", "faults_armed"}, {"points", faults}}.dump().c_str());
+  }
 
   // Signals are taken by a thread of our own with sigwait, so the shutdown
   // runs as ordinary code; every other thread (the workers inherit this mask)

@@ -1,15 +1,29 @@
 // Idempotency keys: a client that may retry a write (POST, PUT, PATCH or
 // DELETE under /api/, except logging in) sends `Idempotency-Key: <key>`. The
 // first request with a key runs and its answer is stored (idempotency_key,
-// migration 6); a retry with the same key, method, target and body gets the
-// stored answer back (with `Idempotent-Replayed: true`) and changes nothing
-// again; the same key with another request is 422. Keys belong to the
-// account that sent them. A 5xx answer (e.g. 503 while the database is away)
-// is not kept, so the retry runs. While the first request runs, a retry is
-// 409; a claim left behind by a crashed server is taken over after
-// kStaleSeconds.
+// migrations 6 and 12); a retry with the same key, method, target and body
+// gets the stored answer back (with `Idempotent-Replayed: true`) and changes
+// nothing again; the same key with another request is 422. Keys belong to
+// the account that sent them.
+//
+// Invariants (docs/faults.md, "Retries after an outage"):
+//  - A claim row holds the random token of the request that claimed it.
+//    Status 0: that request is running or was left behind; -1: its change
+//    committed (the store marks the claim in the change's own transaction,
+//    Store::SetClaimMarker) but its answer was not stored; otherwise the
+//    stored answer's HTTP status.
+//  - A request runs its handler only while its token is on the row, and its
+//    change commits only if the token is still there: a change never runs
+//    twice, even when a retry took the claim over.
+//  - A retry takes a status-0 claim over at once when this process left it
+//    behind (its token is in `unsettled`: the store call of the claim or of
+//    the settlement failed), and after kStaleSeconds otherwise (a server that
+//    died). A -1 claim is never taken over: its change is done.
+//  - A 5xx answer is not kept (the change did not commit), so the retry runs.
 #include <cstdio>
 #include <ctime>
+
+#include <sodium.h>
 
 #include "server/server_impl.h"
 #include "store/digest.h"
@@ -17,9 +31,24 @@
 
 namespace bursar::server {
 
+thread_local const store::ClaimMarker* Server::Impl::request_claim = nullptr;
+
 namespace {
 
 constexpr int64_t kStaleSeconds = 60;
+constexpr size_t kMaxUnsettled = 10000;  // memory bound; beyond it, the stale rule applies
+
+std::string NewToken() {
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  static const char* hex = "0123456789abcdef";
+  std::string t;
+  for (unsigned char b : raw) {
+    t += hex[b >> 4];
+    t += hex[b & 15];
+  }
+  return t;
+}
 
 std::string IsoUtc(std::time_t t) {
   std::tm tm{};
@@ -56,50 +85,100 @@ Status Server::Impl::ClaimIdempotencyKey(const Route& route, const httplib::Requ
   }
   IdempotencyClaim mine{caller.who->account.username, key,
                         store::Sha256Hex(req.method + " " + req.target + "\n" +
-                                         req.get_header_value("Content-Type") + "\n" + req.body)};
+                                         req.get_header_value("Content-Type") + "\n" + req.body),
+                        {}};
+  mine.marker = {mine.owner, mine.key, NewToken()};
+  // What this process left behind for the key, if anything.
+  std::optional<LeftClaim> left;
+  {
+    std::lock_guard<std::mutex> lock(unsettled_mu);
+    if (auto it = unsettled.find({mine.owner, mine.key}); it != unsettled.end()) left = it->second;
+  }
+  auto left_behind = [&](const std::string& token) {
+    return left && std::find(left->tokens.begin(), left->tokens.end(), token) != left->tokens.end();
+  };
   std::optional<store::Row> existing;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+  bool ours = false, answer_stored = false;
+  Status claimed = WithStore([&](store::Store& st) -> Status {
     PurgeIdempotencyKeysIfDue(st);
     const std::string now = store::UtcNow();
     BURSAR_ASSIGN_OR_RETURN(
         int64_t inserted,
-        st.db().Execute("INSERT INTO idempotency_key (owner, key, fingerprint, status, headers, body, created_at) "
-                        "VALUES (?, ?, ?, 0, '', '', ?) ON CONFLICT (owner, key) DO NOTHING",
-                        {mine.owner, mine.key, mine.fingerprint, now}));
-    if (inserted == 1) return OkStatus();
-    // A claim left by a server that died before answering is taken over
-    // after kStaleSeconds; one this process could not settle, at once.
-    bool abandoned = false;
-    {
-      std::lock_guard<std::mutex> lock(unsettled_mu);
-      abandoned = unsettled.erase({mine.owner, mine.key}) > 0;
+        st.db().Execute("INSERT INTO idempotency_key (owner, key, fingerprint, status, headers, body, created_at, "
+                        "token) VALUES (?, ?, ?, 0, '', '', ?, ?) ON CONFLICT (owner, key) DO NOTHING",
+                        {mine.owner, mine.key, mine.fingerprint, now, mine.marker.token}));
+    if (inserted == 1) {
+      ours = true;
+      return OkStatus();
     }
-    const std::string cutoff = abandoned ? now : IsoUtc(std::time(nullptr) - kStaleSeconds);
-    BURSAR_ASSIGN_OR_RETURN(
-        int64_t taken,
-        st.db().Execute("UPDATE idempotency_key SET created_at = ?, fingerprint = ? WHERE owner = ? AND key = ? "
-                        "AND status = 0 AND fingerprint = ? AND created_at <= ?",
-                        {now, mine.fingerprint, mine.owner, mine.key, mine.fingerprint, cutoff}));
-    if (taken == 1) return OkStatus();
-    BURSAR_ASSIGN_OR_RETURN(existing, st.db().QueryOne("SELECT fingerprint, status, headers, body FROM idempotency_key "
-                                                       "WHERE owner = ? AND key = ?",
+    BURSAR_ASSIGN_OR_RETURN(existing, st.db().QueryOne("SELECT fingerprint, status, headers, body, token, created_at "
+                                                       "FROM idempotency_key WHERE owner = ? AND key = ?",
                                                        {mine.owner, mine.key}));
+    if (!existing || existing->Text(0) != mine.fingerprint) return OkStatus();
+    const int64_t status = existing->Int(1);
+    const std::string row_token = existing->Text(4);
+    if (left && left->status != 0 && (status == 0 || status == -1) && left_behind(row_token)) {
+      // The request ran and was answered; only storing its answer failed.
+      // Store it now; the retry replays it (below) either way.
+      BURSAR_ASSIGN_OR_RETURN(int64_t stored,
+                              st.db().Execute("UPDATE idempotency_key SET status = ?, headers = ?, body = ? "
+                                              "WHERE owner = ? AND key = ? AND token = ?",
+                                              {int64_t{left->status}, left->headers, left->body, mine.owner,
+                                               mine.key, row_token}));
+      answer_stored = stored == 1;
+      return OkStatus();
+    }
+    // A claim this process left behind is taken over at once; another
+    // request's only when stale (its server died). Compare-and-set on the
+    // token, so two retries never both take it.
+    if (status == 0 && (left_behind(row_token) || existing->Text(5) <= IsoUtc(std::time(nullptr) - kStaleSeconds))) {
+      BURSAR_ASSIGN_OR_RETURN(int64_t taken,
+                              st.db().Execute("UPDATE idempotency_key SET created_at = ?, token = ? WHERE owner = ? "
+                                              "AND key = ? AND token = ? AND status = 0",
+                                              {now, mine.marker.token, mine.owner, mine.key, row_token}));
+      ours = taken == 1;
+    }
     return OkStatus();
-  }));
-  if (!existing) {
+  });
+  if (!claimed.ok()) {
+    // The claim's INSERT or takeover may have committed with the answer
+    // lost: remember this token too, so the retry here takes the claim at once.
+    Leave(mine.marker.token, mine.owner, mine.key, nullptr);
+    return claimed;
+  }
+  if (ours) {
+    if (left) Forget(mine.owner, mine.key);
     *claim = std::move(mine);
     return OkStatus();
+  }
+  if (!existing) {
+    // Gone between the INSERT and the read (purged, or a 5xx claim deleted): run again.
+    return Status(StatusCode::kConflict, "the first request with this Idempotency-Key has just ended; retry now");
   }
   if (existing->Text(0) != mine.fingerprint) {
     return InvalidArgument("this Idempotency-Key was used for another request (method, path or body differ): "
                            "use a new key for a new request",
                            "Idempotency-Key");
   }
-  if (existing->Int(1) == 0) {
+  int status = static_cast<int>(existing->Int(1));
+  std::string headers_text = existing->Text(2), body = existing->Text(3);
+  if (left && left->status != 0 && left_behind(existing->Text(4))) {
+    // This process holds the answer: replay it (it is stored now, or will be by the next retry).
+    status = left->status;
+    headers_text = left->headers;
+    body = left->body;
+    if (answer_stored) Forget(mine.owner, mine.key);
+  }
+  if (status == 0) {
     return Status(StatusCode::kConflict, "the first request with this Idempotency-Key is still running; retry later");
   }
-  res.status = static_cast<int>(existing->Int(1));
-  const OJson headers = OJson::parse(existing->Text(2), nullptr, false);
+  if (status == -1) {
+    return Status(StatusCode::kConflict,
+                  "the first request with this Idempotency-Key was carried out, but its answer was lost in a "
+                  "database outage; read the resource to see the result instead of retrying");
+  }
+  res.status = status;
+  const OJson headers = OJson::parse(headers_text, nullptr, false);
   std::string content_type = "application/json";
   if (headers.is_object()) {
     for (auto it = headers.begin(); it != headers.end(); ++it) {
@@ -109,9 +188,38 @@ Status Server::Impl::ClaimIdempotencyKey(const Route& route, const httplib::Requ
     }
   }
   res.set_header("Idempotent-Replayed", "true");
-  res.set_content(existing->Text(3), content_type);
+  res.set_content(body, content_type);
   *replayed = true;
   return OkStatus();
+}
+
+void Server::Impl::Leave(const std::string& token, const std::string& owner, const std::string& key,
+                         const httplib::Response* answered) {
+  std::lock_guard<std::mutex> lock(unsettled_mu);
+  auto it = unsettled.find({owner, key});
+  if (it == unsettled.end()) {
+    if (unsettled.size() >= kMaxUnsettled) return;
+    it = unsettled.emplace(std::make_pair(owner, key), LeftClaim{}).first;
+  }
+  LeftClaim& left = it->second;
+  if (answered) {
+    // The claim's request ran: only its token matters now.
+    OJson headers = OJson::object();
+    for (const char* name : {"Content-Type", "ETag", "Location"}) {
+      if (answered->has_header(name)) headers[name] = answered->get_header_value(name);
+    }
+    left.tokens = {token};
+    left.status = answered->status;
+    left.headers = headers.dump();
+    left.body = answered->body;
+  } else if (left.status == 0 && left.tokens.size() < 16) {
+    left.tokens.push_back(token);
+  }
+}
+
+void Server::Impl::Forget(const std::string& owner, const std::string& key) {
+  std::lock_guard<std::mutex> lock(unsettled_mu);
+  unsettled.erase({owner, key});
 }
 
 void Server::Impl::PurgeIdempotencyKeysIfDue(store::Store& st) {
@@ -134,9 +242,11 @@ void Server::Impl::PurgeIdempotencyKeysIfDue(store::Store& st) {
 void Server::Impl::SettleIdempotencyKey(const IdempotencyClaim& claim, const httplib::Response& res) {
   Status settled = WithStore([&](store::Store& st) -> Status {
     if (res.status >= 500) {
-      // Not an answer to keep: the retry should run.
+      // Not an answer to keep: the retry should run. Unless the change
+      // committed after all (-1, its answer lost): then the row stays.
       return st.db()
-          .Execute("DELETE FROM idempotency_key WHERE owner = ? AND key = ?", {claim.owner, claim.key})
+          .Execute("DELETE FROM idempotency_key WHERE owner = ? AND key = ? AND token = ? AND status = 0",
+                   {claim.owner, claim.key, claim.marker.token})
           .status();
     }
     OJson headers = OJson::object();
@@ -144,17 +254,15 @@ void Server::Impl::SettleIdempotencyKey(const IdempotencyClaim& claim, const htt
       if (res.has_header(name)) headers[name] = res.get_header_value(name);
     }
     return st.db()
-        .Execute("UPDATE idempotency_key SET status = ?, headers = ?, body = ? WHERE owner = ? AND key = ?",
-                 {int64_t{res.status}, headers.dump(), res.body, claim.owner, claim.key})
+        .Execute("UPDATE idempotency_key SET status = ?, headers = ?, body = ? WHERE owner = ? AND key = ? "
+                 "AND token = ?",
+                 {int64_t{res.status}, headers.dump(), res.body, claim.owner, claim.key, claim.marker.token})
         .status();
   });
-  // The answer is sent either way; a claim that could not be settled is taken
-  // over by a retry after kStaleSeconds.
+  // The answer is sent either way; a claim that could not be settled is
+  // left to a retry on this server (with the answer, if it is one to keep).
   if (!settled.ok()) {
-    {
-      std::lock_guard<std::mutex> lock(unsettled_mu);
-      unsettled.insert({claim.owner, claim.key});
-    }
+    Leave(claim.marker.token, claim.owner, claim.key, res.status >= 500 ? nullptr : &res);
     const std::string line =
         nlohmann::json{{"event", "idempotency_key_unsettled"}, {"error", settled.message()}}.dump(
             -1, ' ', false, nlohmann::json::error_handler_t::replace) +

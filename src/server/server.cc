@@ -526,7 +526,12 @@ httplib::Server::Handler Server::Impl::Wrap(const Route& route) {
     bool replayed = false;
     Status status = Authorize(route, req, &caller);
     if (status.ok()) status = ClaimIdempotencyKey(route, req, caller, res, &claim, &replayed);
-    if (status.ok() && !replayed) status = (this->*route.handler)(req, res, caller);
+    if (status.ok() && !replayed) {
+      // Every change the handler commits also marks the claim applied (Store::SetClaimMarker).
+      request_claim = claim ? &claim->marker : nullptr;
+      status = (this->*route.handler)(req, res, caller);
+      request_claim = nullptr;
+    }
     if (!status.ok()) {
       if (status.code() == StatusCode::kUnauthenticated) res.set_header("WWW-Authenticate", "Bearer realm=\"bursar\"");
       ApiError error = FromStatus(status);
@@ -726,7 +731,9 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
     impl->web.emplace(std::move(files));
   }
   if (!options.db_url.empty()) {
-    BURSAR_ASSIGN_OR_RETURN(impl->store, store::Store::Open(options.db_url));
+    store::OpenOptions open;
+    open.faults = options.store_faults;
+    BURSAR_ASSIGN_OR_RETURN(impl->store, store::Store::Open(options.db_url, open));
     BURSAR_ASSIGN_OR_RETURN(impl->dummy_hash, store::HashPassword("not a password of anyone's"));
   }
   const CheckedPolicy& cp = impl->engine->policy();

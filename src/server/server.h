@@ -58,6 +58,8 @@ struct ServeOptions {
   int64_t login_window_seconds = 15 * 60;
   int64_t login_failures_per_user = 5;       // per username and client address
   int64_t login_failures_per_address = 50;   // per client address, any username
+  // Test-only fault points in the store's connection (store/fault_database.h).
+  std::string store_faults;
 };
 
 // One route of the API, as the OpenAPI document names it, with who may call

@@ -187,8 +187,12 @@ struct Server::Impl {
     // An If-Match expectation (CheckIfMatch) lives for this call only.
     struct Clear {
       store::Store& st;
-      ~Clear() { st.ClearExpectedVersion(); }
+      ~Clear() {
+        st.ClearExpectedVersion();
+        st.SetClaimMarker(nullptr);
+      }
     } clear{*store};
+    store->SetClaimMarker(request_claim);
     return f(*store);
   }
 
@@ -251,6 +255,7 @@ struct Server::Impl {
   // answer of a claimed key.
   struct IdempotencyClaim {
     std::string owner, key, fingerprint;
+    store::ClaimMarker marker;  // owner, key and this claim's own random token
   };
   Status ClaimIdempotencyKey(const Route& route, const httplib::Request& req, const Caller& caller,
                              httplib::Response& res, std::optional<IdempotencyClaim>* claim, bool* replayed);
@@ -259,10 +264,28 @@ struct Server::Impl {
   // last purge of this process is older than that (at most hourly).
   // REQUIRES: store_mu held (called inside WithStore).
   void PurgeIdempotencyKeysIfDue(store::Store& st);
-  // Claims of this process that could not be settled (the database was
-  // away): no request runs them any more, so a retry takes them over at once.
+  // Claims this process may have left behind: a claim whose store call
+  // failed (its INSERT may have committed though the answer was lost), or
+  // one whose answer could not be stored. No request of this process runs
+  // them any more, so a retry here takes over the claim with this token at
+  // once; a claim with another token (another request's) it never takes.
+  // The answer is kept when the request was answered below 500 (its change,
+  // if any, committed): the retry replays it instead of running anything.
+  struct LeftClaim {
+    std::vector<std::string> tokens;  // of the claims left; one when an answer is kept
+    int status = 0;  // 0: no answer kept
+    std::string headers, body;  // as the idempotency_key columns hold them
+  };
   std::mutex unsettled_mu;
-  std::set<std::pair<std::string, std::string>> unsettled;  // owner, key
+  std::map<std::pair<std::string, std::string>, LeftClaim> unsettled;  // (owner, key) →
+  // The claim of the request this thread is handling, set around the
+  // handler; WithStore hands it to the store, which marks it applied in the
+  // transaction of every change it commits (Store::SetClaimMarker).
+  static thread_local const store::ClaimMarker* request_claim;
+  // Remembers a claim of this process left behind (`answered`: its kept answer, or null).
+  void Leave(const std::string& token, const std::string& owner, const std::string& key,
+             const httplib::Response* answered);
+  void Forget(const std::string& owner, const std::string& key);
   // When this process last purged old keys (steady clock); purges
   // run from ClaimIdempotencyKey, under the store lock.
   std::optional<std::chrono::steady_clock::time_point> last_idempotency_purge;  // guarded by store_mu

@@ -307,6 +307,15 @@ CREATE TABLE idempotency_key (
 );
 )SQL";
 
+// Idempotency keys get the token of the request that claimed them, so a
+// retry can tell a claim its own server left behind (taken over at once)
+// from one another request still runs; status -1 marks a claim whose
+// request committed its change but whose answer was not stored
+// (server/idempotency.cc).
+constexpr const char* kIdempotencyToken = R"SQL(
+ALTER TABLE idempotency_key ADD COLUMN token TEXT NOT NULL DEFAULT '';
+)SQL";
+
 // Who recovered the money, kept with the recovery as `decision.decided_by` is
 // with the decision. Recoveries made before this migration take the actor of
 // their audit entry (op application.recover; one per application, since a
@@ -484,6 +493,7 @@ const std::vector<Migration>& Migrations() {
       {10, "indexes for the application list's year, measure and state sorts", kSortIndexes, "", ""},
       {11, "submission order, committed totals per year, recoveries by application", kLedger, kLedgerSqlite,
        kLedgerPostgres},
+      {12, "the claiming request's token on idempotency keys", kIdempotencyToken, "", ""},
   };
   return migrations;
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "store/fault_database.h"
 #include "store/migrations.h"
 
 namespace bursar::store {
@@ -65,6 +66,10 @@ std::string Store::Now() const { return clock_(); }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOptions& options) {
   BURSAR_ASSIGN_OR_RETURN(auto db, OpenDatabase(url, options.create));
+  if (!options.faults.empty()) {
+    BURSAR_ASSIGN_OR_RETURN(auto points, ParseFaultPoints(options.faults));
+    db = WithFaultPoints(std::move(db), std::move(points));
+  }
   std::unique_ptr<Store> store(new Store(std::move(db), options.clock));
   BURSAR_RETURN_IF_ERROR(store->CheckSchema(options.allow_pending));
   return store;
@@ -195,6 +200,17 @@ Result<std::optional<AuditEntry>> Store::Write(const std::string& actor, const C
   }
   BURSAR_ASSIGN_OR_RETURN(std::optional<nlohmann::json> recorded, change(*db_));
   if (!recorded) return std::optional<AuditEntry>();  // ~Transaction rolls back
+  if (claim_marker_) {
+    BURSAR_ASSIGN_OR_RETURN(
+        int64_t marked,
+        db_->Execute("UPDATE idempotency_key SET status = -1 WHERE owner = ? AND key = ? AND token = ? "
+                     "AND status IN (0, -1)",
+                     {claim_marker_->owner, claim_marker_->key, claim_marker_->token}));
+    if (marked != 1) {
+      return Status(StatusCode::kConflict,
+                    "a retry with this Idempotency-Key took the request over; this one changed nothing");
+    }
+  }
   BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, AppendAudit(*db_, actor, Now(), *recorded));
   BURSAR_RETURN_IF_ERROR(tx->Commit());
   return std::optional<AuditEntry>(std::move(entry));

@@ -49,6 +49,14 @@ struct OpenOptions {
   bool allow_pending = false;
   // The clock for audit entries and timestamps; UtcNow by default. Tests fix it.
   std::function<std::string()> clock;
+  // Test-only fault points (store/fault_database.h); "" for none.
+  std::string faults;
+};
+
+// The Idempotency-Key claim of the HTTP request that is writing (see
+// Store::SetClaimMarker and server/idempotency.cc).
+struct ClaimMarker {
+  std::string owner, key, token;
 };
 
 struct SchemaStatus {
@@ -106,6 +114,12 @@ class Store {
   // unused one.
   void ExpectVersion(int64_t application_id, int64_t version) { expected_ = {{application_id, version}}; }
   void ClearExpectedVersion() { expected_.reset(); }
+  // While set, every Write also marks this Idempotency-Key claim applied
+  // (status -1) in its own transaction, so a change that committed is never
+  // run again by a retry, even when the answer to the commit was lost. A
+  // Write whose claim is no longer this request's (a retry took it over)
+  // refuses with Conflict and changes nothing. Not owned; null clears.
+  void SetClaimMarker(const ClaimMarker* marker) { claim_marker_ = marker; }
 
   Result<AuditVerdict> VerifyAudit() { return store::VerifyAudit(*db_); }
 
@@ -325,6 +339,7 @@ class Store {
   static constexpr bool kFullHistory = false;
 
   std::unique_ptr<Database> db_;
+  const ClaimMarker* claim_marker_ = nullptr;
   std::function<std::string()> clock_;
   std::optional<std::pair<int64_t, int64_t>> expected_;  // application id, version
 };

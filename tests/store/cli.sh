@@ -21,7 +21,9 @@ grep -q "bursar db init" err || fail "no hint to run db init"
 expect_exit 0 "$bursar" db init
 expect_exit 0 "$bursar" db init                                 # idempotent
 expect_exit 0 "$bursar" db status
-grep -q "schema version 11 of 11" out || fail "status: $(cat out)"
+# Every migration this binary knows is applied (each adds one audit entry).
+migrations=$(sed -nE 's/.*schema version ([0-9]+) of \1\b.*/\1/p' out)
+[[ -n $migrations ]] || fail "status: $(cat out)"
 expect_exit 0 "$bursar" db --help
 
 cat >enterprises.csv <<'CSV'
@@ -95,7 +97,7 @@ assert (a["paid_total"], a["recovered_total"], a["net_paid"]) == ("4200000.00", 
   fail "show after recovery: $(cat out)"
 
 expect_exit 0 "$bursar" audit verify
-grep -q "audit log verified: 25 entries" out || fail "verify: $(cat out)"
+grep -q "audit log verified: $((migrations + 14)) entries" out || fail "verify: $(cat out)"
 sqlite3 bursar.db "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 3" ||
   fail "hand edit"
 expect_exit 1 "$bursar" audit verify
