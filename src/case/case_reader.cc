@@ -54,24 +54,58 @@ Result<Exact> ReadMoney(const Json& j, const std::string& path) {
   return *v;
 }
 
+bool IsQuantity(TypeKind kind) {
+  return kind == TypeKind::kMoney || kind == TypeKind::kRate || kind == TypeKind::kCount;
+}
+
+// A rate in a case: a string with a percent sign, "12.5%", at most four
+// decimals (the batch evaluator holds rates in millionths).
+Result<Exact> ReadRate(const Json& j, const std::string& path) {
+  const char* expected = "expected a rate as a string with a percent sign, such as \"12.5%\"";
+  if (!j.is_string()) return Bad(path, std::string(expected) + ", got " + JsonKind(j));
+  std::string text = j.get<std::string>();
+  if (text.size() < 2 || text.back() != '%') return Bad(path, expected);
+  std::string digits = text.substr(0, text.size() - 1);
+  size_t dot = digits.find('.');
+  if (dot != std::string::npos && digits.size() - dot - 1 > 4) {
+    return Bad(path, "a rate has at most four decimals after the point (\"12.3456%\")");
+  }
+  if ((dot == std::string::npos ? digits.size() : dot) > 8) return Bad(path, "too large");
+  auto d = ParseDecimal(digits);
+  if (!d || digits.front() == '.' || digits.back() == '.') return Bad(path, expected);
+  return *d->Div(Exact::Integer(100));
+}
+
+// Money, rates and counts left out (or null, where the type allows none)
+// are zero; other values declared with '?' are none.
+Value ZeroOf(const Type& type);
+
 Result<Value> ReadTyped(const CheckedPolicy& p, const Type& type, const Json& j, const std::string& path) {
   Value v;
   v.kind = type.kind;
   v.enum_id = type.enum_id;
   if (j.is_null()) {
-    if (type.optional) {
-      v.none = true;
-      return v;
-    }
-    return Bad(path, "cannot be null");
+    if (type.optional) return ZeroOf(type);
+    return Bad(path, "cannot be null" + std::string(IsQuantity(type.kind) ? "; leave it out for zero" : ""));
   }
   switch (type.kind) {
     case TypeKind::kMoney: {
       BURSAR_ASSIGN_OR_RETURN(v.number, ReadMoney(j, path));
       return v;
     }
-    case TypeKind::kCount:
+    case TypeKind::kRate: {
+      BURSAR_ASSIGN_OR_RETURN(v.number, ReadRate(j, path));
+      return v;
+    }
     case TypeKind::kYear: {
+      if (!j.is_number_integer()) return Bad(path, "expected a year such as 2024, got " + JsonKind(j));
+      if (j.is_number_unsigned() ? j.get<uint64_t>() > 9999 : j.get<int64_t>() < 1900) {
+        return Bad(path, "expected a year such as 2024 (1900 to 9999)");
+      }
+      v.number = Exact::Integer(j.get<int64_t>());
+      return v;
+    }
+    case TypeKind::kCount: {
       if (!j.is_number_integer()) return Bad(path, "expected a whole number, got " + JsonKind(j));
       if (j.is_number_unsigned() ? j.get<uint64_t>() > 1000000000000ULL : j.get<int64_t>() < 0) {
         return Bad(path, j.is_number_unsigned() ? "too large" : "cannot be negative");
@@ -79,6 +113,13 @@ Result<Value> ReadTyped(const CheckedPolicy& p, const Type& type, const Json& j,
       v.number = Exact::Integer(j.get<int64_t>());
       return v;
     }
+    case TypeKind::kDate:
+      if (!j.is_string() || !IsCalendarDate(j.get<std::string>())) {
+        return Bad(path, "expected a date as a string \"YYYY-MM-DD\", such as \"2024-03-15\"" +
+                             (j.is_string() ? std::string() : ", got " + JsonKind(j)));
+      }
+      v.text = j.get<std::string>();
+      return v;
     case TypeKind::kFlag:
       if (!j.is_boolean()) return Bad(path, "expected true or false, got " + JsonKind(j));
       v.flag = j.get<bool>();
@@ -96,7 +137,6 @@ Result<Value> ReadTyped(const CheckedPolicy& p, const Type& type, const Json& j,
       return v;
     }
     case TypeKind::kText:
-    case TypeKind::kDate:
       if (!j.is_string()) return Bad(path, "expected a string, got " + JsonKind(j));
       v.text = j.get<std::string>();
       if (v.text.size() > 200) return Bad(path, "longer than 200 characters");
@@ -110,8 +150,14 @@ Value ZeroOf(const Type& type) {
   Value v;
   v.kind = type.kind;
   v.enum_id = type.enum_id;
-  v.none = type.optional && (type.kind == TypeKind::kEnum || type.kind == TypeKind::kText);
+  v.none = type.optional && !IsQuantity(type.kind);
   return v;
+}
+
+// A value a case must give when it is left out: declared without '?' and
+// neither a quantity (zero) nor a flag (false).
+bool MustBeGiven(const Type& type) {
+  return !type.optional && !IsQuantity(type.kind) && type.kind != TypeKind::kFlag;
 }
 
 std::string Index(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
@@ -200,6 +246,17 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
   // facts
   c.facts.reserve(p.policy.facts.size());
   for (const auto& f : p.policy.facts) c.facts.push_back(ZeroOf(f.type));
+  static const Json kNoFacts = Json::object();
+  const Json& given_facts = in.contains("facts") ? in["facts"] : kNoFacts;
+  if (given_facts.is_object()) {
+    for (const auto& f : p.policy.facts) {
+      if (MustBeGiven(f.type) && !given_facts.contains(f.name)) {
+        return Bad("facts." + f.name, std::string("required: the policy declares it '") + TypeKindName(f.type.kind) +
+                                          "' (write '" + TypeKindName(f.type.kind) +
+                                          "?' in the policy if a case may leave it out)");
+      }
+    }
+  }
   if (in.contains("facts")) {
     const Json& facts = in["facts"];
     if (!facts.is_object()) return Bad("facts", "expected an object of the year's figures");
@@ -212,9 +269,8 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
         return Bad("facts." + it.key(), "unknown fact" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }
       const FieldDecl& decl = p.policy.facts[static_cast<size_t>(idx->second)];
-      Type t = decl.type;
-      if (t.kind == TypeKind::kMoney || t.kind == TypeKind::kCount || t.kind == TypeKind::kFlag) t.optional = false;
-      BURSAR_ASSIGN_OR_RETURN(c.facts[static_cast<size_t>(idx->second)], ReadTyped(p, t, it.value(), "facts." + it.key()));
+      BURSAR_ASSIGN_OR_RETURN(c.facts[static_cast<size_t>(idx->second)],
+                              ReadTyped(p, decl.type, it.value(), "facts." + it.key()));
     }
   }
 
@@ -245,9 +301,7 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
           }
           continue;
         }
-        Type t = f.type;
-        if (t.kind == TypeKind::kMoney) t.optional = false;
-        BURSAR_ASSIGN_OR_RETURN(claim.fields[fi], ReadTyped(p, t, j[f.name], path + "." + f.name));
+        BURSAR_ASSIGN_OR_RETURN(claim.fields[fi], ReadTyped(p, f.type, j[f.name], path + "." + f.name));
       }
       const Value& project = claim.fields[static_cast<size_t>(p.project_field)];
       if (!project.none) claim.project = project.text;
@@ -341,6 +395,10 @@ Result<Value> ParseLiteralValue(const CheckedPolicy& p, const Type& type, const 
       v.choice = static_cast<int>(it - values.begin());
       return v;
     }
+    case TypeKind::kDate:
+      if (!IsCalendarDate(text)) return InvalidArgument("expected a date such as 2025-01-01");
+      v.text = text;
+      return v;
     default:
       v.text = text;
       return v;

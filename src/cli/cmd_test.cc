@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/options.h"
 #include "eval/engine.h"
+#include "lang/loader.h"
 
 namespace bursar::cli {
 namespace {
@@ -98,6 +99,23 @@ int RunTest(const std::vector<std::string>& args) {
     }
   }
   std::sort(files.begin(), files.end());
+  // A policy with errors fails every test the same way: say so once.
+  {
+    auto loaded = LoadPolicy(dir);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "bursar test: %s\n", loaded.status().ToString().c_str());
+      return kExitUsage;
+    }
+    if (!loaded->policy) {
+      std::fputs(loaded->formatted.c_str(), stderr);
+      size_t errors = 0;
+      for (const auto& d : loaded->diagnostics.all()) errors += d.severity == Severity::kError ? 1 : 0;
+      std::fprintf(stderr, "%zu error%s in %s: no test was run (bursar check %s)\n", errors, errors == 1 ? "" : "s",
+                   dir.c_str(), dir.c_str());
+      std::printf("0 passed, %zu failed\n", files.size());
+      return kExitFailed;
+    }
+  }
   std::map<std::string, std::shared_ptr<const Engine>> engines;  // by overrides
   int passed = 0, failed = 0;
   for (const auto& file : files) {

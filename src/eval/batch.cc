@@ -31,10 +31,15 @@ i128 Gcd(i128 a, i128 b) {
 }
 i128 Lcm(i128 a, i128 b) { return a / Gcd(a, b) * b; }
 
+// A rate read from a case has at most four decimals of its percent
+// (case_reader.cc): a whole number of millionths.
+constexpr int64_t kRateScale = 1000000;
+
 int64_t ToCell(const Value& v) {
   if (v.none) return -1;
   switch (v.kind) {
     case TypeKind::kMoney: return v.number.ToFen().value_or(0);
+    case TypeKind::kRate: return static_cast<int64_t>(v.number.Mul(Exact::Integer(kRateScale))->num());
     case TypeKind::kCount:
     case TypeKind::kYear: return static_cast<int64_t>(v.number.num());
     case TypeKind::kFlag: return v.flag ? 1 : 0;
@@ -47,7 +52,7 @@ int64_t ToCell(const Value& v) {
 
 enum class Step : uint8_t {
   kConst, kFact, kClaim, kApplicant, kTag, kAdd, kSub, kMul, kNeg, kMin, kMax, kSelect,
-  kCompare, kAnd, kOr, kNot, kIn, kIsNone, kFlagConst
+  kCompare, kAnd, kOr, kNot, kIn, kIsNone, kFlagConst, kYear
 };
 
 struct Node {
@@ -103,13 +108,13 @@ class Compiler {
   }
   int Constant(Formula* f, const Value& v) {
     Node n;
-    if (v.kind == TypeKind::kFlag) {
+    if (v.kind == TypeKind::kFlag && !v.none) {
       n.step = Step::kFlagConst;
       n.flag = true;
       n.value = v.flag ? 1 : 0;
     } else {
       n.step = Step::kConst;
-      if (v.kind == TypeKind::kEnum) {
+      if (v.kind == TypeKind::kEnum || v.none) {
         n.value = v.none ? -1 : v.choice;
       } else {
         n.value = v.number.num();
@@ -133,12 +138,9 @@ class Compiler {
       case ExprKind::kName:
         switch (e.ref_kind) {
           case RefKind::kParam: return Constant(f, params_[static_cast<size_t>(e.ref_index)]);
-          case RefKind::kYear: {
-            Value v;
-            v.kind = TypeKind::kYear;
-            v.number = Exact::Integer(year_);
-            return Constant(f, v);
-          }
+          case RefKind::kYear:  // the programme year: the columns', known when the program runs
+            n.step = Step::kYear;
+            return Push(f, std::move(n));
           case RefKind::kEnumValue: {
             Node c;
             c.step = Step::kConst;
@@ -149,8 +151,8 @@ class Compiler {
           case RefKind::kClaimField:
             n.step = e.ref_kind == RefKind::kFact ? Step::kFact : Step::kClaim;
             n.column = e.ref_index;
-            n.den = e.type.kind == TypeKind::kMoney ? 100 : 1;
-            if (e.type.kind == TypeKind::kText || e.type.kind == TypeKind::kDate || e.type.kind == TypeKind::kRate) {
+            n.den = e.type.kind == TypeKind::kMoney ? 100 : e.type.kind == TypeKind::kRate ? kRateScale : 1;
+            if (e.type.kind == TypeKind::kText || e.type.kind == TypeKind::kDate) {
               error_ = "the name '" + e.name + "' (a " + TypeKindName(e.type.kind) + " field)";
             }
             return Push(f, std::move(n));
@@ -178,6 +180,9 @@ class Compiler {
       case ExprKind::kIsNone: {
         n.step = Step::kIsNone;
         n.args = {Emit(*e.args[0], f)};
+        // None is a cell below zero: read a flag's cell as a number here.
+        Node& arg = f->nodes[static_cast<size_t>(n.args[0])];
+        if (arg.step == Step::kFact || arg.step == Step::kClaim) arg.flag = false;
         return Push(f, std::move(n));
       }
       case ExprKind::kIn: {
@@ -247,8 +252,9 @@ class Compiler {
       auto scaled = [&](size_t i) { return SatMul(b(i), n.scale.empty() ? 1 : n.scale[i]); };
       switch (n.step) {
         case Step::kConst: n.bound = n.value < 0 ? -n.value : n.value; break;
+        case Step::kYear: n.bound = 9999; break;
         case Step::kFact:
-        case Step::kClaim: n.bound = n.den == 100 ? kMoneyBound : kCountBound; break;
+        case Step::kClaim: n.bound = n.den == 100 ? kMoneyBound : kCountBound; break;  // rates: below 10^12 millionths
         case Step::kAdd:
         case Step::kSub: n.bound = scaled(0) + scaled(1); break;
         case Step::kMul: n.bound = SatMul(b(0), b(1)); break;
@@ -294,9 +300,6 @@ class Compiler {
     for (size_t i = from; i < n->args.size(); ++i) n->scale[i] = den / f->nodes[static_cast<size_t>(n->args[i])].den;
     if (n->step != Step::kCompare) n->den = den;
   }
-
- public:
-  int year_ = 0;
 
  private:
   const CheckedPolicy& cp_;
@@ -361,6 +364,9 @@ void RunFormula(const Formula& f, const Lines& lines, size_t begin, size_t n, Sc
         break;
       case Step::kFlagConst:
         std::fill(fout, fout + n, static_cast<uint8_t>(node.value));
+        break;
+      case Step::kYear:
+        std::fill(out, out + n, static_cast<i128>(c.year));
         break;
       case Step::kFact:
         GatherColumn(c.facts[static_cast<size_t>(node.column)].data(), lines.case_row + begin, n, node.flag, out, fout);
@@ -524,6 +530,9 @@ void RunNarrow(const Formula& f, const Lines& lines, size_t begin, size_t n, Nar
         break;
       case Step::kFlagConst:
         std::fill(fout, fout + n, static_cast<uint8_t>(node.value));
+        break;
+      case Step::kYear:
+        std::fill(out, out + n, static_cast<int64_t>(c.year));
         break;
       case Step::kFact: {
         const int64_t* __restrict col = c.facts[static_cast<size_t>(node.column)].data();

@@ -303,33 +303,25 @@ class Evaluation {
     }
   }
 
-  std::string Template(const std::string& t) const {
+  // False when a condition `c` relies on (for a value not being none) failed.
+  static bool Reads(const Condition& c, const std::vector<uint8_t>& held) {
+    return std::all_of(c.relies_on.begin(), c.relies_on.end(),
+                       [&](int i) { return held[static_cast<size_t>(i)] != 0; });
+  }
+
+  // A reason with each `{name}` hole (resolved by the checker) filled in.
+  std::string Template(const std::string& t, const std::vector<TemplateHole>& holes) const {
     std::string out;
-    for (size_t i = 0; i < t.size(); ++i) {
-      if (t[i] != '{') {
-        out.push_back(t[i]);
-        continue;
-      }
-      size_t close = t.find('}', i);
-      Expr name;
-      name.kind = ExprKind::kName;
-      name.name = t.substr(i + 1, close - i - 1);
-      auto resolve = [&](const std::map<std::string, int>& index, RefKind kind) {
-        auto it = index.find(name.name);
-        if (it == index.end()) return false;
-        name.ref_kind = kind;
-        name.ref_index = it->second;
-        return true;
-      };
-      if (!resolve(cp_.param_index, RefKind::kParam) && !resolve(cp_.fact_index, RefKind::kFact) &&
-          !resolve(cp_.applicant_index, RefKind::kApplicant) && !resolve(cp_.claim_field_index, RefKind::kClaimField)) {
-        name.ref_kind = RefKind::kYear;
-      }
-      out += Show(EvalName(name));
-      i = close;
+    size_t at = 0;
+    for (const TemplateHole& hole : holes) {
+      out.append(t, at, hole.begin - at);
+      out += Show(EvalName(*hole.name));
+      at = hole.end;
     }
+    out.append(t, at, std::string::npos);
     return out;
   }
+
 
   void Trace(const std::string& step, const std::string& expression, const std::string& values,
              const std::string& result, const std::string& clause) {
@@ -418,11 +410,18 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
   }
   // Conditions: every failure is listed.
   std::vector<std::string> failed, award_reasons;
-  for (const auto& c : item.conditions) {
+  std::vector<uint8_t> held(item.conditions.size(), 1);
+  for (size_t ci = 0; ci < item.conditions.size(); ++ci) {
+    const Condition& c = item.conditions[ci];
+    if (!Reads(c, held)) {
+      held[ci] = 0;
+      continue;
+    }
     bool ok = Truth(*c.expr);
+    held[ci] = ok;
     if (explain_) Trace(StepName(l) + (c.describes_award ? ".when" : ".require"), Source(*c.expr), Render(*c.expr),
           ok ? "true" : "false", clause);
-    if (!ok) failed.push_back(c.otherwise.empty() ? Describe(*c.expr, false) : c.otherwise);
+    if (!ok) failed.push_back(c.otherwise.empty() ? Describe(*c.expr, false) : Template(c.otherwise, c.otherwise_holes));
     else if (c.describes_award) award_reasons.push_back(Describe(*c.expr, true));
   }
   if (!failed.empty()) {
@@ -497,7 +496,7 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
             (exact == l.computed ? "" : ", rounded to " + l.computed.ToMoneyString()),
         clause);
   if (!item.why.empty()) {
-    l.why = Template(item.why);
+    l.why = Template(item.why, item.why_holes);
   } else if (!award_reasons.empty()) {
     for (const auto& r : award_reasons) l.why += (l.why.empty() ? "" : "; ") + r;
   } else {
@@ -553,10 +552,20 @@ void Evaluation::Run() {
   // Eligibility: every failed condition is listed.
   std::string ineligible;
   std::string elig_clause = AllLabels(p_.eligibility_cites);
-  for (const auto& c : p_.eligibility) {
+  std::vector<uint8_t> held(p_.eligibility.size(), 1);
+  for (size_t ci = 0; ci < p_.eligibility.size(); ++ci) {
+    const Condition& c = p_.eligibility[ci];
+    if (!Reads(c, held)) {
+      held[ci] = 0;
+      continue;
+    }
     bool ok = Truth(*c.expr);
+    held[ci] = ok;
     if (explain_) Trace("eligibility", Source(*c.expr), Render(*c.expr), ok ? "true" : "false", elig_clause);
-    if (!ok) ineligible += (ineligible.empty() ? "" : "; ") + (c.otherwise.empty() ? Describe(*c.expr, false) : c.otherwise);
+    if (!ok) {
+      ineligible += (ineligible.empty() ? "" : "; ") +
+                    (c.otherwise.empty() ? Describe(*c.expr, false) : Template(c.otherwise, c.otherwise_holes));
+    }
   }
 
   std::vector<Line> lines;

@@ -104,12 +104,24 @@ struct TagDecl {
   std::string description;
 };
 
+// A `{name}` in a reason's text: the span [begin, end) of the braces and the
+// name, resolved by the checker like any name in a formula.
+struct TemplateHole {
+  size_t begin = 0, end = 0;
+  ExprPtr name;
+};
+
 // A condition with an optional text shown when it fails.
 struct Condition {
   ExprPtr expr;
   std::string otherwise;  // "" → rendered from the expression
+  Location otherwise_where;
+  std::vector<TemplateHole> otherwise_holes;  // set by the checker
   bool describes_award = false;  // `when` (true) vs `require` (false)
   Location where;
+  // Earlier conditions of the same rule that prove a value of this one is
+  // not none: when one of them fails, this one is not read (set by the checker).
+  std::vector<int> relies_on;
 };
 
 enum class CapScope { kYear, kClaim, kProject, kPeriod };
@@ -133,6 +145,8 @@ struct ItemDecl {
   ExprPtr amount;
   std::string why;  // template with {name} holes; "" → rendered
   Location why_where;
+  std::vector<TemplateHole> why_holes;  // set by the checker
+  bool amount_written = false;  // an `amount` statement was seen, even one that did not parse
   std::vector<CapRule> caps;
   // `once per X`: X is enterprise/year/project, or the name of an enum
   // parameter whose value is one of those.
@@ -197,6 +211,8 @@ struct Policy {
 };
 
 const char* TypeKindName(TypeKind kind);
+// True for "YYYY-MM-DD" naming a day of the (proleptic Gregorian) calendar.
+bool IsCalendarDate(const std::string& text);
 // How an operator is written: "+", "<=", "and".
 const char* OpSymbol(Op op);
 

@@ -42,7 +42,42 @@ struct Scope {
   bool claim_fields = false;  // inside a `by claim` item
   const char* place = "";     // for messages: "an eligibility condition"
   std::vector<std::string>* claim_fields_used = nullptr;
+  // Names of values declared optional that a condition already checked
+  // (`require x is not none`, `if x is none then ... else <here>`): here they
+  // cannot be none.
+  // Each maps to the index of the rule's condition that proved it, or -1
+  // when the formula itself did.
+  std::map<std::string, int> present;
+  std::set<int>* relies = nullptr;  // the conditions the current one relies on
 };
+
+// Money, rates and counts read from a case are zero when left out; they are
+// never none. Other values declared with `?` may be none.
+bool IsQuantity(TypeKind kind) {
+  return kind == TypeKind::kMoney || kind == TypeKind::kRate || kind == TypeKind::kCount;
+}
+
+// The names a condition proves present when it comes out `truth`:
+// `x is not none` (true) and `x is none` (false) prove x; `and` proves what
+// both sides prove when true, `or` what both prove when false.
+void Proven(const Expr& e, bool truth, int by, std::map<std::string, int>* out) {
+  switch (e.kind) {
+    case ExprKind::kIsNone:
+      if (!truth && e.args[0]->kind == ExprKind::kName) out->emplace(e.args[0]->name, by);
+      return;
+    case ExprKind::kUnary:
+      if (e.op == Op::kNot) Proven(*e.args[0], !truth, by, out);
+      return;
+    case ExprKind::kBinary:
+      if ((e.op == Op::kAnd && truth) || (e.op == Op::kOr && !truth)) {
+        Proven(*e.args[0], truth, by, out);
+        Proven(*e.args[1], truth, by, out);
+      }
+      return;
+    default:
+      return;
+  }
+}
 
 class Checker {
  public:
@@ -181,17 +216,52 @@ class Checker {
   }
   void CheckLabels() {
     CheckCites(p_.eligibility_cites);
-    for (auto& prm : p_.params) CheckCites(prm.cites);
+    if (!p_.eligibility.empty() && p_.eligibility_cites.empty()) {
+      d_.Error("no-citation", p_.eligibility.front().where,
+               "the eligibility rules cite nothing: write 'eligibility cites [R.1]' naming the paragraph that says "
+               "who may receive support");
+    }
+    for (auto& prm : p_.params) {
+      CheckCites(prm.cites);
+      if (prm.cites.empty()) {
+        d_.Error("no-citation", prm.where,
+                 "the parameter '" + prm.name + "' cites nothing: add 'cites [04.2]' naming the paragraph its value "
+                 "comes from, or 'cites D-04a' for a decision the policy writes down");
+      }
+    }
     for (auto& m : p_.measures) {
       for (auto& item : m.items) {
         CheckCites(item.cites);
-        for (auto& cap : item.caps) CheckCites(cap.cites);
+        bool clause = std::any_of(item.cites.begin(), item.cites.end(),
+                                  [](const Citation& c) { return c.label.rfind("D-", 0) != 0; });
+        if (!clause) {
+          d_.Error("no-citation", item.where,
+                   "item '" + item.name + "' of measure " + m.id +
+                       (item.cites.empty() ? " cites nothing" : " cites only decisions") +
+                       ": every award line names the paragraph it implements; write 'cites [" + m.id +
+                       ".1]' (its clause label) after the title, then any decision labels");
+        }
+        for (auto& cap : item.caps) {
+          CheckCites(cap.cites);
+          if (cap.cites.empty()) CapWithoutCitation(cap.where);
+        }
       }
-      for (auto& g : m.group_caps) CheckCites(g.cites);
+      for (auto& g : m.group_caps) {
+        CheckCites(g.cites);
+        if (g.cites.empty()) CapWithoutCitation(g.where);
+      }
     }
     for (GeneralRule* r : {&p_.rounding_mode, &p_.exclusivity, &p_.external_support, &p_.budget_rule}) {
       CheckCites(r->cites);
+      if (r->present && r->cites.empty()) {
+        d_.Error("no-citation", r->where,
+                 "this rule cites nothing: add 'cites D-G2' (the decision or clause it implements) at its end");
+      }
     }
+  }
+  void CapWithoutCitation(Location where) {
+    d_.Error("no-citation", where,
+             "this cap cites nothing: add 'cites [04.3]' at its end, so that a reduction names the text that imposes it");
   }
 
   // ---- parameters ----
@@ -221,13 +291,29 @@ class Checker {
     if (have != want.kind) {
       d_.Error("type-mismatch", e.where,
                what + " is " + TypeName(want, p_) + ", but this value is " + TypeKindName(lit.kind) +
-                   (want.kind == TypeKind::kMoney && lit.kind == TypeKind::kCount ? " (write RMB before an amount)"
-                                                                                   : ""));
-    }
-    if (have == TypeKind::kCount && !lit.number.is_integer()) {
-      d_.Error("type-mismatch", e.where, what + " is a count: a whole number");
+                   LiteralAdvice(lit, want.kind));
+    } else if (have == TypeKind::kCount && !lit.number.is_integer()) {
+      d_.Error("type-mismatch", e.where, what + " is a count: a whole number" + LiteralAdvice(lit, TypeKind::kRate));
     }
     e.type = want;
+  }
+
+  // What to write instead of a literal of the wrong kind: "; write 20% for 0.2".
+  static std::string LiteralAdvice(const Literal& lit, TypeKind want) {
+    if (lit.kind == TypeKind::kCount) {
+      std::string digits = lit.number.ToString();
+      if (want == TypeKind::kMoney) return "; write RMB " + digits + " for an amount of money";
+      if (want == TypeKind::kRate) {
+        auto percent = lit.number.Mul(Exact::Integer(100));
+        if (percent && percent->den() == 1) {
+          return "; write " + percent->ToString() + "% for " + digits + " as a rate";
+        }
+        return "; write a rate with a percent sign, such as 5%";
+      }
+    }
+    if (lit.kind == TypeKind::kRate && want == TypeKind::kCount) return "; a count is a whole number without '%'";
+    if (lit.kind == TypeKind::kMoney && want != TypeKind::kMoney) return "; 'RMB' marks an amount of money";
+    return "";
   }
 
   void CheckParams() {
@@ -246,7 +332,7 @@ class Checker {
           }
           continue;
         }
-        if (!ValidDate(*v.from)) {
+        if (!IsCalendarDate(*v.from)) {
           d_.Error("bad-date", v.from_where, "'" + *v.from + "' is not a date of the calendar");
         }
         if (last && *v.from <= *last) {
@@ -258,14 +344,6 @@ class Checker {
     }
   }
 
-  static bool ValidDate(const std::string& d) {
-    int y = std::stoi(d.substr(0, 4)), m = std::stoi(d.substr(5, 2)), day = std::stoi(d.substr(8, 2));
-    static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || day < 1) return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    int max = kDays[m - 1] - (m == 2 && !leap ? 1 : 0);
-    return day <= max;
-  }
 
   // ---- expressions ----
   bool Compatible(const Type& a, const Type& b) const {
@@ -278,6 +356,26 @@ class Checker {
   }
 
   void TypeError(const Expr& e, const std::string& message) { d_.Error("type-mismatch", e.where, message); }
+
+  // Advice for comparing values of two kinds: a literal of the wrong kind
+  // says how to write it; otherwise what each side is.
+  std::string CompareAdvice(const Expr& l, const Type& lt, const Expr& r, const Type& rt) const {
+    for (auto [lit, other] : {std::pair{&l, &rt}, std::pair{&r, &lt}}) {
+      if (lit->kind == ExprKind::kLiteral) {
+        std::string advice = LiteralAdvice(lit->literal, other->kind);
+        if (!advice.empty()) return advice;
+      }
+    }
+    if ((lt.kind == TypeKind::kMoney && rt.kind == TypeKind::kCount) ||
+        (lt.kind == TypeKind::kCount && rt.kind == TypeKind::kMoney)) {
+      return ": compare an amount with an amount (RMB 500,000 or a money parameter), a count with a count";
+    }
+    if ((lt.kind == TypeKind::kMoney && rt.kind == TypeKind::kRate) ||
+        (lt.kind == TypeKind::kRate && rt.kind == TypeKind::kMoney)) {
+      return ": a rate is a share of an amount; compare the amount times the rate (money * 5%) with an amount";
+    }
+    return ": both sides must have one type";
+  }
 
   // Resolves a bare name that could be a choice of `want` (export_route = standard_contract).
   bool TryEnumValue(Expr& e, const Type& want) {
@@ -305,6 +403,36 @@ class Checker {
   }
 
   Type CheckName(Expr& e, Scope& s) {
+    Type t = ResolveName(e, s);
+    if ((e.ref_kind == RefKind::kFact || e.ref_kind == RefKind::kClaimField) && IsQuantity(t.kind)) t.optional = false;
+    if (auto it = s.present.find(e.name); t.optional && it != s.present.end()) {
+      t.optional = false;
+      if (it->second >= 0 && s.relies) s.relies->insert(it->second);
+    }
+    return t;
+  }
+
+  // The declared type of a name already resolved (optional as declared).
+  Type DeclaredType(const Expr& e) const {
+    size_t i = static_cast<size_t>(e.ref_index);
+    switch (e.ref_kind) {
+      case RefKind::kParam: return p_.params[i].type;
+      case RefKind::kFact: return p_.facts[i].type;
+      case RefKind::kApplicant: return p_.applicant_fields[i].type;
+      case RefKind::kClaimField: return p_.claim_fields[i].type;
+      default: return e.type;
+    }
+  }
+
+  static std::string ZeroLiteral(TypeKind kind) {
+    switch (kind) {
+      case TypeKind::kMoney: return "RMB 0";
+      case TypeKind::kRate: return "0%";
+      default: return "0";
+    }
+  }
+
+  Type ResolveName(Expr& e, Scope& s) {
     RefKind kind = Lookup(e.name);
     e.ref_kind = kind;
     switch (kind) {
@@ -322,7 +450,9 @@ class Checker {
         if (!s.claim_fields) {
           d_.Error("claim-field", e.where,
                    "'" + e.name + "' is a field of a claim, but " + s.place +
-                       " is not decided by claim (write 'by claim' in the item)");
+                       (std::string(s.place) == "eligibility"
+                            ? " is decided once for the applicant, before any claim"
+                            : " is not decided by claim (write 'by claim' in the item)"));
         } else if (s.claim_fields_used && e.ref_index != c_.external_support_field &&
                    e.ref_index != c_.project_field) {
           s.claim_fields_used->push_back(e.name);
@@ -352,6 +482,27 @@ class Checker {
     return e.type;
   }
 
+  // Checks a value an operation computes with: it must not be none here.
+  Type Use(Expr& e, Scope& s) {
+    Type t = Check(e, s);
+    if (t.optional) MayBeNone(e);
+    t.optional = false;
+    return t;
+  }
+  void MayBeNone(const Expr& e) {
+    std::string what = e.kind == ExprKind::kName ? "'" + e.name + "'" : "this value";
+    std::string name = e.kind == ExprKind::kName ? e.name : "x";
+    d_.Error("may-be-none", e.where,
+             what + " may be none (its type ends in '?'): check it first, with 'require " + name +
+                 " is not none otherwise \"...\"' before this line, or 'if " + name + " is none then ... else ...'");
+  }
+  // Checks `e` with the names `cond` proves present when it is `truth`.
+  Type CheckProven(Expr& e, Scope& s, const Expr& cond, bool truth, bool use) {
+    Scope inner = s;
+    Proven(cond, truth, -1, &inner.present);
+    return use ? Use(e, inner) : Check(e, inner);
+  }
+
   Type CheckInner(Expr& e, Scope& s) {
     Type flag{TypeKind::kFlag};
     switch (e.kind) {
@@ -366,6 +517,11 @@ class Checker {
           mutable_e.name = e.literal.symbol;
           return CheckName(mutable_e, s);
         }
+        if (e.literal.kind == TypeKind::kCount && !e.literal.number.is_integer()) {
+          TypeError(e, e.literal.number.ToString() + " is not a whole number, so not a count" +
+                           LiteralAdvice(e.literal, TypeKind::kRate));
+          return {};
+        }
         return Type{e.literal.kind};
       case ExprKind::kName:
         return CheckName(e, s);
@@ -379,7 +535,7 @@ class Checker {
         }
         return flag;
       case ExprKind::kUnary: {
-        Type t = Check(*e.args[0], s);
+        Type t = Use(*e.args[0], s);
         if (e.op == Op::kNot) {
           if (t.kind != TypeKind::kUnknown && t.kind != TypeKind::kFlag) {
             TypeError(e, std::string("'not' needs a flag (true or false), but this is ") + TypeName(t, p_));
@@ -393,8 +549,15 @@ class Checker {
         return t;
       }
       case ExprKind::kIsNone: {
-        Type t = Check(*e.args[0], s);
-        if (t.kind != TypeKind::kUnknown && !t.optional) {
+        Expr& x = *e.args[0];
+        Check(x, s);
+        Type declared = x.kind == ExprKind::kName ? DeclaredType(x) : x.type;
+        if (declared.kind == TypeKind::kUnknown) return flag;
+        if (x.kind == ExprKind::kName && (x.ref_kind == RefKind::kFact || x.ref_kind == RefKind::kClaimField) &&
+            IsQuantity(declared.kind)) {
+          TypeError(e, "'" + x.name + "' is never none: " + TypeName(declared, p_) +
+                           " left out of a case is zero; compare it with " + ZeroLiteral(declared.kind) + " instead");
+        } else if (!declared.optional) {
           TypeError(e, "'is none' needs a value that may be missing (declared with '?')");
         }
         return flag;
@@ -422,16 +585,17 @@ class Checker {
         return flag;
       }
       case ExprKind::kIf: {
-        Type c = Check(*e.args[0], s);
+        Type c = Use(*e.args[0], s);
         if (c.kind != TypeKind::kUnknown && c.kind != TypeKind::kFlag) {
           TypeError(*e.args[0], "the condition of 'if' must be a flag, but this is " + TypeName(c, p_));
         }
-        Type a = Check(*e.args[1], s);
-        Type b = Check(*e.args[2], s);
+        Type a = CheckProven(*e.args[1], s, *e.args[0], true, false);
+        Type b = CheckProven(*e.args[2], s, *e.args[0], false, false);
         if (a.kind != TypeKind::kUnknown && b.kind != TypeKind::kUnknown && !Compatible(a, b)) {
           TypeError(e, "both branches of 'if' must have one type, but one is " + TypeName(a, p_) +
                            " and the other " + TypeName(b, p_));
         }
+        a.optional = a.optional || b.optional;
         return a;
       }
       case ExprKind::kCall: {
@@ -445,7 +609,7 @@ class Checker {
         }
         Type t;
         for (auto& a : e.args) {
-          Type at = Check(*a, s);
+          Type at = Use(*a, s);
           if (at.kind == TypeKind::kUnknown) continue;
           if (at.kind != TypeKind::kMoney && at.kind != TypeKind::kRate && at.kind != TypeKind::kCount &&
               at.kind != TypeKind::kYear) {
@@ -472,7 +636,9 @@ class Checker {
     Type flag{TypeKind::kFlag};
     if (e.op == Op::kAnd || e.op == Op::kOr) {
       for (Expr* side : {&l, &r}) {
-        Type t = Check(*side, s);
+        // The right side is read only when the left did not decide: there,
+        // what the left proves holds.
+        Type t = side == &l ? Use(l, s) : CheckProven(r, s, l, e.op == Op::kAnd, true);
         if (t.kind != TypeKind::kUnknown && t.kind != TypeKind::kFlag) {
           TypeError(*side, std::string("'") + OpSymbol(e.op) + "' joins flags (true or false), but this is " +
                                TypeName(t, p_));
@@ -482,19 +648,25 @@ class Checker {
     }
     Type lt, rt;
     if (e.op == Op::kEq || e.op == Op::kNe) {
-      // A bare choice name on either side takes the other side's type.
+      // A bare choice name on either side takes the other side's type. A
+      // choice or a text may be compared while none (none equals nothing).
+      auto side = [&](Expr& x) {
+        Type t = Check(x, s);
+        if (t.optional && t.kind != TypeKind::kEnum && t.kind != TypeKind::kText) MayBeNone(x);
+        return t;
+      };
       if (l.kind == ExprKind::kName && Lookup(l.name) == RefKind::kNone) {
-        rt = Check(r, s);
-        if (!TryEnumValue(l, rt)) lt = Check(l, s);
+        rt = side(r);
+        if (!TryEnumValue(l, rt)) lt = side(l);
         else lt = l.type;
       } else {
-        lt = Check(l, s);
-        if (!TryEnumValue(r, lt)) rt = Check(r, s);
+        lt = side(l);
+        if (!TryEnumValue(r, lt)) rt = side(r);
         else rt = r.type;
       }
     } else {
-      lt = Check(l, s);
-      rt = Check(r, s);
+      lt = Use(l, s);
+      rt = Use(r, s);
     }
     if (lt.kind == TypeKind::kUnknown || rt.kind == TypeKind::kUnknown) return {};
     std::string ln = TypeName(lt, p_), rn = TypeName(rt, p_);
@@ -502,7 +674,7 @@ class Checker {
       case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: case Op::kEq: case Op::kNe: {
         bool ordered = e.op != Op::kEq && e.op != Op::kNe;
         if (!Compatible(lt, rt)) {
-          TypeError(e, "cannot compare " + ln + " with " + rn);
+          TypeError(e, "cannot compare " + ln + " with " + rn + CompareAdvice(l, lt, r, rt));
         } else if (ordered && (lt.kind == TypeKind::kFlag || lt.kind == TypeKind::kEnum || lt.kind == TypeKind::kText)) {
           TypeError(e, std::string("'") + OpSymbol(e.op) + "' needs numbers or dates, but these are " + ln);
         }
@@ -528,8 +700,16 @@ class Checker {
         if (is(TypeKind::kMoney, TypeKind::kRate) || is(TypeKind::kMoney, TypeKind::kCount)) return Type{TypeKind::kMoney};
         if (is(TypeKind::kRate, TypeKind::kRate) || is(TypeKind::kRate, TypeKind::kCount)) return Type{TypeKind::kRate};
         if (is(TypeKind::kCount, TypeKind::kCount)) return Type{TypeKind::kCount};
-        TypeError(e, "cannot multiply " + ln + " by " + rn +
-                         (is(TypeKind::kMoney, TypeKind::kMoney) ? ": money times money has no meaning" : ""));
+        std::string advice;
+        if (is(TypeKind::kMoney, TypeKind::kMoney)) {
+          advice = ": money times money has no meaning; multiply an amount by a rate (money * 5%) or a count, "
+                   "or divide one amount by another (money / money) for a rate";
+        } else if (a == TypeKind::kFlag || b == TypeKind::kFlag) {
+          advice = ": a flag is true or false, not a number; write 'if FLAG then A else B' to choose a value";
+        } else if (a == TypeKind::kYear || b == TypeKind::kYear) {
+          advice = ": a year is a date in the calendar; subtract two years (year - settled_year) for a count of years";
+        }
+        TypeError(e, "cannot multiply " + ln + " by " + rn + advice);
         return {};
       }
       case Op::kDiv: {
@@ -538,7 +718,10 @@ class Checker {
         if (a == TypeKind::kMoney && (b == TypeKind::kCount || b == TypeKind::kRate)) return Type{TypeKind::kMoney};
         if (a == TypeKind::kRate && (b == TypeKind::kCount || b == TypeKind::kRate)) return Type{TypeKind::kRate};
         if (a == TypeKind::kCount && b == TypeKind::kCount) return Type{TypeKind::kRate};
-        TypeError(e, "cannot divide " + ln + " by " + rn);
+        TypeError(e, "cannot divide " + ln + " by " + rn +
+                         (a == TypeKind::kRate && b == TypeKind::kMoney
+                              ? ": did you mean money * rate?"
+                              : (b == TypeKind::kMoney ? ": only money divides by money (giving a rate)" : "")));
         return {};
       }
       default:
@@ -547,7 +730,7 @@ class Checker {
   }
 
   void Expect(Expr& e, Scope& s, TypeKind want, const std::string& what) {
-    Type t = Check(e, s);
+    Type t = Use(e, s);
     if (t.kind == TypeKind::kUnknown) return;
     if (t.kind != want && !(want == TypeKind::kCount && t.kind == TypeKind::kYear)) {
       TypeError(e, what + " must be " + TypeKindName(want) + ", but this is " + TypeName(t, p_));
@@ -555,31 +738,63 @@ class Checker {
   }
 
   // ---- rules ----
-  void CheckEligibility() {
-    Scope s{false, "eligibility", nullptr};
-    for (auto& c : p_.eligibility) Expect(*c.expr, s, TypeKind::kFlag, "an eligibility condition");
+  // Conditions are read in order: what one proves present (`require x is
+  // not none`) holds for the conditions after it and for the rest of the rule.
+  // A condition that relies on an earlier one's proof is not read when that
+  // one fails (its values may be none): `relies_on`.
+  void CheckConditions(std::vector<Condition>& conditions, Scope& s, const char* what) {
+    for (size_t i = 0; i < conditions.size(); ++i) {
+      Condition& c = conditions[i];
+      std::set<int> relies;
+      s.relies = &relies;
+      Expect(*c.expr, s, TypeKind::kFlag, what);
+      if (!c.otherwise.empty()) CheckTemplate(c.otherwise, c.otherwise_where, s, &c.otherwise_holes);
+      s.relies = nullptr;
+      c.relies_on.assign(relies.begin(), relies.end());
+      Proven(*c.expr, true, static_cast<int>(i), &s.present);
+    }
   }
 
-  void CheckWhy(ItemDecl& item, Scope& s) {
-    const std::string& t = item.why;
+  void CheckEligibility() {
+    Scope s{false, "eligibility", nullptr, {}, nullptr};
+    CheckConditions(p_.eligibility, s, "an eligibility condition");
+  }
+
+  // A reason's `{name}` holes: each names a value the reason is filled with.
+  void CheckTemplate(const std::string& t, Location where, Scope& s, std::vector<TemplateHole>* holes) {
+    holes->clear();
     for (size_t i = 0; i < t.size(); ++i) {
       if (t[i] != '{') continue;
       size_t close = t.find('}', i);
-      Location w = item.why_where;
+      Location w = where;
       w.column += static_cast<int>(i) + 1;
       if (close == std::string::npos) {
-        d_.Error("bad-template", w, "a '{' in the reason has no closing '}'");
+        w.length = 1;
+        d_.Error("bad-template", w,
+                 "a '{' in the reason has no closing '}': write {name} to show a value, such as {" +
+                     FirstValueName() + "}");
         return;
       }
-      Expr name;
-      name.kind = ExprKind::kName;
-      name.name = t.substr(i + 1, close - i - 1);
-      name.where = w;
-      name.where.length = static_cast<int>(close - i + 1);
-      CheckName(name, s);
+      w.length = static_cast<int>(close - i + 1);
+      TemplateHole hole;
+      hole.begin = i;
+      hole.end = close + 1;
+      hole.name = std::make_unique<Expr>();
+      hole.name->kind = ExprKind::kName;
+      hole.name->name = t.substr(i + 1, close - i - 1);
+      hole.name->where = w;
+      if (hole.name->name.empty() || hole.name->name.find_first_of(" {") != std::string::npos) {
+        d_.Error("bad-template", w,
+                 "'" + t.substr(i, close - i + 1) + "' is not a value's name: write {name} with one name inside, such as {" +
+                     FirstValueName() + "}");
+      } else {
+        hole.name->type = CheckName(*hole.name, s);
+      }
+      holes->push_back(std::move(hole));
       i = close;
     }
   }
+  std::string FirstValueName() const { return p_.params.empty() ? "year" : p_.params.front().name; }
 
   void CheckMeasures() {
     std::set<std::string> ids;
@@ -597,7 +812,7 @@ class Checker {
         CheckItem(m, item);
       }
       for (auto& g : m.group_caps) {
-        Scope s{false, "a cap of a measure", nullptr};
+        Scope s{false, "a cap of a measure", nullptr, {}, nullptr};
         if (g.limit) Expect(*g.limit, s, TypeKind::kMoney, "a cap");
         for (size_t i = 0; i < g.items.size(); ++i) {
           int idx = c_.FindItem(m, g.items[i]);
@@ -622,14 +837,15 @@ class Checker {
                place + " must say how it is decided: 'from facts' (apply-free) or 'by claim' (an application)");
     }
     std::vector<std::string> used;
-    Scope s{item.by_claim, place.c_str(), &used};
-    for (auto& c : item.conditions) Expect(*c.expr, s, TypeKind::kFlag, "a condition");
+    Scope s{item.by_claim, place.c_str(), &used, {}, nullptr};
+    CheckConditions(item.conditions, s, "a condition");
     if (!item.amount) {
-      d_.Error("no-amount", item.where, place + " has no 'amount'");
+      // An amount that did not parse has its own syntax error.
+      if (!item.amount_written) d_.Error("no-amount", item.where, place + " has no 'amount'");
     } else {
       Expect(*item.amount, s, TypeKind::kMoney, "an amount");
     }
-    if (!item.why.empty()) CheckWhy(item, s);
+    if (!item.why.empty()) CheckTemplate(item.why, item.why_where, s, &item.why_holes);
     for (auto& cap : item.caps) {
       if (cap.limit) Expect(*cap.limit, s, TypeKind::kMoney, "a cap");
       if (!item.amount) d_.Error("cap-on-nothing", cap.where, "this cap limits nothing: " + place + " has no amount");
@@ -667,6 +883,13 @@ class Checker {
     }
     std::sort(used.begin(), used.end());
     used.erase(std::unique(used.begin(), used.end()), used.end());
+    // A field declared with '?' may be left out of a claim: zero for money,
+    // a rate or a count, none otherwise.
+    used.erase(std::remove_if(used.begin(), used.end(),
+                              [&](const std::string& name) {
+                                return p_.claim_fields[static_cast<size_t>(c_.claim_field_index.at(name))].type.optional;
+                              }),
+               used.end());
     item.required_claim_fields = used;
   }
 
@@ -713,5 +936,17 @@ class Checker {
 }  // namespace
 
 void CheckPolicy(CheckedPolicy* checked, Diagnostics* diags) { Checker(checked, diags).Run(); }
+
+bool IsCalendarDate(const std::string& d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (d[i] < '0' || d[i] > '9') return false;
+  }
+  int y = std::stoi(d.substr(0, 4)), m = std::stoi(d.substr(5, 2)), day = std::stoi(d.substr(8, 2));
+  static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1 || m < 1 || m > 12 || day < 1) return false;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return day <= kDays[m - 1] - (m == 2 && !leap ? 1 : 0);
+}
 
 }  // namespace bursar

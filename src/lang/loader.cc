@@ -145,21 +145,57 @@ void ScanFile(int file_index, const SourceFile& file, Policy* policy, std::vecto
 
 }  // namespace
 
+namespace {
+
+// Collects every *.md file under `dir` (folders named tests excepted),
+// following links to folders and files. A folder or link that cannot be read
+// is an error, never a silent gap in the policy; so is a folder reached twice
+// (a link back into the policy would read its files twice).
+Status ListPolicyFiles(const fs::path& dir, std::vector<fs::path>* files, std::vector<fs::path>* seen) {
+  std::error_code ec;
+  fs::path real = fs::canonical(dir, ec);
+  if (ec) return Status(StatusCode::kUnavailable, "cannot read the folder '" + dir.string() + "': " + ec.message());
+  if (std::find(seen->begin(), seen->end(), real) != seen->end()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "the folder '" + dir.string() + "' is reached twice (a link leads back into the policy folder)");
+  }
+  seen->push_back(real);
+  std::vector<fs::path> entries;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
+  if (ec) return Status(StatusCode::kUnavailable, "cannot read the folder '" + dir.string() + "': " + ec.message());
+  std::sort(entries.begin(), entries.end());
+  for (const fs::path& entry : entries) {
+    fs::file_status st = fs::status(entry, ec);  // follows links
+    if (ec) {
+      if (fs::is_symlink(fs::symlink_status(entry))) {
+        std::error_code link_ec;
+        fs::path target = fs::read_symlink(entry, link_ec);
+        return Status(StatusCode::kUnavailable, "cannot read '" + entry.string() + "', a link to '" + target.string() +
+                                                    "': " + ec.message());
+      }
+      return Status(StatusCode::kUnavailable, "cannot read '" + entry.string() + "': " + ec.message());
+    }
+    if (fs::is_directory(st)) {
+      if (entry.filename() == "tests") continue;
+      BURSAR_RETURN_IF_ERROR(ListPolicyFiles(entry, files, seen));
+    } else if (fs::is_regular_file(st) && entry.extension() == ".md") {
+      files->push_back(entry);
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
 Result<LoadResult> LoadPolicy(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return Status(StatusCode::kNotFound, "no policy folder at '" + dir + "'");
   }
-  std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it->is_directory() && it->path().filename() == "tests") {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file() && it->path().extension() == ".md") files.push_back(it->path());
-  }
-  if (ec) return Status(StatusCode::kUnavailable, "cannot list '" + dir + "': " + ec.message());
+  fs::path base = fs::path(dir).lexically_normal();
+  if (base.filename().empty() && base.has_parent_path()) base = base.parent_path();  // "policy/" → "policy"
+  std::vector<fs::path> files, seen;
+  BURSAR_RETURN_IF_ERROR(ListPolicyFiles(base, &files, &seen));
   std::sort(files.begin(), files.end());
   if (files.empty()) return Status(StatusCode::kNotFound, "the folder '" + dir + "' holds no policy files (*.md)");
 
@@ -169,7 +205,9 @@ Result<LoadResult> LoadPolicy(const std::string& dir) {
     if (!in) return Status(StatusCode::kUnavailable, "cannot read '" + file.string() + "'");
     std::stringstream buffer;
     buffer << in.rdbuf();
-    texts.push_back({fs::relative(file, dir).generic_string(), file.lexically_normal().string(), buffer.str()});
+    if (in.bad()) return Status(StatusCode::kUnavailable, "cannot read '" + file.string() + "'");
+    // The path as the folder lays it out (through any link), for the digest.
+    texts.push_back({file.lexically_relative(base).generic_string(), file.lexically_normal().string(), buffer.str()});
   }
   return LoadPolicyText(texts);
 }

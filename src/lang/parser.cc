@@ -351,9 +351,18 @@ class Parser {
         return ParseLiteral();
       case TokenKind::kPunct:
         if (t.text == "(") {
-          ++pos_;
+          Location open = Next().where;
           auto inner = ParseExpr();
-          if (!inner || !ExpectPunct(")")) return nullptr;
+          if (!inner) return nullptr;
+          if (!IsPunct(")")) {
+            // Name the parenthesis, not the word after it: that word is
+            // usually the next statement, which is not the mistake.
+            diags_->Error("unclosed-parenthesis", open,
+                          "this '(' is never closed: write ')' after the formula it opens (found " + Describe(Peek()) +
+                              " first)");
+            return nullptr;
+          }
+          ++pos_;
           return inner;
         }
         break;
@@ -373,7 +382,7 @@ class Parser {
         }
         Location w = Next().where;
         if (IsPunct("(")) {
-          ++pos_;
+          Location open = Next().where;
           auto e = MakeExpr(ExprKind::kCall, w);
           e->name = t.text;
           if (!IsPunct(")")) {
@@ -388,7 +397,13 @@ class Parser {
               break;
             }
           }
-          if (!ExpectPunct(")")) return nullptr;
+          if (!IsPunct(")")) {
+            diags_->Error("unclosed-parenthesis", open,
+                          "this '(' of " + e->name + "(...) is never closed: write ')' after its last value (found " +
+                              Describe(Peek()) + " first)");
+            return nullptr;
+          }
+          ++pos_;
           return e;
         }
         auto e = MakeExpr(ExprKind::kName, w);
@@ -552,6 +567,7 @@ class Parser {
       if (IsWord("otherwise")) {
         ++pos_;
         if (Peek().kind != TokenKind::kString) return Fail("the reason in quotes after 'otherwise'");
+        c.otherwise_where = Peek().where;
         c.otherwise = Next().text;
       }
       if (context_ == Context::kEligibility) {
@@ -598,6 +614,7 @@ class Parser {
     if (word == "amount") {
       if (!RequireContext(Context::kItem, "amount", "to an item")) return false;
       if (CurrentItem()->amount) diags_->Error("duplicate", where, "this item already has an amount");
+      CurrentItem()->amount_written = true;
       auto e = ParseExpr();
       if (!e) return false;
       CurrentItem()->amount = std::move(e);
@@ -642,7 +659,10 @@ class Parser {
           !GeneralParam(&policy_->rounding_unit)) {
         return false;
       }
-      policy_->rounding_unit.cites = policy_->rounding_mode.cites;
+      // The citations come at the end of the statement; both halves carry them.
+      auto& cites = policy_->rounding_mode.cites;
+      cites.insert(cites.end(), policy_->rounding_unit.cites.begin(), policy_->rounding_unit.cites.end());
+      policy_->rounding_unit.cites = cites;
       return true;
     }
     if (word == "exclusive") {

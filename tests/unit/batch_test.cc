@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -84,9 +85,10 @@ void ExpectAgreement(const Engine& engine, const std::vector<Json>& cases, const
   }
 }
 
-TEST(BatchDifferential, EveryGoldenCase) {
+// Every decided case file of a policy folder, both ways; returns how many.
+int AgreeOnCaseFiles(const std::string& policy) {
   int files = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(kPolicy + "/tests")) {
+  for (const auto& entry : fs::recursive_directory_iterator(policy + "/tests")) {
     if (entry.path().extension() != ".json") continue;
     std::ifstream in(entry.path());
     Json test = Json::parse(in);
@@ -97,12 +99,34 @@ TEST(BatchDifferential, EveryGoldenCase) {
         overrides.push_back({it.key(), it.value().get<std::string>()});
       }
     }
-    auto engine = Engine::Load(kPolicy, overrides);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    ExpectAgreement(**engine, {test["case"]}, entry.path().filename().string());
+    auto engine = Engine::Load(policy, overrides);
+    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+    if (!engine.ok()) return files;
+    ExpectAgreement(**engine, {test["case"]}, entry.path().string());
+    if (::testing::Test::HasFatalFailure()) return files;
     ++files;
   }
-  EXPECT_GT(files, 100);
+  return files;
+}
+
+TEST(BatchDifferential, EveryGoldenCase) { EXPECT_GT(AgreeOnCaseFiles(kPolicy), 100); }
+
+// The test policies of the language (tests/policies/*) and every shipped
+// policy: each construct's case files decide the same both ways.
+TEST(BatchDifferential, EveryPolicysCaseFiles) {
+  std::vector<std::string> folders;
+  for (const char* root : {"/tests/policies", "/policies"}) {
+    for (const auto& entry : fs::directory_iterator(std::string(BURSAR_SOURCE_DIR) + root)) {
+      if (entry.is_directory() && fs::is_directory(entry.path() / "tests")) folders.push_back(entry.path().string());
+    }
+  }
+  std::sort(folders.begin(), folders.end());
+  ASSERT_GE(folders.size(), 2u);
+  for (const std::string& folder : folders) {
+    SCOPED_TRACE(folder);
+    EXPECT_GT(AgreeOnCaseFiles(folder), 0);
+    if (HasFatalFailure()) return;
+  }
 }
 
 // The int64 fast paths of the batch evaluator (a division by one multiply, a
