@@ -56,5 +56,5 @@ ready=$(b app list --year 2025 --state in_review --ids | wc -l)
 timed "decide 2025 ($ready)" b decide 2025
 decided=$(grep -c '^application ' "$work/out" || true)
 python3 -c "print(f'  {$decided} decisions, {$wall * 1e3 / max($decided, 1):.3f} ms a decision (wall)')"
-timed "audit limits 2025" b audit limits 2025
+if "$bursar" audit --help 2>&1 | grep -q "audit limits"; then timed "audit limits 2025" b audit limits 2025; fi
 timed "propose 2025 (again)" b propose 2025 --dry-run

@@ -1,7 +1,7 @@
 // bursar decide YEAR: the decision run. Every application of the year that is
 // ready (in review, every assigned review in) is decided by the engine on the
-// case the store builds for it, and recorded byte for byte, each in its own
-// transaction (store.h, DecideFromStore).
+// case the store builds for it, and recorded byte for byte, a group of whole
+// decisions to a transaction (store.h, DecideRun).
 #include <cstdio>
 #include <cstdlib>
 
@@ -15,34 +15,46 @@ namespace bursar::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "usage: bursar decide YEAR [--db URL] [--policy DIR] [--actor NAME] [--json]\n\n"
+    "usage: bursar decide YEAR [--db URL] [--policy DIR] [--actor NAME] [--per-transaction N] [--json]\n\n"
     "Decides every application of YEAR that is ready: in review, with every\n"
     "assigned reviewer's review in (a reviewer who declared a conflict is\n"
     "excluded), including apply-free proposals opened without reviewers.\n"
-    "For each, in id order: the case is built from the store (facts from\n"
-    "evidence, history, the application's claim with `assessed` set to the mean\n"
-    "of the reviewers' proposed amounts), the engine decides it, and the\n"
-    "decision is recorded with the policy digest and the exact case and output\n"
-    "(`bursar replay DECISION` recomputes it). The application's award is its\n"
-    "own measure's lines of the output.\n\n"
-    "One transaction per decision: a run that is stopped (even killed) keeps\n"
-    "every decision it recorded, and none half-recorded; running it again\n"
-    "decides the rest.\n\n"
+    "For each, in the order they were submitted (then by id; D-G7: an\n"
+    "enterprise's applications take the room of its limits in that order): the\n"
+    "case is built from the store (facts from evidence, the enterprise's awards\n"
+    "in force as history, the same year's included, the application's claim with\n"
+    "`assessed` set to the mean of the reviewers' proposed amounts), the engine\n"
+    "decides it, and the decision is recorded with the policy digest and the\n"
+    "exact case and output (`bursar replay DECISION` recomputes it). The\n"
+    "application's award is its own measure's lines of the output.\n\n"
+    "Whole decisions only: each decision is recorded with its audit entry, N of\n"
+    "them to a transaction (--per-transaction, default 200; 1: one each). A run\n"
+    "that is stopped (even killed) keeps every transaction it committed and\n"
+    "nothing of the one it was in; running it again decides the rest. An\n"
+    "application that cannot be decided is reported and the others are made.\n\n"
     "Prints `application ID: decision DECISION, TOTAL` per decision (--json: one\n"
     "object at the end). Exit status 1 when any application could not be decided.\n";
 
 int RunDecide(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {"--policy"}, &o)) return kExitUsage;
+  if (!ParseStoreOptions(args, {"--policy", "--per-transaction"}, &o)) return kExitUsage;
   if (o.help) {
     std::fputs(kHelp, stdout);
     return kExitOk;
   }
-  const int64_t year = o.positional.size() == 1 ? std::atoll(o.positional[0].c_str()) : 0;
-  if (year < 1900 || year > 2999) {
+  int64_t year = 0;
+  if (o.positional.size() != 1 || !ParseWholeNumber(o.positional[0], 1900, 2999, &year)) {
     std::fprintf(stderr, "bursar decide: one programme year such as 2025\n\n%s", kHelp);
     return kExitUsage;
   }
+  store::Store::DecideRunOptions run;
+  int64_t per = 0;
+  if (!ParseWholeNumber(FlagValue(o, "--per-transaction", "200"), 1, 100000, &per)) {
+    std::fprintf(stderr, "bursar decide: --per-transaction takes a count from 1 to 100000, got '%s'\n",
+                 FlagValue(o, "--per-transaction").c_str());
+    return kExitUsage;
+  }
+  run.per_transaction = static_cast<size_t>(per);
   auto engine = Engine::Load(FlagValue(o, "--policy", DefaultPolicyDir()));
   if (!engine.ok()) {
     std::fprintf(stderr, "bursar decide: %s\n", engine.status().ToString().c_str());
@@ -59,23 +71,19 @@ int RunDecide(const std::vector<std::string>& args) {
   };
   nlohmann::ordered_json report = {{"year", year}, {"decided", nlohmann::ordered_json::array()},
                                    {"failed", nlohmann::ordered_json::array()}};
-  for (int64_t id : *ready) {
-    auto decision = (*store)->DecideFromStore(o.actor, id, decide);
-    if (!decision.ok()) {
-      std::fprintf(stderr, "bursar decide: application %lld: %s\n", static_cast<long long>(id),
-                   decision.status().ToString().c_str());
-      report["failed"].push_back({{"application", id}, {"error", decision.status().ToString()}});
-      continue;
+  Status ran = (*store)->DecideRun(o.actor, *ready, decide, run, [&](const store::Store::RunDecision& d) {
+    const auto id = static_cast<long long>(d.application_id);
+    if (!d.status.ok()) {
+      std::fprintf(stderr, "bursar decide: application %lld: %s\n", id, d.status.ToString().c_str());
+      report["failed"].push_back({{"application", d.application_id}, {"error", d.status.ToString()}});
+      return;
     }
-    auto d = (*store)->GetDecision(*decision);
-    const std::string total = d.ok() ? Exact::Fen(d->total_fen).ToMoneyString() : "?";
-    report["decided"].push_back({{"application", id}, {"decision", *decision}, {"total", total}});
-    if (!o.json) {
-      std::printf("application %lld: decision %lld, %s\n", static_cast<long long>(id),
-                  static_cast<long long>(*decision), total.c_str());
-      std::fflush(stdout);
-    }
-  }
+    const std::string total = Exact::Fen(d.total_fen).ToMoneyString();
+    report["decided"].push_back({{"application", d.application_id}, {"decision", d.decision_id}, {"total", total}});
+    if (!o.json) std::printf("application %lld: decision %lld, %s\n", id, static_cast<long long>(d.decision_id), total.c_str());
+  });
+  std::fflush(stdout);
+  if (!ran.ok()) return ReportStatus(ran);
   if (o.json) {
     std::printf("%s\n", report.dump().c_str());
   } else {
@@ -86,6 +94,6 @@ int RunDecide(const std::vector<std::string>& args) {
 
 }  // namespace
 
-BURSAR_COMMAND("decide", "decide every application of a year that is ready, one transaction each", RunDecide);
+BURSAR_COMMAND("decide", "decide every application of a year that is ready, whole decisions in each transaction", RunDecide);
 
 }  // namespace bursar::cli

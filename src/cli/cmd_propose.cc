@@ -52,26 +52,25 @@ int RunPropose(const std::vector<std::string>& args) {
   }
   auto store = store::Store::Open(o.db);
   if (!store.ok()) return ReportStatus(store.status());
-  auto rows = (*store)->db().Query("SELECT credit_code FROM enterprise ORDER BY credit_code");
-  if (!rows.ok()) return ReportStatus(rows.status());
+  auto enterprises = (*store)->EnterpriseCodes();
+  if (!enterprises.ok()) return ReportStatus(enterprises.status());
   size_t decided = 0, refused = 0;
-  store::Store::ScalingMemo scaling;  // the earlier years do not change during the run
-  for (const auto& row : *rows) {
-    const std::string& code = row.Text(0);
-    auto c = (*store)->BuildCase(code, year, nlohmann::json::array(), &scaling);
-    if (!c.ok()) return ReportStatus(c.status());
-    auto d = (*engine)->Evaluate(nlohmann::json::parse(c->dump()));
+  // The cases are read a thousand enterprises at a time (Store::BuildCases).
+  Status built = (*store)->BuildCases(year, *enterprises, [&](const std::string& code, nlohmann::ordered_json&& c) -> Status {
+    auto d = (*engine)->Evaluate(nlohmann::json(c));
     if (!d.ok()) {
       ++refused;
       std::fprintf(stderr, "bursar propose: %s: %s\n", code.c_str(), d.status().ToString().c_str());
-      continue;
+      return OkStatus();
     }
     ++decided;
     for (const auto& award : (*d)["awards"]) {
       auto it = qualifying.find(award["measure"].get<std::string>());
       if (it != qualifying.end() && (it->second.empty() || it->second.back() != code)) it->second.push_back(code);
     }
-  }
+    return OkStatus();
+  });
+  if (!built.ok()) return ReportStatus(built);
   nlohmann::ordered_json report = {{"year", year}, {"enterprises", decided}, {"refused", refused}};
   for (const auto& [measure, codes] : qualifying) {
     nlohmann::ordered_json m = {{"qualifying", codes.size()}};

@@ -95,14 +95,12 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(auto codes, st.EnterpriseCodes());
     std::vector<std::string> chosen;
-    store::Store::ScalingMemo scaling;  // proposals are for `year`; the history's years stay as they are
-    for (const std::string& code : codes) {
+    BURSAR_RETURN_IF_ERROR(st.BuildCases(year, codes, [&](const std::string& code, OJson&& c) -> Status {
       ++enterprises;
-      BURSAR_ASSIGN_OR_RETURN(OJson c, st.BuildCase(code, year, nlohmann::json::array(), &scaling));
       auto d = engine->Evaluate(nlohmann::json(c));
       if (!d.ok()) {
         ++refused;
-        continue;
+        return OkStatus();
       }
       for (const auto& award : (*d)["awards"]) {
         if (award.value("measure", "") == measure) {
@@ -110,7 +108,8 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
           break;
         }
       }
-    }
+      return OkStatus();
+    }));
     qualifying = static_cast<int64_t>(chosen.size());
     if (!chosen.empty()) {
       BURSAR_ASSIGN_OR_RETURN(created, st.ProposeApplyFree(Actor(caller), year, measure, chosen));
@@ -252,20 +251,17 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
     }
     auto built = std::make_shared<CaseColumns>();
     built->Reset(cp, static_cast<int>(year));
-    store::Store::ScalingMemo scaling;
-    for (const std::string& code : codes) {
-      auto it = claims_of.find(code);
-      BURSAR_ASSIGN_OR_RETURN(OJson c, st.BuildCase(code, year,
-                                                    it == claims_of.end() ? nlohmann::json::array() : it->second,
-                                                    &scaling));
+    BURSAR_RETURN_IF_ERROR(st.BuildCases(year, codes, [&](const std::string& code, OJson&& c) -> Status {
+      if (auto it = claims_of.find(code); it != claims_of.end()) c["claims"] = it->second;
       auto read = ReadCase(cp, nlohmann::json(c));
       if (!read.ok()) {
         ++refused;
-        continue;
+        return OkStatus();
       }
       built->Append(cp, *read);
       names.push_back(c["applicant"].value("name", ""));
-    }
+      return OkStatus();
+    }));
     columns = built;
     std::lock_guard<std::mutex> lock(simulations->mu);
     simulations->by_year[year] = {seq, columns, names, refused};

@@ -1,6 +1,9 @@
 #include "store/applications.h"
 
+#include <algorithm>
 #include <array>
+#include <map>
+#include <memory>
 
 #include "store/store.h"
 
@@ -51,6 +54,7 @@ bool IsAllowedTransition(ApplicationState from, ApplicationState to) {
 // the audit entry, all in one transaction.
 
 #include "money/exact.h"
+#include "store/case_batch.h"
 #include "store/digest.h"
 
 namespace bursar::store {
@@ -110,12 +114,23 @@ Result<Application> Store::LoadApplication(Database& db, int64_t id, bool for_up
   return ApplicationFromRow(*row);
 }
 
-Status Store::LockEnterprise(Database& db, const std::string& credit_code) {
+Status Store::LockEnterprises(Database& db, const std::vector<std::string>& credit_codes) {
   // SQLite: BEGIN IMMEDIATE holds the database's only write lock already.
-  if (db.dialect() != Dialect::kPostgres) return OkStatus();
-  BURSAR_ASSIGN_OR_RETURN(auto row,
-                          db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ? FOR UPDATE", {credit_code}));
-  if (!row) return Status(StatusCode::kNotFound, "no enterprise " + credit_code, "credit_code");
+  if (db.dialect() != Dialect::kPostgres || credit_codes.empty()) return OkStatus();
+  std::string in;
+  std::vector<Param> params;
+  for (const std::string& code : credit_codes) {
+    in += in.empty() ? "?" : ", ?";
+    params.emplace_back(std::string_view(code));
+  }
+  // In credit-code order, as every locker takes them: no two wait on each other.
+  std::vector<Row> rows;
+  BURSAR_RETURN_IF_ERROR(db.QuerySpan(
+      "SELECT credit_code FROM enterprise WHERE credit_code IN (" + in + ") ORDER BY credit_code FOR UPDATE", params,
+      &rows));
+  if (rows.size() != credit_codes.size()) {
+    return Status(StatusCode::kNotFound, "an application's enterprise is not stored", "credit_code");
+  }
   return OkStatus();
 }
 
@@ -380,26 +395,123 @@ Result<json> Store::ClaimsForDecision(Database& db, const Application& app) {
   return json::array({claim});
 }
 
+Result<json> Store::DecideFromStoreIn(Database& db, const std::string& actor, int64_t id, const DecideFn& decide,
+                                      int64_t* decision_id, int64_t* total, CaseBatch* batch) {
+  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+  if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
+  BURSAR_ASSIGN_OR_RETURN(json claims, ClaimsForDecision(db, app));
+  // D-G7: the case holds the enterprise's awards in force as history, so no
+  // other decision of the enterprise may change them until this one is
+  // recorded (Write's audit-head lock serialises writers already; this lock
+  // says so where it matters, and holds whatever becomes of that one). A
+  // batch's enterprises were locked when it was read.
+  nlohmann::ordered_json c;
+  if (batch != nullptr) {
+    BURSAR_ASSIGN_OR_RETURN(c, batch->Case(app.credit_code, claims, app.id));
+  } else {
+    BURSAR_RETURN_IF_ERROR(LockEnterprises(db, {app.credit_code}));
+    BURSAR_ASSIGN_OR_RETURN(c, BuildCase(app.credit_code, app.year, claims, nullptr, app.id));
+  }
+  BURSAR_ASSIGN_OR_RETURN(DecisionInput input, decide(c.dump(2) + "\n"));
+  BURSAR_ASSIGN_OR_RETURN(json change, DecideIn(db, actor, app, input, decision_id, total));
+  // The enterprise's next case in the batch reads its ledger with this award.
+  if (batch != nullptr) batch->Forget(app.credit_code);
+  return change;
+}
+
 Result<int64_t> Store::DecideFromStore(const std::string& actor, int64_t id, const DecideFn& decide,
                                        const std::function<void()>& inside) {
   int64_t decision_id = 0;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-    BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-    if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
-    BURSAR_ASSIGN_OR_RETURN(json claims, ClaimsForDecision(db, app));
-    // D-G7: the case holds the enterprise's awards in force as history, so no
-    // other decision of the enterprise may change them until this one is
-    // recorded (Write's audit-head lock serialises writers already; this lock
-    // says so where it matters, and holds whatever becomes of that one).
-    BURSAR_RETURN_IF_ERROR(LockEnterprise(db, app.credit_code));
-    BURSAR_ASSIGN_OR_RETURN(nlohmann::ordered_json c, BuildCase(app.credit_code, app.year, claims, nullptr, app.id));
-    BURSAR_ASSIGN_OR_RETURN(DecisionInput input, decide(c.dump(2) + "\n"));
-    BURSAR_ASSIGN_OR_RETURN(json change, DecideIn(db, actor, app, input, &decision_id));
+    BURSAR_ASSIGN_OR_RETURN(json change, DecideFromStoreIn(db, actor, id, decide, &decision_id, nullptr, nullptr));
     if (inside) inside();
     return std::optional<json>(std::move(change));
   });
   if (!result.ok()) return result.status();
   return decision_id;
+}
+
+Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& ids, const DecideFn& decide,
+                        const DecideRunOptions& options, const std::function<void(const RunDecision&)>& done) {
+  const size_t per = std::max<size_t>(options.per_transaction, 1);
+  size_t count = 0;  // decisions written so far, for options.inside
+  for (size_t start = 0; start < ids.size(); start += per) {
+    const std::vector<int64_t> group(ids.begin() + static_cast<std::ptrdiff_t>(start),
+                                     ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + per)));
+    std::vector<RunDecision> made;
+    bool whole = true;
+    {
+      BURSAR_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(db_.get()));
+      BURSAR_RETURN_IF_ERROR(LockAuditHead(*db_));
+      // The group's cases are read at once: its enterprises' records, facts
+      // and ledgers, a few queries for the group (per year of its
+      // applications), with the enterprises locked first.
+      std::map<int64_t, std::vector<std::string>> codes;  // by year, sorted, distinct
+      std::map<int64_t, int64_t> year_of;                  // application → year
+      {
+        std::string in;
+        std::vector<Param> params;
+        for (int64_t id : group) {
+          in += in.empty() ? "?" : ", ?";
+          params.emplace_back(id);
+        }
+        std::vector<Row> rows;
+        BURSAR_RETURN_IF_ERROR(db_->QuerySpan(
+            "SELECT id, year, credit_code FROM application WHERE id IN (" + in + ") ORDER BY year, credit_code",
+            params, &rows));
+        for (const Row& r : rows) {
+          year_of[r.Int(0)] = r.Int(1);
+          auto& year_codes = codes[r.Int(1)];
+          if (year_codes.empty() || year_codes.back() != r.Text(2)) year_codes.push_back(r.Text(2));
+        }
+      }
+      std::map<int64_t, std::unique_ptr<CaseBatch>> batches;
+      for (auto& [year, year_codes] : codes) {
+        BURSAR_RETURN_IF_ERROR(LockEnterprises(*db_, year_codes));
+        auto batch = std::make_unique<CaseBatch>(*this, *db_, year, nullptr);
+        BURSAR_RETURN_IF_ERROR(batch->Load(year_codes));
+        batches.emplace(year, std::move(batch));
+      }
+      for (int64_t id : group) {
+        RunDecision d;
+        d.application_id = id;
+        auto year = year_of.find(id);
+        CaseBatch* batch = year != year_of.end() ? batches[year->second].get() : nullptr;
+        auto change = DecideFromStoreIn(*db_, actor, id, decide, &d.decision_id, &d.total_fen, batch);
+        if (!change.ok()) {
+          // Which statements of it ran is not known here: the group is
+          // rolled back and decided again one by one (below).
+          whole = false;
+          break;
+        }
+        BURSAR_RETURN_IF_ERROR(AppendAudit(*db_, actor, Now(), *change).status());
+        made.push_back(std::move(d));
+        if (options.inside) options.inside(++count);
+      }
+      if (whole) BURSAR_RETURN_IF_ERROR(tx->Commit());
+    }  // not whole: ~Transaction rolls the group back
+    if (whole) {
+      for (const RunDecision& d : made) done(d);
+      continue;
+    }
+    count -= made.size();
+    for (int64_t id : group) {
+      RunDecision d;
+      d.application_id = id;
+      auto decision = DecideFromStore(actor, id, decide, options.inside ? [&] { options.inside(++count); }
+                                                                        : std::function<void()>());
+      if (decision.ok()) {
+        d.decision_id = *decision;
+        auto stored = GetDecision(*decision);
+        if (!stored.ok()) return stored.status();
+        d.total_fen = stored->total_fen;
+      } else {
+        d.status = decision.status();
+      }
+      done(d);
+    }
+  }
+  return OkStatus();
 }
 
 Result<std::vector<int64_t>> Store::ReadyForDecision(int64_t year) {
@@ -418,7 +530,7 @@ Result<std::vector<int64_t>> Store::ReadyForDecision(int64_t year) {
 }
 
 Result<json> Store::DecideIn(Database& db, const std::string& actor, const Application& app,
-                             const DecisionInput& decision, int64_t* decision_id) {
+                             const DecisionInput& decision, int64_t* decision_id, int64_t* total) {
   const int64_t id = app.id;
   if (!decision.policy_digest.starts_with("sha256:")) {
     return InvalidArgument("expected the engine's digest \"sha256:...\"", "policy_digest");
@@ -488,6 +600,7 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
                                                  total_fen, Now(), actor}));
   if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
   *decision_id = row->Int(0);
+  if (total) *total = total_fen;
   BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kDecided));
   json change = StepChange("application.decide", app, ApplicationState::kDecided);
   change["decision"] = *decision_id;

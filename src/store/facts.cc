@@ -15,11 +15,12 @@
 //    the year; export_route is the route of the year's first clearance.
 //  - platform_in_operation: a platform of the enterprise (completed, with an
 //    operation period) operated on at least one day of the year.
+#include <algorithm>
 #include <map>
 #include <utility>
 
 #include "money/exact.h"
-#include "store/store.h"
+#include "store/case_batch.h"
 
 namespace bursar::store {
 
@@ -27,10 +28,23 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
+// Which rows count toward a fact: one SQL condition each, used both by the
+// figure (an aggregate over many enterprises at once) and by the
+// explanation's list of rows (its last column), so the two cannot disagree.
+constexpr const char* kListingCounts = "status <> 'revoked'";
+constexpr const char* kCertificateCounts = "status <> 'revoked'";
+constexpr const char* kTradeCounts = "legally_established = 1";
+// Measure 02's platform "completed and put into operation": operated on some
+// day of the year. Two parameters: the year's last day, then its first.
+constexpr const char* kPlatformOperates = "operation_start <= ? AND (operation_end IS NULL OR operation_end >= ?)";
 
-Status AddFen(int64_t* sum, int64_t v) {
-  if (__builtin_add_overflow(*sum, v, sum)) return Status(StatusCode::kOutOfRange, "money sum overflows");
-  return OkStatus();
+std::string Flag(const char* condition) { return std::string("CASE WHEN ") + condition + " THEN 1 ELSE 0 END"; }
+
+// "?, ?, ?" for n parameters.
+std::string Placeholders(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out;
 }
 
 // One list of rows in an explanation: every row is counted, the ones in the
@@ -49,28 +63,105 @@ struct RowList {
 };
 
 // A cumulative count of registry rows (listings, certificates) up to the end
-// of the year: every row not revoked counts; the explanation lists both kinds.
-// `columns` name the selected fields in order; the last one is the status.
-Status CountRegistryRows(Database& db, const std::string& sql, const std::string& code, const std::string& last,
-                         const std::vector<std::string>& columns, const std::string& fact, const std::string& rule,
-                         const FactsRows& window, DerivedFacts* out) {
+// of the year: the explanation lists the rows that count and the others.
+// `sql` selects the fields `columns` names, then whether the row counts.
+Status ExplainRegistryRows(Database& db, const std::string& sql, const std::string& code, const std::string& last,
+                           const std::vector<std::string>& columns, int64_t value, const std::string& rule,
+                           const FactsRows& window, ojson* out) {
   BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query(sql, {code, last}));
   RowList used(window), excluded(window);
   for (const Row& r : rows) {
-    RowList& list = r.Text(columns.size() - 1) == "revoked" ? excluded : used;
+    RowList& list = r.Int(columns.size()) == 1 ? used : excluded;
     if (!list.Next()) continue;
     ojson ref = ojson::object();
     for (size_t i = 0; i < columns.size(); ++i) ref[columns[i]] = r.Text(i);
     list.items.push_back(std::move(ref));
   }
-  out->facts[fact] = used.total;
-  out->explanation[fact] = {{"value", used.total},         {"rule", rule},
-                            {"rows", std::move(used.items)}, {"excluded", std::move(excluded.items)},
-                            {"rows_total", used.total},      {"excluded_total", excluded.total}};
+  *out = {{"value", value},
+          {"rule", rule},
+          {"rows", std::move(used.items)},
+          {"excluded", std::move(excluded.items)},
+          {"rows_total", used.total},
+          {"excluded_total", excluded.total}};
   return OkStatus();
 }
 
 }  // namespace
+
+ojson Store::FactsOf(const FactFigures& f, int64_t year) {
+  const std::string first = std::to_string(year) + "-01-01";
+  ojson facts;
+  facts["listed_data_products"] = f.listed;
+  facts["registration_certificates"] = f.certificates;
+  facts["fs_inclusion_first_time"] = f.fs_first();
+  facts["fs_inclusion_amount"] = FenToMoneyString(f.fs_amount);
+  facts["exchange_trading_volume"] = FenToMoneyString(f.trading);
+  facts["filed_trading_volume"] = FenToMoneyString(f.filed);
+  facts["compliant_export_first_time"] = !f.first_clearance.empty() && f.first_clearance >= first;
+  facts["export_route"] = f.export_route.empty() ? ojson(nullptr) : ojson(f.export_route);
+  facts["platform_in_operation"] = f.in_operation;
+  return facts;
+}
+
+Status Store::FiguresOf(Database& db, int64_t year, const std::vector<std::string>& codes,
+                        std::map<std::string, FactFigures>* out) {
+  if (codes.empty()) return OkStatus();
+  const std::string first = std::to_string(year) + "-01-01";
+  const std::string last = std::to_string(year) + "-12-31";
+  const std::string in = "credit_code IN (" + Placeholders(codes.size()) + ")";
+  for (const std::string& code : codes) (*out)[code];
+  // Runs `sql`, whose first column is the credit code, with the codes and
+  // then `tail` as its parameters; `each` gets every row with its figures.
+  auto query = [&](const std::string& sql, std::initializer_list<Param> tail,
+                   const std::function<void(const Row&, FactFigures&)>& each) -> Status {
+    std::vector<Param> params;
+    params.reserve(codes.size() + tail.size());
+    for (const std::string& code : codes) params.emplace_back(std::string_view(code));
+    params.insert(params.end(), tail.begin(), tail.end());
+    std::vector<Row> rows;
+    BURSAR_RETURN_IF_ERROR(db.QuerySpan(sql, params, &rows));
+    for (const Row& r : rows) {
+      auto it = out->find(r.Text(0));
+      if (it == out->end()) return Status(StatusCode::kInternal, "a row of an enterprise not asked for");
+      each(r, it->second);
+    }
+    return OkStatus();
+  };
+  const std::string_view first_v(first), last_v(last);
+  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, COUNT(*) FROM listing WHERE " + in + " AND listing_date <= ? AND " +
+                                   kListingCounts + " GROUP BY credit_code",
+                               {last_v}, [](const Row& r, FactFigures& f) { f.listed = r.Int(1); }));
+  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, COUNT(*) FROM certificate WHERE " + in +
+                                   " AND issue_date <= ? AND " + kCertificateCounts + " GROUP BY credit_code",
+                               {last_v}, [](const Row& r, FactFigures& f) { f.certificates = r.Int(1); }));
+  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, year, amount_fen, first_time FROM fs_inclusion WHERE " + in +
+                                   " AND year <= ?",
+                               {year}, [&](const Row& r, FactFigures& f) {
+                                 ++f.fs_rows;
+                                 if (r.Int(1) != year) return;
+                                 f.fs_row = true;
+                                 f.fs_amount = r.Int(2);
+                                 f.fs_row_first = r.Int(3) == 1;
+                               }));
+  // Sums are cast to BIGINT on both engines: an overflow is an error, never a wrap.
+  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, CAST(SUM(amount_fen) AS BIGINT) FROM trade WHERE " + in +
+                                   " AND trade_date >= ? AND trade_date <= ? AND " + kTradeCounts +
+                                   " GROUP BY credit_code",
+                               {first_v, last_v}, [](const Row& r, FactFigures& f) { f.trading = r.Int(1); }));
+  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, CAST(SUM(amount_fen) AS BIGINT) FROM filing WHERE " + in +
+                                   " AND filing_date >= ? AND filing_date <= ? GROUP BY credit_code",
+                               {first_v, last_v}, [](const Row& r, FactFigures& f) { f.filed = r.Int(1); }));
+  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, route, clearance_date FROM export_clearance WHERE " + in +
+                                   " AND clearance_date <= ? ORDER BY credit_code, clearance_date, route, number",
+                               {last_v}, [&](const Row& r, FactFigures& f) {
+                                 if (f.first_clearance.empty()) f.first_clearance = r.Text(2);
+                                 if (f.export_route.empty() && r.Text(2) >= first) f.export_route = r.Text(1);
+                               }));
+  BURSAR_RETURN_IF_ERROR(query("SELECT DISTINCT credit_code FROM platform_operation WHERE " + in + " AND " +
+                                   kPlatformOperates,
+                               {last_v, first_v}, [](const Row&, FactFigures& f) { f.in_operation = true; }));
+  return OkStatus();
+}
 
 Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, const FactsRows& window) {
   Database& db = *db_;
@@ -78,61 +169,57 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
   if (!enterprise) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
   const std::string first = std::to_string(year) + "-01-01";
   const std::string last = std::to_string(year) + "-12-31";
+  std::map<std::string, FactFigures> figures;
+  BURSAR_RETURN_IF_ERROR(FiguresOf(db, year, {code}, &figures));
+  const FactFigures& f = figures[code];
   DerivedFacts out;
-  ojson& facts = out.facts;
+  out.facts = FactsOf(f, year);
   ojson& why = out.explanation;
-
-  BURSAR_RETURN_IF_ERROR(CountRegistryRows(
+  // The explanation: the figures above, and the rows behind each.
+  BURSAR_RETURN_IF_ERROR(ExplainRegistryRows(
       db,
-      "SELECT exchange, listing_id, product, listing_date, status FROM listing "
-      "WHERE credit_code = ? AND listing_date <= ? ORDER BY listing_date, exchange, listing_id",
-      code, last, {"exchange", "listing_id", "product", "listing_date", "status"}, "listed_data_products",
-      "listings dated on or before " + last + ", except revoked ones", window, &out));
-  BURSAR_RETURN_IF_ERROR(CountRegistryRows(
+      std::string("SELECT exchange, listing_id, product, listing_date, status, ") + Flag(kListingCounts) +
+          " FROM listing WHERE credit_code = ? AND listing_date <= ? ORDER BY listing_date, exchange, listing_id",
+      code, last, {"exchange", "listing_id", "product", "listing_date", "status"}, f.listed,
+      "listings dated on or before " + last + ", except revoked ones", window, &why["listed_data_products"]));
+  BURSAR_RETURN_IF_ERROR(ExplainRegistryRows(
       db,
-      "SELECT platform, number, registered_right, issue_date, status FROM certificate "
-      "WHERE credit_code = ? AND issue_date <= ? ORDER BY issue_date, platform, number",
-      code, last, {"platform", "number", "right", "issue_date", "status"}, "registration_certificates",
-      "certificates issued on or before " + last + ", except revoked ones", window, &out));
+      std::string("SELECT platform, number, registered_right, issue_date, status, ") + Flag(kCertificateCounts) +
+          " FROM certificate WHERE credit_code = ? AND issue_date <= ? ORDER BY issue_date, platform, number",
+      code, last, {"platform", "number", "right", "issue_date", "status"}, f.certificates,
+      "certificates issued on or before " + last + ", except revoked ones", window,
+      &why["registration_certificates"]));
   {
     BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT year, amount_fen, first_time FROM fs_inclusion "
-                                                "WHERE credit_code = ? AND year <= ? ORDER BY year",
+                                                "WHERE credit_code = ? AND year = ?",
                                                 {code, year}));
-    bool first_time = false;
-    int64_t amount = 0;
     RowList used(window);
-    std::string note = "no inclusion recorded for " + std::to_string(year);
     for (const Row& r : rows) {
-      if (r.Int(0) != year) continue;
-      amount = r.Int(1);
-      first_time = r.Int(2) == 1 && rows.size() == 1;
       if (used.Next()) {
         used.items.push_back(
             {{"year", r.Int(0)}, {"amount", FenToMoneyString(r.Int(1))}, {"first_time", r.Int(2) == 1}});
       }
-      note = first_time      ? "the year's inclusion, the first recorded"
-             : r.Int(2) == 1 ? "the row says first time, but an earlier year has an inclusion"
-                             : "the year's inclusion, not the first";
     }
-    facts["fs_inclusion_first_time"] = first_time;
-    facts["fs_inclusion_amount"] = FenToMoneyString(amount);
-    why["fs_inclusion"] = {{"first_time", first_time},
-                           {"amount", FenToMoneyString(amount)},
+    const std::string note = !f.fs_row       ? "no inclusion recorded for " + std::to_string(year)
+                             : f.fs_first()  ? "the year's inclusion, the first recorded"
+                             : f.fs_row_first ? "the row says first time, but an earlier year has an inclusion"
+                                              : "the year's inclusion, not the first";
+    why["fs_inclusion"] = {{"first_time", f.fs_first()},
+                           {"amount", FenToMoneyString(f.fs_amount)},
                            {"rule", note},
                            {"rows", std::move(used.items)},
                            {"rows_total", used.total}};
   }
   {
-    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT exchange, trade_id, trade_date, side, amount_fen, "
-                                                "legally_established FROM trade WHERE credit_code = ? AND "
-                                                "trade_date >= ? AND trade_date <= ? "
-                                                "ORDER BY trade_date, exchange, trade_id",
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query(std::string("SELECT exchange, trade_id, trade_date, side, amount_fen, ") +
+                                                    Flag(kTradeCounts) +
+                                                    " FROM trade WHERE credit_code = ? AND "
+                                                    "trade_date >= ? AND trade_date <= ? "
+                                                    "ORDER BY trade_date, exchange, trade_id",
                                                 {code, first, last}));
-    int64_t sum = 0;
     RowList used(window), excluded(window);
     for (const Row& r : rows) {
       const bool counts = r.Int(5) == 1;
-      if (counts) BURSAR_RETURN_IF_ERROR(AddFen(&sum, r.Int(4)));
       RowList& list = counts ? used : excluded;
       if (!list.Next()) continue;
       ojson ref = {{"exchange", r.Text(0)},
@@ -143,9 +230,8 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
       if (!counts) ref["why_excluded"] = "not at a legally established trading institution";
       list.items.push_back(std::move(ref));
     }
-    facts["exchange_trading_volume"] = FenToMoneyString(sum);
     why["exchange_trading_volume"] = {
-        {"value", FenToMoneyString(sum)},
+        {"value", FenToMoneyString(f.trading)},
         {"rule", "sum of the enterprise's own side of trades dated " + first + " to " + last +
                      " at legally established trading institutions; each trade once"},
         {"rows", std::move(used.items)},
@@ -158,16 +244,13 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
                                                 "WHERE credit_code = ? AND filing_date >= ? AND filing_date <= ? "
                                                 "ORDER BY filing_date, filing_id",
                                                 {code, first, last}));
-    int64_t sum = 0;
     RowList used(window);
     for (const Row& r : rows) {
-      BURSAR_RETURN_IF_ERROR(AddFen(&sum, r.Int(2)));
       if (used.Next()) {
         used.items.push_back({{"filing_id", r.Text(0)}, {"date", r.Text(1)}, {"amount", FenToMoneyString(r.Int(2))}});
       }
     }
-    facts["filed_trading_volume"] = FenToMoneyString(sum);
-    why["filed_trading_volume"] = {{"value", FenToMoneyString(sum)},
+    why["filed_trading_volume"] = {{"value", FenToMoneyString(f.filed)},
                                    {"rule", "sum of filings for market entry dated " + first + " to " + last},
                                    {"rows", std::move(used.items)},
                                    {"rows_total", used.total}};
@@ -177,42 +260,35 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
                                                 "WHERE credit_code = ? AND clearance_date <= ? "
                                                 "ORDER BY clearance_date, route, number",
                                                 {code, last}));
-    bool first_time = !rows.empty() && rows.front().Text(3) >= first;
-    ojson route = nullptr;
     RowList used(window);
-    std::string note = "no clearance on or before " + last;
     for (const Row& r : rows) {
       if (used.Next()) {
         used.items.push_back(
             {{"route", r.Text(0)}, {"number", r.Text(1)}, {"authority", r.Text(2)}, {"date", r.Text(3)}});
       }
-      if (route.is_null() && r.Text(3) >= first) route = r.Text(0);
     }
-    if (!rows.empty()) {
-      note = first_time ? "the enterprise's first clearance is in " + std::to_string(year)
-                        : "the enterprise's first clearance was on " + rows.front().Text(3) + ", before " +
-                              std::to_string(year);
-    }
-    facts["compliant_export_first_time"] = first_time;
-    facts["export_route"] = route;
+    const bool first_time = out.facts["compliant_export_first_time"].get<bool>();
+    const std::string note = f.first_clearance.empty() ? "no clearance on or before " + last
+                             : first_time ? "the enterprise's first clearance is in " + std::to_string(year)
+                                          : "the enterprise's first clearance was on " + f.first_clearance + ", before " +
+                                                std::to_string(year);
     why["compliant_export"] = {{"first_time", first_time},
-                               {"route", route},
+                               {"route", out.facts["export_route"]},
                                {"rule", note},
                                {"rows", std::move(used.items)},
                                {"rows_total", used.total}};
   }
   {
-    // Measure 02: "a platform that has been completed and put into
-    // operation": a platform whose operation covers some day of the year.
-    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT platform_id, name, completed_date, operation_start, "
-                                                "operation_end FROM platform_operation WHERE credit_code = ? "
-                                                "ORDER BY operation_start, platform_id",
-                                                {code}));
-    bool in_operation = false;
+    BURSAR_ASSIGN_OR_RETURN(auto rows,
+                            db.Query(std::string("SELECT platform_id, name, completed_date, operation_start, "
+                                                 "operation_end, ") +
+                                         Flag(kPlatformOperates) +
+                                         " FROM platform_operation WHERE credit_code = ? "
+                                         "ORDER BY operation_start, platform_id",
+                                     {last, first, code}));
     RowList used(window), excluded(window);
     for (const Row& r : rows) {
-      const bool operating = r.Text(3) <= last && (r.IsNull(4) || r.Text(4) >= first);
-      if (operating) in_operation = true;
+      const bool operating = r.Int(5) == 1;
       RowList& list = operating ? used : excluded;
       if (!list.Next()) continue;
       ojson ref = {{"platform_id", r.Text(0)},
@@ -225,8 +301,7 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
       }
       list.items.push_back(std::move(ref));
     }
-    facts["platform_in_operation"] = in_operation;
-    why["platform_in_operation"] = {{"value", in_operation},
+    why["platform_in_operation"] = {{"value", f.in_operation},
                                     {"rule", "a completed platform of the enterprise in operation on some day from " +
                                                  first + " to " + last},
                                     {"rows", std::move(used.items)},
@@ -237,31 +312,87 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
   return out;
 }
 
-Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t year, const nlohmann::json& claims,
-                                                ScalingMemo* memo, int64_t deciding) {
-  BURSAR_ASSIGN_OR_RETURN(auto e, db_->QueryOne("SELECT name, registered_in_chaoyang, taxed_in_chaoyang, "
-                                                "independent_legal_person, serious_dishonesty_record, tags "
-                                                "FROM enterprise WHERE credit_code = ?",
-                                                {code}));
-  if (!e) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
-  // A case needs the figures only, not the rows behind them.
-  BURSAR_ASSIGN_OR_RETURN(DerivedFacts derived, DeriveFacts(code, year, FactsRows{0, 0}));
-  BURSAR_ASSIGN_OR_RETURN(ojson history, History(code, year, memo, deciding));
-  ojson tags = ojson::parse(e->Text(5), nullptr, false);
+Store::CaseBatch::CaseBatch(Store& store, Database& db, int64_t year, ScalingMemo* memo)
+    : store_(store), db_(db), year_(year), memo_(memo) {}
+
+Status Store::CaseBatch::Load(const std::vector<std::string>& codes) {
+  if (codes.empty()) return OkStatus();
+  std::vector<Param> params;
+  for (const std::string& code : codes) params.emplace_back(std::string_view(code));
+  std::vector<Row> rows;
+  BURSAR_RETURN_IF_ERROR(db_.QuerySpan("SELECT credit_code, name, registered_in_chaoyang, taxed_in_chaoyang, "
+                                       "independent_legal_person, serious_dishonesty_record, tags "
+                                       "FROM enterprise WHERE credit_code IN (" +
+                                           Placeholders(codes.size()) + ")",
+                                       params, &rows));
+  for (Row& r : rows) {
+    std::string code = r.Text(0);
+    enterprises_.emplace(std::move(code), std::move(r));
+  }
+  BURSAR_RETURN_IF_ERROR(store_.FiguresOf(db_, year_, codes, &figures_));
+  return LoadLedgers(codes);
+}
+
+Result<ojson> Store::CaseBatch::Case(const std::string& code, const nlohmann::json& claims, int64_t deciding) {
+  auto e = enterprises_.find(code);
+  if (e == enterprises_.end()) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
+  if (!ledgers_.count(code)) BURSAR_RETURN_IF_ERROR(LoadLedgers({code}));
+  const Row& r = e->second;
+  ojson tags = ojson::parse(r.Text(6), nullptr, false);
   if (tags.is_discarded()) tags = ojson::array();
   ojson c;
-  c["year"] = year;
+  c["year"] = year_;
   c["applicant"] = {{"id", code},
-                    {"name", e->Text(0)},
-                    {"registered_in_chaoyang", e->Int(1) == 1},
-                    {"taxed_in_chaoyang", e->Int(2) == 1},
-                    {"independent_legal_person", e->Int(3) == 1},
-                    {"serious_dishonesty_record", e->Int(4) == 1},
+                    {"name", r.Text(1)},
+                    {"registered_in_chaoyang", r.Int(2) == 1},
+                    {"taxed_in_chaoyang", r.Int(3) == 1},
+                    {"independent_legal_person", r.Int(4) == 1},
+                    {"serious_dishonesty_record", r.Int(5) == 1},
                     {"tags", std::move(tags)}};
-  c["facts"] = std::move(derived.facts);
+  c["facts"] = FactsOf(figures_[code], year_);
   c["claims"] = claims.is_array() ? ojson(claims) : ojson::array();
-  c["history"] = std::move(history);
+  c["history"] = HistoryOf(ledgers_[code], year_, deciding);
   return c;
+}
+
+Status Store::CaseBatch::LoadLedgers(const std::vector<std::string>& codes) {
+  for (const std::string& code : codes) ledgers_[code].clear();  // an enterprise without awards has an empty ledger
+  std::vector<Param> params;
+  for (const std::string& code : codes) params.emplace_back(std::string_view(code));
+  params.emplace_back(year_);
+  return store_.ReadLedgers(db_, "WHERE a.credit_code IN (" + Placeholders(codes.size()) + ") AND a.year <= ?",
+                            params, memo_, [&](const std::string& code, std::vector<LedgerLine>&& lines) {
+                              ledgers_[code] = std::move(lines);
+                              return OkStatus();
+                            });
+}
+
+Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t year, const nlohmann::json& claims,
+                                                ScalingMemo* memo, int64_t deciding) {
+  CaseBatch batch(*this, *db_, year, memo);
+  BURSAR_RETURN_IF_ERROR(batch.Load({code}));
+  return batch.Case(code, claims, deciding);
+}
+
+Status Store::BuildCases(int64_t year, const std::vector<std::string>& codes,
+                         const std::function<Status(const std::string&, nlohmann::ordered_json&&)>& each,
+                         ScalingMemo* memo, size_t chunk) {
+  std::vector<std::string> sorted = codes;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  ScalingMemo own;
+  chunk = std::max<size_t>(chunk, 1);
+  for (size_t start = 0; start < sorted.size(); start += chunk) {
+    const std::vector<std::string> part(sorted.begin() + static_cast<std::ptrdiff_t>(start),
+                                        sorted.begin() + static_cast<std::ptrdiff_t>(std::min(sorted.size(), start + chunk)));
+    CaseBatch batch(*this, *db_, year, memo != nullptr ? memo : &own);
+    BURSAR_RETURN_IF_ERROR(batch.Load(part));
+    for (const std::string& code : part) {
+      BURSAR_ASSIGN_OR_RETURN(ojson c, batch.Case(code, nlohmann::json::array(), 0));
+      BURSAR_RETURN_IF_ERROR(each(code, std::move(c)));
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace bursar::store

@@ -156,14 +156,12 @@ Status Store::LedgersOfYear(int64_t year, const std::function<Status(const Enter
       });
 }
 
-Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t year, ScalingMemo* memo,
-                                              int64_t deciding) {
-  BURSAR_ASSIGN_OR_RETURN(std::vector<LedgerLine> lines, Ledger(code, year, memo));
+nlohmann::ordered_json Store::HistoryOf(const std::vector<LedgerLine>& lines, int64_t year, int64_t deciding) {
   nlohmann::ordered_json history = nlohmann::ordered_json::array();
   for (const LedgerLine& l : lines) {
     // D-G7: the same year's awards of the enterprise's other applications
     // count too; a decision that is replaced gives back its own room.
-    if (l.application_id == deciding || (l.year == year && !kFullHistory)) continue;
+    if (l.year > year || l.application_id == deciding || (l.year == year && !kFullHistory)) continue;
     nlohmann::ordered_json line = {
         {"year", l.year}, {"measure", l.measure}, {"item", l.item}, {"amount", FenToMoneyString(l.net_fen)}};
     if (!l.project.empty()) line["project"] = l.project;
@@ -171,6 +169,12 @@ Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t y
     history.push_back(std::move(line));
   }
   return history;
+}
+
+Result<nlohmann::ordered_json> Store::History(const std::string& code, int64_t year, ScalingMemo* memo,
+                                              int64_t deciding) {
+  BURSAR_ASSIGN_OR_RETURN(std::vector<LedgerLine> lines, Ledger(code, year, memo));
+  return HistoryOf(lines, year, deciding);
 }
 
 }  // namespace bursar::store

@@ -148,6 +148,15 @@ class Store {
   // `deciding`).
   Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year, const nlohmann::json& claims,
                                            ScalingMemo* memo = nullptr, int64_t deciding = 0);
+  // The cases of `year` without claims of every enterprise in `codes` (any
+  // order, repeats once), each as BuildCase gives it, handed to `each` in
+  // credit-code order. Built `chunk` enterprises at a time from a few
+  // queries for the whole chunk (records, facts, ledgers) instead of a dozen
+  // per enterprise: `bursar propose` and the server's batch routes. NotFound
+  // for a code that is not a stored enterprise.
+  Status BuildCases(int64_t year, const std::vector<std::string>& codes,
+                    const std::function<Status(const std::string&, nlohmann::ordered_json&&)>& each,
+                    ScalingMemo* memo = nullptr, size_t chunk = 1000);
 
   // --- The ledger (ledger.cc, ledger.h) ----------------------------------------
   // The enterprise's ledger of the years up to `through_year`, in D-G7's order.
@@ -193,6 +202,32 @@ class Store {
   using DecideFn = std::function<Result<DecisionInput>(const std::string& case_text)>;
   Result<int64_t> DecideFromStore(const std::string& actor, int64_t id, const DecideFn& decide,
                                   const std::function<void()>& inside = {});
+  // The decision run (`bursar decide`): decides `ids` in order, each as
+  // DecideFromStore does, options.per_transaction of them to a transaction
+  // (each decision with its own audit entry), so that a run of a district's
+  // year does not wait for a commit per decision. A transaction holds whole
+  // decisions only: a run that is killed keeps the groups it committed and
+  // nothing of the one it was in; running it again decides the rest. When a
+  // decision of a group fails (the engine refuses its case, its application
+  // moved on), the group is rolled back and decided again one decision to a
+  // transaction, so every other decision of it is still made and the failure
+  // is reported on its own. `done` is called for each application, in order,
+  // after its decision is committed or has failed. An error status only when
+  // the database fails outside a decision (then the run stops).
+  struct RunDecision {
+    int64_t application_id = 0;
+    int64_t decision_id = 0;  // 0 when it failed
+    int64_t total_fen = 0;
+    Status status;  // why it failed
+  };
+  struct DecideRunOptions {
+    size_t per_transaction = 200;
+    // Tests: called inside the transaction after each decision is written,
+    // with the count written so far in the run.
+    std::function<void(size_t)> inside;
+  };
+  Status DecideRun(const std::string& actor, const std::vector<int64_t>& ids, const DecideFn& decide,
+                   const DecideRunOptions& options, const std::function<void(const RunDecision&)>& done);
   // Every application of `year` that is ready for a decision: in_review with
   // no review outstanding (and at least one submitted unless it has no
   // reviewers), in the order they were submitted, then by id (D-G7: an
@@ -310,17 +345,27 @@ class Store {
   // ===== end of the queries block ===========================================
 
  private:
+  // The figures behind one enterprise's facts (facts.cc).
+  struct FactFigures;
+  // Many cases of one year from one read of their parts (facts.cc).
+  class CaseBatch;
+
   Store(std::unique_ptr<Database> db, std::function<std::string()> clock);
   Status CheckSchema(bool allow_pending);
   // Moves application `id` from one of `from` to `to` inside a Write.
   Status Transition(Database& db, const Application& app, ApplicationState to);
   Result<Application> LoadApplication(Database& db, int64_t id, bool for_update);
-  // Locks the enterprise's row for the transaction (PostgreSQL; SQLite's
-  // writer lock serialises already): its ledger stays as read until commit.
-  Status LockEnterprise(Database& db, const std::string& credit_code);
+  // Locks the enterprises' rows for the transaction (PostgreSQL; SQLite's
+  // writer lock serialises already): their ledgers stay as read until
+  // commit. REQUIRES: `credit_codes` distinct.
+  Status LockEnterprises(Database& db, const std::vector<std::string>& credit_codes);
+  // DecideFromStore inside the caller's transaction; the audit change.
+  // With `batch`, the case comes from it (its enterprises locked already).
+  Result<nlohmann::json> DecideFromStoreIn(Database& db, const std::string& actor, int64_t id, const DecideFn& decide,
+                                           int64_t* decision_id, int64_t* total_fen, CaseBatch* batch);
   // Decide's checks and writes inside the caller's transaction.
   Result<nlohmann::json> DecideIn(Database& db, const std::string& actor, const Application& app,
-                                  const DecisionInput& decision, int64_t* decision_id);
+                                  const DecisionInput& decision, int64_t* decision_id, int64_t* total_fen = nullptr);
   Result<BudgetSummary> BudgetIn(Database& db, int64_t year);
   Result<int64_t> PayableIn(Database& db, const Application& app);
   // The year's D-G6 scaling, none when it has no budget or stays within it.
@@ -333,6 +378,15 @@ class Store {
   // each enterprise's lines.
   Status ReadLedgers(Database& db, const std::string& where, std::span<const Param> params, ScalingMemo* memo,
                      const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each);
+  // facts.cc: the figures of the facts of every enterprise of `codes` for
+  // `year`, from one aggregate query per kind of evidence for all of them;
+  // FactsOf makes the CASES.md `facts` object of one.
+  Status FiguresOf(Database& db, int64_t year, const std::vector<std::string>& codes,
+                   std::map<std::string, FactFigures>* out);
+  static nlohmann::ordered_json FactsOf(const FactFigures& figures, int64_t year);
+  // ledger.cc: the CASES.md `history` of a case of `year` from the
+  // enterprise's ledger (as History).
+  static nlohmann::ordered_json HistoryOf(const std::vector<LedgerLine>& lines, int64_t year, int64_t deciding);
   // The engine reads D-G7's history (lines of the case's own year, and
   // solutions) once the limits of issue 13 land in it; until then History
   // gives earlier years only.

@@ -3,6 +3,9 @@
 // reads, and the committed totals D-G6 scales by — on SQLite and on a real
 // PostgreSQL.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <map>
@@ -21,6 +24,13 @@ using testing::TestDatabase;
 using json = nlohmann::json;
 
 const std::string kPolicy = std::string(BURSAR_SOURCE_DIR) + "/policies/chaoyang-data-element";
+
+int64_t Fen(const std::string& money) {
+  std::string why;
+  auto fen = MoneyStringToFen(money, &why);
+  EXPECT_TRUE(fen) << money << ": " << why;
+  return fen.value_or(0);
+}
 
 class StoreLedgerTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -84,7 +94,7 @@ class StoreLedgerTest : public ::testing::TestWithParam<std::string> {
     int64_t total = 0;
     for (const auto& [measure, item, amount] : lines) {
       awards.push_back({{"measure", measure}, {"item", item}, {"amount", amount}});
-      total += *MoneyStringToFen(amount, nullptr);
+      total += Fen(amount);
     }
     const json c = {{"year", year}, {"applicant", {{"id", Code(enterprise)}}}, {"facts", json::object()}};
     const json out = {{"applicant", Code(enterprise)}, {"year", year}, {"awards", awards},
@@ -304,7 +314,7 @@ TEST_P(StoreLedgerTest, Migration11FillsCommittedTotalsAndSubmissionTimes) {
     ASSERT_TRUE(store_->db()
                     .Execute("INSERT INTO decision (application_id, policy_digest, case_json, output_json, total_fen, "
                              "decided_at, decided_by, in_force) VALUES (?, 'sha256:x', ?, ?, ?, 'x', 'officer', 1)",
-                             {id, c.dump(), out.dump(), *MoneyStringToFen(amount, nullptr)})
+                             {id, c.dump(), out.dump(), Fen(amount)})
                     .ok());
     step(id, "decided", {{"op", "application.decide"}, {"application", id}});
   };
@@ -356,6 +366,126 @@ TEST_P(StoreLedgerTest, Migration11FillsCommittedTotalsAndSubmissionTimes) {
   ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
   ASSERT_EQ(ledger->size(), 1u);
   EXPECT_EQ((*ledger)[0].net_fen, 25000);
+}
+
+// The decision run (Store::DecideRun): whole decisions, a group of them to a
+// transaction. A run killed inside a group keeps the groups committed before
+// it and nothing of that one; running again decides the rest.
+TEST_P(StoreLedgerTest, ADecisionRunKilledInsideAGroupKeepsWholeGroupsOnly) {
+  constexpr int kApplications = 40, kPer = 8, kKillAt = 20;
+  ImportEnterprises(kApplications);
+  for (int n = 1; n <= kApplications; ++n) {
+    ASSERT_GT(InReview(n, 2025, json{{"measure", "03"}, {"assessed", "1000000"}}, "750000"), 0);
+  }
+  auto ready = store_->ReadyForDecision(2025);
+  ASSERT_TRUE(ready.ok());
+  ASSERT_EQ(ready->size(), static_cast<size_t>(kApplications));
+  const int64_t entries_before = *store_->AuditHeadSeq();
+  auto engine = Engine::Load(kPolicy);
+  ASSERT_TRUE(engine.ok());
+  auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+    BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
+    return DecisionInput{(*engine)->digest(), case_text, std::move(output)};
+  };
+  int ready_pipe[2];
+  ASSERT_EQ(pipe(ready_pipe), 0);
+  const std::string url = database_->url();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(ready_pipe[0]);
+    auto s = Store::Open(url);
+    if (!s.ok()) _exit(3);
+    Store::DecideRunOptions options;
+    options.per_transaction = kPer;
+    options.inside = [&](size_t count) {
+      if (count == kKillAt) {
+        const char byte = 'x';
+        if (write(ready_pipe[1], &byte, 1) != 1) _exit(5);
+        pause();  // until SIGKILL
+      }
+    };
+    (void)(*s)->DecideRun("officer", *ready, decide, options, [](const Store::RunDecision&) {});
+    _exit(7);
+  }
+  close(ready_pipe[1]);
+  char byte = 0;
+  ASSERT_EQ(read(ready_pipe[0], &byte, 1), 1) << "the child died before its decision run got that far";
+  close(ready_pipe[0]);
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  store_.reset();
+  ASSERT_NO_FATAL_FAILURE(Open(0));
+  auto decided = [&] {
+    int64_t n = 0;
+    for (int64_t id : *ready) {
+      auto app = store_->GetApplication(id);
+      auto rows = store_->db().QueryOne("SELECT COUNT(*) FROM decision WHERE application_id = ?", {id});
+      EXPECT_TRUE(app.ok() && rows.ok() && *rows);
+      if (app->state == ApplicationState::kDecided) {
+        ++n;
+        EXPECT_EQ((*rows)->Int(0), 1) << "application " << id;
+      } else {
+        EXPECT_EQ(app->state, ApplicationState::kInReview) << "application " << id;
+        EXPECT_EQ((*rows)->Int(0), 0) << "application " << id;
+      }
+    }
+    EXPECT_EQ(*store_->AuditHeadSeq(), entries_before + n) << "one audit entry per decision";
+    auto v = store_->VerifyAudit();
+    EXPECT_TRUE(v.ok() && v->ok);
+    ExpectYearCommittedAsSummed(2025);
+    return n;
+  };
+  EXPECT_EQ(decided(), (kKillAt - 1) / kPer * kPer) << "the two groups committed before the third";
+
+  std::vector<Store::RunDecision> made;
+  Store::DecideRunOptions options;
+  options.per_transaction = kPer;
+  auto rest = store_->ReadyForDecision(2025);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_TRUE(store_->DecideRun("officer", *rest, decide, options,
+                                [&](const Store::RunDecision& d) { made.push_back(d); }).ok());
+  EXPECT_EQ(made.size(), rest->size());
+  for (const auto& d : made) {
+    EXPECT_TRUE(d.status.ok()) << d.status.ToString();
+    EXPECT_EQ(d.total_fen, 75000000);
+  }
+  EXPECT_EQ(decided(), kApplications);
+}
+
+// A decision of a group that fails is reported on its own; the group's other
+// decisions are made.
+TEST_P(StoreLedgerTest, ADecisionThatFailsInAGroupDoesNotStopTheOthers) {
+  ImportEnterprises(5);
+  std::vector<int64_t> ids;
+  for (int n = 1; n <= 5; ++n) ids.push_back(InReview(n, 2025, json{{"measure", "03"}, {"assessed", "100"}}, "100"));
+  auto engine = Engine::Load(kPolicy);
+  ASSERT_TRUE(engine.ok());
+  auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+    if (case_text.find(Code(3)) != std::string::npos) return InvalidArgument("refused for the test", "case");
+    BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
+    return DecisionInput{(*engine)->digest(), case_text, std::move(output)};
+  };
+  std::vector<Store::RunDecision> made;
+  ASSERT_TRUE(store_->DecideRun("officer", ids, decide, {}, [&](const Store::RunDecision& d) { made.push_back(d); })
+                  .ok());
+  ASSERT_EQ(made.size(), 5u);
+  for (size_t i = 0; i < made.size(); ++i) {
+    EXPECT_EQ(made[i].application_id, ids[i]);
+    if (i == 2) {
+      EXPECT_EQ(made[i].status.code(), StatusCode::kInvalidArgument);
+      EXPECT_EQ(made[i].decision_id, 0);
+      EXPECT_EQ(store_->GetApplication(ids[i])->state, ApplicationState::kInReview);
+    } else {
+      EXPECT_TRUE(made[i].status.ok()) << made[i].status.ToString();
+      EXPECT_EQ(made[i].total_fen, 10000);
+      EXPECT_EQ(store_->GetApplication(ids[i])->state, ApplicationState::kDecided);
+    }
+  }
+  ExpectYearCommittedAsSummed(2025);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreLedgerTest, ::testing::Values("sqlite", "postgres"),
