@@ -32,9 +32,9 @@ else
   db="$work/bench.db"
 fi
 b() { "$bursar" "$@" --db "$db"; }
-timed() {  # LABEL COMMAND...: runs it, prints its wall and CPU seconds, leaves the wall in $wall
+timed() {  # LABEL ARGS...: runs `bursar ARGS --db DB`, prints its wall and CPU seconds, leaves the wall in $wall
   local label=$1; shift
-  /usr/bin/time -f "%e %U %S" -o "$work/t" "$@" >"$work/out" 2>"$work/err" || {
+  /usr/bin/time -f "%e %U %S" -o "$work/t" "$bursar" "$@" --db "$db" >"$work/out" 2>"$work/err" || {
     echo "$label failed:" >&2; tail -5 "$work/err" >&2; exit 1; }
   read -r wall user sys <"$work/t"
   printf '%-26s %8.2f s wall %8.2f s CPU\n' "$label" "$wall" "$(echo "$user + $sys" | bc)"
@@ -48,13 +48,13 @@ for kind in enterprises listings certificates fs_inclusions trades filings expor
 done
 echo "$enterprises enterprises, $(cat "$work"/ev/*.csv | wc -l) evidence rows; load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 
-timed "propose 2025" b propose 2025
+timed "propose 2025" propose 2025
 # Confirm every proposal and open it for decision, in batches of command lines.
 b app list --year 2025 --state draft --ids | xargs -n 5000 "$bursar" app submit --db "$db" >/dev/null
 b app list --year 2025 --state submitted --ids | xargs -n 5000 "$bursar" app review --db "$db" >/dev/null
 ready=$(b app list --year 2025 --state in_review --ids | wc -l)
-timed "decide 2025 ($ready)" b decide 2025
+timed "decide 2025 ($ready)" decide 2025
 decided=$(grep -c '^application ' "$work/out" || true)
 python3 -c "print(f'  {$decided} decisions, {$wall * 1e3 / max($decided, 1):.3f} ms a decision (wall)')"
-if "$bursar" audit --help 2>&1 | grep -q "audit limits"; then timed "audit limits 2025" b audit limits 2025; fi
-timed "propose 2025 (again)" b propose 2025 --dry-run
+if "$bursar" audit --help 2>&1 | grep -q "audit limits"; then timed "audit limits 2025" audit limits 2025; fi
+timed "propose 2025 (again)" propose 2025 --dry-run
