@@ -17,7 +17,8 @@ using bursar::store::testing::Code;
 using bursar::store::testing::TestDatabase;
 
 // Room past the database file for the process under test: a few pages, far
-// less than any of the operations below writes.
+// less than any of the operations below writes (the decision run committing
+// two decisions at a time).
 constexpr uint64_t kRoom = 48 * 1024;
 
 class DiskFullTest : public ::testing::Test {
@@ -111,7 +112,10 @@ TEST_F(DiskFullTest, ADecisionRunThatFillsTheDiskKeepsWholeDecisionsAndResumes) 
     return n;
   };
 
-  Ran full = RunFull({kExe, "decide", "2025", "--db", url_, "--policy", kPolicy});
+  // Two decisions to a transaction, so the run commits many times and one of
+  // its commits runs into the limit (the default group of 200 writes all 40
+  // at once, in less than kRoom).
+  Ran full = RunFull({kExe, "decide", "2025", "--db", url_, "--policy", kPolicy, "--per-transaction", "2"});
   ExpectDiskFullError(full);
   const int64_t first = decided();
   EXPECT_LT(first, kApplications) << "the run never ran into the limit";
