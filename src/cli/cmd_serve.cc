@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <cstdlib>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -25,7 +26,7 @@ constexpr const char* kHelp =
     "                    [--web DIR] [--threads N] [--max-body BYTES] [--quiet]\n"
     "                    [--idempotency-retention SECONDS] [--insecure-dev-cookies]\n\n"
     "Serves the HTTP JSON API (docs/http-api.md; the OpenAPI document is at\n"
-    "/api/openapi.json) and, with --web, the web application's built files, from\n"
+    "/api/openapi.json) and the web application's built files (web/dist), from\n"
     "one port. Stops on SIGTERM or SIGINT after answering the requests in flight,\n"
     "with exit status 0.\n\n"
     "  --policy DIR       the policy folder (default: the shipped Chaoyang policy)\n"
@@ -34,7 +35,9 @@ constexpr const char* kHelp =
     "                     a store, the routes that need a login answer 503)\n"
     "  --port N           listen on 127.0.0.1:N; 0 picks a free port (default 8080)\n"
     "  --listen ADDR:PORT listen on this address (default 127.0.0.1:8080)\n"
-    "  --web DIR          serve the files of DIR outside /api/ (default: none)\n"
+    "  --web DIR          serve the files of DIR outside /api/; 'none' serves the API only\n"
+    "                     (default: $BURSAR_WEB, else web/dist beside the build folder of\n"
+    "                     this binary, else ./web/dist, whichever holds an index.html)\n"
     "  --threads N        worker threads; a kept-alive connection holds one (default 16)\n"
     "  --max-body BYTES   largest request body accepted (default 1048576)\n"
     "  --quiet            no request log\n"
@@ -46,7 +49,28 @@ constexpr const char* kHelp =
     "{\"event\":\"faults_armed\"} line first.\n\n"
     "Logs one JSON line per request on standard error (time, method, path,\n"
     "status, duration_us, request_id), and first a line with the address:\n"
-    "  {\"event\":\"listening\",\"address\":\"127.0.0.1\",\"port\":8080,...}\n";
+    "  {\"event\":\"listening\",\"address\":\"127.0.0.1\",\"port\":8080,...,\"web\":\"DIR\"}\n";
+
+std::string JsonQuoted(const std::string& s) {
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Where the built web application is when --web is not given: a newcomer who
+// ran `npm run build` in web/ and then `build/bursar serve` gets the pages.
+// "" when none is found (the API alone is served).
+std::string DefaultWebDir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto built = [&](const fs::path& dir) { return fs::is_regular_file(dir / "index.html", ec); };
+  if (const char* env = std::getenv("BURSAR_WEB"); env && *env) return env;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path candidate = exe.parent_path().parent_path() / "web" / "dist";
+    if (built(candidate)) return candidate.string();
+  }
+  if (built("web/dist")) return fs::absolute("web/dist", ec).string();
+  return "";
+}
 
 bool ParseCount(const std::string& text, size_t min, size_t max, size_t* out) {
   if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos) return false;
@@ -63,7 +87,7 @@ int RunServe(const std::vector<std::string>& args) {
   }
   server::ServeOptions options;
   options.policy_dir = DefaultPolicyDir();
-  bool have_db = false;
+  bool have_db = false, have_web = false;
   bool have_port = false, have_listen = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -96,7 +120,8 @@ int RunServe(const std::vector<std::string>& args) {
       options.db_url = *v;
       have_db = true;
     } else if (a == "--web") {
-      options.web_dir = *v;
+      options.web_dir = *v == "none" ? std::string() : *v;
+      have_web = true;
     } else if (a == "--port") {
       if (!ParseCount(*v, 0, 65535, &n)) {
         std::fprintf(stderr, "bursar serve: --port takes 0..65535, got '%s'\n", v->c_str());
@@ -143,6 +168,10 @@ int RunServe(const std::vector<std::string>& args) {
     options.store_faults = faults;
     std::fprintf(stderr, "%s\n", nlohmann::json{{"event", "faults_armed"}, {"points", faults}}.dump().c_str());
   }
+  if (!have_web) {
+    options.web_dir = DefaultWebDir();
+    if (options.web_dir == "none") options.web_dir.clear();
+  }
 
   // Signals are taken by a thread of our own with sigwait, so the shutdown
   // runs as ordinary code; every other thread (the workers inherit this mask)
@@ -166,9 +195,10 @@ int RunServe(const std::vector<std::string>& args) {
   }
   std::fprintf(stderr,
                "{\"event\":\"listening\",\"address\":\"%s\",\"port\":%d,\"threads\":%zu,\"max_body\":%zu,"
-               "\"store\":%s,\"secure_cookies\":%s}\n",
+               "\"store\":%s,\"secure_cookies\":%s,\"web\":%s}\n",
                options.host.c_str(), *port, options.threads, options.max_body_bytes,
-               options.db_url.empty() ? "null" : "true", options.insecure_dev_cookies ? "false" : "true");
+               options.db_url.empty() ? "null" : "true", options.insecure_dev_cookies ? "false" : "true",
+               options.web_dir.empty() ? "null" : JsonQuoted(options.web_dir).c_str());
 
   std::mutex mu;
   std::condition_variable done_cv;

@@ -61,6 +61,33 @@ refuse "count as a string" "c['facts']['listed_data_products'] = '51'" "facts.li
 "$bursar" eval "$root/Makefile" > "$tmp/out" 2> "$tmp/err"; [[ $? -eq 2 ]] && grep -q "not valid JSON" "$tmp/err" && ok || bad "not JSON"
 "$bursar" eval /nonexistent.json 2> "$tmp/err"; [[ $? -eq 2 ]] && grep -q "cannot read" "$tmp/err" && ok || bad "missing file"
 
+# `bursar serve` without --web serves the built web app it finds ($BURSAR_WEB
+# here, web/dist beside the build otherwise), and --web none serves none.
+serve_root() {  # serve_root ENV_WEB [ARGS...]: prints GET / (status and body)
+  local web=$1; shift
+  BURSAR_WEB="$web" "$bursar" serve --port 0 --quiet "$@" 2> "$tmp/serve.log" &
+  local pid=$! port=""
+  for _ in $(seq 1 100); do
+    port=$(grep -o '"port":[0-9]*' "$tmp/serve.log" | grep -o '[0-9]*$' || true)
+    [[ -n "$port" ]] && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  [[ -n "$port" ]] && curl -s -w ' %{http_code}' "http://127.0.0.1:$port/"
+  kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null
+}
+mkdir -p "$tmp/web"; echo '<!doctype html><title>bursar web app</title>' > "$tmp/web/index.html"
+[[ $(serve_root "$tmp/web") == *"bursar web app"*" 200" ]] && ok || bad "serve without --web serves BURSAR_WEB"
+grep -q "\"web\":\"$tmp/web\"" "$tmp/serve.log" && ok || bad "serve reports its web folder"
+[[ $(serve_root "$tmp/web" --web none) == *" 404" ]] && ok || bad "serve --web none serves no page"
+
+# scripts/install-deps.sh says when Node.js is too old for the web app, and how to get it.
+mkdir -p "$tmp/oldnode"; printf '#!/bin/sh\necho v18.19.0\n' > "$tmp/oldnode/node"; chmod +x "$tmp/oldnode/node"
+PATH="$tmp/oldnode:$PATH" "$root/scripts/install-deps.sh" > /dev/null 2> "$tmp/deps.err"
+grep -q "v18.19.0 is too old" "$tmp/deps.err" && grep -q "Node.js 20+" "$tmp/deps.err" && ok || bad "install-deps: old Node.js"
+PATH="$tmp/oldnode:$PATH" BURSAR_REQUIRE_NODE=1 "$root/scripts/install-deps.sh" > /dev/null 2>&1
+[[ $? -eq 1 ]] && ok || bad "install-deps: BURSAR_REQUIRE_NODE=1 fails on old Node.js"
+
 # Usage: --help everywhere (exit 0), unknown command or option (exit 2).
 for cmd in "" check test eval; do
   "$bursar" $cmd --help > "$tmp/out"; [[ $? -eq 0 ]] && grep -q "usage" "$tmp/out" && ok || bad "--help $cmd"
