@@ -87,6 +87,7 @@ struct ParamDecl {
   std::vector<EffectiveValue> values;  // in source order; checked strictly increasing
   std::vector<Citation> cites;
   std::string description;
+  std::string description_zh;  // `zh "..."` after the description: the Chinese label
 };
 
 // fact, applicant field and claim field declarations share this shape.
@@ -96,12 +97,14 @@ struct FieldDecl {
   TypeSyntax type_syntax;
   Type type;
   std::string noun;  // "listed data products": how the value reads in a reason
+  std::string noun_zh;  // its Chinese label (`zh "..."`)
 };
 
 struct TagDecl {
   std::string name;
   Location where;
   std::string description;
+  std::string description_zh;
 };
 
 // A `{name}` in a reason's text: the span [begin, end) of the braces and the
@@ -117,6 +120,7 @@ struct Condition {
   std::string otherwise;  // "" → rendered from the expression
   Location otherwise_where;
   std::vector<TemplateHole> otherwise_holes;  // set by the checker
+  std::string otherwise_zh;  // the reason in Chinese (`zh "..."`), "" when not given
   bool describes_award = false;  // `when` (true) vs `require` (false)
   Location where;
   // Earlier conditions of the same rule that prove a value of this one is
@@ -138,12 +142,14 @@ struct ItemDecl {
   std::string name;
   Location where;
   std::string title;
+  std::string title_zh;
   bool by_claim = false;  // `by claim` vs `from facts`
   Location mode_where;
   std::vector<Citation> cites;
   std::vector<Condition> conditions;
   ExprPtr amount;
   std::string why;  // template with {name} holes; "" → rendered
+  std::string why_zh;  // the same in Chinese (`zh "..."`), "" when not given
   Location why_where;
   std::vector<TemplateHole> why_holes;  // set by the checker
   bool amount_written = false;  // an `amount` statement was seen, even one that did not parse
@@ -172,6 +178,7 @@ struct MeasureDecl {
   std::string id;  // "04"
   Location where;
   std::string title;
+  std::string title_zh;
   std::vector<ItemDecl> items;
   std::vector<GroupCap> group_caps;
 };
@@ -188,6 +195,7 @@ struct Policy {
   std::string id;
   std::string version;
   std::string title;
+  std::string title_zh;
   Location where;
   std::vector<EnumDef> enums;
   std::vector<ParamDecl> params;

@@ -113,6 +113,16 @@ class Parser {
     return "";
   }
 
+  // The Chinese text after an English one: `"listed data products" zh "挂牌数据产品"`.
+  // `zh` is not reserved: it is read only right after a quoted text.
+  std::string OptionalZh() {
+    if (IsWord("zh") && Peek(1).kind == TokenKind::kString) {
+      ++pos_;
+      return Next().text;
+    }
+    return "";
+  }
+
   bool ParseType(TypeSyntax* t) {
     t->where = Here();
     if (IsWord("one") && IsWord("of", 1)) {
@@ -490,6 +500,7 @@ class Parser {
         bool version = Next().text == "version";
         if (Peek().kind != TokenKind::kString) return Fail("text in quotes");
         (version ? policy_->version : policy_->title) = Next().text;
+        if (!version) policy_->title_zh = OptionalZh();
       }
       context_ = Context::kTop;
       return true;
@@ -523,6 +534,7 @@ class Parser {
           if (!ParseCites(&p.cites)) return false;
         } else if (Peek().kind == TokenKind::kString) {
           p.description = Next().text;
+          p.description_zh = OptionalZh();
         } else {
           break;
         }
@@ -538,6 +550,7 @@ class Parser {
         return false;
       }
       f.noun = OptionalString();
+      f.noun_zh = OptionalZh();
       (word == "fact" ? policy_->facts : word == "applicant" ? policy_->applicant_fields : policy_->claim_fields)
           .push_back(std::move(f));
       return true;
@@ -547,6 +560,7 @@ class Parser {
       TagDecl tag;
       if (!ExpectIdent(&tag.name, &tag.where, "the tag's name")) return false;
       tag.description = OptionalString();
+      tag.description_zh = OptionalZh();
       policy_->tags.push_back(std::move(tag));
       return true;
     }
@@ -569,6 +583,7 @@ class Parser {
         if (Peek().kind != TokenKind::kString) return Fail("the reason in quotes after 'otherwise'");
         c.otherwise_where = Peek().where;
         c.otherwise = Next().text;
+        c.otherwise_zh = OptionalZh();
       }
       if (context_ == Context::kEligibility) {
         if (c.describes_award) {
@@ -586,6 +601,7 @@ class Parser {
       if (Peek().kind != TokenKind::kNumber) return Fail("the measure's number, such as 04");
       m.id = Next().text;
       m.title = OptionalString();
+      m.title_zh = OptionalZh();
       policy_->measures.push_back(std::move(m));
       context_ = Context::kMeasure;
       return true;
@@ -598,6 +614,7 @@ class Parser {
       ItemDecl item;
       if (!ExpectIdent(&item.name, &item.where, "the item's name")) return false;
       item.title = OptionalString();
+      item.title_zh = OptionalZh();
       if (!ParseCites(&item.cites)) return false;
       policy_->measures.back().items.push_back(std::move(item));
       context_ = Context::kItem;
@@ -625,6 +642,7 @@ class Parser {
       if (Peek().kind != TokenKind::kString) return Fail("the reason template in quotes");
       CurrentItem()->why_where = Peek().where;
       CurrentItem()->why = Next().text;
+      CurrentItem()->why_zh = OptionalZh();
       return true;
     }
     if (word == "cap") return ParseCap(where);

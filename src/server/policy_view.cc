@@ -115,18 +115,21 @@ OJson PolicySummary(const CheckedPolicy& cp, const std::string& policy_dir) {
   out["id"] = p.id;
   out["version"] = p.version;
   out["title"] = p.title;
+  if (!p.title_zh.empty()) out["title_zh"] = p.title_zh;
   out["digest"] = cp.digest;
   OJson measures = OJson::array();
   for (const MeasureDecl& m : p.measures) {
     OJson jm;
     jm["id"] = m.id;
     jm["title"] = m.title;
+    if (!m.title_zh.empty()) jm["title_zh"] = m.title_zh;
     jm["where"] = Where(m.where, cp, policy_dir);
     OJson items = OJson::array();
     for (const ItemDecl& item : m.items) {
       OJson ji;
       ji["name"] = item.name;
       ji["title"] = item.title;
+      if (!item.title_zh.empty()) ji["title_zh"] = item.title_zh;
       ji["by"] = item.by_claim ? "claim" : "facts";
       ji["cites"] = Cites(item.cites);
       if (!item.required_claim_fields.empty()) ji["claim_fields"] = item.required_claim_fields;
@@ -143,6 +146,7 @@ OJson PolicySummary(const CheckedPolicy& cp, const std::string& policy_dir) {
     jp["name"] = prm.name;
     jp["type"] = TypeText(prm.type, prm.type_syntax, p);
     jp["description"] = prm.description;
+    if (!prm.description_zh.empty()) jp["description_zh"] = prm.description_zh;
     OJson values = OJson::array();
     for (const EffectiveValue& ev : prm.values) {
       OJson jv;
@@ -183,6 +187,7 @@ std::map<std::string, OJson> MeasureDocuments(const CheckedPolicy& cp, const std
     OJson doc;
     doc["id"] = m.id;
     doc["title"] = m.title;
+    if (!m.title_zh.empty()) doc["title_zh"] = m.title_zh;
     std::string prefix = "[" + m.id + ".";
     OJson clauses = OJson::array();
     for (const auto& [label, text] : cp.policy.clause_texts) {
