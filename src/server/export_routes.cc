@@ -1,5 +1,6 @@
 // Exports: the public notice (公示) and the payments as CSV and as Excel
-// workbooks (libxlsxwriter from Debian), and a printable HTML decision letter.
+// workbooks (libxlsxwriter from Debian). The decision letter and the other
+// official documents are in document_routes.cc.
 //
 // CSV is RFC 4180 with a UTF-8 byte order mark (so spreadsheet programs read
 // the Chinese names), money as exact decimal strings; a text cell that a
@@ -148,21 +149,6 @@ Result<std::string> ToXlsx(const Table& t) {
   return bytes;
 }
 
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 void Attachment(httplib::Response& res, const std::string& name) {
   res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
 }
@@ -252,61 +238,6 @@ Status Server::Impl::PaymentsCsv(const httplib::Request& req, httplib::Response&
 
 Status Server::Impl::PaymentsXlsx(const httplib::Request& req, httplib::Response& res, const Caller&) {
   return ExportTable(*this, req, res, "payments", PaymentTable, true);
-}
-
-Status Server::Impl::DecisionLetter(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
-  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "decision"));
-  store::Decision d;
-  store::ApplicationRow app;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    auto found = st.GetDecision(id);
-    if (!found.ok()) return Status(found.status().code(), found.status().message(), "id");
-    d = std::move(found).value();
-    BURSAR_ASSIGN_OR_RETURN(app, st.GetApplicationRow(d.application_id));
-    if (!CheckVisible(st, caller, app).ok()) {
-      return Status(StatusCode::kNotFound, "no decision " + std::to_string(id), "id");
-    }
-    return OkStatus();
-  }));
-  const OJson output = OJson::parse(d.output_json, nullptr, false);
-  std::string awards;
-  if (output.is_object() && output.contains("awards") && output["awards"].is_array()) {
-    for (const auto& a : output["awards"]) {
-      awards += "<tr><td>" + HtmlEscape(a.value("measure", "")) + "</td><td>" + HtmlEscape(a.value("item", "")) +
-                "</td><td class=\"money\">" + HtmlEscape(a.value("amount", "")) + "</td></tr>\n";
-    }
-  }
-  if (awards.empty()) awards = "<tr><td colspan=\"3\">No award: 不予支持</td></tr>\n";
-  const std::string eligible = output.is_object() && output.value("eligible", false) ? "yes 是" : "no 否";
-  std::string html =
-      "<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<title>Decision " + std::to_string(d.id) + " 决定书</title>\n"
-      "<style>body{font-family:serif;max-width:42em;margin:2em auto;line-height:1.5}"
-      "table{border-collapse:collapse;width:100%}td,th{border:1px solid #444;padding:.3em .5em;text-align:left}"
-      ".money{text-align:right}.meta{font-size:.85em;color:#333}@media print{body{margin:0}}</style>\n"
-      "</head>\n<body>\n"
-      "<h1>Decision on application " + std::to_string(app.application.id) + " · 资金支持决定书</h1>\n"
-      "<p>To 致: <strong>" + HtmlEscape(app.enterprise_name) + "</strong> (" +
-      HtmlEscape(app.application.credit_code) + ")</p>\n"
-      "<p>Programme year 年度: " + std::to_string(app.application.year) + " · Measure 措施: " +
-      HtmlEscape(app.application.measure) + " · Eligible 符合条件: " + eligible + "</p>\n"
-      "<table>\n<thead><tr><th>Measure 措施</th><th>Item 项目</th><th>Amount 金额 (元)</th></tr></thead>\n<tbody>\n" +
-      awards + "</tbody>\n<tfoot><tr><th colspan=\"2\">Total 合计</th><th class=\"money\">" +
-      HtmlEscape(FenToMoneyString(d.total_fen)) + "</th></tr></tfoot>\n</table>\n" +
-      (app.application.notice_until.empty()
-           ? std::string()
-           : "<p>Public notice 公示 until: " + HtmlEscape(app.application.notice_until) + "</p>\n") +
-      "<p class=\"meta\">Decision " + std::to_string(d.id) + ", decided " + HtmlEscape(d.decided_at) + " by " +
-      HtmlEscape(d.decided_by) + (d.in_force ? "" : " (withdrawn 已撤销)") + ".<br>Policy " +
-      HtmlEscape(d.policy_digest) + ": the decision can be replayed byte for byte.</p>\n"
-      "</body>\n</html>\n";
-  // The letter's own small stylesheet is inline; everything else stays denied.
-  res.headers.erase("Content-Security-Policy");
-  res.set_header("Content-Security-Policy",
-                 "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
-                 "frame-ancestors 'none'");
-  SetBody(res, std::move(html), "text/html; charset=utf-8");
-  return OkStatus();
 }
 
 }  // namespace bursar::server

@@ -376,6 +376,10 @@ struct Server::Impl {
   Status PaymentsCsv(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status PaymentsXlsx(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status DecisionLetter(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  // The official documents (document_routes.cc): the public notice of a
+  // year's publication and the notice of one payment, HTML or PDF.
+  Status NoticeDocument(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status PaymentNotice(const httplib::Request& req, httplib::Response& res, const Caller& caller);
 
   // The routes of each file, in the order they are registered.
   static std::vector<Route> CoreRoutes();

@@ -472,6 +472,30 @@ CREATE TRIGGER payment_committed AFTER INSERT ON payment
   FOR EACH ROW EXECUTE FUNCTION payment_committed();
 )SQL";
 
+// Official documents (issue 15): each decision letter, public notice and
+// payment notice takes a number of its kind and year the first time it is
+// issued, kept for good (never reused: a number is one more than the highest
+// of its kind and year), and the office's settings printed on them
+// (store/documents.h).
+constexpr const char* kDocuments = R"SQL(
+CREATE TABLE document_setting (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE document (
+  kind TEXT NOT NULL CHECK (kind IN ('decision', 'notice', 'payment')),
+  year INTEGER NOT NULL,
+  seq BIGINT NOT NULL CHECK (seq > 0),
+  number TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  issued_on {{DATE}} NOT NULL,
+  issued_at TEXT NOT NULL,
+  issued_by TEXT NOT NULL,
+  PRIMARY KEY (kind, year, seq),
+  UNIQUE (kind, subject)
+);
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -494,6 +518,7 @@ const std::vector<Migration>& Migrations() {
       {11, "submission order, committed totals per year, recoveries by application", kLedger, kLedgerSqlite,
        kLedgerPostgres},
       {12, "the claiming request's token on idempotency keys", kIdempotencyToken, "", ""},
+      {13, "official documents: numbers by kind and year, the office's settings", kDocuments, "", ""},
   };
   return migrations;
 }

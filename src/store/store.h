@@ -31,6 +31,7 @@
 #include "store/applications.h"
 #include "store/audit.h"
 #include "store/database.h"
+#include "store/documents.h"
 #include "store/evidence.h"
 #include "store/ledger.h"
 #include "store/queries.h"
@@ -315,6 +316,17 @@ class Store {
   // The most that may be paid on application `id`: its decided total, scaled
   // by D-G6 when the year's approved awards exceed its budget.
   Result<int64_t> PayableFen(int64_t id);
+
+  // --- Official documents (documents.cc) ---------------------------------------
+  // The document of `subject`, issuing it (the next number of its kind and
+  // year, audited) the first time; the same record every later time.
+  Result<IssuedDocument> IssueDocument(const std::string& actor, DocumentKind kind, int64_t year,
+                                       const std::string& subject);
+  Result<std::optional<IssuedDocument>> FindDocument(DocumentKind kind, const std::string& subject);
+  // Every setting, its stored value or its default.
+  Result<std::vector<DocumentSetting>> DocumentSettings();
+  Result<std::string> DocumentSettingValue(const std::string& key);  // NotFound for an unknown key
+  Status SetDocumentSetting(const std::string& actor, const std::string& key, const std::string& value);
 
   // ===== Queries for the HTTP API (queries.cc) ===============================
   // Read-only lists and rows; types in store/queries.h. Kept in one block so

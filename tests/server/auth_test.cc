@@ -470,6 +470,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"post /api/objections/{id}/resolution", {"officer"}},
       {"post /api/applications/{id}/finalisation", {"officer"}},
       {"post /api/applications/{id}/payments", {"officer"}},
+      {"get /api/applications/{id}/payments/{instalment}/notice", {"applicant", "officer", "auditor"}},
       {"get /api/payments", {"applicant", "officer", "auditor"}},
       {"get /api/payments.csv", {"officer", "auditor"}},
       {"get /api/payments.xlsx", {"officer", "auditor"}},
@@ -494,7 +495,8 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
   EXPECT_EQ(public_routes, (std::set<std::string>{"get /healthz", "get /api/openapi.json", "get /api/policy",
                                                   "get /api/policy/clauses", "get /api/policy/measures/{id}",
                                                   "post /api/evaluations", "post /api/sessions", "get /api/notices",
-                                                  "get /api/notices.csv", "get /api/notices.xlsx"}));
+                                                  "get /api/notices.csv", "get /api/notices.xlsx",
+                                                  "get /api/notices/document"}));
   std::map<std::string, std::set<std::string>> rules;
   for (const auto& route : bursar::server::RouteTable()) {
     if (route.public_route) continue;
@@ -526,6 +528,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
                  {"{code}", bursar::store::testing::Code(1)},
                  {"{kind}", "trades"},
                  {"{reviewer}", "reviewer"},
+                 {"{instalment}", "1"},
                  // No such account: the walk must not disable or re-key its own callers.
                  {"{username}", "nobody-here"},
                  {"{year}", "2025"}}) {

@@ -274,6 +274,16 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   ASSERT_EQ(payments["total"], 1);
   EXPECT_EQ(payments["items"][0]["amount"], total);
   EXPECT_EQ(Body(Get("app2", "/api/payments"))["total"], 0) << "another enterprise's payments are not listed";
+  // The payment notice (拨付通知): the year's first payment number, the amount
+  // in capitals, the voucher; the applicant's own, nobody else's.
+  auto pay_notice = Get("app1", App(id, "/payments/1/notice"));
+  ASSERT_TRUE(pay_notice);
+  ASSERT_EQ(pay_notice->status, 200) << pay_notice->body;
+  for (const char* part : {"朝数拨〔2025〕1号", "第1笔", "PAY-1", "2999年1月2日", "人民币"}) {
+    EXPECT_NE(pay_notice->body.find(part), std::string::npos) << part;
+  }
+  EXPECT_EQ(Get("app2", App(id, "/payments/1/notice"))->status, 404);
+  EXPECT_EQ(Get("app1", App(id, "/payments/2/notice"))->status, 404);
   json budget = Body(Get("auditor", "/api/budgets/2025"));
   EXPECT_EQ(budget["paid"], total);
   EXPECT_EQ(budget["by_measure"]["03"]["paid"], total);
@@ -803,6 +813,44 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
   EXPECT_NE(letter->body.find(name1_), std::string::npos);
   EXPECT_NE(letter->body.find(Body(decided)["total"].get<std::string>()), std::string::npos);
   EXPECT_EQ(Get("app2", "/api/decisions/" + decision + "/letter")->status, 404);
+  // An official document: issuing body, the year's first decision number,
+  // the total in capitals, the appeal with its time limits.
+  for (const char* part : {"北京市朝阳区数据局", "朝数决〔2025〕1号", "人民币壹拾元整", "¥10.00",
+                           "六十日内依法向北京市朝阳区人民政府申请行政复议", "六个月内依法向有管辖权的人民法院提起行政诉讼",
+                           "公示期至", "第03条"}) {
+    EXPECT_NE(letter->body.find(part), std::string::npos) << part;
+  }
+  // Issued once: the officer's copy has the same number; the next decision's
+  // letter takes the next number.
+  EXPECT_NE(Get("officer", "/api/decisions/" + decision + "/letter")->body.find("朝数决〔2025〕1号"), std::string::npos);
+  // The PDF, read back as text by poppler's pdftotext.
+  auto pdf = Get("app1", "/api/decisions/" + decision + "/letter?format=pdf");
+  ASSERT_TRUE(pdf);
+  ASSERT_EQ(pdf->status, 200) << pdf->body;
+  EXPECT_EQ(pdf->get_header_value("Content-Type"), "application/pdf");
+  EXPECT_EQ(pdf->body.substr(0, 5), "%PDF-");
+  const fs::path pdf_file = fs::temp_directory_path() / ("bursar-letter-" + std::to_string(getpid()) + ".pdf");
+  WriteFile(pdf_file, pdf->body);
+  Ran text = RunCommand({"/usr/bin/pdftotext", "-layout", pdf_file.string(), "-"});
+  fs::remove(pdf_file);
+  ASSERT_EQ(text.exit, 0) << text.err;
+  for (const char* part : {"北京市朝阳区数据局", "朝数决〔2025〕1号", "人民币壹拾元整", "申请行政复议", "提起行政诉讼"}) {
+    EXPECT_NE(text.out.find(part), std::string::npos) << part << " not in the PDF's text:\n" << text.out;
+  }
+  EXPECT_NE(text.out.find(name1_), std::string::npos);
+  EXPECT_EQ(Get("app1", "/api/decisions/" + decision + "/letter?format=docx")->status, 422);
+
+  // The public notice as a document: the year's first notice number, the
+  // enterprise and the total in capitals; public.
+  auto notice_doc = Client().Get("/api/notices/document?year=2025");
+  ASSERT_TRUE(notice_doc);
+  ASSERT_EQ(notice_doc->status, 200) << notice_doc->body;
+  for (const std::string& part : {std::string("朝数公〔2025〕1号"), std::string("拟支持项目的公示"), code1_, name1_,
+                                  std::string("大写：人民币壹拾元整"), std::string("公示期：")}) {
+    EXPECT_NE(notice_doc->body.find(part), std::string::npos) << part;
+  }
+  EXPECT_EQ(Client().Get("/api/notices/document?year=2024")->status, 404);
+  EXPECT_EQ(Client().Get("/api/notices/document")->status, 422);
   EXPECT_EQ(Get("app2", "/api/decisions/" + decision)->status, 404);
 }
 

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <set>
 #include <thread>
 
 #include "eval/engine.h"
@@ -1044,6 +1045,76 @@ TEST_P(StoreTest, SigkillDuringADecisionRunKeepsWholeDecisionsOnly) {
   EXPECT_EQ(rest->size(), static_cast<size_t>(kApplications - kKillAt + 1));
   for (int64_t id : *rest) ASSERT_TRUE(store_->DecideFromStore("officer", id, decide).ok());
   check_all_or_nothing(kApplications);
+}
+
+// --- Official documents (documents.cc) -----------------------------------------
+
+TEST_P(StoreTest, DocumentNumbersAreIssuedOncePerSubjectInOneSequencePerKindAndYear) {
+  const int64_t before = AuditEntries();
+  auto first = store_->IssueDocument("officer", DocumentKind::kDecision, 2025, "7");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->seq, 1);
+  EXPECT_EQ(first->number, "朝数决〔2025〕1号");
+  EXPECT_EQ(first->issued_by, "officer");
+  EXPECT_EQ(first->issued_on.size(), 10u);
+  EXPECT_EQ(AuditEntries(), before + 1);
+  // The same subject again: the same record, nothing written.
+  auto again = store_->IssueDocument("auditor", DocumentKind::kDecision, 2025, "7");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->number, first->number);
+  EXPECT_EQ(again->issued_by, "officer");
+  EXPECT_EQ(AuditEntries(), before + 1);
+  // The next subject takes the next number; another kind and another year
+  // have their own sequences.
+  EXPECT_EQ(store_->IssueDocument("officer", DocumentKind::kDecision, 2025, "9")->number, "朝数决〔2025〕2号");
+  EXPECT_EQ(store_->IssueDocument("officer", DocumentKind::kNotice, 2025, "2025/2025-07-08")->number, "朝数公〔2025〕1号");
+  EXPECT_EQ(store_->IssueDocument("officer", DocumentKind::kDecision, 2026, "12")->number, "朝数决〔2026〕1号");
+  // A new pattern applies to numbers issued after it; issued ones keep their text.
+  ASSERT_TRUE(store_->SetDocumentSetting("admin", "number.decision", "京朝数字〔{year}〕第{n}号").ok());
+  EXPECT_EQ(store_->IssueDocument("officer", DocumentKind::kDecision, 2025, "10")->number, "京朝数字〔2025〕第3号");
+  EXPECT_EQ(store_->IssueDocument("officer", DocumentKind::kDecision, 2025, "7")->number, "朝数决〔2025〕1号");
+  EXPECT_EQ(Count("document"), 5);
+  auto settings = store_->DocumentSettings();
+  ASSERT_TRUE(settings.ok());
+  bool found = false;
+  for (const auto& s : *settings) {
+    if (s.key == "number.decision") {
+      found = true;
+      EXPECT_FALSE(s.is_default);
+      EXPECT_EQ(s.value, "京朝数字〔{year}〕第{n}号");
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(store_->SetDocumentSetting("admin", "number.notice", "no sequence").field(), "value");
+  EXPECT_EQ(store_->SetDocumentSetting("admin", "colour", "red").field(), "key");
+  EXPECT_EQ(store_->SetDocumentSetting("admin", "issuer", "a\nb").field(), "value");
+  ExpectChainOk();
+}
+
+TEST_P(StoreTest, ConcurrentIssuersOfOneSubjectGetOneNumber) {
+  // Two stores on one database (two server processes) issue the same letter
+  // and another one at once: one number per subject, no number twice.
+  OpenOptions options;
+  options.clock = testing::FixedClock;
+  auto other = Store::Open(database_->url(), options);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  std::vector<std::string> a, b;
+  std::thread t([&] {
+    for (int i = 0; i < 20; ++i) {
+      auto d = (*other)->IssueDocument("two", DocumentKind::kDecision, 2025, std::to_string(i));
+      a.push_back(d.ok() ? d->number : d.status().ToString());
+    }
+  });
+  for (int i = 0; i < 20; ++i) {
+    auto d = store_->IssueDocument("one", DocumentKind::kDecision, 2025, std::to_string(i));
+    b.push_back(d.ok() ? d->number : d.status().ToString());
+  }
+  t.join();
+  EXPECT_EQ(a, b) << "each subject has one number whoever issued it first";
+  EXPECT_EQ(Count("document"), 20);
+  std::set<std::string> distinct(a.begin(), a.end());
+  EXPECT_EQ(distinct.size(), 20u);
+  ExpectChainOk();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),

@@ -593,5 +593,10 @@ export const exportsUrl = {
   paymentsXlsx: (year: number) => `/api/payments.xlsx?year=${year}`,
   paymentsCsv: (year: number) => `/api/payments.csv?year=${year}`,
   letter: (decisionId: number) => `/api/decisions/${decisionId}/letter`,
+  letterPdf: (decisionId: number) => `/api/decisions/${decisionId}/letter?format=pdf`,
+  noticeDocument: (year: number, format: "html" | "pdf" = "html") =>
+    `/api/notices/document?year=${year}${format === "pdf" ? "&format=pdf" : ""}`,
+  paymentNotice: (applicationId: number, instalment: number, format: "html" | "pdf" = "html") =>
+    `/api/applications/${applicationId}/payments/${instalment}/notice${format === "pdf" ? "?format=pdf" : ""}`,
   evidenceSample: (kind: string, format: "csv" | "jsonl", year: number) => `/api/evidence/${encodeURIComponent(kind)}/sample?format=${format}&year=${year}`,
 };

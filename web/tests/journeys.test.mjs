@@ -581,8 +581,18 @@ describe("programme year", () => {
     assert.match(res.headers()["content-type"], /text\/html/);
     const letterText = await res.text();
     assert.match(letterText, /北京朝阳数据科技1号有限公司/);
-    assert.match(letterText, /<td>03<\/td><td>services<\/td><td class="money">4200000\.00<\/td>/);
-    assert.ok(letterText.includes(story.total.replace(/,/g, "")), "the letter's total is the decision's");
+    // An official document: issuing body, number, the award with its basis,
+    // the total in capitals, the appeal statement with its time limits.
+    assert.match(letterText, /北京市朝阳区数据局/);
+    assert.match(letterText, /朝数决〔2025〕\d+号/);
+    assert.match(letterText, /<td>数据要素服务支持<\/td><td>《若干措施》\[03\.1\]，认定口径 D-03<\/td><td class="num">4,200,000\.00<\/td>/);
+    assert.match(letterText, /人民币肆佰贰拾万元整/);
+    assert.match(letterText, /六十日内依法向.+申请行政复议.+六个月内依法向.+提起行政诉讼/);
+    assert.ok(letterText.includes(story.total.replace(/^¥/, "")), "the letter's total is the decision's");
+    const pdf = await page.request.get(`${BASE_URL}${await page.getByTestId("letter-pdf").getAttribute("href")}`);
+    assert.equal(pdf.status(), 200);
+    assert.equal(pdf.headers()["content-type"], "application/pdf");
+    assert.equal((await pdf.body()).subarray(0, 5).toString(), "%PDF-");
     await shot(page, "applicant-decision");
     assertClean();
   });

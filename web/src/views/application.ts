@@ -75,8 +75,8 @@ function decisionSection(d: api.StoredDecision, texts: api.Clauses | null, mayRe
     h(
       "p",
       { class: "actions" },
-      h("a", { class: "button-link", href: api.exportsUrl.letter(d.id), download: `decision-${d.id}.html`, "data-testid": "letter" }, t("app.letter")),
-      h("a", { href: api.exportsUrl.letter(d.id), target: "_blank", rel: "noopener" }, t("app.letter.open")),
+      h("a", { class: "button-link", href: api.exportsUrl.letterPdf(d.id), download: `decision-${d.id}.pdf`, "data-testid": "letter-pdf" }, t("app.letter.pdf")),
+      h("a", { href: api.exportsUrl.letter(d.id), target: "_blank", rel: "noopener", "data-testid": "letter" }, t("app.letter.open")),
       mayReplay
         ? h(
             "button",
@@ -192,8 +192,13 @@ function paymentsSection(a: api.ApplicationDetail): HTMLElement | null {
     h("h2", { id: "payments-title" }, t("app.payments")),
     dataTable(
       t("app.payments"),
-      [t("pay.instalment"), t("pay.amount"), t("pay.on"), t("pay.reference")],
-      a.payments.map((p, i) => [String(p.instalment ?? i + 1), formatYuan(p.amount), p.paid_on, p.reference]),
+      [t("pay.instalment"), t("pay.amount"), t("pay.on"), t("pay.reference"), t("pay.notice")],
+      a.payments.map((p, i) => {
+        const n = p.instalment ?? i + 1;
+        // The payment notice (拨付通知): applicants, officers and auditors may open it.
+        const notice = session.current()?.role === "reviewer" ? "—" : h("a", { href: api.exportsUrl.paymentNotice(a.id, n), target: "_blank", rel: "noopener", "data-testid": `payment-notice-${n}` }, t("pay.notice.open"));
+        return [String(n), formatYuan(p.amount), p.paid_on, p.reference, notice];
+      }),
       { numeric: [1], testid: "payments" },
     ),
     h("p", {}, t("pay.sum", { paid: formatYuan(paid), total: a.total ? formatYuan(a.total) : "—" })),

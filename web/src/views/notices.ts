@@ -19,7 +19,19 @@ export async function renderNotices(): Promise<HTMLElement> {
   const page = h("section", { class: "page notices" }, h("h1", {}, t("notices.title")), h("p", { class: "lead" }, t("notices.lead")), h("div", { class: "toolbar" }, yearSel.el));
   try {
     const list = await api.notices(year);
-    page.append(noticesTable(list.items), h("h2", {}, t("export.title")), exportLinks(year, false));
+    page.append(noticesTable(list.items));
+    if (list.items.length > 0) {
+      // The notice as the office publishes it: an official document with its number (HTML for print, or PDF).
+      page.append(
+        h(
+          "p",
+          { class: "actions" },
+          h("a", { href: api.exportsUrl.noticeDocument(year), target: "_blank", rel: "noopener", "data-testid": "notice-document" }, t("notices.document")),
+          h("a", { class: "button-link", href: api.exportsUrl.noticeDocument(year, "pdf"), download: `notice-${year}.pdf` }, t("notices.document.pdf")),
+        ),
+      );
+    }
+    page.append(h("h2", {}, t("export.title")), exportLinks(year, false));
   } catch (e) {
     page.append(errorAlert(e));
   }
