@@ -96,8 +96,15 @@ assert [r["amount"] for r in a["recoveries"]] == ["500000.00"], a["recoveries"]
 assert (a["paid_total"], a["recovered_total"], a["net_paid"]) == ("4200000.00", "500000.00", "3700000.00"), a' ||
   fail "show after recovery: $(cat out)"
 
+# The settings printed on official documents: defaults, a change (audited), a refusal.
+expect_exit 0 "$bursar" documents settings
+grep -q "issuer *北京市朝阳区数据局  (default)" out || fail "documents settings: $(cat out)"
+expect_exit 0 "$bursar" documents set issuer "北京市朝阳区数据局（试点）"
+grep -q "issuer *北京市朝阳区数据局（试点）$" out || fail "documents set: $(cat out)"
+expect_exit 2 "$bursar" documents set number.decision "no sequence"
+
 expect_exit 0 "$bursar" audit verify
-grep -q "audit log verified: $((migrations + 14)) entries" out || fail "verify: $(cat out)"
+grep -q "audit log verified: $((migrations + 15)) entries" out || fail "verify: $(cat out)"
 sqlite3 bursar.db "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 3" ||
   fail "hand edit"
 expect_exit 1 "$bursar" audit verify
