@@ -255,13 +255,20 @@ class PdfWriter {
     return true;
   }
 
+  // With a layout of its own: a paragraph's line iterator may be open on
+  // the shared one when the page breaks.
   void PageNumber() {
-    Style s{12};
-    s.align = PANGO_ALIGN_CENTER;
-    PangoLayout* l = Layout("— " + std::to_string(page_) + " —", s, kTextWidth);
+    PangoLayout* l = pango_cairo_create_layout(cr_);
+    Font font = MakeFont(12, false);
+    pango_layout_set_font_description(l, font.get());
+    pango_layout_set_width(l, static_cast<int>(kTextWidth * PANGO_SCALE));
+    pango_layout_set_alignment(l, PANGO_ALIGN_CENTER);
+    const std::string text = "— " + std::to_string(page_) + " —";
+    pango_layout_set_text(l, text.c_str(), -1);
     cairo_set_source_rgb(cr_, 0, 0, 0);
     cairo_move_to(cr_, kLeft, kBottom + 12 * kMm);
     pango_cairo_show_layout(cr_, l);
+    g_object_unref(l);
   }
 
   void NewPage() {
@@ -299,7 +306,7 @@ Result<std::string> DocumentPdf(const OfficialDocument& doc) {
     S number{15, false, PANGO_ALIGN_CENTER};
     w.Paragraph(doc.number, number);
     w.Rule(0.8, 1.5);
-    S title{20, true, PANGO_ALIGN_CENTER};
+    S title{18, true, PANGO_ALIGN_CENTER};
     title.space_after = 14;
     w.Paragraph(doc.title, title);
     S body{15};
