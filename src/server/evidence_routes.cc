@@ -354,6 +354,7 @@ Status Server::Impl::EvidenceSample(const httplib::Request& req, httplib::Respon
                   "the enterprise record is imported by the programme office, not by the enterprise itself");
   }
   std::string format = "csv", code = applicant ? caller.who->account.credit_code : "";
+  bool zh = false;  // ?lang=zh: Chinese headers and 是/否, 卖方/买方 (the import takes either)
   int64_t year = 0;
   for (const auto& [name, value] : QueryPairs(req.target)) {
     if (name == "format") {
@@ -361,12 +362,15 @@ Status Server::Impl::EvidenceSample(const httplib::Request& req, httplib::Respon
       format = value;
     } else if (name == "enterprise") {
       code = value;
+    } else if (name == "lang") {
+      if (value != "zh" && value != "en") return InvalidArgument("lang is zh or en, not '" + value + "'", "query.lang");
+      zh = value == "zh";
     } else if (name == "year") {
       ListParams one;
       one.filters["year"] = value;
       BURSAR_ASSIGN_OR_RETURN(year, QueryYear(one));
     } else {
-      return InvalidArgument("unknown query parameter '" + name + "' (known: format, year, enterprise)",
+      return InvalidArgument("unknown query parameter '" + name + "' (known: format, year, enterprise, lang)",
                              "query." + name);
     }
   }
@@ -395,10 +399,18 @@ Status Server::Impl::EvidenceSample(const httplib::Request& req, httplib::Respon
     // A byte order mark, so that a spreadsheet opens the Chinese text as UTF-8.
     body = "\xEF\xBB\xBF";
     const std::vector<std::string> fields = store::EvidenceFieldNames(kind);
-    for (size_t i = 0; i < fields.size(); ++i) body += (i ? "," : "") + fields[i];
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const std::string header = zh ? store::EvidenceFieldZh(kind, fields[i]) : "";
+      body += (i ? "," : "") + (header.empty() ? fields[i] : header);
+    }
     body += "\r\n";
     for (const OJson& row : rows) {
-      for (size_t i = 0; i < fields.size(); ++i) body += (i ? "," : "") + CsvCell(row.value(fields[i], OJson()));
+      for (size_t i = 0; i < fields.size(); ++i) {
+        OJson cell = row.value(fields[i], OJson());
+        if (zh && cell.is_boolean()) cell = store::EvidenceValueZh(cell.get<bool>() ? "true" : "false");
+        if (zh && cell.is_string() && fields[i] == "side") cell = store::EvidenceValueZh(cell.get<std::string>());
+        body += (i ? "," : "") + CsvCell(cell);
+      }
       body += "\r\n";
     }
   } else {

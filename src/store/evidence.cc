@@ -58,6 +58,96 @@ const std::vector<std::string_view> kTags = {"designated_exchange_operator",
                                              "scenario_builder",
                                              "dataset_provider"};
 
+// Chinese column headers of the import files, per kind and field (issue 15):
+// an office's spreadsheet may be headed in Chinese. Either form is accepted,
+// and the sample files offer the Chinese one.
+const char* ZhHeader(std::string_view kind, std::string_view field) {
+  struct Entry {
+    const char* kind;  // "" for every kind
+    const char* field;
+    const char* zh;
+  };
+  static const Entry kHeaders[] = {
+      {"", "credit_code", "统一社会信用代码"},
+      {"enterprises", "name", "企业名称"},
+      {"enterprises", "registered_in_chaoyang", "在朝阳区注册"},
+      {"enterprises", "taxed_in_chaoyang", "在朝阳区纳税"},
+      {"enterprises", "independent_legal_person", "独立法人"},
+      {"enterprises", "serious_dishonesty_record", "严重失信记录"},
+      {"enterprises", "tags", "企业类型标签"},
+      {"", "exchange", "交易机构"},
+      {"listings", "listing_id", "挂牌编号"},
+      {"listings", "product", "数据产品名称"},
+      {"listings", "type", "产品类型"},
+      {"listings", "listing_date", "挂牌日期"},
+      {"", "status", "状态"},
+      {"certificates", "platform", "登记平台"},
+      {"certificates", "number", "证书编号"},
+      {"certificates", "resource", "登记的数据资源或产品"},
+      {"certificates", "right", "登记的权利"},
+      {"certificates", "issue_date", "发证日期"},
+      {"certificates", "valid_until", "有效期至"},
+      {"", "year", "年度"},
+      {"fs_inclusions", "amount", "入表金额"},
+      {"fs_inclusions", "first_time", "首次入表"},
+      {"trades", "trade_id", "交易编号"},
+      {"trades", "date", "交易日期"},
+      {"trades", "side", "交易方向"},
+      {"trades", "amount", "交易金额"},
+      {"trades", "legally_established", "依法设立的交易机构"},
+      {"filings", "filing_id", "备案编号"},
+      {"filings", "date", "备案日期"},
+      {"filings", "amount", "备案交易金额"},
+      {"exports", "route", "出境方式"},
+      {"exports", "number", "批准或备案编号"},
+      {"exports", "authority", "批准或备案机关"},
+      {"exports", "date", "批准或备案日期"},
+      {"projects", "project_id", "项目编号"},
+      {"projects", "investment", "总投资额"},
+      {"projects", "civil_construction", "土建投资"},
+      {"platforms", "platform_id", "平台编号"},
+      {"platforms", "name", "平台名称"},
+      {"platforms", "completed_date", "建成日期"},
+      {"platforms", "operation_start", "开始运营日期"},
+      {"platforms", "operation_end", "停止运营日期"},
+  };
+  for (const Entry& e : kHeaders) {
+    if (field == e.field && (*e.kind == 0 || kind == e.kind)) return e.zh;
+  }
+  return nullptr;
+}
+
+// Chinese forms of flag and enumeration values in import files: 是/否 and
+// 卖方/买方 as well as true/false and seller/buyer.
+std::string_view CanonicalValue(std::string_view text) {
+  static const std::pair<std::string_view, std::string_view> kValues[] = {
+      {"是", "true"},
+      {"否", "false"},
+      {"卖方", "seller"},
+      {"买方", "buyer"},
+      {"数据集", "dataset"},
+      {"数据接口", "api"},
+      {"数据报告", "report"},
+      {"数据服务", "service"},
+      {"数据工具", "tool"},
+      {"挂牌中", "listed"},
+      {"已摘牌", "delisted"},
+      {"已撤销", "revoked"},
+      {"有效", "valid"},
+      {"已过期", "expired"},
+      {"数据资源持有权", "holding"},
+      {"数据加工使用权", "processing_and_use"},
+      {"数据产品经营权", "operating"},
+      {"数据出境安全评估", "security_assessment"},
+      {"个人信息出境标准合同备案", "standard_contract"},
+      {"个人信息保护认证", "pi_certification"},
+  };
+  for (const auto& [zh, en] : kValues) {
+    if (text == zh) return en;
+  }
+  return text;
+}
+
 std::vector<KindSpec> BuildSpecs() {
   std::vector<KindSpec> specs = {
       {EvidenceKind::kEnterprises,
@@ -316,17 +406,19 @@ class RowValidator {
         return SetInt(i, year);
       }
       case FieldType::kBool:
-        if (text == "true") return SetInt(i, 1);
-        if (text == "false") return SetInt(i, 0);
-        return bad("expected true or false, got \"" + std::string(text) + "\"");
-      case FieldType::kEnum:
-        if (std::find(f.allowed.begin(), f.allowed.end(), text) == f.allowed.end()) {
+        if (text == "true" || CanonicalValue(text) == "true") return SetInt(i, 1);
+        if (text == "false" || CanonicalValue(text) == "false") return SetInt(i, 0);
+        return bad("expected true or false (是 or 否), got \"" + std::string(text) + "\"");
+      case FieldType::kEnum: {
+        const std::string_view value = CanonicalValue(text);
+        if (std::find(f.allowed.begin(), f.allowed.end(), value) == f.allowed.end()) {
           std::string list;
           for (auto a : f.allowed) list += (list.empty() ? "" : ", ") + std::string(a);
           return bad("expected one of " + list + ", got \"" + std::string(text) + "\"");
         }
-        row_.params[i] = text;
+        row_.params[i] = value;  // a static string or the row's own text
         return true;
+      }
       case FieldType::kTags: {
         // CSV: tags separated by ';'. Stored as a sorted JSON array.
         std::vector<std::string> tags;
@@ -762,6 +854,18 @@ std::vector<std::string> EvidenceFieldNames(EvidenceKind kind) {
   return names;
 }
 
+std::string EvidenceFieldZh(EvidenceKind kind, std::string_view field) {
+  const char* zh = ZhHeader(SpecOf(kind).name, field);
+  return zh ? zh : "";
+}
+
+std::string EvidenceValueZh(std::string_view value) {
+  for (std::string_view zh : {"是", "否", "卖方", "买方"}) {
+    if (CanonicalValue(zh) == value) return std::string(zh);
+  }
+  return std::string(value);
+}
+
 bool IsValidDate(std::string_view t) {
   if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
   int64_t y = 0, m = 0, d = 0;
@@ -801,7 +905,10 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
     std::unordered_set<std::string_view> seen;
     for (size_t c = 0; c < fields.size(); ++c) {
       auto it =
-          std::find_if(spec.fields.begin(), spec.fields.end(), [&](const FieldSpec& f) { return fields[c] == f.name; });
+          std::find_if(spec.fields.begin(), spec.fields.end(), [&](const FieldSpec& f) {
+            const char* zh = ZhHeader(spec.name, f.name);
+            return fields[c] == f.name || (zh != nullptr && fields[c] == zh);
+          });
       if (it == spec.fields.end()) {
         return InvalidArgument(
             path + ":" + std::to_string(line) + ": unknown field \"" + std::string(fields[c]) + "\" for " + spec.name +
@@ -814,7 +921,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
                 ")",
             "FILE");
       }
-      if (!seen.insert(fields[c]).second) {
+      if (!seen.insert(it->name).second) {
         return InvalidArgument(path + ":" + std::to_string(line) + ": field \"" + std::string(fields[c]) +
                                    "\" appears twice in the header",
                                "FILE");

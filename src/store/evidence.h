@@ -37,6 +37,12 @@ const std::vector<EvidenceKind>& AllEvidenceKinds();
 // The field names a file of this kind has, in order; the first ones form the
 // natural key. For `bursar import --help` and the schema document.
 std::vector<std::string> EvidenceFieldNames(EvidenceKind kind);
+// The Chinese header of a field ("交易方向" for trades' side), which an import
+// file may use instead of the English name; "" when it has none.
+std::string EvidenceFieldZh(EvidenceKind kind, std::string_view field);
+// A flag or side as a Chinese file writes it: true → 是, false → 否,
+// seller → 卖方, buyer → 买方; any other value unchanged. Imports accept both.
+std::string EvidenceValueZh(std::string_view value);
 
 struct RejectedRow {
   int64_t line = 0;   // 1-based line in the file where the row starts

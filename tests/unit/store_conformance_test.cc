@@ -239,6 +239,40 @@ TEST_P(StoreTest, ImportsTradesOnceAndReimportChangesNothing) {
   ExpectChainOk();
 }
 
+TEST_P(StoreTest, ImportsChineseHeadersAndValuesAsTheEnglishOnes) {
+  ImportEnterprises(2);
+  // A spreadsheet headed in Chinese, with 卖方/买方 and 是/否; the same rows in
+  // English forms are then unchanged.
+  const std::string zh =
+      "统一社会信用代码,交易机构,交易编号,交易日期,交易方向,交易金额,依法设立的交易机构\n" + Code(1) +
+      ",BJIDE,T1,2025-03-01,卖方,100.00,是\n" + Code(2) + ",OTC,T2,2025-03-02,买方,200.00,否\n" + Code(2) +
+      ",OTC,T3,2025-03-02,第三方,200.00,否\n";
+  auto r = Import(EvidenceKind::kTrades, "trades-zh.csv", zh);
+  EXPECT_EQ(r.inserted, 2);
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].field, "side");
+  auto rows = store_->db().Query("SELECT trade_id, side, legally_established FROM trade ORDER BY trade_id");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].Text(1), "seller");
+  EXPECT_EQ((*rows)[0].Int(2), 1);
+  EXPECT_EQ((*rows)[1].Text(1), "buyer");
+  EXPECT_EQ((*rows)[1].Int(2), 0);
+  const std::string en = "credit_code,exchange,trade_id,date,side,amount,legally_established\n" + Code(1) +
+                         ",BJIDE,T1,2025-03-01,seller,100.00,true\n";
+  EXPECT_EQ(Import(EvidenceKind::kTrades, "trades-en.csv", en).unchanged, 1);
+  // A header naming one field twice, once in each language, is refused.
+  ImportOptions options;
+  options.actor = "tester";
+  auto twice = store_->Import(EvidenceKind::kTrades,
+                              database_->WriteFile("twice.csv", "credit_code,统一社会信用代码,exchange\n"), options);
+  EXPECT_FALSE(twice.ok());
+  EXPECT_EQ(EvidenceFieldZh(EvidenceKind::kTrades, "side"), "交易方向");
+  EXPECT_EQ(EvidenceValueZh("seller"), "卖方");
+  EXPECT_EQ(EvidenceValueZh("true"), "是");
+  ExpectChainOk();
+}
+
 TEST_P(StoreTest, RejectsBadRowsWithLineAndReasonAndCommitsTheRest) {
   ImportEnterprises(2);
   const std::string csv = "credit_code,exchange,trade_id,date,side,amount,legally_established\n"  // line 1

@@ -598,5 +598,6 @@ export const exportsUrl = {
     `/api/notices/document?year=${year}${format === "pdf" ? "&format=pdf" : ""}`,
   paymentNotice: (applicationId: number, instalment: number, format: "html" | "pdf" = "html") =>
     `/api/applications/${applicationId}/payments/${instalment}/notice${format === "pdf" ? "?format=pdf" : ""}`,
-  evidenceSample: (kind: string, format: "csv" | "jsonl", year: number) => `/api/evidence/${encodeURIComponent(kind)}/sample?format=${format}&year=${year}`,
+  evidenceSample: (kind: string, format: "csv" | "jsonl", year: number, lang: "zh" | "en" = "en") =>
+    `/api/evidence/${encodeURIComponent(kind)}/sample?format=${format}&year=${year}${format === "csv" && lang === "zh" ? "&lang=zh" : ""}`,
 };

@@ -360,8 +360,10 @@ describe("programme year", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), sample.getByTestId("sample-csv").click()]);
     const samplePath = await download.path();
     const sampleCsv = readFileSync(samplePath, "utf8");
-    assert.match(sampleCsv, /^\uFEFF?credit_code,exchange,trade_id,date,side,amount,legally_established\r\n/);
+    // In Chinese: Chinese headers and 是/否, 卖方/买方, which the upload takes back as they are.
+    assert.match(sampleCsv, /^\uFEFF?统一社会信用代码,交易机构,交易编号,交易日期,交易方向,交易金额,依法设立的交易机构\r\n/);
     assert.ok(sampleCsv.includes(`${APPLICANT_CODE},北京国际大数据交易所,SAMPLE-2025-T1,2025-`), sampleCsv);
+    assert.match(sampleCsv, /,(卖方|买方),[\d.]+,是\r\n/);
     await page.getByLabel("文件", { exact: true }).setInputFiles({ name: download.suggestedFilename(), mimeType: "text/csv", buffer: readFileSync(samplePath) });
     await page.getByRole("button", { name: "上传" }).click();
     await page.getByTestId("import-report").getByText(`导入结果：${download.suggestedFilename()}`).waitFor();

@@ -4,7 +4,7 @@
 // their state, and a new application.
 import * as api from "../api";
 import { add, h } from "../dom";
-import { pick, t } from "../i18n";
+import { lang, pick, t } from "../i18n";
 import { navigate, rerender } from "../router";
 import { EVIDENCE, EVIDENCE_COLUMNS, EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { money } from "./calculator";
@@ -92,7 +92,7 @@ function sampleHelp(kind: string, code: string, year: number): HTMLElement {
     h(
       "p",
       { class: "sample-links" },
-      h("a", { href: api.exportsUrl.evidenceSample(kind, "csv", year), download: `${kind}-sample-${code}-${year}.csv`, "data-testid": "sample-csv" }, t("upload.sample.csv", { kind: name })),
+      h("a", { href: api.exportsUrl.evidenceSample(kind, "csv", year, lang()), download: `${kind}-sample-${code}-${year}.csv`, "data-testid": "sample-csv" }, t("upload.sample.csv", { kind: name })),
       h("a", { href: api.exportsUrl.evidenceSample(kind, "jsonl", year), download: `${kind}-sample-${code}-${year}.jsonl`, "data-testid": "sample-jsonl" }, t("upload.sample.jsonl", { kind: name })),
     ),
     h("h4", { id: "upload-columns" }, t("upload.columns")),
