@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "lang/checked_policy.h"
 #include "money/exact.h"
 #include "server/server_impl.h"
 
@@ -25,20 +27,52 @@ namespace {
 
 
 // One table to export: a header and rows of cells; money cells hold fen.
+// Headers are Chinese (issue 15), or the English field names with ?lang=en
+// for programs that read the file.
 struct Cell {
   std::string text;
   std::optional<int64_t> fen;  // a money cell
   std::optional<int64_t> number;
+  bool date = false;  // text is YYYY-MM-DD: a date cell in the workbook
 };
 struct Table {
   std::string sheet;
   std::vector<std::string> header;
   std::vector<std::vector<Cell>> rows;
+  std::vector<Cell> footer;  // the totals row; empty for none
 };
 
 Cell Text(std::string s) { return Cell{std::move(s), std::nullopt, std::nullopt}; }
 Cell MoneyCell(int64_t fen) { return Cell{FenToMoneyString(fen), fen, std::nullopt}; }
 Cell Number(int64_t n) { return Cell{std::to_string(n), std::nullopt, n}; }
+Cell DateCell(std::string iso) {
+  Cell c = Text(std::move(iso));
+  c.date = c.text.size() == 10;
+  return c;
+}
+
+// Chinese or English column headers: {zh, en} pairs.
+std::vector<std::string> Headers(std::initializer_list<std::pair<const char*, const char*>> names, bool english) {
+  std::vector<std::string> out;
+  for (const auto& [zh, en] : names) out.emplace_back(english ? en : zh);
+  return out;
+}
+
+// "04 支持数据要素流通交易": the measure with its Chinese title from the policy.
+std::string MeasureName(const CheckedPolicy& cp, const std::string& id, bool english) {
+  const MeasureDecl* m = cp.FindMeasure(id);
+  if (!m) return id;
+  const std::string& title = english || m->title_zh.empty() ? m->title : m->title_zh;
+  return title.empty() ? id : id + " " + title;
+}
+
+std::string ItemName(const CheckedPolicy& cp, const std::string& measure, const std::string& item, bool english) {
+  const MeasureDecl* m = cp.FindMeasure(measure);
+  const int i = m ? cp.FindItem(*m, item) : -1;
+  if (i < 0) return item;
+  const ItemDecl& d = m->items[static_cast<size_t>(i)];
+  return english || d.title_zh.empty() ? item : d.title_zh;
+}
 
 std::string CsvField(const Cell& c) {
   std::string s = c.text;
@@ -60,6 +94,10 @@ std::string ToCsv(const Table& t) {
   out += "\r\n";
   for (const auto& row : t.rows) {
     for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + CsvField(row[i]);
+    out += "\r\n";
+  }
+  if (!t.footer.empty()) {
+    for (size_t i = 0; i < t.footer.size(); ++i) out += (i ? "," : "") + CsvField(t.footer[i]);
     out += "\r\n";
   }
   return out;
@@ -114,24 +152,36 @@ Result<std::string> ToXlsx(const Table& t) {
   format_set_bold(bold);
   lxw_format* money = workbook_add_format(book);
   format_set_num_format(money, "#,##0.00");
+  lxw_format* date = workbook_add_format(book);
+  format_set_num_format(date, "yyyy-mm-dd");
+  lxw_format* bold_money = workbook_add_format(book);
+  format_set_bold(bold_money);
+  format_set_num_format(bold_money, "#,##0.00");
   for (size_t c = 0; c < t.header.size(); ++c) {
     worksheet_write_string(sheet, 0, static_cast<lxw_col_t>(c), t.header[c].c_str(), bold);
   }
-  for (size_t r = 0; r < t.rows.size(); ++r) {
-    const auto row = static_cast<lxw_row_t>(r + 1);
-    for (size_t c = 0; c < t.rows[r].size(); ++c) {
-      const Cell& cell = t.rows[r][c];
+  auto write = [&](lxw_row_t row, const std::vector<Cell>& cells, bool total) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      const Cell& cell = cells[c];
       const auto col = static_cast<lxw_col_t>(c);
       if (cell.fen) {
-        ExactMoneyCell(sheet, row, col, *cell.fen, money);
+        ExactMoneyCell(sheet, row, col, *cell.fen, total ? bold_money : money);
       } else if (cell.number) {
-        worksheet_write_number(sheet, row, col, static_cast<double>(*cell.number), nullptr);
-      } else {
+        worksheet_write_number(sheet, row, col, static_cast<double>(*cell.number), total ? bold : nullptr);
+      } else if (cell.date) {
+        lxw_datetime when = {};
+        when.year = std::atoi(cell.text.substr(0, 4).c_str());
+        when.month = std::atoi(cell.text.substr(5, 2).c_str());
+        when.day = std::atoi(cell.text.substr(8, 2).c_str());
+        worksheet_write_datetime(sheet, row, col, &when, date);
+      } else if (!cell.text.empty()) {
         // Strings are never formulas in a workbook written this way.
-        worksheet_write_string(sheet, row, col, cell.text.c_str(), nullptr);
+        worksheet_write_string(sheet, row, col, cell.text.c_str(), total ? bold : nullptr);
       }
     }
-  }
+  };
+  for (size_t r = 0; r < t.rows.size(); ++r) write(static_cast<lxw_row_t>(r + 1), t.rows[r], false);
+  if (!t.footer.empty()) write(static_cast<lxw_row_t>(t.rows.size() + 1), t.footer, true);
   worksheet_set_column(sheet, 0, static_cast<lxw_col_t>(t.header.size() - 1), 18, nullptr);
   const lxw_error closed = workbook_close(book);
   std::string bytes;
@@ -157,43 +207,73 @@ void Attachment(httplib::Response& res, const std::string& name) {
 
 namespace {
 
-Result<Table> NoticeTable(store::Store& st, int64_t year) {
-  Table t{"notice",
-          {"application_id", "credit_code", "enterprise_name", "year", "measure", "item", "total", "notice_until"},
+Result<Table> NoticeTable(store::Store& st, int64_t year, const CheckedPolicy& cp, bool en) {
+  Table t{en ? "notice" : "公示名单",
+          Headers({{"申请编号", "application_id"},
+                   {"统一社会信用代码", "credit_code"},
+                   {"企业名称", "enterprise_name"},
+                   {"年度", "year"},
+                   {"支持措施", "measure"},
+                   {"支持项目", "item"},
+                   {"拟支持金额（元）", "total"},
+                   {"公示截止日期", "notice_until"}},
+                  en),
+          {},
           {}};
   store::NoticeQuery q;
   q.year = year;
   q.page.limit = 500;
+  int64_t total = 0;
   while (true) {
     BURSAR_ASSIGN_OR_RETURN(auto page, st.ListNotices(q));
     for (const auto& n : page.items) {
       t.rows.push_back({Number(n.application_id), Text(n.credit_code), Text(n.enterprise_name), Number(n.year),
-                        Text(n.measure), Text(n.item), MoneyCell(n.total_fen), Text(n.notice_until)});
+                        Text(en ? n.measure : MeasureName(cp, n.measure, en)),
+                        Text(n.item.empty() ? "" : ItemName(cp, n.measure, n.item, en)), MoneyCell(n.total_fen),
+                        DateCell(n.notice_until)});
+      if (__builtin_add_overflow(total, n.total_fen, &total)) return Status(StatusCode::kOutOfRange, "the total overflows");
     }
     q.page.offset += q.page.limit;
     if (q.page.offset >= page.total || page.items.empty()) break;
   }
+  t.footer = {Text(en ? "total" : "合计"), Text(""), Text((en ? "" : "共 ") + std::to_string(t.rows.size()) + (en ? " rows" : " 项")),
+              Text(""), Text(""), Text(""), MoneyCell(total), Text("")};
   return t;
 }
 
-Result<Table> PaymentTable(store::Store& st, int64_t year) {
-  Table t{"payments",
-          {"application_id", "credit_code", "enterprise_name", "year", "measure", "instalment", "amount", "paid_on",
-           "reference"},
+Result<Table> PaymentTable(store::Store& st, int64_t year, const CheckedPolicy& cp, bool en) {
+  Table t{en ? "payments" : "拨付明细",
+          Headers({{"申请编号", "application_id"},
+                   {"统一社会信用代码", "credit_code"},
+                   {"企业名称", "enterprise_name"},
+                   {"年度", "year"},
+                   {"支持措施", "measure"},
+                   {"拨付批次", "instalment"},
+                   {"拨付金额（元）", "amount"},
+                   {"拨付日期", "paid_on"},
+                   {"支付凭证号", "reference"}},
+                  en),
+          {},
           {}};
   store::PaymentQuery q;
   q.year = year;
   q.page.limit = 500;
+  int64_t total = 0;
   while (true) {
     BURSAR_ASSIGN_OR_RETURN(auto page, st.ListPayments(q));
     for (const auto& p : page.items) {
       t.rows.push_back({Number(p.application_id), Text(p.credit_code), Text(p.enterprise_name), Number(p.year),
-                        Text(p.measure), Number(p.payment.instalment), MoneyCell(p.payment.amount_fen),
-                        Text(p.payment.paid_on), Text(p.payment.reference)});
+                        Text(en ? p.measure : MeasureName(cp, p.measure, en)), Number(p.payment.instalment),
+                        MoneyCell(p.payment.amount_fen), DateCell(p.payment.paid_on), Text(p.payment.reference)});
+      if (__builtin_add_overflow(total, p.payment.amount_fen, &total)) {
+        return Status(StatusCode::kOutOfRange, "the total overflows");
+      }
     }
     q.page.offset += q.page.limit;
     if (q.page.offset >= page.total || page.items.empty()) break;
   }
+  t.footer = {Text(en ? "total" : "合计"), Text(""), Text((en ? "" : "共 ") + std::to_string(t.rows.size()) + (en ? " rows" : " 笔")),
+              Text(""), Text(""), Text(""), MoneyCell(total), Text(""), Text("")};
   return t;
 }
 
@@ -202,12 +282,14 @@ Result<Table> PaymentTable(store::Store& st, int64_t year) {
 // (A template so that it need not name Server::Impl, a private type.)
 template <typename Impl>
 Status ExportTable(Impl& server, const httplib::Request& req, httplib::Response& res, const std::string& name,
-                   Result<Table> (*make)(store::Store&, int64_t), bool xlsx) {
-  BURSAR_ASSIGN_OR_RETURN(auto list, Impl::ParseList(req, {"year"}));
+                   Result<Table> (*make)(store::Store&, int64_t, const CheckedPolicy&, bool), bool xlsx) {
+  BURSAR_ASSIGN_OR_RETURN(auto list, Impl::ParseList(req, {"year", "lang"}));
   BURSAR_ASSIGN_OR_RETURN(int64_t year, Impl::QueryYear(list));
+  const std::string lang = list.filters.count("lang") ? list.filters.at("lang") : "zh";
+  if (lang != "zh" && lang != "en") return InvalidArgument("lang is zh or en, not '" + lang + "'", "query.lang");
   Table t;
   BURSAR_RETURN_IF_STORE_ERROR(server.WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(t, make(st, year));
+    BURSAR_ASSIGN_OR_RETURN(t, make(st, year, server.engine->policy(), lang == "en"));
     return OkStatus();
   }));
   const std::string file = name + (year ? "-" + std::to_string(year) : std::string());

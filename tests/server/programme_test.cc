@@ -792,7 +792,17 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
   ASSERT_TRUE(csv);
   ASSERT_EQ(csv->status, 200) << csv->body;
   EXPECT_EQ(csv->get_header_value("Content-Type"), "text/csv; charset=utf-8");
-  EXPECT_NE(csv->body.find("application_id,credit_code,enterprise_name"), std::string::npos);
+  // Chinese headers, the measure with its name, the exact amount, a totals row.
+  EXPECT_NE(csv->body.find("申请编号,统一社会信用代码,企业名称,年度,支持措施,支持项目,拟支持金额（元）,公示截止日期"),
+            std::string::npos)
+      << csv->body;
+  EXPECT_NE(csv->body.find(",03 支持数据要素综合服务,,10.00,"), std::string::npos) << csv->body;
+  EXPECT_NE(csv->body.find("\r\n合计,,共 1 项,,,,10.00,\r\n"), std::string::npos) << csv->body;
+  // ?lang=en: the field names, for programs.
+  auto csv_en = Client().Get("/api/notices.csv?year=2025&lang=en");
+  ASSERT_TRUE(csv_en);
+  EXPECT_NE(csv_en->body.find("application_id,credit_code,enterprise_name"), std::string::npos);
+  EXPECT_EQ(Client().Get("/api/notices.csv?year=2025&lang=fr")->status, 422);
   EXPECT_NE(csv->body.find(code1_), std::string::npos);
   EXPECT_NE(csv->body.find(Body(decided)["total"].get<std::string>()), std::string::npos);
   auto xlsx = Client().Get("/api/notices.xlsx?year=2025");

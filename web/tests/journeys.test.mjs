@@ -784,17 +784,26 @@ describe("after the year", () => {
     const notices = await download(page, "2025 年度公示名单（Excel）");
     assert.equal(notices.name, "notice-2025.xlsx");
     const nrows = readXlsx(notices.path);
-    const nrow = exportRow(nrows, story.applyFreeId, ["application_id", "credit_code", "enterprise_name", "year", "measure", "item", "total", "notice_until"], 6);
+    const nrow = exportRow(nrows, story.applyFreeId, ["申请编号", "统一社会信用代码", "企业名称", "年度", "支持措施", "支持项目", "拟支持金额（元）", "公示截止日期"], 6);
     assert.equal(nrow[1].text, APPLICANT_CODE);
     assert.equal(nrow[2].text, "北京朝阳数据科技1号有限公司");
+    assert.match(nrow[4].text, /^0[45] 支持数据/, "the measure with its name");
     assert.equal(fenOf(nrow[6].text), fenOf(story.applyFreeTotal), "the notice's amount, exact");
+    assert.equal(nrow[7].format, "yyyy-mm-dd", "the notice's end is a date cell");
+    assert.ok(nrow[7].number, "a date is a number in a workbook");
+    // The last row adds the amounts up.
+    const ntotal = nrows[nrows.length - 1];
+    assert.equal(ntotal[0].text, "合计");
+    assert.equal(fenOf(ntotal[6].text), nrows.slice(1, -1).reduce((sum, r) => sum + fenOf(r[6].text), 0n), "the total is the sum of the rows");
 
     const payments = await download(page, "2025 年度拨付批次（Excel）");
     assert.equal(payments.name, "payments-2025.xlsx");
     const prows = readXlsx(payments.path);
-    const prow = exportRow(prows, story.appId, ["application_id", "credit_code", "enterprise_name", "year", "measure", "instalment", "amount", "paid_on", "reference"], 6);
+    const prow = exportRow(prows, story.appId, ["申请编号", "统一社会信用代码", "企业名称", "年度", "支持措施", "拨付批次", "拨付金额（元）", "拨付日期", "支付凭证号"], 6);
     assert.equal(prow[2].text, "北京朝阳数据科技1号有限公司");
-    assert.equal(prow[4].text, "03");
+    assert.equal(prow[4].text, "03 支持数据要素综合服务");
+    assert.equal(prow[7].format, "yyyy-mm-dd", "the payment date is a date cell");
+    assert.equal(prows[prows.length - 1][0].text, "合计");
     assert.equal(fenOf(prow[6].text), fenOf(story.total), "the payment, exact");
     assert.equal(prow[8].text, "PAY-2025-WEB-1");
     assertClean();
