@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { approxMillion, approxWan, differenceMoney, formatMillion, formatWan, formatYuan, sumMoney, toFen } from "./money";
+import { approxMillion, approxWan, differenceMoney, formatMillion, formatWan, formatYuan, sumMoney, parseMoneyInput, toFen } from "./money";
 
 describe("money strings", () => {
   it("formats yuan with separators and two decimals", () => {
@@ -47,5 +47,29 @@ describe("approximate 万元 and millions beside the exact amount", () => {
     expect(approxWan("12300.00")).toBe("1.23 万元");
     expect(approxMillion("4718362.34")).toBe("about RMB 4.72 million");
     expect(approxMillion("400000.00")).toBe("RMB 0.4 million");
+  });
+});
+
+describe("parseMoneyInput", () => {
+  it("takes thousands separators, ¥ and spaces in yuan", () => {
+    expect(parseMoneyInput("30,000,000")).toBe("30000000.00");
+    expect(parseMoneyInput(" ¥1,250.5 ")).toBe("1250.50");
+    expect(parseMoneyInput("1，250")).toBe("1250.00");
+    expect(parseMoneyInput("0.01")).toBe("0.01");
+    expect(parseMoneyInput("8000000")).toBe("8000000.00");
+  });
+  it("takes 万元, exactly to the fen", () => {
+    expect(parseMoneyInput("3000", "wan")).toBe("30000000.00");
+    expect(parseMoneyInput("1.5", "wan")).toBe("15000.00");
+    expect(parseMoneyInput("0.000001", "wan")).toBe("0.01");
+    expect(parseMoneyInput("471.836234", "wan")).toBe("4718362.34");
+    expect(parseMoneyInput("150万")).toBe("1500000.00");
+    expect(parseMoneyInput("150万元", "yuan")).toBe("1500000.00");
+    expect(parseMoneyInput("1,500元", "wan")).toBe("1500.00");
+  });
+  it("refuses what is not an amount", () => {
+    for (const bad of ["", "abc", "1.234", "3,00", "1,2345", "-5", "1e6", "1.0000001万", "12,34.5"]) {
+      expect(parseMoneyInput(bad), bad).toBeNull();
+    }
   });
 });

@@ -99,3 +99,35 @@ export function approxMillion(s: string): string {
   const r = roundHalfUp(fen, 1000000n); // 0.01 million yuan = 10,000 yuan
   return r === fen ? formatMillion(s) : `about RMB ${scaled(r, 8)} million`;
 }
+
+export type MoneyUnit = "yuan" | "wan";
+
+/**
+ * What a person types as an amount → the money string the API takes, or
+ * null when it is not an amount. Accepts thousands separators ("30,000,000",
+ * also "，"), a leading ¥, spaces, and the unit: in 元 at most two decimals,
+ * in 万元 at most six (to the fen); a trailing 元 or 万元/万 overrides `unit`.
+ * Exact: digits become integer fen, never a float.
+ */
+export function parseMoneyInput(text: string, unit: MoneyUnit = "yuan"): string | null {
+  let s = text.trim().replace(/^[¥￥]\s*/, "").replace(/\s+/g, "").replace(/，/g, ",");
+  let u = unit;
+  if (/万元?$/.test(s)) {
+    u = "wan";
+    s = s.replace(/万元?$/, "");
+  } else if (s.endsWith("元")) {
+    u = "yuan";
+    s = s.slice(0, -1);
+  }
+  if (s.includes(",")) {
+    if (!/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) return null;
+    s = s.replace(/,/g, "");
+  }
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(s);
+  if (!m) return null;
+  const places = u === "wan" ? 6 : 2;
+  const frac = m[2] ?? "";
+  if (frac.length > places) return null;
+  const whole = BigInt(m[1]) * (u === "wan" ? 1_000_000n : 100n);
+  return fenToMoney(whole + BigInt(frac.padEnd(places, "0") || "0"));
+}

@@ -79,16 +79,16 @@ function field(page, label) {
   return page.getByLabel(label, { exact: true });
 }
 
-async function fillCalculator(page, { volume }) {
+async function fillCalculator(page, { volume, code = "91110105MA01C9XY29", assessed = "4200000" }) {
   await field(page, "年度").fill("2025");
-  await field(page, "统一社会信用代码").fill("91110105MA01C9XY29");
+  if (code) await field(page, "统一社会信用代码（可不填）").fill(code);
   await field(page, "企业名称").fill("北京示例数据科技有限公司");
   await field(page, "数商").check();
   await field(page, "数据产品挂牌数量（累计）").fill("51");
   await field(page, "在依法设立的数据交易机构的年度交易额（元）").fill(volume);
   await page.getByRole("button", { name: "+ 添加申报事项" }).click();
   await field(page, "措施").selectOption("03");
-  await field(page, "核定金额（元）").fill("4200000");
+  await field(page, "核定金额（元）").fill(assessed);
 }
 
 describe("policy calculator", () => {
@@ -140,10 +140,27 @@ describe("policy calculator", () => {
     assertClean();
   });
 
+  test("without a credit code, amounts with separators or in 万元 give the same estimate", async (t) => {
+    const { page, assertClean } = await openPage(t);
+    await page.goto(`${BASE_URL}/calculator`);
+    await fillCalculator(page, { volume: "8,000,000", code: "", assessed: "4,200,000" });
+    await page.getByRole("button", { name: "计算" }).click();
+    await page.getByTestId("total").waitFor();
+    assert.match(await page.getByTestId("total").innerText(), /¥5,100,000\.00/);
+    // In 万元: 900 万元 of trading (5%: 45 万元), 420 万元 assessed, the milestone 50 万元.
+    await field(page, "以下金额的单位").selectOption("wan");
+    await field(page, "在依法设立的数据交易机构的年度交易额（元）").fill("900");
+    await field(page, "核定金额（元）").fill("420");
+    await page.getByRole("button", { name: "计算" }).click();
+    await page.getByTestId("total").getByText("¥5,150,000.00").waitFor();
+    assert.match(await page.locator('li.award[data-measure="04"][data-item="trading"]').innerText(), /交易额 ¥9,000,000\.00 的 5%/);
+    assertClean();
+  });
+
   test("a refused input is shown next to its field", async (t) => {
     const { page, assertClean } = await openPage(t);
     await page.goto(`${BASE_URL}/calculator`);
-    await fillCalculator(page, { volume: "8,000,000" });
+    await fillCalculator(page, { volume: "八百万" });
     await page.getByRole("button", { name: "计算" }).click();
 
     const input = field(page, "在依法设立的数据交易机构的年度交易额（元）");
@@ -407,7 +424,7 @@ describe("programme year", () => {
     await form.getByLabel("年度").selectOption("2025");
     await form.getByLabel("措施").selectOption("03");
     await form.getByLabel("项目编号").fill("SVC-2025-01");
-    await form.getByLabel("申请金额（元）").fill("4200000");
+    await form.getByLabel("申请金额（元）").fill("4,200,000"); // thousands separators are fine
     await form.getByRole("button", { name: "保存为草稿" }).click();
     // The draft's own page opens.
     await page.locator("h1 .badge[data-state=draft]").waitFor();
@@ -462,7 +479,9 @@ describe("programme year", () => {
     await form.getByLabel("实施成效（0–100）").fill("82");
     await form.getByLabel("合规性（0–100）").fill("90");
     await form.getByLabel("创新性（0–100）").fill("75");
-    await form.getByLabel("建议核定金额（元）").fill("4200000");
+    // In 万元: 420 万元 is exactly 4,200,000.00 yuan.
+    await form.getByLabel("建议核定金额（元）").fill("420");
+    await form.getByLabel("金额单位").selectOption("wan");
     await form.getByRole("button", { name: "提交评审意见" }).click();
     const reviews = wang.page.locator("#reviews-title + .table-scroll");
     await reviews.getByText("已评审").waitFor();

@@ -21,6 +21,7 @@ import {
   stateBadge,
   textarea,
   when,
+  moneyInput,
 } from "./shared";
 
 const STEPS: api.AppState[] = ["draft", "submitted", "in_review", "decided", "notice", "final", "paid"];
@@ -288,7 +289,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
         k,
         ...input(`${pair[lang()]}${paren("0–100")}`, `scores.${k}`, { inputmode: "numeric", value: mine.scores?.[k] !== undefined ? String(mine.scores[k]) : "" }),
       }));
-      const proposed = input(t("review.proposed.label"), "proposed", { inputmode: "decimal", value: mine.proposed ?? a.claim.assessed ?? "", hint: t("review.proposed.hint") });
+      const proposed = moneyInput(t("review.proposed.label"), "proposed", { value: mine.proposed ?? a.claim.assessed ?? "", hint: t("review.proposed.hint") });
       out.push(
         actionForm({
           title: t("review.form"),
@@ -306,7 +307,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
               }
               scores[s.k] = Number(v);
             }
-            await api.submitReview(a, me.username, scores, proposed.input.value.trim());
+            await api.submitReview(a, me.username, scores, proposed.value());
             done();
           },
         }),
@@ -394,7 +395,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
       const paidFen = a.payments.reduce((s, p) => s + (toFen(p.amount) ?? 0n), 0n);
       const leftFen = (toFen(a.total) ?? 0n) - paidFen;
       const left = `${leftFen / 100n}.${(leftFen % 100n).toString().padStart(2, "0")}`;
-      const amount = input(t("pay.amount.label"), "amount", { inputmode: "decimal", value: left, hint: t("pay.amount.hint", { left: formatYuan(left) }) });
+      const amount = moneyInput(t("pay.amount.label"), "amount", { value: left, hint: t("pay.amount.hint", { left: formatYuan(left) }) });
       const on = input(t("pay.on"), "paid_on", { type: "date", value: isoDate(0) });
       const ref = input(t("pay.reference"), "reference", { value: `PAY-${a.year}-${String(a.id).padStart(4, "0")}-${a.payments.length + 1}` });
       out.push(
@@ -404,7 +405,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
           fields: [h("div", { class: "grid" }, amount.el, on.el, ref.el)],
           submit: t("pay.record"),
           run: async () => {
-            await api.pay(a, amount.input.value.trim(), on.input.value, ref.input.value.trim());
+            await api.pay(a, amount.value(), on.input.value, ref.input.value.trim());
             done();
           },
         }),
@@ -412,7 +413,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
     }
   }
   if (role === "officer" && a.state === "paid") {
-    const amount = input(t("recover.amount"), "amount", { inputmode: "decimal" });
+    const amount = moneyInput(t("recover.amount"), "amount");
     const why = textarea(t("recover.reason"), "reason");
     out.push(
       actionForm({
@@ -421,7 +422,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
         fields: [h("p", { class: "hint" }, t("recover.hint")), amount.el, why.el],
         submit: t("recover.title"),
         run: async () => {
-          await api.recover(a, amount.input.value.trim(), why.input.value.trim());
+          await api.recover(a, amount.value(), why.input.value.trim());
           done();
         },
       }),

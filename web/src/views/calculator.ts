@@ -8,7 +8,7 @@ import { ApiError } from "../api";
 import { drawBars } from "../chart";
 import { h, uid } from "../dom";
 import { lang, pick, t } from "../i18n";
-import { approxMillion, approxWan, differenceMoney, formatWan, formatYuan, sumMoney } from "../money";
+import { approxMillion, approxWan, differenceMoney, formatWan, formatYuan, parseMoneyInput, sumMoney, type MoneyUnit } from "../money";
 import { reasonZh } from "../reasons";
 import { EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { errorBox } from "./common";
@@ -34,9 +34,15 @@ interface State {
   tags: Set<string>;
   facts: Record<string, string | boolean>;
   claims: ClaimState[];
+  unit: MoneyUnit;  // how the amounts below are typed: 元 or 万元
   decision: api.Decision | null;
   error: unknown;
 }
+
+// The calculator is for anyone, who need not give a credit code: the case
+// then names this one (the CASES.md example's, a valid code), which the page
+// never shows. An estimate has no history, so the code changes nothing.
+const ANONYMOUS_CODE = "91110105MA01C9XY29";
 
 const CLAIMABLE = MEASURE_IDS.filter((id) => !MEASURES[id].applyFree);
 
@@ -49,6 +55,7 @@ function emptyState(): State {
     tags: new Set(),
     facts: {},
     claims: [],
+    unit: "yuan",
     decision: null,
     error: null,
   };
@@ -87,8 +94,13 @@ function countJson(text: string): number | string {
   return /^\d+$/.test(text) && text.length <= 15 ? Number(text) : text;
 }
 
+/** An amount as typed ("30,000,000", "3000" in 万元) as a money string; the text as typed when it is none, for the server to refuse by field. */
+function moneyJson(text: string, unit: MoneyUnit): string {
+  return parseMoneyInput(text, unit) ?? text.trim();
+}
+
 export function buildCase(s: State): unknown {
-  const applicant: Record<string, unknown> = { id: s.id.trim() };
+  const applicant: Record<string, unknown> = { id: s.id.trim() || ANONYMOUS_CODE };
   if (s.name.trim()) applicant.name = s.name.trim();
   for (const f of FLAGS) applicant[f] = s.flags[f];
   applicant.tags = Object.keys(TAGS).filter((tag) => s.tags.has(tag));
@@ -97,13 +109,14 @@ export function buildCase(s: State): unknown {
     const v = s.facts[f.name];
     if (v === undefined || v === "" || v === false) continue;
     if (f.kind === "flag") facts[f.name] = true;
-    else if (f.kind === "count") facts[f.name] = countJson(String(v).trim());
+    else if (f.kind === "count") facts[f.name] = countJson(String(v).trim().replace(/[,，]/g, ""));
+    else if (f.kind === "money") facts[f.name] = moneyJson(String(v), s.unit);
     else facts[f.name] = String(v).trim();
   }
   const claims = s.claims.map((c) => {
     const out: Record<string, unknown> = { measure: c.measure, item: c.item };
     for (const k of ["project", "assessed", "investment", "civil_construction", "external_support"] as const) {
-      if (c[k].trim()) out[k] = c[k].trim();
+      if (c[k].trim()) out[k] = k === "project" ? c[k].trim() : moneyJson(c[k], s.unit);
     }
     return out;
   });
@@ -278,7 +291,7 @@ function renderForm(onSubmit: (form: HTMLFormElement) => void, rerender: () => v
         "div",
         { class: "grid" },
         textField(t("calc.year"), "year", s.year, (v) => (s.year = v), { inputmode: "numeric" }),
-        textField(t("calc.id"), "applicant.id", s.id, (v) => (s.id = v), { hint: t("calc.id.hint") }),
+        textField(t("calc.id.optional"), "applicant.id", s.id, (v) => (s.id = v), { hint: t("calc.id.hint.optional") }),
         textField(t("calc.name"), "applicant.name", s.name, (v) => (s.name = v), { autocomplete: "organization" }),
       ),
     ),
@@ -305,6 +318,7 @@ function renderForm(onSubmit: (form: HTMLFormElement) => void, rerender: () => v
       {},
       h("legend", {}, t("calc.facts")),
       h("p", { class: "hint" }, t("calc.facts.hint")),
+      select(t("money.unit.all"), "unit", s.unit, [["yuan", t("money.unit.yuan")], ["wan", t("money.unit.wan")]], (v) => (s.unit = v as MoneyUnit)),
       h(
         "div",
         { class: "grid" },

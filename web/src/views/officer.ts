@@ -20,13 +20,13 @@ import {
   dataTable,
   errorAlert,
   gate,
-  input,
   measureLabel,
   programmeYear,
   selectField,
   setProgrammeYear,
   stateBadge,
   yearOptions,
+  moneyInput,
 } from "./shared";
 
 const COLORS = { committed: "#b91c1c", paid: "#166534", budget: "#6b7280" };
@@ -57,7 +57,7 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
   byMeasureEl.style.height = `${Math.max(1, measures.length) * 48 + 48}px`;
   byYearEl.style.height = `${Math.max(1, years.length) * 48 + 48}px`;
   const remaining = b.budget ? differenceMoney(b.budget, b.committed) : null;
-  const budgetField = input(t("officer.budget.set"), "amount", { inputmode: "decimal", value: b.budget ?? "" });
+  const budgetField = moneyInput(t("officer.budget.set"), "amount", { value: b.budget ?? "" });
   const section = h(
     "section",
     { "aria-labelledby": "budget-title", "data-testid": "budget" },
@@ -82,7 +82,7 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
       fields: [budgetField.el],
       submit: t("officer.budget.save"),
       run: async () => {
-        await api.setBudget(b.year, budgetField.input.value.trim());
+        await api.setBudget(b.year, budgetField.value());
         void rerender();
       },
     }),

@@ -21,6 +21,7 @@ import {
   setProgrammeYear,
   stateBadge,
   yearOptions,
+  moneyInput,
 } from "./shared";
 import { formatYuan, toFen } from "../money";
 
@@ -263,10 +264,10 @@ function newApplicationSection(code: string, year: number): HTMLElement {
   showItems();
   const yearF = selectField(t("calc.year"), "year", yearOptions(), String(year));
   const project = input(t("calc.claim.project"), "project");
-  const assessed = input(t("app.claim.assessed"), "assessed", { inputmode: "decimal", hint: t("app.claim.assessed.hint") });
-  const investment = input(t("calc.claim.investment"), "investment", { inputmode: "decimal" });
-  const civil = input(t("calc.claim.civil_construction"), "civil_construction", { inputmode: "decimal" });
-  const external = input(t("calc.claim.external_support"), "external_support", { inputmode: "decimal" });
+  const assessed = moneyInput(t("app.claim.assessed"), "assessed", { hint: t("app.claim.assessed.hint") });
+  const investment = moneyInput(t("calc.claim.investment"), "investment");
+  const civil = moneyInput(t("calc.claim.civil_construction"), "civil_construction");
+  const external = moneyInput(t("calc.claim.external_support"), "external_support");
   const form = actionForm({
     title: t("portal.new"),
     testid: "new-application",
@@ -278,14 +279,17 @@ function newApplicationSection(code: string, year: number): HTMLElement {
     run: async () => {
       const claim: api.Claim = { measure: measure.input.value };
       if (item) claim.item = item.input.value;
-      const opt: Array<[keyof api.Claim, HTMLInputElement]> = [
-        ["project", project.input],
-        ["assessed", assessed.input],
-        ["investment", investment.input],
-        ["civil_construction", civil.input],
-        ["external_support", external.input],
+      if (project.input.value.trim()) claim.project = project.input.value.trim();
+      const amounts: Array<[keyof api.Claim, () => string]> = [
+        ["assessed", assessed.value],
+        ["investment", investment.value],
+        ["civil_construction", civil.value],
+        ["external_support", external.value],
       ];
-      for (const [k, el] of opt) if (el.value.trim()) claim[k] = el.value.trim();
+      for (const [k, value] of amounts) {
+        const v = value();
+        if (v) claim[k] = v;
+      }
       const a = await api.createApplication(code, Number(yearF.input.value), claim);
       // On to the draft's own page, where it is submitted.
       navigate(`/applications/${a.id}`);

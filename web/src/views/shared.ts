@@ -3,6 +3,7 @@
 import * as api from "../api";
 import { ApiError } from "../api";
 import { h, uid, type Child } from "../dom";
+import { parseMoneyInput, type MoneyUnit } from "../money";
 import { lang, paren, pick, t, type Key } from "../i18n";
 import { navigate } from "../router";
 import * as session from "../session";
@@ -75,6 +76,42 @@ export function input(
   );
   const wrap = h("div", { class: "field" }, h("label", { for: id }, label), hintId ? h("p", { class: "hint", id: hintId }, opts.hint!) : null, el);
   return { el: wrap, input: el };
+}
+
+/**
+ * An amount of money as people type it: "30,000,000", "¥1,250.50", or in
+ * 万元 by the unit beside it (or a trailing 万/万元). value() is the API's
+ * money string ("" when empty); a typed text that is not an amount throws
+ * an error in the reader's language and marks the field.
+ */
+export function moneyInput(
+  label: string,
+  name: string,
+  opts: { value?: string; hint?: string } = {},
+): { el: HTMLElement; input: HTMLInputElement; unit: HTMLSelectElement; value: () => string } {
+  const field = input(label, name, { inputmode: "decimal", value: opts.value, hint: opts.hint ?? t("money.input.hint") });
+  const unitId = uid(`${name.replace(/[^\w-]/g, "_")}-unit`);
+  const unit = h(
+    "select",
+    { id: unitId, name: `${name}.unit`, class: "unit", "aria-label": t("money.unit") },
+    h("option", { value: "yuan", selected: true }, t("money.unit.yuan")),
+    h("option", { value: "wan" }, t("money.unit.wan")),
+  );
+  field.input.after(unit);
+  field.input.parentElement?.classList.add("with-unit");
+  const value = (): string => {
+    const text = field.input.value.trim();
+    if (!text) return "";
+    const parsed = parseMoneyInput(text, unit.value as MoneyUnit);
+    if (parsed === null) {
+      field.input.setAttribute("aria-invalid", "true");
+      field.input.focus();
+      throw new Error(t("money.input.bad", { label, text }));
+    }
+    field.input.removeAttribute("aria-invalid");
+    return parsed;
+  };
+  return { ...field, unit, value };
 }
 
 export function textarea(label: string, name: string): { el: HTMLElement; input: HTMLTextAreaElement } {
