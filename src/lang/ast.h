@@ -216,6 +216,15 @@ struct Policy {
   std::vector<std::pair<std::string, Location>> decision_labels;
   // The clause text beside each label, for the policy view.
   std::vector<std::pair<std::string, std::string>> clause_texts;
+  // The Chinese text of a clause: a paragraph opening with 【04.2】. When it
+  // opens with （参考译文） it is a reference translation, not the published text.
+  struct ClauseZh {
+    std::string label;  // "[04.2]"
+    std::string text;
+    bool reference = false;
+    Location where;
+  };
+  std::vector<ClauseZh> clause_texts_zh;
 };
 
 const char* TypeKindName(TypeKind kind);

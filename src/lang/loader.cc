@@ -53,6 +53,21 @@ std::vector<Match> FindClauseLabels(const std::string& text) {
   return out;
 }
 
+// "【04.2】" at the start of `body`: the Chinese paragraph of clause [04.2].
+// The label as "[04.2]", or "" when the paragraph does not open with one.
+std::string ChineseClauseLabel(const std::string& body, size_t* length) {
+  static const std::string kOpen = "\xE3\x80\x90", kClose = "\xE3\x80\x91";  // 【 】
+  if (body.rfind(kOpen, 0) != 0) return "";
+  const size_t close = body.find(kClose, kOpen.size());
+  if (close == std::string::npos) return "";
+  const std::string label = "[" + body.substr(kOpen.size(), close - kOpen.size()) + "]";
+  if (FindClauseLabels(label).size() != 1 || FindClauseLabels(label)[0].length != label.size()) return "";
+  *length = close + kClose.size();
+  return label;
+}
+
+constexpr const char* kReferenceMark = "\xEF\xBC\x88\xE5\x8F\x82\xE8\x80\x83\xE8\xAF\x91\xE6\x96\x87\xEF\xBC\x89";  // （参考译文）
+
 // "**D-04a**": the label, without the asterisks.
 std::vector<Match> FindDecisionLabels(const std::string& text) {
   std::vector<Match> out;
@@ -107,6 +122,23 @@ void ScanFile(int file_index, const SourceFile& file, Policy* policy, std::vecto
     }
     std::string body = text;
     if (body.rfind("> ", 0) == 0) body = body.substr(2);
+    // A paragraph opening with 【04.2】 is the Chinese text of [04.2].
+    size_t zh_length = 0;
+    if (std::string zh_label = ChineseClauseLabel(body, &zh_length); !zh_label.empty()) {
+      std::string zh = body.substr(zh_length);
+      while (!zh.empty() && zh.front() == ' ') zh.erase(0, 1);
+      const bool reference = zh.rfind(kReferenceMark, 0) == 0;
+      if (reference) zh.erase(0, std::string(kReferenceMark).size());
+      Location w{file_index, static_cast<int>(ln), static_cast<int>(text.size() - body.size()) + 1,
+                 static_cast<int>(zh_length)};
+      policy->clause_texts_zh.push_back({zh_label, zh, reference, w});
+      current_label = "zh" + zh_label;
+      continue;
+    }
+    if (current_label.rfind("zh", 0) == 0 && !policy->clause_texts_zh.empty()) {
+      policy->clause_texts_zh.back().text += body;  // Chinese lines join without a space
+      continue;
+    }
     std::vector<Match> clauses = FindClauseLabels(text);
     for (const Match& it : clauses) {
       std::string label = text.substr(it.position, it.length);
@@ -140,6 +172,33 @@ void ScanFile(int file_index, const SourceFile& file, Policy* policy, std::vecto
     Lex(file, file_index, code_begin, file.text.size(), code_line, tokens, diags);
     diags->Error("unclosed-block", Location{file_index, code_line - 1, 1, 9},
                  "this ```bursar block is never closed with ```");
+  }
+}
+
+// A bilingual policy (one with any Chinese: a 【】 paragraph or a `zh`
+// title) gives every clause both texts: each [label] paragraph its 【label】
+// paragraph, and no 【label】 without its clause.
+void CheckBilingual(const Policy& policy, Diagnostics* diags) {
+  if (policy.clause_texts_zh.empty() && policy.title_zh.empty()) return;
+  for (const auto& [label, text] : policy.clause_texts) {
+    const bool has = std::any_of(policy.clause_texts_zh.begin(), policy.clause_texts_zh.end(),
+                                 [&](const Policy::ClauseZh& z) { return z.label == label; });
+    if (has) continue;
+    Location where;
+    for (const auto& [l, w] : policy.clause_labels) {
+      if (l == label) where = w;
+    }
+    diags->Error("missing-chinese", where,
+                 "clause " + label + " has no Chinese text: add a paragraph that opens with 【" +
+                     label.substr(1, label.size() - 2) + "】 (and （参考译文） when it is not the published text)");
+  }
+  for (const auto& z : policy.clause_texts_zh) {
+    const bool has = std::any_of(policy.clause_texts.begin(), policy.clause_texts.end(),
+                                 [&](const auto& c) { return c.first == z.label; });
+    if (!has) {
+      diags->Error("unknown-label", z.where, "the Chinese paragraph " + z.label + " has no clause of that label");
+    }
+    if (z.text.empty()) diags->Error("missing-chinese", z.where, "the Chinese paragraph of " + z.label + " is empty");
   }
 }
 
@@ -225,6 +284,7 @@ LoadResult LoadPolicyText(const std::vector<PolicyFileText>& files) {
   }
   for (auto& file_tokens : tokens) ParseTokens(file_tokens, &checked->policy, &result.diagnostics);
   CheckPolicy(checked.get(), &result.diagnostics);
+  CheckBilingual(checked->policy, &result.diagnostics);
   checked->digest = "sha256:" + Sha256Hex(digest_input);
   result.formatted = result.diagnostics.Format(checked->sources);
   if (!result.diagnostics.has_errors()) result.policy = std::move(checked);

@@ -166,11 +166,21 @@ OJson PolicySummary(const CheckedPolicy& cp, const std::string& policy_dir) {
   return out;
 }
 
+// A clause with its Chinese text when the policy has one: text_zh, and
+// zh_reference true when that is a reference translation (参考译文).
+static OJson ClauseJson(const CheckedPolicy& cp, const std::string& label, const std::string& text) {
+  OJson c{{"label", label}, {"text", text}};
+  for (const auto& z : cp.policy.clause_texts_zh) {
+    if (z.label != label) continue;
+    c["text_zh"] = z.text;
+    c["zh_reference"] = z.reference;
+  }
+  return c;
+}
+
 OJson PolicyClauses(const CheckedPolicy& cp) {
   OJson clauses = OJson::array();
-  for (const auto& [label, text] : cp.policy.clause_texts) {
-    clauses.push_back(OJson{{"label", label}, {"text", text}});
-  }
+  for (const auto& [label, text] : cp.policy.clause_texts) clauses.push_back(ClauseJson(cp, label, text));
   OJson decisions = OJson::array();
   for (const auto& [label, where] : cp.policy.decision_labels) {
     decisions.push_back(OJson{{"label", label}, {"text", ParagraphAt(where, cp.sources)}});
@@ -191,7 +201,7 @@ std::map<std::string, OJson> MeasureDocuments(const CheckedPolicy& cp, const std
     std::string prefix = "[" + m.id + ".";
     OJson clauses = OJson::array();
     for (const auto& [label, text] : cp.policy.clause_texts) {
-      if (label.rfind(prefix, 0) == 0) clauses.push_back(OJson{{"label", label}, {"text", text}});
+      if (label.rfind(prefix, 0) == 0) clauses.push_back(ClauseJson(cp, label, text));
     }
     doc["clauses"] = std::move(clauses);
     OJson decisions = OJson::array();

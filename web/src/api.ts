@@ -50,6 +50,10 @@ export interface Decision {
 export interface LabelledText {
   label: string;
   text: string;
+  /** The clause's Chinese text, from the policy file (【04.2】 paragraphs). */
+  text_zh?: string;
+  /** True when text_zh is a reference translation (参考译文), not the published original. */
+  zh_reference?: boolean;
 }
 
 export interface Clauses {

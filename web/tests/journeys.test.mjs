@@ -115,7 +115,11 @@ describe("policy calculator", () => {
 
     // The clause text opens under the award.
     await trading.locator("summary").click();
-    assert.match(await trading.locator("blockquote.clause").innerText(), /5% of their annual total data trading volume/);
+    // In Chinese, marked as a reference translation; the English original in a fold.
+    const quote = trading.locator("blockquote.clause");
+    assert.match(await quote.innerText(), /参考译文[\s\S]*按其年度数据交易总额的5%给予资金支持/);
+    await quote.locator("details.original summary").click();
+    assert.match(await quote.locator("details.original").innerText(), /5% of their annual total data trading volume/);
 
     // milestone 500,000 + trading 400,000 + services 4,200,000
     const total = await page.getByTestId("total").innerText();
@@ -251,7 +255,9 @@ describe("policy view", () => {
     await page.getByRole("heading", { level: 1, name: /04.*支持数据要素流通交易/ }).waitFor();
     const row = page.locator('.rule-row[data-cites~="D-04b"]');
     assert.equal(await row.count(), 1);
-    assert.match(await row.locator(".rule-text").innerText(), /\[04\.2\][\s\S]*5% of their annual total data trading volume/);
+    assert.match(await row.locator(".rule-text").innerText(), /\[04\.2\][\s\S]*参考译文[\s\S]*按其年度数据交易总额的5%给予资金支持/);
+    await row.locator(".rule-text details.original summary").first().click();
+    assert.match(await row.locator(".rule-text").innerText(), /5% of their annual total data trading volume/);
     const code = await row.locator(".rule-code code").innerText();
     assert.match(code, /param trading_rate: rate = 5% cites \[04\.2\] D-04b/);
     assert.match(code, /amount exchange_trading_volume \* trading_rate/);

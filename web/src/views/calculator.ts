@@ -11,7 +11,7 @@ import { lang, pick, t } from "../i18n";
 import { approxMillion, approxWan, differenceMoney, formatWan, formatYuan, parseMoneyInput, sumMoney, type MoneyUnit } from "../money";
 import { reasonZh } from "../reasons";
 import { EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
-import { errorBox } from "./common";
+import { clauseQuote, errorBox } from "./common";
 
 const FLAGS = ["registered_in_chaoyang", "taxed_in_chaoyang", "independent_legal_person", "serious_dishonesty_record"] as const;
 type Flag = (typeof FLAGS)[number];
@@ -422,13 +422,13 @@ export function itemName(measure: string, item?: string): string {
 
 function clauseDetails(labels: string, decision: string | undefined, texts: api.Clauses | null): HTMLElement {
   const list = labels.split(/\s+/).filter(Boolean);
-  const clauseMap = new Map((texts?.clauses ?? []).map((c) => [c.label, c.text]));
+  const clauseMap = new Map((texts?.clauses ?? []).map((c) => [c.label, c]));
   const decisionMap = new Map((texts?.decisions ?? []).map((d) => [d.label, d.text]));
   return h(
     "details",
     { class: "clause-details" },
     h("summary", {}, h("span", { class: "clause-label" }, labels), decision ? ` · ${t("calc.decision", { label: decision })}` : "", ` · ${t("calc.clause.show")}`),
-    list.map((l) => (clauseMap.has(l) ? h("blockquote", { class: "clause", lang: "en" }, h("strong", {}, l), " ", clauseMap.get(l)!) : null)),
+    list.map((l) => (clauseMap.has(l) ? clauseQuote(clauseMap.get(l)!) : null)),
     decision && decisionMap.has(decision) ? h("p", { class: "decision-text", lang: "en" }, h("strong", {}, decision), " ", decisionMap.get(decision)!) : null,
   );
 }

@@ -7,7 +7,7 @@ import { h } from "../dom";
 import { lang, pick, t } from "../i18n";
 import { formatYuan } from "../money";
 import { ENUM_ZH, ITEMS, MEASURES, PARAMS_ZH } from "../terms";
-import { errorBox } from "./common";
+import { clauseQuote, errorBox } from "./common";
 
 const CITE = /\[(?:R|\d{2})\.\d+\]|D-[0-9A-Z]+[a-z]?/g;
 
@@ -143,7 +143,7 @@ export async function renderMeasure(id: string): Promise<HTMLElement> {
     page.append(h("h1", {}, `${id}`), errorBox(e));
     return page;
   }
-  const clauseText = new Map(doc.clauses.map((c) => [c.label, c.text]));
+  const clauseText = new Map(doc.clauses.map((c) => [c.label, c]));
   const decisionText = new Map(doc.decisions.map((d) => [d.label, d.text]));
   const blocks = ruleBlocks(doc.source.markdown ?? "");
   const file = doc.source.file ?? "";
@@ -155,7 +155,7 @@ export async function renderMeasure(id: string): Promise<HTMLElement> {
     h(
       "div",
       { class: "clauses" },
-      doc.clauses.map((c) => h("blockquote", { class: "clause", lang: "en", id: `clause-${c.label.replace(/[[\].]/g, "")}` }, h("strong", {}, c.label), " ", c.text)),
+      doc.clauses.map((c) => clauseQuote(c, { id: `clause-${c.label.replace(/[[\].]/g, "")}` })),
     ),
     h("h2", {}, t("policy.rule")),
     h("p", { class: "hint" }, t("policy.source", { file })),
@@ -169,11 +169,13 @@ export async function renderMeasure(id: string): Promise<HTMLElement> {
           { class: "rule-row", "data-cites": b.cites.join(" ") },
           h(
             "div",
-            { class: "rule-text", lang: "en" },
+            { class: "rule-text" },
             cited.length === 0 ? h("p", { class: "hint" }, "—") : null,
-            cited.map((c) =>
-              h("div", { class: clauseText.has(c) ? "rule-clause" : "rule-decision" }, h("strong", {}, c), " ", clauseText.get(c) ?? decisionText.get(c) ?? ""),
-            ),
+            cited.map((c) => {
+              const clause = clauseText.get(c);
+              if (clause) return clauseQuote(clause, { className: "rule-clause" });
+              return h("div", { class: "rule-decision", lang: "en" }, h("strong", {}, c), " ", decisionText.get(c) ?? "");
+            }),
           ),
           h(
             "figure",

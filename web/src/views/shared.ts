@@ -258,3 +258,4 @@ export function setProgrammeYear(y: number): void {
 export function go(path: string): void {
   navigate(path);
 }
+
