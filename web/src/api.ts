@@ -64,6 +64,8 @@ export interface Clauses {
 export interface PolicyItem {
   name: string;
   title: string;
+  /** The Chinese title the policy file gives (zh "..."). */
+  title_zh?: string;
   by: "facts" | "claim";
   cites: string[];
   claim_fields?: string[];
@@ -72,6 +74,7 @@ export interface PolicyItem {
 export interface PolicyMeasure {
   id: string;
   title: string;
+  title_zh?: string;
   items: PolicyItem[];
 }
 
@@ -79,6 +82,8 @@ export interface PolicyParameter {
   name: string;
   type: string;
   description: string;
+  /** The Chinese label the policy file gives (zh "..."). */
+  description_zh?: string;
   values: Array<{ from: string | null; value: string | number | boolean | null }>;
   override?: unknown;
   cites: string[];

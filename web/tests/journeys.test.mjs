@@ -280,6 +280,10 @@ describe("policy view", () => {
     assert.match(text, /年度交易额的支持比例/);
     assert.match(text, /5%/);
     assert.match(text, /\[04\.2\] D-04b/);
+    // Labels, not identifiers: the identifier shows only for developers.
+    assert.doesNotMatch(text, /trading_rate/);
+    await page.getByLabel("显示标识符（供开发者）").check();
+    assert.match(await trading.innerText(), /trading_rate/);
     const cap = await page.locator("table.params tr", { has: page.locator("code", { hasText: /^annual_cap_04$/ }) }).innerText();
     assert.match(cap, /¥2,000,000\.00/);
     await shot(page, "policy-overview");

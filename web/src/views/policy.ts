@@ -77,16 +77,27 @@ export async function renderPolicy(): Promise<HTMLElement> {
       ),
     ),
     h("h2", { id: "params" }, t("policy.params")),
+    // For developers: the identifiers the policy file and the API use.
+    h(
+      "div",
+      { class: "check dev-switch" },
+      h("input", {
+        id: "show-ids",
+        type: "checkbox",
+        onchange: (ev: Event) => (ev.target as HTMLInputElement).closest(".page")?.classList.toggle("show-ids", (ev.target as HTMLInputElement).checked),
+      }),
+      h("label", { for: "show-ids" }, t("policy.showIds")),
+    ),
     h(
       "div",
       { class: "table-scroll", role: "region", "aria-labelledby": "params", tabindex: "0" },
       h(
         "table",
-        { class: "params" },
+        { class: "params cards" },
         h(
           "thead",
           {},
-          h("tr", {}, h("th", { scope: "col" }, t("policy.param.name")), h("th", { scope: "col" }, t("policy.param.desc")), h("th", { scope: "col" }, t("policy.param.value")), h("th", { scope: "col" }, t("policy.param.cites"))),
+          h("tr", {}, h("th", { scope: "col" }, t("policy.param.name")), h("th", { scope: "col" }, t("policy.param.value")), h("th", { scope: "col" }, t("policy.param.cites"))),
         ),
         h(
           "tbody",
@@ -95,14 +106,14 @@ export async function renderPolicy(): Promise<HTMLElement> {
             h(
               "tr",
               {},
-              h("th", { scope: "row" }, h("code", {}, p.name)),
-              h("td", {}, lang() === "zh" && PARAMS_ZH[p.name] ? PARAMS_ZH[p.name] : p.description || "—"),
+              // The label reads first; the identifier is for developers (shown with the switch above).
+              h("th", { scope: "row", "data-label": t("policy.param.name") }, lang() === "zh" ? p.description_zh || PARAMS_ZH[p.name] || p.description || p.name : p.description || p.name, h("code", { class: "dev-id" }, p.name)),
               h(
                 "td",
-                { class: "num" },
+                { class: "num", "data-label": t("policy.param.value") },
                 p.values.map((v) => h("div", {}, paramValue(p, v.value), v.from ? ` (${t("policy.param.from", { from: v.from })})` : "")),
               ),
-              h("td", {}, p.cites.join(" ")),
+              h("td", { "data-label": t("policy.param.cites") }, p.cites.join(" ")),
             ),
           ),
         ),

@@ -197,13 +197,14 @@ export function dataTable(caption: string, headings: string[], rows: Child[][], 
     { class: "table-scroll", tabindex: "0", role: "region", "aria-label": caption },
     h(
       "table",
-      { "data-testid": opts.testid ?? null },
+      { class: "cards", "data-testid": opts.testid ?? null },
       h("caption", { class: "visually-hidden" }, caption),
       h("thead", {}, h("tr", {}, headings.map((x, i) => h("th", { scope: "col", class: numeric.has(i) ? "num" : null }, x)))),
       h(
         "tbody",
         {},
-        rows.map((r) => h("tr", {}, r.map((c, i) => h("td", { class: numeric.has(i) ? "num" : null }, c)))),
+        // data-label: at phone width each row is a card, each cell under its heading (style.css).
+        rows.map((r) => h("tr", {}, r.map((c, i) => h("td", { class: numeric.has(i) ? "num" : null, "data-label": headings[i] ?? null }, c)))),
       ),
     ),
   );
