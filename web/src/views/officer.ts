@@ -57,6 +57,8 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
   byMeasureEl.style.height = `${Math.max(1, measures.length) * 48 + 48}px`;
   byYearEl.style.height = `${Math.max(1, years.length) * 48 + 48}px`;
   const remaining = b.budget ? differenceMoney(b.budget, b.committed) : null;
+  // Committed beyond the budget: the amount over, shown as such (not as a negative remainder).
+  const over = remaining && remaining.startsWith("-") ? remaining.slice(1) : null;
   const budgetField = moneyInput(t("officer.budget.set"), "amount", { value: b.budget ?? "" });
   const section = h(
     "section",
@@ -68,15 +70,28 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
       h("div", { class: "stat" }, h("div", { class: "stat-label" }, t("officer.budget.amount")), h("div", { class: "stat-value" }, b.budget ? money(b.budget) : t("officer.budget.none"))),
       h("div", { class: "stat", "data-testid": "committed" }, h("div", { class: "stat-label" }, t("officer.committed")), h("div", { class: "stat-value" }, money(b.committed)), h("div", { class: "hint" }, t("officer.ofbudget", { p: percentOf(b.committed, b.budget) }))),
       h("div", { class: "stat", "data-testid": "paid" }, h("div", { class: "stat-label" }, t("officer.paid")), h("div", { class: "stat-value" }, money(b.paid)), h("div", { class: "hint" }, t("officer.ofbudget", { p: percentOf(b.paid, b.budget) }))),
-      remaining ? h("div", { class: "stat" }, h("div", { class: "stat-label" }, t("officer.remaining")), h("div", { class: "stat-value" }, money(remaining))) : null,
+      remaining && !over
+        ? h("div", { class: "stat" }, h("div", { class: "stat-label" }, t("officer.remaining")), h("div", { class: "stat-value" }, money(remaining)))
+        : null,
+      over ? h("div", { class: "stat over", "data-testid": "over-budget" }, h("div", { class: "stat-label" }, t("officer.over")), h("div", { class: "stat-value" }, money(over))) : null,
     ),
     b.budget
       ? h(
           "div",
           { class: "meter-wrap" },
-          h("meter", { min: 0, max: Number(toFen(b.budget) ?? 0n), value: Number(toFen(b.committed) ?? 0n), "aria-label": t("officer.committed") }),
+          // Past the budget the meter turns red (above `high`, with the optimum at zero).
+          h("meter", {
+            min: 0,
+            max: Number(toFen(b.budget) ?? 0n),
+            high: Number(((toFen(b.budget) ?? 0n) * 9n) / 10n),
+            optimum: 0,
+            value: Number(toFen(b.committed) ?? 0n),
+            "aria-label": t("officer.committed"),
+          }),
         )
       : null,
+    // D-G6: what over-commitment means for the payments.
+    over ? h("p", { class: "alert warn", role: "note", "data-testid": "dg6-note" }, t("officer.over.explain", { p: percentOf(b.committed, b.budget) })) : null,
     actionForm({
       className: "inline",
       fields: [budgetField.el],
