@@ -45,8 +45,12 @@ struct Ended {
 };
 
 // Kills `pid` with SIGKILL `delay` after `ready()` first holds (polled
-// every 200 µs), unless the process has exited by then.
-inline Ended KillWhen(pid_t pid, const std::function<bool()>& ready, std::chrono::microseconds delay) {
+// every 200 µs), or as soon as `late()` holds during that delay (a bound on
+// the delay in the child's own progress, which does not depend on how well
+// the delay was measured on a loaded machine), unless the process has
+// exited by then.
+inline Ended KillWhen(pid_t pid, const std::function<bool()>& ready, std::chrono::microseconds delay,
+                      const std::function<bool()>& late = [] { return false; }) {
   int status = 0;
   auto exited = [&] { return waitpid(pid, &status, WNOHANG) == pid; };
   while (!ready()) {
@@ -54,7 +58,7 @@ inline Ended KillWhen(pid_t pid, const std::function<bool()>& ready, std::chrono
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   const auto deadline = std::chrono::steady_clock::now() + delay;
-  while (std::chrono::steady_clock::now() < deadline) {
+  while (std::chrono::steady_clock::now() < deadline && !late()) {
     if (exited()) return {false, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
