@@ -802,7 +802,7 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
   auto csv_en = Client().Get("/api/notices.csv?year=2025&lang=en");
   ASSERT_TRUE(csv_en);
   EXPECT_NE(csv_en->body.find("application_id,credit_code,enterprise_name"), std::string::npos);
-  EXPECT_EQ(Client().Get("/api/notices.csv?year=2025&lang=fr")->status, 422);
+  EXPECT_EQ(Client().Get("/api/notices.csv?year=2025&lang=fr")->status, 400);
   EXPECT_NE(csv->body.find(code1_), std::string::npos);
   EXPECT_NE(csv->body.find(Body(decided)["total"].get<std::string>()), std::string::npos);
   auto xlsx = Client().Get("/api/notices.xlsx?year=2025");
@@ -855,7 +855,7 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
     EXPECT_NE(pdf_text.find(part), std::string::npos) << part << " not in the PDF's text:\n" << text.out;
   }
   EXPECT_NE(pdf_text.find(flat(name1_)), std::string::npos);
-  EXPECT_EQ(Get("app1", "/api/decisions/" + decision + "/letter?format=docx")->status, 422);
+  EXPECT_EQ(Get("app1", "/api/decisions/" + decision + "/letter?format=docx")->status, 400);
 
   // The public notice as a document: the year's first notice number, the
   // enterprise and the total in capitals; public.
@@ -867,7 +867,7 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
     EXPECT_NE(notice_doc->body.find(part), std::string::npos) << part;
   }
   EXPECT_EQ(Client().Get("/api/notices/document?year=2024")->status, 404);
-  EXPECT_EQ(Client().Get("/api/notices/document")->status, 422);
+  EXPECT_EQ(Client().Get("/api/notices/document")->status, 400);
   EXPECT_EQ(Get("app2", "/api/decisions/" + decision)->status, 404);
 }
 
