@@ -180,7 +180,8 @@ void ScanFile(int file_index, const SourceFile& file, Policy* policy, std::vecto
 // paragraph, and no 【label】 without its clause.
 void CheckBilingual(const Policy& policy, Diagnostics* diags) {
   if (policy.clause_texts_zh.empty() && policy.title_zh.empty()) return;
-  for (const auto& [label, text] : policy.clause_texts) {
+  for (const auto& clause : policy.clause_texts) {
+    const std::string& label = clause.first;  // a plain name: clang before 16 cannot capture a structured binding
     const bool has = std::any_of(policy.clause_texts_zh.begin(), policy.clause_texts_zh.end(),
                                  [&](const Policy::ClauseZh& z) { return z.label == label; });
     if (has) continue;
