@@ -244,16 +244,7 @@ Status Server::Impl::NoticeDocument(const httplib::Request& req, httplib::Respon
   store::IssuedDocument issued;
   Settings settings;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    store::NoticeQuery q;
-    q.year = year;
-    q.page.limit = 500;
-    std::vector<store::NoticeRecord> all;
-    while (true) {
-      BURSAR_ASSIGN_OR_RETURN(auto page, st.ListNotices(q));
-      for (auto& n : page.items) all.push_back(std::move(n));
-      q.page.offset += q.page.limit;
-      if (q.page.offset >= page.total || page.items.empty()) break;
-    }
+    BURSAR_ASSIGN_OR_RETURN(std::vector<store::NoticeRecord> all, AllNotices(st, year));
     // One notice per publication: the applications whose notice ends on the
     // same day were published together. Without ?until=, the latest.
     if (until.empty()) {

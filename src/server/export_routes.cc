@@ -220,21 +220,14 @@ Result<Table> NoticeTable(store::Store& st, int64_t year, const CheckedPolicy& c
                   en),
           {},
           {}};
-  store::NoticeQuery q;
-  q.year = year;
-  q.page.limit = 500;
+  BURSAR_ASSIGN_OR_RETURN(std::vector<store::NoticeRecord> notices, AllNotices(st, year));
   int64_t total = 0;
-  while (true) {
-    BURSAR_ASSIGN_OR_RETURN(auto page, st.ListNotices(q));
-    for (const auto& n : page.items) {
-      t.rows.push_back({Number(n.application_id), Text(n.credit_code), Text(n.enterprise_name), Number(n.year),
-                        Text(en ? n.measure : MeasureName(cp, n.measure, en)),
-                        Text(n.item.empty() ? "" : ItemName(cp, n.measure, n.item, en)), MoneyCell(n.total_fen),
-                        DateCell(n.notice_until)});
-      if (__builtin_add_overflow(total, n.total_fen, &total)) return Status(StatusCode::kOutOfRange, "the total overflows");
-    }
-    q.page.offset += q.page.limit;
-    if (q.page.offset >= page.total || page.items.empty()) break;
+  for (const auto& n : notices) {
+    t.rows.push_back({Number(n.application_id), Text(n.credit_code), Text(n.enterprise_name), Number(n.year),
+                      Text(en ? n.measure : MeasureName(cp, n.measure, en)),
+                      Text(n.item.empty() ? "" : ItemName(cp, n.measure, n.item, en)), MoneyCell(n.total_fen),
+                      DateCell(n.notice_until)});
+    if (__builtin_add_overflow(total, n.total_fen, &total)) return Status(StatusCode::kOutOfRange, "the total overflows");
   }
   t.footer = {Text(en ? "total" : "合计"), Text(""), Text((en ? "" : "共 ") + std::to_string(t.rows.size()) + (en ? " rows" : " 项")),
               Text(""), Text(""), Text(""), MoneyCell(total), Text("")};

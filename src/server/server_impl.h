@@ -87,6 +87,22 @@ inline std::vector<std::pair<std::string, std::string>> QueryPairs(const std::st
   return out;
 }
 
+// Every application of `year` in public notice, all pages (the notice
+// export and the notice as an official document read the same list).
+inline Result<std::vector<store::NoticeRecord>> AllNotices(store::Store& st, int64_t year) {
+  store::NoticeQuery q;
+  q.year = year;
+  q.page.limit = 500;
+  std::vector<store::NoticeRecord> all;
+  while (true) {
+    BURSAR_ASSIGN_OR_RETURN(auto page, st.ListNotices(q));
+    for (auto& n : page.items) all.push_back(std::move(n));
+    q.page.offset += q.page.limit;
+    if (q.page.offset >= page.total || page.items.empty()) break;
+  }
+  return all;
+}
+
 // Sets the body without copying it (Response::set_content copies).
 inline void SetBody(httplib::Response& res, std::string&& body, const char* content_type) {
   res.body = std::move(body);
