@@ -96,6 +96,10 @@ const RULES: Rule[] = [
   [re("not an operational service agency of a park"), () => "不是园区运营服务机构"],
   [re("not a major innovation platform or industry organisation"), () => "不是重大创新平台或行业组织"],
   [re("not a data vendor or professional service agency"), () => "不是数商或专业服务机构"],
+  [
+    re("not a data-element-intensive enterprise, data vendor, data security service enterprise or key enterprise"),
+    () => "不是数据要素密集型企业、数商、数据安全服务企业或重点企业",
+  ],
   [re("no investment beyond civil construction"), () => "扣除土建投资后无投资额"],
   [re("not registered in Chaoyang District"), () => "未在朝阳区注册"],
   [re("not taxed in Chaoyang District"), () => "未在朝阳区纳税"],
