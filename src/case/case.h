@@ -19,14 +19,19 @@ struct Claim {
   int measure = -1, item = -1;
   std::vector<Value> fields;  // by CheckedPolicy::claim_field_index
   std::string project;        // "" when none
+  std::string solution;       // "" when none (D-11b)
   Exact external_support;     // zero when none
 };
 
+// An award already made to the applicant, at its net amount (D-G8): an
+// earlier year's, or the same year's by another decision (D-G7).
 struct HistoryEntry {
   int year = 0;
   int measure = -1, item = -1;
   Exact amount;
-  std::string project;
+  std::string project;    // "" when none
+  std::string solution;   // "" when none
+  std::string condition;  // "" when none: the milestone condition of a `once per condition` item
 };
 
 struct Case {

@@ -305,6 +305,8 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
       }
       const Value& project = claim.fields[static_cast<size_t>(p.project_field)];
       if (!project.none) claim.project = project.text;
+      const Value& solution = claim.fields[static_cast<size_t>(p.solution_field)];
+      if (!solution.none) claim.solution = solution.text;
       claim.external_support = claim.fields[static_cast<size_t>(p.external_support_field)].number;
       c.claims.push_back(std::move(claim));
     }
@@ -317,20 +319,36 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
       const Json& j = in["history"][i];
       std::string path = Index("history", i);
       if (!j.is_object()) return Bad(path, "expected an earlier award with year, measure, item and amount");
-      BURSAR_RETURN_IF_ERROR(CheckKeys(j, path, {"year", "measure", "item", "amount", "project"}));
+      BURSAR_RETURN_IF_ERROR(CheckKeys(j, path, {"year", "measure", "item", "amount", "project", "solution", "condition"}));
       HistoryEntry h;
       if (!j.contains("year") || !j["year"].is_number_integer()) return Bad(path + ".year", "required: a year such as 2024");
       int64_t hy = j["year"].get<int64_t>();
-      if (hy >= c.year || hy < 1900) {
-        return Bad(path + ".year", "an earlier award must be from a year before the case year " + std::to_string(c.year));
+      if (hy > c.year || hy < 1900) {
+        return Bad(path + ".year", "an award already made must be from the case year " + std::to_string(c.year) +
+                                       " or before");
       }
       h.year = static_cast<int>(hy);
       BURSAR_RETURN_IF_ERROR(ResolveItem(p, j, path, &h.measure, &h.item));
       if (!j.contains("amount")) return Bad(path + ".amount", "required");
       BURSAR_ASSIGN_OR_RETURN(h.amount, ReadMoney(j["amount"], path + ".amount"));
-      if (j.contains("project") && !j["project"].is_null()) {
-        if (!j["project"].is_string()) return Bad(path + ".project", "expected a project id string");
-        h.project = j["project"].get<std::string>();
+      for (auto [key, out] : {std::pair{"project", &h.project}, std::pair{"solution", &h.solution},
+                              std::pair{"condition", &h.condition}}) {
+        if (!j.contains(key) || j[key].is_null()) continue;
+        if (!j[key].is_string()) return Bad(path + "." + key, std::string("expected a ") + key + " id string");
+        *out = j[key].get<std::string>();
+        if (out->size() > 200) return Bad(path + "." + key, "longer than 200 characters");
+      }
+      if (!h.condition.empty()) {
+        const ItemDecl& item = p.policy.measures[static_cast<size_t>(h.measure)].items[static_cast<size_t>(h.item)];
+        bool known = std::any_of(item.named_conditions.begin(), item.named_conditions.end(),
+                                 [&](const NamedCondition& n) { return n.name == h.condition; });
+        if (!known) {
+          std::string names;
+          for (const auto& n : item.named_conditions) names += (names.empty() ? "" : ", ") + n.name;
+          return Bad(path + ".condition", "measure " + p.policy.measures[static_cast<size_t>(h.measure)].id + " item " +
+                                              item.name + (names.empty() ? " has no named conditions"
+                                                                         : " has the conditions " + names));
+        }
       }
       c.history.push_back(std::move(h));
     }

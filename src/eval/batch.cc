@@ -8,6 +8,8 @@
 //     differential test (tests/unit/batch_test.cc) holds the two together.
 #include "eval/batch.h"
 
+#include "eval/limits.h"
+
 #include <algorithm>
 #include <array>
 #include <numeric>
@@ -803,23 +805,14 @@ void CapLines(int64_t* __restrict amount, int64_t room, size_t m) {
   for (size_t i = 0; i < m; ++i) amount[i] = MinNonNeg(amount[i], room);
 }
 
-// A total cap's first item (room = the cap, >= 0) and the items after it.
-void FillFirst(int64_t* __restrict amount, int64_t* __restrict left, int64_t room, size_t m) {
-  for (size_t i = 0; i < m; ++i) {
-    int64_t a = MinNonNeg(amount[i], room);
-    amount[i] = a;
-    left[i] = room - a;
-  }
-}
+// A line takes what room is left (room >= 0) and the room shrinks by what it
+// took: limits::ApplyCaps on lines with nothing before them, column by column.
 void FillNext(int64_t* __restrict amount, int64_t* __restrict left, size_t m) {
   for (size_t i = 0; i < m; ++i) {
     int64_t a = MinNonNeg(amount[i], left[i]);
     amount[i] = a;
     left[i] -= a;
   }
-}
-void ClampLeft(int64_t* __restrict left, size_t m) {
-  for (size_t i = 0; i < m; ++i) left[i] = ClampNonNeg(left[i]);
 }
 
 void AddTo(int64_t* __restrict total, const int64_t* __restrict a0, const int64_t* __restrict a1,
@@ -918,6 +911,8 @@ void CaseColumns::Append(const CheckedPolicy& p, const Case& c) {
       }
     }
     claim_project.push_back(claim.project.empty() ? -1 : InternProject(claim.project));
+    claim_solution.resize(claim_project.size() - 1, -1);
+    claim_solution.push_back(claim.solution.empty() ? -1 : InternProject(claim.solution));
   }
   for (const HistoryEntry& h : c.history) {
     history_case.push_back(row);
@@ -926,6 +921,17 @@ void CaseColumns::Append(const CheckedPolicy& p, const Case& c) {
     history_item.push_back(static_cast<int16_t>(h.item));
     history_amount.push_back(h.amount.ToFen().value_or(0));
     history_project.push_back(h.project.empty() ? -1 : InternProject(h.project));
+    history_solution.resize(history_project.size() - 1, -1);
+    history_solution.push_back(h.solution.empty() ? -1 : InternProject(h.solution));
+    int16_t condition = -1;
+    if (!h.condition.empty()) {
+      const ItemDecl& item = p.policy.measures[static_cast<size_t>(h.measure)].items[static_cast<size_t>(h.item)];
+      for (size_t i = 0; i < item.named_conditions.size(); ++i) {
+        if (item.named_conditions[i].name == h.condition) condition = static_cast<int16_t>(i);
+      }
+    }
+    history_condition.resize(history_project.size() - 1, -1);
+    history_condition.push_back(condition);
   }
 }
 
@@ -937,24 +943,30 @@ void BatchResult::Clear() {
 
 // ---- the program ----
 
+// A cap per claim: the line alone.
 struct CompiledCap {
-  CapScope scope;
   Formula limit;
   bool constant = false;  // a limit known at compile time, in fen
   int64_t constant_fen = 0;
+  bool has_if = false;
+  Formula only_if;
 };
 
 struct CompiledItem {
   int measure = -1, item = -1;
+  int global = -1;      // the item's global index (CheckedPolicy::items)
+  int condition = -1;   // `once per condition`: the named condition this line stands for
   bool by_claim = false;
   std::vector<Formula> conditions;
   Formula amount;
-  std::vector<CompiledCap> caps;
-  bool has_year_cap = false;
-  std::string once;  // "", enterprise, year, project (parameter resolved)
+  std::vector<CompiledCap> caps;  // per claim
+  limits::Once once = limits::Once::kNone;
   bool has_period = false, has_limit = false;
   Formula period, limit;
-  bool has_period_cap = false;
+  bool const_period = false, const_limit = false;
+  int64_t period_years = -1, limit_years = -1;  // when constant
+  bool has_deduct = false;
+  Formula deduct;
   // Rounding of the amount on the int64 path: floor(num * round_mult / d),
   // num the value of amount_operand: the amount itself or, when the amount
   // is a product with a constant, its other factor (the constant folded
@@ -968,12 +980,17 @@ struct CompiledItem {
   int64_t const_fen = 0;
 };
 
-struct CompiledGroupCap {
-  int measure;
-  std::vector<int> items;  // global item indices, in the cap's order
-  Formula limit;
+// A cap of the policy over a scope and span (CheckedPolicy::limits).
+struct CompiledLimit {
+  LimitStage stage = LimitStage::kItem;
+  Formula value;  // not for per-claim caps
   bool constant = false;
   int64_t constant_fen = 0;
+  // The compiled items it covers, in fill order, when the lines of a case
+  // without history or claims can be filled column by column: every item
+  // apply-free and each with one line per case.
+  bool columnar = false;
+  std::vector<int> items;
 };
 
 // A formula that is one constant: its value floored to the fen.
@@ -984,12 +1001,20 @@ bool ConstantFen(const Formula& f, int64_t* fen) {
   return !overflow;
 }
 
+// A count formula that is one constant.
+bool ConstantCount(const Formula& f, int64_t* n) {
+  if (f.nodes.size() != 1 || f.nodes[0].step != Step::kConst || f.nodes[0].den != 1) return false;
+  *n = static_cast<int64_t>(f.nodes[0].value);
+  return true;
+}
+
 struct BatchProgram::Impl {
   std::shared_ptr<const CheckedPolicy> policy;
   std::vector<Value> params;
   std::vector<Formula> eligibility;
   std::vector<CompiledItem> items;  // in decision order
-  std::vector<CompiledGroupCap> group_caps;
+  std::vector<CompiledLimit> limits;  // by CheckedPolicy::limits
+  std::vector<limits::ItemRules> base_rules;  // by global item; period and consecutive years when constant
   bool half_up = false;
   int64_t unit_fen = 1;
   bool exclusive = false;
@@ -1032,18 +1057,35 @@ Result<std::unique_ptr<BatchProgram>> BatchProgram::Compile(std::shared_ptr<cons
     BURSAR_ASSIGN_OR_RETURN(Formula f, compiler.Compile(*c.expr));
     impl->eligibility.push_back(std::move(f));
   }
-  std::vector<int> first_item_of_measure;
+  impl->base_rules.assign(policy->items.size(), {});
   for (size_t mi = 0; mi < p.measures.size(); ++mi) {
     const MeasureDecl& m = p.measures[mi];
-    first_item_of_measure.push_back(static_cast<int>(impl->items.size()));
     for (size_t ii = 0; ii < m.items.size(); ++ii) {
       const ItemDecl& item = m.items[ii];
+      limits::ItemRules& rules = impl->base_rules[static_cast<size_t>(item.global_index)];
+      rules.apply_free = !item.by_claim;
+      if (!item.once.empty()) {
+        std::string scope = item.once;
+        if (limits::OnceFromName(scope) == limits::Once::kNone) {
+          const Value& v = impl->params[static_cast<size_t>(policy->param_index.at(item.once))];
+          scope = p.enums[static_cast<size_t>(v.enum_id)].values[static_cast<size_t>(v.choice)];
+        }
+        rules.once = limits::OnceFromName(scope);
+      }
+      // `once per condition` of an apply-free item: one line per named condition.
+      const int lines_per_case =
+          !item.by_claim && rules.once == limits::Once::kCondition ? static_cast<int>(item.named_conditions.size()) : 1;
+      for (int cond = 0; cond < lines_per_case; ++cond) {
       CompiledItem ci;
       ci.measure = static_cast<int>(mi);
       ci.item = static_cast<int>(ii);
+      ci.global = item.global_index;
+      ci.condition = !item.by_claim && rules.once == limits::Once::kCondition ? cond : -1;
       ci.by_claim = item.by_claim;
+      ci.once = rules.once;
       for (const auto& c : item.conditions) {
-        BURSAR_ASSIGN_OR_RETURN(Formula f, compiler.Compile(*c.expr));
+        const Expr& e = c.any_of && ci.condition >= 0 ? *item.named_conditions[static_cast<size_t>(cond)].expr : *c.expr;
+        BURSAR_ASSIGN_OR_RETURN(Formula f, compiler.Compile(e));
         ci.conditions.push_back(std::move(f));
       }
       BURSAR_ASSIGN_OR_RETURN(ci.amount, compiler.Compile(*item.amount));
@@ -1095,36 +1137,57 @@ Result<std::unique_ptr<BatchProgram>> BatchProgram::Compile(std::shared_ptr<cons
         }
       }
       for (const auto& cap : item.caps) {
-        BURSAR_ASSIGN_OR_RETURN(Formula f, compiler.Compile(*cap.limit));
-        CompiledCap cc{cap.scope, std::move(f)};
+        if (cap.scope != LimitScope::kClaim) continue;
+        CompiledCap cc;
+        BURSAR_ASSIGN_OR_RETURN(cc.limit, compiler.Compile(*cap.limit));
         cc.constant = ConstantFen(cc.limit, &cc.constant_fen);
+        if (cap.only_if) {
+          cc.has_if = true;
+          BURSAR_ASSIGN_OR_RETURN(cc.only_if, compiler.Compile(*cap.only_if));
+        }
         ci.caps.push_back(std::move(cc));
-        ci.has_year_cap |= cap.scope == CapScope::kYear;
-        ci.has_period_cap |= cap.scope == CapScope::kPeriod;
-      }
-      ci.once = item.once;
-      if (!ci.once.empty() && ci.once != "enterprise" && ci.once != "year" && ci.once != "project") {
-        const Value& v = impl->params[static_cast<size_t>(policy->param_index.at(ci.once))];
-        ci.once = p.enums[static_cast<size_t>(v.enum_id)].values[static_cast<size_t>(v.choice)];
       }
       if (item.period_years) {
         ci.has_period = true;
         BURSAR_ASSIGN_OR_RETURN(ci.period, compiler.Compile(*item.period_years));
+        ci.const_period = ConstantCount(ci.period, &ci.period_years);
+        if (ci.const_period) rules.period_years = ci.period_years;
       }
       if (item.consecutive_limit) {
         ci.has_limit = true;
         BURSAR_ASSIGN_OR_RETURN(ci.limit, compiler.Compile(*item.consecutive_limit));
+        ci.const_limit = ConstantCount(ci.limit, &ci.limit_years);
+        if (ci.const_limit) rules.consecutive_years = ci.limit_years;
+      }
+      if (item.deduct) {
+        ci.has_deduct = true;
+        BURSAR_ASSIGN_OR_RETURN(ci.deduct, compiler.Compile(*item.deduct));
       }
       impl->items.push_back(std::move(ci));
+      }
     }
-    for (const GroupCap& g : m.group_caps) {
-      CompiledGroupCap cg;
-      cg.measure = static_cast<int>(mi);
-      for (int idx : g.item_indices) cg.items.push_back(first_item_of_measure.back() + idx);
-      BURSAR_ASSIGN_OR_RETURN(cg.limit, compiler.Compile(*g.limit));
-      cg.constant = ConstantFen(cg.limit, &cg.constant_fen);
-      impl->group_caps.push_back(std::move(cg));
+  }
+  for (const LimitDecl& d : policy->limits) {
+    CompiledLimit cl;
+    cl.stage = d.stage;
+    if (d.stage != LimitStage::kLine) {
+      BURSAR_ASSIGN_OR_RETURN(cl.value, compiler.Compile(*d.value));
+      cl.constant = ConstantFen(cl.value, &cl.constant_fen);
+      // Column by column when every line it covers is apply-free, one per case.
+      cl.columnar = d.span != LimitSpan::kPeriod;
+      for (int g : d.items) {
+        int found = 0;
+        for (size_t it = 0; it < impl->items.size(); ++it) {
+          if (impl->items[it].global != g) continue;
+          ++found;
+          cl.items.push_back(static_cast<int>(it));
+          if (impl->items[it].by_claim) cl.columnar = false;
+        }
+        // Several lines of one item in a case share a cap of that item alone.
+        if (found > 1 && d.items.size() == 1) cl.columnar = false;
+      }
     }
+    impl->limits.push_back(std::move(cl));
   }
   return std::unique_ptr<BatchProgram>(new BatchProgram(std::move(impl)));
 }
@@ -1179,10 +1242,14 @@ struct ItemLines {
   std::vector<int32_t> claim_row;  // claim lines: their claim
   std::vector<uint8_t> refused;
   std::vector<int64_t> computed, amount;
-  std::vector<int64_t> year_cap;   // per line; INT64_MAX when none
+  std::vector<int64_t> deduct;     // claim lines: what D-G4 deducts, fen (0: nothing)
   size_t size() const { return refused.size(); }
   uint32_t Case(size_t i) const { return apply_free ? static_cast<uint32_t>(i) : case_row[i]; }
 };
+
+// ceil(num / den) in fen, for a deduction: the district pays
+// floor(amount - deduction) = amount - ceil(deduction).
+inline int64_t CeilFen(i128 num, i128 den, bool* overflow) { return -RoundToFen(-num, den, false, 1, overflow); }
 
 }  // namespace
 
@@ -1192,6 +1259,7 @@ struct BatchWorkspace {
   Narrow narrow;
   std::vector<ItemLines> items;
   std::vector<int64_t> left;
+  std::vector<limits::Line> hist;  // the history, as lines for the limits module
 };
 
 BatchResult::BatchResult() = default;
@@ -1201,6 +1269,7 @@ BatchResult& BatchResult::operator=(BatchResult&&) noexcept = default;
 
 Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOptions& options) const {
   const Impl& im = *impl_;
+  const CheckedPolicy& cp = *im.policy;
   const size_t bs = std::clamp<size_t>(options.batch_size, 1, kBatchSize);
   const size_t n = cases.size();
   if (!out->workspace) out->workspace = std::make_unique<BatchWorkspace>();
@@ -1213,6 +1282,53 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
   Narrow& narrow = ws.narrow;
   const bool any_history = !cases.history_case.empty();
   const std::vector<uint32_t> history_off = any_history ? CaseOffsets(cases.history_case, n) : std::vector<uint32_t>();
+  // Solutions and conditions are columns a reader may leave short (rows
+  // without any): a row past their end has none.
+  auto claim_solution = [&](size_t claim) -> int32_t {
+    return claim < cases.claim_solution.size() ? cases.claim_solution[claim] : -1;
+  };
+
+  // The history as lines for the limits module.
+  std::vector<limits::Line>& hist = ws.hist;
+  hist.resize(cases.history_case.size());
+  for (size_t h = 0; h < hist.size(); ++h) {
+    limits::Line& l = hist[h];
+    l.item = cp.item_base[static_cast<size_t>(cases.history_measure[h])] + cases.history_item[h];
+    l.year = cases.history_year[h];
+    l.project = cases.history_project[h];
+    l.solution = h < cases.history_solution.size() ? cases.history_solution[h] : -1;
+    l.condition = h < cases.history_condition.size() ? cases.history_condition[h] : -1;
+    l.fen = cases.history_amount[h];
+  }
+  auto history_of = [&](uint32_t row) -> std::span<const limits::Line> {
+    if (!any_history) return {};
+    return std::span<const limits::Line>(hist).subspan(history_off[row], history_off[row + 1] - history_off[row]);
+  };
+
+  // A case is decided line by line through the limits module when it has
+  // history or claims, or when a limit over apply-free lines cannot be filled
+  // column by column.
+  bool all_by_case = false;
+  for (const CompiledLimit& cl : im.limits) {
+    if (cl.stage == LimitStage::kLine || cl.columnar) continue;
+    for (int it : cl.items) all_by_case |= !im.items[static_cast<size_t>(it)].by_claim;
+  }
+  // A case with history but no claims stays with the columns unless a line of
+  // its history counts in a limit filled column by column: the gates read
+  // the history line by line either way.
+  std::vector<uint8_t> counts_this_year(cp.items.size(), 0), counts_ever(cp.items.size(), 0);
+  for (size_t k = 0; k < im.limits.size(); ++k) {
+    const LimitDecl& d = cp.limits[k];
+    if (d.stage == LimitStage::kLine) continue;
+    for (int g : d.items) (d.span == LimitSpan::kYear ? counts_this_year : counts_ever)[static_cast<size_t>(g)] = 1;
+  }
+  std::vector<uint8_t> by_case(n, all_by_case ? 1 : 0), same_year_history(any_history ? n : 0, 0);
+  for (uint32_t row : cases.claim_case) by_case[row] = 1;
+  for (size_t h = 0; h < hist.size(); ++h) {
+    const size_t g = static_cast<size_t>(hist[h].item);
+    if (counts_ever[g] || (counts_this_year[g] && hist[h].year == cases.year)) by_case[cases.history_case[h]] = 1;
+    if (hist[h].year == cases.year) same_year_history[cases.history_case[h]] = 1;
+  }
 
   // Eligibility, per case.
   Lines case_lines{&cases, nullptr, nullptr, n};
@@ -1224,6 +1340,53 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     }
   }
 
+  // Values that differ from case to case: limits, support periods and
+  // consecutive-year limits that read tags or applicant flags.
+  std::vector<std::vector<int64_t>> limit_col(im.limits.size());
+  for (size_t k = 0; k < im.limits.size(); ++k) {
+    const CompiledLimit& cl = im.limits[k];
+    if (cl.stage == LimitStage::kLine || cl.constant) continue;
+    limit_col[k].resize(n);
+    for (size_t b = 0; b < n; b += bs) {
+      size_t m = std::min(bs, n - b);
+      Values v = Evaluate(cl.value, case_lines, b, m, &scratch, &narrow);
+      for (size_t i = 0; i < m; ++i) limit_col[k][b + i] = CapToFen(v.At(i), v.den, &scratch.overflow);
+    }
+  }
+  std::vector<std::vector<int64_t>> period_col(cp.items.size()), consecutive_col(cp.items.size());
+  for (const CompiledItem& ci : im.items) {
+    auto fill = [&](const Formula& f, std::vector<int64_t>* col) {
+      if (!col->empty()) return;
+      col->resize(n);
+      for (size_t b = 0; b < n; b += bs) {
+        size_t m = std::min(bs, n - b);
+        Values v = Evaluate(f, case_lines, b, m, &scratch, &narrow);
+        for (size_t i = 0; i < m; ++i) (*col)[b + i] = static_cast<int64_t>(v.At(i) / v.den);
+      }
+    };
+    if (ci.has_period && !ci.const_period) fill(ci.period, &period_col[static_cast<size_t>(ci.global)]);
+    if (ci.has_limit && !ci.const_limit) fill(ci.limit, &consecutive_col[static_cast<size_t>(ci.global)]);
+  }
+  std::vector<int> per_case_rules;  // items whose period or consecutive-year limit differs by case
+  for (size_t g = 0; g < cp.items.size(); ++g) {
+    if (!period_col[g].empty() || !consecutive_col[g].empty()) per_case_rules.push_back(static_cast<int>(g));
+  }
+  std::vector<size_t> per_case_limits;  // limits whose value differs by case
+  for (size_t k = 0; k < im.limits.size(); ++k) {
+    if (!limit_col[k].empty()) per_case_limits.push_back(k);
+  }
+  auto rules_for = [&](int global, uint32_t row) {
+    limits::ItemRules r = im.base_rules[static_cast<size_t>(global)];
+    if (!period_col[static_cast<size_t>(global)].empty()) r.period_years = period_col[static_cast<size_t>(global)][row];
+    if (!consecutive_col[static_cast<size_t>(global)].empty()) {
+      r.consecutive_years = consecutive_col[static_cast<size_t>(global)][row];
+    }
+    return r;
+  };
+  auto limit_of = [&](size_t k, uint32_t row) {
+    return im.limits[k].constant ? im.limits[k].constant_fen : limit_col[k][row];
+  };
+
   // Every item's lines, decided up to the caps that look only at the line.
   std::vector<ItemLines>& items = ws.items;
   items.resize(im.items.size());
@@ -1231,6 +1394,8 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     L.case_row.clear();
     L.claim_row.clear();
   }
+  const std::vector<int64_t>* external =
+      im.external_present ? &cases.claim_fields[static_cast<size_t>(cp.external_support_field)] : nullptr;
   for (size_t it = 0; it < im.items.size(); ++it) {
     const CompiledItem& ci = im.items[it];
     ItemLines& L = items[it];
@@ -1247,22 +1412,17 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     L.refused.resize(count);
     L.computed.resize(count);
     L.amount.resize(count);
-    L.year_cap.resize(ci.has_year_cap && !L.apply_free ? count : 0);
+    L.deduct.assign(ci.by_claim ? count : 0, 0);
     if (!L.apply_free) {
       for (size_t i = 0; i < count; ++i) L.refused[i] = !out->eligible[L.case_row[i]];
     }
   }
-  std::vector<int64_t> period_prior;
   // Decides lines [b, b+m) of item `it`.
   auto decide = [&](size_t it, size_t b, size_t m) -> Status {
     const CompiledItem& ci = im.items[it];
     ItemLines& L = items[it];
     Lines l{&cases, ci.by_claim ? L.case_row.data() : nullptr, ci.by_claim ? L.claim_row.data() : nullptr,
             L.size()};
-    if (ci.has_year_cap && !L.apply_free) {
-      std::fill(L.year_cap.begin() + static_cast<ptrdiff_t>(b), L.year_cap.begin() + static_cast<ptrdiff_t>(b + m),
-                INT64_MAX);
-    }
     uint8_t* refused = L.refused.data() + b;
     // Refused until here only by the case's eligibility.
     if (L.apply_free) NotEligible(out->eligible.data() + b, refused, m);
@@ -1270,64 +1430,28 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
       Values v = Evaluate(f, l, b, m, &scratch, &narrow);
       RefuseUnless(v.flags, refused, m);
     }
-    // History: once, consecutive limit, support period.
-    if (ci.has_period || ci.has_period_cap) period_prior.assign(m, 0);
-    if (any_history && (!ci.once.empty() || ci.has_limit || ci.has_period)) {
-      std::vector<i128> period_years, limit_years;
-      if (ci.has_period) {
-        Values v = Evaluate(ci.period, l, b, m, &scratch, &narrow);
-        for (size_t i = 0; i < m; ++i) period_years.push_back(v.At(i));
-      }
-      if (ci.has_limit) {
-        Values v = Evaluate(ci.limit, l, b, m, &scratch, &narrow);
-        for (size_t i = 0; i < m; ++i) limit_years.push_back(v.At(i));
-      }
+    // Once, consecutive years, support period: the limits module decides.
+    // (An apply-free item with none of them is refused only by a line of the
+    // same year: decided already by another decision.)
+    const bool multi_year = ci.once != limits::Once::kNone || ci.has_limit || ci.has_period;
+    if (any_history && (multi_year || L.apply_free)) {
       for (size_t i = 0; i < m; ++i) {
         if (refused[i]) continue;
         uint32_t row = L.Case(b + i);
-        uint32_t hb = history_off[row], he = history_off[row + 1];
-        if (hb == he) continue;
-        int32_t project = ci.by_claim ? cases.claim_project[static_cast<size_t>(L.claim_row[b + i])] : -1;
-        int first = cases.year;
-        bool once_hit = false;
-        for (uint32_t h = hb; h < he; ++h) {
-          if (cases.history_measure[h] != ci.measure || cases.history_item[h] != ci.item) continue;
-          first = std::min<int>(first, cases.history_year[h]);
-          once_hit |= ci.once == "enterprise" ||
-                      (ci.once == "project" && project >= 0 && cases.history_project[h] == project);
+        if (!multi_year && !same_year_history[row]) continue;
+        auto history = history_of(row);
+        if (history.empty()) continue;
+        limits::Line self;
+        self.item = ci.global;
+        self.year = cases.year;
+        self.condition = ci.condition;
+        if (ci.by_claim) {
+          size_t claim = static_cast<size_t>(L.claim_row[b + i]);
+          self.project = cases.claim_project[claim];
+          self.solution = claim_solution(claim);
         }
-        if (once_hit) {
+        if (limits::CheckGate(rules_for(ci.global, row), self, history, cases.year).kind != limits::Gate::kOpen) {
           refused[i] = 1;
-          continue;
-        }
-        if (ci.has_limit) {
-          int64_t years = static_cast<int64_t>(limit_years[i]);
-          bool all = years > 0;
-          for (int64_t y = cases.year - years; all && y < cases.year; ++y) {
-            bool found = false;
-            for (uint32_t h = hb; h < he && !found; ++h) {
-              found = cases.history_measure[h] == ci.measure && cases.history_item[h] == ci.item &&
-                      cases.history_year[h] == y;
-            }
-            all = found;
-          }
-          if (all) {
-            refused[i] = 1;
-            continue;
-          }
-        }
-        if (ci.has_period) {
-          int64_t last = first + static_cast<int64_t>(period_years[i]) - 1;
-          if (cases.year > last) {
-            refused[i] = 1;
-            continue;
-          }
-          for (uint32_t h = hb; h < he; ++h) {
-            if (cases.history_measure[h] == ci.measure && cases.history_item[h] == ci.item &&
-                cases.history_year[h] >= first) {
-              period_prior[i] += cases.history_amount[h];
-            }
-          }
         }
       }
     }
@@ -1354,39 +1478,35 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
         computed[i] = amount[i] = pay ? fen : 0;
       }
     }
-    // Caps on the line. A per-year cap of a claim line is kept for the
-    // per-case pass; an apply-free line is alone in its case, so its per-year
-    // cap is a plain minimum, taken here (minimums commute).
+    // Caps per claim: the line alone.
     for (const CompiledCap& cap : ci.caps) {
-      // Per-year rooms exist only for claim lines of an item with a per-year cap.
-      int64_t* year_cap = L.year_cap.empty() ? nullptr : L.year_cap.data() + b;
-      if (cap.constant) {
-        int64_t limit = cap.constant_fen;
-        // Amounts are never below zero here, nor are the rooms.
-        if (cap.scope == CapScope::kYear && L.apply_free) {
-          CapLines(amount, std::max<int64_t>(limit, 0), m);
-        } else if (cap.scope == CapScope::kYear) {
-          for (size_t i = 0; i < m; ++i) year_cap[i] = std::min(year_cap[i], limit);
-        } else if (cap.scope == CapScope::kPeriod) {
-          for (size_t i = 0; i < m; ++i) amount[i] = std::min(amount[i], std::max<int64_t>(0, limit - period_prior[i]));
-        } else {
-          CapLines(amount, std::max<int64_t>(limit, 0), m);
-        }
+      const uint8_t* on = nullptr;
+      if (cap.has_if) on = Evaluate(cap.only_if, l, b, m, &scratch, &narrow).flags;
+      std::vector<uint8_t> on_copy;
+      if (on) on_copy.assign(on, on + m);  // the limit's evaluation below reuses the scratch
+      if (cap.constant && !on) {
+        CapLines(amount, std::max<int64_t>(cap.constant_fen, 0), m);
         continue;
       }
-      Values cv = Evaluate(cap.limit, l, b, m, &scratch, &narrow);
+      Values cv;
+      if (!cap.constant) cv = Evaluate(cap.limit, l, b, m, &scratch, &narrow);
       for (size_t i = 0; i < m; ++i) {
-        if (refused[i]) continue;
-        int64_t limit = CapToFen(cv.At(i), cv.den, &scratch.overflow);
-        if (cap.scope == CapScope::kYear && L.apply_free) {
-          amount[i] = std::min(amount[i], std::max<int64_t>(limit, 0));
-        } else if (cap.scope == CapScope::kYear) {
-          year_cap[i] = std::min(year_cap[i], limit);
-        } else if (cap.scope == CapScope::kPeriod) {
-          amount[i] = std::min(amount[i], std::max<int64_t>(0, limit - period_prior[i]));
-        } else {
-          amount[i] = std::min(amount[i], std::max<int64_t>(0, limit));
+        if (refused[i] || (on && !on_copy[i])) continue;
+        int64_t limit = cap.constant ? cap.constant_fen : CapToFen(cv.At(i), cv.den, &scratch.overflow);
+        amount[i] = std::min(amount[i], std::max<int64_t>(limit, 0));
+      }
+    }
+    // What D-G4 will deduct from each claim line.
+    if (ci.by_claim && external) {
+      int64_t* deduct = L.deduct.data() + b;
+      if (ci.has_deduct) {
+        Values dv = Evaluate(ci.deduct, l, b, m, &scratch, &narrow);
+        for (size_t i = 0; i < m; ++i) {
+          i128 num = dv.At(i);
+          deduct[i] = num <= 0 ? 0 : CeilFen(num, dv.den, &scratch.overflow);
         }
+      } else {
+        for (size_t i = 0; i < m; ++i) deduct[i] = std::max<int64_t>((*external)[static_cast<size_t>(L.claim_row[b + i])], 0);
       }
     }
     if (scratch.overflow) {
@@ -1395,72 +1515,46 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     }
     return OkStatus();
   };
-  // Apply-free lines are one per case and alone in their case: per-year caps
-  // are a plain minimum, and a measure's total cap over apply-free items only
-  // can be filled chunk by chunk. Deciding every such item chunk by chunk keeps
-  // a chunk's columns in cache.
-  std::vector<uint8_t> group_in_chunks(im.group_caps.size(), 0);
-  for (size_t g = 0; g < im.group_caps.size(); ++g) {
-    group_in_chunks[g] = std::all_of(im.group_caps[g].items.begin(), im.group_caps[g].items.end(),
-                                     [&](int item) { return items[static_cast<size_t>(item)].apply_free; });
-  }
+  // Apply-free lines are decided chunk by chunk, which keeps a chunk's
+  // columns in cache; in a case with neither history nor claims each is
+  // alone in its scope (nothing before it), so a cap of one item is a plain
+  // minimum and a total is filled in the total's order, column by column.
+  // Cases decided line by line get their apply-free amounts back from
+  // `held` before their own pass.
   std::vector<int64_t>& left = ws.left;
   left.resize(n);
-  // Apply-free items whose every total cap is filled chunk by chunk can be
-  // totalled there too (D-G4 and D-G3 touch claim lines only).
-  std::vector<uint8_t> totalled(im.items.size(), 0);
-  for (size_t it = 0; it < im.items.size(); ++it) totalled[it] = items[it].apply_free;
-  for (size_t g = 0; g < im.group_caps.size(); ++g) {
-    if (group_in_chunks[g]) continue;
-    for (int item : im.group_caps[g].items) totalled[static_cast<size_t>(item)] = 0;
+  std::vector<uint32_t> held_rows;
+  std::vector<int64_t> held;
+  std::vector<size_t> apply_free_items;
+  for (size_t it = 0; it < im.items.size(); ++it) {
+    if (items[it].apply_free) apply_free_items.push_back(it);
   }
-  auto fill_group = [&](size_t g, size_t b, size_t m) {
-    const CompiledGroupCap& cap = im.group_caps[g];
-    if (cap.constant) {
-      std::fill(left.begin() + static_cast<ptrdiff_t>(b), left.begin() + static_cast<ptrdiff_t>(b + m),
-                cap.constant_fen);
-    } else {
-      for (size_t c = b; c < b + m; c += bs) {
-        size_t k = std::min(bs, b + m - c);
-        Values v = Evaluate(cap.limit, case_lines, c, k, &scratch, &narrow);
-        for (size_t i = 0; i < k; ++i) left[c + i] = CapToFen(v.At(i), v.den, &scratch.overflow);
-      }
-    }
-  };
   for (size_t b = 0; b < n; b += bs) {
     const size_t m = std::min(bs, n - b);
-    for (size_t it = 0; it < im.items.size(); ++it) {
-      if (!items[it].apply_free) continue;
-      BURSAR_RETURN_IF_ERROR(decide(it, b, m));
+    for (size_t it : apply_free_items) BURSAR_RETURN_IF_ERROR(decide(it, b, m));
+    for (size_t r = b; r < b + m; ++r) {
+      if (!by_case[r]) continue;
+      held_rows.push_back(static_cast<uint32_t>(r));
+      for (size_t it : apply_free_items) held.push_back(items[it].amount[r]);
     }
-    // A total cap fills in the cap's item order. Only max(room, 0) matters,
-    // so the room starts at the cap clamped to zero and never drops below
-    // zero: every minimum is of two amounts not below zero.
-    for (size_t g = 0; g < im.group_caps.size(); ++g) {
-      if (!group_in_chunks[g]) continue;
-      const CompiledGroupCap& cap = im.group_caps[g];
-      int64_t* room = left.data() + b;
-      bool first = cap.constant;
-      if (!cap.constant) {
-        fill_group(g, b, m);
-        ClampLeft(room, m);
-      }
-      for (int item : cap.items) {
-        int64_t* amount = items[static_cast<size_t>(item)].amount.data() + b;
-        if (first) {
-          FillFirst(amount, room, std::max<int64_t>(cap.constant_fen, 0), m);
-          first = false;
+    for (LimitStage stage : {LimitStage::kItem, LimitStage::kTotal}) {
+      for (size_t k = 0; k < im.limits.size(); ++k) {
+        const CompiledLimit& cl = im.limits[k];
+        if (cl.stage != stage || !cl.columnar) continue;
+        int64_t* room = left.data() + b;
+        if (cl.constant) {
+          std::fill(room, room + m, std::max<int64_t>(cl.constant_fen, 0));
         } else {
-          FillNext(amount, room, m);
+          for (size_t i = 0; i < m; ++i) room[i] = std::max<int64_t>(limit_col[k][b + i], 0);
         }
+        // A line takes min(amount, room) and the room shrinks by what it took.
+        for (int it : cl.items) FillNext(items[static_cast<size_t>(it)].amount.data() + b, room, m);
       }
     }
-    // Totals of the apply-free lines that nothing later touches but the
-    // budget, up to four items a pass.
+    // Totals of the apply-free lines (cases decided line by line are totalled again later).
     std::array<const int64_t*, 4> add{};
     size_t pending = 0;
-    for (size_t it = 0; it < im.items.size(); ++it) {
-      if (!totalled[it]) continue;
+    for (size_t it : apply_free_items) {
       add[pending++] = items[it].amount.data() + b;
       if (pending == add.size()) {
         AddTo(out->total_fen.data() + b, add[0], add[1], add[2], add[3], pending, m);
@@ -1469,109 +1563,121 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     }
     AddTo(out->total_fen.data() + b, add[0], add[1], add[2], add[3], pending, m);
   }
-  // Claim lines item by item; a case's claims are consecutive, so a per-year
-  // cap is filled in claim order by one scan.
+  for (size_t j = 0; j < held_rows.size(); ++j) {
+    for (size_t a = 0; a < apply_free_items.size(); ++a) {
+      items[apply_free_items[a]].amount[held_rows[j]] = held[j * apply_free_items.size() + a];
+    }
+  }
+  // Claim lines item by item, up to the caps of the line alone.
   for (size_t it = 0; it < im.items.size(); ++it) {
     ItemLines& L = items[it];
     if (L.apply_free) continue;
     const size_t count = L.size();
     for (size_t b = 0; b < count; b += bs) BURSAR_RETURN_IF_ERROR(decide(it, b, std::min(bs, count - b)));
-    if (!im.items[it].has_year_cap) continue;
-    int64_t room = 0;
-    uint32_t room_case = UINT32_MAX;
-    for (size_t i = 0; i < count; ++i) {
-      if (L.refused[i]) continue;
-      if (L.case_row[i] != room_case) {
-        room_case = L.case_row[i];
-        room = L.year_cap[i];
-      }
-      L.amount[i] = std::min(L.amount[i], std::max<int64_t>(room, 0));
-      room -= L.amount[i];
-    }
   }
 
-  // Caps on a measure's total that involve claim lines, filled in the order
-  // the cap lists its items.
-  for (size_t g = 0; g < im.group_caps.size(); ++g) {
-    if (group_in_chunks[g]) continue;
-    fill_group(g, 0, n);
-    for (int item : im.group_caps[g].items) {
-      ItemLines& L = items[static_cast<size_t>(item)];
-      for (size_t i = 0; i < L.size(); ++i) {
-        if (L.refused[i]) continue;
-        int64_t& room = left[L.Case(i)];
-        L.amount[i] = std::min(L.amount[i], std::max<int64_t>(room, 0));
-        room -= L.amount[i];
-      }
+  // Cases with history or claims, one by one through the limits module, in
+  // the single evaluator's order: caps of one item, D-G4, D-G3, totals.
+  {
+    std::vector<size_t> cursor(im.items.size(), 0);
+    std::vector<limits::Line> ll;
+    struct Ref {
+      uint32_t item;
+      uint32_t line;
+    };
+    std::vector<Ref> refs;
+    std::vector<limits::ItemRules> rules = im.base_rules;
+    std::vector<int64_t> limit_fen(im.limits.size(), 0);
+    for (size_t k = 0; k < im.limits.size(); ++k) {
+      if (im.limits[k].stage != LimitStage::kLine && im.limits[k].constant) limit_fen[k] = im.limits[k].constant_fen;
     }
-  }
-
-  // D-G4, then D-G3, on claim lines.
-  const std::vector<int64_t>* external =
-      im.external_present ? &cases.claim_fields[static_cast<size_t>(im.policy->external_support_field)] : nullptr;
-  struct ProjectLine {
-    uint32_t case_row;
-    int32_t project;
-    int16_t measure;
-    uint32_t item;
-    uint32_t line;
-  };
-  std::vector<ProjectLine> project_lines;
-  for (size_t it = 0; it < items.size(); ++it) {
-    ItemLines& L = items[it];
-    if (L.apply_free) continue;
-    for (size_t i = 0; i < L.size(); ++i) {
-      if (L.refused[i]) continue;
-      size_t claim = static_cast<size_t>(L.claim_row[i]);
-      if (external) {
-        int64_t e = (*external)[claim];
-        if (e > 0) L.amount[i] = im.external_exclude ? 0 : std::max<int64_t>(0, L.amount[i] - e);
-      }
-      if (im.exclusive && cases.claim_project[claim] >= 0 && L.amount[i] > 0) {
-        project_lines.push_back({L.case_row[i], cases.claim_project[claim],
-                                 static_cast<int16_t>(im.items[it].measure), static_cast<uint32_t>(it),
-                                 static_cast<uint32_t>(i)});
-      }
-    }
-  }
-  if (!project_lines.empty()) {
-    std::stable_sort(project_lines.begin(), project_lines.end(), [](const ProjectLine& a, const ProjectLine& b) {
-      return a.case_row != b.case_row ? a.case_row < b.case_row : a.project < b.project;
-    });
-    for (size_t g = 0; g < project_lines.size();) {
-      size_t e = g;
-      const ProjectLine* winner = nullptr;
-      int64_t best = 0;
-      while (e < project_lines.size() && project_lines[e].case_row == project_lines[g].case_row &&
-             project_lines[e].project == project_lines[g].project) {
-        const ProjectLine& pl = project_lines[e];
-        int64_t a = items[pl.item].amount[pl.line];
-        if (!winner || a > best || (a == best && pl.measure < winner->measure)) {
-          winner = &pl;
-          best = a;
+    std::vector<int32_t> projects;
+    for (uint32_t row = 0; row < n; ++row) {
+      if (!by_case[row]) continue;
+      ll.clear();
+      refs.clear();
+      for (size_t it = 0; it < im.items.size(); ++it) {
+        const CompiledItem& ci = im.items[it];
+        ItemLines& L = items[it];
+        auto add = [&](size_t i) {
+          // Only a line with something to pay can be lowered, or take room.
+          if (L.refused[i] || L.amount[i] <= 0) return;
+          limits::Line x;
+          x.item = ci.global;
+          x.year = cases.year;
+          x.condition = ci.condition;
+          if (!L.apply_free) {
+            size_t claim = static_cast<size_t>(L.claim_row[i]);
+            x.project = cases.claim_project[claim];
+            x.solution = claim_solution(claim);
+          }
+          x.open = !L.refused[i];
+          x.fen = L.refused[i] ? 0 : L.amount[i];
+          ll.push_back(x);
+          refs.push_back({static_cast<uint32_t>(it), static_cast<uint32_t>(i)});
+        };
+        if (L.apply_free) {
+          add(row);
+          continue;
         }
-        ++e;
+        size_t& c = cursor[it];
+        while (c < L.size() && L.case_row[c] < row) ++c;
+        for (size_t i = c; i < L.size() && L.case_row[i] == row; ++i) add(i);
       }
-      for (size_t k = g; k < e; ++k) {
-        const ProjectLine& pl = project_lines[k];
-        if (pl.measure != winner->measure) items[pl.item].amount[pl.line] = 0;
+      if (ll.empty()) {
+        out->total_fen[row] = 0;
+        continue;
       }
-      g = e;
+      for (int g : per_case_rules) rules[static_cast<size_t>(g)] = rules_for(g, row);
+      for (size_t k : per_case_limits) limit_fen[k] = limit_of(k, row);
+      auto history = history_of(row);
+      limits::ApplyCaps(cp, LimitStage::kItem, limit_fen, rules, cases.year, history, ll, nullptr);
+      // D-G4, then D-G3 among the case's claim lines.
+      for (size_t j = 0; j < ll.size(); ++j) {
+        ItemLines& L = items[refs[j].item];
+        if (!ll[j].open || L.apply_free || !external) continue;
+        int64_t d = L.deduct[refs[j].line];
+        if (d > 0) ll[j].fen = im.external_exclude ? 0 : std::max<int64_t>(0, ll[j].fen - d);
+      }
+      if (im.exclusive) {
+        // For each project, the measure of its highest line (on a tie, the
+        // lower measure) stands; its lines under other measures are excluded.
+        projects.clear();
+        for (const limits::Line& x : ll) {
+          if (x.open && x.project >= 0 && x.fen > 0 &&
+              std::find(projects.begin(), projects.end(), x.project) == projects.end()) {
+            projects.push_back(x.project);
+          }
+        }
+        for (int32_t project : projects) {
+          int best = -1;
+          for (size_t j = 0; j < ll.size(); ++j) {
+            if (!ll[j].open || ll[j].project != project || ll[j].fen == 0) continue;
+            const int mj = im.items[refs[j].item].measure;
+            if (best < 0 || ll[j].fen > ll[static_cast<size_t>(best)].fen ||
+                (ll[j].fen == ll[static_cast<size_t>(best)].fen && mj < im.items[refs[static_cast<size_t>(best)].item].measure)) {
+              best = static_cast<int>(j);
+            }
+          }
+          const int winning_measure = im.items[refs[static_cast<size_t>(best)].item].measure;
+          for (size_t j = 0; j < ll.size(); ++j) {
+            if (ll[j].open && ll[j].project == project && im.items[refs[j].item].measure != winning_measure) ll[j].fen = 0;
+          }
+        }
+      }
+      limits::ApplyCaps(cp, LimitStage::kTotal, limit_fen, rules, cases.year, history, ll, nullptr);
+      int64_t total = 0;
+      for (size_t j = 0; j < ll.size(); ++j) {
+        ItemLines& L = items[refs[j].item];
+        L.amount[refs[j].line] = ll[j].open ? ll[j].fen : 0;
+        total += L.amount[refs[j].line];
+      }
+      out->total_fen[row] = total;
     }
   }
 
-  // Totals, then D-G6 within a case that exceeds the budget.
+  // D-G6 within a case that exceeds the budget.
   int64_t* total = out->total_fen.data();
-  for (size_t it = 0; it < items.size(); ++it) {
-    ItemLines& L = items[it];
-    if (totalled[it]) continue;
-    if (L.apply_free) {
-      const int64_t* amount = L.amount.data();
-      for (size_t i = 0; i < n; ++i) total[i] += amount[i];
-    } else {
-      for (size_t i = 0; i < L.size(); ++i) total[L.case_row[i]] += L.amount[i];
-    }
-  }
   if (im.budget_set && im.budget_rule != "none") {
     std::vector<uint32_t> over;
     for (uint32_t row = 0; row < n; ++row) {
@@ -1620,7 +1726,7 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
       uint32_t row = L.Case(i);
       int32_t claim = L.apply_free ? -1 : cases.claim_index[static_cast<size_t>(L.claim_row[i])];
       out->awards[slot[row]++] = {row, static_cast<int16_t>(ci.measure), static_cast<int16_t>(ci.item), claim,
-                                  L.computed[i], L.amount[i]};
+                                  L.computed[i], L.amount[i], static_cast<int16_t>(ci.condition)};
     }
   }
   if (scratch.overflow) return Status(StatusCode::kOutOfRange, "an amount left the exact range");

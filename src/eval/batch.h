@@ -2,7 +2,11 @@
 // and one set of parameter values, then run over many cases laid out as
 // columns. It decides the same amounts as the single-case evaluator
 // (eval/engine.h) on every case — the differential test holds it to that —
-// but produces amounts only: no reasons, no trace.
+// but produces amounts only: no reasons, no trace. The limits over an
+// enterprise's lines (eval/limits.h) are the same module both call: cases
+// with history or claims are filled through it case by case; the lines of a
+// case with neither are filled column by column, which is the same rule on
+// lines that have nothing before them.
 //
 // Layout (DuckDB-style): facts, flags and claim fields are columns of int64
 // (money in fen, counts, flags 0/1, choices as their index, -1 for none);
@@ -45,14 +49,20 @@ struct CaseColumns {
   std::vector<int32_t> claim_index;    // position in its case's claims array
   std::vector<std::vector<int64_t>> claim_fields;  // [field][claim], by claim_field_index; project: interned id or -1
   std::vector<int32_t> claim_project;  // interned id, -1 for none
+  // Solutions and conditions may be left short by a reader: an index past
+  // the end has none. Append keeps them aligned with the rows before.
+  std::vector<int32_t> claim_solution;  // interned id, -1 for none
 
-  // Earlier awards, grouped by case in case order.
+  // Awards already made (earlier years, and the same year's by other
+  // decisions), grouped by case in case order.
   std::vector<uint32_t> history_case;
   std::vector<int16_t> history_year, history_measure, history_item;
   std::vector<int64_t> history_amount;  // fen
   std::vector<int32_t> history_project;  // interned id, -1 for none
+  std::vector<int32_t> history_solution;  // interned id, -1 for none
+  std::vector<int16_t> history_condition;  // index of the item's named condition, -1 for none
 
-  std::vector<std::string> projects;  // interned project ids
+  std::vector<std::string> projects;  // interned project and solution ids
   std::unordered_map<std::string, int32_t> project_ids;
 
   size_t size() const { return applicant_id.size(); }
@@ -69,6 +79,7 @@ struct BatchAward {
   int16_t measure, item;
   int32_t claim_index;  // -1 for an apply-free item
   int64_t computed_fen, amount_fen;
+  int16_t condition = -1;  // the named condition of a `once per condition` line, -1 for none
 };
 
 struct BatchWorkspace;  // buffers a run reuses; opaque

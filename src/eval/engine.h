@@ -33,6 +33,39 @@ struct EvaluateOptions {
   bool explain = false;  // add "trace" to the decision
 };
 
+// One award in force, as an enterprise's ledger holds it (Engine::CheckLedger).
+struct LedgerLine {
+  int year = 0;
+  std::string measure;    // "03"
+  std::string item;       // "services"; "" for a measure's only item
+  std::string project;    // "" when none
+  std::string solution;   // "" when none
+  std::string condition;  // "" when none: the condition of a `once per condition` award (D-04a)
+  int64_t amount_fen = 0;  // the net amount (D-G8): decided (after D-G6 scaling where paid) less recovered
+  std::string id;          // opaque to the engine: the decision or application the line comes from
+};
+
+// A limit that the ledger exceeds.
+struct LimitExcess {
+  // "cap": a cap over a scope and span; "once": a once-rule (one scope key
+  // awarded in two or more years); "decided_twice": an apply-free item
+  // decided more than once for the year; "consecutive": past a limit of
+  // consecutive years; "period": past the support period.
+  std::string kind;
+  std::string limit;     // how it reads: "03 services: at most 5000000.00 per year"
+  std::string clause;    // "[03.1]"
+  std::string decision;  // "D-03"
+  std::string scope;     // "enterprise", "project", "solution", "condition" or "claim"
+  std::string key;       // the project, solution or condition; "" for the enterprise
+  int span_first = 0, span_last = 0;  // the years whose lines were counted
+  // Caps: fen. The others: years (once, consecutive, period) or decisions
+  // (decided_twice), with the limit they may not pass.
+  bool money = true;
+  int64_t limit_value = 0, total = 0, over = 0;
+  std::vector<size_t> lines;     // positions in the ledger of the lines involved
+  std::vector<std::string> ids;  // their ids, each once, in ledger order
+};
+
 class Engine {
  public:
   // Reads, checks and compiles the policy folder. Policy mistakes come back as
@@ -47,6 +80,23 @@ class Engine {
   // Same, from and to text; the output is the canonical byte-identical form
   // (two-space indented JSON and a final newline).
   Result<std::string> EvaluateText(const std::string& case_text, const EvaluateOptions& options = {}) const;
+
+  // The auditor's check (`bursar audit limits YEAR`): every limit of the
+  // policy that the awards in force of one enterprise exceed in `year`.
+  // `applicant` is a case's applicant object (CASES.md: id, flags, tags);
+  // `ledger` holds the enterprise's awards in force, any years and order
+  // (lines after `year` are ignored). Counted by the same limits module the
+  // evaluators fill (eval/limits.h), with the policy's parameters in force
+  // in `year`: a cap is exceeded when the lines of its scope and span,
+  // one of them of `year`, sum above it; a once-rule when one scope key has
+  // awards in `year` and an earlier year; an apply-free item when `year`
+  // holds two of its lines (for one condition); a consecutive-year limit or
+  // support period when `year` is past it. Caps per claim whose value reads
+  // a claim's fields or a year's facts are not checked. An applicant or a
+  // ledger line that breaks the contract is InvalidArgument naming the
+  // field ("ledger[3].measure"). An empty result: no limit exceeded.
+  Result<std::vector<LimitExcess>> CheckLedger(int year, const nlohmann::json& applicant,
+                                               const std::vector<LedgerLine>& ledger) const;
 
   const std::string& policy_id() const;
   const std::string& policy_version() const;

@@ -14,6 +14,7 @@
 #include "case/case.h"
 #include "eval/batch.h"
 #include "eval/engine.h"
+#include "eval/limits.h"
 #include "lang/checked_policy.h"
 #include "lang/loader.h"
 
@@ -65,13 +66,16 @@ struct Reduction {
 
 struct Line {
   int measure = -1, item = -1;
+  int global = -1;       // the item's global index
   const Claim* claim = nullptr;
   std::string project;
+  int condition = -1;    // the named condition of a `once per condition` line
   Exact computed, amount;
   bool refused = false;  // refused before an amount was computed
   std::string why;       // reason for the award, or why it was refused
   std::vector<Reduction> reductions;
-  Exact period_prior;    // history paid within the support period (cap per period)
+  std::vector<std::string> dropped;  // conditional labels this line does not carry
+  std::string clause, decision;      // the labels the line cites
 };
 
 class Evaluation {
@@ -84,6 +88,19 @@ class Evaluation {
   void Run();
   OJson ToJson();
   std::string ToText() const;
+  // For the ledger check: each item's rules and each limit's value for this
+  // applicant and year, and the conditional labels each item does not carry.
+  void LedgerContext(std::vector<limits::ItemRules>* rules, std::vector<int64_t>* limit_fen,
+                     std::vector<std::vector<std::string>>* dropped);
+  std::string Labels(const std::vector<Citation>& cites, bool decisions, const std::vector<std::string>& dropped) const {
+    std::string out;
+    for (const auto& c : cites) {
+      if ((c.label.rfind("D-", 0) == 0) != decisions) continue;
+      if (std::find(dropped.begin(), dropped.end(), c.label) != dropped.end()) continue;
+      out += (out.empty() ? "" : " ") + c.label;
+    }
+    return out;
+  }
 
  private:
   // ---- values ----
@@ -347,6 +364,16 @@ class Evaluation {
     for (const auto& c : cites) out += (out.empty() ? "" : " ") + c.label;
     return out;
   }
+  // The labels of a rule as they apply to one line: without the conditional
+  // labels (`cite ... when`) the line does not carry.
+  std::string LineLabels(const std::vector<Citation>& cites, const Line& l) const {
+    std::string out;
+    for (const auto& c : cites) {
+      if (std::find(l.dropped.begin(), l.dropped.end(), c.label) != l.dropped.end()) continue;
+      out += (out.empty() ? "" : " ") + c.label;
+    }
+    return out;
+  }
   const Value* GeneralParam(const GeneralRule& r) const {
     if (!r.present) return nullptr;
     return &params_[static_cast<size_t>(cp_.param_index.at(r.param))];
@@ -362,7 +389,27 @@ class Evaluation {
   std::string StepName(const Line& l) const {
     std::string s = MeasureId(l) + "." + ItemOf(l).name;
     if (l.claim) s += "[claim " + std::to_string(l.claim->index) + "]";
+    if (l.condition >= 0) s += "[" + ItemOf(l).named_conditions[static_cast<size_t>(l.condition)].name + "]";
     return s;
+  }
+  // How another line reads in a reason: "claim 1", "04 milestone".
+  std::string LineName(const Line& l) const {
+    if (l.claim) return "claim " + std::to_string(l.claim->index);
+    std::string s = MeasureId(l) + " " + ItemOf(l).name;
+    if (l.condition >= 0) s += " (" + ItemOf(l).named_conditions[static_cast<size_t>(l.condition)].name + ")";
+    return s;
+  }
+  int32_t Key(const std::string& id) {
+    if (id.empty()) return -1;
+    auto it = std::find(keys_.begin(), keys_.end(), id);
+    if (it != keys_.end()) return static_cast<int32_t>(it - keys_.begin());
+    keys_.push_back(id);
+    return static_cast<int32_t>(keys_.size() - 1);
+  }
+  static int64_t FenOf(const Exact& v, const std::string& where) {
+    auto fen = Checked(v.RoundTo(Exact::Fen(1), RoundingMode::kDown), where).ToFen();
+    if (!fen) throw Overflow{where};
+    return *fen;
   }
 
   Exact Round(const Exact& v) const {
@@ -383,7 +430,9 @@ class Evaluation {
   }
 
   void DecideLine(Line& l, const std::string& ineligible);
-  void ApplyItemYearCaps(std::vector<Line*>& lines, const ItemDecl& item);
+  void ItemRulesAndHistory();
+  void ApplyCaps(std::vector<Line>& lines, LimitStage stage);
+  std::string CapWhy(const LimitDecl& d, const limits::Fill& f, const std::vector<Line>& lines) const;
 
   const CheckedPolicy& cp_;
   const Policy& p_;
@@ -391,6 +440,10 @@ class Evaluation {
   const Case& case_;
   bool explain_;
   const Claim* claim_ = nullptr;  // the claim being decided, if any
+  std::vector<std::string> keys_;  // project, solution and condition ids of the case, interned
+  std::vector<limits::ItemRules> rules_;  // by global item
+  std::vector<limits::Line> history_;     // case_.history for the limits
+  std::vector<int64_t> limit_fen_;        // each shared limit's value for this case
   OJson trace_ = OJson::array();
   std::vector<Line> lines_;  // after Run
   std::string ineligible_;   // why the applicant is ineligible, "" if eligible
@@ -417,73 +470,72 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
       held[ci] = 0;
       continue;
     }
-    bool ok = Truth(*c.expr);
+    // A line of one named condition (`once per condition`) is earned by that condition alone.
+    const Expr& e = c.any_of && l.condition >= 0 ? *item.named_conditions[static_cast<size_t>(l.condition)].expr : *c.expr;
+    bool ok = Truth(e);
     held[ci] = ok;
-    if (explain_) Trace(StepName(l) + (c.describes_award ? ".when" : ".require"), Source(*c.expr), Render(*c.expr),
+    if (explain_) Trace(StepName(l) + (c.describes_award ? ".when" : ".require"), Source(e), Render(e),
           ok ? "true" : "false", clause);
-    if (!ok) failed.push_back(c.otherwise.empty() ? Describe(*c.expr, false) : Template(c.otherwise, c.otherwise_holes));
-    else if (c.describes_award) award_reasons.push_back(Describe(*c.expr, true));
+    if (!ok) failed.push_back(c.otherwise.empty() ? Describe(e, false) : Template(c.otherwise, c.otherwise_holes));
+    else if (c.describes_award) award_reasons.push_back(Describe(e, true));
   }
   if (!failed.empty()) {
     l.refused = true;
     for (const auto& f : failed) l.why += (l.why.empty() ? "" : "; ") + f;
     return;
   }
-  // History of this item.
-  std::vector<const HistoryEntry*> past;
-  for (const auto& h : case_.history) {
-    if (h.measure == l.measure && h.item == l.item) past.push_back(&h);
+  // Once, consecutive years, support period: the limits module decides.
+  const limits::ItemRules& rules = rules_[static_cast<size_t>(l.global)];
+  limits::Line self;
+  self.item = l.global;
+  self.year = case_.year;
+  self.project = Key(l.project);
+  self.solution = Key(l.claim ? l.claim->solution : std::string());
+  self.condition = l.condition;
+  limits::Gate gate = limits::CheckGate(rules, self, history_, case_.year);
+  if (explain_ && rules.once != limits::Once::kNone) {
+    Trace(StepName(l) + ".once", std::string("once per ") + limits::OnceName(rules.once), "",
+          gate.kind == limits::Gate::kOnce || gate.kind == limits::Gate::kDecided ? "refused" : "not awarded before",
+          clause);
   }
-  if (!item.once.empty()) {
-    std::string scope = item.once;
-    if (scope != "enterprise" && scope != "year" && scope != "project") {
-      scope = Show(params_[static_cast<size_t>(cp_.param_index.at(item.once))]);
-    }
-    for (const HistoryEntry* h : past) {
-      bool same = scope == "enterprise" || (scope == "project" && !l.project.empty() && h->project == l.project);
-      if (same) {
-        l.refused = true;
-        l.why = "already awarded in " + std::to_string(h->year) + "; paid once per " + scope +
-                (scope == "project" ? " (" + l.project + ")" : "");
-        if (explain_) Trace(StepName(l) + ".once", "once per " + scope, "", "refused: " + l.why, clause);
-        return;
-      }
-    }
+  if (explain_ && item.consecutive_limit) {
+    Trace(StepName(l) + ".limit", Source(*item.consecutive_limit) + " consecutive years", Render(*item.consecutive_limit),
+          gate.kind == limits::Gate::kConsecutive ? "reached" : "not reached", clause);
   }
-  if (item.consecutive_limit) {
-    Value n = Eval(*item.consecutive_limit);
-    int64_t years = static_cast<int64_t>(n.number.num());
-    bool all = years > 0;
-    for (int64_t y = case_.year - years; all && y < case_.year; ++y) {
-      all = std::any_of(past.begin(), past.end(), [&](const HistoryEntry* h) { return h->year == y; });
-    }
-    if (explain_) Trace(StepName(l) + ".limit", Source(*item.consecutive_limit) + " consecutive years", Render(*item.consecutive_limit),
-          all ? "reached" : "not reached", clause);
-    if (all) {
+  if (explain_ && item.period_years) {
+    int first = limits::PeriodFirst(l.global, history_, case_.year);
+    Trace(StepName(l) + ".period", Source(*item.period_years) + " years from first award", Render(*item.period_years),
+          std::to_string(first) + "-" + std::to_string(first + rules.period_years - 1), clause);
+  }
+  switch (gate.kind) {
+    case limits::Gate::kOpen: break;
+    case limits::Gate::kDecided:
       l.refused = true;
-      l.why = "awarded in each of the " + std::to_string(years) + " preceding years (" +
-              std::to_string(case_.year - years) + "-" + std::to_string(case_.year - 1) + "); at most " +
-              std::to_string(years) + " consecutive years";
+      l.why = "already decided for " + std::to_string(gate.year) +
+              " by another decision; decided once a year from the year's facts";
+      return;
+    case limits::Gate::kOnce: {
+      l.refused = true;
+      std::string scope = limits::OnceName(rules.once);
+      std::string key = rules.once == limits::Once::kProject    ? l.project
+                        : rules.once == limits::Once::kSolution ? (l.claim ? l.claim->solution : std::string())
+                        : rules.once == limits::Once::kCondition
+                            ? item.named_conditions[static_cast<size_t>(l.condition)].name
+                            : std::string();
+      l.why = "already awarded in " + std::to_string(gate.year) + "; paid once per " + scope +
+              (key.empty() ? "" : " (" + key + ")");
       return;
     }
-  }
-  if (item.period_years) {
-    Value n = Eval(*item.period_years);
-    int64_t years = static_cast<int64_t>(n.number.num());
-    int first = case_.year;
-    for (const HistoryEntry* h : past) first = std::min(first, h->year);
-    int64_t last = first + years - 1;
-    if (explain_) Trace(StepName(l) + ".period", Source(*item.period_years) + " years from first award", Render(*item.period_years),
-          std::to_string(first) + "-" + std::to_string(last), clause);
-    if (case_.year > last) {
+    case limits::Gate::kConsecutive:
       l.refused = true;
-      l.why = "support period over: " + std::to_string(years) + " years from the first award in " +
-              std::to_string(first) + " ended in " + std::to_string(last);
+      l.why = "awarded in each of the " + std::to_string(gate.years) + " preceding years (" + std::to_string(gate.first) +
+              "-" + std::to_string(gate.last) + "); at most " + std::to_string(gate.years) + " consecutive years";
       return;
-    }
-    for (const HistoryEntry* h : past) {
-      if (h->year >= first) l.period_prior = Checked(l.period_prior.Add(h->amount), "period total");
-    }
+    case limits::Gate::kPeriodOver:
+      l.refused = true;
+      l.why = "support period over: " + std::to_string(gate.years) + " years from the first award in " +
+              std::to_string(gate.first) + " ended in " + std::to_string(gate.last);
+      return;
   }
   // The amount.
   Value raw = Eval(*item.amount);
@@ -507,45 +559,137 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
     l.why = "the computed amount is 0.00 (" + Render(*item.amount) + ")";
     return;
   }
+  // Caps per claim: the line alone.
   for (const auto& cap : item.caps) {
-    if (cap.scope == CapScope::kYear) continue;
+    if (cap.scope != LimitScope::kClaim) continue;
+    if (cap.only_if && !Truth(*cap.only_if)) continue;
     Value limit = Eval(*cap.limit);
-    std::string rule = AllLabels(cap.cites);
-    if (cap.scope == CapScope::kPeriod) {
-      Exact room = Checked(limit.number.Sub(l.period_prior), "period cap");
-      if (explain_) Trace(StepName(l) + ".cap", Source(*cap.limit) + " per period", Render(*cap.limit),
-            "room left " + (room.is_negative() ? std::string("0.00") : room.ToMoneyString()) + " after " +
-                l.period_prior.ToMoneyString() + " in earlier years",
-            rule);
-      Reduce(l, room, rule,
-             "total over the support period capped at " + limit.number.ToMoneyString() + ", of which " +
-                 l.period_prior.ToMoneyString() + " was paid in earlier years");
-    } else {
-      if (explain_) Trace(StepName(l) + ".cap", Source(*cap.limit) + (cap.scope == CapScope::kClaim ? " per claim" : " per project"),
-            Render(*cap.limit), limit.number.ToMoneyString(), rule);
-      Reduce(l, limit.number, rule,
-             std::string("capped at ") + limit.number.ToMoneyString() +
-                 (cap.scope == CapScope::kClaim ? " per claim" : " per project"));
+    std::string rule = LineLabels(cap.cites, l);
+    if (explain_) Trace(StepName(l) + ".cap", Source(*cap.limit) + " per claim", Render(*cap.limit), limit.number.ToMoneyString(), rule);
+    Reduce(l, Exact::Fen(FenOf(limit.number, "a cap")), rule, "capped at " + limit.number.ToMoneyString() + " per claim");
+  }
+}
+
+// Resolves each item's once-rule, support period and consecutive-year limit
+// for this case, and each shared limit's value; reads the history as lines.
+void Evaluation::ItemRulesAndHistory() {
+  claim_ = nullptr;
+  rules_.assign(cp_.items.size(), {});
+  for (size_t g = 0; g < cp_.items.size(); ++g) {
+    const ItemDecl& item = cp_.Item(static_cast<int>(g));
+    limits::ItemRules& r = rules_[g];
+    r.apply_free = !item.by_claim;
+    if (!item.once.empty()) {
+      std::string scope = item.once;
+      if (limits::OnceFromName(scope) == limits::Once::kNone) {
+        scope = Show(params_[static_cast<size_t>(cp_.param_index.at(item.once))]);
+      }
+      r.once = limits::OnceFromName(scope);
+    }
+    if (item.period_years) r.period_years = static_cast<int64_t>(Eval(*item.period_years).number.num());
+    if (item.consecutive_limit) r.consecutive_years = static_cast<int64_t>(Eval(*item.consecutive_limit).number.num());
+  }
+  limit_fen_.assign(cp_.limits.size(), 0);
+  for (size_t k = 0; k < cp_.limits.size(); ++k) {
+    const LimitDecl& d = cp_.limits[k];
+    if (d.stage != LimitStage::kLine || !d.per_line) limit_fen_[k] = FenOf(Eval(*d.value).number, "a cap");
+  }
+  history_.clear();
+  for (const HistoryEntry& h : case_.history) {
+    limits::Line line;
+    line.item = cp_.item_base[static_cast<size_t>(h.measure)] + h.item;
+    line.year = h.year;
+    line.project = Key(h.project);
+    line.solution = Key(h.solution);
+    if (!h.condition.empty()) {
+      const ItemDecl& item = cp_.Item(line.item);
+      for (size_t i = 0; i < item.named_conditions.size(); ++i) {
+        if (item.named_conditions[i].name == h.condition) line.condition = static_cast<int32_t>(i);
+      }
+    }
+    line.fen = FenOf(h.amount, "history");
+    history_.push_back(line);
+  }
+}
+
+void Evaluation::LedgerContext(std::vector<limits::ItemRules>* rules, std::vector<int64_t>* limit_fen,
+                               std::vector<std::vector<std::string>>* dropped) {
+  ItemRulesAndHistory();
+  *rules = rules_;
+  *limit_fen = limit_fen_;
+  dropped->assign(cp_.items.size(), {});
+  for (size_t g = 0; g < cp_.items.size(); ++g) {
+    for (const auto& cc : cp_.Item(static_cast<int>(g)).conditional_cites) {
+      const bool on = Truth(*cc.condition);
+      if (!on) (*dropped)[g].push_back(cc.when_true.label);
+      if (on && cc.otherwise) (*dropped)[g].push_back(cc.otherwise->label);
     }
   }
 }
 
-void Evaluation::ApplyItemYearCaps(std::vector<Line*>& lines, const ItemDecl& item) {
-  for (const auto& cap : item.caps) {
-    if (cap.scope != CapScope::kYear) continue;
-    claim_ = nullptr;
-    Value limit = Eval(*cap.limit);
-    std::string rule = AllLabels(cap.cites);
-    Exact room = limit.number;
-    for (Line* l : lines) {
-      if (l->refused) continue;
-      claim_ = l->claim;
-      if (explain_) Trace(StepName(*l) + ".cap", Source(*cap.limit) + " per year", Render(*cap.limit),
-            "room left " + room.ToMoneyString(), rule);
-      Reduce(*l, room, rule, "capped at " + limit.number.ToMoneyString() + " per year");
-      room = Checked(room.Sub(l->amount), "annual cap");
-    }
+// The caps of `stage` over the case's lines and the history, through the
+// limits module; each lowered line gets a reduction naming the cap, its
+// clause and what the history and the other lines already took.
+void Evaluation::ApplyCaps(std::vector<Line>& lines, LimitStage stage) {
+  std::vector<limits::Line> ll(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const Line& l = lines[i];
+    limits::Line& x = ll[i];
+    x.item = l.global;
+    x.year = case_.year;
+    x.project = Key(l.project);
+    x.solution = Key(l.claim ? l.claim->solution : std::string());
+    x.condition = l.condition;
+    x.open = !l.refused;
+    x.fen = l.refused ? 0 : FenOf(l.amount, "an award");
   }
+  std::vector<limits::Fill> fills;
+  limits::ApplyCaps(cp_, stage, limit_fen_, rules_, case_.year, history_, ll, &fills);
+  for (const limits::Fill& f : fills) {
+    const LimitDecl& d = cp_.limits[static_cast<size_t>(f.limit)];
+    Line& l = lines[static_cast<size_t>(f.line)];
+    claim_ = l.claim;
+    std::string rule = LineLabels(d.cites, l);
+    std::string why = CapWhy(d, f, lines);
+    if (explain_) {
+      std::string written = d.items_text.empty() ? d.written : "total of " + d.items_text + " " + d.written;
+      Trace(StepName(l) + ".cap", Source(*d.value) + " " + written, Render(*d.value),
+            "room left " + Exact::Fen(f.after_fen).ToMoneyString(), rule);
+    }
+    Reduce(l, Exact::Fen(f.after_fen), rule, why);
+  }
+  claim_ = nullptr;
+}
+
+std::string Evaluation::CapWhy(const LimitDecl& d, const limits::Fill& f, const std::vector<Line>& lines) const {
+  std::string cap = Exact::Fen(f.limit_fen).ToMoneyString();
+  std::string why;
+  bool earlier_in_base = false;
+  if (!d.items_text.empty()) {
+    why = "total of " + d.items_text + " capped at " + cap + " " + d.written;
+  } else if (d.span == LimitSpan::kPeriod && d.scope == LimitScope::kEnterprise) {
+    why = "total over the support period capped at " + cap + ", of which " +
+          Exact::Fen(f.history_earlier_fen).ToMoneyString() + " was paid in earlier years";
+    earlier_in_base = true;
+  } else {
+    why = "capped at " + cap + " " + d.written;
+  }
+  std::vector<std::string> taken;
+  if (f.history_earlier_fen > 0 && !earlier_in_base) {
+    taken.push_back(Exact::Fen(f.history_earlier_fen).ToMoneyString() + " by awards of earlier years");
+  }
+  if (f.history_same_year_fen > 0) {
+    taken.push_back(Exact::Fen(f.history_same_year_fen).ToMoneyString() + " by other decisions of " +
+                    std::to_string(case_.year));
+  }
+  for (const auto& [line, fen] : f.taken) {
+    if (fen > 0) taken.push_back(Exact::Fen(fen).ToMoneyString() + " by " + LineName(lines[static_cast<size_t>(line)]));
+  }
+  if (!taken.empty()) {
+    why += "; already taken: ";
+    for (size_t i = 0; i < taken.size(); ++i) why += (i ? ", " : "") + taken[i];
+  }
+  return why;
 }
 
 void Evaluation::Run() {
@@ -568,78 +712,86 @@ void Evaluation::Run() {
     }
   }
 
+  ItemRulesAndHistory();
   std::vector<Line> lines;
   for (size_t mi = 0; mi < p_.measures.size(); ++mi) {
     const MeasureDecl& m = p_.measures[mi];
     for (size_t ii = 0; ii < m.items.size(); ++ii) {
       const ItemDecl& item = m.items[ii];
+      Line l;
+      l.measure = static_cast<int>(mi);
+      l.item = static_cast<int>(ii);
+      l.global = item.global_index;
       if (!item.by_claim) {
-        Line l;
-        l.measure = static_cast<int>(mi);
-        l.item = static_cast<int>(ii);
-        lines.push_back(std::move(l));
+        // Once per condition: each named condition is an award of its own.
+        if (rules_[static_cast<size_t>(l.global)].once == limits::Once::kCondition) {
+          for (size_t c = 0; c < item.named_conditions.size(); ++c) {
+            l.condition = static_cast<int>(c);
+            lines.push_back(l);
+          }
+        } else {
+          lines.push_back(std::move(l));
+        }
         continue;
       }
       for (const Claim& c : case_.claims) {
         if (c.measure != static_cast<int>(mi) || c.item != static_cast<int>(ii)) continue;
-        Line l;
-        l.measure = static_cast<int>(mi);
-        l.item = static_cast<int>(ii);
-        l.claim = &c;
-        l.project = c.project;
-        lines.push_back(std::move(l));
+        Line cl = l;
+        cl.claim = &c;
+        cl.project = c.project;
+        lines.push_back(std::move(cl));
       }
     }
   }
-  for (Line& l : lines) DecideLine(l, ineligible);
+  for (Line& l : lines) {
+    // The labels the line cites: the item's, and each conditional one that applies.
+    const ItemDecl& item = ItemOf(l);
+    claim_ = l.claim;
+    std::vector<Citation> cites = item.cites;
+    for (const auto& cc : item.conditional_cites) {
+      const bool on = Truth(*cc.condition);
+      const Citation* taken = on ? &cc.when_true : (cc.otherwise ? &*cc.otherwise : nullptr);
+      const Citation* left = on ? (cc.otherwise ? &*cc.otherwise : nullptr) : &cc.when_true;
+      if (left) l.dropped.push_back(left->label);
+      if (taken && std::none_of(cites.begin(), cites.end(), [&](const Citation& c) { return c.label == taken->label; })) {
+        cites.push_back(*taken);
+      }
+    }
+    std::vector<Citation> clauses, decisions;
+    for (const auto& c : cites) (c.label.rfind("D-", 0) == 0 ? decisions : clauses).push_back(c);
+    l.clause = LineLabels(clauses, l);
+    l.decision = LineLabels(decisions, l);
+    DecideLine(l, ineligible);
+  }
 
-  // Caps per year of an item, then caps on a measure's total, in listed order.
-  for (size_t mi = 0; mi < p_.measures.size(); ++mi) {
-    const MeasureDecl& m = p_.measures[mi];
-    for (size_t ii = 0; ii < m.items.size(); ++ii) {
-      std::vector<Line*> of_item;
-      for (Line& l : lines) {
-        if (l.measure == static_cast<int>(mi) && l.item == static_cast<int>(ii)) of_item.push_back(&l);
-      }
-      ApplyItemYearCaps(of_item, m.items[ii]);
-    }
-    for (const GroupCap& g : m.group_caps) {
-      claim_ = nullptr;
-      Value limit = Eval(*g.limit);
-      std::string rule = AllLabels(g.cites);
-      Exact room = limit.number, before;
-      for (int idx : g.item_indices) {
-        for (Line& l : lines) {
-          if (l.measure != static_cast<int>(mi) || l.item != idx || l.refused) continue;
-          before = Checked(before.Add(l.amount), "total");
-          std::string items;
-          for (const auto& n : g.items) items += (items.empty() ? "" : " + ") + n;
-          Reduce(l, room, rule,
-                 "total of " + items + " capped at " + limit.number.ToMoneyString() + " per year");
-          room = Checked(room.Sub(l.amount), "total cap");
-        }
-      }
-      if (explain_) Trace(m.id + ".cap", "total of measure " + m.id + " at most " + Source(*g.limit) + " per year", Render(*g.limit),
-            "before the cap " + before.ToMoneyString() + ", after " +
-                Checked(limit.number.Sub(room), "total").ToMoneyString(),
-            rule);
-    }
-  }
+  // Caps of one item over a scope and span (history and the case's lines).
+  ApplyCaps(lines, LimitStage::kItem);
 
   // D-G4: support already given by national or municipal policy.
   if (p_.external_support.present) {
-    std::string rule = AllLabels(p_.external_support.cites);
     std::string mode = Choice(p_.external_support, "difference");
     for (Line& l : lines) {
-      if (l.refused || !l.claim || l.claim->external_support.is_zero()) continue;
-      std::string ext = l.claim->external_support.ToMoneyString();
+      if (l.refused || !l.claim) continue;
+      const ItemDecl& item = ItemOf(l);
+      claim_ = l.claim;
+      Exact counted = l.claim->external_support;
+      std::vector<Citation> cites = p_.external_support.cites;
+      if (item.deduct) {
+        counted = Eval(*item.deduct).number;
+        if (counted.is_negative()) counted = Exact();
+        cites.insert(cites.end(), item.deduct_cites.begin(), item.deduct_cites.end());
+      }
+      if (counted.is_zero()) continue;
+      std::string rule = LineLabels(cites, l);
+      std::string ext = counted.ToMoneyString();
       if (mode == "exclude") {
         Reduce(l, Exact(), rule, "excluded: the project already has national or municipal support of " + ext);
       } else {
-        Reduce(l, Checked(l.amount.Sub(l.claim->external_support), "external support"), rule,
+        Reduce(l, Checked(l.amount.Sub(counted), "external support"), rule,
                "national or municipal support of " + ext + " prevails; the district pays the difference");
       }
     }
+    claim_ = nullptr;
   }
 
   // D-G3: one project, one measure. For each project, the measure of its
@@ -668,6 +820,9 @@ void Evaluation::Run() {
                  w->amount.ToMoneyString() + "); one project, one measure");
     }
   }
+
+  // Totals over several items or measures, of what is left after D-G4 and D-G3.
+  ApplyCaps(lines, LimitStage::kTotal);
 
   // D-G6: the budget.
   Exact total;
@@ -735,6 +890,14 @@ void Evaluation::WriteDecision(Writer& w) const {
         w.Key("project");
         w.String(l.project);
       }
+      if (l.claim && !l.claim->solution.empty()) {
+        w.Key("solution");
+        w.String(l.claim->solution);
+      }
+      if (l.condition >= 0) {
+        w.Key("condition");
+        w.String(item.named_conditions[static_cast<size_t>(l.condition)].name);
+      }
       if (paid) {
         w.Key("amount");
         w.String(l.amount.ToMoneyString());
@@ -742,9 +905,9 @@ void Evaluation::WriteDecision(Writer& w) const {
         w.String(l.computed.ToMoneyString());
       }
       w.Key("clause");
-      w.String(Labels(item.cites, false));
+      w.String(l.clause);
       w.Key("decision");
-      w.String(Labels(item.cites, true));
+      w.String(l.decision);
       w.Key("why");
       w.String(!paid && !l.refused && !l.reductions.empty() ? l.reductions.back().why : l.why);
       if (!l.reductions.empty()) {
@@ -897,6 +1060,130 @@ Result<std::string> Engine::EvaluateText(const std::string& case_text, const Eva
     return Decide(*policy_, *parsed, options, [](Evaluation& e) { return e.ToJson().dump(2) + "\n"; });
   }
   return Decide(*policy_, *parsed, options, [](Evaluation& e) { return e.ToText(); });
+}
+
+Result<std::vector<LimitExcess>> Engine::CheckLedger(int year, const nlohmann::json& applicant,
+                                                     const std::vector<LedgerLine>& ledger) const {
+  const CheckedPolicy& cp = *policy_;
+  nlohmann::json case_json = {{"year", year}, {"applicant", applicant}};
+  BURSAR_ASSIGN_OR_RETURN(Case c, ReadCase(cp, case_json));
+  BURSAR_ASSIGN_OR_RETURN(std::vector<Value> params, ParameterValues(cp, year));
+  std::vector<limits::ItemRules> rules;
+  std::vector<int64_t> limit_fen;
+  std::vector<std::vector<std::string>> dropped;
+  std::vector<limits::Line> lines;
+  std::vector<std::string> keys;
+  auto key = [&](const std::string& id) -> int32_t {
+    if (id.empty()) return -1;
+    auto it = std::find(keys.begin(), keys.end(), id);
+    if (it != keys.end()) return static_cast<int32_t>(it - keys.begin());
+    keys.push_back(id);
+    return static_cast<int32_t>(keys.size() - 1);
+  };
+  for (size_t i = 0; i < ledger.size(); ++i) {
+    const LedgerLine& in = ledger[i];
+    std::string path = "ledger[" + std::to_string(i) + "]";
+    const MeasureDecl* m = cp.FindMeasure(in.measure);
+    if (!m) return InvalidArgument("unknown measure \"" + in.measure + "\"", path + ".measure");
+    int item = in.item.empty() && m->items.size() == 1 ? 0 : cp.FindItem(*m, in.item);
+    if (item < 0) return InvalidArgument("unknown item \"" + in.item + "\" of measure " + m->id, path + ".item");
+    if (in.amount_fen < 0) return InvalidArgument("a net amount cannot be negative", path + ".amount");
+    limits::Line l;
+    l.item = m->items[static_cast<size_t>(item)].global_index;
+    l.year = in.year;
+    l.project = key(in.project);
+    l.solution = key(in.solution);
+    if (!in.condition.empty()) {
+      const ItemDecl& decl = m->items[static_cast<size_t>(item)];
+      for (size_t k = 0; k < decl.named_conditions.size(); ++k) {
+        if (decl.named_conditions[k].name == in.condition) l.condition = static_cast<int32_t>(k);
+      }
+      if (l.condition < 0) return InvalidArgument("unknown condition \"" + in.condition + "\"", path + ".condition");
+      // A condition's id is its index; keep the name for the report.
+    }
+    l.fen = in.amount_fen;
+    lines.push_back(l);
+  }
+  std::vector<limits::Excess> found;
+  try {
+    Evaluation e(cp, params, c, false);
+    e.LedgerContext(&rules, &limit_fen, &dropped);
+    found = limits::CheckLedger(cp, limit_fen, rules, year, lines);
+    std::vector<LimitExcess> out;
+    for (const limits::Excess& x : found) {
+      LimitExcess r;
+      const std::vector<std::string> none;
+      auto money = [](int64_t fen) { return Exact::Fen(fen).ToMoneyString(); };
+      auto item_name = [&](int g) {
+        const auto& ref = cp.items[static_cast<size_t>(g)];
+        return cp.policy.measures[static_cast<size_t>(ref.measure)].id + " " + cp.Item(g).name;
+      };
+      static const char* kScope[] = {"claim", "project", "solution", "condition", "enterprise"};
+      r.scope = kScope[static_cast<int>(x.scope)];
+      r.span_first = x.span_first;
+      r.span_last = x.span_last;
+      r.limit_value = x.limit_value;
+      r.total = x.total;
+      r.over = x.over;
+      r.lines = x.lines;
+      if (x.kind == limits::Excess::kCap) {
+        const LimitDecl& d = cp.limits[static_cast<size_t>(x.limit)];
+        const std::vector<std::string>& drop = d.items.size() == 1 ? dropped[static_cast<size_t>(d.items[0])] : none;
+        r.kind = "cap";
+        std::string what = d.items_text.empty() ? item_name(d.items[0]) : "total of " + d.items_text;
+        if (!d.items_text.empty() && d.items.size() > 0 && d.items_text.rfind("measures", 0) != 0 &&
+            d.items_text != "all measures") {
+          what = cp.policy.measures[static_cast<size_t>(cp.items[static_cast<size_t>(d.items[0])].measure)].id + " " + what;
+        }
+        r.limit = what + ": at most " + money(x.limit_value) + " " + (d.stage == LimitStage::kLine ? "per claim" : d.written);
+        r.clause = e.Labels(d.cites, false, drop);
+        r.decision = e.Labels(d.cites, true, drop);
+      } else {
+        const ItemDecl& item = cp.Item(x.item);
+        const std::vector<std::string>& drop = dropped[static_cast<size_t>(x.item)];
+        r.money = false;
+        r.clause = e.Labels(item.cites, false, drop);
+        r.decision = e.Labels(item.cites, true, drop);
+        switch (x.kind) {
+          case limits::Excess::kOnce:
+            r.kind = "once";
+            r.limit = item_name(x.item) + ": once per " + limits::OnceName(rules[static_cast<size_t>(x.item)].once) +
+                      " (awarded in one year only)";
+            break;
+          case limits::Excess::kDecidedTwice:
+            r.kind = "decided_twice";
+            r.limit = item_name(x.item) + ": decided once a year from the year's facts";
+            break;
+          case limits::Excess::kConsecutive:
+            r.kind = "consecutive";
+            r.limit = item_name(x.item) + ": at most " + std::to_string(x.limit_value) + " consecutive years";
+            break;
+          case limits::Excess::kPeriodOver:
+            r.kind = "period";
+            r.limit = item_name(x.item) + ": a support period of " + std::to_string(x.limit_value) +
+                      " years from the first award";
+            break;
+          case limits::Excess::kCap: break;
+        }
+      }
+      if (x.key >= 0) {
+        if (x.scope == LimitScope::kCondition) {
+          int g = x.kind == limits::Excess::kCap ? cp.limits[static_cast<size_t>(x.limit)].items[0] : x.item;
+          r.key = cp.Item(g).named_conditions[static_cast<size_t>(x.key)].name;
+        } else {
+          r.key = keys[static_cast<size_t>(x.key)];
+        }
+      }
+      for (size_t j : x.lines) {
+        const std::string& id = ledger[j].id;
+        if (std::find(r.ids.begin(), r.ids.end(), id) == r.ids.end()) r.ids.push_back(id);
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
+  } catch (const Overflow& o) {
+    return Status(StatusCode::kOutOfRange, "an amount left the exact range while computing " + o.where, "");
+  }
 }
 
 const std::string& Engine::policy_id() const { return policy_->policy.id; }

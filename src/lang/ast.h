@@ -122,20 +122,47 @@ struct Condition {
   std::vector<TemplateHole> otherwise_holes;  // set by the checker
   std::string otherwise_zh;  // the reason in Chinese (`zh "..."`), "" when not given
   bool describes_award = false;  // `when` (true) vs `require` (false)
+  bool any_of = false;           // `when any of`: the `or` of the item's named conditions
   Location where;
   // Earlier conditions of the same rule that prove a value of this one is
   // not none: when one of them fails, this one is not read (set by the checker).
   std::vector<int> relies_on;
 };
 
-enum class CapScope { kYear, kClaim, kProject, kPeriod };
-enum class OnceScope { kEnterprise, kYear, kProject };
+// Which lines a limit holds over (D-G7): one claim's line, every line of a
+// project, of a benchmark solution, of a milestone condition, or every line of
+// the enterprise. Lines are history (awards already made, the same year
+// included) and the lines of the case being decided.
+enum class LimitScope { kClaim, kProject, kSolution, kCondition, kEnterprise };
+// Which years of those lines count: the programme year, the item's support
+// period (`period N years from first award`), or every year.
+enum class LimitSpan { kYear, kPeriod, kEver };
 
+// `cap LIMIT per SCOPE [per SPAN] [if COND] cites ...` on an item.
 struct CapRule {
   ExprPtr limit;
-  CapScope scope = CapScope::kYear;
+  LimitScope scope = LimitScope::kEnterprise;
+  LimitSpan span = LimitSpan::kYear;
+  ExprPtr only_if;  // `if COND`: the cap holds only on lines where COND is true (per claim only)
   std::vector<Citation> cites;
   Location where;
+  std::string written;  // "per year", "per project", "per solution per year": how the source says it
+};
+
+// `cite LABEL when COND [otherwise LABEL]`: a label the line carries only
+// when COND holds (or the other one when it does not).
+struct ConditionalCite {
+  Citation when_true;
+  ExprPtr condition;
+  std::optional<Citation> otherwise;
+  Location where;
+};
+
+// One named alternative of `when any of`: `listings: listed_data_products > 50`.
+struct NamedCondition {
+  std::string name;
+  Location where;
+  const Expr* expr = nullptr;  // a leaf of the item's `when any of` condition
 };
 
 struct ItemDecl {
@@ -146,7 +173,12 @@ struct ItemDecl {
   bool by_claim = false;  // `by claim` vs `from facts`
   Location mode_where;
   std::vector<Citation> cites;
+  std::vector<ConditionalCite> conditional_cites;
   std::vector<Condition> conditions;
+  // `when any of` with named alternatives: the condition is their `or` (in
+  // `conditions`), and each alternative can be an award of its own under
+  // `once per condition`.
+  std::vector<NamedCondition> named_conditions;
   ExprPtr amount;
   std::string why;  // template with {name} holes; "" → rendered
   std::string why_zh;  // the same in Chinese (`zh "..."`), "" when not given
@@ -154,24 +186,36 @@ struct ItemDecl {
   std::vector<TemplateHole> why_holes;  // set by the checker
   bool amount_written = false;  // an `amount` statement was seen, even one that did not parse
   std::vector<CapRule> caps;
-  // `once per X`: X is enterprise/year/project, or the name of an enum
-  // parameter whose value is one of those.
+  // `once per X`: X is enterprise/year/project/solution/condition, or the
+  // name of an enum parameter whose value is one of those.
   std::string once;
   Location once_where;
   ExprPtr period_years;       // `period N years from first award`
   ExprPtr consecutive_limit;  // `limit N consecutive years`
+  ExprPtr deduct;             // `deduct FORMULA`: what D-G4 counts as support already given (default external_support)
+  std::vector<Citation> deduct_cites;
   // Filled by the checker:
   int measure_index = -1;
+  int global_index = -1;  // position among every item of the policy (CheckedPolicy::items)
   std::vector<std::string> required_claim_fields;
 };
 
+// `cap total of a, b at LIMIT per year` (items of one measure),
+// `cap total of measures 01, 02 at ...` or `cap total of all measures at ...`.
 struct GroupCap {
-  std::vector<std::string> items;
+  std::vector<std::string> items;     // item names (of the measure the cap sits in)
   std::vector<Location> item_where;
+  std::vector<std::string> measures;  // `measures 01, 02`
+  std::vector<Location> measure_where;
+  bool all_measures = false;
   ExprPtr limit;
+  LimitScope scope = LimitScope::kEnterprise;
+  LimitSpan span = LimitSpan::kYear;
+  std::string written;
   std::vector<Citation> cites;
   Location where;
-  std::vector<int> item_indices;  // within the measure, set by the checker
+  std::vector<int> item_indices;  // within the measure, set by the checker (items form)
+  std::vector<int> global_items;  // every item the total covers, in fill order, set by the checker
 };
 
 struct MeasureDecl {
@@ -211,6 +255,11 @@ struct Policy {
   GeneralRule exclusivity;        // D-G3: `one project one measure when <flag-param>`
   GeneralRule external_support;   // D-G4: `external support by <enum-param>`
   GeneralRule budget, budget_rule;  // D-G6: `budget <money-param> scaled by <enum-param>`
+  // D-G7: `fill limits in submission order cites ...`: history first (it was
+  // decided earlier, in the order given), then the case's lines in input order.
+  GeneralRule fill_order;
+  // Totals over several measures (`cap total of measures ...` / `of all measures`).
+  std::vector<GroupCap> group_caps;
   // Labels the prose defines: "[04.2]" → where, "D-04a" → where.
   std::vector<std::pair<std::string, Location>> clause_labels;
   std::vector<std::pair<std::string, Location>> decision_labels;

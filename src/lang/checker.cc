@@ -154,6 +154,7 @@ class Checker {
     ensure("assessed", "money", "assessed amount", false, &c_.assessed_field);
     ensure("external_support", "money", "external support", true, &c_.external_support_field);
     ensure("project", "text", "project", true, &c_.project_field);
+    ensure("solution", "text", "solution", true, &c_.solution_field);
   }
 
   void Declare(const std::string& name, Location where, const char* what) {
@@ -232,8 +233,15 @@ class Checker {
     for (auto& m : p_.measures) {
       for (auto& item : m.items) {
         CheckCites(item.cites);
-        bool clause = std::any_of(item.cites.begin(), item.cites.end(),
-                                  [](const Citation& c) { return c.label.rfind("D-", 0) != 0; });
+        auto is_clause = [](const Citation& c) { return c.label.rfind("D-", 0) != 0; };
+        bool clause = std::any_of(item.cites.begin(), item.cites.end(), is_clause);
+        for (auto& cc : item.conditional_cites) {
+          CheckCites({cc.when_true});
+          if (cc.otherwise) CheckCites({*cc.otherwise});
+          // `cite [07.2] when ... otherwise [07.1]` names a clause on every line.
+          if (cc.otherwise && is_clause(cc.when_true) && is_clause(*cc.otherwise)) clause = true;
+        }
+        CheckCites(item.deduct_cites);
         if (!clause) {
           d_.Error("no-citation", item.where,
                    "item '" + item.name + "' of measure " + m.id +
@@ -251,7 +259,11 @@ class Checker {
         if (g.cites.empty()) CapWithoutCitation(g.where);
       }
     }
-    for (GeneralRule* r : {&p_.rounding_mode, &p_.exclusivity, &p_.external_support, &p_.budget_rule}) {
+    for (auto& g : p_.group_caps) {
+      CheckCites(g.cites);
+      if (g.cites.empty()) CapWithoutCitation(g.where);
+    }
+    for (GeneralRule* r : {&p_.rounding_mode, &p_.exclusivity, &p_.external_support, &p_.budget_rule, &p_.fill_order}) {
       CheckCites(r->cites);
       if (r->present && r->cites.empty()) {
         d_.Error("no-citation", r->where,
@@ -454,7 +466,7 @@ class Checker {
                             ? " is decided once for the applicant, before any claim"
                             : " is not decided by claim (write 'by claim' in the item)"));
         } else if (s.claim_fields_used && e.ref_index != c_.external_support_field &&
-                   e.ref_index != c_.project_field) {
+                   e.ref_index != c_.project_field && e.ref_index != c_.solution_field) {
           s.claim_fields_used->push_back(e.name);
         }
         return p_.claim_fields[static_cast<size_t>(e.ref_index)].type;
@@ -802,18 +814,20 @@ class Checker {
       MeasureDecl& m = p_.measures[mi];
       if (!ids.insert(m.id).second) d_.Error("duplicate", m.where, "measure " + m.id + " is declared twice");
       c_.measure_index[m.id] = static_cast<int>(mi);
+      c_.item_base.push_back(static_cast<int>(c_.items.size()));
       if (m.items.empty()) d_.Error("no-items", m.where, "measure " + m.id + " has no items");
       std::set<std::string> item_names;
-      for (auto& item : m.items) {
+      for (size_t ii = 0; ii < m.items.size(); ++ii) {
+        ItemDecl& item = m.items[ii];
         item.measure_index = static_cast<int>(mi);
+        item.global_index = static_cast<int>(c_.items.size());
+        c_.items.push_back({static_cast<int>(mi), static_cast<int>(ii)});
         if (!item_names.insert(item.name).second) {
           d_.Error("duplicate", item.where, "measure " + m.id + " has two items named '" + item.name + "'");
         }
         CheckItem(m, item);
       }
       for (auto& g : m.group_caps) {
-        Scope s{false, "a cap of a measure", nullptr, {}, nullptr};
-        if (g.limit) Expect(*g.limit, s, TypeKind::kMoney, "a cap");
         for (size_t i = 0; i < g.items.size(); ++i) {
           int idx = c_.FindItem(m, g.items[i]);
           if (idx < 0) {
@@ -823,9 +837,125 @@ class Checker {
             d_.Error("cap-on-nothing", g.item_where[i],
                      "this cap names '" + g.items[i] + "', which is not an item of measure " + m.id +
                          (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+          } else {
+            g.global_items.push_back(c_.item_base.back() + idx);
           }
           g.item_indices.push_back(idx);
         }
+        std::string text;
+        for (const auto& n : g.items) text += (text.empty() ? "" : " + ") + n;
+        CheckTotal(g, text);
+      }
+    }
+    for (auto& g : p_.group_caps) {
+      std::string text = g.all_measures ? "all measures" : "measures ";
+      for (size_t i = 0; i < g.measures.size(); ++i) {
+        text += (i ? ", " : "") + g.measures[i];
+        auto it = c_.measure_index.find(g.measures[i]);
+        if (it == c_.measure_index.end()) {
+          d_.Error("cap-on-nothing", g.measure_where[i], "this cap names measure " + g.measures[i] + ", which the policy does not have");
+          continue;
+        }
+        const MeasureDecl& m = p_.measures[static_cast<size_t>(it->second)];
+        for (size_t ii = 0; ii < m.items.size(); ++ii) g.global_items.push_back(c_.item_base[static_cast<size_t>(it->second)] + static_cast<int>(ii));
+      }
+      if (g.all_measures) {
+        for (size_t gi = 0; gi < c_.items.size(); ++gi) g.global_items.push_back(static_cast<int>(gi));
+      }
+      CheckTotal(g, text);
+    }
+    BuildLimits();
+  }
+
+  // A limit over several lines reads what is the same for all of them:
+  // parameters, tags, applicant flags and the year; not one claim's fields
+  // nor one year's facts.
+  void NoLineFigures(const Expr& e, const std::string& what) {
+    if (e.kind == ExprKind::kName && (e.ref_kind == RefKind::kFact || e.ref_kind == RefKind::kClaimField)) {
+      d_.Error("limit-scope", e.where,
+               "'" + e.name + "' is a figure of one " + (e.ref_kind == RefKind::kFact ? "year" : "claim") + ", but " +
+                   what + " holds over several lines; it may read parameters, tags, applicant flags and the year");
+      return;
+    }
+    for (const auto& a : e.args) NoLineFigures(*a, what);
+  }
+
+  static bool ReadsLineFigures(const Expr& e) {
+    if (e.kind == ExprKind::kName && (e.ref_kind == RefKind::kFact || e.ref_kind == RefKind::kClaimField)) return true;
+    return std::any_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return ReadsLineFigures(*a); });
+  }
+
+  void CheckTotal(GroupCap& g, const std::string& text) {
+    Scope s{false, "a cap of a total", nullptr, {}, nullptr};
+    if (g.limit) {
+      Expect(*g.limit, s, TypeKind::kMoney, "a cap");
+      NoLineFigures(*g.limit, "a cap on a total");
+    }
+    if (g.span == LimitSpan::kPeriod) {
+      d_.Error("cap-scope", g.where, "a total cannot hold per period: each item has its own support period");
+    }
+    if (g.scope == LimitScope::kClaim) {
+      d_.Error("cap-scope", g.where, "a total holds over several lines: per year, per project, per solution or per enterprise");
+    }
+    (void)text;
+  }
+
+  // Every cap in one list, in the order of application (see LimitDecl).
+  void BuildLimits() {
+    auto add = [&](LimitStage stage, const CapRule& cap, int item) {
+      LimitDecl d;
+      d.stage = stage;
+      d.scope = cap.scope;
+      d.span = cap.span;
+      d.items = {item};
+      d.value = cap.limit.get();
+      d.only_if = cap.only_if.get();
+      d.cites = cap.cites;
+      d.written = cap.written;
+      d.where = cap.where;
+      d.per_line = (cap.limit && ReadsLineFigures(*cap.limit)) || (cap.only_if && ReadsLineFigures(*cap.only_if));
+      c_.limits.push_back(std::move(d));
+    };
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const MeasureDecl& m : p_.measures) {
+        for (const ItemDecl& item : m.items) {
+          for (const CapRule& cap : item.caps) {
+            bool line = cap.scope == LimitScope::kClaim;
+            if (line == (pass == 0)) add(line ? LimitStage::kLine : LimitStage::kItem, cap, item.global_index);
+          }
+        }
+      }
+    }
+    auto total = [&](const GroupCap& g, const std::string& text) {
+      LimitDecl d;
+      d.stage = LimitStage::kTotal;
+      d.scope = g.scope;
+      d.span = g.span;
+      d.items = g.global_items;
+      d.value = g.limit.get();
+      d.cites = g.cites;
+      d.written = g.written;
+      d.items_text = text;
+      d.where = g.where;
+      c_.limits.push_back(std::move(d));
+    };
+    for (const MeasureDecl& m : p_.measures) {
+      for (const GroupCap& g : m.group_caps) {
+        std::string text;
+        for (const auto& n : g.items) text += (text.empty() ? "" : " + ") + n;
+        total(g, text);
+      }
+    }
+    for (const GroupCap& g : p_.group_caps) {
+      std::string text = g.all_measures ? "all measures" : "measures ";
+      for (size_t i = 0; i < g.measures.size(); ++i) text += (i ? ", " : "") + g.measures[i];
+      total(g, text);
+    }
+    c_.limits_of_item.assign(c_.items.size(), {});
+    for (size_t k = 0; k < c_.limits.size(); ++k) {
+      for (int g : c_.limits[k].items) {
+        auto& list = c_.limits_of_item[static_cast<size_t>(g)];
+        if (list.empty() || list.back() != static_cast<int>(k)) list.push_back(static_cast<int>(k));
       }
     }
   }
@@ -846,39 +976,80 @@ class Checker {
       Expect(*item.amount, s, TypeKind::kMoney, "an amount");
     }
     if (!item.why.empty()) CheckTemplate(item.why, item.why_where, s, &item.why_holes);
+    // A claim must carry what its conditions, amount and reason read; a
+    // field that only a cap, a citation or the deduction reads may be left
+    // out (it is then zero, false or none).
+    Scope s_opt{item.by_claim, place.c_str(), nullptr, {}, nullptr};
     for (auto& cap : item.caps) {
-      if (cap.limit) Expect(*cap.limit, s, TypeKind::kMoney, "a cap");
+      if (cap.limit) Expect(*cap.limit, s_opt, TypeKind::kMoney, "a cap");
       if (!item.amount) d_.Error("cap-on-nothing", cap.where, "this cap limits nothing: " + place + " has no amount");
-      if ((cap.scope == CapScope::kClaim || cap.scope == CapScope::kProject) && !item.by_claim) {
-        d_.Error("cap-scope", cap.where, "a cap per claim or per project needs an item decided 'by claim'");
+      if ((cap.scope == LimitScope::kClaim || cap.scope == LimitScope::kProject || cap.scope == LimitScope::kSolution) &&
+          !item.by_claim) {
+        d_.Error("cap-scope", cap.where, "a cap per claim, per project or per solution needs an item decided 'by claim'");
       }
-      if (cap.scope == CapScope::kPeriod && !item.period_years) {
+      if (cap.span == LimitSpan::kPeriod && !item.period_years) {
         d_.Error("cap-scope", cap.where, "a cap per period needs a 'period N years from first award' on this item");
       }
+      if (cap.only_if) {
+        Expect(*cap.only_if, s_opt, TypeKind::kFlag, "the condition of a cap");
+        if (cap.scope != LimitScope::kClaim) {
+          d_.Error("cap-scope", cap.where, "only a cap per claim can hold 'if' a condition: a cap over several lines holds on all of them");
+        }
+      }
+      if (cap.scope != LimitScope::kClaim && cap.limit) NoLineFigures(*cap.limit, "a cap " + cap.written);
     }
-    if (item.period_years) Expect(*item.period_years, s, TypeKind::kCount, "a support period");
-    if (item.consecutive_limit) Expect(*item.consecutive_limit, s, TypeKind::kCount, "a limit of years");
+    for (auto& cc : item.conditional_cites) {
+      if (cc.condition) Expect(*cc.condition, s_opt, TypeKind::kFlag, "the condition of a citation");
+      if (cc.otherwise && (cc.otherwise->label.rfind("D-", 0) == 0) != (cc.when_true.label.rfind("D-", 0) == 0)) {
+        d_.Error("cite-kind", cc.otherwise->where, "a clause is cited in place of a clause, a decision in place of a decision");
+      }
+    }
+    if (item.deduct) {
+      Expect(*item.deduct, s_opt, TypeKind::kMoney, "what D-G4 deducts");
+      if (!item.by_claim) d_.Error("claim-field", item.deduct->where, "'deduct' needs an item decided 'by claim'");
+    }
+    if (item.period_years) {
+      Expect(*item.period_years, s_opt, TypeKind::kCount, "a support period");
+      NoLineFigures(*item.period_years, "a support period");
+    }
+    if (item.consecutive_limit) {
+      Expect(*item.consecutive_limit, s_opt, TypeKind::kCount, "a limit of years");
+      NoLineFigures(*item.consecutive_limit, "a limit of consecutive years");
+    }
     if (!item.once.empty()) {
-      static const std::set<std::string> kScopes = {"enterprise", "year", "project"};
+      static const std::set<std::string> kScopes = {"enterprise", "year", "project", "solution", "condition"};
+      std::vector<std::string> scopes = {item.once};
       if (!kScopes.count(item.once)) {
+        scopes.clear();
         const ParamDecl* prm = c_.FindParam(item.once);
         bool ok = prm && prm->type.kind == TypeKind::kEnum;
         if (ok) {
           for (const auto& v : p_.enums[static_cast<size_t>(prm->type.enum_id)].values) {
+            scopes.push_back(v);
             if (!kScopes.count(v)) {
               ok = false;
               d_.Error("once-scope", item.once_where,
-                       "the choices of '" + item.once + "' must be enterprise, year or project; '" + v + "' is not");
+                       "the choices of '" + item.once + "' must be enterprise, year, project, solution or condition; '" +
+                           v + "' is not");
             }
           }
         } else {
           d_.Error("once-scope", item.once_where,
-                   "'once per' takes enterprise, year, project, or a parameter whose choices are those; '" +
-                       item.once + "' is neither");
+                   "'once per' takes enterprise, year, project, solution, condition, or a parameter whose choices are "
+                   "those; '" + item.once + "' is neither");
         }
       }
-      if (item.once == "project" && !item.by_claim) {
-        d_.Error("once-scope", item.once_where, "'once per project' needs an item decided 'by claim'");
+      for (const auto& scope : scopes) {
+        if ((scope == "project" || scope == "solution") && !item.by_claim) {
+          d_.Error("once-scope", item.once_where, "'once per " + scope + "' needs an item decided 'by claim'");
+        }
+        if (scope == "condition" && item.by_claim) {
+          d_.Error("once-scope", item.once_where, "'once per condition' needs an item decided 'from facts'");
+        }
+        if (scope == "condition" && item.named_conditions.empty()) {
+          d_.Error("once-scope", item.once_where,
+                   "'once per condition' needs the item's conditions named: 'when any of' then 'name: condition' lines");
+        }
       }
     }
     std::sort(used.begin(), used.end());

@@ -9,7 +9,7 @@ const std::set<std::string>& StatementWords() {
   static const std::set<std::string> words = {
       "policy", "param", "fact", "applicant", "claim", "tag", "eligibility", "require", "when",
       "measure", "item", "by", "from", "amount", "why", "cap", "once", "period", "limit",
-      "round", "exclusive", "external", "scale"};
+      "round", "exclusive", "external", "scale", "cite", "deduct", "fill"};
   return words;
 }
 
@@ -573,6 +573,7 @@ class Parser {
         diags_->Error("misplaced", where, "'" + word + "' belongs under 'eligibility' or an 'item'");
         return false;
       }
+      if (word == "when" && IsWord("any") && IsWord("of", 1) && context_ == Context::kItem) return ParseWhenAnyOf(where);
       Condition c;
       c.where = where;
       c.describes_award = word == "when";
@@ -646,6 +647,40 @@ class Parser {
       return true;
     }
     if (word == "cap") return ParseCap(where);
+    if (word == "cite") {
+      if (!RequireContext(Context::kItem, "cite", "to an item")) return false;
+      ConditionalCite cc;
+      cc.where = where;
+      if (!ExpectLabel(&cc.when_true) || !ExpectWord("when")) return false;
+      cc.condition = ParseExpr();
+      if (!cc.condition) return false;
+      if (IsWord("otherwise")) {
+        ++pos_;
+        Citation other;
+        if (!ExpectLabel(&other)) return false;
+        cc.otherwise = other;
+      }
+      CurrentItem()->conditional_cites.push_back(std::move(cc));
+      return true;
+    }
+    if (word == "deduct") {
+      if (!RequireContext(Context::kItem, "deduct", "to an item")) return false;
+      if (CurrentItem()->deduct) diags_->Error("duplicate", where, "this item already says what D-G4 deducts");
+      auto e = ParseExpr();
+      if (!e) return false;
+      CurrentItem()->deduct = std::move(e);
+      return ParseCites(&CurrentItem()->deduct_cites);
+    }
+    if (word == "fill") {
+      context_ = Context::kTop;
+      if (!ExpectWord("limits") || !ExpectWord("in") || !ExpectWord("submission") || !ExpectWord("order")) {
+        return false;
+      }
+      policy_->fill_order.where = where;
+      policy_->fill_order.present = true;
+      policy_->fill_order.param = "submission";
+      return ParseCites(&policy_->fill_order.cites);
+    }
     if (word == "once") {
       if (!RequireContext(Context::kItem, "once", "to an item")) return false;
       if (!ExpectWord("per")) return false;
@@ -713,33 +748,129 @@ class Parser {
     return ParseCites(&rule->cites);
   }
 
+  bool ExpectLabel(Citation* out) {
+    if (Peek().kind != TokenKind::kClauseLabel && Peek().kind != TokenKind::kDecisionLabel) {
+      return Fail("a clause label such as [07.2] or a decision label such as D-09b");
+    }
+    out->label = Peek().text;
+    out->where = Next().where;
+    return true;
+  }
+
+  // `when any of` then `name: condition` alternatives, until the next statement.
+  bool ParseWhenAnyOf(Location where) {
+    pos_ += 2;
+    ItemDecl* item = CurrentItem();
+    Condition c;
+    c.where = where;
+    c.describes_award = true;
+    c.any_of = true;
+    std::vector<NamedCondition> named;
+    while (Peek().kind == TokenKind::kIdent && !StatementWords().count(Peek().text) && Peek(1).kind == TokenKind::kPunct &&
+           Peek(1).text == ":") {
+      NamedCondition n;
+      n.name = Peek().text;
+      n.where = Next().where;
+      ++pos_;  // ':'
+      auto e = ParseExpr();
+      if (!e) return false;
+      n.expr = e.get();
+      named.push_back(n);
+      c.expr = c.expr ? Binary(Op::kOr, std::move(c.expr), std::move(e), n.where) : std::move(e);
+    }
+    if (named.empty()) return Fail("a named condition such as 'listings: listed_data_products > 50' after 'when any of'");
+    if (IsWord("otherwise")) {
+      ++pos_;
+      if (Peek().kind != TokenKind::kString) return Fail("the reason in quotes after 'otherwise'");
+      c.otherwise = Next().text;
+      c.otherwise_zh = OptionalZh();
+    }
+    if (!item->named_conditions.empty()) diags_->Error("duplicate", where, "this item already has a 'when any of'");
+    item->named_conditions = std::move(named);
+    item->conditions.push_back(std::move(c));
+    return true;
+  }
+
+  // `per SCOPE [per SPAN]`: year, period, claim, project, solution, enterprise;
+  // a project, solution or enterprise may be followed by `per year` or `per period`.
+  bool ParseScope(LimitScope* scope, LimitSpan* span, std::string* written) {
+    if (!ExpectWord("per")) return false;
+    if (Peek().kind != TokenKind::kIdent) return Fail("year, period, claim, project, solution or enterprise after 'per'");
+    Location w = Peek().where;
+    std::string word = Next().text;
+    *written = "per " + word;
+    *span = LimitSpan::kEver;
+    if (word == "year" || word == "period") {
+      *scope = LimitScope::kEnterprise;
+      *span = word == "year" ? LimitSpan::kYear : LimitSpan::kPeriod;
+      return true;
+    }
+    if (word == "claim") {
+      *scope = LimitScope::kClaim;
+      return true;
+    }
+    if (word == "project") *scope = LimitScope::kProject;
+    else if (word == "solution") *scope = LimitScope::kSolution;
+    else if (word == "enterprise") *scope = LimitScope::kEnterprise;
+    else {
+      diags_->Error("bad-scope", w,
+                    "a cap applies per year, per period, per claim, per project, per solution or per enterprise, not per '" +
+                        word + "'");
+      return false;
+    }
+    if (IsWord("per") && (IsWord("year", 1) || IsWord("period", 1))) {
+      ++pos_;
+      std::string s = Next().text;
+      *span = s == "year" ? LimitSpan::kYear : LimitSpan::kPeriod;
+      *written += " per " + s;
+    }
+    return true;
+  }
+
   bool ParseCap(Location where) {
     if (IsWord("total")) {
-      if (context_ != Context::kMeasure && context_ != Context::kItem) {
-        diags_->Error("misplaced", where, "'cap total of ...' belongs to a measure");
-        return false;
-      }
       ++pos_;
       if (!ExpectWord("of")) return false;
       GroupCap g;
       g.where = where;
-      while (true) {
-        std::string name;
-        Location w;
-        if (!ExpectIdent(&name, &w, "an item's name")) return false;
-        g.items.push_back(name);
-        g.item_where.push_back(w);
-        if (IsPunct(",")) {
+      bool policy_wide = false;
+      if (IsWord("all") && IsWord("measures", 1)) {
+        pos_ += 2;
+        g.all_measures = policy_wide = true;
+      } else if (IsWord("measures") && Peek(1).kind == TokenKind::kNumber) {
+        ++pos_;
+        policy_wide = true;
+        while (Peek().kind == TokenKind::kNumber) {
+          g.measures.push_back(Peek().text);
+          g.measure_where.push_back(Next().where);
+          if (!IsPunct(",")) break;
           ++pos_;
-          continue;
         }
-        break;
+      } else {
+        if (context_ != Context::kMeasure && context_ != Context::kItem) {
+          diags_->Error("misplaced", where,
+                        "'cap total of ITEMS' belongs to a measure; a total over measures is 'cap total of measures 01, 02' "
+                        "or 'cap total of all measures'");
+          return false;
+        }
+        while (true) {
+          std::string name;
+          Location w;
+          if (!ExpectIdent(&name, &w, "an item's name")) return false;
+          g.items.push_back(name);
+          g.item_where.push_back(w);
+          if (IsPunct(",")) {
+            ++pos_;
+            continue;
+          }
+          break;
+        }
       }
       if (!ExpectWord("at")) return false;
       g.limit = ParseExpr();
-      if (!g.limit || !ExpectWord("per") || !ExpectWord("year")) return false;
+      if (!g.limit || !ParseScope(&g.scope, &g.span, &g.written)) return false;
       if (!ParseCites(&g.cites)) return false;
-      policy_->measures.back().group_caps.push_back(std::move(g));
+      (policy_wide ? policy_->group_caps : policy_->measures.back().group_caps).push_back(std::move(g));
       return true;
     }
     if (!RequireContext(Context::kItem, "cap", "to an item (or write 'cap total of a, b at ... per year' for a measure)")) {
@@ -748,17 +879,11 @@ class Parser {
     CapRule cap;
     cap.where = where;
     cap.limit = ParseExpr();
-    if (!cap.limit || !ExpectWord("per")) return false;
-    if (Peek().kind != TokenKind::kIdent) return Fail("year, claim, project or period after 'per'");
-    Location w = Peek().where;
-    std::string scope = Next().text;
-    if (scope == "year") cap.scope = CapScope::kYear;
-    else if (scope == "claim") cap.scope = CapScope::kClaim;
-    else if (scope == "project") cap.scope = CapScope::kProject;
-    else if (scope == "period") cap.scope = CapScope::kPeriod;
-    else {
-      diags_->Error("bad-scope", w, "a cap applies per year, per claim, per project or per period, not per '" + scope + "'");
-      return false;
+    if (!cap.limit || !ParseScope(&cap.scope, &cap.span, &cap.written)) return false;
+    if (IsWord("if")) {
+      ++pos_;
+      cap.only_if = ParseExpr();
+      if (!cap.only_if) return false;
     }
     if (!ParseCites(&cap.cites)) return false;
     CurrentItem()->caps.push_back(std::move(cap));

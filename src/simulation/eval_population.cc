@@ -121,7 +121,9 @@ Result<EvalPopulationSummary> EvaluatePopulation(const Engine& engine, const std
       for (const auto& award : p.awards) {
         Json h = {{"year", p.case_json["year"]}, {"measure", award["measure"]}, {"item", award["item"]},
                   {"amount", award["amount"]}};
-        if (award.contains("project")) h["project"] = award["project"];
+        for (const char* key : {"project", "solution", "condition"}) {
+          if (award.contains(key)) h[key] = award[key];
+        }
         next.push_back(std::move(h));
       }
       carried[*id] = std::move(next);

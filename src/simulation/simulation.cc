@@ -163,19 +163,25 @@ std::unique_ptr<CaseColumns> CarryHistory(const LoadedPopulation& pop, const Lin
   out->history_item.clear();
   out->history_amount.clear();
   out->history_project.clear();
-  auto push = [&](uint32_t row, int year, int measure, int item, int64_t amount, int32_t project) {
+  out->history_solution.clear();
+  out->history_condition.clear();
+  auto push = [&](uint32_t row, int year, int measure, int item, int64_t amount, int32_t project, int32_t solution,
+                  int16_t condition) {
     out->history_case.push_back(row);
     out->history_year.push_back(static_cast<int16_t>(year));
     out->history_measure.push_back(static_cast<int16_t>(measure));
     out->history_item.push_back(static_cast<int16_t>(item));
     out->history_amount.push_back(amount);
     out->history_project.push_back(project);
+    out->history_solution.push_back(solution);
+    out->history_condition.push_back(condition);
   };
+  auto at = [](const auto& column, size_t i, auto none) { return i < column.size() ? column[i] : none; };
   for (uint32_t r = 0; r < file.size(); ++r) {
     if (own[r + 1] > own[r]) {  // the file's own history (its project ids are the copy's)
       for (uint32_t h = own[r]; h < own[r + 1]; ++h) {
         push(r, file.history_year[h], file.history_measure[h], file.history_item[h], file.history_amount[h],
-             file.history_project[h]);
+             file.history_project[h], at(file.history_solution, h, int32_t{-1}), at(file.history_condition, h, int16_t{-1}));
       }
       continue;
     }
@@ -187,16 +193,20 @@ std::unique_ptr<CaseColumns> CarryHistory(const LoadedPopulation& pop, const Lin
     auto project = [&](int32_t id) { return id < 0 ? -1 : out->InternProject(sc.projects[static_cast<size_t>(id)]); };
     for (uint32_t h = src.history_begin[r2]; h < src.history_begin[r2 + 1]; ++h) {
       push(r, sc.history_year[h], sc.history_measure[h], sc.history_item[h], sc.history_amount[h],
-           project(sc.history_project[h]));
+           project(sc.history_project[h]), project(at(sc.history_solution, h, int32_t{-1})),
+           at(sc.history_condition, h, int16_t{-1}));
     }
     for (uint32_t a = src.award_begin[r2]; a < src.award_begin[r2 + 1]; ++a) {
       const BatchAward& award = src.result.awards[a];
       if (award.amount_fen == 0) continue;  // scaled to nothing: not an award
-      int32_t claim_project = -1;
+      int32_t claim_project = -1, claim_solution = -1;
       if (award.claim_index >= 0) {
-        claim_project = sc.claim_project[src.claim_begin[r2] + static_cast<uint32_t>(award.claim_index)];
+        size_t claim = src.claim_begin[r2] + static_cast<uint32_t>(award.claim_index);
+        claim_project = sc.claim_project[claim];
+        claim_solution = at(sc.claim_solution, claim, int32_t{-1});
       }
-      push(r, sc.year, award.measure, award.item, award.amount_fen, project(claim_project));
+      push(r, sc.year, award.measure, award.item, award.amount_fen, project(claim_project), project(claim_solution),
+           award.condition);
     }
   }
   return out;

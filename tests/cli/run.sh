@@ -56,7 +56,7 @@ refuse "claim for apply-free 04" "c['claims'].append({'measure': '04', 'item': '
 refuse "missing assessed" "del c['claims'][0]['assessed']" "claims[0].assessed: required"
 refuse "unknown fact" "c['facts']['listed_products'] = 3" "facts.listed_products: unknown fact; did you mean 'listed_data_products'?"
 refuse "unknown tag" "c['applicant']['tags'] = ['vendor']" "applicant.tags[0]: unknown tag"
-refuse "history year not before" "c['history'][0]['year'] = 2025" "history[0].year"
+refuse "history year after the case year" "c['history'][0]['year'] = 2026" "history[0].year"
 refuse "count as a string" "c['facts']['listed_data_products'] = '51'" "facts.listed_data_products: expected a whole number"
 "$bursar" eval "$root/Makefile" > "$tmp/out" 2> "$tmp/err"; [[ $? -eq 2 ]] && grep -q "not valid JSON" "$tmp/err" && ok || bad "not JSON"
 "$bursar" eval /nonexistent.json 2> "$tmp/err"; [[ $? -eq 2 ]] && grep -q "cannot read" "$tmp/err" && ok || bad "missing file"

@@ -285,6 +285,122 @@ TEST(BatchDifferential, FastPathsAndTheirInt128Fallbacks) {
   fs::remove_all(dir);
 }
 
+// Cases built to make limits bind on several lines at once: many claims of
+// one item, claims sharing projects and solutions, and history holding the
+// same year's awards (other decisions) as well as earlier years', with
+// projects, solutions and milestone conditions; under each setting of the
+// once-rules. Amounts cluster around the caps so that fills bind.
+std::vector<Json> SharedScopeCases(uint64_t seed, int count) {
+  uint64_t state = seed;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  auto below = [&](uint64_t n) { return static_cast<int64_t>(next() % n); };
+  static const std::vector<std::pair<const char*, const char*>> kClaims = {
+      {"02", "operation"}, {"03", "services"}, {"06", "platform"},  {"07", "major_project"}, {"08", "park_enterprise"},
+      {"09", "rd_project"}, {"10", "dataset"},  {"11", "scenario"}, {"11", "benchmark"}};
+  static const std::vector<std::pair<const char*, const char*>> kHistory = {
+      {"02", "operation"}, {"03", "services"}, {"04", "milestone"}, {"04", "trading"}, {"05", "export"},
+      {"06", "platform"},  {"07", "major_project"}, {"09", "rd_project"}, {"11", "scenario"}, {"11", "benchmark"}};
+  static const char* kTags[] = {"platform_operator", "data_vendor", "innovation_platform", "key_enterprise",
+                                "park_enterprise", "dataset_provider"};
+  static const char* kAmounts[] = {"500000", "2000000", "2500000", "4999999.99", "5000000", "6000000", "10000000",
+                                   "12000000", "15000000", "30000000", "60000000"};
+  std::vector<Json> cases;
+  for (int c = 0; c < count; ++c) {
+    int year = 2025;
+    Json tags = Json::array();
+    for (const char* t : kTags) {
+      if (below(100) < 45) tags.push_back(t);
+    }
+    Json j = {{"year", year},
+              {"applicant",
+               {{"id", "91110105MA01C9XY29"},
+                {"registered_in_chaoyang", true},
+                {"taxed_in_chaoyang", true},
+                {"independent_legal_person", true},
+                {"tags", tags}}},
+              {"facts",
+               {{"listed_data_products", below(3) == 0 ? 51 : 10},
+                {"registration_certificates", below(3) == 0 ? 6 : 1},
+                {"fs_inclusion_first_time", below(4) == 0},
+                {"fs_inclusion_amount", "600000"},
+                {"exchange_trading_volume", below(2) ? "30000000" : "0"},
+                {"filed_trading_volume", below(2) ? "50000000" : "0"},
+                {"compliant_export_first_time", below(3) == 0},
+                {"export_route", "standard_contract"},
+                {"platform_in_operation", true}}}};
+    Json claims = Json::array();
+    int n = static_cast<int>(below(7));
+    for (int i = 0; i < n; ++i) {
+      auto [m, item] = kClaims[static_cast<size_t>(below(static_cast<uint64_t>(kClaims.size())))];
+      Json claim = {{"measure", m}, {"item", item}};
+      if (std::string(item) == "scenario") {
+        claim["investment"] = kAmounts[below(11)];
+        claim["civil_construction"] = below(2) ? "0" : "1000000";
+      } else {
+        claim["assessed"] = kAmounts[below(11)];
+      }
+      if (below(3)) claim["project"] = "P-" + std::to_string(below(3));
+      if (std::string(item) == "benchmark" && below(4)) claim["solution"] = "S-" + std::to_string(below(2));
+      if (below(8) == 0) claim["external_support"] = kAmounts[below(5)];
+      claims.push_back(claim);
+    }
+    j["claims"] = claims;
+    Json history = Json::array();
+    int h = static_cast<int>(below(6));
+    for (int i = 0; i < h; ++i) {
+      auto [m, item] = kHistory[static_cast<size_t>(below(static_cast<uint64_t>(kHistory.size())))];
+      Json line = {{"year", year - static_cast<int>(below(5)) + (below(3) == 0 ? static_cast<int>(below(2)) : 0)},
+                   {"measure", m},
+                   {"item", item},
+                   {"amount", kAmounts[below(11)]}};
+      if (line["year"].get<int>() > year) line["year"] = year;
+      if (below(2)) line["project"] = "P-" + std::to_string(below(3));
+      if (std::string(item) == "benchmark" && below(2)) line["solution"] = "S-" + std::to_string(below(2));
+      history.push_back(line);
+    }
+    j["history"] = history;
+    cases.push_back(std::move(j));
+  }
+  return cases;
+}
+
+TEST(BatchDifferential, SharedScopesAndSameYearHistory) {
+  const int count = bursar::testing::Sized(3000);
+  for (const char* once : {"enterprise", "year"}) {
+    auto engine = Engine::Load(kPolicy, {{"milestone_once", once}});
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    std::vector<Json> cases = SharedScopeCases(0x5EED0000ULL + static_cast<uint64_t>(once[0]), count);
+    ExpectAgreement(**engine, cases, std::string("shared scopes, milestone once per ") + once);
+    if (HasFatalFailure()) return;
+    // The cases do make limits bind on several lines: a good share has a line
+    // lowered after other lines or awards of the same scope took their part.
+    int shared = 0;
+    for (const Json& c : cases) {
+      auto d = (*engine)->Evaluate(c);
+      ASSERT_TRUE(d.ok());
+      bool hit = false;
+      for (const auto& list : {(*d)["awards"], (*d)["not_awarded"]}) {
+        for (const auto& line : list) {
+          for (const auto& r : line.value("reductions", nlohmann::ordered_json::array())) {
+            hit |= r["why"].get<std::string>().find("already taken") != std::string::npos;
+          }
+        }
+      }
+      shared += hit;
+    }
+    EXPECT_GT(shared, count / 10) << "too few cases where a limit binds on several lines";
+  }
+  // The budget and D-G4's other setting over the same cases.
+  auto engine = Engine::Load(kPolicy, {{"budget", "20000000"}, {"external_support_rule", "exclude"}});
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  ExpectAgreement(**engine, SharedScopeCases(0xB0D6E7ULL, count), "shared scopes, budget and exclude");
+}
+
 // Generated populations over several years, each year's awards becoming the
 // next year's history, as a simulation runs them.
 TEST(BatchDifferential, GeneratedPopulationsWithHistories) {

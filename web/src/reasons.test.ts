@@ -30,6 +30,22 @@ describe("reasons in Chinese", () => {
       "按年度预算 ¥1,000,000.00 按比例核减（核定总额 ¥2,000,000.00）",
     );
   });
+  it("renders what other lines and earlier decisions took of a limit", () => {
+    expect(reasonZh("capped at 5000000.00 per year; already taken: 1000000.00 by other decisions of 2025")).toBe(
+      "每年不超过 ¥5,000,000.00；已占用：2025 年其他决定 ¥1,000,000.00",
+    );
+    expect(
+      reasonZh(
+        "total of milestone + trading + filing capped at 2000000.00 per year; already taken: 500000.00 by 04 milestone, 1500000.00 by 04 trading",
+      ),
+    ).toBe("挂牌登记入表奖励、交易支持和备案支持年度合计不超过 ¥2,000,000.00；已占用：第 04 项 milestone ¥500,000.00，第 04 项 trading ¥1,500,000.00");
+    expect(reasonZh("capped at 500000.00 per solution; already taken: 300000.00 by claim 0")).toBe(
+      "每个方案不超过 ¥500,000.00；已占用：申报 0 ¥300,000.00",
+    );
+    expect(reasonZh("already decided for 2025 by another decision; decided once a year from the year's facts")).toBe(
+      "2025 年已由其他决定核定；免申项目每年依当年数据核定一次",
+    );
+  });
   it("gives up on a form it does not know rather than guess", () => {
     expect(reasonZh("something new the engine says")).toBeNull();
     expect(reasonZh("no filed trading volume; something new")).toBeNull();

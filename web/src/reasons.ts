@@ -51,6 +51,11 @@ const RULES: Rule[] = [
   ],
   [re(`already awarded in ${N}; paid once per enterprise`), (yr) => `已于 ${yr} 年获得，每家企业限一次`],
   [re(`already awarded in ${N}; paid once per project \\((\\S+)\\)`), (yr, p) => `已于 ${yr} 年获得，每个项目限一次（${p}）`],
+  [re(`already awarded in ${N}; paid once per solution \\((\\S+)\\)`), (yr, p) => `已于 ${yr} 年获得，每个方案限一次（${p}）`],
+  [re(`already awarded in ${N}; paid once per condition \\((\\S+)\\)`), (yr, p) => `已于 ${yr} 年获得，每项条件限一次（${p}）`],
+  [re(`already decided for ${N} by another decision`), (yr) => `${yr} 年已由其他决定核定`],
+  [re("decided once a year from the year's facts"), () => "免申项目每年依当年数据核定一次"],
+  [re(`already taken: (.+)`), (list) => `已占用：${list.split(", ").map(taken).join("，")}`],
   [
     re(`total of milestone \\+ trading \\+ filing capped at ${M} per year`),
     (c) => `挂牌登记入表奖励、交易支持和备案支持年度合计不超过 ${y(c)}`,
@@ -74,6 +79,9 @@ const RULES: Rule[] = [
   [re(`capped at ${M} per year`), (c) => `每年不超过 ${y(c)}`],
   [re(`capped at ${M} per project`), (c) => `每个项目不超过 ${y(c)}`],
   [re(`capped at ${M} per claim`), (c) => `每项申报不超过 ${y(c)}`],
+  [re(`capped at ${M} per solution`), (c) => `每个方案不超过 ${y(c)}`],
+  [re(`capped at ${M} per enterprise`), (c) => `每家企业不超过 ${y(c)}`],
+  [re(`capped at ${M} per project per year`), (c) => `每个项目每年不超过 ${y(c)}`],
   [
     re(`excluded: the project already has national or municipal support of ${M}`),
     (a) => `不予支持：该项目已获国家或市级支持 ${y(a)}`,
@@ -88,12 +96,30 @@ const RULES: Rule[] = [
   [re("not an operational service agency of a park"), () => "不是园区运营服务机构"],
   [re("not a major innovation platform or industry organisation"), () => "不是重大创新平台或行业组织"],
   [re("not a data vendor or professional service agency"), () => "不是数商或专业服务机构"],
+  [
+    re("not a data-element-intensive enterprise, data vendor, data security service enterprise or key enterprise"),
+    () => "不是数据要素密集型企业、数商、数据安全服务企业或重点企业",
+  ],
   [re("no investment beyond civil construction"), () => "扣除土建投资后无投资额"],
   [re("not registered in Chaoyang District"), () => "未在朝阳区注册"],
   [re("not taxed in Chaoyang District"), () => "未在朝阳区纳税"],
   [re("not an independent legal person"), () => "不具有独立法人资格"],
   [re("has a serious-dishonesty record"), () => "有严重失信记录"],
 ];
+
+// One part of "already taken: A by ..., B by ...": what another line or an
+// award already made took of the same limit.
+function taken(part: string): string {
+  let m = new RegExp(`^${M} by awards of earlier years$`).exec(part);
+  if (m) return `以前年度 ${y(m[1])}`;
+  m = new RegExp(`^${M} by other decisions of ${N}$`).exec(part);
+  if (m) return `${m[2]} 年其他决定 ${y(m[1])}`;
+  m = new RegExp(`^${M} by claim ${N}$`).exec(part);
+  if (m) return `申报 ${m[2]} ${y(m[1])}`;
+  m = new RegExp(`^${M} by (\\d+) (\\w+)(?: \\((\\w+)\\))?$`).exec(part);
+  if (m) return `第 ${m[2]} 项 ${m[3]}${m[4] ? `（${m[4]}）` : ""} ${y(m[1])}`;
+  return part;
+}
 
 function re(body: string): RegExp {
   return new RegExp(`^${body}$`);
