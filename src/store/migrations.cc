@@ -470,6 +470,15 @@ CREATE FUNCTION payment_committed() RETURNS trigger LANGUAGE plpgsql AS
   $$ BEGIN PERFORM year_committed_add(NEW.application_id, 0, 1); RETURN NULL; END $$;
 CREATE TRIGGER payment_committed AFTER INSERT ON payment
   FOR EACH ROW EXECUTE FUNCTION payment_committed();
+// Procedural dates are the server's (D-G9, issue 14): the day the public
+// notice was published (its notice_days run from the day after) and the day
+// the application became final (no payment is dated before it). Both are
+// Beijing calendar days of the store's clock, never a date a user typed.
+// Applications published or finalised before this migration leave them NULL;
+// their audit entries hold the time of each step.
+constexpr const char* kProceduralDates = R"SQL(
+ALTER TABLE application ADD COLUMN notice_published_on {{DATE}};
+ALTER TABLE application ADD COLUMN finalised_on {{DATE}};
 )SQL";
 
 // Official documents (issue 15): each decision letter, public notice and
@@ -519,6 +528,7 @@ const std::vector<Migration>& Migrations() {
        kLedgerPostgres},
       {12, "the claiming request's token on idempotency keys", kIdempotencyToken, "", ""},
       {13, "official documents: numbers by kind and year, the office's settings", kDocuments, "", ""},
+      {14, "procedural dates by the server's calendar (D-G9)", kProceduralDates, "", ""},
   };
   return migrations;
 }
