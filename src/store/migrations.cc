@@ -470,6 +470,8 @@ CREATE FUNCTION payment_committed() RETURNS trigger LANGUAGE plpgsql AS
   $$ BEGIN PERFORM year_committed_add(NEW.application_id, 0, 1); RETURN NULL; END $$;
 CREATE TRIGGER payment_committed AFTER INSERT ON payment
   FOR EACH ROW EXECUTE FUNCTION payment_committed();
+)SQL";
+
 // Procedural dates are the server's (D-G9, issue 14): the day the public
 // notice was published (its notice_days run from the day after) and the day
 // the application became final (no payment is dated before it). Both are
