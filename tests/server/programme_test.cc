@@ -13,6 +13,7 @@
 
 #include "server_test_support.h"
 #include "../unit/store_test_support.h"
+#include "money/chinese.h"
 #include "store/idempotency.h"
 
 namespace {
@@ -307,7 +308,9 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   auto pay_notice = Get("app1", App(id, "/payments/1/notice"));
   ASSERT_TRUE(pay_notice);
   ASSERT_EQ(pay_notice->status, 200) << pay_notice->body;
-  for (const char* part : {"朝数拨〔2025〕1号", "第1笔", "PAY-1", "2999年1月2日", "人民币"}) {
+  const std::string paid_on = bursar::ChineseDate(bursar::store::AddDays(until, 3));
+  for (const std::string& part : {std::string("朝数拨〔2025〕1号"), std::string("第1笔"), std::string("PAY-1"), paid_on,
+                                   std::string("人民币")}) {
     EXPECT_NE(pay_notice->body.find(part), std::string::npos) << part;
   }
   EXPECT_EQ(Get("app2", App(id, "/payments/1/notice"))->status, 404);
