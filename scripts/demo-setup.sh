@@ -13,6 +13,12 @@
 #         reviewer still to score, one who declared a conflict), decided,
 #         notice (one with an open objection), final (one part-paid), paid (in
 #         two instalments) and recovered; budgets for both years.
+#
+# Procedural dates are the store's own calendar day in Beijing (D-G9), never
+# typed: the demo lives through the months before today on the test clock
+# (`ago N` runs the following commands N days ago, BURSAR_TEST_CLOCK with
+# BURSAR_TEST_MODE=1), so every notice ran its full days before finalisation
+# and every payment is dated after it and not in the future.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bursar="$(realpath "${BURSAR:-$root/build/bursar}")"
@@ -21,10 +27,19 @@ enterprises="${DEMO_ENTERPRISES:-300}"
 export BURSAR_POLICY="${BURSAR_POLICY:-$root/policies/chaoyang-data-element}"
 
 if [[ "$db" != postgres* ]]; then rm -f "$db" "$db-wal" "$db-shm"; fi
-b() { "$bursar" "$@" --db "$db"; }
+days_ago=0
+ago() { days_ago=$1; }
+b() {
+  if (( days_ago > 0 )); then
+    BURSAR_TEST_MODE=1 BURSAR_TEST_CLOCK="$(date -u -d "-$days_ago days" +%F)" "$bursar" "$@" --db "$db"
+  else
+    "$bursar" "$@" --db "$db"
+  fi
+}
 ids() { b app list --ids "$@" | tr '\n' ' '; }
 first() { awk 'NR == 1'; }
 
+ago 160
 b db init >/dev/null
 evidence="$(mktemp -d)"
 trap 'rm -rf "$evidence"' EXIT
@@ -69,10 +84,8 @@ payable() {
   b app list --year "$1" --state "$2" --json |
     python3 -c 'import json,sys; [print(a["id"], a["payable"]) for a in json.load(sys.stdin) if a["payable"] not in (None, "0.00")]'
 }
-after=$(date -u -d "+30 days" +%F)   # past any notice: the day things are finalised and paid
-later=$(date -u -d "+60 days" +%F)   # second instalments
-
 # --- 2024: the year before, decided and paid -----------------------------------
+ago 150
 b propose 2024 --actor data-bureau >/dev/null
 apply 2024 03 1800000 $(tagged data_vendor 12)
 apply 2024 02 3000000 $(tagged platform_operator 6)
@@ -89,12 +102,15 @@ reviewed=$(ids --year 2024 --state submitted)
 b app review $reviewed --reviewers rev-wang,rev-li --actor officer-zhao >/dev/null
 for id in $reviewed; do score "$id" 1500000 rev-wang rev-li; done
 b decide 2024 --actor officer-zhao >/dev/null
+ago 149  # the notice runs seven full days from tomorrow: the last is 142 days ago
 b app notice $(ids --year 2024 --state decided) --actor officer-zhao >/dev/null
-b app finalise $(ids --year 2024 --state notice) --today "$after" --actor officer-zhao >/dev/null
-b app pay $(payable 2024 final | cut -d' ' -f1) --amount rest --on "$after" --reference PAY-2024 \
-  --actor finance >/dev/null
+ago 141
+b app finalise $(ids --year 2024 --state notice) --actor officer-zhao >/dev/null
+ago 140
+b app pay $(payable 2024 final | cut -d' ' -f1) --amount rest --reference PAY-2024 --actor finance >/dev/null
 
 # --- 2025: the current year, in every state ------------------------------------
+ago 60
 b propose 2025 --actor data-bureau >/dev/null
 apply 2025 03 2000000 $(tagged data_vendor 16)
 apply 2025 02 4000000 $(tagged platform_operator 8)
@@ -127,44 +143,59 @@ shift 2
 for id in "$@"; do score "$id" 1600000 rev-wang rev-li; done
 b decide 2025 --actor officer-zhao >/dev/null
 # The conflict one is decided too (rev-wang's review is in); rev-li's is not in on $waiting.
-# Of the decided: ten stay decided; the others go on public notice.
+# Of the decided: ten stay decided; fourteen go on a public notice that still
+# runs today (published three days ago), the first with an open objection; the
+# others went on notice 59 days ago, one of them with an objection that was
+# dismissed, and became final after it.
 set -- $(ids --year 2025 --state decided)
 shift 10
-b app notice "$@" --actor officer-zhao >/dev/null
-# Of the notices: fifteen stay on notice, the first with an open objection; a
-# dismissed objection on the next; the others become final.
-set -- $(ids --year 2025 --state notice)
-objected=$1 dismissed=$2
-b app object "$objected" --reason "交易额中含与关联企业之间的交易，应予剔除" \
-  --actor public >/dev/null
+decided=("$@")
+stay=("${decided[0]}" "${decided[@]:2:13}")
+went=("${decided[1]}" "${decided[@]:15}")
+objected=${stay[0]} dismissed=${went[0]}
+ago 59
+b app notice "${went[@]}" --actor officer-zhao >/dev/null
+ago 57
 objection=$(b app object "$dismissed" --reason "该平台 2025 年并未实际运营" --actor public)
+ago 55
 b app resolve "$objection" --dismissed --resolution "经现场核查运营记录，平台已正常运营，异议不成立" --actor officer-zhao >/dev/null
-shift 15
-b app finalise "$dismissed" "$@" --actor officer-zhao --today "$after" >/dev/null
+ago 51
+b app finalise "${went[@]}" --actor officer-zhao >/dev/null
 # Of the finals (with something to pay): twenty stay final, the first of them
 # part-paid; ten are paid in two instalments; the rest in one payment batch;
 # then one paid award is partly recovered.
+ago 50
 mapfile -t finals < <(payable 2025 final)
 part_paid=$(printf '%s\n' "${finals[@]:0:20}" | awk '$2 + 0 >= 2000 {print $1; exit}')
-b app pay "$part_paid" --amount 1000 --on "$after" --reference PAY-2025-0001 --actor finance >/dev/null
-n=0 batch=()
+b app pay "$part_paid" --amount 1000 --reference PAY-2025-0001 --actor finance >/dev/null
+n=0 batch=() instalments=()
 for line in "${finals[@]:20}"; do
   read -r id amount <<<"$line"
   n=$((n + 1))
   fen=$((10#${amount/./}))
   if (( n <= 10 && fen >= 2 )); then
-    b app pay "$id" --amount "$((fen / 200)).$(printf %02d $((fen / 2 % 100)))" --on "$after" \
+    b app pay "$id" --amount "$((fen / 200)).$(printf %02d $((fen / 2 % 100)))" \
       --reference "PAY-2025-$n-1" --actor finance >/dev/null
-    b app pay "$id" --amount rest --on "$later" --reference "PAY-2025-$n-2" --actor finance >/dev/null
+    instalments+=("$id:$n")
   else
     batch+=("$id")
     # The award to recover from: the batch's first of at least 1,000 yuan.
     if [[ -z "${recovered:-}" ]] && (( fen >= 100000 )); then recovered=$id; fi
   fi
 done
-b app pay "${batch[@]}" --amount rest --on "$after" --reference PAY-2025-BATCH --actor finance >/dev/null
+b app pay "${batch[@]}" --amount rest --reference PAY-2025-BATCH --actor finance >/dev/null
+ago 20  # the second instalments
+for pair in "${instalments[@]}"; do
+  b app pay "${pair%%:*}" --amount rest --reference "PAY-2025-${pair##*:}-2" --actor finance >/dev/null
+done
+ago 10
 b app recover "$recovered" --amount 1000 --reason "一项挂牌数据产品系重复挂牌，追回相应资金" \
   --actor officer-zhao >/dev/null
+ago 3
+b app notice "${stay[@]}" --actor officer-zhao >/dev/null
+ago 2
+b app object "$objected" --reason "交易额中含与关联企业之间的交易，应予剔除" --actor public >/dev/null
+ago 0
 
 # --- Accounts: one for every role ---------------------------------------------
 applicant1=$(b app list --year 2025 --state draft --measure 04 | awk 'NR == 1 {print $2}')

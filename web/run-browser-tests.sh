@@ -59,6 +59,12 @@ add_user admin-chen admin
 
 # --port 0 picks a free port, which the server prints in its first log line.
 # Cookies without Secure: the tests speak plain HTTP to 127.0.0.1.
+# Procedural dates are the server's (D-G9): the server runs on the test-only
+# clock in $clock, starting now, which the journeys move on to let a notice's
+# days pass (BURSAR_TEST_CLOCK is honoured only with BURSAR_TEST_MODE=1).
+clock="$work/clock"
+date -u +%Y-%m-%dT%H:%M:%S.000Z > "$clock"
+BURSAR_TEST_MODE=1 BURSAR_TEST_CLOCK="file:$clock" \
 "$bursar" serve --web "$here/dist" --port 0 --db "$db" --insecure-dev-cookies \
   --policy "$root/policies/chaoyang-data-element" 2>"$log" &
 server_pid=$!
@@ -75,5 +81,6 @@ curl -fsS "$base/healthz" >/dev/null || die "$base/healthz did not answer"
 echo "run-browser-tests: bursar serve at $base" >&2
 
 rm -rf tests/artifacts   # only this run's screenshots
-BASE_URL="$base" CHROMIUM="$chromium_bin" APPLICANT_CODE="$applicant_code" PASSWORD="$password" node --test --test-reporter=spec tests/
+BASE_URL="$base" CHROMIUM="$chromium_bin" APPLICANT_CODE="$applicant_code" PASSWORD="$password" CLOCK_FILE="$clock" \
+  node --test --test-reporter=spec tests/
 echo "run-browser-tests: passed; screenshots in web/tests/artifacts/" >&2

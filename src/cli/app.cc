@@ -39,15 +39,15 @@ constexpr const char* kAppUsage =
     "  score ID --scores JSON --proposed MONEY   (as --actor REVIEWER) rubric scores, proposed amount\n"
     "  decide ID --case FILE --output FILE --digest sha256:...\n"
     "                                    record the engine's decision byte for byte\n"
-    "  notice ID... [--until DATE] [--policy DIR]\n"
-    "                                    publish the public notice (公示) through DATE; without\n"
-    "                                    --until for the policy's notice_days (D-P1) from today\n"
+    "  notice ID... [--policy DIR]       publish the public notice (公示) today: it runs the\n"
+    "                                    policy's notice_days (D-P1) from tomorrow\n"
     "  object ID --reason TEXT           file an objection during the notice; prints its id\n"
     "  resolve OBJECTION (--upheld|--dismissed) --resolution TEXT\n"
-    "  finalise ID... [--today DATE]     after the notice, with no open objection\n"
-    "  pay ID... --amount MONEY|rest --on DATE --reference REF\n"
-    "                                    record the next instalment (rest: what is left); at most\n"
-    "                                    the payable amount (the decided total, scaled by D-G6\n"
+    "  finalise ID...                    after the notice, with no open objection\n"
+    "  pay ID... --amount MONEY|rest --reference REF\n"
+    "                                    record the next instalment, dated today (rest: what is\n"
+    "                                    left); at most the payable amount (the decided total,\n"
+    "                                    scaled by D-G6\n"
     "                                    when the year's awards exceed its budget); one payment\n"
     "                                    per reference and application; a batch of several ids\n"
     "                                    takes references REF-ID and, run again, skips the ids\n"
@@ -65,7 +65,11 @@ constexpr const char* kAppUsage =
     "Steps that take ID... apply to each id in turn, each in its own transaction,\n"
     "and stop at the first refused. Illegal steps are refused naming the\n"
     "application's state (exit 1). `bursar decide YEAR` decides every ready\n"
-    "application of a year with the engine.\n";
+    "application of a year with the engine.\n\n"
+    "Dates (D-G9): a notice's days, finalisation, decisions and payments are dated\n"
+    "by the store's own calendar day in Beijing, never by a date given here; the\n"
+    "old --until, --today and --on are refused. Tests move the clock with\n"
+    "BURSAR_TEST_CLOCK, which is honoured only beside BURSAR_TEST_MODE=1.\n";
 
 constexpr const char* kBudgetUsage =
     "usage: bursar budget set YEAR AMOUNT [--db URL]\n"
@@ -166,7 +170,7 @@ Result<int64_t> Remaining(store::Store& st, int64_t id) {
 Result<int64_t> NoticeDays(const std::string& policy_dir, int64_t year) {
   BURSAR_ASSIGN_OR_RETURN(auto engine, Engine::Load(policy_dir));
   auto days = bursar::NoticeDays(engine->policy(), static_cast<int>(year));
-  if (!days.ok()) return InvalidArgument(days.status().message() + " (policy " + policy_dir + ")", "--until");
+  if (!days.ok()) return InvalidArgument(days.status().message() + " (policy " + policy_dir + ")", "--policy");
   return days;
 }
 
@@ -192,6 +196,12 @@ int RunApp(const std::vector<std::string>& args) {
     std::fprintf(stderr, "bursar app %s: %s\n\n%s", verb.c_str(), why.c_str(), kAppUsage);
     return kExitUsage;
   };
+  for (const char* dated : {"--until", "--today", "--on"}) {
+    if (HasFlag(o, dated)) {
+      return usage(std::string(dated) +
+                   ": procedural dates are the store's own calendar day in Beijing (D-G9), never given");
+    }
+  }
   auto s = store::Store::Open(o.db);
   if (!s.ok()) return ReportStatus(s.status());
   store::Store& st = **s;
@@ -290,7 +300,6 @@ int RunApp(const std::vector<std::string>& args) {
     for (std::string r; std::getline(list, r, ',');) {
       if (!r.empty()) reviewers.push_back(r);
     }
-    const std::string until = FlagValue(o, "--until");
     std::optional<int64_t> notice_days;
     for (int64_t id : ids) {
       Status status;
@@ -299,9 +308,7 @@ int RunApp(const std::vector<std::string>& args) {
       } else if (verb == "review") {
         status = st.StartReview(o.actor, id, reviewers);
       } else if (verb == "finalise") {
-        status = st.Finalise(o.actor, id, FlagValue(o, "--today", st.Now().substr(0, 10)));
-      } else if (!until.empty()) {
-        status = st.PublishNotice(o.actor, id, until);
+        status = st.Finalise(o.actor, id);
       } else {
         if (!notice_days) {
           auto a = st.GetApplication(id);
@@ -310,7 +317,7 @@ int RunApp(const std::vector<std::string>& args) {
           if (!days.ok()) return ReportStatus(days.status());
           notice_days = *days;
         }
-        status = st.PublishNoticeForDays(o.actor, id, *notice_days);
+        status = st.PublishNotice(o.actor, id, *notice_days);
       }
       if (!status.ok()) return ReportStatus(status);
       auto a = st.GetApplication(id);
@@ -340,7 +347,7 @@ int RunApp(const std::vector<std::string>& args) {
         }
         amount = FenToMoneyString(*left);
       }
-      auto instalment = st.RecordPayment(o.actor, id, amount, FlagValue(o, "--on"), reference);
+      auto instalment = st.RecordPayment(o.actor, id, amount, reference);
       if (instalment.status().code() == StatusCode::kAlreadyExists) {
         std::printf("%s, skipped\n", instalment.status().message().c_str());
         continue;
@@ -388,7 +395,7 @@ int RunApp(const std::vector<std::string>& args) {
       if (!left.ok()) return ReportStatus(left.status());
       amount = FenToMoneyString(*left);
     }
-    auto instalment = st.RecordPayment(o.actor, id, amount, FlagValue(o, "--on"), FlagValue(o, "--reference"));
+    auto instalment = st.RecordPayment(o.actor, id, amount, FlagValue(o, "--reference"));
     if (!instalment.ok()) return ReportStatus(instalment.status());
     std::printf("instalment %lld\n", static_cast<long long>(*instalment));
     return kExitOk;

@@ -47,6 +47,10 @@ constexpr const char* kHelp =
     "Environment (tests only): BURSAR_FAULTS arms fault points in the store's\n"
     "database connection (docs/faults.md); the server then logs a\n"
     "{\"event\":\"faults_armed\"} line first.\n\n"
+    "Procedural dates (a notice's days, finalisation, decisions, payments) are the\n"
+    "server's own calendar day in Beijing (D-G9). BURSAR_TEST_CLOCK (a time, or\n"
+    "file:PATH) sets the clock for tests only: with it, the server refuses to start\n"
+    "unless BURSAR_TEST_MODE=1 is set too, and then says so in its log.\n\n"
     "Logs one JSON line per request on standard error (time, method, path,\n"
     "status, duration_us, request_id), and first a line with the address:\n"
     "  {\"event\":\"listening\",\"address\":\"127.0.0.1\",\"port\":8080,...,\"web\":\"DIR\"}\n";

@@ -375,15 +375,11 @@ Status Server::Impl::EvidenceSample(const httplib::Request& req, httplib::Respon
     }
   }
   if (code.empty()) return InvalidArgument("name the enterprise: ?enterprise=CREDIT_CODE", "query.enterprise");
-  if (year == 0) {
-    // The current calendar year: the programme year an applicant is filing for.
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    year = tm.tm_year + 1900;
-  }
   std::vector<OJson> rows;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    // The current year by the server's calendar: the programme year an
+    // applicant is filing for.
+    if (year == 0) year = std::stoll(st.Today().substr(0, 4));
     BURSAR_RETURN_IF_ERROR(CheckEnterpriseVisible(st, caller, code));
     BURSAR_ASSIGN_OR_RETURN(auto e, st.FindEnterprise(code));
     OJson stored = OJson::array();

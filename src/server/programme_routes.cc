@@ -139,6 +139,19 @@ Result<std::optional<nlohmann::json>> Server::Impl::JsonObjectBody(const httplib
   return std::optional<nlohmann::json>(std::move(body));
 }
 
+bool Server::Impl::RefusedProceduralDate(const nlohmann::json& body, httplib::Response& res) {
+  for (const char* field : kProceduralDateFields) {
+    if (!body.contains(field)) continue;
+    WriteError(BadRequest(std::string("\"") + field +
+                              "\" is not taken: the dates of the procedure are the server's own calendar day in "
+                              "Beijing (D-G9), recorded with the step; send the request without it",
+                          field),
+               &res);
+    return true;
+  }
+  return false;
+}
+
 Result<int64_t> Server::Impl::PathId(const httplib::Request& req, size_t index, const char* what) {
   const std::string text = req.matches.size() > index ? req.matches[index].str() : "";
   int64_t id = 0;
@@ -496,6 +509,8 @@ Status Server::Impl::DeclareConflict(const httplib::Request& req, httplib::Respo
 Status Server::Impl::Decide(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res, true));
   if (!body) return OkStatus();
+  if (RefusedProceduralDate(*body, res)) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {}));
   BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "application"));
   OJson out;
   int64_t version = 0;
@@ -588,21 +603,15 @@ Status Server::Impl::ReplayDecision(const httplib::Request& req, httplib::Respon
 // ---- notice, objections, finalisation --------------------------------------
 
 Status Server::Impl::PublishNotice(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
-  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res, true));
   if (!body) return OkStatus();
-  // Without "until" the notice runs for the policy's notice_days (D-P1).
-  std::string until;
-  if (body->contains("until")) {
-    BURSAR_ASSIGN_OR_RETURN(until, StringField(*body, "until"));
-  }
+  if (RefusedProceduralDate(*body, res)) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {}));
+  // Published today by the server's calendar, the notice runs the policy's
+  // notice_days (D-P1) from tomorrow (D-G9).
   return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) -> Status {
-    if (until.empty()) {
-      BURSAR_ASSIGN_OR_RETURN(int64_t days, NoticeDays(engine->policy(), static_cast<int>(row.application.year)));
-      return st.PublishNoticeForDays(Actor(caller), row.application.id, days);
-    }
-    Status s = st.PublishNotice(Actor(caller), row.application.id, until);
-    if (!s.ok() && s.field() == "notice_until") return Status(s.code(), s.message(), "until");
-    return s;
+    BURSAR_ASSIGN_OR_RETURN(int64_t days, NoticeDays(engine->policy(), static_cast<int>(row.application.year)));
+    return st.PublishNotice(Actor(caller), row.application.id, days);
   });
 }
 
@@ -692,10 +701,10 @@ Status Server::Impl::ResolveObjection(const httplib::Request& req, httplib::Resp
 Status Server::Impl::Finalise(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res, true));
   if (!body) return OkStatus();
-  BURSAR_ASSIGN_OR_RETURN(std::string today, StringField(*body, "today", false));
-  if (today.empty()) today = store::UtcNow().substr(0, 10);
+  if (RefusedProceduralDate(*body, res)) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {}));
   return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) {
-    return st.Finalise(Actor(caller), row.application.id, today);
+    return st.Finalise(Actor(caller), row.application.id);
   });
 }
 
@@ -704,13 +713,14 @@ Status Server::Impl::Finalise(const httplib::Request& req, httplib::Response& re
 Status Server::Impl::RecordPayment(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
+  if (RefusedProceduralDate(*body, res)) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"amount", "reference"}));
   BURSAR_ASSIGN_OR_RETURN(std::string amount, StringField(*body, "amount"));
-  BURSAR_ASSIGN_OR_RETURN(std::string paid_on, StringField(*body, "paid_on"));
   BURSAR_ASSIGN_OR_RETURN(std::string reference, StringField(*body, "reference"));
   return ChangeApplication(
       req, res, caller,
       [&](store::Store& st, const store::ApplicationRow& row) {
-        return st.RecordPayment(Actor(caller), row.application.id, amount, paid_on, reference).status();
+        return st.RecordPayment(Actor(caller), row.application.id, amount, reference).status();
       },
       201);
 }

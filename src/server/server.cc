@@ -730,6 +730,15 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
     BURSAR_ASSIGN_OR_RETURN(StaticFiles files, StaticFiles::Open(options.web_dir));
     impl->web.emplace(std::move(files));
   }
+  // A clock override is a test setting: without BURSAR_TEST_MODE=1 the
+  // server refuses to start on one, with or without a store (D-G9).
+  bool test_clock = false;
+  BURSAR_RETURN_IF_ERROR(store::ProcessClock(&test_clock).status());
+  if (test_clock) {
+    impl->log->Write(
+        "{\"event\":\"test_clock\",\"warning\":\"BURSAR_TEST_MODE=1: the store's clock is BURSAR_TEST_CLOCK, "
+        "not the system's; never in production\"}\n");
+  }
   if (!options.db_url.empty()) {
     store::OpenOptions open;
     open.faults = options.store_faults;

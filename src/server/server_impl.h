@@ -126,11 +126,21 @@ inline Status OnlyKnownFields(const nlohmann::json& body, std::initializer_list<
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return item.key() == k; })) {
       std::string list;
       for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-      return InvalidArgument("unknown field \"" + item.key() + "\" (known: " + list + ")", item.key());
+      return InvalidArgument("unknown field \"" + item.key() + "\" (" +
+                                 (list.empty() ? std::string("this step takes none") : "known: " + list) + ")",
+                             item.key());
     }
   }
   return OkStatus();
 }
+
+// D-G9: every procedural date (a notice's days, finalisation, a decision, a
+// payment) is the server's own calendar day in Beijing, never one a user
+// sends. The names a client might send one under; a body of a procedural step
+// that has any of them is refused with 400 naming it, before anything changes.
+inline constexpr std::initializer_list<const char*> kProceduralDateFields = {
+    "today", "date", "on", "until", "notice_until", "notice_from", "notice_published_on",
+    "finalised_on", "decided_at", "decided_on", "paid_on", "paid_at"};
 
 struct SimulationCache;  // analysis_routes.cc
 std::shared_ptr<SimulationCache> NewSimulationCache();
@@ -259,6 +269,9 @@ struct Server::Impl {
   // `optional`: an empty body reads as {}.
   static Result<std::optional<nlohmann::json>> JsonObjectBody(const httplib::Request& req, httplib::Response& res,
                                                               bool optional = false);
+  // Writes 400 naming the first of kProceduralDateFields that `body` has and
+  // returns true; false (nothing written) when it has none.
+  static bool RefusedProceduralDate(const nlohmann::json& body, httplib::Response& res);
   // Path parameter `index` as a positive id; NotFound naming `what` otherwise.
   static Result<int64_t> PathId(const httplib::Request& req, size_t index, const char* what);
   // If-Match against the current version: absent is fine, a different one is 409 conflict.

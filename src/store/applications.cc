@@ -608,6 +608,7 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   change["case_sha256"] = Sha256Hex(decision.case_json);
   change["output_sha256"] = Sha256Hex(decision.output_json);
   change["total"] = FenToMoneyString(total_fen);
+  change["on"] = Today();
   return change;
 }
 
@@ -635,30 +636,31 @@ Result<Decision> Store::GetDecision(int64_t decision_id) {
   return DecisionFromRow(*row);
 }
 
-Status Store::PublishNotice(const std::string& actor, int64_t id, const std::string& notice_until) {
-  if (!IsValidDate(notice_until)) return InvalidArgument("expected a date YYYY-MM-DD", "notice_until");
+Status Store::PublishNotice(const std::string& actor, int64_t id, int64_t notice_days) {
+  if (notice_days < 1 || notice_days > 366) {
+    return InvalidArgument("the notice lasts 1 to 366 days, not " + std::to_string(notice_days), "notice_days");
+  }
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
                  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
                  if (app.state != ApplicationState::kDecided) return WrongState(app, "publish its notice", "decided");
-                 if (notice_until < Now().substr(0, 10)) {
-                   return InvalidArgument("the notice would have ended already", "notice_until");
-                 }
+                 // D-G9: published today, the notice's days are the
+                 // notice_days calendar days that follow.
+                 const std::string today = Today();
+                 const std::string until = AddDays(today, notice_days);
+                 if (until.empty()) return Status(StatusCode::kInternal, "the store's clock gives no date: " + Now());
                  BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kNotice));
-                 BURSAR_RETURN_IF_ERROR(
-                     db.Execute("UPDATE application SET notice_until = ? WHERE id = ?", {notice_until, id}).status());
+                 BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE application SET notice_until = ?, notice_published_on = ? "
+                                                   "WHERE id = ?",
+                                                   {until, today, id})
+                                            .status());
                  json change = StepChange("application.notice", app, ApplicationState::kNotice);
-                 change["notice_until"] = notice_until;
+                 change["on"] = today;
+                 change["notice_days"] = notice_days;
+                 change["notice_until"] = until;
                  return std::optional<json>(std::move(change));
                })
       .status();
-}
-
-Status Store::PublishNoticeForDays(const std::string& actor, int64_t id, int64_t notice_days) {
-  if (notice_days < 1 || notice_days > 366) {
-    return InvalidArgument("the notice lasts 1 to 366 days, not " + std::to_string(notice_days), "notice_days");
-  }
-  return PublishNotice(actor, id, AddDays(Now().substr(0, 10), notice_days));
 }
 
 Result<int64_t> Store::FileObjection(const std::string& actor, int64_t id, const std::string& reason) {
@@ -717,7 +719,7 @@ Status Store::ResolveObjection(const std::string& actor, int64_t objection_id, b
                          .status());
                  BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kInReview));
                  BURSAR_RETURN_IF_ERROR(
-                     db.Execute("UPDATE application SET notice_until = NULL WHERE id = ?", {app.id}).status());
+                     db.Execute("UPDATE application SET notice_until = NULL, notice_published_on = NULL WHERE id = ?", {app.id}).status());
                  change["from"] = "notice";
                  change["to"] = "in_review";
                }
@@ -726,16 +728,19 @@ Status Store::ResolveObjection(const std::string& actor, int64_t objection_id, b
       .status();
 }
 
-Status Store::Finalise(const std::string& actor, int64_t id, const std::string& today) {
-  if (!IsValidDate(today)) return InvalidArgument("expected a date YYYY-MM-DD", "today");
+Status Store::Finalise(const std::string& actor, int64_t id) {
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
                  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
                  if (app.state != ApplicationState::kNotice) return WrongState(app, "finalise it", "notice");
+                 // D-G9: from the day after the notice's last day, by the
+                 // store's own calendar.
+                 const std::string today = Today();
                  if (today <= app.notice_until) {
-                   return Status(
-                       StatusCode::kFailedPrecondition,
-                       "application " + std::to_string(id) + ": the public notice runs until " + app.notice_until);
+                   return Status(StatusCode::kFailedPrecondition,
+                                 "application " + std::to_string(id) + ": the public notice runs until " +
+                                     app.notice_until + " (today is " + today + ", Beijing time); it can be final from " +
+                                     AddDays(app.notice_until, 1));
                  }
                  BURSAR_ASSIGN_OR_RETURN(auto open,
                                          db.QueryOne("SELECT MIN(id) FROM objection WHERE application_id = ? "
@@ -746,20 +751,27 @@ Status Store::Finalise(const std::string& actor, int64_t id, const std::string& 
                                  "application " + std::to_string(id) + ": objection " + open->Text(0) + " is open");
                  }
                  BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kFinal));
-                 return std::optional<json>(StepChange("application.finalise", app, ApplicationState::kFinal));
+                 BURSAR_RETURN_IF_ERROR(
+                     db.Execute("UPDATE application SET finalised_on = ? WHERE id = ?", {today, id}).status());
+                 json change = StepChange("application.finalise", app, ApplicationState::kFinal);
+                 change["on"] = today;
+                 change["notice_until"] = app.notice_until;
+                 return std::optional<json>(std::move(change));
                })
       .status();
 }
 
 Result<int64_t> Store::RecordPayment(const std::string& actor, int64_t id, const std::string& amount,
-                                     const std::string& paid_on, const std::string& reference) {
+                                     const std::string& reference) {
   BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
   if (fen <= 0) return InvalidArgument("a payment is more than zero", "amount");
-  if (!IsValidDate(paid_on)) return InvalidArgument("expected a date YYYY-MM-DD", "paid_on");
   if (reference.empty()) return InvalidArgument("a payment names its reference (voucher number)", "reference");
   int64_t instalment = 0;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
     BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+    // D-G9: dated today by the store's calendar, which is on or after the day
+    // the application became final unless the clock was set back.
+    const std::string paid_on = Today();
     // One voucher, one payment: a batch run again after a crash (or a retry
     // without an Idempotency-Key) cannot pay the same instalment twice.
     BURSAR_ASSIGN_OR_RETURN(auto same, db.QueryOne("SELECT instalment, paid_on FROM payment "
@@ -772,6 +784,12 @@ Result<int64_t> Store::RecordPayment(const std::string& actor, int64_t id, const
                     "reference");
     }
     if (app.state != ApplicationState::kFinal) return WrongState(app, "record a payment", "final");
+    BURSAR_ASSIGN_OR_RETURN(auto final_on, db.QueryOne("SELECT finalised_on FROM application WHERE id = ?", {id}));
+    if (final_on && !final_on->IsNull(0) && paid_on < final_on->Text(0)) {
+      return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + " became final on " +
+                                                         final_on->Text(0) + ": a payment cannot be dated " + paid_on +
+                                                         ", before it (D-G9)");
+    }
     BURSAR_ASSIGN_OR_RETURN(auto d, db.QueryOne("SELECT total_fen FROM decision WHERE application_id = ? "
                                                 "AND in_force = 1",
                                                 {id}));

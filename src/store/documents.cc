@@ -49,13 +49,6 @@ std::string FormatDocumentNumber(const std::string& pattern, int64_t year, int64
   return out;
 }
 
-std::string BeijingDate(const std::string& utc) {
-  if (utc.size() < 13 || utc[10] != 'T') return utc.substr(0, 10);
-  const int hour = (utc[11] - '0') * 10 + (utc[12] - '0');
-  const std::string date = utc.substr(0, 10);
-  return hour >= 16 ? AddDays(date, 1) : date;
-}
-
 namespace {
 
 bool HasControl(const std::string& s) {

@@ -57,7 +57,4 @@ const std::vector<DocumentSetting>& DocumentSettingDefaults();
 // The number as written: "{year}" and "{n}" in `pattern` replaced.
 std::string FormatDocumentNumber(const std::string& pattern, int64_t year, int64_t seq);
 
-// The Beijing (UTC+8) calendar day of a UTC timestamp "2025-06-01T17:00:00Z".
-std::string BeijingDate(const std::string& utc_timestamp);
-
 }  // namespace bursar::store

@@ -472,6 +472,17 @@ CREATE TRIGGER payment_committed AFTER INSERT ON payment
   FOR EACH ROW EXECUTE FUNCTION payment_committed();
 )SQL";
 
+// Procedural dates are the server's (D-G9, issue 14): the day the public
+// notice was published (its notice_days run from the day after) and the day
+// the application became final (no payment is dated before it). Both are
+// Beijing calendar days of the store's clock, never a date a user typed.
+// Applications published or finalised before this migration leave them NULL;
+// their audit entries hold the time of each step.
+constexpr const char* kProceduralDates = R"SQL(
+ALTER TABLE application ADD COLUMN notice_published_on {{DATE}};
+ALTER TABLE application ADD COLUMN finalised_on {{DATE}};
+)SQL";
+
 // Official documents (issue 15): each decision letter, public notice and
 // payment notice takes a number of its kind and year the first time it is
 // issued, kept for good (never reused: a number is one more than the highest
@@ -519,6 +530,7 @@ const std::vector<Migration>& Migrations() {
        kLedgerPostgres},
       {12, "the claiming request's token on idempotency keys", kIdempotencyToken, "", ""},
       {13, "official documents: numbers by kind and year, the office's settings", kDocuments, "", ""},
+      {14, "procedural dates by the server's calendar (D-G9)", kProceduralDates, "", ""},
   };
   return migrations;
 }

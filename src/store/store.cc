@@ -2,9 +2,16 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
 #include <utility>
+
+#include <sys/stat.h>
 
 #include "store/fault_database.h"
 #include "store/migrations.h"
@@ -57,6 +64,104 @@ std::string AddDays(const std::string& date, int64_t days) {
   return buf;
 }
 
+std::string BeijingDate(std::string_view utc_time) {
+  const std::optional<int64_t> seconds = ParseStoreTime(utc_time);
+  if (!seconds) return "";
+  // China keeps UTC+8 all year.
+  return FormatStoreTime(*seconds + 8 * 3600).substr(0, 10);
+}
+
+namespace {
+
+// A test clock's setting in milliseconds since the epoch: "2025-06-01T08:00:00Z"
+// (with or without milliseconds), or a date "2025-06-01" as noon in Beijing.
+std::optional<int64_t> TestClockSetting(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  if (IsValidDate(text)) text += "T04:00:00Z";
+  const std::optional<int64_t> seconds = ParseStoreTime(text);
+  if (!seconds) return std::nullopt;
+  int64_t ms = 0;
+  if (text.size() == 24 && text[19] == '.') ms = std::stoll(text.substr(20, 3));
+  return *seconds * 1000 + ms;
+}
+
+int64_t EpochMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// A store time with milliseconds: "2025-06-01T08:00:00.123Z".
+std::string FormatStoreTimeMs(int64_t ms) {
+  const int64_t seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  std::string text = FormatStoreTime(seconds);
+  char frac[8];
+  std::snprintf(frac, sizeof frac, "%03lld", static_cast<long long>(ms - seconds * 1000));
+  return text.substr(0, 20) + frac + "Z";
+}
+
+}  // namespace
+
+Result<std::function<std::string()>> ProcessClock(bool* overridden) {
+  if (overridden) *overridden = false;
+  const char* setting = std::getenv("BURSAR_TEST_CLOCK");
+  if (setting == nullptr || *setting == '\0') return std::function<std::string()>(UtcNow);
+  const char* mode = std::getenv("BURSAR_TEST_MODE");
+  if (mode == nullptr || std::string_view(mode) != "1") {
+    return InvalidArgument(
+        "BURSAR_TEST_CLOCK is set, but a clock override is a test setting: it is refused unless "
+        "BURSAR_TEST_MODE=1 says this is a test (procedural dates are the server's own, D-G9)",
+        "BURSAR_TEST_CLOCK");
+  }
+  using std::chrono::system_clock;
+  const std::string value = setting;
+  if (!value.starts_with("file:")) {
+    // Set to the given time now, the clock runs on from it.
+    std::optional<int64_t> start = TestClockSetting(value);
+    if (!start) {
+      return InvalidArgument("expected a time such as 2025-06-01T08:00:00Z, a date, or file:PATH, got \"" + value +
+                                 "\"",
+                             "BURSAR_TEST_CLOCK");
+    }
+    if (overridden) *overridden = true;
+    const int64_t offset = *start - EpochMs(system_clock::now());
+    return std::function<std::string()>(
+        [offset] { return FormatStoreTimeMs(EpochMs(system_clock::now()) + offset); });
+  }
+  // A file the test rewrites to move time on, read at every reading: the time
+  // it holds was the time when it was written (its modification time), and the
+  // clock runs on from there. A reading that fails keeps the last good one (a
+  // test writing the file as it is read must not send the clock to 1970).
+  const std::string path = value.substr(5);
+  struct State {
+    std::mutex mu;
+    int64_t last_offset = 0;
+  };
+  auto state = std::make_shared<State>();
+  auto offset_now = [path]() -> std::optional<int64_t> {
+    struct stat info {};
+    if (stat(path.c_str(), &info) != 0) return std::nullopt;
+    std::ifstream in(path);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::optional<int64_t> set = TestClockSetting(text.str());
+    if (!set) return std::nullopt;
+    const int64_t written = int64_t{info.st_mtim.tv_sec} * 1000 + info.st_mtim.tv_nsec / 1000000;
+    return *set - written;
+  };
+  std::optional<int64_t> first = offset_now();
+  if (!first) {
+    return InvalidArgument("cannot read a time such as 2025-06-01T08:00:00Z from " + path, "BURSAR_TEST_CLOCK");
+  }
+  state->last_offset = *first;
+  if (overridden) *overridden = true;
+  return std::function<std::string()>([state, offset_now] {
+    std::optional<int64_t> offset = offset_now();
+    std::lock_guard<std::mutex> lock(state->mu);
+    if (offset) state->last_offset = *offset;
+    return FormatStoreTimeMs(EpochMs(system_clock::now()) + state->last_offset);
+  });
+}
+
 Store::Store(std::unique_ptr<Database> db, std::function<std::string()> clock)
     : db_(std::move(db)), clock_(clock ? std::move(clock) : std::function<std::string()>(UtcNow)) {}
 
@@ -65,12 +170,16 @@ Store::~Store() = default;
 std::string Store::Now() const { return clock_(); }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOptions& options) {
+  std::function<std::string()> clock = options.clock;
+  if (!clock) {
+    BURSAR_ASSIGN_OR_RETURN(clock, ProcessClock());
+  }
   BURSAR_ASSIGN_OR_RETURN(auto db, OpenDatabase(url, options.create));
   if (!options.faults.empty()) {
     BURSAR_ASSIGN_OR_RETURN(auto points, ParseFaultPoints(options.faults));
     db = WithFaultPoints(std::move(db), std::move(points));
   }
-  std::unique_ptr<Store> store(new Store(std::move(db), options.clock));
+  std::unique_ptr<Store> store(new Store(std::move(db), std::move(clock)));
   BURSAR_RETURN_IF_ERROR(store->CheckSchema(options.allow_pending));
   return store;
 }

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -40,6 +41,23 @@ namespace bursar::store {
 
 // The current UTC time as "2025-06-01T08:00:00.123Z".
 std::string UtcNow();
+// The calendar day in Beijing (Asia/Shanghai: UTC+8 all year, no daylight
+// saving) of a store time: "2025-06-01T16:00:00.000Z" is "2025-06-02". ""
+// for text that is not a store time.
+std::string BeijingDate(std::string_view utc_time);
+
+// The clock of a process that opens the store (`bursar serve`, every CLI
+// command): the system's, unless the test-only override is set.
+//   BURSAR_TEST_CLOCK=2025-06-01T08:00:00Z   the time when the process starts (a date:
+//                                            noon in Beijing), running on from there
+//   BURSAR_TEST_CLOCK=file:/tmp/clock        the time in that file when it was last
+//                                            written, running on from there; read at
+//                                            every reading, so a test moves it on
+// The override is honoured only with BURSAR_TEST_MODE=1 beside it; without
+// that it is refused (InvalidArgument), so a production server never runs
+// on a clock someone set: every procedural date is the server's (D-G9).
+// `overridden` says whether the override is in use.
+Result<std::function<std::string()>> ProcessClock(bool* overridden = nullptr);
 // The calendar date `days` after `date` ("YYYY-MM-DD"); "" for a bad date.
 std::string AddDays(const std::string& date, int64_t days);
 
@@ -48,7 +66,8 @@ struct OpenOptions {
   bool create = false;
   // Accept a database with pending migrations (`bursar db migrate|status`).
   bool allow_pending = false;
-  // The clock for audit entries and timestamps; UtcNow by default. Tests fix it.
+  // The clock for audit entries, timestamps and procedural dates; when empty,
+  // ProcessClock() (the system's, or the test-only override). Tests fix it.
   std::function<std::string()> clock;
   // Test-only fault points (store/fault_database.h); "" for none.
   std::string faults;
@@ -93,6 +112,10 @@ class Store {
 
   Database& db() { return *db_; }
   std::string Now() const;
+  // Today in Beijing by the store's clock: the date of every procedural step
+  // (D-G9: a notice's days, finalisation, decisions and payments). Never a
+  // date a caller gives.
+  std::string Today() const { return BeijingDate(Now()); }
 
   // --- Schema -----------------------------------------------------------------
   Result<SchemaStatus> Schema();
@@ -243,19 +266,21 @@ class Store {
   Result<nlohmann::json> ClaimsForDecision(Database& db, const Application& app);
   Result<std::optional<Decision>> DecisionInForce(int64_t id);
   Result<Decision> GetDecision(int64_t decision_id);
-  // Opens the public notice, which runs through `notice_until` (a date).
-  Status PublishNotice(const std::string& actor, int64_t id, const std::string& notice_until);
-  // The same, for `notice_days` calendar days (the policy's notice_days)
-  // counted from today: the notice runs through today + notice_days.
-  Status PublishNoticeForDays(const std::string& actor, int64_t id, int64_t notice_days);
+  // Opens the public notice (D-G9): published today (Today()), it runs
+  // `notice_days` (the policy's notice_days) full calendar days from
+  // tomorrow, through today + notice_days. No caller names its dates.
+  Status PublishNotice(const std::string& actor, int64_t id, int64_t notice_days);
   Result<int64_t> FileObjection(const std::string& actor, int64_t id, const std::string& reason);
   // Upheld: the decision is withdrawn and the application returns to review.
   Status ResolveObjection(const std::string& actor, int64_t objection_id, bool upheld, const std::string& resolution);
-  // REQUIRES state notice, `today` after notice_until, no open objection.
-  Status Finalise(const std::string& actor, int64_t id, const std::string& today);
-  // Records the next instalment; the application is paid when they reach the total.
+  // REQUIRES state notice, Today() after notice_until, no open objection.
+  // The application is final from Today() (D-G9).
+  Status Finalise(const std::string& actor, int64_t id);
+  // Records the next instalment, dated Today() (D-G9: on or after the day the
+  // application became final, never in the future); the application is paid
+  // when they reach the total.
   Result<int64_t> RecordPayment(const std::string& actor, int64_t id, const std::string& amount,
-                                const std::string& paid_on, const std::string& reference);
+                                const std::string& reference);
   Result<std::vector<Payment>> Payments(int64_t id);
   // Clawback of money paid. REQUIRES state paid; amount at most what was paid.
   Status Recover(const std::string& actor, int64_t id, const std::string& amount, const std::string& reason);

@@ -63,7 +63,7 @@ class DiskFullTest : public ::testing::Test {
 
 TEST_F(DiskFullTest, AnImportThatFillsTheDiskStoresNothingAndSucceedsOnceThereIsRoom) {
   constexpr int kEnterprises = 5, kRows = 20000;
-  FinalisedProgramme(*store_, database_->dir(), kEnterprises, Stage::kReadyForDecision);
+  FinalisedProgramme(*store_, url_, database_->dir(), kEnterprises, Stage::kReadyForDecision);
   ASSERT_FALSE(HasFailure());
   std::string csv = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
   for (int i = 0; i < kRows; ++i) {
@@ -88,7 +88,7 @@ TEST_F(DiskFullTest, AnImportThatFillsTheDiskStoresNothingAndSucceedsOnceThereIs
 
 TEST_F(DiskFullTest, ADecisionRunThatFillsTheDiskKeepsWholeDecisionsAndResumes) {
   constexpr int kApplications = 40;
-  const std::vector<int64_t> ids = FinalisedProgramme(*store_, database_->dir(), kApplications, Stage::kReadyForDecision);
+  const std::vector<int64_t> ids = FinalisedProgramme(*store_, url_, database_->dir(), kApplications, Stage::kReadyForDecision);
   ASSERT_FALSE(HasFailure());
   const int64_t audit_before = Hold(*store_).audit_entries;
   // Each application decided wholly (decision in force, state decided, its
@@ -129,13 +129,13 @@ TEST_F(DiskFullTest, ADecisionRunThatFillsTheDiskKeepsWholeDecisionsAndResumes) 
 
 TEST_F(DiskFullTest, APaymentBatchThatFillsTheDiskPaysWholeOrNothingAndResumes) {
   constexpr int kApplications = 40;
-  const std::vector<int64_t> ids = FinalisedProgramme(*store_, database_->dir(), kApplications, Stage::kFinal);
+  const std::vector<int64_t> ids = FinalisedProgramme(*store_, url_, database_->dir(), kApplications, Stage::kFinal);
   ASSERT_FALSE(HasFailure());
   const int64_t audit_before = Hold(*store_).audit_entries;
   auto pay = [&](const std::vector<int64_t>& which) {
     std::vector<std::string> args = {kExe, "app", "pay"};
     for (int64_t id : which) args.push_back(std::to_string(id));
-    for (const char* a : {"--amount", "rest", "--on", "2025-07-01", "--reference", "PAY", "--db"}) args.push_back(a);
+    for (const char* a : {"--amount", "rest", "--reference", "PAY", "--db"}) args.push_back(a);
     args.push_back(url_);
     return args;
   };
@@ -181,7 +181,7 @@ TEST_F(DiskFullTest, APaymentBatchThatFillsTheDiskPaysWholeOrNothingAndResumes) 
 
 TEST_F(DiskFullTest, TheServerAnswers503DiskFullAndRecoversWhenThereIsRoom) {
   constexpr int kApplications = 40;
-  const std::vector<int64_t> ids = FinalisedProgramme(*store_, database_->dir(), kApplications, Stage::kFinal);
+  const std::vector<int64_t> ids = FinalisedProgramme(*store_, url_, database_->dir(), kApplications, Stage::kFinal);
   ASSERT_FALSE(HasFailure());
   static const std::string hash = bursar::store::HashPassword("correct horse battery staple").value();
   ASSERT_TRUE(store_->AddAccount("test", "olga", Role::kOfficer, "", hash).ok());
@@ -204,7 +204,6 @@ TEST_F(DiskFullTest, TheServerAnswers503DiskFullAndRecoversWhenThereIsRoom) {
     auto payable = store_->PayableFen(id);
     EXPECT_TRUE(payable.ok());
     const json body = {{"amount", bursar::Exact::Fen(*payable).ToMoneyString()},
-                       {"paid_on", "2025-07-01"},
                        {"reference", "PAY-" + std::to_string(id)}};
     return client.Post("/api/applications/" + std::to_string(id) + "/payments", auth, body.dump(),
                        "application/json");

@@ -159,7 +159,11 @@ enum class Stage { kReadyForDecision, kFinal };
 // engine (as `bursar decide` does), its public notice has ended and it is
 // final, and the year's budget is two thirds of the committed total, so D-G6
 // scales every award down (with rounding to the fen). The ids, in order.
-inline std::vector<int64_t> FinalisedProgramme(bursar::store::Store& st, const fs::path& dir, int n, Stage stage) {
+// Procedural dates are the store's (D-G9), so the notice is published ten
+// days ago and the applications become final yesterday, on stores opened at
+// `url` with clocks set back: a payment recorded now is dated after both.
+inline std::vector<int64_t> FinalisedProgramme(bursar::store::Store& st, const std::string& url, const fs::path& dir,
+                                               int n, Stage stage) {
   using bursar::store::testing::Code;
   std::vector<int64_t> ids;
   std::string csv =
@@ -193,18 +197,21 @@ inline std::vector<int64_t> FinalisedProgramme(bursar::store::Store& st, const f
     BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
     return bursar::store::DecisionInput{(*engine)->digest(), case_text, std::move(output)};
   };
-  const std::string today = st.Now().substr(0, 10);
-  const auto later = std::chrono::year_month_day(
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) + std::chrono::days(2));
-  char after[16];
-  std::snprintf(after, sizeof after, "%04d-%02u-%02u", static_cast<int>(later.year()),
-                static_cast<unsigned>(later.month()), static_cast<unsigned>(later.day()));
+  auto days_ago = [&](int64_t days) {
+    bursar::store::OpenOptions options;
+    options.clock = [days] { return bursar::store::FormatStoreTime(std::time(nullptr) - days * 86400); };
+    auto opened = bursar::store::Store::Open(url, options);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    return opened.ok() ? std::move(*opened) : nullptr;
+  };
+  auto ten_days_ago = days_ago(10), yesterday = days_ago(1);
+  if (!ten_days_ago || !yesterday) return {};
   for (int64_t id : ids) {
-    auto d = st.DecideFromStore("officer", id, decide);
+    auto d = ten_days_ago->DecideFromStore("officer", id, decide);
     EXPECT_TRUE(d.ok()) << d.status().ToString();
-    auto notice = st.PublishNotice("officer", id, today);
+    auto notice = ten_days_ago->PublishNotice("officer", id, 7);
     EXPECT_TRUE(notice.ok()) << notice.ToString();
-    auto final = st.Finalise("officer", id, after);
+    auto final = yesterday->Finalise("officer", id);
     EXPECT_TRUE(final.ok()) << final.ToString();
   }
   auto budget = st.Budget(2025);

@@ -6,11 +6,14 @@
 // report, proposals, simulations, exports, and no 500 for bad input.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <map>
 
 #include "server_test_support.h"
 #include "../unit/store_test_support.h"
+#include "money/chinese.h"
 #include "store/idempotency.h"
 
 namespace {
@@ -31,6 +34,17 @@ class ProgrammeTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     database_ = std::make_unique<bursar::store::testing::TestDatabase>(GetParam());
     ASSERT_TRUE(database_->Create());
+    // Procedural dates are the server's (D-G9). The server, the commands and
+    // the test's own store read the time from a file the test moves on (the
+    // test-only clock, honoured with BURSAR_TEST_MODE=1); it starts now.
+    // (Not in the last ten minutes of a day in Beijing: a test that reads
+    // "today" and then acts must not see the day turn in between.)
+    clock_file_ = (database_->dir() / "clock").string();
+    int64_t start = std::time(nullptr);
+    if ((start + 8 * 3600) % 86400 > 86400 - 600) start += 1200;
+    SetClock(bursar::store::FormatStoreTime(start));
+    setenv("BURSAR_TEST_MODE", "1", 1);
+    setenv("BURSAR_TEST_CLOCK", ("file:" + clock_file_).c_str(), 1);
     Ran init = RunCommand({kExe, "db", "init", "--db", database_->url()});
     ASSERT_EQ(init.exit, 0) << init.err;
     // The walkthrough's population: 40 enterprises, 2000 trades, seed 7.
@@ -60,7 +74,7 @@ class ProgrammeTest : public ::testing::TestWithParam<std::string> {
     for (const auto& [name, role, code] : accounts) {
       auto a = store_->AddAccount("test", name, role, code, hash);
       ASSERT_TRUE(a.ok()) << a.status().ToString();
-      auto t = store_->IssueToken("test", name, "test", 1);
+      auto t = store_->IssueToken("test", name, "test", 90);  // the test clock moves on by weeks
       ASSERT_TRUE(t.ok()) << t.status().ToString();
       tokens_[name] = t->token;
     }
@@ -71,7 +85,14 @@ class ProgrammeTest : public ::testing::TestWithParam<std::string> {
     server_.reset();
     store_.reset();
     database_.reset();
+    unsetenv("BURSAR_TEST_CLOCK");
+    unsetenv("BURSAR_TEST_MODE");
   }
+
+  // The test clock: a UTC store time, and the Beijing day it falls on.
+  void SetClock(const std::string& utc) { WriteFile(clock_file_, utc + "\n"); }
+  void AtBeijingNoon(const std::string& date) { SetClock(date + "T04:00:00.000Z"); }
+  std::string Today() { return bursar::store::BeijingDate(ReadFile(clock_file_).substr(0, 24)); }
 
   httplib::Client Client() {
     httplib::Client c("127.0.0.1", server_->port());
@@ -117,6 +138,7 @@ class ProgrammeTest : public ::testing::TestWithParam<std::string> {
   std::map<std::string, std::string> tokens_;
   std::unique_ptr<ServerProcess> server_;
   std::string code1_, code2_, name1_;
+  std::string clock_file_;
 };
 
 TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
@@ -224,11 +246,14 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   EXPECT_EQ(got->status, 200);
   EXPECT_EQ(Body(got)["total"], total);
 
-  // Public notice: readable by anyone, without logging in.
-  auto notice = Post("officer", App(id, "/notice"), {{"until", "2998-12-31"}});
+  // Public notice: readable by anyone, without logging in. Its days are the
+  // server's (D-G9): published today, it runs notice_days (7) from tomorrow.
+  const std::string published = Today();
+  auto notice = Post("officer", App(id, "/notice"), json::object());
   ASSERT_TRUE(notice);
   ASSERT_EQ(notice->status, 200) << notice->body;
-  EXPECT_EQ(Body(notice)["notice_until"], "2998-12-31");
+  const std::string until = bursar::store::AddDays(published, 7);
+  EXPECT_EQ(Body(notice)["notice_until"], until);
   auto notices = Client().Get("/api/notices?year=2025");
   ASSERT_TRUE(notices);
   ASSERT_EQ(notices->status, 200) << notices->body;
@@ -245,7 +270,8 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   const int64_t objection_id = Body(objection)["id"];
   auto open = Get("auditor", "/api/objections?state=open");
   EXPECT_EQ(Body(open)["total"], 1);
-  auto early = Post("officer", App(id, "/finalisation"), {{"today", "2999-01-01"}});
+  AtBeijingNoon(bursar::store::AddDays(until, 1));
+  auto early = Post("officer", App(id, "/finalisation"), json::object());
   ASSERT_TRUE(early);
   EXPECT_EQ(early->status, 409) << early->body;
   auto resolved = Post("officer", "/api/objections/" + std::to_string(objection_id) + "/resolution",
@@ -253,23 +279,26 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   ASSERT_TRUE(resolved);
   ASSERT_EQ(resolved->status, 200) << resolved->body;
   EXPECT_EQ(Body(Get("auditor", "/api/objections?state=resolved"))["total"], 1);
-  auto during = Post("officer", App(id, "/finalisation"), {{"today", "2998-12-31"}});
+  AtBeijingNoon(until);
+  auto during = Post("officer", App(id, "/finalisation"), json::object());
   ASSERT_TRUE(during);
   EXPECT_EQ(during->status, 409) << "the notice still runs";
-  auto final = Post("officer", App(id, "/finalisation"), {{"today", "2999-01-01"}});
+  AtBeijingNoon(bursar::store::AddDays(until, 1));
+  auto final = Post("officer", App(id, "/finalisation"), json::object());
   ASSERT_TRUE(final);
   ASSERT_EQ(final->status, 200) << final->body;
   EXPECT_EQ(Body(final)["state"], "final");
 
-  // Payment of the whole total makes it paid; the budget sees it.
-  auto too_much = Post("officer", App(id, "/payments"),
-                       {{"amount", "999999999.00"}, {"paid_on", "2999-01-02"}, {"reference", "PAY-1"}});
+  // Payment of the whole total makes it paid, dated by the server; the budget sees it.
+  AtBeijingNoon(bursar::store::AddDays(until, 3));
+  auto too_much = Post("officer", App(id, "/payments"), {{"amount", "999999999.00"}, {"reference", "PAY-1"}});
   ASSERT_TRUE(too_much);
   EXPECT_EQ(too_much->status, 409);
-  auto paid = Post("officer", App(id, "/payments"), {{"amount", total}, {"paid_on", "2999-01-02"}, {"reference", "PAY-1"}});
+  auto paid = Post("officer", App(id, "/payments"), {{"amount", total}, {"reference", "PAY-1"}});
   ASSERT_TRUE(paid);
   ASSERT_EQ(paid->status, 201) << paid->body;
   EXPECT_EQ(Body(paid)["state"], "paid");
+  EXPECT_EQ(Body(Get("officer", App(id)))["payments"][0]["paid_on"], bursar::store::AddDays(until, 3));
   json payments = Body(Get("app1", "/api/payments?year=2025"));
   ASSERT_EQ(payments["total"], 1);
   EXPECT_EQ(payments["items"][0]["amount"], total);
@@ -279,7 +308,9 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   auto pay_notice = Get("app1", App(id, "/payments/1/notice"));
   ASSERT_TRUE(pay_notice);
   ASSERT_EQ(pay_notice->status, 200) << pay_notice->body;
-  for (const char* part : {"朝数拨〔2025〕1号", "第1笔", "PAY-1", "2999年1月2日", "人民币"}) {
+  const std::string paid_on = bursar::ChineseDate(bursar::store::AddDays(until, 3));
+  for (const std::string& part : {std::string("朝数拨〔2025〕1号"), std::string("第1笔"), std::string("PAY-1"), paid_on,
+                                   std::string("人民币")}) {
     EXPECT_NE(pay_notice->body.find(part), std::string::npos) << part;
   }
   EXPECT_EQ(Get("app2", App(id, "/payments/1/notice"))->status, 404);
@@ -327,6 +358,76 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   EXPECT_EQ(audit["items"][0]["change"]["op"], "application.recover");
   EXPECT_EQ(audit["items"][0]["actor"], "officer");
   EXPECT_EQ(Body(Get("auditor", "/api/audit/verification"))["ok"], true);
+}
+
+// Issue 14, D-G9: the notice, finalisation, decisions and payments are dated
+// by the server's calendar day in Beijing; no request sets one. On the main of
+// before, `{"today":"2999-12-31"}` finalised an application whose notice ran
+// for another week and `{"until":<tomorrow>}` published a one-day notice.
+TEST_P(ProgrammeTest, TheProcedureRunsOnTheServersCalendar) {
+  EXPECT_FALSE(server_->WaitForLine("\"event\":\"test_clock\"").empty()) << "the server says its clock is a test's";
+  const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
+  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}})->status, 200);
+  auto last_audit = [&] { return Body(Get("auditor", "/api/audit?limit=1"))["items"][0]; };
+  auto refused = [&](const httplib::Result& r, const std::string& field) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_EQ(ErrorOf(r)["field"], field) << r->body;
+    EXPECT_NE(ErrorOf(r)["message"].get<std::string>().find("D-G9"), std::string::npos) << r->body;
+  };
+  refused(Post("officer", App(id, "/decisions"), {{"decided_at", "2020-01-01"}}), "decided_at");
+  auto decided = Post("officer", App(id, "/decisions"), json::object());
+  ASSERT_EQ(decided->status, 201) << decided->body;
+  EXPECT_EQ(last_audit()["change"]["on"], Today());
+
+  // The one-day notice: refused, and nothing changes.
+  const int64_t seq = last_audit()["seq"];
+  refused(Post("officer", App(id, "/notice"), {{"until", bursar::store::AddDays(Today(), 1)}}), "until");
+  EXPECT_EQ(Body(Get("officer", App(id)))["state"], "decided");
+  EXPECT_EQ(last_audit()["seq"], seq) << "a refused step writes no audit entry";
+  const std::string published = Today();
+  auto notice = Post("officer", App(id, "/notice"), json::object());
+  ASSERT_EQ(notice->status, 200) << notice->body;
+  const std::string until = bursar::store::AddDays(published, 7);
+  EXPECT_EQ(Body(notice)["notice_until"], until);
+  json entry = last_audit()["change"];
+  EXPECT_EQ(entry["op"], "application.notice");
+  EXPECT_EQ(entry["on"], published) << "the audit records the server's date";
+  EXPECT_EQ(entry["notice_until"], until);
+
+  // Finalising with a typed date: refused, whatever the date.
+  refused(Post("officer", App(id, "/finalisation"), {{"today", "2999-12-31"}}), "today");
+  EXPECT_EQ(Body(Get("officer", App(id)))["state"], "notice");
+  auto during = Post("officer", App(id, "/finalisation"), json::object());
+  ASSERT_TRUE(during);
+  EXPECT_EQ(during->status, 409) << during->body;
+  EXPECT_NE(ErrorOf(during)["message"].get<std::string>().find("runs until " + until), std::string::npos);
+  // The last day of the notice is still the notice; the next day it can be final.
+  SetClock(bursar::store::AddDays(until, -1) + "T16:30:00.000Z");  // 00:30 on `until` in Beijing
+  EXPECT_EQ(Post("officer", App(id, "/finalisation"), json::object())->status, 409);
+  SetClock(until + "T16:00:00.000Z");  // midnight in Beijing: the day after
+  auto final = Post("officer", App(id, "/finalisation"), json::object());
+  ASSERT_EQ(final->status, 200) << final->body;
+  EXPECT_EQ(last_audit()["change"]["on"], bursar::store::AddDays(until, 1));
+
+  // A payment's date is the server's too: 1900-01-01 (or any date) is refused.
+  refused(Post("officer", App(id, "/payments"), {{"amount", "1.00"}, {"paid_on", "1900-01-01"}, {"reference", "P"}}),
+          "paid_on");
+  EXPECT_TRUE(Body(Get("officer", App(id)))["payments"].empty());
+  auto paid = Post("officer", App(id, "/payments"), {{"amount", "1.00"}, {"reference", "P"}});
+  ASSERT_EQ(paid->status, 201) << paid->body;
+  EXPECT_EQ(Body(Get("officer", App(id)))["payments"][0]["paid_on"], bursar::store::AddDays(until, 1));
+
+  // Outside a test, a clock override is refused: the server does not start.
+  Ran refused_server = RunCommand({"/usr/bin/timeout", "30", "/usr/bin/env", "-u", "BURSAR_TEST_MODE", kExe, "serve", "--port", "0",
+                                   "--policy", kPolicy, "--db", database_->url()});
+  EXPECT_EQ(refused_server.exit, 2) << refused_server.err;
+  EXPECT_NE(refused_server.err.find("BURSAR_TEST_MODE=1"), std::string::npos) << refused_server.err;
+  Ran refused_cli = RunCommand({"/usr/bin/env", "-u", "BURSAR_TEST_MODE", kExe, "app", "finalise",
+                                std::to_string(id), "--db", database_->url()});
+  EXPECT_EQ(refused_cli.exit, 2) << refused_cli.err;
 }
 
 TEST_P(ProgrammeTest, ApplicantsAndReviewersSeeOnlyTheirOwn) {
@@ -778,15 +879,11 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
   auto decided = Post("officer", App(id, "/decisions"), json::object());
   ASSERT_EQ(decided->status, 201) << decided->body;
   const std::string decision = std::to_string(Body(decided)["id"].get<int64_t>());
-  // Without "until" the notice runs for the policy's notice_days (7, D-P1).
+  // The notice runs for the policy's notice_days (7, D-P1) from tomorrow, by
+  // the server's calendar in Beijing (D-G9).
   auto notice = Post("officer", App(id, "/notice"), json::object());
   ASSERT_EQ(notice->status, 200) << notice->body;
-  const auto last_day = std::chrono::year_month_day(
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) + std::chrono::days(7));
-  char expected_until[16];
-  std::snprintf(expected_until, sizeof expected_until, "%04d-%02u-%02u", static_cast<int>(last_day.year()),
-                static_cast<unsigned>(last_day.month()), static_cast<unsigned>(last_day.day()));
-  EXPECT_EQ(Body(notice)["notice_until"], expected_until);
+  EXPECT_EQ(Body(notice)["notice_until"], bursar::store::AddDays(Today(), 7));
 
   auto csv = Client().Get("/api/notices.csv?year=2025");
   ASSERT_TRUE(csv);

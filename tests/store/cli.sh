@@ -75,14 +75,24 @@ expect_exit 0 "$bursar" app decision "$decision" --part output
 cmp -s out output.json || fail "the stored output is not byte-identical"
 expect_exit 0 "$bursar" app decision "$decision" --part case
 cmp -s out case.json || fail "the stored case is not byte-identical"
-until=$(date -u -d tomorrow +%F); after=$(date -u -d "+2 days" +%F)
-expect_exit 0 "$bursar" app notice "$id" --until "$until"
-expect_exit 1 "$bursar" app finalise "$id"
-expect_exit 0 "$bursar" app finalise "$id" --today "$after"
-expect_exit 0 "$bursar" app pay "$id" --amount 2000000 --on "$after" --reference V-1
-expect_exit 0 "$bursar" app pay "$id" --amount 2200000 --on "$after" --reference V-2
+# Procedural dates are the store's calendar day in Beijing (D-G9): a typed
+# date is refused, and the test moves the clock (a test-only setting).
+expect_exit 2 "$bursar" app notice "$id" --until 2999-12-31
+grep -q "D-G9" err || fail "a typed notice date: $(cat err)"
+expect_exit 2 env BURSAR_TEST_CLOCK=2025-06-01 "$bursar" app notice "$id"
+grep -q "BURSAR_TEST_MODE=1" err || fail "a clock override outside test mode: $(cat err)"
+at() { env BURSAR_TEST_MODE=1 BURSAR_TEST_CLOCK="$1" "${@:2}"; }
+expect_exit 0 at 2025-06-01 "$bursar" app notice "$id"
+grep -q "notice through 2025-06-08" out || fail "notice: $(cat out)"
+expect_exit 1 at 2025-06-08 "$bursar" app finalise "$id"
+grep -q "runs until 2025-06-08" err || fail "finalise during the notice: $(cat err)"
+expect_exit 2 at 2025-06-09 "$bursar" app finalise "$id" --today 2999-12-31
+expect_exit 0 at 2025-06-09 "$bursar" app finalise "$id"
+expect_exit 2 at 2025-06-10 "$bursar" app pay "$id" --amount 2000000 --on 1900-01-01 --reference V-1
+expect_exit 0 at 2025-06-10 "$bursar" app pay "$id" --amount 2000000 --reference V-1
+expect_exit 0 at 2025-06-11 "$bursar" app pay "$id" --amount 2200000 --reference V-2
 expect_exit 0 "$bursar" app show "$id"
-python3 -c 'import json; a=json.load(open("out")); assert a["state"] == "paid", a; assert len(a["payments"]) == 2' ||
+python3 -c 'import json; a=json.load(open("out")); assert a["state"] == "paid", a; assert [p["paid_on"] for p in a["payments"]] == ["2025-06-10", "2025-06-11"], a' ||
   fail "show: $(cat out)"
 expect_exit 0 "$bursar" budget set 2025 50000000
 expect_exit 0 "$bursar" budget show 2025

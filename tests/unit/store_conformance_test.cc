@@ -28,7 +28,9 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     OpenOptions options;
     options.create = true;
     options.allow_pending = true;
-    options.clock = testing::FixedClock;
+    // The fixed clock's time until a test moves it on (AtBeijingNoon).
+    now_ = std::make_shared<std::string>(testing::FixedClock());
+    options.clock = [now = now_] { return *now; };
     auto s = Store::Open(database_->url(), options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
@@ -39,6 +41,9 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     store_.reset();
     database_.reset();
   }
+
+  // Moves the store's clock to noon of `date` in Beijing (04:00 UTC).
+  void AtBeijingNoon(const std::string& date) { *now_ = date + "T04:00:00.000Z"; }
 
   int64_t Count(const std::string& table) {
     auto row = store_->db().QueryOne("SELECT COUNT(*) FROM " + table);
@@ -84,6 +89,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
 
   std::unique_ptr<TestDatabase> database_;
   std::unique_ptr<Store> store_;
+  std::shared_ptr<std::string> now_;  // the store's clock: UTC, as the store writes it
 };
 
 // --- Schema -------------------------------------------------------------------
@@ -640,25 +646,35 @@ TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
   EXPECT_EQ(stored->output_json, decision.output_json);
   EXPECT_EQ(stored->total_fen, 420000000);
 
-  ASSERT_TRUE(store_->PublishNotice("officer", *id, "2025-06-08").ok());
-  EXPECT_EQ(store_->Finalise("officer", *id, "2025-06-08").code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store_->PublishNotice("officer", *id, 7).ok());
+  EXPECT_EQ(store_->GetApplication(*id)->notice_until, "2025-06-08");
+  AtBeijingNoon("2025-06-08");
+  EXPECT_EQ(store_->Finalise("officer", *id).code(), StatusCode::kFailedPrecondition);
   auto objection = store_->FileObjection("public", *id, "the applicant is not in Chaoyang");
   ASSERT_TRUE(objection.ok());
-  auto blocked = store_->Finalise("officer", *id, "2025-06-09");
+  AtBeijingNoon("2025-06-09");
+  auto blocked = store_->Finalise("officer", *id);
   EXPECT_NE(blocked.message().find("is open"), std::string::npos) << blocked.message();
   ASSERT_TRUE(store_->ResolveObjection("officer", *objection, false, "registration verified").ok());
-  ASSERT_TRUE(store_->Finalise("officer", *id, "2025-06-09").ok());
+  ASSERT_TRUE(store_->Finalise("officer", *id).ok());
 
-  auto i1 = store_->RecordPayment("treasury", *id, "2000000", "2025-07-01", "V-1");
+  AtBeijingNoon("2025-07-01");
+  auto i1 = store_->RecordPayment("treasury", *id, "2000000", "V-1");
   ASSERT_TRUE(i1.ok());
   EXPECT_EQ(*i1, 1);
-  auto twice = store_->RecordPayment("treasury", *id, "100", "2025-07-02", "V-1");
+  auto twice = store_->RecordPayment("treasury", *id, "100", "V-1");
   EXPECT_EQ(twice.status().code(), StatusCode::kAlreadyExists) << "one voucher, one payment";
   EXPECT_NE(twice.status().message().find("instalment 1"), std::string::npos) << twice.status().message();
-  auto over = store_->RecordPayment("treasury", *id, "2200000.01", "2025-08-01", "V-2");
+  AtBeijingNoon("2025-08-01");
+  auto over = store_->RecordPayment("treasury", *id, "2200000.01", "V-2");
   EXPECT_EQ(over.status().code(), StatusCode::kFailedPrecondition);
-  auto i2 = store_->RecordPayment("treasury", *id, "2200000", "2025-08-01", "V-2");
+  auto i2 = store_->RecordPayment("treasury", *id, "2200000", "V-2");
   ASSERT_TRUE(i2.ok());
+  auto paid = store_->Payments(*id);
+  ASSERT_TRUE(paid.ok());
+  ASSERT_EQ(paid->size(), 2u);
+  EXPECT_EQ((*paid)[0].paid_on, "2025-07-01") << "dated by the store's calendar (D-G9)";
+  EXPECT_EQ((*paid)[1].paid_on, "2025-08-01");
   EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kPaid);
 
   auto history = store_->History(c, 2025);
@@ -671,6 +687,7 @@ TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
   EXPECT_EQ(budget->total.paid_fen, 420000000);
   EXPECT_EQ(budget->by_measure["03"].paid_fen, 420000000);
 
+  *now_ = testing::FixedClock();
   ASSERT_TRUE(store_->Recover("officer", *id, "100000", "false statement found in audit").ok());
   EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kRecovered);
   EXPECT_EQ(store_->Budget(2024)->total.paid_fen, 410000000);
@@ -693,8 +710,8 @@ TEST_P(StoreTest, IllegalTransitionsAreRefusedNamingTheState) {
   ASSERT_FALSE(decide.ok());
   EXPECT_EQ(decide.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(decide.status().message().find("is draft"), std::string::npos) << decide.status().message();
-  EXPECT_EQ(store_->PublishNotice("officer", *id, "2025-07-01").code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store_->RecordPayment("t", *id, "1", "2025-07-01", "V").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->PublishNotice("officer", *id, 7).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->RecordPayment("t", *id, "1", "V").status().code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(store_->Submit("enterprise", *id).ok());
   EXPECT_EQ(store_->Submit("enterprise", *id).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kSubmitted);
@@ -740,7 +757,7 @@ TEST_P(StoreTest, AnUpheldObjectionWithdrawsTheDecision) {
   ASSERT_TRUE(store_->StartReview("o", *id, {"r"}).ok());
   ASSERT_TRUE(store_->SubmitReview("r", *id, json{{"q", 1}}, "100").ok());
   ASSERT_TRUE(store_->Decide("o", *id, {"sha256:x", CaseFor(c, 2025), OutputFor(c, 2025, "100.00", "10")}).ok());
-  ASSERT_TRUE(store_->PublishNotice("o", *id, "2025-06-10").ok());
+  ASSERT_TRUE(store_->PublishNotice("o", *id, 9).ok());
   auto objection = store_->FileObjection("public", *id, "dataset is not original");
   ASSERT_TRUE(store_->ResolveObjection("o", *objection, true, "confirmed").ok());
   EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kInReview);
@@ -787,13 +804,14 @@ TEST_P(StoreTest, BudgetScalingFollowsDG6AndPaymentsRespectIt) {
   EXPECT_EQ(scaled->total.payable_fen, 14998 + 4999 + 2);
   EXPECT_LE(scaled->total.payable_fen, 20000);
 
-  ASSERT_TRUE(store_->PublishNotice("o", a, "2025-06-08").ok());
-  ASSERT_TRUE(store_->Finalise("o", a, "2025-06-09").ok());
-  auto over = store_->RecordPayment("t", a, "149.99", "2025-07-01", "V-1");
+  ASSERT_TRUE(store_->PublishNotice("o", a, 7).ok());
+  AtBeijingNoon("2025-06-09");
+  ASSERT_TRUE(store_->Finalise("o", a).ok());
+  auto over = store_->RecordPayment("t", a, "149.99", "V-1");
   ASSERT_FALSE(over.ok());
   EXPECT_NE(over.status().message().find("payable 149.98"), std::string::npos) << over.status().message();
-  ASSERT_TRUE(store_->RecordPayment("t", a, "100", "2025-07-01", "V-1").ok());
-  ASSERT_TRUE(store_->RecordPayment("t", a, "49.98", "2025-07-02", "V-2").ok());
+  ASSERT_TRUE(store_->RecordPayment("t", a, "100", "V-1").ok());
+  ASSERT_TRUE(store_->RecordPayment("t", a, "49.98", "V-2").ok());
   EXPECT_EQ(store_->GetApplication(a)->state, ApplicationState::kPaid) << "paid at the scaled amount";
   // Later years' multi-year limits count the award as granted: scaled.
   auto history = store_->History(Code(1), 2026);
@@ -845,11 +863,58 @@ TEST_P(StoreTest, TheNoticeRunsForItsLengthAndApplyFreeNeedsNoReviewer) {
   EXPECT_EQ(*ready, std::vector<int64_t>{id});
   ASSERT_TRUE(store_->Decide("o", id, {"sha256:x", CaseFor(Code(1), 2025), OutputFor(Code(1), 2025, "5.00", "04")})
                   .ok());
-  EXPECT_EQ(store_->PublishNoticeForDays("o", id, 0).code(), StatusCode::kInvalidArgument);
-  ASSERT_TRUE(store_->PublishNoticeForDays("o", id, 7).ok());
+  EXPECT_EQ(store_->PublishNotice("o", id, 0).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->PublishNotice("o", id, 7).ok());
   EXPECT_EQ(store_->GetApplication(id)->notice_until, "2025-06-08") << "the fixed clock's 2025-06-01 + 7 days";
-  EXPECT_EQ(store_->Finalise("o", id, "2025-06-08").code(), StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(store_->Finalise("o", id, "2025-06-09").ok());
+  AtBeijingNoon("2025-06-08");
+  EXPECT_EQ(store_->Finalise("o", id).code(), StatusCode::kFailedPrecondition);
+  AtBeijingNoon("2025-06-09");
+  EXPECT_TRUE(store_->Finalise("o", id).ok());
+}
+
+// D-G9: every procedural date is the store's own calendar day in Beijing. The
+// notice runs notice_days full days from the day after publication, counted
+// in Beijing (16:00 UTC is already the next day there); finalisation is from
+// the day after its last day; a payment is dated the day it is recorded, and
+// a clock set back before the day the application became final is refused.
+TEST_P(StoreTest, ProceduralDatesAreTheStoresBeijingCalendarDay) {
+  EXPECT_EQ(BeijingDate("2025-06-01T15:59:59.999Z"), "2025-06-01");
+  EXPECT_EQ(BeijingDate("2025-06-01T16:00:00.000Z"), "2025-06-02");
+  EXPECT_EQ(BeijingDate("2025-12-31T20:00:00Z"), "2026-01-01");
+  EXPECT_EQ(BeijingDate("yesterday"), "");
+  ImportEnterprises(1);
+  auto ids = store_->ProposeApplyFree("officer", 2025, "04", {Code(1)});
+  ASSERT_TRUE(ids.ok());
+  const int64_t id = (*ids)[0];
+  ASSERT_TRUE(store_->Submit("enterprise", id).ok());
+  ASSERT_TRUE(store_->StartReview("officer", id, {}).ok());
+  ASSERT_TRUE(store_->Decide("o", id, {"sha256:x", CaseFor(Code(1), 2025), OutputFor(Code(1), 2025, "5.00", "04")})
+                  .ok());
+  // 23:30 in Beijing on 1 June is 15:30 UTC; 00:30 on 2 June is 16:30 UTC.
+  *now_ = "2025-06-01T16:30:00.000Z";
+  ASSERT_TRUE(store_->PublishNotice("o", id, 7).ok());
+  EXPECT_EQ(store_->GetApplication(id)->notice_until, "2025-06-09") << "published on 2 June in Beijing";
+  auto published = store_->db().QueryOne("SELECT notice_published_on FROM application WHERE id = ?", {id});
+  ASSERT_TRUE(published.ok() && *published);
+  EXPECT_EQ((*published)->Text(0), "2025-06-02");
+  *now_ = "2025-06-09T15:59:00.000Z";  // 23:59 on 9 June in Beijing: the notice's last day
+  auto early = store_->Finalise("o", id);
+  EXPECT_EQ(early.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(early.message().find("runs until 2025-06-09"), std::string::npos) << early.message();
+  *now_ = "2025-06-09T16:00:00.000Z";  // midnight: 10 June in Beijing
+  ASSERT_TRUE(store_->Finalise("o", id).ok());
+  auto audit = store_->ListAuditNewestFirst(1, 0);
+  ASSERT_TRUE(audit.ok() && !audit->items.empty());
+  EXPECT_EQ(json::parse(audit->items[0].change)["on"], "2025-06-10") << "the audit records the server's date";
+  // A clock set back before finalisation cannot date a payment before it.
+  AtBeijingNoon("2025-06-05");
+  auto backdated = store_->RecordPayment("t", id, "1.00", "V-1");
+  EXPECT_EQ(backdated.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(backdated.status().message().find("became final on 2025-06-10"), std::string::npos)
+      << backdated.status().message();
+  AtBeijingNoon("2025-06-11");
+  ASSERT_TRUE(store_->RecordPayment("t", id, "1.00", "V-1").ok());
+  EXPECT_EQ((*store_->Payments(id))[0].paid_on, "2025-06-11");
 }
 
 // --- Evidence of platform operation (measure 02) ------------------------------

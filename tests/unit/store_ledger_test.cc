@@ -40,11 +40,13 @@ class StoreLedgerTest : public ::testing::TestWithParam<std::string> {
     ASSERT_NO_FATAL_FAILURE(Open(0));
   }
   // Opens the store and migrates it to `version` (0: the latest).
-  void Open(int version, std::function<std::string()> clock = testing::FixedClock) {
+  // The default clock is the fixed clock's time until a step moves it on.
+  void Open(int version, std::function<std::string()> clock = {}) {
     OpenOptions options;
     options.create = true;
     options.allow_pending = true;
-    options.clock = std::move(clock);
+    *now_ = testing::FixedClock();
+    options.clock = clock ? std::move(clock) : std::function<std::string()>([now = now_] { return *now; });
     auto s = Store::Open(database_->url(), options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
@@ -102,11 +104,15 @@ class StoreLedgerTest : public ::testing::TestWithParam<std::string> {
     auto d = store_->Decide("officer", id, {"sha256:x", c.dump(), out.dump(2)});
     ASSERT_TRUE(d.ok()) << d.status().ToString();
   }
-  // Notice, finalisation and payment of `amount` in one instalment.
+  // Notice, finalisation and payment of `amount` in one instalment, the days
+  // passing on the store's clock (D-G9), which then goes back to where it was.
   void FinaliseAndPay(int64_t id, const std::string& amount) {
-    ASSERT_TRUE(store_->PublishNotice("officer", id, "2025-06-08").ok());
-    ASSERT_TRUE(store_->Finalise("officer", id, "2025-06-09").ok());
-    auto paid = store_->RecordPayment("finance", id, amount, "2025-06-10", "V-" + std::to_string(id));
+    const std::string was = *now_;
+    ASSERT_TRUE(store_->PublishNotice("officer", id, 7).ok());
+    *now_ = AddDays(BeijingDate(was), 8) + "T04:00:00.000Z";
+    ASSERT_TRUE(store_->Finalise("officer", id).ok());
+    auto paid = store_->RecordPayment("finance", id, amount, "V-" + std::to_string(id));
+    *now_ = was;
     ASSERT_TRUE(paid.ok()) << paid.status().ToString();
   }
   // The committed total the triggers keep must be the one Budget() sums.
@@ -119,6 +125,7 @@ class StoreLedgerTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::unique_ptr<TestDatabase> database_;
+  std::shared_ptr<std::string> now_ = std::make_shared<std::string>(testing::FixedClock());
   std::unique_ptr<Store> store_;
 };
 
@@ -272,7 +279,7 @@ TEST_P(StoreLedgerTest, AWithdrawnDecisionGivesBackItsRoom) {
   ASSERT_NO_FATAL_FAILURE(DecideWithLines(id, 1, 2025, {{"10", "dataset", "100.00"}}));
   ExpectYearCommittedAsSummed(2025);
   EXPECT_EQ(store_->Ledger(Code(1), 2025)->size(), 1u);
-  ASSERT_TRUE(store_->PublishNotice("officer", id, "2025-06-08").ok());
+  ASSERT_TRUE(store_->PublishNotice("officer", id, 7).ok());
   auto objection = store_->FileObjection("public", id, "not original");
   ASSERT_TRUE(store_->ResolveObjection("officer", *objection, true, "confirmed").ok());
   EXPECT_EQ(store_->Ledger(Code(1), 2025)->size(), 0u);
@@ -327,9 +334,16 @@ TEST_P(StoreLedgerTest, Migration11FillsCommittedTotalsAndSubmissionTimes) {
   step(no_entry, "submitted", {{"op", "something.else"}, {"application", no_entry}});
   decide(a, 1, "300.00");
   decide(b, 2, "200.00");
-  ASSERT_TRUE(store_->PublishNotice("officer", a, "2025-06-08").ok());
-  ASSERT_TRUE(store_->Finalise("officer", a, "2025-06-09").ok());
-  ASSERT_TRUE(store_->RecordPayment("finance", a, "300", "2025-06-10", "V-1").ok());
+  // Notice, finalisation and payment by hand too: this build's steps write
+  // columns of later migrations (D-G9's dates).
+  step(a, "notice", {{"op", "application.notice"}, {"application", a}});
+  step(a, "final", {{"op", "application.finalise"}, {"application", a}});
+  ASSERT_TRUE(store_->db()
+                  .Execute("INSERT INTO payment (application_id, instalment, amount_fen, paid_on, reference) "
+                           "VALUES (?, 1, 30000, '2025-06-10', 'V-1')",
+                           {a})
+                  .ok());
+  step(a, "paid", {{"op", "payment.record"}, {"application", a}});
   ASSERT_TRUE(store_->Recover("officer", a, "50", "overstated").ok());
 
   auto n = store_->Migrate("test");

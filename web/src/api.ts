@@ -483,8 +483,9 @@ export function replay(decisionId: number): Promise<Replay> {
   return request("POST", `/api/decisions/${decisionId}/replays`, {});
 }
 
-export function publishNotice(a: Pick<Application, "id" | "version">, until: string): Promise<Application> {
-  return request("POST", `/api/applications/${a.id}/notice`, { until }, { version: a.version });
+/** The notice's days are the server's (D-G9): published today, it runs the policy's notice_days from tomorrow. */
+export function publishNotice(a: Pick<Application, "id" | "version">): Promise<Application> {
+  return request("POST", `/api/applications/${a.id}/notice`, {}, { version: a.version });
 }
 
 export interface Notice {
@@ -513,12 +514,14 @@ export function resolveObjection(id: number, upheld: boolean, resolution: string
   return request("POST", `/api/objections/${id}/resolution`, { upheld, resolution });
 }
 
-export function finalise(a: Pick<Application, "id" | "version">, today?: string): Promise<Application> {
-  return request("POST", `/api/applications/${a.id}/finalisation`, today ? { today } : {}, { version: a.version });
+/** Final from the day after the notice's last day, by the server's calendar (D-G9). */
+export function finalise(a: Pick<Application, "id" | "version">): Promise<Application> {
+  return request("POST", `/api/applications/${a.id}/finalisation`, {}, { version: a.version });
 }
 
-export function pay(a: Pick<Application, "id" | "version">, amount: string, paid_on: string, reference: string): Promise<Payment> {
-  return request("POST", `/api/applications/${a.id}/payments`, { amount, paid_on, reference }, { version: a.version });
+/** The instalment is dated by the server, the day it is recorded (D-G9). */
+export function pay(a: Pick<Application, "id" | "version">, amount: string, reference: string): Promise<Payment> {
+  return request("POST", `/api/applications/${a.id}/payments`, { amount, reference }, { version: a.version });
 }
 
 export function recover(a: Pick<Application, "id" | "version">, amount: string, reason: string): Promise<Application> {

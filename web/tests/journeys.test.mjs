@@ -3,7 +3,7 @@
 // web/run-browser-tests.sh, which builds the app and starts the server.
 // Screenshots go to tests/artifacts/.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -318,10 +318,19 @@ async function act(page, testid, state) {
   await page.locator(`h1 .badge[data-state="${state}"]`).waitFor();
 }
 
-function isoDays(days) {
-  const d = new Date();
-  d.setDate(d.getDate() + days);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+// Procedural dates are the server's own calendar day in Beijing (D-G9): no
+// form takes one. The server runs on the test-only clock (CLOCK_FILE, started
+// at the real time by run-browser-tests.sh), which a journey moves on to let
+// a notice's days pass.
+const CLOCK_FILE = process.env.CLOCK_FILE;
+function setServerDate(date) {
+  assert.ok(CLOCK_FILE, "CLOCK_FILE is not set: run web/run-browser-tests.sh");
+  writeFileSync(CLOCK_FILE, `${date}T04:00:00.000Z\n`); // noon in Beijing
+}
+function addDays(date, days) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }
 
 describe("programme year", () => {
@@ -516,9 +525,12 @@ describe("programme year", () => {
     assert.match(services, /\[03/);
     story.total = /¥([\d,]+\.\d\d)/.exec(await decision.locator(".total-amount").innerText())[1];
 
-    const until = isoDays(7);
-    await page.getByTestId("notice-form").getByLabel("公示截止日期").fill(until);
+    // No date to type: the server publishes it today, for the policy's seven days from tomorrow.
+    assert.equal(await page.getByTestId("notice-form").locator("input").count(), 0, "the notice form has no date field");
     await act(page, "notice-form", "notice");
+    const shown = await (await page.request.get(`${BASE_URL}/api/applications/${story.appId}`)).json();
+    const until = shown.notice_until;
+    assert.match(until, /^\d{4}-\d{2}-\d{2}$/);
     // The public notice lists it, without a login.
     const anon = await openPage(t);
     await anon.page.goto(`${BASE_URL}/notices`);
@@ -550,9 +562,18 @@ describe("programme year", () => {
     await open.getByRole("button", { name: "处理异议" }).click();
     await page.locator(".objections .badge", { hasText: "异议不成立" }).waitFor();
 
-    await page.getByTestId("finalise-form").getByLabel("批复日期").fill(isoDays(8));
+    // Still on notice: the officer may not finalise yet (409, shown on the page).
+    await page.getByTestId("finalise-form").getByRole("button").last().click();
+    await page.getByTestId("finalise-form").locator(".alert.error").waitFor();
+    assert.match(await page.getByTestId("finalise-form").innerText(), new RegExp(until));
+    // The notice's last day passes on the server's clock. The officer's
+    // session is older than its 8 hours by then, so the officer signs in again.
+    setServerDate(addDays(until, 1));
+    await login(page, "officer-zhao", `/applications/${story.appId}`);
+    assert.equal(await page.getByTestId("finalise-form").locator("input").count(), 0, "the finalise form has no date field");
     await act(page, "finalise-form", "final");
     const payForm = page.getByTestId("payment-form");
+    assert.equal(await payForm.locator('input[type="date"]').count(), 0, "the payment form has no date field");
     assert.equal((await payForm.getByLabel("拨付金额（元）").inputValue()).replace(/\.00$/, ""), story.total.replace(/,/g, "").replace(/\.00$/, ""));
     await payForm.getByLabel("凭证号").fill("PAY-2025-WEB-1");
     await act(page, "payment-form", "paid");
@@ -589,7 +610,9 @@ describe("programme year", () => {
       assert.deepEqual(unlabelled, [], path);
     }
     await shot(page, "officer-application-phone-375", false);
-    assertClean();
+    // Expected refusals: finalising during the notice (409), and the session
+    // that ended when the clock moved past its lifetime (401).
+    assertClean([/^HTTP 409 POST \/api\/applications\/\d+\/finalisation$/, /^HTTP 401 /]);
   });
 
   test("applicant reads the decision with its reasons and downloads the letter", async (t) => {

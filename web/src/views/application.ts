@@ -16,7 +16,6 @@ import {
   errorAlert,
   gate,
   input,
-  isoDate,
   measureLabel,
   stateBadge,
   textarea,
@@ -362,30 +361,29 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
       );
     }
     if (a.state === "decided") {
-      const until = input(t("officer.notice.until"), "until", { type: "date", value: isoDate(7) });
+      // D-G9: the notice's days are the server's, from the day after publication.
       out.push(
         actionForm({
           title: t("officer.notice"),
           testid: "notice-form",
-          fields: [h("p", { class: "hint" }, t("officer.notice.hint")), until.el],
+          fields: [h("p", { class: "hint" }, t("officer.notice.hint"))],
           submit: t("officer.notice"),
           run: async () => {
-            await api.publishNotice(a, until.input.value);
+            await api.publishNotice(a);
             done();
           },
         }),
       );
     }
     if (a.state === "notice") {
-      const today = input(t("officer.finalise.on"), "today", { type: "date", value: isoDate(0), hint: t("officer.finalise.hint", { until: a.notice_until ?? "" }) });
       out.push(
         actionForm({
           title: t("officer.finalise"),
           testid: "finalise-form",
-          fields: [today.el],
+          fields: [h("p", { class: "hint" }, t("officer.finalise.hint", { until: a.notice_until ?? "" }))],
           submit: t("officer.finalise"),
           run: async () => {
-            await api.finalise(a, today.input.value || undefined);
+            await api.finalise(a);
             done();
           },
         }),
@@ -396,16 +394,15 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
       const leftFen = (toFen(a.total) ?? 0n) - paidFen;
       const left = `${leftFen / 100n}.${(leftFen % 100n).toString().padStart(2, "0")}`;
       const amount = moneyInput(t("pay.amount.label"), "amount", { value: left, hint: t("pay.amount.hint", { left: formatYuan(left) }) });
-      const on = input(t("pay.on"), "paid_on", { type: "date", value: isoDate(0) });
       const ref = input(t("pay.reference"), "reference", { value: `PAY-${a.year}-${String(a.id).padStart(4, "0")}-${a.payments.length + 1}` });
       out.push(
         actionForm({
           title: t("pay.record"),
           testid: "payment-form",
-          fields: [h("div", { class: "grid" }, amount.el, on.el, ref.el)],
+          fields: [h("p", { class: "hint" }, t("pay.on.hint")), h("div", { class: "grid" }, amount.el, ref.el)],
           submit: t("pay.record"),
           run: async () => {
-            await api.pay(a, amount.value(), on.input.value, ref.input.value.trim());
+            await api.pay(a, amount.value(), ref.input.value.trim());
             done();
           },
         }),
