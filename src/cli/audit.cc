@@ -1,7 +1,9 @@
-// bursar audit verify|log: check the hash chain, or list entries.
+// bursar audit verify|log|limits: check the hash chain, list entries, or check
+// a year's awards in force against every limit of the policy.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "audit/limits_audit.h"
 #include "cli/command.h"
 #include "cli/store_options.h"
 #include "store/store.h"
@@ -11,21 +13,56 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: bursar audit verify [--anchor SEQ:DIGEST] [--db URL] [--json]\n"
-    "       bursar audit log [--from SEQ] [--limit N] [--db URL]\n\n"
+    "       bursar audit log [--from SEQ] [--limit N] [--db URL]\n"
+    "       bursar audit limits YEAR [--policy DIR] [--db URL] [--json]\n\n"
     "  verify  walk the hash chain; exit 1 naming the first entry that was\n"
     "          altered, inserted or deleted; print the head digest to anchor\n"
     "          --anchor SEQ:DIGEST  also require entry SEQ to have DIGEST (a head\n"
     "          printed earlier and kept outside the database): a chain rewritten\n"
     "          or cut back consistently by someone with the database's keys fails\n"
-    "  log     print entries as JSON Lines (seq, prev_digest, actor, at, change, digest)\n";
+    "  log     print entries as JSON Lines (seq, prev_digest, actor, at, change, digest)\n"
+    "  limits  recompute the ledger of every enterprise with an award in force in\n"
+    "          YEAR (its awards in force at their net amounts, decided less\n"
+    "          recovered, the earlier years included) and list every limit of the\n"
+    "          policy they exceed: enterprise, limit, clause, amount over, decisions\n"
+    "          involved; exit 1 when any is exceeded. It reads only what is stored,\n"
+    "          so a store decided before the ledger existed is checked the same way.\n";
+
+// bursar audit limits YEAR
+int RunLimits(const StoreOptions& o) {
+  int64_t year = 0;
+  if (o.positional.size() != 2 || !ParseWholeNumber(o.positional[1], 1900, 2999, &year)) {
+    std::fprintf(stderr, "bursar audit limits: one programme year such as 2025\n\n%s", kUsage);
+    return kExitUsage;
+  }
+  auto engine = Engine::Load(FlagValue(o, "--policy", DefaultPolicyDir()));
+  if (!engine.ok()) {
+    std::fprintf(stderr, "bursar audit limits: %s\n", engine.status().ToString().c_str());
+    return kExitFailed;
+  }
+  auto s = store::Store::Open(o.db);
+  if (!s.ok()) return ReportStatus(s.status());
+  auto report = audit::AuditLimits(**s, **engine, year);
+  if (!report.ok()) return ReportStatus(report.status());
+  if (o.json) {
+    std::printf("%s\n", audit::LimitsReportJson(*report).dump(2).c_str());
+  } else {
+    for (const audit::LimitOverrun& over : report->over) std::printf("%s\n", audit::LimitOverrunText(over).c_str());
+    std::printf("%lld: %zu limit(s) exceeded; %lld enterprises, %lld decisions in force checked\n",
+                static_cast<long long>(year), report->over.size(), static_cast<long long>(report->enterprises),
+                static_cast<long long>(report->decisions));
+  }
+  return report->over.empty() ? kExitOk : kExitFailed;
+}
 
 int RunAudit(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {"--from", "--limit", "--anchor"}, &o)) return kExitUsage;
+  if (!ParseStoreOptions(args, {"--from", "--limit", "--anchor", "--policy"}, &o)) return kExitUsage;
   if (o.help) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
+  if (!o.positional.empty() && o.positional[0] == "limits") return RunLimits(o);
   if (o.positional.size() != 1 || (o.positional[0] != "verify" && o.positional[0] != "log")) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
@@ -106,5 +143,5 @@ int RunAudit(const std::vector<std::string>& args) {
 }
 
 }  // namespace
-BURSAR_COMMAND("audit", "verify the hash-chained audit log, or list it", RunAudit);
+BURSAR_COMMAND("audit", "verify the hash-chained audit log, list it, or check a year's limits", RunAudit);
 }  // namespace bursar::cli

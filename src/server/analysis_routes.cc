@@ -12,6 +12,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "audit/limits_audit.h"
 #include "case/case.h"
 #include "eval/batch.h"
 #include "lang/checked_policy.h"
@@ -152,6 +153,20 @@ Status Server::Impl::PutBudget(const httplib::Request& req, httplib::Response& r
     return OkStatus();
   }));
   AnswerJson(res, BudgetJson(s));
+  return OkStatus();
+}
+
+// Every limit the year's awards in force exceed (audit/limits_audit.h, as
+// `bursar audit limits YEAR`), checked by the policy as the server runs it.
+Status Server::Impl::AuditLimits(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t year, PathYear(req));
+  OJson report;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(auto checked, ::bursar::audit::AuditLimits(st, *engine, year));
+    report = ::bursar::audit::LimitsReportJson(checked);
+    return OkStatus();
+  }));
+  AnswerJson(res, report);
   return OkStatus();
 }
 

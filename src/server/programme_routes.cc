@@ -804,6 +804,7 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"put", "/api/budgets/{year}", &Impl::PutBudget, kOfficer},
       {"post", "/api/simulations", &Impl::Simulate, kOversight},
       {"get", "/api/audit", &Impl::ListAudit, kOversight},
+      {"get", "/api/audit/limits/{year}", &Impl::AuditLimits, kOversight},
   };
 }
 

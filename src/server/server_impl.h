@@ -395,6 +395,7 @@ struct Server::Impl {
   Status Propose(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status GetBudget(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status PutBudget(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status AuditLimits(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status ListAudit(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status Simulate(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   std::shared_ptr<SimulationCache> simulations;

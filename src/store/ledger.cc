@@ -53,6 +53,7 @@ Status AppendLines(const Row& r, const std::optional<YearScaling>& scaling, std:
     line.item = award.value("item", "");
     line.project = award.value("project", r.Text(5));
     line.solution = award.value("solution", claim_solution);
+    line.condition = award.value("condition", "");
     line.decided_fen = *fen;
     // D-G8: once a payment has started, the award is what D-G6 lets be paid.
     line.net_fen = paying && scaling ? ScaleFen(*fen, scaling->budget_fen, scaling->committed_fen) : *fen;
@@ -161,11 +162,12 @@ nlohmann::ordered_json Store::HistoryOf(const std::vector<LedgerLine>& lines, in
   for (const LedgerLine& l : lines) {
     // D-G7: the same year's awards of the enterprise's other applications
     // count too; a decision that is replaced gives back its own room.
-    if (l.year > year || l.application_id == deciding || (l.year == year && !kFullHistory)) continue;
+    if (l.year > year || l.application_id == deciding) continue;
     nlohmann::ordered_json line = {
         {"year", l.year}, {"measure", l.measure}, {"item", l.item}, {"amount", FenToMoneyString(l.net_fen)}};
     if (!l.project.empty()) line["project"] = l.project;
-    if (!l.solution.empty() && kFullHistory) line["solution"] = l.solution;
+    if (!l.solution.empty()) line["solution"] = l.solution;
+    if (!l.condition.empty()) line["condition"] = l.condition;
     history.push_back(std::move(line));
   }
   return history;

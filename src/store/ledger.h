@@ -35,6 +35,7 @@ struct LedgerLine {
   std::string item;
   std::string project;   // "" when the line and its claim name none
   std::string solution;  // "" when the line and its claim name none
+  std::string condition;  // "" when none: the named condition of a `once per condition` line (D-04a)
   int64_t net_fen = 0;      // what counts against every limit and the budget
   int64_t decided_fen = 0;  // the line as the engine decided it
   int64_t application_id = 0;

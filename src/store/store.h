@@ -424,10 +424,6 @@ class Store {
   // ledger.cc: the CASES.md `history` of a case of `year` from the
   // enterprise's ledger (as History).
   static nlohmann::ordered_json HistoryOf(const std::vector<LedgerLine>& lines, int64_t year, int64_t deciding);
-  // The engine reads D-G7's history (lines of the case's own year, and
-  // solutions) once the limits of issue 13 land in it; until then History
-  // gives earlier years only.
-  static constexpr bool kFullHistory = false;
 
   std::unique_ptr<Database> db_;
   const ClaimMarker* claim_marker_ = nullptr;

@@ -100,6 +100,51 @@ TEST_P(ConcurrentChangeTest, SameIfMatchOnTwoServersExactlyOneWins) {
   EXPECT_EQ(verify.exit, 0) << verify.out << verify.err;
 }
 
+// D-G7 across processes (issue 13): 16 decisions of different applications
+// of one enterprise, fired at once at two servers sharing the database, each
+// assessed at 4,200,000 for measure 03 (at most 5,000,000 an enterprise a
+// year, [03.1]). Each decision reads the enterprise's awards in force as its
+// history with the enterprise locked, so whatever order they land in, the
+// enterprise's total is the cap: 4,200,000 for the first, 800,000 for the
+// second, nothing for the rest.
+TEST_P(ConcurrentChangeTest, DecisionsOfOneEnterpriseOnTwoServersNeverPassItsCap) {
+  ServerProcess second({"--db", url_});
+  ASSERT_GT(second.port(), 0) << "the second server did not start";
+  const std::vector<int> ports = {server_->port(), second.port()};
+  const int kRequests = 16;
+  std::vector<int64_t> ids;
+  for (int i = 0; i < kRequests; ++i) {
+    const int64_t id = InReview();
+    ASSERT_GT(id, 0);
+    auto review = Client().Put(App(id, "/reviews/alice"), As("alice"),
+                               json({{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "4200000"}})
+                                   .dump(),
+                               "application/json");
+    ASSERT_TRUE(review && review->status == 200) << (review ? review->body : "no answer");
+    ids.push_back(id);
+  }
+  std::atomic<size_t> next{0};
+  auto decisions = Race(ports, kRequests, [&](httplib::Client& c) {
+    return c.Post(App(ids[next++], "/decisions"), As("officer"), "{}", "application/json");
+  });
+  for (const auto& [status, body] : decisions) EXPECT_EQ(status, 201) << body;
+
+  int64_t total = 0, awarded = 0;
+  for (int64_t id : ids) {
+    auto row = store_->db().QueryOne("SELECT total_fen FROM decision WHERE application_id = ? AND in_force = 1", {id});
+    ASSERT_TRUE(row.ok() && row->has_value()) << "application " << id << " has no decision";
+    total += (*row)->Int(0);
+    if ((*row)->Int(0) > 0) ++awarded;
+  }
+  EXPECT_EQ(total, 500000000) << "the enterprise's 2025 total for measure 03 is the cap, RMB 5,000,000";
+  EXPECT_EQ(awarded, 2) << "4,200,000 and then the 800,000 left";
+
+  Ran limits = RunCommand({kExe, "audit", "limits", "2025", "--db", url_});
+  EXPECT_EQ(limits.exit, 0) << limits.out << limits.err;
+  Ran verify = RunCommand({kExe, "audit", "verify", "--db", url_});
+  EXPECT_EQ(verify.exit, 0) << verify.out << verify.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ConcurrentChangeTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 

@@ -486,6 +486,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"put /api/budgets/{year}", {"officer"}},
       {"post /api/simulations", {"officer", "auditor"}},
       {"get /api/audit", {"officer", "auditor"}},
+      {"get /api/audit/limits/{year}", {"officer", "auditor"}},
   };
   // Public: the notice (公示) and its exports, besides the engine's routes.
   std::set<std::string> public_routes;

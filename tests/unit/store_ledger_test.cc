@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <map>
 
+#include "audit/limits_audit.h"
 #include "eval/engine.h"
 #include "money/exact.h"
 #include "store/migrations.h"
@@ -500,6 +501,86 @@ TEST_P(StoreLedgerTest, ADecisionThatFailsInAGroupDoesNotStopTheOthers) {
     }
   }
   ExpectYearCommittedAsSummed(2025);
+}
+
+// Issue 13's first example: two applications of one data vendor for measure
+// 03 in 2025, projects P1 and P2, each assessed at RMB 5,000,000 (at most
+// 5,000,000 an enterprise a year, [03.1]). The second decision's case holds
+// the first's award as same-year history (D-G7), so it gets nothing; through
+// the decision run (several decisions of one enterprise in one transaction)
+// the same. `bursar audit limits` finds nothing over.
+TEST_P(StoreLedgerTest, TheSameYearsAwardsOfOtherApplicationsShareTheCap) {
+  ImportEnterprises(2);
+  const int64_t p1 = InReview(1, 2025, json{{"measure", "03"}, {"project", "P1"}, {"assessed", "5000000"}}, "5000000");
+  const int64_t p2 = InReview(1, 2025, json{{"measure", "03"}, {"project", "P2"}, {"assessed", "5000000"}}, "5000000");
+  EXPECT_EQ(DecideWithEngine(p1), 500000000);
+  EXPECT_EQ(DecideWithEngine(p2), 0) << "the enterprise's 2025 room for 03 was taken by P1";
+  auto history = store_->History(Code(1), 2025, nullptr, p2);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->dump(), R"([{"year":2025,"measure":"03","item":"services","amount":"5000000.00","project":"P1"}])")
+      << "a decision of P2 again sees P1's award and not its own";
+
+  std::vector<int64_t> ids;
+  for (const char* assessed : {"3000000", "3000000", "3000000"}) {
+    ids.push_back(InReview(2, 2025, json{{"measure", "03"}, {"assessed", assessed}}, assessed));
+  }
+  auto engine = Engine::Load(kPolicy);
+  ASSERT_TRUE(engine.ok());
+  auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+    BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
+    return DecisionInput{(*engine)->digest(), case_text, std::move(output)};
+  };
+  std::vector<int64_t> totals;
+  ASSERT_TRUE(store_->DecideRun("officer", ids, decide, {}, [&](const Store::RunDecision& d) {
+    EXPECT_TRUE(d.status.ok()) << d.status.ToString();
+    totals.push_back(d.total_fen);
+  }).ok());
+  EXPECT_EQ(totals, (std::vector<int64_t>{300000000, 200000000, 0})) << "served in submission order";
+  ExpectYearCommittedAsSummed(2025);
+
+  auto report = audit::AuditLimits(*store_, **engine, 2025);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->enterprises, 2);
+  EXPECT_EQ(report->decisions, 5);
+  for (const auto& o : report->over) ADD_FAILURE() << audit::LimitOverrunText(o);
+}
+
+// `bursar audit limits` on a store decided the old way (each decision blind
+// to the same year's others, as before issue 13): the overrun is found, with
+// the limit, its clause, the amount over and both decisions; an enterprise
+// decided the new way has none.
+TEST_P(StoreLedgerTest, TheLimitsAuditFindsTheOldWaysOverrunsAndNoneDecidedTheNewWay) {
+  ImportEnterprises(2);
+  std::vector<int64_t> old_way;
+  for (const char* project : {"P1", "P2"}) {
+    const int64_t id = InReview(1, 2025, json{{"measure", "03"}, {"project", project}, {"assessed", "5000000"}}, "5000000");
+    ASSERT_NO_FATAL_FAILURE(DecideWithLines(id, 1, 2025, {{"03", "services", "5000000.00"}}));
+    auto row = store_->db().QueryOne("SELECT id FROM decision WHERE application_id = ?", {id});
+    ASSERT_TRUE(row.ok() && *row);
+    old_way.push_back((*row)->Int(0));
+  }
+  for (const char* project : {"P1", "P2"}) {
+    const int64_t id = InReview(2, 2025, json{{"measure", "03"}, {"project", project}, {"assessed", "5000000"}}, "5000000");
+    DecideWithEngine(id);
+  }
+  auto engine = Engine::Load(kPolicy);
+  ASSERT_TRUE(engine.ok());
+  auto report = audit::AuditLimits(*store_, **engine, 2025);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->enterprises, 2);
+  ASSERT_EQ(report->over.size(), 1u);
+  const audit::LimitOverrun& o = report->over[0];
+  EXPECT_EQ(o.credit_code, Code(1));
+  EXPECT_EQ(o.excess.kind, "cap");
+  EXPECT_NE(o.excess.clause.find("[03.1]"), std::string::npos) << o.excess.clause;
+  EXPECT_EQ(o.excess.limit_value, 500000000);
+  EXPECT_EQ(o.excess.total, 1000000000);
+  EXPECT_EQ(o.excess.over, 500000000);
+  EXPECT_EQ(o.decisions, old_way);
+  const auto j = audit::LimitsReportJson(*report);
+  EXPECT_EQ(j["clean"], false);
+  EXPECT_EQ(j["over"][0]["over"], "5000000.00");
+  EXPECT_EQ(audit::AuditLimits(*store_, **engine, 2024)->enterprises, 0) << "no award in force in 2024";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreLedgerTest, ::testing::Values("sqlite", "postgres"),
