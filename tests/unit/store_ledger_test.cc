@@ -521,8 +521,8 @@ TEST_P(StoreLedgerTest, TheSameYearsAwardsOfOtherApplicationsShareTheCap) {
       << "a decision of P2 again sees P1's award and not its own";
 
   std::vector<int64_t> ids;
-  for (const char* assessed : {"3000000", "3000000", "3000000"}) {
-    ids.push_back(InReview(2, 2025, json{{"measure", "03"}, {"assessed", assessed}}, assessed));
+  for (const char* project : {"Q1", "Q2", "Q3"}) {
+    ids.push_back(InReview(2, 2025, json{{"measure", "03"}, {"project", project}, {"assessed", "3000000"}}, "3000000"));
   }
   auto engine = Engine::Load(kPolicy);
   ASSERT_TRUE(engine.ok());
