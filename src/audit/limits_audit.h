@@ -34,7 +34,7 @@ struct LimitOverrun {
 struct LimitsReport {
   int64_t year = 0;
   int64_t enterprises = 0;  // enterprises with an award in force in the year, all checked
-  int64_t decisions = 0;    // decisions in force of the year
+  int64_t decisions = 0;    // decisions in force of the year with an award line (a nil decision has none)
   std::vector<LimitOverrun> over;
 };
 

@@ -612,6 +612,15 @@ void Evaluation::ItemRulesAndHistory() {
   }
 }
 
+// Whether `e` reads a field of the claim being decided.
+bool MentionsClaim(const Expr& e) {
+  if (e.kind == ExprKind::kName && e.ref_kind == RefKind::kClaimField) return true;
+  for (const auto& a : e.args) {
+    if (a && MentionsClaim(*a)) return true;
+  }
+  return false;
+}
+
 void Evaluation::LedgerContext(std::vector<limits::ItemRules>* rules, std::vector<int64_t>* limit_fen,
                                std::vector<std::vector<std::string>>* dropped) {
   ItemRulesAndHistory();
@@ -620,6 +629,9 @@ void Evaluation::LedgerContext(std::vector<limits::ItemRules>* rules, std::vecto
   dropped->assign(cp_.items.size(), {});
   for (size_t g = 0; g < cp_.items.size(); ++g) {
     for (const auto& cc : cp_.Item(static_cast<int>(g)).conditional_cites) {
+      // A ledger line has no claim: a clause chosen by a claim's fields (D-09b's
+      // `cite D-09b when matching`) may be either, so neither is dropped.
+      if (MentionsClaim(*cc.condition)) continue;
       const bool on = Truth(*cc.condition);
       if (!on) (*dropped)[g].push_back(cc.when_true.label);
       if (on && cc.otherwise) (*dropped)[g].push_back(cc.otherwise->label);

@@ -114,7 +114,7 @@ TEST_P(ConcurrentChangeTest, DecisionsOfOneEnterpriseOnTwoServersNeverPassItsCap
   const int kRequests = 16;
   std::vector<int64_t> ids;
   for (int i = 0; i < kRequests; ++i) {
-    const int64_t id = InReview();
+    const int64_t id = InReview("P" + std::to_string(i + 1));
     ASSERT_GT(id, 0);
     auto review = Client().Put(App(id, "/reviews/alice"), As("alice"),
                                json({{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "4200000"}})

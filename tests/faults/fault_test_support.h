@@ -100,10 +100,12 @@ class ProgrammeFixture : public ::testing::TestWithParam<std::string> {
     return "/api/applications/" + std::to_string(id) + tail;
   }
   // A new measure-03 application of app1 for 2025, submitted and in review by alice
-  // (no review submitted yet); its id, or 0 after a test failure.
-  int64_t InReview() {
-    auto created = Post("app1", "/api/applications",
-                        {{"credit_code", code1_}, {"year", 2025}, {"claim", {{"measure", "03"}, {"assessed", "4200000"}}}});
+  // (no review submitted yet); its id, or 0 after a test failure. A second
+  // application of the enterprise for 03 in one year names another project.
+  int64_t InReview(const std::string& project = "") {
+    json claim = {{"measure", "03"}, {"assessed", "4200000"}};
+    if (!project.empty()) claim["project"] = project;
+    auto created = Post("app1", "/api/applications", {{"credit_code", code1_}, {"year", 2025}, {"claim", claim}});
     EXPECT_TRUE(created && created->status == 201) << (created ? created->body : "no answer");
     if (!created || created->status != 201) return 0;
     const int64_t id = Body(created)["id"];
