@@ -16,7 +16,13 @@ constexpr const char* kUsage =
     "       bursar audit log [--from SEQ] [--limit N] [--db URL]\n"
     "       bursar audit limits YEAR [--policy DIR] [--db URL] [--json]\n\n"
     "  verify  walk the hash chain; exit 1 naming the first entry that was\n"
-    "          altered, inserted or deleted; print the head digest to anchor\n"
+    "          altered, inserted or deleted; then reconcile the state tables\n"
+    "          (applications, reviews, decisions, objections, payments,\n"
+    "          recoveries, budgets, enterprises, accounts, sessions, tokens,\n"
+    "          official documents and their settings) with the row images the\n"
+    "          chain sealed, and exit 1 naming every row that\n"
+    "          disagrees (table, key, field, what the chain says, what the row\n"
+    "          says); print the head digest to anchor\n"
     "          --anchor SEQ:DIGEST  also require entry SEQ to have DIGEST (a head\n"
     "          printed earlier and kept outside the database): a chain rewritten\n"
     "          or cut back consistently by someone with the database's keys fails\n"
@@ -130,13 +136,33 @@ int RunAudit(const std::vector<std::string>& args) {
       out["first_bad_seq"] = verdict->first_bad_seq;
       out["problem"] = verdict->problem;
     }
+    out["rows_checked"] = verdict->rows_checked;
+    out["baseline_seq"] = verdict->baseline_seq;
+    out["rows_disagreeing"] = verdict->rows_disagreeing;
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const auto& d : verdict->rows) {
+      nlohmann::ordered_json row = {{"table", d.table}, {"key", d.key}, {"kind", d.kind}};
+      if (!d.field.empty()) row["field"] = d.field;
+      if (!d.chain.empty()) row["chain"] = d.chain;
+      if (!d.row.empty()) row["row"] = d.row;
+      if (d.sealed_seq) row["sealed_seq"] = d.sealed_seq;
+      row["message"] = d.message;
+      rows.push_back(std::move(row));
+    }
+    out["rows"] = std::move(rows);
     std::printf("%s\n", out.dump(2).c_str());
   } else if (verdict->ok) {
-    std::printf("audit log verified: %lld entries, head %s\n", static_cast<long long>(verdict->entries),
-                verdict->head_digest.c_str());
+    std::printf("audit log verified: %lld entries, head %s; rows reconciled with the chain: %lld\n",
+                static_cast<long long>(verdict->entries), verdict->head_digest.c_str(),
+                static_cast<long long>(verdict->rows_checked));
   }
   if (!verdict->ok) {
     std::fprintf(stderr, "bursar: audit log does not verify: %s\n", verdict->problem.c_str());
+    for (const auto& d : verdict->rows) std::fprintf(stderr, "bursar: row disagrees: %s\n", d.message.c_str());
+    if (verdict->rows_disagreeing > static_cast<int64_t>(verdict->rows.size())) {
+      std::fprintf(stderr, "bursar: ... and %lld more rows\n",
+                   static_cast<long long>(verdict->rows_disagreeing - static_cast<int64_t>(verdict->rows.size())));
+    }
     return kExitFailed;
   }
   return kExitOk;

@@ -6,6 +6,8 @@
 #include "cli/command.h"
 #include "cli/store_options.h"
 #include "eval/engine.h"
+#include "money/exact.h"
+#include "store/digest.h"
 #include "store/store.h"
 
 namespace bursar::cli {
@@ -18,7 +20,78 @@ constexpr const char* kHelp =
     "The folder must hold the policy the decision was made under: its digest\n"
     "must equal the stored one (check out that policy version to replay an\n"
     "older decision).\n\n"
-    "Exit status: 0 byte-identical, 1 different (or another policy), 2 bad usage.\n";
+    "It then checks what the store keeps beside the output: the stored total\n"
+    "must be the sum of the application's award lines in the output, and the\n"
+    "decision's audit entry must record the same policy digest, case and output\n"
+    "digests and total (a row edited in the database is named; `bursar audit\n"
+    "verify` reconciles every row).\n\n"
+    "Exit status: 0 byte-identical and consistent, 1 different (or another\n"
+    "policy, or a stored total or audit record that disagrees), 2 bad usage.\n";
+
+// What the store keeps beside the decision's texts, checked against them:
+// the total against the application's award lines of the output, and the
+// audit entry that recorded the decision against the row. Each problem is a
+// line for a person; none when all agree.
+std::vector<std::string> CheckRecord(store::Store& st, const store::Decision& d) {
+  std::vector<std::string> problems;
+  const std::string id = std::to_string(d.id);
+  auto app = st.GetApplication(d.application_id);
+  if (!app.ok()) {
+    problems.push_back("decision " + id + ": its application " + std::to_string(d.application_id) +
+                       " cannot be read: " + app.status().ToString());
+    return problems;
+  }
+  const nlohmann::json output = nlohmann::json::parse(d.output_json, nullptr, false);
+  std::vector<int64_t> lines;
+  auto sum = store::ApplicationLinesFen(output, app->measure, app->item, &lines);
+  if (!sum.ok()) {
+    problems.push_back("decision " + id + ": its award lines cannot be read: " + sum.status().ToString());
+  } else if (*sum != d.total_fen) {
+    problems.push_back("decision " + id + ": the stored total " + FenToMoneyString(d.total_fen) +
+                       " is not the sum of its " + std::to_string(lines.size()) + " award line(s) of measure " +
+                       app->measure + " in the output, " + FenToMoneyString(*sum));
+  }
+  // The entry of application.decide that recorded this decision.
+  const std::string decision_field = "%\"decision\":" + id + ",%";
+  auto entries = st.db().Query("SELECT seq, change FROM audit_log WHERE change LIKE '%\"op\":\"application.decide\"%' "
+                               "AND change LIKE ? ORDER BY seq",
+                               {decision_field});
+  if (!entries.ok()) {
+    problems.push_back("decision " + id + ": the audit log cannot be read: " + entries.status().ToString());
+    return problems;
+  }
+  std::optional<nlohmann::json> recorded;
+  int64_t seq = 0;
+  for (const store::Row& r : *entries) {
+    nlohmann::json change = nlohmann::json::parse(r.Text(1), nullptr, false);
+    if (change.is_object() && change.value("decision", int64_t{0}) == d.id) {
+      recorded = std::move(change);
+      seq = r.Int(0);
+    }
+  }
+  if (!recorded) {
+    problems.push_back("decision " + id + ": no audit entry records it (it was not made by bursar)");
+    return problems;
+  }
+  const std::string at = " (audit entry " + std::to_string(seq) + ")";
+  auto check = [&](const char* field, const std::string& row_value) {
+    const std::string chain_value = recorded->value(field, std::string());
+    if (chain_value != row_value) {
+      problems.push_back("decision " + id + ": " + field + " is " + row_value + " in the table but " + chain_value +
+                         " in the audit log" + at);
+    }
+  };
+  check("policy_digest", d.policy_digest);
+  check("case_sha256", store::Sha256Hex(d.case_json));
+  check("output_sha256", store::Sha256Hex(d.output_json));
+  check("total", FenToMoneyString(d.total_fen));
+  if (recorded->value("application", int64_t{0}) != d.application_id) {
+    problems.push_back("decision " + id + ": it belongs to application " + std::to_string(d.application_id) +
+                       " in the table but to " + recorded->value("application", nlohmann::json()).dump() +
+                       " in the audit log" + at);
+  }
+  return problems;
+}
 
 // 1-based line of the first difference, for a person to look at.
 size_t FirstDifferentLine(const std::string& a, const std::string& b) {
@@ -81,6 +154,14 @@ int RunReplay(const std::vector<std::string>& args) {
                 " bytes, policy " + decision->policy_digest + ")";
       report["result"] = "identical";
     }
+  }
+  // The stored total and the audit record, whatever the texts gave.
+  const std::vector<std::string> problems = CheckRecord(**store, *decision);
+  if (!problems.empty()) {
+    if (status == kExitOk) report["result"] = "record_differs";
+    status = kExitFailed;
+    report["record_problems"] = problems;
+    for (const std::string& p : problems) message += "\n" + p;
   }
   if (o.json) {
     std::printf("%s\n", report.dump().c_str());

@@ -442,7 +442,8 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
     bool whole = true;
     {
       BURSAR_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(db_.get()));
-      BURSAR_RETURN_IF_ERROR(LockAuditHead(*db_));
+      BURSAR_ASSIGN_OR_RETURN(AuditHead head, LockAuditHead(*db_, sealing_));
+      if (sealing_) BURSAR_RETURN_IF_ERROR(ClearCaptured(*db_));
       // The group's cases are read at once: its enterprises' records, facts
       // and ledgers, a few queries for the group (per year of its
       // applications), with the enterprises locked first.
@@ -484,7 +485,9 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
           whole = false;
           break;
         }
-        BURSAR_RETURN_IF_ERROR(AppendAudit(*db_, actor, Now(), *change).status());
+        // One entry per decision, each sealing the rows its decision wrote.
+        BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, AppendSealedAudit(head, actor, std::move(*change)));
+        head = {entry.seq, entry.digest};
         made.push_back(std::move(d));
         if (options.inside) options.inside(++count);
       }

@@ -26,24 +26,33 @@ std::string CanonicalJson(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Status LockAuditHead(Database& db) {
-  const std::string sql = db.dialect() == Dialect::kPostgres ? "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"
-                                                             : "SELECT seq FROM audit_head WHERE id = 1";
+Result<AuditHead> LockAuditHead(Database& db, bool capture) {
+  const bool pg = db.dialect() == Dialect::kPostgres;
+  // The capture setting rides on the lock's own round trip.
+  const std::string sql = !pg      ? "SELECT seq, digest FROM audit_head WHERE id = 1"
+                          : capture ? "SELECT seq, digest, set_config('bursar.capture', 'on', true) FROM audit_head "
+                                      "WHERE id = 1 FOR UPDATE"
+                                    : "SELECT seq, digest FROM audit_head WHERE id = 1 FOR UPDATE";
   BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne(sql));
   if (!row) return Status(StatusCode::kInternal, "audit_head is missing: the database was not initialised by bursar");
-  return OkStatus();
+  return AuditHead{row->Int(0), row->Text(1)};
 }
 
 Result<AuditEntry> AppendAudit(Database& db, const std::string& actor, const std::string& at,
                                const nlohmann::json& change) {
+  BURSAR_ASSIGN_OR_RETURN(auto head, db.QueryOne("SELECT seq, digest FROM audit_head WHERE id = 1"));
+  if (!head) return Status(StatusCode::kInternal, "audit_head is missing");
+  return AppendAudit(db, AuditHead{head->Int(0), head->Text(1)}, actor, at, change);
+}
+
+Result<AuditEntry> AppendAudit(Database& db, const AuditHead& head, const std::string& actor, const std::string& at,
+                               const nlohmann::json& change) {
   if (actor.empty() || actor.find_first_of("\r\n") != std::string::npos) {
     return InvalidArgument("an actor is a non-empty name without line breaks", "actor");
   }
-  BURSAR_ASSIGN_OR_RETURN(auto head, db.QueryOne("SELECT seq, digest FROM audit_head WHERE id = 1"));
-  if (!head) return Status(StatusCode::kInternal, "audit_head is missing");
   AuditEntry entry;
-  entry.seq = head->Int(0) + 1;
-  entry.prev_digest = head->Text(1);
+  entry.seq = head.seq + 1;
+  entry.prev_digest = head.digest;
   entry.actor = actor;
   entry.at = at;
   entry.change = CanonicalJson(change);
@@ -70,6 +79,28 @@ Result<std::vector<AuditEntry>> ReadAudit(Database& db, int64_t from_seq, int64_
 }
 
 Result<AuditVerdict> VerifyAudit(Database& db) {
+  BURSAR_ASSIGN_OR_RETURN(AuditVerdict verdict, VerifyChain(db));
+  BURSAR_ASSIGN_OR_RETURN(Reconciliation r, ReconcileSeals(db));
+  verdict.baseline_seq = r.baseline_seq;
+  verdict.rows_checked = r.rows_checked;
+  verdict.rows_disagreeing = r.disagreeing;
+  verdict.rows = std::move(r.rows);
+  if (verdict.ok && r.bad_seal_seq != 0) {
+    verdict.ok = false;
+    verdict.first_bad_seq = r.bad_seal_seq;
+    verdict.problem = r.seal_problem;
+  }
+  if (verdict.ok && verdict.rows_disagreeing > 0) {
+    verdict.ok = false;
+    verdict.problem = std::to_string(verdict.rows_disagreeing) +
+                      (verdict.rows_disagreeing == 1 ? " row disagrees" : " rows disagree") +
+                      " with the audit chain; the first: " + verdict.rows.front().message;
+  }
+  if (!verdict.ok) verdict.head_digest.clear();
+  return verdict;
+}
+
+Result<AuditVerdict> VerifyChain(Database& db) {
   AuditVerdict verdict;
   std::string expected_prev = kGenesisDigest;
   std::string before_prev;  // the digest of the entry before the previous one

@@ -21,6 +21,7 @@
 
 #include "base/status.h"
 #include "store/database.h"
+#include "store/seal.h"
 
 namespace bursar::store {
 
@@ -42,28 +43,51 @@ std::string AuditDigest(int64_t seq, const std::string& prev_digest, const std::
 // Canonical JSON: keys sorted, no whitespace, UTF-8 kept as is.
 std::string CanonicalJson(const nlohmann::json& value);
 
+// The last entry, as audit_head records it.
+struct AuditHead {
+  int64_t seq = 0;
+  std::string digest;
+};
+
 // Locks the audit head for this transaction (PostgreSQL: SELECT ... FOR UPDATE;
-// SQLite's BEGIN IMMEDIATE already holds the only write lock).
-// REQUIRES: a transaction is open on `db`.
-Status LockAuditHead(Database& db);
+// SQLite's BEGIN IMMEDIATE already holds the only write lock) and reads it.
+// `capture`: on PostgreSQL, also turns on the capture of row seals for this
+// transaction (store/seal.h). REQUIRES: a transaction is open on `db`.
+Result<AuditHead> LockAuditHead(Database& db, bool capture = false);
 
 // Appends one entry. REQUIRES: a transaction is open and LockAuditHead was called.
 // Actor must be non-empty and contain no line breaks.
 Result<AuditEntry> AppendAudit(Database& db, const std::string& actor, const std::string& at,
+                               const nlohmann::json& change);
+// The same after `head` (what LockAuditHead read in this transaction).
+Result<AuditEntry> AppendAudit(Database& db, const AuditHead& head, const std::string& actor, const std::string& at,
                                const nlohmann::json& change);
 
 struct AuditVerdict {
   bool ok = true;
   int64_t entries = 0;
   std::string head_digest;    // the digest to anchor outside the database
-  int64_t first_bad_seq = 0;  // 0 when ok
+  // The first entry altered, inserted or deleted, or whose sealed row images
+  // were altered; 0 when the chain and its seals are intact (rows may still
+  // disagree: `rows`).
+  int64_t first_bad_seq = 0;
   std::string problem;        // "entry 17 was altered: ...", empty when ok
+  // The rows of the state tables that disagree with the chain's seals
+  // (store/seal.h), at most 1000 of `rows_disagreeing`.
+  std::vector<RowDisagreement> rows;
+  int64_t rows_disagreeing = 0;
+  int64_t rows_checked = 0;
+  int64_t baseline_seq = 0;  // rows are reconciled from this entry on; 0: no seals
 };
 
 // Walks the whole chain and names the first entry that was altered, inserted
-// or deleted. A broken chain is a verdict, not an error status; a status is
-// returned only when the database cannot be read.
+// or deleted; then reconciles the state tables with the chain's row seals and
+// names every row that disagrees. A broken chain or a disagreeing row is a
+// verdict, not an error status; a status is returned only when the database
+// cannot be read.
 Result<AuditVerdict> VerifyAudit(Database& db);
+// The chain alone, without the reconciliation.
+Result<AuditVerdict> VerifyChain(Database& db);
 
 Result<std::vector<AuditEntry>> ReadAudit(Database& db, int64_t from_seq, int64_t limit);
 

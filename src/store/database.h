@@ -59,6 +59,10 @@ class Database {
 
   // Runs a script of statements without parameters or results (DDL).
   virtual Status ExecScript(const std::string& sql) = 0;
+  // Runs `sql` now, and again on every new session of this connection
+  // (PostgreSQL reconnects after losing the server): TEMP objects the store
+  // keeps per session. A later call replaces the script.
+  virtual Status SetSessionScript(const std::string& sql) { return ExecScript(sql); }
   // Runs one statement; returns the number of rows it changed.
   virtual Result<int64_t> ExecuteSpan(const std::string& sql, std::span<const Param> params) = 0;
   // Runs one statement once per row of `params` (rows of `width` parameters,

@@ -507,6 +507,94 @@ CREATE TABLE document (
 );
 )SQL";
 
+// Row seals (store/seal.h, issue 14): the image of every row each write
+// changed, under the write's audit entry, so that `bursar audit verify` can
+// reconcile the state tables with the chain. audit_row is append-only like
+// audit_log. On PostgreSQL the capture triggers are created here, one per
+// sealed table, with the table's key, skipped and digested columns (the same
+// lists as SealedTables()); they capture only inside a bursar write, into the
+// writing session's TEMP table. SQLite's capture triggers are TEMP triggers
+// of bursar's own connection (seal.cc). Store::Migrate seals every row
+// already stored under this migration's entry: the baseline.
+constexpr const char* kSeals = R"SQL(
+CREATE TABLE audit_row (
+  seq BIGINT NOT NULL,
+  tbl TEXT NOT NULL,
+  row_key TEXT NOT NULL,
+  image TEXT,
+  PRIMARY KEY (tbl, row_key, seq)
+);
+CREATE INDEX audit_row_by_seq ON audit_row (seq);
+)SQL";
+
+constexpr const char* kSealsSqlite = R"SQL(
+CREATE TRIGGER audit_row_no_update BEFORE UPDATE ON audit_row
+  BEGIN SELECT RAISE(ABORT, 'audit_row is append-only'); END;
+CREATE TRIGGER audit_row_no_delete BEFORE DELETE ON audit_row
+  BEGIN SELECT RAISE(ABORT, 'audit_row is append-only'); END;
+)SQL";
+
+constexpr const char* kSealsPostgres = R"SQL(
+CREATE FUNCTION audit_row_append_only() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN RAISE EXCEPTION 'audit_row is append-only'; END $$;
+CREATE TRIGGER audit_row_no_update BEFORE UPDATE OR DELETE ON audit_row
+  FOR EACH ROW EXECUTE FUNCTION audit_row_append_only();
+CREATE FUNCTION bursar_row_key(r jsonb, key_columns text[]) RETURNS text LANGUAGE sql IMMUTABLE AS
+  $$ SELECT string_agg(r ->> k, '/' ORDER BY i) FROM unnest(key_columns) WITH ORDINALITY AS u(k, i) $$;
+CREATE FUNCTION bursar_row_image(r jsonb, skip text[], digest text[]) RETURNS jsonb LANGUAGE sql IMMUTABLE AS
+  $$ SELECT (r - skip) || COALESCE((SELECT jsonb_object_agg(d, CASE WHEN r ->> d IS NULL THEN 'null'::jsonb
+       ELSE to_jsonb(encode(sha256(convert_to(r ->> d, 'UTF8')), 'hex')) END)
+     FROM unnest(digest) AS d WHERE r ? d), '{}'::jsonb) $$;
+CREATE FUNCTION bursar_capture() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  key_columns text[] := string_to_array(TG_ARGV[0], ',');
+  skip text[] := string_to_array(TG_ARGV[1], ',');
+  digest text[] := string_to_array(TG_ARGV[2], ',');
+  old_key text;
+  new_key text;
+BEGIN
+  IF current_setting('bursar.capture', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
+  IF TG_OP <> 'INSERT' THEN old_key := bursar_row_key(to_jsonb(OLD), key_columns); END IF;
+  IF TG_OP <> 'DELETE' THEN
+    new_key := bursar_row_key(to_jsonb(NEW), key_columns);
+    IF old_key IS NOT NULL AND old_key <> new_key THEN
+      INSERT INTO pg_temp.bursar_capture (tbl, row_key, image) VALUES (TG_TABLE_NAME, old_key, NULL);
+    END IF;
+    INSERT INTO pg_temp.bursar_capture (tbl, row_key, image)
+      VALUES (TG_TABLE_NAME, new_key, bursar_row_image(to_jsonb(NEW), skip, digest)::text);
+  ELSE
+    INSERT INTO pg_temp.bursar_capture (tbl, row_key, image) VALUES (TG_TABLE_NAME, old_key, NULL);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON enterprise
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('credit_code', '', '');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON application
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', 'version', '');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON review
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('application_id,reviewer', '', '');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON decision
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', 'case_json,output_json');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON objection
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', '');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON payment
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('application_id,instalment', '', '');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON recovery
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', '');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON budget
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('year', '', '');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON account
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', 'password_hash');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON session
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id_hash', 'last_seen_at', 'csrf_token');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON api_token
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', '');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON document
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('kind,year,seq', '', '');
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON document_setting
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('key', '', '');
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -531,6 +619,8 @@ const std::vector<Migration>& Migrations() {
       {12, "the claiming request's token on idempotency keys", kIdempotencyToken, "", ""},
       {13, "official documents: numbers by kind and year, the office's settings", kDocuments, "", ""},
       {14, "procedural dates by the server's calendar (D-G9)", kProceduralDates, "", ""},
+      {15, "row seals: the audit chain's image of every row of the state tables", kSeals, kSealsSqlite,
+       kSealsPostgres},
   };
   return migrations;
 }

@@ -73,6 +73,11 @@ class PostgresDatabase final : public Database {
   // The session settings every connection starts with.
   Status Configure() { return ExecScript("SET client_min_messages = warning; SET DateStyle = ISO; SET TimeZone = 'UTC'"); }
 
+  Status SetSessionScript(const std::string& sql) override {
+    session_script_ = sql;
+    return ExecScript(sql);
+  }
+
   Status ExecScript(const std::string& sql) override {
     BURSAR_RETURN_IF_ERROR(EnsureConnected());
     PGresult* res = PQexec(conn_, sql.c_str());
@@ -263,7 +268,12 @@ class PostgresDatabase final : public Database {
     }
     PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
     statements_.clear();  // prepared statements belonged to the old session
-    return Configure();
+    BURSAR_RETURN_IF_ERROR(Configure());
+    if (session_script_.empty()) return OkStatus();
+    PGresult* res = PQexec(conn_, session_script_.c_str());
+    Status status = Check(res);
+    PQclear(res);
+    return status;
   }
 
   Result<const Prepared*> Prepare(const std::string& sql) {
@@ -347,6 +357,7 @@ class PostgresDatabase final : public Database {
   PGconn* conn_;
   std::string name_;
   bool in_tx_ = false;
+  std::string session_script_;  // SetSessionScript, run again after a reconnect
   std::unordered_map<std::string, Prepared> statements_;
   std::vector<std::string> numbers_;
   std::vector<const char*> values_;

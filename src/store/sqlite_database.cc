@@ -17,10 +17,24 @@
 #include <unordered_map>
 
 #include "store/database.h"
+#include "store/digest.h"
 
 namespace bursar::store {
 
 namespace {
+
+// bursar_sha256(text): lower-case hex SHA-256 of the text's UTF-8 bytes, NULL
+// for NULL. The row seals' images digest secrets and documents with it
+// (store/seal.h); PostgreSQL's images use its own sha256().
+void Sha256Function(sqlite3_context* context, int, sqlite3_value** args) {
+  if (sqlite3_value_type(args[0]) == SQLITE_NULL) {
+    sqlite3_result_null(context);
+    return;
+  }
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
+  const std::string hex = Sha256Hex(std::string_view(text, static_cast<size_t>(sqlite3_value_bytes(args[0]))));
+  sqlite3_result_text(context, hex.data(), static_cast<int>(hex.size()), SQLITE_TRANSIENT);
+}
 
 class SqliteDatabase final : public Database {
  public:
@@ -187,6 +201,8 @@ Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, bool creat
     return Status(StatusCode::kUnavailable, "cannot open SQLite database " + path + ": " + message, "--db");
   }
   sqlite3_extended_result_codes(handle, 1);
+  sqlite3_create_function_v2(handle, "bursar_sha256", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, Sha256Function,
+                             nullptr, nullptr, nullptr);
   auto db = std::make_unique<SqliteDatabase>(handle, path);
   BURSAR_RETURN_IF_ERROR(
       db->ExecScript("PRAGMA busy_timeout=10000;"

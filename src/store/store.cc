@@ -15,6 +15,7 @@
 
 #include "store/fault_database.h"
 #include "store/migrations.h"
+#include "store/seal.h"
 
 namespace bursar::store {
 
@@ -181,7 +182,16 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOpt
   }
   std::unique_ptr<Store> store(new Store(std::move(db), std::move(clock)));
   BURSAR_RETURN_IF_ERROR(store->CheckSchema(options.allow_pending));
+  BURSAR_RETURN_IF_ERROR(store->InstallCapture());
   return store;
+}
+
+Status Store::InstallCapture() {
+  BURSAR_ASSIGN_OR_RETURN(SchemaStatus schema, Schema());
+  sealing_ = schema.current >= kSealMigration;
+  if (!sealing_) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));
+  return db_->SetSessionScript(setup);
 }
 
 namespace {
@@ -276,6 +286,12 @@ Result<int> Store::Migrate(const std::string& actor, int target) {
     BURSAR_ASSIGN_OR_RETURN(auto exists,
                             db_->QueryOne("SELECT 1 FROM schema_migrations WHERE version = ?", {int64_t{m.version}}));
     if (exists) continue;  // the transaction rolls back: nothing to do
+    // After the seals exist, the rows this migration is about to change are
+    // sealed again by its entry, unless they disagreed with the chain already.
+    std::map<std::string, SealedRows> before;
+    if (m.version > kSealMigration) {
+      BURSAR_ASSIGN_OR_RETURN(before, SealedState(*db_));
+    }
     BURSAR_RETURN_IF_ERROR(db_->ExecScript(MigrationSql(m, db_->dialect())));
     const std::string checksum = MigrationChecksum(m);
     const std::string at = Now();
@@ -283,19 +299,89 @@ Result<int> Store::Migrate(const std::string& actor, int target) {
                                         "VALUES (?, ?, ?, ?)",
                                         {int64_t{m.version}, m.name, checksum, at})
                                .status());
-    BURSAR_RETURN_IF_ERROR(LockAuditHead(*db_));
+    BURSAR_ASSIGN_OR_RETURN(AuditHead head, LockAuditHead(*db_));
     nlohmann::json change = {{"op", "migrate"}, {"version", m.version}, {"name", m.name}, {"checksum", checksum}};
-    BURSAR_RETURN_IF_ERROR(AppendAudit(*db_, actor, at, change).status());
+    if (m.version >= kSealMigration) {
+      BURSAR_ASSIGN_OR_RETURN(std::vector<std::string> lines,
+                              SealMigrated(*db_, head.seq + 1, m.version == kSealMigration, before));
+      if (m.version == kSealMigration) change["baseline"] = true;
+      if (!lines.empty()) change["sealed"] = SealSummary(std::move(lines));
+    }
+    BURSAR_RETURN_IF_ERROR(AppendAudit(*db_, head, actor, at, change).status());
     BURSAR_RETURN_IF_ERROR(tx->Commit());
     ++done;
   }
+  // SQLite's capture triggers list each table's columns: take them again.
+  if (done > 0) BURSAR_RETURN_IF_ERROR(InstallCapture());
   return done;
+}
+
+Result<std::map<std::string, Store::SealedRows>> Store::SealedState(Database& db) {
+  std::map<std::string, SealedRows> out;
+  for (const SealedTable& table : SealedTables()) {
+    const bool pg = db.dialect() == Dialect::kPostgres;
+    BURSAR_ASSIGN_OR_RETURN(auto exists, db.QueryOne(pg ? "SELECT 1 WHERE to_regclass(?) IS NOT NULL"
+                                                        : "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                                          "AND name = ?",
+                                                     {std::string_view(table.name)}));
+    if (!exists) continue;
+    SealedRows& rows = out[table.name];
+    BURSAR_ASSIGN_OR_RETURN(rows.images, CurrentImages(db, table));
+    BURSAR_ASSIGN_OR_RETURN(auto chain, ChainImages(db, table));
+    for (const auto& [key, image] : rows.images) {
+      auto it = chain.find(key);
+      if (it == chain.end() || it->second.image.empty() || !SameImage(it->second.image, image)) {
+        rows.disagreeing.insert(key);
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> Store::SealMigrated(Database& db, int64_t seq, bool baseline,
+                                                     const std::map<std::string, SealedRows>& before) {
+  std::vector<std::string> lines;
+  for (const SealedTable& table : SealedTables()) {
+    BURSAR_ASSIGN_OR_RETURN(auto now, CurrentImages(db, table));
+    std::map<std::string, std::string> seal;
+    if (baseline) {
+      seal = std::move(now);
+    } else {
+      auto was = before.find(table.name);
+      for (const auto& [key, image] : now) {
+        if (was == before.end()) {
+          seal[key] = image;  // a table this migration created
+          continue;
+        }
+        if (was->second.disagreeing.count(key)) continue;  // stays named by audit verify
+        auto old = was->second.images.find(key);
+        if (old == was->second.images.end() || old->second != image) seal[key] = image;
+      }
+      if (was != before.end()) {
+        for (const auto& [key, image] : was->second.images) {
+          if (!now.count(key) && !was->second.disagreeing.count(key)) seal[key] = "";  // deleted by the migration
+        }
+      }
+    }
+    BURSAR_RETURN_IF_ERROR(InsertSeals(db, seq, table, seal, &lines));
+  }
+  return lines;
+}
+
+Result<AuditEntry> Store::AppendSealedAudit(const AuditHead& head, const std::string& actor, nlohmann::json change) {
+  if (sealing_) {
+    // The rows the change wrote, sealed under the entry about to be appended.
+    BURSAR_ASSIGN_OR_RETURN(std::optional<nlohmann::json> sealed, SealCaptured(*db_, head.seq + 1));
+    if (sealed) change["sealed"] = std::move(*sealed);
+  }
+  return AppendAudit(*db_, head, actor, Now(), change);
 }
 
 Result<std::optional<AuditEntry>> Store::Write(const std::string& actor, const ChangeFn& change) {
   const auto expected = std::exchange(expected_, std::nullopt);
   BURSAR_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(db_.get()));
-  BURSAR_RETURN_IF_ERROR(LockAuditHead(*db_));
+  BURSAR_ASSIGN_OR_RETURN(AuditHead head, LockAuditHead(*db_, sealing_));
+  if (sealing_) BURSAR_RETURN_IF_ERROR(ClearCaptured(*db_));
   if (expected) {
     // Writers are serialised from here on, so the version read now is the one
     // this change applies to, whichever process wrote the last one.
@@ -320,7 +406,7 @@ Result<std::optional<AuditEntry>> Store::Write(const std::string& actor, const C
                     "a retry with this Idempotency-Key took the request over; this one changed nothing");
     }
   }
-  BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, AppendAudit(*db_, actor, Now(), *recorded));
+  BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, AppendSealedAudit(head, actor, std::move(*recorded)));
   BURSAR_RETURN_IF_ERROR(tx->Commit());
   return std::optional<AuditEntry>(std::move(entry));
 }

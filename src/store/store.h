@@ -23,6 +23,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -389,6 +390,24 @@ class Store {
 
   Store(std::unique_ptr<Database> db, std::function<std::string()> clock);
   Status CheckSchema(bool allow_pending);
+  // Row seals (store/seal.h): installs the capture on this connection once
+  // the schema has them.
+  Status InstallCapture();
+  // A migration's re-sealing: each sealed table's rows before it, and which
+  // of them already disagreed with the chain.
+  struct SealedRows {
+    std::map<std::string, std::string> images;
+    std::set<std::string> disagreeing;
+  };
+  static Result<std::map<std::string, SealedRows>> SealedState(Database& db);
+  // Seals, under `seq`, every row (`baseline`) or the rows the migration
+  // changed that agreed with the chain before it; returns the sealed lines.
+  static Result<std::vector<std::string>> SealMigrated(Database& db, int64_t seq, bool baseline,
+                                                       const std::map<std::string, SealedRows>& before);
+  // Inside a write transaction that called LockAuditHead(db, sealing_) (and,
+  // on SQLite, ClearCaptured): seals the rows captured since the last entry
+  // under the entry it appends after `head` (store/seal.h).
+  Result<AuditEntry> AppendSealedAudit(const AuditHead& head, const std::string& actor, nlohmann::json change);
   // Moves application `id` from one of `from` to `to` inside a Write.
   Status Transition(Database& db, const Application& app, ApplicationState to);
   Result<Application> LoadApplication(Database& db, int64_t id, bool for_update);
@@ -429,6 +448,7 @@ class Store {
   const ClaimMarker* claim_marker_ = nullptr;
   std::function<std::string()> clock_;
   std::optional<std::pair<int64_t, int64_t>> expected_;  // application id, version
+  bool sealing_ = false;  // the schema has row seals and this connection captures them
 };
 
 }  // namespace bursar::store

@@ -39,6 +39,18 @@ id2=$("$bursar" app create 91110105MA01C9XY29 2025 --claim '{"measure":"10","ass
 forged=$("$bursar" app decide "$id2" --case case.json --output forged.json --digest "$digest" --db "$db" | awk '{print $2}')
 "$bursar" replay "$forged" --db "$db" 2> err; [[ $? -eq 1 ]] && grep -q "differs" err && ok || bad "forged output: $(cat err)"
 "$bursar" replay 999 --db "$db" 2> /dev/null; [[ $? -ne 0 ]] && ok || bad "unknown decision"
+
+# A database administrator raises the stored total by hand: the output
+# still replays byte for byte, but the total is not its award lines' sum and
+# not what the audit entry recorded; audit verify names the row too.
+cp "$db" tampered.db
+sqlite3 tampered.db "UPDATE decision SET total_fen = total_fen + 2000000000 WHERE id = $decision" || bad "tamper"
+"$bursar" replay "$decision" --db tampered.db > out 2> err; rc=$?
+[[ $rc -eq 1 ]] && grep -q "byte-identical" err && grep -q "is not the sum of its 1 award line" err \
+  && grep -q "total is .* in the table but .* in the audit log" err && ok || bad "tampered total ($rc): $(cat out err)"
+"$bursar" replay "$decision" --db tampered.db --json > out; grep -q '"result":"record_differs"' out && ok || bad "record_differs: $(cat out)"
+"$bursar" audit verify --db tampered.db > out 2> err; rc=$?
+[[ $rc -eq 1 ]] && grep -q "decision id=$decision: total_fen" err && ok || bad "audit verify of the total ($rc): $(cat err)"
 "$bursar" replay --help > /dev/null && ok || bad "--help"
 
 # Apply-free: the engine finds who qualifies for 04 from the stored trades.

@@ -620,8 +620,9 @@ TEST_F(AuditTamperTest, EveryEditOfTheChainIsNamedByAuditVerify) {
   }
 }
 
-// The one edit a chain cannot see by itself: the last entries removed and the
-// head moved back to match. An anchor (a head printed earlier and kept
+// The one edit a chain cannot see by itself: the last entries removed, the
+// head moved back to match, and (since the row seals) their sealed images and
+// the rows they wrote removed too. An anchor (a head printed earlier and kept
 // outside the database) catches it.
 TEST_F(AuditTamperTest, AConsistentCutBackIsCaughtByAnAnchoredHead) {
   Ran head = RunCommand({kExe, "audit", "verify", "--json", "--db", original_});
@@ -629,12 +630,19 @@ TEST_F(AuditTamperTest, AConsistentCutBackIsCaughtByAnAnchoredHead) {
   const std::string anchor = std::to_string(entries_) + ":" + json::parse(head.out)["head_digest"].get<std::string>();
   EXPECT_EQ(RunCommand({kExe, "audit", "verify", "--anchor", anchor, "--db", original_}).exit, 0);
   const std::string last = std::to_string(entries_);
-  const std::string db = Tampered(
-      "cut", "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = " + last +
-                 "; UPDATE audit_head SET seq = seq - 1, digest = (SELECT digest FROM audit_log WHERE seq = " + last +
-                 " - 1)");
+  const std::string cut = "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = " + last +
+                          "; UPDATE audit_head SET seq = seq - 1, digest = (SELECT digest FROM audit_log WHERE seq = " +
+                          last + " - 1);";
+  // The last entry added carol: cutting it back leaves its row images, and
+  // carol's account, which no entry of the shortened chain sealed.
+  Ran partial = RunCommand({kExe, "audit", "verify", "--db", Tampered("partial", cut)});
+  EXPECT_EQ(partial.exit, 1);
+  EXPECT_NE(partial.err.find("under entry " + last + ", past the end of the log"), std::string::npos) << partial.err;
+  // Consistent: the images and the row go too. Chain, seals and tables agree.
+  const std::string db = Tampered("cut", cut + " DROP TRIGGER audit_row_no_delete; DELETE FROM audit_row WHERE seq = " +
+                                             last + "; DELETE FROM account WHERE username = 'carol'");
   Ran plain = RunCommand({kExe, "audit", "verify", "--db", db});
-  EXPECT_EQ(plain.exit, 0) << "the chain alone cannot see a consistent cut-back: " << plain.err;
+  EXPECT_EQ(plain.exit, 0) << "the chain and its seals alone cannot see a consistent cut-back: " << plain.err;
   Ran anchored = RunCommand({kExe, "audit", "verify", "--anchor", anchor, "--db", db});
   EXPECT_EQ(anchored.exit, 1);
   EXPECT_NE(anchored.err.find("entry " + last + " of the anchor is missing"), std::string::npos) << anchored.err;

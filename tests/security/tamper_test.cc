@@ -1,0 +1,140 @@
+// Money that cannot be changed silently (issue 14 point 4): the database
+// edits the issue made by hand — a payment and a decision's total raised
+// from 5,000,000.00 to 25,000,000.00, a recovery deleted, an enterprise's
+// flags changed, a session row inserted for an officer — each make
+// `bursar audit verify` fail naming the row (table, key, field, both values),
+// on SQLite and on a real PostgreSQL. The edits are made on a connection of
+// their own, as a database administrator's shell would.
+#include "../server/server_test_support.h"
+#include "../unit/store_test_support.h"
+#include "store/store.h"
+
+namespace {
+
+using namespace bursar_server_test;
+using bursar::store::Role;
+using bursar::store::testing::Code;
+using nlohmann::json;
+
+class RowTamperTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<bursar::store::testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(database_->Create());
+    Ran init = RunCommand({kExe, "db", "init", "--db", database_->url()});
+    ASSERT_EQ(init.exit, 0) << init.err;
+    const std::string csv = database_->WriteFile(
+        "enterprises.csv",
+        "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+        "serious_dishonesty_record,tags\n" +
+            Code(1) + ",Enterprise 1,true,true,true,false,data_vendor\n" + Code(2) +
+            ",Enterprise 2,true,true,true,false,\n");
+    Ran import = RunCommand({kExe, "import", "enterprises", csv, "--db", database_->url()});
+    ASSERT_EQ(import.exit, 0) << import.err;
+  }
+  void TearDown() override { database_.reset(); }
+
+  Ran Verify() { return RunCommand({kExe, "audit", "verify", "--json", "--db", database_->url()}); }
+
+  std::unique_ptr<bursar::store::testing::TestDatabase> database_;
+};
+
+TEST_P(RowTamperTest, EveryEditOfTheIssueIsNamedByAuditVerify) {
+  int64_t app = 0, officer = 0;
+  {
+    bursar::store::OpenOptions options;
+    auto now = std::make_shared<std::string>(bursar::store::testing::FixedClock());
+    options.clock = [now] { return *now; };
+    auto opened = bursar::store::Store::Open(database_->url(), options);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    auto& st = **opened;
+    const std::string c = Code(1);
+    auto id = st.CreateApplication("enterprise", c, 2024, json{{"measure", "03"}, {"assessed", "5000000"}});
+    ASSERT_TRUE(id.ok());
+    app = *id;
+    ASSERT_TRUE(st.Submit("enterprise", app).ok());
+    ASSERT_TRUE(st.StartReview("officer", app, {"rev-a"}).ok());
+    ASSERT_TRUE(st.SubmitReview("rev-a", app, json{{"quality", 80}}, "5000000").ok());
+    const std::string case_json = json{{"year", 2024}, {"applicant", {{"id", c}}}, {"facts", json::object()}}.dump();
+    const std::string output = json{{"applicant", c},
+                                    {"year", 2024},
+                                    {"awards", {{{"measure", "03"}, {"item", "services"}, {"amount", "5000000.00"}}}},
+                                    {"total", "5000000.00"},
+                                    {"not_awarded", json::array()}}
+                                   .dump(2);
+    ASSERT_TRUE(st.Decide("officer", app, {"sha256:abc", case_json, output}).ok());
+    ASSERT_TRUE(st.PublishNotice("officer", app, 7).ok());
+    *now = bursar::store::AddDays(bursar::store::BeijingDate(*now), 8) + "T04:00:00.000Z";  // D-G9: the days pass
+    ASSERT_TRUE(st.Finalise("officer", app).ok());
+    ASSERT_TRUE(st.RecordPayment("treasury", app, "5000000", "SEC-REF-1").ok());
+    ASSERT_TRUE(st.Recover("officer", app, "100000", "false statement").ok());
+    auto account =
+        st.AddAccount("admin", "olga", Role::kOfficer, "", bursar::store::HashPassword("correct horse battery").value());
+    ASSERT_TRUE(account.ok());
+    officer = account->id;
+  }
+  Ran clean = Verify();
+  ASSERT_EQ(clean.exit, 0) << clean.out << clean.err;
+  EXPECT_GT(json::parse(clean.out)["rows_checked"].get<int64_t>(), 5);
+
+  auto dba = bursar::store::OpenDatabase(database_->url(), false);
+  ASSERT_TRUE(dba.ok()) << dba.status().ToString();
+  const std::string a = std::to_string(app);
+  for (const std::string& sql :
+       {"UPDATE payment SET amount_fen = 2500000000 WHERE application_id = " + a,
+        "UPDATE decision SET total_fen = 2500000000 WHERE application_id = " + a,
+        "DELETE FROM recovery WHERE application_id = " + a,
+        "UPDATE enterprise SET serious_dishonesty_record = 1 WHERE credit_code = '" + Code(2) + "'",
+        "INSERT INTO session (id_hash, account_id, csrf_token, created_at, expires_at, last_seen_at) VALUES ('forged', " +
+            std::to_string(officer) +
+            ", 'x', '2025-06-01T08:00:00.000Z', '2999-01-01T00:00:00.000Z', '2025-06-01T08:00:00.000Z')"}) {
+    ASSERT_TRUE((*dba)->ExecScript(sql).ok()) << sql;
+  }
+
+  Ran tampered = Verify();
+  EXPECT_EQ(tampered.exit, 1) << tampered.out << tampered.err;
+  const json verdict = json::parse(tampered.out, nullptr, false);
+  ASSERT_TRUE(verdict.is_object()) << tampered.out;
+  EXPECT_EQ(verdict["ok"], false);
+  EXPECT_EQ(verdict["first_bad_seq"], 0) << "the chain itself is intact: " << verdict.dump(2);
+  EXPECT_EQ(verdict["rows_disagreeing"], 5) << verdict.dump(2);
+  auto find = [&](const std::string& table, const std::string& field) -> json {
+    for (const json& r : verdict["rows"]) {
+      if (r["table"] == table && r.value("field", "") == field) return r;
+    }
+    ADD_FAILURE() << "no " << table << " " << field << " in " << verdict.dump(2);
+    return json::object();
+  };
+  json payment = find("payment", "amount_fen");
+  EXPECT_EQ(payment.value("key", ""), a + "/1");
+  EXPECT_EQ(payment.value("chain", ""), "500000000");
+  EXPECT_EQ(payment.value("row", ""), "2500000000");
+  json total = find("decision", "total_fen");
+  EXPECT_EQ(total.value("chain", ""), "500000000");
+  EXPECT_EQ(total.value("row", ""), "2500000000");
+  EXPECT_EQ(find("recovery", "").value("kind", ""), "deleted");
+  json flags = find("enterprise", "serious_dishonesty_record");
+  EXPECT_EQ(flags.value("key", ""), Code(2));
+  EXPECT_EQ(flags.value("chain", ""), "0");
+  EXPECT_EQ(flags.value("row", ""), "1");
+  json session = find("session", "");
+  EXPECT_EQ(session.value("key", ""), "forged");
+  EXPECT_EQ(session.value("kind", ""), "inserted");
+
+  // Without --json, one line per row on standard error, each naming it.
+  Ran plain = RunCommand({kExe, "audit", "verify", "--db", database_->url()});
+  EXPECT_EQ(plain.exit, 1);
+  for (const std::string& named : std::vector<std::string>{
+           "payment application_id=" + a + ", instalment=1: amount_fen is 2500000000 (25000000.00) in the table, "
+                                        "500000000 (5000000.00) in the audit chain",
+        "total_fen is 2500000000 (25000000.00) in the table", "recovery id=", "deleted from the table",
+        "enterprise credit_code=" + Code(2) + ": serious_dishonesty_record is 1 in the table, 0 in the audit chain",
+        "session id_hash=forged: not in the audit chain"}) {
+    EXPECT_NE(plain.err.find(named), std::string::npos) << named << "\n" << plain.err;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RowTamperTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+}  // namespace

@@ -1,0 +1,395 @@
+// Row seals (store/seal.h, issue 14 point 4): every write of the programme
+// leaves the state tables reconciled with the audit chain, and every edit a
+// database administrator makes outside bursar — a changed field, a deleted
+// row, an inserted row, an altered seal — is named by VerifyAudit, on SQLite
+// and on a real PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "store/migrations.h"
+#include "store/seal.h"
+#include "store/store.h"
+#include "store_test_support.h"
+
+namespace bursar::store {
+namespace {
+
+using testing::Code;
+using testing::TestDatabase;
+using json = nlohmann::json;
+
+std::string CaseFor(const std::string& code, int year) {
+  return json{{"year", year}, {"applicant", {{"id", code}}}, {"facts", json::object()}}.dump();
+}
+std::string OutputFor(const std::string& code, int year, const std::string& total, const std::string& measure) {
+  return json{{"applicant", code},
+              {"year", year},
+              {"awards", {{{"measure", measure}, {"item", "services"}, {"amount", total}}}},
+              {"total", total},
+              {"not_awarded", json::array()}}
+      .dump(2);
+}
+
+class SealTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<TestDatabase>(GetParam());
+    ASSERT_TRUE(database_->Create());
+    Open(0);
+  }
+  void TearDown() override {
+    store_.reset();
+    database_.reset();
+  }
+
+  // Opens the store and migrates it to `version` (0: all).
+  void Open(int version) {
+    OpenOptions options;
+    options.create = true;
+    options.allow_pending = true;
+    *now_ = testing::FixedClock();
+    options.clock = [now = now_] { return *now; };
+    auto s = Store::Open(database_->url(), options);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    auto n = store_->Migrate("test", version);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+  }
+
+  void ImportEnterprises(int n) {
+    std::string csv =
+        "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+        "serious_dishonesty_record,tags\n";
+    for (int i = 1; i <= n; ++i) {
+      csv += Code(i) + ",Enterprise " + std::to_string(i) + ",true,true,true,false,data_vendor\n";
+    }
+    ImportOptions options;
+    options.actor = "bureau";
+    auto r = store_->Import(EvidenceKind::kEnterprises, database_->WriteFile("enterprises.csv", csv), options);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+
+  // An application of enterprise 1 decided at 5,000,000.00, published,
+  // final and paid in full; and a second one paid and partly recovered.
+  // Returns the first's id.
+  int64_t PaidApplication() {
+    const std::string c = Code(1);
+    auto id = store_->CreateApplication("enterprise", c, 2024, json{{"measure", "03"}, {"assessed", "5000000"}});
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    EXPECT_TRUE(store_->Submit("enterprise", *id).ok());
+    EXPECT_TRUE(store_->StartReview("officer", *id, {"rev-a"}).ok());
+    EXPECT_TRUE(store_->SubmitReview("rev-a", *id, json{{"quality", 80}}, "5000000").ok());
+    auto d = store_->Decide("officer", *id, {"sha256:abc", CaseFor(c, 2024), OutputFor(c, 2024, "5000000.00", "03")});
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    FinaliseAndPay(*id, "5000000", "V-1");
+    EXPECT_TRUE(store_->SetBudget("officer", 2024, "90000000").ok());
+    return *id;
+  }
+
+  // Notice, finalisation and payment in one instalment, the days passing on
+  // the store's clock (D-G9), which then goes back to where it was.
+  void FinaliseAndPay(int64_t id, const std::string& amount, const std::string& reference) {
+    const std::string was = *now_;
+    EXPECT_TRUE(store_->PublishNotice("officer", id, 7).ok());
+    *now_ = AddDays(BeijingDate(was), 8) + "T04:00:00.000Z";
+    EXPECT_TRUE(store_->Finalise("officer", id).ok());
+    auto paid = store_->RecordPayment("treasury", id, amount, reference);
+    *now_ = was;
+    EXPECT_TRUE(paid.ok()) << paid.status().ToString();
+  }
+
+  // A second connection to the database, as a database administrator's
+  // psql or sqlite3 shell: no capture of bursar's, no audit entry.
+  std::unique_ptr<Database> Dba() {
+    auto db = OpenDatabase(database_->url(), false);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return db.ok() ? std::move(*db) : nullptr;
+  }
+
+  AuditVerdict Verify() {
+    auto v = store_->VerifyAudit();
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? *v : AuditVerdict{};
+  }
+
+  // The disagreement about `table` `key` (and `field`), or nullptr.
+  static const RowDisagreement* Find(const AuditVerdict& v, const std::string& table, const std::string& key,
+                                     const std::string& field = "") {
+    for (const auto& d : v.rows) {
+      if (d.table == table && d.key == key && (field.empty() || d.field == field)) return &d;
+    }
+    return nullptr;
+  }
+
+  static std::string Rows(const AuditVerdict& v) {
+    std::string out = v.problem + "\n";
+    for (const auto& d : v.rows) out += "  " + d.message + "\n";
+    return out;
+  }
+
+  std::unique_ptr<TestDatabase> database_;
+  std::shared_ptr<std::string> now_ = std::make_shared<std::string>(testing::FixedClock());
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(SealTest, EveryWriteOfTheProgrammeLeavesTheStoreReconciled) {
+  ImportEnterprises(2);
+  const int64_t id = PaidApplication();
+  ASSERT_TRUE(store_->Recover("officer", id, "100000", "false statement").ok());
+  auto other = store_->CreateApplication("enterprise", Code(2), 2025, json{{"measure", "03"}});
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(store_->Submit("enterprise", *other).ok());
+  ASSERT_TRUE(store_->StartReview("officer", *other, {"rev-a", "rev-b"}).ok());
+  ASSERT_TRUE(store_->DeclareConflict("rev-b", *other, "a relative").ok());
+  ASSERT_TRUE(store_->ProposeApplyFree("officer", 2025, "04", {Code(1), Code(2)}).ok());
+  const std::string hash = HashPassword("correct horse battery staple").value();
+  ASSERT_TRUE(store_->AddAccount("admin", "olga", Role::kOfficer, "", hash).ok());
+  ASSERT_TRUE(store_->AddAccount("admin", "ent1", Role::kApplicant, Code(1), hash).ok());
+  auto account = store_->GetAccount("olga");
+  ASSERT_TRUE(account.ok());
+  auto session = store_->OpenSession("olga", account->id, {});
+  ASSERT_TRUE(session.ok());
+  ASSERT_TRUE(store_->OpenSession("olga", account->id, {}).ok());
+  ASSERT_TRUE(store_->FindSession(session->id, {}).ok());  // last_seen_at is bookkeeping, not sealed
+  ASSERT_TRUE(store_->EndSession("olga", session->id).ok());
+  ASSERT_TRUE(store_->IssueToken("admin", "olga", "ci", 30).ok());
+  ASSERT_TRUE(store_->SetPasswordHash("admin", "olga", hash).ok());
+  ASSERT_TRUE(store_->DisableAccount("admin", "ent1").ok());
+  ASSERT_TRUE(store_->EnableAccount("admin", "ent1").ok());
+
+  AuditVerdict v = Verify();
+  EXPECT_TRUE(v.ok) << Rows(v);
+  EXPECT_EQ(v.rows_disagreeing, 0);
+  EXPECT_GE(v.rows_checked, 15) << "enterprises, applications, reviews, decision, payment, recovery, budget, "
+                                   "accounts, session, token";
+  EXPECT_GT(v.baseline_seq, 0);
+  // The last write's entry says what it sealed.
+  auto last = ReadAudit(store_->db(), v.entries, 1);
+  ASSERT_TRUE(last.ok());
+  const json change = json::parse((*last)[0].change);
+  ASSERT_TRUE(change.contains("sealed")) << (*last)[0].change;
+  EXPECT_GE(change["sealed"]["rows"].get<int64_t>(), 1);
+}
+
+// A run of decisions writes several in one transaction, one entry each: each
+// entry seals its own decision, and the official documents and the office's
+// settings are sealed like the money.
+TEST_P(SealTest, DecisionRunsAndDocumentsAreSealedEntryByEntry) {
+  ImportEnterprises(3);
+  std::vector<int64_t> ids;
+  for (int n = 1; n <= 3; ++n) {
+    auto id = store_->CreateApplication("enterprise", Code(n), 2025, json{{"measure", "03"}, {"assessed", "100"}});
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    ASSERT_TRUE(store_->Submit("enterprise", *id).ok());
+    ASSERT_TRUE(store_->StartReview("officer", *id, {"r"}).ok());
+    ASSERT_TRUE(store_->SubmitReview("r", *id, json{{"q", 80}}, "100").ok());
+    ids.push_back(*id);
+  }
+  auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+    const json c = json::parse(case_text);
+    const std::string code = c["applicant"]["id"];
+    return DecisionInput{"sha256:abc", case_text, OutputFor(code, 2025, "100.00", "03")};
+  };
+  std::vector<int64_t> decided;
+  ASSERT_TRUE(store_->DecideRun("officer", ids, decide, {}, [&](const Store::RunDecision& d) {
+                       EXPECT_TRUE(d.status.ok()) << d.status.ToString();
+                       decided.push_back(d.decision_id);
+                     }).ok());
+  ASSERT_EQ(decided.size(), 3u);
+  ASSERT_TRUE(store_->IssueDocument("officer", DocumentKind::kDecision, 2025, std::to_string(decided[0])).ok());
+  ASSERT_TRUE(store_->SetDocumentSetting("admin", "issuer", "北京市朝阳区数据局（测试）").ok());
+  AuditVerdict v = Verify();
+  EXPECT_TRUE(v.ok) << Rows(v);
+  // Each decision's row is sealed by an entry of its own.
+  std::set<int64_t> sealed_by;
+  for (int64_t d : decided) {
+    auto seal = store_->db().QueryOne("SELECT seq FROM audit_row WHERE tbl = 'decision' AND row_key = ?",
+                                      {std::to_string(d)});
+    ASSERT_TRUE(seal.ok() && *seal) << "decision " << d << " has no seal";
+    sealed_by.insert((*seal)->Int(0));
+  }
+  EXPECT_EQ(sealed_by.size(), 3u);
+
+  auto dba = Dba();
+  ASSERT_NE(dba, nullptr);
+  ASSERT_TRUE(dba->Execute("UPDATE document SET number = 'forged' WHERE kind = 'decision'").ok());
+  ASSERT_TRUE(dba->Execute("UPDATE document_setting SET value = 'forged' WHERE key = 'issuer'").ok());
+  ASSERT_TRUE(dba->Execute("UPDATE decision SET total_fen = 1 WHERE id = ?", {decided[1]}).ok());
+  v = Verify();
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(Find(v, "document", "decision/2025/1", "number"), nullptr) << Rows(v);
+  EXPECT_NE(Find(v, "document_setting", "issuer", "value"), nullptr) << Rows(v);
+  EXPECT_NE(Find(v, "decision", std::to_string(decided[1]), "total_fen"), nullptr) << Rows(v);
+  EXPECT_EQ(v.rows_disagreeing, 3) << Rows(v);
+}
+
+// The issue's database edits, each made by hand on a second connection:
+// every one is named by table, key and field, with both values.
+TEST_P(SealTest, AuditVerifyNamesEveryRowADatabaseAdministratorChanged) {
+  ImportEnterprises(2);
+  const int64_t id = PaidApplication();
+  ASSERT_TRUE(store_->Recover("officer", id, "100000", "false statement").ok());
+  const std::string hash = HashPassword("correct horse battery staple").value();
+  auto officer = store_->AddAccount("admin", "olga", Role::kOfficer, "", hash);
+  ASSERT_TRUE(officer.ok());
+  ASSERT_TRUE(Verify().ok);
+  const std::string app = std::to_string(id);
+  auto dba = Dba();
+  ASSERT_NE(dba, nullptr);
+
+  // 1. The payment, 5,000,000.00 → 25,000,000.00.
+  ASSERT_TRUE(dba->Execute("UPDATE payment SET amount_fen = 2500000000 WHERE application_id = ?", {id}).ok());
+  AuditVerdict v = Verify();
+  EXPECT_FALSE(v.ok);
+  const RowDisagreement* d = Find(v, "payment", app + "/1", "amount_fen");
+  ASSERT_NE(d, nullptr) << Rows(v);
+  EXPECT_EQ(d->kind, "altered");
+  EXPECT_EQ(d->chain, "500000000");
+  EXPECT_EQ(d->row, "2500000000");
+  EXPECT_GT(d->sealed_seq, 0);
+  EXPECT_NE(d->message.find("25000000.00"), std::string::npos) << d->message;
+  EXPECT_NE(d->message.find("5000000.00"), std::string::npos) << d->message;
+  EXPECT_NE(v.problem.find("payment application_id=" + app + ", instalment=1"), std::string::npos) << v.problem;
+
+  // 2. The decision's total, the same.
+  ASSERT_TRUE(dba->Execute("UPDATE decision SET total_fen = 2500000000 WHERE application_id = ?", {id}).ok());
+  v = Verify();
+  auto decision = store_->DecisionInForce(id);
+  ASSERT_TRUE(decision.ok() && *decision);
+  d = Find(v, "decision", std::to_string((*decision)->id), "total_fen");
+  ASSERT_NE(d, nullptr) << Rows(v);
+  EXPECT_EQ(d->chain, "500000000");
+  EXPECT_EQ(d->row, "2500000000");
+
+  // 3. A recovery deleted.
+  auto recoveries = store_->Recoveries(id);
+  ASSERT_TRUE(recoveries.ok() && recoveries->size() == 1);
+  ASSERT_TRUE(dba->Execute("DELETE FROM recovery WHERE application_id = ?", {id}).ok());
+  v = Verify();
+  d = Find(v, "recovery", std::to_string((*recoveries)[0].id));
+  ASSERT_NE(d, nullptr) << Rows(v);
+  EXPECT_EQ(d->kind, "deleted");
+  EXPECT_NE(d->chain.find("10000000"), std::string::npos) << "what the chain holds of it: " << d->chain;
+
+  // 4. An enterprise's flags.
+  ASSERT_TRUE(dba->Execute("UPDATE enterprise SET serious_dishonesty_record = 1, registered_in_chaoyang = 0 "
+                           "WHERE credit_code = ?",
+                           {Code(2)})
+                  .ok());
+  v = Verify();
+  d = Find(v, "enterprise", Code(2), "serious_dishonesty_record");
+  ASSERT_NE(d, nullptr) << Rows(v);
+  EXPECT_EQ(d->chain, "0");
+  EXPECT_EQ(d->row, "1");
+  EXPECT_NE(Find(v, "enterprise", Code(2), "registered_in_chaoyang"), nullptr) << Rows(v);
+
+  // 5. A session row for the officer, inserted by hand.
+  ASSERT_TRUE(dba->Execute("INSERT INTO session (id_hash, account_id, csrf_token, created_at, expires_at, "
+                           "last_seen_at) VALUES ('forged', ?, 'x', '2025-06-01T08:00:00.000Z', "
+                           "'2999-01-01T00:00:00.000Z', '2025-06-01T08:00:00.000Z')",
+                           {officer->id})
+                  .ok());
+  v = Verify();
+  d = Find(v, "session", "forged");
+  ASSERT_NE(d, nullptr) << Rows(v);
+  EXPECT_EQ(d->kind, "inserted");
+  EXPECT_EQ(d->sealed_seq, 0);
+
+  // All five at once, each named; the chain itself is intact.
+  EXPECT_EQ(v.first_bad_seq, 0) << v.problem;
+  EXPECT_EQ(v.rows_disagreeing, 6) << Rows(v);
+  EXPECT_NE(v.problem.find("6 rows disagree"), std::string::npos) << v.problem;
+}
+
+// Bursar's own connection does not seal what someone else changed: an edit
+// made through it outside a write (the capture's TEMP table or setting is
+// per session, and emptied at each write) stays named after later writes.
+TEST_P(SealTest, ALaterWriteDoesNotSealAnEditMadeOutsideIt) {
+  ImportEnterprises(1);
+  const int64_t id = PaidApplication();
+  ASSERT_TRUE(store_->db().Execute("UPDATE payment SET amount_fen = 2500000000 WHERE application_id = ?", {id}).ok());
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "1000").ok());
+  ASSERT_TRUE(store_->SetBudget("officer", 2024, "80000000").ok());
+  AuditVerdict v = Verify();
+  EXPECT_FALSE(v.ok);
+  ASSERT_NE(Find(v, "payment", std::to_string(id) + "/1", "amount_fen"), nullptr) << Rows(v);
+  EXPECT_EQ(v.rows_disagreeing, 1) << Rows(v);
+}
+
+// A DBA who edits the row and its seal in audit_row too (triggers dropped)
+// is caught by the entry's summary of what it sealed.
+TEST_P(SealTest, AnAlteredSealIsNamedByItsEntry) {
+  ImportEnterprises(1);
+  const int64_t id = PaidApplication();
+  auto dba = Dba();
+  ASSERT_NE(dba, nullptr);
+  if (store_->db().dialect() == Dialect::kPostgres) {
+    ASSERT_TRUE(dba->ExecScript("DROP TRIGGER audit_row_no_update ON audit_row").ok());
+  } else {
+    ASSERT_TRUE(dba->ExecScript("DROP TRIGGER audit_row_no_update").ok());
+  }
+  auto seal = dba->QueryOne("SELECT seq, image FROM audit_row WHERE tbl = 'payment' AND row_key = ?",
+                            {std::to_string(id) + "/1"});
+  ASSERT_TRUE(seal.ok() && *seal);
+  std::string image = (*seal)->Text(1);
+  ASSERT_NE(image.find("500000000"), std::string::npos) << image;
+  image.replace(image.find("500000000"), 9, "2500000000");
+  ASSERT_TRUE(dba->Execute("UPDATE payment SET amount_fen = 2500000000 WHERE application_id = ?", {id}).ok());
+  ASSERT_TRUE(dba->Execute("UPDATE audit_row SET image = ? WHERE tbl = 'payment' AND row_key = ?",
+                           {image, std::to_string(id) + "/1"})
+                  .ok());
+  AuditVerdict v = Verify();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_seq, (*seal)->Int(0)) << v.problem;
+  EXPECT_NE(v.problem.find("altered in audit_row"), std::string::npos) << v.problem;
+
+  // Images slipped in under an entry that sealed nothing are named too.
+  ASSERT_TRUE(dba->Execute("INSERT INTO audit_row (seq, tbl, row_key, image) VALUES (1, 'session', 'forged', '{}')")
+                  .ok());
+  v = Verify();
+  EXPECT_EQ(v.first_bad_seq, 1) << v.problem;
+  EXPECT_NE(v.problem.find("inserted outside bursar"), std::string::npos) << v.problem;
+}
+
+// A store made before the seals: its rows as they stood at the migration are
+// the baseline (an edit made before it cannot be seen by reconciliation: the
+// stated limit), and every edit after it is named.
+TEST_P(SealTest, AStoreFromBeforeTheSealsIsReconciledFromItsBaseline) {
+  store_.reset();
+  database_ = std::make_unique<TestDatabase>(GetParam());
+  ASSERT_TRUE(database_->Create());
+  Open(kSealMigration - 1);
+  ImportEnterprises(1);
+  const int64_t id = PaidApplication();
+  auto dba = Dba();
+  ASSERT_NE(dba, nullptr);
+  ASSERT_TRUE(dba->Execute("UPDATE budget SET amount_fen = 1 WHERE year = 2024").ok());  // before the baseline
+  auto n = store_->Migrate("upgrade");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  store_.reset();
+  Open(0);
+  AuditVerdict v = Verify();
+  EXPECT_TRUE(v.ok) << Rows(v);
+  EXPECT_GT(v.baseline_seq, 0);
+  auto baseline = ReadAudit(store_->db(), v.baseline_seq, 1);
+  ASSERT_TRUE(baseline.ok() && baseline->size() == 1);
+  const json change = json::parse((*baseline)[0].change);
+  EXPECT_EQ(change["op"], "migrate");
+  EXPECT_EQ(change["version"], kSealMigration);
+  EXPECT_EQ(change["baseline"], true);
+  EXPECT_EQ(change["sealed"]["rows"].get<int64_t>(), 6) << "enterprise, application, review, decision, payment, budget: " << change.dump();
+
+  ASSERT_TRUE(dba->Execute("UPDATE payment SET amount_fen = 2500000000 WHERE application_id = ?", {id}).ok());
+  v = Verify();
+  EXPECT_FALSE(v.ok);
+  const RowDisagreement* d = Find(v, "payment", std::to_string(id) + "/1", "amount_fen");
+  ASSERT_NE(d, nullptr) << Rows(v);
+  EXPECT_EQ(d->sealed_seq, v.baseline_seq);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SealTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+}  // namespace
+}  // namespace bursar::store
