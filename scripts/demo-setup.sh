@@ -79,6 +79,15 @@ score() {  # ID PROPOSED REVIEWER...
     b app score "$id" --scores '{"effectiveness":82,"compliance":90,"impact":75}' --proposed "$proposed" --actor "$r" >/dev/null
   done
 }
+# Separation of duties: finance-liu records each payment as an order and
+# finance-sun, a second finance account, approves the orders (the office's
+# threshold for a second approval is 0.00: every payment).
+approve() {
+  local pending
+  pending=$(b app orders --state pending | cut -d' ' -f1)
+  if [[ -n "$pending" ]]; then b app approve $pending --actor finance-sun >/dev/null; fi
+}
+
 # "ID PAYABLE" of each application of YEAR in STATE whose payable amount is above zero.
 payable() {
   b app list --year "$1" --state "$2" --json |
@@ -107,7 +116,7 @@ b app notice $(ids --year 2024 --state decided) --actor officer-zhao >/dev/null
 ago 141
 b app finalise $(ids --year 2024 --state notice) --actor officer-zhao >/dev/null
 ago 140
-b app pay $(payable 2024 final | cut -d' ' -f1) --amount rest --reference PAY-2024 --actor finance >/dev/null
+b app pay $(payable 2024 final | cut -d' ' -f1) --amount rest --reference PAY-2024 --actor finance-liu >/dev/null && approve
 
 # --- 2025: the current year, in every state ------------------------------------
 ago 60
@@ -167,7 +176,7 @@ b app finalise "${went[@]}" --actor officer-zhao >/dev/null
 ago 50
 mapfile -t finals < <(payable 2025 final)
 part_paid=$(printf '%s\n' "${finals[@]:0:20}" | awk '$2 + 0 >= 2000 {print $1; exit}')
-b app pay "$part_paid" --amount 1000 --reference PAY-2025-0001 --actor finance >/dev/null
+b app pay "$part_paid" --amount 1000 --reference PAY-2025-0001 --actor finance-liu >/dev/null && approve
 n=0 batch=() instalments=()
 for line in "${finals[@]:20}"; do
   read -r id amount <<<"$line"
@@ -175,7 +184,7 @@ for line in "${finals[@]:20}"; do
   fen=$((10#${amount/./}))
   if (( n <= 10 && fen >= 2 )); then
     b app pay "$id" --amount "$((fen / 200)).$(printf %02d $((fen / 2 % 100)))" \
-      --reference "PAY-2025-$n-1" --actor finance >/dev/null
+      --reference "PAY-2025-$n-1" --actor finance-liu >/dev/null && approve
     instalments+=("$id:$n")
   else
     batch+=("$id")
@@ -183,10 +192,10 @@ for line in "${finals[@]:20}"; do
     if [[ -z "${recovered:-}" ]] && (( fen >= 100000 )); then recovered=$id; fi
   fi
 done
-b app pay "${batch[@]}" --amount rest --reference PAY-2025-BATCH --actor finance >/dev/null
+b app pay "${batch[@]}" --amount rest --reference PAY-2025-BATCH --actor finance-liu >/dev/null && approve
 ago 20  # the second instalments
 for pair in "${instalments[@]}"; do
-  b app pay "${pair%%:*}" --amount rest --reference "PAY-2025-${pair##*:}-2" --actor finance >/dev/null
+  b app pay "${pair%%:*}" --amount rest --reference "PAY-2025-${pair##*:}-2" --actor finance-liu >/dev/null && approve
 done
 ago 10
 b app recover "$recovered" --amount 1000 --reason "一项挂牌数据产品系重复挂牌，追回相应资金" \
@@ -206,6 +215,9 @@ accounts=(
   "rev-wang reviewer demo-reviewer-pass"
   "rev-li reviewer demo-reviewer-pass"
   "auditor-chen auditor demo-auditor-pass"
+  "finance-liu finance demo-finance-pass"
+  "finance-sun finance demo-finance-pass"
+  "bureau-zhou data-bureau demo-bureau-pass"
   "applicant1 applicant demo-applicant-pass $applicant1"
   "applicant2 applicant demo-applicant-pass $applicant2"
 )

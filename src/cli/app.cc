@@ -52,6 +52,15 @@ constexpr const char* kAppUsage =
     "                                    per reference and application; a batch of several ids\n"
     "                                    takes references REF-ID and, run again, skips the ids\n"
     "                                    already paid under theirs (or with nothing left)\n"
+    "                                    Separation of duties: the account that decided may not\n"
+    "                                    pay; above the office's threshold (bursar documents\n"
+    "                                    settings: duty.payment_second_approval_above, default\n"
+    "                                    0.00) a payment is an order, paid when a second\n"
+    "                                    account approves it\n"
+    "  orders [--state pending|approved|rejected]\n"
+    "                                    payment orders, a line each (ORDER ID AMOUNT REF STATE BY)\n"
+    "  approve ORDER...                  (a second finance account) pay the orders\n"
+    "  reject ORDER --reason TEXT        (a second finance account) refuse an order\n"
     "  recover ID --amount MONEY --reason TEXT\n"
     "  show ID                           the application, reviews, decision, payments and\n"
     "                                    recoveries, with paid, recovered and net totals\n"
@@ -163,7 +172,15 @@ Result<int64_t> Remaining(store::Store& st, int64_t id) {
   BURSAR_ASSIGN_OR_RETURN(int64_t left, st.PayableFen(id));
   BURSAR_ASSIGN_OR_RETURN(auto paid, st.Payments(id));
   for (const auto& p : paid) left -= p.amount_fen;
+  BURSAR_ASSIGN_OR_RETURN(auto pending, st.PaymentOrders("pending", id));
+  for (const auto& o : pending) left -= o.amount_fen;
   return left;
+}
+
+// "instalment 2" or "order 7, waiting for a second account's approval".
+std::string PaymentStepText(const store::PaymentStep& step) {
+  if (step.instalment > 0) return "instalment " + std::to_string(step.instalment);
+  return "order " + std::to_string(step.order) + ", waiting for a second account's approval";
 }
 
 // The policy's notice_days (D-P1) in force on 1 January of `year`.
@@ -332,6 +349,33 @@ int RunApp(const std::vector<std::string>& args) {
   // A payment batch: the next instalment of each application, reference
   // REF-ID. Run again (after a crash, say) it pays only what it has not paid:
   // an id whose REF-ID is recorded, or with nothing left of `rest`, is skipped.
+  if (verb == "orders") {
+    const std::string state = FlagValue(o, "--state");
+    if (!state.empty() && state != "pending" && state != "approved" && state != "rejected") {
+      return usage("--state: pending, approved or rejected");
+    }
+    auto orders = st.PaymentOrders(state, 0);
+    if (!orders.ok()) return ReportStatus(orders.status());
+    for (const auto& order : *orders) {
+      std::printf("%lld %lld %s %s %s %s%s%s\n", static_cast<long long>(order.id),
+                  static_cast<long long>(order.application_id), FenToMoneyString(order.amount_fen).c_str(),
+                  order.reference.c_str(), order.state.c_str(), order.recorded_by.c_str(),
+                  order.decided_by.empty() ? "" : " ", order.decided_by.c_str());
+    }
+    return kExitOk;
+  }
+  if (verb == "approve") {
+    if (o.positional.size() < 2) return usage("expected order ids");
+    for (size_t i = 1; i < o.positional.size(); ++i) {
+      int64_t order = 0;
+      if (!ParseId(o.positional[i], &order)) return usage("expected positive order ids");
+      auto step = st.ApprovePayment(o.actor, order);
+      if (!step.ok()) return ReportStatus(step.status());
+      std::printf("order %lld: %s\n", static_cast<long long>(order), PaymentStepText(*step).c_str());
+    }
+    return kExitOk;
+  }
+
   if (verb == "pay" && o.positional.size() > 2) {
     for (size_t i = 1; i < o.positional.size(); ++i) {
       int64_t id = 0;
@@ -347,14 +391,14 @@ int RunApp(const std::vector<std::string>& args) {
         }
         amount = FenToMoneyString(*left);
       }
-      auto instalment = st.RecordPayment(o.actor, id, amount, reference);
-      if (instalment.status().code() == StatusCode::kAlreadyExists) {
-        std::printf("%s, skipped\n", instalment.status().message().c_str());
+      auto step = st.RecordPayment(o.actor, id, amount, reference);
+      if (step.status().code() == StatusCode::kAlreadyExists) {
+        std::printf("%s, skipped\n", step.status().message().c_str());
         continue;
       }
-      if (!instalment.ok()) return ReportStatus(instalment.status());
-      std::printf("application %lld: instalment %lld, %s\n", static_cast<long long>(id),
-                  static_cast<long long>(*instalment), amount.c_str());
+      if (!step.ok()) return ReportStatus(step.status());
+      std::printf("application %lld: %s, %s\n", static_cast<long long>(id), PaymentStepText(*step).c_str(),
+                  amount.c_str());
     }
     return kExitOk;
   }
@@ -395,10 +439,12 @@ int RunApp(const std::vector<std::string>& args) {
       if (!left.ok()) return ReportStatus(left.status());
       amount = FenToMoneyString(*left);
     }
-    auto instalment = st.RecordPayment(o.actor, id, amount, FlagValue(o, "--reference"));
-    if (!instalment.ok()) return ReportStatus(instalment.status());
-    std::printf("instalment %lld\n", static_cast<long long>(*instalment));
+    auto step = st.RecordPayment(o.actor, id, amount, FlagValue(o, "--reference"));
+    if (!step.ok()) return ReportStatus(step.status());
+    std::printf("%s\n", PaymentStepText(*step).c_str());
     return kExitOk;
+  } else if (verb == "reject") {
+    status = st.RejectPayment(o.actor, id, FlagValue(o, "--reason"));
   } else if (verb == "recover") {
     status = st.Recover(o.actor, id, FlagValue(o, "--amount"), FlagValue(o, "--reason"));
   } else if (verb == "decision") {

@@ -277,8 +277,8 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
   const bool applicant = RoleOf(caller) == store::Role::kApplicant;
   if (applicant && kind == store::EvidenceKind::kEnterprises) {
     return Status(StatusCode::kPermissionDenied,
-                  "the enterprise record (registration, tax, dishonesty record, tags) is imported by the programme "
-                  "office, not by the enterprise itself");
+                  "the enterprise record (registration, tax, dishonesty record, tags) is imported by the data "
+                  "bureau from official sources, not by the enterprise itself");
   }
   const std::string type = MediaType(req.get_header_value("Content-Type"));
   std::string ext;
@@ -351,7 +351,7 @@ Status Server::Impl::EvidenceSample(const httplib::Request& req, httplib::Respon
   const bool applicant = RoleOf(caller) == store::Role::kApplicant;
   if (applicant && kind == store::EvidenceKind::kEnterprises) {
     return Status(StatusCode::kPermissionDenied,
-                  "the enterprise record is imported by the programme office, not by the enterprise itself");
+                  "the enterprise record is imported by the data bureau, not by the enterprise itself");
   }
   std::string format = "csv", code = applicant ? caller.who->account.credit_code : "";
   bool zh = false;  // ?lang=zh: Chinese headers and 是/否, 卖方/买方 (the import takes either)

@@ -80,6 +80,21 @@ class Estimator {
   store::Store::ScalingMemo scaling_;  // for one request's page
 };
 
+// A payment order as the API answers it (docs/http-api.md, "Payments").
+OJson PaymentOrderJson(const store::PaymentOrder& o) {
+  return OJson{{"id", o.id},
+               {"application_id", o.application_id},
+               {"amount", FenToMoneyString(o.amount_fen)},
+               {"reference", o.reference},
+               {"state", o.state},
+               {"recorded_by", o.recorded_by},
+               {"recorded_at", o.recorded_at},
+               {"decided_by", o.decided_by.empty() ? OJson() : OJson(o.decided_by)},
+               {"decided_at", o.decided_at.empty() ? OJson() : OJson(o.decided_at)},
+               {"reason", o.reason.empty() ? OJson() : OJson(o.reason)},
+               {"instalment", o.instalment ? OJson(o.instalment) : OJson()}};
+}
+
 }  // namespace
 
 // ---- shared helpers --------------------------------------------------------
@@ -257,7 +272,8 @@ OJson Server::Impl::ListJson(OJson items, int64_t total, const store::PageReques
 
 Status Server::Impl::ChangeApplication(
     const httplib::Request& req, httplib::Response& res, const Caller& caller,
-    const std::function<Status(store::Store&, const store::ApplicationRow&)>& change, int status) {
+    const std::function<Status(store::Store&, const store::ApplicationRow&)>& change, int status, bool duties,
+    const int* status_after) {
   BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "application"));
   store::ApplicationRow after;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
@@ -267,14 +283,14 @@ Status Server::Impl::ChangeApplication(
     Status changed = change(st, row);
     // The role was authorised already; a refusal by the store here is about
     // the application's state (e.g. a reviewer excluded by a conflict).
-    if (changed.code() == StatusCode::kPermissionDenied) {
+    if (changed.code() == StatusCode::kPermissionDenied && !duties) {
       changed = Status(StatusCode::kFailedPrecondition, changed.message(), changed.field());
     }
     BURSAR_RETURN_IF_ERROR(changed);
     BURSAR_ASSIGN_OR_RETURN(after, st.GetApplicationRow(id));
     return OkStatus();
   }));
-  AnswerApplication(res, ApplicationJson(after), after.version, status);
+  AnswerApplication(res, ApplicationJson(after), after.version, status_after ? *status_after : status);
   return OkStatus();
 }
 
@@ -413,6 +429,12 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
                     {"reference", p.reference}});
     }
     out["payments"] = std::move(ps);
+    if (!applicant) {
+      BURSAR_ASSIGN_OR_RETURN(auto orders, st.PaymentOrders("", id));
+      OJson os = OJson::array();
+      for (const auto& o : orders) os.push_back(PaymentOrderJson(o));
+      out["payment_orders"] = std::move(os);
+    }
     BURSAR_ASSIGN_OR_RETURN(auto recoveries, st.Recoveries(id));
     OJson rv = OJson::array();
     int64_t recovered_fen = 0;
@@ -717,12 +739,72 @@ Status Server::Impl::RecordPayment(const httplib::Request& req, httplib::Respons
   BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"amount", "reference"}));
   BURSAR_ASSIGN_OR_RETURN(std::string amount, StringField(*body, "amount"));
   BURSAR_ASSIGN_OR_RETURN(std::string reference, StringField(*body, "reference"));
+  // 201 for an instalment paid; 202 for an order that waits for a second
+  // finance account (the application's payment_orders show it).
+  int answered = 201;
   return ChangeApplication(
       req, res, caller,
-      [&](store::Store& st, const store::ApplicationRow& row) {
-        return st.RecordPayment(Actor(caller), row.application.id, amount, reference).status();
+      [&](store::Store& st, const store::ApplicationRow& row) -> Status {
+        BURSAR_ASSIGN_OR_RETURN(store::PaymentStep step,
+                                st.RecordPayment(Actor(caller), row.application.id, amount, reference));
+        if (step.instalment == 0) answered = 202;
+        return OkStatus();
       },
-      201);
+      201, true, &answered);
+}
+
+
+// The payment orders (finance, officer, auditor): ?state=pending|approved|rejected.
+Status Server::Impl::ListPaymentOrders(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  std::string state;
+  for (const auto& [key, value] : req.params) {
+    if (key != "state") return InvalidArgument("unknown query parameter '" + key + "' (known: state)", "query." + key);
+    state = value;
+  }
+  if (!state.empty() && state != "pending" && state != "approved" && state != "rejected") {
+    return InvalidArgument("state is pending, approved or rejected, not '" + state + "'", "query.state");
+  }
+  std::vector<store::PaymentOrder> orders;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(orders, st.PaymentOrders(state, 0));
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& o : orders) items.push_back(PaymentOrderJson(o));
+  AnswerJson(res, OJson{{"items", std::move(items)}, {"total", orders.size()}});
+  return OkStatus();
+}
+
+// A second finance account's approval ({"approve": true}: the order is paid
+// as the next instalment) or rejection ({"approve": false, "reason": ...}).
+Status Server::Impl::DecidePaymentOrder(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t order, PathId(req, 1, "payment order"));
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"approve", "reason"}));
+  auto approve = body->find("approve");
+  if (approve == body->end() || !approve->is_boolean()) {
+    return InvalidArgument("approve is true (pay the order) or false (reject it, with a reason)", "approve");
+  }
+  std::string reason;
+  if (!*approve) {
+    BURSAR_ASSIGN_OR_RETURN(reason, StringField(*body, "reason"));
+  }
+  store::PaymentOrder after;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    if (*approve) {
+      BURSAR_RETURN_IF_ERROR(st.ApprovePayment(Actor(caller), order).status());
+    } else {
+      BURSAR_RETURN_IF_ERROR(st.RejectPayment(Actor(caller), order, reason));
+    }
+    BURSAR_ASSIGN_OR_RETURN(auto all, st.PaymentOrders("", 0));
+    for (const auto& o : all) {
+      if (o.id == order) after = o;
+    }
+    return OkStatus();
+  }));
+  AnswerJson(res, PaymentOrderJson(after));
+  return OkStatus();
 }
 
 Status Server::Impl::ListPayments(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
@@ -764,6 +846,7 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
   const unsigned kReaders = Only({R::kApplicant, R::kReviewer, R::kOfficer, R::kAuditor});
   const unsigned kOfficer = Only({R::kOfficer});
   const unsigned kOversight = Only({R::kOfficer, R::kAuditor});
+  const unsigned kFinance = Only({R::kFinance});
   return {
       {"get", "/api/applications", &Impl::ListApplications, kReaders},
       {"post", "/api/applications", &Impl::CreateApplication, Only({R::kApplicant, R::kOfficer})},
@@ -786,7 +869,9 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"get", "/api/objections", &Impl::ListObjections, kOversight},
       {"post", "/api/objections/{id}/resolution", &Impl::ResolveObjection, kOfficer},
       {"post", "/api/applications/{id}/finalisation", &Impl::Finalise, kOfficer},
-      {"post", "/api/applications/{id}/payments", &Impl::RecordPayment, kOfficer},
+      {"post", "/api/applications/{id}/payments", &Impl::RecordPayment, kFinance},
+      {"get", "/api/payment-orders", &Impl::ListPaymentOrders, Only({R::kFinance, R::kOfficer, R::kAuditor})},
+      {"post", "/api/payment-orders/{id}/approval", &Impl::DecidePaymentOrder, kFinance},
       {"get", "/api/applications/{id}/payments/{instalment}/notice", &Impl::PaymentNotice,
        Only({R::kApplicant, R::kOfficer, R::kAuditor})},
       {"get", "/api/payments", &Impl::ListPayments, Only({R::kApplicant, R::kOfficer, R::kAuditor})},
@@ -797,8 +882,9 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"get", "/api/enterprises/{code}", &Impl::GetEnterprise, kReaders},
       {"get", "/api/enterprises/{code}/facts", &Impl::EnterpriseFacts, kReaders},
       {"get", "/api/enterprises/{code}/evidence", &Impl::EnterpriseEvidence, kReaders},
-      {"post", "/api/evidence/{kind}", &Impl::UploadEvidence, Only({R::kApplicant, R::kOfficer})},
-      {"get", "/api/evidence/{kind}/sample", &Impl::EvidenceSample, Only({R::kApplicant, R::kOfficer})},
+      // Evidence from official sources is the data bureau's; an applicant's own is declared.
+      {"post", "/api/evidence/{kind}", &Impl::UploadEvidence, Only({R::kApplicant, R::kDataBureau})},
+      {"get", "/api/evidence/{kind}/sample", &Impl::EvidenceSample, Only({R::kApplicant, R::kDataBureau})},
       {"post", "/api/proposals", &Impl::Propose, kOfficer},
       {"get", "/api/budgets/{year}", &Impl::GetBudget, kOversight},
       {"put", "/api/budgets/{year}", &Impl::PutBudget, kOfficer},

@@ -332,9 +332,13 @@ struct Server::Impl {
   static void AnswerApplication(httplib::Response& res, const OJson& body, int64_t version, int status = 200);
   // Loads, checks visibility and If-Match, runs `change`, answers the
   // application as it is afterwards. All under the store lock.
+  // A refusal of the store's separation of duties (PermissionDenied naming
+  // the rule) stays 403 with `duties`; otherwise a store's PermissionDenied is
+  // about the application's state and answers 409. `status` may be changed by
+  // `change` through the pointer (a payment order answers 202).
   Status ChangeApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller,
                            const std::function<Status(store::Store&, const store::ApplicationRow&)>& change,
-                           int status = 200);
+                           int status = 200, bool duties = false, const int* status_after = nullptr);
   static void AnswerJson(httplib::Response& res, const OJson& body, int status = 200);
   static OJson ListJson(OJson items, int64_t total, const store::PageRequest& page);
   // Answers one page of a list: runs `list` with `query` under the store
@@ -377,6 +381,8 @@ struct Server::Impl {
   Status ResolveObjection(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status Finalise(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status RecordPayment(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status ListPaymentOrders(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status DecidePaymentOrder(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status ListPayments(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status Recover(const httplib::Request& req, httplib::Response& res, const Caller& caller);
 

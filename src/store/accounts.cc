@@ -14,7 +14,8 @@ namespace bursar::store {
 
 namespace {
 
-constexpr std::array<const char*, kRoleCount> kRoleNames = {"applicant", "reviewer", "officer", "auditor", "admin"};
+constexpr std::array<const char*, kRoleCount> kRoleNames = {"applicant", "reviewer", "officer", "auditor", "admin",
+                                                              "finance",   "data-bureau"};
 
 bool SodiumReady() {
   static const bool ready = sodium_init() >= 0;

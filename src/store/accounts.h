@@ -25,8 +25,11 @@
 
 namespace bursar::store {
 
-enum class Role { kApplicant, kReviewer, kOfficer, kAuditor, kAdmin };
-inline constexpr int kRoleCount = 5;
+// Separation of duties (docs/security.md): the officer runs the procedure and
+// decides; finance records payments and a second finance account approves
+// them; the data bureau imports evidence from official sources.
+enum class Role { kApplicant, kReviewer, kOfficer, kAuditor, kAdmin, kFinance, kDataBureau };
+inline constexpr int kRoleCount = 7;
 
 const char* RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);

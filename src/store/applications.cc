@@ -764,69 +764,259 @@ Status Store::Finalise(const std::string& actor, int64_t id) {
       .status();
 }
 
-Result<int64_t> Store::RecordPayment(const std::string& actor, int64_t id, const std::string& amount,
-                                     const std::string& reference) {
+namespace {
+
+// A voucher number as the finance office writes it: letters, digits and
+// - _ / . (1 to 64), kept upper case so that "sec-ref-1" and "SEC-REF-1 " are
+// one reference. InvalidArgument names the field.
+Result<std::string> NormaliseReference(const std::string& reference) {
+  size_t b = 0, e = reference.size();
+  while (b < e && (reference[b] == ' ' || reference[b] == '\t')) ++b;
+  while (e > b && (reference[e - 1] == ' ' || reference[e - 1] == '\t')) --e;
+  std::string out = reference.substr(b, e - b);
+  if (out.empty()) return InvalidArgument("a payment names its reference (voucher number)", "reference");
+  if (out.size() > 64) return InvalidArgument("a payment reference has at most 64 characters", "reference");
+  for (char& c : out) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    const bool ok = (u >= '0' && u <= '9') || (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || u == '-' || u == '_' ||
+                    u == '/' || u == '.';
+    if (!ok) {
+      return InvalidArgument("a payment reference has letters, digits and - _ / . only (a voucher number such as "
+                             "PAY-2025-0001)",
+                             "reference");
+    }
+    if (u >= 'a' && u <= 'z') c = static_cast<char>(u - 'a' + 'A');
+  }
+  return out;
+}
+
+}  // namespace
+
+// The checks a payment step shares: the application final, `actor` not its
+// decider, the reference unused in the year, and `fen` within what is left to
+// pay after the instalments and the other pending orders. Returns the payable
+// total and the sum paid.
+Result<std::pair<int64_t, int64_t>> Store::CheckPayment(Database& db, const std::string& actor, const Application& app,
+                                                        int64_t fen, const std::string& reference,
+                                                        int64_t except_order) {
+  const std::string id = std::to_string(app.id);
+  if (app.state != ApplicationState::kFinal) return WrongState(app, "record a payment", "final");
+  BURSAR_ASSIGN_OR_RETURN(auto d, db.QueryOne("SELECT total_fen, decided_by FROM decision WHERE application_id = ? "
+                                              "AND in_force = 1",
+                                              {app.id}));
+  if (!d) return Status(StatusCode::kInternal, "a final application without a decision in force");
+  if (d->Text(1) == actor) {
+    return Status(StatusCode::kPermissionDenied,
+                  "separation of duties: " + actor + " decided application " + id +
+                      " and may not record or approve its payment; another finance account does");
+  }
+  // One voucher, one payment in the programme year: a batch run again after a
+  // crash (or a retry without an Idempotency-Key) cannot pay twice, and one
+  // voucher cannot pay two applications.
+  BURSAR_ASSIGN_OR_RETURN(auto same, db.QueryOne("SELECT p.application_id, p.instalment FROM payment p "
+                                                 "JOIN application a ON a.id = p.application_id "
+                                                 "WHERE a.year = ? AND UPPER(p.reference) = ?",
+                                                 {app.year, reference}));
+  if (same) {
+    return Status(StatusCode::kAlreadyExists,
+                  "reference " + reference + " is already recorded in " + std::to_string(app.year) + " (application " +
+                      same->Text(0) + ", instalment " + same->Text(1) + ")",
+                  "reference");
+  }
+  BURSAR_ASSIGN_OR_RETURN(auto ordered, db.QueryOne("SELECT o.id, o.application_id FROM payment_order o "
+                                                    "JOIN application a ON a.id = o.application_id "
+                                                    "WHERE a.year = ? AND o.reference = ? AND o.state = 'pending' "
+                                                    "AND o.id <> ?",
+                                                    {app.year, reference, except_order}));
+  if (ordered) {
+    return Status(StatusCode::kAlreadyExists,
+                  "reference " + reference + " is already on pending payment order " + ordered->Text(0) +
+                      " (application " + ordered->Text(1) + ")",
+                  "reference");
+  }
+  BURSAR_ASSIGN_OR_RETURN(auto p, db.QueryOne("SELECT COALESCE(SUM(amount_fen), 0) FROM payment WHERE application_id = ?",
+                                              {app.id}));
+  BURSAR_ASSIGN_OR_RETURN(auto o, db.QueryOne("SELECT COALESCE(SUM(amount_fen), 0) FROM payment_order "
+                                              "WHERE application_id = ? AND state = 'pending' AND id <> ?",
+                                              {app.id, except_order}));
+  // D-G6: at most the decided total scaled to the year's budget.
+  BURSAR_ASSIGN_OR_RETURN(const int64_t total, PayableIn(db, app));
+  const int64_t paid = p->Int(0), pending = o->Int(0);
+  if (paid + pending + fen > total) {
+    const std::string what = total == d->Int(0) ? " would exceed the decided " + FenToMoneyString(total)
+                                                : " would exceed the payable " + FenToMoneyString(total) + " (the decided " +
+                                                      FenToMoneyString(d->Int(0)) + " scaled to the budget by D-G6)";
+    return Status(StatusCode::kFailedPrecondition,
+                  "application " + id + ": paying " + FenToMoneyString(fen) + what + " (" + FenToMoneyString(paid) +
+                      " already paid" + (pending ? ", " + FenToMoneyString(pending) + " on pending orders" : "") + ")");
+  }
+  return std::make_pair(total, paid);
+}
+
+// Pays the next instalment of `app`, dated Today() (D-G9: on or after the day
+// the application became final), and makes it paid when the instalments reach
+// `total`. Fills `change` and `step`.
+Status Store::PayInstalment(Database& db, const Application& app, int64_t fen, const std::string& reference,
+                            const std::string& recorded_by, const std::string& approved_by, int64_t total, int64_t paid,
+                            json* change, PaymentStep* step) {
+  const std::string paid_on = Today();
+  BURSAR_ASSIGN_OR_RETURN(auto final_on, db.QueryOne("SELECT finalised_on FROM application WHERE id = ?", {app.id}));
+  if (final_on && !final_on->IsNull(0) && paid_on < final_on->Text(0)) {
+    return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(app.id) + " became final on " +
+                                                       final_on->Text(0) + ": a payment cannot be dated " + paid_on +
+                                                       ", before it (D-G9)");
+  }
+  BURSAR_ASSIGN_OR_RETURN(auto n, db.QueryOne("SELECT COUNT(*) FROM payment WHERE application_id = ?", {app.id}));
+  step->instalment = n->Int(0) + 1;
+  BURSAR_RETURN_IF_ERROR(
+      db.Execute("INSERT INTO payment (application_id, instalment, amount_fen, paid_on, reference, recorded_by, "
+                 "approved_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 {app.id, step->instalment, fen, paid_on, reference, recorded_by,
+                  approved_by.empty() ? Param(nullptr) : Param(std::string_view(approved_by))})
+          .status());
+  (*change)["instalment"] = step->instalment;
+  (*change)["amount"] = FenToMoneyString(fen);
+  (*change)["paid_on"] = paid_on;
+  (*change)["reference"] = reference;
+  if (paid + fen == total) {
+    BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kPaid));
+    (*change)["from"] = "final";
+    (*change)["to"] = "paid";
+    step->paid_in_full = true;
+  }
+  return Status();
+}
+
+Result<PaymentStep> Store::RecordPayment(const std::string& actor, int64_t id, const std::string& amount,
+                                         const std::string& reference_text) {
   BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
   if (fen <= 0) return InvalidArgument("a payment is more than zero", "amount");
-  if (reference.empty()) return InvalidArgument("a payment names its reference (voucher number)", "reference");
-  int64_t instalment = 0;
+  BURSAR_ASSIGN_OR_RETURN(const std::string reference, NormaliseReference(reference_text));
+  BURSAR_ASSIGN_OR_RETURN(const std::string threshold_text, DocumentSettingValue(kPaymentApprovalSetting));
+  BURSAR_ASSIGN_OR_RETURN(const int64_t threshold, MoneyToFen(threshold_text, kPaymentApprovalSetting));
+  PaymentStep step;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
     BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-    // D-G9: dated today by the store's calendar, which is on or after the day
-    // the application became final unless the clock was set back.
-    const std::string paid_on = Today();
-    // One voucher, one payment: a batch run again after a crash (or a retry
-    // without an Idempotency-Key) cannot pay the same instalment twice.
-    BURSAR_ASSIGN_OR_RETURN(auto same, db.QueryOne("SELECT instalment, paid_on FROM payment "
-                                                   "WHERE application_id = ? AND reference = ?",
-                                                   {id, reference}));
-    if (same) {
-      return Status(StatusCode::kAlreadyExists,
-                    "application " + std::to_string(id) + ": reference " + reference + " is already recorded (instalment " +
-                        std::to_string(same->Int(0)) + ", paid on " + same->Text(1) + ")",
-                    "reference");
+    BURSAR_ASSIGN_OR_RETURN(auto room, CheckPayment(db, actor, app, fen, reference, 0));
+    if (fen > threshold) {
+      // Above the threshold: an order, paid when a second account approves it.
+      BURSAR_ASSIGN_OR_RETURN(auto made, db.QueryOne("INSERT INTO payment_order (application_id, amount_fen, reference, "
+                                                     "recorded_by, recorded_at, state) "
+                                                     "VALUES (?, ?, ?, ?, ?, 'pending') RETURNING id",
+                                                     {id, fen, reference, actor, Now()}));
+      step.order = made->Int(0);
+      return std::optional<json>(json{{"op", "payment.order"},
+                                      {"application", id},
+                                      {"order", step.order},
+                                      {"amount", FenToMoneyString(fen)},
+                                      {"reference", reference},
+                                      {"approval_above", FenToMoneyString(threshold)}});
     }
-    if (app.state != ApplicationState::kFinal) return WrongState(app, "record a payment", "final");
-    BURSAR_ASSIGN_OR_RETURN(auto final_on, db.QueryOne("SELECT finalised_on FROM application WHERE id = ?", {id}));
-    if (final_on && !final_on->IsNull(0) && paid_on < final_on->Text(0)) {
-      return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + " became final on " +
-                                                         final_on->Text(0) + ": a payment cannot be dated " + paid_on +
-                                                         ", before it (D-G9)");
-    }
-    BURSAR_ASSIGN_OR_RETURN(auto d, db.QueryOne("SELECT total_fen FROM decision WHERE application_id = ? "
-                                                "AND in_force = 1",
-                                                {id}));
-    if (!d) return Status(StatusCode::kInternal, "a final application without a decision in force");
-    BURSAR_ASSIGN_OR_RETURN(auto p, db.QueryOne("SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM payment "
-                                                "WHERE application_id = ?",
-                                                {id}));
-    // D-G6: at most the decided total scaled to the year's budget.
-    BURSAR_ASSIGN_OR_RETURN(const int64_t total, PayableIn(db, app));
-    const int64_t paid = p->Int(1);
-    if (paid + fen > total) {
-      const std::string what = total == d->Int(0) ? " would exceed the decided " + FenToMoneyString(total)
-                                                  : " would exceed the payable " + FenToMoneyString(total) + " (the decided " +
-                                                        FenToMoneyString(d->Int(0)) + " scaled to the budget by D-G6)";
-      return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + ": paying " + FenToMoneyString(fen) +
-                                                         what + " (" + FenToMoneyString(paid) + " already paid)");
-    }
-    instalment = p->Int(0) + 1;
-    BURSAR_RETURN_IF_ERROR(
-        db.Execute("INSERT INTO payment (application_id, instalment, amount_fen, paid_on, reference) "
-                   "VALUES (?, ?, ?, ?, ?)",
-                   {id, instalment, fen, paid_on, reference})
-            .status());
-    json change = {{"op", "payment.record"}, {"application", id},  {"instalment", instalment},
-                   {"amount", FenToMoneyString(fen)},   {"paid_on", paid_on}, {"reference", reference}};
-    if (paid + fen == total) {
-      BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kPaid));
-      change["from"] = "final";
-      change["to"] = "paid";
-    }
+    json change = {{"op", "payment.record"}, {"application", id}};
+    BURSAR_RETURN_IF_ERROR(PayInstalment(db, app, fen, reference, actor, "", room.first, room.second, &change, &step));
     return std::optional<json>(std::move(change));
   });
   if (!result.ok()) return result.status();
-  return instalment;
+  return step;
+}
+
+namespace {
+
+PaymentOrder OrderFromRow(const Row& r) {
+  PaymentOrder o;
+  o.id = r.Int(0);
+  o.application_id = r.Int(1);
+  o.amount_fen = r.Int(2);
+  o.reference = r.Text(3);
+  o.recorded_by = r.Text(4);
+  o.recorded_at = r.Text(5);
+  o.state = r.Text(6);
+  if (!r.IsNull(7)) o.decided_by = r.Text(7);
+  if (!r.IsNull(8)) o.decided_at = r.Text(8);
+  if (!r.IsNull(9)) o.reason = r.Text(9);
+  if (!r.IsNull(10)) o.instalment = r.Int(10);
+  return o;
+}
+
+constexpr const char* kOrderColumns =
+    "id, application_id, amount_fen, reference, recorded_by, recorded_at, state, decided_by, decided_at, reason, "
+    "instalment";
+
+// The pending order `order_id`, locked; NotFound, or FailedPrecondition once decided.
+Result<PaymentOrder> PendingOrder(Database& db, int64_t order_id, const std::string& actor) {
+  BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne(std::string("SELECT ") + kOrderColumns +
+                                                    " FROM payment_order WHERE id = ?" +
+                                                    (db.dialect() == Dialect::kPostgres ? " FOR UPDATE" : ""),
+                                                {order_id}));
+  if (!row) return Status(StatusCode::kNotFound, "no payment order " + std::to_string(order_id));
+  PaymentOrder o = OrderFromRow(*row);
+  if (o.state != "pending") {
+    return Status(StatusCode::kFailedPrecondition,
+                  "payment order " + std::to_string(order_id) + " was " + o.state + " by " + o.decided_by);
+  }
+  if (o.recorded_by == actor) {
+    return Status(StatusCode::kPermissionDenied, "separation of duties: " + actor + " recorded payment order " +
+                                                     std::to_string(order_id) +
+                                                     "; a second finance account approves or rejects it");
+  }
+  return o;
+}
+
+}  // namespace
+
+Result<PaymentStep> Store::ApprovePayment(const std::string& actor, int64_t order_id) {
+  PaymentStep step;
+  step.order = order_id;
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(PaymentOrder o, PendingOrder(db, order_id, actor));
+    BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, o.application_id, true));
+    BURSAR_ASSIGN_OR_RETURN(auto room, CheckPayment(db, actor, app, o.amount_fen, o.reference, o.id));
+    json change = {{"op", "payment.approve"}, {"application", app.id}, {"order", o.id}, {"recorded_by", o.recorded_by}};
+    BURSAR_RETURN_IF_ERROR(PayInstalment(db, app, o.amount_fen, o.reference, o.recorded_by, actor, room.first,
+                                         room.second, &change, &step));
+    BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE payment_order SET state = 'approved', decided_by = ?, decided_at = ?, "
+                                      "instalment = ? WHERE id = ?",
+                                      {actor, Now(), step.instalment, o.id})
+                               .status());
+    return std::optional<json>(std::move(change));
+  });
+  if (!result.ok()) return result.status();
+  return step;
+}
+
+Status Store::RejectPayment(const std::string& actor, int64_t order_id, const std::string& reason) {
+  if (reason.empty() || reason.size() > 2000) return InvalidArgument("a rejection states its reason (1 to 2000 bytes)", "reason");
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(PaymentOrder o, PendingOrder(db, order_id, actor));
+                 BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE payment_order SET state = 'rejected', decided_by = ?, "
+                                                   "decided_at = ?, reason = ? WHERE id = ?",
+                                                   {actor, Now(), reason, o.id})
+                                            .status());
+                 return std::optional<json>(json{{"op", "payment.reject"},
+                                                 {"application", o.application_id},
+                                                 {"order", o.id},
+                                                 {"reason", reason}});
+               })
+      .status();
+}
+
+Result<std::vector<PaymentOrder>> Store::PaymentOrders(const std::string& state, int64_t id) {
+  std::string sql = std::string("SELECT ") + kOrderColumns + " FROM payment_order WHERE 1 = 1";
+  std::vector<Param> params;
+  if (!state.empty()) {
+    sql += " AND state = ?";
+    params.emplace_back(std::string_view(state));
+  }
+  if (id > 0) {
+    sql += " AND application_id = ?";
+    params.emplace_back(id);
+  }
+  std::vector<Row> rows;
+  BURSAR_RETURN_IF_ERROR(db_->QuerySpan(sql + " ORDER BY id", params, &rows));
+  std::vector<PaymentOrder> out;
+  for (const Row& r : rows) out.push_back(OrderFromRow(r));
+  return out;
 }
 
 Result<std::vector<Payment>> Store::Payments(int64_t id) {

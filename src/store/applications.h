@@ -90,6 +90,32 @@ struct Payment {
   std::string reference;
 };
 
+// What recording a payment did (separation of duties, docs/security.md): an
+// amount at or below the office's threshold is paid at once; above it, it
+// waits as an order until a second finance account approves it.
+struct PaymentStep {
+  int64_t instalment = 0;  // > 0: the instalment paid now
+  int64_t order = 0;       // > 0: the order waiting for (or given) a second account's approval
+  bool paid_in_full = false;
+};
+
+// A payment order above the threshold: pending, then approved (paid as an
+// instalment) or rejected, each step by a finance account other than the one
+// that recorded it and the one that decided the application.
+struct PaymentOrder {
+  int64_t id = 0;
+  int64_t application_id = 0;
+  int64_t amount_fen = 0;
+  std::string reference;
+  std::string recorded_by;
+  std::string recorded_at;
+  std::string state;  // pending, approved, rejected
+  std::string decided_by;
+  std::string decided_at;
+  std::string reason;      // of a rejection
+  int64_t instalment = 0;  // of an approved order
+};
+
 // A recovery of money paid (paid → recovered).
 struct Recovery {
   int64_t id = 0;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "money/exact.h"
 #include "store/store.h"
 
 namespace bursar::store {
@@ -35,6 +36,7 @@ const std::vector<DocumentSetting>& DocumentSettingDefaults() {
        "异议受理部门及联系方式"},
       {"reconsideration_body", "北京市朝阳区人民政府", true, "行政复议机关"},
       {"court", "有管辖权的人民法院", true, "行政诉讼受理法院"},
+      {kPaymentApprovalSetting, "0.00", true, "单笔拨付超过该金额（元）须由另一名财务人员复核后支付；0.00 即每笔均须复核"},
   };
   return defaults;
 }
@@ -92,6 +94,13 @@ Status Store::SetDocumentSetting(const std::string& actor, const std::string& ke
   }
   if (value.empty() || value.size() > 300) return InvalidArgument("a setting has 1 to 300 bytes", "value");
   if (HasControl(value)) return InvalidArgument("a setting has no control characters", "value");
+  if (key == kPaymentApprovalSetting) {
+    std::string why;
+    const auto amount = ParseMoneyString(value, &why);
+    if (!amount || !amount->ToFen() || *amount->ToFen() < 0) {
+      return InvalidArgument("the approval threshold is an amount in RMB of at least 0.00, such as 100000.00", "value");
+    }
+  }
   if (key.rfind("number.", 0) == 0 && value.find("{n}") == std::string::npos) {
     return InvalidArgument("a document number pattern holds {n}, the sequence number, e.g. 朝数决〔{year}〕{n}号",
                            "value");

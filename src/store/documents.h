@@ -54,6 +54,11 @@ struct DocumentSetting {
 // The keys, in display order, with their defaults.
 const std::vector<DocumentSetting>& DocumentSettingDefaults();
 
+// The office's separation-of-duties setting kept beside the document ones: a
+// payment above this amount (RMB, default 0.00: every payment) is paid only
+// when a second finance account approves it (Store::RecordPayment).
+inline constexpr const char* kPaymentApprovalSetting = "duty.payment_second_approval_above";
+
 // The number as written: "{year}" and "{n}" in `pattern` replaced.
 std::string FormatDocumentNumber(const std::string& pattern, int64_t year, int64_t seq);
 

@@ -593,6 +593,63 @@ CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON document
   FOR EACH ROW EXECUTE FUNCTION bursar_capture('kind,year,seq', '', '');
 CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON document_setting
   FOR EACH ROW EXECUTE FUNCTION bursar_capture('key', '', '');
+
+// Separation of duties (issue 14): two roles more — finance records and
+// approves payments, the data bureau imports evidence from official sources —
+// and the payment orders a first finance account records above the office's
+// threshold, each paid only when a second finance account approves it. A
+// payment row says who recorded it and who approved it (NULL on older rows and
+// on a payment at or below the threshold, which needs no second account).
+constexpr const char* kDuties = R"SQL(
+CREATE TABLE payment_order (
+  id {{ID}},
+  application_id BIGINT NOT NULL REFERENCES application (id),
+  amount_fen BIGINT NOT NULL CHECK (amount_fen > 0),
+  reference TEXT NOT NULL,
+  recorded_by TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+  decided_by TEXT,
+  decided_at TEXT,
+  reason TEXT,
+  instalment INTEGER,
+  CHECK ((state = 'pending') = (decided_by IS NULL)),
+  CHECK ((state = 'approved') = (instalment IS NOT NULL))
+);
+CREATE INDEX payment_order_by_application ON payment_order (application_id, state);
+ALTER TABLE payment ADD COLUMN recorded_by TEXT;
+ALTER TABLE payment ADD COLUMN approved_by TEXT;
+)SQL";
+// SQLite cannot change a CHECK constraint in place: the account table is
+// copied into one with the wider role list (its rows, ids and columns as they
+// are), the way SQLite's documentation describes, with foreign keys checked
+// once at the end (Store::Migrate).
+constexpr const char* kDutiesSqlite = R"SQL(
+CREATE TABLE account_with_duties (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('applicant', 'reviewer', 'officer', 'auditor', 'admin', 'finance', 'data-bureau')),
+  credit_code TEXT REFERENCES enterprise (credit_code),
+  disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+  created_at TEXT NOT NULL,
+  password_changed_at TEXT NOT NULL,
+  last_login_at TEXT,
+  CHECK ((role = 'applicant') = (credit_code IS NOT NULL))
+);
+INSERT INTO account_with_duties (id, username, password_hash, role, credit_code, disabled, created_at,
+                                 password_changed_at, last_login_at)
+  SELECT id, username, password_hash, role, credit_code, disabled, created_at, password_changed_at, last_login_at
+  FROM account;
+DROP TABLE account;
+ALTER TABLE account_with_duties RENAME TO account;
+)SQL";
+constexpr const char* kDutiesPostgres = R"SQL(
+ALTER TABLE account DROP CONSTRAINT account_role_check;
+ALTER TABLE account ADD CONSTRAINT account_role_check
+  CHECK (role IN ('applicant', 'reviewer', 'officer', 'auditor', 'admin', 'finance', 'data-bureau'));
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON payment_order
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', '');
 )SQL";
 
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
@@ -621,6 +678,8 @@ const std::vector<Migration>& Migrations() {
       {14, "procedural dates by the server's calendar (D-G9)", kProceduralDates, "", ""},
       {15, "row seals: the audit chain's image of every row of the state tables", kSeals, kSealsSqlite,
        kSealsPostgres},
+      {16, "separation of duties: finance and data-bureau roles, payment orders approved by a second account",
+       kDuties, kDutiesSqlite, kDutiesPostgres},
   };
   return migrations;
 }

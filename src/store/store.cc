@@ -272,6 +272,18 @@ Result<int> Store::Migrate(const std::string& actor, int target) {
   const auto& known = Migrations();
   if (target <= 0 || target > known.back().version) target = known.back().version;
   int done = 0;
+  const bool sqlite = db_->dialect() == Dialect::kSqlite;
+  // SQLite: a migration may copy a table into a new one (a CHECK constraint
+  // cannot change in place) while other tables point at it. Foreign keys are
+  // off for the copy (PRAGMA foreign_keys only takes effect outside a
+  // transaction) and every one is checked before the migration commits.
+  struct ForeignKeysBackOn {
+    Database* db;
+    ~ForeignKeysBackOn() {
+      if (db) (void)db->ExecScript("PRAGMA foreign_keys=ON");
+    }
+  } back_on{sqlite ? db_.get() : nullptr};
+  if (sqlite) BURSAR_RETURN_IF_ERROR(db_->ExecScript("PRAGMA foreign_keys=OFF"));
   for (const Migration& m : known) {
     if (m.version > target) break;
     BURSAR_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(db_.get()));
@@ -293,6 +305,13 @@ Result<int> Store::Migrate(const std::string& actor, int target) {
       BURSAR_ASSIGN_OR_RETURN(before, SealedState(*db_));
     }
     BURSAR_RETURN_IF_ERROR(db_->ExecScript(MigrationSql(m, db_->dialect())));
+    if (sqlite) {
+      BURSAR_ASSIGN_OR_RETURN(auto broken, db_->QueryOne("PRAGMA foreign_key_check"));
+      if (broken) {
+        return Status(StatusCode::kInternal, "migration " + std::to_string(m.version) + " leaves a row of " +
+                                                 broken->Text(0) + " pointing at a missing row of " + broken->Text(2));
+      }
+    }
     const std::string checksum = MigrationChecksum(m);
     const std::string at = Now();
     BURSAR_RETURN_IF_ERROR(db_->Execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) "

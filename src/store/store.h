@@ -277,11 +277,22 @@ class Store {
   // REQUIRES state notice, Today() after notice_until, no open objection.
   // The application is final from Today() (D-G9).
   Status Finalise(const std::string& actor, int64_t id);
-  // Records the next instalment, dated Today() (D-G9: on or after the day the
-  // application became final, never in the future); the application is paid
-  // when they reach the total.
-  Result<int64_t> RecordPayment(const std::string& actor, int64_t id, const std::string& amount,
-                                const std::string& reference);
+  // Records a payment of a final application. At or above nothing more than
+  // the office's threshold (setting duty.payment_second_approval_above) it is
+  // the next instalment at once, dated Today() (D-G9: on or after the day the
+  // application became final); above it, an order that ApprovePayment pays.
+  // The application is paid when the instalments reach the total; pending
+  // orders count against what is left to pay. PermissionDenied when `actor`
+  // decided the application. The reference (voucher number) is unique in the
+  // programme year.
+  Result<PaymentStep> RecordPayment(const std::string& actor, int64_t id, const std::string& amount,
+                                    const std::string& reference);
+  // A second finance account pays a pending order (PermissionDenied for the
+  // account that recorded it or decided the application) or rejects it.
+  Result<PaymentStep> ApprovePayment(const std::string& actor, int64_t order_id);
+  Status RejectPayment(const std::string& actor, int64_t order_id, const std::string& reason);
+  // Orders in `state` ("" for every state), of application `id` (0 for all), oldest first.
+  Result<std::vector<PaymentOrder>> PaymentOrders(const std::string& state, int64_t id);
   Result<std::vector<Payment>> Payments(int64_t id);
   // Clawback of money paid. REQUIRES state paid; amount at most what was paid.
   Status Recover(const std::string& actor, int64_t id, const std::string& amount, const std::string& reason);
@@ -424,6 +435,12 @@ class Store {
                                   const DecisionInput& decision, int64_t* decision_id, int64_t* total_fen = nullptr);
   Result<BudgetSummary> BudgetIn(Database& db, int64_t year);
   Result<int64_t> PayableIn(Database& db, const Application& app);
+  // A payment step's shared checks and the instalment it pays (applications.cc).
+  Result<std::pair<int64_t, int64_t>> CheckPayment(Database& db, const std::string& actor, const Application& app,
+                                                   int64_t fen, const std::string& reference, int64_t except_order);
+  Status PayInstalment(Database& db, const Application& app, int64_t fen, const std::string& reference,
+                       const std::string& recorded_by, const std::string& approved_by, int64_t total, int64_t paid,
+                       nlohmann::json* change, PaymentStep* step);
   // The year's D-G6 scaling, none when it has no budget or stays within it.
   Result<std::optional<YearScaling>> ScalingIn(Database& db, int64_t year);
   // The year's committed total and payments, as the triggers of migration 11

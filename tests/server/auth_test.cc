@@ -15,7 +15,7 @@ using bursar::store::Role;
 using nlohmann::json;
 
 const char* kPassword = "correct horse battery staple";
-const std::vector<std::string> kRoles = {"applicant", "reviewer", "officer", "auditor", "admin"};
+const std::vector<std::string> kRoles = {"applicant", "reviewer", "officer", "auditor", "admin", "finance", "data-bureau"};
 
 class AuthTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -444,8 +444,8 @@ TEST_P(AuthTest, TheAdminAddsResetsDisablesAndEnablesAccounts) {
 TEST_P(AuthTest, EveryRouteForEveryRole) {
   // The rules themselves, written out here so that loosening one fails a test.
   const std::map<std::string, std::set<std::string>> expected_rules = {
-      {"get /api/sessions/current", {"applicant", "reviewer", "officer", "auditor", "admin"}},
-      {"delete /api/sessions/current", {"applicant", "reviewer", "officer", "auditor", "admin"}},
+      {"get /api/sessions/current", {"applicant", "reviewer", "officer", "auditor", "admin", "finance", "data-bureau"}},
+      {"delete /api/sessions/current", {"applicant", "reviewer", "officer", "auditor", "admin", "finance", "data-bureau"}},
       {"get /api/accounts", {"admin"}},
       {"post /api/accounts", {"admin"}},
       {"patch /api/accounts/{username}", {"admin"}},
@@ -469,7 +469,10 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"get /api/objections", {"officer", "auditor"}},
       {"post /api/objections/{id}/resolution", {"officer"}},
       {"post /api/applications/{id}/finalisation", {"officer"}},
-      {"post /api/applications/{id}/payments", {"officer"}},
+      // Separation of duties: finance pays, a second finance account approves.
+      {"post /api/applications/{id}/payments", {"finance"}},
+      {"get /api/payment-orders", {"finance", "officer", "auditor"}},
+      {"post /api/payment-orders/{id}/approval", {"finance"}},
       {"get /api/applications/{id}/payments/{instalment}/notice", {"applicant", "officer", "auditor"}},
       {"get /api/payments", {"applicant", "officer", "auditor"}},
       {"get /api/payments.csv", {"officer", "auditor"}},
@@ -479,8 +482,8 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"get /api/enterprises/{code}", {"applicant", "reviewer", "officer", "auditor"}},
       {"get /api/enterprises/{code}/facts", {"applicant", "reviewer", "officer", "auditor"}},
       {"get /api/enterprises/{code}/evidence", {"applicant", "reviewer", "officer", "auditor"}},
-      {"post /api/evidence/{kind}", {"applicant", "officer"}},
-      {"get /api/evidence/{kind}/sample", {"applicant", "officer"}},
+      {"post /api/evidence/{kind}", {"applicant", "data-bureau"}},
+      {"get /api/evidence/{kind}/sample", {"applicant", "data-bureau"}},
       {"post /api/proposals", {"officer"}},
       {"get /api/budgets/{year}", {"officer", "auditor"}},
       {"put /api/budgets/{year}", {"officer"}},

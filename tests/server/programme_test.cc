@@ -70,7 +70,8 @@ class ProgrammeTest : public ::testing::TestWithParam<std::string> {
     const std::vector<std::tuple<std::string, Role, std::string>> accounts = {
         {"app1", Role::kApplicant, code1_}, {"app2", Role::kApplicant, code2_}, {"alice", Role::kReviewer, ""},
         {"bob", Role::kReviewer, ""},       {"officer", Role::kOfficer, ""},    {"auditor", Role::kAuditor, ""},
-        {"admin", Role::kAdmin, ""}};
+        {"admin", Role::kAdmin, ""},        {"finance", Role::kFinance, ""},    {"finance2", Role::kFinance, ""},
+        {"bureau", Role::kDataBureau, ""}};
     for (const auto& [name, role, code] : accounts) {
       auto a = store_->AddAccount("test", name, role, code, hash);
       ASSERT_TRUE(a.ok()) << a.status().ToString();
@@ -291,13 +292,19 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
 
   // Payment of the whole total makes it paid, dated by the server; the budget sees it.
   AtBeijingNoon(bursar::store::AddDays(until, 3));
-  auto too_much = Post("officer", App(id, "/payments"), {{"amount", "999999999.00"}, {"reference", "PAY-1"}});
+  auto too_much = Post("finance", App(id, "/payments"), {{"amount", "999999999.00"}, {"reference", "PAY-1"}});
   ASSERT_TRUE(too_much);
   EXPECT_EQ(too_much->status, 409);
-  auto paid = Post("officer", App(id, "/payments"), {{"amount", total}, {"reference", "PAY-1"}});
+  // Two finance accounts: one records the order, a second approves it.
+  auto ordered = Post("finance", App(id, "/payments"), {{"amount", total}, {"reference", "PAY-1"}});
+  ASSERT_TRUE(ordered);
+  ASSERT_EQ(ordered->status, 202) << ordered->body;
+  EXPECT_EQ(Body(ordered)["state"], "final") << "not paid before the second account approves";
+  auto paid = Post("finance2", "/api/payment-orders/1/approval", {{"approve", true}});
   ASSERT_TRUE(paid);
-  ASSERT_EQ(paid->status, 201) << paid->body;
-  EXPECT_EQ(Body(paid)["state"], "paid");
+  ASSERT_EQ(paid->status, 200) << paid->body;
+  EXPECT_EQ(Body(paid)["instalment"], 1);
+  EXPECT_EQ(Body(Get("officer", App(id)))["state"], "paid");
   EXPECT_EQ(Body(Get("officer", App(id)))["payments"][0]["paid_on"], bursar::store::AddDays(until, 3));
   json payments = Body(Get("app1", "/api/payments?year=2025"));
   ASSERT_EQ(payments["total"], 1);
@@ -413,11 +420,14 @@ TEST_P(ProgrammeTest, TheProcedureRunsOnTheServersCalendar) {
   EXPECT_EQ(last_audit()["change"]["on"], bursar::store::AddDays(until, 1));
 
   // A payment's date is the server's too: 1900-01-01 (or any date) is refused.
-  refused(Post("officer", App(id, "/payments"), {{"amount", "1.00"}, {"paid_on", "1900-01-01"}, {"reference", "P"}}),
+  refused(Post("finance", App(id, "/payments"), {{"amount", "1.00"}, {"paid_on", "1900-01-01"}, {"reference", "P"}}),
           "paid_on");
   EXPECT_TRUE(Body(Get("officer", App(id)))["payments"].empty());
-  auto paid = Post("officer", App(id, "/payments"), {{"amount", "1.00"}, {"reference", "P"}});
-  ASSERT_EQ(paid->status, 201) << paid->body;
+  auto ordered = Post("finance", App(id, "/payments"), {{"amount", "1.00"}, {"reference", "P"}});
+  ASSERT_EQ(ordered->status, 202) << ordered->body;
+  const int64_t order = Body(Get("officer", App(id)))["payment_orders"][0]["id"];
+  auto paid = Post("finance2", "/api/payment-orders/" + std::to_string(order) + "/approval", {{"approve", true}});
+  ASSERT_EQ(paid->status, 200) << paid->body;
   EXPECT_EQ(Body(Get("officer", App(id)))["payments"][0]["paid_on"], bursar::store::AddDays(until, 1));
 
   // Outside a test, a clock override is refused: the server does not start.
@@ -428,6 +438,78 @@ TEST_P(ProgrammeTest, TheProcedureRunsOnTheServersCalendar) {
   Ran refused_cli = RunCommand({"/usr/bin/env", "-u", "BURSAR_TEST_MODE", kExe, "app", "finalise",
                                 std::to_string(id), "--db", database_->url()});
   EXPECT_EQ(refused_cli.exit, 2) << refused_cli.err;
+}
+
+// Separation of duties (issue 14): no one account moves money alone. The
+// officer who decided cannot pay; finance records a payment and, above the
+// office's threshold (default 0.00: every payment), a second finance account
+// approves it; the recorder cannot approve its own order; a voucher number
+// pays once in the year, however its case and spaces are written. Each
+// refusal is a 403 naming the rule.
+TEST_P(ProgrammeTest, NoOneAccountMovesMoneyAlone) {
+  const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
+  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}})->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/decisions"), json::object())->status, 201);
+  auto notice = Post("officer", App(id, "/notice"), json::object());
+  ASSERT_EQ(notice->status, 200) << notice->body;
+  AtBeijingNoon(bursar::store::AddDays(Body(notice)["notice_until"].get<std::string>(), 1));
+  ASSERT_EQ(Post("officer", App(id, "/finalisation"), json::object())->status, 200);
+
+  auto by_officer = Post("officer", App(id, "/payments"), {{"amount", "4.00"}, {"reference", "sec-ref-1"}});
+  EXPECT_EQ(by_officer->status, 403) << "the officer who decided does not pay";
+  auto ordered = Post("finance", App(id, "/payments"), {{"amount", "4.00"}, {"reference", "sec-ref-1 "}});
+  ASSERT_EQ(ordered->status, 202) << ordered->body;
+  json orders = Body(Get("finance", "/api/payment-orders?state=pending"));
+  ASSERT_EQ(orders["total"], 1);
+  const std::string order = std::to_string(orders["items"][0]["id"].get<int64_t>());
+  EXPECT_EQ(orders["items"][0]["reference"], "SEC-REF-1") << "kept trimmed and in upper case";
+  EXPECT_EQ(orders["items"][0]["recorded_by"], "finance");
+  EXPECT_TRUE(Body(Get("officer", App(id)))["payments"].empty()) << "an order is not a payment";
+
+  auto own = Post("finance", "/api/payment-orders/" + order + "/approval", {{"approve", true}});
+  EXPECT_EQ(own->status, 403) << own->body;
+  EXPECT_NE(ErrorOf(own)["message"].get<std::string>().find("separation of duties"), std::string::npos) << own->body;
+  auto no_reason = Post("finance2", "/api/payment-orders/" + order + "/approval", {{"approve", false}});
+  EXPECT_EQ(no_reason->status, 422) << "a rejection states its reason";
+  auto rejected = Post("finance2", "/api/payment-orders/" + order + "/approval",
+                       {{"approve", false}, {"reason", "voucher not signed"}});
+  ASSERT_EQ(rejected->status, 200) << rejected->body;
+  EXPECT_EQ(Body(rejected)["state"], "rejected");
+  EXPECT_EQ(Post("finance2", "/api/payment-orders/" + order + "/approval", {{"approve", true}})->status, 409)
+      << "a rejected order stays rejected";
+
+  auto again = Post("finance", App(id, "/payments"), {{"amount", "4.00"}, {"reference", "SEC-REF-1"}});
+  ASSERT_EQ(again->status, 202) << "a rejected order's voucher may be recorded anew: " << again->body;
+  auto twice = Post("finance2", App(id, "/payments"), {{"amount", "1.00"}, {"reference", "Sec-Ref-1"}});
+  EXPECT_EQ(twice->status, 409) << "the voucher is on a pending order: " << twice->body;
+  auto more = Post("finance2", App(id, "/payments"), {{"amount", "6.01"}, {"reference", "PAY-2"}});
+  EXPECT_EQ(more->status, 409) << "pending orders count against what is left: " << more->body;
+  const std::string second = std::to_string(Body(Get("finance", "/api/payment-orders?state=pending"))["items"][0]["id"].get<int64_t>());
+  auto approved = Post("finance2", "/api/payment-orders/" + second + "/approval", {{"approve", true}});
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  EXPECT_EQ(Body(approved)["instalment"], 1);
+  json detail = Body(Get("officer", App(id)));
+  ASSERT_EQ(detail["payments"].size(), 1u);
+  EXPECT_EQ(detail["payments"][0]["reference"], "SEC-REF-1");
+  EXPECT_EQ(detail["state"], "final");
+  EXPECT_FALSE(Body(Get("app1", App(id))).contains("payment_orders")) << "the applicant sees payments, not orders";
+
+  // At or below the office's threshold one finance account pays at once.
+  ASSERT_TRUE(store_->SetDocumentSetting("admin", bursar::store::kPaymentApprovalSetting, "100.00").ok());
+  auto dup = Post("finance", App(id, "/payments"), {{"amount", "1.00"}, {"reference", " sec-ref-1"}});
+  EXPECT_EQ(dup->status, 409) << "one voucher, one payment in the year: " << dup->body;
+  auto rest = Post("finance", App(id, "/payments"), {{"amount", "6.00"}, {"reference", "PAY-2"}});
+  ASSERT_EQ(rest->status, 201) << rest->body;
+  EXPECT_EQ(Body(rest)["state"], "paid");
+  auto rows = store_->db().Query("SELECT recorded_by, approved_by FROM payment WHERE application_id = ? ORDER BY instalment",
+                                 {id});
+  ASSERT_TRUE(rows.ok() && rows->size() == 2);
+  EXPECT_EQ((*rows)[0].Text(0), "finance");
+  EXPECT_EQ((*rows)[0].Text(1), "finance2");
+  EXPECT_EQ((*rows)[1].Text(0), "finance");
+  EXPECT_TRUE((*rows)[1].IsNull(1)) << "below the threshold, no second account";
 }
 
 TEST_P(ProgrammeTest, ApplicantsAndReviewersSeeOnlyTheirOwn) {
@@ -532,7 +614,7 @@ TEST_P(ProgrammeTest, ListsPageFilterAndSortAndRefuseBadParameters) {
   for (int i = 1; i <= 3; ++i) {
     csv += code1_ + ",BJIDE,PAGED-" + std::to_string(i) + ",2025-0" + std::to_string(i) + "-15,seller,10.00,true\n";
   }
-  auto uploaded = Client().Post("/api/evidence/trades", As("officer"), csv, "text/csv");
+  auto uploaded = Client().Post("/api/evidence/trades", As("bureau"), csv, "text/csv");
   ASSERT_TRUE(uploaded);
   ASSERT_EQ(uploaded->status, 200) << uploaded->body;
   const std::string facts = "/api/enterprises/" + code1_ + "/facts?year=2025";
@@ -677,8 +759,9 @@ TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {
   bool found = false;
   for (const auto& t : listed["items"]) found = found || t["trade_id"] == "UP-1";
   EXPECT_TRUE(found) << listed.dump();
-  // The officer may upload anyone's; the same file again changes nothing.
-  auto officer = Client().Post("/api/evidence/trades", As("officer"), body, "text/csv");
+  // The data bureau may upload anyone's (an officer may not: separation of duties); the same file again changes nothing.
+  EXPECT_EQ(Client().Post("/api/evidence/trades", As("officer"), body, "text/csv")->status, 403);
+  auto officer = Client().Post("/api/evidence/trades", As("bureau"), body, "text/csv");
   ASSERT_TRUE(officer);
   ASSERT_EQ(officer->status, 200) << officer->body;
   EXPECT_EQ(Body(officer)["accepted"], 1);
@@ -693,14 +776,14 @@ TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {
   ASSERT_EQ(jsonl->status, 200) << jsonl->body;
   EXPECT_EQ(Body(jsonl)["accepted"], 1);
 
-  auto bad_header = Client().Post("/api/evidence/trades", As("officer"), "colour,shape\nred,round\n", "text/csv");
+  auto bad_header = Client().Post("/api/evidence/trades", As("bureau"), "colour,shape\nred,round\n", "text/csv");
   ASSERT_TRUE(bad_header);
   EXPECT_EQ(bad_header->status, 400) << bad_header->body;
   EXPECT_EQ(ErrorOf(bad_header)["message"].get<std::string>().find("/tmp"), std::string::npos);
-  auto not_csv = Client().Post("/api/evidence/trades", As("officer"), "{}", "application/json");
+  auto not_csv = Client().Post("/api/evidence/trades", As("bureau"), "{}", "application/json");
   ASSERT_TRUE(not_csv);
   EXPECT_EQ(not_csv->status, 415);
-  auto unknown_kind = Client().Post("/api/evidence/rumours", As("officer"), body, "text/csv");
+  auto unknown_kind = Client().Post("/api/evidence/rumours", As("bureau"), body, "text/csv");
   ASSERT_TRUE(unknown_kind);
   EXPECT_EQ(unknown_kind->status, 404);
   auto own_record = Client().Post("/api/evidence/enterprises", As("app1"), "credit_code\n", "text/csv");
@@ -749,11 +832,11 @@ TEST_P(ProgrammeTest, EvidenceSamplesUploadBackWithoutRowErrors) {
 
   // The officer names the enterprise, and may have its record as a sample:
   // uploading it back changes nothing.
-  auto record = Get("officer", "/api/evidence/enterprises/sample?enterprise=" + code1_);
+  auto record = Get("bureau", "/api/evidence/enterprises/sample?enterprise=" + code1_);
   ASSERT_TRUE(record);
   ASSERT_EQ(record->status, 200) << record->body;
   EXPECT_NE(record->body.find(name1_), std::string::npos) << record->body;
-  auto record_back = Client().Post("/api/evidence/enterprises", As("officer"), record->body, "text/csv");
+  auto record_back = Client().Post("/api/evidence/enterprises", As("bureau"), record->body, "text/csv");
   ASSERT_TRUE(record_back);
   EXPECT_EQ(Body(record_back)["rejected"], json::array()) << record_back->body;
   EXPECT_EQ(Body(record_back)["unchanged"], 1) << record_back->body;
@@ -765,7 +848,7 @@ TEST_P(ProgrammeTest, EvidenceSamplesUploadBackWithoutRowErrors) {
   auto own_record = Get("app1", "/api/evidence/enterprises/sample");
   ASSERT_TRUE(own_record);
   EXPECT_EQ(own_record->status, 403);
-  auto unnamed = Get("officer", "/api/evidence/trades/sample");
+  auto unnamed = Get("bureau", "/api/evidence/trades/sample");
   ASSERT_TRUE(unnamed);
   EXPECT_EQ(unnamed->status, 400);
   EXPECT_EQ(ErrorOf(unnamed)["field"], "query.enterprise");

@@ -17,6 +17,7 @@ namespace bursar::store {
 namespace {
 
 using testing::Code;
+using testing::PayWithApproval;
 using testing::TestDatabase;
 using json = nlohmann::json;
 
@@ -659,16 +660,16 @@ TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
   ASSERT_TRUE(store_->Finalise("officer", *id).ok());
 
   AtBeijingNoon("2025-07-01");
-  auto i1 = store_->RecordPayment("treasury", *id, "2000000", "V-1");
+  auto i1 = PayWithApproval(*store_, "treasury", *id, "2000000", "V-1");
   ASSERT_TRUE(i1.ok());
-  EXPECT_EQ(*i1, 1);
-  auto twice = store_->RecordPayment("treasury", *id, "100", "V-1");
+  EXPECT_EQ(i1->instalment, 1);
+  auto twice = PayWithApproval(*store_, "treasury", *id, "100", "V-1");
   EXPECT_EQ(twice.status().code(), StatusCode::kAlreadyExists) << "one voucher, one payment";
   EXPECT_NE(twice.status().message().find("instalment 1"), std::string::npos) << twice.status().message();
   AtBeijingNoon("2025-08-01");
-  auto over = store_->RecordPayment("treasury", *id, "2200000.01", "V-2");
+  auto over = PayWithApproval(*store_, "treasury", *id, "2200000.01", "V-2");
   EXPECT_EQ(over.status().code(), StatusCode::kFailedPrecondition);
-  auto i2 = store_->RecordPayment("treasury", *id, "2200000", "V-2");
+  auto i2 = PayWithApproval(*store_, "treasury", *id, "2200000", "V-2");
   ASSERT_TRUE(i2.ok());
   auto paid = store_->Payments(*id);
   ASSERT_TRUE(paid.ok());
@@ -711,7 +712,7 @@ TEST_P(StoreTest, IllegalTransitionsAreRefusedNamingTheState) {
   EXPECT_EQ(decide.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(decide.status().message().find("is draft"), std::string::npos) << decide.status().message();
   EXPECT_EQ(store_->PublishNotice("officer", *id, 7).code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store_->RecordPayment("t", *id, "1", "V").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(PayWithApproval(*store_, "t", *id, "1", "V").status().code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(store_->Submit("enterprise", *id).ok());
   EXPECT_EQ(store_->Submit("enterprise", *id).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kSubmitted);
@@ -807,11 +808,11 @@ TEST_P(StoreTest, BudgetScalingFollowsDG6AndPaymentsRespectIt) {
   ASSERT_TRUE(store_->PublishNotice("o", a, 7).ok());
   AtBeijingNoon("2025-06-09");
   ASSERT_TRUE(store_->Finalise("o", a).ok());
-  auto over = store_->RecordPayment("t", a, "149.99", "V-1");
+  auto over = PayWithApproval(*store_, "t", a, "149.99", "V-1");
   ASSERT_FALSE(over.ok());
   EXPECT_NE(over.status().message().find("payable 149.98"), std::string::npos) << over.status().message();
-  ASSERT_TRUE(store_->RecordPayment("t", a, "100", "V-1").ok());
-  ASSERT_TRUE(store_->RecordPayment("t", a, "49.98", "V-2").ok());
+  ASSERT_TRUE(PayWithApproval(*store_, "t", a, "100", "V-1").ok());
+  ASSERT_TRUE(PayWithApproval(*store_, "t", a, "49.98", "V-2").ok());
   EXPECT_EQ(store_->GetApplication(a)->state, ApplicationState::kPaid) << "paid at the scaled amount";
   // Later years' multi-year limits count the award as granted: scaled.
   auto history = store_->History(Code(1), 2026);
@@ -908,13 +909,96 @@ TEST_P(StoreTest, ProceduralDatesAreTheStoresBeijingCalendarDay) {
   EXPECT_EQ(json::parse(audit->items[0].change)["on"], "2025-06-10") << "the audit records the server's date";
   // A clock set back before finalisation cannot date a payment before it.
   AtBeijingNoon("2025-06-05");
-  auto backdated = store_->RecordPayment("t", id, "1.00", "V-1");
+  // (The order is recorded; its approval would date the payment.)
+  auto order = store_->RecordPayment("t", id, "1.00", "V-1");
+  ASSERT_TRUE(order.ok()) << order.status().ToString();
+  auto backdated = store_->ApprovePayment("t2", order->order);
   EXPECT_EQ(backdated.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(backdated.status().message().find("became final on 2025-06-10"), std::string::npos)
       << backdated.status().message();
   AtBeijingNoon("2025-06-11");
-  ASSERT_TRUE(store_->RecordPayment("t", id, "1.00", "V-1").ok());
+  ASSERT_TRUE(store_->ApprovePayment("t2", order->order).ok());
   EXPECT_EQ((*store_->Payments(id))[0].paid_on, "2025-06-11");
+}
+
+// Separation of duties in the store (issue 14), whatever the caller: the
+// account that decided may not record or approve the payment; an order above
+// the office's threshold is paid only by a second account's approval, once;
+// pending orders count against what is left to pay; a voucher number is kept
+// trimmed and upper case and pays once in the year.
+TEST_P(StoreTest, NoOneAccountMovesMoneyAlone) {
+  ImportEnterprises(2);
+  std::vector<int64_t> ids;
+  for (int n : {1, 2}) {
+    auto proposed = store_->ProposeApplyFree("officer", 2025, "04", {Code(n)});
+    ASSERT_TRUE(proposed.ok());
+    const int64_t id = (*proposed)[0];
+    ASSERT_TRUE(store_->Submit("enterprise", id).ok());
+    ASSERT_TRUE(store_->StartReview("officer", id, {}).ok());
+    ASSERT_TRUE(
+        store_->Decide("olga", id, {"sha256:x", CaseFor(Code(n), 2025), OutputFor(Code(n), 2025, "10.00", "04")}).ok());
+    AtBeijingNoon("2025-06-01");
+    ASSERT_TRUE(store_->PublishNotice("olga", id, 7).ok());
+    AtBeijingNoon("2025-06-09");
+    ASSERT_TRUE(store_->Finalise("olga", id).ok());
+    ids.push_back(id);
+  }
+  const int64_t a = ids[0], b = ids[1];
+  auto decider = store_->RecordPayment("olga", a, "1.00", "V-1");
+  EXPECT_EQ(decider.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(decider.status().message().find("separation of duties: olga decided"), std::string::npos)
+      << decider.status().message();
+  EXPECT_EQ(store_->RecordPayment("f1", a, "1.00", "V 1").status().field(), "reference") << "no spaces inside";
+
+  auto order = store_->RecordPayment("f1", a, "4.00", " v-1 ");
+  ASSERT_TRUE(order.ok()) << order.status().ToString();
+  EXPECT_EQ(order->instalment, 0) << "every payment is an order by default (threshold 0.00)";
+  ASSERT_GT(order->order, 0);
+  EXPECT_TRUE(store_->Payments(a)->empty());
+  EXPECT_EQ(store_->RecordPayment("f2", a, "6.01", "V-2").status().code(), StatusCode::kFailedPrecondition)
+      << "4.00 pending and 6.01 more pass the 10.00 decided";
+  EXPECT_EQ(store_->RecordPayment("f2", b, "1.00", "v-1").status().code(), StatusCode::kAlreadyExists)
+      << "the voucher is on a pending order of another application of the year";
+  EXPECT_EQ(store_->ApprovePayment("f1", order->order).status().code(), StatusCode::kPermissionDenied)
+      << "the recorder does not approve its own order";
+  EXPECT_EQ(store_->ApprovePayment("olga", order->order).status().code(), StatusCode::kPermissionDenied)
+      << "nor does the decider";
+  auto paid = store_->ApprovePayment("f2", order->order);
+  ASSERT_TRUE(paid.ok()) << paid.status().ToString();
+  EXPECT_EQ(paid->instalment, 1);
+  EXPECT_EQ(store_->ApprovePayment("f3", order->order).status().code(), StatusCode::kFailedPrecondition)
+      << "an order is paid once";
+  auto payments = store_->Payments(a);
+  ASSERT_EQ(payments->size(), 1u);
+  EXPECT_EQ((*payments)[0].reference, "V-1");
+  EXPECT_EQ(store_->RecordPayment("f2", b, "1.00", "V-1").status().code(), StatusCode::kAlreadyExists)
+      << "one voucher, one payment in the year";
+
+  auto refused = store_->RecordPayment("f1", a, "6.00", "V-3");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(store_->RejectPayment("f1", refused->order, "wrong account").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(store_->RejectPayment("f2", refused->order, "").code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->RejectPayment("f2", refused->order, "wrong account").ok());
+  auto orders = store_->PaymentOrders("rejected", a);
+  ASSERT_EQ(orders->size(), 1u);
+  EXPECT_EQ((*orders)[0].reason, "wrong account");
+  EXPECT_EQ((*orders)[0].decided_by, "f2");
+
+  // The office raises the threshold: one account pays at once, still not the decider.
+  EXPECT_EQ(store_->SetDocumentSetting("admin", kPaymentApprovalSetting, "ten").field(), "value");
+  ASSERT_TRUE(store_->SetDocumentSetting("admin", kPaymentApprovalSetting, "100.00").ok());
+  EXPECT_EQ(store_->RecordPayment("olga", a, "6.00", "V-4").status().code(), StatusCode::kPermissionDenied);
+  auto rest = store_->RecordPayment("f1", a, "6.00", "V-4");
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  EXPECT_EQ(rest->instalment, 2);
+  EXPECT_TRUE(rest->paid_in_full);
+  EXPECT_EQ(store_->GetApplication(a)->state, ApplicationState::kPaid);
+  auto rows = store_->db().Query("SELECT recorded_by, approved_by FROM payment WHERE application_id = ? ORDER BY instalment",
+                                 {a});
+  ASSERT_TRUE(rows.ok() && rows->size() == 2u);
+  EXPECT_EQ((*rows)[0].Text(0), "f1");
+  EXPECT_EQ((*rows)[0].Text(1), "f2");
+  EXPECT_TRUE((*rows)[1].IsNull(1));
 }
 
 // --- Evidence of platform operation (measure 02) ------------------------------

@@ -21,6 +21,7 @@ namespace bursar::store {
 namespace {
 
 using testing::Code;
+using testing::PayWithApproval;
 using testing::TestDatabase;
 using json = nlohmann::json;
 
@@ -112,7 +113,7 @@ class StoreLedgerTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(store_->PublishNotice("officer", id, 7).ok());
     *now_ = AddDays(BeijingDate(was), 8) + "T04:00:00.000Z";
     ASSERT_TRUE(store_->Finalise("officer", id).ok());
-    auto paid = store_->RecordPayment("finance", id, amount, "V-" + std::to_string(id));
+    auto paid = PayWithApproval(*store_, "finance", id, amount, "V-" + std::to_string(id));
     *now_ = was;
     ASSERT_TRUE(paid.ok()) << paid.status().ToString();
   }

@@ -13,6 +13,7 @@ namespace bursar::store {
 namespace {
 
 using testing::Code;
+using testing::PayWithApproval;
 using testing::TestDatabase;
 using json = nlohmann::json;
 
@@ -96,9 +97,9 @@ TEST_P(StoreQueriesTest, EveryChangeOfAnApplicationOrItsRowsBumpsItsVersion) {
   *now_ = "2025-06-09T04:00:00.000Z";  // the day after the notice's last day
   ASSERT_TRUE(store_->Finalise("o", *id).ok());
   bumped("finalise");
-  ASSERT_TRUE(store_->RecordPayment("f", *id, "400.00", "P1").ok());
+  ASSERT_TRUE(PayWithApproval(*store_, "f", *id, "400.00", "P1").ok());
   bumped("a first instalment (a payment row only)");
-  ASSERT_TRUE(store_->RecordPayment("f", *id, "600.00", "P2").ok());
+  ASSERT_TRUE(PayWithApproval(*store_, "f", *id, "600.00", "P2").ok());
   bumped("the last instalment");
   ASSERT_TRUE(store_->Recover("o", *id, "100.00", "clawback").ok());
   bumped("recover");

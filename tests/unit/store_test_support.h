@@ -66,6 +66,16 @@ inline std::string PostgresUrl(std::string* why) {
 
 inline std::string FixedClock() { return "2025-06-01T08:00:00.000Z"; }
 
+// A payment as two finance accounts make it: `recorder` records it and, when
+// it is an order (the office's default threshold, 0.00, makes every payment
+// one), "second-finance" approves it. The recording's refusal, or the approval's.
+inline Result<PaymentStep> PayWithApproval(Store& st, const std::string& recorder, int64_t id,
+                                           const std::string& amount, const std::string& reference) {
+  auto step = st.RecordPayment(recorder, id, amount, reference);
+  if (!step.ok() || step->instalment > 0) return step;
+  return st.ApprovePayment("second-finance", step->order);
+}
+
 // One database per test; `url()` opens further connections to it.
 class TestDatabase {
  public:
