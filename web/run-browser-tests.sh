@@ -54,6 +54,8 @@ add_user rev-li reviewer
 add_user officer-zhao officer
 add_user auditor-sun auditor
 add_user admin-chen admin
+add_user caiwu-liu finance
+add_user caiwu-sun finance
 "$bursar" budget set 2025 300000000 --db "$db" --actor officer-zhao >/dev/null
 "$bursar" propose 2025 --db "$db" --actor data-bureau >/dev/null
 

@@ -843,7 +843,8 @@ Status Server::Impl::Recover(const httplib::Request& req, httplib::Response& res
 
 std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
   using R = store::Role;
-  const unsigned kReaders = Only({R::kApplicant, R::kReviewer, R::kOfficer, R::kAuditor});
+  // Finance reads what it pays: the applications, their decisions and enterprises.
+  const unsigned kReaders = Only({R::kApplicant, R::kReviewer, R::kOfficer, R::kAuditor, R::kFinance});
   const unsigned kOfficer = Only({R::kOfficer});
   const unsigned kOversight = Only({R::kOfficer, R::kAuditor});
   const unsigned kFinance = Only({R::kFinance});
@@ -873,8 +874,8 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"get", "/api/payment-orders", &Impl::ListPaymentOrders, Only({R::kFinance, R::kOfficer, R::kAuditor})},
       {"post", "/api/payment-orders/{id}/approval", &Impl::DecidePaymentOrder, kFinance},
       {"get", "/api/applications/{id}/payments/{instalment}/notice", &Impl::PaymentNotice,
-       Only({R::kApplicant, R::kOfficer, R::kAuditor})},
-      {"get", "/api/payments", &Impl::ListPayments, Only({R::kApplicant, R::kOfficer, R::kAuditor})},
+       Only({R::kApplicant, R::kOfficer, R::kAuditor, R::kFinance})},
+      {"get", "/api/payments", &Impl::ListPayments, Only({R::kApplicant, R::kOfficer, R::kAuditor, R::kFinance})},
       {"get", "/api/payments.csv", &Impl::PaymentsCsv, kOversight},
       {"get", "/api/payments.xlsx", &Impl::PaymentsXlsx, kOversight},
       {"post", "/api/applications/{id}/recovery", &Impl::Recover, kOfficer},

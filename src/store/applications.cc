@@ -812,11 +812,12 @@ Result<std::pair<int64_t, int64_t>> Store::CheckPayment(Database& db, const std:
   }
   // One voucher, one payment in the programme year: a batch run again after a
   // crash (or a retry without an Idempotency-Key) cannot pay twice, and one
-  // voucher cannot pay two applications.
+  // voucher cannot pay two applications. (References are stored normalised
+  // since migration 16; older rows are compared as they were typed.)
   BURSAR_ASSIGN_OR_RETURN(auto same, db.QueryOne("SELECT p.application_id, p.instalment FROM payment p "
                                                  "JOIN application a ON a.id = p.application_id "
-                                                 "WHERE a.year = ? AND UPPER(p.reference) = ?",
-                                                 {app.year, reference}));
+                                                 "WHERE p.reference = ? AND a.year = ?",
+                                                 {reference, app.year}));
   if (same) {
     return Status(StatusCode::kAlreadyExists,
                   "reference " + reference + " is already recorded in " + std::to_string(app.year) + " (application " +

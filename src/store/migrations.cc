@@ -593,6 +593,7 @@ CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON document
   FOR EACH ROW EXECUTE FUNCTION bursar_capture('kind,year,seq', '', '');
 CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON document_setting
   FOR EACH ROW EXECUTE FUNCTION bursar_capture('key', '', '');
+)SQL";
 
 // Separation of duties (issue 14): two roles more — finance records and
 // approves payments, the data bureau imports evidence from official sources —
@@ -617,6 +618,8 @@ CREATE TABLE payment_order (
   CHECK ((state = 'approved') = (instalment IS NOT NULL))
 );
 CREATE INDEX payment_order_by_application ON payment_order (application_id, state);
+CREATE INDEX payment_order_by_reference ON payment_order (reference);
+CREATE INDEX payment_by_reference ON payment (reference);
 ALTER TABLE payment ADD COLUMN recorded_by TEXT;
 ALTER TABLE payment ADD COLUMN approved_by TEXT;
 )SQL";

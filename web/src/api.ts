@@ -207,7 +207,7 @@ export function measure(id: string): Promise<MeasureDocument> {
 
 // ---- accounts and sessions ---------------------------------------------------
 
-export type Role = "applicant" | "reviewer" | "officer" | "auditor" | "admin";
+export type Role = "applicant" | "reviewer" | "officer" | "auditor" | "admin" | "finance" | "data-bureau";
 
 export interface Account {
   username: string;
@@ -413,10 +413,27 @@ export interface Objection {
   filed_at?: string;
 }
 
+/** A payment above the office's threshold, paid when a second finance account approves it. */
+export interface PaymentOrder {
+  id: number;
+  application_id: number;
+  amount: string;
+  reference: string;
+  state: "pending" | "approved" | "rejected";
+  recorded_by: string;
+  recorded_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+  instalment: number | null;
+}
+
 export interface ApplicationDetail extends Application {
   reviews: Review[];
   decision: StoredDecision | null;
   payments: Payment[];
+  /** Not shown to applicants. */
+  payment_orders?: PaymentOrder[];
   objections: Objection[];
   recoveries: Recovery[];
   paid_total: string;
@@ -519,9 +536,18 @@ export function finalise(a: Pick<Application, "id" | "version">): Promise<Applic
   return request("POST", `/api/applications/${a.id}/finalisation`, {}, { version: a.version });
 }
 
-/** The instalment is dated by the server, the day it is recorded (D-G9). */
-export function pay(a: Pick<Application, "id" | "version">, amount: string, reference: string): Promise<Payment> {
+/** Finance records a payment: paid at once (dated by the server, D-G9) at or below the office's threshold, otherwise an order for a second finance account. */
+export function pay(a: Pick<Application, "id" | "version">, amount: string, reference: string): Promise<Application> {
   return request("POST", `/api/applications/${a.id}/payments`, { amount, reference }, { version: a.version });
+}
+
+/** A second finance account approves (pays) or rejects a pending order. */
+export function decidePaymentOrder(id: number, approve: boolean, reason = ""): Promise<PaymentOrder> {
+  return request("POST", `/api/payment-orders/${id}/approval`, approve ? { approve } : { approve, reason });
+}
+
+export function paymentOrders(state: "pending" | "approved" | "rejected" | "" = "pending"): Promise<{ items: PaymentOrder[]; total: number }> {
+  return request("GET", `/api/payment-orders${query(state ? { state } : {})}`);
 }
 
 export function recover(a: Pick<Application, "id" | "version">, amount: string, reason: string): Promise<Application> {

@@ -7,6 +7,7 @@ import * as session from "./session";
 import { renderAdmin } from "./views/admin";
 import { renderApplication } from "./views/application";
 import { renderAudit } from "./views/auditor";
+import { renderFinance } from "./views/finance";
 import { renderCalculator } from "./views/calculator";
 import { renderHome } from "./views/home";
 import { renderLogin } from "./views/login";
@@ -44,6 +45,7 @@ const ROLE_NAV: Record<string, NavItem[]> = {
     { path: "/simulator", key: "nav.simulator" },
   ],
   admin: [{ path: "/admin", key: "nav.admin" }],
+  finance: [{ path: "/finance", key: "nav.finance" }],
 };
 
 function navList(items: NavItem[], path: string, label: string): HTMLElement {
@@ -145,6 +147,7 @@ void session.restore().then(() => {
       { pattern: /^\/simulator\/?$/, render: renderSimulator, title: title("sim.title") },
       { pattern: /^\/audit\/?$/, render: renderAudit, title: title("audit.title") },
       { pattern: /^\/admin\/?$/, render: renderAdmin, title: title("admin.title") },
+      { pattern: /^\/finance\/?$/, render: renderFinance, title: title("finance.title") },
     ],
     {
       pattern: /^$/,

@@ -83,6 +83,8 @@ export function homeOf(a: api.Account): string {
       return "/audit";
     case "admin":
       return "/admin";
+    case "finance":
+      return "/finance";
     default:
       return "/";
   }

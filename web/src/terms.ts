@@ -244,5 +244,8 @@ export const AUDIT_OPS: Record<string, Pair> = {
   "objection.resolve": { zh: "处理异议", en: "objection resolved" },
   "application.finalise": { zh: "批复", en: "finalised" },
   "payment.record": { zh: "登记拨付", en: "payment recorded" },
+  "payment.order": { zh: "登记拨付（待复核）", en: "payment ordered, awaiting approval" },
+  "payment.approve": { zh: "复核并支付", en: "payment approved and paid" },
+  "payment.reject": { zh: "退回拨付", en: "payment order rejected" },
   "application.recover": { zh: "追回资金", en: "funds recovered" },
 };

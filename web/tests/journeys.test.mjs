@@ -297,7 +297,8 @@ describe("policy view", () => {
 // enterprise), the 2025 budget and the apply-free proposals. These journeys
 // run in order and build on each other: the applicant applies, the officer
 // opens the review, the reviewers score, the officer decides, publishes the
-// notice, finalises and pays; the applicant reads the decision; the simulator
+// notice and finalises; one finance account records the payment and a second
+// approves it; the applicant reads the decision; the simulator
 // and the auditor look at the result.
 
 const PASSWORD = process.env.PASSWORD;
@@ -572,13 +573,33 @@ describe("programme year", () => {
     await login(page, "officer-zhao", `/applications/${story.appId}`);
     assert.equal(await page.getByTestId("finalise-form").locator("input").count(), 0, "the finalise form has no date field");
     await act(page, "finalise-form", "final");
-    const payForm = page.getByTestId("payment-form");
+    assert.equal(await page.getByTestId("payment-form").count(), 0, "the officer who decided does not pay (separation of duties)");
+
+    // Finance: one account records the payment from its list of applications to pay ...
+    const liu = await openPage(t);
+    await login(liu.page, "caiwu-liu", "/finance");
+    await liu.page.getByTestId("final-applications").getByRole("link", { name: `#${story.appId}` }).click();
+    const payForm = liu.page.getByTestId("payment-form");
     assert.equal(await payForm.locator('input[type="date"]').count(), 0, "the payment form has no date field");
     assert.equal((await payForm.getByLabel("拨付金额（元）").inputValue()).replace(/\.00$/, ""), story.total.replace(/,/g, "").replace(/\.00$/, ""));
     await payForm.getByLabel("凭证号").fill("PAY-2025-WEB-1");
-    await act(page, "payment-form", "paid");
-    assert.match(await page.getByTestId("payments").innerText(), /PAY-2025-WEB-1/);
-    await shot(page, "officer-application-paid");
+    await payForm.getByRole("button").last().click();
+    await liu.page.getByTestId("payment-orders").waitFor();
+    assert.match(await liu.page.getByTestId("payment-orders").innerText(), /PAY-2025-WEB-1[\s\S]*待复核/);
+    assert.equal(await liu.page.locator('h1 .badge[data-state="final"]').count(), 1, "not paid before a second account approves");
+    liu.assertClean();
+    // ... and a second finance account approves it: then it is paid.
+    const sun = await openPage(t);
+    await login(sun.page, "caiwu-sun", "/finance");
+    await sun.page.getByTestId("pending-orders").getByRole("link", { name: `#${story.appId}` }).click();
+    await sun.page.locator('[data-testid^="approve-order-"]').getByRole("button").last().click();
+    await sun.page.locator('h1 .badge[data-state="paid"]').waitFor();
+    assert.match(await sun.page.getByTestId("payments").innerText(), /PAY-2025-WEB-1/);
+    assert.match(await sun.page.getByTestId("payment-orders").innerText(), /已复核支付（caiwu-sun）/);
+    await shot(sun.page, "finance-application-paid");
+    sun.assertClean();
+    await page.reload();
+    await page.locator('h1 .badge[data-state="paid"]').waitFor();
 
     // The dashboard: counts by state, committed and paid against the budget, charts.
     await page.getByRole("link", { name: "工作台" }).click();

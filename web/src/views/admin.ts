@@ -9,7 +9,7 @@ import { t, type Key } from "../i18n";
 import { rerender } from "../router";
 import { actionForm, dataTable, errorAlert, gate, input, okAlert, selectField, when } from "./shared";
 
-const ROLES: api.Role[] = ["applicant", "reviewer", "officer", "auditor", "admin"];
+const ROLES: api.Role[] = ["applicant", "reviewer", "officer", "auditor", "admin", "finance", "data-bureau"];
 
 // A change's outcome, shown once at the top of the re-rendered page (the
 // page is rebuilt from the server's list after each change).

@@ -206,6 +206,25 @@ function paymentsSection(a: api.ApplicationDetail): HTMLElement | null {
   );
 }
 
+// The payment orders (not shown to applicants): who recorded each, who
+// approved or rejected it and why.
+function ordersSection(a: api.ApplicationDetail): HTMLElement | null {
+  const orders = a.payment_orders ?? [];
+  if (!orders.length) return null;
+  const stateText = (o: api.PaymentOrder) => t(`pay.order.${o.state}` as Key);
+  return h(
+    "section",
+    { "aria-labelledby": "orders-title" },
+    h("h2", { id: "orders-title" }, t("pay.orders")),
+    dataTable(
+      t("pay.orders"),
+      [t("pay.reference"), t("pay.amount"), t("pay.order.state"), t("pay.order.by")],
+      orders.map((o) => [o.reference, formatYuan(o.amount), o.decided_by ? `${stateText(o)}（${o.decided_by}${o.reason ? `${t("p.colon")}${o.reason}` : ""}）` : stateText(o), o.recorded_by]),
+      { numeric: [1], testid: "payment-orders" },
+    ),
+  );
+}
+
 // What was recovered of the money paid, why, when and by whom, and what
 // remains paid (the server's exact sums).
 function recoveriesSection(a: api.ApplicationDetail): HTMLElement | null {
@@ -389,9 +408,39 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
         }),
       );
     }
+  }
+  // Separation of duties: finance records a payment; above the office's
+  // threshold it is an order that a second finance account approves.
+  if (role === "finance") {
+    for (const o of (a.payment_orders ?? []).filter((x) => x.state === "pending")) {
+      const why = input(t("pay.reject.reason"), "reason");
+      out.push(
+        actionForm({
+          title: `${t("pay.orders")} · ${o.reference} · ${formatYuan(o.amount)}`,
+          testid: `approve-order-${o.id}`,
+          fields: [h("p", { class: "hint" }, `${t("pay.order.by")}${t("p.colon")}${o.recorded_by}`)],
+          submit: t("pay.approve"),
+          run: async () => {
+            await api.decidePaymentOrder(o.id, true);
+            done();
+          },
+        }),
+        actionForm({
+          title: `${t("pay.reject")} · ${o.reference}`,
+          testid: `reject-order-${o.id}`,
+          fields: [why.el],
+          submit: t("pay.reject"),
+          run: async () => {
+            await api.decidePaymentOrder(o.id, false, why.input.value.trim());
+            done();
+          },
+        }),
+      );
+    }
     if (a.state === "final" && a.total) {
       const paidFen = a.payments.reduce((s, p) => s + (toFen(p.amount) ?? 0n), 0n);
-      const leftFen = (toFen(a.total) ?? 0n) - paidFen;
+      const pendingFen = (a.payment_orders ?? []).filter((o) => o.state === "pending").reduce((s, o) => s + (toFen(o.amount) ?? 0n), 0n);
+      const leftFen = (toFen(a.total) ?? 0n) - paidFen - pendingFen;
       const left = `${leftFen / 100n}.${(leftFen % 100n).toString().padStart(2, "0")}`;
       const amount = moneyInput(t("pay.amount.label"), "amount", { value: left, hint: t("pay.amount.hint", { left: formatYuan(left) }) });
       const ref = input(t("pay.reference"), "reference", { value: `PAY-${a.year}-${String(a.id).padStart(4, "0")}-${a.payments.length + 1}` });
@@ -444,7 +493,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
 }
 
 export function renderApplication(idText: string): HTMLElement | Promise<HTMLElement> {
-  return gate(["applicant", "reviewer", "officer", "auditor", "admin"], async (me) => {
+  return gate(["applicant", "reviewer", "officer", "auditor", "admin", "finance"], async (me) => {
     const page = h("section", { class: "page application" });
     const id = Number(idText);
     try {
@@ -472,6 +521,7 @@ export function renderApplication(idText: string): HTMLElement | Promise<HTMLEle
         me.role === "applicant" ? null : reviewsSection(a),
         objectionsSection(a, me.role === "officer"),
         paymentsSection(a),
+        ordersSection(a),
         recoveriesSection(a),
       );
     } catch (e) {
