@@ -88,9 +88,20 @@ expect_exit 1 at 2025-06-08 "$bursar" app finalise "$id"
 grep -q "runs until 2025-06-08" err || fail "finalise during the notice: $(cat err)"
 expect_exit 2 at 2025-06-09 "$bursar" app finalise "$id" --today 2999-12-31
 expect_exit 0 at 2025-06-09 "$bursar" app finalise "$id"
-expect_exit 2 at 2025-06-10 "$bursar" app pay "$id" --amount 2000000 --on 1900-01-01 --reference V-1
-expect_exit 0 at 2025-06-10 "$bursar" app pay "$id" --amount 2000000 --reference V-1
-expect_exit 0 at 2025-06-11 "$bursar" app pay "$id" --amount 2200000 --reference V-2
+expect_exit 2 at 2025-06-10 "$bursar" app pay "$id" --amount 2000000 --on 1900-01-01 --reference V-1 --actor finance-liu
+# Separation of duties: whoever decided (this shell's default actor) does not
+# pay; one finance account records each payment as an order, a second approves it.
+expect_exit 1 at 2025-06-10 "$bursar" app pay "$id" --amount 2000000 --reference V-1
+grep -q "separation of duties" err || fail "the decider paid: $(cat err)"
+expect_exit 0 at 2025-06-10 "$bursar" app pay "$id" --amount 2000000 --reference V-1 --actor finance-liu
+grep -q "waiting for a second account's approval" out || fail "pay: $(cat out)"
+expect_exit 0 "$bursar" app orders --state pending
+order=$(cut -d' ' -f1 out)
+expect_exit 1 at 2025-06-10 "$bursar" app approve "$order" --actor finance-liu
+expect_exit 0 at 2025-06-10 "$bursar" app approve "$order" --actor finance-sun
+expect_exit 0 at 2025-06-11 "$bursar" app pay "$id" --amount 2200000 --reference v-2 --actor finance-liu
+expect_exit 0 "$bursar" app orders --state pending
+expect_exit 0 at 2025-06-11 "$bursar" app approve "$(cut -d' ' -f1 out)" --actor finance-sun
 expect_exit 0 "$bursar" app show "$id"
 python3 -c 'import json; a=json.load(open("out")); assert a["state"] == "paid", a; assert [p["paid_on"] for p in a["payments"]] == ["2025-06-10", "2025-06-11"], a' ||
   fail "show: $(cat out)"
