@@ -88,7 +88,8 @@ class Server:
     def __init__(self):
         self.log = open(os.path.join(work, "serve.log"), "wb")
         self.p = subprocess.Popen([BURSAR, "serve", "--port", "0", "--db", DB, "--policy",
-                                   os.path.join(ROOT, "policies/chaoyang-data-element")],
+                                   os.path.join(ROOT, "policies/chaoyang-data-element"),
+                                   "--secret-file", os.path.join(work, "secret")],
                                   stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
         line = self.p.stderr.readline().decode()
         self.port = json.loads(line)["port"]
