@@ -91,8 +91,16 @@ class Server:
                                    os.path.join(ROOT, "policies/chaoyang-data-element"),
                                    "--secret-file", os.path.join(work, "secret")],
                                   stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-        line = self.p.stderr.readline().decode()
-        self.port = json.loads(line)["port"]
+        # The first line with a port is the listening event (a line about
+        # the server secret it made may come before it).
+        while True:
+            line = self.p.stderr.readline().decode()
+            if not line:
+                raise RuntimeError("bursar serve exited before listening")
+            event = json.loads(line)
+            if "port" in event:
+                self.port = event["port"]
+                break
 
     def stop(self):
         self.p.terminate()
