@@ -32,6 +32,7 @@
 
 #include "fuzz/fuzz_support.h"
 #include "server/server.h"
+#include "store/secret.h"
 #include "store/store.h"
 
 namespace {
@@ -50,8 +51,14 @@ Running& TheServer() {
     auto* r = new Running;
     const fs::path db = bursar_fuzz::ScratchDir() / "http.db";
     fs::remove(db);
+    // The server secret the server and this set-up's store share.
+    const std::string secret_file = (bursar_fuzz::ScratchDir() / "http.secret").string();
+    auto secret = bursar::store::LoadServerSecret(secret_file, true, "--secret-file");
+    if (!secret.ok()) bursar_fuzz::Broken("secret: " + secret.status().message());
     {
-      auto store = bursar::store::Store::Open(db.string(), bursar_fuzz::CreateOptions());
+      bursar::store::OpenOptions open = bursar_fuzz::CreateOptions();
+      open.credential_key = secret->key;
+      auto store = bursar::store::Store::Open(db.string(), open);
       if (!store.ok()) bursar_fuzz::Broken("store: " + store.status().message());
       if (!(*store)->Migrate("fuzz").ok()) bursar_fuzz::Broken("migrate");
       auto hash = bursar::store::HashPassword("fuzz-password-1");
@@ -69,6 +76,7 @@ Running& TheServer() {
     bursar::server::ServeOptions options;
     options.policy_dir = bursar_fuzz::PolicyDir();
     options.db_url = db.string();
+    options.secret_file = secret_file;
     options.port = 0;
     options.threads = 4;
     options.request_log = false;

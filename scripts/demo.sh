@@ -21,4 +21,5 @@ echo "(the demo data took $(( $(date +%s) - started )) s)"
 echo
 echo "open http://127.0.0.1:$port/  — log in with an account above"
 echo "  (policy calculator and policy view without login; API at /api/, OpenAPI at /api/openapi.json)"
-exec build/bursar serve --web "$root/web/dist" --db "$db" --port "$port"
+# The server secret (sessions and tokens are bound to it) beside the database.
+exec build/bursar serve --web "$root/web/dist" --db "$db" --port "$port" --secret-file "${db%.db}.secret"

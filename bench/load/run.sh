@@ -107,13 +107,13 @@ else
   } >"$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; exit 2; }
 fi
 echo "load-officer-password" | b user add load-officer --role officer --password-stdin --actor load >/dev/null
-token=$(b user token load-officer --name load --days 1 --actor load 2>/dev/null)
+token=$(b user token load-officer --name load --days 1 --actor load --secret-file "$work/secret" 2>/dev/null)
 entries() { b audit verify --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
 audit_before=$(entries)
 echo "store: $db, setup $setup with $enterprises enterprises in $((SECONDS - t0)) s, $audit_before audit entries"
 
 # --- the server and the RSS sampler ----------------------------------------------
-"$bursar" serve --db "$url" --port 0 --quiet --threads 16 2>"$work/server.log" &
+"$bursar" serve --db "$url" --port 0 --quiet --threads 16 --secret-file "$work/secret" 2>"$work/server.log" &
 server_pid=$!
 port=""
 for _ in $(seq 1 200); do

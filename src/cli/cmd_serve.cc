@@ -24,7 +24,8 @@ namespace {
 constexpr const char* kHelp =
     "usage: bursar serve [--policy DIR] [--db URL] [--port N | --listen ADDR:PORT]\n"
     "                    [--web DIR] [--threads N] [--max-body BYTES] [--quiet]\n"
-    "                    [--idempotency-retention SECONDS] [--insecure-dev-cookies]\n\n"
+    "                    [--idempotency-retention SECONDS] [--insecure-dev-cookies]\n"
+    "                    [--secret-file PATH]\n\n"
     "Serves the HTTP JSON API (docs/http-api.md; the OpenAPI document is at\n"
     "/api/openapi.json) and the web application's built files (web/dist), from\n"
     "one port. Stops on SIGTERM or SIGINT after answering the requests in flight,\n"
@@ -43,7 +44,13 @@ constexpr const char* kHelp =
     "  --quiet            no request log\n"
     "  --idempotency-retention SECONDS  how long the answer to an Idempotency-Key is\n"
     "                     kept for retries (default 86400, one day)\n"
-    "  --insecure-dev-cookies  session cookies without Secure, for http://127.0.0.1 only\n\n"
+    "  --insecure-dev-cookies  session cookies without Secure, for http://127.0.0.1 only\n"
+    "  --secret-file PATH the server secret, kept outside the database: sessions and API\n"
+    "                     tokens are stored as HMAC-SHA256 under its key, so a row inserted\n"
+    "                     in the database by hand is no session (made with mode 0600 when\n"
+    "                     missing; refused when others may read it; every server of one\n"
+    "                     database and `bursar user token` use the same file).\n"
+    "                     Default: bursar.secret in the working directory\n\n"
     "Environment (tests only): BURSAR_FAULTS arms fault points in the store's\n"
     "database connection (docs/faults.md); the server then logs a\n"
     "{\"event\":\"faults_armed\"} line first.\n\n"
@@ -113,13 +120,15 @@ int RunServe(const std::vector<std::string>& args) {
       continue;
     }
     if (a != "--policy" && a != "--db" && a != "--port" && a != "--listen" && a != "--web" && a != "--threads" &&
-        a != "--max-body" && a != "--idempotency-retention") {
+        a != "--max-body" && a != "--idempotency-retention" && a != "--secret-file") {
       std::fprintf(stderr, "bursar serve: unknown argument '%s'\n\n%s", a.c_str(), kHelp);
       return kExitUsage;
     }
     if (!(v = value())) return kExitUsage;
     if (a == "--policy") {
       options.policy_dir = *v;
+    } else if (a == "--secret-file") {
+      options.secret_file = *v;
     } else if (a == "--db") {
       options.db_url = *v;
       have_db = true;

@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/store_options.h"
+#include "store/secret.h"
 #include "store/store.h"
 
 namespace bursar::cli {
@@ -19,7 +20,7 @@ constexpr const char* kUsage =
     "       bursar user passwd USERNAME [--password-stdin]\n"
     "       bursar user disable USERNAME\n"
     "       bursar user enable USERNAME\n"
-    "       bursar user token USERNAME --name LABEL [--days N]\n"
+    "       bursar user token USERNAME --name LABEL [--days N] [--secret-file PATH]\n"
     "       bursar user list [--json]\n"
     "       (each takes --db URL, --actor NAME)\n\n"
     "  add      a new account; ROLE is applicant (needs --enterprise, the credit\n"
@@ -29,7 +30,9 @@ constexpr const char* kUsage =
     "  enable   enable a disabled account again; its old sessions and tokens\n"
     "           stay ended (the user signs in anew). An enabled account: no change\n"
     "  token    issue a bearer token for integrators (Authorization: Bearer ...);\n"
-    "           printed once, only its hash is kept. --days 0: no expiry (default 90)\n"
+    "           printed once, only its HMAC under the server secret is kept (the\n"
+    "           file `bursar serve --secret-file` uses; default bursar.secret in the\n"
+    "           working directory, made when missing). --days 0: no expiry (default 90)\n"
     "  list     the accounts, without secrets, with when each last signed in\n\n"
     "Passwords have at least 12 characters. They are prompted for without echo\n"
     "on a terminal; with --password-stdin (or when standard input is not a\n"
@@ -76,7 +79,7 @@ int Usage() {
 
 int RunUser(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {"--role", "--enterprise", "--name", "--days"}, &o)) return kExitUsage;
+  if (!ParseStoreOptions(args, {"--role", "--enterprise", "--name", "--days", "--secret-file"}, &o)) return kExitUsage;
   if (o.help) {
     std::fputs(kUsage, stdout);
     return kExitOk;
@@ -90,7 +93,7 @@ int RunUser(const std::vector<std::string>& args) {
   std::vector<std::string> allowed;
   if (verb == "add") allowed = {"--role", "--enterprise", "--password-stdin"};
   else if (verb == "passwd") allowed = {"--password-stdin"};
-  else if (verb == "token") allowed = {"--name", "--days"};
+  else if (verb == "token") allowed = {"--name", "--days", "--secret-file"};
   else if (verb != "disable" && verb != "enable" && verb != "list") {
     std::fprintf(stderr, "bursar user: unknown action '%s'\n\n%s", verb.c_str(), kUsage);
     return kExitUsage;
@@ -106,7 +109,15 @@ int RunUser(const std::vector<std::string>& args) {
     if (f != "--password-stdin") ++i;  // its value
   }
 
-  auto opened = store::Store::Open(o.db);
+  store::OpenOptions open;
+  if (verb == "token") {
+    const std::string path = FlagValue(o, "--secret-file", "bursar.secret");
+    auto secret = store::LoadServerSecret(path, true, "--secret-file");
+    if (!secret.ok()) return ReportStatus(secret.status());
+    if (secret->created) std::fprintf(stderr, "made a new server secret in %s (mode 0600)\n", path.c_str());
+    open.credential_key = std::move(secret->key);
+  }
+  auto opened = store::Store::Open(o.db, open);
   if (!opened.ok()) return ReportStatus(opened.status());
   store::Store& st = **opened;
 

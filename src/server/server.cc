@@ -26,6 +26,7 @@
 #include "server/log_writer.h"
 #include "server/policy_view.h"
 #include "server/static_files.h"
+#include "store/secret.h"
 #include "store/store.h"
 
 namespace bursar::server {
@@ -756,6 +757,16 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
   if (!options.db_url.empty()) {
     store::OpenOptions open;
     open.faults = options.store_faults;
+    BURSAR_ASSIGN_OR_RETURN(store::ServerSecret secret,
+                            store::LoadServerSecret(options.secret_file, true, "--secret-file"));
+    open.credential_key = std::move(secret.key);
+    if (secret.created) {
+      impl->log->Write(OJson{{"event", "secret_created"},
+                             {"path", options.secret_file},
+                             {"note", "a new server secret: sessions and API tokens from before it no longer sign in"}}
+                           .dump() +
+                       "\n");
+    }
     BURSAR_ASSIGN_OR_RETURN(impl->store, store::Store::Open(options.db_url, open));
     BURSAR_ASSIGN_OR_RETURN(impl->dummy_hash, store::HashPassword("not a password of anyone's"));
   }

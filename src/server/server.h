@@ -60,6 +60,11 @@ struct ServeOptions {
   int64_t login_failures_per_address = 50;   // per client address, any username
   // Test-only fault points in the store's connection (store/fault_database.h).
   std::string store_faults;
+  // The server secret (store/secret.h), kept outside the database: session
+  // ids and API tokens are stored as HMAC-SHA256 under its key. Made (mode
+  // 0600) when missing; refused when others may read it. Read only with a
+  // store. Default: bursar.secret in the working directory.
+  std::string secret_file = "bursar.secret";
 };
 
 // One route of the API, as the OpenAPI document names it, with who may call

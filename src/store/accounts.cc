@@ -265,17 +265,28 @@ Status Store::EnableAccount(const std::string& actor, const std::string& usernam
       .status();
 }
 
+Result<std::string> Store::CredentialHash(std::string_view secret) const {
+  if (credential_key_.empty()) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "sessions and API tokens are bound to the server secret, and this store was opened without it "
+                  "(bursar serve --secret-file, bursar user token --secret-file)",
+                  "secret-file");
+  }
+  return HmacSha256Hex(credential_key_, secret);
+}
+
 Result<NewSession> Store::OpenSession(const std::string& actor, int64_t account_id, const SessionPolicy& policy) {
   NewSession session;
   session.id = RandomToken(32);
   session.csrf_token = RandomToken(32);
+  BURSAR_ASSIGN_OR_RETURN(const std::string id_hash, CredentialHash(session.id));
   auto written = Write(actor,
             [&](Database& db) -> Result<std::optional<json>> {
               const std::string now = Now();
               session.expires_at = Later(now, policy.absolute_seconds);
               BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO session (id_hash, account_id, csrf_token, created_at, "
                                                 "expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                                {Sha256Hex(session.id), account_id, session.csrf_token, now,
+                                                {id_hash, account_id, session.csrf_token, now,
                                                  session.expires_at, now})
                                          .status());
               BURSAR_RETURN_IF_ERROR(
@@ -290,7 +301,7 @@ Result<NewSession> Store::OpenSession(const std::string& actor, int64_t account_
 
 Result<std::optional<Authenticated>> Store::FindSession(const std::string& session_id, const SessionPolicy& policy) {
   using Found = std::optional<Authenticated>;
-  const std::string id_hash = Sha256Hex(session_id);
+  BURSAR_ASSIGN_OR_RETURN(const std::string id_hash, CredentialHash(session_id));
   BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne(std::string("SELECT ") + kAccountColumns +
                                                       ", session.csrf_token, session.expires_at, session.last_seen_at "
                                                       "FROM session JOIN account ON account.id = session.account_id "
@@ -310,9 +321,9 @@ Result<std::optional<Authenticated>> Store::FindSession(const std::string& sessi
 }
 
 Status Store::EndSession(const std::string& actor, const std::string& session_id) {
+  BURSAR_ASSIGN_OR_RETURN(const std::string id_hash, CredentialHash(session_id));
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
-                 const std::string id_hash = Sha256Hex(session_id);
                  BURSAR_ASSIGN_OR_RETURN(auto row,
                                          db.QueryOne("SELECT account_id FROM session WHERE id_hash = ?", {id_hash}));
                  if (!row) return Status(StatusCode::kNotFound, "no such session");
@@ -328,6 +339,7 @@ Result<IssuedToken> Store::IssueToken(const std::string& actor, const std::strin
   if (days < 0 || days > 3660) return InvalidArgument("a token lives 1 to 3660 days (0: no expiry)", "days");
   IssuedToken issued;
   issued.token = "bst_" + RandomToken(32);
+  BURSAR_ASSIGN_OR_RETURN(const std::string token_hash, CredentialHash(issued.token));
   auto written = Write(actor,
             [&](Database& db) -> Result<std::optional<json>> {
               BURSAR_ASSIGN_OR_RETURN(Account account, LoadAccount(db, username));
@@ -340,7 +352,7 @@ Result<IssuedToken> Store::IssueToken(const std::string& actor, const std::strin
               BURSAR_ASSIGN_OR_RETURN(auto row,
                                       db.QueryOne("INSERT INTO api_token (id_hash, account_id, name, created_at, "
                                                   "expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                                                  {Sha256Hex(issued.token), account.id, name, now, expires}));
+                                                  {token_hash, account.id, name, now, expires}));
               if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
               issued.id = row->Int(0);
               json change = {{"op", "token.issue"}, {"token", issued.id}, {"account", account.id},
@@ -354,11 +366,12 @@ Result<IssuedToken> Store::IssueToken(const std::string& actor, const std::strin
 
 Result<std::optional<Authenticated>> Store::FindToken(const std::string& token) {
   using Found = std::optional<Authenticated>;
+  BURSAR_ASSIGN_OR_RETURN(const std::string token_hash, CredentialHash(token));
   BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne(std::string("SELECT ") + kAccountColumns +
                                                       ", api_token.expires_at, api_token.revoked_at "
                                                       "FROM api_token JOIN account ON account.id = api_token.account_id "
                                                       "WHERE api_token.id_hash = ?",
-                                                  {Sha256Hex(token)}));
+                                                  {token_hash}));
   if (!row) return Found();
   Authenticated who{AccountFromRow(*row), "", row->Text(kAccountColumnCount)};
   if (who.account.disabled || !row->IsNull(kAccountColumnCount + 1)) return Found();

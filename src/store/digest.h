@@ -1,5 +1,5 @@
 // SHA-256 over bytes (OpenSSL EVP), for the audit chain, file digests and
-// migration checksums.
+// migration checksums; HMAC-SHA256 for credentials bound to the server secret.
 #pragma once
 
 #include <string>
@@ -9,6 +9,10 @@ namespace bursar::store {
 
 // Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
+
+// Lower-case hex HMAC-SHA256 of `data` under `key` (the server secret's
+// binding of session ids and API tokens, store/secret.h).
+std::string HmacSha256Hex(std::string_view key, std::string_view data);
 
 // Incremental SHA-256. Not copyable.
 class Sha256 {

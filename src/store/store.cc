@@ -181,6 +181,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOpt
     db = WithFaultPoints(std::move(db), std::move(points));
   }
   std::unique_ptr<Store> store(new Store(std::move(db), std::move(clock)));
+  store->credential_key_ = options.credential_key;
   BURSAR_RETURN_IF_ERROR(store->CheckSchema(options.allow_pending));
   BURSAR_RETURN_IF_ERROR(store->InstallCapture());
   return store;

@@ -72,6 +72,11 @@ struct OpenOptions {
   std::function<std::string()> clock;
   // Test-only fault points (store/fault_database.h); "" for none.
   std::string faults;
+  // The server secret's key (store/secret.h): session ids and API tokens are
+  // kept as HMAC-SHA256 under it, so that a row inserted by hand is no
+  // session or token. Empty: the store opens no session, issues no token and
+  // finds none (FailedPrecondition); the rest of the store needs no key.
+  std::string credential_key;
 };
 
 // The Idempotency-Key claim of the HTTP request that is writing (see
@@ -419,6 +424,9 @@ class Store {
   // on SQLite, ClearCaptured): seals the rows captured since the last entry
   // under the entry it appends after `head` (store/seal.h).
   Result<AuditEntry> AppendSealedAudit(const AuditHead& head, const std::string& actor, nlohmann::json change);
+  // What the store keeps of a session id or API token: HMAC-SHA256 under the
+  // server secret. FailedPrecondition without a key.
+  Result<std::string> CredentialHash(std::string_view secret) const;
   // Moves application `id` from one of `from` to `to` inside a Write.
   Status Transition(Database& db, const Application& app, ApplicationState to);
   Result<Application> LoadApplication(Database& db, int64_t id, bool for_update);
@@ -464,6 +472,7 @@ class Store {
   std::unique_ptr<Database> db_;
   const ClaimMarker* claim_marker_ = nullptr;
   std::function<std::string()> clock_;
+  std::string credential_key_;  // OpenOptions::credential_key
   std::optional<std::pair<int64_t, int64_t>> expected_;  // application id, version
   bool sealing_ = false;  // the schema has row seals and this connection captures them
 };

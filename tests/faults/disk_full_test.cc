@@ -29,7 +29,7 @@ class DiskFullTest : public ::testing::Test {
     url_ = database_->url();
     Ran init = RunCommand({kExe, "db", "init", "--db", url_});
     ASSERT_EQ(init.exit, 0) << init.err;
-    auto opened = Store::Open(url_);
+    auto opened = Store::Open(url_, TestStoreOptions());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
   }

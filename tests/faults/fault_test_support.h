@@ -45,7 +45,7 @@ class ProgrammeFixture : public ::testing::TestWithParam<std::string> {
     size_t line1 = csv.find('\n') + 1;
     code1_ = csv.substr(line1, csv.find(',', line1) - line1);
 
-    auto opened = bursar::store::Store::Open(url_);
+    auto opened = bursar::store::Store::Open(url_, TestStoreOptions());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
     static const std::string hash = bursar::store::HashPassword("correct horse battery staple").value();

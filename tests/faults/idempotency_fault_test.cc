@@ -143,7 +143,7 @@ TEST_P(IdempotencyFaultTest, AnotherRequestsClaimIsNotTakenOver) {
 
 TEST_P(IdempotencyFaultTest, AMalformedFaultSpecIsRefusedAtStart) {
   Ran serve = RunCommand({"/usr/bin/env", "BURSAR_FAULTS=sometimes|COMMIT|1", kExe, "serve", "--port", "0", "--db",
-                          url_, "--policy", kPolicy});
+                          url_, "--policy", kPolicy, "--secret-file", TestSecretFile()});
   EXPECT_NE(serve.exit, 0);
   EXPECT_NE(serve.err.find("before or after"), std::string::npos) << serve.err;
 }

@@ -88,10 +88,19 @@ class Server:
     def __init__(self):
         self.log = open(os.path.join(work, "serve.log"), "wb")
         self.p = subprocess.Popen([BURSAR, "serve", "--port", "0", "--db", DB, "--policy",
-                                   os.path.join(ROOT, "policies/chaoyang-data-element")],
+                                   os.path.join(ROOT, "policies/chaoyang-data-element"),
+                                   "--secret-file", os.path.join(work, "secret")],
                                   stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-        line = self.p.stderr.readline().decode()
-        self.port = json.loads(line)["port"]
+        # The first line with a port is the listening event (a line about
+        # the server secret it made may come before it).
+        while True:
+            line = self.p.stderr.readline().decode()
+            if not line:
+                raise RuntimeError("bursar serve exited before listening")
+            event = json.loads(line)
+            if "port" in event:
+                self.port = event["port"]
+                break
 
     def stop(self):
         self.p.terminate()

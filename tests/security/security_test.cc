@@ -29,7 +29,8 @@ const char* kPassword = "correct horse battery staple";
 class LoggedServer {
  public:
   LoggedServer(const fs::path& log, std::vector<std::string> extra) : log_(log) {
-    std::vector<std::string> args = {kExe, "serve", "--port", "0", "--policy", kPolicy, "--threads", "8"};
+    std::vector<std::string> args = {kExe,      "serve", "--port",    "0", "--policy", kPolicy,
+                                     "--threads", "8",    "--secret-file", TestSecretFile()};
     args.insert(args.end(), extra.begin(), extra.end());
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -87,7 +88,7 @@ class SecurityTest : public ::testing::TestWithParam<std::string> {
             bursar::store::testing::Code(1) + ",Enterprise 1,true,true,true,false,data_vendor\n");
     Ran import = RunCommand({kExe, "import", "enterprises", csv, "--db", database_->url()});
     ASSERT_EQ(import.exit, 0) << import.err;
-    auto opened = bursar::store::Store::Open(database_->url());
+    auto opened = bursar::store::Store::Open(database_->url(), TestStoreOptions());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
     static const std::string hash = bursar::store::HashPassword(kPassword).value();
@@ -344,7 +345,7 @@ TEST_P(SecurityTest, LoginIssuesAFreshSessionIdAndNeverAdoptsOneOffered) {
   ASSERT_TRUE(raw.ok());
   EXPECT_EQ((*raw)->Int(0), 0);
   auto hashed = store_->db().QueryOne("SELECT COUNT(*) FROM session WHERE id_hash = ?",
-                                      {bursar::store::Sha256Hex(victim.id)});
+                                      {StoredCredentialHash(victim.id)});
   ASSERT_TRUE(hashed.ok());
   EXPECT_EQ((*hashed)->Int(0), 1);
 }
@@ -370,11 +371,11 @@ TEST_P(SecurityTest, LogoutAndExpiryEndTheSessionAndItsCsrfToken) {
   Session absolute = LogIn("auditor"), idle = LogIn("auditor");
   ASSERT_TRUE(store_->db()
                   .Execute("UPDATE session SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id_hash = ?",
-                           {bursar::store::Sha256Hex(absolute.id)})
+                           {StoredCredentialHash(absolute.id)})
                   .ok());
   ASSERT_TRUE(store_->db()
                   .Execute("UPDATE session SET last_seen_at = '2000-01-01T00:00:00.000Z' WHERE id_hash = ?",
-                           {bursar::store::Sha256Hex(idle.id)})
+                           {StoredCredentialHash(idle.id)})
                   .ok());
   EXPECT_EQ(WhoAmI(absolute), 401);
   EXPECT_EQ(WhoAmI(idle), 401);
@@ -653,7 +654,7 @@ TEST_F(AuditTamperTest, AConsistentCutBackIsCaughtByAnAnchoredHead) {
 TEST_F(AuditTamperTest, TheRunningServerReportsTheTamperedEntryToAnAuditor) {
   const std::string db = Tampered(
       "served", "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 4");
-  auto store = bursar::store::Store::Open(db);
+  auto store = bursar::store::Store::Open(db, TestStoreOptions());
   ASSERT_TRUE(store.ok());
   auto hash = bursar::store::HashPassword(kPassword).value();
   // Adding the auditor appends an entry to the broken chain; the break stays named.

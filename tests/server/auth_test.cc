@@ -1,6 +1,8 @@
 // Accounts against a real running `bursar serve`, on SQLite and on a real
 // PostgreSQL: login, logout, expiry, CSRF, throttling, bearer tokens, and the
 // role-by-route walk of the whole route table for every role and for nobody.
+#include <sys/stat.h>
+
 #include <map>
 #include <set>
 
@@ -32,7 +34,7 @@ class AuthTest : public ::testing::TestWithParam<std::string> {
     Ran import = RunCommand({kExe, "import", "enterprises", csv, "--db", database_->url()});
     ASSERT_EQ(import.exit, 0) << import.err;
 
-    auto opened = bursar::store::Store::Open(database_->url());
+    auto opened = bursar::store::Store::Open(database_->url(), TestStoreOptions());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
     static const std::string hash = bursar::store::HashPassword(kPassword).value();
@@ -88,6 +90,62 @@ class AuthTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<ServerProcess> server_;
   int64_t application_ = 0;
 };
+
+// Sessions and tokens are bound to the server secret (issue 14 point 4): a
+// session row and a token row a database administrator inserts by SQL, for
+// the officer, with the SHA-256 of an id of their choosing (what the store
+// kept before), sign nobody in; the genuine ones do.
+TEST_P(AuthTest, ASessionOrTokenRowInsertedBySqlSignsNobodyIn) {
+  auto officer = store_->GetAccount("officer");
+  ASSERT_TRUE(officer.ok());
+  auto dba = bursar::store::OpenDatabase(database_->url(), false);
+  ASSERT_TRUE(dba.ok()) << dba.status().ToString();
+  const std::string chosen = "a-session-id-the-dba-chose";
+  ASSERT_TRUE((*dba)
+                  ->Execute("INSERT INTO session (id_hash, account_id, csrf_token, created_at, expires_at, "
+                            "last_seen_at) VALUES (?, ?, 'x', '2020-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z', "
+                            "'2999-01-01T00:00:00.000Z')",
+                            {bursar::store::Sha256Hex(chosen), officer->id})
+                  .ok());
+  ASSERT_TRUE((*dba)
+                  ->Execute("INSERT INTO api_token (id_hash, account_id, name, created_at, expires_at) "
+                            "VALUES (?, ?, 'forged', '2020-01-01T00:00:00.000Z', NULL)",
+                            {bursar::store::Sha256Hex("bst_forged"), officer->id})
+                  .ok());
+  auto forged_session = WhoAmI({"bursar_session=" + chosen, ""});
+  ASSERT_TRUE(forged_session);
+  EXPECT_EQ(forged_session->status, 401) << forged_session->body;
+  auto forged_token = Client().Get("/api/sessions/current", {{"Authorization", "Bearer bst_forged"}});
+  ASSERT_TRUE(forged_token);
+  EXPECT_EQ(forged_token->status, 401) << forged_token->body;
+
+  auto genuine = WhoAmI(LogIn("officer"));
+  ASSERT_TRUE(genuine);
+  EXPECT_EQ(genuine->status, 200) << genuine->body;
+  auto token = Client().Get("/api/sessions/current", {{"Authorization", "Bearer " + tokens_["officer"]}});
+  ASSERT_TRUE(token);
+  EXPECT_EQ(token->status, 200) << token->body;
+}
+
+// The secret file: a server refuses one that others may read, and names it.
+TEST_P(AuthTest, TheServerRefusesASecretFileOthersMayRead) {
+  const std::string path = database_->WriteFile("readable.secret", std::string(64, 'a') + "\n");
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  Ran refused = RunCommand({kExe, "serve", "--port", "0", "--policy", kPolicy, "--db", database_->url(),
+                            "--secret-file", path});
+  EXPECT_EQ(refused.exit, 2);
+  EXPECT_NE(refused.err.find(path), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("chmod 600"), std::string::npos) << refused.err;
+
+  // A missing one is made, for the server's owner only, and the log says so.
+  const std::string fresh = database_->WriteFile("placeholder", "") + ".secret";
+  ServerProcess made({"--db", database_->url(), "--secret-file", fresh});
+  ASSERT_GT(made.port(), 0);
+  EXPECT_NE(made.WaitForLine("\"event\":\"secret_created\""), "");
+  struct stat st {};
+  ASSERT_EQ(stat(fresh.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
 
 TEST_P(AuthTest, LoginSetsAStrictSecureHttpOnlyCookieAndWhoAmIAnswers) {
   auto r = Login("officer", kPassword);
@@ -169,11 +227,11 @@ TEST_P(AuthTest, ExpiredAndIdleSessionsAre401) {
   // The clock cannot be moved in a running server; the rows can.
   ASSERT_TRUE(store_->db()
                   .Execute("UPDATE session SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id_hash = ?",
-                           {bursar::store::Sha256Hex(absolute.cookie.substr(absolute.cookie.find('=') + 1))})
+                           {StoredCredentialHash(absolute.cookie.substr(absolute.cookie.find('=') + 1))})
                   .ok());
   ASSERT_TRUE(store_->db()
                   .Execute("UPDATE session SET last_seen_at = '2000-01-01T00:00:00.000Z' WHERE id_hash = ?",
-                           {bursar::store::Sha256Hex(idle.cookie.substr(idle.cookie.find('=') + 1))})
+                           {StoredCredentialHash(idle.cookie.substr(idle.cookie.find('=') + 1))})
                   .ok());
   EXPECT_EQ(WhoAmI(absolute)->status, 401);
   EXPECT_EQ(WhoAmI(idle)->status, 401);

@@ -63,7 +63,7 @@ class ProgrammeTest : public ::testing::TestWithParam<std::string> {
     code2_ = csv.substr(line2, csv.find(',', line2) - line2);
     name1_ = csv.substr(csv.find(',', line1) + 1, csv.find(',', csv.find(',', line1) + 1) - csv.find(',', line1) - 1);
 
-    auto opened = bursar::store::Store::Open(database_->url());
+    auto opened = bursar::store::Store::Open(database_->url(), TestStoreOptions());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
     static const std::string hash = bursar::store::HashPassword(kPassword).value();

@@ -31,6 +31,9 @@
 #include <nlohmann/json.hpp>
 
 #include "server/server.h"
+#include "store/digest.h"
+#include "store/secret.h"
+#include "store/store.h"
 
 extern char** environ;
 
@@ -43,6 +46,39 @@ using namespace std::chrono_literals;
 inline const std::string kSource = BURSAR_SOURCE_DIR;
 inline const std::string kExe = BURSAR_EXE;
 inline const std::string kPolicy = kSource + "/policies/chaoyang-data-element";
+
+// The server secret (store/secret.h) of this test process: every server it
+// starts reads it (--secret-file), and its fixtures' stores open with its key
+// (TestStoreOptions()), so that the tokens a fixture issues sign in. Removed
+// when the process ends.
+inline const std::string& TestSecretFile() {
+  struct Removed {
+    std::string path;
+    ~Removed() {
+      std::error_code ec;
+      fs::remove(path, ec);
+    }
+  };
+  static const Removed file{(fs::temp_directory_path() / ("bursar_test_secret_" + std::to_string(getpid()))).string()};
+  return file.path;
+}
+
+// Options of a store that issues sessions and tokens the test's servers take.
+inline bursar::store::OpenOptions TestStoreOptions() {
+  bursar::store::OpenOptions options;
+  auto secret = bursar::store::LoadServerSecret(TestSecretFile(), true, "--secret-file");
+  if (!secret.ok()) {
+    ADD_FAILURE() << secret.status().ToString();
+    return options;
+  }
+  options.credential_key = secret->key;
+  return options;
+}
+
+// What the servers of this test process store of a session id or token.
+inline std::string StoredCredentialHash(const std::string& secret) {
+  return bursar::store::HmacSha256Hex(TestStoreOptions().credential_key, secret);
+}
 
 inline std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -107,7 +143,9 @@ class ServerProcess {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
-    std::vector<std::string> args = {kExe, "serve", "--port", "0", "--policy", kPolicy, "--threads", "8"};
+    std::vector<std::string> args = {kExe,      "serve",   "--port",        "0",
+                                     "--policy", kPolicy,   "--threads",     "8",
+                                     "--secret-file", TestSecretFile()};  // a later --secret-file in extra wins
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

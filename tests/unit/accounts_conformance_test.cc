@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "store/accounts.h"
+#include "store/digest.h"
 #include "store/store.h"
 #include "store_test_support.h"
 
@@ -13,6 +14,8 @@ namespace {
 
 using testing::Code;
 using testing::TestDatabase;
+
+const std::string kKey(32, 'k');  // the server secret's key (store/secret.h)
 
 class AccountsTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -24,6 +27,7 @@ class AccountsTest : public ::testing::TestWithParam<std::string> {
     options.allow_pending = true;
     auto now = now_;
     options.clock = [now] { return *now; };
+    options.credential_key = kKey;
     auto s = Store::Open(database_->url(), options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
@@ -99,6 +103,66 @@ TEST_P(AccountsTest, AddingAnAccountIsAuditedWithoutItsHash) {
   auto v = store_->VerifyAudit();
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << v->problem;
+}
+
+// Sessions and tokens are bound to the server secret (issue 14 point 4): what
+// is stored is HMAC-SHA256 under its key, so a row a database administrator
+// inserts by hand -- with the plain SHA-256 of an id of their choosing, or
+// with an HMAC under any other key -- is no session and no token; and a store
+// opened without the key opens, issues and finds none.
+TEST_P(AccountsTest, ARowInsertedByHandIsNoSessionAndNoToken) {
+  auto a = store_->AddAccount("admin1", "olga", Role::kOfficer, "", Hash());
+  ASSERT_TRUE(a.ok());
+  auto genuine = store_->OpenSession("olga", a->id, {});
+  ASSERT_TRUE(genuine.ok()) << genuine.status().ToString();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM session WHERE id_hash = '" + HmacSha256Hex(kKey, genuine->id) + "'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM session WHERE id_hash = '" + Sha256Hex(genuine->id) + "'"), 0);
+
+  auto dba = OpenDatabase(database_->url(), false);
+  ASSERT_TRUE(dba.ok()) << dba.status().ToString();
+  const std::string chosen = "forged-session-id-of-the-dbas-choosing";
+  const std::string other_key(32, 'x');
+  for (const std::string& id_hash : {Sha256Hex(chosen), HmacSha256Hex(other_key, chosen + "2")}) {
+    ASSERT_TRUE((*dba)
+                    ->Execute("INSERT INTO session (id_hash, account_id, csrf_token, created_at, expires_at, "
+                              "last_seen_at) VALUES (?, ?, 'x', '2025-06-01T08:00:00.000Z', "
+                              "'2999-01-01T00:00:00.000Z', '2025-06-01T08:00:00.000Z')",
+                              {id_hash, a->id})
+                    .ok());
+  }
+  for (const std::string& token_hash : {Sha256Hex("bst_forged"), HmacSha256Hex(other_key, "bst_forged2")}) {
+    ASSERT_TRUE((*dba)
+                    ->Execute("INSERT INTO api_token (id_hash, account_id, name, created_at, expires_at) "
+                              "VALUES (?, ?, 'forged', '2025-06-01T08:00:00.000Z', NULL)",
+                              {token_hash, a->id})
+                    .ok());
+  }
+  auto plain = store_->FindSession(chosen, {});
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_FALSE(plain->has_value()) << "a row with the plain SHA-256 of an id is a session";
+  EXPECT_FALSE(store_->FindSession(chosen + "2", {})->has_value()) << "an HMAC under another key is a session";
+  EXPECT_FALSE(store_->FindToken("bst_forged")->has_value());
+  EXPECT_FALSE(store_->FindToken("bst_forged2")->has_value());
+  EXPECT_TRUE(store_->FindSession(genuine->id, {})->has_value());
+
+  // Another key (a server started with another secret file) finds none of
+  // the genuine ones either; no key at all is refused.
+  for (const std::string& key : {other_key, std::string()}) {
+    OpenOptions options;
+    options.clock = [now = now_] { return *now; };
+    options.credential_key = key;
+    auto other = Store::Open(database_->url(), options);
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    auto found = (*other)->FindSession(genuine->id, {});
+    if (key.empty()) {
+      EXPECT_EQ(found.status().code(), StatusCode::kFailedPrecondition);
+      EXPECT_EQ((*other)->OpenSession("olga", a->id, {}).status().code(), StatusCode::kFailedPrecondition);
+      EXPECT_EQ((*other)->IssueToken("admin1", "olga", "t", 1).status().code(), StatusCode::kFailedPrecondition);
+    } else {
+      ASSERT_TRUE(found.ok()) << found.status().ToString();
+      EXPECT_FALSE(found->has_value());
+    }
+  }
 }
 
 TEST_P(AccountsTest, SessionsStoreOnlyTheHashAndExpireIdleAndAbsolute) {
@@ -295,6 +359,7 @@ TEST_P(AccountsTest, AccountsFromBeforeMigration9HaveNoLastLogin) {
   OpenOptions options;
   options.create = true;
   options.allow_pending = true;
+  options.credential_key = kKey;
   auto s = Store::Open(older.url(), options);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   Store& st = **s;

@@ -50,6 +50,7 @@ class SealTest : public ::testing::TestWithParam<std::string> {
     options.allow_pending = true;
     *now_ = testing::FixedClock();
     options.clock = [now = now_] { return *now; };
+    options.credential_key = std::string(32, 'k');  // sessions and tokens need the server secret's key
     auto s = Store::Open(database_->url(), options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
