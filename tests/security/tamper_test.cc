@@ -66,7 +66,7 @@ TEST_P(RowTamperTest, EveryEditOfTheIssueIsNamedByAuditVerify) {
     ASSERT_TRUE(st.PublishNotice("officer", app, 7).ok());
     *now = bursar::store::AddDays(bursar::store::BeijingDate(*now), 8) + "T04:00:00.000Z";  // D-G9: the days pass
     ASSERT_TRUE(st.Finalise("officer", app).ok());
-    ASSERT_TRUE(st.RecordPayment("treasury", app, "5000000", "SEC-REF-1").ok());
+    ASSERT_TRUE(bursar::store::testing::PayWithApproval(st, "treasury", app, "5000000", "SEC-REF-1").ok());
     ASSERT_TRUE(st.Recover("officer", app, "100000", "false statement").ok());
     auto account =
         st.AddAccount("admin", "olga", Role::kOfficer, "", bursar::store::HashPassword("correct horse battery").value());

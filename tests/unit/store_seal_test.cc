@@ -16,6 +16,7 @@ namespace bursar::store {
 namespace {
 
 using testing::Code;
+using testing::PayWithApproval;
 using testing::TestDatabase;
 using json = nlohmann::json;
 
@@ -95,9 +96,21 @@ class SealTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(store_->PublishNotice("officer", id, 7).ok());
     *now_ = AddDays(BeijingDate(was), 8) + "T04:00:00.000Z";
     EXPECT_TRUE(store_->Finalise("officer", id).ok());
-    auto paid = store_->RecordPayment("treasury", id, amount, reference);
+    auto schema = store_->Schema();
+    if (schema.ok() && schema->current < 16) {
+      // A store from before separation of duties (migration 16) has no payment
+      // orders: the payment row as the bursar of then wrote it.
+      EXPECT_TRUE(store_->db()
+                      .Execute("INSERT INTO payment (application_id, instalment, amount_fen, paid_on, reference) "
+                               "VALUES (?, 1, ?, ?, ?)",
+                               {id, int64_t{500000000}, BeijingDate(*now_), reference})
+                      .ok());
+      EXPECT_EQ(amount, "5000000");
+    } else {
+      auto paid = PayWithApproval(*store_, "treasury", id, amount, reference);
+      EXPECT_TRUE(paid.ok()) << paid.status().ToString();
+    }
     *now_ = was;
-    EXPECT_TRUE(paid.ok()) << paid.status().ToString();
   }
 
   // A second connection to the database, as a database administrator's
@@ -386,7 +399,9 @@ TEST_P(SealTest, AStoreFromBeforeTheSealsIsReconciledFromItsBaseline) {
   EXPECT_FALSE(v.ok);
   const RowDisagreement* d = Find(v, "payment", std::to_string(id) + "/1", "amount_fen");
   ASSERT_NE(d, nullptr) << Rows(v);
-  EXPECT_EQ(d->sealed_seq, v.baseline_seq);
+  // Sealed by the baseline, then again by migration 16, which added the
+  // payment's recorded_by and approved_by columns (its entry follows it).
+  EXPECT_EQ(d->sealed_seq, v.baseline_seq + 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SealTest, ::testing::Values("sqlite", "postgres"),
