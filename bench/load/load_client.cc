@@ -45,7 +45,8 @@ constexpr const char* kHelp =
     "from C connections (default 8, each its own thread; keep C at or below the server's\n"
     "--threads), in the proportions of --mix (default 60,30,10), and prints throughput,\n"
     "p50/p90/p99/max latency, errors and the rows written. --token is an officer's bearer\n"
-    "token (`bursar user token NAME --name load`). --case is the case evaluations send\n"
+    "token (`bursar user token NAME --name load`); --evidence-token a data-bureau account's,\n"
+    "which uploads the evidence (separation of duties). --case is the case evaluations send\n"
     "(default examples/cases-md-example.json). --interval prints a progress line every S\n"
     "seconds (default 60; 0: none). --json writes the summary as JSON too.\n"
     "Exit status: 0 no error, 1 at least one error, 2 bad usage or the server unusable.\n";
@@ -57,6 +58,7 @@ struct Options {
   std::string host = "127.0.0.1";
   int port = 0;
   std::string token;
+  std::string evidence_token;  // the data bureau's, for evidence uploads; --token when not given
   double seconds = 20;
   int connections = 8;
   uint64_t seed = 1;
@@ -97,6 +99,7 @@ class Worker {
     client_.set_read_timeout(30, 0);
     client_.set_write_timeout(30, 0);
     auth_ = {{"Authorization", "Bearer " + o.token}};
+    evidence_auth_ = {{"Authorization", "Bearer " + (o.evidence_token.empty() ? o.token : o.evidence_token)}};
   }
 
   void Run(Clock::time_point until) {
@@ -187,9 +190,9 @@ class Worker {
     ++writes_;
     const std::string tag =
         "LOAD-" + std::to_string(o_.seed) + "-" + std::to_string(index_) + "-" + std::to_string(writes_);
-    httplib::Headers headers = auth_;
-    headers.insert({"Idempotency-Key", tag});
     const bool application = Uniform(0, 1) == 0;
+    httplib::Headers headers = application ? auth_ : evidence_auth_;
+    headers.insert({"Idempotency-Key", tag});
     std::string path, body, type;
     if (application) {
       path = "/api/applications";
@@ -252,6 +255,7 @@ class Worker {
   std::mt19937_64 rng_;
   httplib::Client client_;
   httplib::Headers auth_;
+  httplib::Headers evidence_auth_;
   uint64_t writes_ = 0;
   WorkerResult result_;
 };
@@ -272,6 +276,7 @@ bool ParseArgs(int argc, char** argv, Options* o) {
     if (a == "--host") o->host = v;
     else if (a == "--port") o->port = static_cast<int>(std::strtol(v.c_str(), &end, 10));
     else if (a == "--token") o->token = v;
+    else if (a == "--evidence-token") o->evidence_token = v;
     else if (a == "--seconds") o->seconds = std::strtod(v.c_str(), &end);
     else if (a == "--connections") o->connections = static_cast<int>(std::strtol(v.c_str(), &end, 10));
     else if (a == "--seed") o->seed = std::strtoull(v.c_str(), &end, 10);

@@ -108,6 +108,9 @@ else
 fi
 echo "load-officer-password" | b user add load-officer --role officer --password-stdin --actor load >/dev/null
 token=$(b user token load-officer --name load --days 1 --actor load --secret-file "$work/secret" 2>/dev/null)
+# Evidence is the data bureau's to upload (separation of duties).
+echo "load-bureau-password" | b user add load-bureau --role data-bureau --password-stdin --actor load >/dev/null
+evidence_token=$(b user token load-bureau --name load --days 1 --actor load --secret-file "$work/secret" 2>/dev/null)
 entries() { b audit verify --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
 audit_before=$(entries)
 echo "store: $db, setup $setup with $enterprises enterprises in $((SECONDS - t0)) s, $audit_before audit entries"
@@ -160,7 +163,8 @@ fi
 # --- the load ------------------------------------------------------------------
 interval=$((seconds >= 300 ? 60 : seconds >= 60 ? 10 : 0))
 set +e
-(cd "$root" && "$client" --port "$port" --token "$token" --seconds "$seconds" --connections "$connections" \
+(cd "$root" && "$client" --port "$port" --token "$token" --evidence-token "$evidence_token" \
+  --seconds "$seconds" --connections "$connections" \
   --seed "$seed" --mix "$mix" --interval "$interval" --json "$work/summary.json") | tee "$work/client.log"
 client_exit=${PIPESTATUS[0]}
 set -e

@@ -125,7 +125,7 @@ grep -q "issuer *北京市朝阳区数据局（试点）$" out || fail "document
 expect_exit 2 "$bursar" documents set number.decision "no sequence"
 
 expect_exit 0 "$bursar" audit verify
-grep -q "audit log verified: $((migrations + 15)) entries" out || fail "verify: $(cat out)"
+grep -q "audit log verified: $((migrations + 17)) entries" out || fail "verify: $(cat out)"
 sqlite3 bursar.db "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 3" ||
   fail "hand edit"
 expect_exit 1 "$bursar" audit verify
