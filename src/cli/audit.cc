@@ -139,17 +139,7 @@ int RunAudit(const std::vector<std::string>& args) {
     out["rows_checked"] = verdict->rows_checked;
     out["baseline_seq"] = verdict->baseline_seq;
     out["rows_disagreeing"] = verdict->rows_disagreeing;
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (const auto& d : verdict->rows) {
-      nlohmann::ordered_json row = {{"table", d.table}, {"key", d.key}, {"kind", d.kind}};
-      if (!d.field.empty()) row["field"] = d.field;
-      if (!d.chain.empty()) row["chain"] = d.chain;
-      if (!d.row.empty()) row["row"] = d.row;
-      if (d.sealed_seq) row["sealed_seq"] = d.sealed_seq;
-      row["message"] = d.message;
-      rows.push_back(std::move(row));
-    }
-    out["rows"] = std::move(rows);
+    out["rows"] = store::DisagreementsJson(verdict->rows);
     std::printf("%s\n", out.dump(2).c_str());
   } else if (verdict->ok) {
     std::printf("audit log verified: %lld entries, head %s; rows reconciled with the chain: %lld\n",

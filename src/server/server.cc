@@ -458,17 +458,7 @@ Status Server::Impl::AuditVerification(const httplib::Request&, httplib::Respons
   out["rows_checked"] = verdict.rows_checked;
   out["baseline_seq"] = verdict.baseline_seq;
   out["rows_disagreeing"] = verdict.rows_disagreeing;
-  OJson rows = OJson::array();
-  for (const auto& d : verdict.rows) {
-    OJson row = {{"table", d.table}, {"key", d.key}, {"kind", d.kind}};
-    if (!d.field.empty()) row["field"] = d.field;
-    if (!d.chain.empty()) row["chain"] = d.chain;
-    if (!d.row.empty()) row["row"] = d.row;
-    if (d.sealed_seq) row["sealed_seq"] = d.sealed_seq;
-    row["message"] = d.message;
-    rows.push_back(std::move(row));
-  }
-  out["rows"] = std::move(rows);
+  out["rows"] = store::DisagreementsJson(verdict.rows);
   res.set_content(out.dump(2) + "\n", kJson);
   return OkStatus();
 }

@@ -431,4 +431,18 @@ Result<Reconciliation> ReconcileSeals(Database& db, size_t limit) {
   return out;
 }
 
+nlohmann::ordered_json DisagreementsJson(const std::vector<RowDisagreement>& rows) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& d : rows) {
+    nlohmann::ordered_json row = {{"table", d.table}, {"key", d.key}, {"kind", d.kind}};
+    if (!d.field.empty()) row["field"] = d.field;
+    if (!d.chain.empty()) row["chain"] = d.chain;
+    if (!d.row.empty()) row["row"] = d.row;
+    if (d.sealed_seq) row["sealed_seq"] = d.sealed_seq;
+    row["message"] = d.message;
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 }  // namespace bursar::store

@@ -136,6 +136,10 @@ struct Reconciliation {
   std::string seal_problem;
 };
 
+// The rows that disagree as `audit verify --json` and GET /api/audit/verification
+// show them: table, key, kind and, when known, field, chain, row and sealed_seq.
+nlohmann::ordered_json DisagreementsJson(const std::vector<RowDisagreement>& rows);
+
 // Compares every sealed table with the chain's images, and every entry's
 // summary with its images. A store before kSealMigration has nothing to
 // reconcile (baseline_seq 0).
