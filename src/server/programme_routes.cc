@@ -797,10 +797,7 @@ Status Server::Impl::DecidePaymentOrder(const httplib::Request& req, httplib::Re
     } else {
       BURSAR_RETURN_IF_ERROR(st.RejectPayment(Actor(caller), order, reason));
     }
-    BURSAR_ASSIGN_OR_RETURN(auto all, st.PaymentOrders("", 0));
-    for (const auto& o : all) {
-      if (o.id == order) after = o;
-    }
+    BURSAR_ASSIGN_OR_RETURN(after, st.GetPaymentOrder(order));
     return OkStatus();
   }));
   AnswerJson(res, PaymentOrderJson(after));

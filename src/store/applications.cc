@@ -943,14 +943,19 @@ constexpr const char* kOrderColumns =
     "id, application_id, amount_fen, reference, recorded_by, recorded_at, state, decided_by, decided_at, reason, "
     "instalment";
 
-// The pending order `order_id`, locked; NotFound, or FailedPrecondition once decided.
-Result<PaymentOrder> PendingOrder(Database& db, int64_t order_id, const std::string& actor) {
+// Order `order_id` (locked for the transaction with `for_update`); NotFound.
+Result<PaymentOrder> LoadOrder(Database& db, int64_t order_id, bool for_update) {
   BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne(std::string("SELECT ") + kOrderColumns +
                                                     " FROM payment_order WHERE id = ?" +
-                                                    (db.dialect() == Dialect::kPostgres ? " FOR UPDATE" : ""),
+                                                    (for_update && db.dialect() == Dialect::kPostgres ? " FOR UPDATE" : ""),
                                                 {order_id}));
   if (!row) return Status(StatusCode::kNotFound, "no payment order " + std::to_string(order_id));
-  PaymentOrder o = OrderFromRow(*row);
+  return OrderFromRow(*row);
+}
+
+// The pending order `order_id`, locked; NotFound, or FailedPrecondition once decided.
+Result<PaymentOrder> PendingOrder(Database& db, int64_t order_id, const std::string& actor) {
+  BURSAR_ASSIGN_OR_RETURN(PaymentOrder o, LoadOrder(db, order_id, true));
   if (o.state != "pending") {
     return Status(StatusCode::kFailedPrecondition,
                   "payment order " + std::to_string(order_id) + " was " + o.state + " by " + o.decided_by);
@@ -1001,6 +1006,8 @@ Status Store::RejectPayment(const std::string& actor, int64_t order_id, const st
                })
       .status();
 }
+
+Result<PaymentOrder> Store::GetPaymentOrder(int64_t order_id) { return LoadOrder(*db_, order_id, false); }
 
 Result<std::vector<PaymentOrder>> Store::PaymentOrders(const std::string& state, int64_t id) {
   std::string sql = std::string("SELECT ") + kOrderColumns + " FROM payment_order WHERE 1 = 1";

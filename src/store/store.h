@@ -296,6 +296,7 @@ class Store {
   // account that recorded it or decided the application) or rejects it.
   Result<PaymentStep> ApprovePayment(const std::string& actor, int64_t order_id);
   Status RejectPayment(const std::string& actor, int64_t order_id, const std::string& reason);
+  Result<PaymentOrder> GetPaymentOrder(int64_t order_id);  // NotFound
   // Orders in `state` ("" for every state), of application `id` (0 for all), oldest first.
   Result<std::vector<PaymentOrder>> PaymentOrders(const std::string& state, int64_t id);
   Result<std::vector<Payment>> Payments(int64_t id);
