@@ -14,6 +14,9 @@ constexpr const char* kUsage =
     "usage: bursar facts CREDIT_CODE YEAR [--db URL] [--case [--claims FILE]]\n\n"
     "Prints {\"facts\": ..., \"explanation\": ...}: the CASES.md facts of the enterprise\n"
     "for the year, derived from its stored evidence, and the rows behind each one.\n"
+    "Rows the enterprise declared count only once an officer verified them (D-G10):\n"
+    "\"facts_with_declared\" counts those awaiting verification too, and\n"
+    "\"declared_pending\" says how many there are.\n"
     "  --case         print a whole case instead (applicant, facts, claims, history)\n"
     "  --claims FILE  a JSON array of claims to put in the case\n";
 
@@ -65,8 +68,12 @@ int RunFacts(const std::vector<std::string>& args) {
   }
   auto derived = (*s)->DeriveFacts(code, year);
   if (!derived.ok()) return ReportStatus(derived.status());
-  nlohmann::ordered_json out = {
-      {"applicant", code}, {"year", year}, {"facts", derived->facts}, {"explanation", derived->explanation}};
+  nlohmann::ordered_json out = {{"applicant", code},
+                                 {"year", year},
+                                 {"facts", derived->facts},
+                                 {"facts_with_declared", derived->facts_with_declared},
+                                 {"declared_pending", derived->declared_pending},
+                                 {"explanation", derived->explanation}};
   std::printf("%s\n", out.dump(2).c_str());
   return kExitOk;
 }

@@ -65,9 +65,11 @@ std::string CsvCell(const OJson& v) {
 // enterprise's own, the credit code), so a sample never collides with real
 // evidence and uploading it twice changes nothing the second time.
 // `stored` is the enterprise's stored rows of this kind and year, used where
-// the key is (enterprise, year) and a row may already exist.
+// the key is (enterprise, year) and a row may already exist. `declared`: the
+// sample is an applicant's, whose trades cannot state an authority's flag
+// (D-G10), so they say legally_established false.
 std::vector<OJson> SampleRows(store::EvidenceKind kind, const store::EnterpriseRecord& e, int64_t year,
-                              const OJson& stored) {
+                              const OJson& stored, bool declared) {
   using K = store::EvidenceKind;
   const std::string& code = e.credit_code;
   const std::string y = std::to_string(year);
@@ -120,14 +122,14 @@ std::vector<OJson> SampleRows(store::EvidenceKind kind, const store::EnterpriseR
                     {"date", y + "-05-18"},
                     {"side", "seller"},
                     {"amount", "120000.00"},
-                    {"legally_established", true}},
+                    {"legally_established", !declared}},
               OJson{{"credit_code", code},
                     {"exchange", exchange},
                     {"trade_id", id + "-T2"},
                     {"date", y + "-09-02"},
                     {"side", "buyer"},
                     {"amount", "45800.50"},
-                    {"legally_established", true}}};
+                    {"legally_established", !declared}}};
     case K::kFilings:
       return {OJson{{"credit_code", code}, {"filing_id", id + "-F1"}, {"date", y + "-06-30"}, {"amount", "80000.00"}}};
     case K::kExports:
@@ -236,6 +238,8 @@ Status Server::Impl::EnterpriseFacts(const httplib::Request& req, httplib::Respo
   AnswerJson(res, OJson{{"credit_code", code},
                         {"year", year},
                         {"facts", std::move(derived.facts)},
+                        {"facts_with_declared", std::move(derived.facts_with_declared)},
+                        {"declared_pending", derived.declared_pending},
                         {"explanation", std::move(derived.explanation)}});
   return OkStatus();
 }
@@ -309,7 +313,10 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
   }
   store::ImportOptions import_options;
   import_options.actor = Actor(caller);
-  if (applicant) import_options.only_credit_code = caller.who->account.credit_code;
+  if (applicant) {
+    import_options.only_credit_code = caller.who->account.credit_code;
+    import_options.declared = true;  // D-G10: counted once an officer verifies it
+  }
   Result<store::ImportReport> report = Status(StatusCode::kInternal, "not run");
   Status locked = WithStore([&](store::Store& st) -> Status {
     report = st.Import(kind, path.string(), import_options);
@@ -345,13 +352,30 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
   return OkStatus();
 }
 
+Status Server::Impl::VerifyEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(const store::EvidenceKind kind, PathKind(req));
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  if (!body->contains("rows")) return InvalidArgument("expected \"rows\": the keys of the rows verified", "rows");
+  int64_t seq = 0;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(seq, st.VerifyEvidence(Actor(caller), kind, (*body)["rows"]));
+    return OkStatus();
+  }));
+  AnswerJson(res, OJson{{"kind", store::EvidenceKindName(kind)},
+                        {"verified", (*body)["rows"].size()},
+                        {"audit_seq", seq}});
+  return OkStatus();
+}
+
 Status Server::Impl::EvidenceSample(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(const store::EvidenceKind kind, PathKind(req));
   const std::string kind_name = store::EvidenceKindName(kind);
   const bool applicant = RoleOf(caller) == store::Role::kApplicant;
-  if (applicant && kind == store::EvidenceKind::kEnterprises) {
+  if (applicant && (kind == store::EvidenceKind::kEnterprises || kind == store::EvidenceKind::kExports)) {
     return Status(StatusCode::kPermissionDenied,
-                  "the enterprise record is imported by the data bureau, not by the enterprise itself");
+                  std::string("the ") + store::EvidenceKindName(kind) +
+                      " record is imported by the data bureau from official sources, not by the enterprise itself");
   }
   std::string format = "csv", code = applicant ? caller.who->account.credit_code : "";
   bool zh = false;  // ?lang=zh: Chinese headers and 是/否, 卖方/买方 (the import takes either)
@@ -387,7 +411,7 @@ Status Server::Impl::EvidenceSample(const httplib::Request& req, httplib::Respon
       BURSAR_ASSIGN_OR_RETURN(auto by_kind, st.ListEvidence(code, kind_name, year));
       stored = by_kind.value(kind_name, OJson::array());
     }
-    rows = SampleRows(kind, *e, year, stored);
+    rows = SampleRows(kind, *e, year, stored, applicant);
     return OkStatus();
   }));
   std::string body;

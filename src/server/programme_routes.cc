@@ -13,6 +13,7 @@
 #include <charconv>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include "base/json_text.h"
 #include "eval/batch.h"
@@ -57,26 +58,43 @@ class Estimator {
     if (a.state != S::kDraft && a.state != S::kSubmitted && a.state != S::kInReview) return OJson();
     const nlohmann::json claim = nlohmann::json::parse(a.claim, nullptr, false);
     if (!claim.is_object() || !claim.value("apply_free", false)) return OJson();
-    auto key = std::make_pair(a.credit_code, a.year);
+    // D-G10: the estimate that counts (official and verified evidence) and,
+    // apart, the one the enterprise's declarations awaiting verification
+    // would give.
+    BURSAR_ASSIGN_OR_RETURN(const std::optional<nlohmann::json>* counted, Output(a, false));
+    if (!*counted) return OJson();
+    BURSAR_ASSIGN_OR_RETURN(int64_t fen, store::ApplicationLinesFen(**counted, a.measure, a.item, nullptr));
+    BURSAR_ASSIGN_OR_RETURN(const std::optional<nlohmann::json>* declared, Output(a, true));
+    int64_t declared_fen = fen;
+    if (*declared) {
+      BURSAR_ASSIGN_OR_RETURN(declared_fen, store::ApplicationLinesFen(**declared, a.measure, a.item, nullptr));
+    }
+    return OJson{{"total", FenToMoneyString(fen)},
+                 {"eligible", (*counted)->value("eligible", false)},
+                 {"total_with_declared", FenToMoneyString(declared_fen)},
+                 {"policy_digest", engine_.digest()}};
+  }
+
+ private:
+  // The engine's output for the enterprise and year of `a` without claims,
+  // once per request; nullopt when the case does not evaluate.
+  Result<const std::optional<nlohmann::json>*> Output(const store::Application& a, bool with_declared) {
+    auto key = std::make_tuple(a.credit_code, a.year, with_declared);
     auto it = outputs_.find(key);
     if (it == outputs_.end()) {
-      BURSAR_ASSIGN_OR_RETURN(OJson c, st_.BuildCase(a.credit_code, a.year, nlohmann::json::array(), &scaling_));
+      BURSAR_ASSIGN_OR_RETURN(OJson c, st_.BuildCase(a.credit_code, a.year, nlohmann::json::array(), &scaling_, 0,
+                                                     with_declared));
       auto decided = engine_.Evaluate(nlohmann::json(c));
       std::optional<nlohmann::json> output;
       if (decided.ok()) output = nlohmann::json(*decided);
       it = outputs_.emplace(key, std::move(output)).first;
     }
-    if (!it->second) return OJson();
-    BURSAR_ASSIGN_OR_RETURN(int64_t fen, store::ApplicationLinesFen(*it->second, a.measure, a.item, nullptr));
-    return OJson{{"total", FenToMoneyString(fen)},
-                 {"eligible", it->second->value("eligible", false)},
-                 {"policy_digest", engine_.digest()}};
+    return &it->second;
   }
 
- private:
   const Engine& engine_;
   store::Store& st_;
-  std::map<std::pair<std::string, int64_t>, std::optional<nlohmann::json>> outputs_;
+  std::map<std::tuple<std::string, int64_t, bool>, std::optional<nlohmann::json>> outputs_;
   store::Store::ScalingMemo scaling_;  // for one request's page
 };
 
@@ -883,6 +901,8 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       // Evidence from official sources is the data bureau's; an applicant's own is declared.
       {"post", "/api/evidence/{kind}", &Impl::UploadEvidence, Only({R::kApplicant, R::kDataBureau})},
       {"get", "/api/evidence/{kind}/sample", &Impl::EvidenceSample, Only({R::kApplicant, R::kDataBureau})},
+      // D-G10: an enterprise's declared rows count once an officer verifies them.
+      {"post", "/api/evidence/{kind}/verification", &Impl::VerifyEvidence, kOfficer},
       {"post", "/api/proposals", &Impl::Propose, kOfficer},
       {"get", "/api/budgets/{year}", &Impl::GetBudget, kOversight},
       {"put", "/api/budgets/{year}", &Impl::PutBudget, kOfficer},

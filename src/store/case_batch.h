@@ -43,7 +43,9 @@ struct Store::FactFigures {
 class Store::CaseBatch {
  public:
   // `memo`: D-G6 scaling per year, or null for the batch's own.
-  CaseBatch(Store& store, Database& db, int64_t year, ScalingMemo* memo);
+  // `with_declared`: facts count the declared rows awaiting verification
+  // too (an estimate of what the declarations would give; never a decision).
+  CaseBatch(Store& store, Database& db, int64_t year, ScalingMemo* memo, bool with_declared = false);
 
   // REQUIRES: `codes` sorted, without repeats.
   Status Load(const std::vector<std::string>& codes);
@@ -59,6 +61,7 @@ class Store::CaseBatch {
   Database& db_;
   int64_t year_;
   ScalingMemo* memo_;
+  bool with_declared_;
   std::map<std::string, Row> enterprises_;
   std::map<std::string, FactFigures> figures_;
   std::map<std::string, std::vector<LedgerLine>> ledgers_;

@@ -42,8 +42,13 @@ struct KindSpec {
   std::vector<FieldSpec> fields;
   size_t key_count;  // the first key_count fields form the natural key
   bool updatable;    // a changed row updates (enterprises) instead of being rejected
-  // Derived SQL.
-  std::string insert_sql, select_sql, update_sql;
+  // Derived SQL. Every kind but enterprises also stores each row's provenance
+  // (D-G10, migration 17): its source and the account that supplied it are
+  // two more parameters after the fields, and select_sql reads the stored
+  // row's source and verifier after its fields. official_sql turns a declared
+  // row into the official one (the fields, then supplied_by, then the key).
+  bool provenance = false;
+  std::string insert_sql = {}, select_sql = {}, update_sql = {}, official_sql = {};
 };
 
 const std::vector<std::string_view> kTags = {"designated_exchange_operator",
@@ -161,10 +166,7 @@ std::vector<KindSpec> BuildSpecs() {
         {"serious_dishonesty_record", "serious_dishonesty_record", FieldType::kBool},
         {"tags", "tags", FieldType::kTags}},
        1,
-       true,
-       {},
-       {},
-       {}},
+       true},
       {EvidenceKind::kListings,
        "listings",
        "listing",
@@ -176,10 +178,7 @@ std::vector<KindSpec> BuildSpecs() {
         {"listing_date", "listing_date", FieldType::kDate},
         {"status", "status", FieldType::kEnum, {"listed", "delisted", "revoked"}}},
        2,
-       false,
-       {},
-       {},
-       {}},
+       false},
       {EvidenceKind::kCertificates,
        "certificates",
        "certificate",
@@ -192,10 +191,7 @@ std::vector<KindSpec> BuildSpecs() {
         {"valid_until", "valid_until", FieldType::kOptionalDate},
         {"status", "status", FieldType::kEnum, {"valid", "expired", "revoked"}}},
        2,
-       false,
-       {},
-       {},
-       {}},
+       false},
       {EvidenceKind::kFsInclusions,
        "fs_inclusions",
        "fs_inclusion",
@@ -204,10 +200,7 @@ std::vector<KindSpec> BuildSpecs() {
         {"amount", "amount_fen", FieldType::kMoney},
         {"first_time", "first_time", FieldType::kBool}},
        2,
-       false,
-       {},
-       {},
-       {}},
+       false},
       {EvidenceKind::kTrades,
        "trades",
        "trade",
@@ -219,10 +212,7 @@ std::vector<KindSpec> BuildSpecs() {
         {"amount", "amount_fen", FieldType::kMoney},
         {"legally_established", "legally_established", FieldType::kBool}},
        3,
-       false,
-       {},
-       {},
-       {}},
+       false},
       {EvidenceKind::kFilings,
        "filings",
        "filing",
@@ -231,10 +221,7 @@ std::vector<KindSpec> BuildSpecs() {
         {"date", "filing_date", FieldType::kDate},
         {"amount", "amount_fen", FieldType::kMoney}},
        2,
-       false,
-       {},
-       {},
-       {}},
+       false},
       {EvidenceKind::kExports,
        "exports",
        "export_clearance",
@@ -244,10 +231,7 @@ std::vector<KindSpec> BuildSpecs() {
         {"authority", "authority", FieldType::kText},
         {"date", "clearance_date", FieldType::kDate}},
        2,
-       false,
-       {},
-       {},
-       {}},
+       false},
       {EvidenceKind::kProjects,
        "projects",
        "scenario_project",
@@ -257,10 +241,7 @@ std::vector<KindSpec> BuildSpecs() {
         {"investment", "investment_fen", FieldType::kMoney},
         {"civil_construction", "civil_construction_fen", FieldType::kMoney}},
        2,
-       false,
-       {},
-       {},
-       {}},
+       false},
       {EvidenceKind::kPlatforms,
        "platforms",
        "platform_operation",
@@ -271,12 +252,10 @@ std::vector<KindSpec> BuildSpecs() {
         {"operation_start", "operation_start", FieldType::kDate},
         {"operation_end", "operation_end", FieldType::kOptionalDate}},
        2,
-       false,
-       {},
-       {},
-       {}},
+       false},
   };
   for (KindSpec& k : specs) {
+    k.provenance = k.kind != EvidenceKind::kEnterprises;
     std::string cols, marks, where, set;
     for (size_t i = 0; i < k.fields.size(); ++i) {
       cols += (i ? ", " : "") + std::string(k.fields[i].column);
@@ -287,10 +266,14 @@ std::vector<KindSpec> BuildSpecs() {
         set += (set.empty() ? "" : ", ") + std::string(k.fields[i].column) + " = ?";
       }
     }
-    k.insert_sql =
-        "INSERT INTO " + std::string(k.table) + " (" + cols + ") VALUES (" + marks + ") ON CONFLICT DO NOTHING";
-    k.select_sql = "SELECT " + cols + " FROM " + k.table + " WHERE " + where;
+    const std::string extra_cols = k.provenance ? ", source, supplied_by" : "";
+    k.insert_sql = "INSERT INTO " + std::string(k.table) + " (" + cols + extra_cols + ") VALUES (" + marks +
+                   (k.provenance ? ", ?, ?" : "") + ") ON CONFLICT DO NOTHING";
+    k.select_sql = "SELECT " + cols + (k.provenance ? ", source, verified_by" : "") + " FROM " + k.table + " WHERE " +
+                   where;
     k.update_sql = "UPDATE " + std::string(k.table) + " SET " + set + " WHERE " + where;
+    k.official_sql = "UPDATE " + std::string(k.table) + " SET " + set +
+                     ", source = 'official', supplied_by = ?, verified_by = NULL, verified_on = NULL WHERE " + where;
   }
   return specs;
 }
@@ -622,7 +605,9 @@ class Chunk {
  public:
   Chunk(size_t width, std::string_view file) : width_(width), file_(file) {}
 
-  void Add(int64_t line, const std::vector<Param>& row) {
+  // `tail`: parameters that outlive the chunk (the import's provenance),
+  // appended as they are.
+  void Add(int64_t line, const std::vector<Param>& row, std::span<const Param> tail) {
     lines.push_back(line);
     for (const Param& p : row) {
       if (const auto* s = std::get_if<std::string_view>(&p); s && !InFile(*s)) {
@@ -631,6 +616,7 @@ class Chunk {
         params_.push_back(p);
       }
     }
+    params_.insert(params_.end(), tail.begin(), tail.end());
   }
   std::span<const Param> Row(size_t k) const { return std::span<const Param>(params_.data() + k * width_, width_); }
   void Clear() {
@@ -762,6 +748,16 @@ Status FastInsert(Database& db, const KindSpec& spec, const Chunk& chunk, const 
       join += (i ? " AND " : "") + std::string("s.") + spec.fields[i].column + " = ins." + spec.fields[i].column;
     }
   }
+  // The stored row read back: its fields, then (provenance) source and verifier.
+  std::string select = "SELECT s.ord";
+  for (const std::string& c : columns) select += ", t." + c;
+  if (spec.provenance) {
+    select += ", t.source, t.verified_by";
+    for (const char* c : {"source", "supplied_by"}) {
+      columns.emplace_back(c);
+      cols += std::string(", ") + c;
+    }
+  }
   if (!*stage_ready) {
     BURSAR_RETURN_IF_ERROR(db.ExecScript("CREATE TEMPORARY TABLE " + stage + " (LIKE " + spec.table +
                                          ", ord BIGINT NOT NULL) ON COMMIT DROP"));
@@ -769,7 +765,7 @@ Status FastInsert(Database& db, const KindSpec& spec, const Chunk& chunk, const 
   } else {
     BURSAR_RETURN_IF_ERROR(db.ExecScript("TRUNCATE " + stage));
   }
-  const size_t width = spec.fields.size();
+  const size_t width = columns.size();
   std::vector<Param> rows;
   rows.reserve(order.size() * (width + 1));
   for (size_t j = 0; j < order.size(); ++j) {
@@ -799,10 +795,6 @@ Status FastInsert(Database& db, const KindSpec& spec, const Chunk& chunk, const 
   }
   if (others.size() == 1) return OkStatus();
   others += "}";
-  std::string select = "SELECT s.ord";
-  for (const std::string& c : columns) {
-    if (c != "ord") select += ", t." + c;
-  }
   std::vector<Row> rows_back;
   const Param ords[] = {std::string_view(others)};
   BURSAR_RETURN_IF_ERROR(db.QuerySpan(select + " FROM " + stage + " s JOIN " + spec.table + " t ON " +
@@ -884,6 +876,15 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
   if (!csv && ext != ".jsonl" && ext != ".ndjson") {
     return InvalidArgument("cannot tell the format of " + path + ": expected a .csv or .jsonl file", "FILE");
   }
+  if (options.declared && !spec.provenance) {
+    return Status(StatusCode::kPermissionDenied,
+                  std::string("the ") + spec.name + " record is imported from official sources, never declared");
+  }
+  if (options.declared && kind == EvidenceKind::kExports) {
+    return Status(StatusCode::kPermissionDenied,
+                  "an export clearance and its route are the filing authority's to state (D-G10): the data bureau "
+                  "imports them, an enterprise does not declare them");
+  }
   BURSAR_ASSIGN_OR_RETURN(std::string data, ReadFile(path));
 
   ImportReport report;
@@ -958,7 +959,13 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
     std::vector<std::string> json_texts(spec.fields.size());
     size_t json_pos = 0;
     int64_t json_line_no = 0;
-    const size_t width = spec.fields.size();
+    // A row as stored: its fields, then (every kind but enterprises) its
+    // source and supplier, the same for every row of the import.
+    const size_t nfields = spec.fields.size();
+    const Param provenance[] = {std::string_view(options.declared ? "declared" : "official"),
+                                std::string_view(options.actor)};
+    const std::span<const Param> tail(provenance, spec.provenance ? 2 : 0);
+    const size_t width = nfields + tail.size();
     Chunk chunk(width, data);
     const bool pg = db.dialect() == Dialect::kPostgres;
     bool stage_ready = false;
@@ -1035,30 +1042,45 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
           }
           if (stored.size() != 1) return Status(StatusCode::kInternal, "key lookup failed: " + spec.select_sql);
           std::string differs;
-          for (size_t i = spec.key_count; i < width && differs.empty(); ++i) {
+          for (size_t i = spec.key_count; i < nfields && differs.empty(); ++i) {
             const bool is_null = std::holds_alternative<std::nullptr_t>(params[i]);
             const bool same = is_null ? stored[0].IsNull(i)
                                       : !stored[0].IsNull(i) && stored[0].Text(i) == ParamText(params[i], &int_text);
             if (!same) differs = spec.fields[i].name;
           }
-          if (differs.empty()) {
+          const bool stored_declared = spec.provenance && stored[0].Text(nfields) == "declared";
+          const auto key_end = params.begin() + static_cast<std::ptrdiff_t>(spec.key_count);
+          const auto fields_end = params.begin() + static_cast<std::ptrdiff_t>(nfields);
+          if (stored_declared && !options.declared) {
+            // The official record replaces the applicant's declaration of the
+            // same key, whatever either says (D-G10).
+            std::vector<Param> update(key_end, fields_end);
+            update.emplace_back(std::string_view(options.actor));
+            update.insert(update.end(), params.begin(), key_end);
+            BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(spec.official_sql, update).status());
+            ++report.updated;
+          } else if (differs.empty()) {
             ++report.unchanged;
             continue;
-          }
-          if (!spec.updatable) {
-            report.rejected.push_back({chunk.lines[k], differs,
-                                       "already stored with a different " + differs +
-                                           " (an import does not rewrite evidence; the stored row stays)"});
+          } else if (!spec.updatable) {
+            report.rejected.push_back(
+                {chunk.lines[k], differs,
+                 spec.provenance && options.declared && !stored_declared
+                     ? "already stored from an official source with a different " + differs +
+                           " (a declaration does not change official evidence)"
+                     : "already stored with a different " + differs +
+                           " (an import does not rewrite evidence; the stored row stays)"});
             continue;
+          } else {
+            std::vector<Param> update(key_end, fields_end);
+            update.insert(update.end(), params.begin(), key_end);
+            BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(spec.update_sql, update).status());
+            ++report.updated;
           }
-          std::vector<Param> update(params.begin() + static_cast<std::ptrdiff_t>(spec.key_count), params.end());
-          update.insert(update.end(), params.begin(), params.begin() + static_cast<std::ptrdiff_t>(spec.key_count));
-          BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(spec.update_sql, update).status());
-          ++report.updated;
         }
         // The digest of what this import changed, row by row as stored.
         digest_line.clear();
-        for (size_t i = 0; i < width; ++i) {
+        for (size_t i = 0; i < nfields; ++i) {
           if (i) digest_line += '\x1f';
           digest_line += ParamText(params[i], &int_text);
         }
@@ -1084,7 +1106,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
           reject.reason = "expected " + std::to_string(header_size) + " fields, got " + std::to_string(fields.size());
           ok = false;
         } else {
-          for (size_t i = 0; ok && i < width; ++i) {
+          for (size_t i = 0; ok && i < nfields; ++i) {
             const int c = column_of[i];
             ok = validator.Field(i, c >= 0 ? fields[static_cast<size_t>(c)] : std::string_view(),
                                  c >= 0 || spec.fields[i].type == FieldType::kOptionalDate, &reject);
@@ -1126,7 +1148,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             }
           }
         }
-        for (size_t i = 0; ok && i < width; ++i) {
+        for (size_t i = 0; ok && i < nfields; ++i) {
           auto it = object.find(spec.fields[i].name);
           const bool present = it != object.end();
           if (present) ok = JsonFieldText(spec.fields[i], *it, &json_texts[i], &reject);
@@ -1137,6 +1159,15 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         }
       }
       if (ok) ok = validator.CrossCheck(&reject);
+      if (ok && options.declared && kind == EvidenceKind::kTrades && validator.row().ints[6] == 1) {
+        // D-G10: only the exchange's own records say where a trade was made.
+        ok = false;
+        reject.field = "legally_established";
+        reject.reason =
+            "only the exchange's records can state that a trade was made at a legally established trading "
+            "institution (D-G10); declare the trade with legally_established false, or ask the data bureau to "
+            "import the exchange's record";
+      }
       if (ok && !options.only_credit_code.empty() &&
           std::get<std::string_view>(validator.row().params[code_field]) != options.only_credit_code) {
         ok = false;
@@ -1163,7 +1194,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
       if (ok && spec.updatable) {
         const auto& params = validator.row().params;
         std::string key, rest;
-        for (size_t i = 0; i < width; ++i) {
+        for (size_t i = 0; i < nfields; ++i) {
           std::string& into = i < spec.key_count ? key : rest;
           into += ParamText(params[i], &int_text);
           into += '\x1f';
@@ -1177,7 +1208,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         }
       }
       if (ok) {
-        chunk.Add(reject.line, validator.row().params);
+        chunk.Add(reject.line, validator.row().params, tail);
         if (chunk.lines.size() >= kChunkRows) BURSAR_RETURN_IF_ERROR(flush());
       } else {
         report.rejected.push_back(std::move(reject));
@@ -1224,6 +1255,88 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
     report.committed = false;
   }
   return report;
+}
+
+}  // namespace bursar::store
+
+namespace bursar::store {
+
+Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kind, const nlohmann::json& keys) {
+  const KindSpec& spec = SpecOf(kind);
+  if (!spec.provenance) {
+    return InvalidArgument(std::string("the ") + spec.name + " record is never declared, so never verified", "kind");
+  }
+  if (!keys.is_array() || keys.empty()) {
+    return InvalidArgument("expected \"rows\": an array of the rows' keys, each an object of " +
+                               [&] {
+                                 std::string names;
+                                 for (size_t i = 0; i < spec.key_count; ++i) {
+                                   names += (i ? ", " : "") + std::string(spec.fields[i].name);
+                                 }
+                                 return names;
+                               }(),
+                           "rows");
+  }
+  if (keys.size() > 1000) return InvalidArgument("at most 1000 rows at a time", "rows");
+  // Every key as the parameters of the kind's key columns, checked before any write.
+  std::vector<std::vector<Param>> params(keys.size());
+  std::vector<std::vector<std::string>> texts(keys.size());
+  std::string where;
+  for (size_t i = 0; i < spec.key_count; ++i) where += (i ? " AND " : "") + std::string(spec.fields[i].column) + " = ?";
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const std::string at = "rows[" + std::to_string(k) + "]";
+    if (!keys[k].is_object()) return InvalidArgument("expected an object of the row's key fields", at);
+    if (keys[k].size() != spec.key_count) {
+      return InvalidArgument(std::string("a row of ") + spec.name + " is named by its key fields only", at);
+    }
+    texts[k].resize(spec.key_count);
+    for (size_t i = 0; i < spec.key_count; ++i) {
+      const FieldSpec& f = spec.fields[i];
+      auto it = keys[k].find(f.name);
+      if (it == keys[k].end()) return InvalidArgument("missing the key field", at + "." + f.name);
+      if (f.type == FieldType::kYear) {
+        if (!it->is_number_integer()) return InvalidArgument("expected a year as an integer", at + "." + f.name);
+        params[k].emplace_back(it->get<int64_t>());
+      } else {
+        if (!it->is_string()) return InvalidArgument("expected a string", at + "." + f.name);
+        texts[k][i] = it->get<std::string>();
+        params[k].emplace_back(std::string_view(texts[k][i]));
+      }
+    }
+  }
+  const std::string today = Today();
+  auto written = Write(actor, [&](Database& db) -> Result<std::optional<nlohmann::json>> {
+    for (size_t k = 0; k < keys.size(); ++k) {
+      const std::string at = "rows[" + std::to_string(k) + "]";
+      std::vector<Row> rows;
+      BURSAR_RETURN_IF_ERROR(db.QuerySpan(
+          std::string("SELECT source, supplied_by, verified_by, verified_on FROM ") + spec.table + " WHERE " + where,
+          params[k], &rows));
+      if (rows.empty()) return Status(StatusCode::kNotFound, std::string("no such row of ") + spec.name, at);
+      const Row& r = rows[0];
+      if (r.Text(0) != "declared") {
+        return Status(StatusCode::kFailedPrecondition,
+                      "the row comes from an official source and needs no verification", at);
+      }
+      if (!r.IsNull(2)) {
+        return Status(StatusCode::kFailedPrecondition,
+                      "the row was verified by " + r.Text(2) + " on " + r.Text(3), at);
+      }
+      if (r.Text(1) == actor) {
+        return Status(StatusCode::kPermissionDenied, "the account that declared a row cannot verify it (D-G10)", at);
+      }
+      std::vector<Param> update = {std::string_view(actor), std::string_view(today)};
+      update.insert(update.end(), params[k].begin(), params[k].end());
+      BURSAR_RETURN_IF_ERROR(
+          db.ExecuteSpan(std::string("UPDATE ") + spec.table + " SET verified_by = ?, verified_on = ? WHERE " + where,
+                         update)
+              .status());
+    }
+    return std::optional<nlohmann::json>(
+        nlohmann::json{{"op", "evidence.verify"}, {"kind", spec.name}, {"rows", keys}, {"on", today}});
+  });
+  if (!written.ok()) return written.status();
+  return *written ? (*written)->seq : 0;
 }
 
 }  // namespace bursar::store

@@ -56,7 +56,7 @@ struct ImportReport {
   std::string file_sha256;
   int64_t rows = 0;       // data rows read (header and blank lines excluded)
   int64_t inserted = 0;   // new rows stored
-  int64_t updated = 0;    // enterprises whose profile changed
+  int64_t updated = 0;    // enterprises whose profile changed; declared rows an official import replaced
   int64_t unchanged = 0;  // rows already stored with the same values
   std::vector<RejectedRow> rejected;
   bool committed = false;  // false when nothing changed, or --strict refused
@@ -70,6 +70,12 @@ struct ImportOptions {
   // When set, rows of any other enterprise are rejected (field credit_code):
   // an applicant uploads its own enterprise's evidence only.
   std::string only_credit_code;
+  // The rows are the applicant's declaration, not an official source (D-G10):
+  // stored as declared, counted in a decision only once an officer verifies
+  // them. A declaration never changes an official row, never states an
+  // authority's flag (a trade's legally_established, an export clearance),
+  // and an official import of the same key replaces it.
+  bool declared = false;
   // Called inside the transaction every `progress_every` rows with the number
   // of rows read so far; for progress reports (and for tests that need to
   // know the import is half way through).

@@ -37,8 +37,27 @@ constexpr const char* kTradeCounts = "legally_established = 1";
 // Measure 02's platform "completed and put into operation": operated on some
 // day of the year. Two parameters: the year's last day, then its first.
 constexpr const char* kPlatformOperates = "operation_start <= ? AND (operation_end IS NULL OR operation_end >= ?)";
+// D-G10: a row the applicant declared counts only once an officer verified it.
+constexpr const char* kVerified = "(source = 'official' OR verified_by IS NOT NULL)";
 
-std::string Flag(const char* condition) { return std::string("CASE WHEN ") + condition + " THEN 1 ELSE 0 END"; }
+std::string Flag(const std::string& condition) { return "CASE WHEN " + condition + " THEN 1 ELSE 0 END"; }
+
+// The columns an explanation reads after a row's own: whether it counts by
+// its source (official, or declared and verified), its source and verifier.
+std::string ProvenanceColumns() { return ", " + Flag(kVerified) + ", source, verified_by"; }
+
+// Marks a row of an explanation with its provenance, read at column `at` of
+// `r` (ProvenanceColumns): declared rows say so and who verified them.
+// Returns whether the row counts by its source.
+bool MarkProvenance(const Row& r, size_t at, ojson* ref) {
+  if (r.Text(at + 1) == "declared") {
+    (*ref)["source"] = "declared";
+    (*ref)["verified_by"] = r.IsNull(at + 2) ? ojson(nullptr) : ojson(r.Text(at + 2));
+  }
+  if (r.Int(at) == 1) return true;
+  (*ref)["why_excluded"] = "declared by the enterprise, not yet verified by an officer (D-G10)";
+  return false;
+}
 
 // "?, ?, ?" for n parameters.
 std::string Placeholders(size_t n) {
@@ -64,16 +83,18 @@ struct RowList {
 
 // A cumulative count of registry rows (listings, certificates) up to the end
 // of the year: the explanation lists the rows that count and the others.
-// `sql` selects the fields `columns` names, then whether the row counts.
+// `sql` selects the fields `columns` names, then whether the row counts, then
+// ProvenanceColumns().
 Status ExplainRegistryRows(Database& db, const std::string& sql, const std::string& code, const std::string& last,
                            const std::vector<std::string>& columns, int64_t value, const std::string& rule,
                            const FactsRows& window, ojson* out) {
   BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query(sql, {code, last}));
   RowList used(window), excluded(window);
   for (const Row& r : rows) {
-    RowList& list = r.Int(columns.size()) == 1 ? used : excluded;
-    if (!list.Next()) continue;
     ojson ref = ojson::object();
+    const bool verified = MarkProvenance(r, columns.size() + 1, &ref);
+    RowList& list = r.Int(columns.size()) == 1 && verified ? used : excluded;
+    if (!list.Next()) continue;
     for (size_t i = 0; i < columns.size(); ++i) ref[columns[i]] = r.Text(i);
     list.items.push_back(std::move(ref));
   }
@@ -104,11 +125,13 @@ ojson Store::FactsOf(const FactFigures& f, int64_t year) {
 }
 
 Status Store::FiguresOf(Database& db, int64_t year, const std::vector<std::string>& codes,
-                        std::map<std::string, FactFigures>* out) {
+                        std::map<std::string, FactFigures>* out, bool with_declared) {
   if (codes.empty()) return OkStatus();
   const std::string first = std::to_string(year) + "-01-01";
   const std::string last = std::to_string(year) + "-12-31";
-  const std::string in = "credit_code IN (" + Placeholders(codes.size()) + ")";
+  // Every query below is of these enterprises' rows that count by their source.
+  const std::string in = "credit_code IN (" + Placeholders(codes.size()) + ")" +
+                         (with_declared ? std::string() : std::string(" AND ") + kVerified);
   for (const std::string& code : codes) (*out)[code];
   // Runs `sql`, whose first column is the credit code, with the codes and
   // then `tail` as its parameters; `each` gets every row with its figures.
@@ -174,31 +197,43 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
   const FactFigures& f = figures[code];
   DerivedFacts out;
   out.facts = FactsOf(f, year);
+  {
+    std::map<std::string, FactFigures> declared;
+    BURSAR_RETURN_IF_ERROR(FiguresOf(db, year, {code}, &declared, /*with_declared=*/true));
+    out.facts_with_declared = FactsOf(declared[code], year);
+    std::string pending = "SELECT 0";
+    for (const char* table : {"listing", "certificate", "fs_inclusion", "trade", "filing", "scenario_project",
+                              "platform_operation"}) {
+      pending += std::string(" + (SELECT COUNT(*) FROM ") + table +
+                 " WHERE credit_code = ? AND source = 'declared' AND verified_by IS NULL)";
+    }
+    BURSAR_ASSIGN_OR_RETURN(auto n, db.QueryOne(pending, {code, code, code, code, code, code, code}));
+    out.declared_pending = n ? n->Int(0) : 0;
+  }
   ojson& why = out.explanation;
   // The explanation: the figures above, and the rows behind each.
   BURSAR_RETURN_IF_ERROR(ExplainRegistryRows(
       db,
       std::string("SELECT exchange, listing_id, product, listing_date, status, ") + Flag(kListingCounts) +
-          " FROM listing WHERE credit_code = ? AND listing_date <= ? ORDER BY listing_date, exchange, listing_id",
+          ProvenanceColumns() + " FROM listing WHERE credit_code = ? AND listing_date <= ? ORDER BY listing_date, exchange, listing_id",
       code, last, {"exchange", "listing_id", "product", "listing_date", "status"}, f.listed,
       "listings dated on or before " + last + ", except revoked ones", window, &why["listed_data_products"]));
   BURSAR_RETURN_IF_ERROR(ExplainRegistryRows(
       db,
       std::string("SELECT platform, number, registered_right, issue_date, status, ") + Flag(kCertificateCounts) +
-          " FROM certificate WHERE credit_code = ? AND issue_date <= ? ORDER BY issue_date, platform, number",
+          ProvenanceColumns() + " FROM certificate WHERE credit_code = ? AND issue_date <= ? ORDER BY issue_date, platform, number",
       code, last, {"platform", "number", "right", "issue_date", "status"}, f.certificates,
       "certificates issued on or before " + last + ", except revoked ones", window,
       &why["registration_certificates"]));
   {
-    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT year, amount_fen, first_time FROM fs_inclusion "
-                                                "WHERE credit_code = ? AND year = ?",
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT year, amount_fen, first_time" + ProvenanceColumns() +
+                                                    " FROM fs_inclusion WHERE credit_code = ? AND year = ?",
                                                 {code, year}));
-    RowList used(window);
+    RowList used(window), excluded(window);
     for (const Row& r : rows) {
-      if (used.Next()) {
-        used.items.push_back(
-            {{"year", r.Int(0)}, {"amount", FenToMoneyString(r.Int(1))}, {"first_time", r.Int(2) == 1}});
-      }
+      ojson ref = {{"year", r.Int(0)}, {"amount", FenToMoneyString(r.Int(1))}, {"first_time", r.Int(2) == 1}};
+      RowList& list = MarkProvenance(r, 3, &ref) ? used : excluded;
+      if (list.Next()) list.items.push_back(std::move(ref));
     }
     const std::string note = !f.fs_row       ? "no inclusion recorded for " + std::to_string(year)
                              : f.fs_first()  ? "the year's inclusion, the first recorded"
@@ -208,11 +243,13 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
                            {"amount", FenToMoneyString(f.fs_amount)},
                            {"rule", note},
                            {"rows", std::move(used.items)},
-                           {"rows_total", used.total}};
+                           {"excluded", std::move(excluded.items)},
+                           {"rows_total", used.total},
+                           {"excluded_total", excluded.total}};
   }
   {
     BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query(std::string("SELECT exchange, trade_id, trade_date, side, amount_fen, ") +
-                                                    Flag(kTradeCounts) +
+                                                    Flag(kTradeCounts) + ProvenanceColumns() +
                                                     " FROM trade WHERE credit_code = ? AND "
                                                     "trade_date >= ? AND trade_date <= ? "
                                                     "ORDER BY trade_date, exchange, trade_id",
@@ -220,15 +257,15 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
     RowList used(window), excluded(window);
     for (const Row& r : rows) {
       const bool counts = r.Int(5) == 1;
-      RowList& list = counts ? used : excluded;
-      if (!list.Next()) continue;
       ojson ref = {{"exchange", r.Text(0)},
                    {"trade_id", r.Text(1)},
                    {"date", r.Text(2)},
                    {"side", r.Text(3)},
                    {"amount", FenToMoneyString(r.Int(4))}};
+      const bool verified = MarkProvenance(r, 6, &ref);
       if (!counts) ref["why_excluded"] = "not at a legally established trading institution";
-      list.items.push_back(std::move(ref));
+      RowList& list = counts && verified ? used : excluded;
+      if (list.Next()) list.items.push_back(std::move(ref));
     }
     why["exchange_trading_volume"] = {
         {"value", FenToMoneyString(f.trading)},
@@ -240,25 +277,30 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
         {"excluded_total", excluded.total}};
   }
   {
-    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT filing_id, filing_date, amount_fen FROM filing "
-                                                "WHERE credit_code = ? AND filing_date >= ? AND filing_date <= ? "
-                                                "ORDER BY filing_date, filing_id",
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT filing_id, filing_date, amount_fen" + ProvenanceColumns() +
+                                                    " FROM filing WHERE credit_code = ? AND filing_date >= ? AND "
+                                                    "filing_date <= ? ORDER BY filing_date, filing_id",
                                                 {code, first, last}));
-    RowList used(window);
+    RowList used(window), excluded(window);
     for (const Row& r : rows) {
-      if (used.Next()) {
-        used.items.push_back({{"filing_id", r.Text(0)}, {"date", r.Text(1)}, {"amount", FenToMoneyString(r.Int(2))}});
-      }
+      ojson ref = {{"filing_id", r.Text(0)}, {"date", r.Text(1)}, {"amount", FenToMoneyString(r.Int(2))}};
+      RowList& list = MarkProvenance(r, 3, &ref) ? used : excluded;
+      if (list.Next()) list.items.push_back(std::move(ref));
     }
     why["filed_trading_volume"] = {{"value", FenToMoneyString(f.filed)},
                                    {"rule", "sum of filings for market entry dated " + first + " to " + last},
                                    {"rows", std::move(used.items)},
-                                   {"rows_total", used.total}};
+                                   {"excluded", std::move(excluded.items)},
+                                   {"rows_total", used.total},
+                                   {"excluded_total", excluded.total}};
   }
   {
-    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT route, number, authority, clearance_date FROM export_clearance "
-                                                "WHERE credit_code = ? AND clearance_date <= ? "
-                                                "ORDER BY clearance_date, route, number",
+    // Clearances are never declared (Store::Import refuses them): only
+    // official rows are listed, as only they count.
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query(std::string("SELECT route, number, authority, clearance_date FROM "
+                                                            "export_clearance WHERE credit_code = ? AND "
+                                                            "clearance_date <= ? AND ") +
+                                                    kVerified + " ORDER BY clearance_date, route, number",
                                                 {code, last}));
     RowList used(window);
     for (const Row& r : rows) {
@@ -282,24 +324,24 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
     BURSAR_ASSIGN_OR_RETURN(auto rows,
                             db.Query(std::string("SELECT platform_id, name, completed_date, operation_start, "
                                                  "operation_end, ") +
-                                         Flag(kPlatformOperates) +
+                                         Flag(kPlatformOperates) + ProvenanceColumns() +
                                          " FROM platform_operation WHERE credit_code = ? "
                                          "ORDER BY operation_start, platform_id",
                                      {last, first, code}));
     RowList used(window), excluded(window);
     for (const Row& r : rows) {
       const bool operating = r.Int(5) == 1;
-      RowList& list = operating ? used : excluded;
-      if (!list.Next()) continue;
       ojson ref = {{"platform_id", r.Text(0)},
                    {"name", r.Text(1)},
                    {"completed_date", r.Text(2)},
                    {"operation_start", r.Text(3)},
                    {"operation_end", r.IsNull(4) ? ojson(nullptr) : ojson(r.Text(4))}};
+      const bool verified = MarkProvenance(r, 6, &ref);
       if (!operating) {
         ref["why_excluded"] = r.Text(3) > last ? "operation started after " + last : "operation ended before " + first;
       }
-      list.items.push_back(std::move(ref));
+      RowList& list = operating && verified ? used : excluded;
+      if (list.Next()) list.items.push_back(std::move(ref));
     }
     why["platform_in_operation"] = {{"value", f.in_operation},
                                     {"rule", "a completed platform of the enterprise in operation on some day from " +
@@ -312,8 +354,8 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
   return out;
 }
 
-Store::CaseBatch::CaseBatch(Store& store, Database& db, int64_t year, ScalingMemo* memo)
-    : store_(store), db_(db), year_(year), memo_(memo) {}
+Store::CaseBatch::CaseBatch(Store& store, Database& db, int64_t year, ScalingMemo* memo, bool with_declared)
+    : store_(store), db_(db), year_(year), memo_(memo), with_declared_(with_declared) {}
 
 Status Store::CaseBatch::Load(const std::vector<std::string>& codes) {
   if (codes.empty()) return OkStatus();
@@ -329,7 +371,7 @@ Status Store::CaseBatch::Load(const std::vector<std::string>& codes) {
     std::string code = r.Text(0);
     enterprises_.emplace(std::move(code), std::move(r));
   }
-  BURSAR_RETURN_IF_ERROR(store_.FiguresOf(db_, year_, codes, &figures_));
+  BURSAR_RETURN_IF_ERROR(store_.FiguresOf(db_, year_, codes, &figures_, with_declared_));
   return LoadLedgers(codes);
 }
 
@@ -368,8 +410,8 @@ Status Store::CaseBatch::LoadLedgers(const std::vector<std::string>& codes) {
 }
 
 Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t year, const nlohmann::json& claims,
-                                                ScalingMemo* memo, int64_t deciding) {
-  CaseBatch batch(*this, *db_, year, memo);
+                                                ScalingMemo* memo, int64_t deciding, bool with_declared) {
+  CaseBatch batch(*this, *db_, year, memo, with_declared);
   BURSAR_RETURN_IF_ERROR(batch.Load({code}));
   return batch.Case(code, claims, deciding);
 }

@@ -655,6 +655,32 @@ CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON payment_order
   FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', '');
 )SQL";
 
+// Evidence provenance (D-G10): every evidence row says where it came from —
+// an official import (the data bureau's, or `bursar import`) or the
+// applicant's own declaration — and which account supplied it. A declared row
+// counts in a decision only once an officer has verified it (verified_by, the
+// server's day in verified_on). Rows stored before this migration were all
+// imported as official files or uploaded before declarations were told apart:
+// they stay official, supplied_by '' ("before migration 17").
+// The same four columns on every evidence table (the tables of the
+// evidence kinds in evidence.cc, enterprises excepted: the enterprise record
+// is the data bureau's alone).
+const char* ProvenanceSql() {
+  static const std::string sql = [] {
+    std::string out;
+    for (const char* table : {"listing", "certificate", "fs_inclusion", "trade", "filing", "export_clearance",
+                              "scenario_project", "platform_operation"}) {
+      const std::string alter = std::string("ALTER TABLE ") + table + " ADD COLUMN ";
+      out += alter + "source TEXT NOT NULL DEFAULT 'official' CHECK (source IN ('official', 'declared'));\n";
+      out += alter + "supplied_by TEXT NOT NULL DEFAULT '';\n";
+      out += alter + "verified_by TEXT;\n";
+      out += alter + "verified_on {{DATE}};\n";
+    }
+    return out;
+  }();
+  return sql.c_str();
+}
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -683,6 +709,8 @@ const std::vector<Migration>& Migrations() {
        kSealsPostgres},
       {16, "separation of duties: finance and data-bureau roles, payment orders approved by a second account",
        kDuties, kDutiesSqlite, kDutiesPostgres},
+      {17, "evidence provenance: official or declared, who supplied each row, who verified it (D-G10)",
+       ProvenanceSql(), "", ""},
   };
   return migrations;
 }

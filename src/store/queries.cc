@@ -514,11 +514,18 @@ const std::vector<EvidenceTable>& EvidenceTables() {
 }  // namespace
 
 Result<ojson> Store::ListEvidence(const std::string& code, const std::string& kind, int64_t year) {
+  // Every evidence row's provenance (D-G10, migration 17) after its fields.
+  static const EvidenceColumn kProvenance[] = {{"source", "source", Cell::kText},
+                                               {"supplied_by", "supplied_by", Cell::kText},
+                                               {"verified_by", "verified_by", Cell::kText},
+                                               {"verified_on", "verified_on", Cell::kText}};
   ojson out = ojson::object();
   bool found = kind.empty();
-  for (const EvidenceTable& t : EvidenceTables()) {
-    if (!kind.empty() && kind != t.kind) continue;
+  for (const EvidenceTable& table : EvidenceTables()) {
+    if (!kind.empty() && kind != table.kind) continue;
     found = true;
+    EvidenceTable t = table;
+    t.columns.insert(t.columns.end(), std::begin(kProvenance), std::end(kProvenance));
     std::string sql = "SELECT ";
     for (size_t i = 0; i < t.columns.size(); ++i) {
       sql += (i ? ", " : "") + std::string(t.columns[i].column);

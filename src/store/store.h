@@ -98,8 +98,13 @@ struct SchemaStatus {
 
 // The facts of CASES.md derived from stored evidence, with how.
 struct DerivedFacts {
-  nlohmann::ordered_json facts;        // exactly the CASES.md `facts` object
+  nlohmann::ordered_json facts;        // exactly the CASES.md `facts` object: what a decision uses
   nlohmann::ordered_json explanation;  // per fact: the rule and the rows that contributed
+  // D-G10: the same facts were every declared row awaiting verification
+  // counted (what the applicant has declared), and how many such rows there
+  // are. Equal to `facts` when declared_pending is 0.
+  nlohmann::ordered_json facts_with_declared;
+  int64_t declared_pending = 0;
 };
 
 // Which of the rows behind each figure the explanation lists: rows
@@ -175,9 +180,11 @@ class Store {
                                          int64_t deciding = 0);
   // A whole CASES.md case: year, applicant (from the enterprise record),
   // facts, the given claims and history (as History, for application
-  // `deciding`).
+  // `deciding`). with_declared: the facts count declared rows not yet
+  // verified (D-G10; for an estimate beside the one that counts).
   Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year, const nlohmann::json& claims,
-                                           ScalingMemo* memo = nullptr, int64_t deciding = 0);
+                                           ScalingMemo* memo = nullptr, int64_t deciding = 0,
+                                           bool with_declared = false);
   // The cases of `year` without claims of every enterprise in `codes` (any
   // order, repeats once), each as BuildCase gives it, handed to `each` in
   // credit-code order. Built `chunk` enterprises at a time from a few
@@ -384,6 +391,13 @@ class Store {
   // in the field names of the import files; `year` 0 for every year, else
   // rows dated in (or, for yearly kinds, of) that year.
   Result<nlohmann::ordered_json> ListEvidence(const std::string& credit_code, const std::string& kind, int64_t year);
+  // D-G10: `actor` (an officer) verifies rows of `kind` an enterprise
+  // declared, named by `keys` (a JSON array of objects of the kind's key
+  // fields), dated the server's day; from then they count in decisions. All or
+  // nothing: NotFound for a key not stored, FailedPrecondition for an
+  // official or already verified row, PermissionDenied for the account that
+  // declared it, each naming rows[i]. Returns the audit entry's seq.
+  Result<int64_t> VerifyEvidence(const std::string& actor, EvidenceKind kind, const nlohmann::json& keys);
   Result<Page<ObjectionRecord>> ListObjections(const ObjectionQuery& query);
   Result<std::optional<ObjectionRecord>> FindObjection(int64_t id);
   Result<Page<PaymentRecord>> ListPayments(const PaymentQuery& query);
@@ -463,8 +477,10 @@ class Store {
   // facts.cc: the figures of the facts of every enterprise of `codes` for
   // `year`, from one aggregate query per kind of evidence for all of them;
   // FactsOf makes the CASES.md `facts` object of one.
+  // Declared rows count only once verified (D-G10), unless with_declared
+  // (the figures an applicant's declarations would give, for estimates).
   Status FiguresOf(Database& db, int64_t year, const std::vector<std::string>& codes,
-                   std::map<std::string, FactFigures>* out);
+                   std::map<std::string, FactFigures>* out, bool with_declared = false);
   static nlohmann::ordered_json FactsOf(const FactFigures& figures, int64_t year);
   // ledger.cc: the CASES.md `history` of a case of `year` from the
   // enterprise's ledger (as History).

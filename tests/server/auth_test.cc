@@ -541,6 +541,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"get /api/enterprises/{code}/facts", {"applicant", "reviewer", "officer", "auditor", "finance"}},
       {"get /api/enterprises/{code}/evidence", {"applicant", "reviewer", "officer", "auditor", "finance"}},
       {"post /api/evidence/{kind}", {"applicant", "data-bureau"}},
+      {"post /api/evidence/{kind}/verification", {"officer"}},
       {"get /api/evidence/{kind}/sample", {"applicant", "data-bureau"}},
       {"post /api/proposals", {"officer"}},
       {"get /api/budgets/{year}", {"officer", "auditor"}},

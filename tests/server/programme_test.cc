@@ -741,31 +741,43 @@ TEST_P(ProgrammeTest, WalkingTheApplicationListByNextGivesEachApplicationOnce) {
 
 TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {
   const std::string header = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
+  // An applicant's rows are its declarations (D-G10): they cannot say the
+  // trade was made at a legally established institution.
+  const std::string declared = header + code1_ + ",BJDE,UP-1,2025-03-01,seller,1000.00,false\n" + code2_ +
+                               ",BJDE,UP-2,2025-03-01,seller,1000.00,false\n" + code1_ +
+                               ",BJDE,UP-3,2025-13-01,seller,1000.00,false\n" + code1_ +
+                               ",BJDE,UP-4,2025-03-01,seller,1000.00,true\n";
   const std::string body = header + code1_ + ",BJDE,UP-1,2025-03-01,seller,1000.00,true\n" + code2_ +
                            ",BJDE,UP-2,2025-03-01,seller,1000.00,true\n" + code1_ +
                            ",BJDE,UP-3,2025-13-01,seller,1000.00,true\n";
-  auto r = Client().Post("/api/evidence/trades", As("app1"), body, "text/csv");
+  auto r = Client().Post("/api/evidence/trades", As("app1"), declared, "text/csv");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   json report = Body(r);
-  EXPECT_EQ(report["rows"], 3);
+  EXPECT_EQ(report["rows"], 4);
   EXPECT_EQ(report["accepted"], 1);
-  ASSERT_EQ(report["rejected"].size(), 2u);
+  ASSERT_EQ(report["rejected"].size(), 3u);
   EXPECT_EQ(report["rejected"][0]["line"], 3);
   EXPECT_EQ(report["rejected"][0]["field"], "credit_code") << "another enterprise's row";
   EXPECT_EQ(report["rejected"][1]["line"], 4);
+  EXPECT_EQ(report["rejected"][2]["field"], "legally_established") << "an authority's flag, never declared";
   EXPECT_EQ(report["committed"], true);
   json listed = Body(Get("app1", "/api/enterprises/" + code1_ + "/evidence?kind=trades&year=2025&limit=500"));
   bool found = false;
   for (const auto& t : listed["items"]) found = found || t["trade_id"] == "UP-1";
   EXPECT_TRUE(found) << listed.dump();
-  // The data bureau may upload anyone's (an officer may not: separation of duties); the same file again changes nothing.
+  // The data bureau may upload anyone's (an officer may not: separation of
+  // duties); its record of UP-1 replaces the declaration; the same file
+  // again changes nothing.
   EXPECT_EQ(Client().Post("/api/evidence/trades", As("officer"), body, "text/csv")->status, 403);
-  auto officer = Client().Post("/api/evidence/trades", As("bureau"), body, "text/csv");
-  ASSERT_TRUE(officer);
-  ASSERT_EQ(officer->status, 200) << officer->body;
-  EXPECT_EQ(Body(officer)["accepted"], 1);
-  EXPECT_EQ(Body(officer)["unchanged"], 1);
+  auto bureau = Client().Post("/api/evidence/trades", As("bureau"), body, "text/csv");
+  ASSERT_TRUE(bureau);
+  ASSERT_EQ(bureau->status, 200) << bureau->body;
+  EXPECT_EQ(Body(bureau)["accepted"], 2);
+  EXPECT_EQ(Body(bureau)["updated"], 1) << "the declared UP-1, now official";
+  auto again = Client().Post("/api/evidence/trades", As("bureau"), body, "text/csv");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(Body(again)["unchanged"], 2);
   // JSON Lines too.
   auto jsonl = Client().Post("/api/evidence/filings", As("app1"),
                              json{{"credit_code", code1_}, {"filing_id", "F-UP"}, {"date", "2025-02-02"},
@@ -796,8 +808,9 @@ TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {
 // for, and uploaded back (CSV and JSON Lines) it has no row error; a second
 // upload changes nothing.
 TEST_P(ProgrammeTest, EvidenceSamplesUploadBackWithoutRowErrors) {
-  for (const char* kind :
-       {"listings", "certificates", "fs_inclusions", "trades", "filings", "exports", "projects", "platforms"}) {
+  // An export clearance is the filing authority's to state (D-G10).
+  EXPECT_EQ(Get("app1", "/api/evidence/exports/sample?year=2025")->status, 403);
+  for (const char* kind : {"listings", "certificates", "fs_inclusions", "trades", "filings", "projects", "platforms"}) {
     for (const std::string format : {"csv", "jsonl"}) {
       const std::string what = std::string(kind) + " " + format;
       auto sample = Get("app1", std::string("/api/evidence/") + kind + "/sample?year=2025&format=" + format);
@@ -858,6 +871,66 @@ TEST_P(ProgrammeTest, EvidenceSamplesUploadBackWithoutRowErrors) {
   auto unknown = Get("app1", "/api/evidence/rumours/sample");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
+}
+
+// Issue 14's attack: an applicant's own upload raised its apply-free
+// estimate. Declared rows show apart, count once an officer verifies them
+// (D-G10), and only an officer may.
+TEST_P(ProgrammeTest, DeclaredEvidenceCountsOnceAnOfficerVerifiesIt) {
+  auto proposed = Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "04"}});
+  ASSERT_TRUE(proposed);
+  ASSERT_EQ(proposed->status, 201) << proposed->body;
+  const int64_t id = Body(proposed)["created"][0];
+  const std::string owner = Body(Get("officer", App(id)))["credit_code"];
+  ASSERT_TRUE(store_->AddAccount("test", "owner", Role::kApplicant, owner, bursar::store::HashPassword(kPassword).value())
+                  .ok());
+  tokens_["owner"] = store_->IssueToken("test", "owner", "test", 1)->token;
+  const std::string before = Body(Get("owner", App(id)))["estimate"]["total"];
+
+  auto declared = Client().Post("/api/evidence/filings", As("owner"),
+                                "credit_code,filing_id,date,amount\n" + owner + ",DECL-1,2025-05-05,1000000.00\n",
+                                "text/csv");
+  ASSERT_TRUE(declared);
+  ASSERT_EQ(declared->status, 200) << declared->body;
+  json estimate = Body(Get("owner", App(id)))["estimate"];
+  EXPECT_EQ(estimate["total"], before) << "a declaration alone changes nothing that counts";
+  EXPECT_NE(estimate["total_with_declared"], before) << "but shows what it would give: " << estimate.dump();
+  json facts = Body(Get("owner", "/api/enterprises/" + owner + "/facts?year=2025"));
+  EXPECT_EQ(facts["declared_pending"], 1);
+  EXPECT_NE(facts["facts"]["filed_trading_volume"], facts["facts_with_declared"]["filed_trading_volume"]);
+  EXPECT_EQ(facts["explanation"]["filed_trading_volume"]["excluded"][0]["source"], "declared");
+
+  const json rows = {{"rows", json::array({{{"credit_code", owner}, {"filing_id", "DECL-1"}}})}};
+  for (const char* who : {"owner", "bureau", "finance", "auditor"}) {
+    auto refused = Post(who, "/api/evidence/filings/verification", rows);
+    ASSERT_TRUE(refused) << who;
+    EXPECT_EQ(refused->status, 403) << who << ": " << refused->body;
+  }
+  auto unknown = Post("officer", "/api/evidence/filings/verification",
+                      {{"rows", json::array({{{"credit_code", owner}, {"filing_id", "NOPE"}}})}});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404) << unknown->body;
+  EXPECT_EQ(ErrorOf(unknown)["field"], "rows[0]");
+  auto verified = Post("officer", "/api/evidence/filings/verification", rows);
+  ASSERT_TRUE(verified);
+  ASSERT_EQ(verified->status, 200) << verified->body;
+  EXPECT_EQ(Body(verified)["verified"], 1);
+  EXPECT_GT(Body(verified)["audit_seq"].get<int64_t>(), 0);
+  json now = Body(Get("owner", App(id)))["estimate"];
+  EXPECT_EQ(now["total"], estimate["total_with_declared"]) << "verified, it counts";
+  auto twice = Post("officer", "/api/evidence/filings/verification", rows);
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 409) << twice->body;
+  json listed = Body(Get("officer", "/api/enterprises/" + owner + "/evidence?kind=filings&year=2025"));
+  bool seen = false;
+  for (const json& row : listed["items"]) {
+    if (row["filing_id"] != "DECL-1") continue;
+    seen = true;
+    EXPECT_EQ(row["source"], "declared");
+    EXPECT_EQ(row["supplied_by"], "owner");
+    EXPECT_EQ(row["verified_by"], "officer");
+  }
+  EXPECT_TRUE(seen) << listed.dump();
 }
 
 TEST_P(ProgrammeTest, ProposalsAndSimulationsUseTheStoresCases) {

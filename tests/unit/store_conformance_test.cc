@@ -511,6 +511,115 @@ TEST_P(StoreTest, DerivesCasesMdFactsFromTheYearsEvidence) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }
 
+// --- Evidence provenance (D-G10) ---------------------------------------------
+
+TEST_P(StoreTest, DeclaredEvidenceCountsOnlyOnceAnOfficerVerifiesIt) {
+  ImportEnterprises(1);
+  const std::string a = Code(1);
+  ImportOptions declared;
+  declared.actor = "applicant-1";
+  declared.only_credit_code = a;
+  declared.declared = true;
+  auto declare = [&](EvidenceKind kind, const std::string& name, const std::string& text) {
+    auto r = store_->Import(kind, database_->WriteFile(name, text), declared);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : ImportReport{};
+  };
+  const std::string trades = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
+  // The issue's attack: a declared trade "at a legally established
+  // institution" and a 999,999,999 inclusion in the financial statements.
+  auto flag = declare(EvidenceKind::kTrades, "t.csv", trades + a + ",BJIDE,T9,2025-03-01,seller,40000000.00,true\n");
+  ASSERT_EQ(flag.rejected.size(), 1u);
+  EXPECT_EQ(flag.rejected[0].field, "legally_established");
+  EXPECT_NE(flag.rejected[0].reason.find("D-G10"), std::string::npos) << flag.rejected[0].reason;
+  EXPECT_EQ(flag.inserted, 0);
+  auto fs = declare(EvidenceKind::kFsInclusions, "fs.csv", "credit_code,year,amount,first_time\n" + a +
+                                                               ",2025,999999999.00,true\n");
+  EXPECT_EQ(fs.inserted, 1);
+  auto filing = declare(EvidenceKind::kFilings, "f.csv", "credit_code,filing_id,date,amount\n" + a +
+                                                             ",F1,2025-03-01,100.00\n");
+  EXPECT_EQ(filing.inserted, 1);
+  auto exports = store_->Import(EvidenceKind::kExports,
+                                database_->WriteFile("x.csv", "route,number,credit_code,authority,date\n"
+                                                              "standard_contract,SC-1," + a + ",CAC,2025-07-01\n"),
+                                declared);
+  EXPECT_EQ(exports.status().code(), StatusCode::kPermissionDenied) << "an export clearance is never declared";
+
+  // Declared and not verified: the facts a decision uses leave them out; the
+  // declared figures are shown apart.
+  auto before = store_->DeriveFacts(a, 2025);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(before->facts["fs_inclusion_amount"], "0.00");
+  EXPECT_EQ(before->facts["filed_trading_volume"], "0.00");
+  EXPECT_EQ(before->facts_with_declared["fs_inclusion_amount"], "999999999.00");
+  EXPECT_EQ(before->facts_with_declared["filed_trading_volume"], "100.00");
+  EXPECT_EQ(before->declared_pending, 2);
+  const auto& excluded = before->explanation["filed_trading_volume"]["excluded"];
+  ASSERT_EQ(excluded.size(), 1u);
+  EXPECT_EQ(excluded[0]["source"], "declared");
+  EXPECT_TRUE(excluded[0]["verified_by"].is_null());
+  auto c = store_->BuildCase(a, 2025, json::array());
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ((*c)["facts"]["fs_inclusion_amount"], "0.00") << "a decision's case leaves declared rows out";
+  auto listed = store_->ListEvidence(a, "filings", 2025);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ((*listed)["filings"][0]["source"], "declared");
+  EXPECT_EQ((*listed)["filings"][0]["supplied_by"], "applicant-1");
+
+  // Verification: not by the account that declared the row; all or nothing;
+  // official rows need none; then the row counts, naming its verifier.
+  const json filing_key = json::array({{{"credit_code", a}, {"filing_id", "F1"}}});
+  EXPECT_EQ(store_->VerifyEvidence("applicant-1", EvidenceKind::kFilings, filing_key).status().code(),
+            StatusCode::kPermissionDenied);
+  const json both = json::array({{{"credit_code", a}, {"filing_id", "F1"}}, {{"credit_code", a}, {"filing_id", "F2"}}});
+  auto missing = store_->VerifyEvidence("officer-1", EvidenceKind::kFilings, both);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().field(), "rows[1]");
+  EXPECT_EQ(store_->DeriveFacts(a, 2025)->facts["filed_trading_volume"], "0.00") << "nothing of a refused verification";
+  const int64_t entries = AuditEntries();
+  auto verified = store_->VerifyEvidence("officer-1", EvidenceKind::kFilings, filing_key);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_EQ(AuditEntries(), entries + 1);
+  auto entry = store_->db().QueryOne("SELECT actor, change FROM audit_log WHERE seq = ?", {*verified});
+  ASSERT_TRUE(entry.ok() && *entry);
+  EXPECT_EQ((*entry)->Text(0), "officer-1");
+  EXPECT_NE((*entry)->Text(1).find("evidence.verify"), std::string::npos);
+  EXPECT_EQ(store_->VerifyEvidence("officer-2", EvidenceKind::kFilings, filing_key).status().code(),
+            StatusCode::kFailedPrecondition)
+      << "verified once";
+  auto after = store_->DeriveFacts(a, 2025);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->facts["filed_trading_volume"], "100.00");
+  EXPECT_EQ(after->facts["fs_inclusion_amount"], "0.00");
+  EXPECT_EQ(after->declared_pending, 1);
+  EXPECT_EQ(after->explanation["filed_trading_volume"]["rows"][0]["verified_by"], "officer-1");
+  EXPECT_EQ((*store_->ListEvidence(a, "filings", 2025))["filings"][0]["verified_on"], "2025-06-01");
+
+  // A declaration never changes an official row; an official import of a
+  // declared key replaces the declaration.
+  Import(EvidenceKind::kTrades, "official.csv", trades + a + ",BJIDE,T1,2025-04-01,seller,1000.00,true\n");
+  auto rewrite = declare(EvidenceKind::kTrades, "t2.csv", trades + a + ",BJIDE,T1,2025-04-01,seller,9000000.00,false\n");
+  ASSERT_EQ(rewrite.rejected.size(), 1u);
+  EXPECT_NE(rewrite.rejected[0].reason.find("official source"), std::string::npos) << rewrite.rejected[0].reason;
+  EXPECT_EQ(store_->DeriveFacts(a, 2025)->facts["exchange_trading_volume"], "1000.00");
+  EXPECT_EQ(store_->VerifyEvidence("officer-1", EvidenceKind::kTrades,
+                                   json::array({{{"credit_code", a}, {"exchange", "BJIDE"}, {"trade_id", "T1"}}}))
+                .status()
+                .code(),
+            StatusCode::kFailedPrecondition)
+      << "an official row needs no verification";
+  auto replaced = Import(EvidenceKind::kFsInclusions, "fs-official.csv",
+                         "credit_code,year,amount,first_time\n" + a + ",2025,600000.00,true\n");
+  EXPECT_EQ(replaced.updated, 1);
+  auto last = store_->DeriveFacts(a, 2025);
+  EXPECT_EQ(last->facts["fs_inclusion_amount"], "600000.00") << "the official record, not the declaration";
+  EXPECT_EQ(last->declared_pending, 0);
+  auto fs_rows = store_->ListEvidence(a, "fs_inclusions", 2025);
+  EXPECT_EQ((*fs_rows)["fs_inclusions"][0]["source"], "official");
+  EXPECT_EQ((*fs_rows)["fs_inclusions"][0]["supplied_by"], "tester");
+  ExpectChainOk();
+}
+
 // --- Audit --------------------------------------------------------------------
 
 TEST_P(StoreTest, TheAuditLogRefusesUpdatesAndDeletes) {

@@ -300,11 +300,44 @@ export function enterprise(code: string): Promise<Enterprise> {
 export interface Facts {
   year: number;
   facts: Record<string, string | number | boolean | null>;
+  /** D-G10: the same facts were the enterprise's declarations awaiting verification counted. */
+  facts_with_declared?: Record<string, string | number | boolean | null>;
+  declared_pending?: number;
   explanation?: Record<string, unknown>;
 }
 
 export function facts(code: string, year: number): Promise<Facts> {
   return request("GET", `/api/enterprises/${encodeURIComponent(code)}/facts${query({ year })}`);
+}
+
+/** One evidence row as listed, with its provenance (D-G10). */
+export interface EvidenceRow {
+  kind: string;
+  source: "official" | "declared";
+  supplied_by: string;
+  verified_by: string | null;
+  verified_on: string | null;
+  [field: string]: unknown;
+}
+
+export function evidence(code: string, year: number): Promise<Page<EvidenceRow>> {
+  return request("GET", `/api/enterprises/${encodeURIComponent(code)}/evidence${query({ year, limit: 500 })}`);
+}
+
+/** The key fields that name a row of each kind that can be declared. */
+export const EVIDENCE_KEYS: Record<string, string[]> = {
+  listings: ["exchange", "listing_id"],
+  certificates: ["platform", "number"],
+  fs_inclusions: ["credit_code", "year"],
+  trades: ["credit_code", "exchange", "trade_id"],
+  filings: ["credit_code", "filing_id"],
+  projects: ["credit_code", "project_id"],
+  platforms: ["credit_code", "platform_id"],
+};
+
+/** An officer verifies declared rows (D-G10): from then they count. */
+export function verifyEvidence(kind: string, rows: Array<Record<string, unknown>>): Promise<{ verified: number; audit_seq: number }> {
+  return request("POST", `/api/evidence/${encodeURIComponent(kind)}/verification`, { rows });
 }
 
 export const EVIDENCE_KINDS = ["enterprises", "listings", "certificates", "fs_inclusions", "trades", "filings", "exports", "projects", "platforms"] as const;
@@ -361,6 +394,8 @@ export interface Application {
 export interface Estimate {
   total: string;
   eligible: boolean;
+  /** D-G10: what it would be with the enterprise's declarations awaiting verification. */
+  total_with_declared?: string;
   policy_digest: string;
 }
 

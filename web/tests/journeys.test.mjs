@@ -364,14 +364,17 @@ describe("programme year", () => {
     assert.match(profile, /专业服务机构/);
     const volumeBefore = await page.locator('[data-fact="exchange_trading_volume"]').innerText();
     assert.match(volumeBefore, /^¥[\d,]+\.\d\d$/);
+    story.volumeBefore = volumeBefore;
 
-    // Three trades, the third with an amount that is not money: two rows are
-    // taken, the third is reported by line and field.
+    // Three trades the enterprise declares, the third with an amount that is
+    // not money: two rows are taken, the third is reported by line and field.
+    // A declaration cannot say the trade was at a legally established
+    // institution (D-G10): that is the exchange's record, the data bureau's.
     const csv = [
       "credit_code,exchange,trade_id,date,side,amount,legally_established",
-      `${APPLICANT_CODE},BJIDE,WEB-T-1,2025-11-03,seller,120000.00,true`,
-      `${APPLICANT_CODE},BJIDE,WEB-T-2,2025-11-04,buyer,80000.50,true`,
-      `${APPLICANT_CODE},BJIDE,WEB-T-3,2025-11-05,seller,12.345,true`,
+      `${APPLICANT_CODE},BJIDE,WEB-T-1,2025-11-03,seller,120000.00,false`,
+      `${APPLICANT_CODE},BJIDE,WEB-T-2,2025-11-04,buyer,80000.50,false`,
+      `${APPLICANT_CODE},BJIDE,WEB-T-3,2025-11-05,seller,12.345,false`,
     ].join("\n");
     await field(page, "材料类型").selectOption("trades");
     await page.getByLabel("文件", { exact: true }).setInputFiles({ name: "trades-november.csv", mimeType: "text/csv", buffer: Buffer.from(csv + "\n") });
@@ -400,7 +403,7 @@ describe("programme year", () => {
     // In Chinese: Chinese headers and 是/否, 卖方/买方, which the upload takes back as they are.
     assert.match(sampleCsv, /^\uFEFF?统一社会信用代码,交易机构,交易编号,交易日期,交易方向,交易金额,依法设立的交易机构\r\n/);
     assert.ok(sampleCsv.includes(`${APPLICANT_CODE},北京国际大数据交易所,SAMPLE-2025-T1,2025-`), sampleCsv);
-    assert.match(sampleCsv, /,(卖方|买方),[\d.]+,是\r\n/);
+    assert.match(sampleCsv, /,(卖方|买方),[\d.]+,否\r\n/, "an applicant's sample declares, never states the authority's flag");
     await page.getByLabel("文件", { exact: true }).setInputFiles({ name: download.suggestedFilename(), mimeType: "text/csv", buffer: readFileSync(samplePath) });
     await page.getByRole("button", { name: "上传" }).click();
     await page.getByTestId("import-report").getByText(`导入结果：${download.suggestedFilename()}`).waitFor();
@@ -491,10 +494,15 @@ describe("programme year", () => {
     await queue.waitFor();
     assert.match(await queue.innerText(), /北京朝阳数据科技1号有限公司/);
     await queue.locator("tr", { hasText: `#${story.appId}` }).getByRole("link", { name: "评审" }).click();
-    // The reviewer reads the facts the decision will be built from.
+    // The reviewer reads the facts the decision will be built from: the
+    // enterprise's declarations (the two uploaded trades and the sample's two)
+    // are listed apart, awaiting verification, and change no figure.
     await wang.page.getByTestId("app-facts").locator("summary").click();
-    // The two uploaded trades (120,000.00 + 80,000.50) and the sample's two (120,000.00 + 45,800.50).
-    assert.match(await wang.page.getByTestId("app-facts").locator('[data-fact="exchange_trading_volume"]').innerText(), /^¥365,801\.00$/);
+    const declared = wang.page.getByTestId("declared-rows");
+    await declared.waitFor();
+    assert.match(await declared.locator("h3").innerText(), /待核实的企业申报材料（4 条）/);
+    assert.equal(await declared.locator('[data-action="verify"]').count(), 0, "a reviewer does not verify");
+    assert.equal(await wang.page.getByTestId("app-facts").locator('[data-fact="exchange_trading_volume"]').innerText(), story.volumeBefore);
     const form = wang.page.getByTestId("review-form");
     await form.getByLabel("实施成效（0–100）").fill("82");
     await form.getByLabel("合规性（0–100）").fill("90");
@@ -517,6 +525,13 @@ describe("programme year", () => {
     const { page, assertClean } = await openPage(t);
     await login(page, "officer-zhao", `/applications/${story.appId}`);
     await page.getByTestId("decide-form").waitFor();
+    // The officer verifies one of the enterprise's declarations (D-G10).
+    await page.getByTestId("app-facts").locator("summary").click();
+    const declared = page.getByTestId("declared-rows");
+    await declared.locator("h3").getByText("（4 条）").waitFor();
+    await declared.locator("tr", { hasText: "WEB-T-1" }).locator('[data-action="verify"]').click();
+    await page.getByTestId("declared-rows").locator("h3").getByText("（3 条）").waitFor();
+    assert.equal(await page.getByTestId("declared-rows").locator("tr", { hasText: "WEB-T-1" }).count(), 0);
     await act(page, "decide-form", "decided");
     const decision = page.getByTestId("decision");
     // The claim and the reviewer agree on the assessed amount (D-G5).

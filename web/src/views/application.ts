@@ -147,7 +147,7 @@ function traceDetails(d: api.StoredDecision): HTMLElement {
 // The enterprise's facts of the year as the store derives them from its
 // evidence: what the decision will be built from (readers other than the
 // applicant, who has them in the portal). Fetched when opened.
-function factsDetails(a: api.Application): HTMLElement {
+function factsDetails(a: api.Application, me: api.Account): HTMLElement {
   const body = h("div", {});
   const details = h("details", { class: "facts-details", "data-testid": "app-facts" }, h("summary", {}, t("portal.facts", { year: a.year })), body);
   details.addEventListener("toggle", async () => {
@@ -155,12 +155,71 @@ function factsDetails(a: api.Application): HTMLElement {
     body.append(h("p", {}, t("loading")));
     try {
       const f = await api.facts(a.credit_code, a.year);
-      body.replaceChildren(h("dl", { class: "facts-list" }, FACTS.map((x) => [h("dt", {}, pick(x)), h("dd", { "data-fact": x.name }, factValue(x.name, f.facts[x.name]))])));
+      const list = h("dl", { class: "facts-list" }, FACTS.map((x) => [h("dt", {}, pick(x)), h("dd", { "data-fact": x.name }, factValue(x.name, f.facts[x.name]))]));
+      const reload = () => {
+        body.replaceChildren();
+        details.dispatchEvent(new Event("toggle"));
+      };
+      body.replaceChildren(list, ...(f.declared_pending ? [await declaredRows(a, me.role === "officer", reload)] : []));
     } catch (e) {
       body.replaceChildren(errorAlert(e));
     }
   });
   return details;
+}
+
+// The rows the enterprise declared that no officer has verified yet (D-G10):
+// they do not count until verified. An officer verifies them one by one.
+async function declaredRows(a: api.Application, officer: boolean, reload: () => void): Promise<HTMLElement> {
+  const page = await api.evidence(a.credit_code, a.year);
+  const pending = page.items.filter((r) => r.source === "declared" && !r.verified_by);
+  const shown = (r: api.EvidenceRow) =>
+    Object.entries(r)
+      .filter(([k]) => !["kind", "source", "supplied_by", "verified_by", "verified_on"].includes(k))
+      .map(([k, v]) => `${k}: ${String(v)}`)
+      .join("；");
+  return h(
+    "section",
+    { class: "declared", "data-testid": "declared-rows" },
+    h("h3", {}, t("declared.title", { n: pending.length })),
+    h("p", { class: "hint" }, t("declared.hint")),
+    dataTable(
+      t("declared.title", { n: pending.length }),
+      [t("declared.kind"), t("declared.row"), t("declared.by"), ...(officer ? [t("app.next")] : [])],
+      pending.map((r) => [
+        r.kind,
+        shown(r),
+        r.supplied_by,
+        ...(officer
+          ? [
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary",
+                  "data-action": "verify",
+                  onclick: async (ev: Event) => {
+                    const button = ev.currentTarget as HTMLButtonElement;
+                    button.disabled = true;
+                    const key: Record<string, unknown> = {};
+                    for (const k of api.EVIDENCE_KEYS[r.kind] ?? []) key[k] = k === "credit_code" ? a.credit_code : r[k];
+                    try {
+                      await api.verifyEvidence(r.kind, [key]);
+                      reload();
+                    } catch (e) {
+                      button.disabled = false;
+                      button.after(errorAlert(e));
+                    }
+                  },
+                },
+                t("declared.verify"),
+              ),
+            ]
+          : []),
+      ]),
+      { testid: "declared-table" },
+    ),
+  );
 }
 
 function reviewsSection(a: api.ApplicationDetail): HTMLElement | null {
@@ -515,7 +574,7 @@ export function renderApplication(idText: string): HTMLElement | Promise<HTMLEle
           [t("app.updated"), when(a.updated_at ?? a.created_at)],
         ]),
         a.estimate ? estimateNote(a.estimate) : null,
-        me.role === "applicant" ? null : factsDetails(a),
+        me.role === "applicant" ? null : factsDetails(a, me),
         actions.length ? h("section", { class: "actions-panel", "aria-labelledby": "next-title" }, h("h2", { id: "next-title" }, t("app.next")), actions) : null,
         a.decision ? decisionSection(a.decision, texts, me.role === "officer" || me.role === "auditor") : null,
         me.role === "applicant" ? null : reviewsSection(a),

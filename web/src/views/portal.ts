@@ -187,6 +187,10 @@ export function estimateNote(e: api.Estimate): HTMLElement {
     h("span", { class: "estimate-label" }, t("estimate.label"), t("p.colon")),
     money(e.total),
     h("span", { class: "hint" }, " ", nothing ? t("estimate.zero") : t("estimate.note")),
+    // D-G10: declarations count once an officer verifies them; shown apart.
+    e.total_with_declared && e.total_with_declared !== e.total
+      ? h("span", { class: "estimate-declared", "data-testid": "estimate-declared" }, " ", t("estimate.declared"), t("p.colon"), money(e.total_with_declared))
+      : null,
   );
 }
 
