@@ -63,7 +63,7 @@ struct NewSession {
 struct Authenticated {
   Account account;
   std::string csrf_token;  // "" for a bearer token
-  std::string expires_at;  // of the session or token; "" for a token without expiry
+  std::string expires_at;  // of the session or token (every token expires, A4)
 };
 
 struct IssuedToken {
