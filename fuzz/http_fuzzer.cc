@@ -65,7 +65,7 @@ Running& TheServer() {
       if (!hash.ok()) bursar_fuzz::Broken("hash");
       auto account = (*store)->AddAccount("fuzz", "olga", bursar::store::Role::kOfficer, "", *hash);
       if (!account.ok()) bursar_fuzz::Broken("account: " + account.status().message());
-      auto token = (*store)->IssueToken("fuzz", "olga", "fuzz", 0);
+      auto token = (*store)->IssueToken("fuzz", "olga", "fuzz", 30);
       if (!token.ok()) bursar_fuzz::Broken("token: " + token.status().message());
       r->token = token->token;
       auto session = (*store)->OpenSession("olga", account->id, bursar::store::SessionPolicy{});

@@ -210,7 +210,7 @@ ago 0
 applicant1=$(b app list --year 2025 --state draft --measure 04 | awk 'NR == 1 {print $2}')
 applicant2=$(b app show "$objected" | python3 -c 'import json,sys; print(json.load(sys.stdin)["credit_code"])')
 accounts=(
-  "admin admin demo-admin-pass"
+  "admin admin demo-console-pass"
   "officer-zhao officer demo-officer-pass"
   "rev-wang reviewer demo-reviewer-pass"
   "rev-li reviewer demo-reviewer-pass"

@@ -106,10 +106,10 @@ else
     b app notice "${decided[@]:0:$(((${#decided[@]} + 1) / 2))}" --actor officer
   } >"$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; exit 2; }
 fi
-echo "load-officer-password" | b user add load-officer --role officer --password-stdin --actor load >/dev/null
+echo "officer password for the load run" | b user add load-officer --role officer --password-stdin --actor load >/dev/null
 token=$(b user token load-officer --name load --days 1 --actor load --secret-file "$work/secret" 2>/dev/null)
 # Evidence is the data bureau's to upload (separation of duties).
-echo "load-bureau-password" | b user add load-bureau --role data-bureau --password-stdin --actor load >/dev/null
+echo "bureau password for the load run" | b user add load-bureau --role data-bureau --password-stdin --actor load >/dev/null
 evidence_token=$(b user token load-bureau --name load --days 1 --actor load --secret-file "$work/secret" 2>/dev/null)
 entries() { b audit verify --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
 audit_before=$(entries)

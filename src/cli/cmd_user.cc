@@ -1,4 +1,4 @@
-// bursar user add|passwd|disable|enable|token|list: local accounts of the HTTP API
+// bursar user add|passwd|disable|enable|token|revoke|list: local accounts of the HTTP API
 // (docs/http-api.md, "Accounts and roles").
 #include <termios.h>
 #include <unistd.h>
@@ -21,20 +21,25 @@ constexpr const char* kUsage =
     "       bursar user disable USERNAME\n"
     "       bursar user enable USERNAME\n"
     "       bursar user token USERNAME --name LABEL [--days N] [--secret-file PATH]\n"
+    "       bursar user revoke TOKEN_ID\n"
     "       bursar user list [--json]\n"
     "       (each takes --db URL, --actor NAME)\n\n"
     "  add      a new account; ROLE is applicant (needs --enterprise, the credit\n"
     "           code of a stored enterprise), reviewer, officer, auditor or admin\n"
-    "  passwd   set a new password; ends every session of the account\n"
+    "  passwd   set a new password; ends every session of the account and\n"
+    "           revokes its tokens\n"
     "  disable  disable the account; ends its sessions and revokes its tokens\n"
     "  enable   enable a disabled account again; its old sessions and tokens\n"
     "           stay ended (the user signs in anew). An enabled account: no change\n"
     "  token    issue a bearer token for integrators (Authorization: Bearer ...);\n"
     "           printed once, only its HMAC under the server secret is kept (the\n"
     "           file `bursar serve --secret-file` uses; default bursar.secret in the\n"
-    "           working directory, made when missing). --days 0: no expiry (default 90)\n"
+    "           working directory, made when missing). --days 1..365 (default 90):\n"
+    "           every token expires. Its id is printed with it, for revoke\n"
+    "  revoke   revoke one token by its id; the account's other tokens stay\n"
     "  list     the accounts, without secrets, with when each last signed in\n\n"
-    "Passwords have at least 12 characters. They are prompted for without echo\n"
+    "Passwords have at least 12 characters, are not one character or a short\n"
+    "pattern repeated, do not contain the username and are not a common password. They are prompted for without echo\n"
     "on a terminal; with --password-stdin (or when standard input is not a\n"
     "terminal) the first line of standard input is the password.\n";
 
@@ -88,13 +93,13 @@ int RunUser(const std::vector<std::string>& args) {
   const std::string verb = o.positional[0];
   const bool list = verb == "list";
   if (list ? o.positional.size() != 1 : o.positional.size() != 2) return Usage();
-  const std::string username = list ? "" : o.positional[1];
+  std::string username = list ? "" : o.positional[1];
   // Only the flags that belong to the verb.
   std::vector<std::string> allowed;
   if (verb == "add") allowed = {"--role", "--enterprise", "--password-stdin"};
   else if (verb == "passwd") allowed = {"--password-stdin"};
   else if (verb == "token") allowed = {"--name", "--days", "--secret-file"};
-  else if (verb != "disable" && verb != "enable" && verb != "list") {
+  else if (verb != "disable" && verb != "enable" && verb != "revoke" && verb != "list") {
     std::fprintf(stderr, "bursar user: unknown action '%s'\n\n%s", verb.c_str(), kUsage);
     return kExitUsage;
   }
@@ -129,23 +134,30 @@ int RunUser(const std::vector<std::string>& args) {
         std::fprintf(stderr, "bursar user add: --role is applicant, reviewer, officer, auditor or admin\n");
         return kExitUsage;
       }
+      // The rule of usernames (A6), folded to lower case: `ADMIN` is `admin`.
+      auto canonical = store::CanonicalUsername(username);
+      if (!canonical.ok()) return ReportStatus(canonical.status());
+      username = *canonical;
       // Fail on the account's other fields before asking for a password.
       if (st.GetAccount(username).ok()) {
         return ReportStatus(Status(StatusCode::kAlreadyExists, "the username '" + username + "' is taken"));
       }
     } else if (auto a = st.GetAccount(username); !a.ok()) {
       return ReportStatus(a.status());
+    } else {
+      username = a->username;  // as stored: the password policy compares with it
     }
     auto password = ReadPassword(HasFlag(o, "--password-stdin"));
     if (!password) {
       std::fprintf(stderr, "bursar user %s: no password on standard input\n", verb.c_str());
       return kExitUsage;
     }
+    if (Status policy = store::CheckPasswordPolicy(*password, username); !policy.ok()) return ReportStatus(policy);
     auto hash = store::HashPassword(*password);
     if (!hash.ok()) return ReportStatus(hash.status());
     if (verb == "passwd") {
       if (Status s = st.SetPasswordHash(o.actor, username, *hash); !s.ok()) return ReportStatus(s);
-      std::printf("password of %s changed; its sessions ended\n", username.c_str());
+      std::printf("password of %s changed; its sessions ended and its tokens revoked\n", username.c_str());
       return kExitOk;
     }
     auto account = st.AddAccount(o.actor, username, *role, FlagValue(o, "--enterprise"), *hash);
@@ -177,7 +189,8 @@ int RunUser(const std::vector<std::string>& args) {
   if (verb == "token") {
     const std::string days_text = FlagValue(o, "--days", "90");
     if (days_text.empty() || days_text.size() > 4 || days_text.find_first_not_of("0123456789") != std::string::npos) {
-      std::fprintf(stderr, "bursar user token: --days takes 0..3660, got '%s'\n", days_text.c_str());
+      std::fprintf(stderr, "bursar user token: --days takes 1..%lld, got '%s'\n",
+                   static_cast<long long>(store::Store::kMaxTokenDays), days_text.c_str());
       return kExitUsage;
     }
     if (!HasFlag(o, "--name")) {
@@ -187,13 +200,24 @@ int RunUser(const std::vector<std::string>& args) {
     auto issued = st.IssueToken(o.actor, username, FlagValue(o, "--name"), std::stoll(days_text));
     if (!issued.ok()) return ReportStatus(issued.status());
     if (o.json) {
-      nlohmann::ordered_json j = {{"token", issued->token}, {"expires_at", issued->expires_at}};
+      nlohmann::ordered_json j = {{"id", issued->id}, {"token", issued->token}, {"expires_at", issued->expires_at}};
       std::printf("%s\n", j.dump(2).c_str());
     } else {
       std::printf("%s\n", issued->token.c_str());
       std::fprintf(stderr, "token %lld for %s%s: shown once, keep it secret\n", static_cast<long long>(issued->id),
                    username.c_str(), issued->expires_at.empty() ? "" : (", expires " + issued->expires_at).c_str());
     }
+    return kExitOk;
+  }
+  if (verb == "revoke") {
+    const std::string& id_text = username;  // the positional argument: a token id
+    if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos) {
+      std::fprintf(stderr, "bursar user revoke: TOKEN_ID is the number `bursar user token` printed, got '%s'\n",
+                   id_text.c_str());
+      return kExitUsage;
+    }
+    if (Status s = st.RevokeToken(o.actor, std::stoll(id_text)); !s.ok()) return ReportStatus(s);
+    std::printf("token %s revoked\n", id_text.c_str());
     return kExitOk;
   }
   auto accounts = st.ListAccounts();
@@ -212,5 +236,5 @@ int RunUser(const std::vector<std::string>& args) {
 }
 
 }  // namespace
-BURSAR_COMMAND("user", "local accounts of the HTTP API (add, passwd, disable, enable, token, list)", RunUser);
+BURSAR_COMMAND("user", "local accounts of the HTTP API (add, passwd, disable, enable, token, revoke, list)", RunUser);
 }  // namespace bursar::cli

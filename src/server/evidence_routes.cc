@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/text.h"
 #include "server/server_impl.h"
 
 namespace bursar::server {
@@ -38,14 +39,32 @@ void ReplaceAll(std::string* s, const std::string& from, const std::string& to) 
 }
 
 // A CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break.
+// "-12.50", "3", "0.5": a number as the evidence formats write amounts.
+bool IsPlainDecimal(const std::string& s) {
+  size_t i = s.empty() || s[0] != '-' ? 0 : 1;
+  const size_t digits_from = i;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  if (i == digits_from) return false;
+  if (i < s.size() && s[i] == '.') {
+    const size_t fraction_from = ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == fraction_from) return false;
+  }
+  return i == s.size();
+}
+
 std::string CsvCell(const OJson& v) {
   std::string s;
   if (v.is_null()) return s;
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_string()) {
+    // A plain decimal ("-12.50") is an amount; any other text never starts
+    // a formula when the sample is opened in a spreadsheet (A8).
     s = v.get<std::string>();
+    if (!IsPlainDecimal(s)) s = NeutraliseFormula(s);
   } else if (v.is_array()) {  // tags
     for (const auto& t : v) s += (s.empty() ? "" : ";") + t.get<std::string>();
+    s = NeutraliseFormula(s);
   } else {
     s = v.dump();
   }

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/text.h"
 #include "lang/checked_policy.h"
 #include "money/exact.h"
 #include "server/server_impl.h"
@@ -75,10 +76,9 @@ std::string ItemName(const CheckedPolicy& cp, const std::string& measure, const 
 }
 
 std::string CsvField(const Cell& c) {
-  std::string s = c.text;
-  if (!c.fen && !c.number && !s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
-    s.insert(0, "'");
-  }
+  // Amounts and counts are numbers; every other cell is text a user may
+  // have written (an enterprise's name), so it never starts a formula.
+  const std::string s = c.fen || c.number ? c.text : NeutraliseFormula(c.text);
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char ch : s) {
@@ -175,8 +175,10 @@ Result<std::string> ToXlsx(const Table& t) {
         when.day = std::atoi(cell.text.substr(8, 2).c_str());
         worksheet_write_datetime(sheet, row, col, &when, date);
       } else if (!cell.text.empty()) {
-        // Strings are never formulas in a workbook written this way.
-        worksheet_write_string(sheet, row, col, cell.text.c_str(), total ? bold : nullptr);
+        // A string cell is not evaluated in the workbook, but it becomes a
+        // formula again when the sheet is saved as CSV or the cell is
+        // edited: neutralised as in the CSV (A8).
+        worksheet_write_string(sheet, row, col, NeutraliseFormula(cell.text).c_str(), total ? bold : nullptr);
       }
     }
   };

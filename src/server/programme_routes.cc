@@ -333,9 +333,17 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
   BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
   q.measure = list.filters["measure"];
   q.credit_code = list.filters["enterprise"];
+  const store::Role role = RoleOf(caller);
+  // Applicants do not learn who reviews them (their detail says "reviewer 1"),
+  // so they may not filter by reviewer at all: probing names one by one would
+  // reveal by the count who reviews their enterprise (issue 14, A3).
+  if (role == store::Role::kApplicant && list.filters.count("reviewer")) {
+    return InvalidArgument("an applicant does not filter applications by reviewer (reviewers are not disclosed to "
+                           "applicants)",
+                           "query.reviewer");
+  }
   q.reviewer = list.filters["reviewer"];
   // Only its own: asking for another enterprise (or reviewer) finds nothing.
-  const store::Role role = RoleOf(caller);
   if (role == store::Role::kApplicant) q.credit_code = OnlyOwn(q.credit_code, caller.who->account.credit_code);
   if (role == store::Role::kReviewer) q.reviewer = OnlyOwn(q.reviewer, Actor(caller));
   int64_t total = 0;
@@ -515,6 +523,7 @@ Status Server::Impl::StartReview(const httplib::Request& req, httplib::Response&
         return InvalidArgument("'" + reviewers[i] + "' is not an enabled reviewer account",
                                "reviewers[" + std::to_string(i) + "]");
       }
+      reviewers[i] = account->username;  // as stored: `ALICE` is `alice` (A6)
     }
     return st.StartReview(Actor(caller), row.application.id, reviewers);
   });
@@ -680,9 +689,22 @@ Status Server::Impl::FileObjection(const httplib::Request& req, httplib::Respons
   OJson out;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(id));
-    // The notice is public: anyone logged in may object to what it shows,
-    // except that an applicant sees (and objects to) only its own.
-    if (RoleOf(caller) == store::Role::kApplicant) BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
+    // Who may object (issue 14, A2): the applicant of the application (an
+    // applicant sees only its own: another's is 404); a reviewer assigned to
+    // it, a conflicted one included (a conflict is a reason to know
+    // something); the officer, who records objections received on paper.
+    // An unassigned reviewer is refused: the notice is public, but a
+    // reviewer's objection to a file it never saw is no review, and it held
+    // up another reviewer's application.
+    const store::Role role = RoleOf(caller);
+    if (role == store::Role::kApplicant) BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
+    if (role == store::Role::kReviewer) {
+      BURSAR_ASSIGN_OR_RETURN(bool assigned, st.IsReviewerOf(id, Actor(caller)));
+      if (!assigned) {
+        return Status(StatusCode::kPermissionDenied,
+                      "a reviewer objects only to an application it is assigned to review", "id");
+      }
+    }
     BURSAR_RETURN_IF_ERROR(CheckIfMatch(st, req, row.application.id, row.version));
     BURSAR_ASSIGN_OR_RETURN(int64_t objection, st.FileObjection(Actor(caller), id, reason));
     BURSAR_ASSIGN_OR_RETURN(auto o, st.FindObjection(objection));

@@ -272,7 +272,8 @@ Status Server::Impl::Login(const httplib::Request& req, httplib::Response& res, 
   BURSAR_RETURN_IF_ERROR(OnlyKnownFields(body, {"username", "password"}));
   BURSAR_ASSIGN_OR_RETURN(const std::string username, StringField(body, "username"));
   BURSAR_ASSIGN_OR_RETURN(const std::string password, StringField(body, "password"));
-  const std::string user_key = "u:" + username + "|" + req.remote_addr;
+  // `ADMIN` signs in as `admin` (A6), so it shares `admin`'s failure count.
+  const std::string user_key = "u:" + store::FoldUsername(username) + "|" + req.remote_addr;
   const std::string addr_key = "a:" + req.remote_addr;
 
   // Throttling first: a throttled attempt is not even checked.
@@ -309,7 +310,7 @@ Status Server::Impl::Login(const httplib::Request& req, httplib::Response& res, 
   store::NewSession session;
   Status opened = WithStore([&](store::Store& st) -> Status {
     BURSAR_RETURN_IF_ERROR(st.ClearLoginFailures(user_key));
-    BURSAR_ASSIGN_OR_RETURN(session, st.OpenSession(username, record->first.id, options.sessions));
+    BURSAR_ASSIGN_OR_RETURN(session, st.OpenSession(record->first.username, record->first.id, options.sessions));
     return OkStatus();
   });
   if (!opened.ok()) return opened;
@@ -361,7 +362,9 @@ Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Respons
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
   BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"username", "role", "credit_code", "password"}));
-  BURSAR_ASSIGN_OR_RETURN(std::string username, StringField(*body, "username"));
+  BURSAR_ASSIGN_OR_RETURN(std::string requested_username, StringField(*body, "username"));
+  // The rule of usernames (A6), folded to lower case: `ADMIN` is `admin`.
+  BURSAR_ASSIGN_OR_RETURN(const std::string username, store::CanonicalUsername(requested_username));
   BURSAR_ASSIGN_OR_RETURN(std::string role_name, StringField(*body, "role"));
   BURSAR_ASSIGN_OR_RETURN(std::string password, StringField(*body, "password"));
   BURSAR_ASSIGN_OR_RETURN(std::string code, StringField(*body, "credit_code", false));
@@ -384,6 +387,7 @@ Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Respons
     }
     return OkStatus();
   }));
+  BURSAR_RETURN_IF_ERROR(store::CheckPasswordPolicy(password, username));
   Result<std::string> hash = HashPassword(password);
   if (!hash.ok()) return InvalidArgument(hash.status().message(), "password");
   store::Account account;
@@ -416,6 +420,11 @@ Status Server::Impl::ChangeAccount(const httplib::Request& req, httplib::Respons
   store::Account account;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(account, st.GetAccount(username));
+    // Compared with the account found: `ADMIN` in the path is `admin` (A6).
+    if (disable && account.username == Actor(caller)) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "an admin does not disable its own account (another admin can)", "disabled");
+    }
     if (account.disabled == disable) return OkStatus();
     BURSAR_RETURN_IF_ERROR(disable ? st.DisableAccount(Actor(caller), username)
                                    : st.EnableAccount(Actor(caller), username));
@@ -433,7 +442,12 @@ Status Server::Impl::ResetPassword(const httplib::Request& req, httplib::Respons
   BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"password"}));
   BURSAR_ASSIGN_OR_RETURN(std::string password, StringField(*body, "password"));
   // An unknown account is refused before a hash is spent on it.
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) { return st.GetAccount(username).status(); }));
+  store::Account account;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(account, st.GetAccount(username));
+    return OkStatus();
+  }));
+  BURSAR_RETURN_IF_ERROR(store::CheckPasswordPolicy(password, account.username));
   Result<std::string> hash = HashPassword(password);
   if (!hash.ok()) return InvalidArgument(hash.status().message(), "password");
   BURSAR_RETURN_IF_ERROR(

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/text.h"
 #include "store/digest.h"
 #include "store/idempotency.h"
 #include "store/store.h"
@@ -31,6 +32,88 @@ std::optional<Role> ParseRole(std::string_view name) {
     if (name == kRoleNames[i]) return static_cast<Role>(i);
   }
   return std::nullopt;
+}
+
+Result<std::string> CanonicalUsername(std::string_view username, const std::string& field) {
+  const std::string folded = FoldUsername(username);
+  const std::string rule = "a username has " + std::to_string(kMinUsernameLength) + " to " +
+                           std::to_string(kMaxUsernameLength) +
+                           " characters: lower-case letters a-z, digits and - _ ., beginning and ending with a letter "
+                           "or a digit";
+  if (folded.size() < kMinUsernameLength || folded.size() > kMaxUsernameLength) {
+    return InvalidArgument(rule + " (this one has " + std::to_string(folded.size()) + " bytes)", field);
+  }
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  for (char c : folded) {
+    if (!alnum(c) && c != '-' && c != '_' && c != '.') {
+      const auto byte = static_cast<unsigned char>(c);
+      return InvalidArgument(rule + (byte >= 0x80 ? " (no characters outside ASCII)"
+                                                  : byte < 0x20 || byte == 0x7F
+                                                        ? " (no control characters)"
+                                                        : std::string(" ('") + c + "' is not one of them)"),
+                             field);
+    }
+  }
+  if (!alnum(folded.front()) || !alnum(folded.back())) return InvalidArgument(rule, field);
+  return folded;
+}
+
+std::string FoldUsername(std::string_view username) {
+  std::string out(username);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+namespace {
+
+// Well-known weak passwords of 12 characters or more (shorter ones are
+// refused by length already): the top of the public breach lists, and
+// keyboard walks and pinyin favourites of the same kind. Compared in lower
+// case. Kept modest on purpose: the length, repetition and username rules do
+// most of the work.
+constexpr const char* kCommonPasswords[] = {
+    "123456789012",   "1234567890123",  "12345678901234", "123456123456",   "111111111111",
+    "000000000000",   "123123123123",   "password1234",   "password123456", "passwordpassword",
+    "password12345",  "p@ssw0rd1234",   "qwertyuiop12",   "qwertyuiop123",  "qwertyuiopasdf",
+    "qwerty123456",   "1qaz2wsx3edc",   "1q2w3e4r5t6y",   "1q2w3e4r5t6y7u", "asdfghjkl123",
+    "zxcvbnm12345",   "iloveyou1234",   "admin1234567",   "administrator",  "administrator1",
+    "welcome12345",   "letmein12345",   "changeme1234",   "abc123456789",   "abcdefghijkl",
+    "woaini1314520",  "woaini123456",   "5201314520131",  "aa123456789012", "qazwsxedcrfv",
+    "1234qwerasdf",   "football1234",   "baseball1234",   "sunshine1234",   "princess1234",
+};
+
+// The password is a pattern of at most 4 characters repeated (a trailing
+// partial repeat included): "aaaaaaaaaaaa", "abababababab", "abcdabcdabcd".
+bool IsShortPatternRepeated(std::string_view password) {
+  for (size_t period = 1; period <= 4 && period < password.size(); ++period) {
+    bool repeats = true;
+    for (size_t i = period; i < password.size() && repeats; ++i) repeats = password[i] == password[i - period];
+    if (repeats) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status CheckPasswordPolicy(std::string_view password, std::string_view username) {
+  if (CodePoints(password) < kMinPasswordLength) {
+    return InvalidArgument("a password has at least " + std::to_string(kMinPasswordLength) + " characters",
+                           "password");
+  }
+  if (IsShortPatternRepeated(password)) {
+    return InvalidArgument("a password is not one character or a short pattern repeated", "password");
+  }
+  const std::string lower_password = FoldUsername(password);
+  const std::string lower_username = FoldUsername(username);
+  if (lower_username.size() >= 3 && lower_password.find(lower_username) != std::string::npos) {
+    return InvalidArgument("a password does not contain the username", "password");
+  }
+  for (const char* common : kCommonPasswords) {
+    if (lower_password == common) return InvalidArgument("a password is not a common password", "password");
+  }
+  return OkStatus();
 }
 
 Result<std::string> HashPassword(std::string_view password) {
@@ -127,21 +210,21 @@ Account AccountFromRow(const Row& r, size_t at = 0) {
   return a;
 }
 
-Status CheckUsername(const std::string& username) {
-  if (username.empty() || username.size() > 64) {
-    return InvalidArgument("a username has 1 to 64 characters", "username");
+// The row of `username` with `tail` columns after the account's: the name as
+// stored first (an account from before the username rule may have upper
+// case), then folded to lower case (A6: `ADMIN` is `admin`).
+Result<std::optional<Row>> FindAccountRow(Database& db, const std::string& username, const char* tail = "") {
+  const std::string sql = std::string("SELECT ") + kAccountColumns + tail + " FROM account WHERE username = ?";
+  BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne(sql, {username}));
+  const std::string folded = FoldUsername(username);
+  if (!row && folded != username) {
+    BURSAR_ASSIGN_OR_RETURN(row, db.QueryOne(sql, {folded}));
   }
-  for (unsigned char c : username) {
-    if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '@')) {
-      return InvalidArgument("a username is letters, digits and . _ - @", "username");
-    }
-  }
-  return OkStatus();
+  return row;
 }
 
 Result<Account> LoadAccount(Database& db, const std::string& username) {
-  BURSAR_ASSIGN_OR_RETURN(
-      auto row, db.QueryOne(std::string("SELECT ") + kAccountColumns + " FROM account WHERE username = ?", {username}));
+  BURSAR_ASSIGN_OR_RETURN(auto row, FindAccountRow(db, username));
   if (!row) return Status(StatusCode::kNotFound, "no account '" + username + "'", "username");
   return AccountFromRow(*row);
 }
@@ -153,9 +236,9 @@ std::string Later(const std::string& now, int64_t seconds) {
 
 }  // namespace
 
-Result<Account> Store::AddAccount(const std::string& actor, const std::string& username, Role role,
+Result<Account> Store::AddAccount(const std::string& actor, const std::string& requested_username, Role role,
                                   const std::string& credit_code, const std::string& password_hash) {
-  BURSAR_RETURN_IF_ERROR(CheckUsername(username));
+  BURSAR_ASSIGN_OR_RETURN(const std::string username, CanonicalUsername(requested_username));
   if ((role == Role::kApplicant) != !credit_code.empty()) {
     return InvalidArgument(role == Role::kApplicant ? "an applicant is bound to one enterprise: give its credit code"
                                                     : "only an applicant is bound to an enterprise",
@@ -167,6 +250,12 @@ Result<Account> Store::AddAccount(const std::string& actor, const std::string& u
       BURSAR_ASSIGN_OR_RETURN(auto e, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {credit_code}));
       if (!e) return Status(StatusCode::kNotFound, "no enterprise " + credit_code, "enterprise");
     }
+    // Unique whatever the case: an account stored before the rule (say
+    // `ADMIN`) takes `admin` too. Write() serialises writers, so no other
+    // account can be added between this look and the insert.
+    BURSAR_ASSIGN_OR_RETURN(auto taken, db.QueryOne("SELECT username FROM account WHERE lower(username) = ?",
+                                                    {username}));
+    if (taken) return Status(StatusCode::kAlreadyExists, "taken");
     const std::string now = Now();
     Param code = credit_code.empty() ? Param(nullptr) : Param(std::string_view(credit_code));
     BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO account (username, password_hash, role, credit_code, "
@@ -200,10 +289,7 @@ Result<std::vector<Account>> Store::ListAccounts() {
 
 Result<std::optional<std::pair<Account, std::string>>> Store::LoginRecord(const std::string& username) {
   using Record = std::optional<std::pair<Account, std::string>>;
-  BURSAR_ASSIGN_OR_RETURN(auto row,
-                          db_->QueryOne(std::string("SELECT ") + kAccountColumns +
-                                            ", account.password_hash FROM account WHERE username = ?",
-                                        {username}));
+  BURSAR_ASSIGN_OR_RETURN(auto row, FindAccountRow(*db_, username, ", account.password_hash"));
   if (!row) return Record();
   return Record(std::make_pair(AccountFromRow(*row), row->Text(kAccountColumnCount)));
 }
@@ -219,10 +305,17 @@ Status Store::SetPasswordHash(const std::string& actor, const std::string& usern
                                             .status());
                  BURSAR_ASSIGN_OR_RETURN(int64_t ended,
                                          db.Execute("DELETE FROM session WHERE account_id = ?", {account.id}));
+                 // Tokens too: a token issued to whoever knew the old password
+                 // outlived the reset before (issue 14, A4).
+                 BURSAR_ASSIGN_OR_RETURN(int64_t revoked,
+                                         db.Execute("UPDATE api_token SET revoked_at = ? "
+                                                    "WHERE account_id = ? AND revoked_at IS NULL",
+                                                    {Now(), account.id}));
                  return std::optional<json>(json{{"op", "account.password"},
                                                  {"account", account.id},
                                                  {"username", username},
-                                                 {"sessions_ended", ended}});
+                                                 {"sessions_ended", ended},
+                                                 {"tokens_revoked", revoked}});
                })
       .status();
 }
@@ -336,7 +429,11 @@ Status Store::EndSession(const std::string& actor, const std::string& session_id
 Result<IssuedToken> Store::IssueToken(const std::string& actor, const std::string& username, const std::string& name,
                                       int64_t days) {
   if (name.empty() || name.size() > 100) return InvalidArgument("a token has a name of 1 to 100 characters", "name");
-  if (days < 0 || days > 3660) return InvalidArgument("a token lives 1 to 3660 days (0: no expiry)", "days");
+  if (days < 1 || days > kMaxTokenDays) {
+    return InvalidArgument("a token lives 1 to " + std::to_string(kMaxTokenDays) + " days (every token expires), not " +
+                               std::to_string(days),
+                           "days");
+  }
   IssuedToken issued;
   issued.token = "bst_" + RandomToken(32);
   BURSAR_ASSIGN_OR_RETURN(const std::string token_hash, CredentialHash(issued.token));
@@ -347,8 +444,8 @@ Result<IssuedToken> Store::IssueToken(const std::string& actor, const std::strin
                 return Status(StatusCode::kFailedPrecondition, "the account '" + username + "' is disabled");
               }
               const std::string now = Now();
-              issued.expires_at = days == 0 ? "" : Later(now, days * 86400);
-              Param expires = days == 0 ? Param(nullptr) : Param(std::string_view(issued.expires_at));
+              issued.expires_at = Later(now, days * 86400);
+              Param expires = Param(std::string_view(issued.expires_at));
               BURSAR_ASSIGN_OR_RETURN(auto row,
                                       db.QueryOne("INSERT INTO api_token (id_hash, account_id, name, created_at, "
                                                   "expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -357,25 +454,45 @@ Result<IssuedToken> Store::IssueToken(const std::string& actor, const std::strin
               issued.id = row->Int(0);
               json change = {{"op", "token.issue"}, {"token", issued.id}, {"account", account.id},
                              {"username", username}, {"name", name}};
-              if (days) change["expires_at"] = issued.expires_at;
+              change["expires_at"] = issued.expires_at;
               return std::optional<json>(change);
             });
   if (!written.ok()) return written.status();
   return issued;
 }
 
+Status Store::RevokeToken(const std::string& actor, int64_t token_id) {
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("SELECT account_id, revoked_at FROM api_token "
+                                                               "WHERE id = ?",
+                                                               {token_id}));
+                 if (!row) return Status(StatusCode::kNotFound, "no token " + std::to_string(token_id), "token");
+                 if (!row->IsNull(1)) return std::optional<json>();  // revoked already: nothing changes
+                 BURSAR_RETURN_IF_ERROR(
+                     db.Execute("UPDATE api_token SET revoked_at = ? WHERE id = ?", {Now(), token_id}).status());
+                 return std::optional<json>(
+                     json{{"op", "token.revoke"}, {"token", token_id}, {"account", row->Int(0)}});
+               })
+      .status();
+}
+
 Result<std::optional<Authenticated>> Store::FindToken(const std::string& token) {
   using Found = std::optional<Authenticated>;
   BURSAR_ASSIGN_OR_RETURN(const std::string token_hash, CredentialHash(token));
   BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne(std::string("SELECT ") + kAccountColumns +
-                                                      ", api_token.expires_at, api_token.revoked_at "
+                                                      ", api_token.expires_at, api_token.revoked_at, "
+                                                      "api_token.created_at "
                                                       "FROM api_token JOIN account ON account.id = api_token.account_id "
                                                       "WHERE api_token.id_hash = ?",
                                                   {token_hash}));
   if (!row) return Found();
-  Authenticated who{AccountFromRow(*row), "", row->Text(kAccountColumnCount)};
+  Authenticated who{AccountFromRow(*row), "", row->IsNull(kAccountColumnCount) ? "" : row->Text(kAccountColumnCount)};
   if (who.account.disabled || !row->IsNull(kAccountColumnCount + 1)) return Found();
-  if (!who.expires_at.empty() && Now() >= who.expires_at) return Found();
+  // A token issued "without expiry" before every token had one ends
+  // kMaxTokenDays after it was issued, like the longest-lived token now.
+  if (who.expires_at.empty()) who.expires_at = Later(row->Text(kAccountColumnCount + 2), kMaxTokenDays * 86400);
+  if (Now() >= who.expires_at) return Found();
   return Found(std::move(who));
 }
 

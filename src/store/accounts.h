@@ -63,7 +63,7 @@ struct NewSession {
 struct Authenticated {
   Account account;
   std::string csrf_token;  // "" for a bearer token
-  std::string expires_at;  // of the session or token; "" for a token without expiry
+  std::string expires_at;  // of the session or token (every token expires, A4)
 };
 
 struct IssuedToken {
@@ -71,6 +71,35 @@ struct IssuedToken {
   std::string token;  // "bst_..." shown once, never stored
   std::string expires_at;
 };
+
+// --- Usernames (issue 14, A6) -------------------------------------------------
+
+// A new username has 3 to 32 characters: lower-case ASCII letters, digits,
+// '-', '_' and '.', beginning and ending with a letter or a digit. Upper-case
+// letters are folded to lower case (at creation and at login, so `ADMIN` is
+// `admin`); anything else, non-ASCII included, is refused: no two names that
+// look alike (fullwidth `ａｄｍｉｎ`, `admin.`) can sit beside each other.
+// Accounts stored before the rule keep their names and sign in with them.
+inline constexpr size_t kMinUsernameLength = 3;
+inline constexpr size_t kMaxUsernameLength = 32;
+
+// `username` folded to lower case when it keeps the rule; InvalidArgument
+// naming `field` and the rule broken otherwise.
+Result<std::string> CanonicalUsername(std::string_view username, const std::string& field = "username");
+// ASCII upper case folded to lower case, nothing else changed (the login's
+// and look-up's folding; it does not check the rule).
+std::string FoldUsername(std::string_view username);
+
+// --- Passwords (issue 14, A5) --------------------------------------------------
+
+// The policy for a password being set (account creation, change, reset):
+// at least kMinPasswordLength characters; not one character or a short
+// pattern (up to 4 characters) repeated ("aaaaaaaaaaaa", "abcabcabcabc");
+// not containing the username (folded to lower case, when it has 3 characters
+// or more); not one of a list of common passwords (kCommonPasswords in
+// accounts.cc), compared in lower case. InvalidArgument naming "password" and
+// the rule otherwise. Passwords stored before the policy still sign in.
+Status CheckPasswordPolicy(std::string_view password, std::string_view username);
 
 // --- Secrets (libsodium) -------------------------------------------------------
 

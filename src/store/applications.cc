@@ -53,6 +53,7 @@ bool IsAllowedTransition(ApplicationState from, ApplicationState to) {
 // application, checks the state, changes rows, moves the state and records
 // the audit entry, all in one transaction.
 
+#include "base/text.h"
 #include "money/exact.h"
 #include "store/case_batch.h"
 #include "store/digest.h"
@@ -72,6 +73,21 @@ Result<int64_t> MoneyToFen(const std::string& text, const char* field) {
   return *fen;
 }
 
+// The amount the applicant claimed: the claim's "assessed" as submitted
+// (CASES.md), nullopt for a claim without one (apply-free, or a measure
+// without an amount). A reviewer's proposal replaces it in the decided case,
+// so the cap on proposals is read from here.
+Result<std::optional<int64_t>> ClaimedFen(const Application& app) {
+  const json claim = json::parse(app.claim, nullptr, false);
+  if (!claim.is_object() || !claim.contains("assessed")) return std::optional<int64_t>();
+  const json& assessed = claim["assessed"];
+  std::string text;
+  if (assessed.is_string()) text = assessed.get<std::string>();
+  else if (assessed.is_number()) text = assessed.dump();
+  else return std::optional<int64_t>();
+  BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(text, "claim.assessed"));
+  return std::optional<int64_t>(fen);
+}
 
 constexpr const char* kApplicationColumns =
     "id, credit_code, year, measure, item, project, claim, state, notice_until, created_at, updated_at";
@@ -163,6 +179,11 @@ Result<int64_t> Store::CreateApplication(const std::string& actor, const std::st
     return claim.contains(key) && claim[key].is_string() ? claim[key].get<std::string>() : "";
   };
   if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year");
+  // The item and the project name an application in lists and exports: one
+  // line of visible text (issue 14, A9).
+  for (const char* key : {"item", "project"}) {
+    BURSAR_RETURN_IF_ERROR(CheckSingleLineText(text_of(key), std::string("claim.") + key));
+  }
   int64_t id = 0;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
     BURSAR_ASSIGN_OR_RETURN(auto e, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {code}));
@@ -239,7 +260,15 @@ Status Store::StartReview(const std::string& actor, int64_t id, const std::vecto
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
                  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
-                 if (app.state != ApplicationState::kSubmitted) return WrongState(app, "start its review", "submitted");
+                 // In review already: the officer adds reviewers, as when the
+                 // only one declared a conflict (issue 14, A7: the
+                 // application was stuck). Nobody is removed: an excluded
+                 // reviewer stays excluded and recorded, and cannot be
+                 // named again.
+                 if (app.state == ApplicationState::kInReview) return AddReviewersIn(db, app, reviewers);
+                 if (app.state != ApplicationState::kSubmitted) {
+                   return WrongState(app, "start its review", "submitted, or in_review to add reviewers");
+                 }
                  // An apply-free proposal is decided from evidence alone: it
                  // may be opened without reviewers.
                  const json claim = json::parse(app.claim, nullptr, false);
@@ -267,6 +296,42 @@ Status Store::StartReview(const std::string& actor, int64_t id, const std::vecto
                  return std::optional<json>(std::move(change));
                })
       .status();
+}
+
+Result<std::optional<json>> Store::AddReviewersIn(Database& db, const Application& app,
+                                                  const std::vector<std::string>& reviewers) {
+  if (reviewers.empty()) return InvalidArgument("name at least one reviewer to add", "reviewers");
+  const std::string now = Now();
+  for (size_t i = 0; i < reviewers.size(); ++i) {
+    const std::string& r = reviewers[i];
+    const std::string field = "reviewers[" + std::to_string(i) + "]";
+    if (r.empty()) return InvalidArgument("empty reviewer name", field);
+    BURSAR_ASSIGN_OR_RETURN(auto existing, db.QueryOne("SELECT state FROM review WHERE application_id = ? "
+                                                       "AND reviewer = ?",
+                                                       {app.id, r}));
+    if (existing) {
+      return Status(StatusCode::kFailedPrecondition,
+                    existing->Text(0) == "excluded"
+                        ? r + " declared a conflict of interest and stays excluded from application " +
+                              std::to_string(app.id)
+                        : r + " already reviews application " + std::to_string(app.id),
+                    field);
+    }
+    auto inserted = db.Execute("INSERT INTO review (application_id, reviewer, state, updated_at) "
+                               "VALUES (?, ?, 'assigned', ?)",
+                               {app.id, r, now});
+    if (!inserted.ok()) {
+      if (inserted.status().code() == StatusCode::kAlreadyExists) {
+        return InvalidArgument("reviewer " + r + " is named twice", "reviewers");
+      }
+      return inserted.status();
+    }
+  }
+  // The state stays in_review; the version moves on (the review rows'
+  // triggers), so a page read before the change is stale.
+  BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE application SET updated_at = ? WHERE id = ?", {now, app.id}).status());
+  return std::optional<json>(
+      json{{"op", "application.add_reviewers"}, {"application", app.id}, {"reviewers", reviewers}});
 }
 
 Status Store::DeclareConflict(const std::string& reviewer, int64_t id, const std::string& reason) {
@@ -318,6 +383,15 @@ Status Store::SubmitReview(const std::string& reviewer, int64_t id, const json& 
                                                                   " declared a conflict of interest and is excluded "
                                                                   "from reviewing application " +
                                                                   std::to_string(id));
+               }
+               // A review assesses the claim; it never raises it (issue 14,
+               // A1): one reviewer's 999,999,999,999.99 overrode a claim of
+               // 1,000,000.00.
+               BURSAR_ASSIGN_OR_RETURN(std::optional<int64_t> claimed, ClaimedFen(app));
+               if (claimed && proposed_fen > *claimed) {
+                 return InvalidArgument("a proposed amount is at most the claimed amount (" +
+                                            FenToMoneyString(*claimed) + "), not " + FenToMoneyString(proposed_fen),
+                                        "proposed");
                }
                const std::string scores_text = CanonicalJson(scores);
                BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE review SET state = 'submitted', scores = ?, proposed_fen = ?, "
@@ -390,7 +464,13 @@ Result<json> Store::ClaimsForDecision(Database& db, const Application& app) {
     for (const Row& r : rows) {
       if (__builtin_add_overflow(sum, r.Int(0), &sum)) return Status(StatusCode::kOutOfRange, "proposals overflow");
     }
-    claim["assessed"] = FenToMoneyString(sum / static_cast<int64_t>(rows.size()));
+    // The mean of the proposals, capped at what was claimed: a proposal
+    // stored before proposals were checked against the claim (A1) does not
+    // raise it either.
+    int64_t assessed = sum / static_cast<int64_t>(rows.size());
+    BURSAR_ASSIGN_OR_RETURN(std::optional<int64_t> claimed, ClaimedFen(app));
+    if (claimed) assessed = std::min(assessed, *claimed);
+    claim["assessed"] = FenToMoneyString(assessed);
   }
   return json::array({claim});
 }
@@ -668,10 +748,27 @@ Status Store::PublishNotice(const std::string& actor, int64_t id, int64_t notice
 
 Result<int64_t> Store::FileObjection(const std::string& actor, int64_t id, const std::string& reason) {
   if (reason.empty()) return InvalidArgument("an objection states its reason", "reason");
+  if (CodePoints(reason) > kMaxObjectionLength) {
+    return InvalidArgument("an objection's reason has at most " + std::to_string(kMaxObjectionLength) +
+                               " characters, not " + std::to_string(CodePoints(reason)),
+                           "reason");
+  }
   int64_t objection = 0;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
     BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
     if (app.state != ApplicationState::kNotice) return WrongState(app, "take an objection", "notice");
+    // Counted under the application's lock (LoadApplication above), so two
+    // concurrent objections cannot both pass the limit.
+    BURSAR_ASSIGN_OR_RETURN(auto open, db.QueryOne("SELECT COUNT(*) FROM objection WHERE application_id = ? "
+                                                   "AND filed_by = ? AND state = 'open'",
+                                                   {id, actor}));
+    if (open && open->Int(0) >= kMaxOpenObjectionsPerAccount) {
+      return Status(StatusCode::kFailedPrecondition,
+                    actor + " has " + std::to_string(open->Int(0)) + " open objections to application " +
+                        std::to_string(id) + " already (at most " + std::to_string(kMaxOpenObjectionsPerAccount) +
+                        " per account until they are resolved)",
+                    "reason");
+    }
     BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO objection (application_id, filed_by, reason, filed_at, "
                                                   "state) VALUES (?, ?, ?, ?, 'open') RETURNING id",
                                                   {id, actor, reason, Now()}));

@@ -17,6 +17,7 @@
 #include <unordered_set>
 
 #include "base/json_text.h"
+#include "base/text.h"
 #include "case/uscc.h"
 #include "money/exact.h"
 #include "store/digest.h"
@@ -352,6 +353,10 @@ class RowValidator {
       case FieldType::kText:
         if (text.size() > 1000) return bad("longer than 1000 bytes");
         if (text.find_first_of("\r\n") != std::string_view::npos) return bad("contains a line break");
+        // Every text field is one line of a name or an identifier: no
+        // control characters (NUL, ESC, tab) and no bidirectional controls
+        // that show a name as another (issue 14, A9).
+        if (Status one_line = CheckSingleLineText(text, f.name); !one_line.ok()) return bad(one_line.message());
         row_.params[i] = text;
         return true;
       case FieldType::kCreditCode: {

@@ -218,7 +218,10 @@ class Store {
                                                 const std::vector<std::string>& credit_codes);
   Result<Application> GetApplication(int64_t id);
   Status Submit(const std::string& actor, int64_t id);
-  // Assigns the reviewers (at least one) and opens the review.
+  // Assigns the reviewers (at least one) and opens the review. On an
+  // application in review already it adds reviewers (issue 14, A7: after the
+  // only reviewer declared a conflict the application was stuck); a reviewer
+  // already named, excluded ones included, is FailedPrecondition.
   Status StartReview(const std::string& actor, int64_t id, const std::vector<std::string>& reviewers);
   // The reviewer is excluded from this application's review.
   Status DeclareConflict(const std::string& reviewer, int64_t id, const std::string& reason);
@@ -283,6 +286,13 @@ class Store {
   // `notice_days` (the policy's notice_days) full calendar days from
   // tomorrow, through today + notice_days. No caller names its dates.
   Status PublishNotice(const std::string& actor, int64_t id, int64_t notice_days);
+  // An objection to a notice. Its reason has at most kMaxObjectionLength
+  // characters (code points), and one account has at most
+  // kMaxOpenObjectionsPerAccount open objections to one application (issue
+  // 14, A2: a 1 MB objection, and objections without end, held up
+  // finalisation). Who may object is the route's rule (programme_routes.cc).
+  static constexpr size_t kMaxObjectionLength = 2000;
+  static constexpr int64_t kMaxOpenObjectionsPerAccount = 3;
   Result<int64_t> FileObjection(const std::string& actor, int64_t id, const std::string& reason);
   // Upheld: the decision is withdrawn and the application returns to review.
   Status ResolveObjection(const std::string& actor, int64_t objection_id, bool upheld, const std::string& resolution);
@@ -315,14 +325,19 @@ class Store {
   // --- Accounts, sessions, tokens (accounts.cc) --------------------------------
   // Hashing is slow (0.1 s), so callers hash with HashPassword() before the
   // write transaction. An applicant needs the credit code of a stored
-  // enterprise (NotFound otherwise); the other roles take none.
+  // enterprise (NotFound otherwise); the other roles take none. The username
+  // keeps the rule of CanonicalUsername (accounts.h) and is stored folded to
+  // lower case; one taken in any case is AlreadyExists. Accounts are found
+  // by their name as stored, then folded (`ADMIN` finds `admin`).
   Result<Account> AddAccount(const std::string& actor, const std::string& username, Role role,
                              const std::string& credit_code, const std::string& password_hash);
   Result<Account> GetAccount(const std::string& username);  // NotFound
   Result<std::vector<Account>> ListAccounts();
   // The account and its password hash, for login; nullopt for an unknown name.
   Result<std::optional<std::pair<Account, std::string>>> LoginRecord(const std::string& username);
-  // Replaces the password hash and ends every session of the account.
+  // Replaces the password hash, ends every session of the account and revokes
+  // its tokens (a self change and an admin's reset alike: whoever stole a
+  // credential before the reset loses it, issue 14, A4).
   Status SetPasswordHash(const std::string& actor, const std::string& username, const std::string& password_hash);
   // Disables the account, ends its sessions and revokes its tokens. Disabling a
   // disabled account changes nothing (and writes no audit entry).
@@ -342,9 +357,14 @@ class Store {
   // Ends the session (logout). An unknown id is NotFound.
   Status EndSession(const std::string& actor, const std::string& session_id);
 
-  // `days` 0: no expiry. The token is in the result only.
+  // A token lives 1 to kMaxTokenDays days: every token expires (issue 14,
+  // A4; `--days 0` once meant never). The token is in the result only.
+  static constexpr int64_t kMaxTokenDays = 365;
   Result<IssuedToken> IssueToken(const std::string& actor, const std::string& username, const std::string& name,
                                  int64_t days);
+  // Revokes one token by its id (the id `bursar user token` prints). An
+  // unknown id is NotFound; a token revoked already changes nothing.
+  Status RevokeToken(const std::string& actor, int64_t token_id);
   // The token's account when known, unexpired, unrevoked and enabled.
   Result<std::optional<Authenticated>> FindToken(const std::string& token);
 
@@ -445,6 +465,9 @@ class Store {
   // Moves application `id` from one of `from` to `to` inside a Write.
   Status Transition(Database& db, const Application& app, ApplicationState to);
   Result<Application> LoadApplication(Database& db, int64_t id, bool for_update);
+  // StartReview on an application in review: adds reviewers; the audit change.
+  Result<std::optional<nlohmann::json>> AddReviewersIn(Database& db, const Application& app,
+                                                       const std::vector<std::string>& reviewers);
   // Locks the enterprises' rows for the transaction (PostgreSQL; SQLite's
   // writer lock serialises already): their ledgers stay as read until
   // commit. REQUIRES: `credit_codes` distinct.

@@ -29,12 +29,12 @@ expect_exit 0 "$bursar" user add olga --role officer --password-stdin <<<"$pw"
 grep -q "account olga added (officer)" out || fail "add: $(cat out)"
 expect_exit 0 "$bursar" user add acme --role applicant --enterprise 91110105MA01C9XY29 <<<"$pw"
 expect_exit 1 "$bursar" user add olga --role admin --password-stdin <<<"$pw"      # taken
-expect_exit 2 "$bursar" user add x --role applicant --password-stdin <<<"$pw"     # no enterprise
-expect_exit 2 "$bursar" user add x --role applicant --enterprise 91110105MA01C9XY28 <<<"$pw"
-expect_exit 2 "$bursar" user add x --role officer --enterprise 91110105MA01C9XY29 <<<"$pw"
-expect_exit 2 "$bursar" user add x --role king --password-stdin <<<"$pw"
-expect_exit 2 "$bursar" user add x --role officer --password-stdin <<<"too short"
-expect_exit 2 "$bursar" user add x --role officer --password-stdin </dev/null
+expect_exit 2 "$bursar" user add xavier --role applicant --password-stdin <<<"$pw"     # no enterprise
+expect_exit 2 "$bursar" user add xavier --role applicant --enterprise 91110105MA01C9XY28 <<<"$pw"
+expect_exit 2 "$bursar" user add xavier --role officer --enterprise 91110105MA01C9XY29 <<<"$pw"
+expect_exit 2 "$bursar" user add xavier --role king --password-stdin <<<"$pw"
+expect_exit 2 "$bursar" user add xavier --role officer --password-stdin <<<"too short"
+expect_exit 2 "$bursar" user add xavier --role officer --password-stdin </dev/null
 expect_exit 2 "$bursar" user passwd nobody --password-stdin <<<"$pw"
 expect_exit 2 "$bursar" user token olga --bogus 1
 expect_exit 0 "$bursar" user --help
@@ -78,6 +78,34 @@ rows = db.execute("SELECT t.name, t.revoked_at IS NOT NULL FROM api_token t JOIN
                   "WHERE a.username = 'olga' ORDER BY t.id").fetchall()
 assert rows == [("finance system", 1), ("after enable", 0)], rows
 PY
+
+# Issue 14, A4: every token expires within 365 days; one token is revoked by
+# its id, the others live on; a password change revokes them all.
+expect_exit 2 "$bursar" user token olga --name "forever" --days 0
+grep -q "1 to 365 days" err || fail "--days 0: $(cat err)"
+expect_exit 2 "$bursar" user token olga --name "ten years" --days 3650
+expect_exit 0 "$bursar" user token olga --name "to revoke" --days 365
+revoked_id=$(sed -n 's/^token \([0-9]*\) for olga.*/\1/p' err)
+[[ -n $revoked_id ]] || fail "no token id on stderr: $(cat err)"
+expect_exit 0 "$bursar" user revoke "$revoked_id"
+grep -q "token $revoked_id revoked" out || fail "revoke: $(cat out)"
+expect_exit 2 "$bursar" user revoke 999999
+expect_exit 2 "$bursar" user revoke not-a-number
+python3 - <<'PY' || fail "tokens after revoke"
+import sqlite3
+db = sqlite3.connect("bursar.db")
+rows = dict(db.execute("SELECT name, revoked_at IS NOT NULL FROM api_token").fetchall())
+assert rows == {"finance system": 1, "after enable": 0, "to revoke": 1}, rows
+PY
+expect_exit 0 "$bursar" user passwd olga --password-stdin <<<"a third long password"
+grep -q "tokens revoked" out || fail "passwd: $(cat out)"
+python3 -c 'import sqlite3,sys; sys.exit(sqlite3.connect("bursar.db").execute("SELECT COUNT(*) FROM api_token WHERE revoked_at IS NULL").fetchone()[0])' \
+  || fail "a token outlived the password change"
+# Issue 14, A5 and A6: weak passwords and look-alike names are refused.
+expect_exit 2 "$bursar" user passwd olga --password-stdin <<<"aaaaaaaaaaaa"
+grep -q "repeated" err || fail "repeated password: $(cat err)"
+expect_exit 1 "$bursar" user add OLGA --role officer --password-stdin <<<"$pw"     # taken, whatever the case
+expect_exit 2 "$bursar" user add olga. --role officer --password-stdin <<<"$pw"
 
 expect_exit 0 "$bursar" audit verify
 expect_exit 0 "$bursar" audit log

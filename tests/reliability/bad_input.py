@@ -369,7 +369,7 @@ cli_case("applicant with an invalid credit code",
          2, r"credit code|enterprise", (PASSWORD + "\n").encode())
 cli_case("duplicate username", ["user", "add", "olga", "--role", "officer", "--password-stdin", "--db", DB], {1, 2},
          r"olga", (PASSWORD + "\n").encode())
-cli_case("short password", ["user", "add", "u2", "--role", "officer", "--password-stdin", "--db", DB], 2, r"12 characters",
+cli_case("short password", ["user", "add", "user2", "--role", "officer", "--password-stdin", "--db", DB], 2, r"12 characters",
          b"short\n")
 cli_case("facts: invalid credit code", ["facts", "911101051000000008", "2025", "--db", DB], 2, r"credit_code")
 cli_case("facts: year not a number", ["facts", CODE, "20x5", "--db", DB], 2, r"year|YEAR")

@@ -304,7 +304,7 @@ TEST_P(AuthTest, BearerTokensActAsTheirAccountWithoutCsrf) {
 TEST_P(AuthTest, TheAdminAddsResetsDisablesAndEnablesAccounts) {
   Session admin = LogIn("admin");
   const httplib::Headers as_admin = {{"Cookie", admin.cookie}, {"X-CSRF-Token", admin.csrf}};
-  const std::string first = "first password of rev-new";
+  const std::string first = "first password of the new reviewer";
   auto added = Client().Post("/api/accounts", as_admin,
                              json{{"username", "rev-new"}, {"role", "reviewer"}, {"password", first}}.dump(),
                              "application/json");
@@ -401,7 +401,7 @@ TEST_P(AuthTest, TheAdminAddsResetsDisablesAndEnablesAccounts) {
   EXPECT_EQ(by_officer->status, 403);
 
   // A new password: the old one stops working and the reviewer's session ends.
-  const std::string second = "second password of rev-new";
+  const std::string second = "second password of the new reviewer";
   auto reset = Client().Put("/api/accounts/rev-new/password", as_admin, json{{"password", second}}.dump(),
                             "application/json");
   ASSERT_TRUE(reset);
@@ -500,6 +500,66 @@ TEST_P(AuthTest, TheAdminAddsResetsDisablesAndEnablesAccounts) {
 // Every route of the route table, for every role and for nobody, by bearer
 // token and by session cookie (with its CSRF token): allowed ⇔ the answer is
 // 2xx or a 4xx other than 401/403; forbidden ⇔ 401 (nobody) or 403 (a role).
+// Issue 14, A4–A6 through the API: an admin's password reset ends the
+// account's bearer tokens too; weak passwords are refused naming the rule;
+// `ADMIN` is `admin` (taken, and it signs in as `admin`), `admin.` breaks the
+// username rule.
+TEST_P(AuthTest, AnAdminsResetEndsTokensAndWeakPasswordsAndLookalikeNamesAreRefused) {
+  Session admin = LogIn("admin");
+  const httplib::Headers as_admin = {{"Cookie", admin.cookie}, {"X-CSRF-Token", admin.csrf}};
+  auto whoami = [&](const std::string& token) {
+    return Client().Get("/api/sessions/current", {{"Authorization", "Bearer " + token}});
+  };
+  ASSERT_EQ(whoami(tokens_["auditor"])->status, 200);
+  auto put_password = [&](const std::string& user, const std::string& password) {
+    return Client().Put("/api/accounts/" + user + "/password", as_admin, json{{"password", password}}.dump(),
+                        "application/json");
+  };
+  for (const auto& [password, rule] : std::vector<std::pair<std::string, std::string>>{
+           {"aaaaaaaaaaaa", "repeated"},
+           {"abcabcabcabc", "repeated"},
+           {"auditor-2025-spring", "username"},
+           {"password123456", "common"},
+           {"qwertyuiop12", "common"}}) {
+    auto weak = put_password("auditor", password);
+    ASSERT_TRUE(weak);
+    EXPECT_EQ(weak->status, 422) << password << ": " << weak->body;
+    EXPECT_EQ(ErrorOf(weak)["field"], "password");
+    EXPECT_NE(ErrorOf(weak)["message"].get<std::string>().find(rule), std::string::npos) << weak->body;
+  }
+  EXPECT_EQ(whoami(tokens_["auditor"])->status, 200) << "a refused reset changes nothing";
+  auto reset = put_password("auditor", "a new and longer passphrase");
+  ASSERT_TRUE(reset);
+  ASSERT_EQ(reset->status, 204) << reset->body;
+  EXPECT_EQ(whoami(tokens_["auditor"])->status, 401) << "the token outlived the password reset";
+  EXPECT_EQ(whoami(tokens_["officer"])->status, 200) << "another account's token lives on";
+
+  auto post = [&](const json& body) {
+    return Client().Post("/api/accounts", as_admin, body.dump(), "application/json");
+  };
+  auto upper = post({{"username", "ADMIN"}, {"role", "admin"}, {"password", "a new and longer passphrase"}});
+  ASSERT_TRUE(upper);
+  EXPECT_EQ(upper->status, 409) << upper->body;
+  for (const std::string name : {"admin.", "ad", "\xEF\xBD\x81" "dmin", "adm\xE2\x80\xAEin"}) {
+    auto bad = post({{"username", name}, {"role", "admin"}, {"password", "a new and longer passphrase"}});
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 422) << name << ": " << bad->body;
+    EXPECT_EQ(ErrorOf(bad)["field"], "username") << bad->body;
+  }
+  auto weak_new = post({{"username", "rev-gao"}, {"role", "reviewer"}, {"password", "rev-gao-password"}});
+  ASSERT_TRUE(weak_new);
+  EXPECT_EQ(weak_new->status, 422) << weak_new->body;
+  EXPECT_EQ(ErrorOf(weak_new)["field"], "password");
+  auto folded = post({{"username", "Rev-Gao"}, {"role", "reviewer"}, {"password", "a new and longer passphrase"}});
+  ASSERT_TRUE(folded);
+  ASSERT_EQ(folded->status, 201) << folded->body;
+  EXPECT_EQ(json::parse(folded->body)["username"], "rev-gao");
+  auto as_upper = Login("ADMIN", kPassword);
+  ASSERT_TRUE(as_upper);
+  ASSERT_EQ(as_upper->status, 201) << as_upper->body;
+  EXPECT_EQ(json::parse(as_upper->body)["account"]["username"], "admin");
+}
+
 TEST_P(AuthTest, EveryRouteForEveryRole) {
   // The rules themselves, written out here so that loosening one fails a test.
   const std::map<std::string, std::set<std::string>> expected_rules = {

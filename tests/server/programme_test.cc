@@ -133,6 +133,26 @@ class ProgrammeTest : public ::testing::TestWithParam<std::string> {
   std::string App(int64_t id, const std::string& tail = "") {
     return "/api/applications/" + std::to_string(id) + tail;
   }
+  // An application of app1's enterprise reviewed by alice, decided, and on
+  // its public notice; 0 (and a failure) when a step is refused.
+  int64_t OnNotice() {
+    const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "4200000"}});
+    for (const auto& [who, path, body] :
+         std::vector<std::tuple<std::string, std::string, json>>{{"app1", App(id, "/submission"), json::object()},
+                                                                 {"officer", App(id, "/review"),
+                                                                  {{"reviewers", {"alice"}}}}}) {
+      auto r = Post(who, path, body);
+      EXPECT_TRUE(r && r->status == 200) << path << ": " << (r ? r->body : "no answer");
+      if (!r || r->status != 200) return 0;
+    }
+    auto scored = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}});
+    EXPECT_TRUE(scored && scored->status == 200) << (scored ? scored->body : "no answer");
+    auto decided = Post("officer", App(id, "/decisions"), json::object());
+    EXPECT_TRUE(decided && decided->status == 201) << (decided ? decided->body : "no answer");
+    auto notice = Post("officer", App(id, "/notice"), json::object());
+    EXPECT_TRUE(notice && notice->status == 200) << (notice ? notice->body : "no answer");
+    return notice && notice->status == 200 ? id : 0;
+  }
 
   std::unique_ptr<bursar::store::testing::TestDatabase> database_;
   std::unique_ptr<bursar::store::Store> store_;
@@ -365,6 +385,239 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   EXPECT_EQ(audit["items"][0]["change"]["op"], "application.recover");
   EXPECT_EQ(audit["items"][0]["actor"], "officer");
   EXPECT_EQ(Body(Get("auditor", "/api/audit/verification"))["ok"], true);
+}
+
+// Issue 14, A1: one reviewer's proposed 999,999,999,999.99 overrode a claim of
+// 1,000,000.00. A proposal above the claimed amount is refused naming
+// `proposed`, and the amount decided on never exceeds the claim, even from a
+// proposal stored before the check.
+TEST_P(ProgrammeTest, AProposedAmountNeverExceedsTheClaim) {
+  const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "1000000.00"}});
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice", "bob"}}})->status, 200);
+  auto over = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "999999999999.99"}});
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->status, 422) << over->body;
+  EXPECT_EQ(ErrorOf(over)["field"], "proposed");
+  EXPECT_NE(ErrorOf(over)["message"].get<std::string>().find("at most the claimed amount (1000000.00)"),
+            std::string::npos)
+      << over->body;
+  auto cent_over = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "1000000.01"}});
+  ASSERT_TRUE(cent_over);
+  EXPECT_EQ(cent_over->status, 422) << cent_over->body;
+  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "1000000.00"}})->status,
+            200);
+  ASSERT_EQ(Put("bob", App(id, "/reviews/bob"), {{"scores", {{"a", 80}}}, {"proposed", "900000.00"}})->status, 200);
+  // A proposal stored before the check (written here by SQL): the mean of
+  // (999,999,999,999.99 + 900,000.00) is capped at the claim.
+  ASSERT_TRUE(store_->db()
+                  .Execute("UPDATE review SET proposed_fen = 99999999999999 WHERE application_id = ? AND reviewer = ?",
+                           {id, "alice"})
+                  .ok());
+  auto decided = Post("officer", App(id, "/decisions"), json::object());
+  ASSERT_TRUE(decided);
+  ASSERT_EQ(decided->status, 201) << decided->body;
+  EXPECT_EQ(Body(decided)["case"]["claims"][0]["assessed"], "1000000.00") << Body(decided)["case"].dump();
+}
+
+// Issue 14, A2: an unassigned reviewer stored a 1 MB objection and blocked
+// finalisation. Objections come from the application's applicant, a reviewer
+// assigned to it, or the officer; a reason has at most 2,000 characters
+// (code points: 2,000 Chinese characters pass); one account has at most 3
+// open objections to one application.
+TEST_P(ProgrammeTest, ObjectionsComeFromThoseEntitledAndAreBounded) {
+  const int64_t id = OnNotice();
+  ASSERT_GT(id, 0);
+  auto unassigned = Post("bob", App(id, "/objections"), {{"reason", "I never saw this file"}});
+  ASSERT_TRUE(unassigned);
+  EXPECT_EQ(unassigned->status, 403) << unassigned->body;
+  EXPECT_NE(ErrorOf(unassigned)["message"].get<std::string>().find("assigned"), std::string::npos);
+  EXPECT_EQ(Post("app2", App(id, "/objections"), {{"reason", "not mine"}})->status, 404) << "another enterprise's";
+
+  std::string longest;
+  for (int i = 0; i < 2000; ++i) longest += "异";  // 6,000 bytes, 2,000 characters
+  auto huge = Post("alice", App(id, "/objections"), {{"reason", longest + "议"}});
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 422) << huge->body.substr(0, 300);
+  EXPECT_EQ(ErrorOf(huge)["field"], "reason");
+  EXPECT_NE(ErrorOf(huge)["message"].get<std::string>().find("at most 2000 characters"), std::string::npos);
+  auto fits = Post("alice", App(id, "/objections"), {{"reason", longest}});
+  ASSERT_TRUE(fits);
+  EXPECT_EQ(fits->status, 201) << fits->body.substr(0, 300);
+
+  for (int i = 1; i <= 3; ++i) {
+    auto filed = Post("app1", App(id, "/objections"), {{"reason", "objection " + std::to_string(i)}});
+    ASSERT_TRUE(filed);
+    EXPECT_EQ(filed->status, 201) << filed->body;
+  }
+  auto fourth = Post("app1", App(id, "/objections"), {{"reason", "objection 4"}});
+  ASSERT_TRUE(fourth);
+  EXPECT_EQ(fourth->status, 409) << fourth->body;
+  EXPECT_NE(ErrorOf(fourth)["message"].get<std::string>().find("at most 3"), std::string::npos) << fourth->body;
+  EXPECT_EQ(Body(Get("auditor", "/api/objections?state=open"))["total"], 4) << "alice's and app1's first three";
+  // Resolving one makes room for another.
+  const json open = Body(Get("auditor", "/api/objections?state=open&limit=500"));
+  int64_t app1s = 0;
+  for (const auto& o : open["items"]) {
+    if (o["filed_by"] == "app1") app1s = o["id"];
+  }
+  ASSERT_GT(app1s, 0) << open.dump();
+  ASSERT_EQ(Post("officer", "/api/objections/" + std::to_string(app1s) + "/resolution",
+                 {{"upheld", false}, {"resolution", "answered"}})
+                ->status,
+            200);
+  EXPECT_EQ(Post("app1", App(id, "/objections"), {{"reason", "objection 4"}})->status, 201);
+}
+
+// Issue 14, A3: an applicant learnt who reviews it by filtering its list with
+// ?reviewer=NAME. An applicant's reviewer filter is refused, naming it.
+TEST_P(ProgrammeTest, ApplicantsDoNotFilterByReviewer) {
+  const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
+  for (const std::string name : {"alice", "bob", ""}) {
+    auto probe = Get("app1", "/api/applications?reviewer=" + name);
+    ASSERT_TRUE(probe);
+    EXPECT_EQ(probe->status, 400) << name << ": " << probe->body;
+    EXPECT_EQ(ErrorOf(probe)["field"], "query.reviewer") << probe->body;
+  }
+  EXPECT_EQ(Body(Get("app1", "/api/applications"))["total"], 1);
+  EXPECT_EQ(Body(Get("alice", "/api/applications?reviewer=alice"))["total"], 1);
+  EXPECT_EQ(Body(Get("officer", "/api/applications?reviewer=alice"))["total"], 1);
+}
+
+// Issue 14, A7: an application whose only reviewer declared a conflict was
+// stuck (409 on deciding and on assigning again). The officer adds another
+// reviewer; the conflicted one stays excluded and recorded, and cannot be
+// named again; the procedure continues.
+TEST_P(ProgrammeTest, AnotherReviewerIsAssignedAfterTheOnlyOneDeclaredAConflict) {
+  const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
+  ASSERT_EQ(Post("alice", App(id, "/conflicts"), {{"reason", "my brother's firm"}})->status, 200);
+  EXPECT_EQ(Post("officer", App(id, "/decisions"), json::object())->status, 409) << "no review to decide on";
+
+  auto again = Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409) << again->body;
+  EXPECT_EQ(ErrorOf(again)["field"], "reviewers[0]");
+  EXPECT_NE(ErrorOf(again)["message"].get<std::string>().find("stays excluded"), std::string::npos) << again->body;
+  const std::string version = Get("officer", App(id))->get_header_value("ETag");
+  auto added = Post("officer", App(id, "/review"), {{"reviewers", {"bob"}}}, version);
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status, 200) << added->body;
+  EXPECT_EQ(Body(added)["state"], "in_review");
+  EXPECT_NE(added->get_header_value("ETag"), version);
+  EXPECT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"bob"}}})->status, 409) << "bob reviews already";
+  EXPECT_EQ(Post("officer", App(id, "/decisions"), json::object())->status, 409) << "bob has not reviewed yet";
+  ASSERT_EQ(Put("bob", App(id, "/reviews/bob"), {{"scores", {{"a", 70}}}, {"proposed", "100.00"}})->status, 200);
+  auto decided = Post("officer", App(id, "/decisions"), json::object());
+  ASSERT_TRUE(decided);
+  ASSERT_EQ(decided->status, 201) << decided->body;
+  const json reviews = Body(Get("officer", App(id)))["reviews"];
+  ASSERT_EQ(reviews.size(), 2u) << reviews.dump();
+  EXPECT_EQ(reviews[0]["reviewer"], "alice");
+  EXPECT_EQ(reviews[0]["state"], "excluded");
+  EXPECT_EQ(reviews[0]["conflict"], "my brother's firm");
+  EXPECT_EQ(reviews[1]["reviewer"], "bob");
+  EXPECT_EQ(reviews[1]["state"], "submitted");
+  bool recorded = false;
+  const json audit = Body(Get("auditor", "/api/audit?limit=20"));
+  for (const auto& e : audit["items"]) {
+    recorded = recorded || (e["change"]["op"] == "application.add_reviewers" && e["change"]["reviewers"][0] == "bob");
+  }
+  EXPECT_TRUE(recorded) << "the audit log records the added reviewer: " << audit.dump().substr(0, 3000);
+}
+
+// Issue 14, A8: the CSV exports left `=HYPERLINK(...)` and `\t=1+1` enterprise
+// names as formulas. Every text cell that starts with = + - @, a tab or a
+// carriage return (or spaces and then one of those) is prefixed with "'", in
+// the CSV and the workbook; amounts stay numbers.
+TEST_P(ProgrammeTest, ExportsNeverStartAFormula) {
+  const int64_t id = OnNotice();
+  ASSERT_GT(id, 0);
+  // The data bureau names the enterprise so, through the API.
+  const std::string hyperlink = "=HYPERLINK(\"http://x\",\"y\")";
+  const std::string row = code1_ + ",\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",true,true,true,false,data_vendor\n";
+  auto named = Client().Post("/api/evidence/enterprises", As("bureau"),
+                             "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+                             "serious_dishonesty_record,tags\n" + row,
+                             "text/csv");
+  ASSERT_TRUE(named);
+  ASSERT_EQ(named->status, 200) << named->body;
+  ASSERT_EQ(Body(named)["rejected"].size(), 0u) << named->body;
+  auto csv = Client().Get("/api/notices.csv?year=2025&lang=en");
+  ASSERT_TRUE(csv);
+  ASSERT_EQ(csv->status, 200) << csv->body;
+  EXPECT_NE(csv->body.find(",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","), std::string::npos) << csv->body;
+  EXPECT_EQ(csv->body.find(",\"=HYPERLINK"), std::string::npos) << csv->body;
+  EXPECT_NE(csv->body.find(",10.00,"), std::string::npos) << "the amount is a number: " << csv->body;
+  auto xlsx = Client().Get("/api/notices.xlsx?year=2025");
+  ASSERT_TRUE(xlsx);
+  ASSERT_EQ(xlsx->status, 200);
+  const std::string book = (database_->dir() / "notice.xlsx").string();
+  WriteFile(book, xlsx->body);
+  Ran cells = RunCommand({"/usr/bin/env", "python3", "-c",
+                          "import sys, zipfile, html\n"
+                          "z = zipfile.ZipFile(sys.argv[1])\n"
+                          "print(html.unescape(''.join(z.read(n).decode() for n in z.namelist() if n.endswith('.xml'))))",
+                          book});
+  ASSERT_EQ(cells.exit, 0) << cells.err;
+  EXPECT_NE(cells.out.find("'" + hyperlink), std::string::npos) << cells.out;
+  EXPECT_EQ(cells.out.find(">" + hyperlink), std::string::npos) << cells.out;
+
+  // Names stored before control characters were refused (A9), written here by
+  // SQL: a tab, a carriage return, or spaces before the formula.
+  for (const std::string name : {"\t=1+1", "\r=1+1", "  -1+1", "@SUM(A1)", "+1+1"}) {
+    ASSERT_TRUE(store_->db().Execute("UPDATE enterprise SET name = ? WHERE credit_code = ?", {name, code1_}).ok());
+    auto again = Client().Get("/api/notices.csv?year=2025&lang=en");
+    ASSERT_TRUE(again);
+    ASSERT_EQ(again->status, 200);
+    const bool quoted = name.find_first_of("\r") != std::string::npos;
+    const std::string cell = quoted ? ",\"'" + name + "\"," : ",'" + name + ",";
+    EXPECT_NE(again->body.find(cell), std::string::npos) << name << ": " << again->body;
+  }
+}
+
+// Issue 14, A9: NUL, ESC and bidirectional overrides were stored in
+// enterprise names. Every text field of an evidence row refuses control
+// characters (tab and line breaks included) and bidirectional controls,
+// naming the line and the field; an application's item and project too.
+TEST_P(ProgrammeTest, ControlAndBidiCharactersInNamesAreRefused) {
+  const std::string header =
+      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+      "serious_dishonesty_record,tags\n";
+  const std::vector<std::string> names = {
+      std::string("Evil\0Co", 7), "Evil\x1b[31mCo",   "Evil\tCo",       "Evil\xE2\x80\xAE" "oC",
+      "Evil\xE2\x81\xA6" "Co",    "Evil\xE2\x80\x8F" "Co", "Evil\xC2\x85" "Co"};
+  std::string body = header;
+  // Enterprises new to the store, one per row (a code named twice is another refusal).
+  for (size_t i = 0; i < names.size(); ++i) {
+    body += bursar::store::testing::Code(9000 + static_cast<int>(i)) + "," + names[i] +
+            ",true,true,true,false,data_vendor\n";
+  }
+  auto r = Client().Post("/api/evidence/enterprises", As("bureau"), body, "text/csv");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json report = Body(r);
+  EXPECT_EQ(report["accepted"], 0) << r->body;
+  ASSERT_EQ(report["rejected"].size(), names.size()) << r->body;
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(report["rejected"][i]["line"], static_cast<int64_t>(i) + 2) << r->body;
+    EXPECT_EQ(report["rejected"][i]["field"], "name") << r->body;
+    EXPECT_NE(report["rejected"][i]["reason"].get<std::string>().find("one line of visible text"), std::string::npos)
+        << r->body;
+  }
+  EXPECT_EQ(Get("officer", "/api/enterprises/" + bursar::store::testing::Code(9000))->status, 404)
+      << "nothing of it was stored";
+
+  auto project = Post("app1", "/api/applications",
+                      {{"credit_code", code1_},
+                       {"year", 2025},
+                       {"claim", {{"measure", "03"}, {"assessed", "100"}, {"project", "P\xE2\x80\xAE" "1"}}}});
+  ASSERT_TRUE(project);
+  EXPECT_EQ(project->status, 422) << project->body;
+  EXPECT_EQ(ErrorOf(project)["field"], "claim.project") << project->body;
 }
 
 // Issue 14, D-G9: the notice, finalisation, decisions and payments are dated

@@ -233,13 +233,115 @@ TEST_P(AccountsTest, TokensExpire) {
   ASSERT_TRUE(store_->AddAccount("admin1", "feed", Role::kOfficer, "", Hash()).ok());
   auto t = store_->IssueToken("admin1", "feed", "exchange feed", 1);
   ASSERT_TRUE(t.ok());
-  auto forever = store_->IssueToken("admin1", "feed", "no expiry", 0);
-  ASSERT_TRUE(forever.ok());
+  auto longest = store_->IssueToken("admin1", "feed", "a year", Store::kMaxTokenDays);
+  ASSERT_TRUE(longest.ok()) << longest.status().ToString();
   Advance(86400 - 1);
   EXPECT_TRUE(store_->FindToken(t->token)->has_value());
   Advance(1);
   EXPECT_FALSE(store_->FindToken(t->token)->has_value());
-  EXPECT_TRUE(store_->FindToken(forever->token)->has_value());
+  EXPECT_TRUE(store_->FindToken(longest->token)->has_value());
+  Advance(Store::kMaxTokenDays * 86400);
+  EXPECT_FALSE(store_->FindToken(longest->token)->has_value());
+}
+
+// Issue 14, A4: a token outlived a password reset, and `--days 0` tokens
+// never expired. Now a password change or reset revokes the account's tokens,
+// every token lives 1 to 365 days (one from before without expiry ends 365
+// days after it was issued), and a token can be revoked by itself.
+TEST_P(AccountsTest, TokensEndWithAPasswordResetExpireWithinAYearAndAreRevokedOneByOne) {
+  ASSERT_TRUE(store_->AddAccount("admin1", "feed", Role::kOfficer, "", Hash()).ok());
+  for (int64_t days : {int64_t{0}, int64_t{-1}, Store::kMaxTokenDays + 1, int64_t{3660}}) {
+    auto refused = store_->IssueToken("admin1", "feed", "forever", days);
+    ASSERT_FALSE(refused.ok()) << days;
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << days;
+    EXPECT_EQ(refused.status().field(), "days") << days;
+    EXPECT_NE(refused.status().message().find("1 to 365 days"), std::string::npos) << refused.status().message();
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM api_token"), 0);
+
+  auto reset = store_->IssueToken("admin1", "feed", "reset", 30);
+  ASSERT_TRUE(reset.ok());
+  ASSERT_TRUE(store_->SetPasswordHash("admin1", "feed", Hash()).ok());
+  EXPECT_FALSE(store_->FindToken(reset->token)->has_value()) << "the token outlived the password reset";
+  EXPECT_NE(LastAuditChange().find("\"tokens_revoked\":1"), std::string::npos) << LastAuditChange();
+
+  auto one = store_->IssueToken("admin1", "feed", "one", 30);
+  auto other = store_->IssueToken("admin1", "feed", "other", 30);
+  ASSERT_TRUE(one.ok() && other.ok());
+  ASSERT_TRUE(store_->RevokeToken("admin1", one->id).ok());
+  EXPECT_FALSE(store_->FindToken(one->token)->has_value());
+  EXPECT_TRUE(store_->FindToken(other->token)->has_value()) << "only the one revoked ends";
+  EXPECT_NE(LastAuditChange().find("token.revoke"), std::string::npos) << LastAuditChange();
+  EXPECT_TRUE(store_->RevokeToken("admin1", one->id).ok()) << "revoked already: nothing changes";
+  EXPECT_EQ(store_->RevokeToken("admin1", 999999).code(), StatusCode::kNotFound);
+
+  // A token stored "without expiry" before the maximum lifetime.
+  ASSERT_TRUE(store_->db().Execute("UPDATE api_token SET expires_at = NULL WHERE id = ?", {other->id}).ok());
+  Advance(Store::kMaxTokenDays * 86400 - 1);
+  EXPECT_TRUE(store_->FindToken(other->token)->has_value());
+  Advance(1);
+  EXPECT_FALSE(store_->FindToken(other->token)->has_value()) << "a token without expiry lived over a year";
+}
+
+// Issue 14, A5: `aaaaaaaaaaaa` was accepted as a password.
+TEST(PasswordPolicy, RefusesRepeatsTheUsernameAndCommonPasswordsNamingTheRule) {
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"aaaaaaaaaaaa", "repeated"},         {"abababababab", "repeated"},       {"abcabcabcabcab", "repeated"},
+      {"12341234123412", "repeated"},       {"xx-olga-2025-xx", "username"},    {"OLGA-2025-spring", "username"},
+      {"password123456", "common"},         {"123456789012", "common"},         {"QwertyUiop12", "common"},
+      {"short", "at least 12"},
+  };
+  for (const auto& [password, rule] : refused) {
+    Status s = CheckPasswordPolicy(password, "olga");
+    ASSERT_FALSE(s.ok()) << password;
+    EXPECT_EQ(s.field(), "password") << password;
+    EXPECT_NE(s.message().find(rule), std::string::npos) << password << ": " << s.message();
+  }
+  for (const char* fine : {"correct horse battery", "a long enough password", "zhao-2025-spring-rain"}) {
+    EXPECT_TRUE(CheckPasswordPolicy(fine, "olga").ok()) << fine;
+  }
+}
+
+// Issue 14, A6: `ADMIN` and `admin.` sat beside `admin`. A new username keeps
+// the rule (3-32 of a-z 0-9 - _ ., a letter or digit at each end), is folded
+// to lower case, and is unique whatever the case; `ADMIN` finds `admin`; an
+// account stored before the rule keeps its name and is found by it.
+TEST_P(AccountsTest, UsernamesAreUniqueWhateverTheCaseAndKeepTheRule) {
+  auto admin = store_->AddAccount("root", "admin", Role::kAdmin, "", Hash());
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  auto upper = store_->AddAccount("root", "ADMIN", Role::kAdmin, "", Hash());
+  ASSERT_FALSE(upper.ok());
+  EXPECT_EQ(upper.status().code(), StatusCode::kAlreadyExists) << upper.status().ToString();
+  for (const std::string bad : {"admin.", ".admin", "ad", "a-very-long-username-of-33-chars1", "ad min", "admin@x",
+                                "\xEF\xBD\x81\xEF\xBD\x84min" /* fullwidth ａｄ */, "adm\xE2\x80\xAEin", "adm\tin"}) {
+    auto refused = store_->AddAccount("root", bad, Role::kAdmin, "", Hash());
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(refused.status().field(), "username") << bad;
+    EXPECT_NE(refused.status().message().find("3 to 32 characters"), std::string::npos) << refused.status().message();
+  }
+  auto folded = store_->AddAccount("root", "Officer-Zhao", Role::kOfficer, "", Hash());
+  ASSERT_TRUE(folded.ok()) << folded.status().ToString();
+  EXPECT_EQ(folded->username, "officer-zhao");
+  EXPECT_EQ(store_->GetAccount("OFFICER-ZHAO")->id, folded->id);
+  auto login = store_->LoginRecord("ADMIN");
+  ASSERT_TRUE(login.ok() && *login);
+  EXPECT_EQ((*login)->first.username, "admin");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM account WHERE lower(username) = 'admin'"), 1);
+
+  // Stored before the rule (by SQL, as an older bursar did): kept, found by
+  // its own name, and it takes its lower-case name from newcomers.
+  ASSERT_TRUE(store_->db()
+                  .Execute("INSERT INTO account (username, password_hash, role, disabled, created_at, "
+                           "password_changed_at) VALUES ('Legacy', ?, 'auditor', 0, ?, ?)",
+                           {Hash(), *now_, *now_})
+                  .ok());
+  auto legacy = store_->LoginRecord("Legacy");
+  ASSERT_TRUE(legacy.ok() && *legacy);
+  EXPECT_EQ((*legacy)->first.username, "Legacy");
+  auto taken = store_->AddAccount("root", "legacy", Role::kAuditor, "", Hash());
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.status().code(), StatusCode::kAlreadyExists);
 }
 
 TEST_P(AccountsTest, LoginFailuresAreCountedPerKeyInAWindow) {

@@ -248,7 +248,8 @@ TEST_P(StoreQueriesTest, TheTotalSortPagesAcrossDecidedAndUndecidedApplications)
   std::vector<int64_t> ids;
   for (int i = 1; i <= 3; ++i) {
     for (const char* m : {"03", "06"}) {
-      auto id = store_->CreateApplication("a", Code(i), 2025, json{{"measure", m}, {"assessed", "1000"}});
+      // Claims above every proposal below: a review never exceeds the claim (A1).
+      auto id = store_->CreateApplication("a", Code(i), 2025, json{{"measure", m}, {"assessed", "5000"}});
       ASSERT_TRUE(id.ok()) << id.status().ToString();
       ids.push_back(*id);
     }

@@ -1002,7 +1002,7 @@ describe("accounts", () => {
     assert.deepEqual(unlabelled, []);
 
     // Added from the keyboard: Enter in the last field submits.
-    const newPassword = "rev-zhou-first-2025";
+    const newPassword = "lantern-first-2025";
     const form = page.getByTestId("add-account");
     await form.getByLabel("用户名", { exact: true }).fill("rev-zhou");
     await form.getByLabel("角色", { exact: true }).selectOption("reviewer");
