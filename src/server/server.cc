@@ -152,6 +152,22 @@ OJson AdminAccountJson(const store::Account& a) {
   return j;
 }
 
+// A grant or reset waiting for (or decided by) a second admin; never the hash.
+OJson AccountChangeJson(const store::AccountChange& c) {
+  auto text = [](const std::string& s) { return s.empty() ? OJson(nullptr) : OJson(s); };
+  return OJson{{"id", c.id},
+               {"kind", c.kind},
+               {"username", c.username},
+               {"role", c.role},
+               {"credit_code", text(c.credit_code)},
+               {"state", c.state},
+               {"requested_by", c.requested_by},
+               {"requested_at", c.requested_at},
+               {"decided_by", text(c.decided_by)},
+               {"decided_at", text(c.decided_at)},
+               {"reason", text(c.reason)}};
+}
+
 constexpr const char* kSessionCookie = "bursar_session";
 
 
@@ -390,6 +406,17 @@ Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Respons
   BURSAR_RETURN_IF_ERROR(store::CheckPasswordPolicy(password, username));
   Result<std::string> hash = HashPassword(password);
   if (!hash.ok()) return InvalidArgument(hash.status().message(), "password");
+  if (store::IsPrivileged(*role)) {
+    // Two admins: the grant waits for a second admin (202).
+    store::AccountChange change;
+    BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(change, st.RequestAccountChange(Actor(caller), "grant", username, *role, code, *hash));
+      return OkStatus();
+    }));
+    res.set_header("Location", "/api/account-changes/" + std::to_string(change.id));
+    AnswerJson(res, AccountChangeJson(change), 202);
+    return OkStatus();
+  }
   store::Account account;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(account, st.AddAccount(Actor(caller), username, *role, code, *hash));
@@ -397,6 +424,48 @@ Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Respons
   }));
   res.set_header("Location", "/api/accounts/" + account.username);
   AnswerJson(res, AdminAccountJson(account), 201);
+  return OkStatus();
+}
+
+Status Server::Impl::AccountChanges(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  std::string state;
+  for (const auto& [name, value] : QueryPairs(req.target)) {
+    if (name != "state") return InvalidArgument("unknown query parameter '" + name + "' (known: state)", "query." + name);
+    state = value;
+  }
+  std::vector<store::AccountChange> changes;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(changes, st.AccountChanges(state));
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& c : changes) items.push_back(AccountChangeJson(c));
+  AnswerJson(res, OJson{{"items", std::move(items)}});
+  return OkStatus();
+}
+
+// {"approve": true} applies the change; {"approve": false, "reason"} rejects
+// it. Never by the admin who asked for it (403).
+Status Server::Impl::DecideAccountChange(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "account change"));
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"approve", "reason"}));
+  auto approve = body->find("approve");
+  if (approve == body->end() || !approve->is_boolean()) {
+    return InvalidArgument("approve is true (apply the change) or false (reject it, with a reason)", "approve");
+  }
+  std::string reason;
+  if (!*approve) {
+    BURSAR_ASSIGN_OR_RETURN(reason, StringField(*body, "reason"));
+  }
+  store::AccountChange after;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(after, *approve ? st.ApproveAccountChange(Actor(caller), id)
+                                            : st.RejectAccountChange(Actor(caller), id, reason));
+    return OkStatus();
+  }));
+  AnswerJson(res, AccountChangeJson(after));
   return OkStatus();
 }
 
@@ -450,6 +519,19 @@ Status Server::Impl::ResetPassword(const httplib::Request& req, httplib::Respons
   BURSAR_RETURN_IF_ERROR(store::CheckPasswordPolicy(password, account.username));
   Result<std::string> hash = HashPassword(password);
   if (!hash.ok()) return InvalidArgument(hash.status().message(), "password");
+  if (store::IsPrivileged(account.role)) {
+    // Two admins: one admin alone could otherwise take over a finance or
+    // officer account by resetting its password.
+    store::AccountChange change;
+    BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(change, st.RequestAccountChange(Actor(caller), "password", account.username,
+                                                              account.role, "", *hash));
+      return OkStatus();
+    }));
+    res.set_header("Location", "/api/account-changes/" + std::to_string(change.id));
+    AnswerJson(res, AccountChangeJson(change), 202);
+    return OkStatus();
+  }
   BURSAR_RETURN_IF_ERROR(
       WithStore([&](store::Store& st) { return st.SetPasswordHash(Actor(caller), username, *hash); }));
   res.status = 204;
@@ -707,6 +789,8 @@ std::vector<Server::Impl::Route> Server::Impl::CoreRoutes() {
       {"post", "/api/accounts", &Impl::CreateAccount, Only({R::kAdmin})},
       {"patch", "/api/accounts/{username}", &Impl::ChangeAccount, Only({R::kAdmin})},
       {"put", "/api/accounts/{username}/password", &Impl::ResetPassword, Only({R::kAdmin})},
+      {"get", "/api/account-changes", &Impl::AccountChanges, Only({R::kAdmin})},
+      {"post", "/api/account-changes/{id}/approval", &Impl::DecideAccountChange, Only({R::kAdmin})},
       {"get", "/api/audit/verification", &Impl::AuditVerification, Only({R::kOfficer, R::kAuditor})},
   };
 }

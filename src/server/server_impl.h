@@ -244,6 +244,9 @@ struct Server::Impl {
   Status CreateAccount(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status ChangeAccount(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status ResetPassword(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  // Two admins: privileged grants and resets waiting for a second admin.
+  Status AccountChanges(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status DecideAccountChange(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   // ---- authentication and authorisation, before every handler ----
   Status Authenticate(const httplib::Request& req, Caller* caller);
   // A state-changing request that authenticates by cookie carries the

@@ -234,7 +234,202 @@ std::string Later(const std::string& now, int64_t seconds) {
   return FormatStoreTime(ParseStoreTime(now).value_or(0) + seconds);
 }
 
+// Stores a new account (the rules checked by the caller: username, role and
+// enterprise) and returns its audit change. Unique whatever the case: an
+// account stored before the rule (say `ADMIN`) takes `admin` too. Write()
+// serialises writers, so no other account can be added between the look and
+// the insert.
+Result<json> InsertAccount(Database& db, const std::string& username, Role role, const std::string& credit_code,
+                           const std::string& password_hash, const std::string& now, Account* account) {
+  if (!credit_code.empty()) {
+    BURSAR_ASSIGN_OR_RETURN(auto e, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {credit_code}));
+    if (!e) return Status(StatusCode::kNotFound, "no enterprise " + credit_code, "enterprise");
+  }
+  BURSAR_ASSIGN_OR_RETURN(auto taken, db.QueryOne("SELECT username FROM account WHERE lower(username) = ?",
+                                                  {username}));
+  if (taken) return Status(StatusCode::kAlreadyExists, "taken");
+  Param code = credit_code.empty() ? Param(nullptr) : Param(std::string_view(credit_code));
+  BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO account (username, password_hash, role, credit_code, "
+                                                "disabled, created_at, password_changed_at) "
+                                                "VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING id",
+                                                {username, password_hash, RoleName(role), code, now, now}));
+  if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+  *account = {row->Int(0), username, role, credit_code, false, now, now, ""};
+  json change = {{"op", "account.add"}, {"account", account->id}, {"username", username}, {"role", RoleName(role)}};
+  if (!credit_code.empty()) change["credit_code"] = credit_code;
+  return change;
+}
+
+// A new password for `account`: its sessions end and its tokens are revoked
+// (a token issued to whoever knew the old password outlived the reset
+// before: issue 14, A4). Returns the audit change.
+Result<json> ReplacePasswordHash(Database& db, const Account& account, const std::string& password_hash,
+                                 const std::string& now) {
+  BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE account SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+                                    {password_hash, now, account.id})
+                             .status());
+  BURSAR_ASSIGN_OR_RETURN(int64_t ended, db.Execute("DELETE FROM session WHERE account_id = ?", {account.id}));
+  BURSAR_ASSIGN_OR_RETURN(int64_t revoked, db.Execute("UPDATE api_token SET revoked_at = ? "
+                                                      "WHERE account_id = ? AND revoked_at IS NULL",
+                                                      {now, account.id}));
+  return json{{"op", "account.password"},
+              {"account", account.id},
+              {"username", account.username},
+              {"sessions_ended", ended},
+              {"tokens_revoked", revoked}};
+}
+
+constexpr const char* kChangeColumns =
+    "id, kind, username, role, credit_code, requested_by, requested_at, state, decided_by, decided_at, reason";
+
+AccountChange ChangeFromRow(const Row& r) {
+  auto text = [&](size_t i) { return r.IsNull(i) ? std::string() : r.Text(i); };
+  return {r.Int(0), text(1), text(2), text(3), text(4), text(5), text(6), text(7), text(8), text(9), text(10)};
+}
+
+// The pending change `id`, locked for the decision; `actor` may not decide
+// its own request.
+Result<AccountChange> PendingChange(Database& db, int64_t id, const std::string& actor) {
+  BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne(std::string("SELECT ") + kChangeColumns +
+                                                    " FROM account_change WHERE id = ?" +
+                                                    (db.dialect() == Dialect::kPostgres ? " FOR UPDATE" : ""),
+                                                {id}));
+  if (!row) return Status(StatusCode::kNotFound, "no account change " + std::to_string(id), "id");
+  AccountChange c = ChangeFromRow(*row);
+  if (c.state != "pending") {
+    return Status(StatusCode::kFailedPrecondition,
+                  "account change " + std::to_string(id) + " was " + c.state + " by " + c.decided_by);
+  }
+  if (c.requested_by == actor) {
+    return Status(StatusCode::kPermissionDenied,
+                  "two admins: the admin who asked for a privileged role or a password reset cannot approve or "
+                  "reject it; another admin does");
+  }
+  return c;
+}
+
 }  // namespace
+
+bool IsPrivileged(Role role) {
+  return role == Role::kAdmin || role == Role::kOfficer || role == Role::kFinance || role == Role::kDataBureau;
+}
+
+Result<AccountChange> Store::RequestAccountChange(const std::string& actor, const std::string& kind,
+                                                  const std::string& requested_username, Role role,
+                                                  const std::string& credit_code, const std::string& password_hash) {
+  if (kind != "grant" && kind != "password") return InvalidArgument("kind is grant or password", "kind");
+  BURSAR_ASSIGN_OR_RETURN(const std::string username, CanonicalUsername(requested_username));
+  AccountChange out;
+  auto written = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(auto existing, FindAccountRow(db, username));
+    std::string role_name = RoleName(role);
+    if (kind == "grant") {
+      BURSAR_ASSIGN_OR_RETURN(auto taken, db.QueryOne("SELECT username FROM account WHERE lower(username) = ?",
+                                                      {username}));
+      if (taken) return Status(StatusCode::kAlreadyExists, "the username '" + username + "' is taken", "username");
+    } else {
+      if (!existing) return Status(StatusCode::kNotFound, "no account '" + username + "'", "username");
+      const Account account = AccountFromRow(*existing);
+      role_name = RoleName(account.role);
+    }
+    BURSAR_ASSIGN_OR_RETURN(auto asked, db.QueryOne("SELECT id FROM account_change WHERE username = ? AND "
+                                                    "state = 'pending'",
+                                                    {username}));
+    if (asked) {
+      return Status(StatusCode::kAlreadyExists,
+                    "account change " + std::to_string(asked->Int(0)) + " for '" + username +
+                        "' waits for a second admin already",
+                    "username");
+    }
+    const std::string now = Now();
+    Param code = credit_code.empty() ? Param(nullptr) : Param(std::string_view(credit_code));
+    BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO account_change (kind, username, role, credit_code, "
+                                                  "password_hash, requested_by, requested_at, state) "
+                                                  "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') RETURNING id",
+                                                  {kind, username, role_name, code, password_hash, actor, now}));
+    if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+    out = {row->Int(0), kind, username, role_name, credit_code, actor, now, "pending", "", "", ""};
+    return std::optional<json>(json{{"op", "account.change.request"},
+                                    {"change", out.id},
+                                    {"kind", kind},
+                                    {"username", username},
+                                    {"role", role_name}});
+  });
+  if (!written.ok()) return written.status();
+  return out;
+}
+
+Result<AccountChange> Store::ApproveAccountChange(const std::string& actor, int64_t id) {
+  AccountChange out;
+  auto written = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(out, PendingChange(db, id, actor));
+    BURSAR_ASSIGN_OR_RETURN(auto hash, db.QueryOne("SELECT password_hash FROM account_change WHERE id = ?", {id}));
+    const std::string now = Now();
+    json applied;
+    if (out.kind == "grant") {
+      auto role = ParseRole(out.role);
+      if (!role) return Status(StatusCode::kInternal, "a stored change with an unknown role");
+      Account account;
+      auto added = InsertAccount(db, out.username, *role, out.credit_code, hash->Text(0), now, &account);
+      if (!added.ok() && added.status().code() == StatusCode::kAlreadyExists) {
+        return Status(StatusCode::kAlreadyExists, "the username '" + out.username + "' is taken", "username");
+      }
+      BURSAR_ASSIGN_OR_RETURN(applied, std::move(added));
+    } else {
+      BURSAR_ASSIGN_OR_RETURN(Account account, LoadAccount(db, out.username));
+      BURSAR_ASSIGN_OR_RETURN(applied, ReplacePasswordHash(db, account, hash->Text(0), now));
+    }
+    BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE account_change SET state = 'approved', decided_by = ?, decided_at = ? "
+                                      "WHERE id = ?",
+                                      {actor, now, id})
+                               .status());
+    out.state = "approved";
+    out.decided_by = actor;
+    out.decided_at = now;
+    applied["change"] = id;
+    applied["requested_by"] = out.requested_by;
+    return std::optional<json>(std::move(applied));
+  });
+  if (!written.ok()) return written.status();
+  return out;
+}
+
+Result<AccountChange> Store::RejectAccountChange(const std::string& actor, int64_t id, const std::string& reason) {
+  if (reason.empty() || reason.size() > 2000) return InvalidArgument("a rejection states its reason (1 to 2000 bytes)", "reason");
+  AccountChange out;
+  auto written = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(out, PendingChange(db, id, actor));
+    const std::string now = Now();
+    BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE account_change SET state = 'rejected', decided_by = ?, decided_at = ?, "
+                                      "reason = ? WHERE id = ?",
+                                      {actor, now, reason, id})
+                               .status());
+    out.state = "rejected";
+    out.decided_by = actor;
+    out.decided_at = now;
+    out.reason = reason;
+    return std::optional<json>(json{{"op", "account.change.reject"}, {"change", id}, {"username", out.username},
+                                    {"reason", reason}});
+  });
+  if (!written.ok()) return written.status();
+  return out;
+}
+
+Result<std::vector<AccountChange>> Store::AccountChanges(const std::string& state) {
+  if (!state.empty() && state != "pending" && state != "approved" && state != "rejected") {
+    return InvalidArgument("state is pending, approved or rejected", "query.state");
+  }
+  std::string sql = std::string("SELECT ") + kChangeColumns + " FROM account_change";
+  std::vector<Row> rows;
+  if (state.empty()) {
+    BURSAR_ASSIGN_OR_RETURN(rows, db_->Query(sql + " ORDER BY id"));
+  } else {
+    BURSAR_ASSIGN_OR_RETURN(rows, db_->Query(sql + " WHERE state = ? ORDER BY id", {state}));
+  }
+  std::vector<AccountChange> out;
+  for (const Row& r : rows) out.push_back(ChangeFromRow(r));
+  return out;
+}
 
 Result<Account> Store::AddAccount(const std::string& actor, const std::string& requested_username, Role role,
                                   const std::string& credit_code, const std::string& password_hash) {
@@ -246,27 +441,8 @@ Result<Account> Store::AddAccount(const std::string& actor, const std::string& r
   }
   Account account;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-    if (!credit_code.empty()) {
-      BURSAR_ASSIGN_OR_RETURN(auto e, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {credit_code}));
-      if (!e) return Status(StatusCode::kNotFound, "no enterprise " + credit_code, "enterprise");
-    }
-    // Unique whatever the case: an account stored before the rule (say
-    // `ADMIN`) takes `admin` too. Write() serialises writers, so no other
-    // account can be added between this look and the insert.
-    BURSAR_ASSIGN_OR_RETURN(auto taken, db.QueryOne("SELECT username FROM account WHERE lower(username) = ?",
-                                                    {username}));
-    if (taken) return Status(StatusCode::kAlreadyExists, "taken");
-    const std::string now = Now();
-    Param code = credit_code.empty() ? Param(nullptr) : Param(std::string_view(credit_code));
-    BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO account (username, password_hash, role, credit_code, "
-                                                  "disabled, created_at, password_changed_at) "
-                                                  "VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING id",
-                                                  {username, password_hash, RoleName(role), code, now, now}));
-    if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
-    account = {row->Int(0), username, role, credit_code, false, now, now, ""};
-    json change = {{"op", "account.add"}, {"account", account.id}, {"username", username}, {"role", RoleName(role)}};
-    if (!credit_code.empty()) change["credit_code"] = credit_code;
-    return std::optional<json>(change);
+    BURSAR_ASSIGN_OR_RETURN(json change, InsertAccount(db, username, role, credit_code, password_hash, Now(), &account));
+    return std::optional<json>(std::move(change));
   });
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kAlreadyExists) {
@@ -299,23 +475,8 @@ Status Store::SetPasswordHash(const std::string& actor, const std::string& usern
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
                  BURSAR_ASSIGN_OR_RETURN(Account account, LoadAccount(db, username));
-                 BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE account SET password_hash = ?, password_changed_at = ? "
-                                                   "WHERE id = ?",
-                                                   {password_hash, Now(), account.id})
-                                            .status());
-                 BURSAR_ASSIGN_OR_RETURN(int64_t ended,
-                                         db.Execute("DELETE FROM session WHERE account_id = ?", {account.id}));
-                 // Tokens too: a token issued to whoever knew the old password
-                 // outlived the reset before (issue 14, A4).
-                 BURSAR_ASSIGN_OR_RETURN(int64_t revoked,
-                                         db.Execute("UPDATE api_token SET revoked_at = ? "
-                                                    "WHERE account_id = ? AND revoked_at IS NULL",
-                                                    {Now(), account.id}));
-                 return std::optional<json>(json{{"op", "account.password"},
-                                                 {"account", account.id},
-                                                 {"username", username},
-                                                 {"sessions_ended", ended},
-                                                 {"tokens_revoked", revoked}});
+                 BURSAR_ASSIGN_OR_RETURN(json change, ReplacePasswordHash(db, account, password_hash, Now()));
+                 return std::optional<json>(std::move(change));
                })
       .status();
 }

@@ -34,6 +34,24 @@ inline constexpr int kRoleCount = 7;
 const char* RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);
 
+// Roles that move money, evidence or accounts (docs/security.md, "Two
+// admins"): granting one, or resetting the password of an account that has
+// one, is a change a second admin approves (Store::RequestAccountChange).
+bool IsPrivileged(Role role);
+
+// A grant of a privileged role (a new account) or a password reset of a
+// privileged account, as one admin asked for it, waiting for a second.
+struct AccountChange {
+  int64_t id = 0;
+  std::string kind;  // "grant" or "password"
+  std::string username;
+  std::string role;
+  std::string credit_code;
+  std::string requested_by, requested_at;
+  std::string state;  // "pending", "approved", "rejected"
+  std::string decided_by, decided_at, reason;
+};
+
 struct Account {
   int64_t id = 0;
   std::string username;

@@ -681,6 +681,33 @@ const char* ProvenanceSql() {
   return sql.c_str();
 }
 
+// Two admins (issue 14): a grant of a privileged role (a new account) or a
+// password reset of a privileged account waits here until a second admin
+// approves it; only then is the account stored or its password replaced.
+// The hash of the password asked for is kept with the request.
+constexpr const char* kAccountChanges = R"SQL(
+CREATE TABLE account_change (
+  id {{ID}},
+  kind TEXT NOT NULL CHECK (kind IN ('grant', 'password')),
+  username TEXT NOT NULL,
+  role TEXT NOT NULL,
+  credit_code TEXT,
+  password_hash TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+  decided_by TEXT,
+  decided_at TEXT,
+  reason TEXT,
+  CHECK ((state = 'pending') = (decided_by IS NULL))
+);
+CREATE INDEX account_change_by_username ON account_change (username, state);
+)SQL";
+constexpr const char* kAccountChangesPostgres = R"SQL(
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON account_change
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', 'password_hash');
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -711,6 +738,8 @@ const std::vector<Migration>& Migrations() {
        kDuties, kDutiesSqlite, kDutiesPostgres},
       {17, "evidence provenance: official or declared, who supplied each row, who verified it (D-G10)",
        ProvenanceSql(), "", ""},
+      {18, "two admins: privileged role grants and password resets wait for a second admin", kAccountChanges, "",
+       kAccountChangesPostgres},
   };
   return migrations;
 }

@@ -120,6 +120,7 @@ const std::vector<SealedTable>& SealedTables() {
       {"document", {"kind", "year", "seq"}, {}, {}},
       {"document_setting", {"key"}, {}, {}},
       {"payment_order", {"id"}, {}, {}},  // from migration 16
+      {"account_change", {"id"}, {}, {"password_hash"}},  // from migration 18
   };
   return tables;
 }

@@ -339,6 +339,21 @@ class Store {
   // its tokens (a self change and an admin's reset alike: whoever stole a
   // credential before the reset loses it, issue 14, A4).
   Status SetPasswordHash(const std::string& actor, const std::string& username, const std::string& password_hash);
+  // Two admins (issue 14): `actor` asks for a privileged account (kind
+  // "grant": username, role, credit code, password hash) or a new password
+  // for a privileged account (kind "password": username, hash); nothing
+  // changes until a second admin approves. The username is checked at once
+  // (free, in any case, and not asked for already).
+  Result<AccountChange> RequestAccountChange(const std::string& actor, const std::string& kind,
+                                             const std::string& username, Role role, const std::string& credit_code,
+                                             const std::string& password_hash);
+  // Applies a pending change (AddAccount or SetPasswordHash, in the same
+  // transaction), or rejects it with a reason. PermissionDenied when `actor`
+  // asked for it; FailedPrecondition when it is decided already.
+  Result<AccountChange> ApproveAccountChange(const std::string& actor, int64_t id);
+  Result<AccountChange> RejectAccountChange(const std::string& actor, int64_t id, const std::string& reason);
+  // "" every state.
+  Result<std::vector<AccountChange>> AccountChanges(const std::string& state);
   // Disables the account, ends its sessions and revokes its tokens. Disabling a
   // disabled account changes nothing (and writes no audit entry).
   Status DisableAccount(const std::string& actor, const std::string& username);

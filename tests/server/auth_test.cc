@@ -497,6 +497,68 @@ TEST_P(AuthTest, TheAdminAddsResetsDisablesAndEnablesAccounts) {
   EXPECT_EQ(audit->body.find(second), std::string::npos);
 }
 
+// Issue 14: one admin could create two finance accounts, or reset two
+// finance accounts' passwords, and pay alone. Two admins now: one asks,
+// another approves; until then nothing signs in with what was asked.
+TEST_P(AuthTest, APrivilegedGrantOrResetWaitsForASecondAdmin) {
+  ASSERT_TRUE(
+      store_->AddAccount("test", "admin-two", Role::kAdmin, "", bursar::store::HashPassword(kPassword).value()).ok());
+  const std::string second = store_->IssueToken("test", "admin-two", "walk", 1)->token;
+  const httplib::Headers as_admin = {{"Authorization", "Bearer " + tokens_["admin"]}};
+  const httplib::Headers as_second = {{"Authorization", "Bearer " + second}};
+  const std::string pass = "a finance passphrase of length";
+  auto asked = Client().Post("/api/accounts", as_admin,
+                             json{{"username", "caiwu-new"}, {"role", "finance"}, {"password", pass}}.dump(),
+                             "application/json");
+  ASSERT_TRUE(asked);
+  ASSERT_EQ(asked->status, 202) << asked->body;
+  const json change = json::parse(asked->body);
+  EXPECT_EQ(change["state"], "pending");
+  EXPECT_EQ(change["requested_by"], "admin");
+  EXPECT_FALSE(change.contains("password_hash"));
+  EXPECT_EQ(Login("caiwu-new", pass)->status, 401) << "not an account until a second admin approves";
+  const std::string approval = "/api/account-changes/" + std::to_string(change["id"].get<int64_t>()) + "/approval";
+  auto own = Client().Post(approval, as_admin, json{{"approve", true}}.dump(), "application/json");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 403) << own->body;
+  EXPECT_NE(ErrorOf(own)["message"].get<std::string>().find("two admins"), std::string::npos) << own->body;
+  auto listed = Client().Get("/api/account-changes?state=pending", as_second);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(json::parse(listed->body)["items"].size(), 1u) << listed->body;
+  auto approved = Client().Post(approval, as_second, json{{"approve", true}}.dump(), "application/json");
+  ASSERT_TRUE(approved);
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  EXPECT_EQ(json::parse(approved->body)["decided_by"], "admin-two");
+  EXPECT_EQ(Login("caiwu-new", pass)->status, 201);
+
+  // A reset of a privileged account: the old password works until approved.
+  const std::string next = "another passphrase, just as long";
+  auto reset = Client().Put("/api/accounts/caiwu-new/password", as_admin, json{{"password", next}}.dump(),
+                            "application/json");
+  ASSERT_TRUE(reset);
+  ASSERT_EQ(reset->status, 202) << reset->body;
+  EXPECT_EQ(Login("caiwu-new", next)->status, 401);
+  EXPECT_EQ(Login("caiwu-new", pass)->status, 201);
+  const std::string reset_approval =
+      "/api/account-changes/" + std::to_string(json::parse(reset->body)["id"].get<int64_t>()) + "/approval";
+  auto no_reason = Client().Post(reset_approval, as_second, json{{"approve", false}}.dump(), "application/json");
+  ASSERT_TRUE(no_reason);
+  EXPECT_EQ(ErrorOf(no_reason)["field"], "reason") << no_reason->body;
+  auto rejected = Client().Post(reset_approval, as_second,
+                                json{{"approve", false}, {"reason", "the holder did not ask"}}.dump(), "application/json");
+  ASSERT_TRUE(rejected);
+  ASSERT_EQ(rejected->status, 200) << rejected->body;
+  EXPECT_EQ(json::parse(rejected->body)["state"], "rejected");
+  EXPECT_EQ(Login("caiwu-new", next)->status, 401);
+
+  // A role that moves no money, nor evidence, nor accounts: one admin, at once.
+  auto reviewer = Client().Post("/api/accounts", as_admin,
+                                json{{"username", "rev-zhou"}, {"role", "reviewer"}, {"password", pass}}.dump(),
+                                "application/json");
+  ASSERT_TRUE(reviewer);
+  EXPECT_EQ(reviewer->status, 201) << reviewer->body;
+}
+
 // Every route of the route table, for every role and for nobody, by bearer
 // token and by session cookie (with its CSRF token): allowed ⇔ the answer is
 // 2xx or a 4xx other than 401/403; forbidden ⇔ 401 (nobody) or 403 (a role).
@@ -569,6 +631,8 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"post /api/accounts", {"admin"}},
       {"patch /api/accounts/{username}", {"admin"}},
       {"put /api/accounts/{username}/password", {"admin"}},
+      {"get /api/account-changes", {"admin"}},
+      {"post /api/account-changes/{id}/approval", {"admin"}},
       {"get /api/audit/verification", {"officer", "auditor"}},
       // The programme (docs/http-api.md): readers are applicants (own
       // enterprise), reviewers (assigned), officers and auditors.

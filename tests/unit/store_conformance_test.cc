@@ -10,6 +10,7 @@
 
 #include "eval/engine.h"
 #include "store/migrations.h"
+#include "store/seal.h"
 #include "store/store.h"
 #include "store_test_support.h"
 
@@ -1108,6 +1109,75 @@ TEST_P(StoreTest, NoOneAccountMovesMoneyAlone) {
   EXPECT_EQ((*rows)[0].Text(0), "f1");
   EXPECT_EQ((*rows)[0].Text(1), "f2");
   EXPECT_TRUE((*rows)[1].IsNull(1));
+}
+
+// --- Two admins ----------------------------------------------------------------
+
+// Issue 14: one admin could make two finance accounts, or reset the
+// passwords of two, and pay alone. A privileged grant or reset waits for a
+// second admin.
+TEST_P(StoreTest, PrivilegedGrantsAndResetsWaitForASecondAdmin) {
+  ImportEnterprises(1);
+  const std::string hash = HashPassword("a long enough passphrase").value();
+  auto asked = store_->RequestAccountChange("admin-a", "grant", "Caiwu-Xu", Role::kFinance, "", hash);
+  ASSERT_TRUE(asked.ok()) << asked.status().ToString();
+  EXPECT_EQ(asked->state, "pending");
+  EXPECT_EQ(asked->username, "caiwu-xu") << "the username rule applies when asked";
+  EXPECT_EQ(store_->GetAccount("caiwu-xu").status().code(), StatusCode::kNotFound) << "nothing until approved";
+  EXPECT_EQ(store_->RequestAccountChange("admin-b", "grant", "caiwu-xu", Role::kOfficer, "", hash).status().code(),
+            StatusCode::kAlreadyExists)
+      << "one request per username at a time";
+  EXPECT_EQ(store_->ApproveAccountChange("admin-a", asked->id).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(store_->RejectAccountChange("admin-a", asked->id, "changed my mind").status().code(),
+            StatusCode::kPermissionDenied);
+  auto approved = store_->ApproveAccountChange("admin-b", asked->id);
+  ASSERT_TRUE(approved.ok()) << approved.status().ToString();
+  EXPECT_EQ(approved->state, "approved");
+  EXPECT_EQ(approved->decided_by, "admin-b");
+  auto account = store_->GetAccount("caiwu-xu");
+  ASSERT_TRUE(account.ok());
+  EXPECT_EQ(account->role, Role::kFinance);
+  EXPECT_EQ(store_->ApproveAccountChange("admin-c", asked->id).status().code(), StatusCode::kFailedPrecondition);
+  auto entry = store_->db().QueryOne("SELECT actor, change FROM audit_log ORDER BY seq DESC LIMIT 1");
+  ASSERT_TRUE(entry.ok() && *entry);
+  EXPECT_EQ((*entry)->Text(0), "admin-b");
+  EXPECT_NE((*entry)->Text(1).find("\"requested_by\":\"admin-a\""), std::string::npos) << (*entry)->Text(1);
+  EXPECT_EQ((*entry)->Text(1).find(hash), std::string::npos) << "no hash in the audit log";
+
+  // A reset of the privileged account: the old password holds until a second
+  // admin approves; a rejection changes nothing and says why.
+  const std::string changed_at = account->password_changed_at;
+  const std::string other = HashPassword("another long passphrase").value();
+  auto reset = store_->RequestAccountChange("admin-a", "password", "caiwu-xu", Role::kApplicant, "", other);
+  ASSERT_TRUE(reset.ok()) << reset.status().ToString();
+  EXPECT_EQ(reset->role, "finance") << "the account's own role, whatever the caller said";
+  EXPECT_EQ(store_->RejectAccountChange("admin-b", reset->id, "").status().code(), StatusCode::kInvalidArgument);
+  auto rejected = store_->RejectAccountChange("admin-b", reset->id, "not asked for by its holder");
+  ASSERT_TRUE(rejected.ok()) << rejected.status().ToString();
+  EXPECT_EQ(rejected->state, "rejected");
+  EXPECT_EQ(store_->GetAccount("caiwu-xu")->password_changed_at, changed_at);
+  EXPECT_EQ(store_->RequestAccountChange("admin-a", "password", "nobody-here", Role::kFinance, "", other)
+                .status()
+                .code(),
+            StatusCode::kNotFound);
+  auto pending = store_->AccountChanges("pending");
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(pending->empty());
+  auto all = store_->AccountChanges("");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+  ExpectChainOk();
+  auto rows = ReconcileSeals(store_->db());
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->disagreeing, 0) << "the requests are sealed like every state table";
+  // A database administrator who approves by hand is named.
+  ASSERT_TRUE(store_->db().Execute("UPDATE account_change SET state = 'approved', decided_by = 'dba' WHERE id = ?",
+                                   {reset->id})
+                  .ok());
+  auto after = ReconcileSeals(store_->db());
+  ASSERT_TRUE(after.ok());
+  ASSERT_GE(after->rows.size(), 1u);
+  EXPECT_EQ(after->rows[0].table, "account_change");
 }
 
 // --- Evidence of platform operation (measure 02) ------------------------------

@@ -245,8 +245,32 @@ export function accounts(): Promise<{ items: AdminAccount[] }> {
   return request("GET", "/api/accounts");
 }
 
-export function addAccount(a: { username: string; role: Role; credit_code?: string; password: string }): Promise<AdminAccount> {
+/** A privileged grant or password reset waiting for a second admin (two admins). */
+export interface AccountChange {
+  id: number;
+  kind: "grant" | "password";
+  username: string;
+  role: Role;
+  credit_code: string | null;
+  state: "pending" | "approved" | "rejected";
+  requested_by: string;
+  requested_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+}
+
+/** An account (201), or for a privileged role the change a second admin approves (202). */
+export function addAccount(a: { username: string; role: Role; credit_code?: string; password: string }): Promise<AdminAccount | AccountChange> {
   return request("POST", "/api/accounts", a);
+}
+
+export function accountChanges(state: "pending" | "" = "pending"): Promise<{ items: AccountChange[] }> {
+  return request("GET", `/api/account-changes${query({ state: state || undefined })}`);
+}
+
+export function decideAccountChange(id: number, approve: boolean, reason?: string): Promise<AccountChange> {
+  return request("POST", `/api/account-changes/${id}/approval`, approve ? { approve } : { approve, reason });
 }
 
 export function disableAccount(username: string): Promise<AdminAccount> {
@@ -257,7 +281,8 @@ export function enableAccount(username: string): Promise<AdminAccount> {
   return request("PATCH", `/api/accounts/${encodeURIComponent(username)}`, { disabled: false });
 }
 
-export function setAccountPassword(username: string, password: string): Promise<void> {
+/** Nothing (204), or for a privileged account the change a second admin approves (202). */
+export function setAccountPassword(username: string, password: string): Promise<void | AccountChange> {
   return request("PUT", `/api/accounts/${encodeURIComponent(username)}/password`, { password });
 }
 

@@ -44,7 +44,7 @@ function addSection(): HTMLElement {
         credit_code: r === "applicant" ? code.input.value.trim() : undefined,
         password: pass.input.value,
       });
-      done(t("admin.added", { user: a.username, role: t(`role.${a.role}` as Key) }));
+      done("state" in a ? t("admin.pending", { user: a.username, id: a.id }) : t("admin.added", { user: a.username, role: t(`role.${a.role}` as Key) }));
     },
   });
   return h("section", { class: "card", "aria-labelledby": "add-account-h" }, h("h2", { id: "add-account-h" }, t("admin.add.section")), form);
@@ -60,8 +60,8 @@ function changePanel(slot: HTMLElement, a: api.AdminAccount, mode: "password" | 
       fields: [h("p", { class: "hint" }, t("admin.reset.hint")), pass.el],
       submit: t("admin.reset.submit"),
       run: async () => {
-        await api.setAccountPassword(a.username, pass.input.value);
-        done(t("admin.reset.done", { user: a.username }));
+        const r = await api.setAccountPassword(a.username, pass.input.value);
+        done(r ? t("admin.pending", { user: a.username, id: r.id }) : t("admin.reset.done", { user: a.username }));
       },
     });
     slot.replaceChildren(form, cancelButton(slot));
@@ -150,6 +150,42 @@ function accountsSection(items: api.AdminAccount[], me: api.Account): HTMLElemen
   );
 }
 
+// Two admins: the grants of privileged roles and their password resets
+// that another admin asked for, to approve or reject (never one's own).
+function changesSection(items: api.AccountChange[], me: api.Account): HTMLElement | null {
+  if (!items.length) return null;
+  const rows = items.map((c) => {
+    const reason = input(t("admin.change.reason"), `reason-${c.id}`, {});
+    const actions =
+      c.requested_by === me.username
+        ? h("span", { class: "hint" }, t("admin.change.own"))
+        : h(
+            "div",
+            { class: "row-actions" },
+            h("button", { type: "button", class: "secondary", "data-action": "approve-change", onclick: async () => decide(c, true) }, t("admin.change.approve")),
+            reason.el,
+            h("button", { type: "button", class: "secondary danger", "data-action": "reject-change", onclick: async () => decide(c, false, reason.input.value) }, t("admin.change.reject")),
+          );
+    return [`#${c.id}`, c.kind === "grant" ? t("admin.change.grant") : t("admin.change.password"), c.username, t(`role.${c.role}` as Key), c.requested_by, when(c.requested_at), actions];
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "changes-h", "data-testid": "account-changes" },
+    h("h2", { id: "changes-h" }, t("admin.changes", { n: items.length })),
+    h("p", { class: "hint" }, t("admin.changes.hint")),
+    dataTable(t("admin.changes", { n: items.length }), ["#", t("admin.change.kind"), t("admin.username"), t("admin.role"), t("admin.change.by"), t("admin.created"), t("admin.actions")], rows),
+  );
+}
+
+async function decide(c: api.AccountChange, approve: boolean, reason?: string): Promise<void> {
+  try {
+    await api.decideAccountChange(c.id, approve, reason);
+    done(t(approve ? "admin.change.approved" : "admin.change.rejected", { user: c.username, id: c.id }));
+  } catch (e) {
+    document.querySelector('[data-testid="account-changes"]')?.append(errorAlert(e));
+  }
+}
+
 export function renderAdmin(): HTMLElement | Promise<HTMLElement> {
   return gate(["admin"], async (me) => {
     const page = h("section", { class: "page admin" });
@@ -158,8 +194,8 @@ export function renderAdmin(): HTMLElement | Promise<HTMLElement> {
     add(page, h("h1", {}, t("admin.title")), h("p", { class: "lead" }, t("admin.lead")));
     if (message) add(page, okAlert(message));
     try {
-      const list = await api.accounts();
-      add(page, addSection(), accountsSection(list.items, me));
+      const [list, changes] = await Promise.all([api.accounts(), api.accountChanges()]);
+      add(page, changesSection(changes.items, me), addSection(), accountsSection(list.items, me));
     } catch (e) {
       add(page, errorAlert(e));
     }
