@@ -150,6 +150,17 @@ Result<int64_t> Server::Impl::QueryYear(const ListParams& list, const char* name
   return year;
 }
 
+Result<std::optional<std::string>> Server::Impl::ApprovalBody(const nlohmann::json& body, const char* what) {
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(body, {"approve", "reason"}));
+  auto approve = body.find("approve");
+  if (approve == body.end() || !approve->is_boolean()) {
+    return InvalidArgument(std::string("approve is true (") + what + ") or false (reject it, with a reason)", "approve");
+  }
+  if (approve->get<bool>()) return std::optional<std::string>();
+  BURSAR_ASSIGN_OR_RETURN(std::string reason, StringField(body, "reason"));
+  return std::optional<std::string>(std::move(reason));
+}
+
 Result<std::optional<nlohmann::json>> Server::Impl::JsonObjectBody(const httplib::Request& req,
                                                                    httplib::Response& res, bool optional) {
   if (optional && req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -821,21 +832,13 @@ Status Server::Impl::DecidePaymentOrder(const httplib::Request& req, httplib::Re
   BURSAR_ASSIGN_OR_RETURN(int64_t order, PathId(req, 1, "payment order"));
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
-  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"approve", "reason"}));
-  auto approve = body->find("approve");
-  if (approve == body->end() || !approve->is_boolean()) {
-    return InvalidArgument("approve is true (pay the order) or false (reject it, with a reason)", "approve");
-  }
-  std::string reason;
-  if (!*approve) {
-    BURSAR_ASSIGN_OR_RETURN(reason, StringField(*body, "reason"));
-  }
+  BURSAR_ASSIGN_OR_RETURN(const std::optional<std::string> rejected, ApprovalBody(*body, "pay the order"));
   store::PaymentOrder after;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    if (*approve) {
+    if (!rejected) {
       BURSAR_RETURN_IF_ERROR(st.ApprovePayment(Actor(caller), order).status());
     } else {
-      BURSAR_RETURN_IF_ERROR(st.RejectPayment(Actor(caller), order, reason));
+      BURSAR_RETURN_IF_ERROR(st.RejectPayment(Actor(caller), order, *rejected));
     }
     BURSAR_ASSIGN_OR_RETURN(after, st.GetPaymentOrder(order));
     return OkStatus();

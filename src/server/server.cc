@@ -450,19 +450,11 @@ Status Server::Impl::DecideAccountChange(const httplib::Request& req, httplib::R
   BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "account change"));
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
-  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"approve", "reason"}));
-  auto approve = body->find("approve");
-  if (approve == body->end() || !approve->is_boolean()) {
-    return InvalidArgument("approve is true (apply the change) or false (reject it, with a reason)", "approve");
-  }
-  std::string reason;
-  if (!*approve) {
-    BURSAR_ASSIGN_OR_RETURN(reason, StringField(*body, "reason"));
-  }
+  BURSAR_ASSIGN_OR_RETURN(const std::optional<std::string> rejected, ApprovalBody(*body, "apply the change"));
   store::AccountChange after;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(after, *approve ? st.ApproveAccountChange(Actor(caller), id)
-                                            : st.RejectAccountChange(Actor(caller), id, reason));
+    BURSAR_ASSIGN_OR_RETURN(after, !rejected ? st.ApproveAccountChange(Actor(caller), id)
+                                             : st.RejectAccountChange(Actor(caller), id, *rejected));
     return OkStatus();
   }));
   AnswerJson(res, AccountChangeJson(after));

@@ -272,6 +272,11 @@ struct Server::Impl {
   // `optional`: an empty body reads as {}.
   static Result<std::optional<nlohmann::json>> JsonObjectBody(const httplib::Request& req, httplib::Response& res,
                                                               bool optional = false);
+  // A second account's decision on a request (a payment order, an account
+  // change): {"approve": true}, or {"approve": false, "reason": "..."}.
+  // The reason when rejected, nullopt when approved; `what` says what
+  // approving does, for the error.
+  static Result<std::optional<std::string>> ApprovalBody(const nlohmann::json& body, const char* what);
   // Writes 400 naming the first of kProceduralDateFields that `body` has and
   // returns true; false (nothing written) when it has none.
   static bool RefusedProceduralDate(const nlohmann::json& body, httplib::Response& res);
