@@ -73,6 +73,7 @@ TEST_P(PostgresRestartTest, RequestsFailCleanlyDuringTheOutageAndSucceedAfter) {
   std::atomic<bool> stop{false};
   std::atomic<int> phase{0};  // 0 before the outage, 1 during, 2 after
   std::atomic<int> ok_after{0};
+  // The answer's status and body.
   auto send = [&](httplib::Client& c, const std::string& key) {
     httplib::Headers h = As("app1");
     h.insert({"Idempotency-Key", key});
@@ -82,7 +83,7 @@ TEST_P(PostgresRestartTest, RequestsFailCleanlyDuringTheOutageAndSucceedAfter) {
     last_status[key] = status;
     ++histogram[status];
     if (status == 201 && phase == 2) ++ok_after;
-    return status;
+    return std::make_pair(status, r ? r->body : std::string());
   };
   std::thread client([&] {
     httplib::Client c("127.0.0.1", server_->port());
@@ -112,11 +113,25 @@ TEST_P(PostgresRestartTest, RequestsFailCleanlyDuringTheOutageAndSucceedAfter) {
   EXPECT_GE(ok_after.load(), 20) << "the server reconnected by itself";
 
   // Retrying every failed request with its key completes it exactly once.
+  // One whose change committed just as the database went down, its answer
+  // lost with the connection, is told so (409 "carried out", as
+  // docs/faults.md promises) rather than run again: under the sanitizers'
+  // load, CI met this once in a run of ~300 requests.
   httplib::Client c("127.0.0.1", server_->port());
   c.set_read_timeout(30, 0);
+  int carried_out = 0;
   for (auto& [key, status] : std::map<std::string, int>(last_status)) {
     if (status == 201) continue;
-    EXPECT_EQ(send(c, key), 201) << key;
+    const auto [retried, body] = send(c, key);
+    if (retried == 409 && body.find("carried out") != std::string::npos) {
+      ++carried_out;
+      auto made = store_->db().QueryOne("SELECT COUNT(*) FROM application WHERE project = ?", {key});
+      if (!made.ok()) made = store_->db().QueryOne("SELECT COUNT(*) FROM application WHERE project = ?", {key});
+      ASSERT_TRUE(made.ok() && made->has_value()) << made.status().ToString();
+      EXPECT_EQ((*made)->Int(0), 1) << key << ": carried out, so stored once";
+      continue;
+    }
+    EXPECT_EQ(retried, 201) << key << ": " << body;
   }
   auto count = store_->db().QueryOne("SELECT COUNT(*) FROM application");
   if (!count.ok()) {  // the test's own connection saw the restart: reconnects on the next statement
@@ -125,7 +140,7 @@ TEST_P(PostgresRestartTest, RequestsFailCleanlyDuringTheOutageAndSucceedAfter) {
   ASSERT_TRUE(count.ok() && count->has_value()) << count.status().ToString();
   EXPECT_EQ((*count)->Int(0), static_cast<int64_t>(last_status.size())) << "one application per request";
   std::cerr << "[ figures ] requests " << last_status.size() << ", answers 201: " << histogram[201]
-            << ", 503: " << histogram[503] << "\n";
+            << ", 503: " << histogram[503] << ", carried out with the answer lost: " << carried_out << "\n";
 
   Ran verify = RunCommand({kExe, "audit", "verify", "--db", url_});
   EXPECT_EQ(verify.exit, 0) << verify.out << verify.err;
