@@ -38,6 +38,11 @@ size_t CodePoints(std::string_view text) {
 
 size_t FindControlCharacter(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
+    // Printable ASCII, most of an import's text, needs no decoding.
+    if (const auto c = static_cast<unsigned char>(text[i]); c >= 0x20 && c < 0x7F) {
+      ++i;
+      continue;
+    }
     size_t length = 1;
     const uint32_t cp = Decode(text, i, &length);
     if (IsControl(cp) || IsBidiControl(cp)) return i;

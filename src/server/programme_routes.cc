@@ -64,10 +64,19 @@ class Estimator {
     BURSAR_ASSIGN_OR_RETURN(const std::optional<nlohmann::json>* counted, Output(a, false));
     if (!*counted) return OJson();
     BURSAR_ASSIGN_OR_RETURN(int64_t fen, store::ApplicationLinesFen(**counted, a.measure, a.item, nullptr));
-    BURSAR_ASSIGN_OR_RETURN(const std::optional<nlohmann::json>* declared, Output(a, true));
+    // A second case only for an enterprise with declarations to verify: the
+    // usual one has none, and a page of estimates stays one case each.
     int64_t declared_fen = fen;
-    if (*declared) {
-      BURSAR_ASSIGN_OR_RETURN(declared_fen, store::ApplicationLinesFen(**declared, a.measure, a.item, nullptr));
+    auto pending = pending_.find(a.credit_code);
+    if (pending == pending_.end()) {
+      BURSAR_ASSIGN_OR_RETURN(int64_t n, st_.DeclaredPending(a.credit_code));
+      pending = pending_.emplace(a.credit_code, n).first;
+    }
+    if (pending->second > 0) {
+      BURSAR_ASSIGN_OR_RETURN(const std::optional<nlohmann::json>* declared, Output(a, true));
+      if (*declared) {
+        BURSAR_ASSIGN_OR_RETURN(declared_fen, store::ApplicationLinesFen(**declared, a.measure, a.item, nullptr));
+      }
     }
     return OJson{{"total", FenToMoneyString(fen)},
                  {"eligible", (*counted)->value("eligible", false)},
@@ -95,6 +104,7 @@ class Estimator {
   const Engine& engine_;
   store::Store& st_;
   std::map<std::tuple<std::string, int64_t, bool>, std::optional<nlohmann::json>> outputs_;
+  std::map<std::string, int64_t> pending_;  // declared rows awaiting verification, per enterprise
   store::Store::ScalingMemo scaling_;  // for one request's page
 };
 

@@ -321,16 +321,14 @@ Result<AccountChange> Store::RequestAccountChange(const std::string& actor, cons
   BURSAR_ASSIGN_OR_RETURN(const std::string username, CanonicalUsername(requested_username));
   AccountChange out;
   auto written = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
-    BURSAR_ASSIGN_OR_RETURN(auto existing, FindAccountRow(db, username));
     std::string role_name = RoleName(role);
     if (kind == "grant") {
       BURSAR_ASSIGN_OR_RETURN(auto taken, db.QueryOne("SELECT username FROM account WHERE lower(username) = ?",
                                                       {username}));
       if (taken) return Status(StatusCode::kAlreadyExists, "the username '" + username + "' is taken", "username");
     } else {
-      if (!existing) return Status(StatusCode::kNotFound, "no account '" + username + "'", "username");
-      const Account account = AccountFromRow(*existing);
-      role_name = RoleName(account.role);
+      BURSAR_ASSIGN_OR_RETURN(const Account account, LoadAccount(db, username));
+      role_name = RoleName(account.role);  // the account's own role, whatever the caller said
     }
     BURSAR_ASSIGN_OR_RETURN(auto asked, db.QueryOne("SELECT id FROM account_change WHERE username = ? AND "
                                                     "state = 'pending'",

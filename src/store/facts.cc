@@ -186,6 +186,22 @@ Status Store::FiguresOf(Database& db, int64_t year, const std::vector<std::strin
   return OkStatus();
 }
 
+Result<int64_t> Store::DeclaredPending(const std::string& code) {
+  // The tables of the kinds an enterprise may declare (export clearances never are).
+  constexpr const char* kDeclarable[] = {"listing", "certificate", "fs_inclusion", "trade",
+                                         "filing",  "scenario_project", "platform_operation"};
+  std::string sql = "SELECT 0";
+  std::vector<Param> params;
+  for (const char* table : kDeclarable) {
+    sql += std::string(" + (SELECT COUNT(*) FROM ") + table +
+           " WHERE credit_code = ? AND source = 'declared' AND verified_by IS NULL)";
+    params.emplace_back(std::string_view(code));
+  }
+  std::vector<Row> rows;
+  BURSAR_RETURN_IF_ERROR(db_->QuerySpan(sql, params, &rows));
+  return rows.empty() ? 0 : rows[0].Int(0);
+}
+
 Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, const FactsRows& window) {
   Database& db = *db_;
   BURSAR_ASSIGN_OR_RETURN(auto enterprise, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {code}));
@@ -201,14 +217,7 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
     std::map<std::string, FactFigures> declared;
     BURSAR_RETURN_IF_ERROR(FiguresOf(db, year, {code}, &declared, /*with_declared=*/true));
     out.facts_with_declared = FactsOf(declared[code], year);
-    std::string pending = "SELECT 0";
-    for (const char* table : {"listing", "certificate", "fs_inclusion", "trade", "filing", "scenario_project",
-                              "platform_operation"}) {
-      pending += std::string(" + (SELECT COUNT(*) FROM ") + table +
-                 " WHERE credit_code = ? AND source = 'declared' AND verified_by IS NULL)";
-    }
-    BURSAR_ASSIGN_OR_RETURN(auto n, db.QueryOne(pending, {code, code, code, code, code, code, code}));
-    out.declared_pending = n ? n->Int(0) : 0;
+    BURSAR_ASSIGN_OR_RETURN(out.declared_pending, DeclaredPending(code));
   }
   ojson& why = out.explanation;
   // The explanation: the figures above, and the rows behind each.

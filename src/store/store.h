@@ -167,6 +167,9 @@ class Store {
   // --- Facts (facts.cc) -------------------------------------------------------
   // REQUIRES: the enterprise exists (NotFound otherwise).
   Result<DerivedFacts> DeriveFacts(const std::string& credit_code, int64_t year, const FactsRows& rows = {});
+  // D-G10: how many rows the enterprise declared that no officer has verified
+  // yet, every year and kind.
+  Result<int64_t> DeclaredPending(const std::string& credit_code);
   // D-G6 scaling per year, kept by a caller that builds many cases in one go
   // (propose, the server's batch routes, a page of estimates, audit limits).
   // Valid while no decision, recovery or budget of those years changes.
