@@ -2,6 +2,7 @@
 // (bench/reference.md), over the records of the harness's population.csv.
 // Times evaluation only, data in memory, one core, like the peers.
 #include <algorithm>
+#include <optional>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "cli/options.h"
 #include "eval/batch.h"
 #include "eval/engine.h"
+#include "money/exact.h"
 
 namespace bursar::cli {
 namespace {
@@ -28,20 +30,9 @@ constexpr const char* kHelp =
 
 // "1234.56" or "1234" → fen; false on anything else.
 bool ParseFen(const std::string& s, int64_t* out) {
-  int64_t whole = 0, frac = 0;
-  size_t i = 0, digits = 0;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++digits) whole = whole * 10 + (s[i] - '0');
-  if (digits == 0 || digits > 15) return false;
-  if (i < s.size()) {
-    if (s[i] != '.' || s.size() - i - 1 > 2 || s.size() - i - 1 == 0) return false;
-    for (size_t k = i + 1; k < s.size(); ++k) {
-      if (s[k] < '0' || s[k] > '9') return false;
-      frac = frac * 10 + (s[k] - '0');
-    }
-    if (s.size() - i - 1 == 1) frac *= 10;
-  }
-  *out = whole * 100 + frac;
-  return true;
+  const std::optional<int64_t> fen = FastMoneyStringToFen(s);
+  if (fen) *out = *fen;
+  return fen.has_value();
 }
 
 int RunBenchRef(const std::vector<std::string>& args) {

@@ -159,6 +159,25 @@ std::optional<int64_t> MoneyStringToFen(std::string_view text, std::string* why)
   return fen;
 }
 
+std::optional<int64_t> FastMoneyStringToFen(std::string_view text) {
+  const size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view frac = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  if (whole.empty() || whole.size() > 15) return std::nullopt;
+  if (dot != std::string_view::npos && (frac.empty() || frac.size() > 2)) return std::nullopt;
+  int64_t fen = 0;
+  for (char c : whole) {
+    if (c < '0' || c > '9') return std::nullopt;
+    fen = fen * 10 + (c - '0');
+  }
+  for (size_t k = 0; k < 2; ++k) {
+    const char c = k < frac.size() ? frac[k] : '0';
+    if (c < '0' || c > '9') return std::nullopt;
+    fen = fen * 10 + (c - '0');
+  }
+  return fen;
+}
+
 std::string Exact::ToMoneyString() const {
   int128 fen = num_ * (100 / den_);
   bool neg = fen < 0;

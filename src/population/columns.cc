@@ -14,11 +14,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <thread>
 
 #include "base/json_text.h"
 #include "case/case.h"
+#include "money/exact.h"
 #include "population/format.h"
 #include "population/reader.h"
 
@@ -68,28 +70,9 @@ bool ParseCount(std::string_view s, int64_t* out) {
 // Money as ParseMoneyString accepts it ("1250", "1250.5", "1250.50"; at most
 // 15 digits of yuan), straight to fen.
 bool ParseFen(std::string_view s, int64_t* out) {
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  int64_t yuan = 0;
-  size_t whole = 0;
-  for (; p < end && *p != '.'; ++p, ++whole) {
-    if (*p < '0' || *p > '9') return false;
-    yuan = yuan * 10 + (*p - '0');
-  }
-  if (whole == 0 || whole > 15) return false;
-  int64_t fen = 0;
-  if (p < end) {  // at the point: one or two digits follow
-    ++p;
-    size_t digits = static_cast<size_t>(end - p);
-    if (digits == 0 || digits > 2) return false;
-    for (; p < end; ++p) {
-      if (*p < '0' || *p > '9') return false;
-      fen = fen * 10 + (*p - '0');
-    }
-    if (digits == 1) fen *= 10;
-  }
-  *out = yuan * 100 + fen;
-  return true;
+  const std::optional<int64_t> fen = FastMoneyStringToFen(s);
+  if (fen) *out = *fen;
+  return fen.has_value();
 }
 
 // IsValidUscc (case/uscc.h) by table: the same codes pass. It runs once per

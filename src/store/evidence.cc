@@ -294,28 +294,6 @@ bool ParseInt(std::string_view s, int64_t* out) {
   return std::from_chars(s.data(), s.data() + s.size(), *out).ec == std::errc();
 }
 
-// ParseMoneyString's language (digits, at most 15 of yuan, optionally '.' and
-// one or two decimals) straight to fen, without building a fraction. Anything
-// it refuses goes to ParseMoneyString, which gives the reason.
-std::optional<int64_t> ParseFen(std::string_view text) {
-  const size_t dot = text.find('.');
-  const std::string_view whole = text.substr(0, dot);
-  const std::string_view frac = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
-  if (whole.empty() || whole.size() > 15) return std::nullopt;
-  if (dot != std::string_view::npos && (frac.empty() || frac.size() > 2)) return std::nullopt;
-  int64_t fen = 0;
-  for (char c : whole) {
-    if (c < '0' || c > '9') return std::nullopt;
-    fen = fen * 10 + (c - '0');
-  }
-  for (size_t k = 0; k < 2; ++k) {
-    const char c = k < frac.size() ? frac[k] : '0';
-    if (c < '0' || c > '9') return std::nullopt;
-    fen = fen * 10 + (c - '0');
-  }
-  return fen;
-}
-
 // One row, validated and normalised: a parameter per field, plus the text that
 // the database gives back for it (for comparisons and the row digest).
 struct NormalRow {
@@ -378,7 +356,7 @@ class RowValidator {
         row_.params[i] = text;
         return true;
       case FieldType::kMoney: {
-        if (auto fen = ParseFen(text)) return SetInt(i, *fen);
+        if (auto fen = FastMoneyStringToFen(text)) return SetInt(i, *fen);
         std::string why;
         auto value = ParseMoneyString(text, &why);
         if (!value) return bad("expected a money string such as \"1250.50\": " + why);

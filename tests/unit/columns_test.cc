@@ -172,6 +172,8 @@ TEST(Columns, ErrorsAreTheReferencePathsWithFileAndLine) {
     std::string row, expected;
   } bad[] = {
       {"2025,91110105MADGFK2B49,data_vendor,10.555,[]\n", ":3: facts.exchange_trading_volume: expected a money string"},
+      {"2025,91110105MADGFK2B49,data_vendor,16001111111111111111,[]\n",
+       ":3: facts.exchange_trading_volume: expected a money string"},
       {"2025,91110105MADGFK2B40,,0,[]\n", ":3: applicant.id: invalid unified social credit code"},
       {"2025,91110105madgfk2b49,,0,[]\n", ":3: applicant.id: invalid unified social credit code"},
       {"2025,91110105MADGFK2B4,,0,[]\n", ":3: applicant.id: invalid unified social credit code"},

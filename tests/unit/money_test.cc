@@ -32,6 +32,27 @@ TEST(ParseMoneyString, RefusesWhatLosesMeaning) {
   EXPECT_NE(why.find("negative"), std::string::npos);
 }
 
+// The readers' fast path gives MoneyStringToFen's answer or none, never
+// another: the fuzzer found it multiplying 19 digits of yuan past int64
+// before it checked the length (CI, 2026-12-05).
+TEST(FastMoneyStringToFen, AgreesWithTheParserOrDefersToIt) {
+  for (const char* text : {"2000000", "12345.67", "0.5", "0", "007", "999999999999999.99", "1234567890123456",
+                           "16001111111111111111", "99999999999999999999999999.5", "-1", "1.234", "1e6", "1,000",
+                           " 1", "", ".5", "5.", "+5", "1.2.3", "abc", "\u0030"}) {
+    std::string why;
+    const std::optional<int64_t> slow = MoneyStringToFen(text, &why);
+    const std::optional<int64_t> fast = FastMoneyStringToFen(text);
+    if (fast) {
+      ASSERT_TRUE(slow.has_value()) << text << ": the fast path took what the parser refuses";
+      EXPECT_EQ(*fast, *slow) << text;
+    } else {
+      EXPECT_FALSE(slow.has_value()) << text << ": the fast path refused a money string";
+    }
+  }
+  EXPECT_EQ(FastMoneyStringToFen("999999999999999.99"), 99999999999999999);
+  EXPECT_EQ(FastMoneyStringToFen("16001111111111111111"), std::nullopt);
+}
+
 TEST(Exact, RateTimesMoneyIsExactAndRoundsDownToTheFen) {
   Exact rate = *Exact::Fraction(5, 100);
   Exact v = *Money("12345.67").Mul(rate);  // 617.2835
