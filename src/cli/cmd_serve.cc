@@ -25,7 +25,8 @@ constexpr const char* kHelp =
     "usage: bursar serve [--policy DIR] [--db URL] [--port N | --listen ADDR:PORT]\n"
     "                    [--web DIR] [--threads N] [--max-body BYTES] [--quiet]\n"
     "                    [--idempotency-retention SECONDS] [--insecure-dev-cookies]\n"
-    "                    [--secret-file PATH]\n\n"
+    "                    [--secret-file PATH] [--request-deadline SECONDS]\n"
+    "                    [--trusted-proxy ADDR]...\n\n"
     "Serves the HTTP JSON API (docs/http-api.md; the OpenAPI document is at\n"
     "/api/openapi.json) and the web application's built files (web/dist), from\n"
     "one port. Stops on SIGTERM or SIGINT after answering the requests in flight,\n"
@@ -50,7 +51,14 @@ constexpr const char* kHelp =
     "                     in the database by hand is no session (made with mode 0600 when\n"
     "                     missing; refused when others may read it; every server of one\n"
     "                     database and `bursar user token` use the same file).\n"
-    "                     Default: bursar.secret in the working directory\n\n"
+    "                     Default: bursar.secret in the working directory\n"
+    "  --request-deadline SECONDS  time from a request's first byte until all of its\n"
+    "                     headers and body must have arrived; a slower client is cut off\n"
+    "                     (default 30)\n"
+    "  --trusted-proxy ADDR  a reverse proxy (nginx) in front: for requests from ADDR,\n"
+    "                     the client is the last address in X-Forwarded-For that is not a\n"
+    "                     trusted proxy (login throttling counts per client). Repeat for\n"
+    "                     several; without it X-Forwarded-For is ignored\n\n"
     "Environment (tests only): BURSAR_FAULTS arms fault points in the store's\n"
     "database connection (docs/faults.md); the server then logs a\n"
     "{\"event\":\"faults_armed\"} line first.\n\n"
@@ -120,7 +128,8 @@ int RunServe(const std::vector<std::string>& args) {
       continue;
     }
     if (a != "--policy" && a != "--db" && a != "--port" && a != "--listen" && a != "--web" && a != "--threads" &&
-        a != "--max-body" && a != "--idempotency-retention" && a != "--secret-file") {
+        a != "--max-body" && a != "--idempotency-retention" && a != "--secret-file" && a != "--request-deadline" &&
+        a != "--trusted-proxy") {
       std::fprintf(stderr, "bursar serve: unknown argument '%s'\n\n%s", a.c_str(), kHelp);
       return kExitUsage;
     }
@@ -129,6 +138,19 @@ int RunServe(const std::vector<std::string>& args) {
       options.policy_dir = *v;
     } else if (a == "--secret-file") {
       options.secret_file = *v;
+    } else if (a == "--trusted-proxy") {
+      if (!server::IsIpAddress(*v)) {
+        std::fprintf(stderr, "bursar serve: --trusted-proxy takes an IP address, e.g. 127.0.0.1; got '%s'\n",
+                     v->c_str());
+        return kExitUsage;
+      }
+      options.trusted_proxies.push_back(*v);
+    } else if (a == "--request-deadline") {
+      if (!ParseCount(*v, 1, 3600, &n)) {
+        std::fprintf(stderr, "bursar serve: --request-deadline takes 1..3600 seconds, got '%s'\n", v->c_str());
+        return kExitUsage;
+      }
+      options.request_deadline_seconds = static_cast<int64_t>(n);
     } else if (a == "--db") {
       options.db_url = *v;
       have_db = true;

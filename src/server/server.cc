@@ -288,18 +288,31 @@ Status Server::Impl::Login(const httplib::Request& req, httplib::Response& res, 
   BURSAR_RETURN_IF_ERROR(OnlyKnownFields(body, {"username", "password"}));
   BURSAR_ASSIGN_OR_RETURN(const std::string username, StringField(body, "username"));
   BURSAR_ASSIGN_OR_RETURN(const std::string password, StringField(body, "password"));
-  // `ADMIN` signs in as `admin` (A6), so it shares `admin`'s failure count.
-  const std::string user_key = "u:" + store::FoldUsername(username) + "|" + req.remote_addr;
-  const std::string addr_key = "a:" + req.remote_addr;
+  // `ADMIN` signs in as `admin` (A6), so it shares `admin`'s count. The
+  // address is the client's, through a trusted proxy too (ClientAddress).
+  const std::string client = ClientAddress(req);
+  const std::string folded = store::FoldUsername(username);
+  const std::string pair_key = "u:" + folded + "|" + client;  // this account from this address
+  const std::string address_key = "a:" + client;              // any account from this address
+  const std::string account_key = "n:" + folded;              // this account from anywhere
+  const std::pair<const std::string*, int64_t> limits[] = {
+      {&pair_key, options.login_failures_per_user},
+      {&address_key, options.login_failures_per_address},
+      {&account_key, options.login_failures_per_account},
+  };
 
-  // Throttling first: a throttled attempt is not even checked.
+  // Each attempt is counted before its password is checked, so parallel
+  // attempts cannot all be checked: the one over a limit is answered 429
+  // unchecked (and not counted against the wider keys after it, so one
+  // address alone cannot lock an account out for everyone).
   int64_t retry_after = 0;
   BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(auto user, st.RecentLoginFailures(user_key, options.login_window_seconds));
-    BURSAR_ASSIGN_OR_RETURN(auto addr, st.RecentLoginFailures(addr_key, options.login_window_seconds));
-    if (user.failures >= options.login_failures_per_user) retry_after = user.retry_after_seconds;
-    if (addr.failures >= options.login_failures_per_address) {
-      retry_after = std::max(retry_after, addr.retry_after_seconds);
+    for (const auto& [key, limit] : limits) {
+      BURSAR_ASSIGN_OR_RETURN(auto counted, st.CountLoginAttempt(*key, options.login_window_seconds));
+      if (counted.failures > limit) {
+        retry_after = std::max<int64_t>(1, counted.retry_after_seconds);
+        break;
+      }
     }
     return OkStatus();
   }));
@@ -316,16 +329,15 @@ Status Server::Impl::Login(const httplib::Request& req, httplib::Response& res, 
   }));
   const bool verified = VerifyPassword(record ? record->second : dummy_hash, password);
   if (!record || !verified || record->first.disabled) {
-    Status recorded = WithStore([&](store::Store& st) -> Status {
-      BURSAR_RETURN_IF_ERROR(st.RecordLoginFailure(user_key, options.login_window_seconds));
-      return st.RecordLoginFailure(addr_key, options.login_window_seconds);
-    });
-    if (!recorded.ok()) return recorded;
-    return Status(StatusCode::kUnauthenticated, "wrong username or password");
+    return Status(StatusCode::kUnauthenticated, "wrong username or password");  // counted above
   }
   store::NewSession session;
   Status opened = WithStore([&](store::Store& st) -> Status {
-    BURSAR_RETURN_IF_ERROR(st.ClearLoginFailures(user_key));
+    // Success: this address's failures for the account end; the wider
+    // counts get this attempt back.
+    BURSAR_RETURN_IF_ERROR(st.ClearLoginFailures(pair_key));
+    BURSAR_RETURN_IF_ERROR(st.ReturnLoginAttempt(address_key));
+    BURSAR_RETURN_IF_ERROR(st.ReturnLoginAttempt(account_key));
     BURSAR_ASSIGN_OR_RETURN(session, st.OpenSession(record->first.username, record->first.id, options.sessions));
     return OkStatus();
   });
@@ -654,6 +666,7 @@ void Server::Impl::Install() {
   http.set_keep_alive_timeout(5);
   http.set_read_timeout(10);
   http.set_write_timeout(10);
+  http.set_request_deadline(options.request_deadline_seconds);
   http.set_default_headers({
       {"Content-Security-Policy",
        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -670,6 +683,14 @@ void Server::Impl::Install() {
     std::string id = req.get_header_value("X-Request-Id");
     res.set_header("X-Request-Id", IsToken(id) ? id : NextRequestId());
     if (req.path.rfind("/api/", 0) == 0) res.set_header("Cache-Control", "no-store");
+    // Before the body is read: a message whose length is ambiguous is
+    // refused and its connection closed, so no part of it is read as a
+    // request of its own (request smuggling).
+    if (const std::string framing = FramingProblem(req); !framing.empty()) {
+      WriteError(ApiError{400, "invalid_argument", "the request's length cannot be trusted: " + framing, {}}, &res);
+      CloseAfterResponse(&res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
 

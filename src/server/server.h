@@ -58,6 +58,13 @@ struct ServeOptions {
   int64_t login_window_seconds = 15 * 60;
   int64_t login_failures_per_user = 5;       // per username and client address
   int64_t login_failures_per_address = 50;   // per client address, any username
+  int64_t login_failures_per_account = 20;   // per username, from any address
+  // Addresses of reverse proxies whose X-Forwarded-For names the client
+  // (ClientAddress); empty: the connecting address is the client.
+  std::vector<std::string> trusted_proxies;
+  // Seconds from a request's first byte until its headers and body must all
+  // have arrived (guarded_http.h).
+  int64_t request_deadline_seconds = 30;
   // Test-only fault points in the store's connection (store/fault_database.h).
   std::string store_faults;
   // The server secret (store/secret.h), kept outside the database: session
@@ -78,6 +85,17 @@ struct RouteSpec {
 
 // Every route the server answers (static files aside), in registration order.
 std::vector<RouteSpec> RouteTable();
+
+// Whether `text` is an IPv4 or IPv6 address as inet_pton reads one.
+bool IsIpAddress(std::string_view text);
+
+// The client of a request that came from `remote`: `remote` itself unless it
+// is one of `trusted` (proxies); then the last address of `forwarded_for`
+// (X-Forwarded-For, to which each proxy appends the address it saw) that is
+// not a trusted proxy, or the first when all are. `remote` when the header is
+// empty or one of the entries read is not an address.
+std::string ClientAddress(const std::string& remote, std::string_view forwarded_for,
+                          const std::vector<std::string>& trusted);
 
 // The OpenAPI 3 document (src/server/openapi.json, embedded at build time).
 std::string_view OpenApiDocument();
@@ -103,6 +121,17 @@ class Server {
  private:
   struct Impl;
   friend std::vector<RouteSpec> RouteTable();
+
+// Whether `text` is an IPv4 or IPv6 address as inet_pton reads one.
+bool IsIpAddress(std::string_view text);
+
+// The client of a request that came from `remote`: `remote` itself unless it
+// is one of `trusted` (proxies); then the last address of `forwarded_for`
+// (X-Forwarded-For, to which each proxy appends the address it saw) that is
+// not a trusted proxy, or the first when all are. `remote` when the header is
+// empty or one of the entries read is not an address.
+std::string ClientAddress(const std::string& remote, std::string_view forwarded_for,
+                          const std::vector<std::string>& trusted);
   explicit Server(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -27,6 +27,7 @@
 #include "eval/engine.h"
 #include "server/api_error.h"
 #include "server/engine_cache.h"
+#include "server/guarded_http.h"
 #include "server/log_writer.h"
 #include "server/server.h"
 #include "server/static_files.h"
@@ -178,11 +179,22 @@ struct Server::Impl {
   std::optional<StaticFiles> web;
   std::string policy_json, clauses_json;
   std::map<std::string, std::string> measure_json;
-  httplib::Server http;
+  GuardedHttpServer http;
   std::string request_id_prefix;
   std::atomic<uint64_t> request_counter{0};
   bool bound = false;
   std::atomic<bool> stop_requested{false};
+
+  // The client's address: the connecting one, or through a trusted proxy the
+  // one its X-Forwarded-For names (server.h's ClientAddress).
+  std::string ClientAddress(const httplib::Request& req) const {
+    if (options.trusted_proxies.empty()) return req.remote_addr;
+    std::string forwarded;
+    for (size_t i = 0, n = req.get_header_value_count("X-Forwarded-For"); i < n; ++i) {
+      forwarded += (i ? "," : "") + req.get_header_value("X-Forwarded-For", i);
+    }
+    return server::ClientAddress(req.remote_addr, forwarded, options.trusted_proxies);
+  }
 
   // The store: one connection, used by one request at a time. Password
   // hashing (0.1 s, 64 MiB) runs outside its lock, at most two at once.

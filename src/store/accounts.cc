@@ -655,30 +655,50 @@ Result<std::optional<Authenticated>> Store::FindToken(const std::string& token) 
   return Found(std::move(who));
 }
 
-Result<Store::LoginFailures> Store::RecentLoginFailures(const std::string& key, int64_t window_seconds) {
-  BURSAR_ASSIGN_OR_RETURN(auto row,
-                          db_->QueryOne("SELECT window_start, failures FROM login_attempt WHERE key = ?", {key}));
-  LoginFailures out;
-  if (!row) return out;
-  const int64_t now = ParseStoreTime(Now()).value_or(0);
-  const int64_t closes = ParseStoreTime(row->Text(0)).value_or(0) + window_seconds;
+namespace {
+
+// The failures of a login_attempt row (window_start, failures) still in its
+// window at `now`.
+Store::LoginFailures InWindow(const std::string& window_start, int64_t failures, int64_t now,
+                              int64_t window_seconds) {
+  Store::LoginFailures out;
+  const int64_t closes = ParseStoreTime(window_start).value_or(0) + window_seconds;
   if (now >= closes) return out;
-  out.failures = row->Int(1);
+  out.failures = failures;
   out.retry_after_seconds = closes - now;
   return out;
 }
 
-Status Store::RecordLoginFailure(const std::string& key, int64_t window_seconds) {
+}  // namespace
+
+Result<Store::LoginFailures> Store::RecentLoginFailures(const std::string& key, int64_t window_seconds) {
+  BURSAR_ASSIGN_OR_RETURN(auto row,
+                          db_->QueryOne("SELECT window_start, failures FROM login_attempt WHERE key = ?", {key}));
+  if (!row) return LoginFailures{};
+  return InWindow(row->Text(0), row->Int(1), ParseStoreTime(Now()).value_or(0), window_seconds);
+}
+
+Result<Store::LoginFailures> Store::CountLoginAttempt(const std::string& key, int64_t window_seconds) {
   const std::string now = Now();
-  const std::string cutoff = FormatStoreTime(ParseStoreTime(now).value_or(0) - window_seconds);
-  // One statement, so that concurrent failures are all counted.
-  return db_
-      ->Execute("INSERT INTO login_attempt (key, window_start, failures) VALUES (?, ?, 1) "
-                "ON CONFLICT (key) DO UPDATE SET "
-                "failures = CASE WHEN login_attempt.window_start <= ? THEN 1 ELSE login_attempt.failures + 1 END, "
-                "window_start = CASE WHEN login_attempt.window_start <= ? THEN excluded.window_start "
-                "ELSE login_attempt.window_start END",
-                {key, now, cutoff, cutoff})
+  const int64_t now_seconds = ParseStoreTime(now).value_or(0);
+  const std::string cutoff = FormatStoreTime(now_seconds - window_seconds);
+  // One statement, so that parallel attempts (on any server of the store)
+  // each see the others.
+  BURSAR_ASSIGN_OR_RETURN(
+      auto row,
+      db_->QueryOne("INSERT INTO login_attempt (key, window_start, failures) VALUES (?, ?, 1) "
+                    "ON CONFLICT (key) DO UPDATE SET "
+                    "failures = CASE WHEN login_attempt.window_start <= ? THEN 1 ELSE login_attempt.failures + 1 END, "
+                    "window_start = CASE WHEN login_attempt.window_start <= ? THEN excluded.window_start "
+                    "ELSE login_attempt.window_start END "
+                    "RETURNING window_start, failures",
+                    {key, now, cutoff, cutoff}));
+  if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+  return InWindow(row->Text(0), row->Int(1), now_seconds, window_seconds);
+}
+
+Status Store::ReturnLoginAttempt(const std::string& key) {
+  return db_->Execute("UPDATE login_attempt SET failures = failures - 1 WHERE key = ? AND failures > 0", {key})
       .status();
 }
 

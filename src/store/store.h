@@ -386,14 +386,19 @@ class Store {
   // The token's account when known, unexpired, unrevoked and enabled.
   Result<std::optional<Authenticated>> FindToken(const std::string& token);
 
-  // Login throttling: failures under `key` in the window that began with the
-  // first of them (`window_seconds` long). Not audited.
+  // Login throttling: attempts under `key` in the window that began with the
+  // first of them (`window_seconds` long). An attempt is counted before its
+  // password is checked (CountLoginAttempt answers the count with it, in one
+  // statement, so parallel attempts are all seen); a successful one is given
+  // back (ReturnLoginAttempt) or, for the account's own keys, the count
+  // cleared. Not audited.
   struct LoginFailures {
     int64_t failures = 0;
     int64_t retry_after_seconds = 0;  // until the window closes
   };
   Result<LoginFailures> RecentLoginFailures(const std::string& key, int64_t window_seconds);
-  Status RecordLoginFailure(const std::string& key, int64_t window_seconds);
+  Result<LoginFailures> CountLoginAttempt(const std::string& key, int64_t window_seconds);
+  Status ReturnLoginAttempt(const std::string& key);
   Status ClearLoginFailures(const std::string& key);
 
   // Once the year's first payment is recorded, a budget below the approved

@@ -8,6 +8,7 @@
 // matters.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 
@@ -23,6 +24,8 @@ using bursar::store::Role;
 using nlohmann::json;
 
 const char* kPassword = "correct horse battery staple";
+// The address the servers of these tests trust as a reverse proxy.
+const char* kProxy = "127.0.0.9";
 
 // A `bursar serve` whose standard error goes to a file, so the whole request
 // log can be read afterwards.
@@ -111,7 +114,8 @@ class SecurityTest : public ::testing::TestWithParam<std::string> {
     fs::create_directory_symlink(web_, web_ / "www" / "up");
     log_ = web_ / "serve.log";
     server_ = std::make_unique<LoggedServer>(
-        log_, std::vector<std::string>{"--db", database_->url(), "--web", (web_ / "www").string()});
+        log_, std::vector<std::string>{"--db", database_->url(), "--web", (web_ / "www").string(), "--trusted-proxy",
+                                       kProxy});
     ASSERT_GT(server_->port(), 0) << ReadFile(log_);
   }
   void TearDown() override {
@@ -416,6 +420,128 @@ TEST_P(SecurityTest, FailedLoginsAreThrottledPerUsernameAndPerAddress) {
                                         "application/json");
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 201);
+}
+
+// Issue 14: 16 wrong passwords sent at once were all checked (the limit is
+// 5): each attempt is now counted before its password is checked.
+TEST_P(SecurityTest, ParallelWrongPasswordsAreCountedBeforeAnyIsChecked) {
+  constexpr int kAttempts = 16;
+  std::vector<int> statuses(kAttempts, 0);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kAttempts; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = Client("127.0.0.5").Post("/api/sessions",
+                                        json{{"username", "auditor"}, {"password", "guess " + std::to_string(i)}}.dump(),
+                                        "application/json");
+      statuses[static_cast<size_t>(i)] = r ? r->status : -1;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 401), 5);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 429), kAttempts - 5);
+}
+
+// Issue 14: per account as well as per address: 20 failures spread over four
+// addresses lock the account from a fifth; other accounts are untouched, and
+// a success gives its attempt back to the wider counts.
+TEST_P(SecurityTest, AnAccountIsThrottledWhateverAddressTheGuessesComeFrom) {
+  for (int a = 0; a < 4; ++a) {
+    for (int i = 0; i < 5; ++i) {
+      auto r = Client("127.0.1." + std::to_string(a + 1))
+                   .Post("/api/sessions", json{{"username", "reviewer"}, {"password", "nope"}}.dump(),
+                         "application/json");
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->status, 401) << a << "/" << i;
+    }
+  }
+  auto fifth = Client("127.0.1.5").Post("/api/sessions", json{{"username", "reviewer"}, {"password", kPassword}}.dump(),
+                                        "application/json");
+  ASSERT_TRUE(fifth);
+  EXPECT_EQ(fifth->status, 429);
+  EXPECT_EQ(Client("127.0.1.5")
+                .Post("/api/sessions", json{{"username", "auditor"}, {"password", kPassword}}.dump(), "application/json")
+                ->status,
+            201);
+  // 25 successful logins of one account from one address never lock it.
+  for (int i = 0; i < 25; ++i) {
+    auto ok = Client("127.0.1.6").Post("/api/sessions", json{{"username", "officer"}, {"password", kPassword}}.dump(),
+                                       "application/json");
+    ASSERT_TRUE(ok);
+    ASSERT_EQ(ok->status, 201) << i;
+  }
+}
+
+// Issue 14: behind a proxy every client had the proxy's address, so 50
+// failures locked everyone out. From a trusted proxy the client is the last
+// address its X-Forwarded-For names; from anyone else the header is ignored.
+TEST_P(SecurityTest, BehindATrustedProxyEachClientIsThrottledOnItsOwn) {
+  auto via_proxy = [&](const std::string& forwarded, const std::string& password) {
+    auto r = Client(kProxy).Post("/api/sessions", {{"X-Forwarded-For", forwarded}},
+                                 json{{"username", "officer"}, {"password", password}}.dump(), "application/json");
+    return r ? r->status : -1;
+  };
+  // The client may prepend anything; the proxy appended 203.0.113.7.
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(via_proxy("198.51.100.1, 203.0.113.7", "wrong"), 401) << i;
+  EXPECT_EQ(via_proxy("10.9.9.9, 203.0.113.7", kPassword), 429) << "a forged first entry escaped the count";
+  EXPECT_EQ(via_proxy("203.0.113.8", kPassword), 201) << "another client behind the proxy was locked out";
+  // Not from the proxy: X-Forwarded-For is the client's own claim and ignored.
+  for (int i = 0; i < 5; ++i) {
+    auto r = Client("127.0.0.6").Post("/api/sessions", {{"X-Forwarded-For", "192.0.2." + std::to_string(i)}},
+                                      json{{"username", "admin"}, {"password", "wrong"}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 401);
+  }
+  auto spoofed = Client("127.0.0.6").Post("/api/sessions", {{"X-Forwarded-For", "192.0.2.77"}},
+                                          json{{"username", "admin"}, {"password", kPassword}}.dump(),
+                                          "application/json");
+  ASSERT_TRUE(spoofed);
+  EXPECT_EQ(spoofed->status, 429);
+}
+
+// Issue 14: conflicting lengths, a length with a sign and an unknown
+// transfer coding were taken. Each is refused with 400 before its body is
+// read, and the connection closes: the request hidden in the body is never
+// answered (no smuggling).
+TEST_P(SecurityTest, AmbiguousMessageLengthsAreRefusedAndTheConnectionClosed) {
+  const std::string smuggled = "GET /api/notices HTTP/1.1\r\nHost: " + Host() + "\r\n\r\n";
+  const std::string body = "{}" + smuggled;
+  const std::string start = "POST /api/sessions HTTP/1.1\r\nHost: " + Host() + "\r\nContent-Type: application/json\r\n";
+  const std::string length = std::to_string(body.size());
+  struct Case {
+    std::string headers, why;
+  } cases[] = {
+      {"Content-Length: 2\r\nContent-Length: " + length + "\r\n", "more than one Content-Length"},
+      {"Content-Length: +" + length + "\r\n", "Content-Length is not a number"},
+      {"Content-Length: " + length + "\r\nTransfer-Encoding: xchunked\r\n", "Transfer-Encoding other than chunked"},
+      {"Transfer-Encoding: chunked\r\nContent-Length: 2\r\n", "both Content-Length and Transfer-Encoding"},
+      {"Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", "more than one Transfer-Encoding"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.why);
+    // Not Connection: close: the server must close of its own accord.
+    int fd = Connect(server_->port());
+    ASSERT_GE(fd, 0);
+    SendAll(fd, start + c.headers + "\r\n" + body);
+    const auto sent = std::chrono::steady_clock::now();
+    const std::string answer = ReadUntil(fd, [](const std::string&) { return false; });  // until closed
+    close(fd);
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(5)) << "the connection stayed open";
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+    EXPECT_NE(answer.find(c.why), std::string::npos) << answer;
+    size_t responses = 0;
+    for (size_t at = answer.find("HTTP/1."); at != std::string::npos; at = answer.find("HTTP/1.", at + 1)) ++responses;
+    EXPECT_EQ(responses, 1u) << "the smuggled request was answered:\n" << answer;
+  }
+  // A well-framed request on a kept-alive connection is still served twice.
+  int fd = Connect(server_->port());
+  ASSERT_GE(fd, 0);
+  const std::string ok = "GET /healthz HTTP/1.1\r\nHost: " + Host() + "\r\n\r\n";
+  SendAll(fd, ok + ok);
+  const std::string two = ReadUntil(fd, [](const std::string& got) {
+    return got.find("HTTP/1.1 200", got.find("HTTP/1.1 200") + 1) != std::string::npos;
+  });
+  close(fd);
+  EXPECT_NE(two.find("HTTP/1.1 200", two.find("HTTP/1.1 200") + 1), std::string::npos) << two;
 }
 
 TEST_P(SecurityTest, SecretsAreNeverLoggedNorStoredInTheClear) {

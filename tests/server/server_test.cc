@@ -4,6 +4,8 @@
 // the client would tidy a request (traversal attempts, a body sent in halves).
 #include "server_test_support.h"
 
+#include <poll.h>
+
 namespace {
 
 using namespace bursar_server_test;
@@ -480,11 +482,62 @@ TEST(ServerShutdown, SigintAlsoExitsZero) {
   EXPECT_EQ(server.WaitExit(30s), 0);
 }
 
+// Issue 14: 20 clients sending a header line every 3 s held all 16 workers
+// and /healthz went unanswered for 40 s (each line reset the read timeout).
+// A request must now arrive whole within its deadline: slow clients are cut
+// off and the server answers others. Deadline 2 s, 4 workers, 8 clients that
+// would trickle for 30 s.
+TEST(ServeDeadline, ClientsThatTrickleTheirHeadersAreCutOffAndOthersServed) {
+  ServerProcess server({"--web", "none", "--threads", "4", "--request-deadline", "2", "--quiet"});
+  ASSERT_GT(server.port(), 0);
+  const auto start = std::chrono::steady_clock::now();
+  constexpr int kSlow = 8;
+  std::vector<double> cut_after(kSlow, -1);
+  std::vector<std::thread> slow;
+  for (int i = 0; i < kSlow; ++i) {
+    slow.emplace_back([&, i] {
+      int fd = Connect(server.port());
+      if (fd < 0) return;
+      const auto opened = std::chrono::steady_clock::now();
+      SendAll(fd, "GET /healthz HTTP/1.1\r\n");
+      for (int line = 0; line < 60; ++line) {
+        std::this_thread::sleep_for(500ms);
+        const std::string header = "X-Slow-" + std::to_string(line) + ": 1\r\n";
+        // The server closed: a send fails, or a poll sees the hang-up.
+        pollfd p{fd, POLLIN, 0};
+        if (send(fd, header.data(), header.size(), MSG_NOSIGNAL) <= 0 || (poll(&p, 1, 0) > 0)) {
+          cut_after[static_cast<size_t>(i)] =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - opened).count();
+          break;
+        }
+      }
+      close(fd);
+    });
+  }
+  // Once the slow clients hold every worker, a quick client still gets in.
+  std::this_thread::sleep_for(1s);
+  httplib::Client quick("127.0.0.1", server.port());
+  quick.set_connection_timeout(30, 0);
+  quick.set_read_timeout(30, 0);
+  auto health = quick.Get("/healthz");
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - 1;
+  for (auto& t : slow) t.join();
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_LT(waited, 15) << "a quick client waited behind the slow ones";
+  for (int i = 0; i < kSlow; ++i) {
+    EXPECT_GE(cut_after[static_cast<size_t>(i)], 1.5) << "client " << i << " was cut before its deadline";
+    EXPECT_LT(cut_after[static_cast<size_t>(i)], 15) << "client " << i << " was never cut off";
+  }
+}
+
 TEST(ServeCommand, BadUsageExitsTwo) {
   EXPECT_EQ(RunCommand({kExe, "serve", "--port", "99999"}).exit, 2);
   EXPECT_EQ(RunCommand({kExe, "serve", "--listen", "nonsense"}).exit, 2);
   EXPECT_EQ(RunCommand({kExe, "serve", "--port", "1", "--listen", "127.0.0.1:2"}).exit, 2);
   EXPECT_EQ(RunCommand({kExe, "serve", "--bogus"}).exit, 2);
+  EXPECT_EQ(RunCommand({kExe, "serve", "--trusted-proxy", "nginx.local"}).exit, 2);
+  EXPECT_EQ(RunCommand({kExe, "serve", "--request-deadline", "0"}).exit, 2);
   EXPECT_EQ(RunCommand({kExe, "serve", "--policy", "/no/such/policy", "--port", "0"}).exit, 2);
   Ran help = RunCommand({kExe, "serve", "--help"});
   EXPECT_EQ(help.exit, 0);

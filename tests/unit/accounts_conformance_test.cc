@@ -346,20 +346,34 @@ TEST_P(AccountsTest, UsernamesAreUniqueWhateverTheCaseAndKeepTheRule) {
 
 TEST_P(AccountsTest, LoginFailuresAreCountedPerKeyInAWindow) {
   constexpr int64_t kWindow = 900;
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->RecordLoginFailure("u:olga|127.0.0.1", kWindow).ok());
-  ASSERT_TRUE(store_->RecordLoginFailure("u:other|127.0.0.1", kWindow).ok());
+  for (int i = 1; i <= 5; ++i) {
+    auto counted = store_->CountLoginAttempt("u:olga|127.0.0.1", kWindow);
+    ASSERT_TRUE(counted.ok());
+    EXPECT_EQ(counted->failures, i);  // this attempt included
+    EXPECT_EQ(counted->retry_after_seconds, kWindow);
+  }
+  ASSERT_TRUE(store_->CountLoginAttempt("u:other|127.0.0.1", kWindow).ok());
+  EXPECT_EQ(store_->RecentLoginFailures("u:other|127.0.0.1", kWindow)->failures, 1);  // keys are apart
   auto f = store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow);
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->failures, 5);
   EXPECT_EQ(f->retry_after_seconds, kWindow);
   Advance(600);
   EXPECT_EQ(store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow)->retry_after_seconds, 300);
+  EXPECT_EQ(store_->CountLoginAttempt("u:olga|127.0.0.1", kWindow)->failures, 6);
+  // A successful attempt is given back; never below none.
+  ASSERT_TRUE(store_->ReturnLoginAttempt("u:olga|127.0.0.1").ok());
+  EXPECT_EQ(store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow)->failures, 5);
   Advance(300);  // the window closed: the count starts again
   EXPECT_EQ(store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow)->failures, 0);
-  ASSERT_TRUE(store_->RecordLoginFailure("u:olga|127.0.0.1", kWindow).ok());
-  EXPECT_EQ(store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow)->failures, 1);
+  EXPECT_EQ(store_->CountLoginAttempt("u:olga|127.0.0.1", kWindow)->failures, 1);
+  ASSERT_TRUE(store_->ReturnLoginAttempt("u:olga|127.0.0.1").ok());
+  ASSERT_TRUE(store_->ReturnLoginAttempt("u:olga|127.0.0.1").ok());
+  EXPECT_EQ(store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow)->failures, 0);
+  EXPECT_EQ(store_->CountLoginAttempt("u:olga|127.0.0.1", kWindow)->failures, 1);
   ASSERT_TRUE(store_->ClearLoginFailures("u:olga|127.0.0.1").ok());
   EXPECT_EQ(store_->RecentLoginFailures("u:olga|127.0.0.1", kWindow)->failures, 0);
+  EXPECT_EQ(store_->RecentLoginFailures("u:other|127.0.0.1", kWindow)->failures, 0);  // its window closed too
   // Bookkeeping only: none of this reached the audit log.
   EXPECT_EQ(LastAuditChange().find("login"), std::string::npos);
 }
