@@ -10,6 +10,7 @@ packages=(
   python3
   libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client
   libcpp-httplib-dev wrk
+  nginx openssl              # deploy/: the reverse proxy in front (tests/deploy/nginx_test.py starts one)
   libgoogle-perftools-dev   # tcmalloc, the allocator of the bursar program
   clang libclang-rt-dev llvm   # fuzz/: libFuzzer and the sanitizers' runtimes (clang), llvm-symbolizer
   libxlsxwriter-dev          # the server's .xlsx exports
