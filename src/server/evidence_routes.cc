@@ -332,6 +332,9 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
   }
   store::ImportOptions import_options;
   import_options.actor = Actor(caller);
+  // Master data by two accounts: a change of a stored enterprise waits for
+  // another account (GET /api/master-changes).
+  import_options.hold_enterprise_changes = true;
   if (applicant) {
     import_options.only_credit_code = caller.who->account.credit_code;
     import_options.declared = true;  // D-G10: counted once an officer verifies it
@@ -365,9 +368,83 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
                         {"inserted", report->inserted},
                         {"updated", report->updated},
                         {"unchanged", report->unchanged},
+                        {"held", report->held},
                         {"rejected", std::move(rejected)},
                         {"committed", report->committed},
                         {"audit_seq", report->audit_seq}});
+  return OkStatus();
+}
+
+namespace {
+
+// A change of an enterprise waiting for (or decided by) a second account.
+OJson MasterChangeJson(const store::MasterChange& c) {
+  auto text = [](const std::string& s) { return s.empty() ? OJson(nullptr) : OJson(s); };
+  OJson fields = OJson::array();
+  for (size_t start = 0; start < c.fields.size();) {
+    size_t comma = c.fields.find(',', start);
+    if (comma == std::string::npos) comma = c.fields.size();
+    fields.push_back(c.fields.substr(start, comma - start));
+    start = comma + 1;
+  }
+  OJson tags = OJson::array();
+  for (size_t start = 0; start < c.tags.size();) {
+    size_t comma = c.tags.find(',', start);
+    if (comma == std::string::npos) comma = c.tags.size();
+    tags.push_back(c.tags.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return OJson{{"id", c.id},
+               {"credit_code", c.credit_code},
+               {"fields", std::move(fields)},
+               {"proposed",
+                {{"name", c.name},
+                 {"registered_in_chaoyang", c.registered_in_chaoyang},
+                 {"taxed_in_chaoyang", c.taxed_in_chaoyang},
+                 {"independent_legal_person", c.independent_legal_person},
+                 {"serious_dishonesty_record", c.serious_dishonesty_record},
+                 {"tags", std::move(tags)}}},
+               {"state", c.state},
+               {"requested_by", c.requested_by},
+               {"requested_at", c.requested_at},
+               {"decided_by", text(c.decided_by)},
+               {"decided_at", text(c.decided_at)},
+               {"reason", text(c.reason)}};
+}
+
+}  // namespace
+
+Status Server::Impl::MasterChanges(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  std::string state;
+  for (const auto& [name, value] : QueryPairs(req.target)) {
+    if (name != "state") return InvalidArgument("unknown query parameter '" + name + "' (known: state)", "query." + name);
+    state = value;
+  }
+  std::vector<store::MasterChange> changes;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(changes, st.MasterChanges(state));
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& c : changes) items.push_back(MasterChangeJson(c));
+  AnswerJson(res, OJson{{"items", std::move(items)}});
+  return OkStatus();
+}
+
+// {"approve": true} stores the change in the enterprise; {"approve": false,
+// "reason"} rejects it. Never by the account that uploaded it (403).
+Status Server::Impl::DecideMasterChange(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "master-data change"));
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_ASSIGN_OR_RETURN(const std::optional<std::string> rejected, ApprovalBody(*body, "change the enterprise"));
+  store::MasterChange after;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(after, !rejected ? st.ApproveMasterChange(Actor(caller), id)
+                                             : st.RejectMasterChange(Actor(caller), id, *rejected));
+    return OkStatus();
+  }));
+  AnswerJson(res, MasterChangeJson(after));
   return OkStatus();
 }
 

@@ -938,6 +938,8 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"get", "/api/evidence/{kind}/sample", &Impl::EvidenceSample, Only({R::kApplicant, R::kDataBureau})},
       // D-G10: an enterprise's declared rows count once an officer verifies them.
       {"post", "/api/evidence/{kind}/verification", &Impl::VerifyEvidence, kOfficer},
+      {"get", "/api/master-changes", &Impl::MasterChanges, Only({R::kDataBureau, R::kOfficer, R::kAuditor})},
+      {"post", "/api/master-changes/{id}/approval", &Impl::DecideMasterChange, Only({R::kDataBureau, R::kOfficer})},
       {"post", "/api/proposals", &Impl::Propose, kOfficer},
       {"get", "/api/budgets/{year}", &Impl::GetBudget, kOversight},
       {"put", "/api/budgets/{year}", &Impl::PutBudget, kOfficer},

@@ -413,6 +413,8 @@ struct Server::Impl {
   Status EnterpriseEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status UploadEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status VerifyEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status MasterChanges(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status DecideMasterChange(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   // A sample file of one kind for one enterprise and year, valid for upload.
   Status EvidenceSample(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   // NotFound unless the caller may see the enterprise.

@@ -1054,6 +1054,41 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
                      : "already stored with a different " + differs +
                            " (an import does not rewrite evidence; the stored row stays)"});
             continue;
+          } else if (options.hold_enterprise_changes) {
+            // Master data by two accounts: the change waits, one per enterprise.
+            BURSAR_ASSIGN_OR_RETURN(auto waiting,
+                                    db.QueryOne("SELECT id FROM master_change WHERE credit_code = ? AND "
+                                                "state = 'pending'",
+                                                {ParamText(params[0], &int_text)}));
+            if (waiting) {
+              report.rejected.push_back({chunk.lines[k], differs,
+                                         "a change of this enterprise waits for a second account already "
+                                         "(master-data change " +
+                                             std::to_string(waiting->Int(0)) + ")"});
+              continue;
+            }
+            std::string changed_fields;
+            for (size_t i = spec.key_count; i < nfields; ++i) {
+              const bool is_null = std::holds_alternative<std::nullptr_t>(params[i]);
+              if (is_null ? !stored[0].IsNull(i)
+                          : stored[0].IsNull(i) || stored[0].Text(i) != ParamText(params[i], &int_text)) {
+                changed_fields += (changed_fields.empty() ? "" : ",") + std::string(spec.fields[i].name);
+              }
+            }
+            const std::string now = Now();
+            std::vector<Param> held(params.begin(), fields_end);
+            held.emplace_back(std::string_view(changed_fields));
+            held.emplace_back(std::string_view(options.actor));
+            held.emplace_back(std::string_view(now));
+            BURSAR_RETURN_IF_ERROR(
+                db.ExecuteSpan("INSERT INTO master_change (credit_code, name, registered_in_chaoyang, "
+                               "taxed_in_chaoyang, independent_legal_person, serious_dishonesty_record, tags, "
+                               "fields, requested_by, requested_at, state) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                               held)
+                    .status());
+            ++report.held;
+            continue;
           } else {
             std::vector<Param> update(key_end, fields_end);
             update.insert(update.end(), params.begin(), key_end);
@@ -1204,7 +1239,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
     BURSAR_RETURN_IF_ERROR(flush());
     std::stable_sort(report.rejected.begin(), report.rejected.end(),
                      [](const RejectedRow& x, const RejectedRow& y) { return x.line < y.line; });
-    if (report.inserted + report.updated == 0) return std::optional<nlohmann::json>();
+    if (report.inserted + report.updated + report.held == 0) return std::optional<nlohmann::json>();
     if (options.strict && !report.rejected.empty()) return std::optional<nlohmann::json>();
     nlohmann::json change = {{"op", "import"},
                              {"kind", spec.name},
@@ -1216,6 +1251,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
                              {"unchanged", report.unchanged},
                              {"rejected", static_cast<int64_t>(report.rejected.size())},
                              {"changed_rows_sha256", rows_digest.FinishHex()}};
+    if (report.held > 0) change["held_for_approval"] = report.held;
     return std::optional<nlohmann::json>(std::move(change));
   };
 

@@ -58,6 +58,7 @@ struct ImportReport {
   int64_t inserted = 0;   // new rows stored
   int64_t updated = 0;    // enterprises whose profile changed; declared rows an official import replaced
   int64_t unchanged = 0;  // rows already stored with the same values
+  int64_t held = 0;       // enterprise changes waiting for a second account (ImportOptions::hold_enterprise_changes)
   std::vector<RejectedRow> rejected;
   bool committed = false;  // false when nothing changed, or --strict refused
   int64_t audit_seq = 0;   // the audit entry of this import, 0 if none
@@ -76,11 +77,32 @@ struct ImportOptions {
   // authority's flag (a trade's legally_established, an export clearance),
   // and an official import of the same key replaces it.
   bool declared = false;
+  // A row that would change a stored enterprise (name, flags, tags) is not
+  // applied but held as a master-data change (Store::MasterChanges) until
+  // another account approves it (issue 14: master data by two accounts).
+  // The API's uploads set it; `bursar import`, the database operator's
+  // tool, applies changes at once (audited).
+  bool hold_enterprise_changes = false;
   // Called inside the transaction every `progress_every` rows with the number
   // of rows read so far; for progress reports (and for tests that need to
   // know the import is half way through).
   std::function<void(int64_t rows_read)> progress;
   int64_t progress_every = 10000;
+};
+
+// A change of an enterprise's master data that an upload asked for and a
+// second account decides (ImportOptions::hold_enterprise_changes): the
+// values it would store, and which of them differ from the stored ones then.
+struct MasterChange {
+  int64_t id = 0;
+  std::string credit_code, name;
+  bool registered_in_chaoyang = false, taxed_in_chaoyang = false, independent_legal_person = false,
+       serious_dishonesty_record = false;
+  std::string tags;    // as stored: comma-separated
+  std::string fields;  // the fields it changes, comma-separated ("serious_dishonesty_record,tags")
+  std::string requested_by, requested_at;
+  std::string state;  // "pending", "approved", "rejected"
+  std::string decided_by, decided_at, reason;
 };
 
 // Validates a date "YYYY-MM-DD" (a real calendar day, years 1900-2999).

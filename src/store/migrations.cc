@@ -708,6 +708,36 @@ CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON account_change
   FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', 'password_hash');
 )SQL";
 
+// Master data by two accounts (issue 14): a data-bureau upload that would
+// change a stored enterprise's name, flags or tags waits here, with the
+// values it would store, until another account (data bureau or officer)
+// approves it; only then is the enterprise row changed.
+constexpr const char* kMasterChanges = R"SQL(
+CREATE TABLE master_change (
+  id {{ID}},
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  name TEXT NOT NULL,
+  registered_in_chaoyang INTEGER NOT NULL CHECK (registered_in_chaoyang IN (0, 1)),
+  taxed_in_chaoyang INTEGER NOT NULL CHECK (taxed_in_chaoyang IN (0, 1)),
+  independent_legal_person INTEGER NOT NULL CHECK (independent_legal_person IN (0, 1)),
+  serious_dishonesty_record INTEGER NOT NULL CHECK (serious_dishonesty_record IN (0, 1)),
+  tags TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+  decided_by TEXT,
+  decided_at TEXT,
+  reason TEXT,
+  CHECK ((state = 'pending') = (decided_by IS NULL))
+);
+CREATE INDEX master_change_by_code ON master_change (credit_code, state);
+)SQL";
+constexpr const char* kMasterChangesPostgres = R"SQL(
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON master_change
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', '');
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -740,6 +770,8 @@ const std::vector<Migration>& Migrations() {
        ProvenanceSql(), "", ""},
       {18, "two admins: privileged role grants and password resets wait for a second admin", kAccountChanges, "",
        kAccountChangesPostgres},
+      {19, "master data by two accounts: an upload's change of an enterprise waits for a second account",
+       kMasterChanges, "", kMasterChangesPostgres},
   };
   return migrations;
 }

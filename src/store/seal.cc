@@ -121,6 +121,7 @@ const std::vector<SealedTable>& SealedTables() {
       {"document_setting", {"key"}, {}, {}},
       {"payment_order", {"id"}, {}, {}},  // from migration 16
       {"account_change", {"id"}, {}, {"password_hash"}},  // from migration 18
+      {"master_change", {"id"}, {}, {}},                  // from migration 19
   };
   return tables;
 }

@@ -357,6 +357,15 @@ class Store {
   Result<AccountChange> RejectAccountChange(const std::string& actor, int64_t id, const std::string& reason);
   // "" every state.
   Result<std::vector<AccountChange>> AccountChanges(const std::string& state);
+
+  // Master data by two accounts (issue 14): the changes of enterprises that
+  // uploads asked for (ImportOptions::hold_enterprise_changes), by state
+  // ("" for all). Approving stores the change in the enterprise row;
+  // rejecting states a reason. Neither by the account that asked
+  // (PermissionDenied); a decided change is FailedPrecondition. Audited.
+  Result<std::vector<MasterChange>> MasterChanges(const std::string& state);
+  Result<MasterChange> ApproveMasterChange(const std::string& actor, int64_t id);
+  Result<MasterChange> RejectMasterChange(const std::string& actor, int64_t id, const std::string& reason);
   // Disables the account, ends its sessions and revokes its tokens. Disabling a
   // disabled account changes nothing (and writes no audit entry).
   Status DisableAccount(const std::string& actor, const std::string& username);

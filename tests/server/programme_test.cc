@@ -1060,6 +1060,54 @@ TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {
 // names the applicant's own enterprise, its dates fall in the year asked
 // for, and uploaded back (CSV and JSON Lines) it has no row error; a second
 // upload changes nothing.
+// Issue 14: changing an enterprise's master data (flags, tags) needs a
+// second approver. A data-bureau upload that clears a serious-dishonesty
+// record is held; the uploader cannot approve it; an officer does.
+TEST_P(ProgrammeTest, AChangeOfAnEnterpriseWaitsForASecondAccount) {
+  auto flag = [&] {
+    auto row = store_->db().QueryOne("SELECT serious_dishonesty_record FROM enterprise WHERE credit_code = ?", {code1_});
+    return (*row)->Int(0);
+  };
+  const int64_t before = flag();
+  const std::string csv =
+      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,"
+      "tags\n" +
+      code1_ + "," + name1_ + ",true,true,true," + (before ? "false" : "true") + ",data_vendor\n";
+  auto up = Client().Post("/api/evidence/enterprises", As("bureau"), csv, "text/csv");
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 200) << up->body;
+  EXPECT_EQ(Body(up)["held"], 1) << up->body;
+  EXPECT_EQ(Body(up)["updated"], 0);
+  EXPECT_EQ(flag(), before) << "not applied by one account";
+
+  json pending = Body(Get("officer", "/api/master-changes?state=pending"));
+  ASSERT_EQ(pending["items"].size(), 1u) << pending.dump();
+  const json change = pending["items"][0];
+  EXPECT_EQ(change["credit_code"], code1_);
+  EXPECT_NE(std::find(change["fields"].begin(), change["fields"].end(), "serious_dishonesty_record"),
+            change["fields"].end())
+      << change.dump();
+  EXPECT_EQ(change["requested_by"], "bureau");
+  const std::string approval = "/api/master-changes/" + std::to_string(change["id"].get<int64_t>()) + "/approval";
+  EXPECT_EQ(Get("app1", "/api/master-changes")->status, 403);
+  EXPECT_EQ(Post("app1", approval, {{"approve", true}})->status, 403);
+  auto own = Post("bureau", approval, {{"approve", true}});
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 403) << own->body;
+  EXPECT_NE(ErrorOf(own)["message"].get<std::string>().find("two accounts"), std::string::npos) << own->body;
+  EXPECT_EQ(flag(), before);
+  auto approved = Post("officer", approval, {{"approve", true}});
+  ASSERT_TRUE(approved);
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  EXPECT_EQ(Body(approved)["state"], "approved");
+  EXPECT_EQ(Body(approved)["decided_by"], "officer");
+  EXPECT_NE(flag(), before) << "applied once a second account approved";
+  EXPECT_EQ(Post("officer", approval, {{"approve", true}})->status, 409);
+  auto verdict = store_->VerifyAudit();
+  ASSERT_TRUE(verdict.ok());
+  EXPECT_TRUE(verdict->ok) << verdict->problem;
+}
+
 TEST_P(ProgrammeTest, EvidenceSamplesUploadBackWithoutRowErrors) {
   // An export clearance is the filing authority's to state (D-G10).
   EXPECT_EQ(Get("app1", "/api/evidence/exports/sample?year=2025")->status, 403);

@@ -402,6 +402,90 @@ TEST_P(StoreTest, ConflictingEvidenceIsRejectedButEnterprisesUpdate) {
   EXPECT_EQ((*row)->Text(2), R"(["data_vendor","key_enterprise"])");
 }
 
+// Issue 14, master data by two accounts: an upload that would change a
+// stored enterprise (here: clear its serious-dishonesty record) changes
+// nothing until an account other than the uploader approves it.
+TEST_P(StoreTest, AnUploadsChangeOfAnEnterpriseWaitsForASecondAccount) {
+  ImportEnterprises(2);
+  const std::string head =
+      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+      "serious_dishonesty_record,tags\n";
+  ImportOptions held;
+  held.actor = "bureau";
+  held.hold_enterprise_changes = true;
+  auto flags = [&](int n) {
+    auto row = store_->db().QueryOne("SELECT serious_dishonesty_record, tags FROM enterprise WHERE credit_code = ?",
+                                     {Code(n)});
+    return (*row)->Text(0) + " " + (*row)->Text(1);
+  };
+  const std::string before = flags(1);
+  auto r = store_->Import(EvidenceKind::kEnterprises,
+                          database_->WriteFile("up.csv", head + Code(1) + ",Enterprise 1,true,true,true,true,data_vendor\n" +
+                                                             Code(2) + ",Enterprise 2,true,true,true,false,data_vendor\n" +
+                                                             Code(3) + ",Enterprise 3,true,true,true,false,\n"),
+                          held);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->held, 1);
+  EXPECT_EQ(r->updated, 0);
+  EXPECT_EQ(r->unchanged, 1);
+  EXPECT_EQ(r->inserted, 1) << "a new enterprise is no change of master data";
+  EXPECT_TRUE(r->committed);
+  EXPECT_EQ(flags(1), before) << "held, not applied";
+
+  // One waiting change per enterprise.
+  auto again = store_->Import(EvidenceKind::kEnterprises,
+                              database_->WriteFile("again.csv", head + Code(1) + ",Renamed,true,true,true,false,\n"), held);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->rejected.size(), 1u);
+  EXPECT_NE(again->rejected[0].reason.find("waits for a second account"), std::string::npos) << again->rejected[0].reason;
+
+  auto pending = store_->MasterChanges("pending");
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 1u);
+  const MasterChange change = pending->front();
+  EXPECT_EQ(change.credit_code, Code(1));
+  EXPECT_EQ(change.fields, "serious_dishonesty_record");
+  EXPECT_TRUE(change.serious_dishonesty_record);
+  EXPECT_EQ(change.requested_by, "bureau");
+
+  auto own = store_->ApproveMasterChange("bureau", change.id);
+  ASSERT_FALSE(own.ok());
+  EXPECT_EQ(own.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(own.status().message().find("two accounts"), std::string::npos);
+  EXPECT_EQ(store_->RejectMasterChange("bureau2", change.id, "").status().code(), StatusCode::kInvalidArgument);
+  auto approved = store_->ApproveMasterChange("bureau2", change.id);
+  ASSERT_TRUE(approved.ok()) << approved.status().ToString();
+  EXPECT_EQ(approved->state, "approved");
+  EXPECT_EQ(approved->decided_by, "bureau2");
+  EXPECT_EQ(flags(1).substr(0, 1), "1") << "applied once approved";
+  EXPECT_EQ(store_->ApproveMasterChange("officer", change.id).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->ApproveMasterChange("officer", 9999).status().code(), StatusCode::kNotFound);
+
+  // A rejected change changes nothing and frees the enterprise for another.
+  auto second = store_->Import(EvidenceKind::kEnterprises,
+                               database_->WriteFile("second.csv", head + Code(2) + ",Enterprise 2,true,true,true,false,\n"),
+                               held);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->held, 1);
+  const int64_t id2 = (*store_->MasterChanges("pending"))[0].id;
+  const std::string tags2 = flags(2);
+  auto rejected = store_->RejectMasterChange("officer", id2, "the tax bureau's list says otherwise");
+  ASSERT_TRUE(rejected.ok()) << rejected.status().ToString();
+  EXPECT_EQ(rejected->state, "rejected");
+  EXPECT_EQ(flags(2), tags2);
+  EXPECT_EQ(store_->MasterChanges("")->size(), 2u);
+  EXPECT_TRUE(store_->MasterChanges("pending")->empty());
+  EXPECT_EQ(store_->MasterChanges("stale").status().code(), StatusCode::kInvalidArgument);
+
+  // `bursar import` (the database operator's tool) applies at once, audited.
+  auto direct = Import(EvidenceKind::kEnterprises, "direct.csv", head + Code(2) + ",Enterprise 2,true,true,true,true,\n");
+  EXPECT_EQ(direct.updated, 1);
+  EXPECT_EQ(direct.held, 0);
+  // Every request, approval and rejection is in the chain, and the rows
+  // reconcile with it.
+  ExpectChainOk();
+}
+
 TEST_P(StoreTest, ABadHeaderStopsTheWholeFile) {
   ImportEnterprises(1);
   ImportOptions options;

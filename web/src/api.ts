@@ -373,6 +373,8 @@ export interface ImportReport {
   inserted?: number;
   updated?: number;
   unchanged?: number;
+  /** Changes of stored enterprises waiting for a second account. */
+  held?: number;
   rows?: number;
   rejected: Array<{ line: number; field?: string; reason: string }>;
   [key: string]: unknown;

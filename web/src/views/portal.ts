@@ -165,6 +165,7 @@ export function importReport(r: api.ImportReport, fileName: string): HTMLElement
       { class: "report-counts" },
       h("li", {}, t("upload.accepted", { n: accepted })),
       r.unchanged !== undefined ? h("li", {}, t("upload.unchanged", { n: r.unchanged })) : null,
+      r.held ? h("li", { "data-testid": "held" }, t("upload.held", { n: r.held })) : null,
       h("li", { class: r.rejected.length ? "bad" : null }, t("upload.rejected", { n: r.rejected.length })),
     ),
     r.rejected.length
