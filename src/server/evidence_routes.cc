@@ -380,20 +380,9 @@ namespace {
 // A change of an enterprise waiting for (or decided by) a second account.
 OJson MasterChangeJson(const store::MasterChange& c) {
   auto text = [](const std::string& s) { return s.empty() ? OJson(nullptr) : OJson(s); };
-  OJson fields = OJson::array();
-  for (size_t start = 0; start < c.fields.size();) {
-    size_t comma = c.fields.find(',', start);
-    if (comma == std::string::npos) comma = c.fields.size();
-    fields.push_back(c.fields.substr(start, comma - start));
-    start = comma + 1;
-  }
-  OJson tags = OJson::array();
-  for (size_t start = 0; start < c.tags.size();) {
-    size_t comma = c.tags.find(',', start);
-    if (comma == std::string::npos) comma = c.tags.size();
-    tags.push_back(c.tags.substr(start, comma - start));
-    start = comma + 1;
-  }
+  OJson fields = store::SplitCommas(c.fields);
+  OJson tags = OJson::parse(c.tags, nullptr, false);  // stored as a JSON array
+  if (!tags.is_array()) tags = OJson::array();
   return OJson{{"id", c.id},
                {"credit_code", c.credit_code},
                {"fields", std::move(fields)},
@@ -415,37 +404,14 @@ OJson MasterChangeJson(const store::MasterChange& c) {
 }  // namespace
 
 Status Server::Impl::MasterChanges(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  std::string state;
-  for (const auto& [name, value] : QueryPairs(req.target)) {
-    if (name != "state") return InvalidArgument("unknown query parameter '" + name + "' (known: state)", "query." + name);
-    state = value;
-  }
-  std::vector<store::MasterChange> changes;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(changes, st.MasterChanges(state));
-    return OkStatus();
-  }));
-  OJson items = OJson::array();
-  for (const auto& c : changes) items.push_back(MasterChangeJson(c));
-  AnswerJson(res, OJson{{"items", std::move(items)}});
-  return OkStatus();
+  return AnswerChanges(req, res, &store::Store::MasterChanges, MasterChangeJson);
 }
 
 // {"approve": true} stores the change in the enterprise; {"approve": false,
 // "reason"} rejects it. Never by the account that uploaded it (403).
 Status Server::Impl::DecideMasterChange(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
-  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "master-data change"));
-  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
-  if (!body) return OkStatus();
-  BURSAR_ASSIGN_OR_RETURN(const std::optional<std::string> rejected, ApprovalBody(*body, "change the enterprise"));
-  store::MasterChange after;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(after, !rejected ? st.ApproveMasterChange(Actor(caller), id)
-                                             : st.RejectMasterChange(Actor(caller), id, *rejected));
-    return OkStatus();
-  }));
-  AnswerJson(res, MasterChangeJson(after));
-  return OkStatus();
+  return DecideChange(req, res, caller, "master-data change", "change the enterprise",
+                      &store::Store::ApproveMasterChange, &store::Store::RejectMasterChange, MasterChangeJson);
 }
 
 Status Server::Impl::VerifyEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller) {

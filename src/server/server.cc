@@ -440,37 +440,14 @@ Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Respons
 }
 
 Status Server::Impl::AccountChanges(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  std::string state;
-  for (const auto& [name, value] : QueryPairs(req.target)) {
-    if (name != "state") return InvalidArgument("unknown query parameter '" + name + "' (known: state)", "query." + name);
-    state = value;
-  }
-  std::vector<store::AccountChange> changes;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(changes, st.AccountChanges(state));
-    return OkStatus();
-  }));
-  OJson items = OJson::array();
-  for (const auto& c : changes) items.push_back(AccountChangeJson(c));
-  AnswerJson(res, OJson{{"items", std::move(items)}});
-  return OkStatus();
+  return AnswerChanges(req, res, &store::Store::AccountChanges, AccountChangeJson);
 }
 
 // {"approve": true} applies the change; {"approve": false, "reason"} rejects
 // it. Never by the admin who asked for it (403).
 Status Server::Impl::DecideAccountChange(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
-  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "account change"));
-  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
-  if (!body) return OkStatus();
-  BURSAR_ASSIGN_OR_RETURN(const std::optional<std::string> rejected, ApprovalBody(*body, "apply the change"));
-  store::AccountChange after;
-  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(after, !rejected ? st.ApproveAccountChange(Actor(caller), id)
-                                             : st.RejectAccountChange(Actor(caller), id, *rejected));
-    return OkStatus();
-  }));
-  AnswerJson(res, AccountChangeJson(after));
-  return OkStatus();
+  return DecideChange(req, res, caller, "account change", "apply the change", &store::Store::ApproveAccountChange,
+                      &store::Store::RejectAccountChange, AccountChangeJson);
 }
 
 // PATCH {disabled: true} disables (ends sessions, revokes tokens); {disabled:

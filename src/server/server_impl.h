@@ -376,6 +376,49 @@ struct Server::Impl {
     AnswerJson(res, ListJson(std::move(items), page.total, query.page));
     return OkStatus();
   }
+  // A list of two-person changes (account changes, master-data changes):
+  // `?state=` is its only parameter; answers {items} oldest first.
+  template <typename Change, typename ToJson>
+  Status AnswerChanges(const httplib::Request& req, httplib::Response& res,
+                       Result<std::vector<Change>> (store::Store::*list)(const std::string&), ToJson to_json) {
+    std::string state;
+    for (const auto& [name, value] : QueryPairs(req.target)) {
+      if (name != "state") {
+        return InvalidArgument("unknown query parameter '" + name + "' (known: state)", "query." + name);
+      }
+      state = value;
+    }
+    std::vector<Change> changes;
+    BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(changes, (st.*list)(state));
+      return OkStatus();
+    }));
+    OJson items = OJson::array();
+    for (const auto& c : changes) items.push_back(to_json(c));
+    AnswerJson(res, OJson{{"items", std::move(items)}});
+    return OkStatus();
+  }
+  // A second account's decision on change {id} of the path (ApprovalBody):
+  // `approve` or `reject` as the caller; answers the change.
+  template <typename Change, typename ToJson>
+  Status DecideChange(const httplib::Request& req, httplib::Response& res, const Caller& caller,
+                      const char* what, const char* approving,
+                      Result<Change> (store::Store::*approve)(const std::string&, int64_t),
+                      Result<Change> (store::Store::*reject)(const std::string&, int64_t, const std::string&),
+                      ToJson to_json) {
+    BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, what));
+    BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+    if (!body) return OkStatus();
+    BURSAR_ASSIGN_OR_RETURN(const std::optional<std::string> rejected, ApprovalBody(*body, approving));
+    Change after;
+    BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(after, !rejected ? (st.*approve)(Actor(caller), id)
+                                               : (st.*reject)(Actor(caller), id, *rejected));
+      return OkStatus();
+    }));
+    AnswerJson(res, to_json(after));
+    return OkStatus();
+  }
   // The filter value a caller may use for a field it may only ask about its
   // own value of (an applicant's enterprise, a reviewer's name): `own` when
   // `requested` is empty or `own`, else a value that matches nothing.

@@ -98,12 +98,15 @@ struct MasterChange {
   std::string credit_code, name;
   bool registered_in_chaoyang = false, taxed_in_chaoyang = false, independent_legal_person = false,
        serious_dishonesty_record = false;
-  std::string tags;    // as stored: comma-separated
+  std::string tags;    // as stored: a JSON array, sorted
   std::string fields;  // the fields it changes, comma-separated ("serious_dishonesty_record,tags")
   std::string requested_by, requested_at;
   std::string state;  // "pending", "approved", "rejected"
   std::string decided_by, decided_at, reason;
 };
+
+// "a,b,c" → {"a", "b", "c"}; "" → {}.
+std::vector<std::string> SplitCommas(const std::string& text);
 
 // Validates a date "YYYY-MM-DD" (a real calendar day, years 1900-2999).
 bool IsValidDate(std::string_view text);

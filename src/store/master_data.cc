@@ -55,19 +55,18 @@ Result<MasterChange> PendingMasterChange(Database& db, int64_t id, const std::st
   return c;
 }
 
-nlohmann::json Fields(const MasterChange& c) {
-  nlohmann::json out = nlohmann::json::array();
-  size_t start = 0;
-  while (start < c.fields.size()) {
-    size_t comma = c.fields.find(',', start);
-    if (comma == std::string::npos) comma = c.fields.size();
-    out.push_back(c.fields.substr(start, comma - start));
+}  // namespace
+
+std::vector<std::string> SplitCommas(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start < text.size();) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    out.push_back(text.substr(start, comma - start));
     start = comma + 1;
   }
   return out;
 }
-
-}  // namespace
 
 Result<std::vector<MasterChange>> Store::MasterChanges(const std::string& state) {
   if (!state.empty() && state != "pending" && state != "approved" && state != "rejected") {
@@ -107,7 +106,7 @@ Result<MasterChange> Store::ApproveMasterChange(const std::string& actor, int64_
     return std::optional<nlohmann::json>(nlohmann::json{{"op", "enterprise.change.approve"},
                                                         {"change", id},
                                                         {"credit_code", out.credit_code},
-                                                        {"fields", Fields(out)},
+                                                        {"fields", SplitCommas(out.fields)},
                                                         {"requested_by", out.requested_by}});
   });
   if (!written.ok()) return written.status();

@@ -668,6 +668,8 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"post /api/evidence/{kind}", {"applicant", "data-bureau"}},
       {"post /api/evidence/{kind}/verification", {"officer"}},
       {"get /api/evidence/{kind}/sample", {"applicant", "data-bureau"}},
+      {"get /api/master-changes", {"auditor", "data-bureau", "officer"}},
+      {"post /api/master-changes/{id}/approval", {"data-bureau", "officer"}},
       {"post /api/proposals", {"officer"}},
       {"get /api/budgets/{year}", {"officer", "auditor"}},
       {"put /api/budgets/{year}", {"officer"}},

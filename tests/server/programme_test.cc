@@ -546,6 +546,11 @@ TEST_P(ProgrammeTest, ExportsNeverStartAFormula) {
   ASSERT_TRUE(named);
   ASSERT_EQ(named->status, 200) << named->body;
   ASSERT_EQ(Body(named)["rejected"].size(), 0u) << named->body;
+  ASSERT_EQ(Body(named)["held"], 1) << "a change of master data: " << named->body;
+  const int64_t change = Body(Get("officer", "/api/master-changes?state=pending"))["items"][0]["id"];
+  auto approved = Post("officer", "/api/master-changes/" + std::to_string(change) + "/approval", {{"approve", true}});
+  ASSERT_TRUE(approved);
+  ASSERT_EQ(approved->status, 200) << approved->body;
   auto csv = Client().Get("/api/notices.csv?year=2025&lang=en");
   ASSERT_TRUE(csv);
   ASSERT_EQ(csv->status, 200) << csv->body;
@@ -1088,6 +1093,8 @@ TEST_P(ProgrammeTest, AChangeOfAnEnterpriseWaitsForASecondAccount) {
             change["fields"].end())
       << change.dump();
   EXPECT_EQ(change["requested_by"], "bureau");
+  EXPECT_EQ(change["proposed"]["tags"], json::array({"data_vendor"})) << change.dump();
+  EXPECT_EQ(change["proposed"]["serious_dishonesty_record"], before == 0);
   const std::string approval = "/api/master-changes/" + std::to_string(change["id"].get<int64_t>()) + "/approval";
   EXPECT_EQ(Get("app1", "/api/master-changes")->status, 403);
   EXPECT_EQ(Post("app1", approval, {{"approve", true}})->status, 403);
