@@ -1024,12 +1024,16 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             BURSAR_RETURN_IF_ERROR(db.QuerySpan(spec.select_sql, params.subspan(0, spec.key_count), &stored));
           }
           if (stored.size() != 1) return Status(StatusCode::kInternal, "key lookup failed: " + spec.select_sql);
-          std::string differs;
-          for (size_t i = spec.key_count; i < nfields && differs.empty(); ++i) {
+          // The first field that differs names a conflict; an updatable kind
+          // (enterprises) lists every one, for a held change.
+          std::string differs, changed_fields;
+          for (size_t i = spec.key_count; i < nfields && (spec.updatable || differs.empty()); ++i) {
             const bool is_null = std::holds_alternative<std::nullptr_t>(params[i]);
             const bool same = is_null ? stored[0].IsNull(i)
                                       : !stored[0].IsNull(i) && stored[0].Text(i) == ParamText(params[i], &int_text);
-            if (!same) differs = spec.fields[i].name;
+            if (same) continue;
+            if (differs.empty()) differs = spec.fields[i].name;
+            changed_fields += (changed_fields.empty() ? "" : ",") + std::string(spec.fields[i].name);
           }
           const bool stored_declared = spec.provenance && stored[0].Text(nfields) == "declared";
           const auto key_end = params.begin() + static_cast<std::ptrdiff_t>(spec.key_count);
@@ -1066,14 +1070,6 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
                                          "(master-data change " +
                                              std::to_string(waiting->Int(0)) + ")"});
               continue;
-            }
-            std::string changed_fields;
-            for (size_t i = spec.key_count; i < nfields; ++i) {
-              const bool is_null = std::holds_alternative<std::nullptr_t>(params[i]);
-              if (is_null ? !stored[0].IsNull(i)
-                          : stored[0].IsNull(i) || stored[0].Text(i) != ParamText(params[i], &int_text)) {
-                changed_fields += (changed_fields.empty() ? "" : ",") + std::string(spec.fields[i].name);
-              }
             }
             const std::string now = Now();
             std::vector<Param> held(params.begin(), fields_end);
