@@ -21,6 +21,7 @@
 #include "case/uscc.h"
 #include "money/exact.h"
 #include "store/digest.h"
+#include "store/evidence_seal.h"
 #include "store/store.h"
 
 namespace bursar::store {
@@ -939,6 +940,15 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
     std::unordered_map<std::string, std::pair<int64_t, std::string>> file_rows;
     Sha256 rows_digest;
     std::string digest_line, int_text;
+    // The enterprises whose evidence this import changed: their digests are
+    // recomputed before it commits (evidence_seal.h). Rows come in key order,
+    // so a code is mostly the one just seen. Before its first row is written,
+    // each enterprise's stored rows are checked against the digest the chain
+    // holds: one edited outside bursar keeps its digest (`keep`), so that
+    // this import does not seal the edit.
+    std::vector<std::string> touched, keep;
+    std::unordered_set<std::string> checked;
+    const bool digesting = digesting_ && spec.provenance;
     std::vector<std::string> json_texts(spec.fields.size());
     size_t json_pos = 0;
     int64_t json_line_no = 0;
@@ -985,6 +995,20 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
       for (size_t r = 0; r < n && start[r] < n; ++r) {
         auto first = order.begin() + start[r], last = order.begin() + start[r + 1];
         if (!std::is_sorted(first, last, less)) std::sort(first, last, less);
+      }
+      if (digesting) {
+        std::vector<std::string> fresh;
+        std::string_view last;
+        for (size_t k = 0; k < n; ++k) {
+          const std::string_view code = std::get<std::string_view>(chunk.Row(k)[code_field]);
+          if (code == last) continue;
+          last = code;
+          if (checked.emplace(code).second) fresh.emplace_back(code);
+        }
+        if (!fresh.empty()) {
+          BURSAR_ASSIGN_OR_RETURN(auto disagreeing, EvidenceDisagreeing(db, spec.table, fresh));
+          keep.insert(keep.end(), disagreeing.begin(), disagreeing.end());
+        }
       }
       // Every row is offered to the table first: on SQLite by the prepared
       // INSERT ... ON CONFLICT DO NOTHING in batches, on PostgreSQL by COPY
@@ -1091,6 +1115,10 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(spec.update_sql, update).status());
             ++report.updated;
           }
+        }
+        if (digesting) {
+          const std::string_view code = std::get<std::string_view>(params[code_field]);
+          if (touched.empty() || touched.back() != code) touched.emplace_back(code);
         }
         // The digest of what this import changed, row by row as stored.
         digest_line.clear();
@@ -1237,6 +1265,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
                      [](const RejectedRow& x, const RejectedRow& y) { return x.line < y.line; });
     if (report.inserted + report.updated + report.held == 0) return std::optional<nlohmann::json>();
     if (options.strict && !report.rejected.empty()) return std::optional<nlohmann::json>();
+    if (!touched.empty()) BURSAR_RETURN_IF_ERROR(RefreshEvidenceDigests(db, spec.table, touched, keep));
     nlohmann::json change = {{"op", "import"},
                              {"kind", spec.name},
                              {"file", report.file},
@@ -1248,6 +1277,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
                              {"rejected", static_cast<int64_t>(report.rejected.size())},
                              {"changed_rows_sha256", rows_digest.FinishHex()}};
     if (report.held > 0) change["held_for_approval"] = report.held;
+    if (!keep.empty()) change["evidence_disagreeing"] = keep;  // their digests left unsealed
     return std::optional<nlohmann::json>(std::move(change));
   };
 
@@ -1321,11 +1351,13 @@ Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kin
   }
   const std::string today = Today();
   auto written = Write(actor, [&](Database& db) -> Result<std::optional<nlohmann::json>> {
+    std::vector<std::string> codes, keep;  // of the rows verified: their digests change
     for (size_t k = 0; k < keys.size(); ++k) {
       const std::string at = "rows[" + std::to_string(k) + "]";
       std::vector<Row> rows;
       BURSAR_RETURN_IF_ERROR(db.QuerySpan(
-          std::string("SELECT source, supplied_by, verified_by, verified_on FROM ") + spec.table + " WHERE " + where,
+          std::string("SELECT source, supplied_by, verified_by, verified_on, credit_code FROM ") + spec.table +
+              " WHERE " + where,
           params[k], &rows));
       if (rows.empty()) return Status(StatusCode::kNotFound, std::string("no such row of ") + spec.name, at);
       const Row& r = rows[0];
@@ -1340,6 +1372,13 @@ Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kin
       if (r.Text(1) == actor) {
         return Status(StatusCode::kPermissionDenied, "the account that declared a row cannot verify it (D-G10)", at);
       }
+      const std::string code = r.Text(4);
+      if (digesting_ && std::find(codes.begin(), codes.end(), code) == codes.end()) {
+        // Checked before its first row changes: an edit made outside bursar stays unsealed.
+        BURSAR_ASSIGN_OR_RETURN(auto disagreeing, EvidenceDisagreeing(db, spec.table, {code}));
+        keep.insert(keep.end(), disagreeing.begin(), disagreeing.end());
+      }
+      codes.push_back(code);
       std::vector<Param> update = {std::string_view(actor), std::string_view(today)};
       update.insert(update.end(), params[k].begin(), params[k].end());
       BURSAR_RETURN_IF_ERROR(
@@ -1347,8 +1386,10 @@ Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kin
                          update)
               .status());
     }
-    return std::optional<nlohmann::json>(
-        nlohmann::json{{"op", "evidence.verify"}, {"kind", spec.name}, {"rows", keys}, {"on", today}});
+    if (digesting_) BURSAR_RETURN_IF_ERROR(RefreshEvidenceDigests(db, spec.table, codes, keep));
+    nlohmann::json change = {{"op", "evidence.verify"}, {"kind", spec.name}, {"rows", keys}, {"on", today}};
+    if (!keep.empty()) change["evidence_disagreeing"] = keep;
+    return std::optional<nlohmann::json>(std::move(change));
   });
   if (!written.ok()) return written.status();
   return *written ? (*written)->seq : 0;

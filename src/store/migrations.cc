@@ -738,6 +738,25 @@ CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON master_change
   FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', '');
 )SQL";
 
+// Evidence digests (issue 14): per evidence table and enterprise, the count
+// and SHA-256 of its rows, recomputed by every write that changes evidence
+// and sealed like a state table, so that `audit verify` names an enterprise
+// whose evidence was edited by hand (evidence_seal.h). The migration's entry
+// seals the digests of the evidence already stored (Store::Migrate).
+constexpr const char* kEvidenceDigests = R"SQL(
+CREATE TABLE evidence_digest (
+  tbl TEXT NOT NULL,
+  credit_code TEXT NOT NULL,
+  row_count BIGINT NOT NULL CHECK (row_count > 0),
+  sha256 TEXT NOT NULL,
+  PRIMARY KEY (tbl, credit_code)
+);
+)SQL";
+constexpr const char* kEvidenceDigestsPostgres = R"SQL(
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON evidence_digest
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('tbl,credit_code', '', '');
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -772,6 +791,8 @@ const std::vector<Migration>& Migrations() {
        kAccountChangesPostgres},
       {19, "master data by two accounts: an upload's change of an enterprise waits for a second account",
        kMasterChanges, "", kMasterChangesPostgres},
+      {20, "evidence digests: the audit chain's digest of each enterprise's rows of each evidence table",
+       kEvidenceDigests, "", kEvidenceDigestsPostgres},
   };
   return migrations;
 }

@@ -5,6 +5,7 @@
 
 #include "money/exact.h"
 #include "store/digest.h"
+#include "store/evidence_seal.h"
 
 namespace bursar::store {
 
@@ -122,6 +123,7 @@ const std::vector<SealedTable>& SealedTables() {
       {"payment_order", {"id"}, {}, {}},  // from migration 16
       {"account_change", {"id"}, {}, {"password_hash"}},  // from migration 18
       {"master_change", {"id"}, {}, {}},                  // from migration 19
+      {"evidence_digest", {"tbl", "credit_code"}, {}, {}},  // from migration 20 (evidence_seal.h)
   };
   return tables;
 }
@@ -230,6 +232,20 @@ Result<std::map<std::string, std::string>> CurrentImages(Database& db, const Sea
   std::map<std::string, std::string> out;
   for (const Row& r : rows) out[r.Text(0)] = r.Text(1);
   return out;
+}
+
+Result<std::vector<Row>> ImagesOfEnterprises(Database& db, const SealedTable& table,
+                                             const std::vector<std::string>& codes) {
+  BURSAR_ASSIGN_OR_RETURN(std::string sql, ImagesQuery(db, table));
+  sql.replace(0, std::string_view("SELECT ").size(), "SELECT t.credit_code, ");
+  if (Pg(db)) {
+    std::string list = "{";
+    for (size_t i = 0; i < codes.size(); ++i) list += (i ? "," : "") + codes[i];
+    list += "}";
+    return db.Query(sql + " WHERE t.credit_code = ANY(CAST(? AS TEXT[]))",
+                    {ArrayLiteral(table.key), ArrayLiteral(table.skip), ArrayLiteral(table.digest), list});
+  }
+  return db.Query(sql + " WHERE t.credit_code IN (SELECT value FROM json_each(?))", {json(codes).dump()});
 }
 
 Result<std::map<std::string, ChainImage>> ChainImages(Database& db, const SealedTable& table) {
@@ -430,6 +446,7 @@ Result<Reconciliation> ReconcileSeals(Database& db, size_t limit) {
       Add(&out, limit, std::move(d));
     }
   }
+  BURSAR_RETURN_IF_ERROR(ReconcileEvidence(db, limit, &out));
   return out;
 }
 

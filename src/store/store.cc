@@ -13,6 +13,7 @@
 
 #include <sys/stat.h>
 
+#include "store/evidence_seal.h"
 #include "store/fault_database.h"
 #include "store/migrations.h"
 #include "store/seal.h"
@@ -190,6 +191,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOpt
 Status Store::InstallCapture() {
   BURSAR_ASSIGN_OR_RETURN(SchemaStatus schema, Schema());
   sealing_ = schema.current >= kSealMigration;
+  digesting_ = schema.current >= kEvidenceDigestMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));
   return db_->SetSessionScript(setup);
@@ -306,6 +308,8 @@ Result<int> Store::Migrate(const std::string& actor, int target) {
       BURSAR_ASSIGN_OR_RETURN(before, SealedState(*db_));
     }
     BURSAR_RETURN_IF_ERROR(db_->ExecScript(MigrationSql(m, db_->dialect())));
+    // The digests of the evidence stored before (the migration's entry seals them).
+    if (m.version == kEvidenceDigestMigration) BURSAR_RETURN_IF_ERROR(RefreshAllEvidenceDigests(*db_));
     if (sqlite) {
       BURSAR_ASSIGN_OR_RETURN(auto broken, db_->QueryOne("PRAGMA foreign_key_check"));
       if (broken) {

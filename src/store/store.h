@@ -547,6 +547,7 @@ class Store {
   std::string credential_key_;  // OpenOptions::credential_key
   std::optional<std::pair<int64_t, int64_t>> expected_;  // application id, version
   bool sealing_ = false;  // the schema has row seals and this connection captures them
+  bool digesting_ = false;  // the schema has evidence digests (evidence_seal.h)
 };
 
 }  // namespace bursar::store

@@ -134,6 +134,114 @@ TEST_P(RowTamperTest, EveryEditOfTheIssueIsNamedByAuditVerify) {
   }
 }
 
+// Evidence (issue 14): a trade's amount raised, a declared trade marked
+// verified, a listing inserted and a financial-statement row deleted, by
+// hand, each name their table and enterprise; a later import for the same
+// enterprise does not seal the edit, it stays named.
+TEST_P(RowTamperTest, EvidenceEditedByHandIsNamedAndNotSealedByALaterImport) {
+  using bursar::store::EvidenceKind;
+  const std::string c1 = Code(1), c2 = Code(2);
+  auto open = [&] {
+    bursar::store::OpenOptions options;
+    options.clock = [] { return bursar::store::testing::FixedClock(); };
+    auto opened = bursar::store::Store::Open(database_->url(), options);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    return std::move(*opened);
+  };
+  auto import = [&](bursar::store::Store& st, EvidenceKind kind, const std::string& name, const std::string& text,
+                    const std::string& actor, bool declared) {
+    bursar::store::ImportOptions options;
+    options.actor = actor;
+    options.declared = declared;
+    auto report = st.Import(kind, database_->WriteFile(name, text), options);
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_TRUE(report->rejected.empty()) << report->rejected[0].reason;
+  };
+  const std::string header = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
+  {
+    auto st = open();
+    import(*st, EvidenceKind::kTrades, "official.csv",
+           header + c1 + ",BJDE,T1,2024-03-01,seller,100000.00,true\n" + c1 + ",BJDE,T2,2024-04-01,seller,5000.00,true\n",
+           "data-bureau", false);
+    import(*st, EvidenceKind::kTrades, "declared.csv",
+           header + c2 + ",BJDE,D1,2024-05-01,seller,2000.00,false\n" + c2 + ",BJDE,D2,2024-06-01,seller,999999.00,false\n",
+           "ent-2", true);
+    import(*st, EvidenceKind::kFsInclusions, "fs.csv", "credit_code,year,amount,first_time\n" + c1 + ",2024,300000.00,true\n",
+           "data-bureau", false);
+    auto verified = st->VerifyEvidence(
+        "officer", EvidenceKind::kTrades, json::array({{{"credit_code", c2}, {"exchange", "BJDE"}, {"trade_id", "D1"}}}));
+    ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  }
+  Ran clean = Verify();
+  ASSERT_EQ(clean.exit, 0) << clean.out << clean.err;
+  EXPECT_GE(json::parse(clean.out)["rows_checked"].get<int64_t>(), 5) << "the five evidence rows are checked";
+
+  auto dba = bursar::store::OpenDatabase(database_->url(), false);
+  ASSERT_TRUE(dba.ok()) << dba.status().ToString();
+  for (const std::string& sql :
+       {"UPDATE trade SET amount_fen = 10000000000 WHERE credit_code = '" + c1 + "' AND trade_id = 'T1'",
+        std::string("UPDATE trade SET verified_by = 'officer', verified_on = '2024-07-01' WHERE trade_id = 'D2'"),
+        "INSERT INTO listing (exchange, listing_id, credit_code, product, type, listing_date, status) VALUES "
+        "('BJDE', 'L9', '" + c2 + "', 'forged', 'dataset', '2024-01-05', 'listed')",
+        "DELETE FROM fs_inclusion WHERE credit_code = '" + c1 + "'"}) {
+    ASSERT_TRUE((*dba)->ExecScript(sql).ok()) << sql;
+  }
+  auto named = [&](const json& verdict, const std::string& table, const std::string& code) -> json {
+    for (const json& r : verdict["rows"]) {
+      if (r["table"] == table && r["key"] == code) return r;
+    }
+    ADD_FAILURE() << "no " << table << " " << code << " in " << verdict.dump(2);
+    return json::object();
+  };
+  Ran tampered = Verify();
+  EXPECT_EQ(tampered.exit, 1) << tampered.out << tampered.err;
+  json verdict = json::parse(tampered.out, nullptr, false);
+  ASSERT_TRUE(verdict.is_object()) << tampered.out;
+  EXPECT_EQ(verdict["first_bad_seq"], 0) << "the chain itself is intact: " << verdict.dump(2);
+  EXPECT_EQ(verdict["rows_disagreeing"], 4) << verdict.dump(2);
+  json amount = named(verdict, "trade", c1);
+  EXPECT_EQ(amount.value("kind", ""), "altered");
+  EXPECT_EQ(amount.value("row", "").substr(0, 6), "2 rows") << amount.dump();
+  EXPECT_EQ(amount.value("chain", "").substr(0, 6), "2 rows") << amount.dump();
+  EXPECT_NE(amount.value("row", ""), amount.value("chain", "")) << "the digests differ";
+  EXPECT_EQ(named(verdict, "trade", c2).value("kind", ""), "altered");
+  EXPECT_EQ(named(verdict, "listing", c2).value("kind", ""), "inserted");
+  json deleted = named(verdict, "fs_inclusion", c1);
+  EXPECT_EQ(deleted.value("kind", ""), "deleted");
+  EXPECT_GT(deleted.value("sealed_seq", 0), 0);
+
+  // A later import and a verification for the same enterprises change their
+  // rows but do not seal the edits: they are still named, and the import's
+  // entry says which enterprise it left unsealed.
+  int64_t seq = 0;
+  {
+    auto st = open();
+    import(*st, EvidenceKind::kTrades, "more.csv", header + c1 + ",BJDE,T3,2024-08-01,seller,700.00,true\n",
+           "data-bureau", false);
+    auto newest = st->ListAuditNewestFirst(1, 0);
+    ASSERT_TRUE(newest.ok() && newest->items.size() == 1);
+    const json change = json::parse(newest->items[0].change);
+    EXPECT_EQ(change["op"], "import");
+    EXPECT_EQ(change.value("evidence_disagreeing", json()), json::array({c1})) << change.dump();
+    seq = newest->items[0].seq;
+  }
+  Ran later = Verify();
+  EXPECT_EQ(later.exit, 1) << later.out << later.err;
+  verdict = json::parse(later.out, nullptr, false);
+  EXPECT_EQ(verdict["rows_disagreeing"], 4) << verdict.dump(2);
+  json still = named(verdict, "trade", c1);
+  EXPECT_EQ(still.value("row", "").substr(0, 6), "3 rows") << still.dump();
+  EXPECT_LT(still.value("sealed_seq", 0), seq) << "sealed before the later import";
+
+  Ran plain = RunCommand({kExe, "audit", "verify", "--db", database_->url()});
+  EXPECT_EQ(plain.exit, 1);
+  for (const std::string& text :
+       {"trade rows of enterprise " + c1 + ": 3 rows", "listing rows of enterprise " + c2 + ": 1 row",
+        "fs_inclusion rows of enterprise " + c1 + ": none in the table"}) {
+    EXPECT_NE(plain.err.find(text), std::string::npos) << text << "\n" << plain.err;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RowTamperTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 

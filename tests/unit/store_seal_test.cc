@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "store/evidence_seal.h"
 #include "store/migrations.h"
 #include "store/seal.h"
 #include "store/store.h"
@@ -402,6 +403,75 @@ TEST_P(SealTest, AStoreFromBeforeTheSealsIsReconciledFromItsBaseline) {
   // Sealed by the baseline, then again by migration 16, which added the
   // payment's recorded_by and approved_by columns (its entry follows it).
   EXPECT_EQ(d->sealed_seq, v.baseline_seq + 1);
+}
+
+// Evidence stored before the evidence digests (migration 20): the
+// migration's entry seals a digest per table and enterprise, the store
+// verifies, and a trade edited afterwards is named by its enterprise.
+TEST_P(SealTest, EvidenceStoredBeforeItsDigestsIsSealedByTheirMigration) {
+  store_.reset();
+  database_ = std::make_unique<TestDatabase>(GetParam());
+  ASSERT_TRUE(database_->Create());
+  Open(kEvidenceDigestMigration - 1);
+  ImportEnterprises(2);
+  const std::string header = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
+  ImportOptions official;
+  official.actor = "bureau";
+  auto trades = store_->Import(EvidenceKind::kTrades,
+                               database_->WriteFile("t.csv", header + Code(1) + ",BJDE,T1,2024-03-01,seller,100.00,true\n" +
+                                                                 Code(1) + ",BJDE,T2,2024-03-02,buyer,200.00,true\n" +
+                                                                 Code(2) + ",BJDE,T3,2024-03-03,seller,300.00,true\n"),
+                               official);
+  ASSERT_TRUE(trades.ok()) << trades.status().ToString();
+  auto fs = store_->Import(EvidenceKind::kFsInclusions,
+                           database_->WriteFile("f.csv", "credit_code,year,amount,first_time\n" + Code(2) +
+                                                             ",2024,50000.00,true\n"),
+                           official);
+  ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+  auto n = store_->Migrate("upgrade");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 1);
+  AuditVerdict v = Verify();
+  EXPECT_TRUE(v.ok) << Rows(v);
+  auto entry = store_->ListAuditNewestFirst(1, 0);
+  ASSERT_TRUE(entry.ok() && entry->items.size() == 1);
+  const json change = json::parse(entry->items[0].change);
+  EXPECT_EQ(change["version"], kEvidenceDigestMigration);
+  EXPECT_EQ(change["sealed"]["rows"].get<int64_t>(), 3) << "trade of 1 and 2, fs_inclusion of 2: " << change.dump();
+
+  auto dba = Dba();
+  ASSERT_NE(dba, nullptr);
+  ASSERT_TRUE(dba->Execute("UPDATE trade SET side = 'seller' WHERE trade_id = 'T2'").ok());
+  v = Verify();
+  EXPECT_FALSE(v.ok);
+  const RowDisagreement* d = Find(v, "trade", Code(1));
+  ASSERT_NE(d, nullptr) << Rows(v);
+  EXPECT_EQ(d->kind, "altered");
+  EXPECT_EQ(d->sealed_seq, entry->items[0].seq);
+  EXPECT_EQ(v.rows_disagreeing, 1) << Rows(v);
+}
+
+// Verifying a declared row changes its digest in the same write: the store
+// stays reconciled, and the verification's entry seals the new digest.
+TEST_P(SealTest, AnOfficersVerificationSealsTheEnterprisesNewDigest) {
+  ImportEnterprises(1);
+  ImportOptions declared;
+  declared.actor = "ent-1";
+  declared.declared = true;
+  auto r = store_->Import(EvidenceKind::kFilings,
+                          database_->WriteFile("d.csv", "credit_code,filing_id,date,amount\n" + Code(1) +
+                                                            ",F1,2024-02-01,1000.00\n"),
+                          declared);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto seq = store_->VerifyEvidence("officer", EvidenceKind::kFilings,
+                                    json::array({{{"credit_code", Code(1)}, {"filing_id", "F1"}}}));
+  ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+  AuditVerdict v = Verify();
+  EXPECT_TRUE(v.ok) << Rows(v);
+  auto sealed = store_->db().QueryOne("SELECT MAX(seq) FROM audit_row WHERE tbl = 'evidence_digest' AND row_key = ?",
+                                      {"filing/" + Code(1)});
+  ASSERT_TRUE(sealed.ok() && *sealed);
+  EXPECT_EQ((*sealed)->Int(0), *seq);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SealTest, ::testing::Values("sqlite", "postgres"),
