@@ -631,6 +631,28 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   // applications carry.
   BURSAR_ASSIGN_OR_RETURN(int64_t total_fen, ApplicationLinesFen(output, app.measure, app.item, nullptr));
   if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
+  if (provenance_) {
+    // Separation of duties (S8): the officer who verified an enterprise's
+    // declared evidence does not also decide on it.
+    static const std::string verified = [] {
+      std::string sql;
+      for (const char* t : {"trade", "listing", "certificate", "fs_inclusion", "filing", "scenario_project",
+                            "platform_operation", "export_clearance"}) {
+        sql += std::string(sql.empty() ? "" : " UNION ALL ") + "SELECT '" + t + "' FROM " + t +
+               " WHERE credit_code = ? AND verified_by = ?";
+      }
+      return sql + " LIMIT 1";
+    }();
+    std::vector<Param> params;
+    for (int i = 0; i < 8; ++i) params.insert(params.end(), {std::string_view(app.credit_code), std::string_view(actor)});
+    std::vector<Row> rows;
+    BURSAR_RETURN_IF_ERROR(db.QuerySpan(verified, params, &rows));
+    if (!rows.empty()) {
+      return Status(StatusCode::kPermissionDenied,
+                    "separation of duties: " + actor + " verified declared " + rows[0].Text(0) + " evidence of " +
+                        app.credit_code + ", so another officer decides its application " + std::to_string(id));
+    }
+  }
   // The decision must be about this application's enterprise and year.
   const json applicant = case_json.value("applicant", json::object());
   if (!applicant.is_object() || applicant.value("id", "") != app.credit_code) {

@@ -940,15 +940,35 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
     std::unordered_map<std::string, std::pair<int64_t, std::string>> file_rows;
     Sha256 rows_digest;
     std::string digest_line, int_text;
-    // The enterprises whose evidence this import changed: their digests are
-    // recomputed before it commits (evidence_seal.h). Rows come in key order,
-    // so a code is mostly the one just seen. Before its first row is written,
-    // each enterprise's stored rows are checked against the digest the chain
-    // holds: one edited outside bursar keeps its digest (`keep`), so that
-    // this import does not seal the edit.
-    std::vector<std::string> touched, keep;
-    std::unordered_set<std::string> checked;
+    // What this import changes in its enterprises' evidence digests
+    // (evidence_seal.h): the line of each row stored, every column named.
     const bool digesting = digesting_ && spec.provenance;
+    EvidenceDelta delta(spec.table);
+    // The columns of a row as stored, sorted by name once: each inserted
+    // row's values are put in their places.
+    std::vector<std::string> field_text(spec.fields.size());
+    EvidenceColumns line_columns;
+    for (const FieldSpec& f : spec.fields) line_columns.emplace_back(f.column, std::nullopt);
+    line_columns.emplace_back("source", options.declared ? "declared" : "official");
+    line_columns.emplace_back("supplied_by", options.actor);
+    line_columns.emplace_back("verified_by", std::nullopt);
+    line_columns.emplace_back("verified_on", std::nullopt);
+    std::vector<size_t> place(spec.fields.size());  // field i → its place in line_columns once sorted
+    {
+      std::vector<size_t> order(line_columns.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(),
+                [&](size_t a, size_t b) { return line_columns[a].first < line_columns[b].first; });
+      EvidenceColumns sorted;
+      for (size_t k = 0; k < order.size(); ++k) {
+        sorted.push_back(line_columns[order[k]]);
+        if (order[k] < place.size()) place[order[k]] = k;
+      }
+      line_columns = std::move(sorted);
+    }
+    std::string row_line;
+    std::string key_where;
+    for (size_t i = 0; i < spec.key_count; ++i) key_where += (i ? " AND " : "") + std::string(spec.fields[i].column) + " = ?";
     std::vector<std::string> json_texts(spec.fields.size());
     size_t json_pos = 0;
     int64_t json_line_no = 0;
@@ -996,20 +1016,6 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         auto first = order.begin() + start[r], last = order.begin() + start[r + 1];
         if (!std::is_sorted(first, last, less)) std::sort(first, last, less);
       }
-      if (digesting) {
-        std::vector<std::string> fresh;
-        std::string_view last;
-        for (size_t k = 0; k < n; ++k) {
-          const std::string_view code = std::get<std::string_view>(chunk.Row(k)[code_field]);
-          if (code == last) continue;
-          last = code;
-          if (checked.emplace(code).second) fresh.emplace_back(code);
-        }
-        if (!fresh.empty()) {
-          BURSAR_ASSIGN_OR_RETURN(auto disagreeing, EvidenceDisagreeing(db, spec.table, fresh));
-          keep.insert(keep.end(), disagreeing.begin(), disagreeing.end());
-        }
-      }
       // Every row is offered to the table first: on SQLite by the prepared
       // INSERT ... ON CONFLICT DO NOTHING in batches, on PostgreSQL by COPY
       // into a staging table and one INSERT ... SELECT (FastInsert). Rows
@@ -1037,8 +1043,20 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
       for (size_t j = 0; j < n; ++j) {
         const uint32_t k = order[j];
         std::span<const Param> params = chunk.Row(k);
+        const std::string_view code =
+            spec.provenance ? std::get<std::string_view>(params[code_field]) : std::string_view();
         if (inserted[j]) {
           ++report.inserted;
+          if (digesting) {
+            for (size_t i = 0; i < nfields; ++i) {
+              line_columns[place[i]].second =
+                  std::holds_alternative<std::nullptr_t>(params[i])
+                      ? std::nullopt
+                      : std::optional<std::string_view>(ParamText(params[i], &field_text[i]));
+            }
+            EvidenceLineSorted(line_columns, &row_line);
+            delta.Add(code, row_line);
+          }
         } else {
           // The key is stored: same values, or a conflict.
           std::vector<Row> stored;
@@ -1068,7 +1086,19 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             std::vector<Param> update(key_end, fields_end);
             update.emplace_back(std::string_view(options.actor));
             update.insert(update.end(), params.begin(), key_end);
+            const auto key = params.subspan(0, spec.key_count);
+            std::optional<StoredEvidenceRow> was, now;
+            if (digesting) {
+              BURSAR_ASSIGN_OR_RETURN(was, ReadEvidenceRow(db, spec.table, key_where, key));
+            }
             BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(spec.official_sql, update).status());
+            if (digesting) {
+              BURSAR_ASSIGN_OR_RETURN(now, ReadEvidenceRow(db, spec.table, key_where, key));
+            }
+            if (was && now) {
+              delta.Remove(was->credit_code, was->line);
+              delta.Add(now->credit_code, now->line);
+            }
             ++report.updated;
           } else if (differs.empty()) {
             ++report.unchanged;
@@ -1115,10 +1145,6 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(spec.update_sql, update).status());
             ++report.updated;
           }
-        }
-        if (digesting) {
-          const std::string_view code = std::get<std::string_view>(params[code_field]);
-          if (touched.empty() || touched.back() != code) touched.emplace_back(code);
         }
         // The digest of what this import changed, row by row as stored.
         digest_line.clear();
@@ -1265,7 +1291,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
                      [](const RejectedRow& x, const RejectedRow& y) { return x.line < y.line; });
     if (report.inserted + report.updated + report.held == 0) return std::optional<nlohmann::json>();
     if (options.strict && !report.rejected.empty()) return std::optional<nlohmann::json>();
-    if (!touched.empty()) BURSAR_RETURN_IF_ERROR(RefreshEvidenceDigests(db, spec.table, touched, keep));
+    if (digesting) BURSAR_RETURN_IF_ERROR(delta.Apply(db));
     nlohmann::json change = {{"op", "import"},
                              {"kind", spec.name},
                              {"file", report.file},
@@ -1277,7 +1303,6 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
                              {"rejected", static_cast<int64_t>(report.rejected.size())},
                              {"changed_rows_sha256", rows_digest.FinishHex()}};
     if (report.held > 0) change["held_for_approval"] = report.held;
-    if (!keep.empty()) change["evidence_disagreeing"] = keep;  // their digests left unsealed
     return std::optional<nlohmann::json>(std::move(change));
   };
 
@@ -1351,13 +1376,12 @@ Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kin
   }
   const std::string today = Today();
   auto written = Write(actor, [&](Database& db) -> Result<std::optional<nlohmann::json>> {
-    std::vector<std::string> codes, keep;  // of the rows verified: their digests change
+    EvidenceDelta delta(spec.table);  // the rows verified change their enterprises' digests
     for (size_t k = 0; k < keys.size(); ++k) {
       const std::string at = "rows[" + std::to_string(k) + "]";
       std::vector<Row> rows;
       BURSAR_RETURN_IF_ERROR(db.QuerySpan(
-          std::string("SELECT source, supplied_by, verified_by, verified_on, credit_code FROM ") + spec.table +
-              " WHERE " + where,
+          std::string("SELECT source, supplied_by, verified_by, verified_on FROM ") + spec.table + " WHERE " + where,
           params[k], &rows));
       if (rows.empty()) return Status(StatusCode::kNotFound, std::string("no such row of ") + spec.name, at);
       const Row& r = rows[0];
@@ -1372,24 +1396,27 @@ Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kin
       if (r.Text(1) == actor) {
         return Status(StatusCode::kPermissionDenied, "the account that declared a row cannot verify it (D-G10)", at);
       }
-      const std::string code = r.Text(4);
-      if (digesting_ && std::find(codes.begin(), codes.end(), code) == codes.end()) {
-        // Checked before its first row changes: an edit made outside bursar stays unsealed.
-        BURSAR_ASSIGN_OR_RETURN(auto disagreeing, EvidenceDisagreeing(db, spec.table, {code}));
-        keep.insert(keep.end(), disagreeing.begin(), disagreeing.end());
-      }
-      codes.push_back(code);
       std::vector<Param> update = {std::string_view(actor), std::string_view(today)};
       update.insert(update.end(), params[k].begin(), params[k].end());
+      std::optional<StoredEvidenceRow> was, now;
+      if (digesting_) {
+        BURSAR_ASSIGN_OR_RETURN(was, ReadEvidenceRow(db, spec.table, where, params[k]));
+      }
       BURSAR_RETURN_IF_ERROR(
           db.ExecuteSpan(std::string("UPDATE ") + spec.table + " SET verified_by = ?, verified_on = ? WHERE " + where,
                          update)
               .status());
+      if (digesting_) {
+        BURSAR_ASSIGN_OR_RETURN(now, ReadEvidenceRow(db, spec.table, where, params[k]));
+      }
+      if (was && now) {
+        delta.Remove(was->credit_code, was->line);
+        delta.Add(now->credit_code, now->line);
+      }
     }
-    if (digesting_) BURSAR_RETURN_IF_ERROR(RefreshEvidenceDigests(db, spec.table, codes, keep));
-    nlohmann::json change = {{"op", "evidence.verify"}, {"kind", spec.name}, {"rows", keys}, {"on", today}};
-    if (!keep.empty()) change["evidence_disagreeing"] = keep;
-    return std::optional<nlohmann::json>(std::move(change));
+    if (digesting_) BURSAR_RETURN_IF_ERROR(delta.Apply(db));
+    return std::optional<nlohmann::json>(
+        nlohmann::json{{"op", "evidence.verify"}, {"kind", spec.name}, {"rows", keys}, {"on", today}});
   });
   if (!written.ok()) return written.status();
   return *written ? (*written)->seq : 0;

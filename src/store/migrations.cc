@@ -739,7 +739,7 @@ CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON master_change
 )SQL";
 
 // Evidence digests (issue 14): per evidence table and enterprise, the count
-// and SHA-256 of its rows, recomputed by every write that changes evidence
+// and a set digest of its rows, updated by every write that changes evidence
 // and sealed like a state table, so that `audit verify` names an enterprise
 // whose evidence was edited by hand (evidence_seal.h). The migration's entry
 // seals the digests of the evidence already stored (Store::Migrate).
@@ -748,7 +748,7 @@ CREATE TABLE evidence_digest (
   tbl TEXT NOT NULL,
   credit_code TEXT NOT NULL,
   row_count BIGINT NOT NULL CHECK (row_count > 0),
-  sha256 TEXT NOT NULL,
+  digest TEXT NOT NULL,
   PRIMARY KEY (tbl, credit_code)
 );
 )SQL";

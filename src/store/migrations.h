@@ -17,6 +17,10 @@
 
 namespace bursar::store {
 
+// The migration that gave evidence its provenance (source, supplied_by,
+// verified_by, verified_on: D-G10).
+inline constexpr int kProvenanceMigration = 17;
+
 struct Migration {
   int version;               // 1, 2, 3, ... without gaps
   const char* name;          // what it adds, for `bursar db status`

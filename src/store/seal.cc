@@ -234,20 +234,6 @@ Result<std::map<std::string, std::string>> CurrentImages(Database& db, const Sea
   return out;
 }
 
-Result<std::vector<Row>> ImagesOfEnterprises(Database& db, const SealedTable& table,
-                                             const std::vector<std::string>& codes) {
-  BURSAR_ASSIGN_OR_RETURN(std::string sql, ImagesQuery(db, table));
-  sql.replace(0, std::string_view("SELECT ").size(), "SELECT t.credit_code, ");
-  if (Pg(db)) {
-    std::string list = "{";
-    for (size_t i = 0; i < codes.size(); ++i) list += (i ? "," : "") + codes[i];
-    list += "}";
-    return db.Query(sql + " WHERE t.credit_code = ANY(CAST(? AS TEXT[]))",
-                    {ArrayLiteral(table.key), ArrayLiteral(table.skip), ArrayLiteral(table.digest), list});
-  }
-  return db.Query(sql + " WHERE t.credit_code IN (SELECT value FROM json_each(?))", {json(codes).dump()});
-}
-
 Result<std::map<std::string, ChainImage>> ChainImages(Database& db, const SealedTable& table) {
   BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT a.row_key, a.image, a.seq FROM audit_row a WHERE a.tbl = ? "
                                               "AND a.seq = (SELECT MAX(b.seq) FROM audit_row b "

@@ -89,12 +89,6 @@ Status ClearCaptured(Database& db);
 
 // The current image of every row of `table`, by key.
 Result<std::map<std::string, std::string>> CurrentImages(Database& db, const SealedTable& table);
-
-// The rows of `table` whose credit_code is one of `codes`: (credit_code,
-// key, image) each, the image as CurrentImages gives it. For the evidence
-// tables (evidence_seal.h); `codes` are credit codes (letters and digits).
-Result<std::vector<Row>> ImagesOfEnterprises(Database& db, const SealedTable& table,
-                                             const std::vector<std::string>& codes);
 // The latest image the chain holds for every key of `table` ("" for a row
 // the chain records as deleted) and the entry that sealed it.
 struct ChainImage {

@@ -192,6 +192,7 @@ Status Store::InstallCapture() {
   BURSAR_ASSIGN_OR_RETURN(SchemaStatus schema, Schema());
   sealing_ = schema.current >= kSealMigration;
   digesting_ = schema.current >= kEvidenceDigestMigration;
+  provenance_ = schema.current >= kProvenanceMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));
   return db_->SetSessionScript(setup);

@@ -548,6 +548,7 @@ class Store {
   std::optional<std::pair<int64_t, int64_t>> expected_;  // application id, version
   bool sealing_ = false;  // the schema has row seals and this connection captures them
   bool digesting_ = false;  // the schema has evidence digests (evidence_seal.h)
+  bool provenance_ = false;  // the schema has evidence provenance (migration 17: verified_by)
 };
 
 }  // namespace bursar::store

@@ -1239,6 +1239,23 @@ TEST_P(ProgrammeTest, DeclaredEvidenceCountsOnceAnOfficerVerifiesIt) {
     EXPECT_EQ(row["verified_by"], "officer");
   }
   EXPECT_TRUE(seen) << listed.dump();
+
+  // Separation of duties (S8): the officer who verified the declaration does
+  // not decide on it; another officer does.
+  ASSERT_EQ(Post("owner", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", json::array()}})->status, 200);
+  auto by_verifier = Post("officer", App(id, "/decisions"), json::object());
+  ASSERT_TRUE(by_verifier);
+  EXPECT_EQ(by_verifier->status, 403) << by_verifier->body;
+  EXPECT_NE(by_verifier->body.find("verified declared filing evidence of " + owner), std::string::npos)
+      << by_verifier->body;
+  ASSERT_TRUE(store_->AddAccount("test", "officer2", Role::kOfficer, "", bursar::store::HashPassword(kPassword).value())
+                  .ok());
+  tokens_["officer2"] = store_->IssueToken("test", "officer2", "test", 1)->token;
+  auto by_other = Post("officer2", App(id, "/decisions"), json::object());
+  ASSERT_TRUE(by_other);
+  EXPECT_EQ(by_other->status, 201) << by_other->body;
+  EXPECT_EQ(Body(by_other)["total"], estimate["total_with_declared"]) << "the verified declaration counts";
 }
 
 TEST_P(ProgrammeTest, ProposalsAndSimulationsUseTheStoresCases) {

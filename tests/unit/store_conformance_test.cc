@@ -1120,6 +1120,44 @@ TEST_P(StoreTest, ProceduralDatesAreTheStoresBeijingCalendarDay) {
 // the office's threshold is paid only by a second account's approval, once;
 // pending orders count against what is left to pay; a voucher number is kept
 // trimmed and upper case and pays once in the year.
+// Separation of duties (S8, issue 14): the officer who verified an
+// enterprise's declared evidence does not also decide its application;
+// another officer does.
+TEST_P(StoreTest, TheOfficerWhoVerifiedADeclarationDoesNotDecideOnIt) {
+  ImportEnterprises(2);
+  ImportOptions declared;
+  declared.actor = "applicant-1";
+  declared.declared = true;
+  auto filing = store_->Import(EvidenceKind::kFilings,
+                               database_->WriteFile("f.csv", "credit_code,filing_id,date,amount\n" + Code(1) +
+                                                                 ",F1,2025-03-01,100.00\n"),
+                               declared);
+  ASSERT_TRUE(filing.ok() && filing->inserted == 1);
+  ASSERT_TRUE(store_->VerifyEvidence("olga", EvidenceKind::kFilings,
+                                     json::array({{{"credit_code", Code(1)}, {"filing_id", "F1"}}}))
+                  .ok());
+  std::vector<int64_t> ids;
+  for (int n : {1, 2}) {
+    auto proposed = store_->ProposeApplyFree("officer", 2025, "04", {Code(n)});
+    ASSERT_TRUE(proposed.ok());
+    ids.push_back((*proposed)[0]);
+    ASSERT_TRUE(store_->Submit("enterprise", ids.back()).ok());
+    ASSERT_TRUE(store_->StartReview("officer", ids.back(), {}).ok());
+  }
+  const int64_t entries = AuditEntries();
+  auto refused = store_->Decide("olga", ids[0], {"sha256:x", CaseFor(Code(1), 2025), OutputFor(Code(1), 2025, "10.00", "04")});
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("separation of duties: olga verified declared filing evidence of " + Code(1)),
+            std::string::npos)
+      << refused.status().message();
+  EXPECT_EQ(AuditEntries(), entries) << "nothing written";
+  // olga decides the other enterprise's application; another officer decides the first.
+  EXPECT_TRUE(
+      store_->Decide("olga", ids[1], {"sha256:x", CaseFor(Code(2), 2025), OutputFor(Code(2), 2025, "10.00", "04")}).ok());
+  EXPECT_TRUE(
+      store_->Decide("pavel", ids[0], {"sha256:x", CaseFor(Code(1), 2025), OutputFor(Code(1), 2025, "10.00", "04")}).ok());
+}
+
 TEST_P(StoreTest, NoOneAccountMovesMoneyAlone) {
   ImportEnterprises(2);
   std::vector<int64_t> ids;
