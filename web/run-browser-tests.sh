@@ -52,6 +52,7 @@ add_user qiye-zhang applicant --enterprise "$applicant_code"
 add_user rev-wang reviewer
 add_user rev-li reviewer
 add_user officer-zhao officer
+add_user officer-qian officer
 add_user auditor-sun auditor
 add_user admin-chen admin
 add_user caiwu-liu finance

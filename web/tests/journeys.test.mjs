@@ -522,16 +522,24 @@ describe("programme year", () => {
 
   test("officer decides, publishes the notice (公示), finalises and pays; the dashboard shows it against the budget", async (t) => {
     assert.ok(story.appId);
+    // Another officer verifies one of the enterprise's declarations (D-G10):
+    // the one who verifies does not decide (separation of duties, S8).
+    const qian = await openPage(t);
+    await login(qian.page, "officer-qian", `/applications/${story.appId}`);
+    await qian.page.getByTestId("app-facts").locator("summary").click();
+    const declared = qian.page.getByTestId("declared-rows");
+    await declared.locator("h3").getByText("（4 条）").waitFor();
+    await declared.locator("tr", { hasText: "WEB-T-1" }).locator('[data-action="verify"]').click();
+    await qian.page.getByTestId("declared-rows").locator("h3").getByText("（3 条）").waitFor();
+    assert.equal(await qian.page.getByTestId("declared-rows").locator("tr", { hasText: "WEB-T-1" }).count(), 0);
+    // Having verified, officer-qian may not decide: the server says so, in Chinese first.
+    await qian.page.getByTestId("decide-form").getByRole("button").last().click();
+    assert.match(await qian.page.getByTestId("decide-form").locator(".alert.error").innerText(), /无权进行此操作/);
+    qian.assertClean([/^HTTP 403 POST \/api\/applications\/\d+\/decisions$/]);
+
     const { page, assertClean } = await openPage(t);
     await login(page, "officer-zhao", `/applications/${story.appId}`);
     await page.getByTestId("decide-form").waitFor();
-    // The officer verifies one of the enterprise's declarations (D-G10).
-    await page.getByTestId("app-facts").locator("summary").click();
-    const declared = page.getByTestId("declared-rows");
-    await declared.locator("h3").getByText("（4 条）").waitFor();
-    await declared.locator("tr", { hasText: "WEB-T-1" }).locator('[data-action="verify"]').click();
-    await page.getByTestId("declared-rows").locator("h3").getByText("（3 条）").waitFor();
-    assert.equal(await page.getByTestId("declared-rows").locator("tr", { hasText: "WEB-T-1" }).count(), 0);
     await act(page, "decide-form", "decided");
     const decision = page.getByTestId("decision");
     // The claim and the reviewer agree on the assessed amount (D-G5).
