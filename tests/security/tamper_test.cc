@@ -150,10 +150,7 @@ TEST_P(RowTamperTest, EvidenceEditedByHandIsNamedAndNotSealedByALaterImport) {
   };
   auto import = [&](bursar::store::Store& st, EvidenceKind kind, const std::string& name, const std::string& text,
                     const std::string& actor, bool declared) {
-    bursar::store::ImportOptions options;
-    options.actor = actor;
-    options.declared = declared;
-    auto report = st.Import(kind, database_->WriteFile(name, text), options);
+    auto report = bursar::store::testing::ImportAs(st, *database_, kind, name, text, actor, declared);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_TRUE(report->rejected.empty()) << report->rejected[0].reason;
   };

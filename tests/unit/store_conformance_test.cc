@@ -1125,13 +1125,9 @@ TEST_P(StoreTest, ProceduralDatesAreTheStoresBeijingCalendarDay) {
 // another officer does.
 TEST_P(StoreTest, TheOfficerWhoVerifiedADeclarationDoesNotDecideOnIt) {
   ImportEnterprises(2);
-  ImportOptions declared;
-  declared.actor = "applicant-1";
-  declared.declared = true;
-  auto filing = store_->Import(EvidenceKind::kFilings,
-                               database_->WriteFile("f.csv", "credit_code,filing_id,date,amount\n" + Code(1) +
-                                                                 ",F1,2025-03-01,100.00\n"),
-                               declared);
+  auto filing = testing::ImportAs(*store_, *database_, EvidenceKind::kFilings, "f.csv",
+                                  "credit_code,filing_id,date,amount\n" + Code(1) + ",F1,2025-03-01,100.00\n",
+                                  "applicant-1", true);
   ASSERT_TRUE(filing.ok() && filing->inserted == 1);
   ASSERT_TRUE(store_->VerifyEvidence("olga", EvidenceKind::kFilings,
                                      json::array({{{"credit_code", Code(1)}, {"filing_id", "F1"}}}))

@@ -415,18 +415,15 @@ TEST_P(SealTest, EvidenceStoredBeforeItsDigestsIsSealedByTheirMigration) {
   Open(kEvidenceDigestMigration - 1);
   ImportEnterprises(2);
   const std::string header = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
-  ImportOptions official;
-  official.actor = "bureau";
-  auto trades = store_->Import(EvidenceKind::kTrades,
-                               database_->WriteFile("t.csv", header + Code(1) + ",BJDE,T1,2024-03-01,seller,100.00,true\n" +
-                                                                 Code(1) + ",BJDE,T2,2024-03-02,buyer,200.00,true\n" +
-                                                                 Code(2) + ",BJDE,T3,2024-03-03,seller,300.00,true\n"),
-                               official);
+  auto trades = testing::ImportAs(*store_, *database_, EvidenceKind::kTrades, "t.csv",
+                                  header + Code(1) + ",BJDE,T1,2024-03-01,seller,100.00,true\n" + Code(1) +
+                                      ",BJDE,T2,2024-03-02,buyer,200.00,true\n" + Code(2) +
+                                      ",BJDE,T3,2024-03-03,seller,300.00,true\n",
+                                  "bureau", false);
   ASSERT_TRUE(trades.ok()) << trades.status().ToString();
-  auto fs = store_->Import(EvidenceKind::kFsInclusions,
-                           database_->WriteFile("f.csv", "credit_code,year,amount,first_time\n" + Code(2) +
-                                                             ",2024,50000.00,true\n"),
-                           official);
+  auto fs = testing::ImportAs(*store_, *database_, EvidenceKind::kFsInclusions, "f.csv",
+                              "credit_code,year,amount,first_time\n" + Code(2) + ",2024,50000.00,true\n", "bureau",
+                              false);
   ASSERT_TRUE(fs.ok()) << fs.status().ToString();
   auto n = store_->Migrate("upgrade");
   ASSERT_TRUE(n.ok()) << n.status().ToString();
@@ -455,13 +452,9 @@ TEST_P(SealTest, EvidenceStoredBeforeItsDigestsIsSealedByTheirMigration) {
 // stays reconciled, and the verification's entry seals the new digest.
 TEST_P(SealTest, AnOfficersVerificationSealsTheEnterprisesNewDigest) {
   ImportEnterprises(1);
-  ImportOptions declared;
-  declared.actor = "ent-1";
-  declared.declared = true;
-  auto r = store_->Import(EvidenceKind::kFilings,
-                          database_->WriteFile("d.csv", "credit_code,filing_id,date,amount\n" + Code(1) +
-                                                            ",F1,2024-02-01,1000.00\n"),
-                          declared);
+  auto r = testing::ImportAs(*store_, *database_, EvidenceKind::kFilings, "d.csv",
+                             "credit_code,filing_id,date,amount\n" + Code(1) + ",F1,2024-02-01,1000.00\n", "ent-1",
+                             true);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   auto seq = store_->VerifyEvidence("officer", EvidenceKind::kFilings,
                                     json::array({{{"credit_code", Code(1)}, {"filing_id", "F1"}}}));

@@ -142,4 +142,14 @@ class TestDatabase {
   std::string schema_;
 };
 
+// Imports `text` (CSV, written to the test's directory as `name`) as `actor`:
+// an official import, or the applicant's declaration when `declared`.
+inline Result<ImportReport> ImportAs(Store& st, const TestDatabase& db, EvidenceKind kind, const std::string& name,
+                                     const std::string& text, const std::string& actor, bool declared) {
+  ImportOptions options;
+  options.actor = actor;
+  options.declared = declared;
+  return st.Import(kind, db.WriteFile(name, text), options);
+}
+
 }  // namespace bursar::store::testing
