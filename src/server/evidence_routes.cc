@@ -384,6 +384,7 @@ OJson MasterChangeJson(const store::MasterChange& c) {
   OJson tags = OJson::parse(c.tags, nullptr, false);  // stored as a JSON array
   if (!tags.is_array()) tags = OJson::array();
   return OJson{{"id", c.id},
+               {"kind", c.kind},
                {"credit_code", c.credit_code},
                {"fields", std::move(fields)},
                {"proposed",

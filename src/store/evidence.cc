@@ -983,6 +983,40 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
     const bool pg = db.dialect() == Dialect::kPostgres;
     bool stage_ready = false;
 
+    // Master data by two accounts: row `k` of the chunk, an enterprise,
+    // waits as a master_change of `kind` ("change": of a stored enterprise,
+    // its `fields` differ; "new": not stored yet) until another account
+    // approves it; one waiting change per enterprise.
+    auto hold = [&](uint32_t k, std::span<const Param> params, const std::string& field,
+                    const std::string& held_fields, std::string_view held_kind) -> Status {
+      BURSAR_ASSIGN_OR_RETURN(auto waiting, db.QueryOne("SELECT id FROM master_change WHERE credit_code = ? AND "
+                                                        "state = 'pending'",
+                                                        {params[0]}));
+      if (waiting) {
+        report.rejected.push_back({chunk.lines[k], field,
+                                   "a change of this enterprise waits for a second account already (master-data "
+                                   "change " +
+                                       std::to_string(waiting->Int(0)) + ")"});
+        return OkStatus();
+      }
+      const std::string now = Now();
+      std::vector<Param> held(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(nfields));
+      held.insert(held.end(), {std::string_view(held_fields), std::string_view(options.actor), std::string_view(now)});
+      if (new_enterprises_held_) held.emplace_back(held_kind);  // before migration 21, every change is of a stored one
+      BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(std::string("INSERT INTO master_change (credit_code, name, "
+                                                        "registered_in_chaoyang, taxed_in_chaoyang, "
+                                                        "independent_legal_person, serious_dishonesty_record, tags, "
+                                                        "fields, requested_by, requested_at, state") +
+                                                (new_enterprises_held_ ? ", kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                                                                         "?, ?, 'pending', ?)"
+                                                                       : ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                                                         "'pending')"),
+                                            held)
+                                 .status());
+      ++report.held;
+      return OkStatus();
+    };
+
     // Stores the chunk's rows in key order: sorted inserts touch each B-tree
     // page once per chunk instead of once per row (about 30% faster for a
     // file in trade-id order; measured in docs/performance.md).
@@ -1016,20 +1050,39 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         auto first = order.begin() + start[r], last = order.begin() + start[r + 1];
         if (!std::is_sorted(first, last, less)) std::sort(first, last, less);
       }
+      if (options.hold_enterprise_changes && spec.updatable && new_enterprises_held_) {
+        // Master data by two accounts: an enterprise not stored yet is not
+        // added by an upload alone; it waits for a second account as a new
+        // enterprise. Enterprise files are small: one lookup per row.
+        std::vector<uint32_t> stored_keys;
+        for (uint32_t k : order) {
+          std::span<const Param> params = chunk.Row(k);
+          BURSAR_ASSIGN_OR_RETURN(auto found, db.QueryOne(kEnterpriseExists, {params[0]}));
+          if (found) {
+            stored_keys.push_back(k);
+            continue;
+          }
+          std::string all;
+          for (size_t i = spec.key_count; i < nfields; ++i) all += (all.empty() ? "" : ",") + std::string(spec.fields[i].name);
+          BURSAR_RETURN_IF_ERROR(hold(k, params, spec.fields[0].name, all, "new"));
+        }
+        order = std::move(stored_keys);
+      }
+      const size_t m = order.size();  // the rows offered to the table
       // Every row is offered to the table first: on SQLite by the prepared
       // INSERT ... ON CONFLICT DO NOTHING in batches, on PostgreSQL by COPY
       // into a staging table and one INSERT ... SELECT (FastInsert). Rows
       // whose key was already stored are then examined one by one, in order.
-      std::vector<char> inserted(n, 0);
-      std::vector<std::optional<Row>> stored_rows(pg ? n : 0);
-      if (pg && n > 0) {
+      std::vector<char> inserted(m, 0);
+      std::vector<std::optional<Row>> stored_rows(pg ? m : 0);
+      if (pg && m > 0) {
         BURSAR_RETURN_IF_ERROR(FastInsert(db, spec, chunk, order, &stage_ready, &inserted, &stored_rows));
       } else {
         constexpr size_t kBatch = 1024;
         std::vector<Param> batch;
         std::vector<int64_t> changed;
-        for (size_t from = 0; from < n; from += kBatch) {
-          const size_t to = std::min(n, from + kBatch);
+        for (size_t from = 0; from < m; from += kBatch) {
+          const size_t to = std::min(m, from + kBatch);
           batch.clear();
           for (size_t j = from; j < to; ++j) {
             std::span<const Param> row = chunk.Row(order[j]);
@@ -1040,7 +1093,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
           for (size_t j = from; j < to; ++j) inserted[j] = changed[j - from] == 1;
         }
       }
-      for (size_t j = 0; j < n; ++j) {
+      for (size_t j = 0; j < m; ++j) {
         const uint32_t k = order[j];
         std::span<const Param> params = chunk.Row(k);
         const std::string_view code =
@@ -1114,30 +1167,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             continue;
           } else if (options.hold_enterprise_changes) {
             // Master data by two accounts: the change waits, one per enterprise.
-            BURSAR_ASSIGN_OR_RETURN(auto waiting,
-                                    db.QueryOne("SELECT id FROM master_change WHERE credit_code = ? AND "
-                                                "state = 'pending'",
-                                                {ParamText(params[0], &int_text)}));
-            if (waiting) {
-              report.rejected.push_back({chunk.lines[k], differs,
-                                         "a change of this enterprise waits for a second account already "
-                                         "(master-data change " +
-                                             std::to_string(waiting->Int(0)) + ")"});
-              continue;
-            }
-            const std::string now = Now();
-            std::vector<Param> held(params.begin(), fields_end);
-            held.emplace_back(std::string_view(changed_fields));
-            held.emplace_back(std::string_view(options.actor));
-            held.emplace_back(std::string_view(now));
-            BURSAR_RETURN_IF_ERROR(
-                db.ExecuteSpan("INSERT INTO master_change (credit_code, name, registered_in_chaoyang, "
-                               "taxed_in_chaoyang, independent_legal_person, serious_dishonesty_record, tags, "
-                               "fields, requested_by, requested_at, state) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-                               held)
-                    .status());
-            ++report.held;
+            BURSAR_RETURN_IF_ERROR(hold(k, params, differs, changed_fields, "change"));
             continue;
           } else {
             std::vector<Param> update(key_end, fields_end);
@@ -1254,8 +1284,17 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
           }
           if (!ok) {
             reject.field = "credit_code";
-            reject.reason =
-                "no enterprise " + std::string(code) + " (import it with `bursar import enterprises` first)";
+            std::optional<Row> waiting;
+            if (new_enterprises_held_) {
+              BURSAR_ASSIGN_OR_RETURN(waiting, db.QueryOne("SELECT id FROM master_change WHERE credit_code = ? AND "
+                                                           "kind = 'new' AND state = 'pending'",
+                                                           {code}));
+            }
+            reject.reason = waiting ? "enterprise " + std::string(code) +
+                                          " waits for a second account's approval (master-data change " +
+                                          std::to_string(waiting->Int(0)) + "): its evidence can follow then"
+                                    : "no enterprise " + std::string(code) +
+                                          " (import it with `bursar import enterprises` first)";
           }
         }
       }

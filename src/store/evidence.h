@@ -103,6 +103,7 @@ struct MasterChange {
   std::string requested_by, requested_at;
   std::string state;  // "pending", "approved", "rejected"
   std::string decided_by, decided_at, reason;
+  std::string kind = "change";  // "change" of a stored enterprise, or a "new" one (migration 21)
 };
 
 // "a,b,c" → {"a", "b", "c"}; "" → {}.

@@ -1,6 +1,7 @@
 // Master data by two accounts (issue 14): a change of an enterprise's name,
-// flags or tags that an upload asked for waits in `master_change` until an
-// account other than the uploader approves it (evidence.cc holds it).
+// flags or tags, or a new enterprise, that an upload asked for waits in
+// `master_change` until an account other than the uploader approves it
+// (evidence.cc holds it).
 #include <string>
 #include <vector>
 
@@ -11,7 +12,7 @@ namespace {
 
 constexpr const char* kMasterColumns =
     "id, credit_code, name, registered_in_chaoyang, taxed_in_chaoyang, independent_legal_person, "
-    "serious_dishonesty_record, tags, fields, requested_by, requested_at, state, decided_by, decided_at, reason";
+    "serious_dishonesty_record, tags, fields, requested_by, requested_at, state, decided_by, decided_at, reason, kind";
 
 MasterChange MasterFromRow(const Row& r) {
   auto text = [&](size_t i) { return r.IsNull(i) ? std::string() : r.Text(i); };
@@ -31,6 +32,7 @@ MasterChange MasterFromRow(const Row& r) {
   c.decided_by = text(12);
   c.decided_at = text(13);
   c.reason = text(14);
+  c.kind = text(15);
   return c;
 }
 
@@ -88,13 +90,31 @@ Result<MasterChange> Store::ApproveMasterChange(const std::string& actor, int64_
   MasterChange out;
   auto written = Write(actor, [&](Database& db) -> Result<std::optional<nlohmann::json>> {
     BURSAR_ASSIGN_OR_RETURN(out, PendingMasterChange(db, id, actor));
-    BURSAR_RETURN_IF_ERROR(
-        db.Execute("UPDATE enterprise SET (name, registered_in_chaoyang, taxed_in_chaoyang, independent_legal_person, "
-                   "serious_dishonesty_record, tags) = (SELECT name, registered_in_chaoyang, taxed_in_chaoyang, "
-                   "independent_legal_person, serious_dishonesty_record, tags FROM master_change WHERE id = ?) "
-                   "WHERE credit_code = ?",
-                   {id, out.credit_code})
-            .status());
+    if (out.kind == "new") {
+      // A new enterprise: stored now, unless it was stored meanwhile.
+      BURSAR_ASSIGN_OR_RETURN(auto stored,
+                              db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {out.credit_code}));
+      if (stored) {
+        return Status(StatusCode::kConflict, "enterprise " + out.credit_code +
+                                                 " was stored meanwhile: reject this change and upload the "
+                                                 "enterprise again to change it");
+      }
+      BURSAR_RETURN_IF_ERROR(
+          db.Execute("INSERT INTO enterprise (credit_code, name, registered_in_chaoyang, taxed_in_chaoyang, "
+                     "independent_legal_person, serious_dishonesty_record, tags) SELECT credit_code, name, "
+                     "registered_in_chaoyang, taxed_in_chaoyang, independent_legal_person, serious_dishonesty_record, "
+                     "tags FROM master_change WHERE id = ?",
+                     {id})
+              .status());
+    } else {
+      BURSAR_RETURN_IF_ERROR(
+          db.Execute("UPDATE enterprise SET (name, registered_in_chaoyang, taxed_in_chaoyang, independent_legal_person, "
+                     "serious_dishonesty_record, tags) = (SELECT name, registered_in_chaoyang, taxed_in_chaoyang, "
+                     "independent_legal_person, serious_dishonesty_record, tags FROM master_change WHERE id = ?) "
+                     "WHERE credit_code = ?",
+                     {id, out.credit_code})
+              .status());
+    }
     const std::string now = Now();
     BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE master_change SET state = 'approved', decided_by = ?, decided_at = ? "
                                       "WHERE id = ?",
@@ -105,6 +125,7 @@ Result<MasterChange> Store::ApproveMasterChange(const std::string& actor, int64_
     out.decided_at = now;
     return std::optional<nlohmann::json>(nlohmann::json{{"op", "enterprise.change.approve"},
                                                         {"change", id},
+                                                        {"kind", out.kind},
                                                         {"credit_code", out.credit_code},
                                                         {"fields", SplitCommas(out.fields)},
                                                         {"requested_by", out.requested_by}});

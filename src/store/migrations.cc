@@ -757,6 +757,45 @@ CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON evidence_digest
   FOR EACH ROW EXECUTE FUNCTION bursar_capture('tbl,credit_code', '', '');
 )SQL";
 
+// New enterprises by two accounts (issue 14): an upload's enterprise that is
+// not stored yet waits in master_change too (kind 'new'), so the table no
+// longer points at a stored enterprise. SQLite cannot drop a constraint: the
+// table is copied into one without it (ids, rows and their seals kept).
+constexpr const char* kNewEnterprisesSqlite = R"SQL(
+CREATE TABLE master_change_v21 (
+  id INTEGER PRIMARY KEY,
+  credit_code TEXT NOT NULL,
+  name TEXT NOT NULL,
+  registered_in_chaoyang INTEGER NOT NULL CHECK (registered_in_chaoyang IN (0, 1)),
+  taxed_in_chaoyang INTEGER NOT NULL CHECK (taxed_in_chaoyang IN (0, 1)),
+  independent_legal_person INTEGER NOT NULL CHECK (independent_legal_person IN (0, 1)),
+  serious_dishonesty_record INTEGER NOT NULL CHECK (serious_dishonesty_record IN (0, 1)),
+  tags TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+  decided_by TEXT,
+  decided_at TEXT,
+  reason TEXT,
+  kind TEXT NOT NULL DEFAULT 'change' CHECK (kind IN ('change', 'new')),
+  CHECK ((state = 'pending') = (decided_by IS NULL))
+);
+INSERT INTO master_change_v21 (id, credit_code, name, registered_in_chaoyang, taxed_in_chaoyang,
+  independent_legal_person, serious_dishonesty_record, tags, fields, requested_by, requested_at, state, decided_by,
+  decided_at, reason)
+SELECT id, credit_code, name, registered_in_chaoyang, taxed_in_chaoyang, independent_legal_person,
+  serious_dishonesty_record, tags, fields, requested_by, requested_at, state, decided_by, decided_at, reason
+FROM master_change;
+DROP TABLE master_change;
+ALTER TABLE master_change_v21 RENAME TO master_change;
+CREATE INDEX master_change_by_code ON master_change (credit_code, state);
+)SQL";
+constexpr const char* kNewEnterprisesPostgres = R"SQL(
+ALTER TABLE master_change DROP CONSTRAINT master_change_credit_code_fkey;
+ALTER TABLE master_change ADD COLUMN kind TEXT NOT NULL DEFAULT 'change' CHECK (kind IN ('change', 'new'));
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -793,6 +832,8 @@ const std::vector<Migration>& Migrations() {
        kMasterChanges, "", kMasterChangesPostgres},
       {20, "evidence digests: the audit chain's digest of each enterprise's rows of each evidence table",
        kEvidenceDigests, "", kEvidenceDigestsPostgres},
+      {21, "new enterprises by two accounts: an upload's enterprise not yet stored waits for a second account",
+       "", kNewEnterprisesSqlite, kNewEnterprisesPostgres},
   };
   return migrations;
 }

@@ -20,6 +20,8 @@ namespace bursar::store {
 // The migration that gave evidence its provenance (source, supplied_by,
 // verified_by, verified_on: D-G10).
 inline constexpr int kProvenanceMigration = 17;
+// The migration after which an upload's new enterprise waits in master_change.
+inline constexpr int kNewEnterprisesMigration = 21;
 
 struct Migration {
   int version;               // 1, 2, 3, ... without gaps

@@ -193,6 +193,7 @@ Status Store::InstallCapture() {
   sealing_ = schema.current >= kSealMigration;
   digesting_ = schema.current >= kEvidenceDigestMigration;
   provenance_ = schema.current >= kProvenanceMigration;
+  new_enterprises_held_ = schema.current >= kNewEnterprisesMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));
   return db_->SetSessionScript(setup);

@@ -549,6 +549,7 @@ class Store {
   bool sealing_ = false;  // the schema has row seals and this connection captures them
   bool digesting_ = false;  // the schema has evidence digests (evidence_seal.h)
   bool provenance_ = false;  // the schema has evidence provenance (migration 17: verified_by)
+  bool new_enterprises_held_ = false;  // master_change holds new enterprises too (migration 21)
 };
 
 }  // namespace bursar::store

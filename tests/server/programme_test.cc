@@ -1065,9 +1065,10 @@ TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {
 // names the applicant's own enterprise, its dates fall in the year asked
 // for, and uploaded back (CSV and JSON Lines) it has no row error; a second
 // upload changes nothing.
-// Issue 14: changing an enterprise's master data (flags, tags) needs a
-// second approver. A data-bureau upload that clears a serious-dishonesty
-// record is held; the uploader cannot approve it; an officer does.
+// Issue 14: changing an enterprise's master data (flags, tags), or adding an
+// enterprise, needs a second approver. A data-bureau upload that clears a
+// serious-dishonesty record is held; the uploader cannot approve it; an
+// officer does.
 TEST_P(ProgrammeTest, AChangeOfAnEnterpriseWaitsForASecondAccount) {
   auto flag = [&] {
     auto row = store_->db().QueryOne("SELECT serious_dishonesty_record FROM enterprise WHERE credit_code = ?", {code1_});
@@ -1110,6 +1111,36 @@ TEST_P(ProgrammeTest, AChangeOfAnEnterpriseWaitsForASecondAccount) {
   EXPECT_EQ(Body(approved)["decided_by"], "officer");
   EXPECT_NE(flag(), before) << "applied once a second account approved";
   EXPECT_EQ(Post("officer", approval, {{"approve", true}})->status, 409);
+
+  // An enterprise the upload names for the first time (the issue's invented
+  // enterprise) is not stored by one account either: it waits as "new", its
+  // trades are refused until a second account approves it.
+  const std::string invented = bursar::store::testing::Code(77);
+  auto added = Client().Post("/api/evidence/enterprises", As("bureau"),
+                             "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+                             "serious_dishonesty_record,tags\n" +
+                                 invented + ",Invented Data Co.,true,true,true,false,data_vendor\n",
+                             "text/csv");
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status, 200) << added->body;
+  EXPECT_EQ(Body(added)["held"], 1) << added->body;
+  EXPECT_EQ(Body(added)["inserted"], 0) << added->body;
+  EXPECT_EQ(Get("officer", "/api/enterprises/" + invented)->status, 404) << "not stored by one account";
+  auto trades = Client().Post("/api/evidence/trades", As("bureau"),
+                              "credit_code,exchange,trade_id,date,side,amount,legally_established\n" + invented +
+                                  ",BJDE,INV-1,2025-03-01,seller,40000000.00,true\n",
+                              "text/csv");
+  ASSERT_TRUE(trades);
+  EXPECT_NE(trades->body.find("waits for a second account"), std::string::npos) << trades->body;
+  json waiting = Body(Get("officer", "/api/master-changes?state=pending"));
+  ASSERT_EQ(waiting["items"].size(), 1u) << waiting.dump();
+  EXPECT_EQ(waiting["items"][0]["kind"], "new");
+  EXPECT_EQ(waiting["items"][0]["credit_code"], invented);
+  const std::string add = "/api/master-changes/" + std::to_string(waiting["items"][0]["id"].get<int64_t>()) + "/approval";
+  EXPECT_EQ(Post("bureau", add, {{"approve", true}})->status, 403);
+  ASSERT_EQ(Post("officer", add, {{"approve", true}})->status, 200);
+  EXPECT_EQ(Get("officer", "/api/enterprises/" + invented)->status, 200) << "stored once a second account approved";
+
   auto verdict = store_->VerifyAudit();
   ASSERT_TRUE(verdict.ok());
   EXPECT_TRUE(verdict->ok) << verdict->problem;

@@ -421,14 +421,13 @@ TEST_P(StoreTest, AnUploadsChangeOfAnEnterpriseWaitsForASecondAccount) {
   const std::string before = flags(1);
   auto r = store_->Import(EvidenceKind::kEnterprises,
                           database_->WriteFile("up.csv", head + Code(1) + ",Enterprise 1,true,true,true,true,data_vendor\n" +
-                                                             Code(2) + ",Enterprise 2,true,true,true,false,data_vendor\n" +
-                                                             Code(3) + ",Enterprise 3,true,true,true,false,\n"),
+                                                             Code(2) + ",Enterprise 2,true,true,true,false,data_vendor\n"),
                           held);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->held, 1);
   EXPECT_EQ(r->updated, 0);
   EXPECT_EQ(r->unchanged, 1);
-  EXPECT_EQ(r->inserted, 1) << "a new enterprise is no change of master data";
+  EXPECT_EQ(r->inserted, 0);
   EXPECT_TRUE(r->committed);
   EXPECT_EQ(flags(1), before) << "held, not applied";
 
@@ -483,6 +482,76 @@ TEST_P(StoreTest, AnUploadsChangeOfAnEnterpriseWaitsForASecondAccount) {
   EXPECT_EQ(direct.held, 0);
   // Every request, approval and rejection is in the chain, and the rows
   // reconcile with it.
+  ExpectChainOk();
+}
+
+// An enterprise an upload names for the first time is not stored by that
+// upload alone: it waits as a new enterprise (issue 14), its evidence is
+// refused saying so, and a second account's approval stores it.
+TEST_P(StoreTest, AnUploadsNewEnterpriseWaitsForASecondAccount) {
+  ImportEnterprises(1);
+  ImportOptions held;
+  held.actor = "bureau";
+  held.hold_enterprise_changes = true;
+  auto r = store_->Import(EvidenceKind::kEnterprises,
+                          database_->WriteFile("new.csv",
+                                               "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,"
+                                               "independent_legal_person,serious_dishonesty_record,tags\n" +
+                                                   Code(1) + ",Enterprise 1,true,true,true,false,data_vendor\n" +
+                                                   Code(7) + ",Invented Data Co.,true,true,true,false,data_vendor\n"),
+                          held);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->held, 1);
+  EXPECT_EQ(r->inserted, 0);
+  EXPECT_EQ(r->unchanged, 1);
+  EXPECT_EQ(Count("enterprise"), 1) << "not stored by one account";
+  auto pending = store_->MasterChanges("pending");
+  ASSERT_TRUE(pending.ok() && pending->size() == 1u);
+  const MasterChange change = pending->front();
+  EXPECT_EQ(change.kind, "new");
+  EXPECT_EQ(change.credit_code, Code(7));
+  EXPECT_EQ(change.name, "Invented Data Co.");
+  EXPECT_EQ(change.fields,
+            "name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,tags");
+
+  // Its evidence waits for it, and the reason says why.
+  auto trades = testing::ImportAs(*store_, *database_, EvidenceKind::kTrades, "t.csv",
+                                  "credit_code,exchange,trade_id,date,side,amount,legally_established\n" + Code(7) +
+                                      ",BJDE,T1,2025-03-01,seller,40000000.00,true\n",
+                                  "bureau", false);
+  ASSERT_TRUE(trades.ok());
+  ASSERT_EQ(trades->rejected.size(), 1u);
+  EXPECT_NE(trades->rejected[0].reason.find("waits for a second account's approval (master-data change " +
+                                            std::to_string(change.id) + ")"),
+            std::string::npos)
+      << trades->rejected[0].reason;
+
+  EXPECT_EQ(store_->ApproveMasterChange("bureau", change.id).status().code(), StatusCode::kPermissionDenied);
+  auto approved = store_->ApproveMasterChange("bureau2", change.id);
+  ASSERT_TRUE(approved.ok()) << approved.status().ToString();
+  EXPECT_EQ(Count("enterprise"), 2);
+  auto stored = store_->db().QueryOne("SELECT name, tags FROM enterprise WHERE credit_code = ?", {Code(7)});
+  ASSERT_TRUE(stored.ok() && *stored);
+  EXPECT_EQ((*stored)->Text(0), "Invented Data Co.");
+  EXPECT_EQ((*stored)->Text(1), "[\"data_vendor\"]");
+  auto after = testing::ImportAs(*store_, *database_, EvidenceKind::kTrades, "t2.csv",
+                                 "credit_code,exchange,trade_id,date,side,amount,legally_established\n" + Code(7) +
+                                     ",BJDE,T1,2025-03-01,seller,400.00,true\n",
+                                 "bureau", false);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->inserted, 1) << "its evidence follows once it is stored";
+
+  // A new enterprise rejected is never stored.
+  auto other = store_->Import(EvidenceKind::kEnterprises,
+                              database_->WriteFile("other.csv",
+                                                   "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,"
+                                                   "independent_legal_person,serious_dishonesty_record,tags\n" +
+                                                       Code(8) + ",Other,true,true,true,false,\n"),
+                              held);
+  ASSERT_TRUE(other.ok() && other->held == 1);
+  const int64_t id8 = (*store_->MasterChanges("pending"))[0].id;
+  ASSERT_TRUE(store_->RejectMasterChange("officer", id8, "no such enterprise in the register").ok());
+  EXPECT_EQ(Count("enterprise"), 2);
   ExpectChainOk();
 }
 

@@ -425,7 +425,7 @@ TEST_P(SealTest, EvidenceStoredBeforeItsDigestsIsSealedByTheirMigration) {
                               "credit_code,year,amount,first_time\n" + Code(2) + ",2024,50000.00,true\n", "bureau",
                               false);
   ASSERT_TRUE(fs.ok()) << fs.status().ToString();
-  auto n = store_->Migrate("upgrade");
+  auto n = store_->Migrate("upgrade", kEvidenceDigestMigration);
   ASSERT_TRUE(n.ok()) << n.status().ToString();
   EXPECT_EQ(*n, 1);
   AuditVerdict v = Verify();
