@@ -57,6 +57,7 @@ bool IsAllowedTransition(ApplicationState from, ApplicationState to) {
 #include "money/exact.h"
 #include "store/case_batch.h"
 #include "store/digest.h"
+#include "store/evidence_seal.h"
 
 namespace bursar::store {
 
@@ -634,17 +635,19 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   if (provenance_) {
     // Separation of duties (S8): the officer who verified an enterprise's
     // declared evidence does not also decide on it.
+    const std::vector<std::string>& tables = DigestedEvidenceTables();  // every evidence table
     static const std::string verified = [] {
       std::string sql;
-      for (const char* t : {"trade", "listing", "certificate", "fs_inclusion", "filing", "scenario_project",
-                            "platform_operation", "export_clearance"}) {
+      for (const std::string& t : DigestedEvidenceTables()) {
         sql += std::string(sql.empty() ? "" : " UNION ALL ") + "SELECT '" + t + "' FROM " + t +
                " WHERE credit_code = ? AND verified_by = ?";
       }
       return sql + " LIMIT 1";
     }();
     std::vector<Param> params;
-    for (int i = 0; i < 8; ++i) params.insert(params.end(), {std::string_view(app.credit_code), std::string_view(actor)});
+    for (size_t i = 0; i < tables.size(); ++i) {
+      params.insert(params.end(), {std::string_view(app.credit_code), std::string_view(actor)});
+    }
     std::vector<Row> rows;
     BURSAR_RETURN_IF_ERROR(db.QuerySpan(verified, params, &rows));
     if (!rows.empty()) {

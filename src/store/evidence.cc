@@ -941,7 +941,8 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
     Sha256 rows_digest;
     std::string digest_line, int_text;
     // What this import changes in its enterprises' evidence digests
-    // (evidence_seal.h): the line of each row stored, every column named.
+    // (evidence_seal.h): the line of each row stored, its columns' values in
+    // the order of their names.
     const bool digesting = digesting_ && spec.provenance;
     EvidenceDelta delta(spec.table);
     // The columns of a row as stored, sorted by name once: each inserted
@@ -1054,6 +1055,8 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         // Master data by two accounts: an enterprise not stored yet is not
         // added by an upload alone; it waits for a second account as a new
         // enterprise. Enterprise files are small: one lookup per row.
+        std::string all;  // a new enterprise sets every field
+        for (size_t i = spec.key_count; i < nfields; ++i) all += (all.empty() ? "" : ",") + std::string(spec.fields[i].name);
         std::vector<uint32_t> stored_keys;
         for (uint32_t k : order) {
           std::span<const Param> params = chunk.Row(k);
@@ -1062,8 +1065,6 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             stored_keys.push_back(k);
             continue;
           }
-          std::string all;
-          for (size_t i = spec.key_count; i < nfields; ++i) all += (all.empty() ? "" : ",") + std::string(spec.fields[i].name);
           BURSAR_RETURN_IF_ERROR(hold(k, params, spec.fields[0].name, all, "new"));
         }
         order = std::move(stored_keys);
