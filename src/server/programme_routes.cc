@@ -929,8 +929,9 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"get", "/api/payments.csv", &Impl::PaymentsCsv, kOversight},
       {"get", "/api/payments.xlsx", &Impl::PaymentsXlsx, kOversight},
       {"post", "/api/applications/{id}/recovery", &Impl::Recover, kOfficer},
-      {"get", "/api/enterprises", &Impl::ListEnterprises, kReaders},
-      {"get", "/api/enterprises/{code}", &Impl::GetEnterprise, kReaders},
+      // The master data is also the data bureau's, which approves its changes.
+      {"get", "/api/enterprises", &Impl::ListEnterprises, kReaders | Only({R::kDataBureau})},
+      {"get", "/api/enterprises/{code}", &Impl::GetEnterprise, kReaders | Only({R::kDataBureau})},
       {"get", "/api/enterprises/{code}/facts", &Impl::EnterpriseFacts, kReaders},
       {"get", "/api/enterprises/{code}/evidence", &Impl::EnterpriseEvidence, kReaders},
       // Evidence from official sources is the data bureau's; an applicant's own is declared.
