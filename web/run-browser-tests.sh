@@ -57,6 +57,8 @@ add_user auditor-sun auditor
 add_user admin-chen admin
 add_user caiwu-liu finance
 add_user caiwu-sun finance
+add_user shuju-zhou data-bureau
+add_user shuju-wu data-bureau
 "$bursar" budget set 2025 300000000 --db "$db" --actor officer-zhao >/dev/null
 "$bursar" propose 2025 --db "$db" --actor data-bureau >/dev/null
 

@@ -318,6 +318,37 @@ export function enterprises(params: { q?: string; sort?: string; limit?: number;
   return request("GET", `/api/enterprises${query(params)}`);
 }
 
+/** A data-bureau upload's change of an enterprise's master data (or a new enterprise), waiting for a second account. */
+export interface MasterChange {
+  id: number;
+  kind: "change" | "new";
+  credit_code: string;
+  /** The fields the upload would change (every field of a new enterprise). */
+  fields: string[];
+  proposed: {
+    name: string;
+    registered_in_chaoyang: boolean;
+    taxed_in_chaoyang: boolean;
+    independent_legal_person: boolean;
+    serious_dishonesty_record: boolean;
+    tags: string[];
+  };
+  state: "pending" | "approved" | "rejected";
+  requested_by: string;
+  requested_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+}
+
+export function masterChanges(state: "pending" | "approved" | "rejected"): Promise<{ items: MasterChange[] }> {
+  return request("GET", `/api/master-changes${query({ state })}`);
+}
+
+export function decideMasterChange(id: number, approve: boolean, reason?: string): Promise<MasterChange> {
+  return request("POST", `/api/master-changes/${id}/approval`, approve ? { approve } : { approve, reason });
+}
+
 export function enterprise(code: string): Promise<Enterprise> {
   return request("GET", `/api/enterprises/${encodeURIComponent(code)}`);
 }

@@ -8,6 +8,7 @@ import { renderAdmin } from "./views/admin";
 import { renderApplication } from "./views/application";
 import { renderAudit } from "./views/auditor";
 import { renderFinance } from "./views/finance";
+import { renderData } from "./views/data";
 import { renderCalculator } from "./views/calculator";
 import { renderHome } from "./views/home";
 import { renderLogin } from "./views/login";
@@ -38,6 +39,7 @@ const ROLE_NAV: Record<string, NavItem[]> = {
   officer: [
     { path: "/officer", key: "nav.officer" },
     { path: "/simulator", key: "nav.simulator" },
+    { path: "/data", key: "nav.data" },
     { path: "/audit", key: "nav.audit" },
   ],
   auditor: [
@@ -46,6 +48,7 @@ const ROLE_NAV: Record<string, NavItem[]> = {
   ],
   admin: [{ path: "/admin", key: "nav.admin" }],
   finance: [{ path: "/finance", key: "nav.finance" }],
+  "data-bureau": [{ path: "/data", key: "nav.data" }],
 };
 
 function navList(items: NavItem[], path: string, label: string): HTMLElement {
@@ -148,6 +151,7 @@ void session.restore().then(() => {
       { pattern: /^\/audit\/?$/, render: renderAudit, title: title("audit.title") },
       { pattern: /^\/admin\/?$/, render: renderAdmin, title: title("admin.title") },
       { pattern: /^\/finance\/?$/, render: renderFinance, title: title("finance.title") },
+      { pattern: /^\/data\/?$/, render: renderData, title: title("data.title") },
     ],
     {
       pattern: /^$/,

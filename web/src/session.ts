@@ -85,6 +85,8 @@ export function homeOf(a: api.Account): string {
       return "/admin";
     case "finance":
       return "/finance";
+    case "data-bureau":
+      return "/data";
     default:
       return "/";
   }

@@ -74,6 +74,11 @@ async function shot(page, name, fullPage = true) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
+/** Text as a regular expression that matches it literally. */
+function escapeRe(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** The input labelled by exactly this text. */
 function field(page, label) {
   return page.getByLabel(label, { exact: true });
@@ -534,7 +539,10 @@ describe("programme year", () => {
     assert.equal(await qian.page.getByTestId("declared-rows").locator("tr", { hasText: "WEB-T-1" }).count(), 0);
     // Having verified, officer-qian may not decide: the server says so, in Chinese first.
     await qian.page.getByTestId("decide-form").getByRole("button").last().click();
-    assert.match(await qian.page.getByTestId("decide-form").locator(".alert.error").innerText(), /无权进行此操作/);
+    assert.match(
+      await qian.page.getByTestId("decide-form").locator(".alert.error").innerText(),
+      new RegExp(`无权进行此操作。 职责分离：officer-qian 核验过企业 ${APPLICANT_CODE} 的申报证明材料，申请 ${story.appId} 须由另一名经办人员作出决定`),
+    );
     qian.assertClean([/^HTTP 403 POST \/api\/applications\/\d+\/decisions$/]);
 
     const { page, assertClean } = await openPage(t);
@@ -1087,5 +1095,74 @@ describe("accounts", () => {
     assert.ok(Date.parse(secondLogin) > Date.parse(firstLogin), `${secondLogin} not after ${firstLogin}`);
     admin.assertClean();
     reviewer.assertClean([/^HTTP 401 (POST \/api\/sessions|GET \/api\/sessions\/current)$/]);
+  });
+});
+
+describe("data bureau", () => {
+  test("an upload's change of an enterprise and a new enterprise wait for a second account, who approves one and rejects the other", async (t) => {
+    const zhou = await openPage(t);
+    await login(zhou.page, "shuju-zhou");
+    // The data bureau lands on its own screen.
+    await zhou.page.getByRole("heading", { level: 1, name: "数据报送与企业主数据" }).waitFor();
+    await zhou.page.getByTestId("no-master-changes").waitFor();
+    // An enterprise that is not the applicant's, as registered now.
+    const stored = await zhou.page.evaluate(async () => (await (await fetch("/api/enterprises?sort=credit_code&limit=100")).json()).items);
+    const target = stored.filter((e) => e.credit_code !== APPLICANT_CODE).at(-1);
+    assert.ok(target, "an enterprise to change");
+    const renamed = `${target.name}（更名）`;
+    const newCode = "91110105MA0BUR5A0P"; // a valid code (its check character is the 18th) not among the generated ones
+    assert.ok(!stored.some((e) => e.credit_code === newCode));
+    const csv =
+      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,tags\r\n" +
+      `${target.credit_code},${renamed},${target.registered_in_chaoyang},${target.taxed_in_chaoyang},${target.independent_legal_person},${target.serious_dishonesty_record},${target.tags.join(";")}\r\n` +
+      `${newCode},北京朝阳新设数据有限公司,true,true,true,false,data_vendor\r\n`;
+    const upload = zhou.page.getByTestId("upload-form");
+    await upload.getByLabel("材料类型", { exact: true }).selectOption("enterprises");
+    await upload.locator("#evidence-file").setInputFiles({ name: "enterprises.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await upload.getByRole("button", { name: "上传" }).click();
+    await zhou.page.getByTestId("held").getByText("2 项企业主数据").waitFor();
+    // Both wait, and the uploader is offered no approval of its own upload.
+    const zhouCards = zhou.page.locator("article.master-change");
+    await zhouCards.nth(1).waitFor();
+    assert.equal(await zhouCards.count(), 2);
+    assert.equal(await zhou.page.getByTestId("own-change").count(), 2);
+    assert.equal(await zhou.page.locator('[data-action="approve-master-change"]').count(), 0);
+    await shot(zhou.page, "data-bureau-upload-held");
+
+    // A second data-bureau account sees each change beside what is registered.
+    const wu = await openPage(t, { width: 390, height: 844 });
+    await login(wu.page, "shuju-wu");
+    await wu.page.getByRole("heading", { level: 1, name: "数据报送与企业主数据" }).waitFor();
+    const change = wu.page.locator(`article.master-change[data-credit-code="${target.credit_code}"]`);
+    const added = wu.page.locator(`article.master-change[data-credit-code="${newCode}"]`);
+    await change.waitFor();
+    assert.match(await change.innerText(), /变更/);
+    assert.match(await change.innerText(), new RegExp(`${escapeRe(target.name)}[\\s\\S]*${escapeRe(renamed)}`), "current name, then the proposed one");
+    assert.match(await added.innerText(), /新登记企业[\s\S]*北京朝阳新设数据有限公司[\s\S]*（未登记）/);
+    assert.match(await added.innerText(), /上传人：shuju-zhou/);
+    // On a phone the cards fit the screen's width.
+    assert.ok(await wu.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "no sideways scrolling at 390 px");
+    await shot(wu.page, "data-bureau-approvals-phone");
+
+    await change.getByRole("button", { name: "核准" }).click();
+    await wu.page.getByRole("status").getByText(`（${target.credit_code}），已写入企业主数据。`).waitFor();
+    // A rejection needs its reason: refused without one, taken with one.
+    await added.getByRole("button", { name: "驳回" }).click();
+    await added.getByRole("alert").waitFor();
+    await added.getByLabel("驳回理由（驳回时必填）").fill("营业执照未核验");
+    await added.getByRole("button", { name: "驳回" }).click();
+    await wu.page.getByRole("status").getByText(`（${newCode}），企业主数据不变。`).waitFor();
+    await wu.page.getByTestId("no-master-changes").waitFor();
+    const decided = await wu.page.getByTestId("decided-master-changes").innerText();
+    assert.match(decided, new RegExp(`${escapeRe(renamed)}[\\s\\S]*已核准[\\s\\S]*shuju-zhou[\\s\\S]*shuju-wu`));
+    assert.match(decided, /已驳回[\s\S]*营业执照未核验/);
+
+    // The approved name is the registered one; the rejected enterprise was never stored.
+    const after = await wu.page.evaluate(async (code) => (await fetch(`/api/enterprises/${code}`)).json(), target.credit_code);
+    assert.equal(after.name, renamed);
+    const missing = await wu.page.evaluate(async (code) => (await fetch(`/api/enterprises/${code}`)).status, newCode);
+    assert.equal(missing, 404);
+    zhou.assertClean();
+    wu.assertClean([/^HTTP 422 POST \/api\/master-changes\/\d+\/approval$/, new RegExp(`^HTTP 404 GET /api/enterprises/${newCode}$`)]);
   });
 });

@@ -84,7 +84,6 @@ function factsSection(f: api.Facts | null, error: unknown): HTMLElement {
  */
 function sampleHelp(kind: string, code: string, year: number): HTMLElement {
   const name = pick(EVIDENCE[kind]);
-  const columns = EVIDENCE[kind].header.split(",");
   return h(
     "div",
     { class: "sample", "data-testid": "evidence-sample" },
@@ -96,33 +95,46 @@ function sampleHelp(kind: string, code: string, year: number): HTMLElement {
       h("a", { href: api.exportsUrl.evidenceSample(kind, "csv", year, lang()), download: `${kind}-sample-${code}-${year}.csv`, "data-testid": "sample-csv" }, t("upload.sample.csv", { kind: name })),
       h("a", { href: api.exportsUrl.evidenceSample(kind, "jsonl", year), download: `${kind}-sample-${code}-${year}.jsonl`, "data-testid": "sample-jsonl" }, t("upload.sample.jsonl", { kind: name })),
     ),
+    columnLegend(kind),
+  );
+}
+
+/** What each column of an evidence kind holds. */
+export function columnLegend(kind: string): HTMLElement[] {
+  return [
     h("h4", { id: "upload-columns" }, t("upload.columns")),
     h(
       "dl",
       { class: "column-legend", "aria-labelledby": "upload-columns" },
-      columns.map((c) => {
+      EVIDENCE[kind].header.split(",").map((c) => {
         const d = EVIDENCE_COLUMNS[`${kind}.${c}`] ?? EVIDENCE_COLUMNS[c];
         return [h("dt", {}, c), h("dd", {}, d ? pick(d) : "")];
       }),
     ),
-  );
+  ];
 }
 
-function uploadSection(code: string, year: number): HTMLElement {
-  // The enterprise record itself is the programme office's to import.
+/**
+ * The evidence upload form: a kind among `kinds`, a file, the header the kind
+ * takes and `help` for it, and the import's row-by-row report once uploaded.
+ */
+export function uploadSection(
+  kinds: string[],
+  help: (kind: string) => Node | Node[],
+  opts: { hint?: string; after?: (r: api.ImportReport) => void } = {},
+): HTMLElement {
   const kind = selectField(
     t("upload.kind"),
     "kind",
-    Object.entries(EVIDENCE)
-      .filter(([k]) => k !== "enterprises")
-      .map(([k, p]) => [k, pick(p)]),
+    kinds.map((k) => [k, pick(EVIDENCE[k])]),
     "trades",
   );
   const headerHint = h("p", { class: "hint", id: "upload-header" });
   const sample = h("div", {});
   const showHeader = () => {
     headerHint.replaceChildren(t("upload.header"), h("code", {}, EVIDENCE[kind.input.value].header));
-    sample.replaceChildren(sampleHelp(kind.input.value, code, year));
+    sample.replaceChildren();
+    add(sample, help(kind.input.value));
   };
   kind.input.addEventListener("change", showHeader);
   showHeader();
@@ -133,7 +145,7 @@ function uploadSection(code: string, year: number): HTMLElement {
     title: t("upload.title"),
     testid: "upload-form",
     fields: [
-      h("p", { class: "hint" }, t("upload.hint")),
+      h("p", { class: "hint" }, opts.hint ?? t("upload.hint")),
       h("div", { class: "grid" }, kind.el, h("div", { class: "field" }, h("label", { for: fileId }, t("upload.file")), file)),
       headerHint,
       sample,
@@ -148,6 +160,7 @@ function uploadSection(code: string, year: number): HTMLElement {
       const type = /\.(jsonl|ndjson)$/i.test(f.name) ? "application/x-ndjson" : "text/csv";
       const r = await api.uploadEvidence(kind.input.value as api.EvidenceKind, f, type);
       report.replaceChildren(importReport(r, f.name));
+      opts.after?.(r);
       if (r.rejected.length === 0) return t("upload.ok");
     },
   });
@@ -331,7 +344,11 @@ export function renderPortal(): HTMLElement | Promise<HTMLElement> {
         ent.status === "fulfilled" ? profileSection(ent.value) : errorAlert(ent.reason),
         factsSection(facts.status === "fulfilled" ? facts.value : null, facts.status === "rejected" ? facts.reason : null),
       ),
-      uploadSection(code, year),
+      // The enterprise record itself is the data bureau's to import.
+      uploadSection(
+        Object.keys(EVIDENCE).filter((k) => k !== "enterprises"),
+        (k) => sampleHelp(k, code, year),
+      ),
       newApplicationSection(code, year),
     );
     return page;
