@@ -210,7 +210,11 @@ Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, bool creat
                      "PRAGMA synchronous=FULL;"
                      "PRAGMA foreign_keys=ON;"
                      "PRAGMA cache_size=-65536;"
-                     "PRAGMA temp_store=MEMORY;"));
+                     "PRAGMA temp_store=MEMORY;"
+                     // Reads from a memory map of the file rather than a
+                     // pread() copy per page (writes still go through the
+                     // journal): a district's facts read a few hundred MiB.
+                     "PRAGMA mmap_size=1073741824;"));
   return std::unique_ptr<Database>(std::move(db));
 }
 
