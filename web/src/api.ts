@@ -246,18 +246,22 @@ export function accounts(): Promise<{ items: AdminAccount[] }> {
 }
 
 /** A privileged grant or password reset waiting for a second admin (two admins). */
-export interface AccountChange {
+/** What every change made by two accounts has: who asked, who decided, and a rejection's reason. */
+export interface TwoAccountChange {
   id: number;
-  kind: "grant" | "password";
-  username: string;
-  role: Role;
-  credit_code: string | null;
   state: "pending" | "approved" | "rejected";
   requested_by: string;
   requested_at: string;
   decided_by: string | null;
   decided_at: string | null;
   reason: string | null;
+}
+
+export interface AccountChange extends TwoAccountChange {
+  kind: "grant" | "password";
+  username: string;
+  role: Role;
+  credit_code: string | null;
 }
 
 /** An account (201), or for a privileged role the change a second admin approves (202). */
@@ -319,8 +323,7 @@ export function enterprises(params: { q?: string; sort?: string; limit?: number;
 }
 
 /** A data-bureau upload's change of an enterprise's master data (or a new enterprise), waiting for a second account. */
-export interface MasterChange {
-  id: number;
+export interface MasterChange extends TwoAccountChange {
   kind: "change" | "new";
   credit_code: string;
   /** The fields the upload would change (every field of a new enterprise). */
@@ -333,12 +336,6 @@ export interface MasterChange {
     serious_dishonesty_record: boolean;
     tags: string[];
   };
-  state: "pending" | "approved" | "rejected";
-  requested_by: string;
-  requested_at: string;
-  decided_by: string | null;
-  decided_at: string | null;
-  reason: string | null;
 }
 
 export function masterChanges(state: "pending" | "approved" | "rejected"): Promise<{ items: MasterChange[] }> {
