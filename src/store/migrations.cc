@@ -797,16 +797,20 @@ ALTER TABLE master_change ADD COLUMN kind TEXT NOT NULL DEFAULT 'change' CHECK (
 )SQL";
 
 // Version 22: the facts of a group of enterprises count their listings and
-// certificates from the index alone. The indexes of version 1 held the
-// credit code and date, so every counted row cost a lookup of its table row
-// (rows lie in import order, not by enterprise): 30 listings an enterprise
-// made the listing count most of `propose`. These hold what the count filters
-// on (status, provenance) as well, and replace them.
+// certificates and sum their trades from the index alone. The indexes held
+// the credit code and date (and a trade's key), so every row counted cost a
+// lookup of its table row (listings lie in import order, not by enterprise):
+// 30 listings an enterprise made the listing count most of `propose`. These
+// hold what the count or sum reads (status, provenance, amount) as well, and
+// replace them; the trade index keeps its order for the facts' explanation.
 constexpr const char* kCountingIndexes = R"SQL(
 DROP INDEX listing_by_enterprise;
 CREATE INDEX listing_counts ON listing (credit_code, listing_date, status, source, verified_by);
 DROP INDEX certificate_by_enterprise;
 CREATE INDEX certificate_counts ON certificate (credit_code, issue_date, status, source, verified_by);
+DROP INDEX trade_by_date;
+CREATE INDEX trade_by_date ON trade (credit_code, trade_date, exchange, trade_id, legally_established, source,
+                                     verified_by, amount_fen);
 )SQL";
 
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
@@ -847,7 +851,7 @@ const std::vector<Migration>& Migrations() {
        kEvidenceDigests, "", kEvidenceDigestsPostgres},
       {21, "new enterprises by two accounts: an upload's enterprise not yet stored waits for a second account",
        "", kNewEnterprisesSqlite, kNewEnterprisesPostgres},
-      {22, "listing and certificate counts from their indexes alone", kCountingIndexes, "", ""},
+      {22, "listing and certificate counts and trade sums from their indexes alone", kCountingIndexes, "", ""},
   };
   return migrations;
 }
