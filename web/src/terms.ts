@@ -182,6 +182,14 @@ export const EVIDENCE: Record<string, Pair & { header: string }> = {
  */
 export const EVIDENCE_COLUMNS: Record<string, Pair> = {
   credit_code: { zh: "统一社会信用代码（18 位，须为本企业的代码）", en: "unified social credit code (18 characters; your own enterprise's)" },
+  // The data bureau's uploads name any enterprise; and the enterprise record's own columns.
+  "official.credit_code": { zh: "统一社会信用代码（18 位）", en: "unified social credit code (18 characters)" },
+  "enterprises.name": { zh: "企业名称（与营业执照一致）", en: "the enterprise's name (as on its business licence)" },
+  registered_in_chaoyang: { zh: "是否在朝阳区注册：是 或 否（true/false）", en: "registered in Chaoyang District: true or false" },
+  taxed_in_chaoyang: { zh: "是否在朝阳区纳税：是 或 否", en: "taxed in Chaoyang District: true or false" },
+  independent_legal_person: { zh: "是否具有独立法人资格：是 或 否", en: "an independent legal person: true or false" },
+  serious_dishonesty_record: { zh: "是否有严重失信记录：是 或 否", en: "has a record of serious dishonesty: true or false" },
+  "enterprises.tags": { zh: "主体类型，多个以分号（;）分隔，如 data_vendor;platform_operator；可为空", en: "tags separated by \";\", e.g. data_vendor;platform_operator; may be empty" },
   exchange: { zh: "依法设立的数据交易机构名称，如北京国际大数据交易所", en: "the legally established data trading institution, e.g. Beijing International Data Exchange" },
   listing_id: { zh: "挂牌编号（在该交易机构内唯一）", en: "listing number (unique at that exchange)" },
   product: { zh: "数据产品名称", en: "name of the data product" },

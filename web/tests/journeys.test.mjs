@@ -1121,6 +1121,13 @@ describe("data bureau", () => {
     await upload.locator("#evidence-file").setInputFiles({ name: "enterprises.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await upload.getByRole("button", { name: "上传" }).click();
     await zhou.page.getByTestId("held").getByText("2 项企业主数据").waitFor();
+    // The form says what happened (nothing refused, two waiting), and its column
+    // notes are the data bureau's: any enterprise's code, every column explained.
+    await upload.getByRole("status").getByText("没有拒收的行；2 项企业主数据待另一账号核准后生效。").waitFor();
+    const legend = await upload.locator("dl.column-legend").innerText();
+    assert.match(legend, /credit_code\s+统一社会信用代码（18 位）/);
+    assert.doesNotMatch(legend, /本企业/);
+    assert.match(legend, /tags\s+主体类型，多个以分号/);
     // Both wait, and the uploader is offered no approval of its own upload.
     const zhouCards = zhou.page.locator("article.master-change");
     await zhouCards.nth(1).waitFor();

@@ -125,7 +125,7 @@ export function renderData(): HTMLElement | Promise<HTMLElement> {
       h("p", { class: "lead" }, t("data.lead")),
       flash,
       h("section", { class: "card", "aria-labelledby": "pending-h" }, h("h2", { id: "pending-h" }, t("data.pending")), h("p", { class: "hint" }, t("data.pending.hint")), pending),
-      me.role === "data-bureau" ? uploadSection(Object.keys(EVIDENCE), (k) => columnLegend(k), { hint: t("data.upload.hint"), after: () => void refresh() }) : null,
+      me.role === "data-bureau" ? uploadSection(Object.keys(EVIDENCE), (k) => columnLegend(k, true), { hint: t("data.upload.hint"), after: () => void refresh() }) : null,
       h("section", { class: "card", "aria-labelledby": "decided-h" }, h("h2", { id: "decided-h" }, t("data.decided")), decided),
     );
   });

@@ -99,15 +99,15 @@ function sampleHelp(kind: string, code: string, year: number): HTMLElement {
   );
 }
 
-/** What each column of an evidence kind holds. */
-export function columnLegend(kind: string): HTMLElement[] {
+/** What each column of an evidence kind holds; `official`: as the data bureau uploads it, for any enterprise. */
+export function columnLegend(kind: string, official = false): HTMLElement[] {
   return [
     h("h4", { id: "upload-columns" }, t("upload.columns")),
     h(
       "dl",
       { class: "column-legend", "aria-labelledby": "upload-columns" },
       EVIDENCE[kind].header.split(",").map((c) => {
-        const d = EVIDENCE_COLUMNS[`${kind}.${c}`] ?? EVIDENCE_COLUMNS[c];
+        const d = (official ? EVIDENCE_COLUMNS[`official.${c}`] : undefined) ?? EVIDENCE_COLUMNS[`${kind}.${c}`] ?? EVIDENCE_COLUMNS[c];
         return [h("dt", {}, c), h("dd", {}, d ? pick(d) : "")];
       }),
     ),
@@ -161,7 +161,7 @@ export function uploadSection(
       const r = await api.uploadEvidence(kind.input.value as api.EvidenceKind, f, type);
       report.replaceChildren(importReport(r, f.name));
       opts.after?.(r);
-      if (r.rejected.length === 0) return t("upload.ok");
+      if (r.rejected.length === 0) return r.held ? t("upload.ok.held", { n: r.held }) : t("upload.ok");
     },
   });
   return h("section", { "aria-labelledby": "upload-h", class: "card" }, h("h2", { id: "upload-h" }, t("upload.section")), form, report);
