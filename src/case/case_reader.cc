@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 #include <string_view>
 
 #include "case/case.h"
@@ -197,7 +198,7 @@ Status ResolveItem(const CheckedPolicy& p, const Json& obj, const std::string& p
 
 Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
   if (!in.is_object()) return Bad("", "a case is a JSON object with year, applicant, facts, claims and history");
-  BURSAR_RETURN_IF_ERROR(CheckKeys(in, "", {"year", "applicant", "facts", "claims", "history"}));
+  BURSAR_RETURN_IF_ERROR(CheckKeys(in, "", {"year", "applicant", "facts", "claims", "history", "earlier"}));
   Case c;
   if (!in.contains("year")) return Bad("year", "required: the programme year, such as 2025");
   if (!in["year"].is_number_integer()) return Bad("year", "expected a year such as 2025, got " + JsonKind(in["year"]));
@@ -250,7 +251,7 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
   const Json& given_facts = in.contains("facts") ? in["facts"] : kNoFacts;
   if (given_facts.is_object()) {
     for (const auto& f : p.policy.facts) {
-      if (MustBeGiven(f.type) && !given_facts.contains(f.name)) {
+      if (f.derived == FieldDecl::Derived::kNone && MustBeGiven(f.type) && !given_facts.contains(f.name)) {
         return Bad("facts." + f.name, std::string("required: the policy declares it '") + TypeKindName(f.type.kind) +
                                           "' (write '" + TypeKindName(f.type.kind) +
                                           "?' in the policy if a case may leave it out)");
@@ -262,9 +263,11 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
     if (!facts.is_object()) return Bad("facts", "expected an object of the year's figures");
     for (auto it = facts.begin(); it != facts.end(); ++it) {
       auto idx = p.fact_index.find(it.key());
-      if (idx == p.fact_index.end()) {
+      if (idx == p.fact_index.end() || p.policy.facts[static_cast<size_t>(idx->second)].derived != FieldDecl::Derived::kNone) {
         std::vector<std::string> known;
-        for (const auto& f : p.policy.facts) known.push_back(f.name);
+        for (const auto& f : p.policy.facts) {
+          if (f.derived == FieldDecl::Derived::kNone) known.push_back(f.name);
+        }
         std::string hint = ClosestName(it.key(), known);
         return Bad("facts." + it.key(), "unknown fact" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }
@@ -351,6 +354,60 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
         }
       }
       c.history.push_back(std::move(h));
+    }
+  }
+
+  // Figures of earlier years: {"2024": {"operating_revenue": "..."}}, read
+  // as the policy declares each fact.
+  std::map<int, std::map<int, Value>> earlier;  // year → fact index → value
+  if (in.contains("earlier")) {
+    const Json& e = in["earlier"];
+    if (!e.is_object()) return Bad("earlier", "expected an object of earlier years' figures, such as {\"2024\": {...}}");
+    for (auto y = e.begin(); y != e.end(); ++y) {
+      std::string path = "earlier." + y.key();
+      int64_t ey = 0;
+      bool digits = !y.key().empty() && y.key().size() <= 4 &&
+                    std::all_of(y.key().begin(), y.key().end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+      if (digits) ey = std::stoll(y.key());
+      if (!digits || ey < 1900 || ey >= c.year) {
+        return Bad(path, "expected a year before the case year " + std::to_string(c.year) + ", such as " +
+                             std::to_string(c.year - 1));
+      }
+      if (!y.value().is_object()) return Bad(path, "expected an object of that year's facts");
+      for (auto it = y.value().begin(); it != y.value().end(); ++it) {
+        auto idx = p.fact_index.find(it.key());
+        if (idx == p.fact_index.end() || p.policy.facts[static_cast<size_t>(idx->second)].derived != FieldDecl::Derived::kNone) {
+          std::vector<std::string> known;
+          for (const auto& f : p.policy.facts) {
+            if (f.derived == FieldDecl::Derived::kNone) known.push_back(f.name);
+          }
+          std::string hint = ClosestName(it.key(), known);
+          return Bad(path + "." + it.key(), "unknown fact" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        }
+        const FieldDecl& decl = p.policy.facts[static_cast<size_t>(idx->second)];
+        BURSAR_ASSIGN_OR_RETURN(earlier[static_cast<int>(ey)][idx->second],
+                                ReadTyped(p, decl.type, it.value(), path + "." + it.key()));
+      }
+    }
+  }
+
+  // Facts the policy derives: awards already received, last year's figures.
+  for (size_t i = 0; i < p.policy.facts.size(); ++i) {
+    const FieldDecl& f = p.policy.facts[i];
+    if (f.derived == FieldDecl::Derived::kReceived) {
+      Exact sum;
+      for (const HistoryEntry& h : c.history) {
+        if (h.measure != f.source_measure || (f.source_item >= 0 && h.item != f.source_item)) continue;
+        auto next = sum.Add(h.amount);
+        if (!next) return Bad("history", "the awards already received under " + f.name.substr(9, f.name.size() - 10) + " add up past the range of exact amounts");
+        sum = *next;
+      }
+      c.facts[i].number = sum;
+    } else if (f.derived == FieldDecl::Derived::kLastYear) {
+      auto y = earlier.find(c.year - 1);
+      if (y == earlier.end()) continue;
+      auto v = y->second.find(f.source_fact);
+      if (v != y->second.end()) c.facts[i] = v->second;
     }
   }
   return c;

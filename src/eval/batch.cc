@@ -181,6 +181,17 @@ class Compiler {
       }
       case ExprKind::kIsNone: {
         n.step = Step::kIsNone;
+        const Expr& x = *e.args[0];
+        if (x.kind == ExprKind::kName && (x.ref_kind == RefKind::kFact || x.ref_kind == RefKind::kClaimField) &&
+            (x.type.kind == TypeKind::kText || x.type.kind == TypeKind::kDate)) {
+          // Whether a text is given: its cell is below zero when it is none
+          // (a claim's project or solution holds its interned id).
+          Node cell;
+          cell.step = x.ref_kind == RefKind::kFact ? Step::kFact : Step::kClaim;
+          cell.column = x.ref_index;
+          n.args = {Push(f, std::move(cell))};
+          return Push(f, std::move(n));
+        }
         n.args = {Emit(*e.args[0], f)};
         // None is a cell below zero: read a flag's cell as a number here.
         Node& arg = f->nodes[static_cast<size_t>(n.args[0])];

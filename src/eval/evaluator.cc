@@ -226,6 +226,11 @@ class Evaluation {
 
   // The expression as written (values=false) or with each name's value (true).
   std::string Write(const Expr& e, bool values) const {
+    // A named value reads as its name (or its value); a table as NAME(input).
+    if (!e.alias.empty()) {
+      if (e.alias_arg) return e.alias + "(" + Write(*e.alias_arg, values) + ")";
+      return values ? Show(Eval(e)) : e.alias;
+    }
     switch (e.kind) {
       case ExprKind::kLiteral: {
         Value v = Eval(e);
@@ -257,12 +262,13 @@ class Evaluation {
   }
   std::string Wrap(const Expr& e, bool values) const {
     std::string s = Write(e, values);
-    return e.kind == ExprKind::kBinary || e.kind == ExprKind::kIf ? "(" + s + ")" : s;
+    return e.alias.empty() && (e.kind == ExprKind::kBinary || e.kind == ExprKind::kIf) ? "(" + s + ")" : s;
   }
 
   // How a value reads in a reason: "51 listed data products", "trading volume 8000000.00".
   std::string Noun(const Expr& e) const {
     Value v = Eval(e);
+    if (!e.alias.empty() && !e.alias_arg) return e.alias + " " + Show(v);
     if (e.kind == ExprKind::kName) {
       const FieldDecl* f = nullptr;
       if (e.ref_kind == RefKind::kFact) f = &p_.facts[static_cast<size_t>(e.ref_index)];
@@ -332,7 +338,7 @@ class Evaluation {
     size_t at = 0;
     for (const TemplateHole& hole : holes) {
       out.append(t, at, hole.begin - at);
-      out += Show(EvalName(*hole.name));
+      out += Show(Eval(*hole.name));
       at = hole.end;
     }
     out.append(t, at, std::string::npos);

@@ -58,12 +58,53 @@ struct Expr {
   RefKind ref_kind = RefKind::kNone;        // kName after checking
   int ref_index = -1;
   std::vector<int> choice_indices;          // kIn after checking
+  // A named value (`let`) or a table's row lookup, expanded by the checker
+  // into the formula it stands for: `alias` is how it is written (the let's
+  // or the table's name) and `alias_arg` the table's input, one of the copies
+  // inside the expansion. Evaluators compute the expansion; a reason shows
+  // the alias.
+  std::string alias;
+  const Expr* alias_arg = nullptr;
 };
 using ExprPtr = std::unique_ptr<Expr>;
 
 struct Citation {
   std::string label;  // "[04.2]" or "D-04a"
   Location where;
+};
+
+// `let NAME = FORMULA`: a named value, in an item (for that item) or outside
+// one (for the whole policy). A use of the name is the formula, checked where
+// it is used.
+struct LetDecl {
+  std::string name;
+  Location where;
+  ExprPtr value;
+  bool used = false;  // set by the checker
+};
+
+// `table NAME: tiers of TYPE` / `brackets of TYPE`, then `from BOUND: VALUE`
+// rows. `NAME(x)` is, for tiers, the value of the last row whose bound x
+// reaches (zero below the first); for brackets, the sum over the rows of
+// VALUE (a rate) times the part of x from the row's bound to the next one's.
+struct TableRow {
+  ExprPtr bound, value;
+  Location where;
+};
+struct TableDecl {
+  std::string name;
+  Location where;
+  bool brackets = false;  // brackets (progressive) vs tiers (a step)
+  std::string key_type;   // the input's type name: money, count, rate, year
+  Location key_where;
+  std::vector<TableRow> rows;
+  std::vector<Citation> cites;
+  std::string description;
+  std::string description_zh;
+  // Set by the checker:
+  TypeKind key = TypeKind::kUnknown;
+  TypeKind result = TypeKind::kUnknown;
+  bool ok = false;  // the rows checked clean: a use expands
 };
 
 struct TypeSyntax {
@@ -98,6 +139,12 @@ struct FieldDecl {
   Type type;
   std::string noun;  // "listed data products": how the value reads in a reason
   std::string noun_zh;  // its Chinese label (`zh "..."`)
+  // A fact the case reader derives rather than reads (added by the checker
+  // for `received(ITEM)` and `last_year(FACT)`; never given in `facts`).
+  enum class Derived { kNone, kReceived, kLastYear };
+  Derived derived = Derived::kNone;
+  int source_measure = -1, source_item = -1;  // kReceived: the item (-1: every item of the measure)
+  int source_fact = -1;                       // kLastYear: the fact
 };
 
 struct TagDecl {
@@ -194,6 +241,7 @@ struct ItemDecl {
   ExprPtr consecutive_limit;  // `limit N consecutive years`
   ExprPtr deduct;             // `deduct FORMULA`: what D-G4 counts as support already given (default external_support)
   std::vector<Citation> deduct_cites;
+  std::vector<LetDecl> lets;  // `let` inside the item: its own named values
   // Filled by the checker:
   int measure_index = -1;
   int global_index = -1;  // position among every item of the policy (CheckedPolicy::items)
@@ -260,6 +308,8 @@ struct Policy {
   GeneralRule fill_order;
   // Totals over several measures (`cap total of measures ...` / `of all measures`).
   std::vector<GroupCap> group_caps;
+  std::vector<LetDecl> lets;      // `let` outside any item: named values of the whole policy
+  std::vector<TableDecl> tables;  // `table`: tiers, brackets and schedules
   // Labels the prose defines: "[04.2]" → where, "D-04a" → where.
   std::vector<std::pair<std::string, Location>> clause_labels;
   std::vector<std::pair<std::string, Location>> decision_labels;

@@ -57,6 +57,26 @@ bool IsQuantity(TypeKind kind) {
   return kind == TypeKind::kMoney || kind == TypeKind::kRate || kind == TypeKind::kCount;
 }
 
+// A deep copy of a formula as written (before checking), for a `let` or a
+// table's row used in several places.
+ExprPtr Clone(const Expr& e) {
+  auto c = std::make_unique<Expr>();
+  c->kind = e.kind;
+  c->where = e.where;
+  c->type = e.type;
+  c->literal = e.literal;
+  c->name = e.name;
+  c->op = e.op;
+  for (const auto& a : e.args) c->args.push_back(Clone(*a));
+  c->choices = e.choices;
+  c->choice_where = e.choice_where;
+  c->ref_kind = e.ref_kind;
+  c->ref_index = e.ref_index;
+  c->choice_indices = e.choice_indices;
+  c->alias = e.alias;
+  return c;
+}
+
 // The names a condition proves present when it comes out `truth`:
 // `x is not none` (true) and `x is none` (false) prove x; `and` proves what
 // both sides prove when true, `or` what both prove when false.
@@ -92,9 +112,12 @@ class Checker {
     CheckDeclarations();
     CheckLabels();
     CheckParams();
+    CheckTables();
     CheckEligibility();
     CheckMeasures();
     CheckGeneralRules();
+    Scope anywhere{true, "a named value of the policy", nullptr, {}, nullptr};
+    for (LetDecl& let : p_.lets) Unused(let, "the policy", anywhere, true);
   }
 
  private:
@@ -191,6 +214,14 @@ class Checker {
         d_.Error("type-mismatch", f.type_syntax.where, "applicant fields are flags (true or false)");
       }
     }
+    for (size_t i = 0; i < p_.lets.size(); ++i) {
+      Declare(p_.lets[i].name, p_.lets[i].where, "named value");
+      lets_[p_.lets[i].name] = &p_.lets[i];
+    }
+    for (size_t i = 0; i < p_.tables.size(); ++i) {
+      Declare(p_.tables[i].name, p_.tables[i].where, "table");
+      tables_[p_.tables[i].name] = &p_.tables[i];
+    }
     for (size_t i = 0; i < p_.tags.size(); ++i) {
       auto [it, inserted] = c_.tag_index.emplace(p_.tags[i].name, static_cast<int>(i));
       if (!inserted) d_.Error("duplicate", p_.tags[i].where, "the tag '" + p_.tags[i].name + "' is declared twice");
@@ -228,6 +259,13 @@ class Checker {
         d_.Error("no-citation", prm.where,
                  "the parameter '" + prm.name + "' cites nothing: add 'cites [04.2]' naming the paragraph its value "
                  "comes from, or 'cites D-04a' for a decision the policy writes down");
+      }
+    }
+    for (auto& t : p_.tables) {
+      CheckCites(t.cites);
+      if (t.cites.empty()) {
+        d_.Error("no-citation", t.where,
+                 "the table '" + t.name + "' cites nothing: add 'cites [3.1]' naming the paragraph its rows come from");
       }
     }
     for (auto& m : p_.measures) {
@@ -356,6 +394,303 @@ class Checker {
     }
   }
 
+  // ---- tables ----
+  // A row's bound and value are the same for every case: literals and
+  // parameters (so `--set` changes a row), not a case's figures.
+  void RowConstant(const Expr& e, const TableDecl& t) {
+    if (e.kind == ExprKind::kName && e.ref_kind != RefKind::kParam && e.ref_kind != RefKind::kEnumValue &&
+        e.ref_kind != RefKind::kNone) {
+      d_.Error("table-row", e.where,
+               "'" + e.name + "' is a figure of a case, but the rows of the table '" + t.name +
+                   "' are the same for every case: write an amount, a rate, a count or a parameter");
+      return;
+    }
+    if (e.kind == ExprKind::kTagged) {
+      d_.Error("table-row", e.where, "the rows of the table '" + t.name + "' are the same for every case: no tags");
+      return;
+    }
+    for (const auto& a : e.args) RowConstant(*a, t);
+  }
+
+  void CheckTables() {
+    for (TableDecl& t : p_.tables) {
+      size_t errors = d_.all().size();
+      static const std::pair<const char*, TypeKind> kKeys[] = {
+          {"money", TypeKind::kMoney}, {"count", TypeKind::kCount}, {"rate", TypeKind::kRate}, {"year", TypeKind::kYear}};
+      for (const auto& [name, kind] : kKeys) {
+        if (t.key_type == name) t.key = kind;
+      }
+      Location kw = t.key_where;
+      kw.length = static_cast<int>(t.key_type.size());
+      if (t.key == TypeKind::kUnknown) {
+        d_.Error("unknown-type", kw, "a table is read with money, a count, a rate or a year, not '" + t.key_type + "'");
+      } else if (t.brackets && t.key != TypeKind::kMoney) {
+        d_.Error("type-mismatch", kw,
+                 "brackets divide an amount of money into parts, each at its rate: write 'brackets of money' "
+                 "(for a step by a count or a year, write 'tiers of " + t.key_type + "')");
+      }
+      if (t.rows.empty()) {
+        d_.Error("no-value", t.where, "the table '" + t.name + "' has no rows; add 'from BOUND: VALUE' lines");
+      }
+      Scope s{false, "a table", nullptr, {}, nullptr};
+      std::vector<std::pair<ExprPtr, ExprPtr>> raw;
+      Type result;
+      const Exact* last = nullptr;
+      for (TableRow& row : t.rows) {
+        raw.emplace_back(Clone(*row.bound), Clone(*row.value));
+        std::string what = "a bound of the table '" + t.name + "'";
+        if (t.key != TypeKind::kUnknown) Expect(*row.bound, s, t.key == TypeKind::kYear ? TypeKind::kCount : t.key, what);
+        Type v = Use(*row.value, s);
+        RowConstant(*row.bound, t);
+        RowConstant(*row.value, t);
+        if (t.brackets) {
+          if (v.kind != TypeKind::kUnknown && v.kind != TypeKind::kRate) {
+            TypeError(*row.value, "each part of brackets is paid at a rate, such as 30%, but this is " + TypeName(v, p_));
+          }
+          result.kind = TypeKind::kMoney;
+        } else if (v.kind != TypeKind::kUnknown) {
+          if (!IsQuantity(v.kind)) {
+            TypeError(*row.value, "a tier's value is an amount, a rate or a count, but this is " + TypeName(v, p_));
+          } else if (result.kind == TypeKind::kUnknown) {
+            result.kind = v.kind;
+          } else if (result.kind != v.kind) {
+            TypeError(*row.value, "the rows of a table give values of one type, but this is " + TypeName(v, p_) +
+                                      " and an earlier one " + TypeKindName(result.kind));
+          }
+        }
+        if (row.bound->kind == ExprKind::kLiteral) {
+          if (last && row.bound->literal.number.Compare(*last) <= 0) {
+            auto show = [&](const Exact& x) {
+              return t.key == TypeKind::kMoney ? "RMB " + x.ToMoneyString() : x.ToString();
+            };
+            d_.Error("table-order", row.bound->where,
+                     "the bounds of the table '" + t.name + "' must increase: " + show(row.bound->literal.number) +
+                         " is not above " + show(*last) + " (each row starts where the one before it ends)");
+          }
+          last = &row.bound->literal.number;
+        }
+      }
+      t.result = result.kind;
+      t.ok = d_.all().size() == errors && !t.rows.empty() && t.result != TypeKind::kUnknown;
+      raw_rows_[&t] = std::move(raw);
+    }
+  }
+
+  // `NAME(x)` of a table, replaced by the formula it stands for:
+  //   tiers:    if x >= b_n then v_n else ... else if x >= b_1 then v_1 else 0
+  //   brackets: max(0, min(x, b_2) - b_1) * r_1 + ... + max(0, x - b_n) * r_n
+  Type ExpandTable(Expr& e, TableDecl& t, Scope& s) {
+    if (e.args.size() != 1) {
+      d_.Error("arity", e.where, "the table '" + t.name + "' is read with one value: " + t.name + "(x)");
+      for (auto& a : e.args) Check(*a, s);
+      return {};
+    }
+    ExprPtr raw_input = Clone(*e.args[0]);
+    Type in = Use(*e.args[0], s);
+    if (in.kind == TypeKind::kUnknown || !t.ok) return t.ok ? Type{t.result} : Type{};
+    TypeKind want = t.key == TypeKind::kYear ? TypeKind::kCount : t.key;
+    if (!Compatible(Type{want}, in)) {
+      TypeError(*e.args[0], "the table '" + t.name + "' is read with " + TypeKindName(t.key) + ", but this is " +
+                                TypeName(in, p_));
+      return {};
+    }
+    const auto& rows = raw_rows_.at(&t);
+    auto literal_zero = [&](TypeKind kind) {
+      auto z = std::make_unique<Expr>();
+      z->kind = ExprKind::kLiteral;
+      z->where = e.where;
+      z->literal.kind = kind;
+      z->literal.number = Exact::Integer(0);
+      return z;
+    };
+    auto node = [&](ExprKind kind, std::vector<ExprPtr> args) {
+      auto n = std::make_unique<Expr>();
+      n->kind = kind;
+      n->where = e.where;
+      n->args = std::move(args);
+      return n;
+    };
+    auto binary = [&](Op op, ExprPtr a, ExprPtr b) {
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(a));
+      args.push_back(std::move(b));
+      auto n = node(ExprKind::kBinary, std::move(args));
+      n->op = op;
+      return n;
+    };
+    auto call = [&](const char* fn, ExprPtr a, ExprPtr b) {
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(a));
+      args.push_back(std::move(b));
+      auto n = node(ExprKind::kCall, std::move(args));
+      n->name = fn;
+      return n;
+    };
+    ExprPtr out;
+    const Expr* shown = nullptr;
+    auto input = [&]() {
+      ExprPtr x = Clone(*raw_input);
+      if (!shown) shown = x.get();
+      return x;
+    };
+    if (t.brackets) {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        ExprPtr top = i + 1 < rows.size() ? call("min", input(), Clone(*rows[i + 1].first)) : input();
+        ExprPtr part = call("max", literal_zero(TypeKind::kMoney), binary(Op::kSub, std::move(top), Clone(*rows[i].first)));
+        ExprPtr paid = binary(Op::kMul, std::move(part), Clone(*rows[i].second));
+        out = out ? binary(Op::kAdd, std::move(out), std::move(paid)) : std::move(paid);
+      }
+    } else {
+      out = literal_zero(t.result);
+      for (const auto& [bound, value] : rows) {
+        std::vector<ExprPtr> args;
+        args.push_back(binary(Op::kGe, input(), Clone(*bound)));
+        args.push_back(Clone(*value));
+        args.push_back(std::move(out));
+        out = node(ExprKind::kIf, std::move(args));
+      }
+    }
+    e = std::move(*out);
+    Type type = Check(e, s);
+    e.alias = t.name;
+    e.alias_arg = shown;
+    return type;
+  }
+
+  // Values of earlier years: `received(ITEM)` (or `received(NN)` for a whole
+  // measure), what the enterprise has already received under it, from the
+  // case's history; `last_year(FACT)`, the fact's value in the year before,
+  // from the case's `earlier` figures. Each becomes a fact the case reader
+  // derives, so both evaluators read it like any fact.
+  Type CheckEarlier(Expr& e, Scope& s) {
+    bool received = e.name == "received";
+    std::string usage = received ? "received(ITEM) or received(NN) for a measure" : "last_year(FACT)";
+    if (e.args.size() != 1) {
+      d_.Error("arity", e.where, e.name + " takes one name: " + usage);
+      return {};
+    }
+    const Expr& a = *e.args[0];
+    FieldDecl derived;
+    derived.where = Location{};
+    if (received) {
+      derived.derived = FieldDecl::Derived::kReceived;
+      derived.type.kind = TypeKind::kMoney;
+      if (a.kind == ExprKind::kLiteral && a.literal.kind == TypeKind::kCount) {
+        for (size_t mi = 0; mi < p_.measures.size(); ++mi) {
+          auto id = ParseDecimal(p_.measures[mi].id);
+          if (id && id->Compare(a.literal.number) == 0) derived.source_measure = static_cast<int>(mi);
+        }
+        if (derived.source_measure < 0) {
+          d_.Error("unknown-name", a.where, "the policy has no measure " + a.literal.number.ToString());
+          return {};
+        }
+        derived.name = "received(" + p_.measures[static_cast<size_t>(derived.source_measure)].id + ")";
+        derived.noun = "received under measure " + p_.measures[static_cast<size_t>(derived.source_measure)].id;
+      } else if (a.kind == ExprKind::kName) {
+        std::vector<std::string> known;
+        int found = 0;
+        for (size_t mi = 0; mi < p_.measures.size(); ++mi) {
+          for (size_t ii = 0; ii < p_.measures[mi].items.size(); ++ii) {
+            known.push_back(p_.measures[mi].items[ii].name);
+            if (p_.measures[mi].items[ii].name != a.name) continue;
+            ++found;
+            derived.source_measure = static_cast<int>(mi);
+            derived.source_item = static_cast<int>(ii);
+          }
+        }
+        if (found == 0) {
+          std::string hint = ClosestName(a.name, known);
+          d_.Error("unknown-name", a.where,
+                   "'" + a.name + "' is not an item of the policy" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+          return {};
+        }
+        if (found > 1) {
+          d_.Error("unknown-name", a.where, "several measures have an item '" + a.name + "': give the items distinct names");
+          return {};
+        }
+        derived.name = "received(" + a.name + ")";
+        derived.noun = "received under " + a.name;
+      } else {
+        d_.Error("syntax", a.where, "write " + usage);
+        return {};
+      }
+    } else {
+      derived.derived = FieldDecl::Derived::kLastYear;
+      auto it = a.kind == ExprKind::kName ? c_.fact_index.find(a.name) : c_.fact_index.end();
+      if (it == c_.fact_index.end() || p_.facts[static_cast<size_t>(it->second)].derived != FieldDecl::Derived::kNone) {
+        std::vector<std::string> known;
+        for (const auto& f : p_.facts) {
+          if (f.derived == FieldDecl::Derived::kNone) known.push_back(f.name);
+        }
+        std::string hint = a.kind == ExprKind::kName ? ClosestName(a.name, known) : "";
+        d_.Error("unknown-name", a.where,
+                 "last_year reads a fact of the policy" + std::string(a.kind == ExprKind::kName ? ", and '" + a.name + "' is not one" : "") +
+                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        return {};
+      }
+      const FieldDecl& fact = p_.facts[static_cast<size_t>(it->second)];
+      derived.source_fact = it->second;
+      derived.type = fact.type;
+      derived.type_syntax = fact.type_syntax;
+      derived.name = "last_year(" + fact.name + ")";
+      derived.noun = fact.noun.empty() ? "" : fact.noun + " of the year before";
+      derived.noun_zh = fact.noun_zh.empty() ? "" : "上年" + fact.noun_zh;
+    }
+    auto [slot, added] = c_.fact_index.emplace(derived.name, static_cast<int>(p_.facts.size()));
+    if (added) p_.facts.push_back(derived);
+    e.kind = ExprKind::kName;
+    e.name = derived.name;
+    e.args.clear();
+    return CheckName(e, s);
+  }
+
+  // A use of a `let` name: the formula it names, checked here.
+  Type ExpandLet(Expr& e, LetDecl& let, bool policy_wide, Scope& s) {
+    if (expanding_.count(&let)) {
+      d_.Error("cycle", e.where, "'" + let.name + "' is defined by itself: a named value cannot use its own name");
+      return {};
+    }
+    let.used = true;
+    expanding_.insert(&let);
+    // A policy-wide value reads only policy-wide names, wherever it is used.
+    std::vector<LetDecl>* item_lets = item_lets_;
+    if (policy_wide) item_lets_ = nullptr;
+    std::string name = e.name;
+    Location where = e.where;
+    e = std::move(*Clone(*let.value));
+    Type type = Check(e, s);
+    e.alias = name;
+    e.alias_arg = nullptr;
+    e.where = where;
+    item_lets_ = item_lets;
+    expanding_.erase(&let);
+    return type;
+  }
+
+  LetDecl* FindLet(const std::string& name, bool* policy_wide) {
+    if (item_lets_) {
+      for (LetDecl& l : *item_lets_) {
+        if (l.name == name) {
+          *policy_wide = false;
+          return &l;
+        }
+      }
+    }
+    auto it = lets_.find(name);
+    *policy_wide = true;
+    return it == lets_.end() ? nullptr : it->second;
+  }
+
+  // A named value nothing uses: said, and its formula checked all the same.
+  void Unused(LetDecl& let, const std::string& where, Scope& s, bool policy_wide) {
+    if (let.used) return;
+    d_.Warning("unused", let.where, "'" + let.name + "' is never used in " + where + ": use it or remove it");
+    Expr use;
+    use.kind = ExprKind::kName;
+    use.name = let.name;
+    use.where = let.where;
+    ExpandLet(use, let, policy_wide, s);
+  }
 
   // ---- expressions ----
   bool Compatible(const Type& a, const Type& b) const {
@@ -535,8 +870,11 @@ class Checker {
           return {};
         }
         return Type{e.literal.kind};
-      case ExprKind::kName:
+      case ExprKind::kName: {
+        bool policy_wide = false;
+        if (LetDecl* let = FindLet(e.name, &policy_wide)) return ExpandLet(e, *let, policy_wide, s);
         return CheckName(e, s);
+      }
       case ExprKind::kTagged:
         if (!c_.tag_index.count(e.name)) {
           std::vector<std::string> known;
@@ -582,6 +920,7 @@ class Checker {
           return flag;
         }
         const auto& values = p_.enums[static_cast<size_t>(t.enum_id)].values;
+        e.choice_indices.clear();
         for (size_t i = 0; i < e.choices.size(); ++i) {
           auto it = std::find(values.begin(), values.end(), e.choices[i]);
           if (it == values.end()) {
@@ -611,8 +950,15 @@ class Checker {
         return a;
       }
       case ExprKind::kCall: {
+        if (auto table = tables_.find(e.name); table != tables_.end()) return ExpandTable(e, *table->second, s);
+        if (e.name == "received" || e.name == "last_year") return CheckEarlier(e, s);
         if (e.name != "min" && e.name != "max") {
-          d_.Error("unknown-function", e.where, "unknown function '" + e.name + "'; the functions are min and max");
+          std::vector<std::string> known = {"min", "max", "received", "last_year"};
+          for (const auto& t : p_.tables) known.push_back(t.name);
+          std::string hint = ClosestName(e.name, known);
+          d_.Error("unknown-function", e.where,
+                   "unknown function '" + e.name + "'; the functions are min, max, received, last_year and the policy's tables" +
+                       (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
           for (auto& a : e.args) Check(*a, s);
           return {};
         }
@@ -800,7 +1146,7 @@ class Checker {
                  "'" + t.substr(i, close - i + 1) + "' is not a value's name: write {name} with one name inside, such as {" +
                      FirstValueName() + "}");
       } else {
-        hole.name->type = CheckName(*hole.name, s);
+        hole.name->type = Check(*hole.name, s);  // a let's name is the value it names
       }
       holes->push_back(std::move(hole));
       i = close;
@@ -968,6 +1314,24 @@ class Checker {
     }
     std::vector<std::string> used;
     Scope s{item.by_claim, place.c_str(), &used, {}, nullptr};
+    item_lets_ = &item.lets;
+    for (size_t i = 0; i < item.lets.size(); ++i) {
+      const LetDecl& let = item.lets[i];
+      if (IsReservedWord(let.name)) {
+        d_.Error("reserved-name", let.where, "'" + let.name + "' is a word of the policy language and cannot name a value");
+      }
+      if (auto it = names_.find(let.name); it != names_.end()) {
+        d_.Error("duplicate", let.where,
+                 "'" + let.name + "' is already a name of the policy (line " + std::to_string(it->second.line) +
+                     "): give this value another name");
+      }
+      for (size_t j = 0; j < i; ++j) {
+        if (item.lets[j].name == let.name) {
+          d_.Error("duplicate", let.where, "'" + let.name + "' is named twice in this item (first at line " +
+                                               std::to_string(item.lets[j].where.line) + ")");
+        }
+      }
+    }
     CheckConditions(item.conditions, s, "a condition");
     if (!item.amount) {
       // An amount that did not parse has its own syntax error.
@@ -1062,6 +1426,8 @@ class Checker {
                               }),
                used.end());
     item.required_claim_fields = used;
+    for (LetDecl& let : item.lets) Unused(let, place, s, false);
+    item_lets_ = nullptr;
   }
 
   void CheckGeneralRules() {
@@ -1102,6 +1468,11 @@ class Checker {
   Policy& p_;
   Diagnostics& d_;
   std::map<std::string, Location> names_;
+  std::map<std::string, LetDecl*> lets_;      // the policy's named values
+  std::map<std::string, TableDecl*> tables_;
+  std::map<const TableDecl*, std::vector<std::pair<ExprPtr, ExprPtr>>> raw_rows_;  // each row as written, unchecked
+  std::vector<LetDecl>* item_lets_ = nullptr;  // the named values of the item being checked
+  std::set<const LetDecl*> expanding_;         // the named values being expanded (a cycle otherwise)
 };
 
 }  // namespace

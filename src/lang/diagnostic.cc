@@ -26,6 +26,9 @@ std::string_view SourceFile::Line(int line) const {
 }
 
 void Diagnostics::Error(std::string code, Location where, std::string message) {
+  // A named value's formula is checked where it is used: a mistake in it is
+  // reported once, at the formula, however often it is used.
+  if (!seen_.emplace(code, where.file, where.line, where.column, message).second) return;
   items_.push_back({Severity::kError, std::move(code), std::move(message), where});
 }
 

@@ -2,7 +2,9 @@
 // shown with file:line:col, the source line and a caret under the span.
 #pragma once
 
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "lang/source.h"
@@ -32,6 +34,7 @@ class Diagnostics {
 
  private:
   std::vector<Diagnostic> items_;
+  std::set<std::tuple<std::string, int, int, int, std::string>> seen_;  // errors reported: each once
 };
 
 // Edit distance, for "did you mean" suggestions.

@@ -130,7 +130,7 @@ class Lexer {
     Emit(TokenKind::kNumber, start, digits, *value);
   }
 
-  // RMB 2,000,000.50 or RMB 2 million or RMB 1.5 million
+  // RMB 2,000,000.50 or RMB 2 million or RMB 1.5 million or RMB 1 billion
   void LexMoney(size_t start) {
     while (pos_ < end_ && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
     std::string digits;
@@ -148,11 +148,15 @@ class Lexer {
     }
     size_t save = pos_;
     while (pos_ < end_ && text_[pos_] == ' ') ++pos_;
-    if (text_.compare(pos_, 7, "million") == 0 && (pos_ + 7 >= end_ || !IsIdentChar(text_[pos_ + 7]))) {
-      pos_ += 7;
-      value = value->Mul(Exact::Integer(1000000));
-    } else {
-      pos_ = save;
+    pos_ = save;
+    for (auto [word, factor] : {std::pair<const char*, int64_t>{"million", 1000000}, {"billion", 1000000000}}) {
+      size_t n = std::char_traits<char>::length(word);
+      size_t at = save;
+      while (at < end_ && text_[at] == ' ') ++at;
+      if (text_.compare(at, n, word) == 0 && (at + n >= end_ || !IsIdentChar(text_[at + n]))) {
+        pos_ = at + n;
+        value = value->Mul(Exact::Integer(factor));
+      }
     }
     if (value->Mul(Exact::Integer(100))->den() != 1) {
       diags_->Error("bad-money", At(start), "an amount of money has at most two decimals (whole fen)");

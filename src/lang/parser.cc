@@ -9,7 +9,7 @@ const std::set<std::string>& StatementWords() {
   static const std::set<std::string> words = {
       "policy", "param", "fact", "applicant", "claim", "tag", "eligibility", "require", "when",
       "measure", "item", "by", "from", "amount", "why", "cap", "once", "period", "limit",
-      "round", "exclusive", "external", "scale", "cite", "deduct", "fill"};
+      "round", "exclusive", "external", "scale", "cite", "deduct", "fill", "let", "table"};
   return words;
 }
 
@@ -646,6 +646,17 @@ class Parser {
       CurrentItem()->why_zh = OptionalZh();
       return true;
     }
+    if (word == "let") {
+      // In an item, the item's own; anywhere else, the whole policy's.
+      LetDecl let;
+      if (!ExpectIdent(&let.name, &let.where, "the value's name")) return false;
+      if (!ExpectPunct("=")) return false;
+      let.value = ParseExpr();
+      if (!let.value) return false;
+      (context_ == Context::kItem ? CurrentItem()->lets : policy_->lets).push_back(std::move(let));
+      return true;
+    }
+    if (word == "table") return ParseTable();
     if (word == "cap") return ParseCap(where);
     if (word == "cite") {
       if (!RequireContext(Context::kItem, "cite", "to an item")) return false;
@@ -824,6 +835,45 @@ class Parser {
       *span = s == "year" ? LimitSpan::kYear : LimitSpan::kPeriod;
       *written += " per " + s;
     }
+    return true;
+  }
+
+  // table NAME: tiers of TYPE | brackets of TYPE [cites ...] ["description" [zh "..."]]
+  //   from BOUND: VALUE ...
+  bool ParseTable() {
+    // A table may sit between the items of a measure, beside the clause it implements.
+    context_ = context_ == Context::kItem || context_ == Context::kMeasure ? Context::kMeasure : Context::kTop;
+    TableDecl t;
+    if (!ExpectIdent(&t.name, &t.where, "the table's name") || !ExpectPunct(":")) return false;
+    if (IsWord("tiers") || IsWord("brackets")) {
+      t.brackets = Next().text == "brackets";
+    } else {
+      return Fail("'tiers of TYPE' (a value per threshold reached) or 'brackets of TYPE' (a rate per part, as a progressive rate)");
+    }
+    if (!ExpectWord("of")) return false;
+    t.key_where = Here();
+    if (Peek().kind != TokenKind::kIdent) return Fail("the type of the table's input: money, count, rate or year");
+    t.key_type = Next().text;
+    while (true) {
+      if (IsWord("cites")) {
+        if (!ParseCites(&t.cites)) return false;
+      } else if (Peek().kind == TokenKind::kString) {
+        t.description = Next().text;
+        t.description_zh = OptionalZh();
+      } else {
+        break;
+      }
+    }
+    while (IsWord("from") && !IsWord("facts", 1)) {
+      TableRow row;
+      row.where = Next().where;
+      row.bound = ParseExpr();
+      if (!row.bound || !ExpectPunct(":")) return false;
+      row.value = ParseExpr();
+      if (!row.value) return false;
+      t.rows.push_back(std::move(row));
+    }
+    policy_->tables.push_back(std::move(t));
     return true;
   }
 
