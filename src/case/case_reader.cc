@@ -56,7 +56,27 @@ Result<Exact> ReadMoney(const Json& j, const std::string& path) {
 }
 
 bool IsQuantity(TypeKind kind) {
-  return kind == TypeKind::kMoney || kind == TypeKind::kRate || kind == TypeKind::kCount;
+  return kind == TypeKind::kMoney || kind == TypeKind::kRate || kind == TypeKind::kCount || kind == TypeKind::kQuantity;
+}
+
+// A quantity in units (an area, a number of days): a JSON whole number or a
+// decimal string, "1234.5", at most four decimals and below one million (the
+// batch evaluator holds quantities in millionths, like rates).
+Result<Exact> ReadQuantity(const Json& j, const std::string& path) {
+  const char* expected = "expected a quantity such as 1200 or \"1234.5\"";
+  if (j.is_number_unsigned()) {
+    if (j.get<uint64_t>() >= 1000000) return Bad(path, "too large: a quantity is below 1,000,000");
+    return Exact::Integer(static_cast<int64_t>(j.get<uint64_t>()));
+  }
+  if (j.is_number_integer()) return Bad(path, "cannot be negative");
+  if (!j.is_string()) return Bad(path, std::string(expected) + ", got " + JsonKind(j));
+  std::string text = j.get<std::string>();
+  size_t dot = text.find('.');
+  if (dot != std::string::npos && text.size() - dot - 1 > 4) return Bad(path, "a quantity has at most four decimals");
+  auto d = ParseDecimal(text);
+  if (!d || text.empty() || text.front() == '.' || text.back() == '.') return Bad(path, expected);
+  if (d->Compare(Exact::Integer(1000000)) >= 0) return Bad(path, "too large: a quantity is below 1,000,000");
+  return *d;
 }
 
 // A rate in a case: a string with a percent sign, "12.5%", at most four
@@ -96,6 +116,10 @@ Result<Value> ReadTyped(const CheckedPolicy& p, const Type& type, const Json& j,
     }
     case TypeKind::kRate: {
       BURSAR_ASSIGN_OR_RETURN(v.number, ReadRate(j, path));
+      return v;
+    }
+    case TypeKind::kQuantity: {
+      BURSAR_ASSIGN_OR_RETURN(v.number, ReadQuantity(j, path));
       return v;
     }
     case TypeKind::kYear: {
@@ -452,6 +476,16 @@ Result<Value> ParseLiteralValue(const CheckedPolicy& p, const Type& type, const 
     case TypeKind::kYear: {
       auto d = ParseDecimal(text);
       if (!d || !d->is_integer()) return InvalidArgument("expected a whole number");
+      v.number = *d;
+      return v;
+    }
+    case TypeKind::kQuantity: {
+      std::string digits;
+      for (char ch : text) {
+        if (ch != ',') digits.push_back(ch);
+      }
+      auto d = ParseDecimal(digits);
+      if (!d) return InvalidArgument("expected a number such as 2000 or 1234.5");
       v.number = *d;
       return v;
     }

@@ -37,11 +37,19 @@ i128 Lcm(i128 a, i128 b) { return a / Gcd(a, b) * b; }
 // (case_reader.cc): a whole number of millionths.
 constexpr int64_t kRateScale = 1000000;
 
+// A date as the number YYYYMMDD: it orders as the date does.
+int64_t DateCell(const std::string& text) {
+  if (!IsCalendarDate(text)) return -1;
+  return std::stoll(text.substr(0, 4)) * 10000 + std::stoll(text.substr(5, 2)) * 100 + std::stoll(text.substr(8, 2));
+}
+
 int64_t ToCell(const Value& v) {
   if (v.none) return -1;
   switch (v.kind) {
+    case TypeKind::kDate: return DateCell(v.text);
     case TypeKind::kMoney: return v.number.ToFen().value_or(0);
-    case TypeKind::kRate: return static_cast<int64_t>(v.number.Mul(Exact::Integer(kRateScale))->num());
+    case TypeKind::kRate:
+    case TypeKind::kQuantity: return static_cast<int64_t>(v.number.Mul(Exact::Integer(kRateScale))->num());
     case TypeKind::kCount:
     case TypeKind::kYear: return static_cast<int64_t>(v.number.num());
     case TypeKind::kFlag: return v.flag ? 1 : 0;
@@ -133,7 +141,7 @@ class Compiler {
       case ExprKind::kLiteral: {
         Value v;
         v.kind = e.type.kind;
-        v.number = e.literal.number;
+        v.number = e.type.kind == TypeKind::kDate ? Exact::Integer(DateCell(e.literal.symbol)) : e.literal.number;
         v.flag = e.literal.flag;
         return Constant(f, v);
       }
@@ -153,8 +161,11 @@ class Compiler {
           case RefKind::kClaimField:
             n.step = e.ref_kind == RefKind::kFact ? Step::kFact : Step::kClaim;
             n.column = e.ref_index;
-            n.den = e.type.kind == TypeKind::kMoney ? 100 : e.type.kind == TypeKind::kRate ? kRateScale : 1;
-            if (e.type.kind == TypeKind::kText || e.type.kind == TypeKind::kDate) {
+            // Quantities, like rates, are read in millionths (the case reader allows four decimals).
+            n.den = e.type.kind == TypeKind::kMoney                                              ? 100
+                    : e.type.kind == TypeKind::kRate || e.type.kind == TypeKind::kQuantity ? kRateScale
+                                                                                            : 1;
+            if (e.type.kind == TypeKind::kText) {
               error_ = "the name '" + e.name + "' (a " + TypeKindName(e.type.kind) + " field)";
             }
             return Push(f, std::move(n));
@@ -212,6 +223,7 @@ class Compiler {
         return Push(f, std::move(n));
       }
       case ExprKind::kCall: {
+        if (e.name == "@on") return EmitOnDate(e, f);
         n.step = e.name == "min" ? Step::kMin : Step::kMax;
         for (const auto& arg : e.args) n.args.push_back(Emit(*arg, f));
         Unify(f, &n, 0);
@@ -255,6 +267,39 @@ class Compiler {
     }
     error_ = "an unknown construct";
     return Push(f, std::move(n));
+  }
+
+  // `PARAM on DATE`: the override if there is one, else a choice by the date
+  // among the parameter's dated values (the earliest before its date).
+  int EmitOnDate(const Expr& e, Formula* f) {
+    int index = e.args[0]->ref_index;
+    const ParamDecl& prm = cp_.policy.params[static_cast<size_t>(index)];
+    bool overridden = std::any_of(cp_.overrides.begin(), cp_.overrides.end(),
+                                  [&](const auto& o) { return o.first == index; });
+    std::string first = prm.values.front().from.value_or("0000-01-01");
+    int out = Constant(f, ParameterValueOn(cp_, index, first));
+    if (overridden) return out;
+    int day = Emit(*e.args[1], f);
+    for (size_t i = 1; i < prm.values.size(); ++i) {
+      const std::string& from = *prm.values[i].from;  // every value after the first is dated (checker)
+      Value bound;
+      bound.kind = TypeKind::kCount;
+      bound.number = Exact::Integer(DateCell(from));
+      Node cmp;
+      cmp.step = Step::kCompare;
+      cmp.cmp = Op::kGe;
+      cmp.args = {day, Constant(f, bound)};
+      Unify(f, &cmp, 0);
+      cmp.flag = true;
+      int reached = Push(f, std::move(cmp));
+      Node pick;
+      pick.step = Step::kSelect;
+      pick.flag = prm.type.kind == TypeKind::kFlag;
+      pick.args = {reached, Constant(f, ParameterValueOn(cp_, index, from)), out};
+      if (!pick.flag) Unify(f, &pick, 1);
+      out = Push(f, std::move(pick));
+    }
+    return out;
   }
 
   // Bounds every numeric node; a formula any of whose values (scaled for

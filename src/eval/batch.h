@@ -131,6 +131,12 @@ std::vector<uint32_t> CaseOffsets(const std::vector<uint32_t>& owner, size_t cas
 // policy's --set overrides applied.
 Result<std::vector<Value>> ParameterValues(const CheckedPolicy& policy, int year);
 
+// The value of parameter `index` in force on `day` ("YYYY-MM-DD"), as
+// `PARAM on DATE` reads it: a --set override if there is one, else the last
+// value whose effective date is on or before the day; a day before every
+// effective date reads the earliest value.
+Value ParameterValueOn(const CheckedPolicy& policy, int index, const std::string& day);
+
 // The length of the public notice (公示) in days: the policy's `notice_days`
 // (D-P1) in force on 1 January of `year`. InvalidArgument when the policy has
 // no such parameter or its value is not a whole number from 1 to 366.

@@ -110,6 +110,7 @@ class Evaluation {
       case TypeKind::kMoney: return v.number.ToFen() ? v.number.ToMoneyString() : v.number.ToString();
       case TypeKind::kRate: return v.number.ToPercentString();
       case TypeKind::kCount:
+      case TypeKind::kQuantity:
       case TypeKind::kYear: return v.number.ToString();
       case TypeKind::kFlag: return v.flag ? "true" : "false";
       case TypeKind::kEnum:
@@ -179,6 +180,7 @@ class Evaluation {
       }
       case ExprKind::kIf: return Eval(*e.args[Eval(*e.args[0]).flag ? 1 : 2]);
       case ExprKind::kCall: {
+        if (e.name == "@on") return ParameterValueOn(cp_, e.args[0]->ref_index, Eval(*e.args[1]).text);
         Value best = Eval(*e.args[0]);
         for (size_t i = 1; i < e.args.size(); ++i) {
           Value x = Eval(*e.args[i]);
@@ -251,6 +253,7 @@ class Evaluation {
         return "if " + Write(*e.args[0], values) + " then " + Write(*e.args[1], values) + " else " +
                Write(*e.args[2], values);
       case ExprKind::kCall: {
+        if (e.name == "@on") return values ? Show(Eval(e)) : e.args[0]->name + " on " + Write(*e.args[1], false);
         std::string s = e.name + "(";
         for (size_t i = 0; i < e.args.size(); ++i) s += (i ? ", " : "") + Write(*e.args[i], values);
         return s + ")";
@@ -979,6 +982,39 @@ std::string Evaluation::ToText() const {
 
 }  // namespace
 
+namespace {
+
+// A parameter's literal value as a Value of its type.
+Value LiteralValue(const CheckedPolicy& cp, const ParamDecl& prm, const EffectiveValue& in_force) {
+  Value v;
+  const Expr& e = *in_force.value;
+  v.kind = prm.type.kind;
+  v.enum_id = prm.type.enum_id;
+  v.none = e.literal.is_none;
+  v.number = e.literal.number;
+  v.flag = e.literal.flag;
+  v.text = e.literal.symbol;
+  if (prm.type.kind == TypeKind::kEnum && !v.none) {
+    const auto& names = cp.policy.enums[static_cast<size_t>(prm.type.enum_id)].values;
+    v.choice = static_cast<int>(std::find(names.begin(), names.end(), e.literal.symbol) - names.begin());
+  }
+  return v;
+}
+
+}  // namespace
+
+Value ParameterValueOn(const CheckedPolicy& cp, int index, const std::string& day) {
+  for (const auto& [i, value] : cp.overrides) {
+    if (i == index) return value;
+  }
+  const ParamDecl& prm = cp.policy.params[static_cast<size_t>(index)];
+  const EffectiveValue* in_force = &prm.values.front();
+  for (const auto& v : prm.values) {
+    if (!v.from || *v.from <= day) in_force = &v;
+  }
+  return LiteralValue(cp, prm, *in_force);
+}
+
 Result<std::vector<Value>> ParameterValues(const CheckedPolicy& cp, int year) {
   const auto& overrides = cp.overrides;
   std::vector<Value> values;
@@ -992,19 +1028,7 @@ Result<std::vector<Value>> ParameterValues(const CheckedPolicy& cp, int year) {
     if (!in_force) {
       return InvalidArgument("the parameter '" + prm.name + "' has no value in force in " + std::to_string(year), "year");
     }
-    Value v;
-    const Expr& e = *in_force->value;
-    v.kind = prm.type.kind;
-    v.enum_id = prm.type.enum_id;
-    v.none = e.literal.is_none;
-    v.number = e.literal.number;
-    v.flag = e.literal.flag;
-    v.text = e.literal.symbol;
-    if (prm.type.kind == TypeKind::kEnum && !v.none) {
-      const auto& names = cp.policy.enums[static_cast<size_t>(prm.type.enum_id)].values;
-      v.choice = static_cast<int>(std::find(names.begin(), names.end(), e.literal.symbol) - names.begin());
-    }
-    values.push_back(std::move(v));
+    values.push_back(LiteralValue(cp, prm, *in_force));
   }
   for (const auto& [index, value] : overrides) values[static_cast<size_t>(index)] = value;
   return values;

@@ -17,13 +17,21 @@
 
 namespace bursar {
 
-enum class TypeKind { kUnknown, kMoney, kRate, kCount, kFlag, kYear, kDate, kEnum, kText };
+// kQuantity: a decimal number in units the policy declares (square metres,
+// days), such as an area of 1,234.5 square metres.
+enum class TypeKind { kUnknown, kMoney, kRate, kCount, kFlag, kYear, kDate, kEnum, kText, kQuantity };
+
+// Units of a value: (unit index into Policy::units, exponent), sorted by unit,
+// no zero exponents. A money parameter `money per square_metre per day` has
+// {(m2, -1), (day, -1)}; an area {(m2, 1)}; money, rates and counts none.
+using Units = std::vector<std::pair<int, int>>;
 
 struct Type {
   TypeKind kind = TypeKind::kUnknown;
   int enum_id = -1;       // for kEnum: index into Policy::enums
   bool optional = false;  // may be `none`
-  bool operator==(const Type& o) const { return kind == o.kind && enum_id == o.enum_id; }
+  Units units{};  // none: money, a rate, a count
+  bool operator==(const Type& o) const { return kind == o.kind && enum_id == o.enum_id && units == o.units; }
 };
 
 struct EnumDef {
@@ -108,7 +116,8 @@ struct TableDecl {
 };
 
 struct TypeSyntax {
-  std::string name;                // money, rate, count, flag, year, date, text, or "one of"
+  std::string name;                // money, rate, count, flag, year, date, text, "one of", or a unit
+  std::vector<std::string> per;    // `money per square_metre per day`: the units it is per
   std::vector<std::string> values; // for one of (...)
   bool optional = false;           // trailing `?` or `or none`
   Location where;
@@ -308,6 +317,7 @@ struct Policy {
   GeneralRule fill_order;
   // Totals over several measures (`cap total of measures ...` / `of all measures`).
   std::vector<GroupCap> group_caps;
+  std::vector<TagDecl> units;     // `unit NAME "noun"`: square metres, days, persons
   std::vector<LetDecl> lets;      // `let` outside any item: named values of the whole policy
   std::vector<TableDecl> tables;  // `table`: tiers, brackets and schedules
   // Labels the prose defines: "[04.2]" → where, "D-04a" → where.

@@ -33,7 +33,30 @@ std::string TypeName(const Type& t, const Policy& p) {
     for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + values[i];
     return s + ")";
   }
-  return TypeKindName(t.kind);
+  if (t.units.empty()) return TypeKindName(t.kind);
+  // money per square_metre per day; square_metre * day; a quantity per day
+  auto unit = [&](int u) { return u >= 0 && static_cast<size_t>(u) < p.units.size() ? p.units[static_cast<size_t>(u)].name : "?"; };
+  std::string s = t.kind == TypeKind::kMoney ? "money" : "";
+  for (const auto& [u, exp] : t.units) {
+    for (int i = 0; i < exp; ++i) s += (s.empty() ? "" : " * ") + unit(u);
+  }
+  if (s.empty()) s = "a quantity";
+  for (const auto& [u, exp] : t.units) {
+    for (int i = 0; i < -exp; ++i) s += " per " + unit(u);
+  }
+  return s;
+}
+
+// The units of a product (sign +1) or a quotient (sign -1).
+Units CombineUnits(const Units& a, const Units& b, int sign) {
+  std::map<int, int> sum;
+  for (const auto& [u, e] : a) sum[u] += e;
+  for (const auto& [u, e] : b) sum[u] += sign * e;
+  Units out;
+  for (const auto& [u, e] : sum) {
+    if (e != 0) out.emplace_back(u, e);
+  }
+  return out;
 }
 
 
@@ -54,7 +77,7 @@ struct Scope {
 // Money, rates and counts read from a case are zero when left out; they are
 // never none. Other values declared with `?` may be none.
 bool IsQuantity(TypeKind kind) {
-  return kind == TypeKind::kMoney || kind == TypeKind::kRate || kind == TypeKind::kCount;
+  return kind == TypeKind::kMoney || kind == TypeKind::kRate || kind == TypeKind::kCount || kind == TypeKind::kQuantity;
 }
 
 // A deep copy of a formula as written (before checking), for a `let` or a
@@ -145,15 +168,42 @@ class Checker {
       return t;
     }
     for (const auto& [name, kind] : kNames) {
-      if (ts.name == name) {
-        t.kind = kind;
+      if (ts.name == name) t.kind = kind;
+    }
+    if (auto u = unit_index_.find(ts.name); u != unit_index_.end()) {
+      t.kind = TypeKind::kQuantity;
+      t.units = {{u->second, 1}};
+    }
+    if (t.kind == TypeKind::kUnknown) {
+      Location w = ts.where;
+      w.length = static_cast<int>(ts.name.size());
+      std::vector<std::string> units;
+      for (const auto& u : p_.units) units.push_back(u.name);
+      std::string hint = ClosestName(ts.name, units);
+      d_.Error("unknown-type", w,
+               "unknown type '" + ts.name + "'; a value is money, rate, count, flag, year, date, text, one of (a, b)" +
+                   (units.empty() ? " or a unit the policy declares ('unit square_metre \"square metres\"')"
+                                  : " or a unit of the policy") +
+                   (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      return t;
+    }
+    if (!ts.per.empty()) {
+      if (t.kind != TypeKind::kMoney && t.kind != TypeKind::kQuantity && t.kind != TypeKind::kCount) {
+        d_.Error("unknown-type", ts.where, "only money and quantities are per a unit: 'money per square_metre per day'");
         return t;
       }
+      Units per;
+      for (const auto& name : ts.per) {
+        auto u = unit_index_.find(name);
+        if (u == unit_index_.end()) {
+          d_.Error("unknown-type", ts.where, "'" + name + "' is not a unit of the policy: declare it with 'unit " + name + " \"...\"'");
+          return t;
+        }
+        per.emplace_back(u->second, 1);
+      }
+      t.units = CombineUnits(t.units, per, -1);
+      if (t.kind == TypeKind::kCount) t.kind = TypeKind::kQuantity;
     }
-    Location w = ts.where;
-    w.length = static_cast<int>(ts.name.size());
-    d_.Error("unknown-type", w,
-             "unknown type '" + ts.name + "'; a value is money, rate, count, flag, year, date, text or one of (a, b)");
     return t;
   }
 
@@ -192,6 +242,10 @@ class Checker {
   }
 
   void CheckDeclarations() {
+    for (size_t i = 0; i < p_.units.size(); ++i) {
+      Declare(p_.units[i].name, p_.units[i].where, "unit");
+      unit_index_.emplace(p_.units[i].name, static_cast<int>(i));
+    }
     for (size_t i = 0; i < p_.params.size(); ++i) {
       auto& prm = p_.params[i];
       Declare(prm.name, prm.where, "parameter");
@@ -338,6 +392,10 @@ class Checker {
     }
     TypeKind have = lit.kind;
     if (have == TypeKind::kCount && want.kind == TypeKind::kYear) have = TypeKind::kYear;
+    if (have == TypeKind::kCount && want.kind == TypeKind::kQuantity) {
+      e.type = want;  // 2,000 for an area of 2,000 square metres; decimals allowed
+      return;
+    }
     if (have != want.kind) {
       d_.Error("type-mismatch", e.where,
                what + " is " + TypeName(want, p_) + ", but this value is " + TypeKindName(lit.kind) +
@@ -392,6 +450,37 @@ class Checker {
         last = v.from;
       }
     }
+  }
+
+  // ---- units ----
+  // A bare number beside a quantity takes its units: `min(rented_area, 2000)`.
+  static void Adapt(Expr& x, Type& xt, const Type& other) {
+    if (x.kind == ExprKind::kLiteral && xt.kind == TypeKind::kCount && xt.units.empty() &&
+        other.kind == TypeKind::kQuantity) {
+      xt = other;
+      xt.optional = false;
+      x.type = xt;
+    }
+  }
+  // What to multiply a value with units by to get `want`: "; multiply it by square_metre and day".
+  std::string UnitAdvice(const Type& t, TypeKind want) const {
+    std::string per, of;
+    for (const auto& [u, exp] : t.units) {
+      std::string& list = exp < 0 ? per : of;
+      list += (list.empty() ? "" : " and ") + p_.units[static_cast<size_t>(u)].name;
+    }
+    if (!per.empty() && (t.kind == want || (t.kind == TypeKind::kQuantity && want != TypeKind::kMoney))) {
+      return "; multiply it by " + per + " to get " + TypeKindName(want);
+    }
+    if (!per.empty() && t.kind == TypeKind::kMoney) return "; multiply it by " + per + " to get money";
+    if (!of.empty() && want == TypeKind::kMoney) {
+      std::string per_each;
+      for (const auto& [u, exp] : t.units) {
+        for (int i = 0; i < exp; ++i) per_each += " per " + p_.units[static_cast<size_t>(u)].name;
+      }
+      return "; multiply it by an amount" + per_each + " (a parameter of type 'money" + per_each + "') to get money";
+    }
+    return "";
   }
 
   // ---- tables ----
@@ -449,7 +538,7 @@ class Checker {
           }
           result.kind = TypeKind::kMoney;
         } else if (v.kind != TypeKind::kUnknown) {
-          if (!IsQuantity(v.kind)) {
+          if (!IsQuantity(v.kind) || !v.units.empty()) {
             TypeError(*row.value, "a tier's value is an amount, a rate or a count, but this is " + TypeName(v, p_));
           } else if (result.kind == TypeKind::kUnknown) {
             result.kind = v.kind;
@@ -495,6 +584,9 @@ class Checker {
       return {};
     }
     const auto& rows = raw_rows_.at(&t);
+    for (const auto& [bound, value] : rows) {
+      if (!Budget(*bound, e.where) || !Budget(*value, e.where) || !Budget(*raw_input, e.where)) return {};
+    }
     auto literal_zero = [&](TypeKind kind) {
       auto z = std::make_unique<Expr>();
       z->kind = ExprKind::kLiteral;
@@ -644,6 +736,29 @@ class Checker {
     return CheckName(e, s);
   }
 
+  // `PARAM on DATE`: the value of a dated parameter in force on a date of the
+  // case (the rate on the day a loan was drawn), not on 1 January.
+  Type CheckOnDate(Expr& e, Scope& s) {
+    Expr& prm = *e.args[0];
+    auto it = c_.param_index.find(prm.name);
+    bool policy_wide = false;
+    if (it == c_.param_index.end() || FindLet(prm.name, &policy_wide)) {
+      d_.Error("unknown-name", prm.where,
+               "'" + prm.name + "' is not a parameter: 'on DATE' reads a parameter's value in force on a date of the "
+               "case, such as 'lpr on drawn_on'");
+      Check(*e.args[1], s);
+      return {};
+    }
+    prm.ref_kind = RefKind::kParam;
+    prm.ref_index = it->second;
+    prm.type = p_.params[static_cast<size_t>(it->second)].type;
+    Type day = Use(*e.args[1], s);
+    if (day.kind != TypeKind::kUnknown && day.kind != TypeKind::kDate) {
+      TypeError(*e.args[1], "'on' needs a date, such as a claim's 'drawn_on: date', but this is " + TypeName(day, p_));
+    }
+    return prm.type;
+  }
+
   // A use of a `let` name: the formula it names, checked here.
   Type ExpandLet(Expr& e, LetDecl& let, bool policy_wide, Scope& s) {
     if (expanding_.count(&let)) {
@@ -651,6 +766,11 @@ class Checker {
       return {};
     }
     let.used = true;
+    if (expanding_.size() >= 64) {
+      d_.Error("too-deep", e.where, "named values here are nested more than 64 deep: name fewer values within values");
+      return {};
+    }
+    if (!Budget(*let.value, e.where)) return {};
     expanding_.insert(&let);
     // A policy-wide value reads only policy-wide names, wherever it is used.
     std::vector<LetDecl>* item_lets = item_lets_;
@@ -665,6 +785,26 @@ class Checker {
     item_lets_ = item_lets;
     expanding_.erase(&let);
     return type;
+  }
+
+  // Named values and tables are copied where they are used; a chain of
+  // values each using the one before twice would double at every link. The
+  // copies of a policy are bounded, like a formula's length in the parser.
+  static constexpr size_t kMaxExpandedNodes = 200000;
+  static size_t Nodes(const Expr& e) {
+    size_t n = 1;
+    for (const auto& a : e.args) n += Nodes(*a);
+    return n;
+  }
+  bool Budget(const Expr& copied, Location where) {
+    expanded_nodes_ += Nodes(copied);
+    if (expanded_nodes_ <= kMaxExpandedNodes) return true;
+    if (!expansion_reported_) {
+      d_.Error("too-long", where, "named values and tables here expand to more than " +
+                                      std::to_string(kMaxExpandedNodes) + " steps: name fewer values within values");
+      expansion_reported_ = true;
+    }
+    return false;
   }
 
   LetDecl* FindLet(const std::string& name, bool* policy_wide) {
@@ -695,6 +835,7 @@ class Checker {
   // ---- expressions ----
   bool Compatible(const Type& a, const Type& b) const {
     if (a.kind == TypeKind::kEnum || b.kind == TypeKind::kEnum) return a == b;
+    if (a.units != b.units) return false;
     if ((a.kind == TypeKind::kYear && b.kind == TypeKind::kCount) ||
         (a.kind == TypeKind::kCount && b.kind == TypeKind::kYear)) {
       return true;
@@ -893,7 +1034,7 @@ class Checker {
           return flag;
         }
         if (t.kind != TypeKind::kUnknown && t.kind != TypeKind::kMoney && t.kind != TypeKind::kRate &&
-            t.kind != TypeKind::kCount) {
+            t.kind != TypeKind::kCount && t.kind != TypeKind::kQuantity) {
           TypeError(e, "a minus sign needs a number, but this is " + TypeName(t, p_));
         }
         return t;
@@ -952,6 +1093,7 @@ class Checker {
       case ExprKind::kCall: {
         if (auto table = tables_.find(e.name); table != tables_.end()) return ExpandTable(e, *table->second, s);
         if (e.name == "received" || e.name == "last_year") return CheckEarlier(e, s);
+        if (e.name == "@on") return CheckOnDate(e, s);
         if (e.name != "min" && e.name != "max") {
           std::vector<std::string> known = {"min", "max", "received", "last_year"};
           for (const auto& t : p_.tables) known.push_back(t.name);
@@ -966,11 +1108,19 @@ class Checker {
           d_.Error("arity", e.where, e.name + " needs at least two values");
         }
         Type t;
-        for (auto& a : e.args) {
-          Type at = Use(*a, s);
+        std::vector<Type> types;
+        for (auto& a : e.args) types.push_back(Use(*a, s));
+        for (const Type& q : types) {
+          if (q.kind != TypeKind::kQuantity) continue;
+          for (size_t i = 0; i < e.args.size(); ++i) Adapt(*e.args[i], types[i], q);
+          break;
+        }
+        for (size_t i = 0; i < e.args.size(); ++i) {
+          Expr* a = e.args[i].get();
+          Type at = types[i];
           if (at.kind == TypeKind::kUnknown) continue;
           if (at.kind != TypeKind::kMoney && at.kind != TypeKind::kRate && at.kind != TypeKind::kCount &&
-              at.kind != TypeKind::kYear) {
+              at.kind != TypeKind::kYear && at.kind != TypeKind::kQuantity) {
             TypeError(*a, e.name + " compares numbers, but this is " + TypeName(at, p_));
           } else if (t.kind == TypeKind::kUnknown) {
             t = at;
@@ -1027,7 +1177,19 @@ class Checker {
       rt = Use(r, s);
     }
     if (lt.kind == TypeKind::kUnknown || rt.kind == TypeKind::kUnknown) return {};
+    if (e.op != Op::kMul && e.op != Op::kDiv) {
+      Adapt(l, lt, rt);
+      Adapt(r, rt, lt);
+    }
     std::string ln = TypeName(lt, p_), rn = TypeName(rt, p_);
+    auto numeric = [](TypeKind k) { return k == TypeKind::kRate || k == TypeKind::kCount || k == TypeKind::kQuantity; };
+    auto with_units = [](TypeKind k, Units u) {
+      Type t{k};
+      // A quantity whose units cancel is a plain fraction.
+      if (k == TypeKind::kQuantity && u.empty()) t.kind = TypeKind::kRate;
+      t.units = std::move(u);
+      return t;
+    };
     switch (e.op) {
       case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: case Op::kEq: case Op::kNe: {
         bool ordered = e.op != Op::kEq && e.op != Op::kNe;
@@ -1040,7 +1202,12 @@ class Checker {
       }
       case Op::kAdd: case Op::kSub: {
         TypeKind a = lt.kind, b = rt.kind;
-        if (a == b && (a == TypeKind::kMoney || a == TypeKind::kRate || a == TypeKind::kCount)) return Type{a};
+        if (a == b && (a == TypeKind::kMoney || a == TypeKind::kRate || a == TypeKind::kCount || a == TypeKind::kQuantity)) {
+          if (lt.units == rt.units) return with_units(a, lt.units);
+          TypeError(e, std::string("cannot ") + (e.op == Op::kAdd ? "add " : "subtract ") + rn +
+                           (e.op == Op::kAdd ? " to " : " from ") + ln + ": the units differ");
+          return {};
+        }
         if (a == TypeKind::kYear && b == TypeKind::kCount) return Type{TypeKind::kYear};
         if (a == TypeKind::kCount && b == TypeKind::kYear && e.op == Op::kAdd) return Type{TypeKind::kYear};
         if (a == TypeKind::kYear && b == TypeKind::kYear && e.op == Op::kSub) return Type{TypeKind::kCount};
@@ -1055,6 +1222,12 @@ class Checker {
       case Op::kMul: {
         TypeKind a = lt.kind, b = rt.kind;
         auto is = [&](TypeKind x, TypeKind y) { return (a == x && b == y) || (a == y && b == x); };
+        // Units multiply: money per square_metre per day * square_metre * day is money.
+        Units u = CombineUnits(lt.units, rt.units, 1);
+        if ((a == TypeKind::kMoney && numeric(b)) || (b == TypeKind::kMoney && numeric(a))) return with_units(TypeKind::kMoney, u);
+        if ((a == TypeKind::kQuantity && numeric(b)) || (b == TypeKind::kQuantity && numeric(a))) {
+          return with_units(TypeKind::kQuantity, u);
+        }
         if (is(TypeKind::kMoney, TypeKind::kRate) || is(TypeKind::kMoney, TypeKind::kCount)) return Type{TypeKind::kMoney};
         if (is(TypeKind::kRate, TypeKind::kRate) || is(TypeKind::kRate, TypeKind::kCount)) return Type{TypeKind::kRate};
         if (is(TypeKind::kCount, TypeKind::kCount)) return Type{TypeKind::kCount};
@@ -1072,7 +1245,12 @@ class Checker {
       }
       case Op::kDiv: {
         TypeKind a = lt.kind, b = rt.kind;
-        if (a == TypeKind::kMoney && b == TypeKind::kMoney) return Type{TypeKind::kRate};
+        Units u = CombineUnits(lt.units, rt.units, -1);
+        if (a == TypeKind::kMoney && b == TypeKind::kMoney) return with_units(TypeKind::kQuantity, u);
+        if (a == TypeKind::kMoney && numeric(b)) return with_units(TypeKind::kMoney, u);
+        if ((a == TypeKind::kQuantity && numeric(b)) || (numeric(a) && b == TypeKind::kQuantity)) {
+          return with_units(TypeKind::kQuantity, u);
+        }
         if (a == TypeKind::kMoney && (b == TypeKind::kCount || b == TypeKind::kRate)) return Type{TypeKind::kMoney};
         if (a == TypeKind::kRate && (b == TypeKind::kCount || b == TypeKind::kRate)) return Type{TypeKind::kRate};
         if (a == TypeKind::kCount && b == TypeKind::kCount) return Type{TypeKind::kRate};
@@ -1091,7 +1269,9 @@ class Checker {
     Type t = Use(e, s);
     if (t.kind == TypeKind::kUnknown) return;
     if (t.kind != want && !(want == TypeKind::kCount && t.kind == TypeKind::kYear)) {
-      TypeError(e, what + " must be " + TypeKindName(want) + ", but this is " + TypeName(t, p_));
+      TypeError(e, what + " must be " + TypeKindName(want) + ", but this is " + TypeName(t, p_) + UnitAdvice(t, want));
+    } else if (!t.units.empty()) {
+      TypeError(e, what + " must be " + TypeKindName(want) + ", but this is " + TypeName(t, p_) + UnitAdvice(t, want));
     }
   }
 
@@ -1468,11 +1648,14 @@ class Checker {
   Policy& p_;
   Diagnostics& d_;
   std::map<std::string, Location> names_;
+  std::map<std::string, int> unit_index_;     // unit name → index into Policy::units
   std::map<std::string, LetDecl*> lets_;      // the policy's named values
   std::map<std::string, TableDecl*> tables_;
   std::map<const TableDecl*, std::vector<std::pair<ExprPtr, ExprPtr>>> raw_rows_;  // each row as written, unchecked
   std::vector<LetDecl>* item_lets_ = nullptr;  // the named values of the item being checked
   std::set<const LetDecl*> expanding_;         // the named values being expanded (a cycle otherwise)
+  size_t expanded_nodes_ = 0;                  // nodes copied by expansions so far (Budget)
+  bool expansion_reported_ = false;
 };
 
 }  // namespace

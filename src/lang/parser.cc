@@ -9,7 +9,7 @@ const std::set<std::string>& StatementWords() {
   static const std::set<std::string> words = {
       "policy", "param", "fact", "applicant", "claim", "tag", "eligibility", "require", "when",
       "measure", "item", "by", "from", "amount", "why", "cap", "once", "period", "limit",
-      "round", "exclusive", "external", "scale", "cite", "deduct", "fill", "let", "table"};
+      "round", "exclusive", "external", "scale", "cite", "deduct", "fill", "let", "table", "unit"};
   return words;
 }
 
@@ -145,6 +145,13 @@ class Parser {
       t->name = Next().text;
     } else {
       return Fail("a type (money, rate, count, flag, year, date, text or one of (...))");
+    }
+    while (IsWord("per")) {
+      ++pos_;
+      std::string unit;
+      Location w;
+      if (!ExpectIdent(&unit, &w, "a unit's name after 'per', such as day")) return false;
+      t->per.push_back(unit);
     }
     if (IsPunct("?")) {
       ++pos_;
@@ -418,6 +425,17 @@ class Parser {
         }
         auto e = MakeExpr(ExprKind::kName, w);
         e->name = tokens_[pos_ - 1].text;
+        if (IsWord("on")) {
+          // `lpr on drawn_on`: a parameter's value in force on a date of the case.
+          ++pos_;
+          auto day = ParsePrimary();
+          if (!day) return nullptr;
+          auto on = MakeExpr(ExprKind::kCall, Span(w, day->where));
+          on->name = "@on";
+          on->args.push_back(std::move(e));
+          on->args.push_back(std::move(day));
+          return on;
+        }
         return e;
       }
       default:
@@ -553,6 +571,15 @@ class Parser {
       f.noun_zh = OptionalZh();
       (word == "fact" ? policy_->facts : word == "applicant" ? policy_->applicant_fields : policy_->claim_fields)
           .push_back(std::move(f));
+      return true;
+    }
+    if (word == "unit") {
+      context_ = Context::kTop;
+      TagDecl unit;
+      if (!ExpectIdent(&unit.name, &unit.where, "the unit's name")) return false;
+      unit.description = OptionalString();
+      unit.description_zh = OptionalZh();
+      policy_->units.push_back(std::move(unit));
       return true;
     }
     if (word == "tag") {
@@ -992,6 +1019,7 @@ const char* TypeKindName(TypeKind kind) {
     case TypeKind::kDate: return "date";
     case TypeKind::kEnum: return "choice";
     case TypeKind::kText: return "text";
+    case TypeKind::kQuantity: return "quantity";
   }
   return "unknown";
 }

@@ -26,8 +26,9 @@ std::string TypeText(const Type& type, const TypeSyntax& syntax, const Policy& p
     for (size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + values[i];
     text += ")";
   } else {
-    text = TypeKindName(type.kind);
+    text = type.kind == TypeKind::kQuantity ? syntax.name : TypeKindName(type.kind);
   }
+  for (const auto& unit : syntax.per) text += " per " + unit;
   if (syntax.optional || type.optional) text += "?";
   return text;
 }
@@ -39,6 +40,7 @@ OJson LiteralJson(const Literal& lit, TypeKind kind) {
   switch (kind) {
     case TypeKind::kMoney: return lit.number.ToFen() ? lit.number.ToMoneyString() : lit.number.ToString();
     case TypeKind::kRate: return lit.number.ToPercentString();
+    case TypeKind::kQuantity: return lit.number.ToString();
     case TypeKind::kCount:
     case TypeKind::kYear:
       if (lit.number.is_integer() && lit.number.num() >= INT64_MIN && lit.number.num() <= INT64_MAX) {
