@@ -177,6 +177,8 @@ struct Condition {
   Location otherwise_where;
   std::vector<TemplateHole> otherwise_holes;  // set by the checker
   std::string otherwise_zh;  // the reason in Chinese (`zh "..."`), "" when not given
+  Location otherwise_zh_where;
+  std::vector<TemplateHole> otherwise_zh_holes;  // set by the checker
   bool describes_award = false;  // `when` (true) vs `require` (false)
   bool any_of = false;           // `when any of`: the `or` of the item's named conditions
   Location where;
@@ -238,6 +240,8 @@ struct ItemDecl {
   ExprPtr amount;
   std::string why;  // template with {name} holes; "" → rendered
   std::string why_zh;  // the same in Chinese (`zh "..."`), "" when not given
+  Location why_zh_where;
+  std::vector<TemplateHole> why_zh_holes;  // set by the checker
   Location why_where;
   std::vector<TemplateHole> why_holes;  // set by the checker
   bool amount_written = false;  // an `amount` statement was seen, even one that did not parse

@@ -1287,6 +1287,7 @@ class Checker {
       s.relies = &relies;
       Expect(*c.expr, s, TypeKind::kFlag, what);
       if (!c.otherwise.empty()) CheckTemplate(c.otherwise, c.otherwise_where, s, &c.otherwise_holes);
+      if (!c.otherwise_zh.empty()) CheckTemplate(c.otherwise_zh, c.otherwise_zh_where, s, &c.otherwise_zh_holes);
       s.relies = nullptr;
       c.relies_on.assign(relies.begin(), relies.end());
       Proven(*c.expr, true, static_cast<int>(i), &s.present);
@@ -1520,6 +1521,8 @@ class Checker {
       Expect(*item.amount, s, TypeKind::kMoney, "an amount");
     }
     if (!item.why.empty()) CheckTemplate(item.why, item.why_where, s, &item.why_holes);
+    // The Chinese reason is filled the same way: every hole names a value.
+    if (!item.why_zh.empty()) CheckTemplate(item.why_zh, item.why_zh_where, s, &item.why_zh_holes);
     // A claim must carry what its conditions, amount and reason read; a
     // field that only a cap, a citation or the deduction reads may be left
     // out (it is then zero, false or none).

@@ -1,6 +1,8 @@
 #include "lang/diagnostic.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <string_view>
 #include <tuple>
 
 namespace bursar {
@@ -24,6 +26,27 @@ std::string_view SourceFile::Line(int line) const {
   if (end == std::string::npos) end = text.size();
   return std::string_view(text).substr(start, end - start);
 }
+
+namespace {
+
+// Columns a UTF-8 character takes in a terminal: two for East Asian wide
+// characters (CJK ideographs, full-width punctuation), one otherwise.
+size_t DisplayWidth(std::string_view ch) {
+  if (ch.size() < 3) return 1;
+  uint32_t cp = 0;
+  if (ch.size() == 3) {
+    cp = (static_cast<uint32_t>(ch[0] & 0x0F) << 12) | (static_cast<uint32_t>(ch[1] & 0x3F) << 6) |
+         static_cast<uint32_t>(ch[2] & 0x3F);
+  } else {
+    return 2;  // outside the basic plane: CJK extensions, emoji
+  }
+  bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+              (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+              (cp >= 0xFFE0 && cp <= 0xFFE6);
+  return wide ? 2 : 1;
+}
+
+}  // namespace
 
 void Diagnostics::Error(std::string code, Location where, std::string message) {
   // A named value's formula is checked where it is used: a mistake in it is
@@ -60,9 +83,15 @@ std::string Diagnostics::Format(const SourceSet& sources) const {
     if (file && d.where.line > 0) {
       std::string_view line = file->Line(d.where.line);
       out += "  " + std::string(line) + "\n  ";
-      // Keep tabs so the caret lines up under tab-indented text.
-      for (int i = 1; i < d.where.column && static_cast<size_t>(i - 1) < line.size(); ++i) {
-        out += line[static_cast<size_t>(i - 1)] == '\t' ? '\t' : ' ';
+      // Keep tabs so the caret lines up under tab-indented text, and give a
+      // wide character (Chinese) two columns: columns count bytes.
+      size_t prefix = std::min(line.size(), static_cast<size_t>(std::max(d.where.column - 1, 0)));
+      for (size_t i = 0; i < prefix;) {
+        unsigned char c = static_cast<unsigned char>(line[i]);
+        size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (c == '\t') out += '\t';
+        else out.append(DisplayWidth(line.substr(i, n)), ' ');
+        i += n;
       }
       out += "^";
       for (int i = 1; i < d.where.length; ++i) out += "~";

@@ -115,9 +115,10 @@ class Parser {
 
   // The Chinese text after an English one: `"listed data products" zh "挂牌数据产品"`.
   // `zh` is not reserved: it is read only right after a quoted text.
-  std::string OptionalZh() {
+  std::string OptionalZh(Location* where = nullptr) {
     if (IsWord("zh") && Peek(1).kind == TokenKind::kString) {
       ++pos_;
+      if (where) *where = Peek().where;
       return Next().text;
     }
     return "";
@@ -611,7 +612,7 @@ class Parser {
         if (Peek().kind != TokenKind::kString) return Fail("the reason in quotes after 'otherwise'");
         c.otherwise_where = Peek().where;
         c.otherwise = Next().text;
-        c.otherwise_zh = OptionalZh();
+        c.otherwise_zh = OptionalZh(&c.otherwise_zh_where);
       }
       if (context_ == Context::kEligibility) {
         if (c.describes_award) {
@@ -670,7 +671,7 @@ class Parser {
       if (Peek().kind != TokenKind::kString) return Fail("the reason template in quotes");
       CurrentItem()->why_where = Peek().where;
       CurrentItem()->why = Next().text;
-      CurrentItem()->why_zh = OptionalZh();
+      CurrentItem()->why_zh = OptionalZh(&CurrentItem()->why_zh_where);
       return true;
     }
     if (word == "let") {
@@ -820,8 +821,9 @@ class Parser {
     if (IsWord("otherwise")) {
       ++pos_;
       if (Peek().kind != TokenKind::kString) return Fail("the reason in quotes after 'otherwise'");
+      c.otherwise_where = Peek().where;
       c.otherwise = Next().text;
-      c.otherwise_zh = OptionalZh();
+      c.otherwise_zh = OptionalZh(&c.otherwise_zh_where);
     }
     if (!item->named_conditions.empty()) diags_->Error("duplicate", where, "this item already has a 'when any of'");
     item->named_conditions = std::move(named);
