@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <string_view>
 
@@ -218,6 +219,21 @@ Status ResolveItem(const CheckedPolicy& p, const Json& obj, const std::string& p
   return OkStatus();
 }
 
+// The index of a fact a case may give (not one the reader derives), or the
+// refusal naming the nearest fact.
+Result<int> GivenFact(const CheckedPolicy& p, const std::string& key, const std::string& path) {
+  auto idx = p.fact_index.find(key);
+  if (idx != p.fact_index.end() && p.policy.facts[static_cast<size_t>(idx->second)].derived == FieldDecl::Derived::kNone) {
+    return idx->second;
+  }
+  std::vector<std::string> known;
+  for (const auto& f : p.policy.facts) {
+    if (f.derived == FieldDecl::Derived::kNone) known.push_back(f.name);
+  }
+  std::string hint = ClosestName(key, known);
+  return Bad(path, "unknown fact" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+}
+
 }  // namespace
 
 Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
@@ -286,17 +302,9 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
     const Json& facts = in["facts"];
     if (!facts.is_object()) return Bad("facts", "expected an object of the year's figures");
     for (auto it = facts.begin(); it != facts.end(); ++it) {
-      auto idx = p.fact_index.find(it.key());
-      if (idx == p.fact_index.end() || p.policy.facts[static_cast<size_t>(idx->second)].derived != FieldDecl::Derived::kNone) {
-        std::vector<std::string> known;
-        for (const auto& f : p.policy.facts) {
-          if (f.derived == FieldDecl::Derived::kNone) known.push_back(f.name);
-        }
-        std::string hint = ClosestName(it.key(), known);
-        return Bad("facts." + it.key(), "unknown fact" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
-      }
-      const FieldDecl& decl = p.policy.facts[static_cast<size_t>(idx->second)];
-      BURSAR_ASSIGN_OR_RETURN(c.facts[static_cast<size_t>(idx->second)],
+      BURSAR_ASSIGN_OR_RETURN(int index, GivenFact(p, it.key(), "facts." + it.key()));
+      const FieldDecl& decl = p.policy.facts[static_cast<size_t>(index)];
+      BURSAR_ASSIGN_OR_RETURN(c.facts[static_cast<size_t>(index)],
                               ReadTyped(p, decl.type, it.value(), "facts." + it.key()));
     }
   }
@@ -399,17 +407,9 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
       }
       if (!y.value().is_object()) return Bad(path, "expected an object of that year's facts");
       for (auto it = y.value().begin(); it != y.value().end(); ++it) {
-        auto idx = p.fact_index.find(it.key());
-        if (idx == p.fact_index.end() || p.policy.facts[static_cast<size_t>(idx->second)].derived != FieldDecl::Derived::kNone) {
-          std::vector<std::string> known;
-          for (const auto& f : p.policy.facts) {
-            if (f.derived == FieldDecl::Derived::kNone) known.push_back(f.name);
-          }
-          std::string hint = ClosestName(it.key(), known);
-          return Bad(path + "." + it.key(), "unknown fact" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
-        }
-        const FieldDecl& decl = p.policy.facts[static_cast<size_t>(idx->second)];
-        BURSAR_ASSIGN_OR_RETURN(earlier[static_cast<int>(ey)][idx->second],
+        BURSAR_ASSIGN_OR_RETURN(int index, GivenFact(p, it.key(), path + "." + it.key()));
+        const FieldDecl& decl = p.policy.facts[static_cast<size_t>(index)];
+        BURSAR_ASSIGN_OR_RETURN(earlier[static_cast<int>(ey)][index],
                                 ReadTyped(p, decl.type, it.value(), path + "." + it.key()));
       }
     }
@@ -423,7 +423,10 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
       for (const HistoryEntry& h : c.history) {
         if (h.measure != f.source_measure || (f.source_item >= 0 && h.item != f.source_item)) continue;
         auto next = sum.Add(h.amount);
-        if (!next) return Bad("history", "the awards already received under " + f.name.substr(9, f.name.size() - 10) + " add up past the range of exact amounts");
+        if (!next || next->ToFen().value_or(INT64_MAX) > 99999999999999999) {
+          return Bad("history", "the awards already received under " + f.name.substr(9, f.name.size() - 10) +
+                                    " add up past the largest amount a case may hold");
+        }
         sum = *next;
       }
       c.facts[i].number = sum;

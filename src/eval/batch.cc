@@ -940,6 +940,25 @@ void CaseColumns::Reset(const CheckedPolicy& p, int programme_year) {
   claim_fields.assign(p.policy.claim_fields.size(), {});
 }
 
+Status CaseColumns::DeriveFromHistory(const CheckedPolicy& p) {
+  constexpr int64_t kMaxFen = 99999999999999999;  // the case reader's largest amount, in fen
+  for (size_t f = 0; f < p.policy.facts.size(); ++f) {
+    const FieldDecl& d = p.policy.facts[f];
+    if (d.derived != FieldDecl::Derived::kReceived) continue;
+    std::vector<int64_t>& column = facts[f];
+    std::fill(column.begin(), column.end(), 0);
+    for (size_t h = 0; h < history_case.size(); ++h) {
+      if (history_measure[h] != d.source_measure || (d.source_item >= 0 && history_item[h] != d.source_item)) continue;
+      int64_t& cell = column[history_case[h]];
+      if (__builtin_add_overflow(cell, history_amount[h], &cell) || cell > kMaxFen) {
+        return Status(StatusCode::kOutOfRange, "case " + applicant_id[history_case[h]] + ": the awards received under " +
+                                                   d.name + " add up past the range of amounts");
+      }
+    }
+  }
+  return OkStatus();
+}
+
 int32_t CaseColumns::InternProject(const std::string& id) {
   auto [it, inserted] = project_ids.emplace(id, static_cast<int32_t>(projects.size()));
   if (inserted) projects.push_back(id);

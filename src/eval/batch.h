@@ -71,6 +71,11 @@ struct CaseColumns {
   // Appends a validated case. REQUIRES: c.year == year.
   void Append(const CheckedPolicy& policy, const Case& c);
   int32_t InternProject(const std::string& id);
+  // Recomputes the facts the policy derives from the history
+  // (`received(ITEM)`) after the history columns changed, as a simulation
+  // does when one year's awards become the next year's history. OutOfRange
+  // when a sum leaves the range of amounts a case may hold.
+  Status DeriveFromHistory(const CheckedPolicy& policy);
 };
 
 // One paid award line.

@@ -456,6 +456,16 @@ class Evaluation {
   OJson trace_ = OJson::array();
   std::vector<Line> lines_;  // after Run
   std::string ineligible_;   // why the applicant is ineligible, "" if eligible
+  // Awards to recover (`recover` rules), after Run.
+  struct Recovery {
+    int measure = -1;
+    const RecoveryRule* rule = nullptr;
+    Exact amount;
+    std::string why;
+  };
+  std::vector<Recovery> recoveries_;
+  bool has_recovery_rules_ = false;
+  void DecideRecoveries();
 
   template <typename Writer>
   void WriteDecision(Writer& w) const;
@@ -873,6 +883,59 @@ void Evaluation::Run() {
 
   lines_ = std::move(lines);
   ineligible_ = std::move(ineligible);
+  DecideRecoveries();
+}
+
+// Each `recover` rule: when its conditions hold in the case year, within its
+// years of the item's first award, every award received under the item (the
+// history's net amounts) is to be returned.
+void Evaluation::DecideRecoveries() {
+  for (size_t mi = 0; mi < p_.measures.size(); ++mi) {
+    for (const RecoveryRule& rule : p_.measures[mi].recoveries) {
+      has_recovery_rules_ = true;
+      Exact received;
+      int first = 0;
+      for (const HistoryEntry& h : case_.history) {
+        if (h.measure != static_cast<int>(mi) || h.item != rule.item_index) continue;
+        received = Checked(received.Add(h.amount), "recovery");
+        if (first == 0 || h.year < first) first = h.year;
+      }
+      std::string step = p_.measures[mi].id + "." + rule.item + ".recover";
+      if (first == 0 || received.Compare(Exact()) <= 0) continue;
+      std::string within;
+      if (rule.within_years) {
+        Value years = Eval(*rule.within_years);
+        bool in_time = Exact::Integer(case_.year - first).Compare(years.number) < 0;
+        within = "within " + Show(years) + " years of the first award (" + std::to_string(first) + ")";
+        if (explain_) {
+          Trace(step, std::to_string(case_.year) + " - first award < " + Source(*rule.within_years),
+                std::to_string(case_.year) + " - " + std::to_string(first) + " < " + Show(years), in_time ? "true" : "false",
+                AllLabels(rule.cites));
+        }
+        if (!in_time) continue;
+      }
+      std::vector<std::string> held;
+      bool all = true;
+      for (const Condition& c : rule.conditions) {
+        bool ok = Truth(*c.expr);
+        if (explain_) Trace(step, Source(*c.expr), Render(*c.expr), ok ? "true" : "false", AllLabels(rule.cites));
+        if (!ok) {
+          all = false;
+          break;
+        }
+        held.push_back(Describe(*c.expr, true));
+      }
+      if (!all) continue;
+      Recovery r;
+      r.measure = static_cast<int>(mi);
+      r.rule = &rule;
+      r.amount = received;
+      for (const std::string& h : held) r.why += (r.why.empty() ? "" : " and ") + h;
+      r.why += " in " + std::to_string(case_.year) + (within.empty() ? "" : ", " + within) + ": the " +
+               received.ToMoneyString() + " received under " + rule.item + " is returned";
+      recoveries_.push_back(std::move(r));
+    }
+  }
 }
 
 // The decision in the order of CASES.md: applicant, year, policy, eligible,
@@ -954,6 +1017,29 @@ void Evaluation::WriteDecision(Writer& w) const {
       w.Key("total");
       w.String(sum.ToMoneyString());
     }
+  }
+  // Only a policy with recovery rules has the key: the others' decisions
+  // keep their bytes.
+  if (has_recovery_rules_) {
+    w.Key("recoveries");
+    w.BeginArray();
+    for (const Recovery& r : recoveries_) {
+      w.BeginObject();
+      w.Key("measure");
+      w.String(p_.measures[static_cast<size_t>(r.measure)].id);
+      w.Key("item");
+      w.String(r.rule->item);
+      w.Key("amount");
+      w.String(r.amount.ToMoneyString());
+      w.Key("clause");
+      w.String(Labels(r.rule->cites, false));
+      w.Key("decision");
+      w.String(Labels(r.rule->cites, true));
+      w.Key("why");
+      w.String(r.why);
+      w.EndObject();
+    }
+    w.EndArray();
   }
 }
 

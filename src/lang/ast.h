@@ -279,6 +279,22 @@ struct GroupCap {
   std::vector<int> global_items;  // every item the total covers, in fill order, set by the checker
 };
 
+// `recover ITEM "title" cites ... [within N years of first award]` then
+// `when COND` lines: in a year where every condition holds (and, with
+// `within`, fewer than N years after the item's first award), every award
+// received under the item is to be recovered. The decision lists it under
+// `recoveries`; the officer records the recovery.
+struct RecoveryRule {
+  std::string item;
+  Location where, item_where;
+  std::string title;
+  std::string title_zh;
+  std::vector<Citation> cites;
+  std::vector<Condition> conditions;
+  ExprPtr within_years;  // null: at any time after the first award
+  int item_index = -1;   // within the measure, set by the checker
+};
+
 struct MeasureDecl {
   std::string id;  // "04"
   Location where;
@@ -286,6 +302,7 @@ struct MeasureDecl {
   std::string title_zh;
   std::vector<ItemDecl> items;
   std::vector<GroupCap> group_caps;
+  std::vector<RecoveryRule> recoveries;
 };
 
 // The general rules every award passes through, each bound to a parameter.

@@ -350,6 +350,16 @@ class Checker {
         CheckCites(g.cites);
         if (g.cites.empty()) CapWithoutCitation(g.where);
       }
+      for (auto& r : m.recoveries) {
+        CheckCites(r.cites);
+        bool clause = std::any_of(r.cites.begin(), r.cites.end(),
+                                  [](const Citation& c) { return c.label.rfind("D-", 0) != 0; });
+        if (!clause) {
+          d_.Error("no-citation", r.where,
+                   "this recovery cites no clause: add 'cites [" + m.id + ".2]' naming the paragraph that requires the "
+                   "awards returned");
+        }
+      }
     }
     for (auto& g : p_.group_caps) {
       CheckCites(g.cites);
@@ -940,7 +950,9 @@ class Checker {
                    "'" + e.name + "' is a field of a claim, but " + s.place +
                        (std::string(s.place) == "eligibility"
                             ? " is decided once for the applicant, before any claim"
-                            : " is not decided by claim (write 'by claim' in the item)"));
+                            : std::string(s.place) == "a recovery"
+                                  ? " reads the enterprise's year (its facts and records), not a claim"
+                                  : " is not decided by claim (write 'by claim' in the item)"));
         } else if (s.claim_fields_used && e.ref_index != c_.external_support_field &&
                    e.ref_index != c_.project_field && e.ref_index != c_.solution_field) {
           s.claim_fields_used->push_back(e.name);
@@ -1354,6 +1366,7 @@ class Checker {
         }
         CheckItem(m, item);
       }
+      for (RecoveryRule& r : m.recoveries) CheckRecovery(m, r);
       for (auto& g : m.group_caps) {
         for (size_t i = 0; i < g.items.size(); ++i) {
           int idx = c_.FindItem(m, g.items[i]);
@@ -1392,6 +1405,28 @@ class Checker {
       CheckTotal(g, text);
     }
     BuildLimits();
+  }
+
+  void CheckRecovery(MeasureDecl& m, RecoveryRule& r) {
+    r.item_index = c_.FindItem(m, r.item);
+    if (r.item_index < 0) {
+      std::vector<std::string> known;
+      for (const auto& it : m.items) known.push_back(it.name);
+      std::string hint = ClosestName(r.item, known);
+      d_.Error("cap-on-nothing", r.item_where,
+               "this recovery names '" + r.item + "', which is not an item of measure " + m.id +
+                   (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    }
+    if (r.conditions.empty()) {
+      d_.Error("no-condition", r.where,
+               "a recovery needs the condition that triggers it: a 'when' line such as 'when not registered_in_district'");
+    }
+    Scope s{false, "a recovery", nullptr, {}, nullptr};
+    CheckConditions(r.conditions, s, "the condition of a recovery");
+    if (r.within_years) {
+      Expect(*r.within_years, s, TypeKind::kCount, "the years of a recovery");
+      NoLineFigures(*r.within_years, "the years of a recovery");
+    }
   }
 
   // A limit over several lines reads what is the same for all of them:

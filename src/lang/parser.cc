@@ -9,7 +9,7 @@ const std::set<std::string>& StatementWords() {
   static const std::set<std::string> words = {
       "policy", "param", "fact", "applicant", "claim", "tag", "eligibility", "require", "when",
       "measure", "item", "by", "from", "amount", "why", "cap", "once", "period", "limit",
-      "round", "exclusive", "external", "scale", "cite", "deduct", "fill", "let", "table", "unit"};
+      "round", "exclusive", "external", "scale", "cite", "deduct", "fill", "let", "table", "unit", "recover"};
   return words;
 }
 
@@ -32,7 +32,7 @@ class Parser {
   }
 
  private:
-  enum class Context { kTop, kEligibility, kMeasure, kItem };
+  enum class Context { kTop, kEligibility, kMeasure, kItem, kRecovery };
 
   // ---- token helpers ----
   const Token& Peek(size_t ahead = 0) const {
@@ -526,7 +526,7 @@ class Parser {
     }
     if (word == "param") {
       // A parameter may sit between the items of a measure, beside the clause it implements.
-      context_ = context_ == Context::kItem || context_ == Context::kMeasure ? Context::kMeasure : Context::kTop;
+      context_ = context_ == Context::kItem || context_ == Context::kMeasure || context_ == Context::kRecovery ? Context::kMeasure : Context::kTop;
       ParamDecl p;
       if (!ExpectIdent(&p.name, &p.where, "the parameter's name") || !ExpectPunct(":") ||
           !ParseType(&p.type_syntax)) {
@@ -574,27 +574,63 @@ class Parser {
           .push_back(std::move(f));
       return true;
     }
-    if (word == "unit") {
-      context_ = Context::kTop;
-      TagDecl unit;
-      if (!ExpectIdent(&unit.name, &unit.where, "the unit's name")) return false;
-      unit.description = OptionalString();
-      unit.description_zh = OptionalZh();
-      policy_->units.push_back(std::move(unit));
-      return true;
-    }
-    if (word == "tag") {
+    if (word == "tag" || word == "unit") {
+      // A kind of applicant, or a unit of quantities: a name and its description.
       context_ = Context::kTop;
       TagDecl tag;
-      if (!ExpectIdent(&tag.name, &tag.where, "the tag's name")) return false;
+      if (!ExpectIdent(&tag.name, &tag.where, word == "tag" ? "the tag's name" : "the unit's name")) return false;
       tag.description = OptionalString();
       tag.description_zh = OptionalZh();
-      policy_->tags.push_back(std::move(tag));
+      (word == "tag" ? policy_->tags : policy_->units).push_back(std::move(tag));
       return true;
     }
     if (word == "eligibility") {
       context_ = Context::kEligibility;
       return ParseCites(&policy_->eligibility_cites);
+    }
+    if (word == "when" && context_ == Context::kRecovery) {
+      Condition c;
+      c.where = where;
+      c.describes_award = true;
+      c.expr = ParseExpr();
+      if (!c.expr) return false;
+      if (IsWord("otherwise")) {
+        ++pos_;
+        if (Peek().kind != TokenKind::kString) return Fail("the reason in quotes after 'otherwise'");
+        c.otherwise_where = Peek().where;
+        c.otherwise = Next().text;
+        c.otherwise_zh = OptionalZh(&c.otherwise_zh_where);
+      }
+      policy_->measures.back().recoveries.back().conditions.push_back(std::move(c));
+      return true;
+    }
+    if (word == "recover") {
+      if (context_ != Context::kMeasure && context_ != Context::kItem && context_ != Context::kRecovery) {
+        diags_->Error("misplaced", where, "a 'recover' belongs to a 'measure', after the item it recovers");
+        return false;
+      }
+      RecoveryRule r;
+      r.where = where;
+      if (!ExpectIdent(&r.item, &r.item_where, "the name of the item whose awards are recovered")) return false;
+      while (true) {
+        if (Peek().kind == TokenKind::kString) {
+          r.title = Next().text;
+          r.title_zh = OptionalZh();
+        } else if (IsWord("cites")) {
+          if (!ParseCites(&r.cites)) return false;
+        } else if (IsWord("within")) {
+          ++pos_;
+          r.within_years = ParseExpr();
+          if (!r.within_years || !ExpectWord("years") || !ExpectWord("of") || !ExpectWord("first") || !ExpectWord("award")) {
+            return false;
+          }
+        } else {
+          break;
+        }
+      }
+      policy_->measures.back().recoveries.push_back(std::move(r));
+      context_ = Context::kRecovery;
+      return true;
     }
     if (word == "require" || word == "when") {
       if (context_ != Context::kEligibility && context_ != Context::kItem) {
@@ -636,7 +672,7 @@ class Parser {
       return true;
     }
     if (word == "item") {
-      if (context_ != Context::kMeasure && context_ != Context::kItem) {
+      if (context_ != Context::kMeasure && context_ != Context::kItem && context_ != Context::kRecovery) {
         diags_->Error("misplaced", where, "an 'item' belongs to a 'measure': write 'measure NN \"title\"' first");
         return false;
       }
@@ -871,7 +907,7 @@ class Parser {
   //   from BOUND: VALUE ...
   bool ParseTable() {
     // A table may sit between the items of a measure, beside the clause it implements.
-    context_ = context_ == Context::kItem || context_ == Context::kMeasure ? Context::kMeasure : Context::kTop;
+    context_ = context_ == Context::kItem || context_ == Context::kMeasure || context_ == Context::kRecovery ? Context::kMeasure : Context::kTop;
     TableDecl t;
     if (!ExpectIdent(&t.name, &t.where, "the table's name") || !ExpectPunct(":")) return false;
     if (IsWord("tiers") || IsWord("brackets")) {
@@ -926,7 +962,7 @@ class Parser {
           ++pos_;
         }
       } else {
-        if (context_ != Context::kMeasure && context_ != Context::kItem) {
+        if (context_ != Context::kMeasure && context_ != Context::kItem && context_ != Context::kRecovery) {
           diags_->Error("misplaced", where,
                         "'cap total of ITEMS' belongs to a measure; a total over measures is 'cap total of measures 01, 02' "
                         "or 'cap total of all measures'");

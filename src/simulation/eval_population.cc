@@ -1,9 +1,11 @@
 #include "simulation/eval_population.h"
 
+#include <algorithm>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "lang/checked_policy.h"
 #include "population/reader.h"
 
 namespace bursar::simulation {
@@ -61,6 +63,12 @@ Result<EvalPopulationSummary> EvaluatePopulation(const Engine& engine, const std
   BURSAR_ASSIGN_OR_RETURN(auto reader, population::PopulationReader::Open(path));
   const int64_t total = reader->header() ? reader->header()->enterprises * reader->header()->years : -1;
   std::unordered_map<std::string, Json> carried;  // applicant id → history for its next case
+  // A policy that reads last_year(FACT) reads it from the enterprise's case of
+  // the year before, as the simulation does: applicant id → (year, facts).
+  const bool reads_last_year =
+      std::any_of(engine.policy().policy.facts.begin(), engine.policy().policy.facts.end(),
+                  [](const FieldDecl& f) { return f.derived == FieldDecl::Derived::kLastYear; });
+  std::unordered_map<std::string, std::pair<int64_t, Json>> last_facts;
   EvalPopulationSummary summary;
   std::vector<Pending> chunk(kChunk);
   population::PopulationRecord record;
@@ -93,6 +101,15 @@ Result<EvalPopulationSummary> EvaluatePopulation(const Engine& engine, const std
         auto it = id ? carried.find(*id) : carried.end();
         if (it != carried.end()) p.case_json["history"] = it->second;
       }
+      if (reads_last_year) {
+        const std::string* id = ApplicantId(p.case_json);
+        auto it = id ? last_facts.find(*id) : last_facts.end();
+        if (it != last_facts.end() && it->second.first == year - 1) {
+          Json& earlier = p.case_json["earlier"];
+          if (earlier.is_null()) earlier = Json::object();
+          if (earlier.is_object()) earlier[std::to_string(year - 1)] = it->second.second;  // else the reader refuses it
+        }
+      }
     }
     if (n == 0) break;
     auto work = [&](size_t begin, size_t end) {
@@ -116,6 +133,10 @@ Result<EvalPopulationSummary> EvaluatePopulation(const Engine& engine, const std
       }
       const std::string* id = ApplicantId(p.case_json);
       if (!id) continue;
+      if (reads_last_year) {
+        last_facts[*id] = {p.case_json["year"].get<int64_t>(),
+                           p.case_json.contains("facts") ? p.case_json["facts"] : Json::object()};
+      }
       auto history = p.case_json.find("history");
       Json next = history != p.case_json.end() ? std::move(*history) : Json::array();
       for (const auto& award : p.awards) {

@@ -152,8 +152,8 @@ void ApplyBudget(const std::vector<int>& item_order, YearRun* run, Sum* sum) {
 }
 
 // The history of year k's cases for this scenario, into a copy of the file's columns.
-std::unique_ptr<CaseColumns> CarryHistory(const LoadedPopulation& pop, const Links& links, size_t k,
-                                          const std::vector<YearRun>& runs) {
+std::unique_ptr<CaseColumns> CarryHistory(const CheckedPolicy& cp, const LoadedPopulation& pop, const Links& links,
+                                          size_t k, const std::vector<YearRun>& runs) {
   const CaseColumns& file = pop.years[k].columns;
   auto out = std::make_unique<CaseColumns>(file);
   const std::vector<uint32_t> own = CaseOffsets(file.history_case, file.size());
@@ -190,6 +190,16 @@ std::unique_ptr<CaseColumns> CarryHistory(const LoadedPopulation& pop, const Lin
     const YearRun& src = runs[static_cast<size_t>(j)];
     const CaseColumns& sc = *src.cols;
     const uint32_t r2 = static_cast<uint32_t>(links.prev_row[k][r]);
+    // last_year(FACT) reads the enterprise's figure of the year before, as
+    // the population gives it.
+    if (sc.year == file.year - 1) {
+      for (size_t f = 0; f < cp.policy.facts.size(); ++f) {
+        const FieldDecl& d = cp.policy.facts[f];
+        if (d.derived == FieldDecl::Derived::kLastYear) {
+          out->facts[f][r] = sc.facts[static_cast<size_t>(d.source_fact)][r2];
+        }
+      }
+    }
     auto project = [&](int32_t id) { return id < 0 ? -1 : out->InternProject(sc.projects[static_cast<size_t>(id)]); };
     for (uint32_t h = src.history_begin[r2]; h < src.history_begin[r2 + 1]; ++h) {
       push(r, sc.history_year[h], sc.history_measure[h], sc.history_item[h], sc.history_amount[h],
@@ -260,7 +270,12 @@ void RunScenario(const std::shared_ptr<const CheckedPolicy>& policy, const Loade
       for (int32_t j : links.prev_year[k]) carried |= j >= 0;
     }
     if (carried) {
-      run.own = CarryHistory(pop, links, k, out->runs);
+      run.own = CarryHistory(cp, pop, links, k, out->runs);
+      // What the policy reads of the history (received) follows the carried history.
+      if (Status derived = run.own->DeriveFromHistory(cp); !derived.ok()) {
+        out->status = Status(derived.code(), std::to_string(year) + ": " + derived.message());
+        return;
+      }
       run.cols = run.own.get();
     } else {
       run.cols = &pop.years[k].columns;

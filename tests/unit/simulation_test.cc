@@ -368,6 +368,41 @@ TEST(Simulation, HistoryIsCarriedIntoTheNextYear) {
   std::filesystem::remove(path);
 }
 
+// The second policy over two years: what an enterprise received in the
+// simulated 2025 is what [2.1] subtracts in 2026 (received), and 2025's
+// revenue is 2026's previous year ([2.2], last_year), carried by the run.
+TEST(Simulation, TheSecondPolicyReadsTheCarriedHistoryAndLastYearsFigures) {
+  std::string path = TempPath("health.jsonl");
+  {
+    std::ofstream out(path, std::ios::binary);
+    std::string applicant = "{\"id\": \"" + Id(7) +
+                            "\", \"registered_in_district\": true, \"taxed_in_district\": true, "
+                            "\"independent_legal_person\": true, \"digital_health_business\": true}";
+    out << "{\"year\": 2025, \"applicant\": " << applicant << ", \"facts\": {\"operating_revenue\": \"60000000\"}}\n"
+        << "{\"year\": 2026, \"applicant\": " << applicant << ", \"facts\": {\"operating_revenue\": \"250000000\"}}\n";
+  }
+  auto engine = Engine::Load(std::string(BURSAR_SOURCE_DIR) + "/policies/digital-health", {});
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  auto pop = population::LoadColumns((*engine)->policy(), path);
+  ASSERT_TRUE(pop.ok()) << pop.status().ToString();
+  auto report = Simulate((*engine)->shared_policy(), *pop, {});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->years.size(), 2u);
+  // 2025: the first threshold, RMB 300,000; no revenue of 2024, so no growth award.
+  EXPECT_EQ(report->years[0].baseline.paid_fen, Fen("300000"));
+  // 2026: RMB 800,000 less the 300,000 received, and 2% of the growth over
+  // 2025's 60,000,000 (3,800,000) capped at 1,500,000.
+  EXPECT_EQ(report->years[1].baseline.paid_fen, Fen("500000") + Fen("1500000"));
+  // `eval --batch` carries the same history and figures into each decision.
+  auto lines = DecideAll(**engine, path, 1);
+  ASSERT_EQ(lines.size(), 2u);
+  Json d2026 = Json::parse(lines[1]);
+  EXPECT_EQ(d2026["total"], "2000000.00") << lines[1];
+  EXPECT_EQ(d2026["awards"][0]["why"],
+            "operating revenue 250000000.00 reaches the threshold awarded 800000.00, less 300000.00 already received");
+  std::filesystem::remove(path);
+}
+
 TEST(Simulation, BadOverridesAreNamed) {
   auto engine = LoadEngine();
   auto r = ResolveOverrides(engine->policy(), {{"tradng_rate", "4%"}});
