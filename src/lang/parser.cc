@@ -588,22 +588,6 @@ class Parser {
       context_ = Context::kEligibility;
       return ParseCites(&policy_->eligibility_cites);
     }
-    if (word == "when" && context_ == Context::kRecovery) {
-      Condition c;
-      c.where = where;
-      c.describes_award = true;
-      c.expr = ParseExpr();
-      if (!c.expr) return false;
-      if (IsWord("otherwise")) {
-        ++pos_;
-        if (Peek().kind != TokenKind::kString) return Fail("the reason in quotes after 'otherwise'");
-        c.otherwise_where = Peek().where;
-        c.otherwise = Next().text;
-        c.otherwise_zh = OptionalZh(&c.otherwise_zh_where);
-      }
-      policy_->measures.back().recoveries.back().conditions.push_back(std::move(c));
-      return true;
-    }
     if (word == "recover") {
       if (context_ != Context::kMeasure && context_ != Context::kItem && context_ != Context::kRecovery) {
         diags_->Error("misplaced", where, "a 'recover' belongs to a 'measure', after the item it recovers");
@@ -633,7 +617,8 @@ class Parser {
       return true;
     }
     if (word == "require" || word == "when") {
-      if (context_ != Context::kEligibility && context_ != Context::kItem) {
+      const bool recovery = word == "when" && context_ == Context::kRecovery;  // the trigger of a `recover`
+      if (context_ != Context::kEligibility && context_ != Context::kItem && !recovery) {
         diags_->Error("misplaced", where, "'" + word + "' belongs under 'eligibility' or an 'item'");
         return false;
       }
@@ -655,6 +640,8 @@ class Parser {
           diags_->Error("misplaced", where, "eligibility conditions are written with 'require'");
         }
         policy_->eligibility.push_back(std::move(c));
+      } else if (recovery) {
+        policy_->measures.back().recoveries.back().conditions.push_back(std::move(c));
       } else {
         CurrentItem()->conditions.push_back(std::move(c));
       }
