@@ -245,6 +245,7 @@ struct ItemDecl {
   Location why_where;
   std::vector<TemplateHole> why_holes;  // set by the checker
   bool amount_written = false;  // an `amount` statement was seen, even one that did not parse
+  bool cites_broken = false;    // a `cites` that did not parse: it has its own syntax error
   std::vector<CapRule> caps;
   // `once per X`: X is enterprise/year/project/solution/condition, or the
   // name of an enum parameter whose value is one of those.

@@ -334,7 +334,7 @@ class Checker {
           if (cc.otherwise && is_clause(cc.when_true) && is_clause(*cc.otherwise)) clause = true;
         }
         CheckCites(item.deduct_cites);
-        if (!clause) {
+        if (!clause && !item.cites_broken) {
           d_.Error("no-citation", item.where,
                    "item '" + item.name + "' of measure " + m.id +
                        (item.cites.empty() ? " cites nothing" : " cites only decisions") +

@@ -664,13 +664,21 @@ class Parser {
         return false;
       }
       ItemDecl item;
-      if (!ExpectIdent(&item.name, &item.where, "the item's name")) return false;
+      if (!ExpectIdent(&item.name, &item.where, "the item's name")) {
+        // A word of the language as the name is said once; the item is still
+        // made, so that its statements below belong to it instead of each
+        // being reported as misplaced.
+        if (Peek().kind != TokenKind::kIdent) return false;
+        item.where = Peek().where;
+        item.name = Next().text;
+      }
       item.title = OptionalString();
       item.title_zh = OptionalZh();
-      if (!ParseCites(&item.cites)) return false;
+      bool cites_ok = ParseCites(&item.cites);
+      item.cites_broken = !cites_ok;
       policy_->measures.back().items.push_back(std::move(item));
       context_ = Context::kItem;
-      return true;
+      return cites_ok;
     }
     if (word == "from" || word == "by") {
       if (!RequireContext(Context::kItem, word.c_str(), "to an item")) return false;
