@@ -908,6 +908,9 @@ Result<LoadedPopulation> LoadColumns(const CheckedPolicy& policy, const std::str
       LoadedPopulation out;
       if (FastLoad(policy, options, file.view(), &out)) {
         out.fast_path = true;
+        // The fast path fills the cells from the CSV; what the policy derives
+        // from a case's history (received) is derived here, as ReadCase does.
+        for (auto& year : out.years) BURSAR_RETURN_IF_ERROR(year.columns.DeriveFromHistory(policy));
         return out;
       }
     }
