@@ -1,6 +1,13 @@
 // bursar: policy-as-code for subsidy programmes. Dispatches to subcommands.
+// Built twice (CMakeLists.txt): as bursar-full, with every command, and as
+// bursar (BURSAR_LEAN_CLI), with the engine's commands only, which hands any
+// other command, and the list of commands, to the bursar-full beside it.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -49,10 +56,34 @@ void PrintUsage(std::FILE* out) {
   std::fprintf(out, "\nRun `bursar COMMAND --help` for a command's options.\n");
 }
 
+#ifdef BURSAR_LEAN_CLI
+// Replaces this process with bursar-full (same arguments, same process id, so
+// a supervisor or a test that started `bursar serve` still holds the server).
+int RunInFullProgram(char** argv) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path full = fs::canonical("/proc/self/exe", ec).parent_path() / "bursar-full";
+  if (ec) full = "bursar-full";
+  execv(full.c_str(), argv);
+  std::fprintf(stderr, "bursar: cannot run %s: %s (it holds every command but the engine's; install it beside bursar)\n",
+               full.c_str(), std::strerror(errno));
+  return bursar::cli::kExitFailed;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace bursar::cli;
+#ifdef BURSAR_LEAN_CLI
+  // The engine's commands run here; everything else (and the list of
+  // commands, which bursar-full knows whole) in bursar-full.
+  if (argc < 2) return RunInFullProgram(argv);
+  for (const auto& c : Commands()) {
+    if (argv[1] == std::string(c.name)) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  return RunInFullProgram(argv);
+#endif
   if (argc < 2) {
     PrintUsage(stderr);
     return kExitUsage;

@@ -280,6 +280,10 @@ LoadResult LoadPolicyText(const std::vector<PolicyFileText>& files) {
   for (size_t i = 0; i < files.size(); ++i) {
     digest_input += files[i].path + '\0' + files[i].text + '\0';
     int index = checked->sources.Add(files[i].display, files[i].text);
+    // About one token per 16 bytes of a policy file (prose included): growing
+    // the vector by doubling moved every token several times, a tenth of
+    // `bursar eval`'s time.
+    tokens[i].reserve(files[i].text.size() / 16);
     ScanFile(index, checked->sources.files[static_cast<size_t>(index)], &checked->policy, &tokens[i],
              &result.diagnostics);
   }

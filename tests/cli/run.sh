@@ -97,5 +97,19 @@ done
 "$bursar" check "$root/policies/chaoyang-data-element" > /dev/null; [[ $? -eq 0 ]] && ok || bad "check shipped policy"
 "$bursar" check "$root/tests/diagnostics/types/policy" 2> /dev/null; [[ $? -eq 1 ]] && ok || bad "check broken policy exits 1"
 
+# Two programs (CMakeLists.txt): `bursar` runs the engine's commands itself,
+# needing no library of the store or the server, and hands the others to the
+# bursar-full beside it; without bursar-full those fail with a clear error.
+needed=$(ldd "$bursar")
+for lib in libpq libsqlite3 libcpp-httplib libxlsxwriter libpango libtcmalloc; do
+  [[ "$needed" != *"$lib"* ]] && ok || bad "bursar loads $lib"
+done
+"$bursar" --help | grep -q "serve" && ok || bad "--help lists bursar-full's commands"
+"$bursar" db --help | grep -q "usage: bursar db" && ok || bad "db --help through bursar-full"
+mkdir "$tmp/alone"; cp "$bursar" "$tmp/alone/bursar"
+"$tmp/alone/bursar" eval --policy "$root/policies/chaoyang-data-element" "$example" > "$tmp/alone.json"; cmp -s "$tmp/a.json" "$tmp/alone.json" && ok || bad "eval without bursar-full"
+"$tmp/alone/bursar" db --help > /dev/null 2> "$tmp/err"
+[[ $? -eq 1 ]] && grep -q "cannot run .*bursar-full" "$tmp/err" && ok || bad "db without bursar-full"
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]
