@@ -22,4 +22,4 @@ echo
 echo "open http://127.0.0.1:$port/  — log in with an account above"
 echo "  (policy calculator and policy view without login; API at /api/, OpenAPI at /api/openapi.json)"
 # The server secret (sessions and tokens are bound to it) beside the database.
-exec build/bursar serve --web "$root/web/dist" --db "$db" --port "$port" --secret-file "${db%.db}.secret"
+exec build/bursar serve --web "$root/web/dist" --also-policy "$root/policies/digital-health" --db "$db" --port "$port" --secret-file "${db%.db}.secret"

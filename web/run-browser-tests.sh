@@ -71,7 +71,7 @@ clock="$work/clock"
 date -u +%Y-%m-%dT%H:%M:%S.000Z > "$clock"
 BURSAR_TEST_MODE=1 BURSAR_TEST_CLOCK="file:$clock" \
 "$bursar" serve --web "$here/dist" --port 0 --db "$db" --insecure-dev-cookies --secret-file "$work/secret" \
-  --policy "$root/policies/chaoyang-data-element" 2>"$log" &
+  --policy "$root/policies/chaoyang-data-element" --also-policy "$root/policies/digital-health" 2>"$log" &
 server_pid=$!
 port=""
 for _ in $(seq 1 100); do

@@ -22,7 +22,7 @@ namespace bursar::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "usage: bursar serve [--policy DIR] [--db URL] [--port N | --listen ADDR:PORT]\n"
+    "usage: bursar serve [--policy DIR] [--also-policy DIR]... [--db URL] [--port N | --listen ADDR:PORT]\n"
     "                    [--web DIR] [--threads N] [--max-body BYTES] [--quiet]\n"
     "                    [--idempotency-retention SECONDS] [--insecure-dev-cookies]\n"
     "                    [--secret-file PATH] [--request-deadline SECONDS]\n"
@@ -31,7 +31,11 @@ constexpr const char* kHelp =
     "/api/openapi.json) and the web application's built files (web/dist), from\n"
     "one port. Stops on SIGTERM or SIGINT after answering the requests in flight,\n"
     "with exit status 0.\n\n"
-    "  --policy DIR       the policy folder (default: the shipped Chaoyang policy)\n"
+    "  --policy DIR       the programme's policy folder, which the store decides by\n"
+    "                     (default: the shipped Chaoyang policy)\n"
+    "  --also-policy DIR  another policy to publish beside it: its text and its calculator\n"
+    "                     (?policy=ID on /api/policy and /api/evaluations; GET /api/policies\n"
+    "                     lists them); repeatable\n"
     "  --db URL           the store: a SQLite file or postgresql://...; accounts, sessions\n"
     "                     and tokens live there (default: bursar.db when it exists; without\n"
     "                     a store, the routes that need a login answer 503)\n"
@@ -127,7 +131,7 @@ int RunServe(const std::vector<std::string>& args) {
       options.insecure_dev_cookies = true;
       continue;
     }
-    if (a != "--policy" && a != "--db" && a != "--port" && a != "--listen" && a != "--web" && a != "--threads" &&
+    if (a != "--policy" && a != "--also-policy" && a != "--db" && a != "--port" && a != "--listen" && a != "--web" && a != "--threads" &&
         a != "--max-body" && a != "--idempotency-retention" && a != "--secret-file" && a != "--request-deadline" &&
         a != "--trusted-proxy") {
       std::fprintf(stderr, "bursar serve: unknown argument '%s'\n\n%s", a.c_str(), kHelp);
@@ -136,6 +140,8 @@ int RunServe(const std::vector<std::string>& args) {
     if (!(v = value())) return kExitUsage;
     if (a == "--policy") {
       options.policy_dir = *v;
+    } else if (a == "--also-policy") {
+      options.also_policy_dirs.push_back(*v);
     } else if (a == "--secret-file") {
       options.secret_file = *v;
     } else if (a == "--trusted-proxy") {

@@ -165,6 +165,35 @@ OJson PolicySummary(const CheckedPolicy& cp, const std::string& policy_dir) {
     params.push_back(std::move(jp));
   }
   out["parameters"] = std::move(params);
+  // What a case of this policy gives (docs/case-format.md), with the labels a
+  // form shows: enough for a calculator of any policy to build its form.
+  auto fields = [&](const std::vector<FieldDecl>& decls) {
+    OJson list = OJson::array();
+    for (const FieldDecl& f : decls) {
+      if (f.derived != FieldDecl::Derived::kNone) continue;  // read from history, never typed in
+      OJson jf{{"name", f.name}, {"type", TypeText(f.type, f.type_syntax, p)}, {"label", f.noun}};
+      if (!f.noun_zh.empty()) jf["label_zh"] = f.noun_zh;
+      list.push_back(std::move(jf));
+    }
+    return list;
+  };
+  OJson tags = OJson::array();
+  for (const TagDecl& t : p.tags) {
+    OJson jt{{"name", t.name}, {"description", t.description}};
+    if (!t.description_zh.empty()) jt["description_zh"] = t.description_zh;
+    tags.push_back(std::move(jt));
+  }
+  OJson units = OJson::array();
+  for (const TagDecl& u : p.units) {
+    OJson ju{{"name", u.name}, {"noun", u.description}};
+    if (!u.description_zh.empty()) ju["noun_zh"] = u.description_zh;
+    units.push_back(std::move(ju));
+  }
+  out["case"] = OJson{{"applicant", fields(p.applicant_fields)},
+                      {"tags", std::move(tags)},
+                      {"facts", fields(p.facts)},
+                      {"claim_fields", fields(p.claim_fields)},
+                      {"units", std::move(units)}};
   return out;
 }
 

@@ -191,21 +191,46 @@ Status Server::Impl::OpenApi(const httplib::Request&, httplib::Response& res, co
   return OkStatus();
 }
 
-Status Server::Impl::Policy(const httplib::Request&, httplib::Response& res, const Caller&) {
-  res.set_content(policy_json, kJson);
+Result<const Server::Impl::Published*> Server::Impl::PolicyOf(const std::string& id) const {
+  auto it = published.find(id.empty() ? programme_policy_id : id);
+  if (it != published.end()) return &it->second;
+  std::string served;
+  for (const auto& [name, p] : published) served += (served.empty() ? "" : ", ") + name;
+  return Status(StatusCode::kNotFound, "no policy '" + id + "' on this server (it publishes " + served + ")",
+                "query.policy");
+}
+
+Result<const Server::Impl::Published*> Server::Impl::PolicyOf(const httplib::Request& req) const {
+  std::string id;
+  for (const auto& [name, value] : QueryPairs(req.target)) {
+    if (name == "policy") id = value;
+  }
+  return PolicyOf(id);
+}
+
+Status Server::Impl::Policies(const httplib::Request&, httplib::Response& res, const Caller&) {
+  res.set_content(policies_json, kJson);
   return OkStatus();
 }
 
-Status Server::Impl::Clauses(const httplib::Request&, httplib::Response& res, const Caller&) {
-  res.set_content(clauses_json, kJson);
+Status Server::Impl::Policy(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(const Published* p, PolicyOf(req));
+  res.set_content(p->policy_json, kJson);
+  return OkStatus();
+}
+
+Status Server::Impl::Clauses(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(const Published* p, PolicyOf(req));
+  res.set_content(p->clauses_json, kJson);
   return OkStatus();
 }
 
 Status Server::Impl::Measure(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(const Published* p, PolicyOf(req));
   std::string id = req.matches.size() > 1 ? req.matches[1].str() : "";
-  auto it = measure_json.find(id);
-  if (it == measure_json.end()) {
-    return Status(StatusCode::kNotFound, "no measure '" + id + "' in policy " + engine->policy_id(), "id");
+  auto it = p->measure_json.find(id);
+  if (it == p->measure_json.end()) {
+    return Status(StatusCode::kNotFound, "no measure '" + id + "' in policy " + p->engine->policy_id(), "id");
   }
   res.set_content(it->second, kJson);
   return OkStatus();
@@ -221,8 +246,11 @@ Status Server::Impl::Evaluate(const httplib::Request& req, httplib::Response& re
   }
   EvaluateOptions eval_options;
   std::vector<ParameterOverride> overrides;
+  std::string policy_id;
   for (const auto& [name, value] : QueryPairs(req.target)) {
-    if (name == "explain") {
+    if (name == "policy") {
+      policy_id = value;
+    } else if (name == "explain") {
       if (value == "true" || value == "1" || value.empty()) {
         eval_options.explain = true;
       } else if (value == "false" || value == "0") {
@@ -245,12 +273,13 @@ Status Server::Impl::Evaluate(const httplib::Request& req, httplib::Response& re
       }
       overrides.push_back({value.substr(0, eq), value.substr(eq + 1)});
     } else {
-      WriteError(BadRequest("unknown query parameter '" + name + "' (known: explain, set)", "query." + name),
+      WriteError(BadRequest("unknown query parameter '" + name + "' (known: explain, set, policy)", "query." + name),
                  &res);
       return OkStatus();
     }
   }
-  auto chosen = engines->Get(overrides);
+  BURSAR_ASSIGN_OR_RETURN(const Published* policy, PolicyOf(policy_id));
+  auto chosen = policy->engines->Get(overrides);
   if (!chosen.ok()) return chosen.status();
   auto decision = (*chosen)->EvaluateText(req.body, eval_options);
   if (!decision.ok()) return decision.status();
@@ -768,6 +797,7 @@ std::vector<Server::Impl::Route> Server::Impl::CoreRoutes() {
   return {
       {"get", "/healthz", &Impl::Health, kPublic},
       {"get", "/api/openapi.json", &Impl::OpenApi, kPublic},
+      {"get", "/api/policies", &Impl::Policies, kPublic},
       {"get", "/api/policy", &Impl::Policy, kPublic},
       {"get", "/api/policy/clauses", &Impl::Clauses, kPublic},
       {"get", "/api/policy/measures/{id}", &Impl::Measure, kPublic},
@@ -817,7 +847,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
   if (impl->options.threads == 0) impl->options.threads = 1;
   impl->log = std::make_unique<LogWriter>(STDERR_FILENO);
   BURSAR_ASSIGN_OR_RETURN(impl->engine, Engine::Load(options.policy_dir));
-  impl->engines = std::make_unique<EngineCache>(options.policy_dir, impl->engine, options.engine_cache_size);
+  impl->engines = std::make_shared<EngineCache>(options.policy_dir, impl->engine, options.engine_cache_size);
   impl->simulations = NewSimulationCache();
   if (!options.web_dir.empty()) {
     BURSAR_ASSIGN_OR_RETURN(StaticFiles files, StaticFiles::Open(options.web_dir));
@@ -848,10 +878,35 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
     BURSAR_ASSIGN_OR_RETURN(impl->store, store::Store::Open(options.db_url, open));
     BURSAR_ASSIGN_OR_RETURN(impl->dummy_hash, store::HashPassword("not a password of anyone's"));
   }
-  const CheckedPolicy& cp = impl->engine->policy();
-  impl->policy_json = PolicySummary(cp, options.policy_dir).dump(2) + "\n";
-  impl->clauses_json = PolicyClauses(cp).dump(2) + "\n";
-  for (auto& [id, doc] : MeasureDocuments(cp, options.policy_dir)) impl->measure_json[id] = doc.dump(2) + "\n";
+  // The published policies: the programme's, then each --also-policy.
+  impl->programme_policy_id = impl->engine->policy_id();
+  OJson list = OJson::array();
+  auto publish = [&](const std::string& dir, std::shared_ptr<const Engine> engine,
+                     std::shared_ptr<EngineCache> engines) -> Status {
+    const CheckedPolicy& cp = engine->policy();
+    if (impl->published.count(engine->policy_id())) {
+      return InvalidArgument("policy '" + engine->policy_id() + "' of " + dir + " is published twice", "--also-policy");
+    }
+    Impl::Published& p = impl->published[engine->policy_id()];
+    p.policy_json = PolicySummary(cp, dir).dump(2) + "\n";
+    p.clauses_json = PolicyClauses(cp).dump(2) + "\n";
+    for (auto& [id, doc] : MeasureDocuments(cp, dir)) p.measure_json[id] = doc.dump(2) + "\n";
+    OJson entry{{"id", engine->policy_id()}, {"version", engine->policy_version()}, {"title", cp.policy.title}};
+    if (!cp.policy.title_zh.empty()) entry["title_zh"] = cp.policy.title_zh;
+    entry["digest"] = engine->digest();
+    entry["programme"] = list.empty();
+    list.push_back(std::move(entry));
+    p.engine = std::move(engine);
+    p.engines = std::move(engines);
+    return OkStatus();
+  };
+  BURSAR_RETURN_IF_ERROR(publish(options.policy_dir, impl->engine, impl->engines));
+  for (const std::string& dir : options.also_policy_dirs) {
+    BURSAR_ASSIGN_OR_RETURN(std::shared_ptr<const Engine> also, Engine::Load(dir));
+    auto cache = std::make_shared<EngineCache>(dir, also, options.engine_cache_size);
+    BURSAR_RETURN_IF_ERROR(publish(dir, std::move(also), std::move(cache)));
+  }
+  impl->policies_json = OJson{{"policies", std::move(list)}}.dump(2) + "\n";
   // Request ids: a random prefix per process and a counter, so ids from two
   // servers behind one balancer do not collide.
   std::random_device rd;

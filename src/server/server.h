@@ -34,7 +34,12 @@
 namespace bursar::server {
 
 struct ServeOptions {
-  std::string policy_dir;          // REQUIRED: the policy folder
+  std::string policy_dir;          // REQUIRED: the programme's policy folder
+  // Policies published beside the programme's (`serve --also-policy`): their
+  // text and their calculator (`?policy=ID` on the policy and evaluation
+  // routes, GET /api/policies). The store and its procedure run the
+  // programme's policy only.
+  std::vector<std::string> also_policy_dirs;
   // The store: accounts, sessions and tokens. Empty: none; every route that
   // needs a login then answers 503.
   std::string db_url;

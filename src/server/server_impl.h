@@ -174,11 +174,26 @@ struct Server::Impl {
   // The request log and the server's own events, written off the request
   // path. Declared before `http` so that it outlives the workers.
   std::unique_ptr<LogWriter> log;
+  // A policy this server publishes: its engine, its what-if engines and its
+  // pages, rendered once at start.
+  struct Published {
+    std::shared_ptr<const Engine> engine;
+    std::shared_ptr<EngineCache> engines;
+    std::string policy_json, clauses_json;
+    std::map<std::string, std::string> measure_json;
+  };
+  // The programme's policy: what the store decides by.
   std::shared_ptr<const Engine> engine;
-  std::unique_ptr<EngineCache> engines;
+  std::shared_ptr<EngineCache> engines;
+  // Every published policy by id, the programme's first in `policies_json`
+  // (GET /api/policies).
+  std::map<std::string, Published> published;
+  std::string programme_policy_id, policies_json;
   std::optional<StaticFiles> web;
-  std::string policy_json, clauses_json;
-  std::map<std::string, std::string> measure_json;
+  // The policy a request names with `?policy=ID` (the programme's without
+  // one); 404 naming query.policy for one this server does not publish.
+  Result<const Published*> PolicyOf(const std::string& id) const;
+  Result<const Published*> PolicyOf(const httplib::Request& req) const;
   GuardedHttpServer http;
   std::string request_id_prefix;
   std::atomic<uint64_t> request_counter{0};
@@ -240,6 +255,7 @@ struct Server::Impl {
   // ---- handlers: each returns a Status, which becomes the one error shape ----
   Status Health(const httplib::Request&, httplib::Response& res, const Caller&);
   Status OpenApi(const httplib::Request&, httplib::Response& res, const Caller&);
+  Status Policies(const httplib::Request&, httplib::Response& res, const Caller&);
   Status Policy(const httplib::Request&, httplib::Response& res, const Caller&);
   Status Clauses(const httplib::Request&, httplib::Response& res, const Caller&);
   Status Measure(const httplib::Request& req, httplib::Response& res, const Caller&);

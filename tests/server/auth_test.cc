@@ -682,7 +682,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
   for (const auto& route : bursar::server::RouteTable()) {
     if (route.public_route) public_routes.insert(route.method + " " + route.path);
   }
-  EXPECT_EQ(public_routes, (std::set<std::string>{"get /healthz", "get /api/openapi.json", "get /api/policy",
+  EXPECT_EQ(public_routes, (std::set<std::string>{"get /healthz", "get /api/openapi.json", "get /api/policies", "get /api/policy",
                                                   "get /api/policy/clauses", "get /api/policy/measures/{id}",
                                                   "post /api/evaluations", "post /api/sessions", "get /api/notices",
                                                   "get /api/notices.csv", "get /api/notices.xlsx",

@@ -27,7 +27,7 @@ class ServerTest : public ::testing::Test {
     WriteFile(web_root_ / "www" / ".env", "SECRET=dotfile\n");
     WriteFile(web_root_ / "secret.txt", "TOPSECRET outside the web folder\n");
     fs::create_directory_symlink(web_root_, web_root_ / "www" / "link-out");
-    server_ = new ServerProcess({"--web", (web_root_ / "www").string()});
+    server_ = new ServerProcess({"--web", (web_root_ / "www").string(), "--also-policy", kSecondPolicy});
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -46,6 +46,12 @@ class ServerTest : public ::testing::Test {
     return Client().Post(path.c_str(), body, type.c_str());
   }
 
+  // Every golden case of `policy_dir`: the server's answer (the policy named
+  // by `query`) is byte for byte what `bursar eval --policy` prints; a refusal
+  // is a 422 naming the same field. Counts the cases decided and refused.
+  void GoldenCasesAgree(const std::string& policy_dir, const std::string& query, int* decided, int* refused);
+
+  static inline const std::string kSecondPolicy = kSource + "/policies/digital-health";
   static ServerProcess* server_;
   static fs::path web_root_;
 };
@@ -66,18 +72,16 @@ TEST_F(ServerTest, HealthAnswersWithSecurityHeadersAndARequestId) {
   EXPECT_FALSE(r->get_header_value("X-Request-Id").empty());
 }
 
-// Every golden case of the shipped policy: the server's answer is byte for
-// byte what `bursar eval` prints; a refusal is a 422 naming the same field.
-TEST_F(ServerTest, EvaluationEqualsTheCliForEveryGoldenCase) {
+void ServerTest::GoldenCasesAgree(const std::string& policy_dir, const std::string& query, int* decided,
+                                  int* refused) {
   fs::path tmp = fs::temp_directory_path() / ("bursar-golden-" + std::to_string(getpid()));
   fs::create_directories(tmp);
-  int decided = 0, refused = 0;
+  *decided = *refused = 0;
   std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(kPolicy + "/tests")) {
+  for (const auto& e : fs::recursive_directory_iterator(policy_dir + "/tests")) {
     if (e.path().extension() == ".json") files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
-  ASSERT_GT(files.size(), 50u);
   for (const fs::path& file : files) {
     SCOPED_TRACE(file.string());
     json test = json::parse(ReadFile(file));
@@ -85,33 +89,150 @@ TEST_F(ServerTest, EvaluationEqualsTheCliForEveryGoldenCase) {
     fs::path case_file = tmp / "case.json";
     WriteFile(case_file, case_text);
     for (bool explain : {false, true}) {
-      std::vector<std::string> args = {kExe, "eval", "--policy", kPolicy};
+      std::vector<std::string> args = {kExe, "eval", "--policy", policy_dir};
       if (explain) args.push_back("--explain");
       args.push_back(case_file.string());
       Ran cli = RunCommand(args);
-      auto r = PostCase(explain ? "/api/evaluations?explain=true" : "/api/evaluations", case_text);
+      std::string q = query;
+      if (explain) q += (q.empty() ? "" : "&") + std::string("explain=true");
+      std::string path = "/api/evaluations" + (q.empty() ? "" : "?" + q);
+      auto r = PostCase(path, case_text);
       ASSERT_TRUE(r);
       if (cli.exit == 0) {
         EXPECT_EQ(r->status, 200) << r->body;
         EXPECT_EQ(r->body, cli.out);
-        decided += !explain;
+        *decided += !explain;
       } else {
         EXPECT_EQ(cli.exit, 2);
         EXPECT_EQ(r->status, 422) << r->body;
         json e = ErrorOf(r);
         EXPECT_EQ(e["code"], "invalid_argument");
         ASSERT_TRUE(e.contains("field")) << r->body;
-        if (test.contains("expect_error")) {
-          EXPECT_EQ(e["field"], test["expect_error"]);
+        if (test.contains("expect_error")) {  // text the error must contain, as `bursar test` reads it
+          std::string said = e["field"].get<std::string>() + ": " + e["message"].get<std::string>();
+          EXPECT_NE(said.find(test["expect_error"].get<std::string>()), std::string::npos) << said;
         }
         EXPECT_NE(cli.err.find(e["field"].get<std::string>() + ": "), std::string::npos) << cli.err;
-        refused += !explain;
+        *refused += !explain;
       }
     }
   }
+  fs::remove_all(tmp);
+}
+
+// Every golden case of the shipped policy, through the programme's policy (no
+// `policy` in the query, and naming it).
+TEST_F(ServerTest, EvaluationEqualsTheCliForEveryGoldenCase) {
+  int decided = 0, refused = 0, named_decided = 0, named_refused = 0;
+  GoldenCasesAgree(kPolicy, "", &decided, &refused);
   EXPECT_GT(decided, 40);
   EXPECT_GT(refused, 10);
-  fs::remove_all(tmp);
+  GoldenCasesAgree(kPolicy, "policy=chaoyang-data-element", &named_decided, &named_refused);
+  EXPECT_EQ(named_decided, decided);
+  EXPECT_EQ(named_refused, refused);
+}
+
+// A policy published beside the programme's (--also-policy): its calculator
+// answers for it, byte for byte as the CLI does.
+TEST_F(ServerTest, TheSecondPolicysCalculatorEqualsTheCliForEveryGoldenCase) {
+  int decided = 0, refused = 0;
+  GoldenCasesAgree(kSecondPolicy, "policy=digital-health", &decided, &refused);
+  int files = 0, refusals = 0;
+  for (const auto& e : fs::recursive_directory_iterator(kSecondPolicy + "/tests")) {
+    if (e.path().extension() != ".json") continue;
+    ++files;
+    refusals += json::parse(ReadFile(e.path()))
+                    .contains("expect_error");
+  }
+  EXPECT_GT(files, 40);
+  EXPECT_EQ(refused, refusals);
+  EXPECT_EQ(decided + refused, files);
+}
+
+TEST_F(ServerTest, PoliciesListsTheProgrammesFirstThenEveryPublishedPolicy) {
+  auto r = Client().Get("/api/policies");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  json list = json::parse(r->body)["policies"];
+  ASSERT_EQ(list.size(), 2u) << r->body;
+  EXPECT_EQ(list[0]["id"], "chaoyang-data-element");
+  EXPECT_EQ(list[0]["programme"], true);
+  EXPECT_EQ(list[1]["id"], "digital-health");
+  EXPECT_EQ(list[1]["programme"], false);
+  EXPECT_EQ(list[1]["title_zh"], "促进数字健康企业发展的若干措施");
+  // Each policy's digest is the one its decisions carry.
+  auto one = PostCase("/api/evaluations?policy=digital-health",
+                      json::parse(ReadFile(kSecondPolicy + "/tests/1.1-third-year.json"))["case"].dump());
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->status, 200) << one->body;
+  EXPECT_EQ(json::parse(one->body)["policy"]["digest"], list[1]["digest"]);
+  EXPECT_NE(list[0]["digest"], list[1]["digest"]);
+}
+
+// The policy pages of the second policy, and what its cases give (the form of
+// a calculator for any policy): typed fields with their Chinese labels, and no
+// figure the case reader derives from history.
+TEST_F(ServerTest, TheSecondPolicysPagesAndTheFieldsOfItsCases) {
+  auto r = Client().Get("/api/policy?policy=digital-health");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  json p = json::parse(r->body);
+  EXPECT_EQ(p["id"], "digital-health");
+  std::map<std::string, json> facts;
+  for (const json& f : p["case"]["facts"]) facts[f["name"]] = f;
+  ASSERT_TRUE(facts.count("rent_paid")) << p["case"].dump();
+  EXPECT_EQ(facts["rent_paid"]["type"], "money");
+  EXPECT_EQ(facts["rent_paid"]["label_zh"], "实际支付的自用研发办公用房租金");
+  EXPECT_EQ(facts["settled_year"]["type"], "year?");
+  for (const auto& [name, f] : facts) {
+    EXPECT_EQ(name.rfind("received", 0), std::string::npos) << "a derived figure is listed: " << name;
+    EXPECT_FALSE(f["label"].get<std::string>().empty()) << name;
+  }
+  EXPECT_FALSE(p["case"]["applicant"].empty());
+  // The programme's policy by default, with its own fields.
+  auto programme = Client().Get("/api/policy");
+  ASSERT_TRUE(programme);
+  json q = json::parse(programme->body);
+  EXPECT_EQ(q["id"], "chaoyang-data-element");
+  bool has_volume = false;
+  for (const json& f : q["case"]["facts"]) has_volume |= f["name"] == "exchange_trading_volume";
+  EXPECT_TRUE(has_volume);
+  // A measure of each policy under its own id; the clauses of the second.
+  auto m = Client().Get("/api/policy/measures/1?policy=digital-health");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->status, 200) << m->body;
+  auto not_there = Client().Get("/api/policy/measures/1");
+  ASSERT_TRUE(not_there);
+  EXPECT_EQ(not_there->status, 404);
+  auto clauses = Client().Get("/api/policy/clauses?policy=digital-health");
+  ASSERT_TRUE(clauses);
+  EXPECT_NE(clauses->body.find("[4.1]"), std::string::npos);
+}
+
+TEST_F(ServerTest, APolicyTheServerDoesNotPublishIsNotFoundNamingTheQuery) {
+  std::string body = ReadFile(kSource + "/examples/cases-md-example.json");
+  for (std::string path : {"/api/evaluations?policy=nope", "/api/evaluations?policy="}) {
+    auto r = PostCase(path, body);
+    ASSERT_TRUE(r);
+    if (path.back() == '=') {  // empty: the programme's
+      EXPECT_EQ(r->status, 200) << r->body;
+      continue;
+    }
+    EXPECT_EQ(r->status, 404) << r->body;
+    json e = ErrorOf(r);
+    EXPECT_EQ(e["field"], "query.policy");
+    EXPECT_NE(e["message"].get<std::string>().find("digital-health"), std::string::npos) << e.dump();
+  }
+  for (const char* path : {"/api/policy?policy=nope", "/api/policy/clauses?policy=nope", "/api/policy/measures/1?policy=x"}) {
+    auto r = Client().Get(path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404) << path;
+    EXPECT_EQ(ErrorOf(r)["field"], "query.policy") << path;
+  }
+  // Publishing one policy twice is refused at start, naming the option.
+  Ran twice = RunCommand({kExe, "serve", "--port", "0", "--web", "none", "--also-policy", kPolicy});
+  EXPECT_NE(twice.exit, 0);
+  EXPECT_NE(twice.err.find("published twice"), std::string::npos) << twice.err;
 }
 
 TEST_F(ServerTest, WhatIfOverridesMatchTheCliSet) {

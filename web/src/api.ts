@@ -89,13 +89,40 @@ export interface PolicyParameter {
   cites: string[];
 }
 
+/** A field a case gives (GET /api/policy's `case`), with the label a form shows. */
+export interface CaseField {
+  name: string;
+  /** money, rate, count, year, flag, date, text, a unit ("square_metre"), "one of (a, b)"; a trailing "?" when it may be none. */
+  type: string;
+  label: string;
+  label_zh?: string;
+}
+
 export interface PolicySummary {
   id: string;
   version: string;
   title: string;
+  title_zh?: string;
   digest: string;
   measures: PolicyMeasure[];
   parameters: PolicyParameter[];
+  case?: {
+    applicant: CaseField[];
+    tags: Array<{ name: string; description: string; description_zh?: string }>;
+    facts: CaseField[];
+    claim_fields: CaseField[];
+    units: Array<{ name: string; noun: string; noun_zh?: string }>;
+  };
+}
+
+/** A policy the server publishes (GET /api/policies): the programme's, or one beside it. */
+export interface PublishedPolicy {
+  id: string;
+  version: string;
+  title: string;
+  title_zh?: string;
+  digest: string;
+  programme: boolean;
 }
 
 export interface MeasureDocument {
@@ -170,6 +197,24 @@ async function request<T>(method: string, path: string, body?: unknown, opts: Re
 
 export function evaluate(kase: unknown): Promise<Decision> {
   return request<Decision>("POST", "/api/evaluations?explain=true", kase);
+}
+
+/** Decides a case by a policy published beside the programme's (`?policy=ID`). */
+export function evaluateBy(policyId: string, kase: unknown): Promise<Decision> {
+  return request<Decision>("POST", `/api/evaluations?policy=${encodeURIComponent(policyId)}`, kase);
+}
+
+export function policies(): Promise<{ policies: PublishedPolicy[] }> {
+  return request<{ policies: PublishedPolicy[] }>("GET", "/api/policies");
+}
+
+/** The summary and clauses of a published policy by id. */
+export function policyById(id: string): Promise<PolicySummary> {
+  return request<PolicySummary>("GET", `/api/policy?policy=${encodeURIComponent(id)}`);
+}
+
+export function clausesById(id: string): Promise<Clauses> {
+  return request<Clauses>("GET", `/api/policy/clauses?policy=${encodeURIComponent(id)}`);
 }
 
 // The policy documents do not change while the server runs: fetch each once.

@@ -10,6 +10,7 @@ import { renderAudit } from "./views/auditor";
 import { renderFinance } from "./views/finance";
 import { renderData } from "./views/data";
 import { renderCalculator } from "./views/calculator";
+import { renderPolicyCalculator } from "./views/policy-calculator";
 import { renderHome } from "./views/home";
 import { renderLogin } from "./views/login";
 import { renderNotices } from "./views/notices";
@@ -139,6 +140,7 @@ void session.restore().then(() => {
     [
       { pattern: /^\/$/, render: renderHome, title: () => t("app.name") },
       { pattern: /^\/calculator\/?$/, render: renderCalculator, title: title("calc.title") },
+      { pattern: /^\/calculator\/([a-z0-9][a-z0-9-]*)\/?$/, render: (p) => renderPolicyCalculator(p[0]), title: title("calc.title") },
       { pattern: /^\/policy\/?$/, render: renderPolicy, title: title("policy.title") },
       { pattern: /^\/policy\/(\d{2})\/?$/, render: (p) => renderMeasure(p[0]), title: title("policy.title") },
       { pattern: /^\/notices\/?$/, render: renderNotices, title: title("notices.title") },

@@ -201,6 +201,42 @@ describe("policy calculator", () => {
     assertClean([/^HTTP 422 POST \/api\/evaluations/]);
   });
 
+  test("the second policy's calculator: a form from its own fields in Chinese, an award with its clause, a refusal at its field", async (t) => {
+    const { page, assertClean } = await openPage(t, { width: 390, height: 844 });
+    await page.goto(`${BASE_URL}/calculator`);
+    await page.getByRole("link", { name: "促进数字健康企业发展的若干措施" }).click();
+    await page.getByRole("heading", { level: 1, name: "政策计算器：促进数字健康企业发展的若干措施" }).waitFor();
+    const unlabelled = await page.$$eval("input, select", (els) => els.filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.name));
+    assert.deepEqual(unlabelled, []);
+    await field(page, "年度").fill("2025");
+    await field(page, "落户本区年份（可不填）").fill("2023");
+    await field(page, "实际支付的自用研发办公用房租金（元）").fill("100,000");
+    await field(page, "自用研发办公租赁面积（平方米）").fill("100");
+    await field(page, "年度租赁天数（天）").fill("365");
+    await page.getByRole("button", { name: "计算", exact: true }).click();
+
+    const rent = page.locator('li.award[data-measure="1"][data-item="rent"]');
+    await rent.waitFor();
+    const text = await rent.innerText();
+    assert.match(text, /落户三年租金补贴/);
+    assert.match(text, /¥40,000\.00/);
+    assert.match(text, /\[1\.1\]/);
+    await rent.getByText("条款原文", { exact: true }).click();
+    assert.match(await rent.locator("blockquote.clause").innerText(), /参考译文[\s\S]*租金/);
+    assert.match(await page.getByTestId("total").innerText(), /合计可获支持[\s\S]*¥40,000\.00/);
+    // Nothing of the page runs off a phone's width.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+    await shot(page, "policy-calculator-second-policy");
+
+    // Five decimals of area: refused by the server, shown at the field.
+    await field(page, "自用研发办公租赁面积（平方米）").fill("100.12345");
+    await page.getByRole("button", { name: "计算", exact: true }).click();
+    await page.locator('[data-field="facts.rented_area"][aria-invalid="true"]').waitFor();
+    assert.match(await page.locator(".field.has-error").innerText(), /four decimals|四位小数/);
+    assertClean([/^HTTP 422 POST \/api\/evaluations/]);
+  });
+
   test("on a phone-width screen the result is readable without sideways scrolling", async (t) => {
     const { page, assertClean } = await openPage(t, { width: 375, height: 740 });
     await page.goto(`${BASE_URL}/calculator`);

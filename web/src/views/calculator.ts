@@ -12,6 +12,7 @@ import { approxMillion, approxWan, differenceMoney, formatWan, formatYuan, parse
 import { reasonZh } from "../reasons";
 import { EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { clauseQuote, errorBox } from "./common";
+import { otherPolicyLinks } from "./policy-calculator";
 
 const FLAGS = ["registered_in_chaoyang", "taxed_in_chaoyang", "independent_legal_person", "serious_dishonesty_record"] as const;
 type Flag = (typeof FLAGS)[number];
@@ -171,7 +172,7 @@ function findFieldInput(form: HTMLElement, field: string): HTMLElement | null {
   return null;
 }
 
-function showFieldError(form: HTMLElement, e: ApiError): boolean {
+export function showFieldError(form: HTMLElement, e: ApiError): boolean {
   if (!e.field) return false;
   const input = findFieldInput(form, e.field);
   if (!input) return false;
@@ -195,7 +196,7 @@ function showFieldError(form: HTMLElement, e: ApiError): boolean {
 
 // ---- the form -------------------------------------------------------------
 
-function textField(label: string, field: string, value: string, onInput: (v: string) => void, opts: { hint?: string; inputmode?: string; autocomplete?: string } = {}): HTMLElement {
+export function textField(label: string, field: string, value: string, onInput: (v: string) => void, opts: { hint?: string; inputmode?: string; autocomplete?: string } = {}): HTMLElement {
   const id = uid("f");
   const hintId = opts.hint ? `${id}-hint` : null;
   return h(
@@ -218,7 +219,7 @@ function textField(label: string, field: string, value: string, onInput: (v: str
   );
 }
 
-function checkbox(label: string, field: string, checked: boolean, onChange: (v: boolean) => void): HTMLElement {
+export function checkbox(label: string, field: string, checked: boolean, onChange: (v: boolean) => void): HTMLElement {
   const id = uid("c");
   return h(
     "div",
@@ -228,7 +229,7 @@ function checkbox(label: string, field: string, checked: boolean, onChange: (v: 
   );
 }
 
-function select(label: string, field: string, value: string, options: Array<[string, string]>, onChange: (v: string) => void): HTMLElement {
+export function select(label: string, field: string, value: string, options: Array<[string, string]>, onChange: (v: string) => void): HTMLElement {
   const id = uid("s");
   return h(
     "div",
@@ -566,6 +567,7 @@ function renderDecision(d: api.Decision, texts: api.Clauses | null): HTMLElement
 export function renderCalculator(): HTMLElement {
   const page = h("section", { class: "page calculator" });
   const resultSlot = h("div", { "aria-live": "polite" });
+  const others = otherPolicyLinks();
   let clauseTexts: api.Clauses | null = null;
 
   const showResult = () => {
@@ -576,7 +578,7 @@ export function renderCalculator(): HTMLElement {
 
   const draw = () => {
     const form = renderForm(submit, draw);
-    page.replaceChildren(h("h1", { id: "calc-title" }, t("calc.title")), h("p", { class: "lead" }, t("calc.lead")), form, resultSlot);
+    page.replaceChildren(h("h1", { id: "calc-title" }, t("calc.title")), h("p", { class: "lead" }, t("calc.lead")), others, form, resultSlot);
     if (state.error instanceof ApiError && state.error.field) {
       const summary = h("div", { class: "alert error", role: "alert" }, t("calc.refused"));
       form.prepend(summary);
