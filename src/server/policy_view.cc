@@ -189,9 +189,18 @@ OJson PolicySummary(const CheckedPolicy& cp, const std::string& policy_dir) {
     if (!u.description_zh.empty()) ju["noun_zh"] = u.description_zh;
     units.push_back(std::move(ju));
   }
+  // The facts the policy reads for the year before (`last_year(FACT)`), which
+  // a case gives under `earlier`.
+  OJson last_year = OJson::array();
+  for (const FieldDecl& f : p.facts) {
+    if (f.derived == FieldDecl::Derived::kLastYear && f.source_fact >= 0) {
+      last_year.push_back(p.facts[static_cast<size_t>(f.source_fact)].name);
+    }
+  }
   out["case"] = OJson{{"applicant", fields(p.applicant_fields)},
                       {"tags", std::move(tags)},
                       {"facts", fields(p.facts)},
+                      {"last_year", std::move(last_year)},
                       {"claim_fields", fields(p.claim_fields)},
                       {"units", std::move(units)}};
   return out;

@@ -189,6 +189,8 @@ TEST_F(ServerTest, TheSecondPolicysPagesAndTheFieldsOfItsCases) {
     EXPECT_FALSE(f["label"].get<std::string>().empty()) << name;
   }
   EXPECT_FALSE(p["case"]["applicant"].empty());
+  // [2.2] reads last year's revenue: a form asks for it under `earlier`.
+  EXPECT_EQ(p["case"]["last_year"], json::array({"operating_revenue"}));
   // The programme's policy by default, with its own fields.
   auto programme = Client().Get("/api/policy");
   ASSERT_TRUE(programme);

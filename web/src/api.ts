@@ -110,6 +110,8 @@ export interface PolicySummary {
     applicant: CaseField[];
     tags: Array<{ name: string; description: string; description_zh?: string }>;
     facts: CaseField[];
+    /** Facts (by name) the policy also reads for the year before: the case gives them under `earlier`. */
+    last_year: string[];
     claim_fields: CaseField[];
     units: Array<{ name: string; noun: string; noun_zh?: string }>;
   };

@@ -23,8 +23,10 @@ const policy: PolicySummary = {
       { name: "rent_days", type: "day", label: "days" },
       { name: "settled_year", type: "year?", label: "settled" },
       { name: "rent_paid", type: "money", label: "rent" },
+      { name: "operating_revenue", type: "money", label: "revenue" },
       { name: "doctoral_employees", type: "count", label: "doctors" },
     ],
+    last_year: ["operating_revenue"],
     claim_fields: [
       { name: "programme", type: "one of (national, municipal)", label: "programme" },
       { name: "funding_received", type: "money", label: "funding" },
@@ -40,6 +42,7 @@ function form(): FormState {
     applicant: { registered_in_district: true, taxed_in_district: true, independent_legal_person: true, digital_health_business: true, serious_dishonesty_record: false },
     tags: new Set(),
     facts: { settled_year: "2023", rent_paid: "100,000", rented_area: "100", rent_days: "365", doctoral_employees: "" },
+    earlier: {},
     claims: [{ key: "6/matching", values: { programme: "national", funding_received: "120 万元", project: "P-1" } }],
   };
 }
@@ -79,6 +82,33 @@ describe("the case of a form", () => {
   });
 
   const bursar = process.env.BURSAR;
+  it("gives the year before's figures under `earlier`, at the year before the case's", () => {
+    const s = form();
+    s.facts.operating_revenue = "5750 万元";
+    s.earlier.operating_revenue = "50,000,000";
+    const kase = buildCase(policy, s);
+    expect(kase.facts).toMatchObject({ operating_revenue: "57500000.00" });
+    expect(kase.earlier).toEqual({ "2024": { operating_revenue: "50000000.00" } });
+    s.earlier.operating_revenue = "";
+    expect(buildCase(policy, s).earlier).toBeUndefined();
+  });
+
+  it.skipIf(!bursar)("with the year before's revenue, is decided by [2.2]: 2% of the growth", () => {
+    const s = form();
+    s.facts = { operating_revenue: "57,500,000" };
+    s.earlier.operating_revenue = "50000000";
+    s.claims = [];
+    const out = execFileSync(bursar!, ["eval", "--policy", join(__dirname, "..", "..", "policies", "digital-health"), "-"], {
+      input: JSON.stringify(buildCase(policy, s)),
+      encoding: "utf8",
+    });
+    const d = JSON.parse(out);
+    expect(d.awards.map((a: { item: string; amount: string }) => [a.item, a.amount])).toEqual([
+      ["thresholds", "300000.00"],
+      ["growth", "150000.00"],
+    ]);
+  });
+
   it.skipIf(!bursar)("is decided by the second policy: the third year's rent at 40% and the national funding matched 1:1", () => {
     const out = execFileSync(bursar!, ["eval", "--policy", join(__dirname, "..", "..", "policies", "digital-health"), "-"], {
       input: JSON.stringify(buildCase(policy, form())),

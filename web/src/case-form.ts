@@ -18,6 +18,8 @@ export interface FormState {
   applicant: Record<string, string | boolean>;
   tags: Set<string>;
   facts: Record<string, string | boolean>;
+  /** The year before's figures of the facts the policy reads with last_year(...). */
+  earlier: Record<string, string>;
   claims: ClaimState[];
 }
 
@@ -60,6 +62,14 @@ export function buildCase(policy: api.PolicySummary, s: FormState): Record<strin
     return claim;
   });
   const kase: Record<string, unknown> = { year: /^\d+$/.test(s.year.trim()) ? Number(s.year.trim()) : s.year, applicant, facts };
+  const year = kase.year;
+  const before: Record<string, unknown> = {};
+  for (const name of schema.last_year) {
+    const f = schema.facts.find((x) => x.name === name);
+    const v = f ? caseValue(f.type, s.earlier[name] ?? "") : undefined;
+    if (v !== undefined && v !== null) before[name] = v;
+  }
+  if (Object.keys(before).length && typeof year === "number") kase.earlier = { [String(year - 1)]: before };
   if (s.tags.size) kase.tags = [...s.tags];
   if (claims.length) kase.claims = claims;
   return kase;

@@ -209,6 +209,8 @@ describe("policy calculator", () => {
     const unlabelled = await page.$$eval("input, select", (els) => els.filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.name));
     assert.deepEqual(unlabelled, []);
     await field(page, "年度").fill("2025");
+    // [2.2] reads last year's revenue: the form asks for it.
+    await field(page, "上年营业收入（元）").waitFor();
     await field(page, "落户本区年份（可不填）").fill("2023");
     await field(page, "实际支付的自用研发办公用房租金（元）").fill("100,000");
     await field(page, "自用研发办公租赁面积（平方米）").fill("100");

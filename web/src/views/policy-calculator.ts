@@ -91,6 +91,12 @@ function renderForm(policy: api.PolicySummary, s: FormState, submit: (form: HTML
       {},
       h("legend", {}, t("pcalc.facts")),
       schema.facts.map((f) => inputFor(policy, f, `facts.${f.name}`, s.facts[f.name], (v) => (s.facts[f.name] = v))),
+      schema.last_year.map((name) => {
+        const f = schema.facts.find((x) => x.name === name)!;
+        // The path the server names when it refuses one: earlier.YEAR.NAME.
+        const field = `earlier.${Number(s.year) - 1}.${name}`;
+        return inputFor(policy, { ...f, label: t("pcalc.last_year", { label: f.label }), label_zh: t("pcalc.last_year", { label: f.label_zh ?? f.label }) }, field, s.earlier[name], (v) => (s.earlier[name] = String(v)));
+      }),
     ),
     claimItems.length
       ? h(
@@ -214,7 +220,7 @@ export function renderPolicyCalculator(id: string): HTMLElement {
     .then(([policy, texts]) => {
       let s = states.get(id);
       if (!s) {
-        s = { year: String(new Date().getFullYear()), applicant: {}, tags: new Set(), facts: {}, claims: [] };
+        s = { year: String(new Date().getFullYear()), applicant: {}, tags: new Set(), facts: {}, earlier: {}, claims: [] };
         // The eligibility flags an enterprise usually has, ticked (a record of dishonesty is not).
         for (const f of policy.case?.applicant ?? []) {
           if (baseType(f.type) === "flag") s.applicant[f.name] = !/dishonest/.test(f.name);
