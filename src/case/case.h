@@ -49,6 +49,11 @@ struct Case {
 // path ("claims[1].assessed"); the message says what was expected.
 Result<Case> ReadCase(const CheckedPolicy& policy, const nlohmann::json& input);
 
+// A value a case must give when it is left out: declared without '?' and
+// neither a quantity (zero) nor a flag (false). (The fast population loader
+// applies the same rule.)
+bool MustBeGiven(const Type& type);
+
 // Parses a value written in the policy language's literal syntax for `type`
 // ("4%", "RMB 2,000,000", "2000000", "true", "per_year", "none"); used by --set.
 Result<Value> ParseLiteralValue(const CheckedPolicy& policy, const Type& type, const std::string& text);

@@ -180,11 +180,6 @@ Value ZeroOf(const Type& type) {
   return v;
 }
 
-// A value a case must give when it is left out: declared without '?' and
-// neither a quantity (zero) nor a flag (false).
-bool MustBeGiven(const Type& type) {
-  return !type.optional && !IsQuantity(type.kind) && type.kind != TypeKind::kFlag;
-}
 
 std::string Index(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
 
@@ -235,6 +230,10 @@ Result<int> GivenFact(const CheckedPolicy& p, const std::string& key, const std:
 }
 
 }  // namespace
+
+bool MustBeGiven(const Type& type) {
+  return !type.optional && !IsQuantity(type.kind) && type.kind != TypeKind::kFlag;
+}
 
 Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
   if (!in.is_object()) return Bad("", "a case is a JSON object with year, applicant, facts, claims and history");

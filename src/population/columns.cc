@@ -108,80 +108,57 @@ int Find(const std::vector<std::string>& names, std::string_view name) {
   return -1;
 }
 
-// ---- a scanner for the claims and history cells ----
+// ---- a scanner for the JSON the fast path reads ----
 //
-// The subset of JSON a generated cell uses: an array of flat objects whose
-// values are strings without escapes or non-ASCII bytes, whole numbers, true,
-// false and null. Anything else (an escape, a fraction, a nested value, a
-// duplicate key) is "not recognised", not "wrong": the caller falls back.
-// `escaped`: the cell is read as the CSV file holds it, every quote doubled;
-// no string of the subset holds a quote, so a doubled quote is a delimiter.
+// The subset of JSON a generated file uses: objects, arrays, strings without
+// escapes or control characters, whole numbers, true, false and null, at most
+// four levels deep. Anything else (an escape, a fraction, a duplicate key,
+// bytes that are not UTF-8) is "not recognised", not "wrong": the caller
+// falls back to the reference path, which accepts it or names the error.
+// `escaped`: the text is a CSV cell as the file holds it, every quote
+// doubled; no string of the subset holds a quote, so a doubled quote is a
+// delimiter.
+//
+// The result is a tape: nodes in document order, each container followed by
+// its subtree and knowing where that subtree ends, so the members of an
+// object are visited by jumping from one member's `end` to the next.
 
-struct JValue {
-  enum Kind : uint8_t { kNull, kTrue, kFalse, kInt, kString } kind = kNull;
-  std::string_view text;
-  int64_t number = 0;
-};
-struct JMember {
-  std::string_view key;
-  JValue value;
-};
-struct JObject {
-  uint32_t begin = 0, end = 0;  // members [begin, end)
+struct JNode {
+  enum Kind : uint8_t { kNull, kTrue, kFalse, kInt, kString, kArray, kObject } kind = kNull;
+  std::string_view key;   // when a member of an object: its key
+  std::string_view text;  // kString: the string's bytes
+  int64_t number = 0;     // kInt
+  uint32_t end = 0;       // the index just after this node's subtree
 };
 
-class JsonScanner {
+class JsonTape {
  public:
-  bool ParseArray(std::string_view s, bool escaped, std::vector<JMember>* members, std::vector<JObject>* objects) {
+  bool Parse(std::string_view s, bool escaped) {
     s_ = s;
     i_ = 0;
     escaped_ = escaped;
-    members->clear();
-    objects->clear();
-    if (s.empty()) return true;  // an empty cell is []
+    nodes_.clear();
     Ws();
-    if (!Eat('[')) return false;
+    if (!Value(0)) return false;
     Ws();
-    if (Eat(']')) return End();
-    while (true) {
-      if (!Eat('{')) return false;
-      JObject object;
-      object.begin = static_cast<uint32_t>(members->size());
-      Ws();
-      if (!Eat('}')) {
-        while (true) {
-          JMember m;
-          if (!String(&m.key)) return false;
-          Ws();
-          if (!Eat(':')) return false;
-          Ws();
-          if (!Value(&m.value)) return false;
-          for (uint32_t k = object.begin; k < members->size(); ++k) {
-            if ((*members)[k].key == m.key) return false;  // a duplicate key
-          }
-          members->push_back(m);
-          Ws();
-          if (Eat(',')) {
-            Ws();
-            continue;
-          }
-          if (Eat('}')) break;
-          return false;
-        }
-      }
-      object.end = static_cast<uint32_t>(members->size());
-      objects->push_back(object);
-      Ws();
-      if (Eat(',')) {
-        Ws();
-        continue;
-      }
-      if (Eat(']')) return End();
-      return false;
+    return i_ == s_.size();
+  }
+
+  const JNode& operator[](uint32_t i) const { return nodes_[i]; }
+  // The children of the container at `i`: for (c = first(i); c < at(i).end; c = at(c).end).
+  static uint32_t First(uint32_t i) { return i + 1; }
+
+  // The member `key` of the object at `object`, or nullptr.
+  const JNode* Member(uint32_t object, std::string_view key) const {
+    for (uint32_t c = First(object); c < nodes_[object].end; c = nodes_[c].end) {
+      if (nodes_[c].key == key) return &nodes_[c];
     }
+    return nullptr;
   }
 
  private:
+  static constexpr int kMaxDepth = 4;
+
   void Ws() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
   }
@@ -192,10 +169,6 @@ class JsonScanner {
     }
     return false;
   }
-  bool End() {
-    Ws();
-    return i_ == s_.size();
-  }
   bool Quote() {
     if (i_ >= s_.size() || s_[i_] != '"') return false;
     if (escaped_ && (i_ + 1 >= s_.size() || s_[i_ + 1] != '"')) return false;
@@ -204,14 +177,18 @@ class JsonScanner {
   }
   bool String(std::string_view* out) {
     if (!Quote()) return false;
-    size_t start = i_;
+    const size_t start = i_;
+    bool ascii = true;
     while (i_ < s_.size()) {
-      unsigned char ch = static_cast<unsigned char>(s_[i_]);
+      const unsigned char ch = static_cast<unsigned char>(s_[i_]);
       if (ch == '"') {
         *out = s_.substr(start, i_ - start);
+        // The reference reader refuses a record with bytes that are not UTF-8.
+        if (!ascii && FirstInvalidUtf8(*out) != std::string_view::npos) return false;
         return Quote();
       }
-      if (ch == '\\' || ch < 0x20 || ch >= 0x80) return false;
+      if (ch == '\\' || ch < 0x20) return false;
+      ascii &= ch < 0x80;
       ++i_;
     }
     return false;
@@ -221,51 +198,92 @@ class JsonScanner {
     i_ += w.size();
     return true;
   }
-  bool Value(JValue* v) {
-    if (i_ >= s_.size()) return false;
-    char ch = s_[i_];
-    if (ch == '"') {
-      v->kind = JValue::kString;
-      return String(&v->text);
+  // The value at i_, with its subtree, appended to the tape.
+  bool Value(int depth) {
+    if (i_ >= s_.size() || depth > kMaxDepth) return false;
+    const uint32_t at = static_cast<uint32_t>(nodes_.size());
+    nodes_.emplace_back();
+    const char ch = s_[i_];
+    bool ok = false;
+    if (ch == '{') {
+      nodes_[at].kind = JNode::kObject;
+      ok = Object(at, depth);
+    } else if (ch == '[') {
+      nodes_[at].kind = JNode::kArray;
+      ok = Array(depth);
+    } else if (ch == '"') {
+      nodes_[at].kind = JNode::kString;
+      ok = String(&nodes_[at].text);
+    } else if (ch == 't') {
+      nodes_[at].kind = JNode::kTrue;
+      ok = Word("true");
+    } else if (ch == 'f') {
+      nodes_[at].kind = JNode::kFalse;
+      ok = Word("false");
+    } else if (ch == 'n') {
+      nodes_[at].kind = JNode::kNull;
+      ok = Word("null");
+    } else {
+      nodes_[at].kind = JNode::kInt;
+      ok = Integer(&nodes_[at].number);
     }
-    if (ch == 't') {
-      v->kind = JValue::kTrue;
-      return Word("true");
-    }
-    if (ch == 'f') {
-      v->kind = JValue::kFalse;
-      return Word("false");
-    }
-    if (ch == 'n') {
-      v->kind = JValue::kNull;
-      return Word("null");
-    }
-    bool negative = Eat('-');
-    size_t start = i_;
+    nodes_[at].end = static_cast<uint32_t>(nodes_.size());
+    return ok;
+  }
+  bool Integer(int64_t* out) {
+    const bool negative = Eat('-');
+    const size_t start = i_;
     while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
-    size_t digits = i_ - start;
+    const size_t digits = i_ - start;
     if (digits == 0 || digits > 18 || (digits > 1 && s_[start] == '0')) return false;
     if (i_ < s_.size() && (s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E')) return false;
     int64_t n = 0;
     for (size_t k = start; k < i_; ++k) n = n * 10 + (s_[k] - '0');
-    v->kind = JValue::kInt;
-    v->number = negative ? -n : n;
+    *out = negative ? -n : n;
     return true;
+  }
+  bool Array(int depth) {
+    ++i_;  // [
+    Ws();
+    if (Eat(']')) return true;
+    while (true) {
+      if (!Value(depth + 1)) return false;
+      Ws();
+      if (Eat(']')) return true;
+      if (!Eat(',')) return false;
+      Ws();
+    }
+  }
+  bool Object(uint32_t at, int depth) {
+    ++i_;  // {
+    Ws();
+    if (Eat('}')) return true;
+    while (true) {
+      std::string_view key;
+      if (!String(&key)) return false;
+      for (uint32_t c = First(at); c < nodes_.size(); c = nodes_[c].end) {
+        if (nodes_[c].key == key) return false;  // a duplicate key
+      }
+      Ws();
+      if (!Eat(':')) return false;
+      Ws();
+      const uint32_t member = static_cast<uint32_t>(nodes_.size());
+      if (!Value(depth + 1)) return false;
+      nodes_[member].key = key;
+      Ws();
+      if (Eat('}')) return true;
+      if (!Eat(',')) return false;
+      Ws();
+    }
   }
 
   std::string_view s_;
   size_t i_ = 0;
   bool escaped_ = false;
+  std::vector<JNode> nodes_;
 };
 
-const JValue* Member(const std::vector<JMember>& members, const JObject& o, std::string_view key) {
-  for (uint32_t k = o.begin; k < o.end; ++k) {
-    if (members[k].key == key) return &members[k].value;
-  }
-  return nullptr;
-}
-
-// ---- the fast CSV path ----
+// ---- the fast path ----
 
 // How a CSV column's cell reads (as PopulationReader reads it) and where it goes.
 enum class Cell : uint8_t { kPosition, kYear, kId, kName, kApplicant, kTags, kCount, kFlag, kMoney, kRoute, kClaims, kHistory };
@@ -301,25 +319,37 @@ int64_t ZeroCell(const Type& type) {
   return 0;
 }
 
-class FastCsvLoader {
+class FastLoader {
  public:
-  FastCsvLoader(const CheckedPolicy& policy, const ColumnsOptions& options) : p_(policy), options_(options) {
+  FastLoader(const CheckedPolicy& policy, const ColumnsOptions& options, PopulationFormat format)
+      : p_(policy), options_(options), json_(format == PopulationFormat::kJsonLines) {
     for (const auto& m : p_.policy.measures) measure_ids_.push_back(m.id);
     for (const auto& t : p_.policy.tags) tag_names_.push_back(t.name);
+    for (const auto& f : p_.policy.applicant_fields) applicant_names_.push_back(f.name);
     for (const auto& f : p_.policy.claim_fields) {
       claim_field_names_.push_back(f.name);
       claim_field_zero_.push_back(ZeroCell(f.type));
     }
-    for (const auto& f : p_.policy.facts) fact_zero_.push_back(ZeroCell(f.type));
+    for (const auto& f : p_.policy.facts) {
+      fact_names_.push_back(f.name);
+      fact_zero_.push_back(ZeroCell(f.type));
+    }
   }
 
-  // True when the whole of `data` was read into *out; false to fall back.
-  // Reads the header row at the start of `data`; *body is where the cases start.
-  bool ReadHeader(std::string_view data, size_t* body) {
+  // Reads what comes before the cases at the start of `data`: the CSV header
+  // row, or (JSON Lines, `skip_header_record`) the header record the reader
+  // has already checked. *body is where the cases start. False to fall back.
+  bool ReadHeader(std::string_view data, bool skip_header_record, size_t* body) {
     data_ = data;
     pos_ = 0;
     line_ = 0;
-    if (!NextRecord() || !Header()) return false;
+    if (json_) {
+      std::string_view line;
+      if (skip_header_record && !NextLine(&line)) return false;
+    } else {
+      std::string_view line;
+      if (!NextLine(&line) || !Split(line) || !Header()) return false;
+    }
     *body = pos_;
     return true;
   }
@@ -332,11 +362,14 @@ class FastCsvLoader {
     data_ = body;
     pos_ = 0;
     line_ = first_line;
-    const size_t width = columns_.size();
     int last_year = -1;
-    while (NextRecord()) {
-      if (fields_.size() != width) return false;
-      if (!ParseRow()) return false;
+    std::string_view line;
+    while (NextLine(&line)) {
+      if (json_) {
+        if (!ParseJsonRecord(line)) return false;
+      } else {
+        if (!Split(line) || fields_.size() != columns_.size() || !ParseCsvRow()) return false;
+      }
       if (row_year_ < last_year) return false;
       last_year = row_year_;
       if (options_.last_year > 0 && row_year_ > options_.last_year) {
@@ -347,9 +380,9 @@ class FastCsvLoader {
         out->years.emplace_back();
         out->years.back().columns.Reset(p_, row_year_);
         if (out->years.size() == 1) {
-          // Rows of a generated file take 150 to 250 bytes; room reserved and
-          // not used costs address space, not memory.
-          const size_t rows = reserve_bytes / 128 + 16;
+          // A generated case takes 150 to 250 bytes in CSV, 450 to 700 in JSON
+          // Lines; room reserved and not used costs address space, not memory.
+          const size_t rows = reserve_bytes / (json_ ? 400 : 128) + 16;
           Reserve(rows, rows, &out->years.back());
           out->years.back().columns.project_ids.reserve(rows / 2);
         } else {  // a year of a generated file has as many rows as the first
@@ -359,16 +392,16 @@ class FastCsvLoader {
       }
       Commit(&out->years.back());
     }
-    return ok_;
+    return true;
   }
 
   int64_t lines_read() const { return line_; }
   bool stopped() const { return stopped_; }  // at a case after options.last_year
 
  private:
-  // The next record's fields into fields_ (record_line_ its line); false at
-  // the end of the data or on something the fast path does not read.
-  bool NextRecord() {
+  // The next line that is not blank (as the reader skips blank lines), its
+  // line number in record_line_; false at the end of the data.
+  bool NextLine(std::string_view* out) {
     while (pos_ < data_.size()) {
       size_t end = data_.find('\n', pos_);
       if (end == std::string_view::npos) end = data_.size();
@@ -376,9 +409,10 @@ class FastCsvLoader {
       pos_ = end + 1;
       ++line_;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank, as the reader skips it
+      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
       record_line_ = line_;
-      return Split(line);
+      *out = line;
+      return true;
     }
     return false;
   }
@@ -396,7 +430,7 @@ class FastCsvLoader {
         bool doubled = false;
         while (true) {
           while (p < end && *p != '"') ++p;
-          if (p == end) return ok_ = false;  // not closed on this line
+          if (p == end) return false;  // not closed on this line
           if (p + 1 < end && p[1] == '"') {
             doubled = true;
             p += 2;
@@ -406,15 +440,15 @@ class FastCsvLoader {
         }
         // A cell with doubled quotes stays as written: the JSON scanner reads
         // the claims and history cells in that form, and other cells never
-        // need them (see ParseRow).
+        // need them (see ParseCsvRow).
         fields_.push_back(std::string_view(start, static_cast<size_t>(p - start)));
         escaped_.push_back(doubled ? 1 : 0);
         ++p;  // the closing quote
-        if (p < end && *p != ',') return ok_ = false;
+        if (p < end && *p != ',') return false;
       } else {
         const char* start = p;
         while (p < end && *p != ',') {
-          if (*p == '"') return ok_ = false;  // a quote inside an unquoted field
+          if (*p == '"') return false;  // a quote inside an unquoted field
           ++p;
         }
         fields_.push_back(std::string_view(start, static_cast<size_t>(p - start)));
@@ -440,14 +474,11 @@ class FastCsvLoader {
       col.cell = CellOf(name);
       have_year |= col.cell == Cell::kYear;
       have_id |= col.cell == Cell::kId;
-      std::string key(name);
       if (col.cell == Cell::kApplicant) {
-        auto it = p_.applicant_index.find(key);
-        col.index = it == p_.applicant_index.end() ? -1 : it->second;
+        col.index = Find(applicant_names_, name);
       } else if (col.cell == Cell::kCount || col.cell == Cell::kFlag || col.cell == Cell::kMoney ||
                  col.cell == Cell::kRoute) {
-        auto it = p_.fact_index.find(key);
-        col.index = it == p_.fact_index.end() ? -1 : it->second;
+        col.index = Find(fact_names_, name);
         if (col.index >= 0) col.type = p_.policy.facts[static_cast<size_t>(col.index)].type;
       }
       columns_.push_back(col);
@@ -465,12 +496,18 @@ class FastCsvLoader {
     return true;
   }
 
-  bool ParseRow() {
+  void StartRow() {
     applicant_.assign(p_.policy.applicant_fields.size(), 0);
     facts_ = fact_zero_;
     tags_ = 0;
-    claims_cell_ = history_cell_ = {};
-    claims_escaped_ = history_escaped_ = false;
+    claims_.clear();
+    history_.clear();
+  }
+
+  bool ParseCsvRow() {
+    StartRow();
+    std::string_view claims_cell, history_cell;
+    bool claims_escaped = false, history_escaped = false;
     // The year first: the history's years are checked against it.
     for (size_t f = 0; f < columns_.size(); ++f) {
       if (columns_[f].cell != Cell::kYear) continue;
@@ -524,9 +561,7 @@ class FastCsvLoader {
             size_t end = cell.find(';', start);
             if (end == std::string_view::npos) end = cell.size();
             if (end == start || end + 1 == cell.size()) return false;  // an empty or trailing tag
-            int t = Find(tag_names_, cell.substr(start, end - start));
-            if (t < 0) return false;
-            if (t < 64) tags_ |= uint64_t{1} << t;
+            if (!AddTag(cell.substr(start, end - start))) return false;
             start = end + 1;
           }
           break;
@@ -557,31 +592,119 @@ class FastCsvLoader {
           break;
         }
         case Cell::kClaims:
-          claims_cell_ = cell;
-          claims_escaped_ = escaped_[f] != 0;
+          claims_cell = cell;
+          claims_escaped = escaped_[f] != 0;
           break;
         case Cell::kHistory:
-          history_cell_ = cell;
-          history_escaped_ = escaped_[f] != 0;
+          history_cell = cell;
+          history_escaped = escaped_[f] != 0;
           break;
       }
     }
-    return ParseClaims() && ParseHistory();
+    // An empty cell is an empty list.
+    if (!claims_cell.empty() && (!tape_.Parse(claims_cell, claims_escaped) || !ParseClaims(0))) return false;
+    if (!history_cell.empty() && (!tape_.Parse(history_cell, history_escaped) || !ParseHistory(0))) return false;
+    return true;
+  }
+
+  // One JSON Lines record: {"year", "applicant", "facts", "claims", "history"}.
+  // A record with earlier years' figures ("earlier") is left to the reference path.
+  bool ParseJsonRecord(std::string_view line) {
+    StartRow();
+    if (!tape_.Parse(line, /*escaped=*/false) || tape_[0].kind != JNode::kObject) return false;
+    uint32_t applicant = 0, facts = 0, claims = 0, history = 0;  // 0: not given (the root is node 0)
+    bool have_year = false;
+    for (uint32_t m = JsonTape::First(0); m < tape_[0].end; m = tape_[m].end) {
+      const JNode& n = tape_[m];
+      if (n.key == "year") {
+        if (n.kind != JNode::kInt || n.number < 1900 || n.number > 9999) return false;
+        row_year_ = static_cast<int>(n.number);
+        have_year = true;
+      } else if (n.key == "applicant") {
+        applicant = m;
+      } else if (n.key == "facts") {
+        facts = m;
+      } else if (n.key == "claims") {
+        claims = m;
+      } else if (n.key == "history") {
+        history = m;
+      } else {
+        return false;
+      }
+    }
+    if (!have_year || applicant == 0 || !ParseApplicant(applicant)) return false;
+    if (!ParseFacts(facts)) return false;
+    if (claims != 0 && !ParseClaims(claims)) return false;
+    if (history != 0 && !ParseHistory(history)) return false;
+    return true;
+  }
+
+  bool AddTag(std::string_view name) {
+    const int t = Find(tag_names_, name);
+    if (t < 0) return false;
+    if (t < 64) tags_ |= uint64_t{1} << t;
+    return true;
+  }
+
+  bool ParseApplicant(uint32_t at) {
+    if (tape_[at].kind != JNode::kObject) return false;
+    bool have_id = false;
+    for (uint32_t m = JsonTape::First(at); m < tape_[at].end; m = tape_[m].end) {
+      const JNode& n = tape_[m];
+      if (n.key == "id") {
+        if (n.kind != JNode::kString || !uscc_.Valid(n.text)) return false;
+        id_ = n.text;
+        have_id = true;
+      } else if (n.key == "name") {
+        if (n.kind != JNode::kString) return false;  // its bytes were checked as UTF-8 by the scanner
+      } else if (n.key == "tags") {
+        if (n.kind != JNode::kArray) return false;
+        for (uint32_t t = JsonTape::First(m); t < n.end; t = tape_[t].end) {
+          if (tape_[t].kind != JNode::kString || !AddTag(tape_[t].text)) return false;
+        }
+      } else {
+        const int f = Find(applicant_names_, n.key);
+        if (f < 0 || (n.kind != JNode::kTrue && n.kind != JNode::kFalse)) return false;
+        applicant_[static_cast<size_t>(f)] = n.kind == JNode::kTrue ? 1 : 0;
+      }
+    }
+    return have_id;
+  }
+
+  // `at` 0: the record gives no facts (each fact the policy requires is then missing).
+  bool ParseFacts(uint32_t at) {
+    given_.assign(fact_names_.size(), 0);
+    if (at != 0) {
+      if (tape_[at].kind != JNode::kObject) return false;
+      for (uint32_t m = JsonTape::First(at); m < tape_[at].end; m = tape_[m].end) {
+        const int f = Find(fact_names_, tape_[m].key);
+        if (f < 0) return false;
+        const FieldDecl& decl = p_.policy.facts[static_cast<size_t>(f)];
+        if (decl.derived != FieldDecl::Derived::kNone) return false;  // the reader derives it: not given
+        if (!TypedCell(decl.type, tape_[m], &facts_[static_cast<size_t>(f)])) return false;
+        given_[static_cast<size_t>(f)] = 1;
+      }
+    }
+    for (size_t f = 0; f < fact_names_.size(); ++f) {
+      const FieldDecl& decl = p_.policy.facts[f];
+      if (decl.derived == FieldDecl::Derived::kNone && MustBeGiven(decl.type) && !given_[f]) return false;
+    }
+    return true;
   }
 
   // measure and item of a claim or history entry, as ReadCase resolves them.
-  bool ResolveItem(const std::vector<JMember>& members, const JObject& o, int* measure, int* item) {
-    const JValue* m = Member(members, o, "measure");
-    if (!m || m->kind != JValue::kString) return false;
+  bool ResolveItem(uint32_t object, int* measure, int* item) {
+    const JNode* m = tape_.Member(object, "measure");
+    if (!m || m->kind != JNode::kString) return false;
     *measure = Find(measure_ids_, m->text);
     if (*measure < 0) return false;
     const MeasureDecl& md = p_.policy.measures[static_cast<size_t>(*measure)];
-    const JValue* it = Member(members, o, "item");
-    if (!it || it->kind == JValue::kNull) {
+    const JNode* it = tape_.Member(object, "item");
+    if (!it || it->kind == JNode::kNull) {
       *item = 0;
       return md.items.size() == 1;
     }
-    if (it->kind != JValue::kString) return false;
+    if (it->kind != JNode::kString) return false;
     *item = -1;
     for (size_t i = 0; i < md.items.size(); ++i) {
       if (md.items[i].name == it->text) *item = static_cast<int>(i);
@@ -589,27 +712,28 @@ class FastCsvLoader {
     return *item >= 0;
   }
 
-  bool ParseClaims() {
-    if (!scanner_.ParseArray(claims_cell_, claims_escaped_, &claim_members_, &claim_objects_)) return false;
+  // The claims array at `at`.
+  bool ParseClaims(uint32_t at) {
+    if (tape_[at].kind != JNode::kArray) return false;
     const size_t width = claim_field_names_.size();
-    claims_.resize(claim_objects_.size());
-    claim_cells_.resize(claim_objects_.size() * width);
-    for (size_t c = 0; c < claim_objects_.size(); ++c) {
-      const JObject& o = claim_objects_[c];
-      ClaimRow& claim = claims_[c];
-      if (!ResolveItem(claim_members_, o, &claim.measure, &claim.item)) return false;
-      for (uint32_t k = o.begin; k < o.end; ++k) {
-        std::string_view key = claim_members_[k].key;
+    for (uint32_t o = JsonTape::First(at); o < tape_[at].end; o = tape_[o].end) {
+      if (tape_[o].kind != JNode::kObject) return false;
+      const size_t c = claims_.size();
+      claims_.emplace_back();
+      claim_cells_.resize(claims_.size() * width);
+      ClaimRow& claim = claims_.back();
+      if (!ResolveItem(o, &claim.measure, &claim.item)) return false;
+      for (uint32_t m = JsonTape::First(o); m < tape_[o].end; m = tape_[m].end) {
+        std::string_view key = tape_[m].key;
         if (key != "measure" && key != "item" && Find(claim_field_names_, key) < 0) return false;
       }
       const ItemDecl& item =
           p_.policy.measures[static_cast<size_t>(claim.measure)].items[static_cast<size_t>(claim.item)];
       if (!item.by_claim) return false;
-      claim.project = {};
       int64_t* cells = &claim_cells_[c * width];
       for (size_t fi = 0; fi < width; ++fi) {
         const FieldDecl& f = p_.policy.claim_fields[fi];
-        const JValue* v = Member(claim_members_, o, claim_field_names_[fi]);
+        const JNode* v = tape_.Member(o, claim_field_names_[fi]);
         if (!v) {
           if (std::find(item.required_claim_fields.begin(), item.required_claim_fields.end(), f.name) !=
               item.required_claim_fields.end()) {
@@ -618,69 +742,82 @@ class FastCsvLoader {
           cells[fi] = claim_field_zero_[fi];
           continue;
         }
-        if (!TypedCell(f.type, *v, /*money_optional=*/false, &cells[fi])) return false;
-        if (static_cast<int>(fi) == p_.project_field && v->kind == JValue::kString) claim.project = v->text;
+        if (!TypedCell(f.type, *v, &cells[fi])) return false;
+        if (v->kind == JNode::kString) {
+          if (static_cast<int>(fi) == p_.project_field) claim.project = v->text;
+          if (static_cast<int>(fi) == p_.solution_field) claim.solution = v->text;
+        }
       }
     }
     return true;
   }
 
-  // ReadTyped, to the cell ToCell would give.
-  bool TypedCell(const Type& type, const JValue& v, bool money_optional, int64_t* cell) const {
-    if (v.kind == JValue::kNull) {
-      bool optional = type.optional && (type.kind != TypeKind::kMoney || money_optional);
-      if (!optional) return false;
-      *cell = -1;
-      return true;
+  // ReadTyped, to the cell ToCell would give, for the types a generated file
+  // holds; any other type (a date, a rate, a quantity in units) falls back.
+  bool TypedCell(const Type& type, const JNode& v, int64_t* cell) const {
+    if (v.kind == JNode::kNull) {
+      // ReadTyped: an optional value left null is ZeroOf(type): none, or zero
+      // for a quantity (money?), whose cell is 0.
+      if (!type.optional) return false;
+      *cell = type.kind == TypeKind::kMoney || type.kind == TypeKind::kCount ? 0 : -1;
+      return type.kind == TypeKind::kMoney || type.kind == TypeKind::kCount || type.kind == TypeKind::kEnum ||
+             type.kind == TypeKind::kText || type.kind == TypeKind::kFlag || type.kind == TypeKind::kYear;
     }
     switch (type.kind) {
       case TypeKind::kMoney:
-        return v.kind == JValue::kString && ParseFen(v.text, cell);
+        return v.kind == JNode::kString && ParseFen(v.text, cell);
       case TypeKind::kCount:
+        if (v.kind != JNode::kInt || v.number < 0 || v.number > 1000000000000LL) return false;
+        *cell = v.number;
+        return true;
       case TypeKind::kYear:
-        if (v.kind != JValue::kInt || v.number < 0 || v.number > 1000000000000LL) return false;
+        if (v.kind != JNode::kInt || v.number < 1900 || v.number > 9999) return false;
         *cell = v.number;
         return true;
       case TypeKind::kFlag:
-        if (v.kind != JValue::kTrue && v.kind != JValue::kFalse) return false;
-        *cell = v.kind == JValue::kTrue ? 1 : 0;
+        if (v.kind != JNode::kTrue && v.kind != JNode::kFalse) return false;
+        *cell = v.kind == JNode::kTrue ? 1 : 0;
         return true;
       case TypeKind::kEnum: {
-        if (v.kind != JValue::kString) return false;
+        if (v.kind != JNode::kString) return false;
         int choice = Find(p_.policy.enums[static_cast<size_t>(type.enum_id)].values, v.text);
         *cell = choice;
         return choice >= 0;
       }
       case TypeKind::kText:
-      case TypeKind::kDate:
         *cell = 0;
-        return v.kind == JValue::kString && v.text.size() <= 200;
+        return v.kind == JNode::kString && v.text.size() <= 200;
       default:
         return false;
     }
   }
 
-  bool ParseHistory() {
-    if (!scanner_.ParseArray(history_cell_, history_escaped_, &history_members_, &history_objects_)) return false;
-    history_.resize(history_objects_.size());
-    for (size_t h = 0; h < history_objects_.size(); ++h) {
-      const JObject& o = history_objects_[h];
-      HistoryRow& entry = history_[h];
-      for (uint32_t k = o.begin; k < o.end; ++k) {
-        std::string_view key = history_members_[k].key;
-        if (key != "year" && key != "measure" && key != "item" && key != "amount" && key != "project") return false;
+  // The history array at `at`: awards of earlier years and of the same year.
+  bool ParseHistory(uint32_t at) {
+    if (tape_[at].kind != JNode::kArray) return false;
+    for (uint32_t o = JsonTape::First(at); o < tape_[at].end; o = tape_[o].end) {
+      if (tape_[o].kind != JNode::kObject) return false;
+      history_.emplace_back();
+      HistoryRow& entry = history_.back();
+      for (uint32_t m = JsonTape::First(o); m < tape_[o].end; m = tape_[m].end) {
+        std::string_view key = tape_[m].key;
+        // A named condition ("condition") is left to the reference path.
+        if (key != "year" && key != "measure" && key != "item" && key != "amount" && key != "project" &&
+            key != "solution") {
+          return false;
+        }
       }
-      const JValue* year = Member(history_members_, o, "year");
-      if (!year || year->kind != JValue::kInt || year->number < 1900 || year->number >= row_year_) return false;
+      const JNode* year = tape_.Member(o, "year");
+      if (!year || year->kind != JNode::kInt || year->number < 1900 || year->number > row_year_) return false;
       entry.year = static_cast<int>(year->number);
-      if (!ResolveItem(history_members_, o, &entry.measure, &entry.item)) return false;
-      const JValue* amount = Member(history_members_, o, "amount");
-      if (!amount || amount->kind != JValue::kString || !ParseFen(amount->text, &entry.amount_fen)) return false;
-      const JValue* project = Member(history_members_, o, "project");
-      entry.project = {};
-      if (project && project->kind != JValue::kNull) {
-        if (project->kind != JValue::kString) return false;
-        entry.project = project->text;
+      if (!ResolveItem(o, &entry.measure, &entry.item)) return false;
+      const JNode* amount = tape_.Member(o, "amount");
+      if (!amount || amount->kind != JNode::kString || !ParseFen(amount->text, &entry.amount_fen)) return false;
+      for (auto [key, out] : {std::pair{"project", &entry.project}, std::pair{"solution", &entry.solution}}) {
+        const JNode* v = tape_.Member(o, key);
+        if (!v || v->kind == JNode::kNull) continue;
+        if (v->kind != JNode::kString || v->text.size() > 200) return false;
+        *out = v->text;
       }
     }
     return true;
@@ -692,7 +829,9 @@ class FastCsvLoader {
     return cols->InternProject(project_key_);
   }
 
-  // CaseColumns::Append, from the parsed row.
+  // CaseColumns::Append, from the parsed row: the same cells, and projects
+  // and solutions interned in the same order (each claim's project then its
+  // solution, then each history entry's).
   void Commit(LoadedYear* year) {
     CaseColumns& cols = year->columns;
     const uint32_t row = static_cast<uint32_t>(cols.applicant_id.size());
@@ -713,6 +852,8 @@ class FastCsvLoader {
                                                                                 : claim_cells_[c * width + fi]);
       }
       cols.claim_project.push_back(project);
+      cols.claim_solution.resize(cols.claim_project.size() - 1, -1);
+      cols.claim_solution.push_back(Intern(&cols, claim.solution));
     }
     for (const HistoryRow& h : history_) {
       cols.history_case.push_back(row);
@@ -721,6 +862,9 @@ class FastCsvLoader {
       cols.history_item.push_back(static_cast<int16_t>(h.item));
       cols.history_amount.push_back(h.amount_fen);
       cols.history_project.push_back(Intern(&cols, h.project));
+      cols.history_solution.resize(cols.history_project.size() - 1, -1);
+      cols.history_solution.push_back(Intern(&cols, h.solution));
+      cols.history_condition.resize(cols.history_project.size(), -1);
     }
     year->line.push_back(record_line_);
   }
@@ -737,6 +881,7 @@ class FastCsvLoader {
     c.claim_index.reserve(claims);
     for (auto& col : c.claim_fields) col.reserve(claims);
     c.claim_project.reserve(claims);
+    c.claim_solution.reserve(claims);
     year->line.reserve(n);
   }
 
@@ -747,27 +892,28 @@ class FastCsvLoader {
   };
   struct ClaimRow {
     int measure = -1, item = -1;
-    std::string_view project;
+    std::string_view project, solution;
   };
   struct HistoryRow {
     int year = 0, measure = -1, item = -1;
     int64_t amount_fen = 0;
-    std::string_view project;
+    std::string_view project, solution;
   };
 
   const CheckedPolicy& p_;
   const ColumnsOptions& options_;
-  std::vector<std::string> measure_ids_, tag_names_, claim_field_names_;
+  const bool json_;  // JSON Lines; otherwise CSV
+  std::vector<std::string> measure_ids_, tag_names_, applicant_names_, claim_field_names_, fact_names_;
   std::vector<int64_t> claim_field_zero_, fact_zero_;
   UsccChecker uscc_;
 
   std::string_view data_;
   size_t pos_ = 0;
   int64_t line_ = 0, record_line_ = 0;
-  bool ok_ = true, stopped_ = false;
-  std::vector<Column> columns_;
-  std::vector<std::string_view> fields_;
-  std::vector<uint8_t> escaped_;  // by field: it holds doubled quotes, as written
+  bool stopped_ = false;
+  std::vector<Column> columns_;            // CSV: by field of the header row
+  std::vector<std::string_view> fields_;   // CSV: the row's cells
+  std::vector<uint8_t> escaped_;           // CSV, by field: it holds doubled quotes, as written
 
   // The row being read.
   int row_year_ = 0;
@@ -775,11 +921,8 @@ class FastCsvLoader {
   std::vector<uint8_t> applicant_;
   uint64_t tags_ = 0;
   std::vector<int64_t> facts_;
-  std::string_view claims_cell_, history_cell_;
-  bool claims_escaped_ = false, history_escaped_ = false;
-  JsonScanner scanner_;
-  std::vector<JMember> claim_members_, history_members_;
-  std::vector<JObject> claim_objects_, history_objects_;
+  std::vector<uint8_t> given_;  // JSON Lines, by fact: the record gives it
+  JsonTape tape_;
   std::vector<ClaimRow> claims_;
   std::vector<int64_t> claim_cells_;  // [claim * width + field]
   std::vector<HistoryRow> history_;
@@ -843,23 +986,31 @@ void AppendYear(LoadedYear&& src, int project_field, LoadedYear* dst) {
       append(d.claim_fields[f], s.claim_fields[f]);
     }
   }
+  // Solutions and conditions may be short (batch.h): padded to the rows before.
+  d.claim_solution.resize(d.claim_project.size(), -1);
+  for (int32_t id : s.claim_solution) d.claim_solution.push_back(remap(id));
   for (int32_t id : s.claim_project) d.claim_project.push_back(remap(id));
   for (uint32_t c : s.history_case) d.history_case.push_back(c + row0);
   append(d.history_year, s.history_year);
   append(d.history_measure, s.history_measure);
   append(d.history_item, s.history_item);
   append(d.history_amount, s.history_amount);
+  d.history_solution.resize(d.history_project.size(), -1);
+  for (int32_t id : s.history_solution) d.history_solution.push_back(remap(id));
+  d.history_condition.resize(d.history_project.size(), -1);
+  append(d.history_condition, s.history_condition);
   for (int32_t id : s.history_project) d.history_project.push_back(remap(id));
   append(dst->line, src.line);
 }
 
 // The fast path over the whole file: the header, then the cases in two
 // halves on two threads when the file is large enough to gain from it.
-bool FastLoad(const CheckedPolicy& policy, const ColumnsOptions& options, std::string_view data,
-              LoadedPopulation* out) {
-  FastCsvLoader first(policy, options);
+// `skip_header_record`: JSON Lines whose first record is the header.
+bool FastLoad(const CheckedPolicy& policy, const ColumnsOptions& options, PopulationFormat format,
+              bool skip_header_record, std::string_view data, LoadedPopulation* out) {
+  FastLoader first(policy, options, format);
   size_t body = 0;
-  if (!first.ReadHeader(data, &body)) return false;
+  if (!first.ReadHeader(data, skip_header_record, &body)) return false;
   const int64_t header_lines = first.lines_read();
   size_t mid = data.size();
   if (data.size() - body > options.split_above_bytes) {
@@ -867,9 +1018,10 @@ bool FastLoad(const CheckedPolicy& policy, const ColumnsOptions& options, std::s
     mid = mid == std::string_view::npos ? data.size() : mid + 1;
   }
   if (mid == data.size()) return first.ReadBody(data.substr(body), header_lines, data.size(), out);
-  // A split inside a quoted cell that spans lines makes the first half end in
-  // an open quote, which the fast path refuses: then the reference path reads it.
-  FastCsvLoader second = first;
+  // A split inside a quoted CSV cell that spans lines makes the first half end
+  // in an open quote, which the fast path refuses: then the reference path
+  // reads it. (A JSON Lines record never spans lines.)
+  FastLoader second = first;
   LoadedPopulation tail;
   bool tail_ok = false;
   std::thread worker([&] { tail_ok = second.ReadBody(data.substr(mid), 0, data.size() - mid, &tail); });
@@ -902,16 +1054,27 @@ Result<LoadedPopulation> LoadColumnsByReader(const CheckedPolicy& policy, const 
 Result<LoadedPopulation> LoadColumns(const CheckedPolicy& policy, const std::string& path,
                                      const ColumnsOptions& options) {
   BURSAR_ASSIGN_OR_RETURN(PopulationFormat format, FormatForPath(path));
-  if (format == PopulationFormat::kCsv && options.allow_fast_path) {
+  if (options.allow_fast_path) {
+    // A JSON Lines header record is checked by the reader itself (it reads
+    // only that line); the fast path then skips it.
+    bool skip_header_record = false;
+    bool header_ok = true;
+    if (format == PopulationFormat::kJsonLines) {
+      auto reader = PopulationReader::Open(path);
+      header_ok = reader.ok();
+      skip_header_record = header_ok && (*reader)->header().has_value();
+    }
     MappedFile file;
-    if (file.Open(path)) {
+    if (header_ok && file.Open(path)) {
       LoadedPopulation out;
-      if (FastLoad(policy, options, file.view(), &out)) {
+      if (FastLoad(policy, options, format, skip_header_record, file.view(), &out)) {
         out.fast_path = true;
-        // The fast path fills the cells from the CSV; what the policy derives
+        // The fast path fills the cells from the file; what the policy derives
         // from a case's history (received) is derived here, as ReadCase does.
-        for (auto& year : out.years) BURSAR_RETURN_IF_ERROR(year.columns.DeriveFromHistory(policy));
-        return out;
+        // An amount out of range there is named by the reference path, with its line.
+        bool derived = true;
+        for (auto& year : out.years) derived = derived && year.columns.DeriveFromHistory(policy).ok();
+        if (derived) return out;
       }
     }
     // Unreadable, or something the fast path does not recognise: the

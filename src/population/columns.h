@@ -3,16 +3,16 @@
 //
 // Two paths, one answer:
 //   - the reference path reads every record with PopulationReader, validates
-//     it with ReadCase and appends it with CaseColumns::Append. JSON Lines
-//     always take it.
-//   - the fast path (CSV only) parses the file in memory, cells straight to
-//     fen and indices, claims and history through a small JSON scanner, with no
+//     it with ReadCase and appends it with CaseColumns::Append.
+//   - the fast path (CSV and JSON Lines) parses the file in memory, values
+//     straight to fen and indices through a small JSON scanner, with no
 //     nlohmann::json per case. It accepts only what ReadCase accepts, and
 //     builds exactly the columns Append would. On anything it does not
 //     recognise as valid (a bad cell, an unusual but legal spelling such as a
-//     JSON escape in a claim), it gives up and the whole file is read again by
-//     the reference path, which either accepts it or reports the error. So
-//     every error message, with its file and line, is the reference path's.
+//     JSON escape, a date or earlier years' figures), it gives up and the
+//     whole file is read again by the reference path, which either accepts it
+//     or reports the error. So every error message, with its file and line,
+//     is the reference path's.
 //
 // Errors read "pop.csv:17: claims[0].assessed: expected a money string ...".
 //
@@ -38,7 +38,7 @@ struct LoadedYear {
 
 struct LoadedPopulation {
   std::vector<LoadedYear> years;  // ascending by year, one entry per year the file holds
-  bool fast_path = false;         // true when the fast CSV path read the file
+  bool fast_path = false;         // true when the fast path read the file
 };
 
 struct ColumnsOptions {

@@ -35,6 +35,12 @@ std::shared_ptr<const Engine> LoadEngine() {
   return *engine;
 }
 
+template <typename T>
+std::vector<T> Padded(std::vector<T> column, size_t rows) {
+  column.resize(rows, -1);
+  return column;
+}
+
 void ExpectSameColumns(const LoadedPopulation& a, const LoadedPopulation& b) {
   ASSERT_EQ(a.years.size(), b.years.size());
   for (size_t y = 0; y < a.years.size(); ++y) {
@@ -59,6 +65,11 @@ void ExpectSameColumns(const LoadedPopulation& a, const LoadedPopulation& b) {
     EXPECT_EQ(x.history_item, z.history_item);
     EXPECT_EQ(x.history_amount, z.history_amount);
     EXPECT_EQ(x.history_project, z.history_project);
+    // Solutions and conditions may be left short (batch.h): compared as the evaluator reads them.
+    EXPECT_EQ(Padded(x.claim_solution, x.claim_case.size()), Padded(z.claim_solution, z.claim_case.size()));
+    EXPECT_EQ(Padded(x.history_solution, x.history_case.size()), Padded(z.history_solution, z.history_case.size()));
+    EXPECT_EQ(Padded(x.history_condition, x.history_case.size()),
+              Padded(z.history_condition, z.history_case.size()));
     EXPECT_EQ(x.projects, z.projects);
   }
 }
@@ -102,13 +113,16 @@ TEST(Columns, FastPathEqualsReferenceOnGeneratedCsvAndJsonLines) {
   WriteAll(split_csv, text.substr(0, body) + blanks + text.substr(body));
   ExpectBothPathsAgree(split_csv, true, {.split_above_bytes = 1000});
   std::filesystem::remove(split_csv);
+  // JSON Lines, whole and in two halves.
+  ExpectBothPathsAgree(jsonl, true);
+  ExpectBothPathsAgree(jsonl, true, {.split_above_bytes = 1000});
   // The JSON Lines file holds the same cases: the same columns, line for line.
   auto engine = LoadEngine();
   auto from_csv = LoadColumns(engine->policy(), csv);
   auto from_jsonl = LoadColumns(engine->policy(), jsonl);
   ASSERT_TRUE(from_csv.ok() && from_jsonl.ok());
   ASSERT_EQ(from_jsonl->years.size(), 3u);
-  EXPECT_FALSE(from_jsonl->fast_path);
+  EXPECT_TRUE(from_jsonl->fast_path);
   // (Line numbers agree too: the JSON Lines header record and the CSV header row are both line 1.)
   ExpectSameColumns(*from_csv, *from_jsonl);
   EXPECT_EQ(from_csv->years[0].columns.size(), static_cast<size_t>(spec.enterprises));
@@ -146,6 +160,112 @@ TEST(Columns, HandWrittenVariantsStayFast) {
            "\"\"investment\"\":\"\"100\"\",\"\"civil_construction\"\":\"\"0\"\"} ]\",,,,\n");
   ExpectBothPathsAgree(csv, true);
   std::filesystem::remove(csv);
+}
+
+// Claims that name a benchmark solution share its cap (D-11b): the fast path
+// interns solutions as Append does. (It once left them out, and simulate paid
+// two claims of one solution 600,000 against a cap of 500,000.) The same
+// year's awards of other decisions (D-G7) are history too.
+TEST(Columns, SolutionsAndTheSameYearsHistoryStayFast) {
+  std::string csv = TempPath("solutions.csv");
+  WriteAll(csv,
+           "year,id,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,claims,history\n"
+           "2025,91110105MA01C9XY29,true,true,true,\"[{\"\"measure\"\":\"\"11\"\",\"\"item\"\":\"\"benchmark\"\","
+           "\"\"solution\"\":\"\"BS-1\"\",\"\"assessed\"\":\"\"300000\"\"},{\"\"measure\"\":\"\"11\"\",\"\"item\"\":"
+           "\"\"benchmark\"\",\"\"solution\"\":\"\"BS-1\"\",\"\"project\"\":\"\"P-9\"\",\"\"assessed\"\":\"\"300000\"\"}]\","
+           "\"[{\"\"year\"\":2025,\"\"measure\"\":\"\"11\"\",\"\"item\"\":\"\"benchmark\"\",\"\"amount\"\":\"\"100000\"\","
+           "\"\"solution\"\":\"\"BS-2\"\"}]\"\n");
+  ExpectBothPathsAgree(csv, true);
+  auto engine = LoadEngine();
+  auto loaded = LoadColumns(engine->policy(), csv);
+  ASSERT_TRUE(loaded.ok());
+  const CaseColumns& c = loaded->years[0].columns;
+  ASSERT_EQ(c.claim_solution.size(), 2u);
+  EXPECT_EQ(c.claim_solution[0], c.claim_solution[1]);
+  EXPECT_EQ(c.projects[static_cast<size_t>(c.claim_solution[0])], "BS-1");
+  ASSERT_EQ(c.history_solution.size(), 1u);
+  EXPECT_EQ(c.projects[static_cast<size_t>(c.history_solution[0])], "BS-2");
+  EXPECT_EQ(c.history_year, std::vector<int16_t>{2025});
+  std::filesystem::remove(csv);
+}
+
+const std::string kCase =
+    R"({"year":2025,"applicant":{"id":"91110105MADGFK2B49","name":"北京链达数据科技有限公司","registered_in_chaoyang":true,)"
+    R"("tags":["data_vendor"]},"facts":{"exchange_trading_volume":"18661.57"},"claims":[{"measure":"03","assessed":"4590000"}],)"
+    R"("history":[]})";
+
+// JSON Lines as a person writes them: no header record, members in any
+// order, spaces, CRLF line ends, blank lines, nulls, a history: all read by
+// the fast path, giving the reference columns.
+TEST(Columns, HandWrittenJsonLinesStayFast) {
+  std::string jsonl = TempPath("hand.jsonl");
+  WriteAll(jsonl,
+           kCase + "\r\n\n   \n" +
+               R"( { "history" : [ {"year": 2024, "measure": "03", "amount": "5000000.00"},)"
+               R"( {"year": 2026, "measure": "07", "item": "major_project", "amount": "1.5", "project": "P-1"} ],)"
+               R"( "claims": [ {"measure": "11", "item": "scenario", "project": "P-1", "investment": "100",)"
+               R"( "civil_construction": null} ], "year": 2026,)"
+               R"( "applicant": {"tags": [], "id": "91110105MA0000074J"}, "facts": {"export_route": null}} )"
+               "\n" +
+               R"({"year":2026,"applicant":{"id":"91110105MA0000074J","tags":["key_enterprise","data_vendor"]},)"
+               R"("claims":[{"measure":"06","assessed":"1000","project":null}]})" + "\n");
+  ExpectBothPathsAgree(jsonl, true);
+  std::filesystem::remove(jsonl);
+}
+
+// Valid records the fast path does not read itself go to the reference path.
+TEST(Columns, UnusualJsonLinesFallBackToTheReferencePath) {
+  std::string jsonl = TempPath("unusual.jsonl");
+  const std::string unusual[] = {
+      // an escape in a string
+      R"({"year":2025,"applicant":{"id":"91110105MADGFK2B49","name":"A\u0042"}})",
+      // earlier years' figures
+      R"({"year":2025,"applicant":{"id":"91110105MADGFK2B49"},"earlier":{"2024":{"listed_data_products":3}}})",
+  };
+  for (const std::string& record : unusual) {
+    WriteAll(jsonl, kCase + "\n" + record + "\n");
+    ExpectBothPathsAgree(jsonl, false);
+  }
+  std::filesystem::remove(jsonl);
+}
+
+TEST(Columns, JsonLinesErrorsAreTheReferencePathsWithFileAndLine) {
+  auto engine = LoadEngine();
+  std::string jsonl = TempPath("bad.jsonl");
+  const std::string header =
+      R"({"bursar_population":{"version":1,"seed":"7","enterprises":2,"years":1,"first_year":2025,"order":"year,enterprise"}})";
+  struct Bad {
+    std::string text, expected;
+  } bad[] = {
+      {header + "\n" + kCase + "\n" + R"({"year":2025,"applicant":{"id":"91110105MADGFK2B40"}})" + "\n",
+       ":3: applicant.id: invalid unified social credit code"},
+      {header + "\n" + kCase + "\n" + R"({"year":2025,"applicant":{"id":"91110105MADGFK2B49"},"facts":{"x":1}})" + "\n",
+       ":3: facts.x: unknown fact"},
+      {header + "\n" + kCase + "\n" + R"({"year":2025,"applicant":{"id":"91110105MADGFK2B49"},"claims":[{"measure":"03","assessed":5}]})" + "\n",
+       ":3: claims[0].assessed: expected a money string"},
+      {header + "\n" + kCase + "\n" + R"({"year":2024,"applicant":{"id":"91110105MADGFK2B49"}})" + "\n",
+       ":3: year: year 2024 after year 2025"},
+      {header + "\n" + kCase + "\n" + header + "\n", ":3: a header record may only be the first line"},
+      {header + "\n" + kCase + "\n" + R"({"year":2025,"applicant":{"id":"91110105MADGFK2B49","name":")" + "\xB1\xB1" +
+           R"("}})" + "\n",
+       ":3: applicant.name: not UTF-8"},
+      {header + "\n" + kCase + "\n" + R"({"year":2025,"applicant":{"id":"91110105MADGFK2B49"},"history":[{"year":2026,"measure":"03","amount":"1"}]})" + "\n",
+       ":3: history[0].year: an award already made must be from the case year 2025 or before"},
+      {R"({"bursar_population":{"version":9,"enterprises":2,"years":1,"first_year":2025}})" "\n" + kCase + "\n",
+       ":1: bursar_population.version: format version 9 is not supported"},
+      {header + "\n" + kCase + "\n" + R"({"year":2025,"applicant":{"id":"91110105MADGFK2B49"})" + "\n",
+       ":3: invalid JSON"},
+  };
+  for (const Bad& b : bad) {
+    WriteAll(jsonl, b.text);
+    auto quick = LoadColumns(engine->policy(), jsonl);
+    ASSERT_FALSE(quick.ok()) << b.text;
+    auto reference = LoadColumnsByReader(engine->policy(), jsonl);
+    ASSERT_FALSE(reference.ok());
+    EXPECT_EQ(quick.status().ToString(), reference.status().ToString());
+    EXPECT_NE(quick.status().ToString().find(jsonl + b.expected), std::string::npos) << quick.status().ToString();
+  }
+  std::filesystem::remove(jsonl);
 }
 
 // What the fast path does not read itself (an escape in JSON, a line break in
