@@ -557,7 +557,7 @@ function renderDecision(d: api.Decision, texts: api.Clauses | null): HTMLElement
     chartEl.setAttribute("role", "img");
     chartEl.setAttribute("aria-label", desc);
     // Drawn once the element is in the document and has a size.
-    requestAnimationFrame(() => drawBars(chartEl, bars, desc));
+    requestAnimationFrame(() => void drawBars(chartEl, bars, desc));
   }
   return section;
 }

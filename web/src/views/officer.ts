@@ -108,7 +108,7 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
       const cats = measures.map((m) => `${m} ${pick(MEASURES[m])}`);
       const committed = measures.map((m) => b.by_measure[m].committed);
       const paid = measures.map((m) => b.by_measure[m].paid);
-      drawGroupedBars(
+      void drawGroupedBars(
         byMeasureEl,
         cats,
         [
@@ -124,7 +124,7 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
       { name: t("officer.committed"), amounts: years.map((y) => y.committed), displays: years.map((y) => short(y.committed)), color: COLORS.committed },
       { name: t("officer.paid"), amounts: years.map((y) => y.paid), displays: years.map((y) => short(y.paid)), color: COLORS.paid },
     ];
-    drawGroupedBars(byYearEl, cats, series, `${t("officer.byyear")}: ${years.map((y) => `${y.year} ${t("officer.committed")} ${short(y.committed)} ${t("officer.paid")} ${short(y.paid)}`).join("; ")}`);
+    void drawGroupedBars(byYearEl, cats, series, `${t("officer.byyear")}: ${years.map((y) => `${y.year} ${t("officer.committed")} ${short(y.committed)} ${t("officer.paid")} ${short(y.paid)}`).join("; ")}`);
   });
   return section;
 }

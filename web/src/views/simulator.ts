@@ -92,7 +92,7 @@ function resultView(s: api.Simulation, chartEl: HTMLElement): HTMLElement {
   chartEl.style.height = `${Math.max(1, measures.length) * 52 + 48}px`;
   requestAnimationFrame(() => {
     const cats = measures.map((m) => `${m} ${pick(MEASURES[m])}`);
-    drawGroupedBars(
+    void drawGroupedBars(
       chartEl,
       cats,
       [
