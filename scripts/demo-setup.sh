@@ -76,7 +76,7 @@ apply() {  # YEAR MEASURE ASSESSED CODES...
 score() {  # ID PROPOSED REVIEWER...
   local id=$1 proposed=$2; shift 2
   for r in "$@"; do
-    b app score "$id" --scores '{"effectiveness":82,"compliance":90,"impact":75}' --proposed "$proposed" --actor "$r" >/dev/null
+    b app score "$id" --scores '{"effectiveness":82,"compliance":90,"impact":75}' --proposed "$proposed" --opinion '材料齐全，指标达到要求，同意支持。' --actor "$r" >/dev/null
   done
 }
 # Separation of duties: finance-liu records each payment as an order and

@@ -36,7 +36,9 @@ constexpr const char* kAppUsage =
     "                                    open the review and assign reviewers (an apply-free\n"
     "                                    proposal needs none)\n"
     "  conflict ID --reason TEXT         (as --actor REVIEWER) declare a conflict of interest\n"
-    "  score ID --scores JSON --proposed MONEY   (as --actor REVIEWER) rubric scores, proposed amount\n"
+    "  score ID --scores JSON --proposed MONEY --opinion TEXT\n"
+    "                                    (as --actor REVIEWER) rubric scores, proposed amount\n"
+    "                                    and the written opinion (评审意见)\n"
     "  decide ID --case FILE --output FILE --digest sha256:...\n"
     "                                    record the engine's decision byte for byte\n"
     "  notice ID... [--policy DIR]       publish the public notice (公示) today: it runs the\n"
@@ -120,6 +122,7 @@ Result<json> ShowJson(store::Store& st, const store::Application& a) {
     if (!r.scores.empty()) j["scores"] = json::parse(r.scores, nullptr, false);
     if (r.proposed_fen) j["proposed"] = FenToMoneyString(*r.proposed_fen);
     if (!r.conflict.empty()) j["conflict"] = r.conflict;
+    if (!r.opinion.empty()) j["opinion"] = r.opinion;
     out["reviews"].push_back(std::move(j));
   }
   BURSAR_ASSIGN_OR_RETURN(auto decision, st.DecisionInForce(a.id));
@@ -195,7 +198,7 @@ int RunApp(const std::vector<std::string>& args) {
   StoreOptions o;
   if (!ParseStoreOptions(
           args,
-          {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--case", "--output", "--digest", "--until",
+          {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--opinion", "--case", "--output", "--digest", "--until",
            "--resolution", "--today", "--amount", "--on", "--reference", "--part", "--measure", "--codes", "--policy", "--year", "--state", "--enterprise"},
           &o)) {
     return kExitUsage;
@@ -413,7 +416,7 @@ int RunApp(const std::vector<std::string>& args) {
     auto parsed = ParseJsonText(FlagValue(o, "--scores"));
     if (!parsed.ok()) return usage("--scores: expected a JSON object: " + parsed.status().message());
     json scores = std::move(*parsed);
-    status = st.SubmitReview(o.actor, id, scores, FlagValue(o, "--proposed"));
+    status = st.SubmitReview(o.actor, id, scores, FlagValue(o, "--proposed"), FlagValue(o, "--opinion"));
   } else if (verb == "decide") {
     auto case_text = ReadText(FlagValue(o, "--case"));
     if (!case_text.ok()) return ReportStatus(case_text.status());

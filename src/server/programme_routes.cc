@@ -461,7 +461,12 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
       j["state"] = r.state;
       j["scores"] = r.scores.empty() ? OJson() : ParsedOrText(r.scores);
       j["proposed"] = r.proposed_fen ? OJson(FenToMoneyString(*r.proposed_fen)) : OJson();
-      if (!applicant) j["conflict"] = r.conflict.empty() ? OJson() : OJson(r.conflict);
+      if (!applicant) {
+        j["conflict"] = r.conflict.empty() ? OJson() : OJson(r.conflict);
+        // The opinion is for the office (officers, reviewers, auditors), as
+        // is who wrote it; the applicant sees the scores and the amount.
+        j["opinion"] = r.opinion.empty() ? OJson() : OJson(r.opinion);
+      }
       rs.push_back(std::move(j));
     }
     out["reviews"] = std::move(rs);
@@ -556,12 +561,13 @@ Status Server::Impl::PutReview(const httplib::Request& req, httplib::Response& r
   if (!body) return OkStatus();
   if (!body->contains("scores")) return InvalidArgument("expected \"scores\": {rubric item: 0..100}", "scores");
   BURSAR_ASSIGN_OR_RETURN(std::string proposed, StringField(*body, "proposed"));
+  BURSAR_ASSIGN_OR_RETURN(std::string opinion, StringField(*body, "opinion"));
   return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) -> Status {
     // A reviewer writes only its own review; another name is not there to write.
     if (reviewer != Actor(caller)) {
       return Status(StatusCode::kNotFound, "no review by '" + reviewer + "' of yours", "reviewer");
     }
-    return st.SubmitReview(Actor(caller), row.application.id, (*body)["scores"], proposed);
+    return st.SubmitReview(Actor(caller), row.application.id, (*body)["scores"], proposed, opinion);
   });
 }
 

@@ -53,6 +53,7 @@ bool IsAllowedTransition(ApplicationState from, ApplicationState to) {
 // application, checks the state, changes rows, moves the state and records
 // the audit entry, all in one transaction.
 
+#include "base/json_text.h"
 #include "base/text.h"
 #include "money/exact.h"
 #include "store/case_batch.h"
@@ -357,7 +358,8 @@ Status Store::DeclareConflict(const std::string& reviewer, int64_t id, const std
       .status();
 }
 
-Status Store::SubmitReview(const std::string& reviewer, int64_t id, const json& scores, const std::string& proposed) {
+Status Store::SubmitReview(const std::string& reviewer, int64_t id, const json& scores, const std::string& proposed,
+                           const std::string& opinion) {
   if (!scores.is_object() || scores.empty()) {
     return InvalidArgument("scores are an object of rubric item → integer 0..100", "scores");
   }
@@ -367,6 +369,18 @@ Status Store::SubmitReview(const std::string& reviewer, int64_t id, const json& 
     }
   }
   BURSAR_ASSIGN_OR_RETURN(int64_t proposed_fen, MoneyToFen(proposed, "proposed"));
+  // A review is a score and its reasons: the opinion an officer reads before
+  // deciding, and an auditor after.
+  if (opinion.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return InvalidArgument("write the review's opinion (评审意见)", "opinion");
+  }
+  if (FirstInvalidUtf8(opinion) != std::string::npos) return InvalidArgument("not UTF-8", "opinion");
+  size_t chars = 0;
+  for (unsigned char ch : opinion) chars += (ch & 0xC0) != 0x80;
+  if (chars > kMaxOpinionChars) {
+    return InvalidArgument("at most " + std::to_string(kMaxOpinionChars) + " characters, not " + std::to_string(chars),
+                           "opinion");
+  }
   return Write(
              reviewer,
              [&](Database& db) -> Result<std::optional<json>> {
@@ -395,26 +409,34 @@ Status Store::SubmitReview(const std::string& reviewer, int64_t id, const json& 
                                         "proposed");
                }
                const std::string scores_text = CanonicalJson(scores);
-               BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE review SET state = 'submitted', scores = ?, proposed_fen = ?, "
-                                                 "updated_at = ? WHERE application_id = ? AND reviewer = ?",
-                                                 {scores_text, proposed_fen, Now(), id, reviewer})
-                                          .status());
+               // A store not yet migrated to 23 keeps the opinion in the audit entry only.
+               BURSAR_RETURN_IF_ERROR(
+                   (review_opinions_
+                        ? db.Execute("UPDATE review SET state = 'submitted', scores = ?, proposed_fen = ?, opinion = ?, "
+                                     "updated_at = ? WHERE application_id = ? AND reviewer = ?",
+                                     {scores_text, proposed_fen, opinion, Now(), id, reviewer})
+                        : db.Execute("UPDATE review SET state = 'submitted', scores = ?, proposed_fen = ?, "
+                                     "updated_at = ? WHERE application_id = ? AND reviewer = ?",
+                                     {scores_text, proposed_fen, Now(), id, reviewer}))
+                       .status());
                return std::optional<json>(json{{"op", "review.submit"},
                                                {"application", id},
                                                {"reviewer", reviewer},
                                                {"scores", scores},
-                                               {"proposed", FenToMoneyString(proposed_fen)}});
+                                               {"proposed", FenToMoneyString(proposed_fen)},
+                                               {"opinion", opinion}});
              })
       .status();
 }
 
 Result<std::vector<Review>> Store::Reviews(int64_t id) {
-  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT reviewer, state, scores, proposed_fen, conflict FROM review "
-                                                "WHERE application_id = ? ORDER BY reviewer",
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query(std::string("SELECT reviewer, state, scores, proposed_fen, conflict, ") +
+                                                    (review_opinions_ ? "opinion" : "NULL") +
+                                                    " FROM review WHERE application_id = ? ORDER BY reviewer",
                                                 {id}));
   std::vector<Review> out;
   for (const Row& r : rows) {
-    Review v{r.Text(0), r.Text(1), r.Text(2), std::nullopt, r.Text(4)};
+    Review v{r.Text(0), r.Text(1), r.Text(2), std::nullopt, r.Text(4), r.Text(5)};
     if (!r.IsNull(3)) v.proposed_fen = r.Int(3);
     out.push_back(std::move(v));
   }

@@ -61,7 +61,11 @@ struct Review {
   std::string scores;  // canonical JSON object of rubric item → integer score
   std::optional<int64_t> proposed_fen;
   std::string conflict;  // the declared conflict of interest, when excluded
+  std::string opinion;   // the written opinion (评审意见), when submitted
 };
+
+// The longest written opinion a review may hold, in characters.
+inline constexpr size_t kMaxOpinionChars = 2000;
 
 // A decision as the engine produced it. The texts are stored byte for byte,
 // so `bursar replay` can recompute the output and compare.

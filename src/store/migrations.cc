@@ -813,6 +813,12 @@ CREATE INDEX trade_by_date ON trade (credit_code, trade_date, exchange, trade_id
                                      verified_by, amount_fen);
 )SQL";
 
+// The reviewer's written opinion beside the scores (issue 15); NULL for the
+// reviews submitted before it was asked for.
+constexpr const char* kReviewOpinion = R"SQL(
+ALTER TABLE review ADD COLUMN opinion TEXT;
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -852,6 +858,7 @@ const std::vector<Migration>& Migrations() {
       {21, "new enterprises by two accounts: an upload's enterprise not yet stored waits for a second account",
        "", kNewEnterprisesSqlite, kNewEnterprisesPostgres},
       {22, "listing and certificate counts and trade sums from their indexes alone", kCountingIndexes, "", ""},
+      {23, "reviewers' written opinions (评审意见)", kReviewOpinion, "", ""},
   };
   return migrations;
 }

@@ -22,6 +22,8 @@ namespace bursar::store {
 inline constexpr int kProvenanceMigration = 17;
 // The migration after which an upload's new enterprise waits in master_change.
 inline constexpr int kNewEnterprisesMigration = 21;
+// The migration that gave reviews their written opinion (review.opinion).
+inline constexpr int kReviewOpinionMigration = 23;
 
 struct Migration {
   int version;               // 1, 2, 3, ... without gaps

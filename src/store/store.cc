@@ -194,6 +194,7 @@ Status Store::InstallCapture() {
   digesting_ = schema.current >= kEvidenceDigestMigration;
   provenance_ = schema.current >= kProvenanceMigration;
   new_enterprises_held_ = schema.current >= kNewEnterprisesMigration;
+  review_opinions_ = schema.current >= kReviewOpinionMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));
   return db_->SetSessionScript(setup);

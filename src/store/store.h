@@ -228,9 +228,11 @@ class Store {
   Status StartReview(const std::string& actor, int64_t id, const std::vector<std::string>& reviewers);
   // The reviewer is excluded from this application's review.
   Status DeclareConflict(const std::string& reviewer, int64_t id, const std::string& reason);
-  // `scores`: object of rubric item → integer 0..100; `proposed`: money string.
+  // `scores`: object of rubric item → integer 0..100; `proposed`: money
+  // string; `opinion`: the reviewer's written opinion (评审意见), required,
+  // at most kMaxOpinionChars characters. The audit entry holds all three.
   Status SubmitReview(const std::string& reviewer, int64_t id, const nlohmann::json& scores,
-                      const std::string& proposed);
+                      const std::string& proposed, const std::string& opinion);
   Result<std::vector<Review>> Reviews(int64_t id);
   // Records the engine's decision. REQUIRES state in_review and every
   // non-excluded reviewer's review submitted; the case must be this
@@ -550,6 +552,7 @@ class Store {
   bool digesting_ = false;  // the schema has evidence digests (evidence_seal.h)
   bool provenance_ = false;  // the schema has evidence provenance (migration 17: verified_by)
   bool new_enterprises_held_ = false;  // master_change holds new enterprises too (migration 21)
+  bool review_opinions_ = false;  // reviews hold their written opinion (migration 23)
 };
 
 }  // namespace bursar::store

@@ -19,7 +19,7 @@ cp "$root/examples/cases-md-example.json" case.json
 digest=$(python3 -c "import json; print(json.load(open('output.json'))['policy']['digest'])")
 id=$("$bursar" app create 91110105MA01C9XY29 2025 --claim '{"measure":"03","assessed":"4200000"}' --db "$db") || bad "create"
 "$bursar" app submit "$id" --db "$db" >/dev/null && "$bursar" app review "$id" --reviewers rev-a --db "$db" >/dev/null \
-  && "$bursar" app score "$id" --scores '{"quality":80}' --proposed 4200000 --actor rev-a --db "$db" >/dev/null || bad "review"
+  && "$bursar" app score "$id" --scores '{"quality":80}' --proposed 4200000 --opinion '方案完整，同意支持。' --actor rev-a --db "$db" >/dev/null || bad "review"
 decision=$("$bursar" app decide "$id" --case case.json --output output.json --digest "$digest" --db "$db" | awk '{print $2}')
 [[ -n "$decision" ]] || bad "decide"
 
@@ -35,7 +35,7 @@ sed -i 's/trading_rate: rate = 5%/trading_rate: rate = 4%/' policy/measures/04-t
 sed 's/"8300000.00"/"8300001.00"/' output.json > forged.json
 id2=$("$bursar" app create 91110105MA01C9XY29 2025 --claim '{"measure":"10","assessed":"100"}' --db "$db")
 "$bursar" app submit "$id2" --db "$db" >/dev/null; "$bursar" app review "$id2" --reviewers rev-a --db "$db" >/dev/null
-"$bursar" app score "$id2" --scores '{"q":1}' --proposed 100 --actor rev-a --db "$db" >/dev/null
+"$bursar" app score "$id2" --scores '{"q":1}' --proposed 100 --opinion '同意。' --actor rev-a --db "$db" >/dev/null
 forged=$("$bursar" app decide "$id2" --case case.json --output forged.json --digest "$digest" --db "$db" | awk '{print $2}')
 "$bursar" replay "$forged" --db "$db" 2> err; [[ $? -eq 1 ]] && grep -q "differs" err && ok || bad "forged output: $(cat err)"
 "$bursar" replay 999 --db "$db" 2> /dev/null; [[ $? -ne 0 ]] && ok || bad "unknown decision"

@@ -239,7 +239,7 @@ http {{
     steps = [("app1", "POST", f"/api/applications/{app_id}/submission", {}, 200),
              ("officer", "POST", f"/api/applications/{app_id}/review", {"reviewers": ["alice"]}, 200),
              ("alice", "PUT", f"/api/applications/{app_id}/reviews/alice",
-              {"scores": {"effectiveness": 80}, "proposed": "3000000.00"}, 200),
+              {"scores": {"effectiveness": 80}, "proposed": "3000000.00", "opinion": "同意支持。"}, 200),
              ("officer", "POST", f"/api/applications/{app_id}/decisions", {}, 201),
              ("officer", "POST", f"/api/applications/{app_id}/notice", {}, 200)]
     notice = None

@@ -79,7 +79,7 @@ TEST_P(ConcurrentChangeTest, SameIfMatchOnTwoServersExactlyOneWins) {
   const int64_t audit_before = AuditEntries();
   auto reviews = Race(ports, kRequests, [&](httplib::Client& c) {
     return c.Put(App(id, "/reviews/alice"), As("alice", "\"" + v + "\""),
-                 json({{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "4200000"}}).dump(),
+                 json({{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "4200000"}, {"opinion", "同意支持。"}}).dump(),
                  "application/json");
   });
   ExpectOneWinner(reviews, 200, "review");
@@ -117,7 +117,7 @@ TEST_P(ConcurrentChangeTest, DecisionsOfOneEnterpriseOnTwoServersNeverPassItsCap
     const int64_t id = InReview("P" + std::to_string(i + 1));
     ASSERT_GT(id, 0);
     auto review = Client().Put(App(id, "/reviews/alice"), As("alice"),
-                               json({{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "4200000"}})
+                               json({{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "4200000"}, {"opinion", "同意支持。"}})
                                    .dump(),
                                "application/json");
     ASSERT_TRUE(review && review->status == 200) << (review ? review->body : "no answer");

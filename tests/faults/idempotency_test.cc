@@ -86,7 +86,7 @@ TEST_P(IdempotencyTest, ARetryReplaysTheFirstAnswerAndChangesNothing) {
   const int64_t reviewed = InReview();
   ASSERT_GT(reviewed, 0);
   auto scored = Client().Put(App(reviewed, "/reviews/alice"), As("alice"),
-                             json({{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "4200000"}}).dump(),
+                             json({{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "4200000"}, {"opinion", "同意支持。"}}).dump(),
                              "application/json");
   ASSERT_TRUE(scored && scored->status == 200) << (scored ? scored->body : "no answer");
   auto decided = PostKeyed("officer", App(reviewed, "/decisions"), json::object(), "decide-1");

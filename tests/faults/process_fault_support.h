@@ -185,7 +185,7 @@ inline std::vector<int64_t> FinalisedProgramme(bursar::store::Store& st, const s
     char proposed[32];
     std::snprintf(proposed, sizeof proposed, "%lld.%02lld", static_cast<long long>(proposed_fen / 100),
                   static_cast<long long>(proposed_fen % 100));
-    EXPECT_TRUE(st.SubmitReview("rev-a", *id, json{{"quality", 80}}, proposed).ok());
+    EXPECT_TRUE(st.SubmitReview("rev-a", *id, json{{"quality", 80}}, proposed, "评审意见：同意。").ok());
     ids.push_back(*id);
   }
   if (stage == Stage::kReadyForDecision) return ids;

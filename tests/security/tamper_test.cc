@@ -54,7 +54,7 @@ TEST_P(RowTamperTest, EveryEditOfTheIssueIsNamedByAuditVerify) {
     app = *id;
     ASSERT_TRUE(st.Submit("enterprise", app).ok());
     ASSERT_TRUE(st.StartReview("officer", app, {"rev-a"}).ok());
-    ASSERT_TRUE(st.SubmitReview("rev-a", app, json{{"quality", 80}}, "5000000").ok());
+    ASSERT_TRUE(st.SubmitReview("rev-a", app, json{{"quality", 80}}, "5000000", "评审意见：同意。").ok());
     const std::string case_json = json{{"year", 2024}, {"applicant", {{"id", c}}}, {"facts", json::object()}}.dump();
     const std::string output = json{{"applicant", c},
                                     {"year", 2024},

@@ -145,7 +145,7 @@ class ProgrammeTest : public ::testing::TestWithParam<std::string> {
       EXPECT_TRUE(r && r->status == 200) << path << ": " << (r ? r->body : "no answer");
       if (!r || r->status != 200) return 0;
     }
-    auto scored = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}});
+    auto scored = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}, {"opinion", "同意支持。"}});
     EXPECT_TRUE(scored && scored->status == 200) << (scored ? scored->body : "no answer");
     auto decided = Post("officer", App(id, "/decisions"), json::object());
     EXPECT_TRUE(decided && decided->status == 201) << (decided ? decided->body : "no answer");
@@ -207,18 +207,28 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   auto conflict = Post("bob", App(id, "/conflicts"), {{"reason", "former employee"}});
   ASSERT_TRUE(conflict);
   EXPECT_EQ(conflict->status, 200) << conflict->body;
-  auto bob_scores = Put("bob", App(id, "/reviews/bob"), {{"scores", {{"effectiveness", 80}}}, {"proposed", "1.00"}});
+  auto bob_scores = Put("bob", App(id, "/reviews/bob"), {{"scores", {{"effectiveness", 80}}}, {"proposed", "1.00"}, {"opinion", "同意支持。"}});
   ASSERT_TRUE(bob_scores);
   EXPECT_EQ(bob_scores->status, 409) << "an excluded reviewer: " << bob_scores->body;
-  auto forged = Put("bob", App(id, "/reviews/alice"), {{"scores", {{"effectiveness", 1}}}, {"proposed", "1.00"}});
+  auto forged = Put("bob", App(id, "/reviews/alice"), {{"scores", {{"effectiveness", 1}}}, {"proposed", "1.00"}, {"opinion", "同意支持。"}});
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 404);
-  auto bad_score = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"effectiveness", 101}}}, {"proposed", "1"}});
+  auto bad_score = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"effectiveness", 101}}}, {"proposed", "1"}, {"opinion", "同意支持。"}});
   ASSERT_TRUE(bad_score);
   EXPECT_EQ(bad_score->status, 422);
   EXPECT_EQ(ErrorOf(bad_score)["field"], "scores.effectiveness");
+  // A review without its written opinion (评审意见) is refused, naming it.
+  for (const json& opinion : {json(), json(""), json(" \n")}) {
+    json body = {{"scores", {{"effectiveness", 82}}}, {"proposed", "1.00"}};
+    if (!opinion.is_null()) body["opinion"] = opinion;
+    auto silent = Put("alice", App(id, "/reviews/alice"), body);
+    ASSERT_TRUE(silent);
+    EXPECT_EQ(silent->status, 422) << silent->body;
+    EXPECT_EQ(ErrorOf(silent)["field"], "opinion") << silent->body;
+  }
   auto scored = Put("alice", App(id, "/reviews/alice"),
-                    {{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "3100000.50"}});
+                    {{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "3100000.50"},
+                     {"opinion", "服务合同与交易记录一致，同意按 3,100,000.50 元核定。"}});
   ASSERT_TRUE(scored);
   ASSERT_EQ(scored->status, 200) << scored->body;
 
@@ -255,7 +265,12 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   EXPECT_EQ(detail["decision"]["id"], decision_id);
   ASSERT_EQ(detail["reviews"].size(), 2u);
   EXPECT_EQ(detail["reviews"][0]["reviewer"], "reviewer 1") << "applicants do not see who reviewed";
-  EXPECT_EQ(Body(Get("officer", App(id)))["reviews"][0]["reviewer"], "alice");
+  EXPECT_FALSE(detail["reviews"][0].contains("opinion")) << "nor the opinions: " << detail["reviews"].dump();
+  const json office_view = Body(Get("officer", App(id)))["reviews"];
+  EXPECT_EQ(office_view[0]["reviewer"], "alice");
+  EXPECT_EQ(office_view[0]["opinion"], "服务合同与交易记录一致，同意按 3,100,000.50 元核定。");
+  EXPECT_TRUE(office_view[1]["opinion"].is_null()) << "bob was excluded and wrote none";
+  EXPECT_EQ(Body(Get("auditor", App(id)))["reviews"][0]["opinion"], office_view[0]["opinion"]);
 
   auto replay = Post("auditor", "/api/decisions/" + std::to_string(decision_id) + "/replays", json::object());
   ASSERT_TRUE(replay);
@@ -395,19 +410,19 @@ TEST_P(ProgrammeTest, AProposedAmountNeverExceedsTheClaim) {
   const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "1000000.00"}});
   ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
   ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice", "bob"}}})->status, 200);
-  auto over = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "999999999999.99"}});
+  auto over = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "999999999999.99"}, {"opinion", "同意支持。"}});
   ASSERT_TRUE(over);
   EXPECT_EQ(over->status, 422) << over->body;
   EXPECT_EQ(ErrorOf(over)["field"], "proposed");
   EXPECT_NE(ErrorOf(over)["message"].get<std::string>().find("at most the claimed amount (1000000.00)"),
             std::string::npos)
       << over->body;
-  auto cent_over = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "1000000.01"}});
+  auto cent_over = Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "1000000.01"}, {"opinion", "同意支持。"}});
   ASSERT_TRUE(cent_over);
   EXPECT_EQ(cent_over->status, 422) << cent_over->body;
-  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "1000000.00"}})->status,
+  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "1000000.00"}, {"opinion", "同意支持。"}})->status,
             200);
-  ASSERT_EQ(Put("bob", App(id, "/reviews/bob"), {{"scores", {{"a", 80}}}, {"proposed", "900000.00"}})->status, 200);
+  ASSERT_EQ(Put("bob", App(id, "/reviews/bob"), {{"scores", {{"a", 80}}}, {"proposed", "900000.00"}, {"opinion", "同意支持。"}})->status, 200);
   // A proposal stored before the check (written here by SQL): the mean of
   // (999,999,999,999.99 + 900,000.00) is capped at the claim.
   ASSERT_TRUE(store_->db()
@@ -510,7 +525,7 @@ TEST_P(ProgrammeTest, AnotherReviewerIsAssignedAfterTheOnlyOneDeclaredAConflict)
   EXPECT_NE(added->get_header_value("ETag"), version);
   EXPECT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"bob"}}})->status, 409) << "bob reviews already";
   EXPECT_EQ(Post("officer", App(id, "/decisions"), json::object())->status, 409) << "bob has not reviewed yet";
-  ASSERT_EQ(Put("bob", App(id, "/reviews/bob"), {{"scores", {{"a", 70}}}, {"proposed", "100.00"}})->status, 200);
+  ASSERT_EQ(Put("bob", App(id, "/reviews/bob"), {{"scores", {{"a", 70}}}, {"proposed", "100.00"}, {"opinion", "同意支持。"}})->status, 200);
   auto decided = Post("officer", App(id, "/decisions"), json::object());
   ASSERT_TRUE(decided);
   ASSERT_EQ(decided->status, 201) << decided->body;
@@ -634,7 +649,7 @@ TEST_P(ProgrammeTest, TheProcedureRunsOnTheServersCalendar) {
   const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "4200000"}});
   ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
   ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
-  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}})->status, 200);
+  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}, {"opinion", "同意支持。"}})->status, 200);
   auto last_audit = [&] { return Body(Get("auditor", "/api/audit?limit=1"))["items"][0]; };
   auto refused = [&](const httplib::Result& r, const std::string& field) {
     ASSERT_TRUE(r);
@@ -708,7 +723,7 @@ TEST_P(ProgrammeTest, NoOneAccountMovesMoneyAlone) {
   const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "4200000"}});
   ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
   ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
-  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}})->status, 200);
+  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}, {"opinion", "同意支持。"}})->status, 200);
   ASSERT_EQ(Post("officer", App(id, "/decisions"), json::object())->status, 201);
   auto notice = Post("officer", App(id, "/notice"), json::object());
   ASSERT_EQ(notice->status, 200) << notice->body;
@@ -811,7 +826,7 @@ TEST_P(ProgrammeTest, ApplicantsAndReviewersSeeOnlyTheirOwn) {
   EXPECT_EQ(Body(Get("alice", "/api/applications"))["total"], 1);
   EXPECT_EQ(Body(Get("alice", "/api/enterprises"))["total"], 1);
   EXPECT_EQ(Get("alice", "/api/enterprises/" + code1_)->status, 404);
-  auto bob = Put("bob", App(theirs, "/reviews/bob"), {{"scores", {{"a", 1}}}, {"proposed", "1.00"}});
+  auto bob = Put("bob", App(theirs, "/reviews/bob"), {{"scores", {{"a", 1}}}, {"proposed", "1.00"}, {"opinion", "同意支持。"}});
   ASSERT_TRUE(bob);
   EXPECT_EQ(bob->status, 404);
   auto bob_conflict = Post("bob", App(theirs, "/conflicts"), {{"reason", "x"}});
@@ -1387,7 +1402,7 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
   const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "4200000"}});
   ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
   ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
-  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}})->status, 200);
+  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 50}}}, {"proposed", "10.00"}, {"opinion", "同意支持。"}})->status, 200);
   auto decided = Post("officer", App(id, "/decisions"), json::object());
   ASSERT_EQ(decided->status, 201) << decided->body;
   const std::string decision = std::to_string(Body(decided)["id"].get<int64_t>());

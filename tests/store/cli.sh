@@ -67,8 +67,11 @@ grep -q "is draft" err || fail "illegal step: $(cat err)"
 expect_exit 0 "$bursar" app submit "$id"
 expect_exit 0 "$bursar" app review "$id" --reviewers rev-a,rev-b
 expect_exit 0 "$bursar" app conflict "$id" --reason "former employee" --actor rev-b
-expect_exit 1 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 1 --actor rev-b
-expect_exit 0 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 4200000 --actor rev-a
+expect_exit 1 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 1 --opinion '同意。' --actor rev-b
+# A review without its written opinion is refused, naming the field.
+expect_exit 2 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 4200000 --actor rev-a
+grep -q "opinion" "$work/err" || fail "no word of the missing opinion: $(cat "$work/err")"
+expect_exit 0 "$bursar" app score "$id" --scores '{"quality":80}' --proposed 4200000 --opinion '建设内容真实，投资测算合理，同意按评审核定金额支持。' --actor rev-a
 expect_exit 0 "$bursar" app decide "$id" --case case.json --output output.json --digest sha256:0123
 decision=$(awk '{print $2}' out)
 expect_exit 0 "$bursar" app decision "$decision" --part output

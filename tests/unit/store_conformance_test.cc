@@ -882,6 +882,45 @@ std::string OutputFor(const std::string& code, int year, const std::string& tota
       .dump(2);
 }
 
+// A review is scored and reasoned: the written opinion (评审意见) is required,
+// bounded, stored with the scores and held by the audit entry.
+TEST_P(StoreTest, AReviewHoldsItsWrittenOpinion) {
+  ImportEnterprises(1);
+  auto id = store_->CreateApplication("enterprise", Code(1), 2024, json{{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_TRUE(store_->Submit("enterprise", *id).ok());
+  ASSERT_TRUE(store_->StartReview("officer", *id, {"rev-a"}).ok());
+  const json scores = {{"quality", 80}};
+  for (const std::string blank : {"", "  \n\t "}) {
+    Status s = store_->SubmitReview("rev-a", *id, scores, "4200000", blank);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(s.field(), "opinion") << s.ToString();
+  }
+  std::string longest;
+  for (size_t i = 0; i < kMaxOpinionChars; ++i) longest += "意";  // 2,000 characters, 6,000 bytes
+  Status too_long = store_->SubmitReview("rev-a", *id, scores, "4200000", longest + "。");
+  EXPECT_EQ(too_long.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(too_long.message().find("at most 2000 characters, not 2001"), std::string::npos) << too_long.ToString();
+  EXPECT_EQ(store_->SubmitReview("rev-a", *id, scores, "4200000", "\xB1\xB1").field(), "opinion");
+  auto reviews = store_->Reviews(*id);
+  ASSERT_TRUE(reviews.ok() && reviews->size() == 1);
+  EXPECT_EQ((*reviews)[0].state, "assigned") << "nothing refused was stored";
+
+  ASSERT_TRUE(store_->SubmitReview("rev-a", *id, scores, "4200000", longest).ok());
+  const std::string opinion = "建设内容真实，投资测算合理。\n同意按评审核定金额 420 万元支持。";
+  ASSERT_TRUE(store_->SubmitReview("rev-a", *id, scores, "4200000", opinion).ok());
+  reviews = store_->Reviews(*id);
+  ASSERT_TRUE(reviews.ok() && reviews->size() == 1);
+  EXPECT_EQ((*reviews)[0].state, "submitted");
+  EXPECT_EQ((*reviews)[0].opinion, opinion);
+  auto entry = store_->ListAuditNewestFirst(1, 0);
+  ASSERT_TRUE(entry.ok() && entry->items.size() == 1);
+  const json change = json::parse(entry->items[0].change);
+  EXPECT_EQ(change["op"], "review.submit");
+  EXPECT_EQ(change["opinion"], opinion);
+  ExpectChainOk();
+}
+
 TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
   ImportEnterprises(1);
   const std::string c = Code(1);
@@ -890,16 +929,16 @@ TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
   ASSERT_TRUE(store_->Submit("enterprise", *id).ok());
   ASSERT_TRUE(store_->StartReview("officer", *id, {"rev-a", "rev-b", "rev-c"}).ok());
   ASSERT_TRUE(store_->DeclareConflict("rev-c", *id, "former employee of the applicant").ok());
-  auto excluded = store_->SubmitReview("rev-c", *id, json{{"quality", 80}}, "1000000");
+  auto excluded = store_->SubmitReview("rev-c", *id, json{{"quality", 80}}, "1000000", "评审意见：同意。");
   EXPECT_EQ(excluded.code(), StatusCode::kPermissionDenied);
   EXPECT_NE(excluded.message().find("conflict of interest"), std::string::npos);
-  EXPECT_EQ(store_->SubmitReview("stranger", *id, json{{"quality", 80}}, "1").code(), StatusCode::kPermissionDenied);
-  ASSERT_TRUE(store_->SubmitReview("rev-a", *id, json{{"quality", 80}, {"impact", 70}}, "4200000").ok());
+  EXPECT_EQ(store_->SubmitReview("stranger", *id, json{{"quality", 80}}, "1", "评审意见：同意。").code(), StatusCode::kPermissionDenied);
+  ASSERT_TRUE(store_->SubmitReview("rev-a", *id, json{{"quality", 80}, {"impact", 70}}, "4200000", "评审意见：同意。").ok());
   const DecisionInput decision{"sha256:abc", CaseFor(c, 2024), OutputFor(c, 2024, "4200000.00", "03")};
   auto early = store_->Decide("officer", *id, decision);
   ASSERT_FALSE(early.ok());
   EXPECT_NE(early.status().message().find("rev-b has not submitted"), std::string::npos);
-  ASSERT_TRUE(store_->SubmitReview("rev-b", *id, json{{"quality", 90}}, "4000000").ok());
+  ASSERT_TRUE(store_->SubmitReview("rev-b", *id, json{{"quality", 90}}, "4000000", "评审意见：同意。").ok());
   auto wrong = store_->Decide("officer", *id, {"sha256:abc", CaseFor(Code(2), 2024), decision.output_json});
   EXPECT_EQ(wrong.status().code(), StatusCode::kInvalidArgument);
   auto d = store_->Decide("officer", *id, decision);
@@ -1019,7 +1058,7 @@ TEST_P(StoreTest, AnUpheldObjectionWithdrawsTheDecision) {
   auto id = store_->CreateApplication("enterprise", c, 2025, json{{"measure", "10"}});
   ASSERT_TRUE(store_->Submit("e", *id).ok());
   ASSERT_TRUE(store_->StartReview("o", *id, {"r"}).ok());
-  ASSERT_TRUE(store_->SubmitReview("r", *id, json{{"q", 1}}, "100").ok());
+  ASSERT_TRUE(store_->SubmitReview("r", *id, json{{"q", 1}}, "100", "评审意见：同意。").ok());
   ASSERT_TRUE(store_->Decide("o", *id, {"sha256:x", CaseFor(c, 2025), OutputFor(c, 2025, "100.00", "10")}).ok());
   ASSERT_TRUE(store_->PublishNotice("o", *id, 9).ok());
   auto objection = store_->FileObjection("public", *id, "dataset is not original");
@@ -1040,7 +1079,7 @@ TEST_P(StoreTest, BudgetScalingFollowsDG6AndPaymentsRespectIt) {
     auto id = store_->CreateApplication("e", Code(n), 2025, json{{"measure", "03"}});
     EXPECT_TRUE(store_->Submit("e", *id).ok());
     EXPECT_TRUE(store_->StartReview("o", *id, {"r"}).ok());
-    EXPECT_TRUE(store_->SubmitReview("r", *id, json{{"q", 1}}, amount).ok());
+    EXPECT_TRUE(store_->SubmitReview("r", *id, json{{"q", 1}}, amount, "评审意见：同意。").ok());
     json output = json::parse(OutputFor(Code(n), 2025, amount, "03"));
     output["awards"].push_back({{"measure", "04"}, {"item", "trading"}, {"amount", "999.00"}});
     auto d = store_->Decide("o", *id, {"sha256:x", CaseFor(Code(n), 2025), output.dump(2)});
@@ -1089,7 +1128,7 @@ TEST_P(StoreTest, BudgetScalingFollowsDG6AndPaymentsRespectIt) {
   auto more = store_->CreateApplication("e", Code(3), 2025, json{{"measure", "10"}});
   ASSERT_TRUE(store_->Submit("e", *more).ok());
   ASSERT_TRUE(store_->StartReview("o", *more, {"r"}).ok());
-  ASSERT_TRUE(store_->SubmitReview("r", *more, json{{"q", 1}}, "1").ok());
+  ASSERT_TRUE(store_->SubmitReview("r", *more, json{{"q", 1}}, "1", "评审意见：同意。").ok());
   auto refused = store_->Decide("o", *more, {"sha256:x", CaseFor(Code(3), 2025), OutputFor(Code(3), 2025, "1.00", "10")});
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
@@ -1508,8 +1547,8 @@ TEST_P(StoreTest, SigkillDuringADecisionRunKeepsWholeDecisionsOnly) {
     ASSERT_TRUE(id.ok()) << id.status().ToString();
     ASSERT_TRUE(store_->Submit(Code(n), *id).ok());
     ASSERT_TRUE(store_->StartReview("officer", *id, {"rev-a", "rev-b"}).ok());
-    ASSERT_TRUE(store_->SubmitReview("rev-a", *id, json{{"quality", 80}}, "800000").ok());
-    ASSERT_TRUE(store_->SubmitReview("rev-b", *id, json{{"quality", 70}}, "700000.01").ok());
+    ASSERT_TRUE(store_->SubmitReview("rev-a", *id, json{{"quality", 80}}, "800000", "评审意见：同意。").ok());
+    ASSERT_TRUE(store_->SubmitReview("rev-b", *id, json{{"quality", 70}}, "700000.01", "评审意见：同意。").ok());
   }
   auto ready = store_->ReadyForDecision(2025);
   ASSERT_TRUE(ready.ok());

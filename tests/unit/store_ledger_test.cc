@@ -74,7 +74,7 @@ class StoreLedgerTest : public ::testing::TestWithParam<std::string> {
     if (!id.ok()) return 0;
     EXPECT_TRUE(store_->Submit("enterprise", *id).ok());
     EXPECT_TRUE(store_->StartReview("officer", *id, {"r"}).ok());
-    EXPECT_TRUE(store_->SubmitReview("r", *id, json{{"q", 80}}, assessed).ok());
+    EXPECT_TRUE(store_->SubmitReview("r", *id, json{{"q", 80}}, assessed, "评审意见：同意。").ok());
     return *id;
   }
   // Decides application `id` the way `bursar decide` does: the case from the
@@ -218,7 +218,7 @@ TEST_P(StoreLedgerTest, TheLedgerHoldsNetLinesInSubmissionOrder) {
   for (int64_t id : {*made_second, *made_first}) {
     ASSERT_TRUE(store_->Submit("e", id).ok());
     ASSERT_TRUE(store_->StartReview("o", id, {"r"}).ok());
-    ASSERT_TRUE(store_->SubmitReview("r", id, json{{"q", 1}}, "300").ok());
+    ASSERT_TRUE(store_->SubmitReview("r", id, json{{"q", 1}}, "300", "评审意见：同意。").ok());
   }
   // Submitted in the same millisecond (the test's clock is fixed): by id.
   auto ready = store_->ReadyForDecision(2025);

@@ -76,7 +76,7 @@ TEST_P(StoreQueriesTest, EveryChangeOfAnApplicationOrItsRowsBumpsItsVersion) {
   bumped("start review");
   ASSERT_TRUE(store_->DeclareConflict("r2", *id, "a friend").ok());
   bumped("conflict (a review row only)");
-  ASSERT_TRUE(store_->SubmitReview("r1", *id, json{{"x", 50}}, "1000").ok());
+  ASSERT_TRUE(store_->SubmitReview("r1", *id, json{{"x", 50}}, "1000", "评审意见：同意。").ok());
   bumped("review (a review row only)");
   auto c = store_->BuildCase(Code(1), 2025, json::array({json{{"measure", "03"}, {"assessed", "1000"}}}));
   ASSERT_TRUE(c.ok());
@@ -211,7 +211,7 @@ void DecideWith(Store& store, int64_t id, const std::string& code, const std::st
                 const std::string& amount) {
   ASSERT_TRUE(store.Submit("a", id).ok());
   ASSERT_TRUE(store.StartReview("o", id, {"r1"}).ok());
-  ASSERT_TRUE(store.SubmitReview("r1", id, json{{"x", 50}}, amount).ok());
+  ASSERT_TRUE(store.SubmitReview("r1", id, json{{"x", 50}}, amount, "评审意见：同意。").ok());
   auto c = store.BuildCase(code, 2025, json::array({json{{"measure", measure}, {"assessed", amount}}}));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   json output = {{"applicant", code},
@@ -229,7 +229,7 @@ void DecideOnAnOlderStore(Store& store, int64_t id, const std::string& code, con
                           const std::string& amount) {
   ASSERT_TRUE(store.db().Execute("UPDATE application SET state = 'submitted' WHERE id = ?", {id}).ok());
   ASSERT_TRUE(store.StartReview("o", id, {"r1"}).ok());
-  ASSERT_TRUE(store.SubmitReview("r1", id, json{{"x", 50}}, amount).ok());
+  ASSERT_TRUE(store.SubmitReview("r1", id, json{{"x", 50}}, amount, "评审意见：同意。").ok());
   json c = {{"year", 2025}, {"applicant", {{"id", code}}}, {"facts", json::object()}};
   json output = {{"applicant", code},
                  {"year", 2025},

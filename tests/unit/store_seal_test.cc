@@ -82,7 +82,7 @@ class SealTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     EXPECT_TRUE(store_->Submit("enterprise", *id).ok());
     EXPECT_TRUE(store_->StartReview("officer", *id, {"rev-a"}).ok());
-    EXPECT_TRUE(store_->SubmitReview("rev-a", *id, json{{"quality", 80}}, "5000000").ok());
+    EXPECT_TRUE(store_->SubmitReview("rev-a", *id, json{{"quality", 80}}, "5000000", "评审意见：同意。").ok());
     auto d = store_->Decide("officer", *id, {"sha256:abc", CaseFor(c, 2024), OutputFor(c, 2024, "5000000.00", "03")});
     EXPECT_TRUE(d.ok()) << d.status().ToString();
     FinaliseAndPay(*id, "5000000", "V-1");
@@ -198,7 +198,7 @@ TEST_P(SealTest, DecisionRunsAndDocumentsAreSealedEntryByEntry) {
     ASSERT_TRUE(id.ok()) << id.status().ToString();
     ASSERT_TRUE(store_->Submit("enterprise", *id).ok());
     ASSERT_TRUE(store_->StartReview("officer", *id, {"r"}).ok());
-    ASSERT_TRUE(store_->SubmitReview("r", *id, json{{"q", 80}}, "100").ok());
+    ASSERT_TRUE(store_->SubmitReview("r", *id, json{{"q", 80}}, "100", "评审意见：同意。").ok());
     ids.push_back(*id);
   }
   auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
@@ -403,6 +403,44 @@ TEST_P(SealTest, AStoreFromBeforeTheSealsIsReconciledFromItsBaseline) {
   // Sealed by the baseline, then again by migration 16, which added the
   // payment's recorded_by and approved_by columns (its entry follows it).
   EXPECT_EQ(d->sealed_seq, v.baseline_seq + 1);
+}
+
+// Reviews submitted before reviewers wrote opinions (migration 23): the
+// migration adds the column, its entry seals the review rows again, the
+// store verifies, and an opinion written into the table by hand afterwards is
+// named as an altered field of that review.
+TEST_P(SealTest, ReviewsFromBeforeTheirOpinionsAreSealedAgainByTheirMigration) {
+  store_.reset();
+  database_ = std::make_unique<TestDatabase>(GetParam());
+  ASSERT_TRUE(database_->Create());
+  Open(kReviewOpinionMigration - 1);
+  ImportEnterprises(1);
+  const int64_t id = PaidApplication();
+  auto before = store_->Reviews(id);
+  ASSERT_TRUE(before.ok() && before->size() == 1);
+  EXPECT_EQ((*before)[0].state, "submitted");
+  EXPECT_EQ((*before)[0].opinion, "") << "no column yet: the opinion is in the audit entry only";
+  auto n = store_->Migrate("upgrade", kReviewOpinionMigration);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 1);
+  store_.reset();
+  Open(0);
+  AuditVerdict v = Verify();
+  EXPECT_TRUE(v.ok) << Rows(v);
+  auto entry = store_->ListAuditNewestFirst(1, 0);
+  ASSERT_TRUE(entry.ok() && entry->items.size() == 1);
+  const json change = json::parse(entry->items[0].change);
+  EXPECT_EQ(change["version"], kReviewOpinionMigration);
+  EXPECT_EQ(change["sealed"]["rows"].get<int64_t>(), 1) << "the one review: " << change.dump();
+
+  auto dba = Dba();
+  ASSERT_NE(dba, nullptr);
+  ASSERT_TRUE(dba->Execute("UPDATE review SET opinion = ? WHERE application_id = ?", {"同意（事后补写）", id}).ok());
+  v = Verify();
+  EXPECT_FALSE(v.ok);
+  const RowDisagreement* d = Find(v, "review", std::to_string(id) + "/rev-a", "opinion");
+  ASSERT_NE(d, nullptr) << Rows(v);
+  EXPECT_EQ(d->sealed_seq, entry->items[0].seq);
 }
 
 // Evidence stored before the evidence digests (migration 20): the

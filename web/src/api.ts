@@ -515,6 +515,8 @@ export interface Review {
   conflict?: string | null;
   scores?: Record<string, number> | null;
   proposed?: string | null;
+  /** The written opinion (评审意见); given to the office, not to the applicant. */
+  opinion?: string | null;
   submitted_at?: string | null;
 }
 
@@ -611,8 +613,8 @@ export function startReview(a: Pick<Application, "id" | "version">, reviewers: s
   return request("POST", `/api/applications/${a.id}/review`, { reviewers }, { version: a.version });
 }
 
-export function submitReview(a: Pick<Application, "id" | "version">, reviewer: string, scores: Record<string, number>, proposed: string): Promise<unknown> {
-  return request("PUT", `/api/applications/${a.id}/reviews/${encodeURIComponent(reviewer)}`, { scores, proposed }, { version: a.version });
+export function submitReview(a: Pick<Application, "id" | "version">, reviewer: string, scores: Record<string, number>, proposed: string, opinion: string): Promise<unknown> {
+  return request("PUT", `/api/applications/${a.id}/reviews/${encodeURIComponent(reviewer)}`, { scores, proposed, opinion }, { version: a.version });
 }
 
 export function declareConflict(a: Pick<Application, "id" | "version">, reason: string): Promise<unknown> {

@@ -553,8 +553,13 @@ describe("programme year", () => {
     // In 万元: 420 万元 is exactly 4,200,000.00 yuan.
     await form.getByLabel("建议核定金额（元）").fill("420");
     await form.getByLabel("金额单位").selectOption("wan");
+    // The review needs its written opinion: without one the form says so and sends nothing.
     await form.getByRole("button", { name: "提交评审意见" }).click();
-    const reviews = wang.page.locator("#reviews-title + .table-scroll");
+    await form.getByText("请填写评审意见。").waitFor();
+    await form.getByLabel("评审意见").fill("交易数据真实，服务内容与申报一致，同意按 420 万元核定支持。");
+    await form.getByRole("button", { name: "提交评审意见" }).click();
+    await wang.page.getByTestId("review-opinions").getByText("同意按 420 万元核定支持").waitFor();
+    const reviews = wang.page.locator("#reviews-title ~ .table-scroll");
     await reviews.getByText("已评审").waitFor();
     const text = await reviews.innerText();
     assert.match(text, /rev-wang[\s\S]*实施成效 82[\s\S]*¥4,200,000\.00/);
@@ -586,6 +591,8 @@ describe("programme year", () => {
     const { page, assertClean } = await openPage(t);
     await login(page, "officer-zhao", `/applications/${story.appId}`);
     await page.getByTestId("decide-form").waitFor();
+    // The officer reads the reviewer's written opinion before deciding.
+    assert.match(await page.getByTestId("review-opinions").innerText(), /评审意见[\s\S]*同意按 420 万元核定支持[\s\S]*rev-wang/);
     await act(page, "decide-form", "decided");
     const decision = page.getByTestId("decision");
     // The claim and the reviewer agree on the assessed amount (D-G5).
@@ -713,6 +720,8 @@ describe("programme year", () => {
     await decision.waitFor();
     assert.match(await page.locator("h1").innerText(), /已拨付/);
     assert.match(await decision.locator('li.award[data-measure="03"] .award-why').innerText(), /评审核定金额 ¥4,200,000\.00/);
+    // The reviews' opinions are the office's: the applicant's page has none.
+    assert.equal(await page.getByTestId("review-opinions").count(), 0, "the applicant sees the reviewers' opinions");
     // The calculation, step by step, opens under the decision.
     await decision.locator("details.trace summary").click();
     const trace = await page.getByTestId("trace").innerText();

@@ -224,10 +224,20 @@ async function declaredRows(a: api.Application, officer: boolean, reload: () => 
 
 function reviewsSection(a: api.ApplicationDetail): HTMLElement | null {
   if (!a.reviews.length) return null;
+  // The written opinions, for the office (the applicant's view has none).
+  const opinions = a.reviews.filter((r) => r.opinion);
   return h(
     "section",
     { "aria-labelledby": "reviews-title" },
     h("h2", { id: "reviews-title" }, t("app.reviews")),
+    opinions.length
+      ? h(
+          "div",
+          { class: "opinions", "data-testid": "review-opinions" },
+          h("h3", {}, t("review.opinion")),
+          opinions.map((r) => h("blockquote", { class: "opinion" }, h("p", {}, r.opinion ?? ""), h("footer", {}, `— ${r.reviewer}`))),
+        )
+      : null,
     dataTable(
       t("app.reviews"),
       [t("review.reviewer"), t("review.scores"), t("review.proposed"), t("review.status")],
@@ -367,11 +377,16 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
         ...input(`${pair[lang()]}${paren("0–100")}`, `scores.${k}`, { inputmode: "numeric", value: mine.scores?.[k] !== undefined ? String(mine.scores[k]) : "" }),
       }));
       const proposed = moneyInput(t("review.proposed.label"), "proposed", { value: mine.proposed ?? a.claim.assessed ?? "", hint: t("review.proposed.hint") });
+      const opinion = textarea(t("review.opinion.label"), "opinion");
+      opinion.input.rows = 5;
+      opinion.input.maxLength = 2000;
+      opinion.input.value = mine.opinion ?? "";
+      opinion.el.append(h("p", { class: "hint" }, t("review.opinion.hint")));
       out.push(
         actionForm({
           title: t("review.form"),
           testid: "review-form",
-          fields: [h("p", { class: "hint" }, t("review.form.hint")), h("div", { class: "grid" }, scoreInputs.map((s) => s.el)), proposed.el],
+          fields: [h("p", { class: "hint" }, t("review.form.hint")), h("div", { class: "grid" }, scoreInputs.map((s) => s.el)), proposed.el, opinion.el],
           submit: t("review.submit"),
           run: async () => {
             const scores: Record<string, number> = {};
@@ -384,7 +399,13 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
               }
               scores[s.k] = Number(v);
             }
-            await api.submitReview(a, me.username, scores, proposed.value());
+            const written = opinion.input.value.trim();
+            if (!written) {
+              opinion.input.setAttribute("aria-invalid", "true");
+              opinion.input.focus();
+              throw new Error(t("review.opinion.missing"));
+            }
+            await api.submitReview(a, me.username, scores, proposed.value(), written);
             done();
           },
         }),
