@@ -413,6 +413,20 @@ Status Server::Impl::Accounts(const httplib::Request&, httplib::Response& res, c
   return OkStatus();
 }
 
+// The reviewers an officer may assign: usernames and open reviews only (the
+// account list itself is the admin's).
+Status Server::Impl::Reviewers(const httplib::Request&, httplib::Response& res, const Caller&) {
+  std::vector<std::pair<std::string, int64_t>> reviewers;
+  BURSAR_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(reviewers, st.AssignableReviewers());
+    return OkStatus();
+  }));
+  OJson items = OJson::array();
+  for (const auto& [username, open] : reviewers) items.push_back(OJson{{"username", username}, {"open_reviews", open}});
+  res.set_content(OJson{{"items", std::move(items)}}.dump(2) + "\n", kJson);
+  return OkStatus();
+}
+
 // The password is hashed (argon2id, as `bursar user add`) outside the store
 // lock, at most two at a time, like a login's check.
 Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
@@ -806,6 +820,7 @@ std::vector<Server::Impl::Route> Server::Impl::CoreRoutes() {
       {"get", "/api/sessions/current", &Impl::CurrentSession, kAnyRole},
       {"delete", "/api/sessions/current", &Impl::Logout, kAnyRole},
       {"get", "/api/accounts", &Impl::Accounts, Only({R::kAdmin})},
+      {"get", "/api/reviewers", &Impl::Reviewers, Only({R::kOfficer})},
       {"post", "/api/accounts", &Impl::CreateAccount, Only({R::kAdmin})},
       {"patch", "/api/accounts/{username}", &Impl::ChangeAccount, Only({R::kAdmin})},
       {"put", "/api/accounts/{username}/password", &Impl::ResetPassword, Only({R::kAdmin})},

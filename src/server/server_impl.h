@@ -267,6 +267,7 @@ struct Server::Impl {
   Status CurrentSession(const httplib::Request&, httplib::Response& res, const Caller& caller);
   Status Logout(const httplib::Request&, httplib::Response& res, const Caller& caller);
   Status Accounts(const httplib::Request&, httplib::Response& res, const Caller&);
+  Status Reviewers(const httplib::Request&, httplib::Response& res, const Caller&);
   Status AuditVerification(const httplib::Request&, httplib::Response& res, const Caller&);
   // Account administration (admin): add, disable, set a password.
   Status CreateAccount(const httplib::Request& req, httplib::Response& res, const Caller& caller);

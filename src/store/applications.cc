@@ -443,6 +443,17 @@ Result<std::vector<Review>> Store::Reviews(int64_t id) {
   return out;
 }
 
+Result<std::vector<std::pair<std::string, int64_t>>> Store::AssignableReviewers() {
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT a.username, (SELECT COUNT(*) FROM review r JOIN application p "
+                                                "ON p.id = r.application_id WHERE r.reviewer = a.username AND "
+                                                "r.state = 'assigned' AND p.state = 'in_review') "
+                                                "FROM account a WHERE a.role = 'reviewer' AND a.disabled = 0 "
+                                                "ORDER BY a.username"));
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const Row& r : rows) out.emplace_back(r.Text(0), r.Int(1));
+  return out;
+}
+
 Result<int64_t> ApplicationLinesFen(const json& output, const std::string& measure, const std::string& item,
                                     std::vector<int64_t>* lines) {
   int64_t sum = 0;

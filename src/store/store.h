@@ -234,6 +234,10 @@ class Store {
   Status SubmitReview(const std::string& reviewer, int64_t id, const nlohmann::json& scores,
                       const std::string& proposed, const std::string& opinion);
   Result<std::vector<Review>> Reviews(int64_t id);
+  // The reviewer accounts an officer may assign (enabled, role reviewer), by
+  // username, each with the reviews it has still to submit (assigned, on an
+  // application in review).
+  Result<std::vector<std::pair<std::string, int64_t>>> AssignableReviewers();
   // Records the engine's decision. REQUIRES state in_review and every
   // non-excluded reviewer's review submitted; the case must be this
   // application's enterprise and year.

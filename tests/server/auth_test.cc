@@ -641,6 +641,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"get /api/applications/{id}", {"applicant", "reviewer", "officer", "auditor", "finance"}},
       {"post /api/applications/{id}/submission", {"applicant", "officer"}},
       {"post /api/applications/{id}/review", {"officer"}},
+      {"get /api/reviewers", {"officer"}},
       {"put /api/applications/{id}/reviews/{reviewer}", {"reviewer"}},
       {"post /api/applications/{id}/conflicts", {"reviewer"}},
       {"post /api/applications/{id}/decisions", {"officer"}},

@@ -406,6 +406,36 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
 // 1,000,000.00. A proposal above the claimed amount is refused naming
 // `proposed`, and the amount decided on never exceeds the claim, even from a
 // proposal stored before the check.
+// Officers pick reviewers from the enabled reviewer accounts, seeing what each
+// has still to review (issue 15: reviewers were typed as usernames).
+TEST_P(ProgrammeTest, OfficersPickFromTheReviewersWithTheirOpenReviews) {
+  auto open_reviews = [&]() {
+    auto got = Get("officer", "/api/reviewers");
+    EXPECT_TRUE(got && got->status == 200) << (got ? got->body : "no response");
+    const json body = Body(got);
+    std::map<std::string, int64_t> out;
+    for (const auto& r : body["items"]) out[r["username"].get<std::string>()] = r["open_reviews"].get<int64_t>();
+    return out;
+  };
+  using Open = std::map<std::string, int64_t>;
+  EXPECT_EQ(open_reviews(), (Open{{"alice", 0}, {"bob", 0}})) << "reviewers only: no officer, auditor or applicant";
+  const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "1000000.00"}});
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice", "bob"}}})->status, 200);
+  EXPECT_EQ(open_reviews(), (Open{{"alice", 1}, {"bob", 1}}));
+  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "1000.00"}, {"opinion", "同意。"}})->status,
+            200);
+  ASSERT_EQ(Post("bob", App(id, "/conflicts"), {{"reason", "former employee"}})->status, 200);
+  EXPECT_EQ(open_reviews(), (Open{{"alice", 0}, {"bob", 0}})) << "submitted and excluded reviews are not open";
+  ASSERT_TRUE(store_->DisableAccount("admin", "bob").ok());
+  EXPECT_EQ(open_reviews(), (Open{{"alice", 0}})) << "a disabled account is not offered";
+  for (const char* who : {"app1", "alice", "auditor"}) {
+    auto refused = Get(who, "/api/reviewers");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403) << who;
+  }
+}
+
 TEST_P(ProgrammeTest, AProposedAmountNeverExceedsTheClaim) {
   const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "1000000.00"}});
   ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);

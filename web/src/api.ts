@@ -288,6 +288,16 @@ export interface AdminAccount extends Account {
   last_login_at: string | null;  // null: never logged in
 }
 
+/** An enabled reviewer account and the reviews it has still to submit. */
+export interface AssignableReviewer {
+  username: string;
+  open_reviews: number;
+}
+
+export function reviewers(): Promise<{ items: AssignableReviewer[] }> {
+  return request("GET", "/api/reviewers");
+}
+
 export function accounts(): Promise<{ items: AdminAccount[] }> {
   return request("GET", "/api/accounts");
 }

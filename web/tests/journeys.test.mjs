@@ -518,7 +518,16 @@ describe("programme year", () => {
     const officer = await openPage(t);
     await login(officer.page, "officer-zhao", `/applications/${story.appId}`);
     await officer.page.getByRole("heading", { level: 1, name: new RegExp(`申请 #${story.appId}`) }).waitFor();
-    await officer.page.getByTestId("start-review-form").getByLabel(/评审专家/).fill("rev-wang, rev-li");
+    // The officer picks reviewers from the reviewer accounts, each shown with
+    // what it has still to review; none ticked is refused before anything is sent.
+    const pick = officer.page.getByTestId("reviewer-pick");
+    await pick.getByLabel(/^rev-wang（待评 \d+ 件）$/).waitFor();
+    assert.equal(await pick.getByRole("checkbox").count() >= 2, true, "the reviewer accounts are offered");
+    assert.equal(await pick.getByLabel(/officer-zhao/).count(), 0, "an officer is not offered as a reviewer");
+    await officer.page.getByTestId("start-review-form").getByRole("button", { name: "分配评审" }).click();
+    await officer.page.getByTestId("start-review-form").getByText("请至少勾选一名评审专家。").waitFor();
+    await pick.getByLabel(/^rev-wang（/).check();
+    await pick.getByLabel(/^rev-li（/).check();
     await act(officer.page, "start-review-form", "in_review");
     officer.assertClean();
 

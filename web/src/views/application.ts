@@ -430,15 +430,42 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
   if (role === "officer") {
     if (a.state === "submitted") {
       const applyFree = a.measure === "04" || a.measure === "05";
-      const who = input(t("officer.reviewers"), "reviewers", { hint: applyFree ? t("officer.reviewers.applyfree") : t("officer.reviewers.hint") });
+      // The reviewers to pick from: the enabled reviewer accounts, each with
+      // what it has still to review.
+      const choices = h("div", { class: "checks" }, h("p", { class: "hint" }, t("officer.reviewers.loading")));
+      const who = h(
+        "fieldset",
+        { class: "reviewer-pick", "data-testid": "reviewer-pick" },
+        h("legend", {}, t("officer.reviewers")),
+        h("p", { class: "hint" }, applyFree ? t("officer.reviewers.applyfree") : t("officer.reviewers.hint")),
+        choices,
+      );
+      void api.reviewers().then(
+        ({ items }) =>
+          choices.replaceChildren(
+            ...(items.length
+              ? items.map((r) => {
+                  const id = `reviewer-${r.username}`;
+                  return h(
+                    "div",
+                    { class: "check" },
+                    h("input", { type: "checkbox", id, name: "reviewers", value: r.username }),
+                    h("label", { for: id }, `${r.username}${paren(t("officer.reviewers.open", { n: String(r.open_reviews) }))}`),
+                  );
+                })
+              : [h("p", { class: "alert" }, t("officer.reviewers.none"))]),
+          ),
+        (e: unknown) => choices.replaceChildren(h("p", { class: "alert error" }, e instanceof Error ? e.message : String(e))),
+      );
       out.push(
         actionForm({
           title: t("officer.review.start"),
           testid: "start-review-form",
-          fields: [who.el],
+          fields: [who],
           submit: t("officer.review.start"),
           run: async () => {
-            const names = who.input.value.split(/[,，\s]+/).filter(Boolean);
+            const names = [...choices.querySelectorAll<HTMLInputElement>('input[name="reviewers"]:checked')].map((c) => c.value);
+            if (!names.length && !applyFree) throw new Error(t("officer.reviewers.pick"));
             await api.startReview(a, names);
             done();
           },
