@@ -528,6 +528,32 @@ Status Server::Impl::SubmitApplication(const httplib::Request& req, httplib::Res
   });
 }
 
+// The enterprise's own draft, before it is submitted: its claim changed, or
+// the draft withdrawn (store.h: EditDraft, WithdrawDraft). Both need If-Match.
+Status Server::Impl::EditDraft(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
+  if (!body) return OkStatus();
+  BURSAR_RETURN_IF_ERROR(OnlyKnownFields(*body, {"claim"}));
+  if (!body->contains("claim") || !(*body)["claim"].is_object()) {
+    return InvalidArgument("expected \"claim\": the claim object, as when the application was made", "claim");
+  }
+  return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) {
+    return st.EditDraft(Actor(caller), row.application.id, (*body)["claim"]);
+  });
+}
+
+Status Server::Impl::WithdrawDraft(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  BURSAR_ASSIGN_OR_RETURN(int64_t id, PathId(req, 1, "application"));
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(store::ApplicationRow row, st.GetApplicationRow(id));
+    BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
+    BURSAR_RETURN_IF_ERROR(CheckIfMatch(st, req, row.application.id, row.version));
+    return st.WithdrawDraft(Actor(caller), id);
+  }));
+  res.status = 204;
+  return OkStatus();
+}
+
 Status Server::Impl::StartReview(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
@@ -908,6 +934,8 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"get", "/api/applications", &Impl::ListApplications, kReaders},
       {"post", "/api/applications", &Impl::CreateApplication, Only({R::kApplicant, R::kOfficer})},
       {"get", "/api/applications/{id}", &Impl::GetApplication, kReaders},
+      {"patch", "/api/applications/{id}", &Impl::EditDraft, Only({R::kApplicant})},
+      {"delete", "/api/applications/{id}", &Impl::WithdrawDraft, Only({R::kApplicant})},
       {"post", "/api/applications/{id}/submission", &Impl::SubmitApplication, Only({R::kApplicant, R::kOfficer})},
       {"post", "/api/applications/{id}/review", &Impl::StartReview, kOfficer},
       {"put", "/api/applications/{id}/reviews/{reviewer}", &Impl::PutReview, Only({R::kReviewer})},

@@ -448,6 +448,8 @@ struct Server::Impl {
   Status CreateApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status GetApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status SubmitApplication(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status EditDraft(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status WithdrawDraft(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status StartReview(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status PutReview(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status DeclareConflict(const httplib::Request& req, httplib::Response& res, const Caller& caller);

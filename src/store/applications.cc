@@ -91,6 +91,11 @@ Result<std::optional<int64_t>> ClaimedFen(const Application& app) {
   return std::optional<int64_t>(fen);
 }
 
+// A text member of a claim, "" when it is absent or not a string.
+std::string ClaimText(const json& claim, const char* key) {
+  return claim.contains(key) && claim[key].is_string() ? claim[key].get<std::string>() : "";
+}
+
 constexpr const char* kApplicationColumns =
     "id, credit_code, year, measure, item, project, claim, state, notice_until, created_at, updated_at";
 
@@ -99,6 +104,28 @@ Status WrongState(const Application& app, const char* action, const char* needs)
   return Status(StatusCode::kFailedPrecondition, std::string("application ") + std::to_string(app.id) + " is " +
                                                      ApplicationStateName(app.state) + ": cannot " + action +
                                                      " (needs " + needs + ")");
+}
+
+// A claim as an application holds it: an object naming its measure "01" to
+// "11", its item and project one line of visible text each (issue 14, A9:
+// they name the application in lists and exports). *measure is the measure.
+Status CheckClaim(const json& claim, std::string* measure) {
+  if (!claim.is_object() || !claim.contains("measure") || !claim["measure"].is_string()) {
+    return InvalidArgument("a claim is an object with a \"measure\" such as \"03\"", "claim");
+  }
+  *measure = claim["measure"].get<std::string>();
+  if (measure->size() != 2 || *measure < "01" || *measure > "11") {
+    return InvalidArgument("expected a measure \"01\" to \"11\", got \"" + *measure + "\"", "claim.measure");
+  }
+  for (const char* key : {"item", "project"}) {
+    BURSAR_RETURN_IF_ERROR(CheckSingleLineText(ClaimText(claim, key), std::string("claim.") + key));
+  }
+  return OkStatus();
+}
+
+bool IsApplyFreeProposal(const Application& app) {
+  const json claim = json::parse(app.claim, nullptr, false);
+  return claim.is_object() && claim.value("apply_free", false);
 }
 
 json StepChange(const char* op, const Application& app, ApplicationState to) {
@@ -170,22 +197,10 @@ Status Store::Transition(Database& db, const Application& app, ApplicationState 
 
 Result<int64_t> Store::CreateApplication(const std::string& actor, const std::string& code, int64_t year,
                                          const json& claim) {
-  if (!claim.is_object() || !claim.contains("measure") || !claim["measure"].is_string()) {
-    return InvalidArgument("a claim is an object with a \"measure\" such as \"03\"", "claim");
-  }
-  const std::string measure = claim["measure"].get<std::string>();
-  if (measure.size() != 2 || measure < "01" || measure > "11") {
-    return InvalidArgument("expected a measure \"01\" to \"11\", got \"" + measure + "\"", "claim.measure");
-  }
-  auto text_of = [&](const char* key) -> std::string {
-    return claim.contains(key) && claim[key].is_string() ? claim[key].get<std::string>() : "";
-  };
+  std::string measure;
+  BURSAR_RETURN_IF_ERROR(CheckClaim(claim, &measure));
+  auto text_of = [&](const char* key) { return ClaimText(claim, key); };
   if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year");
-  // The item and the project name an application in lists and exports: one
-  // line of visible text (issue 14, A9).
-  for (const char* key : {"item", "project"}) {
-    BURSAR_RETURN_IF_ERROR(CheckSingleLineText(text_of(key), std::string("claim.") + key));
-  }
   int64_t id = 0;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
     BURSAR_ASSIGN_OR_RETURN(auto e, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {code}));
@@ -243,6 +258,65 @@ Result<std::vector<int64_t>> Store::ProposeApplyFree(const std::string& actor, i
 }
 
 Result<Application> Store::GetApplication(int64_t id) { return LoadApplication(*db_, id, false); }
+
+Status Store::EditDraft(const std::string& actor, int64_t id, const json& claim) {
+  std::string measure;
+  BURSAR_RETURN_IF_ERROR(CheckClaim(claim, &measure));
+  if (claim.contains("apply_free")) {
+    return InvalidArgument("an enterprise's claim is not an apply-free proposal", "claim.apply_free");
+  }
+  auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
+    BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+    if (app.state != ApplicationState::kDraft) return WrongState(app, "change its claim", "draft");
+    if (IsApplyFreeProposal(app)) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "application " + std::to_string(id) + " is an apply-free proposal: it is confirmed as proposed");
+    }
+    if (measure != app.measure) {
+      return InvalidArgument("a draft keeps its measure " + app.measure + "; for measure " + measure +
+                                 ", make another application",
+                             "claim.measure");
+    }
+    const std::string claim_text = CanonicalJson(claim);
+    BURSAR_RETURN_IF_ERROR(db.Execute("UPDATE application SET item = ?, project = ?, claim = ?, updated_at = ? "
+                                      "WHERE id = ?",
+                                      {ClaimText(claim, "item"), ClaimText(claim, "project"), claim_text, Now(), id})
+                               .status());
+    return std::optional<json>(json{{"op", "application.edit"},
+                                    {"application", id},
+                                    {"claim", claim},
+                                    {"was", json::parse(app.claim, nullptr, false)}});
+  });
+  if (result.status().code() == StatusCode::kAlreadyExists) {
+    return Status(StatusCode::kAlreadyExists, "the enterprise already has an application for measure " + measure +
+                                                  " (this item and project) in that year",
+                  "claim.project");
+  }
+  return result.status();
+}
+
+Status Store::WithdrawDraft(const std::string& actor, int64_t id) {
+  return Write(actor,
+               [&](Database& db) -> Result<std::optional<json>> {
+                 BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+                 if (app.state != ApplicationState::kDraft) return WrongState(app, "withdraw it", "draft");
+                 if (IsApplyFreeProposal(app)) {
+                   return Status(StatusCode::kFailedPrecondition,
+                                 "application " + std::to_string(id) +
+                                     " is an apply-free proposal: it is not withdrawn, only left unconfirmed");
+                 }
+                 // A draft has nothing hanging from it (reviews, decisions
+                 // and payments come after submission): the row goes, and
+                 // the entry keeps what it claimed.
+                 BURSAR_RETURN_IF_ERROR(db.Execute("DELETE FROM application WHERE id = ?", {id}).status());
+                 return std::optional<json>(json{{"op", "application.withdraw"},
+                                                 {"application", id},
+                                                 {"credit_code", app.credit_code},
+                                                 {"year", app.year},
+                                                 {"claim", json::parse(app.claim, nullptr, false)}});
+               })
+      .status();
+}
 
 Status Store::Submit(const std::string& actor, int64_t id) {
   return Write(actor,

@@ -220,6 +220,15 @@ class Store {
   Result<std::vector<int64_t>> ProposeApplyFree(const std::string& actor, int64_t year, const std::string& measure,
                                                 const std::vector<std::string>& credit_codes);
   Result<Application> GetApplication(int64_t id);
+  // The enterprise changes its draft's claim before submitting it (the
+  // measure stays; item and project may change). REQUIRES state draft, and
+  // not an apply-free proposal (confirmed as proposed). Audited with the
+  // claim before and after.
+  Status EditDraft(const std::string& actor, int64_t id, const nlohmann::json& claim);
+  // The enterprise withdraws its draft: the row is deleted (nothing hangs from
+  // a draft) and the audit entry keeps its claim. REQUIRES state draft, and
+  // not an apply-free proposal.
+  Status WithdrawDraft(const std::string& actor, int64_t id);
   Status Submit(const std::string& actor, int64_t id);
   // Assigns the reviewers (at least one) and opens the review. On an
   // application in review already it adds reviewers (issue 14, A7: after the

@@ -639,6 +639,8 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"get /api/applications", {"applicant", "reviewer", "officer", "auditor", "finance"}},
       {"post /api/applications", {"applicant", "officer"}},
       {"get /api/applications/{id}", {"applicant", "reviewer", "officer", "auditor", "finance"}},
+      {"patch /api/applications/{id}", {"applicant"}},
+      {"delete /api/applications/{id}", {"applicant"}},
       {"post /api/applications/{id}/submission", {"applicant", "officer"}},
       {"post /api/applications/{id}/review", {"officer"}},
       {"get /api/reviewers", {"officer"}},

@@ -406,6 +406,49 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
 // 1,000,000.00. A proposal above the claimed amount is refused naming
 // `proposed`, and the amount decided on never exceeds the claim, even from a
 // proposal stored before the check.
+// The enterprise's own draft: its claim changed (If-Match), or withdrawn;
+// nobody else's, and not once submitted.
+TEST_P(ProgrammeTest, AnApplicantEditsOrWithdrawsItsOwnDraft) {
+  const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "1000000.00"}});
+  auto read = Get("app1", App(id));
+  ASSERT_TRUE(read);
+  const std::string v1 = read->get_header_value("ETag");
+  const json claim = {{"measure", "03"}, {"assessed", "900000.00"}, {"project", "SVC-9"}};
+  auto stale = Client().Patch(App(id), As("app1", "\"999\""), json{{"claim", claim}}.dump(), "application/json");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 409) << stale->body;
+  for (const char* who : {"officer", "alice", "auditor"}) {
+    auto refused = Client().Patch(App(id), As(who, v1), json{{"claim", claim}}.dump(), "application/json");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403) << who;
+  }
+  auto theirs = Client().Patch(App(id), As("app2", v1), json{{"claim", claim}}.dump(), "application/json");
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ(theirs->status, 404) << "another enterprise's draft is not there: " << theirs->body;
+  auto unknown = Client().Patch(App(id), As("app1", v1), json{{"claim", claim}, {"state", "paid"}}.dump(),
+                                "application/json");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 422);
+  auto edited = Client().Patch(App(id), As("app1", v1), json{{"claim", claim}}.dump(), "application/json");
+  ASSERT_TRUE(edited);
+  ASSERT_EQ(edited->status, 200) << edited->body;
+  EXPECT_EQ(Body(edited)["claim"], claim);
+  EXPECT_NE(edited->get_header_value("ETag"), v1);
+
+  const int64_t other = Create("app1", code1_, {{"measure", "06"}, {"assessed", "5.00"}});
+  EXPECT_EQ(Client().Delete(App(other), As("app2"))->status, 404);
+  auto withdrawn = Client().Delete(App(other), As("app1"));
+  ASSERT_TRUE(withdrawn);
+  EXPECT_EQ(withdrawn->status, 204) << withdrawn->body;
+  EXPECT_EQ(Get("app1", App(other))->status, 404);
+
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  auto late = Client().Patch(App(id), As("app1"), json{{"claim", claim}}.dump(), "application/json");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 409) << late->body;
+  EXPECT_EQ(Client().Delete(App(id), As("app1"))->status, 409);
+}
+
 // Officers pick reviewers from the enabled reviewer accounts, seeing what each
 // has still to review (issue 15: reviewers were typed as usernames).
 TEST_P(ProgrammeTest, OfficersPickFromTheReviewersWithTheirOpenReviews) {

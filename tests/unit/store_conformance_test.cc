@@ -882,6 +882,59 @@ std::string OutputFor(const std::string& code, int year, const std::string& tota
       .dump(2);
 }
 
+// The enterprise changes or withdraws its draft before submitting it; the
+// audit chain keeps what it claimed; a submitted application, another
+// measure or an apply-free proposal is refused.
+TEST_P(StoreTest, ADraftIsEditedOrWithdrawnBeforeItIsSubmitted) {
+  ImportEnterprises(1);
+  const std::string c = Code(1);
+  auto id = store_->CreateApplication("enterprise", c, 2024, json{{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  const json changed = {{"measure", "03"}, {"assessed", "3800000.50"}, {"project", "SVC-2"}};
+  ASSERT_TRUE(store_->EditDraft("enterprise", *id, changed).ok());
+  auto app = store_->GetApplication(*id);
+  ASSERT_TRUE(app.ok());
+  EXPECT_EQ(json::parse(app->claim), changed);
+  EXPECT_EQ(app->project, "SVC-2");
+  auto entry = store_->ListAuditNewestFirst(1, 0);
+  ASSERT_TRUE(entry.ok() && entry->items.size() == 1);
+  json change = json::parse(entry->items[0].change);
+  EXPECT_EQ(change["op"], "application.edit");
+  EXPECT_EQ(change["was"]["assessed"], "4200000");
+  EXPECT_EQ(change["claim"], changed);
+
+  Status other = store_->EditDraft("enterprise", *id, json{{"measure", "06"}, {"assessed", "1"}});
+  EXPECT_EQ(other.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(other.field(), "claim.measure");
+  EXPECT_EQ(store_->EditDraft("enterprise", *id, json{{"measure", "03"}, {"apply_free", true}}).field(),
+            "claim.apply_free");
+  EXPECT_EQ(store_->EditDraft("enterprise", *id, json{{"measure", "03"}, {"project", "a\nb"}}).field(), "claim.project");
+  // Another draft of the same measure may not take this one's project.
+  auto second = store_->CreateApplication("enterprise", c, 2024, json{{"measure", "03"}, {"project", "SVC-3"}});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(store_->EditDraft("enterprise", *second, json{{"measure", "03"}, {"project", "SVC-2"}}).code(),
+            StatusCode::kAlreadyExists);
+
+  ASSERT_TRUE(store_->WithdrawDraft("enterprise", *second).ok());
+  EXPECT_EQ(store_->GetApplication(*second).status().code(), StatusCode::kNotFound);
+  entry = store_->ListAuditNewestFirst(1, 0);
+  ASSERT_TRUE(entry.ok() && entry->items.size() == 1);
+  change = json::parse(entry->items[0].change);
+  EXPECT_EQ(change["op"], "application.withdraw");
+  EXPECT_EQ(change["claim"]["project"], "SVC-3");
+  EXPECT_EQ(change["credit_code"], c);
+
+  ASSERT_TRUE(store_->Submit("enterprise", *id).ok());
+  EXPECT_EQ(store_->EditDraft("enterprise", *id, changed).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->WithdrawDraft("enterprise", *id).code(), StatusCode::kFailedPrecondition);
+  auto proposed = store_->ProposeApplyFree("office", 2024, "04", {c});
+  ASSERT_TRUE(proposed.ok() && proposed->size() == 1) << proposed.status().ToString();
+  EXPECT_EQ(store_->WithdrawDraft("enterprise", (*proposed)[0]).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->EditDraft("enterprise", (*proposed)[0], json{{"measure", "04"}}).code(),
+            StatusCode::kFailedPrecondition);
+  ExpectChainOk();
+}
+
 // A review is scored and reasoned: the written opinion (评审意见) is required,
 // bounded, stored with the scores and held by the audit entry.
 TEST_P(StoreTest, AReviewHoldsItsWrittenOpinion) {

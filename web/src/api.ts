@@ -477,7 +477,12 @@ export interface Claim {
   investment?: string;
   civil_construction?: string;
   external_support?: string;
+  /** Set by the office on an apply-free proposal (免申即享), never by the enterprise. */
+  apply_free?: boolean;
 }
+
+/** The claim's amounts, as money strings. */
+export type ClaimAmount = "assessed" | "investment" | "civil_construction" | "external_support";
 
 export type AppState = "draft" | "submitted" | "in_review" | "decided" | "notice" | "final" | "paid" | "recovered" | "withdrawn";
 export const APP_STATES: AppState[] = ["draft", "submitted", "in_review", "decided", "notice", "final", "paid", "recovered"];
@@ -613,6 +618,16 @@ export function application(id: number): Promise<ApplicationDetail> {
 
 export function createApplication(credit_code: string, year: number, claim: Claim): Promise<Application> {
   return request("POST", "/api/applications", { credit_code, year, claim });
+}
+
+/** The enterprise's draft with a changed claim (the same measure). */
+export function editDraft(a: Pick<Application, "id" | "version">, claim: Claim): Promise<Application> {
+  return request("PATCH", `/api/applications/${a.id}`, { claim }, { version: a.version });
+}
+
+/** The enterprise's draft withdrawn (deleted; the audit log keeps its claim). */
+export function withdrawDraft(a: Pick<Application, "id" | "version">): Promise<void> {
+  return request("DELETE", `/api/applications/${a.id}`, undefined, { version: a.version });
 }
 
 export function submitApplication(a: Pick<Application, "id" | "version">): Promise<Application> {

@@ -485,18 +485,40 @@ describe("programme year", () => {
     const row = page.getByTestId("applications").locator("tr", { hasText: `#${story.applyFreeId}` });
     assert.match(await row.innerText(), /已提交/);
 
-    // A measure-03 application: saved as a draft, then submitted from its page.
+    // A draft made by mistake is withdrawn, once the enterprise confirms it.
     const form = page.getByTestId("new-application");
+    await form.getByLabel("年度").selectOption("2025");
+    await form.getByLabel("措施").selectOption("06");
+    await form.getByLabel("申请金额（元）").fill("1000");
+    await form.getByRole("button", { name: "保存为草稿" }).click();
+    await page.locator("h1 .badge[data-state=draft]").waitFor();
+    const mistaken = Number(/申请 #(\d+)/.exec(await page.locator("h1").innerText())[1]);
+    const withdraw = page.getByTestId("withdraw-form");
+    await withdraw.getByRole("button", { name: "撤回申请" }).click();
+    await withdraw.getByText("请先勾选确认，再撤回。").waitFor();
+    await withdraw.getByLabel("我确认撤回本申请草稿").check();
+    await withdraw.getByRole("button", { name: "撤回申请" }).click();
+    await page.getByRole("heading", { level: 1, name: "企业门户" }).waitFor();
+    await page.getByTestId("applications").waitFor();
+    assert.equal(await page.getByTestId("applications").locator("tr", { hasText: `#${mistaken}` }).count(), 0, "the withdrawn draft is gone");
+
+    // A measure-03 application: saved as a draft, its amount corrected, then
+    // submitted from its page.
     await form.getByLabel("年度").selectOption("2025");
     await form.getByLabel("措施").selectOption("03");
     await form.getByLabel("项目编号").fill("SVC-2025-01");
-    await form.getByLabel("申请金额（元）").fill("4,200,000"); // thousands separators are fine
+    await form.getByLabel("申请金额（元）").fill("4,000,000"); // thousands separators are fine
     await form.getByRole("button", { name: "保存为草稿" }).click();
     // The draft's own page opens.
     await page.locator("h1 .badge[data-state=draft]").waitFor();
     story.appId = Number(/申请 #(\d+)/.exec(await page.locator("h1").innerText())[1]);
     assert.equal(new URL(page.url()).pathname, `/applications/${story.appId}`);
     assert.match(await page.locator(".subtitle").innerText(), /03 支持数据要素综合服务/);
+    const edit = page.getByTestId("edit-draft-form");
+    assert.equal(await edit.getByLabel("项目编号").inputValue(), "SVC-2025-01");
+    await edit.getByLabel("申请金额（元）").fill("4,200,000");
+    await edit.getByRole("button", { name: "保存修改" }).click();
+    await page.locator("dl.facts-list").first().getByText("¥4,200,000.00").waitFor();
     await act(page, "submit-form", "submitted");
     assert.match(await page.locator(".timeline [aria-current=step]").innerText(), /已提交/);
     await shot(page, "portal-application-submitted");

@@ -5,7 +5,7 @@ import * as api from "../api";
 import { add, h, type Child } from "../dom";
 import { lang, paren, pick, t, type Key } from "../i18n";
 import { formatYuan, sumMoney, toFen } from "../money";
-import { rerender } from "../router";
+import { navigate, rerender } from "../router";
 import * as session from "../session";
 import { FACTS, RUBRIC } from "../terms";
 import { awardCard, itemName, money, reason } from "./calculator";
@@ -365,6 +365,58 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
         run: async () => {
           await api.submitApplication(a);
           done();
+        },
+      }),
+    );
+  }
+  // The enterprise's own draft may still change or be withdrawn (not an
+  // apply-free proposal, which is confirmed as proposed).
+  if (role === "applicant" && a.state === "draft" && !a.claim.apply_free) {
+    const project = input(t("calc.claim.project"), "claim.project", { value: a.claim.project ?? "" });
+    const amounts = (
+      [
+        ["assessed", t("app.claim.assessed")],
+        ["investment", t("calc.claim.investment")],
+        ["civil_construction", t("calc.claim.civil_construction")],
+        ["external_support", t("calc.claim.external_support")],
+      ] as Array<[api.ClaimAmount, string]>
+    ).map(([k, label]) => ({ k, field: moneyInput(label, `claim.${k}`, { value: a.claim[k] ?? "" }) }));
+    out.push(
+      actionForm({
+        title: t("app.edit"),
+        testid: "edit-draft-form",
+        fields: [h("p", { class: "hint" }, t("app.edit.hint")), h("div", { class: "grid" }, project.el, amounts.map((m) => m.field.el))],
+        submit: t("app.edit.submit"),
+        run: async () => {
+          const claim: api.Claim = { ...a.claim };
+          const name = project.input.value.trim();
+          if (name) claim.project = name;
+          else delete claim.project;
+          for (const { k, field } of amounts) {
+            const v = field.value();
+            if (v) claim[k] = v;
+            else delete claim[k];
+          }
+          await api.editDraft(a, claim);
+          done();
+          return t("app.edit.done");
+        },
+      }),
+    );
+    const sure = h("input", { type: "checkbox", id: `withdraw-${a.id}`, name: "confirm" });
+    out.push(
+      actionForm({
+        title: t("app.withdraw"),
+        testid: "withdraw-form",
+        fields: [h("p", { class: "hint" }, t("app.withdraw.hint")), h("div", { class: "check" }, sure, h("label", { for: `withdraw-${a.id}` }, t("app.withdraw.confirm")))],
+        submit: t("app.withdraw"),
+        run: async () => {
+          if (!sure.checked) {
+            sure.setAttribute("aria-invalid", "true");
+            throw new Error(t("app.withdraw.unconfirmed"));
+          }
+          await api.withdrawDraft(a);
+          navigate("/portal");
         },
       }),
     );

@@ -298,7 +298,7 @@ function newApplicationSection(code: string, year: number): HTMLElement {
       const claim: api.Claim = { measure: measure.input.value };
       if (item) claim.item = item.input.value;
       if (project.input.value.trim()) claim.project = project.input.value.trim();
-      const amounts: Array<[keyof api.Claim, () => string]> = [
+      const amounts: Array<[api.ClaimAmount, () => string]> = [
         ["assessed", assessed.value],
         ["investment", investment.value],
         ["civil_construction", civil.value],
