@@ -337,7 +337,8 @@ Status Server::Impl::ChangeApplication(
 
 Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(ListParams list,
-                          ParseList(req, {"state", "year", "measure", "enterprise", "reviewer", "estimates", "after"}));
+                          ParseList(req, {"state", "year", "measure", "enterprise", "reviewer", "review", "estimates",
+                                          "after"}));
   // Each estimate builds the enterprise's case from its evidence (about 2 ms),
   // so a page of 500 proposals would take a second: asked for, not by default.
   bool with_estimates = false;
@@ -364,6 +365,7 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
                            "query.reviewer");
   }
   q.reviewer = list.filters["reviewer"];
+  q.review = list.filters["review"];
   // Only its own: asking for another enterprise (or reviewer) finds nothing.
   if (role == store::Role::kApplicant) q.credit_code = OnlyOwn(q.credit_code, caller.who->account.credit_code);
   if (role == store::Role::kReviewer) q.reviewer = OnlyOwn(q.reviewer, Actor(caller));

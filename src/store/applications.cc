@@ -120,6 +120,11 @@ Status CheckClaim(const json& claim, std::string* measure) {
   for (const char* key : {"item", "project"}) {
     BURSAR_RETURN_IF_ERROR(CheckSingleLineText(ClaimText(claim, key), std::string("claim.") + key));
   }
+  // Only the office proposes an apply-free application (ProposeApplyFree);
+  // an enterprise's claim marked so would open a review without reviewers.
+  if (claim.contains("apply_free")) {
+    return InvalidArgument("an apply-free proposal is made by the office, not in a claim", "claim.apply_free");
+  }
   return OkStatus();
 }
 
@@ -262,9 +267,6 @@ Result<Application> Store::GetApplication(int64_t id) { return LoadApplication(*
 Status Store::EditDraft(const std::string& actor, int64_t id, const json& claim) {
   std::string measure;
   BURSAR_RETURN_IF_ERROR(CheckClaim(claim, &measure));
-  if (claim.contains("apply_free")) {
-    return InvalidArgument("an enterprise's claim is not an apply-free proposal", "claim.apply_free");
-  }
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
     BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
     if (app.state != ApplicationState::kDraft) return WrongState(app, "change its claim", "draft");

@@ -338,7 +338,16 @@ Result<Page<ApplicationRow>> Store::ListApplications(const ApplicationQuery& q) 
   if (q.year != 0) w.Int("a.year = ?", q.year);
   if (!q.measure.empty()) w.Text("a.measure = ?", q.measure);
   if (!q.credit_code.empty()) w.Text("a.credit_code = ?", q.credit_code);
-  if (!q.reviewer.empty()) {
+  if (!q.review.empty() && q.review != "assigned" && q.review != "submitted" && q.review != "excluded") {
+    return InvalidArgument("unknown review state '" + q.review + "' (assigned, submitted, excluded)", "query.review");
+  }
+  if (!q.review.empty() && q.reviewer.empty()) {
+    return InvalidArgument("review filters one reviewer's reviews: give reviewer too", "query.review");
+  }
+  if (!q.reviewer.empty() && !q.review.empty()) {
+    w.Text("a.id IN (SELECT r.application_id FROM review r WHERE r.reviewer = ? AND r.state = ?)", q.reviewer);
+    w.MoreText(q.review);
+  } else if (!q.reviewer.empty()) {
     w.Text("a.id IN (SELECT r.application_id FROM review r WHERE r.reviewer = ?)", q.reviewer);
   }
   static const std::map<std::string, std::string> kSort = [] {

@@ -54,6 +54,8 @@ struct ApplicationQuery {
   std::string measure;      // "" any
   std::string credit_code;  // "" any
   std::string reviewer;     // "" any; else assigned to this reviewer (any review state)
+  std::string review;       // with reviewer: "" any, else that reviewer's review is in this state
+                            // (assigned: still to submit; submitted; excluded)
   PageRequest page;         // sort: id, year, measure, state, credit_code, created_at, updated_at, total,
                             // version; page.after with every sort but total
 };

@@ -468,7 +468,24 @@ TEST_P(ProgrammeTest, OfficersPickFromTheReviewersWithTheirOpenReviews) {
   EXPECT_EQ(open_reviews(), (Open{{"alice", 1}, {"bob", 1}}));
   ASSERT_EQ(Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 90}}}, {"proposed", "1000.00"}, {"opinion", "同意。"}})->status,
             200);
+  // The reviewer's queue: what it has still to score (review=assigned).
+  auto queue = [&](const std::string& who, const std::string& filter) {
+    auto got = Get(who, "/api/applications?state=in_review&" + filter);
+    EXPECT_TRUE(got && got->status == 200) << (got ? got->body : "no response");
+    return Body(got).value("total", int64_t{-1});
+  };
+  EXPECT_EQ(queue("alice", "review=assigned"), 0) << "alice scored it";
+  EXPECT_EQ(queue("alice", "review=submitted"), 1);
+  EXPECT_EQ(queue("bob", "review=assigned"), 1);
+  EXPECT_EQ(queue("officer", "reviewer=bob&review=assigned"), 1);
+  for (const std::string bad : {"review=assigned", "reviewer=bob&review=scored"}) {
+    auto refused = Get("officer", "/api/applications?" + bad);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400) << bad << ": " << refused->body;
+    EXPECT_EQ(ErrorOf(refused)["field"], "query.review") << refused->body;
+  }
   ASSERT_EQ(Post("bob", App(id, "/conflicts"), {{"reason", "former employee"}})->status, 200);
+  EXPECT_EQ(queue("bob", "review=assigned"), 0) << "excluded: nothing to score";
   EXPECT_EQ(open_reviews(), (Open{{"alice", 0}, {"bob", 0}})) << "submitted and excluded reviews are not open";
   ASSERT_TRUE(store_->DisableAccount("admin", "bob").ok());
   EXPECT_EQ(open_reviews(), (Open{{"alice", 0}})) << "a disabled account is not offered";

@@ -908,6 +908,11 @@ TEST_P(StoreTest, ADraftIsEditedOrWithdrawnBeforeItIsSubmitted) {
   EXPECT_EQ(other.field(), "claim.measure");
   EXPECT_EQ(store_->EditDraft("enterprise", *id, json{{"measure", "03"}, {"apply_free", true}}).field(),
             "claim.apply_free");
+  // Nor may a new application mark itself apply-free: that would open its
+  // review without reviewers.
+  auto marked = store_->CreateApplication("enterprise", c, 2024, json{{"measure", "03"}, {"apply_free", true}});
+  ASSERT_FALSE(marked.ok());
+  EXPECT_EQ(marked.status().field(), "claim.apply_free");
   EXPECT_EQ(store_->EditDraft("enterprise", *id, json{{"measure", "03"}, {"project", "a\nb"}}).field(), "claim.project");
   // Another draft of the same measure may not take this one's project.
   auto second = store_->CreateApplication("enterprise", c, 2024, json{{"measure", "03"}, {"project", "SVC-3"}});

@@ -601,6 +601,8 @@ export interface ApplicationFilter {
   measure?: string;
   enterprise?: string;
   reviewer?: string;
+  /** With reviewer: that reviewer's review is in this state ("assigned": still to score). */
+  review?: "assigned" | "submitted" | "excluded";
   sort?: string;
   limit?: number;
   offset?: number;

@@ -596,6 +596,10 @@ describe("programme year", () => {
     assert.match(text, /rev-wang[\s\S]*实施成效 82[\s\S]*¥4,200,000\.00/);
     assert.match(text, /rev-li[\s\S]*已回避：曾在该企业任职/);
     await shot(wang.page, "reviewer-scored");
+    // Scored, it leaves the reviewer's queue (still listed under everything assigned).
+    await wang.page.goto(`${BASE_URL}/review`);
+    await wang.page.getByRole("heading", { level: 2, name: /^待评审（\d+）$/ }).waitFor();
+    assert.equal(await wang.page.getByTestId("queue").locator("tr", { hasText: `#${story.appId}` }).count(), 0, "a scored application still counts as to review");
     wang.assertClean();
   });
 

@@ -12,7 +12,8 @@ export function renderReviewQueue(): HTMLElement | Promise<HTMLElement> {
     const page = h("section", { class: "page review" }, h("h1", {}, t("review.title")), h("p", { class: "lead" }, t("review.lead", { user: me.username })));
     try {
       const [open, all] = await Promise.all([
-        api.applications({ state: "in_review", reviewer: me.username, limit: 500, sort: "id" }),
+        // Still to score: in review, and this reviewer's review not yet submitted.
+        api.applications({ state: "in_review", reviewer: me.username, review: "assigned", limit: 500, sort: "id" }),
         api.applications({ reviewer: me.username, limit: 500, sort: "-id" }),
       ]);
       const row = (a: api.Application) => [
