@@ -57,7 +57,15 @@ async function render(moveFocus: boolean, scroll = true): Promise<void> {
       break;
     }
   }
-  const view = await route.render(params);
+  // While the page is built from the server's answers the old one stays on
+  // screen, marked busy: screen readers wait, and so can a test.
+  outlet.setAttribute("aria-busy", "true");
+  let view: HTMLElement;
+  try {
+    view = await route.render(params);
+  } finally {
+    if (mine === generation) outlet.removeAttribute("aria-busy");
+  }
   if (mine !== generation) return; // a later navigation won
   outlet.replaceChildren(view);
   document.title = route.title();

@@ -84,6 +84,19 @@ function field(page, label) {
   return page.getByLabel(label, { exact: true });
 }
 
+/**
+ * The names of the page's form controls that have no label, read once the
+ * router has finished the page (its outlet is no longer aria-busy) and in one
+ * evaluation: $$eval queries and then evaluates in two steps, and a re-render
+ * between them leaves detached controls whose labels no longer resolve.
+ */
+async function unlabelledControls(page) {
+  await page.locator("#main:not([aria-busy])").waitFor();
+  return page.evaluate(() =>
+    [...document.querySelectorAll("input, select, textarea")].filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.name),
+  );
+}
+
 async function fillCalculator(page, { volume, code = "91110105MA01C9XY29", assessed = "4200000" }) {
   await field(page, "年度").fill("2025");
   if (code) await field(page, "统一社会信用代码（可不填）").fill(code);
@@ -102,7 +115,7 @@ describe("policy calculator", () => {
     await page.goto(`${BASE_URL}/calculator`);
     await page.getByRole("heading", { level: 1, name: "政策计算器" }).waitFor();
     // Every form control has a label (accessibility).
-    const unlabelled = await page.$$eval("input, select", (els) => els.filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.name));
+    const unlabelled = await unlabelledControls(page);
     assert.deepEqual(unlabelled, []);
 
     await fillCalculator(page, { volume: "8000000" });
@@ -206,7 +219,7 @@ describe("policy calculator", () => {
     await page.goto(`${BASE_URL}/calculator`);
     await page.getByRole("link", { name: "促进数字健康企业发展的若干措施" }).click();
     await page.getByRole("heading", { level: 1, name: "政策计算器：促进数字健康企业发展的若干措施" }).waitFor();
-    const unlabelled = await page.$$eval("input, select", (els) => els.filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.name));
+    const unlabelled = await unlabelledControls(page);
     assert.deepEqual(unlabelled, []);
     await field(page, "年度").fill("2025");
     // [2.2] reads last year's revenue: the form asks for it.
@@ -529,7 +542,7 @@ describe("programme year", () => {
     await page.getByTestId("applications").waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `portal is ${overflow}px wider than the phone`);
-    const unlabelled = await page.$$eval("input, select, textarea", (els) => els.filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.name));
+    const unlabelled = await unlabelledControls(page);
     assert.deepEqual(unlabelled, []);
     await shot(page, "portal-phone-375", false);
     assertClean();
@@ -738,7 +751,7 @@ describe("programme year", () => {
       await page.locator(".table-scroll").first().waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`);
-      const unlabelled = await page.$$eval("input, select, textarea", (els) => els.filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.name));
+      const unlabelled = await unlabelledControls(page);
       assert.deepEqual(unlabelled, [], path);
     }
     await shot(page, "officer-application-phone-375", false);
@@ -1093,10 +1106,22 @@ describe("accounts", () => {
     await login(page, "admin-chen");
     // The admin lands on the account screen, also reachable from the navigation.
     await page.getByRole("heading", { level: 1, name: "账号管理" }).waitFor();
+    // Clicking it rebuilds the page from the server's answers; meanwhile the
+    // old page stays, marked busy (held here by holding the account list).
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    await page.route("**/api/accounts", async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.getByRole("navigation", { name: "业务导航" }).getByRole("link", { name: "账号管理" }).click();
+    await page.locator("#main[aria-busy=true]").getByTestId("accounts").waitFor();
+    release();
+    await page.locator("#main:not([aria-busy])").waitFor();
+    await page.unroute("**/api/accounts");
     await page.getByTestId("accounts").waitFor();
     assert.match(await page.getByTestId("accounts").innerText(), /qiye-zhang\s+申报企业\s+/);
-    const unlabelled = await page.$$eval("input, select", (els) => els.filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.name));
+    const unlabelled = await unlabelledControls(page);
     assert.deepEqual(unlabelled, []);
 
     // Added from the keyboard: Enter in the last field submits.
