@@ -49,7 +49,10 @@ fi
 if ! pgctl status >/dev/null 2>&1; then
   pgctl -w -t 60 -l "$dir/server.log" \
     -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null || { tail -n 20 "$dir/server.log" >&2; exit 1; }
+    start >/dev/null 2>"$dir/start.err" || { cat "$dir/start.err" >&2; tail -n 20 "$dir/server.log" >&2; exit 1; }
+  # A server killed without its shutdown leaves its pid file: pg_ctl warns
+  # "another server might be running" and starts. Only the URL is printed
+  # (callers read it as the only line).
 fi
 
 psql_admin() { "${as_owner[@]}" psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres "$@"; }

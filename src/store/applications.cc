@@ -307,15 +307,29 @@ Status Store::WithdrawDraft(const std::string& actor, int64_t id) {
                                  "application " + std::to_string(id) +
                                      " is an apply-free proposal: it is not withdrawn, only left unconfirmed");
                  }
-                 // A draft has nothing hanging from it (reviews, decisions
-                 // and payments come after submission): the row goes, and
-                 // the entry keeps what it claimed.
+                 // A draft has nothing hanging from it but its files
+                 // (reviews, decisions and payments come after submission):
+                 // the rows go, and the entry keeps what it claimed and
+                 // the SHA-256 of each file it held.
+                 json files = json::array();
+                 if (attachments_) {
+                   BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT id, filename, sha256 FROM attachment WHERE "
+                                                               "application_id = ? ORDER BY id",
+                                                               {id}));
+                   for (const Row& r : rows) {
+                     files.push_back({{"attachment", r.Int(0)}, {"filename", r.Text(1)}, {"sha256", r.Text(2)}});
+                   }
+                   BURSAR_RETURN_IF_ERROR(
+                       db.Execute("DELETE FROM attachment WHERE application_id = ?", {id}).status());
+                 }
                  BURSAR_RETURN_IF_ERROR(db.Execute("DELETE FROM application WHERE id = ?", {id}).status());
-                 return std::optional<json>(json{{"op", "application.withdraw"},
-                                                 {"application", id},
-                                                 {"credit_code", app.credit_code},
-                                                 {"year", app.year},
-                                                 {"claim", json::parse(app.claim, nullptr, false)}});
+                 json change = {{"op", "application.withdraw"},
+                                {"application", id},
+                                {"credit_code", app.credit_code},
+                                {"year", app.year},
+                                {"claim", json::parse(app.claim, nullptr, false)}};
+                 if (!files.empty()) change["attachments"] = std::move(files);
+                 return std::optional<json>(std::move(change));
                })
       .status();
 }

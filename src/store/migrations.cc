@@ -819,6 +819,27 @@ constexpr const char* kReviewOpinion = R"SQL(
 ALTER TABLE review ADD COLUMN opinion TEXT;
 )SQL";
 
+// Attachments (申报材料, store/attachments.h): the files of a draft, the
+// content as base64 text, sealed with the content digested.
+constexpr const char* kAttachments = R"SQL(
+CREATE TABLE attachment (
+  id {{ID}},
+  application_id BIGINT NOT NULL REFERENCES application (id),
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL CHECK (size > 0),
+  sha256 TEXT NOT NULL CHECK (LENGTH(sha256) = 64),
+  content TEXT NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  uploaded_at TEXT NOT NULL
+);
+CREATE INDEX attachment_by_application ON attachment (application_id, id);
+)SQL";
+constexpr const char* kAttachmentsPostgres = R"SQL(
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON attachment
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('id', '', 'content');
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -859,6 +880,8 @@ const std::vector<Migration>& Migrations() {
        "", kNewEnterprisesSqlite, kNewEnterprisesPostgres},
       {22, "listing and certificate counts and trade sums from their indexes alone", kCountingIndexes, "", ""},
       {23, "reviewers' written opinions (评审意见)", kReviewOpinion, "", ""},
+      {24, "attachments: the files of an application, sealed with their content's digest", kAttachments, "",
+       kAttachmentsPostgres},
   };
   return migrations;
 }

@@ -24,6 +24,8 @@ inline constexpr int kProvenanceMigration = 17;
 inline constexpr int kNewEnterprisesMigration = 21;
 // The migration that gave reviews their written opinion (review.opinion).
 inline constexpr int kReviewOpinionMigration = 23;
+// The migration that made the attachment table (store/attachments.h).
+inline constexpr int kAttachmentMigration = 24;
 
 struct Migration {
   int version;               // 1, 2, 3, ... without gaps

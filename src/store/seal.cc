@@ -124,6 +124,7 @@ const std::vector<SealedTable>& SealedTables() {
       {"account_change", {"id"}, {}, {"password_hash"}},  // from migration 18
       {"master_change", {"id"}, {}, {}},                  // from migration 19
       {"evidence_digest", {"tbl", "credit_code"}, {}, {}},  // from migration 20 (evidence_seal.h)
+      {"attachment", {"id"}, {}, {"content"}},               // from migration 24 (attachments.h)
   };
   return tables;
 }

@@ -183,6 +183,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOpt
   }
   std::unique_ptr<Store> store(new Store(std::move(db), std::move(clock)));
   store->credential_key_ = options.credential_key;
+  store->attachment_limits_ = options.attachment_limits;
   BURSAR_RETURN_IF_ERROR(store->CheckSchema(options.allow_pending));
   BURSAR_RETURN_IF_ERROR(store->InstallCapture());
   return store;
@@ -195,6 +196,7 @@ Status Store::InstallCapture() {
   provenance_ = schema.current >= kProvenanceMigration;
   new_enterprises_held_ = schema.current >= kNewEnterprisesMigration;
   review_opinions_ = schema.current >= kReviewOpinionMigration;
+  attachments_ = schema.current >= kAttachmentMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));
   return db_->SetSessionScript(setup);

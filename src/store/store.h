@@ -31,6 +31,7 @@
 #include "base/status.h"
 #include "store/accounts.h"
 #include "store/applications.h"
+#include "store/attachments.h"
 #include "store/audit.h"
 #include "store/database.h"
 #include "store/documents.h"
@@ -77,6 +78,8 @@ struct OpenOptions {
   // session or token. Empty: the store opens no session, issues no token and
   // finds none (FailedPrecondition); the rest of the store needs no key.
   std::string credential_key;
+  // How many files, and how large, an application may hold (attachments.h).
+  AttachmentLimits attachment_limits;
 };
 
 // The Idempotency-Key claim of the HTTP request that is writing (see
@@ -243,6 +246,23 @@ class Store {
   Status SubmitReview(const std::string& reviewer, int64_t id, const nlohmann::json& scores,
                       const std::string& proposed, const std::string& opinion);
   Result<std::vector<Review>> Reviews(int64_t id);
+
+  // --- Attachments (attachments.cc, attachments.h) ---------------------------
+  // Adds a file to a draft (not an apply-free proposal): its name checked, its
+  // kind from its content, within the limits of one file and of the
+  // application; audited with the file's SHA-256. FailedPrecondition past a
+  // draft or a limit of the application, InvalidArgument (field "filename" or
+  // "content") for the file itself.
+  Result<Attachment> AddAttachment(const std::string& actor, int64_t application_id, std::string_view filename,
+                                   std::string_view bytes);
+  // Removes a file from a draft; audited with what it was.
+  Status RemoveAttachment(const std::string& actor, int64_t application_id, int64_t attachment_id);
+  // The files of an application, in the order they were added.
+  Result<std::vector<Attachment>> Attachments(int64_t application_id);
+  // One file and its bytes, the SHA-256 recomputed: Internal when the stored
+  // content no longer matches it (changed outside bursar). NotFound when the
+  // application has no such file.
+  Result<std::pair<Attachment, std::string>> AttachmentContent(int64_t application_id, int64_t attachment_id);
   // The reviewer accounts an officer may assign (enabled, role reviewer), by
   // username, each with the reviews it has still to submit (assigned, on an
   // application in review).
@@ -512,6 +532,8 @@ class Store {
   // Moves application `id` from one of `from` to `to` inside a Write.
   Status Transition(Database& db, const Application& app, ApplicationState to);
   Result<Application> LoadApplication(Database& db, int64_t id, bool for_update);
+  // A draft that is not an apply-free proposal, whose files may change.
+  static Status CheckAttachable(const Application& app);
   // StartReview on an application in review: adds reviewers; the audit change.
   Result<std::optional<nlohmann::json>> AddReviewersIn(Database& db, const Application& app,
                                                        const std::vector<std::string>& reviewers);
@@ -566,6 +588,8 @@ class Store {
   bool provenance_ = false;  // the schema has evidence provenance (migration 17: verified_by)
   bool new_enterprises_held_ = false;  // master_change holds new enterprises too (migration 21)
   bool review_opinions_ = false;  // reviews hold their written opinion (migration 23)
+  bool attachments_ = false;      // the attachment table exists (migration 24)
+  AttachmentLimits attachment_limits_;
 };
 
 }  // namespace bursar::store

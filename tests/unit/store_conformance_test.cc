@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "eval/engine.h"
+#include "store/digest.h"
 #include "store/migrations.h"
 #include "store/seal.h"
 #include "store/store.h"
@@ -33,6 +34,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     // The fixed clock's time until a test moves it on (AtBeijingNoon).
     now_ = std::make_shared<std::string>(testing::FixedClock());
     options.clock = [now = now_] { return *now; };
+    // Small limits, so that every limit of attachments is reached cheaply.
+    options.attachment_limits = {.file_bytes = 4096, .files = 3, .application_bytes = 8000};
     auto s = Store::Open(database_->url(), options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
@@ -880,6 +883,96 @@ std::string OutputFor(const std::string& code, int year, const std::string& tota
               {"total", total},
               {"not_awarded", json::array()}}
       .dump(2);
+}
+
+// A draft's files: the content back byte for byte (every byte value), the
+// upload and the removal audited with the SHA-256, the limits of one file
+// and of the application, nothing changed once submitted, an apply-free
+// proposal taking none, and a withdrawn draft taking its files with it.
+TEST_P(StoreTest, ADraftsFilesAreKeptByTheirDigestAndFixedOnceSubmitted) {
+  ImportEnterprises(1);
+  const std::string c = Code(1);
+  auto id = store_->CreateApplication("enterprise", c, 2024, json{{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  std::string pdf = "%PDF-1.7\n";
+  for (int b = 0; b < 256; ++b) pdf.push_back(static_cast<char>(b));
+  auto added = store_->AddAttachment("enterprise", *id, " 技术服务合同.pdf ", pdf);
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_EQ(added->filename, "技术服务合同.pdf");
+  EXPECT_EQ(added->content_type, "application/pdf");
+  EXPECT_EQ(added->size, static_cast<int64_t>(pdf.size()));
+  EXPECT_EQ(added->sha256, Sha256Hex(pdf));
+  auto entry = store_->ListAuditNewestFirst(1, 0);
+  ASSERT_TRUE(entry.ok() && entry->items.size() == 1);
+  json change = json::parse(entry->items[0].change);
+  EXPECT_EQ(change["op"], "attachment.add");
+  EXPECT_EQ(change["sha256"], Sha256Hex(pdf));
+  EXPECT_EQ(change["application"], *id);
+  auto read = store_->AttachmentContent(*id, added->id);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->second, pdf);
+  EXPECT_EQ(read->first.uploaded_by, "enterprise");
+  // Another application's path does not reach this file.
+  auto other = store_->CreateApplication("enterprise", c, 2024, json{{"measure", "06"}, {"assessed", "1"}});
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ(store_->AttachmentContent(*other, added->id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->RemoveAttachment("enterprise", *other, added->id).code(), StatusCode::kNotFound);
+
+  // The limits (lowered by this fixture): 4096 bytes a file, 3 files and
+  // 8000 bytes an application. A refused file changes nothing.
+  const int64_t entries = AuditEntries();
+  Status big = store_->AddAttachment("enterprise", *id, "big.pdf", "%PDF-" + std::string(4092, 'x')).status();
+  EXPECT_EQ(big.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(big.field(), "content");
+  EXPECT_EQ(store_->AddAttachment("enterprise", *id, "a.pdf", "\x89PNG\r\n\x1a\n").status().field(), "filename");
+  ASSERT_TRUE(store_->AddAttachment("enterprise", *id, "b.pdf", "%PDF-" + std::string(4091, 'b')).ok());
+  Status total = store_->AddAttachment("enterprise", *id, "c.pdf", "%PDF-" + std::string(4091, 'c')).status();
+  EXPECT_EQ(total.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(total.message().find("8000 bytes together"), std::string::npos) << total.message();
+  EXPECT_EQ(AuditEntries(), entries + 1);
+  ASSERT_TRUE(store_->AddAttachment("enterprise", *id, "c.png", "\x89PNG\r\n\x1a\n").ok());
+  Status count = store_->AddAttachment("enterprise", *id, "d.png", "\x89PNG\r\n\x1a\n").status();
+  EXPECT_EQ(count.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(count.message().find("3 files"), std::string::npos) << count.message();
+
+  auto files = store_->Attachments(*id);
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 3u);
+  EXPECT_EQ((*files)[2].filename, "c.png");
+  ASSERT_TRUE(store_->RemoveAttachment("enterprise", *id, (*files)[2].id).ok());
+  entry = store_->ListAuditNewestFirst(1, 0);
+  ASSERT_TRUE(entry.ok() && entry->items.size() == 1);
+  change = json::parse(entry->items[0].change);
+  EXPECT_EQ(change["op"], "attachment.remove");
+  EXPECT_EQ(change["filename"], "c.png");
+  EXPECT_EQ(store_->Attachments(*id)->size(), 2u);
+
+  // Submitted: what the review reads is fixed.
+  ASSERT_TRUE(store_->Submit("enterprise", *id).ok());
+  Status late = store_->AddAttachment("enterprise", *id, "late.pdf", "%PDF-1.7").status();
+  EXPECT_EQ(late.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(late.message().find("only while it is a draft"), std::string::npos) << late.message();
+  EXPECT_EQ(store_->RemoveAttachment("enterprise", *id, added->id).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->AttachmentContent(*id, added->id)->second, pdf);
+
+  // An apply-free proposal is decided from official evidence: no files.
+  auto proposed = store_->ProposeApplyFree("office", 2024, "04", {c});
+  ASSERT_TRUE(proposed.ok() && proposed->size() == 1);
+  EXPECT_EQ(store_->AddAttachment("enterprise", (*proposed)[0], "a.pdf", "%PDF-1.7").status().code(),
+            StatusCode::kFailedPrecondition);
+
+  // A withdrawn draft takes its files; the entry keeps their digests.
+  ASSERT_TRUE(store_->AddAttachment("enterprise", *other, "说明.pdf", "%PDF-1.4 other").ok());
+  ASSERT_TRUE(store_->WithdrawDraft("enterprise", *other).ok());
+  EXPECT_TRUE(store_->Attachments(*other)->empty());
+  entry = store_->ListAuditNewestFirst(1, 0);
+  ASSERT_TRUE(entry.ok() && entry->items.size() == 1);
+  change = json::parse(entry->items[0].change);
+  EXPECT_EQ(change["op"], "application.withdraw");
+  ASSERT_EQ(change["attachments"].size(), 1u);
+  EXPECT_EQ(change["attachments"][0]["sha256"], Sha256Hex("%PDF-1.4 other"));
+  EXPECT_EQ(store_->AddAttachment("enterprise", 99999, "a.pdf", "%PDF-1.7").status().code(), StatusCode::kNotFound);
+  ExpectChainOk();
 }
 
 // The enterprise changes or withdraws its draft before submitting it; the

@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "store/digest.h"
 #include "store/evidence_seal.h"
 #include "store/migrations.h"
 #include "store/seal.h"
@@ -320,6 +321,39 @@ TEST_P(SealTest, AuditVerifyNamesEveryRowADatabaseAdministratorChanged) {
 // Bursar's own connection does not seal what someone else changed: an edit
 // made through it outside a write (the capture's TEMP table or setting is
 // per session, and emptied at each write) stays named after later writes.
+// A file's content changed in the database — alone, or with its recorded
+// SHA-256 — is named by `audit verify` and no longer served.
+TEST_P(SealTest, AFileChangedInTheDatabaseIsNamedAndNotServed) {
+  ImportEnterprises(1);
+  auto id = store_->CreateApplication("enterprise", Code(1), 2024, json{{"measure", "03"}, {"assessed", "5000000"}});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  auto file = store_->AddAttachment("enterprise", *id, "合同.pdf", "%PDF-1.7 the contract as signed");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_TRUE(Verify().ok) << Rows(Verify());
+  auto dba = Dba();
+  ASSERT_NE(dba, nullptr);
+  // base64 of "%PDF-1.7 the contract, amended": the same kind, another text.
+  ASSERT_TRUE(dba->Execute("UPDATE attachment SET content = 'JVBERi0xLjcgdGhlIGNvbnRyYWN0LCBhbWVuZGVk' WHERE id = ?",
+                           {file->id})
+                  .ok());
+  AuditVerdict v = Verify();
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(Find(v, "attachment", std::to_string(file->id), "content"), nullptr) << Rows(v);
+  auto served = store_->AttachmentContent(*id, file->id);
+  ASSERT_FALSE(served.ok());
+  EXPECT_EQ(served.status().code(), StatusCode::kInternal);
+  EXPECT_NE(served.status().message().find("does not match its SHA-256"), std::string::npos);
+
+  // The digest recomputed to match: the file is served, and still named.
+  const std::string amended = "%PDF-1.7 the contract, amended";
+  ASSERT_TRUE(dba->Execute("UPDATE attachment SET sha256 = ?, size = ? WHERE id = ?",
+                           {Sha256Hex(amended), static_cast<int64_t>(amended.size()), file->id})
+                  .ok());
+  v = Verify();
+  EXPECT_NE(Find(v, "attachment", std::to_string(file->id), "sha256"), nullptr) << Rows(v);
+  EXPECT_NE(Find(v, "attachment", std::to_string(file->id), "content"), nullptr) << Rows(v);
+}
+
 TEST_P(SealTest, ALaterWriteDoesNotSealAnEditMadeOutsideIt) {
   ImportEnterprises(1);
   const int64_t id = PaidApplication();
