@@ -472,6 +472,13 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
       rs.push_back(std::move(j));
     }
     out["reviews"] = std::move(rs);
+    // The files' names and digests; their content from the attachment route.
+    if (RoleOf(caller) != store::Role::kFinance) {
+      BURSAR_ASSIGN_OR_RETURN(auto files, st.Attachments(id));
+      OJson fs = OJson::array();
+      for (const auto& a : files) fs.push_back(AttachmentJson(a));
+      out["attachments"] = std::move(fs);
+    }
     BURSAR_ASSIGN_OR_RETURN(auto decision, st.DecisionInForce(id));
     out["decision"] = decision ? DecisionJson(*decision, false) : OJson();
     BURSAR_ASSIGN_OR_RETURN(auto payments, st.Payments(id));
@@ -939,6 +946,12 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"patch", "/api/applications/{id}", &Impl::EditDraft, Only({R::kApplicant})},
       {"delete", "/api/applications/{id}", &Impl::WithdrawDraft, Only({R::kApplicant})},
       {"post", "/api/applications/{id}/submission", &Impl::SubmitApplication, Only({R::kApplicant, R::kOfficer})},
+      {"get", "/api/applications/{id}/attachments", &Impl::ListAttachments,
+       Only({R::kApplicant, R::kReviewer, R::kOfficer, R::kAuditor})},
+      {"post", "/api/applications/{id}/attachments", &Impl::AddAttachment, Only({R::kApplicant})},
+      {"get", "/api/applications/{id}/attachments/{attachment}", &Impl::GetAttachment,
+       Only({R::kApplicant, R::kReviewer, R::kOfficer})},
+      {"delete", "/api/applications/{id}/attachments/{attachment}", &Impl::RemoveAttachment, Only({R::kApplicant})},
       {"post", "/api/applications/{id}/review", &Impl::StartReview, kOfficer},
       {"put", "/api/applications/{id}/reviews/{reviewer}", &Impl::PutReview, Only({R::kReviewer})},
       {"post", "/api/applications/{id}/conflicts", &Impl::DeclareConflict, Only({R::kReviewer})},

@@ -643,12 +643,24 @@ Status Server::Impl::Authorize(const Route& route, const httplib::Request& req, 
   return OkStatus();
 }
 
+namespace {
+ApiError BodyTooLarge(size_t max) {
+  return PayloadTooLarge("a request body has at most " + std::to_string(max) +
+                         " bytes (only an attachment's upload may be larger, up to " +
+                         std::to_string(store::kMaxAttachmentBytes >> 20) + " MiB)");
+}
+}  // namespace
+
 // ---- wiring ----
 httplib::Server::Handler Server::Impl::Wrap(const Route& route) {
   return [this, &route](const httplib::Request& req, httplib::Response& res) {
     Caller caller;
     std::optional<IdempotencyClaim> claim;
     bool replayed = false;
+    if (req.body.size() > options.max_body_bytes && route.handler != &Impl::AddAttachment) {
+      WriteError(BodyTooLarge(options.max_body_bytes), &res);
+      return;
+    }
     Status status = Authorize(route, req, &caller);
     if (status.ok()) status = ClaimIdempotencyKey(route, req, caller, res, &claim, &replayed);
     if (status.ok() && !replayed) {
@@ -678,7 +690,11 @@ std::string Server::Impl::NextRequestId() {
 
 void Server::Impl::Install() {
   http.new_task_queue = [n = options.threads] { return new httplib::ThreadPool(n); };
-  http.set_payload_max_length(options.max_body_bytes);
+  // An attachment's upload may be larger than any other request; every other
+  // request is held to max_body_bytes once read (Wrap). (Refusing one by its
+  // Content-Length before reading it would close the connection under a
+  // client still sending, which then may never see the 413.)
+  http.set_payload_max_length(std::max(options.max_body_bytes, static_cast<size_t>(store::kMaxAttachmentBytes)));
   http.set_tcp_nodelay(true);
   // A kept-alive connection is reused for many requests (wrk, browsers, the
   // web app); it still holds a worker, so idle ones are dropped after 5 s.
@@ -711,6 +727,7 @@ void Server::Impl::Install() {
       CloseAfterResponse(&res);
       return httplib::Server::HandlerResponse::Handled;
     }
+
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
@@ -722,7 +739,13 @@ void Server::Impl::Install() {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     switch (res.status) {
       case 404: WriteError(NotFound("no route for " + req.method + " " + req.path), &res); break;
-      case 413: WriteError(PayloadTooLarge("the request body is larger than the server accepts"), &res); break;
+      case 413:
+        WriteError(PayloadTooLarge(IsAttachmentUpload(req) ? "a file has at most " +
+                                                                  std::to_string(store::kMaxAttachmentBytes >> 20) +
+                                                                  " MiB"
+                                                            : "the request body is larger than the server accepts"),
+                   &res);
+        break;
       case 414: WriteError(ApiError{414, "invalid_argument", "the request target is too long", {}}, &res); break;
       default:
         WriteError(ApiError{res.status, res.status >= 500 ? "internal" : "invalid_argument",

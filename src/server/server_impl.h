@@ -468,6 +468,16 @@ struct Server::Impl {
   Status ListPayments(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status Recover(const httplib::Request& req, httplib::Response& res, const Caller& caller);
 
+  // ---- an application's files (attachment_routes.cc) ----
+  Status ListAttachments(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status AddAttachment(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status GetAttachment(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status RemoveAttachment(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  static OJson AttachmentJson(const store::Attachment& a);
+  // POST /api/applications/{id}/attachments: the one request whose body may
+  // pass max_body_bytes (up to store::kMaxAttachmentBytes).
+  static bool IsAttachmentUpload(const httplib::Request& req);
+
   // ---- enterprises, facts, evidence (evidence_routes.cc) ----
   Status ListEnterprises(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status GetEnterprise(const httplib::Request& req, httplib::Response& res, const Caller& caller);

@@ -642,6 +642,12 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"patch /api/applications/{id}", {"applicant"}},
       {"delete /api/applications/{id}", {"applicant"}},
       {"post /api/applications/{id}/submission", {"applicant", "officer"}},
+      // Files: the applicant adds them; its reviewers and officers read them,
+      // auditors see their list and digests.
+      {"get /api/applications/{id}/attachments", {"applicant", "reviewer", "officer", "auditor"}},
+      {"post /api/applications/{id}/attachments", {"applicant"}},
+      {"get /api/applications/{id}/attachments/{attachment}", {"applicant", "reviewer", "officer"}},
+      {"delete /api/applications/{id}/attachments/{attachment}", {"applicant"}},
       {"post /api/applications/{id}/review", {"officer"}},
       {"get /api/reviewers", {"officer"}},
       {"put /api/applications/{id}/reviews/{reviewer}", {"reviewer"}},

@@ -14,6 +14,7 @@
 #include "server_test_support.h"
 #include "../unit/store_test_support.h"
 #include "money/chinese.h"
+#include "store/digest.h"
 #include "store/idempotency.h"
 
 namespace {
@@ -447,6 +448,94 @@ TEST_P(ProgrammeTest, AnApplicantEditsOrWithdrawsItsOwnDraft) {
   ASSERT_TRUE(late);
   EXPECT_EQ(late->status, 409) << late->body;
   EXPECT_EQ(Client().Delete(App(id), As("app1"))->status, 409);
+}
+
+// An application's files (issue 15): the applicant adds them to its draft,
+// of an accepted kind by content; its assigned reviewers and the officers
+// read them, nobody else; a file comes as a sandboxed download with its
+// digest; once submitted the files are fixed. Only the upload may pass the
+// 1 MiB body limit of every other request.
+TEST_P(ProgrammeTest, AnApplicationsFilesAreReadByItsReviewersAndOfficersOnly) {
+  const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "1000000.00"}});
+  const std::string files = App(id, "/attachments");
+  auto upload = [&](const std::string& who, const std::string& name, const std::string& bytes) {
+    return Client().Post(files + "?filename=" + name, As(who), bytes, "application/octet-stream");
+  };
+  std::string pdf = "%PDF-1.7\n";
+  for (int b = 0; b < 256; ++b) pdf.push_back(static_cast<char>(b));
+  // 合同.pdf, percent-encoded as a browser sends it.
+  auto added = upload("app1", "%E5%90%88%E5%90%8C.pdf", pdf);
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status, 201) << added->body;
+  const json file = Body(added);
+  EXPECT_EQ(file["filename"], "合同.pdf");
+  EXPECT_EQ(file["content_type"], "application/pdf");
+  EXPECT_EQ(file["sha256"], bursar::store::Sha256Hex(pdf));
+  EXPECT_EQ(added->get_header_value("Location"), file["href"]);
+  const std::string href = file["href"];
+
+  EXPECT_EQ(upload("app2", "a.pdf", pdf)->status, 404) << "another enterprise's draft is not there";
+  EXPECT_EQ(upload("officer", "a.pdf", pdf)->status, 403);
+  auto misnamed = upload("app1", "a.pdf", "\x89PNG\r\n\x1a\n");
+  EXPECT_EQ(misnamed->status, 422);
+  EXPECT_EQ(Body(misnamed)["error"]["field"], "filename") << misnamed->body;
+  auto page = upload("app1", "a.pdf", "<html><script>alert(1)</script></html>");
+  EXPECT_EQ(page->status, 422);
+  EXPECT_EQ(Body(page)["error"]["field"], "content") << page->body;
+  auto unnamed = Client().Post(files, As("app1"), pdf, "application/octet-stream");
+  EXPECT_EQ(unnamed->status, 400);
+  EXPECT_EQ(Body(unnamed)["error"]["field"], "query.filename");
+  // 2 MiB: past every other request's limit, within a file's.
+  const std::string scan = "%PDF-1.4\n" + std::string(2 << 20, 's');
+  auto large = upload("app1", "scan.pdf", scan);
+  ASSERT_EQ(large->status, 201) << large->body;
+  auto large_json = Client().Post("/api/applications", As("app1"), "{\"x\":\"" + std::string(2 << 20, 'x') + "\"}",
+                                  "application/json");
+  EXPECT_EQ(large_json->status, 413);
+  auto huge = upload("app1", "huge.pdf", "%PDF-1.4\n" + std::string(21 << 20, 'h'));
+  EXPECT_EQ(huge->status, 413);
+
+  // The file back, byte for byte, as a download that is never a page here.
+  auto got = Get("app1", href);
+  ASSERT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(got->body, pdf);
+  EXPECT_EQ(got->get_header_value("Content-Type"), "application/pdf");
+  // The header as sent (httplib's client decodes percent-escapes in headers).
+  const std::string raw = RawExchange(server_->port(), "GET " + href + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                       "Authorization: Bearer " + tokens_["app1"] +
+                                                       "\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(raw.find("\r\nContent-Disposition: attachment; filename=\"attachment-" +
+                     std::to_string(file["id"].get<int64_t>()) + ".pdf\"; filename*=UTF-8''%E5%90%88%E5%90%8C.pdf\r\n"),
+            std::string::npos)
+      << raw.substr(0, 600);
+  bool sandboxed = false;
+  for (const auto& [k, v] : got->headers) sandboxed |= k == "Content-Security-Policy" && v.starts_with("sandbox");
+  EXPECT_TRUE(sandboxed);
+  EXPECT_EQ(got->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_TRUE(got->get_header_value("Repr-Digest").starts_with("sha-256=:")) << got->get_header_value("Repr-Digest");
+
+  // Who reads: not a reviewer before it is assigned, not the auditor (who
+  // sees the list and its digests), not finance, not another enterprise.
+  EXPECT_EQ(Get("alice", href)->status, 404);
+  EXPECT_EQ(Get("auditor", href)->status, 403);
+  EXPECT_EQ(Get("finance", href)->status, 403);
+  EXPECT_EQ(Get("app2", href)->status, 404);
+  EXPECT_EQ(Get("officer", href)->status, 200);
+  const json listed = Body(Get("auditor", files));
+  ASSERT_EQ(listed["items"].size(), 2u);
+  EXPECT_EQ(listed["items"][0]["sha256"], bursar::store::Sha256Hex(pdf));
+  EXPECT_EQ(Body(Get("app1", App(id)))["attachments"].size(), 2u);
+
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice", "bob"}}})->status, 200);
+  EXPECT_EQ(Get("alice", href)->status, 200);
+  ASSERT_EQ(Post("bob", App(id, "/conflicts"), {{"reason", "former employee"}})->status, 200);
+  auto excluded = Get("bob", href);
+  EXPECT_EQ(excluded->status, 403) << excluded->body;
+  // Fixed once submitted.
+  EXPECT_EQ(upload("app1", "late.pdf", pdf)->status, 409);
+  EXPECT_EQ(Client().Delete(href, As("app1"))->status, 409);
+  EXPECT_EQ(Body(Get("auditor", "/api/audit/verification"))["ok"], true);
 }
 
 // Officers pick reviewers from the enabled reviewer accounts, seeing what each

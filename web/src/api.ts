@@ -582,8 +582,27 @@ export interface PaymentOrder {
   instalment: number | null;
 }
 
+/** A file of an application (申报材料): its kind comes from its content. */
+export interface Attachment {
+  id: number;
+  application_id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  uploaded_by: string;
+  uploaded_at: string;
+  /** Where the file is read (a download). */
+  href: string;
+}
+
+/** The largest file the server takes (store/attachments.h). */
+export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+
 export interface ApplicationDetail extends Application {
   reviews: Review[];
+  /** Not given to finance. */
+  attachments?: Attachment[];
   decision: StoredDecision | null;
   payments: Payment[];
   /** Not shown to applicants. */
@@ -625,6 +644,18 @@ export function createApplication(credit_code: string, year: number, claim: Clai
 /** The enterprise's draft with a changed claim (the same measure). */
 export function editDraft(a: Pick<Application, "id" | "version">, claim: Claim): Promise<Application> {
   return request("PATCH", `/api/applications/${a.id}`, { claim }, { version: a.version });
+}
+
+/** Adds a file to the enterprise's own draft: the bytes as the body, the name in the query. */
+export function addAttachment(applicationId: number, file: File): Promise<Attachment> {
+  return request<Attachment>("POST", `/api/applications/${applicationId}/attachments?filename=${encodeURIComponent(file.name)}`, undefined, {
+    raw: { body: file, type: "application/octet-stream" },
+  });
+}
+
+/** Removes a file from the enterprise's own draft (audited). */
+export function removeAttachment(a: Pick<Attachment, "application_id" | "id">): Promise<void> {
+  return request<void>("DELETE", `/api/applications/${a.application_id}/attachments/${a.id}`);
 }
 
 /** The enterprise's draft withdrawn (deleted; the audit log keeps its claim). */

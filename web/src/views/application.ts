@@ -252,6 +252,108 @@ function reviewsSection(a: api.ApplicationDetail): HTMLElement | null {
   );
 }
 
+// The kinds of file the server takes, as a reader names them.
+const FILE_KINDS: Record<string, Key> = {
+  "application/pdf": "files.kind.pdf",
+  "image/png": "files.kind.image",
+  "image/jpeg": "files.kind.image",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "files.kind.word",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "files.kind.excel",
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation": "files.kind.powerpoint",
+};
+
+/** 1,234 bytes as "1.2 KB", 2,097,152 as "2.0 MB". */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * 申报材料: the application's files with their SHA-256 (what the audit chain
+ * records). Who may read one gets a download link (the enterprise, the
+ * officers, a reviewer still reviewing); the enterprise adds and removes
+ * files while its application is a draft.
+ */
+function filesSection(a: api.ApplicationDetail, me: api.Account): HTMLElement | null {
+  const files = a.attachments;
+  if (!files) return null;
+  const draft = a.state === "draft" && me.role === "applicant" && !a.claim.apply_free;
+  const excluded = a.reviews.some((r) => r.reviewer === me.username && r.state === "excluded");
+  const mayRead = me.role === "applicant" || me.role === "officer" || (me.role === "reviewer" && !excluded);
+  if (!files.length && !draft) {
+    if (a.claim.apply_free) return null;
+    return h("section", { "aria-labelledby": "files-title" }, h("h2", { id: "files-title" }, t("files.title")), h("p", { class: "hint", "data-testid": "no-files" }, t("files.none")));
+  }
+  const rows = files.map((f) => [
+    mayRead ? h("a", { href: f.href, download: f.filename, "data-testid": "file-link" }, f.filename) : f.filename,
+    FILE_KINDS[f.content_type] ? t(FILE_KINDS[f.content_type]) : f.content_type,
+    fileSize(f.size),
+    h("code", { class: "digest", title: f.sha256, "data-sha256": f.sha256 }, `${f.sha256.slice(0, 12)}…`),
+    when(f.uploaded_at),
+    draft
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "secondary danger",
+            "aria-label": t("files.remove.label", { name: f.filename }),
+            onclick: async (ev: Event) => {
+              const button = ev.currentTarget as HTMLButtonElement;
+              button.disabled = true;
+              try {
+                await api.removeAttachment(f);
+                void rerender(true);
+              } catch (e) {
+                button.disabled = false;
+                button.after(errorAlert(e));
+              }
+            },
+          },
+          t("files.remove"),
+        )
+      : "",
+  ]);
+  const headings = [t("files.name"), t("files.kind"), t("files.size"), "SHA-256", t("files.uploaded"), draft ? t("files.action") : ""];
+  let form: HTMLElement | null = null;
+  if (draft) {
+    const picker = h("input", {
+      id: "file-picker",
+      name: "file",
+      type: "file",
+      multiple: true,
+      accept: ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx",
+      "aria-describedby": "file-picker-hint",
+    });
+    form = actionForm({
+      title: t("files.add"),
+      testid: "add-files",
+      fields: [
+        h("div", { class: "field" }, h("label", { for: "file-picker" }, t("files.pick")), h("p", { class: "hint", id: "file-picker-hint" }, t("files.hint")), picker),
+      ],
+      submit: t("files.upload"),
+      run: async () => {
+        const chosen = Array.from(picker.files ?? []);
+        if (!chosen.length) throw new Error(t("files.none_chosen"));
+        for (const f of chosen) {
+          if (f.size > api.MAX_ATTACHMENT_BYTES) throw new Error(t("files.too_large", { name: f.name }));
+        }
+        for (const f of chosen) await api.addAttachment(a.id, f);
+        void rerender(true);
+        return t("files.added", { n: chosen.length });
+      },
+    });
+  }
+  return h(
+    "section",
+    { "aria-labelledby": "files-title", "data-testid": "files" },
+    h("h2", { id: "files-title" }, t("files.title")),
+    h("p", { class: "hint" }, draft ? t("files.lead.draft") : t("files.lead.fixed")),
+    files.length ? dataTable(t("files.title"), headings, rows, { testid: "files-table", numeric: [2] }) : null,
+    form,
+  );
+}
+
 function paymentsSection(a: api.ApplicationDetail): HTMLElement | null {
   if (!a.payments.length) return null;
   const paid = sumMoney(a.payments.map((p) => p.amount));
@@ -675,6 +777,7 @@ export function renderApplication(idText: string): HTMLElement | Promise<HTMLEle
         ]),
         a.estimate ? estimateNote(a.estimate) : null,
         me.role === "applicant" ? null : factsDetails(a, me),
+        filesSection(a, me),
         actions.length ? h("section", { class: "actions-panel", "aria-labelledby": "next-title" }, h("h2", { id: "next-title" }, t("app.next")), actions) : null,
         a.decision ? decisionSection(a.decision, texts, me.role === "officer" || me.role === "auditor") : null,
         me.role === "applicant" ? null : reviewsSection(a),
