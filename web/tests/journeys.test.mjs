@@ -3,6 +3,7 @@
 // web/run-browser-tests.sh, which builds the app and starts the server.
 // Screenshots go to tests/artifacts/.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -80,6 +81,10 @@ function escapeRe(text) {
 }
 
 /** The input labelled by exactly this text. */
+// The contract the applicant uploads with its application, and its SHA-256.
+const CONTRACT_PDF = Buffer.from("%PDF-1.4\n% 技术服务合同\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
+const CONTRACT_SHA256 = createHash("sha256").update(CONTRACT_PDF).digest("hex");
+
 function field(page, label) {
   return page.getByLabel(label, { exact: true });
 }
@@ -532,7 +537,25 @@ describe("programme year", () => {
     await edit.getByLabel("申请金额（元）").fill("4,200,000");
     await edit.getByRole("button", { name: "保存修改" }).click();
     await page.locator("dl.facts-list").first().getByText("¥4,200,000.00").waitFor();
+    // The materials: the contract as a PDF, listed with its SHA-256; an
+    // image named .pdf is refused by its content, in Chinese.
+    const files = page.getByTestId("files");
+    await files.getByLabel("选择文件").setInputFiles([{ name: "技术服务合同.pdf", mimeType: "application/pdf", buffer: CONTRACT_PDF }]);
+    await files.getByRole("button", { name: "上传" }).click();
+    await page.getByTestId("files-table").getByRole("link", { name: "技术服务合同.pdf" }).waitFor();
+    assert.equal(await page.getByTestId("files-table").locator("[data-sha256]").getAttribute("data-sha256"), CONTRACT_SHA256);
+    assert.match(await page.getByTestId("files-table").innerText(), /技术服务合同\.pdf\s+PDF 文档/);
+    await page.getByTestId("files").getByLabel("选择文件").setInputFiles([
+      { name: "营业执照.pdf", mimeType: "application/pdf", buffer: Buffer.from("89504e470d0a1a0a0000000d49484452", "hex") },
+    ]);
+    await page.getByTestId("files").getByRole("button", { name: "上传" }).click();
+    await page.getByTestId("files").getByText("文件内容与扩展名不符：内容为 image/png，文件名应以 .png 结尾").waitFor();
+    await page.getByTestId("files").scrollIntoViewIfNeeded();
+    await shot(page, "portal-application-files");
     await act(page, "submit-form", "submitted");
+    // Submitted, the materials are fixed: no upload, no removal.
+    assert.equal(await page.getByTestId("add-files").count(), 0);
+    assert.equal(await page.getByTestId("files").getByRole("button", { name: /删除/ }).count(), 0);
     assert.match(await page.locator(".timeline [aria-current=step]").innerText(), /已提交/);
     await shot(page, "portal-application-submitted");
 
@@ -545,7 +568,7 @@ describe("programme year", () => {
     const unlabelled = await unlabelledControls(page);
     assert.deepEqual(unlabelled, []);
     await shot(page, "portal-phone-375", false);
-    assertClean();
+    assertClean([/^HTTP 422 POST \/api\/applications\/\d+\/attachments/]); // the image named .pdf
   });
 
   test("officer opens the review; reviewers declare a conflict and score", async (t) => {
@@ -573,6 +596,10 @@ describe("programme year", () => {
     await li.page.getByTestId("conflict-form").getByLabel("回避原因").fill("曾在该企业任职");
     await li.page.getByTestId("conflict-form").getByRole("button", { name: "声明回避" }).click();
     await li.page.getByText("您已声明利益冲突").waitFor();
+    // Excluded, the reviewer no longer reads the materials: no link.
+    await li.page.reload();
+    await li.page.getByTestId("files-table").waitFor();
+    assert.equal(await li.page.getByTestId("files-table").getByRole("link").count(), 0, "an excluded reviewer has no link to the files");
     li.assertClean();
 
     const wang = await openPage(t);
@@ -590,6 +617,13 @@ describe("programme year", () => {
     assert.match(await declared.locator("h3").innerText(), /待核实的企业申报材料（4 条）/);
     assert.equal(await declared.locator('[data-action="verify"]').count(), 0, "a reviewer does not verify");
     assert.equal(await wang.page.getByTestId("app-facts").locator('[data-fact="exchange_trading_volume"]').innerText(), story.volumeBefore);
+    // The reviewer reads the materials: the contract, byte for byte.
+    const [download] = await Promise.all([
+      wang.page.waitForEvent("download"),
+      wang.page.getByTestId("files-table").getByRole("link", { name: "技术服务合同.pdf" }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "技术服务合同.pdf");
+    assert.deepEqual(readFileSync(await download.path()), CONTRACT_PDF);
     const form = wang.page.getByTestId("review-form");
     await form.getByLabel("实施成效（0–100）").fill("82");
     await form.getByLabel("合规性（0–100）").fill("90");

@@ -155,6 +155,19 @@ export function fieldMessageZh(message: string): string | null {
     [/^two admins:/, "账号变更须两名管理员办理：提出人不得自行核准或驳回，须由另一名管理员办理"],
     [/^the account that declared a row cannot verify it/, "申报证明材料的账号不得自行核验"],
     [/^the role (\S+) may not/, "当前角色无权进行此操作"],
+    // An application's files (store/attachments.cc).
+    [/^the content is (\S+), to be named with (.+), not "(.*)"$/, "文件内容与扩展名不符：内容为 $1，文件名应以 $2 结尾"],
+    [/Office document with macros/, "带宏的 Office 文件不予接收，请另存为不含宏的 .docx、.xlsx 或 .pptx 文件"],
+    [/legacy Office file/, "旧版 Office 文件（.doc、.xls、.ppt）不予接收，请另存为 .docx、.xlsx 或 .pptx 文件"],
+    [/damaged or unreadable ZIP/, "文件已损坏或无法读取"],
+    [/a ZIP archive, not an Office document/, "压缩包不予接收：仅接收 PDF、图片和 Office 文档"],
+    [/the content is of no accepted kind/, "文件类型不在接收范围内：仅接收 PDF、PNG 或 JPEG 图片、Office 文档（.docx、.xlsx、.pptx）"],
+    [/^the file is empty/, "文件为空"],
+    [/^a file has at most (\d+) MiB/, "单个文件不得超过 $1 MB"],
+    [/has (\d+) files, the most it may hold/, "每项申请最多上传 $1 个文件"],
+    [/would pass (.+) together/, "本申请的材料合计不得超过 $1"],
+    [/its files are added and removed only while it is a draft/, "申请提交后材料即固定，不能再增删"],
+    [/^a file name/, "文件名须为 UTF-8，不超过 255 字节，不含控制字符、斜杠或反斜杠，且不以“.”开头"],
   ];
   for (const [re, zh] of rules) {
     const m = message.match(re);
