@@ -645,8 +645,8 @@ Status Server::Impl::Authorize(const Route& route, const httplib::Request& req, 
 
 namespace {
 ApiError BodyTooLarge(size_t max) {
-  return PayloadTooLarge("a request body has at most " + std::to_string(max) +
-                         " bytes (only an attachment's upload may be larger, up to " +
+  return PayloadTooLarge("the request body is larger than the server accepts (" + std::to_string(max) +
+                         " bytes; only an attachment's upload may be larger, up to " +
                          std::to_string(store::kMaxAttachmentBytes >> 20) + " MiB)");
 }
 }  // namespace
