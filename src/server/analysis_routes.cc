@@ -9,6 +9,7 @@
 // for the changed parameters. The columns are cached, so a slider moving
 // over parameters costs two batch runs, not a rebuild.
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <unordered_map>
 
@@ -171,11 +172,35 @@ Status Server::Impl::AuditLimits(const httplib::Request& req, httplib::Response&
 }
 
 Status Server::Impl::ListAudit(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {}));
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"actor", "op", "application", "from", "to"}));
   if (!list.page.sort.empty()) return InvalidArgument("the audit log is listed newest first only", "query.sort");
+  store::AuditQuery q;
+  q.limit = list.page.limit;
+  q.offset = list.page.offset;
+  q.actor = list.filters["actor"];
+  q.op = list.filters["op"];
+  if (const std::string& a = list.filters["application"]; !a.empty()) {
+    auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), q.application_id);
+    if (ec != std::errc() || end != a.data() + a.size() || q.application_id <= 0) {
+      return InvalidArgument("expected an application id such as 46, not '" + a + "'", "query.application");
+    }
+  }
+  // Days are Beijing's (D-G9), from 00:00 of `from` to the end of `to`.
+  for (const char* name : {"from", "to"}) {
+    const std::string& date = list.filters[name];
+    if (date.empty()) continue;
+    if (!store::IsValidDate(date)) {
+      return InvalidArgument("expected a date such as 2025-06-30, not '" + date + "'", std::string("query.") + name);
+    }
+    if (std::string(name) == "from") {
+      q.at_from = store::AddDays(date, -1) + "T16:00:00.000Z";
+    } else {
+      q.at_before = date + "T16:00:00.000Z";
+    }
+  }
   store::Page<store::AuditEntry> page;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(page, st.ListAuditNewestFirst(list.page.limit, list.page.offset));
+    BURSAR_ASSIGN_OR_RETURN(page, st.ListAudit(q));
     return OkStatus();
   }));
   OJson items = OJson::array();

@@ -727,7 +727,6 @@ void Server::Impl::Install() {
       CloseAfterResponse(&res);
       return httplib::Server::HandlerResponse::Handled;
     }
-
     return httplib::Server::HandlerResponse::Unhandled;
   });
 

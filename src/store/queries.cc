@@ -671,6 +671,43 @@ Result<Page<AuditEntry>> Store::ListAuditNewestFirst(int64_t limit, int64_t offs
   return page;
 }
 
+Result<Page<AuditEntry>> Store::ListAudit(const AuditQuery& q) {
+  if (q.actor.empty() && q.op.empty() && q.application_id == 0 && q.at_from.empty() && q.at_before.empty()) {
+    return ListAuditNewestFirst(q.limit, q.offset);
+  }
+  BURSAR_RETURN_IF_ERROR(CheckPage({q.limit, q.offset, "", ""}));
+  const bool pg = db_->dialect() == Dialect::kPostgres;
+  // A field of the change as text, and the change's "applications" array.
+  auto field = [&](const char* name) {
+    return pg ? "(change::jsonb ->> '" + std::string(name) + "')" : "json_extract(change, '$." + std::string(name) + "')";
+  };
+  Where w;
+  if (!q.actor.empty()) w.Text("actor = ?", q.actor);
+  if (!q.op.empty()) {
+    if (q.op.back() == '.') {
+      w.Text(field("op") + " LIKE ? ESCAPE '\\'", LikePattern(q.op).substr(1));  // a prefix, not a substring
+    } else {
+      w.Text(field("op") + " = ?", q.op);
+    }
+  }
+  if (q.application_id != 0) {
+    const std::string id = std::to_string(q.application_id);
+    w.Add(pg ? "((change::jsonb ->> 'application') = '" + id + "' OR (change::jsonb -> 'applications') @> '[" + id +
+                   "]'::jsonb)"
+             : "(json_extract(change, '$.application') = " + id +
+                   " OR EXISTS (SELECT 1 FROM json_each(change, '$.applications') WHERE value = " + id + "))");
+  }
+  if (!q.at_from.empty()) w.Text("at >= ?", q.at_from);
+  if (!q.at_before.empty()) w.Text("at < ?", q.at_before);
+  Page<AuditEntry> page;
+  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, "FROM audit_log", w));
+  BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_, "SELECT seq, prev_digest, actor, at, change, digest",
+                                              "FROM audit_log", w, " ORDER BY seq DESC",
+                                              PageRequest{q.limit, q.offset, "", ""}));
+  for (const Row& r : rows) page.items.push_back({r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5)});
+  return page;
+}
+
 Result<int64_t> Store::AuditHeadSeq() {
   BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne("SELECT seq FROM audit_head WHERE id = 1"));
   return row ? row->Int(0) : 0;

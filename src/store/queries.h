@@ -83,6 +83,18 @@ struct ObjectionRecord {
   std::string filed_by, reason, filed_at, state, resolution, resolved_at;
 };
 
+// The audit log filtered, newest first (GET /api/audit). Each filter "" or 0
+// for any.
+struct AuditQuery {
+  std::string actor;           // the account, exactly
+  std::string op;              // the change's "op" ("attachment.add"), or a family ending in "." ("attachment.")
+  int64_t application_id = 0;  // the change names it: "application", or among "applications"
+  std::string at_from;         // UTC store time, inclusive
+  std::string at_before;       // UTC store time, exclusive
+  int64_t limit = 50;          // 1..500
+  int64_t offset = 0;
+};
+
 struct ObjectionQuery {
   std::string state;  // "" any; open, resolved (upheld or dismissed), upheld, dismissed
   int64_t application_id = 0;  // 0 any

@@ -492,6 +492,9 @@ class Store {
   Result<Page<NoticeRecord>> ListNotices(const NoticeQuery& query);
   // Audit entries, newest first.
   Result<Page<AuditEntry>> ListAuditNewestFirst(int64_t limit, int64_t offset);
+  // The same, filtered by who, what, which application and when. Reads every
+  // entry's JSON when a filter of the change is given (an auditor's query).
+  Result<Page<AuditEntry>> ListAudit(const AuditQuery& query);
   Result<int64_t> AuditHeadSeq();
   // Every enterprise's credit code, in order.
   Result<std::vector<std::string>> EnterpriseCodes();

@@ -536,6 +536,17 @@ TEST_P(ProgrammeTest, AnApplicationsFilesAreReadByItsReviewersAndOfficersOnly) {
   EXPECT_EQ(upload("app1", "late.pdf", pdf)->status, 409);
   EXPECT_EQ(Client().Delete(href, As("app1"))->status, 409);
   EXPECT_EQ(Body(Get("auditor", "/api/audit/verification"))["ok"], true);
+
+  // The auditor's trail of this application's files, newest first.
+  const json trail = Body(Get("auditor", "/api/audit?application=" + std::to_string(id) + "&op=attachment."));
+  ASSERT_EQ(trail["items"].size(), 2u) << trail.dump();
+  EXPECT_EQ(trail["total"], 2);
+  EXPECT_EQ(trail["items"][0]["change"]["filename"], "scan.pdf");
+  EXPECT_EQ(trail["items"][1]["change"]["sha256"], bursar::store::Sha256Hex(pdf));
+  EXPECT_EQ(trail["items"][1]["actor"], "app1");
+  auto bad_day = Get("auditor", "/api/audit?from=2025-13-01");
+  EXPECT_EQ(bad_day->status, 400);
+  EXPECT_EQ(Body(bad_day)["error"]["field"], "query.from");
 }
 
 // Officers pick reviewers from the enabled reviewer accounts, seeing what each

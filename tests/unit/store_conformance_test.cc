@@ -975,6 +975,67 @@ TEST_P(StoreTest, ADraftsFilesAreKeptByTheirDigestAndFixedOnceSubmitted) {
   ExpectChainOk();
 }
 
+// The audit log as an auditor asks of it: who did what to which
+// application, and when (days in Beijing, bounds in UTC).
+TEST_P(StoreTest, TheAuditLogIsFilteredByWhoWhatWhichApplicationAndWhen) {
+  ImportEnterprises(1);
+  const std::string c = Code(1);
+  AtBeijingNoon("2025-07-01");
+  auto a = store_->CreateApplication("enterprise", c, 2024, json{{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(store_->AddAttachment("enterprise", *a, "合同.pdf", "%PDF-1.7").ok());
+  AtBeijingNoon("2025-07-02");
+  auto b = store_->CreateApplication("enterprise", c, 2024, json{{"measure", "06"}, {"assessed", "1"}});
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_TRUE(store_->Submit("enterprise", *b).ok());
+  ASSERT_TRUE(store_->SetBudget("officer", 2024, "1000").ok());
+  auto proposed = store_->ProposeApplyFree("office", 2024, "04", {c});
+  ASSERT_TRUE(proposed.ok() && proposed->size() == 1);
+
+  auto ops = [&](const AuditQuery& q, int64_t* total = nullptr) {
+    auto page = store_->ListAudit(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    std::vector<std::string> out;
+    if (!page.ok()) return out;
+    if (total) *total = page->total;
+    for (const auto& e : page->items) out.push_back(json::parse(e.change)["op"].get<std::string>() + "@" + e.actor);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  AuditQuery q;
+  q.actor = "officer";
+  EXPECT_EQ(ops(q), V{"budget.set@officer"});
+  q = {};
+  q.op = "attachment.";
+  EXPECT_EQ(ops(q), V{"attachment.add@enterprise"});
+  q.op = "application.create";
+  EXPECT_EQ(ops(q), (V{"application.create@enterprise", "application.create@enterprise"}));
+  q.op = "application.";  // a family: create, submit
+  EXPECT_EQ(ops(q), (V{"application.submit@enterprise", "application.create@enterprise", "application.create@enterprise"}));
+  q.op = "%";  // no wildcard, no family
+  EXPECT_EQ(ops(q), V{});
+  q = {};
+  q.application_id = *a;
+  EXPECT_EQ(ops(q), (V{"attachment.add@enterprise", "application.create@enterprise"}));
+  q.application_id = (*proposed)[0];  // named in the proposal's list
+  EXPECT_EQ(ops(q), V{"apply_free.propose@office"});
+  // 2 July in Beijing starts at 16:00 UTC on 1 July.
+  q = {};
+  q.at_from = "2025-07-01T16:00:00.000Z";
+  int64_t total = 0;
+  EXPECT_EQ(ops(q, &total), (V{"apply_free.propose@office", "budget.set@officer", "application.submit@enterprise",
+                               "application.create@enterprise"}));
+  EXPECT_EQ(total, 4);
+  q.limit = 1;
+  q.offset = 1;
+  EXPECT_EQ(ops(q, &total), V{"budget.set@officer"});
+  EXPECT_EQ(total, 4);
+  q = {};
+  q.at_before = "2025-07-01T16:00:00.000Z";
+  q.actor = "enterprise";
+  EXPECT_EQ(ops(q), (V{"attachment.add@enterprise", "application.create@enterprise"}));
+}
+
 // The enterprise changes or withdraws its draft before submitting it; the
 // audit chain keeps what it claimed; a submitted application, another
 // measure or an apply-free proposal is refused.

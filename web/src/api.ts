@@ -805,7 +805,9 @@ export interface AuditEntry {
   prev_digest?: string;
 }
 
-export function auditLog(params: { limit?: number; offset?: number } = {}): Promise<Page<AuditEntry>> {
+export function auditLog(
+  params: { limit?: number; offset?: number; actor?: string; op?: string; application?: string; from?: string; to?: string } = {},
+): Promise<Page<AuditEntry>> {
   return request("GET", `/api/audit${query(params)}`);
 }
 

@@ -593,6 +593,20 @@ const zh = {
   "audit.op": "操作",
   "audit.change": "内容",
   "audit.digest": "摘要",
+  "audit.op.unknown": "其他操作",
+  "audit.entry": "记录",
+  "audit.raw": "原始记录",
+  "audit.filter": "筛选审计日志",
+  "audit.filter.actor": "操作人账号",
+  "audit.filter.op": "操作类型",
+  "audit.filter.op.all": "全部操作",
+  "audit.filter.op.family": "{name}（全部）",
+  "audit.filter.application": "申请编号",
+  "audit.filter.from": "起始日期",
+  "audit.filter.to": "截止日期",
+  "audit.filter.submit": "筛选",
+  "audit.filter.clear": "清除筛选",
+  "audit.filter.none": "没有符合条件的记录。",
 } as const;
 
 export type Key = keyof typeof zh;
@@ -1191,6 +1205,20 @@ const en: Record<Key, string> = {
   "audit.op": "Operation",
   "audit.change": "Change",
   "audit.digest": "Digest",
+  "audit.op.unknown": "other operation",
+  "audit.entry": "Entry",
+  "audit.raw": "Raw entry",
+  "audit.filter": "Filter the audit log",
+  "audit.filter.actor": "Account",
+  "audit.filter.op": "Operation",
+  "audit.filter.op.all": "Every operation",
+  "audit.filter.op.family": "{name} (all)",
+  "audit.filter.application": "Application number",
+  "audit.filter.from": "From",
+  "audit.filter.to": "To",
+  "audit.filter.submit": "Filter",
+  "audit.filter.clear": "Clear the filters",
+  "audit.filter.none": "No entry matches.",
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { zh, en };

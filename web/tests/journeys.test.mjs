@@ -892,6 +892,29 @@ describe("programme year", () => {
     await page.getByRole("button", { name: "开始校验" }).click();
     await v.locator(".alert.ok").waitFor();
     await shot(page, "auditor-verified");
+
+    // The trail of one application, read as sentences: the contract's upload
+    // with the digest the enterprise's file has; then a day with nothing.
+    if (story.appId) {
+      const filter = page.getByTestId("audit-filter");
+      await filter.getByLabel("申请编号").fill(String(story.appId));
+      await filter.getByLabel("操作类型").selectOption("attachment.add");
+      await filter.getByRole("button", { name: "筛选" }).click();
+      await page.locator("#main:not([aria-busy])").waitFor();
+      const rows = page.getByTestId("audit-log").locator("tbody tr");
+      assert.equal(await rows.count(), 1);
+      assert.equal(
+        await rows.locator(".sentence").innerText(),
+        `qiye-zhang 上传材料：申请 #${story.appId}，《技术服务合同.pdf》，SHA-256 ${CONTRACT_SHA256.slice(0, 12)}…`,
+      );
+      assert.match(new URL(page.url()).search, new RegExp(`application=${story.appId}`));
+      await shot(page, "auditor-trail");
+      await page.getByTestId("audit-filter").getByLabel("起始日期").fill("2999-01-01");
+      await page.getByTestId("audit-filter").getByRole("button", { name: "筛选" }).click();
+      await page.getByTestId("audit-none").waitFor();
+      await page.getByRole("link", { name: "清除筛选" }).click();
+      await page.getByTestId("audit-log").waitFor();
+    }
     assertClean();
   });
 });

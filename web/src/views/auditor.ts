@@ -2,30 +2,97 @@
 // stored decision byte for byte, and read the log itself, newest first.
 import * as api from "../api";
 import { add, h } from "../dom";
-import { pick, t } from "../i18n";
+import { auditSentence, opName } from "../audit-text";
+import { t } from "../i18n";
 import { AUDIT_OPS } from "../terms";
 import { rerender } from "../router";
-import { actionForm, dataTable, errorAlert, gate, input, when } from "./shared";
+import { actionForm, dataTable, errorAlert, gate, input, selectField, when } from "./shared";
 
 const PAGE = 50;
 
 function changeText(c: api.AuditEntry["change"]): string {
-  return typeof c === "string" ? c : JSON.stringify(c);
+  return typeof c === "string" ? c : JSON.stringify(c, null, 1);
 }
 
-function changeOp(c: api.AuditEntry["change"]): string {
-  if (typeof c === "object" && c && typeof c.op === "string") return c.op;
-  return "";
+/** The entry as a sentence, its JSON in a fold (for whoever recomputes the chain). */
+function entryCell(e: api.AuditEntry): HTMLElement {
+  return h(
+    "div",
+    { class: "audit-entry" },
+    h("p", { class: "sentence" }, auditSentence(e)),
+    h("details", { class: "raw" }, h("summary", {}, t("audit.raw")), h("pre", {}, h("code", { class: "change" }, changeText(e.change)))),
+  );
 }
 
-function opCell(op: string): HTMLElement {
-  const pair = AUDIT_OPS[op];
-  return h("span", { class: "op" }, pair ? pick(pair) : op, pair ? h("code", { class: "op-name" }, op) : null);
+const FILTERS = ["actor", "op", "application", "from", "to"] as const;
+type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
+
+/** The filters as the page's query holds them. */
+function filtersOf(params: URLSearchParams): Filters {
+  const out: Filters = {};
+  for (const k of FILTERS) {
+    const v = params.get(k);
+    if (v) out[k] = v;
+  }
+  return out;
+}
+
+/** Who, what, which application, when: each kept in the page's address. */
+function filterForm(current: Filters): HTMLElement {
+  const families = [...new Set(Object.keys(AUDIT_OPS).filter((op) => op.includes(".")).map((op) => op.slice(0, op.indexOf(".") + 1)))];
+  const familyName = (f: string) => t("audit.filter.op.family", { name: opName(Object.keys(AUDIT_OPS).find((op) => op.startsWith(f)) ?? f).replace(/（.*）$/, "") });
+  const actor = input(t("audit.filter.actor"), "actor", { value: current.actor ?? "" });
+  const op = selectField(
+    t("audit.filter.op"),
+    "op",
+    [["", t("audit.filter.op.all")], ...Object.keys(AUDIT_OPS).map((o): [string, string] => [o, opName(o)]), ...families.map((f): [string, string] => [f, familyName(f)])],
+    current.op ?? "",
+  );
+  const application = input(t("audit.filter.application"), "application", { value: current.application ?? "", inputmode: "numeric" });
+  const from = input(t("audit.filter.from"), "from", { value: current.from ?? "", type: "date" });
+  const to = input(t("audit.filter.to"), "to", { value: current.to ?? "", type: "date" });
+  const form = actionForm({
+    title: t("audit.filter"),
+    className: "filters",
+    testid: "audit-filter",
+    fields: [h("div", { class: "grid" }, actor.el, op.el, application.el, from.el, to.el)],
+    submit: t("audit.filter.submit"),
+    run: async () => {
+      const q = new URLSearchParams();
+      const values: Filters = { actor: actor.input.value.trim(), op: op.input.value, application: application.input.value.trim(), from: from.input.value, to: to.input.value };
+      for (const k of FILTERS) if (values[k]) q.set(k, values[k]!);
+      history.replaceState(null, "", `/audit${q.toString() ? `?${q}` : ""}`);
+      await rerender();
+    },
+  });
+  if (Object.keys(current).length) {
+    form.append(
+      h(
+        "p",
+        {},
+        h(
+          "a",
+          {
+            href: "/audit",
+            onclick: (ev: Event) => {
+              ev.preventDefault();
+              history.replaceState(null, "", "/audit");
+              void rerender();
+            },
+          },
+          t("audit.filter.clear"),
+        ),
+      ),
+    );
+  }
+  return form;
 }
 
 export function renderAudit(): HTMLElement | Promise<HTMLElement> {
   return gate(["auditor", "officer"], async () => {
-    const offset = Math.max(0, Number(new URLSearchParams(location.search).get("offset")) || 0);
+    const params = new URLSearchParams(location.search);
+    const offset = Math.max(0, Number(params.get("offset")) || 0);
+    const filters = filtersOf(params);
     const verifyOut = h("div", { "aria-live": "polite", "data-testid": "verification" });
     const verify = h(
       "button",
@@ -77,9 +144,11 @@ export function renderAudit(): HTMLElement | Promise<HTMLElement> {
       h("section", { class: "card", "aria-labelledby": "replay-title" }, h("h2", { id: "replay-title" }, t("audit.replay.title")), h("p", { class: "hint" }, t("audit.replay.hint")), replayForm, replayOut),
     );
     try {
-      const log = await api.auditLog({ limit: PAGE, offset });
+      const log = await api.auditLog({ limit: PAGE, offset, ...filters });
       const go = (o: number) => () => {
-        history.replaceState(null, "", `/audit?offset=${o}`);
+        const q = new URLSearchParams(filters as Record<string, string>);
+        q.set("offset", String(o));
+        history.replaceState(null, "", `/audit?${q}`);
         void rerender();
       };
       add(page,
@@ -87,12 +156,15 @@ export function renderAudit(): HTMLElement | Promise<HTMLElement> {
           "section",
           { "aria-labelledby": "log-title" },
           h("h2", { id: "log-title" }, t("audit.log", { n: log.total })),
-          dataTable(
-            t("audit.log", { n: log.total }),
-            [t("audit.seq"), t("audit.at"), t("audit.actor"), t("audit.op"), t("audit.change"), t("audit.digest")],
-            log.items.map((e) => [String(e.seq), when(e.at), e.actor, opCell(changeOp(e.change)), h("code", { class: "change" }, changeText(e.change)), h("code", { class: "digest", title: e.digest }, e.digest.slice(0, 12))]),
-            { testid: "audit-log" },
-          ),
+          filterForm(filters),
+          log.items.length
+            ? dataTable(
+                t("audit.log", { n: log.total }),
+                [t("audit.seq"), t("audit.at"), t("audit.entry"), t("audit.digest")],
+                log.items.map((e) => [String(e.seq), when(e.at), entryCell(e), h("code", { class: "digest", title: e.digest }, e.digest.slice(0, 12))]),
+                { testid: "audit-log" },
+              )
+            : h("p", { class: "hint", "data-testid": "audit-none" }, t("audit.filter.none")),
           h(
             "p",
             { class: "pager" },
