@@ -229,6 +229,20 @@ export const EVIDENCE_COLUMNS: Record<string, Pair> = {
   operation_end: { zh: "停止运营日期；仍在运营则留空", en: "end of operation; empty while it still operates" },
 };
 
+/** Families of audit operations (`op` prefixes), for the audit log's filter. */
+export const AUDIT_FAMILIES: Record<string, Pair> = {
+  "application.": { zh: "申请办理", en: "applications" },
+  "attachment.": { zh: "申报材料", en: "application files" },
+  "review.": { zh: "评审", en: "reviews" },
+  "objection.": { zh: "异议", en: "objections" },
+  "payment.": { zh: "拨付", en: "payments" },
+  "account.": { zh: "账号", en: "accounts" },
+  "session.": { zh: "登录与退出", en: "sessions" },
+  "token.": { zh: "令牌", en: "tokens" },
+  "document.": { zh: "文书", en: "documents" },
+  "enterprise.": { zh: "企业主数据", en: "enterprise master data" },
+};
+
 /** Operations recorded in the audit log (`change.op`), in both languages. */
 export const AUDIT_OPS: Record<string, Pair> = {
   migrate: { zh: "数据库迁移", en: "database migration" },

@@ -898,6 +898,8 @@ describe("programme year", () => {
     if (story.appId) {
       const filter = page.getByTestId("audit-filter");
       await filter.getByLabel("申请编号").fill(String(story.appId));
+      // A family of operations is offered under its own name.
+      assert.equal(await filter.getByLabel("操作类型").locator('option[value="attachment."]').innerText(), "申报材料（全部）");
       await filter.getByLabel("操作类型").selectOption("attachment.add");
       await filter.getByRole("button", { name: "筛选" }).click();
       await page.locator("#main:not([aria-busy])").waitFor();

@@ -3,8 +3,8 @@
 import * as api from "../api";
 import { add, h } from "../dom";
 import { auditSentence, opName } from "../audit-text";
-import { t } from "../i18n";
-import { AUDIT_OPS } from "../terms";
+import { pick, t } from "../i18n";
+import { AUDIT_FAMILIES, AUDIT_OPS } from "../terms";
 import { rerender } from "../router";
 import { actionForm, dataTable, errorAlert, gate, input, selectField, when } from "./shared";
 
@@ -39,13 +39,12 @@ function filtersOf(params: URLSearchParams): Filters {
 
 /** Who, what, which application, when: each kept in the page's address. */
 function filterForm(current: Filters): HTMLElement {
-  const families = [...new Set(Object.keys(AUDIT_OPS).filter((op) => op.includes(".")).map((op) => op.slice(0, op.indexOf(".") + 1)))];
-  const familyName = (f: string) => t("audit.filter.op.family", { name: opName(Object.keys(AUDIT_OPS).find((op) => op.startsWith(f)) ?? f).replace(/（.*）$/, "") });
+  const families = Object.entries(AUDIT_FAMILIES);
   const actor = input(t("audit.filter.actor"), "actor", { value: current.actor ?? "" });
   const op = selectField(
     t("audit.filter.op"),
     "op",
-    [["", t("audit.filter.op.all")], ...Object.keys(AUDIT_OPS).map((o): [string, string] => [o, opName(o)]), ...families.map((f): [string, string] => [f, familyName(f)])],
+    [["", t("audit.filter.op.all")], ...Object.keys(AUDIT_OPS).map((o): [string, string] => [o, opName(o)]), ...families.map(([f, name]): [string, string] => [f, t("audit.filter.op.family", { name: pick(name) })])],
     current.op ?? "",
   );
   const application = input(t("audit.filter.application"), "application", { value: current.application ?? "", inputmode: "numeric" });
