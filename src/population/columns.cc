@@ -1059,10 +1059,12 @@ Result<LoadedPopulation> LoadColumns(const CheckedPolicy& policy, const std::str
     // only that line); the fast path then skips it.
     bool skip_header_record = false;
     bool header_ok = true;
+    std::optional<int64_t> promised;  // cases the header record promises
     if (format == PopulationFormat::kJsonLines) {
       auto reader = PopulationReader::Open(path);
       header_ok = reader.ok();
       skip_header_record = header_ok && (*reader)->header().has_value();
+      if (skip_header_record) promised = (*reader)->header()->enterprises * (*reader)->header()->years;
     }
     MappedFile file;
     if (header_ok && file.Open(path)) {
@@ -1074,7 +1076,11 @@ Result<LoadedPopulation> LoadColumns(const CheckedPolicy& policy, const std::str
         // An amount out of range there is named by the reference path, with its line.
         bool derived = true;
         for (auto& year : out.years) derived = derived && year.columns.DeriveFromHistory(policy).ok();
-        if (derived) return out;
+        // A file shorter or longer than its header promises is refused by
+        // the reference path, which says so.
+        int64_t cases = 0;
+        for (const auto& year : out.years) cases += static_cast<int64_t>(year.line.size());
+        if (derived && (!promised || cases == *promised)) return out;
       }
     }
     // Unreadable, or something the fast path does not recognise: the

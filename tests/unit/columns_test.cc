@@ -255,6 +255,10 @@ TEST(Columns, JsonLinesErrorsAreTheReferencePathsWithFileAndLine) {
        ":1: bursar_population.version: format version 9 is not supported"},
       {header + "\n" + kCase + "\n" + R"({"year":2025,"applicant":{"id":"91110105MADGFK2B49"})" + "\n",
        ":3: invalid JSON"},
+      // Fewer or more cases than the header promises (the fast path once
+      // took a short file, found by fuzz_population).
+      {header + "\n" + kCase + "\n", ":2: the file ends after 1 cases but its header promises 2"},
+      {header + "\n" + kCase + "\n" + kCase + "\n" + kCase + "\n", ":4: the file ends after 3 cases but its header promises 2"},
   };
   for (const Bad& b : bad) {
     WriteAll(jsonl, b.text);
