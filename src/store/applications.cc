@@ -128,17 +128,17 @@ Status CheckClaim(const json& claim, std::string* measure) {
   return OkStatus();
 }
 
-bool IsApplyFreeProposal(const Application& app) {
-  const json claim = json::parse(app.claim, nullptr, false);
-  return claim.is_object() && claim.value("apply_free", false);
-}
-
 json StepChange(const char* op, const Application& app, ApplicationState to) {
   return {
       {"op", op}, {"application", app.id}, {"from", ApplicationStateName(app.state)}, {"to", ApplicationStateName(to)}};
 }
 
 }  // namespace
+
+bool IsApplyFreeProposal(const Application& app) {
+  const json claim = json::parse(app.claim, nullptr, false);
+  return claim.is_object() && claim.value("apply_free", false);
+}
 
 Application ApplicationFromRow(const Row& r) {
   Application a;

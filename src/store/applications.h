@@ -55,6 +55,10 @@ struct Application {
 // created_at, updated_at (applications.cc, queries.cc).
 Application ApplicationFromRow(const Row& r);
 
+// Whether the application is the office's apply-free proposal (免申即享),
+// decided from official evidence alone: its claim says "apply_free": true.
+bool IsApplyFreeProposal(const Application& app);
+
 struct Review {
   std::string reviewer;
   std::string state;   // assigned, submitted, excluded

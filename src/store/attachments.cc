@@ -261,8 +261,7 @@ Status Store::CheckAttachable(const Application& app) {
                       ": its files are added and removed only while it is a draft (what was submitted is what the "
                       "review read)");
   }
-  const json claim = json::parse(app.claim, nullptr, false);
-  if (claim.is_object() && claim.value("apply_free", false)) {
+  if (IsApplyFreeProposal(app)) {
     return Status(StatusCode::kFailedPrecondition,
                   "application " + std::to_string(app.id) +
                       " is an apply-free proposal, decided from official evidence: it takes no files");
