@@ -30,14 +30,27 @@ inline bursar::store::OpenOptions CreateOptions() {
 inline std::string SourceDir() { return BURSAR_SOURCE_DIR; }
 inline std::string PolicyDir() { return SourceDir() + "/policies/chaoyang-data-element"; }
 
-// A folder for this process's scratch files, on tmpfs when there is one.
+// A folder for this process's scratch files, on tmpfs when there is one,
+// emptied first: process ids are reused (32768 of them, and a build runs many
+// processes), and an earlier process of the same id may have left its files
+// (a database's -wal file, say) when it was killed. Removed at exit.
 inline const std::filesystem::path& ScratchDir() {
   static const std::filesystem::path dir = [] {
     std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
     std::filesystem::path d = base / ("bursar-fuzz-" + std::to_string(getpid()));
+    std::error_code ignored;
+    std::filesystem::remove_all(d, ignored);
     std::filesystem::create_directories(d);
     return d;
   }();
+  static const bool cleaned_at_exit = [] {
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    });
+    return true;
+  }();
+  (void)cleaned_at_exit;
   return dir;
 }
 

@@ -39,8 +39,17 @@ run_one() {
     cov=$(grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$log" | tail -1 | grep -oE 'cov: [0-9]+' || true)
     echo "== fuzz_$t ${seconds}s ok: ${runs:-?} inputs, ${cov:-cov: ?}" >&2
   else
-    touch "$build/fuzz-failed/$t"
+    # What went wrong, in the log's own words (a broken invariant, an uncaught
+    # exception, a sanitizer report), kept for the summary at the end, and each
+    # finding's bytes in base64: a CI machine's findings folder is gone with it.
+    grep -m 4 -E 'INVARIANT BROKEN|terminate called|what\(\):|Assertion|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error' \
+      "$log" >"$build/fuzz-failed/$t" || echo "(no cause line in $log)" >"$build/fuzz-failed/$t"
     { echo "== fuzz_$t FAILED (log: $log):"; tail -40 "$log"; ls "$findings"; } >&2
+    for f in "$findings"/*; do
+      [[ -f $f && $(stat -c %s "$f") -le 16384 ]] || continue
+      echo "== $f (base64; \`base64 -d >FILE\` then build-debug/fuzz_$t FILE replays it):" >&2
+      base64 -w 100 "$f" >&2
+    done
   fi
 }
 
@@ -68,6 +77,7 @@ done
 wait
 failed=$(ls "$build/fuzz-failed")
 if [[ -n $failed ]]; then
+  for t in $failed; do sed "s/^/fuzz_$t: /" "$build/fuzz-failed/$t" >&2; done
   echo "fuzz: crashes in" $failed "; add each input under fuzz/corpus/<target>/ and fix" >&2
   exit 1
 fi
