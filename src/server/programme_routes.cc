@@ -525,6 +525,43 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
       os.push_back(std::move(j));
     }
     out["objections"] = std::move(os);
+    // The office's next step, when the store would refuse it now, and why:
+    // the page disables the step and words the reason (issue 15, point 5).
+    // The same rules as Store::Decide and Store::Finalise, on the server's
+    // calendar (D-G9).
+    if (!applicant) {
+      OJson waiting = OJson::object();
+      const store::Application& app = row.application;
+      if (app.state == store::ApplicationState::kInReview) {
+        OJson pending = OJson::array();
+        bool submitted = false;
+        for (const auto& r : reviews) {
+          if (r.state == "assigned") pending.push_back(r.reviewer);
+          submitted = submitted || r.state == "submitted";
+        }
+        if (!pending.empty()) {
+          waiting["decide"] = {{"code", "reviews_pending"}, {"reviewers", std::move(pending)}};
+        } else if (!reviews.empty() && !submitted) {
+          waiting["decide"] = {{"code", "reviewers_all_excluded"}};
+        }
+      }
+      if (app.state == store::ApplicationState::kNotice) {
+        const std::string today = st.Today();
+        if (today <= app.notice_until) {
+          waiting["finalise"] = {{"code", "notice_running"},
+                                 {"until", app.notice_until},
+                                 {"final_from", store::AddDays(app.notice_until, 1)},
+                                 {"today", today}};
+        } else {
+          for (const auto& o : objections.items) {
+            if (o.state != "open") continue;
+            waiting["finalise"] = {{"code", "objection_open"}, {"objection", o.id}};
+            break;
+          }
+        }
+      }
+      out["waiting"] = std::move(waiting);
+    }
     return OkStatus();
   }));
   AnswerApplication(res, out, version);

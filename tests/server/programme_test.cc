@@ -311,6 +311,9 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   auto early = Post("officer", App(id, "/finalisation"), json::object());
   ASSERT_TRUE(early);
   EXPECT_EQ(early->status, 409) << early->body;
+  // The page is told why before it tries (issue 15, point 5).
+  EXPECT_EQ(Body(Get("officer", App(id)))["waiting"],
+            json({{"finalise", {{"code", "objection_open"}, {"objection", objection_id}}}}));
   auto resolved = Post("officer", "/api/objections/" + std::to_string(objection_id) + "/resolution",
                        {{"upheld", false}, {"resolution", "delivery records checked"}});
   ASSERT_TRUE(resolved);
@@ -321,6 +324,7 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   ASSERT_TRUE(during);
   EXPECT_EQ(during->status, 409) << "the notice still runs";
   AtBeijingNoon(bursar::store::AddDays(until, 1));
+  EXPECT_EQ(Body(Get("officer", App(id)))["waiting"], json::object()) << "nothing holds finalisation up";
   auto final = Post("officer", App(id, "/finalisation"), json::object());
   ASSERT_TRUE(final);
   ASSERT_EQ(final->status, 200) << final->body;
@@ -701,6 +705,8 @@ TEST_P(ProgrammeTest, AnotherReviewerIsAssignedAfterTheOnlyOneDeclaredAConflict)
   ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
   ASSERT_EQ(Post("alice", App(id, "/conflicts"), {{"reason", "my brother's firm"}})->status, 200);
   EXPECT_EQ(Post("officer", App(id, "/decisions"), json::object())->status, 409) << "no review to decide on";
+  auto waiting = [&] { return Body(Get("officer", App(id)))["waiting"]; };
+  EXPECT_EQ(waiting(), json({{"decide", {{"code", "reviewers_all_excluded"}}}}));
 
   auto again = Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}});
   ASSERT_TRUE(again);
@@ -715,7 +721,9 @@ TEST_P(ProgrammeTest, AnotherReviewerIsAssignedAfterTheOnlyOneDeclaredAConflict)
   EXPECT_NE(added->get_header_value("ETag"), version);
   EXPECT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"bob"}}})->status, 409) << "bob reviews already";
   EXPECT_EQ(Post("officer", App(id, "/decisions"), json::object())->status, 409) << "bob has not reviewed yet";
+  EXPECT_EQ(waiting(), json({{"decide", {{"code", "reviews_pending"}, {"reviewers", {"bob"}}}}}));
   ASSERT_EQ(Put("bob", App(id, "/reviews/bob"), {{"scores", {{"a", 70}}}, {"proposed", "100.00"}, {"opinion", "同意支持。"}})->status, 200);
+  EXPECT_EQ(waiting(), json::object()) << "the decision can be made";
   auto decided = Post("officer", App(id, "/decisions"), json::object());
   ASSERT_TRUE(decided);
   ASSERT_EQ(decided->status, 201) << decided->body;
@@ -874,10 +882,20 @@ TEST_P(ProgrammeTest, TheProcedureRunsOnTheServersCalendar) {
   ASSERT_TRUE(during);
   EXPECT_EQ(during->status, 409) << during->body;
   EXPECT_NE(ErrorOf(during)["message"].get<std::string>().find("runs until " + until), std::string::npos);
+  // The office's page is told so, on the server's calendar; the applicant's is not.
+  auto waiting = [&] { return Body(Get("officer", App(id)))["waiting"]; };
+  EXPECT_EQ(waiting(), json({{"finalise",
+                              {{"code", "notice_running"},
+                               {"until", until},
+                               {"final_from", bursar::store::AddDays(until, 1)},
+                               {"today", Today()}}}}));
+  EXPECT_FALSE(Body(Get("app1", App(id))).contains("waiting"));
   // The last day of the notice is still the notice; the next day it can be final.
   SetClock(bursar::store::AddDays(until, -1) + "T16:30:00.000Z");  // 00:30 on `until` in Beijing
   EXPECT_EQ(Post("officer", App(id, "/finalisation"), json::object())->status, 409);
+  EXPECT_EQ(waiting()["finalise"]["today"], until);
   SetClock(until + "T16:00:00.000Z");  // midnight in Beijing: the day after
+  EXPECT_EQ(waiting(), json::object());
   auto final = Post("officer", App(id, "/finalisation"), json::object());
   ASSERT_EQ(final->status, 200) << final->body;
   EXPECT_EQ(last_audit()["change"]["on"], bursar::store::AddDays(until, 1));

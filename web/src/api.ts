@@ -599,8 +599,17 @@ export interface Attachment {
 /** The largest file the server takes (store/attachments.h). */
 export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 
+/** Why the office's next step would be refused now (the server's rules and calendar). */
+export type Waiting =
+  | { code: "reviews_pending"; reviewers: string[] }
+  | { code: "reviewers_all_excluded" }
+  | { code: "notice_running"; until: string; final_from: string; today: string }
+  | { code: "objection_open"; objection: number };
+
 export interface ApplicationDetail extends Application {
   reviews: Review[];
+  /** Not given to applicants: a step that would be refused now, by step. */
+  waiting?: { decide?: Waiting; finalise?: Waiting };
   /** Not given to finance. */
   attachments?: Attachment[];
   decision: StoredDecision | null;

@@ -153,6 +153,7 @@ const zh = {
   "policy.by.claim": "需申报，综合评价",
 
   "p.colon": "：",
+  "p.list_sep": "、",
   "p.semi": "；",
   "p.list": "、",
   "p.open": "（",
@@ -452,6 +453,11 @@ const zh = {
   "officer.notice.hint": "公示自发布次日起按政策规定的天数连续计算，日期以服务器北京时间为准，不可填写。公示期内任何人可提出异议；公示期满且无未处理异议方可批复。",
   "officer.finalise": "批复",
   "officer.finalise.hint": "公示截止日期为 {until}，自次日起方可批复；批复日期以服务器北京时间为准。",
+  "waiting.reviews_pending": "暂不能作出决定：评审专家 {names} 尚未提交评审意见。",
+  "waiting.reviewers_all_excluded": "暂不能作出决定：全部评审专家均已回避，请重新指派评审专家。",
+  "waiting.notice_running": "暂不能批复：公示期至 {until}，自 {from} 起方可批复（服务器北京时间今日为 {today}）。",
+  "waiting.objection_open": "暂不能批复：异议 {id} 尚未处理。",
+  "waiting.own_order": "此付款指令由您登记，须由另一名财务人员复核（职责分离）。",
   "pay.record": "登记拨付",
   "pay.instalment": "期次",
   "pay.amount": "金额",
@@ -765,6 +771,7 @@ const en: Record<Key, string> = {
   "policy.by.claim": "by application, comprehensive evaluation",
 
   "p.colon": ": ",
+  "p.list_sep": ", ",
   "p.semi": "; ",
   "p.list": ", ",
   "p.open": " (",
@@ -1064,6 +1071,11 @@ const en: Record<Key, string> = {
   "officer.notice.hint": "The notice runs the policy's number of days from the day after it is published, by the server's date in Beijing; no date is typed. Anyone may object during the notice; it can be finalised after it ends with no open objection.",
   "officer.finalise": "Finalise",
   "officer.finalise.hint": "The notice runs until {until}; the application can be final from the next day, dated by the server's date in Beijing.",
+  "waiting.reviews_pending": "Cannot decide yet: waiting for the review of {names}.",
+  "waiting.reviewers_all_excluded": "Cannot decide yet: every reviewer has declared a conflict; assign reviewers again.",
+  "waiting.notice_running": "Cannot finalise yet: the notice runs until {until}; final from {from} (the server's date in Beijing is {today}).",
+  "waiting.objection_open": "Cannot finalise yet: objection {id} is open.",
+  "waiting.own_order": "You recorded this payment order: a second finance account approves it (separation of duties).",
   "pay.record": "Record a payment",
   "pay.instalment": "Instalment",
   "pay.amount": "Amount",
@@ -1258,9 +1270,12 @@ export function onLangChange(f: () => void): void {
 
 /** The string for key in the current language, with {name} placeholders filled. */
 export function t(key: Key, params: Record<string, string | number> = {}): string {
-  return messages[current][key].replace(/\{(\w+)\}/g, (_, name: string) =>
-    name in params ? String(params[name]) : `{${name}}`,
-  );
+  return tIn(current, key, params);
+}
+
+/** As t, in the language given rather than the page's. */
+export function tIn(l: Lang, key: Key, params: Record<string, string | number> = {}): string {
+  return messages[l][key].replace(/\{(\w+)\}/g, (_, name: string) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
 /** A pair of strings chosen by the current language. */

@@ -587,6 +587,10 @@ describe("programme year", () => {
     await pick.getByLabel(/^rev-wang（/).check();
     await pick.getByLabel(/^rev-li（/).check();
     await act(officer.page, "start-review-form", "in_review");
+    // Deciding waits for the reviews: the step is shown disabled, saying whose.
+    const decide = officer.page.getByTestId("decide-form");
+    await decide.locator(".alert.blocked").getByText(/^暂不能作出决定：评审专家 rev-(li、rev-wang|wang、rev-li) 尚未提交评审意见。$/).waitFor();
+    assert.equal(await decide.getByRole("button", { name: "作出决定" }).isDisabled(), true, "deciding is not offered before the reviews");
     officer.assertClean();
 
     const li = await openPage(t);
@@ -721,10 +725,11 @@ describe("programme year", () => {
     await open.getByRole("button", { name: "处理异议" }).click();
     await page.locator(".objections .badge", { hasText: "异议不成立" }).waitFor();
 
-    // Still on notice: the officer may not finalise yet (409, shown on the page).
-    await page.getByTestId("finalise-form").getByRole("button").last().click();
-    await page.getByTestId("finalise-form").locator(".alert.error").waitFor();
-    assert.match(await page.getByTestId("finalise-form").innerText(), new RegExp(until));
+    // Still on notice: finalising is shown disabled, saying until when, by the
+    // server's calendar (the server refuses it too: tests/server/programme_test.cc).
+    const finalise = page.getByTestId("finalise-form");
+    assert.equal(await finalise.getByRole("button").last().isDisabled(), true, "finalising is not offered during the notice");
+    assert.match(await finalise.locator(".alert.blocked").innerText(), new RegExp(`^暂不能批复：公示期至 ${until}，自 ${addDays(until, 1)} 起方可批复`));
     // The notice's last day passes on the server's clock. The officer's
     // session is older than its 8 hours by then, so the officer signs in again.
     setServerDate(addDays(until, 1));
@@ -745,6 +750,10 @@ describe("programme year", () => {
     await liu.page.getByTestId("payment-orders").waitFor();
     assert.match(await liu.page.getByTestId("payment-orders").innerText(), /PAY-2025-WEB-1[\s\S]*待复核/);
     assert.equal(await liu.page.locator('h1 .badge[data-state="final"]').count(), 1, "not paid before a second account approves");
+    // The account that recorded the order is not offered its approval.
+    const own = liu.page.locator('[data-testid^="approve-order-"]');
+    assert.equal(await own.getByRole("button").last().isDisabled(), true, "the recorder cannot approve its own order");
+    assert.match(await own.locator(".alert.blocked").innerText(), /须由另一名财务人员复核（职责分离）/);
     liu.assertClean();
     // ... and a second finance account approves it: then it is paid.
     const sun = await openPage(t);
@@ -789,9 +798,8 @@ describe("programme year", () => {
       assert.deepEqual(unlabelled, [], path);
     }
     await shot(page, "officer-application-phone-375", false);
-    // Expected refusals: finalising during the notice (409), and the session
-    // that ended when the clock moved past its lifetime (401).
-    assertClean([/^HTTP 409 POST \/api\/applications\/\d+\/finalisation$/, /^HTTP 401 /]);
+    // Expected refusal: the session that ended when the clock moved past its lifetime (401).
+    assertClean([/^HTTP 401 /]);
   });
 
   test("applicant reads the decision with its reasons and downloads the letter", async (t) => {

@@ -8,6 +8,7 @@ import { formatYuan, sumMoney, toFen } from "../money";
 import { navigate, rerender } from "../router";
 import * as session from "../session";
 import { FACTS, RUBRIC } from "../terms";
+import { waitingText } from "../waiting";
 import { awardCard, itemName, money, reason } from "./calculator";
 import { estimateNote, factValue } from "./portal";
 import {
@@ -632,6 +633,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
           title: t("officer.decide"),
           testid: "decide-form",
           fields: [h("p", { class: "hint" }, t("officer.decide.hint"))],
+          blocked: waitingText(a.waiting?.decide),
           submit: t("officer.decide"),
           run: async () => {
             await api.decide(a);
@@ -661,6 +663,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
           title: t("officer.finalise"),
           testid: "finalise-form",
           fields: [h("p", { class: "hint" }, t("officer.finalise.hint", { until: a.notice_until ?? "" }))],
+          blocked: waitingText(a.waiting?.finalise),
           submit: t("officer.finalise"),
           run: async () => {
             await api.finalise(a);
@@ -675,11 +678,14 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
   if (role === "finance") {
     for (const o of (a.payment_orders ?? []).filter((x) => x.state === "pending")) {
       const why = input(t("pay.reject.reason"), "reason");
+      // Separation of duties: the store refuses the account that recorded it, either way.
+      const own = o.recorded_by === me.username ? t("waiting.own_order") : null;
       out.push(
         actionForm({
           title: `${t("pay.orders")} · ${o.reference} · ${formatYuan(o.amount)}`,
           testid: `approve-order-${o.id}`,
           fields: [h("p", { class: "hint" }, `${t("pay.order.by")}${t("p.colon")}${o.recorded_by}`)],
+          blocked: own,
           submit: t("pay.approve"),
           run: async () => {
             await api.decidePaymentOrder(o.id, true);
@@ -690,6 +696,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
           title: `${t("pay.reject")} · ${o.reference}`,
           testid: `reject-order-${o.id}`,
           fields: [why.el],
+          blocked: own,
           submit: t("pay.reject"),
           run: async () => {
             await api.decidePaymentOrder(o.id, false, why.input.value.trim());

@@ -131,6 +131,8 @@ export function selectField(label: string, name: string, options: Array<[string,
  * and the outcome (or the error, with the field the server named) is announced
  * in the form's status line.
  */
+let blockedIds = 0;
+
 export function actionForm(opts: {
   title?: string;
   className?: string;
@@ -138,19 +140,28 @@ export function actionForm(opts: {
   submit: string;
   run: () => Promise<string | void>;
   testid?: string;
+  /** Why the step would be refused now: the button is disabled and this says why. */
+  blocked?: string | null;
 }): HTMLFormElement {
   const status = h("div", { class: "form-status", "aria-live": "polite" });
-  const button = h("button", { type: "submit", class: "primary" }, opts.submit);
+  const why = opts.blocked ? h("p", { class: "alert blocked", id: `blocked-${++blockedIds}` }, opts.blocked) : null;
+  const button = h(
+    "button",
+    { type: "submit", class: "primary", disabled: why ? true : null, "aria-describedby": why ? why.id : null },
+    opts.submit,
+  );
   const form = h(
     "form",
     { class: `action-form ${opts.className ?? ""}`, novalidate: true, "data-testid": opts.testid ?? null },
     opts.title ? h("h3", {}, opts.title) : null,
     opts.fields,
+    why,
     h("div", { class: "actions" }, button),
     status,
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    if (why) return;
     button.disabled = true;
     status.replaceChildren();
     form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
