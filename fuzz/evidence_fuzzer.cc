@@ -66,7 +66,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bursar_fuzz::WriteFile(file, reinterpret_cast<const char*>(data + 1), size - 1);
 
   const fs::path db = bursar_fuzz::ScratchDir() / "work.db";
-  fs::copy_file(TemplateStore(), db, fs::copy_options::overwrite_existing);
+  // Not the throwing overload: a failure here says what failed (CI once saw
+  // an abort whose stack was that of an exception thrown straight from this
+  // function, with its message lost).
+  std::error_code copied;
+  fs::copy_file(TemplateStore(), db, fs::copy_options::overwrite_existing, copied);
+  if (copied) bursar_fuzz::Broken("cannot copy the template store to " + db.string() + ": " + copied.message());
   auto opened = Store::Open(db.string());
   if (!opened.ok()) bursar_fuzz::Broken("cannot open the store copy: " + opened.status().message());
   Store& store = **opened;

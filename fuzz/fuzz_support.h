@@ -3,6 +3,7 @@
 // invariant (libFuzzer records the input that led to it).
 #pragma once
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -30,13 +31,20 @@ inline bursar::store::OpenOptions CreateOptions() {
 inline std::string SourceDir() { return BURSAR_SOURCE_DIR; }
 inline std::string PolicyDir() { return SourceDir() + "/policies/chaoyang-data-element"; }
 
-// A folder for this process's scratch files, on tmpfs when there is one,
-// emptied first: process ids are reused (32768 of them, and a build runs many
+// Whether `dir` has at least `bytes` free (a container's /dev/shm may be 64 MiB).
+inline bool HasRoom(const char* dir, unsigned long long bytes) {
+  struct statvfs fs {};
+  return statvfs(dir, &fs) == 0 && static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize >= bytes;
+}
+
+// A folder for this process's scratch files, on tmpfs when there is one with
+// room (512 MiB free), emptied first: process ids are reused (32768 of them, and a build runs many
 // processes), and an earlier process of the same id may have left its files
 // (a database's -wal file, say) when it was killed. Removed at exit.
 inline const std::filesystem::path& ScratchDir() {
   static const std::filesystem::path dir = [] {
-    std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+    std::filesystem::path base =
+        HasRoom("/dev/shm", 512ULL << 20) ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
     std::filesystem::path d = base / ("bursar-fuzz-" + std::to_string(getpid()));
     std::error_code ignored;
     std::filesystem::remove_all(d, ignored);
