@@ -49,11 +49,18 @@ Result<int64_t> BodyYear(const nlohmann::json& body) {
 OJson BudgetJson(const store::BudgetSummary& s) {
   OJson by = OJson::object();
   for (const auto& [measure, line] : s.by_measure) {
-    by[measure] = {{"committed", FenToMoneyString(line.committed_fen)}, {"paid", FenToMoneyString(line.paid_fen)}};
+    by[measure] = {{"committed", FenToMoneyString(line.committed_fen)},
+                   {"payable", FenToMoneyString(line.payable_fen)},
+                   {"paid", FenToMoneyString(line.paid_fen)}};
   }
+  // D-G6: payable is what may be paid on the committed awards, scaled by
+  // factor (budget/committed in lowest terms) when they exceed the budget.
   return OJson{{"year", s.year},
                {"budget", s.budget_fen ? OJson(FenToMoneyString(*s.budget_fen)) : OJson()},
                {"committed", FenToMoneyString(s.total.committed_fen)},
+               {"scaled", s.scaled},
+               {"factor", s.factor},
+               {"payable", FenToMoneyString(s.total.payable_fen)},
                {"paid", FenToMoneyString(s.total.paid_fen)},
                {"remaining", s.budget_fen ? OJson(FenToMoneyString(*s.budget_fen - s.total.committed_fen)) : OJson()},
                {"by_measure", std::move(by)}};

@@ -481,6 +481,20 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
     }
     BURSAR_ASSIGN_OR_RETURN(auto decision, st.DecisionInForce(id));
     out["decision"] = decision ? DecisionJson(*decision, false) : OJson();
+    // D-G6: the most that may be paid on the decision and, when the year's
+    // committed awards exceed its budget, the two figures that scale it, so
+    // that a payment below the decision is explained.
+    out["payable"] = OJson();
+    out["scaling"] = OJson();
+    if (decision) {
+      BURSAR_ASSIGN_OR_RETURN(int64_t payable, st.PayableFen(id));
+      out["payable"] = FenToMoneyString(payable);
+      BURSAR_ASSIGN_OR_RETURN(auto scaling, st.Scaling(row.application.year));
+      if (scaling) {
+        out["scaling"] = {{"budget", FenToMoneyString(scaling->budget_fen)},
+                          {"committed", FenToMoneyString(scaling->committed_fen)}};
+      }
+    }
     BURSAR_ASSIGN_OR_RETURN(auto payments, st.Payments(id));
     OJson ps = OJson::array();
     int64_t paid_fen = 0;

@@ -453,6 +453,9 @@ class Store {
   // The most that may be paid on application `id`: its decided total, scaled
   // by D-G6 when the year's approved awards exceed its budget.
   Result<int64_t> PayableFen(int64_t id);
+  // D-G6 in `year`: its budget and committed total when the committed total
+  // exceeds the budget (every award line is then scaled), else none.
+  Result<std::optional<YearScaling>> Scaling(int64_t year) { return ScalingIn(*db_, year); }
 
   // --- Official documents (documents.cc) ---------------------------------------
   // The document of `subject`, issuing it (the next number of its kind and

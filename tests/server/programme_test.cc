@@ -14,6 +14,7 @@
 #include "server_test_support.h"
 #include "../unit/store_test_support.h"
 #include "money/chinese.h"
+#include "money/exact.h"
 #include "store/digest.h"
 #include "store/idempotency.h"
 
@@ -919,6 +920,60 @@ TEST_P(ProgrammeTest, TheProcedureRunsOnTheServersCalendar) {
   Ran refused_cli = RunCommand({"/usr/bin/env", "-u", "BURSAR_TEST_MODE", kExe, "app", "finalise",
                                 std::to_string(id), "--db", database_->url()});
   EXPECT_EQ(refused_cli.exit, 2) << refused_cli.err;
+}
+
+// D-G6 on the application's page (issue 15): when the year's committed
+// awards exceed its budget, the detail gives what may be paid and the budget
+// and committed total that scale it, so that a payment below the decision is
+// explained; the figure is the budget summary's, and finance is held to it.
+TEST_P(ProgrammeTest, APaymentBelowTheDecisionIsExplainedByTheBudget) {
+  const int64_t id = Create("app1", code1_, {{"measure", "03"}, {"assessed", "4200000"}});
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
+  ASSERT_EQ(Put("alice", App(id, "/reviews/alice"),
+                {{"scores", {{"a", 50}}}, {"proposed", "4200000.00"}, {"opinion", "同意支持。"}})
+                ->status,
+            200);
+  json undecided = Body(Get("app1", App(id)));
+  EXPECT_TRUE(undecided["payable"].is_null()) << "nothing is payable before a decision";
+  EXPECT_TRUE(undecided["scaling"].is_null());
+  ASSERT_EQ(Post("officer", App(id, "/decisions"), json::object())->status, 201);
+  json whole = Body(Get("app1", App(id)));
+  const std::string total = whole["total"];
+  EXPECT_EQ(whole["payable"], total) << "without a budget the decision is paid whole";
+  EXPECT_TRUE(whole["scaling"].is_null());
+
+  // A budget of a third of what the year committed: each line is paid a third, rounded down to the fen.
+  std::string why;
+  const auto total_fen = bursar::MoneyStringToFen(total, &why);
+  ASSERT_TRUE(total_fen && *total_fen > 300) << total << ": " << why;
+  const std::string budget = bursar::FenToMoneyString(*total_fen / 3);
+  ASSERT_EQ(Put("officer", "/api/budgets/2025", {{"amount", budget}})->status, 200);
+  for (const char* who : {"app1", "officer", "finance"}) {
+    json scaled = Body(Get(who, App(id)));
+    EXPECT_EQ(scaled["scaling"], json({{"budget", budget}, {"committed", total}})) << who;
+    const auto payable_fen = bursar::MoneyStringToFen(scaled["payable"].get<std::string>(), &why);
+    ASSERT_TRUE(payable_fen) << scaled["payable"];
+    const int64_t lines = static_cast<int64_t>(Body(Get(who, App(id)))["decision"]["output"]["awards"].size());
+    EXPECT_LE(*payable_fen, *total_fen / 3) << who;
+    EXPECT_GE(*payable_fen, *total_fen / 3 - lines) << who << ": at most a fen per line below a third";
+    EXPECT_EQ(Body(Get("auditor", "/api/budgets/2025"))["payable"], scaled["payable"]) << "the budget summary agrees";
+  }
+  // Finance is held to it: a fen more than the payable is refused.
+  const std::string payable = Body(Get("officer", App(id)))["payable"];
+  auto notice = Post("officer", App(id, "/notice"), json::object());
+  ASSERT_EQ(notice->status, 200) << notice->body;
+  AtBeijingNoon(bursar::store::AddDays(Body(notice)["notice_until"].get<std::string>(), 1));
+  ASSERT_EQ(Post("officer", App(id, "/finalisation"), json::object())->status, 200);
+  const auto more = bursar::FenToMoneyString(*bursar::MoneyStringToFen(payable, &why) + 1);
+  auto over = Post("finance", App(id, "/payments"), {{"amount", more}, {"reference", "DG6-1"}});
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->status, 409) << over->body;
+  EXPECT_NE(ErrorOf(over)["message"].get<std::string>().find("would exceed the payable " + payable), std::string::npos)
+      << over->body;
+  auto exact = Post("finance", App(id, "/payments"), {{"amount", payable}, {"reference", "DG6-2"}});
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact->status, 202) << exact->body;
 }
 
 // Separation of duties (issue 14): no one account moves money alone. The

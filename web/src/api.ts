@@ -608,6 +608,10 @@ export type Waiting =
 
 export interface ApplicationDetail extends Application {
   reviews: Review[];
+  /** The most that may be paid on the decision in force (D-G6), null without one. */
+  payable?: string | null;
+  /** D-G6: the year's budget and committed total when the committed total exceeds it. */
+  scaling?: { budget: string; committed: string } | null;
   /** Not given to applicants: a step that would be refused now, by step. */
   waiting?: { decide?: Waiting; finalise?: Waiting };
   /** Not given to finance. */
@@ -772,8 +776,13 @@ export interface Budget {
   year: number;
   budget: string | null;
   committed: string;
+  /** D-G6: the committed awards exceed the budget; factor is budget/committed then, else "1". */
+  scaled: boolean;
+  factor: string;
+  /** What may be paid on the committed awards after D-G6. */
+  payable: string;
   paid: string;
-  by_measure: Record<string, { committed: string; paid: string }>;
+  by_measure: Record<string, { committed: string; payable: string; paid: string }>;
 }
 
 export function budget(year: number): Promise<Budget> {

@@ -454,6 +454,22 @@ export function resolveForm(o: api.Objection, after: () => void = () => void rer
   });
 }
 
+/** D-G6: the year's awards exceed its budget, so this one is paid in proportion, and says so. */
+function scalingNote(a: api.ApplicationDetail): HTMLElement | null {
+  if (!a.scaling || !a.payable || !a.total || (toFen(a.payable) ?? 0n) >= (toFen(a.total) ?? 0n)) return null;
+  return h(
+    "p",
+    { class: "alert warn", role: "note", "data-testid": "dg6-payable" },
+    t("app.scaled", {
+      year: a.year,
+      committed: formatYuan(a.scaling.committed),
+      budget: formatYuan(a.scaling.budget),
+      total: formatYuan(a.total),
+      payable: formatYuan(a.payable),
+    }),
+  );
+}
+
 function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
   const done = () => void rerender(true);
   const out: HTMLElement[] = [];
@@ -708,7 +724,8 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
     if (a.state === "final" && a.total) {
       const paidFen = a.payments.reduce((s, p) => s + (toFen(p.amount) ?? 0n), 0n);
       const pendingFen = (a.payment_orders ?? []).filter((o) => o.state === "pending").reduce((s, o) => s + (toFen(o.amount) ?? 0n), 0n);
-      const leftFen = (toFen(a.total) ?? 0n) - paidFen - pendingFen;
+      // D-G6: what may be paid is the scaled amount when the year is over its budget.
+      const leftFen = (toFen(a.payable ?? a.total) ?? 0n) - paidFen - pendingFen;
       const left = `${leftFen / 100n}.${(leftFen % 100n).toString().padStart(2, "0")}`;
       const amount = moneyInput(t("pay.amount.label"), "amount", { value: left, hint: t("pay.amount.hint", { left: formatYuan(left) }) });
       const ref = input(t("pay.reference"), "reference", { value: `PAY-${a.year}-${String(a.id).padStart(4, "0")}-${a.payments.length + 1}` });
@@ -783,6 +800,7 @@ export function renderApplication(idText: string): HTMLElement | Promise<HTMLEle
           [t("app.updated"), when(a.updated_at ?? a.created_at)],
         ]),
         a.estimate ? estimateNote(a.estimate) : null,
+        scalingNote(a),
         me.role === "applicant" ? null : factsDetails(a, me),
         filesSection(a, me),
         actions.length ? h("section", { class: "actions-panel", "aria-labelledby": "next-title" }, h("h2", { id: "next-title" }, t("app.next")), actions) : null,
