@@ -17,6 +17,7 @@
 #include "eval/limits.h"
 #include "lang/checked_policy.h"
 #include "lang/loader.h"
+#include "money/chinese.h"
 
 namespace bursar {
 namespace {
@@ -58,10 +59,54 @@ bool Compare(Op op, int c) {
   }
 }
 
+// A reason in the two languages of a decision: `why` in English (CASES.md)
+// and `why_zh` in Chinese, for the letters and the Chinese pages.
+struct Reason {
+  std::string en, zh;
+  bool empty() const { return en.empty(); }
+  // Appends `next` after `en_sep` / `zh_sep` (nothing before the first part).
+  void Add(const Reason& next, const char* en_sep, const char* zh_sep) {
+    en += (en.empty() ? "" : en_sep) + next.en;
+    zh += (zh.empty() ? "" : zh_sep) + next.zh;
+  }
+};
+
+// An amount in a Chinese reason: "1,500,000.00元".
+std::string Yuan(const Exact& v) {
+  return (v.ToFen() ? GroupedMoney(v.ToMoneyString()) : v.ToString()) + "元";
+}
+
+const char* OpZh(Op op) {
+  switch (op) {
+    case Op::kLt: return "低于";
+    case Op::kLe: return "不超过";
+    case Op::kGt: return "超过";
+    case Op::kGe: return "不低于";
+    case Op::kEq: return "等于";
+    case Op::kNe: return "不等于";
+    default: return "";
+  }
+}
+
+// A limit's scope and span as a Chinese reason says it: "每年", "每个项目".
+std::string ScopeZh(LimitScope scope, LimitSpan span) {
+  std::string of;
+  switch (scope) {
+    case LimitScope::kClaim: return "每项申报";
+    case LimitScope::kProject: of = "每个项目"; break;
+    case LimitScope::kSolution: of = "每个方案"; break;
+    case LimitScope::kCondition: of = "每项条件"; break;
+    default: of = span == LimitSpan::kEver ? "每家企业累计" : "";
+  }
+  if (span == LimitSpan::kYear) return of + "每年";
+  if (span == LimitSpan::kPeriod) return of + "支持期内";
+  return of;
+}
+
 struct Reduction {
   std::string rule;  // the labels of the rule that reduced the line
   Exact by;          // amount removed
-  std::string why;
+  Reason why;
 };
 
 struct Line {
@@ -72,7 +117,7 @@ struct Line {
   int condition = -1;    // the named condition of a `once per condition` line
   Exact computed, amount;
   bool refused = false;  // refused before an amount was computed
-  std::string why;       // reason for the award, or why it was refused
+  Reason why;            // reason for the award, or why it was refused
   std::vector<Reduction> reductions;
   std::vector<std::string> dropped;  // conditional labels this line does not carry
   std::string clause, decision;      // the labels the line cites
@@ -335,17 +380,126 @@ class Evaluation {
                        [&](int i) { return held[static_cast<size_t>(i)] != 0; });
   }
 
-  // A reason with each `{name}` hole (resolved by the checker) filled in.
-  std::string Template(const std::string& t, const std::vector<TemplateHole>& holes) const {
+  // A reason with each `{name}` hole (resolved by the checker) filled in;
+  // in a Chinese text, values read as ShowZh writes them.
+  std::string Template(const std::string& t, const std::vector<TemplateHole>& holes, bool zh = false) const {
     std::string out;
     size_t at = 0;
     for (const TemplateHole& hole : holes) {
       out.append(t, at, hole.begin - at);
-      out += Show(Eval(*hole.name));
+      Value v = Eval(*hole.name);
+      out += zh ? ShowZh(v) : Show(v);
       at = hole.end;
     }
     out.append(t, at, std::string::npos);
     return out;
+  }
+  // A condition's failure in both languages: its `otherwise` texts, or how
+  // the condition reads. A policy that gives no Chinese text gets the
+  // described condition in Chinese.
+  Reason Failure(const Condition& c, const Expr& e) const {
+    Reason r;
+    r.en = c.otherwise.empty() ? Describe(e, false) : Template(c.otherwise, c.otherwise_holes);
+    r.zh = c.otherwise_zh.empty() ? DescribeZh(e, false) : Template(c.otherwise_zh, c.otherwise_zh_holes, true);
+    return r;
+  }
+
+  // A value in a Chinese reason: money "1,500,000.00元", a flag 是/否, a
+  // choice by its Chinese label (its name where the policy gives none).
+  std::string ShowZh(const Value& v) const {
+    if (v.none) return "无";
+    switch (v.kind) {
+      case TypeKind::kMoney: return Yuan(v.number);
+      case TypeKind::kFlag: return v.flag ? "是" : "否";
+      case TypeKind::kEnum: {
+        if (v.enum_id < 0 || v.choice < 0) return "无";
+        const EnumDef& d = p_.enums[static_cast<size_t>(v.enum_id)];
+        const auto c = static_cast<size_t>(v.choice);
+        return c < d.labels_zh.size() && !d.labels_zh[c].empty() ? d.labels_zh[c] : d.values[c];
+      }
+      default: return Show(v);
+    }
+  }
+  // A declared field's Chinese label, else its English noun, else its name.
+  static std::string LabelZh(const FieldDecl* f, const std::string& name) {
+    if (!f) return name;
+    return !f->noun_zh.empty() ? f->noun_zh : !f->noun.empty() ? f->noun : name;
+  }
+  const FieldDecl* FieldOf(const Expr& e) const {
+    if (e.kind != ExprKind::kName) return nullptr;
+    if (e.ref_kind == RefKind::kFact) return &p_.facts[static_cast<size_t>(e.ref_index)];
+    if (e.ref_kind == RefKind::kClaimField) return &p_.claim_fields[static_cast<size_t>(e.ref_index)];
+    if (e.ref_kind == RefKind::kApplicant) return &p_.applicant_fields[static_cast<size_t>(e.ref_index)];
+    return nullptr;
+  }
+  std::string ChoicesZh(const Expr& e) const {
+    std::string s;
+    const EnumDef* d = e.args[0]->type.enum_id >= 0 ? &p_.enums[static_cast<size_t>(e.args[0]->type.enum_id)] : nullptr;
+    for (size_t i = 0; i < e.choices.size(); ++i) {
+      std::string label = e.choices[i];
+      if (d) {
+        auto at = std::find(d->values.begin(), d->values.end(), label);
+        auto k = static_cast<size_t>(at - d->values.begin());
+        if (at != d->values.end() && k < d->labels_zh.size() && !d->labels_zh[k].empty()) label = d->labels_zh[k];
+      }
+      s += (i ? "、" : "") + label;
+    }
+    return s;
+  }
+  // How a value reads in a Chinese reason: "挂牌数据产品数量 51", "交易额 8,000,000.00元".
+  std::string NounZh(const Expr& e) const {
+    Value v = Eval(e);
+    if (!e.alias.empty() && !e.alias_arg) return e.alias + " " + ShowZh(v);
+    if (e.kind == ExprKind::kName) {
+      if (const FieldDecl* f = FieldOf(e)) return LabelZh(f, e.name) + " " + ShowZh(v);
+      if (e.ref_kind == RefKind::kYear) return "年度 " + ShowZh(v);
+      if (e.ref_kind == RefKind::kParam || e.kind == ExprKind::kLiteral) return ShowZh(v);
+    }
+    if (e.kind == ExprKind::kLiteral) return ShowZh(v);
+    return Render(e);
+  }
+  // The Chinese twin of Describe.
+  std::string DescribeZh(const Expr& e, bool truth) const {
+    switch (e.kind) {
+      case ExprKind::kBinary: {
+        if (e.op == Op::kAnd || e.op == Op::kOr) {
+          bool all = (e.op == Op::kAnd) == truth;
+          std::string out;
+          for (const auto& side : e.args) {
+            bool t = Eval(*side).flag;
+            if (all || t == truth) out += (out.empty() ? "" : (truth ? "，且" : "；")) + DescribeZh(*side, t);
+            if (!all && !out.empty()) break;
+          }
+          return out;
+        }
+        if (e.op >= Op::kLt && e.op <= Op::kNe) {
+          Op op = truth ? e.op : Negated(e.op);
+          return NounZh(*e.args[0]) + " " + OpZh(op) + " " + NounZh(*e.args[1]);
+        }
+        return Render(e);
+      }
+      case ExprKind::kUnary:
+        if (e.op == Op::kNot) return DescribeZh(*e.args[0], !truth);
+        return Render(e);
+      case ExprKind::kTagged: {
+        auto t = cp_.tag_index.find(e.name);
+        std::string label = e.name;
+        if (t != cp_.tag_index.end()) {
+          const TagDecl& tag = p_.tags[static_cast<size_t>(t->second)];
+          label = !tag.description_zh.empty() ? tag.description_zh : !tag.description.empty() ? tag.description : e.name;
+        }
+        return (truth ? "属于" : "不属于") + label;
+      }
+      case ExprKind::kName:
+        if (e.type.kind == TypeKind::kFlag) {
+          std::string label = LabelZh(FieldOf(e), e.name);
+          return truth ? label : label + "：否";
+        }
+        return NounZh(e);
+      case ExprKind::kIn:
+        return NounZh(*e.args[0]) + (truth ? "，属于" : "，不属于") + ChoicesZh(e);
+      default: return Render(e) + (truth ? "" : "：否");
+    }
   }
 
 
@@ -408,6 +562,13 @@ class Evaluation {
     if (l.condition >= 0) s += " (" + ItemOf(l).named_conditions[static_cast<size_t>(l.condition)].name + ")";
     return s;
   }
+  std::string LineNameZh(const Line& l) const {
+    if (l.claim) return "第" + std::to_string(l.claim->index + 1) + "项申报";
+    const ItemDecl& item = ItemOf(l);
+    std::string s = "措施" + MeasureId(l) + "“" + (item.title_zh.empty() ? item.name : item.title_zh) + "”";
+    if (l.condition >= 0) s += "（" + DescribeZh(*item.named_conditions[static_cast<size_t>(l.condition)].expr, true) + "）";
+    return s;
+  }
   int32_t Key(const std::string& id) {
     if (id.empty()) return -1;
     auto it = std::find(keys_.begin(), keys_.end(), id);
@@ -429,19 +590,19 @@ class Evaluation {
   }
 
   // Lowers a line's amount to `to` (if lower), recording why.
-  void Reduce(Line& l, const Exact& to, const std::string& rule, const std::string& why) {
+  void Reduce(Line& l, const Exact& to, const std::string& rule, Reason why) {
     Exact target = to.is_negative() ? Exact() : to;
     if (target.Compare(l.amount) >= 0) return;
     Exact by = Checked(l.amount.Sub(target), "reduction");
-    l.reductions.push_back({rule, by, why});
-    if (explain_) Trace(StepName(l) + ".reduced", "", "", l.amount.ToMoneyString() + " -> " + target.ToMoneyString() + ": " + why, rule);
+    if (explain_) Trace(StepName(l) + ".reduced", "", "", l.amount.ToMoneyString() + " -> " + target.ToMoneyString() + ": " + why.en, rule);
+    l.reductions.push_back({rule, by, std::move(why)});
     l.amount = target;
   }
 
-  void DecideLine(Line& l, const std::string& ineligible);
+  void DecideLine(Line& l, const Reason& ineligible);
   void ItemRulesAndHistory();
   void ApplyCaps(std::vector<Line>& lines, LimitStage stage);
-  std::string CapWhy(const LimitDecl& d, const limits::Fill& f, const std::vector<Line>& lines) const;
+  Reason CapWhy(const LimitDecl& d, const limits::Fill& f, const std::vector<Line>& lines) const;
 
   const CheckedPolicy& cp_;
   const Policy& p_;
@@ -455,13 +616,13 @@ class Evaluation {
   std::vector<int64_t> limit_fen_;        // each shared limit's value for this case
   OJson trace_ = OJson::array();
   std::vector<Line> lines_;  // after Run
-  std::string ineligible_;   // why the applicant is ineligible, "" if eligible
+  Reason ineligible_;        // why the applicant is ineligible, empty if eligible
   // Awards to recover (`recover` rules), after Run.
   struct Recovery {
     int measure = -1;
     const RecoveryRule* rule = nullptr;
     Exact amount;
-    std::string why;
+    Reason why;
   };
   std::vector<Recovery> recoveries_;
   bool has_recovery_rules_ = false;
@@ -471,17 +632,17 @@ class Evaluation {
   void WriteDecision(Writer& w) const;
 };
 
-void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
+void Evaluation::DecideLine(Line& l, const Reason& ineligible) {
   const ItemDecl& item = ItemOf(l);
   claim_ = l.claim;
   std::string clause = AllLabels(item.cites);
   if (!ineligible.empty()) {
     l.refused = true;
-    l.why = "ineligible applicant: " + ineligible;
+    l.why = {"ineligible applicant: " + ineligible.en, "申请人不符合条件：" + ineligible.zh};
     return;
   }
   // Conditions: every failure is listed.
-  std::vector<std::string> failed, award_reasons;
+  std::vector<Reason> failed, award_reasons;
   std::vector<uint8_t> held(item.conditions.size(), 1);
   for (size_t ci = 0; ci < item.conditions.size(); ++ci) {
     const Condition& c = item.conditions[ci];
@@ -495,12 +656,12 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
     held[ci] = ok;
     if (explain_) Trace(StepName(l) + (c.describes_award ? ".when" : ".require"), Source(e), Render(e),
           ok ? "true" : "false", clause);
-    if (!ok) failed.push_back(c.otherwise.empty() ? Describe(e, false) : Template(c.otherwise, c.otherwise_holes));
-    else if (c.describes_award) award_reasons.push_back(Describe(e, true));
+    if (!ok) failed.push_back(Failure(c, e));
+    else if (c.describes_award) award_reasons.push_back({Describe(e, true), DescribeZh(e, true)});
   }
   if (!failed.empty()) {
     l.refused = true;
-    for (const auto& f : failed) l.why += (l.why.empty() ? "" : "; ") + f;
+    for (const auto& f : failed) l.why.Add(f, "; ", "；");
     return;
   }
   // Once, consecutive years, support period: the limits module decides.
@@ -530,8 +691,9 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
     case limits::Gate::kOpen: break;
     case limits::Gate::kDecided:
       l.refused = true;
-      l.why = "already decided for " + std::to_string(gate.year) +
-              " by another decision; decided once a year from the year's facts";
+      l.why = {"already decided for " + std::to_string(gate.year) +
+                   " by another decision; decided once a year from the year's facts",
+               std::to_string(gate.year) + "年度已由其他决定核定；免申项目每年依当年数据核定一次"};
       return;
     case limits::Gate::kOnce: {
       l.refused = true;
@@ -541,19 +703,33 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
                         : rules.once == limits::Once::kCondition
                             ? item.named_conditions[static_cast<size_t>(l.condition)].name
                             : std::string();
-      l.why = "already awarded in " + std::to_string(gate.year) + "; paid once per " + scope +
-              (key.empty() ? "" : " (" + key + ")");
+      std::string scope_zh = rules.once == limits::Once::kProject    ? "每个项目"
+                             : rules.once == limits::Once::kSolution ? "每个方案"
+                             : rules.once == limits::Once::kCondition ? "每项条件"
+                                                                      : "每家企业";
+      const std::string key_zh = rules.once == limits::Once::kCondition
+                                     ? DescribeZh(*item.named_conditions[static_cast<size_t>(l.condition)].expr, true)
+                                     : key;
+      l.why.en = "already awarded in " + std::to_string(gate.year) + "; paid once per " + scope +
+                 (key.empty() ? "" : " (" + key + ")");
+      l.why.zh = "已于" + std::to_string(gate.year) + "年度获得支持；" + scope_zh + "限支持一次" +
+                 (key_zh.empty() ? "" : "（" + key_zh + "）");
       return;
     }
     case limits::Gate::kConsecutive:
       l.refused = true;
-      l.why = "awarded in each of the " + std::to_string(gate.years) + " preceding years (" + std::to_string(gate.first) +
-              "-" + std::to_string(gate.last) + "); at most " + std::to_string(gate.years) + " consecutive years";
+      l.why = {"awarded in each of the " + std::to_string(gate.years) + " preceding years (" +
+                   std::to_string(gate.first) + "-" + std::to_string(gate.last) + "); at most " +
+                   std::to_string(gate.years) + " consecutive years",
+               "此前" + std::to_string(gate.years) + "年（" + std::to_string(gate.first) + "—" +
+                   std::to_string(gate.last) + "年度）均已获得支持；最多连续支持" + std::to_string(gate.years) + "年"};
       return;
     case limits::Gate::kPeriodOver:
       l.refused = true;
-      l.why = "support period over: " + std::to_string(gate.years) + " years from the first award in " +
-              std::to_string(gate.first) + " ended in " + std::to_string(gate.last);
+      l.why = {"support period over: " + std::to_string(gate.years) + " years from the first award in " +
+                   std::to_string(gate.first) + " ended in " + std::to_string(gate.last),
+               "支持期已满：自" + std::to_string(gate.first) + "年度首次获得支持起" + std::to_string(gate.years) +
+                   "年，已于" + std::to_string(gate.last) + "年度结束"};
       return;
   }
   // The amount.
@@ -567,15 +743,23 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
             (exact == l.computed ? "" : ", rounded to " + l.computed.ToMoneyString()),
         clause);
   if (!item.why.empty()) {
-    l.why = Template(item.why, item.why_holes);
+    l.why.en = Template(item.why, item.why_holes);
   } else if (!award_reasons.empty()) {
-    for (const auto& r : award_reasons) l.why += (l.why.empty() ? "" : "; ") + r;
+    for (const auto& r : award_reasons) l.why.en += (l.why.en.empty() ? "" : "; ") + r.en;
   } else {
-    l.why = Render(*item.amount);
+    l.why.en = Render(*item.amount);
+  }
+  if (!item.why_zh.empty()) {
+    l.why.zh = Template(item.why_zh, item.why_zh_holes, true);
+  } else if (!award_reasons.empty()) {
+    for (const auto& r : award_reasons) l.why.zh += (l.why.zh.empty() ? "" : "；") + r.zh;
+  } else {
+    l.why.zh = "按公式计算：" + Render(*item.amount);
   }
   if (l.computed.is_zero()) {
     l.refused = true;
-    l.why = "the computed amount is 0.00 (" + Render(*item.amount) + ")";
+    l.why = {"the computed amount is 0.00 (" + Render(*item.amount) + ")",
+             "计算金额为0.00元（" + Render(*item.amount) + "）"};
     return;
   }
   // Caps per claim: the line alone.
@@ -585,7 +769,8 @@ void Evaluation::DecideLine(Line& l, const std::string& ineligible) {
     Value limit = Eval(*cap.limit);
     std::string rule = LineLabels(cap.cites, l);
     if (explain_) Trace(StepName(l) + ".cap", Source(*cap.limit) + " per claim", Render(*cap.limit), limit.number.ToMoneyString(), rule);
-    Reduce(l, Exact::Fen(FenOf(limit.number, "a cap")), rule, "capped at " + limit.number.ToMoneyString() + " per claim");
+    Reduce(l, Exact::Fen(FenOf(limit.number, "a cap")), rule,
+           {"capped at " + limit.number.ToMoneyString() + " per claim", "每项申报最高" + Yuan(limit.number)});
   }
 }
 
@@ -681,51 +866,59 @@ void Evaluation::ApplyCaps(std::vector<Line>& lines, LimitStage stage) {
     Line& l = lines[static_cast<size_t>(f.line)];
     claim_ = l.claim;
     std::string rule = LineLabels(d.cites, l);
-    std::string why = CapWhy(d, f, lines);
+    Reason why = CapWhy(d, f, lines);
     if (explain_) {
       std::string written = d.items_text.empty() ? d.written : "total of " + d.items_text + " " + d.written;
       Trace(StepName(l) + ".cap", Source(*d.value) + " " + written, Render(*d.value),
             "room left " + Exact::Fen(f.after_fen).ToMoneyString(), rule);
     }
-    Reduce(l, Exact::Fen(f.after_fen), rule, why);
+    Reduce(l, Exact::Fen(f.after_fen), rule, std::move(why));
   }
   claim_ = nullptr;
 }
 
-std::string Evaluation::CapWhy(const LimitDecl& d, const limits::Fill& f, const std::vector<Line>& lines) const {
-  std::string cap = Exact::Fen(f.limit_fen).ToMoneyString();
-  std::string why;
+Reason Evaluation::CapWhy(const LimitDecl& d, const limits::Fill& f, const std::vector<Line>& lines) const {
+  const Exact cap = Exact::Fen(f.limit_fen);
+  const Exact earlier = Exact::Fen(f.history_earlier_fen);
+  const std::string scope_zh = ScopeZh(d.scope, d.span);
+  Reason why;
   bool earlier_in_base = false;
   if (!d.items_text.empty()) {
-    why = "total of " + d.items_text + " capped at " + cap + " " + d.written;
+    why = {"total of " + d.items_text + " capped at " + cap.ToMoneyString() + " " + d.written,
+           d.items_text_zh + "合计" + scope_zh + "最高" + Yuan(cap)};
   } else if (d.span == LimitSpan::kPeriod && d.scope == LimitScope::kEnterprise) {
-    why = "total over the support period capped at " + cap + ", of which " +
-          Exact::Fen(f.history_earlier_fen).ToMoneyString() + " was paid in earlier years";
+    why = {"total over the support period capped at " + cap.ToMoneyString() + ", of which " + earlier.ToMoneyString() +
+               " was paid in earlier years",
+           "支持期内合计最高" + Yuan(cap) + "，其中以前年度已支持" + Yuan(earlier)};
     earlier_in_base = true;
   } else {
-    why = "capped at " + cap + " " + d.written;
+    why = {"capped at " + cap.ToMoneyString() + " " + d.written, scope_zh + "最高" + Yuan(cap)};
   }
-  std::vector<std::string> taken;
+  std::vector<Reason> taken;
   if (f.history_earlier_fen > 0 && !earlier_in_base) {
-    taken.push_back(Exact::Fen(f.history_earlier_fen).ToMoneyString() + " by awards of earlier years");
+    taken.push_back({earlier.ToMoneyString() + " by awards of earlier years", "以前年度支持 " + Yuan(earlier)});
   }
   if (f.history_same_year_fen > 0) {
-    taken.push_back(Exact::Fen(f.history_same_year_fen).ToMoneyString() + " by other decisions of " +
-                    std::to_string(case_.year));
+    const Exact same = Exact::Fen(f.history_same_year_fen);
+    const std::string year = std::to_string(case_.year);
+    taken.push_back({same.ToMoneyString() + " by other decisions of " + year, year + "年度其他决定 " + Yuan(same)});
   }
   for (const auto& [line, fen] : f.taken) {
-    if (fen > 0) taken.push_back(Exact::Fen(fen).ToMoneyString() + " by " + LineName(lines[static_cast<size_t>(line)]));
+    if (fen <= 0) continue;
+    const Line& other = lines[static_cast<size_t>(line)];
+    taken.push_back({Exact::Fen(fen).ToMoneyString() + " by " + LineName(other), LineNameZh(other) + " " + Yuan(Exact::Fen(fen))});
   }
   if (!taken.empty()) {
-    why += "; already taken: ";
-    for (size_t i = 0; i < taken.size(); ++i) why += (i ? ", " : "") + taken[i];
+    Reason list;
+    for (const Reason& t : taken) list.Add(t, ", ", "、");
+    why.Add({"already taken: " + list.en, "已占用：" + list.zh}, "; ", "；");
   }
   return why;
 }
 
 void Evaluation::Run() {
   // Eligibility: every failed condition is listed.
-  std::string ineligible;
+  Reason ineligible;
   std::string elig_clause = AllLabels(p_.eligibility_cites);
   std::vector<uint8_t> held(p_.eligibility.size(), 1);
   for (size_t ci = 0; ci < p_.eligibility.size(); ++ci) {
@@ -737,10 +930,7 @@ void Evaluation::Run() {
     bool ok = Truth(*c.expr);
     held[ci] = ok;
     if (explain_) Trace("eligibility", Source(*c.expr), Render(*c.expr), ok ? "true" : "false", elig_clause);
-    if (!ok) {
-      ineligible += (ineligible.empty() ? "" : "; ") +
-                    (c.otherwise.empty() ? Describe(*c.expr, false) : Template(c.otherwise, c.otherwise_holes));
-    }
+    if (!ok) ineligible.Add(Failure(c, *c.expr), "; ", "；");
   }
 
   ItemRulesAndHistory();
@@ -816,10 +1006,13 @@ void Evaluation::Run() {
       std::string rule = LineLabels(cites, l);
       std::string ext = counted.ToMoneyString();
       if (mode == "exclude") {
-        Reduce(l, Exact(), rule, "excluded: the project already has national or municipal support of " + ext);
+        Reduce(l, Exact(), rule,
+               {"excluded: the project already has national or municipal support of " + ext,
+                "不予支持：该项目已获国家或市级支持" + Yuan(counted)});
       } else {
         Reduce(l, Checked(l.amount.Sub(counted), "external support"), rule,
-               "national or municipal support of " + ext + " prevails; the district pays the difference");
+               {"national or municipal support of " + ext + " prevails; the district pays the difference",
+                "该项目已获国家或市级支持" + Yuan(counted) + "，按就高原则由区级补足差额"});
       }
     }
     claim_ = nullptr;
@@ -845,10 +1038,12 @@ void Evaluation::Run() {
       if (w->measure != l.measure) excluded.emplace_back(&l, w);
     }
     for (auto [l, w] : excluded) {
+      const std::string& winner_id = p_.measures[static_cast<size_t>(w->measure)].id;
       Reduce(*l, Exact(), rule,
-             "excluded: project " + l->project + " is supported under measure " +
-                 p_.measures[static_cast<size_t>(w->measure)].id + " with a higher award (" +
-                 w->amount.ToMoneyString() + "); one project, one measure");
+             {"excluded: project " + l->project + " is supported under measure " + winner_id + " with a higher award (" +
+                  w->amount.ToMoneyString() + "); one project, one measure",
+              "不予支持：项目 " + l->project + " 已按措施" + winner_id + "获得更高支持（" + Yuan(w->amount) +
+                  "），同一项目就高不重复"});
     }
   }
 
@@ -873,9 +1068,13 @@ void Evaluation::Run() {
       if (mode == "pro_rata") {
         Exact scaled = Checked(Checked(l.amount.Mul(factor), "budget").RoundTo(Exact::Fen(1), RoundingMode::kDown), "budget");
         Reduce(l, scaled, rule,
-               "scaled pro rata to the budget of " + budget->number.ToMoneyString() + " (awards " + total.ToMoneyString() + ")");
+               {"scaled pro rata to the budget of " + budget->number.ToMoneyString() + " (awards " +
+                    total.ToMoneyString() + ")",
+                "支持总额" + Yuan(total) + "超过预算" + Yuan(budget->number) + "，按比例核减"});
       } else if (mode == "priority") {
-        Reduce(l, room, rule, "the budget of " + budget->number.ToMoneyString() + " is spent in priority order");
+        Reduce(l, room, rule,
+               {"the budget of " + budget->number.ToMoneyString() + " is spent in priority order",
+                "预算" + Yuan(budget->number) + "按优先顺序安排"});
         room = Checked(room.Sub(l.amount), "budget");
       }
     }
@@ -902,11 +1101,12 @@ void Evaluation::DecideRecoveries() {
       }
       std::string step = p_.measures[mi].id + "." + rule.item + ".recover";
       if (first == 0 || received.Compare(Exact()) <= 0) continue;
-      std::string within;
+      Reason within;
       if (rule.within_years) {
         Value years = Eval(*rule.within_years);
         bool in_time = Exact::Integer(case_.year - first).Compare(years.number) < 0;
-        within = "within " + Show(years) + " years of the first award (" + std::to_string(first) + ")";
+        within = {"within " + Show(years) + " years of the first award (" + std::to_string(first) + ")",
+                  "在" + std::to_string(first) + "年度首次获得支持后" + Show(years) + "年内"};
         if (explain_) {
           Trace(step, std::to_string(case_.year) + " - first award < " + Source(*rule.within_years),
                 std::to_string(case_.year) + " - " + std::to_string(first) + " < " + Show(years), in_time ? "true" : "false",
@@ -914,7 +1114,7 @@ void Evaluation::DecideRecoveries() {
         }
         if (!in_time) continue;
       }
-      std::vector<std::string> held;
+      Reason held;
       bool all = true;
       for (const Condition& c : rule.conditions) {
         bool ok = Truth(*c.expr);
@@ -923,16 +1123,19 @@ void Evaluation::DecideRecoveries() {
           all = false;
           break;
         }
-        held.push_back(Describe(*c.expr, true));
+        held.Add({Describe(*c.expr, true), DescribeZh(*c.expr, true)}, " and ", "，且");
       }
       if (!all) continue;
       Recovery r;
       r.measure = static_cast<int>(mi);
       r.rule = &rule;
       r.amount = received;
-      for (const std::string& h : held) r.why += (r.why.empty() ? "" : " and ") + h;
-      r.why += " in " + std::to_string(case_.year) + (within.empty() ? "" : ", " + within) + ": the " +
-               received.ToMoneyString() + " received under " + rule.item + " is returned";
+      const std::string year = std::to_string(case_.year);
+      const ItemDecl& item = p_.measures[mi].items[static_cast<size_t>(rule.item_index)];
+      r.why.en = held.en + " in " + year + (within.empty() ? "" : ", " + within.en) + ": the " +
+                 received.ToMoneyString() + " received under " + rule.item + " is returned";
+      r.why.zh = year + "年度" + held.zh + (within.empty() ? "" : "，" + within.zh) + "：已获" +
+                 (item.title_zh.empty() ? rule.item : item.title_zh) + Yuan(received) + "应予退回";
       recoveries_.push_back(std::move(r));
     }
   }
@@ -992,8 +1195,11 @@ void Evaluation::WriteDecision(Writer& w) const {
       w.String(l.clause);
       w.Key("decision");
       w.String(l.decision);
+      const Reason& why = !paid && !l.refused && !l.reductions.empty() ? l.reductions.back().why : l.why;
       w.Key("why");
-      w.String(!paid && !l.refused && !l.reductions.empty() ? l.reductions.back().why : l.why);
+      w.String(why.en);
+      w.Key("why_zh");
+      w.String(why.zh);
       if (!l.reductions.empty()) {
         w.Key("reductions");
         w.BeginArray();
@@ -1004,7 +1210,9 @@ void Evaluation::WriteDecision(Writer& w) const {
           w.Key("amount");
           w.String("-" + r.by.ToMoneyString());
           w.Key("why");
-          w.String(r.why);
+          w.String(r.why.en);
+          w.Key("why_zh");
+          w.String(r.why.zh);
           w.EndObject();
         }
         w.EndArray();
@@ -1036,7 +1244,9 @@ void Evaluation::WriteDecision(Writer& w) const {
       w.Key("decision");
       w.String(Labels(r.rule->cites, true));
       w.Key("why");
-      w.String(r.why);
+      w.String(r.why.en);
+      w.Key("why_zh");
+      w.String(r.why.zh);
       w.EndObject();
     }
     w.EndArray();

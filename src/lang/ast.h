@@ -36,6 +36,7 @@ struct Type {
 
 struct EnumDef {
   std::vector<std::string> values;
+  std::vector<std::string> labels_zh;  // each value's Chinese label (`NAME zh "..."`), "" when not given
 };
 
 // A literal value of any type. Money and rates are exact; `none` has is_none.
@@ -119,6 +120,7 @@ struct TypeSyntax {
   std::string name;                // money, rate, count, flag, year, date, text, "one of", or a unit
   std::vector<std::string> per;    // `money per square_metre per day`: the units it is per
   std::vector<std::string> values; // for one of (...)
+  std::vector<std::string> values_zh;  // each value's Chinese label, "" when not given
   bool optional = false;           // trailing `?` or `or none`
   Location where;
 };

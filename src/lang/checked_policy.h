@@ -40,6 +40,7 @@ struct LimitDecl {
   std::vector<Citation> cites;
   std::string written;           // "per year", "per project", ...
   std::string items_text;        // a total: "milestone + trading + filing", "measures 01, 02", "all measures"
+  std::string items_text_zh;     // the same in Chinese: "里程碑奖励、交易补贴", "措施01、02", "全部措施"
   Location where;
   bool per_line = false;         // the value or condition reads a claim's fields or the year's facts (per claim only)
 };

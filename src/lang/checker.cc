@@ -162,8 +162,20 @@ class Checker {
         if (p_.enums[i].values == ts.values) t.enum_id = static_cast<int>(i);
       }
       if (t.enum_id < 0) {
-        p_.enums.push_back({ts.values});
+        p_.enums.push_back({ts.values, std::vector<std::string>(ts.values.size())});
         t.enum_id = static_cast<int>(p_.enums.size() - 1);
+      }
+      // One set of choices may be written in several places: a Chinese label
+      // given in any of them holds for all, and two different ones are an error.
+      auto& labels = p_.enums[static_cast<size_t>(t.enum_id)].labels_zh;
+      for (size_t i = 0; i < ts.values_zh.size() && i < labels.size(); ++i) {
+        if (ts.values_zh[i].empty()) continue;
+        if (!labels[i].empty() && labels[i] != ts.values_zh[i]) {
+          d_.Error("duplicate", ts.where,
+                   "the choice '" + ts.values[i] + "' has two Chinese labels, \"" + labels[i] + "\" and \"" +
+                       ts.values_zh[i] + "\": give it one");
+        }
+        labels[i] = ts.values_zh[i];
       }
       return t;
     }
@@ -1488,7 +1500,7 @@ class Checker {
         }
       }
     }
-    auto total = [&](const GroupCap& g, const std::string& text) {
+    auto total = [&](const GroupCap& g, const std::string& text, const std::string& text_zh) {
       LimitDecl d;
       d.stage = LimitStage::kTotal;
       d.scope = g.scope;
@@ -1498,20 +1510,30 @@ class Checker {
       d.cites = g.cites;
       d.written = g.written;
       d.items_text = text;
+      d.items_text_zh = text_zh;
       d.where = g.where;
       c_.limits.push_back(std::move(d));
     };
     for (const MeasureDecl& m : p_.measures) {
       for (const GroupCap& g : m.group_caps) {
-        std::string text;
-        for (const auto& n : g.items) text += (text.empty() ? "" : " + ") + n;
-        total(g, text);
+        std::string text, text_zh;
+        for (const auto& n : g.items) {
+          text += (text.empty() ? "" : " + ") + n;
+          auto it = std::find_if(m.items.begin(), m.items.end(), [&](const ItemDecl& i) { return i.name == n; });
+          const std::string& zh = it != m.items.end() && !it->title_zh.empty() ? it->title_zh : n;
+          text_zh += (text_zh.empty() ? "" : "、") + zh;
+        }
+        total(g, text, text_zh);
       }
     }
     for (const GroupCap& g : p_.group_caps) {
       std::string text = g.all_measures ? "all measures" : "measures ";
-      for (size_t i = 0; i < g.measures.size(); ++i) text += (i ? ", " : "") + g.measures[i];
-      total(g, text);
+      std::string text_zh = g.all_measures ? "全部措施" : "措施";
+      for (size_t i = 0; i < g.measures.size(); ++i) {
+        text += (i ? ", " : "") + g.measures[i];
+        text_zh += (i ? "、" : "") + g.measures[i];
+      }
+      total(g, text, text_zh);
     }
     c_.limits_of_item.assign(c_.items.size(), {});
     for (size_t k = 0; k < c_.limits.size(); ++k) {

@@ -135,6 +135,7 @@ class Parser {
         Location w;
         if (!ExpectIdent(&v, &w, "a value name")) return false;
         t->values.push_back(v);
+        t->values_zh.push_back(OptionalZh(nullptr));
         if (IsPunct(",")) {
           ++pos_;
           continue;

@@ -1,5 +1,6 @@
 #include "money/chinese.h"
 
+#include <algorithm>
 #include <array>
 
 namespace bursar {
@@ -85,6 +86,17 @@ std::string ChineseDate(const std::string& iso) {
   const int day = (iso[8] - '0') * 10 + (iso[9] - '0');
   if (month < 1 || month > 12 || day < 1 || day > 31) return "";
   return iso.substr(0, 4) + "年" + std::to_string(month) + "月" + std::to_string(day) + "日";
+}
+
+std::string GroupedMoney(const std::string& plain) {
+  const size_t sign = !plain.empty() && plain[0] == '-' ? 1 : 0;
+  const size_t dot = std::min(plain.find('.'), plain.size());
+  std::string out = plain.substr(0, sign);
+  for (size_t i = sign; i < dot; ++i) {
+    if (i > sign && (dot - i) % 3 == 0) out += ',';
+    out += plain[i];
+  }
+  return out + plain.substr(dot);
 }
 
 }  // namespace bursar

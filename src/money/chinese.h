@@ -27,6 +27,11 @@ namespace bursar {
 // REQUIRES: fen >= 0.
 std::string CapitalYuan(int64_t fen);
 
+// A money string written with thousands separators, as amounts in figures are
+// on a Chinese page or document: "4200000.50" → "4,200,000.50", "-1500.00" →
+// "-1,500.00". Digits after the point are kept as they are.
+std::string GroupedMoney(const std::string& plain);
+
 // "" when `iso` is not a date YYYY-MM-DD (the time of an RFC 3339 timestamp
 // after the date is ignored).
 std::string ChineseDate(const std::string& iso);

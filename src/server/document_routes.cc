@@ -24,17 +24,7 @@ namespace bursar::server {
 namespace {
 
 // 4200000.5 yuan as "4,200,000.50".
-std::string Grouped(int64_t fen) {
-  std::string plain = FenToMoneyString(fen);
-  const size_t dot = plain.find('.');
-  std::string whole = plain.substr(0, dot);
-  std::string out;
-  for (size_t i = 0; i < whole.size(); ++i) {
-    if (i > 0 && (whole.size() - i) % 3 == 0) out += ',';
-    out += whole[i];
-  }
-  return out + plain.substr(dot);
-}
+std::string Grouped(int64_t fen) { return GroupedMoney(FenToMoneyString(fen)); }
 
 std::optional<int64_t> Fen(const OJson& money) {
   if (!money.is_string()) return std::nullopt;
@@ -72,12 +62,15 @@ std::string PolicyTitleZh(const CheckedPolicy& cp) {
 }
 
 // The legal basis of a line: "第[04.2]段，认定口径 D-04b".
+// The line's reason in Chinese as the engine gave it (`why_zh`), then its
+// legal basis by clause and reading.
 std::string Basis(const OJson& line) {
-  std::string out;
+  std::string out = line.value("why_zh", "");
+  if (!out.empty()) out += "；";
   const std::string clause = line.value("clause", "");
   const std::string decision = line.value("decision", "");
-  if (!clause.empty()) out += "《若干措施》" + clause;
-  if (!decision.empty()) out += (out.empty() ? "" : "，") + std::string("认定口径 ") + decision;
+  if (!clause.empty()) out += "依据《若干措施》" + clause;
+  if (!decision.empty()) out += (clause.empty() ? "" : "，") + std::string("认定口径 ") + decision;
   return out;
 }
 
@@ -92,7 +85,9 @@ std::string Adjustments(const OJson& line) {
     for (const auto& r : line["reductions"]) {
       const auto by = Fen(r.value("amount", OJson()));
       std::string rule = r.value("rule", "");
-      out += (out.empty() ? "" : "；") + std::string("依 ") + rule + " 调减" + (by ? " " + Grouped(*by) + " 元" : "");
+      const std::string why = r.value("why_zh", "");
+      out += (out.empty() ? "" : "；") + std::string("依 ") + rule + " 调减" + (by ? " " + Grouped(*by) + " 元" : "") +
+             (why.empty() ? "" : "（" + why + "）");
     }
   }
   return out;

@@ -1711,8 +1711,10 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
   EXPECT_NE(letter->body.find(Body(decided)["total"].get<std::string>()), std::string::npos);
   EXPECT_EQ(Get("app2", "/api/decisions/" + decision + "/letter")->status, 404);
   // An official document: issuing body, the year's first decision number,
+  // each award with its reason in Chinese (the engine's why_zh) and basis,
   // the total in capitals, the appeal with its time limits.
   for (const char* part : {"北京市朝阳区数据局", "朝数决〔2025〕1号", "人民币壹拾元整", "¥10.00",
+                           "评审核定金额 10.00元；依据《若干措施》[03.1]",
                            "六十日内依法向北京市朝阳区人民政府申请行政复议", "六个月内依法向有管辖权的人民法院提起行政诉讼",
                            "公示期至", "第03条"}) {
     EXPECT_NE(letter->body.find(part), std::string::npos) << part;
@@ -1737,7 +1739,7 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
     return s;
   };
   const std::string pdf_text = flat(text.out);
-  for (const char* part : {"北京市朝阳区数据局", "朝数决〔2025〕1号", "人民币壹拾元整",
+  for (const char* part : {"北京市朝阳区数据局", "朝数决〔2025〕1号", "人民币壹拾元整", "评审核定金额10.00元",
                            "六十日内依法向北京市朝阳区人民政府申请行政复议", "六个月内依法向有管辖权的人民法院提起行政诉讼"}) {
     EXPECT_NE(pdf_text.find(part), std::string::npos) << part << " not in the PDF's text:\n" << text.out;
   }

@@ -140,5 +140,17 @@ TEST(CapitalYuan, ReadsBackEveryAmountInRanges) {
   }
 }
 
+TEST(GroupedMoney, SeparatesThousandsOfTheWholePartOnly) {
+  EXPECT_EQ(GroupedMoney("0.05"), "0.05");
+  EXPECT_EQ(GroupedMoney("999.99"), "999.99");
+  EXPECT_EQ(GroupedMoney("1000.00"), "1,000.00");
+  EXPECT_EQ(GroupedMoney("4200000.50"), "4,200,000.50");
+  EXPECT_EQ(GroupedMoney("-1500.00"), "-1,500.00");
+  EXPECT_EQ(GroupedMoney("-100.00"), "-100.00");
+  EXPECT_EQ(GroupedMoney("999999999999.99"), "999,999,999,999.99");
+  EXPECT_EQ(GroupedMoney("12345"), "12,345");            // no point: the digits as they are
+  EXPECT_EQ(GroupedMoney("1234.56789"), "1,234.56789");  // an amount of more than two decimals
+}
+
 }  // namespace
 }  // namespace bursar

@@ -5,6 +5,7 @@ export interface Reduction {
   rule: string;
   amount: string;
   why: string;
+  why_zh?: string;
 }
 
 export interface Award {
@@ -16,6 +17,7 @@ export interface Award {
   clause: string;
   decision?: string;
   why: string;
+  why_zh?: string;
   reductions?: Reduction[];
 }
 
@@ -26,6 +28,7 @@ export interface NotAwarded {
   clause?: string;
   decision?: string;
   why: string;
+  why_zh?: string;
 }
 
 export interface TraceStep {

@@ -133,7 +133,7 @@ describe("policy calculator", () => {
     assert.match(tradingText, /¥400,000\.00/);
     assert.match(tradingText, /40 万元/);
     assert.match(tradingText, /依法设立的数据交易机构交易支持/);
-    assert.match(tradingText, /交易额 ¥8,000,000\.00 的 5%/);
+    assert.match(tradingText, /交易额 8,000,000\.00元 的 5%/);
     assert.match(tradingText, /\[04\.2\]/);
 
     // The clause text opens under the award.
@@ -152,7 +152,7 @@ describe("policy calculator", () => {
 
     const services = await page.locator('li.award[data-measure="03"]').innerText();
     assert.match(services, /¥4,200,000\.00/);
-    assert.match(services, /评审核定金额 ¥4,200,000\.00/);
+    assert.match(services, /评审核定金额 4,200,000\.00元/);
 
     // Not awarded: filing, with its reason in Chinese.
     const filing = await page.locator('.not-awarded li[data-item="filing"]').innerText();
@@ -180,7 +180,7 @@ describe("policy calculator", () => {
     await field(page, "核定金额（元）").fill("420");
     await page.getByRole("button", { name: "计算" }).click();
     await page.getByTestId("total").getByText("¥5,150,000.00").waitFor();
-    assert.match(await page.locator('li.award[data-measure="04"][data-item="trading"]').innerText(), /交易额 ¥9,000,000\.00 的 5%/);
+    assert.match(await page.locator('li.award[data-measure="04"][data-item="trading"]').innerText(), /交易额 9,000,000\.00元 的 5%/);
     assertClean();
   });
 
@@ -241,6 +241,9 @@ describe("policy calculator", () => {
     assert.match(text, /落户三年租金补贴/);
     assert.match(text, /¥40,000\.00/);
     assert.match(text, /\[1\.1\]/);
+    // The engine's reason, in Chinese: no English left on the award.
+    assert.match(text, /理由：租金 100,000\.00元 的 40%（实际支付 100,000\.00元；/);
+    assert.equal(await rent.locator('.why[lang="en"]').count(), 0, "an English reason on the award");
     await rent.getByText("条款原文", { exact: true }).click();
     assert.match(await rent.locator("blockquote.clause").innerText(), /参考译文[\s\S]*租金/);
     assert.match(await page.getByTestId("total").innerText(), /合计可获支持[\s\S]*¥40,000\.00/);
@@ -304,7 +307,7 @@ describe("language", () => {
 
     await page.getByRole("button", { name: "Switch to Chinese" }).click();
     await page.getByRole("heading", { level: 1, name: "政策计算器" }).waitFor();
-    assert.match(await page.locator('li.award[data-item="trading"]').innerText(), /交易额 ¥8,000,000\.00 的 5%/);
+    assert.match(await page.locator('li.award[data-item="trading"]').innerText(), /交易额 8,000,000\.00元 的 5%/);
     assertClean();
   });
 });
@@ -809,7 +812,7 @@ describe("programme year", () => {
     const decision = page.getByTestId("decision");
     await decision.waitFor();
     assert.match(await page.locator("h1").innerText(), /已拨付/);
-    assert.match(await decision.locator('li.award[data-measure="03"] .award-why').innerText(), /评审核定金额 ¥4,200,000\.00/);
+    assert.match(await decision.locator('li.award[data-measure="03"] .award-why').innerText(), /评审核定金额 4,200,000\.00元/);
     // The reviews' opinions are the office's: the applicant's page has none.
     assert.equal(await page.getByTestId("review-opinions").count(), 0, "the applicant sees the reviewers' opinions");
     // The calculation, step by step, opens under the decision.
@@ -828,7 +831,7 @@ describe("programme year", () => {
     // the total in capitals, the appeal statement with its time limits.
     assert.match(letterText, /北京市朝阳区数据局/);
     assert.match(letterText, /朝数决〔2025〕\d+号/);
-    assert.match(letterText, /<td>数据要素服务支持<\/td><td>《若干措施》\[03\.1\]，认定口径 D-03<\/td><td class="num">4,200,000\.00<\/td>/);
+    assert.match(letterText, /<td>数据要素服务支持<\/td><td>评审核定金额 4,200,000\.00元；依据《若干措施》\[03\.1\]，认定口径 D-03<\/td><td class="num">4,200,000\.00<\/td>/);
     assert.match(letterText, /人民币肆佰贰拾万元整/);
     assert.match(letterText, /六十日内依法向.+申请行政复议.+六个月内依法向.+提起行政诉讼/);
     assert.ok(letterText.includes(story.total.replace(/^¥/, "")), "the letter's total is the decision's");

@@ -110,7 +110,7 @@ function decisionSection(d: api.StoredDecision, texts: api.Clauses | null, mayRe
             "ul",
             { class: "not-awarded" },
             out.not_awarded.map((n) =>
-              h("li", { "data-measure": n.measure }, h("span", { class: "measure-id" }, n.measure), " ", h("strong", {}, n.item ? itemName(n.measure, n.item) : measureLabel(n.measure)), t("p.colon"), reason(n.why), n.clause ? [" ", h("span", { class: "clause-label" }, n.clause)] : null),
+              h("li", { "data-measure": n.measure }, h("span", { class: "measure-id" }, n.measure), " ", h("strong", {}, n.item ? itemName(n.measure, n.item) : measureLabel(n.measure)), t("p.colon"), reason(n), n.clause ? [" ", h("span", { class: "clause-label" }, n.clause)] : null),
             ),
           ),
         ]

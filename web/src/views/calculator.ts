@@ -9,7 +9,6 @@ import { drawBars } from "../chart";
 import { h, uid } from "../dom";
 import { lang, pick, t } from "../i18n";
 import { approxMillion, approxWan, differenceMoney, formatWan, formatYuan, parseMoneyInput, sumMoney, type MoneyUnit } from "../money";
-import { reasonZh } from "../reasons";
 import { EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { clauseQuote, errorBox } from "./common";
 import { otherPolicyLinks } from "./policy-calculator";
@@ -433,10 +432,16 @@ export function money(amount: string): HTMLElement {
   );
 }
 
-export function reason(why: string): HTMLElement {
-  if (lang() === "en") return h("span", { class: "why" }, why);
-  const zh = reasonZh(why);
-  return zh === null ? h("span", { class: "why", lang: "en" }, why) : h("span", { class: "why", title: `${t("calc.original")}${why}` }, zh);
+/**
+ * A line's reason in the page's language: the engine's Chinese (`why_zh`) on
+ * a Chinese page, with the English as its title. A decision stored before
+ * the engine wrote Chinese reasons has only `why`: shown as written, marked
+ * as English.
+ */
+export function reason(line: { why: string; why_zh?: string }): HTMLElement {
+  if (lang() === "en") return h("span", { class: "why" }, line.why);
+  if (line.why_zh) return h("span", { class: "why", title: `${t("calc.original")}${line.why}` }, line.why_zh);
+  return h("span", { class: "why", lang: "en" }, line.why);
 }
 
 export function itemName(measure: string, item?: string): string {
@@ -476,7 +481,7 @@ export function awardCard(a: api.Award, texts: api.Clauses | null): HTMLElement 
       ),
       h("div", { class: "award-amount" }, money(a.amount)),
     ),
-    h("p", { class: "award-why" }, reason(a.why)),
+    h("p", { class: "award-why" }, reason(a)),
     reduced
       ? h(
           "p",
@@ -488,7 +493,7 @@ export function awardCard(a: api.Award, texts: api.Clauses | null): HTMLElement 
       ? h(
           "ul",
           { class: "reductions" },
-          (a.reductions ?? []).map((r) => h("li", {}, h("span", { class: "money" }, formatYuan(r.amount)), " ", reason(r.why), " ", h("span", { class: "clause-label" }, r.rule))),
+          (a.reductions ?? []).map((r) => h("li", {}, h("span", { class: "money" }, formatYuan(r.amount)), " ", reason(r), " ", h("span", { class: "clause-label" }, r.rule))),
         )
       : null,
     clauseDetails(a.clause, a.decision, texts),
@@ -536,7 +541,7 @@ function renderDecision(d: api.Decision, texts: api.Clauses | null): HTMLElement
                 h("strong", {}, n.item ? itemName(n.measure, n.item) : MEASURES[n.measure] ? pick(MEASURES[n.measure]) : n.measure),
                 n.project ? ` · ${t("calc.project", { project: n.project })}` : "",
                 "：",
-                reason(n.why),
+                reason(n),
                 n.clause ? [" ", h("span", { class: "clause-label" }, n.clause)] : null,
               ),
             ),

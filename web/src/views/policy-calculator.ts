@@ -10,7 +10,7 @@ import { h } from "../dom";
 import { lang, paren, t } from "../i18n";
 import { approxWan, formatYuan } from "../money";
 import { baseType, buildCase, type FormState } from "../case-form";
-import { checkbox, select, showFieldError, textField } from "./calculator";
+import { checkbox, reason, select, showFieldError, textField } from "./calculator";
 import { clauseQuote, errorBox } from "./common";
 
 const states = new Map<string, FormState>();
@@ -161,8 +161,8 @@ function renderDecision(policy: api.PolicySummary, d: api.Decision, texts: api.C
     return `${measure} ${found ? titleOf(found) : m ? titleOf(m) : ""}`.trim();
   };
   const clause = (label?: string) => texts?.clauses.find((c) => c.label === label);
-  const why = (text: string) =>
-    h("p", { class: "why" }, h("span", { class: "hint" }, t("pcalc.why")), h("span", { lang: "en" }, text));
+  const why = (line: { why: string; why_zh?: string }) =>
+    h("p", { class: "why" }, h("span", { class: "hint" }, t("pcalc.why")), reason(line));
   return h(
     "section",
     { class: "result", "aria-labelledby": "result-title" },
@@ -183,7 +183,7 @@ function renderDecision(policy: api.PolicySummary, d: api.Decision, texts: api.C
           h("span", { class: "hint" }, `（${approxWan(a.amount)}）`),
           " ",
           h("span", { class: "badge" }, a.clause),
-          why(a.why),
+          why(a),
           c ? h("details", {}, h("summary", {}, t("pcalc.clause")), clauseQuote(c)) : null,
         );
       }),
@@ -206,7 +206,7 @@ function renderDecision(policy: api.PolicySummary, d: api.Decision, texts: api.C
             "ul",
             {},
             d.not_awarded.map((n) =>
-              h("li", { "data-measure": n.measure, "data-item": n.item ?? "" }, h("strong", {}, itemTitle(n.measure, n.item)), " ", n.clause ?? "", why(n.why)),
+              h("li", { "data-measure": n.measure, "data-item": n.item ?? "" }, h("strong", {}, itemTitle(n.measure, n.item)), " ", n.clause ?? "", why(n)),
             ),
           ),
         )
