@@ -16,7 +16,7 @@ deps:  ## install Debian packages this project needs (root)
 # and perf profiles) at 60% of the compile time of full debug information.
 build:  ## release build; the CLI lands at build/bursar
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
-	  -DBURSAR_WERROR=$${BURSAR_WERROR:-OFF} >/dev/null
+	  -DBURSAR_WERROR=$${BURSAR_WERROR:-OFF} -DBURSAR_UNITY=$${BURSAR_UNITY:-OFF} >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The sanitizer build: clang, AddressSanitizer and UBSan at -O1 (as ASan's
@@ -26,7 +26,7 @@ build:  ## release build; the CLI lands at build/bursar
 # (A build-debug/ configured with another compiler: `make clean` first.)
 debug:  ## sanitizer build (clang, ASan + UBSan) of everything and the fuzz targets in build-debug/
 	CXX=clang++ cmake -S . -B $(DEBUG_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only -O1" \
-	  -DBURSAR_FUZZ=ON -DBURSAR_WERROR=$${BURSAR_WERROR:-OFF} >/dev/null
+	  -DBURSAR_FUZZ=ON -DBURSAR_WERROR=$${BURSAR_WERROR:-OFF} -DBURSAR_UNITY=$${BURSAR_UNITY:-OFF} >/dev/null
 	cmake --build $(DEBUG_BUILD) -j $(JOBS) --target all fuzzers
 
 test: build  ## every test, on the release build

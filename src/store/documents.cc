@@ -7,7 +7,9 @@
 
 namespace bursar::store {
 
+namespace {
 using json = nlohmann::json;
+}  // namespace
 
 const char* DocumentKindName(DocumentKind kind) {
   switch (kind) {

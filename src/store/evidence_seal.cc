@@ -173,7 +173,7 @@ Result<std::map<std::string, Sum>> Sealed(Database& db, const std::string& table
 }
 
 // Stores `digests` (rows 0: deleted), writing only those that changed.
-Status Store(Database& db, const std::string& table, const std::map<std::string, Sum>& digests) {
+Status StoreDigests(Database& db, const std::string& table, const std::map<std::string, Sum>& digests) {
   std::vector<Param> upsert, remove;
   std::vector<std::string> hex;
   hex.reserve(digests.size());
@@ -279,14 +279,14 @@ Status EvidenceDelta::Apply(Database& db) const {
     AddTo(s, delta.limbs, delta.rows);
     next[code] = s;
   }
-  return Store(db, table_, next);
+  return StoreDigests(db, table_, next);
 }
 
 Status RefreshAllEvidenceDigests(Database& db) {
   for (const std::string& table : DigestedEvidenceTables()) {
     BURSAR_ASSIGN_OR_RETURN(auto codes, CodesIn(db, table));
     BURSAR_ASSIGN_OR_RETURN(auto digests, FromRows(db, table, codes));
-    BURSAR_RETURN_IF_ERROR(Store(db, table, digests));
+    BURSAR_RETURN_IF_ERROR(StoreDigests(db, table, digests));
   }
   return OkStatus();
 }

@@ -23,7 +23,6 @@ using namespace bursar_server_test;
 using bursar::store::Role;
 using nlohmann::json;
 
-const char* kPassword = "correct horse battery staple";
 // The address the servers of these tests trust as a reverse proxy.
 const char* kProxy = "127.0.0.9";
 

@@ -17,7 +17,6 @@ using namespace bursar_server_test;
 using bursar::store::Role;
 using nlohmann::json;
 
-const char* kPassword = "correct horse battery staple";
 const std::vector<std::string> kRoles = {"applicant", "reviewer", "officer", "auditor", "admin", "finance", "data-bureau"};
 
 class AuthTest : public ::testing::TestWithParam<std::string> {

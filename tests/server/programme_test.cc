@@ -24,7 +24,6 @@ using namespace bursar_server_test;
 using bursar::store::Role;
 using nlohmann::json;
 
-const char* kPassword = "correct horse battery staple";
 
 // "1234.05" from 123405 fen (non-negative).
 std::string Yuan(int64_t fen) {

@@ -46,6 +46,8 @@ using namespace std::chrono_literals;
 inline const std::string kSource = BURSAR_SOURCE_DIR;
 inline const std::string kExe = BURSAR_EXE;
 inline const std::string kPolicy = kSource + "/policies/chaoyang-data-element";
+// The password of every account the tests make.
+inline constexpr const char* kPassword = "correct horse battery staple";
 
 // The server secret (store/secret.h) of this test process: every server it
 // starts reads it (--secret-file), and its fixtures' stores open with its key

@@ -873,17 +873,8 @@ TEST_P(StoreTest, VerifyNamesAnInsertedEntry) {
 
 // --- Applications -------------------------------------------------------------
 
-std::string CaseFor(const std::string& code, int year) {
-  return json{{"year", year}, {"applicant", {{"id", code}}}, {"facts", json::object()}}.dump();
-}
-std::string OutputFor(const std::string& code, int year, const std::string& total, const std::string& measure) {
-  return json{{"applicant", code},
-              {"year", year},
-              {"awards", {{{"measure", measure}, {"item", "services"}, {"amount", total}}}},
-              {"total", total},
-              {"not_awarded", json::array()}}
-      .dump(2);
-}
+using testing::CaseFor;
+using testing::OutputFor;
 
 // A draft's files: the content back byte for byte (every byte value), the
 // upload and the removal audited with the SHA-256, the limits of one file

@@ -22,17 +22,8 @@ using testing::PayWithApproval;
 using testing::TestDatabase;
 using json = nlohmann::json;
 
-std::string CaseFor(const std::string& code, int year) {
-  return json{{"year", year}, {"applicant", {{"id", code}}}, {"facts", json::object()}}.dump();
-}
-std::string OutputFor(const std::string& code, int year, const std::string& total, const std::string& measure) {
-  return json{{"applicant", code},
-              {"year", year},
-              {"awards", {{{"measure", measure}, {"item", "services"}, {"amount", total}}}},
-              {"total", total},
-              {"not_awarded", json::array()}}
-      .dump(2);
-}
+using testing::CaseFor;
+using testing::OutputFor;
 
 class SealTest : public ::testing::TestWithParam<std::string> {
  protected:

@@ -17,10 +17,28 @@
 #include <random>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "case/uscc.h"
 #include "store/store.h"
 
 namespace bursar::store::testing {
+
+// A stored decision's case and output for tests that need one without the
+// engine: an applicant's year, and one 03 award of `total`.
+inline std::string CaseFor(const std::string& code, int year) {
+  using json = nlohmann::json;
+  return json{{"year", year}, {"applicant", {{"id", code}}}, {"facts", json::object()}}.dump();
+}
+inline std::string OutputFor(const std::string& code, int year, const std::string& total, const std::string& measure) {
+  using json = nlohmann::json;
+  return json{{"applicant", code},
+              {"year", year},
+              {"awards", {{{"measure", measure}, {"item", "services"}, {"amount", total}}}},
+              {"total", total},
+              {"not_awarded", json::array()}}
+      .dump(2);
+}
 
 // A valid unified social credit code, distinct for each n.
 inline std::string Code(int n) {
