@@ -27,6 +27,7 @@ usage: nginx_test.py BURSAR_EXE REPO_ROOT
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -53,9 +54,22 @@ def check(ok, what):
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    # A free port below the kernel's ephemeral range (32768-60999 by default):
+    # a port bind(0) hands out is free only until some other process's
+    # outgoing connection takes it, and the tests that run beside this one
+    # (the load runs) open thousands, so nginx or a server could find the
+    # port taken by the time it binds.
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(10000, min(low, 32768))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    sys.exit("nginx_test: no free port below the ephemeral range")
 
 
 def run(args, **kw):
