@@ -76,6 +76,9 @@ std::string Yuan(const Exact& v) {
   return (v.ToFen() ? GroupedMoney(v.ToMoneyString()) : v.ToString()) + "元";
 }
 
+// A condition's value in the trace.
+Reason Holds(bool ok) { return ok ? Reason{"true", "成立"} : Reason{"false", "不成立"}; }
+
 const char* OpZh(Op op) {
   switch (op) {
     case Op::kLt: return "低于";
@@ -503,14 +506,16 @@ class Evaluation {
   }
 
 
+  // One step of the trace; its result in English and in Chinese.
   void Trace(const std::string& step, const std::string& expression, const std::string& values,
-             const std::string& result, const std::string& clause) {
+             const Reason& result, const std::string& clause) {
     if (!explain_) return;
     OJson t;
     t["step"] = step;
     if (!expression.empty()) t["expression"] = expression;
     if (!values.empty() && values != expression) t["values"] = values;
-    t["result"] = result;
+    t["result"] = result.en;
+    t["result_zh"] = result.zh;
     if (!clause.empty()) t["clause"] = clause;
     trace_.push_back(std::move(t));
   }
@@ -594,7 +599,12 @@ class Evaluation {
     Exact target = to.is_negative() ? Exact() : to;
     if (target.Compare(l.amount) >= 0) return;
     Exact by = Checked(l.amount.Sub(target), "reduction");
-    if (explain_) Trace(StepName(l) + ".reduced", "", "", l.amount.ToMoneyString() + " -> " + target.ToMoneyString() + ": " + why.en, rule);
+    if (explain_) {
+      Trace(StepName(l) + ".reduced", "", "",
+            {l.amount.ToMoneyString() + " -> " + target.ToMoneyString() + ": " + why.en,
+             Yuan(l.amount) + " → " + Yuan(target) + "：" + why.zh},
+            rule);
+    }
     l.reductions.push_back({rule, by, std::move(why)});
     l.amount = target;
   }
@@ -655,7 +665,7 @@ void Evaluation::DecideLine(Line& l, const Reason& ineligible) {
     bool ok = Truth(e);
     held[ci] = ok;
     if (explain_) Trace(StepName(l) + (c.describes_award ? ".when" : ".require"), Source(e), Render(e),
-          ok ? "true" : "false", clause);
+          Holds(ok), clause);
     if (!ok) failed.push_back(Failure(c, e));
     else if (c.describes_award) award_reasons.push_back({Describe(e, true), DescribeZh(e, true)});
   }
@@ -675,17 +685,21 @@ void Evaluation::DecideLine(Line& l, const Reason& ineligible) {
   limits::Gate gate = limits::CheckGate(rules, self, history_, case_.year);
   if (explain_ && rules.once != limits::Once::kNone) {
     Trace(StepName(l) + ".once", std::string("once per ") + limits::OnceName(rules.once), "",
-          gate.kind == limits::Gate::kOnce || gate.kind == limits::Gate::kDecided ? "refused" : "not awarded before",
+          gate.kind == limits::Gate::kOnce || gate.kind == limits::Gate::kDecided
+              ? Reason{"refused", "不予支持"}
+              : Reason{"not awarded before", "此前未获支持"},
           clause);
   }
   if (explain_ && item.consecutive_limit) {
     Trace(StepName(l) + ".limit", Source(*item.consecutive_limit) + " consecutive years", Render(*item.consecutive_limit),
-          gate.kind == limits::Gate::kConsecutive ? "reached" : "not reached", clause);
+          gate.kind == limits::Gate::kConsecutive ? Reason{"reached", "已达上限"} : Reason{"not reached", "未达上限"}, clause);
   }
   if (explain_ && item.period_years) {
     int first = limits::PeriodFirst(l.global, history_, case_.year);
     Trace(StepName(l) + ".period", Source(*item.period_years) + " years from first award", Render(*item.period_years),
-          std::to_string(first) + "-" + std::to_string(first + rules.period_years - 1), clause);
+          Reason{std::to_string(first) + "-" + std::to_string(first + rules.period_years - 1),
+                 std::to_string(first) + "—" + std::to_string(first + rules.period_years - 1) + "年度"},
+          clause);
   }
   switch (gate.kind) {
     case limits::Gate::kOpen: break;
@@ -739,8 +753,10 @@ void Evaluation::DecideLine(Line& l, const Reason& ineligible) {
   if (l.computed.is_negative()) l.computed = Exact();
   l.amount = l.computed;
   if (explain_) Trace(StepName(l) + ".amount", Source(*item.amount), Render(*item.amount),
-        (exact.ToFen() ? exact.ToMoneyString() : exact.ToString()) +
-            (exact == l.computed ? "" : ", rounded to " + l.computed.ToMoneyString()),
+        Reason{(exact.ToFen() ? exact.ToMoneyString() : exact.ToString()) +
+                   (exact == l.computed ? "" : ", rounded to " + l.computed.ToMoneyString()),
+               (exact.ToFen() ? Yuan(exact) : exact.ToString()) +
+                   (exact == l.computed ? "" : "，取整为" + Yuan(l.computed))},
         clause);
   if (!item.why.empty()) {
     l.why.en = Template(item.why, item.why_holes);
@@ -768,7 +784,10 @@ void Evaluation::DecideLine(Line& l, const Reason& ineligible) {
     if (cap.only_if && !Truth(*cap.only_if)) continue;
     Value limit = Eval(*cap.limit);
     std::string rule = LineLabels(cap.cites, l);
-    if (explain_) Trace(StepName(l) + ".cap", Source(*cap.limit) + " per claim", Render(*cap.limit), limit.number.ToMoneyString(), rule);
+    if (explain_) {
+      Trace(StepName(l) + ".cap", Source(*cap.limit) + " per claim", Render(*cap.limit),
+            {limit.number.ToMoneyString(), "每项申报最高" + Yuan(limit.number)}, rule);
+    }
     Reduce(l, Exact::Fen(FenOf(limit.number, "a cap")), rule,
            {"capped at " + limit.number.ToMoneyString() + " per claim", "每项申报最高" + Yuan(limit.number)});
   }
@@ -870,7 +889,7 @@ void Evaluation::ApplyCaps(std::vector<Line>& lines, LimitStage stage) {
     if (explain_) {
       std::string written = d.items_text.empty() ? d.written : "total of " + d.items_text + " " + d.written;
       Trace(StepName(l) + ".cap", Source(*d.value) + " " + written, Render(*d.value),
-            "room left " + Exact::Fen(f.after_fen).ToMoneyString(), rule);
+            {"room left " + Exact::Fen(f.after_fen).ToMoneyString(), "剩余额度" + Yuan(Exact::Fen(f.after_fen))}, rule);
     }
     Reduce(l, Exact::Fen(f.after_fen), rule, std::move(why));
   }
@@ -929,7 +948,7 @@ void Evaluation::Run() {
     }
     bool ok = Truth(*c.expr);
     held[ci] = ok;
-    if (explain_) Trace("eligibility", Source(*c.expr), Render(*c.expr), ok ? "true" : "false", elig_clause);
+    if (explain_) Trace("eligibility", Source(*c.expr), Render(*c.expr), Holds(ok), elig_clause);
     if (!ok) ineligible.Add(Failure(c, *c.expr), "; ", "；");
   }
 
@@ -1062,7 +1081,10 @@ void Evaluation::Run() {
     Exact room = budget->number;
     Exact factor = Checked(budget->number.Div(total), "budget");
     if (explain_) Trace("budget", "awards " + total.ToMoneyString() + " exceed the budget " + budget->number.ToMoneyString(), "",
-          mode == "pro_rata" ? "scaled by " + factor.ToString() : mode, rule);
+          mode == "pro_rata" ? Reason{"scaled by " + factor.ToString(), "按比例 " + factor.ToString() + " 核减"}
+          : mode == "priority" ? Reason{mode, "按优先顺序安排"}
+                               : Reason{mode, "不核减"},
+          rule);
     for (Line& l : lines) {
       if (l.refused || l.amount.is_zero()) continue;
       if (mode == "pro_rata") {
@@ -1109,7 +1131,7 @@ void Evaluation::DecideRecoveries() {
                   "在" + std::to_string(first) + "年度首次获得支持后" + Show(years) + "年内"};
         if (explain_) {
           Trace(step, std::to_string(case_.year) + " - first award < " + Source(*rule.within_years),
-                std::to_string(case_.year) + " - " + std::to_string(first) + " < " + Show(years), in_time ? "true" : "false",
+                std::to_string(case_.year) + " - " + std::to_string(first) + " < " + Show(years), Holds(in_time),
                 AllLabels(rule.cites));
         }
         if (!in_time) continue;
@@ -1118,7 +1140,7 @@ void Evaluation::DecideRecoveries() {
       bool all = true;
       for (const Condition& c : rule.conditions) {
         bool ok = Truth(*c.expr);
-        if (explain_) Trace(step, Source(*c.expr), Render(*c.expr), ok ? "true" : "false", AllLabels(rule.cites));
+        if (explain_) Trace(step, Source(*c.expr), Render(*c.expr), Holds(ok), AllLabels(rule.cites));
         if (!ok) {
           all = false;
           break;

@@ -154,6 +154,13 @@ OJson PolicySummary(const CheckedPolicy& cp, const std::string& policy_dir) {
       OJson jv;
       jv["from"] = ev.from ? OJson(*ev.from) : OJson(nullptr);
       jv["value"] = ev.value ? LiteralJson(ev.value->literal, prm.type.kind) : OJson(nullptr);
+      // A choice's Chinese label, where the policy gives one.
+      if (ev.value && prm.type.kind == TypeKind::kEnum && prm.type.enum_id >= 0) {
+        const EnumDef& e = p.enums[static_cast<size_t>(prm.type.enum_id)];
+        for (size_t k = 0; k < e.values.size() && k < e.labels_zh.size(); ++k) {
+          if (e.values[k] == ev.value->literal.symbol && !e.labels_zh[k].empty()) jv["value_zh"] = e.labels_zh[k];
+        }
+      }
       values.push_back(std::move(jv));
     }
     jp["values"] = std::move(values);

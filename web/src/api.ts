@@ -36,6 +36,8 @@ export interface TraceStep {
   expression: string;
   values: string;
   result: string;
+  /** The result in Chinese. */
+  result_zh?: string;
   clause: string;
 }
 
@@ -87,7 +89,8 @@ export interface PolicyParameter {
   description: string;
   /** The Chinese label the policy file gives (zh "..."). */
   description_zh?: string;
-  values: Array<{ from: string | null; value: string | number | boolean | null }>;
+  /** value_zh: a choice's Chinese label, where the policy gives one. */
+  values: Array<{ from: string | null; value: string | number | boolean | null; value_zh?: string }>;
   override?: unknown;
   cites: string[];
 }

@@ -4,7 +4,7 @@
 import type { AuditEntry } from "./api";
 import { lang, messages, type Key, type Lang } from "./i18n";
 import { formatYuan } from "./money";
-import { AUDIT_OPS } from "./terms";
+import { AUDIT_OPS, EVIDENCE } from "./terms";
 
 type Change = Record<string, unknown>;
 
@@ -19,6 +19,18 @@ function ids(list: unknown[], zh: boolean): string {
   const more = list.length - shown.length;
   if (zh) return `申请 ${shown.join("、")}${more > 0 ? ` 等 ${list.length} 件` : ""}`;
   return `applications ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
+// The kinds a change names: evidence files and official documents.
+const DOCUMENT_KINDS: Record<string, { zh: string; en: string }> = {
+  decision: { zh: "决定书", en: "decision letter" },
+  notice: { zh: "公示", en: "public notice" },
+  payment: { zh: "拨付通知", en: "payment notice" },
+};
+
+function kindName(kind: string, l: Lang): string {
+  const pair = EVIDENCE[kind] ?? DOCUMENT_KINDS[kind];
+  return pair ? pair[l] : kind;
 }
 
 /** The op's name in the reader's language, or the op itself when unknown. */
@@ -48,7 +60,7 @@ export function changeParts(c: Change, l: Lang = lang()): string[] {
   if (Array.isArray(c.reviewers) && c.reviewers.length) {
     parts.push(zh ? `评审专家 ${c.reviewers.join("、")}` : `reviewers ${c.reviewers.join(", ")}`);
   }
-  if (text("kind")) parts.push(zh ? `类别 ${text("kind")}` : `kind ${text("kind")}`);
+  if (text("kind")) parts.push(zh ? `类别 ${kindName(text("kind")!, l)}` : `kind ${kindName(text("kind")!, l)}`);
   if (text("version") && c.op === "migrate") parts.push(zh ? `第 ${text("version")} 号迁移` : `migration ${text("version")}`);
   if (text("reason")) parts.push(zh ? `理由：${text("reason")}` : `reason: ${text("reason")}`);
   return parts;

@@ -73,6 +73,49 @@ async function openPage(t, { width = 1280, height = 900 } = {}) {
 
 async function shot(page, name, fullPage = true) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+  const found = (await englishOnChinesePage(page)).filter(([w]) => !PROPER.some((re) => re.test(w)));
+  const words = found.map(([w]) => w);
+  ENGLISH_FOUND.push(`${name}: ${found.map(([w, text]) => `${w} in "${text}"`).join(" | ")}`);
+  writeFileSync(join(ARTIFACTS, "english-words.txt"), ENGLISH_FOUND.join("\n") + "\n");
+  assert.deepEqual(words, [], `English words on the Chinese page ${name}`);
+}
+
+// What a Chinese page may show in Latin letters: names and codes, not words.
+const PROPER = [
+  /^bursar$/, // the product
+  /^(CSV|JSON|Lines|PDF|Excel|Word|PowerPoint|Office|A4|MB|B|SHA-256|pdf|png|jpeg|doc|xls|ppt|docx|xlsx|pptx)$/, // formats and units
+  /^(image|application)\/[a-z0-9.+-]+$/, // a file's media type
+  /^(D-[0-9A-Z]+[a-z]?|R\.\d+)$/, // the policy's labels: D-04a, R.1
+  /^[A-Z]+(-[A-Z0-9]+)*-\d+$/, // application, project and payment numbers: SVC-2025-01, P-17, PAY-2025-WEB-1
+  /^[0-9A-Z]*[0-9][0-9A-Z]*$|^[A-Z]$/, // credit codes and parts of them
+  /^[0-9a-f]{12}$/, // a digest's first characters
+  /^(qiye|rev|officer|caiwu|auditor|shuju|admin)-[a-z]+$/, // account names
+  /^(cli|admin|data-bureau)$/, // the actors of the demo's set-up in the audit log
+  /\.(csv|jsonl|pdf|xlsx|md)$/, // file names
+];
+const ENGLISH_FOUND = [];
+
+/**
+ * The English words and identifiers a Chinese page shows, outside what is
+ * English on purpose (lang="en": a clause's original text, the server's own
+ * message beside its Chinese wording), code, and what a person does not see.
+ */
+async function englishOnChinesePage(page) {
+  return page.evaluate(() => {
+    if (!document.documentElement.lang.startsWith("zh")) return [];
+    const found = new Map(); // word → the text it is in
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!el || el.closest('[lang="en"], code, pre, script, style, [hidden]')) continue;
+      if (!el.checkVisibility()) continue;
+      for (const m of node.textContent.matchAll(/[A-Za-z][A-Za-z0-9_.'/-]*/g)) {
+        const word = m[0].replace(/[.'-]+$/, "");
+        if (!found.has(word)) found.set(word, node.textContent.trim().slice(0, 80));
+      }
+    }
+    return [...found.entries()];
+  });
 }
 
 /** Text as a regular expression that matches it literally. */
@@ -322,7 +365,7 @@ describe("policy view", () => {
     assert.match(await row.locator(".rule-text").innerText(), /\[04\.2\][\s\S]*参考译文[\s\S]*按其年度数据交易总额的5%给予资金支持/);
     await row.locator(".rule-text details.original summary").first().click();
     assert.match(await row.locator(".rule-text").innerText(), /5% of their annual total data trading volume/);
-    const code = await row.locator(".rule-code code").innerText();
+    const code = await row.locator(".rule-code pre code").innerText();
     assert.match(code, /param trading_rate: rate = 5% cites \[04\.2\] D-04b/);
     assert.match(code, /amount exchange_trading_volume \* trading_rate/);
     assert.match(await row.locator("figcaption").innerText(), /measures\/04-trading\.md:\d+/);
@@ -460,7 +503,7 @@ describe("programme year", () => {
     // columns, and is taken as it is.
     const sample = page.getByTestId("evidence-sample");
     assert.match(await sample.innerText(), new RegExp(`${APPLICANT_CODE}.*2025`));
-    assert.match(await sample.locator("dl").innerText(), /side\s+本企业是 seller 卖方还是 buyer 买方/);
+    assert.match(await sample.locator("dl").innerText(), /side\s+本企业为卖方还是买方：卖方 或 买方/);
     const [download] = await Promise.all([page.waitForEvent("download"), sample.getByTestId("sample-csv").click()]);
     const samplePath = await download.path();
     const sampleCsv = readFileSync(samplePath, "utf8");
@@ -820,6 +863,7 @@ describe("programme year", () => {
     const trace = await page.getByTestId("trace").innerText();
     assert.match(trace, /services/);
     assert.match(trace, /\[03\.1\]/);
+    assert.match(trace, /成立/, "the trace's results in Chinese");
     const letter = page.getByTestId("letter");
     const href = await letter.getAttribute("href");
     const res = await page.request.get(`${BASE_URL}${href}`);
@@ -1304,7 +1348,7 @@ describe("data bureau", () => {
     const legend = await upload.locator("dl.column-legend").innerText();
     assert.match(legend, /credit_code\s+统一社会信用代码（18 位）/);
     assert.doesNotMatch(legend, /本企业/);
-    assert.match(legend, /tags\s+主体类型，多个以分号/);
+    assert.match(legend, /tags\s+主体类型代码，多个以分号/);
     // Both wait, and the uploader is offered no approval of its own upload.
     const zhouCards = zhou.page.locator("article.master-change");
     await zhouCards.nth(1).waitFor();

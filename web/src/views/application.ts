@@ -9,7 +9,7 @@ import { navigate, rerender } from "../router";
 import * as session from "../session";
 import { FACTS, RUBRIC } from "../terms";
 import { waitingText } from "../waiting";
-import { awardCard, itemName, money, reason } from "./calculator";
+import { awardCard, itemName, money, reason, traceResult } from "./calculator";
 import { estimateNote, factValue } from "./portal";
 import {
   actionForm,
@@ -127,7 +127,7 @@ function traceDetails(d: api.StoredDecision): HTMLElement {
     dataTable(
       t("calc.trace"),
       [t("calc.trace.step"), t("calc.trace.expression"), t("calc.trace.values"), t("calc.trace.result"), t("calc.col.clause")],
-      trace.map((s) => [s.step, h("code", {}, s.expression), h("code", {}, s.values), s.result, s.clause]),
+      trace.map((s) => [h("code", {}, s.step), h("code", {}, s.expression), h("code", {}, s.values), traceResult(s), s.clause]),
       { testid: "trace" },
     );
   if (d.explanation && d.explanation.length) body.append(table(d.explanation));

@@ -10,7 +10,7 @@ import { h, uid } from "../dom";
 import { lang, pick, t } from "../i18n";
 import { approxMillion, approxWan, differenceMoney, formatWan, formatYuan, parseMoneyInput, sumMoney, type MoneyUnit } from "../money";
 import { EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
-import { clauseQuote, errorBox } from "./common";
+import { clauseQuote, errorBox, policyLine } from "./common";
 import { otherPolicyLinks } from "./policy-calculator";
 
 const FLAGS = ["registered_in_chaoyang", "taxed_in_chaoyang", "independent_legal_person", "serious_dishonesty_record"] as const;
@@ -444,6 +444,11 @@ export function reason(line: { why: string; why_zh?: string }): HTMLElement {
   return h("span", { class: "why", lang: "en" }, line.why);
 }
 
+/** A trace step's result in the page's language. */
+export function traceResult(s: api.TraceStep): string {
+  return lang() === "zh" && s.result_zh ? s.result_zh : s.result;
+}
+
 export function itemName(measure: string, item?: string): string {
   if (!item) return "";
   const p = ITEMS[measure]?.[item];
@@ -521,7 +526,7 @@ function renderDecision(d: api.Decision, texts: api.Clauses | null): HTMLElement
       h("div", { class: "total-label" }, t("calc.total")),
       h("div", { class: "total-amount" }, money(d.total)),
       d.eligible ? null : h("p", {}, t("calc.ineligible")),
-      h("p", { class: "policy-id" }, t("calc.policy", { id: d.policy.id, version: d.policy.version })),
+      h("p", { class: "policy-id" }, ...policyLine(d.policy.id, d.policy.version)),
     ),
     h("h3", {}, t("calc.awards")),
     d.awards.length === 0 ? h("p", { class: "empty" }, t("calc.awards.none")) : h("ul", { class: "awards" }, d.awards.map((a) => awardCard(a, texts))),
@@ -563,7 +568,7 @@ function renderDecision(d: api.Decision, texts: api.Clauses | null): HTMLElement
               h(
                 "tbody",
                 { lang: "en" },
-                d.trace.map((s) => h("tr", {}, h("td", {}, s.step), h("td", {}, h("code", {}, s.expression)), h("td", {}, h("code", {}, s.values)), h("td", {}, s.result), h("td", {}, s.clause))),
+                d.trace.map((s) => h("tr", {}, h("td", {}, h("code", {}, s.step)), h("td", {}, h("code", {}, s.expression)), h("td", {}, h("code", {}, s.values)), h("td", {}, traceResult(s)), h("td", {}, s.clause))),
               ),
             ),
           ),

@@ -30,3 +30,14 @@ export function clauseQuote(c: api.LabelledText, opts: { id?: string; className?
   }
   return h("blockquote", { class: cls, lang: "en", id: opts.id ?? null }, h("strong", {}, c.label), " ", c.text);
 }
+
+/** A translated text whose one "\u0000" placeholder is a name shown as code. */
+export function withCodeParam(text: string, name: string): Array<Node | string> {
+  const [before, after] = text.split("\u0000");
+  return [before, h("code", {}, name), after ?? ""];
+}
+
+/** "依据政策 chaoyang-data-element 版本 2025.1", the policy's id as code. */
+export function policyLine(id: string, version: string): Array<Node | string> {
+  return withCodeParam(t("calc.policy", { id: "\u0000", version }), id);
+}

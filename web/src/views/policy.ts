@@ -6,8 +6,8 @@ import * as api from "../api";
 import { h } from "../dom";
 import { lang, pick, t } from "../i18n";
 import { formatYuan } from "../money";
-import { ENUM_ZH, ITEMS, MEASURES, PARAMS_ZH } from "../terms";
-import { clauseQuote, errorBox } from "./common";
+import { ITEMS, MEASURES, PARAMS_ZH } from "../terms";
+import { clauseQuote, errorBox, policyLine, withCodeParam } from "./common";
 
 const CITE = /\[(?:R|\d{2})\.\d+\]|D-[0-9A-Z]+[a-z]?/g;
 
@@ -20,12 +20,14 @@ function itemTitle(measure: string, item: string, fallback: string): string {
   return pair ? pick(pair) : fallback;
 }
 
-function paramValue(p: api.PolicyParameter, v: api.PolicyParameter["values"][number]["value"]): string {
+function paramValue(p: api.PolicyParameter, value: api.PolicyParameter["values"][number]): string | Node[] {
+  const v = value.value;
   if (v === null) return t("calc.export.none");
   if (typeof v === "boolean") return v ? t("calc.yes") : t("calc.no");
   if (typeof v === "number") return String(v);
   if (p.type.startsWith("money")) return formatYuan(v);
-  if (lang() === "zh" && ENUM_ZH[v]) return `${ENUM_ZH[v]}（${v}）`;
+  // A choice: its label in Chinese, and the name a case or --set writes, as code.
+  if (lang() === "zh" && value.value_zh) return [document.createTextNode(`${value.value_zh}（`), h("code", {}, v), document.createTextNode("）")];
   return v;
 }
 
@@ -42,7 +44,7 @@ export async function renderPolicy(): Promise<HTMLElement> {
     h(
       "p",
       { class: "policy-id" },
-      t("calc.policy", { id: summary.id, version: summary.version }),
+      ...policyLine(summary.id, summary.version),
       " · ",
       t("policy.digest"),
       " ",
@@ -111,7 +113,7 @@ export async function renderPolicy(): Promise<HTMLElement> {
               h(
                 "td",
                 { class: "num", "data-label": t("policy.param.value") },
-                p.values.map((v) => h("div", {}, paramValue(p, v.value), v.from ? ` (${t("policy.param.from", { from: v.from })})` : "")),
+                p.values.map((v) => h("div", {}, paramValue(p, v), v.from ? ` (${t("policy.param.from", { from: v.from })})` : "")),
               ),
               h("td", { "data-label": t("policy.param.cites") }, p.cites.join(" ")),
             ),
@@ -169,7 +171,7 @@ export async function renderMeasure(id: string): Promise<HTMLElement> {
       doc.clauses.map((c) => clauseQuote(c, { id: `clause-${c.label.replace(/[[\].]/g, "")}` })),
     ),
     h("h2", {}, t("policy.rule")),
-    h("p", { class: "hint" }, t("policy.source", { file })),
+    h("p", { class: "hint" }, ...withCodeParam(t("policy.source", { file: "\u0000" }), file)),
     h(
       "div",
       { class: "rules" },
@@ -192,7 +194,7 @@ export async function renderMeasure(id: string): Promise<HTMLElement> {
             "figure",
             { class: "rule-code" },
             h("pre", { tabindex: "0" }, h("code", {}, b.code)),
-            h("figcaption", {}, `${file}:${b.line}`),
+            h("figcaption", {}, h("code", {}, `${file}:${b.line}`)),
           ),
         );
       }),

@@ -16,12 +16,14 @@ import {
   gate,
   input,
   measureLabel,
+  messageNodes,
   programmeYear,
   selectField,
   setProgrammeYear,
   stateBadge,
   yearOptions,
   moneyInput,
+  withCode,
 } from "./shared";
 import { formatYuan, toFen } from "../money";
 
@@ -108,7 +110,7 @@ export function columnLegend(kind: string, official = false): HTMLElement[] {
       { class: "column-legend", "aria-labelledby": "upload-columns" },
       EVIDENCE[kind].header.split(",").map((c) => {
         const d = (official ? EVIDENCE_COLUMNS[`official.${c}`] : undefined) ?? EVIDENCE_COLUMNS[`${kind}.${c}`] ?? EVIDENCE_COLUMNS[c];
-        return [h("dt", {}, c), h("dd", {}, d ? pick(d) : "")];
+        return [h("dt", {}, h("code", {}, c)), h("dd", {}, ...withCode(d ? pick(d) : ""))];
       }),
     ),
   ];
@@ -185,7 +187,7 @@ export function importReport(r: api.ImportReport, fileName: string): HTMLElement
       ? dataTable(
           t("upload.rejected.table"),
           [t("upload.line"), t("upload.field"), t("upload.reason")],
-          r.rejected.map((x) => [String(x.line), x.field ? h("code", {}, x.field) : "", x.reason]),
+          r.rejected.map((x) => [String(x.line), x.field ? h("code", {}, x.field) : "", h("span", {}, ...messageNodes(x.reason))]),
           { testid: "rejected-rows" },
         )
       : null,

@@ -28,11 +28,12 @@ export function gate(roles: api.Role[], render: (a: api.Account) => HTMLElement 
   return render(a);
 }
 
+const KNOWN_STATUS: Partial<Record<number, Key>> = { 401: "error.401", 403: "error.403", 404: "error.404", 409: "error.409", 429: "error.429", 503: "error.503" };
+
 /** A message for a failed request, in the reader's language where its kind is known. */
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
-    const known: Partial<Record<number, Key>> = { 401: "error.401", 403: "error.403", 404: "error.404", 409: "error.409", 429: "error.429", 503: "error.503" };
-    const key = e.code === "conflict" ? "error.conflict" : known[e.status];
+    const key = e.code === "conflict" ? "error.conflict" : KNOWN_STATUS[e.status];
     const zhField = lang() === "zh" ? fieldMessageZh(e.message) : null;
     const detail = zhField ? `${zhField}${paren(e.message)}` : e.message;
     const field = e.field ? ` [${e.field}]` : "";
@@ -42,7 +43,33 @@ export function errorText(e: unknown): string {
   return String(e);
 }
 
+/**
+ * A server's message as a Chinese page shows it: the Chinese wording where it
+ * is known, with the server's English after it marked as English; as it came
+ * otherwise.
+ */
+export function messageNodes(message: string): Array<Node | string> {
+  const zh = lang() === "zh" ? fieldMessageZh(message) : null;
+  return zh ? [zh, h("span", { class: "original", lang: "en" }, paren(message))] : [message];
+}
+
+/** A text with `code` spans between backticks, as a page shows names a file must use. */
+export function withCode(text: string): Array<Node | string> {
+  return text.split("`").map((part, i) => (i % 2 ? h("code", {}, part) : part));
+}
+
 export function errorAlert(e: unknown): HTMLElement {
+  if (e instanceof ApiError && lang() === "zh" && fieldMessageZh(e.message)) {
+    // As errorText words it, with the server's English marked as English and the field as code.
+    const key = e.code === "conflict" ? "error.conflict" : KNOWN_STATUS[e.status];
+    return h(
+      "div",
+      { class: "alert error", role: "alert" },
+      key ? `${t(key)} ` : "",
+      ...messageNodes(e.message),
+      e.field ? [" ", h("code", {}, e.field)] : null,
+    );
+  }
   return h("div", { class: "alert error", role: "alert" }, errorText(e));
 }
 

@@ -25,7 +25,8 @@ interface Control {
 }
 
 function paramLabel(p: api.PolicyParameter): string {
-  return lang() === "zh" && PARAMS_ZH[p.name] ? PARAMS_ZH[p.name] : p.description || p.name;
+  if (lang() === "zh") return p.description_zh || PARAMS_ZH[p.name] || p.description || p.name;
+  return p.description || p.name;
 }
 
 function fmtValue(c: Pick<Control, "kind">, v: number): string {
