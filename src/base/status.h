@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace bursar {
 
@@ -29,6 +30,9 @@ enum class StatusCode {
 
 const char* StatusCodeName(StatusCode code);
 
+// A refusal's parameters, by name, as text: {"state", "notice"}.
+using ReasonParams = std::vector<std::pair<std::string, std::string>>;
+
 class Status {
  public:
   Status() = default;
@@ -43,10 +47,24 @@ class Status {
   // "field: message" when a field is known, else the message.
   std::string ToString() const;
 
+  // Why, for a program and for a translation: a stable code naming the rule
+  // that refused ("wrong_state", "reviews_pending"; "" when none is given)
+  // and the figures of this refusal. The HTTP API sends them beside the
+  // message (docs/http-api.md, "Errors") and the web app words them.
+  const std::string& reason() const { return reason_; }
+  const ReasonParams& params() const { return params_; }
+  Status WithReason(std::string reason, ReasonParams params = {}) && {
+    reason_ = std::move(reason);
+    params_ = std::move(params);
+    return std::move(*this);
+  }
+
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
   std::string field_;
+  std::string reason_;
+  ReasonParams params_;
 };
 
 inline Status OkStatus() { return Status(); }

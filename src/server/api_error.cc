@@ -21,7 +21,7 @@ ApiError FromStatus(const Status& status) {
     case StatusCode::kInternal:
     case StatusCode::kOk: http = 500; break;
   }
-  return ApiError{http, StatusCodeName(status.code()), status.message(), status.field()};
+  return ApiError{http, StatusCodeName(status.code()), status.message(), status.field(), status.reason(), status.params()};
 }
 
 ApiError BadRequest(std::string message, std::string field) {
@@ -45,6 +45,12 @@ ApiError TooManyRequests(std::string message) {
 std::string ErrorBody(const ApiError& error) {
   nlohmann::ordered_json inner;
   inner["code"] = error.code;
+  if (!error.reason.empty()) {
+    inner["reason"] = error.reason;
+    nlohmann::ordered_json params = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : error.params) params[name] = value;
+    inner["params"] = std::move(params);
+  }
   inner["message"] = error.message;
   if (!error.field.empty()) inner["field"] = error.field;
   nlohmann::ordered_json body;

@@ -2,11 +2,14 @@
 // HTTP status code.
 //
 //   {"error": {"code": "invalid_argument", "message": "...", "field": "facts.x"}}
+//   {"error": {"code": "failed_precondition", "reason": "wrong_state",
+//              "params": {"state": "draft", "action": "decide", "needs": "in_review"}, "message": "..."}}
 //
 // `code` is a StatusCodeName() for errors that come from a Status, or one of
 // the protocol codes below for mistakes in the HTTP request itself (wrong
 // method, wrong content type, body too large, unreadable request). `field` is
-// present only when the offending input is known.
+// present only when the offending input is known; `reason` and `params` only
+// when the refusal names its rule (Status::reason).
 //
 // Thread-safety: free functions, no state.
 #pragma once
@@ -26,6 +29,8 @@ struct ApiError {
   std::string code;     // "invalid_argument", "method_not_allowed", ...
   std::string message;  // for a person; never echoes a secret
   std::string field;    // "facts.exchange_trading_volume", "query.explain"; may be empty
+  std::string reason = {};   // the rule that refused ("wrong_state"); may be empty
+  ReasonParams params = {};  // its figures, by name
 };
 
 // THE mapping from a Status to HTTP. REQUIRES: !status.ok().

@@ -541,39 +541,25 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
     out["objections"] = std::move(os);
     // The office's next step, when the store would refuse it now, and why:
     // the page disables the step and words the reason (issue 15, point 5).
-    // The same rules as Store::Decide and Store::Finalise, on the server's
-    // calendar (D-G9).
+    // The store's own rules (Store::DecideBlocker and FinaliseBlocker: what
+    // Decide and Finalise refuse), on the server's calendar (D-G9).
     if (!applicant) {
       OJson waiting = OJson::object();
-      const store::Application& app = row.application;
-      if (app.state == store::ApplicationState::kInReview) {
-        OJson pending = OJson::array();
-        bool submitted = false;
-        for (const auto& r : reviews) {
-          if (r.state == "assigned") pending.push_back(r.reviewer);
-          submitted = submitted || r.state == "submitted";
+      auto blocker_json = [](const store::StepBlocker& b) {
+        OJson j = {{"code", b.code}};
+        if (b.code == "reviews_pending") j["reviewers"] = b.reviewers;
+        if (b.code == "notice_running") {
+          j["until"] = b.until;
+          j["final_from"] = b.final_from;
+          j["today"] = b.today;
         }
-        if (!pending.empty()) {
-          waiting["decide"] = {{"code", "reviews_pending"}, {"reviewers", std::move(pending)}};
-        } else if (!reviews.empty() && !submitted) {
-          waiting["decide"] = {{"code", "reviewers_all_excluded"}};
-        }
-      }
-      if (app.state == store::ApplicationState::kNotice) {
-        const std::string today = st.Today();
-        if (today <= app.notice_until) {
-          waiting["finalise"] = {{"code", "notice_running"},
-                                 {"until", app.notice_until},
-                                 {"final_from", store::AddDays(app.notice_until, 1)},
-                                 {"today", today}};
-        } else {
-          for (const auto& o : objections.items) {
-            if (o.state != "open") continue;
-            waiting["finalise"] = {{"code", "objection_open"}, {"objection", o.id}};
-            break;
-          }
-        }
-      }
+        if (b.code == "objection_open") j["objection"] = b.objection;
+        return j;
+      };
+      BURSAR_ASSIGN_OR_RETURN(auto decide, st.DecideBlocker(id));
+      if (decide) waiting["decide"] = blocker_json(*decide);
+      BURSAR_ASSIGN_OR_RETURN(auto finalise, st.FinaliseBlocker(id));
+      if (finalise) waiting["finalise"] = blocker_json(*finalise);
       out["waiting"] = std::move(waiting);
     }
     return OkStatus();

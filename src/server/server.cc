@@ -638,7 +638,8 @@ Status Server::Impl::Authorize(const Route& route, const httplib::Request& req, 
   if (!(route.access & (1u << static_cast<unsigned>(role)))) {
     return Status(StatusCode::kPermissionDenied,
                   std::string("the role ") + store::RoleName(role) + " may not " + Upper(route.method) + " " +
-                      route.path);
+                      route.path)
+        .WithReason("role_may_not", {{"role", store::RoleName(role)}, {"method", Upper(route.method)}, {"path", route.path}});
   }
   return OkStatus();
 }

@@ -303,7 +303,8 @@ Result<AccountChange> PendingChange(Database& db, int64_t id, const std::string&
   if (c.requested_by == actor) {
     return Status(StatusCode::kPermissionDenied,
                   "two admins: the admin who asked for a privileged role or a password reset cannot approve or "
-                  "reject it; another admin does");
+                  "reject it; another admin does")
+        .WithReason("two_admins", {{"change", std::to_string(id)}, {"actor", actor}});
   }
   return c;
 }

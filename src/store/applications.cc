@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <string_view>
 
 #include "store/store.h"
 
@@ -100,10 +101,44 @@ constexpr const char* kApplicationColumns =
     "id, credit_code, year, measure, item, project, claim, state, notice_until, created_at, updated_at";
 
 
+// A step refused in the application's state. The refusal names its rule
+// (reason "wrong_state") with the state, the step and the states it needs,
+// so that a page words it (docs/http-api.md, "Errors").
 Status WrongState(const Application& app, const char* action, const char* needs) {
+  struct Step {
+    const char* action;  // as the message says it
+    const char* code;
+    const char* needs;   // the states it needs, by name
+  };
+  static constexpr Step kSteps[] = {
+      {"change its claim", "change_claim", "draft"},
+      {"withdraw it", "withdraw", "draft"},
+      {"submit it", "submit", "draft"},
+      {"start its review", "start_review", "submitted,in_review"},
+      {"declare a conflict", "declare_conflict", "in_review"},
+      {"take a review", "review", "in_review"},
+      {"decide it", "decide", "in_review"},
+      {"publish its notice", "publish_notice", "decided"},
+      {"take an objection", "object", "notice"},
+      {"resolve an objection", "resolve_objection", "notice"},
+      {"finalise it", "finalise", "notice"},
+      {"record a payment", "pay", "final"},
+      {"recover money", "recover", "paid"},
+  };
+  std::string code = "step", states = needs;
+  for (const Step& step : kSteps) {
+    if (std::string_view(step.action) == action) {
+      code = step.code;
+      states = step.needs;
+    }
+  }
   return Status(StatusCode::kFailedPrecondition, std::string("application ") + std::to_string(app.id) + " is " +
                                                      ApplicationStateName(app.state) + ": cannot " + action +
-                                                     " (needs " + needs + ")");
+                                                     " (needs " + needs + ")")
+      .WithReason("wrong_state", {{"application", std::to_string(app.id)},
+                                  {"state", ApplicationStateName(app.state)},
+                                  {"action", code},
+                                  {"needs", states}});
 }
 
 // A claim as an application holds it: an object naming its measure "01" to
@@ -776,7 +811,11 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
     if (!rows.empty()) {
       return Status(StatusCode::kPermissionDenied,
                     "separation of duties: " + actor + " verified declared " + rows[0].Text(0) + " evidence of " +
-                        app.credit_code + ", so another officer decides its application " + std::to_string(id));
+                        app.credit_code + ", so another officer decides its application " + std::to_string(id))
+          .WithReason("verifier_decides", {{"actor", actor},
+                                           {"kind", rows[0].Text(0)},
+                                           {"credit_code", app.credit_code},
+                                           {"application", std::to_string(id)}});
     }
   }
   // The decision must be about this application's enterprise and year.
@@ -790,21 +829,8 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   if (output.value("applicant", "") != app.credit_code || !output.contains("year") || output["year"] != app.year) {
     return InvalidArgument("the output is not about this application's enterprise and year", "output");
   }
-  BURSAR_ASSIGN_OR_RETURN(auto reviews, db.Query("SELECT reviewer, state FROM review WHERE application_id = ? "
-                                                 "ORDER BY reviewer",
-                                                 {id}));
-  int64_t submitted = 0;
-  for (const Row& r : reviews) {
-    if (r.Text(1) == "assigned") {
-      return Status(StatusCode::kFailedPrecondition,
-                    "reviewer " + r.Text(0) + " has not submitted a review of application " + std::to_string(id));
-    }
-    submitted += r.Text(1) == "submitted" ? 1 : 0;
-  }
-  if (!reviews.empty() && submitted == 0) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "every reviewer of application " + std::to_string(id) + " is excluded: no review to decide on");
-  }
+  BURSAR_ASSIGN_OR_RETURN(auto blocker, DecideBlockerIn(db, id));
+  if (blocker) return blocker->Refusal(id);
   // D-G6: once the year's payments have begun, its factor may not fall, so
   // a decision that would take the committed total over the budget waits
   // for a larger budget.
@@ -976,28 +1002,94 @@ Status Store::ResolveObjection(const std::string& actor, int64_t objection_id, b
       .status();
 }
 
+Status StepBlocker::Refusal(int64_t application_id) const {
+  const std::string app = std::to_string(application_id);
+  std::string message;
+  ReasonParams params = {{"application", app}};
+  if (code == "reviews_pending") {
+    std::string names;
+    for (const auto& r : reviewers) names += (names.empty() ? "" : ", ") + r;
+    message = (reviewers.size() == 1 ? "reviewer " + names + " has" : "reviewers " + names + " have") +
+              " not submitted a review of application " + app;
+    params.emplace_back("reviewers", names);
+  } else if (code == "reviewers_all_excluded") {
+    message = "every reviewer of application " + app + " is excluded: no review to decide on";
+  } else if (code == "notice_running") {
+    message = "application " + app + ": the public notice runs until " + until + " (today is " + today +
+              ", Beijing time); it can be final from " + final_from;
+    params.insert(params.end(), {{"until", until}, {"final_from", final_from}, {"today", today}});
+  } else {
+    message = "application " + app + ": objection " + std::to_string(objection) + " is open";
+    params.emplace_back("objection", std::to_string(objection));
+  }
+  return Status(StatusCode::kFailedPrecondition, std::move(message)).WithReason(code, std::move(params));
+}
+
+// Every reviewer not excluded must have submitted, and one must remain.
+Result<std::optional<StepBlocker>> Store::DecideBlockerIn(Database& db, int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(auto reviews, db.Query("SELECT reviewer, state FROM review WHERE application_id = ? "
+                                                 "ORDER BY reviewer",
+                                                 {id}));
+  StepBlocker b;
+  int64_t submitted = 0;
+  for (const Row& r : reviews) {
+    if (r.Text(1) == "assigned") b.reviewers.push_back(r.Text(0));
+    submitted += r.Text(1) == "submitted" ? 1 : 0;
+  }
+  if (!b.reviewers.empty()) {
+    b.code = "reviews_pending";
+    return std::optional<StepBlocker>(std::move(b));
+  }
+  if (!reviews.empty() && submitted == 0) {
+    b.code = "reviewers_all_excluded";
+    return std::optional<StepBlocker>(std::move(b));
+  }
+  return std::optional<StepBlocker>();
+}
+
+// D-G9: final from the day after the notice's last day, by the store's own
+// calendar, and with no objection open.
+Result<std::optional<StepBlocker>> Store::FinaliseBlockerIn(Database& db, const Application& app) {
+  StepBlocker b;
+  const std::string today = Today();
+  if (today <= app.notice_until) {
+    b.code = "notice_running";
+    b.until = app.notice_until;
+    b.final_from = AddDays(app.notice_until, 1);
+    b.today = today;
+    return std::optional<StepBlocker>(std::move(b));
+  }
+  BURSAR_ASSIGN_OR_RETURN(auto open, db.QueryOne("SELECT MIN(id) FROM objection WHERE application_id = ? "
+                                                 "AND state = 'open'",
+                                                 {app.id}));
+  if (open && !open->IsNull(0)) {
+    b.code = "objection_open";
+    b.objection = open->Int(0);
+    return std::optional<StepBlocker>(std::move(b));
+  }
+  return std::optional<StepBlocker>();
+}
+
+Result<std::optional<StepBlocker>> Store::DecideBlocker(int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(*db_, id, false));
+  if (app.state != ApplicationState::kInReview) return std::optional<StepBlocker>();
+  return DecideBlockerIn(*db_, id);
+}
+
+Result<std::optional<StepBlocker>> Store::FinaliseBlocker(int64_t id) {
+  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(*db_, id, false));
+  if (app.state != ApplicationState::kNotice) return std::optional<StepBlocker>();
+  return FinaliseBlockerIn(*db_, app);
+}
+
 Status Store::Finalise(const std::string& actor, int64_t id) {
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
                  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
                  if (app.state != ApplicationState::kNotice) return WrongState(app, "finalise it", "notice");
-                 // D-G9: from the day after the notice's last day, by the
-                 // store's own calendar.
+                 BURSAR_ASSIGN_OR_RETURN(auto blocker, FinaliseBlockerIn(db, app));
+                 if (blocker) return blocker->Refusal(id);
                  const std::string today = Today();
-                 if (today <= app.notice_until) {
-                   return Status(StatusCode::kFailedPrecondition,
-                                 "application " + std::to_string(id) + ": the public notice runs until " +
-                                     app.notice_until + " (today is " + today + ", Beijing time); it can be final from " +
-                                     AddDays(app.notice_until, 1));
-                 }
-                 BURSAR_ASSIGN_OR_RETURN(auto open,
-                                         db.QueryOne("SELECT MIN(id) FROM objection WHERE application_id = ? "
-                                                     "AND state = 'open'",
-                                                     {id}));
-                 if (open && !open->IsNull(0)) {
-                   return Status(StatusCode::kFailedPrecondition,
-                                 "application " + std::to_string(id) + ": objection " + open->Text(0) + " is open");
-                 }
                  BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kFinal));
                  BURSAR_RETURN_IF_ERROR(
                      db.Execute("UPDATE application SET finalised_on = ? WHERE id = ?", {today, id}).status());
@@ -1053,7 +1145,8 @@ Result<std::pair<int64_t, int64_t>> Store::CheckPayment(Database& db, const std:
   if (d->Text(1) == actor) {
     return Status(StatusCode::kPermissionDenied,
                   "separation of duties: " + actor + " decided application " + id +
-                      " and may not record or approve its payment; another finance account does");
+                      " and may not record or approve its payment; another finance account does")
+        .WithReason("decider_pays", {{"actor", actor}, {"application", id}});
   }
   // One voucher, one payment in the programme year: a batch run again after a
   // crash (or a retry without an Idempotency-Key) cannot pay twice, and one
@@ -1208,7 +1301,8 @@ Result<PaymentOrder> PendingOrder(Database& db, int64_t order_id, const std::str
   if (o.recorded_by == actor) {
     return Status(StatusCode::kPermissionDenied, "separation of duties: " + actor + " recorded payment order " +
                                                      std::to_string(order_id) +
-                                                     "; a second finance account approves or rejects it");
+                                                     "; a second finance account approves or rejects it")
+        .WithReason("recorder_approves", {{"actor", actor}, {"order", std::to_string(order_id)}});
   }
   return o;
 }

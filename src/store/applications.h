@@ -91,6 +91,20 @@ struct Decision {
   bool in_force = false;
 };
 
+// Why the office's next step on an application would be refused now
+// (Store::DecideBlocker, Store::FinaliseBlocker): the rule, by a code, and
+// its figures. The step's refusal is the same (Refusal), so a page that shows
+// the step disabled with this reason says what the store would say.
+struct StepBlocker {
+  // reviews_pending, reviewers_all_excluded, notice_running, objection_open
+  std::string code;
+  std::vector<std::string> reviewers;    // reviews_pending: who has not submitted
+  std::string until, final_from, today;  // notice_running: its last day, the first day it may be final, today
+  int64_t objection = 0;                 // objection_open: the open objection
+  // 409 failed_precondition with the reason and its figures.
+  Status Refusal(int64_t application_id) const;
+};
+
 struct Payment {
   int64_t instalment = 0;
   int64_t amount_fen = 0;

@@ -1434,7 +1434,8 @@ Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kin
                       "the row was verified by " + r.Text(2) + " on " + r.Text(3), at);
       }
       if (r.Text(1) == actor) {
-        return Status(StatusCode::kPermissionDenied, "the account that declared a row cannot verify it (D-G10)", at);
+        return Status(StatusCode::kPermissionDenied, "the account that declared a row cannot verify it (D-G10)", at)
+            .WithReason("declarer_verifies", {{"actor", actor}});
       }
       std::vector<Param> update = {std::string_view(actor), std::string_view(today)};
       update.insert(update.end(), params[k].begin(), params[k].end());

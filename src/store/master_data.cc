@@ -52,7 +52,8 @@ Result<MasterChange> PendingMasterChange(Database& db, int64_t id, const std::st
   if (c.requested_by == actor) {
     return Status(StatusCode::kPermissionDenied,
                   "master data by two accounts: the account that uploaded a change of an enterprise cannot approve "
-                  "or reject it; another data-bureau account or an officer does");
+                  "or reject it; another data-bureau account or an officer does")
+        .WithReason("uploader_approves", {{"change", std::to_string(id)}, {"actor", actor}});
   }
   return c;
 }

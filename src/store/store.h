@@ -267,6 +267,12 @@ class Store {
   // username, each with the reviews it has still to submit (assigned, on an
   // application in review).
   Result<std::vector<std::pair<std::string, int64_t>>> AssignableReviewers();
+  // What would refuse deciding (Decide, DecideFromStore) or finalising
+  // (Finalise) application `id` now, by the store's calendar (D-G9); nullopt
+  // when nothing does or the application is in another state (issue 15: the
+  // office's page shows the step disabled, with this reason).
+  Result<std::optional<StepBlocker>> DecideBlocker(int64_t id);
+  Result<std::optional<StepBlocker>> FinaliseBlocker(int64_t id);
   // Records the engine's decision. REQUIRES state in_review and every
   // non-excluded reviewer's review submitted; the case must be this
   // application's enterprise and year.
@@ -551,6 +557,8 @@ class Store {
   // With `batch`, the case comes from it (its enterprises locked already).
   Result<nlohmann::json> DecideFromStoreIn(Database& db, const std::string& actor, int64_t id, const DecideFn& decide,
                                            int64_t* decision_id, int64_t* total_fen, CaseBatch* batch);
+  Result<std::optional<StepBlocker>> DecideBlockerIn(Database& db, int64_t id);
+  Result<std::optional<StepBlocker>> FinaliseBlockerIn(Database& db, const Application& app);
   // Decide's checks and writes inside the caller's transaction.
   Result<nlohmann::json> DecideIn(Database& db, const std::string& actor, const Application& app,
                                   const DecisionInput& decision, int64_t* decision_id, int64_t* total_fen = nullptr);

@@ -311,6 +311,10 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   auto early = Post("officer", App(id, "/finalisation"), json::object());
   ASSERT_TRUE(early);
   EXPECT_EQ(early->status, 409) << early->body;
+  // The refusal names its rule and figures beside the message (docs/http-api.md, "Errors").
+  EXPECT_EQ(Body(early)["error"]["reason"], "objection_open") << early->body;
+  EXPECT_EQ(Body(early)["error"]["params"],
+            json({{"application", std::to_string(id)}, {"objection", std::to_string(objection_id)}}));
   // The page is told why before it tries (issue 15, point 5).
   EXPECT_EQ(Body(Get("officer", App(id)))["waiting"],
             json({{"finalise", {{"code", "objection_open"}, {"objection", objection_id}}}}));
@@ -994,6 +998,7 @@ TEST_P(ProgrammeTest, NoOneAccountMovesMoneyAlone) {
 
   auto by_officer = Post("officer", App(id, "/payments"), {{"amount", "4.00"}, {"reference", "sec-ref-1"}});
   EXPECT_EQ(by_officer->status, 403) << "the officer who decided does not pay";
+  EXPECT_EQ(ErrorOf(by_officer)["reason"], "role_may_not") << by_officer->body;
   auto ordered = Post("finance", App(id, "/payments"), {{"amount", "4.00"}, {"reference", "sec-ref-1 "}});
   ASSERT_EQ(ordered->status, 202) << ordered->body;
   json orders = Body(Get("finance", "/api/payment-orders?state=pending"));
@@ -1006,6 +1011,8 @@ TEST_P(ProgrammeTest, NoOneAccountMovesMoneyAlone) {
   auto own = Post("finance", "/api/payment-orders/" + order + "/approval", {{"approve", true}});
   EXPECT_EQ(own->status, 403) << own->body;
   EXPECT_NE(ErrorOf(own)["message"].get<std::string>().find("separation of duties"), std::string::npos) << own->body;
+  EXPECT_EQ(ErrorOf(own)["reason"], "recorder_approves");
+  EXPECT_EQ(ErrorOf(own)["params"], json({{"actor", "finance"}, {"order", order}}));
   auto no_reason = Post("finance2", "/api/payment-orders/" + order + "/approval", {{"approve", false}});
   EXPECT_EQ(no_reason->status, 422) << "a rejection states its reason";
   auto rejected = Post("finance2", "/api/payment-orders/" + order + "/approval",

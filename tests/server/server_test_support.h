@@ -297,7 +297,15 @@ inline json ErrorOf(const httplib::Result& r) {
   EXPECT_TRUE(e["code"].is_string());
   EXPECT_TRUE(e["message"].is_string());
   for (auto it = e.begin(); it != e.end(); ++it) {
-    EXPECT_TRUE(it.key() == "code" || it.key() == "message" || it.key() == "field") << it.key();
+    EXPECT_TRUE(it.key() == "code" || it.key() == "message" || it.key() == "field" || it.key() == "reason" ||
+                it.key() == "params")
+        << it.key();
+  }
+  // A named rule comes with its figures, each as text (docs/http-api.md, "Errors").
+  EXPECT_EQ(e.contains("reason"), e.contains("params")) << r->body;
+  if (e.contains("reason")) {
+    EXPECT_TRUE(e["reason"].is_string() && e["params"].is_object()) << r->body;
+    for (const auto& [name, value] : e["params"].items()) EXPECT_TRUE(value.is_string()) << name;
   }
   return e;
 }

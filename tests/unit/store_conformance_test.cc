@@ -1141,6 +1141,20 @@ TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
   auto early = store_->Decide("officer", *id, decision);
   ASSERT_FALSE(early.ok());
   EXPECT_NE(early.status().message().find("rev-b has not submitted"), std::string::npos);
+  // The refusal names its rule and figures, and the blocker a page shows says the same.
+  EXPECT_EQ(early.status().reason(), "reviews_pending");
+  EXPECT_EQ(early.status().params(), (ReasonParams{{"application", std::to_string(*id)}, {"reviewers", "rev-b"}}));
+  auto waiting = store_->DecideBlocker(*id);
+  ASSERT_TRUE(waiting.ok() && *waiting);
+  EXPECT_EQ((*waiting)->code, "reviews_pending");
+  EXPECT_EQ((*waiting)->reviewers, std::vector<std::string>{"rev-b"});
+  EXPECT_FALSE(*store_->FinaliseBlocker(*id)) << "not on notice: finalising waits for nothing but its state";
+  auto resubmitted = store_->Submit("enterprise", *id);
+  EXPECT_EQ(resubmitted.reason(), "wrong_state");
+  EXPECT_EQ(resubmitted.params(), (ReasonParams{{"application", std::to_string(*id)},
+                                          {"state", "in_review"},
+                                          {"action", "submit"},
+                                          {"needs", "draft"}}));
   ASSERT_TRUE(store_->SubmitReview("rev-b", *id, json{{"quality", 90}}, "4000000", "评审意见：同意。").ok());
   auto wrong = store_->Decide("officer", *id, {"sha256:abc", CaseFor(Code(2), 2024), decision.output_json});
   EXPECT_EQ(wrong.status().code(), StatusCode::kInvalidArgument);
@@ -1154,13 +1168,24 @@ TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
 
   ASSERT_TRUE(store_->PublishNotice("officer", *id, 7).ok());
   EXPECT_EQ(store_->GetApplication(*id)->notice_until, "2025-06-08");
+  EXPECT_FALSE(*store_->DecideBlocker(*id));
   AtBeijingNoon("2025-06-08");
-  EXPECT_EQ(store_->Finalise("officer", *id).code(), StatusCode::kFailedPrecondition);
+  auto running = store_->Finalise("officer", *id);
+  EXPECT_EQ(running.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(running.reason(), "notice_running");
+  EXPECT_EQ(running.params(), (ReasonParams{{"application", std::to_string(*id)},
+                                            {"until", "2025-06-08"},
+                                            {"final_from", "2025-06-09"},
+                                            {"today", "2025-06-08"}}));
+  ASSERT_TRUE(*store_->FinaliseBlocker(*id));
+  EXPECT_EQ((*store_->FinaliseBlocker(*id))->final_from, "2025-06-09");
   auto objection = store_->FileObjection("public", *id, "the applicant is not in Chaoyang");
   ASSERT_TRUE(objection.ok());
   AtBeijingNoon("2025-06-09");
   auto blocked = store_->Finalise("officer", *id);
   EXPECT_NE(blocked.message().find("is open"), std::string::npos) << blocked.message();
+  EXPECT_EQ(blocked.reason(), "objection_open");
+  EXPECT_EQ((*store_->FinaliseBlocker(*id))->objection, *objection);
   ASSERT_TRUE(store_->ResolveObjection("officer", *objection, false, "registration verified").ok());
   ASSERT_TRUE(store_->Finalise("officer", *id).ok());
 

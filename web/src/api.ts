@@ -148,6 +148,9 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field: string | null,
+    /** The rule that refused ("wrong_state") and its figures, when the server names it. */
+    readonly reason: string | null = null,
+    readonly params: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -196,9 +199,9 @@ async function request<T>(method: string, path: string, body?: unknown, opts: Re
     throw new ApiError(res.status, "bad_response", `HTTP ${res.status}: ${text.slice(0, 200)}`, null);
   }
   if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string; field?: string } }).error ?? {};
+    const e = (json as { error?: { code?: string; message?: string; field?: string; reason?: string; params?: Record<string, string> } }).error ?? {};
     if (res.status === 401 && path !== "/api/sessions") onUnauthenticated();
-    throw new ApiError(res.status, e.code ?? "error", e.message ?? `HTTP ${res.status}`, e.field ?? null);
+    throw new ApiError(res.status, e.code ?? "error", e.message ?? `HTTP ${res.status}`, e.field ?? null, e.reason ?? null, e.params ?? {});
   }
   return json as T;
 }

@@ -716,7 +716,7 @@ describe("programme year", () => {
     await qian.page.getByTestId("decide-form").getByRole("button").last().click();
     assert.match(
       await qian.page.getByTestId("decide-form").locator(".alert.error").innerText(),
-      new RegExp(`无权进行此操作。 职责分离：officer-qian 核验过企业 ${APPLICANT_CODE} 的申报证明材料，申请 ${story.appId} 须由另一名经办人员作出决定`),
+      new RegExp(`无权进行此操作。 职责分离：officer-qian 核验过企业 ${APPLICANT_CODE} 的申报证明材料，申请 #${story.appId} 须由另一名经办人员作出决定`),
     );
     qian.assertClean([/^HTTP 403 POST \/api\/applications\/\d+\/decisions$/]);
 

@@ -146,14 +146,6 @@ export function fieldMessageZh(message: string): string | null {
     [/required for measure/, "此项必填"],
     [/unknown tag/, "未知的主体类型"],
     [/apply-free/, "该措施免申即享，无需申报"],
-    // The rules of who may do what (403): $1… are the message's own parts.
-    [/^separation of duties: (\S+) verified declared (\S+) evidence of (\S+), so another officer decides its application (\d+)/, "职责分离：$1 核验过企业 $3 的申报证明材料，申请 $4 须由另一名经办人员作出决定"],
-    [/^separation of duties: (\S+) decided application (\d+)/, "职责分离：$1 对申请 $2 作出了决定，不得登记或复核其拨付，须由另一名财务人员办理"],
-    [/^separation of duties: (\S+) recorded payment order (\d+)/, "职责分离：拨付单 $2 由 $1 登记，须由另一名财务人员复核或退回"],
-    [/^master data by two accounts/, "企业主数据变更须两个账号办理：上传人不得自行核准或驳回，须由另一名数据局人员或经办人员办理"],
-    [/^two admins:/, "账号变更须两名管理员办理：提出人不得自行核准或驳回，须由另一名管理员办理"],
-    [/^the account that declared a row cannot verify it/, "申报证明材料的账号不得自行核验"],
-    [/^the role (\S+) may not/, "当前角色无权进行此操作"],
     // An application's files (store/attachments.cc).
     [/^the content is (\S+), to be named with (.+), not "(.*)"$/, "文件内容与扩展名不符：内容为 $1，文件名应以 $2 结尾"],
     [/Office document with macros/, "带宏的 Office 文件不予接收，请另存为不含宏的 .docx、.xlsx 或 .pptx 文件"],

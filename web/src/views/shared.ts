@@ -9,6 +9,7 @@ import { navigate } from "../router";
 import * as session from "../session";
 import { ITEMS, MEASURES } from "../terms";
 import { fieldMessageZh } from "./calculator";
+import { refusalText } from "../refusals";
 
 /** The page, or a way to log in, or a refusal when the role may not see it. */
 export function gate(roles: api.Role[], render: (a: api.Account) => HTMLElement | Promise<HTMLElement>): HTMLElement | Promise<HTMLElement> {
@@ -34,13 +35,22 @@ const KNOWN_STATUS: Partial<Record<number, Key>> = { 401: "error.401", 403: "err
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
     const key = e.code === "conflict" ? "error.conflict" : KNOWN_STATUS[e.status];
-    const zhField = lang() === "zh" ? fieldMessageZh(e.message) : null;
-    const detail = zhField ? `${zhField}${paren(e.message)}` : e.message;
+    const worded = wordedMessage(e);
+    const detail = worded && lang() === "zh" ? `${worded}${paren(e.message)}` : worded ?? e.message;
     const field = e.field ? ` [${e.field}]` : "";
     return key ? `${t(key)} ${detail}${field}` : `${detail}${field}`;
   }
   if (e instanceof TypeError) return t("error.network");
   return String(e);
+}
+
+/** The refusal in the reader's language: by the rule the server names, else by its known messages (Chinese only). */
+function wordedMessage(e: ApiError): string | null {
+  if (e.reason) {
+    const text = refusalText(e.reason, e.params, lang());
+    if (text) return text;
+  }
+  return lang() === "zh" ? fieldMessageZh(e.message) : null;
 }
 
 /**
@@ -59,14 +69,16 @@ export function withCode(text: string): Array<Node | string> {
 }
 
 export function errorAlert(e: unknown): HTMLElement {
-  if (e instanceof ApiError && lang() === "zh" && fieldMessageZh(e.message)) {
-    // As errorText words it, with the server's English marked as English and the field as code.
+  const worded = e instanceof ApiError ? wordedMessage(e) : null;
+  if (e instanceof ApiError && worded) {
+    // As errorText words it, with the server's English (in Chinese) marked as English and the field as code.
     const key = e.code === "conflict" ? "error.conflict" : KNOWN_STATUS[e.status];
     return h(
       "div",
-      { class: "alert error", role: "alert" },
+      { class: "alert error", role: "alert", "data-reason": e.reason },
       key ? `${t(key)} ` : "",
-      ...messageNodes(e.message),
+      worded,
+      lang() === "zh" ? h("span", { class: "original", lang: "en" }, paren(e.message)) : null,
       e.field ? [" ", h("code", {}, e.field)] : null,
     );
   }

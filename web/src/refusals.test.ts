@@ -1,0 +1,37 @@
+import { describe, expect, test } from "vitest";
+import { refusalText } from "./refusals";
+
+describe("a refusal of the server in words", () => {
+  test("a step in the wrong state, with the states and the step in Chinese and English", () => {
+    const p = { application: "12", state: "draft", action: "decide", needs: "in_review" };
+    expect(refusalText("wrong_state", p, "zh")).toBe("申请 #12 当前为“草稿”，不能作出决定（须为“评审中”）。");
+    expect(refusalText("wrong_state", p, "en")).toBe("Application #12 is draft: it cannot be decided (it must be in review).");
+    const two = { application: "3", state: "decided", action: "start_review", needs: "submitted,in_review" };
+    expect(refusalText("wrong_state", two, "zh")).toBe("申请 #3 当前为“已决定”，不能组织评审（须为“已提交、评审中”）。");
+    expect(refusalText("wrong_state", { ...p, action: "fly" }, "zh")).toBeNull();
+  });
+
+  test("the store's blockers, as the application's waiting words them", () => {
+    expect(refusalText("reviews_pending", { application: "5", reviewers: "rev-li, rev-wang" }, "zh")).toBe(
+      "暂不能作出决定：评审专家 rev-li、rev-wang 尚未提交评审意见。",
+    );
+    expect(refusalText("notice_running", { until: "2025-07-08", final_from: "2025-07-09", today: "2025-07-03" }, "en")).toBe(
+      "Cannot finalise yet: the notice runs until 2025-07-08; final from 2025-07-09 (the server's date in Beijing is 2025-07-03).",
+    );
+    expect(refusalText("objection_open", { objection: "7" }, "zh")).toBe("暂不能批复：异议 7 尚未处理。");
+  });
+
+  test("separation of duties names who and what", () => {
+    expect(refusalText("decider_pays", { actor: "officer-zhao", application: "9" }, "zh")).toBe(
+      "职责分离：officer-zhao 对申请 #9 作出了决定，不得登记或复核其拨付，须由另一名财务人员办理。",
+    );
+    expect(refusalText("recorder_approves", { actor: "caiwu-sun", order: "4" }, "en")).toBe(
+      "Separation of duties: caiwu-sun recorded payment order 4; a second finance account approves or rejects it.",
+    );
+    expect(refusalText("role_may_not", { role: "data-bureau", method: "POST", path: "/api/x" }, "zh")).toBe("当前角色（数据局）无权进行此操作。");
+  });
+
+  test("a reason the page does not know is not guessed", () => {
+    expect(refusalText("something_new", {}, "zh")).toBeNull();
+  });
+});

@@ -1,0 +1,46 @@
+// A refusal of the server in words: the API names the rule that refused
+// (`reason`) with its figures (`params`) beside its English message
+// (docs/http-api.md, "Errors"), and the page says it in the reader's
+// language. The office's steps that would be refused now come the same way,
+// as an application's `waiting` (waiting.ts).
+import { messages, tIn, type Key, type Lang } from "./i18n";
+
+const STATES = ["draft", "submitted", "in_review", "decided", "notice", "final", "paid", "recovered", "withdrawn"];
+
+function stateName(s: string, l: Lang): string {
+  return STATES.includes(s) ? messages[l][`state.${s}` as Key] : s;
+}
+
+/** The refusal in `l`, or null when the reason is not one this page knows. */
+export function refusalText(reason: string, params: Record<string, string>, l: Lang): string | null {
+  const p = params;
+  const t = (key: Key, values: Record<string, string | number> = {}) => tIn(l, key, values);
+  switch (reason) {
+    case "wrong_state": {
+      const action = messages[l][`action.${p.action}` as Key];
+      if (!action) return null;
+      const needs = (p.needs ?? "").split(",").map((s) => stateName(s, l)).join(t("p.list_sep"));
+      return t("refusal.wrong_state", { application: p.application ?? "", state: stateName(p.state ?? "", l), action, needs });
+    }
+    case "reviews_pending":
+      return t("waiting.reviews_pending", { names: (p.reviewers ?? "").split(", ").join(t("p.list_sep")) });
+    case "reviewers_all_excluded":
+      return t("waiting.reviewers_all_excluded");
+    case "notice_running":
+      return t("waiting.notice_running", { until: p.until ?? "", from: p.final_from ?? "", today: p.today ?? "" });
+    case "objection_open":
+      return t("waiting.objection_open", { id: p.objection ?? "" });
+    case "role_may_not": {
+      const role = messages[l][`role.${p.role}` as Key] ?? p.role ?? "";
+      return t("refusal.role_may_not", { role });
+    }
+    case "verifier_decides":
+    case "decider_pays":
+    case "recorder_approves":
+    case "declarer_verifies":
+    case "uploader_approves":
+    case "two_admins":
+      return t(`refusal.${reason}` as Key, p);
+  }
+  return null;
+}
