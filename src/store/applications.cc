@@ -845,7 +845,12 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
                         FenToMoneyString(budget->Int(0)) +
                         ", after payments have begun (D-G6 would scale down awards already paid): raise the "
                         "budget first",
-                    "budget");
+                    "budget")
+          .WithReason("budget_exceeded", {{"application", std::to_string(id)},
+                                          {"year", std::to_string(app.year)},
+                                          {"amount", FenToMoneyString(total_fen)},
+                                          {"committed", FenToMoneyString(year.committed_fen + total_fen)},
+                                          {"budget", FenToMoneyString(budget->Int(0))}});
     }
   }
   BURSAR_RETURN_IF_ERROR(
@@ -1160,7 +1165,11 @@ Result<std::pair<int64_t, int64_t>> Store::CheckPayment(Database& db, const std:
     return Status(StatusCode::kAlreadyExists,
                   "reference " + reference + " is already recorded in " + std::to_string(app.year) + " (application " +
                       same->Text(0) + ", instalment " + same->Text(1) + ")",
-                  "reference");
+                  "reference")
+        .WithReason("voucher_used", {{"reference", reference},
+                                     {"year", std::to_string(app.year)},
+                                     {"application", same->Text(0)},
+                                     {"instalment", same->Text(1)}});
   }
   BURSAR_ASSIGN_OR_RETURN(auto ordered, db.QueryOne("SELECT o.id, o.application_id FROM payment_order o "
                                                     "JOIN application a ON a.id = o.application_id "
@@ -1171,7 +1180,8 @@ Result<std::pair<int64_t, int64_t>> Store::CheckPayment(Database& db, const std:
     return Status(StatusCode::kAlreadyExists,
                   "reference " + reference + " is already on pending payment order " + ordered->Text(0) +
                       " (application " + ordered->Text(1) + ")",
-                  "reference");
+                  "reference")
+        .WithReason("voucher_pending", {{"reference", reference}, {"order", ordered->Text(0)}, {"application", ordered->Text(1)}});
   }
   BURSAR_ASSIGN_OR_RETURN(auto p, db.QueryOne("SELECT COALESCE(SUM(amount_fen), 0) FROM payment WHERE application_id = ?",
                                               {app.id}));
@@ -1187,7 +1197,13 @@ Result<std::pair<int64_t, int64_t>> Store::CheckPayment(Database& db, const std:
                                                       FenToMoneyString(d->Int(0)) + " scaled to the budget by D-G6)";
     return Status(StatusCode::kFailedPrecondition,
                   "application " + id + ": paying " + FenToMoneyString(fen) + what + " (" + FenToMoneyString(paid) +
-                      " already paid" + (pending ? ", " + FenToMoneyString(pending) + " on pending orders" : "") + ")");
+                      " already paid" + (pending ? ", " + FenToMoneyString(pending) + " on pending orders" : "") + ")")
+        .WithReason("payment_exceeds", {{"application", id},
+                                        {"amount", FenToMoneyString(fen)},
+                                        {"payable", FenToMoneyString(total)},
+                                        {"decided", FenToMoneyString(d->Int(0))},
+                                        {"paid", FenToMoneyString(paid)},
+                                        {"pending", FenToMoneyString(pending)}});
   }
   return std::make_pair(total, paid);
 }

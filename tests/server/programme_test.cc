@@ -974,6 +974,9 @@ TEST_P(ProgrammeTest, APaymentBelowTheDecisionIsExplainedByTheBudget) {
   EXPECT_EQ(over->status, 409) << over->body;
   EXPECT_NE(ErrorOf(over)["message"].get<std::string>().find("would exceed the payable " + payable), std::string::npos)
       << over->body;
+  EXPECT_EQ(ErrorOf(over)["reason"], "payment_exceeds");
+  EXPECT_EQ(ErrorOf(over)["params"]["payable"], payable);
+  EXPECT_EQ(ErrorOf(over)["params"]["amount"], more);
   auto exact = Post("finance", App(id, "/payments"), {{"amount", payable}, {"reference", "DG6-2"}});
   ASSERT_TRUE(exact);
   EXPECT_EQ(exact->status, 202) << exact->body;

@@ -1196,6 +1196,8 @@ TEST_P(StoreTest, AnApplicationGoesFromDraftToPaidAndIntoHistory) {
   auto twice = PayWithApproval(*store_, "treasury", *id, "100", "V-1");
   EXPECT_EQ(twice.status().code(), StatusCode::kAlreadyExists) << "one voucher, one payment";
   EXPECT_NE(twice.status().message().find("instalment 1"), std::string::npos) << twice.status().message();
+  EXPECT_EQ(twice.status().reason(), "voucher_used");
+  EXPECT_EQ(twice.status().field(), "reference");
   AtBeijingNoon("2025-08-01");
   auto over = PayWithApproval(*store_, "treasury", *id, "2200000.01", "V-2");
   EXPECT_EQ(over.status().code(), StatusCode::kFailedPrecondition);
@@ -1361,6 +1363,8 @@ TEST_P(StoreTest, BudgetScalingFollowsDG6AndPaymentsRespectIt) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.status().message().find("raise the budget"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(refused.status().reason(), "budget_exceeded");
+  EXPECT_EQ(refused.status().params()[2], (std::pair<std::string, std::string>{"amount", "1.00"}));
   // A budget that covers everything lifts the scaling, and the decision goes in.
   ASSERT_TRUE(store_->SetBudget("o", 2025, "1000").ok());
   ASSERT_TRUE(

@@ -31,6 +31,16 @@ describe("a refusal of the server in words", () => {
     expect(refusalText("role_may_not", { role: "data-bureau", method: "POST", path: "/api/x" }, "zh")).toBe("当前角色（数据局）无权进行此操作。");
   });
 
+  test("money in a refusal reads as money", () => {
+    const p = { application: "8", amount: "1500000.01", payable: "1500000.00", decided: "2000000.00", paid: "0.00", pending: "0.00" };
+    expect(refusalText("payment_exceeds", p, "zh")).toBe(
+      "申请 #8 本次拨付 ¥1,500,000.01 超过可拨付金额 ¥1,500,000.00（决定金额 ¥2,000,000.00；已拨付 ¥0.00，待复核 ¥0.00）。",
+    );
+    expect(refusalText("voucher_used", { reference: "V-1", year: "2025", application: "3", instalment: "1" }, "en")).toBe(
+      "Voucher V-1 already paid instalment 1 of application #3 in 2025: one voucher pays once.",
+    );
+  });
+
   test("a reason the page does not know is not guessed", () => {
     expect(refusalText("something_new", {}, "zh")).toBeNull();
   });

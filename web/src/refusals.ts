@@ -4,6 +4,7 @@
 // language. The office's steps that would be refused now come the same way,
 // as an application's `waiting` (waiting.ts).
 import { messages, tIn, type Key, type Lang } from "./i18n";
+import { formatYuan } from "./money";
 
 const STATES = ["draft", "submitted", "in_review", "decided", "notice", "final", "paid", "recovered", "withdrawn"];
 
@@ -34,6 +35,14 @@ export function refusalText(reason: string, params: Record<string, string>, l: L
       const role = messages[l][`role.${p.role}` as Key] ?? p.role ?? "";
       return t("refusal.role_may_not", { role });
     }
+    case "budget_exceeded":
+    case "payment_exceeds": {
+      const money: Record<string, string> = { ...p };
+      for (const k of ["amount", "committed", "budget", "payable", "decided", "paid", "pending"]) if (p[k] !== undefined) money[k] = formatYuan(p[k]);
+      return t(`refusal.${reason}` as Key, money);
+    }
+    case "voucher_used":
+    case "voucher_pending":
     case "verifier_decides":
     case "decider_pays":
     case "recorder_approves":
