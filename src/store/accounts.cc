@@ -298,7 +298,8 @@ Result<AccountChange> PendingChange(Database& db, int64_t id, const std::string&
   AccountChange c = ChangeFromRow(*row);
   if (c.state != "pending") {
     return Status(StatusCode::kFailedPrecondition,
-                  "account change " + std::to_string(id) + " was " + c.state + " by " + c.decided_by);
+                  "account change " + std::to_string(id) + " was " + c.state + " by " + c.decided_by)
+        .WithReason("already_decided", {{"what", "account_change"}, {"id", std::to_string(id)}, {"state", c.state}, {"by", c.decided_by}});
   }
   if (c.requested_by == actor) {
     return Status(StatusCode::kPermissionDenied,

@@ -260,7 +260,8 @@ Result<int64_t> Store::CreateApplication(const std::string& actor, const std::st
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kAlreadyExists) {
       return Status(StatusCode::kAlreadyExists, "enterprise " + code + " already has an application for measure " +
-                                                    measure + " (this item and project) in " + std::to_string(year));
+                                                    measure + " (this item and project) in " + std::to_string(year))
+          .WithReason("application_exists", {{"credit_code", code}, {"measure", measure}, {"year", std::to_string(year)}});
     }
     return result.status();
   }
@@ -302,12 +303,15 @@ Result<Application> Store::GetApplication(int64_t id) { return LoadApplication(*
 Status Store::EditDraft(const std::string& actor, int64_t id, const json& claim) {
   std::string measure;
   BURSAR_RETURN_IF_ERROR(CheckClaim(claim, &measure));
+  int64_t year = 0;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
     BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+    year = app.year;
     if (app.state != ApplicationState::kDraft) return WrongState(app, "change its claim", "draft");
     if (IsApplyFreeProposal(app)) {
       return Status(StatusCode::kFailedPrecondition,
-                    "application " + std::to_string(id) + " is an apply-free proposal: it is confirmed as proposed");
+                    "application " + std::to_string(id) + " is an apply-free proposal: it is confirmed as proposed")
+          .WithReason("proposal_not_edited", {{"application", std::to_string(id)}});
     }
     if (measure != app.measure) {
       return InvalidArgument("a draft keeps its measure " + app.measure + "; for measure " + measure +
@@ -327,7 +331,8 @@ Status Store::EditDraft(const std::string& actor, int64_t id, const json& claim)
   if (result.status().code() == StatusCode::kAlreadyExists) {
     return Status(StatusCode::kAlreadyExists, "the enterprise already has an application for measure " + measure +
                                                   " (this item and project) in that year",
-                  "claim.project");
+                  "claim.project")
+        .WithReason("application_exists", {{"measure", measure}, {"year", std::to_string(year)}});
   }
   return result.status();
 }
@@ -340,7 +345,8 @@ Status Store::WithdrawDraft(const std::string& actor, int64_t id) {
                  if (IsApplyFreeProposal(app)) {
                    return Status(StatusCode::kFailedPrecondition,
                                  "application " + std::to_string(id) +
-                                     " is an apply-free proposal: it is not withdrawn, only left unconfirmed");
+                                     " is an apply-free proposal: it is not withdrawn, only left unconfirmed")
+                       .WithReason("proposal_not_withdrawn", {{"application", std::to_string(id)}});
                  }
                  // A draft has nothing hanging from it but its files
                  // (reviews, decisions and payments come after submission):
@@ -946,7 +952,10 @@ Result<int64_t> Store::FileObjection(const std::string& actor, int64_t id, const
                     actor + " has " + std::to_string(open->Int(0)) + " open objections to application " +
                         std::to_string(id) + " already (at most " + std::to_string(kMaxOpenObjectionsPerAccount) +
                         " per account until they are resolved)",
-                    "reason");
+                    "reason")
+          .WithReason("objections_open", {{"application", std::to_string(id)},
+                                          {"open", std::to_string(open->Int(0))},
+                                          {"most", std::to_string(kMaxOpenObjectionsPerAccount)}});
     }
     BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO objection (application_id, filed_by, reason, filed_at, "
                                                   "state) VALUES (?, ?, ?, ?, 'open') RETURNING id",
@@ -972,7 +981,8 @@ Status Store::ResolveObjection(const std::string& actor, int64_t objection_id, b
                  return Status(StatusCode::kNotFound, "no objection " + std::to_string(objection_id), "objection");
                if (o->Text(1) != "open") {
                  return Status(StatusCode::kFailedPrecondition,
-                               "objection " + std::to_string(objection_id) + " is already " + o->Text(1));
+                               "objection " + std::to_string(objection_id) + " is already " + o->Text(1))
+                     .WithReason("objection_resolved", {{"objection", std::to_string(objection_id)}});
                }
                BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, o->Int(0), true));
                if (app.state != ApplicationState::kNotice) return WrongState(app, "resolve an objection", "notice");
@@ -1219,7 +1229,10 @@ Status Store::PayInstalment(Database& db, const Application& app, int64_t fen, c
   if (final_on && !final_on->IsNull(0) && paid_on < final_on->Text(0)) {
     return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(app.id) + " became final on " +
                                                        final_on->Text(0) + ": a payment cannot be dated " + paid_on +
-                                                       ", before it (D-G9)");
+                                                       ", before it (D-G9)")
+        .WithReason("paid_before_final", {{"application", std::to_string(app.id)},
+                                          {"final_on", final_on->Text(0)},
+                                          {"today", paid_on}});
   }
   BURSAR_ASSIGN_OR_RETURN(auto n, db.QueryOne("SELECT COUNT(*) FROM payment WHERE application_id = ?", {app.id}));
   step->instalment = n->Int(0) + 1;
@@ -1312,7 +1325,8 @@ Result<PaymentOrder> PendingOrder(Database& db, int64_t order_id, const std::str
   BURSAR_ASSIGN_OR_RETURN(PaymentOrder o, LoadOrder(db, order_id, true));
   if (o.state != "pending") {
     return Status(StatusCode::kFailedPrecondition,
-                  "payment order " + std::to_string(order_id) + " was " + o.state + " by " + o.decided_by);
+                  "payment order " + std::to_string(order_id) + " was " + o.state + " by " + o.decided_by)
+        .WithReason("already_decided", {{"what", "payment_order"}, {"id", std::to_string(order_id)}, {"state", o.state}, {"by", o.decided_by}});
   }
   if (o.recorded_by == actor) {
     return Status(StatusCode::kPermissionDenied, "separation of duties: " + actor + " recorded payment order " +

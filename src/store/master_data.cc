@@ -47,7 +47,8 @@ Result<MasterChange> PendingMasterChange(Database& db, int64_t id, const std::st
   MasterChange c = MasterFromRow(*row);
   if (c.state != "pending") {
     return Status(StatusCode::kFailedPrecondition,
-                  "master-data change " + std::to_string(id) + " was " + c.state + " by " + c.decided_by);
+                  "master-data change " + std::to_string(id) + " was " + c.state + " by " + c.decided_by)
+        .WithReason("already_decided", {{"what", "master_change"}, {"id", std::to_string(id)}, {"state", c.state}, {"by", c.decided_by}});
   }
   if (c.requested_by == actor) {
     return Status(StatusCode::kPermissionDenied,

@@ -1022,8 +1022,11 @@ TEST_P(ProgrammeTest, NoOneAccountMovesMoneyAlone) {
                        {{"approve", false}, {"reason", "voucher not signed"}});
   ASSERT_EQ(rejected->status, 200) << rejected->body;
   EXPECT_EQ(Body(rejected)["state"], "rejected");
-  EXPECT_EQ(Post("finance2", "/api/payment-orders/" + order + "/approval", {{"approve", true}})->status, 409)
-      << "a rejected order stays rejected";
+  auto decided_again = Post("finance2", "/api/payment-orders/" + order + "/approval", {{"approve", true}});
+  EXPECT_EQ(decided_again->status, 409) << "a rejected order stays rejected";
+  EXPECT_EQ(ErrorOf(decided_again)["reason"], "already_decided");
+  EXPECT_EQ(ErrorOf(decided_again)["params"],
+            json({{"what", "payment_order"}, {"id", order}, {"state", "rejected"}, {"by", "finance2"}}));
 
   auto again = Post("finance", App(id, "/payments"), {{"amount", "4.00"}, {"reference", "SEC-REF-1"}});
   ASSERT_EQ(again->status, 202) << "a rejected order's voucher may be recorded anew: " << again->body;

@@ -1250,6 +1250,8 @@ TEST_P(StoreTest, IllegalTransitionsAreRefusedNamingTheState) {
   EXPECT_EQ(store_->GetApplication(*id)->state, ApplicationState::kSubmitted);
   auto dup = store_->CreateApplication("enterprise", Code(1), 2025, json{{"measure", "03"}});
   EXPECT_EQ(dup.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(dup.status().reason(), "application_exists");
+  EXPECT_EQ(dup.status().params(), (ReasonParams{{"credit_code", Code(1)}, {"measure", "03"}, {"year", "2025"}}));
   EXPECT_EQ(store_->CreateApplication("e", Code(1), 2025, json{{"measure", "12"}}).status().code(),
             StatusCode::kInvalidArgument);
 

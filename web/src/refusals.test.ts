@@ -41,6 +41,15 @@ describe("a refusal of the server in words", () => {
     );
   });
 
+  test("a thing already decided, by whom", () => {
+    expect(refusalText("already_decided", { what: "payment_order", id: "4", state: "rejected", by: "caiwu-liu" }, "zh")).toBe(
+      "拨付单 4 已由 caiwu-liu 办理（已驳回），不能再次办理。",
+    );
+    expect(refusalText("application_exists", { credit_code: "X", measure: "03", year: "2025" }, "en")).toBe(
+      "The enterprise already has an application for measure 03 (this item and project) in 2025.",
+    );
+  });
+
   test("a reason the page does not know is not guessed", () => {
     expect(refusalText("something_new", {}, "zh")).toBeNull();
   });

@@ -41,6 +41,19 @@ export function refusalText(reason: string, params: Record<string, string>, l: L
       for (const k of ["amount", "committed", "budget", "payable", "decided", "paid", "pending"]) if (p[k] !== undefined) money[k] = formatYuan(p[k]);
       return t(`refusal.${reason}` as Key, money);
     }
+    case "already_decided": {
+      const what = messages[l][`what.${p.what}` as Key];
+      if (!what) return null;
+      const state = messages[l][`data.state.${p.state}` as Key] ?? p.state ?? "";
+      return t("refusal.already_decided", { ...p, what, state });
+    }
+    case "application_exists":
+      return t("refusal.application_exists", { measure: p.measure ?? "", year: p.year ?? "" });
+    case "proposal_not_edited":
+    case "proposal_not_withdrawn":
+    case "objections_open":
+    case "objection_resolved":
+    case "paid_before_final":
     case "voucher_used":
     case "voucher_pending":
     case "verifier_decides":
