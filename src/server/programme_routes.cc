@@ -487,9 +487,9 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
     out["payable"] = OJson();
     out["scaling"] = OJson();
     if (decision) {
-      BURSAR_ASSIGN_OR_RETURN(int64_t payable, st.PayableFen(id));
+      std::optional<store::YearScaling> scaling;
+      BURSAR_ASSIGN_OR_RETURN(int64_t payable, st.PayableFen(id, &scaling));
       out["payable"] = FenToMoneyString(payable);
-      BURSAR_ASSIGN_OR_RETURN(auto scaling, st.Scaling(row.application.year));
       if (scaling) {
         out["scaling"] = {{"budget", FenToMoneyString(scaling->budget_fen)},
                           {"committed", FenToMoneyString(scaling->committed_fen)}};

@@ -1538,15 +1538,19 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year) {
   return s;
 }
 
-Result<int64_t> Store::PayableIn(Database& db, const Application& app) {
+Result<int64_t> Store::PayableIn(Database& db, const Application& app, std::optional<YearScaling>* year_scaling) {
+  if (year_scaling) year_scaling->reset();
   BURSAR_ASSIGN_OR_RETURN(auto d, db.QueryOne("SELECT total_fen, id FROM decision WHERE application_id = ? "
                                               "AND in_force = 1",
                                               {app.id}));
   if (!d) return int64_t{0};
+  std::optional<YearScaling> scaling;
+  if (year_scaling || app.state != ApplicationState::kRecovered) {
+    BURSAR_ASSIGN_OR_RETURN(scaling, ScalingIn(db, app.year));
+    if (year_scaling) *year_scaling = scaling;
+  }
   // Within the budget (the usual case) the total is payable as it stands.
-  if (app.state == ApplicationState::kRecovered) return d->Int(0);
-  BURSAR_ASSIGN_OR_RETURN(std::optional<YearScaling> scaling, ScalingIn(db, app.year));
-  if (!scaling) return d->Int(0);
+  if (app.state == ApplicationState::kRecovered || !scaling) return d->Int(0);
   BURSAR_ASSIGN_OR_RETURN(auto out, db.QueryOne("SELECT output_json FROM decision WHERE id = ?", {d->Int(1)}));
   std::vector<int64_t> lines;
   BURSAR_RETURN_IF_ERROR(
@@ -1556,9 +1560,9 @@ Result<int64_t> Store::PayableIn(Database& db, const Application& app) {
   return payable;
 }
 
-Result<int64_t> Store::PayableFen(int64_t id) {
+Result<int64_t> Store::PayableFen(int64_t id, std::optional<YearScaling>* scaling) {
   BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(*db_, id, false));
-  return PayableIn(*db_, app);
+  return PayableIn(*db_, app, scaling);
 }
 
 }  // namespace bursar::store

@@ -457,11 +457,11 @@ class Store {
   // Committed, payable (after D-G6) and paid, in total and by measure.
   Result<BudgetSummary> Budget(int64_t year);
   // The most that may be paid on application `id`: its decided total, scaled
-  // by D-G6 when the year's approved awards exceed its budget.
-  Result<int64_t> PayableFen(int64_t id);
-  // D-G6 in `year`: its budget and committed total when the committed total
-  // exceeds the budget (every award line is then scaled), else none.
-  Result<std::optional<YearScaling>> Scaling(int64_t year) { return ScalingIn(*db_, year); }
+  // by D-G6 when the year's approved awards exceed its budget. With
+  // `scaling`, also the year's D-G6 figures behind it (none when the year is
+  // within its budget, or the application has no decision), from the same
+  // reads.
+  Result<int64_t> PayableFen(int64_t id, std::optional<YearScaling>* scaling = nullptr);
 
   // --- Official documents (documents.cc) ---------------------------------------
   // The document of `subject`, issuing it (the next number of its kind and
@@ -563,7 +563,7 @@ class Store {
   Result<nlohmann::json> DecideIn(Database& db, const std::string& actor, const Application& app,
                                   const DecisionInput& decision, int64_t* decision_id, int64_t* total_fen = nullptr);
   Result<BudgetSummary> BudgetIn(Database& db, int64_t year);
-  Result<int64_t> PayableIn(Database& db, const Application& app);
+  Result<int64_t> PayableIn(Database& db, const Application& app, std::optional<YearScaling>* year_scaling = nullptr);
   // A payment step's shared checks and the instalment it pays (applications.cc).
   Result<std::pair<int64_t, int64_t>> CheckPayment(Database& db, const std::string& actor, const Application& app,
                                                    int64_t fen, const std::string& reference, int64_t except_order);
