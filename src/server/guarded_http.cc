@@ -147,6 +147,13 @@ bool GuardedHttpServer::process_and_close_socket(socket_t sock) {
   return ok;
 }
 
+bool GuardedHttpServer::WidenListenBacklog() {
+  // listen() on a listening socket only sets its backlog; the kernel caps it
+  // at net.core.somaxconn.
+  const socket_t sock = svr_sock_;
+  return sock != INVALID_SOCKET && ::listen(sock, SOMAXCONN) == 0;
+}
+
 std::string FramingProblem(const httplib::Request& req) {
   const size_t lengths = req.get_header_value_count("Content-Length");
   const size_t encodings = req.get_header_value_count("Transfer-Encoding");

@@ -25,6 +25,14 @@ class GuardedHttpServer : public httplib::Server {
   // have arrived (default 30). Time spent answering is not counted.
   void set_request_deadline(int64_t seconds) { deadline_seconds_ = seconds; }
 
+  // Widens the bound socket's listen backlog to the system's maximum; call
+  // after binding, before listen_after_bind(). The library's backlog is 5: a
+  // burst of connections while the accept loop waits for the CPU overflowed
+  // it, the kernel answered with SYN cookies, dropped the request it could
+  // not queue, and reset the connection at the client's next segment (some
+  // of 16 parallel logins got no answer).
+  bool WidenListenBacklog();
+
  private:
   bool process_and_close_socket(socket_t sock) override;
 

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <optional>
@@ -968,6 +970,10 @@ Result<int> Server::Bind() {
     return Status(StatusCode::kUnavailable,
                   "cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) +
                       " (address in use, or not an address of this machine)",
+                  "--listen");
+  }
+  if (!s.http.WidenListenBacklog()) {
+    return Status(StatusCode::kUnavailable, std::string("cannot widen the listen backlog: ") + std::strerror(errno),
                   "--listen");
   }
   s.bound = true;

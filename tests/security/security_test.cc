@@ -6,9 +6,12 @@
 // every parameter of every route, and tampering with the audit log by a
 // database administrator. SQLite and a real PostgreSQL where the backend
 // matters.
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <regex>
 
@@ -66,6 +69,7 @@ class LoggedServer {
     }
   }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string Log() const { return ReadFile(log_); }
 
  private:
@@ -441,6 +445,78 @@ TEST_P(SecurityTest, ParallelWrongPasswordsAreCountedBeforeAnyIsChecked) {
   for (int s : statuses) seen += " " + std::to_string(s);
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 401), 5) << "statuses:" << seen;
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 429), kAttempts - 5) << "statuses:" << seen;
+}
+
+// cpp-httplib listens with a backlog of 5: under load, the parallel logins
+// above overflowed it while the accept loop waited for the CPU, and the
+// kernel reset some of them unanswered. A stopped server accepts nothing: a
+// burst larger than that must still be queued by the kernel, and answered
+// once the server runs again.
+TEST_P(SecurityTest, ABurstOfConnectionsIsQueuedUntilTheServerAcceptsThem) {
+  constexpr size_t kConnections = 32;
+  const pid_t pid = server_->pid();
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, WUNTRACED), pid);  // every thread stopped
+  ASSERT_TRUE(WIFSTOPPED(status));
+  struct Resume {
+    pid_t pid;
+    std::vector<int> fds;
+    ~Resume() {
+      kill(pid, SIGCONT);
+      for (int fd : fds) close(fd);
+    }
+  } resume{pid, {}};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<pollfd> pending;
+  for (size_t i = 0; i < kConnections; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_GE(fd, 0);
+    resume.fds.push_back(fd);
+    const int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ASSERT_TRUE(rc == 0 || errno == EINPROGRESS) << std::strerror(errno);
+    pending.push_back({fd, POLLOUT, 0});
+  }
+  // The kernel completes a handshake on loopback at once; the 5 s are for a
+  // loaded machine. A connection it does not queue stays in SYN-SENT.
+  size_t connected = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!pending.empty() && std::chrono::steady_clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (poll(pending.data(), pending.size(), static_cast<int>(std::max<int64_t>(1, left.count()))) < 0) break;
+    std::vector<pollfd> still;
+    for (const pollfd& p : pending) {
+      if (p.revents == 0) {
+        still.push_back(p);
+        continue;
+      }
+      int error = 0;
+      socklen_t len = sizeof error;
+      if (getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error == 0) ++connected;
+    }
+    pending = std::move(still);
+  }
+  kill(pid, SIGCONT);
+  ASSERT_EQ(connected, kConnections) << "connections the kernel did not queue while the server accepted none";
+
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: " + Host() + "\r\nConnection: close\r\n\r\n";
+  for (int fd : resume.fds) {
+    const int flags = fcntl(fd, F_GETFL);
+    ASSERT_EQ(fcntl(fd, F_SETFL, flags & ~O_NONBLOCK), 0);
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    SendAll(fd, request);
+  }
+  size_t answered = 0;
+  for (int fd : resume.fds) {
+    const std::string answer = ReadUntil(fd, [](const std::string&) { return false; });  // until closed
+    if (answer.rfind("HTTP/1.1 200", 0) == 0) ++answered;
+    else ADD_FAILURE() << "answer: " << answer;
+  }
+  EXPECT_EQ(answered, kConnections);
 }
 
 // Issue 14: per account as well as per address: 20 failures spread over four
