@@ -298,11 +298,25 @@ struct RecoveryRule {
   int item_index = -1;   // within the measure, set by the checker
 };
 
+// A line of an application guide (申报指南), written beside the rules:
+// `guide condition|material|note "English" zh "中文" [cites ...]`. Under
+// `eligibility` it belongs to every measure's guide; under a measure, to that
+// measure's. Not evaluated: the guide is what an applicant reads before applying.
+struct GuideLine {
+  enum class Kind { kCondition, kMaterial, kNote };
+  Kind kind = Kind::kCondition;
+  std::string text;
+  std::string text_zh;
+  std::vector<Citation> cites;
+  Location where;
+};
+
 struct MeasureDecl {
   std::string id;  // "04"
   Location where;
   std::string title;
   std::string title_zh;
+  std::vector<GuideLine> guide;
   std::vector<ItemDecl> items;
   std::vector<GroupCap> group_caps;
   std::vector<RecoveryRule> recoveries;
@@ -330,6 +344,7 @@ struct Policy {
   std::vector<TagDecl> tags;
   std::vector<Condition> eligibility;
   std::vector<Citation> eligibility_cites;
+  std::vector<GuideLine> guide;  // `guide` lines under `eligibility`: part of every measure's guide
   std::vector<MeasureDecl> measures;
   // rounding <mode-param> to <unit-param>
   GeneralRule rounding_mode, rounding_unit;

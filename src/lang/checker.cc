@@ -220,7 +220,8 @@ class Checker {
   }
 
   void DeclareBuiltins() {
-    auto ensure = [&](const char* name, const char* type, const char* noun, bool optional, int* index) {
+    auto ensure = [&](const char* name, const char* type, const char* noun, const char* noun_zh, bool optional,
+                      int* index) {
       for (size_t i = 0; i < p_.claim_fields.size(); ++i) {
         if (p_.claim_fields[i].name == name) {
           *index = static_cast<int>(i);
@@ -232,14 +233,15 @@ class Checker {
       f.type_syntax.name = type;
       f.type_syntax.optional = optional;
       f.noun = noun;
+      f.noun_zh = noun_zh;
       p_.claim_fields.push_back(f);
       *index = static_cast<int>(p_.claim_fields.size() - 1);
     };
     // An item that uses `assessed` requires it of every claim; the other two may be left out.
-    ensure("assessed", "money", "assessed amount", false, &c_.assessed_field);
-    ensure("external_support", "money", "external support", true, &c_.external_support_field);
-    ensure("project", "text", "project", true, &c_.project_field);
-    ensure("solution", "text", "solution", true, &c_.solution_field);
+    ensure("assessed", "money", "assessed amount", "核定金额", false, &c_.assessed_field);
+    ensure("external_support", "money", "external support", "已获国家或市级同类支持", true, &c_.external_support_field);
+    ensure("project", "text", "project", "项目", true, &c_.project_field);
+    ensure("solution", "text", "solution", "解决方案", true, &c_.solution_field);
   }
 
   void Declare(const std::string& name, Location where, const char* what) {
@@ -334,7 +336,9 @@ class Checker {
                  "the table '" + t.name + "' cites nothing: add 'cites [3.1]' naming the paragraph its rows come from");
       }
     }
+    for (const GuideLine& g : p_.guide) CheckCites(g.cites);
     for (auto& m : p_.measures) {
+      for (const GuideLine& g : m.guide) CheckCites(g.cites);
       for (auto& item : m.items) {
         CheckCites(item.cites);
         auto is_clause = [](const Citation& c) { return c.label.rfind("D-", 0) != 0; };

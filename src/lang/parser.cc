@@ -9,7 +9,8 @@ const std::set<std::string>& StatementWords() {
   static const std::set<std::string> words = {
       "policy", "param", "fact", "applicant", "claim", "tag", "eligibility", "require", "when",
       "measure", "item", "by", "from", "amount", "why", "cap", "once", "period", "limit",
-      "round", "exclusive", "external", "scale", "cite", "deduct", "fill", "let", "table", "unit", "recover"};
+      "round", "exclusive", "external", "scale", "cite", "deduct", "fill", "let", "table", "unit", "recover",
+      "guide"};
   return words;
 }
 
@@ -493,6 +494,39 @@ class Parser {
     }
   }
 
+  // `guide condition|material|note "English" zh "中文" [cites ...]`.
+  bool ParseGuide(Location where) {
+    const bool general = context_ == Context::kEligibility;
+    if (!general && context_ != Context::kMeasure && context_ != Context::kItem && context_ != Context::kRecovery) {
+      diags_->Error("misplaced", where,
+                    "a 'guide' line belongs to a 'measure' (its own guide) or under 'eligibility' (every measure's)");
+      return false;
+    }
+    GuideLine g;
+    g.where = where;
+    const std::string kind = Peek().kind == TokenKind::kIdent ? Peek().text : "";
+    if (kind == "condition") {
+      g.kind = GuideLine::Kind::kCondition;
+    } else if (kind == "material") {
+      g.kind = GuideLine::Kind::kMaterial;
+    } else if (kind == "note") {
+      g.kind = GuideLine::Kind::kNote;
+    } else {
+      return Fail("'condition', 'material' or 'note' after 'guide'");
+    }
+    ++pos_;
+    if (Peek().kind != TokenKind::kString) return Fail("the guide's text in quotes, then zh and its Chinese text");
+    g.text = Next().text;
+    g.text_zh = OptionalZh();
+    if (g.text_zh.empty()) {
+      diags_->Error("missing-chinese", g.where,
+                    "a guide line is read by applicants in Chinese: write zh \"…\" after its English text");
+    }
+    if (!ParseCites(&g.cites)) return false;
+    (general ? policy_->guide : policy_->measures.back().guide).push_back(std::move(g));
+    return true;
+  }
+
   // ---- statements ----
   bool RequireContext(Context want, const char* what, const char* where_text) {
     if (context_ == want) return true;
@@ -617,6 +651,7 @@ class Parser {
       context_ = Context::kRecovery;
       return true;
     }
+    if (word == "guide") return ParseGuide(where);
     if (word == "require" || word == "when") {
       const bool recovery = word == "when" && context_ == Context::kRecovery;  // the trigger of a `recover`
       if (context_ != Context::kEligibility && context_ != Context::kItem && !recovery) {

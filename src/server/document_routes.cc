@@ -221,6 +221,20 @@ Status Server::Impl::DecisionLetter(const httplib::Request& req, httplib::Respon
   return Answer(req, res, doc, "decision-" + std::to_string(d.id));
 }
 
+Status Server::Impl::Office(const httplib::Request&, httplib::Response& res, const Caller&) {
+  Settings settings;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(settings, LoadSettings(st));
+    return OkStatus();
+  }));
+  OJson out{{"issuer", settings["issuer"]},
+            {"programme", settings["programme"]},
+            {"objection_contact", settings["objection_contact"]},
+            {"guide", OJson{{"window", settings["guide.window"]}, {"contact", settings["guide.contact"]}}}};
+  res.set_content(out.dump(), kJson);
+  return OkStatus();
+}
+
 Status Server::Impl::NoticeDocument(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   int64_t year = 0;
   std::string until;

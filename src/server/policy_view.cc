@@ -109,6 +109,54 @@ std::string ParagraphAt(const Location& where, const SourceSet& sources) {
   return text;
 }
 
+OJson GuideLineJson(const GuideLine& g) {
+  return OJson{{"text", g.text}, {"text_zh", g.text_zh}, {"cites", Cites(g.cites)}};
+}
+
+// The measure's application guide (申报指南): how it is applied for (from the
+// modes of its items), the general lines under `eligibility` then its own,
+// and what may be claimed, with the fields a claim gives.
+OJson GuideJson(const MeasureDecl& m, const Policy& p) {
+  OJson guide;
+  bool by_claim = false, from_facts = false;
+  for (const ItemDecl& item : m.items) (item.by_claim ? by_claim : from_facts) = true;
+  guide["mode"] = by_claim && from_facts ? "mixed" : by_claim ? "application" : "apply_free";
+  OJson conditions = OJson::array(), materials = OJson::array(), notes = OJson::array();
+  for (const auto* lines : {&p.guide, &m.guide}) {
+    for (const GuideLine& g : *lines) {
+      // Nothing is submitted for an apply-free measure: the general materials are not its.
+      if (lines == &p.guide && g.kind == GuideLine::Kind::kMaterial && !by_claim) continue;
+      (g.kind == GuideLine::Kind::kCondition ? conditions
+       : g.kind == GuideLine::Kind::kMaterial ? materials
+                                                : notes)
+          .push_back(GuideLineJson(g));
+    }
+  }
+  guide["conditions"] = std::move(conditions);
+  guide["materials"] = std::move(materials);
+  guide["notes"] = std::move(notes);
+  OJson items = OJson::array();
+  for (const ItemDecl& item : m.items) {
+    OJson ji{{"name", item.name}, {"title", item.title}};
+    if (!item.title_zh.empty()) ji["title_zh"] = item.title_zh;
+    ji["by"] = item.by_claim ? "claim" : "facts";
+    ji["cites"] = Cites(item.cites);
+    OJson fields = OJson::array();
+    for (const std::string& name : item.required_claim_fields) {
+      for (const FieldDecl& f : p.claim_fields) {
+        if (f.name != name) continue;
+        OJson jf{{"name", f.name}, {"label", f.noun}};
+        if (!f.noun_zh.empty()) jf["label_zh"] = f.noun_zh;
+        fields.push_back(std::move(jf));
+      }
+    }
+    ji["claim_fields"] = std::move(fields);
+    items.push_back(std::move(ji));
+  }
+  guide["items"] = std::move(items);
+  return guide;
+}
+
 }  // namespace
 
 OJson PolicySummary(const CheckedPolicy& cp, const std::string& policy_dir) {
@@ -259,6 +307,7 @@ std::map<std::string, OJson> MeasureDocuments(const CheckedPolicy& cp, const std
       }
     }
     doc["decisions"] = std::move(decisions);
+    doc["guide"] = GuideJson(m, cp.policy);
     OJson source;
     if (m.where.file >= 0 && static_cast<size_t>(m.where.file) < cp.sources.files.size()) {
       const SourceFile& f = cp.sources.files[static_cast<size_t>(m.where.file)];

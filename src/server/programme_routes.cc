@@ -1001,6 +1001,7 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"get", "/api/notices.csv", &Impl::NoticesCsv, kPublic},
       {"get", "/api/notices.xlsx", &Impl::NoticesXlsx, kPublic},
       {"get", "/api/notices/document", &Impl::NoticeDocument, kPublic},
+      {"get", "/api/office", &Impl::Office, kPublic},
       {"post", "/api/applications/{id}/objections", &Impl::FileObjection,
        Only({R::kApplicant, R::kReviewer, R::kOfficer})},
       {"get", "/api/objections", &Impl::ListObjections, kOversight},

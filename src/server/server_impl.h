@@ -511,6 +511,9 @@ struct Server::Impl {
   // year's publication and the notice of one payment, HTML or PDF.
   Status NoticeDocument(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status PaymentNotice(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  // What the office publishes about itself (document settings): issuer,
+  // programme, where objections go, and the guides' window and contact.
+  Status Office(const httplib::Request& req, httplib::Response& res, const Caller& caller);
 
   // The routes of each file, in the order they are registered.
   static std::vector<Route> CoreRoutes();

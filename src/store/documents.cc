@@ -38,6 +38,8 @@ const std::vector<DocumentSetting>& DocumentSettingDefaults() {
        "异议受理部门及联系方式"},
       {"reconsideration_body", "北京市朝阳区人民政府", true, "行政复议机关"},
       {"court", "有管辖权的人民法院", true, "行政诉讼受理法院"},
+      {"guide.window", "每年3月1日至4月30日（以当年申报通知为准，请按实际填写）", true, "申报指南：申报时间"},
+      {"guide.contact", "北京市朝阳区数据局产业发展科，电话 010-00000000（请按实际填写）", true, "申报指南：咨询电话及地址"},
       {kPaymentApprovalSetting, "0.00", true, "单笔拨付超过该金额（元）须由另一名财务人员复核后支付；0.00 即每笔均须复核"},
   };
   return defaults;

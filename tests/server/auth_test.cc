@@ -685,7 +685,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"get /api/audit", {"officer", "auditor"}},
       {"get /api/audit/limits/{year}", {"officer", "auditor"}},
   };
-  // Public: the notice (公示) and its exports, besides the engine's routes.
+  // Public: the notice (公示) and its exports, the office's contact, besides the engine's routes.
   std::set<std::string> public_routes;
   for (const auto& route : bursar::server::RouteTable()) {
     if (route.public_route) public_routes.insert(route.method + " " + route.path);
@@ -694,7 +694,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
                                                   "get /api/policy/clauses", "get /api/policy/measures/{id}",
                                                   "post /api/evaluations", "post /api/sessions", "get /api/notices",
                                                   "get /api/notices.csv", "get /api/notices.xlsx",
-                                                  "get /api/notices/document"}));
+                                                  "get /api/notices/document", "get /api/office"}));
   std::map<std::string, std::set<std::string>> rules;
   for (const auto& route : bursar::server::RouteTable()) {
     if (route.public_route) continue;

@@ -559,6 +559,23 @@ TEST_P(ProgrammeTest, AnApplicationsFilesAreReadByItsReviewersAndOfficersOnly) {
 
 // Officers pick reviewers from the enabled reviewer accounts, seeing what each
 // has still to review (issue 15: reviewers were typed as usernames).
+// Issue 15: the guides' window and contact are the office's settings, public
+// at /api/office; a change by the admin is what the next reader sees.
+TEST_P(ProgrammeTest, TheOfficePublishesItsGuideWindowAndContact) {
+  auto office = Client().Get("/api/office");
+  ASSERT_TRUE(office);
+  ASSERT_EQ(office->status, 200) << office->body;
+  json o = json::parse(office->body);
+  EXPECT_EQ(o["issuer"], "北京市朝阳区数据局");
+  EXPECT_NE(o["guide"]["window"].get<std::string>().find("请按实际填写"), std::string::npos) << o.dump();
+  ASSERT_TRUE(store_->SetDocumentSetting("admin", "guide.window", "2026年3月1日至2026年4月30日").ok());
+  ASSERT_TRUE(store_->SetDocumentSetting("admin", "guide.contact", "朝阳区数据局，010-12345678").ok());
+  o = json::parse(Client().Get("/api/office")->body);
+  EXPECT_EQ(o["guide"]["window"], "2026年3月1日至2026年4月30日");
+  EXPECT_EQ(o["guide"]["contact"], "朝阳区数据局，010-12345678");
+  EXPECT_FALSE(store_->SetDocumentSetting("admin", "guide.windo", "x").ok()) << "an unknown setting is refused";
+}
+
 TEST_P(ProgrammeTest, OfficersPickFromTheReviewersWithTheirOpenReviews) {
   auto open_reviews = [&]() {
     auto got = Get("officer", "/api/reviewers");

@@ -211,6 +211,57 @@ TEST_F(ServerTest, TheSecondPolicysPagesAndTheFieldsOfItsCases) {
   EXPECT_NE(clauses->body.find("[4.1]"), std::string::npos);
 }
 
+// Issue 15: the application guide (申报指南) of a measure, from the policy's
+// `guide` lines: the general ones (under eligibility) first, the measure's
+// after; an apply-free measure takes no materials; what may be claimed with
+// the Chinese labels of the fields a claim gives.
+TEST_F(ServerTest, EachMeasureHasItsApplicationGuideInChinese) {
+  auto texts = [](const json& lines) {
+    std::vector<std::string> out;
+    for (const json& l : lines) out.push_back(l["text_zh"]);
+    return out;
+  };
+  auto get = [&](const std::string& path) {
+    auto r = Client().Get(path);
+    EXPECT_TRUE(r && r->status == 200) << path;
+    return r ? json::parse(r->body)["guide"] : json();
+  };
+  json trading = get("/api/policy/measures/04");
+  EXPECT_EQ(trading["mode"], "apply_free");
+  ASSERT_GE(trading["conditions"].size(), 3u);
+  EXPECT_EQ(trading["conditions"][0]["text_zh"], "在朝阳区注册并纳税，具有独立法人资格");
+  EXPECT_EQ(trading["conditions"][0]["cites"], json::array({"[R.1]", "D-G1"}));
+  EXPECT_TRUE(trading["materials"].empty()) << "nothing is submitted for an apply-free measure: " << trading.dump();
+  EXPECT_EQ(trading["items"].size(), 3u);
+  EXPECT_EQ(trading["items"][1]["by"], "facts");
+
+  json scenarios = get("/api/policy/measures/11");
+  EXPECT_EQ(scenarios["mode"], "application");
+  std::vector<std::string> materials = texts(scenarios["materials"]);
+  ASSERT_GE(materials.size(), 3u);
+  EXPECT_EQ(materials[0], "申报书（法定代表人签字并加盖单位公章）");
+  EXPECT_NE(std::find(materials.begin(), materials.end(), "新技术、新产品、新服务及研发建设投资额（不含土建）明细及合同、发票"),
+            materials.end());
+  bool investment = false;
+  for (const json& f : scenarios["items"][0]["claim_fields"]) investment |= f.value("label_zh", "").find("投资") != std::string::npos;
+  EXPECT_TRUE(investment) << scenarios["items"].dump();
+  // Every measure has conditions, and every line its Chinese text and a citation.
+  json summary = json::parse(Client().Get("/api/policy")->body);
+  for (const json& m : summary["measures"]) {
+    json g = get("/api/policy/measures/" + m["id"].get<std::string>());
+    EXPECT_FALSE(g["conditions"].empty()) << m["id"];
+    for (const char* part : {"conditions", "materials", "notes"}) {
+      for (const json& l : g[part]) {
+        EXPECT_FALSE(l["text_zh"].get<std::string>().empty()) << m["id"] << " " << part;
+        EXPECT_FALSE(l["cites"].empty()) << m["id"] << " " << part << " " << l.dump();
+      }
+    }
+  }
+  json matching = get("/api/policy/measures/6?policy=digital-health");
+  EXPECT_EQ(matching["mode"], "application");
+  EXPECT_EQ(texts(matching["materials"]).back(), "项目立项文件及资金实际到位证明");
+}
+
 TEST_F(ServerTest, APolicyTheServerDoesNotPublishIsNotFoundNamingTheQuery) {
   std::string body = ReadFile(kSource + "/examples/cases-md-example.json");
   for (std::string path : {"/api/evaluations?policy=nope", "/api/evaluations?policy="}) {
@@ -531,11 +582,12 @@ TEST_F(ServerTest, OpenApiDocumentCoversExactlyTheRouteTable) {
     }
   }
 
-  // The store's public routes (the notice) need a store; this server has
-  // none, so they say so (programme_test.cc reads them from a real one).
-  // (The notice as an official document needs its year first.)
+  // The store's public routes (the notice, the office's settings) need a
+  // store; this server has none, so they say so (programme_test.cc reads
+  // them from a real one). (The notice as an official document needs its
+  // year first.)
   const std::set<std::string> store_backed = {"/api/notices", "/api/notices.csv", "/api/notices.xlsx",
-                                              "/api/notices/document"};
+                                              "/api/notices/document", "/api/office"};
   for (const auto& path : store_backed) {
     auto answer = Client().Get(path == "/api/notices/document" ? path + "?year=2025" : path);
     ASSERT_TRUE(answer) << path;

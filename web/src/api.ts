@@ -138,7 +138,39 @@ export interface MeasureDocument {
   title: string;
   clauses: LabelledText[];
   decisions: LabelledText[];
+  guide: Guide;
   source: { file?: string; line?: number; markdown?: string };
+}
+
+/** A line of an application guide, as the policy file writes it (`guide ...`). */
+export interface GuideLine {
+  text: string;
+  text_zh: string;
+  cites: string[];
+}
+
+/** A measure's application guide (申报指南): the policy's part. */
+export interface Guide {
+  mode: "apply_free" | "application" | "mixed";
+  conditions: GuideLine[];
+  materials: GuideLine[];
+  notes: GuideLine[];
+  items: Array<{
+    name: string;
+    title: string;
+    title_zh?: string;
+    by: "claim" | "facts";
+    cites: string[];
+    claim_fields: Array<{ name: string; label: string; label_zh?: string }>;
+  }>;
+}
+
+/** What the office publishes about itself (its document settings). */
+export interface Office {
+  issuer: string;
+  programme: string;
+  objection_contact: string;
+  guide: { window: string; contact: string };
 }
 
 /** An error the API answered with its one error shape. */
@@ -732,6 +764,10 @@ export interface Notice {
   item?: string;
   total: string;
   notice_until: string;
+}
+
+export function office(): Promise<Office> {
+  return request("GET", "/api/office");
 }
 
 export function notices(year?: number): Promise<Page<Notice>> {

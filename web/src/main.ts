@@ -15,6 +15,7 @@ import { renderHome } from "./views/home";
 import { renderLogin } from "./views/login";
 import { renderNotices } from "./views/notices";
 import { renderOfficer } from "./views/officer";
+import { renderGuide } from "./views/guide";
 import { renderMeasure, renderPolicy } from "./views/policy";
 import { renderPortal } from "./views/portal";
 import { renderReviewQueue } from "./views/reviewer";
@@ -143,6 +144,7 @@ void session.restore().then(() => {
       { pattern: /^\/calculator\/([a-z0-9][a-z0-9-]*)\/?$/, render: (p) => renderPolicyCalculator(p[0]), title: title("calc.title") },
       { pattern: /^\/policy\/?$/, render: renderPolicy, title: title("policy.title") },
       { pattern: /^\/policy\/(\d{2})\/?$/, render: (p) => renderMeasure(p[0]), title: title("policy.title") },
+      { pattern: /^\/policy\/(\d{2})\/guide\/?$/, render: (p) => renderGuide(p[0]), title: title("guide.title") },
       { pattern: /^\/notices\/?$/, render: renderNotices, title: title("notices.title") },
       { pattern: /^\/login\/?$/, render: renderLogin, title: title("auth.title") },
       { pattern: /^\/portal\/?$/, render: renderPortal, title: title("portal.title") },

@@ -378,6 +378,33 @@ describe("policy view", () => {
     assertClean();
   });
 
+  test("a measure's application guide (申报指南): conditions, materials, window and contact, on a laptop and a phone", async (t) => {
+    for (const width of [1280, 390]) {
+      const { page, assertClean } = await openPage(t, { width, height: width > 400 ? 900 : 844 });
+      await page.goto(`${BASE_URL}/policy/11`);
+      await page.getByTestId("guide-link").click();
+      await page.getByRole("heading", { level: 1, name: /11 支持数据应用场景开放 申报指南/ }).waitFor();
+      assert.equal(await page.getByTestId("guide-mode").getAttribute("data-mode"), "application");
+      const conditions = await page.getByTestId("guide-conditions").innerText();
+      // The general conditions (under eligibility) first, then the measure's own, each with its basis.
+      assert.match(conditions, /在朝阳区注册并纳税，具有独立法人资格\s*依据：\[R\.1\] D-G1[\s\S]*典型数据要素应用案例/);
+      const materials = await page.getByTestId("guide-materials").innerText();
+      assert.match(materials, /申报书（法定代表人签字并加盖单位公章）[\s\S]*投资额（不含土建）明细及合同、发票/);
+      assert.match(await page.getByTestId("guide-window").innerText(), /\d+月\d+日/);
+      assert.match(await page.getByTestId("guide-contact").innerText(), /电话/);
+      if (width < 400) {
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "no sideways scrolling at 390 px");
+      }
+      await shot(page, width < 400 ? "guide-11-phone" : "guide-11");
+      // An apply-free measure asks for nothing.
+      await page.goto(`${BASE_URL}/policy/04/guide`);
+      await page.getByRole("heading", { level: 1, name: /04 .* 申报指南/ }).waitFor();
+      assert.equal(await page.getByTestId("guide-mode").getAttribute("data-mode"), "apply_free");
+      assert.match(await page.getByTestId("guide-materials").innerText(), /无需提交申报材料/);
+      assertClean();
+    }
+  });
+
   test("parameters with their values and citations", async (t) => {
     const { page, assertClean } = await openPage(t);
     await page.goto(`${BASE_URL}/policy`);
@@ -420,10 +447,21 @@ async function login(page, username, next = "") {
   await page.getByTestId("whoami").waitFor();
 }
 
-/** Submits the action form with this test id and waits for the page to show the new state. */
+/**
+ * Takes a step: its confirmation ticked where it is irreversible, then waits
+ * for the state it leads to (or fails with the form's error).
+ */
 async function act(page, testid, state) {
-  await page.getByTestId(testid).getByRole("button").last().click();
-  await page.locator(`h1 .badge[data-state="${state}"]`).waitFor();
+  const form = page.getByTestId(testid);
+  await form.waitFor(); // the page may still be loading: counting its boxes does not wait
+  const sure = form.locator('input[name="confirm"]');
+  if (await sure.count()) await sure.check();
+  await form.getByRole("button").last().click();
+  // The new state, or the form's error said as the failure.
+  const reached = page.locator(`h1 .badge[data-state="${state}"]`);
+  const refused = form.locator(".alert.error");
+  await reached.or(refused).first().waitFor();
+  if (!(await reached.count())) assert.fail(`${testid}: ${await refused.innerText()}`);
 }
 
 // Procedural dates are the server's own calendar day in Beijing (D-G9): no
@@ -713,6 +751,7 @@ describe("programme year", () => {
     await qian.page.getByTestId("declared-rows").locator("h3").getByText("（3 条）").waitFor();
     assert.equal(await qian.page.getByTestId("declared-rows").locator("tr", { hasText: "WEB-T-1" }).count(), 0);
     // Having verified, officer-qian may not decide: the server says so, in Chinese first.
+    await qian.page.getByTestId("decide-form").locator('input[name="confirm"]').check();
     await qian.page.getByTestId("decide-form").getByRole("button").last().click();
     assert.match(
       await qian.page.getByTestId("decide-form").locator(".alert.error").innerText(),
@@ -725,7 +764,12 @@ describe("programme year", () => {
     await page.getByTestId("decide-form").waitFor();
     // The officer reads the reviewer's written opinion before deciding.
     assert.match(await page.getByTestId("review-opinions").innerText(), /评审意见[\s\S]*同意按 420 万元核定支持[\s\S]*rev-wang/);
+    // An irreversible step asks first: unticked, nothing is sent; done, the page says what happened.
+    await page.getByTestId("decide-form").getByRole("button").last().click();
+    await page.getByTestId("decide-form").getByText("请先勾选确认，再执行此操作。").waitFor();
+    assert.equal(await page.locator('h1 .badge[data-state="in_review"]').count(), 1);
     await act(page, "decide-form", "decided");
+    assert.match(await page.getByTestId("flash").innerText(), /已作出决定。下一步：发布公示。/);
     const decision = page.getByTestId("decision");
     // The claim and the reviewer agree on the assessed amount (D-G5).
     const services = await decision.locator('li.award[data-measure="03"]').innerText();
@@ -735,11 +779,12 @@ describe("programme year", () => {
     story.total = /¥([\d,]+\.\d\d)/.exec(await decision.locator(".total-amount").innerText())[1];
 
     // No date to type: the server publishes it today, for the policy's seven days from tomorrow.
-    assert.equal(await page.getByTestId("notice-form").locator("input").count(), 0, "the notice form has no date field");
+    assert.equal(await page.getByTestId("notice-form").locator("input:not([name=confirm])").count(), 0, "the notice form has no date field");
     await act(page, "notice-form", "notice");
     const shown = await (await page.request.get(`${BASE_URL}/api/applications/${story.appId}`)).json();
     const until = shown.notice_until;
     assert.match(until, /^\d{4}-\d{2}-\d{2}$/);
+    assert.equal(await page.getByTestId("flash").innerText(), `已发布公示，公示期至 ${until}。`);
     // The public notice lists it, without a login.
     const anon = await openPage(t);
     await anon.page.goto(`${BASE_URL}/notices`);
@@ -780,7 +825,8 @@ describe("programme year", () => {
     // session is older than its 8 hours by then, so the officer signs in again.
     setServerDate(addDays(until, 1));
     await login(page, "officer-zhao", `/applications/${story.appId}`);
-    assert.equal(await page.getByTestId("finalise-form").locator("input").count(), 0, "the finalise form has no date field");
+    await page.getByTestId("finalise-form").waitFor();
+    assert.equal(await page.getByTestId("finalise-form").locator("input:not([name=confirm])").count(), 0, "the finalise form has no date field");
     await act(page, "finalise-form", "final");
     assert.equal(await page.getByTestId("payment-form").count(), 0, "the officer who decided does not pay (separation of duties)");
 
@@ -792,8 +838,10 @@ describe("programme year", () => {
     assert.equal(await payForm.locator('input[type="date"]').count(), 0, "the payment form has no date field");
     assert.equal((await payForm.getByLabel("拨付金额（元）").inputValue()).replace(/\.00$/, ""), story.total.replace(/,/g, "").replace(/\.00$/, ""));
     await payForm.getByLabel("凭证号").fill("PAY-2025-WEB-1");
+    await payForm.getByLabel(/确认登记拨付/).check();
     await payForm.getByRole("button").last().click();
     await liu.page.getByTestId("payment-orders").waitFor();
+    assert.match(await liu.page.getByTestId("flash").innerText(), /待另一名财务人员复核/);
     assert.match(await liu.page.getByTestId("payment-orders").innerText(), /PAY-2025-WEB-1[\s\S]*待复核/);
     assert.equal(await liu.page.locator('h1 .badge[data-state="final"]').count(), 1, "not paid before a second account approves");
     // The account that recorded the order is not offered its approval.
@@ -805,6 +853,7 @@ describe("programme year", () => {
     const sun = await openPage(t);
     await login(sun.page, "caiwu-sun", "/finance");
     await sun.page.getByTestId("pending-orders").getByRole("link", { name: `#${story.appId}` }).click();
+    await sun.page.locator('[data-testid^="approve-order-"]').locator('input[name="confirm"]').check();
     await sun.page.locator('[data-testid^="approve-order-"]').getByRole("button").last().click();
     await sun.page.locator('h1 .badge[data-state="paid"]').waitFor();
     assert.match(await sun.page.getByTestId("payments").innerText(), /PAY-2025-WEB-1/);

@@ -18,6 +18,7 @@ import {
   gate,
   input,
   measureLabel,
+  okAlert,
   stateBadge,
   textarea,
   when,
@@ -470,8 +471,19 @@ function scalingNote(a: api.ApplicationDetail): HTMLElement | null {
   );
 }
 
+// What the last step did, said once at the top of the page it re-rendered.
+let flash: string | null = null;
+
+/** A box to tick before an irreversible step: "我已核对，确认{action}。此操作不可撤销。" */
+function irreversible(action: string): { label: string } {
+  return { label: t("confirm.label", { action }) };
+}
+
 function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
-  const done = () => void rerender(true);
+  const done = (message?: string) => {
+    flash = message ?? null;
+    void rerender(true);
+  };
   const out: HTMLElement[] = [];
   const role = me.role;
   if ((role === "applicant" || role === "officer") && a.state === "draft") {
@@ -481,9 +493,10 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
         fields: [h("p", { class: "hint" }, a.measure === "04" || a.measure === "05" ? t("portal.applyfree.hint") : t("app.submit.hint"))],
         submit: a.measure === "04" || a.measure === "05" ? t("portal.applyfree.confirm") : t("app.submit"),
         testid: "submit-form",
+        confirm: irreversible(a.measure === "04" || a.measure === "05" ? t("portal.applyfree.confirm") : t("app.submit")),
         run: async () => {
           await api.submitApplication(a);
-          done();
+          done(t("done.submitted"));
         },
       }),
     );
@@ -517,23 +530,18 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
             else delete claim[k];
           }
           await api.editDraft(a, claim);
-          done();
-          return t("app.edit.done");
+          done(t("app.edit.done"));
         },
       }),
     );
-    const sure = h("input", { type: "checkbox", id: `withdraw-${a.id}`, name: "confirm" });
     out.push(
       actionForm({
         title: t("app.withdraw"),
         testid: "withdraw-form",
-        fields: [h("p", { class: "hint" }, t("app.withdraw.hint")), h("div", { class: "check" }, sure, h("label", { for: `withdraw-${a.id}` }, t("app.withdraw.confirm")))],
+        fields: [h("p", { class: "hint" }, t("app.withdraw.hint"))],
+        confirm: { label: t("app.withdraw.confirm"), unconfirmed: t("app.withdraw.unconfirmed") },
         submit: t("app.withdraw"),
         run: async () => {
-          if (!sure.checked) {
-            sure.setAttribute("aria-invalid", "true");
-            throw new Error(t("app.withdraw.unconfirmed"));
-          }
           await api.withdrawDraft(a);
           navigate("/portal");
         },
@@ -650,10 +658,11 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
           testid: "decide-form",
           fields: [h("p", { class: "hint" }, t("officer.decide.hint"))],
           blocked: waitingText(a.waiting?.decide),
+          confirm: irreversible(t("officer.decide")),
           submit: t("officer.decide"),
           run: async () => {
             await api.decide(a);
-            done();
+            done(t("done.decided"));
           },
         }),
       );
@@ -665,10 +674,11 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
           title: t("officer.notice"),
           testid: "notice-form",
           fields: [h("p", { class: "hint" }, t("officer.notice.hint"))],
+          confirm: irreversible(t("officer.notice")),
           submit: t("officer.notice"),
           run: async () => {
-            await api.publishNotice(a);
-            done();
+            const n = await api.publishNotice(a);
+            done(t("done.notice", { until: n.notice_until ?? "" }));
           },
         }),
       );
@@ -680,10 +690,11 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
           testid: "finalise-form",
           fields: [h("p", { class: "hint" }, t("officer.finalise.hint", { until: a.notice_until ?? "" }))],
           blocked: waitingText(a.waiting?.finalise),
+          confirm: irreversible(t("officer.finalise")),
           submit: t("officer.finalise"),
           run: async () => {
             await api.finalise(a);
-            done();
+            done(t("done.final"));
           },
         }),
       );
@@ -702,10 +713,11 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
           testid: `approve-order-${o.id}`,
           fields: [h("p", { class: "hint" }, `${t("pay.order.by")}${t("p.colon")}${o.recorded_by}`)],
           blocked: own,
+          confirm: irreversible(t("pay.approve")),
           submit: t("pay.approve"),
           run: async () => {
             await api.decidePaymentOrder(o.id, true);
-            done();
+            done(t("done.approved", { amount: formatYuan(o.amount), reference: o.reference }));
           },
         }),
         actionForm({
@@ -713,10 +725,11 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
           testid: `reject-order-${o.id}`,
           fields: [why.el],
           blocked: own,
+          confirm: irreversible(t("pay.reject")),
           submit: t("pay.reject"),
           run: async () => {
             await api.decidePaymentOrder(o.id, false, why.input.value.trim());
-            done();
+            done(t("done.rejected", { reference: o.reference }));
           },
         }),
       );
@@ -734,10 +747,13 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
           title: t("pay.record"),
           testid: "payment-form",
           fields: [h("p", { class: "hint" }, t("pay.on.hint")), h("div", { class: "grid" }, amount.el, ref.el)],
+          confirm: irreversible(t("pay.record")),
           submit: t("pay.record"),
           run: async () => {
-            await api.pay(a, amount.value(), ref.input.value.trim());
-            done();
+            const after = await api.pay(a, amount.value(), ref.input.value.trim());
+            // Above the office's threshold the payment is an order that a second finance account approves.
+            const paid = ((after as Partial<api.ApplicationDetail>).payments?.length ?? 0) > a.payments.length;
+            done(paid ? t("done.paid") : t("done.ordered"));
           },
         }),
       );
@@ -751,10 +767,11 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
         title: t("recover.title"),
         testid: "recovery-form",
         fields: [h("p", { class: "hint" }, t("recover.hint")), amount.el, why.el],
+        confirm: irreversible(t("recover.title")),
         submit: t("recover.title"),
         run: async () => {
           await api.recover(a, amount.value(), why.input.value.trim());
-          done();
+          done(t("done.recovered"));
         },
       }),
     );
@@ -769,7 +786,7 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
         submit: t("obj.file"),
         run: async () => {
           await api.fileObjection(a, why.input.value.trim());
-          done();
+          done(t("done.objection"));
         },
       }),
     );
@@ -785,9 +802,12 @@ export function renderApplication(idText: string): HTMLElement | Promise<HTMLEle
       const [a, texts] = await Promise.all([api.application(id), api.clauses().catch(() => null)]);
       const actions = actionsFor(a, me);
       const claim = claimRows(a.claim);
+      const said = flash;
+      flash = null;
       add(page,
         h("p", { class: "breadcrumb" }, h("a", { href: session.homeOf(me), "data-link": true }, t("app.back"))),
         h("h1", {}, t("app.title", { id: a.id }), " ", stateBadge(a.state)),
+        said ? h("div", { "data-testid": "flash", role: "status" }, okAlert(said)) : null,
         h("p", { class: "subtitle" }, measureLabel(a.measure, a.item ?? a.claim.item)),
         timeline(a.state),
         dl([

@@ -74,7 +74,13 @@ export async function renderPolicy(): Promise<HTMLElement> {
               ),
             ),
           ),
-          h("a", { href: `/policy/${m.id}`, "data-link": true }, t("policy.open"), h("span", { class: "visually-hidden" }, ` ${m.id}`)),
+          h(
+            "p",
+            { class: "card-links" },
+            h("a", { href: `/policy/${m.id}`, "data-link": true }, t("policy.open"), h("span", { class: "visually-hidden" }, ` ${m.id}`)),
+            " · ",
+            h("a", { href: `/policy/${m.id}/guide`, "data-link": true }, t("guide.open"), h("span", { class: "visually-hidden" }, ` ${m.id}`)),
+          ),
         ),
       ),
     ),
@@ -164,6 +170,7 @@ export async function renderMeasure(id: string): Promise<HTMLElement> {
     h("p", { class: "crumb" }, h("a", { href: "/policy", "data-link": true }, `← ${t("policy.back")}`)),
     h("h1", {}, h("span", { class: "measure-id" }, doc.id), " ", measureTitle(doc.id, doc.title)),
     ...(lang() === "zh" ? [h("p", { class: "subtitle", lang: "en" }, doc.title)] : []),
+    h("p", {}, h("a", { class: "button-link", href: `/policy/${doc.id}/guide`, "data-link": true, "data-testid": "guide-link" }, t("guide.open"))),
     h("h2", {}, t("policy.text")),
     h(
       "div",

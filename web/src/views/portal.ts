@@ -280,7 +280,12 @@ function newApplicationSection(code: string, year: number): HTMLElement {
     itemSlot.replaceChildren(item ? item.el : "");
     itemSlot.hidden = !item;
   };
-  measure.input.addEventListener("change", showItems);
+  // The selected measure's application guide (申报指南), read before applying.
+  const guide = h("a", { href: `/policy/${measure.input.value}/guide`, "data-link": true, "data-testid": "new-application-guide" }, t("guide.open"));
+  measure.input.addEventListener("change", () => {
+    showItems();
+    guide.setAttribute("href", `/policy/${measure.input.value}/guide`);
+  });
   showItems();
   const yearF = selectField(t("calc.year"), "year", yearOptions(), String(year));
   const project = input(t("calc.claim.project"), "project");
@@ -292,7 +297,7 @@ function newApplicationSection(code: string, year: number): HTMLElement {
     title: t("portal.new"),
     testid: "new-application",
     fields: [
-      h("p", { class: "hint" }, t("portal.new.hint")),
+      h("p", { class: "hint" }, t("portal.new.hint"), " ", guide),
       h("div", { class: "grid" }, yearF.el, measure.el, itemSlot, project.el, assessed.el, investment.el, civil.el, external.el),
     ],
     submit: t("portal.new.submit"),

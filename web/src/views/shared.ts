@@ -181,8 +181,15 @@ export function actionForm(opts: {
   testid?: string;
   /** Why the step would be refused now: the button is disabled and this says why. */
   blocked?: string | null;
+  /**
+   * An irreversible step: a box to tick first (its label), and what is said
+   * when the button is pressed without it. Nothing is sent until it is ticked.
+   */
+  confirm?: { label: string; unconfirmed?: string };
 }): HTMLFormElement {
   const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const sureId = uid("confirm");
+  const sure = opts.confirm ? h("input", { type: "checkbox", id: sureId, name: "confirm" }) : null;
   const why = opts.blocked ? h("p", { class: "alert blocked", id: `blocked-${++blockedIds}` }, opts.blocked) : null;
   const button = h(
     "button",
@@ -194,6 +201,7 @@ export function actionForm(opts: {
     { class: `action-form ${opts.className ?? ""}`, novalidate: true, "data-testid": opts.testid ?? null },
     opts.title ? h("h3", {}, opts.title) : null,
     opts.fields,
+    sure && opts.confirm ? h("div", { class: "check confirm" }, sure, h("label", { for: sureId }, opts.confirm.label)) : null,
     why,
     h("div", { class: "actions" }, button),
     status,
@@ -201,9 +209,15 @@ export function actionForm(opts: {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     if (why) return;
-    button.disabled = true;
     status.replaceChildren();
     form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    if (sure && !sure.checked) {
+      sure.setAttribute("aria-invalid", "true");
+      status.replaceChildren(errorAlert(new Error(opts.confirm?.unconfirmed ?? t("confirm.first"))));
+      sure.focus();
+      return;
+    }
+    button.disabled = true;
     try {
       const done = await opts.run();
       if (done) status.replaceChildren(okAlert(done));
