@@ -11,7 +11,13 @@ namespace {
 
 using Json = nlohmann::json;
 
-Status Bad(const std::string& field, const std::string& message) { return InvalidArgument(message, field); }
+// A field of the case that cannot be read: the message, and the rule it broke
+// with its figures (`reason`, `params`: docs/http-api.md, "Errors"), which a
+// page words in its reader's language.
+Status Bad(const std::string& field, const std::string& message, std::string reason = "", ReasonParams params = {}) {
+  std::erase_if(params, [](const auto& kv) { return kv.second.empty(); });
+  return InvalidArgument(message, field).WithReason(std::move(reason), std::move(params));
+}
 
 std::string JsonKind(const Json& j) {
   if (j.is_null()) return "null";
@@ -40,19 +46,21 @@ Status CheckKeys(const Json& obj, const std::string& path, std::initializer_list
     std::sort(known.begin(), known.end());
     std::string hint = ClosestName(key, known);
     return Bad(path + (path.empty() ? "" : ".") + key,
-               "unknown field" + (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
+               "unknown field" + (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"), "unknown_field",
+               {{"suggestion", hint}});
   }
   return OkStatus();
 }
 
 Result<Exact> ReadMoney(const Json& j, const std::string& path) {
   if (j.is_number()) {
-    return Bad(path, "expected a money string such as \"1250.50\", got a JSON number (numbers lose precision; write the amount in quotes)");
+    return Bad(path, "expected a money string such as \"1250.50\", got a JSON number (numbers lose precision; write the amount in quotes)",
+               "not_money");
   }
-  if (!j.is_string()) return Bad(path, "expected a money string such as \"1250.50\", got " + JsonKind(j));
+  if (!j.is_string()) return Bad(path, "expected a money string such as \"1250.50\", got " + JsonKind(j), "not_money");
   std::string why;
   auto v = ParseMoneyString(j.get<std::string>(), &why);
-  if (!v) return Bad(path, why);
+  if (!v) return Bad(path, why, MoneyStringReason(why));
   return *v;
 }
 
@@ -66,17 +74,21 @@ bool IsQuantity(TypeKind kind) {
 Result<Exact> ReadQuantity(const Json& j, const std::string& path) {
   const char* expected = "expected a quantity such as 1200 or \"1234.5\"";
   if (j.is_number_unsigned()) {
-    if (j.get<uint64_t>() >= 1000000) return Bad(path, "too large: a quantity is below 1,000,000");
+    if (j.get<uint64_t>() >= 1000000) return Bad(path, "too large: a quantity is below 1,000,000", "too_large", {{"below", "1000000"}});
     return Exact::Integer(static_cast<int64_t>(j.get<uint64_t>()));
   }
-  if (j.is_number_integer()) return Bad(path, "cannot be negative");
-  if (!j.is_string()) return Bad(path, std::string(expected) + ", got " + JsonKind(j));
+  if (j.is_number_integer()) return Bad(path, "cannot be negative", "negative");
+  if (!j.is_string()) return Bad(path, std::string(expected) + ", got " + JsonKind(j), "not_quantity");
   std::string text = j.get<std::string>();
   size_t dot = text.find('.');
-  if (dot != std::string::npos && text.size() - dot - 1 > 4) return Bad(path, "a quantity has at most four decimals");
+  if (dot != std::string::npos && text.size() - dot - 1 > 4) {
+    return Bad(path, "a quantity has at most four decimals", "decimals", {{"max", "4"}});
+  }
   auto d = ParseDecimal(text);
-  if (!d || text.empty() || text.front() == '.' || text.back() == '.') return Bad(path, expected);
-  if (d->Compare(Exact::Integer(1000000)) >= 0) return Bad(path, "too large: a quantity is below 1,000,000");
+  if (!d || text.empty() || text.front() == '.' || text.back() == '.') return Bad(path, expected, "not_quantity");
+  if (d->Compare(Exact::Integer(1000000)) >= 0) {
+    return Bad(path, "too large: a quantity is below 1,000,000", "too_large", {{"below", "1000000"}});
+  }
   return *d;
 }
 
@@ -84,17 +96,17 @@ Result<Exact> ReadQuantity(const Json& j, const std::string& path) {
 // decimals (the batch evaluator holds rates in millionths).
 Result<Exact> ReadRate(const Json& j, const std::string& path) {
   const char* expected = "expected a rate as a string with a percent sign, such as \"12.5%\"";
-  if (!j.is_string()) return Bad(path, std::string(expected) + ", got " + JsonKind(j));
+  if (!j.is_string()) return Bad(path, std::string(expected) + ", got " + JsonKind(j), "not_rate");
   std::string text = j.get<std::string>();
-  if (text.size() < 2 || text.back() != '%') return Bad(path, expected);
+  if (text.size() < 2 || text.back() != '%') return Bad(path, expected, "not_rate");
   std::string digits = text.substr(0, text.size() - 1);
   size_t dot = digits.find('.');
   if (dot != std::string::npos && digits.size() - dot - 1 > 4) {
-    return Bad(path, "a rate has at most four decimals after the point (\"12.3456%\")");
+    return Bad(path, "a rate has at most four decimals after the point (\"12.3456%\")", "decimals", {{"max", "4"}});
   }
-  if ((dot == std::string::npos ? digits.size() : dot) > 8) return Bad(path, "too large");
+  if ((dot == std::string::npos ? digits.size() : dot) > 8) return Bad(path, "too large", "too_large");
   auto d = ParseDecimal(digits);
-  if (!d || digits.front() == '.' || digits.back() == '.') return Bad(path, expected);
+  if (!d || digits.front() == '.' || digits.back() == '.') return Bad(path, expected, "not_rate");
   return *d->Div(Exact::Integer(100));
 }
 
@@ -108,7 +120,7 @@ Result<Value> ReadTyped(const CheckedPolicy& p, const Type& type, const Json& j,
   v.enum_id = type.enum_id;
   if (j.is_null()) {
     if (type.optional) return ZeroOf(type);
-    return Bad(path, "cannot be null" + std::string(IsQuantity(type.kind) ? "; leave it out for zero" : ""));
+    return Bad(path, "cannot be null" + std::string(IsQuantity(type.kind) ? "; leave it out for zero" : ""), "not_null");
   }
   switch (type.kind) {
     case TypeKind::kMoney: {
@@ -124,17 +136,17 @@ Result<Value> ReadTyped(const CheckedPolicy& p, const Type& type, const Json& j,
       return v;
     }
     case TypeKind::kYear: {
-      if (!j.is_number_integer()) return Bad(path, "expected a year such as 2024, got " + JsonKind(j));
+      if (!j.is_number_integer()) return Bad(path, "expected a year such as 2024, got " + JsonKind(j), "not_year");
       if (j.is_number_unsigned() ? j.get<uint64_t>() > 9999 : j.get<int64_t>() < 1900) {
-        return Bad(path, "expected a year such as 2024 (1900 to 9999)");
+        return Bad(path, "expected a year such as 2024 (1900 to 9999)", "not_year");
       }
       v.number = Exact::Integer(j.get<int64_t>());
       return v;
     }
     case TypeKind::kCount: {
-      if (!j.is_number_integer()) return Bad(path, "expected a whole number, got " + JsonKind(j));
+      if (!j.is_number_integer()) return Bad(path, "expected a whole number, got " + JsonKind(j), "not_whole_number");
       if (j.is_number_unsigned() ? j.get<uint64_t>() > 1000000000000ULL : j.get<int64_t>() < 0) {
-        return Bad(path, j.is_number_unsigned() ? "too large" : "cannot be negative");
+        return j.is_number_unsigned() ? Bad(path, "too large", "too_large") : Bad(path, "cannot be negative", "negative");
       }
       v.number = Exact::Integer(j.get<int64_t>());
       return v;
@@ -142,30 +154,32 @@ Result<Value> ReadTyped(const CheckedPolicy& p, const Type& type, const Json& j,
     case TypeKind::kDate:
       if (!j.is_string() || !IsCalendarDate(j.get<std::string>())) {
         return Bad(path, "expected a date as a string \"YYYY-MM-DD\", such as \"2024-03-15\"" +
-                             (j.is_string() ? std::string() : ", got " + JsonKind(j)));
+                             (j.is_string() ? std::string() : ", got " + JsonKind(j)),
+                   "not_date");
       }
       v.text = j.get<std::string>();
       return v;
     case TypeKind::kFlag:
-      if (!j.is_boolean()) return Bad(path, "expected true or false, got " + JsonKind(j));
+      if (!j.is_boolean()) return Bad(path, "expected true or false, got " + JsonKind(j), "not_flag");
       v.flag = j.get<bool>();
       return v;
     case TypeKind::kEnum: {
       const auto& values = p.policy.enums[static_cast<size_t>(type.enum_id)].values;
       std::string all;
       for (const auto& s : values) all += (all.empty() ? "" : ", ") + s;
-      if (!j.is_string()) return Bad(path, "expected one of " + all + (type.optional ? " or null" : ""));
+      if (!j.is_string()) return Bad(path, "expected one of " + all + (type.optional ? " or null" : ""), "not_one_of", {{"allowed", all}});
       auto it = std::find(values.begin(), values.end(), j.get<std::string>());
       if (it == values.end()) {
-        return Bad(path, "'" + j.get<std::string>() + "' is not one of " + all + (type.optional ? " or null" : ""));
+        return Bad(path, "'" + j.get<std::string>() + "' is not one of " + all + (type.optional ? " or null" : ""), "not_one_of",
+                   {{"allowed", all}, {"got", j.get<std::string>()}});
       }
       v.choice = static_cast<int>(it - values.begin());
       return v;
     }
     case TypeKind::kText:
-      if (!j.is_string()) return Bad(path, "expected a string, got " + JsonKind(j));
+      if (!j.is_string()) return Bad(path, "expected a string, got " + JsonKind(j), "not_text");
       v.text = j.get<std::string>();
-      if (v.text.size() > 200) return Bad(path, "longer than 200 characters");
+      if (v.text.size() > 200) return Bad(path, "longer than 200 characters", "too_long", {{"max", "200"}});
       return v;
     default:
       return Bad(path, "has a type the engine cannot read");
@@ -185,14 +199,15 @@ std::string Index(const std::string& base, size_t i) { return base + "[" + std::
 
 // Resolves "measure" and "item" of a claim or history entry.
 Status ResolveItem(const CheckedPolicy& p, const Json& obj, const std::string& path, int* measure, int* item) {
-  if (!obj.contains("measure")) return Bad(path + ".measure", "required");
+  if (!obj.contains("measure")) return Bad(path + ".measure", "required", "required");
   const Json& m = obj["measure"];
   if (!m.is_string()) return Bad(path + ".measure", "expected the measure's number as a string such as \"03\"");
   auto it = p.measure_index.find(m.get<std::string>());
   if (it == p.measure_index.end()) {
     std::string all;
     for (const auto& [id, _] : p.measure_index) all += (all.empty() ? "" : ", ") + id;
-    return Bad(path + ".measure", "unknown measure \"" + m.get<std::string>() + "\"; the measures are " + all);
+    return Bad(path + ".measure", "unknown measure \"" + m.get<std::string>() + "\"; the measures are " + all, "unknown_measure",
+               {{"got", m.get<std::string>()}, {"allowed", all}});
   }
   *measure = it->second;
   const MeasureDecl& md = p.policy.measures[static_cast<size_t>(*measure)];
@@ -200,7 +215,7 @@ Status ResolveItem(const CheckedPolicy& p, const Json& obj, const std::string& p
   for (const auto& i : md.items) items += (items.empty() ? "" : ", ") + i.name;
   if (!obj.contains("item") || obj["item"].is_null()) {
     if (md.items.size() != 1) {
-      return Bad(path + ".item", "required: measure " + md.id + " has several items (" + items + ")");
+      return Bad(path + ".item", "required: measure " + md.id + " has several items (" + items + ")", "required");
     }
     *item = 0;
     return OkStatus();
@@ -226,7 +241,8 @@ Result<int> GivenFact(const CheckedPolicy& p, const std::string& key, const std:
     if (f.derived == FieldDecl::Derived::kNone) known.push_back(f.name);
   }
   std::string hint = ClosestName(key, known);
-  return Bad(path, "unknown fact" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+  return Bad(path, "unknown fact" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"), "unknown_field",
+             {{"suggestion", hint}});
 }
 
 }  // namespace
@@ -239,10 +255,10 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
   if (!in.is_object()) return Bad("", "a case is a JSON object with year, applicant, facts, claims and history");
   BURSAR_RETURN_IF_ERROR(CheckKeys(in, "", {"year", "applicant", "facts", "claims", "history", "earlier"}));
   Case c;
-  if (!in.contains("year")) return Bad("year", "required: the programme year, such as 2025");
-  if (!in["year"].is_number_integer()) return Bad("year", "expected a year such as 2025, got " + JsonKind(in["year"]));
+  if (!in.contains("year")) return Bad("year", "required: the programme year, such as 2025", "required");
+  if (!in["year"].is_number_integer()) return Bad("year", "expected a year such as 2025, got " + JsonKind(in["year"]), "not_year");
   int64_t year = in["year"].get<int64_t>();
-  if (year < 1900 || year > 9999) return Bad("year", "expected a year such as 2025");
+  if (year < 1900 || year > 9999) return Bad("year", "expected a year such as 2025", "not_year");
   c.year = static_cast<int>(year);
 
   // applicant
@@ -252,17 +268,22 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
   const Json& a = in["applicant"];
   BURSAR_RETURN_IF_ERROR(CheckKeys(a, "applicant", {"id", "name", "tags"}, &p.policy.applicant_fields));
   if (!a.contains("id") || !a["id"].is_string()) {
-    return Bad("applicant.id", "required: the unified social credit code (18 characters)");
+    return Bad("applicant.id", "required: the unified social credit code (18 characters)", "required");
   }
   c.applicant_id = a["id"].get<std::string>();
   std::string why;
-  if (!IsValidUscc(c.applicant_id, &why)) return Bad("applicant.id", "invalid unified social credit code: " + why);
+  if (!IsValidUscc(c.applicant_id, &why)) {
+    return Bad("applicant.id", "invalid unified social credit code: " + why, "bad_credit_code",
+               {{"length", std::to_string(c.applicant_id.size())}});
+  }
   if (a.contains("name") && !a["name"].is_string()) return Bad("applicant.name", "expected a string");
   c.applicant.assign(p.policy.applicant_fields.size(), false);
   for (size_t i = 0; i < p.policy.applicant_fields.size(); ++i) {
     const auto& f = p.policy.applicant_fields[i];
     if (!a.contains(f.name)) continue;
-    if (!a[f.name].is_boolean()) return Bad("applicant." + f.name, "expected true or false, got " + JsonKind(a[f.name]));
+    if (!a[f.name].is_boolean()) {
+      return Bad("applicant." + f.name, "expected true or false, got " + JsonKind(a[f.name]), "not_flag");
+    }
     c.applicant[i] = a[f.name].get<bool>();
   }
   c.tags.assign(p.policy.tags.size(), false);
@@ -277,7 +298,8 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
         std::vector<std::string> known;
         for (const auto& tag : p.policy.tags) known.push_back(tag.name);
         std::string hint = ClosestName(t.get<std::string>(), known);
-        return Bad(path, "unknown tag \"" + t.get<std::string>() + "\"" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        return Bad(path, "unknown tag \"" + t.get<std::string>() + "\"" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"),
+                   "unknown_tag", {{"got", t.get<std::string>()}, {"suggestion", hint}});
       }
       c.tags[static_cast<size_t>(it->second)] = true;
     }
@@ -322,8 +344,9 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
       const MeasureDecl& md = p.policy.measures[static_cast<size_t>(claim.measure)];
       const ItemDecl& item = md.items[static_cast<size_t>(claim.item)];
       if (!item.by_claim) {
-        return Bad(path + ".measure", "measure " + md.id + " (" + item.name +
-                                          ") is decided from the year's facts (apply-free) and takes no claim");
+        return Bad(path + ".measure",
+                   "measure " + md.id + " (" + item.name + ") is decided from the year's facts (apply-free) and takes no claim",
+                   "apply_free_measure", {{"measure", md.id}});
       }
       for (const auto& f : p.policy.claim_fields) claim.fields.push_back(ZeroOf(f.type));
       for (size_t fi = 0; fi < p.policy.claim_fields.size(); ++fi) {
@@ -331,7 +354,7 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
         if (!j.contains(f.name)) {
           if (std::find(item.required_claim_fields.begin(), item.required_claim_fields.end(), f.name) !=
               item.required_claim_fields.end()) {
-            return Bad(path + "." + f.name, "required for measure " + md.id + " item " + item.name);
+            return Bad(path + "." + f.name, "required for measure " + md.id + " item " + item.name, "required");
           }
           continue;
         }
@@ -355,22 +378,24 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
       if (!j.is_object()) return Bad(path, "expected an earlier award with year, measure, item and amount");
       BURSAR_RETURN_IF_ERROR(CheckKeys(j, path, {"year", "measure", "item", "amount", "project", "solution", "condition"}));
       HistoryEntry h;
-      if (!j.contains("year") || !j["year"].is_number_integer()) return Bad(path + ".year", "required: a year such as 2024");
+      if (!j.contains("year") || !j["year"].is_number_integer()) {
+        return Bad(path + ".year", "required: a year such as 2024", "required");
+      }
       int64_t hy = j["year"].get<int64_t>();
       if (hy > c.year || hy < 1900) {
-        return Bad(path + ".year", "an award already made must be from the case year " + std::to_string(c.year) +
-                                       " or before");
+        return Bad(path + ".year", "an award already made must be from the case year " + std::to_string(c.year) + " or before",
+                   "year_not_before", {{"year", std::to_string(c.year)}});
       }
       h.year = static_cast<int>(hy);
       BURSAR_RETURN_IF_ERROR(ResolveItem(p, j, path, &h.measure, &h.item));
-      if (!j.contains("amount")) return Bad(path + ".amount", "required");
+      if (!j.contains("amount")) return Bad(path + ".amount", "required", "required");
       BURSAR_ASSIGN_OR_RETURN(h.amount, ReadMoney(j["amount"], path + ".amount"));
       for (auto [key, out] : {std::pair{"project", &h.project}, std::pair{"solution", &h.solution},
                               std::pair{"condition", &h.condition}}) {
         if (!j.contains(key) || j[key].is_null()) continue;
         if (!j[key].is_string()) return Bad(path + "." + key, std::string("expected a ") + key + " id string");
         *out = j[key].get<std::string>();
-        if (out->size() > 200) return Bad(path + "." + key, "longer than 200 characters");
+        if (out->size() > 200) return Bad(path + "." + key, "longer than 200 characters", "too_long", {{"max", "200"}});
       }
       if (!h.condition.empty()) {
         const ItemDecl& item = p.policy.measures[static_cast<size_t>(h.measure)].items[static_cast<size_t>(h.item)];
@@ -402,7 +427,8 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
       if (digits) ey = std::stoll(y.key());
       if (!digits || ey < 1900 || ey >= c.year) {
         return Bad(path, "expected a year before the case year " + std::to_string(c.year) + ", such as " +
-                             std::to_string(c.year - 1));
+                             std::to_string(c.year - 1),
+                   "year_not_before", {{"year", std::to_string(c.year)}});
       }
       if (!y.value().is_object()) return Bad(path, "expected an object of that year's facts");
       for (auto it = y.value().begin(); it != y.value().end(); ++it) {

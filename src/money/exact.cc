@@ -255,4 +255,11 @@ std::optional<Exact> ParseMoneyString(std::string_view text, std::string* why) {
   return ParseDecimal(text);
 }
 
+const char* MoneyStringReason(std::string_view why) {
+  if (why.starts_with("money cannot be negative")) return "negative";
+  if (why.starts_with("money has at most two decimals")) return "money_decimals";
+  if (why.starts_with("amount too large")) return "too_large";
+  return "not_money";
+}
+
 }  // namespace bursar

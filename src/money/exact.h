@@ -73,6 +73,9 @@ class Exact {
 // decimals, no sign, exponent, spaces or separators ("2000000", "12345.67").
 // On failure returns nullopt and sets *why to a message fit for a user.
 std::optional<Exact> ParseMoneyString(std::string_view text, std::string* why);
+// The rule a `why` of ParseMoneyString broke, as the API names it
+// (docs/http-api.md, "Errors"): negative, money_decimals, too_large, not_money.
+const char* MoneyStringReason(std::string_view why);
 
 // A whole number of fen as the case format writes it: 125000000 → "1250000.00".
 inline std::string FenToMoneyString(int64_t fen) { return Exact::Fen(fen).ToMoneyString(); }

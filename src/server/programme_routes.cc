@@ -30,7 +30,7 @@ Result<int64_t> ParseInt(const std::string& text, const std::string& field) {
   int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return InvalidArgument("expected an integer, got '" + text + "'", field);
+    return InvalidArgument("expected an integer, got '" + text + "'", field).WithReason("not_whole_number");
   }
   return value;
 }
@@ -156,7 +156,9 @@ Result<int64_t> Server::Impl::QueryYear(const ListParams& list, const char* name
   auto it = list.filters.find(name);
   if (it == list.filters.end() || it->second.empty()) return int64_t{0};
   BURSAR_ASSIGN_OR_RETURN(int64_t year, ParseInt(it->second, std::string("query.") + name));
-  if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", std::string("query.") + name);
+  if (year < 1900 || year > 2999) {
+    return InvalidArgument("expected a year such as 2025", std::string("query.") + name).WithReason("not_year");
+  }
   return year;
 }
 
@@ -398,7 +400,7 @@ Status Server::Impl::CreateApplication(const httplib::Request& req, httplib::Res
   if (!body) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string code, StringField(*body, "credit_code"));
   if (!body->contains("year") || !(*body)["year"].is_number_integer()) {
-    return InvalidArgument("expected an integer \"year\" such as 2025", "year");
+    return InvalidArgument("expected an integer \"year\" such as 2025", "year").WithReason("not_year");
   }
   const int64_t year = (*body)["year"].get<int64_t>();
   if (!body->contains("claim") || !(*body)["claim"].is_object()) {
@@ -423,7 +425,9 @@ Status Server::Impl::CreateApplication(const httplib::Request& req, httplib::Res
     auto checked = engine->Evaluate(probe);
     if (!checked.ok() && checked.status().field().rfind("claims[0]", 0) == 0) {
       std::string field = "claim" + checked.status().field().substr(9);
-      return InvalidArgument(checked.status().message(), field);
+      // The case reader's rule and figures go with it (docs/http-api.md, "Errors").
+      return InvalidArgument(checked.status().message(), field)
+          .WithReason(checked.status().reason(), checked.status().params());
     }
   }
   if (RoleOf(caller) == store::Role::kApplicant && code != caller.who->account.credit_code) {

@@ -462,7 +462,7 @@ Status Server::Impl::CreateAccount(const httplib::Request& req, httplib::Respons
   }));
   BURSAR_RETURN_IF_ERROR(store::CheckPasswordPolicy(password, username));
   Result<std::string> hash = HashPassword(password);
-  if (!hash.ok()) return InvalidArgument(hash.status().message(), "password");
+  if (!hash.ok()) return InvalidArgument(hash.status().message(), "password").WithReason(hash.status().reason(), hash.status().params());
   if (store::IsPrivileged(*role)) {
     // Two admins: the grant waits for a second admin (202).
     store::AccountChange change;
@@ -544,7 +544,7 @@ Status Server::Impl::ResetPassword(const httplib::Request& req, httplib::Respons
   }));
   BURSAR_RETURN_IF_ERROR(store::CheckPasswordPolicy(password, account.username));
   Result<std::string> hash = HashPassword(password);
-  if (!hash.ok()) return InvalidArgument(hash.status().message(), "password");
+  if (!hash.ok()) return InvalidArgument(hash.status().message(), "password").WithReason(hash.status().reason(), hash.status().params());
   if (store::IsPrivileged(account.role)) {
     // Two admins: one admin alone could otherwise take over a finance or
     // officer account by resetting its password.

@@ -114,10 +114,12 @@ inline void SetBody(httplib::Response& res, std::string&& body, const char* cont
 // null gives "" when not required.
 inline Result<std::string> StringField(const nlohmann::json& body, const char* key, bool required = true) {
   if (!body.contains(key) || body[key].is_null()) {
-    if (required) return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
+    if (required) return InvalidArgument(std::string("expected a string \"") + key + "\"", key).WithReason("required");
     return std::string();
   }
-  if (!body[key].is_string()) return InvalidArgument(std::string("expected a string \"") + key + "\"", key);
+  if (!body[key].is_string()) {
+    return InvalidArgument(std::string("expected a string \"") + key + "\"", key).WithReason("not_text");
+  }
   return body[key].get<std::string>();
 }
 
@@ -129,7 +131,8 @@ inline Status OnlyKnownFields(const nlohmann::json& body, std::initializer_list<
       for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
       return InvalidArgument("unknown field \"" + item.key() + "\" (" +
                                  (list.empty() ? std::string("this step takes none") : "known: " + list) + ")",
-                             item.key());
+                             item.key())
+          .WithReason("unknown_field");
     }
   }
   return OkStatus();

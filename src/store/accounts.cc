@@ -99,29 +99,34 @@ bool IsShortPatternRepeated(std::string_view password) {
 
 Status CheckPasswordPolicy(std::string_view password, std::string_view username) {
   if (CodePoints(password) < kMinPasswordLength) {
-    return InvalidArgument("a password has at least " + std::to_string(kMinPasswordLength) + " characters",
-                           "password");
+    return InvalidArgument("a password has at least " + std::to_string(kMinPasswordLength) + " characters", "password")
+        .WithReason("password_too_short", {{"min", std::to_string(kMinPasswordLength)}});
   }
   if (IsShortPatternRepeated(password)) {
-    return InvalidArgument("a password is not one character or a short pattern repeated", "password");
+    return InvalidArgument("a password is not one character or a short pattern repeated", "password")
+        .WithReason("password_pattern");
   }
   const std::string lower_password = FoldUsername(password);
   const std::string lower_username = FoldUsername(username);
   if (lower_username.size() >= 3 && lower_password.find(lower_username) != std::string::npos) {
-    return InvalidArgument("a password does not contain the username", "password");
+    return InvalidArgument("a password does not contain the username", "password").WithReason("password_has_username");
   }
   for (const char* common : kCommonPasswords) {
-    if (lower_password == common) return InvalidArgument("a password is not a common password", "password");
+    if (lower_password == common) {
+      return InvalidArgument("a password is not a common password", "password").WithReason("password_common");
+    }
   }
   return OkStatus();
 }
 
 Result<std::string> HashPassword(std::string_view password) {
   if (password.size() < kMinPasswordLength) {
-    return InvalidArgument("a password has at least " + std::to_string(kMinPasswordLength) + " characters",
-                           "password");
+    return InvalidArgument("a password has at least " + std::to_string(kMinPasswordLength) + " characters", "password")
+        .WithReason("password_too_short", {{"min", std::to_string(kMinPasswordLength)}});
   }
-  if (password.size() > 1024) return InvalidArgument("a password has at most 1024 bytes", "password");
+  if (password.size() > 1024) {
+    return InvalidArgument("a password has at most 1024 bytes", "password").WithReason("too_long", {{"max", "1024"}});
+  }
   if (!SodiumReady()) return Status(StatusCode::kInternal, "libsodium did not initialise");
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,

@@ -70,7 +70,7 @@ using json = nlohmann::json;
 Result<int64_t> MoneyToFen(const std::string& text, const char* field) {
   std::string why;
   auto value = ParseMoneyString(text, &why);
-  if (!value) return InvalidArgument(why, field);
+  if (!value) return InvalidArgument(why, field).WithReason(MoneyStringReason(why));
   auto fen = value->ToFen();
   if (!fen) return Status(StatusCode::kOutOfRange, "amount too large", field);
   return *fen;
@@ -240,7 +240,7 @@ Result<int64_t> Store::CreateApplication(const std::string& actor, const std::st
   std::string measure;
   BURSAR_RETURN_IF_ERROR(CheckClaim(claim, &measure));
   auto text_of = [&](const char* key) { return ClaimText(claim, key); };
-  if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year");
+  if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year").WithReason("not_year");
   int64_t id = 0;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
     BURSAR_ASSIGN_OR_RETURN(auto e, db.QueryOne("SELECT 1 FROM enterprise WHERE credit_code = ?", {code}));
@@ -273,7 +273,7 @@ Result<std::vector<int64_t>> Store::ProposeApplyFree(const std::string& actor, i
   if (measure != "04" && measure != "05") {
     return InvalidArgument("only measures 04 and 05 are apply-free, not \"" + measure + "\"", "measure");
   }
-  if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year");
+  if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year").WithReason("not_year");
   std::vector<int64_t> ids;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
     const std::string now = Now();
@@ -468,7 +468,7 @@ Result<std::optional<json>> Store::AddReviewersIn(Database& db, const Applicatio
 }
 
 Status Store::DeclareConflict(const std::string& reviewer, int64_t id, const std::string& reason) {
-  if (reason.empty()) return InvalidArgument("say what the conflict of interest is", "reason");
+  if (reason.empty()) return InvalidArgument("say what the conflict of interest is", "reason").WithReason("required");
   return Write(reviewer,
                [&](Database& db) -> Result<std::optional<json>> {
                  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
@@ -503,7 +503,7 @@ Status Store::SubmitReview(const std::string& reviewer, int64_t id, const json& 
   // A review is a score and its reasons: the opinion an officer reads before
   // deciding, and an auditor after.
   if (opinion.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return InvalidArgument("write the review's opinion (评审意见)", "opinion");
+    return InvalidArgument("write the review's opinion (评审意见)", "opinion").WithReason("required");
   }
   if (FirstInvalidUtf8(opinion) != std::string::npos) return InvalidArgument("not UTF-8", "opinion");
   size_t chars = 0;
@@ -932,7 +932,7 @@ Status Store::PublishNotice(const std::string& actor, int64_t id, int64_t notice
 }
 
 Result<int64_t> Store::FileObjection(const std::string& actor, int64_t id, const std::string& reason) {
-  if (reason.empty()) return InvalidArgument("an objection states its reason", "reason");
+  if (reason.empty()) return InvalidArgument("an objection states its reason", "reason").WithReason("required");
   if (CodePoints(reason) > kMaxObjectionLength) {
     return InvalidArgument("an objection's reason has at most " + std::to_string(kMaxObjectionLength) +
                                " characters, not " + std::to_string(CodePoints(reason)),
@@ -971,7 +971,7 @@ Result<int64_t> Store::FileObjection(const std::string& actor, int64_t id, const
 
 Status Store::ResolveObjection(const std::string& actor, int64_t objection_id, bool upheld,
                                const std::string& resolution) {
-  if (resolution.empty()) return InvalidArgument("say how the objection was resolved", "resolution");
+  if (resolution.empty()) return InvalidArgument("say how the objection was resolved", "resolution").WithReason("required");
   return Write(
              actor,
              [&](Database& db) -> Result<std::optional<json>> {
@@ -1126,8 +1126,10 @@ Result<std::string> NormaliseReference(const std::string& reference) {
   while (b < e && (reference[b] == ' ' || reference[b] == '\t')) ++b;
   while (e > b && (reference[e - 1] == ' ' || reference[e - 1] == '\t')) --e;
   std::string out = reference.substr(b, e - b);
-  if (out.empty()) return InvalidArgument("a payment names its reference (voucher number)", "reference");
-  if (out.size() > 64) return InvalidArgument("a payment reference has at most 64 characters", "reference");
+  if (out.empty()) return InvalidArgument("a payment names its reference (voucher number)", "reference").WithReason("required");
+  if (out.size() > 64) {
+    return InvalidArgument("a payment reference has at most 64 characters", "reference").WithReason("too_long", {{"max", "64"}});
+  }
   for (char& c : out) {
     const unsigned char u = static_cast<unsigned char>(c);
     const bool ok = (u >= '0' && u <= '9') || (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || u == '-' || u == '_' ||
@@ -1135,7 +1137,8 @@ Result<std::string> NormaliseReference(const std::string& reference) {
     if (!ok) {
       return InvalidArgument("a payment reference has letters, digits and - _ / . only (a voucher number such as "
                              "PAY-2025-0001)",
-                             "reference");
+                             "reference")
+          .WithReason("bad_reference");
     }
     if (u >= 'a' && u <= 'z') c = static_cast<char>(u - 'a' + 'A');
   }
@@ -1258,7 +1261,7 @@ Status Store::PayInstalment(Database& db, const Application& app, int64_t fen, c
 Result<PaymentStep> Store::RecordPayment(const std::string& actor, int64_t id, const std::string& amount,
                                          const std::string& reference_text) {
   BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
-  if (fen <= 0) return InvalidArgument("a payment is more than zero", "amount");
+  if (fen <= 0) return InvalidArgument("a payment is more than zero", "amount").WithReason("not_positive");
   BURSAR_ASSIGN_OR_RETURN(const std::string reference, NormaliseReference(reference_text));
   BURSAR_ASSIGN_OR_RETURN(const std::string threshold_text, DocumentSettingValue(kPaymentApprovalSetting));
   BURSAR_ASSIGN_OR_RETURN(const int64_t threshold, MoneyToFen(threshold_text, kPaymentApprovalSetting));
@@ -1407,8 +1410,8 @@ Result<std::vector<Payment>> Store::Payments(int64_t id) {
 
 Status Store::Recover(const std::string& actor, int64_t id, const std::string& amount, const std::string& reason) {
   BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
-  if (fen <= 0) return InvalidArgument("a recovery is more than zero", "amount");
-  if (reason.empty()) return InvalidArgument("a recovery states its reason", "reason");
+  if (fen <= 0) return InvalidArgument("a recovery is more than zero", "amount").WithReason("not_positive");
+  if (reason.empty()) return InvalidArgument("a recovery states its reason", "reason").WithReason("required");
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
                  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));

@@ -367,6 +367,9 @@ TEST_P(AuthTest, TheAdminAddsResetsDisablesAndEnablesAccounts) {
   ASSERT_TRUE(short_password);
   EXPECT_EQ(short_password->status, 422) << short_password->body;
   EXPECT_EQ(ErrorOf(short_password)["field"], "password");
+  // The rule and its figure, for a page to word (issue 15).
+  EXPECT_EQ(ErrorOf(short_password)["reason"], "password_too_short");
+  EXPECT_EQ(ErrorOf(short_password)["params"]["min"], "12");
   auto no_enterprise = post({{"username", "app-new"}, {"role", "applicant"}, {"password", first}});
   ASSERT_TRUE(no_enterprise);
   EXPECT_EQ(no_enterprise->status, 422);
@@ -381,6 +384,7 @@ TEST_P(AuthTest, TheAdminAddsResetsDisablesAndEnablesAccounts) {
   auto extra = post({{"username", "x-new"}, {"role", "officer"}, {"password", first}, {"admin", true}});
   ASSERT_TRUE(extra);
   EXPECT_EQ(ErrorOf(extra)["field"], "admin");
+  EXPECT_EQ(ErrorOf(extra)["reason"], "unknown_field");
   auto applicant = post({{"username", "app-new"},
                          {"role", "applicant"},
                          {"credit_code", bursar::store::testing::Code(1)},
@@ -587,6 +591,10 @@ TEST_P(AuthTest, AnAdminsResetEndsTokensAndWeakPasswordsAndLookalikeNamesAreRefu
     EXPECT_EQ(weak->status, 422) << password << ": " << weak->body;
     EXPECT_EQ(ErrorOf(weak)["field"], "password");
     EXPECT_NE(ErrorOf(weak)["message"].get<std::string>().find(rule), std::string::npos) << weak->body;
+    EXPECT_EQ(ErrorOf(weak)["reason"], std::string(rule) == "repeated" ? "password_pattern"
+                                       : std::string(rule) == "username" ? "password_has_username"
+                                                                         : "password_common")
+        << weak->body;
   }
   EXPECT_EQ(whoami(tokens_["auditor"])->status, 200) << "a refused reset changes nothing";
   auto reset = put_password("auditor", "a new and longer passphrase");

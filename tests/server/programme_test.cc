@@ -164,6 +164,17 @@ class ProgrammeTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
+  // A claim that cannot be read names its field and its rule (issue 15).
+  for (const auto& [bad, field, reason] : std::vector<std::tuple<json, std::string, std::string>>{
+           {{{"measure", "03"}, {"assessed", "4200000.001"}}, "claim.assessed", "money_decimals"},
+           {{{"measure", "03"}, {"assessed", 4200000}}, "claim.assessed", "not_money"},
+           {{{"measure", "03"}, {"assessed", "1"}, {"asessed", "1"}}, "claim.asessed", "unknown_field"}}) {
+    auto refused = Post("app1", "/api/applications", {{"credit_code", code1_}, {"year", 2025}, {"claim", bad}});
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 422) << refused->body;
+    EXPECT_EQ(ErrorOf(refused)["field"], field) << refused->body;
+    EXPECT_EQ(ErrorOf(refused)["reason"], reason) << refused->body;
+  }
   const json claim = {{"measure", "03"}, {"assessed", "4200000"}};
   auto created = Post("app1", "/api/applications", {{"credit_code", code1_}, {"year", 2025}, {"claim", claim}});
   ASSERT_TRUE(created);
@@ -226,6 +237,7 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
     ASSERT_TRUE(silent);
     EXPECT_EQ(silent->status, 422) << silent->body;
     EXPECT_EQ(ErrorOf(silent)["field"], "opinion") << silent->body;
+    EXPECT_EQ(ErrorOf(silent)["reason"], "required") << silent->body;
   }
   auto scored = Put("alice", App(id, "/reviews/alice"),
                     {{"scores", {{"effectiveness", 82}, {"compliance", 90}}}, {"proposed", "3100000.50"},

@@ -32,6 +32,19 @@ TEST(ParseMoneyString, RefusesWhatLosesMeaning) {
   EXPECT_NE(why.find("negative"), std::string::npos);
 }
 
+// The rule each refusal names for the API: "八百万" is not money, although its
+// message also says "at most two decimals" (the web once took it for that).
+TEST(ParseMoneyString, NamesTheRuleItRefusesBy) {
+  const std::pair<const char*, const char*> cases[] = {{"八百万", "not_money"}, {"1,000", "not_money"}, {"", "not_money"},
+                                                       {"1.234", "money_decimals"}, {"-5", "negative"},
+                                                       {"1234567890123456", "too_large"}};
+  for (const auto& [text, reason] : cases) {
+    std::string why;
+    ASSERT_FALSE(ParseMoneyString(text, &why).has_value()) << text;
+    EXPECT_STREQ(MoneyStringReason(why), reason) << text << ": " << why;
+  }
+}
+
 // The readers' fast path gives MoneyStringToFen's answer or none, never
 // another: the fuzzer found it multiplying 19 digits of yuan past int64
 // before it checked the length (CI, 2026-12-05).

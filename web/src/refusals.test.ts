@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { refusalText } from "./refusals";
 
@@ -48,6 +49,36 @@ describe("a refusal of the server in words", () => {
     expect(refusalText("application_exists", { credit_code: "X", measure: "03", year: "2025" }, "en")).toBe(
       "The enterprise already has an application for measure 03 (this item and project) in 2025.",
     );
+  });
+
+  test("a field that cannot be read, by its rule and figures", () => {
+    expect(refusalText("not_money", {}, "zh")).toBe("请填写以元为单位的金额，如 1250.50：只含数字，最多两位小数，不带符号或空格");
+    expect(refusalText("not_one_of", { allowed: "seller, buyer", got: "卖" }, "zh")).toBe("请从以下选项中选择：seller、buyer");
+    expect(refusalText("password_too_short", { min: "12" }, "zh")).toBe("密码至少 12 个字符");
+    expect(refusalText("password_too_short", { min: "12" }, "en")).toBe("A password has at least 12 characters");
+    expect(refusalText("unknown_field", { suggestion: "assessed" }, "zh")).toBe("不是本项可填写的内容，是否应为“assessed”？");
+    expect(refusalText("unknown_field", {}, "en")).toBe("Not a field this takes");
+    expect(refusalText("bad_credit_code", { length: "17" }, "zh")).toBe("统一社会信用代码无效：应为 18 位，且校验码正确（当前 17 位）");
+  });
+
+  test("every reason docs/http-api.md lists is worded in both languages", () => {
+    const doc = readFileSync(new URL("../../docs/http-api.md", import.meta.url), "utf8");
+    const errors = doc.slice(doc.indexOf("## Errors"), doc.indexOf("## Routes"));
+    const reasons = new Set<string>();
+    for (const row of errors.split("\n").filter((l) => /^\| `[a-z_]+`/.test(l))) {
+      const first = row.split("|")[1];
+      for (const m of first.matchAll(/`([a-z_]+)`/g)) reasons.add(m[1]);
+    }
+    const codes = new Set(["invalid_argument", "out_of_range", "not_found", "method_not_allowed", "payload_too_large", "unsupported_media_type", "already_exists", "conflict", "failed_precondition", "unauthenticated", "permission_denied", "too_many_requests", "unavailable", "internal"]);
+    const params: Record<string, Record<string, string>> = {
+      wrong_state: { application: "1", state: "draft", action: "decide", needs: "in_review" },
+      already_decided: { what: "payment_order", id: "1", state: "approved", by: "x" },
+    };
+    const words = [...reasons].filter((r) => !codes.has(r));
+    expect(words.length).toBeGreaterThan(40);
+    for (const r of words) {
+      for (const l of ["zh", "en"] as const) expect(refusalText(r, params[r] ?? {}, l), `${r} (${l})`).toBeTruthy();
+    }
   });
 
   test("a reason the page does not know is not guessed", () => {

@@ -63,6 +63,39 @@ export function refusalText(reason: string, params: Record<string, string>, l: L
     case "uploader_approves":
     case "two_admins":
       return t(`refusal.${reason}` as Key, p);
+    // A field that cannot be read (the field itself is named beside it).
+    case "unknown_field":
+      return p.suggestion ? t("field.unknown_field.suggest", p) : t("field.unknown_field");
+    case "too_large":
+      return p.below ? t("field.too_large.below", p) : t("field.too_large");
+    case "not_one_of":
+      return t("field.not_one_of", { allowed: (p.allowed ?? "").split(", ").join(t("p.list_sep")) });
+    case "required":
+    case "not_money":
+    case "money_decimals":
+    case "not_positive":
+    case "negative":
+    case "not_whole_number":
+    case "not_year":
+    case "not_date":
+    case "not_flag":
+    case "not_text":
+    case "not_quantity":
+    case "not_rate":
+    case "decimals":
+    case "not_null":
+    case "too_long":
+    case "unknown_measure":
+    case "unknown_tag":
+    case "apply_free_measure":
+    case "year_not_before":
+    case "bad_credit_code":
+    case "bad_reference":
+    case "password_too_short":
+    case "password_pattern":
+    case "password_has_username":
+    case "password_common":
+      return t(`field.${reason}` as Key, p);
   }
   return null;
 }

@@ -9,6 +9,7 @@ import { drawBars } from "../chart";
 import { h, uid } from "../dom";
 import { lang, pick, t } from "../i18n";
 import { approxMillion, approxWan, differenceMoney, formatWan, formatYuan, parseMoneyInput, sumMoney, type MoneyUnit } from "../money";
+import { refusalText } from "../refusals";
 import { EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { clauseQuote, errorBox, policyLine } from "./common";
 import { otherPolicyLinks } from "./policy-calculator";
@@ -181,13 +182,15 @@ export function showFieldError(form: HTMLElement, e: ApiError): boolean {
   const input = findFieldInput(form, e.field);
   if (!input) return false;
   const id = `${input.id}-error`;
-  const zh = fieldMessageZh(e.message);
+  // By the rule the server names (refusals.ts), else by the messages this page knows.
+  const worded = e.reason ? refusalText(e.reason, e.params, lang()) : null;
+  const zh = lang() === "zh" ? worded ?? fieldMessageZh(e.message) : null;
   const msg = h(
     "p",
-    { class: "field-error", id, role: "alert" },
+    { class: "field-error", id, role: "alert", "data-reason": e.reason || null },
     t("calc.refused.field"),
-    lang() === "zh" && zh ? zh : e.message,
-    lang() === "zh" && zh ? h("span", { class: "original", lang: "en" }, ` (${e.message})`) : null,
+    zh ?? worded ?? e.message,
+    zh ? h("span", { class: "original", lang: "en" }, ` (${e.message})`) : null,
   );
   input.setAttribute("aria-invalid", "true");
   input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), id].filter(Boolean).join(" "));
