@@ -492,7 +492,7 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
     out["scaling"] = OJson();
     if (decision) {
       std::optional<store::YearScaling> scaling;
-      BURSAR_ASSIGN_OR_RETURN(int64_t payable, st.PayableFen(id, &scaling));
+      BURSAR_ASSIGN_OR_RETURN(int64_t payable, st.PayableFen(row.application, &scaling));
       out["payable"] = FenToMoneyString(payable);
       if (scaling) {
         out["scaling"] = {{"budget", FenToMoneyString(scaling->budget_fen)},
@@ -560,9 +560,9 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
         if (b.code == "objection_open") j["objection"] = b.objection;
         return j;
       };
-      BURSAR_ASSIGN_OR_RETURN(auto decide, st.DecideBlocker(id));
+      BURSAR_ASSIGN_OR_RETURN(auto decide, st.DecideBlocker(row.application));
       if (decide) waiting["decide"] = blocker_json(*decide);
-      BURSAR_ASSIGN_OR_RETURN(auto finalise, st.FinaliseBlocker(id));
+      BURSAR_ASSIGN_OR_RETURN(auto finalise, st.FinaliseBlocker(row.application));
       if (finalise) waiting["finalise"] = blocker_json(*finalise);
       out["waiting"] = std::move(waiting);
     }

@@ -1087,12 +1087,20 @@ Result<std::optional<StepBlocker>> Store::FinaliseBlockerIn(Database& db, const 
 
 Result<std::optional<StepBlocker>> Store::DecideBlocker(int64_t id) {
   BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(*db_, id, false));
+  return DecideBlocker(app);
+}
+
+Result<std::optional<StepBlocker>> Store::DecideBlocker(const Application& app) {
   if (app.state != ApplicationState::kInReview) return std::optional<StepBlocker>();
-  return DecideBlockerIn(*db_, id);
+  return DecideBlockerIn(*db_, app.id);
 }
 
 Result<std::optional<StepBlocker>> Store::FinaliseBlocker(int64_t id) {
   BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(*db_, id, false));
+  return FinaliseBlocker(app);
+}
+
+Result<std::optional<StepBlocker>> Store::FinaliseBlocker(const Application& app) {
   if (app.state != ApplicationState::kNotice) return std::optional<StepBlocker>();
   return FinaliseBlockerIn(*db_, app);
 }
@@ -1565,6 +1573,10 @@ Result<int64_t> Store::PayableIn(Database& db, const Application& app, std::opti
 
 Result<int64_t> Store::PayableFen(int64_t id, std::optional<YearScaling>* scaling) {
   BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(*db_, id, false));
+  return PayableIn(*db_, app, scaling);
+}
+
+Result<int64_t> Store::PayableFen(const Application& app, std::optional<YearScaling>* scaling) {
   return PayableIn(*db_, app, scaling);
 }
 

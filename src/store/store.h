@@ -273,6 +273,9 @@ class Store {
   // office's page shows the step disabled, with this reason).
   Result<std::optional<StepBlocker>> DecideBlocker(int64_t id);
   Result<std::optional<StepBlocker>> FinaliseBlocker(int64_t id);
+  // The same for an application already read (its page reads it once).
+  Result<std::optional<StepBlocker>> DecideBlocker(const Application& app);
+  Result<std::optional<StepBlocker>> FinaliseBlocker(const Application& app);
   // Records the engine's decision. REQUIRES state in_review and every
   // non-excluded reviewer's review submitted; the case must be this
   // application's enterprise and year.
@@ -462,6 +465,7 @@ class Store {
   // within its budget, or the application has no decision), from the same
   // reads.
   Result<int64_t> PayableFen(int64_t id, std::optional<YearScaling>* scaling = nullptr);
+  Result<int64_t> PayableFen(const Application& app, std::optional<YearScaling>* scaling = nullptr);
 
   // --- Official documents (documents.cc) ---------------------------------------
   // The document of `subject`, issuing it (the next number of its kind and

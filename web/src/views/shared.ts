@@ -31,10 +31,15 @@ export function gate(roles: api.Role[], render: (a: api.Account) => HTMLElement 
 
 const KNOWN_STATUS: Partial<Record<number, Key>> = { 401: "error.401", 403: "error.403", 404: "error.404", 409: "error.409", 429: "error.429", 503: "error.503" };
 
+/** The kind of failure in words ("当前状态不允许此操作。"), where the page knows it. */
+function statusKey(e: ApiError): Key | undefined {
+  return e.code === "conflict" ? "error.conflict" : KNOWN_STATUS[e.status];
+}
+
 /** A message for a failed request, in the reader's language where its kind is known. */
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
-    const key = e.code === "conflict" ? "error.conflict" : KNOWN_STATUS[e.status];
+    const key = statusKey(e);
     const worded = wordedMessage(e);
     const detail = worded && lang() === "zh" ? `${worded}${paren(e.message)}` : worded ?? e.message;
     const field = e.field ? ` [${e.field}]` : "";
@@ -72,7 +77,7 @@ export function errorAlert(e: unknown): HTMLElement {
   const worded = e instanceof ApiError ? wordedMessage(e) : null;
   if (e instanceof ApiError && worded) {
     // As errorText words it, with the server's English (in Chinese) marked as English and the field as code.
-    const key = e.code === "conflict" ? "error.conflict" : KNOWN_STATUS[e.status];
+    const key = statusKey(e);
     return h(
       "div",
       { class: "alert error", role: "alert", "data-reason": e.reason },
