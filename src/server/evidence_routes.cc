@@ -359,7 +359,16 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
   }
   OJson rejected = OJson::array();
   for (const auto& r : report->rejected) {
-    rejected.push_back({{"line", r.line}, {"field", r.field.empty() ? OJson() : OJson(r.field)}, {"reason", r.reason}});
+    // `reason` is the message; `rule` and `params` name what it broke, as a
+    // field error's reason does (docs/http-api.md, "Errors").
+    OJson row = {{"line", r.line}, {"field", r.field.empty() ? OJson() : OJson(r.field)}, {"reason", r.reason}};
+    if (!r.code.empty()) {
+      row["rule"] = r.code;
+      OJson params = OJson::object();
+      for (const auto& [k, v] : r.params) params[k] = v;
+      row["params"] = std::move(params);
+    }
+    rejected.push_back(std::move(row));
   }
   AnswerJson(res, OJson{{"kind", report->kind},
                         {"file_sha256", report->file_sha256},

@@ -317,35 +317,42 @@ class RowValidator {
   // `present` is false when the field is missing altogether.
   bool Field(size_t i, std::string_view text, bool present, RejectedRow* reject) {
     const FieldSpec& f = spec_.fields[i];
-    auto bad = [&](std::string reason) {
+    auto bad = [&](std::string reason, std::string code, RejectedParams params = {}) {
       reject->field = f.name;
       reject->reason = std::move(reason);
+      reject->code = std::move(code);
+      reject->params = std::move(params);
       return false;
     };
     if (!present || (text.empty() && f.type != FieldType::kOptionalDate && f.type != FieldType::kTags)) {
-      return bad("missing");
+      return bad("missing", "required");
     }
     if (FirstInvalidUtf8(text) != std::string_view::npos) {
-      return bad("not UTF-8 (is the file saved as GBK or another encoding? save it as UTF-8)");
+      return bad("not UTF-8 (is the file saved as GBK or another encoding? save it as UTF-8)", "not_utf8");
     }
     switch (f.type) {
       case FieldType::kText:
-        if (text.size() > 1000) return bad("longer than 1000 bytes");
-        if (text.find_first_of("\r\n") != std::string_view::npos) return bad("contains a line break");
+        if (text.size() > 1000) return bad("longer than 1000 bytes", "too_long", {{"max", "1000"}});
+        if (text.find_first_of("\r\n") != std::string_view::npos) return bad("contains a line break", "not_one_line");
         // Every text field is one line of a name or an identifier: no
         // control characters (NUL, ESC, tab) and no bidirectional controls
         // that show a name as another (issue 14, A9).
-        if (Status one_line = CheckSingleLineText(text, f.name); !one_line.ok()) return bad(one_line.message());
+        if (Status one_line = CheckSingleLineText(text, f.name); !one_line.ok()) {
+          return bad(one_line.message(), "not_one_line");
+        }
         row_.params[i] = text;
         return true;
       case FieldType::kCreditCode: {
         std::string why;
-        if (!IsValidUscc(text, &why)) return bad("not a valid unified social credit code: " + why);
+        if (!IsValidUscc(text, &why)) {
+          return bad("not a valid unified social credit code: " + why, "bad_credit_code",
+                     {{"length", std::to_string(text.size())}});
+        }
         row_.params[i] = text;
         return true;
       }
       case FieldType::kDate:
-        if (!IsValidDate(text)) return bad("expected a date YYYY-MM-DD, got \"" + std::string(text) + "\"");
+        if (!IsValidDate(text)) return bad("expected a date YYYY-MM-DD, got \"" + std::string(text) + "\"", "not_date");
         row_.params[i] = text;
         return true;
       case FieldType::kOptionalDate:
@@ -353,35 +360,38 @@ class RowValidator {
           row_.params[i] = nullptr;
           return true;
         }
-        if (!IsValidDate(text)) return bad("expected a date YYYY-MM-DD or nothing, got \"" + std::string(text) + "\"");
+        if (!IsValidDate(text)) {
+          return bad("expected a date YYYY-MM-DD or nothing, got \"" + std::string(text) + "\"", "not_date");
+        }
         row_.params[i] = text;
         return true;
       case FieldType::kMoney: {
         if (auto fen = FastMoneyStringToFen(text)) return SetInt(i, *fen);
         std::string why;
         auto value = ParseMoneyString(text, &why);
-        if (!value) return bad("expected a money string such as \"1250.50\": " + why);
+        if (!value) return bad("expected a money string such as \"1250.50\": " + why, MoneyStringReason(why));
         auto fen = value->ToFen();
-        if (!fen) return bad("amount too large");
+        if (!fen) return bad("amount too large", "too_large");
         return SetInt(i, *fen);
       }
       case FieldType::kYear: {
         int64_t year = 0;
         if (!ParseInt(text, &year) || year < 1900 || year > 2999) {
-          return bad("expected a year such as 2025, got \"" + std::string(text) + "\"");
+          return bad("expected a year such as 2025, got \"" + std::string(text) + "\"", "not_year");
         }
         return SetInt(i, year);
       }
       case FieldType::kBool:
         if (text == "true" || CanonicalValue(text) == "true") return SetInt(i, 1);
         if (text == "false" || CanonicalValue(text) == "false") return SetInt(i, 0);
-        return bad("expected true or false (是 or 否), got \"" + std::string(text) + "\"");
+        return bad("expected true or false (是 or 否), got \"" + std::string(text) + "\"", "not_flag");
       case FieldType::kEnum: {
         const std::string_view value = CanonicalValue(text);
         if (std::find(f.allowed.begin(), f.allowed.end(), value) == f.allowed.end()) {
           std::string list;
           for (auto a : f.allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-          return bad("expected one of " + list + ", got \"" + std::string(text) + "\"");
+          return bad("expected one of " + list + ", got \"" + std::string(text) + "\"", "not_one_of",
+                     {{"allowed", list}, {"got", std::string(text)}});
         }
         row_.params[i] = value;  // a static string or the row's own text
         return true;
@@ -395,7 +405,7 @@ class RowValidator {
           if (end == std::string_view::npos) end = text.size();
           std::string_view tag = text.substr(start, end - start);
           if (std::find(kTags.begin(), kTags.end(), tag) == kTags.end()) {
-            return bad("unknown tag \"" + std::string(tag) + "\"");
+            return bad("unknown tag \"" + std::string(tag) + "\"", "unknown_tag", {{"got", std::string(tag)}});
           }
           tags.emplace_back(tag);
           start = end + 1;
@@ -407,7 +417,7 @@ class RowValidator {
         return true;
       }
     }
-    return bad("unknown field type");
+    return bad("unknown field type", "");
   }
 
   // Checks that involve several fields of the row.
@@ -415,6 +425,7 @@ class RowValidator {
     if (spec_.kind == EvidenceKind::kProjects && row_.ints[4] > row_.ints[3]) {
       reject->field = "civil_construction";
       reject->reason = "civil construction exceeds the investment";
+      reject->code = "civil_exceeds_investment";
       return false;
     }
     if (spec_.kind == EvidenceKind::kPlatforms) {
@@ -423,12 +434,14 @@ class RowValidator {
       if (start < completed) {
         reject->field = "operation_start";
         reject->reason = "operation starts before the platform was completed";
+        reject->code = "dates_out_of_order";
         return false;
       }
       const auto* end = std::get_if<std::string_view>(&row_.params[5]);
       if (end && *end < start) {
         reject->field = "operation_end";
         reject->reason = "operation ends before it starts";
+        reject->code = "dates_out_of_order";
         return false;
       }
     }
@@ -437,6 +450,7 @@ class RowValidator {
       if (until && *until < std::get<std::string_view>(row_.params[5])) {
         reject->field = "valid_until";
         reject->reason = "validity ends before the issue date";
+        reject->code = "dates_out_of_order";
         return false;
       }
     }
@@ -674,6 +688,13 @@ bool JsonFieldText(const FieldSpec& f, const nlohmann::json& v, std::string* tex
   auto bad = [&](const char* expected) {
     reject->field = f.name;
     reject->reason = std::string("expected ") + expected + ", got " + v.dump();
+    // The same rules as the text of a CSV cell breaks.
+    reject->code = f.type == FieldType::kBool                                           ? "not_flag"
+                   : f.type == FieldType::kYear                                         ? "not_year"
+                   : f.type == FieldType::kMoney                                        ? "not_money"
+                   : f.type == FieldType::kOptionalDate || f.type == FieldType::kDate ? "not_date"
+                   : f.type == FieldType::kTags                                         ? "unknown_tag"
+                                                                                        : "not_text";
     return false;
   };
   switch (f.type) {
@@ -997,7 +1018,8 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         report.rejected.push_back({chunk.lines[k], field,
                                    "a change of this enterprise waits for a second account already (master-data "
                                    "change " +
-                                       std::to_string(waiting->Int(0)) + ")"});
+                                       std::to_string(waiting->Int(0)) + ")",
+                                   "change_pending", {{"change", std::to_string(waiting->Int(0))}}});
         return OkStatus();
       }
       const std::string now = Now();
@@ -1158,13 +1180,14 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             ++report.unchanged;
             continue;
           } else if (!spec.updatable) {
+            const bool official = spec.provenance && options.declared && !stored_declared;
             report.rejected.push_back(
                 {chunk.lines[k], differs,
-                 spec.provenance && options.declared && !stored_declared
-                     ? "already stored from an official source with a different " + differs +
-                           " (a declaration does not change official evidence)"
-                     : "already stored with a different " + differs +
-                           " (an import does not rewrite evidence; the stored row stays)"});
+                 official ? "already stored from an official source with a different " + differs +
+                                " (a declaration does not change official evidence)"
+                          : "already stored with a different " + differs +
+                                " (an import does not rewrite evidence; the stored row stays)",
+                 official ? "official_differs" : "stored_differs", {{"fields", differs}}});
             continue;
           } else if (options.hold_enterprise_changes) {
             // Master data by two accounts: the change waits, one per enterprise.
@@ -1200,9 +1223,12 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         ++report.rows;
         if (!error.empty()) {
           reject.reason = error;
+          reject.code = "bad_csv";
           ok = false;
         } else if (fields.size() != header_size) {
           reject.reason = "expected " + std::to_string(header_size) + " fields, got " + std::to_string(fields.size());
+          reject.code = "field_count";
+          reject.params = {{"expected", std::to_string(header_size)}, {"got", std::to_string(fields.size())}};
           ok = false;
         } else {
           for (size_t i = 0; ok && i < nfields; ++i) {
@@ -1229,9 +1255,11 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         if (!parsed.ok()) {
           reject.field = parsed.status().field();
           reject.reason = "not a JSON object: " + parsed.status().message();
+          reject.code = "not_json_object";
           ok = false;
         } else if (!object.is_object()) {
           reject.reason = "not a JSON object";
+          reject.code = "not_json_object";
           ok = false;
         }
         if (ok) {
@@ -1242,6 +1270,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
                              [&](const FieldSpec& f) { return key == f.name; })) {
               reject.field = key;
               reject.reason = std::string("unknown field for ") + spec.name;
+              reject.code = "unknown_field";
               ok = false;
               break;
             }
@@ -1266,12 +1295,15 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             "only the exchange's records can state that a trade was made at a legally established trading "
             "institution (D-G10); declare the trade with legally_established false, or ask the data bureau to "
             "import the exchange's record";
+        reject.code = "official_only";
       }
       if (ok && !options.only_credit_code.empty() &&
           std::get<std::string_view>(validator.row().params[code_field]) != options.only_credit_code) {
         ok = false;
         reject.field = "credit_code";
         reject.reason = "not your enterprise: only rows of " + options.only_credit_code + " are accepted";
+        reject.code = "not_your_enterprise";
+        reject.params = {{"credit_code", options.only_credit_code}};
       }
       if (ok && check_enterprise) {
         const std::string_view code = std::get<std::string_view>(validator.row().params[code_field]);
@@ -1296,6 +1328,8 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
                                           std::to_string(waiting->Int(0)) + "): its evidence can follow then"
                                     : "no enterprise " + std::string(code) +
                                           " (import it with `bursar import enterprises` first)";
+            reject.code = waiting ? "enterprise_pending" : "unknown_enterprise";
+            reject.params = {{"credit_code", std::string(code)}};
           }
         }
       }
@@ -1312,6 +1346,8 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
           reject.field = spec.fields[0].name;
           reject.reason = "line " + std::to_string(it->second.first) +
                           " of this file has the same key with other values; one file says one thing";
+          reject.code = "duplicate_key";
+          reject.params = {{"line", std::to_string(it->second.first)}};
           ok = false;
         }
       }

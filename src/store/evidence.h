@@ -44,10 +44,16 @@ std::string EvidenceFieldZh(EvidenceKind kind, std::string_view field);
 // seller → 卖方, buyer → 买方; any other value unchanged. Imports accept both.
 std::string EvidenceValueZh(std::string_view value);
 
+using RejectedParams = std::vector<std::pair<std::string, std::string>>;
+
 struct RejectedRow {
   int64_t line = 0;   // 1-based line in the file where the row starts
   std::string field;  // the offending field, empty for the whole row
   std::string reason;
+  // The rule it broke and its figures, as the API names a field's refusal
+  // (docs/http-api.md, "Errors"): a page words them in its reader's language.
+  std::string code;
+  RejectedParams params;
 };
 
 struct ImportReport {

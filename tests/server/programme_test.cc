@@ -858,6 +858,7 @@ TEST_P(ProgrammeTest, ControlAndBidiCharactersInNamesAreRefused) {
     EXPECT_EQ(report["rejected"][i]["field"], "name") << r->body;
     EXPECT_NE(report["rejected"][i]["reason"].get<std::string>().find("one line of visible text"), std::string::npos)
         << r->body;
+    EXPECT_EQ(report["rejected"][i]["rule"], "not_one_line") << r->body;
   }
   EXPECT_EQ(Get("officer", "/api/enterprises/" + bursar::store::testing::Code(9000))->status, 404)
       << "nothing of it was stored";
@@ -1338,6 +1339,11 @@ TEST_P(ProgrammeTest, EvidenceUploadsReportRowByRow) {
   EXPECT_EQ(report["rejected"][0]["field"], "credit_code") << "another enterprise's row";
   EXPECT_EQ(report["rejected"][1]["line"], 4);
   EXPECT_EQ(report["rejected"][2]["field"], "legally_established") << "an authority's flag, never declared";
+  // Each row names the rule it broke, with its figures, for the page to word (issue 15).
+  EXPECT_EQ(report["rejected"][0]["rule"], "not_your_enterprise");
+  EXPECT_EQ(report["rejected"][0]["params"]["credit_code"], code1_);
+  EXPECT_EQ(report["rejected"][1]["rule"], "not_date");
+  EXPECT_EQ(report["rejected"][2]["rule"], "official_only");
   EXPECT_EQ(report["committed"], true);
   json listed = Body(Get("app1", "/api/enterprises/" + code1_ + "/evidence?kind=trades&year=2025&limit=500"));
   bool found = false;

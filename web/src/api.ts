@@ -502,7 +502,7 @@ export interface ImportReport {
   /** Changes of stored enterprises waiting for a second account. */
   held?: number;
   rows?: number;
-  rejected: Array<{ line: number; field?: string; reason: string }>;
+  rejected: Array<{ line: number; field?: string; reason: string; rule?: string; params?: Record<string, string> }>;
   [key: string]: unknown;
 }
 

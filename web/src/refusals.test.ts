@@ -70,14 +70,20 @@ describe("a refusal of the server in words", () => {
       for (const m of first.matchAll(/`([a-z_]+)`/g)) reasons.add(m[1]);
     }
     const codes = new Set(["invalid_argument", "out_of_range", "not_found", "method_not_allowed", "payload_too_large", "unsupported_media_type", "already_exists", "conflict", "failed_precondition", "unauthenticated", "permission_denied", "too_many_requests", "unavailable", "internal"]);
-    const params: Record<string, Record<string, string>> = {
+    const figures: Record<string, Record<string, string>> = {
       wrong_state: { application: "1", state: "draft", action: "decide", needs: "in_review" },
       already_decided: { what: "payment_order", id: "1", state: "approved", by: "x" },
     };
+    // The rules of an evidence file's rows, listed in prose under POST /api/evidence/{kind}.
+    const upload = doc.slice(doc.indexOf("name what the row broke"));
+    const rules = upload.slice(0, upload.indexOf("); 400")).match(/`([a-z_]+)`/g) ?? [];
+    const params = new Set(["expected", "got", "credit_code", "change", "fields", "line"]);
+    for (const r of rules) if (!params.has(r.slice(1, -1))) reasons.add(r.slice(1, -1));
+    expect(reasons.has("duplicate_key")).toBe(true);
     const words = [...reasons].filter((r) => !codes.has(r));
     expect(words.length).toBeGreaterThan(40);
     for (const r of words) {
-      for (const l of ["zh", "en"] as const) expect(refusalText(r, params[r] ?? {}, l), `${r} (${l})`).toBeTruthy();
+      for (const l of ["zh", "en"] as const) expect(refusalText(r, figures[r] ?? {}, l), `${r} (${l})`).toBeTruthy();
     }
   });
 

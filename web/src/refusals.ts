@@ -95,6 +95,22 @@ export function refusalText(reason: string, params: Record<string, string>, l: L
     case "password_pattern":
     case "password_has_username":
     case "password_common":
+    // A row of an evidence file (the import report's `rule`).
+    case "not_utf8":
+    case "not_one_line":
+    case "civil_exceeds_investment":
+    case "dates_out_of_order":
+    case "bad_csv":
+    case "field_count":
+    case "not_json_object":
+    case "official_only":
+    case "not_your_enterprise":
+    case "unknown_enterprise":
+    case "enterprise_pending":
+    case "change_pending":
+    case "stored_differs":
+    case "official_differs":
+    case "duplicate_key":
       return t(`field.${reason}` as Key, p);
   }
   return null;
