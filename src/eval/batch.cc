@@ -1014,6 +1014,7 @@ void BatchResult::Clear() {
   eligible.clear();
   total_fen.clear();
   awards.clear();
+  recoveries.clear();
 }
 
 // ---- the program ----
@@ -1083,12 +1084,22 @@ bool ConstantCount(const Formula& f, int64_t* n) {
   return true;
 }
 
+// A `recover` rule: its conditions over the case year's facts and its years
+// from the item's first award.
+struct CompiledRecovery {
+  int16_t measure = 0, item = 0;
+  std::vector<Formula> conditions;
+  bool has_within = false;
+  Formula within;
+};
+
 struct BatchProgram::Impl {
   std::shared_ptr<const CheckedPolicy> policy;
   std::vector<Value> params;
   std::vector<Formula> eligibility;
   std::vector<CompiledItem> items;  // in decision order
   std::vector<CompiledLimit> limits;  // by CheckedPolicy::limits
+  std::vector<CompiledRecovery> recoveries;  // in the policy's order
   std::vector<limits::ItemRules> base_rules;  // by global item; period and consecutive years when constant
   bool half_up = false;
   int64_t unit_fen = 1;
@@ -1264,6 +1275,22 @@ Result<std::unique_ptr<BatchProgram>> BatchProgram::Compile(std::shared_ptr<cons
     }
     impl->limits.push_back(std::move(cl));
   }
+  for (size_t mi = 0; mi < p.measures.size(); ++mi) {
+    for (const RecoveryRule& rule : p.measures[mi].recoveries) {
+      CompiledRecovery cr;
+      cr.measure = static_cast<int16_t>(mi);
+      cr.item = static_cast<int16_t>(rule.item_index);
+      for (const Condition& c : rule.conditions) {
+        BURSAR_ASSIGN_OR_RETURN(Formula f, compiler.Compile(*c.expr));
+        cr.conditions.push_back(std::move(f));
+      }
+      if (rule.within_years) {
+        cr.has_within = true;
+        BURSAR_ASSIGN_OR_RETURN(cr.within, compiler.Compile(*rule.within_years));
+      }
+      impl->recoveries.push_back(std::move(cr));
+    }
+  }
   return std::unique_ptr<BatchProgram>(new BatchProgram(std::move(impl)));
 }
 
@@ -1350,6 +1377,7 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
   if (!out->workspace) out->workspace = std::make_unique<BatchWorkspace>();
   BatchWorkspace& ws = *out->workspace;
   out->awards.clear();
+  out->recoveries.clear();
   out->eligible.assign(n, 1);
   out->total_fen.assign(n, 0);
   Scratch& scratch = ws.scratch;
@@ -1414,6 +1442,44 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
       for (size_t i = 0; i < m; ++i) out->eligible[b + i] &= v.flags[i];
     }
   }
+
+  // Awards to recover, as the single-case evaluator decides them
+  // (DecideRecoveries): whatever the case's eligibility, when the item was
+  // awarded before (net amounts), its conditions hold in the case year, and
+  // the case year is within the rule's years of the item's first award.
+  for (const CompiledRecovery& cr : im.recoveries) {
+    std::vector<int64_t> received(n, 0);
+    std::vector<int> first(n, 0);
+    for (size_t h = 0; h < cases.history_case.size(); ++h) {
+      if (cases.history_measure[h] != cr.measure || cases.history_item[h] != cr.item) continue;
+      const uint32_t row = cases.history_case[h];
+      if (__builtin_add_overflow(received[row], cases.history_amount[h], &received[row])) scratch.overflow = true;
+      if (first[row] == 0 || cases.history_year[h] < first[row]) first[row] = cases.history_year[h];
+    }
+    std::vector<uint8_t> holds(n);
+    for (size_t r = 0; r < n; ++r) holds[r] = first[r] != 0 && received[r] > 0;
+    auto all_of = [&](const Formula& f, auto&& keep) {
+      for (size_t b = 0; b < n; b += bs) {
+        size_t m = std::min(bs, n - b);
+        Values v = Evaluate(f, case_lines, b, m, &scratch, &narrow);
+        for (size_t i = 0; i < m; ++i) holds[b + i] &= keep(v, i, b + i);
+      }
+    };
+    if (cr.has_within) {
+      all_of(cr.within, [&](const Values& v, size_t i, size_t row) -> uint8_t {
+        return static_cast<i128>(cases.year - first[row]) * v.den < v.At(i);
+      });
+    }
+    for (const Formula& f : cr.conditions) {
+      all_of(f, [](const Values& v, size_t i, size_t) -> uint8_t { return v.flags[i]; });
+    }
+    for (size_t r = 0; r < n; ++r) {
+      if (holds[r]) out->recoveries.push_back({static_cast<uint32_t>(r), cr.measure, cr.item, received[r]});
+    }
+  }
+  // By case, each case's in the policy's order of rules.
+  std::stable_sort(out->recoveries.begin(), out->recoveries.end(),
+                   [](const BatchRecovery& a, const BatchRecovery& b) { return a.case_row < b.case_row; });
 
   // Values that differ from case to case: limits, support periods and
   // consecutive-year limits that read tags or applicant flags.

@@ -87,12 +87,22 @@ struct BatchAward {
   int16_t condition = -1;  // the named condition of a `once per condition` line, -1 for none
 };
 
+// What a `recover` rule turns into an amount to recover: every award the case's
+// history holds under the rule's item, when its conditions hold in the case
+// year (and within its years of the first award).
+struct BatchRecovery {
+  uint32_t case_row;
+  int16_t measure, item;
+  int64_t amount_fen;
+};
+
 struct BatchWorkspace;  // buffers a run reuses; opaque
 
 struct BatchResult {
   std::vector<uint8_t> eligible;   // per case
   std::vector<int64_t> total_fen;  // per case
   std::vector<BatchAward> awards;  // paid lines, by case, then in decision order
+  std::vector<BatchRecovery> recoveries;  // by case, then in the policy's order of rules
   void Clear();
 
   BatchResult();

@@ -61,7 +61,7 @@ void ExpectAgreement(const Engine& engine, const std::vector<Json>& cases, const
       options.batch_size = batch_size;
       Status st = (*program)->Run(columns, &result, options);
       ASSERT_TRUE(st.ok()) << st.ToString();
-      size_t a = 0;
+      size_t a = 0, recovered = 0;
       for (size_t r = 0; r < rows.size(); ++r) {
         const auto& d = single[r];
         std::string where = label + " year " + std::to_string(year) + " case " + std::to_string(rows[r]) +
@@ -79,8 +79,19 @@ void ExpectAgreement(const Engine& engine, const std::vector<Json>& cases, const
           ASSERT_EQ(FenString(b.amount_fen), award["amount"].get<std::string>()) << where;
           ASSERT_EQ(FenString(b.computed_fen), award["computed"].get<std::string>()) << where;
         }
+        // Awards to recover (`recover` rules): the same lines, in the same order.
+        for (const auto& rec : d.value("recoveries", nlohmann::ordered_json::array())) {
+          ASSERT_LT(recovered, result.recoveries.size()) << where;
+          const BatchRecovery& b = result.recoveries[recovered++];
+          ASSERT_EQ(b.case_row, r) << where;
+          const MeasureDecl& m = cp.policy.measures[static_cast<size_t>(b.measure)];
+          ASSERT_EQ(m.id, rec["measure"].get<std::string>()) << where;
+          ASSERT_EQ(m.items[static_cast<size_t>(b.item)].name, rec["item"].get<std::string>()) << where;
+          ASSERT_EQ(FenString(b.amount_fen), rec["amount"].get<std::string>()) << where;
+        }
       }
       ASSERT_EQ(a, result.awards.size()) << label;
+      ASSERT_EQ(recovered, result.recoveries.size()) << label;
     }
   }
 }
