@@ -3,7 +3,8 @@
 // (docs/http-api.md, "Errors"), and the page says it in the reader's
 // language. The office's steps that would be refused now come the same way,
 // as an application's `waiting` (waiting.ts).
-import { messages, tIn, type Key, type Lang } from "./i18n";
+import { h } from "./dom";
+import { lang, messages, paren, tIn, type Key, type Lang } from "./i18n";
 import { formatYuan } from "./money";
 
 const STATES = ["draft", "submitted", "in_review", "decided", "notice", "final", "paid", "recovered", "withdrawn"];
@@ -114,4 +115,59 @@ export function refusalText(reason: string, params: Record<string, string>, l: L
       return t(`field.${reason}` as Key, p);
   }
   return null;
+}
+
+/** The server's English message in Chinese, where its form is known (a refusal that names no rule). */
+export function fieldMessageZh(message: string): string | null {
+  const rules: Array<[RegExp, string]> = [
+    [/expected a money string/, "请填写以元为单位的金额，如 1250.50：只含数字，最多两位小数，不带符号、逗号或空格"],
+    [/money has at most two decimals/, "金额最多保留两位小数（到分）"],
+    [/money cannot be negative|cannot be negative/, "不能为负数"],
+    [/expected a whole number/, "请填写整数"],
+    [/expected a year/, "请填写四位数年份，如 2025"],
+    [/invalid unified social credit code: a unified social credit code has 18 characters/, "统一社会信用代码应为 18 位"],
+    [/invalid unified social credit code/, "统一社会信用代码无效：校验码不符"],
+    [/^required/, "此项必填"],
+    [/required for measure/, "此项必填"],
+    [/unknown tag/, "未知的主体类型"],
+    [/apply-free/, "该措施免申即享，无需申报"],
+    // An application's files (store/attachments.cc).
+    [/^the content is (\S+), to be named with (.+), not "(.*)"$/, "文件内容与扩展名不符：内容为 $1，文件名应以 $2 结尾"],
+    [/Office document with macros/, "带宏的 Office 文件不予接收，请另存为不含宏的 .docx、.xlsx 或 .pptx 文件"],
+    [/legacy Office file/, "旧版 Office 文件（.doc、.xls、.ppt）不予接收，请另存为 .docx、.xlsx 或 .pptx 文件"],
+    [/damaged or unreadable ZIP/, "文件已损坏或无法读取"],
+    [/a ZIP archive, not an Office document/, "压缩包不予接收：仅接收 PDF、图片和 Office 文档"],
+    [/the content is of no accepted kind/, "文件类型不在接收范围内：仅接收 PDF、PNG 或 JPEG 图片、Office 文档（.docx、.xlsx、.pptx）"],
+    [/^the file is empty/, "文件为空"],
+    [/^a file has at most (\d+) MiB/, "单个文件不得超过 $1 MB"],
+    [/has (\d+) files, the most it may hold/, "每项申请最多上传 $1 个文件"],
+    [/would pass (.+) together/, "本申请的材料合计不得超过 $1"],
+    [/its files are added and removed only while it is a draft/, "申请提交后材料即固定，不能再增删"],
+    [/^a file name/, "文件名须为 UTF-8，不超过 255 字节，不含控制字符、斜杠或反斜杠，且不以“.”开头"],
+  ];
+  for (const [re, zh] of rules) {
+    const m = message.match(re);
+    if (m) return zh.replace(/\$(\d)/g, (_, i: string) => m[Number(i)] ?? "");
+  }
+  return null;
+}
+
+/** A refusal in the reader's language: by the rule the server names, else (Chinese only) by its known messages. */
+export function wordedRefusal(message: string, reason?: string | null, params: Record<string, string> = {}): string | null {
+  if (reason) {
+    const text = refusalText(reason, params, lang());
+    if (text) return text;
+  }
+  return lang() === "zh" ? fieldMessageZh(message) : null;
+}
+
+/**
+ * A refusal as a page shows it: worded in the reader's language, and on a
+ * Chinese page the server's English after it, marked as English; the message
+ * as it came when it cannot be worded.
+ */
+export function refusalNodes(message: string, reason?: string | null, params: Record<string, string> = {}): Array<Node | string> {
+  const worded = wordedRefusal(message, reason, params);
+  if (!worded) return [message];
+  return lang() === "zh" ? [worded, h("span", { class: "original", lang: "en" }, paren(message))] : [worded];
 }

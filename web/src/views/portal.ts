@@ -4,8 +4,8 @@
 // their state, and a new application.
 import * as api from "../api";
 import { add, h } from "../dom";
-import { lang, paren, pick, t } from "../i18n";
-import { refusalText } from "../refusals";
+import { lang, pick, t } from "../i18n";
+import { refusalNodes } from "../refusals";
 import { navigate, rerender } from "../router";
 import { EVIDENCE, EVIDENCE_COLUMNS, EXPORT_ROUTES, FACTS, ITEMS, MEASURE_IDS, MEASURES, TAGS } from "../terms";
 import { money } from "./calculator";
@@ -17,7 +17,6 @@ import {
   gate,
   input,
   measureLabel,
-  messageNodes,
   programmeYear,
   selectField,
   setProgrammeYear,
@@ -170,13 +169,6 @@ export function uploadSection(
   return h("section", { "aria-labelledby": "upload-h", class: "card" }, h("h2", { id: "upload-h" }, t("upload.section")), form, report);
 }
 
-/** Why a row was refused: by the rule the server names, with its message after it as English; else the message. */
-function rowReason(x: api.ImportReport["rejected"][number]): Array<Node | string> {
-  const worded = x.rule ? refusalText(x.rule, x.params ?? {}, lang()) : null;
-  if (!worded) return messageNodes(x.reason);
-  return lang() === "zh" ? [worded, h("span", { class: "original", lang: "en" }, paren(x.reason))] : [worded];
-}
-
 export function importReport(r: api.ImportReport, fileName: string): HTMLElement {
   const accepted = r.accepted ?? (r.inserted ?? 0) + (r.updated ?? 0);
   return h(
@@ -195,7 +187,7 @@ export function importReport(r: api.ImportReport, fileName: string): HTMLElement
       ? dataTable(
           t("upload.rejected.table"),
           [t("upload.line"), t("upload.field"), t("upload.reason")],
-          r.rejected.map((x) => [String(x.line), x.field ? h("code", {}, x.field) : "", h("span", { "data-rule": x.rule ?? null }, ...rowReason(x))]),
+          r.rejected.map((x) => [String(x.line), x.field ? h("code", {}, x.field) : "", h("span", { "data-rule": x.rule ?? null }, ...refusalNodes(x.reason, x.rule, x.params))]),
           { testid: "rejected-rows" },
         )
       : null,

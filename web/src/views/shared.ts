@@ -8,8 +8,7 @@ import { lang, paren, pick, t, type Key } from "../i18n";
 import { navigate } from "../router";
 import * as session from "../session";
 import { ITEMS, MEASURES } from "../terms";
-import { fieldMessageZh } from "./calculator";
-import { refusalText } from "../refusals";
+import { refusalNodes, wordedRefusal } from "../refusals";
 
 /** The page, or a way to log in, or a refusal when the role may not see it. */
 export function gate(roles: api.Role[], render: (a: api.Account) => HTMLElement | Promise<HTMLElement>): HTMLElement | Promise<HTMLElement> {
@@ -40,7 +39,7 @@ function statusKey(e: ApiError): Key | undefined {
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
     const key = statusKey(e);
-    const worded = wordedMessage(e);
+    const worded = wordedRefusal(e.message, e.reason, e.params);
     const detail = worded && lang() === "zh" ? `${worded}${paren(e.message)}` : worded ?? e.message;
     const field = e.field ? ` [${e.field}]` : "";
     return key ? `${t(key)} ${detail}${field}` : `${detail}${field}`;
@@ -49,24 +48,6 @@ export function errorText(e: unknown): string {
   return String(e);
 }
 
-/** The refusal in the reader's language: by the rule the server names, else by its known messages (Chinese only). */
-function wordedMessage(e: ApiError): string | null {
-  if (e.reason) {
-    const text = refusalText(e.reason, e.params, lang());
-    if (text) return text;
-  }
-  return lang() === "zh" ? fieldMessageZh(e.message) : null;
-}
-
-/**
- * A server's message as a Chinese page shows it: the Chinese wording where it
- * is known, with the server's English after it marked as English; as it came
- * otherwise.
- */
-export function messageNodes(message: string): Array<Node | string> {
-  const zh = lang() === "zh" ? fieldMessageZh(message) : null;
-  return zh ? [zh, h("span", { class: "original", lang: "en" }, paren(message))] : [message];
-}
 
 /** A text with `code` spans between backticks, as a page shows names a file must use. */
 export function withCode(text: string): Array<Node | string> {
@@ -74,7 +55,7 @@ export function withCode(text: string): Array<Node | string> {
 }
 
 export function errorAlert(e: unknown): HTMLElement {
-  const worded = e instanceof ApiError ? wordedMessage(e) : null;
+  const worded = e instanceof ApiError ? wordedRefusal(e.message, e.reason, e.params) : null;
   if (e instanceof ApiError && worded) {
     // As errorText words it, with the server's English (in Chinese) marked as English and the field as code.
     const key = statusKey(e);
@@ -82,8 +63,7 @@ export function errorAlert(e: unknown): HTMLElement {
       "div",
       { class: "alert error", role: "alert", "data-reason": e.reason },
       key ? `${t(key)} ` : "",
-      worded,
-      lang() === "zh" ? h("span", { class: "original", lang: "en" }, paren(e.message)) : null,
+      ...refusalNodes(e.message, e.reason, e.params),
       e.field ? [" ", h("code", {}, e.field)] : null,
     );
   }
