@@ -4,7 +4,7 @@ DEBUG_BUILD ?= build-debug
 FUZZ_SECONDS ?= 600
 JOBS ?= $(shell nproc)
 
-.PHONY: help deps build debug test test-debug demo example check-policy clean bench bench-peers fuzz-build fuzz-short fuzz fuzz-merge
+.PHONY: help deps build debug test test-debug demo example check-policy clean bench bench-peers bench-district fuzz-build fuzz-short fuzz fuzz-merge
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -47,6 +47,9 @@ check-policy: build  ## check the shipped policy and run its own tests
 
 bench-peers: build  ## bursar against the peer rules engines on the reference rule (BENCH_N, default 100000)
 	bench/peers.sh $${BENCH_N:-100000}
+
+bench-district: build  ## a district (ENTERPRISES, default 100000: 5 M evidence rows) on SQLite and PostgreSQL: import, propose, decide, API p50/p99
+	BIN=$(BUILD) bench/district/run.sh
 
 bench: build  ## Google Benchmark micro-benchmarks of the evaluators (build/bench_batch)
 	cmake --build $(BUILD) --target bench_batch

@@ -17,6 +17,7 @@ enterprises=${1:?usage: bench-decide.sh ENTERPRISES [BURSAR] [PG_URL]}
 bursar=$(realpath "${2:-build/bursar}")
 pg=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/bench-lib.sh"
 export BURSAR_POLICY="${BURSAR_POLICY:-$here/../policies/chaoyang-data-element}"
 work=$(mktemp -d)
 schema="bench_decide_$$"
@@ -27,31 +28,28 @@ cleanup() {
 trap cleanup EXIT
 if [[ -n "$pg" ]]; then
   psql -X -q "$pg" -c "CREATE SCHEMA $schema" >/dev/null
-  db="$pg$([[ "$pg" == *\?* ]] && echo '&' || echo '?')options=-csearch_path%3D$schema"
+  db=$(bench_schema_url "$pg" "$schema")
 else
   db="$work/bench.db"
 fi
 b() { "$bursar" "$@" --db "$db"; }
 timed() {  # LABEL ARGS...: runs `bursar ARGS --db DB`, prints its wall and CPU seconds, leaves the wall in $wall
   local label=$1; shift
-  /usr/bin/time -f "%e %U %S" -o "$work/t" "$bursar" "$@" --db "$db" >"$work/out" 2>"$work/err" || {
-    echo "$label failed:" >&2; tail -5 "$work/err" >&2; exit 1; }
-  read -r wall user sys <"$work/t"
-  printf '%-26s %8.2f s wall %8.2f s CPU\n' "$label" "$wall" "$(echo "$user + $sys" | bc)"
+  bench_timed "$work" "$label" "$bursar" "$@" --db "$db" || exit 1
+  wall=$bench_wall
+  printf '%-26s %8.2f s wall %8.2f s CPU\n' "$label" "$wall" "$bench_cpu"
 }
 
 "$here/gen-evidence.py" "$work/ev" --enterprises "$enterprises" --trades $((enterprises * 50)) --seed 13 \
   --years 2025 >/dev/null
 b db init >/dev/null
-for kind in enterprises listings certificates fs_inclusions trades filings exports projects platforms; do
+for kind in "${BENCH_EVIDENCE_KINDS[@]}"; do
   b import "$kind" "$work/ev/$kind.csv" >/dev/null 2>&1
 done
 echo "$enterprises enterprises, $(cat "$work"/ev/*.csv | wc -l) evidence rows; load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 
 timed "propose 2025" propose 2025
-# Confirm every proposal and open it for decision, in batches of command lines.
-b app list --year 2025 --state draft --ids | xargs -n 5000 "$bursar" app submit --db "$db" >/dev/null
-b app list --year 2025 --state submitted --ids | xargs -n 5000 "$bursar" app review --db "$db" >/dev/null
+bench_open_year "$bursar" "$db" 2025
 ready=$(b app list --year 2025 --state in_review --ids | wc -l)
 timed "decide 2025 ($ready)" decide 2025
 decided=$(grep -c '^application ' "$work/out" || true)

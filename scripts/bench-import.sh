@@ -13,6 +13,7 @@ bursar=${2:-build/bursar}
 pg=${3:-}
 bursar=$(realpath "$bursar")
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/bench-lib.sh"
 work=$(mktemp -d)
 schema="bench_import_$$"
 cleanup() {
@@ -23,7 +24,7 @@ trap cleanup EXIT
 "$here/gen-evidence.py" "$work/ev" --enterprises 200 --trades "$rows" >/dev/null
 cd "$work"
 if [[ -n "$pg" ]]; then
-  db="$pg$([[ "$pg" == *\?* ]] && echo '&' || echo '?')options=-csearch_path%3D$schema"
+  db=$(bench_schema_url "$pg" "$schema")
   fresh() { psql -X -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null 2>&1; }
 else
   db=bench.db
