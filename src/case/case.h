@@ -32,6 +32,8 @@ struct HistoryEntry {
   std::string project;    // "" when none
   std::string solution;   // "" when none
   std::string condition;  // "" when none: the milestone condition of a `once per condition` item
+  // What the award counted of each `draw` of its item: (global draw index, amount).
+  std::vector<std::pair<int, Exact>> drawn;
 };
 
 struct Case {

@@ -197,6 +197,48 @@ Value ZeroOf(const Type& type) {
 
 std::string Index(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
 
+std::string Join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
+  return out;
+}
+
+// What an award of an item with `draw`s counted (`"drawn": {"NAME":
+// "money"}`, as the engine wrote it on the award). Required on an award of
+// the case year: the year's later lines draw what it left.
+Status ReadDrawn(const CheckedPolicy& p, const Json& j, const std::string& path, int case_year, HistoryEntry* h) {
+  const ItemDecl& item = p.policy.measures[static_cast<size_t>(h->measure)].items[static_cast<size_t>(h->item)];
+  std::vector<std::string> names;
+  for (const DrawDecl& d : item.draws) names.push_back(d.name);
+  if (j.contains("drawn")) {
+    const Json& drawn = j["drawn"];
+    if (!drawn.is_object()) return Bad(path + ".drawn", "expected an object of counted figures, such as {\"" +
+                                                            (names.empty() ? std::string("principal") : names[0]) + "\": \"1000000.00\"}");
+    for (auto it = drawn.begin(); it != drawn.end(); ++it) {
+      if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
+      std::string hint = ClosestName(it.key(), names);
+      return Bad(path + ".drawn." + it.key(),
+                 names.empty() ? "unknown field: this item draws nothing"
+                 : hint.empty()  ? "unknown field: the item draws " + Join(names)
+                                 : "unknown field; did you mean '" + hint + "'?",
+                 "unknown_field", {{"suggestion", hint}});
+    }
+  }
+  for (const DrawDecl& d : item.draws) {
+    const bool given = j.contains("drawn") && j["drawn"].contains(d.name);
+    if (!given) {
+      if (h->year != case_year) continue;
+      return Bad(path + ".drawn." + d.name,
+                 "required: an award of the case year under an item that draws '" + d.name +
+                     "' says what it counted, as its decision gave it",
+                 "required");
+    }
+    BURSAR_ASSIGN_OR_RETURN(Exact v, ReadMoney(j["drawn"][d.name], path + ".drawn." + d.name));
+    h->drawn.emplace_back(d.global_index, v);
+  }
+  return OkStatus();
+}
+
 // Resolves "measure" and "item" of a claim or history entry.
 Status ResolveItem(const CheckedPolicy& p, const Json& obj, const std::string& path, int* measure, int* item) {
   if (!obj.contains("measure")) return Bad(path + ".measure", "required", "required");
@@ -376,7 +418,7 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
       const Json& j = in["history"][i];
       std::string path = Index("history", i);
       if (!j.is_object()) return Bad(path, "expected an earlier award with year, measure, item and amount");
-      BURSAR_RETURN_IF_ERROR(CheckKeys(j, path, {"year", "measure", "item", "amount", "project", "solution", "condition"}));
+      BURSAR_RETURN_IF_ERROR(CheckKeys(j, path, {"year", "measure", "item", "amount", "project", "solution", "condition", "drawn"}));
       HistoryEntry h;
       if (!j.contains("year") || !j["year"].is_number_integer()) {
         return Bad(path + ".year", "required: a year such as 2024", "required");
@@ -409,6 +451,7 @@ Result<Case> ReadCase(const CheckedPolicy& p, const Json& in) {
                                                                          : " has the conditions " + names));
         }
       }
+      BURSAR_RETURN_IF_ERROR(ReadDrawn(p, j, path, c.year, &h));
       c.history.push_back(std::move(h));
     }
   }

@@ -62,7 +62,8 @@ int64_t ToCell(const Value& v) {
 
 enum class Step : uint8_t {
   kConst, kFact, kClaim, kApplicant, kTag, kAdd, kSub, kMul, kNeg, kMin, kMax, kSelect,
-  kCompare, kAnd, kOr, kNot, kIn, kIsNone, kFlagConst, kYear
+  kCompare, kAnd, kOr, kNot, kIn, kIsNone, kFlagConst, kYear,
+  kDrawn  // what the claim line counted of a `draw` (column: the global draw), in fen
 };
 
 struct Node {
@@ -172,6 +173,11 @@ class Compiler {
           case RefKind::kApplicant:
             n.step = Step::kApplicant;
             n.column = e.ref_index;
+            return Push(f, std::move(n));
+          case RefKind::kDraw:
+            n.step = Step::kDrawn;
+            n.column = e.ref_index;
+            n.den = 100;
             return Push(f, std::move(n));
           default:
             error_ = "the name '" + e.name + "'";
@@ -313,6 +319,7 @@ class Compiler {
         case Step::kYear: n.bound = 9999; break;
         case Step::kFact:
         case Step::kClaim: n.bound = n.den == 100 ? kMoneyBound : kCountBound; break;  // rates: below 10^12 millionths
+        case Step::kDrawn: n.bound = kMoneyBound; break;
         case Step::kAdd:
         case Step::kSub: n.bound = scaled(0) + scaled(1); break;
         case Step::kMul: n.bound = SatMul(b(0), b(1)); break;
@@ -371,6 +378,7 @@ struct Lines {
   const uint32_t* case_row = nullptr;  // per line
   const int32_t* claim_row = nullptr;  // per line, or null for apply-free lines
   size_t count = 0;
+  const std::vector<std::vector<int64_t>>* drawn = nullptr;  // [draw][claim row]: what each claim line counted
 };
 
 struct Scratch {
@@ -432,6 +440,10 @@ void RunFormula(const Formula& f, const Lines& lines, size_t begin, size_t n, Sc
       case Step::kClaim:
         GatherColumn(c.claim_fields[static_cast<size_t>(node.column)].data(), lines.claim_row + begin, n, node.flag,
                      out, fout);
+        break;
+      case Step::kDrawn:
+        GatherColumn((*lines.drawn)[static_cast<size_t>(node.column)].data(), lines.claim_row + begin, n, false, out,
+                     fout);
         break;
       case Step::kApplicant: {
         const uint8_t* col = c.applicant[static_cast<size_t>(node.column)].data();
@@ -608,6 +620,10 @@ void RunNarrow(const Formula& f, const Lines& lines, size_t begin, size_t n, Nar
       case Step::kClaim:
         GatherColumn(c.claim_fields[static_cast<size_t>(node.column)].data(), lines.claim_row + begin, n, node.flag,
                      out, fout);
+        break;
+      case Step::kDrawn:
+        GatherColumn((*lines.drawn)[static_cast<size_t>(node.column)].data(), lines.claim_row + begin, n, false, out,
+                     fout);
         break;
       case Step::kApplicant: {
         const uint8_t* __restrict col = c.applicant[static_cast<size_t>(node.column)].data();
@@ -1007,6 +1023,14 @@ void CaseColumns::Append(const CheckedPolicy& p, const Case& c) {
     }
     history_condition.resize(history_project.size() - 1, -1);
     history_condition.push_back(condition);
+    if (!h.drawn.empty()) {
+      history_drawn.resize(p.draws.size());
+      for (const auto& [g, v] : h.drawn) {
+        std::vector<int64_t>& col = history_drawn[static_cast<size_t>(g)];
+        col.resize(history_case.size(), 0);
+        col.back() = v.ToFen().value_or(0);
+      }
+    }
   }
 }
 
@@ -1028,8 +1052,19 @@ struct CompiledCap {
   Formula only_if;
 };
 
+// A `draw` of a claim item: its figure (a claim field), its limit, its pool.
+struct CompiledDraw {
+  int global = -1;  // CheckedPolicy::draws
+  int field = -1;   // the figure's claim field
+  LimitScope scope = LimitScope::kEnterprise;
+  Formula limit;
+  bool constant = false;
+  int64_t constant_fen = 0;
+};
+
 struct CompiledItem {
   int measure = -1, item = -1;
+  std::vector<CompiledDraw> draws;
   int global = -1;      // the item's global index (CheckedPolicy::items)
   int condition = -1;   // `once per condition`: the named condition this line stands for
   bool by_claim = false;
@@ -1173,6 +1208,15 @@ Result<std::unique_ptr<BatchProgram>> BatchProgram::Compile(std::shared_ptr<cons
         const Expr& e = c.any_of && ci.condition >= 0 ? *item.named_conditions[static_cast<size_t>(cond)].expr : *c.expr;
         BURSAR_ASSIGN_OR_RETURN(Formula f, compiler.Compile(e));
         ci.conditions.push_back(std::move(f));
+      }
+      for (const DrawDecl& d : item.draws) {
+        CompiledDraw cd;
+        cd.global = d.global_index;
+        cd.field = d.figure->ref_index;
+        cd.scope = d.scope;
+        BURSAR_ASSIGN_OR_RETURN(cd.limit, compiler.Compile(*d.limit));
+        cd.constant = ConstantFen(cd.limit, &cd.constant_fen);
+        ci.draws.push_back(std::move(cd));
       }
       BURSAR_ASSIGN_OR_RETURN(ci.amount, compiler.Compile(*item.amount));
       {
@@ -1345,6 +1389,10 @@ struct ItemLines {
   std::vector<uint8_t> refused;
   std::vector<int64_t> computed, amount;
   std::vector<int64_t> deduct;     // claim lines: what D-G4 deducts, fen (0: nothing)
+  // Draws: the lines of the case being filled that have drawn (indices into
+  // these lines), kept across chunks: a case's lines are consecutive.
+  uint32_t draw_case = UINT32_MAX;
+  std::vector<uint32_t> drew;
   size_t size() const { return refused.size(); }
   uint32_t Case(size_t i) const { return apply_free ? static_cast<uint32_t>(i) : case_row[i]; }
 };
@@ -1362,6 +1410,7 @@ struct BatchWorkspace {
   std::vector<ItemLines> items;
   std::vector<int64_t> left;
   std::vector<limits::Line> hist;  // the history, as lines for the limits module
+  std::vector<std::vector<int64_t>> drawn;  // [draw][claim row]: what each claim line counted
 };
 
 BatchResult::BatchResult() = default;
@@ -1534,7 +1583,11 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
   for (ItemLines& L : items) {
     L.case_row.clear();
     L.claim_row.clear();
+    L.draw_case = UINT32_MAX;
+    L.drew.clear();
   }
+  ws.drawn.resize(cp.draws.size());
+  for (auto& col : ws.drawn) col.assign(cp.draws.empty() ? 0 : cases.claim_case.size(), 0);
   const std::vector<int64_t>* external =
       im.external_present ? &cases.claim_fields[static_cast<size_t>(cp.external_support_field)] : nullptr;
   for (size_t it = 0; it < im.items.size(); ++it) {
@@ -1563,7 +1616,7 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     const CompiledItem& ci = im.items[it];
     ItemLines& L = items[it];
     Lines l{&cases, ci.by_claim ? L.case_row.data() : nullptr, ci.by_claim ? L.claim_row.data() : nullptr,
-            L.size()};
+            L.size(), &ws.drawn};
     uint8_t* refused = L.refused.data() + b;
     // Refused until here only by the case's eligibility.
     if (L.apply_free) NotEligible(out->eligible.data() + b, refused, m);
@@ -1594,6 +1647,50 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
         if (limits::CheckGate(rules_for(ci.global, row), self, history, cases.year).kind != limits::Gate::kOpen) {
           refused[i] = 1;
         }
+      }
+    }
+    // Draws, line by line in submission order (D-G7): what the year's
+    // history and the case's earlier lines in the pool left of the limit.
+    if (!ci.draws.empty()) {
+      std::vector<int64_t> limit_fen(ci.draws.size());
+      for (size_t i = 0; i < m; ++i) {
+        const uint32_t row = L.case_row[b + i];
+        if (row != L.draw_case) {
+          L.draw_case = row;
+          L.drew.clear();
+        }
+        if (refused[i]) continue;
+        const size_t claim = static_cast<size_t>(L.claim_row[b + i]);
+        limits::Line self;
+        self.item = ci.global;
+        self.year = cases.year;
+        self.project = cases.claim_project[claim];
+        self.solution = claim_solution(claim);
+        for (size_t k = 0; k < ci.draws.size(); ++k) {
+          const CompiledDraw& d = ci.draws[k];
+          const size_t g = static_cast<size_t>(d.global);
+          int64_t limit = d.constant_fen;
+          if (!d.constant) {
+            Values v = Evaluate(d.limit, l, b + i, 1, &scratch, &narrow);
+            limit = CapToFen(v.At(0), v.den, &scratch.overflow);
+          }
+          i128 taken = 0;
+          auto history = history_of(row);
+          const size_t first = any_history ? history_off[row] : 0;
+          const std::vector<int64_t>* col = g < cases.history_drawn.size() ? &cases.history_drawn[g] : nullptr;
+          for (size_t h = 0; col && h < history.size(); ++h) {
+            if (first + h < col->size() && limits::SameDrawPool(d.scope, history[h], self)) taken += (*col)[first + h];
+          }
+          for (uint32_t j : L.drew) {
+            const size_t other_claim = static_cast<size_t>(L.claim_row[j]);
+            limits::Line other = self;
+            other.project = cases.claim_project[other_claim];
+            other.solution = claim_solution(other_claim);
+            if (limits::SameDrawPool(d.scope, other, self)) taken += ws.drawn[g][other_claim];
+          }
+          ws.drawn[g][claim] = limits::DrawCounted(cases.claim_fields[static_cast<size_t>(d.field)][claim], limit, taken);
+        }
+        L.drew.push_back(static_cast<uint32_t>(b + i));
       }
     }
     // The amount, rounded to the fen (or yuan).

@@ -61,6 +61,10 @@ struct CaseColumns {
   std::vector<int32_t> history_project;  // interned id, -1 for none
   std::vector<int32_t> history_solution;  // interned id, -1 for none
   std::vector<int16_t> history_condition;  // index of the item's named condition, -1 for none
+  // history_drawn[d][h]: what award h counted of draw d (CheckedPolicy::draws),
+  // in fen. A reader may leave a column short, or leave it out: past its end
+  // the award counted nothing.
+  std::vector<std::vector<int64_t>> history_drawn;
 
   std::vector<std::string> projects;  // interned project and solution ids
   std::unordered_map<std::string, int32_t> project_ids;

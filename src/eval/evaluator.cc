@@ -122,6 +122,9 @@ struct Line {
   bool refused = false;  // refused before an amount was computed
   Reason why;            // reason for the award, or why it was refused
   std::vector<Reduction> reductions;
+  std::vector<std::pair<int, int64_t>> drawn;  // (global draw, fen) for each `draw` of the item the line counted
+  int32_t project_key = -1, solution_key = -1;  // interned, for the draws' pools
+  Reason used_up;  // a draw the lines before left nothing of, when the line's figure was above zero
   std::vector<std::string> dropped;  // conditional labels this line does not carry
   std::string clause, decision;      // the labels the line cites
 };
@@ -179,6 +182,12 @@ class Evaluation {
         return v;
       }
       case RefKind::kClaimField: return claim_->fields[static_cast<size_t>(e.ref_index)];
+      case RefKind::kDraw: {
+        Value v;
+        v.kind = TypeKind::kMoney;
+        v.number = Exact::Fen(drawn_[static_cast<size_t>(e.ref_index)]);
+        return v;
+      }
       case RefKind::kYear: {
         Value v;
         v.kind = TypeKind::kYear;
@@ -610,6 +619,7 @@ class Evaluation {
   }
 
   void DecideLine(Line& l, const Reason& ineligible);
+  void Draw(Line& l, const ItemDecl& item, const limits::Line& self);
   void ItemRulesAndHistory();
   void ApplyCaps(std::vector<Line>& lines, LimitStage stage);
   Reason CapWhy(const LimitDecl& d, const limits::Fill& f, const std::vector<Line>& lines) const;
@@ -624,6 +634,8 @@ class Evaluation {
   std::vector<limits::ItemRules> rules_;  // by global item
   std::vector<limits::Line> history_;     // case_.history for the limits
   std::vector<int64_t> limit_fen_;        // each shared limit's value for this case
+  std::vector<int64_t> drawn_;            // by global draw: what the line being decided counted
+  std::vector<const Line*> drew_;         // the case's lines that have drawn, in fill order
   OJson trace_ = OJson::array();
   std::vector<Line> lines_;  // after Run
   Reason ineligible_;        // why the applicant is ineligible, empty if eligible
@@ -746,6 +758,7 @@ void Evaluation::DecideLine(Line& l, const Reason& ineligible) {
                    "年，已于" + std::to_string(gate.last) + "年度结束"};
       return;
   }
+  Draw(l, item, self);
   // The amount.
   Value raw = Eval(*item.amount);
   Exact exact = raw.none ? Exact() : raw.number;
@@ -772,6 +785,11 @@ void Evaluation::DecideLine(Line& l, const Reason& ineligible) {
   } else {
     l.why.zh = "按公式计算：" + Render(*item.amount);
   }
+  if (l.computed.is_zero() && !l.used_up.empty()) {
+    l.refused = true;
+    l.why = l.used_up;
+    return;
+  }
   if (l.computed.is_zero()) {
     l.refused = true;
     l.why = {"the computed amount is 0.00 (" + Render(*item.amount) + ")",
@@ -793,6 +811,70 @@ void Evaluation::DecideLine(Line& l, const Reason& ineligible) {
   }
 }
 
+// Each figure the line draws (`draw`): counted up to what the lines before it
+// in its pool left of the limit, in submission order (D-G7): the year's
+// history, then the case's earlier claims.
+void Evaluation::Draw(Line& l, const ItemDecl& item, const limits::Line& self) {
+  if (item.draws.empty()) return;
+  l.project_key = self.project;
+  l.solution_key = self.solution;
+  for (const DrawDecl& d : item.draws) {
+    const size_t g = static_cast<size_t>(d.global_index);
+    Value figure = Eval(*d.figure);
+    const int64_t figure_fen = figure.none ? 0 : FenOf(figure.number, "a figure drawn");
+    const int64_t limit_fen = FenOf(Eval(*d.limit).number, "a limit drawn from");
+    __int128 history = 0, earlier = 0;
+    for (size_t h = 0; h < history_.size(); ++h) {
+      if (!limits::SameDrawPool(d.scope, history_[h], self)) continue;
+      for (const auto& [gi, v] : case_.history[h].drawn) {
+        if (gi == d.global_index) history += FenOf(v, "history");
+      }
+    }
+    std::string before, before_zh;
+    for (const Line* o : drew_) {
+      limits::Line other;
+      other.item = o->global;
+      other.year = case_.year;
+      other.project = o->project_key;
+      other.solution = o->solution_key;
+      if (!limits::SameDrawPool(d.scope, other, self)) continue;
+      for (const auto& [gi, fen] : o->drawn) {
+        if (gi != d.global_index) continue;
+        earlier += fen;
+        before += (before.empty() ? "" : ", ") + LineName(*o) + " " + Exact::Fen(fen).ToMoneyString();
+        before_zh += (before_zh.empty() ? "" : "、") + LineNameZh(*o) + Yuan(Exact::Fen(fen));
+      }
+    }
+    if (history > 0) {
+      const Exact h = Exact::Fen(static_cast<int64_t>(history));
+      before = "this year's other decisions " + h.ToMoneyString() + (before.empty() ? "" : ", ") + before;
+      before_zh = "本年度其他决定" + Yuan(h) + (before_zh.empty() ? "" : "、") + before_zh;
+    }
+    const int64_t counted = limits::DrawCounted(figure_fen, limit_fen, history + earlier);
+    if (counted == 0 && figure_fen > 0 && l.used_up.empty()) {
+      const FieldDecl& f = p_.claim_fields[static_cast<size_t>(d.figure->ref_index)];
+      const Exact limit = Exact::Fen(limit_fen);
+      l.used_up = {"nothing left of the limit of " + limit.ToMoneyString() + " " + d.written + " on " +
+                       (f.noun.empty() ? f.name : f.noun) + (before.empty() ? "" : ": counted before by " + before),
+                   (f.noun_zh.empty() ? (f.noun.empty() ? f.name : f.noun) : f.noun_zh) + ScopeZh(d.scope, d.span) +
+                       "限额" + Yuan(limit) + "已用尽" + (before_zh.empty() ? "" : "（此前已计入：" + before_zh + "）")};
+    }
+    drawn_[g] = counted;
+    l.drawn.emplace_back(d.global_index, counted);
+    if (explain_) {
+      const Exact taken = Exact::Fen(static_cast<int64_t>(history + earlier));
+      Trace(StepName(l) + ".draw", Source(*d.figure) + " from " + Source(*d.limit) + " " + d.written,
+            Render(*d.figure) + " from " + Render(*d.limit),
+            {Exact::Fen(counted).ToMoneyString() + " counted; " + taken.ToMoneyString() + " of " +
+                 Exact::Fen(limit_fen).ToMoneyString() + " counted before" + (before.empty() ? "" : " (" + before + ")"),
+             "计入" + Yuan(Exact::Fen(counted)) + "；限额" + Yuan(Exact::Fen(limit_fen)) + "中此前已计入" + Yuan(taken) +
+                 (before_zh.empty() ? "" : "（" + before_zh + "）")},
+            LineLabels(d.cites, l));
+    }
+  }
+  drew_.push_back(&l);
+}
+
 // Resolves each item's once-rule, support period and consecutive-year limit
 // for this case, and each shared limit's value; reads the history as lines.
 void Evaluation::ItemRulesAndHistory() {
@@ -812,6 +894,8 @@ void Evaluation::ItemRulesAndHistory() {
     if (item.period_years) r.period_years = static_cast<int64_t>(Eval(*item.period_years).number.num());
     if (item.consecutive_limit) r.consecutive_years = static_cast<int64_t>(Eval(*item.consecutive_limit).number.num());
   }
+  drawn_.assign(cp_.draws.size(), 0);
+  drew_.clear();
   limit_fen_.assign(cp_.limits.size(), 0);
   for (size_t k = 0; k < cp_.limits.size(); ++k) {
     const LimitDecl& d = cp_.limits[k];
@@ -1212,6 +1296,15 @@ void Evaluation::WriteDecision(Writer& w) const {
         w.String(l.amount.ToMoneyString());
         w.Key("computed");
         w.String(l.computed.ToMoneyString());
+        if (!l.drawn.empty()) {
+          w.Key("drawn");
+          w.BeginObject();
+          for (const auto& [g, fen] : l.drawn) {
+            w.Key(cp_.Draw(g).name);
+            w.String(Exact::Fen(fen).ToMoneyString());
+          }
+          w.EndObject();
+        }
       }
       w.Key("clause");
       w.String(l.clause);

@@ -117,6 +117,20 @@ const char* OnceName(Once once) {
   return "";
 }
 
+bool SameDrawPool(LimitScope scope, const Line& other, const Line& line) {
+  if (other.item != line.item || other.year != line.year) return false;
+  if (scope == LimitScope::kEnterprise) return true;
+  if (!Keyed(scope)) return false;
+  const int32_t key = KeyOf(line, scope);
+  return key >= 0 && KeyOf(other, scope) == key;
+}
+
+int64_t DrawCounted(int64_t figure_fen, int64_t limit_fen, i128 taken_fen) {
+  const i128 room = static_cast<i128>(limit_fen) - taken_fen;
+  if (room <= 0 || figure_fen <= 0) return 0;
+  return room < figure_fen ? static_cast<int64_t>(room) : figure_fen;
+}
+
 int PeriodFirst(int item, std::span<const Line> history, int case_year) {
   int first = case_year;
   for (const Line& h : history) {

@@ -111,6 +111,19 @@ void ApplyCaps(const CheckedPolicy& policy, LimitStage stage, const std::vector<
                const std::vector<ItemRules>& rules, int case_year, std::span<const Line> history,
                std::span<Line> lines, std::vector<Fill>* fills);
 
+// ---- draws: a figure of a claim counted from a limit in fill order ----
+
+// Whether `other` (a history line or an earlier line of the case) draws from
+// the same pool as `line` under a `draw ... per SCOPE per year`: the same
+// item and year, and the same project or solution (a line without one is
+// alone in its pool), or any line of the enterprise.
+bool SameDrawPool(LimitScope scope, const Line& other, const Line& line);
+
+// What a line counts of `figure_fen`: the figure up to what is left of
+// `limit_fen` after `taken_fen` (what the lines before it in the pool
+// counted); never below zero.
+int64_t DrawCounted(int64_t figure_fen, int64_t limit_fen, __int128 taken_fen);
+
 // ---- the ledger: which limits do awards already made exceed? ----
 
 struct Excess {

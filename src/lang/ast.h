@@ -52,7 +52,9 @@ enum class ExprKind { kLiteral, kName, kTagged, kUnary, kBinary, kCall, kIf, kIn
 enum class Op { kAdd, kSub, kMul, kDiv, kLt, kLe, kGt, kGe, kEq, kNe, kAnd, kOr, kNot, kNeg };
 
 // What a Name resolves to.
-enum class RefKind { kNone, kParam, kFact, kApplicant, kClaimField, kYear, kEnumValue };
+// kDraw: a value an item draws from a limit (`draw NAME = ...`), read in the
+// item's amount and reason; ref_index is the draw's global index.
+enum class RefKind { kNone, kParam, kFact, kApplicant, kClaimField, kYear, kEnumValue, kDraw };
 
 struct Expr {
   ExprKind kind = ExprKind::kLiteral;
@@ -209,6 +211,26 @@ struct CapRule {
   std::string written;  // "per year", "per project", "per solution per year": how the source says it
 };
 
+// `draw NAME = FIELD from LIMIT per SCOPE per year cites ...` on an item
+// decided by claim: a figure of the claim (a loan's principal) counted only up
+// to what the lines before it in the scope and year left of LIMIT, filled in
+// submission order (D-G7): the year's history first, then the case's claims
+// in input order. NAME is the figure as counted, for the amount and the
+// reason; each award carries it (`drawn`), so that a later decision's history
+// holds what this one took.
+struct DrawDecl {
+  std::string name;
+  Location where;
+  ExprPtr figure;  // a claim field (money)
+  ExprPtr limit;   // money; reads no claim field or fact
+  LimitScope scope = LimitScope::kEnterprise;
+  LimitSpan span = LimitSpan::kYear;
+  std::string written;  // "per enterprise per year"
+  std::vector<Citation> cites;
+  bool used = false;      // set by the checker
+  int global_index = -1;  // CheckedPolicy::draws, set by the checker
+};
+
 // `cite LABEL when COND [otherwise LABEL]`: a label the line carries only
 // when COND holds (or the other one when it does not).
 struct ConditionalCite {
@@ -258,6 +280,7 @@ struct ItemDecl {
   ExprPtr deduct;             // `deduct FORMULA`: what D-G4 counts as support already given (default external_support)
   std::vector<Citation> deduct_cites;
   std::vector<LetDecl> lets;  // `let` inside the item: its own named values
+  std::vector<DrawDecl> draws;  // `draw`: figures counted from a limit in fill order
   // Filled by the checker:
   int measure_index = -1;
   int global_index = -1;  // position among every item of the policy (CheckedPolicy::items)

@@ -69,6 +69,16 @@ struct CheckedPolicy {
   // the policy-wide ones).
   std::vector<LimitDecl> limits;
   std::vector<std::vector<int>> limits_of_item;  // global item → the limits covering it, in order
+  // Every `draw` of the policy, by global draw index (item order, then statement order).
+  struct DrawRef {
+    int item = -1;   // global item index
+    int index = -1;  // within ItemDecl::draws
+  };
+  std::vector<DrawRef> draws;
+  const DrawDecl& Draw(int global) const {
+    const DrawRef& r = draws[static_cast<size_t>(global)];
+    return Item(r.item).draws[static_cast<size_t>(r.index)];
+  }
 
   // --set overrides: parameter index → value.
   std::vector<std::pair<int, Value>> overrides;

@@ -72,6 +72,9 @@ struct Scope {
   // when the formula itself did.
   std::map<std::string, int> present;
   std::set<int>* relies = nullptr;  // the conditions the current one relies on
+  // The item's amount and reason: a value the item draws (`draw`) may be read,
+  // being counted after the conditions and the once-rules.
+  bool draws = false;
 };
 
 // Money, rates and counts read from a case are zero when left out; they are
@@ -360,6 +363,13 @@ class Checker {
         for (auto& cap : item.caps) {
           CheckCites(cap.cites);
           if (cap.cites.empty()) CapWithoutCitation(cap.where);
+        }
+        for (auto& d : item.draws) {
+          CheckCites(d.cites);
+          if (d.cites.empty()) {
+            d_.Error("no-citation", d.where,
+                     "this draw cites nothing: add 'cites [" + m.id + ".1]' at its end, naming the paragraph that limits the figure");
+          }
         }
       }
       for (auto& g : m.group_caps) {
@@ -847,6 +857,78 @@ class Checker {
     return it == lets_.end() ? nullptr : it->second;
   }
 
+  DrawDecl* FindDraw(const std::string& name) {
+    if (!item_draws_) return nullptr;
+    for (DrawDecl& d : *item_draws_) {
+      if (d.name == name) return &d;
+    }
+    return nullptr;
+  }
+  Type UseDraw(Expr& e, DrawDecl& draw, Scope& s) {
+    draw.used = true;
+    e.ref_kind = RefKind::kDraw;
+    e.ref_index = draw.global_index;
+    if (!s.draws) {
+      d_.Error("draw-misplaced", e.where,
+               "'" + e.name + "' is counted after the item's conditions and once-rules, from what the lines before it "
+               "left of its limit: read it in the amount or the reason ('why'), not in " + s.place);
+    }
+    return Type{TypeKind::kMoney};
+  }
+
+  // What an item draws from a limit: the figure, the limit, the scope.
+  void CheckDraws(ItemDecl& item, Scope& s, Scope& s_opt) {
+    for (size_t i = 0; i < item.draws.size(); ++i) {
+      DrawDecl& d = item.draws[i];
+      d.global_index = static_cast<int>(c_.draws.size());
+      c_.draws.push_back({item.global_index, static_cast<int>(i)});
+      if (IsReservedWord(d.name)) {
+        d_.Error("reserved-name", d.where, "'" + d.name + "' is a word of the policy language and cannot name a value");
+      }
+      if (auto it = names_.find(d.name); it != names_.end()) {
+        d_.Error("duplicate", d.where,
+                 "'" + d.name + "' is already a name of the policy (line " + std::to_string(it->second.line) +
+                     "): give the counted figure another name");
+      }
+      for (const LetDecl& let : item.lets) {
+        if (let.name == d.name) {
+          d_.Error("duplicate", d.where, "'" + d.name + "' is also a named value of this item (line " +
+                                             std::to_string(let.where.line) + ")");
+        }
+      }
+      for (size_t j = 0; j < i; ++j) {
+        if (item.draws[j].name == d.name) {
+          d_.Error("duplicate", d.where, "'" + d.name + "' is drawn twice in this item (first at line " +
+                                             std::to_string(item.draws[j].where.line) + ")");
+        }
+      }
+      if (!item.by_claim) {
+        d_.Error("draw-scope", d.where,
+                 "'draw' counts a figure of each claim in turn: it needs an item decided 'by claim'");
+      }
+      if (d.figure) {
+        Expect(*d.figure, s, TypeKind::kMoney, "the figure drawn");
+        if (d.figure->kind != ExprKind::kName || d.figure->ref_kind != RefKind::kClaimField) {
+          d_.Error("draw-figure", d.figure->where,
+                   "the figure drawn is a claim's field, such as 'principal': name the field, and compute with the "
+                   "counted value ('" + d.name + "') in the amount");
+        }
+      }
+      if (d.limit) {
+        Expect(*d.limit, s_opt, TypeKind::kMoney, "the limit drawn from");
+        NoLineFigures(*d.limit, "a limit drawn from");
+      }
+      if (d.scope == LimitScope::kClaim || d.scope == LimitScope::kCondition) {
+        d_.Error("draw-scope", d.where,
+                 "a draw is shared by several claims: per enterprise, per project or per solution, then 'per year'");
+      } else if (d.span != LimitSpan::kYear) {
+        d_.Error("draw-scope", d.where,
+                 "a draw holds within one programme year: write '" + d.written.substr(0, d.written.find(" per ", 1)) +
+                     " per year' (a limit drawn from over several years is not supported yet)");
+      }
+    }
+  }
+
   // A named value nothing uses: said, and its formula checked all the same.
   void Unused(LetDecl& let, const std::string& where, Scope& s, bool policy_wide) {
     if (let.used) return;
@@ -1042,6 +1124,7 @@ class Checker {
       case ExprKind::kName: {
         bool policy_wide = false;
         if (LetDecl* let = FindLet(e.name, &policy_wide)) return ExpandLet(e, *let, policy_wide, s);
+        if (DrawDecl* draw = FindDraw(e.name)) return UseDraw(e, *draw, s);
         return CheckName(e, s);
       }
       case ExprKind::kTagged:
@@ -1574,20 +1657,24 @@ class Checker {
         }
       }
     }
+    item_draws_ = &item.draws;
     CheckConditions(item.conditions, s, "a condition");
+    // A claim must carry what its conditions, draws, amount and reason read; a
+    // field that only a cap, a citation or the deduction reads may be left
+    // out (it is then zero, false or none).
+    Scope s_opt{item.by_claim, place.c_str(), nullptr, {}, nullptr};
+    CheckDraws(item, s, s_opt);
+    Scope s_amount = s;
+    s_amount.draws = true;
     if (!item.amount) {
       // An amount that did not parse has its own syntax error.
       if (!item.amount_written) d_.Error("no-amount", item.where, place + " has no 'amount'");
     } else {
-      Expect(*item.amount, s, TypeKind::kMoney, "an amount");
+      Expect(*item.amount, s_amount, TypeKind::kMoney, "an amount");
     }
-    if (!item.why.empty()) CheckTemplate(item.why, item.why_where, s, &item.why_holes);
+    if (!item.why.empty()) CheckTemplate(item.why, item.why_where, s_amount, &item.why_holes);
     // The Chinese reason is filled the same way: every hole names a value.
-    if (!item.why_zh.empty()) CheckTemplate(item.why_zh, item.why_zh_where, s, &item.why_zh_holes);
-    // A claim must carry what its conditions, amount and reason read; a
-    // field that only a cap, a citation or the deduction reads may be left
-    // out (it is then zero, false or none).
-    Scope s_opt{item.by_claim, place.c_str(), nullptr, {}, nullptr};
+    if (!item.why_zh.empty()) CheckTemplate(item.why_zh, item.why_zh_where, s_amount, &item.why_zh_holes);
     for (auto& cap : item.caps) {
       if (cap.limit) Expect(*cap.limit, s_opt, TypeKind::kMoney, "a cap");
       if (!item.amount) d_.Error("cap-on-nothing", cap.where, "this cap limits nothing: " + place + " has no amount");
@@ -1670,8 +1757,12 @@ class Checker {
                               }),
                used.end());
     item.required_claim_fields = used;
-    for (LetDecl& let : item.lets) Unused(let, place, s, false);
+    for (LetDecl& let : item.lets) Unused(let, place, s_amount, false);
+    for (const DrawDecl& d : item.draws) {
+      if (!d.used) d_.Warning("unused", d.where, "'" + d.name + "' is never used in " + place + ": use it in the amount or remove it");
+    }
     item_lets_ = nullptr;
+    item_draws_ = nullptr;
   }
 
   void CheckGeneralRules() {
@@ -1717,6 +1808,7 @@ class Checker {
   std::map<std::string, TableDecl*> tables_;
   std::map<const TableDecl*, std::vector<std::pair<ExprPtr, ExprPtr>>> raw_rows_;  // each row as written, unchecked
   std::vector<LetDecl>* item_lets_ = nullptr;  // the named values of the item being checked
+  std::vector<DrawDecl>* item_draws_ = nullptr;  // what the item being checked draws
   std::set<const LetDecl*> expanding_;         // the named values being expanded (a cycle otherwise)
   size_t expanded_nodes_ = 0;                  // nodes copied by expansions so far (Budget)
   bool expansion_reported_ = false;

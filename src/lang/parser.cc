@@ -10,7 +10,7 @@ const std::set<std::string>& StatementWords() {
       "policy", "param", "fact", "applicant", "claim", "tag", "eligibility", "require", "when",
       "measure", "item", "by", "from", "amount", "why", "cap", "once", "period", "limit",
       "round", "exclusive", "external", "scale", "cite", "deduct", "fill", "let", "table", "unit", "recover",
-      "guide"};
+      "guide", "draw"};
   return words;
 }
 
@@ -752,6 +752,19 @@ class Parser {
       return true;
     }
     if (word == "table") return ParseTable();
+    if (word == "draw") {
+      // draw NAME = FIGURE from LIMIT per SCOPE [per year] cites ...
+      if (!RequireContext(Context::kItem, "draw", "to an item decided 'by claim'")) return false;
+      DrawDecl draw;
+      if (!ExpectIdent(&draw.name, &draw.where, "the counted figure's name") || !ExpectPunct("=")) return false;
+      draw.figure = ParseExpr();
+      if (!draw.figure || !ExpectWord("from")) return false;
+      draw.limit = ParseExpr();
+      if (!draw.limit || !ParseScope(&draw.scope, &draw.span, &draw.written)) return false;
+      if (!ParseCites(&draw.cites)) return false;
+      CurrentItem()->draws.push_back(std::move(draw));
+      return true;
+    }
     if (word == "cap") return ParseCap(where);
     if (word == "cite") {
       if (!RequireContext(Context::kItem, "cite", "to an item")) return false;

@@ -990,6 +990,15 @@ void AppendYear(LoadedYear&& src, int project_field, LoadedYear* dst) {
   d.claim_solution.resize(d.claim_project.size(), -1);
   for (int32_t id : s.claim_solution) d.claim_solution.push_back(remap(id));
   for (int32_t id : s.claim_project) d.claim_project.push_back(remap(id));
+  // What awards counted of a `draw` may be short or absent on either side:
+  // padded to the rows before.
+  const size_t history0 = d.history_case.size();
+  d.history_drawn.resize(std::max(d.history_drawn.size(), s.history_drawn.size()));
+  for (size_t g = 0; g < s.history_drawn.size(); ++g) {
+    if (s.history_drawn[g].empty()) continue;
+    d.history_drawn[g].resize(history0, 0);
+    append(d.history_drawn[g], s.history_drawn[g]);
+  }
   for (uint32_t c : s.history_case) d.history_case.push_back(c + row0);
   append(d.history_year, s.history_year);
   append(d.history_measure, s.history_measure);

@@ -165,6 +165,9 @@ std::unique_ptr<CaseColumns> CarryHistory(const CheckedPolicy& cp, const LoadedP
   out->history_project.clear();
   out->history_solution.clear();
   out->history_condition.clear();
+  // What an award counted of a `draw` matters within its year only: the
+  // file's own history keeps it; awards carried from the year before need none.
+  out->history_drawn.assign(file.history_drawn.size(), {});
   auto push = [&](uint32_t row, int year, int measure, int item, int64_t amount, int32_t project, int32_t solution,
                   int16_t condition) {
     out->history_case.push_back(row);
@@ -182,6 +185,11 @@ std::unique_ptr<CaseColumns> CarryHistory(const CheckedPolicy& cp, const LoadedP
       for (uint32_t h = own[r]; h < own[r + 1]; ++h) {
         push(r, file.history_year[h], file.history_measure[h], file.history_item[h], file.history_amount[h],
              file.history_project[h], at(file.history_solution, h, int32_t{-1}), at(file.history_condition, h, int16_t{-1}));
+        for (size_t g = 0; g < file.history_drawn.size(); ++g) {
+          if (h >= file.history_drawn[g].size()) continue;
+          out->history_drawn[g].resize(out->history_case.size(), 0);
+          out->history_drawn[g].back() = file.history_drawn[g][h];
+        }
       }
       continue;
     }

@@ -16,6 +16,7 @@
 
 #include "case/uscc.h"
 #include "eval/engine.h"
+#include "money/exact.h"
 #include "population/generator.h"
 #include "test_sizes.h"
 
@@ -410,6 +411,105 @@ TEST(BatchDifferential, SharedScopesAndSameYearHistory) {
   auto engine = Engine::Load(kPolicy, {{"budget", "20000000"}, {"external_support_rule", "exclude"}});
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   ExpectAgreement(**engine, SharedScopeCases(0xB0D6E7ULL, count), "shared scopes, budget and exclude");
+}
+
+// Loans of [4.1] drawing on the year's RMB 30 million of principal (D-4b) and
+// equipment claims drawing on a project's limit (tests/policies/draws):
+// several claims per case, same-year history that counted part of the pool,
+// earlier years that do not, refused claims that count nothing. Batch sizes
+// 1 and 7 cut a case's claims across chunks.
+std::vector<Json> DrawCases(uint64_t seed, int count, bool loans) {
+  uint64_t state = seed;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  auto below = [&](uint64_t n) { return static_cast<int64_t>(next() % n); };
+  static const char* kFigures[] = {"0", "0.01", "1000000", "5000000", "9999999.99", "10000000", "15000000",
+                                   "20000000", "29999999.99", "30000000", "45000000"};
+  static const char* kDays[] = {"2019-08-19", "2019-08-20", "2020-04-20", "2024-07-21", "2024-07-22",
+                                "2024-10-21", "2025-05-19", "2025-05-20", "2025-12-31"};
+  static const char* kProjects[] = {"", "P-1", "P-2"};
+  auto money = [&]() -> std::string {
+    if (below(3) == 0) return std::to_string(below(40000000)) + "." + std::to_string(10 + below(90));
+    return kFigures[below(std::size(kFigures))];
+  };
+  std::vector<Json> cases;
+  for (int c = 0; c < count; ++c) {
+    Json j = {{"year", 2025}, {"facts", Json::object()}, {"claims", Json::array()}, {"history", Json::array()}};
+    if (loans) {
+      j["applicant"] = {{"id", "91110105MA01C9XY29"},         {"registered_in_district", below(20) != 0},
+                        {"taxed_in_district", true},          {"independent_legal_person", true},
+                        {"digital_health_business", true}};
+    } else {
+      j["applicant"] = {{"id", "91110105MA01C9XY29"}};
+    }
+    const char* measure = loans ? "4" : "01";
+    const char* item = loans ? "interest" : "equipment";
+    const char* drawn = loans ? "counted_principal" : "counted_cost";
+    for (int h = static_cast<int>(below(4)); h > 0; --h) {
+      Json e = {{"year", below(3) == 0 ? 2024 : 2025}, {"measure", measure}, {"item", item},
+                {"amount", std::to_string(1 + below(500000)) + ".00"}, {"drawn", {{drawn, money()}}}};
+      if (!loans && below(4) != 0) e["project"] = kProjects[1 + below(2)];
+      j["history"].push_back(e);
+    }
+    for (int k = static_cast<int>(below(6)); k > 0; --k) {
+      Json claim = {{"measure", measure}};
+      if (loans) {
+        claim["principal"] = money();
+        claim["interest_paid"] = below(8) == 0 ? "0" : std::to_string(below(2000000));
+        claim["drawn_on"] = kDays[below(std::size(kDays))];
+      } else {
+        claim["equipment_cost"] = money();
+        if (const char* project = kProjects[below(3)]; *project) claim["project"] = project;
+      }
+      j["claims"].push_back(claim);
+    }
+    cases.push_back(std::move(j));
+  }
+  return cases;
+}
+
+TEST(BatchDifferential, DrawsFilledAcrossClaimsAndTheYearsHistory) {
+  const int count = bursar::testing::Sized(3000);
+  for (const bool loans : {true, false}) {
+    const std::string policy = loans ? std::string(BURSAR_SOURCE_DIR) + "/policies/digital-health"
+                                     : std::string(BURSAR_SOURCE_DIR) + "/tests/policies/draws";
+    auto engine = Engine::Load(policy);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    std::vector<Json> cases = DrawCases(loans ? 0xD4A3ULL : 0xE1ULL, count, loans);
+    ExpectAgreement(**engine, cases, policy);
+    if (HasFatalFailure()) return;
+    // The pools do bind: a good share of the cases has a claim that counted
+    // less than its figure, and some a claim that counted nothing.
+    int partial = 0, nothing = 0;
+    for (const Json& c : cases) {
+      auto d = (*engine)->Evaluate(c);
+      ASSERT_TRUE(d.ok());
+      bool cut = false, used_up = false;
+      auto fen = [](const std::string& money) {
+        std::string why;
+        auto v = ParseMoneyString(money, &why);
+        return v ? v->ToFen().value_or(-1) : -1;
+      };
+      for (const auto& award : (*d)["awards"]) {
+        // Counted less than a whole figure: no claim of the case has this figure.
+        const int64_t counted = fen(award["drawn"].begin().value().get<std::string>());
+        cut |= std::none_of(c["claims"].begin(), c["claims"].end(), [&](const Json& claim) {
+          return fen(claim[loans ? "principal" : "equipment_cost"].get<std::string>()) == counted;
+        });
+      }
+      for (const auto& line : (*d)["not_awarded"]) {
+        used_up |= line["why"].get<std::string>().rfind("nothing left of the limit", 0) == 0;
+      }
+      partial += cut;
+      nothing += used_up;
+    }
+    EXPECT_GT(partial, count / 10) << "too few cases where a claim counted part of its figure";
+    EXPECT_GT(nothing, count / 20) << "too few cases where a pool was used up";
+  }
 }
 
 // Generated populations over several years, each year's awards becoming the
