@@ -690,7 +690,9 @@ Result<Page<AuditEntry>> Store::ListAudit(const AuditQuery& q) {
       w.Text(field("op") + " = ?", q.op);
     }
   }
-  if (q.application_id != 0) {
+  if (q.application_id != 0 && audit_by_application_) {
+    w.Add("seq IN (SELECT seq FROM audit_application WHERE application_id = " + std::to_string(q.application_id) + ")");
+  } else if (q.application_id != 0) {
     const std::string id = std::to_string(q.application_id);
     w.Add(pg ? "((change::jsonb ->> 'application') = '" + id + "' OR (change::jsonb -> 'applications') @> '[" + id +
                    "]'::jsonb)"

@@ -196,6 +196,7 @@ Status Store::InstallCapture() {
   provenance_ = schema.current >= kProvenanceMigration;
   new_enterprises_held_ = schema.current >= kNewEnterprisesMigration;
   review_opinions_ = schema.current >= kReviewOpinionMigration;
+  audit_by_application_ = schema.current >= kAuditByApplicationMigration;
   attachments_ = schema.current >= kAttachmentMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));

@@ -547,6 +547,72 @@ TEST_P(StoreQueriesTest, MigrationEightIndexesAStoreThatHoldsDecisions) {
   EXPECT_FALSE(page->items[1].total_fen.has_value()) << "its decision was withdrawn";
 }
 
+// Migration 25 indexes the audit log by application: an application's
+// history (entries naming it alone, and the proposals naming it in their
+// "applications") is the same before the migration, read from the JSON, and
+// after it, read from the index; entries written later are indexed on append.
+TEST_P(StoreQueriesTest, TheAuditOfAnApplicationIsTheSameFromItsIndex) {
+  TestDatabase older(GetParam());
+  ASSERT_TRUE(older.Create());
+  OpenOptions options;
+  options.create = true;
+  options.allow_pending = true;
+  options.clock = testing::FixedClock;
+  auto s = Store::Open(older.url(), options);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Store& st = **s;
+  ASSERT_TRUE(st.Migrate("test", kAuditByApplicationMigration - 1).ok());
+  auto e = st.Import(EvidenceKind::kEnterprises,
+                     older.WriteFile("e.csv",
+                                     "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,"
+                                     "independent_legal_person,serious_dishonesty_record,tags\n" +
+                                         Code(1) + ",Enterprise 1,true,true,true,false,data_vendor\n" + Code(2) +
+                                         ",Enterprise 2,true,true,true,false,data_vendor\n"),
+                     ImportOptions{});
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  std::vector<int64_t> ids;
+  for (const char* m : {"03", "06"}) {
+    auto id = st.CreateApplication("a", Code(1), 2025, json{{"measure", m}, {"assessed", "1000"}});
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    ids.push_back(*id);
+  }
+  auto proposed = st.ProposeApplyFree("o", 2025, "05", {Code(1), Code(2)});
+  ASSERT_TRUE(proposed.ok()) << proposed.status().ToString();
+  ASSERT_EQ(proposed->size(), 2u);
+  ids.insert(ids.end(), proposed->begin(), proposed->end());
+  ASSERT_TRUE(st.Submit("a", ids[0]).ok());
+  auto history = [&](int64_t id) {
+    AuditQuery q;
+    q.application_id = id;
+    q.limit = 100;
+    auto page = st.ListAudit(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    std::vector<int64_t> seqs;
+    if (page.ok()) {
+      for (const auto& entry : page->items) seqs.push_back(entry.seq);
+      EXPECT_EQ(page->total, static_cast<int64_t>(seqs.size()));
+    }
+    return seqs;
+  };
+  std::vector<std::vector<int64_t>> before;
+  for (int64_t id : ids) before.push_back(history(id));
+  EXPECT_EQ(before[0].size(), 2u) << "created and submitted";
+  EXPECT_EQ(before[2].size(), 1u) << "named in the proposal's applications";
+  EXPECT_EQ(before[2], before[3]) << "one proposal names both";
+
+  auto n = st.Migrate("test");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  ASSERT_EQ(*n, Migrations().back().version - kAuditByApplicationMigration + 1);
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(history(ids[i]), before[i]) << "application " << ids[i];
+  auto rows = st.db().Query("SELECT COUNT(*) FROM audit_application");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ((*rows)[0].Int(0), 5) << "2 + 1 + 1 + 1 entries: the index was filled from the log";
+  // Written after the migration: indexed by the trigger.
+  ASSERT_TRUE(st.Submit("a", ids[1]).ok());
+  EXPECT_EQ(history(ids[1]).size(), 2u);
+  EXPECT_EQ(history(ids[0]), before[0]);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreQueriesTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
