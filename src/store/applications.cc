@@ -1502,7 +1502,34 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year) {
   BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
   if (b) s.budget_fen = b->Int(0);
   // Committed: decisions in force at their net amounts (D-G8), the decided
-  // total less what was recovered. Paid: payments less recoveries.
+  // total less what was recovered. Paid: payments less recoveries. Kept by
+  // measure as running totals since migration 26; the applications are read
+  // one by one only when the budget scales the awards (each award's lines
+  // are scaled and rounded on their own).
+  if (measure_totals_) {
+    BURSAR_ASSIGN_OR_RETURN(auto totals, db.Query("SELECT measure, committed_fen, paid_fen, payments FROM "
+                                                  "measure_committed WHERE year = ? ORDER BY measure",
+                                                  {year}));
+    for (const Row& r : totals) {
+      if (r.Int(1) == 0 && r.Int(2) == 0 && r.Int(3) == 0) continue;  // every award of it withdrawn
+      BudgetLine& line = s.by_measure[r.Text(0)];
+      line.committed_fen = r.Int(1);
+      line.paid_fen = r.Int(2);
+      s.total.committed_fen += r.Int(1);
+      s.total.paid_fen += r.Int(2);
+      s.payments_started = s.payments_started || r.Int(3) > 0;
+    }
+    s.scaled = s.budget_fen && s.total.committed_fen > *s.budget_fen;
+    if (!s.scaled) {
+      s.factor = "1";
+      for (auto& [measure, line] : s.by_measure) line.payable_fen = line.committed_fen;
+      s.total.payable_fen = s.total.committed_fen;
+      return s;
+    }
+    s = BudgetSummary();
+    s.year = year;
+    if (b) s.budget_fen = b->Int(0);
+  }
   BURSAR_ASSIGN_OR_RETURN(
       auto rows, db.Query("SELECT a.measure, a.state, COALESCE(d.total_fen, 0), "
                           "(SELECT COALESCE(SUM(p.amount_fen), 0) FROM payment p WHERE p.application_id = a.id), "

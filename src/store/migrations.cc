@@ -891,6 +891,90 @@ CREATE TRIGGER audit_application_index AFTER INSERT ON audit_log
   FOR EACH ROW EXECUTE FUNCTION audit_application_index();
 )SQL";
 
+// The budget of a year by measure (issue 17), kept as running totals like
+// year_committed (migration 11): the awards in force at their net amounts,
+// what was paid net of recoveries, and the number of payments, per year and
+// measure, so that the officer's dashboard does not read every application
+// of the year. Triggers on decision, recovery and payment keep it in the
+// writing transaction; the migration fills it from the rows already stored.
+constexpr const char* kMeasureCommitted = R"SQL(
+CREATE TABLE measure_committed (
+  year INTEGER NOT NULL,
+  measure TEXT NOT NULL,
+  committed_fen BIGINT NOT NULL,
+  paid_fen BIGINT NOT NULL,
+  payments BIGINT NOT NULL CHECK (payments >= 0),
+  PRIMARY KEY (year, measure)
+);
+INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+  SELECT year, measure, SUM(committed_fen), SUM(paid_fen), SUM(payments) FROM (
+    SELECT a.year AS year, a.measure AS measure, d.total_fen AS committed_fen, 0 AS paid_fen, 0 AS payments
+      FROM decision d JOIN application a ON a.id = d.application_id WHERE d.in_force = 1
+    UNION ALL
+    SELECT a.year, a.measure, -r.amount_fen, -r.amount_fen, 0 FROM recovery r JOIN application a ON a.id = r.application_id
+    UNION ALL
+    SELECT a.year, a.measure, 0, p.amount_fen, 1 FROM payment p JOIN application a ON a.id = p.application_id
+  ) AS t GROUP BY year, measure;
+)SQL";
+constexpr const char* kMeasureCommittedSqlite = R"SQL(
+CREATE TRIGGER decision_insert_measure AFTER INSERT ON decision WHEN NEW.in_force = 1
+  BEGIN
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, NEW.total_fen, 0, 0 FROM application WHERE id = NEW.application_id
+      ON CONFLICT (year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+  END;
+CREATE TRIGGER decision_update_measure AFTER UPDATE ON decision
+  WHEN NEW.in_force * NEW.total_fen <> OLD.in_force * OLD.total_fen
+  BEGIN
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, NEW.in_force * NEW.total_fen - OLD.in_force * OLD.total_fen, 0, 0 FROM application
+      WHERE id = NEW.application_id
+      ON CONFLICT (year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+  END;
+CREATE TRIGGER recovery_insert_measure AFTER INSERT ON recovery
+  BEGIN
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, -NEW.amount_fen, -NEW.amount_fen, 0 FROM application WHERE id = NEW.application_id
+      ON CONFLICT (year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen,
+                                                paid_fen = paid_fen + excluded.paid_fen;
+  END;
+CREATE TRIGGER payment_insert_measure AFTER INSERT ON payment
+  BEGIN
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, 0, NEW.amount_fen, 1 FROM application WHERE id = NEW.application_id
+      ON CONFLICT (year, measure) DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen,
+                                                payments = payments + 1;
+  END;
+)SQL";
+constexpr const char* kMeasureCommittedPostgres = R"SQL(
+CREATE FUNCTION measure_committed_add(app BIGINT, committed BIGINT, paid BIGINT, n BIGINT) RETURNS void LANGUAGE sql AS
+  $$ INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+       SELECT year, measure, committed, paid, n FROM application WHERE id = app
+     ON CONFLICT (year, measure) DO UPDATE
+       SET committed_fen = measure_committed.committed_fen + excluded.committed_fen,
+           paid_fen = measure_committed.paid_fen + excluded.paid_fen,
+           payments = measure_committed.payments + excluded.payments $$;
+CREATE FUNCTION decision_measure() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN
+       IF TG_OP = 'INSERT' THEN
+         IF NEW.in_force = 1 THEN PERFORM measure_committed_add(NEW.application_id, NEW.total_fen, 0, 0); END IF;
+       ELSIF NEW.in_force * NEW.total_fen <> OLD.in_force * OLD.total_fen THEN
+         PERFORM measure_committed_add(NEW.application_id, NEW.in_force * NEW.total_fen - OLD.in_force * OLD.total_fen, 0, 0);
+       END IF;
+       RETURN NULL;
+     END $$;
+CREATE TRIGGER decision_measure AFTER INSERT OR UPDATE ON decision
+  FOR EACH ROW EXECUTE FUNCTION decision_measure();
+CREATE FUNCTION recovery_measure() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN PERFORM measure_committed_add(NEW.application_id, -NEW.amount_fen, -NEW.amount_fen, 0); RETURN NULL; END $$;
+CREATE TRIGGER recovery_measure AFTER INSERT ON recovery
+  FOR EACH ROW EXECUTE FUNCTION recovery_measure();
+CREATE FUNCTION payment_measure() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN PERFORM measure_committed_add(NEW.application_id, 0, NEW.amount_fen, 1); RETURN NULL; END $$;
+CREATE TRIGGER payment_measure AFTER INSERT ON payment
+  FOR EACH ROW EXECUTE FUNCTION payment_measure();
+)SQL";
+
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s->find(from, pos)) != std::string::npos; pos += to.size())
     s->replace(pos, from.size(), to);
@@ -935,6 +1019,8 @@ const std::vector<Migration>& Migrations() {
        kAttachmentsPostgres},
       {25, "the audit log by application: an application's history read from an index", kAuditByApplication,
        kAuditByApplicationSqlite, kAuditByApplicationPostgres},
+      {26, "the budget of a year by measure as running totals", kMeasureCommitted, kMeasureCommittedSqlite,
+       kMeasureCommittedPostgres},
   };
   return migrations;
 }

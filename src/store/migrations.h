@@ -25,6 +25,7 @@ inline constexpr int kNewEnterprisesMigration = 21;
 // The migration that gave reviews their written opinion (review.opinion).
 inline constexpr int kReviewOpinionMigration = 23;
 inline constexpr int kAuditByApplicationMigration = 25;
+inline constexpr int kMeasureCommittedMigration = 26;
 // The migration that made the attachment table (store/attachments.h).
 inline constexpr int kAttachmentMigration = 24;
 

@@ -197,6 +197,7 @@ Status Store::InstallCapture() {
   new_enterprises_held_ = schema.current >= kNewEnterprisesMigration;
   review_opinions_ = schema.current >= kReviewOpinionMigration;
   audit_by_application_ = schema.current >= kAuditByApplicationMigration;
+  measure_totals_ = schema.current >= kMeasureCommittedMigration;
   attachments_ = schema.current >= kAttachmentMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));

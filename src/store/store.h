@@ -607,6 +607,7 @@ class Store {
   bool new_enterprises_held_ = false;  // master_change holds new enterprises too (migration 21)
   bool review_opinions_ = false;  // reviews hold their written opinion (migration 23)
   bool audit_by_application_ = false;  // audit_application indexes the log by application (migration 25)
+  bool measure_totals_ = false;  // measure_committed keeps the year's totals by measure (migration 26)
   bool attachments_ = false;      // the attachment table exists (migration 24)
   AttachmentLimits attachment_limits_;
 };

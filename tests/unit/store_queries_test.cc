@@ -613,6 +613,108 @@ TEST_P(StoreQueriesTest, TheAuditOfAnApplicationIsTheSameFromItsIndex) {
   EXPECT_EQ(history(ids[0]), before[0]);
 }
 
+// The year's budget by measure from its running totals (migration 26) is
+// what the rows say: every decision in force at its total, less recoveries;
+// payments less recoveries; whether payments began. Checked against a
+// recomputation from the rows on a store at migration 25, after the
+// migration filled the totals, and after later decisions, a withdrawal, a
+// payment and a recovery kept them.
+TEST_P(StoreQueriesTest, TheBudgetByMeasureIsWhatTheRowsSay) {
+  TestDatabase older(GetParam());
+  ASSERT_TRUE(older.Create());
+  OpenOptions options;
+  options.create = true;
+  options.allow_pending = true;
+  auto now = std::make_shared<std::string>(testing::FixedClock());
+  options.clock = [now] { return *now; };
+  auto s = Store::Open(older.url(), options);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Store& st = **s;
+  ASSERT_TRUE(st.Migrate("test", kMeasureCommittedMigration - 1).ok());
+  std::string csv =
+      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,"
+      "tags\n";
+  for (int i = 1; i <= 4; ++i) csv += Code(i) + ",Enterprise " + std::to_string(i) + ",true,true,true,false,data_vendor\n";
+  ASSERT_TRUE(st.Import(EvidenceKind::kEnterprises, older.WriteFile("e.csv", csv), ImportOptions{}).ok());
+  auto decided = [&](int enterprise, const char* measure, const char* amount) {
+    auto id = st.CreateApplication("a", Code(enterprise), 2025, json{{"measure", measure}, {"assessed", amount}});
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    if (!id.ok()) return int64_t{0};
+    DecideWith(st, *id, Code(enterprise), measure, amount);
+    return *id;
+  };
+  // What the rows say, as the budget was computed before migration 26.
+  auto from_rows = [&] {
+    std::map<std::string, std::array<int64_t, 3>> out;  // measure → committed, paid, payments
+    auto rows = st.db().Query(
+        "SELECT a.measure, COALESCE(d.total_fen, 0), "
+        "(SELECT COALESCE(SUM(p.amount_fen), 0) FROM payment p WHERE p.application_id = a.id), "
+        "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM recovery r WHERE r.application_id = a.id), "
+        "(SELECT COUNT(*) FROM payment p WHERE p.application_id = a.id) "
+        "FROM application a LEFT JOIN decision d ON d.application_id = a.id AND d.in_force = 1 WHERE a.year = 2025");
+    EXPECT_TRUE(rows.ok());
+    for (const auto& r : *rows) {
+      if (r.Int(1) == 0 && r.Int(2) == 0 && r.Int(4) == 0) continue;
+      auto& line = out[r.Text(0)];
+      line[0] += r.Int(1) - r.Int(3);
+      line[1] += r.Int(2) - r.Int(3);
+      line[2] += r.Int(4);
+    }
+    return out;
+  };
+  auto summary = [&] {
+    auto b = st.Budget(2025);
+    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    std::map<std::string, std::array<int64_t, 3>> out;
+    bool started = false;
+    for (const auto& [measure, line] : b->by_measure) out[measure] = {line.committed_fen, line.paid_fen, 0};
+    started = b->payments_started;
+    return std::pair{out, started};
+  };
+  auto expect_agree = [&](const char* when) {
+    auto rows = from_rows();
+    auto [budget, started] = summary();
+    int64_t payments = 0;
+    for (auto& [measure, line] : rows) {
+      payments += line[2];
+      line[2] = 0;
+    }
+    EXPECT_EQ(budget, rows) << when;
+    EXPECT_EQ(started, payments > 0) << when;
+  };
+  const int64_t a = decided(1, "03", "300");
+  const int64_t b = decided(2, "03", "500");
+  const int64_t c = decided(3, "06", "700");
+  ASSERT_TRUE(st.PublishNotice("o", a, 7).ok());
+  *now = "2025-06-09T04:00:00.000Z";
+  ASSERT_TRUE(st.Finalise("o", a).ok());
+  ASSERT_TRUE(PayWithApproval(st, "f", a, "300.00", "P1").ok());
+  ASSERT_TRUE(st.Recover("o", a, "50.00", "clawback").ok());
+  expect_agree("before the migration");
+  EXPECT_FALSE(from_rows().empty());
+
+  auto n = st.Migrate("test");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  expect_agree("filled by the migration");
+  auto rows = st.db().Query("SELECT COUNT(*) FROM measure_committed WHERE year = 2025");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ((*rows)[0].Int(0), 2) << "03 and 06";
+
+  // Later steps keep it: a decision, a withdrawal, a payment, a recovery.
+  decided(4, "06", "900");
+  ASSERT_TRUE(st.db().Execute("UPDATE decision SET in_force = 0 WHERE application_id = ?", {b}).ok());
+  ASSERT_TRUE(st.PublishNotice("o", c, 7).ok());
+  *now = "2025-06-20T04:00:00.000Z";
+  ASSERT_TRUE(st.Finalise("o", c).ok());
+  ASSERT_TRUE(PayWithApproval(st, "f", c, "700.00", "P2").ok());
+  ASSERT_TRUE(st.Recover("o", c, "200.00", "moved out").ok());
+  expect_agree("kept by the triggers");
+  auto final_budget = st.Budget(2025);
+  ASSERT_TRUE(final_budget.ok());
+  EXPECT_EQ(final_budget->total.committed_fen, 30000 - 5000 + 70000 - 20000 + 90000);
+  EXPECT_EQ(final_budget->total.paid_fen, 30000 - 5000 + 70000 - 20000);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreQueriesTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
