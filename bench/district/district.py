@@ -138,9 +138,11 @@ def table(a):
                 continue
             w = float(wall)
             n = int(count) if count != "-" else None
-            rate = f"{n / w:,.0f} {unit}/s" if n and w > 0 else ""
+            rate = f"{n / w:,.1f} {unit}/s" if n and w > 0 and n / w < 10 else f"{n / w:,.0f} {unit}/s" if n and w > 0 else ""
             mark = ""
-            if unit == "req" and p99:
+            if unit == "req" and n == 0:
+                p50, p99, mark = "", "", "✗"
+            elif unit == "req" and p99:
                 mark = " ✓" if float(p99) < API_P99_TARGET_MS else " ✗"
             extra = f" ({note})" if note else ""
             cpu = f"{float(cpu):.2f}" if cpu else ""

@@ -148,7 +148,10 @@ run_store() {
   officer=$(b user token district-officer --name bench --days 1 --actor bench --secret-file "$secret" 2>/dev/null)
   applicant=$(b user token district-applicant --name bench --days 1 --actor bench --secret-file "$secret" 2>/dev/null)
 
-  "$bursar" serve --db "$db" --port 0 --web none --quiet --secret-file "$secret" 2>"$work/server.log" &
+  # On PostgreSQL the server's connections carry a name, so that settle can see their queries.
+  local serve_db=$db
+  [[ $store == pg ]] && serve_db="$db&application_name=$schema"
+  "$bursar" serve --db "$serve_db" --port 0 --web none --quiet --secret-file "$secret" 2>"$work/server.log" &
   server_pid=$!
   local port=""
   for _ in $(seq 1 600); do
@@ -174,8 +177,25 @@ run_store() {
   bench_timed "$work" "$label: the routes' paths" python3 "$root/bench/district/district.py" paths --base "$base" \
     --officer "$officer" --applicant "$applicant" --code "$code" --year "$year" --out "$work/paths" || exit 1
   cat "$work/out"
+  # settle: waits until the requests a route left in flight when wrk stopped
+  # are done (the server's CPU is idle and, on PostgreSQL, none of its queries
+  # is running), so that they do not count against the next route.
+  settle() {
+    local ticks before busy
+    for _ in $(seq 1 600); do
+      before=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
+      sleep 0.2
+      ticks=$(($(awk '{print $14 + $15}' "/proc/$server_pid/stat") - before))
+      busy=0
+      [[ $store == pg ]] && busy=$(psql -X -tA "$pg_base" -c "SELECT count(*) FROM pg_stat_activity
+        WHERE application_name = '$schema' AND state = 'active'")
+      ((ticks <= 1 && busy == 0)) && return 0
+    done
+    echo "  (the server was still busy after 120 s)"
+  }
   local name who file token line requests errors duration p50 p99 max
   while IFS=$'\t' read -r name who file; do
+    settle
     token=$([[ $who == officer ]] && echo "$officer" || echo "$applicant")
     line=$(wrk -t2 -c"$connections" -d"${route_seconds}s" --timeout 60s -s "$root/bench/district/paths.lua" \
       "$base" -- "$file" "$token" 2>&1 | grep '^RESULT' || true)
@@ -184,7 +204,10 @@ run_store() {
     printf '  %-52s %7d requests %3d errors  p50 %8.2f ms  p99 %8.2f ms  max %8.2f ms\n' \
       "$name" "$requests" "$errors" "$p50" "$p99" "$max"
     local note=""
-    if ((errors > 0)); then
+    if ((requests == 0)); then
+      note="no answer within the time"
+      failures=$((failures + 1))
+    elif ((errors > 0)); then
       note="$errors errors"
       failures=$((failures + 1))
       echo "    first path: $(head -1 "$file")"
