@@ -84,6 +84,9 @@ int RunDecide(const std::vector<std::string>& args) {
   });
   std::fflush(stdout);
   if (!ran.ok()) return ReportStatus(ran);
+  if (!report["decided"].empty()) {
+    if (Status st = (*store)->RefreshStatistics(); !st.ok()) return ReportStatus(st);
+  }
   if (o.json) {
     std::printf("%s\n", report.dump().c_str());
   } else {

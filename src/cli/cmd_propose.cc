@@ -86,6 +86,9 @@ int RunPropose(const std::vector<std::string>& args) {
                                          : "");
     }
   }
+  if (!dry_run) {
+    if (Status st = (*store)->RefreshStatistics(); !st.ok()) return ReportStatus(st);
+  }
   if (o.json) std::printf("%s\n", report.dump().c_str());
   return refused == 0 ? kExitOk : kExitFailed;
 }

@@ -189,6 +189,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOpt
   return store;
 }
 
+Status Store::RefreshStatistics() {
+  return db_->ExecScript(db_->dialect() == Dialect::kPostgres ? "ANALYZE" : "PRAGMA analysis_limit = 1000; ANALYZE");
+}
+
 Status Store::InstallCapture() {
   BURSAR_ASSIGN_OR_RETURN(SchemaStatus schema, Schema());
   sealing_ = schema.current >= kSealMigration;

@@ -457,6 +457,12 @@ class Store {
   // Once the year's first payment is recorded, a budget below the approved
   // total that would lower the D-G6 factor is refused (FailedPrecondition).
   Status SetBudget(const std::string& actor, int64_t year, const std::string& amount);
+  // Refreshes the query planner's statistics after a bulk change (an import,
+  // a year's proposals, a decision run): SQLite's sqlite_stat1, sampled
+  // (PRAGMA analysis_limit), and PostgreSQL's ANALYZE. Without them SQLite
+  // takes `application.year = ?` for a few rows and reads a district's
+  // year to find its handful of payments. Not audited: it changes no data.
+  Status RefreshStatistics();
   // Committed, payable (after D-G6) and paid, in total and by measure.
   Result<BudgetSummary> Budget(int64_t year);
   // The most that may be paid on application `id`: its decided total, scaled

@@ -239,6 +239,22 @@ void DecideOnAnOlderStore(Store& store, int64_t id, const std::string& code, con
   ASSERT_TRUE(d.ok()) << d.status().ToString();
 }
 
+// A store of its own on `db` at migration `version`, on `clock`.
+std::unique_ptr<Store> StoreAtMigration(TestDatabase& db, int version,
+                                        std::function<std::string()> clock = testing::FixedClock) {
+  EXPECT_TRUE(db.Create());
+  OpenOptions options;
+  options.create = true;
+  options.allow_pending = true;
+  options.clock = std::move(clock);
+  auto s = Store::Open(db.url(), options);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) return nullptr;
+  auto migrated = (*s)->Migrate("test", version);
+  EXPECT_TRUE(migrated.ok()) << migrated.status().ToString();
+  return std::move(*s);
+}
+
 // The `total` sort reads the decided applications from an index and the
 // undecided ones by id (queries.cc, ApplicationsByTotal): every page of it,
 // with and without a filter, must be the slice of the one order
@@ -499,15 +515,9 @@ TEST_P(StoreQueriesTest, TwoDecisionsInForceForOneApplicationAreRefused) {
 // they build, and the lists read through them.
 TEST_P(StoreQueriesTest, MigrationEightIndexesAStoreThatHoldsDecisions) {
   TestDatabase older(GetParam());
-  ASSERT_TRUE(older.Create());
-  OpenOptions options;
-  options.create = true;
-  options.allow_pending = true;
-  options.clock = testing::FixedClock;
-  auto s = Store::Open(older.url(), options);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
-  Store& st = **s;
-  ASSERT_TRUE(st.Migrate("test", 7).ok());
+  auto s = StoreAtMigration(older, 7);
+  ASSERT_TRUE(s);
+  Store& st = *s;
   auto e = st.Import(EvidenceKind::kEnterprises,
                      older.WriteFile("e.csv",
                                      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,"
@@ -553,15 +563,9 @@ TEST_P(StoreQueriesTest, MigrationEightIndexesAStoreThatHoldsDecisions) {
 // after it, read from the index; entries written later are indexed on append.
 TEST_P(StoreQueriesTest, TheAuditOfAnApplicationIsTheSameFromItsIndex) {
   TestDatabase older(GetParam());
-  ASSERT_TRUE(older.Create());
-  OpenOptions options;
-  options.create = true;
-  options.allow_pending = true;
-  options.clock = testing::FixedClock;
-  auto s = Store::Open(older.url(), options);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
-  Store& st = **s;
-  ASSERT_TRUE(st.Migrate("test", kAuditByApplicationMigration - 1).ok());
+  auto s = StoreAtMigration(older, kAuditByApplicationMigration - 1);
+  ASSERT_TRUE(s);
+  Store& st = *s;
   auto e = st.Import(EvidenceKind::kEnterprises,
                      older.WriteFile("e.csv",
                                      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,"
@@ -621,16 +625,10 @@ TEST_P(StoreQueriesTest, TheAuditOfAnApplicationIsTheSameFromItsIndex) {
 // payment and a recovery kept them.
 TEST_P(StoreQueriesTest, TheBudgetByMeasureIsWhatTheRowsSay) {
   TestDatabase older(GetParam());
-  ASSERT_TRUE(older.Create());
-  OpenOptions options;
-  options.create = true;
-  options.allow_pending = true;
   auto now = std::make_shared<std::string>(testing::FixedClock());
-  options.clock = [now] { return *now; };
-  auto s = Store::Open(older.url(), options);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
-  Store& st = **s;
-  ASSERT_TRUE(st.Migrate("test", kMeasureCommittedMigration - 1).ok());
+  auto s = StoreAtMigration(older, kMeasureCommittedMigration - 1, [now] { return *now; });
+  ASSERT_TRUE(s);
+  Store& st = *s;
   std::string csv =
       "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,"
       "tags\n";
@@ -713,6 +711,30 @@ TEST_P(StoreQueriesTest, TheBudgetByMeasureIsWhatTheRowsSay) {
   ASSERT_TRUE(final_budget.ok());
   EXPECT_EQ(final_budget->total.committed_fen, 30000 - 5000 + 70000 - 20000 + 90000);
   EXPECT_EQ(final_budget->total.paid_fen, 30000 - 5000 + 70000 - 20000);
+}
+
+// After a bulk change the planner's statistics are refreshed (the import,
+// propose and decide commands call it): SQLite's sqlite_stat1 holds the
+// tables' indexes, PostgreSQL has analysed them.
+TEST_P(StoreQueriesTest, StatisticsAreRefreshedForThePlanner) {
+  const bool pg = GetParam() == "postgres";
+  auto analysed = [&] {
+    auto rows = store_->db().Query(pg ? "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'trade' "
+                                        "AND schemaname = current_schema() AND last_analyze IS NOT NULL"
+                                      : "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'");
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? (*rows)[0].Int(0) : -1;
+  };
+  EXPECT_EQ(analysed(), 0) << "not analysed by hand before";
+  ASSERT_TRUE(store_->RefreshStatistics().ok());
+  if (pg) {
+    EXPECT_EQ(analysed(), 1);
+  } else {
+    ASSERT_EQ(analysed(), 1);
+    auto rows = store_->db().Query("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'trade'");
+    ASSERT_TRUE(rows.ok());
+    EXPECT_GT((*rows)[0].Int(0), 0) << "the trade table's indexes have statistics";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreQueriesTest, ::testing::Values("sqlite", "postgres"),
