@@ -857,6 +857,19 @@ class Checker {
     return it == lets_.end() ? nullptr : it->second;
   }
 
+  // A name an item declares for itself (`let`, `draw`): not a word of the
+  // language, not a name of the policy.
+  void ItemOwnName(const std::string& name, Location where, const char* what) {
+    if (IsReservedWord(name)) {
+      d_.Error("reserved-name", where, "'" + name + "' is a word of the policy language and cannot name a value");
+    }
+    if (auto it = names_.find(name); it != names_.end()) {
+      d_.Error("duplicate", where,
+               "'" + name + "' is already a name of the policy (line " + std::to_string(it->second.line) + "): give " +
+                   what + " another name");
+    }
+  }
+
   DrawDecl* FindDraw(const std::string& name) {
     if (!item_draws_) return nullptr;
     for (DrawDecl& d : *item_draws_) {
@@ -882,14 +895,7 @@ class Checker {
       DrawDecl& d = item.draws[i];
       d.global_index = static_cast<int>(c_.draws.size());
       c_.draws.push_back({item.global_index, static_cast<int>(i)});
-      if (IsReservedWord(d.name)) {
-        d_.Error("reserved-name", d.where, "'" + d.name + "' is a word of the policy language and cannot name a value");
-      }
-      if (auto it = names_.find(d.name); it != names_.end()) {
-        d_.Error("duplicate", d.where,
-                 "'" + d.name + "' is already a name of the policy (line " + std::to_string(it->second.line) +
-                     "): give the counted figure another name");
-      }
+      ItemOwnName(d.name, d.where, "the counted figure");
       for (const LetDecl& let : item.lets) {
         if (let.name == d.name) {
           d_.Error("duplicate", d.where, "'" + d.name + "' is also a named value of this item (line " +
@@ -1642,14 +1648,7 @@ class Checker {
     item_lets_ = &item.lets;
     for (size_t i = 0; i < item.lets.size(); ++i) {
       const LetDecl& let = item.lets[i];
-      if (IsReservedWord(let.name)) {
-        d_.Error("reserved-name", let.where, "'" + let.name + "' is a word of the policy language and cannot name a value");
-      }
-      if (auto it = names_.find(let.name); it != names_.end()) {
-        d_.Error("duplicate", let.where,
-                 "'" + let.name + "' is already a name of the policy (line " + std::to_string(it->second.line) +
-                     "): give this value another name");
-      }
+      ItemOwnName(let.name, let.where, "this value");
       for (size_t j = 0; j < i; ++j) {
         if (item.lets[j].name == let.name) {
           d_.Error("duplicate", let.where, "'" + let.name + "' is named twice in this item (first at line " +

@@ -302,15 +302,20 @@ TEST(BatchDifferential, FastPathsAndTheirInt128Fallbacks) {
 // same year's awards (other decisions) as well as earlier years', with
 // projects, solutions and milestone conditions; under each setting of the
 // once-rules. Amounts cluster around the caps so that fills bind.
-std::vector<Json> SharedScopeCases(uint64_t seed, int count) {
-  uint64_t state = seed;
-  auto next = [&] {
+// A small deterministic generator for the generated cases.
+struct XorShift {
+  uint64_t state;
+  int64_t Below(uint64_t n) {
     state ^= state << 13;
     state ^= state >> 7;
     state ^= state << 17;
-    return state;
-  };
-  auto below = [&](uint64_t n) { return static_cast<int64_t>(next() % n); };
+    return static_cast<int64_t>(state % n);
+  }
+};
+
+std::vector<Json> SharedScopeCases(uint64_t seed, int count) {
+  XorShift rng{seed};
+  auto below = [&](uint64_t n) { return rng.Below(n); };
   static const std::vector<std::pair<const char*, const char*>> kClaims = {
       {"02", "operation"}, {"03", "services"}, {"06", "platform"},  {"07", "major_project"}, {"08", "park_enterprise"},
       {"09", "rd_project"}, {"10", "dataset"},  {"11", "scenario"}, {"11", "benchmark"}};
@@ -419,14 +424,8 @@ TEST(BatchDifferential, SharedScopesAndSameYearHistory) {
 // earlier years that do not, refused claims that count nothing. Batch sizes
 // 1 and 7 cut a case's claims across chunks.
 std::vector<Json> DrawCases(uint64_t seed, int count, bool loans) {
-  uint64_t state = seed;
-  auto next = [&] {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-  };
-  auto below = [&](uint64_t n) { return static_cast<int64_t>(next() % n); };
+  XorShift rng{seed};
+  auto below = [&](uint64_t n) { return rng.Below(n); };
   static const char* kFigures[] = {"0", "0.01", "1000000", "5000000", "9999999.99", "10000000", "15000000",
                                    "20000000", "29999999.99", "30000000", "45000000"};
   static const char* kDays[] = {"2019-08-19", "2019-08-20", "2020-04-20", "2024-07-21", "2024-07-22",
