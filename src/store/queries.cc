@@ -623,8 +623,13 @@ Result<Page<PaymentRecord>> Store::ListPayments(const PaymentQuery& q) {
       {"paid_on", "p.paid_on"}, {"amount", "p.amount_fen"}, {"application_id", "p.application_id"}};
   BURSAR_ASSIGN_OR_RETURN(std::string order,
                           OrderBy(q.page.sort, kSort, "p.paid_on", "p.application_id, p.instalment"));
-  const std::string from =
-      "FROM payment p JOIN application a ON a.id = p.application_id JOIN enterprise e ON e.credit_code = a.credit_code";
+  // Payments are at most the year's decided applications: SQLite is told to
+  // read them first (CROSS JOIN fixes its join order), or it takes
+  // `a.year = ?` for a few rows and reads the whole year's applications to
+  // find them. PostgreSQL's statistics choose this order by themselves.
+  const std::string from = std::string("FROM payment p ") +
+                           (db_->dialect() == Dialect::kPostgres ? "JOIN" : "CROSS JOIN") +
+                           " application a ON a.id = p.application_id JOIN enterprise e ON e.credit_code = a.credit_code";
   Page<PaymentRecord> page;
   BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, from, w));
   BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_,
