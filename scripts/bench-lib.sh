@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # the variables set here are read by the scripts that source it
 # Shell functions shared by the store benchmarks (scripts/bench-decide.sh,
 # bench/district/run.sh). Source it from a script that runs with
 # `set -euo pipefail`:

@@ -92,7 +92,7 @@ echo "$enterprises enterprises, $years years ($year_list), $total_rows evidence 
 
 # --- one store -------------------------------------------------------------------
 run_store() {
-  local store=$1 label db sql
+  local store=$1 label db
   if [[ $store == sqlite ]]; then
     label="SQLite $(sqlite3 --version | cut -d' ' -f1)"
     db="$work/district.db"
