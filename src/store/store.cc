@@ -190,7 +190,13 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOpt
 }
 
 Status Store::RefreshStatistics() {
-  return db_->ExecScript(db_->dialect() == Dialect::kPostgres ? "ANALYZE" : "PRAGMA analysis_limit = 1000; ANALYZE");
+  if (db_->dialect() != Dialect::kPostgres) return db_->ExecScript("PRAGMA analysis_limit = 1000; ANALYZE");
+  // The store's own tables only: a bare ANALYZE would visit every schema of
+  // the database (other stores, being written or dropped).
+  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne("SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+                                                  "WHERE schemaname = current_schema()"));
+  if (!row || row->IsNull(0)) return OkStatus();
+  return db_->ExecScript("ANALYZE " + row->Text(0));
 }
 
 Status Store::InstallCapture() {
