@@ -23,7 +23,7 @@ namespace {
 
 constexpr const char* kHelp =
     "usage: bursar serve [--policy DIR] [--also-policy DIR]... [--db URL] [--port N | --listen ADDR:PORT]\n"
-    "                    [--web DIR] [--threads N] [--max-body BYTES] [--quiet]\n"
+    "                    [--web DIR] [--threads N] [--store-connections N] [--max-body BYTES] [--quiet]\n"
     "                    [--idempotency-retention SECONDS] [--insecure-dev-cookies]\n"
     "                    [--secret-file PATH] [--request-deadline SECONDS]\n"
     "                    [--trusted-proxy ADDR]...\n\n"
@@ -45,6 +45,8 @@ constexpr const char* kHelp =
     "                     (default: $BURSAR_WEB, else web/dist beside the build folder of\n"
     "                     this binary, else ./web/dist, whichever holds an index.html)\n"
     "  --threads N        worker threads; a kept-alive connection holds one (default 16)\n"
+    "  --store-connections N  connections to the store, each serving one request at a\n"
+    "                     time; a request waits for a free one (default 4)\n"
     "  --max-body BYTES   largest request body accepted (default 1048576)\n"
     "  --quiet            no request log\n"
     "  --idempotency-retention SECONDS  how long the answer to an Idempotency-Key is\n"
@@ -131,7 +133,7 @@ int RunServe(const std::vector<std::string>& args) {
       options.insecure_dev_cookies = true;
       continue;
     }
-    if (a != "--policy" && a != "--also-policy" && a != "--db" && a != "--port" && a != "--listen" && a != "--web" && a != "--threads" &&
+    if (a != "--policy" && a != "--also-policy" && a != "--db" && a != "--port" && a != "--listen" && a != "--web" && a != "--threads" && a != "--store-connections" &&
         a != "--max-body" && a != "--idempotency-retention" && a != "--secret-file" && a != "--request-deadline" &&
         a != "--trusted-proxy") {
       std::fprintf(stderr, "bursar serve: unknown argument '%s'\n\n%s", a.c_str(), kHelp);
@@ -184,6 +186,11 @@ int RunServe(const std::vector<std::string>& args) {
     } else if (a == "--threads") {
       if (!ParseCount(*v, 1, 1024, &options.threads)) {
         std::fprintf(stderr, "bursar serve: --threads takes 1..1024, got '%s'\n", v->c_str());
+        return kExitUsage;
+      }
+    } else if (a == "--store-connections") {
+      if (!ParseCount(*v, 1, 64, &options.store_connections)) {
+        std::fprintf(stderr, "bursar serve: --store-connections takes 1..64, got '%s'\n", v->c_str());
         return kExitUsage;
       }
     } else if (a == "--idempotency-retention") {

@@ -225,8 +225,11 @@ void Server::Impl::Forget(const std::string& owner, const std::string& key) {
 void Server::Impl::PurgeIdempotencyKeysIfDue(store::Store& st) {
   const auto now = std::chrono::steady_clock::now();
   const auto every = std::chrono::seconds(std::clamp<int64_t>(options.idempotency_retention_seconds, 1, 3600));
-  if (last_idempotency_purge && now - *last_idempotency_purge < every) return;
-  last_idempotency_purge = now;
+  {
+    std::lock_guard<std::mutex> lock(purge_mu);
+    if (last_idempotency_purge && now - *last_idempotency_purge < every) return;
+    last_idempotency_purge = now;
+  }
   // A failed purge costs nothing but space: the request goes on, the next
   // purge is due in `every`, and the failure is logged.
   auto purged = store::PurgeIdempotencyKeys(st, options.idempotency_retention_seconds);

@@ -915,7 +915,12 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
                            .dump() +
                        "\n");
     }
-    BURSAR_ASSIGN_OR_RETURN(impl->store, store::Store::Open(options.db_url, open));
+    const size_t connections = options.store_faults.empty() ? std::max<size_t>(options.store_connections, 1) : 1;
+    for (size_t i = 0; i < connections; ++i) {
+      BURSAR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> st, store::Store::Open(options.db_url, open));
+      impl->free_stores.push_back(st.get());
+      impl->stores.push_back(std::move(st));
+    }
     BURSAR_ASSIGN_OR_RETURN(impl->dummy_hash, store::HashPassword("not a password of anyone's"));
   }
   // The published policies: the programme's, then each --also-policy.

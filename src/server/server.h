@@ -70,6 +70,12 @@ struct ServeOptions {
   // Seconds from a request's first byte until its headers and body must all
   // have arrived (guarded_http.h).
   int64_t request_deadline_seconds = 30;
+  // Connections to the store, each used by one request at a time: requests
+  // wait for a free one, not for every other request (SQLite in WAL mode
+  // reads on several at once and queues writers on its lock; PostgreSQL
+  // serialises writers on the audit head). Default 4. Test fault points
+  // (store_faults) count one connection's statements: with them set, one.
+  size_t store_connections = 4;
   // Test-only fault points in the store's connection (store/fault_database.h).
   std::string store_faults;
   // The server secret (store/secret.h), kept outside the database: session

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <functional>
@@ -214,10 +215,13 @@ struct Server::Impl {
     return server::ClientAddress(req.remote_addr, forwarded, options.trusted_proxies);
   }
 
-  // The store: one connection, used by one request at a time. Password
-  // hashing (0.1 s, 64 MiB) runs outside its lock, at most two at once.
-  std::unique_ptr<store::Store> store;
-  std::mutex store_mu;
+  // The store: ServeOptions::store_connections connections, each used by
+  // one request at a time (WithStore). Password hashing (0.1 s, 64 MiB)
+  // runs outside them, at most two at once.
+  std::vector<std::unique_ptr<store::Store>> stores;
+  std::mutex stores_mu;
+  std::condition_variable stores_cv;
+  std::vector<store::Store*> free_stores;  // guarded by stores_mu
   std::counting_semaphore<2> hashing{2};
   // One argon2id hash or check at a time per slot of `hashing`.
   Result<std::string> HashPassword(const std::string& password) {
@@ -234,22 +238,36 @@ struct Server::Impl {
   }
   std::string dummy_hash;  // verified against for unknown usernames: same time, same answer
 
+  // Runs `f` on a free connection of the store (waiting for one), alone on it.
   template <typename F>
-  auto WithStore(F&& f) -> decltype(f(*store)) {
-    if (!store) {
+  auto WithStore(F&& f) -> decltype(f(std::declval<store::Store&>())) {
+    if (stores.empty()) {
       return Status(StatusCode::kUnavailable, "this server runs without a store (bursar serve --db URL)");
     }
-    std::lock_guard<std::mutex> lock(store_mu);
-    // An If-Match expectation (CheckIfMatch) lives for this call only.
-    struct Clear {
+    store::Store* st = nullptr;
+    {
+      std::unique_lock<std::mutex> lock(stores_mu);
+      stores_cv.wait(lock, [&] { return !free_stores.empty(); });
+      st = free_stores.back();
+      free_stores.pop_back();
+    }
+    // The connection goes back, and an If-Match expectation (CheckIfMatch)
+    // lives for this call only.
+    struct Release {
+      Impl& impl;
       store::Store& st;
-      ~Clear() {
+      ~Release() {
         st.ClearExpectedVersion();
         st.SetClaimMarker(nullptr);
+        {
+          std::lock_guard<std::mutex> lock(impl.stores_mu);
+          impl.free_stores.push_back(&st);
+        }
+        impl.stores_cv.notify_one();
       }
-    } clear{*store};
-    store->SetClaimMarker(request_claim);
-    return f(*store);
+    } release{*this, *st};
+    st->SetClaimMarker(request_claim);
+    return f(*st);
   }
 
   static const std::vector<Route>& Routes();
@@ -357,7 +375,8 @@ struct Server::Impl {
   void Forget(const std::string& owner, const std::string& key);
   // When this process last purged old keys (steady clock); purges
   // run from ClaimIdempotencyKey, under the store lock.
-  std::optional<std::chrono::steady_clock::time_point> last_idempotency_purge;  // guarded by store_mu
+  std::mutex purge_mu;
+  std::optional<std::chrono::steady_clock::time_point> last_idempotency_purge;  // guarded by purge_mu
 
   static Status CheckIfMatch(store::Store& st, const httplib::Request& req, int64_t application_id,
                              int64_t version);
