@@ -140,7 +140,19 @@ Status Server::Impl::GetBudget(const httplib::Request& req, httplib::Response& r
   BURSAR_ASSIGN_OR_RETURN(int64_t year, PathYear(req));
   store::BudgetSummary s;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    // The head first: a change after it makes the summary newer than its
+    // label, never older, and the next request reads the newer head.
+    BURSAR_ASSIGN_OR_RETURN(int64_t seq, st.AuditHeadSeq());
+    {
+      std::lock_guard<std::mutex> lock(budget_cache_mu);
+      if (auto it = budget_cache.find(year); it != budget_cache.end() && it->second.first == seq) {
+        s = it->second.second;
+        return OkStatus();
+      }
+    }
     BURSAR_ASSIGN_OR_RETURN(s, st.Budget(year));
+    std::lock_guard<std::mutex> lock(budget_cache_mu);
+    budget_cache[year] = {seq, s};
     return OkStatus();
   }));
   AnswerJson(res, BudgetJson(s));

@@ -522,6 +522,11 @@ struct Server::Impl {
   Status ListAudit(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status Simulate(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   std::shared_ptr<SimulationCache> simulations;
+  // The budget of a year as of an audit head: a year whose awards the budget
+  // scales reads every decision of it, so the answer is kept until the store
+  // changes (every change of the store appends an audit entry).
+  std::mutex budget_cache_mu;
+  std::map<int64_t, std::pair<int64_t, store::BudgetSummary>> budget_cache;  // year → (audit seq, summary)
 
   // ---- exports (export_routes.cc) ----
   Status NoticesCsv(const httplib::Request& req, httplib::Response& res, const Caller& caller);

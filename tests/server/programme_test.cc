@@ -386,6 +386,8 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   ASSERT_TRUE(set);
   ASSERT_EQ(set->status, 200) << set->body;
   EXPECT_EQ(Body(set)["budget"], "300000000.00");
+  EXPECT_EQ(Body(Get("auditor", "/api/budgets/2025"))["budget"], "300000000.00")
+      << "the summary read before the change is not served after it";
 
   json before = Body(Get("app1", App(id)));
   EXPECT_EQ(before["recoveries"], json::array());
@@ -1007,9 +1009,18 @@ TEST_P(ProgrammeTest, APaymentBelowTheDecisionIsExplainedByTheBudget) {
   EXPECT_EQ(ErrorOf(over)["reason"], "payment_exceeds");
   EXPECT_EQ(ErrorOf(over)["params"]["payable"], payable);
   EXPECT_EQ(ErrorOf(over)["params"]["amount"], more);
+  // The budget summary, kept by the server until the store changes, shows
+  // the payment order once approved: it changed the store.
+  EXPECT_EQ(Body(Get("auditor", "/api/budgets/2025"))["paid"], "0.00");
   auto exact = Post("finance", App(id, "/payments"), {{"amount", payable}, {"reference", "DG6-2"}});
   ASSERT_TRUE(exact);
   EXPECT_EQ(exact->status, 202) << exact->body;
+  EXPECT_EQ(Body(Get("auditor", "/api/budgets/2025"))["paid"], "0.00") << "an order is not a payment";
+  const int64_t order = Body(Get("officer", App(id)))["payment_orders"][0]["id"];
+  auto approved = Post("finance2", "/api/payment-orders/" + std::to_string(order) + "/approval", {{"approve", true}});
+  ASSERT_TRUE(approved);
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  EXPECT_EQ(Body(Get("auditor", "/api/budgets/2025"))["paid"], payable);
 }
 
 // Separation of duties (issue 14): no one account moves money alone. The
