@@ -349,7 +349,7 @@ struct Server::Impl {
   void SettleIdempotencyKey(const IdempotencyClaim& claim, const httplib::Response& res);
   // Purges keys older than options.idempotency_retention_seconds when the
   // last purge of this process is older than that (at most hourly).
-  // REQUIRES: store_mu held (called inside WithStore).
+  // REQUIRES: called inside WithStore, on the request's store connection.
   void PurgeIdempotencyKeysIfDue(store::Store& st);
   // Claims this process may have left behind: a claim whose store call
   // failed (its INSERT may have committed though the answer was lost), or
@@ -374,7 +374,7 @@ struct Server::Impl {
              const httplib::Response* answered);
   void Forget(const std::string& owner, const std::string& key);
   // When this process last purged old keys (steady clock); purges
-  // run from ClaimIdempotencyKey, under the store lock.
+  // run from ClaimIdempotencyKey, on the request's store connection.
   std::mutex purge_mu;
   std::optional<std::chrono::steady_clock::time_point> last_idempotency_purge;  // guarded by purge_mu
 
@@ -390,7 +390,8 @@ struct Server::Impl {
   // Answers the application (status 200 or 201) with its ETag.
   static void AnswerApplication(httplib::Response& res, const OJson& body, int64_t version, int status = 200);
   // Loads, checks visibility and If-Match, runs `change`, answers the
-  // application as it is afterwards. All under the store lock.
+  // application as it is afterwards, all on one store connection (WithStore);
+  // the store's write checks the If-Match version inside its transaction.
   // A refusal of the store's separation of duties (PermissionDenied naming
   // the rule) stays 403 with `duties`; otherwise a store's PermissionDenied is
   // about the application's state and answers 409. `status` may be changed by
