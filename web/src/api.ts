@@ -395,6 +395,8 @@ export interface Page<T> {
   total: number;
   limit: number;
   offset: number;
+  /** The application list only: `?after=` this gives the next page (null on the last). */
+  next?: string | null;
 }
 
 function query(params: Record<string, string | number | boolean | undefined | null>): string {
@@ -679,6 +681,8 @@ export interface ApplicationFilter {
   sort?: string;
   limit?: number;
   offset?: number;
+  /** A page's `next`: the page after it, at the cost of a first page however deep (not with offset). */
+  after?: string;
   /** Add each undecided apply-free proposal's estimate (costs a case build per row). */
   estimates?: boolean;
 }

@@ -1171,6 +1171,26 @@ describe("after the year", () => {
     assertClean();
   });
 
+  test("the officer's application list pages by key: to the next page and back", async (t) => {
+    const { page, assertClean } = await openPage(t);
+    await login(page, "officer-zhao", "/officer?year=2025");
+    const pager = page.locator(".pager");
+    const first = /第 1–20 条，共 (\d+) 条/.exec(await pager.innerText());
+    assert.ok(first, `the first page's label: ${await pager.innerText()}`);
+    assert.ok(Number(first[1]) > 20, `more than a page of applications to walk (${first[1]})`);
+    const ids = async () => (await page.getByTestId("officer-apps").locator("tbody tr").allInnerTexts()).map((r) => Number(/#(\d+)/.exec(r)[1]));
+    const one = await ids();
+    await pager.getByRole("button", { name: "下一页" }).click();
+    await page.locator(".pager", { hasText: "第 21–" }).waitFor();
+    assert.match(page.url(), /after=/, "the page is asked for by its key, not an offset");
+    const two = await ids();
+    assert.ok(two.length > 0 && Math.max(...two) < Math.min(...one), `the next page goes on below the first (${one} then ${two})`);
+    await pager.getByRole("button", { name: "上一页" }).click();
+    await page.locator(".pager", { hasText: "第 1–20" }).waitFor();
+    assert.deepEqual(await ids(), one, "back to the first page");
+    assertClean();
+  });
+
   test("an objection to the notice is upheld: the decision is withdrawn, the notice no longer lists it, a new decision is taken", async (t) => {
     assert.ok(story.applyFreeDecision, "the apply-free claim is on notice");
     const objector = await openPage(t);

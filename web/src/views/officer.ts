@@ -129,15 +129,31 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
   return section;
 }
 
-function applicationsSection(year: number, state: string, page: api.Page<api.Application>, offset: number): HTMLElement {
+// The list pages by key (`next` tokens): a deep page costs what the first
+// does, where an offset reads every row before it. The tokens of the pages
+// walked so far are kept to go back; after a reload the way back starts at
+// the first page.
+const pagesWalked: string[] = [];
+
+function applicationsSection(year: number, state: string, page: api.Page<api.Application>, offset: number, after: string): HTMLElement {
   const stateSel = selectField(t("officer.filter.state"), "state", [["", t("officer.filter.all")], ...api.APP_STATES.map((s): [string, string] => [s, t(`state.${s}` as Key)])], state);
   stateSel.input.addEventListener("change", () => {
+    pagesWalked.length = 0;
     history.replaceState(null, "", `/officer?year=${year}${stateSel.input.value ? `&state=${stateSel.input.value}` : ""}`);
     void rerender();
   });
-  const nav = (o: number) => () => {
-    history.replaceState(null, "", `/officer?year=${year}${state ? `&state=${state}` : ""}&offset=${o}`);
+  const go = (token: string, o: number) => {
+    const at = token ? `&after=${encodeURIComponent(token)}&from=${o}` : "";
+    history.replaceState(null, "", `/officer?year=${year}${state ? `&state=${state}` : ""}${at}`);
     void rerender();
+  };
+  const nav = (o: number) => () => {
+    if (o > offset && page.next) {
+      pagesWalked.push(after);
+      go(page.next, o);
+    } else {
+      go(pagesWalked.pop() ?? "", o);
+    }
   };
   return h(
     "section",
@@ -159,7 +175,7 @@ function applicationsSection(year: number, state: string, page: api.Page<api.App
       " ",
       offset > 0 ? h("button", { type: "button", class: "secondary small", onclick: nav(Math.max(0, offset - page.limit)) }, t("officer.prev")) : null,
       " ",
-      offset + page.items.length < page.total ? h("button", { type: "button", class: "secondary small", onclick: nav(offset + page.limit) }, t("officer.next")) : null,
+      page.next ? h("button", { type: "button", class: "secondary small", onclick: nav(offset + page.limit) }, t("officer.next")) : null,
     ),
   );
 }
@@ -237,7 +253,10 @@ export function renderOfficer(): HTMLElement | Promise<HTMLElement> {
     const params = new URLSearchParams(location.search);
     const year = Number(params.get("year")) || programmeYear();
     const state = params.get("state") ?? "";
-    const offset = Math.max(0, Number(params.get("offset")) || 0);
+    const after = params.get("after") ?? "";
+    // Where the page starts, for its label: carried beside the token.
+    const offset = after ? Math.max(0, Number(params.get("from")) || 0) : 0;
+    if (!after) pagesWalked.length = 0;
     const yearSel = selectField(t("portal.year"), "programme-year", yearOptions(), String(year));
     yearSel.input.addEventListener("change", () => {
       // A change event without a change (some tools send one) must not re-render under the reader.
@@ -252,7 +271,7 @@ export function renderOfficer(): HTMLElement | Promise<HTMLElement> {
       Promise.all(api.APP_STATES.map(async (s): Promise<[api.AppState, number]> => [s, (await api.applications({ state: s, year, limit: 1 })).total])),
       api.budget(year),
       Promise.all(years.map((y) => api.budget(y))),
-      api.applications({ year, state: state || undefined, limit: 20, offset, sort: "-id" }),
+      api.applications({ year, state: state || undefined, limit: 20, after: after || undefined, sort: "-id" }),
       api.objections("open"),
       api.notices(year),
       api.payments({ year, limit: 20 }),
@@ -261,7 +280,7 @@ export function renderOfficer(): HTMLElement | Promise<HTMLElement> {
     add(page,
       or(counts, (c) => statusCards(year, c)),
       budget.status === "fulfilled" && budgets.status === "fulfilled" ? budgetSection(budget.value, budgets.value) : errorAlert(budget.status === "rejected" ? budget.reason : (budgets as PromiseRejectedResult).reason),
-      or(apps, (p) => applicationsSection(year, state, p, offset)),
+      or(apps, (p) => applicationsSection(year, state, p, offset, after)),
       or(objections, (p) => objectionsSection(p.items)),
       h("section", { "aria-labelledby": "notices-title" }, h("h2", { id: "notices-title" }, t("notices.title")), or(notices, (p) => noticesTable(p.items)), h("h3", {}, t("export.title")), exportLinks(year, true)),
       or(pays, paymentsSection),
