@@ -1652,7 +1652,6 @@ Status BatchProgram::Run(const CaseColumns& cases, BatchResult* out, const RunOp
     // Draws, line by line in submission order (D-G7): what the year's
     // history and the case's earlier lines in the pool left of the limit.
     if (!ci.draws.empty()) {
-      std::vector<int64_t> limit_fen(ci.draws.size());
       for (size_t i = 0; i < m; ++i) {
         const uint32_t row = L.case_row[b + i];
         if (row != L.draw_case) {
