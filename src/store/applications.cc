@@ -1458,7 +1458,8 @@ Status Store::SetBudget(const std::string& actor, int64_t year, const std::strin
   BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
-                 BURSAR_ASSIGN_OR_RETURN(BudgetSummary now, BudgetIn(db, year));
+                 // From the rows: measure_committed is derived, and audit verify does not read it.
+                 BURSAR_ASSIGN_OR_RETURN(BudgetSummary now, BudgetIn(db, year, true));
                  // A lower budget under the committed total would scale down
                  // awards already (partly) paid at the old factor.
                  if (now.payments_started && fen < now.total.committed_fen &&
@@ -1496,7 +1497,7 @@ int64_t ScaleFen(int64_t fen, int64_t budget, int64_t committed) {
   return static_cast<int64_t>(static_cast<__int128>(fen) * budget / committed);
 }
 
-Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year) {
+Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows) {
   BudgetSummary s;
   s.year = year;
   BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
@@ -1506,7 +1507,7 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year) {
   // measure as running totals since migration 26; the applications are read
   // one by one only when the budget scales the awards (each award's lines
   // are scaled and rounded on their own).
-  if (measure_totals_) {
+  if (measure_totals_ && !from_rows) {
     BURSAR_ASSIGN_OR_RETURN(auto totals, db.Query("SELECT measure, committed_fen, paid_fen, payments FROM "
                                                   "measure_committed WHERE year = ? ORDER BY measure",
                                                   {year}));

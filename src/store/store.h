@@ -572,7 +572,9 @@ class Store {
   // Decide's checks and writes inside the caller's transaction.
   Result<nlohmann::json> DecideIn(Database& db, const std::string& actor, const Application& app,
                                   const DecisionInput& decision, int64_t* decision_id, int64_t* total_fen = nullptr);
-  Result<BudgetSummary> BudgetIn(Database& db, int64_t year);
+  // `from_rows`: summed from the decisions, payments and recoveries, not read
+  // from the running totals (a check that decides whether money may move).
+  Result<BudgetSummary> BudgetIn(Database& db, int64_t year, bool from_rows = false);
   Result<int64_t> PayableIn(Database& db, const Application& app, std::optional<YearScaling>* year_scaling = nullptr);
   // A payment step's shared checks and the instalment it pays (applications.cc).
   Result<std::pair<int64_t, int64_t>> CheckPayment(Database& db, const std::string& actor, const Application& app,
