@@ -239,6 +239,16 @@ void DecideOnAnOlderStore(Store& store, int64_t id, const std::string& code, con
   ASSERT_TRUE(d.ok()) << d.status().ToString();
 }
 
+// Enterprises 1..n (data vendors, eligible), imported into `st`.
+void ImportEnterprises(Store& st, TestDatabase& db, int n) {
+  std::string csv =
+      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,"
+      "tags\n";
+  for (int i = 1; i <= n; ++i) csv += Code(i) + ",Enterprise " + std::to_string(i) + ",true,true,true,false,data_vendor\n";
+  auto imported = st.Import(EvidenceKind::kEnterprises, db.WriteFile("e.csv", csv), ImportOptions{});
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+}
+
 // A store of its own on `db` at migration `version`, on `clock`.
 std::unique_ptr<Store> StoreAtMigration(TestDatabase& db, int version,
                                         std::function<std::string()> clock = testing::FixedClock) {
@@ -518,13 +528,7 @@ TEST_P(StoreQueriesTest, MigrationEightIndexesAStoreThatHoldsDecisions) {
   auto s = StoreAtMigration(older, 7);
   ASSERT_TRUE(s);
   Store& st = *s;
-  auto e = st.Import(EvidenceKind::kEnterprises,
-                     older.WriteFile("e.csv",
-                                     "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,"
-                                     "independent_legal_person,serious_dishonesty_record,tags\n" +
-                                         Code(1) + ",Enterprise 1,true,true,true,false,data_vendor\n"),
-                     ImportOptions{});
-  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  ASSERT_NO_FATAL_FAILURE(ImportEnterprises(st, older, 1));
   std::vector<int64_t> ids;
   for (const char* m : {"03", "06"}) {
     auto id = st.CreateApplication("a", Code(1), 2025, json{{"measure", m}, {"assessed", "1000"}});
@@ -566,14 +570,7 @@ TEST_P(StoreQueriesTest, TheAuditOfAnApplicationIsTheSameFromItsIndex) {
   auto s = StoreAtMigration(older, kAuditByApplicationMigration - 1);
   ASSERT_TRUE(s);
   Store& st = *s;
-  auto e = st.Import(EvidenceKind::kEnterprises,
-                     older.WriteFile("e.csv",
-                                     "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,"
-                                     "independent_legal_person,serious_dishonesty_record,tags\n" +
-                                         Code(1) + ",Enterprise 1,true,true,true,false,data_vendor\n" + Code(2) +
-                                         ",Enterprise 2,true,true,true,false,data_vendor\n"),
-                     ImportOptions{});
-  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  ASSERT_NO_FATAL_FAILURE(ImportEnterprises(st, older, 2));
   std::vector<int64_t> ids;
   for (const char* m : {"03", "06"}) {
     auto id = st.CreateApplication("a", Code(1), 2025, json{{"measure", m}, {"assessed", "1000"}});
@@ -629,11 +626,7 @@ TEST_P(StoreQueriesTest, TheBudgetByMeasureIsWhatTheRowsSay) {
   auto s = StoreAtMigration(older, kMeasureCommittedMigration - 1, [now] { return *now; });
   ASSERT_TRUE(s);
   Store& st = *s;
-  std::string csv =
-      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,"
-      "tags\n";
-  for (int i = 1; i <= 4; ++i) csv += Code(i) + ",Enterprise " + std::to_string(i) + ",true,true,true,false,data_vendor\n";
-  ASSERT_TRUE(st.Import(EvidenceKind::kEnterprises, older.WriteFile("e.csv", csv), ImportOptions{}).ok());
+  ASSERT_NO_FATAL_FAILURE(ImportEnterprises(st, older, 4));
   auto decided = [&](int enterprise, const char* measure, const char* amount) {
     auto id = st.CreateApplication("a", Code(enterprise), 2025, json{{"measure", measure}, {"assessed", amount}});
     EXPECT_TRUE(id.ok()) << id.status().ToString();
