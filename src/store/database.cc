@@ -18,6 +18,13 @@ int64_t Row::Int(size_t i) const {
   return v;
 }
 
+std::string Placeholders(size_t n) {
+  std::string out;
+  out.reserve(n * 3);
+  for (size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out;
+}
+
 Result<std::vector<Row>> Database::Query(const std::string& sql, std::initializer_list<Param> params) {
   std::vector<Row> rows;
   BURSAR_RETURN_IF_ERROR(QuerySpan(sql, std::span<const Param>(params.begin(), params.size()), &rows));

@@ -34,6 +34,9 @@ enum class Dialect { kSqlite, kPostgres };
 // A bound parameter. Text is borrowed and must outlive the call.
 using Param = std::variant<std::nullptr_t, int64_t, std::string_view>;
 
+// "?, ?, ?" for n parameters: the inside of `IN (...)`.
+std::string Placeholders(size_t n);
+
 // One result row, cells as text.
 class Row {
  public:

@@ -59,13 +59,6 @@ bool MarkProvenance(const Row& r, size_t at, ojson* ref) {
   return false;
 }
 
-// "?, ?, ?" for n parameters.
-std::string Placeholders(size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
-  return out;
-}
-
 // One list of rows in an explanation: every row is counted, the ones in the
 // window are listed (FactsRows). Next() says whether the next row is listed,
 // so rows outside the window are not even built.
