@@ -22,7 +22,11 @@ constexpr const char* kUsage =
     "          official documents and their settings) with the row images the\n"
     "          chain sealed, and exit 1 naming every row that\n"
     "          disagrees (table, key, field, what the chain says, what the row\n"
-    "          says); print the head digest to anchor\n"
+    "          says); then recompute the derived tables (year_committed and\n"
+    "          measure_committed from the decisions, recoveries and payments;\n"
+    "          audit_application from the log) and exit 1 naming the rows that\n"
+    "          differ (table, key, stored and recomputed values; at most 5 per\n"
+    "          table, and how many); print the head digest to anchor\n"
     "          --anchor SEQ:DIGEST  also require entry SEQ to have DIGEST (a head\n"
     "          printed earlier and kept outside the database): a chain rewritten\n"
     "          or cut back consistently by someone with the database's keys fails\n"
@@ -129,22 +133,12 @@ int RunAudit(const std::vector<std::string>& args) {
     }
   }
   if (o.json) {
-    nlohmann::ordered_json out = {{"ok", verdict->ok}, {"entries", verdict->entries}};
-    if (verdict->ok) {
-      out["head_digest"] = verdict->head_digest;
-    } else {
-      out["first_bad_seq"] = verdict->first_bad_seq;
-      out["problem"] = verdict->problem;
-    }
-    out["rows_checked"] = verdict->rows_checked;
-    out["baseline_seq"] = verdict->baseline_seq;
-    out["rows_disagreeing"] = verdict->rows_disagreeing;
-    out["rows"] = store::DisagreementsJson(verdict->rows);
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", store::AuditVerdictJson(*verdict).dump(2).c_str());
   } else if (verdict->ok) {
-    std::printf("audit log verified: %lld entries, head %s; rows reconciled with the chain: %lld\n",
+    std::printf("audit log verified: %lld entries, head %s; rows reconciled with the chain: %lld; "
+                "derived rows recomputed: %lld\n",
                 static_cast<long long>(verdict->entries), verdict->head_digest.c_str(),
-                static_cast<long long>(verdict->rows_checked));
+                static_cast<long long>(verdict->rows_checked), static_cast<long long>(verdict->derived_checked));
   }
   if (!verdict->ok) {
     std::fprintf(stderr, "bursar: audit log does not verify: %s\n", verdict->problem.c_str());
@@ -152,6 +146,11 @@ int RunAudit(const std::vector<std::string>& args) {
     if (verdict->rows_disagreeing > static_cast<int64_t>(verdict->rows.size())) {
       std::fprintf(stderr, "bursar: ... and %lld more rows\n",
                    static_cast<long long>(verdict->rows_disagreeing - static_cast<int64_t>(verdict->rows.size())));
+    }
+    for (const auto& d : verdict->derived) std::fprintf(stderr, "bursar: derived row differs: %s\n", d.message.c_str());
+    const int64_t derived_unlisted = verdict->derived_disagreeing - static_cast<int64_t>(verdict->derived.size());
+    if (derived_unlisted > 0) {
+      std::fprintf(stderr, "bursar: ... and %lld more derived rows\n", static_cast<long long>(derived_unlisted));
     }
     return kExitFailed;
   }

@@ -570,18 +570,7 @@ Status Server::Impl::AuditVerification(const httplib::Request&, httplib::Respons
     BURSAR_ASSIGN_OR_RETURN(verdict, st.VerifyAudit());
     return OkStatus();
   }));
-  OJson out = {{"ok", verdict.ok}, {"entries", verdict.entries}};
-  if (verdict.ok) {
-    out["head_digest"] = verdict.head_digest;
-  } else {
-    out["first_bad_seq"] = verdict.first_bad_seq;
-    out["problem"] = verdict.problem;
-  }
-  out["rows_checked"] = verdict.rows_checked;
-  out["baseline_seq"] = verdict.baseline_seq;
-  out["rows_disagreeing"] = verdict.rows_disagreeing;
-  out["rows"] = store::DisagreementsJson(verdict.rows);
-  res.set_content(out.dump(2) + "\n", kJson);
+  res.set_content(store::AuditVerdictJson(verdict).dump(2) + "\n", kJson);
   return OkStatus();
 }
 

@@ -96,8 +96,37 @@ Result<AuditVerdict> VerifyAudit(Database& db) {
                       (verdict.rows_disagreeing == 1 ? " row disagrees" : " rows disagree") +
                       " with the audit chain; the first: " + verdict.rows.front().message;
   }
+  BURSAR_ASSIGN_OR_RETURN(DerivedReconciliation derived, ReconcileDerived(db));
+  verdict.derived_checked = derived.rows_checked;
+  verdict.derived_disagreeing = derived.disagreeing;
+  verdict.derived = std::move(derived.rows);
+  if (verdict.ok && verdict.derived_disagreeing > 0) {
+    verdict.ok = false;
+    verdict.problem = std::to_string(verdict.derived_disagreeing) +
+                      (verdict.derived_disagreeing == 1 ? " row of a derived table differs"
+                                                        : " rows of derived tables differ") +
+                      " from its recomputation; the first: " + verdict.derived.front().message;
+  }
   if (!verdict.ok) verdict.head_digest.clear();
   return verdict;
+}
+
+nlohmann::ordered_json AuditVerdictJson(const AuditVerdict& verdict) {
+  nlohmann::ordered_json out = {{"ok", verdict.ok}, {"entries", verdict.entries}};
+  if (verdict.ok) {
+    out["head_digest"] = verdict.head_digest;
+  } else {
+    out["first_bad_seq"] = verdict.first_bad_seq;
+    out["problem"] = verdict.problem;
+  }
+  out["rows_checked"] = verdict.rows_checked;
+  out["baseline_seq"] = verdict.baseline_seq;
+  out["rows_disagreeing"] = verdict.rows_disagreeing;
+  out["rows"] = DisagreementsJson(verdict.rows);
+  out["derived_checked"] = verdict.derived_checked;
+  out["derived_disagreeing"] = verdict.derived_disagreeing;
+  out["derived"] = DerivedJson(verdict.derived);
+  return out;
 }
 
 Result<AuditVerdict> VerifyChain(Database& db) {

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "store/audit_derived.h"
 #include "store/database.h"
 #include "store/seal.h"
 
@@ -78,16 +79,28 @@ struct AuditVerdict {
   int64_t rows_disagreeing = 0;
   int64_t rows_checked = 0;
   int64_t baseline_seq = 0;  // rows are reconciled from this entry on; 0: no seals
+  // The rows of the derived tables (store/audit_derived.h) that differ from
+  // their recomputation, at most 5 per table of `derived_disagreeing`.
+  std::vector<DerivedDisagreement> derived;
+  int64_t derived_disagreeing = 0;
+  int64_t derived_checked = 0;
 };
 
 // Walks the whole chain and names the first entry that was altered, inserted
 // or deleted; then reconciles the state tables with the chain's row seals and
-// names every row that disagrees. A broken chain or a disagreeing row is a
+// names every row that disagrees; then recomputes the derived tables and
+// names every row that differs. A broken chain or a disagreeing row is a
 // verdict, not an error status; a status is returned only when the database
 // cannot be read.
 Result<AuditVerdict> VerifyAudit(Database& db);
 // The chain alone, without the reconciliation.
 Result<AuditVerdict> VerifyChain(Database& db);
+
+// The verdict as `audit verify --json` and GET /api/audit/verification show
+// it: ok, entries, head_digest or first_bad_seq and problem, the row
+// reconciliation (rows_checked, baseline_seq, rows_disagreeing, rows) and the
+// derived tables' (derived_checked, derived_disagreeing, derived).
+nlohmann::ordered_json AuditVerdictJson(const AuditVerdict& verdict);
 
 Result<std::vector<AuditEntry>> ReadAudit(Database& db, int64_t from_seq, int64_t limit);
 

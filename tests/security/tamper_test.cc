@@ -121,6 +121,27 @@ TEST_P(RowTamperTest, EveryEditOfTheIssueIsNamedByAuditVerify) {
   EXPECT_EQ(session.value("key", ""), "forged");
   EXPECT_EQ(session.value("kind", ""), "inserted");
 
+  // The running totals the budget check and the dashboard read: the trigger
+  // on decision carried the raised total into them, but nothing carries a
+  // payment raised or a recovery deleted by hand, so they no longer add up
+  // to the rows they are derived from.
+  EXPECT_EQ(verdict["derived_disagreeing"], 2) << verdict.dump(2);
+  auto derived = [&](const std::string& table) -> json {
+    for (const json& r : verdict["derived"]) {
+      if (r["table"] == table) return r;
+    }
+    ADD_FAILURE() << "no " << table << " in " << verdict.dump(2);
+    return json::object();
+  };
+  json year = derived("year_committed");
+  EXPECT_EQ(year.value("key", ""), "2024");
+  EXPECT_EQ(year["stored"], json({{"committed", "24900000.00"}, {"payments", 1}}));
+  EXPECT_EQ(year["recomputed"], json({{"committed", "25000000.00"}, {"payments", 1}}));
+  json measure = derived("measure_committed");
+  EXPECT_EQ(measure.value("key", ""), "2024/03");
+  EXPECT_EQ(measure["stored"], json({{"committed", "24900000.00"}, {"paid", "4900000.00"}, {"payments", 1}}));
+  EXPECT_EQ(measure["recomputed"], json({{"committed", "25000000.00"}, {"paid", "25000000.00"}, {"payments", 1}}));
+
   // Without --json, one line per row on standard error, each naming it.
   Ran plain = RunCommand({kExe, "audit", "verify", "--db", database_->url()});
   EXPECT_EQ(plain.exit, 1);
@@ -129,7 +150,10 @@ TEST_P(RowTamperTest, EveryEditOfTheIssueIsNamedByAuditVerify) {
                                         "500000000 (5000000.00) in the audit chain",
         "total_fen is 2500000000 (25000000.00) in the table", "recovery id=", "deleted from the table",
         "enterprise credit_code=" + Code(2) + ": serious_dishonesty_record is 1 in the table, 0 in the audit chain",
-        "session id_hash=forged: not in the audit chain"}) {
+        "session id_hash=forged: not in the audit chain",
+        "derived row differs: measure_committed year=2024, measure=03: committed is 24900000.00 in the table, "
+        "25000000.00 recomputed; paid is 4900000.00 in the table, 25000000.00 recomputed from decision, recovery "
+        "and payment"}) {
     EXPECT_NE(plain.err.find(named), std::string::npos) << named << "\n" << plain.err;
   }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The store's commands end to end on SQLite: db init/status, import (with a
-# rejected row, a re-import and --json), facts, audit verify, and a hand edit
-# of the audit table that verify must name.
+# rejected row, a re-import and --json), facts, audit verify, and hand edits
+# of a running total and of the audit table that verify must name.
 # usage: cli.sh BURSAR_BINARY
 set -uo pipefail
 bursar=$(realpath "$1")
@@ -129,6 +129,19 @@ expect_exit 2 "$bursar" documents set number.decision "no sequence"
 
 expect_exit 0 "$bursar" audit verify
 grep -q "audit log verified: $((migrations + 17)) entries" out || fail "verify: $(cat out)"
+# A running total of the budget edited by hand: no sealed row changes, but it
+# no longer adds up to the payments and recoveries it is derived from.
+sqlite3 bursar.db "UPDATE measure_committed SET paid_fen = paid_fen + 1 WHERE year = 2025 AND measure = '03'" ||
+  fail "hand edit of a total"
+expect_exit 1 "$bursar" audit verify
+grep -q "measure_committed year=2025, measure=03: paid is 3700000.01 in the table, 3700000.00 recomputed" err ||
+  fail "verify after editing a total: $(cat err)"
+expect_exit 1 "$bursar" audit verify --json
+python3 -c 'import json; v = json.load(open("out")); assert (v["derived_disagreeing"], v["derived"][0]["key"], v["derived"][0]["stored"]["paid"]) == (1, "2025/03", "3700000.01"), v' ||
+  fail "verify --json after editing a total: $(cat out)"
+sqlite3 bursar.db "UPDATE measure_committed SET paid_fen = paid_fen - 1 WHERE year = 2025 AND measure = '03'" ||
+  fail "undoing the hand edit"
+expect_exit 0 "$bursar" audit verify
 sqlite3 bursar.db "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 3" ||
   fail "hand edit"
 expect_exit 1 "$bursar" audit verify

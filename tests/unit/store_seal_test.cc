@@ -539,6 +539,131 @@ TEST_P(SealTest, AnOfficersVerificationSealsTheEnterprisesNewDigest) {
   EXPECT_EQ((*sealed)->Int(0), *seq);
 }
 
+// The derived tables (store/audit_derived.h) are not sealed: audit verify
+// recomputes each from the rows it is derived from, by the query its
+// migration filled it with, and compares.
+TEST_P(SealTest, AnUntouchedStoreRecomputesItsDerivedTables) {
+  ImportEnterprises(2);
+  const int64_t id = PaidApplication();  // decision, payment, budget
+  ASSERT_TRUE(store_->Recover("officer", id, "100000", "false statement").ok());
+  ASSERT_TRUE(store_->ProposeApplyFree("officer", 2025, "04", {Code(1), Code(2)}).ok());
+  AuditVerdict v = Verify();
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.derived_disagreeing, 0);
+  EXPECT_TRUE(v.derived.empty());
+  // A year and a measure of totals, and the index rows of the application's
+  // entries (create, submit, review, ..., recover) and of the proposal's.
+  EXPECT_GE(v.derived_checked, 2 + 10) << v.derived_checked;
+  for (const DerivedTable& table : DerivedTables()) {
+    auto fill = DerivedFillQuery(table, store_->db().dialect());
+    ASSERT_TRUE(fill.ok()) << table.name << ": " << fill.status().ToString();
+    EXPECT_TRUE(fill->starts_with("SELECT")) << *fill;
+  }
+  // A withdrawn award leaves its year's totals at zero, which is no row.
+  ASSERT_TRUE(Dba()->Execute("INSERT INTO year_committed (year, committed_fen, payments) VALUES (2031, 0, 0)").ok());
+  EXPECT_TRUE(Verify().ok);
+}
+
+// For each derived table, the edits of a database administrator — a value
+// changed by one fen, a row deleted, a row inserted — each make verify fail
+// naming the table and the key with both values; undone, it passes again.
+TEST_P(SealTest, AuditVerifyNamesEveryRowOfADerivedTableEditedByHand) {
+  ImportEnterprises(2);
+  const int64_t id = PaidApplication();
+  ASSERT_TRUE(store_->Recover("officer", id, "100000", "false statement").ok());
+  ASSERT_TRUE(Verify().ok);
+  // The last entry that names the application (its recovery), and the first
+  // entry of the log, which names none.
+  auto named = store_->db().QueryOne("SELECT MAX(seq) FROM audit_application WHERE application_id = ?", {id});
+  ASSERT_TRUE(named.ok() && *named);
+  const std::string app = std::to_string(id), seq = (*named)->Text(0);
+  const json none;
+  struct Edit {
+    std::string sql, undo, table, key, kind;
+    json stored, recomputed;
+  };
+  const json net = {{"committed", "4900000.00"}, {"payments", 1}};
+  const json by_measure = {{"committed", "4900000.00"}, {"paid", "4900000.00"}, {"payments", 1}};
+  const std::vector<Edit> edits = {
+      {"UPDATE year_committed SET committed_fen = committed_fen + 1 WHERE year = 2024",
+       "UPDATE year_committed SET committed_fen = committed_fen - 1 WHERE year = 2024", "year_committed", "2024",
+       "altered", {{"committed", "4900000.01"}, {"payments", 1}}, net},
+      {"DELETE FROM year_committed WHERE year = 2024",
+       "INSERT INTO year_committed (year, committed_fen, payments) VALUES (2024, 490000000, 1)", "year_committed",
+       "2024", "missing", none, net},
+      {"INSERT INTO year_committed (year, committed_fen, payments) VALUES (2031, 100, 0)",
+       "DELETE FROM year_committed WHERE year = 2031", "year_committed", "2031", "spurious",
+       {{"committed", "1.00"}, {"payments", 0}}, none},
+      {"UPDATE measure_committed SET paid_fen = paid_fen - 1 WHERE year = 2024 AND measure = '03'",
+       "UPDATE measure_committed SET paid_fen = paid_fen + 1 WHERE year = 2024 AND measure = '03'",
+       "measure_committed", "2024/03", "altered",
+       {{"committed", "4900000.00"}, {"paid", "4899999.99"}, {"payments", 1}}, by_measure},
+      {"DELETE FROM measure_committed WHERE year = 2024 AND measure = '03'",
+       "INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments) "
+       "VALUES (2024, '03', 490000000, 490000000, 1)",
+       "measure_committed", "2024/03", "missing", none, by_measure},
+      {"INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments) VALUES (2024, '04', 0, 1, 1)",
+       "DELETE FROM measure_committed WHERE year = 2024 AND measure = '04'", "measure_committed", "2024/04",
+       "spurious", {{"committed", "0.00"}, {"paid", "0.01"}, {"payments", 1}}, none},
+      {"DELETE FROM audit_application WHERE application_id = " + app + " AND seq = " + seq,
+       "INSERT INTO audit_application (application_id, seq) VALUES (" + app + ", " + seq + ")", "audit_application",
+       app + "/" + seq, "missing", none, json::object()},
+      {"INSERT INTO audit_application (application_id, seq) VALUES (" + app + ", 1)",
+       "DELETE FROM audit_application WHERE application_id = " + app + " AND seq = 1", "audit_application",
+       app + "/1", "spurious", json::object(), none},
+  };
+  auto dba = Dba();
+  ASSERT_NE(dba, nullptr);
+  for (const Edit& edit : edits) {
+    SCOPED_TRACE(edit.sql);
+    ASSERT_TRUE(dba->Execute(edit.sql).ok());
+    AuditVerdict v = Verify();
+    EXPECT_FALSE(v.ok);
+    EXPECT_EQ(v.first_bad_seq, 0) << "the chain and its seals are intact: " << v.problem;
+    EXPECT_EQ(v.rows_disagreeing, 0) << Rows(v);
+    EXPECT_EQ(v.derived_disagreeing, 1);
+    ASSERT_EQ(v.derived.size(), 1u) << v.problem;
+    const DerivedDisagreement& d = v.derived[0];
+    EXPECT_EQ(d.table, edit.table);
+    EXPECT_EQ(d.key, edit.key);
+    EXPECT_EQ(d.kind, edit.kind);
+    EXPECT_EQ(json(d.stored), edit.stored);
+    EXPECT_EQ(json(d.recomputed), edit.recomputed);
+    EXPECT_NE(v.problem.find(edit.table + " "), std::string::npos) << v.problem;
+    EXPECT_EQ(d.message.rfind(edit.table + " ", 0), 0u) << d.message;
+    ASSERT_TRUE(dba->Execute(edit.undo).ok());
+    v = Verify();
+    EXPECT_TRUE(v.ok) << v.problem;
+  }
+
+  // One fen more, named with both amounts in yuan.
+  ASSERT_TRUE(dba->Execute(edits[0].sql).ok());
+  AuditVerdict v = Verify();
+  ASSERT_EQ(v.derived.size(), 1u);
+  EXPECT_EQ(v.derived[0].message,
+            "year_committed year=2024: committed is 4900000.01 in the table, 4900000.00 recomputed from decision, "
+            "recovery and payment");
+  ASSERT_TRUE(dba->Execute(edits[0].undo).ok());
+
+  // Many at once: a handful named per table, all counted.
+  for (int n = 1; n <= 7; ++n) {
+    ASSERT_TRUE(dba->Execute("INSERT INTO audit_application (application_id, seq) VALUES (?, 1)", {int64_t{900 + n}})
+                    .ok());
+  }
+  v = Verify();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.derived_disagreeing, 7);
+  ASSERT_EQ(v.derived.size(), 5u);
+  EXPECT_EQ(v.derived[0].key, "901/1") << "in key order";
+  EXPECT_NE(v.problem.find("7 rows of derived tables differ"), std::string::npos) << v.problem;
+  const auto out = AuditVerdictJson(v);
+  EXPECT_EQ(out["derived_disagreeing"], 7);
+  ASSERT_EQ(out["derived"].size(), 5u);
+  EXPECT_EQ(out["derived"][0]["table"], "audit_application");
+  EXPECT_EQ(out["derived"][0]["kind"], "spurious");
+  EXPECT_EQ(out["derived"][0]["recomputed"], nullptr);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SealTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
