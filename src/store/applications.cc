@@ -281,9 +281,9 @@ Result<std::vector<int64_t>> Store::ProposeApplyFree(const std::string& actor, i
     const std::string now = Now();
     const json claim = {{"measure", measure}, {"apply_free", true}};
     const std::string claim_text = CanonicalJson(claim);
-    // A district is 100,000 enterprises: they are checked, inserted and read
-    // back a thousand at a time, the inserts pipelined on PostgreSQL (one
-    // round trip for the thousand, not two per enterprise).
+    // A district is 100,000 enterprises: they are checked and inserted a
+    // thousand at a time, the inserts pipelined on PostgreSQL (one round trip
+    // for the thousand, not two per enterprise).
     constexpr size_t kChunk = 1000;
     for (size_t start = 0; start < credit_codes.size(); start += kChunk) {
       const std::span<const std::string> chunk(credit_codes.data() + start,
@@ -306,23 +306,15 @@ Result<std::vector<int64_t>> Store::ProposeApplyFree(const std::string& actor, i
         rows.insert(rows.end(), {std::string_view(code), year, std::string_view(measure), std::string_view(claim_text),
                                  std::string_view(now), std::string_view(now)});
       }
-      std::vector<int64_t> changed;
+      std::vector<int64_t> changed, made;
       BURSAR_RETURN_IF_ERROR(db.ExecuteBatch("INSERT INTO application (credit_code, year, measure, item, project, "
                                              "claim, state, created_at, updated_at) "
                                              "VALUES (?, ?, ?, '', '', ?, 'draft', ?, ?) "
-                                             "ON CONFLICT DO NOTHING",
-                                             rows, 6, &changed));
-      std::vector<Param> made = {year, std::string_view(measure)};
-      for (size_t i = 0; i < chunk.size(); ++i) {
-        if (changed[i] > 0) made.emplace_back(std::string_view(chunk[i]));
+                                             "ON CONFLICT DO NOTHING RETURNING id",
+                                             rows, 6, &changed, &made));
+      for (int64_t id : made) {
+        if (id != 0) ids.push_back(id);
       }
-      if (made.size() == 2) continue;
-      std::vector<Row> added;
-      BURSAR_RETURN_IF_ERROR(db.QuerySpan("SELECT id FROM application WHERE year = ? AND measure = ? AND item = '' "
-                                          "AND project = '' AND credit_code IN (" +
-                                              Placeholders(made.size() - 2) + ") ORDER BY id",
-                                          made, &added));
-      for (const Row& r : added) ids.push_back(r.Int(0));
     }
     if (ids.empty()) return std::optional<json>();
     return std::optional<json>(

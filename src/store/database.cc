@@ -40,11 +40,20 @@ Result<std::optional<Row>> Database::QueryOne(const std::string& sql, std::initi
 }
 
 Status Database::ExecuteBatch(const std::string& sql, std::span<const Param> params, size_t width,
-                              std::vector<int64_t>* changed) {
+                              std::vector<int64_t>* changed, std::vector<int64_t>* returned) {
   changed->clear();
+  if (returned != nullptr) returned->clear();
+  std::vector<Row> rows;
   for (size_t at = 0; at + width <= params.size(); at += width) {
-    BURSAR_ASSIGN_OR_RETURN(int64_t n, ExecuteSpan(sql, params.subspan(at, width)));
-    changed->push_back(n);
+    if (returned == nullptr) {
+      BURSAR_ASSIGN_OR_RETURN(int64_t n, ExecuteSpan(sql, params.subspan(at, width)));
+      changed->push_back(n);
+      continue;
+    }
+    rows.clear();
+    BURSAR_RETURN_IF_ERROR(QuerySpan(sql, params.subspan(at, width), &rows));
+    changed->push_back(static_cast<int64_t>(rows.size()));
+    returned->push_back(rows.empty() ? 0 : rows.front().Int(0));
   }
   return OkStatus();
 }

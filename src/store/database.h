@@ -69,11 +69,14 @@ class Database {
   // Runs one statement; returns the number of rows it changed.
   virtual Result<int64_t> ExecuteSpan(const std::string& sql, std::span<const Param> params) = 0;
   // Runs one statement once per row of `params` (rows of `width` parameters,
-  // laid end to end) and sets (*changed)[i] to the rows run i changed.
+  // laid end to end) and sets (*changed)[i] to the rows run i changed. With
+  // `returned` (a statement `RETURNING` an integer, such as a new row's id),
+  // (*returned)[i] is what run i returned, or 0 when it returned no row (an
+  // INSERT … ON CONFLICT DO NOTHING that did nothing).
   // PostgreSQL pipelines the runs (one round trip for the batch); the default
   // loops over ExecuteSpan. On error the transaction is unusable.
   virtual Status ExecuteBatch(const std::string& sql, std::span<const Param> params, size_t width,
-                              std::vector<int64_t>* changed);
+                              std::vector<int64_t>* changed, std::vector<int64_t>* returned);
   // Bulk load: appends the rows (of `width` parameters laid end to end) to
   // `table`'s `columns` with PostgreSQL's COPY FROM STDIN (text format).
   // Internal error on SQLite, whose callers use prepared INSERTs instead.

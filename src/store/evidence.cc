@@ -1111,7 +1111,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
             std::span<const Param> row = chunk.Row(order[j]);
             batch.insert(batch.end(), row.begin(), row.end());
           }
-          BURSAR_RETURN_IF_ERROR(db.ExecuteBatch(spec.insert_sql, batch, width, &changed));
+          BURSAR_RETURN_IF_ERROR(db.ExecuteBatch(spec.insert_sql, batch, width, &changed, nullptr));
           if (changed.size() != to - from) return Status(StatusCode::kInternal, "batch insert lost results");
           for (size_t j = from; j < to; ++j) inserted[j] = changed[j - from] == 1;
         }

@@ -192,11 +192,11 @@ Status StoreDigests(Database& db, const std::string& table, const std::map<std::
         "INSERT INTO evidence_digest (tbl, credit_code, row_count, digest) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (tbl, credit_code) DO UPDATE SET row_count = excluded.row_count, digest = excluded.digest "
         "WHERE evidence_digest.row_count <> excluded.row_count OR evidence_digest.digest <> excluded.digest",
-        upsert, 4, &changed));
+        upsert, 4, &changed, nullptr));
   }
   if (!remove.empty()) {
     BURSAR_RETURN_IF_ERROR(
-        db.ExecuteBatch("DELETE FROM evidence_digest WHERE tbl = ? AND credit_code = ?", remove, 2, &changed));
+        db.ExecuteBatch("DELETE FROM evidence_digest WHERE tbl = ? AND credit_code = ?", remove, 2, &changed, nullptr));
   }
   return OkStatus();
 }

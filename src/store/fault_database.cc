@@ -61,8 +61,8 @@ class FaultDatabase final : public Database {
     return changed;
   }
   Status ExecuteBatch(const std::string& sql, std::span<const Param> params, size_t width,
-                      std::vector<int64_t>* changed) override {
-    return Around(sql, [&] { return inner_->ExecuteBatch(sql, params, width, changed); });
+                      std::vector<int64_t>* changed, std::vector<int64_t>* returned) override {
+    return Around(sql, [&] { return inner_->ExecuteBatch(sql, params, width, changed, returned); });
   }
   Status CopyIn(const std::string& table, const std::vector<std::string>& columns, std::span<const Param> params,
                 size_t width) override {

@@ -99,8 +99,9 @@ class PostgresDatabase final : public Database {
   // to about a thousand runs by the caller, so neither side's socket buffer
   // fills while the other is not reading.
   Status ExecuteBatch(const std::string& sql, std::span<const Param> params, size_t width,
-                      std::vector<int64_t>* changed) override {
+                      std::vector<int64_t>* changed, std::vector<int64_t>* returned) override {
     changed->clear();
+    if (returned != nullptr) returned->clear();
     if (width == 0 || params.empty()) return OkStatus();
     BURSAR_RETURN_IF_ERROR(EnsureConnected());
     BURSAR_ASSIGN_OR_RETURN(const Prepared* prepared, Prepare(sql));
@@ -130,6 +131,14 @@ class PostgresDatabase final : public Database {
           const char* tuples = PQcmdTuples(res);
           if (tuples && *tuples) std::from_chars(tuples, tuples + std::char_traits<char>::length(tuples), n);
           changed->push_back(n);
+          if (returned != nullptr) {
+            int64_t v = 0;
+            if (PQntuples(res) > 0 && PQgetisnull(res, 0, 0) == 0) {
+              const char* cell = PQgetvalue(res, 0, 0);
+              std::from_chars(cell, cell + PQgetlength(res, 0, 0), v);
+            }
+            returned->push_back(v);
+          }
         }
       }
       PQclear(res);

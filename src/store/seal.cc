@@ -212,7 +212,7 @@ Result<std::optional<json>> SealCaptured(Database& db, int64_t seq) {
   }
   std::vector<int64_t> changed;
   BURSAR_RETURN_IF_ERROR(
-      db.ExecuteBatch("INSERT INTO audit_row (seq, tbl, row_key, image) VALUES (?, ?, ?, ?)", params, 4, &changed));
+      db.ExecuteBatch("INSERT INTO audit_row (seq, tbl, row_key, image) VALUES (?, ?, ?, ?)", params, 4, &changed, nullptr));
   BURSAR_RETURN_IF_ERROR(ClearCaptured(db));
   return std::optional<json>(SealSummary(std::move(lines)));
 }
@@ -263,7 +263,7 @@ Status InsertSeals(Database& db, int64_t seq, const SealedTable& table,
   for (size_t at = 0; at < params.size(); at += kBatch) {
     const size_t n = std::min(kBatch, params.size() - at);
     BURSAR_RETURN_IF_ERROR(db.ExecuteBatch("INSERT INTO audit_row (seq, tbl, row_key, image) VALUES (?, ?, ?, ?)",
-                                           std::span<const Param>(params).subspan(at, n), 4, &changed));
+                                           std::span<const Param>(params).subspan(at, n), 4, &changed, nullptr));
   }
   return OkStatus();
 }

@@ -1284,6 +1284,39 @@ TEST_P(StoreTest, ApplyFreeProposalsAreConfirmedBySubmitting) {
   EXPECT_EQ(Count("application"), 3) << "a failed batch stores nothing";
 }
 
+// Propose works through a district a thousand enterprises at a time (one
+// pipelined batch each on PostgreSQL): ids come back for exactly the
+// enterprises that had no proposal, in their order, across the chunks.
+TEST_P(StoreTest, ApplyFreeProposalsOfADistrictAreMadeAThousandAtATime) {
+  ImportEnterprises(2100);
+  ASSERT_TRUE(store_->ProposeApplyFree("officer", 2025, "05", {Code(5), Code(1500)}).ok());
+  std::vector<std::string> codes;
+  for (int i = 1; i <= 2100; ++i) codes.push_back(Code(i));
+  codes.insert(codes.begin() + 1200, Code(7));  // listed twice: proposed once
+  auto ids = store_->ProposeApplyFree("officer", 2025, "05", codes);
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_EQ(ids->size(), 2098u) << "all but the two proposed before";
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 2100; ++i) {
+    if (i != 5 && i != 1500) expected.push_back(Code(i));
+  }
+  for (size_t i = 0; i < ids->size(); ++i) {
+    if (i > 0) {
+      ASSERT_LT((*ids)[i - 1], (*ids)[i]);
+    }
+    auto app = store_->GetApplication((*ids)[i]);
+    ASSERT_TRUE(app.ok()) << app.status().ToString();
+    ASSERT_EQ(app->credit_code, expected[i]) << "id " << (*ids)[i];
+    ASSERT_EQ(app->measure, "05");
+  }
+  // An unknown enterprise in the third thousand: nothing of the batch is stored.
+  std::vector<std::string> with_unknown;
+  for (int i = 1; i <= 2100; ++i) with_unknown.push_back(Code(i));
+  with_unknown.push_back(Code(4242));
+  EXPECT_EQ(store_->ProposeApplyFree("officer", 2026, "05", with_unknown).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(Count("application WHERE year = 2026"), 0);
+}
+
 TEST_P(StoreTest, AnUpheldObjectionWithdrawsTheDecision) {
   ImportEnterprises(1);
   const std::string c = Code(1);
