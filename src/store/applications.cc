@@ -1497,7 +1497,9 @@ Status Store::SetBudget(const std::string& actor, int64_t year, const std::strin
   BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
-                 // From the rows: measure_committed is derived, and audit verify does not read it.
+                 // From the rows, not measure_committed: money-moving checks read
+                 // what is sealed, and a derived table edited by hand is only
+                 // found by the next `audit verify`.
                  BURSAR_ASSIGN_OR_RETURN(BudgetSummary now, BudgetIn(db, year, true));
                  // A lower budget under the committed total would scale down
                  // awards already (partly) paid at the old factor.

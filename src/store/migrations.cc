@@ -844,7 +844,9 @@ CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON attachment
 // application ("application": N, or N in "applications": [...]), kept by a
 // trigger on every append and filled here for the entries already written,
 // so that an application's history is an index range, not a scan of every
-// entry's JSON. Derived from the chain: `audit verify` does not read it.
+// entry's JSON. Derived from the chain: `audit verify` recomputes it with the
+// statement below that fills it (store/audit_derived.cc) and names any row
+// that differs.
 constexpr const char* kAuditByApplication = R"SQL(
 CREATE TABLE audit_application (
   application_id BIGINT NOT NULL,
