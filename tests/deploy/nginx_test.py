@@ -213,8 +213,12 @@ http {{
         except OSError:
             time.sleep(0.1)
 
+    api_sent = [0]  # API requests sent through nginx: what the servers' logs must come to
+
     def request(method, path, body=None, who=None, headers=None, source="127.0.0.1", content_type="application/json"):
         # The certificate names 127.0.0.1 too; the source address is the "client".
+        if path.startswith("/api/"):
+            api_sent[0] += 1
         c = http.client.HTTPSConnection("127.0.0.1", https_port, context=ctx, timeout=60, source_address=(source, 0))
         h = dict(headers or {})
         if who:
@@ -285,8 +289,19 @@ http {{
     check(detail and detail.get("state") == "paid" and detail["payments"][0]["amount"] == total,
           f"the application is paid its total {total}: {detail and detail.get('state')}")
     print(f"walk: application {app_id} paid {total} by finance + finance2", flush=True)
-    for port, log in backends:
-        n = sum(1 for l in open(log) if '"path":"/api/' in l)
+    def answered():
+        return [sum(1 for l in open(log) if '"path":"/api/' in l) for _, log in backends]
+
+    # A server writes its request log from a thread of its own, about every
+    # 100 ms (src/server/log_writer.h), later on a busy machine: read the logs
+    # once they hold every request of the walk (nginx may have tried one
+    # request on both servers, so at least as many).
+    deadline = time.time() + 30
+    while sum(answered()) < api_sent[0] and time.time() < deadline:
+        time.sleep(0.1)
+    counts = answered()
+    check(sum(counts) >= api_sent[0], f"the servers logged every request of the walk: {counts} of {api_sent[0]}")
+    for (port, _), n in zip(backends, counts):
         print(f"walk: the server on {port} answered {n} API requests", flush=True)
         check(n >= 3, f"the server on {port} answered part of the walk ({n} API requests)")
 
