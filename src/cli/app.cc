@@ -25,12 +25,15 @@ using json = nlohmann::json;
 
 constexpr const char* kAppUsage =
     "usage: bursar app ACTION ... [--db URL] [--actor NAME] [--json]\n\n"
-    "  create CODE YEAR --claim JSON     a draft application; JSON is a CASES.md claim\n"
-    "                                    ('{\"measure\":\"03\",\"assessed\":\"4200000\"}'); prints its id\n"
-    "  propose YEAR --measure 04|05 --codes FILE\n"
-    "                                    apply-free: a draft for each credit code in FILE (one a\n"
-    "                                    line, the enterprises the engine found qualifying);\n"
-    "                                    the enterprise confirms by `submit`\n"
+    "  create CODE YEAR --claim JSON [--policy DIR]\n"
+    "                                    a draft application; JSON is a CASES.md claim\n"
+    "                                    ('{\"measure\":\"03\",\"assessed\":\"4200000\"}'), checked\n"
+    "                                    against the policy; prints its id\n"
+    "  propose YEAR --measure M --codes FILE [--policy DIR]\n"
+    "                                    apply-free (M is decided from facts alone: 04, 05\n"
+    "                                    in Chaoyang's policy): a draft for each credit code\n"
+    "                                    in FILE (one a line, the enterprises the engine found\n"
+    "                                    qualifying); the enterprise confirms by `submit`\n"
     "  submit ID...                      (the enterprise) submit, or confirm an apply-free proposal\n"
     "  review ID... [--reviewers A,B,...]\n"
     "                                    open the review and assign reviewers (an apply-free\n"
@@ -233,6 +236,12 @@ int RunApp(const std::vector<std::string>& args) {
     auto parsed = ParseJsonText(FlagValue(o, "--claim"));
     if (!parsed.ok()) return usage("--claim: expected a JSON object: " + parsed.status().message());
     json claim = std::move(*parsed);
+    // The claim is checked against the policy now, as the server does.
+    auto engine = Engine::Load(FlagValue(o, "--policy", DefaultPolicyDir()));
+    if (!engine.ok()) return ReportStatus(engine.status());
+    if (Status checked = (*engine)->CheckClaim(year, o.positional[1], claim); !checked.ok()) {
+      return ReportStatus(checked);
+    }
     auto id = st.CreateApplication(o.actor, o.positional[1], year, claim);
     if (!id.ok()) return ReportStatus(id.status());
     std::printf("%lld\n", static_cast<long long>(*id));
@@ -299,7 +308,19 @@ int RunApp(const std::vector<std::string>& args) {
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
       if (!line.empty()) codes.push_back(line);
     }
-    auto ids = st.ProposeApplyFree(o.actor, year, FlagValue(o, "--measure"), codes);
+    // Only a measure the policy decides from facts alone is proposed.
+    auto engine = Engine::Load(FlagValue(o, "--policy", DefaultPolicyDir()));
+    if (!engine.ok()) return ReportStatus(engine.status());
+    const std::string measure = FlagValue(o, "--measure");
+    const MeasureDecl* decl = (*engine)->policy().FindMeasure(measure);
+    if (decl == nullptr || !decl->ApplyFree()) {
+      std::string apply_free;
+      for (const MeasureDecl& m : (*engine)->policy().policy.measures) {
+        if (m.ApplyFree()) apply_free += (apply_free.empty() ? "" : ", ") + m.id;
+      }
+      return usage("--measure: \"" + measure + "\" is not an apply-free measure of the policy (" + apply_free + ")");
+    }
+    auto ids = st.ProposeApplyFree(o.actor, year, measure, codes);
     if (!ids.ok()) return ReportStatus(ids.status());
     for (int64_t i : *ids) std::printf("%lld\n", static_cast<long long>(i));
     std::fprintf(stderr, "%zu proposed, %zu already had one\n", ids->size(), codes.size() - ids->size());

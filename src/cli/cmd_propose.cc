@@ -46,9 +46,7 @@ int RunPropose(const std::vector<std::string>& args) {
   // The measures whose items are all decided from facts.
   std::map<std::string, std::vector<std::string>> qualifying;
   for (const auto& m : (*engine)->policy().policy.measures) {
-    bool apply_free = !m.items.empty();
-    for (const auto& item : m.items) apply_free = apply_free && !item.by_claim;
-    if (apply_free) qualifying[m.id];
+    if (m.ApplyFree()) qualifying[m.id];
   }
   auto store = store::Store::Open(o.db);
   if (!store.ok()) return ReportStatus(store.status());

@@ -81,6 +81,13 @@ class Engine {
   // (two-space indented JSON and a final newline).
   Result<std::string> EvaluateText(const std::string& case_text, const EvaluateOptions& options = {}) const;
 
+  // Whether `claim` is one the policy accepts in a case of `year` (its
+  // measure, item and fields), checked when an application is made or its
+  // draft changed, not first at its decision. A refusal is the case reader's
+  // InvalidArgument with its field under "claim" ("claim.assessed") and its
+  // reason and figures (docs/http-api.md, "Errors").
+  Status CheckClaim(int64_t year, const std::string& credit_code, const nlohmann::json& claim) const;
+
   // The auditor's check (`bursar audit limits YEAR`): every limit of the
   // policy that the awards in force of one enterprise exceed in `year`.
   // `applicant` is a case's applicant object (CASES.md: id, flags, tags);

@@ -1515,6 +1515,23 @@ Result<std::string> Engine::EvaluateText(const std::string& case_text, const Eva
   return Decide(*policy_, *parsed, options, [](Evaluation& e) { return e.ToText(); });
 }
 
+Status Engine::CheckClaim(int64_t year, const std::string& credit_code, const nlohmann::json& claim) const {
+  if (!claim.is_object()) return InvalidArgument("a claim is an object with a \"measure\"", "claim");
+  // The claim alone is in question: an applicant of no flags and a year
+  // without facts or history is a case the contract accepts.
+  const nlohmann::json probe = {{"year", year},
+                                {"applicant", {{"id", credit_code}}},
+                                {"facts", nlohmann::json::object()},
+                                {"claims", nlohmann::json::array({claim})},
+                                {"history", nlohmann::json::array()}};
+  auto read = ReadCase(*policy_, probe);
+  if (read.ok()) return OkStatus();
+  const Status& refused = read.status();
+  if (refused.field().rfind("claims[0]", 0) != 0) return refused;
+  return InvalidArgument(refused.message(), "claim" + refused.field().substr(9))
+      .WithReason(refused.reason(), refused.params());
+}
+
 Result<std::vector<LimitExcess>> Engine::CheckLedger(int year, const nlohmann::json& applicant,
                                                      const std::vector<LedgerLine>& ledger) const {
   const CheckedPolicy& cp = *policy_;

@@ -343,6 +343,15 @@ struct MeasureDecl {
   std::vector<ItemDecl> items;
   std::vector<GroupCap> group_caps;
   std::vector<RecoveryRule> recoveries;
+
+  // Apply-free (免申即享): every item is decided from facts, none by a claim,
+  // so the programme proposes the application (`bursar propose`).
+  bool ApplyFree() const {
+    for (const ItemDecl& item : items) {
+      if (item.by_claim) return false;
+    }
+    return !items.empty();
+  }
 };
 
 // The general rules every award passes through, each bound to a parameter.

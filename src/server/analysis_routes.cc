@@ -86,18 +86,20 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(int64_t year, BodyYear(*body));
+  // Only measures whose every item is decided from facts are apply-free.
+  std::string apply_free;
+  for (const MeasureDecl& m : engine->policy().policy.measures) {
+    if (m.ApplyFree()) apply_free += (apply_free.empty() ? "\"" : ", \"") + m.id + "\"";
+  }
   if (!body->contains("measure") || !(*body)["measure"].is_string()) {
-    return InvalidArgument("expected \"measure\": \"04\" or \"05\"", "measure");
+    return InvalidArgument("expected \"measure\": an apply-free measure (" + apply_free + ")", "measure");
   }
   const std::string measure = (*body)["measure"].get<std::string>();
-  // Only measures whose every item is decided from facts are apply-free.
   const MeasureDecl* decl = engine->policy().FindMeasure(measure);
-  bool apply_free = decl != nullptr && !decl->items.empty();
-  if (decl) {
-    for (const auto& item : decl->items) apply_free = apply_free && !item.by_claim;
-  }
-  if (!apply_free) {
-    return InvalidArgument("measure \"" + measure + "\" is not apply-free (decided from facts alone)", "measure");
+  if (decl == nullptr || !decl->ApplyFree()) {
+    return InvalidArgument("measure \"" + measure + "\" is not apply-free (decided from facts alone); the policy's are " +
+                               apply_free,
+                           "measure");
   }
   std::vector<int64_t> created;
   int64_t qualifying = 0, refused = 0, enterprises = 0;

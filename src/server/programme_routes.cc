@@ -408,28 +408,8 @@ Status Server::Impl::CreateApplication(const httplib::Request& req, httplib::Res
                            "claim");
   }
   const nlohmann::json& claim = (*body)["claim"];
-  // The claim must be one the engine accepts: checked against the policy now,
-  // not at decision time.
-  {
-    nlohmann::json probe = {{"year", year},
-                            {"applicant",
-                             {{"id", code},
-                              {"registered_in_chaoyang", true},
-                              {"taxed_in_chaoyang", true},
-                              {"independent_legal_person", true},
-                              {"serious_dishonesty_record", false},
-                              {"tags", nlohmann::json::array()}}},
-                            {"facts", nlohmann::json::object()},
-                            {"claims", nlohmann::json::array({claim})},
-                            {"history", nlohmann::json::array()}};
-    auto checked = engine->Evaluate(probe);
-    if (!checked.ok() && checked.status().field().rfind("claims[0]", 0) == 0) {
-      std::string field = "claim" + checked.status().field().substr(9);
-      // The case reader's rule and figures go with it (docs/http-api.md, "Errors").
-      return InvalidArgument(checked.status().message(), field)
-          .WithReason(checked.status().reason(), checked.status().params());
-    }
-  }
+  // The claim must be one the policy accepts: checked now, not at decision time.
+  BURSAR_RETURN_IF_ERROR(engine->CheckClaim(year, code, claim));
   if (RoleOf(caller) == store::Role::kApplicant && code != caller.who->account.credit_code) {
     return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
   }
@@ -588,6 +568,9 @@ Status Server::Impl::EditDraft(const httplib::Request& req, httplib::Response& r
     return InvalidArgument("expected \"claim\": the claim object, as when the application was made", "claim");
   }
   return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) {
+    // The changed claim is checked against the policy as a new one is.
+    BURSAR_RETURN_IF_ERROR(
+        engine->CheckClaim(row.application.year, row.application.credit_code, (*body)["claim"]));
     return st.EditDraft(Actor(caller), row.application.id, (*body)["claim"]);
   });
 }

@@ -143,17 +143,27 @@ Status WrongState(const Application& app, const char* action, const char* needs)
                                   {"needs", states}});
 }
 
-// A claim as an application holds it: an object naming its measure "01" to
-// "11", its item and project one line of visible text each (issue 14, A9:
-// they name the application in lists and exports). *measure is the measure.
+// A measure as the policy language numbers one ("03", "4"): one to eight
+// digits or points. Which measures a policy has is checked by the callers.
+Status CheckMeasureId(const std::string& measure, const std::string& field) {
+  const bool ok = !measure.empty() && measure.size() <= 8 &&
+                  std::all_of(measure.begin(), measure.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+  if (!ok) return InvalidArgument("expected a measure number such as \"03\", got \"" + measure + "\"", field);
+  return OkStatus();
+}
+
+// A claim as an application holds it: an object naming its measure, its item
+// and project one line of visible text each (issue 14, A9: they name the
+// application in lists and exports). *measure is the measure. Which measures
+// exist, and what a claim of each gives, is the policy's to say: the server
+// and the CLI check the claim against it (Engine::CheckClaim) before it comes
+// here; the store holds any policy's applications.
 Status CheckClaim(const json& claim, std::string* measure) {
   if (!claim.is_object() || !claim.contains("measure") || !claim["measure"].is_string()) {
     return InvalidArgument("a claim is an object with a \"measure\" such as \"03\"", "claim");
   }
   *measure = claim["measure"].get<std::string>();
-  if (measure->size() != 2 || *measure < "01" || *measure > "11") {
-    return InvalidArgument("expected a measure \"01\" to \"11\", got \"" + *measure + "\"", "claim.measure");
-  }
+  BURSAR_RETURN_IF_ERROR(CheckMeasureId(*measure, "claim.measure"));
   for (const char* key : {"item", "project"}) {
     BURSAR_RETURN_IF_ERROR(CheckSingleLineText(ClaimText(claim, key), std::string("claim.") + key));
   }
@@ -272,9 +282,7 @@ Result<int64_t> Store::CreateApplication(const std::string& actor, const std::st
 
 Result<std::vector<int64_t>> Store::ProposeApplyFree(const std::string& actor, int64_t year, const std::string& measure,
                                                      const std::vector<std::string>& credit_codes) {
-  if (measure != "04" && measure != "05") {
-    return InvalidArgument("only measures 04 and 05 are apply-free, not \"" + measure + "\"", "measure");
-  }
+  BURSAR_RETURN_IF_ERROR(CheckMeasureId(measure, "measure"));
   if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year").WithReason("not_year");
   std::vector<int64_t> ids;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {

@@ -381,6 +381,12 @@ cli_case("app create: duplicate key in the claim",
          r'"assessed" appears twice')
 cli_case("app create: unknown measure", ["app", "create", CODE, "2025", "--claim", '{"measure":"99"}', "--db", DB], 2,
          r"measure")
+cli_case("app create: a claim the policy refuses", ["app", "create", CODE, "2025", "--claim",
+                                                    '{"measure":"03","assessed":"lots"}', "--db", DB], 2,
+         r"claim\.assessed: expected a money string")
+cli_case("app propose: a measure that is not apply-free",
+         ["app", "propose", "2025", "--measure", "03", "--codes", "/dev/null", "--db", DB], 2,
+         r'"03" is not an apply-free measure of the policy \(04, 05\)')
 cli_case("audit log --from not a number", ["audit", "log", "--from", "abc", "--db", DB], 2, r"--from")
 cli_case("audit log --limit negative", ["audit", "log", "--limit", "-5", "--db", DB], 2, r"--limit")
 cli_case("replay: id not a number", ["replay", "abc", "--db", DB], 2, r"abc|DECISION|id")

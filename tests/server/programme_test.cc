@@ -452,6 +452,16 @@ TEST_P(ProgrammeTest, AnApplicantEditsOrWithdrawsItsOwnDraft) {
                                 "application/json");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 422);
+  // The changed claim is checked against the policy as a new one is: a draft
+  // never holds a claim its decision would refuse.
+  for (const auto& [bad, field] : {std::pair{json{{"measure", "03"}, {"assessed", "lots"}}, "claim.assessed"},
+                                   std::pair{json{{"measure", "12"}}, "claim.measure"}}) {
+    auto refused = Client().Patch(App(id), As("app1", v1), json{{"claim", bad}}.dump(), "application/json");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 422) << refused->body;
+    EXPECT_EQ(ErrorOf(refused)["field"], field) << refused->body;
+  }
+  EXPECT_EQ(Body(Get("app1", App(id)))["claim"]["assessed"], "1000000.00") << "a refused edit changes nothing";
   auto edited = Client().Patch(App(id), As("app1", v1), json{{"claim", claim}}.dump(), "application/json");
   ASSERT_TRUE(edited);
   ASSERT_EQ(edited->status, 200) << edited->body;
@@ -1681,6 +1691,9 @@ TEST_P(ProgrammeTest, ProposalsAndSimulationsUseTheStoresCases) {
   auto not_free = Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "03"}});
   ASSERT_TRUE(not_free);
   EXPECT_EQ(not_free->status, 422);
+  EXPECT_EQ(ErrorOf(not_free)["field"], "measure");
+  EXPECT_NE(ErrorOf(not_free)["message"].get<std::string>().find("the policy's are \"04\", \"05\""), std::string::npos)
+      << not_free->body;
 
   const auto start = std::chrono::steady_clock::now();
   auto sim = Post("auditor", "/api/simulations", {{"year", 2025}, {"set", {{"trading_rate", "10%"}}}});
