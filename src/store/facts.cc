@@ -404,7 +404,7 @@ Status Store::CaseBatch::LoadLedgers(const std::vector<std::string>& codes) {
   std::vector<Param> params;
   for (const std::string& code : codes) params.emplace_back(std::string_view(code));
   params.emplace_back(year_);
-  return store_.ReadLedgers(db_, "WHERE a.credit_code IN (" + Placeholders(codes.size()) + ") AND a.year <= ?",
+  return store_.ReadLedgers(db_, "a.credit_code IN (" + Placeholders(codes.size()) + ") AND a.year <= ?",
                             params, memo_, [&](const std::string& code, std::vector<LedgerLine>&& lines) {
                               ledgers_[code] = std::move(lines);
                               return OkStatus();

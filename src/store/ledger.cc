@@ -14,13 +14,18 @@ namespace {
 
 using json = nlohmann::json;
 
-// The columns ReadLedgers selects, in order; `where` filters the
-// application `a`.
+// The columns ReadLedgers selects, in order; the condition it is given
+// follows, filtering the application `a`. The applications are read first
+// (SQLite keeps the order of a CROSS JOIN; PostgreSQL plans it as any join):
+// with `decision` empty when its statistics were taken, as at the start of a
+// year's decision run, SQLite drove the query from the decisions in force
+// instead, so each group of a run read every decision the run had made
+// before it (1.2 s of 9.2 s for 21,965 decisions, growing with the square).
 constexpr const char* kLedgerSelect =
     "SELECT a.credit_code, a.id, a.year, a.measure, a.item, a.project, a.claim, d.id, d.output_json, "
     "(SELECT COUNT(*) FROM payment p WHERE p.application_id = a.id), "
     "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM recovery r WHERE r.application_id = a.id) "
-    "FROM application a JOIN decision d ON d.application_id = a.id AND d.in_force = 1 ";
+    "FROM application a CROSS JOIN decision d WHERE d.application_id = a.id AND d.in_force = 1 AND ";
 constexpr const char* kLedgerOrder = " ORDER BY a.credit_code, a.year, COALESCE(a.submitted_at, a.created_at), a.id";
 
 // The award lines of one decision in force that belong to its application,
@@ -93,10 +98,11 @@ Result<std::optional<YearScaling>> Store::ScalingIn(Database& db, int64_t year) 
   return std::optional<YearScaling>(YearScaling{b->Int(0), committed.committed_fen});
 }
 
-Status Store::ReadLedgers(Database& db, const std::string& where, std::span<const Param> params, ScalingMemo* memo,
+Status Store::ReadLedgers(Database& db, const std::string& condition, std::span<const Param> params,
+                          ScalingMemo* memo,
                           const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each) {
   std::vector<Row> rows;
-  BURSAR_RETURN_IF_ERROR(db.QuerySpan(kLedgerSelect + where + kLedgerOrder, params, &rows));
+  BURSAR_RETURN_IF_ERROR(db.QuerySpan(kLedgerSelect + condition + kLedgerOrder, params, &rows));
   ScalingMemo own;
   ScalingMemo& scaling = memo != nullptr ? *memo : own;
   std::vector<LedgerLine> lines;
@@ -119,7 +125,7 @@ Status Store::ReadLedgers(Database& db, const std::string& where, std::span<cons
 Result<std::vector<LedgerLine>> Store::Ledger(const std::string& code, int64_t through_year, ScalingMemo* memo) {
   std::vector<LedgerLine> out;
   const Param params[] = {std::string_view(code), through_year};
-  BURSAR_RETURN_IF_ERROR(ReadLedgers(*db_, "WHERE a.credit_code = ? AND a.year <= ?", params, memo,
+  BURSAR_RETURN_IF_ERROR(ReadLedgers(*db_, "a.credit_code = ? AND a.year <= ?", params, memo,
                                      [&](const std::string&, std::vector<LedgerLine>&& lines) {
                                        out = std::move(lines);
                                        return OkStatus();
@@ -141,7 +147,7 @@ Status Store::LedgersOfYear(int64_t year, const std::function<Status(const Enter
   const Param params[] = {year, year};
   return ReadLedgers(
       *db_,
-      "WHERE a.year <= ? AND a.credit_code IN (SELECT a2.credit_code FROM application a2 JOIN decision d2 "
+      "a.year <= ? AND a.credit_code IN (SELECT a2.credit_code FROM application a2 JOIN decision d2 "
       "ON d2.application_id = a2.id AND d2.in_force = 1 WHERE a2.year = ?)",
       params, &scaling, [&](const std::string& code, std::vector<LedgerLine>&& lines) -> Status {
         while (next < enterprises.size() && enterprises[next].Text(0) < code) ++next;

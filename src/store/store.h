@@ -587,10 +587,10 @@ class Store {
   // The year's committed total and payments, as the triggers of migration 11
   // keep them (no sum over the year).
   Result<YearCommitted> YearCommittedIn(Database& db, int64_t year);
-  // The ledger rows of the applications `where` selects (a WHERE clause on
-  // application `a`), grouped by enterprise in credit-code order: `each` gets
-  // each enterprise's lines.
-  Status ReadLedgers(Database& db, const std::string& where, std::span<const Param> params, ScalingMemo* memo,
+  // The ledger rows of the applications `condition` selects (a condition on
+  // application `a`, without WHERE), grouped by enterprise in credit-code
+  // order: `each` gets each enterprise's lines.
+  Status ReadLedgers(Database& db, const std::string& condition, std::span<const Param> params, ScalingMemo* memo,
                      const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each);
   // facts.cc: the figures of the facts of every enterprise of `codes` for
   // `year`, from one aggregate query per kind of evidence for all of them;
