@@ -83,6 +83,8 @@ Status AppendLines(const Row& r, const std::optional<YearScaling>& scaling, std:
 
 }  // namespace
 
+std::string LedgerSql(const std::string& condition) { return kLedgerSelect + condition + kLedgerOrder; }
+
 Result<YearCommitted> Store::YearCommittedIn(Database& db, int64_t year) {
   BURSAR_ASSIGN_OR_RETURN(auto row,
                           db.QueryOne("SELECT committed_fen, payments FROM year_committed WHERE year = ?", {year}));
@@ -102,7 +104,7 @@ Status Store::ReadLedgers(Database& db, const std::string& condition, std::span<
                           ScalingMemo* memo,
                           const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each) {
   std::vector<Row> rows;
-  BURSAR_RETURN_IF_ERROR(db.QuerySpan(kLedgerSelect + condition + kLedgerOrder, params, &rows));
+  BURSAR_RETURN_IF_ERROR(db.QuerySpan(LedgerSql(condition), params, &rows));
   ScalingMemo own;
   ScalingMemo& scaling = memo != nullptr ? *memo : own;
   std::vector<LedgerLine> lines;

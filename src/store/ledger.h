@@ -49,4 +49,9 @@ struct EnterpriseLedger {
   std::vector<LedgerLine> lines;
 };
 
+// The statement the ledgers are read with (Store::ReadLedgers) for the
+// applications `condition` selects (a condition on application `a`, without
+// WHERE): its rows in credit-code order, then D-G7's. Tests read its plan.
+std::string LedgerSql(const std::string& condition);
+
 }  // namespace bursar::store
