@@ -35,6 +35,7 @@ Result<LimitsReport> AuditLimits(store::Store& store, const Engine& engine, int6
       line.condition = l.condition;
       line.amount_fen = l.net_fen;
       line.id = std::to_string(l.decision_id);
+      line.drawn = l.drawn;
       lines.push_back(std::move(line));
     }
     auto found = engine.CheckLedger(static_cast<int>(year), applicant, lines);

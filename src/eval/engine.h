@@ -43,6 +43,9 @@ struct LedgerLine {
   std::string condition;  // "" when none: the condition of a `once per condition` award (D-04a)
   int64_t amount_fen = 0;  // the net amount (D-G8): decided (after D-G6 scaling where paid) less recovered
   std::string id;          // opaque to the engine: the decision or application the line comes from
+  // What the award counted of each `draw` of its item (its output's
+  // `drawn`: {"counted_principal": "10000000.00"}), by draw name, in fen.
+  std::vector<std::pair<std::string, int64_t>> drawn;
 };
 
 // A limit that the ledger exceeds.
@@ -50,7 +53,9 @@ struct LimitExcess {
   // "cap": a cap over a scope and span; "once": a once-rule (one scope key
   // awarded in two or more years); "decided_twice": an apply-free item
   // decided more than once for the year; "consecutive": past a limit of
-  // consecutive years; "period": past the support period.
+  // consecutive years; "period": past the support period; "draw": the
+  // figures the year's awards counted of a `draw` (a loan's principal) sum
+  // past the limit they were drawn from.
   std::string kind;
   std::string limit;     // how it reads: "03 services: at most 5000000.00 per year"
   std::string clause;    // "[03.1]"
@@ -98,7 +103,9 @@ class Engine {
   // one of them of `year`, sum above it; a once-rule when one scope key has
   // awards in `year` and an earlier year; an apply-free item when `year`
   // holds two of its lines (for one condition); a consecutive-year limit or
-  // support period when `year` is past it. Caps per claim whose value reads
+  // support period when `year` is past it; a `draw` when the figures the
+  // lines of `year` counted of it in one pool (item, scope key) sum above
+  // the limit they are drawn from. Caps per claim whose value reads
   // a claim's fields or a year's facts are not checked. An applicant or a
   // ledger line that breaks the contract is InvalidArgument naming the
   // field ("ledger[3].measure"). An empty result: no limit exceeded.

@@ -141,8 +141,9 @@ class Evaluation {
   std::string ToText() const;
   // For the ledger check: each item's rules and each limit's value for this
   // applicant and year, and the conditional labels each item does not carry.
+  // `draw_limit_fen`: each draw's limit (by global draw), in force in the year.
   void LedgerContext(std::vector<limits::ItemRules>* rules, std::vector<int64_t>* limit_fen,
-                     std::vector<std::vector<std::string>>* dropped);
+                     std::vector<std::vector<std::string>>* dropped, std::vector<int64_t>* draw_limit_fen);
   std::string Labels(const std::vector<Citation>& cites, bool decisions, const std::vector<std::string>& dropped) const {
     std::string out;
     for (const auto& c : cites) {
@@ -929,10 +930,15 @@ bool MentionsClaim(const Expr& e) {
 }
 
 void Evaluation::LedgerContext(std::vector<limits::ItemRules>* rules, std::vector<int64_t>* limit_fen,
-                               std::vector<std::vector<std::string>>* dropped) {
+                               std::vector<std::vector<std::string>>* dropped, std::vector<int64_t>* draw_limit_fen) {
   ItemRulesAndHistory();
   *rules = rules_;
   *limit_fen = limit_fen_;
+  // A draw's limit reads no claim field or fact (the checker's rule).
+  draw_limit_fen->clear();
+  for (size_t g = 0; g < cp_.draws.size(); ++g) {
+    draw_limit_fen->push_back(FenOf(Eval(*cp_.Draw(static_cast<int>(g)).limit).number, "a limit drawn from"));
+  }
   dropped->assign(cp_.items.size(), {});
   for (size_t g = 0; g < cp_.items.size(); ++g) {
     for (const auto& cc : cp_.Item(static_cast<int>(g)).conditional_cites) {
@@ -1550,6 +1556,7 @@ Result<std::vector<LimitExcess>> Engine::CheckLedger(int year, const nlohmann::j
     keys.push_back(id);
     return static_cast<int32_t>(keys.size() - 1);
   };
+  std::vector<std::vector<std::pair<int, int64_t>>> drawn(ledger.size());  // (global draw, fen) by line
   for (size_t i = 0; i < ledger.size(); ++i) {
     const LedgerLine& in = ledger[i];
     std::string path = "ledger[" + std::to_string(i) + "]";
@@ -1573,13 +1580,26 @@ Result<std::vector<LimitExcess>> Engine::CheckLedger(int year, const nlohmann::j
     }
     l.fen = in.amount_fen;
     lines.push_back(l);
+    // What the award counted of its item's draws, by global draw.
+    const ItemDecl& decl = m->items[static_cast<size_t>(item)];
+    for (const auto& [name, fen] : in.drawn) {
+      const std::string at = path + ".drawn." + name;
+      auto d = std::find_if(decl.draws.begin(), decl.draws.end(), [&](const DrawDecl& x) { return x.name == name; });
+      if (d == decl.draws.end()) {
+        return InvalidArgument("item " + decl.name + " of measure " + m->id + " draws no \"" + name + "\"", at);
+      }
+      if (fen < 0) return InvalidArgument("a counted figure cannot be negative", at);
+      drawn[i].emplace_back(d->global_index, fen);
+    }
   }
   std::vector<limits::Excess> found;
+  std::vector<int64_t> draw_limit_fen;
   try {
     Evaluation e(cp, params, c, false);
-    e.LedgerContext(&rules, &limit_fen, &dropped);
+    e.LedgerContext(&rules, &limit_fen, &dropped, &draw_limit_fen);
     found = limits::CheckLedger(cp, limit_fen, rules, year, lines);
     std::vector<LimitExcess> out;
+    static const char* kScope[] = {"claim", "project", "solution", "condition", "enterprise"};  // by LimitScope
     for (const limits::Excess& x : found) {
       LimitExcess r;
       const std::vector<std::string> none;
@@ -1588,7 +1608,6 @@ Result<std::vector<LimitExcess>> Engine::CheckLedger(int year, const nlohmann::j
         const auto& ref = cp.items[static_cast<size_t>(g)];
         return cp.policy.measures[static_cast<size_t>(ref.measure)].id + " " + cp.Item(g).name;
       };
-      static const char* kScope[] = {"claim", "project", "solution", "condition", "enterprise"};
       r.scope = kScope[static_cast<int>(x.scope)];
       r.span_first = x.span_first;
       r.span_last = x.span_last;
@@ -1649,6 +1668,54 @@ Result<std::vector<LimitExcess>> Engine::CheckLedger(int year, const nlohmann::j
         if (std::find(r.ids.begin(), r.ids.end(), id) == r.ids.end()) r.ids.push_back(id);
       }
       out.push_back(std::move(r));
+    }
+    // Draws: what the year's lines of one pool (item, scope key) counted of a
+    // draw may not pass its limit (the evaluators count each line only up to
+    // what the lines before it left).
+    auto counted = [&](size_t i, int g) -> std::optional<int64_t> {
+      for (const auto& [gi, fen] : drawn[i]) {
+        if (gi == g) return fen;
+      }
+      return std::nullopt;
+    };
+    for (size_t g = 0; g < cp.draws.size(); ++g) {
+      const DrawDecl& d = cp.Draw(static_cast<int>(g));
+      std::vector<bool> pooled(lines.size(), false);
+      for (size_t i = 0; i < lines.size(); ++i) {
+        if (pooled[i] || lines[i].year != year || !counted(i, static_cast<int>(g))) continue;
+        LimitExcess r;
+        __int128 total = 0;
+        for (size_t j = i; j < lines.size(); ++j) {
+          if (pooled[j] || lines[j].year != year || !limits::SameDrawPool(d.scope, lines[j], lines[i])) continue;
+          auto fen = counted(j, static_cast<int>(g));
+          if (!fen) continue;
+          pooled[j] = true;
+          total += *fen;
+          r.lines.push_back(j);
+          if (std::find(r.ids.begin(), r.ids.end(), ledger[j].id) == r.ids.end()) r.ids.push_back(ledger[j].id);
+        }
+        const int64_t limit = draw_limit_fen[g];
+        if (total <= limit) continue;
+        const int gi = cp.draws[g].item;
+        const auto& ref = cp.items[static_cast<size_t>(gi)];
+        const FieldDecl& figure = cp.policy.claim_fields[static_cast<size_t>(d.figure->ref_index)];
+        r.kind = "draw";
+        r.limit = cp.policy.measures[static_cast<size_t>(ref.measure)].id + " " + cp.Item(gi).name + ": " +
+                  (figure.noun.empty() ? figure.name : figure.noun) + " counted at most " +
+                  Exact::Fen(limit).ToMoneyString() + " " + d.written;
+        r.clause = e.Labels(d.cites, false, {});
+        r.decision = e.Labels(d.cites, true, {});
+        r.scope = kScope[static_cast<int>(d.scope)];
+        if (d.scope == LimitScope::kProject && lines[i].project >= 0) r.key = keys[static_cast<size_t>(lines[i].project)];
+        if (d.scope == LimitScope::kSolution && lines[i].solution >= 0) {
+          r.key = keys[static_cast<size_t>(lines[i].solution)];
+        }
+        r.span_first = r.span_last = year;
+        r.limit_value = limit;
+        r.total = static_cast<int64_t>(total);
+        r.over = static_cast<int64_t>(total - limit);
+        out.push_back(std::move(r));
+      }
     }
     return out;
   } catch (const Overflow& o) {

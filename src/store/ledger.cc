@@ -59,6 +59,15 @@ Status AppendLines(const Row& r, const std::optional<YearScaling>& scaling, std:
     line.project = award.value("project", r.Text(5));
     line.solution = award.value("solution", claim_solution);
     line.condition = award.value("condition", "");
+    if (const auto drawn = award.find("drawn"); drawn != award.end() && drawn->is_object()) {
+      for (auto it = drawn->begin(); it != drawn->end(); ++it) {
+        auto counted = MoneyStringToFen(it->is_string() ? it->get<std::string>() : "", &why);
+        if (!counted) {
+          return Status(StatusCode::kInternal, "decision " + r.Text(7) + ": a stored figure drawn: " + why);
+        }
+        line.drawn.emplace_back(it.key(), *counted);
+      }
+    }
     line.decided_fen = *fen;
     // D-G8: once a payment has started, the award is what D-G6 lets be paid.
     line.net_fen = paying && scaling ? ScaleFen(*fen, scaling->budget_fen, scaling->committed_fen) : *fen;
@@ -176,6 +185,7 @@ nlohmann::ordered_json Store::HistoryOf(const std::vector<LedgerLine>& lines, in
     if (!l.project.empty()) line["project"] = l.project;
     if (!l.solution.empty()) line["solution"] = l.solution;
     if (!l.condition.empty()) line["condition"] = l.condition;
+    for (const auto& [name, fen] : l.drawn) line["drawn"][name] = FenToMoneyString(fen);
     history.push_back(std::move(line));
   }
   return history;

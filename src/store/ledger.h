@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/queries.h"
@@ -40,6 +41,10 @@ struct LedgerLine {
   int64_t decided_fen = 0;  // the line as the engine decided it
   int64_t application_id = 0;
   int64_t decision_id = 0;
+  // What the award counted of its item's `draw`s (its `drawn`: a loan's
+  // principal), by draw name, in fen, as the decision gave it: a later case
+  // of the year draws what it left, and `audit limits` sums them.
+  std::vector<std::pair<std::string, int64_t>> drawn;
 };
 
 // One enterprise's ledger, as read for every enterprise of a year at once

@@ -190,5 +190,78 @@ TEST(CheckLedger, BadInputNamesTheField) {
   EXPECT_EQ(r.status().field(), "applicant.id");
 }
 
+// The second policy's [4.1]: loan principal counted at most RMB 30 million
+// a year per enterprise (D-4b), a `draw`. Each award's `drawn` says what it
+// counted; the year's awards together may not pass the limit.
+const Engine& DigitalHealth() {
+  static std::shared_ptr<const Engine> engine = [] {
+    auto e = Engine::Load(std::string(BURSAR_SOURCE_DIR) + "/policies/digital-health");
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return *e;
+  }();
+  return *engine;
+}
+
+LedgerLine Loan(int year, int64_t interest_yuan, int64_t principal_yuan, std::string id) {
+  LedgerLine l = L(year, "4", "interest", interest_yuan, std::move(id));
+  l.drawn = {{"counted_principal", principal_yuan * 100}};
+  return l;
+}
+
+std::vector<LimitExcess> CheckDigitalHealth(int year, const std::vector<LedgerLine>& ledger) {
+  const Json applicant = {{"id", "91110105MA01C9XY29"},
+                          {"registered_in_district", true},
+                          {"taxed_in_district", true},
+                          {"independent_legal_person", true},
+                          {"digital_health_business", true}};
+  auto r = DigitalHealth().CheckLedger(year, applicant, ledger);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : std::vector<LimitExcess>{};
+}
+
+TEST(CheckLedger, TheYearsDrawsPastTheirLimit) {
+  // Two decisions of 2025 counted 20M and 15M of principal: 35M of 30M.
+  auto found = CheckDigitalHealth(2025, {Loan(2025, 400000, 20000000, "d1"), Loan(2025, 300000, 15000000, "d2")});
+  ASSERT_EQ(found.size(), 1u);
+  const LimitExcess& e = found[0];
+  EXPECT_EQ(e.kind, "draw");
+  EXPECT_EQ(e.limit, "4 interest: loan principal counted at most 30000000.00 per enterprise per year");
+  EXPECT_EQ(e.clause, "[4.1]");
+  EXPECT_EQ(e.decision, "D-4b");
+  EXPECT_EQ(e.scope, "enterprise");
+  EXPECT_EQ(e.key, "");
+  EXPECT_EQ(e.span_first, 2025);
+  EXPECT_EQ(e.span_last, 2025);
+  EXPECT_TRUE(e.money);
+  EXPECT_EQ(e.limit_value, 3000000000);
+  EXPECT_EQ(e.total, 3500000000);
+  EXPECT_EQ(e.over, 500000000);
+  EXPECT_EQ(e.ids, (std::vector<std::string>{"d1", "d2"}));
+  EXPECT_EQ(e.lines, (std::vector<size_t>{0, 1}));
+}
+
+TEST(CheckLedger, DrawsAtTheirLimitAndOfOtherYearsAreLawful) {
+  EXPECT_TRUE(CheckDigitalHealth(2025, {Loan(2025, 400000, 20000000, "a"), Loan(2025, 300000, 10000000, "b")}).empty());
+  EXPECT_TRUE(CheckDigitalHealth(2025, {Loan(2024, 400000, 30000000, "a"), Loan(2025, 300000, 30000000, "b"),
+                                        Loan(2026, 300000, 30000000, "c")})
+                  .empty())
+      << "each year has its own 30 million";
+  // A line without `drawn` (a decision stored before draws) counts nothing.
+  EXPECT_TRUE(CheckDigitalHealth(2025, {L(2025, "4", "interest", 400000, "a"), Loan(2025, 1, 30000000, "b")}).empty());
+}
+
+TEST(CheckLedger, ADrawTheItemDoesNotHaveNamesTheField) {
+  LedgerLine l = Loan(2025, 1, 1, "a");
+  l.drawn = {{"principal", 100}};
+  const Json applicant = {{"id", "91110105MA01C9XY29"}};
+  auto r = DigitalHealth().CheckLedger(2025, applicant, {l});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "ledger[0].drawn.principal");
+  l.drawn = {{"counted_principal", -1}};
+  r = DigitalHealth().CheckLedger(2025, applicant, {l});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "ledger[0].drawn.counted_principal");
+}
+
 }  // namespace
 }  // namespace bursar

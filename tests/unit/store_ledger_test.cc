@@ -273,6 +273,35 @@ TEST_P(StoreLedgerTest, TheLedgerHoldsNetLinesInSubmissionOrder) {
   EXPECT_EQ(seen, (std::vector<std::string>{Code(1) + ":4:[\"data_vendor\"]"}));
 }
 
+// A `draw` (the second policy's [4.1]: loan principal counted up to RMB 30
+// million a year): what an award counted is on its decision's output
+// (`drawn`); the ledger keeps it, the next case of the year has it in its
+// history, and `audit limits` sums it (Engine::CheckLedger).
+TEST_P(StoreLedgerTest, WhatAnAwardDrewIsInTheLedgerAndTheHistory) {
+  ImportEnterprises(1);
+  const int64_t id = InReview(1, 2025, json{{"measure", "4"}, {"item", "interest"}}, "400000");
+  ASSERT_NE(id, 0);
+  const json award = {{"measure", "4"},
+                      {"item", "interest"},
+                      {"amount", "400000.00"},
+                      {"drawn", {{"counted_principal", "20000000.00"}}}};
+  const json c = {{"year", 2025}, {"applicant", {{"id", Code(1)}}}, {"facts", json::object()}};
+  const json out = {{"applicant", Code(1)}, {"year", 2025}, {"awards", json::array({award})},
+                    {"total", "400000.00"}, {"not_awarded", json::array()}};
+  ASSERT_TRUE(store_->Decide("officer", id, {"sha256:x", c.dump(), out.dump(2)}).ok());
+  auto ledger = store_->Ledger(Code(1), 2025);
+  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  ASSERT_EQ(ledger->size(), 1u);
+  EXPECT_EQ((*ledger)[0].drawn,
+            (std::vector<std::pair<std::string, int64_t>>{{"counted_principal", int64_t{2000000000}}}));
+  auto history = store_->History(Code(1), 2025);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0]["drawn"], nlohmann::ordered_json({{"counted_principal", "20000000.00"}}));
+  auto no_draws = store_->History(Code(1), 2025, nullptr, id);
+  EXPECT_TRUE(no_draws->empty()) << "its own re-decision gives back what it drew";
+}
+
 // An upheld objection withdraws the decision: its room and its committed
 // amount come back.
 TEST_P(StoreLedgerTest, AWithdrawnDecisionGivesBackItsRoom) {
