@@ -90,7 +90,8 @@ class Engine {
   // measure, item and fields), checked when an application is made or its
   // draft changed, not first at its decision. A refusal is the case reader's
   // InvalidArgument with its field under "claim" ("claim.assessed") and its
-  // reason and figures (docs/http-api.md, "Errors").
+  // reason and figures (docs/http-api.md, "Errors"). The credit code and
+  // year are not checked here (the store checks them).
   Status CheckClaim(int64_t year, const std::string& credit_code, const nlohmann::json& claim) const;
 
   // The auditor's check (`bursar audit limits YEAR`): every limit of the

@@ -1533,7 +1533,9 @@ Status Engine::CheckClaim(int64_t year, const std::string& credit_code, const nl
   auto read = ReadCase(*policy_, probe);
   if (read.ok()) return OkStatus();
   const Status& refused = read.status();
-  if (refused.field().rfind("claims[0]", 0) != 0) return refused;
+  // The probe's applicant and year are not the claim's to answer for: the
+  // store refuses an enterprise it does not hold and a year out of range.
+  if (refused.field().rfind("claims[0]", 0) != 0) return OkStatus();
   return InvalidArgument(refused.message(), "claim" + refused.field().substr(9))
       .WithReason(refused.reason(), refused.params());
 }
@@ -1582,7 +1584,9 @@ Result<std::vector<LimitExcess>> Engine::CheckLedger(int year, const nlohmann::j
     lines.push_back(l);
     // What the award counted of its item's draws, by global draw.
     const ItemDecl& decl = m->items[static_cast<size_t>(item)];
-    for (const auto& [name, fen] : in.drawn) {
+    for (const auto& figure : in.drawn) {
+      const std::string& name = figure.first;
+      const int64_t fen = figure.second;
       const std::string at = path + ".drawn." + name;
       auto d = std::find_if(decl.draws.begin(), decl.draws.end(), [&](const DrawDecl& x) { return x.name == name; });
       if (d == decl.draws.end()) {

@@ -568,9 +568,12 @@ Status Server::Impl::EditDraft(const httplib::Request& req, httplib::Response& r
     return InvalidArgument("expected \"claim\": the claim object, as when the application was made", "claim");
   }
   return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) {
-    // The changed claim is checked against the policy as a new one is.
-    BURSAR_RETURN_IF_ERROR(
-        engine->CheckClaim(row.application.year, row.application.credit_code, (*body)["claim"]));
+    // The changed claim of a draft is checked against the policy as a new
+    // one is (past a draft the store refuses any change).
+    if (row.application.state == store::ApplicationState::kDraft) {
+      BURSAR_RETURN_IF_ERROR(
+          engine->CheckClaim(row.application.year, row.application.credit_code, (*body)["claim"]));
+    }
     return st.EditDraft(Actor(caller), row.application.id, (*body)["claim"]);
   });
 }

@@ -636,6 +636,16 @@ Result<int64_t> ApplicationLinesFen(const json& output, const std::string& measu
     BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(award["amount"].get<std::string>(), field.c_str()));
     if (__builtin_add_overflow(sum, fen, &sum)) return Status(StatusCode::kOutOfRange, "award total overflows", field);
     if (lines) lines->push_back(fen);
+    // What the line counted of a `draw` goes into the ledger (ledger.h).
+    if (award.contains("drawn")) {
+      const std::string drawn = "output.awards[" + std::to_string(k - 1) + "].drawn";
+      if (!award["drawn"].is_object()) return InvalidArgument("expected an object of money strings", drawn);
+      for (auto it = award["drawn"].begin(); it != award["drawn"].end(); ++it) {
+        const std::string at = drawn + "." + it.key();
+        if (!it->is_string()) return InvalidArgument("expected a money string", at);
+        BURSAR_RETURN_IF_ERROR(MoneyToFen(it->get<std::string>(), at.c_str()).status());
+      }
+    }
   }
   return sum;
 }

@@ -288,6 +288,13 @@ TEST_P(StoreLedgerTest, WhatAnAwardDrewIsInTheLedgerAndTheHistory) {
   const json c = {{"year", 2025}, {"applicant", {{"id", Code(1)}}}, {"facts", json::object()}};
   const json out = {{"applicant", Code(1)}, {"year", 2025}, {"awards", json::array({award})},
                     {"total", "400000.00"}, {"not_awarded", json::array()}};
+  // A figure drawn that is not money is refused when the decision is made,
+  // naming it, not found later when the ledger is read.
+  json bad = out;
+  bad["awards"][0]["drawn"]["counted_principal"] = 20000000;
+  auto refused = store_->Decide("officer", id, {"sha256:x", c.dump(), bad.dump(2)});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "output.awards[0].drawn.counted_principal");
   ASSERT_TRUE(store_->Decide("officer", id, {"sha256:x", c.dump(), out.dump(2)}).ok());
   auto ledger = store_->Ledger(Code(1), 2025);
   ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
