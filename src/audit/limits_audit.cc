@@ -7,7 +7,7 @@
 
 namespace bursar::audit {
 
-Result<LimitsReport> AuditLimits(store::Store& store, const Engine& engine, int64_t year) {
+Result<LimitsReport> AuditLimits(store::Store& store, const Engine& engine, int64_t year, const std::string& policy) {
   LimitsReport report;
   report.year = year;
   std::set<int64_t> decisions;
@@ -15,13 +15,15 @@ Result<LimitsReport> AuditLimits(store::Store& store, const Engine& engine, int6
     ++report.enterprises;
     nlohmann::json tags = nlohmann::json::parse(e.enterprise.tags, nullptr, false);
     if (!tags.is_array()) tags = nlohmann::json::array();
-    const nlohmann::json applicant = {{"id", e.enterprise.credit_code},
-                                      {"name", e.enterprise.name},
-                                      {"registered_in_chaoyang", e.enterprise.registered_in_chaoyang},
-                                      {"taxed_in_chaoyang", e.enterprise.taxed_in_chaoyang},
-                                      {"independent_legal_person", e.enterprise.independent_legal_person},
-                                      {"serious_dishonesty_record", e.enterprise.serious_dishonesty_record},
-                                      {"tags", std::move(tags)}};
+    const nlohmann::json applicant =
+        policy.empty() ? nlohmann::json{{"id", e.enterprise.credit_code},
+                                        {"name", e.enterprise.name},
+                                        {"registered_in_chaoyang", e.enterprise.registered_in_chaoyang},
+                                        {"taxed_in_chaoyang", e.enterprise.taxed_in_chaoyang},
+                                        {"independent_legal_person", e.enterprise.independent_legal_person},
+                                        {"serious_dishonesty_record", e.enterprise.serious_dishonesty_record},
+                                        {"tags", std::move(tags)}}
+                       : nlohmann::json{{"id", e.enterprise.credit_code}};
     std::vector<LedgerLine> lines;
     lines.reserve(e.lines.size());
     for (const store::LedgerLine& l : e.lines) {
@@ -56,7 +58,7 @@ Result<LimitsReport> AuditLimits(store::Store& store, const Engine& engine, int6
       report.over.push_back(std::move(o));
     }
     return OkStatus();
-  }));
+  }, policy));
   report.decisions = static_cast<int64_t>(decisions.size());
   return report;
 }

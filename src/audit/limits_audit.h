@@ -38,7 +38,12 @@ struct LimitsReport {
   std::vector<LimitOverrun> over;
 };
 
-Result<LimitsReport> AuditLimits(store::Store& store, const Engine& engine, int64_t year);
+// `policy`: the programme ("" the store's own; store::Application::policy),
+// whose awards alone are checked, by `engine`, its policy. Another
+// programme's applicant is its credit code only (its flags are figures of a
+// year, which the limits do not read).
+Result<LimitsReport> AuditLimits(store::Store& store, const Engine& engine, int64_t year,
+                                 const std::string& policy = "");
 
 // The report as the CLI's --json and the API give it (docs/http-api.md).
 nlohmann::ordered_json LimitsReportJson(const LimitsReport& report);

@@ -11,6 +11,7 @@
 
 #include "base/json_text.h"
 #include "cli/command.h"
+#include "cli/programmes.h"
 #include "cli/store_options.h"
 #include "eval/batch.h"
 #include "eval/engine.h"
@@ -25,10 +26,12 @@ using json = nlohmann::json;
 
 constexpr const char* kAppUsage =
     "usage: bursar app ACTION ... [--db URL] [--actor NAME] [--json]\n\n"
-    "  create CODE YEAR --claim JSON [--policy DIR]\n"
+    "  create CODE YEAR --claim JSON [--policy DIR] [--also-policy DIR --programme ID]\n"
     "                                    a draft application; JSON is a CASES.md claim\n"
     "                                    ('{\"measure\":\"03\",\"assessed\":\"4200000\"}'), checked\n"
-    "                                    against the policy; prints its id\n"
+    "                                    against the policy; prints its id. --programme: an\n"
+    "                                    application of the programme of policy ID run beside\n"
+    "                                    the store's own (its folder given with --also-policy)\n"
     "  propose YEAR --measure M --codes FILE [--policy DIR]\n"
     "                                    apply-free (M is decided from facts alone: 04, 05\n"
     "                                    in Chaoyang's policy): a draft for each credit code\n"
@@ -118,6 +121,7 @@ Result<json> ShowJson(store::Store& st, const store::Application& a) {
               {"notice_until", a.notice_until},
               {"created_at", a.created_at},
               {"updated_at", a.updated_at}};
+  if (!a.policy.empty()) out["policy"] = a.policy;  // a programme beside the store's own
   out["reviews"] = json::array();
   BURSAR_ASSIGN_OR_RETURN(auto reviews, st.Reviews(a.id));
   for (const auto& r : reviews) {
@@ -202,7 +206,8 @@ int RunApp(const std::vector<std::string>& args) {
   if (!ParseStoreOptions(
           args,
           {"--claim", "--reviewers", "--reason", "--scores", "--proposed", "--opinion", "--case", "--output", "--digest", "--until",
-           "--resolution", "--today", "--amount", "--on", "--reference", "--part", "--measure", "--codes", "--policy", "--year", "--state", "--enterprise"},
+           "--resolution", "--today", "--amount", "--on", "--reference", "--part", "--measure", "--codes", "--policy", "--year", "--state", "--enterprise",
+           "--also-policy", "--programme"},
           &o)) {
     return kExitUsage;
   }
@@ -236,13 +241,19 @@ int RunApp(const std::vector<std::string>& args) {
     auto parsed = ParseJsonText(FlagValue(o, "--claim"));
     if (!parsed.ok()) return usage("--claim: expected a JSON object: " + parsed.status().message());
     json claim = std::move(*parsed);
-    // The claim is checked against the policy now, as the server does.
-    auto engine = Engine::Load(FlagValue(o, "--policy", DefaultPolicyDir()));
-    if (!engine.ok()) return ReportStatus(engine.status());
-    if (Status checked = (*engine)->CheckClaim(year, o.positional[1], claim); !checked.ok()) {
+    // The claim is checked against its programme's policy now, as the server does.
+    Programmes programmes;
+    if (!LoadProgrammes(o, "app create", &programmes)) return kExitUsage;
+    const std::string programme = programmes.Stored(FlagValue(o, "--programme", programmes.own->policy_id()));
+    const Engine* engine = programmes.For(programme);
+    if (engine == nullptr) {
+      return usage("--programme " + programme + ": no such policy given (beside the own: " + programmes.BesideIds() +
+                   ")");
+    }
+    if (Status checked = engine->CheckClaim(year, o.positional[1], claim); !checked.ok()) {
       return ReportStatus(checked);
     }
-    auto id = st.CreateApplication(o.actor, o.positional[1], year, claim);
+    auto id = st.CreateApplication(o.actor, o.positional[1], year, claim, programme);
     if (!id.ok()) return ReportStatus(id.status());
     std::printf("%lld\n", static_cast<long long>(*id));
     return kExitOk;

@@ -5,6 +5,7 @@
 
 #include "audit/limits_audit.h"
 #include "cli/command.h"
+#include "cli/programmes.h"
 #include "cli/store_options.h"
 #include "store/store.h"
 
@@ -14,7 +15,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: bursar audit verify [--anchor SEQ:DIGEST] [--db URL] [--json]\n"
     "       bursar audit log [--from SEQ] [--limit N] [--db URL]\n"
-    "       bursar audit limits YEAR [--policy DIR] [--db URL] [--json]\n\n"
+    "       bursar audit limits YEAR [--policy DIR] [--also-policy DIR --programme ID] [--db URL] [--json]\n\n"
     "  verify  walk the hash chain; exit 1 naming the first entry that was\n"
     "          altered, inserted or deleted; then reconcile the state tables\n"
     "          (applications, reviews, decisions, objections, payments,\n"
@@ -36,7 +37,9 @@ constexpr const char* kUsage =
     "          recovered, the earlier years included) and list every limit of the\n"
     "          policy they exceed: enterprise, limit, clause, amount over, decisions\n"
     "          involved; exit 1 when any is exceeded. It reads only what is stored,\n"
-    "          so a store decided before the ledger existed is checked the same way.\n";
+    "          so a store decided before the ledger existed is checked the same way.\n"
+    "          --programme ID  check the programme of policy ID run beside the\n"
+    "          store's own (its folder given with --also-policy DIR) instead\n";
 
 // bursar audit limits YEAR
 int RunLimits(const StoreOptions& o) {
@@ -45,14 +48,18 @@ int RunLimits(const StoreOptions& o) {
     std::fprintf(stderr, "bursar audit limits: one programme year such as 2025\n\n%s", kUsage);
     return kExitUsage;
   }
-  auto engine = Engine::Load(FlagValue(o, "--policy", DefaultPolicyDir()));
-  if (!engine.ok()) {
-    std::fprintf(stderr, "bursar audit limits: %s\n", engine.status().ToString().c_str());
-    return kExitFailed;
+  Programmes programmes;
+  if (!LoadProgrammes(o, "audit limits", &programmes)) return kExitFailed;
+  const std::string programme = programmes.Stored(FlagValue(o, "--programme", programmes.own->policy_id()));
+  const Engine* engine = programmes.For(programme);
+  if (engine == nullptr) {
+    std::fprintf(stderr, "bursar audit limits: --programme %s: no such policy given (beside the own: %s)\n",
+                 programme.c_str(), programmes.BesideIds().c_str());
+    return kExitUsage;
   }
   auto s = store::Store::Open(o.db);
   if (!s.ok()) return ReportStatus(s.status());
-  auto report = audit::AuditLimits(**s, **engine, year);
+  auto report = audit::AuditLimits(**s, *engine, year, programme);
   if (!report.ok()) return ReportStatus(report.status());
   if (o.json) {
     std::printf("%s\n", audit::LimitsReportJson(*report).dump(2).c_str());
@@ -67,7 +74,9 @@ int RunLimits(const StoreOptions& o) {
 
 int RunAudit(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {"--from", "--limit", "--anchor", "--policy"}, &o)) return kExitUsage;
+  if (!ParseStoreOptions(args, {"--from", "--limit", "--anchor", "--policy", "--also-policy", "--programme"}, &o)) {
+    return kExitUsage;
+  }
   if (o.help) {
     std::fputs(kUsage, stdout);
     return kExitOk;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "cli/command.h"
+#include "cli/programmes.h"
 #include "cli/store_options.h"
 #include "eval/engine.h"
 #include "money/exact.h"
@@ -15,7 +16,8 @@ namespace bursar::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "usage: bursar decide YEAR [--db URL] [--policy DIR] [--actor NAME] [--per-transaction N] [--json]\n\n"
+    "usage: bursar decide YEAR [--db URL] [--policy DIR] [--also-policy DIR]... [--actor NAME]\n"
+    "                          [--per-transaction N] [--json]\n\n"
     "Decides every application of YEAR that is ready: in review, with every\n"
     "assigned reviewer's review in (a reviewer who declared a conflict is\n"
     "excluded), including apply-free proposals opened without reviewers.\n"
@@ -27,6 +29,10 @@ constexpr const char* kHelp =
     "decides it, and the decision is recorded with the policy digest and the\n"
     "exact case and output (`bursar replay DECISION` recomputes it). The\n"
     "application's award is its own measure's lines of the output.\n\n"
+    "An application of a programme run beside the store's own names its policy:\n"
+    "it is decided by that policy (--also-policy DIR, one per programme), on a\n"
+    "case of the figures stored for it (`bursar import figures`) and its own\n"
+    "programme's awards as history. Without its policy it is reported, not decided.\n\n"
     "Whole decisions only: each decision is recorded with its audit entry, N of\n"
     "them to a transaction (--per-transaction, default 200; 1: one each). A run\n"
     "that is stopped (even killed) keeps every transaction it committed and\n"
@@ -37,7 +43,7 @@ constexpr const char* kHelp =
 
 int RunDecide(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {"--policy", "--per-transaction"}, &o)) return kExitUsage;
+  if (!ParseStoreOptions(args, {"--policy", "--also-policy", "--per-transaction"}, &o)) return kExitUsage;
   if (o.help) {
     std::fputs(kHelp, stdout);
     return kExitOk;
@@ -55,19 +61,20 @@ int RunDecide(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   run.per_transaction = static_cast<size_t>(per);
-  auto engine = Engine::Load(FlagValue(o, "--policy", DefaultPolicyDir()));
-  if (!engine.ok()) {
-    std::fprintf(stderr, "bursar decide: %s\n", engine.status().ToString().c_str());
-    return kExitUsage;
-  }
+  Programmes programmes;
+  if (!LoadProgrammes(o, "decide", &programmes)) return kExitUsage;
   auto store = store::Store::Open(o.db);
   if (!store.ok()) return ReportStatus(store.status());
   auto ready = (*store)->ReadyForDecision(year);
   if (!ready.ok()) return ReportStatus(ready.status());
-  const Engine& e = **engine;
-  auto decide = [&](const std::string& case_text) -> Result<store::DecisionInput> {
-    BURSAR_ASSIGN_OR_RETURN(std::string output, e.EvaluateText(case_text));
-    return store::DecisionInput{e.digest(), case_text, std::move(output)};
+  auto decide = [&](const std::string& policy, const std::string& case_text) -> Result<store::DecisionInput> {
+    const Engine* e = programmes.For(policy);
+    if (e == nullptr) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "the application is of policy " + policy + ": give its folder with --also-policy DIR");
+    }
+    BURSAR_ASSIGN_OR_RETURN(std::string output, e->EvaluateText(case_text));
+    return store::DecisionInput{e->digest(), case_text, std::move(output)};
   };
   nlohmann::ordered_json report = {{"year", year}, {"decided", nlohmann::ordered_json::array()},
                                    {"failed", nlohmann::ordered_json::array()}};

@@ -7,26 +7,36 @@
 #include <map>
 
 #include "cli/command.h"
+#include "cli/programmes.h"
 #include "cli/store_options.h"
 #include "eval/engine.h"
 #include "lang/checked_policy.h"
+#include "money/exact.h"
 #include "store/store.h"
 
 namespace bursar::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "usage: bursar propose YEAR [--db URL] [--policy DIR] [--actor NAME] [--dry-run] [--json]\n\n"
+    "usage: bursar propose YEAR [--db URL] [--policy DIR] [--also-policy DIR]... [--programme ID]\n"
+    "                           [--actor NAME] [--dry-run] [--json]\n\n"
     "Apply-free awards (免申即享): derives every stored enterprise's case for YEAR\n"
     "from its evidence and history, decides it, and proposes an application for\n"
     "each measure decided from facts alone (04, 05 in the Chaoyang policy) that\n"
     "awards it something. The enterprise confirms with `bursar app submit ID`.\n"
     "Applications already made for the same measure and year are left alone.\n\n"
-    "  --dry-run   list who qualifies, propose nothing\n";
+    "  --dry-run       list who qualifies, propose nothing\n"
+    "  --programme ID  propose in the programme of policy ID run beside the\n"
+    "                  store's own (its folder given with --also-policy DIR):\n"
+    "                  its cases are the figures stored for it\n\n"
+    "Recoveries: where the policy has recovery rules (`recover`), the awards its\n"
+    "cases find to be returned this year are listed with the applications that\n"
+    "hold them (`recovery due: CODE: measure M ITEM AMOUNT (CLAUSE): application\n"
+    "ID (YEAR, AMOUNT)`); the officer records each with `bursar app recover`.\n";
 
 int RunPropose(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {"--policy"}, &o)) return kExitUsage;
+  if (!ParseStoreOptions(args, {"--policy", "--also-policy", "--programme"}, &o)) return kExitUsage;
   if (o.help) {
     std::fputs(kHelp, stdout);
     return kExitOk;
@@ -38,14 +48,18 @@ int RunPropose(const std::vector<std::string>& args) {
   }
   bool dry_run = false;
   for (const auto& f : o.flags) dry_run = dry_run || f == "--dry-run";
-  auto engine = Engine::Load(FlagValue(o, "--policy", DefaultPolicyDir()));
-  if (!engine.ok()) {
-    std::fprintf(stderr, "bursar propose: %s\n", engine.status().ToString().c_str());
+  Programmes programmes;
+  if (!LoadProgrammes(o, "propose", &programmes)) return kExitUsage;
+  const std::string programme = programmes.Stored(FlagValue(o, "--programme", programmes.own->policy_id()));
+  const Engine* engine = programmes.For(programme);
+  if (engine == nullptr) {
+    std::fprintf(stderr, "bursar propose: --programme %s: no such policy given (beside the own: %s)\n",
+                 programme.c_str(), programmes.BesideIds().c_str());
     return kExitUsage;
   }
   // The measures whose items are all decided from facts.
   std::map<std::string, std::vector<std::string>> qualifying;
-  for (const auto& m : (*engine)->policy().policy.measures) {
+  for (const auto& m : engine->policy().policy.measures) {
     if (m.ApplyFree()) qualifying[m.id];
   }
   auto store = store::Store::Open(o.db);
@@ -53,9 +67,10 @@ int RunPropose(const std::vector<std::string>& args) {
   auto enterprises = (*store)->EnterpriseCodes();
   if (!enterprises.ok()) return ReportStatus(enterprises.status());
   size_t decided = 0, refused = 0;
+  std::vector<std::pair<std::string, nlohmann::json>> due;  // (enterprise, a recovery of its output)
   // The cases are read a thousand enterprises at a time (Store::BuildCases).
   Status built = (*store)->BuildCases(year, *enterprises, [&](const std::string& code, nlohmann::ordered_json&& c) -> Status {
-    auto d = (*engine)->Evaluate(nlohmann::json(c));
+    auto d = engine->Evaluate(nlohmann::json(c));
     if (!d.ok()) {
       ++refused;
       std::fprintf(stderr, "bursar propose: %s: %s\n", code.c_str(), d.status().ToString().c_str());
@@ -66,14 +81,48 @@ int RunPropose(const std::vector<std::string>& args) {
       auto it = qualifying.find(award["measure"].get<std::string>());
       if (it != qualifying.end() && (it->second.empty() || it->second.back() != code)) it->second.push_back(code);
     }
+    // Another programme's case of an enterprise with no figures of the year
+    // says nothing of it (a flag not given is false): no recovery from that.
+    const bool stated = programme.empty() || c["applicant"].size() > 1 || !c["facts"].empty();
+    if (stated && d->contains("recoveries")) {
+      for (const auto& r : (*d)["recoveries"]) due.emplace_back(code, r);
+    }
     return OkStatus();
-  });
+  }, nullptr, 1000, programme);
   if (!built.ok()) return ReportStatus(built);
   nlohmann::ordered_json report = {{"year", year}, {"enterprises", decided}, {"refused", refused}};
+  // Recoveries the policy's recovery rules find due this year: the officer
+  // records each (`bursar app recover`); nothing is recovered here.
+  report["recoveries"] = nlohmann::ordered_json::array();
+  for (const auto& [code, r] : due) {
+    auto ledger = (*store)->Ledger(code, year - 1, nullptr, programme);
+    if (!ledger.ok()) return ReportStatus(ledger.status());
+    nlohmann::ordered_json apps = nlohmann::ordered_json::array();
+    std::string listed;
+    for (const store::LedgerLine& l : *ledger) {
+      if (l.measure != r.value("measure", "") || l.item != r.value("item", "") || l.net_fen <= 0) continue;
+      apps.push_back({{"application", l.application_id}, {"year", l.year}, {"amount", FenToMoneyString(l.net_fen)}});
+      listed += (listed.empty() ? "" : ", ") + std::string("application ") + std::to_string(l.application_id) + " (" +
+                std::to_string(l.year) + ", " + FenToMoneyString(l.net_fen) + ")";
+    }
+    report["recoveries"].push_back({{"enterprise", code},
+                                    {"measure", r.value("measure", "")},
+                                    {"item", r.value("item", "")},
+                                    {"amount", r.value("amount", "")},
+                                    {"clause", r.value("clause", "")},
+                                    {"decision", r.value("decision", "")},
+                                    {"why", r.value("why", "")},
+                                    {"applications", std::move(apps)}});
+    if (!o.json) {
+      std::printf("recovery due: %s: measure %s %s %s (%s %s): %s\n", code.c_str(),
+                  r.value("measure", "").c_str(), r.value("item", "").c_str(), r.value("amount", "").c_str(),
+                  r.value("clause", "").c_str(), r.value("decision", "").c_str(), listed.c_str());
+    }
+  }
   for (const auto& [measure, codes] : qualifying) {
     nlohmann::ordered_json m = {{"qualifying", codes.size()}};
     if (!dry_run && !codes.empty()) {
-      auto ids = (*store)->ProposeApplyFree(o.actor, year, measure, codes);
+      auto ids = (*store)->ProposeApplyFree(o.actor, year, measure, codes, programme);
       if (!ids.ok()) return ReportStatus(ids.status());
       m["proposed"] = ids->size();
     }

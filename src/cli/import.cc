@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/programmes.h"
 #include "cli/store_options.h"
 #include "store/store.h"
 
@@ -20,7 +21,14 @@ std::string Usage() {
       "Exit 0 when every row was accepted, 2 when some were rejected (the others are\n"
       "stored unless --strict), 1 when the database failed.\n\n"
       "  --strict   store nothing if any row is rejected\n"
-      "  --json     print the report as JSON on standard output\n\nKINDs and their fields (key first):\n";
+      "  --json     print the report as JSON on standard output\n"
+      "  --also-policy DIR   (figures) a policy run beside the store's own; repeatable\n\n"
+      "Figures are what a programme run beside the store's own reads as its cases'\n"
+      "applicant fields and facts: `name` is the place in the case (facts.rent_paid,\n"
+      "applicant.digital_health_business), `value` is read as that policy declares\n"
+      "it (2000000, 1234.5, true or 是, 12.5%), so its folder is given with\n"
+      "--also-policy DIR.\n\n"
+      "KINDs and their fields (key first):\n";
   for (auto kind : store::AllEvidenceKinds()) {
     u += "  " + std::string(store::EvidenceKindName(kind)) + ":";
     for (const auto& f : store::EvidenceFieldNames(kind)) u += " " + f;
@@ -31,13 +39,16 @@ std::string Usage() {
 
 int RunImport(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {}, &o)) return kExitUsage;
+  if (!ParseStoreOptions(args, {"--also-policy", "--policy"}, &o)) return kExitUsage;
   if (o.help) {
     std::fputs(Usage().c_str(), stdout);
     return kExitOk;
   }
-  for (const auto& f : o.flags) {
-    if (f != "--strict") {
+  for (size_t i = 0; i < o.flags.size(); ++i) {
+    const std::string& f = o.flags[i];
+    if (f == "--also-policy" || f == "--policy") {
+      ++i;  // its value
+    } else if (f != "--strict") {
       std::fprintf(stderr, "bursar import: unknown option %s\n\n%s", f.c_str(), Usage().c_str());
       return kExitUsage;
     }
@@ -52,11 +63,14 @@ int RunImport(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   const std::string& file = o.positional[1];
+  Programmes programmes;
+  if (*kind == store::EvidenceKind::kFigures && !LoadProgrammes(o, "import", &programmes)) return kExitUsage;
   auto s = store::Store::Open(o.db);
   if (!s.ok()) return ReportStatus(s.status());
   store::ImportOptions options;
   options.actor = o.actor;
   options.strict = HasFlag(o, "--strict");
+  if (*kind == store::EvidenceKind::kFigures) options.figure = programmes.FigureReader();
   auto report = (*s)->Import(*kind, file, options);
   if (!report.ok()) return ReportStatus(report.status());
   if (report->inserted + report->updated > 0) {

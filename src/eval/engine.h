@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -93,6 +94,17 @@ class Engine {
   // reason and figures (docs/http-api.md, "Errors"). The credit code and
   // year are not checked here (the store checks them).
   Status CheckClaim(int64_t year, const std::string& credit_code, const nlohmann::json& claim) const;
+
+  // A figure of this policy stored for a programme run beside the store's
+  // own (issue 16): `name` is its place in a case, "applicant.FIELD" or
+  // "facts.FACT" of the policy's declarations, and `text` its value as a
+  // file writes it (2000000, 1234.5, true or 是, 2025, 12.5%). Returns the
+  // value as the case's JSON text, read as the policy declares the field
+  // (in a case of `year` for `credit_code`). InvalidArgument (field "name"
+  // or "value", with the case reader's reason) for a name the policy does not
+  // declare or a value it would refuse.
+  Result<std::string> FigureValue(int64_t year, const std::string& credit_code, std::string_view name,
+                                  std::string_view text) const;
 
   // The auditor's check (`bursar audit limits YEAR`): every limit of the
   // policy that the awards in force of one enterprise exceed in `year`.

@@ -1540,6 +1540,61 @@ Status Engine::CheckClaim(int64_t year, const std::string& credit_code, const nl
       .WithReason(refused.reason(), refused.params());
 }
 
+Result<std::string> Engine::FigureValue(int64_t year, const std::string& credit_code, std::string_view name,
+                                        std::string_view text) const {
+  const Policy& p = policy_->policy;
+  const size_t dot = name.find('.');
+  const std::string_view section = name.substr(0, dot == std::string_view::npos ? 0 : dot);
+  const std::string_view field = dot == std::string_view::npos ? name : name.substr(dot + 1);
+  const std::vector<FieldDecl>* decls = section == "applicant" ? &p.applicant_fields
+                                        : section == "facts"   ? &p.facts
+                                                               : nullptr;
+  const FieldDecl* decl = nullptr;
+  if (decls != nullptr) {
+    for (const FieldDecl& d : *decls) {
+      if (d.name == field && d.derived == FieldDecl::Derived::kNone) decl = &d;
+    }
+  }
+  if (decl == nullptr) {
+    std::string known;
+    for (const char* s : {"applicant", "facts"}) {
+      for (const FieldDecl& d : std::string_view(s) == "applicant" ? p.applicant_fields : p.facts) {
+        if (d.derived == FieldDecl::Derived::kNone) known += (known.empty() ? "" : ", ") + std::string(s) + "." + d.name;
+      }
+    }
+    return InvalidArgument("policy " + policy_id() + " reads no figure \"" + std::string(name) + "\": name one of " +
+                               known,
+                           "name")
+        .WithReason("unknown_field");
+  }
+  // The value as a case gives it: true and false (是, 否) for a flag, a
+  // number for a count or a year, a string for the rest (an amount or a
+  // quantity without its thousands separators: "1,250,000.50" is "1250000.50").
+  const TypeKind kind = decl->type.kind;
+  std::string plain(text);
+  if (kind == TypeKind::kMoney || kind == TypeKind::kQuantity) std::erase(plain, ',');
+  nlohmann::json value = plain;
+  if (decl->type.optional && text == "none") {
+    value = nullptr;
+  } else if (kind == TypeKind::kFlag && (text == "true" || text == "是" || text == "false" || text == "否")) {
+    value = text == "true" || text == "是";
+  } else if ((kind == TypeKind::kCount || kind == TypeKind::kYear) && !text.empty() && text.size() <= 18 &&
+             std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    value = std::stoll(std::string(text));
+  }
+  nlohmann::json probe = {{"year", year},
+                          {"applicant", {{"id", credit_code}}},
+                          {"facts", nlohmann::json::object()},
+                          {"claims", nlohmann::json::array()},
+                          {"history", nlohmann::json::array()}};
+  probe[std::string(section)][std::string(field)] = value;
+  auto read = ReadCase(*policy_, probe);
+  if (!read.ok() && read.status().field().rfind(std::string(name), 0) == 0) {
+    return InvalidArgument(read.status().message(), "value").WithReason(read.status().reason(), read.status().params());
+  }
+  return value.dump();
+}
+
 Result<std::vector<LimitExcess>> Engine::CheckLedger(int year, const nlohmann::json& applicant,
                                                      const std::vector<LedgerLine>& ledger) const {
   const CheckedPolicy& cp = *policy_;

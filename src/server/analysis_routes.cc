@@ -86,16 +86,25 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(int64_t year, BodyYear(*body));
+  // The programme: the served policy's, or one published beside it (`policy`).
+  std::string programme;
+  if (body->contains("policy")) {
+    BURSAR_ASSIGN_OR_RETURN(programme, StringField(*body, "policy"));
+    auto known = PolicyOf(programme);
+    if (!known.ok()) return Status(StatusCode::kNotFound, known.status().message(), "policy");
+    if (programme == programme_policy_id) programme.clear();
+  }
+  const Engine* proposing = EngineOf(programme);
   // Only measures whose every item is decided from facts are apply-free.
   std::string apply_free;
-  for (const MeasureDecl& m : engine->policy().policy.measures) {
+  for (const MeasureDecl& m : proposing->policy().policy.measures) {
     if (m.ApplyFree()) apply_free += (apply_free.empty() ? "\"" : ", \"") + m.id + "\"";
   }
   if (!body->contains("measure") || !(*body)["measure"].is_string()) {
     return InvalidArgument("expected \"measure\": an apply-free measure (" + apply_free + ")", "measure");
   }
   const std::string measure = (*body)["measure"].get<std::string>();
-  const MeasureDecl* decl = engine->policy().FindMeasure(measure);
+  const MeasureDecl* decl = proposing->policy().FindMeasure(measure);
   if (decl == nullptr || !decl->ApplyFree()) {
     return InvalidArgument("measure \"" + measure + "\" is not apply-free (decided from facts alone); the policy's are " +
                                apply_free,
@@ -108,7 +117,7 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
     std::vector<std::string> chosen;
     BURSAR_RETURN_IF_ERROR(st.BuildCases(year, codes, [&](const std::string& code, OJson&& c) -> Status {
       ++enterprises;
-      auto d = engine->Evaluate(nlohmann::json(c));
+      auto d = proposing->Evaluate(nlohmann::json(c));
       if (!d.ok()) {
         ++refused;
         return OkStatus();
@@ -120,15 +129,16 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
         }
       }
       return OkStatus();
-    }));
+    }, nullptr, 1000, programme));
     qualifying = static_cast<int64_t>(chosen.size());
     if (!chosen.empty()) {
-      BURSAR_ASSIGN_OR_RETURN(created, st.ProposeApplyFree(Actor(caller), year, measure, chosen));
+      BURSAR_ASSIGN_OR_RETURN(created, st.ProposeApplyFree(Actor(caller), year, measure, chosen, programme));
     }
     return OkStatus();
   }));
   AnswerJson(res,
              OJson{{"year", year},
+                   {"policy", programme.empty() ? programme_policy_id : programme},
                    {"measure", measure},
                    {"enterprises", enterprises},
                    {"qualifying", qualifying},

@@ -170,6 +170,9 @@ std::vector<OJson> SampleRows(store::EvidenceKind kind, const store::EnterpriseR
                     {"completed_date", y + "-01-20"},
                     {"operation_start", y + "-02-01"},
                     {"operation_end", nullptr}}};
+    case K::kFigures:
+      // What a figure names is another policy's: no sample row.
+      return {};
   }
   return {};
 }
@@ -339,6 +342,16 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
     import_options.only_credit_code = caller.who->account.credit_code;
     import_options.declared = true;  // D-G10: counted once an officer verifies it
   }
+  // Figures of a programme run beside the store's own (`serve --also-policy`),
+  // read as its policy declares them.
+  import_options.figure = [this](std::string_view policy, int64_t year, std::string_view code,
+                                 std::string_view name, std::string_view value) -> Result<std::string> {
+    auto it = published.find(std::string(policy));
+    if (it == published.end() || it->first == programme_policy_id) {
+      return Status(StatusCode::kNotFound, "no programme beside the store's own runs policy " + std::string(policy));
+    }
+    return it->second.engine->FigureValue(year, std::string(code), name, value);
+  };
   Result<store::ImportReport> report = Status(StatusCode::kInternal, "not run");
   Status locked = WithStore([&](store::Store& st) -> Status {
     report = st.Import(kind, path.string(), import_options);

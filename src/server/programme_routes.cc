@@ -51,7 +51,10 @@ OJson ParsedOrText(const std::string& text) {
 // its applications a list holds.
 class Estimator {
  public:
-  Estimator(const Engine& engine, store::Store& st) : engine_(engine), st_(st) {}
+  // `engines`: the engine of an application's policy (Application::policy),
+  // or null when the server does not run it.
+  using Engines = std::function<const Engine*(const std::string& policy)>;
+  Estimator(Engines engines, store::Store& st) : engines_(std::move(engines)), st_(st) {}
 
   Result<OJson> operator()(const store::Application& a) {
     using S = store::ApplicationState;
@@ -81,29 +84,31 @@ class Estimator {
     return OJson{{"total", FenToMoneyString(fen)},
                  {"eligible", (*counted)->value("eligible", false)},
                  {"total_with_declared", FenToMoneyString(declared_fen)},
-                 {"policy_digest", engine_.digest()}};
+                 {"policy_digest", engines_(a.policy)->digest()}};
   }
 
  private:
   // The engine's output for the enterprise and year of `a` without claims,
   // once per request; nullopt when the case does not evaluate.
   Result<const std::optional<nlohmann::json>*> Output(const store::Application& a, bool with_declared) {
-    auto key = std::make_tuple(a.credit_code, a.year, with_declared);
+    auto key = std::make_tuple(a.credit_code, a.year, with_declared, a.policy);
     auto it = outputs_.find(key);
     if (it == outputs_.end()) {
-      BURSAR_ASSIGN_OR_RETURN(OJson c, st_.BuildCase(a.credit_code, a.year, nlohmann::json::array(), &scaling_, 0,
-                                                     with_declared));
-      auto decided = engine_.Evaluate(nlohmann::json(c));
       std::optional<nlohmann::json> output;
-      if (decided.ok()) output = nlohmann::json(*decided);
+      if (const Engine* engine = engines_(a.policy)) {
+        BURSAR_ASSIGN_OR_RETURN(OJson c, st_.BuildCase(a.credit_code, a.year, nlohmann::json::array(), &scaling_, 0,
+                                                       with_declared, a.policy));
+        auto decided = engine->Evaluate(nlohmann::json(c));
+        if (decided.ok()) output = nlohmann::json(*decided);
+      }
       it = outputs_.emplace(key, std::move(output)).first;
     }
     return &it->second;
   }
 
-  const Engine& engine_;
+  Engines engines_;
   store::Store& st_;
-  std::map<std::tuple<std::string, int64_t, bool>, std::optional<nlohmann::json>> outputs_;
+  std::map<std::tuple<std::string, int64_t, bool, std::string>, std::optional<nlohmann::json>> outputs_;
   std::map<std::string, int64_t> pending_;  // declared rows awaiting verification, per enterprise
   store::Store::ScalingMemo scaling_;  // for one request's page
 };
@@ -250,7 +255,7 @@ Status Server::Impl::CheckVisible(store::Store& st, const Caller& caller, const 
   return OkStatus();
 }
 
-OJson Server::Impl::ApplicationJson(const store::ApplicationRow& row) {
+OJson Server::Impl::ApplicationJson(const store::ApplicationRow& row) const {
   const store::Application& a = row.application;
   OJson j;
   j["id"] = a.id;
@@ -261,6 +266,8 @@ OJson Server::Impl::ApplicationJson(const store::ApplicationRow& row) {
   j["item"] = a.item.empty() ? OJson() : OJson(a.item);
   j["project"] = a.project.empty() ? OJson() : OJson(a.project);
   j["claim"] = ParsedOrText(a.claim);
+  // The programme, by its policy's id (the served policy's for the store's own).
+  j["policy"] = a.policy.empty() ? programme_policy_id : a.policy;
   j["state"] = store::ApplicationStateName(a.state);
   j["version"] = row.version;
   j["notice_until"] = a.notice_until.empty() ? OJson() : OJson(a.notice_until);
@@ -378,7 +385,7 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
     BURSAR_ASSIGN_OR_RETURN(store::Page<store::ApplicationRow> page, st.ListApplications(q));
     total = page.total;
     next = std::move(page.next);
-    Estimator estimate(*engine, st);
+    Estimator estimate([this](const std::string& policy) { return EngineOf(policy); }, st);
     for (const auto& row : page.items) {
       OJson j = ApplicationJson(row);
       if (with_estimates) {
@@ -408,14 +415,22 @@ Status Server::Impl::CreateApplication(const httplib::Request& req, httplib::Res
                            "claim");
   }
   const nlohmann::json& claim = (*body)["claim"];
-  // The claim must be one the policy accepts: checked now, not at decision time.
-  BURSAR_RETURN_IF_ERROR(engine->CheckClaim(year, code, claim));
+  // The programme: the served policy's, or one run beside it (`policy`).
+  std::string policy;
+  if (body->contains("policy")) {
+    BURSAR_ASSIGN_OR_RETURN(policy, StringField(*body, "policy"));
+    auto known = PolicyOf(policy);
+    if (!known.ok()) return Status(StatusCode::kNotFound, known.status().message(), "policy");
+    if (policy == programme_policy_id) policy.clear();
+  }
+  // The claim must be one its policy accepts: checked now, not at decision time.
+  BURSAR_RETURN_IF_ERROR(EngineOf(policy)->CheckClaim(year, code, claim));
   if (RoleOf(caller) == store::Role::kApplicant && code != caller.who->account.credit_code) {
     return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
   }
   store::ApplicationRow row;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(int64_t id, st.CreateApplication(Actor(caller), code, year, claim));
+    BURSAR_ASSIGN_OR_RETURN(int64_t id, st.CreateApplication(Actor(caller), code, year, claim, policy));
     BURSAR_ASSIGN_OR_RETURN(row, st.GetApplicationRow(id));
     return OkStatus();
   }));
@@ -434,7 +449,7 @@ Status Server::Impl::GetApplication(const httplib::Request& req, httplib::Respon
     BURSAR_RETURN_IF_ERROR(CheckVisible(st, caller, row));
     version = row.version;
     out = ApplicationJson(row);
-    Estimator estimate(*engine, st);
+    Estimator estimate([this](const std::string& policy) { return EngineOf(policy); }, st);
     BURSAR_ASSIGN_OR_RETURN(out["estimate"], estimate(row.application));
     BURSAR_ASSIGN_OR_RETURN(auto reviews, st.Reviews(id));
     OJson rs = OJson::array();
@@ -571,8 +586,13 @@ Status Server::Impl::EditDraft(const httplib::Request& req, httplib::Response& r
     // The changed claim of a draft is checked against the policy as a new
     // one is (past a draft the store refuses any change).
     if (row.application.state == store::ApplicationState::kDraft) {
+      const Engine* checking = EngineOf(row.application.policy);
+      if (checking == nullptr) {
+        return Status(StatusCode::kFailedPrecondition,
+                      "the application is of policy " + row.application.policy + ", which this server does not run");
+      }
       BURSAR_RETURN_IF_ERROR(
-          engine->CheckClaim(row.application.year, row.application.credit_code, (*body)["claim"]));
+          checking->CheckClaim(row.application.year, row.application.credit_code, (*body)["claim"]));
     }
     return st.EditDraft(Actor(caller), row.application.id, (*body)["claim"]);
   });
@@ -666,15 +686,22 @@ Status Server::Impl::Decide(const httplib::Request& req, httplib::Response& res,
     // reviews proposed: Store::ClaimsForDecision) and records the engine's
     // answer in the same transaction, so the decision is exactly what
     // `bursar decide` would have made.
-    auto decide = [&](const std::string& case_text) -> Result<store::DecisionInput> {
-      auto output = engine->EvaluateText(case_text);
+    auto decide = [&](const std::string& policy, const std::string& case_text) -> Result<store::DecisionInput> {
+      // The application's programme decides it (Application::policy).
+      auto programme = PolicyOf(policy);
+      if (!programme.ok()) {
+        return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(id) + " is of policy " +
+                                                           policy + ", which this server does not run");
+      }
+      const Engine& deciding = *(*programme)->engine;
+      auto output = deciding.EvaluateText(case_text);
       if (!output.ok()) {
         return Status(StatusCode::kFailedPrecondition,
                       "the engine refuses the case built for application " + std::to_string(id) + ": " +
                           output.status().message() +
                           (output.status().field().empty() ? "" : " (at " + output.status().field() + ")"));
       }
-      return store::DecisionInput{engine->digest(), case_text, *std::move(output)};
+      return store::DecisionInput{deciding.digest(), case_text, *std::move(output)};
     };
     BURSAR_ASSIGN_OR_RETURN(int64_t decision_id, st.DecideFromStore(Actor(caller), id, decide));
     BURSAR_ASSIGN_OR_RETURN(store::Decision d, st.GetDecision(decision_id));

@@ -202,6 +202,11 @@ Result<const Server::Impl::Published*> Server::Impl::PolicyOf(const std::string&
                 "query.policy");
 }
 
+const Engine* Server::Impl::EngineOf(const std::string& policy) const {
+  auto it = published.find(policy.empty() ? programme_policy_id : policy);
+  return it == published.end() ? nullptr : it->second.engine.get();
+}
+
 Result<const Server::Impl::Published*> Server::Impl::PolicyOf(const httplib::Request& req) const {
   std::string id;
   for (const auto& [name, value] : QueryPairs(req.target)) {

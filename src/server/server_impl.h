@@ -197,6 +197,9 @@ struct Server::Impl {
   // The policy a request names with `?policy=ID` (the programme's without
   // one); 404 naming query.policy for one this server does not publish.
   Result<const Published*> PolicyOf(const std::string& id) const;
+  // The engine of a programme as the store names it (store::Application::
+  // policy: "" the served policy's), or null when this server does not run it.
+  const Engine* EngineOf(const std::string& policy) const;
   Result<const Published*> PolicyOf(const httplib::Request& req) const;
   GuardedHttpServer http;
   std::string request_id_prefix;
@@ -385,7 +388,7 @@ struct Server::Impl {
   // NotFound unless the caller may see the application: an applicant its own
   // enterprise's, a reviewer those assigned to it, the other roles all.
   static Status CheckVisible(store::Store& st, const Caller& caller, const store::ApplicationRow& row);
-  static OJson ApplicationJson(const store::ApplicationRow& row);
+  OJson ApplicationJson(const store::ApplicationRow& row) const;
   OJson DecisionJson(const store::Decision& d, bool explain) const;
   // Answers the application (status 200 or 201) with its ETag.
   static void AnswerApplication(httplib::Response& res, const OJson& body, int64_t version, int status = 200);

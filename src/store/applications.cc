@@ -62,6 +62,7 @@ bool IsAllowedTransition(ApplicationState from, ApplicationState to) {
 #include "store/case_batch.h"
 #include "store/digest.h"
 #include "store/evidence_seal.h"
+#include "store/migrations.h"
 
 namespace bursar::store {
 
@@ -101,6 +102,9 @@ std::string ClaimText(const json& claim, const char* key) {
 
 constexpr const char* kApplicationColumns =
     "id, credit_code, year, measure, item, project, claim, state, notice_until, created_at, updated_at";
+// kApplicationColumns and then the policy (migration 28).
+constexpr const char* kApplicationColumnsWithPolicy =
+    "id, credit_code, year, measure, item, project, claim, state, notice_until, created_at, updated_at, policy";
 
 
 // A step refused in the application's state. The refusal names its rule
@@ -187,7 +191,13 @@ bool IsApplyFreeProposal(const Application& app) {
   return claim.is_object() && claim.value("apply_free", false);
 }
 
-Application ApplicationFromRow(const Row& r) {
+bool IsPolicyId(std::string_view policy) {
+  return policy.size() <= 64 && std::all_of(policy.begin(), policy.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+         });
+}
+
+Application ApplicationFromRow(const Row& r, int policy_column) {
   Application a;
   a.id = r.Int(0);
   a.credit_code = r.Text(1);
@@ -200,15 +210,17 @@ Application ApplicationFromRow(const Row& r) {
   a.notice_until = r.Text(8);
   a.created_at = r.Text(9);
   a.updated_at = r.Text(10);
+  if (policy_column >= 0) a.policy = r.Text(static_cast<size_t>(policy_column));
   return a;
 }
 
 Result<Application> Store::LoadApplication(Database& db, int64_t id, bool for_update) {
-  std::string sql = std::string("SELECT ") + kApplicationColumns + " FROM application WHERE id = ?";
+  std::string sql = std::string("SELECT ") + (programmes_ ? kApplicationColumnsWithPolicy : kApplicationColumns) +
+                    " FROM application WHERE id = ?";
   if (for_update && db.dialect() == Dialect::kPostgres) sql += " FOR UPDATE";
   BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne(sql, {id}));
   if (!row) return Status(StatusCode::kNotFound, "no application " + std::to_string(id), "application");
-  return ApplicationFromRow(*row);
+  return ApplicationFromRow(*row, programmes_ ? 11 : -1);
 }
 
 Status Store::LockEnterprises(Database& db, const std::vector<std::string>& credit_codes) {
@@ -247,10 +259,20 @@ Status Store::Transition(Database& db, const Application& app, ApplicationState 
   return OkStatus();
 }
 
+Status Store::CheckProgramme(const std::string& policy) const {
+  if (!IsPolicyId(policy)) return InvalidArgument("expected a policy id such as \"digital-health\"", "policy");
+  if (!policy.empty() && !programmes_) {
+    return Status(StatusCode::kFailedPrecondition, "the store holds one programme until it is migrated (migration " +
+                                                       std::to_string(kProgrammesMigration) + ")");
+  }
+  return OkStatus();
+}
+
 Result<int64_t> Store::CreateApplication(const std::string& actor, const std::string& code, int64_t year,
-                                         const json& claim) {
+                                         const json& claim, const std::string& policy) {
   std::string measure;
   BURSAR_RETURN_IF_ERROR(CheckClaim(claim, &measure));
+  BURSAR_RETURN_IF_ERROR(CheckProgramme(policy));
   auto text_of = [&](const char* key) { return ClaimText(claim, key); };
   if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year").WithReason("not_year");
   int64_t id = 0;
@@ -260,14 +282,22 @@ Result<int64_t> Store::CreateApplication(const std::string& actor, const std::st
     const std::string now = Now();
     const std::string claim_text = CanonicalJson(claim);
     BURSAR_ASSIGN_OR_RETURN(
-        auto row, db.QueryOne("INSERT INTO application (credit_code, year, measure, item, project, "
-                              "claim, state, created_at, updated_at) "
-                              "VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING id",
-                              {code, year, measure, text_of("item"), text_of("project"), claim_text, now, now}));
+        auto row,
+        policy.empty()
+            ? db.QueryOne("INSERT INTO application (credit_code, year, measure, item, project, "
+                          "claim, state, created_at, updated_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING id",
+                          {code, year, measure, text_of("item"), text_of("project"), claim_text, now, now})
+            : db.QueryOne("INSERT INTO application (credit_code, year, measure, item, project, "
+                          "claim, state, created_at, updated_at, policy) "
+                          "VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING id",
+                          {code, year, measure, text_of("item"), text_of("project"), claim_text, now, now, policy}));
     if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
     id = row->Int(0);
-    return std::optional<json>(json{
-        {"op", "application.create"}, {"application", id}, {"credit_code", code}, {"year", year}, {"claim", claim}});
+    json change = {
+        {"op", "application.create"}, {"application", id}, {"credit_code", code}, {"year", year}, {"claim", claim}};
+    if (!policy.empty()) change["policy"] = policy;
+    return std::optional<json>(std::move(change));
   });
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kAlreadyExists) {
@@ -281,8 +311,10 @@ Result<int64_t> Store::CreateApplication(const std::string& actor, const std::st
 }
 
 Result<std::vector<int64_t>> Store::ProposeApplyFree(const std::string& actor, int64_t year, const std::string& measure,
-                                                     const std::vector<std::string>& credit_codes) {
+                                                     const std::vector<std::string>& credit_codes,
+                                                     const std::string& policy) {
   BURSAR_RETURN_IF_ERROR(CheckMeasureId(measure, "measure"));
+  BURSAR_RETURN_IF_ERROR(CheckProgramme(policy));
   if (year < 1900 || year > 2999) return InvalidArgument("expected a year such as 2025", "year").WithReason("not_year");
   std::vector<int64_t> ids;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
@@ -309,24 +341,32 @@ Result<std::vector<int64_t>> Store::ProposeApplyFree(const std::string& actor, i
         }
       }
       std::vector<Param> rows;
-      rows.reserve(chunk.size() * 6);
+      rows.reserve(chunk.size() * 7);
       for (const std::string& code : chunk) {
         rows.insert(rows.end(), {std::string_view(code), year, std::string_view(measure), std::string_view(claim_text),
                                  std::string_view(now), std::string_view(now)});
+        if (programmes_) rows.emplace_back(std::string_view(policy));
       }
       std::vector<int64_t> changed, made;
-      BURSAR_RETURN_IF_ERROR(db.ExecuteBatch("INSERT INTO application (credit_code, year, measure, item, project, "
-                                             "claim, state, created_at, updated_at) "
-                                             "VALUES (?, ?, ?, '', '', ?, 'draft', ?, ?) "
-                                             "ON CONFLICT DO NOTHING RETURNING id",
-                                             rows, 6, &changed, &made));
+      BURSAR_RETURN_IF_ERROR(
+          programmes_ ? db.ExecuteBatch("INSERT INTO application (credit_code, year, measure, item, project, "
+                                        "claim, state, created_at, updated_at, policy) "
+                                        "VALUES (?, ?, ?, '', '', ?, 'draft', ?, ?, ?) "
+                                        "ON CONFLICT DO NOTHING RETURNING id",
+                                        rows, 7, &changed, &made)
+                      : db.ExecuteBatch("INSERT INTO application (credit_code, year, measure, item, project, "
+                                        "claim, state, created_at, updated_at) "
+                                        "VALUES (?, ?, ?, '', '', ?, 'draft', ?, ?) "
+                                        "ON CONFLICT DO NOTHING RETURNING id",
+                                        rows, 6, &changed, &made));
       for (int64_t id : made) {
         if (id != 0) ids.push_back(id);
       }
     }
     if (ids.empty()) return std::optional<json>();
-    return std::optional<json>(
-        json{{"op", "apply_free.propose"}, {"measure", measure}, {"year", year}, {"applications", ids}});
+    json change = {{"op", "apply_free.propose"}, {"measure", measure}, {"year", year}, {"applications", ids}};
+    if (!policy.empty()) change["policy"] = policy;
+    return std::optional<json>(std::move(change));
   });
   if (!result.ok()) return result.status();
   return ids;
@@ -699,9 +739,9 @@ Result<json> Store::DecideFromStoreIn(Database& db, const std::string& actor, in
     BURSAR_ASSIGN_OR_RETURN(c, batch->Case(app.credit_code, claims, app.id));
   } else {
     BURSAR_RETURN_IF_ERROR(LockEnterprises(db, {app.credit_code}));
-    BURSAR_ASSIGN_OR_RETURN(c, BuildCase(app.credit_code, app.year, claims, nullptr, app.id));
+    BURSAR_ASSIGN_OR_RETURN(c, BuildCase(app.credit_code, app.year, claims, nullptr, app.id, false, app.policy));
   }
-  BURSAR_ASSIGN_OR_RETURN(DecisionInput input, decide(c.dump(2) + "\n"));
+  BURSAR_ASSIGN_OR_RETURN(DecisionInput input, decide(app.policy, c.dump(2) + "\n"));
   BURSAR_ASSIGN_OR_RETURN(json change, DecideIn(db, actor, app, input, decision_id, total));
   // The enterprise's next case in the batch reads its ledger with this award.
   if (batch != nullptr) batch->Forget(app.credit_code);
@@ -745,8 +785,10 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
       // The group's cases are read at once: its enterprises' records, facts
       // and ledgers, a few queries for the group (per year of its
       // applications), with the enterprises locked first.
-      std::map<int64_t, std::vector<std::string>> codes;  // by year, sorted, distinct
-      std::map<int64_t, int64_t> year_of;                  // application → year
+      // By year and programme (each its own facts and ledgers).
+      using Batch = std::pair<int64_t, std::string>;
+      std::map<Batch, std::vector<std::string>> codes;  // sorted, distinct
+      std::map<int64_t, Batch> batch_of;                 // application → its batch
       {
         std::string in;
         std::vector<Param> params;
@@ -755,27 +797,30 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
           params.emplace_back(id);
         }
         std::vector<Row> rows;
-        BURSAR_RETURN_IF_ERROR(db_->QuerySpan(
-            "SELECT id, year, credit_code FROM application WHERE id IN (" + in + ") ORDER BY year, credit_code",
-            params, &rows));
+        BURSAR_RETURN_IF_ERROR(db_->QuerySpan(std::string("SELECT id, year, credit_code, ") +
+                                                  (programmes_ ? "policy" : "''") +
+                                                  " FROM application WHERE id IN (" + in +
+                                                  ") ORDER BY year, credit_code",
+                                              params, &rows));
         for (const Row& r : rows) {
-          year_of[r.Int(0)] = r.Int(1);
-          auto& year_codes = codes[r.Int(1)];
-          if (year_codes.empty() || year_codes.back() != r.Text(2)) year_codes.push_back(r.Text(2));
+          Batch key{r.Int(1), r.Text(3)};
+          batch_of[r.Int(0)] = key;
+          auto& batch_codes = codes[key];
+          if (batch_codes.empty() || batch_codes.back() != r.Text(2)) batch_codes.push_back(r.Text(2));
         }
       }
-      std::map<int64_t, std::unique_ptr<CaseBatch>> batches;
-      for (auto& [year, year_codes] : codes) {
-        BURSAR_RETURN_IF_ERROR(LockEnterprises(*db_, year_codes));
-        auto batch = std::make_unique<CaseBatch>(*this, *db_, year, nullptr);
-        BURSAR_RETURN_IF_ERROR(batch->Load(year_codes));
-        batches.emplace(year, std::move(batch));
+      std::map<Batch, std::unique_ptr<CaseBatch>> batches;
+      for (auto& [key, batch_codes] : codes) {
+        BURSAR_RETURN_IF_ERROR(LockEnterprises(*db_, batch_codes));
+        auto batch = std::make_unique<CaseBatch>(*this, *db_, key.first, nullptr, false, key.second);
+        BURSAR_RETURN_IF_ERROR(batch->Load(batch_codes));
+        batches.emplace(key, std::move(batch));
       }
       for (int64_t id : group) {
         RunDecision d;
         d.application_id = id;
-        auto year = year_of.find(id);
-        CaseBatch* batch = year != year_of.end() ? batches[year->second].get() : nullptr;
+        auto key = batch_of.find(id);
+        CaseBatch* batch = key != batch_of.end() ? batches[key->second].get() : nullptr;
         auto change = DecideFromStoreIn(*db_, actor, id, decide, &d.decision_id, &d.total_fen, batch);
         if (!change.ok()) {
           // Which statements of it ran is not known here: the group is
@@ -856,17 +901,22 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   if (provenance_) {
     // Separation of duties (S8): the officer who verified an enterprise's
     // declared evidence does not also decide on it.
-    const std::vector<std::string>& tables = DigestedEvidenceTables();  // every evidence table
-    static const std::string verified = [] {
+    // Every evidence table; the figures from migration 28.
+    auto query = [](bool figures) {
       std::string sql;
+      size_t n = 0;
       for (const std::string& t : DigestedEvidenceTables()) {
+        if (t == "figure" && !figures) continue;
         sql += std::string(sql.empty() ? "" : " UNION ALL ") + "SELECT '" + t + "' FROM " + t +
                " WHERE credit_code = ? AND verified_by = ?";
+        ++n;
       }
-      return sql + " LIMIT 1";
-    }();
+      return std::pair(sql + " LIMIT 1", n);
+    };
+    static const std::pair<std::string, size_t> with_figures = query(true), without = query(false);
+    const auto& [verified, tables] = programmes_ ? with_figures : without;
     std::vector<Param> params;
-    for (size_t i = 0; i < tables.size(); ++i) {
+    for (size_t i = 0; i < tables; ++i) {
       params.insert(params.end(), {std::string_view(app.credit_code), std::string_view(actor)});
     }
     std::vector<Row> rows;

@@ -48,12 +48,21 @@ struct Application {
   std::string notice_until;  // last day of the public notice, "" before it
   std::string created_at;
   std::string updated_at;
+  // The programme it belongs to, by its policy's id: "" for the programme of
+  // the policy the store is served with (every application before migration
+  // 28), another id for a programme run beside it (issue 16).
+  std::string policy;
 };
 
 // An application from a row whose first columns are, in order: id,
 // credit_code, year, measure, item, project, claim, state, notice_until,
-// created_at, updated_at (applications.cc, queries.cc).
-Application ApplicationFromRow(const Row& r);
+// created_at, updated_at (applications.cc, queries.cc), and whose column
+// `policy_column` is its policy (-1: a store before migration 28).
+Application ApplicationFromRow(const Row& r, int policy_column);
+
+// Whether `policy` may name a programme: "" (the store's own) or a policy id
+// as policy files write one (lowercase letters, digits and hyphens, 1 to 64).
+bool IsPolicyId(std::string_view policy);
 
 // Whether the application is the office's apply-free proposal (免申即享),
 // decided from official evidence alone: its claim says "apply_free": true.

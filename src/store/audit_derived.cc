@@ -118,9 +118,9 @@ DerivedDisagreement Disagreement(const DerivedTable& table, const Row& r) {
 
 const std::vector<DerivedTable>& DerivedTables() {
   static const std::vector<DerivedTable> tables = {
-      {"year_committed", 11 /* the ledger's migration */, {"year"}, {"committed_fen", "payments"}, "decision, recovery and payment"},
+      {"year_committed", kProgrammesMigration, {"year"}, {"committed_fen", "payments"}, "decision, recovery and payment"},
       {"audit_application", kAuditByApplicationMigration, {"application_id", "seq"}, {}, "audit_log"},
-      {"measure_committed", kMeasureCommittedMigration, {"year", "measure"}, {"committed_fen", "paid_fen", "payments"},
+      {"measure_committed", kProgrammesMigration, {"year", "measure"}, {"committed_fen", "paid_fen", "payments"},
        "decision, recovery and payment"},
   };
   return tables;

@@ -34,7 +34,7 @@ namespace bursar::store {
 
 struct DerivedTable {
   const char* name;
-  int migration;                    // the migration that created and filled it
+  int migration;                    // the migration whose fill statement recomputes it (the last to fill it)
   std::vector<const char*> key;     // the columns that name a row, in order
   std::vector<const char*> values;  // the columns compared ("_fen": money); none for an index
   const char* sources;              // what it is derived from, for a person

@@ -45,7 +45,10 @@ class Store::CaseBatch {
   // `memo`: D-G6 scaling per year, or null for the batch's own.
   // `with_declared`: facts count the declared rows awaiting verification
   // too (an estimate of what the declarations would give; never a decision).
-  CaseBatch(Store& store, Database& db, int64_t year, ScalingMemo* memo, bool with_declared = false);
+  // `policy`: the programme ("" the store's own, whose facts come from the
+  // evidence; another's from its figures: Store::BuildCase).
+  CaseBatch(Store& store, Database& db, int64_t year, ScalingMemo* memo, bool with_declared = false,
+            std::string policy = "");
 
   // REQUIRES: `codes` sorted, without repeats.
   Status Load(const std::vector<std::string>& codes);
@@ -56,13 +59,19 @@ class Store::CaseBatch {
 
  private:
   Status LoadLedgers(const std::vector<std::string>& codes);
+  Status LoadFigures(const std::vector<std::string>& codes);
+  // Another programme's case: the figures of the year and the years before.
+  Result<nlohmann::ordered_json> FiguresCase(const std::string& code, const nlohmann::json& claims, int64_t deciding);
 
   Store& store_;
   Database& db_;
   int64_t year_;
   ScalingMemo* memo_;
   bool with_declared_;
+  std::string policy_;
   std::map<std::string, Row> enterprises_;
+  // Another programme's figures: by enterprise, by year, (name, JSON text).
+  std::map<std::string, std::map<int64_t, std::vector<std::pair<std::string, std::string>>>> named_;
   std::map<std::string, FactFigures> figures_;
   std::map<std::string, std::vector<LedgerLine>> ledgers_;
 };

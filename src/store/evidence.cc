@@ -255,6 +255,16 @@ std::vector<KindSpec> BuildSpecs() {
         {"operation_end", "operation_end", FieldType::kOptionalDate}},
        2,
        false},
+      {EvidenceKind::kFigures,
+       "figures",
+       "figure",
+       {{"credit_code", "credit_code", FieldType::kCreditCode},
+        {"policy", "policy", FieldType::kText},
+        {"year", "year", FieldType::kYear},
+        {"name", "name", FieldType::kText},
+        {"value", "value", FieldType::kText}},
+       4,
+       false},
   };
   for (KindSpec& k : specs) {
     k.provenance = k.kind != EvidenceKind::kEnterprises;
@@ -455,6 +465,39 @@ class RowValidator {
       }
     }
     return true;
+  }
+
+  // A figure's value as its policy reads it (ImportOptions::figure), which
+  // replaces the text given.
+  bool Figure(const decltype(ImportOptions::figure)& figure, RejectedRow* reject) {
+    const std::string_view policy = std::get<std::string_view>(row_.params[1]);
+    Status refused;
+    if (!figure) {
+      refused = Status(StatusCode::kNotFound, "no programme beside the store's own runs policy \"" +
+                                                  std::string(policy) + "\" here (figures are read as their policy "
+                                                  "declares them)");
+    } else {
+      auto value = figure(policy, row_.ints[2], std::get<std::string_view>(row_.params[0]),
+                          std::get<std::string_view>(row_.params[3]), std::get<std::string_view>(row_.params[4]));
+      if (value.ok()) {
+        row_.owned[4] = std::move(*value);
+        row_.params[4] = std::string_view(row_.owned[4]);
+        return true;
+      }
+      refused = value.status();
+    }
+    if (refused.code() == StatusCode::kNotFound) {
+      reject->field = "policy";
+      reject->reason = refused.message();
+      reject->code = "unknown_policy";
+      reject->params = {{"policy", std::string(policy)}};
+      return false;
+    }
+    reject->field = refused.field() == "name" ? "name" : "value";
+    reject->reason = refused.message();
+    reject->code = refused.reason();
+    reject->params = refused.params();
+    return false;
   }
 
   NormalRow& row() { return row_; }
@@ -1287,6 +1330,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         }
       }
       if (ok) ok = validator.CrossCheck(&reject);
+      if (ok && kind == EvidenceKind::kFigures) ok = validator.Figure(options.figure, &reject);
       if (ok && options.declared && kind == EvidenceKind::kTrades && validator.row().ints[6] == 1) {
         // D-G10: only the exchange's own records say where a trade was made.
         ok = false;

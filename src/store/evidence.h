@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
+
 namespace bursar::store {
 
 enum class EvidenceKind {
@@ -27,10 +29,15 @@ enum class EvidenceKind {
   kExports,
   kProjects,
   kPlatforms,
+  // What a programme run beside the store's own reads as a case's applicant
+  // fields and facts (issue 16, migration 28): one value by enterprise,
+  // policy, year and name ("facts.rent_paid"), read as that policy declares
+  // it (ImportOptions::figure).
+  kFigures,
 };
 
 // "enterprises", "listings", "certificates", "fs_inclusions", "trades",
-// "filings", "exports", "projects", "platforms".
+// "filings", "exports", "projects", "platforms", "figures".
 const char* EvidenceKindName(EvidenceKind kind);
 std::optional<EvidenceKind> ParseEvidenceKind(std::string_view name);
 const std::vector<EvidenceKind>& AllEvidenceKinds();
@@ -94,6 +101,14 @@ struct ImportOptions {
   // know the import is half way through).
   std::function<void(int64_t rows_read)> progress;
   int64_t progress_every = 10000;
+  // Figures (kind "figures"): the value of the figure `name` of `policy`
+  // for the enterprise and year, as the case's JSON text, read as the
+  // policy declares it (Engine::FigureValue); a refusal rejects the row with
+  // its field, message, reason and figures. Without it, or for a policy it
+  // does not know (NotFound), figures are refused.
+  std::function<Result<std::string>(std::string_view policy, int64_t year, std::string_view credit_code,
+                                    std::string_view name, std::string_view value)>
+      figure;
 };
 
 // A change of an enterprise's master data that an upload asked for and a

@@ -54,6 +54,8 @@ inline constexpr int kEvidenceDigestMigration = 20;
 
 // The evidence tables.
 const std::vector<std::string>& DigestedEvidenceTables();
+// Whether the evidence table exists yet (figure: from migration 28).
+Result<bool> EvidenceTableExists(Database& db, const std::string& table);
 
 // One row's columns, each name with its value as text (nullopt: NULL).
 using EvidenceColumns = std::vector<std::pair<std::string_view, std::optional<std::string_view>>>;

@@ -181,11 +181,12 @@ Status Store::FiguresOf(Database& db, int64_t year, const std::vector<std::strin
 
 Result<int64_t> Store::DeclaredPending(const std::string& code) {
   // The tables of the kinds an enterprise may declare (export clearances never are).
-  constexpr const char* kDeclarable[] = {"listing", "certificate", "fs_inclusion", "trade",
-                                         "filing",  "scenario_project", "platform_operation"};
+  constexpr const char* kDeclarable[] = {"listing", "certificate",      "fs_inclusion",       "trade",
+                                         "filing",  "scenario_project", "platform_operation", "figure"};
   std::string sql = "SELECT 0";
   std::vector<Param> params;
   for (const char* table : kDeclarable) {
+    if (std::string_view(table) == "figure" && !programmes_) continue;  // from migration 28
     sql += std::string(" + (SELECT COUNT(*) FROM ") + table +
            " WHERE credit_code = ? AND source = 'declared' AND verified_by IS NULL)";
     params.emplace_back(std::string_view(code));
@@ -356,8 +357,9 @@ Result<DerivedFacts> Store::DeriveFacts(const std::string& code, int64_t year, c
   return out;
 }
 
-Store::CaseBatch::CaseBatch(Store& store, Database& db, int64_t year, ScalingMemo* memo, bool with_declared)
-    : store_(store), db_(db), year_(year), memo_(memo), with_declared_(with_declared) {}
+Store::CaseBatch::CaseBatch(Store& store, Database& db, int64_t year, ScalingMemo* memo, bool with_declared,
+                            std::string policy)
+    : store_(store), db_(db), year_(year), memo_(memo), with_declared_(with_declared), policy_(std::move(policy)) {}
 
 Status Store::CaseBatch::Load(const std::vector<std::string>& codes) {
   if (codes.empty()) return OkStatus();
@@ -373,14 +375,65 @@ Status Store::CaseBatch::Load(const std::vector<std::string>& codes) {
     std::string code = r.Text(0);
     enterprises_.emplace(std::move(code), std::move(r));
   }
-  BURSAR_RETURN_IF_ERROR(store_.FiguresOf(db_, year_, codes, &figures_, with_declared_));
+  if (policy_.empty()) {
+    BURSAR_RETURN_IF_ERROR(store_.FiguresOf(db_, year_, codes, &figures_, with_declared_));
+  } else {
+    BURSAR_RETURN_IF_ERROR(LoadFigures(codes));
+  }
   return LoadLedgers(codes);
+}
+
+Status Store::CaseBatch::LoadFigures(const std::vector<std::string>& codes) {
+  std::vector<Param> params;
+  params.emplace_back(std::string_view(policy_));
+  params.emplace_back(year_);
+  for (const std::string& code : codes) params.emplace_back(std::string_view(code));
+  std::vector<Row> rows;
+  // Declared figures count once an officer verified them (D-G10).
+  BURSAR_RETURN_IF_ERROR(db_.QuerySpan(std::string("SELECT credit_code, year, name, value FROM figure WHERE policy = ? "
+                                                   "AND year <= ? AND credit_code IN (") +
+                                           Placeholders(codes.size()) + ")" +
+                                           (with_declared_ ? std::string() : std::string(" AND ") + kVerified) +
+                                           " ORDER BY credit_code, year, name",
+                                       params, &rows));
+  for (const Row& r : rows) named_[r.Text(0)][r.Int(1)].emplace_back(r.Text(2), r.Text(3));
+  return OkStatus();
+}
+
+Result<ojson> Store::CaseBatch::FiguresCase(const std::string& code, const nlohmann::json& claims, int64_t deciding) {
+  // A figure's name is its place in the case (imported as kind figures): "applicant.NAME"
+  // or "facts.NAME"; its value the JSON the policy reads there.
+  ojson c;
+  c["year"] = year_;
+  c["applicant"] = {{"id", code}};
+  c["facts"] = ojson::object();
+  ojson earlier = ojson::object();
+  for (const auto& [year, named] : named_[code]) {
+    for (const auto& [name, value] : named) {
+      const size_t dot = name.find('.');
+      const std::string section = name.substr(0, dot), field = name.substr(dot + 1);
+      ojson v = ojson::parse(value, nullptr, false);
+      if (dot == std::string::npos || v.is_discarded()) {
+        return Status(StatusCode::kInternal, "figure " + name + " of " + code + " is not a case's value");
+      }
+      if (year == year_) {
+        c[section][field] = std::move(v);
+      } else if (section == "facts") {
+        earlier[std::to_string(year)][field] = std::move(v);
+      }
+    }
+  }
+  if (!earlier.empty()) c["earlier"] = std::move(earlier);
+  c["claims"] = claims.is_array() ? ojson(claims) : ojson::array();
+  c["history"] = HistoryOf(ledgers_[code], year_, deciding);
+  return c;
 }
 
 Result<ojson> Store::CaseBatch::Case(const std::string& code, const nlohmann::json& claims, int64_t deciding) {
   auto e = enterprises_.find(code);
   if (e == enterprises_.end()) return Status(StatusCode::kNotFound, "no enterprise " + code, "credit_code");
   if (!ledgers_.count(code)) BURSAR_RETURN_IF_ERROR(LoadLedgers({code}));
+  if (!policy_.empty()) return FiguresCase(code, claims, deciding);
   const Row& r = e->second;
   ojson tags = ojson::parse(r.Text(6), nullptr, false);
   if (tags.is_discarded()) tags = ojson::array();
@@ -405,22 +458,23 @@ Status Store::CaseBatch::LoadLedgers(const std::vector<std::string>& codes) {
   for (const std::string& code : codes) params.emplace_back(std::string_view(code));
   params.emplace_back(year_);
   return store_.ReadLedgers(db_, "a.credit_code IN (" + Placeholders(codes.size()) + ") AND a.year <= ?",
-                            params, memo_, [&](const std::string& code, std::vector<LedgerLine>&& lines) {
+                            params, policy_, memo_, [&](const std::string& code, std::vector<LedgerLine>&& lines) {
                               ledgers_[code] = std::move(lines);
                               return OkStatus();
                             });
 }
 
 Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t year, const nlohmann::json& claims,
-                                                ScalingMemo* memo, int64_t deciding, bool with_declared) {
-  CaseBatch batch(*this, *db_, year, memo, with_declared);
+                                                ScalingMemo* memo, int64_t deciding, bool with_declared,
+                                                const std::string& policy) {
+  CaseBatch batch(*this, *db_, year, memo, with_declared, policy);
   BURSAR_RETURN_IF_ERROR(batch.Load({code}));
   return batch.Case(code, claims, deciding);
 }
 
 Status Store::BuildCases(int64_t year, const std::vector<std::string>& codes,
                          const std::function<Status(const std::string&, nlohmann::ordered_json&&)>& each,
-                         ScalingMemo* memo, size_t chunk) {
+                         ScalingMemo* memo, size_t chunk, const std::string& policy) {
   std::vector<std::string> sorted = codes;
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
@@ -429,7 +483,7 @@ Status Store::BuildCases(int64_t year, const std::vector<std::string>& codes,
   for (size_t start = 0; start < sorted.size(); start += chunk) {
     const std::vector<std::string> part(sorted.begin() + static_cast<std::ptrdiff_t>(start),
                                         sorted.begin() + static_cast<std::ptrdiff_t>(std::min(sorted.size(), start + chunk)));
-    CaseBatch batch(*this, *db_, year, memo != nullptr ? memo : &own);
+    CaseBatch batch(*this, *db_, year, memo != nullptr ? memo : &own, false, policy);
     BURSAR_RETURN_IF_ERROR(batch.Load(part));
     for (const std::string& code : part) {
       BURSAR_ASSIGN_OR_RETURN(ojson c, batch.Case(code, nlohmann::json::array(), 0));

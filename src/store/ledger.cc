@@ -110,21 +110,31 @@ Result<std::optional<YearScaling>> Store::ScalingIn(Database& db, int64_t year) 
 }
 
 Status Store::ReadLedgers(Database& db, const std::string& condition, std::span<const Param> params,
-                          ScalingMemo* memo,
+                          const std::string& policy, ScalingMemo* memo,
                           const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each) {
   std::vector<Row> rows;
-  BURSAR_RETURN_IF_ERROR(db.QuerySpan(LedgerSql(condition), params, &rows));
+  if (programmes_) {
+    // A programme's limits count its own awards (issue 16).
+    std::vector<Param> with(params.begin(), params.end());
+    with.emplace_back(std::string_view(policy));
+    BURSAR_RETURN_IF_ERROR(db.QuerySpan(LedgerSql(condition + " AND a.policy = ?"), with, &rows));
+  } else {
+    BURSAR_RETURN_IF_ERROR(db.QuerySpan(LedgerSql(condition), params, &rows));
+  }
   ScalingMemo own;
   ScalingMemo& scaling = memo != nullptr ? *memo : own;
+  const std::optional<YearScaling> unscaled;
   std::vector<LedgerLine> lines;
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
     auto year = scaling.find(r.Int(2));
-    if (year == scaling.end()) {
+    if (year == scaling.end() && policy.empty()) {
       BURSAR_ASSIGN_OR_RETURN(auto s, ScalingIn(db, r.Int(2)));
       year = scaling.emplace(r.Int(2), s).first;
     }
-    BURSAR_RETURN_IF_ERROR(AppendLines(r, year->second, &lines));
+    // D-G6 scales the awards of the programme's own budget; another
+    // programme's budget is not kept here.
+    BURSAR_RETURN_IF_ERROR(AppendLines(r, policy.empty() ? year->second : unscaled, &lines));
     if (i + 1 == rows.size() || rows[i + 1].Text(0) != r.Text(0)) {
       BURSAR_RETURN_IF_ERROR(each(r.Text(0), std::move(lines)));
       lines.clear();
@@ -133,10 +143,11 @@ Status Store::ReadLedgers(Database& db, const std::string& condition, std::span<
   return OkStatus();
 }
 
-Result<std::vector<LedgerLine>> Store::Ledger(const std::string& code, int64_t through_year, ScalingMemo* memo) {
+Result<std::vector<LedgerLine>> Store::Ledger(const std::string& code, int64_t through_year, ScalingMemo* memo,
+                                              const std::string& policy) {
   std::vector<LedgerLine> out;
   const Param params[] = {std::string_view(code), through_year};
-  BURSAR_RETURN_IF_ERROR(ReadLedgers(*db_, "a.credit_code = ? AND a.year <= ?", params, memo,
+  BURSAR_RETURN_IF_ERROR(ReadLedgers(*db_, "a.credit_code = ? AND a.year <= ?", params, policy, memo,
                                      [&](const std::string&, std::vector<LedgerLine>&& lines) {
                                        out = std::move(lines);
                                        return OkStatus();
@@ -144,23 +155,28 @@ Result<std::vector<LedgerLine>> Store::Ledger(const std::string& code, int64_t t
   return out;
 }
 
-Status Store::LedgersOfYear(int64_t year, const std::function<Status(const EnterpriseLedger&)>& each) {
-  // The enterprises with an award in force in the year, and their records.
-  BURSAR_ASSIGN_OR_RETURN(
-      auto enterprises,
-      db_->Query("SELECT e.credit_code, e.name, e.registered_in_chaoyang, e.taxed_in_chaoyang, "
-                 "e.independent_legal_person, e.serious_dishonesty_record, e.tags FROM enterprise e "
-                 "WHERE e.credit_code IN (SELECT a.credit_code FROM application a JOIN decision d "
-                 "ON d.application_id = a.id AND d.in_force = 1 WHERE a.year = ?) ORDER BY e.credit_code",
-                 {year}));
+Status Store::LedgersOfYear(int64_t year, const std::function<Status(const EnterpriseLedger&)>& each,
+                            const std::string& policy) {
+  // The enterprises with an award of the programme in force in the year, and their records.
+  const std::string of_programme = programmes_ ? " AND a2.policy = ?" : "";
+  std::vector<Param> params = {year};
+  if (programmes_) params.emplace_back(std::string_view(policy));
+  std::vector<Row> enterprises;
+  BURSAR_RETURN_IF_ERROR(
+      db_->QuerySpan("SELECT e.credit_code, e.name, e.registered_in_chaoyang, e.taxed_in_chaoyang, "
+                     "e.independent_legal_person, e.serious_dishonesty_record, e.tags FROM enterprise e "
+                     "WHERE e.credit_code IN (SELECT a2.credit_code FROM application a2 JOIN decision d2 "
+                     "ON d2.application_id = a2.id AND d2.in_force = 1 WHERE a2.year = ?" + of_programme +
+                         ") ORDER BY e.credit_code",
+                     params, &enterprises));
   size_t next = 0;
   ScalingMemo scaling;
-  const Param params[] = {year, year};
+  params.insert(params.begin(), year);
   return ReadLedgers(
       *db_,
       "a.year <= ? AND a.credit_code IN (SELECT a2.credit_code FROM application a2 JOIN decision d2 "
-      "ON d2.application_id = a2.id AND d2.in_force = 1 WHERE a2.year = ?)",
-      params, &scaling, [&](const std::string& code, std::vector<LedgerLine>&& lines) -> Status {
+      "ON d2.application_id = a2.id AND d2.in_force = 1 WHERE a2.year = ?" + of_programme + ")",
+      params, policy, &scaling, [&](const std::string& code, std::vector<LedgerLine>&& lines) -> Status {
         while (next < enterprises.size() && enterprises[next].Text(0) < code) ++next;
         if (next == enterprises.size() || enterprises[next].Text(0) != code) {
           return Status(StatusCode::kInternal, "an award of an enterprise that is not stored: " + code);

@@ -1003,6 +1003,187 @@ CREATE INDEX platform_operation_by_verifier ON platform_operation (verified_by, 
   WHERE verified_by IS NOT NULL;
 )SQL";
 
+namespace {
+
+// A second programme in the same store (issue 16). The store runs the
+// programme of the policy it is served with; a district runs others beside it
+// (`serve --also-policy`), each an application names by its policy's id.
+// `policy` is '' for the programme's own policy, which is all an application
+// was before this migration. Two policies may number their measures alike,
+// so the policy is in the natural key. The year's budget and its running
+// totals (D-G6) are the programme's own: another programme's awards are not
+// counted in them, so the totals are filled again here, and the triggers that
+// keep them only count applications with policy ''.
+//
+// figure: what a policy other than the programme's reads as a case's facts
+// and applicant fields (its `fact` and `applicant` declarations), one value
+// by name, enterprise, policy and year, with its provenance as every evidence
+// row has it (D-G10): declared by the enterprise and counted once an officer
+// verified it, or official. The value is stored as the case's JSON text of it,
+// read as the policy declares it when it is imported (Engine::FigureValue).
+//
+// SQLite cannot change a table's UNIQUE constraint: the application table is
+// copied (foreign keys are off during a migration: Store::Migrate), and its
+// indexes and triggers made again. The rename is the legacy one, which leaves
+// the other tables' triggers and references naming `application` as they are.
+constexpr const char* kProgrammes = R"SQL(
+CREATE TABLE figure (
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  policy TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  source TEXT NOT NULL DEFAULT 'official' CHECK (source IN ('official', 'declared')),
+  supplied_by TEXT NOT NULL DEFAULT '',
+  verified_by TEXT,
+  verified_on {{DATE}},
+  PRIMARY KEY (credit_code, policy, year, name)
+);
+CREATE INDEX figure_by_verifier ON figure (verified_by, credit_code) WHERE verified_by IS NOT NULL;
+)SQL";
+constexpr const char* kProgrammesSqlite = R"SQL(
+CREATE TABLE application_28 (
+  id INTEGER PRIMARY KEY,
+  credit_code TEXT NOT NULL REFERENCES enterprise (credit_code),
+  year INTEGER NOT NULL,
+  measure TEXT NOT NULL,
+  item TEXT NOT NULL,
+  project TEXT NOT NULL,
+  claim TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'in_review', 'decided', 'notice',
+                                       'final', 'paid', 'recovered')),
+  notice_until TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  version BIGINT NOT NULL DEFAULT 1,
+  submitted_at TEXT,
+  notice_published_on TEXT,
+  finalised_on TEXT,
+  policy TEXT NOT NULL DEFAULT '',
+  UNIQUE (credit_code, year, policy, measure, item, project)
+);
+INSERT INTO application_28 (id, credit_code, year, measure, item, project, claim, state, notice_until, created_at,
+                            updated_at, version, submitted_at, notice_published_on, finalised_on)
+  SELECT id, credit_code, year, measure, item, project, claim, state, notice_until, created_at,
+         updated_at, version, submitted_at, notice_published_on, finalised_on FROM application;
+DROP TABLE application;
+PRAGMA legacy_alter_table = ON;
+ALTER TABLE application_28 RENAME TO application;
+PRAGMA legacy_alter_table = OFF;
+CREATE INDEX application_by_year ON application (year, state);
+CREATE INDEX application_by_updated ON application (updated_at, id);
+CREATE INDEX application_by_created ON application (created_at, id);
+CREATE INDEX application_by_year_id ON application (year, id);
+CREATE INDEX application_by_measure ON application (measure, id);
+CREATE INDEX application_by_state ON application (state, id);
+CREATE TRIGGER application_version AFTER UPDATE ON application WHEN NEW.version = OLD.version
+  BEGIN UPDATE application SET version = OLD.version + 1 WHERE id = NEW.id; END;
+DROP TRIGGER decision_insert_committed;
+DROP TRIGGER decision_update_committed;
+DROP TRIGGER recovery_insert_committed;
+DROP TRIGGER payment_insert_committed;
+DROP TRIGGER decision_insert_measure;
+DROP TRIGGER decision_update_measure;
+DROP TRIGGER recovery_insert_measure;
+DROP TRIGGER payment_insert_measure;
+CREATE TRIGGER decision_insert_committed AFTER INSERT ON decision WHEN NEW.in_force = 1
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, NEW.total_fen, 0 FROM application WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, NEW.total_fen, 0, 0 FROM application WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+  END;
+CREATE TRIGGER decision_update_committed AFTER UPDATE ON decision
+  WHEN NEW.in_force * NEW.total_fen <> OLD.in_force * OLD.total_fen
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, NEW.in_force * NEW.total_fen - OLD.in_force * OLD.total_fen, 0 FROM application
+      WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, NEW.in_force * NEW.total_fen - OLD.in_force * OLD.total_fen, 0, 0 FROM application
+      WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+  END;
+CREATE TRIGGER recovery_insert_committed AFTER INSERT ON recovery
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, -NEW.amount_fen, 0 FROM application WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, -NEW.amount_fen, -NEW.amount_fen, 0 FROM application
+      WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen,
+                                                paid_fen = paid_fen + excluded.paid_fen;
+  END;
+CREATE TRIGGER payment_insert_committed AFTER INSERT ON payment
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, 0, 1 FROM application WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year) DO UPDATE SET payments = payments + 1;
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, 0, NEW.amount_fen, 1 FROM application WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year, measure) DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen,
+                                                payments = payments + 1;
+  END;
+)SQL";
+constexpr const char* kProgrammesPostgres = R"SQL(
+ALTER TABLE application ADD COLUMN policy TEXT NOT NULL DEFAULT '';
+ALTER TABLE application DROP CONSTRAINT application_credit_code_year_measure_item_project_key;
+ALTER TABLE application ADD CONSTRAINT application_credit_code_year_policy_measure_item_project_key
+  UNIQUE (credit_code, year, policy, measure, item, project);
+CREATE OR REPLACE FUNCTION year_committed_add(app BIGINT, committed BIGINT, paid BIGINT) RETURNS void LANGUAGE sql AS
+  $$ INSERT INTO year_committed (year, committed_fen, payments)
+       SELECT year, committed, paid FROM application WHERE id = app AND policy = ''
+     ON CONFLICT (year) DO UPDATE SET committed_fen = year_committed.committed_fen + excluded.committed_fen,
+                                      payments = year_committed.payments + excluded.payments $$;
+CREATE OR REPLACE FUNCTION measure_committed_add(app BIGINT, committed BIGINT, paid BIGINT, n BIGINT)
+  RETURNS void LANGUAGE sql AS
+  $$ INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+       SELECT year, measure, committed, paid, n FROM application WHERE id = app AND policy = ''
+     ON CONFLICT (year, measure) DO UPDATE
+       SET committed_fen = measure_committed.committed_fen + excluded.committed_fen,
+           paid_fen = measure_committed.paid_fen + excluded.paid_fen,
+           payments = measure_committed.payments + excluded.payments $$;
+)SQL";
+// The running totals of the programme's own applications, filled again (the
+// fill statements `audit verify` recomputes them with: audit_derived.cc).
+constexpr const char* kProgrammesTotals = R"SQL(
+DELETE FROM year_committed;
+INSERT INTO year_committed (year, committed_fen, payments)
+  SELECT year, SUM(committed_fen), SUM(payments) FROM (
+    SELECT a.year AS year, d.total_fen AS committed_fen, 0 AS payments
+      FROM decision d JOIN application a ON a.id = d.application_id WHERE d.in_force = 1 AND a.policy = ''
+    UNION ALL
+    SELECT a.year, -r.amount_fen, 0 FROM recovery r JOIN application a ON a.id = r.application_id
+      WHERE a.policy = ''
+    UNION ALL
+    SELECT a.year, 0, 1 FROM payment p JOIN application a ON a.id = p.application_id WHERE a.policy = ''
+  ) AS t GROUP BY year;
+DELETE FROM measure_committed;
+INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+  SELECT year, measure, SUM(committed_fen), SUM(paid_fen), SUM(payments) FROM (
+    SELECT a.year AS year, a.measure AS measure, d.total_fen AS committed_fen, 0 AS paid_fen, 0 AS payments
+      FROM decision d JOIN application a ON a.id = d.application_id WHERE d.in_force = 1 AND a.policy = ''
+    UNION ALL
+    SELECT a.year, a.measure, -r.amount_fen, -r.amount_fen, 0 FROM recovery r
+      JOIN application a ON a.id = r.application_id WHERE a.policy = ''
+    UNION ALL
+    SELECT a.year, a.measure, 0, p.amount_fen, 1 FROM payment p
+      JOIN application a ON a.id = p.application_id WHERE a.policy = ''
+  ) AS t GROUP BY year, measure;
+)SQL";
+// Each dialect's part, then the totals (the SQLite part makes the column).
+const char* ProgrammesSql(Dialect dialect) {
+  static const std::string sqlite = std::string(kProgrammesSqlite) + kProgrammesTotals;
+  static const std::string postgres = std::string(kProgrammesPostgres) + kProgrammesTotals;
+  return (dialect == Dialect::kSqlite ? sqlite : postgres).c_str();
+}
+
+}  // namespace
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "audit log, enterprises and evidence", kEvidence, kEvidenceSqlite, kEvidencePostgres},
@@ -1044,6 +1225,8 @@ const std::vector<Migration>& Migrations() {
        kMeasureCommittedPostgres},
       {27, "verified evidence by its verifier: the separation-of-duties check of a decision from an index",
        kEvidenceByVerifier, "", ""},
+      {28, "programmes: applications name their policy; figures of another programme's facts", kProgrammes,
+       ProgrammesSql(Dialect::kSqlite), ProgrammesSql(Dialect::kPostgres)},
   };
   return migrations;
 }

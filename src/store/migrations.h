@@ -26,6 +26,9 @@ inline constexpr int kNewEnterprisesMigration = 21;
 inline constexpr int kReviewOpinionMigration = 23;
 inline constexpr int kAuditByApplicationMigration = 25;
 inline constexpr int kMeasureCommittedMigration = 26;
+// The migration that named each application's policy and filled the running
+// totals again with the programme's own applications (issue 16).
+inline constexpr int kProgrammesMigration = 28;
 // The migration that made the attachment table (store/attachments.h).
 inline constexpr int kAttachmentMigration = 24;
 

@@ -130,14 +130,14 @@ std::string LikePattern(const std::string& q) {
 
 constexpr const char* kApplicationSelect =
     "SELECT a.id, a.credit_code, a.year, a.measure, a.item, a.project, a.claim, a.state, a.notice_until, "
-    "a.created_at, a.updated_at, a.version, e.name, d.total_fen";
+    "a.created_at, a.updated_at, a.version, e.name, d.total_fen, a.policy";
 constexpr const char* kApplicationFrom =
     "FROM application a JOIN enterprise e ON e.credit_code = a.credit_code "
     "LEFT JOIN decision d ON d.application_id = a.id AND d.in_force = 1";
 
 ApplicationRow ApplicationRowFrom(const Row& r) {
   ApplicationRow out;
-  out.application = ApplicationFromRow(r);
+  out.application = ApplicationFromRow(r, 14);
   out.version = r.Int(11);
   out.enterprise_name = r.Text(12);
   if (!r.IsNull(13)) out.total_fen = r.Int(13);
@@ -446,7 +446,7 @@ Result<std::optional<EnterpriseRecord>> Store::FindEnterprise(const std::string&
 
 namespace {
 
-enum class Cell { kText, kMoney, kInt, kBool };
+enum class Cell { kText, kMoney, kInt, kBool, kJson };
 struct EvidenceColumn {
   const char* name;    // as in the import file
   const char* column;  // in the table
@@ -516,6 +516,12 @@ const std::vector<EvidenceTable>& EvidenceTables() {
         {"operation_start", "operation_start", Cell::kText},
         {"operation_end", "operation_end", Cell::kText}},
        "operation_start, platform_id"},
+      {"figures", "figure", "year = ?", true,
+       {{"policy", "policy", Cell::kText},
+        {"year", "year", Cell::kInt},
+        {"name", "name", Cell::kText},
+        {"value", "value", Cell::kJson}},
+       "policy, year, name"},
   };
   return tables;
 }
@@ -532,6 +538,7 @@ Result<ojson> Store::ListEvidence(const std::string& code, const std::string& ki
   bool found = kind.empty();
   for (const EvidenceTable& table : EvidenceTables()) {
     if (!kind.empty() && kind != table.kind) continue;
+    if (std::string_view(table.table) == "figure" && !programmes_) continue;  // from migration 28
     found = true;
     EvidenceTable t = table;
     t.columns.insert(t.columns.end(), std::begin(kProvenance), std::end(kProvenance));
@@ -567,6 +574,7 @@ Result<ojson> Store::ListEvidence(const std::string& code, const std::string& ki
           case Cell::kMoney: item[c.name] = Exact::Fen(r.Int(i)).ToMoneyString(); break;
           case Cell::kInt: item[c.name] = r.Int(i); break;
           case Cell::kBool: item[c.name] = r.Int(i) == 1; break;
+          case Cell::kJson: item[c.name] = ojson::parse(r.Text(i), nullptr, false); break;
         }
       }
       items.push_back(std::move(item));
@@ -575,7 +583,7 @@ Result<ojson> Store::ListEvidence(const std::string& code, const std::string& ki
   }
   if (!found) {
     return InvalidArgument("unknown evidence kind '" + kind +
-                               "' (listings, certificates, fs_inclusions, trades, filings, exports, projects)",
+                               "' (listings, certificates, fs_inclusions, trades, filings, exports, projects, platforms, figures)",
                            "query.kind");
   }
   return out;

@@ -208,6 +208,7 @@ Status Store::InstallCapture() {
   review_opinions_ = schema.current >= kReviewOpinionMigration;
   audit_by_application_ = schema.current >= kAuditByApplicationMigration;
   measure_totals_ = schema.current >= kMeasureCommittedMigration;
+  programmes_ = schema.current >= kProgrammesMigration;
   attachments_ = schema.current >= kAttachmentMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));

@@ -188,9 +188,13 @@ class Store {
   // facts, the given claims and history (as History, for application
   // `deciding`). with_declared: the facts count declared rows not yet
   // verified (D-G10; for an estimate beside the one that counts).
+  // `policy`: the programme ("" the store's own). Another programme's case
+  // is built from the figures stored for it (EvidenceKind::kFigures): its applicant
+  // fields and facts of the year, its `earlier` facts of the years before,
+  // and its history from its own awards.
   Result<nlohmann::ordered_json> BuildCase(const std::string& credit_code, int64_t year, const nlohmann::json& claims,
                                            ScalingMemo* memo = nullptr, int64_t deciding = 0,
-                                           bool with_declared = false);
+                                           bool with_declared = false, const std::string& policy = "");
   // The cases of `year` without claims of every enterprise in `codes` (any
   // order, repeats once), each as BuildCase gives it, handed to `each` in
   // credit-code order. Built `chunk` enterprises at a time from a few
@@ -199,29 +203,35 @@ class Store {
   // for a code that is not a stored enterprise.
   Status BuildCases(int64_t year, const std::vector<std::string>& codes,
                     const std::function<Status(const std::string&, nlohmann::ordered_json&&)>& each,
-                    ScalingMemo* memo = nullptr, size_t chunk = 1000);
+                    ScalingMemo* memo = nullptr, size_t chunk = 1000, const std::string& policy = "");
 
   // --- The ledger (ledger.cc, ledger.h) ----------------------------------------
   // The enterprise's ledger of the years up to `through_year`, in D-G7's order.
+  // `policy`: the programme whose awards it holds ("" the store's own).
   Result<std::vector<LedgerLine>> Ledger(const std::string& credit_code, int64_t through_year,
-                                         ScalingMemo* memo = nullptr);
+                                         ScalingMemo* memo = nullptr, const std::string& policy = "");
   // Every enterprise with an award in force in `year`, in credit-code order,
   // each with its record and its ledger of the years up to `year` (what the
   // limits of the year count over: support periods reach back). One pass over
   // the year's decisions, not a query per enterprise (`bursar audit limits`).
-  Status LedgersOfYear(int64_t year, const std::function<Status(const EnterpriseLedger&)>& each);
+  // The awards of programme `policy` ("" the store's own) only.
+  Status LedgersOfYear(int64_t year, const std::function<Status(const EnterpriseLedger&)>& each,
+                       const std::string& policy = "");
 
   // --- Applications (applications.cc) -----------------------------------------
-  // `claim` is a CASES.md claim object with at least "measure".
+  // `claim` is a CASES.md claim object with at least "measure". `policy`:
+  // the programme, "" for the store's own (Application::policy).
   Result<int64_t> CreateApplication(const std::string& actor, const std::string& credit_code, int64_t year,
-                                    const nlohmann::json& claim);
+                                    const nlohmann::json& claim, const std::string& policy = "");
   // Apply-free measures (04, 05: decided from evidence alone): the programme
   // proposes an application to each enterprise the engine found qualifying;
   // the enterprise confirms it by submitting it (draft → submitted). Existing
   // applications for the same measure and year are left alone. One
   // transaction and one audit entry for the whole batch; returns the new ids.
+  // `policy`: the programme ("" the store's own; Application::policy).
   Result<std::vector<int64_t>> ProposeApplyFree(const std::string& actor, int64_t year, const std::string& measure,
-                                                const std::vector<std::string>& credit_codes);
+                                                const std::vector<std::string>& credit_codes,
+                                                const std::string& policy = "");
   Result<Application> GetApplication(int64_t id);
   // The enterprise changes its draft's claim before submitting it (the
   // measure stays; item and project may change). REQUIRES state draft, and
@@ -284,9 +294,11 @@ class Store {
   // store (facts from evidence, history, and its claim with the assessed
   // amount the review proposed: see ClaimsForDecision), hands the case text
   // to `decide` (the engine, which this layer does not link) and records the
-  // answer as Decide does. `inside` runs in the transaction after the
-  // decision is written, before the commit (progress reports; tests).
-  using DecideFn = std::function<Result<DecisionInput>(const std::string& case_text)>;
+  // answer as Decide does. `decide` is given the application's policy ("",
+  // or another programme's id: Application::policy) to choose the engine.
+  // `inside` runs in the transaction after the decision is written, before
+  // the commit (progress reports; tests).
+  using DecideFn = std::function<Result<DecisionInput>(const std::string& policy, const std::string& case_text)>;
   Result<int64_t> DecideFromStore(const std::string& actor, int64_t id, const DecideFn& decide,
                                   const std::function<void()>& inside = {});
   // The decision run (`bursar decide`): decides `ids` in order, each as
@@ -565,6 +577,9 @@ class Store {
   Status LockEnterprises(Database& db, const std::vector<std::string>& credit_codes);
   // DecideFromStore inside the caller's transaction; the audit change.
   // With `batch`, the case comes from it (its enterprises locked already).
+  // InvalidArgument for a policy that is not an id, FailedPrecondition for
+  // another programme's in a store before migration 28.
+  Status CheckProgramme(const std::string& policy) const;
   Result<nlohmann::json> DecideFromStoreIn(Database& db, const std::string& actor, int64_t id, const DecideFn& decide,
                                            int64_t* decision_id, int64_t* total_fen, CaseBatch* batch);
   Result<std::optional<StepBlocker>> DecideBlockerIn(Database& db, int64_t id);
@@ -589,8 +604,11 @@ class Store {
   Result<YearCommitted> YearCommittedIn(Database& db, int64_t year);
   // The ledger rows of the applications `condition` selects (a condition on
   // application `a`, without WHERE), grouped by enterprise in credit-code
-  // order: `each` gets each enterprise's lines.
-  Status ReadLedgers(Database& db, const std::string& condition, std::span<const Param> params, ScalingMemo* memo,
+  // order: `each` gets each enterprise's lines. Only the applications of
+  // programme `policy` ("" the store's own; Application::policy), whose
+  // awards alone its limits count; D-G6 scales only the store's own.
+  Status ReadLedgers(Database& db, const std::string& condition, std::span<const Param> params,
+                     const std::string& policy, ScalingMemo* memo,
                      const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each);
   // facts.cc: the figures of the facts of every enterprise of `codes` for
   // `year`, from one aggregate query per kind of evidence for all of them;
@@ -616,6 +634,7 @@ class Store {
   bool review_opinions_ = false;  // reviews hold their written opinion (migration 23)
   bool audit_by_application_ = false;  // audit_application indexes the log by application (migration 25)
   bool measure_totals_ = false;  // measure_committed keeps the year's totals by measure (migration 26)
+  bool programmes_ = false;      // applications name their policy; figures (migration 28)
   bool attachments_ = false;      // the attachment table exists (migration 24)
   AttachmentLimits attachment_limits_;
 };

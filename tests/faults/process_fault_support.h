@@ -193,7 +193,7 @@ inline std::vector<int64_t> FinalisedProgramme(bursar::store::Store& st, const s
   static const auto engine = bursar::Engine::Load(kPolicy);
   EXPECT_TRUE(engine.ok()) << engine.status().ToString();
   if (!engine.ok()) return {};
-  auto decide = [&](const std::string& case_text) -> bursar::Result<bursar::store::DecisionInput> {
+  auto decide = [&](const std::string& /*policy*/, const std::string& case_text) -> bursar::Result<bursar::store::DecisionInput> {
     BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
     return bursar::store::DecisionInput{(*engine)->digest(), case_text, std::move(output)};
   };

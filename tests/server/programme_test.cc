@@ -1561,6 +1561,61 @@ TEST_P(ProgrammeTest, EvidenceSamplesUploadBackWithoutRowErrors) {
 // Issue 14's attack: an applicant's own upload raised its apply-free
 // estimate. Declared rows show apart, count once an officer verifies them
 // (D-G10), and only an officer may.
+// Issue 16: a programme run beside the served one (`serve --also-policy`).
+// Its figures are uploaded and read by its policy, its applications name it
+// and are checked against it, and its decisions are its policy's.
+TEST_P(ProgrammeTest, AProgrammeBesideTheServedOneRunsThroughTheApi) {
+  server_.reset();
+  server_ = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"--db", database_->url(), "--also-policy", kSource + "/policies/digital-health"});
+  ASSERT_GT(server_->port(), 0) << "the server did not start";
+  std::string figures = "credit_code,policy,year,name,value\n";
+  for (const char* flag : {"registered_in_district", "taxed_in_district", "independent_legal_person",
+                           "digital_health_business"}) {
+    figures += code1_ + ",digital-health,2025,applicant." + flag + ",true\n";
+  }
+  figures += code1_ + ",digital-health,2025,facts.rent_area,100\n";
+  auto uploaded = Client().Post("/api/evidence/figures", As("bureau"), figures, "text/csv");
+  ASSERT_TRUE(uploaded);
+  ASSERT_EQ(uploaded->status, 200) << uploaded->body;
+  EXPECT_EQ(Body(uploaded)["accepted"], 4);
+  ASSERT_EQ(Body(uploaded)["rejected"].size(), 1u);
+  EXPECT_EQ(Body(uploaded)["rejected"][0]["field"], "name");
+  EXPECT_EQ(Body(uploaded)["rejected"][0]["rule"], "unknown_field");
+
+  const json claim = {{"measure", "6"}, {"project", "P1"}, {"programme", "national"}, {"funding_received", "1500000"}};
+  auto nowhere = Post("app1", "/api/applications",
+                      {{"credit_code", code1_}, {"year", 2025}, {"claim", claim}, {"policy", "no-such-policy"}});
+  ASSERT_TRUE(nowhere);
+  EXPECT_EQ(nowhere->status, 404) << nowhere->body;
+  EXPECT_EQ(ErrorOf(nowhere)["field"], "policy");
+  auto not_its = Post("app1", "/api/applications",
+                      {{"credit_code", code1_}, {"year", 2025}, {"claim", {{"measure", "03"}, {"assessed", "1"}}},
+                       {"policy", "digital-health"}});
+  ASSERT_TRUE(not_its);
+  EXPECT_EQ(not_its->status, 422) << "03 is not a measure of digital-health: " << not_its->body;
+  EXPECT_EQ(ErrorOf(not_its)["field"], "claim.measure") << not_its->body;
+  auto created = Post("app1", "/api/applications",
+                      {{"credit_code", code1_}, {"year", 2025}, {"claim", claim}, {"policy", "digital-health"}});
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const int64_t id = Body(created)["id"];
+  EXPECT_EQ(Body(created)["policy"], "digital-health");
+  EXPECT_EQ(Body(Get("officer", App(OnNotice())))["policy"], "chaoyang-data-element");
+  ASSERT_EQ(Post("app1", App(id, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(id, "/review"), {{"reviewers", {"alice"}}})->status, 200);
+  auto scored =
+      Put("alice", App(id, "/reviews/alice"), {{"scores", {{"a", 80}}}, {"proposed", "1500000"}, {"opinion", "同意。"}});
+  ASSERT_TRUE(scored);
+  ASSERT_EQ(scored->status, 200) << scored->body;
+  auto decided = Post("officer", App(id, "/decisions"), json::object());
+  ASSERT_TRUE(decided);
+  ASSERT_EQ(decided->status, 201) << decided->body;
+  json application = Body(Get("officer", App(id)));
+  EXPECT_EQ(application["total"], "1500000.00") << application.dump();
+  EXPECT_EQ(application["policy"], "digital-health");
+}
+
 TEST_P(ProgrammeTest, DeclaredEvidenceCountsOnceAnOfficerVerifiesIt) {
   auto proposed = Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "04"}});
   ASSERT_TRUE(proposed);

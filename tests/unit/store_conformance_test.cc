@@ -1810,7 +1810,7 @@ TEST_P(StoreTest, SigkillDuringADecisionRunKeepsWholeDecisionsOnly) {
   auto engine = Engine::Load(std::string(BURSAR_SOURCE_DIR) + "/policies/chaoyang-data-element");
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   const Engine& e = **engine;
-  auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+  auto decide = [&](const std::string& /*policy*/, const std::string& case_text) -> Result<DecisionInput> {
     BURSAR_ASSIGN_OR_RETURN(std::string output, e.EvaluateText(case_text));
     return DecisionInput{e.digest(), case_text, std::move(output)};
   };

@@ -81,7 +81,7 @@ class StoreLedgerTest : public ::testing::TestWithParam<std::string> {
   // store, the shipped policy's engine. Returns the decided total in fen.
   int64_t DecideWithEngine(int64_t id) {
     static const std::shared_ptr<const Engine> engine = Engine::Load(kPolicy).value();
-    auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+    auto decide = [&](const std::string& /*policy*/, const std::string& case_text) -> Result<DecisionInput> {
       BURSAR_ASSIGN_OR_RETURN(std::string output, engine->EvaluateText(case_text));
       return DecisionInput{engine->digest(), case_text, std::move(output)};
     };
@@ -435,7 +435,7 @@ TEST_P(StoreLedgerTest, ADecisionRunKilledInsideAGroupKeepsWholeGroupsOnly) {
   const int64_t entries_before = *store_->AuditHeadSeq();
   auto engine = Engine::Load(kPolicy);
   ASSERT_TRUE(engine.ok());
-  auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+  auto decide = [&](const std::string& /*policy*/, const std::string& case_text) -> Result<DecisionInput> {
     BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
     return DecisionInput{(*engine)->digest(), case_text, std::move(output)};
   };
@@ -516,7 +516,7 @@ TEST_P(StoreLedgerTest, ADecisionThatFailsInAGroupDoesNotStopTheOthers) {
   for (int n = 1; n <= 5; ++n) ids.push_back(InReview(n, 2025, json{{"measure", "03"}, {"assessed", "100"}}, "100"));
   auto engine = Engine::Load(kPolicy);
   ASSERT_TRUE(engine.ok());
-  auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+  auto decide = [&](const std::string& /*policy*/, const std::string& case_text) -> Result<DecisionInput> {
     if (case_text.find(Code(3)) != std::string::npos) return InvalidArgument("refused for the test", "case");
     BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
     return DecisionInput{(*engine)->digest(), case_text, std::move(output)};
@@ -563,7 +563,7 @@ TEST_P(StoreLedgerTest, TheSameYearsAwardsOfOtherApplicationsShareTheCap) {
   }
   auto engine = Engine::Load(kPolicy);
   ASSERT_TRUE(engine.ok());
-  auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+  auto decide = [&](const std::string& /*policy*/, const std::string& case_text) -> Result<DecisionInput> {
     BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
     return DecisionInput{(*engine)->digest(), case_text, std::move(output)};
   };

@@ -193,7 +193,7 @@ TEST_P(SealTest, DecisionRunsAndDocumentsAreSealedEntryByEntry) {
     ASSERT_TRUE(store_->SubmitReview("r", *id, json{{"q", 80}}, "100", "评审意见：同意。").ok());
     ids.push_back(*id);
   }
-  auto decide = [&](const std::string& case_text) -> Result<DecisionInput> {
+  auto decide = [&](const std::string& /*policy*/, const std::string& case_text) -> Result<DecisionInput> {
     const json c = json::parse(case_text);
     const std::string code = c["applicant"]["id"];
     return DecisionInput{"sha256:abc", case_text, OutputFor(code, 2025, "100.00", "03")};

@@ -77,7 +77,7 @@ describe("a refusal of the server in words", () => {
     // The rules of an evidence file's rows, listed in prose under POST /api/evidence/{kind}.
     const upload = doc.slice(doc.indexOf("name what the row broke"));
     const rules = upload.slice(0, upload.indexOf("); 400")).match(/`([a-z_]+)`/g) ?? [];
-    const params = new Set(["expected", "got", "credit_code", "change", "fields", "line"]);
+    const params = new Set(["expected", "got", "credit_code", "change", "fields", "line", "policy"]);
     for (const r of rules) if (!params.has(r.slice(1, -1))) reasons.add(r.slice(1, -1));
     expect(reasons.has("duplicate_key")).toBe(true);
     const words = [...reasons].filter((r) => !codes.has(r));

@@ -112,6 +112,7 @@ export function refusalText(reason: string, params: Record<string, string>, l: L
     case "stored_differs":
     case "official_differs":
     case "duplicate_key":
+    case "unknown_policy":
       return t(`field.${reason}` as Key, p);
   }
   return null;

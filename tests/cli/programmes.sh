@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Two programmes in one SQLite store (issue 16): the digital-health policy run
+# beside Chaoyang's, from the command line. Figures read by their policy, an
+# application and an apply-free proposal of the second programme, a decision
+# run that decides each application by its own policy, and the audit of each
+# programme's limits and of the whole store.
+#   programmes.sh BURSAR REPO_ROOT
+set -u
+bursar=$(realpath "$1") root=$(realpath "$2")
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+db=$tmp/two.db
+health=$root/policies/digital-health
+code=91110105MA01C9XY29
+"$bursar" db init --db "$db" >/dev/null || bad "db init"
+printf 'credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,serious_dishonesty_record,tags\n%s,Example Health Co.,true,true,true,false,data_vendor\n' "$code" > ent.csv
+"$bursar" import enterprises ent.csv --db "$db" >/dev/null 2>&1 || bad "import enterprises"
+
+# Figures are read by the policy they belong to, so its folder is needed.
+{
+  echo "credit_code,policy,year,name,value"
+  for flag in registered_in_district taxed_in_district independent_legal_person digital_health_business; do
+    echo "$code,digital-health,2025,applicant.$flag,是"
+  done
+  echo "$code,digital-health,2025,facts.clinical_data_paid,\"1,000,000\""
+  echo "$code,digital-health,2025,facts.doctoral_employees,many"
+  echo "$code,digital-health,2025,facts.settled_year,2025"
+  echo "$code,digital-health,2025,facts.rent_paid,1000000"
+  echo "$code,digital-health,2025,facts.rented_area,1234.5"
+  echo "$code,digital-health,2025,facts.rent_days,365"
+} > figures.csv
+"$bursar" import figures figures.csv --db "$db" 2> err; rc=$?
+[[ $rc -eq 2 ]] && grep -q "policy: no programme beside the store's own runs policy \"digital-health\"" err && ok \
+  || bad "figures without their policy ($rc): $(cat err)"
+"$bursar" import figures figures.csv --db "$db" --also-policy "$health" 2> err; rc=$?
+[[ $rc -eq 2 ]] && grep -q "figures.csv:7: value: expected a whole number" err && grep -q "9 new" err && ok \
+  || bad "figures ($rc): $(cat err)"
+
+# A claim is checked against its own programme's policy.
+"$bursar" app create "$code" 2025 --claim '{"measure":"6","project":"P1","programme":"national","funding_received":"1500000"}' \
+  --db "$db" 2> err; [[ $? -ne 0 ]] && grep -q "measure" err && ok || bad "a 6 claim is not Chaoyang's: $(cat err)"
+id=$("$bursar" app create "$code" 2025 --claim '{"measure":"6","project":"P1","programme":"national","funding_received":"1500000"}' \
+  --db "$db" --also-policy "$health" --programme digital-health) || bad "create in the second programme"
+"$bursar" app show "$id" --db "$db" --json | grep -q '"policy": *"digital-health"' && ok || bad "show names the policy"
+"$bursar" app submit "$id" --db "$db" >/dev/null && "$bursar" app review "$id" --reviewers rev-a --db "$db" >/dev/null \
+  && "$bursar" app score "$id" --scores '{"q":80}' --proposed 1500000 --opinion '同意。' --actor rev-a --db "$db" >/dev/null \
+  || bad "review"
+
+# Apply-free in the second programme: measures 1 (rent) and 3 (datasets) from the figures.
+"$bursar" propose 2025 --db "$db" --also-policy "$health" --programme digital-health > out; rc=$?
+[[ $rc -eq 0 ]] && grep -q "measure 1: 1 qualifying, 1 proposed" out && grep -q "measure 3: 1 qualifying, 1 proposed" out \
+  && ok || bad "propose ($rc): $(cat out)"
+app_of() {
+  "$bursar" app list --db "$db" --json | python3 -c "import json,sys; print([a['id'] for a in json.load(sys.stdin) if a['measure'] == '$1'][0])"
+}
+for measure in 1 3; do
+  proposal=$(app_of "$measure")
+  "$bursar" app submit "$proposal" --db "$db" >/dev/null && "$bursar" app review "$proposal" --db "$db" >/dev/null \
+    || bad "confirm the proposal of $measure"
+done
+
+# Without the second policy the run reports its applications, decides none of them.
+"$bursar" decide 2025 --db "$db" 2> err; rc=$?
+[[ $rc -eq 1 ]] && grep -q "give its folder with --also-policy" err && grep -q "0 decided, 3 failed" err && ok \
+  || bad "decide without the policy ($rc): $(cat err)"
+"$bursar" decide 2025 --db "$db" --also-policy "$health" --json > out; rc=$?
+python3 -c "
+import json, sys
+r = json.load(open('out'))
+totals = sorted(d['total'] for d in r['decided'])
+assert totals == ['1500000.00', '300000.00', '800000.00'], totals
+" && [[ $rc -eq 0 ]] && ok || bad "decide ($rc): $(cat out)"
+rent=$(app_of 1)
+
+# The next year its figures say it moved out: [1.2]'s recovery is proposed
+# to the officer, naming the application that holds the rent subsidy. An
+# enterprise without figures of a year is not judged by them.
+{
+  echo "credit_code,policy,year,name,value"
+  echo "$code,digital-health,2026,applicant.registered_in_district,否"
+  echo "$code,digital-health,2026,applicant.taxed_in_district,是"
+} > moved.csv
+"$bursar" propose 2027 --db "$db" --also-policy "$health" --programme digital-health --dry-run > out; rc=$?
+[[ $rc -eq 0 ]] && ! grep -q "recovery due" out && ok || bad "no figures, no recovery ($rc): $(cat out)"
+"$bursar" import figures moved.csv --db "$db" --also-policy "$health" 2> err || bad "import 2026: $(cat err)"
+"$bursar" propose 2026 --db "$db" --also-policy "$health" --programme digital-health --dry-run > out; rc=$?
+[[ $rc -eq 0 ]] && grep -qF "recovery due: $code: measure 1 rent 800000.00 ([1.2] D-1b): application $rent (2025, 800000.00)" out \
+  && ok || bad "recovery due ($rc): $(cat out)"
+
+# Each programme's limits are checked by its own policy; the store as a whole verifies.
+"$bursar" audit limits 2025 --db "$db" --also-policy "$health" --programme digital-health > out; rc=$?
+[[ $rc -eq 0 ]] && grep -q "0 limit(s) exceeded; 1 enterprises, 3 decisions" out && ok || bad "audit limits ($rc): $(cat out)"
+"$bursar" audit limits 2025 --db "$db" > out; rc=$?
+[[ $rc -eq 0 ]] && grep -q "0 limit(s) exceeded; 0 enterprises" out && ok || bad "own programme's limits ($rc): $(cat out)"
+"$bursar" budget show 2025 --db "$db" --json | python3 -c "import json,sys; b = json.load(sys.stdin); assert b['committed'] == '0.00' and b['by_measure'] == {}, b" \
+  && ok || bad "the own budget counts no award of the other programme"
+"$bursar" audit verify --db "$db" > /dev/null 2> err && ok || bad "audit verify: $(cat err)"
+
+echo "programmes: $pass passed, $fail failed"
+[[ $fail -eq 0 ]]
