@@ -89,8 +89,11 @@ constexpr const char* kAppUsage =
     "BURSAR_TEST_CLOCK, which is honoured only beside BURSAR_TEST_MODE=1.\n";
 
 constexpr const char* kBudgetUsage =
-    "usage: bursar budget set YEAR AMOUNT [--db URL]\n"
-    "       bursar budget show YEAR [--db URL]\n\n"
+    "usage: bursar budget set YEAR AMOUNT [--db URL] [--also-policy DIR --programme ID]\n"
+    "       bursar budget show YEAR [--db URL] [--also-policy DIR --programme ID]\n\n"
+    "--programme: the budget of the programme of policy ID run beside the store's\n"
+    "own (its folder given with --also-policy DIR), which scales that programme's\n"
+    "awards only (digital-health's D-7b reads as D-G6 does).\n\n"
     "show prints, as JSON, the year's budget, the committed awards (decisions in\n"
     "force), what is payable after D-G6 scaling and what was paid, in total and\n"
     "by measure. D-G6: when the committed awards exceed the budget, every award\n"
@@ -244,12 +247,9 @@ int RunApp(const std::vector<std::string>& args) {
     // The claim is checked against its programme's policy now, as the server does.
     Programmes programmes;
     if (!LoadProgrammes(o, "app create", &programmes)) return kExitUsage;
-    const std::string programme = programmes.Stored(FlagValue(o, "--programme", programmes.own->policy_id()));
-    const Engine* engine = programmes.For(programme);
-    if (engine == nullptr) {
-      return usage("--programme " + programme + ": no such policy given (beside the own: " + programmes.BesideIds() +
-                   ")");
-    }
+    std::string programme;
+    const Engine* engine = programmes.Chosen(o, "app create", &programme);
+    if (engine == nullptr) return kExitUsage;
     if (Status checked = engine->CheckClaim(year, o.positional[1], claim); !checked.ok()) {
       return ReportStatus(checked);
     }
@@ -509,10 +509,16 @@ int RunApp(const std::vector<std::string>& args) {
 
 int RunBudget(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {}, &o)) return kExitUsage;
+  if (!ParseStoreOptions(args, {"--programme", "--policy", "--also-policy"}, &o)) return kExitUsage;
   if (o.help) {
     std::fputs(kBudgetUsage, stdout);
     return kExitOk;
+  }
+  std::string programme;  // "" the store's own
+  if (HasFlag(o, "--programme")) {
+    Programmes programmes;
+    if (!LoadProgrammes(o, "budget", &programmes)) return kExitUsage;
+    if (programmes.Chosen(o, "budget", &programme) == nullptr) return kExitUsage;
   }
   int64_t year = 0;
   const bool set = o.positional.size() == 3 && o.positional[0] == "set";
@@ -524,16 +530,17 @@ int RunBudget(const std::vector<std::string>& args) {
   auto s = store::Store::Open(o.db);
   if (!s.ok()) return ReportStatus(s.status());
   if (set) {
-    Status status = (*s)->SetBudget(o.actor, year, o.positional[2]);
+    Status status = (*s)->SetBudget(o.actor, year, o.positional[2], programme);
     return status.ok() ? kExitOk : ReportStatus(status);
   }
-  auto b = (*s)->Budget(year);
+  auto b = (*s)->Budget(year, programme);
   if (!b.ok()) return ReportStatus(b.status());
   nlohmann::ordered_json out = {{"year", year},
                                 {"budget", b->budget_fen ? json(FenToMoneyString(*b->budget_fen)) : json(nullptr)},
                                 {"committed", FenToMoneyString(b->total.committed_fen)},
                                 {"payable", FenToMoneyString(b->total.payable_fen)},
                                 {"paid", FenToMoneyString(b->total.paid_fen)}};
+  if (!programme.empty()) out["policy"] = programme;
   out["scaling"] = {{"decision", "D-G6"},
                     {"scaled", b->scaled},
                     {"factor", b->factor},

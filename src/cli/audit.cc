@@ -50,13 +50,9 @@ int RunLimits(const StoreOptions& o) {
   }
   Programmes programmes;
   if (!LoadProgrammes(o, "audit limits", &programmes)) return kExitFailed;
-  const std::string programme = programmes.Stored(FlagValue(o, "--programme", programmes.own->policy_id()));
-  const Engine* engine = programmes.For(programme);
-  if (engine == nullptr) {
-    std::fprintf(stderr, "bursar audit limits: --programme %s: no such policy given (beside the own: %s)\n",
-                 programme.c_str(), programmes.BesideIds().c_str());
-    return kExitUsage;
-  }
+  std::string programme;
+  const Engine* engine = programmes.Chosen(o, "audit limits", &programme);
+  if (engine == nullptr) return kExitUsage;
   auto s = store::Store::Open(o.db);
   if (!s.ok()) return ReportStatus(s.status());
   auto report = audit::AuditLimits(**s, *engine, year, programme);

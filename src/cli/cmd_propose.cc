@@ -50,13 +50,9 @@ int RunPropose(const std::vector<std::string>& args) {
   for (const auto& f : o.flags) dry_run = dry_run || f == "--dry-run";
   Programmes programmes;
   if (!LoadProgrammes(o, "propose", &programmes)) return kExitUsage;
-  const std::string programme = programmes.Stored(FlagValue(o, "--programme", programmes.own->policy_id()));
-  const Engine* engine = programmes.For(programme);
-  if (engine == nullptr) {
-    std::fprintf(stderr, "bursar propose: --programme %s: no such policy given (beside the own: %s)\n",
-                 programme.c_str(), programmes.BesideIds().c_str());
-    return kExitUsage;
-  }
+  std::string programme;
+  const Engine* engine = programmes.Chosen(o, "propose", &programme);
+  if (engine == nullptr) return kExitUsage;
   // The measures whose items are all decided from facts.
   std::map<std::string, std::vector<std::string>> qualifying;
   for (const auto& m : engine->policy().policy.measures) {

@@ -30,6 +30,18 @@ struct Programmes {
   }
   // The store's name of a policy id a person gives: "" for the own policy's.
   std::string Stored(const std::string& id) const { return id == own->policy_id() ? "" : id; }
+  // The programme `--programme ID` names (the own without it) as the store
+  // names it, into *programme, and its engine; null, with the problem printed
+  // as `bursar COMMAND: ...`, when its policy was not given.
+  const Engine* Chosen(const StoreOptions& o, const char* command, std::string* programme) const {
+    *programme = Stored(FlagValue(o, "--programme", own->policy_id()));
+    const Engine* engine = For(*programme);
+    if (engine == nullptr) {
+      std::fprintf(stderr, "bursar %s: --programme %s: no such policy given (beside the own: %s)\n", command,
+                   programme->c_str(), BesideIds().c_str());
+    }
+    return engine;
+  }
   // "digital-health, ..." for a message.
   std::string BesideIds() const {
     std::string out;

@@ -148,8 +148,16 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
   return OkStatus();
 }
 
+// The programme `?policy=ID` names, as the store names it ("" the served
+// policy's, the default); 404 (`query.policy`) for one this server does not run.
+Result<std::string> Server::Impl::QueryProgramme(const httplib::Request& req) const {
+  BURSAR_ASSIGN_OR_RETURN(const Published* p, PolicyOf(req));
+  return p->engine->policy_id() == programme_policy_id ? std::string() : p->engine->policy_id();
+}
+
 Status Server::Impl::GetBudget(const httplib::Request& req, httplib::Response& res, const Caller&) {
   BURSAR_ASSIGN_OR_RETURN(int64_t year, PathYear(req));
+  BURSAR_ASSIGN_OR_RETURN(const std::string programme, QueryProgramme(req));
   store::BudgetSummary s;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     // The head first: a change after it makes the summary newer than its
@@ -157,14 +165,14 @@ Status Server::Impl::GetBudget(const httplib::Request& req, httplib::Response& r
     BURSAR_ASSIGN_OR_RETURN(int64_t seq, st.AuditHeadSeq());
     {
       std::lock_guard<std::mutex> lock(budget_cache_mu);
-      if (auto it = budget_cache.find(year); it != budget_cache.end() && it->second.first == seq) {
+      if (auto it = budget_cache.find({programme, year}); it != budget_cache.end() && it->second.first == seq) {
         s = it->second.second;
         return OkStatus();
       }
     }
-    BURSAR_ASSIGN_OR_RETURN(s, st.Budget(year));
+    BURSAR_ASSIGN_OR_RETURN(s, st.Budget(year, programme));
     std::lock_guard<std::mutex> lock(budget_cache_mu);
-    budget_cache[year] = {seq, s};
+    budget_cache[{programme, year}] = {seq, s};
     return OkStatus();
   }));
   AnswerJson(res, BudgetJson(s));
@@ -173,6 +181,7 @@ Status Server::Impl::GetBudget(const httplib::Request& req, httplib::Response& r
 
 Status Server::Impl::PutBudget(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(int64_t year, PathYear(req));
+  BURSAR_ASSIGN_OR_RETURN(const std::string programme, QueryProgramme(req));
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
   if (!body->contains("amount") || !(*body)["amount"].is_string()) {
@@ -180,8 +189,8 @@ Status Server::Impl::PutBudget(const httplib::Request& req, httplib::Response& r
   }
   store::BudgetSummary s;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_RETURN_IF_ERROR(st.SetBudget(Actor(caller), year, (*body)["amount"].get<std::string>()));
-    BURSAR_ASSIGN_OR_RETURN(s, st.Budget(year));
+    BURSAR_RETURN_IF_ERROR(st.SetBudget(Actor(caller), year, (*body)["amount"].get<std::string>(), programme));
+    BURSAR_ASSIGN_OR_RETURN(s, st.Budget(year, programme));
     return OkStatus();
   }));
   AnswerJson(res, BudgetJson(s));

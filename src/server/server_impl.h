@@ -200,6 +200,7 @@ struct Server::Impl {
   // The engine of a programme as the store names it (store::Application::
   // policy: "" the served policy's), or null when this server does not run it.
   const Engine* EngineOf(const std::string& policy) const;
+  Result<std::string> QueryProgramme(const httplib::Request& req) const;
   Result<const Published*> PolicyOf(const httplib::Request& req) const;
   GuardedHttpServer http;
   std::string request_id_prefix;
@@ -530,7 +531,8 @@ struct Server::Impl {
   // scales reads every decision of it, so the answer is kept until the store
   // changes (every change of the store appends an audit entry).
   std::mutex budget_cache_mu;
-  std::map<int64_t, std::pair<int64_t, store::BudgetSummary>> budget_cache;  // year → (audit seq, summary)
+  // (programme, year) → (audit seq, summary)
+  std::map<std::pair<std::string, int64_t>, std::pair<int64_t, store::BudgetSummary>> budget_cache;
 
   // ---- exports (export_routes.cc) ----
   Status NoticesCsv(const httplib::Request& req, httplib::Response& res, const Caller& caller);

@@ -947,15 +947,16 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   // D-G6: once the year's payments have begun, its factor may not fall, so
   // a decision that would take the committed total over the budget waits
   // for a larger budget.
-  BURSAR_ASSIGN_OR_RETURN(auto budget, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {app.year}));
+  // The budget of the application's programme (migrations 28 and 29).
+  BURSAR_ASSIGN_OR_RETURN(std::optional<int64_t> budget, BudgetFenIn(db, app.year, app.policy));
   if (budget && total_fen > 0) {
-    BURSAR_ASSIGN_OR_RETURN(YearCommitted year, YearCommittedIn(db, app.year));
-    if (year.payments > 0 && year.committed_fen + total_fen > budget->Int(0)) {
+    BURSAR_ASSIGN_OR_RETURN(YearCommitted year, YearCommittedIn(db, app.year, app.policy));
+    if (year.payments > 0 && year.committed_fen + total_fen > *budget) {
       return Status(StatusCode::kFailedPrecondition,
                     "application " + std::to_string(id) + ": deciding " + FenToMoneyString(total_fen) +
                         " would take " + std::to_string(app.year) + "'s committed awards to " +
                         FenToMoneyString(year.committed_fen + total_fen) + ", over its budget of " +
-                        FenToMoneyString(budget->Int(0)) +
+                        FenToMoneyString(*budget) +
                         ", after payments have begun (D-G6 would scale down awards already paid): raise the "
                         "budget first",
                     "budget")
@@ -963,7 +964,7 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
                                           {"year", std::to_string(app.year)},
                                           {"amount", FenToMoneyString(total_fen)},
                                           {"committed", FenToMoneyString(year.committed_fen + total_fen)},
-                                          {"budget", FenToMoneyString(budget->Int(0))}});
+                                          {"budget", FenToMoneyString(*budget)}});
     }
   }
   BURSAR_RETURN_IF_ERROR(
@@ -1561,14 +1562,20 @@ Result<std::vector<Recovery>> Store::Recoveries(int64_t id) {
   return out;
 }
 
-Status Store::SetBudget(const std::string& actor, int64_t year, const std::string& amount) {
+Status Store::SetBudget(const std::string& actor, int64_t year, const std::string& amount,
+                        const std::string& policy) {
   BURSAR_ASSIGN_OR_RETURN(int64_t fen, MoneyToFen(amount, "amount"));
+  BURSAR_RETURN_IF_ERROR(CheckProgramme(policy));
+  if (!policy.empty() && !programme_budgets_) {
+    return Status(StatusCode::kFailedPrecondition, "a programme beside the own has a budget from migration " +
+                                                       std::to_string(kProgrammeBudgetsMigration));
+  }
   return Write(actor,
                [&](Database& db) -> Result<std::optional<json>> {
                  // From the rows, not measure_committed: money-moving checks read
                  // what is sealed, and a derived table edited by hand is only
                  // found by the next `audit verify`.
-                 BURSAR_ASSIGN_OR_RETURN(BudgetSummary now, BudgetIn(db, year, true));
+                 BURSAR_ASSIGN_OR_RETURN(BudgetSummary now, BudgetIn(db, year, true, policy));
                  // A lower budget under the committed total would scale down
                  // awards already (partly) paid at the old factor.
                  if (now.payments_started && fen < now.total.committed_fen &&
@@ -1579,16 +1586,29 @@ Status Store::SetBudget(const std::string& actor, int64_t year, const std::strin
                                      " would scale down awards already paid (D-G6)",
                                  "amount");
                  }
-                 BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO budget (year, amount_fen) VALUES (?, ?) "
-                                                   "ON CONFLICT (year) DO UPDATE SET amount_fen = excluded.amount_fen",
-                                                   {year, fen})
-                                            .status());
-                 return std::optional<json>(json{{"op", "budget.set"}, {"year", year}, {"amount", FenToMoneyString(fen)}});
+                 if (policy.empty()) {
+                   BURSAR_RETURN_IF_ERROR(db.Execute("INSERT INTO budget (year, amount_fen) VALUES (?, ?) "
+                                                     "ON CONFLICT (year) DO UPDATE SET amount_fen = excluded.amount_fen",
+                                                     {year, fen})
+                                              .status());
+                 } else {
+                   BURSAR_RETURN_IF_ERROR(
+                       db.Execute("INSERT INTO programme_budget (policy, year, amount_fen) VALUES (?, ?, ?) "
+                                  "ON CONFLICT (policy, year) DO UPDATE SET amount_fen = excluded.amount_fen",
+                                  {policy, year, fen})
+                           .status());
+                 }
+                 json change = {{"op", "budget.set"}, {"year", year}, {"amount", FenToMoneyString(fen)}};
+                 if (!policy.empty()) change["policy"] = policy;
+                 return std::optional<json>(std::move(change));
                })
       .status();
 }
 
-Result<BudgetSummary> Store::Budget(int64_t year) { return BudgetIn(*db_, year); }
+Result<BudgetSummary> Store::Budget(int64_t year, const std::string& policy) {
+  BURSAR_RETURN_IF_ERROR(CheckProgramme(policy));
+  return BudgetIn(*db_, year, false, policy);
+}
 
 namespace {
 int64_t Gcd(int64_t a, int64_t b) {
@@ -1606,20 +1626,25 @@ int64_t ScaleFen(int64_t fen, int64_t budget, int64_t committed) {
   return static_cast<int64_t>(static_cast<__int128>(fen) * budget / committed);
 }
 
-Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows) {
+Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows, const std::string& policy) {
   BudgetSummary s;
   s.year = year;
-  BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
-  if (b) s.budget_fen = b->Int(0);
+  BURSAR_ASSIGN_OR_RETURN(std::optional<int64_t> b, BudgetFenIn(db, year, policy));
+  s.budget_fen = b;
   // Committed: decisions in force at their net amounts (D-G8), the decided
   // total less what was recovered. Paid: payments less recoveries. Kept by
   // measure as running totals since migration 26; the applications are read
   // one by one only when the budget scales the awards (each award's lines
   // are scaled and rounded on their own).
-  if (measure_totals_ && !from_rows) {
-    BURSAR_ASSIGN_OR_RETURN(auto totals, db.Query("SELECT measure, committed_fen, paid_fen, payments FROM "
-                                                  "measure_committed WHERE year = ? ORDER BY measure",
-                                                  {year}));
+  if (measure_totals_ && !from_rows && (policy.empty() || programme_budgets_)) {
+    BURSAR_ASSIGN_OR_RETURN(
+        auto totals,
+        policy.empty() ? db.Query("SELECT measure, committed_fen, paid_fen, payments FROM "
+                                  "measure_committed WHERE year = ? ORDER BY measure",
+                                  {year})
+                       : db.Query("SELECT measure, committed_fen, paid_fen, payments FROM "
+                                  "programme_committed WHERE policy = ? AND year = ? ORDER BY measure",
+                                  {policy, year}));
     for (const Row& r : totals) {
       if (r.Int(1) == 0 && r.Int(2) == 0 && r.Int(3) == 0) continue;  // every award of it withdrawn
       BudgetLine& line = s.by_measure[r.Text(0)];
@@ -1638,7 +1663,7 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows
     }
     s = BudgetSummary();
     s.year = year;
-    if (b) s.budget_fen = b->Int(0);
+    s.budget_fen = b;
   }
   BURSAR_ASSIGN_OR_RETURN(
       auto rows, db.Query("SELECT a.measure, a.state, COALESCE(d.total_fen, 0), "
@@ -1647,9 +1672,9 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows
                           "a.item, d.id, "
                           "(SELECT COUNT(*) FROM payment p WHERE p.application_id = a.id) "
                           "FROM application a LEFT JOIN decision d ON d.application_id = a.id AND d.in_force = 1 "
-                          "WHERE a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') "
-                          "ORDER BY a.id",
-                          {year}));
+                          "WHERE a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') " +
+                          std::string(programmes_ ? "AND a.policy = ? " : "AND ? = '' ") + "ORDER BY a.id",
+                          {year, policy}));
   for (const Row& r : rows) {
     BudgetLine& line = s.by_measure[r.Text(0)];
     const int64_t committed = r.Int(2) - r.Int(4);
@@ -1693,8 +1718,9 @@ Result<int64_t> Store::PayableIn(Database& db, const Application& app, std::opti
                                               {app.id}));
   if (!d) return int64_t{0};
   std::optional<YearScaling> scaling;
+  // D-G6 by the budget of the application's programme (migrations 28, 29).
   if (year_scaling || app.state != ApplicationState::kRecovered) {
-    BURSAR_ASSIGN_OR_RETURN(scaling, ScalingIn(db, app.year));
+    BURSAR_ASSIGN_OR_RETURN(scaling, ScalingIn(db, app.year, app.policy));
     if (year_scaling) *year_scaling = scaling;
   }
   // Within the budget (the usual case) the total is payable as it stands.

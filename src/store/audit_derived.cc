@@ -122,6 +122,8 @@ const std::vector<DerivedTable>& DerivedTables() {
       {"audit_application", kAuditByApplicationMigration, {"application_id", "seq"}, {}, "audit_log"},
       {"measure_committed", kProgrammesMigration, {"year", "measure"}, {"committed_fen", "paid_fen", "payments"},
        "decision, recovery and payment"},
+      {"programme_committed", kProgrammeBudgetsMigration, {"policy", "year", "measure"},
+       {"committed_fen", "paid_fen", "payments"}, "decision, recovery and payment"},
   };
   return tables;
 }

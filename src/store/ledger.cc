@@ -94,19 +94,37 @@ Status AppendLines(const Row& r, const std::optional<YearScaling>& scaling, std:
 
 std::string LedgerSql(const std::string& condition) { return kLedgerSelect + condition + kLedgerOrder; }
 
-Result<YearCommitted> Store::YearCommittedIn(Database& db, int64_t year) {
+Result<YearCommitted> Store::YearCommittedIn(Database& db, int64_t year, const std::string& policy) {
+  if (!policy.empty()) {
+    if (!programme_budgets_) return YearCommitted{};
+    BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("SELECT COALESCE(SUM(committed_fen), 0), COALESCE(SUM(payments), 0) "
+                                                  "FROM programme_committed WHERE policy = ? AND year = ?",
+                                                  {policy, year}));
+    return row ? YearCommitted{row->Int(0), row->Int(1)} : YearCommitted{};
+  }
   BURSAR_ASSIGN_OR_RETURN(auto row,
                           db.QueryOne("SELECT committed_fen, payments FROM year_committed WHERE year = ?", {year}));
   if (!row) return YearCommitted{};
   return YearCommitted{row->Int(0), row->Int(1)};
 }
 
-Result<std::optional<YearScaling>> Store::ScalingIn(Database& db, int64_t year) {
-  BURSAR_ASSIGN_OR_RETURN(auto b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
-  if (!b) return std::optional<YearScaling>();
-  BURSAR_ASSIGN_OR_RETURN(YearCommitted committed, YearCommittedIn(db, year));
-  if (committed.committed_fen <= b->Int(0)) return std::optional<YearScaling>();
-  return std::optional<YearScaling>(YearScaling{b->Int(0), committed.committed_fen});
+Result<std::optional<int64_t>> Store::BudgetFenIn(Database& db, int64_t year, const std::string& policy) {
+  std::optional<Row> b;
+  if (policy.empty()) {
+    BURSAR_ASSIGN_OR_RETURN(b, db.QueryOne("SELECT amount_fen FROM budget WHERE year = ?", {year}));
+  } else if (programme_budgets_) {
+    BURSAR_ASSIGN_OR_RETURN(b, db.QueryOne("SELECT amount_fen FROM programme_budget WHERE policy = ? AND year = ?",
+                                           {policy, year}));
+  }
+  return b ? std::optional<int64_t>(b->Int(0)) : std::nullopt;
+}
+
+Result<std::optional<YearScaling>> Store::ScalingIn(Database& db, int64_t year, const std::string& policy) {
+  BURSAR_ASSIGN_OR_RETURN(std::optional<int64_t> budget, BudgetFenIn(db, year, policy));
+  if (!budget) return std::optional<YearScaling>();
+  BURSAR_ASSIGN_OR_RETURN(YearCommitted committed, YearCommittedIn(db, year, policy));
+  if (committed.committed_fen <= *budget) return std::optional<YearScaling>();
+  return std::optional<YearScaling>(YearScaling{*budget, committed.committed_fen});
 }
 
 Status Store::ReadLedgers(Database& db, const std::string& condition, std::span<const Param> params,
@@ -121,20 +139,19 @@ Status Store::ReadLedgers(Database& db, const std::string& condition, std::span<
   } else {
     BURSAR_RETURN_IF_ERROR(db.QuerySpan(LedgerSql(condition), params, &rows));
   }
+  // A caller's memo holds the store's own programme's scaling (D-G6);
+  // another programme's is its own budget's (migration 29), read here.
   ScalingMemo own;
-  ScalingMemo& scaling = memo != nullptr ? *memo : own;
-  const std::optional<YearScaling> unscaled;
+  ScalingMemo& scaling = memo != nullptr && policy.empty() ? *memo : own;
   std::vector<LedgerLine> lines;
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
     auto year = scaling.find(r.Int(2));
-    if (year == scaling.end() && policy.empty()) {
-      BURSAR_ASSIGN_OR_RETURN(auto s, ScalingIn(db, r.Int(2)));
+    if (year == scaling.end()) {
+      BURSAR_ASSIGN_OR_RETURN(auto s, ScalingIn(db, r.Int(2), policy));
       year = scaling.emplace(r.Int(2), s).first;
     }
-    // D-G6 scales the awards of the programme's own budget; another
-    // programme's budget is not kept here.
-    BURSAR_RETURN_IF_ERROR(AppendLines(r, policy.empty() ? year->second : unscaled, &lines));
+    BURSAR_RETURN_IF_ERROR(AppendLines(r, year->second, &lines));
     if (i + 1 == rows.size() || rows[i + 1].Text(0) != r.Text(0)) {
       BURSAR_RETURN_IF_ERROR(each(r.Text(0), std::move(lines)));
       lines.clear();

@@ -1175,6 +1175,125 @@ INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
       JOIN application a ON a.id = p.application_id WHERE a.policy = ''
   ) AS t GROUP BY year, measure;
 )SQL";
+// The budget of each programme run beside the store's own (issue 16): its
+// year's amount (D-G6's reading in that policy, such as digital-health's
+// D-7b), sealed like `budget`, and its running totals by policy, year and
+// measure, kept by the same triggers as the own programme's (the own
+// programme's applications go to year_committed and measure_committed, the
+// others' here).
+constexpr const char* kProgrammeBudgets = R"SQL(
+CREATE TABLE programme_budget (
+  policy TEXT NOT NULL CHECK (policy <> ''),
+  year INTEGER NOT NULL,
+  amount_fen BIGINT NOT NULL CHECK (amount_fen >= 0),
+  PRIMARY KEY (policy, year)
+);
+CREATE TABLE programme_committed (
+  policy TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  measure TEXT NOT NULL,
+  committed_fen BIGINT NOT NULL,
+  paid_fen BIGINT NOT NULL,
+  payments BIGINT NOT NULL CHECK (payments >= 0),
+  PRIMARY KEY (policy, year, measure)
+);
+INSERT INTO programme_committed (policy, year, measure, committed_fen, paid_fen, payments)
+  SELECT policy, year, measure, SUM(committed_fen), SUM(paid_fen), SUM(payments) FROM (
+    SELECT a.policy AS policy, a.year AS year, a.measure AS measure, d.total_fen AS committed_fen, 0 AS paid_fen,
+           0 AS payments
+      FROM decision d JOIN application a ON a.id = d.application_id WHERE d.in_force = 1 AND a.policy <> ''
+    UNION ALL
+    SELECT a.policy, a.year, a.measure, -r.amount_fen, -r.amount_fen, 0 FROM recovery r
+      JOIN application a ON a.id = r.application_id WHERE a.policy <> ''
+    UNION ALL
+    SELECT a.policy, a.year, a.measure, 0, p.amount_fen, 1 FROM payment p
+      JOIN application a ON a.id = p.application_id WHERE a.policy <> ''
+  ) AS t GROUP BY policy, year, measure;
+)SQL";
+constexpr const char* kProgrammeBudgetsSqlite = R"SQL(
+DROP TRIGGER decision_insert_committed;
+DROP TRIGGER decision_update_committed;
+DROP TRIGGER recovery_insert_committed;
+DROP TRIGGER payment_insert_committed;
+CREATE TRIGGER decision_insert_committed AFTER INSERT ON decision WHEN NEW.in_force = 1
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, NEW.total_fen, 0 FROM application WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, NEW.total_fen, 0, 0 FROM application WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+    INSERT INTO programme_committed (policy, year, measure, committed_fen, paid_fen, payments)
+      SELECT policy, year, measure, NEW.total_fen, 0, 0 FROM application WHERE id = NEW.application_id AND policy <> ''
+      ON CONFLICT (policy, year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+  END;
+CREATE TRIGGER decision_update_committed AFTER UPDATE ON decision
+  WHEN NEW.in_force * NEW.total_fen <> OLD.in_force * OLD.total_fen
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, NEW.in_force * NEW.total_fen - OLD.in_force * OLD.total_fen, 0 FROM application
+      WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, NEW.in_force * NEW.total_fen - OLD.in_force * OLD.total_fen, 0, 0 FROM application
+      WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+    INSERT INTO programme_committed (policy, year, measure, committed_fen, paid_fen, payments)
+      SELECT policy, year, measure, NEW.in_force * NEW.total_fen - OLD.in_force * OLD.total_fen, 0, 0
+      FROM application WHERE id = NEW.application_id AND policy <> ''
+      ON CONFLICT (policy, year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+  END;
+CREATE TRIGGER recovery_insert_committed AFTER INSERT ON recovery
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, -NEW.amount_fen, 0 FROM application WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen;
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, -NEW.amount_fen, -NEW.amount_fen, 0 FROM application
+      WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen,
+                                                paid_fen = paid_fen + excluded.paid_fen;
+    INSERT INTO programme_committed (policy, year, measure, committed_fen, paid_fen, payments)
+      SELECT policy, year, measure, -NEW.amount_fen, -NEW.amount_fen, 0 FROM application
+      WHERE id = NEW.application_id AND policy <> ''
+      ON CONFLICT (policy, year, measure) DO UPDATE SET committed_fen = committed_fen + excluded.committed_fen,
+                                                        paid_fen = paid_fen + excluded.paid_fen;
+  END;
+CREATE TRIGGER payment_insert_committed AFTER INSERT ON payment
+  BEGIN
+    INSERT INTO year_committed (year, committed_fen, payments)
+      SELECT year, 0, 1 FROM application WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year) DO UPDATE SET payments = payments + 1;
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+      SELECT year, measure, 0, NEW.amount_fen, 1 FROM application WHERE id = NEW.application_id AND policy = ''
+      ON CONFLICT (year, measure) DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen,
+                                                payments = payments + 1;
+    INSERT INTO programme_committed (policy, year, measure, committed_fen, paid_fen, payments)
+      SELECT policy, year, measure, 0, NEW.amount_fen, 1 FROM application
+      WHERE id = NEW.application_id AND policy <> ''
+      ON CONFLICT (policy, year, measure) DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen,
+                                                        payments = payments + 1;
+  END;
+)SQL";
+constexpr const char* kProgrammeBudgetsPostgres = R"SQL(
+CREATE OR REPLACE FUNCTION measure_committed_add(app BIGINT, committed BIGINT, paid BIGINT, n BIGINT)
+  RETURNS void LANGUAGE sql AS
+  $$ INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
+       SELECT year, measure, committed, paid, n FROM application WHERE id = app AND policy = ''
+     ON CONFLICT (year, measure) DO UPDATE
+       SET committed_fen = measure_committed.committed_fen + excluded.committed_fen,
+           paid_fen = measure_committed.paid_fen + excluded.paid_fen,
+           payments = measure_committed.payments + excluded.payments;
+     INSERT INTO programme_committed (policy, year, measure, committed_fen, paid_fen, payments)
+       SELECT policy, year, measure, committed, paid, n FROM application WHERE id = app AND policy <> ''
+     ON CONFLICT (policy, year, measure) DO UPDATE
+       SET committed_fen = programme_committed.committed_fen + excluded.committed_fen,
+           paid_fen = programme_committed.paid_fen + excluded.paid_fen,
+           payments = programme_committed.payments + excluded.payments $$;
+CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON programme_budget
+  FOR EACH ROW EXECUTE FUNCTION bursar_capture('policy,year', '', '');
+)SQL";
+
 // Each dialect's part, then the totals (the SQLite part makes the column).
 const char* ProgrammesSql(Dialect dialect) {
   static const std::string sqlite = std::string(kProgrammesSqlite) + kProgrammesTotals;
@@ -1227,6 +1346,8 @@ const std::vector<Migration>& Migrations() {
        kEvidenceByVerifier, "", ""},
       {28, "programmes: applications name their policy; figures of another programme's facts", kProgrammes,
        ProgrammesSql(Dialect::kSqlite), ProgrammesSql(Dialect::kPostgres)},
+      {29, "programme budgets: the budget and running totals of each programme run beside the own",
+       kProgrammeBudgets, kProgrammeBudgetsSqlite, kProgrammeBudgetsPostgres},
   };
   return migrations;
 }

@@ -29,6 +29,9 @@ inline constexpr int kMeasureCommittedMigration = 26;
 // The migration that named each application's policy and filled the running
 // totals again with the programme's own applications (issue 16).
 inline constexpr int kProgrammesMigration = 28;
+// The migration that gave each programme beside the own its budget and
+// running totals (programme_budget, programme_committed).
+inline constexpr int kProgrammeBudgetsMigration = 29;
 // The migration that made the attachment table (store/attachments.h).
 inline constexpr int kAttachmentMigration = 24;
 

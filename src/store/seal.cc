@@ -125,6 +125,7 @@ const std::vector<SealedTable>& SealedTables() {
       {"master_change", {"id"}, {}, {}},                  // from migration 19
       {"evidence_digest", {"tbl", "credit_code"}, {}, {}},  // from migration 20 (evidence_seal.h)
       {"attachment", {"id"}, {}, {"content"}},               // from migration 24 (attachments.h)
+      {"programme_budget", {"policy", "year"}, {}, {}},      // from migration 29
   };
   return tables;
 }

@@ -209,6 +209,7 @@ Status Store::InstallCapture() {
   audit_by_application_ = schema.current >= kAuditByApplicationMigration;
   measure_totals_ = schema.current >= kMeasureCommittedMigration;
   programmes_ = schema.current >= kProgrammesMigration;
+  programme_budgets_ = schema.current >= kProgrammeBudgetsMigration;
   attachments_ = schema.current >= kAttachmentMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));

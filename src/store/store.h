@@ -468,15 +468,18 @@ class Store {
 
   // Once the year's first payment is recorded, a budget below the approved
   // total that would lower the D-G6 factor is refused (FailedPrecondition).
-  Status SetBudget(const std::string& actor, int64_t year, const std::string& amount);
+  // `policy`: the programme ("" the store's own; another from migration 29).
+  Status SetBudget(const std::string& actor, int64_t year, const std::string& amount,
+                   const std::string& policy = "");
   // Refreshes the query planner's statistics after a bulk change (an import,
   // a year's proposals, a decision run): SQLite's sqlite_stat1, sampled
   // (PRAGMA analysis_limit), and PostgreSQL's ANALYZE. Without them SQLite
   // takes `application.year = ?` for a few rows and reads a district's
   // year to find its handful of payments. Not audited: it changes no data.
   Status RefreshStatistics();
-  // Committed, payable (after D-G6) and paid, in total and by measure.
-  Result<BudgetSummary> Budget(int64_t year);
+  // Committed, payable (after D-G6) and paid, in total and by measure, of
+  // programme `policy` ("" the store's own).
+  Result<BudgetSummary> Budget(int64_t year, const std::string& policy = "");
   // The most that may be paid on application `id`: its decided total, scaled
   // by D-G6 when the year's approved awards exceed its budget. With
   // `scaling`, also the year's D-G6 figures behind it (none when the year is
@@ -589,7 +592,7 @@ class Store {
                                   const DecisionInput& decision, int64_t* decision_id, int64_t* total_fen = nullptr);
   // `from_rows`: summed from the decisions, payments and recoveries, not read
   // from the running totals (a check that decides whether money may move).
-  Result<BudgetSummary> BudgetIn(Database& db, int64_t year, bool from_rows = false);
+  Result<BudgetSummary> BudgetIn(Database& db, int64_t year, bool from_rows = false, const std::string& policy = "");
   Result<int64_t> PayableIn(Database& db, const Application& app, std::optional<YearScaling>* year_scaling = nullptr);
   // A payment step's shared checks and the instalment it pays (applications.cc).
   Result<std::pair<int64_t, int64_t>> CheckPayment(Database& db, const std::string& actor, const Application& app,
@@ -597,11 +600,14 @@ class Store {
   Status PayInstalment(Database& db, const Application& app, int64_t fen, const std::string& reference,
                        const std::string& recorded_by, const std::string& approved_by, int64_t total, int64_t paid,
                        nlohmann::json* change, PaymentStep* step);
-  // The year's D-G6 scaling, none when it has no budget or stays within it.
-  Result<std::optional<YearScaling>> ScalingIn(Database& db, int64_t year);
-  // The year's committed total and payments, as the triggers of migration 11
-  // keep them (no sum over the year).
-  Result<YearCommitted> YearCommittedIn(Database& db, int64_t year);
+  // The year's D-G6 scaling of programme `policy` ("" the store's own), none
+  // when it has no budget or stays within it.
+  Result<std::optional<YearScaling>> ScalingIn(Database& db, int64_t year, const std::string& policy = "");
+  // The year's committed total and payments of programme `policy`, as the
+  // triggers of migrations 11, 28 and 29 keep them (no sum over the year).
+  Result<YearCommitted> YearCommittedIn(Database& db, int64_t year, const std::string& policy = "");
+  // The year's budget of programme `policy`, none when not set.
+  Result<std::optional<int64_t>> BudgetFenIn(Database& db, int64_t year, const std::string& policy);
   // The ledger rows of the applications `condition` selects (a condition on
   // application `a`, without WHERE), grouped by enterprise in credit-code
   // order: `each` gets each enterprise's lines. Only the applications of
@@ -635,6 +641,7 @@ class Store {
   bool audit_by_application_ = false;  // audit_application indexes the log by application (migration 25)
   bool measure_totals_ = false;  // measure_committed keeps the year's totals by measure (migration 26)
   bool programmes_ = false;      // applications name their policy; figures (migration 28)
+  bool programme_budgets_ = false;  // programme_budget, programme_committed (migration 29)
   bool attachments_ = false;      // the attachment table exists (migration 24)
   AttachmentLimits attachment_limits_;
 };

@@ -97,6 +97,22 @@ rent=$(app_of 1)
 [[ $rc -eq 0 ]] && grep -q "0 limit(s) exceeded; 0 enterprises" out && ok || bad "own programme's limits ($rc): $(cat out)"
 "$bursar" budget show 2025 --db "$db" --json | python3 -c "import json,sys; b = json.load(sys.stdin); assert b['committed'] == '0.00' and b['by_measure'] == {}, b" \
   && ok || bad "the own budget counts no award of the other programme"
+# Its budget is its own: RMB 1.3 million against 2.6 million committed halves its awards.
+"$bursar" budget set 2025 1300000 --db "$db" --also-policy "$health" --programme digital-health 2> err \
+  || bad "budget set: $(cat err)"
+"$bursar" budget show 2025 --db "$db" --also-policy "$health" --programme digital-health | python3 -c "
+import json, sys
+b = json.load(sys.stdin)
+assert b['policy'] == 'digital-health' and b['committed'] == '2600000.00' and b['payable'] == '1300000.00', b
+assert b['scaling']['factor'] == '1/2', b
+" && ok || bad "the second programme's budget"
+"$bursar" app list --db "$db" --json | python3 -c "
+import json, sys
+payable = sorted(a['payable'] for a in json.load(sys.stdin) if a.get('payable'))
+assert payable == ['150000.00', '400000.00', '750000.00'], payable
+" && ok || bad "payable by the second programme's budget"
+"$bursar" budget show 2025 --db "$db" --programme digital-health 2> err; [[ $? -eq 2 ]] && grep -q "no such policy given" err \
+  && ok || bad "a programme not given: $(cat err)"
 "$bursar" audit verify --db "$db" > /dev/null 2> err && ok || bad "audit verify: $(cat err)"
 
 echo "programmes: $pass passed, $fail failed"

@@ -1614,6 +1614,21 @@ TEST_P(ProgrammeTest, AProgrammeBesideTheServedOneRunsThroughTheApi) {
   json application = Body(Get("officer", App(id)));
   EXPECT_EQ(application["total"], "1500000.00") << application.dump();
   EXPECT_EQ(application["policy"], "digital-health");
+  EXPECT_EQ(application["payable"], "1500000.00");
+  // Its budget is its own: a budget of RMB 1 million scales its award by 2/3,
+  // and the served programme's budget of the year does not see it.
+  auto budget = Put("officer", "/api/budgets/2025?policy=digital-health", {{"amount", "1000000"}});
+  ASSERT_TRUE(budget);
+  ASSERT_EQ(budget->status, 200) << budget->body;
+  EXPECT_EQ(Body(budget)["committed"], "1500000.00") << budget->body;
+  EXPECT_EQ(Body(budget)["factor"], "2/3") << budget->body;
+  EXPECT_EQ(Body(Get("officer", App(id)))["payable"], "1000000.00");
+  json own = Body(Get("officer", "/api/budgets/2025"));
+  EXPECT_EQ(own["budget"], nullptr) << own.dump();
+  EXPECT_EQ(own["by_measure"].count("6"), 0u) << own.dump();
+  auto elsewhere = Get("officer", "/api/budgets/2025?policy=no-such-policy");
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->status, 404);
 }
 
 TEST_P(ProgrammeTest, DeclaredEvidenceCountsOnceAnOfficerVerifiesIt) {

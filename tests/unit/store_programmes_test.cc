@@ -122,11 +122,13 @@ class StoreProgrammesTest : public ::testing::TestWithParam<std::string> {
                       {"not_awarded", json::array()}};
     auto d = store_->Decide("officer", id, {"sha256:own", c.dump(), out.dump(2)});
     ASSERT_TRUE(d.ok()) << d.status().ToString();
+    own_id_ = id;
   }
 
   std::unique_ptr<TestDatabase> database_;
   std::unique_ptr<Store> store_;
   std::vector<std::string> asked_;
+  int64_t own_id_ = 0;  // OwnAwardUnderTheSameNumbers's application
 };
 
 TEST_P(StoreProgrammesTest, ApplicationsOfTwoProgrammesMayShareAMeasureNumber) {
@@ -215,10 +217,48 @@ TEST_P(StoreProgrammesTest, AnotherProgrammeIsDecidedOnItsFiguresAndItsOwnAwards
   ASSERT_TRUE(health.ok());
   ASSERT_EQ(health->size(), 1u);
   EXPECT_EQ((*health)[0].net_fen, 150000000);
-  // The own programme's budget counts its own award only.
+  // The own programme's budget counts its own award only, and D-G6 scales
+  // only its awards: with half the budget its award is half payable, the
+  // other programme's whole.
   auto budget = store_->Budget(2025);
   ASSERT_TRUE(budget.ok());
   EXPECT_EQ(budget->total.committed_fen, 100000000);
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "500000").ok());
+  budget = store_->Budget(2025);
+  ASSERT_TRUE(budget.ok());
+  EXPECT_TRUE(budget->scaled);
+  EXPECT_EQ(budget->total.committed_fen, 100000000);
+  EXPECT_EQ(budget->total.payable_fen, 50000000);
+  std::optional<YearScaling> scaling;
+  auto payable = store_->PayableFen(id, &scaling);
+  ASSERT_TRUE(payable.ok()) << payable.status().ToString();
+  EXPECT_EQ(*payable, 150000000);
+  EXPECT_FALSE(scaling.has_value());
+  auto own_payable = store_->PayableFen(own_id_);
+  ASSERT_TRUE(own_payable.ok());
+  EXPECT_EQ(*own_payable, 50000000);
+  // Its own budget (D-7b) scales its own awards, and only them.
+  auto health_budget = store_->Budget(2025, kHealth);
+  ASSERT_TRUE(health_budget.ok()) << health_budget.status().ToString();
+  EXPECT_FALSE(health_budget->budget_fen.has_value());
+  EXPECT_EQ(health_budget->total.committed_fen, 150000000);
+  EXPECT_EQ(health_budget->by_measure["6"].committed_fen, 150000000);
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "1000000", kHealth).ok());
+  health_budget = store_->Budget(2025, kHealth);
+  ASSERT_TRUE(health_budget.ok());
+  EXPECT_TRUE(health_budget->scaled);
+  EXPECT_EQ(health_budget->factor, "2/3");
+  EXPECT_EQ(health_budget->total.payable_fen, 100000000);
+  payable = store_->PayableFen(id, &scaling);
+  ASSERT_TRUE(payable.ok());
+  EXPECT_EQ(*payable, 100000000);
+  ASSERT_TRUE(scaling.has_value());
+  EXPECT_EQ(scaling->committed_fen, 150000000);
+  EXPECT_EQ(store_->PayableFen(own_id_).value(), 50000000);
+  EXPECT_EQ(store_->Budget(2025)->total.committed_fen, 100000000);
+  // The ledger holds the award as D-G6 lets it be paid once payments begin;
+  // before, at its decided amount.
+  EXPECT_EQ(store_->Ledger(Code(1), 2025, nullptr, kHealth).value()[0].net_fen, 150000000);
 
   // The next year the project has had its once: the history is the
   // programme's own award of 2025.
