@@ -1275,21 +1275,48 @@ CREATE TRIGGER payment_insert_committed AFTER INSERT ON payment
                                                         payments = payments + 1;
   END;
 )SQL";
+// PostgreSQL: the two functions the running totals' triggers call become
+// PL/pgSQL, which keeps its statements' plans for the session (a LANGUAGE sql
+// function's are made again at every call), and read the application once to
+// choose its programme's totals.
 constexpr const char* kProgrammeBudgetsPostgres = R"SQL(
+CREATE OR REPLACE FUNCTION year_committed_add(app BIGINT, committed BIGINT, paid BIGINT) RETURNS void
+  LANGUAGE plpgsql AS $$
+DECLARE
+  y INTEGER;
+BEGIN
+  SELECT year INTO y FROM application WHERE id = app AND policy = '';
+  IF FOUND THEN
+    INSERT INTO year_committed (year, committed_fen, payments) VALUES (y, committed, paid)
+      ON CONFLICT (year) DO UPDATE SET committed_fen = year_committed.committed_fen + excluded.committed_fen,
+                                       payments = year_committed.payments + excluded.payments;
+  END IF;
+END $$;
 CREATE OR REPLACE FUNCTION measure_committed_add(app BIGINT, committed BIGINT, paid BIGINT, n BIGINT)
-  RETURNS void LANGUAGE sql AS
-  $$ INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments)
-       SELECT year, measure, committed, paid, n FROM application WHERE id = app AND policy = ''
-     ON CONFLICT (year, measure) DO UPDATE
-       SET committed_fen = measure_committed.committed_fen + excluded.committed_fen,
-           paid_fen = measure_committed.paid_fen + excluded.paid_fen,
-           payments = measure_committed.payments + excluded.payments;
-     INSERT INTO programme_committed (policy, year, measure, committed_fen, paid_fen, payments)
-       SELECT policy, year, measure, committed, paid, n FROM application WHERE id = app AND policy <> ''
-     ON CONFLICT (policy, year, measure) DO UPDATE
-       SET committed_fen = programme_committed.committed_fen + excluded.committed_fen,
-           paid_fen = programme_committed.paid_fen + excluded.paid_fen,
-           payments = programme_committed.payments + excluded.payments $$;
+  RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  p TEXT;
+  y INTEGER;
+  m TEXT;
+BEGIN
+  SELECT policy, year, measure INTO p, y, m FROM application WHERE id = app;
+  IF NOT FOUND THEN
+    RETURN;
+  ELSIF p = '' THEN
+    INSERT INTO measure_committed (year, measure, committed_fen, paid_fen, payments) VALUES (y, m, committed, paid, n)
+      ON CONFLICT (year, measure) DO UPDATE
+        SET committed_fen = measure_committed.committed_fen + excluded.committed_fen,
+            paid_fen = measure_committed.paid_fen + excluded.paid_fen,
+            payments = measure_committed.payments + excluded.payments;
+  ELSE
+    INSERT INTO programme_committed (policy, year, measure, committed_fen, paid_fen, payments)
+      VALUES (p, y, m, committed, paid, n)
+      ON CONFLICT (policy, year, measure) DO UPDATE
+        SET committed_fen = programme_committed.committed_fen + excluded.committed_fen,
+            paid_fen = programme_committed.paid_fen + excluded.paid_fen,
+            payments = programme_committed.payments + excluded.payments;
+  END IF;
+END $$;
 CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON programme_budget
   FOR EACH ROW EXECUTE FUNCTION bursar_capture('policy,year', '', '');
 )SQL";
