@@ -86,14 +86,7 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(int64_t year, BodyYear(*body));
-  // The programme: the served policy's, or one published beside it (`policy`).
-  std::string programme;
-  if (body->contains("policy")) {
-    BURSAR_ASSIGN_OR_RETURN(programme, StringField(*body, "policy"));
-    auto known = PolicyOf(programme);
-    if (!known.ok()) return Status(StatusCode::kNotFound, known.status().message(), "policy");
-    if (programme == programme_policy_id) programme.clear();
-  }
+  BURSAR_ASSIGN_OR_RETURN(const std::string programme, BodyProgramme(*body));
   const Engine* proposing = EngineOf(programme);
   // Only measures whose every item is decided from facts are apply-free.
   std::string apply_free;
@@ -153,6 +146,14 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
 Result<std::string> Server::Impl::QueryProgramme(const httplib::Request& req) const {
   BURSAR_ASSIGN_OR_RETURN(const Published* p, PolicyOf(req));
   return p->engine->policy_id() == programme_policy_id ? std::string() : p->engine->policy_id();
+}
+
+Result<std::string> Server::Impl::BodyProgramme(const nlohmann::json& body) const {
+  if (!body.contains("policy")) return std::string();
+  BURSAR_ASSIGN_OR_RETURN(std::string policy, StringField(body, "policy"));
+  auto known = PolicyOf(policy);
+  if (!known.ok()) return Status(StatusCode::kNotFound, known.status().message(), "policy");
+  return policy == programme_policy_id ? std::string() : policy;
 }
 
 Status Server::Impl::GetBudget(const httplib::Request& req, httplib::Response& res, const Caller&) {

@@ -415,14 +415,7 @@ Status Server::Impl::CreateApplication(const httplib::Request& req, httplib::Res
                            "claim");
   }
   const nlohmann::json& claim = (*body)["claim"];
-  // The programme: the served policy's, or one run beside it (`policy`).
-  std::string policy;
-  if (body->contains("policy")) {
-    BURSAR_ASSIGN_OR_RETURN(policy, StringField(*body, "policy"));
-    auto known = PolicyOf(policy);
-    if (!known.ok()) return Status(StatusCode::kNotFound, known.status().message(), "policy");
-    if (policy == programme_policy_id) policy.clear();
-  }
+  BURSAR_ASSIGN_OR_RETURN(const std::string policy, BodyProgramme(*body));
   // The claim must be one its policy accepts: checked now, not at decision time.
   BURSAR_RETURN_IF_ERROR(EngineOf(policy)->CheckClaim(year, code, claim));
   if (RoleOf(caller) == store::Role::kApplicant && code != caller.who->account.credit_code) {

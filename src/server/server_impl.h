@@ -200,7 +200,11 @@ struct Server::Impl {
   // The engine of a programme as the store names it (store::Application::
   // policy: "" the served policy's), or null when this server does not run it.
   const Engine* EngineOf(const std::string& policy) const;
+  // The programme a request names, as the store names it ("" the served
+  // policy's, the default): `?policy=ID` (404 `query.policy`), or a body's
+  // `policy` member (404 `policy`) for one this server does not run.
   Result<std::string> QueryProgramme(const httplib::Request& req) const;
+  Result<std::string> BodyProgramme(const nlohmann::json& body) const;
   Result<const Published*> PolicyOf(const httplib::Request& req) const;
   GuardedHttpServer http;
   std::string request_id_prefix;
