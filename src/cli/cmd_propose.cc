@@ -6,12 +6,12 @@
 #include <cstdlib>
 #include <map>
 
+#include "audit/recoveries_due.h"
 #include "cli/command.h"
 #include "cli/programmes.h"
 #include "cli/store_options.h"
 #include "eval/engine.h"
 #include "lang/checked_policy.h"
-#include "money/exact.h"
 #include "store/store.h"
 
 namespace bursar::cli {
@@ -78,9 +78,8 @@ int RunPropose(const std::vector<std::string>& args) {
       if (it != qualifying.end() && (it->second.empty() || it->second.back() != code)) it->second.push_back(code);
     }
     // Another programme's case of an enterprise with no figures of the year
-    // says nothing of it (a flag not given is false): no recovery from that.
-    const bool stated = programme.empty() || c["applicant"].size() > 1 || !c["facts"].empty();
-    if (stated && d->contains("recoveries")) {
+    // says nothing of it: no recovery from that.
+    if (audit::CaseStatesEnterprise(programme, c) && d->contains("recoveries")) {
       for (const auto& r : (*d)["recoveries"]) due.emplace_back(code, r);
     }
     return OkStatus();
@@ -91,29 +90,10 @@ int RunPropose(const std::vector<std::string>& args) {
   // records each (`bursar app recover`); nothing is recovered here.
   report["recoveries"] = nlohmann::ordered_json::array();
   for (const auto& [code, r] : due) {
-    auto ledger = (*store)->Ledger(code, year - 1, nullptr, programme);
-    if (!ledger.ok()) return ReportStatus(ledger.status());
-    nlohmann::ordered_json apps = nlohmann::ordered_json::array();
-    std::string listed;
-    for (const store::LedgerLine& l : *ledger) {
-      if (l.measure != r.value("measure", "") || l.item != r.value("item", "") || l.net_fen <= 0) continue;
-      apps.push_back({{"application", l.application_id}, {"year", l.year}, {"amount", FenToMoneyString(l.net_fen)}});
-      listed += (listed.empty() ? "" : ", ") + std::string("application ") + std::to_string(l.application_id) + " (" +
-                std::to_string(l.year) + ", " + FenToMoneyString(l.net_fen) + ")";
-    }
-    report["recoveries"].push_back({{"enterprise", code},
-                                    {"measure", r.value("measure", "")},
-                                    {"item", r.value("item", "")},
-                                    {"amount", r.value("amount", "")},
-                                    {"clause", r.value("clause", "")},
-                                    {"decision", r.value("decision", "")},
-                                    {"why", r.value("why", "")},
-                                    {"applications", std::move(apps)}});
-    if (!o.json) {
-      std::printf("recovery due: %s: measure %s %s %s (%s %s): %s\n", code.c_str(),
-                  r.value("measure", "").c_str(), r.value("item", "").c_str(), r.value("amount", "").c_str(),
-                  r.value("clause", "").c_str(), r.value("decision", "").c_str(), listed.c_str());
-    }
+    auto line = audit::DueRecovery(**store, year, programme, code, r);
+    if (!line.ok()) return ReportStatus(line.status());
+    if (!o.json) std::printf("%s\n", audit::DueRecoveryText(*line).c_str());
+    report["recoveries"].push_back(std::move(*line));
   }
   for (const auto& [measure, codes] : qualifying) {
     nlohmann::ordered_json m = {{"qualifying", codes.size()}};

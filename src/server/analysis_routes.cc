@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "audit/limits_audit.h"
+#include "audit/recoveries_due.h"
 #include "case/case.h"
 #include "eval/batch.h"
 #include "lang/checked_policy.h"
@@ -105,9 +106,11 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
   }
   std::vector<int64_t> created;
   int64_t qualifying = 0, refused = 0, enterprises = 0;
+  OJson recoveries = OJson::array();
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(auto codes, st.EnterpriseCodes());
     std::vector<std::string> chosen;
+    std::vector<std::pair<std::string, nlohmann::json>> due;  // (enterprise, a recovery line of its decision)
     BURSAR_RETURN_IF_ERROR(st.BuildCases(year, codes, [&](const std::string& code, OJson&& c) -> Status {
       ++enterprises;
       auto d = proposing->Evaluate(nlohmann::json(c));
@@ -121,8 +124,17 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
           break;
         }
       }
+      // What the policy's recovery rules find due this year, for the officer
+      // to record (as `bursar propose` lists them).
+      if (audit::CaseStatesEnterprise(programme, c) && d->contains("recoveries")) {
+        for (const auto& r : (*d)["recoveries"]) due.emplace_back(code, r);
+      }
       return OkStatus();
     }, nullptr, 1000, programme));
+    for (const auto& [code, r] : due) {
+      BURSAR_ASSIGN_OR_RETURN(OJson line, audit::DueRecovery(st, year, programme, code, r));
+      recoveries.push_back(std::move(line));
+    }
     qualifying = static_cast<int64_t>(chosen.size());
     if (!chosen.empty()) {
       BURSAR_ASSIGN_OR_RETURN(created, st.ProposeApplyFree(Actor(caller), year, measure, chosen, programme));
@@ -136,7 +148,8 @@ Status Server::Impl::Propose(const httplib::Request& req, httplib::Response& res
                    {"enterprises", enterprises},
                    {"qualifying", qualifying},
                    {"refused", refused},
-                   {"created", created}},
+                   {"created", created},
+                   {"recoveries", std::move(recoveries)}},
              201);
   return OkStatus();
 }

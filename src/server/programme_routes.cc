@@ -347,7 +347,7 @@ Status Server::Impl::ChangeApplication(
 Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(ListParams list,
                           ParseList(req, {"state", "year", "measure", "enterprise", "reviewer", "review", "estimates",
-                                          "after"}));
+                                          "after", "policy"}));
   // Each estimate builds the enterprise's case from its evidence (about 2 ms),
   // so a page of 500 proposals would take a second: asked for, not by default.
   bool with_estimates = false;
@@ -364,6 +364,10 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
   BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
   q.measure = list.filters["measure"];
   q.credit_code = list.filters["enterprise"];
+  // `policy=ID`: that programme's applications only (absent: every programme's).
+  if (list.filters.count("policy")) {
+    BURSAR_ASSIGN_OR_RETURN(q.policy, QueryProgramme(req));
+  }
   const store::Role role = RoleOf(caller);
   // Applicants do not learn who reviews them (their detail says "reviewer 1"),
   // so they may not filter by reviewer at all: probing names one by one would

@@ -338,6 +338,7 @@ Result<Page<ApplicationRow>> Store::ListApplications(const ApplicationQuery& q) 
   if (q.year != 0) w.Int("a.year = ?", q.year);
   if (!q.measure.empty()) w.Text("a.measure = ?", q.measure);
   if (!q.credit_code.empty()) w.Text("a.credit_code = ?", q.credit_code);
+  if (q.policy) w.Text("a.policy = ?", *q.policy);
   if (!q.review.empty() && q.review != "assigned" && q.review != "submitted" && q.review != "excluded") {
     return InvalidArgument("unknown review state '" + q.review + "' (assigned, submitted, excluded)", "query.review");
   }

@@ -53,6 +53,9 @@ struct ApplicationQuery {
   int64_t year = 0;         // 0 any
   std::string measure;      // "" any
   std::string credit_code;  // "" any
+  // nullopt any programme; else only this one's ("" the store's own,
+  // Application::policy)
+  std::optional<std::string> policy;
   std::string reviewer;     // "" any; else assigned to this reviewer (any review state)
   std::string review;       // with reviewer: "" any, else that reviewer's review is in this state
                             // (assigned: still to submit; submitted; excluded)
