@@ -52,13 +52,13 @@ struct Programmes {
   // that policy declares it.
   auto FigureReader() const {
     return [this](std::string_view policy, int64_t year, std::string_view code, std::string_view name,
-                  std::string_view value) -> Result<std::string> {
+                  std::string_view value, bool declared) -> Result<std::string> {
       auto it = beside.find(policy);
       if (it == beside.end()) {
         return Status(StatusCode::kNotFound, "no programme beside the store's own runs policy \"" +
                                                  std::string(policy) + "\" (" + BesideIds() + ")");
       }
-      return it->second->FigureValue(year, std::string(code), name, value);
+      return it->second->FigureValue(year, std::string(code), name, value, declared);
     };
   }
 };

@@ -102,9 +102,11 @@ class Engine {
   // value as the case's JSON text, read as the policy declares the field
   // (in a case of `year` for `credit_code`). InvalidArgument (field "name"
   // or "value", with the case reader's reason) for a name the policy does not
-  // declare or a value it would refuse.
+  // declare or a value it would refuse. `declared`: the enterprise's own
+  // upload (D-G10), refused (field "name", reason official_only) for a field
+  // the policy says an authority gives (`given by`).
   Result<std::string> FigureValue(int64_t year, const std::string& credit_code, std::string_view name,
-                                  std::string_view text) const;
+                                  std::string_view text, bool declared = false) const;
 
   // The auditor's check (`bursar audit limits YEAR`): every limit of the
   // policy that the awards in force of one enterprise exceed in `year`.

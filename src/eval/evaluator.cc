@@ -1541,7 +1541,7 @@ Status Engine::CheckClaim(int64_t year, const std::string& credit_code, const nl
 }
 
 Result<std::string> Engine::FigureValue(int64_t year, const std::string& credit_code, std::string_view name,
-                                        std::string_view text) const {
+                                        std::string_view text, bool declared) const {
   const Policy& p = policy_->policy;
   const size_t dot = name.find('.');
   const std::string_view section = name.substr(0, dot == std::string_view::npos ? 0 : dot);
@@ -1566,6 +1566,13 @@ Result<std::string> Engine::FigureValue(int64_t year, const std::string& credit_
                                known,
                            "name")
         .WithReason("unknown_field");
+  }
+  if (declared && !decl->given_by.empty()) {
+    return Status(StatusCode::kPermissionDenied,
+                  "\"" + std::string(name) + "\" is given by " + decl->given_by + " (policy " + policy_id() +
+                      "): an enterprise does not declare it; " + decl->given_by + " supplies it through the data bureau",
+                  "name")
+        .WithReason("official_only", {{"given_by", decl->given_by}, {"given_by_zh", decl->given_by_zh}});
   }
   // The value as a case gives it: true and false (是, 否) for a flag, a
   // number for a count or a year, a string for the rest (an amount or a

@@ -152,6 +152,11 @@ struct FieldDecl {
   Type type;
   std::string noun;  // "listed data products": how the value reads in a reason
   std::string noun_zh;  // its Chinese label (`zh "..."`)
+  // `given by "the district industry office" zh "区行业主管部门"`: the value is
+  // an authority's to give; the store refuses it from an enterprise's own
+  // upload (reason official_only). "" for a value the enterprise may declare.
+  std::string given_by;
+  std::string given_by_zh;
   // A fact the case reader derives rather than reads (added by the checker
   // for `received(ITEM)` and `last_year(FACT)`; never given in `facts`).
   enum class Derived { kNone, kReceived, kLastYear };

@@ -605,6 +605,26 @@ class Parser {
       }
       f.noun = OptionalString();
       f.noun_zh = OptionalZh();
+      if (IsWord("given") && IsWord("by", 1)) {
+        const Location at = Here();
+        pos_ += 2;
+        // The field is still declared, so its uses report nothing more.
+        if (word == "claim") {
+          diags_->Error("misplaced", at,
+                        "a claim field is what the applicant claims: 'given by' belongs to an 'applicant' field or "
+                        "a 'fact' that an authority gives");
+        }
+        if (Peek().kind != TokenKind::kString) {
+          return Fail("who gives the value, quoted, after 'given by' (given by \"the district industry office\" zh "
+                      "\"区行业主管部门\")");
+        }
+        f.given_by = Next().text;
+        f.given_by_zh = OptionalZh();
+        if (word == "claim") {
+          f.given_by.clear();
+          f.given_by_zh.clear();
+        }
+      }
       (word == "fact" ? policy_->facts : word == "applicant" ? policy_->applicant_fields : policy_->claim_fields)
           .push_back(std::move(f));
       return true;

@@ -345,12 +345,13 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
   // Figures of a programme run beside the store's own (`serve --also-policy`),
   // read as its policy declares them.
   import_options.figure = [this](std::string_view policy, int64_t year, std::string_view code,
-                                 std::string_view name, std::string_view value) -> Result<std::string> {
+                                 std::string_view name, std::string_view value,
+                                 bool declared) -> Result<std::string> {
     auto it = published.find(std::string(policy));
     if (it == published.end() || it->first == programme_policy_id) {
       return Status(StatusCode::kNotFound, "no programme beside the store's own runs policy " + std::string(policy));
     }
-    return it->second.engine->FigureValue(year, std::string(code), name, value);
+    return it->second.engine->FigureValue(year, std::string(code), name, value, declared);
   };
   Result<store::ImportReport> report = Status(StatusCode::kInternal, "not run");
   Status locked = WithStore([&](store::Store& st) -> Status {

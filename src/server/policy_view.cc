@@ -228,6 +228,9 @@ OJson PolicySummary(const CheckedPolicy& cp, const std::string& policy_dir) {
       if (f.derived != FieldDecl::Derived::kNone) continue;  // read from history, never typed in
       OJson jf{{"name", f.name}, {"type", TypeText(f.type, f.type_syntax, p)}, {"label", f.noun}};
       if (!f.noun_zh.empty()) jf["label_zh"] = f.noun_zh;
+      // An authority's value: the store refuses it from an enterprise's upload.
+      if (!f.given_by.empty()) jf["given_by"] = f.given_by;
+      if (!f.given_by_zh.empty()) jf["given_by_zh"] = f.given_by_zh;
       list.push_back(std::move(jf));
     }
     return list;

@@ -469,7 +469,7 @@ class RowValidator {
 
   // A figure's value as its policy reads it (ImportOptions::figure), which
   // replaces the text given.
-  bool Figure(const decltype(ImportOptions::figure)& figure, RejectedRow* reject) {
+  bool Figure(const decltype(ImportOptions::figure)& figure, bool declared, RejectedRow* reject) {
     const std::string_view policy = std::get<std::string_view>(row_.params[1]);
     Status refused;
     if (!figure) {
@@ -478,7 +478,8 @@ class RowValidator {
                                                   "declares them)");
     } else {
       auto value = figure(policy, row_.ints[2], std::get<std::string_view>(row_.params[0]),
-                          std::get<std::string_view>(row_.params[3]), std::get<std::string_view>(row_.params[4]));
+                          std::get<std::string_view>(row_.params[3]), std::get<std::string_view>(row_.params[4]),
+                          declared);
       if (value.ok()) {
         row_.owned[4] = std::move(*value);
         row_.params[4] = std::string_view(row_.owned[4]);
@@ -1330,7 +1331,7 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
         }
       }
       if (ok) ok = validator.CrossCheck(&reject);
-      if (ok && kind == EvidenceKind::kFigures) ok = validator.Figure(options.figure, &reject);
+      if (ok && kind == EvidenceKind::kFigures) ok = validator.Figure(options.figure, options.declared, &reject);
       if (ok && options.declared && kind == EvidenceKind::kTrades && validator.row().ints[6] == 1) {
         // D-G10: only the exchange's own records say where a trade was made.
         ok = false;

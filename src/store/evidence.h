@@ -103,11 +103,12 @@ struct ImportOptions {
   int64_t progress_every = 10000;
   // Figures (kind "figures"): the value of the figure `name` of `policy`
   // for the enterprise and year, as the case's JSON text, read as the
-  // policy declares it (Engine::FigureValue); a refusal rejects the row with
-  // its field, message, reason and figures. Without it, or for a policy it
-  // does not know (NotFound), figures are refused.
+  // policy declares it (Engine::FigureValue, given `declared`: a field an
+  // authority gives is refused from a declaration); a refusal rejects the
+  // row with its field, message, reason and figures. Without it, or for a
+  // policy it does not know (NotFound), figures are refused.
   std::function<Result<std::string>(std::string_view policy, int64_t year, std::string_view credit_code,
-                                    std::string_view name, std::string_view value)>
+                                    std::string_view name, std::string_view value, bool declared)>
       figure;
 };
 

@@ -1631,6 +1631,96 @@ TEST_P(ProgrammeTest, AProgrammeBesideTheServedOneRunsThroughTheApi) {
   EXPECT_EQ(elsewhere->status, 404);
 }
 
+// Issue 16 on the API: another programme's applications are listed apart, a
+// proposal run there lists the recoveries its policy finds due, and a value
+// the policy says an authority gives is refused from the enterprise itself.
+TEST_P(ProgrammeTest, TheSecondProgrammesListRecoveriesAndAuthorityFiguresThroughTheApi) {
+  server_.reset();
+  server_ = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"--db", database_->url(), "--also-policy", kSource + "/policies/digital-health"});
+  ASSERT_GT(server_->port(), 0) << "the server did not start";
+  auto figures = [&](const std::string& who, const std::string& rows) {
+    auto r = Client().Post("/api/evidence/figures", As(who), "credit_code,policy,year,name,value\n" + rows, "text/csv");
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r ? r->status : 0, 200) << (r ? r->body : "");
+    return r ? Body(r) : json();
+  };
+  // The policy view says who gives the main-business flag.
+  json summary = Body(Get("app1", "/api/policy?policy=digital-health"));
+  json given;
+  for (const json& f : summary["case"]["applicant"]) {
+    if (f["name"] == "digital_health_business") given = f;
+  }
+  EXPECT_EQ(given.value("given_by_zh", ""), "区行业主管部门") << summary["case"].dump();
+  // The enterprise's own upload: the office's flag refused on `name`, the rest kept.
+  std::string eligible;
+  for (const char* flag : {"registered_in_district", "taxed_in_district", "independent_legal_person"}) {
+    eligible += code1_ + ",digital-health,2025,applicant." + flag + ",是\n";
+  }
+  json declared = figures("app1", eligible + code1_ + ",digital-health,2025,applicant.digital_health_business,是\n");
+  EXPECT_EQ(declared["accepted"], 3) << declared.dump();
+  ASSERT_EQ(declared["rejected"].size(), 1u) << declared.dump();
+  EXPECT_EQ(declared["rejected"][0]["line"], 5);
+  EXPECT_EQ(declared["rejected"][0]["field"], "name");
+  EXPECT_EQ(declared["rejected"][0]["rule"], "official_only");
+  // The data bureau's import of the same rows is official: everything counts.
+  json official = figures("bureau", eligible + code1_ + ",digital-health,2025,applicant.digital_health_business,是\n" +
+                                        code1_ + ",digital-health,2025,facts.settled_year,2025\n" + code1_ +
+                                        ",digital-health,2025,facts.rent_paid,100000\n" + code1_ +
+                                        ",digital-health,2025,facts.rented_area,1000\n" + code1_ +
+                                        ",digital-health,2025,facts.rent_days,365\n");
+  EXPECT_EQ(official["rejected"].size(), 0u) << official.dump();
+
+  // The rent subsidy, apply-free: 80% of the rent paid in the year of settling.
+  auto proposed = Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "1"}, {"policy", "digital-health"}});
+  ASSERT_TRUE(proposed);
+  ASSERT_EQ(proposed->status, 201) << proposed->body;
+  ASSERT_EQ(Body(proposed)["created"].size(), 1u) << proposed->body;
+  EXPECT_EQ(Body(proposed)["recoveries"], json::array()) << "nothing awarded yet, nothing to recover";
+  const int64_t rent = Body(proposed)["created"][0];
+  ASSERT_EQ(Post("app1", App(rent, "/submission"), json::object())->status, 200);
+  ASSERT_EQ(Post("officer", App(rent, "/review"), {{"reviewers", json::array()}})->status, 200);
+  auto decided = Post("officer", App(rent, "/decisions"), json::object());
+  ASSERT_TRUE(decided);
+  ASSERT_EQ(decided->status, 201) << decided->body;
+  EXPECT_EQ(Body(Get("officer", App(rent)))["total"], "80000.00");
+
+  // Each programme's list apart; without `policy`, both.
+  const int64_t own = Create("app2", code2_, {{"measure", "03"}, {"assessed", "4200000"}});
+  json health = Body(Get("officer", "/api/applications?policy=digital-health&limit=500"));
+  ASSERT_EQ(health["total"], 1) << health.dump();
+  EXPECT_EQ(health["items"][0]["id"], rent);
+  json chaoyang = Body(Get("officer", "/api/applications?policy=chaoyang-data-element&limit=500"));
+  json all = Body(Get("officer", "/api/applications?limit=500"));
+  ASSERT_EQ(chaoyang["total"], 1) << chaoyang.dump();
+  EXPECT_EQ(chaoyang["items"][0]["id"], own);
+  EXPECT_EQ(chaoyang["items"][0]["policy"], "chaoyang-data-element");
+  EXPECT_EQ(all["total"], 2) << all.dump();
+  auto unknown = Get("officer", "/api/applications?policy=no-such-policy");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404) << unknown->body;
+  EXPECT_EQ(ErrorOf(unknown)["field"], "query.policy");
+
+  // In 2026 its records say it moved out: [1.2] finds the rent subsidy due,
+  // naming the application that holds it; nothing is recovered by the run.
+  figures("bureau", code1_ + ",digital-health,2026,applicant.registered_in_district,否\n" + code1_ +
+                        ",digital-health,2026,applicant.taxed_in_district,是\n");
+  auto next = Post("officer", "/api/proposals", {{"year", 2026}, {"measure", "1"}, {"policy", "digital-health"}});
+  ASSERT_TRUE(next);
+  ASSERT_EQ(next->status, 201) << next->body;
+  const json due = Body(next)["recoveries"];
+  ASSERT_EQ(due.size(), 1u) << next->body;
+  EXPECT_EQ(due[0]["enterprise"], code1_);
+  EXPECT_EQ(due[0]["measure"], "1");
+  EXPECT_EQ(due[0]["item"], "rent");
+  EXPECT_EQ(due[0]["amount"], "80000.00");
+  EXPECT_EQ(due[0]["clause"], "[1.2]");
+  EXPECT_EQ(due[0]["decision"], "D-1b");
+  ASSERT_EQ(due[0]["applications"].size(), 1u);
+  EXPECT_EQ(due[0]["applications"][0], json({{"application", rent}, {"year", 2025}, {"amount", "80000.00"}}));
+  EXPECT_EQ(Body(Get("officer", App(rent)))["state"], "decided");
+}
+
 TEST_P(ProgrammeTest, DeclaredEvidenceCountsOnceAnOfficerVerifiesIt) {
   auto proposed = Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "04"}});
   ASSERT_TRUE(proposed);

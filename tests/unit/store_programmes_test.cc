@@ -61,9 +61,9 @@ class StoreProgrammesTest : public ::testing::TestWithParam<std::string> {
     import.declared = declared;
     if (declared) import.only_credit_code = Code(2);
     import.figure = [](std::string_view policy, int64_t year, std::string_view code, std::string_view name,
-                       std::string_view value) -> Result<std::string> {
+                       std::string_view value, bool from_enterprise) -> Result<std::string> {
       if (policy != kHealth) return Status(StatusCode::kNotFound, "no such programme");
-      return HealthEngine().FigureValue(year, std::string(code), name, value);
+      return HealthEngine().FigureValue(year, std::string(code), name, value, from_enterprise);
     };
     auto r = store_->Import(EvidenceKind::kFigures,
                             database_->WriteFile("figures.csv", "credit_code,policy,year,name,value\n" + rows), import);
@@ -280,19 +280,31 @@ TEST_P(StoreProgrammesTest, AnotherProgrammeIsDecidedOnItsFiguresAndItsOwnAwards
 }
 
 TEST_P(StoreProgrammesTest, DeclaredFiguresCountOnceAnOfficerVerifiesThem) {
-  ASSERT_EQ(Figures(Eligible(2, 2025), "enterprise-2", /*declared=*/true).inserted, 4);
+  // The main business is the industry office's judgement (`given by`, D-G1):
+  // the enterprise's own upload of it is refused on `name`, the rest kept.
+  const std::string business = Code(2) + ",digital-health,2025,applicant.digital_health_business,是\n";
+  ImportReport declared = Figures(Eligible(2, 2025), "enterprise-2", /*declared=*/true);
+  EXPECT_EQ(declared.inserted, 3);
+  ASSERT_EQ(declared.rejected.size(), 1u);
+  EXPECT_EQ(declared.rejected[0].line, 5);
+  EXPECT_EQ(declared.rejected[0].field, "name");
+  EXPECT_EQ(declared.rejected[0].code, "official_only");
+  EXPECT_NE(declared.rejected[0].reason.find("the district industry office"), std::string::npos)
+      << declared.rejected[0].reason;
+  // From the data bureau (an official import) the same row is taken.
+  ASSERT_EQ(Figures(business).inserted, 1);
   auto before = store_->BuildCase(Code(2), 2025, json::array(), nullptr, 0, false, kHealth);
   ASSERT_TRUE(before.ok()) << before.status().ToString();
-  EXPECT_EQ((*before)["applicant"].dump(), json({{"id", Code(2)}}).dump());
+  // Only the official flag counts before an officer verifies the declarations.
+  EXPECT_EQ((*before)["applicant"].dump(), "{\"id\":\"" + Code(2) + "\",\"digital_health_business\":true}");
   auto estimate = store_->BuildCase(Code(2), 2025, json::array(), nullptr, 0, /*with_declared=*/true, kHealth);
   ASSERT_TRUE(estimate.ok());
-  EXPECT_EQ((*estimate)["applicant"]["digital_health_business"], true);
+  EXPECT_EQ((*estimate)["applicant"]["registered_in_district"], true);
   auto pending = store_->DeclaredPending(Code(2));
   ASSERT_TRUE(pending.ok());
-  EXPECT_EQ(*pending, 4);
+  EXPECT_EQ(*pending, 3);
   json keys = json::array();
-  for (const char* flag : {"registered_in_district", "taxed_in_district", "independent_legal_person",
-                           "digital_health_business"}) {
+  for (const char* flag : {"registered_in_district", "taxed_in_district", "independent_legal_person"}) {
     keys.push_back({{"credit_code", Code(2)},
                     {"policy", kHealth},
                     {"year", 2025},
@@ -302,7 +314,7 @@ TEST_P(StoreProgrammesTest, DeclaredFiguresCountOnceAnOfficerVerifiesThem) {
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
   auto after = store_->BuildCase(Code(2), 2025, json::array(), nullptr, 0, false, kHealth);
   ASSERT_TRUE(after.ok());
-  EXPECT_EQ((*after)["applicant"]["digital_health_business"], true);
+  EXPECT_EQ((*after)["applicant"]["registered_in_district"], true);
   // The officer who verified them does not decide the enterprise's applications (S8).
   const int64_t id = InReview(
       2, 2025, json{{"measure", "6"}, {"project", "P9"}, {"programme", "municipal"}, {"funding_received", "100"}},
