@@ -102,6 +102,9 @@ export interface CaseField {
   type: string;
   label: string;
   label_zh?: string;
+  /** A value an authority gives (an applicant field): who, e.g. "the district industry office"; an enterprise's own upload may not state it. */
+  given_by?: string;
+  given_by_zh?: string;
 }
 
 export interface PolicySummary {
@@ -486,6 +489,7 @@ export const EVIDENCE_KEYS: Record<string, string[]> = {
   filings: ["credit_code", "filing_id"],
   projects: ["credit_code", "project_id"],
   platforms: ["credit_code", "platform_id"],
+  figures: ["credit_code", "policy", "year", "name"],
 };
 
 /** An officer verifies declared rows (D-G10): from then they count. */
@@ -493,7 +497,7 @@ export function verifyEvidence(kind: string, rows: Array<Record<string, unknown>
   return request("POST", `/api/evidence/${encodeURIComponent(kind)}/verification`, { rows });
 }
 
-export const EVIDENCE_KINDS = ["enterprises", "listings", "certificates", "fs_inclusions", "trades", "filings", "exports", "projects", "platforms"] as const;
+export const EVIDENCE_KINDS = ["enterprises", "listings", "certificates", "fs_inclusions", "trades", "filings", "exports", "projects", "platforms", "figures"] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 export interface ImportReport {
@@ -522,6 +526,8 @@ export interface Claim {
   external_support?: string;
   /** Set by the office on an apply-free proposal (免申即享), never by the enterprise. */
   apply_free?: boolean;
+  /** A claim of a programme beside the served one gives its policy's claim fields (`principal`, `drawn_on`...). */
+  [field: string]: string | number | boolean | undefined;
 }
 
 /** The claim's amounts, as money strings. */
@@ -533,6 +539,8 @@ export const APP_STATES: AppState[] = ["draft", "submitted", "in_review", "decid
 export interface Application {
   id: number;
   credit_code: string;
+  /** The programme, by its policy's id (the served policy's for the store's own applications). */
+  policy?: string;
   enterprise_name?: string;
   year: number;
   measure: string;
@@ -671,6 +679,8 @@ export interface ApplicationDetail extends Application {
 }
 
 export interface ApplicationFilter {
+  /** One programme's applications (a policy id); absent: every programme's. */
+  policy?: string;
   state?: string;
   year?: number;
   measure?: string;
@@ -695,8 +705,9 @@ export function application(id: number): Promise<ApplicationDetail> {
   return request("GET", `/api/applications/${id}`);
 }
 
-export function createApplication(credit_code: string, year: number, claim: Claim): Promise<Application> {
-  return request("POST", "/api/applications", { credit_code, year, claim });
+/** A draft of the programme `policy` (a policy id; absent: the served programme's). */
+export function createApplication(credit_code: string, year: number, claim: Claim, policy?: string): Promise<Application> {
+  return request("POST", "/api/applications", policy ? { credit_code, year, claim, policy } : { credit_code, year, claim });
 }
 
 /** The enterprise's draft with a changed claim (the same measure). */
@@ -817,8 +828,34 @@ export function payments(params: { year?: number; enterprise?: string; limit?: n
   return request("GET", `/api/payments${query(params)}`);
 }
 
-export function propose(year: number, measure: "04" | "05"): Promise<{ created: number[] }> {
-  return request("POST", "/api/proposals", { year, measure });
+/** An award a policy's recovery rule finds due this year, with the applications that hold it. */
+export interface DueRecovery {
+  enterprise: string;
+  measure: string;
+  item: string;
+  amount: string;
+  clause: string;
+  decision: string;
+  why: string;
+  why_zh?: string;
+  applications: Array<{ application: number; year: number; amount: string }>;
+}
+
+export interface ProposalRun {
+  year: number;
+  policy?: string;
+  measure: string;
+  enterprises?: number;
+  qualifying?: number;
+  refused?: number;
+  created: number[];
+  /** The recoveries due this year (absent from a server that does not list them). */
+  recoveries?: DueRecovery[];
+}
+
+/** Apply-free proposals of a measure in the programme `policy` (absent: the served one's). */
+export function propose(year: number, measure: string, policy?: string): Promise<ProposalRun> {
+  return request("POST", "/api/proposals", policy ? { year, measure, policy } : { year, measure });
 }
 
 export interface Budget {
@@ -834,12 +871,13 @@ export interface Budget {
   by_measure: Record<string, { committed: string; payable: string; paid: string }>;
 }
 
-export function budget(year: number): Promise<Budget> {
-  return request("GET", `/api/budgets/${year}`);
+/** The year's budget of the programme `policy` (absent: the served one's). */
+export function budget(year: number, policy?: string): Promise<Budget> {
+  return request("GET", `/api/budgets/${year}${query({ policy })}`);
 }
 
-export function setBudget(year: number, amount: string): Promise<Budget> {
-  return request("PUT", `/api/budgets/${year}`, { amount });
+export function setBudget(year: number, amount: string, policy?: string): Promise<Budget> {
+  return request("PUT", `/api/budgets/${year}${query({ policy })}`, { amount });
 }
 
 export interface SimulationSide {

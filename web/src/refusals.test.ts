@@ -32,6 +32,14 @@ describe("a refusal of the server in words", () => {
     expect(refusalText("role_may_not", { role: "data-bureau", method: "POST", path: "/api/x" }, "zh")).toBe("当前角色（数据局）无权进行此操作。");
   });
 
+  test("a figure an authority gives, refused in an enterprise's upload, names who gives it", () => {
+    const p = { given_by: "the district industry office", given_by_zh: "区行业主管部门" };
+    expect(refusalText("official_only", p, "zh")).toBe("该数据由区行业主管部门认定并经数据局报送，企业不能自行报送");
+    expect(refusalText("official_only", p, "en")).toBe("This figure is given by the district industry office through the data bureau: an enterprise does not declare it");
+    // Without a giver: the declared trade's flag, as before.
+    expect(refusalText("official_only", {}, "zh")).toMatch(/^依法设立的交易机构交易只能由交易机构的官方数据认定/);
+  });
+
   test("money in a refusal reads as money", () => {
     const p = { application: "8", amount: "1500000.01", payable: "1500000.00", decided: "2000000.00", paid: "0.00", pending: "0.00" };
     expect(refusalText("payment_exceeds", p, "zh")).toBe(

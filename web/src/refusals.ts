@@ -48,6 +48,10 @@ export function refusalText(reason: string, params: Record<string, string>, l: L
       const state = messages[l][`data.state.${p.state}` as Key] ?? p.state ?? "";
       return t("refusal.already_decided", { ...p, what, state });
     }
+    case "official_only":
+      // A figure an authority gives (a policy's `given_by`), which an enterprise does not declare.
+      if (p.given_by) return t("field.official_only.given_by", { given_by: (l === "zh" && p.given_by_zh) || p.given_by });
+      return t("field.official_only");
     case "application_exists":
       return t("refusal.application_exists", { measure: p.measure ?? "", year: p.year ?? "" });
     case "proposal_not_edited":
@@ -104,7 +108,6 @@ export function refusalText(reason: string, params: Record<string, string>, l: L
     case "bad_csv":
     case "field_count":
     case "not_json_object":
-    case "official_only":
     case "not_your_enterprise":
     case "unknown_enterprise":
     case "enterprise_pending":

@@ -12,6 +12,7 @@ import { approxWan, formatYuan } from "../money";
 import { baseType, buildCase, type FormState } from "../case-form";
 import { checkbox, reason, select, showFieldError, textField } from "./calculator";
 import { clauseQuote, errorBox } from "./common";
+import { claimFieldNames } from "../programme";
 
 const states = new Map<string, FormState>();
 
@@ -23,7 +24,12 @@ function titleOf(x: { title: string; title_zh?: string }): string {
   return lang() === "zh" && x.title_zh ? x.title_zh : x.title;
 }
 
-function inputFor(policy: api.PolicySummary, f: api.CaseField, field: string, value: string | boolean | undefined, set: (v: string | boolean) => void): HTMLElement {
+/**
+ * The input of one typed field of a policy's cases: a box for a flag, a
+ * choice for `one of (...)`, else a text field labelled with its unit (元, 平方米)
+ * and a hint for rates and dates. `field` names it (a refusal's path).
+ */
+export function inputFor(policy: api.PolicySummary, f: api.CaseField, field: string, value: string | boolean | undefined, set: (v: string | boolean) => void): HTMLElement {
   const base = baseType(f.type);
   const quantity = policy.case?.units.find((u) => u.name === base);
   const optional = f.type.endsWith("?") ? t("pcalc.optional") : "";
@@ -104,9 +110,7 @@ function renderForm(policy: api.PolicySummary, s: FormState, submit: (form: HTML
           { class: "claims" },
           h("legend", {}, t("pcalc.claims")),
           s.claims.map((c, i) => {
-            const item = itemOf.get(c.key);
-            const names = [...(item?.claim_fields ?? [])];
-            if (!names.includes("project") && claimType.has("project")) names.push("project");
+            const names = claimFieldNames(policy, itemOf.get(c.key));
             return h(
               "div",
               { class: "claim", "data-claim": i },
