@@ -158,6 +158,8 @@ export const EVIDENCE: Record<string, Pair & { header: string }> = {
   exports: { zh: "数据出境（合规路径）", en: "data export clearances", header: "route,number,credit_code,authority,date" },
   projects: { zh: "项目（投资额、土建投资）", en: "projects (investment, civil construction)", header: "credit_code,project_id,year,investment,civil_construction" },
   platforms: { zh: "平台建成与运营", en: "platform completion and operation", header: "credit_code,platform_id,name,completed_date,operation_start,operation_end" },
+  // A figure of a programme run beside the served one (docs/store-schema.md, "Programmes"): offered only when the server runs one.
+  figures: { zh: "其他政策的年度数据", en: "figures for another programme", header: "credit_code,policy,year,name,value" },
 };
 
 /**
@@ -212,6 +214,10 @@ export const EVIDENCE_COLUMNS: Record<string, Pair> = {
   completed_date: { zh: "建成日期，格式如 2025-03-01", en: "completion date, YYYY-MM-DD" },
   operation_start: { zh: "开始运营日期（不早于建成日期）", en: "start of operation (not before completion)" },
   operation_end: { zh: "停止运营日期；仍在运营则留空", en: "end of operation; empty while it still operates" },
+  "figures.policy": { zh: "政策标识，即数据所属的政策，如 `digital-health`（见下表）", en: "the policy's id, the programme the figure is for, e.g. `digital-health` (see the list below)" },
+  "figures.year": { zh: "数据所属年度，如 2025", en: "the year the figure is of, e.g. 2025" },
+  "figures.name": { zh: "数据项，写作其在案例中的位置，如 `facts.rent_paid`、`applicant.registered_in_district`（见下表）", en: "the figure's place in a case, e.g. `facts.rent_paid` or `applicant.registered_in_district` (see the list below)" },
+  "figures.value": { zh: "数值：金额以元为单位（最多两位小数）；是否类数据写 是 或 否；年份、人数写整数；日期如 2025-03-01；可不填的数据写 `none` 表示没有", en: "the value: money in yuan (at most two decimals); a flag true or false; a year or a count as a whole number; a date YYYY-MM-DD; `none` for an optional figure that has no value" },
 };
 
 /** Families of audit operations (`op` prefixes), for the audit log's filter. */

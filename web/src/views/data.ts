@@ -8,8 +8,9 @@
 import * as api from "../api";
 import { h } from "../dom";
 import { t, pick, type Key } from "../i18n";
-import { EVIDENCE, TAGS } from "../terms";
-import { columnLegend, uploadSection } from "./portal";
+import { TAGS } from "../terms";
+import { columnLegend, evidenceKinds, figuresHelp, uploadSection } from "./portal";
+import { programmes } from "./programmes";
 import { dataTable, errorAlert, gate, input, okAlert, when } from "./shared";
 
 type Proposed = api.MasterChange["proposed"];
@@ -116,7 +117,8 @@ export function renderData(): HTMLElement | Promise<HTMLElement> {
         pending.replaceChildren(errorAlert(e));
       }
     };
-    await refresh();
+    // A programme beside the served one reads its figures: offered as a kind of upload then.
+    const [progs] = await Promise.all([programmes(), refresh()]);
     // What waits for this account comes first; then the upload, then the record.
     return h(
       "section",
@@ -125,7 +127,9 @@ export function renderData(): HTMLElement | Promise<HTMLElement> {
       h("p", { class: "lead" }, t("data.lead")),
       flash,
       h("section", { class: "card", "aria-labelledby": "pending-h" }, h("h2", { id: "pending-h" }, t("data.pending")), h("p", { class: "hint" }, t("data.pending.hint")), pending),
-      me.role === "data-bureau" ? uploadSection(Object.keys(EVIDENCE), (k) => columnLegend(k, true), { hint: t("data.upload.hint"), after: () => void refresh() }) : null,
+      me.role === "data-bureau"
+        ? uploadSection(evidenceKinds(progs), (k) => (k === "figures" ? figuresHelp(progs, true) : columnLegend(k, true)), { hint: t("data.upload.hint"), after: () => void refresh() })
+        : null,
       h("section", { class: "card", "aria-labelledby": "decided-h" }, h("h2", { id: "decided-h" }, t("data.decided")), decided),
     );
   });

@@ -16,7 +16,6 @@ import {
   errorAlert,
   gate,
   input,
-  measureLabel,
   programmeYear,
   selectField,
   setProgrammeYear,
@@ -26,8 +25,16 @@ import {
   withCode,
 } from "./shared";
 import { formatYuan, toFen } from "../money";
+import { claimFieldNames, claimFrom, claimMeasures, figureNames, figureTypeText, isApplyFree, titleIn } from "../programme";
+import { inputFor } from "./policy-calculator";
+import { labelsFor, measureCell, programmes, summaryOf, type Labels, type Programmes } from "./programmes";
 
-const APPLY_FREE = new Set(["04", "05"]);
+export { isApplyFree };
+
+/** The evidence kinds an upload offers: `figures` only where the store runs a programme beside its own. */
+export function evidenceKinds(progs: Programmes, exclude: string[] = []): string[] {
+  return Object.keys(EVIDENCE).filter((k) => !exclude.includes(k) && (k !== "figures" || progs.others.length > 0));
+}
 
 export function factValue(name: string, v: unknown): string {
   if (v === null || v === undefined) return "—";
@@ -84,7 +91,8 @@ function factsSection(f: api.Facts | null, error: unknown): HTMLElement {
  * enterprise and the programme year, valid for upload as they are) and what
  * each column holds.
  */
-function sampleHelp(kind: string, code: string, year: number): HTMLElement {
+function sampleHelp(kind: string, code: string, year: number, progs: Programmes): HTMLElement {
+  if (kind === "figures") return figuresHelp(progs, false, code, year);
   const name = pick(EVIDENCE[kind]);
   return h(
     "div",
@@ -114,6 +122,47 @@ export function columnLegend(kind: string, official = false): HTMLElement[] {
       }),
     ),
   ];
+}
+
+/**
+ * What a figures file holds (`figures`: credit_code, policy, year, name,
+ * value): its columns, and for each programme beside the served one the names
+ * it reads, with what each means and how it is written. A value an authority
+ * gives (`given_by`) is marked: an enterprise's own upload may not state it.
+ */
+export function figuresHelp(progs: Programmes, official: boolean, code?: string, year?: number): HTMLElement {
+  const names = h("div", { class: "figure-names" }, h("p", { class: "hint" }, t("loading")));
+  void Promise.all(progs.others.map((p) => summaryOf(p.id).catch(() => null))).then((summaries) =>
+    names.replaceChildren(
+      ...summaries.flatMap((s, i) => {
+        const p = progs.others[i];
+        const title = t("upload.figures.names", { title: titleIn(p, lang()) });
+        const head = [h("h4", {}, title), h("p", { class: "hint" }, ...withCode(t("upload.figures.policy", { id: p.id })))];
+        if (!s) return [...head, h("p", { class: "hint" }, t("upload.figures.unread"))];
+        return [
+          ...head,
+          dataTable(
+            title,
+            [t("upload.figures.col.name"), t("upload.figures.col.label"), t("upload.figures.col.value")],
+            figureNames(s, lang()).map((f) => [
+              h("code", {}, f.name),
+              // One element: a table's cell at phone width is a grid of its heading and one item.
+              f.givenBy ? h("span", {}, f.label, h("span", { class: "hint", "data-given-by": true }, t(official ? "upload.figures.given_by.official" : "upload.figures.given_by", { by: f.givenBy }))) : f.label,
+              h("span", {}, ...withCode(figureTypeText(s, f.type, lang()))),
+            ]),
+            { testid: `figure-names-${p.id}` },
+          ),
+        ];
+      }),
+    ),
+  );
+  return h(
+    "div",
+    { class: "sample", "data-testid": "evidence-sample" },
+    h("p", { class: "hint" }, code && year ? t("upload.figures.hint", { code, year }) : t("upload.figures.hint.official")),
+    columnLegend("figures", official),
+    names,
+  );
 }
 
 /**
@@ -210,7 +259,7 @@ export function estimateNote(e: api.Estimate): HTMLElement {
   );
 }
 
-function applyFreeSection(drafts: api.Application[]): HTMLElement {
+function applyFreeSection(drafts: api.Application[], labels: Labels): HTMLElement {
   return h(
     "section",
     { "aria-labelledby": "applyfree-title", class: "card", "data-testid": "apply-free" },
@@ -228,7 +277,7 @@ function applyFreeSection(drafts: api.Application[]): HTMLElement {
               h(
                 "div",
                 {},
-                h("div", {}, h("strong", {}, measureLabel(a.measure, a.item ?? a.claim.item)), " · ", String(a.year), a.total ? [" · ", money(a.total)] : null),
+                h("div", {}, h("strong", {}, measureCell(labels, a)), " · ", String(a.year), a.total ? [" · ", money(a.total)] : null),
                 a.estimate ? estimateNote(a.estimate) : null,
               ),
               actionForm({
@@ -246,7 +295,9 @@ function applyFreeSection(drafts: api.Application[]): HTMLElement {
   );
 }
 
-function applicationsSection(apps: api.Application[]): HTMLElement {
+function applicationsSection(apps: api.Application[], labels: Labels): HTMLElement {
+  // Where the store runs programmes side by side, each application's programme in a column of its own.
+  const several = labels.programmes.others.length > 0;
   return h(
     "section",
     { "aria-labelledby": "apps-title" },
@@ -255,22 +306,24 @@ function applicationsSection(apps: api.Application[]): HTMLElement {
       ? h("p", { class: "empty" }, t("portal.apps.none"))
       : dataTable(
           t("portal.apps"),
-          [t("app.id"), t("calc.year"), t("calc.col.measure"), t("app.state"), t("app.total"), ""],
+          [t("app.id"), t("calc.year"), ...(several ? [t("app.programme")] : []), t("calc.col.measure"), t("app.state"), t("app.total"), ""],
           apps.map((a) => [
             `#${a.id}`,
             String(a.year),
-            measureLabel(a.measure, a.item ?? a.claim.item),
+            ...(several ? [h("span", { "data-policy": a.policy ?? "" }, labels.programme(a))] : []),
+            labels.measure(a),
             stateBadge(a.state),
             a.total ? formatYuan(a.total) : "—",
             appLink(a.id, t("app.view")),
           ]),
-          { testid: "applications", numeric: [4] },
+          { testid: "applications", numeric: [several ? 5 : 4] },
         ),
   );
 }
 
-function newApplicationSection(code: string, year: number): HTMLElement {
-  const claimable = MEASURE_IDS.filter((id) => !APPLY_FREE.has(id));
+/** The served programme's claim: the measure, its item, the project and the amounts (as before programmes). */
+function servedClaimForm(): { fields: HTMLElement[]; guide: HTMLElement; build: () => api.Claim } {
+  const claimable = MEASURE_IDS.filter((id) => !MEASURES[id].applyFree);
   const measure = selectField(t("calc.claim.measure"), "measure", claimable.map((id) => [id, `${id} ${pick(MEASURES[id])}`]), "03");
   const itemSlot = h("div", {});
   let item: ReturnType<typeof selectField> | null = null;
@@ -287,21 +340,15 @@ function newApplicationSection(code: string, year: number): HTMLElement {
     guide.setAttribute("href", `/policy/${measure.input.value}/guide`);
   });
   showItems();
-  const yearF = selectField(t("calc.year"), "year", yearOptions(), String(year));
   const project = input(t("calc.claim.project"), "project");
   const assessed = moneyInput(t("app.claim.assessed"), "assessed", { hint: t("app.claim.assessed.hint") });
   const investment = moneyInput(t("calc.claim.investment"), "investment");
   const civil = moneyInput(t("calc.claim.civil_construction"), "civil_construction");
   const external = moneyInput(t("calc.claim.external_support"), "external_support");
-  const form = actionForm({
-    title: t("portal.new"),
-    testid: "new-application",
-    fields: [
-      h("p", { class: "hint" }, t("portal.new.hint"), " ", guide),
-      h("div", { class: "grid" }, yearF.el, measure.el, itemSlot, project.el, assessed.el, investment.el, civil.el, external.el),
-    ],
-    submit: t("portal.new.submit"),
-    run: async () => {
+  return {
+    fields: [measure.el, itemSlot, project.el, assessed.el, investment.el, civil.el, external.el],
+    guide,
+    build: () => {
       const claim: api.Claim = { measure: measure.input.value };
       if (item) claim.item = item.input.value;
       if (project.input.value.trim()) claim.project = project.input.value.trim();
@@ -315,7 +362,109 @@ function newApplicationSection(code: string, year: number): HTMLElement {
         const v = value();
         if (v) claim[k] = v;
       }
-      const a = await api.createApplication(code, Number(yearF.input.value), claim);
+      return claim;
+    },
+  };
+}
+
+/**
+ * A claim of a programme beside the served one, by its policy's own terms: a
+ * measure with an item applied for by claim, then the item's claim fields as
+ * the policy types them (money in 元, dates, a choice), as its calculator asks.
+ */
+function otherClaimForm(policy: api.PolicySummary, redraw: () => void): { fields: HTMLElement[]; build: () => api.Claim } | null {
+  const measures = claimMeasures(policy);
+  if (!measures.length) return null;
+  const values: Record<string, string | boolean> = {};
+  const measure = selectField(t("calc.claim.measure"), "measure", measures.map((m) => [m.id, `${m.id} ${titleIn(m, lang())}`]), measures[0].id);
+  let item: ReturnType<typeof selectField> | null = null;
+  const chosenItem = () => {
+    const m = measures.find((x) => x.id === measure.input.value) ?? measures[0];
+    return m.items.find((i) => i.name === item?.input.value) ?? m.items[0];
+  };
+  const form = { fields: [] as HTMLElement[], build: (): api.Claim => ({ measure: measure.input.value }) };
+  const draw = () => {
+    const m = measures.find((x) => x.id === measure.input.value) ?? measures[0];
+    const before = item?.input.value;
+    item = m.items.length > 1 ? selectField(t("calc.claim.item"), "item", m.items.map((i): [string, string] => [i.name, titleIn(i, lang())]), before) : null;
+    item?.input.addEventListener("change", () => {
+      draw();
+      redraw();
+    });
+    const names = claimFieldNames(policy, chosenItem());
+    form.fields = [
+      measure.el,
+      ...(item ? [item.el] : []),
+      ...names.map((name) => {
+        const f = policy.case?.claim_fields.find((x) => x.name === name) ?? { name, type: "text?", label: name };
+        return inputFor(policy, f, `claim.${name}`, values[name], (v) => (values[name] = v));
+      }),
+    ];
+    form.build = () => claimFrom(policy, m.id, chosenItem().name, names, values);
+  };
+  measure.input.addEventListener("change", () => {
+    draw();
+    redraw();
+  });
+  draw();
+  return {
+    get fields() {
+      return form.fields;
+    },
+    build: () => form.build(),
+  };
+}
+
+function newApplicationSection(code: string, year: number, progs: Programmes): HTMLElement {
+  const yearF = selectField(t("calc.year"), "year", yearOptions(), String(year));
+  const served = servedClaimForm();
+  const servedId = progs.served?.id ?? "";
+  // Where the store runs other programmes beside its own: which one the application is for.
+  const choice = progs.others.length
+    ? selectField(t("app.programme"), "policy", [
+        [servedId, progs.served ? titleIn(progs.served, lang()) : t("portal.new.served")],
+        ...progs.others.map((p): [string, string] => [p.id, titleIn(p, lang())]),
+      ], servedId)
+    : null;
+  const hint = h("p", { class: "hint" });
+  const grid = h("div", { class: "grid" });
+  let current: { policy?: string; build: () => api.Claim } = { build: served.build };
+  const showServed = () => {
+    hint.replaceChildren(t("portal.new.hint"), " ", served.guide);
+    grid.replaceChildren(...[choice?.el, yearF.el, ...served.fields].filter((x): x is HTMLElement => !!x));
+    current = { policy: choice ? servedId : undefined, build: served.build };
+  };
+  const showOther = async (id: string) => {
+    const p = progs.others.find((x) => x.id === id)!;
+    const calculator = h("a", { href: `/calculator/${encodeURIComponent(id)}`, "data-link": true }, t("portal.new.calculator", { title: titleIn(p, lang()) }));
+    hint.replaceChildren(t("portal.new.hint.other", { title: titleIn(p, lang()) }), " ", calculator);
+    grid.replaceChildren(...[choice?.el, yearF.el].filter((x): x is HTMLElement => !!x), h("p", { class: "hint" }, t("loading")));
+    current = { policy: id, build: () => { throw new Error(t("loading")); } };
+    let policy: api.PolicySummary;
+    try {
+      policy = await summaryOf(id);
+    } catch (e) {
+      if (choice?.input.value === id) grid.append(errorAlert(e));
+      return;
+    }
+    if (choice?.input.value !== id) return;  // chosen otherwise meanwhile
+    const draw = () => grid.replaceChildren(...[choice.el, yearF.el, ...(form?.fields ?? [h("p", { class: "empty" }, t("portal.new.none"))])]);
+    const form = otherClaimForm(policy, () => draw());
+    draw();
+    current = { policy: id, build: form ? form.build : () => { throw new Error(t("portal.new.none")); } };
+  };
+  choice?.input.addEventListener("change", () => {
+    if (choice.input.value === servedId) showServed();
+    else void showOther(choice.input.value);
+  });
+  showServed();
+  const form = actionForm({
+    title: t("portal.new"),
+    testid: "new-application",
+    fields: [hint, grid],
+    submit: t("portal.new.submit"),
+    run: async () => {
+      const a = await api.createApplication(code, Number(yearF.input.value), current.build(), current.policy);
       // On to the draft's own page, where it is submitted.
       navigate(`/applications/${a.id}`);
     },
@@ -335,16 +484,23 @@ export function renderPortal(): HTMLElement | Promise<HTMLElement> {
       setProgrammeYear(Number(yearSel.input.value));
       void rerender();
     });
-    const [ent, facts, apps] = await Promise.allSettled([api.enterprise(code), api.facts(code, year), api.applications({ enterprise: code, limit: 500, sort: "-id", estimates: true })]);
+    const [ent, facts, apps, progs] = await Promise.allSettled([
+      api.enterprise(code),
+      api.facts(code, year),
+      api.applications({ enterprise: code, limit: 500, sort: "-id", estimates: true }),
+      programmes(),
+    ]);
     const list = apps.status === "fulfilled" ? apps.value.items : [];
-    const drafts = list.filter((a) => a.state === "draft" && APPLY_FREE.has(a.measure));
+    const drafts = list.filter((a) => a.state === "draft" && isApplyFree(a));
+    const labels = await labelsFor(list);
+    const running = progs.status === "fulfilled" ? progs.value : labels.programmes;
     add(page,
       h("h1", {}, t("portal.title")),
       h("p", { class: "lead" }, ent.status === "fulfilled" ? ent.value.name : code),
       h("div", { class: "toolbar" }, yearSel.el),
       apps.status === "rejected" ? errorAlert(apps.reason) : null,
-      applyFreeSection(drafts),
-      applicationsSection(list),
+      applyFreeSection(drafts, labels),
+      applicationsSection(list, labels),
       h(
         "div",
         { class: "two-col" },
@@ -353,10 +509,10 @@ export function renderPortal(): HTMLElement | Promise<HTMLElement> {
       ),
       // The enterprise record itself is the data bureau's to import.
       uploadSection(
-        Object.keys(EVIDENCE).filter((k) => k !== "enterprises"),
-        (k) => sampleHelp(k, code, year),
+        evidenceKinds(running, ["enterprises"]),
+        (k) => sampleHelp(k, code, year, running),
       ),
-      newApplicationSection(code, year),
+      newApplicationSection(code, year, running),
     );
     return page;
   });
