@@ -9,8 +9,11 @@ import { navigate, rerender } from "../router";
 import * as session from "../session";
 import { FACTS, RUBRIC } from "../terms";
 import { waitingText } from "../waiting";
-import { awardCard, itemName, money, reason, traceResult } from "./calculator";
-import { estimateNote, factValue } from "./portal";
+import { awardCard, itemName, money, reason, traceResult, type AwardNames } from "./calculator";
+import { estimateNote, factValue, isApplyFree } from "./portal";
+import { claimEntries, claimFieldNames, claimFrom, claimValues, itemTitle, titleIn } from "../programme";
+import { inputFor } from "./policy-calculator";
+import { clausesOf, labelsFor } from "./programmes";
 import {
   actionForm,
   dataTable,
@@ -58,7 +61,18 @@ function dl(rows: Array<[string, Child]>): HTMLElement {
   return h("dl", { class: "facts-list" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }
 
-function decisionSection(d: api.StoredDecision, texts: api.Clauses | null, mayReplay: boolean): HTMLElement {
+/** The titles of another programme's measures and items in its decisions, by its own summary. */
+function namesOf(policy: api.PolicySummary): AwardNames {
+  return {
+    measure: (m) => {
+      const found = policy.measures.find((x) => x.id === m);
+      return found ? titleIn(found, lang()) : m;
+    },
+    item: (m, i) => itemTitle(policy, m, i, lang()),
+  };
+}
+
+function decisionSection(d: api.StoredDecision, texts: api.Clauses | null, mayReplay: boolean, names?: AwardNames): HTMLElement {
   const out = d.output;
   const replayStatus = h("div", { "aria-live": "polite" });
   return h(
@@ -103,7 +117,7 @@ function decisionSection(d: api.StoredDecision, texts: api.Clauses | null, mayRe
     ),
     replayStatus,
     h("h3", {}, t("calc.awards")),
-    out.awards.length ? h("ul", { class: "awards" }, out.awards.map((a) => awardCard(a, texts))) : h("p", { class: "empty" }, t("calc.awards.none")),
+    out.awards.length ? h("ul", { class: "awards" }, out.awards.map((a) => awardCard(a, texts, names))) : h("p", { class: "empty" }, t("calc.awards.none")),
     out.not_awarded.length
       ? [
           h("h3", {}, t("calc.notawarded")),
@@ -111,7 +125,7 @@ function decisionSection(d: api.StoredDecision, texts: api.Clauses | null, mayRe
             "ul",
             { class: "not-awarded" },
             out.not_awarded.map((n) =>
-              h("li", { "data-measure": n.measure }, h("span", { class: "measure-id" }, n.measure), " ", h("strong", {}, n.item ? itemName(n.measure, n.item) : measureLabel(n.measure)), t("p.colon"), reason(n), n.clause ? [" ", h("span", { class: "clause-label" }, n.clause)] : null),
+              h("li", { "data-measure": n.measure }, h("span", { class: "measure-id" }, n.measure), " ", h("strong", {}, names ? (n.item ? names.item(n.measure, n.item) : `${n.measure} ${names.measure(n.measure)}`) : n.item ? itemName(n.measure, n.item) : measureLabel(n.measure)), t("p.colon"), reason(n), n.clause ? [" ", h("span", { class: "clause-label" }, n.clause)] : null),
             ),
           ),
         ]
@@ -474,12 +488,46 @@ function scalingNote(a: api.ApplicationDetail): HTMLElement | null {
 // What the last step did, said once at the top of the page it re-rendered.
 let flash: string | null = null;
 
+/**
+ * The enterprise's draft of a programme beside the served one, edited by its
+ * policy's own claim fields: those of the item applied for, typed as the
+ * policy declares them (as the portal made it).
+ */
+function otherDraftForm(a: api.ApplicationDetail, policy: api.PolicySummary, done: (message?: string) => void): HTMLElement {
+  const item = policy.measures.find((m) => m.id === a.measure)?.items.find((i) => i.name === (a.item ?? a.claim.item));
+  const names = claimFieldNames(policy, item);
+  const values = claimValues(a.claim, names);
+  const fields = names.map((name) => {
+    const f = policy.case?.claim_fields.find((x) => x.name === name) ?? { name, type: "text?", label: name };
+    return inputFor(policy, f, `claim.${name}`, values[name], (v) => (values[name] = v));
+  });
+  return actionForm({
+    title: t("app.edit"),
+    testid: "edit-draft-form",
+    fields: [h("p", { class: "hint" }, t("app.edit.hint")), h("div", { class: "grid" }, fields)],
+    submit: t("app.edit.submit"),
+    run: async () => {
+      const claim = claimFrom(policy, a.measure, item?.name ?? a.item ?? a.claim.item, names, values);
+      await api.editDraft(a, claim);
+      done(t("app.edit.done"));
+    },
+  });
+}
+
 /** A box to tick before an irreversible step: "我已核对，确认{action}。此操作不可撤销。" */
 function irreversible(action: string): { label: string } {
   return { label: t("confirm.label", { action }) };
 }
 
-function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
+/**
+ * What the reader may do next. `programme`: whether the application is of a
+ * programme beside the served one, and that policy's summary (null when it
+ * could not be read: then no claim of it is edited here).
+ */
+function actionsFor(a: api.ApplicationDetail, me: api.Account, programme: { other: boolean; policy: api.PolicySummary | null }): HTMLElement[] {
+  const other = programme.other;
+  // An apply-free proposal (免申即享) is confirmed as proposed and needs no reviewers.
+  const applyFree = isApplyFree(a) || (!other && (a.measure === "04" || a.measure === "05"));
   const done = (message?: string) => {
     flash = message ?? null;
     void rerender(true);
@@ -489,11 +537,11 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
   if ((role === "applicant" || role === "officer") && a.state === "draft") {
     out.push(
       actionForm({
-        title: a.measure === "04" || a.measure === "05" ? t("portal.applyfree.confirm") : t("app.submit"),
-        fields: [h("p", { class: "hint" }, a.measure === "04" || a.measure === "05" ? t("portal.applyfree.hint") : t("app.submit.hint"))],
-        submit: a.measure === "04" || a.measure === "05" ? t("portal.applyfree.confirm") : t("app.submit"),
+        title: applyFree ? t("portal.applyfree.confirm") : t("app.submit"),
+        fields: [h("p", { class: "hint" }, applyFree ? (other ? t("portal.applyfree.hint.other") : t("portal.applyfree.hint")) : t("app.submit.hint"))],
+        submit: applyFree ? t("portal.applyfree.confirm") : t("app.submit"),
         testid: "submit-form",
-        confirm: irreversible(a.measure === "04" || a.measure === "05" ? t("portal.applyfree.confirm") : t("app.submit")),
+        confirm: irreversible(applyFree ? t("portal.applyfree.confirm") : t("app.submit")),
         run: async () => {
           await api.submitApplication(a);
           done(t("done.submitted"));
@@ -503,7 +551,10 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
   }
   // The enterprise's own draft may still change or be withdrawn (not an
   // apply-free proposal, which is confirmed as proposed).
-  if (role === "applicant" && a.state === "draft" && !a.claim.apply_free) {
+  if (role === "applicant" && a.state === "draft" && !a.claim.apply_free && other) {
+    // Another programme's draft: its own policy's claim fields, never the served one's.
+    if (programme.policy) out.push(otherDraftForm(a, programme.policy, done));
+  } else if (role === "applicant" && a.state === "draft" && !a.claim.apply_free) {
     const project = input(t("calc.claim.project"), "claim.project", { value: a.claim.project ?? "" });
     const amounts = (
       [
@@ -534,6 +585,8 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
         },
       }),
     );
+  }
+  if (role === "applicant" && a.state === "draft" && !a.claim.apply_free) {
     out.push(
       actionForm({
         title: t("app.withdraw"),
@@ -608,7 +661,6 @@ function actionsFor(a: api.ApplicationDetail, me: api.Account): HTMLElement[] {
   }
   if (role === "officer") {
     if (a.state === "submitted") {
-      const applyFree = a.measure === "04" || a.measure === "05";
       // The reviewers to pick from: the enabled reviewer accounts, each with
       // what it has still to review.
       const choices = h("div", { class: "checks" }, h("p", { class: "hint" }, t("officer.reviewers.loading")));
@@ -799,16 +851,22 @@ export function renderApplication(idText: string): HTMLElement | Promise<HTMLEle
     const page = h("section", { class: "page application" });
     const id = Number(idText);
     try {
-      const [a, texts] = await Promise.all([api.application(id), api.clauses().catch(() => null)]);
-      const actions = actionsFor(a, me);
-      const claim = claimRows(a.claim);
+      const a = await api.application(id);
+      // An application of a programme beside the served one: its own policy's titles, fields and clauses.
+      const labels = await labelsFor([a]);
+      const other = labels.other(a) ? labels.summary(a) : null;
+      const texts = labels.other(a) ? await clausesOf(a.policy!) : await api.clauses().catch(() => null);
+      const actions = actionsFor(a, me, { other: labels.other(a), policy: other });
+      const claim: Array<[string, Child]> = labels.other(a) ? (other ? claimEntries(other, a.claim, lang()) : []) : claimRows(a.claim);
+      const several = labels.programmes.others.length > 0;
       const said = flash;
       flash = null;
       add(page,
         h("p", { class: "breadcrumb" }, h("a", { href: session.homeOf(me), "data-link": true }, t("app.back"))),
         h("h1", {}, t("app.title", { id: a.id }), " ", stateBadge(a.state)),
         said ? h("div", { "data-testid": "flash", role: "status" }, okAlert(said)) : null,
-        h("p", { class: "subtitle" }, measureLabel(a.measure, a.item ?? a.claim.item)),
+        several ? h("p", { class: "programme-title", "data-testid": "programme", "data-policy": a.policy ?? "" }, labels.programme(a)) : null,
+        h("p", { class: "subtitle" }, labels.measure(a)),
         timeline(a.state),
         dl([
           [t("app.enterprise"), `${a.enterprise_name ?? ""} ${a.credit_code}`],
@@ -821,10 +879,11 @@ export function renderApplication(idText: string): HTMLElement | Promise<HTMLEle
         ]),
         a.estimate ? estimateNote(a.estimate) : null,
         scalingNote(a),
-        me.role === "applicant" ? null : factsDetails(a, me),
+        // The facts the portal derives are the served policy's: another programme's case is its figures.
+        me.role === "applicant" || labels.other(a) ? null : factsDetails(a, me),
         filesSection(a, me),
         actions.length ? h("section", { class: "actions-panel", "aria-labelledby": "next-title" }, h("h2", { id: "next-title" }, t("app.next")), actions) : null,
-        a.decision ? decisionSection(a.decision, texts, me.role === "officer" || me.role === "auditor") : null,
+        a.decision ? decisionSection(a.decision, texts, me.role === "officer" || me.role === "auditor", other ? namesOf(other) : undefined) : null,
         me.role === "applicant" ? null : reviewsSection(a),
         objectionsSection(a, me.role === "officer"),
         paymentsSection(a),

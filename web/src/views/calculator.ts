@@ -425,7 +425,18 @@ function clauseDetails(labels: string, decision: string | undefined, texts: api.
   );
 }
 
-export function awardCard(a: api.Award, texts: api.Clauses | null): HTMLElement {
+/** A decision's measure and item titles: the served policy's by default, another programme's by its own summary. */
+export interface AwardNames {
+  measure: (measure: string) => string;
+  item: (measure: string, item?: string) => string;
+}
+
+const SERVED_NAMES: AwardNames = {
+  measure: (m) => (MEASURES[m] ? pick(MEASURES[m]) : m),
+  item: (m, i) => itemName(m, i),
+};
+
+export function awardCard(a: api.Award, texts: api.Clauses | null, names: AwardNames = SERVED_NAMES): HTMLElement {
   const reduced = a.computed !== a.amount;
   return h(
     "li",
@@ -438,8 +449,8 @@ export function awardCard(a: api.Award, texts: api.Clauses | null): HTMLElement 
         {},
         h("span", { class: "measure-id" }, a.measure),
         " ",
-        h("span", { class: "measure-title" }, MEASURES[a.measure] ? pick(MEASURES[a.measure]) : a.measure),
-        h("div", { class: "item-title" }, itemName(a.measure, a.item), a.project ? ` · ${t("calc.project", { project: a.project })}` : ""),
+        h("span", { class: "measure-title" }, names.measure(a.measure)),
+        h("div", { class: "item-title" }, names.item(a.measure, a.item), a.project ? ` · ${t("calc.project", { project: a.project })}` : ""),
       ),
       h("div", { class: "award-amount" }, money(a.amount)),
     ),

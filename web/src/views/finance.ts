@@ -5,7 +5,8 @@ import * as api from "../api";
 import { h } from "../dom";
 import { t } from "../i18n";
 import { formatYuan } from "../money";
-import { dataTable, gate, measureLabel } from "./shared";
+import { labelsFor, measureCell } from "./programmes";
+import { dataTable, gate } from "./shared";
 
 function link(id: number): HTMLElement {
   return h("a", { href: `/applications/${id}`, "data-link": true }, `#${id}`);
@@ -14,6 +15,7 @@ function link(id: number): HTMLElement {
 export function renderFinance(): HTMLElement | Promise<HTMLElement> {
   return gate(["finance"], async () => {
     const [orders, finals] = await Promise.all([api.paymentOrders("pending"), api.applications({ state: "final" })]);
+    const labels = await labelsFor(finals.items);
     return h(
       "section",
       { class: "page" },
@@ -33,7 +35,7 @@ export function renderFinance(): HTMLElement | Promise<HTMLElement> {
         ? dataTable(
             t("finance.final"),
             [t("app.id"), t("app.enterprise"), t("calc.col.measure"), t("app.total")],
-            finals.items.map((a) => [link(a.id), a.enterprise_name ?? a.credit_code, measureLabel(a.measure), a.total ? formatYuan(a.total) : "—"]),
+            finals.items.map((a) => [link(a.id), a.enterprise_name ?? a.credit_code, measureCell(labels, a), a.total ? formatYuan(a.total) : "—"]),
             { numeric: [3], testid: "final-applications" },
           )
         : h("p", {}, t("finance.final.none")),

@@ -5,7 +5,8 @@ import * as api from "../api";
 import { h } from "../dom";
 import { t } from "../i18n";
 import { formatYuan } from "../money";
-import { appLink, dataTable, errorAlert, gate, measureLabel, stateBadge } from "./shared";
+import { labelsFor, measureCell } from "./programmes";
+import { appLink, dataTable, errorAlert, gate, stateBadge } from "./shared";
 
 export function renderReviewQueue(): HTMLElement | Promise<HTMLElement> {
   return gate(["reviewer"], async (me) => {
@@ -16,10 +17,12 @@ export function renderReviewQueue(): HTMLElement | Promise<HTMLElement> {
         api.applications({ state: "in_review", reviewer: me.username, review: "assigned", limit: 500, sort: "id" }),
         api.applications({ reviewer: me.username, limit: 500, sort: "-id" }),
       ]);
+      // Each application by its own programme's terms (a programme beside the served one shows its title).
+      const labels = await labelsFor([...open.items, ...all.items]);
       const row = (a: api.Application) => [
         `#${a.id}`,
         `${a.enterprise_name ?? ""} ${a.credit_code}`,
-        measureLabel(a.measure, a.item ?? a.claim.item),
+        measureCell(labels, a),
         a.claim.project ?? "—",
         a.claim.assessed ? formatYuan(a.claim.assessed) : "—",
         stateBadge(a.state),
