@@ -12,7 +12,9 @@ import { differenceMoney, approxWan, formatYuan, toFen } from "../money";
 import { rerender } from "../router";
 import { MEASURE_IDS, MEASURES } from "../terms";
 import { percentOf } from "../params";
-import { money } from "./calculator";
+import { applyFreeMeasures, measureTitle, titleIn } from "../programme";
+import { money, reason } from "./calculator";
+import { labelsFor, programmes, summaryOf, type Labels } from "./programmes";
 import { objectionBody, resolveForm } from "./application";
 import {
   actionForm,
@@ -31,11 +33,33 @@ import {
 
 const COLORS = { committed: "#b91c1c", paid: "#166534", budget: "#6b7280" };
 
+/**
+ * The programme the dashboard shows: the served one, or one the store runs
+ * beside it (`?policy=ID` in the address). `policy` is what the requests
+ * name (absent for the served programme where no other runs).
+ */
+interface Shown {
+  policy?: string;
+  /** A programme beside the served one. */
+  other: boolean;
+  summary: api.PolicySummary | null;
+  /** Its measures with their titles, in the policy's order. */
+  measures: Array<[string, string]>;
+}
+
+/** The dashboard's address: the year, the programme beside the served one, and any filters. */
+function officerUrl(year: number, shown: Shown, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams({ year: String(year) });
+  if (shown.other && shown.policy) q.set("policy", shown.policy);
+  for (const [k, v] of Object.entries(extra)) if (v) q.set(k, v);
+  return `/officer?${q.toString()}`;
+}
+
 function short(amount: string): string {
   return lang() === "zh" ? approxWan(amount) : formatYuan(amount);
 }
 
-function statusCards(year: number, counts: Array<[api.AppState, number]>): HTMLElement {
+function statusCards(year: number, shown: Shown, counts: Array<[api.AppState, number]>): HTMLElement {
   return h(
     "section",
     { "aria-labelledby": "status-title" },
@@ -44,16 +68,17 @@ function statusCards(year: number, counts: Array<[api.AppState, number]>): HTMLE
       "ul",
       { class: "stat-cards", "data-testid": "by-state" },
       counts.map(([s, n]) =>
-        h("li", { "data-state": s }, h("a", { href: `/officer?state=${s}&year=${year}`, "data-link": true }, h("span", { class: "stat-n" }, String(n)), h("span", { class: "stat-label" }, t(`state.${s}` as Key)))),
+        h("li", { "data-state": s }, h("a", { href: officerUrl(year, shown, { state: s }), "data-link": true }, h("span", { class: "stat-n" }, String(n)), h("span", { class: "stat-label" }, t(`state.${s}` as Key)))),
       ),
     ),
   );
 }
 
-function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
+function budgetSection(b: api.Budget, years: api.Budget[], shown: Shown): HTMLElement {
   const byMeasureEl = h("div", { class: "chart" });
   const byYearEl = h("div", { class: "chart" });
-  const measures = MEASURE_IDS.filter((m) => b.by_measure[m]);
+  const titles = new Map(shown.measures);
+  const measures = shown.measures.map(([m]) => m).filter((m) => b.by_measure[m]);
   byMeasureEl.style.height = `${Math.max(1, measures.length) * 48 + 48}px`;
   byYearEl.style.height = `${Math.max(1, years.length) * 48 + 48}px`;
   const remaining = b.budget ? differenceMoney(b.budget, b.committed) : null;
@@ -97,7 +122,7 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
       fields: [budgetField.el],
       submit: t("officer.budget.save"),
       run: async () => {
-        await api.setBudget(b.year, budgetField.value());
+        await api.setBudget(b.year, budgetField.value(), shown.policy);
         void rerender();
       },
     }),
@@ -105,7 +130,7 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
   );
   requestAnimationFrame(() => {
     if (measures.length) {
-      const cats = measures.map((m) => `${m} ${pick(MEASURES[m])}`);
+      const cats = measures.map((m) => `${m} ${titles.get(m) ?? ""}`.trim());
       const committed = measures.map((m) => b.by_measure[m].committed);
       const paid = measures.map((m) => b.by_measure[m].paid);
       void drawGroupedBars(
@@ -135,16 +160,15 @@ function budgetSection(b: api.Budget, years: api.Budget[]): HTMLElement {
 // the first page.
 const pagesWalked: string[] = [];
 
-function applicationsSection(year: number, state: string, page: api.Page<api.Application>, offset: number, after: string): HTMLElement {
+function applicationsSection(year: number, shown: Shown, state: string, page: api.Page<api.Application>, offset: number, after: string, labels: Labels): HTMLElement {
   const stateSel = selectField(t("officer.filter.state"), "state", [["", t("officer.filter.all")], ...api.APP_STATES.map((s): [string, string] => [s, t(`state.${s}` as Key)])], state);
   stateSel.input.addEventListener("change", () => {
     pagesWalked.length = 0;
-    history.replaceState(null, "", `/officer?year=${year}${stateSel.input.value ? `&state=${stateSel.input.value}` : ""}`);
+    history.replaceState(null, "", officerUrl(year, shown, { state: stateSel.input.value }));
     void rerender();
   });
   const go = (token: string, o: number) => {
-    const at = token ? `&after=${encodeURIComponent(token)}&from=${o}` : "";
-    history.replaceState(null, "", `/officer?year=${year}${state ? `&state=${state}` : ""}${at}`);
+    history.replaceState(null, "", officerUrl(year, shown, token ? { state, after: token, from: String(o) } : { state }));
     void rerender();
   };
   const nav = (o: number) => () => {
@@ -165,7 +189,7 @@ function applicationsSection(year: number, state: string, page: api.Page<api.App
       : dataTable(
           t("officer.apps"),
           [t("app.id"), t("app.enterprise"), t("calc.col.measure"), t("app.state"), t("app.total"), ""],
-          page.items.map((a) => [`#${a.id}`, `${a.enterprise_name ?? ""} ${a.credit_code}`, measureLabel(a.measure, a.item ?? a.claim?.item), stateBadge(a.state), a.total ? formatYuan(a.total) : "—", appLink(a.id, t("officer.handle"))]),
+          page.items.map((a) => [`#${a.id}`, `${a.enterprise_name ?? ""} ${a.credit_code}`, labels.measure(a), stateBadge(a.state), a.total ? formatYuan(a.total) : "—", appLink(a.id, t("officer.handle"))]),
           { testid: "officer-apps", numeric: [4] },
         ),
     h(
@@ -229,22 +253,70 @@ function paymentsSection(list: api.Page<api.Payment>): HTMLElement {
   );
 }
 
-function proposalsSection(year: number): HTMLElement {
-  const measure = selectField(t("calc.claim.measure"), "measure", [["04", `04 ${pick(MEASURES["04"])}`], ["05", `05 ${pick(MEASURES["05"])}`]]);
+/**
+ * The recoveries a proposal run found due this year (a policy's recovery
+ * rules): each award to return, why, and the applications that hold it, where
+ * the officer records the recovery.
+ */
+export function recoveriesDue(year: number, list: api.DueRecovery[], shown: Shown): HTMLElement {
+  if (!list.length) return h("p", { class: "empty", "data-testid": "recoveries-none" }, t("officer.recoveries.none", { year }));
+  const label = (r: api.DueRecovery) => (shown.other && shown.summary ? measureTitle(shown.summary, r.measure, r.item, lang()) : measureLabel(r.measure, r.item));
+  return h(
+    "div",
+    { "data-testid": "recoveries-due" },
+    h("h3", {}, t("officer.recoveries", { n: list.length })),
+    h("p", { class: "hint" }, t("officer.recoveries.hint")),
+    dataTable(
+      t("officer.recoveries", { n: list.length }),
+      [t("app.enterprise"), t("calc.col.measure"), t("officer.recoveries.amount"), t("officer.recoveries.basis"), t("officer.recoveries.why"), t("officer.recoveries.apps")],
+      list.map((r) => [
+        h("code", {}, r.enterprise),
+        label(r),
+        formatYuan(r.amount),
+        h("span", {}, h("span", { class: "clause-label" }, r.clause), r.decision ? ` · ${t("calc.decision", { label: r.decision })}` : ""),
+        reason(r),
+        r.applications.length
+          ? h(
+              "ul",
+              { class: "plain-list" },
+              r.applications.map((x) => h("li", { "data-app": x.application }, appLink(x.application, t("officer.recoveries.app", { id: x.application, year: x.year, amount: formatYuan(x.amount) })))),
+            )
+          : "—",
+      ]),
+      { testid: "recoveries-table", numeric: [2] },
+    ),
+  );
+}
+
+function proposalsSection(year: number, shown: Shown): HTMLElement {
+  // The policy's apply-free measures (every item decided from facts); the served policy's 04 and 05 when its summary is not at hand.
+  const offered: Array<[string, string]> = shown.summary
+    ? applyFreeMeasures(shown.summary).map((m): [string, string] => [m.id, `${m.id} ${shown.other ? titleIn(m, lang()) : MEASURES[m.id] ? pick(MEASURES[m.id]) : titleIn(m, lang())}`])
+    : [["04", `04 ${pick(MEASURES["04"])}`], ["05", `05 ${pick(MEASURES["05"])}`]];
+  const hint = h("p", { class: "hint" }, shown.other ? t("officer.proposals.hint.other", { year }) : t("officer.proposals.hint", { year }));
+  if (!offered.length) {
+    return h("section", { "aria-labelledby": "proposals-title" }, h("h2", { id: "proposals-title" }, t("officer.proposals")), h("p", { class: "empty" }, t("officer.proposals.none")));
+  }
+  const measure = selectField(t("calc.claim.measure"), "measure", offered);
+  const due = h("div", { class: "recoveries", "aria-live": "polite" });
   return h(
     "section",
-    { "aria-labelledby": "proposals-title" },
+    { "aria-labelledby": "proposals-title", "data-testid": "proposals" },
     h("h2", { id: "proposals-title" }, t("officer.proposals")),
-    h("p", { class: "hint" }, t("officer.proposals.hint", { year })),
+    hint,
     actionForm({
       className: "inline",
       fields: [measure.el],
       submit: t("officer.proposals.run"),
       run: async () => {
-        const r = await api.propose(year, measure.input.value as "04" | "05");
+        due.replaceChildren();
+        const r = await api.propose(year, measure.input.value, shown.policy);
+        // A server that lists no recoveries says nothing of them.
+        if (r.recoveries) due.replaceChildren(recoveriesDue(year, r.recoveries, shown));
         return t("officer.proposals.done", { n: r.created.length });
       },
     }),
+    due,
   );
 }
 
@@ -257,34 +329,72 @@ export function renderOfficer(): HTMLElement | Promise<HTMLElement> {
     // Where the page starts, for its label: carried beside the token.
     const offset = after ? Math.max(0, Number(params.get("from")) || 0) : 0;
     if (!after) pagesWalked.length = 0;
+    // The programme shown: the served one, or one the store runs beside it (?policy=ID).
+    const progs = await programmes();
+    const asked = params.get("policy") ?? "";
+    const chosen = progs.others.find((p) => p.id === asked) ?? null;
+    const summary = await (chosen ? summaryOf(chosen.id) : progs.served ? summaryOf(progs.served.id) : api.policy()).catch(() => null);
+    const shown: Shown = {
+      // Where programmes run side by side every list names its programme; else as before.
+      policy: chosen ? chosen.id : progs.others.length && progs.served ? progs.served.id : undefined,
+      other: chosen !== null,
+      summary,
+      measures: chosen
+        ? (summary?.measures ?? []).map((m): [string, string] => [m.id, titleIn(m, lang())])
+        : MEASURE_IDS.map((m): [string, string] => [m, pick(MEASURES[m])]),
+    };
     const yearSel = selectField(t("portal.year"), "programme-year", yearOptions(), String(year));
     yearSel.input.addEventListener("change", () => {
       // A change event without a change (some tools send one) must not re-render under the reader.
       if (Number(yearSel.input.value) === year) return;
       setProgrammeYear(Number(yearSel.input.value));
-      history.replaceState(null, "", `/officer?year=${yearSel.input.value}`);
+      history.replaceState(null, "", officerUrl(Number(yearSel.input.value), shown));
       void rerender();
     });
-    const page = h("section", { class: "page officer" }, h("h1", {}, t("officer.title")), h("div", { class: "toolbar" }, yearSel.el));
+    const servedId = progs.served?.id ?? "";
+    const programmeSel = progs.others.length
+      ? selectField(
+          t("app.programme"),
+          "programme",
+          [[servedId, progs.served ? titleIn(progs.served, lang()) : t("portal.new.served")], ...progs.others.map((p): [string, string] => [p.id, titleIn(p, lang())])],
+          chosen ? chosen.id : servedId,
+        )
+      : null;
+    programmeSel?.input.addEventListener("change", () => {
+      const id = programmeSel.input.value;
+      if (id === (chosen ? chosen.id : servedId)) return;
+      pagesWalked.length = 0;
+      const other = progs.others.some((p) => p.id === id);
+      history.replaceState(null, "", officerUrl(year, { ...shown, other, policy: id }));
+      void rerender();
+    });
+    const page = h(
+      "section",
+      { class: "page officer" },
+      h("h1", {}, t("officer.title")),
+      h("div", { class: "toolbar" }, programmeSel?.el ?? null, yearSel.el),
+      chosen ? h("p", { class: "programme-title", "data-testid": "programme" }, t("officer.programme.other", { title: titleIn(chosen, lang()) })) : null,
+    );
     const years = [year - 3, year - 2, year - 1, year];
     const [counts, budget, budgets, apps, objections, notices, pays] = await Promise.allSettled([
-      Promise.all(api.APP_STATES.map(async (s): Promise<[api.AppState, number]> => [s, (await api.applications({ state: s, year, limit: 1 })).total])),
-      api.budget(year),
-      Promise.all(years.map((y) => api.budget(y))),
-      api.applications({ year, state: state || undefined, limit: 20, after: after || undefined, sort: "-id" }),
+      Promise.all(api.APP_STATES.map(async (s): Promise<[api.AppState, number]> => [s, (await api.applications({ state: s, year, limit: 1, policy: shown.policy })).total])),
+      api.budget(year, shown.other ? shown.policy : undefined),
+      Promise.all(years.map((y) => api.budget(y, shown.other ? shown.policy : undefined))),
+      api.applications({ year, state: state || undefined, limit: 20, after: after || undefined, sort: "-id", policy: shown.policy }),
       api.objections("open"),
       api.notices(year),
       api.payments({ year, limit: 20 }),
     ]);
     const or = <T,>(r: PromiseSettledResult<T>, f: (v: T) => HTMLElement): HTMLElement => (r.status === "fulfilled" ? f(r.value) : errorAlert(r.reason));
+    const labels = await labelsFor(apps.status === "fulfilled" ? apps.value.items : []);
     add(page,
-      or(counts, (c) => statusCards(year, c)),
-      budget.status === "fulfilled" && budgets.status === "fulfilled" ? budgetSection(budget.value, budgets.value) : errorAlert(budget.status === "rejected" ? budget.reason : (budgets as PromiseRejectedResult).reason),
-      or(apps, (p) => applicationsSection(year, state, p, offset, after)),
+      or(counts, (c) => statusCards(year, shown, c)),
+      budget.status === "fulfilled" && budgets.status === "fulfilled" ? budgetSection(budget.value, budgets.value, shown) : errorAlert(budget.status === "rejected" ? budget.reason : (budgets as PromiseRejectedResult).reason),
+      or(apps, (p) => applicationsSection(year, shown, state, p, offset, after, labels)),
       or(objections, (p) => objectionsSection(p.items)),
       h("section", { "aria-labelledby": "notices-title" }, h("h2", { id: "notices-title" }, t("notices.title")), or(notices, (p) => noticesTable(p.items)), h("h3", {}, t("export.title")), exportLinks(year, true)),
       or(pays, paymentsSection),
-      proposalsSection(year),
+      proposalsSection(year, shown),
     );
     return page;
   });
