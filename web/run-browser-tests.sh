@@ -61,6 +61,29 @@ add_user shuju-zhou data-bureau
 add_user shuju-wu data-bureau
 "$bursar" budget set 2025 300000000 --db "$db" --actor officer-zhao >/dev/null
 "$bursar" propose 2025 --db "$db" --actor data-bureau >/dev/null
+# The second programme the store runs (policies/digital-health) reads its cases
+# from figures, given here by the data bureau for the applicant's enterprise:
+# it settled in the district in 2024 and paid 100,000.00 of rent (the rent
+# subsidy of [1.1] is due), and by 2025 its registration has moved out (the
+# subsidy is to be returned, [1.2]). The journeys propose, decide and find the
+# recovery through the browser.
+figures="$work/figures.csv"
+{
+  echo "credit_code,policy,year,name,value"
+  for year in 2024 2025; do
+    registered=true; [[ $year == 2025 ]] && registered=false
+    echo "$applicant_code,digital-health,$year,applicant.registered_in_district,$registered"
+    for flag in taxed_in_district independent_legal_person digital_health_business; do
+      echo "$applicant_code,digital-health,$year,applicant.$flag,true"
+    done
+    echo "$applicant_code,digital-health,$year,applicant.serious_dishonesty_record,false"
+  done
+  echo "$applicant_code,digital-health,2024,facts.settled_year,2024"
+  echo "$applicant_code,digital-health,2024,facts.rent_paid,100000.00"
+  echo "$applicant_code,digital-health,2024,facts.rented_area,100"
+  echo "$applicant_code,digital-health,2024,facts.rent_days,366"
+} >"$figures"
+"$bursar" import figures "$figures" --db "$db" --actor data-bureau --also-policy "$root/policies/digital-health" >/dev/null
 
 # --port 0 picks a free port, which the server prints in its first log line.
 # Cookies without Secure: the tests speak plain HTTP to 127.0.0.1.

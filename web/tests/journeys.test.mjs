@@ -1463,3 +1463,237 @@ describe("data bureau", () => {
     wu.assertClean([/^HTTP 422 POST \/api\/master-changes\/\d+\/approval$/, new RegExp(`^HTTP 404 GET /api/enterprises/${newCode}$`)]);
   });
 });
+
+// ---- two programmes side by side (issue 16) -----------------------------------
+// The store also runs policies/digital-health (`serve --also-policy`), whose
+// cases come from the figures run-browser-tests.sh imported for the
+// applicant's enterprise: settled in the district in 2024 with 100,000.00 of
+// rent paid (a rent subsidy of 80% is due), and moved out by 2025 (not
+// registered in the district: [1.2] has the subsidy returned).
+
+const DH_TITLE = "促进数字健康企业发展的若干措施";
+
+/** How far the page runs off the screen's width, and the innermost elements that do (for the failure's message). */
+async function overflowOf(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const wide = [...document.querySelectorAll("body *")].filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > width + 0.5);
+    const innermost = wide.filter((e) => !wide.some((o) => o !== e && e.contains(o)));
+    return {
+      by: document.documentElement.scrollWidth - width,
+      what: innermost.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join(".")} "${(e.textContent ?? "").trim().slice(0, 40)}"`),
+    };
+  });
+}
+
+describe("programmes side by side", () => {
+  test("applicant applies under the digital-health programme: its own measures and claim fields, its title on the application and in the list", async (t) => {
+    const { page, assertClean } = await openPage(t);
+    await login(page, "qiye-zhang");
+    await page.getByRole("heading", { level: 1, name: "企业门户" }).waitFor();
+    const form = page.getByTestId("new-application");
+    // The served programme stays the default, its form as it was.
+    const programme = form.getByLabel("政策", { exact: true });
+    assert.equal(await programme.inputValue(), "chaoyang-data-element");
+    assert.deepEqual(await programme.locator("option").allInnerTexts(), ["朝阳区促进数据要素产业发展的若干措施", DH_TITLE]);
+    await form.getByLabel("申请金额（元）").waitFor();
+
+    await programme.selectOption("digital-health");
+    // The measures applied for by claim (4 financing, 6 matching), and the
+    // claim fields of the chosen item, typed and labelled by the policy.
+    await form.getByLabel("贷款本金（元）").waitFor();
+    assert.deepEqual(await form.getByLabel("措施", { exact: true }).locator("option").allInnerTexts(), ["4 融资支持", "6 配套支持"]);
+    assert.equal(await form.getByLabel("申请金额（元）").count(), 0, "none of the served programme's fields");
+    assert.match(await form.innerText(), new RegExp(`按“${DH_TITLE}”申报`));
+    await form.getByLabel("年度", { exact: true }).selectOption("2025");
+    await form.getByLabel("贷款本金（元）").fill("5,000,000");
+    await form.getByLabel("年度实际支付利息（元）").fill("150000");
+    await form.getByLabel("贷款发放日").fill("2025-01-15");
+    assert.deepEqual(await unlabelledControls(page), []);
+    await form.scrollIntoViewIfNeeded();
+    await shot(page, "portal-new-application-digital-health", false);
+    // Matching's fields follow the measure chosen, and back.
+    await form.getByLabel("措施", { exact: true }).selectOption("6");
+    await form.getByLabel("实际到位资金（元）").waitFor();
+    assert.equal(await form.getByLabel("贷款本金（元）").count(), 0);
+    await form.getByLabel("措施", { exact: true }).selectOption("4");
+    assert.equal(await form.getByLabel("贷款本金（元）").inputValue(), "5,000,000", "what was typed is kept");
+    await form.getByRole("button", { name: "保存为草稿" }).click();
+
+    // The draft's page: the programme's title, its measure and item, the claim by its labels.
+    await page.locator("h1 .badge[data-state=draft]").waitFor();
+    const appId = Number(/申请 #(\d+)/.exec(await page.locator("h1").innerText())[1]);
+    story.dhAppId = appId;
+    assert.equal(await page.getByTestId("programme").innerText(), DH_TITLE);
+    assert.equal(await page.locator(".subtitle").innerText(), "4 融资支持 · 贷款贴息");
+    const facts = page.locator("dl.facts-list").first();
+    // The claim by the policy's labels, in its order, money as yuan.
+    assert.match(await facts.innerText(), /贷款本金\s+¥5,000,000\.00\s+年度实际支付利息\s+¥150,000\.00\s+贷款发放日\s+2025-01-15/);
+    // The server stored it under its programme.
+    const stored = await page.evaluate(async (id) => (await fetch(`/api/applications/${id}`)).json(), appId);
+    assert.equal(stored.policy, "digital-health");
+    assert.deepEqual(
+      { measure: stored.claim.measure, item: stored.claim.item, principal: stored.claim.principal, interest_paid: stored.claim.interest_paid, drawn_on: stored.claim.drawn_on },
+      { measure: "4", item: "interest", principal: "5000000.00", interest_paid: "150000.00", drawn_on: "2025-01-15" },
+    );
+    // The draft is edited by the policy's own fields, never the served programme's.
+    const edit = page.getByTestId("edit-draft-form");
+    assert.equal(await edit.getByLabel("申请金额（元）").count(), 0, "no field of the served programme");
+    assert.equal(await edit.getByLabel("贷款本金（元）").inputValue(), "5000000.00");
+    await edit.getByLabel("年度实际支付利息（元）").fill("160,000");
+    await edit.getByRole("button", { name: "保存修改" }).click();
+    await facts.getByText("¥160,000.00").waitFor();
+    assert.match(await facts.innerText(), /贷款本金\s+¥5,000,000\.00/, "the other fields kept");
+    await shot(page, "application-digital-health-draft");
+
+    // The portal lists it under its programme, with its own measure's title.
+    await page.goto(`${BASE_URL}/portal`);
+    const row = page.getByTestId("applications").locator("tr", { hasText: `#${appId}` });
+    await row.waitFor();
+    assert.match(await row.innerText(), /促进数字健康企业发展的若干措施\s+4 融资支持 · 贷款贴息\s+草稿/);
+    // A served programme's application keeps its own terms beside it.
+    assert.match(await page.getByTestId("applications").locator("tr", { hasText: `#${story.appId}` }).innerText(), /朝阳区促进数据要素产业发展的若干措施\s+03 支持数据要素综合服务/);
+
+    // The figures upload is offered, its columns and the names the programme reads explained;
+    // what an authority gives is marked as not the enterprise's to upload.
+    await field(page, "材料类型").selectOption("figures");
+    const help = page.getByTestId("evidence-sample");
+    assert.equal(await page.locator("#upload-header code").innerText(), "credit_code,policy,year,name,value");
+    assert.match(await help.locator("dl.column-legend").innerText(), /name\s+数据项，写作其在案例中的位置/);
+    const names = help.getByTestId("figure-names-digital-health");
+    await names.waitFor();
+    assert.match(await names.innerText(), /facts\.rent_paid\s+实际支付的自用研发办公用房租金\s+金额（元）/);
+    assert.match(await names.innerText(), /facts\.settled_year\s+落户本区年份\s+四位数年份，如 2025；没有时写 none/);
+    assert.match(await names.locator("tr", { hasText: "applicant.digital_health_business" }).innerText(), /主营业务为数字健康（由区行业主管部门认定，企业不能自行报送）/);
+    // On a phone, the list of applications and the form fit the screen.
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.getByTestId("applications").scrollIntoViewIfNeeded();
+    const overflow = await overflowOf(page);
+    assert.ok(overflow.by <= 0, `the portal is ${overflow.by}px wider than the phone: ${overflow.what.join("; ")}`);
+    await shot(page, "portal-programmes-phone-375", false);
+    await help.scrollIntoViewIfNeeded();
+    await shot(page, "portal-figures-phone-375", false);
+    assertClean();
+  });
+
+  test("officer switches the dashboard to digital-health: its budget, applications and apply-free measures; the served budget unchanged", async (t) => {
+    assert.ok(story.dhAppId, "the applicant's digital-health application was made");
+    const { page, assertClean } = await openPage(t);
+    await login(page, "officer-zhao", "/officer?year=2025");
+    await page.getByTestId("budget").waitFor();
+    assert.match(await page.getByTestId("budget").innerText(), /¥300,000,000\.00/);
+    // The served programme's list has no application of the other one.
+    assert.equal(await page.getByTestId("officer-apps").locator("tr", { hasText: `#${story.dhAppId}` }).count(), 0);
+    const programme = field(page, "政策");
+    assert.equal(await programme.inputValue(), "chaoyang-data-element");
+    await programme.selectOption("digital-health");
+    await page.getByTestId("programme").waitFor();
+    assert.equal(new URL(page.url()).searchParams.get("policy"), "digital-health");
+    assert.equal(new URL(page.url()).searchParams.get("year"), "2025");
+    const budget = page.getByTestId("budget");
+    await budget.waitFor();
+    assert.match(await budget.innerText(), /年度预算\s+未设定/);
+    // Its applications only, by its own terms.
+    const apps = page.getByTestId("officer-apps");
+    assert.match(await apps.locator("tr", { hasText: `#${story.dhAppId}` }).innerText(), /4 融资支持 · 贷款贴息/);
+    assert.equal(await apps.locator("tr", { hasText: `#${story.appId}` }).count(), 0, "no application of the served programme");
+    assert.equal(Number(await page.getByTestId("by-state").locator('[data-state="draft"] .stat-n').innerText()), 1);
+    // Its apply-free measures (every item from facts), not the served 04 and 05.
+    const offered = await page.getByTestId("proposals").getByLabel("措施").locator("option").allInnerTexts();
+    assert.ok(offered.includes("1 落户支持"), offered.join());
+    assert.ok(!offered.some((o) => /^0[45] /.test(o)) && !offered.includes("4 融资支持"), offered.join());
+
+    // A budget for this programme, seen at once.
+    await budget.getByLabel("年度预算（元）").fill("5,000,000");
+    await budget.getByRole("button", { name: "保存预算" }).click();
+    await page.getByTestId("budget").getByText("¥5,000,000.00").first().waitFor();
+    assert.match(await page.getByTestId("budget").innerText(), /年度预算\s+¥5,000,000\.00/);
+    assert.equal(new URL(page.url()).searchParams.get("policy"), "digital-health", "the programme stays chosen");
+    // The state filter keeps the programme.
+    await page.getByTestId("by-state").locator('[data-state="draft"] a').click();
+    await page.getByTestId("officer-apps").locator("tr", { hasText: `#${story.dhAppId}` }).waitFor();
+    assert.equal(new URL(page.url()).searchParams.get("policy"), "digital-health");
+    await shot(page, "officer-dashboard-digital-health");
+    await page.setViewportSize({ width: 375, height: 740 });
+    const overflow = await overflowOf(page);
+    assert.ok(overflow.by <= 0, `the dashboard is ${overflow.by}px wider than the phone: ${overflow.what.join("; ")}`);
+    await shot(page, "officer-dashboard-digital-health-phone-375", false);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Back to the served programme: its budget is as it was.
+    await field(page, "政策").selectOption("chaoyang-data-element");
+    await page.getByTestId("programme").waitFor({ state: "detached" });
+    assert.equal(new URL(page.url()).searchParams.get("policy"), null);
+    await page.getByTestId("budget").waitFor();
+    assert.match(await page.getByTestId("budget").innerText(), /年度预算\s+¥300,000,000\.00/);
+    // And the other programme's is kept apart (read again from the server).
+    await page.goto(`${BASE_URL}/officer?year=2025&policy=digital-health`);
+    await page.getByTestId("budget").waitFor();
+    assert.match(await page.getByTestId("budget").innerText(), /年度预算\s+¥5,000,000\.00/);
+    assertClean();
+  });
+
+  test("apply-free in digital-health: 2024's rent subsidy proposed, confirmed and decided; 2025's run finds it due for recovery", async (t) => {
+    const officer = await openPage(t);
+    const page = officer.page;
+    await login(page, "officer-zhao", "/officer?year=2024&policy=digital-health");
+    const proposals = page.getByTestId("proposals");
+    await proposals.waitFor();
+    await proposals.getByLabel("措施").selectOption("1");
+    await proposals.getByRole("button", { name: "生成免申即享建议" }).click();
+    // One enterprise has figures of 2024: one draft, and nothing earlier to recover.
+    await proposals.getByText("已生成 1 份草稿。").waitFor();
+    assert.equal(await proposals.getByTestId("recoveries-none").innerText(), "按政策的追回规则，2024 年度没有应追回的支持。");
+    assert.equal(await proposals.getByTestId("recoveries-table").count(), 0);
+
+    // The enterprise confirms it in its portal: the programme and the rent subsidy by their titles.
+    const applicant = await openPage(t);
+    await login(applicant.page, "qiye-zhang");
+    const proposed = applicant.page.getByTestId("apply-free").locator("li[data-app]", { hasText: DH_TITLE });
+    await proposed.waitFor();
+    const rentId = Number(await proposed.getAttribute("data-app"));
+    assert.match(await proposed.innerText(), /促进数字健康企业发展的若干措施\s*1 落户支持 · 2024/);
+    assert.match(await proposed.getByTestId("estimate").innerText(), /^预计金额：¥80,000\.00/);
+    await proposed.getByRole("button", { name: "确认申领" }).click();
+    await applicant.page.locator(`[data-testid="apply-free"] li[data-app="${rentId}"]`).waitFor({ state: "detached" });
+    applicant.assertClean();
+
+    // The officer decides it: no reviewers for an apply-free claim; the award by the programme's titles.
+    await page.goto(`${BASE_URL}/applications/${rentId}`);
+    await page.getByTestId("start-review-form").waitFor();
+    assert.match(await page.getByTestId("start-review-form").innerText(), /免申即享事项可不指定评审专家/);
+    await act(page, "start-review-form", "in_review");
+    await act(page, "decide-form", "decided");
+    const decision = page.getByTestId("decision");
+    assert.match(await decision.locator(".total-amount").innerText(), /¥80,000\.00/);
+    const award = decision.locator('li.award[data-measure="1"][data-item="rent"]');
+    assert.match(await award.innerText(), /落户支持[\s\S]*落户三年租金补贴[\s\S]*¥80,000\.00/);
+    assert.equal(await page.getByTestId("programme").innerText(), DH_TITLE);
+    await shot(page, "application-digital-health-decided");
+
+    // 2025: the enterprise moved its registration out; the run lists the rent subsidy to return.
+    await page.goto(`${BASE_URL}/officer?year=2025&policy=digital-health`);
+    await proposals.waitFor();
+    await proposals.getByLabel("措施").selectOption("1");
+    await proposals.getByRole("button", { name: "生成免申即享建议" }).click();
+    await proposals.getByText("已生成 0 份草稿。").waitFor();
+    const due = proposals.getByTestId("recoveries-table");
+    await due.waitFor();
+    const rows = await due.locator("tbody tr").allInnerTexts();
+    assert.equal(rows.length, 1, rows.join("\n"));
+    assert.match(rows[0], new RegExp(`${APPLICANT_CODE}\\s+1 落户支持 · 落户三年租金补贴\\s+¥80,000\\.00\\s+\\[1\\.2\\] · 认定口径 D-1b`));
+    assert.match(rows[0], new RegExp(`申请 #${rentId}（2024 年度，¥80,000\\.00）`));
+    assert.equal(await proposals.getByTestId("recoveries-none").count(), 0);
+    await due.scrollIntoViewIfNeeded();
+    await shot(page, "officer-recoveries-due");
+    await page.setViewportSize({ width: 375, height: 740 });
+    const overflow = await overflowOf(page);
+    assert.ok(overflow.by <= 0, `the recoveries are ${overflow.by}px wider than the phone: ${overflow.what.join("; ")}`);
+    await due.scrollIntoViewIfNeeded();
+    await shot(page, "officer-recoveries-due-phone-375", false);
+    // Its link opens the application that holds the award.
+    await due.getByRole("link", { name: `申请 #${rentId}（2024 年度，¥80,000.00）` }).click();
+    await page.getByRole("heading", { level: 1, name: new RegExp(`申请 #${rentId}`) }).waitFor();
+    officer.assertClean();
+  });
+});
