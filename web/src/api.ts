@@ -105,6 +105,8 @@ export interface CaseField {
   /** A value an authority gives (an applicant field): who, e.g. "the district industry office"; an enterprise's own upload may not state it. */
   given_by?: string;
   given_by_zh?: string;
+  /** A choice's values (type `one of (...)`), each with the Chinese label the policy gives. */
+  choices?: Array<{ name: string; label_zh?: string }>;
 }
 
 export interface PolicySummary {

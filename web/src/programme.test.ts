@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { Application, PolicySummary } from "./api";
 import {
   applyFreeMeasures,
+  choiceLabel,
+  choiceOptions,
   claimEntries,
   claimFieldNames,
   claimFrom,
@@ -66,7 +68,16 @@ const dh: PolicySummary = {
       { name: "principal", type: "money", label: "loan principal", label_zh: "贷款本金" },
       { name: "interest_paid", type: "money", label: "interest paid", label_zh: "年度实际支付利息" },
       { name: "drawn_on", type: "date", label: "day drawn", label_zh: "贷款发放日" },
-      { name: "programme", type: "one of (national, municipal)", label: "funding programme", label_zh: "资助计划层级" },
+      {
+        name: "programme",
+        type: "one of (national, municipal)",
+        label: "funding programme",
+        label_zh: "资助计划层级",
+        choices: [
+          { name: "national", label_zh: "国家级" },
+          { name: "municipal", label_zh: "市级" },
+        ],
+      },
       { name: "funding_received", type: "money", label: "funding received", label_zh: "实际到位资金" },
       { name: "project", type: "text?", label: "project", label_zh: "项目" },
     ],
@@ -144,6 +155,37 @@ describe("a claim of another programme", () => {
   });
 });
 
+describe("a choice's values", () => {
+  const programme = dh.case!.claim_fields.find((f) => f.name === "programme")!;
+  it("by the Chinese labels the policy gives, by their names in English", () => {
+    expect(choiceOptions(programme, "zh")).toEqual([["national", "国家级"], ["municipal", "市级"]]);
+    expect(choiceOptions(programme, "en")).toEqual([["national", "national"], ["municipal", "municipal"]]);
+  });
+  it("by its names where a value has no label or the server lists no choices; none for a field that is no choice", () => {
+    expect(choiceOptions({ type: "one of (a, b)", choices: [{ name: "a", label_zh: "甲" }, { name: "b" }] }, "zh")).toEqual([["a", "甲"], ["b", "b"]]);
+    expect(choiceOptions({ type: "one of (security_assessment, standard_contract)?" }, "zh")).toEqual([
+      ["security_assessment", "security_assessment"],
+      ["standard_contract", "standard_contract"],
+    ]);
+    expect(choiceOptions({ type: "money" }, "zh")).toBeNull();
+  });
+  it("a stored value by its label; an unknown value, or one of no choice, as it is", () => {
+    expect(choiceLabel(programme, "municipal", "zh")).toBe("市级");
+    expect(choiceLabel(programme, "municipal", "en")).toBe("municipal");
+    expect(choiceLabel(programme, "provincial", "zh")).toBe("provincial");
+    expect(choiceLabel({ type: "text?" }, "national", "zh")).toBe("national");
+  });
+  it("a stored claim shows its choice by the label", () => {
+    const stored = { funding_received: "800000.00", item: "matching", measure: "6", programme: "national", project: "P-1" };
+    expect(claimEntries(dh, stored, "zh")).toEqual([
+      ["资助计划层级", "国家级"],
+      ["实际到位资金", "¥800,000.00"],
+      ["项目", "P-1"],
+    ]);
+    expect(claimEntries(dh, stored, "en")[0]).toEqual(["funding programme", "national"]);
+  });
+});
+
 describe("an apply-free proposal", () => {
   const app = (claim: Application["claim"]): Application => ({ id: 1, credit_code: "X", year: 2025, measure: claim.measure, claim, state: "draft", version: 1 });
   it("is the office's proposal by its claim, whatever the measure's number", () => {
@@ -168,5 +210,9 @@ describe("the figures a programme reads", () => {
     expect(figureTypeText(dh, "one of (national, municipal)", "zh")).toBe("取值之一：`national`、`municipal`");
     expect(figureTypeText(dh, "one of (national, municipal)", "en")).toBe("one of `national`, `municipal`");
     expect(figureTypeText(dh, "flag", "en")).toBe("true or false");
+    // A choice's names with the labels the policy gives them.
+    const choices = [{ name: "national", label_zh: "国家级" }, { name: "municipal" }];
+    expect(figureTypeText(dh, "one of (national, municipal)", "zh", choices)).toBe("取值之一：`national`（国家级）、`municipal`");
+    expect(figureTypeText(dh, "one of (national, municipal)", "en", choices)).toBe("one of `national`, `municipal`");
   });
 });

@@ -19,6 +19,28 @@ export function labelIn(x: { label: string; label_zh?: string }, lang: Lang): st
 }
 
 /**
+ * The values of a choice field (type `one of (...)`) with their labels in the
+ * reader's language: the Chinese label the policy gives (`choices[].label_zh`)
+ * in Chinese, else the value's name. Null for a field that is no choice. A
+ * server that lists no `choices` leaves the names of the type to read.
+ */
+export function choiceOptions(f: { type: string; choices?: Array<{ name: string; label_zh?: string }> }, lang: Lang): Array<[string, string]> | null {
+  const m = /^one of \((.*)\)$/.exec(baseType(f.type));
+  if (!m) return null;
+  const choices = f.choices?.length ? f.choices : m[1].split(", ").map((name) => ({ name }));
+  return choices.map((c): [string, string] => [c.name, choiceLabelOf(c, lang)]);
+}
+
+function choiceLabelOf(c: { name: string; label_zh?: string }, lang: Lang): string {
+  return lang === "zh" && c.label_zh ? c.label_zh : c.name;
+}
+
+/** A stored value of a field as the reader reads it: a choice by its label, anything else as it is. */
+export function choiceLabel(f: { type: string; choices?: Array<{ name: string; label_zh?: string }> }, value: string, lang: Lang): string {
+  return choiceOptions(f, lang)?.find(([name]) => name === value)?.[1] ?? value;
+}
+
+/**
  * Whether an application of programme `policy` is the served programme's: no
  * policy named, or the served policy's id. Without a known served id (the
  * list of policies could not be read) every application is taken as the
@@ -125,7 +147,12 @@ export function claimEntries(policy: api.PolicySummary, claim: api.Claim, lang: 
     if (name === "measure" || name === "item" || name === "apply_free" || v === undefined || v === null) continue;
     const f = claimField(policy, name);
     const base = baseType(f.type);
-    const text = base === "money" && typeof v === "string" ? formatYuan(v) : typeof v === "boolean" ? tIn(lang, v ? "calc.yes" : "calc.no") : String(v);
+    const text =
+      base === "money" && typeof v === "string"
+        ? formatYuan(v)
+        : typeof v === "boolean"
+          ? tIn(lang, v ? "calc.yes" : "calc.no")
+          : choiceLabel(f, String(v), lang);
     out.push([labelIn(f, lang), text]);
   }
   return out;
@@ -139,6 +166,8 @@ export interface FigureName {
   type: string;
   /** Who gives it when an authority does (an enterprise's own upload may not state it). */
   givenBy?: string;
+  /** A choice's values with their Chinese labels, as the policy gives them. */
+  choices?: api.CaseField["choices"];
 }
 
 /** The names a figures file may give for a policy: its applicant fields, then its facts. */
@@ -147,18 +176,24 @@ export function figureNames(policy: api.PolicySummary, lang: Lang): FigureName[]
   if (!schema) return [];
   const one = (part: string, f: api.CaseField): FigureName => {
     const by = lang === "zh" && f.given_by_zh ? f.given_by_zh : f.given_by;
-    return { name: `${part}.${f.name}`, label: labelIn(f, lang), type: f.type, ...(by ? { givenBy: by } : {}) };
+    return { name: `${part}.${f.name}`, label: labelIn(f, lang), type: f.type, ...(by ? { givenBy: by } : {}), ...(f.choices ? { choices: f.choices } : {}) };
   };
   return [...schema.applicant.map((f) => one("applicant", f)), ...schema.facts.map((f) => one("facts", f))];
 }
 
-/** How a figure's value is written, by its type: "金额（元）", "年份，如 2025；没有时写 `none`" (names between backticks). */
-export function figureTypeText(policy: api.PolicySummary, type: string, lang: Lang): string {
+/**
+ * How a figure's value is written, by its type: "金额（元）", "年份，如 2025；没有时写 `none`"
+ * (names between backticks); a choice's names with their labels where the policy gives them.
+ */
+export function figureTypeText(policy: api.PolicySummary, type: string, lang: Lang, choices?: api.CaseField["choices"]): string {
   const base = baseType(type);
-  const choice = /^one of \((.*)\)$/.exec(base);
+  const options = choiceOptions({ type, choices }, lang);
   const unit = policy.case?.units.find((u) => u.name === base);
   let text: string;
-  if (choice) text = tIn(lang, "figures.type.choice", { values: choice[1].split(", ").map((v) => `\`${v}\``).join(tIn(lang, "p.list_sep")) });
+  if (options) {
+    const values = options.map(([name, label]) => (label === name ? `\`${name}\`` : `\`${name}\`${tIn(lang, "p.open")}${label}${tIn(lang, "p.close")}`));
+    text = tIn(lang, "figures.type.choice", { values: values.join(tIn(lang, "p.list_sep")) });
+  }
   else if (unit) text = tIn(lang, "figures.type.quantity", { unit: lang === "zh" && unit.noun_zh ? unit.noun_zh : unit.noun });
   else if (SIMPLE_TYPES.includes(base)) text = tIn(lang, `figures.type.${base}` as Key);
   else text = `\`${base}\``;

@@ -12,7 +12,7 @@ import { approxWan, formatYuan } from "../money";
 import { baseType, buildCase, type FormState } from "../case-form";
 import { checkbox, reason, select, showFieldError, textField } from "./calculator";
 import { clauseQuote, errorBox } from "./common";
-import { claimFieldNames } from "../programme";
+import { choiceOptions, claimFieldNames } from "../programme";
 
 const states = new Map<string, FormState>();
 
@@ -34,9 +34,10 @@ export function inputFor(policy: api.PolicySummary, f: api.CaseField, field: str
   const quantity = policy.case?.units.find((u) => u.name === base);
   const optional = f.type.endsWith("?") ? t("pcalc.optional") : "";
   if (base === "flag") return checkbox(label(f), field, value === true, set);
-  const choice = /^one of \((.*)\)$/.exec(base);
-  if (choice) {
-    const options: Array<[string, string]> = choice[1].split(", ").map((v) => [v, v]);
+  // A choice by the labels the policy gives its values (国家级, 市级), the names in English.
+  const choices = choiceOptions(f, lang());
+  if (choices) {
+    const options: Array<[string, string]> = [...choices];
     if (f.type.endsWith("?")) options.unshift(["", "—"]);
     if (typeof value !== "string" || value === "") set(options[0][0]);
     return select(label(f) + optional, field, typeof value === "string" && value ? value : options[0][0], options, set);

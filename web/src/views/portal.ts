@@ -148,7 +148,7 @@ export function figuresHelp(progs: Programmes, official: boolean, code?: string,
               h("code", {}, f.name),
               // One element: a table's cell at phone width is a grid of its heading and one item.
               f.givenBy ? h("span", {}, f.label, h("span", { class: "hint", "data-given-by": true }, t(official ? "upload.figures.given_by.official" : "upload.figures.given_by", { by: f.givenBy }))) : f.label,
-              h("span", {}, ...withCode(figureTypeText(s, f.type, lang()))),
+              h("span", {}, ...withCode(figureTypeText(s, f.type, lang(), f.choices))),
             ]),
             { testid: `figure-names-${p.id}` },
           ),
