@@ -29,6 +29,7 @@ Result<nlohmann::ordered_json> DueRecovery(store::Store& store, int64_t year, co
                                 {"clause", recovery.value("clause", "")},
                                 {"decision", recovery.value("decision", "")},
                                 {"why", recovery.value("why", "")},
+                                {"why_zh", recovery.value("why_zh", "")},
                                 {"applications", std::move(apps)}};
 }
 

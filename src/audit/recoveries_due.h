@@ -28,7 +28,7 @@ bool CaseStatesEnterprise(const std::string& programme, const nlohmann::ordered_
 // enterprise's ledger lines of `programme` of earlier years under the same
 // measure and item with a net amount left. The object is the one
 // docs/http-api.md gives under POST /api/proposals `recoveries`:
-// {enterprise, measure, item, amount, clause, decision, why,
+// {enterprise, measure, item, amount, clause, decision, why, why_zh,
 //  applications: [{application, year, amount}]}.
 Result<nlohmann::ordered_json> DueRecovery(store::Store& store, int64_t year, const std::string& programme,
                                            const std::string& credit_code, const nlohmann::json& recovery);

@@ -161,6 +161,13 @@ Result<std::string> Server::Impl::QueryProgramme(const httplib::Request& req) co
   return p->engine->policy_id() == programme_policy_id ? std::string() : p->engine->policy_id();
 }
 
+Result<std::optional<std::string>> Server::Impl::ListProgramme(const httplib::Request& req,
+                                                               const ListParams& list) const {
+  if (!list.filters.count("policy")) return std::optional<std::string>();
+  BURSAR_ASSIGN_OR_RETURN(std::string programme, QueryProgramme(req));
+  return std::optional<std::string>(std::move(programme));
+}
+
 Result<std::string> Server::Impl::BodyProgramme(const nlohmann::json& body) const {
   if (!body.contains("policy")) return std::string();
   BURSAR_ASSIGN_OR_RETURN(std::string policy, StringField(body, "policy"));

@@ -93,6 +93,14 @@ std::string Adjustments(const OJson& line) {
   return out;
 }
 
+// What a document calls the programme: the office's own name for the served
+// policy's (the `programme` setting), the policy's title for one run beside it.
+std::string ProgrammeName(const Settings& s, const std::string& stored_policy, const CheckedPolicy& cp) {
+  if (!stored_policy.empty()) return "《" + PolicyTitleZh(cp) + "》";
+  auto it = s.find("programme");
+  return it == s.end() ? std::string() : it->second;
+}
+
 std::string Appeal(const Settings& s) {
   return "如对本决定不服，可以自收到本决定书之日起六十日内依法向" + s.at("reconsideration_body") +
          "申请行政复议，或者自收到本决定书之日起六个月内依法向" + s.at("court") + "提起行政诉讼。";
@@ -150,7 +158,8 @@ Status Server::Impl::DecisionLetter(const httplib::Request& req, httplib::Respon
                                                      app.application.year, std::to_string(d.id)));
     return OkStatus();
   }));
-  const CheckedPolicy& cp = engine->policy();
+  BURSAR_ASSIGN_OR_RETURN(const CheckedPolicy* of, PolicyOfApplication(app.application));
+  const CheckedPolicy& cp = *of;
   const OJson output = OJson::parse(d.output_json, nullptr, false);
   const std::string& measure = app.application.measure;
   const std::string year = std::to_string(app.application.year);
@@ -158,7 +167,8 @@ Status Server::Impl::DecisionLetter(const httplib::Request& req, httplib::Respon
   OfficialDocument doc;
   doc.issuer = settings["issuer"];
   doc.number = issued.number;
-  doc.title = "关于" + app.enterprise_name + year + "年度" + settings["programme"] + "支持事项的决定";
+  doc.title = "关于" + app.enterprise_name + year + "年度" + ProgrammeName(settings, app.application.policy, cp) +
+              "支持事项的决定";
   doc.addressee = app.enterprise_name + "（统一社会信用代码：" + app.application.credit_code + "）：";
   doc.body.push_back("你单位申报的" + year + "年度" + MeasureZh(cp, measure) + "支持事项（申请编号 " +
                      std::to_string(app.application.id) + "），经审核，依据《" + PolicyTitleZh(cp) +
@@ -249,11 +259,14 @@ Status Server::Impl::NoticeDocument(const httplib::Request& req, httplib::Respon
     }
   }
   if (year == 0) return InvalidArgument("the notice of which year: ?year=2025", "query.year");
+  // One programme's notice: the served one's unless ?policy= names another.
+  BURSAR_ASSIGN_OR_RETURN(const std::string programme, QueryProgramme(req));
+  const CheckedPolicy& cp = EngineOf(programme)->policy();
   std::vector<store::NoticeRecord> rows;
   store::IssuedDocument issued;
   Settings settings;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(std::vector<store::NoticeRecord> all, AllNotices(st, year));
+    BURSAR_ASSIGN_OR_RETURN(std::vector<store::NoticeRecord> all, AllNotices(st, year, programme));
     // One notice per publication: the applications whose notice ends on the
     // same day were published together. Without ?until=, the latest.
     if (until.empty()) {
@@ -273,13 +286,12 @@ Status Server::Impl::NoticeDocument(const httplib::Request& req, httplib::Respon
                                                      std::to_string(year) + "/" + until));
     return OkStatus();
   }));
-  const CheckedPolicy& cp = engine->policy();
   const std::string days = NoticeRule(cp, year);
   const std::string from = store::AddDays(until, 1 - std::stoll(days));
   OfficialDocument doc;
   doc.issuer = settings["issuer"];
   doc.number = issued.number;
-  doc.title = "关于" + std::to_string(year) + "年度" + settings["programme"] + "拟支持项目的公示";
+  doc.title = "关于" + std::to_string(year) + "年度" + ProgrammeName(settings, programme, cp) + "拟支持项目的公示";
   doc.body.push_back("根据《" + PolicyTitleZh(cp) + "》，经企业申报（或免申即享）、审核和评审，" + std::to_string(year) +
                      "年度拟支持以下" + std::to_string(rows.size()) + "个项目，现予以公示。");
   doc.body.push_back("公示期：" + ChineseDate(from) + "至" + ChineseDate(until) + "（" + days + "个自然日）。");
@@ -337,12 +349,14 @@ Status Server::Impl::PaymentNotice(const httplib::Request& req, httplib::Respons
                                                      std::to_string(id) + "/" + std::to_string(instalment)));
     return OkStatus();
   }));
-  const CheckedPolicy& cp = engine->policy();
+  BURSAR_ASSIGN_OR_RETURN(const CheckedPolicy* of, PolicyOfApplication(app.application));
+  const CheckedPolicy& cp = *of;
   const std::string year = std::to_string(app.application.year);
   OfficialDocument doc;
   doc.issuer = settings["issuer"];
   doc.number = issued.number;
-  doc.title = "关于拨付" + app.enterprise_name + year + "年度" + settings["programme"] + "的通知";
+  doc.title = "关于拨付" + app.enterprise_name + year + "年度" + ProgrammeName(settings, app.application.policy, cp) +
+              "的通知";
   doc.addressee = app.enterprise_name + "（统一社会信用代码：" + app.application.credit_code + "）：";
   doc.body.push_back("根据《" + PolicyTitleZh(cp) + "》及你单位" + year + "年度" + MeasureZh(cp, app.application.measure) +
                      "支持事项的决定（申请编号 " + std::to_string(id) + "），现拨付第" + std::to_string(instalment) +

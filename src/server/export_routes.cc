@@ -209,7 +209,19 @@ void Attachment(httplib::Response& res, const std::string& name) {
 
 namespace {
 
-Result<Table> NoticeTable(store::Store& st, int64_t year, const CheckedPolicy& cp, bool en) {
+// Which programme's rows an export holds (?policy=ID; nullopt: every
+// programme's), and the policy of a row's programme for its measure and item
+// names (nullptr for one this server does not run: the numbers stand).
+struct ExportScope {
+  std::optional<std::string> programme;
+  std::function<const CheckedPolicy*(const std::string& stored_policy)> policy_of;
+};
+
+Cell MeasureCell(const CheckedPolicy* cp, const std::string& measure, bool en) {
+  return Text(en || cp == nullptr ? measure : MeasureName(*cp, measure, en));
+}
+
+Result<Table> NoticeTable(store::Store& st, int64_t year, const ExportScope& scope, bool en) {
   Table t{en ? "notice" : "公示名单",
           Headers({{"申请编号", "application_id"},
                    {"统一社会信用代码", "credit_code"},
@@ -222,13 +234,14 @@ Result<Table> NoticeTable(store::Store& st, int64_t year, const CheckedPolicy& c
                   en),
           {},
           {}};
-  BURSAR_ASSIGN_OR_RETURN(std::vector<store::NoticeRecord> notices, AllNotices(st, year));
+  BURSAR_ASSIGN_OR_RETURN(std::vector<store::NoticeRecord> notices, AllNotices(st, year, scope.programme));
   int64_t total = 0;
   for (const auto& n : notices) {
+    const CheckedPolicy* cp = scope.policy_of(n.policy);
     t.rows.push_back({Number(n.application_id), Text(n.credit_code), Text(n.enterprise_name), Number(n.year),
-                      Text(en ? n.measure : MeasureName(cp, n.measure, en)),
-                      Text(n.item.empty() ? "" : ItemName(cp, n.measure, n.item, en)), MoneyCell(n.total_fen),
-                      DateCell(n.notice_until)});
+                      MeasureCell(cp, n.measure, en),
+                      Text(n.item.empty() ? "" : cp == nullptr ? n.item : ItemName(*cp, n.measure, n.item, en)),
+                      MoneyCell(n.total_fen), DateCell(n.notice_until)});
     if (__builtin_add_overflow(total, n.total_fen, &total)) return Status(StatusCode::kOutOfRange, "the total overflows");
   }
   t.footer = {Text(en ? "total" : "合计"), Text(""), Text((en ? "" : "共 ") + std::to_string(t.rows.size()) + (en ? " rows" : " 项")),
@@ -236,7 +249,7 @@ Result<Table> NoticeTable(store::Store& st, int64_t year, const CheckedPolicy& c
   return t;
 }
 
-Result<Table> PaymentTable(store::Store& st, int64_t year, const CheckedPolicy& cp, bool en) {
+Result<Table> PaymentTable(store::Store& st, int64_t year, const ExportScope& scope, bool en) {
   Table t{en ? "payments" : "拨付明细",
           Headers({{"申请编号", "application_id"},
                    {"统一社会信用代码", "credit_code"},
@@ -252,13 +265,14 @@ Result<Table> PaymentTable(store::Store& st, int64_t year, const CheckedPolicy& 
           {}};
   store::PaymentQuery q;
   q.year = year;
+  q.policy = scope.programme;
   q.page.limit = 500;
   int64_t total = 0;
   while (true) {
     BURSAR_ASSIGN_OR_RETURN(auto page, st.ListPayments(q));
     for (const auto& p : page.items) {
       t.rows.push_back({Number(p.application_id), Text(p.credit_code), Text(p.enterprise_name), Number(p.year),
-                        Text(en ? p.measure : MeasureName(cp, p.measure, en)), Number(p.payment.instalment),
+                        MeasureCell(scope.policy_of(p.policy), p.measure, en), Number(p.payment.instalment),
                         MoneyCell(p.payment.amount_fen), DateCell(p.payment.paid_on), Text(p.payment.reference)});
       if (__builtin_add_overflow(total, p.payment.amount_fen, &total)) {
         return Status(StatusCode::kOutOfRange, "the total overflows");
@@ -277,14 +291,20 @@ Result<Table> PaymentTable(store::Store& st, int64_t year, const CheckedPolicy& 
 // (A template so that it need not name Server::Impl, a private type.)
 template <typename Impl>
 Status ExportTable(Impl& server, const httplib::Request& req, httplib::Response& res, const std::string& name,
-                   Result<Table> (*make)(store::Store&, int64_t, const CheckedPolicy&, bool), bool xlsx) {
-  BURSAR_ASSIGN_OR_RETURN(auto list, Impl::ParseList(req, {"year", "lang"}));
+                   Result<Table> (*make)(store::Store&, int64_t, const ExportScope&, bool), bool xlsx) {
+  BURSAR_ASSIGN_OR_RETURN(auto list, Impl::ParseList(req, {"year", "lang", "policy"}));
   BURSAR_ASSIGN_OR_RETURN(int64_t year, Impl::QueryYear(list));
   const std::string lang = list.filters.count("lang") ? list.filters.at("lang") : "zh";
   if (lang != "zh" && lang != "en") return InvalidArgument("lang is zh or en, not '" + lang + "'", "query.lang");
+  ExportScope scope;
+  BURSAR_ASSIGN_OR_RETURN(scope.programme, server.ListProgramme(req, list));
+  scope.policy_of = [&server](const std::string& stored) -> const CheckedPolicy* {
+    const Engine* e = server.EngineOf(stored);
+    return e == nullptr ? nullptr : &e->policy();
+  };
   Table t;
   BURSAR_RETURN_IF_STORE_ERROR(server.WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(t, make(st, year, server.engine->policy(), lang == "en"));
+    BURSAR_ASSIGN_OR_RETURN(t, make(st, year, scope, lang == "en"));
     return OkStatus();
   }));
   const std::string file = name + (year ? "-" + std::to_string(year) : std::string());

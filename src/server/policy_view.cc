@@ -228,6 +228,17 @@ OJson PolicySummary(const CheckedPolicy& cp, const std::string& policy_dir) {
       if (f.derived != FieldDecl::Derived::kNone) continue;  // read from history, never typed in
       OJson jf{{"name", f.name}, {"type", TypeText(f.type, f.type_syntax, p)}, {"label", f.noun}};
       if (!f.noun_zh.empty()) jf["label_zh"] = f.noun_zh;
+      // A choice's values with their Chinese labels, for a form's options.
+      if (f.type.kind == TypeKind::kEnum && f.type.enum_id >= 0) {
+        const EnumDef& e = p.enums[static_cast<size_t>(f.type.enum_id)];
+        OJson choices = OJson::array();
+        for (size_t k = 0; k < e.values.size(); ++k) {
+          OJson choice{{"name", e.values[k]}};
+          if (k < e.labels_zh.size() && !e.labels_zh[k].empty()) choice["label_zh"] = e.labels_zh[k];
+          choices.push_back(std::move(choice));
+        }
+        jf["choices"] = std::move(choices);
+      }
       // An authority's value: the store refuses it from an enterprise's upload.
       if (!f.given_by.empty()) jf["given_by"] = f.given_by;
       if (!f.given_by_zh.empty()) jf["given_by_zh"] = f.given_by_zh;

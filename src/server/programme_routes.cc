@@ -284,15 +284,16 @@ OJson Server::Impl::DecisionJson(const store::Decision& d, bool explain) const {
   j["total"] = FenToMoneyString(d.total_fen);
   j["output"] = ParsedOrText(d.output_json);
   // The explanation is the engine's trace of the stored case, recomputed
-  // (decisions are deterministic; a replay proves it); none when the
-  // decision was made under another policy than the one served.
+  // (decisions are deterministic; a replay proves it) by the policy it was
+  // decided under; none when this server runs no longer that version.
   j["explanation"] = OJson();
-  if (explain && d.policy_digest == engine->digest()) {
+  const Engine* decided_by = explain ? EngineOfDigest(d.policy_digest) : nullptr;
+  if (decided_by != nullptr) {
     EvaluateOptions traced_options;
     traced_options.explain = true;
     auto c = nlohmann::json::parse(d.case_json, nullptr, false);
     if (!c.is_discarded()) {
-      auto traced = engine->Evaluate(c, traced_options);
+      auto traced = decided_by->Evaluate(c, traced_options);
       if (traced.ok() && traced->contains("trace")) j["explanation"] = (*traced)["trace"];
     }
   }
@@ -365,9 +366,7 @@ Status Server::Impl::ListApplications(const httplib::Request& req, httplib::Resp
   q.measure = list.filters["measure"];
   q.credit_code = list.filters["enterprise"];
   // `policy=ID`: that programme's applications only (absent: every programme's).
-  if (list.filters.count("policy")) {
-    BURSAR_ASSIGN_OR_RETURN(q.policy, QueryProgramme(req));
-  }
+  BURSAR_ASSIGN_OR_RETURN(q.policy, ListProgramme(req, list));
   const store::Role role = RoleOf(caller);
   // Applicants do not learn who reviews them (their detail says "reviewer 1"),
   // so they may not filter by reviewer at all: probing names one by one would
@@ -739,13 +738,18 @@ Status Server::Impl::ReplayDecision(const httplib::Request& req, httplib::Respon
   }));
   OJson out = {{"decision", id}, {"policy_digest", d.policy_digest}};
   out["stored"] = ParsedOrText(d.output_json);
-  if (d.policy_digest != engine->digest()) {
+  // Replayed by the policy it was decided under: the programme's, or one
+  // run beside it (the application's own).
+  const Engine* decided_by = EngineOfDigest(d.policy_digest);
+  if (decided_by == nullptr) {
+    std::string runs;
+    for (const auto& [name, p] : published) runs += (runs.empty() ? "" : ", ") + name + " " + p.engine->digest();
     out["identical"] = false;
     out["result"] = "other_policy";
     out["recomputed"] = OJson();
-    out["message"] = "decided under policy " + d.policy_digest + "; this server runs " + engine->digest();
+    out["message"] = "decided under policy " + d.policy_digest + "; this server runs " + runs;
   } else {
-    auto output = engine->EvaluateText(d.case_json);
+    auto output = decided_by->EvaluateText(d.case_json);
     if (!output.ok()) {
       out["identical"] = false;
       out["result"] = "refused";
@@ -772,18 +776,21 @@ Status Server::Impl::PublishNotice(const httplib::Request& req, httplib::Respons
   // Published today by the server's calendar, the notice runs the policy's
   // notice_days (D-P1) from tomorrow (D-G9).
   return ChangeApplication(req, res, caller, [&](store::Store& st, const store::ApplicationRow& row) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(int64_t days, NoticeDays(engine->policy(), static_cast<int>(row.application.year)));
+    BURSAR_ASSIGN_OR_RETURN(const CheckedPolicy* policy, PolicyOfApplication(row.application));
+    BURSAR_ASSIGN_OR_RETURN(int64_t days, NoticeDays(*policy, static_cast<int>(row.application.year)));
     return st.PublishNotice(Actor(caller), row.application.id, days);
   });
 }
 
 Status Server::Impl::ListNotices(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year"}));
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year", "policy"}));
   store::NoticeQuery q;
   q.page = list.page;
   BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
-  return AnswerPage(res, q, &store::Store::ListNotices, [](const store::NoticeRecord& n) {
+  BURSAR_ASSIGN_OR_RETURN(q.policy, ListProgramme(req, list));
+  return AnswerPage(res, q, &store::Store::ListNotices, [this](const store::NoticeRecord& n) {
     return OJson{{"id", n.application_id},
+                 {"policy", ProgrammeId(n.policy)},
                  {"enterprise_name", n.enterprise_name},
                  {"credit_code", n.credit_code},
                  {"year", n.year},
@@ -831,16 +838,18 @@ Status Server::Impl::FileObjection(const httplib::Request& req, httplib::Respons
 }
 
 Status Server::Impl::ListObjections(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"state", "application"}));
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"state", "application", "policy"}));
   store::ObjectionQuery q;
   q.page = list.page;
   q.state = list.filters["state"];
   if (!list.filters["application"].empty()) {
     BURSAR_ASSIGN_OR_RETURN(q.application_id, ParseInt(list.filters["application"], "query.application"));
   }
-  return AnswerPage(res, q, &store::Store::ListObjections, [](const store::ObjectionRecord& o) {
+  BURSAR_ASSIGN_OR_RETURN(q.policy, ListProgramme(req, list));
+  return AnswerPage(res, q, &store::Store::ListObjections, [this](const store::ObjectionRecord& o) {
     return OJson{{"id", o.id},
                  {"application_id", o.application_id},
+                 {"policy", ProgrammeId(o.policy)},
                  {"filed_by", o.filed_by},
                  {"reason", o.reason},
                  {"filed_at", o.filed_at},
@@ -950,7 +959,7 @@ Status Server::Impl::DecidePaymentOrder(const httplib::Request& req, httplib::Re
 }
 
 Status Server::Impl::ListPayments(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
-  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year", "enterprise"}));
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year", "enterprise", "policy"}));
   store::PaymentQuery q;
   q.page = list.page;
   BURSAR_ASSIGN_OR_RETURN(q.year, QueryYear(list));
@@ -958,8 +967,10 @@ Status Server::Impl::ListPayments(const httplib::Request& req, httplib::Response
   if (RoleOf(caller) == store::Role::kApplicant) {
     q.credit_code = OnlyOwn(q.credit_code, caller.who->account.credit_code);
   }
-  return AnswerPage(res, q, &store::Store::ListPayments, [](const store::PaymentRecord& p) {
+  BURSAR_ASSIGN_OR_RETURN(q.policy, ListProgramme(req, list));
+  return AnswerPage(res, q, &store::Store::ListPayments, [this](const store::PaymentRecord& p) {
     return OJson{{"application_id", p.application_id},
+                 {"policy", ProgrammeId(p.policy)},
                  {"credit_code", p.credit_code},
                  {"enterprise_name", p.enterprise_name},
                  {"year", p.year},

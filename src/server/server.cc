@@ -207,6 +207,22 @@ const Engine* Server::Impl::EngineOf(const std::string& policy) const {
   return it == published.end() ? nullptr : it->second.engine.get();
 }
 
+Result<const CheckedPolicy*> Server::Impl::PolicyOfApplication(const store::Application& a) const {
+  const Engine* e = EngineOf(a.policy);
+  if (e == nullptr) {
+    return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(a.id) + " is of policy " + a.policy +
+                                                       ", which this server does not run (serve --also-policy DIR)");
+  }
+  return &e->policy();
+}
+
+const Engine* Server::Impl::EngineOfDigest(const std::string& digest) const {
+  for (const auto& [id, p] : published) {
+    if (p.engine->digest() == digest) return p.engine.get();
+  }
+  return nullptr;
+}
+
 Result<const Server::Impl::Published*> Server::Impl::PolicyOf(const httplib::Request& req) const {
   std::string id;
   for (const auto& [name, value] : QueryPairs(req.target)) {

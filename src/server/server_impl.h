@@ -90,10 +90,13 @@ inline std::vector<std::pair<std::string, std::string>> QueryPairs(const std::st
 }
 
 // Every application of `year` in public notice, all pages (the notice
-// export and the notice as an official document read the same list).
-inline Result<std::vector<store::NoticeRecord>> AllNotices(store::Store& st, int64_t year) {
+// export and the notice as an official document read the same list); of one
+// programme when `policy` is given ("" the served one's).
+inline Result<std::vector<store::NoticeRecord>> AllNotices(store::Store& st, int64_t year,
+                                                           std::optional<std::string> policy = std::nullopt) {
   store::NoticeQuery q;
   q.year = year;
+  q.policy = std::move(policy);
   q.page.limit = 500;
   std::vector<store::NoticeRecord> all;
   while (true) {
@@ -200,10 +203,20 @@ struct Server::Impl {
   // The engine of a programme as the store names it (store::Application::
   // policy: "" the served policy's), or null when this server does not run it.
   const Engine* EngineOf(const std::string& policy) const;
+  // The policy of an application's programme; FailedPrecondition when this
+  // server does not run it (`serve --also-policy` not given for it).
+  Result<const CheckedPolicy*> PolicyOfApplication(const store::Application& a) const;
+  // The published engine whose policy has `digest` (a stored decision's),
+  // nullptr when this server runs no such version of any policy.
+  const Engine* EngineOfDigest(const std::string& digest) const;
   // The programme a request names, as the store names it ("" the served
   // policy's, the default): `?policy=ID` (404 `query.policy`), or a body's
   // `policy` member (404 `policy`) for one this server does not run.
   Result<std::string> QueryProgramme(const httplib::Request& req) const;
+  // The policy id of a stored Application::policy ("" is the served one's).
+  std::string ProgrammeId(const std::string& stored) const {
+    return stored.empty() ? programme_policy_id : stored;
+  }
   Result<std::string> BodyProgramme(const nlohmann::json& body) const;
   Result<const Published*> PolicyOf(const httplib::Request& req) const;
   GuardedHttpServer http;
@@ -323,6 +336,9 @@ struct Server::Impl {
     store::PageRequest page;
     std::map<std::string, std::string> filters;
   };
+  // A list's `policy=ID` filter: nullopt when not given (every programme),
+  // else the programme as the store names it (QueryProgramme).
+  Result<std::optional<std::string>> ListProgramme(const httplib::Request& req, const ListParams& list) const;
   static Result<ListParams> ParseList(const httplib::Request& req, std::initializer_list<const char*> filters);
   // A query parameter as a year (1900..2999), 0 when absent.
   static Result<int64_t> QueryYear(const ListParams& list, const char* name = "year");

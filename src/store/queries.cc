@@ -148,9 +148,13 @@ EnterpriseRecord EnterpriseFrom(const Row& r) {
   return {r.Text(0), r.Text(1), r.Int(2) == 1, r.Int(3) == 1, r.Int(4) == 1, r.Int(5) == 1, r.Text(6)};
 }
 
+// The columns of kObjectionSelect, in order.
 ObjectionRecord ObjectionFrom(const Row& r) {
-  return {r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7)};
+  return {r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8)};
 }
+constexpr const char* kObjectionSelect =
+    "SELECT o.id, o.application_id, o.filed_by, o.reason, o.filed_at, o.state, o.resolution, o.resolved_at, "
+    "(SELECT a.policy FROM application a WHERE a.id = o.application_id)";
 
 // A page of applications in the order of COALESCE(d.total_fen, -1), then id,
 // without sorting them all: the decided ones (total_fen >= 0) come from the
@@ -601,24 +605,21 @@ Result<Page<ObjectionRecord>> Store::ListObjections(const ObjectionQuery& q) {
     return InvalidArgument("unknown state '" + q.state + "' (open, resolved, upheld, dismissed)", "query.state");
   }
   if (q.application_id != 0) w.Int("o.application_id = ?", q.application_id);
+  if (q.policy) w.Text("o.application_id IN (SELECT a.id FROM application a WHERE a.policy = ?)", *q.policy);
   static const std::map<std::string, std::string> kSort = {
       {"id", "o.id"}, {"filed_at", "o.filed_at"}, {"state", "o.state"}, {"application_id", "o.application_id"}};
   BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "o.id", "o.id"));
   const std::string from = "FROM objection o";
   Page<ObjectionRecord> page;
   BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, from, w));
-  BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_,
-                                              "SELECT o.id, o.application_id, o.filed_by, o.reason, o.filed_at, "
-                                              "o.state, o.resolution, o.resolved_at",
-                                              from, w, order, q.page));
+  BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_, kObjectionSelect, from, w, order, q.page));
   for (const Row& r : rows) page.items.push_back(ObjectionFrom(r));
   return page;
 }
 
 Result<std::optional<ObjectionRecord>> Store::FindObjection(int64_t id) {
-  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne("SELECT id, application_id, filed_by, reason, filed_at, state, "
-                                                  "resolution, resolved_at FROM objection WHERE id = ?",
-                                                  {id}));
+  BURSAR_ASSIGN_OR_RETURN(auto row,
+                          db_->QueryOne(std::string(kObjectionSelect) + " FROM objection o WHERE o.id = ?", {id}));
   if (!row) return std::optional<ObjectionRecord>();
   return std::optional<ObjectionRecord>(ObjectionFrom(*row));
 }
@@ -628,6 +629,7 @@ Result<Page<PaymentRecord>> Store::ListPayments(const PaymentQuery& q) {
   Where w;
   if (q.year != 0) w.Int("a.year = ?", q.year);
   if (!q.credit_code.empty()) w.Text("a.credit_code = ?", q.credit_code);
+  if (q.policy) w.Text("a.policy = ?", *q.policy);
   static const std::map<std::string, std::string> kSort = {
       {"paid_on", "p.paid_on"}, {"amount", "p.amount_fen"}, {"application_id", "p.application_id"}};
   BURSAR_ASSIGN_OR_RETURN(std::string order,
@@ -643,11 +645,11 @@ Result<Page<PaymentRecord>> Store::ListPayments(const PaymentQuery& q) {
   BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, from, w));
   BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_,
                                               "SELECT p.application_id, a.credit_code, e.name, a.measure, a.year, "
-                                              "p.instalment, p.amount_fen, p.paid_on, p.reference",
+                                              "p.instalment, p.amount_fen, p.paid_on, p.reference, a.policy",
                                               from, w, order, q.page));
   for (const Row& r : rows) {
     page.items.push_back({r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4),
-                          Payment{r.Int(5), r.Int(6), r.Text(7), r.Text(8)}});
+                          Payment{r.Int(5), r.Int(6), r.Text(7), r.Text(8)}, r.Text(9)});
   }
   return page;
 }
@@ -657,6 +659,7 @@ Result<Page<NoticeRecord>> Store::ListNotices(const NoticeQuery& q) {
   Where w;
   w.Add("a.state = 'notice'");
   if (q.year != 0) w.Int("a.year = ?", q.year);
+  if (q.policy) w.Text("a.policy = ?", *q.policy);
   static const std::map<std::string, std::string> kSort = {{"id", "a.id"},
                                                            {"notice_until", "a.notice_until"},
                                                            {"total", "COALESCE(d.total_fen, 0)"},
@@ -666,10 +669,11 @@ Result<Page<NoticeRecord>> Store::ListNotices(const NoticeQuery& q) {
   BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, "FROM application a", w));
   BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_,
                                               "SELECT a.id, a.credit_code, e.name, a.measure, a.item, a.notice_until, "
-                                              "a.year, COALESCE(d.total_fen, 0)",
+                                              "a.year, COALESCE(d.total_fen, 0), a.policy",
                                               kApplicationFrom, w, order, q.page));
   for (const Row& r : rows) {
-    page.items.push_back({r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Int(6), r.Int(7)});
+    page.items.push_back(
+        {r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Int(6), r.Int(7), r.Text(8)});
   }
   return page;
 }

@@ -84,6 +84,7 @@ struct ObjectionRecord {
   int64_t id = 0;
   int64_t application_id = 0;
   std::string filed_by, reason, filed_at, state, resolution, resolved_at;
+  std::string policy;  // the application's programme (Application::policy)
 };
 
 // The audit log filtered, newest first (GET /api/audit). Each filter "" or 0
@@ -101,6 +102,7 @@ struct AuditQuery {
 struct ObjectionQuery {
   std::string state;  // "" any; open, resolved (upheld or dismissed), upheld, dismissed
   int64_t application_id = 0;  // 0 any
+  std::optional<std::string> policy;  // nullopt any programme; else its applications' only
   PageRequest page;            // sort: id, filed_at, state
 };
 
@@ -109,11 +111,13 @@ struct PaymentRecord {
   std::string credit_code, enterprise_name, measure;
   int64_t year = 0;
   Payment payment;
+  std::string policy;  // the application's programme
 };
 
 struct PaymentQuery {
   int64_t year = 0;         // 0 any
   std::string credit_code;  // "" any
+  std::optional<std::string> policy;  // nullopt any programme; else its applications' only
   PageRequest page;         // sort: paid_on, amount, application_id
 };
 
@@ -122,10 +126,12 @@ struct NoticeRecord {
   std::string credit_code, enterprise_name, measure, item, notice_until;
   int64_t year = 0;
   int64_t total_fen = 0;
+  std::string policy;  // the application's programme
 };
 
 struct NoticeQuery {
   int64_t year = 0;  // 0 any
+  std::optional<std::string> policy;  // nullopt any programme; else its applications' only
   PageRequest page;  // sort: id, notice_until, total, credit_code
 };
 
