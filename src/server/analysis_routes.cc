@@ -219,12 +219,15 @@ Status Server::Impl::PutBudget(const httplib::Request& req, httplib::Response& r
 }
 
 // Every limit the year's awards in force exceed (audit/limits_audit.h, as
-// `bursar audit limits YEAR`), checked by the policy as the server runs it.
+// `bursar audit limits YEAR`), checked by the policy as the server runs it:
+// the served programme's, or with ?policy= one run beside it.
 Status Server::Impl::AuditLimits(const httplib::Request& req, httplib::Response& res, const Caller&) {
   BURSAR_ASSIGN_OR_RETURN(int64_t year, PathYear(req));
+  BURSAR_ASSIGN_OR_RETURN(const std::string programme, QueryProgramme(req));
+  const Engine* checking = EngineOf(programme);
   OJson report;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(auto checked, ::bursar::audit::AuditLimits(st, *engine, year));
+    BURSAR_ASSIGN_OR_RETURN(auto checked, ::bursar::audit::AuditLimits(st, *checking, year, programme));
     report = ::bursar::audit::LimitsReportJson(checked);
     return OkStatus();
   }));

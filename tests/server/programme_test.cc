@@ -1685,6 +1685,12 @@ TEST_P(ProgrammeTest, TheSecondProgrammesListRecoveriesAndAuthorityFiguresThroug
   ASSERT_EQ(decided->status, 201) << decided->body;
   EXPECT_EQ(Body(Get("officer", App(rent)))["total"], "80000.00");
 
+  // The auditor checks each programme's limits by its own policy.
+  json limits = Body(Get("auditor", "/api/audit/limits/2025?policy=digital-health"));
+  EXPECT_EQ(limits["decisions"], 1) << limits.dump();
+  EXPECT_EQ(limits["over"], json::array()) << limits.dump();
+  EXPECT_EQ(Body(Get("auditor", "/api/audit/limits/2025"))["decisions"], 0);
+
   // Each programme's list apart; without `policy`, both.
   const int64_t own = Create("app2", code2_, {{"measure", "03"}, {"assessed", "4200000"}});
   json health = Body(Get("officer", "/api/applications?policy=digital-health&limit=500"));
