@@ -608,11 +608,15 @@ export interface Payment {
   reference: string;
   credit_code?: string;
   enterprise_name?: string;
+  /** The programme of the application paid (its policy's id). */
+  policy?: string;
 }
 
 export interface Objection {
   id: number;
   application_id: number;
+  /** The programme of the application objected to (its policy's id). */
+  policy?: string;
   reason: string;
   state?: "open" | "upheld" | "dismissed";
   resolution?: string | null;
@@ -781,22 +785,26 @@ export interface Notice {
   item?: string;
   total: string;
   notice_until: string;
+  /** The programme of the application on notice (its policy's id). */
+  policy?: string;
 }
 
 export function office(): Promise<Office> {
   return request("GET", "/api/office");
 }
 
-export function notices(year?: number): Promise<Page<Notice>> {
-  return request("GET", `/api/notices${query({ year })}`);
+/** The applications on notice in a year, of the programme `policy` (absent: every programme's). */
+export function notices(year?: number, policy?: string): Promise<Page<Notice>> {
+  return request("GET", `/api/notices${query({ year, policy })}`);
 }
 
 export function fileObjection(a: Pick<Application, "id" | "version">, reason: string): Promise<Objection> {
   return request("POST", `/api/applications/${a.id}/objections`, { reason }, { version: a.version });
 }
 
-export function objections(state?: "open" | "resolved"): Promise<Page<Objection>> {
-  return request("GET", `/api/objections${query({ state })}`);
+/** Objections, of the programme `policy` (absent: every programme's). */
+export function objections(state?: "open" | "resolved", policy?: string): Promise<Page<Objection>> {
+  return request("GET", `/api/objections${query({ state, policy })}`);
 }
 
 export function resolveObjection(id: number, upheld: boolean, resolution: string): Promise<Objection> {
@@ -826,7 +834,8 @@ export function recover(a: Pick<Application, "id" | "version">, amount: string, 
   return request("POST", `/api/applications/${a.id}/recovery`, { amount, reason }, { version: a.version });
 }
 
-export function payments(params: { year?: number; enterprise?: string; limit?: number; offset?: number } = {}): Promise<Page<Payment>> {
+/** Payments, of the programme `policy` (absent: every programme's). */
+export function payments(params: { year?: number; enterprise?: string; limit?: number; offset?: number; policy?: string } = {}): Promise<Page<Payment>> {
   return request("GET", `/api/payments${query(params)}`);
 }
 
@@ -932,14 +941,16 @@ export function verifyAudit(): Promise<Verification> {
 
 /** Addresses of the exports (downloads, not fetched by the app). */
 export const exportsUrl = {
-  noticesXlsx: (year: number) => `/api/notices.xlsx?year=${year}`,
-  noticesCsv: (year: number) => `/api/notices.csv?year=${year}`,
-  paymentsXlsx: (year: number) => `/api/payments.xlsx?year=${year}`,
-  paymentsCsv: (year: number) => `/api/payments.csv?year=${year}`,
+  // `policy`: one programme's notices or payments (absent: every programme's).
+  noticesXlsx: (year: number, policy?: string) => `/api/notices.xlsx${query({ year, policy })}`,
+  noticesCsv: (year: number, policy?: string) => `/api/notices.csv${query({ year, policy })}`,
+  paymentsXlsx: (year: number, policy?: string) => `/api/payments.xlsx${query({ year, policy })}`,
+  paymentsCsv: (year: number, policy?: string) => `/api/payments.csv${query({ year, policy })}`,
   letter: (decisionId: number) => `/api/decisions/${decisionId}/letter`,
   letterPdf: (decisionId: number) => `/api/decisions/${decisionId}/letter?format=pdf`,
-  noticeDocument: (year: number, format: "html" | "pdf" = "html") =>
-    `/api/notices/document?year=${year}${format === "pdf" ? "&format=pdf" : ""}`,
+  // A document is one programme's: `policy` (absent: the served programme's).
+  noticeDocument: (year: number, format: "html" | "pdf" = "html", policy?: string) =>
+    `/api/notices/document${query({ year, policy, format: format === "pdf" ? "pdf" : undefined })}`,
   paymentNotice: (applicationId: number, instalment: number, format: "html" | "pdf" = "html") =>
     `/api/applications/${applicationId}/payments/${instalment}/notice${format === "pdf" ? "?format=pdf" : ""}`,
   evidenceSample: (kind: string, format: "csv" | "jsonl", year: number, lang: "zh" | "en" = "en") =>

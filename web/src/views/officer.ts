@@ -207,7 +207,7 @@ function applicationsSection(year: number, shown: Shown, state: string, page: ap
 function objectionsSection(list: api.Objection[]): HTMLElement {
   return h(
     "section",
-    { "aria-labelledby": "obj-title" },
+    { "aria-labelledby": "obj-title", "data-testid": "officer-objections" },
     h("h2", { id: "obj-title" }, t("officer.objections", { n: list.length })),
     list.length === 0
       ? h("p", { class: "empty" }, t("officer.objections.none"))
@@ -215,32 +215,45 @@ function objectionsSection(list: api.Objection[]): HTMLElement {
   );
 }
 
-export function noticesTable(list: api.Notice[]): HTMLElement {
-  return list.length === 0
-    ? h("p", { class: "empty" }, t("notices.none"))
-    : dataTable(
-        t("notices.title"),
-        [t("app.id"), t("calc.name"), t("calc.id"), t("calc.col.measure"), t("app.total"), t("app.notice_until")],
-        list.map((n) => [`#${n.id}`, n.enterprise_name, h("code", {}, n.credit_code), measureLabel(n.measure, n.item), formatYuan(n.total), n.notice_until]),
-        { testid: "notices", numeric: [4] },
-      );
+/**
+ * The applications on notice, each measure by its own programme's titles;
+ * with `programme`, a column of the programme each is of (a list of several).
+ */
+export function noticesTable(list: api.Notice[], labels: Labels, opts: { programme?: boolean } = {}): HTMLElement {
+  if (list.length === 0) return h("p", { class: "empty" }, t("notices.none"));
+  const programme = opts.programme === true;
+  return dataTable(
+    t("notices.title"),
+    [t("app.id"), t("calc.name"), t("calc.id"), ...(programme ? [t("app.programme")] : []), t("calc.col.measure"), t("app.total"), t("app.notice_until")],
+    list.map((n) => [
+      `#${n.id}`,
+      n.enterprise_name,
+      h("code", {}, n.credit_code),
+      ...(programme ? [h("span", { class: "programme-tag", "data-policy": n.policy ?? "" }, labels.programme(n))] : []),
+      labels.measure(n),
+      formatYuan(n.total),
+      n.notice_until,
+    ]),
+    { testid: "notices", numeric: [programme ? 5 : 4] },
+  );
 }
 
-export function exportLinks(year: number, withPayments: boolean): HTMLElement {
+/** The export links of a year: the lists of the programme `policy` only (absent: every programme's). */
+export function exportLinks(year: number, withPayments: boolean, policy?: string): HTMLElement {
   return h(
     "ul",
     { class: "export-links" },
-    h("li", {}, h("a", { href: api.exportsUrl.noticesXlsx(year), download: true }, t("export.notices.xlsx", { year }))),
-    h("li", {}, h("a", { href: api.exportsUrl.noticesCsv(year), download: true }, t("export.notices.csv", { year }))),
-    withPayments ? h("li", {}, h("a", { href: api.exportsUrl.paymentsXlsx(year), download: true }, t("export.payments.xlsx", { year }))) : null,
-    withPayments ? h("li", {}, h("a", { href: api.exportsUrl.paymentsCsv(year), download: true }, t("export.payments.csv", { year }))) : null,
+    h("li", {}, h("a", { href: api.exportsUrl.noticesXlsx(year, policy), download: true }, t("export.notices.xlsx", { year }))),
+    h("li", {}, h("a", { href: api.exportsUrl.noticesCsv(year, policy), download: true }, t("export.notices.csv", { year }))),
+    withPayments ? h("li", {}, h("a", { href: api.exportsUrl.paymentsXlsx(year, policy), download: true }, t("export.payments.xlsx", { year }))) : null,
+    withPayments ? h("li", {}, h("a", { href: api.exportsUrl.paymentsCsv(year, policy), download: true }, t("export.payments.csv", { year }))) : null,
   );
 }
 
 function paymentsSection(list: api.Page<api.Payment>): HTMLElement {
   return h(
     "section",
-    { "aria-labelledby": "payments-title" },
+    { "aria-labelledby": "payments-title", "data-testid": "officer-payments" },
     h("h2", { id: "payments-title" }, t("officer.payments", { n: list.total })),
     list.items.length === 0
       ? h("p", { class: "empty" }, t("officer.nothing"))
@@ -381,18 +394,19 @@ export function renderOfficer(): HTMLElement | Promise<HTMLElement> {
       api.budget(year, shown.other ? shown.policy : undefined),
       Promise.all(years.map((y) => api.budget(y, shown.other ? shown.policy : undefined))),
       api.applications({ year, state: state || undefined, limit: 20, after: after || undefined, sort: "-id", policy: shown.policy }),
-      api.objections("open"),
-      api.notices(year),
-      api.payments({ year, limit: 20 }),
+      // The objections, notices and payments of the programme shown (every programme's where only one runs).
+      api.objections("open", shown.policy),
+      api.notices(year, shown.policy),
+      api.payments({ year, limit: 20, policy: shown.policy }),
     ]);
     const or = <T,>(r: PromiseSettledResult<T>, f: (v: T) => HTMLElement): HTMLElement => (r.status === "fulfilled" ? f(r.value) : errorAlert(r.reason));
-    const labels = await labelsFor(apps.status === "fulfilled" ? apps.value.items : []);
+    const labels = await labelsFor([...(apps.status === "fulfilled" ? apps.value.items : []), ...(notices.status === "fulfilled" ? notices.value.items : [])]);
     add(page,
       or(counts, (c) => statusCards(year, shown, c)),
       budget.status === "fulfilled" && budgets.status === "fulfilled" ? budgetSection(budget.value, budgets.value, shown) : errorAlert(budget.status === "rejected" ? budget.reason : (budgets as PromiseRejectedResult).reason),
       or(apps, (p) => applicationsSection(year, shown, state, p, offset, after, labels)),
       or(objections, (p) => objectionsSection(p.items)),
-      h("section", { "aria-labelledby": "notices-title" }, h("h2", { id: "notices-title" }, t("notices.title")), or(notices, (p) => noticesTable(p.items)), h("h3", {}, t("export.title")), exportLinks(year, true)),
+      h("section", { "aria-labelledby": "notices-title", "data-testid": "officer-notices" }, h("h2", { id: "notices-title" }, t("notices.title")), or(notices, (p) => noticesTable(p.items, labels)), h("h3", {}, t("export.title")), exportLinks(year, true, shown.policy)),
       or(pays, paymentsSection),
       proposalsSection(year, shown),
     );
