@@ -295,6 +295,19 @@ describe("policy calculator", () => {
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     await shot(page, "policy-calculator-second-policy");
 
+    // A matching claim: its funding programme chosen by the policy's Chinese labels.
+    await page.getByRole("button", { name: "+ 添加申报事项" }).click();
+    await field(page, "事项").selectOption("6/matching");
+    const level = field(page, "资助计划层级");
+    await assertLevelChoice(level);
+    await level.selectOption({ label: "市级" });
+    await field(page, "实际到位资金（元）").fill("1,000,000");
+    await field(page, "项目（可不填）").fill("DH-2025-1");
+    await page.getByRole("button", { name: "计算", exact: true }).click();
+    const matching = page.locator('li.award[data-measure="6"][data-item="matching"]');
+    await matching.waitFor();
+    assert.match(await matching.innerText(), /¥500,000\.00/, "municipal funding is matched 1:0.5");
+
     // Five decimals of area: refused by the server, shown at the field.
     await field(page, "自用研发办公租赁面积（平方米）").fill("100.12345");
     await page.getByRole("button", { name: "计算", exact: true }).click();
@@ -1472,6 +1485,17 @@ describe("data bureau", () => {
 // registered in the district: [1.2] has the subsidy returned).
 
 const DH_TITLE = "促进数字健康企业发展的若干措施";
+const SERVED_TITLE = "朝阳区促进数据要素产业发展的若干措施";
+
+/**
+ * Measure 6's funding programme (policies/digital-health/measures/06-matching.md):
+ * `one of (national zh "国家级", municipal zh "市级")`, shown by its Chinese labels.
+ */
+async function assertLevelChoice(select) {
+  await select.waitFor();
+  assert.deepEqual(await select.locator("option").allInnerTexts(), ["国家级", "市级"]);
+  assert.deepEqual(await select.locator("option").evaluateAll((os) => os.map((o) => o.value)), ["national", "municipal"]);
+}
 
 /** How far the page runs off the screen's width, and the innermost elements that do (for the failure's message). */
 async function overflowOf(page) {
@@ -1515,6 +1539,8 @@ describe("programmes side by side", () => {
     // Matching's fields follow the measure chosen, and back.
     await form.getByLabel("措施", { exact: true }).selectOption("6");
     await form.getByLabel("实际到位资金（元）").waitFor();
+    // The funding programme by the labels the policy gives its values; the names are what is sent.
+    await assertLevelChoice(form.getByLabel("资助计划层级", { exact: true }));
     assert.equal(await form.getByLabel("贷款本金（元）").count(), 0);
     await form.getByLabel("措施", { exact: true }).selectOption("4");
     assert.equal(await form.getByLabel("贷款本金（元）").inputValue(), "5,000,000", "what was typed is kept");
@@ -1669,6 +1695,20 @@ describe("programmes side by side", () => {
     const award = decision.locator('li.award[data-measure="1"][data-item="rent"]');
     assert.match(await award.innerText(), /落户支持[\s\S]*落户三年租金补贴[\s\S]*¥80,000\.00/);
     assert.equal(await page.getByTestId("programme").innerText(), DH_TITLE);
+    story.dhRentId = rentId;
+    // Replayed under its own policy, the decision is the one recorded; its calculation is shown.
+    await decision.getByRole("button", { name: "重算", exact: true }).click();
+    assert.equal(await page.getByTestId("replay").innerText(), "重算结果与记录完全一致。");
+    await decision.locator("details.trace summary").click();
+    const trace = page.getByTestId("trace");
+    await trace.waitFor();
+    assert.ok((await trace.locator("tbody tr").count()) > 0, "the trace has its steps");
+    assert.match(await trace.innerText(), /\[1\.1\]/);
+    assert.equal(await decision.getByText("无法展示计算过程").count(), 0);
+    // The decision letter names the programme's own policy.
+    const letter = await (await page.request.get(`${BASE_URL}${await decision.getByTestId("letter").getAttribute("href")}`)).text();
+    assert.ok(letter.includes(DH_TITLE), "the letter names digital-health's policy");
+    assert.ok(!letter.includes(SERVED_TITLE), "the letter names no other policy");
     await shot(page, "application-digital-health-decided");
 
     // 2025: the enterprise moved its registration out; the run lists the rent subsidy to return.
@@ -1684,6 +1724,8 @@ describe("programmes side by side", () => {
     assert.match(rows[0], new RegExp(`${APPLICANT_CODE}\\s+1 落户支持 · 落户三年租金补贴\\s+¥80,000\\.00\\s+\\[1\\.2\\] · 认定口径 D-1b`));
     assert.match(rows[0], new RegExp(`申请 #${rentId}（2024 年度，¥80,000\\.00）`));
     assert.equal(await proposals.getByTestId("recoveries-none").count(), 0);
+    // Why, in Chinese (the run's why_zh): no English reason left in the row.
+    assert.equal(await due.locator('.why[lang="en"]').count(), 0, "an English reason for the recovery");
     await due.scrollIntoViewIfNeeded();
     await shot(page, "officer-recoveries-due");
     await page.setViewportSize({ width: 375, height: 740 });
@@ -1695,5 +1737,125 @@ describe("programmes side by side", () => {
     await due.getByRole("link", { name: `申请 #${rentId}（2024 年度，¥80,000.00）` }).click();
     await page.getByRole("heading", { level: 1, name: new RegExp(`申请 #${rentId}`) }).waitFor();
     officer.assertClean();
+  });
+
+  test("notices, payments and objections follow the programme chosen; the public notice names each row's programme", async (t) => {
+    assert.ok(story.applyFreeId && story.appId, "the earlier journeys ran");
+    const { page, assertClean } = await openPage(t);
+    // The served programme's 2025 apply-free award, decided again after the upheld objection, goes on notice.
+    await login(page, "officer-zhao", `/applications/${story.applyFreeId}`);
+    await act(page, "notice-form", "notice");
+    // The applicant objects to it.
+    const applicant = await openPage(t);
+    await login(applicant.page, "qiye-zhang", `/applications/${story.applyFreeId}`);
+    const objection = applicant.page.getByTestId("objection-form");
+    await objection.getByLabel("异议理由").fill("交易额应计入 2025 年 12 月的合同");
+    await objection.getByRole("button", { name: "提出异议" }).click();
+    await applicant.page.locator(".objections li", { hasText: "2025 年 12 月的合同" }).waitFor();
+    applicant.assertClean();
+
+    // The served programme in 2025: its notice, its payment (the award paid in "programme year") and its objection.
+    await page.goto(`${BASE_URL}/officer?year=2025`);
+    const notices = page.getByTestId("officer-notices");
+    const payments = page.getByTestId("officer-payments");
+    const objections = page.getByTestId("officer-objections");
+    await notices.locator("tr", { hasText: `#${story.applyFreeId}` }).waitFor();
+    assert.equal(await payments.locator("tr", { hasText: `#${story.appId}` }).count(), 1);
+    assert.equal(await objections.locator("h2").innerText(), "待处理异议（1）");
+    await objections.locator("li", { hasText: "2025 年 12 月的合同" }).waitFor();
+    const servedHref = await notices.getByRole("link", { name: "2025 年度公示名单（CSV）" }).getAttribute("href");
+    assert.match(servedHref, /[?&]policy=chaoyang-data-element(&|$)/);
+    const servedCsv = await (await page.request.get(`${BASE_URL}${servedHref}`)).text();
+    const paidHref = await notices.getByRole("link", { name: "2025 年度拨付批次（CSV）" }).getAttribute("href");
+    const servedPaid = await (await page.request.get(`${BASE_URL}${paidHref}`)).text();
+
+    // digital-health in 2025: none of the served programme's notices, payments or objections, and its own exports.
+    await page.goto(`${BASE_URL}/officer?year=2025&policy=digital-health`);
+    await notices.waitFor();
+    assert.equal(await notices.locator("tr", { hasText: `#${story.applyFreeId}` }).count(), 0, "the served programme's notice");
+    assert.match(await notices.innerText(), /当前没有公示中的事项。/);
+    assert.equal(await payments.locator("tr", { hasText: `#${story.appId}` }).count(), 0, "the served programme's payment");
+    assert.equal(await payments.locator("h2").innerText(), "资金拨付（0）");
+    assert.equal(await objections.locator("h2").innerText(), "待处理异议（0）");
+    for (const name of ["2025 年度公示名单（CSV）", "2025 年度公示名单（Excel）", "2025 年度拨付批次（CSV）", "2025 年度拨付批次（Excel）"]) {
+      assert.match(await notices.getByRole("link", { name }).getAttribute("href"), /[?&]policy=digital-health(&|$)/, name);
+    }
+    const csv = await page.request.get(`${BASE_URL}${await notices.getByRole("link", { name: "2025 年度公示名单（CSV）" }).getAttribute("href")}`);
+    assert.equal(csv.status(), 200);
+    // A list's rows begin with their application's number.
+    const rowOf = (text, id) => text.split(/\r?\n/).some((line) => line.replace(/^\uFEFF/, "").startsWith(`${id},`));
+    assert.ok(rowOf(servedCsv, story.applyFreeId), "the served programme's notice list has its row");
+    assert.ok(!rowOf(await csv.text(), story.applyFreeId), "digital-health's notice list has no row of the served programme");
+    const paid = await (await page.request.get(`${BASE_URL}${await notices.getByRole("link", { name: "2025 年度拨付批次（CSV）" }).getAttribute("href")}`)).text();
+    assert.ok(rowOf(servedPaid, story.appId), "the served programme's payment batch has its payment");
+    assert.ok(!rowOf(paid, story.appId), "digital-health's payment batch has no payment of the served programme");
+    await notices.scrollIntoViewIfNeeded();
+    await shot(page, "officer-notices-digital-health");
+    assertClean();
+
+    // The public notice: each row by its programme, a choice of one, the document of each programme on notice.
+    const anon = await openPage(t);
+    await anon.page.goto(`${BASE_URL}/notices`);
+    const programme = field(anon.page, "政策");
+    assert.deepEqual(await programme.locator("option").allInnerTexts(), ["全部政策", SERVED_TITLE, DH_TITLE]);
+    const list = anon.page.getByTestId("notices");
+    await field(anon.page, "年度").selectOption("2025");
+    const row = list.locator("tr", { hasText: `#${story.applyFreeId}` });
+    await row.waitFor();
+    assert.match(await row.innerText(), new RegExp(`${SERVED_TITLE}\\s+0[45] `), "the programme, then the measure by its terms");
+    // The served programme's notice document (the one asked for without a policy); none of digital-health, which has nothing on notice.
+    const doc = anon.page.getByRole("link", { name: `查看《${SERVED_TITLE}》公示文件（可打印）` });
+    const docHref = await doc.getAttribute("href");
+    assert.doesNotMatch(docHref, /policy=/);
+    assert.equal(await anon.page.getByRole("link", { name: `查看《${DH_TITLE}》公示文件（可打印）` }).count(), 0);
+    const documentRes = await anon.page.request.get(`${BASE_URL}${docHref}`);
+    assert.equal(documentRes.status(), 200);
+    assert.ok((await documentRes.text()).includes(SERVED_TITLE), "the document is the served programme's");
+    await shot(anon.page, "notices-public-programmes");
+    await anon.page.setViewportSize({ width: 375, height: 740 });
+    const overflow = await overflowOf(anon.page);
+    assert.ok(overflow.by <= 0, `the notice is ${overflow.by}px wider than the phone: ${overflow.what.join("; ")}`);
+    await anon.page.setViewportSize({ width: 1280, height: 900 });
+    // One programme: its rows only, without the programme's column, and its exports.
+    await programme.selectOption("digital-health");
+    await anon.page.getByText("当前没有公示中的事项。").waitFor();
+    assert.equal(new URL(anon.page.url()).searchParams.get("policy"), "digital-health");
+    assert.match(await anon.page.getByRole("link", { name: "2025 年度公示名单（CSV）" }).getAttribute("href"), /[?&]policy=digital-health(&|$)/);
+    await programme.selectOption("chaoyang-data-element");
+    await row.waitFor();
+    assert.equal(await list.locator("th", { hasText: "政策" }).count(), 0);
+    anon.assertClean();
+  });
+
+  test("a matching claim's funding programme by the policy's Chinese labels: chosen, shown and edited", async (t) => {
+    const { page, assertClean } = await openPage(t);
+    await login(page, "qiye-zhang");
+    const form = page.getByTestId("new-application");
+    await form.getByLabel("政策", { exact: true }).selectOption("digital-health");
+    await form.getByLabel("措施", { exact: true }).selectOption("6");
+    const level = form.getByLabel("资助计划层级", { exact: true });
+    await assertLevelChoice(level);
+    await level.selectOption({ label: "市级" });
+    await form.getByLabel("年度", { exact: true }).selectOption("2025");
+    await form.getByLabel("实际到位资金（元）").fill("800,000");
+    await form.getByLabel("项目（可不填）").fill("DH-2025-7");
+    await form.getByRole("button", { name: "保存为草稿" }).click();
+    await page.locator("h1 .badge[data-state=draft]").waitFor();
+    const appId = Number(/申请 #(\d+)/.exec(await page.locator("h1").innerText())[1]);
+    const stored = await page.evaluate(async (id) => (await fetch(`/api/applications/${id}`)).json(), appId);
+    assert.equal(stored.claim.programme, "municipal", "the value's name is stored");
+    // Shown by its label, on the page and in the draft's form.
+    const facts = page.locator("dl.facts-list").first();
+    assert.match(await facts.innerText(), /资助计划层级\s+市级\s+实际到位资金\s+¥800,000\.00/);
+    const edit = page.getByTestId("edit-draft-form");
+    const editLevel = edit.getByLabel("资助计划层级", { exact: true });
+    await assertLevelChoice(editLevel);
+    assert.equal(await editLevel.inputValue(), "municipal");
+    await editLevel.selectOption({ label: "国家级" });
+    await edit.getByRole("button", { name: "保存修改" }).click();
+    await facts.getByText("国家级").waitFor();
+    assert.equal((await page.evaluate(async (id) => (await fetch(`/api/applications/${id}`)).json(), appId)).claim.programme, "national");
+    await shot(page, "application-digital-health-matching");
+    assertClean();
   });
 });
