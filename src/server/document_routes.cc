@@ -116,7 +116,7 @@ Status Answer(const httplib::Request& req, httplib::Response& res, const Officia
               const std::string& file) {
   std::string format = "html";
   for (const auto& [name, value] : req.params) {
-    if (name != "format" && name != "year" && name != "until") {
+    if (name != "format" && name != "year" && name != "until" && name != "policy") {
       return InvalidArgument("unknown query parameter '" + name + "' (known: format)", "query." + name);
     }
     if (name == "format") format = value;

@@ -1684,6 +1684,30 @@ TEST_P(ProgrammeTest, TheSecondProgrammesListRecoveriesAndAuthorityFiguresThroug
   ASSERT_TRUE(decided);
   ASSERT_EQ(decided->status, 201) << decided->body;
   EXPECT_EQ(Body(Get("officer", App(rent)))["total"], "80000.00");
+  // An auditor replays it by its own policy, and the trace is that policy's.
+  const std::string decision = std::to_string(Body(decided)["id"].get<int64_t>());
+  auto replay = Post("auditor", "/api/decisions/" + decision + "/replays", json::object());
+  ASSERT_TRUE(replay);
+  ASSERT_EQ(replay->status, 200) << replay->body;
+  EXPECT_EQ(Body(replay)["result"], "identical") << replay->body;
+  json stored = Body(Get("auditor", "/api/decisions/" + decision));
+  ASSERT_TRUE(stored["explanation"].is_array()) << stored.dump();
+  EXPECT_FALSE(stored["explanation"].empty());
+  // Its letter cites digital-health's measures, not the served programme's.
+  auto letter = Get("app1", "/api/decisions/" + decision + "/letter");
+  ASSERT_TRUE(letter);
+  ASSERT_EQ(letter->status, 200) << letter->body;
+  EXPECT_NE(letter->body.find("年度《促进数字健康企业发展的若干措施》支持事项的决定"), std::string::npos) << letter->body;
+  EXPECT_NE(letter->body.find("落户支持"), std::string::npos);
+  EXPECT_EQ(letter->body.find("数据要素"), std::string::npos) << "Chaoyang's title in a digital-health letter";
+  // The choices of a claim field carry their Chinese labels.
+  json programme_field;
+  for (const json& f : summary["case"]["claim_fields"]) {
+    if (f["name"] == "programme") programme_field = f;
+  }
+  EXPECT_EQ(programme_field["choices"],
+            json::parse(R"([{"name":"national","label_zh":"国家级"},{"name":"municipal","label_zh":"市级"}])"))
+      << programme_field.dump();
 
   // The auditor checks each programme's limits by its own policy.
   json limits = Body(Get("auditor", "/api/audit/limits/2025?policy=digital-health"));
@@ -1707,6 +1731,27 @@ TEST_P(ProgrammeTest, TheSecondProgrammesListRecoveriesAndAuthorityFiguresThroug
   EXPECT_EQ(unknown->status, 404) << unknown->body;
   EXPECT_EQ(ErrorOf(unknown)["field"], "query.policy");
 
+  // Its notice (公示) and an objection to it are its programme's: each list
+  // names the policy and filters by it, and the notice as a document is
+  // digital-health's, titled by its policy.
+  ASSERT_EQ(Post("officer", App(rent, "/notice"), json::object())->status, 200);
+  ASSERT_EQ(Post("app1", App(rent, "/objections"), {{"reason", "金额有误"}})->status, 201);
+  for (const char* list : {"/api/notices?year=2025", "/api/objections?state=open"}) {
+    json health_items = Body(Get("officer", std::string(list) + "&policy=digital-health"));
+    ASSERT_EQ(health_items["total"], 1) << list << ": " << health_items.dump();
+    EXPECT_EQ(health_items["items"][0]["policy"], "digital-health") << list;
+    EXPECT_EQ(Body(Get("officer", std::string(list) + "&policy=chaoyang-data-element"))["total"], 0) << list;
+  }
+  auto health_notice = Client().Get("/api/notices/document?year=2025&policy=digital-health");
+  ASSERT_TRUE(health_notice);
+  ASSERT_EQ(health_notice->status, 200) << health_notice->body;
+  EXPECT_NE(health_notice->body.find("关于2025年度《促进数字健康企业发展的若干措施》拟支持项目的公示"), std::string::npos)
+      << health_notice->body;
+  EXPECT_EQ(Client().Get("/api/notices/document?year=2025")->status, 404) << "the served programme has none in notice";
+  auto csv = Get("officer", "/api/notices.csv?year=2025&policy=digital-health");
+  ASSERT_TRUE(csv);
+  EXPECT_NE(csv->body.find("落户支持"), std::string::npos) << csv->body;
+
   // In 2026 its records say it moved out: [1.2] finds the rent subsidy due,
   // naming the application that holds it; nothing is recovered by the run.
   figures("bureau", code1_ + ",digital-health,2026,applicant.registered_in_district,否\n" + code1_ +
@@ -1722,9 +1767,10 @@ TEST_P(ProgrammeTest, TheSecondProgrammesListRecoveriesAndAuthorityFiguresThroug
   EXPECT_EQ(due[0]["amount"], "80000.00");
   EXPECT_EQ(due[0]["clause"], "[1.2]");
   EXPECT_EQ(due[0]["decision"], "D-1b");
+  EXPECT_NE(due[0]["why_zh"].get<std::string>().find("在本区注册：否"), std::string::npos) << due[0].dump();
   ASSERT_EQ(due[0]["applications"].size(), 1u);
   EXPECT_EQ(due[0]["applications"][0], json({{"application", rent}, {"year", 2025}, {"amount", "80000.00"}}));
-  EXPECT_EQ(Body(Get("officer", App(rent)))["state"], "decided");
+  EXPECT_EQ(Body(Get("officer", App(rent)))["state"], "notice");
 }
 
 TEST_P(ProgrammeTest, DeclaredEvidenceCountsOnceAnOfficerVerifiesIt) {
