@@ -618,11 +618,11 @@ class Parser {
           return Fail("who gives the value, quoted, after 'given by' (given by \"the district industry office\" zh "
                       "\"区行业主管部门\")");
         }
-        f.given_by = Next().text;
-        f.given_by_zh = OptionalZh();
-        if (word == "claim") {
-          f.given_by.clear();
-          f.given_by_zh.clear();
+        std::string who = Next().text;
+        std::string who_zh = OptionalZh();
+        if (word != "claim") {
+          f.given_by = std::move(who);
+          f.given_by_zh = std::move(who_zh);
         }
       }
       (word == "fact" ? policy_->facts : word == "applicant" ? policy_->applicant_fields : policy_->claim_fields)
