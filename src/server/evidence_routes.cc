@@ -342,17 +342,7 @@ Status Server::Impl::UploadEvidence(const httplib::Request& req, httplib::Respon
     import_options.only_credit_code = caller.who->account.credit_code;
     import_options.declared = true;  // D-G10: counted once an officer verifies it
   }
-  // Figures of a programme run beside the store's own (`serve --also-policy`),
-  // read as its policy declares them.
-  import_options.figure = [this](std::string_view policy, int64_t year, std::string_view code,
-                                 std::string_view name, std::string_view value,
-                                 bool declared) -> Result<std::string> {
-    auto it = published.find(std::string(policy));
-    if (it == published.end() || it->first == programme_policy_id) {
-      return Status(StatusCode::kNotFound, "no programme beside the store's own runs policy " + std::string(policy));
-    }
-    return it->second.engine->FigureValue(year, std::string(code), name, value, declared);
-  };
+  import_options.figure = ProgrammeFigures();
   Result<store::ImportReport> report = Status(StatusCode::kInternal, "not run");
   Status locked = WithStore([&](store::Store& st) -> Status {
     report = st.Import(kind, path.string(), import_options);
@@ -438,6 +428,19 @@ Status Server::Impl::DecideMasterChange(const httplib::Request& req, httplib::Re
                       &store::Store::ApproveMasterChange, &store::Store::RejectMasterChange, MasterChangeJson);
 }
 
+// Figures of a programme run beside the store's own (`serve --also-policy`),
+// read as its policy declares them.
+store::FigureReader Server::Impl::ProgrammeFigures() const {
+  return [this](std::string_view policy, int64_t year, std::string_view code, std::string_view name,
+                std::string_view value, bool declared) -> Result<std::string> {
+    auto it = published.find(std::string(policy));
+    if (it == published.end() || it->first == programme_policy_id) {
+      return Status(StatusCode::kNotFound, "no programme beside the store's own runs policy " + std::string(policy));
+    }
+    return it->second.engine->FigureValue(year, std::string(code), name, value, declared);
+  };
+}
+
 Status Server::Impl::VerifyEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   BURSAR_ASSIGN_OR_RETURN(const store::EvidenceKind kind, PathKind(req));
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
@@ -445,7 +448,7 @@ Status Server::Impl::VerifyEvidence(const httplib::Request& req, httplib::Respon
   if (!body->contains("rows")) return InvalidArgument("expected \"rows\": the keys of the rows verified", "rows");
   int64_t seq = 0;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    BURSAR_ASSIGN_OR_RETURN(seq, st.VerifyEvidence(Actor(caller), kind, (*body)["rows"]));
+    BURSAR_ASSIGN_OR_RETURN(seq, st.VerifyEvidence(Actor(caller), kind, (*body)["rows"], ProgrammeFigures()));
     return OkStatus();
   }));
   AnswerJson(res, OJson{{"kind", store::EvidenceKindName(kind)},

@@ -532,6 +532,7 @@ struct Server::Impl {
   Status EnterpriseEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status UploadEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status VerifyEvidence(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  store::FigureReader ProgrammeFigures() const;
   Status MasterChanges(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status DecideMasterChange(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   // A sample file of one kind for one enterprise and year, valid for upload.

@@ -1452,7 +1452,8 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
 
 namespace bursar::store {
 
-Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kind, const nlohmann::json& keys) {
+Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kind, const nlohmann::json& keys,
+                                      const FigureReader& figure) {
   const KindSpec& spec = SpecOf(kind);
   if (!spec.provenance) {
     return InvalidArgument(std::string("the ") + spec.name + " record is never declared, so never verified", "kind");
@@ -1517,6 +1518,24 @@ Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kin
       if (r.Text(1) == actor) {
         return Status(StatusCode::kPermissionDenied, "the account that declared a row cannot verify it (D-G10)", at)
             .WithReason("declarer_verifies", {{"actor", actor}});
+      }
+      if (kind == EvidenceKind::kFigures) {
+        // Stored before `given by` was written into its policy, or by a
+        // policy that gained it since: read it again as a declaration.
+        if (!figure) {
+          return Status(StatusCode::kFailedPrecondition, "a figure is verified by the server that runs its programme",
+                        at);
+        }
+        std::vector<Row> value;
+        BURSAR_RETURN_IF_ERROR(db.QuerySpan("SELECT value FROM figure WHERE " + where, params[k], &value));
+        auto read = figure(std::get<std::string_view>(params[k][1]), std::get<int64_t>(params[k][2]),
+                           std::get<std::string_view>(params[k][0]), std::get<std::string_view>(params[k][3]),
+                           value[0].Text(0), /*declared=*/true);
+        if (!read.ok()) {
+          ReasonParams why = read.status().params();
+          return Status(read.status().code(), read.status().message(), at + ".name")
+              .WithReason(read.status().reason(), std::move(why));
+        }
       }
       std::vector<Param> update = {std::string_view(actor), std::string_view(today)};
       update.insert(update.end(), params[k].begin(), params[k].end());

@@ -77,6 +77,15 @@ struct ImportReport {
   int64_t audit_seq = 0;   // the audit entry of this import, 0 if none
 };
 
+// The value of the figure `name` of `policy` for the enterprise and year,
+// as the case's JSON text, read as the policy declares it
+// (Engine::FigureValue, given `declared`: a field an authority gives is
+// refused, PermissionDenied, from a declaration). NotFound for a policy it
+// does not know.
+using FigureReader = std::function<Result<std::string>(std::string_view policy, int64_t year,
+                                                       std::string_view credit_code, std::string_view name,
+                                                       std::string_view value, bool declared)>;
+
 struct ImportOptions {
   std::string actor = "import";
   // Commit nothing when any row is rejected.
@@ -101,15 +110,10 @@ struct ImportOptions {
   // know the import is half way through).
   std::function<void(int64_t rows_read)> progress;
   int64_t progress_every = 10000;
-  // Figures (kind "figures"): the value of the figure `name` of `policy`
-  // for the enterprise and year, as the case's JSON text, read as the
-  // policy declares it (Engine::FigureValue, given `declared`: a field an
-  // authority gives is refused from a declaration); a refusal rejects the
-  // row with its field, message, reason and figures. Without it, or for a
-  // policy it does not know (NotFound), figures are refused.
-  std::function<Result<std::string>(std::string_view policy, int64_t year, std::string_view credit_code,
-                                    std::string_view name, std::string_view value, bool declared)>
-      figure;
+  // Figures (kind "figures"): each row read by its policy; a refusal
+  // rejects the row with its field, message, reason and figures. Without
+  // it, or for a policy it does not know (NotFound), figures are refused.
+  FigureReader figure;
 };
 
 // A change of an enterprise's master data that an upload asked for and a

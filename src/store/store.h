@@ -517,8 +517,13 @@ class Store {
   // fields), dated the server's day; from then they count in decisions. All or
   // nothing: NotFound for a key not stored, FailedPrecondition for an
   // official or already verified row, PermissionDenied for the account that
-  // declared it, each naming rows[i]. Returns the audit entry's seq.
-  Result<int64_t> VerifyEvidence(const std::string& actor, EvidenceKind kind, const nlohmann::json& keys);
+  // declared it, each naming rows[i]. A figure is read by `figure` first: one
+  // an authority gives (`given by`) is never an enterprise's to declare, so
+  // no officer can make its declaration count (PermissionDenied, reason
+  // official_only); without `figure`, declared figures are not verified.
+  // Returns the audit entry's seq.
+  Result<int64_t> VerifyEvidence(const std::string& actor, EvidenceKind kind, const nlohmann::json& keys,
+                                 const FigureReader& figure = {});
   Result<Page<ObjectionRecord>> ListObjections(const ObjectionQuery& query);
   Result<std::optional<ObjectionRecord>> FindObjection(int64_t id);
   Result<Page<PaymentRecord>> ListPayments(const PaymentQuery& query);

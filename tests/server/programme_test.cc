@@ -1663,6 +1663,16 @@ TEST_P(ProgrammeTest, TheSecondProgrammesListRecoveriesAndAuthorityFiguresThroug
   EXPECT_EQ(declared["rejected"][0]["line"], 5);
   EXPECT_EQ(declared["rejected"][0]["field"], "name");
   EXPECT_EQ(declared["rejected"][0]["rule"], "official_only");
+  // An officer verifies the enterprise's own declarations, each read again by its policy.
+  json keys = json::array();
+  for (const char* flag : {"registered_in_district", "taxed_in_district", "independent_legal_person"}) {
+    keys.push_back(
+        {{"credit_code", code1_}, {"policy", "digital-health"}, {"year", 2025}, {"name", std::string("applicant.") + flag}});
+  }
+  auto verified = Post("officer", "/api/evidence/figures/verification", {{"rows", keys}});
+  ASSERT_TRUE(verified);
+  EXPECT_EQ(verified->status, 200) << verified->body;
+  EXPECT_EQ(Body(verified)["verified"], 3) << verified->body;
   // The data bureau's import of the same rows is official: everything counts.
   json official = figures("bureau", eligible + code1_ + ",digital-health,2025,applicant.digital_health_business,是\n" +
                                         code1_ + ",digital-health,2025,facts.settled_year,2025\n" + code1_ +

@@ -55,16 +55,20 @@ class StoreProgrammesTest : public ::testing::TestWithParam<std::string> {
 
   // Imports figures (CSV rows after the header) read as the digital-health
   // policy declares them, as `bursar import figures --also-policy` does.
-  ImportReport Figures(const std::string& rows, const std::string& actor = "data-bureau", bool declared = false) {
+  static FigureReader HealthFigures() {
+    return [](std::string_view policy, int64_t year, std::string_view code, std::string_view name,
+              std::string_view value, bool from_enterprise) -> Result<std::string> {
+      if (policy != kHealth) return Status(StatusCode::kNotFound, "no such programme");
+      return HealthEngine().FigureValue(year, std::string(code), name, value, from_enterprise);
+    };
+  }
+  ImportReport Figures(const std::string& rows, const std::string& actor = "data-bureau", bool declared = false,
+                       FigureReader reader = HealthFigures()) {
     ImportOptions import;
     import.actor = actor;
     import.declared = declared;
     if (declared) import.only_credit_code = Code(2);
-    import.figure = [](std::string_view policy, int64_t year, std::string_view code, std::string_view name,
-                       std::string_view value, bool from_enterprise) -> Result<std::string> {
-      if (policy != kHealth) return Status(StatusCode::kNotFound, "no such programme");
-      return HealthEngine().FigureValue(year, std::string(code), name, value, from_enterprise);
-    };
+    import.figure = std::move(reader);
     auto r = store_->Import(EvidenceKind::kFigures,
                             database_->WriteFile("figures.csv", "credit_code,policy,year,name,value\n" + rows), import);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -310,7 +314,7 @@ TEST_P(StoreProgrammesTest, DeclaredFiguresCountOnceAnOfficerVerifiesThem) {
                     {"year", 2025},
                     {"name", std::string("applicant.") + flag}});
   }
-  auto verified = store_->VerifyEvidence("officer-2", EvidenceKind::kFigures, keys);
+  auto verified = store_->VerifyEvidence("officer-2", EvidenceKind::kFigures, keys, HealthFigures());
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
   auto after = store_->BuildCase(Code(2), 2025, json::array(), nullptr, 0, false, kHealth);
   ASSERT_TRUE(after.ok());
@@ -327,6 +331,45 @@ TEST_P(StoreProgrammesTest, DeclaredFiguresCountOnceAnOfficerVerifiesThem) {
   auto d = store_->DecideFromStore("officer", id, decide);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(store_->GetDecision(*d)->total_fen, 5000);  // 50% of RMB 100
+}
+
+TEST_P(StoreProgrammesTest, NoOfficerMakesAnEnterprisesDeclarationOfAnAuthoritysFigureCount) {
+  // A declaration stored while the policy did not yet say who gives the main
+  // business (read by a policy without `given by`)...
+  FigureReader old_policy = [](std::string_view, int64_t, std::string_view, std::string_view, std::string_view value,
+                               bool) -> Result<std::string> { return std::string(value == "是" ? "true" : "false"); };
+  ASSERT_EQ(Figures(Eligible(2, 2025), "enterprise-2", /*declared=*/true, old_policy).inserted, 4);
+  json business = json::array({{{"credit_code", Code(2)},
+                                {"policy", kHealth},
+                                {"year", 2025},
+                                {"name", "applicant.digital_health_business"}}});
+  // ...is not verified by an officer now that it does: refused on the row's name.
+  auto refused = store_->VerifyEvidence("officer", EvidenceKind::kFigures, business, HealthFigures());
+  ASSERT_EQ(refused.status().code(), StatusCode::kPermissionDenied) << refused.status().ToString();
+  EXPECT_EQ(refused.status().field(), "rows[0].name");
+  EXPECT_EQ(refused.status().reason(), "official_only");
+  EXPECT_NE(refused.status().message().find("the district industry office"), std::string::npos)
+      << refused.status().message();
+  // Nor without the policy that reads it.
+  EXPECT_EQ(store_->VerifyEvidence("officer", EvidenceKind::kFigures, business).status().code(),
+            StatusCode::kFailedPrecondition);
+  // All or nothing: after an enterprise's own field, neither is verified.
+  business.insert(business.begin(), json{{"credit_code", Code(2)},
+                                         {"policy", kHealth},
+                                         {"year", 2025},
+                                         {"name", "applicant.registered_in_district"}});
+  auto both = store_->VerifyEvidence("officer", EvidenceKind::kFigures, business, HealthFigures());
+  EXPECT_EQ(both.status().field(), "rows[1].name") << both.status().ToString();
+  auto pending = store_->DeclaredPending(Code(2));
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(*pending, 4);
+  auto c = store_->BuildCase(Code(2), 2025, json::array(), nullptr, 0, false, kHealth);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE((*c)["applicant"].contains("digital_health_business")) << (*c)["applicant"].dump();
+  // The enterprise's own field alone is verified.
+  business.erase(1);
+  ASSERT_TRUE(store_->VerifyEvidence("officer", EvidenceKind::kFigures, business, HealthFigures()).ok());
+  EXPECT_EQ(*store_->DeclaredPending(Code(2)), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreProgrammesTest, ::testing::Values("sqlite", "postgres"),
