@@ -1625,7 +1625,9 @@ describe("programmes side by side", () => {
     assert.equal(await apps.locator("tr", { hasText: `#${story.appId}` }).count(), 0, "no application of the served programme");
     assert.equal(Number(await page.getByTestId("by-state").locator('[data-state="draft"] .stat-n').innerText()), 1);
     // Its apply-free measures (every item from facts), not the served 04 and 05.
-    const offered = await page.getByTestId("proposals").getByLabel("措施").locator("option").allInnerTexts();
+    const measureSel = page.getByTestId("proposals").getByLabel("措施");
+    await measureSel.waitFor();
+    const offered = await measureSel.locator("option").allInnerTexts();
     assert.ok(offered.includes("1 落户支持"), offered.join());
     assert.ok(!offered.some((o) => /^0[45] /.test(o)) && !offered.includes("4 融资支持"), offered.join());
 
@@ -1797,6 +1799,8 @@ describe("programmes side by side", () => {
     const anon = await openPage(t);
     await anon.page.goto(`${BASE_URL}/notices`);
     const programme = field(anon.page, "政策");
+    // The choice is drawn with its options once the programmes are read; until then there is no select to read.
+    await programme.waitFor();
     assert.deepEqual(await programme.locator("option").allInnerTexts(), ["全部政策", SERVED_TITLE, DH_TITLE]);
     const list = anon.page.getByTestId("notices");
     await field(anon.page, "年度").selectOption("2025");
