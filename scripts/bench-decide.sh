@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures a programme year at district scale (issue 13): `bursar propose`,
-# `bursar decide` and `bursar audit limits` of a year of apply-free
+# `bursar decide`, `bursar audit limits` and the budget's read of a year of apply-free
 # applications, on a store of ENTERPRISES generated enterprises
 # (scripts/gen-evidence.py: 30 listings, 4 certificates and 50 trades an
 # enterprise, ...). The figures in docs/performance.md.
@@ -56,3 +56,7 @@ decided=$(grep -c '^application ' "$work/out" || true)
 python3 -c "print(f'  {$decided} decisions, {$wall * 1e3 / max($decided, 1):.3f} ms a decision (wall)')"
 if "$bursar" audit --help 2>&1 | grep -q "audit limits"; then timed "audit limits 2025" audit limits 2025; fi
 timed "propose 2025 (again)" propose 2025 --dry-run
+# The budget's cold read in a year whose budget scales the awards (D-G6):
+# every decided application's lines.
+b budget set 2025 1 >/dev/null
+timed "budget show 2025 (scaled)" budget show 2025

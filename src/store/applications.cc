@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <map>
 #include <memory>
 #include <set>
@@ -690,6 +691,35 @@ Result<int64_t> ApplicationLinesFen(const json& output, const std::string& measu
   return sum;
 }
 
+std::string LinesFenText(const std::vector<int64_t>& lines) {
+  std::string out;
+  for (int64_t fen : lines) out += (out.empty() ? "" : ",") + std::to_string(fen);
+  return out;
+}
+
+Result<std::vector<int64_t>> ParseLinesFen(std::string_view text, int64_t total_fen, int64_t decision_id) {
+  std::vector<int64_t> lines;
+  int64_t sum = 0;
+  bool ok = true;
+  while (ok && !text.empty()) {
+    const size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    int64_t fen = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), fen);
+    ok = ec == std::errc() && end == item.data() + item.size() && !__builtin_add_overflow(sum, fen, &sum);
+    lines.push_back(fen);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    ok = ok && !(comma != std::string_view::npos && text.empty());
+  }
+  if (!ok || sum != total_fen) {
+    return Status(StatusCode::kInternal, "decision " + std::to_string(decision_id) +
+                                             ": its stored award lines do not add up to its total of " +
+                                             FenToMoneyString(total_fen) +
+                                             " (the row was changed outside bursar: run `bursar audit verify`)");
+  }
+  return lines;
+}
+
 Result<int64_t> Store::Decide(const std::string& actor, int64_t id, const DecisionInput& decision) {
   int64_t decision_id = 0;
   auto result = Write(actor, [&](Database& db) -> Result<std::optional<json>> {
@@ -896,7 +926,8 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   // The application's award is its own measure's lines: the case may also
   // award other measures (04 from the same facts), which their own
   // applications carry.
-  BURSAR_ASSIGN_OR_RETURN(int64_t total_fen, ApplicationLinesFen(output, app.measure, app.item, nullptr));
+  std::vector<int64_t> own_lines;
+  BURSAR_ASSIGN_OR_RETURN(int64_t total_fen, ApplicationLinesFen(output, app.measure, app.item, &own_lines));
   if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
   if (provenance_) {
     // Separation of duties (S8): the officer who verified an enterprise's
@@ -969,11 +1000,19 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   }
   BURSAR_RETURN_IF_ERROR(
       db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {id}).status());
-  BURSAR_ASSIGN_OR_RETURN(auto row, db.QueryOne("INSERT INTO decision (application_id, policy_digest, case_json, "
-                                                "output_json, total_fen, decided_at, decided_by, in_force) "
-                                                "VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
-                                                {id, decision.policy_digest, decision.case_json, decision.output_json,
-                                                 total_fen, Now(), actor}));
+  // The lines beside the output (migration 30), for D-G6's scaling.
+  const std::string lines_fen = LinesFenText(own_lines);
+  BURSAR_ASSIGN_OR_RETURN(
+      auto row,
+      decision_lines_
+          ? db.QueryOne("INSERT INTO decision (application_id, policy_digest, case_json, output_json, total_fen, "
+                        "decided_at, decided_by, in_force, lines_fen) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
+                        {id, decision.policy_digest, decision.case_json, decision.output_json, total_fen, Now(), actor,
+                         lines_fen})
+          : db.QueryOne("INSERT INTO decision (application_id, policy_digest, case_json, output_json, total_fen, "
+                        "decided_at, decided_by, in_force) VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
+                        {id, decision.policy_digest, decision.case_json, decision.output_json, total_fen, Now(),
+                         actor}));
   if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
   *decision_id = row->Int(0);
   if (total) *total = total_fen;
@@ -1670,7 +1709,8 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows
                           "(SELECT COALESCE(SUM(p.amount_fen), 0) FROM payment p WHERE p.application_id = a.id), "
                           "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM recovery r WHERE r.application_id = a.id), "
                           "a.item, d.id, "
-                          "(SELECT COUNT(*) FROM payment p WHERE p.application_id = a.id) "
+                          "(SELECT COUNT(*) FROM payment p WHERE p.application_id = a.id), " +
+                          std::string(decision_lines_ ? "d.lines_fen " : "NULL ") +
                           "FROM application a LEFT JOIN decision d ON d.application_id = a.id AND d.in_force = 1 "
                           "WHERE a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') " +
                           std::string(programmes_ ? "AND a.policy = ? " : "AND ? = '' ") + "ORDER BY a.id",
@@ -1697,11 +1737,9 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows
   s.factor = std::to_string(budget / g) + "/" + std::to_string(committed / g);
   for (const Row& r : rows) {
     if (r.IsNull(6)) continue;
-    BURSAR_ASSIGN_OR_RETURN(auto out, db.QueryOne("SELECT output_json FROM decision WHERE id = ?", {r.Int(6)}));
-    if (!out) return Status(StatusCode::kInternal, "a decision vanished");
-    const json output = json::parse(out->Text(0), nullptr, false);
-    std::vector<int64_t> lines;
-    BURSAR_RETURN_IF_ERROR(ApplicationLinesFen(output, r.Text(0), r.Text(5), &lines).status());
+    BURSAR_ASSIGN_OR_RETURN(std::vector<int64_t> lines,
+                            DecisionLinesIn(db, r.Int(6), r.IsNull(8) ? nullptr : &r.Text(8), r.Int(2), r.Text(0),
+                                            r.Text(5)));
     // What may be paid on the award, less what came back of it.
     int64_t payable = -r.Int(4);
     for (int64_t fen : lines) payable += ScaleFen(fen, budget, committed);
@@ -1711,10 +1749,24 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows
   return s;
 }
 
+Result<std::vector<int64_t>> Store::DecisionLinesIn(Database& db, int64_t decision_id, const std::string* lines_fen,
+                                                    int64_t total_fen, const std::string& measure,
+                                                    const std::string& item) {
+  if (lines_fen != nullptr) return ParseLinesFen(*lines_fen, total_fen, decision_id);
+  // Decided before migration 30: from the decision's output.
+  BURSAR_ASSIGN_OR_RETURN(auto out, db.QueryOne("SELECT output_json FROM decision WHERE id = ?", {decision_id}));
+  if (!out) return Status(StatusCode::kInternal, "a decision vanished");
+  std::vector<int64_t> lines;
+  BURSAR_RETURN_IF_ERROR(
+      ApplicationLinesFen(json::parse(out->Text(0), nullptr, false), measure, item, &lines).status());
+  return lines;
+}
+
 Result<int64_t> Store::PayableIn(Database& db, const Application& app, std::optional<YearScaling>* year_scaling) {
   if (year_scaling) year_scaling->reset();
-  BURSAR_ASSIGN_OR_RETURN(auto d, db.QueryOne("SELECT total_fen, id FROM decision WHERE application_id = ? "
-                                              "AND in_force = 1",
+  BURSAR_ASSIGN_OR_RETURN(auto d, db.QueryOne(std::string("SELECT total_fen, id, ") +
+                                                  (decision_lines_ ? "lines_fen" : "NULL") +
+                                                  " FROM decision WHERE application_id = ? AND in_force = 1",
                                               {app.id}));
   if (!d) return int64_t{0};
   std::optional<YearScaling> scaling;
@@ -1725,10 +1777,9 @@ Result<int64_t> Store::PayableIn(Database& db, const Application& app, std::opti
   }
   // Within the budget (the usual case) the total is payable as it stands.
   if (app.state == ApplicationState::kRecovered || !scaling) return d->Int(0);
-  BURSAR_ASSIGN_OR_RETURN(auto out, db.QueryOne("SELECT output_json FROM decision WHERE id = ?", {d->Int(1)}));
-  std::vector<int64_t> lines;
-  BURSAR_RETURN_IF_ERROR(
-      ApplicationLinesFen(json::parse(out->Text(0), nullptr, false), app.measure, app.item, &lines).status());
+  BURSAR_ASSIGN_OR_RETURN(std::vector<int64_t> lines,
+                          DecisionLinesIn(db, d->Int(1), d->IsNull(2) ? nullptr : &d->Text(2), d->Int(0), app.measure,
+                                          app.item));
   int64_t payable = 0;
   for (int64_t fen : lines) payable += ScaleFen(fen, scaling->budget_fen, scaling->committed_fen);
   return payable;

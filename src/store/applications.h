@@ -199,4 +199,12 @@ int64_t ScaleFen(int64_t fen, int64_t budget, int64_t committed);
 Result<int64_t> ApplicationLinesFen(const nlohmann::json& output, const std::string& measure,
                                     const std::string& item, std::vector<int64_t>* lines);
 
+// decision.lines_fen (migration 30): those lines' amounts in fen, in the
+// output's order, joined by ',' ("" when there are none).
+std::string LinesFenText(const std::vector<int64_t>& lines);
+// The lines of a stored lines_fen. They add up to the decision's total, as
+// bursar writes them; a row whose lines do not was changed outside bursar
+// (Internal error naming the decision; `audit verify` names the row).
+Result<std::vector<int64_t>> ParseLinesFen(std::string_view text, int64_t total_fen, int64_t decision_id);
+
 }  // namespace bursar::store

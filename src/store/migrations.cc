@@ -1321,6 +1321,14 @@ CREATE TRIGGER bursar_seal AFTER INSERT OR UPDATE OR DELETE ON programme_budget
   FOR EACH ROW EXECUTE FUNCTION bursar_capture('policy,year', '', '');
 )SQL";
 
+// The budget's pro-rata read (D-G6) scales each line of an award on its own;
+// it read and parsed every decision's output for that. Each decision now
+// keeps its application's own lines beside it, in the sealed row. Decisions
+// made before keep NULL and are read from their output.
+constexpr const char* kDecisionLines = R"SQL(
+ALTER TABLE decision ADD COLUMN lines_fen TEXT;
+)SQL";
+
 // Each dialect's part, then the totals (the SQLite part makes the column).
 const char* ProgrammesSql(Dialect dialect) {
   static const std::string sqlite = std::string(kProgrammesSqlite) + kProgrammesTotals;
@@ -1375,6 +1383,7 @@ const std::vector<Migration>& Migrations() {
        ProgrammesSql(Dialect::kSqlite), ProgrammesSql(Dialect::kPostgres)},
       {29, "programme budgets: the budget and running totals of each programme run beside the own",
        kProgrammeBudgets, kProgrammeBudgetsSqlite, kProgrammeBudgetsPostgres},
+      {30, "each decision's own award lines in its row, for the budget's pro-rata read", kDecisionLines, "", ""},
   };
   return migrations;
 }

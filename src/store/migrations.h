@@ -32,6 +32,9 @@ inline constexpr int kProgrammesMigration = 28;
 // The migration that gave each programme beside the own its budget and
 // running totals (programme_budget, programme_committed).
 inline constexpr int kProgrammeBudgetsMigration = 29;
+// The migration that kept each decision's own award lines in its row
+// (decision.lines_fen), so that D-G6's scaling reads no decision's output.
+inline constexpr int kDecisionLinesMigration = 30;
 // The migration that made the attachment table (store/attachments.h).
 inline constexpr int kAttachmentMigration = 24;
 

@@ -210,6 +210,7 @@ Status Store::InstallCapture() {
   measure_totals_ = schema.current >= kMeasureCommittedMigration;
   programmes_ = schema.current >= kProgrammesMigration;
   programme_budgets_ = schema.current >= kProgrammeBudgetsMigration;
+  decision_lines_ = schema.current >= kDecisionLinesMigration;
   attachments_ = schema.current >= kAttachmentMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));

@@ -599,6 +599,11 @@ class Store {
   // from the running totals (a check that decides whether money may move).
   Result<BudgetSummary> BudgetIn(Database& db, int64_t year, bool from_rows = false, const std::string& policy = "");
   Result<int64_t> PayableIn(Database& db, const Application& app, std::optional<YearScaling>* year_scaling = nullptr);
+  // The application's own lines of a decision (ApplicationLinesFen): from
+  // its stored `lines_fen` when given (migration 30), checked against its
+  // total, else from its output.
+  Result<std::vector<int64_t>> DecisionLinesIn(Database& db, int64_t decision_id, const std::string* lines_fen,
+                                               int64_t total_fen, const std::string& measure, const std::string& item);
   // A payment step's shared checks and the instalment it pays (applications.cc).
   Result<std::pair<int64_t, int64_t>> CheckPayment(Database& db, const std::string& actor, const Application& app,
                                                    int64_t fen, const std::string& reference, int64_t except_order);
@@ -647,6 +652,7 @@ class Store {
   bool measure_totals_ = false;  // measure_committed keeps the year's totals by measure (migration 26)
   bool programmes_ = false;      // applications name their policy; figures (migration 28)
   bool programme_budgets_ = false;  // programme_budget, programme_committed (migration 29)
+  bool decision_lines_ = false;     // decision.lines_fen (migration 30)
   bool attachments_ = false;      // the attachment table exists (migration 24)
   AttachmentLimits attachment_limits_;
 };

@@ -1343,6 +1343,69 @@ TEST_P(StoreTest, AnUpheldObjectionWithdrawsTheDecision) {
 
 // --- D-G6 in the store, notice length, apply-free review ------------------------
 
+// D-G6 scales each line of an award on its own. The lines are kept in the
+// decision's row (migration 30) so that the budget reads no decision's
+// output; a row decided before keeps none and is read from its output; a row
+// whose lines were changed outside bursar is refused, and its seal names it.
+TEST_P(StoreTest, TheBudgetScalesTheLinesKeptWithEachDecision) {
+  ImportEnterprises(2);
+  auto decided = [&](int n, const json& amounts, const std::string& total) {
+    auto id = store_->CreateApplication("e", Code(n), 2025, json{{"measure", "03"}});
+    EXPECT_TRUE(store_->Submit("e", *id).ok());
+    EXPECT_TRUE(store_->StartReview("o", *id, {"r"}).ok());
+    EXPECT_TRUE(store_->SubmitReview("r", *id, json{{"q", 1}}, total, "评审意见：同意。").ok());
+    json output = json::parse(OutputFor(Code(n), 2025, total, "03"));
+    output["awards"] = json::array();
+    for (const json& amount : amounts) output["awards"].push_back({{"measure", "03"}, {"amount", amount}});
+    output["awards"].push_back({{"measure", "04"}, {"item", "trading"}, {"amount", "999.00"}});
+    auto d = store_->Decide("o", *id, {"sha256:x", CaseFor(Code(n), 2025), output.dump(2)});
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    return d.ok() ? *d : 0;
+  };
+  const int64_t two = decided(1, {"200.00", "100.01"}, "300.01"), one = decided(2, {"100.00"}, "100.00");
+  auto lines = [&](int64_t decision) {
+    auto r = store_->db().QueryOne("SELECT lines_fen FROM decision WHERE id = ?", {decision});
+    return r.ok() && *r && !(*r)->IsNull(0) ? (*r)->Text(0) : std::string("NULL");
+  };
+  EXPECT_EQ(lines(two), "20000,10001") << "its own measure's lines, in order; not the 04 line";
+  EXPECT_EQ(lines(one), "10000");
+  ASSERT_TRUE(store_->SetBudget("o", 2025, "200").ok());
+  // Committed 400.01 against 200.00: floor(20000·20000/40001) + floor(10001·20000/40001)
+  // = 9999 + 5000, and floor(10000·20000/40001) = 4999; the sum of the two
+  // lines scaled together would have been 14999 too, so the lines are checked one by one below.
+  auto budget = store_->Budget(2025);
+  ASSERT_TRUE(budget.ok()) << budget.status().ToString();
+  EXPECT_EQ(budget->total.payable_fen, 9999 + 5000 + 4999);
+  const int64_t app_two = (*store_->GetDecision(two)).application_id, app_one = (*store_->GetDecision(one)).application_id;
+  EXPECT_EQ(*store_->PayableFen(app_two), 9999 + 5000);
+
+  // A decision made before migration 30 has no lines: read from its output, the same.
+  ASSERT_TRUE(store_->db().Execute("UPDATE decision SET lines_fen = NULL WHERE id = ?", {one}).ok());
+  auto before = store_->Budget(2025);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(before->total.payable_fen, 9999 + 5000 + 4999);
+  EXPECT_EQ(*store_->PayableFen(app_one), 4999);
+
+  // Lines changed outside bursar: `audit verify` names the row by its seal,
+  // whatever the change; the budget's read refuses lines that do not add up
+  // to the decision's total rather than pay by them.
+  ASSERT_TRUE(store_->db().Execute("UPDATE decision SET lines_fen = '20001,10000' WHERE id = ?", {two}).ok());
+  auto v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  std::vector<std::string> named;
+  for (const auto& row : v->rows) named.push_back(row.table + "." + row.field + " " + row.key);
+  EXPECT_NE(std::find(named.begin(), named.end(), "decision.lines_fen " + std::to_string(two)), named.end())
+      << v->problem;
+  ASSERT_TRUE(store_->db().Execute("UPDATE decision SET lines_fen = '20000,10000' WHERE id = ?", {two}).ok());
+  auto altered = store_->Budget(2025);
+  ASSERT_FALSE(altered.ok());
+  EXPECT_EQ(altered.status().code(), StatusCode::kInternal);
+  EXPECT_NE(altered.status().message().find("decision " + std::to_string(two)), std::string::npos)
+      << altered.status().message();
+  EXPECT_FALSE(store_->PayableFen(app_two).ok());
+}
+
 TEST_P(StoreTest, BudgetScalingFollowsDG6AndPaymentsRespectIt) {
   ImportEnterprises(3);
   // Three decided applications of 2025: 300.00, 100.00 and 0.05 (lines of

@@ -477,6 +477,42 @@ TEST_P(SealTest, ReviewsFromBeforeTheirOpinionsAreSealedAgainByTheirMigration) {
   EXPECT_EQ(d->sealed_seq, seq);
 }
 
+// Decisions made before their lines were kept (migration 30): the migration
+// adds the column, its entry seals the decision rows again, the store
+// verifies, the budget reads the old decision from its output, and lines
+// written into it by hand afterwards are named as an altered field.
+TEST_P(SealTest, DecisionsFromBeforeTheirLinesAreSealedAgainByTheirMigration) {
+  store_.reset();
+  database_ = std::make_unique<TestDatabase>(GetParam());
+  ASSERT_TRUE(database_->Create());
+  Open(kDecisionLinesMigration - 1);
+  ImportEnterprises(1);
+  const int64_t id = PaidApplication();
+  auto n = store_->Migrate("upgrade", kDecisionLinesMigration);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 1);
+  store_.reset();
+  Open(0);
+  AuditVerdict v = Verify();
+  EXPECT_TRUE(v.ok) << Rows(v);
+  auto dba = Dba();
+  ASSERT_NE(dba, nullptr);
+  auto stored = dba->QueryOne("SELECT id, lines_fen FROM decision WHERE application_id = ?", {id});
+  ASSERT_TRUE(stored.ok() && *stored);
+  EXPECT_TRUE((*stored)->IsNull(1)) << "decided before the column: read from its output";
+  // Scaled (5,000,000.00 committed against 4,000,000.00): the old decision's line from its output.
+  ASSERT_TRUE(dba->Execute("UPDATE budget SET amount_fen = 400000000 WHERE year = 2024").ok());
+  auto budget = store_->Budget(2024);
+  ASSERT_TRUE(budget.ok()) << budget.status().ToString();
+  EXPECT_TRUE(budget->scaled);
+  EXPECT_EQ(budget->total.payable_fen, 400000000);
+  ASSERT_TRUE(dba->Execute("UPDATE budget SET amount_fen = 9000000000 WHERE year = 2024").ok());
+  ASSERT_TRUE(dba->Execute("UPDATE decision SET lines_fen = '500000000' WHERE application_id = ?", {id}).ok());
+  v = Verify();
+  EXPECT_FALSE(v.ok);
+  ASSERT_NE(Find(v, "decision", std::to_string((*stored)->Int(0)), "lines_fen"), nullptr) << Rows(v);
+}
+
 // Evidence stored before the evidence digests (migration 20): the
 // migration's entry seals a digest per table and enterprise, the store
 // verifies, and a trade edited afterwards is named by its enterprise.
