@@ -754,9 +754,65 @@ Result<json> Store::ClaimsForDecision(Database& db, const Application& app) {
   return json::array({claim});
 }
 
+Status Store::PrefetchRun(Database& db, const std::string& actor, const std::vector<int64_t>& ids, RunPrefetch* pre) {
+  if (ids.empty()) return OkStatus();
+  std::vector<Param> params(ids.begin(), ids.end());
+  const std::string in = Placeholders(ids.size());
+  std::vector<Row> rows;
+  // Locked as LoadApplication(…, true) locks each, after the enterprises.
+  BURSAR_RETURN_IF_ERROR(db.QuerySpan(std::string("SELECT ") +
+                                          (programmes_ ? kApplicationColumnsWithPolicy : kApplicationColumns) +
+                                          " FROM application WHERE id IN (" + in + ") ORDER BY id" +
+                                          (db.dialect() == Dialect::kPostgres ? " FOR UPDATE" : ""),
+                                      params, &rows));
+  std::set<std::string> codes;
+  for (const Row& r : rows) {
+    Application app = ApplicationFromRow(r, programmes_ ? 11 : -1);
+    codes.insert(app.credit_code);
+    pre->apps.emplace(app.id, std::move(app));
+  }
+  rows.clear();
+  BURSAR_RETURN_IF_ERROR(db.QuerySpan("SELECT application_id, reviewer, state FROM review WHERE application_id IN (" +
+                                          in + ") ORDER BY application_id, reviewer",
+                                      params, &rows));
+  std::map<int64_t, std::vector<std::pair<std::string, std::string>>> reviews;
+  for (const Row& r : rows) reviews[r.Int(0)].emplace_back(r.Text(1), r.Text(2));
+  for (const auto& [id, app] : pre->apps) pre->blockers[id] = DecideBlockerOf(reviews[id]);
+  rows.clear();
+  BURSAR_RETURN_IF_ERROR(db.QuerySpan("SELECT application_id FROM decision WHERE in_force = 1 AND application_id IN (" +
+                                          in + ")",
+                                      params, &rows));
+  for (const Row& r : rows) pre->in_force.insert(r.Int(0));
+  if (provenance_ && !codes.empty()) {
+    // Separation of duties (S8), as DecideIn asks it of one enterprise.
+    const std::string code_in = Placeholders(codes.size());
+    std::string sql;
+    std::vector<Param> verified;
+    for (const std::string& t : DigestedEvidenceTables()) {
+      if (t == "figure" && !programmes_) continue;
+      sql += std::string(sql.empty() ? "" : " UNION ALL ") + "SELECT '" + t + "', credit_code FROM " + t +
+             " WHERE verified_by = ? AND credit_code IN (" + code_in + ")";
+      verified.emplace_back(std::string_view(actor));
+      for (const std::string& code : codes) verified.emplace_back(std::string_view(code));
+    }
+    rows.clear();
+    BURSAR_RETURN_IF_ERROR(db.QuerySpan(sql, verified, &rows));
+    for (const Row& r : rows) pre->verified.emplace(r.Text(1), r.Text(0));
+  }
+  return OkStatus();
+}
+
 Result<json> Store::DecideFromStoreIn(Database& db, const std::string& actor, int64_t id, const DecideFn& decide,
-                                      int64_t* decision_id, int64_t* total, CaseBatch* batch) {
-  BURSAR_ASSIGN_OR_RETURN(Application app, LoadApplication(db, id, true));
+                                      int64_t* decision_id, int64_t* total, CaseBatch* batch, RunPrefetch* pre) {
+  Application app;
+  if (auto it = pre != nullptr ? pre->apps.find(id) : std::map<int64_t, Application>::iterator();
+      pre != nullptr && it != pre->apps.end()) {
+    app = std::move(it->second);
+    pre->apps.erase(it);
+  } else {
+    if (pre != nullptr) pre->blockers.erase(id);  // not prefetched (or decided already): read it all again
+    BURSAR_ASSIGN_OR_RETURN(app, LoadApplication(db, id, true));
+  }
   if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
   BURSAR_ASSIGN_OR_RETURN(json claims, ClaimsForDecision(db, app));
   // D-G7: the case holds the enterprise's awards in force as history, so no
@@ -772,7 +828,7 @@ Result<json> Store::DecideFromStoreIn(Database& db, const std::string& actor, in
     BURSAR_ASSIGN_OR_RETURN(c, BuildCase(app.credit_code, app.year, claims, nullptr, app.id, false, app.policy));
   }
   BURSAR_ASSIGN_OR_RETURN(DecisionInput input, decide(app.policy, c.dump(2) + "\n"));
-  BURSAR_ASSIGN_OR_RETURN(json change, DecideIn(db, actor, app, input, decision_id, total));
+  BURSAR_ASSIGN_OR_RETURN(json change, DecideIn(db, actor, app, input, decision_id, total, pre));
   // The enterprise's next case in the batch reads its ledger with this award.
   if (batch != nullptr) batch->Forget(app.credit_code);
   return change;
@@ -846,12 +902,14 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
         BURSAR_RETURN_IF_ERROR(batch->Load(batch_codes));
         batches.emplace(key, std::move(batch));
       }
+      RunPrefetch pre;
+      BURSAR_RETURN_IF_ERROR(PrefetchRun(*db_, actor, group, &pre));
       for (int64_t id : group) {
         RunDecision d;
         d.application_id = id;
         auto key = batch_of.find(id);
         CaseBatch* batch = key != batch_of.end() ? batches[key->second].get() : nullptr;
-        auto change = DecideFromStoreIn(*db_, actor, id, decide, &d.decision_id, &d.total_fen, batch);
+        auto change = DecideFromStoreIn(*db_, actor, id, decide, &d.decision_id, &d.total_fen, batch, &pre);
         if (!change.ok()) {
           // Which statements of it ran is not known here: the group is
           // rolled back and decided again one by one (below).
@@ -909,8 +967,33 @@ Result<std::vector<int64_t>> Store::ReadyForDecision(int64_t year) {
   return ids;
 }
 
+namespace {
+// Separation of duties (S8): `actor` verified declared evidence of `kind` of
+// the application's enterprise.
+Status VerifierDecides(const std::string& actor, const std::string& kind, const Application& app) {
+  return Status(StatusCode::kPermissionDenied,
+                "separation of duties: " + actor + " verified declared " + kind + " evidence of " + app.credit_code +
+                    ", so another officer decides its application " + std::to_string(app.id))
+      .WithReason("verifier_decides", {{"actor", actor},
+                                       {"kind", kind},
+                                       {"credit_code", app.credit_code},
+                                       {"application", std::to_string(app.id)}});
+}
+}  // namespace
+
 Result<json> Store::DecideIn(Database& db, const std::string& actor, const Application& app,
-                             const DecisionInput& decision, int64_t* decision_id, int64_t* total) {
+                             const DecisionInput& decision, int64_t* decision_id, int64_t* total, RunPrefetch* pre) {
+  // What a run read of this application for the group, taken: whatever
+  // happens to this decision, a second one of it reads the store.
+  std::optional<std::optional<StepBlocker>> prefetched_blocker;
+  bool prefetched_in_force = true;
+  if (pre != nullptr) {
+    if (auto it = pre->blockers.find(app.id); it != pre->blockers.end()) {
+      prefetched_blocker = std::move(it->second);
+      pre->blockers.erase(it);
+      prefetched_in_force = pre->in_force.erase(app.id) > 0;
+    }
+  }
   const int64_t id = app.id;
   if (!decision.policy_digest.starts_with("sha256:")) {
     return InvalidArgument("expected the engine's digest \"sha256:...\"", "policy_digest");
@@ -929,7 +1012,11 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   std::vector<int64_t> own_lines;
   BURSAR_ASSIGN_OR_RETURN(int64_t total_fen, ApplicationLinesFen(output, app.measure, app.item, &own_lines));
   if (app.state != ApplicationState::kInReview) return WrongState(app, "decide it", "in_review");
-  if (provenance_) {
+  if (provenance_ && prefetched_blocker) {
+    if (auto it = pre->verified.find(app.credit_code); it != pre->verified.end()) {
+      return VerifierDecides(actor, it->second, app);
+    }
+  } else if (provenance_) {
     // Separation of duties (S8): the officer who verified an enterprise's
     // declared evidence does not also decide on it.
     // Every evidence table; the figures from migration 28.
@@ -952,15 +1039,7 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
     }
     std::vector<Row> rows;
     BURSAR_RETURN_IF_ERROR(db.QuerySpan(verified, params, &rows));
-    if (!rows.empty()) {
-      return Status(StatusCode::kPermissionDenied,
-                    "separation of duties: " + actor + " verified declared " + rows[0].Text(0) + " evidence of " +
-                        app.credit_code + ", so another officer decides its application " + std::to_string(id))
-          .WithReason("verifier_decides", {{"actor", actor},
-                                           {"kind", rows[0].Text(0)},
-                                           {"credit_code", app.credit_code},
-                                           {"application", std::to_string(id)}});
-    }
+    if (!rows.empty()) return VerifierDecides(actor, rows[0].Text(0), app);
   }
   // The decision must be about this application's enterprise and year.
   const json applicant = case_json.value("applicant", json::object());
@@ -973,15 +1052,37 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   if (output.value("applicant", "") != app.credit_code || !output.contains("year") || output["year"] != app.year) {
     return InvalidArgument("the output is not about this application's enterprise and year", "output");
   }
-  BURSAR_ASSIGN_OR_RETURN(auto blocker, DecideBlockerIn(db, id));
+  std::optional<StepBlocker> blocker;
+  if (prefetched_blocker) {
+    blocker = std::move(*prefetched_blocker);
+  } else {
+    BURSAR_ASSIGN_OR_RETURN(blocker, DecideBlockerIn(db, id));
+  }
   if (blocker) return blocker->Refusal(id);
   // D-G6: once the year's payments have begun, its factor may not fall, so
   // a decision that would take the committed total over the budget waits
   // for a larger budget.
   // The budget of the application's programme (migrations 28 and 29).
-  BURSAR_ASSIGN_OR_RETURN(std::optional<int64_t> budget, BudgetFenIn(db, app.year, app.policy));
+  // A run reads each year's budget and committed total once: its group's
+  // decisions are the only writers while it holds the audit head.
+  const std::pair<int64_t, std::string> programme_year{app.year, app.policy};
+  std::optional<int64_t> budget;
+  if (auto it = pre != nullptr ? pre->budgets.find(programme_year) : decltype(pre->budgets)::iterator();
+      pre != nullptr && it != pre->budgets.end()) {
+    budget = it->second;
+  } else {
+    BURSAR_ASSIGN_OR_RETURN(budget, BudgetFenIn(db, app.year, app.policy));
+    if (pre != nullptr) pre->budgets[programme_year] = budget;
+  }
   if (budget && total_fen > 0) {
-    BURSAR_ASSIGN_OR_RETURN(YearCommitted year, YearCommittedIn(db, app.year, app.policy));
+    YearCommitted year;
+    if (auto it = pre != nullptr ? pre->committed.find(programme_year) : decltype(pre->committed)::iterator();
+        pre != nullptr && it != pre->committed.end()) {
+      year = it->second;
+    } else {
+      BURSAR_ASSIGN_OR_RETURN(year, YearCommittedIn(db, app.year, app.policy));
+      if (pre != nullptr) pre->committed[programme_year] = year;
+    }
     if (year.payments > 0 && year.committed_fen + total_fen > *budget) {
       return Status(StatusCode::kFailedPrecondition,
                     "application " + std::to_string(id) + ": deciding " + FenToMoneyString(total_fen) +
@@ -998,8 +1099,11 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
                                           {"budget", FenToMoneyString(*budget)}});
     }
   }
-  BURSAR_RETURN_IF_ERROR(
-      db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {id}).status());
+  // A run knows which of its applications have a decision in force.
+  if (prefetched_in_force) {
+    BURSAR_RETURN_IF_ERROR(
+        db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {id}).status());
+  }
   // The lines beside the output (migration 30), for D-G6's scaling.
   const std::string lines_fen = LinesFenText(own_lines);
   BURSAR_ASSIGN_OR_RETURN(
@@ -1016,6 +1120,17 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
   *decision_id = row->Int(0);
   if (total) *total = total_fen;
+  if (pre != nullptr) {
+    // The year's committed total as the triggers now keep it: this award
+    // added, one withdrawn above taken back (not known here: read again).
+    if (auto it = pre->committed.find(programme_year); it != pre->committed.end()) {
+      if (prefetched_in_force) {
+        pre->committed.erase(it);
+      } else {
+        it->second.committed_fen += total_fen;
+      }
+    }
+  }
   BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kDecided));
   json change = StepChange("application.decide", app, ApplicationState::kDecided);
   change["decision"] = *decision_id;
@@ -1189,14 +1304,20 @@ Status StepBlocker::Refusal(int64_t application_id) const {
 
 // Every reviewer not excluded must have submitted, and one must remain.
 Result<std::optional<StepBlocker>> Store::DecideBlockerIn(Database& db, int64_t id) {
-  BURSAR_ASSIGN_OR_RETURN(auto reviews, db.Query("SELECT reviewer, state FROM review WHERE application_id = ? "
-                                                 "ORDER BY reviewer",
-                                                 {id}));
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT reviewer, state FROM review WHERE application_id = ? "
+                                              "ORDER BY reviewer",
+                                              {id}));
+  std::vector<std::pair<std::string, std::string>> reviews;
+  for (const Row& r : rows) reviews.emplace_back(r.Text(0), r.Text(1));
+  return DecideBlockerOf(reviews);
+}
+
+std::optional<StepBlocker> Store::DecideBlockerOf(const std::vector<std::pair<std::string, std::string>>& reviews) {
   StepBlocker b;
   int64_t submitted = 0;
-  for (const Row& r : reviews) {
-    if (r.Text(1) == "assigned") b.reviewers.push_back(r.Text(0));
-    submitted += r.Text(1) == "submitted" ? 1 : 0;
+  for (const auto& [reviewer, state] : reviews) {
+    if (state == "assigned") b.reviewers.push_back(reviewer);
+    submitted += state == "submitted" ? 1 : 0;
   }
   if (!b.reviewers.empty()) {
     b.code = "reviews_pending";

@@ -540,6 +540,64 @@ TEST_P(StoreLedgerTest, ADecisionThatFailsInAGroupDoesNotStopTheOthers) {
   ExpectYearCommittedAsSummed(2025);
 }
 
+// A decision run reads what it checks of a group at once (Store::PrefetchRun)
+// and must refuse what a decision made on its own would: reviews pending,
+// the officer who verified the enterprise's declaration (S8), and a decision
+// over the budget once payments have begun, counted with the group's own
+// decisions before it. A refusal in a group has the group decided again one
+// by one, so each run below holds one application to refuse: one the run let
+// through would be committed with its group.
+TEST_P(StoreLedgerTest, ADecisionRunRefusesWhatADecisionOnItsOwnWould) {
+  ImportEnterprises(7);
+  // Payments of 2025 have begun: enterprise 1's award of 100.00, paid.
+  const int64_t paid = InReview(1, 2025, json{{"measure", "03"}, {"assessed", "100"}}, "100");
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(paid, 1, 2025, {{"03", "services", "100.00"}}));
+  ASSERT_NO_FATAL_FAILURE(FinaliseAndPay(paid, "100"));
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "350").ok());  // 100.00 committed: room for 250.00
+  std::map<int, int64_t> app;
+  for (int n : {2, 3, 4, 6, 7}) app[n] = InReview(n, 2025, json{{"measure", "03"}, {"assessed", "100"}}, "100");
+  // Enterprise 5's reviewer has not scored it.
+  auto pending = store_->CreateApplication("enterprise", Code(5), 2025, json{{"measure", "03"}, {"assessed", "100"}});
+  ASSERT_TRUE(pending.ok());
+  ASSERT_TRUE(store_->Submit("enterprise", *pending).ok());
+  ASSERT_TRUE(store_->StartReview("officer", *pending, {"r"}).ok());
+  app[5] = *pending;
+  // olga, who runs the decisions, verified enterprise 6's declared filing.
+  auto filing = testing::ImportAs(*store_, *database_, EvidenceKind::kFilings, "f.csv",
+                                  "credit_code,filing_id,date,amount\n" + Code(6) + ",F1,2025-03-01,100.00\n",
+                                  "applicant-6", true);
+  ASSERT_TRUE(filing.ok() && filing->inserted == 1);
+  ASSERT_TRUE(store_->VerifyEvidence("olga", EvidenceKind::kFilings,
+                                     json::array({{{"credit_code", Code(6)}, {"filing_id", "F1"}}}))
+                  .ok());
+  auto engine = Engine::Load(kPolicy);
+  ASSERT_TRUE(engine.ok());
+  auto decide = [&](const std::string& /*policy*/, const std::string& case_text) -> Result<DecisionInput> {
+    BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
+    return DecisionInput{(*engine)->digest(), case_text, std::move(output)};
+  };
+  auto run = [&](const std::vector<int>& enterprises) {
+    std::vector<int64_t> ids;
+    for (int n : enterprises) ids.push_back(app[n]);
+    std::vector<std::string> outcome;
+    EXPECT_TRUE(store_->DecideRun("olga", ids, decide, {}, [&](const Store::RunDecision& d) {
+      outcome.push_back(d.status.ok() ? "decided" : d.status.reason());
+    }).ok());
+    return outcome;
+  };
+  EXPECT_EQ(run({5}), (std::vector<std::string>{"reviews_pending"}));
+  EXPECT_EQ(run({2, 6}), (std::vector<std::string>{"decided", "verifier_decides"}));
+  EXPECT_EQ(run({3, 4}), (std::vector<std::string>{"decided", "budget_exceeded"}))
+      << "100 + 100 + 100 committed, and 100 more is over 350";
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "1000").ok());
+  EXPECT_EQ(run({7, 7}), (std::vector<std::string>{"decided", "wrong_state"})) << "the same application twice";
+  for (int n : {4, 5, 6}) EXPECT_EQ(store_->GetApplication(app[n])->state, ApplicationState::kInReview) << n;
+  auto decisions = store_->db().QueryOne("SELECT COUNT(*) FROM decision WHERE application_id = ?", {app[7]});
+  ASSERT_TRUE(decisions.ok() && *decisions);
+  EXPECT_EQ((*decisions)->Int(0), 1);
+  ExpectYearCommittedAsSummed(2025);
+}
+
 // Issue 13's first example: two applications of one data vendor for measure
 // 03 in 2025, projects P1 and P2, each assessed at RMB 5,000,000 (at most
 // 5,000,000 an enterprise a year, [03.1]). The second decision's case holds
