@@ -1,5 +1,6 @@
 // The HTTP API of `bursar serve`, as the web application uses it. Shapes follow
 // policy/CASES.md (decisions) and the server's policy documents.
+import type { LimitsReport } from "./limits";
 
 export interface Reduction {
   rule: string;
@@ -910,6 +911,11 @@ export interface Simulation {
 
 export function simulate(year: number, set: Record<string, string>, budget?: string): Promise<Simulation> {
   return request("POST", "/api/simulations", budget ? { year, set, budget } : { year, set });
+}
+
+/** Every limit the year's awards in force exceed, checked by the programme `policy`'s policy (absent: the served one's). */
+export function auditLimits(year: number, policy?: string): Promise<LimitsReport> {
+  return request("GET", `/api/audit/limits/${year}${query({ policy })}`);
 }
 
 export interface AuditEntry {

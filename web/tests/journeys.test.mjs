@@ -1739,6 +1739,94 @@ describe("programmes side by side", () => {
     officer.assertClean();
   });
 
+  test("限额核查: the auditor checks a year's limits by programme; the answer is the server's, the programme and year its own", async (t) => {
+    assert.ok(story.appId && story.dhRentId, "the year's decisions and digital-health's 2024 award were made");
+    const { page, assertClean } = await openPage(t);
+    await login(page, "auditor-sun");
+    const section = page.getByTestId("limits");
+    await section.waitFor();
+    const form = section.getByTestId("limits-form");
+    const result = section.getByTestId("limits-result");
+    /** Runs the check; the request the page made and the server's answer to it. */
+    const run = async () => {
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes("/api/audit/limits/")),
+        form.getByRole("button", { name: "开始核查" }).click(),
+      ]);
+      assert.equal(response.status(), 200);
+      await result.waitFor();
+      return { url: new URL(response.url()), answer: await response.json() };
+    };
+    const verdict = () => section.getByTestId("limits-verdict").innerText();
+    const stat = async (id) => Number(await section.getByTestId(id).locator(".stat-value").innerText());
+
+    // The served programme's 2025: the decisions taken in the journeys, every one within its limits.
+    assert.equal(await form.getByLabel("政策").inputValue(), "chaoyang-data-element");
+    await form.getByLabel("核查年度").selectOption("2025");
+    const served = await run();
+    assert.equal(served.url.pathname, "/api/audit/limits/2025");
+    assert.equal(served.url.searchParams.get("policy"), "chaoyang-data-element");
+    assert.equal(served.answer.clean, true);
+    assert.deepEqual(served.answer.over, []);
+    assert.ok(served.answer.decisions >= 1 && served.answer.enterprises >= 1, JSON.stringify(served.answer));
+    assert.equal(await result.getAttribute("data-state"), "clean");
+    assert.equal(await result.locator(".alert.ok").count(), 1, "a green verdict");
+    assert.equal(
+      await verdict(),
+      `合规 2025 年度：全部 ${served.answer.enterprises} 家企业、${served.answer.decisions} 项生效决定均未超出任何限额。`,
+    );
+    assert.equal(await stat("limits-enterprises"), served.answer.enterprises);
+    assert.equal(await stat("limits-decisions"), served.answer.decisions);
+    assert.equal(await stat("limits-over-enterprises"), 0);
+    assert.equal(await stat("limits-overruns"), 0);
+    assert.equal(await section.getByTestId("limits-table").count(), 0, "no overruns listed");
+    assert.match(await result.locator("h3").innerText(), new RegExp(`项目：${escapeRe(SERVED_TITLE)}`));
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, "auditor-limits-served-2025");
+
+    // Digital-health's 2024: its one award (the rent subsidy), checked by its own policy.
+    await form.getByLabel("政策").selectOption("digital-health");
+    await result.waitFor({ state: "detached" }); // a result of another choice is not left standing
+    await form.getByLabel("核查年度").selectOption("2024");
+    const dh = await run();
+    assert.equal(dh.url.pathname, "/api/audit/limits/2024");
+    assert.equal(dh.url.searchParams.get("policy"), "digital-health");
+    assert.deepEqual({ enterprises: dh.answer.enterprises, decisions: dh.answer.decisions, clean: dh.answer.clean }, { enterprises: 1, decisions: 1, clean: true });
+    assert.equal(await verdict(), "合规 2024 年度：全部 1 家企业、1 项生效决定均未超出任何限额。");
+    assert.equal(await result.getAttribute("data-policy"), "digital-health");
+    assert.match(await result.locator("h3").innerText(), new RegExp(`项目：${escapeRe(DH_TITLE)}`));
+    // Its 2025 has no award in force (the application there is a draft): nothing to check.
+    await form.getByLabel("核查年度").selectOption("2025");
+    const dh2025 = await run();
+    assert.equal(dh2025.url.searchParams.get("policy"), "digital-health");
+    assert.deepEqual({ enterprises: dh2025.answer.enterprises, decisions: dh2025.answer.decisions }, { enterprises: 0, decisions: 0 });
+    assert.equal(await verdict(), "合规 2025 年度：全部 0 家企业、0 项生效决定均未超出任何限额。");
+    await shot(page, "auditor-limits-digital-health");
+
+    // On a phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 375, height: 740 });
+    const overflow = await overflowOf(page);
+    assert.ok(overflow.by <= 0, `the limits check is ${overflow.by}px wider than the phone: ${overflow.what.join("; ")}`);
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, "auditor-limits-phone-375", false);
+    assertClean();
+
+    // The officer's dashboard checks the year and programme it shows.
+    const officer = await openPage(t);
+    await login(officer.page, "officer-zhao", "/officer?year=2024&policy=digital-health");
+    const own = officer.page.getByTestId("limits");
+    await own.waitFor();
+    const [response] = await Promise.all([
+      officer.page.waitForResponse((r) => r.url().includes("/api/audit/limits/")),
+      own.getByRole("button", { name: "开始核查" }).click(),
+    ]);
+    const url = new URL(response.url());
+    assert.equal(url.pathname, "/api/audit/limits/2024");
+    assert.equal(url.searchParams.get("policy"), "digital-health");
+    assert.equal(await own.getByTestId("limits-verdict").innerText(), "合规 2024 年度：全部 1 家企业、1 项生效决定均未超出任何限额。");
+    officer.assertClean();
+  });
+
   test("notices, payments and objections follow the programme chosen; the public notice names each row's programme", async (t) => {
     assert.ok(story.applyFreeId && story.appId, "the earlier journeys ran");
     const { page, assertClean } = await openPage(t);
