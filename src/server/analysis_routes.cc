@@ -436,6 +436,23 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
   order(winners);
   order(losers);
   constexpr size_t kListed = 20;
+  // Another programme's case names its applicant by credit code only: the
+  // enterprises listed are named from their records.
+  std::vector<size_t> unnamed;
+  for (const auto* moves : {&winners, &losers}) {
+    for (size_t i = 0; i < moves->size() && i < kListed; ++i) {
+      if (names[(*moves)[i].row].empty()) unnamed.push_back((*moves)[i].row);
+    }
+  }
+  if (!unnamed.empty()) {
+    BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+      for (size_t row : unnamed) {
+        BURSAR_ASSIGN_OR_RETURN(auto record, st.FindEnterprise(columns->applicant_id[row]));
+        if (record) names[row] = record->name;
+      }
+      return OkStatus();
+    }));
+  }
   auto list = [&](const std::vector<Move>& moves) {
     OJson out = OJson::array();
     for (size_t i = 0; i < moves.size() && i < kListed; ++i) {

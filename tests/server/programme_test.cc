@@ -1827,6 +1827,7 @@ TEST_P(ProgrammeTest, ASimulationOfTheSecondProgrammeUsesItsPolicyAndItsStoredCa
   EXPECT_EQ(s["changed"]["by_measure"], json({{"5", "490000.00"}, {"6", "1500000.00"}})) << s.dump();
   ASSERT_EQ(s["winners"].size(), 1u) << s.dump();
   EXPECT_EQ(s["winners"][0]["credit_code"], code1_);
+  EXPECT_EQ(s["winners"][0]["name"], name1_) << "named from the enterprise's record";
   EXPECT_EQ(s["winners"][0]["before"], "1560000.00");
   EXPECT_EQ(s["winners"][0]["after"], "1590000.00");
   EXPECT_TRUE(s["losers"].empty()) << s.dump();
