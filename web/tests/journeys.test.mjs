@@ -91,6 +91,7 @@ const PROPER = [
   /^[0-9a-f]{12}$/, // a digest's first characters
   /^(qiye|rev|officer|caiwu|auditor|shuju|admin)-[a-z]+$/, // account names
   /^(cli|admin|data-bureau)$/, // the actors of the demo's set-up in the audit log
+  /^LPR$/, // 贷款市场报价利率（LPR）: the rate's name as Chinese official texts write it (digital-health's parameter)
   /\.(csv|jsonl|pdf|xlsx|md)$/, // file names
 ];
 const ENGLISH_FOUND = [];
@@ -450,6 +451,8 @@ describe("policy view", () => {
 
 const PASSWORD = process.env.PASSWORD;
 const APPLICANT_CODE = process.env.APPLICANT_CODE;
+// An enterprise with digital-health figures of 2025 (three doctoral employees), for the simulator.
+const TALENT_CODE = process.env.TALENT_CODE;
 const story = {}; // ids carried from one journey to the next
 
 async function login(page, username, next = "") {
@@ -1827,6 +1830,71 @@ describe("programmes side by side", () => {
     officer.assertClean();
   });
 
+  test("simulator of digital-health: its own parameters and stored cases; RMB 30,000 a doctor adds exactly ¥30,000.00", async (t) => {
+    const { page, assertClean } = await openPage(t);
+    await login(page, "officer-zhao", "/simulator");
+    await page.getByRole("heading", { level: 1, name: "预算模拟" }).waitFor();
+    await field(page, "年度").selectOption("2025");
+    await page.getByTestId("sim-changed").waitFor();
+    assert.equal(await field(page, "政策").inputValue(), "chaoyang-data-element");
+    assert.equal(await page.locator('.sim-control[data-param="trading_rate"]').count(), 1);
+    const servedBaseline = await page.getByTestId("sim-baseline").locator(".yuan").innerText();
+
+    /** The next simulation the page asks for: its request body and the server's answer. */
+    const next = () => page.waitForResponse((r) => r.url().endsWith("/api/simulations") && r.request().method() === "POST");
+    const asked = next();
+    await field(page, "政策").selectOption("digital-health");
+    const first = await asked;
+    assert.deepEqual(first.request().postDataJSON(), { year: 2025, set: {}, policy: "digital-health" });
+    assert.equal(new URL(page.url()).searchParams.get("policy"), "digital-health");
+    assert.equal(await page.getByTestId("programme").innerText(), `当前查看：${DH_TITLE}（与本区现行政策并行实施）`);
+    // Its parameters (GET /api/policy?policy=digital-health), not the served policy's.
+    assert.equal(await page.locator('.sim-control[data-param="trading_rate"]').count(), 0);
+    assert.match(await page.locator('.sim-control[data-param="interest_share"] label').first().innerText(), /贴息比例/);
+    // Its stored cases of 2025: the enterprise with three doctoral employees
+    // (¥20,000.00 each) and the applicant's (moved out, nothing due).
+    const base = await first.json();
+    assert.equal(base.policy, "digital-health");
+    assert.equal(base.baseline.total, "60000.00", JSON.stringify(base));
+    assert.deepEqual(base.baseline.by_measure, { 5: "60000.00" });
+    await page.waitForFunction(() => document.querySelector('[data-testid="sim-baseline"] .yuan')?.textContent === "¥60,000.00");
+    assert.notEqual(servedBaseline, "¥60,000.00");
+
+    // RMB 30,000 a doctor: ¥90,000.00, the enterprise gaining exactly ¥30,000.00.
+    await page.locator("details.sim-more summary").click();
+    const changed = next();
+    await page.locator('.sim-control[data-param="per_doctor"] input[type=number]').fill("30000");
+    const answer = await (await changed).json();
+    assert.deepEqual({ policy: answer.policy, baseline: answer.baseline.total, changed: answer.changed.total }, { policy: "digital-health", baseline: "60000.00", changed: "90000.00" });
+    await page.waitForFunction(() => document.querySelector('[data-testid="sim-changed"] .yuan')?.textContent === "¥90,000.00");
+    assert.match(await page.getByTestId("sim-delta").innerText(), /\+¥30,000\.00/);
+    const winners = page.getByTestId("winners");
+    assert.equal(await winners.locator("tbody tr").count(), 1);
+    assert.match(await winners.locator("tbody tr").innerText(), new RegExp(`^北京朝阳数据科技\\d+号有限公司(（更名）)?\\s+${TALENT_CODE}\\s+¥60,000\\.00\\s+¥90,000\\.00\\s+\\+¥30,000\\.00`));
+    await page.locator(".sim-output .chart[role=img] canvas").waitFor();
+    assert.match(await page.locator(".sim-output .chart[role=img]").getAttribute("aria-label"), /5 人才/);
+    await shot(page, "simulator-digital-health");
+    await page.setViewportSize({ width: 375, height: 740 });
+    // The chart redraws itself to the new width a few frames later: the layout it settles on is what counts.
+    let overflow = await overflowOf(page);
+    for (let i = 0; i < 30 && overflow.by > 0; i++) {
+      await page.waitForTimeout(100);
+      overflow = await overflowOf(page);
+    }
+    assert.ok(overflow.by <= 0, `the simulator is ${overflow.by}px wider than the phone: ${overflow.what.join("; ")}`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Back to the served programme: its parameters and its own cases, as before.
+    const back = next();
+    await field(page, "政策").selectOption("chaoyang-data-element");
+    const served = await back;
+    assert.equal(served.request().postDataJSON().policy, undefined);
+    assert.equal((await served.json()).policy, "chaoyang-data-element");
+    await page.locator('.sim-control[data-param="trading_rate"]').waitFor();
+    await page.waitForFunction((b) => document.querySelector('[data-testid="sim-baseline"] .yuan')?.textContent === b, servedBaseline);
+    assertClean();
+  });
+
   test("notices, payments and objections follow the programme chosen; the public notice names each row's programme", async (t) => {
     assert.ok(story.applyFreeId && story.appId, "the earlier journeys ran");
     const { page, assertClean } = await openPage(t);
@@ -1885,6 +1953,7 @@ describe("programmes side by side", () => {
     const anon = await openPage(t);
     await anon.page.goto(`${BASE_URL}/notices`);
     const programme = field(anon.page, "政策");
+    await programme.locator("option").nth(2).waitFor({ state: "attached" }); // the page is built once the programmes are read
     assert.deepEqual(await programme.locator("option").allInnerTexts(), ["全部政策", SERVED_TITLE, DH_TITLE]);
     const list = anon.page.getByTestId("notices");
     await field(anon.page, "年度").selectOption("2025");
