@@ -68,6 +68,7 @@ add_user shuju-wu data-bureau
 # subsidy is to be returned, [1.2]). The journeys propose, decide and find the
 # recovery through the browser.
 figures="$work/figures.csv"
+talent_code="$(sed -n 3p "$work/evidence/enterprises.csv" | cut -d, -f1)"
 {
   echo "credit_code,policy,year,name,value"
   for year in 2024 2025; do
@@ -78,6 +79,13 @@ figures="$work/figures.csv"
     done
     echo "$applicant_code,digital-health,$year,applicant.serious_dishonesty_record,false"
   done
+  # Another enterprise, in 2025: three doctoral employees insured the whole
+  # year (talent support, [5.1]), which the simulator's journey changes.
+  for flag in registered_in_district taxed_in_district independent_legal_person digital_health_business; do
+    echo "$talent_code,digital-health,2025,applicant.$flag,true"
+  done
+  echo "$talent_code,digital-health,2025,applicant.serious_dishonesty_record,false"
+  echo "$talent_code,digital-health,2025,facts.doctoral_employees,3"
   echo "$applicant_code,digital-health,2024,facts.settled_year,2024"
   echo "$applicant_code,digital-health,2024,facts.rent_paid,100000.00"
   echo "$applicant_code,digital-health,2024,facts.rented_area,100"
@@ -109,6 +117,6 @@ curl -fsS "$base/healthz" >/dev/null || die "$base/healthz did not answer"
 echo "run-browser-tests: bursar serve at $base" >&2
 
 rm -rf tests/artifacts   # only this run's screenshots
-BASE_URL="$base" CHROMIUM="$chromium_bin" APPLICANT_CODE="$applicant_code" PASSWORD="$password" CLOCK_FILE="$clock" \
+BASE_URL="$base" CHROMIUM="$chromium_bin" APPLICANT_CODE="$applicant_code" TALENT_CODE="$talent_code" PASSWORD="$password" CLOCK_FILE="$clock" \
   node --test --test-reporter=spec tests/
 echo "run-browser-tests: passed; screenshots in web/tests/artifacts/" >&2

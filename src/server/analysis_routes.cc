@@ -7,7 +7,9 @@
 // head's seq names the state: any change appends an entry), then the batch
 // engine (eval/batch.h) decides all of them for the policy as it stands and
 // for the changed parameters. The columns are cached, so a slider moving
-// over parameters costs two batch runs, not a rebuild.
+// over parameters costs two batch runs, not a rebuild. A programme run beside
+// the served one (`"policy"`) is simulated by its own policy over its own
+// cases: its figures of the year and its applications' claims, cached apart.
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -69,7 +71,7 @@ OJson BudgetJson(const store::BudgetSummary& s) {
 
 }  // namespace
 
-// The columns of one year's stored cases, as of one audit head.
+// The columns of one programme's stored cases of one year, as of one audit head.
 struct SimulationCache {
   std::mutex mu;
   struct Entry {
@@ -78,7 +80,8 @@ struct SimulationCache {
     std::vector<std::string> names;  // enterprise names, by row
     int64_t refused = 0;             // cases the policy refused (bad stored claims)
   };
-  std::map<int64_t, Entry> by_year;
+  // By (programme as the store names it: "" the served one's, year).
+  std::map<std::pair<std::string, int64_t>, Entry> by_year;
 };
 
 std::shared_ptr<SimulationCache> NewSimulationCache() { return std::make_shared<SimulationCache>(); }
@@ -285,6 +288,11 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
   BURSAR_ASSIGN_OR_RETURN(auto body, JsonObjectBody(req, res));
   if (!body) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(int64_t year, BodyYear(*body));
+  // The programme simulated: the served one's, or with "policy" one run
+  // beside it, by its own engine and its own stored cases (its figures, its
+  // applications' claims).
+  BURSAR_ASSIGN_OR_RETURN(const std::string programme, BodyProgramme(*body));
+  const Engine* simulating = EngineOf(programme);
   std::vector<ParameterOverride> overrides;
   if (body->contains("set")) {
     if (!(*body)["set"].is_object()) return InvalidArgument("expected \"set\": {parameter: value}", "set");
@@ -309,7 +317,7 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
     if (!fen || *fen < 0) return InvalidArgument("expected a money string such as \"300000000.00\"", "budget");
     budget_fen = *fen;
   }
-  const CheckedPolicy& cp = engine->policy();
+  const CheckedPolicy& cp = simulating->policy();
   auto resolved = simulation::ResolveOverrides(cp, overrides);
   if (!resolved.ok()) {
     std::string field = resolved.status().field();
@@ -337,7 +345,7 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
     BURSAR_ASSIGN_OR_RETURN(int64_t seq, st.AuditHeadSeq());
     {
       std::lock_guard<std::mutex> lock(simulations->mu);
-      auto it = simulations->by_year.find(year);
+      auto it = simulations->by_year.find({programme, year});
       if (it != simulations->by_year.end() && it->second.audit_seq == seq) {
         columns = it->second.columns;
         names = it->second.names;
@@ -346,7 +354,7 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
       }
     }
     BURSAR_ASSIGN_OR_RETURN(auto codes, st.EnterpriseCodes());
-    BURSAR_ASSIGN_OR_RETURN(auto claims, st.ClaimsOfYear(year));
+    BURSAR_ASSIGN_OR_RETURN(auto claims, st.ClaimsOfYear(year, programme));
     std::unordered_map<std::string, nlohmann::json> claims_of;
     for (auto& [code, claim] : claims) {
       auto& list = claims_of[code];
@@ -356,7 +364,11 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
     auto built = std::make_shared<CaseColumns>();
     built->Reset(cp, static_cast<int>(year));
     BURSAR_RETURN_IF_ERROR(st.BuildCases(year, codes, [&](const std::string& code, OJson&& c) -> Status {
-      if (auto it = claims_of.find(code); it != claims_of.end()) c["claims"] = it->second;
+      auto claimed = claims_of.find(code);
+      // Another programme judges only the enterprises it has figures of the
+      // year or applications for (as a proposal run does).
+      if (claimed == claims_of.end() && !audit::CaseStatesEnterprise(programme, c)) return OkStatus();
+      if (claimed != claims_of.end()) c["claims"] = claimed->second;
       auto read = ReadCase(cp, nlohmann::json(c));
       if (!read.ok()) {
         ++refused;
@@ -365,10 +377,10 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
       built->Append(cp, *read);
       names.push_back(c["applicant"].value("name", ""));
       return OkStatus();
-    }));
+    }, nullptr, 1000, programme));
     columns = built;
     std::lock_guard<std::mutex> lock(simulations->mu);
-    simulations->by_year[year] = {seq, columns, names, refused};
+    simulations->by_year[{programme, year}] = {seq, columns, names, refused};
     return OkStatus();
   }));
 
@@ -383,7 +395,7 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
     BURSAR_ASSIGN_OR_RETURN(auto params, ParameterValues(cp, static_cast<int>(year)));
     for (const auto& [index, value] : changes) params[static_cast<size_t>(index)] = value;
     if (cp.policy.budget.present) params[static_cast<size_t>(cp.param_index.at(cp.policy.budget.param))].none = true;
-    BURSAR_ASSIGN_OR_RETURN(auto program, BatchProgram::Compile(engine->shared_policy(), std::move(params)));
+    BURSAR_ASSIGN_OR_RETURN(auto program, BatchProgram::Compile(simulating->shared_policy(), std::move(params)));
     BURSAR_RETURN_IF_ERROR(program->Run(*columns, &out->result));
     for (int64_t fen : out->result.total_fen) {
       out->total += fen;
@@ -424,6 +436,23 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
   order(winners);
   order(losers);
   constexpr size_t kListed = 20;
+  // Another programme's case names its applicant by credit code only: the
+  // enterprises listed are named from their records.
+  std::vector<size_t> unnamed;
+  for (const auto* moves : {&winners, &losers}) {
+    for (size_t i = 0; i < moves->size() && i < kListed; ++i) {
+      if (names[(*moves)[i].row].empty()) unnamed.push_back((*moves)[i].row);
+    }
+  }
+  if (!unnamed.empty()) {
+    BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+      for (size_t row : unnamed) {
+        BURSAR_ASSIGN_OR_RETURN(auto record, st.FindEnterprise(columns->applicant_id[row]));
+        if (record) names[row] = record->name;
+      }
+      return OkStatus();
+    }));
+  }
   auto list = [&](const std::vector<Move>& moves) {
     OJson out = OJson::array();
     for (size_t i = 0; i < moves.size() && i < kListed; ++i) {
@@ -435,6 +464,7 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
     return out;
   };
   OJson out = {{"year", year},
+               {"policy", programme.empty() ? programme_policy_id : programme},
                {"enterprises", static_cast<int64_t>(columns->size())},
                {"refused", refused},
                {"baseline", summary(baseline)},

@@ -741,10 +741,18 @@ Result<std::vector<std::string>> Store::EnterpriseCodes() {
   return out;
 }
 
-Result<std::vector<std::pair<std::string, nlohmann::json>>> Store::ClaimsOfYear(int64_t year) {
-  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT credit_code, claim FROM application WHERE year = ? "
-                                                "ORDER BY credit_code, id",
-                                                {year}));
+Result<std::vector<std::pair<std::string, nlohmann::json>>> Store::ClaimsOfYear(int64_t year,
+                                                                               const std::optional<std::string>& policy) {
+  std::vector<Row> rows;
+  if (policy) {
+    BURSAR_ASSIGN_OR_RETURN(rows, db_->Query("SELECT credit_code, claim FROM application WHERE year = ? AND policy = ? "
+                                             "ORDER BY credit_code, id",
+                                             {year, *policy}));
+  } else {
+    BURSAR_ASSIGN_OR_RETURN(rows, db_->Query("SELECT credit_code, claim FROM application WHERE year = ? "
+                                             "ORDER BY credit_code, id",
+                                             {year}));
+  }
   std::vector<std::pair<std::string, nlohmann::json>> out;
   for (const Row& r : rows) {
     nlohmann::json claim = nlohmann::json::parse(r.Text(1), nullptr, false);

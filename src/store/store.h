@@ -539,8 +539,11 @@ class Store {
   // Every enterprise's credit code, in order.
   Result<std::vector<std::string>> EnterpriseCodes();
   // The claims of every application of `year`, by enterprise (apply-free
-  // proposals excluded: they carry no claim).
-  Result<std::vector<std::pair<std::string, nlohmann::json>>> ClaimsOfYear(int64_t year);
+  // proposals excluded: they carry no claim). `policy`: those of one
+  // programme only ("" the store's own, as Application::policy names it);
+  // absent, every programme's.
+  Result<std::vector<std::pair<std::string, nlohmann::json>>> ClaimsOfYear(
+      int64_t year, const std::optional<std::string>& policy = std::nullopt);
   // ===== end of the queries block ===========================================
 
  private:

@@ -1783,6 +1783,100 @@ TEST_P(ProgrammeTest, TheSecondProgrammesListRecoveriesAndAuthorityFiguresThroug
   EXPECT_EQ(Body(Get("officer", App(rent)))["state"], "notice");
 }
 
+// A simulation of the programme beside the served one: its policy's
+// parameters, its cases from its figures and its applications' claims, and
+// the served programme's simulation of the same year as it was.
+TEST_P(ProgrammeTest, ASimulationOfTheSecondProgrammeUsesItsPolicyAndItsStoredCases) {
+  server_.reset();
+  server_ = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"--db", database_->url(), "--also-policy", kSource + "/policies/digital-health"});
+  ASSERT_GT(server_->port(), 0) << "the server did not start";
+  const json served_set = {{"year", 2025}, {"set", {{"trading_rate", "10%"}}}};
+  json before = Body(Post("officer", "/api/simulations", served_set));
+  ASSERT_TRUE(before.contains("baseline")) << before.dump();
+  EXPECT_EQ(before["enterprises"], 40);
+  EXPECT_EQ(before["policy"], "chaoyang-data-element");
+
+  // Two enterprises with digital-health figures of 2025: three and 25
+  // doctoral employees (RMB 20,000 each, at most RMB 400,000 a year), and
+  // the first's matching claim of RMB 1,500,000 of national funding (100%).
+  std::string figures = "credit_code,policy,year,name,value\n";
+  for (const std::string& code : {code1_, code2_}) {
+    for (const char* flag : {"registered_in_district", "taxed_in_district", "independent_legal_person",
+                             "digital_health_business"}) {
+      figures += code + ",digital-health,2025,applicant." + flag + ",true\n";
+    }
+    figures += code + ",digital-health,2025,applicant.serious_dishonesty_record,false\n";
+  }
+  figures += code1_ + ",digital-health,2025,facts.doctoral_employees,3\n";
+  figures += code2_ + ",digital-health,2025,facts.doctoral_employees,25\n";
+  auto uploaded = Client().Post("/api/evidence/figures", As("bureau"), figures, "text/csv");
+  ASSERT_TRUE(uploaded);
+  ASSERT_EQ(uploaded->status, 200) << uploaded->body;
+  ASSERT_EQ(Body(uploaded)["rejected"].size(), 0u) << uploaded->body;
+  const json claim = {{"measure", "6"}, {"project", "P1"}, {"programme", "national"}, {"funding_received", "1500000"}};
+  auto created = Post("app1", "/api/applications",
+                      {{"credit_code", code1_}, {"year", 2025}, {"claim", claim}, {"policy", "digital-health"}});
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+
+  // RMB 30,000 a doctor: the first enterprise gains 3 × 10,000; the second
+  // stays at its cap; the matching award is what it was.
+  auto sim = Post("auditor", "/api/simulations",
+                  {{"year", 2025}, {"policy", "digital-health"}, {"set", {{"per_doctor", "RMB 30,000"}}}});
+  ASSERT_TRUE(sim);
+  ASSERT_EQ(sim->status, 200) << sim->body;
+  json s = Body(sim);
+  EXPECT_EQ(s["policy"], "digital-health");
+  EXPECT_EQ(s["enterprises"], 2) << "only the enterprises with its figures or applications: " << s.dump();
+  EXPECT_EQ(s["refused"], 0) << s.dump();
+  EXPECT_EQ(s["baseline"]["total"], "1960000.00") << s.dump();
+  EXPECT_EQ(s["changed"]["total"], "1990000.00") << s.dump();
+  EXPECT_EQ(s["baseline"]["recipients"], 2);
+  EXPECT_EQ(s["baseline"]["by_measure"], json({{"5", "460000.00"}, {"6", "1500000.00"}})) << s.dump();
+  EXPECT_EQ(s["changed"]["by_measure"], json({{"5", "490000.00"}, {"6", "1500000.00"}})) << s.dump();
+  ASSERT_EQ(s["winners"].size(), 1u) << s.dump();
+  EXPECT_EQ(s["winners"][0]["credit_code"], code1_);
+  EXPECT_EQ(s["winners"][0]["name"], name1_) << "named from the enterprise's record";
+  EXPECT_EQ(s["winners"][0]["before"], "1560000.00");
+  EXPECT_EQ(s["winners"][0]["after"], "1590000.00");
+  EXPECT_TRUE(s["losers"].empty()) << s.dump();
+  // Its budget as a parameter scales its changed total (D-7b, pro rata).
+  json scaled = Body(Post("officer", "/api/simulations",
+                          {{"year", 2025}, {"policy", "digital-health"}, {"set", {{"budget", "RMB 995,000"}}}}));
+  EXPECT_EQ(scaled["scaling"]["budget"], "995000.00") << scaled.dump();
+  EXPECT_EQ(scaled["scaling"]["approved"], "1960000.00") << scaled.dump();
+  EXPECT_EQ(scaled["scaling"]["exceeded"], true);
+
+  // A parameter of the served policy is no parameter of this one.
+  auto theirs = Post("officer", "/api/simulations",
+                     {{"year", 2025}, {"policy", "digital-health"}, {"set", {{"trading_rate", "10%"}}}});
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ(theirs->status, 422) << theirs->body;
+  EXPECT_EQ(ErrorOf(theirs)["field"], "set.trading_rate");
+  auto nowhere = Post("officer", "/api/simulations", {{"year", 2025}, {"policy", "no-such-policy"}});
+  ASSERT_TRUE(nowhere);
+  EXPECT_EQ(nowhere->status, 404) << nowhere->body;
+  EXPECT_EQ(ErrorOf(nowhere)["field"], "policy");
+  auto not_text = Post("officer", "/api/simulations", {{"year", 2025}, {"policy", 7}});
+  ASSERT_TRUE(not_text);
+  EXPECT_EQ(not_text->status, 422) << not_text->body;
+  EXPECT_EQ(ErrorOf(not_text)["field"], "policy");
+
+  // The served programme's simulation of 2025 is as it was: the other
+  // programme's figures and application are not its cases.
+  json after = Body(Post("officer", "/api/simulations", served_set));
+  EXPECT_EQ(after["enterprises"], 40);
+  EXPECT_EQ(after["refused"], before["refused"]);
+  EXPECT_EQ(after["baseline"], before["baseline"]) << after.dump();
+  EXPECT_EQ(after["changed"], before["changed"]) << after.dump();
+  // Naming the served policy is the same simulation.
+  json named = Body(Post("officer", "/api/simulations",
+                         {{"year", 2025}, {"policy", "chaoyang-data-element"}, {"set", {{"trading_rate", "10%"}}}}));
+  EXPECT_EQ(named["baseline"], before["baseline"]) << named.dump();
+  EXPECT_EQ(named["policy"], "chaoyang-data-element");
+}
+
 TEST_P(ProgrammeTest, DeclaredEvidenceCountsOnceAnOfficerVerifiesIt) {
   auto proposed = Post("officer", "/api/proposals", {{"year", 2025}, {"measure", "04"}});
   ASSERT_TRUE(proposed);

@@ -1,5 +1,6 @@
 // The HTTP API of `bursar serve`, as the web application uses it. Shapes follow
 // policy/CASES.md (decisions) and the server's policy documents.
+import type { LimitsReport } from "./limits";
 
 export interface Reduction {
   rule: string;
@@ -898,6 +899,8 @@ export interface SimulationSide {
 }
 
 export interface Simulation {
+  /** The programme simulated, by its policy's id. */
+  policy?: string;
   baseline: SimulationSide;
   changed: SimulationSide;
   winners: Array<{ credit_code: string; name: string; before: string; after: string }>;
@@ -908,8 +911,14 @@ export interface Simulation {
   enterprises?: number;
 }
 
-export function simulate(year: number, set: Record<string, string>, budget?: string): Promise<Simulation> {
-  return request("POST", "/api/simulations", budget ? { year, set, budget } : { year, set });
+/** The year's stored cases simulated; `policy`: a programme run beside the served one (absent: the served one). */
+export function simulate(year: number, set: Record<string, string>, budget?: string, policy?: string): Promise<Simulation> {
+  return request("POST", "/api/simulations", { year, set, ...(budget ? { budget } : {}), ...(policy ? { policy } : {}) });
+}
+
+/** Every limit the year's awards in force exceed, checked by the programme `policy`'s policy (absent: the served one's). */
+export function auditLimits(year: number, policy?: string): Promise<LimitsReport> {
+  return request("GET", `/api/audit/limits/${year}${query({ policy })}`);
 }
 
 export interface AuditEntry {

@@ -30,6 +30,15 @@ describe("audit sentences", () => {
     );
   });
 
+  test("a master-data change names its kind in words, not its code", () => {
+    expect(auditSentence({ actor: "shuju-wu", change: { op: "enterprise.change.approve", credit_code: "91110105Y00000000G", kind: "change" } }, "zh")).toBe(
+      "shuju-wu 核准企业主数据变更：企业 91110105Y00000000G，类别 已登记企业信息变更",
+    );
+    expect(auditSentence({ actor: "shuju-wu", change: { op: "enterprise.change.reject", credit_code: "91110105Y00000000G", kind: "new" } }, "en")).toContain("kind new enterprise");
+    // Elsewhere a kind of that name is left as it is.
+    expect(auditSentence({ actor: "x", change: { op: "future.thing", kind: "new" } }, "zh")).toBe("x future.thing：类别 new");
+  });
+
   test("an unknown op is named by its code, and a change that is not JSON by none", () => {
     expect(auditSentence({ actor: "x", change: { op: "future.thing", application: 1 } }, "zh")).toBe("x future.thing：申请 #1");
     expect(auditSentence({ actor: "x", change: "not json" }, "zh")).toBe("x 其他操作");

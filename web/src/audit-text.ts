@@ -21,15 +21,20 @@ function ids(list: unknown[], zh: boolean): string {
   return `applications ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
 }
 
-// The kinds a change names: evidence files and official documents.
+// The kinds a change names: evidence files, official documents, and a
+// change of master data (of a registered enterprise, or a new one).
 const DOCUMENT_KINDS: Record<string, { zh: string; en: string }> = {
   decision: { zh: "决定书", en: "decision letter" },
   notice: { zh: "公示", en: "public notice" },
   payment: { zh: "拨付通知", en: "payment notice" },
 };
+const MASTER_KINDS: Record<string, { zh: string; en: string }> = {
+  change: { zh: "已登记企业信息变更", en: "change of a registered enterprise" },
+  new: { zh: "新增企业", en: "new enterprise" },
+};
 
-function kindName(kind: string, l: Lang): string {
-  const pair = EVIDENCE[kind] ?? DOCUMENT_KINDS[kind];
+function kindName(kind: string, l: Lang, op = ""): string {
+  const pair = EVIDENCE[kind] ?? DOCUMENT_KINDS[kind] ?? (op.startsWith("enterprise.") ? MASTER_KINDS[kind] : undefined);
   return pair ? pair[l] : kind;
 }
 
@@ -60,7 +65,7 @@ export function changeParts(c: Change, l: Lang = lang()): string[] {
   if (Array.isArray(c.reviewers) && c.reviewers.length) {
     parts.push(zh ? `评审专家 ${c.reviewers.join("、")}` : `reviewers ${c.reviewers.join(", ")}`);
   }
-  if (text("kind")) parts.push(zh ? `类别 ${kindName(text("kind")!, l)}` : `kind ${kindName(text("kind")!, l)}`);
+  if (text("kind")) parts.push(zh ? `类别 ${kindName(text("kind")!, l, text("op") ?? "")}` : `kind ${kindName(text("kind")!, l, text("op") ?? "")}`);
   if (text("version") && c.op === "migrate") parts.push(zh ? `第 ${text("version")} 号迁移` : `migration ${text("version")}`);
   if (text("reason")) parts.push(zh ? `理由：${text("reason")}` : `reason: ${text("reason")}`);
   return parts;

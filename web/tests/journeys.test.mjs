@@ -91,6 +91,7 @@ const PROPER = [
   /^[0-9a-f]{12}$/, // a digest's first characters
   /^(qiye|rev|officer|caiwu|auditor|shuju|admin)-[a-z]+$/, // account names
   /^(cli|admin|data-bureau)$/, // the actors of the demo's set-up in the audit log
+  /^LPR$/, // 贷款市场报价利率（LPR）: the rate's name as Chinese official texts write it (digital-health's parameter)
   /\.(csv|jsonl|pdf|xlsx|md)$/, // file names
 ];
 const ENGLISH_FOUND = [];
@@ -450,6 +451,8 @@ describe("policy view", () => {
 
 const PASSWORD = process.env.PASSWORD;
 const APPLICANT_CODE = process.env.APPLICANT_CODE;
+// An enterprise with digital-health figures of 2025 (three doctoral employees), for the simulator.
+const TALENT_CODE = process.env.TALENT_CODE;
 const story = {}; // ids carried from one journey to the next
 
 async function login(page, username, next = "") {
@@ -1739,6 +1742,159 @@ describe("programmes side by side", () => {
     await due.getByRole("link", { name: `申请 #${rentId}（2024 年度，¥80,000.00）` }).click();
     await page.getByRole("heading", { level: 1, name: new RegExp(`申请 #${rentId}`) }).waitFor();
     officer.assertClean();
+  });
+
+  test("限额核查: the auditor checks a year's limits by programme; the answer is the server's, the programme and year its own", async (t) => {
+    assert.ok(story.appId && story.dhRentId, "the year's decisions and digital-health's 2024 award were made");
+    const { page, assertClean } = await openPage(t);
+    await login(page, "auditor-sun");
+    const section = page.getByTestId("limits");
+    await section.waitFor();
+    const form = section.getByTestId("limits-form");
+    const result = section.getByTestId("limits-result");
+    /** Runs the check; the request the page made and the server's answer to it. */
+    const run = async () => {
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes("/api/audit/limits/")),
+        form.getByRole("button", { name: "开始核查" }).click(),
+      ]);
+      assert.equal(response.status(), 200);
+      await result.waitFor();
+      return { url: new URL(response.url()), answer: await response.json() };
+    };
+    const verdict = () => section.getByTestId("limits-verdict").innerText();
+    const stat = async (id) => Number(await section.getByTestId(id).locator(".stat-value").innerText());
+
+    // The served programme's 2025: the decisions taken in the journeys, every one within its limits.
+    assert.equal(await form.getByLabel("政策").inputValue(), "chaoyang-data-element");
+    await form.getByLabel("核查年度").selectOption("2025");
+    const served = await run();
+    assert.equal(served.url.pathname, "/api/audit/limits/2025");
+    assert.equal(served.url.searchParams.get("policy"), "chaoyang-data-element");
+    assert.equal(served.answer.clean, true);
+    assert.deepEqual(served.answer.over, []);
+    assert.ok(served.answer.decisions >= 1 && served.answer.enterprises >= 1, JSON.stringify(served.answer));
+    assert.equal(await result.getAttribute("data-state"), "clean");
+    assert.equal(await result.locator(".alert.ok").count(), 1, "a green verdict");
+    assert.equal(
+      await verdict(),
+      `合规 2025 年度：全部 ${served.answer.enterprises} 家企业、${served.answer.decisions} 项生效决定均未超出任何限额。`,
+    );
+    assert.equal(await stat("limits-enterprises"), served.answer.enterprises);
+    assert.equal(await stat("limits-decisions"), served.answer.decisions);
+    assert.equal(await stat("limits-over-enterprises"), 0);
+    assert.equal(await stat("limits-overruns"), 0);
+    assert.equal(await section.getByTestId("limits-table").count(), 0, "no overruns listed");
+    assert.match(await result.locator("h3").innerText(), new RegExp(`项目：${escapeRe(SERVED_TITLE)}`));
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, "auditor-limits-served-2025");
+
+    // Digital-health's 2024: its one award (the rent subsidy), checked by its own policy.
+    await form.getByLabel("政策").selectOption("digital-health");
+    await result.waitFor({ state: "detached" }); // a result of another choice is not left standing
+    await form.getByLabel("核查年度").selectOption("2024");
+    const dh = await run();
+    assert.equal(dh.url.pathname, "/api/audit/limits/2024");
+    assert.equal(dh.url.searchParams.get("policy"), "digital-health");
+    assert.deepEqual({ enterprises: dh.answer.enterprises, decisions: dh.answer.decisions, clean: dh.answer.clean }, { enterprises: 1, decisions: 1, clean: true });
+    assert.equal(await verdict(), "合规 2024 年度：全部 1 家企业、1 项生效决定均未超出任何限额。");
+    assert.equal(await result.getAttribute("data-policy"), "digital-health");
+    assert.match(await result.locator("h3").innerText(), new RegExp(`项目：${escapeRe(DH_TITLE)}`));
+    // Its 2025 has no award in force (the application there is a draft): nothing to check.
+    await form.getByLabel("核查年度").selectOption("2025");
+    const dh2025 = await run();
+    assert.equal(dh2025.url.searchParams.get("policy"), "digital-health");
+    assert.deepEqual({ enterprises: dh2025.answer.enterprises, decisions: dh2025.answer.decisions }, { enterprises: 0, decisions: 0 });
+    assert.equal(await verdict(), "合规 2025 年度：全部 0 家企业、0 项生效决定均未超出任何限额。");
+    await shot(page, "auditor-limits-digital-health");
+
+    // On a phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 375, height: 740 });
+    const overflow = await overflowOf(page);
+    assert.ok(overflow.by <= 0, `the limits check is ${overflow.by}px wider than the phone: ${overflow.what.join("; ")}`);
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, "auditor-limits-phone-375", false);
+    assertClean();
+
+    // The officer's dashboard checks the year and programme it shows.
+    const officer = await openPage(t);
+    await login(officer.page, "officer-zhao", "/officer?year=2024&policy=digital-health");
+    const own = officer.page.getByTestId("limits");
+    await own.waitFor();
+    const [response] = await Promise.all([
+      officer.page.waitForResponse((r) => r.url().includes("/api/audit/limits/")),
+      own.getByRole("button", { name: "开始核查" }).click(),
+    ]);
+    const url = new URL(response.url());
+    assert.equal(url.pathname, "/api/audit/limits/2024");
+    assert.equal(url.searchParams.get("policy"), "digital-health");
+    assert.equal(await own.getByTestId("limits-verdict").innerText(), "合规 2024 年度：全部 1 家企业、1 项生效决定均未超出任何限额。");
+    officer.assertClean();
+  });
+
+  test("simulator of digital-health: its own parameters and stored cases; RMB 30,000 a doctor adds exactly ¥30,000.00", async (t) => {
+    const { page, assertClean } = await openPage(t);
+    await login(page, "officer-zhao", "/simulator");
+    await page.getByRole("heading", { level: 1, name: "预算模拟" }).waitFor();
+    await field(page, "年度").selectOption("2025");
+    await page.getByTestId("sim-changed").waitFor();
+    assert.equal(await field(page, "政策").inputValue(), "chaoyang-data-element");
+    assert.equal(await page.locator('.sim-control[data-param="trading_rate"]').count(), 1);
+    const servedBaseline = await page.getByTestId("sim-baseline").locator(".yuan").innerText();
+
+    /** The next simulation the page asks for: its request body and the server's answer. */
+    const next = () => page.waitForResponse((r) => r.url().endsWith("/api/simulations") && r.request().method() === "POST");
+    const asked = next();
+    await field(page, "政策").selectOption("digital-health");
+    const first = await asked;
+    assert.deepEqual(first.request().postDataJSON(), { year: 2025, set: {}, policy: "digital-health" });
+    assert.equal(new URL(page.url()).searchParams.get("policy"), "digital-health");
+    assert.equal(await page.getByTestId("programme").innerText(), `当前查看：${DH_TITLE}（与本区现行政策并行实施）`);
+    // Its parameters (GET /api/policy?policy=digital-health), not the served policy's.
+    assert.equal(await page.locator('.sim-control[data-param="trading_rate"]').count(), 0);
+    assert.match(await page.locator('.sim-control[data-param="interest_share"] label').first().innerText(), /贴息比例/);
+    // Its stored cases of 2025: the enterprise with three doctoral employees
+    // (¥20,000.00 each) and the applicant's (moved out, nothing due).
+    const base = await first.json();
+    assert.equal(base.policy, "digital-health");
+    assert.equal(base.baseline.total, "60000.00", JSON.stringify(base));
+    assert.deepEqual(base.baseline.by_measure, { 5: "60000.00" });
+    await page.waitForFunction(() => document.querySelector('[data-testid="sim-baseline"] .yuan')?.textContent === "¥60,000.00");
+    assert.notEqual(servedBaseline, "¥60,000.00");
+
+    // RMB 30,000 a doctor: ¥90,000.00, the enterprise gaining exactly ¥30,000.00.
+    await page.locator("details.sim-more summary").click();
+    const changed = next();
+    await page.locator('.sim-control[data-param="per_doctor"] input[type=number]').fill("30000");
+    const answer = await (await changed).json();
+    assert.deepEqual({ policy: answer.policy, baseline: answer.baseline.total, changed: answer.changed.total }, { policy: "digital-health", baseline: "60000.00", changed: "90000.00" });
+    await page.waitForFunction(() => document.querySelector('[data-testid="sim-changed"] .yuan')?.textContent === "¥90,000.00");
+    assert.match(await page.getByTestId("sim-delta").innerText(), /\+¥30,000\.00/);
+    const winners = page.getByTestId("winners");
+    assert.equal(await winners.locator("tbody tr").count(), 1);
+    assert.match(await winners.locator("tbody tr").innerText(), new RegExp(`^北京朝阳数据科技\\d+号有限公司(（更名）)?\\s+${TALENT_CODE}\\s+¥60,000\\.00\\s+¥90,000\\.00\\s+\\+¥30,000\\.00`));
+    await page.locator(".sim-output .chart[role=img] canvas").waitFor();
+    assert.match(await page.locator(".sim-output .chart[role=img]").getAttribute("aria-label"), /5 人才/);
+    await shot(page, "simulator-digital-health");
+    await page.setViewportSize({ width: 375, height: 740 });
+    // The chart redraws itself to the new width a few frames later: the layout it settles on is what counts.
+    let overflow = await overflowOf(page);
+    for (let i = 0; i < 30 && overflow.by > 0; i++) {
+      await page.waitForTimeout(100);
+      overflow = await overflowOf(page);
+    }
+    assert.ok(overflow.by <= 0, `the simulator is ${overflow.by}px wider than the phone: ${overflow.what.join("; ")}`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Back to the served programme: its parameters and its own cases, as before.
+    const back = next();
+    await field(page, "政策").selectOption("chaoyang-data-element");
+    const served = await back;
+    assert.equal(served.request().postDataJSON().policy, undefined);
+    assert.equal((await served.json()).policy, "chaoyang-data-element");
+    await page.locator('.sim-control[data-param="trading_rate"]').waitFor();
+    await page.waitForFunction((b) => document.querySelector('[data-testid="sim-baseline"] .yuan')?.textContent === b, servedBaseline);
+    assertClean();
   });
 
   test("notices, payments and objections follow the programme chosen; the public notice names each row's programme", async (t) => {

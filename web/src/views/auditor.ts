@@ -1,12 +1,15 @@
 // 审计 (the auditor's view): verify the hash-chained audit log, replay any
-// stored decision byte for byte, and read the log itself, newest first.
+// stored decision byte for byte, check a year's limits (限额核查) by a
+// programme's policy, and read the log itself, newest first.
 import * as api from "../api";
 import { add, h } from "../dom";
 import { auditSentence, opName } from "../audit-text";
 import { pick, t } from "../i18n";
 import { AUDIT_FAMILIES, AUDIT_OPS } from "../terms";
 import { rerender } from "../router";
-import { actionForm, dataTable, errorAlert, gate, input, selectField, when } from "./shared";
+import { actionForm, dataTable, errorAlert, gate, input, programmeYear, selectField, when } from "./shared";
+import { limitsSection } from "./limits";
+import { programmes } from "./programmes";
 
 const PAGE = 50;
 
@@ -141,6 +144,8 @@ export function renderAudit(): HTMLElement | Promise<HTMLElement> {
       h("p", { class: "lead" }, t("audit.lead")),
       h("section", { class: "card", "aria-labelledby": "verify-title" }, h("h2", { id: "verify-title" }, t("audit.chain")), h("p", { class: "hint" }, t("audit.chain.hint")), verify, verifyOut),
       h("section", { class: "card", "aria-labelledby": "replay-title" }, h("h2", { id: "replay-title" }, t("audit.replay.title")), h("p", { class: "hint" }, t("audit.replay.hint")), replayForm, replayOut),
+      // The year's limits, by the programme chosen (the served one and those beside it).
+      limitsSection(await programmes(), { year: programmeYear() }),
     );
     try {
       const log = await api.auditLog({ limit: PAGE, offset, ...filters });

@@ -15,6 +15,7 @@ import { percentOf } from "../params";
 import { applyFreeMeasures, measureTitle, titleIn } from "../programme";
 import { money, reason } from "./calculator";
 import { labelsFor, programmes, summaryOf, type Labels } from "./programmes";
+import { limitsSection } from "./limits";
 import { objectionBody, resolveForm } from "./application";
 import {
   actionForm,
@@ -409,6 +410,8 @@ export function renderOfficer(): HTMLElement | Promise<HTMLElement> {
       h("section", { "aria-labelledby": "notices-title", "data-testid": "officer-notices" }, h("h2", { id: "notices-title" }, t("notices.title")), or(notices, (p) => noticesTable(p.items, labels)), h("h3", {}, t("export.title")), exportLinks(year, true, shown.policy)),
       or(pays, paymentsSection),
       proposalsSection(year, shown),
+      // The year's awards in force against every limit of the programme shown.
+      limitsSection(progs, { year, fixed: { policy: shown.policy ?? servedId } }),
     );
     return page;
   });

@@ -3,6 +3,9 @@
 // POST /api/simulations to run the store's cases of that year through the batch
 // engine, baseline against changed, and shows the totals, the number of
 // recipients, the change by measure as a chart, and who gains and who loses.
+// Where the store runs programmes side by side, the reader chooses one
+// (`?policy=ID`): its policy's parameters (GET /api/policy?policy=ID), its
+// measures' titles, and its stored cases are simulated.
 import * as api from "../api";
 import { drawGroupedBars } from "../chart";
 import { add, h, uid } from "../dom";
@@ -10,7 +13,10 @@ import { lang, paren, pick, t } from "../i18n";
 import { differenceMoney, approxWan, formatYuan, toFen } from "../money";
 import { MEASURE_IDS, MEASURES, PARAMS_ZH } from "../terms";
 import { setValue, valueInYear } from "../params";
+import { titleIn } from "../programme";
+import { rerender } from "../router";
 import { money } from "./calculator";
+import { programmes, summaryOf } from "./programmes";
 import { dataTable, errorAlert, gate, programmeYear, selectField, setProgrammeYear, yearOptions } from "./shared";
 
 const DEBOUNCE_MS = 300;
@@ -86,13 +92,16 @@ function short(amount: string): string {
   return lang() === "zh" ? approxWan(amount) : formatYuan(amount);
 }
 
-function resultView(s: api.Simulation, chartEl: HTMLElement): HTMLElement {
-  const measures = MEASURE_IDS.filter((m) => s.baseline.by_measure[m] !== undefined || s.changed.by_measure[m] !== undefined);
-  const before = measures.map((m) => s.baseline.by_measure[m] ?? "0.00");
-  const after = measures.map((m) => s.changed.by_measure[m] ?? "0.00");
+/** The measures of the programme simulated, in its policy's order, with their titles. */
+type MeasureTitles = Array<[string, string]>;
+
+function resultView(s: api.Simulation, chartEl: HTMLElement, titles: MeasureTitles): HTMLElement {
+  const measures = titles.filter(([m]) => s.baseline.by_measure[m] !== undefined || s.changed.by_measure[m] !== undefined);
+  const before = measures.map(([m]) => s.baseline.by_measure[m] ?? "0.00");
+  const after = measures.map(([m]) => s.changed.by_measure[m] ?? "0.00");
   chartEl.style.height = `${Math.max(1, measures.length) * 52 + 48}px`;
   requestAnimationFrame(() => {
-    const cats = measures.map((m) => `${m} ${pick(MEASURES[m])}`);
+    const cats = measures.map(([m, title]) => `${m} ${title}`);
     void drawGroupedBars(
       chartEl,
       cats,
@@ -139,13 +148,36 @@ function resultView(s: api.Simulation, chartEl: HTMLElement): HTMLElement {
 export function renderSimulator(): HTMLElement | Promise<HTMLElement> {
   return gate(["officer", "auditor"], async () => {
     const page = h("section", { class: "page simulator" }, h("h1", {}, t("sim.title")), h("p", { class: "lead" }, t("sim.lead")));
+    // The programme simulated: the served one, or one the store runs beside it (?policy=ID).
+    const progs = await programmes();
+    const asked = new URLSearchParams(location.search).get("policy") ?? "";
+    const chosen = progs.others.find((p) => p.id === asked) ?? null;
+    const servedId = progs.served?.id ?? "";
     let pol: api.PolicySummary;
     try {
-      pol = await api.policy();
+      pol = chosen ? await summaryOf(chosen.id) : await api.policy();
     } catch (e) {
       page.append(errorAlert(e));
       return page;
     }
+    const titles: MeasureTitles = chosen
+      ? pol.measures.map((m): [string, string] => [m.id, titleIn(m, lang())])
+      : MEASURE_IDS.map((m): [string, string] => [m, pick(MEASURES[m])]);
+    const programmeSel = progs.others.length
+      ? selectField(
+          t("app.programme"),
+          "sim-programme",
+          [[servedId, progs.served ? titleIn(progs.served, lang()) : t("portal.new.served")], ...progs.others.map((p): [string, string] => [p.id, titleIn(p, lang())])],
+          chosen ? chosen.id : servedId,
+        )
+      : null;
+    programmeSel?.input.addEventListener("change", () => {
+      const id = programmeSel.input.value;
+      if (id === (chosen ? chosen.id : servedId)) return;
+      // Another policy's parameters: the page is built again for it.
+      history.replaceState(null, "", progs.others.some((p) => p.id === id) ? `/simulator?policy=${encodeURIComponent(id)}` : "/simulator");
+      void rerender();
+    });
     const year = programmeYear();
     const yearSel = selectField(t("portal.year"), "sim-year", yearOptions(), String(year));
     const budgetId = uid("sim-budget");
@@ -165,9 +197,9 @@ export function renderSimulator(): HTMLElement | Promise<HTMLElement> {
       status.textContent = t("sim.running");
       const started = performance.now();
       try {
-        const s = await api.simulate(Number(yearSel.input.value), set, budget && toFen(budget) !== null ? budget : undefined);
+        const s = await api.simulate(Number(yearSel.input.value), set, budget && toFen(budget) !== null ? budget : undefined, chosen?.id);
         if (mine !== generation) return; // a later change is on its way
-        resultSlot.replaceChildren(resultView(s, chartEl));
+        resultSlot.replaceChildren(resultView(s, chartEl, titles));
         status.textContent = t("sim.done", { ms: Math.round(performance.now() - started), n: Object.keys(set).length });
       } catch (e) {
         if (mine !== generation) return;
@@ -214,13 +246,14 @@ export function renderSimulator(): HTMLElement | Promise<HTMLElement> {
       t("sim.reset"),
     );
     add(page,
+      chosen ? h("p", { class: "programme-title", "data-testid": "programme" }, t("officer.programme.other", { title: titleIn(chosen, lang()) })) : null,
       h(
         "div",
         { class: "sim-layout" },
         h(
           "form",
           { class: "sim-form", novalidate: true, "aria-label": t("sim.params"), onsubmit: (ev: Event) => ev.preventDefault() },
-          h("div", { class: "grid" }, yearSel.el, h("div", { class: "field" }, h("label", { for: budgetId }, t("sim.budget")), h("p", { class: "hint", id: `${budgetId}-hint` }, t("sim.budget.hint")), budgetField)),
+          h("div", { class: "grid" }, programmeSel?.el ?? null, yearSel.el, h("div", { class: "field" }, h("label", { for: budgetId }, t("sim.budget")), h("p", { class: "hint", id: `${budgetId}-hint` }, t("sim.budget.hint")), budgetField)),
           h("fieldset", {}, h("legend", {}, t("sim.rates")), rates.map((c) => controlRow(c, paramLabel(byName.get(c.name)!)))),
           h("details", { class: "sim-more" }, h("summary", {}, t("sim.amounts", { n: amounts.length })), amounts.map((c) => controlRow(c, paramLabel(byName.get(c.name)!)))),
           h("div", { class: "actions" }, reset),
