@@ -34,10 +34,11 @@ constexpr const char* kHelp =
     "case of the figures stored for it (`bursar import figures`) and its own\n"
     "programme's awards as history. Without its policy it is reported, not decided.\n\n"
     "Whole decisions only: each decision is recorded with its audit entry, N of\n"
-    "them to a transaction (--per-transaction, default 200; 1: one each). A run\n"
-    "that is stopped (even killed) keeps every transaction it committed and\n"
-    "nothing of the one it was in; running it again decides the rest. An\n"
-    "application that cannot be decided is reported and the others are made.\n\n"
+    "them to a transaction (--per-transaction, default 200, at most 10000; 1:\n"
+    "one each). A run that is stopped (even killed) keeps every transaction it\n"
+    "committed and nothing of the one it was in; running it again decides the\n"
+    "rest. An application that cannot be decided is reported and the others\n"
+    "are made.\n\n"
     "Prints `application ID: decision DECISION, TOTAL` per decision (--json: one\n"
     "object at the end). Exit status 1 when any application could not be decided.\n";
 
@@ -55,8 +56,10 @@ int RunDecide(const std::vector<std::string>& args) {
   }
   store::Store::DecideRunOptions run;
   int64_t per = 0;
-  if (!ParseWholeNumber(FlagValue(o, "--per-transaction", "200"), 1, 100000, &per)) {
-    std::fprintf(stderr, "bursar decide: --per-transaction takes a count from 1 to 100000, got '%s'\n",
+  // A group's applications are read by their ids in a few queries, and
+  // SQLite takes at most 32,766 parameters a statement.
+  if (!ParseWholeNumber(FlagValue(o, "--per-transaction", "200"), 1, 10000, &per)) {
+    std::fprintf(stderr, "bursar decide: --per-transaction takes a count from 1 to 10000, got '%s'\n",
                  FlagValue(o, "--per-transaction").c_str());
     return kExitUsage;
   }

@@ -783,9 +783,14 @@ Status Store::PrefetchRun(Database& db, const std::string& actor, const std::vec
                                           in + ")",
                                       params, &rows));
   for (const Row& r : rows) pre->in_force.insert(r.Int(0));
-  if (provenance_ && !codes.empty()) {
-    // Separation of duties (S8), as DecideIn asks it of one enterprise.
-    const std::string code_in = Placeholders(codes.size());
+  // Separation of duties (S8), as DecideIn asks it of one enterprise: a
+  // hundred enterprises a query (each evidence table lists them, and a run's
+  // group may be large: SQLite takes at most 32,766 parameters).
+  constexpr size_t kCodesPerQuery = 100;
+  const std::vector<std::string> all(codes.begin(), codes.end());
+  for (size_t start = 0; provenance_ && start < all.size(); start += kCodesPerQuery) {
+    const size_t n = std::min(kCodesPerQuery, all.size() - start);
+    const std::string code_in = Placeholders(n);
     std::string sql;
     std::vector<Param> verified;
     for (const std::string& t : DigestedEvidenceTables()) {
@@ -793,7 +798,7 @@ Status Store::PrefetchRun(Database& db, const std::string& actor, const std::vec
       sql += std::string(sql.empty() ? "" : " UNION ALL ") + "SELECT '" + t + "', credit_code FROM " + t +
              " WHERE verified_by = ? AND credit_code IN (" + code_in + ")";
       verified.emplace_back(std::string_view(actor));
-      for (const std::string& code : codes) verified.emplace_back(std::string_view(code));
+      for (size_t i = start; i < start + n; ++i) verified.emplace_back(std::string_view(all[i]));
     }
     rows.clear();
     BURSAR_RETURN_IF_ERROR(db.QuerySpan(sql, verified, &rows));

@@ -598,6 +598,43 @@ TEST_P(StoreLedgerTest, ADecisionRunRefusesWhatADecisionOnItsOwnWould) {
   ExpectYearCommittedAsSummed(2025);
 }
 
+// The enterprises of a large group are asked about in several queries: the
+// officer who verified evidence of the 230th of 250 still does not decide it.
+TEST_P(StoreLedgerTest, ADecisionRunOfALargeGroupChecksEveryEnterprise) {
+  constexpr int kEnterprises = 250, kVerified = 230;
+  ImportEnterprises(kEnterprises);
+  auto filing = testing::ImportAs(*store_, *database_, EvidenceKind::kFilings, "f.csv",
+                                  "credit_code,filing_id,date,amount\n" + Code(kVerified) + ",F1,2025-03-01,100.00\n",
+                                  "applicant", true);
+  ASSERT_TRUE(filing.ok() && filing->inserted == 1);
+  ASSERT_TRUE(store_->VerifyEvidence("olga", EvidenceKind::kFilings,
+                                     json::array({{{"credit_code", Code(kVerified)}, {"filing_id", "F1"}}}))
+                  .ok());
+  std::vector<std::string> codes;
+  for (int n = 1; n <= kEnterprises; ++n) codes.push_back(Code(n));
+  auto ids = store_->ProposeApplyFree("officer", 2025, "04", codes);
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_EQ(ids->size(), static_cast<size_t>(kEnterprises));
+  for (int64_t id : *ids) {
+    ASSERT_TRUE(store_->Submit("enterprise", id).ok());
+    ASSERT_TRUE(store_->StartReview("officer", id, {}).ok());
+  }
+  auto engine = Engine::Load(kPolicy);
+  ASSERT_TRUE(engine.ok());
+  auto decide = [&](const std::string& /*policy*/, const std::string& case_text) -> Result<DecisionInput> {
+    BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
+    return DecisionInput{(*engine)->digest(), case_text, std::move(output)};
+  };
+  Store::DecideRunOptions options;
+  options.per_transaction = kEnterprises;
+  std::map<std::string, int> outcomes;
+  ASSERT_TRUE(store_->DecideRun("olga", *ids, decide, options, [&](const Store::RunDecision& d) {
+    ++outcomes[d.status.ok() ? "decided" : d.status.reason()];
+  }).ok());
+  EXPECT_EQ(outcomes, (std::map<std::string, int>{{"decided", kEnterprises - 1}, {"verifier_decides", 1}}));
+  EXPECT_EQ(store_->GetApplication((*ids)[kVerified - 1])->state, ApplicationState::kInReview);
+}
+
 // Issue 13's first example: two applications of one data vendor for measure
 // 03 in 2025, projects P1 and P2, each assessed at RMB 5,000,000 (at most
 // 5,000,000 an enterprise a year, [03.1]). The second decision's case holds
