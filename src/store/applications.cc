@@ -810,10 +810,9 @@ Status Store::PrefetchRun(Database& db, const std::string& actor, const std::vec
 Result<json> Store::DecideFromStoreIn(Database& db, const std::string& actor, int64_t id, const DecideFn& decide,
                                       int64_t* decision_id, int64_t* total, CaseBatch* batch, RunPrefetch* pre) {
   Application app;
-  if (auto it = pre != nullptr ? pre->apps.find(id) : std::map<int64_t, Application>::iterator();
-      pre != nullptr && it != pre->apps.end()) {
-    app = std::move(it->second);
-    pre->apps.erase(it);
+  auto prefetched = pre != nullptr ? pre->apps.extract(id) : decltype(pre->apps)::node_type();
+  if (prefetched) {
+    app = std::move(prefetched.mapped());
   } else {
     if (pre != nullptr) pre->blockers.erase(id);  // not prefetched (or decided already): read it all again
     BURSAR_ASSIGN_OR_RETURN(app, LoadApplication(db, id, true));
@@ -984,6 +983,19 @@ Status VerifierDecides(const std::string& actor, const std::string& kind, const 
                                        {"credit_code", app.credit_code},
                                        {"application", std::to_string(app.id)}});
 }
+
+// What `read` gives, kept in `memo` under `key` (when a run gives one) and
+// taken from it the next time.
+template <typename V, typename Read>
+Result<V> Memoised(std::map<std::pair<int64_t, std::string>, V>* memo, const std::pair<int64_t, std::string>& key,
+                   const Read& read) {
+  if (memo != nullptr) {
+    if (auto it = memo->find(key); it != memo->end()) return it->second;
+  }
+  BURSAR_ASSIGN_OR_RETURN(V value, read());
+  if (memo != nullptr) (*memo)[key] = value;
+  return value;
+}
 }  // namespace
 
 Result<json> Store::DecideIn(Database& db, const std::string& actor, const Application& app,
@@ -1071,23 +1083,13 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   // A run reads each year's budget and committed total once: its group's
   // decisions are the only writers while it holds the audit head.
   const std::pair<int64_t, std::string> programme_year{app.year, app.policy};
-  std::optional<int64_t> budget;
-  if (auto it = pre != nullptr ? pre->budgets.find(programme_year) : decltype(pre->budgets)::iterator();
-      pre != nullptr && it != pre->budgets.end()) {
-    budget = it->second;
-  } else {
-    BURSAR_ASSIGN_OR_RETURN(budget, BudgetFenIn(db, app.year, app.policy));
-    if (pre != nullptr) pre->budgets[programme_year] = budget;
-  }
+  BURSAR_ASSIGN_OR_RETURN(std::optional<int64_t> budget,
+                          Memoised(pre != nullptr ? &pre->budgets : nullptr, programme_year,
+                                   [&] { return BudgetFenIn(db, app.year, app.policy); }));
   if (budget && total_fen > 0) {
-    YearCommitted year;
-    if (auto it = pre != nullptr ? pre->committed.find(programme_year) : decltype(pre->committed)::iterator();
-        pre != nullptr && it != pre->committed.end()) {
-      year = it->second;
-    } else {
-      BURSAR_ASSIGN_OR_RETURN(year, YearCommittedIn(db, app.year, app.policy));
-      if (pre != nullptr) pre->committed[programme_year] = year;
-    }
+    BURSAR_ASSIGN_OR_RETURN(YearCommitted year,
+                            Memoised(pre != nullptr ? &pre->committed : nullptr, programme_year,
+                                     [&] { return YearCommittedIn(db, app.year, app.policy); }));
     if (year.payments > 0 && year.committed_fen + total_fen > *budget) {
       return Status(StatusCode::kFailedPrecondition,
                     "application " + std::to_string(id) + ": deciding " + FenToMoneyString(total_fen) +
