@@ -1,8 +1,10 @@
-// bursar audit verify|log|limits: check the hash chain, list entries, or check
-// a year's awards in force against every limit of the policy.
+// bursar audit verify|log|limits|declarations: check the hash chain, list
+// entries, check a year's awards in force against every limit of the policy,
+// or find declarations of what only an authority may state.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "audit/declarations.h"
 #include "audit/limits_audit.h"
 #include "cli/command.h"
 #include "cli/programmes.h"
@@ -15,7 +17,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: bursar audit verify [--anchor SEQ:DIGEST] [--db URL] [--json]\n"
     "       bursar audit log [--from SEQ] [--limit N] [--db URL]\n"
-    "       bursar audit limits YEAR [--policy DIR] [--also-policy DIR --programme ID] [--db URL] [--json]\n\n"
+    "       bursar audit limits YEAR [--policy DIR] [--also-policy DIR --programme ID] [--db URL] [--json]\n"
+    "       bursar audit declarations [--policy DIR] [--also-policy DIR ...] [--db URL] [--json]\n\n"
     "  verify  walk the hash chain; exit 1 naming the first entry that was\n"
     "          altered, inserted or deleted; then reconcile the state tables\n"
     "          (applications, reviews, decisions, objections, payments,\n"
@@ -39,7 +42,15 @@ constexpr const char* kUsage =
     "          involved; exit 1 when any is exceeded. It reads only what is stored,\n"
     "          so a store decided before the ledger existed is checked the same way.\n"
     "          --programme ID  check the programme of policy ID run beside the\n"
-    "          store's own (its folder given with --also-policy DIR) instead\n";
+    "          store's own (its folder given with --also-policy DIR) instead\n"
+    "  declarations  list every enterprise's declaration that states what only\n"
+    "          an authority may (D-G10) and was verified anyway: a figure its\n"
+    "          policy, as given now, says an authority gives (`given by`; a\n"
+    "          declaration verified before the policy said so), a trade declared\n"
+    "          as made at a legally established institution; with the decisions in\n"
+    "          force of that enterprise and year. Decisions made from now on do not\n"
+    "          count such a figure. Exit 1 when any is found, or when figures of a\n"
+    "          policy not given with --also-policy could not be checked\n";
 
 // bursar audit limits YEAR
 int RunLimits(const StoreOptions& o) {
@@ -68,6 +79,34 @@ int RunLimits(const StoreOptions& o) {
   return report->over.empty() ? kExitOk : kExitFailed;
 }
 
+// bursar audit declarations
+int RunDeclarations(const StoreOptions& o) {
+  if (o.positional.size() != 1) {
+    std::fprintf(stderr, "bursar audit declarations: takes no year: every stored declaration is checked\n\n%s",
+                 kUsage);
+    return kExitUsage;
+  }
+  Programmes programmes;
+  if (!LoadProgrammes(o, "audit declarations", &programmes)) return kExitUsage;
+  auto s = store::Store::Open(o.db);
+  if (!s.ok()) return ReportStatus(s.status());
+  (*s)->SetFigureReader(programmes.FigureReader());
+  int64_t unchecked = 0;
+  auto found = (*s)->DeclaredOfficialRows(&unchecked);
+  if (!found.ok()) return ReportStatus(found.status());
+  if (o.json) {
+    std::printf("%s\n", audit::DeclarationsJson(*found, unchecked).dump(2).c_str());
+  } else {
+    for (const auto& d : *found) std::printf("%s\n", audit::DeclarationText(d).c_str());
+    std::printf("%zu declaration(s) of what only an authority states\n", found->size());
+    if (unchecked > 0) {
+      std::printf("%lld verified declared figure(s) not checked: their policy was not given (--also-policy DIR: %s)\n",
+                  static_cast<long long>(unchecked), programmes.BesideIds().c_str());
+    }
+  }
+  return found->empty() && unchecked == 0 ? kExitOk : kExitFailed;
+}
+
 int RunAudit(const std::vector<std::string>& args) {
   StoreOptions o;
   if (!ParseStoreOptions(args, {"--from", "--limit", "--anchor", "--policy", "--also-policy", "--programme"}, &o)) {
@@ -78,6 +117,7 @@ int RunAudit(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (!o.positional.empty() && o.positional[0] == "limits") return RunLimits(o);
+  if (!o.positional.empty() && o.positional[0] == "declarations") return RunDeclarations(o);
   if (o.positional.size() != 1 || (o.positional[0] != "verify" && o.positional[0] != "log")) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
@@ -163,5 +203,6 @@ int RunAudit(const std::vector<std::string>& args) {
 }
 
 }  // namespace
-BURSAR_COMMAND("audit", "verify the hash-chained audit log, list it, or check a year's limits", RunAudit);
+BURSAR_COMMAND("audit", "verify the hash-chained audit log, list it, check a year's limits or the declarations",
+               RunAudit);
 }  // namespace bursar::cli

@@ -68,6 +68,8 @@ int RunDecide(const std::vector<std::string>& args) {
   if (!LoadProgrammes(o, "decide", &programmes)) return kExitUsage;
   auto store = store::Store::Open(o.db);
   if (!store.ok()) return ReportStatus(store.status());
+  // A declared figure counts only as its policy reads declarations now.
+  (*store)->SetFigureReader(programmes.FigureReader());
   auto ready = (*store)->ReadyForDecision(year);
   if (!ready.ok()) return ReportStatus(ready.status());
   auto decide = [&](const std::string& policy, const std::string& case_text) -> Result<store::DecisionInput> {

@@ -60,6 +60,7 @@ int RunPropose(const std::vector<std::string>& args) {
   }
   auto store = store::Store::Open(o.db);
   if (!store.ok()) return ReportStatus(store.status());
+  (*store)->SetFigureReader(programmes.FigureReader());  // which declared figures count
   auto enterprises = (*store)->EnterpriseCodes();
   if (!enterprises.ok()) return ReportStatus(enterprises.status());
   size_t decided = 0, refused = 0;

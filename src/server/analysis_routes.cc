@@ -15,6 +15,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "audit/declarations.h"
 #include "audit/limits_audit.h"
 #include "audit/recoveries_due.h"
 #include "case/case.h"
@@ -232,6 +233,20 @@ Status Server::Impl::AuditLimits(const httplib::Request& req, httplib::Response&
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     BURSAR_ASSIGN_OR_RETURN(auto checked, ::bursar::audit::AuditLimits(st, *checking, year, programme));
     report = ::bursar::audit::LimitsReportJson(checked);
+    return OkStatus();
+  }));
+  AnswerJson(res, report);
+  return OkStatus();
+}
+
+// Declarations of what only an authority states (audit/declarations.h), each
+// figure read by the published policy of its programme.
+Status Server::Impl::AuditDeclarations(const httplib::Request&, httplib::Response& res, const Caller&) {
+  OJson report;
+  BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
+    int64_t unchecked = 0;
+    BURSAR_ASSIGN_OR_RETURN(auto found, st.DeclaredOfficialRows(&unchecked));
+    report = ::bursar::audit::DeclarationsJson(found, unchecked);
     return OkStatus();
   }));
   AnswerJson(res, report);

@@ -1059,6 +1059,7 @@ std::vector<Server::Impl::Route> Server::Impl::ProgrammeRoutes() {
       {"post", "/api/simulations", &Impl::Simulate, kOversight},
       {"get", "/api/audit", &Impl::ListAudit, kOversight},
       {"get", "/api/audit/limits/{year}", &Impl::AuditLimits, kOversight},
+      {"get", "/api/audit/declarations", &Impl::AuditDeclarations, kOversight},
   };
 }
 

@@ -928,6 +928,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
     const size_t connections = options.store_faults.empty() ? std::max<size_t>(options.store_connections, 1) : 1;
     for (size_t i = 0; i < connections; ++i) {
       BURSAR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> st, store::Store::Open(options.db_url, open));
+      // The published policies (below) read declared figures for its cases.
+      st->SetFigureReader(impl->ProgrammeFigures());
       impl->free_stores.push_back(st.get());
       impl->stores.push_back(std::move(st));
     }

@@ -545,6 +545,7 @@ struct Server::Impl {
   Status GetBudget(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status PutBudget(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status AuditLimits(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  Status AuditDeclarations(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status ListAudit(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status Simulate(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   std::shared_ptr<SimulationCache> simulations;

@@ -1453,7 +1453,8 @@ Result<ImportReport> Store::Import(EvidenceKind kind, const std::string& path, c
 namespace bursar::store {
 
 Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kind, const nlohmann::json& keys,
-                                      const FigureReader& figure) {
+                                      const FigureReader& given) {
+  const FigureReader& figure = given ? given : figure_reader_;
   const KindSpec& spec = SpecOf(kind);
   if (!spec.provenance) {
     return InvalidArgument(std::string("the ") + spec.name + " record is never declared, so never verified", "kind");
@@ -1561,6 +1562,60 @@ Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kin
   });
   if (!written.ok()) return written.status();
   return *written ? (*written)->seq : 0;
+}
+
+Result<std::vector<Store::DeclaredOfficial>> Store::DeclaredOfficialRows(int64_t* unchecked) {
+  *unchecked = 0;
+  std::vector<DeclaredOfficial> out;
+  if (!provenance_) return out;  // before migration 17 nothing was declared
+  if (programmes_) {
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT credit_code, policy, year, name, value, verified_by FROM figure "
+                                                  "WHERE source = 'declared' AND verified_by IS NOT NULL "
+                                                  "ORDER BY policy, year, credit_code, name"));
+    for (const Row& r : rows) {
+      if (!figure_reader_) {
+        ++*unchecked;
+        continue;
+      }
+      auto read = figure_reader_(r.Text(1), r.Int(2), r.Text(0), r.Text(3), r.Text(4), true);
+      if (read.ok() || read.status().code() != StatusCode::kPermissionDenied) {
+        if (!read.ok() && read.status().code() == StatusCode::kNotFound) ++*unchecked;
+        continue;
+      }
+      out.push_back({"figure", r.Text(0), r.Text(1), r.Int(2), r.Text(3),
+                     "credit_code=" + r.Text(0) + " policy=" + r.Text(1) + " year=" + std::to_string(r.Int(2)) +
+                         " name=" + r.Text(3),
+                     r.Text(5), {}});
+    }
+  }
+  // D-G10: only the exchange's own records say a trade was made at a legally
+  // established institution. The import refuses such a declaration; a row
+  // that says so anyway was not written by bursar's import.
+  BURSAR_ASSIGN_OR_RETURN(auto trades, db_->Query("SELECT credit_code, exchange, trade_id, trade_date, verified_by "
+                                                  "FROM trade WHERE source = 'declared' AND legally_established = 1 "
+                                                  "ORDER BY trade_date, credit_code, exchange, trade_id"));
+  for (const Row& r : trades) {
+    const std::string date = r.Text(3);
+    int64_t year = 0;
+    std::from_chars(date.data(), date.data() + std::min<size_t>(date.size(), 4), year);
+    out.push_back({"trade", r.Text(0), "", year, "legally_established",
+                   "credit_code=" + r.Text(0) + " exchange=" + r.Text(1) + " trade_id=" + r.Text(2),
+                   r.IsNull(4) ? "" : r.Text(4), {}});
+  }
+  // The decisions that may rest on each: in force, of its enterprise and year
+  // in its programme.
+  for (DeclaredOfficial& d : out) {
+    std::vector<Row> rows;
+    BURSAR_RETURN_IF_ERROR(db_->QuerySpan(
+        std::string("SELECT d.id FROM application a JOIN decision d ON d.application_id = a.id AND d.in_force = 1 "
+                    "WHERE a.credit_code = ? AND a.year = ?") +
+            (programmes_ ? " AND a.policy = ?" : "") + " ORDER BY d.id",
+        programmes_ ? std::vector<Param>{std::string_view(d.credit_code), d.year, std::string_view(d.policy)}
+                    : std::vector<Param>{std::string_view(d.credit_code), d.year},
+        &rows));
+    for (const Row& r : rows) d.decisions.push_back(r.Int(0));
+  }
+  return out;
 }
 
 }  // namespace bursar::store

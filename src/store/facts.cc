@@ -390,13 +390,23 @@ Status Store::CaseBatch::LoadFigures(const std::vector<std::string>& codes) {
   for (const std::string& code : codes) params.emplace_back(std::string_view(code));
   std::vector<Row> rows;
   // Declared figures count once an officer verified them (D-G10).
-  BURSAR_RETURN_IF_ERROR(db_.QuerySpan(std::string("SELECT credit_code, year, name, value FROM figure WHERE policy = ? "
-                                                   "AND year <= ? AND credit_code IN (") +
+  BURSAR_RETURN_IF_ERROR(db_.QuerySpan(std::string("SELECT credit_code, year, name, value, source FROM figure WHERE "
+                                                   "policy = ? AND year <= ? AND credit_code IN (") +
                                            Placeholders(codes.size()) + ")" +
                                            (with_declared_ ? std::string() : std::string(" AND ") + kVerified) +
                                            " ORDER BY credit_code, year, name",
                                        params, &rows));
-  for (const Row& r : rows) named_[r.Text(0)][r.Int(1)].emplace_back(r.Text(2), r.Text(3));
+  for (const Row& r : rows) {
+    // And only a value an enterprise may declare: the policy, as it is now,
+    // reads the declaration again (a value an authority gives, `given by`,
+    // never counts from a declaration, whoever verified it and when).
+    if (r.Text(4) == "declared") {
+      if (!store_.figure_reader_) continue;
+      auto read = store_.figure_reader_(policy_, r.Int(1), r.Text(0), r.Text(2), r.Text(3), true);
+      if (!read.ok() && read.status().code() == StatusCode::kPermissionDenied) continue;
+    }
+    named_[r.Text(0)][r.Int(1)].emplace_back(r.Text(2), r.Text(3));
+  }
   return OkStatus();
 }
 

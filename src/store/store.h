@@ -525,6 +525,31 @@ class Store {
   // Returns the audit entry's seq.
   Result<int64_t> VerifyEvidence(const std::string& actor, EvidenceKind kind, const nlohmann::json& keys,
                                  const FigureReader& figure = {});
+  // How the programmes' policies read a figure (the server's published
+  // policies, a command's --also-policy): a case counts an enterprise's
+  // declared figure only when this reader accepts it as a declaration, so a
+  // declaration verified before its policy said an authority gives the value
+  // (`given by`) no longer counts. Without a reader no declared figure counts.
+  // VerifyEvidence uses it when given no reader of its own.
+  void SetFigureReader(FigureReader reader) { figure_reader_ = std::move(reader); }
+  // Declarations that state what only an authority may (`bursar audit
+  // declarations`): verified declared figures the reader refuses as
+  // declarations (reason official_only), and declared trades that say they
+  // were made at a legally established institution (D-G10, which the import
+  // never accepts). Each with the decisions in force of its enterprise and
+  // year in its programme. Figures of a policy the reader does not know are
+  // counted in *unchecked.
+  struct DeclaredOfficial {
+    std::string table;                       // "figure" or "trade"
+    std::string credit_code;
+    std::string policy;                      // the programme ("" the store's own)
+    int64_t year = 0;
+    std::string field;                       // the figure's name, or "legally_established"
+    std::string key;                         // the row's key as the import names it
+    std::string verified_by;                 // "" not verified
+    std::vector<int64_t> decisions;          // in force, of that enterprise, year and programme
+  };
+  Result<std::vector<DeclaredOfficial>> DeclaredOfficialRows(int64_t* unchecked);
   Result<Page<ObjectionRecord>> ListObjections(const ObjectionQuery& query);
   Result<std::optional<ObjectionRecord>> FindObjection(int64_t id);
   Result<Page<PaymentRecord>> ListPayments(const PaymentQuery& query);
@@ -679,6 +704,7 @@ class Store {
   bool programme_budgets_ = false;  // programme_budget, programme_committed (migration 29)
   bool decision_lines_ = false;     // decision.lines_fen (migration 30)
   bool attachments_ = false;      // the attachment table exists (migration 24)
+  FigureReader figure_reader_;    // SetFigureReader
   AttachmentLimits attachment_limits_;
 };
 

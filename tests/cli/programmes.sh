@@ -115,5 +115,25 @@ assert payable == ['150000.00', '400000.00', '750000.00'], payable
   && ok || bad "a programme not given: $(cat err)"
 "$bursar" audit verify --db "$db" > /dev/null 2> err && ok || bad "audit verify: $(cat err)"
 
+# No declaration states what only an authority may; a row made to say the
+# enterprise declared its main business (written by hand) is found, with the
+# decisions in force of its year, and without the policy it cannot be judged.
+"$bursar" audit declarations --db "$db" --also-policy "$health" > out; rc=$?
+[[ $rc -eq 0 ]] && grep -q "^0 declaration(s)" out && ok || bad "audit declarations ($rc): $(cat out)"
+sqlite3 "$db" "UPDATE figure SET source = 'declared', verified_by = 'officer-x' WHERE name = 'applicant.digital_health_business'"
+"$bursar" audit declarations --db "$db" --also-policy "$health" --json > out; rc=$?
+python3 -c "
+import json
+r = json.load(open('out'))
+assert r['unchecked'] == 0, r
+[d] = r['declarations']
+assert d['table'] == 'figure' and d['field'] == 'applicant.digital_health_business' and d['year'] == 2025, d
+assert d['verified_by'] == 'officer-x' and len(d['decisions']) == 3, d
+" && [[ $rc -eq 1 ]] && ok || bad "a declared authority's figure ($rc): $(cat out)"
+"$bursar" audit declarations --db "$db" > out; rc=$?
+[[ $rc -eq 1 ]] && grep -q "^1 verified declared figure(s) not checked" out && ok || bad "unchecked ($rc): $(cat out)"
+"$bursar" audit declarations 2025 --db "$db" 2> err; [[ $? -eq 2 ]] && grep -q "takes no year" err && ok \
+  || bad "a year given: $(cat err)"
+
 echo "programmes: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

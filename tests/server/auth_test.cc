@@ -692,6 +692,7 @@ TEST_P(AuthTest, EveryRouteForEveryRole) {
       {"post /api/simulations", {"officer", "auditor"}},
       {"get /api/audit", {"officer", "auditor"}},
       {"get /api/audit/limits/{year}", {"officer", "auditor"}},
+      {"get /api/audit/declarations", {"officer", "auditor"}},
   };
   // Public: the notice (公示) and its exports, the office's contact, besides the engine's routes.
   std::set<std::string> public_routes;

@@ -1724,6 +1724,23 @@ TEST_P(ProgrammeTest, TheSecondProgrammesListRecoveriesAndAuthorityFiguresThroug
   EXPECT_EQ(limits["decisions"], 1) << limits.dump();
   EXPECT_EQ(limits["over"], json::array()) << limits.dump();
   EXPECT_EQ(Body(Get("auditor", "/api/audit/limits/2025"))["decisions"], 0);
+  // No declaration states what only the industry office gives, until a row
+  // is made to say the enterprise declared it and an officer verified it
+  // (as one verified before the policy named the office would): the auditor
+  // is shown it with the decision in force that may rest on it.
+  EXPECT_EQ(Body(Get("auditor", "/api/audit/declarations")), json::parse(R"({"declarations":[],"unchecked":0})"));
+  ASSERT_TRUE(store_->db()
+                  .Execute("UPDATE figure SET source = 'declared', verified_by = 'officer' WHERE credit_code = ? AND "
+                           "name = 'applicant.digital_health_business'",
+                           {std::string_view(code1_)})
+                  .ok());
+  json found = Body(Get("auditor", "/api/audit/declarations"));
+  ASSERT_EQ(found["declarations"].size(), 1u) << found.dump();
+  EXPECT_EQ(found["declarations"][0]["field"], "applicant.digital_health_business");
+  EXPECT_EQ(found["declarations"][0]["policy"], "digital-health");
+  EXPECT_EQ(found["declarations"][0]["verified_by"], "officer");
+  EXPECT_EQ(found["declarations"][0]["decisions"], json::array({Body(decided)["id"]})) << found.dump();
+  EXPECT_EQ(found["unchecked"], 0);
 
   // Each programme's list apart; without `policy`, both.
   const int64_t own = Create("app2", code2_, {{"measure", "03"}, {"assessed", "4200000"}});

@@ -51,6 +51,9 @@ class StoreProgrammesTest : public ::testing::TestWithParam<std::string> {
     import.actor = "data-bureau";
     auto r = store_->Import(EvidenceKind::kEnterprises, database_->WriteFile("enterprises.csv", csv), import);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
+    // As the server and `bursar decide --also-policy` do: declared figures
+    // count as the programme's policy reads declarations.
+    store_->SetFigureReader(HealthFigures());
   }
 
   // Imports figures (CSV rows after the header) read as the digital-health
@@ -350,9 +353,13 @@ TEST_P(StoreProgrammesTest, NoOfficerMakesAnEnterprisesDeclarationOfAnAuthoritys
   EXPECT_EQ(refused.status().reason(), "official_only");
   EXPECT_NE(refused.status().message().find("the district industry office"), std::string::npos)
       << refused.status().message();
-  // Nor without the policy that reads it.
+  // Nor by the store's own reader (the same policy), nor without a policy that reads it.
+  EXPECT_EQ(store_->VerifyEvidence("officer", EvidenceKind::kFigures, business).status().code(),
+            StatusCode::kPermissionDenied);
+  store_->SetFigureReader({});
   EXPECT_EQ(store_->VerifyEvidence("officer", EvidenceKind::kFigures, business).status().code(),
             StatusCode::kFailedPrecondition);
+  store_->SetFigureReader(HealthFigures());
   // All or nothing: after an enterprise's own field, neither is verified.
   business.insert(business.begin(), json{{"credit_code", Code(2)},
                                          {"policy", kHealth},
@@ -370,6 +377,87 @@ TEST_P(StoreProgrammesTest, NoOfficerMakesAnEnterprisesDeclarationOfAnAuthoritys
   business.erase(1);
   ASSERT_TRUE(store_->VerifyEvidence("officer", EvidenceKind::kFigures, business, HealthFigures()).ok());
   EXPECT_EQ(*store_->DeclaredPending(Code(2)), 3);
+}
+
+TEST_P(StoreProgrammesTest, ADeclarationVerifiedBeforeItsPolicyNamedItsAuthorityNoLongerCounts) {
+  // While the policy did not say who gives the main business, the enterprise
+  // declared it and an officer verified it, and a decision counted it.
+  FigureReader old_policy = [](std::string_view, int64_t, std::string_view, std::string_view, std::string_view value,
+                               bool) -> Result<std::string> { return std::string(value == "是" ? "true" : "false"); };
+  store_->SetFigureReader(old_policy);
+  ASSERT_EQ(Figures(Eligible(2, 2025), "enterprise-2", /*declared=*/true, old_policy).inserted, 4);
+  json keys = json::array();
+  for (const char* flag :
+       {"registered_in_district", "taxed_in_district", "independent_legal_person", "digital_health_business"}) {
+    keys.push_back(
+        {{"credit_code", Code(2)}, {"policy", kHealth}, {"year", 2025}, {"name", std::string("applicant.") + flag}});
+  }
+  // Verified by the store's reader when the request brings none.
+  auto verified = store_->VerifyEvidence("officer-2", EvidenceKind::kFigures, keys);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  const json claim = {{"measure", "6"}, {"project", "P9"}, {"programme", "municipal"}, {"funding_received", "100"}};
+  auto first = DecideHealth(InReview(2, 2025, claim, kHealth, "0"));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(json::parse(first->case_json)["applicant"]["digital_health_business"], true);
+  EXPECT_EQ(first->total_fen, 5000);
+  int64_t unchecked = -1;
+  auto none = store_->DeclaredOfficialRows(&unchecked);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+  EXPECT_EQ(unchecked, 0);
+
+  // The policy now says the district industry office gives it: the auditor
+  // finds the declaration and the decision that may rest on it...
+  store_->SetFigureReader(HealthFigures());
+  auto found = store_->DeclaredOfficialRows(&unchecked);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].table, "figure");
+  EXPECT_EQ((*found)[0].credit_code, Code(2));
+  EXPECT_EQ((*found)[0].policy, kHealth);
+  EXPECT_EQ((*found)[0].year, 2025);
+  EXPECT_EQ((*found)[0].field, "applicant.digital_health_business");
+  EXPECT_EQ((*found)[0].verified_by, "officer-2");
+  EXPECT_EQ((*found)[0].decisions, std::vector<int64_t>{first->id});
+  EXPECT_EQ(unchecked, 0);
+  // ...and a case built now leaves it out, the verified fields of the
+  // enterprise's own kept.
+  auto now = store_->BuildCase(Code(2), 2025, json::array(), nullptr, 0, false, kHealth);
+  ASSERT_TRUE(now.ok()) << now.status().ToString();
+  EXPECT_FALSE((*now)["applicant"].contains("digital_health_business")) << (*now)["applicant"].dump();
+  EXPECT_EQ((*now)["applicant"]["registered_in_district"], true);
+  // Nor does an estimate with the declarations count it.
+  auto estimate = store_->BuildCase(Code(2), 2025, json::array(), nullptr, 0, /*with_declared=*/true, kHealth);
+  ASSERT_TRUE(estimate.ok());
+  EXPECT_FALSE((*estimate)["applicant"].contains("digital_health_business"));
+
+  // A trade the enterprise "declared" as made at a legally established
+  // institution never came through the import (D-G10): written by hand, it is found.
+  ASSERT_TRUE(store_->db()
+                  .Execute("INSERT INTO trade (credit_code, exchange, trade_id, trade_date, side, amount_fen, "
+                           "legally_established, source, supplied_by) VALUES (?, 'BJDEX', 'T-1', '2025-03-01', "
+                           "'seller', 100, 1, 'declared', 'enterprise-2')",
+                           {std::string_view(Code(2))})
+                  .ok());
+  found = store_->DeclaredOfficialRows(&unchecked);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[1].table, "trade");
+  EXPECT_EQ((*found)[1].year, 2025);
+  EXPECT_EQ((*found)[1].key, "credit_code=" + Code(2) + " exchange=BJDEX trade_id=T-1");
+  EXPECT_EQ((*found)[1].verified_by, "");
+  EXPECT_TRUE((*found)[1].decisions.empty());  // the own programme decided nothing of it
+
+  // Without the policy, no declared figure counts, and the auditor is told
+  // what could not be checked.
+  store_->SetFigureReader({});
+  found = store_->DeclaredOfficialRows(&unchecked);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->size(), 1u);
+  EXPECT_EQ(unchecked, 4);
+  auto blind = store_->BuildCase(Code(2), 2025, json::array(), nullptr, 0, false, kHealth);
+  ASSERT_TRUE(blind.ok());
+  EXPECT_EQ((*blind)["applicant"].dump(), "{\"id\":\"" + Code(2) + "\"}");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreProgrammesTest, ::testing::Values("sqlite", "postgres"),
