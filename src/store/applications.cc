@@ -244,20 +244,28 @@ Status Store::LockEnterprises(Database& db, const std::vector<std::string>& cred
   return OkStatus();
 }
 
+namespace {
+// A change of state: allowed first, then written (parameters: to, now, id,
+// from), changing exactly the row still in the state it was read in.
+constexpr const char* kTransitionSql = "UPDATE application SET state = ?, updated_at = ? WHERE id = ? AND state = ?";
+Status AllowedTransition(const Application& app, ApplicationState to) {
+  if (IsAllowedTransition(app.state, to)) return OkStatus();
+  return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(app.id) + " is " +
+                                                     ApplicationStateName(app.state) + ": it cannot become " +
+                                                     ApplicationStateName(to));
+}
+Status TransitionChanged(const Application& app, int64_t changed) {
+  if (changed == 1) return OkStatus();
+  return Status(StatusCode::kConflict, "application " + std::to_string(app.id) + " changed concurrently");
+}
+}  // namespace
+
 Status Store::Transition(Database& db, const Application& app, ApplicationState to) {
-  if (!IsAllowedTransition(app.state, to)) {
-    return Status(StatusCode::kFailedPrecondition, "application " + std::to_string(app.id) + " is " +
-                                                       ApplicationStateName(app.state) + ": it cannot become " +
-                                                       ApplicationStateName(to));
-  }
+  BURSAR_RETURN_IF_ERROR(AllowedTransition(app, to));
   const std::string now = Now();
   BURSAR_ASSIGN_OR_RETURN(int64_t changed,
-                          db.Execute("UPDATE application SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
-                                     {ApplicationStateName(to), now, app.id, ApplicationStateName(app.state)}));
-  if (changed != 1) {
-    return Status(StatusCode::kConflict, "application " + std::to_string(app.id) + " changed concurrently");
-  }
-  return OkStatus();
+                          db.Execute(kTransitionSql, {ApplicationStateName(to), now, app.id, ApplicationStateName(app.state)}));
+  return TransitionChanged(app, changed);
 }
 
 Status Store::CheckProgramme(const std::string& policy) const {
@@ -908,11 +916,15 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
       }
       RunPrefetch pre;
       BURSAR_RETURN_IF_ERROR(PrefetchRun(*db_, actor, group, &pre));
+      // The group's entries are written together at its end.
+      std::vector<AuditEntry> entries;
       for (int64_t id : group) {
         RunDecision d;
         d.application_id = id;
         auto key = batch_of.find(id);
         CaseBatch* batch = key != batch_of.end() ? batches[key->second].get() : nullptr;
+        // On PostgreSQL the decision's rows are sealed in the round trip of its writes.
+        pre.seal_seq = sealing_ && db_->dialect() == Dialect::kPostgres ? head.seq + 1 : 0;
         auto change = DecideFromStoreIn(*db_, actor, id, decide, &d.decision_id, &d.total_fen, batch, &pre);
         if (!change.ok()) {
           // Which statements of it ran is not known here: the group is
@@ -921,12 +933,25 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
           break;
         }
         // One entry per decision, each sealing the rows its decision wrote.
-        BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, AppendSealedAudit(head, actor, std::move(*change)));
+        if (sealing_) {
+          std::optional<nlohmann::json> sealed;
+          if (pre.seal_seq == 0 && db_->dialect() == Dialect::kPostgres) {
+            sealed = std::exchange(pre.sealed, std::nullopt);
+          } else {
+            BURSAR_ASSIGN_OR_RETURN(sealed, SealCaptured(*db_, head.seq + 1));
+          }
+          if (sealed) (*change)["sealed"] = std::move(*sealed);
+        }
+        BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, NextAuditEntry(head, actor, Now(), *change));
         head = {entry.seq, entry.digest};
+        entries.push_back(std::move(entry));
         made.push_back(std::move(d));
         if (options.inside) options.inside(++count);
       }
-      if (whole) BURSAR_RETURN_IF_ERROR(tx->Commit());
+      if (whole) {
+        BURSAR_RETURN_IF_ERROR(AppendAuditEntries(*db_, entries));
+        BURSAR_RETURN_IF_ERROR(tx->Commit());
+      }
     }  // not whole: ~Transaction rolls the group back
     if (whole) {
       for (const RunDecision& d : made) done(d);
@@ -1111,21 +1136,57 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
     BURSAR_RETURN_IF_ERROR(
         db.Execute("UPDATE decision SET in_force = 0 WHERE application_id = ? AND in_force = 1", {id}).status());
   }
+  BURSAR_RETURN_IF_ERROR(AllowedTransition(app, ApplicationState::kDecided));
+  // The decision, the application's new state and (in a run on PostgreSQL)
+  // the seal of both, sent together: one round trip.
   // The lines beside the output (migration 30), for D-G6's scaling.
   const std::string lines_fen = LinesFenText(own_lines);
-  BURSAR_ASSIGN_OR_RETURN(
-      auto row,
-      decision_lines_
-          ? db.QueryOne("INSERT INTO decision (application_id, policy_digest, case_json, output_json, total_fen, "
-                        "decided_at, decided_by, in_force, lines_fen) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
-                        {id, decision.policy_digest, decision.case_json, decision.output_json, total_fen, Now(), actor,
-                         lines_fen})
-          : db.QueryOne("INSERT INTO decision (application_id, policy_digest, case_json, output_json, total_fen, "
-                        "decided_at, decided_by, in_force) VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
-                        {id, decision.policy_digest, decision.case_json, decision.output_json, total_fen, Now(),
-                         actor}));
-  if (!row) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
-  *decision_id = row->Int(0);
+  const std::string now = Now();
+  static const std::string kInsert =
+      "INSERT INTO decision (application_id, policy_digest, case_json, output_json, total_fen, decided_at, "
+      "decided_by, in_force) VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id";
+  static const std::string kInsertWithLines =
+      "INSERT INTO decision (application_id, policy_digest, case_json, output_json, total_fen, decided_at, "
+      "decided_by, in_force, lines_fen) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id";
+  static const std::string kTransition = kTransitionSql;
+  std::vector<Param> insert = {id,        std::string_view(decision.policy_digest), std::string_view(decision.case_json),
+                               std::string_view(decision.output_json), total_fen, std::string_view(now),
+                               std::string_view(actor)};
+  if (decision_lines_) insert.emplace_back(std::string_view(lines_fen));
+  const std::vector<Param> transition = {ApplicationStateName(ApplicationState::kDecided), std::string_view(now), id,
+                                         ApplicationStateName(app.state)};
+  const bool seal = pre != nullptr && pre->seal_seq > 0;
+  const std::vector<Param> seal_params = {seal ? pre->seal_seq : 0};
+  std::vector<Row> inserted, sealed;
+  int64_t changed = 0;
+  std::vector<Database::Step> steps;
+  steps.reserve(5);
+  const std::string& insert_sql = decision_lines_ ? kInsertWithLines : kInsert;
+  // PostgreSQL (migration 31): the state first, with both bumps of the
+  // version, and the decision's trigger told not to write the row again.
+  static const std::string kBumped = "SELECT set_config('bursar.version_bumped', ?, true)";
+  static const std::string kTransitionTwice =
+      "UPDATE application SET state = ?, updated_at = ?, version = version + 2 WHERE id = ? AND state = ?";
+  const std::string app_id = std::to_string(id);
+  const std::vector<Param> bumped = {std::string_view(app_id)}, cleared = {std::string_view("")};
+  if (one_version_bump_) {
+    steps.push_back({kBumped, bumped});
+    steps.push_back({kTransitionTwice, transition, nullptr, &changed});
+    steps.push_back({insert_sql, insert, &inserted});
+    steps.push_back({kBumped, cleared});
+  } else {
+    steps.push_back({insert_sql, insert, &inserted});
+    steps.push_back({kTransition, transition, nullptr, &changed});
+  }
+  if (seal) steps.push_back({PgSealCapturedSql(), seal_params, &sealed});
+  BURSAR_RETURN_IF_ERROR(db.RunPipeline(steps));
+  if (inserted.empty()) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+  BURSAR_RETURN_IF_ERROR(TransitionChanged(app, changed));
+  if (seal) {
+    pre->sealed = SealSummaryOfRows(sealed);
+    pre->seal_seq = 0;
+  }
+  *decision_id = inserted[0].Int(0);
   if (total) *total = total_fen;
   if (pre != nullptr) {
     // The year's committed total as the triggers now keep it: this award
@@ -1138,7 +1199,6 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
       }
     }
   }
-  BURSAR_RETURN_IF_ERROR(Transition(db, app, ApplicationState::kDecided));
   json change = StepChange("application.decide", app, ApplicationState::kDecided);
   change["decision"] = *decision_id;
   change["policy_digest"] = decision.policy_digest;

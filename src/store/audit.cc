@@ -45,8 +45,8 @@ Result<AuditEntry> AppendAudit(Database& db, const std::string& actor, const std
   return AppendAudit(db, AuditHead{head->Int(0), head->Text(1)}, actor, at, change);
 }
 
-Result<AuditEntry> AppendAudit(Database& db, const AuditHead& head, const std::string& actor, const std::string& at,
-                               const nlohmann::json& change) {
+Result<AuditEntry> NextAuditEntry(const AuditHead& head, const std::string& actor, const std::string& at,
+                                  const nlohmann::json& change) {
   if (actor.empty() || actor.find_first_of("\r\n") != std::string::npos) {
     return InvalidArgument("an actor is a non-empty name without line breaks", "actor");
   }
@@ -57,12 +57,33 @@ Result<AuditEntry> AppendAudit(Database& db, const AuditHead& head, const std::s
   entry.at = at;
   entry.change = CanonicalJson(change);
   entry.digest = AuditDigest(entry.seq, entry.prev_digest, entry.actor, entry.at, entry.change);
-  BURSAR_RETURN_IF_ERROR(
-      db.Execute("INSERT INTO audit_log (seq, prev_digest, actor, at, change, digest) VALUES (?, ?, ?, ?, ?, ?)",
-                 {entry.seq, entry.prev_digest, entry.actor, entry.at, entry.change, entry.digest})
-          .status());
-  BURSAR_RETURN_IF_ERROR(
-      db.Execute("UPDATE audit_head SET seq = ?, digest = ? WHERE id = 1", {entry.seq, entry.digest}).status());
+  return entry;
+}
+
+Status AppendAuditEntries(Database& db, const std::vector<AuditEntry>& entries) {
+  if (entries.empty()) return OkStatus();
+  std::vector<Param> params;
+  params.reserve(entries.size() * 6);
+  for (const AuditEntry& e : entries) {
+    params.insert(params.end(), {e.seq, std::string_view(e.prev_digest), std::string_view(e.actor),
+                                 std::string_view(e.at), std::string_view(e.change), std::string_view(e.digest)});
+  }
+  static const std::string kInsert =
+      "INSERT INTO audit_log (seq, prev_digest, actor, at, change, digest) VALUES (?, ?, ?, ?, ?, ?)";
+  std::vector<int64_t> changed;
+  if (entries.size() == 1) {
+    BURSAR_RETURN_IF_ERROR(db.ExecuteSpan(kInsert, params).status());
+  } else {
+    BURSAR_RETURN_IF_ERROR(db.ExecuteBatch(kInsert, params, 6, &changed, nullptr));
+  }
+  return db.Execute("UPDATE audit_head SET seq = ?, digest = ? WHERE id = 1", {entries.back().seq, entries.back().digest})
+      .status();
+}
+
+Result<AuditEntry> AppendAudit(Database& db, const AuditHead& head, const std::string& actor, const std::string& at,
+                               const nlohmann::json& change) {
+  BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, NextAuditEntry(head, actor, at, change));
+  BURSAR_RETURN_IF_ERROR(AppendAuditEntries(db, {entry}));
   return entry;
 }
 

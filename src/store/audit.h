@@ -63,6 +63,14 @@ Result<AuditEntry> AppendAudit(Database& db, const std::string& actor, const std
 // The same after `head` (what LockAuditHead read in this transaction).
 Result<AuditEntry> AppendAudit(Database& db, const AuditHead& head, const std::string& actor, const std::string& at,
                                const nlohmann::json& change);
+// The entry that follows `head`, not yet written (a run writes its group's
+// entries at once with AppendAuditEntries).
+Result<AuditEntry> NextAuditEntry(const AuditHead& head, const std::string& actor, const std::string& at,
+                                  const nlohmann::json& change);
+// Writes `entries` (each the one after the entry before it, the first after
+// the head LockAuditHead read) and moves the head to the last: one round trip
+// for the entries on PostgreSQL.
+Status AppendAuditEntries(Database& db, const std::vector<AuditEntry>& entries);
 
 struct AuditVerdict {
   bool ok = true;

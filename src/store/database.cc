@@ -58,6 +58,20 @@ Status Database::ExecuteBatch(const std::string& sql, std::span<const Param> par
   return OkStatus();
 }
 
+Status Database::RunPipeline(std::span<const Step> steps) {
+  for (const Step& step : steps) {
+    if (step.rows != nullptr) {
+      const size_t before = step.rows->size();
+      BURSAR_RETURN_IF_ERROR(QuerySpan(step.sql, step.params, step.rows));
+      if (step.changed != nullptr) *step.changed = static_cast<int64_t>(step.rows->size() - before);
+      continue;
+    }
+    BURSAR_ASSIGN_OR_RETURN(int64_t n, ExecuteSpan(step.sql, step.params));
+    if (step.changed != nullptr) *step.changed = n;
+  }
+  return OkStatus();
+}
+
 Status Database::CopyIn(const std::string& table, const std::vector<std::string>&, std::span<const Param>, size_t) {
   return Status(StatusCode::kInternal, "COPY into " + table + " is PostgreSQL's; the SQLite path inserts");
 }

@@ -83,6 +83,20 @@ class Database {
   // On error the transaction is unusable.
   virtual Status CopyIn(const std::string& table, const std::vector<std::string>& columns,
                         std::span<const Param> params, size_t width);
+  // One statement of a pipeline (RunPipeline): its rows are appended to
+  // *rows when `rows` is set, and *changed (when set) is the count of rows
+  // it changed (the rows it returned, when `rows` is set).
+  struct Step {
+    const std::string& sql;
+    std::span<const Param> params;
+    std::vector<Row>* rows = nullptr;
+    int64_t* changed = nullptr;
+  };
+  // Runs `steps` in order and returns the first failure. PostgreSQL sends
+  // them all before reading any result (one round trip: a later statement
+  // must not need an earlier one's answer); the default runs them one by one.
+  // On error the transaction is unusable.
+  virtual Status RunPipeline(std::span<const Step> steps);
   // Runs one statement and appends its rows to *rows.
   virtual Status QuerySpan(const std::string& sql, std::span<const Param> params, std::vector<Row>* rows) = 0;
 

@@ -1329,6 +1329,23 @@ constexpr const char* kDecisionLines = R"SQL(
 ALTER TABLE decision ADD COLUMN lines_fen TEXT;
 )SQL";
 
+// A decision wrote its application's row twice on PostgreSQL: the
+// decision's trigger bumped the version, then the change of state wrote the
+// row again (each write with its seal image). The decision now moves the
+// state first, bumping the version by the two it always moved, and names the
+// application in a transaction-local setting that the trigger reads to skip
+// its own bump; the setting is cleared after the decision's INSERT. The
+// version is the optimistic-concurrency tag (If-Match), not an audit record:
+// the seals are unchanged. SQLite's triggers are untouched.
+constexpr const char* kOneVersionBumpPostgres = R"SQL(
+CREATE OR REPLACE FUNCTION application_child_version() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN
+    IF current_setting('bursar.version_bumped', true) = NEW.application_id::text THEN RETURN NULL; END IF;
+    UPDATE application SET version = version + 1 WHERE id = NEW.application_id;
+    RETURN NULL;
+  END $$;
+)SQL";
+
 // Each dialect's part, then the totals (the SQLite part makes the column).
 const char* ProgrammesSql(Dialect dialect) {
   static const std::string sqlite = std::string(kProgrammesSqlite) + kProgrammesTotals;
@@ -1384,6 +1401,8 @@ const std::vector<Migration>& Migrations() {
       {29, "programme budgets: the budget and running totals of each programme run beside the own",
        kProgrammeBudgets, kProgrammeBudgetsSqlite, kProgrammeBudgetsPostgres},
       {30, "each decision's own award lines in its row, for the budget's pro-rata read", kDecisionLines, "", ""},
+      {31, "a decision writes its application's row once: its version moved by two in one write", "", "",
+       kOneVersionBumpPostgres},
   };
   return migrations;
 }

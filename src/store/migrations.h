@@ -35,6 +35,8 @@ inline constexpr int kProgrammeBudgetsMigration = 29;
 // The migration that kept each decision's own award lines in its row
 // (decision.lines_fen), so that D-G6's scaling reads no decision's output.
 inline constexpr int kDecisionLinesMigration = 30;
+// PostgreSQL: a decision that moves its application's state bumps the version once.
+inline constexpr int kOneVersionBumpMigration = 31;
 // The migration that made the attachment table (store/attachments.h).
 inline constexpr int kAttachmentMigration = 24;
 

@@ -153,6 +153,59 @@ class PostgresDatabase final : public Database {
     return status;
   }
 
+  // As ExecuteBatch: every statement prepared first (PQprepare waits for its
+  // answer, which pipeline mode does not allow), then sent, then read.
+  Status RunPipeline(std::span<const Step> steps) override {
+    if (steps.empty()) return OkStatus();
+    BURSAR_RETURN_IF_ERROR(EnsureConnected());
+    std::vector<const Prepared*> prepared;
+    prepared.reserve(steps.size());
+    for (const Step& step : steps) {
+      BURSAR_ASSIGN_OR_RETURN(const Prepared* p, Prepare(step.sql));
+      if (static_cast<size_t>(p->params) != step.params.size()) {
+        return Status(StatusCode::kInternal, "parameter count mismatch: " + step.sql);
+      }
+      prepared.push_back(p);
+    }
+    if (PQenterPipelineMode(conn_) != 1) return Status(StatusCode::kUnavailable, "PostgreSQL: cannot pipeline");
+    Status status;
+    size_t sent = 0;
+    for (; sent < steps.size(); ++sent) {
+      Bind(steps[sent].params);
+      if (PQsendQueryPrepared(conn_, prepared[sent]->name.c_str(), prepared[sent]->params, values_.data(),
+                              lengths_.data(), nullptr, 0) != 1) {
+        status = Status(StatusCode::kUnavailable, "PostgreSQL: " + std::string(PQerrorMessage(conn_)));
+        break;
+      }
+    }
+    PQpipelineSync(conn_);
+    for (size_t i = 0; i < sent; ++i) {
+      PGresult* res = PQgetResult(conn_);
+      if (status.ok()) {
+        status = Check(res);
+        if (status.ok()) {
+          const Step& step = steps[i];
+          if (step.rows != nullptr) AppendRows(res, step.rows);
+          if (step.changed != nullptr) {
+            int64_t n = 0;
+            const char* tuples = PQcmdTuples(res);
+            if (tuples && *tuples) std::from_chars(tuples, tuples + std::char_traits<char>::length(tuples), n);
+            *step.changed = n;
+          }
+        }
+      }
+      PQclear(res);
+      PQclear(PQgetResult(conn_));  // the NULL that ends this statement's results
+    }
+    while (PGresult* res = PQgetResult(conn_)) {
+      const bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+      PQclear(res);
+      if (sync) break;
+    }
+    PQexitPipelineMode(conn_);
+    return status;
+  }
+
   // COPY text format: tab-separated fields, \N for NULL, and backslash,
   // tab, newline and carriage return escaped. Sent in blocks of ~256 KiB.
   Status CopyIn(const std::string& table, const std::vector<std::string>& columns, std::span<const Param> params,
@@ -217,19 +270,7 @@ class PostgresDatabase final : public Database {
     auto ran = Run(sql, params);
     if (!ran.ok() && !in_tx_ && Lost()) ran = Run(sql, params);  // a read: safe to send again
     BURSAR_ASSIGN_OR_RETURN(PGresult * res, std::move(ran));
-    const int nrows = PQntuples(res), ncols = PQnfields(res);
-    for (int r = 0; r < nrows; ++r) {
-      std::vector<std::optional<std::string>> cells;
-      cells.reserve(static_cast<size_t>(ncols));
-      for (int c = 0; c < ncols; ++c) {
-        if (PQgetisnull(res, r, c)) {
-          cells.emplace_back();
-        } else {
-          cells.emplace_back(std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c))));
-        }
-      }
-      rows->emplace_back(std::move(cells));
-    }
+    AppendRows(res, rows);
     PQclear(res);
     return OkStatus();
   }
@@ -258,6 +299,22 @@ class PostgresDatabase final : public Database {
   }
 
  private:
+  static void AppendRows(PGresult* res, std::vector<Row>* rows) {
+    const int nrows = PQntuples(res), ncols = PQnfields(res);
+    for (int r = 0; r < nrows; ++r) {
+      std::vector<std::optional<std::string>> cells;
+      cells.reserve(static_cast<size_t>(ncols));
+      for (int c = 0; c < ncols; ++c) {
+        if (PQgetisnull(res, r, c)) {
+          cells.emplace_back();
+        } else {
+          cells.emplace_back(std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c))));
+        }
+      }
+      rows->emplace_back(std::move(cells));
+    }
+  }
+
   // True when the connection is gone (the last statement failed for that).
   bool Lost() const { return PQstatus(conn_) != CONNECTION_OK; }
 

@@ -176,25 +176,35 @@ json SealSummary(std::vector<std::string> lines) {
   return json{{"rows", static_cast<int64_t>(lines.size())}, {"sha256", sha.FinishHex()}};
 }
 
+const std::string& PgSealCapturedSql() {
+  // The captured images are taken out of the capture table (a transaction
+  // may seal several entries: DecideRun), the last image of each row goes to
+  // audit_row and comes back for the summary.
+  static const std::string sql =
+      "WITH d AS (DELETE FROM pg_temp.bursar_capture RETURNING n, tbl, row_key, image), "
+      "c AS (SELECT DISTINCT ON (tbl, row_key) tbl, row_key, image FROM d "
+      "ORDER BY tbl, row_key, n DESC), "
+      "i AS (INSERT INTO audit_row (seq, tbl, row_key, image) SELECT CAST(? AS BIGINT), tbl, row_key, image "
+      "FROM c RETURNING tbl, row_key, image) SELECT tbl, row_key, image FROM i";
+  return sql;
+}
+
+std::optional<json> SealSummaryOfRows(const std::vector<Row>& rows) {
+  if (rows.empty()) return std::nullopt;
+  std::vector<std::string> lines;
+  lines.reserve(rows.size());
+  for (const Row& r : rows) {
+    lines.push_back(SealLine(r.Text(0), r.Text(1), r.IsNull(2) ? std::nullopt : std::optional(r.Text(2))));
+  }
+  return SealSummary(std::move(lines));
+}
+
 Result<std::optional<json>> SealCaptured(Database& db, int64_t seq) {
   std::vector<std::string> lines;
   if (Pg(db)) {
-    // One round trip: the captured images are taken out of the capture
-    // table (a transaction may seal several entries: DecideRun), the last
-    // image of each row goes to audit_row and comes back for the summary.
-    BURSAR_ASSIGN_OR_RETURN(
-        auto rows,
-        db.Query("WITH d AS (DELETE FROM pg_temp.bursar_capture RETURNING n, tbl, row_key, image), "
-                 "c AS (SELECT DISTINCT ON (tbl, row_key) tbl, row_key, image FROM d "
-                 "ORDER BY tbl, row_key, n DESC), "
-                 "i AS (INSERT INTO audit_row (seq, tbl, row_key, image) SELECT CAST(? AS BIGINT), tbl, row_key, image "
-                 "FROM c RETURNING tbl, row_key, image) SELECT tbl, row_key, image FROM i",
-                 {seq}));
-    if (rows.empty()) return std::optional<json>();
-    for (const Row& r : rows) {
-      lines.push_back(SealLine(r.Text(0), r.Text(1), r.IsNull(2) ? std::nullopt : std::optional(r.Text(2))));
-    }
-    return std::optional<json>(SealSummary(std::move(lines)));
+    // One round trip.
+    BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query(PgSealCapturedSql(), {seq}));
+    return SealSummaryOfRows(rows);
   }
   BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT tbl, row_key, image FROM temp.bursar_capture ORDER BY n"));
   if (rows.empty()) return std::optional<json>();

@@ -82,6 +82,11 @@ Result<std::string> CaptureSetupSql(Database& db);
 // the entry's "sealed" summary, or nullopt when the change touched no sealed
 // row. SQLite: REQUIRES ClearCaptured() at the start of the transaction.
 Result<std::optional<nlohmann::json>> SealCaptured(Database& db, int64_t seq);
+// PostgreSQL: SealCaptured as one statement (parameter: the entry's seq),
+// for a caller that sends it in a pipeline after the change's own
+// statements, and the entry's "sealed" summary from that statement's rows.
+const std::string& PgSealCapturedSql();
+std::optional<nlohmann::json> SealSummaryOfRows(const std::vector<Row>& rows);
 // SQLite only (PostgreSQL captures only inside a write, and SealCaptured
 // takes its images out): drops images captured outside a write (a session's
 // last_seen_at).

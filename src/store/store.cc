@@ -211,6 +211,7 @@ Status Store::InstallCapture() {
   programmes_ = schema.current >= kProgrammesMigration;
   programme_budgets_ = schema.current >= kProgrammeBudgetsMigration;
   decision_lines_ = schema.current >= kDecisionLinesMigration;
+  one_version_bump_ = db_->dialect() == Dialect::kPostgres && schema.current >= kOneVersionBumpMigration;
   attachments_ = schema.current >= kAttachmentMigration;
   if (!sealing_) return OkStatus();
   BURSAR_ASSIGN_OR_RETURN(std::string setup, CaptureSetupSql(*db_));

@@ -631,6 +631,11 @@ class Store {
     std::map<std::string, std::string> verified;  // credit code → the kind of evidence the actor verified
     std::map<std::pair<int64_t, std::string>, std::optional<int64_t>> budgets;   // (year, policy), read once
     std::map<std::pair<int64_t, std::string>, YearCommitted> committed;          // (year, policy), read once
+    // PostgreSQL with row seals: the seq of the entry the next decision's
+    // rows are sealed under. DecideIn seals them in the round trip of its
+    // writes, leaves the summary in `sealed` and sets seal_seq to 0.
+    int64_t seal_seq = 0;
+    std::optional<nlohmann::json> sealed;
   };
   Status PrefetchRun(Database& db, const std::string& actor, const std::vector<int64_t>& ids, RunPrefetch* pre);
   Result<nlohmann::json> DecideFromStoreIn(Database& db, const std::string& actor, int64_t id, const DecideFn& decide,
@@ -703,6 +708,7 @@ class Store {
   bool programmes_ = false;      // applications name their policy; figures (migration 28)
   bool programme_budgets_ = false;  // programme_budget, programme_committed (migration 29)
   bool decision_lines_ = false;     // decision.lines_fen (migration 30)
+  bool one_version_bump_ = false;   // PostgreSQL: the decision trigger's bump skipped (migration 31)
   bool attachments_ = false;      // the attachment table exists (migration 24)
   FigureReader figure_reader_;    // SetFigureReader
   AttachmentLimits attachment_limits_;

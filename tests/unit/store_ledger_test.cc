@@ -547,6 +547,48 @@ TEST_P(StoreLedgerTest, ADecisionThatFailsInAGroupDoesNotStopTheOthers) {
 // decisions before it. A refusal in a group has the group decided again one
 // by one, so each run below holds one application to refuse: one the run let
 // through would be committed with its group.
+// A decision moves its application's version by two (the decision and the
+// change of state), alone and in a run, on both databases: on PostgreSQL the
+// row is written once with both (migration 31), and the seals still agree.
+TEST_P(StoreLedgerTest, ADecisionMovesItsApplicationsVersionByTwoAloneAndInARun) {
+  ImportEnterprises(3);
+  std::map<int, int64_t> app, version;
+  for (int n : {1, 2, 3}) {
+    app[n] = InReview(n, 2025, json{{"measure", "03"}, {"assessed", "100"}}, "100");
+    auto row = store_->GetApplicationRow(app[n]);
+    ASSERT_TRUE(row.ok()) << row.status().ToString();
+    version[n] = row->version;
+  }
+  auto engine = Engine::Load(kPolicy);
+  ASSERT_TRUE(engine.ok());
+  auto decide = [&](const std::string& /*policy*/, const std::string& case_text) -> Result<DecisionInput> {
+    BURSAR_ASSIGN_OR_RETURN(std::string output, (*engine)->EvaluateText(case_text));
+    return DecisionInput{(*engine)->digest(), case_text, std::move(output)};
+  };
+  ASSERT_TRUE(store_->DecideFromStore("olga", app[1], decide).ok());
+  size_t decided = 0;
+  ASSERT_TRUE(store_->DecideRun("olga", {app[2], app[3]}, decide, {}, [&](const Store::RunDecision& d) {
+    EXPECT_TRUE(d.status.ok()) << d.status.ToString();
+    decided += d.status.ok();
+  }).ok());
+  EXPECT_EQ(decided, 2u);
+  for (int n : {1, 2, 3}) {
+    auto row = store_->GetApplicationRow(app[n]);
+    ASSERT_TRUE(row.ok());
+    EXPECT_EQ(row->application.state, ApplicationState::kDecided);
+    EXPECT_EQ(row->version, version[n] + 2) << "application of enterprise " << n;
+  }
+  // An objection is a child row: its own bump is not skipped after a decision.
+  ASSERT_TRUE(store_->PublishNotice("olga", app[1], 7).ok());
+  const int64_t noticed = store_->GetApplicationRow(app[1])->version;
+  ASSERT_TRUE(store_->FileObjection("enterprise", app[1], "异议").ok());
+  EXPECT_EQ(store_->GetApplicationRow(app[1])->version, noticed + 1);
+  auto verdict = store_->VerifyAudit();
+  ASSERT_TRUE(verdict.ok()) << verdict.status().ToString();
+  EXPECT_TRUE(verdict->ok) << verdict->problem;
+  EXPECT_EQ(verdict->rows_disagreeing, 0);
+}
+
 TEST_P(StoreLedgerTest, ADecisionRunRefusesWhatADecisionOnItsOwnWould) {
   ImportEnterprises(7);
   // Payments of 2025 have begun: enterprise 1's award of 100.00, paid.
