@@ -1500,9 +1500,15 @@ async function assertLevelChoice(select) {
   assert.deepEqual(await select.locator("option").evaluateAll((os) => os.map((o) => o.value)), ["national", "municipal"]);
 }
 
-/** How far the page runs off the screen's width, and the innermost elements that do (for the failure's message). */
+/**
+ * How far the page runs off the screen's width, and the innermost elements
+ * that do (for the failure's message). Measured after two frames: a chart
+ * takes its new width from a ResizeObserver, which runs only in the frame
+ * after the viewport changed (measured at once, it is still the old width).
+ */
 async function overflowOf(page) {
-  return page.evaluate(() => {
+  return page.evaluate(async () => {
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
     const width = document.documentElement.clientWidth;
     const wide = [...document.querySelectorAll("body *")].filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > width + 0.5);
     const innermost = wide.filter((e) => !wide.some((o) => o !== e && e.contains(o)));
