@@ -1,5 +1,6 @@
 // The HTTP API of `bursar serve`, as the web application uses it. Shapes follow
 // policy/CASES.md (decisions) and the server's policy documents.
+import type { DeclarationsReport } from "./declarations";
 import type { LimitsReport } from "./limits";
 
 export interface Reduction {
@@ -919,6 +920,11 @@ export function simulate(year: number, set: Record<string, string>, budget?: str
 /** Every limit the year's awards in force exceed, checked by the programme `policy`'s policy (absent: the served one's). */
 export function auditLimits(year: number, policy?: string): Promise<LimitsReport> {
   return request("GET", `/api/audit/limits/${year}${query({ policy })}`);
+}
+
+/** Every enterprise's declaration of a value only an authority states (D-G10) that an officer verified anyway, of every programme and year. */
+export function auditDeclarations(): Promise<DeclarationsReport> {
+  return request("GET", "/api/audit/declarations");
 }
 
 export interface AuditEntry {

@@ -116,7 +116,12 @@ export function limitsVerdictText(r: LimitsReport, lang: Lang): string {
 
 /** Every decision the overruns name, each once, in the order first named. */
 export function decisionsNamed(r: LimitsReport): number[] {
+  return decisionsOf(r.over ?? []);
+}
+
+/** Every decision the rows name (an overrun, a declaration), each once, in the order first named. */
+export function decisionsOf(rows: Array<{ decisions: number[] }>): number[] {
   const seen = new Set<number>();
-  for (const o of r.over ?? []) for (const d of o.decisions) seen.add(d);
+  for (const o of rows) for (const d of o.decisions) seen.add(d);
   return [...seen];
 }

@@ -1500,9 +1500,15 @@ async function assertLevelChoice(select) {
   assert.deepEqual(await select.locator("option").evaluateAll((os) => os.map((o) => o.value)), ["national", "municipal"]);
 }
 
-/** How far the page runs off the screen's width, and the innermost elements that do (for the failure's message). */
+/**
+ * How far the page runs off the screen's width, and the innermost elements
+ * that do (for the failure's message). Measured after two frames: a chart
+ * takes its new width from a ResizeObserver, which runs only in the frame
+ * after the viewport changed (measured at once, it is still the old width).
+ */
 async function overflowOf(page) {
-  return page.evaluate(() => {
+  return page.evaluate(async () => {
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
     const width = document.documentElement.clientWidth;
     const wide = [...document.querySelectorAll("body *")].filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > width + 0.5);
     const innermost = wide.filter((e) => !wide.some((o) => o !== e && e.contains(o)));
@@ -1511,6 +1517,23 @@ async function overflowOf(page) {
       what: innermost.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join(".")} "${(e.textContent ?? "").trim().slice(0, 40)}"`),
     };
   });
+}
+
+/** Runs 申报核查 in its section: the server's answer to the request the page made (every programme and year: no query). */
+async function runDeclarations(page, section) {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === "/api/audit/declarations"),
+    section.getByTestId("declarations-form").getByRole("button", { name: "开始核查" }).click(),
+  ]);
+  assert.equal(response.status(), 200);
+  assert.equal(new URL(response.url()).search, "");
+  await section.getByTestId("declarations-result").waitFor();
+  return response.json();
+}
+
+/** The section that follows 限额核查 on the page. */
+function besideLimits(page) {
+  return page.evaluate(() => document.querySelector('[data-testid="limits"]')?.nextElementSibling?.getAttribute("data-testid"));
 }
 
 describe("programmes side by side", () => {
@@ -1744,7 +1767,7 @@ describe("programmes side by side", () => {
     officer.assertClean();
   });
 
-  test("限额核查: the auditor checks a year's limits by programme; the answer is the server's, the programme and year its own", async (t) => {
+  test("限额核查: the auditor checks a year's limits by programme; the answer is the server's, the programme and year its own; 申报核查 beside it is clean", async (t) => {
     assert.ok(story.appId && story.dhRentId, "the year's decisions and digital-health's 2024 award were made");
     const { page, assertClean } = await openPage(t);
     await login(page, "auditor-sun");
@@ -1808,6 +1831,24 @@ describe("programmes side by side", () => {
     assert.equal(await verdict(), "合规 2025 年度：全部 0 家企业、0 项生效决定均未超出任何限额。");
     await shot(page, "auditor-limits-digital-health");
 
+    // 申报核查 beside it: no enterprise's declaration of what only an authority states was verified in the journeys.
+    const declarations = page.getByTestId("declarations");
+    assert.equal(await besideLimits(page), "declarations");
+    assert.equal(await declarations.getByRole("heading", { level: 2 }).innerText(), "申报核查");
+    const declared = await runDeclarations(page, declarations);
+    assert.deepEqual(declared, { declarations: [], unchecked: 0 });
+    const declaredResult = declarations.getByTestId("declarations-result");
+    assert.equal(await declaredResult.getAttribute("data-state"), "clean");
+    assert.equal(await declaredResult.locator(".alert.ok").count(), 1, "a green verdict");
+    assert.equal(await declaredResult.locator(".alert.error, .alert.warn").count(), 0, "no red verdict and no warning");
+    assert.equal(await declarations.getByTestId("declarations-verdict").innerText(), "合规 未发现由企业自行申报并经核验的主管部门认定事项。");
+    for (const id of ["declarations-count", "declarations-enterprises", "declarations-decisions", "declarations-unchecked-count"]) {
+      assert.equal(Number(await declarations.getByTestId(id).locator(".stat-value").innerText()), 0, id);
+    }
+    assert.equal(await declarations.getByTestId("declarations-table").count(), 0, "no declaration listed");
+    await declarations.scrollIntoViewIfNeeded();
+    await shot(page, "auditor-declarations");
+
     // On a phone: nothing wider than the screen.
     await page.setViewportSize({ width: 375, height: 740 });
     const overflow = await overflowOf(page);
@@ -1829,6 +1870,11 @@ describe("programmes side by side", () => {
     assert.equal(url.pathname, "/api/audit/limits/2024");
     assert.equal(url.searchParams.get("policy"), "digital-health");
     assert.equal(await own.getByTestId("limits-verdict").innerText(), "合规 2024 年度：全部 1 家企业、1 项生效决定均未超出任何限额。");
+    // 申报核查 beside it: every programme and year, as on the auditor's page.
+    const ownDeclarations = officer.page.getByTestId("declarations");
+    assert.equal(await besideLimits(officer.page), "declarations");
+    assert.deepEqual(await runDeclarations(officer.page, ownDeclarations), { declarations: [], unchecked: 0 });
+    assert.equal(await ownDeclarations.getByTestId("declarations-verdict").innerText(), "合规 未发现由企业自行申报并经核验的主管部门认定事项。");
     officer.assertClean();
   });
 

@@ -1,6 +1,7 @@
 // 审计 (the auditor's view): verify the hash-chained audit log, replay any
 // stored decision byte for byte, check a year's limits (限额核查) by a
-// programme's policy, and read the log itself, newest first.
+// programme's policy, list the enterprises' verified declarations of what only
+// an authority states (申报核查), and read the log itself, newest first.
 import * as api from "../api";
 import { add, h } from "../dom";
 import { auditSentence, opName } from "../audit-text";
@@ -8,6 +9,7 @@ import { pick, t } from "../i18n";
 import { AUDIT_FAMILIES, AUDIT_OPS } from "../terms";
 import { rerender } from "../router";
 import { actionForm, dataTable, errorAlert, gate, input, programmeYear, selectField, when } from "./shared";
+import { declarationsSection } from "./declarations";
 import { limitsSection } from "./limits";
 import { programmes } from "./programmes";
 
@@ -146,6 +148,8 @@ export function renderAudit(): HTMLElement | Promise<HTMLElement> {
       h("section", { class: "card", "aria-labelledby": "replay-title" }, h("h2", { id: "replay-title" }, t("audit.replay.title")), h("p", { class: "hint" }, t("audit.replay.hint")), replayForm, replayOut),
       // The year's limits, by the programme chosen (the served one and those beside it).
       limitsSection(await programmes(), { year: programmeYear() }),
+      // Beside it, what only an authority states yet an enterprise declared, of every programme and year.
+      declarationsSection(),
     );
     try {
       const log = await api.auditLog({ limit: PAGE, offset, ...filters });

@@ -4,8 +4,10 @@
 // and programme it shows). The answer says plainly whether every enterprise
 // is within every limit, and lists each overrun with its enterprise, limit,
 // clause, amount over and the decisions involved, linked to their applications.
+// Its frame (the section, the counts, the decisions so linked) serves
+// 申报核查 beside it too (declarations.ts).
 import * as api from "../api";
-import { h } from "../dom";
+import { h, type Child } from "../dom";
 import { lang, t } from "../i18n";
 import { decisionsNamed, limitFigure, limitMeasure, limitsVerdict, limitsVerdictText, limitText, type LimitOverrun, type LimitsReport } from "../limits";
 import { measureTitle, titleIn } from "../programme";
@@ -25,15 +27,41 @@ function checkedOf(progs: Programmes, id: string): Checked {
   return { policy: progs.others.length && progs.served ? progs.served.id : undefined, other: false, title: progs.served ? titleIn(progs.served, lang()) : t("portal.new.served") };
 }
 
-/** Each named decision's application, where the decision can be read (officer and auditor may). */
-async function applicationsOf(report: LimitsReport): Promise<Map<number, number>> {
-  const ids = decisionsNamed(report).slice(0, 200);
-  const read = await Promise.allSettled(ids.map((id) => api.decision(id)));
-  const out = new Map<number, number>();
-  read.forEach((r, i) => {
-    if (r.status === "fulfilled") out.set(ids[i], r.value.application_id);
+/** Each key's answer where it could be read (one refused or failed is left out), at most 200. */
+export async function readEach<K, V>(keys: K[], read: (key: K) => Promise<V>): Promise<Map<K, V>> {
+  const some = keys.slice(0, 200);
+  const got = await Promise.allSettled(some.map(read));
+  const out = new Map<K, V>();
+  got.forEach((r, i) => {
+    if (r.status === "fulfilled") out.set(some[i], r.value);
   });
   return out;
+}
+
+/** Each decision's application, where the decision can be read (officer and auditor may). */
+export function applicationsOf(ids: number[]): Promise<Map<number, number>> {
+  return readEach(ids, async (id) => (await api.decision(id)).application_id);
+}
+
+/** A count of the report under its label; `over`: in red. */
+export function statBox(label: string, n: number, testid: string, over = false): HTMLElement {
+  return h("div", { class: over ? "stat over" : "stat", "data-testid": testid }, h("div", { class: "stat-label" }, label), h("div", { class: "stat-value" }, String(n)));
+}
+
+/** Decisions, each linked to its application where it is known. */
+export function decisionList(ids: number[], apps: Map<number, number>): HTMLElement {
+  return h(
+    "ul",
+    { class: "plain-list" },
+    ids.map((id) => {
+      const app = apps.get(id);
+      return h(
+        "li",
+        { "data-decision": id },
+        app ? h("a", { href: `/applications/${app}`, "data-link": true }, t("limits.decision.app", { id, app })) : t("limits.decision", { id }),
+      );
+    }),
+  );
 }
 
 function measureOf(o: LimitOverrun, summary: api.PolicySummary | null, other: boolean): string {
@@ -46,24 +74,9 @@ function measureOf(o: LimitOverrun, summary: api.PolicySummary | null, other: bo
 async function reportView(report: LimitsReport, checked: Checked): Promise<HTMLElement> {
   const v = limitsVerdict(report);
   const [apps, summary] = await Promise.all([
-    v.clean ? Promise.resolve(new Map<number, number>()) : applicationsOf(report),
+    v.clean ? Promise.resolve(new Map<number, number>()) : applicationsOf(decisionsNamed(report)),
     checked.other && checked.policy ? summaryOf(checked.policy).catch(() => null) : Promise.resolve(null),
   ]);
-  const stat = (label: string, n: number, testid: string, over = false) =>
-    h("div", { class: over ? "stat over" : "stat", "data-testid": testid }, h("div", { class: "stat-label" }, label), h("div", { class: "stat-value" }, String(n)));
-  const decisionCell = (ids: number[]) =>
-    h(
-      "ul",
-      { class: "plain-list" },
-      ids.map((id) => {
-        const app = apps.get(id);
-        return h(
-          "li",
-          { "data-decision": id },
-          app ? h("a", { href: `/applications/${app}`, "data-link": true }, t("limits.decision.app", { id, app })) : t("limits.decision", { id }),
-        );
-      }),
-    );
   return h(
     "div",
     { class: "limits-result", "data-testid": "limits-result", "data-state": v.clean ? "clean" : "over", "data-year": report.year, "data-policy": checked.policy ?? "" },
@@ -78,10 +91,10 @@ async function reportView(report: LimitsReport, checked: Checked): Promise<HTMLE
     h(
       "div",
       { class: "stat-row" },
-      stat(t("limits.count.enterprises"), v.enterprises, "limits-enterprises"),
-      stat(t("limits.count.decisions"), v.decisions, "limits-decisions"),
-      stat(t("limits.count.over"), v.overEnterprises, "limits-over-enterprises", !v.clean),
-      stat(t("limits.count.overruns"), v.overruns, "limits-overruns", !v.clean),
+      statBox(t("limits.count.enterprises"), v.enterprises, "limits-enterprises"),
+      statBox(t("limits.count.decisions"), v.decisions, "limits-decisions"),
+      statBox(t("limits.count.over"), v.overEnterprises, "limits-over-enterprises", !v.clean),
+      statBox(t("limits.count.overruns"), v.overruns, "limits-overruns", !v.clean),
     ),
     v.clean
       ? null
@@ -99,27 +112,62 @@ async function reportView(report: LimitsReport, checked: Checked): Promise<HTMLE
             ),
             h("span", {}, h("span", { class: "clause-label" }, o.clause), o.decision ? ` · ${o.decision}` : ""),
             h("strong", { class: "limits-over" }, limitFigure(o, o.over, lang())),
-            decisionCell(o.decisions),
+            decisionList(o.decisions, apps),
           ]),
           { testid: "limits-table", numeric: [3] },
         ),
   );
 }
 
-/** Prints the limits section alone (the page's other sections are hidden while printing). */
-function printButton(): HTMLElement {
+type CheckName = "limits" | "declarations";
+
+/**
+ * Prints one section alone: `section` names it (its class, and the body's
+ * print-{section} class by which style.css hides the page's other sections).
+ */
+function printButton(section: CheckName): HTMLElement {
   return h(
     "button",
     {
       type: "button",
       class: "secondary small no-print",
       onclick: () => {
-        document.body.classList.add("print-limits");
-        window.addEventListener("afterprint", () => document.body.classList.remove("print-limits"), { once: true });
+        document.body.classList.add(`print-${section}`);
+        window.addEventListener("afterprint", () => document.body.classList.remove(`print-${section}`), { once: true });
         window.print();
       },
     },
     t("limits.print"),
+  );
+}
+
+/**
+ * A check's section (限额核查, 申报核查): its title and hint, a form of
+ * `fields` that runs `check`, and in `out` the result with a button that
+ * prints the section alone (or the error).
+ */
+export function checkSection(name: CheckName, out: HTMLElement, fields: Child[], check: () => Promise<HTMLElement>): HTMLElement {
+  const form = actionForm({
+    className: "inline no-print",
+    testid: `${name}-form`,
+    fields,
+    submit: t("limits.run"),
+    run: async () => {
+      out.replaceChildren(h("p", {}, t("limits.running")));
+      try {
+        out.replaceChildren(await check(), printButton(name));
+      } catch (e) {
+        out.replaceChildren(errorAlert(e));
+      }
+    },
+  });
+  return h(
+    "section",
+    { class: `card ${name}`, "aria-labelledby": `${name}-title`, "data-testid": name },
+    h("h2", { id: `${name}-title` }, t(`${name}.title`)),
+    h("p", { class: "hint" }, t(`${name}.hint`)),
+    form,
+    out,
   );
 }
 
@@ -137,29 +185,9 @@ export function limitsSection(progs: Programmes, opts: { year: number; fixed?: {
       : null;
   // A result no longer answers the choice once the year or programme changes.
   for (const sel of [yearSel, programmeSel]) sel?.input.addEventListener("change", () => out.replaceChildren());
-  const form = actionForm({
-    className: "inline no-print",
-    testid: "limits-form",
-    fields: [h("div", { class: "grid" }, programmeSel?.el ?? null, yearSel?.el ?? null)],
-    submit: t("limits.run"),
-    run: async () => {
-      out.replaceChildren(h("p", {}, t("limits.running")));
-      const year = yearSel ? Number(yearSel.input.value) : opts.year;
-      const checked = opts.fixed ? checkedOf(progs, opts.fixed.policy ?? servedId) : checkedOf(progs, programmeSel?.input.value ?? servedId);
-      try {
-        const report = await api.auditLimits(year, checked.policy);
-        out.replaceChildren(await reportView(report, checked), printButton());
-      } catch (e) {
-        out.replaceChildren(errorAlert(e));
-      }
-    },
+  return checkSection("limits", out, [h("div", { class: "grid" }, programmeSel?.el ?? null, yearSel?.el ?? null)], async () => {
+    const year = yearSel ? Number(yearSel.input.value) : opts.year;
+    const checked = opts.fixed ? checkedOf(progs, opts.fixed.policy ?? servedId) : checkedOf(progs, programmeSel?.input.value ?? servedId);
+    return reportView(await api.auditLimits(year, checked.policy), checked);
   });
-  return h(
-    "section",
-    { class: "card limits", "aria-labelledby": "limits-title", "data-testid": "limits" },
-    h("h2", { id: "limits-title" }, t("limits.title")),
-    h("p", { class: "hint" }, t("limits.hint")),
-    form,
-    out,
-  );
 }

@@ -15,6 +15,7 @@ import { percentOf } from "../params";
 import { applyFreeMeasures, measureTitle, titleIn } from "../programme";
 import { money, reason } from "./calculator";
 import { labelsFor, programmes, summaryOf, type Labels } from "./programmes";
+import { declarationsSection } from "./declarations";
 import { limitsSection } from "./limits";
 import { objectionBody, resolveForm } from "./application";
 import {
@@ -412,6 +413,8 @@ export function renderOfficer(): HTMLElement | Promise<HTMLElement> {
       proposalsSection(year, shown),
       // The year's awards in force against every limit of the programme shown.
       limitsSection(progs, { year, fixed: { policy: shown.policy ?? servedId } }),
+      // Beside it, what only an authority states yet an enterprise declared (every programme and year: the route takes no choice).
+      declarationsSection(),
     );
     return page;
   });
