@@ -95,66 +95,33 @@ class PostgresDatabase final : public Database {
     return changed;
   }
 
-  // Pipeline mode: send every run, then read every result. Batches are kept
-  // to about a thousand runs by the caller, so neither side's socket buffer
-  // fills while the other is not reading.
+  // Pipeline mode (RunPipeline): send every run, then read every result.
+  // Batches are kept to about a thousand runs by the caller, so neither
+  // side's socket buffer fills while the other is not reading.
   Status ExecuteBatch(const std::string& sql, std::span<const Param> params, size_t width,
                       std::vector<int64_t>* changed, std::vector<int64_t>* returned) override {
     changed->clear();
     if (returned != nullptr) returned->clear();
     if (width == 0 || params.empty()) return OkStatus();
-    BURSAR_RETURN_IF_ERROR(EnsureConnected());
-    BURSAR_ASSIGN_OR_RETURN(const Prepared* prepared, Prepare(sql));
-    if (static_cast<size_t>(prepared->params) != width) {
-      return Status(StatusCode::kInternal, "parameter count mismatch: " + sql);
-    }
-    if (PQenterPipelineMode(conn_) != 1) return Status(StatusCode::kUnavailable, "PostgreSQL: cannot pipeline");
     const size_t runs = params.size() / width;
-    Status status;
-    size_t sent = 0;
-    for (; sent < runs; ++sent) {
-      Bind(params.subspan(sent * width, width));
-      if (PQsendQueryPrepared(conn_, prepared->name.c_str(), static_cast<int>(width), values_.data(), lengths_.data(),
-                              nullptr, 0) != 1) {
-        status = Status(StatusCode::kUnavailable, "PostgreSQL: " + std::string(PQerrorMessage(conn_)));
-        break;
-      }
+    std::vector<int64_t> counts(runs);
+    std::vector<std::vector<Row>> rows(returned != nullptr ? runs : 0);
+    std::vector<Step> steps;
+    steps.reserve(runs);
+    for (size_t i = 0; i < runs; ++i) {
+      steps.push_back({sql, params.subspan(i * width, width), returned != nullptr ? &rows[i] : nullptr, &counts[i]});
     }
-    PQpipelineSync(conn_);
-    // Read a result set per run sent, then the sync marker.
-    for (size_t i = 0; i < sent; ++i) {
-      PGresult* res = PQgetResult(conn_);
-      if (status.ok()) {
-        status = Check(res);
-        if (status.ok()) {
-          int64_t n = 0;
-          const char* tuples = PQcmdTuples(res);
-          if (tuples && *tuples) std::from_chars(tuples, tuples + std::char_traits<char>::length(tuples), n);
-          changed->push_back(n);
-          if (returned != nullptr) {
-            int64_t v = 0;
-            if (PQntuples(res) > 0 && PQgetisnull(res, 0, 0) == 0) {
-              const char* cell = PQgetvalue(res, 0, 0);
-              std::from_chars(cell, cell + PQgetlength(res, 0, 0), v);
-            }
-            returned->push_back(v);
-          }
-        }
-      }
-      PQclear(res);
-      PQclear(PQgetResult(conn_));  // the NULL that ends this run's results
+    BURSAR_RETURN_IF_ERROR(RunPipeline(steps));
+    *changed = std::move(counts);
+    if (returned != nullptr) {
+      returned->reserve(runs);
+      for (const std::vector<Row>& r : rows) returned->push_back(r.empty() || r[0].IsNull(0) ? 0 : r[0].Int(0));
     }
-    while (PGresult* res = PQgetResult(conn_)) {
-      const bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
-      PQclear(res);
-      if (sync) break;
-    }
-    PQexitPipelineMode(conn_);
-    return status;
+    return OkStatus();
   }
 
-  // As ExecuteBatch: every statement prepared first (PQprepare waits for its
-  // answer, which pipeline mode does not allow), then sent, then read.
+  // Every statement prepared first (PQprepare waits for its answer, which
+  // pipeline mode does not allow), then sent, then read.
   Status RunPipeline(std::span<const Step> steps) override {
     if (steps.empty()) return OkStatus();
     BURSAR_RETURN_IF_ERROR(EnsureConnected());
