@@ -48,7 +48,8 @@ constexpr const char* kUsage =
     "          policy, as given now, says an authority gives (`given by`; a\n"
     "          declaration verified before the policy said so), a trade declared\n"
     "          as made at a legally established institution; with the decisions in\n"
-    "          force of that enterprise and year. Decisions made from now on do not\n"
+    "          force of that enterprise and year (a fact's: and later years, whose\n"
+    "          cases read it as earlier). Decisions made from now on do not\n"
     "          count such a figure. Exit 1 when any is found, or when figures of a\n"
     "          policy not given with --also-policy could not be checked\n";
 

@@ -1602,13 +1602,16 @@ Result<std::vector<Store::DeclaredOfficial>> Store::DeclaredOfficialRows(int64_t
                    "credit_code=" + r.Text(0) + " exchange=" + r.Text(1) + " trade_id=" + r.Text(2),
                    r.IsNull(4) ? "" : r.Text(4), {}});
   }
-  // The decisions that may rest on each: in force, of its enterprise and year
-  // in its programme.
+  // The decisions that may rest on each: in force, of its enterprise in its
+  // programme, of its year (and, for a figure of the facts, the years after:
+  // their cases read it as `earlier`).
   for (DeclaredOfficial& d : out) {
     std::vector<Row> rows;
+    const bool later = d.table == "figure" && d.field.starts_with("facts.");
     BURSAR_RETURN_IF_ERROR(db_->QuerySpan(
         std::string("SELECT d.id FROM application a JOIN decision d ON d.application_id = a.id AND d.in_force = 1 "
-                    "WHERE a.credit_code = ? AND a.year = ?") +
+                    "WHERE a.credit_code = ? AND a.year ") +
+            (later ? ">= ?" : "= ?") +
             (programmes_ ? " AND a.policy = ?" : "") + " ORDER BY d.id",
         programmes_ ? std::vector<Param>{std::string_view(d.credit_code), d.year, std::string_view(d.policy)}
                     : std::vector<Param>{std::string_view(d.credit_code), d.year},

@@ -547,7 +547,7 @@ class Store {
     std::string field;                       // the figure's name, or "legally_established"
     std::string key;                         // the row's key as the import names it
     std::string verified_by;                 // "" not verified
-    std::vector<int64_t> decisions;          // in force, of that enterprise, year and programme
+    std::vector<int64_t> decisions;          // in force, of that enterprise, year (a fact's: and later) and programme
   };
   Result<std::vector<DeclaredOfficial>> DeclaredOfficialRows(int64_t* unchecked);
   Result<Page<ObjectionRecord>> ListObjections(const ObjectionQuery& query);

@@ -420,6 +420,30 @@ TEST_P(StoreProgrammesTest, ADeclarationVerifiedBeforeItsPolicyNamedItsAuthority
   EXPECT_EQ((*found)[0].verified_by, "officer-2");
   EXPECT_EQ((*found)[0].decisions, std::vector<int64_t>{first->id});
   EXPECT_EQ(unchecked, 0);
+  // A fact of an earlier year declared the same way is read by later years'
+  // cases too (as `earlier`): the decisions of those years are named.
+  ASSERT_TRUE(store_->db()
+                  .Execute("INSERT INTO figure (credit_code, policy, year, name, value, source, supplied_by, "
+                           "verified_by) VALUES (?, ?, 2024, 'facts.operating_revenue', '\"60000000\"', 'declared', "
+                           "'enterprise-2', 'officer-2')",
+                           {std::string_view(Code(2)), std::string_view(kHealth)})
+                  .ok());
+  FigureReader revenue_official = [](std::string_view policy, int64_t year, std::string_view code,
+                                     std::string_view name, std::string_view value,
+                                     bool declared) -> Result<std::string> {
+    if (name == "facts.operating_revenue") return Status(StatusCode::kPermissionDenied, "the tax bureau's");
+    return HealthFigures()(policy, year, code, name, value, declared);
+  };
+  store_->SetFigureReader(revenue_official);
+  found = store_->DeclaredOfficialRows(&unchecked);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].field, "facts.operating_revenue");
+  EXPECT_EQ((*found)[0].year, 2024);
+  EXPECT_EQ((*found)[0].decisions, std::vector<int64_t>{first->id}) << "the 2025 case reads the 2024 fact";
+  EXPECT_EQ((*found)[1].decisions, std::vector<int64_t>{first->id});
+  ASSERT_TRUE(store_->db().Execute("DELETE FROM figure WHERE year = 2024").ok());
+  store_->SetFigureReader(HealthFigures());
   // ...and a case built now leaves it out, the verified fields of the
   // enterprise's own kept.
   auto now = store_->BuildCase(Code(2), 2025, json::array(), nullptr, 0, false, kHealth);
