@@ -453,7 +453,7 @@ TEST_P(SealTest, ReviewsFromBeforeTheirOpinionsAreSealedAgainByTheirMigration) {
   AuditVerdict v = Verify();
   EXPECT_TRUE(v.ok) << Rows(v);
   // The migration's entry (later migrations may follow it).
-  auto entries = store_->ListAuditNewestFirst(10, 0);
+  auto entries = store_->ListAuditNewestFirst(100, 0);
   ASSERT_TRUE(entries.ok());
   json change;
   int64_t seq = 0;
