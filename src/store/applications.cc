@@ -875,6 +875,7 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
     const std::vector<int64_t> group(ids.begin() + static_cast<std::ptrdiff_t>(start),
                                      ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + per)));
     std::vector<RunDecision> made;
+    size_t counted = 0;  // the group's decisions made, before any was finished
     bool whole = true;
     {
       BURSAR_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(db_.get()));
@@ -916,37 +917,49 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
       }
       RunPrefetch pre;
       BURSAR_RETURN_IF_ERROR(PrefetchRun(*db_, actor, group, &pre));
-      // The group's entries are written together at its end.
-      std::vector<AuditEntry> entries;
+      // Each decision's writes are sent, and the next one judged while the
+      // server makes them; the results are read at the group's end, then
+      // the entries written together.
+      const bool pg = db_->dialect() == Dialect::kPostgres;
       for (int64_t id : group) {
-        RunDecision d;
-        d.application_id = id;
         auto key = batch_of.find(id);
         CaseBatch* batch = key != batch_of.end() ? batches[key->second].get() : nullptr;
-        // On PostgreSQL the decision's rows are sealed in the round trip of its writes.
-        pre.seal_seq = sealing_ && db_->dialect() == Dialect::kPostgres ? head.seq + 1 : 0;
-        auto change = DecideFromStoreIn(*db_, actor, id, decide, &d.decision_id, &d.total_fen, batch, &pre);
+        // The seq of its entry: the head's next, after the group's decisions before it.
+        const int64_t seq = head.seq + 1 + static_cast<int64_t>(pre.sent.size());
+        // On PostgreSQL the decision's rows are sealed in the pipeline of its writes.
+        pre.seal_seq = sealing_ && pg ? seq : 0;
+        int64_t decision_id = 0, total_fen = 0;
+        auto change = DecideFromStoreIn(*db_, actor, id, decide, &decision_id, &total_fen, batch, &pre);
         if (!change.ok()) {
           // Which statements of it ran is not known here: the group is
           // rolled back and decided again one by one (below).
           whole = false;
           break;
         }
-        // One entry per decision, each sealing the rows its decision wrote.
-        if (sealing_) {
-          std::optional<nlohmann::json> sealed;
-          if (pre.seal_seq == 0 && db_->dialect() == Dialect::kPostgres) {
-            sealed = std::exchange(pre.sealed, std::nullopt);
-          } else {
-            BURSAR_ASSIGN_OR_RETURN(sealed, SealCaptured(*db_, head.seq + 1));
-          }
-          if (sealed) (*change)["sealed"] = std::move(*sealed);
+        // SQLite seals each decision's rows once they are written.
+        if (sealing_ && !pg) {
+          BURSAR_ASSIGN_OR_RETURN(pre.sent.back().seal, SealCaptured(*db_, seq));
         }
-        BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, NextAuditEntry(head, actor, Now(), *change));
+        ++counted;
+        if (options.inside) options.inside(++count);
+      }
+      if (whole && !db_->Drain().ok()) whole = false;
+      std::vector<AuditEntry> entries;
+      for (size_t i = 0; whole && i < pre.sent.size(); ++i) {
+        RunPrefetch::Sent& sent = pre.sent[i];
+        if (!FinishSent(sent).ok()) {
+          whole = false;
+          break;
+        }
+        // One entry per decision, each sealing the rows its decision wrote.
+        BURSAR_ASSIGN_OR_RETURN(AuditEntry entry, NextAuditEntry(head, actor, Now(), sent.change));
         head = {entry.seq, entry.digest};
         entries.push_back(std::move(entry));
+        RunDecision d;
+        d.application_id = sent.app.id;
+        d.decision_id = sent.change["decision"].get<int64_t>();
+        d.total_fen = sent.total_fen;
         made.push_back(std::move(d));
-        if (options.inside) options.inside(++count);
       }
       if (whole) {
         BURSAR_RETURN_IF_ERROR(AppendAuditEntries(*db_, entries));
@@ -961,7 +974,7 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
       }
       continue;
     }
-    count -= made.size();
+    count -= counted;
     for (int64_t id : group) {
       RunDecision d;
       d.application_id = id;
@@ -1155,10 +1168,13 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   if (decision_lines_) insert.emplace_back(std::string_view(lines_fen));
   const std::vector<Param> transition = {ApplicationStateName(ApplicationState::kDecided), std::string_view(now), id,
                                          ApplicationStateName(app.state)};
-  const bool seal = pre != nullptr && pre->seal_seq > 0;
-  const std::vector<Param> seal_params = {seal ? pre->seal_seq : 0};
-  std::vector<Row> inserted, sealed;
-  int64_t changed = 0;
+  // A run sends the writes and goes on to its next decision (FinishSent
+  // reads their results at the end of its group); a decision on its own
+  // waits for them.
+  RunPrefetch::Sent alone;
+  RunPrefetch::Sent& sent = pre != nullptr ? pre->sent.emplace_back() : alone;
+  sent.seal_seq = pre != nullptr ? std::exchange(pre->seal_seq, 0) : 0;
+  const std::vector<Param> seal_params = {sent.seal_seq};
   std::vector<Database::Step> steps;
   steps.reserve(5);
   const std::string& insert_sql = decision_lines_ ? kInsertWithLines : kInsert;
@@ -1171,26 +1187,20 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
   const std::vector<Param> bumped = {std::string_view(app_id)}, cleared = {std::string_view("")};
   if (one_version_bump_) {
     steps.push_back({kBumped, bumped});
-    steps.push_back({kTransitionTwice, transition, nullptr, &changed});
-    steps.push_back({insert_sql, insert, &inserted});
+    steps.push_back({kTransitionTwice, transition, nullptr, &sent.changed});
+    steps.push_back({insert_sql, insert, &sent.inserted});
     steps.push_back({kBumped, cleared});
   } else {
-    steps.push_back({insert_sql, insert, &inserted});
-    steps.push_back({kTransition, transition, nullptr, &changed});
+    steps.push_back({insert_sql, insert, &sent.inserted});
+    steps.push_back({kTransition, transition, nullptr, &sent.changed});
   }
-  if (seal) steps.push_back({PgSealCapturedSql(), seal_params, &sealed});
-  BURSAR_RETURN_IF_ERROR(db.RunPipeline(steps));
-  if (inserted.empty()) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
-  BURSAR_RETURN_IF_ERROR(TransitionChanged(app, changed));
-  if (seal) {
-    pre->sealed = SealSummaryOfRows(sealed);
-    pre->seal_seq = 0;
-  }
-  *decision_id = inserted[0].Int(0);
+  if (sent.seal_seq > 0) steps.push_back({PgSealCapturedSql(), seal_params, &sent.sealed});
+  BURSAR_RETURN_IF_ERROR(pre != nullptr ? db.SendPipeline(steps) : db.RunPipeline(steps));
   if (total) *total = total_fen;
   if (pre != nullptr) {
-    // The year's committed total as the triggers now keep it: this award
-    // added, one withdrawn above taken back (not known here: read again).
+    // The year's committed total as the triggers keep it once the writes
+    // are done: this award added, one withdrawn above taken back (not
+    // known here: read again, after them).
     if (auto it = pre->committed.find(programme_year); it != pre->committed.end()) {
       if (prefetched_in_force) {
         pre->committed.erase(it);
@@ -1199,14 +1209,30 @@ Result<json> Store::DecideIn(Database& db, const std::string& actor, const Appli
       }
     }
   }
-  json change = StepChange("application.decide", app, ApplicationState::kDecided);
-  change["decision"] = *decision_id;
-  change["policy_digest"] = decision.policy_digest;
-  change["case_sha256"] = Sha256Hex(decision.case_json);
-  change["output_sha256"] = Sha256Hex(decision.output_json);
-  change["total"] = FenToMoneyString(total_fen);
-  change["on"] = Today();
-  return change;
+  sent.app = app;
+  sent.total_fen = total_fen;
+  sent.change = StepChange("application.decide", app, ApplicationState::kDecided);
+  sent.change["policy_digest"] = decision.policy_digest;
+  sent.change["case_sha256"] = Sha256Hex(decision.case_json);
+  sent.change["output_sha256"] = Sha256Hex(decision.output_json);
+  sent.change["total"] = FenToMoneyString(total_fen);
+  sent.change["on"] = Today();
+  if (pre != nullptr) {
+    *decision_id = 0;  // known once the results are read
+    return sent.change;
+  }
+  BURSAR_RETURN_IF_ERROR(FinishSent(sent));
+  *decision_id = sent.change["decision"].get<int64_t>();
+  return std::move(sent.change);
+}
+
+Status Store::FinishSent(RunPrefetch::Sent& sent) {
+  if (sent.inserted.empty()) return Status(StatusCode::kInternal, "INSERT ... RETURNING gave no row");
+  BURSAR_RETURN_IF_ERROR(TransitionChanged(sent.app, sent.changed));
+  sent.change["decision"] = sent.inserted[0].Int(0);
+  if (sent.seal_seq > 0) sent.seal = SealSummaryOfRows(sent.sealed);
+  if (sent.seal) sent.change["sealed"] = *sent.seal;
+  return OkStatus();
 }
 
 namespace {

@@ -97,6 +97,17 @@ class Database {
   // must not need an earlier one's answer); the default runs them one by one.
   // On error the transaction is unusable.
   virtual Status RunPipeline(std::span<const Step> steps);
+  // RunPipeline without waiting: PostgreSQL sends the steps and returns,
+  // the server running them while the caller goes on; their results are read
+  // (into the steps' rows and changed, which must outlive the wait) by
+  // Drain, or by the next call on this connection, which drains first. At
+  // most one pipeline waits: a second SendPipeline drains the first. Its
+  // failure is returned by whichever call drained it. The default runs the
+  // steps at once (RunPipeline).
+  virtual Status SendPipeline(std::span<const Step> steps) { return RunPipeline(steps); }
+  // Reads the results of a pipeline SendPipeline left (none: OK) and returns
+  // its first failure.
+  virtual Status Drain() { return OkStatus(); }
   // Runs one statement and appends its rows to *rows.
   virtual Status QuerySpan(const std::string& sql, std::span<const Param> params, std::vector<Row>* rows) = 0;
 

@@ -79,6 +79,7 @@ class PostgresDatabase final : public Database {
   }
 
   Status ExecScript(const std::string& sql) override {
+    BURSAR_RETURN_IF_ERROR(Drain());
     BURSAR_RETURN_IF_ERROR(EnsureConnected());
     PGresult* res = PQexec(conn_, sql.c_str());
     Status status = Check(res);
@@ -120,9 +121,15 @@ class PostgresDatabase final : public Database {
     return OkStatus();
   }
 
-  // Every statement prepared first (PQprepare waits for its answer, which
-  // pipeline mode does not allow), then sent, then read.
   Status RunPipeline(std::span<const Step> steps) override {
+    BURSAR_RETURN_IF_ERROR(SendPipeline(steps));
+    return Drain();
+  }
+
+  // Every statement prepared first (PQprepare waits for its answer, which
+  // pipeline mode does not allow), then sent; the results wait for Drain.
+  Status SendPipeline(std::span<const Step> steps) override {
+    BURSAR_RETURN_IF_ERROR(Drain());
     if (steps.empty()) return OkStatus();
     BURSAR_RETURN_IF_ERROR(EnsureConnected());
     std::vector<const Prepared*> prepared;
@@ -135,23 +142,31 @@ class PostgresDatabase final : public Database {
       prepared.push_back(p);
     }
     if (PQenterPipelineMode(conn_) != 1) return Status(StatusCode::kUnavailable, "PostgreSQL: cannot pipeline");
-    Status status;
-    size_t sent = 0;
-    for (; sent < steps.size(); ++sent) {
-      Bind(steps[sent].params);
-      if (PQsendQueryPrepared(conn_, prepared[sent]->name.c_str(), prepared[sent]->params, values_.data(),
+    pipelined_ = true;
+    pending_.clear();
+    pending_status_ = OkStatus();
+    for (size_t i = 0; i < steps.size(); ++i) {
+      Bind(steps[i].params);
+      if (PQsendQueryPrepared(conn_, prepared[i]->name.c_str(), prepared[i]->params, values_.data(),
                               lengths_.data(), nullptr, 0) != 1) {
-        status = Status(StatusCode::kUnavailable, "PostgreSQL: " + std::string(PQerrorMessage(conn_)));
+        pending_status_ = Status(StatusCode::kUnavailable, "PostgreSQL: " + std::string(PQerrorMessage(conn_)));
         break;
       }
+      pending_.push_back({steps[i].rows, steps[i].changed});
     }
-    PQpipelineSync(conn_);
-    for (size_t i = 0; i < sent; ++i) {
+    PQpipelineSync(conn_);  // and flushes what was sent
+    return OkStatus();
+  }
+
+  Status Drain() override {
+    if (!pipelined_) return OkStatus();
+    pipelined_ = false;
+    Status status = std::exchange(pending_status_, OkStatus());
+    for (const Pending& step : pending_) {
       PGresult* res = PQgetResult(conn_);
       if (status.ok()) {
         status = Check(res);
         if (status.ok()) {
-          const Step& step = steps[i];
           if (step.rows != nullptr) AppendRows(res, step.rows);
           if (step.changed != nullptr) {
             int64_t n = 0;
@@ -164,6 +179,7 @@ class PostgresDatabase final : public Database {
       PQclear(res);
       PQclear(PQgetResult(conn_));  // the NULL that ends this statement's results
     }
+    pending_.clear();
     while (PGresult* res = PQgetResult(conn_)) {
       const bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
       PQclear(res);
@@ -178,6 +194,7 @@ class PostgresDatabase final : public Database {
   Status CopyIn(const std::string& table, const std::vector<std::string>& columns, std::span<const Param> params,
                 size_t width) override {
     if (width == 0 || columns.size() != width) return Status(StatusCode::kInternal, "COPY: column count mismatch");
+    BURSAR_RETURN_IF_ERROR(Drain());
     std::string sql = "COPY " + table + " (";
     for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + columns[i];
     sql += ") FROM STDIN";
@@ -259,6 +276,7 @@ class PostgresDatabase final : public Database {
     return status;
   }
   Status Rollback() override {
+    (void)Drain();  // a waiting pipeline's failure is what is being rolled back
     in_tx_ = false;
     // A lost connection's transaction was rolled back by the server.
     if (Lost() || PQtransactionStatus(conn_) == PQTRANS_IDLE) return OkStatus();
@@ -348,6 +366,7 @@ class PostgresDatabase final : public Database {
   }
 
   Result<PGresult*> Run(const std::string& sql, std::span<const Param> params) {
+    BURSAR_RETURN_IF_ERROR(Drain());
     BURSAR_RETURN_IF_ERROR(EnsureConnected());
     BURSAR_ASSIGN_OR_RETURN(const Prepared* prepared, Prepare(sql));
     if (static_cast<size_t>(prepared->params) != params.size()) {
@@ -389,6 +408,15 @@ class PostgresDatabase final : public Database {
 
   PGconn* conn_;
   std::string name_;
+  // A pipeline SendPipeline sent and Drain has not read: where each step's
+  // results go, and a failure met while sending.
+  struct Pending {
+    std::vector<Row>* rows;
+    int64_t* changed;
+  };
+  bool pipelined_ = false;
+  std::vector<Pending> pending_;
+  Status pending_status_;
   bool in_tx_ = false;
   std::string session_script_;  // SetSessionScript, run again after a reconnect
   std::unordered_map<std::string, Prepared> statements_;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -631,12 +632,26 @@ class Store {
     std::map<std::string, std::string> verified;  // credit code → the kind of evidence the actor verified
     std::map<std::pair<int64_t, std::string>, std::optional<int64_t>> budgets;   // (year, policy), read once
     std::map<std::pair<int64_t, std::string>, YearCommitted> committed;          // (year, policy), read once
-    // PostgreSQL with row seals: the seq of the entry the next decision's
-    // rows are sealed under. DecideIn seals them in the round trip of its
-    // writes, leaves the summary in `sealed` and sets seal_seq to 0.
-    int64_t seal_seq = 0;
-    std::optional<nlohmann::json> sealed;
+    // A run's decisions whose writes were sent (Database::SendPipeline) and
+    // are finished at the end of the group (FinishSent): while the server
+    // writes one, the next one's case is built and judged. On PostgreSQL
+    // with row seals, the seal of its rows goes with its writes, under
+    // `seal_seq`, the seq its audit entry will have.
+    struct Sent {
+      int64_t seal_seq = 0;
+      Application app;
+      int64_t total_fen = 0;
+      nlohmann::json change;  // without the decision's id and the seal, which the results give
+      std::vector<Row> inserted, sealed;
+      int64_t changed = 0;
+      std::optional<nlohmann::json> seal;  // SQLite: the summary, sealed after the writes
+    };
+    std::deque<Sent> sent;  // in order; a deque keeps each one's place while results arrive
+    int64_t seal_seq = 0;   // the next decision's, 0: its rows are not sealed in its pipeline
   };
+  // The decision of `sent` once its writes' results are read: its id and
+  // seal in its change; a failure when its application was not moved.
+  Status FinishSent(RunPrefetch::Sent& sent);
   Status PrefetchRun(Database& db, const std::string& actor, const std::vector<int64_t>& ids, RunPrefetch* pre);
   Result<nlohmann::json> DecideFromStoreIn(Database& db, const std::string& actor, int64_t id, const DecideFn& decide,
                                            int64_t* decision_id, int64_t* total_fen, CaseBatch* batch,
