@@ -133,9 +133,6 @@ def table(a):
         print("| step | rows or requests | wall s | CPU s | rate | p50 ms | p99 ms |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for _, step, count, unit, wall, p50, p99, cpu, note in (r for r in rows if r[0] == store):
-            if unit == "n/a":
-                print(f"| {step} | | | | {note} | | |")
-                continue
             w = float(wall)
             n = int(count) if count != "-" else None
             rate = f"{n / w:,.1f} {unit}/s" if n and w > 0 and n / w < 10 else f"{n / w:,.0f} {unit}/s" if n and w > 0 else ""

@@ -3,13 +3,14 @@
 # enterprises with YEARS years of evidence (scripts/gen-evidence.py, about 50
 # rows an enterprise: 5 M rows at 100,000), then on each store asked for times
 # the import of every kind of evidence, `bursar propose`, `bursar decide`
-# and `bursar audit limits` of the last year, a simulation from the store
-# (`POST /api/simulations`: `bursar simulate` reads a population file, not a
-# store), and, on `bursar serve` with an officer and an applicant account,
-# p50/p99 of each API route the web app's officer dashboard, application
-# page, auditor view and applicant portal call, with CONNECTIONS concurrent
-# clients (wrk, bench/district/paths.lua). Prints one table per store at the
-# end. The figures are in docs/performance.md, "A whole district (issue 17)".
+# and `bursar audit limits` of the last year, a simulation of the year from
+# the store (`bursar simulate --db`, and the simulator's route `POST
+# /api/simulations`), and, on `bursar serve` with an officer and an
+# applicant account, p50/p99 of each API route the web app's officer
+# dashboard, application page, auditor view and applicant portal call, with
+# CONNECTIONS concurrent clients (wrk, bench/district/paths.lua). Prints one
+# table per store at the end. The figures are in docs/performance.md, "A
+# whole district (issue 17)".
 #
 #   bench/district/run.sh                      # or: make bench-district
 #
@@ -129,8 +130,7 @@ run_store() {
   ready=$(b app list --year "$year" --state in_review --ids | wc -l)
   timed "decide $year" "$ready" decisions decide "$year" --actor officer
   timed "audit limits $year" - - audit limits "$year"
-  result "$label" "bursar simulate from the store" - n/a - "" "" "" \
-    "not available: it reads a population file (POST /api/simulations below)"
+  timed "simulate $year from the store" - - simulate --year "$year" --set trading_rate=4%
 
   # Half of the decisions on public notice, each dashboard year's budget.
   b app list --year "$year" --state decided --ids >"$work/decided"

@@ -1,5 +1,6 @@
 // bursar simulate: a population under the policy and under a changed policy,
-// year after year (simulation/simulation.h; docs/simulation.md).
+// year after year (simulation/simulation.h; docs/simulation.md), or, with
+// --db, one programme year of the store (simulate_store.h).
 #include <malloc.h>
 
 #include <chrono>
@@ -10,6 +11,9 @@
 
 #include "cli/command.h"
 #include "cli/options.h"
+#include "cli/programmes.h"
+#include "cli/simulate_store.h"
+#include "cli/store_options.h"
 #include "eval/engine.h"
 #include "population/columns.h"
 #include "simulation/output.h"
@@ -21,6 +25,9 @@ namespace {
 constexpr const char* kSimulateHelp =
     "usage: bursar simulate POPULATION [--policy DIR] [--set NAME=VALUE ...] [--budget AMOUNT]\n"
     "                       [--years FROM..TO] [--json | --csv] [--out FILE] [--top N] [--threads N]\n"
+    "       bursar simulate --db URL --year YEAR [--policy DIR] [--also-policy DIR]... [--programme ID]\n"
+    "                       [--set NAME=VALUE ...] [--budget AMOUNT] [--json | --csv] [--out FILE] [--top N]\n"
+    "                       [--threads N]\n"
     "\n"
     "Evaluates every case of a population file (.csv or .jsonl, docs/population-format.md)\n"
     "with the batch evaluator, year after year, each year's paid awards becoming the next\n"
@@ -30,7 +37,14 @@ constexpr const char* kSimulateHelp =
     "the distribution of awards, what caps and periods cut, the budget (D-G6) applied\n"
     "across the whole population. docs/simulation.md describes every figure.\n"
     "\n"
-    "  --policy DIR      the policy folder (default: the shipped Chaoyang policy)\n"
+    "With --db, the cases are a programme year of the store instead, built as POST\n"
+    "/api/simulations builds them: every stored enterprise's case of YEAR (facts from\n"
+    "its evidence, history from its awards in force, claims from the year's\n"
+    "applications). The report is of that one year: the history is the store's, not\n"
+    "carried from a simulated year before.\n"
+    "\n"
+    "  --policy DIR      the policy folder (default: the shipped Chaoyang policy); with\n"
+    "                    --db, the store's own programme's\n"
     "  --set NAME=VALUE  change a parameter in the changed scenario, e.g. --set trading_rate=4%\n"
     "  --budget AMOUNT   the programme budget of each year in the changed scenario\n"
     "                    (the same as --set budget=AMOUNT), e.g. --budget 300000000;\n"
@@ -38,6 +52,13 @@ constexpr const char* kSimulateHelp =
     "  --years FROM..TO  the years reported (default: all in the file); earlier years\n"
     "                    still run to build the history, later ones are not read. A single\n"
     "                    year (--years 2026) is FROM..FROM\n"
+    "  --db URL          the store (an SQLite file or postgresql://...) instead of a\n"
+    "                    population file\n"
+    "  --year YEAR       with --db: the programme year simulated (required)\n"
+    "  --also-policy DIR with --db: a policy run beside the store's own (repeatable)\n"
+    "  --programme ID    with --db: simulate the programme of policy ID run beside the\n"
+    "                    store's own (its folder given with --also-policy DIR): its\n"
+    "                    enterprises with figures of the year or applications\n"
     "  --json            the report as JSON (shape: docs/simulation.md)\n"
     "  --csv             one CSV row per case of the reported years: the totals of both\n"
     "                    scenarios and the difference\n"
@@ -46,8 +67,10 @@ constexpr const char* kSimulateHelp =
     "  --threads N       1 runs the two scenarios one after the other (default 2)\n"
     "  --timing          the time each phase took, on standard error\n"
     "\n"
-    "Exit status: 0 done; 2 bad options, a bad policy or a bad population file (the\n"
-    "error names the file, line and field); 1 when an amount leaves the exact range.\n";
+    "Exit status: 0 done; 2 bad options, a bad policy, a bad population file (the\n"
+    "error names the file, line and field) or a store year without cases; 1 when an\n"
+    "amount leaves the exact range, the store fails, or the policy refused a stored\n"
+    "case (named on standard error; the report of the others is written).\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "bursar simulate: %s\n(run `bursar simulate --help` for the options)\n", message.c_str());
@@ -75,7 +98,11 @@ int RunSimulate(const std::vector<std::string>& args) {
   // pages in again; about a third of the system time of a 100,000-case run.
   mallopt(M_MMAP_THRESHOLD, 512 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  std::string policy_dir = DefaultPolicyDir(), population_path, out_path, budget;
+  std::string population_path, out_path, budget, years_given, store_year_given;
+  // --db, --policy, --also-policy and --programme, as the store's commands
+  // take them (cli/programmes.h reads the policies from it).
+  StoreOptions store;
+  store.db.clear();  // no store unless --db names one
   simulation::SimulationOptions options;
   bool json = false, csv = false, have_budget = false, timing = false;
   using Clock = std::chrono::steady_clock;
@@ -91,7 +118,8 @@ int RunSimulate(const std::vector<std::string>& args) {
     const std::string& a = args[i];
     std::string name = a, value;
     bool takes_value = a == "--policy" || a == "--set" || a == "--budget" || a == "--years" || a == "--out" ||
-                       a == "--top" || a == "--threads";
+                       a == "--top" || a == "--threads" || a == "--db" || a == "--year" || a == "--also-policy" ||
+                       a == "--programme";
     if (size_t eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos && a.rfind("--set", 0) != 0) {
       name = a.substr(0, eq);
       value = a.substr(eq + 1);
@@ -105,8 +133,15 @@ int RunSimulate(const std::vector<std::string>& args) {
       timing = true;
     } else if (name == "--csv") {
       csv = true;
-    } else if (name == "--policy") {
-      policy_dir = value;
+    } else if (name == "--policy" || name == "--also-policy" || name == "--programme") {
+      store.flags.push_back(name);
+      store.flags.push_back(value);
+    } else if (name == "--db") {
+      store.db = value;
+    } else if (name == "--year") {
+      if (!ParseYear(value, &options.first_year)) return Usage("--year takes a year such as 2025, got '" + value + "'");
+      options.last_year = options.first_year;
+      store_year_given = value;
     } else if (name == "--out") {
       out_path = value;
     } else if (name == "--budget") {
@@ -123,6 +158,7 @@ int RunSimulate(const std::vector<std::string>& args) {
           options.last_year < options.first_year) {
         return Usage("--years takes FROM..TO such as 2025..2027, got '" + value + "'");
       }
+      years_given = value;
     } else if (name == "--top" || name == "--threads") {
       char* end = nullptr;
       long n = std::strtol(value.c_str(), &end, 10);
@@ -142,33 +178,71 @@ int RunSimulate(const std::vector<std::string>& args) {
       return Usage("one population at a time; got '" + population_path + "' and '" + a + "'");
     }
   }
-  if (population_path.empty()) return Usage("no population file given");
+  const bool from_store = !store.db.empty();
+  if (from_store) {
+    if (!population_path.empty()) {
+      return Usage("--db reads the cases from the store: give it or a population file ('" + population_path +
+                   "'), not both");
+    }
+    if (!years_given.empty()) return Usage("--years chooses a population file's years; with --db give --year YEAR");
+    if (store_year_given.empty()) return Usage("--db needs --year YEAR: the programme year whose cases are simulated");
+    // The store's libraries are in bursar-full: this is the static `bursar`.
+    if (StoreYearLoaderHook() == nullptr) return kRunInFullProgram;
+  } else {
+    if (!store_year_given.empty()) return Usage("--year goes with --db; a population file's years are chosen with --years");
+    if (HasFlag(store, "--also-policy") || HasFlag(store, "--programme")) {
+      return Usage("--also-policy and --programme go with --db: the programmes of a store");
+    }
+    if (population_path.empty()) return Usage("no population file given (or --db URL --year YEAR for the store's cases)");
+  }
   if (json && csv) return Usage("--json and --csv exclude each other");
 
-  auto engine = Engine::Load(policy_dir);
-  if (!engine.ok()) {
-    std::fprintf(stderr, "bursar simulate: %s\n", engine.status().ToString().c_str());
-    return kExitUsage;
-  }
+  Programmes programmes;
+  if (!LoadProgrammes(store, "simulate", &programmes)) return kExitUsage;
+  std::string programme;  // as the store names it: "" for the own
+  const Engine* engine = programmes.Chosen(store, "simulate", &programme);
+  if (engine == nullptr) return kExitUsage;
   phase("policy");
-  const CheckedPolicy& cp = (*engine)->policy();
+  const CheckedPolicy& cp = engine->policy();
   if (have_budget) {
     if (!cp.policy.budget.present) return Usage("the policy has no budget rule (D-G6), so --budget has nothing to set");
     options.changes.push_back({cp.policy.budget.param, budget});
   }
-  // Bad --set names and values before reading a large file.
+  // Bad --set names and values before reading a large file or store.
   if (auto resolved = simulation::ResolveOverrides(cp, options.changes); !resolved.ok()) {
     std::fprintf(stderr, "bursar simulate: %s\n", resolved.status().ToString().c_str());
     return kExitUsage;
   }
-  auto population = population::LoadColumns(cp, population_path, {.last_year = options.last_year});
-  if (!population.ok()) {
-    std::fprintf(stderr, "bursar simulate: %s\n", population.status().ToString().c_str());
-    return kExitUsage;
+  population::LoadedPopulation population;
+  simulation::ReportSource source{.population = population_path};
+  int64_t refused = 0;
+  if (from_store) {
+    auto year = StoreYearLoaderHook()(store.db, options.first_year, programmes, programme);
+    if (!year.ok()) return ReportStatus(year.status());  // as the other store commands report the store's failures
+    for (const auto& r : year->refused) {
+      std::fprintf(stderr, "bursar simulate: %s: %s (not simulated)\n", r.credit_code.c_str(),
+                   r.status.ToString().c_str());
+    }
+    refused = static_cast<int64_t>(year->refused.size());
+    if (year->columns.size() == 0) {
+      return Usage("--year " + store_year_given + ": the store holds no case of " + store_year_given +
+                   (programme.empty() ? std::string(" (no enterprise)")
+                                      : " (programme " + programme + ": no figures or applications of the year)"));
+    }
+    source = {.population = "", .store_year = options.first_year, .refused = refused};
+    population.years.push_back({.columns = std::move(year->columns), .line = {}});
+    phase("store");
+  } else {
+    auto loaded = population::LoadColumns(cp, population_path, {.last_year = options.last_year});
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "bursar simulate: %s\n", loaded.status().ToString().c_str());
+      return kExitUsage;
+    }
+    population = std::move(*loaded);
+    phase("load");
   }
-  phase("load");
   options.case_rows = csv;
-  auto report = simulation::Simulate((*engine)->shared_policy(), *population, options);
+  auto report = simulation::Simulate(engine->shared_policy(), population, options);
   if (!report.ok()) {
     std::fprintf(stderr, "bursar simulate: %s\n", report.status().ToString().c_str());
     return report.status().code() == StatusCode::kOutOfRange ? kExitFailed : kExitUsage;
@@ -176,12 +250,12 @@ int RunSimulate(const std::vector<std::string>& args) {
   phase("simulate");
   std::string text;
   if (json) {
-    text = simulation::ReportToJson(*report, population_path).dump(2);
+    text = simulation::ReportToJson(*report, source).dump(2);
     text += '\n';
   } else if (csv) {
     simulation::AppendReportCsv(*report, &text);
   } else {
-    simulation::AppendReportTable(*report, population_path, &text);
+    simulation::AppendReportTable(*report, source, &text);
   }
   std::FILE* out = stdout;
   if (!out_path.empty()) {
@@ -198,11 +272,18 @@ int RunSimulate(const std::vector<std::string>& args) {
     return kExitFailed;
   }
   phase("output");
-  return kExitOk;
+  return refused == 0 ? kExitOk : kExitFailed;
 }
 
 }  // namespace
 
-BURSAR_COMMAND("simulate", "simulate a population under the policy and a changed policy", RunSimulate);
+BURSAR_COMMAND("simulate", "simulate a population or a year of the store under the policy and a changed policy",
+               RunSimulate);
+
+// Set by simulate_store.cc in bursar-full; null in the static `bursar`.
+StoreYearLoader& StoreYearLoaderHook() {
+  static StoreYearLoader hook = nullptr;
+  return hook;
+}
 
 }  // namespace bursar::cli

@@ -15,6 +15,10 @@ namespace bursar::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
+// Not an exit status: what a command of the static `bursar` returns for
+// arguments only bursar-full can serve (`simulate --db`, which reads the
+// store); main() then hands the whole command line to bursar-full.
+inline constexpr int kRunInFullProgram = -1;
 
 using CommandFn = int (*)(const std::vector<std::string>& args);
 

@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
   // commands, which bursar-full knows whole) in bursar-full.
   if (argc < 2) return RunInFullProgram(argv);
   for (const auto& c : Commands()) {
-    if (argv[1] == std::string(c.name)) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+    if (argv[1] != std::string(c.name)) continue;
+    const int status = c.run(std::vector<std::string>(argv + 2, argv + argc));
+    return status == kRunInFullProgram ? RunInFullProgram(argv) : status;
   }
   return RunInFullProgram(argv);
 #endif
@@ -95,7 +97,13 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> args(argv + 2, argv + argc);
   for (const auto& c : Commands()) {
-    if (name == c.name) return c.run(args);
+    if (name != c.name) continue;
+    const int status = c.run(args);
+    if (status != kRunInFullProgram) return status;
+    // bursar-full holds every command whole: only a bug of the build gets here.
+    std::fprintf(stderr, "bursar %s: internal error: this build lacks the part of the command that reads the store\n",
+                 c.name);
+    return kExitFailed;
   }
   std::fprintf(stderr, "bursar: unknown command '%s'\n\n", name.c_str());
   PrintUsage(stderr);

@@ -3,27 +3,27 @@
 //
 // Simulations: every stored enterprise's case for the year (facts from its
 // evidence, claims from its applications, history from earlier decisions) is
-// read into batch columns once per year and state of the store (the audit
-// head's seq names the state: any change appends an entry), then the batch
-// engine (eval/batch.h) decides all of them for the policy as it stands and
-// for the changed parameters. The columns are cached, so a slider moving
+// read into batch columns (simulation/store_year.h, as `bursar simulate --db`
+// reads them) once per year and state of the store (the audit head's seq
+// names the state: any change appends an entry), then the batch engine
+// (eval/batch.h) decides all of them for the policy as it stands and for the
+// changed parameters. The columns are cached, so a slider moving
 // over parameters costs two batch runs, not a rebuild. A programme run beside
 // the served one (`"policy"`) is simulated by its own policy over its own
 // cases: its figures of the year and its applications' claims, cached apart.
 #include <algorithm>
 #include <charconv>
 #include <map>
-#include <unordered_map>
 
 #include "audit/declarations.h"
 #include "audit/limits_audit.h"
 #include "audit/recoveries_due.h"
-#include "case/case.h"
 #include "eval/batch.h"
 #include "lang/checked_policy.h"
 #include "money/exact.h"
 #include "server/server_impl.h"
 #include "simulation/simulation.h"
+#include "simulation/store_year.h"
 
 namespace bursar::server {
 
@@ -368,32 +368,10 @@ Status Server::Impl::Simulate(const httplib::Request& req, httplib::Response& re
         return OkStatus();
       }
     }
-    BURSAR_ASSIGN_OR_RETURN(auto codes, st.EnterpriseCodes());
-    BURSAR_ASSIGN_OR_RETURN(auto claims, st.ClaimsOfYear(year, programme));
-    std::unordered_map<std::string, nlohmann::json> claims_of;
-    for (auto& [code, claim] : claims) {
-      auto& list = claims_of[code];
-      if (!list.is_array()) list = nlohmann::json::array();
-      list.push_back(std::move(claim));
-    }
-    auto built = std::make_shared<CaseColumns>();
-    built->Reset(cp, static_cast<int>(year));
-    BURSAR_RETURN_IF_ERROR(st.BuildCases(year, codes, [&](const std::string& code, OJson&& c) -> Status {
-      auto claimed = claims_of.find(code);
-      // Another programme judges only the enterprises it has figures of the
-      // year or applications for (as a proposal run does).
-      if (claimed == claims_of.end() && !audit::CaseStatesEnterprise(programme, c)) return OkStatus();
-      if (claimed != claims_of.end()) c["claims"] = claimed->second;
-      auto read = ReadCase(cp, nlohmann::json(c));
-      if (!read.ok()) {
-        ++refused;
-        return OkStatus();
-      }
-      built->Append(cp, *read);
-      names.push_back(c["applicant"].value("name", ""));
-      return OkStatus();
-    }, nullptr, 1000, programme));
-    columns = built;
+    BURSAR_ASSIGN_OR_RETURN(auto built, simulation::LoadStoreYear(st, cp, year, programme));
+    columns = std::make_shared<const CaseColumns>(std::move(built.columns));
+    names = std::move(built.names);
+    refused = static_cast<int64_t>(built.refused.size());
     std::lock_guard<std::mutex> lock(simulations->mu);
     simulations->by_year[{programme, year}] = {seq, columns, names, refused};
     return OkStatus();

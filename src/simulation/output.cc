@@ -216,10 +216,14 @@ void SummaryTable(const YearReport& y, std::string* out) {
 
 }  // namespace
 
-OJson ReportToJson(const Report& report, const std::string& population) {
+OJson ReportToJson(const Report& report, const ReportSource& source) {
   OJson j;
   j["policy"] = {{"id", report.policy_id}, {"version", report.policy_version}, {"digest", report.policy_digest}};
-  j["population"] = population;
+  if (source.population.empty()) {
+    j["store"] = {{"year", source.store_year}, {"refused", source.refused}};
+  } else {
+    j["population"] = source.population;
+  }
   OJson changes = OJson::array();
   for (const auto& c : report.changes) changes.push_back({{"name", c.name}, {"value", c.value}});
   j["changes"] = changes;
@@ -259,9 +263,14 @@ void AppendReportCsv(const Report& report, std::string* out) {
   }
 }
 
-void AppendReportTable(const Report& report, const std::string& population, std::string* out) {
-  Appendf(out, "policy %s %s; population %s\n", report.policy_id.c_str(), report.policy_version.c_str(),
-          population.c_str());
+void AppendReportTable(const Report& report, const ReportSource& source, std::string* out) {
+  if (source.population.empty()) {
+    Appendf(out, "policy %s %s; the store's cases of %d, %lld refused by the policy\n", report.policy_id.c_str(),
+            report.policy_version.c_str(), source.store_year, static_cast<long long>(source.refused));
+  } else {
+    Appendf(out, "policy %s %s; population %s\n", report.policy_id.c_str(), report.policy_version.c_str(),
+            source.population.c_str());
+  }
   if (!report.changes.empty()) {
     out->append("changed:");
     for (const auto& c : report.changes) out->append(" " + c.name + "=" + c.value);

@@ -331,7 +331,7 @@ TEST(Simulation, ComparisonOfAChangedTradingRate) {
   std::string csv;
   AppendReportCsv(*report, &csv);
   EXPECT_NE(csv.find("2025," + Id(5) + ",true,2000000.00,true,1720000.00,-280000.00\n"), std::string::npos) << csv;
-  OJson j = ReportToJson(*report, "rate.csv");
+  OJson j = ReportToJson(*report, {.population = "rate.csv"});
   EXPECT_EQ(j["years"][0]["comparison"]["delta"], "-290000.00");
   EXPECT_EQ(j["overall"]["comparison"]["losers"], 2);
   EXPECT_EQ(j["changes"][0]["name"], "trading_rate");
