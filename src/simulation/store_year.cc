@@ -18,6 +18,9 @@ Result<StoreYear> LoadStoreYear(store::Store& store, const CheckedPolicy& policy
     if (!list.is_array()) list = nlohmann::json::array();
     list.push_back(std::move(claim));
   }
+  // Every claim of the year is in its enterprise's one case, so the year's
+  // awards already decided are left out of the history: they are what the
+  // simulation recomputes (counted twice, a decided year would pay nothing).
   StoreYear out;
   out.columns.Reset(policy, static_cast<int>(year));
   BURSAR_RETURN_IF_ERROR(store.BuildCases(
@@ -37,7 +40,7 @@ Result<StoreYear> LoadStoreYear(store::Store& store, const CheckedPolicy& policy
         out.names.push_back(c["applicant"].value("name", ""));
         return OkStatus();
       },
-      nullptr, 1000, programme));
+      nullptr, 1000, programme, store::Store::kWholeYear));
   return out;
 }
 

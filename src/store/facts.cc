@@ -484,7 +484,7 @@ Result<nlohmann::ordered_json> Store::BuildCase(const std::string& code, int64_t
 
 Status Store::BuildCases(int64_t year, const std::vector<std::string>& codes,
                          const std::function<Status(const std::string&, nlohmann::ordered_json&&)>& each,
-                         ScalingMemo* memo, size_t chunk, const std::string& policy) {
+                         ScalingMemo* memo, size_t chunk, const std::string& policy, int64_t deciding) {
   std::vector<std::string> sorted = codes;
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
@@ -496,7 +496,7 @@ Status Store::BuildCases(int64_t year, const std::vector<std::string>& codes,
     CaseBatch batch(*this, *db_, year, memo != nullptr ? memo : &own, false, policy);
     BURSAR_RETURN_IF_ERROR(batch.Load(part));
     for (const std::string& code : part) {
-      BURSAR_ASSIGN_OR_RETURN(ojson c, batch.Case(code, nlohmann::json::array(), 0));
+      BURSAR_ASSIGN_OR_RETURN(ojson c, batch.Case(code, nlohmann::json::array(), deciding));
       BURSAR_RETURN_IF_ERROR(each(code, std::move(c)));
     }
   }

@@ -212,7 +212,7 @@ nlohmann::ordered_json Store::HistoryOf(const std::vector<LedgerLine>& lines, in
   for (const LedgerLine& l : lines) {
     // D-G7: the same year's awards of the enterprise's other applications
     // count too; a decision that is replaced gives back its own room.
-    if (l.year > year || l.application_id == deciding) continue;
+    if (l.year > year || l.application_id == deciding || (deciding == kWholeYear && l.year == year)) continue;
     nlohmann::ordered_json line = {
         {"year", l.year}, {"measure", l.measure}, {"item", l.item}, {"amount", FenToMoneyString(l.net_fen)}};
     if (!l.project.empty()) line["project"] = l.project;

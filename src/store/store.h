@@ -202,10 +202,16 @@ class Store {
   // credit-code order. Built `chunk` enterprises at a time from a few
   // queries for the whole chunk (records, facts, ledgers) instead of a dozen
   // per enterprise: `bursar propose` and the server's batch routes. NotFound
-  // for a code that is not a stored enterprise.
+  // for a code that is not a stored enterprise. `deciding` as BuildCase's;
+  // kWholeYear leaves every award of `year` out of the histories.
   Status BuildCases(int64_t year, const std::vector<std::string>& codes,
                     const std::function<Status(const std::string&, nlohmann::ordered_json&&)>& each,
-                    ScalingMemo* memo = nullptr, size_t chunk = 1000, const std::string& policy = "");
+                    ScalingMemo* memo = nullptr, size_t chunk = 1000, const std::string& policy = "",
+                    int64_t deciding = 0);
+  // `deciding` of a case that judges its year again as a whole, all of the
+  // year's claims in it (a simulation of the year): the year's own awards are
+  // what it recomputes, so its history holds the earlier years' only.
+  static constexpr int64_t kWholeYear = -1;
 
   // --- The ledger (ledger.cc, ledger.h) ----------------------------------------
   // The enterprise's ledger of the years up to `through_year`, in D-G7's order.
