@@ -1,6 +1,6 @@
 // A programme year of the store as batch columns, for a simulation: every
 // stored enterprise's case of the year (facts from its evidence, history from
-// its awards in force, claims from the year's applications), read by the
+// its awards in force of earlier years, claims from the year's applications), read by the
 // policy and appended to one CaseColumns. `bursar simulate --db` and POST
 // /api/simulations both simulate these columns, so both simulate the same
 // cases.
