@@ -97,7 +97,13 @@ int RunDecide(const std::vector<std::string>& args) {
   std::fflush(stdout);
   if (!ran.ok()) return ReportStatus(ran);
   if (!report["decided"].empty()) {
-    if (Status st = (*store)->RefreshStatistics(); !st.ok()) return ReportStatus(st);
+    // The decisions, their applications, entries and running totals.
+    if (Status st = (*store)->RefreshStatistics({"application", "decision", "audit_log", "audit_row",
+                                                 "audit_application", "year_committed", "measure_committed",
+                                                 "programme_committed"});
+        !st.ok()) {
+      return ReportStatus(st);
+    }
   }
   if (o.json) {
     std::printf("%s\n", report.dump().c_str());

@@ -74,7 +74,7 @@ int RunImport(const std::vector<std::string>& args) {
   auto report = (*s)->Import(*kind, file, options);
   if (!report.ok()) return ReportStatus(report.status());
   if (report->inserted + report->updated > 0) {
-    if (Status st = (*s)->RefreshStatistics(); !st.ok()) return ReportStatus(st);
+    if (Status st = (*s)->RefreshStatistics(store::Store::ImportedTables(*kind)); !st.ok()) return ReportStatus(st);
   }
   for (const auto& r : report->rejected) {
     std::fprintf(stderr, "%s:%lld: %s%s%s\n", file.c_str(), static_cast<long long>(r.line), r.field.c_str(),

@@ -873,6 +873,8 @@ Status FastInsert(Database& db, const KindSpec& spec, const Chunk& chunk, const 
 
 const char* EvidenceKindName(EvidenceKind kind) { return SpecOf(kind).name; }
 
+const char* EvidenceTableName(EvidenceKind kind) { return SpecOf(kind).table; }
+
 std::optional<EvidenceKind> ParseEvidenceKind(std::string_view name) {
   for (const KindSpec& k : Specs()) {
     if (name == k.name) return k.kind;

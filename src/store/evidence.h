@@ -39,6 +39,8 @@ enum class EvidenceKind {
 // "enterprises", "listings", "certificates", "fs_inclusions", "trades",
 // "filings", "exports", "projects", "platforms", "figures".
 const char* EvidenceKindName(EvidenceKind kind);
+// The table the rows of `kind` are stored in ("trade" for "trades", ...).
+const char* EvidenceTableName(EvidenceKind kind);
 std::optional<EvidenceKind> ParseEvidenceKind(std::string_view name);
 const std::vector<EvidenceKind>& AllEvidenceKinds();
 // The field names a file of this kind has, in order; the first ones form the

@@ -189,14 +189,32 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOpt
   return store;
 }
 
-Status Store::RefreshStatistics() {
-  if (db_->dialect() != Dialect::kPostgres) return db_->ExecScript("PRAGMA analysis_limit = 1000; ANALYZE");
-  // The store's own tables only: a bare ANALYZE would visit every schema of
-  // the database (other stores, being written or dropped).
-  BURSAR_ASSIGN_OR_RETURN(auto row, db_->QueryOne("SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-                                                  "WHERE schemaname = current_schema()"));
-  if (!row || row->IsNull(0)) return OkStatus();
-  return db_->ExecScript("ANALYZE " + row->Text(0));
+Status Store::RefreshStatistics(const std::vector<std::string>& tables) {
+  const bool pg = db_->dialect() == Dialect::kPostgres;
+  if (!pg && tables.empty()) return db_->ExecScript("PRAGMA analysis_limit = 1000; ANALYZE");
+  // The store's own tables only: a bare ANALYZE on PostgreSQL would visit
+  // every schema of the database (other stores, being written or dropped).
+  std::string sql = pg ? "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()"
+                       : "SELECT '\"' || name || '\"' FROM sqlite_master WHERE type = 'table'";
+  std::vector<Param> names;
+  for (const std::string& t : tables) names.emplace_back(std::string_view(t));
+  if (!tables.empty()) sql += std::string(pg ? " AND tablename" : " AND name") + " IN (" + Placeholders(names.size()) + ")";
+  std::vector<Row> rows;
+  BURSAR_RETURN_IF_ERROR(db_->QuerySpan(sql + " ORDER BY 1", names, &rows));
+  if (rows.empty()) return OkStatus();
+  std::string analyze = pg ? "ANALYZE " : "PRAGMA analysis_limit = 1000;";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    analyze += pg ? (i ? ", " : "") + rows[i].Text(0) : " ANALYZE main." + rows[i].Text(0) + ";";
+  }
+  return db_->ExecScript(analyze);
+}
+
+std::vector<std::string> Store::ImportedTables(EvidenceKind kind) {
+  // The kind's table, and what every import may write beside it: new
+  // enterprises and changes waiting for a second account, the evidence
+  // digests, the audit log and its seals.
+  return {EvidenceTableName(kind), "enterprise", "master_change", "evidence_digest", "audit_log", "audit_row",
+          "audit_application"};
 }
 
 Status Store::InstallCapture() {

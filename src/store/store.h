@@ -484,7 +484,12 @@ class Store {
   // (PRAGMA analysis_limit), and PostgreSQL's ANALYZE. Without them SQLite
   // takes `application.year = ?` for a few rows and reads a district's
   // year to find its handful of payments. Not audited: it changes no data.
-  Status RefreshStatistics();
+  // `tables`: the ones the change wrote (those the store has; every table
+  // when none is named). Sampling a district's evidence again after a
+  // decision run took seconds and told the planner nothing new.
+  Status RefreshStatistics(const std::vector<std::string>& tables = {});
+  // The tables an evidence import of `kind` writes, for RefreshStatistics.
+  static std::vector<std::string> ImportedTables(EvidenceKind kind);
   // Committed, payable (after D-G6) and paid, in total and by measure, of
   // programme `policy` ("" the store's own).
   Result<BudgetSummary> Budget(int64_t year, const std::string& policy = "");

@@ -730,6 +730,30 @@ TEST_P(StoreQueriesTest, StatisticsAreRefreshedForThePlanner) {
   }
 }
 
+// A command refreshes the statistics of the tables it wrote only (a decision
+// run's, not the district's evidence again); with none named, of all.
+TEST_P(StoreQueriesTest, StatisticsAreRefreshedForTheTablesNamed) {
+  const bool pg = GetParam() == "postgres";
+  ASSERT_NO_FATAL_FAILURE(ImportEnterprises(*store_, *database_, 50));
+  std::vector<std::string> codes;
+  for (int i = 1; i <= 50; ++i) codes.push_back(Code(i));
+  ASSERT_TRUE(store_->ProposeApplyFree("office", 2025, "05", codes).ok());
+  auto analysed = [&](const std::string& table) {
+    auto rows = store_->db().Query(pg ? "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = ? "
+                                        "AND schemaname = current_schema() AND last_analyze IS NOT NULL"
+                                      : "SELECT COUNT(*) FROM sqlite_master m WHERE m.name = 'sqlite_stat1' "
+                                        "AND EXISTS (SELECT 1 FROM sqlite_stat1 WHERE tbl = ?)",
+                                   {table});
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? (*rows)[0].Int(0) : -1;
+  };
+  ASSERT_TRUE(store_->RefreshStatistics({"application", "no_such_table"}).ok());
+  EXPECT_EQ(analysed("application"), 1);
+  EXPECT_EQ(analysed("enterprise"), 0) << "not named";
+  ASSERT_TRUE(store_->RefreshStatistics().ok());
+  EXPECT_EQ(analysed("enterprise"), 1);
+}
+
 // A decision run reads the ledgers of a group of enterprises at the start of
 // a year, when the statistics were taken with no decision stored: the
 // applications must come first. SQLite, left to itself, started from every
