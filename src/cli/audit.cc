@@ -18,7 +18,8 @@ constexpr const char* kUsage =
     "usage: bursar audit verify [--anchor SEQ:DIGEST] [--db URL] [--json]\n"
     "       bursar audit log [--from SEQ] [--limit N] [--db URL]\n"
     "       bursar audit limits YEAR [--policy DIR] [--also-policy DIR --programme ID] [--db URL] [--json]\n"
-    "       bursar audit declarations [--policy DIR] [--also-policy DIR ...] [--db URL] [--json]\n\n"
+    "       bursar audit declarations [--year YEAR] [--programme ID] [--policy DIR] [--also-policy DIR ...]\n"
+    "                                 [--db URL] [--json]\n\n"
     "  verify  walk the hash chain; exit 1 naming the first entry that was\n"
     "          altered, inserted or deleted; then reconcile the state tables\n"
     "          (applications, reviews, decisions, objections, payments,\n"
@@ -51,7 +52,12 @@ constexpr const char* kUsage =
     "          force of that enterprise and year (a fact's: and later years, whose\n"
     "          cases read it as earlier). Decisions made from now on do not\n"
     "          count such a figure. Exit 1 when any is found, or when figures of a\n"
-    "          policy not given with --also-policy could not be checked\n";
+    "          policy not given with --also-policy could not be checked\n"
+    "          --year YEAR  only the declarations of YEAR (a figure's year, a\n"
+    "          trade's date); every year without it\n"
+    "          --programme ID  only those of the programme of policy ID (the\n"
+    "          own, or one given with --also-policy); a trade is the own\n"
+    "          programme's evidence. Every programme without it\n";
 
 // bursar audit limits YEAR
 int RunLimits(const StoreOptions& o) {
@@ -83,17 +89,27 @@ int RunLimits(const StoreOptions& o) {
 // bursar audit declarations
 int RunDeclarations(const StoreOptions& o) {
   if (o.positional.size() != 1) {
-    std::fprintf(stderr, "bursar audit declarations: takes no year: every stored declaration is checked\n\n%s",
-                 kUsage);
+    std::fprintf(stderr, "bursar audit declarations: takes no year as an argument: give --year YEAR\n\n%s", kUsage);
+    return kExitUsage;
+  }
+  store::DeclaredQuery query;
+  if (HasFlag(o, "--year") && !ParseWholeNumber(FlagValue(o, "--year"), 1900, 2999, &query.year)) {
+    std::fprintf(stderr, "bursar audit declarations: --year takes a year such as 2025, got '%s'\n",
+                 FlagValue(o, "--year").c_str());
     return kExitUsage;
   }
   Programmes programmes;
   if (!LoadProgrammes(o, "audit declarations", &programmes)) return kExitUsage;
+  if (HasFlag(o, "--programme")) {
+    std::string programme;
+    if (programmes.Chosen(o, "audit declarations", &programme) == nullptr) return kExitUsage;
+    query.policy = programme;
+  }
   auto s = store::Store::Open(o.db);
   if (!s.ok()) return ReportStatus(s.status());
   (*s)->SetFigureReader(programmes.FigureReader());
   int64_t unchecked = 0;
-  auto found = (*s)->DeclaredOfficialRows(&unchecked);
+  auto found = (*s)->DeclaredOfficialRows(&unchecked, query);
   if (!found.ok()) return ReportStatus(found.status());
   if (o.json) {
     std::printf("%s\n", audit::DeclarationsJson(*found, unchecked).dump(2).c_str());
@@ -110,7 +126,8 @@ int RunDeclarations(const StoreOptions& o) {
 
 int RunAudit(const std::vector<std::string>& args) {
   StoreOptions o;
-  if (!ParseStoreOptions(args, {"--from", "--limit", "--anchor", "--policy", "--also-policy", "--programme"}, &o)) {
+  if (!ParseStoreOptions(args, {"--from", "--limit", "--anchor", "--policy", "--also-policy", "--programme", "--year"},
+                         &o)) {
     return kExitUsage;
   }
   if (o.help) {

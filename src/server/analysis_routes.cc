@@ -240,12 +240,17 @@ Status Server::Impl::AuditLimits(const httplib::Request& req, httplib::Response&
 }
 
 // Declarations of what only an authority states (audit/declarations.h), each
-// figure read by the published policy of its programme.
-Status Server::Impl::AuditDeclarations(const httplib::Request&, httplib::Response& res, const Caller&) {
+// figure read by the published policy of its programme; ?year= and ?policy=
+// keep those of one year and one programme, as the lists filter.
+Status Server::Impl::AuditDeclarations(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year", "policy"}));
+  store::DeclaredQuery query;
+  BURSAR_ASSIGN_OR_RETURN(query.year, QueryYear(list));
+  BURSAR_ASSIGN_OR_RETURN(query.policy, ListProgramme(req, list));
   OJson report;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
     int64_t unchecked = 0;
-    BURSAR_ASSIGN_OR_RETURN(auto found, st.DeclaredOfficialRows(&unchecked));
+    BURSAR_ASSIGN_OR_RETURN(auto found, st.DeclaredOfficialRows(&unchecked, query));
     report = ::bursar::audit::DeclarationsJson(found, unchecked);
     return OkStatus();
   }));

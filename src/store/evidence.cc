@@ -1566,14 +1566,25 @@ Result<int64_t> Store::VerifyEvidence(const std::string& actor, EvidenceKind kin
   return *written ? (*written)->seq : 0;
 }
 
-Result<std::vector<Store::DeclaredOfficial>> Store::DeclaredOfficialRows(int64_t* unchecked) {
+Result<std::vector<Store::DeclaredOfficial>> Store::DeclaredOfficialRows(int64_t* unchecked,
+                                                                         const DeclaredQuery& query) {
   *unchecked = 0;
   std::vector<DeclaredOfficial> out;
   if (!provenance_) return out;  // before migration 17 nothing was declared
   if (programmes_) {
-    BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT credit_code, policy, year, name, value, verified_by FROM figure "
-                                                  "WHERE source = 'declared' AND verified_by IS NOT NULL "
-                                                  "ORDER BY policy, year, credit_code, name"));
+    std::string sql = "SELECT credit_code, policy, year, name, value, verified_by FROM figure "
+                      "WHERE source = 'declared' AND verified_by IS NOT NULL";
+    std::vector<Param> params;
+    if (query.year != 0) {
+      sql += " AND year = ?";
+      params.emplace_back(query.year);
+    }
+    if (query.policy) {
+      sql += " AND policy = ?";
+      params.emplace_back(std::string_view(*query.policy));
+    }
+    std::vector<Row> rows;
+    BURSAR_RETURN_IF_ERROR(db_->QuerySpan(sql + " ORDER BY policy, year, credit_code, name", params, &rows));
     for (const Row& r : rows) {
       if (!figure_reader_) {
         ++*unchecked;
@@ -1593,9 +1604,19 @@ Result<std::vector<Store::DeclaredOfficial>> Store::DeclaredOfficialRows(int64_t
   // D-G10: only the exchange's own records say a trade was made at a legally
   // established institution. The import refuses such a declaration; a row
   // that says so anyway was not written by bursar's import.
-  BURSAR_ASSIGN_OR_RETURN(auto trades, db_->Query("SELECT credit_code, exchange, trade_id, trade_date, verified_by "
-                                                  "FROM trade WHERE source = 'declared' AND legally_established = 1 "
-                                                  "ORDER BY trade_date, credit_code, exchange, trade_id"));
+  std::vector<Row> trades;
+  if (!query.policy || query.policy->empty()) {
+    std::string sql = "SELECT credit_code, exchange, trade_id, trade_date, verified_by "
+                      "FROM trade WHERE source = 'declared' AND legally_established = 1";
+    const std::string first = std::to_string(query.year) + "-01-01", last = std::to_string(query.year) + "-12-31";
+    std::vector<Param> params;
+    if (query.year != 0) {
+      sql += " AND trade_date >= ? AND trade_date <= ?";
+      params = {std::string_view(first), std::string_view(last)};
+    }
+    BURSAR_RETURN_IF_ERROR(
+        db_->QuerySpan(sql + " ORDER BY trade_date, credit_code, exchange, trade_id", params, &trades));
+  }
   for (const Row& r : trades) {
     const std::string date = r.Text(3);
     int64_t year = 0;

@@ -135,4 +135,12 @@ struct NoticeQuery {
   PageRequest page;  // sort: id, notice_until, total, credit_code
 };
 
+// Which declarations Store::DeclaredOfficialRows reads. A trade is evidence
+// of the store's own programme (a programme beside it is decided from its
+// figures), so a query of another programme reads no trade.
+struct DeclaredQuery {
+  int64_t year = 0;  // 0 any; else a figure's year, a trade's date's
+  std::optional<std::string> policy;  // nullopt any programme; else as the store names it ("" the own)
+};
+
 }  // namespace bursar::store

@@ -550,7 +550,7 @@ class Store {
   // were made at a legally established institution (D-G10, which the import
   // never accepts). Each with the decisions in force of its enterprise and
   // year in its programme. Figures of a policy the reader does not know are
-  // counted in *unchecked.
+  // counted in *unchecked, of those the query selects only.
   struct DeclaredOfficial {
     std::string table;                       // "figure" or "trade"
     std::string credit_code;
@@ -561,7 +561,7 @@ class Store {
     std::string verified_by;                 // "" not verified
     std::vector<int64_t> decisions;          // in force, of that enterprise, year (a fact's: and later) and programme
   };
-  Result<std::vector<DeclaredOfficial>> DeclaredOfficialRows(int64_t* unchecked);
+  Result<std::vector<DeclaredOfficial>> DeclaredOfficialRows(int64_t* unchecked, const DeclaredQuery& query = {});
   Result<Page<ObjectionRecord>> ListObjections(const ObjectionQuery& query);
   Result<std::optional<ObjectionRecord>> FindObjection(int64_t id);
   Result<Page<PaymentRecord>> ListPayments(const PaymentQuery& query);

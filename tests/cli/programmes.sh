@@ -132,8 +132,36 @@ assert d['verified_by'] == 'officer-x' and len(d['decisions']) == 3, d
 " && [[ $rc -eq 1 ]] && ok || bad "a declared authority's figure ($rc): $(cat out)"
 "$bursar" audit declarations --db "$db" > out; rc=$?
 [[ $rc -eq 1 ]] && grep -q "^1 verified declared figure(s) not checked" out && ok || bad "unchecked ($rc): $(cat out)"
-"$bursar" audit declarations 2025 --db "$db" 2> err; [[ $? -eq 2 ]] && grep -q "takes no year" err && ok \
+"$bursar" audit declarations 2025 --db "$db" 2> err; [[ $? -eq 2 ]] && grep -q "takes no year as an argument: give --year YEAR" err && ok \
   || bad "a year given: $(cat err)"
+
+# One year and one programme: a trade of 2024 "declared" as made at a legally
+# established institution (written by hand) is the own programme's, the
+# figure of 2025 digital-health's; each filter lists its own only, and counts
+# as unchecked only its own figures.
+sqlite3 "$db" "INSERT INTO trade (credit_code, exchange, trade_id, trade_date, side, amount_fen, legally_established, source, supplied_by) VALUES ('$code', 'BJDEX', 'T-9', '2024-06-30', 'seller', 100, 1, 'declared', 'enterprise-x')"
+declared() {  # the declarations listed as "table policy year", sorted, and the unchecked count
+  "$bursar" audit declarations --db "$db" --json "$@" | python3 -c "
+import json, sys
+r = json.load(sys.stdin)
+print(sorted('%s %s %d' % (d['table'], d['policy'], d['year']) for d in r['declarations']), r['unchecked'])"
+}
+[[ "$(declared --also-policy "$health")" == "['figure digital-health 2025', 'trade  2024'] 0" ]] && ok || bad "every year and programme: $(declared --also-policy "$health")"
+[[ "$(declared --also-policy "$health" --year 2025)" == "['figure digital-health 2025'] 0" ]] && ok || bad "--year 2025: $(declared --also-policy "$health" --year 2025)"
+[[ "$(declared --also-policy "$health" --year 2024)" == "['trade  2024'] 0" ]] && ok || bad "--year 2024: $(declared --also-policy "$health" --year 2024)"
+[[ "$(declared --also-policy "$health" --programme digital-health)" == "['figure digital-health 2025'] 0" ]] && ok \
+  || bad "--programme digital-health: $(declared --also-policy "$health" --programme digital-health)"
+[[ "$(declared --programme chaoyang-data-element)" == "['trade  2024'] 0" ]] && ok || bad "the own programme: $(declared --programme chaoyang-data-element)"
+[[ "$(declared --also-policy "$health" --programme digital-health --year 2024)" == "[] 0" ]] && ok || bad "digital-health's 2024"
+# Without the second policy its figure of 2025 cannot be judged; 2024 has none to judge.
+[[ "$(declared --year 2025)" == "[] 1" ]] && ok || bad "unchecked of 2025: $(declared --year 2025)"
+"$bursar" audit declarations --db "$db" --year 2024 > out; rc=$?
+[[ $rc -eq 1 ]] && grep -q "^1 declaration(s)" out && ! grep -q "not checked" out && ok || bad "2024 without the policy ($rc): $(cat out)"
+"$bursar" audit declarations --db "$db" --year 20x5 2> err; [[ $? -eq 2 ]] && grep -q -- "--year takes a year such as 2025, got '20x5'" err && ok \
+  || bad "a bad year: $(cat err)"
+"$bursar" audit declarations --db "$db" --programme digital-health 2> err; [[ $? -eq 2 ]] && grep -q "no such policy given" err && ok \
+  || bad "a programme not given: $(cat err)"
+"$bursar" audit --help | grep -q -- "--year YEAR  only the declarations of YEAR" && ok || bad "audit --help names --year"
 
 echo "programmes: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -1800,6 +1800,86 @@ TEST_P(ProgrammeTest, TheSecondProgrammesListRecoveriesAndAuthorityFiguresThroug
   EXPECT_EQ(Body(Get("officer", App(rent)))["state"], "notice");
 }
 
+// The auditor's 申报核查 of one year and one programme, as the officer's
+// dashboard asks for the year and programme it shows: each filter lists its
+// own declarations only, and counts as unchecked only its own figures.
+TEST_P(ProgrammeTest, DeclarationsAreListedByYearAndProgramme) {
+  server_.reset();
+  server_ = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"--db", database_->url(), "--also-policy", kSource + "/policies/digital-health"});
+  ASSERT_GT(server_->port(), 0) << "the server did not start";
+  // The industry office's flag of two years, made to read as declared by the
+  // enterprise and verified (as one verified before the policy named the
+  // office would be); a figure of a policy the server does not run; and
+  // trades of two years "declared" as made at a legally established
+  // institution (which the import never takes), written by hand.
+  auto uploaded = Client().Post("/api/evidence/figures", As("bureau"),
+                                "credit_code,policy,year,name,value\n" + code1_ +
+                                    ",digital-health,2024,applicant.digital_health_business,是\n" + code1_ +
+                                    ",digital-health,2025,applicant.digital_health_business,是\n",
+                                "text/csv");
+  ASSERT_TRUE(uploaded);
+  ASSERT_EQ(uploaded->status, 200) << uploaded->body;
+  ASSERT_EQ(Body(uploaded)["accepted"], 2) << uploaded->body;
+  auto& db = store_->db();
+  ASSERT_TRUE(db.Execute("UPDATE figure SET source = 'declared', verified_by = 'officer' WHERE credit_code = ? AND "
+                         "name = 'applicant.digital_health_business'",
+                         {std::string_view(code1_)})
+                  .ok());
+  ASSERT_TRUE(db.Execute("INSERT INTO figure (credit_code, policy, year, name, value, source, supplied_by, "
+                         "verified_by) VALUES (?, 'elsewhere', 2025, 'facts.beds', '12', 'declared', 'app1', "
+                         "'officer')",
+                         {std::string_view(code1_)})
+                  .ok());
+  for (const std::string date : {"2024-06-30", "2025-03-01"}) {
+    const std::string id = "T-" + date;
+    ASSERT_TRUE(db.Execute("INSERT INTO trade (credit_code, exchange, trade_id, trade_date, side, amount_fen, "
+                           "legally_established, source, supplied_by) VALUES (?, 'BJDEX', ?, ?, 'seller', 100, 1, "
+                           "'declared', 'app1')",
+                           {std::string_view(code2_), std::string_view(id), std::string_view(date)})
+                    .ok());
+  }
+  // Each declaration as "table policy year", and the unchecked count.
+  auto listed = [&](const std::string& query) {
+    json r = Body(Get("auditor", "/api/audit/declarations" + query));
+    std::vector<std::string> out;
+    for (const json& d : r["declarations"]) {
+      out.push_back(d["table"].get<std::string>() + " " + d["policy"].get<std::string>() + " " +
+                    std::to_string(d["year"].get<int64_t>()));
+    }
+    std::sort(out.begin(), out.end());
+    return std::make_pair(out, r["unchecked"].get<int64_t>());
+  };
+  using Listed = std::pair<std::vector<std::string>, int64_t>;
+  EXPECT_EQ(listed(""), Listed({"figure digital-health 2024", "figure digital-health 2025", "trade  2024",
+                                "trade  2025"},
+                               1));
+  EXPECT_EQ(listed("?year=2025"), Listed({"figure digital-health 2025", "trade  2025"}, 1));
+  EXPECT_EQ(listed("?year=2024"), Listed({"figure digital-health 2024", "trade  2024"}, 0));
+  EXPECT_EQ(listed("?policy=digital-health"), Listed({"figure digital-health 2024", "figure digital-health 2025"}, 0));
+  // The served programme's evidence is its trades; an empty year is every year.
+  EXPECT_EQ(listed("?policy=chaoyang-data-element&year="), Listed({"trade  2024", "trade  2025"}, 0));
+  EXPECT_EQ(listed("?year=2025&policy=digital-health"), Listed({"figure digital-health 2025"}, 0));
+  EXPECT_EQ(listed("?year=2023"), Listed({}, 0));
+  // The officer asks the same way.
+  EXPECT_EQ(Body(Get("officer", "/api/audit/declarations?year=2024&policy=digital-health"))["declarations"].size(), 1u);
+
+  for (const char* bad : {"year=20x5", "year=1800", "year=2025&year=abc"}) {
+    auto r = Get("auditor", std::string("/api/audit/declarations?") + bad);
+    ASSERT_TRUE(r) << bad;
+    EXPECT_EQ(r->status, 400) << bad << ": " << r->body;
+    EXPECT_EQ(ErrorOf(r)["field"], "query.year") << bad;
+  }
+  auto unknown = Get("auditor", "/api/audit/declarations?policy=elsewhere");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404) << unknown->body;
+  EXPECT_EQ(ErrorOf(unknown)["field"], "query.policy");
+  auto stray = Get("auditor", "/api/audit/declarations?programme=digital-health");
+  ASSERT_TRUE(stray);
+  EXPECT_EQ(stray->status, 400) << stray->body;
+  EXPECT_EQ(ErrorOf(stray)["field"], "query.programme");
+}
+
 // A simulation of the programme beside the served one: its policy's
 // parameters, its cases from its figures and its applications' claims, and
 // the served programme's simulation of the same year as it was.

@@ -922,9 +922,12 @@ export function auditLimits(year: number, policy?: string): Promise<LimitsReport
   return request("GET", `/api/audit/limits/${year}${query({ policy })}`);
 }
 
-/** Every enterprise's declaration of a value only an authority states (D-G10) that an officer verified anyway, of every programme and year. */
-export function auditDeclarations(): Promise<DeclarationsReport> {
-  return request("GET", "/api/audit/declarations");
+/**
+ * Every enterprise's declaration of a value only an authority states (D-G10) that an officer verified anyway:
+ * of `year` (absent: every year) and of the programme `policy` (absent: every programme).
+ */
+export function auditDeclarations(scope: { year?: number; policy?: string } = {}): Promise<DeclarationsReport> {
+  return request("GET", `/api/audit/declarations${query({ year: scope.year, policy: scope.policy })}`);
 }
 
 export interface AuditEntry {

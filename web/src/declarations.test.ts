@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type * as api from "./api";
-import { declarationLines, declarationsState, declarationsVerdict, declarationsVerdictText, tradeOf, uncheckedText, type DeclarationsContext, type DeclaredOfficial, type DeclarationsReport } from "./declarations";
+import { declarationLines, declarationsScopeText, declarationsState, declarationsVerdict, declarationsVerdictText, tradeOf, uncheckedText, type DeclarationsContext, type DeclaredOfficial, type DeclarationsReport } from "./declarations";
 import { figureNames } from "./programme";
 
 const flag = (name: string, label_zh: string, given?: [string, string]): api.CaseField => ({
@@ -81,6 +81,13 @@ describe("declarations check", () => {
     expect(declarationsVerdictText(report([figure, { ...figure, year: 2024 }]), "zh")).toBe(
       "发现 2 项应由主管部门认定的事项由企业自行申报并经核验，涉及 1 家企业、2 项生效决定。",
     );
+  });
+
+  it("says what was checked: the year and programme asked for, or every one", () => {
+    expect(declarationsScopeText({}, "zh")).toBe("核查范围：全部年度 · 全部政策");
+    expect(declarationsScopeText({ year: 2024, title: "数字健康产业支持" }, "zh")).toBe("核查范围：2024 年度 · 项目：数字健康产业支持");
+    expect(declarationsScopeText({ year: 2025 }, "zh")).toBe("核查范围：2025 年度 · 全部政策");
+    expect(declarationsScopeText({ title: "Digital health" }, "en")).toBe("Checked: every year · Programme: Digital health");
   });
 
   it("warns of the declarations of a policy the server does not publish, and is not clean for them", () => {

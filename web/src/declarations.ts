@@ -66,6 +66,14 @@ export function declarationsVerdictText(r: DeclarationsReport, lang: Lang): stri
   return tIn(lang, state === "clean" ? "declarations.clean" : "declarations.clean.checked");
 }
 
+/** What was checked: a year or every year, a programme (its title) or every programme. */
+export function declarationsScopeText(scope: { year?: number; title?: string }, lang: Lang): string {
+  return tIn(lang, "declarations.scope", {
+    year: scope.year ? tIn(lang, "declarations.scope.year", { y: scope.year }) : tIn(lang, "declarations.all.years"),
+    programme: scope.title ? tIn(lang, "limits.programme", { title: scope.title }) : tIn(lang, "declarations.all.programmes"),
+  });
+}
+
 /** The warning for the declarations that could not be judged; null when there are none. */
 export function uncheckedText(r: DeclarationsReport, lang: Lang): string | null {
   return r.unchecked ? tIn(lang, "declarations.unchecked", { n: r.unchecked }) : null;

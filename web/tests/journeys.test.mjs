@@ -1519,14 +1519,14 @@ async function overflowOf(page) {
   });
 }
 
-/** Runs 申报核查 in its section: the server's answer to the request the page made (every programme and year: no query). */
-async function runDeclarations(page, section) {
+/** Runs 申报核查 in its section: the server's answer to the request the page made, whose query must be `search` ("": every programme and year). */
+async function runDeclarations(page, section, search) {
   const [response] = await Promise.all([
     page.waitForResponse((r) => new URL(r.url()).pathname === "/api/audit/declarations"),
     section.getByTestId("declarations-form").getByRole("button", { name: "开始核查" }).click(),
   ]);
   assert.equal(response.status(), 200);
-  assert.equal(new URL(response.url()).search, "");
+  assert.equal(new URL(response.url()).search, search);
   await section.getByTestId("declarations-result").waitFor();
   return response.json();
 }
@@ -1835,9 +1835,14 @@ describe("programmes side by side", () => {
     const declarations = page.getByTestId("declarations");
     assert.equal(await besideLimits(page), "declarations");
     assert.equal(await declarations.getByRole("heading", { level: 2 }).innerText(), "申报核查");
-    const declared = await runDeclarations(page, declarations);
+    // At first every year and programme, as before the reader chooses.
+    const declarationsForm = declarations.getByTestId("declarations-form");
+    assert.equal(await declarationsForm.getByLabel("核查年度").inputValue(), "");
+    assert.equal(await declarationsForm.getByLabel("政策").inputValue(), "");
+    const declared = await runDeclarations(page, declarations, "");
     assert.deepEqual(declared, { declarations: [], unchecked: 0 });
     const declaredResult = declarations.getByTestId("declarations-result");
+    assert.equal(await declarations.getByTestId("declarations-scope").innerText(), "核查范围：全部年度 · 全部政策");
     assert.equal(await declaredResult.getAttribute("data-state"), "clean");
     assert.equal(await declaredResult.locator(".alert.ok").count(), 1, "a green verdict");
     assert.equal(await declaredResult.locator(".alert.error, .alert.warn").count(), 0, "no red verdict and no warning");
@@ -1848,6 +1853,13 @@ describe("programmes side by side", () => {
     assert.equal(await declarations.getByTestId("declarations-table").count(), 0, "no declaration listed");
     await declarations.scrollIntoViewIfNeeded();
     await shot(page, "auditor-declarations");
+    // One year of one programme: the request names both, the result says so.
+    await declarationsForm.getByLabel("政策").selectOption("digital-health");
+    await declaredResult.waitFor({ state: "detached" }); // a result of another choice is not left standing
+    await declarationsForm.getByLabel("核查年度").selectOption("2024");
+    assert.deepEqual(await runDeclarations(page, declarations, "?year=2024&policy=digital-health"), { declarations: [], unchecked: 0 });
+    assert.equal(await declaredResult.getAttribute("data-policy"), "digital-health");
+    assert.equal(await declarations.getByTestId("declarations-scope").innerText(), `核查范围：2024 年度 · 项目：${DH_TITLE}`);
 
     // On a phone: nothing wider than the screen.
     await page.setViewportSize({ width: 375, height: 740 });
@@ -1870,10 +1882,12 @@ describe("programmes side by side", () => {
     assert.equal(url.pathname, "/api/audit/limits/2024");
     assert.equal(url.searchParams.get("policy"), "digital-health");
     assert.equal(await own.getByTestId("limits-verdict").innerText(), "合规 2024 年度：全部 1 家企业、1 项生效决定均未超出任何限额。");
-    // 申报核查 beside it: every programme and year, as on the auditor's page.
+    // 申报核查 beside it: the same year and programme, with nothing to choose.
     const ownDeclarations = officer.page.getByTestId("declarations");
     assert.equal(await besideLimits(officer.page), "declarations");
-    assert.deepEqual(await runDeclarations(officer.page, ownDeclarations), { declarations: [], unchecked: 0 });
+    assert.equal(await ownDeclarations.locator("select").count(), 0);
+    assert.deepEqual(await runDeclarations(officer.page, ownDeclarations, "?year=2024&policy=digital-health"), { declarations: [], unchecked: 0 });
+    assert.equal(await ownDeclarations.getByTestId("declarations-scope").innerText(), `核查范围：2024 年度 · 项目：${DH_TITLE}`);
     assert.equal(await ownDeclarations.getByTestId("declarations-verdict").innerText(), "合规 未发现由企业自行申报并经核验的主管部门认定事项。");
     officer.assertClean();
   });

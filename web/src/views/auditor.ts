@@ -139,6 +139,7 @@ export function renderAudit(): HTMLElement | Promise<HTMLElement> {
         );
       },
     });
+    const progs = await programmes();
     const page = h(
       "section",
       { class: "page audit" },
@@ -147,9 +148,9 @@ export function renderAudit(): HTMLElement | Promise<HTMLElement> {
       h("section", { class: "card", "aria-labelledby": "verify-title" }, h("h2", { id: "verify-title" }, t("audit.chain")), h("p", { class: "hint" }, t("audit.chain.hint")), verify, verifyOut),
       h("section", { class: "card", "aria-labelledby": "replay-title" }, h("h2", { id: "replay-title" }, t("audit.replay.title")), h("p", { class: "hint" }, t("audit.replay.hint")), replayForm, replayOut),
       // The year's limits, by the programme chosen (the served one and those beside it).
-      limitsSection(await programmes(), { year: programmeYear() }),
-      // Beside it, what only an authority states yet an enterprise declared, of every programme and year.
-      declarationsSection(),
+      limitsSection(progs, { year: programmeYear() }),
+      // Beside it, what only an authority states yet an enterprise declared, of the year and programme chosen (at first every one).
+      declarationsSection(progs, { year: programmeYear() }),
     );
     try {
       const log = await api.auditLog({ limit: PAGE, offset, ...filters });

@@ -4,15 +4,17 @@
 // says plainly whether there are any, and lists each with its enterprise,
 // programme, year, what was declared, who verified it and the decisions in
 // force that may rest on it, linked to their applications; declarations the
-// server could not judge are a warning of their own.
+// server could not judge are a warning of their own. On the dashboard it
+// checks the year and programme the page shows, as 限额核查 does; on the
+// auditor's page the reader chooses them, every year and programme at first.
 import * as api from "../api";
 import { h } from "../dom";
 import { lang, t } from "../i18n";
-import { declarationLines, declarationsState, declarationsVerdict, declarationsVerdictText, uncheckedText, type DeclarationLine, type DeclarationsReport } from "../declarations";
+import { declarationLines, declarationsScopeText, declarationsState, declarationsVerdict, declarationsVerdictText, uncheckedText, type DeclarationLine, type DeclarationsReport } from "../declarations";
 import { decisionsOf } from "../limits";
 import { figureNames } from "../programme";
-import { applicationsOf, checkSection, decisionList, readEach, statBox } from "./limits";
-import { labelsFor } from "./programmes";
+import { applicationsOf, checkChoice, checkedOf, checkSection, decisionList, readEach, statBox } from "./limits";
+import { labelsFor, type Programmes } from "./programmes";
 import { dataTable } from "./shared";
 
 /** 事项: what was declared, who alone may state it, and the row's key in a fold. */
@@ -27,8 +29,15 @@ function itemCell(l: DeclarationLine): HTMLElement {
   );
 }
 
-/** The report: the verdict (green or red) with its counts, the warning for what was not judged, then the declarations. */
-async function reportView(report: DeclarationsReport): Promise<HTMLElement> {
+/** What a check asked for: a year (absent: every year) and a programme's policy id and title (absent: every programme). */
+interface Scope {
+  year?: number;
+  policy?: string;
+  title?: string;
+}
+
+/** The report: what was checked, the verdict (green or red) with its counts, the warning for what was not judged, then the declarations. */
+async function reportView(report: DeclarationsReport, scope: Scope): Promise<HTMLElement> {
   const v = declarationsVerdict(report);
   const state = declarationsState(v);
   const rows = report.declarations ?? [];
@@ -54,7 +63,8 @@ async function reportView(report: DeclarationsReport): Promise<HTMLElement> {
   const unchecked = uncheckedText(report, lang());
   return h(
     "div",
-    { class: "declarations-result", "data-testid": "declarations-result", "data-state": state },
+    { class: "declarations-result", "data-testid": "declarations-result", "data-state": state, "data-year": scope.year ?? "", "data-policy": scope.policy ?? "" },
+    h("h3", { "data-testid": "declarations-scope" }, declarationsScopeText(scope, lang())),
     h(
       "div",
       { class: v.clean ? "alert ok limits-verdict" : "alert error limits-verdict", role: "status", "data-testid": "declarations-verdict" },
@@ -89,7 +99,21 @@ async function reportView(report: DeclarationsReport): Promise<HTMLElement> {
   );
 }
 
-/** The 申报核查 section: every programme and year at once (the route takes no choice). */
-export function declarationsSection(): HTMLElement {
-  return checkSection("declarations", h("div", { "aria-live": "polite" }), [], async () => reportView(await api.auditDeclarations()));
+/**
+ * The 申报核查 section. `fixed`: the year and programme the page shows (the
+ * officer's dashboard, as 限额核查 beside it); without it the reader chooses
+ * a year and a programme or 全部 (the auditor's page, on 全部 at first).
+ */
+export function declarationsSection(progs: Programmes, opts: { year: number; fixed?: { policy?: string } }): HTMLElement {
+  const out = h("div", { "aria-live": "polite" });
+  const all = { years: t("declarations.all.years"), programmes: t("declarations.all.programmes") };
+  const choice = opts.fixed ? null : checkChoice(progs, "declarations", out, { year: opts.year, all });
+  return checkSection("declarations", out, choice?.fields ?? [], async () => {
+    const year = choice ? Number(choice.year()) || undefined : opts.year;
+    const id = choice ? choice.policy() : (opts.fixed?.policy ?? progs.served?.id ?? "");
+    // "": every programme; else as 限额核查 names it (absent where only the served one runs).
+    const checked = id ? checkedOf(progs, id) : null;
+    const scope: Scope = { year, policy: checked?.policy, title: checked?.title };
+    return reportView(await api.auditDeclarations({ year, policy: scope.policy }), scope);
+  });
 }

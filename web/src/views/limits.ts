@@ -4,8 +4,8 @@
 // and programme it shows). The answer says plainly whether every enterprise
 // is within every limit, and lists each overrun with its enterprise, limit,
 // clause, amount over and the decisions involved, linked to their applications.
-// Its frame (the section, the counts, the decisions so linked) serves
-// 申报核查 beside it too (declarations.ts).
+// Its frame (the section, the year and programme chosen, the counts, the
+// decisions so linked) serves 申报核查 beside it too (declarations.ts).
 import * as api from "../api";
 import { h, type Child } from "../dom";
 import { lang, t } from "../i18n";
@@ -21,7 +21,7 @@ interface Checked {
   title: string;
 }
 
-function checkedOf(progs: Programmes, id: string): Checked {
+export function checkedOf(progs: Programmes, id: string): Checked {
   const other = progs.others.find((p) => p.id === id);
   if (other) return { policy: other.id, other: true, title: titleIn(other, lang()) };
   return { policy: progs.others.length && progs.served ? progs.served.id : undefined, other: false, title: progs.served ? titleIn(progs.served, lang()) : t("portal.new.served") };
@@ -119,7 +119,7 @@ async function reportView(report: LimitsReport, checked: Checked): Promise<HTMLE
   );
 }
 
-type CheckName = "limits" | "declarations";
+export type CheckName = "limits" | "declarations";
 
 /**
  * Prints one section alone: `section` names it (its class, and the body's
@@ -171,6 +171,36 @@ export function checkSection(name: CheckName, out: HTMLElement, fields: Child[],
   );
 }
 
+/** A check's year and programme as the reader chose them: the form's fields, and the values ("" for 全部 where offered). */
+export interface CheckChoice {
+  fields: Child[];
+  year(): string;
+  policy(): string;
+}
+
+/**
+ * The year and programme a check asks for, chosen by the reader (the
+ * auditor's page): `{name}-year` and, where programmes run side by side,
+ * `{name}-programme`. `all`: each offers 全部 first and opens on it (the
+ * labels its two entries); else they open on `year` and the served
+ * programme. A change empties `out`: its result no longer answers the choice.
+ */
+export function checkChoice(progs: Programmes, name: CheckName, out: HTMLElement, opts: { year: number; all?: { years: string; programmes: string } }): CheckChoice {
+  const servedId = progs.served?.id ?? "";
+  const years = yearOptions();
+  const yearSel = selectField(t("limits.year.label"), `${name}-year`, opts.all ? [["", opts.all.years], ...years] : years, opts.all ? "" : String(opts.year));
+  const programmes: Array<[string, string]> = [[servedId, progs.served ? titleIn(progs.served, lang()) : t("portal.new.served")], ...progs.others.map((p): [string, string] => [p.id, titleIn(p, lang())])];
+  const programmeSel = progs.others.length
+    ? selectField(t("app.programme"), `${name}-programme`, opts.all ? [["", opts.all.programmes], ...programmes] : programmes, opts.all ? "" : servedId)
+    : null;
+  for (const sel of [yearSel, programmeSel]) sel?.input.addEventListener("change", () => out.replaceChildren());
+  return {
+    fields: [h("div", { class: "grid" }, programmeSel?.el ?? null, yearSel.el)],
+    year: () => yearSel.input.value,
+    policy: () => (programmeSel ? programmeSel.input.value : opts.all ? "" : servedId),
+  };
+}
+
 /**
  * The 限额核查 section. `fixed`: the year and programme the page shows (the
  * officer's dashboard); without it the reader chooses both (the auditor's page).
@@ -178,16 +208,10 @@ export function checkSection(name: CheckName, out: HTMLElement, fields: Child[],
 export function limitsSection(progs: Programmes, opts: { year: number; fixed?: { policy?: string } }): HTMLElement {
   const out = h("div", { "aria-live": "polite" });
   const servedId = progs.served?.id ?? "";
-  const yearSel = opts.fixed ? null : selectField(t("limits.year.label"), "limits-year", yearOptions(), String(opts.year));
-  const programmeSel =
-    !opts.fixed && progs.others.length
-      ? selectField(t("app.programme"), "limits-programme", [[servedId, progs.served ? titleIn(progs.served, lang()) : t("portal.new.served")], ...progs.others.map((p): [string, string] => [p.id, titleIn(p, lang())])], servedId)
-      : null;
-  // A result no longer answers the choice once the year or programme changes.
-  for (const sel of [yearSel, programmeSel]) sel?.input.addEventListener("change", () => out.replaceChildren());
-  return checkSection("limits", out, [h("div", { class: "grid" }, programmeSel?.el ?? null, yearSel?.el ?? null)], async () => {
-    const year = yearSel ? Number(yearSel.input.value) : opts.year;
-    const checked = opts.fixed ? checkedOf(progs, opts.fixed.policy ?? servedId) : checkedOf(progs, programmeSel?.input.value ?? servedId);
+  const choice = opts.fixed ? null : checkChoice(progs, "limits", out, { year: opts.year });
+  return checkSection("limits", out, choice?.fields ?? [], async () => {
+    const year = choice ? Number(choice.year()) : opts.year;
+    const checked = checkedOf(progs, choice ? choice.policy() : (opts.fixed?.policy ?? servedId));
     return reportView(await api.auditLimits(year, checked.policy), checked);
   });
 }

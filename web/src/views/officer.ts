@@ -413,8 +413,8 @@ export function renderOfficer(): HTMLElement | Promise<HTMLElement> {
       proposalsSection(year, shown),
       // The year's awards in force against every limit of the programme shown.
       limitsSection(progs, { year, fixed: { policy: shown.policy ?? servedId } }),
-      // Beside it, what only an authority states yet an enterprise declared (every programme and year: the route takes no choice).
-      declarationsSection(),
+      // Beside it, what only an authority states yet an enterprise declared, of the same year and programme.
+      declarationsSection(progs, { year, fixed: { policy: shown.policy ?? servedId } }),
     );
     return page;
   });
