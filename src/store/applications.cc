@@ -878,6 +878,10 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
     size_t counted = 0;  // the group's decisions made, before any was finished
     bool whole = true;
     {
+      // Before the transaction, so that it outlives it: a group given up
+      // rolls back, which reads the results of writes still in flight into
+      // the decisions `pre` holds.
+      RunPrefetch pre;
       BURSAR_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(db_.get()));
       BURSAR_ASSIGN_OR_RETURN(AuditHead head, LockAuditHead(*db_, sealing_));
       if (sealing_) BURSAR_RETURN_IF_ERROR(ClearCaptured(*db_));
@@ -915,7 +919,6 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
         BURSAR_RETURN_IF_ERROR(batch->Load(batch_codes));
         batches.emplace(key, std::move(batch));
       }
-      RunPrefetch pre;
       BURSAR_RETURN_IF_ERROR(PrefetchRun(*db_, actor, group, &pre));
       // Each decision's writes are sent, and the next one judged while the
       // server makes them; the results are read at the group's end, then
@@ -943,7 +946,8 @@ Status Store::DecideRun(const std::string& actor, const std::vector<int64_t>& id
         ++counted;
         if (options.inside) options.inside(++count);
       }
-      if (whole && !db_->Drain().ok()) whole = false;
+      // The last writes' results, read even when the group is given up.
+      if (!db_->Drain().ok()) whole = false;
       std::vector<AuditEntry> entries;
       for (size_t i = 0; whole && i < pre.sent.size(); ++i) {
         RunPrefetch::Sent& sent = pre.sent[i];
