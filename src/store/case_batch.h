@@ -13,6 +13,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -50,16 +51,28 @@ class Store::CaseBatch {
   CaseBatch(Store& store, Database& db, int64_t year, ScalingMemo* memo, bool with_declared = false,
             std::string policy = "");
 
+  ~CaseBatch();
+
   // REQUIRES: `codes` sorted, without repeats.
   Status Load(const std::vector<std::string>& codes);
+  // Load in two halves: Send sends the reads of `codes` and Receive reads
+  // them in. On PostgreSQL the server runs them meanwhile, while the caller
+  // builds the cases of another batch (BuildCases); SQLite reads them at
+  // Send. Any other use of the connection in between reads them first, and
+  // a failure of theirs is then that use's. REQUIRES: as Load; one Send
+  // before each Receive.
+  Status Send(const std::vector<std::string>& codes);
+  Status Receive();
   // The case of `code` with `claims`, its history as History gives it for
   // application `deciding`. NotFound when `code` is not a stored enterprise.
   Result<nlohmann::ordered_json> Case(const std::string& code, const nlohmann::json& claims, int64_t deciding);
   void Forget(const std::string& code) { ledgers_.erase(code); }
 
  private:
+  struct Sent;
   Status LoadLedgers(const std::vector<std::string>& codes);
-  Status LoadFigures(const std::vector<std::string>& codes);
+  // Another programme's stored figures, as Send reads them.
+  Status AddNamedFigures(const std::vector<Row>& rows);
   // Another programme's case: the figures of the year and the years before.
   Result<nlohmann::ordered_json> FiguresCase(const std::string& code, const nlohmann::json& claims, int64_t deciding);
 
@@ -74,6 +87,7 @@ class Store::CaseBatch {
   std::map<std::string, std::map<int64_t, std::vector<std::pair<std::string, std::string>>>> named_;
   std::map<std::string, FactFigures> figures_;
   std::map<std::string, std::vector<LedgerLine>> ledgers_;
+  std::unique_ptr<Sent> sent_;  // reads sent and not yet received
 };
 
 }  // namespace bursar::store

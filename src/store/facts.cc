@@ -117,65 +117,70 @@ ojson Store::FactsOf(const FactFigures& f, int64_t year) {
   return facts;
 }
 
+std::vector<Store::FigureQuery> Store::FigureQueries(int64_t year, size_t count, std::string_view first,
+                                                    std::string_view last, bool with_declared) {
+  // Every query below is of these enterprises' rows that count by their source.
+  const std::string in = "credit_code IN (" + Placeholders(count) + ")" +
+                         (with_declared ? std::string() : std::string(" AND ") + kVerified);
+  const std::string first_day(first);
+  std::vector<FigureQuery> q;
+  q.push_back({"SELECT credit_code, COUNT(*) FROM listing WHERE " + in + " AND listing_date <= ? AND " +
+                   kListingCounts + " GROUP BY credit_code",
+               {last}, [](const Row& r, FactFigures& f) { f.listed = r.Int(1); }});
+  q.push_back({"SELECT credit_code, COUNT(*) FROM certificate WHERE " + in + " AND issue_date <= ? AND " +
+                   kCertificateCounts + " GROUP BY credit_code",
+               {last}, [](const Row& r, FactFigures& f) { f.certificates = r.Int(1); }});
+  q.push_back({"SELECT credit_code, year, amount_fen, first_time FROM fs_inclusion WHERE " + in + " AND year <= ?",
+               {year}, [year](const Row& r, FactFigures& f) {
+                 ++f.fs_rows;
+                 if (r.Int(1) != year) return;
+                 f.fs_row = true;
+                 f.fs_amount = r.Int(2);
+                 f.fs_row_first = r.Int(3) == 1;
+               }});
+  // Sums are cast to BIGINT on both engines: an overflow is an error, never a wrap.
+  q.push_back({"SELECT credit_code, CAST(SUM(amount_fen) AS BIGINT) FROM trade WHERE " + in +
+                   " AND trade_date >= ? AND trade_date <= ? AND " + kTradeCounts + " GROUP BY credit_code",
+               {first, last}, [](const Row& r, FactFigures& f) { f.trading = r.Int(1); }});
+  q.push_back({"SELECT credit_code, CAST(SUM(amount_fen) AS BIGINT) FROM filing WHERE " + in +
+                   " AND filing_date >= ? AND filing_date <= ? GROUP BY credit_code",
+               {first, last}, [](const Row& r, FactFigures& f) { f.filed = r.Int(1); }});
+  q.push_back({"SELECT credit_code, route, clearance_date FROM export_clearance WHERE " + in +
+                   " AND clearance_date <= ? ORDER BY credit_code, clearance_date, route, number",
+               {last}, [first_day](const Row& r, FactFigures& f) {
+                 if (f.first_clearance.empty()) f.first_clearance = r.Text(2);
+                 if (f.export_route.empty() && r.Text(2) >= first_day) f.export_route = r.Text(1);
+               }});
+  q.push_back({"SELECT DISTINCT credit_code FROM platform_operation WHERE " + in + " AND " + kPlatformOperates,
+               {last, first}, [](const Row&, FactFigures& f) { f.in_operation = true; }});
+  return q;
+}
+
+Status Store::AddFigures(const FigureQuery& query, const std::vector<Row>& rows,
+                         std::map<std::string, FactFigures>* out) {
+  for (const Row& r : rows) {
+    auto it = out->find(r.Text(0));
+    if (it == out->end()) return Status(StatusCode::kInternal, "a row of an enterprise not asked for");
+    query.each(r, it->second);
+  }
+  return OkStatus();
+}
+
 Status Store::FiguresOf(Database& db, int64_t year, const std::vector<std::string>& codes,
                         std::map<std::string, FactFigures>* out, bool with_declared) {
   if (codes.empty()) return OkStatus();
   const std::string first = std::to_string(year) + "-01-01";
   const std::string last = std::to_string(year) + "-12-31";
-  // Every query below is of these enterprises' rows that count by their source.
-  const std::string in = "credit_code IN (" + Placeholders(codes.size()) + ")" +
-                         (with_declared ? std::string() : std::string(" AND ") + kVerified);
   for (const std::string& code : codes) (*out)[code];
-  // Runs `sql`, whose first column is the credit code, with the codes and
-  // then `tail` as its parameters; `each` gets every row with its figures.
-  auto query = [&](const std::string& sql, std::initializer_list<Param> tail,
-                   const std::function<void(const Row&, FactFigures&)>& each) -> Status {
+  for (const FigureQuery& q : FigureQueries(year, codes.size(), first, last, with_declared)) {
     std::vector<Param> params;
-    params.reserve(codes.size() + tail.size());
+    params.reserve(codes.size() + q.tail.size());
     for (const std::string& code : codes) params.emplace_back(std::string_view(code));
-    params.insert(params.end(), tail.begin(), tail.end());
+    params.insert(params.end(), q.tail.begin(), q.tail.end());
     std::vector<Row> rows;
-    BURSAR_RETURN_IF_ERROR(db.QuerySpan(sql, params, &rows));
-    for (const Row& r : rows) {
-      auto it = out->find(r.Text(0));
-      if (it == out->end()) return Status(StatusCode::kInternal, "a row of an enterprise not asked for");
-      each(r, it->second);
-    }
-    return OkStatus();
-  };
-  const std::string_view first_v(first), last_v(last);
-  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, COUNT(*) FROM listing WHERE " + in + " AND listing_date <= ? AND " +
-                                   kListingCounts + " GROUP BY credit_code",
-                               {last_v}, [](const Row& r, FactFigures& f) { f.listed = r.Int(1); }));
-  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, COUNT(*) FROM certificate WHERE " + in +
-                                   " AND issue_date <= ? AND " + kCertificateCounts + " GROUP BY credit_code",
-                               {last_v}, [](const Row& r, FactFigures& f) { f.certificates = r.Int(1); }));
-  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, year, amount_fen, first_time FROM fs_inclusion WHERE " + in +
-                                   " AND year <= ?",
-                               {year}, [&](const Row& r, FactFigures& f) {
-                                 ++f.fs_rows;
-                                 if (r.Int(1) != year) return;
-                                 f.fs_row = true;
-                                 f.fs_amount = r.Int(2);
-                                 f.fs_row_first = r.Int(3) == 1;
-                               }));
-  // Sums are cast to BIGINT on both engines: an overflow is an error, never a wrap.
-  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, CAST(SUM(amount_fen) AS BIGINT) FROM trade WHERE " + in +
-                                   " AND trade_date >= ? AND trade_date <= ? AND " + kTradeCounts +
-                                   " GROUP BY credit_code",
-                               {first_v, last_v}, [](const Row& r, FactFigures& f) { f.trading = r.Int(1); }));
-  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, CAST(SUM(amount_fen) AS BIGINT) FROM filing WHERE " + in +
-                                   " AND filing_date >= ? AND filing_date <= ? GROUP BY credit_code",
-                               {first_v, last_v}, [](const Row& r, FactFigures& f) { f.filed = r.Int(1); }));
-  BURSAR_RETURN_IF_ERROR(query("SELECT credit_code, route, clearance_date FROM export_clearance WHERE " + in +
-                                   " AND clearance_date <= ? ORDER BY credit_code, clearance_date, route, number",
-                               {last_v}, [&](const Row& r, FactFigures& f) {
-                                 if (f.first_clearance.empty()) f.first_clearance = r.Text(2);
-                                 if (f.export_route.empty() && r.Text(2) >= first) f.export_route = r.Text(1);
-                               }));
-  BURSAR_RETURN_IF_ERROR(query("SELECT DISTINCT credit_code FROM platform_operation WHERE " + in + " AND " +
-                                   kPlatformOperates,
-                               {last_v, first_v}, [](const Row&, FactFigures& f) { f.in_operation = true; }));
+    BURSAR_RETURN_IF_ERROR(db.QuerySpan(q.sql, params, &rows));
+    BURSAR_RETURN_IF_ERROR(AddFigures(q, rows, out));
+  }
   return OkStatus();
 }
 
@@ -361,41 +366,101 @@ Store::CaseBatch::CaseBatch(Store& store, Database& db, int64_t year, ScalingMem
                             std::string policy)
     : store_(store), db_(db), year_(year), memo_(memo), with_declared_(with_declared), policy_(std::move(policy)) {}
 
+// What Send sent and Receive reads: the statements' rows in the order sent
+// (the enterprises, their ledgers, then their figures: one query per kind of
+// evidence, or another programme's stored figures), kept where the
+// connection writes them when it reads the results.
+struct Store::CaseBatch::Sent {
+  std::vector<std::string> codes;
+  std::string first, last;           // the year's first and last days, which `figures` read
+  std::vector<FigureQuery> figures;  // the store's own programme
+  std::vector<std::vector<Row>> rows;
+};
+
+Store::CaseBatch::~CaseBatch() = default;
+
 Status Store::CaseBatch::Load(const std::vector<std::string>& codes) {
-  if (codes.empty()) return OkStatus();
-  std::vector<Param> params;
-  for (const std::string& code : codes) params.emplace_back(std::string_view(code));
-  std::vector<Row> rows;
-  BURSAR_RETURN_IF_ERROR(db_.QuerySpan("SELECT credit_code, name, registered_in_chaoyang, taxed_in_chaoyang, "
-                                       "independent_legal_person, serious_dishonesty_record, tags "
-                                       "FROM enterprise WHERE credit_code IN (" +
-                                           Placeholders(codes.size()) + ")",
-                                       params, &rows));
-  for (Row& r : rows) {
+  BURSAR_RETURN_IF_ERROR(Send(codes));
+  return Receive();
+}
+
+Status Store::CaseBatch::Send(const std::vector<std::string>& codes) {
+  if (sent_) return Status(StatusCode::kInternal, "a case batch's reads were sent twice before being read");
+  auto sent = std::make_unique<Sent>();
+  sent->codes = codes;
+  sent->first = std::to_string(year_) + "-01-01";
+  sent->last = std::to_string(year_) + "-12-31";
+  if (codes.empty()) {
+    sent_ = std::move(sent);
+    return OkStatus();
+  }
+  std::vector<Param> of_codes;
+  of_codes.reserve(codes.size() + 2);
+  for (const std::string& code : sent->codes) of_codes.emplace_back(std::string_view(code));
+  std::vector<std::string> sql;
+  std::vector<std::vector<Param>> params;
+  sql.push_back("SELECT credit_code, name, registered_in_chaoyang, taxed_in_chaoyang, independent_legal_person, "
+                "serious_dishonesty_record, tags FROM enterprise WHERE credit_code IN (" +
+                Placeholders(codes.size()) + ")");
+  params.push_back(of_codes);
+  {
+    std::vector<Param> with_year = of_codes, all;
+    with_year.emplace_back(year_);
+    sql.push_back(store_.LedgerStatement("a.credit_code IN (" + Placeholders(codes.size()) + ") AND a.year <= ?",
+                                         with_year, policy_, &all));
+    params.push_back(std::move(all));
+  }
+  if (policy_.empty()) {
+    sent->figures = FigureQueries(year_, codes.size(), sent->first, sent->last, with_declared_);
+    for (const FigureQuery& q : sent->figures) {
+      sql.push_back(q.sql);
+      params.push_back(of_codes);
+      params.back().insert(params.back().end(), q.tail.begin(), q.tail.end());
+    }
+  } else {
+    // Declared figures count once an officer verified them (D-G10).
+    sql.push_back(std::string("SELECT credit_code, year, name, value, source FROM figure WHERE "
+                              "policy = ? AND year <= ? AND credit_code IN (") +
+                  Placeholders(codes.size()) + ")" +
+                  (with_declared_ ? std::string() : std::string(" AND ") + kVerified) +
+                  " ORDER BY credit_code, year, name");
+    params.push_back({std::string_view(policy_), year_});
+    params.back().insert(params.back().end(), of_codes.begin(), of_codes.end());
+  }
+  sent->rows.resize(sql.size());
+  std::vector<Database::Step> steps;
+  steps.reserve(sql.size());
+  for (size_t i = 0; i < sql.size(); ++i) steps.push_back({sql[i], params[i], &sent->rows[i]});
+  BURSAR_RETURN_IF_ERROR(db_.SendPipeline(steps));
+  sent_ = std::move(sent);
+  return OkStatus();
+}
+
+Status Store::CaseBatch::Receive() {
+  if (!sent_) return OkStatus();
+  const std::unique_ptr<Sent> sent = std::move(sent_);
+  BURSAR_RETURN_IF_ERROR(db_.Drain());
+  if (sent->codes.empty()) return OkStatus();
+  for (Row& r : sent->rows[0]) {
     std::string code = r.Text(0);
     enterprises_.emplace(std::move(code), std::move(r));
   }
-  if (policy_.empty()) {
-    BURSAR_RETURN_IF_ERROR(store_.FiguresOf(db_, year_, codes, &figures_, with_declared_));
-  } else {
-    BURSAR_RETURN_IF_ERROR(LoadFigures(codes));
+  // An enterprise without awards has an empty ledger.
+  for (const std::string& code : sent->codes) ledgers_[code].clear();
+  BURSAR_RETURN_IF_ERROR(store_.EachLedger(db_, sent->rows[1], policy_, memo_,
+                                           [&](const std::string& code, std::vector<LedgerLine>&& lines) {
+                                             ledgers_[code] = std::move(lines);
+                                             return OkStatus();
+                                           }));
+  if (!policy_.empty()) return AddNamedFigures(sent->rows[2]);
+  for (const std::string& code : sent->codes) figures_[code];
+  for (size_t i = 0; i < sent->figures.size(); ++i) {
+    BURSAR_RETURN_IF_ERROR(AddFigures(sent->figures[i], sent->rows[2 + i], &figures_));
   }
-  return LoadLedgers(codes);
+  return OkStatus();
 }
 
-Status Store::CaseBatch::LoadFigures(const std::vector<std::string>& codes) {
-  std::vector<Param> params;
-  params.emplace_back(std::string_view(policy_));
-  params.emplace_back(year_);
-  for (const std::string& code : codes) params.emplace_back(std::string_view(code));
-  std::vector<Row> rows;
-  // Declared figures count once an officer verified them (D-G10).
-  BURSAR_RETURN_IF_ERROR(db_.QuerySpan(std::string("SELECT credit_code, year, name, value, source FROM figure WHERE "
-                                                   "policy = ? AND year <= ? AND credit_code IN (") +
-                                           Placeholders(codes.size()) + ")" +
-                                           (with_declared_ ? std::string() : std::string(" AND ") + kVerified) +
-                                           " ORDER BY credit_code, year, name",
-                                       params, &rows));
+Status Store::CaseBatch::AddNamedFigures(const std::vector<Row>& rows) {
   for (const Row& r : rows) {
     // And only a value an enterprise may declare: the policy, as it is now,
     // reads the declaration again (a value an authority gives, `given by`,
@@ -488,17 +553,32 @@ Status Store::BuildCases(int64_t year, const std::vector<std::string>& codes,
   std::vector<std::string> sorted = codes;
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  if (sorted.empty()) return OkStatus();
   ScalingMemo own;
   chunk = std::max<size_t>(chunk, 1);
+  auto batch_of = [&](size_t start, std::vector<std::string>* part) -> Result<std::unique_ptr<CaseBatch>> {
+    part->assign(sorted.begin() + static_cast<std::ptrdiff_t>(start),
+                 sorted.begin() + static_cast<std::ptrdiff_t>(std::min(sorted.size(), start + chunk)));
+    auto batch = std::make_unique<CaseBatch>(*this, *db_, year, memo != nullptr ? memo : &own, false, policy);
+    BURSAR_RETURN_IF_ERROR(batch->Send(*part));
+    return batch;
+  };
+  // The next chunk's reads are sent before this chunk's cases are built: on
+  // PostgreSQL the server reads the one while bursar decides the other.
+  std::vector<std::string> part, next_part;
+  BURSAR_ASSIGN_OR_RETURN(std::unique_ptr<CaseBatch> batch, batch_of(0, &part));
   for (size_t start = 0; start < sorted.size(); start += chunk) {
-    const std::vector<std::string> part(sorted.begin() + static_cast<std::ptrdiff_t>(start),
-                                        sorted.begin() + static_cast<std::ptrdiff_t>(std::min(sorted.size(), start + chunk)));
-    CaseBatch batch(*this, *db_, year, memo != nullptr ? memo : &own, false, policy);
-    BURSAR_RETURN_IF_ERROR(batch.Load(part));
+    BURSAR_RETURN_IF_ERROR(batch->Receive());
+    std::unique_ptr<CaseBatch> next;
+    if (start + chunk < sorted.size()) {
+      BURSAR_ASSIGN_OR_RETURN(next, batch_of(start + chunk, &next_part));
+    }
     for (const std::string& code : part) {
-      BURSAR_ASSIGN_OR_RETURN(ojson c, batch.Case(code, nlohmann::json::array(), deciding));
+      BURSAR_ASSIGN_OR_RETURN(ojson c, batch->Case(code, nlohmann::json::array(), deciding));
       BURSAR_RETURN_IF_ERROR(each(code, std::move(c)));
     }
+    batch = std::move(next);
+    part.swap(next_part);
   }
   return OkStatus();
 }

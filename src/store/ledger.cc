@@ -127,18 +127,27 @@ Result<std::optional<YearScaling>> Store::ScalingIn(Database& db, int64_t year, 
   return std::optional<YearScaling>(YearScaling{*budget, committed.committed_fen});
 }
 
+std::string Store::LedgerStatement(const std::string& condition, std::span<const Param> params,
+                                   const std::string& policy, std::vector<Param>* all) {
+  all->assign(params.begin(), params.end());
+  if (!programmes_) return LedgerSql(condition);
+  // A programme's limits count its own awards (issue 16).
+  all->emplace_back(std::string_view(policy));
+  return LedgerSql(condition + " AND a.policy = ?");
+}
+
 Status Store::ReadLedgers(Database& db, const std::string& condition, std::span<const Param> params,
                           const std::string& policy, ScalingMemo* memo,
                           const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each) {
+  std::vector<Param> all;
+  const std::string sql = LedgerStatement(condition, params, policy, &all);
   std::vector<Row> rows;
-  if (programmes_) {
-    // A programme's limits count its own awards (issue 16).
-    std::vector<Param> with(params.begin(), params.end());
-    with.emplace_back(std::string_view(policy));
-    BURSAR_RETURN_IF_ERROR(db.QuerySpan(LedgerSql(condition + " AND a.policy = ?"), with, &rows));
-  } else {
-    BURSAR_RETURN_IF_ERROR(db.QuerySpan(LedgerSql(condition), params, &rows));
-  }
+  BURSAR_RETURN_IF_ERROR(db.QuerySpan(sql, all, &rows));
+  return EachLedger(db, rows, policy, memo, each);
+}
+
+Status Store::EachLedger(Database& db, const std::vector<Row>& rows, const std::string& policy, ScalingMemo* memo,
+                         const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each) {
   // A caller's memo holds the store's own programme's scaling (D-G6);
   // another programme's is its own budget's (migration 29), read here.
   ScalingMemo own;

@@ -707,6 +707,12 @@ class Store {
   Status ReadLedgers(Database& db, const std::string& condition, std::span<const Param> params,
                      const std::string& policy, ScalingMemo* memo,
                      const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each);
+  // ReadLedgers in two halves, for a read sent ahead (CaseBatch::Send): the
+  // statement, with its parameters in *all; then the work on its rows.
+  std::string LedgerStatement(const std::string& condition, std::span<const Param> params, const std::string& policy,
+                              std::vector<Param>* all);
+  Status EachLedger(Database& db, const std::vector<Row>& rows, const std::string& policy, ScalingMemo* memo,
+                    const std::function<Status(const std::string&, std::vector<LedgerLine>&&)>& each);
   // facts.cc: the figures of the facts of every enterprise of `codes` for
   // `year`, from one aggregate query per kind of evidence for all of them;
   // FactsOf makes the CASES.md `facts` object of one.
@@ -714,6 +720,20 @@ class Store {
   // (the figures an applicant's declarations would give, for estimates).
   Status FiguresOf(Database& db, int64_t year, const std::vector<std::string>& codes,
                    std::map<std::string, FactFigures>* out, bool with_declared = false);
+  // FiguresOf's queries: the statement (for `count` enterprises' codes as
+  // its first parameters), the parameters after the codes, and what a row
+  // adds to its enterprise's figures. `first` and `last`, the year's first
+  // and last days, must outlive them.
+  struct FigureQuery {
+    std::string sql;
+    std::vector<Param> tail;
+    std::function<void(const Row&, FactFigures&)> each;
+  };
+  static std::vector<FigureQuery> FigureQueries(int64_t year, size_t count, std::string_view first,
+                                                std::string_view last, bool with_declared);
+  // A figure query's rows added to *out (whose keys are the codes asked for).
+  static Status AddFigures(const FigureQuery& query, const std::vector<Row>& rows,
+                           std::map<std::string, FactFigures>* out);
   static nlohmann::ordered_json FactsOf(const FactFigures& figures, int64_t year);
   // ledger.cc: the CASES.md `history` of a case of `year` from the
   // enterprise's ledger (as History).

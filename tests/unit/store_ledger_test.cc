@@ -757,6 +757,65 @@ TEST_P(StoreLedgerTest, TheLimitsAuditFindsTheOldWaysOverrunsAndNoneDecidedTheNe
   EXPECT_EQ(audit::AuditLimits(*store_, **engine, 2024)->enterprises, 0) << "no award in force in 2024";
 }
 
+// `bursar propose` reads the next chunk's cases while it decides this
+// chunk's (BuildCases sends the reads ahead): the cases must be those read
+// one enterprise at a time (BuildCase), facts and history alike, in
+// credit-code order, also when the callback uses the store meanwhile (which
+// reads the reads sent ahead first).
+TEST_P(StoreLedgerTest, CasesReadAheadAreTheCasesReadOneAtATime) {
+  constexpr int kEnterprises = 7;
+  ImportEnterprises(kEnterprises);
+  std::string trades = "credit_code,exchange,trade_id,date,side,amount,legally_established\n";
+  std::string listings = "exchange,listing_id,credit_code,product,type,listing_date,status\n";
+  for (int n = 1; n <= kEnterprises; ++n) {
+    for (int t = 0; t < n; ++t) {
+      trades += Code(n) + ",BJDE,T" + std::to_string(n) + "-" + std::to_string(t) + ",2025-0" + std::to_string(1 + t % 9) +
+                "-15,seller," + std::to_string(1000 * n + t) + ".50," + (t % 3 == 2 ? "false" : "true") + "\n";
+    }
+    if (n % 2 == 1) listings += "BJDE,L" + std::to_string(n) + "," + Code(n) + ",Product,dataset,2024-06-01,listed\n";
+  }
+  ImportOptions import;
+  import.actor = "tester";
+  for (auto [kind, file, csv] : {std::tuple{EvidenceKind::kTrades, "trades.csv", &trades},
+                                  std::tuple{EvidenceKind::kListings, "listings.csv", &listings}}) {
+    auto r = store_->Import(kind, database_->WriteFile(file, *csv), import);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE(r->rejected.empty()) << r->rejected[0].reason;
+  }
+  // Awards of 2024 for enterprises 2 and 5: their histories.
+  for (int n : {2, 5}) {
+    const int64_t id = InReview(n, 2024, json{{"measure", "03"}, {"project", "P"}, {"assessed", "1000"}}, "1000");
+    ASSERT_NO_FATAL_FAILURE(DecideWithLines(id, n, 2024, {{"03", "", std::to_string(100 * n) + ".00"}}));
+  }
+  std::vector<std::string> codes;
+  for (int n = kEnterprises; n >= 1; --n) codes.push_back(Code(n));  // any order
+  std::map<std::string, std::string> alone;
+  for (const std::string& code : codes) {
+    auto c = store_->BuildCase(code, 2025, json::array());
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    alone[code] = c->dump();
+  }
+  EXPECT_NE(alone[Code(2)].find("\"history\""), std::string::npos);
+  EXPECT_NE(alone[Code(7)].find("\"exchange_trading_volume\":\"35016.50\""), std::string::npos) << alone[Code(7)];
+  for (bool use_the_store : {false, true}) {
+    std::vector<std::string> order;
+    std::map<std::string, std::string> ahead;
+    auto built = store_->BuildCases(
+        2025, codes,
+        [&](const std::string& code, nlohmann::ordered_json&& c) -> Status {
+          order.push_back(code);
+          ahead[code] = c.dump();
+          if (use_the_store) BURSAR_RETURN_IF_ERROR(store_->AuditHeadSeq().status());
+          return OkStatus();
+        },
+        nullptr, /*chunk=*/2);
+    ASSERT_TRUE(built.ok()) << built.ToString();
+    EXPECT_EQ(ahead, alone) << "use_the_store " << use_the_store;
+    EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+    EXPECT_EQ(order.size(), static_cast<size_t>(kEnterprises));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreLedgerTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
