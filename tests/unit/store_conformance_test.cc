@@ -1292,7 +1292,7 @@ TEST_P(StoreTest, ApplyFreeProposalsAreConfirmedBySubmitting) {
 }
 
 // Propose works through a district a thousand enterprises at a time (one
-// pipelined batch each on PostgreSQL): ids come back for exactly the
+// INSERT ... SELECT each on PostgreSQL): ids come back for exactly the
 // enterprises that had no proposal, in their order, across the chunks.
 TEST_P(StoreTest, ApplyFreeProposalsOfADistrictAreMadeAThousandAtATime) {
   ImportEnterprises(2100);

@@ -153,6 +153,18 @@ TEST_P(StoreProgrammesTest, ApplicationsOfTwoProgrammesMayShareAMeasureNumber) {
   auto bad = store_->CreateApplication("enterprise", Code(1), 2025, claim, "Digital Health");
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad.status().field(), "policy");
+  // Apply-free proposals are of their programme too: once each in it.
+  auto proposed = store_->ProposeApplyFree("officer", 2025, "6", {Code(2), Code(1)}, kHealth);
+  ASSERT_TRUE(proposed.ok()) << proposed.status().ToString();
+  ASSERT_EQ(proposed->size(), 2u);
+  EXPECT_EQ(store_->GetApplication((*proposed)[0])->credit_code, Code(2));
+  for (int64_t id : *proposed) EXPECT_EQ(store_->GetApplication(id)->policy, kHealth);
+  auto again = store_->ProposeApplyFree("officer", 2025, "6", {Code(1), Code(2)}, kHealth);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->empty());
+  auto own_programme = store_->ProposeApplyFree("officer", 2025, "6", {Code(1)});
+  ASSERT_TRUE(own_programme.ok()) << own_programme.status().ToString();
+  EXPECT_EQ(own_programme->size(), 1u) << "the store's own programme has no apply-free 6 of enterprise 1 yet";
 }
 
 TEST_P(StoreProgrammesTest, FiguresAreReadAsTheirPolicyDeclaresThem) {
