@@ -1878,6 +1878,13 @@ TEST_P(ProgrammeTest, DeclarationsAreListedByYearAndProgramme) {
   ASSERT_TRUE(stray);
   EXPECT_EQ(stray->status, 400) << stray->body;
   EXPECT_EQ(ErrorOf(stray)["field"], "query.programme");
+  // The report is whole: paging it is refused, not silently ignored.
+  for (const char* paging : {"limit", "offset", "sort"}) {
+    auto r = Get("auditor", std::string("/api/audit/declarations?year=2025&") + paging + "=1");
+    ASSERT_TRUE(r) << paging;
+    EXPECT_EQ(r->status, 400) << paging << ": " << r->body;
+    EXPECT_EQ(ErrorOf(r)["field"], std::string("query.") + paging);
+  }
 }
 
 // A simulation of the programme beside the served one: its policy's
