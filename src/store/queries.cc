@@ -385,16 +385,17 @@ Result<Page<ApplicationRow>> Store::ListApplications(const ApplicationQuery& q) 
   // One row more than the page: whether a next page exists.
   const int64_t want = q.page.limit + 1;
   if (q.page.after.empty()) {
-    // The page is cut from the application table alone, and only its rows
-    // are joined to their enterprise and decision: a deep offset then reads
-    // the index of the order, not the whole join of every row before it
+    // The page's ids are cut from the application table alone (an index of
+    // the order, read without its rows where it covers the filter), and only
+    // the page's rows are read and joined to their enterprise and decision:
+    // a deep offset no longer reads the whole join of every row before it
     // (PostgreSQL joined and sorted the whole year for OFFSET 15000).
     BURSAR_ASSIGN_OR_RETURN(std::string order, OrderBy(q.page.sort, kSort, "a.id", "a.id"));
     std::vector<Param> params = w.Params();
     params.emplace_back(want);
     params.emplace_back(q.page.offset);
-    BURSAR_RETURN_IF_ERROR(db_->QuerySpan(std::string(kApplicationSelect) + " FROM (SELECT * FROM application a" +
-                                              w.sql + order + " LIMIT ? OFFSET ?) a " +
+    BURSAR_RETURN_IF_ERROR(db_->QuerySpan(std::string(kApplicationSelect) + " FROM (SELECT a.id FROM application a" +
+                                              w.sql + order + " LIMIT ? OFFSET ?) p JOIN application a ON a.id = p.id " +
                                               std::string(kApplicationJoins) + order,
                                           params, &rows));
   } else {
