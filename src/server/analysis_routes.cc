@@ -242,16 +242,9 @@ Status Server::Impl::AuditLimits(const httplib::Request& req, httplib::Response&
 // Declarations of what only an authority states (audit/declarations.h), each
 // figure read by the published policy of its programme; ?year= and ?policy=
 // keep those of one year and one programme, as the lists filter. The report
-// is whole (with its count of figures not checked): a list's paging
-// parameters are refused rather than ignored.
+// is whole (with its count of figures not checked): not paged.
 Status Server::Impl::AuditDeclarations(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  for (const char* paging : {"limit", "offset", "sort"}) {
-    if (req.has_param(paging)) {
-      return InvalidArgument("the declarations report is given whole, not by pages: drop " + std::string(paging),
-                             std::string("query.") + paging);
-    }
-  }
-  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year", "policy"}));
+  BURSAR_ASSIGN_OR_RETURN(ListParams list, ParseList(req, {"year", "policy"}, /*paged=*/false));
   store::DeclaredQuery query;
   BURSAR_ASSIGN_OR_RETURN(query.year, QueryYear(list));
   BURSAR_ASSIGN_OR_RETURN(query.policy, ListProgramme(req, list));

@@ -292,7 +292,7 @@ Result<Table> PaymentTable(store::Store& st, int64_t year, const ExportScope& sc
 template <typename Impl>
 Status ExportTable(Impl& server, const httplib::Request& req, httplib::Response& res, const std::string& name,
                    Result<Table> (*make)(store::Store&, int64_t, const ExportScope&, bool), bool xlsx) {
-  BURSAR_ASSIGN_OR_RETURN(auto list, Impl::ParseList(req, {"year", "lang", "policy"}));
+  BURSAR_ASSIGN_OR_RETURN(auto list, Impl::ParseList(req, {"year", "lang", "policy"}, /*paged=*/false));
   BURSAR_ASSIGN_OR_RETURN(int64_t year, Impl::QueryYear(list));
   const std::string lang = list.filters.count("lang") ? list.filters.at("lang") : "zh";
   if (lang != "zh" && lang != "en") return InvalidArgument("lang is zh or en, not '" + lang + "'", "query.lang");

@@ -133,9 +133,12 @@ OJson PaymentOrderJson(const store::PaymentOrder& o) {
 // ---- shared helpers --------------------------------------------------------
 
 Result<Server::Impl::ListParams> Server::Impl::ParseList(const httplib::Request& req,
-                                                           std::initializer_list<const char*> filters) {
+                                                           std::initializer_list<const char*> filters, bool paged) {
   ListParams out;
   for (const auto& [name, value] : QueryPairs(req.target)) {
+    if (!paged && (name == "limit" || name == "offset" || name == "sort")) {
+      return InvalidArgument("this is given whole, not by pages: drop " + name, "query." + name);
+    }
     if (name == "limit") {
       BURSAR_ASSIGN_OR_RETURN(out.page.limit, ParseInt(value, "query.limit"));
       if (out.page.limit < 1 || out.page.limit > 500) return InvalidArgument("limit is 1 to 500", "query.limit");
@@ -149,8 +152,8 @@ Result<Server::Impl::ListParams> Server::Impl::ParseList(const httplib::Request&
                            [&param = name](const char* f) { return param == f; })) {  // clang 14: no binding capture
       out.filters[name] = value;
     } else {
-      std::string known = "limit, offset, sort";
-      for (const char* f : filters) known += std::string(", ") + f;
+      std::string known = paged ? "limit, offset, sort" : "";
+      for (const char* f : filters) known += (known.empty() ? "" : ", ") + std::string(f);
       return InvalidArgument("unknown query parameter '" + name + "' (known: " + known + ")", "query." + name);
     }
   }

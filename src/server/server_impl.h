@@ -331,7 +331,9 @@ struct Server::Impl {
 
   // ---- shared by the programme's routes (programme_routes.cc) ----
   // The query of a list: ?limit=&offset=&sort= and the filters named in
-  // `filters`; anything else is 400 naming the parameter.
+  // `filters`; anything else is 400 naming the parameter. A whole report or
+  // a file (`paged` false) takes its filters only: a page asked of it is 400
+  // naming the parameter, never silently the whole.
   struct ListParams {
     store::PageRequest page;
     std::map<std::string, std::string> filters;
@@ -339,7 +341,8 @@ struct Server::Impl {
   // A list's `policy=ID` filter: nullopt when not given (every programme),
   // else the programme as the store names it (QueryProgramme).
   Result<std::optional<std::string>> ListProgramme(const httplib::Request& req, const ListParams& list) const;
-  static Result<ListParams> ParseList(const httplib::Request& req, std::initializer_list<const char*> filters);
+  static Result<ListParams> ParseList(const httplib::Request& req, std::initializer_list<const char*> filters,
+                                      bool paged = true);
   // A query parameter as a year (1900..2999), 0 when absent.
   static Result<int64_t> QueryYear(const ListParams& list, const char* name = "year");
   // The body as a JSON object. nullopt: an error answer (415) was written.

@@ -2181,6 +2181,11 @@ TEST_P(ProgrammeTest, ExportsOfTheNoticeAndPaymentsAndTheLetter) {
   ASSERT_TRUE(csv_en);
   EXPECT_NE(csv_en->body.find("application_id,credit_code,enterprise_name"), std::string::npos);
   EXPECT_EQ(Client().Get("/api/notices.csv?year=2025&lang=fr")->status, 400);
+  // A file is the whole year: a page asked of it is refused, not ignored.
+  auto paged = Client().Get("/api/notices.csv?year=2025&limit=20");
+  ASSERT_TRUE(paged);
+  EXPECT_EQ(paged->status, 400) << paged->body;
+  EXPECT_EQ(ErrorOf(paged)["field"], "query.limit");
   EXPECT_NE(csv->body.find(code1_), std::string::npos);
   EXPECT_NE(csv->body.find(Body(decided)["total"].get<std::string>()), std::string::npos);
   auto xlsx = Client().Get("/api/notices.xlsx?year=2025");
