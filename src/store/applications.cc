@@ -8,6 +8,7 @@
 #include <set>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 
 #include "store/store.h"
 
@@ -1949,15 +1950,14 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows
       s.payments_started = s.payments_started || r.Int(3) > 0;
     }
     s.scaled = s.budget_fen && s.total.committed_fen > *s.budget_fen;
+    s.factor = "1";
     if (!s.scaled) {
-      s.factor = "1";
       for (auto& [measure, line] : s.by_measure) line.payable_fen = line.committed_fen;
       s.total.payable_fen = s.total.committed_fen;
       return s;
     }
-    s = BudgetSummary();
-    s.year = year;
-    s.budget_fen = b;
+    BURSAR_RETURN_IF_ERROR(ScaledPayableIn(db, policy, &s));
+    return s;
   }
   BURSAR_ASSIGN_OR_RETURN(
       auto rows, db.Query("SELECT a.measure, a.state, COALESCE(d.total_fen, 0), "
@@ -1987,21 +1987,48 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows
     s.total.payable_fen = s.total.committed_fen;
     return s;
   }
-  const int64_t budget = *s.budget_fen, committed = s.total.committed_fen;
-  const int64_t g = Gcd(budget, committed);
-  s.factor = std::to_string(budget / g) + "/" + std::to_string(committed / g);
-  for (const Row& r : rows) {
-    if (r.IsNull(6)) continue;
-    BURSAR_ASSIGN_OR_RETURN(std::vector<int64_t> lines,
-                            DecisionLinesIn(db, r.Int(6), r.IsNull(8) ? nullptr : &r.Text(8), r.Int(2), r.Text(0),
-                                            r.Text(5)));
-    // What may be paid on the award, less what came back of it.
-    int64_t payable = -r.Int(4);
-    for (int64_t fen : lines) payable += ScaleFen(fen, budget, committed);
-    s.by_measure[r.Text(0)].payable_fen += payable;
-    s.total.payable_fen += payable;
-  }
+  BURSAR_RETURN_IF_ERROR(ScaledPayableIn(db, policy, &s));
   return s;
+}
+
+// D-G6 over the budget: each line of each award in force is scaled by
+// budget/committed and rounded down on its own, less what was recovered of
+// the award. Reads only the decisions' lines (decision_by_application_in_force
+// covers them on SQLite, migration 34; CROSS JOIN keeps SQLite's planner from
+// starting at every decision in force of every year) and the year's
+// recoveries; the committed and paid totals are s's.
+Status Store::ScaledPayableIn(Database& db, const std::string& policy, BudgetSummary* s) {
+  const int64_t budget = *s->budget_fen, committed = s->total.committed_fen;
+  const int64_t g = Gcd(budget, committed);
+  s->factor = std::to_string(budget / g) + "/" + std::to_string(committed / g);
+  const std::string of_programme = programmes_ ? "AND a.policy = ? " : "AND ? = '' ";
+  std::unordered_map<int64_t, int64_t> recovered;
+  BURSAR_ASSIGN_OR_RETURN(auto recoveries,
+                          db.Query("SELECT r.application_id, SUM(r.amount_fen) FROM recovery r "
+                                   "JOIN application a ON a.id = r.application_id WHERE a.year = ? " +
+                                       of_programme + "GROUP BY r.application_id",
+                                   {s->year, policy}));
+  for (const Row& r : recoveries) recovered[r.Int(0)] = r.Int(1);
+  BURSAR_ASSIGN_OR_RETURN(
+      auto rows, db.Query("SELECT a.id, a.measure, a.item, d.id, d.total_fen, " +
+                          std::string(decision_lines_ ? "d.lines_fen " : "NULL ") +
+                          "FROM application a CROSS JOIN decision d "
+                          "WHERE d.application_id = a.id AND d.in_force = 1 "
+                          "AND a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') " +
+                          of_programme,
+                          {s->year, policy}));
+  for (const Row& r : rows) {
+    BURSAR_ASSIGN_OR_RETURN(std::vector<int64_t> lines,
+                            DecisionLinesIn(db, r.Int(3), r.IsNull(5) ? nullptr : &r.Text(5), r.Int(4), r.Text(1),
+                                            r.Text(2)));
+    // What may be paid on the award, less what came back of it.
+    auto back = recovered.find(r.Int(0));
+    int64_t payable = back == recovered.end() ? 0 : -back->second;
+    for (int64_t fen : lines) payable += ScaleFen(fen, budget, committed);
+    s->by_measure[r.Text(1)].payable_fen += payable;
+    s->total.payable_fen += payable;
+  }
+  return OkStatus();
 }
 
 Result<std::vector<int64_t>> Store::DecisionLinesIn(Database& db, int64_t decision_id, const std::string* lines_fen,

@@ -1329,6 +1329,18 @@ constexpr const char* kDecisionLines = R"SQL(
 ALTER TABLE decision ADD COLUMN lines_fen TEXT;
 )SQL";
 
+// The budget's pro-rata read (D-G6, when the committed awards pass the
+// budget) reads every decision in force of the year for its lines. On SQLite
+// lines_fen, added last, comes after the case and output documents, so each
+// read walked a decision's overflow pages: the list's covering index of
+// decisions by application now holds the lines too (it replaces the one of
+// migration 8, so a decision writes no more index entries than before).
+// PostgreSQL reads a column of a row without walking those before it.
+constexpr const char* kLinesIndexSqlite = R"SQL(
+DROP INDEX decision_by_application_in_force;
+CREATE INDEX decision_by_application_in_force ON decision (application_id, in_force, total_fen, lines_fen);
+)SQL";
+
 // A decision wrote its application's row twice on PostgreSQL: the
 // decision's trigger bumped the version, then the change of state wrote the
 // row again (each write with its seal image). The decision now moves the
@@ -1535,6 +1547,7 @@ const std::vector<Migration>& Migrations() {
       {32, "row seals: each written row's key and image made in one pass", "", "", kCaptureInOnePassPostgres},
       {33, "running totals by one trigger a table, the application read once; the audit index reads a change once",
        "", "", kTotalsInOneTriggerPostgres},
+      {34, "the budget's pro-rata read takes each decision's lines from an index", "", kLinesIndexSqlite, ""},
   };
   return migrations;
 }

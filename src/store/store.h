@@ -679,6 +679,8 @@ class Store {
   // `from_rows`: summed from the decisions, payments and recoveries, not read
   // from the running totals (a check that decides whether money may move).
   Result<BudgetSummary> BudgetIn(Database& db, int64_t year, bool from_rows = false, const std::string& policy = "");
+  // D-G6's payable of `s` over its budget: needs s's year, budget and committed total.
+  Status ScaledPayableIn(Database& db, const std::string& policy, BudgetSummary* s);
   Result<int64_t> PayableIn(Database& db, const Application& app, std::optional<YearScaling>* year_scaling = nullptr);
   // The application's own lines of a decision (ApplicationLinesFen): from
   // its stored `lines_fen` when given (migration 30), checked against its

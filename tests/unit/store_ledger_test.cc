@@ -190,6 +190,43 @@ TEST_P(StoreLedgerTest, TheBudgetCountsAnAwardLessWhatWasRecovered) {
   ExpectYearCommittedAsSummed(2025);
 }
 
+// Over its budget, a year's payable is each award's lines scaled on their
+// own, less what was recovered of that award; a recovery of the same
+// enterprise's award of another year is not the year's.
+TEST_P(StoreLedgerTest, TheScaledBudgetTakesTheRecoveriesOfItsYearOnly) {
+  ImportEnterprises(2);
+  const int64_t earlier = InReview(1, 2024, json{{"measure", "03"}}, "50");
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(earlier, 1, 2024, {{"03", "services", "50.00"}}));
+  ASSERT_NO_FATAL_FAILURE(FinaliseAndPay(earlier, "50"));
+  ASSERT_TRUE(store_->Recover("officer", earlier, "1.00", "an invoice of 2024 counted twice").ok());
+
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "100").ok());
+  const int64_t a = InReview(1, 2025, json{{"measure", "03"}}, "60.01");
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(a, 1, 2025, {{"03", "services", "40.00"}, {"03", "services", "20.01"}}));
+  const int64_t b = InReview(2, 2025, json{{"measure", "03"}}, "80");
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(b, 2, 2025, {{"03", "services", "80.00"}}));
+  // 140.01 against 100: floor(4000·10000/14001) + floor(2001·10000/14001) = 2856 + 1429.
+  EXPECT_EQ(*store_->PayableFen(a), 4285);
+  ASSERT_NO_FATAL_FAILURE(FinaliseAndPay(a, "42.85"));
+  ASSERT_TRUE(store_->Recover("officer", a, "0.01", "overstated").ok());
+
+  // 140.00 committed: factor 5/7. a: floor(4000·5/7) + floor(2001·5/7) - 1 = 2857 + 1429 - 1;
+  // b: floor(8000·5/7) = 5714. The 2024 recovery of 1.00 is not 2025's.
+  auto budget = store_->Budget(2025);
+  ASSERT_TRUE(budget.ok()) << budget.status().ToString();
+  EXPECT_TRUE(budget->scaled);
+  EXPECT_EQ(budget->factor, "5/7");
+  EXPECT_EQ(budget->total.committed_fen, 14000);
+  EXPECT_EQ(budget->total.paid_fen, 4284);
+  EXPECT_EQ(budget->total.payable_fen, 4285 + 5714);
+  EXPECT_EQ(budget->by_measure["03"].payable_fen, 4285 + 5714);
+  ExpectYearCommittedAsSummed(2025);
+  auto before = store_->Budget(2024);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_FALSE(before->scaled);
+  EXPECT_EQ(before->total.payable_fen, 4900);
+}
+
 // A recovery is taken from the application's lines from the last back; a line
 // recovered in full leaves the ledger; other measures' lines of the same output
 // are not the application's; once a payment has started in a year over its
