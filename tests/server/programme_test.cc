@@ -15,6 +15,7 @@
 #include "../unit/store_test_support.h"
 #include "money/chinese.h"
 #include "money/exact.h"
+#include "store/audit.h"
 #include "store/digest.h"
 #include "store/idempotency.h"
 
@@ -423,6 +424,25 @@ TEST_P(ProgrammeTest, AnApplicationFromDraftToPaidAndRecovered) {
   EXPECT_EQ(audit["items"][0]["change"]["op"], "application.recover");
   EXPECT_EQ(audit["items"][0]["actor"], "officer");
   EXPECT_EQ(Body(Get("auditor", "/api/audit/verification"))["ok"], true);
+
+  // Each change is the stored canonical text itself, spliced into the page:
+  // from the API's bytes alone an auditor recomputes every digest.
+  auto raw = Get("auditor", "/api/audit?limit=100");
+  ASSERT_TRUE(raw);
+  const json whole = json::parse(raw->body);
+  ASSERT_GT(whole["items"].size(), 5u);
+  for (const json& item : whole["items"]) {
+    const std::string change = bursar::store::CanonicalJson(item["change"]);
+    EXPECT_NE(raw->body.find("\"change\": " + change + ",\n"), std::string::npos) << change;
+    EXPECT_EQ(bursar::store::AuditDigest(item["seq"], item["prev_digest"], item["actor"], item["at"], change),
+              item["digest"].get<std::string>());
+  }
+  EXPECT_EQ(whole["total"].get<int64_t>(), Body(Get("auditor", "/api/audit?limit=1"))["total"].get<int64_t>());
+  EXPECT_EQ(whole["limit"], 100);
+  EXPECT_EQ(whole["offset"], 0);
+  const json none = Body(Get("auditor", "/api/audit?actor=nobody-at-all"));
+  EXPECT_EQ(none["items"], json::array());
+  EXPECT_EQ(none["total"], 0);
 }
 
 // Issue 14, A1: one reviewer's proposed 999,999,999,999.99 overrode a claim of
