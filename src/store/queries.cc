@@ -694,10 +694,15 @@ Result<Page<NoticeRecord>> Store::ListNotices(const NoticeQuery& q) {
 Result<Page<AuditEntry>> Store::ListAuditNewestFirst(int64_t limit, int64_t offset) {
   BURSAR_RETURN_IF_ERROR(CheckPage({limit, offset, "", ""}));
   Page<AuditEntry> page;
+  // The chain numbers its entries 1, 2, ... without a gap (`audit verify`
+  // names a missing one), so the head's seq is the count and the page
+  // starts at seq head - offset: a seek, where OFFSET walked `offset`
+  // entries of the index (6-20 ms at 350,000 entries), and the page is the
+  // one of the head it counted, whatever was appended since.
   BURSAR_ASSIGN_OR_RETURN(page.total, AuditHeadSeq());
   BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT seq, prev_digest, actor, at, change, digest FROM audit_log "
-                                                "ORDER BY seq DESC LIMIT ? OFFSET ?",
-                                                {limit, offset}));
+                                                "WHERE seq <= ? ORDER BY seq DESC LIMIT ?",
+                                                {page.total - offset, limit}));
   for (const Row& r : rows) page.items.push_back({r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5)});
   return page;
 }

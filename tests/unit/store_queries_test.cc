@@ -203,6 +203,23 @@ TEST_P(StoreQueriesTest, EnterprisesEvidenceAndAudit) {
   EXPECT_EQ(audit->total, *store_->AuditHeadSeq());
   EXPECT_EQ(audit->items[0].seq, audit->total);
   EXPECT_EQ(audit->items[1].seq, audit->total - 1);
+  // A page further on, the last one (shorter) and one past the end.
+  ASSERT_GE(audit->total, 6);
+  auto third = store_->ListAuditNewestFirst(2, 3);
+  ASSERT_TRUE(third.ok());
+  ASSERT_EQ(third->items.size(), 2u);
+  EXPECT_EQ(third->items[0].seq, audit->total - 3);
+  EXPECT_EQ(third->items[1].seq, audit->total - 4);
+  EXPECT_EQ(third->items[1].prev_digest, (*store_->ListAuditNewestFirst(1, 5)).items.at(0).digest);
+  auto last = store_->ListAuditNewestFirst(5, audit->total - 2);
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->items.size(), 2u);
+  EXPECT_EQ(last->items[0].seq, 2);
+  EXPECT_EQ(last->items[1].seq, 1);
+  auto past = store_->ListAuditNewestFirst(5, audit->total);
+  ASSERT_TRUE(past.ok());
+  EXPECT_TRUE(past->items.empty());
+  EXPECT_EQ(past->total, audit->total);
 }
 
 // Decides application `id` (enterprise `code`, measure `measure`) with one
