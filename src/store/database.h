@@ -117,6 +117,9 @@ class Database {
   virtual Status Begin() = 0;
   virtual Status Commit() = 0;
   virtual Status Rollback() = 0;
+  // Whether a transaction is open on the connection (Begin's, or one a
+  // script left): a read inside it may see changes not yet committed.
+  virtual bool InTransaction() const = 0;
 
   Result<int64_t> Execute(const std::string& sql, std::initializer_list<Param> params = {}) {
     return ExecuteSpan(sql, std::span<const Param>(params.begin(), params.size()));

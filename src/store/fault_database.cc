@@ -80,6 +80,7 @@ class FaultDatabase final : public Database {
   Status Rollback() override {
     return Around("ROLLBACK", [&] { return inner_->Rollback(); });
   }
+  bool InTransaction() const override { return inner_->InTransaction(); }
 
  private:
   // Runs `run` unless a point fires before it; fails after it when one fires after.

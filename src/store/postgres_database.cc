@@ -275,6 +275,8 @@ class PostgresDatabase final : public Database {
     in_tx_ = false;
     return status;
   }
+  // Idle is outside a transaction; a pipeline in flight counts as inside.
+  bool InTransaction() const override { return in_tx_ || PQtransactionStatus(conn_) != PQTRANS_IDLE; }
   Status Rollback() override {
     (void)Drain();  // a waiting pipeline's failure is what is being rolled back
     in_tx_ = false;

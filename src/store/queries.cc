@@ -108,6 +108,39 @@ Result<int64_t> Count(Database& db, const std::string& from, const Where& where)
   return rows.empty() ? 0 : rows[0].Int(0);
 }
 
+// Count(), kept by the audit head it was read at. A count reads every
+// matching index entry (a district's year: 100,000; on PostgreSQL through
+// the heap until VACUUM has marked the pages visible), and the office's
+// dashboard asks the same counts again between changes. Every change of the
+// store appends an audit entry in its transaction, so a query and a head
+// name one count. The head is read first: a count read after it is as new as
+// the head or newer, never older, and the next request reads the newer head.
+// Inside a transaction, which may see its own changes not yet committed,
+// the count is read and not kept.
+Result<int64_t> CountAtHead(Database& db, std::map<std::string, std::pair<int64_t, int64_t>>* counts,
+                            const std::string& from, const Where& where) {
+  if (db.InTransaction()) return Count(db, from, where);
+  BURSAR_ASSIGN_OR_RETURN(auto head, db.QueryOne("SELECT seq FROM audit_head WHERE id = 1"));
+  const int64_t seq = head ? head->Int(0) : 0;
+  std::string key = from + where.sql;
+  for (const Param& p : where.Params()) {
+    key += '\x1f';
+    if (std::holds_alternative<int64_t>(p)) {
+      key += std::to_string(std::get<int64_t>(p));
+    } else if (std::holds_alternative<std::string_view>(p)) {
+      key += '\'';
+      key += std::get<std::string_view>(p);
+    } else {
+      key += "null";
+    }
+  }
+  if (auto it = counts->find(key); it != counts->end() && it->second.first == seq) return it->second.second;
+  BURSAR_ASSIGN_OR_RETURN(int64_t count, Count(db, from, where));
+  if (counts->size() >= 256) counts->clear();
+  (*counts)[key] = {seq, count};
+  return count;
+}
+
 Result<std::vector<Row>> PageRows(Database& db, const std::string& select, const std::string& from,
                                   const Where& where, const std::string& order, const PageRequest& page) {
   std::vector<Row> rows;
@@ -369,7 +402,7 @@ Result<Page<ApplicationRow>> Store::ListApplications(const ApplicationQuery& q) 
   Page<ApplicationRow> page;
   // The joins keep the row count: every application has its enterprise (a
   // foreign key) and at most one decision in force (a unique index).
-  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, "FROM application a", w));
+  BURSAR_ASSIGN_OR_RETURN(page.total, CountAtHead(*db_, &counts_, "FROM application a", w));
   std::vector<Row> rows;
   if (q.page.sort == "total" || q.page.sort == "-total") {
     if (!q.page.after.empty()) {
@@ -738,7 +771,7 @@ Result<Page<AuditEntry>> Store::ListAudit(const AuditQuery& q) {
   if (!q.at_from.empty()) w.Text("at >= ?", q.at_from);
   if (!q.at_before.empty()) w.Text("at < ?", q.at_before);
   Page<AuditEntry> page;
-  BURSAR_ASSIGN_OR_RETURN(page.total, Count(*db_, "FROM audit_log", w));
+  BURSAR_ASSIGN_OR_RETURN(page.total, CountAtHead(*db_, &counts_, "FROM audit_log", w));
   BURSAR_ASSIGN_OR_RETURN(auto rows, PageRows(*db_, "SELECT seq, prev_digest, actor, at, change, digest",
                                               "FROM audit_log", w, " ORDER BY seq DESC",
                                               PageRequest{q.limit, q.offset, "", ""}));

@@ -95,6 +95,7 @@ class SqliteDatabase final : public Database {
 
   Status Begin() override { return ExecScript("BEGIN IMMEDIATE"); }
   Status Commit() override { return ExecScript("COMMIT"); }
+  bool InTransaction() const override { return sqlite3_get_autocommit(db_) == 0; }
   Status Rollback() override {
     if (sqlite3_get_autocommit(db_)) return OkStatus();  // SQLite already rolled back
     return ExecScript("ROLLBACK");

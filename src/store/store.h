@@ -760,6 +760,9 @@ class Store {
   bool attachments_ = false;      // the attachment table exists (migration 24)
   FigureReader figure_reader_;    // SetFigureReader
   AttachmentLimits attachment_limits_;
+  // The counts of the application list and the filtered audit log, each by
+  // its query and the audit head it was read at (queries.cc, CountAtHead).
+  std::map<std::string, std::pair<int64_t, int64_t>> counts_;
 };
 
 }  // namespace bursar::store

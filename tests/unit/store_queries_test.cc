@@ -108,6 +108,54 @@ TEST_P(StoreQueriesTest, EveryChangeOfAnApplicationOrItsRowsBumpsItsVersion) {
   EXPECT_EQ(Version(*id), v);
 }
 
+// A list's count is kept by the audit head it was read at: it follows every
+// change, made here or by another connection (another server on the same
+// database), and a count read inside a transaction, which sees changes not
+// yet committed, is not kept for the head it would have been filed under.
+TEST_P(StoreQueriesTest, AListsCountFollowsEveryChangeAndNoUncommittedOne) {
+  ApplicationQuery q;
+  q.year = 2025;
+  auto count = [&](Store& st) {
+    auto page = st.ListApplications(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() ? page->total : -1;
+  };
+  AuditQuery by_actor;
+  by_actor.actor = "a";
+  auto entries = [&](Store& st) {
+    auto page = st.ListAudit(by_actor);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() ? page->total : -1;
+  };
+  EXPECT_EQ(count(*store_), 0);
+  EXPECT_EQ(entries(*store_), 0);
+  ASSERT_TRUE(store_->CreateApplication("a", Code(1), 2025, json{{"measure", "03"}, {"assessed", "1000"}}).ok());
+  EXPECT_EQ(count(*store_), 1);
+  EXPECT_EQ(entries(*store_), 1);
+  EXPECT_EQ(count(*store_), 1) << "asked again, unchanged";
+
+  OpenOptions options;
+  options.clock = [now = now_] { return *now; };
+  auto other = Store::Open(database_->url(), options);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ASSERT_TRUE((*other)->CreateApplication("a", Code(2), 2025, json{{"measure", "03"}, {"assessed", "1000"}}).ok());
+  EXPECT_EQ(count(*store_), 2) << "another connection's change";
+  EXPECT_EQ(entries(*store_), 2);
+
+  {
+    auto tx = Transaction::Begin(&store_->db());
+    ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+    ASSERT_TRUE(store_->db()
+                    .Execute("INSERT INTO application (credit_code, year, measure, item, project, claim, state, "
+                             "created_at, updated_at) VALUES (?, 2025, '03', '', '', '{}', 'draft', ?, ?)",
+                             {Code(3), *now_, *now_})
+                    .ok());
+    EXPECT_EQ(count(*store_), 3) << "the transaction sees its own row";
+  }  // rolled back
+  EXPECT_EQ(count(*store_), 2) << "the rolled-back row is not counted under the unchanged head";
+  EXPECT_EQ(count(**other), 2);
+}
+
 TEST_P(StoreQueriesTest, ApplicationListsFilterSortAndPage) {
   std::vector<int64_t> ids;
   for (int i = 1; i <= 3; ++i) {
