@@ -202,11 +202,23 @@ Status Store::RefreshStatistics(const std::vector<std::string>& tables) {
   std::vector<Row> rows;
   BURSAR_RETURN_IF_ERROR(db_->QuerySpan(sql + " ORDER BY 1", names, &rows));
   if (rows.empty()) return OkStatus();
+  // PostgreSQL: the application table is also vacuumed, which marks its
+  // pages all-visible. Until then (autovacuum, a minute or more later) an
+  // index-only scan of it still reads every row's page: the dashboard's
+  // counts and the list's deep pages the day a year is proposed or decided.
+  // 0.2 s at 22,000 applications; the count of a year's 22,000 read 14.5
+  // ms before it and 4.5 ms after.
   std::string analyze = pg ? "ANALYZE " : "PRAGMA analysis_limit = 1000;";
+  bool vacuum = false;
   for (size_t i = 0; i < rows.size(); ++i) {
-    analyze += pg ? (i ? ", " : "") + rows[i].Text(0) : " ANALYZE main." + rows[i].Text(0) + ";";
+    if (pg && rows[i].Text(0) == "application") {
+      vacuum = true;
+      continue;
+    }
+    analyze += pg ? (analyze.size() > 8 ? ", " : "") + rows[i].Text(0) : " ANALYZE main." + rows[i].Text(0) + ";";
   }
-  return db_->ExecScript(analyze);
+  if (vacuum) BURSAR_RETURN_IF_ERROR(db_->ExecScript("VACUUM (ANALYZE) application"));
+  return analyze == "ANALYZE " ? OkStatus() : db_->ExecScript(analyze);
 }
 
 std::vector<std::string> Store::ImportedTables(EvidenceKind kind) {
