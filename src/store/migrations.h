@@ -37,8 +37,6 @@ inline constexpr int kProgrammeBudgetsMigration = 29;
 inline constexpr int kDecisionLinesMigration = 30;
 // PostgreSQL: a decision that moves its application's state bumps the version once.
 inline constexpr int kOneVersionBumpMigration = 31;
-// SQLite: the budget's pro-rata read takes each decision's lines from an index.
-inline constexpr int kLinesIndexMigration = 34;
 // The migration that made the attachment table (store/attachments.h).
 inline constexpr int kAttachmentMigration = 24;
 
