@@ -214,16 +214,22 @@ Status Server::Impl::GetBudget(const httplib::Request& req, httplib::Response& r
     // The head first: a change after it makes the summary newer than its
     // label, never older, and the next request reads the newer head.
     BURSAR_ASSIGN_OR_RETURN(int64_t seq, st.AuditHeadSeq());
+    std::shared_ptr<KeptBudget> kept;
     {
       std::lock_guard<std::mutex> lock(budget_cache_mu);
-      if (auto it = budget_cache.find({programme, year}); it != budget_cache.end() && it->second.first == seq) {
-        s = it->second.second;
-        return OkStatus();
-      }
+      std::shared_ptr<KeptBudget>& entry = budget_cache[{programme, year}];
+      if (!entry) entry = std::make_shared<KeptBudget>();
+      kept = entry;
     }
-    BURSAR_ASSIGN_OR_RETURN(s, st.Budget(year, programme));
-    std::lock_guard<std::mutex> lock(budget_cache_mu);
-    budget_cache[{programme, year}] = {seq, s};
+    std::lock_guard<std::mutex> lock(kept->mu);
+    // A request that waited here may find a newer answer than its head: newer
+    // than the label it read, never older.
+    if (kept->seq < seq) {
+      BURSAR_ASSIGN_OR_RETURN(store::BudgetSummary read, st.Budget(year, programme, &kept->awards, seq));
+      kept->summary = std::move(read);
+      kept->seq = seq;
+    }
+    s = kept->summary;
     return OkStatus();
   }));
   AnswerJson(res, BudgetJson(s));

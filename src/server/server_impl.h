@@ -552,12 +552,19 @@ struct Server::Impl {
   Status ListAudit(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   Status Simulate(const httplib::Request& req, httplib::Response& res, const Caller& caller);
   std::shared_ptr<SimulationCache> simulations;
-  // The budget of a year as of an audit head: a year whose awards the budget
-  // scales reads every decision of it, so the answer is kept until the store
-  // changes (every change of the store appends an audit entry).
-  std::mutex budget_cache_mu;
-  // (programme, year) → (audit seq, summary)
-  std::map<std::pair<std::string, int64_t>, std::pair<int64_t, store::BudgetSummary>> budget_cache;
+  // The budget of a year as of an audit head: the answer is kept until the
+  // store changes (every change of the store appends an audit entry), and a
+  // year whose awards the budget scales keeps their lines, so that after a
+  // change only the applications it named are read again. One request reads
+  // a year at a time; the others wait for its answer.
+  struct KeptBudget {
+    std::mutex mu;  // held while the year is read
+    int64_t seq = -1;
+    store::BudgetSummary summary;
+    store::YearAwards awards;
+  };
+  std::mutex budget_cache_mu;  // guards the map only
+  std::map<std::pair<std::string, int64_t>, std::shared_ptr<KeptBudget>> budget_cache;
 
   // ---- exports (export_routes.cc) ----
   Status NoticesCsv(const httplib::Request& req, httplib::Response& res, const Caller& caller);

@@ -1905,6 +1905,11 @@ Result<BudgetSummary> Store::Budget(int64_t year, const std::string& policy) {
   return BudgetIn(*db_, year, false, policy);
 }
 
+Result<BudgetSummary> Store::Budget(int64_t year, const std::string& policy, YearAwards* kept, int64_t head_seq) {
+  BURSAR_RETURN_IF_ERROR(CheckProgramme(policy));
+  return BudgetIn(*db_, year, false, policy, kept, head_seq);
+}
+
 namespace {
 int64_t Gcd(int64_t a, int64_t b) {
   while (b != 0) {
@@ -1921,7 +1926,8 @@ int64_t ScaleFen(int64_t fen, int64_t budget, int64_t committed) {
   return static_cast<int64_t>(static_cast<__int128>(fen) * budget / committed);
 }
 
-Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows, const std::string& policy) {
+Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows, const std::string& policy,
+                                      YearAwards* kept, int64_t head_seq) {
   BudgetSummary s;
   s.year = year;
   BURSAR_ASSIGN_OR_RETURN(std::optional<int64_t> b, BudgetFenIn(db, year, policy));
@@ -1956,7 +1962,7 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows
       s.total.payable_fen = s.total.committed_fen;
       return s;
     }
-    BURSAR_RETURN_IF_ERROR(ScaledPayableIn(db, policy, &s));
+    BURSAR_RETURN_IF_ERROR(ScaledPayableIn(db, policy, &s, kept, head_seq));
     return s;
   }
   BURSAR_ASSIGN_OR_RETURN(
@@ -1987,46 +1993,122 @@ Result<BudgetSummary> Store::BudgetIn(Database& db, int64_t year, bool from_rows
     s.total.payable_fen = s.total.committed_fen;
     return s;
   }
-  BURSAR_RETURN_IF_ERROR(ScaledPayableIn(db, policy, &s));
+  BURSAR_RETURN_IF_ERROR(ScaledPayableIn(db, policy, &s, kept, head_seq));
   return s;
 }
 
+namespace {
+// Past this many audit entries since the kept lines, they are read again
+// whole: one pass over the year costs less than reading that many changes
+// and the applications they name.
+constexpr int64_t kMostEntriesToFollow = 5000;
+// Applications re-read a query.
+constexpr size_t kAwardsPerQuery = 500;
+
+// The applications the entries after `since` up to `head` name
+// ("application": N, or N among "applications"), as the audit index of
+// migration 25 takes them.
+Status ApplicationsNamedSince(Database& db, int64_t since, int64_t head, std::vector<int64_t>* ids) {
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT change FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq",
+                                              {since, head}));
+  std::set<int64_t> named;
+  for (const Row& r : rows) {
+    const json change = json::parse(r.Text(0), nullptr, false);
+    if (!change.is_object()) continue;
+    if (auto it = change.find("application"); it != change.end() && it->is_number_integer()) {
+      named.insert(it->get<int64_t>());
+    }
+    if (auto it = change.find("applications"); it != change.end() && it->is_array()) {
+      for (const json& id : *it) {
+        if (id.is_number_integer()) named.insert(id.get<int64_t>());
+      }
+    }
+  }
+  ids->assign(named.begin(), named.end());
+  return OkStatus();
+}
+}  // namespace
+
 // D-G6 over the budget: each line of each award in force is scaled by
 // budget/committed and rounded down on its own, less what was recovered of
-// the award. Reads only the decisions' lines (decision_by_application_in_force
-// covers them on SQLite, migration 34; CROSS JOIN keeps SQLite's planner from
-// starting at every decision in force of every year) and the year's
-// recoveries; the committed and paid totals are s's.
-Status Store::ScaledPayableIn(Database& db, const std::string& policy, BudgetSummary* s) {
+// the award. The committed and paid totals are s's; the lines are the year's
+// awards (ReadYearAwards), or those kept by the caller brought up to the
+// audit head by reading again only the applications changed since.
+Status Store::ScaledPayableIn(Database& db, const std::string& policy, BudgetSummary* s, YearAwards* kept,
+                              int64_t head_seq) {
   const int64_t budget = *s->budget_fen, committed = s->total.committed_fen;
   const int64_t g = Gcd(budget, committed);
   s->factor = std::to_string(budget / g) + "/" + std::to_string(committed / g);
-  const std::string of_programme = programmes_ ? "AND a.policy = ? " : "AND ? = '' ";
-  std::unordered_map<int64_t, int64_t> recovered;
-  BURSAR_ASSIGN_OR_RETURN(auto recoveries,
-                          db.Query("SELECT r.application_id, SUM(r.amount_fen) FROM recovery r "
-                                   "JOIN application a ON a.id = r.application_id WHERE a.year = ? " +
-                                       of_programme + "GROUP BY r.application_id",
-                                   {s->year, policy}));
-  for (const Row& r : recoveries) recovered[r.Int(0)] = r.Int(1);
-  BURSAR_ASSIGN_OR_RETURN(
-      auto rows, db.Query("SELECT a.id, a.measure, a.item, d.id, d.total_fen, " +
-                          std::string(decision_lines_ ? "d.lines_fen " : "NULL ") +
-                          "FROM application a CROSS JOIN decision d "
-                          "WHERE d.application_id = a.id AND d.in_force = 1 "
-                          "AND a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') " +
-                          of_programme,
-                          {s->year, policy}));
-  for (const Row& r : rows) {
-    BURSAR_ASSIGN_OR_RETURN(std::vector<int64_t> lines,
-                            DecisionLinesIn(db, r.Int(3), r.IsNull(5) ? nullptr : &r.Text(5), r.Int(4), r.Text(1),
-                                            r.Text(2)));
+  YearAwards read;
+  const bool keeping = kept != nullptr && head_seq >= 0;
+  YearAwards& awards = keeping ? *kept : read;
+  if (keeping && kept->seq >= 0 && head_seq >= kept->seq && head_seq - kept->seq <= kMostEntriesToFollow) {
+    std::vector<int64_t> changed;
+    BURSAR_RETURN_IF_ERROR(ApplicationsNamedSince(db, kept->seq, head_seq, &changed));
+    BURSAR_RETURN_IF_ERROR(ReadYearAwards(db, s->year, policy, &changed, &awards));
+  } else {
+    awards.by_application.clear();
+    awards.seq = -1;
+    BURSAR_RETURN_IF_ERROR(ReadYearAwards(db, s->year, policy, nullptr, &awards));
+  }
+  if (keeping) kept->seq = head_seq;
+  for (const auto& [id, award] : awards.by_application) {
     // What may be paid on the award, less what came back of it.
-    auto back = recovered.find(r.Int(0));
-    int64_t payable = back == recovered.end() ? 0 : -back->second;
-    for (int64_t fen : lines) payable += ScaleFen(fen, budget, committed);
-    s->by_measure[r.Text(1)].payable_fen += payable;
+    int64_t payable = -award.recovered_fen;
+    for (int64_t fen : award.lines_fen) payable += ScaleFen(fen, budget, committed);
+    s->by_measure[award.measure].payable_fen += payable;
     s->total.payable_fen += payable;
+  }
+  return OkStatus();
+}
+
+// The lines come from decision_by_application_in_force on SQLite (it covers
+// them, migration 34); CROSS JOIN keeps SQLite's planner from starting at
+// every decision in force of every year. Recoveries grouped by application.
+Status Store::ReadYearAwards(Database& db, int64_t year, const std::string& policy, const std::vector<int64_t>* only,
+                             YearAwards* awards) {
+  const std::string of_programme = programmes_ ? "AND a.policy = ? " : "AND ? = '' ";
+  const std::string decided_sql = "SELECT a.id, a.measure, a.item, d.id, d.total_fen, " +
+                                  std::string(decision_lines_ ? "d.lines_fen " : "NULL ") +
+                                  "FROM application a CROSS JOIN decision d "
+                                  "WHERE d.application_id = a.id AND d.in_force = 1 "
+                                  "AND a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') " +
+                                  of_programme;
+  const std::string recovered_sql =
+      "SELECT r.application_id, SUM(r.amount_fen) FROM recovery r "
+      "JOIN application a ON a.id = r.application_id WHERE a.year = ? " +
+      of_programme;
+  // One query of each over the year, or over a group of the applications named.
+  auto read = [&](const std::string& ids_sql, std::span<const Param> ids) -> Status {
+    std::vector<Param> params{year, policy};
+    params.insert(params.end(), ids.begin(), ids.end());
+    std::vector<Row> rows;
+    BURSAR_RETURN_IF_ERROR(db.QuerySpan(decided_sql + ids_sql, params, &rows));
+    for (const Row& r : rows) {
+      BURSAR_ASSIGN_OR_RETURN(std::vector<int64_t> lines,
+                              DecisionLinesIn(db, r.Int(3), r.IsNull(5) ? nullptr : &r.Text(5), r.Int(4), r.Text(1),
+                                              r.Text(2)));
+      YearAwards::Award& award = awards->by_application[r.Int(0)];
+      award.measure = r.Text(1);
+      award.lines_fen = std::move(lines);
+    }
+    rows.clear();
+    BURSAR_RETURN_IF_ERROR(db.QuerySpan(recovered_sql + ids_sql + "GROUP BY r.application_id", params, &rows));
+    for (const Row& r : rows) {
+      // A recovered application keeps its decision in force: it is in `awards`.
+      if (auto it = awards->by_application.find(r.Int(0)); it != awards->by_application.end()) {
+        it->second.recovered_fen = r.Int(1);
+      }
+    }
+    return OkStatus();
+  };
+  if (only == nullptr) return read("", {});
+  for (size_t at = 0; at < only->size(); at += kAwardsPerQuery) {
+    const size_t n = std::min(kAwardsPerQuery, only->size() - at);
+    std::vector<Param> ids(only->begin() + static_cast<std::ptrdiff_t>(at),
+                           only->begin() + static_cast<std::ptrdiff_t>(at + n));
+    for (const Param& id : ids) awards->by_application.erase(std::get<int64_t>(id));
+    BURSAR_RETURN_IF_ERROR(read("AND a.id IN (" + Placeholders(n) + ") ", ids));
   }
   return OkStatus();
 }

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -174,6 +175,22 @@ struct BudgetSummary {
   bool payments_started = false;      // the factor may no longer fall
   BudgetLine total;
   std::map<std::string, BudgetLine> by_measure;  // "04" → ...
+};
+
+// The award lines in force of one year and programme, by application, as a
+// budget over its year reads them for D-G6, kept by its caller between reads
+// (the server, one a year): a read given them re-reads only the
+// applications that the audit entries since `seq` name. Every change to an
+// application's decision, recovery or state names the application in its
+// entry, in the change's transaction.
+struct YearAwards {
+  struct Award {
+    std::string measure;
+    std::vector<int64_t> lines_fen;  // the decision's own lines (DecisionLinesIn)
+    int64_t recovered_fen = 0;
+  };
+  int64_t seq = -1;  // the audit head they are as of; -1: not read
+  std::unordered_map<int64_t, Award> by_application;
 };
 
 // D-G6 in a year whose committed total exceeds its budget: every award line

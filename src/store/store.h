@@ -493,6 +493,10 @@ class Store {
   // Committed, payable (after D-G6) and paid, in total and by measure, of
   // programme `policy` ("" the store's own).
   Result<BudgetSummary> Budget(int64_t year, const std::string& policy = "");
+  // The same with the year's award lines kept in `kept` between reads, as
+  // of audit head `head_seq` (read by the caller before this call): over
+  // its budget only the applications named since kept->seq are read again.
+  Result<BudgetSummary> Budget(int64_t year, const std::string& policy, YearAwards* kept, int64_t head_seq);
   // The most that may be paid on application `id`: its decided total, scaled
   // by D-G6 when the year's approved awards exceed its budget. With
   // `scaling`, also the year's D-G6 figures behind it (none when the year is
@@ -678,9 +682,18 @@ class Store {
                                   RunPrefetch* pre = nullptr);
   // `from_rows`: summed from the decisions, payments and recoveries, not read
   // from the running totals (a check that decides whether money may move).
-  Result<BudgetSummary> BudgetIn(Database& db, int64_t year, bool from_rows = false, const std::string& policy = "");
-  // D-G6's payable of `s` over its budget: needs s's year, budget and committed total.
-  Status ScaledPayableIn(Database& db, const std::string& policy, BudgetSummary* s);
+  Result<BudgetSummary> BudgetIn(Database& db, int64_t year, bool from_rows = false, const std::string& policy = "",
+                                 YearAwards* kept = nullptr, int64_t head_seq = -1);
+  // D-G6's payable of `s` over its budget: needs s's year, budget and
+  // committed total. With `kept`, the lines come from it, brought up to
+  // audit head `head_seq`.
+  Status ScaledPayableIn(Database& db, const std::string& policy, BudgetSummary* s, YearAwards* kept = nullptr,
+                         int64_t head_seq = -1);
+  // Reads into `awards` the year's awards in force of programme `policy`:
+  // all of them, or, with `only`, those of the applications listed (an
+  // application no longer holding one leaves `awards`).
+  Status ReadYearAwards(Database& db, int64_t year, const std::string& policy, const std::vector<int64_t>* only,
+                        YearAwards* awards);
   Result<int64_t> PayableIn(Database& db, const Application& app, std::optional<YearScaling>* year_scaling = nullptr);
   // The application's own lines of a decision (ApplicationLinesFen): from
   // its stored `lines_fen` when given (migration 30), checked against its

@@ -227,6 +227,72 @@ TEST_P(StoreLedgerTest, TheScaledBudgetTakesTheRecoveriesOfItsYearOnly) {
   EXPECT_EQ(before->total.payable_fen, 4900);
 }
 
+// The server keeps a scaled year's award lines between reads of its budget
+// and, after a change, reads again only the applications the audit entries
+// since name: after each kind of change that moves a year's awards (a
+// decision, a payment, a recovery, a decision withdrawn on objection and made
+// again, another year's award, the budget itself) the kept read gives what a
+// whole read gives.
+TEST_P(StoreLedgerTest, AKeptYearsBudgetFollowsEveryChange) {
+  ImportEnterprises(3);
+  YearAwards kept;
+  auto expect_kept_as_read = [&](const std::string& after) {
+    SCOPED_TRACE(after);
+    auto head = store_->AuditHeadSeq();
+    ASSERT_TRUE(head.ok());
+    auto fresh = store_->Budget(2025);
+    auto followed = store_->Budget(2025, "", &kept, *head);
+    ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+    ASSERT_TRUE(followed.ok()) << followed.status().ToString();
+    EXPECT_EQ(followed->factor, fresh->factor);
+    EXPECT_EQ(followed->total.committed_fen, fresh->total.committed_fen);
+    EXPECT_EQ(followed->total.payable_fen, fresh->total.payable_fen);
+    for (const auto& [measure, line] : fresh->by_measure) {
+      EXPECT_EQ(followed->by_measure[measure].payable_fen, line.payable_fen) << measure;
+    }
+    if (fresh->scaled) {
+      EXPECT_EQ(kept.seq, *head);
+    }
+  };
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "100").ok());
+  const int64_t a = InReview(1, 2025, json{{"measure", "03"}}, "60.01");
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(a, 1, 2025, {{"03", "services", "40.00"}, {"03", "services", "20.01"}}));
+  expect_kept_as_read("within the budget");
+  EXPECT_EQ(kept.seq, -1) << "a year within its budget reads no lines";
+  const int64_t b = InReview(2, 2025, json{{"measure", "05"}}, "80");
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(b, 2, 2025, {{"05", "export", "80.00"}}));
+  expect_kept_as_read("the first read over the budget");
+  EXPECT_EQ(kept.by_application.size(), 2u);
+  const int64_t c = InReview(3, 2025, json{{"measure", "03"}}, "53.33");
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(c, 3, 2025, {{"03", "services", "53.33"}}));
+  expect_kept_as_read("a third decision");
+  EXPECT_EQ(kept.by_application.size(), 3u);
+  const int64_t earlier = InReview(3, 2024, json{{"measure", "03"}}, "500");
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(earlier, 3, 2024, {{"03", "services", "500.00"}}));
+  expect_kept_as_read("another year's decision");
+  ASSERT_TRUE(store_->PublishNotice("officer", b, 7).ok());
+  auto objection = store_->FileObjection("public", b, "the export was not the applicant's");
+  ASSERT_TRUE(objection.ok()) << objection.status().ToString();
+  ASSERT_TRUE(store_->ResolveObjection("officer", *objection, true, "confirmed").ok());
+  expect_kept_as_read("a decision withdrawn on objection");
+  EXPECT_EQ(kept.by_application.count(b), 0u);
+  ASSERT_NO_FATAL_FAILURE(DecideWithLines(b, 2, 2025, {{"05", "export", "50.00"}, {"05", "export", "0.05"}}));
+  expect_kept_as_read("the decision made again");
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "99.99").ok());
+  expect_kept_as_read("a lower budget");
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "1000").ok());
+  expect_kept_as_read("a budget the year is within");
+  ASSERT_TRUE(store_->SetBudget("officer", 2025, "100").ok());
+  expect_kept_as_read("over the budget again");
+  auto payable = store_->PayableFen(a);
+  ASSERT_TRUE(payable.ok()) << payable.status().ToString();
+  ASSERT_NO_FATAL_FAILURE(FinaliseAndPay(a, FenToMoneyString(*payable)));
+  expect_kept_as_read("a payment");
+  ASSERT_TRUE(store_->Recover("officer", a, "0.07", "overstated").ok());
+  expect_kept_as_read("a recovery");
+  EXPECT_EQ(kept.by_application.at(a).recovered_fen, 7);
+}
+
 // A recovery is taken from the application's lines from the last back; a line
 // recovered in full leaves the ledger; other measures' lines of the same output
 // are not the application's; once a payment has started in a year over its
