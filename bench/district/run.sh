@@ -25,6 +25,9 @@
 #   CONNECTIONS    concurrent clients, one connection each (default 8)
 #   BURSAR_TEST_PG_URL  the PostgreSQL server (default: scripts/start-postgres.sh's);
 #                  the store is a fresh schema of it, dropped at the end
+#   KEEP           a folder: each store is kept there for profiling instead of
+#                  removed (SQLite: KEEP/district.db; PostgreSQL: the schema is
+#                  left and its URL written to KEEP/pg-url)
 # The apply-free proposals are confirmed and opened for decision with `bursar
 # app submit` / `app review`, half of the decisions put on notice and each
 # year's budget set, none of it timed. Exit status 1 when a step fails (its
@@ -37,6 +40,8 @@ years=${YEARS:-5}
 databases=${DATABASES:-sqlite pg}
 bin=$(realpath "${BIN:-$root/build}")
 route_seconds=${ROUTE_SECONDS:-10}
+keep=${KEEP:-}
+[[ -z $keep ]] || { mkdir -p "$keep" && keep=$(realpath "$keep"); }
 connections=${CONNECTIONS:-8}
 year=2025
 bursar="$bin/bursar-full"
@@ -216,16 +221,46 @@ run_store() {
     result "$label" "GET $name" "$requests" req "$duration" "$(printf '%.1f' "$p50")" "$(printf '%.1f' "$p99")" "" "$note"
   done <"$work/paths/routes.tsv"
 
+  # The budget's first read after a change: an application put on notice by
+  # another process (as an officer's command would), then the year's budget
+  # asked for once; p50 and max of ten.
+  local times=()
+  for id in $(tail -n 10 "$work/decided"); do
+    b app notice "$id" --actor officer >/dev/null
+    times+=("$(curl -sS -f -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $officer" "$base/api/budgets/$year")")
+  done
+  local sum
+  read -r p50 max sum < <(printf '%s\n' "${times[@]}" | sort -g |
+    awk '{t[NR] = $1 * 1000; s += $1} END {printf "%.1f %.1f %.3f\n", t[int((NR + 1) / 2)], t[NR], s}')
+  echo "  budget of $year, first read after a change: p50 $p50 ms, max $max ms (10 changes)"
+  result "$label" "GET budget of a year, first read after a change" 10 req "$sum" "$p50" "$max" "" "p99 column: the max"
+
   kill -TERM "$server_pid"
   wait "$server_pid" || { echo "$label: bursar serve exited $?" >&2; tail -n 8 "$work/server.log" >&2; }
   server_pid=""
   if [[ $store == sqlite ]]; then
     echo "  store: $(du -h "$db" | cut -f1)"
+    if [[ -n $keep ]]; then
+      sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+      mv "$db" "$keep/district.db"
+      cp "$secret" "$keep/secret-sqlite"
+      echo "$officer" >"$keep/officer-token-sqlite"
+      rm -rf "$keep/paths-sqlite" && cp -r "$work/paths" "$keep/paths-sqlite"
+      echo "  kept: $keep/district.db"
+    fi
     rm -f "$db" "$db-wal" "$db-shm"
   else
     echo "  store: $(psql -X -tA "$pg_base" -c "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '$schema'")"
-    psql -X -q "$pg_base" -c "SET client_min_messages = warning; DROP SCHEMA $schema CASCADE" >/dev/null
+    if [[ -n $keep ]]; then
+      echo "$db" >"$keep/pg-url"
+      cp "$secret" "$keep/secret-pg"
+      echo "$officer" >"$keep/officer-token-pg"
+      rm -rf "$keep/paths-pg" && cp -r "$work/paths" "$keep/paths-pg"
+      echo "  kept: schema $schema ($keep/pg-url)"
+    else
+      psql -X -q "$pg_base" -c "SET client_min_messages = warning; DROP SCHEMA $schema CASCADE" >/dev/null
+    fi
     schema=""
   fi
 }
