@@ -1910,6 +1910,13 @@ Result<BudgetSummary> Store::Budget(int64_t year, const std::string& policy, Yea
   return BudgetIn(*db_, year, false, policy, kept, head_seq);
 }
 
+Result<std::vector<int64_t>> Store::BudgetYears() {
+  BURSAR_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT year FROM budget ORDER BY year DESC"));
+  std::vector<int64_t> years;
+  for (const Row& r : rows) years.push_back(r.Int(0));
+  return years;
+}
+
 namespace {
 int64_t Gcd(int64_t a, int64_t b) {
   while (b != 0) {
@@ -2074,9 +2081,11 @@ Status Store::ReadYearAwards(Database& db, int64_t year, const std::string& poli
                                   "WHERE d.application_id = a.id AND d.in_force = 1 "
                                   "AND a.year = ? AND a.state IN ('decided', 'notice', 'final', 'paid', 'recovered') " +
                                   of_programme;
+  // From the recoveries (few) to their applications: SQLite started from the
+  // year's applications, 50 ms at 100,000 with no recovery at all.
   const std::string recovered_sql =
       "SELECT r.application_id, SUM(r.amount_fen) FROM recovery r "
-      "JOIN application a ON a.id = r.application_id WHERE a.year = ? " +
+      "CROSS JOIN application a WHERE a.id = r.application_id AND a.year = ? " +
       of_programme;
   // One query of each over the year, or over a group of the applications named.
   auto read = [&](const std::string& ids_sql, std::span<const Param> ids) -> Status {

@@ -1341,6 +1341,17 @@ DROP INDEX decision_by_application_in_force;
 CREATE INDEX decision_by_application_in_force ON decision (application_id, in_force, total_fen, lines_fen);
 )SQL";
 
+// The dashboard's count of a state pages the year's applications of that
+// state by id (`?state=decided&year=2025&limit=1`). PostgreSQL's index on
+// (year, state) orders a state's rows by their place in the table, not by
+// id, so it walked the year by id and read each row for its state: 110 ms
+// at 100,000 applications when the first half held another state. SQLite's
+// index ends with the rowid, which is the id: it had the order already.
+constexpr const char* kYearStateIdPostgres = R"SQL(
+CREATE INDEX application_by_year_state ON application (year, state, id);
+DROP INDEX application_by_year;
+)SQL";
+
 // A decision wrote its application's row twice on PostgreSQL: the
 // decision's trigger bumped the version, then the change of state wrote the
 // row again (each write with its seal image). The decision now moves the
@@ -1548,6 +1559,7 @@ const std::vector<Migration>& Migrations() {
       {33, "running totals by one trigger a table, the application read once; the audit index reads a change once",
        "", "", kTotalsInOneTriggerPostgres},
       {34, "the budget's pro-rata read takes each decision's lines from an index", "", kLinesIndexSqlite, ""},
+      {35, "a year's applications of a state in id order from an index", "", "", kYearStateIdPostgres},
   };
   return migrations;
 }

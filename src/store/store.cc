@@ -184,6 +184,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const OpenOpt
   std::unique_ptr<Store> store(new Store(std::move(db), std::move(clock)));
   store->credential_key_ = options.credential_key;
   store->attachment_limits_ = options.attachment_limits;
+  store->list_cache_ = options.list_cache ? options.list_cache : std::make_shared<ListCache>();
   BURSAR_RETURN_IF_ERROR(store->CheckSchema(options.allow_pending));
   BURSAR_RETURN_IF_ERROR(store->InstallCapture());
   return store;

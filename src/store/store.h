@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -65,6 +66,18 @@ Result<std::function<std::string()>> ProcessClock(bool* overridden = nullptr);
 // The calendar date `days` after `date` ("YYYY-MM-DD"); "" for a bad date.
 std::string AddDays(const std::string& date, int64_t days);
 
+// What the list reads keep between requests, each by its query and the
+// audit head it was read at (queries.cc): the counts of the application list
+// and of the filtered audit log (CountAtHead), and every kListAnchorEvery-th
+// id of a filtered application list in id order (AnchorAtHead). Shared by
+// the connections of one server, so that each is read once, not once a
+// connection. Thread-safe.
+struct ListCache {
+  std::mutex mu;
+  std::map<std::string, std::pair<int64_t, int64_t>> counts;                // key → (head, count)
+  std::map<std::string, std::pair<int64_t, std::vector<int64_t>>> anchors;  // key → (head, ids)
+};
+
 struct OpenOptions {
   // SQLite: create the file when it does not exist (`bursar db init`).
   bool create = false;
@@ -82,6 +95,9 @@ struct OpenOptions {
   std::string credential_key;
   // How many files, and how large, an application may hold (attachments.h).
   AttachmentLimits attachment_limits;
+  // The list reads' cache, shared with other stores of the same database
+  // (the server's connections); none: the store keeps its own.
+  std::shared_ptr<ListCache> list_cache;
 };
 
 // The Idempotency-Key claim of the HTTP request that is writing (see
@@ -120,6 +136,10 @@ struct FactsRows {
   int64_t offset = 0;
   int64_t limit = -1;
 };
+
+// A deep page of the application list in id order starts from the kept
+// id at the multiple of this below its offset (queries.cc, AnchorAtHead).
+inline constexpr int64_t kListAnchorEvery = 1000;
 
 class Store {
  public:
@@ -497,6 +517,8 @@ class Store {
   // of audit head `head_seq` (read by the caller before this call): over
   // its budget only the applications named since kept->seq are read again.
   Result<BudgetSummary> Budget(int64_t year, const std::string& policy, YearAwards* kept, int64_t head_seq);
+  // The years of the store's own programme that have a budget, newest first.
+  Result<std::vector<int64_t>> BudgetYears();
   // The most that may be paid on application `id`: its decided total, scaled
   // by D-G6 when the year's approved awards exceed its budget. With
   // `scaling`, also the year's D-G6 figures behind it (none when the year is
@@ -773,9 +795,7 @@ class Store {
   bool attachments_ = false;      // the attachment table exists (migration 24)
   FigureReader figure_reader_;    // SetFigureReader
   AttachmentLimits attachment_limits_;
-  // The counts of the application list and the filtered audit log, each by
-  // its query and the audit head it was read at (queries.cc, CountAtHead).
-  std::map<std::string, std::pair<int64_t, int64_t>> counts_;
+  std::shared_ptr<ListCache> list_cache_;  // OpenOptions::list_cache, or the store's own
 };
 
 }  // namespace bursar::store

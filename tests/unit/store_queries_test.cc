@@ -156,6 +156,97 @@ TEST_P(StoreQueriesTest, AListsCountFollowsEveryChangeAndNoUncommittedOne) {
   EXPECT_EQ(count(**other), 2);
 }
 
+// A deep page of the list in id order starts from an anchor kept by the
+// audit head (queries.cc, AnchorAtHead): every page, either way and with a
+// filter, is the slice of the whole order, and stays so after changes that
+// move every place after them (a submission leaves the drafts, a new
+// application comes first from the highest id).
+TEST_P(StoreQueriesTest, ADeepPageInIdOrderIsTheSliceOfTheWholeOrder) {
+  const int n = 2 * static_cast<int>(kListAnchorEvery) + 500;
+  std::string csv =
+      "credit_code,name,registered_in_chaoyang,taxed_in_chaoyang,independent_legal_person,"
+      "serious_dishonesty_record,tags\n";
+  std::vector<std::string> codes;
+  for (int i = 4; i < 4 + n; ++i) {
+    codes.push_back(Code(i));
+    csv += Code(i) + ",Enterprise " + std::to_string(i) + ",true,true,true,false,data_vendor\n";
+  }
+  auto imported = store_->Import(EvidenceKind::kEnterprises, database_->WriteFile("many.csv", csv), ImportOptions{});
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  ASSERT_TRUE(store_->ProposeApplyFree("officer", 2024, "04", {codes.begin(), codes.begin() + 300}).ok());
+  auto proposed = store_->ProposeApplyFree("officer", 2025, "04", codes);
+  ASSERT_TRUE(proposed.ok()) << proposed.status().ToString();
+
+  auto expect_slices = [&](const std::string& why) {
+    SCOPED_TRACE(why);
+    auto rows = store_->db().Query("SELECT id FROM application WHERE year = 2025 AND state = 'draft' ORDER BY id");
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    std::vector<int64_t> ascending;
+    for (const Row& r : *rows) ascending.push_back(r.Int(0));
+    const auto total = static_cast<int64_t>(ascending.size());
+    const int64_t k = kListAnchorEvery;
+    for (const std::string sort : {"", "id", "-id"}) {
+      std::vector<int64_t> order = ascending;
+      if (sort == "-id") std::reverse(order.begin(), order.end());
+      for (int64_t offset : {int64_t{0}, k - 1, k, k + 1, 2 * k - 3, 2 * k, total - 5, total - 1, total, total + 9}) {
+        ApplicationQuery q;
+        q.year = 2025;
+        q.state = "draft";
+        q.page.sort = sort;
+        q.page.limit = 7;
+        q.page.offset = offset;
+        auto page = store_->ListApplications(q);
+        ASSERT_TRUE(page.ok()) << page.status().ToString();
+        EXPECT_EQ(page->total, total);
+        std::vector<int64_t> got, want;
+        for (const ApplicationRow& r : page->items) got.push_back(r.application.id);
+        for (int64_t i = offset; i < std::min(offset + 7, total); ++i) want.push_back(order[static_cast<size_t>(i)]);
+        EXPECT_EQ(got, want) << "sort '" << sort << "' offset " << offset;
+      }
+    }
+  };
+  expect_slices("as proposed");
+  ASSERT_TRUE(store_->Submit("enterprise", (*proposed)[3]).ok());
+  expect_slices("an early draft submitted");
+  ASSERT_TRUE(store_->CreateApplication("a", Code(1), 2025, json{{"measure", "03"}, {"assessed", "1000"}}).ok());
+  expect_slices("a new draft with the highest id");
+}
+
+// The server's connections share one ListCache: what one kept, another
+// finds, and a change by either (the audit head moves) is counted by both;
+// a row one of them has not committed is kept by neither.
+TEST_P(StoreQueriesTest, ConnectionsSharingAListCacheFollowEachOthersChanges) {
+  OpenOptions options;
+  options.clock = [now = now_] { return *now; };
+  options.list_cache = std::make_shared<ListCache>();
+  auto one = Store::Open(database_->url(), options);
+  auto two = Store::Open(database_->url(), options);
+  ASSERT_TRUE(one.ok() && two.ok());
+  ApplicationQuery q;
+  q.year = 2025;
+  auto count = [&](Store& st) {
+    auto page = st.ListApplications(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() ? page->total : -1;
+  };
+  EXPECT_EQ(count(**one), 0);
+  EXPECT_EQ(options.list_cache->counts.size(), 1u) << "kept once, for both";
+  ASSERT_TRUE((*two)->CreateApplication("a", Code(1), 2025, json{{"measure", "03"}, {"assessed", "1000"}}).ok());
+  EXPECT_EQ(count(**one), 1) << "the other connection's change";
+  {
+    auto tx = Transaction::Begin(&(*two)->db());
+    ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+    ASSERT_TRUE((*two)->db()
+                    .Execute("INSERT INTO application (credit_code, year, measure, item, project, claim, state, "
+                             "created_at, updated_at) VALUES (?, 2025, '03', '', '', '{}', 'draft', ?, ?)",
+                             {Code(2), *now_, *now_})
+                    .ok());
+    EXPECT_EQ(count(**two), 2) << "the transaction sees its own row";
+  }  // rolled back
+  EXPECT_EQ(count(**one), 1);
+  EXPECT_EQ(count(**two), 1);
+}
+
 TEST_P(StoreQueriesTest, ApplicationListsFilterSortAndPage) {
   std::vector<int64_t> ids;
   for (int i = 1; i <= 3; ++i) {
