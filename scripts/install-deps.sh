@@ -14,6 +14,7 @@ packages=(
   libgoogle-perftools-dev   # tcmalloc, the allocator of the bursar program
   clang libclang-rt-dev llvm   # fuzz/: libFuzzer and the sanitizers' runtimes (clang), llvm-symbolizer
   libxlsxwriter-dev          # the server's .xlsx exports
+  libsimdjson-dev            # the server's check that a stored audit change is JSON (server/json_check.h)
   libpango1.0-dev libcairo2-dev fonts-noto-cjk   # PDF of the official documents (Chinese text laid out by Pango on Cairo)
   poppler-utils              # pdftotext: the tests read the documents' PDF back as text
   chromium fonts-noto-cjk   # web/ browser tests: Debian's Chromium, and CJK fonts for the Chinese pages

@@ -74,7 +74,10 @@ constexpr const char* kHelp =
     "unless BURSAR_TEST_MODE=1 is set too, and then says so in its log.\n\n"
     "Logs one JSON line per request on standard error (time, method, path,\n"
     "status, duration_us, request_id), and first a line with the address:\n"
-    "  {\"event\":\"listening\",\"address\":\"127.0.0.1\",\"port\":8080,...,\"web\":\"DIR\"}\n";
+    "  {\"event\":\"listening\",\"address\":\"127.0.0.1\",\"port\":8080,...,\"web\":\"DIR\"}\n"
+    "and, once each year with a budget has been read into the server's cache\n"
+    "(a district's scaled year is then not read whole by the first dashboard):\n"
+    "  {\"event\":\"budgets_kept\",\"years\":[2025,2024],\"ms\":310}\n";
 
 std::string JsonQuoted(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

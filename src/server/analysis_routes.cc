@@ -13,6 +13,7 @@
 // cases: its figures of the year and its applications' claims, cached apart.
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <map>
 
 #include "audit/declarations.h"
@@ -21,6 +22,7 @@
 #include "eval/batch.h"
 #include "lang/checked_policy.h"
 #include "money/exact.h"
+#include "server/json_check.h"
 #include "server/server_impl.h"
 #include "simulation/simulation.h"
 #include "simulation/store_year.h"
@@ -86,7 +88,7 @@ std::string AuditListBody(const store::Page<store::AuditEntry>& page, const stor
     out += "      \"at\": " + text(e.at) + ",\n";
     out += "      \"actor\": " + text(e.actor) + ",\n";
     out += "      \"change\": ";
-    out += nlohmann::json::accept(e.change) ? e.change : text(e.change);
+    out += IsOneJsonValue(e.change) ? e.change : text(e.change);
     out += ",\n      \"digest\": " + text(e.digest) + ",\n";
     out += "      \"prev_digest\": " + text(e.prev_digest) + "\n    }";
   }
@@ -211,29 +213,53 @@ Status Server::Impl::GetBudget(const httplib::Request& req, httplib::Response& r
   BURSAR_ASSIGN_OR_RETURN(const std::string programme, QueryProgramme(req));
   store::BudgetSummary s;
   BURSAR_RETURN_IF_STORE_ERROR(WithStore([&](store::Store& st) -> Status {
-    // The head first: a change after it makes the summary newer than its
-    // label, never older, and the next request reads the newer head.
-    BURSAR_ASSIGN_OR_RETURN(int64_t seq, st.AuditHeadSeq());
-    std::shared_ptr<KeptBudget> kept;
-    {
-      std::lock_guard<std::mutex> lock(budget_cache_mu);
-      std::shared_ptr<KeptBudget>& entry = budget_cache[{programme, year}];
-      if (!entry) entry = std::make_shared<KeptBudget>();
-      kept = entry;
-    }
-    std::lock_guard<std::mutex> lock(kept->mu);
-    // A request that waited here may find a newer answer than its head: newer
-    // than the label it read, never older.
-    if (kept->seq < seq) {
-      BURSAR_ASSIGN_OR_RETURN(store::BudgetSummary read, st.Budget(year, programme, &kept->awards, seq));
-      kept->summary = std::move(read);
-      kept->seq = seq;
-    }
-    s = kept->summary;
+    BURSAR_ASSIGN_OR_RETURN(s, KeptBudgetOf(st, programme, year));
     return OkStatus();
   }));
   AnswerJson(res, BudgetJson(s));
   return OkStatus();
+}
+
+Result<store::BudgetSummary> Server::Impl::KeptBudgetOf(store::Store& st, const std::string& programme,
+                                                        int64_t year) {
+  // The head first: a change after it makes the summary newer than its
+  // label, never older, and the next request reads the newer head.
+  BURSAR_ASSIGN_OR_RETURN(int64_t seq, st.AuditHeadSeq());
+  std::shared_ptr<KeptBudget> kept;
+  {
+    std::lock_guard<std::mutex> lock(budget_cache_mu);
+    std::shared_ptr<KeptBudget>& entry = budget_cache[{programme, year}];
+    if (!entry) entry = std::make_shared<KeptBudget>();
+    kept = entry;
+  }
+  std::lock_guard<std::mutex> lock(kept->mu);
+  // A request that waited here may find a newer answer than its head: newer
+  // than the label it read, never older.
+  if (kept->seq < seq) {
+    BURSAR_ASSIGN_OR_RETURN(store::BudgetSummary read, st.Budget(year, programme, &kept->awards, seq));
+    kept->summary = std::move(read);
+    kept->seq = seq;
+  }
+  return kept->summary;
+}
+
+void Server::Impl::WarmBudgets() {
+  const auto start = std::chrono::steady_clock::now();
+  OJson kept = OJson::array();
+  // A failure here is only a budget read whole by its first request.
+  const Status read = WithStore([&](store::Store& st) -> Status {
+    BURSAR_ASSIGN_OR_RETURN(std::vector<int64_t> years, st.BudgetYears());
+    for (int64_t year : years) {
+      if (stop_requested.load()) break;
+      BURSAR_RETURN_IF_ERROR(KeptBudgetOf(st, "", year).status());
+      kept.push_back(year);
+    }
+    return OkStatus();
+  });
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  OJson line = {{"event", "budgets_kept"}, {"years", kept}, {"ms", ms.count()}};
+  if (!read.ok()) line["error"] = read.message();
+  log->Write(line.dump() + "\n");
 }
 
 Status Server::Impl::PutBudget(const httplib::Request& req, httplib::Response& res, const Caller& caller) {

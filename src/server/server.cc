@@ -17,6 +17,7 @@
 #include <mutex>
 #include <semaphore>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <sodium.h>
@@ -926,6 +927,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServeOptions& options) {
                        "\n");
     }
     const size_t connections = options.store_faults.empty() ? std::max<size_t>(options.store_connections, 1) : 1;
+    // The connections keep their list counts and anchors together.
+    open.list_cache = std::make_shared<store::ListCache>();
     for (size_t i = 0; i < connections; ++i) {
       BURSAR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> st, store::Store::Open(options.db_url, open));
       // The published policies (below) read declared figures for its cases.
@@ -1000,6 +1003,10 @@ Result<int> Server::Bind() {
 Status Server::Run() {
   if (!impl_->bound) return Status(StatusCode::kFailedPrecondition, "Run() before Bind()");
   if (impl_->stop_requested.load()) return OkStatus();
+  // The budgets read while the server starts answering (WarmBudgets); not
+  // with test fault points, which count one connection's statements.
+  std::jthread warm;
+  if (impl_->options.store_faults.empty()) warm = std::jthread([this] { impl_->WarmBudgets(); });
   if (!impl_->http.listen_after_bind()) {
     // listen_after_bind() is false also after a clean Stop(); only a failure
     // while still meant to be running is an error.

@@ -243,6 +243,12 @@ struct Server::Impl {
   std::mutex stores_mu;
   std::condition_variable stores_cv;
   std::vector<store::Store*> free_stores;  // guarded by stores_mu
+  // Connections go to waiting requests in the order they asked (guarded by
+  // stores_mu): without the queue a request woken for a freed connection
+  // lost it to one just arriving, again and again (PostgreSQL, 8 clients on
+  // 4 connections: 0.2 % of the requests waited 50–460 ms).
+  uint64_t store_tickets = 0;  // handed out
+  uint64_t store_served = 0;   // the ticket whose turn it is
   std::counting_semaphore<2> hashing{2};
   // One argon2id hash or check at a time per slot of `hashing`.
   Result<std::string> HashPassword(const std::string& password) {
@@ -268,9 +274,13 @@ struct Server::Impl {
     store::Store* st = nullptr;
     {
       std::unique_lock<std::mutex> lock(stores_mu);
-      stores_cv.wait(lock, [&] { return !free_stores.empty(); });
+      const uint64_t ticket = store_tickets++;
+      stores_cv.wait(lock, [&] { return ticket == store_served && !free_stores.empty(); });
+      ++store_served;
       st = free_stores.back();
       free_stores.pop_back();
+      // The next in line may take another free connection.
+      if (!free_stores.empty()) stores_cv.notify_all();
     }
     // The connection goes back, and an If-Match expectation (CheckIfMatch)
     // lives for this call only.
@@ -284,7 +294,7 @@ struct Server::Impl {
           std::lock_guard<std::mutex> lock(impl.stores_mu);
           impl.free_stores.push_back(&st);
         }
-        impl.stores_cv.notify_one();
+        impl.stores_cv.notify_all();  // the one whose turn it is
       }
     } release{*this, *st};
     st->SetClaimMarker(request_claim);
@@ -565,6 +575,12 @@ struct Server::Impl {
   };
   std::mutex budget_cache_mu;  // guards the map only
   std::map<std::pair<std::string, int64_t>, std::shared_ptr<KeptBudget>> budget_cache;
+  // The budget of `programme`'s `year` as of the store's head, from the kept one.
+  Result<store::BudgetSummary> KeptBudgetOf(store::Store& st, const std::string& programme, int64_t year);
+  // Reads the own programme's budget of each year that has one into the
+  // cache, as the server starts: the first dashboard finds a district's
+  // year kept rather than read whole (0.3 s at 100,000 awards).
+  void WarmBudgets();
 
   // ---- exports (export_routes.cc) ----
   Status NoticesCsv(const httplib::Request& req, httplib::Response& res, const Caller& caller);

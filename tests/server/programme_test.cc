@@ -1051,6 +1051,15 @@ TEST_P(ProgrammeTest, APaymentBelowTheDecisionIsExplainedByTheBudget) {
   ASSERT_TRUE(approved);
   ASSERT_EQ(approved->status, 200) << approved->body;
   EXPECT_EQ(Body(Get("auditor", "/api/budgets/2025"))["paid"], payable);
+
+  // A server started on the store reads each year's budget as it starts, so
+  // that the first dashboard finds a scaled year kept, not read whole.
+  ServerProcess restarted({"--db", database_->url()});
+  ASSERT_GT(restarted.port(), 0);
+  const std::string kept = restarted.WaitForLine("\"event\":\"budgets_kept\"");
+  ASSERT_NE(kept, "") << "no budgets_kept line";
+  EXPECT_EQ(json::parse(kept)["years"], json::array({2025})) << kept;
+  EXPECT_FALSE(json::parse(kept).contains("error")) << kept;
 }
 
 // Separation of duties (issue 14): no one account moves money alone. The
