@@ -181,13 +181,24 @@ Result<std::optional<int64_t>> AnchorAtHead(Database& db, ListCache* cache, cons
       return anchor_of(it->second.second);
     }
   }
+  // PostgreSQL numbers the ids and sends every kListAnchorEvery-th (the
+  // first, the 1,001st, ...), not the 100,000 of a district's year through
+  // libpq; SQLite reads the ids in order ten times faster than it numbers
+  // them (8 against 84 ms at 100,000), and keeps every kListAnchorEvery-th.
+  const std::string dir = desc ? " DESC" : " ASC";
+  const bool numbered = db.dialect() == Dialect::kPostgres;
   std::vector<Row> rows;
-  const std::vector<Param> params = where.Params();
-  BURSAR_RETURN_IF_ERROR(db.QuerySpan("SELECT a.id FROM application a" + where.sql + " ORDER BY a.id" +
-                                          (desc ? " DESC" : " ASC"),
+  std::vector<Param> params = where.Params();
+  if (numbered) params.emplace_back(kListAnchorEvery);
+  BURSAR_RETURN_IF_ERROR(db.QuerySpan(numbered ? "SELECT id FROM (SELECT a.id AS id, ROW_NUMBER() OVER (ORDER BY a.id" +
+                                                     dir + ") AS n FROM application a" + where.sql +
+                                                     ") t WHERE n % ? = 1 ORDER BY n"
+                                               : "SELECT a.id FROM application a" + where.sql + " ORDER BY a.id" + dir,
                                       params, &rows));
   std::vector<int64_t> every;
-  for (size_t i = 0; i < rows.size(); i += kListAnchorEvery) every.push_back(rows[i].Int(0));
+  for (size_t i = 0; i < rows.size(); i += numbered ? 1 : static_cast<size_t>(kListAnchorEvery)) {
+    every.push_back(rows[i].Int(0));
+  }
   const std::optional<int64_t> anchor = anchor_of(every);
   std::lock_guard<std::mutex> lock(cache->mu);
   if (cache->anchors.size() >= 64) cache->anchors.clear();
