@@ -8,7 +8,8 @@
 # /api/simulations`), and, on `bursar serve` with an officer and an
 # applicant account, p50/p99 of each API route the web app's officer
 # dashboard, application page, auditor view and applicant portal call, with
-# CONNECTIONS concurrent clients (wrk, bench/district/paths.lua). Prints one
+# CONNECTIONS concurrent clients (wrk, bench/district/paths.lua), and the
+# budget's first read after each of ten changes made by another process. Prints one
 # table per store at the end. The figures are in docs/performance.md, "A
 # whole district (issue 17)".
 #
