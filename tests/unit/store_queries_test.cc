@@ -108,18 +108,21 @@ TEST_P(StoreQueriesTest, EveryChangeOfAnApplicationOrItsRowsBumpsItsVersion) {
   EXPECT_EQ(Version(*id), v);
 }
 
+// The count of 2025's applications that `st`'s list gives.
+int64_t YearsApplications(Store& st) {
+  ApplicationQuery q;
+  q.year = 2025;
+  auto page = st.ListApplications(q);
+  EXPECT_TRUE(page.ok()) << page.status().ToString();
+  return page.ok() ? page->total : -1;
+}
+
 // A list's count is kept by the audit head it was read at: it follows every
 // change, made here or by another connection (another server on the same
 // database), and a count read inside a transaction, which sees changes not
 // yet committed, is not kept for the head it would have been filed under.
 TEST_P(StoreQueriesTest, AListsCountFollowsEveryChangeAndNoUncommittedOne) {
-  ApplicationQuery q;
-  q.year = 2025;
-  auto count = [&](Store& st) {
-    auto page = st.ListApplications(q);
-    EXPECT_TRUE(page.ok()) << page.status().ToString();
-    return page.ok() ? page->total : -1;
-  };
+  auto count = [](Store& st) { return YearsApplications(st); };
   AuditQuery by_actor;
   by_actor.actor = "a";
   auto entries = [&](Store& st) {
@@ -222,13 +225,7 @@ TEST_P(StoreQueriesTest, ConnectionsSharingAListCacheFollowEachOthersChanges) {
   auto one = Store::Open(database_->url(), options);
   auto two = Store::Open(database_->url(), options);
   ASSERT_TRUE(one.ok() && two.ok());
-  ApplicationQuery q;
-  q.year = 2025;
-  auto count = [&](Store& st) {
-    auto page = st.ListApplications(q);
-    EXPECT_TRUE(page.ok()) << page.status().ToString();
-    return page.ok() ? page->total : -1;
-  };
+  auto count = [](Store& st) { return YearsApplications(st); };
   EXPECT_EQ(count(**one), 0);
   EXPECT_EQ(options.list_cache->counts.size(), 1u) << "kept once, for both";
   ASSERT_TRUE((*two)->CreateApplication("a", Code(1), 2025, json{{"measure", "03"}, {"assessed", "1000"}}).ok());
