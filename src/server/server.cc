@@ -1004,9 +1004,12 @@ Status Server::Run() {
   if (!impl_->bound) return Status(StatusCode::kFailedPrecondition, "Run() before Bind()");
   if (impl_->stop_requested.load()) return OkStatus();
   // The budgets read while the server starts answering (WarmBudgets); not
-  // with test fault points, which count one connection's statements.
+  // without a store, nor with test fault points, which count one
+  // connection's statements.
   std::jthread warm;
-  if (impl_->options.store_faults.empty()) warm = std::jthread([this] { impl_->WarmBudgets(); });
+  if (!impl_->stores.empty() && impl_->options.store_faults.empty()) {
+    warm = std::jthread([this] { impl_->WarmBudgets(); });
+  }
   if (!impl_->http.listen_after_bind()) {
     // listen_after_bind() is false also after a clean Stop(); only a failure
     // while still meant to be running is an error.
